@@ -1,0 +1,169 @@
+# conctop — build, test and run. Everything is built out of tree in build/
+# (build/sanitize-*/ for SANITIZE builds). `make help` lists the targets.
+
+comma := ,
+SANITIZE ?=
+ifeq ($(SANITIZE),)
+BUILD ?= build
+else
+BUILD ?= build/sanitize-$(subst $(comma),-,$(SANITIZE))
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/')
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
+	-DCONCTOP_VERSION='"$(VERSION)"' -Icore -Itracer -Itui -Iscenarios -I$(BUILD)/tracer
+override LDFLAGS += -pthread
+ifneq ($(SANITIZE),)
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+override LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+LIBS_BPF := -lbpf -lelf -lz -lm
+LIBS_CORE := -lz
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
+endif
+
+CORE_SRC := $(wildcard core/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+TRACER_SRC := $(filter-out %.bpf.c,$(wildcard tracer/*.c))
+TRACER_OBJ := $(TRACER_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC := $(wildcard cli/*.c)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+SCN_NAMES := $(filter-out common catalogue,$(basename $(notdir $(wildcard scenarios/*.c))))
+SCN_BIN := $(SCN_NAMES:%=$(BUILD)/scenarios/%)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+PROG_BIN := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(filter-out tests/progs/%.so.c,$(wildcard tests/progs/*.c)))
+PRELOAD_LIB := $(patsubst tests/progs/%.so.c,$(BUILD)/tests/progs/%.so,$(wildcard tests/progs/*.so.c))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_STANDALONE := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%-standalone)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+DEPS_OK := $(BUILD)/.deps-ok
+
+.PHONY: all deps test run clean bench fuzz help install-check
+all: $(BUILD)/conctop $(SCN_BIN)
+
+help:
+	@echo "make            build build/conctop and the scenarios"
+	@echo "make deps       install the Debian packages the build and tests need"
+	@echo "make test       build everything and run every test (BPF tests need root)"
+	@echo "make run        build, then record the default scenario (prodcons) and print its report"
+	@echo "make bench      build and run the benchmarks (prints figures)"
+	@echo "make fuzz       build the libFuzzer targets (clang) into $(BUILD)/fuzz/"
+	@echo "make clean      remove build/"
+	@echo "options: V=1 (show commands), SANITIZE=address,undefined (sanitizer build in build/sanitize-*)"
+
+deps:
+	@scripts/deps.sh install
+
+# Checked once per build tree: installs what is missing when root, else
+# fails with the apt-get line to run.
+$(DEPS_OK): scripts/deps.sh
+	@scripts/deps.sh
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/%.o: %.c $(DEPS_OK) $(wildcard core/*.h tracer/*.h tui/*.h scenarios/*.h cli/*.h)
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# ---- BPF: vmlinux.h from the running kernel's BTF, object, skeleton ----
+$(BUILD)/tracer/vmlinux.h: $(DEPS_OK)
+	$(call msg,BTF,$@)
+	@mkdir -p $(@D)
+	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF), which conctop's BPF programs need" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/tracer/sched.bpf.o: tracer/sched.bpf.c tracer/conctop.h $(BUILD)/tracer/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		-I$(BUILD)/tracer -Itracer -c $< -o $@
+
+$(BUILD)/tracer/sched.skel.h: $(BUILD)/tracer/sched.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sched_bpf > $@.tmp && mv $@.tmp $@
+
+$(TRACER_OBJ): $(BUILD)/tracer/sched.skel.h
+$(CLI_OBJ): $(BUILD)/tracer/sched.skel.h
+
+$(BUILD)/libcore.a: $(CORE_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(BUILD)/scenarios/catalogue.o $(BUILD)/libcore.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_BPF)
+
+# ---- scenarios: one program each, with the shared helper; standalone C
+# that defines its own feature macros ----
+$(BUILD)/scenarios/%.o: scenarios/%.c scenarios/common.h $(DEPS_OK)
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -c $< -o $@
+
+$(BUILD)/scenarios/%: $(BUILD)/scenarios/%.o $(BUILD)/scenarios/common.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
+
+# ---- tests ----
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libcore.a $(BUILD)/tracer/decode.o
+	$(call msg,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+$(BUILD)/tests/progs/%: tests/progs/%.c $(DEPS_OK)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/progs/%.so: tests/progs/%.so.c $(DEPS_OK)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC -shared -pthread -o $@ $< -ldl
+
+$(BUILD)/tests/fuzz_%-standalone: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DFUZZ_STANDALONE -o $@ $^ $(LIBS_CORE)
+
+TEST_BINS := $(BUILD)/conctop $(SCN_BIN) $(UNIT_BIN) $(PROG_BIN) $(PRELOAD_LIB) $(FUZZ_STANDALONE)
+
+test: $(TEST_BINS)
+	@BUILD=$(BUILD) tests/run
+
+run: $(BUILD)/conctop $(SCN_BIN)
+	@if [ "$$(id -u)" != 0 ]; then echo "make run: tracing needs root: run 'sudo make run'" >&2; exit 1; fi
+	$(BUILD)/conctop record -o $(BUILD)/prodcons.ctrace prodcons
+	$(BUILD)/conctop report $(BUILD)/prodcons.ctrace
+
+# ---- fuzzing (clang + libFuzzer) ----
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(DEPS_OK)
+	$(call msg,FUZZ,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Icore -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) -lz
+
+# ---- benchmarks ----
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcore.a
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+bench: $(BENCH_BIN) $(BUILD)/conctop $(SCN_BIN) $(PROG_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
+	@BUILD=$(BUILD) python3 bench/tracer.py
+
+clean:
+	rm -rf build
+
+.SECONDARY:

@@ -1,0 +1,34 @@
+/* The command-line front end: one function per subcommand, plus the small
+ * helpers they share. Each cmd_* returns the process exit status. */
+#ifndef CONCTOP_CLI_H
+#define CONCTOP_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define EXIT_USAGE 2
+
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+
+/* Parses a time ("1.5s", "250ms", "40us", "100ns"; a bare number is
+ * seconds) into ns. Returns 0, or -EINVAL. */
+int cli_parse_time(const char *s, uint64_t *ns);
+
+/* Parses a size ("16M", "4096", "1G") into bytes. Returns 0 or -EINVAL. */
+int cli_parse_size(const char *s, uint64_t *bytes);
+
+/* Prints "conctop: " and a formatted message on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints the usage error, then where to read more, on stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The directory holding the scenario programs (next to the conctop binary,
+ * or $CONCTOP_SCENARIO_DIR). Returns 0 or -errno. */
+int cli_scenario_dir(char *buf, size_t len);
+
+#endif

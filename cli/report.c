@@ -1,0 +1,293 @@
+/* conctop report: per-thread and per-CPU statistics of a trace file, as a
+ * table for people or JSON for scripts. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "cli.h"
+#include "stats.h"
+#include "trace.h"
+
+/* Prints report's help. */
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: conctop report [--json] FILE\n"
+		"\n"
+		"Reads a trace file written by 'conctop record' and prints, per thread:\n"
+		"name, tid, process, run time, runnable time (waiting for a CPU), blocked\n"
+		"time, voluntary and involuntary context switches, migrations and wakeups\n"
+		"received; per CPU: how busy it was with the traced program, with other\n"
+		"programs, and idle; totals, event counts and lost events.\n"
+		"A recording that was cut off (crash, kill -9) is reported up to its last\n"
+		"complete chunk, with a warning.\n"
+		"\n"
+		"Options:\n"
+		"  --json       print one JSON object (fields: docs/report-json.md)\n"
+		"  -h, --help   this help\n"
+		"\n"
+		"Exit status: 0 ok (also for a cut-off recording), 1 unreadable or\n"
+		"corrupt file, 2 usage error.\n");
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+		return 0; /* overlong, surrogate, or beyond U+10FFFF */
+	return n;
+}
+
+/* Prints s as a JSON string. Bytes that are not UTF-8 (a name the kernel
+ * cut in the middle of a character) become U+FFFD. */
+static void json_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (n == 0) {
+			fputs("\\ufffd", f);
+			s++;
+		} else if (*s == '"' || *s == '\\') {
+			fprintf(f, "\\%c", *s++);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(f, "\\u%04x", *s++);
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
+	}
+	fputc('"', f);
+}
+
+/* Milliseconds with three decimals, for the table. */
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+/* Percentage of part in whole. */
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* Prints the statistics as JSON. */
+static void print_json(FILE *f, const struct stats *s, const struct trace_info *info,
+		       const char *file, bool complete, const char *warning)
+{
+	size_t i;
+	unsigned c;
+
+	fprintf(f, "{\n  \"file\": ");
+	json_string(f, file);
+	fprintf(f, ",\n  \"command\": ");
+	json_string(f, info->command);
+	fprintf(f, ",\n  \"host\": ");
+	json_string(f, info->host);
+	fprintf(f, ",\n  \"kernel\": ");
+	json_string(f, info->kernel);
+	fprintf(f, ",\n  \"version\": ");
+	json_string(f, info->version);
+	fprintf(f, ",\n  \"clock\": ");
+	json_string(f, info->clock);
+	fprintf(f, ",\n  \"target_pid\": %d", info->target_pid);
+	fprintf(f, ",\n  \"ncpus\": %u,\n  \"start_realtime_ns\": %" PRIu64 ",\n", info->ncpus,
+		info->start_realtime_ns);
+	fprintf(f, "  \"start_monotonic_ns\": %" PRIu64 ",\n", info->start_monotonic_ns);
+	fprintf(f, "  \"duration_ns\": %" PRIu64 ",\n  \"events\": %" PRIu64 ",\n  \"lost_events\": %" PRIu64 ",\n",
+		stats_end(s), stats_events(s), stats_lost(s));
+	fprintf(f, "  \"complete\": %s,\n", complete ? "true" : "false");
+	if (warning) {
+		fprintf(f, "  \"warning\": ");
+		json_string(f, warning);
+		fprintf(f, ",\n");
+	}
+	fprintf(f, "  \"events_by_type\": {");
+	for (c = 1; c < EVENT_TYPE_MAX; c++)
+		fprintf(f, "%s\"%s\": %" PRIu64, c > 1 ? ", " : "", event_type_name(c), stats_events_of(s, c));
+	fprintf(f, "},\n  \"anomalies\": {");
+	for (c = 0; c < STATS_ANOM_MAX; c++) {
+		fprintf(f, "%s", c ? ", " : "");
+		fprintf(f, "\"%s\": %" PRIu64, stats_anomaly_key(c), stats_anomalies(s, c));
+	}
+	fprintf(f, "},\n  \"threads\": [");
+	for (i = 0; i < stats_thread_count(s); i++) {
+		const struct stats_thread *t = stats_thread_at(s, i);
+		const char *proc = stats_process_name(s, t->tgid);
+
+		fprintf(f, "%s\n    {\"tid\": %d, \"tgid\": %d, \"name\": ", i ? "," : "", t->tid, t->tgid);
+		json_string(f, t->name);
+		fprintf(f, ", \"process\": ");
+		json_string(f, proc ? proc : "");
+		fprintf(f,
+			", \"run_ns\": %" PRIu64 ", \"runnable_ns\": %" PRIu64 ", \"blocked_ns\": %" PRIu64
+			", \"voluntary_switches\": %" PRIu64 ", \"involuntary_switches\": %" PRIu64
+			", \"migrations\": %" PRIu64 ", \"wakeups\": %" PRIu64 ", \"wakeups_given\": %" PRIu64
+			", \"marks\": %" PRIu64 ", \"start_ns\": %" PRIu64 ", \"end_ns\": %" PRIu64
+			", \"existed\": %s, \"exited\": %s}",
+			t->run_ns, t->runnable_ns, t->blocked_ns, t->voluntary, t->involuntary, t->migrations,
+			t->wakeups, t->wakeups_given, t->marks, t->start_ns, t->end_ns,
+			t->existed ? "true" : "false", t->exited ? "true" : "false");
+	}
+	fprintf(f, "\n  ],\n  \"cpus\": [");
+	for (c = 0; c < stats_ncpus(s); c++) {
+		const struct stats_cpu *cp = stats_cpu_at(s, c);
+
+		fprintf(f,
+			"%s\n    {\"cpu\": %u, \"traced_ns\": %" PRIu64 ", \"other_ns\": %" PRIu64
+			", \"idle_ns\": %" PRIu64 ", \"unknown_ns\": %" PRIu64 "}",
+			c ? "," : "", c, cp->traced_ns, cp->other_ns, cp->idle_ns, cp->unknown_ns);
+	}
+	fprintf(f, "\n  ]\n}\n");
+}
+
+/* Prints the statistics as tables. */
+static void print_text(FILE *f, const struct stats *s, const struct trace_info *info, const char *file)
+{
+	uint64_t end = stats_end(s);
+	time_t start = (time_t)(info->start_realtime_ns / 1000000000ull);
+	char when[64] = "?";
+	struct tm tm;
+	size_t i;
+	unsigned c;
+	bool any_anomaly = false;
+
+	if (localtime_r(&start, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "trace     %s\n", file);
+	fprintf(f, "command   %s\n", info->command);
+	fprintf(f, "recorded  %s on %s (Linux %s, %u CPUs, conctop %s)\n", when, info->host, info->kernel,
+		info->ncpus, info->version);
+	fprintf(f, "duration  %.3f ms   events %" PRIu64 "   lost %" PRIu64 "%s\n", ms(end), stats_events(s),
+		stats_lost(s), stats_lost(s) ? "  (the kernel dropped events: figures are incomplete)" : "");
+	fprintf(f, "by type  ");
+	for (c = 1; c < EVENT_TYPE_MAX; c++)
+		if (stats_events_of(s, c))
+			fprintf(f, " %s %" PRIu64, event_type_name(c), stats_events_of(s, c));
+	fprintf(f, "\n\n");
+
+	fprintf(f, "%-16s %7s %-16s %10s %10s %10s %6s %6s %5s %7s %10s\n", "THREAD", "TID", "PROCESS",
+		"RUN ms", "RUNNABLE", "BLOCKED", "VOL", "INVOL", "MIGR", "WAKEUPS", "LIFE ms");
+	for (i = 0; i < stats_thread_count(s); i++) {
+		const struct stats_thread *t = stats_thread_at(s, i);
+		const char *proc = stats_process_name(s, t->tgid);
+		char pname[32];
+
+		snprintf(pname, sizeof(pname), "%.15s(%d)", proc && *proc ? proc : "?", t->tgid);
+		fprintf(f,
+			"%-16.16s %7d %-16.16s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
+			" %7" PRIu64 " %10.3f\n",
+			t->name[0] ? t->name : "?", t->tid, pname, ms(t->run_ns), ms(t->runnable_ns),
+			ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,
+			ms(t->end_ns - t->start_ns));
+	}
+	fprintf(f, "\n%-5s %8s %8s %8s %8s\n", "CPU", "TRACED", "OTHER", "IDLE", "UNKNOWN");
+	for (c = 0; c < stats_ncpus(s); c++) {
+		const struct stats_cpu *cp = stats_cpu_at(s, c);
+
+		fprintf(f, "%-5u %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n", c, pct(cp->traced_ns, end),
+			pct(cp->other_ns, end), pct(cp->idle_ns, end), pct(cp->unknown_ns, end));
+	}
+	for (c = 0; c < STATS_ANOM_MAX; c++) {
+		if (!stats_anomalies(s, c))
+			continue;
+		if (!any_anomaly)
+			fprintf(f, "\nanomalies (counted, not fatal):\n");
+		any_anomaly = true;
+		fprintf(f, "  %" PRIu64 " %s\n", stats_anomalies(s, c), stats_anomaly_name(c));
+	}
+}
+
+/* conctop report. */
+int cmd_report(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct trace_reader *r = NULL;
+	struct stats *s = NULL;
+	struct event ev;
+	const char *file;
+	bool json = false, complete = true;
+	char warning[512];
+	int opt, e, status = 1;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			return cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("report", optind >= argc ? "which trace file?" : "one trace file at a time");
+	file = argv[optind];
+
+	e = trace_reader_new(&r, file);
+	if (e) {
+		cli_error("%s: %s", file, r ? trace_reader_error(r) : strerror(-e));
+		goto out;
+	}
+	e = stats_new(&s, trace_reader_info(r)->ncpus);
+	if (e) {
+		cli_error("%s: %s", file, strerror(-e));
+		goto out;
+	}
+	while ((e = trace_reader_next(r, &ev)) == 1) {
+		e = stats_add(s, &ev);
+		if (e) {
+			cli_error("%s: %s", file, strerror(-e));
+			goto out;
+		}
+	}
+	if (e == -ENODATA) {
+		complete = false;
+		snprintf(warning, sizeof(warning), "%s (the recording was cut off: reporting what came before)",
+			 trace_reader_error(r));
+		cli_error("warning: %s: %s", file, warning);
+	} else if (e < 0) {
+		cli_error("%s: %s", file, trace_reader_error(r));
+		goto out;
+	}
+	stats_finish(s, trace_reader_end_ts(r));
+	if (json)
+		print_json(stdout, s, trace_reader_info(r), file, complete, complete ? NULL : warning);
+	else
+		print_text(stdout, s, trace_reader_info(r), file);
+	status = fflush(stdout) ? 1 : 0;
+out:
+	stats_free(s);
+	trace_reader_free(r);
+	return status;
+}

@@ -1,0 +1,124 @@
+/* Helpers shared by the subcommands: parsing times and sizes, messages,
+ * finding the scenario programs. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+/* Parses a time with an optional unit into ns. */
+int cli_parse_time(const char *s, uint64_t *ns)
+{
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "µs", 1e3 }, { "ns", 1 },
+		{ "m", 60e9 }, { "min", 60e9 },
+	};
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit) == 0) {
+			double r = v * units[i].scale;
+
+			if (r > 1e18)
+				return -EINVAL;
+			*ns = (uint64_t)llround(r);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Parses a size with an optional K, M or G suffix into bytes. */
+int cli_parse_size(const char *s, uint64_t *bytes)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end)
+		return -EINVAL;
+	if (shift && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
+		return -EINVAL;
+	if (v > (ULLONG_MAX >> shift))
+		return -EINVAL;
+	*bytes = v << shift;
+	return 0;
+}
+
+/* Prints an error message. */
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("conctop: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Prints a usage error and returns the usage exit status. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "conctop %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'conctop %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* Finds the directory of the scenario programs. */
+int cli_scenario_dir(char *buf, size_t len)
+{
+	const char *env = getenv("CONCTOP_SCENARIO_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env) {
+		if ((size_t)snprintf(buf, len, "%s", env) >= len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	/* build tree: build/conctop and build/scenarios/; installed: libexec */
+	if ((size_t)snprintf(buf, len, "%s/scenarios", exe) >= len)
+		return -ENAMETOOLONG;
+	if (access(buf, X_OK) != 0 &&
+	    (size_t)snprintf(buf, len, "%s/../libexec/conctop/scenarios", exe) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* Per-thread and per-CPU statistics of a trace, computed by following the
+ * event stream once: how long each thread ran, waited for a CPU and was
+ * blocked; how often it switched, migrated and was woken; how busy each CPU
+ * was with the traced program, other programs, or nothing. Anomalies in the
+ * stream are counted, never asserted. */
+#ifndef CONCTOP_STATS_H
+#define CONCTOP_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+
+struct stats;
+
+/* One thread's figures (times in ns, from the start of the trace). */
+struct stats_thread {
+	int32_t tid, tgid;
+	char name[EVENT_TEXT_MAX];
+	uint64_t start_ns, end_ns; /* first known state .. exit (or end of trace) */
+	bool existed;              /* already alive when tracing began */
+	bool exited;               /* its exit was seen */
+	uint64_t run_ns, runnable_ns, blocked_ns;
+	uint64_t voluntary, involuntary; /* switches, not counting the exit switch */
+	uint64_t migrations, wakeups, wakeups_given, marks;
+};
+
+/* One CPU's time, by what it ran. */
+struct stats_cpu {
+	uint64_t traced_ns, other_ns, idle_ns;
+	uint64_t unknown_ns; /* before the CPU's first switch told what ran there */
+};
+
+/* Kinds of inconsistency in an event stream; counted, never fatal. */
+enum stats_anomaly {
+	STATS_ANOM_SWITCH_NOT_CURRENT, /* a thread switched out while not running there */
+	STATS_ANOM_RUNNING_TWICE,      /* switched in while already running */
+	STATS_ANOM_CPU_MISMATCH,       /* a CPU's previous occupant was not the one switched
+					* out: its switch-in was not reported */
+	STATS_ANOM_TIME_BACKWARDS,     /* an event earlier than the one before it */
+	STATS_ANOM_BAD_EVENT,          /* an event with fields out of range */
+	STATS_ANOM_MAX
+};
+
+/* Creates an empty statistics set for a trace of ncpus CPUs. */
+int stats_new(struct stats **out, unsigned ncpus);
+
+/* Frees it. */
+void stats_free(struct stats *s);
+
+/* Follows one event. Returns 0 or -ENOMEM. */
+int stats_add(struct stats *s, const struct event *ev);
+
+/* Closes every open interval at end_ns (the end of the trace). */
+void stats_finish(struct stats *s, uint64_t end_ns);
+
+/* Threads in order of first appearance. */
+size_t stats_thread_count(const struct stats *s);
+const struct stats_thread *stats_thread_at(const struct stats *s, size_t i);
+
+/* The name of process tgid (its leader thread's name), or NULL. */
+const char *stats_process_name(const struct stats *s, int32_t tgid);
+
+unsigned stats_ncpus(const struct stats *s);
+const struct stats_cpu *stats_cpu_at(const struct stats *s, unsigned cpu);
+
+/* Events seen, in all and by type. */
+uint64_t stats_events(const struct stats *s);
+uint64_t stats_events_of(const struct stats *s, unsigned type);
+
+/* Events the kernel lost (from EVENT_LOST). */
+uint64_t stats_lost(const struct stats *s);
+
+/* Anomalies of one kind, what they mean in words, and a short key for
+ * scripts ("missed_switch_in"). */
+uint64_t stats_anomalies(const struct stats *s, enum stats_anomaly kind);
+const char *stats_anomaly_name(enum stats_anomaly kind);
+const char *stats_anomaly_key(enum stats_anomaly kind);
+
+/* The end of the trace given to stats_finish. */
+uint64_t stats_end(const struct stats *s);
+
+#endif

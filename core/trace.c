@@ -1,0 +1,1134 @@
+/* The trace file writer and reader (format version 1, docs/trace-format.md).
+ *
+ * A file is a 16-byte header followed by chunks. Each chunk is a 28-byte
+ * frame (marker, sequence number, sizes, encoding, two crc32s) and a payload,
+ * stored or raw-deflated: the length of part A, part A (records: varint
+ * type, varint length, content), part B (the ts deltas of A's timed records,
+ * kept apart so that the records compress well). The first chunk holds the
+ * info record; the last one ends with the end record.
+ */
+#define ZLIB_CONST
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* File header: magic, major version, minor version, crc32 of bytes 0-11. */
+#define FILE_HDR_LEN 16
+static const uint8_t file_magic[8] = { 0x89, 'C', 'T', 'R', 'A', 'C', 'E', '\n' };
+
+/* Chunk frame header: "CTCK", seq, stored length, raw length, encoding,
+ * 3 reserved bytes, payload crc32, crc32 of bytes 0-23. */
+#define FRAME_LEN 28
+static const uint8_t chunk_magic[4] = { 'C', 'T', 'C', 'K' };
+#define ENC_STORED 0
+#define ENC_DEFLATE 1
+
+/* Record types that are not events. Bit 6 set: untimed (no ts delta). */
+#define REC_INFO 64
+#define REC_END 65
+#define REC_TIMED(t) (((t) & 0x40) == 0)
+
+/* Field mask bits of an event record, in the order the fields follow. */
+#define F_CPU 0x01
+#define F_TID 0x02   /* stored as tid - target_pid; absent: tid == 0 */
+#define F_TGID 0x04  /* stored as tgid - tid; absent: tgid == tid */
+#define F_TID2 0x08  /* stored as tid2 - target_pid; absent: tid2 == 0 */
+#define F_TGID2 0x10 /* stored as tgid2 - tid2; absent: tgid2 == tid2 */
+#define F_ARG 0x20
+#define F_ARG2 0x40
+#define F_TEXT 0x80
+
+/* The largest event record: type, length, and a content of at most 108 bytes. */
+#define EVENT_REC_MAX 128
+/* Room kept after the chunk target in the writer's buffer (an info record
+ * is at most about 1.3 KiB, an end record 32 bytes). */
+#define BUF_SLACK 2048
+
+/* Little-endian stores and loads of the fixed-size header fields. */
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Appends v as an LEB128 varint; returns the byte after it. */
+static inline uint8_t *put_uvarint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* Maps a signed value to an unsigned one with small magnitudes small. */
+static inline uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+/* Undoes zigzag. */
+static inline int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)((v >> 1) ^ (0 - (v & 1)));
+}
+
+/* Reads a varint from *pp (not past end) into *v; 0, or -1 if it runs past
+ * end or does not fit in 64 bits. */
+static inline int get_uvarint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *p = *pp;
+	uint64_t x = 0;
+	unsigned shift = 0;
+
+	if (p < end && *p < 0x80) {
+		*v = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	while (p < end) {
+		uint8_t b = *p++;
+		if (shift == 63 && b > 1)
+			return -1;
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = x;
+			*pp = p;
+			return 0;
+		}
+		shift += 7;
+		if (shift > 63)
+			return -1;
+	}
+	return -1;
+}
+
+/* Reads a zigzag-encoded signed varint; 0 or -1 as get_uvarint. */
+static inline int get_svarint(const uint8_t **pp, const uint8_t *end, int64_t *v)
+{
+	uint64_t u;
+
+	if (get_uvarint(pp, end, &u))
+		return -1;
+	*v = unzigzag(u);
+	return 0;
+}
+
+/* Whether v fits in an int32_t. */
+static int fits32(int64_t v)
+{
+	return v >= INT32_MIN && v <= INT32_MAX;
+}
+
+/* Sets *out = base + d and returns 1 if that fits in 32 bits; else 0. */
+static inline int add32(int64_t base, int64_t d, int64_t *out)
+{
+	if (d < -(INT64_C(1) << 33) || d > (INT64_C(1) << 33))
+		return 0;
+	*out = base + d;
+	return fits32(*out);
+}
+
+/* Returns the length of s if it is NUL-terminated within size bytes, else -1. */
+static long str_len_within(const char *s, size_t size)
+{
+	size_t n = strnlen(s, size);
+	return n < size ? (long)n : -1;
+}
+
+/* ---------------------------------------------------------------- writer */
+
+/* Room before part A in the writer's buffer for the payload's leading
+ * varint (the length of part A). */
+#define PREFIX_ROOM 10
+
+struct trace_writer {
+	int fd;
+	int err;         /* first write error, sticky */
+	int level;       /* deflate level, 0 = store */
+	int z_ready;
+	uint32_t ncpus;
+	int32_t tid_base; /* thread ids are stored relative to the target pid */
+	uint32_t seq;    /* number of the next chunk */
+	uint8_t *buf;    /* PREFIX_ROOM, then part A, then room to append part B */
+	uint8_t *a;      /* part A of the chunk being built: the records */
+	size_t alen;
+	size_t acap;
+	uint8_t *tsb;    /* part B: the ts deltas of its timed records */
+	size_t tslen;
+	size_t tscap;
+	size_t target;   /* write the chunk once alen + tslen reaches this */
+	uint8_t *zbuf;   /* deflated payload */
+	z_stream z;
+	uint64_t last_ts; /* ts of the last event */
+	uint64_t chunk_ts; /* the chunk's clock: 0 at its start, then its last ts */
+	uint64_t count;
+	uint64_t bytes;
+	uint64_t clamped;
+};
+
+/* Writes all of iov, retrying short writes and EINTR. */
+static int write_all(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t k = writev(fd, iov, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (k == 0)
+			return -EIO;
+		while (n > 0 && (size_t)k >= iov->iov_len) {
+			k -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + k;
+			iov->iov_len -= (size_t)k;
+		}
+	}
+	return 0;
+}
+
+/* Assembles the payload (length of A, A, B), compresses it if that pays,
+ * and writes it as one chunk. */
+static int write_chunk(struct trace_writer *w, int level)
+{
+	uint8_t hdr[FRAME_LEN], pre[PREFIX_ROOM];
+	const uint8_t *payload;
+	size_t plen, raw, stored;
+	int enc = ENC_STORED;
+	int rc;
+
+	if (w->err)
+		return w->err;
+	if (w->alen == 0)
+		return 0;
+	plen = (size_t)(put_uvarint(pre, w->alen) - pre);
+	memcpy(w->a - plen, pre, plen);
+	memcpy(w->a + w->alen, w->tsb, w->tslen);
+	payload = w->a - plen;
+	raw = stored = plen + w->alen + w->tslen;
+	if (level > 0) {
+		if (!w->z_ready) {
+			memset(&w->z, 0, sizeof w->z);
+			if (deflateInit2(&w->z, level, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+				return w->err = -ENOMEM;
+			w->z_ready = 1;
+		} else if (deflateReset(&w->z) != Z_OK) {
+			return w->err = -EIO;
+		}
+		w->z.next_in = payload;
+		w->z.avail_in = (uInt)raw;
+		w->z.next_out = w->zbuf;
+		w->z.avail_out = (uInt)(raw - 1); /* only worth it if smaller */
+		if (deflate(&w->z, Z_FINISH) == Z_STREAM_END) {
+			payload = w->zbuf;
+			stored = w->z.total_out;
+			enc = ENC_DEFLATE;
+		}
+	}
+	memcpy(hdr, chunk_magic, 4);
+	put32(hdr + 4, w->seq);
+	put32(hdr + 8, (uint32_t)stored);
+	put32(hdr + 12, (uint32_t)raw);
+	hdr[16] = (uint8_t)enc;
+	hdr[17] = hdr[18] = hdr[19] = 0;
+	put32(hdr + 20, (uint32_t)crc32(0, payload, (uInt)stored));
+	put32(hdr + 24, (uint32_t)crc32(0, hdr, 24));
+
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = FRAME_LEN },
+		{ .iov_base = (void *)payload, .iov_len = stored },
+	};
+	rc = write_all(w->fd, iov, 2);
+	if (rc)
+		return w->err = rc;
+	w->bytes += FRAME_LEN + stored;
+	w->seq++;
+	w->alen = 0;
+	w->tslen = 0;
+	w->chunk_ts = 0; /* each chunk's clock starts at 0 */
+	return 0;
+}
+
+/* Appends an untimed record with the given content to part A (which the
+ * caller made sure has room). */
+static void put_record(struct trace_writer *w, uint64_t type, const uint8_t *body, size_t blen)
+{
+	uint8_t *p = w->a + w->alen;
+
+	p = put_uvarint(p, type);
+	p = put_uvarint(p, blen);
+	memcpy(p, body, blen);
+	w->alen = (size_t)(p + blen - w->a);
+}
+
+/* Appends s as a string (varint length, bytes); returns the byte after it. */
+static uint8_t *put_string(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	p = put_uvarint(p, n);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* (Re)allocates the buffers, which must be empty, for a chunk target of
+ * target bytes; on failure the old ones stay. */
+static int writer_buffers(struct trace_writer *w, size_t target)
+{
+	size_t part = target + BUF_SLACK;
+	size_t total = PREFIX_ROOM + 2 * part;
+	uint8_t *b = malloc(total), *ts = malloc(part), *z = malloc(total);
+
+	if (!b || !ts || !z) {
+		free(b);
+		free(ts);
+		free(z);
+		return -ENOMEM;
+	}
+	free(w->buf);
+	free(w->tsb);
+	free(w->zbuf);
+	w->buf = b;
+	w->a = b + PREFIX_ROOM;
+	w->tsb = ts;
+	w->zbuf = z;
+	w->acap = part;
+	w->tscap = part;
+	w->target = target;
+	return 0;
+}
+
+/* Whether info can be written: CPU count in range, strings terminated. */
+static int info_valid(const struct trace_info *info)
+{
+	return info->ncpus >= 1 && info->ncpus <= TRACE_MAX_CPUS &&
+	       str_len_within(info->host, sizeof info->host) >= 0 &&
+	       str_len_within(info->kernel, sizeof info->kernel) >= 0 &&
+	       str_len_within(info->clock, sizeof info->clock) >= 0 &&
+	       str_len_within(info->command, sizeof info->command) >= 0 &&
+	       str_len_within(info->version, sizeof info->version) >= 0;
+}
+
+/* Frees a writer without writing anything more. */
+static void writer_free(struct trace_writer *w)
+{
+	if (w->z_ready)
+		deflateEnd(&w->z);
+	free(w->buf);
+	free(w->tsb);
+	free(w->zbuf);
+	free(w);
+}
+
+/* Creates the file, writes its header and its info record as chunk 0. */
+int trace_writer_new(struct trace_writer **out, const char *path, const struct trace_info *info)
+{
+	struct trace_writer *w;
+	uint8_t hdr[FILE_HDR_LEN];
+	uint8_t body[1400], *p = body;
+	struct iovec iov;
+	int rc;
+
+	*out = NULL;
+	if (!info_valid(info))
+		return -EINVAL;
+	w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->fd = -1;
+	w->level = TRACE_LEVEL_DEFAULT;
+	w->ncpus = info->ncpus;
+	w->tid_base = info->target_pid;
+	rc = writer_buffers(w, TRACE_CHUNK_DEFAULT);
+	if (rc) {
+		writer_free(w);
+		return rc;
+	}
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		rc = -errno;
+		writer_free(w);
+		return rc;
+	}
+
+	memcpy(hdr, file_magic, 8);
+	put16(hdr + 8, TRACE_VERSION);
+	put16(hdr + 10, TRACE_MINOR);
+	put32(hdr + 12, (uint32_t)crc32(0, hdr, 12));
+	iov.iov_base = hdr;
+	iov.iov_len = sizeof hdr;
+	rc = write_all(w->fd, &iov, 1);
+	if (rc)
+		goto fail;
+	w->bytes = FILE_HDR_LEN;
+
+	p = put_uvarint(p, info->ncpus);
+	p = put_uvarint(p, info->start_realtime_ns);
+	p = put_uvarint(p, info->start_monotonic_ns);
+	p = put_uvarint(p, zigzag(info->target_pid));
+	p = put_string(p, info->host);
+	p = put_string(p, info->kernel);
+	p = put_string(p, info->clock);
+	p = put_string(p, info->command);
+	p = put_string(p, info->version);
+	put_record(w, REC_INFO, body, (size_t)(p - body));
+	rc = write_chunk(w, 0); /* stored: `strings` shows the header */
+	if (rc)
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	close(w->fd);
+	writer_free(w);
+	return rc;
+}
+
+/* Sets the deflate level for the chunks to come. */
+int trace_writer_set_compression(struct trace_writer *w, int level)
+{
+	if (level < 0 || level > 9)
+		return -EINVAL;
+	if (w->z_ready && level != w->level) {
+		deflateEnd(&w->z);
+		w->z_ready = 0;
+	}
+	w->level = level;
+	return 0;
+}
+
+/* Sets the chunk size target; flushes the buffered events first. */
+int trace_writer_set_chunk_size(struct trace_writer *w, size_t bytes)
+{
+	int rc;
+
+	if (bytes < TRACE_CHUNK_MIN || bytes > TRACE_CHUNK_MAX / 2)
+		return -EINVAL;
+	rc = trace_writer_flush(w);
+	if (rc)
+		return rc;
+	return writer_buffers(w, bytes);
+}
+
+/* Encodes one event: its record into part A, its ts delta into part B. */
+int trace_writer_add(struct trace_writer *w, const struct event *ev)
+{
+	uint8_t *rec, *body, *p;
+	unsigned mask = 0;
+	uint64_t ts = ev->ts;
+	long tlen;
+
+	if (w->err)
+		return w->err;
+	if (ev->type < 1 || ev->type >= EVENT_TYPE_MAX || ev->cpu >= w->ncpus)
+		return -EINVAL;
+	tlen = str_len_within(ev->text, EVENT_TEXT_MAX);
+	if (tlen < 0)
+		return -EINVAL;
+	if (w->alen + EVENT_REC_MAX > w->acap || w->tslen + 10 > w->tscap) {
+		int rc = write_chunk(w, w->level);
+		if (rc)
+			return rc;
+	}
+	if (ts < w->last_ts) {
+		ts = w->last_ts;
+		w->clamped++;
+	}
+
+	rec = w->a + w->alen;
+	rec[0] = (uint8_t)ev->type; /* < 64: one byte */
+	body = rec + 2;
+	p = body + (tlen > 0 ? 2 : 1); /* the mask goes first; 2 bytes with text */
+	if (ev->cpu) {
+		mask |= F_CPU;
+		p = put_uvarint(p, ev->cpu);
+	}
+	if (ev->tid) {
+		mask |= F_TID;
+		p = put_uvarint(p, zigzag((int64_t)ev->tid - w->tid_base));
+	}
+	if (ev->tgid != ev->tid) {
+		mask |= F_TGID;
+		p = put_uvarint(p, zigzag((int64_t)ev->tgid - ev->tid));
+	}
+	if (ev->tid2) {
+		mask |= F_TID2;
+		p = put_uvarint(p, zigzag((int64_t)ev->tid2 - w->tid_base));
+	}
+	if (ev->tgid2 != ev->tid2) {
+		mask |= F_TGID2;
+		p = put_uvarint(p, zigzag((int64_t)ev->tgid2 - ev->tid2));
+	}
+	if (ev->arg) {
+		mask |= F_ARG;
+		p = put_uvarint(p, zigzag(ev->arg));
+	}
+	if (ev->arg2) {
+		mask |= F_ARG2;
+		p = put_uvarint(p, zigzag(ev->arg2));
+	}
+	if (tlen > 0) {
+		mask |= F_TEXT;
+		*p++ = (uint8_t)tlen; /* < 64 */
+		memcpy(p, ev->text, (size_t)tlen);
+		p += tlen;
+		body[0] = (uint8_t)(mask | 0x80); /* a two-byte varint */
+		body[1] = (uint8_t)(mask >> 7);
+	} else {
+		body[0] = (uint8_t)mask;
+	}
+	rec[1] = (uint8_t)(p - body); /* at most 108: one length byte */
+	w->alen = (size_t)(p - w->a);
+	w->tslen = (size_t)(put_uvarint(w->tsb + w->tslen, ts - w->chunk_ts) - w->tsb);
+	w->chunk_ts = ts;
+	w->last_ts = ts;
+	w->count++;
+	if (w->alen + w->tslen >= w->target)
+		return write_chunk(w, w->level);
+	return 0;
+}
+
+/* Writes the buffered events as a chunk now. */
+int trace_writer_flush(struct trace_writer *w)
+{
+	return write_chunk(w, w->level);
+}
+
+/* Ends the file with the end record, closes it, frees the writer. */
+int trace_writer_close(struct trace_writer *w, uint64_t end_ts)
+{
+	uint8_t body[32], *p = body;
+	int rc;
+
+	if (!w)
+		return -EINVAL;
+	rc = w->err;
+	if (!rc && w->alen + 64 > w->acap)
+		rc = write_chunk(w, w->level);
+	if (!rc) {
+		if (end_ts < w->last_ts)
+			end_ts = w->last_ts;
+		p = put_uvarint(p, end_ts);
+		p = put_uvarint(p, w->count);
+		p = put_uvarint(p, w->clamped);
+		put_record(w, REC_END, body, (size_t)(p - body));
+		rc = write_chunk(w, w->level);
+	}
+	if (close(w->fd) < 0 && !rc)
+		rc = -errno;
+	writer_free(w);
+	return rc;
+}
+
+/* The file descriptor being written. */
+int trace_writer_fd(const struct trace_writer *w)
+{
+	return w->fd;
+}
+
+/* Events added so far. */
+uint64_t trace_writer_count(const struct trace_writer *w)
+{
+	return w->count;
+}
+
+/* Bytes written to the file so far. */
+uint64_t trace_writer_bytes(const struct trace_writer *w)
+{
+	return w->bytes;
+}
+
+/* Events whose ts was raised to keep the file in time order. */
+uint64_t trace_writer_clamped(const struct trace_writer *w)
+{
+	return w->clamped;
+}
+
+/* ---------------------------------------------------------------- reader */
+
+struct trace_reader {
+	int fd;                 /* -1 when reading from memory */
+	const uint8_t *mem;
+	size_t mem_len;
+	uint64_t off;           /* file offset of the next unread byte */
+	uint8_t *sbuf;          /* stored payload read from a file */
+	size_t scap;
+	uint8_t *rbuf;          /* decompressed payload */
+	size_t rcap;
+	const uint8_t *base;    /* the current chunk's decompressed payload */
+	const uint8_t *p;       /* next record in part A */
+	const uint8_t *end;     /* end of part A */
+	const uint8_t *tp;      /* next ts delta in part B */
+	const uint8_t *tend;    /* end of part B (and of the payload) */
+	uint64_t chunk_off;     /* file offset of the current chunk */
+	uint32_t chunk_no;      /* its number */
+	uint32_t next_seq;      /* number of the next chunk */
+	int chunk_enc;
+	int state;              /* 0 reading, 1 end record seen, < 0 error */
+	int z_ready;
+	uint64_t ts;            /* ts of the last timed record */
+	uint64_t cts;           /* the current chunk's clock (0 at its start) */
+	uint64_t timed;         /* timed records seen, known or not */
+	uint64_t count;         /* events returned */
+	uint64_t end_ts;
+	uint64_t clamped;
+	z_stream z;
+	struct trace_info info;
+	char err[512];
+};
+
+/* Records an error (sticky) with its message; returns code. */
+__attribute__((format(printf, 3, 4)))
+static int fail(struct trace_reader *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	va_end(ap);
+	r->state = code;
+	return code;
+}
+
+/* Reports a malformed record of the current chunk, naming where it starts. */
+__attribute__((format(printf, 3, 4)))
+static int rec_fail(struct trace_reader *r, const uint8_t *rec, const char *fmt, ...)
+{
+	char what[320];
+	size_t at = (size_t)(rec - r->base);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (r->chunk_enc == ENC_STORED)
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: record at byte %llu: %s",
+			    r->chunk_no, (unsigned long long)r->chunk_off,
+			    (unsigned long long)(r->chunk_off + FRAME_LEN + at), what);
+	return fail(r, -EBADMSG, "chunk %u at byte %llu: record at byte %zu of the decompressed payload: %s",
+		    r->chunk_no, (unsigned long long)r->chunk_off, at, what);
+}
+
+/* Grows *buf to at least need bytes (callers bound need by TRACE_CHUNK_MAX). */
+static int grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	size_t n = *cap ? *cap : 4096;
+	uint8_t *b;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	b = realloc(*buf, n);
+	if (!b)
+		return -ENOMEM;
+	*buf = b;
+	*cap = n;
+	return 0;
+}
+
+/* Makes up to n bytes at r->off available at *ptr (read into dst for a
+ * file; pointing into the buffer for memory); returns how many (fewer at the
+ * end of the file), or -1 with errno set on a read error. The caller
+ * advances r->off. */
+static ssize_t src_fetch(struct trace_reader *r, size_t n, uint8_t *dst, const uint8_t **ptr)
+{
+	size_t got = 0;
+
+	if (r->fd < 0) {
+		size_t avail = r->off < r->mem_len ? r->mem_len - (size_t)r->off : 0;
+		*ptr = avail ? r->mem + r->off : dst;
+		return (ssize_t)(n < avail ? n : avail);
+	}
+	while (got < n) {
+		ssize_t k = read(r->fd, dst + got, n - got);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	*ptr = dst;
+	return (ssize_t)got;
+}
+
+/* Reads, checks and decompresses the next chunk; makes its records current. */
+static int load_chunk(struct trace_reader *r)
+{
+	uint8_t hb[FRAME_LEN];
+	const uint8_t *h, *pl;
+	uint64_t at = r->off;
+	uint32_t no = r->next_seq, stored, raw;
+	unsigned long long atl = (unsigned long long)at;
+	ssize_t got;
+	int enc;
+
+	got = src_fetch(r, FRAME_LEN, hb, &h);
+	if (got < 0)
+		return fail(r, -EIO, "chunk %u at byte %llu: read error: %s", no, atl, strerror(errno));
+	if (got == 0) {
+		if (no == 0)
+			return fail(r, -ENODATA, "truncated at byte %llu: the file ends before its info record", atl);
+		return fail(r, -ENODATA,
+			    "truncated at byte %llu: the file ends after chunk %u without an end record "
+			    "(the recording was cut off; every complete chunk was read)", atl, no - 1);
+	}
+	if (got < FRAME_LEN)
+		return fail(r, -ENODATA, "chunk %u at byte %llu: truncated: the file ends at byte %llu, inside the chunk header",
+			    no, atl, atl + (unsigned long long)got);
+	if (memcmp(h, chunk_magic, 4))
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: no chunk marker (\"CTCK\") there", no, atl);
+	if (get32(h + 24) != (uint32_t)crc32(0, h, 24))
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: chunk header checksum mismatch", no, atl);
+	if (get32(h + 4) != no)
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: sequence number %u where %u was expected (a chunk is missing or repeated)",
+			    no, atl, get32(h + 4), no);
+	stored = get32(h + 8);
+	raw = get32(h + 12);
+	enc = h[16];
+	if (stored > TRACE_CHUNK_MAX || raw > TRACE_CHUNK_MAX)
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: payload of %u bytes (%u uncompressed) exceeds the limit of %u",
+			    no, atl, stored, raw, TRACE_CHUNK_MAX);
+	if (enc != ENC_STORED && enc != ENC_DEFLATE)
+		return fail(r, -EPROTONOSUPPORT, "chunk %u at byte %llu: unknown chunk encoding %d (written by a newer conctop?)",
+			    no, atl, enc);
+	if (enc == ENC_STORED && stored != raw)
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: stored chunk with payload %u bytes but raw size %u",
+			    no, atl, stored, raw);
+	r->off += FRAME_LEN;
+
+	if (r->fd >= 0) {
+		uint8_t **buf = enc == ENC_STORED ? &r->rbuf : &r->sbuf;
+		size_t *cap = enc == ENC_STORED ? &r->rcap : &r->scap;
+		if (grow(buf, cap, stored))
+			return fail(r, -ENOMEM, "chunk %u at byte %llu: out of memory", no, atl);
+		got = src_fetch(r, stored, *buf, &pl);
+	} else {
+		got = src_fetch(r, stored, r->rbuf, &pl);
+	}
+	if (got < 0)
+		return fail(r, -EIO, "chunk %u at byte %llu: read error: %s", no, atl, strerror(errno));
+	if ((size_t)got < stored)
+		return fail(r, -ENODATA, "chunk %u at byte %llu: truncated: the file ends at byte %llu, %u bytes into a %u-byte payload",
+			    no, atl, (unsigned long long)(r->off + (uint64_t)got), (unsigned)got, stored);
+	if (get32(h + 20) != (uint32_t)crc32(0, pl, stored))
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: payload checksum mismatch", no, atl);
+	r->off += stored;
+
+	if (enc == ENC_DEFLATE) {
+		int zr;
+		if (grow(&r->rbuf, &r->rcap, raw))
+			return fail(r, -ENOMEM, "chunk %u at byte %llu: out of memory", no, atl);
+		if (!r->z_ready) {
+			memset(&r->z, 0, sizeof r->z);
+			if (inflateInit2(&r->z, -15) != Z_OK)
+				return fail(r, -ENOMEM, "chunk %u at byte %llu: cannot set up zlib", no, atl);
+			r->z_ready = 1;
+		} else if (inflateReset(&r->z) != Z_OK) {
+			return fail(r, -EIO, "chunk %u at byte %llu: cannot reset zlib", no, atl);
+		}
+		r->z.next_in = pl;
+		r->z.avail_in = stored;
+		r->z.next_out = r->rbuf;
+		r->z.avail_out = raw;
+		zr = inflate(&r->z, Z_FINISH);
+		if (zr != Z_STREAM_END || r->z.avail_in || r->z.avail_out)
+			return fail(r, -EBADMSG, "chunk %u at byte %llu: payload does not decompress to the %u bytes its header declares (%s)",
+				    no, atl, raw, r->z.msg ? r->z.msg : zr == Z_STREAM_END ? "size differs" : "data ends early or is too long");
+		pl = r->rbuf;
+	}
+	r->base = r->p = pl;
+	r->cts = 0;
+	r->chunk_off = at;
+	r->chunk_no = no;
+	r->chunk_enc = enc;
+	r->next_seq = no + 1;
+	/* payload: varint length of part A, part A (records), part B (ts deltas) */
+	uint64_t alen;
+	if (get_uvarint(&r->p, pl + raw, &alen) || alen > (uint64_t)(pl + raw - r->p))
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: the payload does not start with the length of its record part",
+			    no, atl);
+	r->end = r->p + alen;
+	r->tp = r->end;
+	r->tend = pl + raw;
+	return 0;
+}
+
+/* Reads a record's type and length at r->p and consumes it; *body..*bend is
+ * its body. */
+static inline int next_record(struct trace_reader *r, uint64_t *type, const uint8_t **body, const uint8_t **bend)
+{
+	const uint8_t *p = r->p, *end = r->end;
+	uint64_t len;
+
+	*type = 0;
+	*body = *bend = p;
+	if (end - p >= 2 && p[0] < 0x80 && p[1] < 0x80) {
+		*type = p[0];
+		len = p[1];
+		p += 2;
+	} else if (get_uvarint(&p, end, type) || get_uvarint(&p, end, &len)) {
+		return rec_fail(r, r->p, "record header cut off by the end of the chunk");
+	}
+	if (len > (uint64_t)(end - p))
+		return rec_fail(r, r->p, "record length %llu runs past the end of the chunk (%zu bytes left)",
+				(unsigned long long)len, (size_t)(end - p));
+	if (*type == 0)
+		return rec_fail(r, r->p, "record type 0");
+	*body = p;
+	*bend = p + len;
+	return 0;
+}
+
+/* Reads a string into dst (size bytes with its NUL); -1 if too long, cut
+ * short, or holding a NUL. */
+static int get_string(const uint8_t **pp, const uint8_t *end, char *dst, size_t size)
+{
+	uint64_t n;
+
+	if (get_uvarint(pp, end, &n) || n >= size || n > (uint64_t)(end - *pp) || memchr(*pp, 0, n))
+		return -1;
+	memcpy(dst, *pp, n);
+	dst[n] = 0;
+	*pp += n;
+	return 0;
+}
+
+/* Parses the info record, the first record of chunk 0. */
+static int read_info(struct trace_reader *r)
+{
+	struct trace_info *in = &r->info;
+	const uint8_t *rec = r->p, *p, *end;
+	uint64_t type, ncpus;
+	int64_t pid;
+	int rc;
+
+	rc = next_record(r, &type, &p, &end);
+	if (rc)
+		return rc;
+	if (type != REC_INFO)
+		return rec_fail(r, rec, "the first record is of type %llu, not the info record", (unsigned long long)type);
+	r->p = end;
+	if (get_uvarint(&p, end, &ncpus) || get_uvarint(&p, end, &in->start_realtime_ns) ||
+	    get_uvarint(&p, end, &in->start_monotonic_ns) || get_svarint(&p, end, &pid))
+		return rec_fail(r, rec, "info record cut short");
+	if (ncpus < 1 || ncpus > TRACE_MAX_CPUS)
+		return rec_fail(r, rec, "info record declares %llu CPUs (1 to %d allowed)", (unsigned long long)ncpus, TRACE_MAX_CPUS);
+	if (!fits32(pid))
+		return rec_fail(r, rec, "info record: target pid %lld out of range", (long long)pid);
+	in->ncpus = (uint32_t)ncpus;
+	in->target_pid = (int32_t)pid;
+	if (get_string(&p, end, in->host, sizeof in->host))
+		return rec_fail(r, rec, "info record: bad host name");
+	if (get_string(&p, end, in->kernel, sizeof in->kernel))
+		return rec_fail(r, rec, "info record: bad kernel release");
+	if (get_string(&p, end, in->clock, sizeof in->clock))
+		return rec_fail(r, rec, "info record: bad clock name");
+	if (get_string(&p, end, in->command, sizeof in->command))
+		return rec_fail(r, rec, "info record: bad command");
+	if (get_string(&p, end, in->version, sizeof in->version))
+		return rec_fail(r, rec, "info record: bad version");
+	/* fields appended by later revisions end at the record's length */
+	return 0;
+}
+
+/* Reads the file header, chunk 0 and the info record. */
+static int reader_start(struct trace_reader *r)
+{
+	uint8_t hb[FILE_HDR_LEN];
+	const uint8_t *h;
+	ssize_t got = src_fetch(r, FILE_HDR_LEN, hb, &h);
+	unsigned major;
+	int rc;
+
+	if (got < 0)
+		return fail(r, -EIO, "read error at byte 0: %s", strerror(errno));
+	if (got == 0)
+		return fail(r, -ENODATA, "empty file (0 bytes): truncated at byte 0, before the trace header");
+	if (memcmp(h, file_magic, (size_t)got < sizeof file_magic ? (size_t)got : sizeof file_magic))
+		return fail(r, -EBADMSG, "not a conctop trace: bad magic number at byte 0");
+	if (got < FILE_HDR_LEN)
+		return fail(r, -ENODATA, "truncated at byte %zd: the file ends inside its %d-byte header", got, FILE_HDR_LEN);
+	major = get16(h + 8);
+	if (major != TRACE_VERSION)
+		return fail(r, -EPROTONOSUPPORT, "trace format version %u (byte 8) is not supported: this conctop reads version %d%s",
+			    major, TRACE_VERSION, major > TRACE_VERSION ? "; the file was written by a newer conctop" : "");
+	if (get32(h + 12) != (uint32_t)crc32(0, h, 12))
+		return fail(r, -EBADMSG, "file header checksum mismatch (bytes 0-15)");
+	r->off = FILE_HDR_LEN;
+	rc = load_chunk(r);
+	if (rc)
+		return rc;
+	return read_info(r);
+}
+
+/* Allocates a reader with no source yet. */
+static struct trace_reader *reader_alloc(void)
+{
+	struct trace_reader *r = calloc(1, sizeof *r);
+
+	if (!r)
+		return NULL;
+	r->fd = -1;
+	if (grow(&r->rbuf, &r->rcap, 4096)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Opens a trace file and reads its header. */
+int trace_reader_new(struct trace_reader **out, const char *path)
+{
+	struct trace_reader *r = reader_alloc();
+
+	*out = r;
+	if (!r)
+		return -ENOMEM;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		int e = errno;
+		fail(r, -e, "cannot open: %s", strerror(e));
+		return -e;
+	}
+	return reader_start(r);
+}
+
+/* Opens a trace held in memory and reads its header. */
+int trace_reader_new_mem(struct trace_reader **out, const void *buf, size_t len)
+{
+	struct trace_reader *r = reader_alloc();
+
+	*out = r;
+	if (!r)
+		return -ENOMEM;
+	r->mem = buf;
+	r->mem_len = buf ? len : 0;
+	return reader_start(r);
+}
+
+/* The trace's header information. */
+const struct trace_info *trace_reader_info(const struct trace_reader *r)
+{
+	return &r->info;
+}
+
+/* Decodes the body of an event record (after its ts delta) into ev. */
+static inline int decode_event(struct trace_reader *r, const uint8_t *rec, unsigned type,
+			       const uint8_t *p, const uint8_t *end, struct event *ev)
+{
+	uint64_t mask, v;
+	int64_t tid = 0, tid2 = 0, d, v64;
+
+	memset(ev, 0, sizeof *ev);
+	ev->ts = r->ts;
+	ev->type = (uint16_t)type;
+	if (get_uvarint(&p, end, &mask))
+		goto cut;
+	if (mask & F_CPU) {
+		if (get_uvarint(&p, end, &v))
+			goto cut;
+		if (v >= r->info.ncpus)
+			return rec_fail(r, rec, "%s event on cpu %llu, but the trace has %u CPUs",
+					event_type_name(type), (unsigned long long)v, r->info.ncpus);
+		ev->cpu = (uint16_t)v;
+	}
+	if (mask & F_TID) {
+		if (get_svarint(&p, end, &d))
+			goto cut;
+		if (!add32(r->info.target_pid, d, &tid))
+			goto range;
+	}
+	ev->tid = (int32_t)tid;
+	ev->tgid = (int32_t)tid;
+	if (mask & F_TGID) {
+		if (get_svarint(&p, end, &d))
+			goto cut;
+		if (!add32(tid, d, &v64))
+			goto range;
+		ev->tgid = (int32_t)v64;
+	}
+	if (mask & F_TID2) {
+		if (get_svarint(&p, end, &d))
+			goto cut;
+		if (!add32(r->info.target_pid, d, &tid2))
+			goto range;
+	}
+	ev->tid2 = (int32_t)tid2;
+	ev->tgid2 = (int32_t)tid2;
+	if (mask & F_TGID2) {
+		if (get_svarint(&p, end, &d))
+			goto cut;
+		if (!add32(tid2, d, &v64))
+			goto range;
+		ev->tgid2 = (int32_t)v64;
+	}
+	if ((mask & F_ARG) && get_svarint(&p, end, &ev->arg))
+		goto cut;
+	if ((mask & F_ARG2) && get_svarint(&p, end, &ev->arg2))
+		goto cut;
+	if (mask & F_TEXT) {
+		if (get_uvarint(&p, end, &v) || v > (uint64_t)(end - p))
+			goto cut;
+		if (v >= EVENT_TEXT_MAX)
+			return rec_fail(r, rec, "%s event with a text of %llu bytes (at most %d)",
+					event_type_name(type), (unsigned long long)v, EVENT_TEXT_MAX - 1);
+		if (memchr(p, 0, v))
+			return rec_fail(r, rec, "%s event text contains a NUL byte", event_type_name(type));
+		memcpy(ev->text, p, v);
+	}
+	/* Fields added by later revisions (mask bits 8 and up) follow; the
+	 * record's length skips them. */
+	return 0;
+cut:
+	return rec_fail(r, rec, "%s event cut short by its record length", event_type_name(type));
+range:
+	return rec_fail(r, rec, "%s event with a thread id out of range", event_type_name(type));
+}
+
+/* Parses the end record and checks it against what was read. */
+static int read_end(struct trace_reader *r, const uint8_t *rec, const uint8_t *p, const uint8_t *end)
+{
+	uint64_t end_ts, n, clamped;
+
+	if (get_uvarint(&p, end, &end_ts) || get_uvarint(&p, end, &n) || get_uvarint(&p, end, &clamped))
+		return rec_fail(r, rec, "end record cut short");
+	if (end_ts < r->ts)
+		return rec_fail(r, rec, "end record ts %llu is before the last event's ts %llu",
+				(unsigned long long)end_ts, (unsigned long long)r->ts);
+	if (r->tp != r->tend)
+		return rec_fail(r, r->tp, "%zu bytes of timestamps are left over after the chunk's last record",
+				(size_t)(r->tend - r->tp));
+	if (n != r->timed)
+		return rec_fail(r, rec, "end record counts %llu events but the file holds %llu",
+				(unsigned long long)n, (unsigned long long)r->timed);
+	r->end_ts = end_ts;
+	r->clamped = clamped;
+	r->state = 1;
+	return 0;
+}
+
+/* Returns the next event, skipping records it does not know. */
+int trace_reader_next(struct trace_reader *r, struct event *ev)
+{
+	const uint8_t *rec, *p, *end;
+	uint64_t type, d;
+	int rc;
+
+	if (r->state)
+		return r->state > 0 ? 0 : r->state;
+	for (;;) {
+		if (r->p == r->end) {
+			if (r->tp != r->tend)
+				return rec_fail(r, r->tp, "%zu bytes of timestamps are left over after the chunk's last record",
+						(size_t)(r->tend - r->tp));
+			rc = load_chunk(r);
+			if (rc)
+				return rc;
+			continue;
+		}
+		rec = r->p;
+		rc = next_record(r, &type, &p, &end);
+		if (rc)
+			return rc;
+		r->p = end;
+		if (REC_TIMED(type)) {
+			if (get_uvarint(&r->tp, r->tend, &d))
+				return rec_fail(r, rec, "record of type %llu (%s): its timestamp is missing from the chunk's ts part or malformed",
+						(unsigned long long)type, event_type_name((unsigned)type));
+			if (d > UINT64_MAX - r->cts)
+				return rec_fail(r, rec, "timestamp overflows 64 bits");
+			r->cts += d;
+			if (r->cts < r->ts)
+				return rec_fail(r, rec, "timestamp %llu is earlier than the previous one, %llu",
+						(unsigned long long)r->cts, (unsigned long long)r->ts);
+			r->ts = r->cts;
+			r->timed++;
+			if (type < EVENT_TYPE_MAX) {
+				rc = decode_event(r, rec, (unsigned)type, p, end, ev);
+				if (rc)
+					return rc;
+				r->count++;
+				return 1;
+			}
+			continue; /* an event type from a later version */
+		}
+		if (type == REC_END)
+			return read_end(r, rec, p, end);
+		if (type == REC_INFO)
+			return rec_fail(r, rec, "a second info record");
+		/* an untimed record type from a later version: skipped */
+	}
+}
+
+/* What went wrong, and where. */
+const char *trace_reader_error(const struct trace_reader *r)
+{
+	return r ? r->err : "out of memory";
+}
+
+/* The trace's end ts (end record), or the last event's. */
+uint64_t trace_reader_end_ts(const struct trace_reader *r)
+{
+	return r->state == 1 ? r->end_ts : r->ts;
+}
+
+/* Events returned so far. */
+uint64_t trace_reader_count(const struct trace_reader *r)
+{
+	return r->count;
+}
+
+/* The writer's count of clamped out-of-order events. */
+uint64_t trace_reader_clamped(const struct trace_reader *r)
+{
+	return r->clamped;
+}
+
+/* Closes and frees a reader. */
+void trace_reader_free(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->z_ready)
+		inflateEnd(&r->z);
+	free(r->sbuf);
+	free(r->rbuf);
+	free(r);
+}

@@ -1,0 +1,126 @@
+/* The conctop trace file (format version 1): a writer that records normalised
+ * events into chunked, checksummed, deflate-compressed files, and a reader
+ * that plays them back and treats every file as untrusted input.
+ *
+ * The format itself is specified in docs/trace-format.md.
+ *
+ * Functions return 0 (or a count) on success and a negative errno on failure;
+ * nothing here prints or exits. Writers and readers are not thread-safe: use
+ * one from one thread at a time.
+ */
+#ifndef CONCTOP_TRACE_H
+#define CONCTOP_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+#define TRACE_VERSION 1             /* the format version this code writes and reads */
+#define TRACE_MINOR 0               /* compatible revision of that version */
+#define TRACE_MAX_CPUS 4096         /* largest CPU count a file may declare */
+#define TRACE_CHUNK_MAX (16u << 20) /* largest chunk payload, stored or uncompressed */
+#define TRACE_CHUNK_DEFAULT (256u << 10) /* default uncompressed bytes per chunk */
+#define TRACE_CHUNK_MIN 64u         /* smallest chunk size trace_writer_set_chunk_size accepts */
+#define TRACE_LEVEL_DEFAULT 1       /* default deflate level (0 = store uncompressed) */
+
+/* What a trace file says about itself (its info record). */
+struct trace_info {
+	char host[65];              /* uname nodename */
+	char kernel[65];            /* uname release */
+	uint32_t ncpus;             /* possible CPUs, >= 1, <= TRACE_MAX_CPUS */
+	char clock[32];             /* "CLOCK_MONOTONIC" */
+	char command[1024];         /* the traced command line, "pid 1234", or scenario + args */
+	char version[32];           /* conctop version that wrote it */
+	uint64_t start_realtime_ns; /* wall clock at the trace's start */
+	uint64_t start_monotonic_ns;/* CLOCK_MONOTONIC at the trace's start: event ts are relative to it */
+	int32_t target_pid;         /* the pid conctop started or attached to, 0 if none */
+};
+
+struct trace_writer;
+
+/* Creates (or truncates) path with mode 0644 and O_CLOEXEC, and writes the
+ * file header and the info record; -EINVAL if info is invalid (ncpus out of
+ * range, a string not NUL-terminated within its array). */
+int trace_writer_new(struct trace_writer **out, const char *path, const struct trace_info *info);
+
+/* Sets the deflate level of the chunks written from now on: 0 stores them
+ * uncompressed, 1-9 as zlib; -EINVAL otherwise. */
+int trace_writer_set_compression(struct trace_writer *w, int level);
+
+/* Sets how many uncompressed bytes a chunk collects before it is written
+ * (TRACE_CHUNK_MIN .. TRACE_CHUNK_MAX / 2); flushes what is buffered first. */
+int trace_writer_set_chunk_size(struct trace_writer *w, size_t bytes);
+
+/* Buffers one event; writes a chunk when the buffer is full. -EINVAL for an
+ * event the file cannot hold (type unknown, cpu >= ncpus, text not
+ * NUL-terminated): nothing is written and the writer stays usable. An event
+ * older than the previous one is stored with the previous one's ts (files
+ * never go back in time; trace_writer_clamped() counts these). After a write
+ * error every call returns that error. */
+int trace_writer_add(struct trace_writer *w, const struct event *ev);
+
+/* Ends the current chunk and writes it now (nothing if it is empty). */
+int trace_writer_flush(struct trace_writer *w);
+
+/* Flushes, writes the end record (end_ts, raised to the last event's ts if
+ * smaller, and the event count), closes the file and frees w (always, even
+ * on error). Returns 0 or the first error the writer met. */
+int trace_writer_close(struct trace_writer *w, uint64_t end_ts);
+
+/* Returns the file descriptor of the file being written (for fchown). */
+int trace_writer_fd(const struct trace_writer *w);
+
+/* Returns the number of events added. */
+uint64_t trace_writer_count(const struct trace_writer *w);
+
+/* Returns the number of bytes written to the file so far. */
+uint64_t trace_writer_bytes(const struct trace_writer *w);
+
+/* Returns how many events were stored with a raised ts (arrived out of order). */
+uint64_t trace_writer_clamped(const struct trace_writer *w);
+
+struct trace_reader;
+
+/* Opens path and reads its header and info record. On failure returns a
+ * negative errno (-errno of open, -ENODATA empty or cut short, -EBADMSG
+ * corrupt or not a trace, -EPROTONOSUPPORT newer version, -EIO, -ENOMEM) and
+ * *out is still set (except on -ENOMEM, where it is NULL):
+ * trace_reader_error(*out) names the problem and its byte offset, and the
+ * caller must trace_reader_free(*out). */
+int trace_reader_new(struct trace_reader **out, const char *path);
+
+/* Like trace_reader_new, but reads a trace held in memory; buf must stay
+ * valid and unchanged until trace_reader_free. */
+int trace_reader_new_mem(struct trace_reader **out, const void *buf, size_t len);
+
+/* Returns the header information of an opened trace (zeroed if the info
+ * record could not be read). */
+const struct trace_info *trace_reader_info(const struct trace_reader *r);
+
+/* Reads the next event into ev. Returns 1 for an event, 0 at the end record
+ * (a complete file), or a negative errno: -ENODATA the file ends before the
+ * end record (every event of every complete chunk has been returned first),
+ * -EBADMSG corrupt, -EPROTONOSUPPORT a chunk encoding this version does not
+ * know, -EIO read error, -ENOMEM. A negative or 0 result repeats on every
+ * later call. Events come back in file order with ts never decreasing. */
+int trace_reader_next(struct trace_reader *r, struct event *ev);
+
+/* Returns what went wrong and where ("chunk 3 at byte 18342: payload
+ * checksum mismatch"), or "" if nothing did. Accepts NULL (out of memory). */
+const char *trace_reader_error(const struct trace_reader *r);
+
+/* Returns the end record's end ts once it was read, else the last event's ts. */
+uint64_t trace_reader_end_ts(const struct trace_reader *r);
+
+/* Returns the number of events returned so far. */
+uint64_t trace_reader_count(const struct trace_reader *r);
+
+/* Returns the writer's count of out-of-order events it clamped (from the end
+ * record; 0 until it is read). */
+uint64_t trace_reader_clamped(const struct trace_reader *r);
+
+/* Closes and frees a reader; accepts NULL. */
+void trace_reader_free(struct trace_reader *r);
+
+#endif

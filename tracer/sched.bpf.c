@@ -1,0 +1,458 @@
+// SPDX-License-Identifier: GPL-2.0
+/* conctop's kernel side: scheduler tracepoints filtered to the traced
+ * threads, written into one ring buffer that user space drains in batches.
+ *
+ * Each tracepoint has two programs: a tp_btf one (typed task pointers, no
+ * tracefs needed) and a classic tp/ one for kernels without tp_btf. User space
+ * loads one set or the other; both feed the same handlers below. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "conctop.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Settings filled in by user space before load. */
+const volatile bool follow_forks = true;          /* trace child processes too */
+const volatile __u64 wakeup_bytes = 1024 * 1024;  /* wake the reader past this fill */
+/* sched_switch passes prev_state as its 4th argument (Linux 5.18+); older
+ * kernels only have prev->state, which a concurrent wakeup may have reset. */
+const volatile bool switch_has_state_arg = false;
+
+#define CLONE_THREAD_FLAG 0x00010000
+
+/* The ring buffer all records go through; its size is set before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024);
+} events SEC(".maps");
+
+/* The traced threads: tid -> tgid. Filled by user space at attach and by the
+ * fork handler; an entry is removed by the thread's last switch. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __s32);
+} traced SEC(".maps");
+
+/* Records the ring buffer had no room for, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* The tgid of a traced thread, or 0 when tid is not traced. */
+static __always_inline __s32 traced_tgid(__s32 tid)
+{
+	__u32 key = tid;
+	__s32 *tgid;
+
+	if (tid <= 0)
+		return 0;
+	tgid = bpf_map_lookup_elem(&traced, &key);
+	return tgid ? *tgid : 0;
+}
+
+/* How a task is named in a record: its tid when traced, 0 for idle, OTHER. */
+static __always_inline __s32 record_tid(__s32 tid, __s32 tgid)
+{
+	if (tgid > 0)
+		return tid;
+	return tid == 0 ? 0 : CT_TID_OTHER;
+}
+
+/* Counts a record that found no room in the ring buffer. */
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/* Reserves a record of size bytes and fills its common header. */
+static __always_inline struct ct_raw_event *record_new(__u32 size, __u16 type)
+{
+	struct ct_raw_event *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e) {
+		count_lost();
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->ts = bpf_ktime_get_ns();
+	e->type = type;
+	e->cpu = bpf_get_smp_processor_id();
+	return e;
+}
+
+/* Publishes a record; wakes the reader only once the buffer is filling up,
+ * so the tracer does not steal the CPUs it is measuring. */
+static __always_inline void record_submit(void *e)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+/* A context switch on this CPU. Kept when either side is traced, and when an
+ * untraced task and the idle task trade places (so CPU lanes can tell idle
+ * from another program). */
+static __always_inline void on_switch(__s32 prev, __s64 prev_state, __s32 next)
+{
+	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
+	struct ct_raw_event *e;
+
+	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
+		return;
+	e = record_new(sizeof(*e), CT_RAW_SWITCH);
+	if (!e)
+		return;
+	e->tid = record_tid(prev, prev_tgid);
+	e->tgid = prev_tgid > 0 ? prev_tgid : e->tid;
+	e->tid2 = record_tid(next, next_tgid);
+	e->tgid2 = next_tgid > 0 ? next_tgid : e->tid2;
+	e->arg = prev_state;
+	record_submit(e);
+	if (prev_tgid && (prev_state & 0x30)) { /* dead or zombie: its last switch */
+		__u32 key = prev;
+		bpf_map_delete_elem(&traced, &key);
+	}
+}
+
+/* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid. */
+static __always_inline void on_wake(__u16 type, __s32 tid, __s32 target_cpu)
+{
+	__s32 tgid = traced_tgid(tid);
+	struct ct_raw_event *e;
+	__u64 cur;
+	__s32 waker;
+
+	if (!tgid)
+		return;
+	e = record_new(sizeof(*e), type);
+	if (!e)
+		return;
+	cur = bpf_get_current_pid_tgid();
+	waker = (__s32)cur;
+	e->tid = tid;
+	e->tgid = tgid;
+	if (type == CT_RAW_WAKING) { /* the subject is the waker, tid2 the woken */
+		__s32 waker_tgid = traced_tgid(waker);
+
+		e->tid = record_tid(waker, waker_tgid);
+		e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
+		e->tid2 = tid;
+		e->tgid2 = tgid;
+	}
+	e->arg = target_cpu;
+	record_submit(e);
+}
+
+/* Thread tid moves from orig_cpu to dest_cpu. */
+static __always_inline void on_migrate(__s32 tid, __s32 orig_cpu, __s32 dest_cpu)
+{
+	__s32 tgid = traced_tgid(tid);
+	struct ct_raw_event *e;
+
+	if (!tgid)
+		return;
+	e = record_new(sizeof(*e), CT_RAW_MIGRATE);
+	if (!e)
+		return;
+	e->tid = tid;
+	e->tgid = tgid;
+	e->arg = orig_cpu;
+	e->arg2 = dest_cpu;
+	record_submit(e);
+}
+
+/* The current (traced) thread creates child/child_tgid, named comm. */
+static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *comm)
+{
+	__u64 cur = bpf_get_current_pid_tgid();
+	__s32 parent = (__s32)cur, parent_tgid = traced_tgid(parent);
+	struct ct_raw_text *t;
+	__u32 key = child;
+
+	if (!parent_tgid || (child_tgid != parent_tgid && !follow_forks))
+		return;
+	bpf_map_update_elem(&traced, &key, &child_tgid, BPF_ANY);
+	t = (struct ct_raw_text *)record_new(sizeof(*t), CT_RAW_FORK);
+	if (!t)
+		return;
+	t->ev.tid = parent;
+	t->ev.tgid = parent_tgid;
+	t->ev.tid2 = child;
+	t->ev.tgid2 = child_tgid;
+	__builtin_memset(t->text, 0, sizeof(t->text));
+	bpf_probe_read_kernel_str(t->text, CT_COMM_LEN, comm);
+	record_submit(t);
+}
+
+/* A record about the current thread carrying its comm (exit, exec). */
+static __always_inline void on_current(__u16 type, __s32 tid, __s64 arg)
+{
+	__s32 tgid = traced_tgid(tid);
+	struct ct_raw_text *t;
+
+	if (!tgid)
+		return;
+	t = (struct ct_raw_text *)record_new(sizeof(*t), type);
+	if (!t)
+		return;
+	t->ev.tid = tid;
+	t->ev.tgid = tgid;
+	t->ev.arg = arg;
+	__builtin_memset(t->text, 0, sizeof(t->text));
+	bpf_get_current_comm(t->text, CT_COMM_LEN);
+	record_submit(t);
+}
+
+/* A thread of a traced process runs a new program; if a non-leader thread
+ * did the exec it now has the leader's tid. */
+static __always_inline void on_exec(__s32 tid, __s32 old_tid)
+{
+	__s32 tgid = traced_tgid(old_tid);
+	__u32 key = tid;
+
+	if (!tgid)
+		tgid = traced_tgid(tid);
+	if (!tgid)
+		return;
+	bpf_map_update_elem(&traced, &key, &tgid, BPF_ANY);
+	on_current(CT_RAW_EXEC, tid, old_tid);
+}
+
+/* Thread tid takes a new name. */
+static __always_inline void on_rename(__s32 tid, const char *comm)
+{
+	__s32 tgid = traced_tgid(tid);
+	struct ct_raw_text *t;
+
+	if (!tgid)
+		return;
+	t = (struct ct_raw_text *)record_new(sizeof(*t), CT_RAW_RENAME);
+	if (!t)
+		return;
+	t->ev.tid = tid;
+	t->ev.tgid = tgid;
+	__builtin_memset(t->text, 0, sizeof(t->text));
+	bpf_probe_read_kernel_str(t->text, CT_COMM_LEN, comm);
+	record_submit(t);
+}
+
+/* ---- tp_btf programs: typed task pointers ---- */
+
+/* Old kernels call the state field "state", new ones "__state". */
+struct task_struct___state_old {
+	long state;
+} __attribute__((preserve_access_index));
+
+/* Reads a task's scheduling state word, whichever name the kernel gives it. */
+static __always_inline unsigned int task_state(struct task_struct *p)
+{
+	if (bpf_core_field_exists(p->__state))
+		return BPF_CORE_READ(p, __state);
+	return BPF_CORE_READ((struct task_struct___state_old *)p, state);
+}
+
+/* The prev state as the sched_switch tracepoint reports it (one bit of
+ * R S D T t X Z P I, or 0x100 for a preemption), from the raw state word. */
+static __always_inline __s64 report_state(bool preempt, unsigned int st, struct task_struct *p)
+{
+	unsigned int s;
+	int bit;
+
+	if (preempt)
+		return 0x100;
+	s = (st | BPF_CORE_READ(p, exit_state)) & 0x7f;
+	if ((st & 0x402) == 0x402) /* TASK_IDLE */
+		s = 0x80;
+	for (bit = 7; bit >= 0; bit--)
+		if (s & (1u << bit))
+			return 1u << bit;
+	return 0;
+}
+
+/* Kernels that keep the CPU in task_struct rather than in thread_info. */
+struct task_struct___cpu_in_task {
+	unsigned int cpu;
+} __attribute__((preserve_access_index));
+
+/* The CPU a task is on (or was last on), wherever this kernel keeps it. */
+static __always_inline __s32 task_cpu_of(struct task_struct *p)
+{
+	struct task_struct___cpu_in_task *q = (void *)p;
+
+	if (bpf_core_field_exists(q->cpu))
+		return BPF_CORE_READ(q, cpu);
+	return BPF_CORE_READ(p, thread_info.cpu);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	unsigned int st = switch_has_state_arg ? (unsigned int)ctx[3] : task_state(prev);
+
+	on_switch(BPF_CORE_READ(prev, pid), report_state(preempt, st, prev), BPF_CORE_READ(next, pid));
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(btf_waking, struct task_struct *p)
+{
+	on_wake(CT_RAW_WAKING, BPF_CORE_READ(p, pid), task_cpu_of(p));
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(btf_wakeup, struct task_struct *p)
+{
+	on_wake(CT_RAW_WAKEUP, BPF_CORE_READ(p, pid), task_cpu_of(p));
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(btf_wakeup_new, struct task_struct *p)
+{
+	on_wake(CT_RAW_WAKEUP_NEW, BPF_CORE_READ(p, pid), task_cpu_of(p));
+	return 0;
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(btf_migrate, struct task_struct *p, int dest_cpu)
+{
+	on_migrate(BPF_CORE_READ(p, pid), task_cpu_of(p), dest_cpu);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	on_fork(BPF_CORE_READ(child, pid), BPF_CORE_READ(child, tgid), child->comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_exit, struct task_struct *p)
+{
+	on_current(CT_RAW_EXIT, BPF_CORE_READ(p, pid), 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec, struct task_struct *p, pid_t old_pid)
+{
+	on_exec(BPF_CORE_READ(p, pid), old_pid);
+	return 0;
+}
+
+SEC("tp_btf/task_rename")
+int BPF_PROG(btf_rename, struct task_struct *task, const char *comm)
+{
+	on_rename(BPF_CORE_READ(task, pid), comm);
+	return 0;
+}
+
+/* ---- classic tp/ programs: the fallback. They return 1 so that perf and
+ * ftrace still see the events while conctop watches. ---- */
+
+SEC("tp/sched/sched_switch")
+int tp_switch(struct trace_event_raw_sched_switch *ctx)
+{
+	on_switch(ctx->prev_pid, ctx->prev_state, ctx->next_pid);
+	return 1;
+}
+
+SEC("tp/sched/sched_waking")
+int tp_waking(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	on_wake(CT_RAW_WAKING, ctx->pid, ctx->target_cpu);
+	return 1;
+}
+
+SEC("tp/sched/sched_wakeup")
+int tp_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	on_wake(CT_RAW_WAKEUP, ctx->pid, ctx->target_cpu);
+	return 1;
+}
+
+SEC("tp/sched/sched_wakeup_new")
+int tp_wakeup_new(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	on_wake(CT_RAW_WAKEUP_NEW, ctx->pid, ctx->target_cpu);
+	return 1;
+}
+
+SEC("tp/sched/sched_migrate_task")
+int tp_migrate(struct trace_event_raw_sched_migrate_task *ctx)
+{
+	on_migrate(ctx->pid, ctx->orig_cpu, ctx->dest_cpu);
+	return 1;
+}
+
+/* task_newtask carries the clone flags, which tell a thread from a process. */
+SEC("tp/task/task_newtask")
+int tp_newtask(struct trace_event_raw_task_newtask *ctx)
+{
+	__s32 child = ctx->pid;
+	__s32 tgid = (ctx->clone_flags & CLONE_THREAD_FLAG) ? (__s32)(bpf_get_current_pid_tgid() >> 32) : child;
+
+	on_fork(child, tgid, ctx->comm);
+	return 1;
+}
+
+SEC("tp/sched/sched_process_exit")
+int tp_exit(void *ctx)
+{
+	on_current(CT_RAW_EXIT, (__s32)bpf_get_current_pid_tgid(), 0);
+	return 1;
+}
+
+SEC("tp/sched/sched_process_exec")
+int tp_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	on_exec(ctx->pid, ctx->old_pid);
+	return 1;
+}
+
+SEC("tp/task/task_rename")
+int tp_rename(struct trace_event_raw_task_rename *ctx)
+{
+	__s32 tid = (__s32)bpf_get_current_pid_tgid();
+
+	if (bpf_core_field_exists(ctx->pid)) /* newer kernels dropped it: always current */
+		tid = BPF_CORE_READ(ctx, pid);
+	on_rename(tid, ctx->newcomm);
+	return 1;
+}
+
+/* ---- uprobe: the traced program's conctop_mark(label, value) ---- */
+
+SEC("uprobe")
+int BPF_KPROBE(mark, const char *label, long value)
+{
+	__s32 tid = (__s32)bpf_get_current_pid_tgid();
+	__s32 tgid = traced_tgid(tid);
+	struct ct_raw_text *t;
+
+	if (!tgid)
+		return 0;
+	t = (struct ct_raw_text *)record_new(sizeof(*t), CT_RAW_MARK);
+	if (!t)
+		return 0;
+	t->ev.tid = tid;
+	t->ev.tgid = tgid;
+	t->ev.arg = value;
+	__builtin_memset(t->text, 0, sizeof(t->text));
+	bpf_probe_read_user_str(t->text, sizeof(t->text), label);
+	record_submit(t);
+	return 0;
+}

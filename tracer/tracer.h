@@ -1,0 +1,72 @@
+/* The user side of conctop's tracer: loads and attaches the BPF programs,
+ * says which processes to trace, drains the ring buffer in batches and hands
+ * the events, in time order, to a callback. */
+#ifndef CONCTOP_TRACER_H
+#define CONCTOP_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "event.h"
+
+struct tracer;
+
+/* Receives each event in time order; a negative return stops the tracer's
+ * current poll and is returned from it. */
+typedef int (*tracer_event_fn)(const struct event *ev, void *ctx);
+
+struct tracer_opts {
+	size_t ringbuf_bytes; /* ring buffer size, a power of two; 0: 16 MiB */
+	bool no_follow_forks; /* do not trace child processes of traced ones */
+	const char *mode;     /* "tp_btf", "tp", or NULL to choose at load time */
+	bool verbose;         /* let libbpf print its messages on stderr */
+};
+
+/* Loads and attaches the scheduler programs. On failure returns -errno and
+ * writes what went wrong and what to do into err. */
+int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event_fn fn,
+	       void *ctx, char *err, size_t errlen);
+
+/* Frees the tracer and detaches everything it attached. */
+void tracer_free(struct tracer *t);
+
+/* Which program set was loaded: "tp_btf" or "tp". */
+const char *tracer_mode(const struct tracer *t);
+
+/* CLOCK_MONOTONIC at the trace's start: event times are relative to it. */
+uint64_t tracer_base_ns(const struct tracer *t);
+
+/* Nanoseconds since the trace's start, now. */
+uint64_t tracer_now(const struct tracer *t);
+
+/* Starts tracing every thread of process pid (and, while they are traced,
+ * the threads and processes they create); each gets an EVENT_THREAD with its
+ * name. Returns 0, -ESRCH when there is no such process, or -errno. */
+int tracer_add_process(struct tracer *t, pid_t pid);
+
+/* Attaches the marker uprobe (conctop_mark) of the program at path for
+ * process pid. Returns 0, 1 when already attached, -ENOENT when the program
+ * has no conctop_mark, or -errno. */
+int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path);
+
+/* Waits up to timeout_ms for the ring buffer to fill, drains it, and delivers
+ * the events that can no longer be overtaken by a later one. Returns the
+ * number delivered, or a negative error (the callback's or -errno). */
+int tracer_poll(struct tracer *t, int timeout_ms);
+
+/* Drains the ring buffer and delivers everything still pending: the end of
+ * the trace. Returns the number delivered or a negative error. */
+int tracer_flush(struct tracer *t);
+
+/* Events the kernel side had no room for, summed over CPUs. */
+uint64_t tracer_lost(const struct tracer *t);
+
+/* Events that arrived later than the reorder window allowed and were
+ * delivered with their time raised to keep the stream in order. */
+uint64_t tracer_reordered(const struct tracer *t);
+
+/* Number of CPUs the kernel may bring online (the trace's CPU count). */
+unsigned tracer_ncpus(const struct tracer *t);
+
+#endif
