@@ -1,0 +1,97 @@
+"""A small harness for conctop's integration tests: PASS/FAIL/SKIPPED lines
+and the closing "N passed, N failed, N skipped" line that tests/run adds up."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
+CONCTOP = os.path.join(BUILD, "conctop")
+SCENARIOS = os.path.join(BUILD, "scenarios")
+PROGS = os.path.join(BUILD, "tests", "progs")
+
+_counts = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+def check(cond, name, detail=""):
+    """Records one assertion; returns cond so callers can chain."""
+    if cond:
+        _counts["passed"] += 1
+        print(f"PASS {name}")
+    else:
+        _counts["failed"] += 1
+        print(f"FAIL {name}" + (f": {detail}" if detail else ""))
+    sys.stdout.flush()
+    return bool(cond)
+
+
+def skip(name, why):
+    """Records a test that could not run, loudly."""
+    _counts["skipped"] += 1
+    print(f"SKIPPED {name}: {why}")
+    sys.stdout.flush()
+
+
+def finish():
+    """Prints the closing count and exits with the right status."""
+    print(f"{_counts['passed']} passed, {_counts['failed']} failed, {_counts['skipped']} skipped")
+    sys.exit(1 if _counts["failed"] else 0)
+
+
+def run(args, timeout=60, **kw):
+    """Runs a command, capturing its output as text."""
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def conctop(*args, timeout=60, **kw):
+    """Runs build/conctop with args."""
+    return run([CONCTOP, *args], timeout=timeout, **kw)
+
+
+def report_json(path):
+    """conctop report --json of a trace file, parsed."""
+    r = conctop("report", "--json", path)
+    if r.returncode != 0:
+        raise RuntimeError(f"report failed ({r.returncode}): {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def dump_events(path):
+    """conctop dump of a trace file, as a list of (ts_s, cpu, type, fields)."""
+    r = conctop("dump", path)
+    if r.returncode != 0:
+        raise RuntimeError(f"dump failed ({r.returncode}): {r.stderr}")
+    events = []
+    for line in r.stdout.splitlines():
+        parts = line.split(None, 3)
+        fields = {}
+        rest = parts[3] if len(parts) > 3 else ""
+        text = None
+        if ' text="' in " " + rest:
+            rest, text = rest.split('text="', 1)
+            text = text[:-1]
+        for kv in rest.split():
+            k, _, v = kv.partition("=")
+            fields[k] = v
+        if text is not None:
+            fields["text"] = text
+        events.append((float(parts[0]), int(parts[1][3:]), parts[2], fields))
+    return events
+
+
+def tmpdir():
+    """A fresh temporary directory."""
+    return tempfile.mkdtemp(prefix="conctop-test-")
+
+
+def bpf_available(name):
+    """Whether BPF tests can run here; prints SKIPPED when not."""
+    if os.geteuid() != 0:
+        skip(name, "needs root to load BPF programs (run: sudo make test)")
+        return False
+    if not os.path.exists(CONCTOP):
+        check(False, name, f"{CONCTOP} is missing: run make")
+        return False
+    return True

@@ -1,0 +1,310 @@
+"""Integration tests of the tracer: real BPF programs trace real programs, and
+what they record is compared with the kernel's own per-thread counters.
+
+The programs run under tests/progs/ctxstat.so (LD_PRELOAD), which reads each
+thread's /proc counters as its last step; see that file."""
+import json
+import os
+import pwd
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (CONCTOP, PROGS, SCENARIOS, check, conctop, dump_events, finish,  # noqa: E402
+                     bpf_available, report_json, run, skip, tmpdir)
+
+PRELOAD = os.path.join(PROGS, "ctxstat.so")
+WORKLOAD = os.path.join(PROGS, "workload")
+
+# The four first scenarios with short parameters, and the tests' own program.
+TARGETS = [
+    ("race", [os.path.join(SCENARIOS, "race")]),
+    ("race --fixed", [os.path.join(SCENARIOS, "race"), "--fixed", "--iterations", "50000"]),
+    ("condvar", [os.path.join(SCENARIOS, "condvar"), "--rounds", "50"]),
+    ("condvar --broadcast", [os.path.join(SCENARIOS, "condvar"), "--broadcast", "--rounds", "50"]),
+    ("barrier", [os.path.join(SCENARIOS, "barrier"), "--phases", "5"]),
+    ("prodcons", [os.path.join(SCENARIOS, "prodcons"), "--items", "2000"]),
+    ("workload", [WORKLOAD, "--seconds", "0.3"]),
+]
+
+
+def read_ctxstat(path):
+    """The kernel's counters per tid, as ctxstat.so wrote them."""
+    rows = {}
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            rows[int(p[0])] = dict(name=p[1], vol=int(p[2]), invol=int(p[3]), run=int(p[4]),
+                                   wait=int(p[5]), start=int(p[6]), end=int(p[7]), main=p[8] == "1")
+    return rows
+
+
+def record_with_counters(name, argv, extra=()):
+    """Records argv under the counters library; returns (report, counters, result)."""
+    d = tmpdir()
+    trace, stats = os.path.join(d, "t.ctrace"), os.path.join(d, "ctxstat.txt")
+    cmd = ["record", *extra, "-q", "-o", trace, "--", "env", f"LD_PRELOAD={PRELOAD}",
+           # a sanitizer build: let the library load, and no leak check at
+           # exit (it would switch the main thread after the read)
+           "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0",
+           f"CTXSTAT_OUT={stats}", *argv]
+    r = conctop(*cmd, timeout=120)
+    if not check(r.returncode == 0, f"{name}: record exits 0", f"exit {r.returncode}: {r.stderr.strip()}"):
+        return None, None, r
+    return report_json(trace), read_ctxstat(stats), r
+
+
+def check_threads(name, rep, kern):
+    """Every thread: present and named, switch counts equal to the kernel's,
+    times adding up to its lifetime and bracketing the thread's own."""
+    threads = {t["tid"]: t for t in rep["threads"]}
+    base = rep["start_monotonic_ns"]
+    check(rep["lost_events"] == 0, f"{name}: no lost events", f"lost {rep['lost_events']}")
+    for tid, k in sorted(kern.items()):
+        label = f"{name}: thread {k['name']} ({tid})"
+        t = threads.get(tid)
+        if not check(t is not None, f"{label} is in the trace", f"tids traced: {sorted(threads)}"):
+            continue
+        check(t["name"] == k["name"], f"{label} has its name", f"trace says {t['name']!r}")
+        dv = t["voluntary_switches"] - k["vol"]
+        di = t["involuntary_switches"] - k["invol"]
+        if k["main"]:
+            # existed before tracing began (held at the gate): within 2
+            check(abs(dv) <= 2, f"{label} voluntary switches within 2 of the kernel's",
+                  f"trace {t['voluntary_switches']} kernel {k['vol']}")
+            check(abs(di) <= 2, f"{label} involuntary switches within 2 of the kernel's",
+                  f"trace {t['involuntary_switches']} kernel {k['invol']}")
+        else:
+            check(dv == 0, f"{label} voluntary switches equal the kernel's ({k['vol']})",
+                  f"trace {t['voluntary_switches']} kernel {k['vol']}")
+            check(0 <= di <= 1, f"{label} involuntary switches equal the kernel's ({k['invol']}, +1 after the read)",
+                  f"trace {t['involuntary_switches']} kernel {k['invol']}")
+        life = t["end_ns"] - t["start_ns"]
+        total = t["run_ns"] + t["runnable_ns"] + t["blocked_ns"]
+        check(abs(total - life) <= max(life / 100, 200_000),
+              f"{label} run+runnable+blocked adds up to its lifetime",
+              f"sum {total} lifetime {life}")
+        # the thread's own start and last step lie within what the trace saw
+        tol = 200_000
+        check(base + t["start_ns"] <= k["start"] + tol and base + t["end_ns"] + tol >= k["end"],
+              f"{label} traced lifetime covers the thread's own",
+              f"trace {base + t['start_ns']}..{base + t['end_ns']} thread {k['start']}..{k['end']}")
+        if not k["main"] and k["run"] >= 5_000_000:
+            # run time against the thread's own CPU clock: not equal on a
+            # virtual machine (the clock leaves out time stolen by the host
+            # and IRQ time), but a run counted as waiting would show
+            check(abs(t["run_ns"] - k["run"]) <= k["run"] * 0.4,
+                  f"{label} run time agrees with the thread's CPU clock (40%)",
+                  f"trace {t['run_ns']} clock {k['run']}")
+
+
+def test_targets(mode_args=(), suffix=""):
+    """Traces each target and checks every thread against the kernel."""
+    for name, argv in TARGETS:
+        rep, kern, _ = record_with_counters(name + suffix, argv, mode_args)
+        if rep is None:
+            continue
+        check(len(kern) >= 2, f"{name}{suffix}: the counters library saw the threads", f"{kern}")
+        check_threads(name + suffix, rep, kern)
+
+
+def test_gil():
+    """Four CPU-bound Python threads: under the GIL they use about one CPU;
+    four C threads doing the same use both."""
+    d = tmpdir()
+    code = ("import threading\n"
+            "def work():\n"
+            "    n = 0\n"
+            "    for i in range(3_000_000): n += i\n"
+            "ts = [threading.Thread(target=work) for _ in range(4)]\n"
+            "[t.start() for t in ts]; [t.join() for t in ts]\n")
+    trace = os.path.join(d, "gil.ctrace")
+    r = conctop("record", "-q", "-o", trace, "--", sys.executable, "-c", code, timeout=180)
+    if not check(r.returncode == 0, "gil: record python3 exits 0", r.stderr):
+        return
+    rep = report_json(trace)
+    tgid = min(t["tgid"] for t in rep["threads"])
+    workers = [t for t in rep["threads"] if t["tgid"] == tgid and t["tid"] != tgid]
+    check(len(workers) == 4, "gil: the interpreter's 4 worker threads are in the report",
+          f"{[(t['tid'], t['name']) for t in workers]}")
+    if not workers:
+        return
+    wall = max(t["end_ns"] for t in workers) - min(t["start_ns"] for t in workers)
+    ratio = sum(t["run_ns"] for t in workers) / wall
+    print(f"  gil: workers ran {sum(t['run_ns'] for t in workers) / 1e6:.1f} ms in {wall / 1e6:.1f} ms "
+          f"of wall time: {ratio:.2f} CPUs")
+    check(ratio < 1.3, "gil: Python workers use about one CPU (< 1.3)", f"{ratio:.2f}")
+    blocked = sum(t["blocked_ns"] for t in workers)
+    check(blocked > wall, "gil: the workers spend most of their time blocked (waiting for the GIL)",
+          f"blocked {blocked} wall {wall}")
+
+    # the same measure sees two CPUs when threads are free to run
+    trace = os.path.join(d, "free.ctrace")
+    r = conctop("record", "-q", "-o", trace, "--", WORKLOAD, "--seconds", "0.5", "--spinners", "4",
+                "--only-spinners")
+    rep = report_json(trace)
+    spin = [t for t in rep["threads"] if t["name"] == "spinner"]
+    wall = max(t["end_ns"] for t in spin) - min(t["start_ns"] for t in spin)
+    ratio = sum(t["run_ns"] for t in spin) / wall
+    # other programs may hold a CPU meanwhile: compare with what they left
+    others = sum(c["other_ns"] for c in rep["cpus"]) / rep["duration_ns"]
+    available = len(rep["cpus"]) - others
+    print(f"  free C threads: {ratio:.2f} CPUs of the {available:.2f} other programs left")
+    check(len(spin) == 4 and ratio >= 0.8 * min(4, available) and ratio > 1.0,
+          "gil: four free C threads use the CPUs other programs leave (80%), more than one",
+          f"{len(spin)} spinners, {ratio:.2f} of {available:.2f}")
+
+
+def test_marks():
+    """A scenario's conctop_mark calls become marker events with its values."""
+    d = tmpdir()
+    trace = os.path.join(d, "race.ctrace")
+    r = conctop("record", "-q", "-o", trace, "race", "--iterations", "20000", timeout=60)
+    check(r.returncode in (0, 1), "marks: record race", f"exit {r.returncode}: {r.stderr}")
+    out = r.stdout
+    marks = [e for e in dump_events(trace) if e[2] == "mark"]
+    counter = [e for e in marks if e[3].get("text") == "counter"]
+    if check(len(counter) == 1, "marks: the final 'counter' marker is recorded once", f"{marks[:5]}"):
+        value = counter[0][3]["value"]
+        check(f"counter = {value}," in out, "marks: its value is the count the scenario printed",
+              f"mark {value}, printed {out.strip()}")
+
+
+def test_exit_status():
+    """conctop passes on the traced program's exit status."""
+    d = tmpdir()
+    r = conctop("record", "-q", "-o", os.path.join(d, "a.ctrace"), "--", "sh", "-c", "exit 7")
+    check(r.returncode == 7, "exit status: a program's status 7 is conctop's", f"{r.returncode}")
+    r = conctop("record", "-q", "-o", os.path.join(d, "b.ctrace"), "--", "no-such-program-xyz")
+    check(r.returncode == 127 and "not found" in r.stderr, "exit status: a missing command gives 127 and says so",
+          f"{r.returncode} {r.stderr}")
+    r = conctop("record", "-q", "-o", os.path.join(d, "e.ctrace"), "--", "/etc/passwd")
+    check(r.returncode == 126, "exit status: a file that cannot be run gives 126", f"{r.returncode} {r.stderr}")
+    r = conctop("record", "-q", "-o", os.path.join(d, "c.ctrace"), "no-such-scenario")
+    check(r.returncode == 2 and "unknown scenario" in r.stderr, "exit status: an unknown scenario is a usage error",
+          f"{r.returncode} {r.stderr}")
+
+
+def test_privileges():
+    """Under sudo the program runs as the invoking user, who owns the trace;
+    without root conctop says what is missing."""
+    d = tmpdir()
+    os.chmod(d, 0o777)
+    trace = os.path.join(d, "u.ctrace")
+    nobody = pwd.getpwnam("nobody")
+    env = dict(os.environ, SUDO_UID=str(nobody.pw_uid), SUDO_GID=str(nobody.pw_gid))
+    r = conctop("record", "-q", "-o", trace, "--", "id", "-u", env=env)
+    check(r.returncode == 0 and r.stdout.strip() == str(nobody.pw_uid),
+          "privileges: under sudo the program runs as the invoking user", f"{r.returncode} {r.stdout} {r.stderr}")
+    check(os.path.exists(trace) and os.stat(trace).st_uid == nobody.pw_uid,
+          "privileges: the trace file belongs to the invoking user")
+    r = run(["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups",
+             CONCTOP, "record", "-o", os.path.join(d, "n.ctrace"), "--", "true"])
+    check(r.returncode == 1 and "sudo" in r.stderr and "CAP_BPF" in r.stderr,
+          "privileges: without root, conctop says what is missing and what to do",
+          f"{r.returncode} {r.stderr.strip()}")
+
+
+def test_pid_and_duration():
+    """-p PID traces every thread of a running process, named at attach;
+    --duration ends the recording and leaves the process running."""
+    d = tmpdir()
+    proc = subprocess.Popen([WORKLOAD, "--forever"], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(0.3)
+        trace = os.path.join(d, "p.ctrace")
+        t0 = time.monotonic()
+        r = conctop("record", "-q", "-o", trace, "-p", str(proc.pid), "--duration", "1s")
+        took = time.monotonic() - t0
+        check(r.returncode == 0, "-p: record exits 0", r.stderr)
+        check(0.9 <= took < 5, "-p: --duration 1s ends the recording after about 1 s", f"{took:.2f} s")
+        check(proc.poll() is None, "-p: the process keeps running after conctop detaches")
+        rep = report_json(trace)
+        names = sorted(t["name"] for t in rep["threads"] if t["tgid"] == proc.pid)
+        tids = sorted(int(x) for x in os.listdir(f"/proc/{proc.pid}/task"))
+        check(sorted(t["tid"] for t in rep["threads"] if t["tgid"] == proc.pid) == tids,
+              "-p: every thread of the process is traced", f"{names}")
+        check(names == ["sleeper", "workload"], "-p: threads carry their names from attach",
+              f"{names}")
+        sl = [t for t in rep["threads"] if t["name"] == "sleeper"]
+        check(sl and sl[0]["voluntary_switches"] > 100, "-p: the sleeper's switches are seen", f"{sl}")
+    finally:
+        proc.kill()
+        proc.wait()
+    r = conctop("record", "-q", "-o", os.path.join(d, "x.ctrace"), "-p", "999999")
+    check(r.returncode == 1 and "no process" in r.stderr, "-p: a pid that does not exist is a clear error",
+          f"{r.returncode} {r.stderr}")
+
+
+def test_signals():
+    """SIGTERM ends a recording cleanly (complete file); kill -9 leaves a file
+    readable up to its last complete chunk."""
+    d = tmpdir()
+    for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT"), (signal.SIGHUP, "SIGHUP")):
+        trace = os.path.join(d, f"{name}.ctrace")
+        p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "--", WORKLOAD, "--forever"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)
+        p.send_signal(sig)
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            check(False, f"signals: {name} stops the recording")
+            continue
+        rep = report_json(trace)
+        check(rep["complete"] and rep["events"] > 100, f"signals: after {name} the trace is complete",
+              f"complete={rep['complete']} events={rep['events']}")
+        check(run(["pgrep", "-f", f"{WORKLOAD} --forever"]).returncode != 0,
+              f"signals: {name} also ends the program conctop started")
+    # a program that ignores the signals is stopped all the same
+    trace = os.path.join(d, "stubborn.ctrace")
+    code = "import signal,time\nfor s in (1, 2, 15): signal.signal(s, signal.SIG_IGN)\ntime.sleep(60)\n"
+    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "--", sys.executable, "-c", code],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    try:
+        rc = p.wait(timeout=15)
+        took = time.monotonic() - t0
+        check(rc == 128 + 9 and took < 8,
+              "signals: a program that ignores SIGTERM is killed after the grace period",
+              f"exit {rc} after {took:.1f} s")
+    except subprocess.TimeoutExpired:
+        p.kill()
+        check(False, "signals: a program that ignores SIGTERM is killed after the grace period", "conctop hung")
+    trace = os.path.join(d, "killed.ctrace")
+    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "--", WORKLOAD, "--forever"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(2.5)
+    p.kill()
+    p.wait()
+    run(["pkill", "-9", "-f", f"{WORKLOAD} --forever"])
+    r = conctop("report", "--json", trace)
+    ok = r.returncode == 0
+    rep = json.loads(r.stdout) if ok else {}
+    check(ok and not rep["complete"] and rep["events"] > 100,
+          "signals: after kill -9 the trace is readable up to its last complete chunk",
+          f"exit {r.returncode} {r.stderr.strip()} events={rep.get('events')}")
+    check("cut off" in r.stderr, "signals: the report warns that the recording was cut off", r.stderr)
+
+
+def main():
+    if not bpf_available("tracer integration tests"):
+        finish()
+    test_targets()
+    test_targets(("--tracer", "tp"), " [tp fallback]")
+    test_gil()
+    test_marks()
+    test_exit_status()
+    test_privileges()
+    test_pid_and_duration()
+    test_signals()
+    finish()
+
+
+if __name__ == "__main__":
+    main()

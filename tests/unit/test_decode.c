@@ -1,0 +1,75 @@
+/* Unit tests of tracer/decode.c: kernel records into normalised events. */
+#include <errno.h>
+#include <linux/types.h>
+#include <string.h>
+#include "check.h"
+#include "conctop.h"
+#include "decode.h"
+
+/* A switch record decodes field for field, with time made relative. */
+static void test_switch(void)
+{
+	struct ct_raw_event raw = { .ts = 5000, .type = CT_RAW_SWITCH, .cpu = 3, .tid = 41,
+				    .tgid = 40, .tid2 = CT_TID_OTHER, .tgid2 = CT_TID_OTHER,
+				    .arg = 0x1, .arg2 = 0 };
+	struct event ev;
+
+	CHECK(decode_record(&raw, sizeof(raw), 1000, &ev) == 0, "decode: a switch record decodes");
+	CHECK(ev.ts == 4000, "decode: time is relative to the trace's base");
+	CHECK(ev.type == EVENT_SWITCH && ev.cpu == 3, "decode: type and cpu");
+	CHECK(ev.tid == 41 && ev.tgid == 40 && ev.tid2 == EVENT_TID_OTHER && ev.tgid2 == EVENT_TID_OTHER,
+	      "decode: prev and next (an untraced next is OTHER)");
+	CHECK(ev.arg == 1 && event_switch_voluntary(ev.arg), "decode: prev state S is voluntary");
+	CHECK(ev.text[0] == '\0', "decode: no text on a switch");
+	raw.ts = 10;
+	CHECK(decode_record(&raw, sizeof(raw), 1000, &ev) == 0 && ev.ts == 0,
+	      "decode: a time before the base becomes 0");
+}
+
+/* Text records carry their text, always terminated. */
+static void test_text(void)
+{
+	struct ct_raw_text raw;
+	struct event ev;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.ev.ts = 2000;
+	raw.ev.type = CT_RAW_MARK;
+	raw.ev.tid = 7;
+	raw.ev.tgid = 7;
+	raw.ev.arg = -12345;
+	strcpy(raw.text, "item produced");
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0, "decode: a mark record decodes");
+	CHECK(strcmp(ev.text, "item produced") == 0 && ev.arg == -12345, "decode: mark label and value");
+	memset(raw.text, 'x', sizeof(raw.text)); /* no terminator from the kernel */
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0 && strlen(ev.text) == EVENT_TEXT_MAX - 1,
+	      "decode: an unterminated text is cut and terminated");
+	CHECK(decode_record(&raw, sizeof(raw.ev), 0, &ev) == -EINVAL,
+	      "decode: a text type sent without its text is rejected");
+}
+
+/* Records of the wrong size or an unknown type are rejected. */
+static void test_bad(void)
+{
+	struct ct_raw_text raw;
+	struct event ev;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.ev.type = CT_RAW_SWITCH;
+	CHECK(decode_record(&raw, sizeof(raw.ev) - 1, 0, &ev) == -EINVAL, "decode: a short record is rejected");
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == -EINVAL,
+	      "decode: a switch with text-record size is rejected");
+	raw.ev.type = 0;
+	CHECK(decode_record(&raw, sizeof(raw.ev), 0, &ev) == -EINVAL, "decode: type 0 is rejected");
+	raw.ev.type = CT_RAW_MARK + 1;
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == -EINVAL, "decode: an unknown type is rejected");
+}
+
+/* Runs the decode tests. */
+int main(void)
+{
+	test_switch();
+	test_text();
+	test_bad();
+	return check_summary();
+}
