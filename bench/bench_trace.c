@@ -5,7 +5,6 @@
  *
  * Usage: bench_trace [events [runs [dir]]]   (defaults 10000000 5 $TMPDIR or /tmp)
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

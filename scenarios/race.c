@@ -28,6 +28,7 @@
 #include "common.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,6 +50,7 @@ static long threads = 2;
 static long iterations = -1;
 static long pace = 0;
 static long fixed = 0;
+static long yield_every = 5000;
 
 static const struct scn_option options[] = {
 	{"--threads", "N", &threads, 1, 256, "worker threads (default 2)"},
@@ -58,6 +60,10 @@ static const struct scn_option options[] = {
 	 "each increment's work takes MS ms of CPU, narrated (default 0)"},
 	{"--fixed", NULL, &fixed, 0, 1,
 	 "guard the counter with the mutex count_lock: none are lost"},
+	{"--yield", "N", &yield_every, 0, 1000000000,
+	 "give up the CPU inside the race window every N increments (default\n"
+	 "                  5000, 0 never): the race then happens even when another\n"
+	 "                  program keeps the workers on one CPU"},
 };
 
 static const char about[] =
@@ -83,13 +89,18 @@ static void spin(int rounds)
 }
 
 /* The work between reading and writing the counter: the window in which
- * another worker can sneak in. With --pace it lasts pace ms, to be seen. */
-static void think(void)
+ * another worker can sneak in. With --pace it lasts pace ms, to be seen.
+ * Every --yield increments the worker gives up its CPU right here: on two
+ * free CPUs that changes nothing, but when the workers share one CPU it
+ * lets the other run inside the window, as a preemption would. */
+static void think(long i)
 {
 	if (pace > 0)
 		scn_pace(pace);
 	else
 		spin(200);
+	if (yield_every > 0 && i % yield_every == yield_every - 1)
+		sched_yield();
 }
 
 /* The work between one increment and the next, outside the critical
@@ -117,7 +128,7 @@ static void *worker_main(void *arg)
 		long seen = counter; /* 1. read */
 		if (pace > 0)
 			conctop_mark("read", seen);
-		think();             /* 2. work: others may write meanwhile */
+		think(i);            /* 2. work: others may write meanwhile */
 		counter = seen + 1;  /* 3. write back, over whatever they wrote */
 		if (pace > 0)
 			conctop_mark("wrote", seen + 1);
