@@ -28,6 +28,8 @@ static void print_event(FILE *f, const struct event *ev)
 		break;
 	case EVENT_FORK:
 		fprintf(f, " child=%d child_tgid=%d", ev->tid2, ev->tgid2);
+		if (ev->arg)
+			fprintf(f, " thread_pointer=0x%" PRIx64, (uint64_t)ev->arg);
 		break;
 	case EVENT_EXEC:
 		fprintf(f, " old_tid=%" PRId64, ev->arg);
@@ -40,6 +42,21 @@ static void print_event(FILE *f, const struct event *ev)
 		break;
 	case EVENT_LOST:
 		fprintf(f, " lost=%" PRId64, ev->arg);
+		break;
+	case EVENT_CALL:
+		fprintf(f, " op=%s obj=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
+		if (ev->arg2)
+			fprintf(f, " obj2=0x%" PRIx64, (uint64_t)ev->arg2);
+		break;
+	case EVENT_RETURN:
+	case EVENT_SYSRET:
+		fprintf(f, " op=%s ret=%" PRId64, event_op_name(ev->op), ev->arg);
+		break;
+	case EVENT_SYSCALL:
+		fprintf(f, " op=%s arg=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
+		break;
+	case EVENT_OBJECT:
+		fprintf(f, " kind=%s addr=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
 		break;
 	default:
 		break;

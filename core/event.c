@@ -14,7 +14,56 @@ static const char *const event_names[EVENT_TYPE_MAX] = {
 	[EVENT_MARK] = "mark",
 	[EVENT_THREAD] = "thread",
 	[EVENT_LOST] = "lost",
+	[EVENT_CALL] = "call",
+	[EVENT_RETURN] = "return",
+	[EVENT_SYSCALL] = "syscall",
+	[EVENT_SYSRET] = "sysret",
+	[EVENT_OBJECT] = "object",
 };
+
+static const char *const op_names[OP_KIND_MAX] = {
+	[OP_MUTEX_LOCK] = "mutex_lock",
+	[OP_MUTEX_TRYLOCK] = "mutex_trylock",
+	[OP_MUTEX_TIMEDLOCK] = "mutex_timedlock",
+	[OP_MUTEX_UNLOCK] = "mutex_unlock",
+	[OP_COND_WAIT] = "cond_wait",
+	[OP_COND_TIMEDWAIT] = "cond_timedwait",
+	[OP_COND_SIGNAL] = "cond_signal",
+	[OP_COND_BROADCAST] = "cond_broadcast",
+	[OP_BARRIER_WAIT] = "barrier_wait",
+	[OP_SEM_WAIT] = "sem_wait",
+	[OP_SEM_TIMEDWAIT] = "sem_timedwait",
+	[OP_SEM_POST] = "sem_post",
+	[OP_RWLOCK_RDLOCK] = "rwlock_rdlock",
+	[OP_RWLOCK_WRLOCK] = "rwlock_wrlock",
+	[OP_RWLOCK_UNLOCK] = "rwlock_unlock",
+	[OP_JOIN] = "join",
+	[OP_SPIN_LOCK] = "spin_lock",
+	[OP_SPIN_UNLOCK] = "spin_unlock",
+	[OP_CREATE] = "create",
+	[OP_SYS_SLEEP] = "sleep",
+	[OP_SYS_READ] = "read",
+	[OP_SYS_WRITE] = "write",
+	[OP_SYS_POLL] = "poll",
+	[OP_SYS_FUTEX] = "futex",
+	[OP_SYS_ACCEPT] = "accept",
+	[OP_SYS_WAIT] = "wait",
+	[OP_KIND_MUTEX] = "mutex",
+	[OP_KIND_COND] = "cond",
+	[OP_KIND_BARRIER] = "barrier",
+	[OP_KIND_SEM] = "sem",
+	[OP_KIND_RWLOCK] = "rwlock",
+	[OP_KIND_SPIN] = "spin",
+	[OP_KIND_THREAD] = "thread",
+};
+
+/* Returns the name of an op, or "unknown". */
+const char *event_op_name(unsigned op)
+{
+	if (op < OP_KIND_MAX && op_names[op])
+		return op_names[op];
+	return "unknown";
+}
 
 /* Returns the lower-case name of an event type, or "unknown". */
 const char *event_type_name(unsigned type)

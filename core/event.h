@@ -32,7 +32,56 @@ enum event_type {
 	EVENT_THREAD = 11,    /* tid of tgid existed when tracing began; text = name,
 			       * arg = its /proc state letter then (R, S, D...) */
 	EVENT_LOST = 12,      /* the kernel dropped arg events on cpu since the last LOST */
+	EVENT_CALL = 13,      /* tid calls op (a pthread/semaphore function) on object arg;
+			       * arg2 = a second object (cond wait: its mutex; join: the thread) */
+	EVENT_RETURN = 14,    /* tid returns from op; arg = its return value */
+	EVENT_SYSCALL = 15,   /* tid enters a blocking system call of kind op; arg = fd or address */
+	EVENT_SYSRET = 16,    /* tid returns from the system call; arg = its return value */
+	EVENT_OBJECT = 17,    /* object arg of process tgid, of kind op, is called text */
 	EVENT_TYPE_MAX
+};
+
+/* What a thread calls (EVENT_CALL/RETURN), or which kind of system call it
+ * is in (EVENT_SYSCALL/SYSRET); the kind of an object (EVENT_OBJECT). Stored
+ * in trace files: never renumber. */
+enum event_op {
+	OP_NONE = 0,
+	OP_MUTEX_LOCK = 1,
+	OP_MUTEX_TRYLOCK = 2,
+	OP_MUTEX_TIMEDLOCK = 3,
+	OP_MUTEX_UNLOCK = 4,
+	OP_COND_WAIT = 5,
+	OP_COND_TIMEDWAIT = 6,
+	OP_COND_SIGNAL = 7,
+	OP_COND_BROADCAST = 8,
+	OP_BARRIER_WAIT = 9,
+	OP_SEM_WAIT = 10,
+	OP_SEM_TIMEDWAIT = 11,
+	OP_SEM_POST = 12,
+	OP_RWLOCK_RDLOCK = 13,
+	OP_RWLOCK_WRLOCK = 14,
+	OP_RWLOCK_UNLOCK = 15,
+	OP_JOIN = 16,
+	OP_SPIN_LOCK = 17,
+	OP_SPIN_UNLOCK = 18,
+	OP_CREATE = 19,
+	OP_LIBC_MAX,
+	OP_SYS_SLEEP = 64,    /* nanosleep, clock_nanosleep */
+	OP_SYS_READ = 65,     /* read, pread, readv, recv... */
+	OP_SYS_WRITE = 66,    /* write, pwrite, writev, send... */
+	OP_SYS_POLL = 67,     /* poll, ppoll, select, pselect, epoll_wait */
+	OP_SYS_FUTEX = 68,    /* futex, futex_waitv */
+	OP_SYS_ACCEPT = 69,   /* accept, connect */
+	OP_SYS_WAIT = 70,     /* wait4, waitid */
+	OP_SYS_MAX,
+	OP_KIND_MUTEX = 128,  /* object kinds, for EVENT_OBJECT */
+	OP_KIND_COND,
+	OP_KIND_BARRIER,
+	OP_KIND_SEM,
+	OP_KIND_RWLOCK,
+	OP_KIND_SPIN,
+	OP_KIND_THREAD,
+	OP_KIND_MAX
 };
 
 /* Bits of a switch's prev state (arg of EVENT_SWITCH), as the kernel's
@@ -59,8 +108,12 @@ struct event {
 	int32_t tgid2;
 	int64_t arg;   /* see enum event_type */
 	int64_t arg2;
+	uint32_t op;   /* enum event_op: CALL, RETURN, SYSCALL, SYSRET, OBJECT */
 	char text[EVENT_TEXT_MAX]; /* NUL-terminated name or marker label */
 };
+
+/* Returns the name of an op ("mutex_lock", "sleep", "mutex"), or "unknown". */
+const char *event_op_name(unsigned op);
 
 /* Returns the lower-case name of an event type ("switch"), or "unknown". */
 const char *event_type_name(unsigned type);

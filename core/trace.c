@@ -45,6 +45,7 @@ static const uint8_t chunk_magic[4] = { 'C', 'T', 'C', 'K' };
 #define F_ARG 0x20
 #define F_ARG2 0x40
 #define F_TEXT 0x80
+#define F_OP 0x100   /* since 1.1: the event's op (calls, system calls, objects) */
 
 /* The largest event record: type, length, and a content of at most 108 bytes. */
 #define EVENT_REC_MAX 128
@@ -469,7 +470,7 @@ int trace_writer_add(struct trace_writer *w, const struct event *ev)
 	rec = w->a + w->alen;
 	rec[0] = (uint8_t)ev->type; /* < 64: one byte */
 	body = rec + 2;
-	p = body + (tlen > 0 ? 2 : 1); /* the mask goes first; 2 bytes with text */
+	p = body + (tlen > 0 || ev->op ? 2 : 1); /* the mask goes first; 2 bytes past bit 6 */
 	if (ev->cpu) {
 		mask |= F_CPU;
 		p = put_uvarint(p, ev->cpu);
@@ -503,6 +504,12 @@ int trace_writer_add(struct trace_writer *w, const struct event *ev)
 		*p++ = (uint8_t)tlen; /* < 64 */
 		memcpy(p, ev->text, (size_t)tlen);
 		p += tlen;
+	}
+	if (ev->op) {
+		mask |= F_OP;
+		p = put_uvarint(p, ev->op);
+	}
+	if (mask & (F_TEXT | F_OP)) {
 		body[0] = (uint8_t)(mask | 0x80); /* a two-byte varint */
 		body[1] = (uint8_t)(mask >> 7);
 	} else {
@@ -1010,8 +1017,17 @@ static inline int decode_event(struct trace_reader *r, const uint8_t *rec, unsig
 		if (memchr(p, 0, v))
 			return rec_fail(r, rec, "%s event text contains a NUL byte", event_type_name(type));
 		memcpy(ev->text, p, v);
+		p += v;
 	}
-	/* Fields added by later revisions (mask bits 8 and up) follow; the
+	if (mask & F_OP) {
+		if (get_uvarint(&p, end, &v))
+			goto cut;
+		if (v > UINT32_MAX)
+			return rec_fail(r, rec, "%s event with op %llu out of range", event_type_name(type),
+					(unsigned long long)v);
+		ev->op = (uint32_t)v;
+	}
+	/* Fields added by later revisions (mask bits 9 and up) follow; the
 	 * record's length skips them. */
 	return 0;
 cut:

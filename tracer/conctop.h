@@ -20,7 +20,14 @@ enum ct_raw_type {
 	CT_RAW_EXEC = 8,
 	CT_RAW_RENAME = 9,
 	CT_RAW_MARK = 10,
+	CT_RAW_CALL = 13,
+	CT_RAW_RETURN = 14,
+	CT_RAW_SYSCALL = 15,
+	CT_RAW_SYSRET = 16,
 };
+
+/* Size of the table that maps system call numbers to op kinds. */
+#define CT_SYSCALL_MAX 512
 
 /* Thread ids as the kernel side reports them: a traced thread's tid, 0 for a
  * CPU's idle task, CT_TID_OTHER for any task that is not traced. */
@@ -36,7 +43,7 @@ struct ct_raw_event {
 	__s32 tgid;
 	__s32 tid2;
 	__s32 tgid2;
-	__u32 pad;
+	__u32 op;    /* CALL, RETURN, SYSCALL, SYSRET: enum event_op */
 	__s64 arg;
 	__s64 arg2;
 };

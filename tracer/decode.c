@@ -17,6 +17,10 @@ _Static_assert((int)CT_RAW_EXIT == (int)EVENT_EXIT, "record type EXIT");
 _Static_assert((int)CT_RAW_EXEC == (int)EVENT_EXEC, "record type EXEC");
 _Static_assert((int)CT_RAW_RENAME == (int)EVENT_RENAME, "record type RENAME");
 _Static_assert((int)CT_RAW_MARK == (int)EVENT_MARK, "record type MARK");
+_Static_assert((int)CT_RAW_CALL == (int)EVENT_CALL, "record type CALL");
+_Static_assert((int)CT_RAW_RETURN == (int)EVENT_RETURN, "record type RETURN");
+_Static_assert((int)CT_RAW_SYSCALL == (int)EVENT_SYSCALL, "record type SYSCALL");
+_Static_assert((int)CT_RAW_SYSRET == (int)EVENT_SYSRET, "record type SYSRET");
 _Static_assert(CT_TID_OTHER == EVENT_TID_OTHER, "OTHER tid must agree");
 _Static_assert(CT_TEXT_LEN == EVENT_TEXT_MAX, "text sizes must agree");
 
@@ -35,7 +39,8 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 	if (size < sizeof(raw))
 		return -EINVAL;
 	memcpy(&raw, data, sizeof(raw));
-	if (raw.type < CT_RAW_SWITCH || raw.type > CT_RAW_MARK)
+	if (raw.type < CT_RAW_SWITCH || raw.type > CT_RAW_SYSRET ||
+	    (raw.type > CT_RAW_MARK && raw.type < CT_RAW_CALL))
 		return -EINVAL;
 	if (size != (type_has_text(raw.type) ? sizeof(struct ct_raw_text) : sizeof(raw)))
 		return -EINVAL;
@@ -49,6 +54,10 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 	ev->tgid2 = raw.tgid2;
 	ev->arg = raw.arg;
 	ev->arg2 = raw.arg2;
+	ev->op = raw.op;
+	/* the second argument register means something only for these */
+	if (raw.type == CT_RAW_CALL && raw.op != OP_COND_WAIT && raw.op != OP_COND_TIMEDWAIT && raw.op != OP_JOIN)
+		ev->arg2 = 0;
 	if (type_has_text(raw.type)) {
 		const struct ct_raw_text *t = data;
 

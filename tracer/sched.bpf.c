@@ -100,6 +100,13 @@ static __always_inline void record_submit(void *e)
 	bpf_ringbuf_submit(e, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
+/* Publishes a record and wakes the reader at once: for the rare events it
+ * must act on while the process still lives (an exec: its new mappings). */
+static __always_inline void record_submit_now(void *e)
+{
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
 /* A context switch on this CPU. Kept when either side is traced, and when an
  * untraced task and the idle task trade places (so CPU lanes can tell idle
  * from another program). */
@@ -172,8 +179,9 @@ static __always_inline void on_migrate(__s32 tid, __s32 orig_cpu, __s32 dest_cpu
 	record_submit(e);
 }
 
-/* The current (traced) thread creates child/child_tgid, named comm. */
-static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *comm)
+/* The current (traced) thread creates child/child_tgid, named comm; tls is
+ * the child's thread pointer (its pthread_t), 0 when unknown. */
+static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *comm, __u64 tls)
 {
 	__u64 cur = bpf_get_current_pid_tgid();
 	__s32 parent = (__s32)cur, parent_tgid = traced_tgid(parent);
@@ -190,6 +198,7 @@ static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *c
 	t->ev.tgid = parent_tgid;
 	t->ev.tid2 = child;
 	t->ev.tgid2 = child_tgid;
+	t->ev.arg = (__s64)tls;
 	__builtin_memset(t->text, 0, sizeof(t->text));
 	bpf_probe_read_kernel_str(t->text, CT_COMM_LEN, comm);
 	record_submit(t);
@@ -211,7 +220,10 @@ static __always_inline void on_current(__u16 type, __s32 tid, __s64 arg)
 	t->ev.arg = arg;
 	__builtin_memset(t->text, 0, sizeof(t->text));
 	bpf_get_current_comm(t->text, CT_COMM_LEN);
-	record_submit(t);
+	if (type == CT_RAW_EXEC)
+		record_submit_now(t);
+	else
+		record_submit(t);
 }
 
 /* A thread of a traced process runs a new program; if a non-leader thread
@@ -332,10 +344,29 @@ int BPF_PROG(btf_migrate, struct task_struct *p, int dest_cpu)
 	return 0;
 }
 
+/* x86-64 keeps the thread pointer (glibc's pthread_t) in thread.fsbase. */
+struct thread_struct___x86 {
+	unsigned long fsbase;
+} __attribute__((preserve_access_index));
+
+struct task_struct___x86 {
+	struct thread_struct___x86 thread;
+} __attribute__((preserve_access_index));
+
+/* A new task's thread pointer, where the architecture tells it; else 0. */
+static __always_inline __u64 task_tls(struct task_struct *p)
+{
+	struct task_struct___x86 *x = (void *)p;
+
+	if (bpf_core_field_exists(x->thread.fsbase))
+		return BPF_CORE_READ(x, thread.fsbase);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 {
-	on_fork(BPF_CORE_READ(child, pid), BPF_CORE_READ(child, tgid), child->comm);
+	on_fork(BPF_CORE_READ(child, pid), BPF_CORE_READ(child, tgid), child->comm, task_tls(child));
 	return 0;
 }
 
@@ -405,7 +436,7 @@ int tp_newtask(struct trace_event_raw_task_newtask *ctx)
 	__s32 child = ctx->pid;
 	__s32 tgid = (ctx->clone_flags & CLONE_THREAD_FLAG) ? (__s32)(bpf_get_current_pid_tgid() >> 32) : child;
 
-	on_fork(child, tgid, ctx->comm);
+	on_fork(child, tgid, ctx->comm, 0);
 	return 1;
 }
 
@@ -455,4 +486,114 @@ int BPF_KPROBE(mark, const char *label, long value)
 	bpf_probe_read_user_str(t->text, sizeof(t->text), label);
 	record_submit(t);
 	return 0;
+}
+
+/* ---- attribution: the traced processes' libc calls (uprobes, the op in
+ * the attach cookie) and their blocking system calls ---- */
+
+/* A record of a call, return or system call of the current thread. */
+static __always_inline void on_call(__u16 type, __u32 op, __s64 arg, __s64 arg2)
+{
+	__s32 tid = (__s32)bpf_get_current_pid_tgid();
+	__s32 tgid = traced_tgid(tid);
+	struct ct_raw_event *e;
+
+	if (!tgid)
+		return;
+	e = record_new(sizeof(*e), type);
+	if (!e)
+		return;
+	e->tid = tid;
+	e->tgid = tgid;
+	e->op = op;
+	e->arg = arg;
+	e->arg2 = arg2;
+	record_submit(e);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(call_enter, void *obj, void *obj2)
+{
+	on_call(CT_RAW_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(call_return, long rc)
+{
+	on_call(CT_RAW_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
+	return 0;
+}
+
+/* System call number -> op kind (0: not followed), filled by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CT_SYSCALL_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_ops SEC(".maps");
+
+/* The followed system call each traced thread is in: tid -> op. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} in_syscall SEC(".maps");
+
+/* A traced thread enters system call id with first argument arg. */
+static __always_inline void on_sys_enter(long id, __s64 arg)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 key = (__u32)id, *op;
+
+	if (id < 0 || id >= CT_SYSCALL_MAX || !traced_tgid((__s32)tid))
+		return;
+	op = bpf_map_lookup_elem(&syscall_ops, &key);
+	if (!op || !*op)
+		return;
+	bpf_map_update_elem(&in_syscall, &tid, op, BPF_ANY);
+	on_call(CT_RAW_SYSCALL, *op, arg, 0);
+}
+
+/* A thread leaves a system call: a record when it was a followed one. */
+static __always_inline void on_sys_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u32 *op = bpf_map_lookup_elem(&in_syscall, &tid);
+	__u32 kind;
+
+	if (!op)
+		return;
+	kind = *op;
+	bpf_map_delete_elem(&in_syscall, &tid);
+	on_call(CT_RAW_SYSRET, kind, ret, 0);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(btf_sys_enter, struct pt_regs *regs, long id)
+{
+	on_sys_enter(id, (__s64)PT_REGS_PARM1_CORE_SYSCALL(regs));
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(btf_sys_exit, struct pt_regs *regs, long ret)
+{
+	on_sys_exit(ret);
+	return 0;
+}
+
+SEC("tp/raw_syscalls/sys_enter")
+int tp_sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	on_sys_enter(ctx->id, (__s64)ctx->args[0]);
+	return 1;
+}
+
+SEC("tp/raw_syscalls/sys_exit")
+int tp_sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	on_sys_exit(ctx->ret);
+	return 1;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -16,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "conctop.h"
 #include "decode.h"
+#include "elfsym.h"
 #include "sched.skel.h"
 #include "tracer.h"
 
@@ -32,6 +34,87 @@ struct mark_link {
 	pid_t pid;
 	dev_t dev;
 	ino_t ino;
+};
+
+/* A libc function the tracer follows, and whether its return matters. */
+struct libc_func {
+	const char *name;
+	unsigned op;
+	bool ret;
+};
+
+static const struct libc_func libc_funcs[] = {
+	{ "pthread_mutex_lock", OP_MUTEX_LOCK, true },
+	{ "pthread_mutex_trylock", OP_MUTEX_TRYLOCK, true },
+	{ "pthread_mutex_timedlock", OP_MUTEX_TIMEDLOCK, true },
+	{ "pthread_mutex_unlock", OP_MUTEX_UNLOCK, false },
+	{ "pthread_cond_wait", OP_COND_WAIT, true },
+	{ "pthread_cond_timedwait", OP_COND_TIMEDWAIT, true },
+	{ "pthread_cond_clockwait", OP_COND_TIMEDWAIT, true },
+	{ "pthread_cond_signal", OP_COND_SIGNAL, false },
+	{ "pthread_cond_broadcast", OP_COND_BROADCAST, false },
+	{ "pthread_barrier_wait", OP_BARRIER_WAIT, true },
+	{ "sem_wait", OP_SEM_WAIT, true },
+	{ "sem_timedwait", OP_SEM_TIMEDWAIT, true },
+	{ "sem_clockwait", OP_SEM_TIMEDWAIT, true },
+	{ "sem_post", OP_SEM_POST, false },
+	{ "pthread_rwlock_rdlock", OP_RWLOCK_RDLOCK, true },
+	{ "pthread_rwlock_wrlock", OP_RWLOCK_WRLOCK, true },
+	{ "pthread_rwlock_unlock", OP_RWLOCK_UNLOCK, false },
+	{ "pthread_join", OP_JOIN, true },
+	{ "pthread_spin_lock", OP_SPIN_LOCK, true },
+	{ "pthread_spin_unlock", OP_SPIN_UNLOCK, false },
+	{ "pthread_create", OP_CREATE, true },
+};
+
+/* The blocking system calls followed, by number, and their kind. */
+static const struct { long nr; unsigned op; } followed_syscalls[] = {
+	{ SYS_read, OP_SYS_READ }, { SYS_pread64, OP_SYS_READ }, { SYS_readv, OP_SYS_READ },
+	{ SYS_recvfrom, OP_SYS_READ }, { SYS_recvmsg, OP_SYS_READ },
+	{ SYS_write, OP_SYS_WRITE }, { SYS_pwrite64, OP_SYS_WRITE }, { SYS_writev, OP_SYS_WRITE },
+	{ SYS_sendto, OP_SYS_WRITE }, { SYS_sendmsg, OP_SYS_WRITE },
+	{ SYS_nanosleep, OP_SYS_SLEEP }, { SYS_clock_nanosleep, OP_SYS_SLEEP },
+	{ SYS_ppoll, OP_SYS_POLL }, { SYS_pselect6, OP_SYS_POLL }, { SYS_epoll_pwait, OP_SYS_POLL },
+#ifdef SYS_poll
+	{ SYS_poll, OP_SYS_POLL },
+#endif
+#ifdef SYS_select
+	{ SYS_select, OP_SYS_POLL },
+#endif
+#ifdef SYS_epoll_wait
+	{ SYS_epoll_wait, OP_SYS_POLL },
+#endif
+#ifdef SYS_epoll_pwait2
+	{ SYS_epoll_pwait2, OP_SYS_POLL },
+#endif
+	{ SYS_futex, OP_SYS_FUTEX },
+#ifdef SYS_futex_waitv
+	{ SYS_futex_waitv, OP_SYS_FUTEX },
+#endif
+	{ SYS_accept4, OP_SYS_ACCEPT }, { SYS_connect, OP_SYS_ACCEPT },
+#ifdef SYS_accept
+	{ SYS_accept, OP_SYS_ACCEPT },
+#endif
+	{ SYS_wait4, OP_SYS_WAIT }, { SYS_waitid, OP_SYS_WAIT },
+};
+
+/* A process whose libc is probed. */
+struct libc_probed {
+	pid_t pid;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The mappings of a traced process, read while it lived. */
+struct proc_maps {
+	pid_t tgid;
+	struct elfsym_maps *maps;
+};
+
+/* An object already named in the trace (process, address). */
+struct named {
+	pid_t tgid;
+	uint64_t addr;
 };
 
 struct tracer {
@@ -57,6 +140,17 @@ struct tracer {
 
 	struct mark_link marks[MAX_MARK_LINKS];
 	unsigned nmarks;
+
+	bool attribution;
+	struct elfsym_cache *elf;
+	struct bpf_link **links; /* libc uprobes */
+	size_t nlinks, links_cap;
+	struct libc_probed *probed;
+	size_t nprobed, probed_cap;
+	struct named *named;     /* open-addressing set */
+	size_t named_cap, named_used;
+	struct proc_maps *maps;
+	size_t nmaps, maps_cap;
 };
 
 static bool libbpf_verbose;
@@ -104,7 +198,49 @@ static int pending_add(struct tracer *t, const struct event *ev)
 	return 0;
 }
 
-/* Ring-buffer callback: decodes one record into the pending list. */
+/* The saved mappings of process tgid, or NULL. */
+static struct proc_maps *maps_of(struct tracer *t, pid_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmaps; i++)
+		if (t->maps[i].tgid == tgid)
+			return &t->maps[i];
+	return NULL;
+}
+
+/* Reads and keeps the mappings of process tgid (replacing older ones), so
+ * its objects can be named after it has gone. Best effort. */
+static void snapshot_maps(struct tracer *t, pid_t tgid)
+{
+	struct proc_maps *pm = maps_of(t, tgid);
+	struct elfsym_maps *m;
+
+	if (elfsym_maps_read(&m, tgid))
+		return;
+	if (!pm) {
+		if (t->nmaps == t->maps_cap) {
+			size_t cap = t->maps_cap ? t->maps_cap * 2 : 8;
+			struct proc_maps *p = realloc(t->maps, cap * sizeof(*p));
+
+			if (!p) {
+				elfsym_maps_free(m);
+				return;
+			}
+			t->maps = p;
+			t->maps_cap = cap;
+		}
+		pm = &t->maps[t->nmaps++];
+		pm->tgid = tgid;
+		pm->maps = NULL;
+	}
+	elfsym_maps_free(pm->maps);
+	pm->maps = m;
+}
+
+/* Ring-buffer callback: decodes one record into the pending list. An exec
+ * is acted on at once (the kernel side wakes us for it): the new program's
+ * mappings are read while it runs. */
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct tracer *t = ctx;
@@ -114,6 +250,10 @@ static int on_record(void *ctx, void *data, size_t size)
 		t->decode_errors++;
 		return 0;
 	}
+	if (ev.type == EVENT_EXEC && t->attribution)
+		snapshot_maps(t, ev.tgid);
+	else if (ev.type == EVENT_FORK && ev.tgid2 != ev.tgid && t->attribution)
+		snapshot_maps(t, ev.tgid2);
 	return pending_add(t, &ev);
 }
 
@@ -145,16 +285,109 @@ static int check_lost(struct tracer *t, uint64_t now)
 	return 0;
 }
 
-/* Hands the tracer's own follow-up work for an event (markers of a program
- * that was just exec'd) before the caller sees it. */
-static void follow_event(struct tracer *t, const struct event *ev)
+/* Whether (tgid, addr) was named already; marks it named. */
+static bool named_before(struct tracer *t, pid_t tgid, uint64_t addr)
+{
+	size_t i, mask;
+
+	if (t->named_used * 2 >= t->named_cap) {
+		size_t cap = t->named_cap ? t->named_cap * 2 : 256, j;
+		struct named *n = calloc(cap, sizeof(*n));
+
+		if (!n)
+			return true; /* out of memory: name nothing more */
+		for (j = 0; j < t->named_cap; j++) {
+			if (!t->named[j].tgid)
+				continue;
+			i = (t->named[j].addr * 0x9e3779b97f4a7c15ull + (uint64_t)t->named[j].tgid) & (cap - 1);
+			while (n[i].tgid)
+				i = (i + 1) & (cap - 1);
+			n[i] = t->named[j];
+		}
+		free(t->named);
+		t->named = n;
+		t->named_cap = cap;
+	}
+	mask = t->named_cap - 1;
+	i = (addr * 0x9e3779b97f4a7c15ull + (uint64_t)tgid) & mask;
+	while (t->named[i].tgid) {
+		if (t->named[i].tgid == tgid && t->named[i].addr == addr)
+			return true;
+		i = (i + 1) & mask;
+	}
+	t->named[i] = (struct named){ tgid, addr };
+	t->named_used++;
+	return false;
+}
+
+/* The kind of object an op works on. */
+static unsigned object_kind(unsigned op)
+{
+	switch (op) {
+	case OP_MUTEX_LOCK: case OP_MUTEX_TRYLOCK: case OP_MUTEX_TIMEDLOCK: case OP_MUTEX_UNLOCK:
+		return OP_KIND_MUTEX;
+	case OP_COND_WAIT: case OP_COND_TIMEDWAIT: case OP_COND_SIGNAL: case OP_COND_BROADCAST:
+		return OP_KIND_COND;
+	case OP_BARRIER_WAIT:
+		return OP_KIND_BARRIER;
+	case OP_SEM_WAIT: case OP_SEM_TIMEDWAIT: case OP_SEM_POST:
+		return OP_KIND_SEM;
+	case OP_RWLOCK_RDLOCK: case OP_RWLOCK_WRLOCK: case OP_RWLOCK_UNLOCK:
+		return OP_KIND_RWLOCK;
+	case OP_SPIN_LOCK: case OP_SPIN_UNLOCK:
+		return OP_KIND_SPIN;
+	default:
+		return OP_NONE;
+	}
+}
+
+/* Delivers an EVENT_OBJECT naming addr of ev's process, the first time it
+ * is seen, when it is a variable of the program or a library. */
+static int name_object(struct tracer *t, const struct event *ev, uint64_t addr, unsigned kind)
+{
+	struct event obj = { .ts = ev->ts, .type = EVENT_OBJECT, .cpu = ev->cpu };
+	struct proc_maps *pm;
+
+	if (!addr || !kind || named_before(t, ev->tgid, addr))
+		return 0;
+	pm = maps_of(t, ev->tgid);
+	if (!pm || !pm->maps ||
+	    elfsym_name_address(t->elf, pm->maps, addr, obj.text, sizeof(obj.text))) {
+		/* a library loaded since, or no snapshot: look again while it runs */
+		snapshot_maps(t, ev->tgid);
+		pm = maps_of(t, ev->tgid);
+		if (!pm || !pm->maps || elfsym_name_address(t->elf, pm->maps, addr, obj.text, sizeof(obj.text)))
+			return 0; /* not a variable: shown by kind and address */
+	}
+	obj.tid = ev->tid;
+	obj.tgid = ev->tgid;
+	obj.arg = (int64_t)addr;
+	obj.op = kind;
+	return t->fn(&obj, t->ctx);
+}
+
+/* Does the tracer's own follow-up work for an event before the caller sees
+ * it: markers and libc probes for a program just exec'd or a new process,
+ * names for the objects calls work on. */
+static int follow_event(struct tracer *t, const struct event *ev)
 {
 	char path[64];
+	int err = 0;
 
-	if (ev->type != EVENT_EXEC || ev->tgid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/exe", ev->tgid);
-	tracer_attach_marks(t, ev->tgid, path); /* best effort: it may be gone */
+	if (ev->type == EVENT_EXEC && ev->tgid > 0) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", ev->tgid);
+		tracer_attach_marks(t, ev->tgid, path); /* best effort: it may be gone */
+		tracer_attach_libc(t, ev->tgid);
+	} else if (ev->type == EVENT_FORK && ev->tgid2 > 0 && ev->tgid2 != ev->tgid) {
+		tracer_attach_libc(t, ev->tgid2); /* uprobes do not follow fork */
+	} else if (ev->type == EVENT_CALL && ev->tgid > 0) {
+		unsigned kind = object_kind(ev->op);
+
+		err = name_object(t, ev, (uint64_t)ev->arg, kind);
+		if (!err && kind == OP_KIND_COND)
+			err = name_object(t, ev, (uint64_t)ev->arg2, OP_KIND_MUTEX);
+	}
+	return err;
 }
 
 /* Delivers pending events with ts < limit, in order. */
@@ -171,9 +404,10 @@ static int deliver(struct tracer *t, uint64_t limit)
 			t->reordered++;
 		}
 		t->delivered_ts = ev->ts;
-		follow_event(t, ev);
 		n++;
-		err = t->fn(ev, t->ctx);
+		err = follow_event(t, ev);
+		if (err >= 0)
+			err = t->fn(ev, t->ctx);
 		if (err < 0) {
 			i++;
 			break;
@@ -224,19 +458,36 @@ static void tracefs_mount(void)
 	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
 }
 
-/* Turns autoload on for one program set (tp_btf or tp) and off for the other. */
-static void choose_programs(struct sched_bpf *skel, bool btf)
+/* Turns autoload on for one program set (tp_btf or tp) and off for the
+ * other; without attribution, the system call programs stay out. */
+static void choose_programs(struct sched_bpf *skel, bool btf, bool attribution)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
+		bool sys = strstr(sec, "sys_enter") || strstr(sec, "sys_exit");
 
 		if (strncmp(sec, "tp_btf/", 7) == 0)
-			bpf_program__set_autoload(prog, btf);
+			bpf_program__set_autoload(prog, btf && (attribution || !sys));
 		else if (strncmp(sec, "tp/", 3) == 0)
-			bpf_program__set_autoload(prog, !btf);
+			bpf_program__set_autoload(prog, !btf && (attribution || !sys));
 	}
+}
+
+/* Fills the system call table the sys_enter program reads. */
+static int fill_syscalls(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.syscall_ops);
+	size_t i;
+
+	for (i = 0; i < sizeof(followed_syscalls) / sizeof(followed_syscalls[0]); i++) {
+		__u32 key = (__u32)followed_syscalls[i].nr, op = followed_syscalls[i].op;
+
+		if (key < CT_SYSCALL_MAX && bpf_map_update_elem(fd, &key, &op, BPF_ANY))
+			return -errno;
+	}
+	return 0;
 }
 
 /* Whether this kernel's sched_switch tracepoint passes prev_state as an
@@ -278,7 +529,7 @@ static int load_mode(struct tracer *t, const struct tracer_opts *o, bool btf, ch
 	t->skel->rodata->wakeup_bytes = rb / 4;
 	t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
-	choose_programs(t->skel, btf);
+	choose_programs(t->skel, btf, !o->no_attribution);
 	if (!btf)
 		tracefs_mount();
 	e = sched_bpf__load(t->skel);
@@ -291,6 +542,11 @@ static int load_mode(struct tracer *t, const struct tracer_opts *o, bool btf, ch
 	if (e) {
 		snprintf(err, errlen, "cannot attach the %s BPF programs: %s", btf ? "tp_btf" : "tp",
 			 strerror(-e));
+		goto fail;
+	}
+	e = fill_syscalls(t);
+	if (e) {
+		snprintf(err, errlen, "cannot fill the system call table: %s", strerror(-e));
 		goto fail;
 	}
 	t->mode = btf ? "tp_btf" : "tp";
@@ -320,7 +576,12 @@ int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event
 		return -ENOMEM;
 	t->fn = fn;
 	t->ctx = ctx;
+	t->attribution = !opts->no_attribution;
 	libbpf_verbose = opts->verbose;
+	if (elfsym_cache_new(&t->elf)) {
+		free(t);
+		return -ENOMEM;
+	}
 	libbpf_set_print(libbpf_print);
 
 	ncpus = libbpf_num_possible_cpus();
@@ -387,6 +648,15 @@ void tracer_free(struct tracer *t)
 		return;
 	for (i = 0; i < t->nmarks; i++)
 		bpf_link__destroy(t->marks[i].link);
+	for (size_t k = 0; k < t->nlinks; k++)
+		bpf_link__destroy(t->links[k]);
+	free(t->links);
+	free(t->probed);
+	free(t->named);
+	for (size_t k = 0; k < t->nmaps; k++)
+		elfsym_maps_free(t->maps[k].maps);
+	free(t->maps);
+	elfsym_cache_free(t->elf);
 	ring_buffer__free(t->rb);
 	sched_bpf__destroy(t->skel);
 	free(t->pending);
@@ -520,7 +790,24 @@ int tracer_add_process(struct tracer *t, pid_t pid)
 		}
 		closedir(d);
 	}
+	tracer_attach_libc(t, pid); /* best effort: a static program has no libc */
+	if (t->attribution)
+		snapshot_maps(t, pid);
 	return 0;
+}
+
+/* Whether the file at path starts like an ELF file. */
+static bool is_elf(const char *path)
+{
+	unsigned char magic[4] = { 0 };
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	return n == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
 }
 
 /* Attaches the conctop_mark uprobe for pid in the program at path. */
@@ -533,6 +820,8 @@ int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path)
 
 	if (stat(path, &st))
 		return -errno;
+	if (!is_elf(path))
+		return -ENOENT; /* a script: its interpreter is the program */
 	for (i = 0; i < t->nmarks; i++)
 		if (t->marks[i].pid == pid && t->marks[i].dev == st.st_dev && t->marks[i].ino == st.st_ino)
 			return 1;
@@ -543,4 +832,103 @@ int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path)
 		return -errno;
 	t->marks[t->nmarks++] = (struct mark_link){ link, pid, st.st_dev, st.st_ino };
 	return 0;
+}
+
+/* Finds the libc that process pid has mapped; 0 or -ENOENT. */
+static int find_libc(pid_t pid, char *out, size_t len)
+{
+	char path[64], line[4096];
+	FILE *f;
+	int err = -ENOENT;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (err && fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/'), *base;
+
+		if (!file)
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		base = strrchr(file, '/') + 1;
+		if ((strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0) &&
+		    (size_t)snprintf(out, len, "%s", file) < len)
+			err = 0;
+	}
+	fclose(f);
+	return err;
+}
+
+/* Keeps one more libc uprobe link. */
+static int keep_link(struct tracer *t, struct bpf_link *link)
+{
+	if (t->nlinks == t->links_cap) {
+		size_t cap = t->links_cap ? t->links_cap * 2 : 64;
+		struct bpf_link **p = realloc(t->links, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->links = p;
+		t->links_cap = cap;
+	}
+	t->links[t->nlinks++] = link;
+	return 0;
+}
+
+/* Attaches the libc uprobes for process pid (see tracer.h). */
+int tracer_attach_libc(struct tracer *t, pid_t pid)
+{
+	char libc[4096];
+	const struct elfsym *e;
+	struct stat st;
+	size_t i;
+	int n = 0, err;
+
+	if (!t->attribution)
+		return 0;
+	err = find_libc(pid, libc, sizeof(libc));
+	if (err)
+		return err;
+	if (stat(libc, &st))
+		return -errno;
+	for (i = 0; i < t->nprobed; i++)
+		if (t->probed[i].pid == pid && t->probed[i].dev == st.st_dev && t->probed[i].ino == st.st_ino)
+			return 0;
+	e = elfsym_cache_get(t->elf, libc);
+	if (!e)
+		return -ENOEXEC;
+	if (t->nprobed == t->probed_cap) {
+		size_t cap = t->probed_cap ? t->probed_cap * 2 : 16;
+		struct libc_probed *p = realloc(t->probed, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->probed = p;
+		t->probed_cap = cap;
+	}
+	t->probed[t->nprobed++] = (struct libc_probed){ pid, st.st_dev, st.st_ino };
+	for (i = 0; i < sizeof(libc_funcs) / sizeof(libc_funcs[0]); i++) {
+		const struct libc_func *fn = &libc_funcs[i];
+		uint64_t off;
+		int r;
+
+		if (elfsym_func_offset(e, fn->name, &off))
+			continue; /* an older libc without it */
+		for (r = 0; r <= (int)fn->ret; r++) {
+			LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = fn->op, .retprobe = r);
+			struct bpf_link *link = bpf_program__attach_uprobe_opts(
+				r ? t->skel->progs.call_return : t->skel->progs.call_enter, pid, libc, off, &uo);
+
+			if (!link)
+				return n ? n : -errno;
+			err = keep_link(t, link);
+			if (err) {
+				bpf_link__destroy(link);
+				return err;
+			}
+			n++;
+		}
+	}
+	return n;
 }

@@ -21,6 +21,7 @@ struct tracer_opts {
 	bool no_follow_forks; /* do not trace child processes of traced ones */
 	const char *mode;     /* "tp_btf", "tp", or NULL to choose at load time */
 	bool verbose;         /* let libbpf print its messages on stderr */
+	bool no_attribution;  /* no libc uprobes, no system calls: scheduler events only */
 };
 
 /* Loads and attaches the scheduler programs. On failure returns -errno and
@@ -65,6 +66,11 @@ uint64_t tracer_lost(const struct tracer *t);
 /* Events that arrived later than the reorder window allowed and were
  * delivered with their time raised to keep the stream in order. */
 uint64_t tracer_reordered(const struct tracer *t);
+
+/* Attaches the libc uprobes (pthread and semaphore functions) for process
+ * pid, to the libc it has mapped. Returns the number of probes attached
+ * (0 when already done or attribution is off), or -errno. */
+int tracer_attach_libc(struct tracer *t, pid_t pid);
 
 /* Number of CPUs the kernel may bring online (the trace's CPU count). */
 unsigned tracer_ncpus(const struct tracer *t);

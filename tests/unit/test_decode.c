@@ -61,8 +61,31 @@ static void test_bad(void)
 	      "decode: a switch with text-record size is rejected");
 	raw.ev.type = 0;
 	CHECK(decode_record(&raw, sizeof(raw.ev), 0, &ev) == -EINVAL, "decode: type 0 is rejected");
-	raw.ev.type = CT_RAW_MARK + 1;
+	raw.ev.type = CT_RAW_SYSRET + 1;
 	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == -EINVAL, "decode: an unknown type is rejected");
+}
+
+/* Call records carry their op; a second object only where it means one. */
+static void test_calls(void)
+{
+	struct ct_raw_event raw = { .ts = 100, .type = CT_RAW_CALL, .tid = 5, .tgid = 5,
+				    .op = OP_COND_WAIT, .arg = 0x1000, .arg2 = 0x2000 };
+	struct event ev;
+
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0 && ev.type == EVENT_CALL && ev.op == OP_COND_WAIT &&
+		      ev.arg == 0x1000 && ev.arg2 == 0x2000,
+	      "decode: a cond_wait call keeps its condition and its mutex");
+	raw.op = OP_MUTEX_LOCK;
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0 && ev.op == OP_MUTEX_LOCK && ev.arg2 == 0,
+	      "decode: a mutex_lock call drops the meaningless second register");
+	raw.type = CT_RAW_SYSRET;
+	raw.op = OP_SYS_SLEEP;
+	raw.arg = -4;
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0 && ev.type == EVENT_SYSRET && ev.op == OP_SYS_SLEEP &&
+		      ev.arg == -4,
+	      "decode: a system call return keeps its kind and value");
+	raw.type = 11; /* between MARK and CALL: not a kernel record type */
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == -EINVAL, "decode: type 11 is not a kernel record");
 }
 
 /* Runs the decode tests. */
@@ -71,5 +94,6 @@ int main(void)
 	test_switch();
 	test_text();
 	test_bad();
+	test_calls();
 	return check_summary();
 }

@@ -97,7 +97,7 @@ static int event_equal(const struct event *a, const struct event *b)
 {
 	return a->ts == b->ts && a->type == b->type && a->cpu == b->cpu && a->tid == b->tid &&
 	       a->tgid == b->tgid && a->tid2 == b->tid2 && a->tgid2 == b->tgid2 && a->arg == b->arg &&
-	       a->arg2 == b->arg2 && !strcmp(a->text, b->text);
+	       a->arg2 == b->arg2 && a->op == b->op && !strcmp(a->text, b->text);
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -147,6 +147,8 @@ static void gen_event(unsigned i, uint64_t *ts, unsigned ncpus, struct event *ev
 		ev->arg = (int64_t)(rnd() % 3);
 		ev->arg2 = rnd() % 4 ? 0 : (int64_t)(rnd() % ncpus);
 	}
+	if (ev->type >= EVENT_CALL) /* ops: small ones, and the edge of 32 bits */
+		ev->op = i % 11 == 0 ? UINT32_MAX : (uint32_t)(rnd() % 200);
 	if (i % 4 == 0 || ev->type == EVENT_FORK || ev->type == EVENT_RENAME || ev->type == EVENT_THREAD) {
 		unsigned n = i % 7 == 0 ? EVENT_TEXT_MAX - 1 : (unsigned)(rnd() % EVENT_TEXT_MAX);
 		for (unsigned k = 0; k < n; k++)
