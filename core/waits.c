@@ -1,0 +1,536 @@
+/* The wait tracker: per-thread call stacks, object names and holders, and
+ * the wait-for graph, from the attribution events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "waits.h"
+
+#define STACK_MAX 4
+
+/* A call a thread is inside. */
+struct frame {
+	uint32_t op;
+	int64_t object; /* -1 none */
+	int32_t target; /* join: the tid joined */
+	uint64_t since;
+};
+
+struct wthread {
+	int32_t tid;
+	struct frame calls[STACK_MAX]; /* libc calls, innermost last */
+	unsigned ncalls;
+	struct frame sys;               /* the followed system call it is in */
+	bool in_sys;
+};
+
+/* Open addressing from a 64-bit key to an index + 1. */
+struct index {
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t cap, used;
+};
+
+struct waits {
+	struct wthread *threads;
+	size_t nthreads, tcap;
+	struct index by_tid;
+
+	struct waits_object *objects;
+	size_t nobjects, ocap;
+	struct index by_addr;     /* (tgid, addr) hashed -> object */
+
+	struct index by_tls;      /* thread pointer -> tid (as value) */
+
+	struct waits_deadlock *deadlocks;
+	size_t ndeadlocks, dcap;
+};
+
+static const char *const kind_names[WAIT_KIND_MAX] = {
+	[WAIT_NONE] = "none", [WAIT_MUTEX] = "mutex", [WAIT_RWLOCK] = "rwlock", [WAIT_COND] = "cond",
+	[WAIT_BARRIER] = "barrier", [WAIT_SEM] = "sem", [WAIT_JOIN] = "join", [WAIT_SPIN] = "spin",
+	[WAIT_FUTEX] = "futex", [WAIT_SLEEP] = "sleep", [WAIT_IO] = "io", [WAIT_OTHER] = "other",
+};
+
+/* The name of a wait kind. */
+const char *waits_kind_name(enum waits_kind kind)
+{
+	return kind < WAIT_KIND_MAX ? kind_names[kind] : "other";
+}
+
+/* The kind of wait an op means. */
+enum waits_kind waits_kind_of(uint32_t op)
+{
+	switch (op) {
+	case OP_MUTEX_LOCK: case OP_MUTEX_TRYLOCK: case OP_MUTEX_TIMEDLOCK: case OP_MUTEX_UNLOCK:
+		return WAIT_MUTEX;
+	case OP_COND_WAIT: case OP_COND_TIMEDWAIT: case OP_COND_SIGNAL: case OP_COND_BROADCAST:
+		return WAIT_COND;
+	case OP_BARRIER_WAIT:
+		return WAIT_BARRIER;
+	case OP_SEM_WAIT: case OP_SEM_TIMEDWAIT: case OP_SEM_POST:
+		return WAIT_SEM;
+	case OP_RWLOCK_RDLOCK: case OP_RWLOCK_WRLOCK: case OP_RWLOCK_UNLOCK:
+		return WAIT_RWLOCK;
+	case OP_JOIN:
+		return WAIT_JOIN;
+	case OP_SPIN_LOCK: case OP_SPIN_UNLOCK:
+		return WAIT_SPIN;
+	case OP_SYS_SLEEP:
+		return WAIT_SLEEP;
+	case OP_SYS_READ: case OP_SYS_WRITE: case OP_SYS_POLL: case OP_SYS_ACCEPT:
+		return WAIT_IO;
+	case OP_SYS_FUTEX:
+		return WAIT_FUTEX;
+	case OP_SYS_WAIT:
+		return WAIT_OTHER;
+	default:
+		return WAIT_NONE;
+	}
+}
+
+/* Whether a call of op may block (and so is the cause of a wait). */
+static bool op_may_block(uint32_t op)
+{
+	switch (op) {
+	case OP_MUTEX_LOCK: case OP_MUTEX_TRYLOCK: case OP_MUTEX_TIMEDLOCK:
+	case OP_COND_WAIT: case OP_COND_TIMEDWAIT: case OP_BARRIER_WAIT:
+	case OP_SEM_WAIT: case OP_SEM_TIMEDWAIT: case OP_RWLOCK_RDLOCK: case OP_RWLOCK_WRLOCK:
+	case OP_JOIN: case OP_SPIN_LOCK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The object kind an op works on. */
+static uint32_t object_kind_of(uint32_t op)
+{
+	switch (waits_kind_of(op)) {
+	case WAIT_MUTEX: return OP_KIND_MUTEX;
+	case WAIT_COND: return OP_KIND_COND;
+	case WAIT_BARRIER: return OP_KIND_BARRIER;
+	case WAIT_SEM: return OP_KIND_SEM;
+	case WAIT_RWLOCK: return OP_KIND_RWLOCK;
+	case WAIT_SPIN: return OP_KIND_SPIN;
+	default: return OP_NONE;
+	}
+}
+
+/* Mixes a key for the indexes. */
+static size_t hash64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (size_t)k;
+}
+
+/* Looks key up: its value, or 0 when absent. */
+static uint32_t index_get(const struct index *x, uint64_t key)
+{
+	size_t i;
+
+	if (!x->cap)
+		return 0;
+	for (i = hash64(key) & (x->cap - 1); x->vals[i]; i = (i + 1) & (x->cap - 1))
+		if (x->keys[i] == key)
+			return x->vals[i];
+	return 0;
+}
+
+/* Sets key to val (val > 0). Returns 0 or -ENOMEM. */
+static int index_put(struct index *x, uint64_t key, uint32_t val)
+{
+	size_t i;
+
+	if ((x->used + 1) * 2 > x->cap) {
+		struct index n = { 0 };
+		size_t j;
+
+		n.cap = x->cap ? x->cap * 2 : 64;
+		n.keys = calloc(n.cap, sizeof(*n.keys));
+		n.vals = calloc(n.cap, sizeof(*n.vals));
+		if (!n.keys || !n.vals) {
+			free(n.keys);
+			free(n.vals);
+			return -ENOMEM;
+		}
+		for (j = 0; j < x->cap; j++) {
+			if (!x->vals[j])
+				continue;
+			for (i = hash64(x->keys[j]) & (n.cap - 1); n.vals[i]; i = (i + 1) & (n.cap - 1))
+				;
+			n.keys[i] = x->keys[j];
+			n.vals[i] = x->vals[j];
+			n.used++;
+		}
+		free(x->keys);
+		free(x->vals);
+		*x = n;
+	}
+	for (i = hash64(key) & (x->cap - 1); x->vals[i]; i = (i + 1) & (x->cap - 1)) {
+		if (x->keys[i] == key) {
+			x->vals[i] = val;
+			return 0;
+		}
+	}
+	x->keys[i] = key;
+	x->vals[i] = val;
+	x->used++;
+	return 0;
+}
+
+/* Creates an empty tracker. */
+int waits_new(struct waits **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+/* Frees it. */
+void waits_free(struct waits *w)
+{
+	if (!w)
+		return;
+	free(w->threads);
+	free(w->by_tid.keys);
+	free(w->by_tid.vals);
+	free(w->objects);
+	free(w->by_addr.keys);
+	free(w->by_addr.vals);
+	free(w->by_tls.keys);
+	free(w->by_tls.vals);
+	free(w->deadlocks);
+	free(w);
+}
+
+/* The tracker's entry for tid, created on first use (NULL on ENOMEM). */
+static struct wthread *thread_of(struct waits *w, int32_t tid)
+{
+	uint32_t v = index_get(&w->by_tid, (uint32_t)tid);
+	struct wthread *t;
+
+	if (v)
+		return &w->threads[v - 1];
+	if (w->nthreads == w->tcap) {
+		size_t cap = w->tcap ? w->tcap * 2 : 32;
+		struct wthread *p = realloc(w->threads, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		w->threads = p;
+		w->tcap = cap;
+	}
+	if (index_put(&w->by_tid, (uint32_t)tid, (uint32_t)w->nthreads + 1))
+		return NULL;
+	t = &w->threads[w->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	return t;
+}
+
+/* The existing entry for tid, or NULL. */
+static const struct wthread *find_thread(const struct waits *w, int32_t tid)
+{
+	uint32_t v = index_get(&w->by_tid, (uint32_t)tid);
+
+	return v ? &w->threads[v - 1] : NULL;
+}
+
+/* A key for (tgid, addr). */
+static uint64_t object_key(int32_t tgid, uint64_t addr)
+{
+	return addr ^ ((uint64_t)(uint32_t)tgid << 48) ^ ((uint64_t)(uint32_t)tgid * 0x9e3779b97f4a7c15ull);
+}
+
+/* The object at addr of process tgid, created on first use: its index, or
+ * -1 (no address, or ENOMEM). */
+static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t kind)
+{
+	uint64_t key = object_key(tgid, addr);
+	uint32_t v = index_get(&w->by_addr, key);
+	struct waits_object *o;
+
+	if (v && (w->objects[v - 1].tgid != tgid || w->objects[v - 1].addr != addr))
+		return -1; /* a key collision: leave it unattributed rather than wrong */
+	if (v)
+		return (int64_t)v - 1;
+	if (!addr)
+		return -1;
+	if (w->nobjects == w->ocap) {
+		size_t cap = w->ocap ? w->ocap * 2 : 32;
+		struct waits_object *p = realloc(w->objects, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		w->objects = p;
+		w->ocap = cap;
+	}
+	if (index_put(&w->by_addr, key, (uint32_t)w->nobjects + 1))
+		return -1;
+	o = &w->objects[w->nobjects];
+	memset(o, 0, sizeof(*o));
+	o->tgid = tgid;
+	o->addr = addr;
+	o->kind = kind;
+	return (int64_t)w->nobjects++;
+}
+
+/* The wait-for edge out of thread t: who it waits for now (0 none). */
+static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t *object)
+{
+	const struct frame *f;
+
+	*object = -1;
+	if (!t->ncalls)
+		return 0;
+	f = &t->calls[t->ncalls - 1];
+	*object = f->object;
+	if (f->op == OP_JOIN)
+		return f->target;
+	if ((f->op == OP_MUTEX_LOCK || f->op == OP_RWLOCK_WRLOCK) && f->object >= 0)
+		return w->objects[f->object].holder;
+	return 0;
+}
+
+/* Looks for a cycle in the wait-for graph through thread start; records a
+ * deadlock when one closes. */
+static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t ts)
+{
+	struct waits_deadlock d = { .at_ns = ts };
+	const struct wthread *t = start;
+	size_t i;
+
+	while (d.n < WAITS_CYCLE_MAX) {
+		int64_t object;
+		int32_t next = waits_for(w, t, &object);
+
+		if (!next || next == t->tid)
+			return 0;
+		d.link[d.n++] = (struct waits_link){ t->tid, object, next };
+		if (next == start->tid)
+			break;
+		t = find_thread(w, next);
+		if (!t)
+			return 0;
+	}
+	if (d.link[d.n - 1].holder != start->tid)
+		return 0;
+	/* the same cycle, already reported? (same set of threads) */
+	for (i = 0; i < w->ndeadlocks; i++) {
+		unsigned a, b, same = 0;
+
+		if (w->deadlocks[i].n != d.n)
+			continue;
+		for (a = 0; a < d.n; a++)
+			for (b = 0; b < d.n; b++)
+				same += w->deadlocks[i].link[b].tid == d.link[a].tid;
+		if (same == d.n)
+			return 0;
+	}
+	if (w->ndeadlocks == w->dcap) {
+		size_t cap = w->dcap ? w->dcap * 2 : 4;
+		struct waits_deadlock *p = realloc(w->deadlocks, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		w->deadlocks = p;
+		w->dcap = cap;
+	}
+	w->deadlocks[w->ndeadlocks++] = d;
+	return 0;
+}
+
+/* A thread enters a libc call. */
+static int on_call(struct waits *w, const struct event *ev)
+{
+	struct wthread *t = thread_of(w, ev->tid);
+	uint32_t kind = object_kind_of(ev->op);
+	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
+	struct frame f = { ev->op, obj, 0, ev->ts };
+
+	if (!t)
+		return -ENOMEM;
+	switch (ev->op) {
+	case OP_MUTEX_UNLOCK:
+	case OP_RWLOCK_UNLOCK:
+		if (obj >= 0 && w->objects[obj].holder == ev->tid)
+			w->objects[obj].holder = 0;
+		return 0;
+	case OP_COND_WAIT:
+	case OP_COND_TIMEDWAIT: {
+		/* waiting releases the mutex; it is taken again on return */
+		int64_t m = object_of(w, ev->tgid, (uint64_t)ev->arg2, OP_KIND_MUTEX);
+
+		if (m >= 0 && w->objects[m].holder == ev->tid)
+			w->objects[m].holder = 0;
+		break;
+	}
+	case OP_JOIN:
+		f.target = (int32_t)index_get(&w->by_tls, (uint64_t)ev->arg);
+		break;
+	default:
+		break;
+	}
+	if (!op_may_block(ev->op))
+		return 0;
+	if (t->ncalls < STACK_MAX)
+		t->calls[t->ncalls++] = f;
+	if (ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_JOIN)
+		return check_deadlock(w, t, ev->ts);
+	return 0;
+}
+
+/* A thread returns from a libc call. */
+static void on_return(struct waits *w, const struct event *ev)
+{
+	struct wthread *t = thread_of(w, ev->tid);
+	struct frame f;
+
+	if (!t || !op_may_block(ev->op))
+		return;
+	while (t->ncalls && t->calls[t->ncalls - 1].op != ev->op)
+		t->ncalls--; /* a return we missed: unwind to the matching call */
+	if (!t->ncalls)
+		return;
+	f = t->calls[--t->ncalls];
+	if (ev->arg != 0 || f.object < 0)
+		return; /* failed (busy, timed out): nothing taken */
+	switch (f.op) {
+	case OP_MUTEX_LOCK: case OP_MUTEX_TRYLOCK: case OP_MUTEX_TIMEDLOCK: case OP_RWLOCK_WRLOCK:
+		w->objects[f.object].holder = ev->tid;
+		w->objects[f.object].held_since = ev->ts;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Follows one event. */
+int waits_add(struct waits *w, const struct event *ev)
+{
+	struct wthread *t;
+	int64_t o;
+
+	if (ev->tid <= 0 && ev->type != EVENT_FORK)
+		return 0;
+	switch (ev->type) {
+	case EVENT_CALL:
+		return on_call(w, ev);
+	case EVENT_RETURN:
+		on_return(w, ev);
+		return 0;
+	case EVENT_SYSCALL:
+		t = thread_of(w, ev->tid);
+		if (!t)
+			return -ENOMEM;
+		t->sys = (struct frame){ ev->op, -1, 0, ev->ts };
+		t->in_sys = true;
+		return 0;
+	case EVENT_SYSRET:
+		t = thread_of(w, ev->tid);
+		if (t)
+			t->in_sys = false;
+		return 0;
+	case EVENT_OBJECT:
+		o = object_of(w, ev->tgid, (uint64_t)ev->arg, ev->op);
+		if (o >= 0) {
+			struct waits_object *obj = &w->objects[o];
+
+			memcpy(obj->name, ev->text, sizeof(obj->name));
+			obj->gil = strncmp(obj->name, "_PyRuntime", 10) == 0;
+		}
+		return 0;
+	case EVENT_FORK:
+		if (ev->arg && ev->tid2 > 0)
+			return index_put(&w->by_tls, (uint64_t)ev->arg, (uint32_t)ev->tid2);
+		return 0;
+	case EVENT_EXIT:
+		t = thread_of(w, ev->tid);
+		if (t) {
+			t->ncalls = 0;
+			t->in_sys = false;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* What thread tid is inside now: its innermost blocking libc call, else
+ * the followed system call it is in. */
+void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c)
+{
+	const struct wthread *t = find_thread(w, tid);
+	const struct frame *f = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->object = -1;
+	if (!t)
+		return;
+	if (t->ncalls)
+		f = &t->calls[t->ncalls - 1];
+	else if (t->in_sys)
+		f = &t->sys;
+	if (!f)
+		return;
+	c->kind = (uint8_t)waits_kind_of(f->op);
+	c->op = f->op;
+	c->object = f->object;
+	c->target = f->target;
+	c->since = f->since;
+	if (f->object >= 0 && (f->op == OP_MUTEX_LOCK || f->op == OP_MUTEX_TIMEDLOCK || f->op == OP_RWLOCK_WRLOCK))
+		c->holder = w->objects[f->object].holder;
+}
+
+/* The number of objects. */
+size_t waits_object_count(const struct waits *w)
+{
+	return w->nobjects;
+}
+
+/* Object i. */
+const struct waits_object *waits_object(const struct waits *w, size_t i)
+{
+	return i < w->nobjects ? &w->objects[i] : NULL;
+}
+
+/* How object i is called in words. */
+void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len)
+{
+	const struct waits_object *o;
+	char hex[32];
+	size_t n;
+
+	if (i < 0 || (size_t)i >= w->nobjects) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	o = &w->objects[i];
+	if (o->gil) {
+		snprintf(buf, len, "GIL");
+		return;
+	}
+	if (o->name[0]) {
+		snprintf(buf, len, "%s", o->name);
+		return;
+	}
+	n = (size_t)snprintf(hex, sizeof(hex), "%llx", (unsigned long long)o->addr);
+	if (n > 6)
+		snprintf(buf, len, "%s@%.4s..%s", event_op_name(o->kind), hex, hex + n - 2);
+	else
+		snprintf(buf, len, "%s@%s", event_op_name(o->kind), hex);
+}
+
+/* The number of deadlocks found. */
+size_t waits_deadlock_count(const struct waits *w)
+{
+	return w->ndeadlocks;
+}
+
+/* Deadlock i. */
+const struct waits_deadlock *waits_deadlock(const struct waits *w, size_t i)
+{
+	return i < w->ndeadlocks ? &w->deadlocks[i] : NULL;
+}

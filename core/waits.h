@@ -1,0 +1,102 @@
+/* Why threads wait: follows the attribution events (libc calls, blocking
+ * system calls, object names) to say what each thread is inside at any
+ * moment, who holds each mutex, who waits for whom, and when the wait-for
+ * graph closes into a cycle: a deadlock.
+ *
+ * It knows the present: a consumer following the same event stream asks,
+ * when a thread blocks, what it blocks on (waits_current), and keeps the
+ * answer with the blocked interval (the timeline and the statistics do). */
+#ifndef CONCTOP_WAITS_H
+#define CONCTOP_WAITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+
+struct waits;
+
+/* What a thread waits on, coarsely: the cause of a blocked interval. The
+ * names (waits_kind_name) are the `kind` strings of report --json. */
+enum waits_kind {
+	WAIT_NONE = 0,  /* not inside any followed call */
+	WAIT_MUTEX,
+	WAIT_RWLOCK,
+	WAIT_COND,
+	WAIT_BARRIER,
+	WAIT_SEM,
+	WAIT_JOIN,
+	WAIT_SPIN,      /* spinning: running, not blocked */
+	WAIT_FUTEX,     /* a futex wait outside the pthread functions */
+	WAIT_SLEEP,
+	WAIT_IO,
+	WAIT_OTHER,     /* another followed system call (wait4...) */
+	WAIT_KIND_MAX
+};
+
+/* A thread at one instant: the innermost followed call it is inside. */
+struct waits_cause {
+	uint8_t kind;      /* enum waits_kind */
+	uint32_t op;       /* enum event_op of the call */
+	int64_t object;    /* index of the object (waits_object), -1 none */
+	int32_t holder;    /* for a mutex: the tid holding it then, 0 none */
+	int32_t target;    /* for a join: the tid joined, 0 unknown */
+	uint64_t since;    /* when the call began */
+};
+
+/* An object threads work on. */
+struct waits_object {
+	int32_t tgid;
+	uint64_t addr;
+	uint32_t kind;               /* OP_KIND_* of core/event.h */
+	char name[EVENT_TEXT_MAX];   /* its symbol, or "" when it has none */
+	bool gil;                    /* recognised as CPython's GIL */
+	int32_t holder;              /* mutex / write lock: the tid holding it now, 0 none */
+	uint64_t held_since;
+};
+
+/* One link of a deadlock cycle: tid waits for object, held by holder. */
+struct waits_link {
+	int32_t tid;
+	int64_t object;
+	int32_t holder;
+};
+
+#define WAITS_CYCLE_MAX 16
+
+/* A deadlock: the wait-for graph closed into a cycle at at_ns. */
+struct waits_deadlock {
+	uint64_t at_ns;
+	unsigned n;
+	struct waits_link link[WAITS_CYCLE_MAX];
+};
+
+/* Creates an empty tracker. Returns 0 or -ENOMEM. */
+int waits_new(struct waits **out);
+void waits_free(struct waits *w);
+
+/* Follows one event: CALL, RETURN, SYSCALL, SYSRET, OBJECT, FORK (thread
+ * pointers, to resolve joins) and EXIT; others are ignored. Events come in
+ * time order. Returns 0 or -ENOMEM. */
+int waits_add(struct waits *w, const struct event *ev);
+
+/* What thread tid is inside now (after the events added so far). */
+void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c);
+
+/* The objects, in order of first use. */
+size_t waits_object_count(const struct waits *w);
+const struct waits_object *waits_object(const struct waits *w, size_t i);
+
+/* How an object is called in words: its name ("count_lock"), "GIL" for
+ * CPython's, else its kind and short address ("mutex@7f3a..c0"). */
+void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len);
+
+/* The deadlocks found so far, in order. */
+size_t waits_deadlock_count(const struct waits *w);
+const struct waits_deadlock *waits_deadlock(const struct waits *w, size_t i);
+
+/* The kind of a blocking call's op, and a kind's name ("mutex"). */
+enum waits_kind waits_kind_of(uint32_t op);
+const char *waits_kind_name(enum waits_kind kind);
+
+#endif

@@ -1,0 +1,141 @@
+/* Unit tests of core/waits.c: holders, causes, joins, labels, deadlocks. */
+#include <string.h>
+#include "check.h"
+#include "waits.h"
+
+static struct waits *w;
+
+/* Feeds one event. */
+static void ev(uint64_t ts, unsigned type, int tid, unsigned op, uint64_t arg, uint64_t arg2, const char *text)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.tid = tid;
+	e.tgid = 100;
+	e.op = op;
+	e.arg = (int64_t)arg;
+	e.arg2 = (int64_t)arg2;
+	if (text)
+		strcpy(e.text, text);
+	waits_add(w, &e);
+}
+
+/* Mutex holders, a blocked lock's cause, and cond waits releasing the mutex. */
+static void test_mutex_and_cond(void)
+{
+	struct waits_cause c;
+	char label[64];
+
+	waits_new(&w);
+	ev(1, EVENT_OBJECT, 101, OP_KIND_MUTEX, 0x5000, 0, "count_lock");
+	ev(1, EVENT_CALL, 101, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	ev(2, EVENT_RETURN, 101, OP_MUTEX_LOCK, 0, 0, NULL);
+	ev(3, EVENT_CALL, 102, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	ev(4, EVENT_SYSCALL, 102, OP_SYS_FUTEX, 0x5000, 0, NULL);
+	waits_current(w, 102, &c);
+	CHECK(c.kind == WAIT_MUTEX && c.op == OP_MUTEX_LOCK && c.holder == 101 && c.since == 3,
+	      "waits: a thread in mutex_lock waits on the mutex, held by the locker");
+	waits_object_label(w, c.object, label, sizeof(label));
+	CHECK(strcmp(label, "count_lock") == 0, "waits: the object carries its symbol name");
+	waits_current(w, 101, &c);
+	CHECK(c.kind == WAIT_NONE && c.object == -1, "waits: the holder is inside nothing");
+	ev(5, EVENT_CALL, 101, OP_MUTEX_UNLOCK, 0x5000, 0, NULL);
+	CHECK(waits_object(w, 0)->holder == 0, "waits: unlock releases the mutex");
+	ev(6, EVENT_SYSRET, 102, OP_SYS_FUTEX, 0, 0, NULL);
+	ev(6, EVENT_RETURN, 102, OP_MUTEX_LOCK, 0, 0, NULL);
+	CHECK(waits_object(w, 0)->holder == 102 && waits_object(w, 0)->held_since == 6,
+	      "waits: the waiter takes it when its lock returns");
+	ev(7, EVENT_CALL, 102, OP_COND_WAIT, 0x6000, 0x5000, NULL);
+	waits_current(w, 102, &c);
+	CHECK(c.kind == WAIT_COND && waits_object(w, 0)->holder == 0,
+	      "waits: a cond wait is a cond wait, and releases its mutex");
+	waits_object_label(w, c.object, label, sizeof(label));
+	CHECK(strcmp(label, "cond@6000") == 0, "waits: an unnamed object is its kind and address");
+	ev(8, EVENT_RETURN, 102, OP_COND_WAIT, 0, 0, NULL);
+	ev(9, EVENT_CALL, 103, OP_MUTEX_TRYLOCK, 0x5000, 0, NULL);
+	ev(9, EVENT_RETURN, 103, OP_MUTEX_TRYLOCK, 16 /* EBUSY */, 0, NULL);
+	CHECK(waits_object(w, 0)->holder == 0, "waits: a failed trylock takes nothing");
+	ev(10, EVENT_SYSCALL, 103, OP_SYS_SLEEP, 0, 0, NULL);
+	waits_current(w, 103, &c);
+	CHECK(c.kind == WAIT_SLEEP, "waits: outside the pthread calls, a sleep is a sleep");
+	ev(11, EVENT_OBJECT, 104, OP_KIND_COND, 0x7f3a9b1234c0, 0, "_PyRuntime+1234");
+	ev(11, EVENT_CALL, 104, OP_COND_TIMEDWAIT, 0x7f3a9b1234c0, 0x7f3a9b123400, NULL);
+	waits_current(w, 104, &c);
+	waits_object_label(w, c.object, label, sizeof(label));
+	CHECK(c.kind == WAIT_COND && strcmp(label, "GIL") == 0, "waits: CPython's GIL is recognised by its symbol");
+	waits_object_label(w, waits_object_count(w) - 1, label, sizeof(label));
+	CHECK(strcmp(label, "mutex@7f3a..00") == 0, "waits: a long address is shortened");
+	CHECK(waits_deadlock_count(w) == 0, "waits: no deadlock in all this");
+	waits_free(w);
+}
+
+/* Three philosophers each holding one fork and waiting for the next. */
+static void test_deadlock(void)
+{
+	const struct waits_deadlock *d;
+	int i;
+
+	waits_new(&w);
+	for (i = 0; i < 3; i++) {
+		ev(10 + (uint64_t)i, EVENT_CALL, 201 + i, OP_MUTEX_LOCK, 0x100 + 8 * (uint64_t)i, 0, NULL);
+		ev(10 + (uint64_t)i, EVENT_RETURN, 201 + i, OP_MUTEX_LOCK, 0, 0, NULL);
+	}
+	ev(20, EVENT_CALL, 201, OP_MUTEX_LOCK, 0x108, 0, NULL);
+	ev(21, EVENT_CALL, 202, OP_MUTEX_LOCK, 0x110, 0, NULL);
+	CHECK(waits_deadlock_count(w) == 0, "waits: two of three waiting is no deadlock yet");
+	ev(22, EVENT_CALL, 203, OP_MUTEX_LOCK, 0x100, 0, NULL);
+	d = waits_deadlock(w, 0);
+	CHECK(waits_deadlock_count(w) == 1 && d && d->at_ns == 22 && d->n == 3,
+	      "waits: the third closes the cycle: a deadlock at that moment");
+	CHECK(d && d->link[0].tid == 203 && d->link[0].holder == 201 && d->link[1].tid == 201 &&
+		      d->link[1].holder == 202 && d->link[2].tid == 202 && d->link[2].holder == 203,
+	      "waits: the cycle names who waits for whom");
+	ev(23, EVENT_CALL, 203, OP_MUTEX_LOCK, 0x100, 0, NULL);
+	CHECK(waits_deadlock_count(w) == 1, "waits: the same cycle is reported once");
+	waits_free(w);
+}
+
+/* A join waits for the thread whose pointer the fork carried. */
+static void test_join(void)
+{
+	struct waits_cause c;
+	struct event f;
+
+	waits_new(&w);
+	memset(&f, 0, sizeof(f));
+	f.type = EVENT_FORK;
+	f.tid = 301;
+	f.tgid = 100;
+	f.tid2 = 302;
+	f.tgid2 = 100;
+	f.arg = 0x7000;
+	waits_add(w, &f);
+	ev(5, EVENT_CALL, 301, OP_JOIN, 0x7000, 0, NULL);
+	waits_current(w, 301, &c);
+	CHECK(c.kind == WAIT_JOIN && c.target == 302, "waits: a join waits for the thread created with that pointer");
+	waits_free(w);
+
+	/* the joiner holds a mutex the joined thread needs: a deadlock of two */
+	waits_new(&w);
+	waits_add(w, &f);
+	ev(6, EVENT_CALL, 301, OP_MUTEX_LOCK, 0x900, 0, NULL);
+	ev(6, EVENT_RETURN, 301, OP_MUTEX_LOCK, 0, 0, NULL);
+	ev(7, EVENT_CALL, 302, OP_MUTEX_LOCK, 0x900, 0, NULL);
+	CHECK(waits_deadlock_count(w) == 0, "waits: waiting for a holder that runs is no deadlock");
+	ev(8, EVENT_CALL, 301, OP_JOIN, 0x7000, 0, NULL);
+	CHECK(waits_deadlock_count(w) == 1 && waits_deadlock(w, 0)->n == 2,
+	      "waits: joining the thread that waits for your mutex is a deadlock");
+	waits_free(w);
+}
+
+/* Runs the wait tracker tests. */
+int main(void)
+{
+	test_mutex_and_cond();
+	test_deadlock();
+	test_join();
+	return check_summary();
+}
