@@ -1,54 +1,20 @@
-/* Statistics by following the event stream: one small state machine per
- * thread and one "current occupant" per CPU, as perf sched does. */
+/* Statistics by following the event stream: the scheduling state machine
+ * (sched_model.c) says what every thread and CPU does; this file sums the
+ * intervals it reports and counts switches, wakeups, migrations, marks. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sched_model.h"
 #include "stats.h"
 
-/* What a thread is doing between two of its events. */
-enum tstate {
-	T_UNKNOWN,  /* existed before tracing; the first event will tell */
-	T_NEW,      /* forked, not yet runnable */
-	T_RUNNING,
-	T_RUNNABLE,
-	T_BLOCKED,
-	T_DEAD,
-};
-
-/* What a CPU is running. */
-enum cclass { C_UNKNOWN, C_IDLE, C_OTHER, C_TRACED };
-
-struct thread {
-	struct stats_thread pub;
-	enum tstate state;
-	uint64_t since;    /* when state began */
-	int cpu;           /* where it runs, when running */
-	int last_cpu;      /* where it last ran */
-	char proc_state;   /* /proc state letter at attach, for a thread never seen */
-	bool exiting;
-};
-
-struct cpu {
-	struct stats_cpu pub;
-	enum cclass cls;
-	int32_t tid; /* the traced thread on it, when C_TRACED */
-	uint64_t since;
-};
-
 struct stats {
-	struct thread *threads;
+	struct sched_model *m;
+	struct stats_thread *threads; /* by the model's thread index */
 	size_t nthreads, cap;
-	/* open-addressing map tid -> index+1 of the thread's live entry */
-	uint32_t *slots;
-	int32_t *keys;
-	size_t nslots, used;
-
-	struct cpu *cpus;
+	struct stats_cpu *cpus;
 	unsigned ncpus;
-	uint64_t last_ts, end_ns;
-	uint64_t events, by_type[EVENT_TYPE_MAX], lost;
-	uint64_t anomalies[STATS_ANOM_MAX];
+	uint64_t end_ns;
 };
 
 static const char *const anomaly_names[STATS_ANOM_MAX] = {
@@ -67,10 +33,132 @@ static const char *const anomaly_keys[STATS_ANOM_MAX] = {
 	[STATS_ANOM_BAD_EVENT] = "bad_event",
 };
 
+/* Our anomaly kinds are the model's, in the same order. */
+_Static_assert((int)STATS_ANOM_SWITCH_NOT_CURRENT == (int)SCHED_ANOM_SWITCH_NOT_CURRENT, "anomaly kinds differ");
+_Static_assert((int)STATS_ANOM_RUNNING_TWICE == (int)SCHED_ANOM_RUNNING_TWICE, "anomaly kinds differ");
+_Static_assert((int)STATS_ANOM_CPU_MISMATCH == (int)SCHED_ANOM_CPU_MISMATCH, "anomaly kinds differ");
+_Static_assert((int)STATS_ANOM_TIME_BACKWARDS == (int)SCHED_ANOM_TIME_BACKWARDS, "anomaly kinds differ");
+_Static_assert((int)STATS_ANOM_BAD_EVENT == (int)SCHED_ANOM_BAD_EVENT, "anomaly kinds differ");
+_Static_assert((int)STATS_ANOM_MAX == (int)SCHED_ANOM_MAX, "anomaly kinds differ");
+
+/* Copies a thread's identity and lifetime from the model. */
+static void sync_thread(struct stats *s, size_t i)
+{
+	const struct sched_thread *mt = sched_model_thread(s->m, i);
+	struct stats_thread *t = &s->threads[i];
+
+	t->tid = mt->tid;
+	t->tgid = mt->tgid;
+	t->start_ns = mt->start_ns;
+	t->end_ns = mt->end_ns;
+	t->existed = mt->existed;
+	t->exited = mt->exited;
+}
+
+/* The model saw a new thread, or a thread's identity changed. */
+static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other)
+{
+	struct stats *s = ctx;
+
+	(void)ts;
+	(void)other;
+	if (what == SCHED_THREAD_NEW) {
+		if (idx >= s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 64;
+			struct stats_thread *p;
+
+			while (cap <= idx)
+				cap *= 2;
+			p = realloc(s->threads, cap * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			s->threads = p;
+			s->cap = cap;
+		}
+		for (; s->nthreads <= idx; s->nthreads++) /* (more than one only after an ENOMEM) */
+			memset(&s->threads[s->nthreads], 0, sizeof(s->threads[s->nthreads]));
+	}
+	if (idx >= s->nthreads)
+		return 0;
+	sync_thread(s, idx);
+	memcpy(s->threads[idx].name, sched_model_thread(s->m, idx)->name, sizeof(s->threads[idx].name));
+	return 0;
+}
+
+/* A thread's state changed: its previous state's time goes to its bucket. */
+static int on_state(void *ctx, const struct sched_change *c)
+{
+	struct stats *s = ctx;
+	struct stats_thread *t;
+	uint64_t d = c->ts > c->prev_since ? c->ts - c->prev_since : 0;
+
+	if (c->thread >= s->nthreads)
+		return 0;
+	t = &s->threads[c->thread];
+	switch (c->prev) {
+	case SCHED_RUNNING:
+		t->run_ns += d;
+		break;
+	case SCHED_RUNNABLE:
+		t->runnable_ns += d;
+		break;
+	case SCHED_BLOCKED:
+	case SCHED_UNINTERRUPTIBLE:
+		t->blocked_ns += d;
+		break;
+	default:
+		break;
+	}
+	if (c->cause == SCHED_BY_SLEEP)
+		t->voluntary++;
+	else if (c->cause == SCHED_BY_PREEMPT)
+		t->involuntary++;
+	sync_thread(s, c->thread);
+	return 0;
+}
+
+/* A CPU's occupant changed: the previous one's time goes to its bucket. */
+static int on_cpu(void *ctx, const struct sched_cpu_change *c)
+{
+	struct stats *s = ctx;
+	struct stats_cpu *cp = &s->cpus[c->cpu];
+	uint64_t d = c->ts > c->prev_since ? c->ts - c->prev_since : 0;
+
+	switch (c->prev_kind) {
+	case SCHED_CPU_THREAD:
+		cp->traced_ns += d;
+		break;
+	case SCHED_CPU_IDLE:
+		cp->idle_ns += d;
+		break;
+	case SCHED_CPU_OTHER:
+		cp->other_ns += d;
+		break;
+	default:
+		cp->unknown_ns += d;
+		break;
+	}
+	return 0;
+}
+
+/* A blocked thread was woken. */
+static int on_wakeup(void *ctx, const struct sched_wakeup *w)
+{
+	struct stats *s = ctx;
+
+	if (!w->new_thread && w->thread < s->nthreads)
+		s->threads[w->thread].wakeups++;
+	return 0;
+}
+
 /* Creates an empty statistics set. */
 int stats_new(struct stats **out, unsigned ncpus)
 {
+	static const struct sched_model_ops ops = {
+		.thread = on_thread, .state = on_state, .cpu = on_cpu, .wakeup = on_wakeup,
+	};
 	struct stats *s;
+	int r;
 
 	*out = NULL;
 	if (ncpus == 0 || ncpus > 65536)
@@ -80,12 +168,14 @@ int stats_new(struct stats **out, unsigned ncpus)
 		return -ENOMEM;
 	s->ncpus = ncpus;
 	s->cpus = calloc(ncpus, sizeof(*s->cpus));
-	s->nslots = 256;
-	s->slots = calloc(s->nslots, sizeof(*s->slots));
-	s->keys = calloc(s->nslots, sizeof(*s->keys));
-	if (!s->cpus || !s->slots || !s->keys) {
+	if (!s->cpus) {
 		stats_free(s);
 		return -ENOMEM;
+	}
+	r = sched_model_new(&s->m, ncpus, &ops, s);
+	if (r) {
+		stats_free(s);
+		return r;
 	}
 	*out = s;
 	return 0;
@@ -96,395 +186,60 @@ void stats_free(struct stats *s)
 {
 	if (!s)
 		return;
+	sched_model_free(s->m);
 	free(s->threads);
-	free(s->slots);
-	free(s->keys);
 	free(s->cpus);
 	free(s);
 }
 
-/* The slot where tid is, or where it would go. */
-static size_t slot_of(const struct stats *s, int32_t tid)
+/* The entry of the thread an event names as its subject, or NULL. */
+static struct stats_thread *subject(struct stats *s, const struct event *ev)
 {
-	size_t i = ((uint32_t)tid * 2654435761u) & (s->nslots - 1);
-
-	while (s->slots[i] && s->keys[i] != tid)
-		i = (i + 1) & (s->nslots - 1);
-	return i;
-}
-
-/* Doubles the tid map. */
-static int map_grow(struct stats *s)
-{
-	uint32_t *oslots = s->slots;
-	int32_t *okeys = s->keys;
-	size_t i, on = s->nslots;
-
-	s->nslots *= 2;
-	s->slots = calloc(s->nslots, sizeof(*s->slots));
-	s->keys = calloc(s->nslots, sizeof(*s->keys));
-	if (!s->slots || !s->keys) {
-		free(s->slots);
-		free(s->keys);
-		s->slots = oslots;
-		s->keys = okeys;
-		s->nslots = on;
-		return -ENOMEM;
-	}
-	for (i = 0; i < on; i++) {
-		if (oslots[i]) {
-			size_t j = slot_of(s, okeys[i]);
-
-			s->slots[j] = oslots[i];
-			s->keys[j] = okeys[i];
-		}
-	}
-	free(oslots);
-	free(okeys);
-	return 0;
-}
-
-/* The live entry of tid, or NULL. */
-static struct thread *find(struct stats *s, int32_t tid)
-{
-	size_t i = slot_of(s, tid);
-
-	return s->slots[i] ? &s->threads[s->slots[i] - 1] : NULL;
-}
-
-/* Adds a new entry for tid (replacing a dead one of a reused tid). */
-static struct thread *add(struct stats *s, int32_t tid, int32_t tgid, enum tstate st, uint64_t ts)
-{
-	struct thread *t;
-	size_t i;
-
-	if (s->nthreads == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct thread *p = realloc(s->threads, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		s->threads = p;
-		s->cap = cap;
-	}
-	if ((s->used + 1) * 2 > s->nslots && map_grow(s))
-		return NULL;
-	t = &s->threads[s->nthreads++];
-	memset(t, 0, sizeof(*t));
-	t->pub.tid = tid;
-	t->pub.tgid = tgid;
-	t->pub.start_ns = ts;
-	t->state = st;
-	t->since = ts;
-	t->cpu = t->last_cpu = -1;
-	i = slot_of(s, tid);
-	if (!s->slots[i])
-		s->used++;
-	s->slots[i] = (uint32_t)s->nthreads;
-	s->keys[i] = tid;
-	return t;
-}
-
-/* The live entry of a traced tid, created on first sight (state unknown). */
-static struct thread *get(struct stats *s, int32_t tid, int32_t tgid, uint64_t ts)
-{
-	struct thread *t = find(s, tid);
-
-	if (t && t->state != T_DEAD)
-		return t;
-	return add(s, tid, tgid, T_UNKNOWN, ts);
-}
-
-/* Adds the time since the last change to the bucket of the current state
- * and starts state st at ts. An unknown state is settled as 'as'. */
-static void move(struct thread *t, enum tstate st, uint64_t ts, enum tstate as)
-{
-	uint64_t d = ts > t->since ? ts - t->since : 0;
-	enum tstate cur = t->state == T_UNKNOWN ? as : t->state;
-
-	switch (cur) {
-	case T_RUNNING:
-		t->pub.run_ns += d;
-		break;
-	case T_RUNNABLE:
-		t->pub.runnable_ns += d;
-		break;
-	case T_BLOCKED:
-		t->pub.blocked_ns += d;
-		break;
-	case T_NEW: /* not alive yet: its lifetime starts now */
-		t->pub.start_ns = ts;
-		break;
-	default:
-		break;
-	}
-	t->state = st;
-	t->since = ts;
-}
-
-/* The thread is seen acting (it is current): if its state was unknown it
- * has been running. */
-static void acting(struct stats *s, int32_t tid, int32_t tgid, uint64_t ts)
-{
-	struct thread *t;
-
-	if (tid <= 0)
-		return;
-	t = get(s, tid, tgid, ts);
-	if (t && t->state == T_UNKNOWN)
-		move(t, T_RUNNING, ts, T_RUNNING);
-}
-
-/* The class of a task as a switch names it. */
-static enum cclass class_of(int32_t tid)
-{
-	return tid > 0 ? C_TRACED : tid == 0 ? C_IDLE : C_OTHER;
-}
-
-/* Adds d ns to a CPU's bucket for class c. */
-static void cpu_account(struct cpu *c, enum cclass cls, uint64_t d)
-{
-	switch (cls) {
-	case C_TRACED:
-		c->pub.traced_ns += d;
-		break;
-	case C_IDLE:
-		c->pub.idle_ns += d;
-		break;
-	case C_OTHER:
-		c->pub.other_ns += d;
-		break;
-	default:
-		c->pub.unknown_ns += d;
-		break;
-	}
-}
-
-/* A context switch on ev->cpu. When the CPU's previous switch named another
- * task than this one's prev, the switch that put prev on the CPU was never
- * reported (the kernel does skip some: perf sees the same gaps); prev is
- * then taken to have run since that previous switch. */
-static int on_switch(struct stats *s, const struct event *ev)
-{
-	struct cpu *c = &s->cpus[ev->cpu];
-	enum cclass prev_cls = class_of(ev->tid);
-	struct thread *p = NULL, *n = NULL;
-	bool missed = false;
-
-	/* the CPU: its first switch tells what ran there since the start */
-	if (c->cls == C_UNKNOWN) {
-		cpu_account(c, prev_cls, ev->ts);
-	} else {
-		missed = c->cls != prev_cls || (prev_cls == C_TRACED && c->tid != ev->tid);
-		if (missed)
-			s->anomalies[STATS_ANOM_CPU_MISMATCH]++;
-		cpu_account(c, missed ? prev_cls : c->cls, ev->ts > c->since ? ev->ts - c->since : 0);
-	}
-
-	if (ev->tid > 0) {
-		p = get(s, ev->tid, ev->tgid, ev->ts);
-		if (!p)
-			return -ENOMEM;
-		if (p->state != T_RUNNING && p->state != T_UNKNOWN) {
-			s->anomalies[STATS_ANOM_SWITCH_NOT_CURRENT]++;
-			if (missed && c->since > p->since)
-				move(p, T_RUNNING, c->since, T_RUNNING);
-			else if (missed)
-				p->state = T_RUNNING;
-		}
-		if (event_switch_exiting(ev->arg)) {
-			move(p, T_DEAD, ev->ts, T_RUNNING);
-			p->pub.end_ns = ev->ts;
-			p->pub.exited = true;
-		} else if (event_switch_voluntary(ev->arg)) {
-			move(p, T_BLOCKED, ev->ts, T_RUNNING);
-			p->pub.voluntary++;
-		} else {
-			move(p, T_RUNNABLE, ev->ts, T_RUNNING);
-			p->pub.involuntary++;
-		}
-		p->cpu = -1;
-	}
-	c->cls = class_of(ev->tid2);
-	c->tid = ev->tid2;
-	c->since = ev->ts;
-	if (ev->tid2 > 0) {
-		n = get(s, ev->tid2, ev->tgid2, ev->ts);
-		if (!n)
-			return -ENOMEM;
-		if (n->state == T_RUNNING)
-			s->anomalies[STATS_ANOM_RUNNING_TWICE]++;
-		move(n, T_RUNNING, ev->ts, T_RUNNABLE);
-		n->cpu = n->last_cpu = ev->cpu;
-	}
-	return 0;
-}
-
-/* A thread is placed on a run queue (wakeup or first wakeup). */
-static int on_wakeup(struct stats *s, const struct event *ev)
-{
-	struct thread *t;
+	long i;
 
 	if (ev->tid <= 0)
-		return 0;
-	t = find(s, ev->tid);
-	if (!t || t->state == T_DEAD) {
-		t = add(s, ev->tid, ev->tgid, ev->type == EVENT_WAKEUP_NEW ? T_NEW : T_UNKNOWN, ev->ts);
-		if (!t)
-			return -ENOMEM;
-	}
-	if (t->state == T_NEW) {
-		move(t, T_RUNNABLE, ev->ts, T_NEW);
-	} else if (t->state == T_BLOCKED || t->state == T_UNKNOWN) {
-		move(t, T_RUNNABLE, ev->ts, T_BLOCKED);
-		t->pub.wakeups++;
-	}
-	/* running or already runnable: a wakeup that found it awake */
-	return 0;
-}
-
-/* A thread is created by the current one. */
-static int on_fork(struct stats *s, const struct event *ev)
-{
-	struct thread *t;
-
-	acting(s, ev->tid, ev->tgid, ev->ts);
-	if (ev->tid2 <= 0)
-		return 0;
-	t = find(s, ev->tid2);
-	if (!t || t->state == T_DEAD) {
-		t = add(s, ev->tid2, ev->tgid2, T_NEW, ev->ts);
-		if (!t)
-			return -ENOMEM;
-	}
-	memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
-	t->pub.tgid = ev->tgid2;
-	return 0;
-}
-
-/* A thread that existed when tracing began. */
-static int on_thread(struct stats *s, const struct event *ev)
-{
-	struct thread *t = find(s, ev->tid);
-
-	if (!t || t->state == T_DEAD) {
-		t = add(s, ev->tid, ev->tgid, T_UNKNOWN, ev->ts);
-		if (!t)
-			return -ENOMEM;
-	}
-	t->pub.existed = true;
-	t->proc_state = (char)ev->arg;
-	memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
-	return 0;
-}
-
-/* Whether an event's fields are in range for this trace. */
-static bool valid(const struct stats *s, const struct event *ev)
-{
-	return ev->type > 0 && ev->type < EVENT_TYPE_MAX && ev->cpu < s->ncpus &&
-	       ev->tid >= EVENT_TID_OTHER && ev->tid2 >= EVENT_TID_OTHER;
+		return NULL;
+	i = sched_model_find(s->m, ev->tid);
+	return i >= 0 && (size_t)i < s->nthreads ? &s->threads[i] : NULL;
 }
 
 /* Follows one event. */
 int stats_add(struct stats *s, const struct event *ev)
 {
-	struct thread *t;
+	struct stats_thread *t;
+	int r;
 
-	if (!valid(s, ev)) {
-		s->anomalies[STATS_ANOM_BAD_EVENT]++;
-		return 0;
-	}
-	if (ev->ts < s->last_ts)
-		s->anomalies[STATS_ANOM_TIME_BACKWARDS]++;
-	else
-		s->last_ts = ev->ts;
-	s->events++;
-	s->by_type[ev->type]++;
-
+	if (!sched_model_event_valid(s->m, ev))
+		return sched_model_add(s->m, ev); /* counted as a bad event */
+	r = sched_model_add(s->m, ev);
+	if (r)
+		return r;
 	switch (ev->type) {
-	case EVENT_SWITCH:
-		return on_switch(s, ev);
-	case EVENT_WAKEUP:
-	case EVENT_WAKEUP_NEW:
-		return on_wakeup(s, ev);
 	case EVENT_WAKING:
-		acting(s, ev->tid, ev->tgid, ev->ts);
-		if (ev->tid > 0 && (t = find(s, ev->tid)))
-			t->pub.wakeups_given++;
-		return 0;
+		if ((t = subject(s, ev)))
+			t->wakeups_given++;
+		break;
 	case EVENT_MIGRATE:
-		if (ev->tid > 0 && ev->arg != ev->arg2) {
-			t = get(s, ev->tid, ev->tgid, ev->ts);
-			if (!t)
-				return -ENOMEM;
-			t->pub.migrations++;
-		}
-		return 0;
-	case EVENT_FORK:
-		return on_fork(s, ev);
-	case EVENT_THREAD:
-		return on_thread(s, ev);
-	case EVENT_EXIT:
-		acting(s, ev->tid, ev->tgid, ev->ts);
-		if (ev->tid > 0 && (t = find(s, ev->tid)))
-			t->exiting = true;
-		return 0;
-	case EVENT_EXEC:
-	case EVENT_RENAME:
-		if (ev->type == EVENT_EXEC)
-			acting(s, ev->tid, ev->tgid, ev->ts);
-		if (ev->tid > 0) {
-			t = get(s, ev->tid, ev->tgid, ev->ts);
-			if (!t)
-				return -ENOMEM;
-			memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
-		}
-		return 0;
+		if (ev->arg != ev->arg2 && (t = subject(s, ev)))
+			t->migrations++;
+		break;
 	case EVENT_MARK:
-		acting(s, ev->tid, ev->tgid, ev->ts);
-		if (ev->tid > 0 && (t = find(s, ev->tid)))
-			t->pub.marks++;
-		return 0;
-	case EVENT_LOST:
-		if (ev->arg > 0)
-			s->lost += (uint64_t)ev->arg;
-		return 0;
+		if ((t = subject(s, ev)))
+			t->marks++;
+		break;
 	default:
-		return 0;
+		break;
 	}
+	return 0;
 }
 
 /* Closes every open interval at the end of the trace. */
 void stats_finish(struct stats *s, uint64_t end_ns)
 {
-	size_t i;
-	unsigned c;
-
-	if (end_ns < s->last_ts)
-		end_ns = s->last_ts;
+	if (end_ns < sched_model_last_ts(s->m))
+		end_ns = sched_model_last_ts(s->m);
 	s->end_ns = end_ns;
-	for (i = 0; i < s->nthreads; i++) {
-		struct thread *t = &s->threads[i];
-		enum tstate as;
-
-		if (t->state == T_DEAD)
-			continue;
-		if (t->state == T_NEW) { /* never became runnable: no lifetime */
-			t->pub.start_ns = t->pub.end_ns = end_ns;
-			continue;
-		}
-		/* a thread never seen to act: trust what /proc said at attach */
-		as = t->proc_state == 'R' ? T_RUNNING : T_BLOCKED;
-		move(t, T_DEAD, end_ns, as);
-		t->pub.end_ns = end_ns;
-	}
-	for (c = 0; c < s->ncpus; c++) {
-		struct cpu *cp = &s->cpus[c];
-
-		cpu_account(cp, cp->cls, cp->cls == C_UNKNOWN ? end_ns : end_ns - cp->since);
-		cp->cls = C_UNKNOWN;
-		cp->since = end_ns;
-	}
+	sched_model_finish(s->m, end_ns);
 }
 
 /* Threads in order of first appearance. */
@@ -496,7 +251,7 @@ size_t stats_thread_count(const struct stats *s)
 /* The i-th thread. */
 const struct stats_thread *stats_thread_at(const struct stats *s, size_t i)
 {
-	return i < s->nthreads ? &s->threads[i].pub : NULL;
+	return i < s->nthreads ? &s->threads[i] : NULL;
 }
 
 /* The name of process tgid: its leader thread's name. */
@@ -505,8 +260,8 @@ const char *stats_process_name(const struct stats *s, int32_t tgid)
 	size_t i;
 
 	for (i = 0; i < s->nthreads; i++)
-		if (s->threads[i].pub.tid == tgid)
-			return s->threads[i].pub.name;
+		if (s->threads[i].tid == tgid)
+			return s->threads[i].name;
 	return NULL;
 }
 
@@ -519,31 +274,31 @@ unsigned stats_ncpus(const struct stats *s)
 /* One CPU's figures. */
 const struct stats_cpu *stats_cpu_at(const struct stats *s, unsigned cpu)
 {
-	return cpu < s->ncpus ? &s->cpus[cpu].pub : NULL;
+	return cpu < s->ncpus ? &s->cpus[cpu] : NULL;
 }
 
 /* Events seen. */
 uint64_t stats_events(const struct stats *s)
 {
-	return s->events;
+	return sched_model_events(s->m);
 }
 
 /* Events of one type seen. */
 uint64_t stats_events_of(const struct stats *s, unsigned type)
 {
-	return type < EVENT_TYPE_MAX ? s->by_type[type] : 0;
+	return sched_model_events_of(s->m, type);
 }
 
 /* Events the kernel lost. */
 uint64_t stats_lost(const struct stats *s)
 {
-	return s->lost;
+	return sched_model_lost(s->m);
 }
 
 /* Anomalies of one kind. */
 uint64_t stats_anomalies(const struct stats *s, enum stats_anomaly kind)
 {
-	return kind < STATS_ANOM_MAX ? s->anomalies[kind] : 0;
+	return sched_model_anomalies(s->m, (enum sched_anomaly)kind);
 }
 
 /* What an anomaly kind means, in words. */

@@ -1,0 +1,691 @@
+/* The scheduling state machine shared by the statistics and the timeline:
+ * one small machine per thread and one "current occupant" per CPU, as perf
+ * sched does. It keeps only the present; consumers get the changes. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sched_model.h"
+
+#define STASH 8 /* wakings of threads not known yet, kept for their wakeup */
+
+struct mthread {
+	struct sched_thread pub;
+	int64_t waker;     /* from the last waking not yet followed by a wakeup */
+	bool has_waker;
+};
+
+struct mcpu {
+	uint8_t kind;      /* enum sched_cpu_kind */
+	int32_t tid;       /* the traced thread on it, when SCHED_CPU_THREAD */
+	size_t thread;     /* its index */
+	uint64_t since;
+};
+
+struct stash {
+	int32_t tid;       /* 0: empty */
+	int64_t waker;
+};
+
+struct sched_model {
+	struct sched_model_ops ops;
+	void *ctx;
+	struct mthread *threads;
+	size_t nthreads, cap;
+	/* open-addressing map tid -> index+1 of the tid's latest entry */
+	uint32_t *slots;
+	int32_t *keys;
+	size_t nslots, used;
+
+	struct mcpu *cpus;
+	unsigned ncpus;
+	uint64_t last_ts;
+	uint64_t events, by_type[EVENT_TYPE_MAX], lost;
+	uint64_t anomalies[SCHED_ANOM_MAX];
+	struct stash stash[STASH];
+	unsigned stash_next;
+	int err; /* the first callback error of the current call */
+};
+
+/* Creates a model. */
+int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched_model_ops *ops, void *ctx)
+{
+	struct sched_model *m;
+
+	*out = NULL;
+	if (ncpus == 0 || ncpus > 65536)
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	if (ops)
+		m->ops = *ops;
+	m->ctx = ctx;
+	m->ncpus = ncpus;
+	m->cpus = calloc(ncpus, sizeof(*m->cpus));
+	m->nslots = 256;
+	m->slots = calloc(m->nslots, sizeof(*m->slots));
+	m->keys = calloc(m->nslots, sizeof(*m->keys));
+	if (!m->cpus || !m->slots || !m->keys) {
+		sched_model_free(m);
+		return -ENOMEM;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Frees it. */
+void sched_model_free(struct sched_model *m)
+{
+	if (!m)
+		return;
+	free(m->threads);
+	free(m->slots);
+	free(m->keys);
+	free(m->cpus);
+	free(m);
+}
+
+/* Keeps the first error a callback returned. */
+static void note(struct sched_model *m, int r)
+{
+	if (r && !m->err)
+		m->err = r;
+}
+
+/* The slot where tid is, or where it would go. */
+static size_t slot_of(const struct sched_model *m, int32_t tid)
+{
+	size_t i = ((uint32_t)tid * 2654435761u) & (m->nslots - 1);
+
+	while (m->slots[i] && m->keys[i] != tid)
+		i = (i + 1) & (m->nslots - 1);
+	return i;
+}
+
+/* Doubles the tid map. */
+static int map_grow(struct sched_model *m)
+{
+	uint32_t *oslots = m->slots;
+	int32_t *okeys = m->keys;
+	size_t i, on = m->nslots;
+
+	m->nslots *= 2;
+	m->slots = calloc(m->nslots, sizeof(*m->slots));
+	m->keys = calloc(m->nslots, sizeof(*m->keys));
+	if (!m->slots || !m->keys) {
+		free(m->slots);
+		free(m->keys);
+		m->slots = oslots;
+		m->keys = okeys;
+		m->nslots = on;
+		return -ENOMEM;
+	}
+	for (i = 0; i < on; i++) {
+		if (oslots[i]) {
+			size_t j = slot_of(m, okeys[i]);
+
+			m->slots[j] = oslots[i];
+			m->keys[j] = okeys[i];
+		}
+	}
+	free(oslots);
+	free(okeys);
+	return 0;
+}
+
+/* The latest entry of tid, or NULL. */
+static struct mthread *find(struct sched_model *m, int32_t tid)
+{
+	size_t i = slot_of(m, tid);
+
+	return m->slots[i] ? &m->threads[m->slots[i] - 1] : NULL;
+}
+
+/* The index of an entry. */
+static size_t idx_of(const struct sched_model *m, const struct mthread *t)
+{
+	return (size_t)(t - m->threads);
+}
+
+/* Adds a new entry for tid (replacing a dead one of a reused tid). */
+static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enum sched_state st, uint64_t ts)
+{
+	struct mthread *t;
+	size_t i;
+
+	if (m->nthreads == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		struct mthread *p;
+
+		if (cap > UINT32_MAX - 1)
+			return NULL;
+		p = realloc(m->threads, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		m->threads = p;
+		m->cap = cap;
+	}
+	if ((m->used + 1) * 2 > m->nslots && map_grow(m))
+		return NULL;
+	t = &m->threads[m->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->pub.tid = tid;
+	t->pub.tgid = tgid;
+	t->pub.start_ns = ts;
+	t->pub.state = (uint8_t)st;
+	t->pub.since = ts;
+	t->pub.cpu = t->pub.last_cpu = -1;
+	t->pub.creator = SCHED_WAKER_UNKNOWN;
+	i = slot_of(m, tid);
+	if (!m->slots[i])
+		m->used++;
+	m->slots[i] = (uint32_t)m->nthreads;
+	m->keys[i] = tid;
+	if (m->ops.thread)
+		note(m, m->ops.thread(m->ctx, m->nthreads - 1, SCHED_THREAD_NEW, ts, SCHED_WAKER_UNKNOWN));
+	return t;
+}
+
+/* The live entry of a traced tid, created on first sight (state unknown). */
+static struct mthread *get(struct sched_model *m, int32_t tid, int32_t tgid, uint64_t ts)
+{
+	struct mthread *t = find(m, tid);
+
+	if (t && t->pub.state != SCHED_DEAD)
+		return t;
+	return add(m, tid, tgid, SCHED_UNKNOWN, ts);
+}
+
+/* Tells the consumer about an identity change of t. */
+static void tell_thread(struct sched_model *m, struct mthread *t, unsigned what, uint64_t ts, int64_t other)
+{
+	if (m->ops.thread)
+		note(m, m->ops.thread(m->ctx, idx_of(m, t), what, ts, other));
+}
+
+/* The state an unknown thread is taken to be in (from its /proc letter). */
+enum sched_state sched_model_guess(const struct sched_thread *t)
+{
+	if (t->proc_state == 'R')
+		return SCHED_RUNNING;
+	if (t->proc_state == 'D')
+		return SCHED_UNINTERRUPTIBLE;
+	return SCHED_BLOCKED;
+}
+
+/* The blocked state an unknown thread woken is taken to have been in. */
+static enum sched_state blocked_guess(const struct mthread *t)
+{
+	return t->pub.proc_state == 'D' ? SCHED_UNINTERRUPTIBLE : SCHED_BLOCKED;
+}
+
+/* Ends the current state of t and starts st at ts. `where` is the CPU the
+ * event happened on: the one it runs on when st is running, and the one an
+ * unknown state settled as running ran on. An unknown current state is
+ * settled as `as`. */
+static void move(struct sched_model *m, struct mthread *t, enum sched_state st, uint64_t ts, enum sched_state as,
+		 int32_t where, enum sched_cause cause)
+{
+	struct sched_change c;
+
+	c.thread = idx_of(m, t);
+	c.ts = ts;
+	c.state = (uint8_t)st;
+	c.cpu = st == SCHED_RUNNING ? where : -1;
+	c.settled = t->pub.state == SCHED_UNKNOWN;
+	c.prev = c.settled ? (uint8_t)as : t->pub.state;
+	c.prev_cpu = c.prev != SCHED_RUNNING ? -1 : c.settled ? where : t->pub.cpu;
+	c.prev_since = t->pub.since;
+	c.cause = (uint8_t)cause;
+	if (c.prev == SCHED_NEW) /* not alive yet: its lifetime starts now */
+		t->pub.start_ns = ts;
+	t->pub.state = (uint8_t)st;
+	t->pub.since = ts;
+	t->pub.cpu = c.cpu;
+	if (c.cpu >= 0)
+		t->pub.last_cpu = c.cpu;
+	if (st == SCHED_DEAD) {
+		t->pub.end_ns = ts;
+		if (cause == SCHED_BY_EXIT)
+			t->pub.exited = true;
+	}
+	if (m->ops.state)
+		note(m, m->ops.state(m->ctx, &c));
+}
+
+/* The thread is seen acting (it is current): if its state was unknown it
+ * has been running. */
+static int acting(struct sched_model *m, const struct event *ev, uint64_t ts)
+{
+	struct mthread *t;
+
+	if (ev->tid <= 0)
+		return 0;
+	t = get(m, ev->tid, ev->tgid, ts);
+	if (!t)
+		return -ENOMEM;
+	if (t->pub.state == SCHED_UNKNOWN)
+		move(m, t, SCHED_RUNNING, ts, SCHED_RUNNING, ev->cpu, SCHED_BY_ACTING);
+	return 0;
+}
+
+/* The kind of a task as a switch names it. */
+static enum sched_cpu_kind kind_of(int32_t tid)
+{
+	return tid > 0 ? SCHED_CPU_THREAD : tid == 0 ? SCHED_CPU_IDLE : SCHED_CPU_OTHER;
+}
+
+/* Tells the consumer that cpu runs (kind, thread) from ts. */
+static void cpu_change(struct sched_model *m, unsigned cpu, uint64_t ts, enum sched_cpu_kind kind, size_t thread,
+		       enum sched_cpu_kind prev_kind, size_t prev_thread, bool settled, bool correction)
+{
+	struct mcpu *c = &m->cpus[cpu];
+	struct sched_cpu_change ch;
+
+	ch.cpu = cpu;
+	ch.ts = ts;
+	ch.kind = (uint8_t)kind;
+	ch.thread = thread;
+	ch.prev_kind = (uint8_t)prev_kind;
+	ch.prev_thread = prev_thread;
+	ch.prev_since = c->since;
+	ch.settled = settled;
+	ch.correction = correction;
+	c->kind = (uint8_t)kind;
+	c->thread = thread;
+	c->since = ts;
+	if (m->ops.cpu)
+		note(m, m->ops.cpu(m->ctx, &ch));
+}
+
+/* A context switch on ev->cpu. When the CPU's previous switch named another
+ * task than this one's prev, the switch that put prev on the CPU was never
+ * reported (the kernel does skip some: perf sees the same gaps); prev is
+ * then taken to have run since that previous switch. */
+static int on_switch(struct sched_model *m, const struct event *ev, uint64_t ts)
+{
+	struct mcpu *c = &m->cpus[ev->cpu];
+	enum sched_cpu_kind prev_kind = kind_of(ev->tid);
+	enum sched_cpu_kind old_kind = (enum sched_cpu_kind)c->kind;
+	size_t old_thread = c->thread;
+	uint64_t old_since = c->since;
+	struct mthread *p = NULL, *n = NULL;
+	size_t pi = 0, ni = 0;
+	bool missed = false;
+
+	if (old_kind != SCHED_CPU_UNKNOWN) {
+		missed = old_kind != prev_kind || (prev_kind == SCHED_CPU_THREAD && c->tid != ev->tid);
+		if (missed)
+			m->anomalies[SCHED_ANOM_CPU_MISMATCH]++;
+	}
+
+	if (ev->tid > 0) {
+		p = get(m, ev->tid, ev->tgid, ts);
+		if (!p)
+			return -ENOMEM;
+		pi = idx_of(m, p);
+		if (p->pub.state != SCHED_RUNNING && p->pub.state != SCHED_UNKNOWN) {
+			m->anomalies[SCHED_ANOM_SWITCH_NOT_CURRENT]++;
+			if (missed && old_since > p->pub.since)
+				move(m, p, SCHED_RUNNING, old_since, SCHED_RUNNING, ev->cpu, SCHED_BY_MISSED_SWITCH_IN);
+			else if (missed) /* restated from its last change */
+				move(m, p, SCHED_RUNNING, p->pub.since, SCHED_RUNNING, ev->cpu,
+				     SCHED_BY_MISSED_SWITCH_IN);
+		}
+		if (event_switch_exiting(ev->arg))
+			move(m, p, SCHED_DEAD, ts, SCHED_RUNNING, ev->cpu, SCHED_BY_EXIT);
+		else if (event_switch_voluntary(ev->arg))
+			move(m, p, (ev->arg & EVENT_STATE_UNINTERRUPTIBLE) ? SCHED_UNINTERRUPTIBLE : SCHED_BLOCKED, ts,
+			     SCHED_RUNNING, ev->cpu, SCHED_BY_SLEEP);
+		else
+			move(m, p, SCHED_RUNNABLE, ts, SCHED_RUNNING, ev->cpu, SCHED_BY_PREEMPT);
+	}
+	if (ev->tid2 > 0) {
+		n = get(m, ev->tid2, ev->tgid2, ts);
+		if (!n)
+			return -ENOMEM;
+		ni = idx_of(m, n);
+	}
+
+	/* the CPU: its first switch tells what ran there since the start */
+	if (old_kind == SCHED_CPU_UNKNOWN) {
+		cpu_change(m, ev->cpu, ts, kind_of(ev->tid2), ni, prev_kind, pi, true, false);
+	} else {
+		if (missed)
+			cpu_change(m, ev->cpu, old_since, prev_kind, pi, old_kind, old_thread, false, true);
+		cpu_change(m, ev->cpu, ts, kind_of(ev->tid2), ni, prev_kind, pi, false, false);
+	}
+	c->tid = ev->tid2;
+
+	if (n) {
+		if (n->pub.state == SCHED_RUNNING)
+			m->anomalies[SCHED_ANOM_RUNNING_TWICE]++;
+		move(m, n, SCHED_RUNNING, ts, SCHED_RUNNABLE, ev->cpu, SCHED_BY_SWITCH_IN);
+	}
+	return 0;
+}
+
+/* The waker code of the task tid as a waking names it. */
+static int64_t waker_of(struct sched_model *m, int32_t tid)
+{
+	struct mthread *w;
+
+	if (tid == 0)
+		return SCHED_WAKER_KERNEL;
+	if (tid < 0)
+		return SCHED_WAKER_OTHER;
+	w = find(m, tid);
+	return w ? (int64_t)idx_of(m, w) : SCHED_WAKER_UNKNOWN;
+}
+
+/* A waking: remember who woke tid2 for its wakeup. */
+static void on_waking(struct sched_model *m, const struct event *ev)
+{
+	struct mthread *t;
+	int64_t waker = waker_of(m, ev->tid);
+	unsigned i;
+
+	if (ev->tid2 <= 0)
+		return;
+	t = find(m, ev->tid2);
+	if (t && t->pub.state != SCHED_DEAD) {
+		t->waker = waker;
+		t->has_waker = true;
+		return;
+	}
+	for (i = 0; i < STASH; i++) {
+		if (m->stash[i].tid == ev->tid2) {
+			m->stash[i].waker = waker;
+			return;
+		}
+	}
+	m->stash[m->stash_next].tid = ev->tid2;
+	m->stash[m->stash_next].waker = waker;
+	m->stash_next = (m->stash_next + 1) % STASH;
+}
+
+/* Takes the waker remembered for t (or its stash entry), if any. */
+static int64_t take_waker(struct sched_model *m, struct mthread *t)
+{
+	int64_t w = SCHED_WAKER_UNKNOWN;
+	unsigned i;
+
+	if (t->has_waker) {
+		w = t->waker;
+		t->has_waker = false;
+	}
+	for (i = 0; i < STASH; i++) {
+		if (m->stash[i].tid == t->pub.tid) {
+			if (w == SCHED_WAKER_UNKNOWN)
+				w = m->stash[i].waker;
+			m->stash[i].tid = 0;
+		}
+	}
+	return w;
+}
+
+/* A thread is placed on a run queue (wakeup or first wakeup). */
+static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
+{
+	struct mthread *t;
+	struct sched_wakeup w;
+	int64_t waker;
+
+	if (ev->tid <= 0)
+		return 0;
+	t = find(m, ev->tid);
+	if (!t || t->pub.state == SCHED_DEAD) {
+		t = add(m, ev->tid, ev->tgid, ev->type == EVENT_WAKEUP_NEW ? SCHED_NEW : SCHED_UNKNOWN, ts);
+		if (!t)
+			return -ENOMEM;
+	}
+	waker = take_waker(m, t);
+	w.thread = idx_of(m, t);
+	w.ts = ts;
+	w.cpu = ev->arg >= 0 && ev->arg < (int64_t)m->ncpus ? (int32_t)ev->arg : ev->cpu;
+	if (t->pub.state == SCHED_NEW) {
+		move(m, t, SCHED_RUNNABLE, ts, SCHED_NEW, -1, SCHED_BY_WAKEUP_NEW);
+		w.waker = waker != SCHED_WAKER_UNKNOWN ? waker : t->pub.creator;
+		w.new_thread = true;
+	} else if (t->pub.state == SCHED_BLOCKED || t->pub.state == SCHED_UNINTERRUPTIBLE ||
+		   t->pub.state == SCHED_UNKNOWN) {
+		move(m, t, SCHED_RUNNABLE, ts, blocked_guess(t), -1, SCHED_BY_WAKEUP);
+		w.waker = waker;
+		w.new_thread = false;
+	} else {
+		return 0; /* running or already runnable: a wakeup that found it awake */
+	}
+	if (m->ops.wakeup)
+		note(m, m->ops.wakeup(m->ctx, &w));
+	return 0;
+}
+
+/* A thread is created by the current one. */
+static int on_fork(struct sched_model *m, const struct event *ev, uint64_t ts)
+{
+	struct mthread *t;
+	int64_t parent = SCHED_WAKER_UNKNOWN;
+
+	if (acting(m, ev, ts))
+		return -ENOMEM;
+	if (ev->tid2 <= 0)
+		return 0;
+	if (ev->tid > 0)
+		parent = waker_of(m, ev->tid);
+	t = find(m, ev->tid2);
+	if (!t || t->pub.state == SCHED_DEAD) {
+		t = add(m, ev->tid2, ev->tgid2, SCHED_NEW, ts);
+		if (!t)
+			return -ENOMEM;
+	}
+	memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
+	t->pub.name[sizeof(t->pub.name) - 1] = 0;
+	t->pub.tgid = ev->tgid2;
+	t->pub.creator = parent;
+	tell_thread(m, t, SCHED_THREAD_FORKED, ts, parent);
+	return 0;
+}
+
+/* A thread that existed when tracing began. */
+static int on_thread(struct sched_model *m, const struct event *ev, uint64_t ts)
+{
+	struct mthread *t = find(m, ev->tid);
+
+	if (!t || t->pub.state == SCHED_DEAD) {
+		t = add(m, ev->tid, ev->tgid, SCHED_UNKNOWN, ts);
+		if (!t)
+			return -ENOMEM;
+	}
+	t->pub.existed = true;
+	t->pub.proc_state = (char)ev->arg;
+	memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
+	t->pub.name[sizeof(t->pub.name) - 1] = 0;
+	tell_thread(m, t, SCHED_THREAD_EXISTED, ts, SCHED_WAKER_UNKNOWN);
+	return 0;
+}
+
+/* Whether an event's fields are in range for this trace. */
+bool sched_model_event_valid(const struct sched_model *m, const struct event *ev)
+{
+	return ev->type > 0 && ev->type < EVENT_TYPE_MAX && ev->cpu < m->ncpus && ev->tid >= EVENT_TID_OTHER &&
+	       ev->tid2 >= EVENT_TID_OTHER;
+}
+
+/* Follows one event at time ts (ev->ts, or the last time when earlier). */
+static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
+{
+	struct mthread *t;
+
+	switch (ev->type) {
+	case EVENT_SWITCH:
+		return on_switch(m, ev, ts);
+	case EVENT_WAKEUP:
+	case EVENT_WAKEUP_NEW:
+		return on_wakeup(m, ev, ts);
+	case EVENT_WAKING:
+		if (acting(m, ev, ts))
+			return -ENOMEM;
+		on_waking(m, ev);
+		return 0;
+	case EVENT_MIGRATE:
+		if (ev->tid > 0 && ev->arg != ev->arg2 && !get(m, ev->tid, ev->tgid, ts))
+			return -ENOMEM;
+		return 0;
+	case EVENT_FORK:
+		return on_fork(m, ev, ts);
+	case EVENT_THREAD:
+		return on_thread(m, ev, ts);
+	case EVENT_EXIT:
+		if (acting(m, ev, ts))
+			return -ENOMEM;
+		if (ev->tid > 0 && (t = find(m, ev->tid)))
+			t->pub.exiting = true;
+		return 0;
+	case EVENT_EXEC:
+	case EVENT_RENAME:
+		if (ev->type == EVENT_EXEC && acting(m, ev, ts))
+			return -ENOMEM;
+		if (ev->tid > 0) {
+			t = get(m, ev->tid, ev->tgid, ts);
+			if (!t)
+				return -ENOMEM;
+			memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
+			t->pub.name[sizeof(t->pub.name) - 1] = 0;
+			tell_thread(m, t, ev->type == EVENT_EXEC ? SCHED_THREAD_EXEC : SCHED_THREAD_RENAMED, ts,
+				    SCHED_WAKER_UNKNOWN);
+		}
+		return 0;
+	case EVENT_MARK:
+		return acting(m, ev, ts);
+	case EVENT_LOST:
+		if (ev->arg > 0)
+			m->lost += (uint64_t)ev->arg;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Follows one event. */
+int sched_model_add(struct sched_model *m, const struct event *ev)
+{
+	uint64_t ts = ev->ts;
+	int r;
+
+	if (!sched_model_event_valid(m, ev)) {
+		m->anomalies[SCHED_ANOM_BAD_EVENT]++;
+		return 0;
+	}
+	if (ts < m->last_ts) {
+		m->anomalies[SCHED_ANOM_TIME_BACKWARDS]++;
+		ts = m->last_ts;
+	}
+	m->last_ts = ts;
+	m->events++;
+	m->by_type[ev->type]++;
+	m->err = 0;
+	r = follow(m, ev, ts);
+	return r ? r : m->err;
+}
+
+/* Ends every open state at the end of the trace. */
+int sched_model_finish(struct sched_model *m, uint64_t end_ns)
+{
+	size_t i;
+	unsigned c;
+
+	if (end_ns < m->last_ts)
+		end_ns = m->last_ts;
+	m->err = 0;
+	for (i = 0; i < m->nthreads; i++) {
+		struct mthread *t = &m->threads[i];
+
+		if (t->pub.state == SCHED_DEAD)
+			continue;
+		/* a new thread that never became runnable has no lifetime; a
+		 * thread never seen to act is trusted to be as /proc said */
+		move(m, t, SCHED_DEAD, end_ns, sched_model_guess(&t->pub), -1, SCHED_BY_FINISH);
+	}
+	for (c = 0; c < m->ncpus; c++) {
+		struct mcpu *cp = &m->cpus[c];
+
+		cpu_change(m, c, end_ns, SCHED_CPU_UNKNOWN, 0, (enum sched_cpu_kind)cp->kind, cp->thread, false, false);
+		cp->tid = 0;
+	}
+	return m->err;
+}
+
+/* Threads in order of first appearance. */
+size_t sched_model_thread_count(const struct sched_model *m)
+{
+	return m->nthreads;
+}
+
+/* The i-th thread. */
+const struct sched_thread *sched_model_thread(const struct sched_model *m, size_t i)
+{
+	return i < m->nthreads ? &m->threads[i].pub : NULL;
+}
+
+/* The index of the latest entry of tid. */
+long sched_model_find(const struct sched_model *m, int32_t tid)
+{
+	size_t i = slot_of(m, tid);
+
+	return m->slots[i] ? (long)m->slots[i] - 1 : -ENOENT;
+}
+
+/* The number of CPUs. */
+unsigned sched_model_ncpus(const struct sched_model *m)
+{
+	return m->ncpus;
+}
+
+/* The time of the last event followed. */
+uint64_t sched_model_last_ts(const struct sched_model *m)
+{
+	return m->last_ts;
+}
+
+/* Valid events followed. */
+uint64_t sched_model_events(const struct sched_model *m)
+{
+	return m->events;
+}
+
+/* Valid events of one type followed. */
+uint64_t sched_model_events_of(const struct sched_model *m, unsigned type)
+{
+	return type < EVENT_TYPE_MAX ? m->by_type[type] : 0;
+}
+
+/* Events the kernel lost. */
+uint64_t sched_model_lost(const struct sched_model *m)
+{
+	return m->lost;
+}
+
+/* Anomalies of one kind. */
+uint64_t sched_model_anomalies(const struct sched_model *m, enum sched_anomaly kind)
+{
+	return (unsigned)kind < SCHED_ANOM_MAX ? m->anomalies[kind] : 0;
+}
+
+/* Anomalies of all kinds. */
+uint64_t sched_model_anomalies_total(const struct sched_model *m)
+{
+	uint64_t n = 0;
+	unsigned k;
+
+	for (k = 0; k < SCHED_ANOM_MAX; k++)
+		n += m->anomalies[k];
+	return n;
+}
+
+/* Bytes of memory the model holds. */
+size_t sched_model_memory(const struct sched_model *m)
+{
+	return sizeof(*m) + m->cap * sizeof(*m->threads) + m->nslots * (sizeof(*m->slots) + sizeof(*m->keys)) +
+	       m->ncpus * sizeof(*m->cpus);
+}

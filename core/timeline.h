@@ -1,0 +1,157 @@
+/* The timeline model: what every thread and every CPU was doing at any time
+ * of a trace, built once from the event stream and queried by the views.
+ *
+ * Per lane (a thread, or a CPU) the model keeps its state changes in time
+ * order, plus cumulative time-in-state at checkpoints every few changes, so
+ * "what did lane L do between t0 and t1" costs two binary searches and a
+ * few steps, whatever the zoom and however long the trace: a frame costs
+ * lanes x columns x log(events), never the number of events in view.
+ *
+ * Live, the timeline grows while the view reads it: events are appended in
+ * time order (one writer) and timeline_set_end() moves its end; everything
+ * before the end never changes, so a reader in the same thread between two
+ * appends always sees a consistent past. (conctop's live view drains the
+ * tracer and renders in one thread.)
+ *
+ * Anomalies (a switch-out of a thread that was not running, time going
+ * backwards, lost events) are counted and shown, never asserted. */
+#ifndef CONCTOP_TIMELINE_H
+#define CONCTOP_TIMELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+
+struct timeline;
+
+/* What a thread lane can be doing. The order is the one of DESIGN.md's
+ * state table; numbers are not stored in files and may grow. */
+enum tl_state {
+	TL_NOT_ALIVE = 0,     /* before creation, after exit: blank */
+	TL_RUNNING,           /* on a CPU: the CPU number */
+	TL_SPINNING,          /* on a CPU, busy-waiting (attribution, later) */
+	TL_RUNNABLE,          /* ready, waiting for a CPU: '-' */
+	TL_BLOCKED_MUTEX,     /* the blocked kinds below come with attribution */
+	TL_BLOCKED_RWLOCK,
+	TL_BLOCKED_COND,
+	TL_BLOCKED_BARRIER,
+	TL_BLOCKED_SEM,
+	TL_BLOCKED_JOIN,
+	TL_BLOCKED_FUTEX,
+	TL_SLEEPING,
+	TL_IO,
+	TL_UNINTERRUPTIBLE,   /* kernel D state: 'D' */
+	TL_BLOCKED_UNKNOWN,   /* a voluntary sleep with no attribution: '.' */
+	TL_STATE_MAX
+};
+
+/* A thread as the timeline knows it. */
+struct tl_thread {
+	int32_t tid, tgid;
+	char name[EVENT_TEXT_MAX];  /* latest name (rename, exec) */
+	char letter;                /* 'A'..'Z', 'a'..'z' in order of appearance, then '?' */
+	uint64_t start_ns, end_ns;  /* lifetime; end_ns is the timeline's end while alive */
+	bool existed, exited;
+};
+
+/* One column of a thread lane: the state that took most of [t0, t1). */
+struct tl_cell {
+	uint8_t state;   /* enum tl_state */
+	int16_t cpu;     /* when state is TL_RUNNING: the CPU it ran on most, else -1 */
+	bool mixed;      /* no state took more than half of the cell */
+	bool wakeup;     /* the thread was woken within the cell */
+};
+
+/* What a CPU ran. */
+enum tl_cpu_kind { TL_CPU_UNKNOWN = 0, TL_CPU_IDLE, TL_CPU_OTHER, TL_CPU_THREAD };
+
+/* One column of a CPU lane: the occupant that took most of [t0, t1). */
+struct tl_cpu_cell {
+	uint8_t kind;    /* enum tl_cpu_kind */
+	size_t thread;   /* index of the thread when kind is TL_CPU_THREAD */
+	bool mixed;      /* no occupant took more than half of the cell */
+};
+
+/* A thread at one instant: for the inspect panel. */
+struct tl_at {
+	uint8_t state;     /* enum tl_state */
+	int16_t cpu;       /* when running */
+	uint64_t since;    /* when that state began */
+	int64_t woken_by;  /* index of the thread whose wakeup made it runnable last, -1 none/unknown,
+			    * -2 another program, -3 the kernel (idle/interrupt) */
+	uint64_t woken_at; /* ts of that wakeup */
+};
+
+/* Notable events, for the event log in words. */
+enum tl_log_kind {
+	TL_LOG_WAKEUP,   /* thread woken by other (other may be -1..-3 as in tl_at); cpu it ran on, latency */
+	TL_LOG_NEW,      /* thread created by other */
+	TL_LOG_EXIT,     /* thread exited */
+	TL_LOG_RENAME,   /* thread took the name in text */
+	TL_LOG_MARK,     /* thread called conctop_mark(text, value) */
+	TL_LOG_LOST,     /* value events lost on cpu */
+};
+
+struct tl_log_entry {
+	uint64_t ts;
+	uint8_t kind;        /* enum tl_log_kind */
+	size_t thread;       /* subject thread index (not for LOST) */
+	int64_t other;       /* waker / creator index, or -1..-3 */
+	int16_t cpu;
+	uint64_t latency_ns; /* WAKEUP: from wakeup to running (0 if it had not run by the end) */
+	int64_t value;       /* MARK: value; LOST: count */
+	char text[EVENT_TEXT_MAX];
+};
+
+/* Creates an empty timeline for a trace of ncpus CPUs. Returns 0 or -errno. */
+int timeline_new(struct timeline **out, unsigned ncpus);
+
+/* Frees it. */
+void timeline_free(struct timeline *tl);
+
+/* Appends one event (events come in time order; an earlier one is counted as
+ * an anomaly and taken at the current end). Returns 0 or -ENOMEM. */
+int timeline_add(struct timeline *tl, const struct event *ev);
+
+/* Moves the end of the timeline (live: now; replay: the trace's end): open
+ * states extend to it. Never moves it backwards. */
+void timeline_set_end(struct timeline *tl, uint64_t end_ns);
+uint64_t timeline_end(const struct timeline *tl);
+
+unsigned timeline_ncpus(const struct timeline *tl);
+size_t timeline_thread_count(const struct timeline *tl);
+const struct tl_thread *timeline_thread(const struct timeline *tl, size_t i);
+
+/* Time spent in each state by thread i within [t0, t1), into out[TL_STATE_MAX]
+ * (TL_NOT_ALIVE counts the part of the window outside its lifetime). */
+void timeline_thread_sum(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1,
+			 uint64_t out[TL_STATE_MAX]);
+
+/* The cell of thread i for the column [t0, t1). */
+void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, struct tl_cell *cell);
+
+/* Thread i at instant t. */
+void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct tl_at *at);
+
+/* The cell of CPU cpu for the column [t0, t1). */
+void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uint64_t t1, struct tl_cpu_cell *cell);
+
+/* The first scheduling event (a switch or a wakeup of a traced thread)
+ * strictly after t, or strictly before t. Return 0 and set *ts, or -ENOENT. */
+int timeline_next_event(const struct timeline *tl, uint64_t t, uint64_t *ts);
+int timeline_prev_event(const struct timeline *tl, uint64_t t, uint64_t *ts);
+
+/* The notable events within [t0, t1), oldest first; fills at most max
+ * entries with the newest ones and returns how many it filled. */
+size_t timeline_log(const struct timeline *tl, uint64_t t0, uint64_t t1, struct tl_log_entry *out, size_t max);
+
+/* Counters for the header. */
+uint64_t timeline_events(const struct timeline *tl);
+uint64_t timeline_lost(const struct timeline *tl);
+uint64_t timeline_anomalies(const struct timeline *tl);
+
+/* Bytes of memory the timeline holds (for the benchmark). */
+size_t timeline_memory(const struct timeline *tl);
+
+#endif
