@@ -81,6 +81,19 @@ static void json_string(FILE *f, const char *str)
 	fputc('"', f);
 }
 
+/* The kind of a blocked cause as report --json names it: one of mutex,
+ * cond, barrier, sem, rwlock, join, sleep, io, futex, other. */
+static const char *json_kind(uint8_t kind)
+{
+	switch (kind) {
+	case WAIT_MUTEX: case WAIT_COND: case WAIT_BARRIER: case WAIT_SEM: case WAIT_RWLOCK:
+	case WAIT_JOIN: case WAIT_SLEEP: case WAIT_IO: case WAIT_FUTEX:
+		return waits_kind_name(kind);
+	default:
+		return "other";
+	}
+}
+
 /* Milliseconds with three decimals, for the table. */
 static double ms(uint64_t ns)
 {
@@ -132,10 +145,34 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 		fprintf(f, "%s", c ? ", " : "");
 		fprintf(f, "\"%s\": %" PRIu64, stats_anomaly_key(c), stats_anomalies(s, c));
 	}
-	fprintf(f, "},\n  \"threads\": [");
+	fprintf(f, "},\n  \"deadlocks\": [");
+	for (i = 0; i < stats_deadlock_count(s); i++) {
+		const struct waits_deadlock *d = stats_deadlock(s, i);
+		unsigned k;
+
+		fprintf(f, "%s\n    {\"at_ns\": %" PRIu64 ", \"cycle\": [", i ? "," : "", d->at_ns);
+		for (k = 0; k < d->n; k++) {
+			const char *name = stats_thread_name(s, d->link[k].tid);
+			const char *hname = stats_thread_name(s, d->link[k].holder);
+			char label[EVENT_TEXT_MAX + 32];
+
+			stats_object_label(s, d->link[k].object, label, sizeof(label));
+			fprintf(f, "%s{\"tid\": %d, \"name\": ", k ? ", " : "", d->link[k].tid);
+			json_string(f, name ? name : "");
+			fprintf(f, ", \"waits_for\": ");
+			json_string(f, label);
+			fprintf(f, ", \"held_by\": {\"tid\": %d, \"name\": ", d->link[k].holder);
+			json_string(f, hname ? hname : "");
+			fprintf(f, "}}");
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "%s],\n  \"threads\": [", stats_deadlock_count(s) ? "\n  " : "");
 	for (i = 0; i < stats_thread_count(s); i++) {
 		const struct stats_thread *t = stats_thread_at(s, i);
 		const char *proc = stats_process_name(s, t->tgid);
+		const struct stats_blocked *by;
+		size_t nby = stats_blocked_by(s, i, &by), k;
 
 		fprintf(f, "%s\n    {\"tid\": %d, \"tgid\": %d, \"name\": ", i ? "," : "", t->tid, t->tgid);
 		json_string(f, t->name);
@@ -146,10 +183,20 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 			", \"voluntary_switches\": %" PRIu64 ", \"involuntary_switches\": %" PRIu64
 			", \"migrations\": %" PRIu64 ", \"wakeups\": %" PRIu64 ", \"wakeups_given\": %" PRIu64
 			", \"marks\": %" PRIu64 ", \"start_ns\": %" PRIu64 ", \"end_ns\": %" PRIu64
-			", \"existed\": %s, \"exited\": %s}",
+			", \"existed\": %s, \"exited\": %s, \"spinning_ns\": %" PRIu64 ", \"blocked_by\": [",
 			t->run_ns, t->runnable_ns, t->blocked_ns, t->voluntary, t->involuntary, t->migrations,
 			t->wakeups, t->wakeups_given, t->marks, t->start_ns, t->end_ns,
-			t->existed ? "true" : "false", t->exited ? "true" : "false");
+			t->existed ? "true" : "false", t->exited ? "true" : "false", t->spinning_ns);
+		for (k = 0; k < nby; k++) {
+			char label[EVENT_TEXT_MAX + 32] = "";
+
+			if (by[k].object >= 0)
+				stats_object_label(s, by[k].object, label, sizeof(label));
+			fprintf(f, "%s{\"kind\": \"%s\", \"object\": ", k ? ", " : "", json_kind(by[k].kind));
+			json_string(f, label);
+			fprintf(f, ", \"ns\": %" PRIu64 "}", by[k].ns);
+		}
+		fprintf(f, "]}");
 	}
 	fprintf(f, "\n  ],\n  \"cpus\": [");
 	for (c = 0; c < stats_ncpus(s); c++) {
@@ -188,20 +235,31 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 			fprintf(f, " %s %" PRIu64, event_type_name(c), stats_events_of(s, c));
 	fprintf(f, "\n\n");
 
-	fprintf(f, "%-16s %7s %-16s %10s %10s %10s %6s %6s %5s %7s %10s\n", "THREAD", "TID", "PROCESS",
-		"RUN ms", "RUNNABLE", "BLOCKED", "VOL", "INVOL", "MIGR", "WAKEUPS", "LIFE ms");
+	fprintf(f, "%-16s %7s %-16s %10s %10s %10s %6s %6s %5s %7s %10s  %s\n", "THREAD", "TID", "PROCESS",
+		"RUN ms", "RUNNABLE", "BLOCKED", "VOL", "INVOL", "MIGR", "WAKEUPS", "LIFE ms", "MOSTLY BLOCKED ON");
 	for (i = 0; i < stats_thread_count(s); i++) {
 		const struct stats_thread *t = stats_thread_at(s, i);
 		const char *proc = stats_process_name(s, t->tgid);
 		char pname[32];
 
+		const struct stats_blocked *by;
+		char cause[EVENT_TEXT_MAX + 48] = "";
+
+		if (stats_blocked_by(s, i, &by) && by[0].ns) {
+			char label[EVENT_TEXT_MAX + 32] = "";
+
+			if (by[0].object >= 0)
+				stats_object_label(s, by[0].object, label, sizeof(label));
+			snprintf(cause, sizeof(cause), "%s%s%s %.0f%%", json_kind(by[0].kind), label[0] ? " " : "", label,
+				 pct(by[0].ns, t->blocked_ns));
+		}
 		snprintf(pname, sizeof(pname), "%.15s(%d)", proc && *proc ? proc : "?", t->tgid);
 		fprintf(f,
 			"%-16.16s %7d %-16.16s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
-			" %7" PRIu64 " %10.3f\n",
+			" %7" PRIu64 " %10.3f  %s\n",
 			t->name[0] ? t->name : "?", t->tid, pname, ms(t->run_ns), ms(t->runnable_ns),
 			ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,
-			ms(t->end_ns - t->start_ns));
+			ms(t->end_ns - t->start_ns), cause);
 	}
 	fprintf(f, "\n%-5s %8s %8s %8s %8s\n", "CPU", "TRACED", "OTHER", "IDLE", "UNKNOWN");
 	for (c = 0; c < stats_ncpus(s); c++) {
@@ -209,6 +267,22 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 
 		fprintf(f, "%-5u %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n", c, pct(cp->traced_ns, end),
 			pct(cp->other_ns, end), pct(cp->idle_ns, end), pct(cp->unknown_ns, end));
+	}
+	for (i = 0; i < stats_deadlock_count(s); i++) {
+		const struct waits_deadlock *d = stats_deadlock(s, i);
+		unsigned k;
+
+		fprintf(f, "\nDEADLOCK at %.3f ms:", ms(d->at_ns));
+		for (k = 0; k < d->n; k++) {
+			const char *name = stats_thread_name(s, d->link[k].tid);
+			const char *hname = stats_thread_name(s, d->link[k].holder);
+			char label[EVENT_TEXT_MAX + 32];
+
+			stats_object_label(s, d->link[k].object, label, sizeof(label));
+			fprintf(f, "%s %s waits for %s held by %s", k ? ";" : "", name ? name : "?", label,
+				hname ? hname : "?");
+		}
+		fputc('\n', f);
 	}
 	for (c = 0; c < STATS_ANOM_MAX; c++) {
 		if (!stats_anomalies(s, c))

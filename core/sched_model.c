@@ -45,6 +45,7 @@ struct sched_model {
 	struct stash stash[STASH];
 	unsigned stash_next;
 	int err; /* the first callback error of the current call */
+	struct waits *waits;
 };
 
 /* Creates a model. */
@@ -66,7 +67,7 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 	m->nslots = 256;
 	m->slots = calloc(m->nslots, sizeof(*m->slots));
 	m->keys = calloc(m->nslots, sizeof(*m->keys));
-	if (!m->cpus || !m->slots || !m->keys) {
+	if (!m->cpus || !m->slots || !m->keys || waits_new(&m->waits)) {
 		sched_model_free(m);
 		return -ENOMEM;
 	}
@@ -83,6 +84,7 @@ void sched_model_free(struct sched_model *m)
 	free(m->slots);
 	free(m->keys);
 	free(m->cpus);
+	waits_free(m->waits);
 	free(m);
 }
 
@@ -232,10 +234,27 @@ static void move(struct sched_model *m, struct mthread *t, enum sched_state st, 
 	c.thread = idx_of(m, t);
 	c.ts = ts;
 	c.state = (uint8_t)st;
-	c.cpu = st == SCHED_RUNNING ? where : -1;
+	c.cpu = sched_state_on_cpu((uint8_t)st) ? where : -1;
 	c.settled = t->pub.state == SCHED_UNKNOWN;
 	c.prev = c.settled ? (uint8_t)as : t->pub.state;
-	c.prev_cpu = c.prev != SCHED_RUNNING ? -1 : c.settled ? where : t->pub.cpu;
+	c.prev_cpu = !sched_state_on_cpu(c.prev) ? -1 : c.settled ? where : t->pub.cpu;
+	c.wait = WAIT_NONE;
+	c.object = -1;
+	c.holder = -1;
+	if (st == SCHED_BLOCKED || st == SCHED_UNINTERRUPTIBLE || st == SCHED_SPINNING) {
+		struct waits_cause wc;
+		int32_t who;
+
+		waits_current(m->waits, t->pub.tid, &wc);
+		c.wait = wc.kind;
+		c.object = wc.object;
+		who = wc.holder ? wc.holder : wc.target;
+		if (who > 0) {
+			long h = sched_model_find(m, who);
+
+			c.holder = h >= 0 ? h : -1;
+		}
+	}
 	c.prev_since = t->pub.since;
 	c.cause = (uint8_t)cause;
 	if (c.prev == SCHED_NEW) /* not alive yet: its lifetime starts now */
@@ -267,6 +286,40 @@ static int acting(struct sched_model *m, const struct event *ev, uint64_t ts)
 		return -ENOMEM;
 	if (t->pub.state == SCHED_UNKNOWN)
 		move(m, t, SCHED_RUNNING, ts, SCHED_RUNNING, ev->cpu, SCHED_BY_ACTING);
+	return 0;
+}
+
+/* Whether thread t is inside pthread_spin_lock now. */
+static bool spinning(const struct sched_model *m, const struct mthread *t)
+{
+	struct waits_cause wc;
+
+	waits_current(m->waits, t->pub.tid, &wc);
+	return wc.kind == WAIT_SPIN;
+}
+
+/* An attribution event: the wait tracker follows it; a call or system call
+ * shows its thread acting; entering or leaving a spin lock turns a running
+ * thread spinning or back. */
+static int on_attribution(struct sched_model *m, const struct event *ev, uint64_t ts)
+{
+	struct mthread *t;
+	int r = waits_add(m->waits, ev);
+
+	if (r)
+		return r;
+	if (ev->type == EVENT_OBJECT || ev->tid <= 0)
+		return 0;
+	r = acting(m, ev, ts);
+	if (r || (ev->type != EVENT_CALL && ev->type != EVENT_RETURN) || ev->op != OP_SPIN_LOCK)
+		return r;
+	t = find(m, ev->tid);
+	if (!t)
+		return 0;
+	if (ev->type == EVENT_CALL && t->pub.state == SCHED_RUNNING)
+		move(m, t, SCHED_SPINNING, ts, SCHED_RUNNING, t->pub.cpu, SCHED_BY_CALL);
+	else if (ev->type == EVENT_RETURN && t->pub.state == SCHED_SPINNING)
+		move(m, t, SCHED_RUNNING, ts, SCHED_RUNNING, t->pub.cpu, SCHED_BY_CALL);
 	return 0;
 }
 
@@ -325,7 +378,7 @@ static int on_switch(struct sched_model *m, const struct event *ev, uint64_t ts)
 		if (!p)
 			return -ENOMEM;
 		pi = idx_of(m, p);
-		if (p->pub.state != SCHED_RUNNING && p->pub.state != SCHED_UNKNOWN) {
+		if (!sched_state_on_cpu(p->pub.state) && p->pub.state != SCHED_UNKNOWN) {
 			m->anomalies[SCHED_ANOM_SWITCH_NOT_CURRENT]++;
 			if (missed && old_since > p->pub.since)
 				move(m, p, SCHED_RUNNING, old_since, SCHED_RUNNING, ev->cpu, SCHED_BY_MISSED_SWITCH_IN);
@@ -359,9 +412,10 @@ static int on_switch(struct sched_model *m, const struct event *ev, uint64_t ts)
 	c->tid = ev->tid2;
 
 	if (n) {
-		if (n->pub.state == SCHED_RUNNING)
+		if (sched_state_on_cpu(n->pub.state))
 			m->anomalies[SCHED_ANOM_RUNNING_TWICE]++;
-		move(m, n, SCHED_RUNNING, ts, SCHED_RUNNABLE, ev->cpu, SCHED_BY_SWITCH_IN);
+		move(m, n, spinning(m, n) ? SCHED_SPINNING : SCHED_RUNNING, ts, SCHED_RUNNABLE, ev->cpu,
+		     SCHED_BY_SWITCH_IN);
 	}
 	return 0;
 }
@@ -533,6 +587,8 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 			return -ENOMEM;
 		return 0;
 	case EVENT_FORK:
+		if (waits_add(m->waits, ev))
+			return -ENOMEM;
 		return on_fork(m, ev, ts);
 	case EVENT_THREAD:
 		return on_thread(m, ev, ts);
@@ -541,7 +597,7 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 			return -ENOMEM;
 		if (ev->tid > 0 && (t = find(m, ev->tid)))
 			t->pub.exiting = true;
-		return 0;
+		return waits_add(m->waits, ev);
 	case EVENT_EXEC:
 	case EVENT_RENAME:
 		if (ev->type == EVENT_EXEC && acting(m, ev, ts))
@@ -562,6 +618,12 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 		if (ev->arg > 0)
 			m->lost += (uint64_t)ev->arg;
 		return 0;
+	case EVENT_CALL:
+	case EVENT_RETURN:
+	case EVENT_SYSCALL:
+	case EVENT_SYSRET:
+	case EVENT_OBJECT:
+		return on_attribution(m, ev, ts);
 	default:
 		return 0;
 	}
@@ -681,6 +743,12 @@ uint64_t sched_model_anomalies_total(const struct sched_model *m)
 	for (k = 0; k < SCHED_ANOM_MAX; k++)
 		n += m->anomalies[k];
 	return n;
+}
+
+/* The wait tracker the model keeps. */
+const struct waits *sched_model_waits(const struct sched_model *m)
+{
+	return m->waits;
 }
 
 /* Bytes of memory the model holds. */

@@ -7,6 +7,10 @@
  * history: the statistics (stats.c) sum the intervals it reports, the
  * timeline (timeline.c) stores them. Both therefore agree by construction.
  *
+ * It also follows the attribution events (libc calls, system calls, object
+ * names) through a wait tracker (waits.h), so that a blocked state says
+ * what it waits on, and a thread inside pthread_spin_lock is spinning.
+ *
  * Rules it applies (as perf sched does):
  *   - a switch-out is voluntary when the prev state says the thread slept
  *     (event_switch_voluntary); a prev state with the D bit is
@@ -32,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "waits.h"
 
 struct sched_model;
 
@@ -44,6 +49,7 @@ enum sched_state {
 	SCHED_BLOCKED,          /* a voluntary sleep */
 	SCHED_UNINTERRUPTIBLE,  /* a voluntary sleep in D state */
 	SCHED_DEAD,
+	SCHED_SPINNING,         /* running, inside pthread_spin_lock: busy-waiting */
 	SCHED_STATE_MAX
 };
 
@@ -61,6 +67,7 @@ enum sched_cause {
 	SCHED_BY_ACTING,            /* seen acting (it was current): an unknown state settled */
 	SCHED_BY_MISSED_SWITCH_IN,  /* a switch-in the kernel did not report (estimated) */
 	SCHED_BY_FINISH,            /* the end of the trace (sched_model_finish) */
+	SCHED_BY_CALL,              /* it entered or left a spin lock while running */
 };
 
 /* Kinds of inconsistency in an event stream; counted, never fatal. The
@@ -109,6 +116,11 @@ struct sched_change {
 	uint64_t prev_since;
 	bool settled;
 	uint8_t cause;       /* enum sched_cause */
+	/* what the new state waits on (blocked, uninterruptible, spinning),
+	 * from the attribution events: */
+	uint8_t wait;        /* enum waits_kind; WAIT_NONE when unknown or not waiting */
+	int64_t object;      /* index of the object (waits_object), -1 none */
+	int64_t holder;      /* thread index holding it (a mutex) or joined, -1 none */
 };
 
 /* A CPU's occupant change: from ts it runs `kind` (thread when
@@ -197,6 +209,15 @@ uint64_t sched_model_lost(const struct sched_model *m);
 /* Anomalies of one kind, and of all kinds. */
 uint64_t sched_model_anomalies(const struct sched_model *m, enum sched_anomaly kind);
 uint64_t sched_model_anomalies_total(const struct sched_model *m);
+
+/* The wait tracker the model keeps (objects, holders, deadlocks). */
+const struct waits *sched_model_waits(const struct sched_model *m);
+
+/* Whether a state is on a CPU (running or spinning). */
+static inline bool sched_state_on_cpu(uint8_t st)
+{
+	return st == SCHED_RUNNING || st == SCHED_SPINNING;
+}
 
 /* Bytes of memory the model holds. */
 size_t sched_model_memory(const struct sched_model *m);

@@ -8,9 +8,19 @@
 #include "sched_model.h"
 #include "stats.h"
 
+/* What stats keeps of a thread besides its public figures. */
+struct tcause {
+	uint8_t wait;               /* the current blocked state's cause */
+	int64_t object;
+	struct stats_blocked *by;   /* blocked time by cause */
+	size_t n, cap;
+	bool sorted;
+};
+
 struct stats {
 	struct sched_model *m;
 	struct stats_thread *threads; /* by the model's thread index */
+	struct tcause *causes;        /* likewise */
 	size_t nthreads, cap;
 	struct stats_cpu *cpus;
 	unsigned ncpus;
@@ -73,10 +83,17 @@ static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 			if (!p)
 				return -ENOMEM;
 			s->threads = p;
+			struct tcause *q = realloc(s->causes, cap * sizeof(*q));
+			if (!q)
+				return -ENOMEM;
+			s->causes = q;
 			s->cap = cap;
 		}
-		for (; s->nthreads <= idx; s->nthreads++) /* (more than one only after an ENOMEM) */
+		for (; s->nthreads <= idx; s->nthreads++) { /* (more than one only after an ENOMEM) */
 			memset(&s->threads[s->nthreads], 0, sizeof(s->threads[s->nthreads]));
+			memset(&s->causes[s->nthreads], 0, sizeof(s->causes[s->nthreads]));
+			s->causes[s->nthreads].object = -1;
+		}
 	}
 	if (idx >= s->nthreads)
 		return 0;
@@ -85,17 +102,50 @@ static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 	return 0;
 }
 
+/* Adds d ns of blocked time to a thread's (wait, object) cause. */
+static int add_blocked(struct tcause *tc, uint8_t wait, int64_t object, uint64_t d)
+{
+	size_t i;
+
+	for (i = 0; i < tc->n; i++) {
+		if (tc->by[i].kind == wait && tc->by[i].object == object) {
+			tc->by[i].ns += d;
+			tc->sorted = false;
+			return 0;
+		}
+	}
+	if (tc->n == tc->cap) {
+		size_t cap = tc->cap ? tc->cap * 2 : 4;
+		struct stats_blocked *p = realloc(tc->by, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		tc->by = p;
+		tc->cap = cap;
+	}
+	tc->by[tc->n++] = (struct stats_blocked){ wait, object, d };
+	tc->sorted = false;
+	return 0;
+}
+
 /* A thread's state changed: its previous state's time goes to its bucket. */
 static int on_state(void *ctx, const struct sched_change *c)
 {
 	struct stats *s = ctx;
 	struct stats_thread *t;
+	struct tcause *tc;
 	uint64_t d = c->ts > c->prev_since ? c->ts - c->prev_since : 0;
+	int r = 0;
 
 	if (c->thread >= s->nthreads)
 		return 0;
 	t = &s->threads[c->thread];
+	tc = &s->causes[c->thread];
 	switch (c->prev) {
+	case SCHED_SPINNING:
+		t->spinning_ns += d;
+		t->run_ns += d;
+		break;
 	case SCHED_RUNNING:
 		t->run_ns += d;
 		break;
@@ -105,16 +155,20 @@ static int on_state(void *ctx, const struct sched_change *c)
 	case SCHED_BLOCKED:
 	case SCHED_UNINTERRUPTIBLE:
 		t->blocked_ns += d;
+		if (d)
+			r = add_blocked(tc, c->settled ? (uint8_t)WAIT_NONE : tc->wait, c->settled ? -1 : tc->object, d);
 		break;
 	default:
 		break;
 	}
+	tc->wait = c->wait;
+	tc->object = c->object;
 	if (c->cause == SCHED_BY_SLEEP)
 		t->voluntary++;
 	else if (c->cause == SCHED_BY_PREEMPT)
 		t->involuntary++;
 	sync_thread(s, c->thread);
-	return 0;
+	return r;
 }
 
 /* A CPU's occupant changed: the previous one's time goes to its bucket. */
@@ -187,6 +241,9 @@ void stats_free(struct stats *s)
 	if (!s)
 		return;
 	sched_model_free(s->m);
+	for (size_t i = 0; i < s->nthreads; i++)
+		free(s->causes[i].by);
+	free(s->causes);
 	free(s->threads);
 	free(s->cpus);
 	free(s);
@@ -317,4 +374,54 @@ const char *stats_anomaly_key(enum stats_anomaly kind)
 uint64_t stats_end(const struct stats *s)
 {
 	return s->end_ns;
+}
+
+/* Orders causes by time, largest first. */
+static int blocked_cmp(const void *a, const void *b)
+{
+	const struct stats_blocked *x = a, *y = b;
+
+	return x->ns < y->ns ? 1 : x->ns > y->ns ? -1 : 0;
+}
+
+/* Thread i's blocked time by cause, largest first. */
+size_t stats_blocked_by(const struct stats *s, size_t i, const struct stats_blocked **out)
+{
+	struct tcause *tc;
+
+	*out = NULL;
+	if (i >= s->nthreads)
+		return 0;
+	tc = &s->causes[i];
+	if (!tc->sorted && tc->n > 1)
+		qsort(tc->by, tc->n, sizeof(*tc->by), blocked_cmp);
+	tc->sorted = true;
+	*out = tc->by;
+	return tc->n;
+}
+
+/* How an object is called. */
+void stats_object_label(const struct stats *s, int64_t object, char *buf, size_t len)
+{
+	waits_object_label(sched_model_waits(s->m), object, buf, len);
+}
+
+/* The number of deadlocks seen. */
+size_t stats_deadlock_count(const struct stats *s)
+{
+	return waits_deadlock_count(sched_model_waits(s->m));
+}
+
+/* Deadlock i. */
+const struct waits_deadlock *stats_deadlock(const struct stats *s, size_t i)
+{
+	return waits_deadlock(sched_model_waits(s->m), i);
+}
+
+/* The latest name of thread tid. */
+const char *stats_thread_name(const struct stats *s, int32_t tid)
+{
+	long i = sched_model_find(s->m, tid);
+
+	return i >= 0 && (size_t)i < s->nthreads ? s->threads[i].name : NULL;
 }

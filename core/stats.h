@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "waits.h"
 
 struct stats;
 
@@ -21,6 +22,7 @@ struct stats_thread {
 	bool existed;              /* already alive when tracing began */
 	bool exited;               /* its exit was seen */
 	uint64_t run_ns, runnable_ns, blocked_ns;
+	uint64_t spinning_ns; /* running inside pthread_spin_lock (counted in run_ns too) */
 	uint64_t voluntary, involuntary; /* switches, not counting the exit switch */
 	uint64_t migrations, wakeups, wakeups_given, marks;
 };
@@ -42,6 +44,15 @@ enum stats_anomaly {
 	STATS_ANOM_MAX
 };
 
+/* Blocked time spent on one cause: a kind of wait (enum waits_kind of
+ * waits.h: mutex, cond, ... sleep, io; WAIT_NONE when the trace does not
+ * say) and the object (-1 none). */
+struct stats_blocked {
+	uint8_t kind;
+	int64_t object;
+	uint64_t ns;
+};
+
 /* Creates an empty statistics set for a trace of ncpus CPUs. */
 int stats_new(struct stats **out, unsigned ncpus);
 
@@ -57,6 +68,20 @@ void stats_finish(struct stats *s, uint64_t end_ns);
 /* Threads in order of first appearance. */
 size_t stats_thread_count(const struct stats *s);
 const struct stats_thread *stats_thread_at(const struct stats *s, size_t i);
+
+/* Thread i's blocked time by cause, largest first (valid until the next
+ * stats_add); returns how many causes. */
+size_t stats_blocked_by(const struct stats *s, size_t i, const struct stats_blocked **out);
+
+/* How an object is called ("count_lock", "GIL", "mutex@7f3a..c0"). */
+void stats_object_label(const struct stats *s, int64_t object, char *buf, size_t len);
+
+/* The deadlocks seen (see waits.h for the cycle's links; tids). */
+size_t stats_deadlock_count(const struct stats *s);
+const struct waits_deadlock *stats_deadlock(const struct stats *s, size_t i);
+
+/* The name of thread tid (its latest), or NULL. */
+const char *stats_thread_name(const struct stats *s, int32_t tid);
 
 /* The name of process tgid (its leader thread's name), or NULL. */
 const char *stats_process_name(const struct stats *s, int32_t tgid);

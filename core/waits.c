@@ -97,6 +97,7 @@ static bool op_may_block(uint32_t op)
 	case OP_COND_WAIT: case OP_COND_TIMEDWAIT: case OP_BARRIER_WAIT:
 	case OP_SEM_WAIT: case OP_SEM_TIMEDWAIT: case OP_RWLOCK_RDLOCK: case OP_RWLOCK_WRLOCK:
 	case OP_JOIN: case OP_SPIN_LOCK:
+	case OP_COND_SIGNAL: case OP_COND_BROADCAST: /* may wait for the condition's internal lock */
 		return true;
 	default:
 		return false;

@@ -525,6 +525,24 @@ int BPF_KRETPROBE(call_return, long rc)
 	return 0;
 }
 
+/* The same two, for one multi-uprobe link per process (Linux 6.6+): user
+ * space loads them with the uprobe_multi attach type, which perf-attached
+ * uprobes refuse, hence the copies. One link is removed with one RCU wait
+ * instead of one per probe. */
+SEC("uprobe")
+int BPF_KPROBE(call_enter_multi, void *obj, void *obj2)
+{
+	on_call(CT_RAW_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(call_return_multi, long rc)
+{
+	on_call(CT_RAW_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
+	return 0;
+}
+
 /* System call number -> op kind (0: not followed), filled by user space. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

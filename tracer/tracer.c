@@ -2,7 +2,9 @@
  * drain the ring buffer in batches, put events in time order and hand them
  * on. One cleanup path: tracer_free(). */
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,10 @@
  * so a late-committed one may still arrive within the window. */
 #define REORDER_WINDOW_NS (10ull * 1000 * 1000)
 #define MAX_MARK_LINKS 256
+/* The uprobe_multi attach type and its return flag (Linux 6.6; libbpf 1.1's
+ * headers predate them). */
+#define ATTACH_UPROBE_MULTI 48
+#define UPROBE_MULTI_RETURN 1u
 
 /* A marker uprobe attached for one process and one program file. */
 struct mark_link {
@@ -142,6 +148,9 @@ struct tracer {
 	unsigned nmarks;
 
 	bool attribution;
+	bool multi;              /* multi-uprobe links work here (else one link per probe) */
+	int *multi_fds;          /* multi-uprobe link fds */
+	size_t nmulti, multi_cap;
 	struct elfsym_cache *elf;
 	struct bpf_link **links; /* libc uprobes */
 	size_t nlinks, links_cap;
@@ -513,6 +522,14 @@ static bool switch_passes_state(void)
 	return yes;
 }
 
+/* Whether this kernel can load multi-uprobe programs: if it could not, the
+ * load fails; the multi programs are then left out and probes are attached
+ * one by one. */
+static bool multi_load_failed(int e)
+{
+	return e == -EINVAL || e == -E2BIG || e == -EOPNOTSUPP;
+}
+
 /* Opens, configures, loads and attaches one program set. */
 static int load_mode(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen)
 {
@@ -530,9 +547,28 @@ static int load_mode(struct tracer *t, const struct tracer_opts *o, bool btf, ch
 	t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
 	choose_programs(t->skel, btf, !o->no_attribution);
+	bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(t->skel->progs.call_return_multi, ATTACH_UPROBE_MULTI);
 	if (!btf)
 		tracefs_mount();
 	e = sched_bpf__load(t->skel);
+	if (e && multi_load_failed(e)) {
+		/* an older kernel: no uprobe_multi attach type */
+		sched_bpf__destroy(t->skel);
+		t->skel = sched_bpf__open();
+		if (!t->skel)
+			return -errno;
+		t->skel->rodata->follow_forks = !o->no_follow_forks;
+		t->skel->rodata->wakeup_bytes = rb / 4;
+		t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
+		bpf_map__set_max_entries(t->skel->maps.events, rb);
+		choose_programs(t->skel, btf, !o->no_attribution);
+		bpf_program__set_autoload(t->skel->progs.call_enter_multi, false);
+		bpf_program__set_autoload(t->skel->progs.call_return_multi, false);
+		e = sched_bpf__load(t->skel);
+	} else if (!e) {
+		t->multi = true;
+	}
 	if (e) {
 		snprintf(err, errlen, "cannot load the %s BPF programs: %s", btf ? "tp_btf" : "tp",
 			 strerror(-e));
@@ -639,6 +675,164 @@ fail:
 	return e;
 }
 
+/* BPF_LINK_CREATE's attributes for a multi-uprobe link, laid out as the
+ * kernel's union bpf_attr has them. */
+struct uprobe_multi_attr {
+	uint32_t prog_fd;
+	uint32_t target_fd;
+	uint32_t attach_type;
+	uint32_t flags;
+	uint64_t path;
+	uint64_t offsets;
+	uint64_t ref_ctr_offsets;
+	uint64_t cookies;
+	uint32_t cnt;
+	uint32_t multi_flags;
+	uint32_t pid;
+	uint32_t pad;
+};
+
+/* Creates one multi-uprobe link of prog on the n offsets of path for pid.
+ * Returns its fd or -errno. */
+static int link_uprobe_multi(int prog_fd, const char *path, pid_t pid, const uint64_t *offsets,
+			     const uint64_t *cookies, uint32_t n, bool ret)
+{
+	struct uprobe_multi_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_fd = (uint32_t)prog_fd;
+	a.attach_type = ATTACH_UPROBE_MULTI;
+	a.path = (uint64_t)(uintptr_t)path;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = n;
+	a.multi_flags = ret ? UPROBE_MULTI_RETURN : 0;
+	a.pid = (uint32_t)pid;
+	fd = syscall(SYS_bpf, BPF_LINK_CREATE, &a, sizeof(a));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* Keeps a multi-uprobe link fd. */
+static int keep_multi(struct tracer *t, int fd)
+{
+	if (t->nmulti == t->multi_cap) {
+		size_t cap = t->multi_cap ? t->multi_cap * 2 : 16;
+		int *p = realloc(t->multi_fds, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		t->multi_fds = p;
+		t->multi_cap = cap;
+	}
+	t->multi_fds[t->nmulti++] = fd;
+	return 0;
+}
+
+/* Whether a uprobe can go at file offset off of path: x86 uprobes refuse
+ * an instruction with a lock prefix, and glibc's pthread_spin_lock starts
+ * with one (so spinning shows only where libc's spin lock can be probed). */
+static bool probeable(const char *path, uint64_t off)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned char first = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return true;
+	n = pread(fd, &first, 1, (off_t)off);
+	close(fd);
+	return n != 1 || first != 0xf0;
+#else
+	(void)path;
+	(void)off;
+	return true;
+#endif
+}
+
+/* Attaches every followed libc function of path for pid with two
+ * multi-uprobe links (entries, returns). Returns the probes attached or
+ * -errno. */
+static int attach_libc_multi(struct tracer *t, pid_t pid, const char *path, const struct elfsym *e)
+{
+	uint64_t off[2][sizeof(libc_funcs) / sizeof(libc_funcs[0])], cookie[2][sizeof(libc_funcs) / sizeof(libc_funcs[0])];
+	uint32_t n[2] = { 0, 0 };
+	int r, fd, total = 0, err;
+	size_t i;
+
+	for (i = 0; i < sizeof(libc_funcs) / sizeof(libc_funcs[0]); i++) {
+		uint64_t o;
+
+		if (elfsym_func_offset(e, libc_funcs[i].name, &o) || !probeable(path, o))
+			continue;
+		for (r = 0; r <= (int)libc_funcs[i].ret; r++) {
+			off[r][n[r]] = o;
+			cookie[r][n[r]++] = libc_funcs[i].op;
+		}
+	}
+	for (r = 0; r < 2; r++) {
+		if (!n[r])
+			continue;
+		fd = link_uprobe_multi(bpf_program__fd(r ? t->skel->progs.call_return_multi : t->skel->progs.call_enter_multi),
+				       path, pid, off[r], cookie[r], n[r], r);
+		if (fd < 0)
+			return total ? total : fd;
+		err = keep_multi(t, fd);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		total += (int)n[r];
+	}
+	return total;
+}
+
+#define DETACH_THREADS 16
+
+/* A share of the links for one detaching thread. */
+struct detach_job {
+	struct bpf_link **links;
+	size_t n;
+};
+
+/* Destroys a share of the links. */
+static void *detach_some(void *arg)
+{
+	struct detach_job *j = arg;
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		bpf_link__destroy(j->links[i]);
+	return NULL;
+}
+
+/* Destroys the libc uprobe links. Removing a uprobe waits for an RCU
+ * grace period (about 0.4 s each on a loaded 2-CPU machine: 12 s for one
+ * process's probes one after the other); removed from several threads at
+ * once, the waits overlap. */
+static void detach_links(struct bpf_link **links, size_t n)
+{
+	struct detach_job jobs[DETACH_THREADS];
+	pthread_t th[DETACH_THREADS];
+	bool started[DETACH_THREADS] = { false };
+	size_t per = (n + DETACH_THREADS - 1) / DETACH_THREADS, i;
+
+	for (i = 0; i < DETACH_THREADS && per; i++) {
+		size_t from = i * per;
+
+		jobs[i].links = links + (from < n ? from : n);
+		jobs[i].n = from >= n ? 0 : (n - from < per ? n - from : per);
+		if (jobs[i].n && pthread_create(&th[i], NULL, detach_some, &jobs[i]) == 0)
+			started[i] = true;
+		else if (jobs[i].n)
+			detach_some(&jobs[i]);
+	}
+	for (i = 0; i < DETACH_THREADS; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+}
+
 /* Detaches and frees everything. */
 void tracer_free(struct tracer *t)
 {
@@ -648,9 +842,11 @@ void tracer_free(struct tracer *t)
 		return;
 	for (i = 0; i < t->nmarks; i++)
 		bpf_link__destroy(t->marks[i].link);
-	for (size_t k = 0; k < t->nlinks; k++)
-		bpf_link__destroy(t->links[k]);
+	detach_links(t->links, t->nlinks);
 	free(t->links);
+	for (size_t k = 0; k < t->nmulti; k++)
+		close(t->multi_fds[k]);
+	free(t->multi_fds);
 	free(t->probed);
 	free(t->named);
 	for (size_t k = 0; k < t->nmaps; k++)
@@ -908,20 +1104,29 @@ int tracer_attach_libc(struct tracer *t, pid_t pid)
 		t->probed_cap = cap;
 	}
 	t->probed[t->nprobed++] = (struct libc_probed){ pid, st.st_dev, st.st_ino };
+	if (t->multi) {
+		n = attach_libc_multi(t, pid, libc, e);
+		if (n > 0)
+			return n;
+		t->multi = false; /* refused here: one link per probe from now on */
+		n = 0;
+	}
 	for (i = 0; i < sizeof(libc_funcs) / sizeof(libc_funcs[0]); i++) {
 		const struct libc_func *fn = &libc_funcs[i];
 		uint64_t off;
 		int r;
 
-		if (elfsym_func_offset(e, fn->name, &off))
-			continue; /* an older libc without it */
+		if (elfsym_func_offset(e, fn->name, &off) || !probeable(libc, off))
+			continue; /* an older libc without it, or not probeable */
 		for (r = 0; r <= (int)fn->ret; r++) {
 			LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = fn->op, .retprobe = r);
 			struct bpf_link *link = bpf_program__attach_uprobe_opts(
 				r ? t->skel->progs.call_return : t->skel->progs.call_enter, pid, libc, off, &uo);
 
-			if (!link)
-				return n ? n : -errno;
+			if (!link) {
+				err = -errno;
+				continue; /* a function its instructions keep unprobed: the rest still tell */
+			}
 			err = keep_link(t, link);
 			if (err) {
 				bpf_link__destroy(link);
@@ -930,5 +1135,5 @@ int tracer_attach_libc(struct tracer *t, pid_t pid)
 			n++;
 		}
 	}
-	return n;
+	return n ? n : err;
 }
