@@ -127,6 +127,12 @@ struct xlog {
 	char text[EVENT_TEXT_MAX];
 };
 
+/* What a blocked (or spinning) record waits on. */
+struct wait_rec {
+	int64_t object;
+	int64_t holder;
+};
+
 struct timeline {
 	struct sched_model *m;
 	unsigned ncpus;
@@ -141,6 +147,9 @@ struct timeline {
 	size_t nx, capx;
 	struct arena arena;
 	uint64_t end;
+	struct wait_rec *waits;  /* what blocked records wait on (their aux - 1) */
+	size_t nwaits, capwaits;
+	size_t deadlocks;        /* deadlocks logged so far */
 };
 
 /* ---- arena ---- */
@@ -574,7 +583,7 @@ static int log_push(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, siz
 {
 	uint32_t payload;
 
-	if (kind == TL_LOG_WAKEUP) {
+	if (kind == TL_LOG_WAKEUP || kind == TL_LOG_BLOCK) {
 		if (thread > LOG_PAYLOAD_MAX)
 			return 0;
 		payload = (uint32_t)thread;
@@ -618,7 +627,9 @@ static uint32_t state_code(uint8_t st, int32_t cpu)
 {
 	switch (st) {
 	case SCHED_RUNNING:
-		return TL_RUNNING | (cpu >= 0 && (uint32_t)cpu < AUX_MAX ? (uint32_t)(cpu + 1) << 6 : 0);
+	case SCHED_SPINNING:
+		return (st == SCHED_RUNNING ? TL_RUNNING : TL_SPINNING) |
+		       (cpu >= 0 && (uint32_t)cpu < AUX_MAX ? (uint32_t)(cpu + 1) << 6 : 0);
 	case SCHED_RUNNABLE:
 		return TL_RUNNABLE;
 	case SCHED_BLOCKED:
@@ -628,6 +639,59 @@ static uint32_t state_code(uint8_t st, int32_t cpu)
 	default:
 		return TL_NOT_ALIVE;
 	}
+}
+
+/* The lane state of a blocked thread by what it waits on. */
+static uint32_t blocked_state(uint8_t wait)
+{
+	switch (wait) {
+	case WAIT_MUTEX: return TL_BLOCKED_MUTEX;
+	case WAIT_RWLOCK: return TL_BLOCKED_RWLOCK;
+	case WAIT_COND: return TL_BLOCKED_COND;
+	case WAIT_BARRIER: return TL_BLOCKED_BARRIER;
+	case WAIT_SEM: return TL_BLOCKED_SEM;
+	case WAIT_JOIN: return TL_BLOCKED_JOIN;
+	case WAIT_FUTEX: return TL_BLOCKED_FUTEX;
+	case WAIT_SLEEP: return TL_SLEEPING;
+	case WAIT_IO: return TL_IO;
+	default: return TL_BLOCKED_UNKNOWN;
+	}
+}
+
+/* The lane code of a change: its state refined by what it waits on, the
+ * object and holder kept aside (the record's aux points there). */
+static int change_code(struct timeline *tl, const struct sched_change *c, uint32_t *code)
+{
+	uint32_t st;
+
+	*code = state_code(c->state, c->cpu);
+	if (c->state != SCHED_BLOCKED && c->state != SCHED_UNINTERRUPTIBLE)
+		return 0;
+	st = c->state == SCHED_BLOCKED ? blocked_state(c->wait) : TL_UNINTERRUPTIBLE;
+	*code = st;
+	if (c->object < 0 && c->holder < 0)
+		return 0;
+	if (tl->nwaits >= AUX_MAX)
+		return 0;
+	if (tl->nwaits == tl->capwaits) {
+		size_t cap = tl->capwaits ? tl->capwaits * 2 : 256;
+		struct wait_rec *p = realloc(tl->waits, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		tl->waits = p;
+		tl->capwaits = cap;
+	}
+	tl->waits[tl->nwaits] = (struct wait_rec){ c->object, c->holder };
+	*code = st | (uint32_t)(tl->nwaits + 1) << 6;
+	tl->nwaits++;
+	return 0;
+}
+
+/* Whether a lane state is blocked (its aux then points to a wait record). */
+static bool state_blocked(uint32_t st)
+{
+	return st >= TL_BLOCKED_MUTEX && st <= TL_BLOCKED_UNKNOWN && st != TL_SPINNING;
 }
 
 /* The code shown for a thread whose state is still unknown. */
@@ -741,9 +805,20 @@ static int cb_state(void *ctx, const struct sched_change *c)
 				return r;
 		}
 	}
-	r = lane_push(tl, L, c->ts, state_code(c->state, c->cpu));
-	if (r)
-		return r;
+	{
+		uint32_t code;
+
+		r = change_code(tl, c, &code);
+		if (!r)
+			r = lane_push(tl, L, c->ts, code);
+		if (r)
+			return r;
+		if (c->state == SCHED_BLOCKED && c->object >= 0 && c->wait >= WAIT_MUTEX && c->wait <= WAIT_JOIN) {
+			r = log_push(tl, c->ts, TL_LOG_BLOCK, c->thread, NULL);
+			if (r)
+				return r;
+		}
+	}
 	t->start_ns = mt->start_ns;
 	if (mt->exited && !t->exited) {
 		t->exited = true;
@@ -861,6 +936,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->log.bases);
 	free(tl->log.firsts);
 	free(tl->x);
+	free(tl->waits);
 	arena_free(&tl->arena);
 	free(tl);
 }
@@ -923,6 +999,14 @@ int timeline_add(struct timeline *tl, const struct event *ev)
 		break;
 	default:
 		break;
+	}
+	while (!r2 && tl->deadlocks < waits_deadlock_count(sched_model_waits(tl->m))) {
+		memset(&x, 0, sizeof(x));
+		x.thread = SIZE_MAX;
+		x.other = -1;
+		x.value = (int64_t)tl->deadlocks++;
+		x.cpu = (int16_t)ev->cpu;
+		r2 = log_push(tl, ts, TL_LOG_DEADLOCK, 0, &x);
 	}
 	return r ? r : r2;
 }
@@ -1176,6 +1260,8 @@ void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct 
 	at->state = TL_NOT_ALIVE;
 	at->cpu = -1;
 	at->woken_by = -1;
+	at->object = -1;
+	at->holder = -1;
 	if (i >= tl->nthreads)
 		return;
 	if (t > tl->end) {
@@ -1188,14 +1274,19 @@ void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct 
 	code = pos_code(L, &p);
 	st = CODE_STATE(code);
 	at->state = (uint8_t)st;
-	at->cpu = st == TL_RUNNING && CODE_AUX(code) ? (int16_t)(CODE_AUX(code) - 1) : -1;
+	at->cpu = (st == TL_RUNNING || st == TL_SPINNING) && CODE_AUX(code) ? (int16_t)(CODE_AUX(code) - 1) : -1;
+	if (state_blocked(st) && CODE_AUX(code) && CODE_AUX(code) <= tl->nwaits) {
+		at->object = tl->waits[CODE_AUX(code) - 1].object;
+		at->holder = tl->waits[CODE_AUX(code) - 1].holder;
+	}
 	/* the state began at the first of the records that repeat it */
 	q = p;
 	at->since = q.ts;
 	while (pos_prev(L, &q)) {
 		uint32_t c = pos_code(L, &q);
 
-		if (CODE_STATE(c) != st || (st == TL_RUNNING && CODE_AUX(c) != CODE_AUX(code)))
+		if (CODE_STATE(c) != st || (st == TL_RUNNING && CODE_AUX(c) != CODE_AUX(code)) ||
+		    (state_blocked(st) && CODE_AUX(c) != CODE_AUX(code)))
 			break;
 		at->since = q.ts;
 	}
@@ -1393,6 +1484,15 @@ size_t timeline_log(const struct timeline *tl, uint64_t t0, uint64_t t1, struct 
 		if (e->kind == TL_LOG_WAKEUP) {
 			e->thread = payload;
 			wakeup_details(tl, payload, e->ts, e);
+		} else if (e->kind == TL_LOG_BLOCK) {
+			struct tl_at at;
+
+			e->thread = payload;
+			timeline_thread_at(tl, payload, e->ts, &at);
+			e->other = at.holder;
+			e->value = at.object;
+			e->cpu = -1;
+			timeline_object_label(tl, at.object, e->text, sizeof(e->text));
 		} else {
 			const struct xlog *x = &tl->x[payload];
 
@@ -1404,6 +1504,32 @@ size_t timeline_log(const struct timeline *tl, uint64_t t0, uint64_t t1, struct 
 		}
 	}
 	return n;
+}
+
+/* How an object is called. */
+void timeline_object_label(const struct timeline *tl, int64_t object, char *buf, size_t len)
+{
+	waits_object_label(sched_model_waits(tl->m), object, buf, len);
+}
+
+/* The number of deadlocks found. */
+size_t timeline_deadlock_count(const struct timeline *tl)
+{
+	return waits_deadlock_count(sched_model_waits(tl->m));
+}
+
+/* Deadlock i. */
+const struct waits_deadlock *timeline_deadlock(const struct timeline *tl, size_t i)
+{
+	return waits_deadlock(sched_model_waits(tl->m), i);
+}
+
+/* The index of the latest thread with tid, or -1. */
+long timeline_thread_index(const struct timeline *tl, int32_t tid)
+{
+	long i = sched_model_find(tl->m, tid);
+
+	return i >= 0 && (size_t)i < tl->nthreads ? i : -1;
 }
 
 /* Valid events added. */

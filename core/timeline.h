@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "waits.h"
 
 struct timeline;
 
@@ -81,6 +82,8 @@ struct tl_at {
 	int64_t woken_by;  /* index of the thread whose wakeup made it runnable last, -1 none/unknown,
 			    * -2 another program, -3 the kernel (idle/interrupt) */
 	uint64_t woken_at; /* ts of that wakeup */
+	int64_t object;    /* blocked or spinning: the object it waits on (timeline_object_label), -1 */
+	int64_t holder;    /* blocked on a mutex: the thread holding it then; on a join: the thread; -1 */
 };
 
 /* Notable events, for the event log in words. */
@@ -91,6 +94,9 @@ enum tl_log_kind {
 	TL_LOG_RENAME,   /* thread took the name in text */
 	TL_LOG_MARK,     /* thread called conctop_mark(text, value) */
 	TL_LOG_LOST,     /* value events lost on cpu */
+	TL_LOG_BLOCK,    /* thread blocked on the object whose label is text (value = object index),
+			  * held by other (a thread index, or -1) */
+	TL_LOG_DEADLOCK, /* the wait-for graph closed into a cycle: value = timeline_deadlock index */
 };
 
 struct tl_log_entry {
@@ -145,6 +151,16 @@ int timeline_prev_event(const struct timeline *tl, uint64_t t, uint64_t *ts);
 /* The notable events within [t0, t1), oldest first; fills at most max
  * entries with the newest ones and returns how many it filled. */
 size_t timeline_log(const struct timeline *tl, uint64_t t0, uint64_t t1, struct tl_log_entry *out, size_t max);
+
+/* How object i is called ("count_lock", "GIL", "mutex@7f3a..c0"). */
+void timeline_object_label(const struct timeline *tl, int64_t object, char *buf, size_t len);
+
+/* The deadlocks found (links name tids; timeline_thread_index finds them). */
+size_t timeline_deadlock_count(const struct timeline *tl);
+const struct waits_deadlock *timeline_deadlock(const struct timeline *tl, size_t i);
+
+/* The index of the latest thread with tid, or -1. */
+long timeline_thread_index(const struct timeline *tl, int32_t tid);
 
 /* Counters for the header. */
 uint64_t timeline_events(const struct timeline *tl);

@@ -1,0 +1,160 @@
+/* Unit tests of attribution through the model: blocked states refined by
+ * what threads wait on, in the timeline (lanes, inspect, log) and in the
+ * statistics (blocked_by, spinning). */
+#include <string.h>
+#include "check.h"
+#include "stats.h"
+#include "timeline.h"
+
+#define MS 1000000ull
+
+static struct timeline *tl;
+static struct stats *st;
+
+/* Feeds one event to both consumers. */
+static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsigned op, uint64_t arg,
+	       uint64_t arg2, int64_t state_arg, const char *text)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.cpu = (uint16_t)cpu;
+	e.tid = tid;
+	e.tgid = tid > 0 ? 10 : tid;
+	e.tid2 = tid2;
+	e.tgid2 = tid2 > 0 ? 10 : tid2;
+	e.op = op;
+	e.arg = type == EVENT_SWITCH ? state_arg : (int64_t)arg;
+	e.arg2 = (int64_t)arg2;
+	if (text)
+		strcpy(e.text, text);
+	timeline_add(tl, &e);
+	stats_add(st, &e);
+}
+
+/* Thread 11 holds count_lock; 12 blocks on it, then on a cond; 13 sleeps. */
+static void test_blocked_kinds(void)
+{
+	struct tl_cell cell;
+	struct tl_at at;
+	struct tl_log_entry log[16];
+	const struct stats_blocked *by;
+	char label[64];
+	size_t n, i, nby;
+	int found = 0;
+
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, 0, "A");
+	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, 0, "B");
+	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, 0, "C");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_OBJECT, 0, 11, 0, OP_KIND_MUTEX, 0x5000, 0, 0, "count_lock");
+	ev(2 * MS, EVENT_CALL, 0, 11, 0, OP_MUTEX_LOCK, 0x5000, 0, 0, NULL);
+	ev(2 * MS, EVENT_RETURN, 0, 11, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
+	ev(3 * MS, EVENT_CALL, 1, 12, 0, OP_MUTEX_LOCK, 0x5000, 0, 0, NULL);
+	ev(3 * MS, EVENT_SYSCALL, 1, 12, 0, OP_SYS_FUTEX, 0x5000, 0, 0, NULL);
+	ev(3 * MS, EVENT_SWITCH, 1, 12, 13, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(4 * MS, EVENT_SYSCALL, 1, 13, 0, OP_SYS_SLEEP, 0, 0, 0, NULL);
+	ev(4 * MS, EVENT_SWITCH, 1, 13, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(6 * MS, EVENT_CALL, 0, 11, 0, OP_MUTEX_UNLOCK, 0x5000, 0, 0, NULL);
+	ev(6 * MS, EVENT_WAKING, 0, 11, 12, 0, 1, 0, 0, NULL);
+	ev(6 * MS, EVENT_WAKEUP, 1, 12, 0, 0, 1, 0, 0, NULL);
+	ev(6 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+	ev(6 * MS, EVENT_SYSRET, 1, 12, 0, OP_SYS_FUTEX, 0, 0, 0, NULL);
+	ev(6 * MS, EVENT_RETURN, 1, 12, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
+	ev(7 * MS, EVENT_OBJECT, 1, 12, 0, OP_KIND_COND, 0x6000, 0, 0, "not_empty");
+	ev(7 * MS, EVENT_CALL, 1, 12, 0, OP_COND_WAIT, 0x6000, 0x5000, 0, NULL);
+	ev(7 * MS, EVENT_SWITCH, 1, 12, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	timeline_set_end(tl, 10 * MS);
+	stats_finish(st, 10 * MS);
+
+	timeline_thread_cell(tl, 1, 3 * MS, 6 * MS, &cell);
+	CHECK(cell.state == TL_BLOCKED_MUTEX, "attribution: blocked in mutex_lock is a mutex state in the lane");
+	timeline_thread_cell(tl, 1, 7 * MS, 10 * MS, &cell);
+	CHECK(cell.state == TL_BLOCKED_COND, "attribution: blocked in cond_wait is a cond state");
+	timeline_thread_cell(tl, 2, 5 * MS, 10 * MS, &cell);
+	CHECK(cell.state == TL_SLEEPING, "attribution: blocked in nanosleep is sleeping");
+	timeline_thread_at(tl, 1, 4 * MS, &at);
+	timeline_object_label(tl, at.object, label, sizeof(label));
+	CHECK(at.state == TL_BLOCKED_MUTEX && strcmp(label, "count_lock") == 0 && at.holder == 0 && at.since == 3 * MS,
+	      "attribution: inspect says blocked on count_lock, held by thread A, since 3 ms");
+	n = timeline_log(tl, 0, 10 * MS, log, 16);
+	for (i = 0; i < n; i++)
+		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == 1 && log[i].ts == 3 * MS &&
+		    strcmp(log[i].text, "count_lock") == 0 && log[i].other == 0)
+			found = 1;
+	CHECK(found, "attribution: the log says B blocked on count_lock held by A");
+
+	nby = stats_blocked_by(st, 1, &by);
+	CHECK(nby == 2 && by[0].kind == WAIT_MUTEX && by[0].ns == 3 * MS && by[1].kind == WAIT_COND &&
+		      by[1].ns == 3 * MS,
+	      "attribution: B's blocked time by cause: mutex 3 ms, cond 3 ms");
+	stats_object_label(st, by[0].object, label, sizeof(label));
+	CHECK(strcmp(label, "count_lock") == 0, "attribution: the statistics name the mutex");
+	nby = stats_blocked_by(st, 2, &by);
+	CHECK(nby == 1 && by[0].kind == WAIT_SLEEP && by[0].ns == 6 * MS, "attribution: C slept 6 ms");
+	timeline_free(tl);
+	stats_free(st);
+}
+
+/* A spinning thread is running, and counted apart. */
+static void test_spinning(void)
+{
+	struct tl_cell cell;
+
+	timeline_new(&tl, 1);
+	stats_new(&st, 1);
+	ev(0, EVENT_THREAD, 0, 21, 0, 0, 'R', 0, 0, "S");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 21, 0, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_CALL, 0, 21, 0, OP_SPIN_LOCK, 0x7000, 0, 0, NULL);
+	ev(5 * MS, EVENT_RETURN, 0, 21, 0, OP_SPIN_LOCK, 0, 0, 0, NULL);
+	timeline_set_end(tl, 6 * MS);
+	stats_finish(st, 6 * MS);
+	timeline_thread_cell(tl, 0, 2 * MS, 5 * MS, &cell);
+	CHECK(cell.state == TL_SPINNING, "attribution: inside pthread_spin_lock a running thread is spinning");
+	CHECK(stats_thread_at(st, 0)->spinning_ns == 3 * MS && stats_thread_at(st, 0)->run_ns == 5 * MS,
+	      "attribution: spinning counts 3 ms, within the 5 ms run");
+	timeline_free(tl);
+	stats_free(st);
+}
+
+/* A deadlock is logged when the cycle closes. */
+static void test_deadlock_log(void)
+{
+	struct tl_log_entry log[16];
+	size_t n, i;
+	int found = 0;
+
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	ev(0, EVENT_THREAD, 0, 31, 0, 0, 'R', 0, 0, "P1");
+	ev(0, EVENT_THREAD, 0, 32, 0, 0, 'R', 0, 0, "P2");
+	ev(1 * MS, EVENT_CALL, 0, 31, 0, OP_MUTEX_LOCK, 0x100, 0, 0, NULL);
+	ev(1 * MS, EVENT_RETURN, 0, 31, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_CALL, 1, 32, 0, OP_MUTEX_LOCK, 0x200, 0, 0, NULL);
+	ev(1 * MS, EVENT_RETURN, 1, 32, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_CALL, 0, 31, 0, OP_MUTEX_LOCK, 0x200, 0, 0, NULL);
+	ev(3 * MS, EVENT_CALL, 1, 32, 0, OP_MUTEX_LOCK, 0x100, 0, 0, NULL);
+	timeline_set_end(tl, 4 * MS);
+	n = timeline_log(tl, 0, 4 * MS, log, 16);
+	for (i = 0; i < n; i++)
+		if (log[i].kind == TL_LOG_DEADLOCK && log[i].ts == 3 * MS && log[i].value == 0)
+			found = 1;
+	CHECK(found && timeline_deadlock_count(tl) == 1 && timeline_deadlock(tl, 0)->n == 2,
+	      "attribution: the deadlock is in the log at the moment it formed");
+	timeline_free(tl);
+	stats_free(st);
+}
+
+/* Runs the attribution tests. */
+int main(void)
+{
+	test_blocked_kinds();
+	test_spinning();
+	test_deadlock_log();
+	return check_summary();
+}
