@@ -24,7 +24,8 @@ override CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-
 override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 LIBS_BPF := -lbpf -lelf -lz -lm
-LIBS_CORE := -lz
+LIBS_CORE := -lz -lm
+LIBS_NCURSES := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 ifeq ($(V),1)
 Q :=
@@ -40,6 +41,11 @@ TRACER_SRC := $(filter-out %.bpf.c,$(wildcard tracer/*.c))
 TRACER_OBJ := $(TRACER_SRC:%.c=$(BUILD)/%.o)
 CLI_SRC := $(wildcard cli/*.c)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+# tui/: pure rendering (grid, themes, render) in libtui.a; screen.c is the
+# only file that talks to ncurses
+TUI_SRC := $(filter-out tui/screen.c,$(wildcard tui/*.c))
+TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
+SCREEN_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tui/screen.c))
 SCN_NAMES := $(filter-out common catalogue,$(basename $(notdir $(wildcard scenarios/*.c))))
 SCN_BIN := $(SCN_NAMES:%=$(BUILD)/scenarios/%)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -101,9 +107,13 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(BUILD)/scenarios/catalogue.o $(BUILD)/libcore.a
+$(BUILD)/libtui.a: $(TUI_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(SCREEN_OBJ) $(BUILD)/scenarios/catalogue.o $(BUILD)/libtui.a $(BUILD)/libcore.a
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_BPF)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_BPF) $(LIBS_NCURSES)
 
 # ---- scenarios: one program each, with the shared helper; standalone C
 # that defines its own feature macros ----
@@ -117,15 +127,15 @@ $(BUILD)/scenarios/%: $(BUILD)/scenarios/%.o $(BUILD)/scenarios/common.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- tests ----
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libcore.a $(BUILD)/tracer/decode.o
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libtui.a $(BUILD)/libcore.a $(BUILD)/tracer/decode.o
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-$(BUILD)/tests/progs/%: tests/progs/%.c $(DEPS_OK)
+$(BUILD)/tests/progs/%: tests/progs/%.c $(BUILD)/libcore.a $(DEPS_OK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) $(LDFLAGS) -o $@ $<
+	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LIBS_CORE)
 
 $(BUILD)/tests/progs/%.so: tests/progs/%.so.c $(DEPS_OK)
 	$(call msg,CC,$@)
@@ -155,13 +165,14 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(DEPS_OK)
 	$(Q)$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Icore -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) -lz
 
 # ---- benchmarks ----
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcore.a
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtui.a $(BUILD)/libcore.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
 bench: $(BENCH_BIN) $(BUILD)/conctop $(SCN_BIN) $(PROG_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 	@BUILD=$(BUILD) python3 bench/tracer.py
+	@BUILD=$(BUILD) python3 bench/attribution.py
 
 clean:
 	rm -rf build

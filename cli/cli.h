@@ -13,6 +13,13 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_lanes(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+/* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
+int cmd_run(int argc, char **argv);
+/* The live view from conctop's own arguments: `conctop [OPTIONS]
+ * [run SCENARIO [ARGS] | -- COMMAND [ARGS] | -p PID]` (argv[0] is conctop). */
+int cmd_live(int argc, char **argv);
 
 /* Parses a time ("1.5s", "250ms", "40us", "100ns"; a bare number is
  * seconds) into ns. Returns 0, or -EINVAL. */

@@ -11,8 +11,11 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "run", cmd_run, "watch a built-in scenario live (conctop with no command: prodcons)" },
+	{ "replay", cmd_replay, "play a trace file back in the terminal, at any speed" },
 	{ "record", cmd_record, "trace a scenario, a command or a process into a trace file" },
 	{ "report", cmd_report, "per-thread and per-CPU statistics of a trace file (--json for scripts)" },
+	{ "lanes", cmd_lanes, "a trace's lanes as text, for handouts, docs and scripts" },
 	{ "dump", cmd_dump, "every event of a trace file, one line each" },
 	{ "list", cmd_list, "the built-in scenarios and what each one teaches" },
 };
@@ -23,12 +26,26 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"Usage: conctop COMMAND [OPTIONS] [ARGS]\n"
+		"Usage: conctop [OPTIONS]                       watch the default scenario live\n"
+		"       conctop [OPTIONS] run SCENARIO [ARGS]   watch a built-in scenario live\n"
+		"       conctop [OPTIONS] -- COMMAND [ARGS]     watch any program live\n"
+		"       conctop [OPTIONS] -p PID                watch a running process live\n"
+		"       conctop COMMAND [OPTIONS] [ARGS]\n"
 		"       conctop --help | --version\n"
 		"\n"
 		"conctop shows how Linux schedules the threads of a program: it traces\n"
-		"scheduler events through eBPF, records them and reports what each thread\n"
-		"and each CPU did.\n"
+		"scheduler events through eBPF and shows, live or replayed from a trace\n"
+		"file, one lane per thread and one per CPU; it also records traces and\n"
+		"reports what each thread and each CPU did.\n"
+		"\n"
+		"Options of the live view (before the scenario or the --):\n"
+		"  -w, --write FILE      also record to a trace file while watching\n"
+		"  -p, --pid PID         watch an existing process (only detached from)\n"
+		"  -d, --duration TIME   stop tracing after TIME; the view stays\n"
+		"  -u, --user NAME       run the program as NAME (default: the sudo user)\n"
+		"      --mono            no colours (also with NO_COLOR set)\n"
+		"      --tracer MODE     tp_btf or tp; also --no-follow, --buffer SIZE, -v\n"
+		"                        (conctop run --help has them all)\n"
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -36,11 +53,16 @@ static void usage(FILE *f)
 	fprintf(f,
 		"\n"
 		"Examples:\n"
-		"  sudo conctop record -o run.ctrace prodcons     trace a built-in scenario\n"
-		"  sudo conctop record -o run.ctrace -- ./myprog  trace any program\n"
-		"  sudo conctop record -o run.ctrace -p 1234      trace a running process\n"
+		"  sudo conctop                                   prodcons, live\n"
+		"  sudo conctop run prodcons --threads 4          a scenario with its options\n"
+		"  sudo conctop -w run.ctrace -- python3 gil.py   any program, recorded too\n"
+		"  sudo conctop record -o run.ctrace prodcons     trace without a screen\n"
+		"  conctop replay run.ctrace                      play it back\n"
 		"  conctop report run.ctrace                      what each thread did\n"
 		"\n"
+		"Keys in the live and replay views: space pause, arrows scroll, + - zoom,\n"
+		"< > speed, s S step, g go to, / filter, Tab focus, i inspect, ? help,\n"
+		"q quit (docs/keys.md has every key).\n"
 		"Tracing needs root (CAP_BPF and CAP_PERFMON); reading a trace does not.\n"
 		"Each command has --help; 'man conctop' has the details.\n"
 		"Exit status: 0 ok, 1 failure, 2 usage error; when conctop runs a program\n"
@@ -48,28 +70,31 @@ static void usage(FILE *f)
 		"126 if it cannot be run, 127 if it is not found).\n");
 }
 
-/* Dispatches to the subcommand named by argv[1]. */
+/* Dispatches to the subcommand named by argv[1], or to the live view. */
 int main(int argc, char **argv)
 {
 	size_t i;
 
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
+	if (argc >= 2) {
+		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+		    strcmp(argv[1], "help") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+			printf("conctop %s\n", CONCTOP_VERSION);
+			return 0;
+		}
+		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+			if (strcmp(argv[1], commands[i].name) == 0)
+				return commands[i].run(argc - 1, argv + 1);
+		if (argv[1][0] != '-') {
+			fprintf(stderr, "conctop: unknown command '%s'\n", argv[1]);
+			fprintf(stderr, "Try 'conctop --help' for the list of commands (a scenario: "
+					"conctop run %s).\n", argv[1]);
+			return EXIT_USAGE;
+		}
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return 0;
-	}
-	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("conctop %s\n", CONCTOP_VERSION);
-		return 0;
-	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "conctop: unknown command '%s'\n", argv[1]);
-	fprintf(stderr, "Try 'conctop --help' for the list of commands.\n");
-	return EXIT_USAGE;
+	/* no command: the live view, with its options */
+	return cmd_live(argc, argv);
 }

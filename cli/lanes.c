@@ -1,0 +1,203 @@
+/* conctop lanes: a trace's thread and CPU lanes as text, for handouts, docs,
+ * scripts and golden tests. The same grid the live view draws, printed. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "cli.h"
+#include "render.h"
+#include "timeline.h"
+#include "trace.h"
+
+#define LANES_DEFAULT_WIDTH 100
+#define LANES_MIN_WIDTH 40
+#define LANES_MAX_WIDTH 10000
+
+/* Prints lanes' help. */
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: conctop lanes [OPTIONS] FILE\n"
+		"\n"
+		"Prints the lanes of a trace file as text: a time axis, one lane per CPU\n"
+		"(the letter of the thread it ran, ~ another program, blank idle) and one\n"
+		"lane per thread (the CPU number while running, - runnable, . blocked,\n"
+		"...), each thread with its share of the window running, runnable and\n"
+		"blocked, then a legend of the glyphs used. docs/lanes.md explains every\n"
+		"glyph, colour and column.\n"
+		"A recording that was cut off (crash, kill -9) is shown up to its last\n"
+		"complete chunk, with a warning.\n"
+		"\n"
+		"Options:\n"
+		"  -w, --width N   columns in all (default: the terminal's width, or 100\n"
+		"                  when not printing to a terminal; at least 40)\n"
+		"  -f, --from T    start of the window (1.5s, 250ms, 40us; a bare number\n"
+		"                  is seconds; default: the start of the trace)\n"
+		"  -t, --to T      end of the window (default: the end of the trace)\n"
+		"      --color     colour with ANSI escapes (256 colours; none when\n"
+		"                  NO_COLOR is set)\n"
+		"      --mono      no colour (the default): glyphs only\n"
+		"  -h, --help      this help\n"
+		"\n"
+		"Exit status: 0 ok (also for a cut-off recording), 1 unreadable or\n"
+		"corrupt file, 2 usage error.\n");
+}
+
+/* The width to use when none was given: the terminal's, else the default. */
+static int default_width(void)
+{
+	struct winsize ws;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col < LANES_MIN_WIDTH ? LANES_MIN_WIDTH : ws.ws_col > LANES_MAX_WIDTH ? LANES_MAX_WIDTH : ws.ws_col;
+	return LANES_DEFAULT_WIDTH;
+}
+
+/* Reads every event of file into a new timeline; sets *cut when the file
+ * ends before its end record. Returns 0, or 1 after printing the error. */
+static int load(const char *file, struct timeline **out, bool *cut)
+{
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	struct event ev;
+	int e;
+
+	*out = NULL;
+	*cut = false;
+	e = trace_reader_new(&r, file);
+	if (e) {
+		cli_error("%s: %s", file, r && *trace_reader_error(r) ? trace_reader_error(r) : strerror(-e));
+		trace_reader_free(r);
+		return 1;
+	}
+	e = timeline_new(&tl, trace_reader_info(r)->ncpus);
+	if (e) {
+		cli_error("%s: %s", file, strerror(-e));
+		trace_reader_free(r);
+		return 1;
+	}
+	while ((e = trace_reader_next(r, &ev)) == 1) {
+		e = timeline_add(tl, &ev);
+		if (e) {
+			cli_error("%s: %s", file, strerror(-e));
+			goto fail;
+		}
+	}
+	if (e == -ENODATA) {
+		*cut = true;
+		cli_error("warning: %s: %s (the recording was cut off: showing what came before)", file,
+			  trace_reader_error(r));
+	} else if (e < 0) {
+		cli_error("%s: %s", file, trace_reader_error(r));
+		goto fail;
+	}
+	timeline_set_end(tl, trace_reader_end_ts(r));
+	trace_reader_free(r);
+	*out = tl;
+	return 0;
+fail:
+	timeline_free(tl);
+	trace_reader_free(r);
+	return 1;
+}
+
+/* conctop lanes. */
+int cmd_lanes(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "width", required_argument, NULL, 'w' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "color", no_argument, NULL, 'c' },
+		{ "colour", no_argument, NULL, 'c' },
+		{ "mono", no_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct timeline *tl = NULL;
+	struct grid *g = NULL;
+	const struct theme *th;
+	uint64_t from = 0, to = 0, end;
+	bool have_to = false, color = false, cut;
+	int width = 0, opt, status;
+	long w;
+	char *endp;
+	const char *file;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "w:f:t:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			errno = 0;
+			w = strtol(optarg, &endp, 10);
+			if (errno || endp == optarg || *endp || w < LANES_MIN_WIDTH || w > LANES_MAX_WIDTH)
+				return cli_usage_error("lanes", "--width must be a number of columns from %d to %d, not '%s'",
+						       LANES_MIN_WIDTH, LANES_MAX_WIDTH, optarg);
+			width = (int)w;
+			break;
+		case 'f':
+			if (cli_parse_time(optarg, &from))
+				return cli_usage_error("lanes", "--from needs a time like 1.5s, 250ms or 40us, not '%s'",
+						       optarg);
+			break;
+		case 't':
+			if (cli_parse_time(optarg, &to))
+				return cli_usage_error("lanes", "--to needs a time like 1.5s, 250ms or 40us, not '%s'",
+						       optarg);
+			have_to = true;
+			break;
+		case 'c':
+			color = true;
+			break;
+		case 'm':
+			color = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case '?':
+			if (optopt && strchr("wft", optopt))
+				return cli_usage_error("lanes", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("lanes", "unknown option '%s'", argv[optind - 1]);
+		default:
+			return cli_usage_error("lanes", "option '%s' needs a value", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("lanes", optind >= argc ? "which trace file?" : "one trace file at a time");
+	file = argv[optind];
+	if (have_to && to <= from)
+		return cli_usage_error("lanes", "--to must come after --from");
+	if (!width)
+		width = default_width();
+
+	if (load(file, &tl, &cut))
+		return 1;
+	end = timeline_end(tl);
+	if (!have_to)
+		to = end > from ? end : from + 1;
+	if (from >= end && end > 0)
+		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)end / 1e9);
+
+	setlocale(LC_CTYPE, "");
+	th = theme_get(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8());
+	g = render_lanes(tl, from, to, width, th);
+	if (!g) {
+		cli_error("%s: out of memory", file);
+		timeline_free(tl);
+		return 1;
+	}
+	status = grid_print(g, stdout, th, color && th->depth != THEME_MONO) ? 1 : 0;
+	if (fflush(stdout))
+		status = 1;
+	grid_free(g);
+	timeline_free(tl);
+	return status;
+}

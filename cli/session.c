@@ -1,0 +1,536 @@
+/* What record and the live view share: the target, the tracer, the gated
+ * child, stop signals and polling (see session.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "catalogue.h"
+#include "cli.h"
+#include "session.h"
+#include "target.h"
+#include "trace.h"
+
+#define MAX_DEFAULT_ARGS 32
+
+struct session {
+	struct session_opts opts;
+	struct tracer *tracer;
+	struct target_user user;
+	struct target_child child;
+	pid_t pid;              /* -p */
+	int pidfd;
+	char path[PATH_MAX];    /* the program to exec */
+	char command[1024];
+	char label[128];
+	char **argv;            /* the program's argv */
+	char **own_argv;        /* argv with the default arguments, owned */
+	char *own_args;         /* the strings own_argv points into */
+	bool started, exec_failed, child_done;
+	int wstatus;
+	int out_fd;             /* read end of the output pipe */
+};
+
+static volatile sig_atomic_t stop_signal, stop_count;
+
+/* Remembers the first stop signal, and counts them. */
+static void on_signal(int sig)
+{
+	if (!stop_signal)
+		stop_signal = sig;
+	stop_count++;
+}
+
+/* Installs the stop-signal handlers. */
+void session_signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The first stop signal. */
+int session_stop_signal(void)
+{
+	return stop_signal;
+}
+
+/* How many stop signals arrived. */
+int session_stop_count(void)
+{
+	return stop_count;
+}
+
+/* Takes one of the options record and live share. */
+int session_option(const char *cmd, int opt, const char *arg, struct session_opts *o,
+		   pid_t *pid, uint64_t *duration)
+{
+	uint64_t v;
+	char *end;
+	long l;
+
+	switch (opt) {
+	case 'p':
+		errno = 0;
+		l = strtol(arg, &end, 10);
+		if (errno || *end || l <= 0 || l > INT_MAX)
+			return cli_usage_error(cmd, "-p needs a process id, not '%s'", arg);
+		*pid = (pid_t)l;
+		return 0;
+	case 'd':
+		if (cli_parse_time(arg, duration) || *duration == 0)
+			return cli_usage_error(cmd, "bad --duration '%s' (use e.g. 5s, 250ms)", arg);
+		return 0;
+	case 'u':
+		o->user = arg;
+		return 0;
+	case 'F':
+		o->tracer.no_follow_forks = true;
+		return 0;
+	case 'A':
+		o->tracer.no_attribution = true;
+		return 0;
+	case 'b':
+		if (cli_parse_size(arg, &v) || v < 4096 || (v & (v - 1)) || v > (1ull << 30))
+			return cli_usage_error(cmd, "bad --buffer '%s': a power of two from 4K to 1G", arg);
+		o->tracer.ringbuf_bytes = v;
+		return 0;
+	case 'T':
+		if (strcmp(arg, "tp_btf") && strcmp(arg, "tp"))
+			return cli_usage_error(cmd, "bad --tracer '%s': use tp_btf or tp", arg);
+		o->tracer.mode = arg;
+		return 0;
+	case 'v':
+		o->tracer.verbose = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* Fills the trace header from the machine and the tracer. */
+void session_fill_info(struct trace_info *info, const struct tracer *t, const char *command, pid_t pid)
+{
+	struct utsname un;
+	struct timespec rt;
+
+	memset(info, 0, sizeof(*info));
+	if (uname(&un) == 0) {
+		snprintf(info->host, sizeof(info->host), "%s", un.nodename);
+		snprintf(info->kernel, sizeof(info->kernel), "%s", un.release);
+	}
+	info->ncpus = tracer_ncpus(t);
+	snprintf(info->clock, sizeof(info->clock), "CLOCK_MONOTONIC");
+	snprintf(info->command, sizeof(info->command), "%s", command);
+	snprintf(info->version, sizeof(info->version), "%s", CONCTOP_VERSION);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	info->start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec -
+				  tracer_now(t);
+	info->start_monotonic_ns = tracer_base_ns(t);
+	info->target_pid = pid;
+}
+
+/* Creates an empty session. */
+int session_new(struct session **out, const struct session_opts *o)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->opts = *o;
+	if (!s->opts.cmd)
+		s->opts.cmd = "record";
+	if (!s->opts.tracer.mode)
+		s->opts.tracer.mode = getenv("CONCTOP_TRACER"); /* for tests of the fallback */
+	s->child.pid = -1;
+	s->child.gate_fd = s->child.err_fd = -1;
+	s->pidfd = -1;
+	s->out_fd = -1;
+	*out = s;
+	return 0;
+}
+
+/* Frees the session, ending a program it left running. */
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	if (s->started && s->child.pid > 0 && !s->child_done)
+		session_stop_child(s);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	if (s->out_fd >= 0)
+		close(s->out_fd);
+	tracer_free(s->tracer);
+	free(s->own_argv);
+	free(s->own_args);
+	free(s);
+}
+
+/* The exit status for a program that could not be started (as shells do). */
+int session_status_not_started(int err)
+{
+	return err == -EACCES || err == -ENOEXEC || err == -EISDIR || err == -EPERM ? 126 : 127;
+}
+
+/* Joins argv into one command line for the trace header. */
+static void join_args(char *out, size_t len, int argc, char **argv)
+{
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < argc && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s%s", n ? " " : "", argv[i]);
+}
+
+/* Gives the scenario name its catalogue arguments: argv becomes
+ * { name, default args..., NULL }. Returns 0 or -ENOMEM. */
+static int add_default_args(struct session *s, const struct scenario_info *si, char *name)
+{
+	char *tok, *save = NULL;
+	int n = 0;
+
+	s->own_args = strdup(si->default_args);
+	s->own_argv = calloc(MAX_DEFAULT_ARGS + 2, sizeof(char *));
+	if (!s->own_args || !s->own_argv)
+		return -ENOMEM;
+	s->own_argv[n++] = name;
+	for (tok = strtok_r(s->own_args, " \t", &save); tok && n <= MAX_DEFAULT_ARGS;
+	     tok = strtok_r(NULL, " \t", &save))
+		s->own_argv[n++] = tok;
+	s->own_argv[n] = NULL;
+	s->argv = s->own_argv;
+	return n;
+}
+
+/* Chooses the scenario argv[0] with its arguments (or the catalogue's
+ * defaults). Returns 0 or the exit status. */
+static int target_scenario(struct session *s, int argc, char **argv)
+{
+	const struct scenario_info *si = scenario_find(argv[0]);
+	char dir[PATH_MAX];
+	int e;
+
+	if (!si)
+		return cli_usage_error(s->opts.cmd, "unknown scenario '%s' (conctop list shows them; "
+				       "put -- before a command)", argv[0]);
+	e = cli_scenario_dir(dir, sizeof(dir));
+	if (e || (size_t)snprintf(s->path, sizeof(s->path), "%s/%s", dir, si->name) >= sizeof(s->path)) {
+		cli_error("cannot find the scenario programs: %s", strerror(e ? -e : ENAMETOOLONG));
+		return 1;
+	}
+	if (access(s->path, X_OK)) {
+		cli_error("scenario program %s is missing (%s): run 'make', or set CONCTOP_SCENARIO_DIR",
+			  s->path, strerror(errno));
+		return 1;
+	}
+	if (argc == 1 && s->opts.scenario_defaults && si->default_args[0]) {
+		int n = add_default_args(s, si, argv[0]);
+
+		if (n < 0) {
+			cli_error("%s", strerror(-n));
+			return 1;
+		}
+		argc = n;
+	}
+	join_args(s->command, sizeof(s->command), argc, s->argv);
+	snprintf(s->label, sizeof(s->label), "%s", si->name);
+	return 0;
+}
+
+/* Chooses what to trace. */
+int session_target(struct session *s, pid_t pid, int argc, char **argv, bool command)
+{
+	const char *cmd = s->opts.cmd;
+	int e;
+
+	if (pid) {
+		if (argc > 0)
+			return cli_usage_error(cmd, "give either -p PID or a program, not both");
+		s->pid = pid;
+		snprintf(s->command, sizeof(s->command), "pid %d", pid);
+		snprintf(s->label, sizeof(s->label), "pid %d", pid);
+		if (kill(pid, 0) < 0 && errno == ESRCH) {
+			cli_error("no process with pid %d", pid);
+			return 1;
+		}
+		return 0;
+	}
+	if (argc <= 0)
+		return cli_usage_error(cmd, "what should be traced? Give a scenario, -- COMMAND, or -p PID");
+	s->argv = argv;
+	if (command) {
+		const char *base = strrchr(argv[0], '/');
+
+		e = target_find_program(argv[0], s->path, sizeof(s->path));
+		if (e) {
+			cli_error("cannot run '%s': %s", argv[0],
+				  e == -ENOENT ? "command not found" : strerror(-e));
+			return session_status_not_started(e);
+		}
+		join_args(s->command, sizeof(s->command), argc, argv);
+		snprintf(s->label, sizeof(s->label), "%s", base ? base + 1 : argv[0]);
+		return 0;
+	}
+
+	return target_scenario(s, argc, argv);
+}
+
+/* Resolves the user and loads the tracer. */
+int session_open(struct session *s, tracer_event_fn fn, void *ctx)
+{
+	char err[512] = "";
+	int e;
+
+	if (target_user_resolve(&s->user, s->opts.user, err, sizeof(err))) {
+		cli_error("%s", err);
+		return s->opts.user ? EXIT_USAGE : 1;
+	}
+	e = tracer_new(&s->tracer, &s->opts.tracer, fn, ctx, err, sizeof(err));
+	if (e) {
+		cli_error("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* Forks the gated child with stdin from /dev/null and stdout/stderr into a
+ * new pipe whose read end becomes s->out_fd. The child inherits fds 0-2, so
+ * they are pointed there around the fork and put back. Returns 0 or -errno. */
+static int spawn_captured(struct session *s)
+{
+	int p[2], null_fd, saved[3], fd, e;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null_fd < 0) {
+		e = -errno;
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	fflush(NULL);
+	for (fd = 0; fd < 3; fd++)
+		saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* -1 if it was closed */
+	e = 0;
+	if (dup2(null_fd, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+		e = -errno;
+	if (!e)
+		e = target_spawn(&s->child, s->path, s->argv, &s->user);
+	for (fd = 0; fd < 3; fd++) {
+		if (saved[fd] >= 0) {
+			dup2(saved[fd], fd);
+			close(saved[fd]);
+		} else {
+			close(fd);
+		}
+	}
+	close(null_fd);
+	close(p[1]);
+	if (e) {
+		close(p[0]);
+		return e;
+	}
+	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+	s->out_fd = p[0];
+	return 0;
+}
+
+/* Starts tracing the target. */
+int session_start(struct session *s)
+{
+	char path[PATH_MAX];
+	int e;
+
+	if (s->pid) {
+		e = tracer_add_process(s->tracer, s->pid);
+		if (e) {
+			cli_error("cannot trace pid %d: %s", s->pid, e == -ESRCH ? "no such process" : strerror(-e));
+			return 1;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/exe", s->pid);
+		tracer_attach_marks(s->tracer, s->pid, path);
+		s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+		s->started = true;
+		return 0;
+	}
+	e = s->opts.capture_output ? spawn_captured(s)
+				   : target_spawn(&s->child, s->path, s->argv, &s->user);
+	if (e) {
+		cli_error("cannot start '%s': %s", s->argv[0], strerror(-e));
+		s->child.pid = -1;
+		return 1;
+	}
+	e = tracer_add_process(s->tracer, s->child.pid);
+	if (!e) {
+		e = tracer_attach_marks(s->tracer, s->child.pid, s->path);
+		if (e && e != -ENOENT && e != 1) /* -ENOENT, 1: no markers, or already */
+			cli_error("warning: cannot attach to conctop_mark in %s: %s", s->path, strerror(-e));
+		e = 0;
+	}
+	if (e) {
+		cli_error("cannot trace the program: %s", strerror(-e));
+		target_abort(&s->child);
+		s->child.pid = -1;
+		return 1;
+	}
+	e = target_release(&s->child);
+	if (e) {
+		cli_error("cannot run '%s': %s", s->argv[0], strerror(-e));
+		s->child.pid = -1;
+		s->exec_failed = true;
+		return session_status_not_started(e);
+	}
+	s->started = true;
+	return 0;
+}
+
+/* Whether start failed at the exec. */
+bool session_exec_failed(const struct session *s)
+{
+	return s->exec_failed;
+}
+
+/* Polls the tracer. */
+int session_poll(struct session *s, int timeout_ms)
+{
+	return tracer_poll(s->tracer, timeout_ms);
+}
+
+/* Whether process pid is gone (exited, even if not yet reaped). */
+static bool process_gone(pid_t pid, int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Whether the target is gone. */
+bool session_target_done(struct session *s)
+{
+	if (!s->started)
+		return false;
+	if (s->child.pid > 0) {
+		if (!s->child_done && waitpid(s->child.pid, &s->wstatus, WNOHANG) == s->child.pid)
+			s->child_done = true;
+		return s->child_done;
+	}
+	return s->pid && process_gone(s->pid, s->pidfd);
+}
+
+/* Sends sig to the program conctop started. */
+void session_signal_child(struct session *s, int sig)
+{
+	if (s->started && s->child.pid > 0 && !s->child_done)
+		kill(s->child.pid, sig);
+}
+
+/* Ends the program conctop started: SIGTERM, then SIGKILL. */
+void session_stop_child(struct session *s)
+{
+	int seen = stop_count, i;
+	pid_t pid = s->child.pid;
+
+	if (!s->started || pid <= 0 || s->child_done)
+		return;
+	kill(pid, SIGTERM);
+	for (i = 0; i < (int)(SESSION_GRACE_NS / 10000000ull) && stop_count == seen; i++) {
+		if (waitpid(pid, &s->wstatus, WNOHANG) == pid) {
+			s->child_done = true;
+			return;
+		}
+		usleep(10 * 1000);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &s->wstatus, 0) < 0 && errno == EINTR)
+		;
+	s->child_done = true;
+}
+
+/* Delivers the last events. */
+int session_finish(struct session *s)
+{
+	/* late records of the last switches may still be in flight */
+	usleep(20 * 1000);
+	return tracer_flush(s->tracer);
+}
+
+/* The tracer. */
+struct tracer *session_tracer(const struct session *s)
+{
+	return s->tracer;
+}
+
+/* The command line for the trace header. */
+const char *session_command(const struct session *s)
+{
+	return s->command;
+}
+
+/* A short name for the header. */
+const char *session_label(const struct session *s)
+{
+	return s->label;
+}
+
+/* The -p pid. */
+pid_t session_attached_pid(const struct session *s)
+{
+	return s->pid;
+}
+
+/* Whether conctop started a program. */
+bool session_has_child(const struct session *s)
+{
+	return s->started && s->child.pid > 0;
+}
+
+/* Whether the program conctop started has ended. */
+bool session_child_done(const struct session *s)
+{
+	return s->child_done;
+}
+
+/* The exit status of the ended program. */
+int session_exit_status(const struct session *s)
+{
+	if (!s->child_done)
+		return 1;
+	if (WIFEXITED(s->wstatus))
+		return WEXITSTATUS(s->wstatus);
+	if (WIFSIGNALED(s->wstatus))
+		return 128 + WTERMSIG(s->wstatus);
+	return 1;
+}
+
+/* Gives fd to the user the program runs as. */
+int session_chown(const struct session *s, int fd, unsigned *uid)
+{
+	*uid = (unsigned)s->user.uid;
+	if (!s->user.drop)
+		return 0;
+	return fchown(fd, s->user.uid, s->user.gid) ? -errno : 0;
+}
+
+/* The output pipe's read end. */
+int session_output_fd(const struct session *s)
+{
+	return s->out_fd;
+}

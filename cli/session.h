@@ -1,0 +1,130 @@
+/* What `conctop record` and the live view share: choosing the target (a
+ * scenario, -- COMMAND, or -p PID), the tracer, the gated child, the stop
+ * signals, polling, and ending the program conctop started.
+ *
+ * A session goes: session_new -> session_target -> session_open (tracer
+ * loaded: a trace writer may now be made) -> session_start (the program runs
+ * or the process is traced) -> session_poll ... -> session_finish ->
+ * session_free. Functions that can fail for the user print what went wrong
+ * (cli_error) and return the exit status conctop should end with (> 0), or 0. */
+#ifndef CONCTOP_SESSION_H
+#define CONCTOP_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "tracer.h"
+
+#define SESSION_GRACE_NS (2000ull * 1000 * 1000) /* SIGTERM, then SIGKILL after this */
+
+struct session;
+
+struct session_opts {
+	const char *cmd;             /* subcommand for usage errors: "record", "run" */
+	const char *user;            /* --user NAME, or NULL */
+	struct tracer_opts tracer;   /* mode NULL: $CONCTOP_TRACER, else automatic */
+	bool capture_output;         /* the program's stdin is /dev/null and its
+				      * stdout/stderr a pipe (session_output_fd) */
+	bool scenario_defaults;      /* a scenario given without arguments gets
+				      * the catalogue's default_args */
+};
+
+/* Takes one of the options record and live share: -p/--pid ('p'),
+ * -d/--duration ('d'), -u/--user ('u'), --no-follow ('F'), --no-attribution ('A'), --buffer ('b'),
+ * --tracer ('T'), -v/--verbose ('v'), with getopt's arg. Returns 0 when
+ * taken, -1 when opt is none of them, or the usage exit status (printed) for
+ * a bad value. */
+int session_option(const char *cmd, int opt, const char *arg, struct session_opts *o,
+		   pid_t *pid, uint64_t *duration);
+
+/* Fills a trace header from the machine, the tracer, the command line and
+ * the -p pid (0 if none). */
+struct trace_info;
+void session_fill_info(struct trace_info *info, const struct tracer *t, const char *command, pid_t pid);
+
+/* Creates an empty session. Returns 0 or -ENOMEM. */
+int session_new(struct session **out, const struct session_opts *o);
+
+/* Frees the session: ends a program it started that still runs (SIGTERM,
+ * then SIGKILL), detaches the tracer. Accepts NULL. */
+void session_free(struct session *s);
+
+/* Chooses what to trace: process pid (> 0), or the command argv (command:
+ * it came after --), or the scenario argv[0] with its arguments. Prints what
+ * is wrong and returns the exit status (2 usage, 1, 126, 127), or 0. */
+int session_target(struct session *s, pid_t pid, int argc, char **argv, bool command);
+
+/* Decides who the program runs as and loads the tracer, which hands every
+ * event to fn(ev, ctx). Prints what is wrong (e.g. missing privileges) and
+ * returns the exit status, or 0. */
+int session_open(struct session *s, tracer_event_fn fn, void *ctx);
+
+/* Installs the stop-signal handlers (SIGINT, SIGTERM, SIGHUP: noted, not
+ * fatal) and ignores SIGPIPE. */
+void session_signals_install(void);
+
+/* The first stop signal received (0: none), and how many arrived. */
+int session_stop_signal(void);
+int session_stop_count(void);
+
+/* Starts tracing: attaches to the -p process, or starts the program at its
+ * gate, traces it, and lets it run. Prints what is wrong and returns the exit
+ * status, or 0. */
+int session_start(struct session *s);
+
+/* Whether session_start failed because the program could not be executed
+ * (its fork and exit were traced: the trace is worth finishing). */
+bool session_exec_failed(const struct session *s);
+
+/* Waits up to timeout_ms for events and delivers them. Returns the number
+ * delivered or a negative error. */
+int session_poll(struct session *s, int timeout_ms);
+
+/* Whether the target is gone: the program conctop started has exited (and
+ * is reaped), or the -p process exited. */
+bool session_target_done(struct session *s);
+
+/* Sends sig to the program conctop started, if it still runs. */
+void session_signal_child(struct session *s, int sig);
+
+/* Ends the program conctop started: SIGTERM, then SIGKILL after the grace
+ * period or at once on another stop signal; reaps it. */
+void session_stop_child(struct session *s);
+
+/* Delivers the last events (late records of the final switches). Returns
+ * the number delivered or a negative error. */
+int session_finish(struct session *s);
+
+struct tracer *session_tracer(const struct session *s);
+
+/* The command line for the trace header ("prodcons --pace 50", "pid 1234"). */
+const char *session_command(const struct session *s);
+
+/* A short name for the screen's header: the scenario, the command's base
+ * name, or "pid 1234". */
+const char *session_label(const struct session *s);
+
+/* The -p pid, or 0 when conctop starts the program. */
+pid_t session_attached_pid(const struct session *s);
+
+/* Whether conctop started a program (not -p), and whether it has ended. */
+bool session_has_child(const struct session *s);
+bool session_child_done(const struct session *s);
+
+/* The exit status conctop passes on for the ended program (128+N for signal
+ * N), or 1 if it has not ended. */
+int session_exit_status(const struct session *s);
+
+/* Gives fd to the user the program runs as (under sudo). Returns 0, or
+ * -errno; *uid is set to that user. Does nothing (returns 0) when the
+ * program runs as conctop's user. */
+int session_chown(const struct session *s, int fd, unsigned *uid);
+
+/* The read end (non-blocking) of the program's output pipe, or -1. */
+int session_output_fd(const struct session *s);
+
+/* The exit status for a program that could not be started from -errno
+ * (126 cannot be run, 127 not found), as shells do. */
+int session_status_not_started(int err);
+
+#endif

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Golden tests of `conctop lanes`: each case runs conctop lanes on a trace
+# file of tests/data/ at a pinned locale and width and compares what it
+# printed (stdout, then stderr and the exit status when there are any) with
+# tests/golden/CASE.txt.
+#
+# usage: tests/golden.sh            compare; prints PASS/FAIL per case, then
+#                                   "N passed, N failed"; exits 1 on a failure
+#        tests/golden.sh --regen    rewrite the expected files from what
+#                                   conctop prints now; review with
+#                                   `git diff tests/golden/`
+#
+# BUILD names the build tree holding conctop (default build). The synthetic
+# traces come from build/tests/progs/mktrace (see tests/progs/mktrace.c for
+# their timelines); the recorded ones from `conctop record` (docs/lanes.md).
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+conctop=$BUILD/conctop
+golden=tests/golden
+data=tests/data
+regen=false
+case ${1:-} in
+--regen) regen=true ;;
+"") ;;
+*)
+	echo "usage: $0 [--regen]" >&2
+	exit 2
+	;;
+esac
+
+if [ ! -x "$conctop" ]; then
+	echo "FAIL golden: no $conctop (run make first)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# The cases: name, environment (VAR=value ... or -), then the arguments of
+# conctop lanes. The locale is C.UTF-8 unless a case sets LC_ALL itself;
+# NO_COLOR is unset unless a case sets it.
+cases=(
+	"pingpong-w80|-|$data/pingpong.ctrace --width 80"
+	"pingpong-w100|-|$data/pingpong.ctrace --width 100"
+	"pingpong-w40|-|$data/pingpong.ctrace --width 40"
+	"pingpong-2ms-6ms|-|$data/pingpong.ctrace --width 120 --from 2ms --to 6ms"
+	"pingpong-ascii|LC_ALL=C|$data/pingpong.ctrace --width 80"
+	"preempt-w80|-|$data/preempt.ctrace --width 80"
+	"lifecycle-w80|-|$data/lifecycle.ctrace --width 80"
+	"lifecycle-zoom|-|$data/lifecycle.ctrace --width 100 --from 1.5ms --to 4.5ms"
+	"lifecycle-color|-|$data/lifecycle.ctrace --width 80 --color"
+	"lifecycle-no-color|NO_COLOR=1|$data/lifecycle.ctrace --width 80 --color"
+	"lost-w80|-|$data/lost.ctrace --width 80"
+	"glyphs-w100|-|$data/glyphs.ctrace --width 100"
+	"glyphs-color|-|$data/glyphs.ctrace --width 100 --color"
+	"wide-w80|-|$data/wide.ctrace --width 80"
+	"cutoff-w80|-|$data/cutoff.ctrace --width 80"
+	"prodcons-w100|-|$data/prodcons.ctrace --width 100"
+	"prodcons-threads|-|$data/prodcons.ctrace --width 100 --from 153ms --to 164ms"
+	"prodcons-1ms|-|$data/prodcons.ctrace --width 120 --from 155ms --to 156ms"
+	"barrier-w100|-|$data/barrier.ctrace --width 100"
+	"barrier-phases|-|$data/barrier.ctrace --width 100 --from 147ms --to 169ms"
+	"error-narrow|-|$data/pingpong.ctrace --width 39"
+	"error-bad-time|-|$data/pingpong.ctrace --from soon"
+	"error-backwards|-|$data/pingpong.ctrace --from 5ms --to 2ms"
+	"error-no-file|-|$data/no-such.ctrace"
+	"error-not-a-trace|-|tests/golden.sh"
+	"error-two-files|-|$data/pingpong.ctrace $data/lost.ctrace"
+)
+
+passed=0
+failed=0
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# Runs one case; its whole output (stdout, then "--- stderr" and stderr,
+# then "--- exit N" when not 0) goes to $2.
+run_case() {
+	local spec=$1 out=$2 env args status
+	env=$(cut -d'|' -f2 <<<"$spec")
+	args=$(cut -d'|' -f3 <<<"$spec")
+	[ "$env" = - ] && env=
+	# shellcheck disable=SC2086 # args and env are word lists
+	env -u NO_COLOR LC_ALL=C.UTF-8 $env "$conctop" lanes $args >"$tmp/stdout" 2>"$tmp/stderr"
+	status=$?
+	{
+		cat "$tmp/stdout"
+		if [ -s "$tmp/stderr" ]; then
+			echo "--- stderr"
+			cat "$tmp/stderr"
+		fi
+		[ "$status" != 0 ] && echo "--- exit $status"
+	} >"$out"
+	return 0
+}
+
+mkdir -p "$golden"
+for spec in "${cases[@]}"; do
+	name=${spec%%|*}
+	expected=$golden/$name.txt
+	run_case "$spec" "$tmp/out"
+	if $regen; then
+		if [ -f "$expected" ] && cmp -s "$tmp/out" "$expected"; then
+			echo "PASS $name (unchanged)"
+		else
+			cp "$tmp/out" "$expected"
+			echo "PASS $name (rewrote $expected)"
+		fi
+		passed=$((passed + 1))
+	elif [ ! -f "$expected" ]; then
+		echo "FAIL $name: no $expected (tests/golden.sh --regen writes it)"
+		failed=$((failed + 1))
+	elif cmp -s "$tmp/out" "$expected"; then
+		echo "PASS $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $name: conctop lanes $(cut -d'|' -f3 <<<"$spec") differs from $expected:"
+		diff -u "$expected" "$tmp/out" | head -n 40 | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+done
+# expected files no case writes any more
+for f in "$golden"/*.txt; do
+	[ -e "$f" ] || continue
+	base=$(basename "$f" .txt)
+	found=false
+	for spec in "${cases[@]}"; do
+		[ "${spec%%|*}" = "$base" ] && found=true
+	done
+	if ! $found; then
+		echo "FAIL $base: $f belongs to no case (remove it)"
+		failed=$((failed + 1))
+	fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

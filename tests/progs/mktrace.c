@@ -1,0 +1,409 @@
+/* mktrace: writes synthetic trace files whose timelines are known by hand,
+ * for the golden tests of `conctop lanes` (tests/golden.sh) and for people
+ * reading docs/lanes.md. Every file is deterministic: same bytes each run.
+ *
+ * usage: mktrace DIR [NAME...]     writes DIR/NAME.ctrace (all when no NAME)
+ *        mktrace --list            names and what each trace holds
+ *
+ * The traces (times in ms; tids in the 100s; "A", "B" the letters the lanes
+ * give threads in order of appearance):
+ *   pingpong   2 CPUs, threads ping (A) and pong (B) hand a token back and
+ *              forth every 1 ms for 20 ms: ping runs on CPU0 in [0,1),
+ *              [2,3), ..., pong on CPU1 in [1,2), [3,4), ...; each wakes the
+ *              other and blocks at the end of its slice.
+ *   preempt    2 CPUs: worker (A) runs on CPU0 from 0, another program
+ *              preempts it in [4,6) (worker runnable), it runs again in
+ *              [6,10), then sleeps until the end at 12; CPU1 is idle.
+ *   lifecycle  2 CPUs: main (A) runs from 0, creates worker (B) at 2 (on
+ *              CPU1's run queue, runnable in [2,3)), blocks at 2.5; worker
+ *              runs in [3,6) on CPU1, renames itself "worker-1" at 3, marks
+ *              "half" = 50 at 4.5, exits at 6 waking main, which runs again
+ *              in [6.5,8) on CPU0 and exits at 8; the trace ends at 10.
+ *   lost       2 CPUs: spin-a (A) runs on CPU0 and spin-b (B) on CPU1 for
+ *              10 ms; at 5 the kernel reports 17 events lost on CPU1.
+ *   glyphs     2 CPUs, one thread per way of waiting: each of mutex,
+ *              rwlock, cond, barrier, sem, join, futex, sleep, read, disk,
+ *              plain and spin (A..L) is woken at 0.4*i ms on CPU0, runs
+ *              0.2 ms, then calls its function (libc call or system call)
+ *              and blocks in it (disk: in D state; plain: no call, cause
+ *              unknown; spin: spins on CPU0 0.2 ms more, then sleeps
+ *              plainly); at 6 + 0.4*i ms another program wakes it on CPU1,
+ *              it returns from the call at +0.2 and exits at +0.4. End 11.
+ *   wide       12 CPUs: six threads each running 1 ms in turn on CPUs 0, 2,
+ *              4, 6, 9 and 11 ('#' in its lane: CPU >= 10), then blocking.
+ *   cutoff     pingpong's first 10 ms in a complete chunk, the rest in a
+ *              chunk cut in half, with no end record: a recording killed
+ *              while it wrote (readers show the first 10 ms and warn).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "trace.h"
+
+#define MS 1000000ull
+#define US 1000ull
+
+/* One trace being written. */
+struct out {
+	struct trace_writer *w;
+	int err;
+};
+
+/* Opens path for a synthetic trace of ncpus CPUs, command cmd. */
+static int out_open(struct out *o, const char *path, unsigned ncpus, const char *cmd)
+{
+	struct trace_info info;
+
+	memset(&info, 0, sizeof(info));
+	snprintf(info.host, sizeof(info.host), "mktrace");
+	snprintf(info.kernel, sizeof(info.kernel), "synthetic");
+	snprintf(info.clock, sizeof(info.clock), "CLOCK_MONOTONIC");
+	snprintf(info.command, sizeof(info.command), "%s", cmd);
+	snprintf(info.version, sizeof(info.version), "mktrace");
+	info.ncpus = ncpus;
+	info.start_realtime_ns = 1790000000ull * 1000000000ull; /* a fixed date: files are reproducible */
+	info.target_pid = 100;
+	o->err = trace_writer_new(&o->w, path, &info);
+	if (o->err)
+		fprintf(stderr, "mktrace: %s: %s\n", path, strerror(-o->err));
+	return o->err;
+}
+
+/* Adds one event (the first error sticks). */
+static void ev(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg,
+	       const char *text)
+{
+	struct event e;
+	int r;
+
+	if (o->err)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.cpu = (uint16_t)cpu;
+	e.tid = tid;
+	e.tgid = tid > 0 ? 100 : tid;
+	e.tid2 = tid2;
+	e.tgid2 = tid2 > 0 ? 100 : tid2;
+	e.arg = arg;
+	if (text)
+		snprintf(e.text, sizeof(e.text), "%s", text);
+	r = trace_writer_add(o->w, &e);
+	if (r)
+		o->err = r;
+}
+
+/* Switch on cpu from prev (leaving in state) to next. */
+static void sw(struct out *o, uint64_t ts, unsigned cpu, int prev, int64_t state, int next)
+{
+	ev(o, ts, EVENT_SWITCH, cpu, prev, next, state, NULL);
+}
+
+/* waker, on CPU on, wakes tid onto the run queue of CPU to. */
+static void wake(struct out *o, uint64_t ts, unsigned on, unsigned to, int waker, int tid)
+{
+	ev(o, ts, EVENT_WAKING, on, waker, tid, to, NULL);
+	ev(o, ts, EVENT_WAKEUP, to, tid, 0, to, NULL);
+}
+
+/* tid calls (type EVENT_CALL or EVENT_SYSCALL) op on object obj, obj2, or
+ * returns from it (EVENT_RETURN, EVENT_SYSRET). */
+static void op(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, uint32_t what, int64_t obj,
+	       int64_t obj2)
+{
+	struct event e;
+	int r;
+
+	if (o->err)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.cpu = (uint16_t)cpu;
+	e.tid = tid;
+	e.tgid = 100;
+	e.arg = obj;
+	e.arg2 = obj2;
+	e.op = what;
+	r = trace_writer_add(o->w, &e);
+	if (r)
+		o->err = r;
+}
+
+/* Closes the trace at end_ts; returns 0 or -errno. */
+static int out_close(struct out *o, uint64_t end_ts)
+{
+	int r = trace_writer_close(o->w, end_ts);
+
+	return o->err ? o->err : r;
+}
+
+/* The ping-pong events up to (not including) the handoff at until ms. */
+static void pingpong_events(struct out *o, unsigned from_ms, unsigned until_ms)
+{
+	unsigned k;
+
+	if (from_ms == 0) {
+		ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "ping");
+		ev(o, 0, EVENT_THREAD, 0, 102, 0, 'S', "pong");
+		sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);   /* idle -> ping on CPU0 */
+		sw(o, 0, 1, -1, EVENT_STATE_RUNNING, 0);    /* CPU1: another program goes idle */
+		from_ms = 1;
+	}
+	/* at k ms the thread that ran [k-1, k) wakes the other and blocks */
+	for (k = from_ms; k < until_ms; k++) {
+		int run = k % 2 ? 101 : 102, next = k % 2 ? 102 : 101;
+		unsigned cpu = k % 2 ? 0 : 1, ncpu = k % 2 ? 1 : 0;
+
+		wake(o, k * MS, cpu, ncpu, run, next);
+		sw(o, k * MS, cpu, run, EVENT_STATE_INTERRUPTIBLE, 0);
+		sw(o, k * MS, ncpu, 0, EVENT_STATE_RUNNING, next);
+	}
+}
+
+/* pingpong: see the file comment. */
+static int mk_pingpong(struct out *o)
+{
+	pingpong_events(o, 0, 20);
+	/* at 20 pong blocks without waking ping: both blocked until 21 */
+	sw(o, 20 * MS, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
+	return out_close(o, 21 * MS);
+}
+
+/* preempt: see the file comment. */
+static int mk_preempt(struct out *o)
+{
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "worker");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, 0, 1, -1, EVENT_STATE_RUNNING, 0);
+	sw(o, 4 * MS, 0, 101, EVENT_STATE_PREEMPTED, -1);     /* another program takes CPU0 */
+	sw(o, 6 * MS, 0, -1, EVENT_STATE_RUNNING, 101);       /* and gives it back */
+	sw(o, 10 * MS, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0); /* worker sleeps */
+	return out_close(o, 12 * MS);
+}
+
+/* lifecycle: see the file comment. */
+static int mk_lifecycle(struct out *o)
+{
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, 0, 1, -1, EVENT_STATE_RUNNING, 0);
+	ev(o, 1 * MS, EVENT_MARK, 0, 101, 0, 1, "start");
+	ev(o, 2 * MS, EVENT_FORK, 0, 101, 102, 0, "main");
+	ev(o, 2 * MS, EVENT_WAKEUP_NEW, 1, 102, 0, 1, NULL);
+	sw(o, 2 * MS + 500 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0); /* main waits (join) */
+	sw(o, 3 * MS, 1, 0, EVENT_STATE_RUNNING, 102);
+	ev(o, 3 * MS, EVENT_RENAME, 1, 102, 0, 0, "worker-1");
+	ev(o, 4 * MS + 500 * US, EVENT_MARK, 1, 102, 0, 50, "half");
+	/* as the kernel reports an exit: the exit event, the wakeup of the
+	 * joiner, then the last switch-out */
+	ev(o, 6 * MS, EVENT_EXIT, 1, 102, 0, 0, "worker-1");
+	wake(o, 6 * MS, 1, 0, 102, 101);
+	sw(o, 6 * MS, 1, 102, EVENT_STATE_DEAD, 0);
+	sw(o, 6 * MS + 500 * US, 0, 0, EVENT_STATE_RUNNING, 101);
+	ev(o, 8 * MS, EVENT_EXIT, 0, 101, 0, 0, "main");
+	sw(o, 8 * MS, 0, 101, EVENT_STATE_ZOMBIE, 0);
+	return out_close(o, 10 * MS);
+}
+
+/* lost: see the file comment. */
+static int mk_lost(struct out *o)
+{
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "spin-a");
+	ev(o, 0, EVENT_THREAD, 1, 102, 0, 'R', "spin-b");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, 0, 1, 0, EVENT_STATE_RUNNING, 102);
+	ev(o, 5 * MS, EVENT_LOST, 1, 0, 0, 17, NULL);
+	sw(o, 10 * MS, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	sw(o, 10 * MS, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
+	return out_close(o, 10 * MS);
+}
+
+/* glyphs: see the file comment. */
+static int mk_glyphs(struct out *o)
+{
+	static const struct {
+		const char *name;
+		unsigned call;   /* EVENT_CALL, EVENT_SYSCALL, or 0 for none */
+		uint32_t op;
+		int64_t state;   /* switch-out state */
+	} w[12] = {
+		{ "mutex", EVENT_CALL, OP_MUTEX_LOCK, EVENT_STATE_INTERRUPTIBLE },
+		{ "rwlock", EVENT_CALL, OP_RWLOCK_WRLOCK, EVENT_STATE_INTERRUPTIBLE },
+		{ "cond", EVENT_CALL, OP_COND_WAIT, EVENT_STATE_INTERRUPTIBLE },
+		{ "barrier", EVENT_CALL, OP_BARRIER_WAIT, EVENT_STATE_INTERRUPTIBLE },
+		{ "sem", EVENT_CALL, OP_SEM_WAIT, EVENT_STATE_INTERRUPTIBLE },
+		{ "join", EVENT_CALL, OP_JOIN, EVENT_STATE_INTERRUPTIBLE },
+		{ "futex", EVENT_SYSCALL, OP_SYS_FUTEX, EVENT_STATE_INTERRUPTIBLE },
+		{ "sleep", EVENT_SYSCALL, OP_SYS_SLEEP, EVENT_STATE_INTERRUPTIBLE },
+		{ "read", EVENT_SYSCALL, OP_SYS_READ, EVENT_STATE_INTERRUPTIBLE },
+		{ "disk", 0, 0, EVENT_STATE_UNINTERRUPTIBLE },
+		{ "plain", 0, 0, EVENT_STATE_INTERRUPTIBLE },
+		{ "spin", EVENT_CALL, OP_SPIN_LOCK, EVENT_STATE_INTERRUPTIBLE },
+	};
+	const int64_t obj = 0x1000, obj2 = 0x2000;
+	unsigned i;
+
+	for (i = 0; i < 12; i++)
+		ev(o, 0, EVENT_THREAD, 0, 101 + (int)i, 0, 'S', w[i].name);
+	sw(o, 0, 0, -1, EVENT_STATE_RUNNING, 0);
+	sw(o, 0, 1, -1, EVENT_STATE_RUNNING, 0);
+	ev(o, 0, EVENT_OBJECT, 0, 100, 0, obj, "lock");
+	for (i = 0; i < 12; i++) {
+		uint64_t t = i * 400 * US;
+		int tid = 101 + (int)i;
+		int64_t second = w[i].op == OP_COND_WAIT ? obj2 : w[i].op == OP_JOIN ? 101 : 0;
+
+		wake(o, t, 0, 0, -1, tid);
+		sw(o, t, 0, 0, EVENT_STATE_RUNNING, tid);
+		if (w[i].call)
+			op(o, t + 200 * US, w[i].call, 0, tid, w[i].op, obj, second);
+		if (w[i].op == OP_SPIN_LOCK) {
+			op(o, t + 400 * US, EVENT_RETURN, 0, tid, w[i].op, 0, 0);
+			sw(o, t + 400 * US, 0, tid, w[i].state, 0);
+		} else {
+			sw(o, t + 200 * US, 0, tid, w[i].state, 0);
+		}
+	}
+	for (i = 0; i < 12; i++) {
+		uint64_t t = 6 * MS + i * 400 * US;
+		int tid = 101 + (int)i;
+
+		wake(o, t, 1, 1, -1, tid);
+		sw(o, t, 1, 0, EVENT_STATE_RUNNING, tid);
+		if (w[i].call && w[i].op != OP_SPIN_LOCK)
+			op(o, t + 200 * US, w[i].call == EVENT_CALL ? EVENT_RETURN : EVENT_SYSRET, 1, tid, w[i].op, 0, 0);
+		ev(o, t + 400 * US, EVENT_EXIT, 1, tid, 0, 0, w[i].name);
+		sw(o, t + 400 * US, 1, tid, EVENT_STATE_DEAD, 0);
+	}
+	return out_close(o, 11 * MS);
+}
+
+/* wide: see the file comment. */
+static int mk_wide(struct out *o)
+{
+	static const unsigned cpus[6] = { 0, 2, 4, 6, 9, 11 };
+	static const char *const names[6] = { "t0", "t2", "t4", "t6", "t9", "t11" };
+	unsigned i, c;
+
+	for (i = 0; i < 6; i++)
+		ev(o, 0, EVENT_THREAD, 0, 101 + (int)i, 0, 'S', names[i]);
+	for (c = 0; c < 12; c++)
+		sw(o, 0, c, -1, EVENT_STATE_RUNNING, 0); /* every CPU idle from 0 */
+	for (i = 0; i < 6; i++) {
+		wake(o, i * MS, i ? cpus[i - 1] : cpus[i], cpus[i], i ? 100 + (int)i : -1, 101 + (int)i);
+		sw(o, i * MS, cpus[i], 0, EVENT_STATE_RUNNING, 101 + (int)i);
+		sw(o, (i + 1) * MS, cpus[i], 101 + (int)i, EVENT_STATE_INTERRUPTIBLE, 0);
+	}
+	return out_close(o, 6 * MS);
+}
+
+/* cutoff: pingpong whose last chunk is cut in half and has no end record. */
+static int mk_cutoff(struct out *o, const char *path)
+{
+	struct stat st;
+	off_t keep;
+	int r;
+
+	pingpong_events(o, 0, 10);
+	if (!o->err)
+		o->err = trace_writer_flush(o->w); /* chunk: [0, 10) */
+	if (!o->err)
+		o->err = stat(path, &st) ? -errno : 0;
+	keep = st.st_size;
+	pingpong_events(o, 10, 20);
+	r = out_close(o, 21 * MS);
+	if (r)
+		return r;
+	/* cut the last chunk in half: what a kill -9 during a write leaves */
+	if (stat(path, &st))
+		return -errno;
+	if (truncate(path, keep + (st.st_size - keep) / 2))
+		return -errno;
+	return 0;
+}
+
+struct maker {
+	const char *name;
+	unsigned ncpus;
+	const char *what;
+};
+
+static const struct maker makers[] = {
+	{ "pingpong", 2, "two threads hand a token back and forth every 1 ms on 2 CPUs" },
+	{ "preempt", 2, "a thread preempted by another program for 2 ms" },
+	{ "lifecycle", 2, "a thread created, renamed, marking, exiting; its creator waits and exits" },
+	{ "lost", 2, "two spinning threads and 17 events lost on CPU1" },
+	{ "glyphs", 2, "one thread blocked in each way conctop tells apart, and one spinning" },
+	{ "wide", 12, "six threads on CPUs 0 to 11, one after the other" },
+	{ "cutoff", 2, "pingpong cut off in its last chunk (no end record)" },
+};
+
+/* Writes one trace; returns 0 or 1. */
+static int make(const char *dir, const struct maker *m)
+{
+	char path[4096];
+	struct out o = { 0 };
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s.ctrace", dir, m->name);
+	if (out_open(&o, path, m->ncpus, m->name))
+		return 1;
+	/* stored, not deflated: a hex dump of these files shows their records */
+	trace_writer_set_compression(o.w, 0);
+	if (!strcmp(m->name, "pingpong"))
+		r = mk_pingpong(&o);
+	else if (!strcmp(m->name, "preempt"))
+		r = mk_preempt(&o);
+	else if (!strcmp(m->name, "lifecycle"))
+		r = mk_lifecycle(&o);
+	else if (!strcmp(m->name, "lost"))
+		r = mk_lost(&o);
+	else if (!strcmp(m->name, "glyphs"))
+		r = mk_glyphs(&o);
+	else if (!strcmp(m->name, "wide"))
+		r = mk_wide(&o);
+	else
+		r = mk_cutoff(&o, path);
+	if (r) {
+		fprintf(stderr, "mktrace: %s: %s\n", path, strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+/* mktrace DIR [NAME...] */
+int main(int argc, char **argv)
+{
+	size_t i, n = sizeof(makers) / sizeof(makers[0]);
+	int a, status = 0;
+
+	if (argc == 2 && !strcmp(argv[1], "--list")) {
+		for (i = 0; i < n; i++)
+			printf("%-10s %s\n", makers[i].name, makers[i].what);
+		return 0;
+	}
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: mktrace DIR [NAME...]   (writes DIR/NAME.ctrace; mktrace --list names them)\n");
+		return 2;
+	}
+	if (argc == 2) {
+		for (i = 0; i < n; i++)
+			status |= make(argv[1], &makers[i]);
+		return status;
+	}
+	for (a = 2; a < argc; a++) {
+		for (i = 0; i < n && strcmp(makers[i].name, argv[a]); i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "mktrace: no trace called '%s' (mktrace --list)\n", argv[a]);
+			return 2;
+		}
+		status |= make(argv[1], &makers[i]);
+	}
+	return status;
+}

@@ -1,0 +1,585 @@
+/* Unit tests of tui/grid.c, tui/theme.c and tui/render.c: grids printed as
+ * plain and ANSI text, the palette, and lanes drawn from timelines built
+ * from hand-made events whose every cell is known by hand. */
+#include <errno.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "render.h"
+
+#define MS 1000000ull
+#define US 1000ull
+
+static struct timeline *tl;
+
+/* Feeds one event to tl (tgid 100 for traced threads). */
+static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg, const char *text)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.cpu = (uint16_t)cpu;
+	e.tid = tid;
+	e.tgid = tid > 0 ? 100 : tid;
+	e.tid2 = tid2;
+	e.tgid2 = tid2 > 0 ? 100 : tid2;
+	e.arg = arg;
+	if (text)
+		snprintf(e.text, sizeof(e.text), "%s", text);
+	timeline_add(tl, &e);
+}
+
+/* A switch on cpu from prev (leaving in state) to next. */
+static void sw(uint64_t ts, unsigned cpu, int prev, int64_t state, int next)
+{
+	ev(ts, EVENT_SWITCH, cpu, prev, next, state, NULL);
+}
+
+/* waker (on CPU on) wakes tid onto CPU to. */
+static void wake(uint64_t ts, unsigned on, unsigned to, int waker, int tid)
+{
+	ev(ts, EVENT_WAKING, on, waker, tid, to, NULL);
+	ev(ts, EVENT_WAKEUP, to, tid, 0, to, NULL);
+}
+
+/* The ping-pong timeline of tests/data/pingpong.ctrace: ping (A, tid 101)
+ * runs on CPU0 in [0,1), [2,3) ... [18,19) ms, pong (B, 102) on CPU1 in
+ * [1,2) ... [19,20); each wakes the other as it blocks; the end is 21 ms. */
+static void build_pingpong(void)
+{
+	unsigned k;
+
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "ping");
+	ev(0, EVENT_THREAD, 0, 102, 0, 'S', "pong");
+	sw(0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(0, 1, -1, EVENT_STATE_RUNNING, 0);
+	for (k = 1; k < 20; k++) {
+		int run = k % 2 ? 101 : 102, next = k % 2 ? 102 : 101;
+		unsigned cpu = k % 2 ? 0 : 1, ncpu = k % 2 ? 1 : 0;
+
+		wake(k * MS, cpu, ncpu, run, next);
+		sw(k * MS, cpu, run, EVENT_STATE_INTERRUPTIBLE, 0);
+		sw(k * MS, ncpu, 0, EVENT_STATE_RUNNING, next);
+	}
+	sw(20 * MS, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
+	timeline_set_end(tl, 21 * MS);
+}
+
+/* A thread (worker, tid 101) runs on CPU0 from 0, is preempted by another
+ * program in [4,6) ms, runs in [6,10), sleeps to 12. CPU1 idle. */
+static void build_preempt(void)
+{
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "worker");
+	sw(0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(0, 1, -1, EVENT_STATE_RUNNING, 0);
+	sw(4 * MS, 0, 101, EVENT_STATE_PREEMPTED, -1);
+	sw(6 * MS, 0, -1, EVENT_STATE_RUNNING, 101);
+	sw(10 * MS, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	timeline_set_end(tl, 12 * MS);
+}
+
+/* n threads (tids 101...) on ncpus CPUs: thread i runs on CPU i % ncpus
+ * in [i, i + 1) ms, woken by thread i - 1, then sleeps; the end is n ms. */
+static void build_many(unsigned ncpus, unsigned n)
+{
+	unsigned i, c;
+	char name[32];
+
+	timeline_new(&tl, ncpus);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "thread-%02u", i);
+		ev(0, EVENT_THREAD, 0, 101 + (int)i, 0, 'S', name);
+	}
+	for (c = 0; c < ncpus; c++)
+		sw(0, c, -1, EVENT_STATE_RUNNING, 0);
+	for (i = 0; i < n; i++) {
+		unsigned cpu = i % ncpus;
+
+		wake(i * MS, i ? (i - 1) % ncpus : cpu, cpu, i ? 100 + (int)i : -1, 101 + (int)i);
+		sw(i * MS, cpu, 0, EVENT_STATE_RUNNING, 101 + (int)i);
+		sw((i + 1) * MS, cpu, 101 + (int)i, EVENT_STATE_INTERRUPTIBLE, 0);
+	}
+	timeline_set_end(tl, n * MS);
+}
+
+/* Frees the current timeline. */
+static void drop(void)
+{
+	timeline_free(tl);
+	tl = NULL;
+}
+
+/* Row y of g as UTF-8, trailing blanks cut, into a static buffer. */
+static const char *row(const struct grid *g, int y)
+{
+	static char buf[4096];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+	struct grid *one = grid_new(grid_width(g), 1);
+	int x;
+
+	for (x = 0; x < grid_width(g); x++) {
+		const struct grid_cell *c = grid_at(g, x, y);
+
+		grid_put(one, x, 0, c->ch, c->role, c->attr);
+	}
+	grid_print(one, f, NULL, false);
+	fclose(f);
+	grid_free(one);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* The first row of g starting with prefix, or -1. */
+static int find_row(const struct grid *g, const char *prefix)
+{
+	int y;
+
+	for (y = 0; y < grid_height(g); y++)
+		if (!strncmp(row(g, y), prefix, strlen(prefix)))
+			return y;
+	return -1;
+}
+
+/* Whether any row of g contains s. */
+static bool grid_has(const struct grid *g, const char *s)
+{
+	int y;
+
+	for (y = 0; y < grid_height(g); y++)
+		if (strstr(row(g, y), s))
+			return true;
+	return false;
+}
+
+/* The lane of the row starting with prefix: the text between its two
+ * vertical rules (UTF-8 '│'), into a static buffer ("" when absent). */
+static const char *lane(const struct grid *g, const char *prefix)
+{
+	static char buf[4096];
+	int y = find_row(g, prefix);
+	const char *r, *a, *b;
+
+	buf[0] = '\0';
+	if (y < 0)
+		return buf;
+	r = row(g, y);
+	a = strstr(r, "\xe2\x94\x82");
+	b = a ? strstr(a + 3, "\xe2\x94\x82") : NULL;
+	if (a && b)
+		snprintf(buf, sizeof(buf), "%.*s", (int)(b - a - 3), a + 3);
+	return buf;
+}
+
+/* The whole grid printed into a static buffer. */
+static const char *print(const struct grid *g, const struct theme *th, bool ansi)
+{
+	static char buf[1 << 16];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	grid_print(g, f, th, ansi);
+	fclose(f);
+	return buf;
+}
+
+/* ---- grid ---- */
+
+/* Cells, text, clipping, printing as plain UTF-8. */
+static void test_grid(void)
+{
+	struct grid *g = grid_new(6, 2);
+
+	CHECK(grid_new(0, 5) == NULL && grid_new(5, 0) == NULL && grid_new(-1, 1) == NULL, "grid: zero or negative size refused");
+	CHECK(grid_new(100000, 100000) == NULL, "grid: absurd size refused");
+	CHECK(g && grid_width(g) == 6 && grid_height(g) == 2, "grid: size");
+	CHECK(grid_at(g, 0, 0)->ch == ' ' && grid_at(g, 6, 0) == NULL && grid_at(g, 0, -1) == NULL, "grid: blank, outside is NULL");
+	grid_put(g, 10, 10, 'x', ROLE_DEFAULT, 0); /* outside: nothing */
+	CHECK(grid_text(g, 1, 0, "ab\xc2\xb5" "cdefgh", ROLE_LABEL, 0, -1) == 5, "grid: text cut at the right edge");
+	CHECK(grid_at(g, 3, 0)->ch == 0xb5 && grid_at(g, 3, 0)->role == ROLE_LABEL, "grid: UTF-8 decoded to a code point");
+	CHECK(grid_text(g, 0, 1, "xyz", ROLE_DEFAULT, 0, 2) == 2, "grid: text cut after max columns");
+	grid_put(g, 5, 1, 0x07, ROLE_DEFAULT, 0);
+	CHECK(grid_at(g, 5, 1)->ch == '?', "grid: a control character becomes '?'");
+	grid_put(g, 5, 1, ' ', ROLE_DEFAULT, 0);
+	CHECK(!strcmp(print(g, NULL, false), " ab\xc2\xb5" "cd\nxy\n"), "grid: plain print, trailing blanks cut");
+	grid_text(g, 0, 1, "\xe4\xb8\xad\xff", ROLE_DEFAULT, 0, -1);
+	CHECK(grid_at(g, 0, 1)->ch == '?' && grid_at(g, 1, 1)->ch == 0xfffd, "grid: wide character '?', bad byte U+FFFD");
+	grid_clear(g);
+	CHECK(!strcmp(print(g, NULL, false), "\n\n"), "grid: cleared");
+	grid_free(g);
+	grid_free(NULL);
+}
+
+/* ANSI printing at each depth. */
+static void test_grid_ansi(void)
+{
+	struct grid *g = grid_new(4, 1);
+	const char *s;
+
+	grid_put(g, 0, 0, '0', ROLE_RUNNING, 0);
+	grid_put(g, 1, 0, '-', ROLE_RUNNABLE, 0);
+	grid_put(g, 2, 0, '.', ROLE_UNKNOWN, GRID_REVERSE);
+	s = print(g, theme_get(THEME_256, false), true);
+	CHECK(strstr(s, "\033[0;38;5;16;48;5;36m0") != NULL, "ansi 256: running is black on 36");
+	CHECK(strstr(s, "\033[0;38;5;16;48;5;214m-") != NULL, "ansi 256: runnable is black on 214");
+	CHECK(strstr(s, "\033[0;7m.") != NULL, "ansi 256: reverse attribute, default colours");
+	CHECK(strstr(s, "\033[0m\n") != NULL, "ansi 256: line ends reset");
+	s = print(g, theme_get(THEME_8, false), true);
+	CHECK(strstr(s, "\033[0;30;42m0") != NULL && strstr(s, "\033[0;30;43m-") != NULL, "ansi 8: green and yellow");
+	s = print(g, theme_get(THEME_MONO, false), true);
+	CHECK(strstr(s, "38;5") == NULL && strstr(s, ";3") == NULL && strstr(s, ";4") == NULL, "ansi mono: no colour codes");
+	CHECK(strstr(s, "\033[0;1m0") != NULL && strstr(s, "\033[0;7m.") != NULL, "ansi mono: bold running, reverse kept");
+	s = print(g, theme_get(THEME_256, false), false);
+	CHECK(!strcmp(s, "0-.\n"), "ansi off: plain text");
+	grid_free(g);
+}
+
+/* ---- theme ---- */
+
+/* The palette, the depths, the frames. */
+static void test_theme(void)
+{
+	const struct theme *t = theme_get(THEME_256, false), *a = theme_get(THEME_8, true);
+	int r;
+	bool grey_state = false, ascii = true;
+
+	CHECK(t->depth == THEME_256 && t->style[ROLE_RUNNING].bg == 36 && t->style[ROLE_SPINNING].bg == 25 &&
+		      t->style[ROLE_RUNNABLE].bg == 214 && t->style[ROLE_BLOCKED_LOCK].bg == 166 &&
+		      t->style[ROLE_BLOCKED_SIGNAL].bg == 175 && t->style[ROLE_SLEEP].bg == 74,
+	      "theme 256: the DESIGN.md palette, as backgrounds");
+	CHECK(t->style[ROLE_UNKNOWN].bg == -1 && t->style[ROLE_DEFAULT].bg == -1, "theme 256: blocked-unknown on the default background");
+	CHECK(t->style[ROLE_FRAME].fg == 247 && t->style[ROLE_OTHER].fg == 247, "theme 256: grey frames and other programs");
+	for (r = ROLE_RUNNING; r <= ROLE_UNKNOWN; r++)
+		if (t->style[r].fg == 247 || t->style[r].bg == 247)
+			grey_state = true;
+	CHECK(!grey_state, "theme 256: grey is never a state");
+	CHECK(a->depth == THEME_8 && a->style[ROLE_RUNNING].bg == 2 && a->style[ROLE_SPINNING].bg == 4 &&
+		      a->style[ROLE_RUNNABLE].bg == 3 && a->style[ROLE_BLOCKED_LOCK].bg == 1 &&
+		      a->style[ROLE_BLOCKED_SIGNAL].bg == 5 && a->style[ROLE_SLEEP].bg == 6,
+	      "theme 8: green, blue, yellow, red, magenta, cyan");
+	if (a->hline > 127 || a->vline > 127 || a->tick > 127 || a->cursor > 127 || a->dot > 127)
+		ascii = false;
+	for (r = 0; r < 4; r++)
+		if (a->corner[r] > 127)
+			ascii = false;
+	CHECK(a->ascii && ascii, "theme ascii: frames are ASCII");
+	CHECK(theme_get(THEME_MONO, false)->style[ROLE_RUNNING].bg == -1, "theme mono: no colours");
+	unsetenv("NO_COLOR");
+	CHECK(theme_depth_for(256) == THEME_256 && theme_depth_for(88) == THEME_8 && theme_depth_for(8) == THEME_8 &&
+		      theme_depth_for(2) == THEME_MONO && theme_depth_for(-1) == THEME_MONO,
+	      "theme: depth from the colour count");
+	setenv("NO_COLOR", "1", 1);
+	CHECK(theme_depth_for(256) == THEME_MONO, "theme: NO_COLOR means mono");
+	unsetenv("NO_COLOR");
+	setlocale(LC_CTYPE, "C");
+	CHECK(!theme_locale_utf8(), "theme: the C locale is not UTF-8");
+	if (setlocale(LC_CTYPE, "C.UTF-8"))
+		CHECK(theme_locale_utf8(), "theme: C.UTF-8 is UTF-8");
+	setlocale(LC_CTYPE, "C");
+}
+
+/* ---- lanes ---- */
+
+/* Ping-pong at 500 us a column: every cell known by hand. */
+static void test_lanes_pingpong(void)
+{
+	const struct theme *th = theme_get(THEME_MONO, false);
+	struct grid *g;
+
+	build_pingpong();
+	g = render_lanes(tl, 0, 21 * MS, 80, th);
+	CHECK(g != NULL, "lanes pingpong: rendered");
+	if (!g) {
+		drop();
+		return;
+	}
+	/* 21 ms in at most 80 - 11 - 2 - 16 = 51 columns: 500 us a column, 42 columns */
+	CHECK(!strcmp(lane(g, "CPU0"), "AA  AA  AA  AA  AA  AA  AA  AA  AA  AA    "), "lanes pingpong: CPU0 runs ping (A) every other ms");
+	CHECK(!strcmp(lane(g, "CPU1"), "  BB  BB  BB  BB  BB  BB  BB  BB  BB  BB  "), "lanes pingpong: CPU1 runs pong (B) in between");
+	CHECK(!strcmp(lane(g, "A ping"), "00..^0..^0..^0..^0..^0..^0..^0..^0..^0...."),
+	      "lanes pingpong: ping runs on CPU0, '^' where woken, '.' blocked");
+	CHECK(!strcmp(lane(g, "B pong"), "..^1..^1..^1..^1..^1..^1..^1..^1..^1..^1.."),
+	      "lanes pingpong: pong runs on CPU1, '^' where woken");
+	CHECK(find_row(g, "A ping 101 ") >= 0 && find_row(g, "B pong 102 ") >= 0, "lanes pingpong: letter, name, tid");
+	CHECK(strstr(row(g, find_row(g, "A ping")), "   48%   0%  52%") != NULL, "lanes pingpong: ping ran 10 of 21 ms: 48% run, 52% blocked");
+	CHECK(!strncmp(row(g, 0), "            0         5ms       10ms      15ms      20ms", 56), "lanes pingpong: ticks every 5 ms");
+	CHECK(strstr(row(g, 1), "run wait  blk") != NULL, "lanes pingpong: stats headings");
+	CHECK(grid_has(g, "1 col = 500 \xc2\xb5s") && grid_has(g, "^ woken") && grid_has(g, ". blocked, cause unknown") &&
+		      !grid_has(g, "- runnable"),
+	      "lanes pingpong: legend of the glyphs used, with the scale");
+	grid_free(g);
+
+	/* zoomed in on [2, 4) ms at 100 us a column */
+	g = render_lanes(tl, 2 * MS, 4 * MS, 50, th);
+	CHECK(g && !strcmp(lane(g, "A ping"), "^000000000.........."), "lanes pingpong zoomed: ping [2,3) then blocked");
+	CHECK(g && !strcmp(lane(g, "B pong"), "..........^111111111"), "lanes pingpong zoomed: pong woken at 3");
+	CHECK(g && grid_has(g, "1 col = 100 \xc2\xb5s"), "lanes pingpong zoomed: scale");
+	grid_free(g);
+
+	/* zoomed out: 1.5 ms a column mixes running and blocked */
+	g = render_lanes(tl, 0, 21 * MS, 40, th);
+	CHECK(g && strchr(lane(g, "A ping"), '+') != NULL && grid_has(g, "+ mixed"), "lanes pingpong zoomed out: mixed cells are '+'");
+	CHECK(g && !grid_has(g, "run wait"), "lanes at width 40: no stats columns");
+	grid_free(g);
+
+	/* ASCII frames */
+	g = render_lanes(tl, 0, 21 * MS, 80, theme_get(THEME_MONO, true));
+	CHECK(g && find_row(g, "A ping 101 |00..^0..") >= 0 && grid_has(g, "1 col = 500 us"), "lanes ascii: '|' frames, us");
+	CHECK(g && !strchr(print(g, NULL, false), 0xe2), "lanes ascii: no UTF-8 at all");
+	grid_free(g);
+
+	CHECK(render_lanes(tl, 0, 21 * MS, 39, th) == NULL, "lanes: width below 40 refused");
+	drop();
+}
+
+/* Another program preempting a thread: '-' runnable, '~' on the CPU. */
+static void test_lanes_preempt(void)
+{
+	struct grid *g;
+
+	build_preempt();
+	g = render_lanes(tl, 0, 12 * MS, 80, theme_get(THEME_MONO, false));
+	/* 12 ms at 250 us a column: 48 columns */
+	CHECK(g && !strcmp(lane(g, "CPU0"), "AAAAAAAAAAAAAAAA~~~~~~~~AAAAAAAAAAAAAAAA        "),
+	      "lanes preempt: CPU0 worker, other program, worker, idle");
+	CHECK(g && !strcmp(lane(g, "CPU1"), "                                                "), "lanes preempt: CPU1 idle");
+	CHECK(g && !strcmp(lane(g, "A worker"), "0000000000000000--------0000000000000000........"),
+	      "lanes preempt: running, runnable while preempted, running, blocked");
+	CHECK(g && strstr(row(g, find_row(g, "A worker")), "   67%  17%  17%") != NULL, "lanes preempt: 8 ms run, 2 runnable, 2 blocked");
+	CHECK(g && grid_has(g, "~ other program") && grid_has(g, "- runnable"), "lanes preempt: legend");
+	grid_free(g);
+	drop();
+}
+
+/* '#' for CPUs from 10 on; '?' before a CPU is seen. */
+static void test_lanes_cpus(void)
+{
+	struct grid *g;
+
+	timeline_new(&tl, 12);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "far");
+	sw(0, 11, 0, EVENT_STATE_RUNNING, 101);
+	sw(1 * MS, 11, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	timeline_set_end(tl, 2 * MS);
+	g = render_lanes(tl, 0, 2 * MS, 60, theme_get(THEME_MONO, false));
+	CHECK(g && lane(g, "A far")[0] == '#' && grid_has(g, "# running on CPU 10+"), "lanes: '#' for CPU 11");
+	CHECK(g && lane(g, "CPU11")[0] == 'A', "lanes: CPU11 runs A");
+	CHECK(g && lane(g, "CPU3")[0] == '?' && grid_has(g, "? unknown"), "lanes: a CPU never switched is '?'");
+	grid_free(g);
+	drop();
+}
+
+/* A libc call a thread blocks in names its lane's glyph: 'M' in a mutex,
+ * '*' while spinning (attribution events, as the tracer's uprobes send). */
+static void test_lanes_attribution(void)
+{
+	struct event e;
+	struct grid *g;
+
+	timeline_new(&tl, 1);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "locker");
+	sw(0, 0, 0, EVENT_STATE_RUNNING, 101);
+	memset(&e, 0, sizeof(e));
+	e.ts = 1 * MS;
+	e.type = EVENT_CALL;
+	e.tid = 101;
+	e.tgid = 100;
+	e.op = OP_SPIN_LOCK;
+	e.arg = 0x1000;
+	timeline_add(tl, &e);                      /* spins in [1, 2) */
+	e.ts = 2 * MS;
+	e.type = EVENT_RETURN;
+	timeline_add(tl, &e);
+	e.type = EVENT_CALL;
+	e.op = OP_MUTEX_LOCK;
+	timeline_add(tl, &e);
+	sw(2 * MS, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0); /* blocks in the mutex in [2, 4) */
+	timeline_set_end(tl, 4 * MS);
+	g = render_lanes(tl, 0, 4 * MS, 60, theme_get(THEME_MONO, false));
+	/* 4 ms in 60 - 13 - 2 - 16 = 29 columns at most: 150 us a column, 27 columns */
+	CHECK(g && !strcmp(lane(g, "A locker"), "0000000******MMMMMMMMMMMMMM"), "lanes: running, spinning ('*'), blocked on a mutex ('M')");
+	CHECK(g && grid_has(g, "* spinning") && grid_has(g, "M mutex"), "lanes: legend of spinning and mutex");
+	grid_free(g);
+	g = grid_new(80, 24);
+	{
+		struct view v;
+
+		memset(&v, 0, sizeof(v));
+		v.mode = VIEW_REPLAY;
+		v.ns_per_col = 100 * US;
+		v.cursor = UINT64_MAX;
+		render_screen(g, tl, &v, theme_get(THEME_MONO, false));
+		CHECK(grid_has(g, "0.002000 A locker blocked on "), "screen log: what a thread blocked on");
+		v.cursor = 3 * MS;
+		v.inspect = true;
+		render_screen(g, tl, &v, theme_get(THEME_MONO, false));
+		CHECK(grid_has(g, "A locker       blocked on a mutex ") && grid_has(g, " since 0.002000 (1 ms)"),
+		      "screen inspect: blocked on which mutex, since when");
+	}
+	grid_free(g);
+	drop();
+}
+
+/* ---- screen ---- */
+
+/* A view of the whole of [0, span) on a screen of width w. */
+static struct view view_all(int w, uint64_t span)
+{
+	struct view v;
+	int cols = render_lane_columns(w);
+
+	memset(&v, 0, sizeof(v));
+	v.mode = VIEW_REPLAY;
+	v.target = "pingpong";
+	v.t0 = 0;
+	v.ns_per_col = (span + (uint64_t)cols - 1) / (uint64_t)cols;
+	v.cursor = UINT64_MAX;
+	v.speed = 1;
+	return v;
+}
+
+/* The screen: size limits, header, lanes, log, keys, overlays. */
+static void test_screen(void)
+{
+	const struct theme *th = theme_get(THEME_256, false);
+	struct grid *g = grid_new(79, 24);
+	struct view v;
+	int r, y;
+
+	build_pingpong();
+	v = view_all(80, 21 * MS);
+	r = render_screen(g, tl, &v, th);
+	CHECK(r == -ERANGE && grid_has(g, "terminal too small: 80x24 needed,") && grid_has(g, "79x24"),
+	      "screen 79x24: too small, says what is needed");
+	grid_free(g);
+	g = grid_new(20, 5);
+	CHECK(render_screen(g, tl, &v, th) == -ERANGE && grid_has(g, "terminal too"), "screen 20x5: the message wraps");
+	grid_free(g);
+
+	g = grid_new(80, 24);
+	v.ns_per_col = 500 * US;
+	r = render_screen(g, tl, &v, th);
+	CHECK(r == 0, "screen 80x24: drawn");
+	CHECK(strstr(row(g, 0), "conctop") && strstr(row(g, 0), "REPLAY") && strstr(row(g, 0), "1 col = 500 \xc2\xb5s") &&
+		      strstr(row(g, 0), "?=help"),
+	      "screen: header with mode, scale, help");
+	CHECK(!strncmp(lane(g, "A ping"), "00..^0..^0..", 12), "screen: ping's lane as in `conctop lanes`");
+	CHECK(!strncmp(lane(g, "CPU1"), "  BB  BB", 8), "screen: CPU lanes");
+	CHECK(grid_has(g, "0.019000 B pong woken by A ping, ran at once on CPU1"),
+	      "screen: the log in words");
+	CHECK(strstr(row(g, 23), "[q] quit") != NULL, "screen: key line at the bottom");
+	CHECK(grid_has(g, "run wait  blk"), "screen: stats columns");
+
+	/* the cursor column is reversed in every lane, marked on the axis */
+	v.cursor = 2 * MS + 100 * US; /* column 4 */
+	render_screen(g, tl, &v, th);
+	y = find_row(g, "A ping");
+	CHECK(y > 0 && (grid_at(g, RENDER_LANE_X + 4, y)->attr & GRID_REVERSE) &&
+		      (grid_at(g, RENDER_LANE_X + 4, find_row(g, "CPU0"))->attr & GRID_REVERSE) &&
+		      !(grid_at(g, RENDER_LANE_X + 3, y)->attr & GRID_REVERSE),
+	      "screen: cursor column reversed in every lane");
+	CHECK(strstr(row(g, 0), "t 0.0021 s") != NULL, "screen: the header shows the cursor's time");
+
+	v.inspect = true;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "A ping         running on CPU0 since 0.002000 (100 \xc2\xb5s), woken by B pong") &&
+		      grid_has(g, "at 0.002100 s"), "screen: inspect panel at the cursor");
+	v.inspect = false;
+	v.help = true;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "filter thread lanes by name") && grid_has(g, "zoom in / out around the cursor") &&
+		      grid_has(g, "step to the next / previous scheduling event") && grid_has(g, "quit"),
+	      "screen: help lists the keys");
+	v.help = false;
+	v.filter = "PON";
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "B pong") > 0 && find_row(g, "A ping") < 0 && grid_has(g, "filter: PON"), "screen: filter by name, any case");
+	v.filter = NULL;
+	{
+		const char *out[] = { "line one", "line two" };
+
+		v.output = out;
+		v.output_lines = 2;
+		render_screen(g, tl, &v, th);
+		CHECK(grid_has(g, "line one") && grid_has(g, "line two"), "screen: the program's output instead of the log");
+		v.output = NULL;
+		v.output_lines = 0;
+	}
+	v.message = "no such time";
+	render_screen(g, tl, &v, th);
+	CHECK(strstr(row(g, 22), "no such time") != NULL, "screen: message line above the keys");
+	grid_free(g);
+
+	/* ASCII only when the locale is not UTF-8 */
+	g = grid_new(100, 30);
+	v.message = NULL;
+	render_screen(g, tl, &v, theme_get(THEME_256, true));
+	CHECK(!strchr(print(g, NULL, false), 0xe2) && !strchr(print(g, NULL, false), 0xc2), "screen ascii: no UTF-8 at all");
+	grid_free(g);
+	drop();
+}
+
+/* Many threads scroll; many CPUs share rows. */
+static void test_screen_many(void)
+{
+	const struct theme *th = theme_get(THEME_MONO, false);
+	struct grid *g = grid_new(80, 24);
+	struct view v;
+	size_t idx[64];
+
+	build_many(4, 40);
+	CHECK(render_visible_threads(tl, NULL, idx, 64) == 40 && idx[39] == 39, "visible threads: all without a filter");
+	CHECK(render_visible_threads(tl, "thread-1", idx, 64) == 10 && idx[0] == 10, "visible threads: filtered");
+	CHECK(render_visible_threads(tl, "", idx, 3) == 40, "visible threads: counts past max");
+	v = view_all(80, 40 * MS);
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "more") && grid_has(g, "+"), "screen: '+N more' when threads do not fit");
+	CHECK(find_row(g, "A thread-00") > 0 && find_row(g, "CPU3") > 0, "screen: first lanes and every CPU shown");
+	{
+		int first_row = -1, rows = render_thread_rows(tl, &v, 80, 24, &first_row);
+
+		CHECK(rows == 11 && first_row == 7 && !strncmp(row(g, first_row), "A thread-00", 11) &&
+			      !strncmp(row(g, first_row + rows - 1), "K thread-10", 11) &&
+			      strncmp(row(g, first_row + rows), "L thread-11", 11),
+		      "render_thread_rows: the rows render_screen gives thread lanes");
+		CHECK(render_thread_rows(tl, &v, 79, 24, NULL) == 0, "render_thread_rows: 0 when too small");
+	}
+	v.first_lane = 30;
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "A thread-00") < 0 && grid_has(g, "above"), "screen: scrolled lanes say how many are above");
+	v.first_lane = 1000;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "thread-39"), "screen: scrolling stops at the last lane");
+	drop();
+
+	build_many(64, 8);
+	v = view_all(80, 8 * MS);
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "CPU0-") > 0 && find_row(g, "CPU63") < 0, "screen: 64 CPUs share rows");
+	CHECK(find_row(g, "A thread-00") > 0 && find_row(g, "H thread-07") > 0, "screen: every thread still shown");
+	grid_free(g);
+
+	g = grid_new(200, 60);
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "CPU63") > 0 || find_row(g, "CPU6") > 0, "screen 200x60: CPUs drawn");
+	grid_free(g);
+	drop();
+}
+
+/* Runs every test. */
+int main(void)
+{
+	test_grid();
+	test_grid_ansi();
+	test_theme();
+	test_lanes_pingpong();
+	test_lanes_preempt();
+	test_lanes_cpus();
+	test_lanes_attribution();
+	test_screen();
+	test_screen_many();
+	return check_summary();
+}

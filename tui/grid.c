@@ -1,0 +1,285 @@
+/* The off-screen cell grid, and printing it as plain or ANSI-coloured text. */
+#include "grid.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "theme.h"
+
+#define GRID_MAX_SIDE 10000 /* columns or rows: beyond this a size is absurd */
+
+struct grid {
+	int width, height;
+	struct grid_cell *cells;
+};
+
+/* Creates a blank grid. */
+struct grid *grid_new(int width, int height)
+{
+	struct grid *g;
+
+	if (width <= 0 || height <= 0 || width > GRID_MAX_SIDE || height > GRID_MAX_SIDE)
+		return NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->cells = calloc((size_t)width * (size_t)height, sizeof(*g->cells));
+	if (!g->cells) {
+		free(g);
+		return NULL;
+	}
+	g->width = width;
+	g->height = height;
+	grid_clear(g);
+	return g;
+}
+
+/* Frees a grid; accepts NULL. */
+void grid_free(struct grid *g)
+{
+	if (!g)
+		return;
+	free(g->cells);
+	free(g);
+}
+
+/* Width in columns. */
+int grid_width(const struct grid *g)
+{
+	return g->width;
+}
+
+/* Height in rows. */
+int grid_height(const struct grid *g)
+{
+	return g->height;
+}
+
+/* Blanks every cell. */
+void grid_clear(struct grid *g)
+{
+	size_t i, n = (size_t)g->width * (size_t)g->height;
+
+	for (i = 0; i < n; i++) {
+		g->cells[i].ch = ' ';
+		g->cells[i].role = ROLE_DEFAULT;
+		g->cells[i].attr = 0;
+	}
+}
+
+/* Puts one character, ignoring positions outside the grid. */
+void grid_put(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t attr)
+{
+	struct grid_cell *c;
+
+	if (x < 0 || y < 0 || x >= g->width || y >= g->height)
+		return;
+	c = &g->cells[(size_t)y * (size_t)g->width + (size_t)x];
+	/* control characters would break the terminal: show them as '?' */
+	c->ch = (ch < 0x20 || (ch >= 0x7f && ch < 0xa0) || ch > 0x10ffff) ? '?' : ch;
+	c->role = role < ROLE_MAX ? role : ROLE_DEFAULT;
+	c->attr = attr;
+}
+
+/* Decodes one UTF-8 character at s into *cp; returns its length (1 for a
+ * byte that does not start a valid sequence, then decoded as U+FFFD). */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t v;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		v = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		v = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		v = s[0] & 0x07;
+	} else {
+		*cp = 0xfffd;
+		return 1;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*cp = 0xfffd;
+			return 1;
+		}
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff)) {
+		*cp = 0xfffd;
+		return 1;
+	}
+	*cp = v;
+	return n;
+}
+
+/* Whether a code point takes no column (combining marks) or two (wide CJK,
+ * emoji): the grid holds one-column characters only. */
+static bool cp_not_single(uint32_t cp)
+{
+	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200b || cp == 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	       (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+/* Writes a UTF-8 string; characters that are not one column wide become '?'. */
+int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint8_t attr, int max)
+{
+	const unsigned char *s = (const unsigned char *)utf8;
+	int n = 0;
+
+	if (!s)
+		return 0;
+	while (*s && x + n < g->width && (max < 0 || n < max)) {
+		uint32_t cp;
+
+		s += utf8_decode(s, &cp);
+		if (cp_not_single(cp))
+			cp = '?';
+		grid_put(g, x + n, y, cp, role, attr);
+		n++;
+	}
+	return n;
+}
+
+/* The cell at (x, y), or NULL. */
+const struct grid_cell *grid_at(const struct grid *g, int x, int y)
+{
+	if (x < 0 || y < 0 || x >= g->width || y >= g->height)
+		return NULL;
+	return &g->cells[(size_t)y * (size_t)g->width + (size_t)x];
+}
+
+/* Encodes a code point as UTF-8 into buf (4 bytes); returns the length. */
+static int utf8_encode(uint32_t cp, char *buf)
+{
+	if (cp < 0x80) {
+		buf[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		buf[0] = (char)(0xc0 | (cp >> 6));
+		buf[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		buf[0] = (char)(0xe0 | (cp >> 12));
+		buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		buf[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	buf[0] = (char)(0xf0 | (cp >> 18));
+	buf[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	buf[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	buf[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* How a cell looks under a theme: colours and attributes combined. */
+struct look {
+	int fg, bg, attr;
+};
+
+/* The look of cell c under theme th (plain look without a theme). */
+static struct look cell_look(const struct grid_cell *c, const struct theme *th)
+{
+	struct look l = { -1, -1, c->attr };
+
+	if (th) {
+		const struct theme_style *st = &th->style[c->role < ROLE_MAX ? c->role : ROLE_DEFAULT];
+
+		if (th->depth != THEME_MONO) {
+			l.fg = st->fg;
+			l.bg = st->bg;
+		}
+		l.attr |= st->attr;
+	}
+	return l;
+}
+
+/* Writes the SGR sequence that sets look l from a reset state. */
+static void sgr(FILE *f, const struct theme *th, struct look l)
+{
+	fputs("\033[0", f);
+	if (l.attr & GRID_BOLD)
+		fputs(";1", f);
+	if (l.attr & GRID_UNDERLINE)
+		fputs(";4", f);
+	if (l.attr & GRID_REVERSE)
+		fputs(";7", f);
+	if (th && th->depth == THEME_256) {
+		if (l.fg >= 0)
+			fprintf(f, ";38;5;%d", l.fg);
+		if (l.bg >= 0)
+			fprintf(f, ";48;5;%d", l.bg);
+	} else if (th && th->depth == THEME_8) {
+		if (l.fg >= 0)
+			fprintf(f, ";%d", 30 + (l.fg & 7));
+		if (l.bg >= 0)
+			fprintf(f, ";%d", 40 + (l.bg & 7));
+	}
+	fputc('m', f);
+}
+
+/* Whether a cell prints as nothing at the end of a line: a blank with no
+ * background, reverse or underline. */
+static bool cell_blank(const struct grid_cell *c, const struct theme *th, bool ansi)
+{
+	struct look l;
+
+	if (c->ch != ' ')
+		return false;
+	if (!ansi)
+		return true;
+	l = cell_look(c, th);
+	return l.bg < 0 && !(l.attr & (GRID_REVERSE | GRID_UNDERLINE));
+}
+
+/* Prints the grid as text, one line per row. */
+int grid_print(const struct grid *g, FILE *f, const struct theme *th, bool ansi)
+{
+	int x, y;
+
+	for (y = 0; y < g->height; y++) {
+		const struct grid_cell *row = &g->cells[(size_t)y * (size_t)g->width];
+		int end = g->width;
+		bool styled = false;
+		struct look cur = { -1, -1, 0 };
+
+		while (end > 0 && cell_blank(&row[end - 1], th, ansi))
+			end--;
+		for (x = 0; x < end; x++) {
+			char buf[4];
+			int n = utf8_encode(row[x].ch, buf);
+
+			if (ansi) {
+				struct look l = cell_look(&row[x], th);
+				bool plain = l.fg < 0 && l.bg < 0 && !l.attr;
+
+				if (l.fg != cur.fg || l.bg != cur.bg || l.attr != cur.attr) {
+					if (plain)
+						fputs("\033[0m", f);
+					else
+						sgr(f, th, l);
+					cur = l;
+					styled = !plain;
+				}
+			}
+			fwrite(buf, 1, (size_t)n, f);
+		}
+		if (styled)
+			fputs("\033[0m", f);
+		fputc('\n', f);
+	}
+	if (ferror(f))
+		return -EIO;
+	return 0;
+}

@@ -1,0 +1,69 @@
+/* Rendering: pure functions of (timeline, view, size, theme) that draw into
+ * a grid. No terminal here: the ncurses front end copies the grid, `conctop
+ * lanes` prints it, tests diff it against golden files. */
+#ifndef CONCTOP_RENDER_H
+#define CONCTOP_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "grid.h"
+#include "theme.h"
+#include "timeline.h"
+
+#define RENDER_MIN_WIDTH 80
+#define RENDER_MIN_HEIGHT 24
+/* added: render_screen's first lane column (lane column c of the view is
+ * screen column RENDER_LANE_X + c: for mouse clicks) */
+#define RENDER_LANE_X 24
+
+enum view_mode { VIEW_LIVE, VIEW_PAUSED, VIEW_REPLAY };
+
+/* Everything a frame depends on besides the timeline. The front end owns it
+ * and changes it on keys and time; render only reads it. */
+struct view {
+	enum view_mode mode;
+	const char *target;       /* "prodcons", "pid 1234", a file name */
+	uint64_t t0;              /* time at the left edge of the lanes */
+	uint64_t ns_per_col;      /* zoom: nanoseconds per column, >= 1 */
+	uint64_t cursor;          /* the cursor's time, UINT64_MAX for none */
+	double speed;             /* replay speed, 0.01 .. 100 */
+	bool playing;             /* replay: the playback clock moves */
+	size_t first_lane;        /* thread lanes scrolled past */
+	size_t focus;             /* focused thread lane, among those shown */
+	const char *filter;       /* show threads whose name contains it; NULL or "" for all */
+	bool help;                /* the key help overlay */
+	bool inspect;             /* the inspect panel at the cursor */
+	double events_per_sec;    /* live rate for the header */
+	const char *message;      /* one status line (an error, "filter: ...") or NULL */
+	const char *const *output; /* live: the traced program's last output lines */
+	size_t output_lines;
+};
+
+/* Draws the whole screen into g: header, time axis, CPU lanes, thread lanes
+ * with their stats columns, the event log (or program output), the key line,
+ * and the help or inspect overlay. Returns 0, or -ERANGE when g is smaller
+ * than RENDER_MIN_WIDTH x RENDER_MIN_HEIGHT (g then holds a message saying
+ * so and what size is needed). */
+int render_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th);
+
+/* Columns the lanes get on a screen of this width (for zoom arithmetic). */
+int render_lane_columns(int screen_width);
+
+/* added: the rows render_screen gives thread lanes on a width x height
+ * screen for this view (at most the lanes the filter lets through), and
+ * when first_row is not NULL the screen row of the first (lane
+ * v->first_lane, after scrolling is clamped); 0 when the screen is too
+ * small. For mouse clicks and keeping the focus in view. */
+int render_thread_rows(const struct timeline *tl, const struct view *v, int width, int height, int *first_row);
+
+/* Thread lanes shown under the filter, in order: writes up to max thread
+ * indexes into out and returns how many match. */
+size_t render_visible_threads(const struct timeline *tl, const char *filter, size_t *out, size_t max);
+
+/* The lanes of [t0, t1) for `conctop lanes`: a time axis, CPU lanes and
+ * thread lanes (letter, name, tid, stats), in width columns in all.
+ * Returns a new grid, or NULL on ENOMEM or a width below 40. */
+struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, int width, const struct theme *th);
+
+#endif

@@ -1,0 +1,88 @@
+/* The terminal: the only place conctop talks to ncurses. It sets the
+ * terminal up and always puts it back (on quit, on errors, on SIGINT,
+ * SIGTERM and SIGHUP, on a crash), copies a grid to the screen (only the
+ * cells that changed), mapping roles to colours through the theme, and reads
+ * keys, the mouse and resizes. One screen at a time. */
+#ifndef CONCTOP_SCREEN_H
+#define CONCTOP_SCREEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "grid.h"
+#include "theme.h"
+
+struct screen;
+
+/* Keys that are not characters (above every Unicode code point). */
+enum screen_key {
+	SCREEN_KEY_UP = 0x110000,
+	SCREEN_KEY_DOWN,
+	SCREEN_KEY_LEFT,
+	SCREEN_KEY_RIGHT,
+	SCREEN_KEY_HOME,
+	SCREEN_KEY_END,
+	SCREEN_KEY_PGUP,
+	SCREEN_KEY_PGDN,
+	SCREEN_KEY_ENTER,
+	SCREEN_KEY_TAB,
+	SCREEN_KEY_BTAB,      /* shift-Tab */
+	SCREEN_KEY_ESC,
+	SCREEN_KEY_BACKSPACE,
+	SCREEN_KEY_DELETE,
+	SCREEN_KEY_F1,
+	SCREEN_KEY_SLEFT,     /* shift-left / shift-right */
+	SCREEN_KEY_SRIGHT,
+};
+
+#define SCREEN_CTRL(c) ((c) & 0x1f) /* SCREEN_CTRL('c') is Ctrl-C */
+
+enum screen_event_kind {
+	SCREEN_EV_KEY = 1,    /* key: a code point or a SCREEN_KEY_* */
+	SCREEN_EV_MOUSE,      /* button at (x, y) */
+	SCREEN_EV_RESIZE,     /* the terminal changed size: redraw everything */
+	SCREEN_EV_SIGNAL,     /* SIGINT, SIGTERM or SIGHUP arrived: signal */
+};
+
+enum screen_button { SCREEN_CLICK = 1, SCREEN_WHEEL_UP, SCREEN_WHEEL_DOWN };
+
+struct screen_event {
+	int kind;        /* enum screen_event_kind */
+	uint32_t key;
+	int button;      /* enum screen_button */
+	int x, y;
+	int signal;
+};
+
+/* Sets the terminal up for a full-screen view: the locale, the alternate
+ * screen, raw keys (Ctrl-C is a key), the mouse, colours (none with mono,
+ * NO_COLOR or a terminal without them), and the handlers that put the
+ * terminal back on signals and crashes. Returns 0, or -ENOTTY when standard
+ * output is not a terminal, or -errno with a message in err. */
+int screen_open(struct screen **out, bool mono, char *err, size_t errlen);
+
+/* Puts the terminal back as it was and frees the screen. Accepts NULL. */
+void screen_close(struct screen *s);
+
+/* The theme chosen for this terminal (depth, ASCII frames). */
+const struct theme *screen_theme(const struct screen *s);
+
+/* The terminal's size in columns and rows. */
+void screen_size(const struct screen *s, int *width, int *height);
+
+/* Copies g to the screen: only the cells that differ from what is shown.
+ * Returns 0 or -EIO. */
+int screen_draw(struct screen *s, const struct grid *g);
+
+/* Makes the next screen_draw repaint every cell. */
+void screen_invalidate(struct screen *s);
+
+/* Waits up to timeout_ms (0: do not wait) for a key, a mouse event, a resize
+ * or a stop signal. Returns 1 with *ev filled, or 0 when nothing came. */
+int screen_read(struct screen *s, int timeout_ms, struct screen_event *ev);
+
+/* The first SIGINT, SIGTERM or SIGHUP received while the screen was open (0:
+ * none). The handlers also call whatever handler was installed before. */
+int screen_signal(void);
+
+#endif

@@ -1,0 +1,43 @@
+/* Themes: how semantic roles look. One palette everywhere (DESIGN.md's state
+ * table, Okabe-Ito); themes differ in colour depth, contrast and glyphs.
+ * Meaning never rests on colour: every state has its glyph, so the
+ * monochrome theme is the same table without colours. */
+#ifndef CONCTOP_THEME_H
+#define CONCTOP_THEME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "grid.h"
+
+enum theme_depth { THEME_MONO = 0, THEME_8 = 8, THEME_256 = 256 };
+
+/* How one role looks: colours are xterm-256 numbers (or 0-7 in the 8-colour
+ * theme), -1 for the terminal's default. */
+struct theme_style {
+	int16_t fg, bg;
+	uint8_t attr; /* GRID_* added to the cell's own */
+};
+
+struct theme {
+	const char *name;
+	enum theme_depth depth;
+	bool ascii;   /* frames and marks from ASCII only (the locale is not UTF-8) */
+	struct theme_style style[ROLE_MAX];
+	/* frame characters: horizontal, vertical, tick, cursor */
+	uint32_t hline, vline, tick, cursor;
+	/* added for render.c: box corners (top-left, top-right, bottom-left,
+	 * bottom-right) and the header's separator dot */
+	uint32_t corner[4], dot;
+};
+
+/* The theme for a depth; ascii picks ASCII frames. */
+const struct theme *theme_get(enum theme_depth depth, bool ascii);
+
+/* Chooses the depth from the environment: NO_COLOR set -> mono; else from
+ * the terminal's colour count (colors >= 256 -> 256, >= 8 -> 8, else mono). */
+enum theme_depth theme_depth_for(int terminal_colors);
+
+/* Whether the locale's character set is UTF-8. */
+bool theme_locale_utf8(void);
+
+#endif
