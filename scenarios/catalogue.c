@@ -4,22 +4,57 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Lessons stay under 72 characters, so `conctop list` fits 80 columns.
- * default_args make a live run last a few seconds at a pace a person can
- * follow (each scenario picks fewer iterations when --pace is given). */
+/* One entry per scenario, in the order `conctop list` prints them: the
+ * lessons of the course notes, from the simplest tool up. To add a
+ * scenario, add its entry where it belongs: nothing else in conctop
+ * changes (the program build/scenarios/NAME comes from scenarios/NAME.c).
+ *
+ *   name          the program's name, scenarios/NAME.c
+ *   lesson        what it teaches, one line of at most 71 characters
+ *                 (tests/scenarios.sh checks it); at most 67 fit 80
+ *                 columns beside the name in `conctop list`
+ *   default_args  the arguments of a live run when the user gives none: a
+ *                 classroom pace, where one step of the story takes a few
+ *                 hundred milliseconds (each scenario also picks fewer
+ *                 iterations when --pace is given); may be ""
+ */
 const struct scenario_info scenario_catalogue[] = {
 	{"race",
-	 "without a lock, a shared counter loses updates; --fixed adds a mutex",
+	 "a shared counter loses updates; fix: a mutex, atomics, local sums",
 	 "--pace 50"},
+	{"contention",
+	 "a hot lock makes threads queue (a convoy); shorten it, stripe it",
+	 "--pace 100"},
 	{"condvar",
-	 "waiters sleep on a condition variable until signalled (or --broadcast)",
+	 "signal wakes one, broadcast a herd; if vs while; a lost wakeup",
 	 "--pace 100"},
 	{"barrier",
-	 "runners meet at a barrier after each phase and wait for a straggler",
+	 "all wait at a barrier for the straggler; static vs dynamic split",
 	 "--pace 100"},
 	{"prodcons",
-	 "a bounded buffer: producers block when it is full, consumers when empty",
+	 "a bounded buffer with condvars or semaphores, and the LBoS deadlock",
 	 "--pace 50"},
+	{"semaphore",
+	 "a semaphore of K lets at most K of N clients into a connection pool",
+	 "--pace 200"},
+	{"event",
+	 "an event fires the start gun for all runners; a timer to cancel",
+	 "--pace 200 --limit 1500"},
+	{"rwlock",
+	 "readers that always overlap starve a writer; --variant writer-pref",
+	 "--pace 100"},
+	{"philosophers",
+	 "each takes the left fork, then the right: deadlock; --fix breaks it",
+	 "--pace 200"},
+	{"inversion",
+	 "high waits for low while medium runs (SCHED_FIFO); --fixed inherits",
+	 "--pace 300"},
+	{"falseshare",
+	 "counters on one cache line slow each other; --padded: a line each",
+	 "--pace 500"},
+	{"spin",
+	 "spinning waiters burn the CPU the holder needs; --variant mutex",
+	 "--pace 10"},
 };
 
 const unsigned scenario_catalogue_len =

@@ -6,10 +6,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The marker conctop puts a uprobe on. It must stay a real function with its
  * own symbol, even at -O2: never inlined, never cloned or dropped, and the
@@ -47,15 +49,26 @@ static void print_help(const char *name, const char *about,
 		int w = (int)strlen(opts[i].name);
 		if (opts[i].arg)
 			w += 1 + (int)strlen(opts[i].arg);
-		if (w > width)
+		if (w > width && w <= 30) /* a long choice list sticks out */
 			width = w;
 	}
 	printf("usage: %s [options]\n\n%s\n\noptions:\n", name, about);
 	for (int i = 0; i < nopts; i++) {
-		char left[64];
+		char left[96];
 		snprintf(left, sizeof left, "%s%s%s", opts[i].name,
 			 opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
-		printf("  %-*s  %s\n", width, left, opts[i].help);
+		/* an option too long for the column gets a line of its own; a
+		 * help text of several lines has each one lined up */
+		int own_line = (int)strlen(left) > width;
+		if (own_line)
+			printf("  %s\n", left);
+		const char *line = opts[i].help;
+		for (int first = !own_line; line; first = 0) {
+			const char *nl = strchr(line, '\n');
+			int n = nl ? (int)(nl - line) : (int)strlen(line);
+			printf("  %-*s  %.*s\n", width, first ? left : "", n, line);
+			line = nl ? nl + 1 : NULL;
+		}
 	}
 	printf("  %-*s  %s\n", width, "--help", "show this help and exit");
 	printf("\nexit status: 0 the self-check held, 1 it did not, 2 bad options\n");
@@ -71,6 +84,41 @@ static const struct scn_option *find_option(const struct scn_option *opts,
 		    strncmp(opts[i].name, word, len) == 0)
 			return &opts[i];
 	return NULL;
+}
+
+/* The index of word in the choice list "a|b|c", or -1 if it is not one. */
+static long find_choice(const char *choices, const char *word)
+{
+	size_t len = strlen(word);
+	long index = 0;
+	for (const char *p = choices;; index++) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		if (n == len && strncmp(p, word, n) == 0)
+			return index;
+		if (!bar)
+			return -1;
+		p = bar + 1;
+	}
+}
+
+/* Copies word number index of a choice list into out (see common.h). */
+char *scn_choice_name(const char *choices, long index, char *out, int len)
+{
+	const char *p = choices;
+	for (long k = 0; k < index && p; k++) {
+		p = strchr(p, '|');
+		if (p)
+			p++;
+	}
+	if (!p || index < 0) {
+		snprintf(out, (size_t)len, "?");
+		return out;
+	}
+	const char *bar = strchr(p, '|');
+	int n = bar ? (int)(bar - p) : (int)strlen(p);
+	snprintf(out, (size_t)len, "%.*s", n, p);
+	return out;
 }
 
 /* Reads the command line against the option table (see common.h). */
@@ -102,6 +150,14 @@ void scn_parse_options(int argc, char **argv, const char *name,
 		const char *text = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
 		if (!text)
 			usage_error(name, "%s needs a value", opt->name);
+		if (strchr(opt->arg, '|')) { /* a choice among words */
+			long k = find_choice(opt->arg, text);
+			if (k < 0)
+				usage_error(name, "%s needs one of %s, got '%.40s'",
+					    opt->name, opt->arg, text);
+			*opt->value = k;
+			continue;
+		}
 		if (scn_parse_int(text, opt->min, opt->max, opt->value) != 0)
 			usage_error(name,
 				    "%s needs a whole number from %ld to %ld, got '%.40s'",
@@ -158,6 +214,28 @@ void scn_pace(long ms)
 	scn_busy_us(ms * 1000);
 }
 
+/* Sleeps ms milliseconds, off the CPU. */
+void scn_sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		; /* a signal cut the sleep short: sleep the rest */
+}
+
+/* Now + ms on CLOCK_REALTIME, the clock the timed waits of POSIX use. */
+struct timespec scn_deadline(long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 /* Milliseconds since some fixed point, on the monotonic clock. */
 double scn_now_ms(void)
 {
@@ -193,4 +271,96 @@ void *scn_calloc(long count, long size)
 		exit(1);
 	}
 	return p;
+}
+
+/* ---- the watchdog (see common.h) ----
+ *
+ * It sleeps on a condition variable with a deadline: "the last progress
+ * plus the timeout". When it wakes, either the story moved meanwhile (the
+ * deadline moved too: sleep again), or it was stopped, or nothing moved for
+ * the whole timeout: then it reports and ends the program. */
+static pthread_mutex_t watchdog_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watchdog_wake; /* measured on CLOCK_MONOTONIC */
+static pthread_t watchdog_thread;
+static int watchdog_running, watchdog_stopping;
+static long watchdog_timeout_ms;
+static int (*watchdog_on_fire)(void);
+static atomic_llong last_progress_ns; /* CLOCK_MONOTONIC of the last progress */
+
+/* The monotonic clock in nanoseconds. */
+static long long monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The watchdog thread: waits for the story to stall, then ends it. */
+static void *watchdog_main(void *arg)
+{
+	(void)arg;
+	scn_name_thread("watchdog", 0);
+	long long timeout_ns = (long long)watchdog_timeout_ms * 1000000LL;
+
+	pthread_mutex_lock(&watchdog_lock);
+	for (;;) {
+		if (watchdog_stopping) {
+			pthread_mutex_unlock(&watchdog_lock);
+			return NULL;
+		}
+		long long deadline = atomic_load(&last_progress_ns) + timeout_ns;
+		if (monotonic_ns() >= deadline)
+			break; /* no progress for the whole timeout */
+		struct timespec ts = {(time_t)(deadline / 1000000000LL),
+				      (long)(deadline % 1000000000LL)};
+		pthread_cond_timedwait(&watchdog_wake, &watchdog_lock, &ts);
+	}
+	pthread_mutex_unlock(&watchdog_lock);
+
+	conctop_mark("watchdog fired", watchdog_timeout_ms);
+	int status = watchdog_on_fire();
+	fflush(stdout);
+	fflush(stderr);
+	/* _exit, not exit: the stuck threads may hold locks that exit's
+	 * clean-up would need, and they would never give them back. */
+	_exit(status);
+}
+
+/* Starts the watchdog thread. */
+void scn_watchdog_start(long timeout_ms, int (*on_fire)(void))
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&watchdog_wake, &attr);
+	pthread_condattr_destroy(&attr);
+
+	watchdog_timeout_ms = timeout_ms;
+	watchdog_on_fire = on_fire;
+	watchdog_stopping = 0;
+	atomic_store(&last_progress_ns, monotonic_ns());
+	scn_check(pthread_create(&watchdog_thread, NULL, watchdog_main, NULL),
+		  "pthread_create (watchdog)");
+	watchdog_running = 1;
+}
+
+/* Records that the story moved on. */
+void scn_progress(void)
+{
+	atomic_store_explicit(&last_progress_ns, monotonic_ns(),
+			      memory_order_relaxed);
+}
+
+/* Stops the watchdog and waits for its thread to end. */
+void scn_watchdog_stop(void)
+{
+	if (!watchdog_running)
+		return;
+	pthread_mutex_lock(&watchdog_lock);
+	watchdog_stopping = 1;
+	pthread_cond_signal(&watchdog_wake);
+	pthread_mutex_unlock(&watchdog_lock);
+	pthread_join(watchdog_thread, NULL);
+	pthread_cond_destroy(&watchdog_wake);
+	watchdog_running = 0;
 }

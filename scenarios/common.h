@@ -7,13 +7,17 @@
  *     story ("item 7 produced") on the timeline;
  *   - a tiny option parser driven by a table, so every scenario has the same
  *     --help, the same error messages and the same exit codes;
- *   - helpers to name threads, burn CPU for a while, and count CPUs.
+ *   - helpers to name threads, burn CPU for a while, sleep, and count CPUs;
+ *   - a watchdog, so that a story that hangs (a deadlock, a lost wakeup) is
+ *     caught and reported instead of hanging the class.
  *
  * Exit codes used by every scenario: 0 the story went as claimed, 1 it did
  * not (or something failed at run time), 2 bad command line.
  */
 #ifndef CONCTOP_SCENARIO_COMMON_H
 #define CONCTOP_SCENARIO_COMMON_H
+
+#include <time.h> /* struct timespec */
 
 /* Tells a watching tracer that the story reached a point: label is a short
  * static string (under 64 bytes), value a number that goes with it. When
@@ -22,10 +26,17 @@
 void conctop_mark(const char *label, long value);
 
 /* One command-line option of a scenario. The option table is the single
- * place that says what a scenario accepts; --help is printed from it. */
+ * place that says what a scenario accepts; --help is printed from it.
+ *
+ * Three kinds, told apart by arg:
+ *   - a number: arg names it ("N", "MS"), value gets it, within [min, max];
+ *   - a flag: arg is NULL, value gets 1 when the option is given;
+ *   - a choice: arg lists the words it accepts, separated by '|'
+ *     ("racy|mutex|atomic"), value gets the index of the word given (0 for
+ *     the first); min and max are not used (write 0, 0). */
 struct scn_option {
 	const char *name; /* "--threads" */
-	const char *arg;  /* "N", "MS", ... or NULL for an on/off flag */
+	const char *arg;  /* "N", "MS", "a|b|c", or NULL for an on/off flag */
 	long *value;      /* where the number goes; a flag stores 1 */
 	long min, max;    /* accepted range of the number */
 	const char *help; /* one line for --help, with the default */
@@ -43,6 +54,10 @@ void scn_parse_options(int argc, char **argv, const char *name,
  * empty, not a number, has trailing junk, or is out of range. */
 int scn_parse_int(const char *text, long min, long max, long *out);
 
+/* The word number index (0, 1, ...) of a choice list "a|b|c", copied into
+ * out (len bytes); "?" if there is no such word. Returns out. */
+char *scn_choice_name(const char *choices, long index, char *out, int len);
+
 /* Names the calling thread "role-index" ("consumer-2"), or just "role" when
  * index is 0, cut to the kernel's 15 characters. Naming the main thread also
  * renames the process as ps and top show it. */
@@ -56,8 +71,33 @@ void scn_busy_us(long us);
  * Does nothing when ms is 0. */
 void scn_pace(long ms);
 
+/* Sleeps ms milliseconds: the thread is off the CPU meanwhile, as when it
+ * waits for a disk or a network (unlike scn_pace, which computes). */
+void scn_sleep_ms(long ms);
+
 /* Milliseconds on the monotonic clock, for measuring waits. */
 double scn_now_ms(void);
+
+/* The moment ms milliseconds from now, in the form the timed waits of
+ * POSIX take (CLOCK_REALTIME): pthread_cond_timedwait, sem_timedwait,
+ * pthread_mutex_timedlock. */
+struct timespec scn_deadline(long ms);
+
+/* The watchdog, for stories that can hang: a deadlock, a lost wakeup, a
+ * barrier waiting for a thread that never comes. scn_watchdog_start()
+ * starts a thread named "watchdog" that sleeps as long as the story keeps
+ * calling scn_progress(). Once timeout_ms pass without progress, it marks
+ * "watchdog fired", calls on_fire() (which prints the scenario's one-line
+ * self-check and returns the exit status), and ends the whole program with
+ * that status, stuck threads and all: a hang becomes a message. Started
+ * once per program; scn_watchdog_stop() ends it when the story is over. */
+void scn_watchdog_start(long timeout_ms, int (*on_fire)(void));
+
+/* Tells the watchdog the story moved on (cheap: call it at every step). */
+void scn_progress(void);
+
+/* Stops the watchdog (the story ended without hanging). */
+void scn_watchdog_stop(void);
 
 /* How many CPUs this process may run on (its affinity mask). */
 int scn_cpus_available(void);

@@ -1,0 +1,133 @@
+"""Integration tests of attribution: real BPF programs and libc uprobes trace
+the scenarios, and each thread's blocked time must be attributed to the
+right kind of object, named by the scenario's own variables; CPython's GIL
+must show as a condition variable; the philosophers' deadlock must be found
+and named with its full cycle."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (SCENARIOS, bpf_available, check, conctop, finish, report_json,  # noqa: E402
+                     tmpdir)
+
+# scenario, arguments, and for each thread name prefix the (kind, object)
+# pairs its blocked time may go to (object None: any, e.g. the main thread's
+# gate and joins)
+CASES = [
+    ("race --fixed", ["race", "--fixed", "--iterations", "50000"], {
+        "worker": {("mutex", "count_lock"), ("barrier", "start_line")},
+    }),
+    ("condvar", ["condvar", "--rounds", "50"], {
+        "waiter": {("cond", "token_ready"), ("cond", "all_waiting"), ("cond", "round_over"),
+                   ("cond", "settled"), ("mutex", "state_lock")},
+        "signaller": {("cond", "token_ready"), ("cond", "all_waiting"), ("cond", "round_over"),
+                      ("cond", "settled"), ("mutex", "state_lock")},
+    }),
+    ("barrier", ["barrier", "--phases", "5"], {
+        "runner": {("barrier", "phase_barrier")},
+    }),
+    ("prodcons", ["prodcons", "--items", "2000"], {
+        "producer": {("cond", "not_full"), ("cond", "not_empty"), ("mutex", "buffer_lock")},
+        "consumer": {("cond", "not_full"), ("cond", "not_empty"), ("mutex", "buffer_lock")},
+    }),
+    ("philosophers", ["philosophers"], {
+        # the forks; the table (a barrier that starts the meal together) and
+        # the short sleep that makes the deadlock certain
+        "philosopher-": {("mutex", f"fork_{i}") for i in range(1, 10)} | {("barrier", "table"), ("sleep", "")},
+    }),
+]
+
+
+def test_scenario(name, argv, expected):
+    """Traces one scenario; checks every role thread's blocked time."""
+    d = tmpdir()
+    trace = os.path.join(d, "a.ctrace")
+    r = conctop("record", "-q", "-o", trace, "--", os.path.join(SCENARIOS, argv[0]), *argv[1:], timeout=120)
+    # (the philosophers' watchdog ends its deadlock with a status of its own)
+    if not check(r.returncode in (0, 1, 3) and not r.stderr.strip(), f"{name}: recorded",
+                 f"exit {r.returncode}: {r.stderr}"):
+        return None
+    rep = report_json(trace)
+    seen = set()
+    for t in rep["threads"]:
+        role = next((p for p in expected if t["name"].startswith(p)), None)
+        if role is None or t["blocked_ns"] == 0:
+            continue
+        seen.add(role)
+        right = sum(b["ns"] for b in t["blocked_by"] if (b["kind"], b["object"]) in expected[role])
+        share = right / t["blocked_ns"]
+        top = ", ".join(f"{b['kind']} {b['object'] or '?'} {b['ns'] / 1e6:.2f} ms" for b in t["blocked_by"][:4])
+        check(share >= 0.99, f"{name}: {t['name']}: {share:.1%} of its blocked time is on the scenario's objects",
+              f"{t['blocked_ns'] / 1e6:.2f} ms blocked: {top}")
+    for role in expected:
+        check(role in seen, f"{name}: {role} threads were traced and blocked", f"{[t['name'] for t in rep['threads']]}")
+    return rep
+
+
+def test_philosophers_deadlock(rep):
+    """The deadlock is found and named with its full cycle, at the moment it
+    forms (well before the scenario's watchdog fires)."""
+    if rep is None:
+        return
+    dl = rep["deadlocks"]
+    if not check(len(dl) == 1, "philosophers: one deadlock is reported", f"{dl}"):
+        return
+    cycle = dl[0]["cycle"]
+    names = sorted(c["name"] for c in cycle)
+    check(len(cycle) == 5 and names == [f"philosopher-{i}" for i in range(1, 6)],
+          "philosophers: the cycle names all five philosophers", f"{cycle}")
+    ok = all(c["waits_for"].startswith("fork_") and c["held_by"]["name"].startswith("philosopher-") for c in cycle)
+    check(ok, "philosophers: each waits for a fork held by another philosopher", f"{cycle}")
+    links = {c["name"]: c["held_by"]["name"] for c in cycle}
+    walk, cur = [], cycle[0]["name"]
+    for _ in range(5):
+        walk.append(cur)
+        cur = links.get(cur)
+    check(cur == cycle[0]["name"] and len(set(walk)) == 5, "philosophers: the links close into one cycle", f"{links}")
+    # the last philosopher to block closes the cycle; the watchdog fires
+    # 300 ms of no progress later: the report must be well before that
+    last_block = max(t["end_ns"] for t in rep["threads"] if t["name"].startswith("philosopher-"))
+    check(dl[0]["at_ns"] < last_block, "philosophers: the deadlock is found before the watchdog ends it",
+          f"found at {dl[0]['at_ns']}, philosophers end {last_block}")
+
+
+def test_gil():
+    """Four CPU-bound CPython threads: >= 90% of the workers' blocked time is
+    on a condition variable (the GIL), labelled as the GIL."""
+    d = tmpdir()
+    code = ("import threading\n"
+            "def work():\n"
+            "    n = 0\n"
+            "    for i in range(2_000_000): n += i\n"
+            "ts = [threading.Thread(target=work) for _ in range(4)]\n"
+            "[t.start() for t in ts]; [t.join() for t in ts]\n")
+    trace = os.path.join(d, "gil.ctrace")
+    r = conctop("record", "-q", "-o", trace, "--", sys.executable, "-c", code, timeout=180)
+    if not check(r.returncode == 0, "gil: recorded python3", r.stderr):
+        return
+    rep = report_json(trace)
+    tgid = min(t["tgid"] for t in rep["threads"])
+    workers = [t for t in rep["threads"] if t["tgid"] == tgid and t["tid"] != tgid]
+    blocked = sum(t["blocked_ns"] for t in workers)
+    on_cond = sum(b["ns"] for t in workers for b in t["blocked_by"] if b["kind"] == "cond")
+    on_gil = sum(b["ns"] for t in workers for b in t["blocked_by"] if b["object"] == "GIL")
+    print(f"  gil: workers blocked {blocked / 1e6:.1f} ms, on a cond {on_cond / 1e6:.1f} ms, "
+          f"labelled GIL {on_gil / 1e6:.1f} ms")
+    check(len(workers) == 4 and blocked > 0 and on_cond >= 0.9 * blocked,
+          "gil: >= 90% of the workers' blocked time is a condition variable wait", f"{on_cond} of {blocked}")
+    check(on_gil >= 0.9 * blocked, "gil: and it is recognised as the GIL", f"{on_gil} of {blocked}")
+
+
+def main():
+    if not bpf_available("attribution integration tests"):
+        finish()
+    reps = {}
+    for name, argv, expected in CASES:
+        reps[name] = test_scenario(name, argv, expected)
+    test_philosophers_deadlock(reps.get("philosophers"))
+    test_gil()
+    finish()
+
+
+if __name__ == "__main__":
+    main()
