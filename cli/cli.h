@@ -13,6 +13,7 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 int cmd_lanes(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
@@ -37,5 +38,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* The directory holding the scenario programs (next to the conctop binary,
  * or $CONCTOP_SCENARIO_DIR). Returns 0 or -errno. */
 int cli_scenario_dir(char *buf, size_t len);
+
+/* Reads the trace at path into a new timeline. Returns 0, or 1 after
+ * printing what is wrong; when the recording was cut off, it is read up to
+ * its last complete chunk and warn says so (else warn is ""). */
+struct timeline;
+int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen);
 
 #endif

@@ -59,54 +59,6 @@ static int default_width(void)
 	return LANES_DEFAULT_WIDTH;
 }
 
-/* Reads every event of file into a new timeline; sets *cut when the file
- * ends before its end record. Returns 0, or 1 after printing the error. */
-static int load(const char *file, struct timeline **out, bool *cut)
-{
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
-	struct event ev;
-	int e;
-
-	*out = NULL;
-	*cut = false;
-	e = trace_reader_new(&r, file);
-	if (e) {
-		cli_error("%s: %s", file, r && *trace_reader_error(r) ? trace_reader_error(r) : strerror(-e));
-		trace_reader_free(r);
-		return 1;
-	}
-	e = timeline_new(&tl, trace_reader_info(r)->ncpus);
-	if (e) {
-		cli_error("%s: %s", file, strerror(-e));
-		trace_reader_free(r);
-		return 1;
-	}
-	while ((e = trace_reader_next(r, &ev)) == 1) {
-		e = timeline_add(tl, &ev);
-		if (e) {
-			cli_error("%s: %s", file, strerror(-e));
-			goto fail;
-		}
-	}
-	if (e == -ENODATA) {
-		*cut = true;
-		cli_error("warning: %s: %s (the recording was cut off: showing what came before)", file,
-			  trace_reader_error(r));
-	} else if (e < 0) {
-		cli_error("%s: %s", file, trace_reader_error(r));
-		goto fail;
-	}
-	timeline_set_end(tl, trace_reader_end_ts(r));
-	trace_reader_free(r);
-	*out = tl;
-	return 0;
-fail:
-	timeline_free(tl);
-	trace_reader_free(r);
-	return 1;
-}
-
 /* conctop lanes. */
 int cmd_lanes(int argc, char **argv)
 {
@@ -124,7 +76,8 @@ int cmd_lanes(int argc, char **argv)
 	struct grid *g = NULL;
 	const struct theme *th;
 	uint64_t from = 0, to = 0, end;
-	bool have_to = false, color = false, cut;
+	bool have_to = false, color = false;
+	char warn[1024];
 	int width = 0, opt, status;
 	long w;
 	char *endp;
@@ -178,8 +131,10 @@ int cmd_lanes(int argc, char **argv)
 	if (!width)
 		width = default_width();
 
-	if (load(file, &tl, &cut))
+	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
 		return 1;
+	if (warn[0])
+		cli_error("warning: %s", warn);
 	end = timeline_end(tl);
 	if (!have_to)
 		to = end > from ? end : from + 1;

@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "trace a scenario, a command or a process into a trace file" },
 	{ "report", cmd_report, "per-thread and per-CPU statistics of a trace file (--json for scripts)" },
 	{ "lanes", cmd_lanes, "a trace's lanes as text, for handouts, docs and scripts" },
+	{ "log", cmd_log, "a trace's event log in words: wakeups, blocks, deadlocks, markers" },
 	{ "dump", cmd_dump, "every event of a trace file, one line each" },
 	{ "list", cmd_list, "the built-in scenarios and what each one teaches" },
 };

@@ -798,55 +798,6 @@ static void replay_usage(FILE *f)
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 
-/* Reads the trace at path into a new timeline. Returns 0 or the exit
- * status, having printed why; a cut-off file is a warning in warn. */
-static int load_trace(const char *path, struct timeline **out, char *warn, size_t wlen)
-{
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
-	struct event ev;
-	struct stat st;
-	int e;
-
-	*out = NULL;
-	if (stat(path, &st) == 0 && st.st_size > (16 << 20))
-		fprintf(stderr, "conctop: reading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
-	e = trace_reader_new(&r, path);
-	if (e) {
-		cli_error("%s: %s", path, r ? trace_reader_error(r) : strerror(-e));
-		trace_reader_free(r);
-		return 1;
-	}
-	e = timeline_new(&tl, trace_reader_info(r)->ncpus);
-	if (e) {
-		cli_error("%s: %s", path, strerror(-e));
-		trace_reader_free(r);
-		return 1;
-	}
-	while ((e = trace_reader_next(r, &ev)) == 1) {
-		e = timeline_add(tl, &ev);
-		if (e) {
-			cli_error("%s: %s", path, strerror(-e));
-			timeline_free(tl);
-			trace_reader_free(r);
-			return 1;
-		}
-	}
-	if (e == -ENODATA) {
-		snprintf(warn, wlen, "%s: the recording was cut off (%s): showing what came before", path,
-			 trace_reader_error(r));
-	} else if (e < 0) {
-		cli_error("%s: %s", path, trace_reader_error(r));
-		timeline_free(tl);
-		trace_reader_free(r);
-		return 1;
-	}
-	timeline_set_end(tl, trace_reader_end_ts(r));
-	trace_reader_free(r);
-	*out = tl;
-	return 0;
-}
-
 /* conctop replay. */
 int cmd_replay(int argc, char **argv)
 {
@@ -897,7 +848,7 @@ int cmd_replay(int argc, char **argv)
 	path = argv[optind];
 	if (need_terminal("replay"))
 		return 1;
-	status = load_trace(path, &w.tl, warn, sizeof(warn));
+	status = cli_load_timeline(path, &w.tl, warn, sizeof(warn));
 	if (status)
 		return status;
 

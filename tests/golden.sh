@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Golden tests of `conctop lanes`: each case runs conctop lanes on a trace
+# Golden tests of `conctop lanes` (and of `conctop log`, the narration, in
+# the cases whose arguments start with "log"): each case runs conctop lanes on a trace
 # file of tests/data/ at a pinned locale and width and compares what it
 # printed (stdout, then stderr and the exit status when there are any) with
 # tests/golden/CASE.txt.
@@ -65,6 +66,9 @@ cases=(
 	"error-no-file|-|$data/no-such.ctrace"
 	"error-not-a-trace|-|tests/golden.sh"
 	"error-two-files|-|$data/pingpong.ctrace $data/lost.ctrace"
+	"log-prodcons|-|log $data/prodcons.ctrace"
+	"log-prodcons-ascii|LC_ALL=C|log $data/prodcons.ctrace --from 155ms --to 156ms"
+	"log-lifecycle|-|log $data/lifecycle.ctrace"
 )
 
 passed=0
@@ -79,8 +83,13 @@ run_case() {
 	env=$(cut -d'|' -f2 <<<"$spec")
 	args=$(cut -d'|' -f3 <<<"$spec")
 	[ "$env" = - ] && env=
+	local sub=lanes
+	if [ "${args%% *}" = log ]; then
+		sub=log
+		args=${args#log }
+	fi
 	# shellcheck disable=SC2086 # args and env are word lists
-	env -u NO_COLOR LC_ALL=C.UTF-8 $env "$conctop" lanes $args >"$tmp/stdout" 2>"$tmp/stderr"
+	env -u NO_COLOR LC_ALL=C.UTF-8 $env "$conctop" $sub $args >"$tmp/stdout" 2>"$tmp/stderr"
 	status=$?
 	{
 		cat "$tmp/stdout"
@@ -113,7 +122,7 @@ for spec in "${cases[@]}"; do
 		echo "PASS $name"
 		passed=$((passed + 1))
 	else
-		echo "FAIL $name: conctop lanes $(cut -d'|' -f3 <<<"$spec") differs from $expected:"
+		echo "FAIL $name: conctop $(cut -d'|' -f3 <<<"$spec" | sed 's/^log /log /; t; s/^/lanes /') differs from $expected:"
 		diff -u "$expected" "$tmp/out" | head -n 40 | sed 's/^/    /'
 		failed=$((failed + 1))
 	fi

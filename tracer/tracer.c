@@ -57,8 +57,9 @@ static const struct libc_func libc_funcs[] = {
 	{ "pthread_cond_wait", OP_COND_WAIT, true },
 	{ "pthread_cond_timedwait", OP_COND_TIMEDWAIT, true },
 	{ "pthread_cond_clockwait", OP_COND_TIMEDWAIT, true },
-	{ "pthread_cond_signal", OP_COND_SIGNAL, false },
-	{ "pthread_cond_broadcast", OP_COND_BROADCAST, false },
+	/* returns too: they may wait for the condition's internal lock */
+	{ "pthread_cond_signal", OP_COND_SIGNAL, true },
+	{ "pthread_cond_broadcast", OP_COND_BROADCAST, true },
 	{ "pthread_barrier_wait", OP_BARRIER_WAIT, true },
 	{ "sem_wait", OP_SEM_WAIT, true },
 	{ "sem_timedwait", OP_SEM_TIMEDWAIT, true },
@@ -388,7 +389,10 @@ static int follow_event(struct tracer *t, const struct event *ev)
 		tracer_attach_marks(t, ev->tgid, path); /* best effort: it may be gone */
 		tracer_attach_libc(t, ev->tgid);
 	} else if (ev->type == EVENT_FORK && ev->tgid2 > 0 && ev->tgid2 != ev->tgid) {
-		tracer_attach_libc(t, ev->tgid2); /* uprobes do not follow fork */
+		/* uprobes do not follow fork: a new process gets its own */
+		snprintf(path, sizeof(path), "/proc/%d/exe", ev->tgid2);
+		tracer_attach_marks(t, ev->tgid2, path);
+		tracer_attach_libc(t, ev->tgid2);
 	} else if (ev->type == EVENT_CALL && ev->tgid > 0) {
 		unsigned kind = object_kind(ev->op);
 

@@ -1000,26 +1000,63 @@ static void who(const struct timeline *tl, int64_t idx, char *buf, size_t len)
 		snprintf(buf, len, "an unknown waker");
 }
 
-/* Writes deadlock i in words: "deadlock: A waits for lock1 held by B, B
- * waits for lock2 held by A". */
-static void deadlock_words(const struct ctx *c, int64_t i, char *buf, size_t len)
+/* A blocking in words: what the thread tries, on which object, held by
+ * whom ("B tries mutex count_lock, held by A: B sleeps"). */
+static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry *e, const char *subj,
+			   const char *other, char *buf, size_t len)
 {
-	const struct waits_deadlock *d = i >= 0 ? timeline_deadlock(c->tl, (size_t)i) : NULL;
-	size_t n;
+	struct tl_at at;
+
+	timeline_thread_at(tl, e->thread, e->ts, &at);
+	switch (at.state) {
+	case TL_BLOCKED_MUTEX:
+		if (e->other >= 0)
+			snprintf(buf, len, "%s tries mutex %s, held by %s: %c sleeps", subj, e->text, other, subj[0]);
+		else
+			snprintf(buf, len, "%s sleeps on mutex %s", subj, e->text);
+		break;
+	case TL_BLOCKED_RWLOCK:
+		snprintf(buf, len, "%s waits for rwlock %s", subj, e->text);
+		break;
+	case TL_BLOCKED_COND:
+		snprintf(buf, len, "%s waits on %s %s", subj, strcmp(e->text, "GIL") ? "cond" : "the", e->text);
+		break;
+	case TL_BLOCKED_BARRIER:
+		snprintf(buf, len, "%s waits at barrier %s", subj, e->text);
+		break;
+	case TL_BLOCKED_SEM:
+		snprintf(buf, len, "%s waits on semaphore %s", subj, e->text);
+		break;
+	case TL_BLOCKED_JOIN:
+		snprintf(buf, len, "%s waits to join %s", subj, e->other >= 0 ? other : "a thread");
+		break;
+	default:
+		snprintf(buf, len, "%s blocks on %s", subj, e->text);
+		break;
+	}
+	return ROLE_LOG;
+}
+
+/* Deadlock i in words: who waits for what, held by whom, round the cycle. */
+static void deadlock_words(const struct timeline *tl, size_t i, char *buf, size_t len)
+{
+	const struct waits_deadlock *d = timeline_deadlock(tl, i);
+	size_t n = 0;
 	unsigned k;
 
-	n = (size_t)snprintf(buf, len, "deadlock:");
-	for (k = 0; d && k < d->n && k < WAITS_CYCLE_MAX && n < len; k++) {
-		const struct tl_thread *t = timeline_thread(c->tl, (size_t)timeline_thread_index(c->tl, d->link[k].tid));
-		const struct tl_thread *h = timeline_thread(c->tl, (size_t)timeline_thread_index(c->tl, d->link[k].holder));
-		char obj[EVENT_TEXT_MAX + 32];
-
-		timeline_object_label(c->tl, d->link[k].object, obj, sizeof(obj));
-		n += (size_t)snprintf(buf + n, len - n, "%s %c waits for %s held by %c", k ? "," : "",
-				      t && t->letter ? t->letter : '?', obj, h && h->letter ? h->letter : '?');
+	if (!d) {
+		snprintf(buf, len, "DEADLOCK");
+		return;
 	}
-	if (!d && n < len)
-		snprintf(buf + n, len - n, " threads wait for each other");
+	n = (size_t)snprintf(buf, len, "DEADLOCK:");
+	for (k = 0; k < d->n && n < len; k++) {
+		char a[EVENT_TEXT_MAX + 8], b[EVENT_TEXT_MAX + 8], obj[EVENT_TEXT_MAX + 32];
+
+		who(tl, timeline_thread_index(tl, d->link[k].tid), a, sizeof(a));
+		who(tl, timeline_thread_index(tl, d->link[k].holder), b, sizeof(b));
+		timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
+		n += (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", k ? ";" : "", a + 2, obj, b + 2);
+	}
 }
 
 /* Writes one log entry in words into buf (without its time); returns the
@@ -1056,23 +1093,27 @@ static uint8_t log_words(const struct ctx *c, const struct tl_log_entry *e, char
 	case TL_LOG_MARK:
 		snprintf(buf, len, "%s: %s %" PRId64, subj, e->text, e->value);
 		return ROLE_MARK;
-	case TL_LOG_BLOCK:
-		if (e->other >= 0)
-			snprintf(buf, len, "%s blocked on %s, held by %s", subj, e->text[0] ? e->text : "?", other);
-		else
-			snprintf(buf, len, "%s blocked on %s", subj, e->text[0] ? e->text : "?");
-		return ROLE_LOG;
-	case TL_LOG_DEADLOCK:
-		deadlock_words(c, e->value, buf, len);
-		return ROLE_WARNING;
 	case TL_LOG_LOST:
 		snprintf(buf, len, "lost %" PRId64 " events on CPU%d: the lanes around here are incomplete", e->value,
 			 e->cpu);
+		return ROLE_WARNING;
+	case TL_LOG_BLOCK:
+		return block_words(c->tl, e, subj, other, buf, len);
+	case TL_LOG_DEADLOCK:
+		deadlock_words(c->tl, (size_t)e->value, buf, len);
 		return ROLE_WARNING;
 	default:
 		snprintf(buf, len, "%s: event %u", subj, e->kind);
 		return ROLE_LOG;
 	}
+}
+
+/* One log entry in words (see render.h). */
+uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, char *buf, size_t len)
+{
+	struct ctx c = { .tl = tl, .th = theme_get(THEME_MONO, ascii) };
+
+	return log_words(&c, e, buf, len);
 }
 
 /* Draws the event log (the newest entries in [lo, hi)) on rows [y, y + rows). */
@@ -1341,7 +1382,7 @@ int render_screen(struct grid *g, const struct timeline *tl, const struct view *
 	unsigned ncpus, k;
 	size_t nvis, first, shown, *vis = NULL, nthreads;
 	uint64_t now, span;
-	char buf[128], t[32];
+	char buf[128], t[32], banner[LINE_MAX_BYTES];
 
 	if (!g)
 		return -EINVAL;
@@ -1426,7 +1467,15 @@ int render_screen(struct grid *g, const struct timeline *tl, const struct view *
 	}
 	put_text(&c, c.x_stats + 1, y, buf, ROLE_LABEL, GRID_BOLD, -1);
 	y++;
-	if (v->message && *v->message)
+	/* a deadlock formed by the time shown: a banner that names it */
+	banner[0] = '\0';
+	for (k = (unsigned)timeline_deadlock_count(tl); k > 0; k--) {
+		if (timeline_deadlock(tl, k - 1)->at_ns <= now) {
+			deadlock_words(tl, k - 1, banner, sizeof(banner));
+			break;
+		}
+	}
+	if ((v->message && *v->message) || banner[0])
 		log_rows--;
 	if (v->inspect)
 		draw_inspect(&c, now, vis + first, shown, y, log_rows);
@@ -1437,6 +1486,8 @@ int render_screen(struct grid *g, const struct timeline *tl, const struct view *
 	y += log_rows;
 	if (v->message && *v->message)
 		put_text(&c, 0, y++, v->message, ROLE_WARNING, GRID_BOLD, -1);
+	else if (banner[0])
+		put_text(&c, 0, y++, banner, ROLE_WARNING, GRID_BOLD | GRID_REVERSE, -1);
 	draw_keys(&c, v, H - 1);
 	if (v->help)
 		draw_help(&c);

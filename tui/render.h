@@ -47,6 +47,12 @@ struct view {
  * so and what size is needed). */
 int render_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th);
 
+/* One event log entry in words, without its time ("C woken by A, ran 41 µs
+ * later on CPU1", "B tries mutex count_lock, held by A: B sleeps", a
+ * deadlock's cycle); returns the role it is drawn in (ROLE_WARNING for lost
+ * events and deadlocks). */
+uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, char *buf, size_t len);
+
 /* Columns the lanes get on a screen of this width (for zoom arithmetic). */
 int render_lane_columns(int screen_width);
 

@@ -412,7 +412,7 @@ static void test_lanes_attribution(void)
 		v.ns_per_col = 100 * US;
 		v.cursor = UINT64_MAX;
 		render_screen(g, tl, &v, theme_get(THEME_MONO, false));
-		CHECK(grid_has(g, "0.002000 A locker blocked on "), "screen log: what a thread blocked on");
+		CHECK(grid_has(g, "0.002000 A locker sleeps on mutex "), "screen log: what a thread blocked on");
 		v.cursor = 3 * MS;
 		v.inspect = true;
 		render_screen(g, tl, &v, theme_get(THEME_MONO, false));
