@@ -64,7 +64,7 @@ help:
 	@echo "make            build build/conctop and the scenarios"
 	@echo "make deps       install the Debian packages the build and tests need"
 	@echo "make test       build everything and run every test (BPF tests need root)"
-	@echo "make run        build, then record the default scenario (prodcons) and print its report"
+	@echo "make run        build, then show the default scenario (prodcons) live (without a terminal: record it, print its report)"
 	@echo "make bench      build and run the benchmarks (prints figures)"
 	@echo "make fuzz       build the libFuzzer targets (clang) into $(BUILD)/fuzz/"
 	@echo "make clean      remove build/"
@@ -152,10 +152,17 @@ TEST_BINS := $(BUILD)/conctop $(SCN_BIN) $(UNIT_BIN) $(PROG_BIN) $(PRELOAD_LIB) 
 test: $(TEST_BINS)
 	@BUILD=$(BUILD) tests/run
 
+# The main job: the live view of the default scenario (prodcons); without a
+# terminal, a recording of it and its report.
 run: $(BUILD)/conctop $(SCN_BIN)
 	@if [ "$$(id -u)" != 0 ]; then echo "make run: tracing needs root: run 'sudo make run'" >&2; exit 1; fi
-	$(BUILD)/conctop record -o $(BUILD)/prodcons.ctrace prodcons
-	$(BUILD)/conctop report $(BUILD)/prodcons.ctrace
+	@if [ -t 0 ] && [ -t 1 ]; then \
+		$(BUILD)/conctop; \
+	else \
+		echo "make run: no terminal: recording prodcons instead of the live view"; \
+		$(BUILD)/conctop record -o $(BUILD)/prodcons.ctrace prodcons && \
+		$(BUILD)/conctop report $(BUILD)/prodcons.ctrace; \
+	fi
 
 # ---- fuzzing (clang + libFuzzer) ----
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
