@@ -26,6 +26,7 @@
  *     in its lane record; its latency and CPU are read from the lane when
  *     the log is asked for. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sched_model.h"
@@ -53,9 +54,9 @@
 #define OCC_OTHER 2u
 #define OCC_THREAD 3u /* + thread index */
 
-/* Log entry value: kind in the top 3 bits, then a thread index (wakeups)
+/* Log entry value: kind in the top 4 bits, then a thread index (wakeups)
  * or an index into the side array (the rest). */
-#define LOG_KIND_SHIFT 29
+#define LOG_KIND_SHIFT 28
 #define LOG_PAYLOAD_MAX ((1u << LOG_KIND_SHIFT) - 1)
 
 _Static_assert(TL_STATE_MAX <= 32, "thread lane codes hold 5 bits of state");
@@ -125,6 +126,7 @@ struct xlog {
 	int64_t value;
 	int16_t cpu;
 	char text[EVENT_TEXT_MAX];
+	char *note;             /* NOTE entries: the sentence (malloc'd) */
 };
 
 /* What a blocked (or spinning) record waits on. */
@@ -935,6 +937,8 @@ void timeline_free(struct timeline *tl)
 	free(tl->log.blocks);
 	free(tl->log.bases);
 	free(tl->log.firsts);
+	for (i = 0; i < tl->nx; i++)
+		free(tl->x[i].note);
 	free(tl->x);
 	free(tl->waits);
 	arena_free(&tl->arena);
@@ -1501,6 +1505,8 @@ size_t timeline_log(const struct timeline *tl, uint64_t t0, uint64_t t1, struct 
 			e->cpu = x->cpu;
 			e->value = x->value;
 			memcpy(e->text, x->text, sizeof(e->text));
+			if (x->note)
+				snprintf(e->note, sizeof(e->note), "%s", x->note);
 		}
 	}
 	return n;

@@ -97,7 +97,11 @@ enum tl_log_kind {
 	TL_LOG_BLOCK,    /* thread blocked on the object whose label is text (value = object index),
 			  * held by other (a thread index, or -1) */
 	TL_LOG_DEADLOCK, /* the wait-for graph closed into a cycle: value = timeline_deadlock index */
+	TL_LOG_NOTE,     /* a pattern seen for certain (a thundering herd, a lost wakeup, the
+			  * straggler at a barrier), in words in note */
 };
+
+#define TL_NOTE_MAX 192
 
 struct tl_log_entry {
 	uint64_t ts;
@@ -108,6 +112,7 @@ struct tl_log_entry {
 	uint64_t latency_ns; /* WAKEUP: from wakeup to running (0 if it had not run by the end) */
 	int64_t value;       /* MARK: value; LOST: count */
 	char text[EVENT_TEXT_MAX];
+	char note[TL_NOTE_MAX]; /* NOTE: the sentence */
 };
 
 /* Creates an empty timeline for a trace of ncpus CPUs. Returns 0 or -errno. */

@@ -1102,6 +1102,9 @@ static uint8_t log_words(const struct ctx *c, const struct tl_log_entry *e, char
 	case TL_LOG_DEADLOCK:
 		deadlock_words(c->tl, (size_t)e->value, buf, len);
 		return ROLE_WARNING;
+	case TL_LOG_NOTE:
+		snprintf(buf, len, "note: %s", e->note);
+		return ROLE_MARK;
 	default:
 		snprintf(buf, len, "%s: event %u", subj, e->kind);
 		return ROLE_LOG;
