@@ -135,6 +135,32 @@ struct wait_rec {
 	int64_t holder;
 };
 
+#define HERD_MAX 32
+
+/* What the pattern notes follow of a condition variable or barrier. */
+struct pobj {
+	int32_t tgid;
+	uint64_t addr;
+	unsigned waiting;          /* threads inside a wait on it now */
+	bool unheard;              /* its last signal found nobody waiting */
+	uint64_t unheard_ts, last_signal_ts;
+	int64_t unheard_by;
+	unsigned herd_n, herd_back; /* a broadcast's woken threads; those that waited again */
+	int32_t herd[HERD_MAX];
+	bool herd_again[HERD_MAX];
+	uint64_t herd_ts;
+	int64_t herd_by;
+	bool gen_noted;            /* barrier: this round's straggler was noted */
+};
+
+/* A thread inside a cond or barrier wait. */
+struct pwait {
+	int32_t tid, tgid;
+	uint64_t addr;
+	uint64_t since;
+	bool active;
+};
+
 struct timeline {
 	struct sched_model *m;
 	unsigned ncpus;
@@ -152,6 +178,10 @@ struct timeline {
 	struct wait_rec *waits;  /* what blocked records wait on (their aux - 1) */
 	size_t nwaits, capwaits;
 	size_t deadlocks;        /* deadlocks logged so far */
+	struct pobj *pobjs;      /* pattern notes: the objects followed */
+	size_t npobjs, cappobjs;
+	struct pwait *pwaits;    /* and the threads inside their waits */
+	size_t npwaits, cappwaits;
 };
 
 /* ---- arena ---- */
@@ -940,6 +970,8 @@ void timeline_free(struct timeline *tl)
 	for (i = 0; i < tl->nx; i++)
 		free(tl->x[i].note);
 	free(tl->x);
+	free(tl->pobjs);
+	free(tl->pwaits);
 	free(tl->waits);
 	arena_free(&tl->arena);
 	free(tl);
@@ -953,6 +985,225 @@ static int note_time(struct timeline *tl, uint64_t ts)
 	if (tix_last(&tl->times, &last) && last == ts)
 		return 0;
 	return tix_push(tl, &tl->times, ts, 0);
+}
+
+/* ---- pattern notes: what is certain from the calls alone ---- */
+
+/* The followed object at addr of tgid, added on first use (NULL: ENOMEM). */
+static struct pobj *pobj_get(struct timeline *tl, int32_t tgid, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < tl->npobjs; i++)
+		if (tl->pobjs[i].tgid == tgid && tl->pobjs[i].addr == addr)
+			return &tl->pobjs[i];
+	if (tl->npobjs == tl->cappobjs) {
+		size_t cap = tl->cappobjs ? tl->cappobjs * 2 : 16;
+		struct pobj *p = realloc(tl->pobjs, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		tl->pobjs = p;
+		tl->cappobjs = cap;
+	}
+	memset(&tl->pobjs[tl->npobjs], 0, sizeof(tl->pobjs[0]));
+	tl->pobjs[tl->npobjs].tgid = tgid;
+	tl->pobjs[tl->npobjs].addr = addr;
+	return &tl->pobjs[tl->npobjs++];
+}
+
+/* The wait entry of thread tid (created inactive; NULL: ENOMEM). */
+static struct pwait *pwait_get(struct timeline *tl, int32_t tid, int32_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < tl->npwaits; i++)
+		if (tl->pwaits[i].tid == tid)
+			return &tl->pwaits[i];
+	if (tl->npwaits == tl->cappwaits) {
+		size_t cap = tl->cappwaits ? tl->cappwaits * 2 : 16;
+		struct pwait *p = realloc(tl->pwaits, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		tl->pwaits = p;
+		tl->cappwaits = cap;
+	}
+	memset(&tl->pwaits[tl->npwaits], 0, sizeof(tl->pwaits[0]));
+	tl->pwaits[tl->npwaits].tid = tid;
+	tl->pwaits[tl->npwaits].tgid = tgid;
+	return &tl->pwaits[tl->npwaits++];
+}
+
+/* A thread's name for a note ("B consumer-1"), by tid. */
+static void note_who(const struct timeline *tl, int32_t tid, char *buf, size_t len)
+{
+	long i = timeline_thread_index(tl, tid);
+	const struct tl_thread *t = i >= 0 ? &tl->threads[i] : NULL;
+
+	if (t)
+		snprintf(buf, len, "%c %s", t->letter, t->name[0] ? t->name : "?");
+	else
+		snprintf(buf, len, "thread %d", tid);
+}
+
+/* An object's label for a note. */
+static void note_object(const struct timeline *tl, int32_t tgid, uint64_t addr, char *buf, size_t len)
+{
+	const struct waits *w = sched_model_waits(tl->m);
+
+	waits_object_label(w, waits_find(w, tgid, addr), buf, len);
+}
+
+/* Adds a note about thread tid at ts. */
+static int log_note(struct timeline *tl, uint64_t ts, int32_t tid, const char *note)
+{
+	long i = timeline_thread_index(tl, tid);
+	struct xlog x;
+	int r;
+
+	memset(&x, 0, sizeof(x));
+	x.thread = i >= 0 ? (size_t)i : SIZE_MAX;
+	x.other = -1;
+	x.cpu = -1;
+	x.note = strdup(note);
+	if (!x.note)
+		return -ENOMEM;
+	r = log_push(tl, ts, TL_LOG_NOTE, x.thread, &x);
+	if (r || tl->nx == 0 || tl->x[tl->nx - 1].note != x.note)
+		free(x.note); /* not kept */
+	return r;
+}
+
+/* Ends a broadcast's herd on o: how many it woke, how many waited again. */
+static int herd_note(struct timeline *tl, struct pobj *o, uint64_t ts)
+{
+	char who[EVENT_TEXT_MAX + 8], obj[EVENT_TEXT_MAX + 32], note[512];
+	unsigned n = o->herd_n, back = o->herd_back;
+
+	o->herd_n = 0;
+	if (n < 2 || back == 0)
+		return 0;
+	note_who(tl, (int32_t)o->herd_by, who, sizeof(who));
+	note_object(tl, o->tgid, o->addr, obj, sizeof(obj));
+	snprintf(note, sizeof(note),
+		 "thundering herd: %s's broadcast on %s woke %u; %u went on, %u went back to waiting", who, obj, n,
+		 n - back, back);
+	return log_note(tl, ts, (int32_t)o->herd_by, note);
+}
+
+/* Follows the calls that the pattern notes are about: cond waits, signals,
+ * broadcasts and barrier waits. */
+static int follow_patterns(struct timeline *tl, const struct event *ev, uint64_t ts)
+{
+	char who[EVENT_TEXT_MAX + 8], by[EVENT_TEXT_MAX + 8], obj[EVENT_TEXT_MAX + 32], note[512];
+	struct pwait *w;
+	struct pobj *o;
+	size_t i;
+	int r = 0;
+
+	if (ev->tid <= 0)
+		return 0;
+	w = pwait_get(tl, ev->tid, ev->tgid);
+	if (!w)
+		return -ENOMEM;
+	if (ev->type == EVENT_CALL) {
+		switch (ev->op) {
+		case OP_COND_WAIT:
+		case OP_COND_TIMEDWAIT:
+		case OP_BARRIER_WAIT:
+			o = pobj_get(tl, ev->tgid, (uint64_t)ev->arg);
+			if (!o)
+				return -ENOMEM;
+			if (ev->op == OP_BARRIER_WAIT && o->waiting == 0)
+				o->gen_noted = false;
+			o->waiting++;
+			*w = (struct pwait){ ev->tid, ev->tgid, (uint64_t)ev->arg, ts, true };
+			for (i = 0; i < o->herd_n; i++) {
+				if (o->herd[i] == ev->tid && !o->herd_again[i]) {
+					o->herd_again[i] = true;
+					o->herd_back++;
+				}
+			}
+			return 0;
+		case OP_COND_SIGNAL:
+		case OP_COND_BROADCAST:
+			o = pobj_get(tl, ev->tgid, (uint64_t)ev->arg);
+			if (!o)
+				return -ENOMEM;
+			if (o->herd_n)
+				r = herd_note(tl, o, ts);
+			o->unheard = o->waiting == 0;
+			o->unheard_ts = ts;
+			o->unheard_by = ev->tid;
+			o->last_signal_ts = ts;
+			if (ev->op == OP_COND_BROADCAST && o->waiting >= 2) {
+				o->herd_n = o->herd_back = 0;
+				o->herd_ts = ts;
+				o->herd_by = ev->tid;
+				for (i = 0; i < tl->npwaits && o->herd_n < HERD_MAX; i++) {
+					struct pwait *p = &tl->pwaits[i];
+
+					if (p->active && p->tgid == o->tgid && p->addr == o->addr) {
+						o->herd_again[o->herd_n] = false;
+						o->herd[o->herd_n++] = p->tid;
+					}
+				}
+			}
+			return r;
+		default:
+			return 0;
+		}
+	}
+	if (ev->type != EVENT_RETURN || !w->active ||
+	    (ev->op != OP_COND_WAIT && ev->op != OP_COND_TIMEDWAIT && ev->op != OP_BARRIER_WAIT))
+		return 0;
+	o = pobj_get(tl, w->tgid, w->addr);
+	if (!o)
+		return -ENOMEM;
+	w->active = false;
+	if (o->waiting)
+		o->waiting--;
+	if (ev->op == OP_COND_TIMEDWAIT && ev->arg == 110 /* ETIMEDOUT */ && o->unheard &&
+	    o->unheard_ts <= w->since && o->last_signal_ts <= w->since) {
+		/* the only signal came before anyone waited, and none since */
+		note_who(tl, ev->tid, who, sizeof(who));
+		note_who(tl, (int32_t)o->unheard_by, by, sizeof(by));
+		note_object(tl, o->tgid, o->addr, obj, sizeof(obj));
+		snprintf(note, sizeof(note),
+			 "lost wakeup: %s signalled %s at %.6f s with nobody waiting; %s waited on it from %.6f s and "
+			 "was never woken",
+			 by, obj, (double)o->unheard_ts / 1e9, who, (double)w->since / 1e9);
+		o->unheard = false;
+		return log_note(tl, ts, ev->tid, note);
+	}
+	if (ev->op == OP_BARRIER_WAIT && !o->gen_noted) {
+		/* the first to leave the barrier: the last to arrive, when the
+		 * others all came before it */
+		uint64_t sum = 0;
+		unsigned others = 0;
+		bool last = true;
+
+		o->gen_noted = true;
+		for (i = 0; i < tl->npwaits; i++) {
+			struct pwait *p = &tl->pwaits[i];
+
+			if (!p->active || p->tgid != o->tgid || p->addr != o->addr)
+				continue;
+			if (p->since > w->since)
+				last = false;
+			sum += w->since - (p->since < w->since ? p->since : w->since);
+			others++;
+		}
+		if (last && others) {
+			note_who(tl, ev->tid, who, sizeof(who));
+			note_object(tl, o->tgid, o->addr, obj, sizeof(obj));
+			snprintf(note, sizeof(note), "straggler: %s arrived last at %s; %u waited for it, %.1f ms on average",
+				 who, obj, others, (double)sum / others / 1e6);
+			return log_note(tl, ts, ev->tid, note);
+		}
+	}
+	return 0;
 }
 
 /* Appends one event. */
@@ -990,6 +1241,10 @@ int timeline_add(struct timeline *tl, const struct event *ev)
 			x.text[sizeof(x.text) - 1] = 0;
 			r2 = log_push(tl, ts, TL_LOG_MARK, x.thread, &x);
 		}
+		break;
+	case EVENT_CALL:
+	case EVENT_RETURN:
+		r2 = follow_patterns(tl, ev, ts);
 		break;
 	case EVENT_LOST:
 		if (ev->arg > 0) {

@@ -101,7 +101,7 @@ enum tl_log_kind {
 			  * straggler at a barrier), in words in note */
 };
 
-#define TL_NOTE_MAX 192
+#define TL_NOTE_MAX 256
 
 struct tl_log_entry {
 	uint64_t ts;

@@ -485,6 +485,16 @@ void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c)
 		c->holder = w->objects[f->object].holder;
 }
 
+/* The index of the object at addr of process tgid, or -1. */
+int64_t waits_find(const struct waits *w, int32_t tgid, uint64_t addr)
+{
+	uint32_t v = index_get(&w->by_addr, object_key(tgid, addr));
+
+	if (!v || w->objects[v - 1].tgid != tgid || w->objects[v - 1].addr != addr)
+		return -1;
+	return (int64_t)v - 1;
+}
+
 /* The number of objects. */
 size_t waits_object_count(const struct waits *w)
 {

@@ -87,6 +87,9 @@ void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c);
 size_t waits_object_count(const struct waits *w);
 const struct waits_object *waits_object(const struct waits *w, size_t i);
 
+/* The index of the object at addr of process tgid, or -1 if never seen. */
+int64_t waits_find(const struct waits *w, int32_t tgid, uint64_t addr);
+
 /* How an object is called in words: its name ("count_lock"), "GIL" for
  * CPython's, else its kind and short address ("mutex@7f3a..c0"). */
 void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len);

@@ -150,11 +150,68 @@ static void test_deadlock_log(void)
 	stats_free(st);
 }
 
+/* The note of kind TL_LOG_NOTE in the log that contains want, or NULL. */
+static const char *find_note(const char *want)
+{
+	static struct tl_log_entry log[64];
+	size_t n = timeline_log(tl, 0, UINT64_MAX - 1, log, 64), i;
+
+	for (i = 0; i < n; i++)
+		if (log[i].kind == TL_LOG_NOTE && strstr(log[i].note, want))
+			return log[i].note;
+	return NULL;
+}
+
+/* Pattern notes: a thundering herd, a lost wakeup, a barrier's straggler. */
+static void test_notes(void)
+{
+	const char *note;
+	int t;
+
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	ev(0, EVENT_OBJECT, 0, 41, 0, OP_KIND_COND, 0x6000, 0, 0, "not_empty");
+	for (t = 41; t <= 43; t++)
+		ev(1 * MS, EVENT_CALL, 0, t, 0, OP_COND_WAIT, 0x6000, 0x5000, 0, NULL);
+	ev(2 * MS, EVENT_CALL, 1, 44, 0, OP_COND_BROADCAST, 0x6000, 0, 0, NULL);
+	for (t = 41; t <= 43; t++)
+		ev(3 * MS, EVENT_RETURN, 0, t, 0, OP_COND_WAIT, 0, 0, 0, NULL);
+	ev(4 * MS, EVENT_CALL, 0, 42, 0, OP_COND_WAIT, 0x6000, 0x5000, 0, NULL); /* back to waiting */
+	ev(4 * MS, EVENT_CALL, 0, 43, 0, OP_COND_WAIT, 0x6000, 0x5000, 0, NULL);
+	ev(5 * MS, EVENT_CALL, 1, 44, 0, OP_COND_SIGNAL, 0x6000, 0, 0, NULL);
+	note = find_note("thundering herd");
+	CHECK(note && strstr(note, "on not_empty woke 3; 1 went on, 2 went back to waiting"),
+	      "notes: a broadcast that woke 3, 2 of which waited again, is a thundering herd");
+
+	ev(6 * MS, EVENT_OBJECT, 0, 45, 0, OP_KIND_COND, 0x7000, 0, 0, "ready");
+	ev(6 * MS, EVENT_CALL, 1, 44, 0, OP_COND_SIGNAL, 0x7000, 0, 0, NULL); /* nobody waits */
+	ev(7 * MS, EVENT_CALL, 0, 45, 0, OP_COND_TIMEDWAIT, 0x7000, 0x5000, 0, NULL);
+	ev(9 * MS, EVENT_RETURN, 0, 45, 0, OP_COND_TIMEDWAIT, 110, 0, 0, NULL);
+	note = find_note("lost wakeup");
+	CHECK(note && strstr(note, "signalled ready at 0.006000 s with nobody waiting") &&
+		      strstr(note, "waited on it from 0.007000 s and was never woken"),
+	      "notes: a signal nobody heard, then a wait that times out, is a lost wakeup");
+
+	ev(10 * MS, EVENT_OBJECT, 0, 46, 0, OP_KIND_BARRIER, 0x8000, 0, 0, "phase_barrier");
+	ev(10 * MS, EVENT_CALL, 0, 46, 0, OP_BARRIER_WAIT, 0x8000, 0, 0, NULL);
+	ev(11 * MS, EVENT_CALL, 0, 47, 0, OP_BARRIER_WAIT, 0x8000, 0, 0, NULL);
+	ev(14 * MS, EVENT_CALL, 1, 48, 0, OP_BARRIER_WAIT, 0x8000, 0, 0, NULL);
+	ev(14 * MS, EVENT_RETURN, 1, 48, 0, OP_BARRIER_WAIT, -1, 0, 0, NULL);
+	ev(15 * MS, EVENT_RETURN, 0, 46, 0, OP_BARRIER_WAIT, 0, 0, 0, NULL);
+	ev(15 * MS, EVENT_RETURN, 0, 47, 0, OP_BARRIER_WAIT, 0, 0, 0, NULL);
+	note = find_note("straggler");
+	CHECK(note && strstr(note, "arrived last at phase_barrier; 2 waited for it, 3.5 ms on average"),
+	      "notes: the last to arrive at a barrier is named, with how long the others waited");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 /* Runs the attribution tests. */
 int main(void)
 {
 	test_blocked_kinds();
 	test_spinning();
 	test_deadlock_log();
+	test_notes();
 	return check_summary();
 }
