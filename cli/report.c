@@ -19,13 +19,16 @@ static void usage(FILE *f)
 		"Reads a trace file written by 'conctop record' and prints, per thread:\n"
 		"name, tid, process, run time, runnable time (waiting for a CPU), blocked\n"
 		"time, voluntary and involuntary context switches, migrations and wakeups\n"
-		"received; per CPU: how busy it was with the traced program, with other\n"
-		"programs, and idle; totals, event counts and lost events.\n"
+		"received, and what it was mostly blocked on (MOSTLY BLOCKED ON: the kind\n"
+		"of wait, the object's name, and its share of the blocked time); per CPU:\n"
+		"how busy it was with the traced program, with other programs, and idle;\n"
+		"totals, event counts, lost events, and any deadlock, in words.\n"
 		"A recording that was cut off (crash, kill -9) is reported up to its last\n"
 		"complete chunk, with a warning.\n"
 		"\n"
 		"Options:\n"
-		"  --json       print one JSON object (fields: docs/report-json.md)\n"
+		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
+		"               blocked_by per thread and deadlocks)\n"
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording), 1 unreadable or\n"
@@ -235,7 +238,7 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 			fprintf(f, " %s %" PRIu64, event_type_name(c), stats_events_of(s, c));
 	fprintf(f, "\n\n");
 
-	fprintf(f, "%-16s %7s %-16s %10s %10s %10s %6s %6s %5s %7s %10s  %s\n", "THREAD", "TID", "PROCESS",
+	fprintf(f, "%-16s %7s %-22s %10s %10s %10s %6s %6s %5s %7s %10s  %s\n", "THREAD", "TID", "PROCESS",
 		"RUN ms", "RUNNABLE", "BLOCKED", "VOL", "INVOL", "MIGR", "WAKEUPS", "LIFE ms", "MOSTLY BLOCKED ON");
 	for (i = 0; i < stats_thread_count(s); i++) {
 		const struct stats_thread *t = stats_thread_at(s, i);
@@ -255,7 +258,7 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 		}
 		snprintf(pname, sizeof(pname), "%.15s(%d)", proc && *proc ? proc : "?", t->tgid);
 		fprintf(f,
-			"%-16.16s %7d %-16.16s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
+			"%-16.16s %7d %-22.22s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
 			" %7" PRIu64 " %10.3f  %s\n",
 			t->name[0] ? t->name : "?", t->tid, pname, ms(t->run_ns), ms(t->runnable_ns),
 			ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,

@@ -34,7 +34,7 @@ struct trace_info {
 	char version[32];           /* conctop version that wrote it */
 	uint64_t start_realtime_ns; /* wall clock at the trace's start */
 	uint64_t start_monotonic_ns;/* CLOCK_MONOTONIC at the trace's start: event ts are relative to it */
-	int32_t target_pid;         /* the pid conctop started or attached to, 0 if none */
+	int32_t target_pid;         /* the pid attached to with -p; 0 when conctop started the program */
 };
 
 struct trace_writer;
