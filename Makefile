@@ -46,7 +46,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TUI_SRC := $(filter-out tui/screen.c,$(wildcard tui/*.c))
 TUI_OBJ := $(TUI_SRC:%.c=$(BUILD)/%.o)
 SCREEN_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tui/screen.c))
-SCN_NAMES := $(filter-out common catalogue,$(basename $(notdir $(wildcard scenarios/*.c))))
+SCN_NAMES := $(filter-out common catalogue lessons,$(basename $(notdir $(wildcard scenarios/*.c))))
 SCN_BIN := $(SCN_NAMES:%=$(BUILD)/scenarios/%)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 PROG_BIN := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(filter-out tests/progs/%.so.c,$(wildcard tests/progs/*.c)))
@@ -111,7 +111,7 @@ $(BUILD)/libtui.a: $(TUI_OBJ)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(SCREEN_OBJ) $(BUILD)/scenarios/catalogue.o $(BUILD)/libtui.a $(BUILD)/libcore.a
+$(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(SCREEN_OBJ) $(BUILD)/scenarios/catalogue.o $(BUILD)/scenarios/lessons.o $(BUILD)/libtui.a $(BUILD)/libcore.a
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_BPF) $(LIBS_NCURSES)
 

@@ -14,6 +14,9 @@ int cmd_report(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_lesson(int argc, char **argv);
+int cmd_tour(int argc, char **argv);
 int cmd_lanes(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */

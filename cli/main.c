@@ -17,6 +17,9 @@ static const struct command commands[] = {
 	{ "report", cmd_report, "per-thread and per-CPU statistics of a trace file (--json for scripts)" },
 	{ "lanes", cmd_lanes, "a trace's lanes as text, for handouts, docs and scripts" },
 	{ "log", cmd_log, "a trace's event log in words: wakeups, blocks, deadlocks, markers" },
+	{ "export", cmd_export, "a trace's lanes as a picture to print or put on slides (SVG)" },
+	{ "lesson", cmd_lesson, "a scenario's lesson card: what to watch, the question, the take-away" },
+	{ "tour", cmd_tour, "the course notes' lessons in order, each card then its live run" },
 	{ "dump", cmd_dump, "every event of a trace file, one line each" },
 	{ "list", cmd_list, "the built-in scenarios and what each one teaches" },
 };

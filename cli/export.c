@@ -1,0 +1,200 @@
+/* conctop export: a trace's lanes as a picture for handouts and slides
+ * (SVG; docs/export.md). Other formats (Perfetto) will join --format. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cli.h"
+#include "svg.h"
+#include "timeline.h"
+
+#define EXPORT_FORMATS "svg"
+
+/* Prints export's help. */
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: conctop export FILE [--format svg] -o OUT.svg [OPTIONS]\n"
+		"\n"
+		"Draws the lanes of a trace file as a picture to print or put on slides:\n"
+		"a time axis, one lane per CPU (the letter of the thread it ran) and one\n"
+		"per thread (letter, name, tid, and per column the glyph and colour of\n"
+		"its state, as `conctop lanes` shows them), each thread's share of the\n"
+		"window running, waiting and blocked, and a legend. Colours are the\n"
+		"colour-blind-safe Okabe-Ito palette; every state keeps its glyph, so a\n"
+		"black-and-white printout still reads. docs/export.md has the details.\n"
+		"\n"
+		"Options:\n"
+		"  -F, --format FMT  what to write: svg (the default; the only one so far)\n"
+		"  -o, --output OUT  the file to write ('-' for standard output, the\n"
+		"                    default when it is not a terminal)\n"
+		"  -f, --from T      start of the window (1.5s, 250ms, 40us; a bare number\n"
+		"                    is seconds; default: the start of the trace)\n"
+		"  -t, --to T        end of the window (default: the end of the trace)\n"
+		"  -w, --width COLS  time columns across the lanes, %d to %d (default %d);\n"
+		"                    each column is a round length of time\n"
+		"  -h, --help        this help\n"
+		"\n"
+		"Exit status: 0 ok (also for a cut-off recording, with a warning), 1\n"
+		"unreadable or corrupt trace, or OUT cannot be written, 2 usage error.\n",
+		SVG_MIN_COLS, SVG_MAX_COLS, SVG_DEFAULT_COLS);
+}
+
+/* Writes the picture to path (or standard output for "-") through a
+ * temporary file renamed into place, so a failure leaves no half picture.
+ * Returns 0 or 1 after saying what went wrong. */
+static int write_out(const char *path, const struct timeline *tl, uint64_t from, uint64_t to, int cols,
+		     const char *title)
+{
+	char *tmp = NULL;
+	FILE *f;
+	mode_t mask;
+	int e = 0, fd;
+
+	if (strcmp(path, "-") == 0) {
+		e = svg_write_lanes(stdout, tl, from, to, cols, title);
+		if (!e && fflush(stdout))
+			e = -errno;
+		if (e) {
+			cli_error("standard output: %s", strerror(-e));
+			return 1;
+		}
+		return 0;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		cli_error("%s: out of memory", path);
+		return 1;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		cli_error("%s: cannot write there: %s", path, strerror(errno));
+		free(tmp);
+		return 1;
+	}
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask))
+		e = -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		e = -errno;
+		close(fd);
+	} else if (!e) {
+		e = svg_write_lanes(f, tl, from, to, cols, title);
+		if (fclose(f) && !e)
+			e = -errno;
+	} else {
+		fclose(f);
+	}
+	if (!e && rename(tmp, path))
+		e = -errno;
+	if (e) {
+		cli_error("%s: %s", path, strerror(-e));
+		unlink(tmp);
+		free(tmp);
+		return 1;
+	}
+	free(tmp);
+	return 0;
+}
+
+/* conctop export. */
+int cmd_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'F' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "width", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct timeline *tl = NULL;
+	const char *file, *out = NULL, *format = "svg";
+	uint64_t from = 0, to = 0, end;
+	bool have_to = false;
+	char warn[1024], title[1200], a[32], b[32], *endp;
+	int cols = SVG_DEFAULT_COLS, opt, status;
+	long w;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "F:o:f:t:w:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'F':
+			format = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'f':
+			if (cli_parse_time(optarg, &from))
+				return cli_usage_error("export", "--from needs a time like 1.5s, 250ms or 40us, not '%s'",
+						       optarg);
+			break;
+		case 't':
+			if (cli_parse_time(optarg, &to))
+				return cli_usage_error("export", "--to needs a time like 1.5s, 250ms or 40us, not '%s'",
+						       optarg);
+			have_to = true;
+			break;
+		case 'w':
+			errno = 0;
+			w = strtol(optarg, &endp, 10);
+			if (errno || endp == optarg || *endp || w < SVG_MIN_COLS || w > SVG_MAX_COLS)
+				return cli_usage_error("export", "--width must be a number of columns from %d to %d, not '%s'",
+						       SVG_MIN_COLS, SVG_MAX_COLS, optarg);
+			cols = (int)w;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case '?':
+			if (optopt && strchr("Fofwt", optopt))
+				return cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
+			return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
+		default:
+			return cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
+		}
+	}
+	if (strcmp(format, "svg") != 0)
+		return cli_usage_error("export", "unknown format '%s': the formats are: " EXPORT_FORMATS, format);
+	if (optind != argc - 1)
+		return cli_usage_error("export", optind >= argc ? "which trace file?" : "one trace file at a time");
+	file = argv[optind];
+	if (have_to && to <= from)
+		return cli_usage_error("export", "--to must come after --from");
+	if (!out) {
+		if (isatty(STDOUT_FILENO))
+			return cli_usage_error("export", "where to? give -o OUT.svg (or -o - for standard output)");
+		out = "-";
+	}
+
+	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
+		return 1;
+	if (warn[0])
+		cli_error("warning: %s", warn);
+	end = timeline_end(tl);
+	if (!have_to)
+		to = end > from ? end : from + 1;
+	if (from >= end && end > 0)
+		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)end / 1e9);
+	snprintf(a, sizeof(a), "%.3f", (double)from / 1e9);
+	snprintf(b, sizeof(b), "%.3f", (double)to / 1e9);
+	{
+		char *copy = strdup(file);
+
+		snprintf(title, sizeof(title), "conctop \u00b7 %s \u00b7 %s s to %s s", copy ? basename(copy) : file, a,
+			 b);
+		free(copy);
+	}
+	status = write_out(out, tl, from, to, cols, title);
+	timeline_free(tl);
+	return status;
+}
