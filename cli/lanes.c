@@ -43,6 +43,9 @@ static void usage(FILE *f)
 		"      --color     colour with ANSI escapes (256 colours; none when\n"
 		"                  NO_COLOR is set)\n"
 		"      --mono      no colour (the default): glyphs only\n"
+		"      --classroom the classroom palette at full contrast (with --color)\n"
+		"      --theme light|dark  the classroom palette for a projector (light)\n"
+		"                  or a dark screen; implies --classroom\n"
 		"  -h, --help      this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording), 1 unreadable or\n"
@@ -69,6 +72,8 @@ int cmd_lanes(int argc, char **argv)
 		{ "color", no_argument, NULL, 'c' },
 		{ "colour", no_argument, NULL, 'c' },
 		{ "mono", no_argument, NULL, 'm' },
+		{ "classroom", no_argument, NULL, 'C' },
+		{ "theme", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -76,7 +81,7 @@ int cmd_lanes(int argc, char **argv)
 	struct grid *g = NULL;
 	const struct theme *th;
 	uint64_t from = 0, to = 0, end;
-	bool have_to = false, color = false;
+	bool have_to = false, color = false, classroom = false, light = false;
 	char warn[1024];
 	int width = 0, opt, status;
 	long w;
@@ -112,6 +117,15 @@ int cmd_lanes(int argc, char **argv)
 		case 'm':
 			color = false;
 			break;
+		case 'C':
+			classroom = true;
+			break;
+		case 'T':
+			if (strcmp(optarg, "light") && strcmp(optarg, "dark"))
+				return cli_usage_error("lanes", "--theme is light or dark, not '%s'", optarg);
+			light = strcmp(optarg, "light") == 0;
+			classroom = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -142,7 +156,10 @@ int cmd_lanes(int argc, char **argv)
 		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)end / 1e9);
 
 	setlocale(LC_CTYPE, "");
-	th = theme_get(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8());
+	if (classroom)
+		th = theme_classroom(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8(), light);
+	else
+		th = theme_get(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8());
 	g = render_lanes(tl, from, to, width, th);
 	if (!g) {
 		cli_error("%s: out of memory", file);

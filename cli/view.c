@@ -70,6 +70,14 @@ struct viewer {
 	char message[PROMPT_MAX + 300];
 	struct output_log *out;
 	bool show_output;
+	/* the classroom view */
+	bool light;                    /* --theme light */
+	uint64_t class_npc;            /* its fixed scale */
+	uint64_t plain_npc;            /* the scale to go back to */
+	uint64_t predict_after;        /* predict: entries up to this time were asked about */
+	uint64_t predict_at;           /* the entry asked about */
+	char question[256];
+	char answer[200];
 };
 
 /* Seconds on the monotonic clock. */
@@ -86,7 +94,7 @@ static double now_s(void)
 /* Lane columns on this terminal. */
 static uint64_t lane_cols(const struct viewer *w)
 {
-	int n = render_lane_columns(w->width);
+	int n = render_view_lane_columns(&w->v, w->width);
 
 	return n > 0 ? (uint64_t)n : 1;
 }
@@ -100,37 +108,17 @@ static uint64_t window_ns(const struct viewer *w)
 /* The first screen column of the lanes. */
 static int lane_x(const struct viewer *w)
 {
-	(void)w;
-	return RENDER_LANE_X;
+	return render_view_lane_x(&w->v);
 }
 
-/* Rows of thread lanes and the row of the first. This mirrors
- * render_screen's layout (header, axis, CPU lanes, thread lanes, rule, log,
- * keys); render.h has no call for it yet. */
+/* Thread lanes shown (rows, or lanes of two rows in the classroom view)
+ * and the screen row of the first, as render_screen lays them out. */
 static int thread_rows(const struct viewer *w, int *first_row)
 {
-	int avail = w->height - 5, base_log = avail / 4, cpu_rows, per, rows;
-	unsigned ncpus = timeline_ncpus(w->tl);
-	size_t nvis = render_visible_threads(w->tl, w->v.filter, NULL, 0);
+	int rows = render_thread_rows(w->tl, &w->v, w->width, w->height, first_row);
 
-	base_log = base_log < 3 ? 3 : base_log > 10 ? 10 : base_log;
-	cpu_rows = (avail - base_log) / 3 > 1 ? (avail - base_log) / 3 : 1;
-	if (ncpus <= (unsigned)cpu_rows) {
-		cpu_rows = (int)ncpus;
-	} else {
-		per = (int)((ncpus + (unsigned)cpu_rows - 1) / (unsigned)cpu_rows);
-		cpu_rows = (int)((ncpus + (unsigned)per - 1) / (unsigned)per);
-	}
-	rows = avail - cpu_rows - base_log;
-	if (rows > 0 && (size_t)rows > nvis)
-		rows = nvis ? (int)nvis : 1;
-	if (w->v.inspect && avail - cpu_rows - rows < rows) {
-		int half = (avail - cpu_rows) / 2;
-
-		rows = rows < half ? rows : half > 1 ? half : 1;
-	}
-	if (first_row)
-		*first_row = 3 + cpu_rows;
+	if (rows <= 0 && first_row)
+		*first_row = 3;
 	return rows > 1 ? rows : 1;
 }
 
@@ -199,6 +187,11 @@ static void show_head(struct viewer *w, uint64_t head)
 	uint64_t npc = w->v.ns_per_col, win = window_ns(w);
 	uint64_t right = (head / npc + 1) * npc;
 
+	if (w->v.classroom) {
+		/* page jumps: the window holding head, on a whole window */
+		w->v.t0 = head / win * win;
+		return;
+	}
 	w->v.t0 = right > win ? right - win : 0;
 }
 
@@ -226,7 +219,9 @@ static void reveal_cursor(struct viewer *w)
 
 	if (w->v.cursor == NONE)
 		return;
-	if (w->v.cursor < w->v.t0 || w->v.cursor >= w->v.t0 + win)
+	if (w->v.classroom && (w->v.cursor < w->v.t0 || w->v.cursor >= w->v.t0 + win))
+		w->v.t0 = w->v.cursor / win * win; /* page jumps */
+	else if (w->v.cursor < w->v.t0 || w->v.cursor >= w->v.t0 + win)
 		w->v.t0 = w->v.cursor > win / 2 ? w->v.cursor - win / 2 : 0;
 	clamp_t0(w);
 }
@@ -340,6 +335,131 @@ static void step(struct viewer *w, bool back)
 	place_cursor(w, ts);
 }
 
+/* The event-log entry nearest t: the first strictly after t (forward), or
+ * the last strictly before it. The log answers "the newest entries of a
+ * window", so the first after t is found by halving the window. */
+static bool log_near(const struct timeline *tl, uint64_t t, bool forward, struct tl_log_entry *e)
+{
+	uint64_t lo, hi;
+
+	if (!forward)
+		return t > 0 && timeline_log(tl, 0, t, e, 1) == 1;
+	if (t == UINT64_MAX)
+		return false;
+	lo = t + 1; /* [t + 1, lo) holds no entry; [t + 1, hi) holds one */
+	hi = UINT64_MAX;
+	if (timeline_log(tl, lo, hi, e, 1) != 1)
+		return false;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (timeline_log(tl, t + 1, mid, e, 1) == 1)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return timeline_log(tl, t + 1, hi, e, 1) == 1;
+}
+
+/* n / N: the cursor to the next or previous event-log entry (a block, a
+ * wakeup, a marker, a deadlock, a note). */
+static void step_log(struct viewer *w, bool back)
+{
+	struct tl_log_entry e;
+	uint64_t from;
+
+	stop_following(w);
+	from = w->v.cursor != NONE ? w->v.cursor : head_time(w);
+	if (!log_near(w->tl, from, !back, &e)) {
+		snprintf(w->note, sizeof(w->note), back ? "no earlier event in the log" : "no later event in the log");
+		return;
+	}
+	place_cursor(w, e.ts);
+}
+
+/* The question to ask before entry e, or false when e is not one to
+ * predict: a wakeup (who runs next?) or a block on a lock (who gets it?). */
+static bool predict_question(const struct viewer *w, const struct tl_log_entry *e, char *buf, size_t len)
+{
+	struct tl_at at;
+
+	if (e->kind == TL_LOG_WAKEUP) {
+		snprintf(buf, len, "PREDICT: Which thread runs next? (space reveals)");
+		return true;
+	}
+	if (e->kind != TL_LOG_BLOCK)
+		return false;
+	timeline_thread_at(w->tl, e->thread, e->ts, &at);
+	if (at.state != TL_BLOCKED_MUTEX && at.state != TL_BLOCKED_RWLOCK)
+		return false;
+	snprintf(buf, len, "PREDICT: Who gets the %s %s? (space reveals)",
+		 at.state == TL_BLOCKED_MUTEX ? "mutex" : "rwlock", e->text);
+	return true;
+}
+
+/* Predict-then-reveal: while the playback clock moves from w->play to
+ * target, stops just before the first wakeup or lock handover and asks.
+ * Returns true when it stopped. */
+static bool predict_stop(struct viewer *w, uint64_t target)
+{
+	struct tl_log_entry e;
+	uint64_t from = w->play > w->predict_after ? w->play : w->predict_after;
+	int guard = 100000;
+
+	if (w->predict_after && w->play + 1 < w->predict_after) { /* went back: ask again */
+		w->predict_after = 0;
+		from = w->play;
+	}
+	while (guard-- > 0 && log_near(w->tl, from, true, &e) && e.ts <= target) {
+		from = e.ts;
+		if (!predict_question(w, &e, w->question, sizeof(w->question)))
+			continue;
+		render_log_words(w->tl, &e, w->theme->ascii, w->answer, sizeof(w->answer));
+		w->predict_at = e.ts;
+		w->play = e.ts > 0 ? e.ts - 1 : 0;
+		w->v.playing = false;
+		w->v.cursor = w->play;
+		w->v.question = w->question;
+		return true;
+	}
+	return false;
+}
+
+/* Space while a question is asked: the answer, and play on. */
+static void predict_reveal(struct viewer *w)
+{
+	snprintf(w->note, sizeof(w->note), "ANSWER: %s", w->answer);
+	w->predict_after = w->predict_at;
+	w->v.question = NULL;
+	w->question[0] = '\0';
+	w->v.playing = true;
+	w->play = w->v.cursor != NONE ? w->v.cursor : w->play;
+}
+
+static void reveal_focus(struct viewer *w);
+
+/* c: the classroom view on or off (its theme and its fixed scale). */
+static void toggle_classroom(struct viewer *w)
+{
+	uint64_t anchor = following(w) ? head_time(w) : w->v.cursor;
+
+	w->v.classroom = !w->v.classroom;
+	screen_set_classroom(w->scr, w->v.classroom, w->light);
+	if (w->v.classroom) {
+		w->plain_npc = w->v.ns_per_col;
+		w->v.ns_per_col = w->class_npc ? w->class_npc : w->v.ns_per_col;
+	} else if (w->plain_npc) {
+		w->v.ns_per_col = w->plain_npc;
+	}
+	if (anchor != NONE)
+		w->v.t0 = anchor > window_ns(w) / 2 ? anchor - window_ns(w) / 2 : 0;
+	if (w->v.classroom && anchor != NONE)
+		w->v.t0 = anchor / window_ns(w) * window_ns(w);
+	clamp_t0(w);
+	reveal_focus(w);
+	snprintf(w->note, sizeof(w->note), w->v.classroom ? "classroom view: c goes back" : "classroom view off");
+}
+
 /* The time at screen column x, or NONE outside the lanes. */
 static uint64_t time_at_x(const struct viewer *w, int x)
 {
@@ -354,6 +474,11 @@ static uint64_t time_at_x(const struct viewer *w, int x)
 static void reveal_focus(struct viewer *w)
 {
 	size_t rows = (size_t)thread_rows(w, NULL);
+
+	if (w->v.classroom) { /* whole pages of lanes */
+		w->v.first_lane = w->v.focus / rows * rows;
+		return;
+	}
 
 	if (w->v.focus < w->v.first_lane)
 		w->v.first_lane = w->v.focus;
@@ -505,16 +630,18 @@ static void on_key(struct viewer *w, uint32_t key)
 		w->quit = true;
 		break;
 	case ' ':
-		if (following(w))
+		if (w->v.question)
+			predict_reveal(w);
+		else if (following(w))
 			stop_following(w);
 		else
 			start_following(w);
 		break;
 	case SCREEN_KEY_LEFT:
-		scroll(w, -(int64_t)little);
+		scroll(w, -(int64_t)(w->v.classroom ? win : little)); /* classroom: page jumps */
 		break;
 	case SCREEN_KEY_RIGHT:
-		scroll(w, (int64_t)little);
+		scroll(w, (int64_t)(w->v.classroom ? win : little));
 		break;
 	case SCREEN_KEY_SLEFT:
 		scroll(w, -(int64_t)w->v.ns_per_col);
@@ -576,6 +703,28 @@ static void on_key(struct viewer *w, uint32_t key)
 	case 'S':
 		step(w, true);
 		break;
+	case 'n':
+		step_log(w, false);
+		break;
+	case 'N':
+		step_log(w, true);
+		break;
+	case 'c':
+		toggle_classroom(w);
+		break;
+	case 'p':
+		if (w->live) {
+			snprintf(w->note, sizeof(w->note), "predict-then-reveal is for replay");
+			break;
+		}
+		w->v.predict = !w->v.predict;
+		if (!w->v.predict) {
+			w->v.question = NULL;
+			w->question[0] = '\0';
+		}
+		snprintf(w->note, sizeof(w->note), w->v.predict ? "predict: replay stops before each wakeup and handover"
+								 : "predict off");
+		break;
 	case 'g':
 		prompt_open(w, 'g');
 		break;
@@ -636,8 +785,10 @@ static void on_mouse(struct viewer *w, const struct screen_event *ev)
 		zoom(w, ev->button == SCREEN_WHEEL_DOWN, t);
 		return;
 	}
+	if (w->v.classroom)
+		rows *= 2; /* two rows a lane */
 	if (ev->y >= first_row && ev->y < first_row + rows) {
-		size_t lane = w->v.first_lane + (size_t)(ev->y - first_row);
+		size_t lane = w->v.first_lane + (size_t)(ev->y - first_row) / (w->v.classroom ? 2 : 1);
 
 		if (lane < visible_lanes(w))
 			w->v.focus = lane;
@@ -738,6 +889,76 @@ static int draw(struct viewer *w)
 	return screen_draw(w->scr, w->grid);
 }
 
+/* ---- the classroom scale ---- */
+
+/* The scenario's pace in ms from its command line ("prodcons --pace 50"),
+ * or 0 when it has none. */
+static unsigned long pace_ms(const char *command)
+{
+	const char *p = command ? strstr(command, "--pace") : NULL;
+	unsigned long v;
+	char *end;
+
+	if (!p)
+		return 0;
+	p += strlen("--pace");
+	if (*p == '=' || *p == ' ')
+		p++;
+	v = strtoul(p, &end, 10);
+	return end != p && v > 0 && v <= 60000 ? v : 0;
+}
+
+/* The classroom view's fixed scale: a tenth of the scenario's pace per
+ * column (--pace 50: 1 column = 5 ms); without a pace, from the trace:
+ * the time the program's threads (all but the first) were alive in about
+ * four pages. */
+static uint64_t classroom_npc(const struct viewer *w, const char *command)
+{
+	unsigned long pace = pace_ms(command);
+	size_t n = timeline_thread_count(w->tl), i;
+	uint64_t lo = UINT64_MAX, hi = 0, span, npc;
+
+	if (pace)
+		return nice_up((uint64_t)pace * 1000000ull / 10);
+	for (i = n > 1 ? 1 : 0; i < n; i++) {
+		const struct tl_thread *t = timeline_thread(w->tl, i);
+
+		if (!t)
+			continue;
+		if (t->start_ns < lo)
+			lo = t->start_ns;
+		if (t->end_ns > hi)
+			hi = t->end_ns;
+	}
+	span = hi > lo ? hi - lo : timeline_end(w->tl);
+	npc = nice_up(span / (4 * lane_cols(w)) + 1);
+	if (npc < 1000)
+		npc = 1000;
+	return npc;
+}
+
+/* Parses --theme's value into *light. Returns 0, or 2 after a usage error. */
+static int parse_theme(const char *cmd, const char *arg, bool *light)
+{
+	if (strcmp(arg, "light") == 0)
+		*light = true;
+	else if (strcmp(arg, "dark") == 0)
+		*light = false;
+	else
+		return cli_usage_error(cmd, "bad --theme '%s': light or dark", arg);
+	return 0;
+}
+
+/* Starts in the classroom view when asked (after the screen is open and the
+ * plain scale is set). */
+static void start_classroom(struct viewer *w, bool classroom, const char *command)
+{
+	w->class_npc = classroom_npc(w, command);
+	if (classroom)
+		toggle_classroom(w);
+	w->note[0] = '\0';
+}
+
 /* Refuses to start a screen without a terminal. Returns 0 or prints why and
  * returns 1. */
 static int need_terminal(const char *cmd)
@@ -790,11 +1011,17 @@ static void replay_usage(FILE *f)
 		"  -s, --speed X     playback speed, 0.01 to 100 (default 1)\n"
 		"      --paused      start paused at the beginning\n"
 		"      --mono        no colours (also with NO_COLOR set)\n"
+		"      --classroom   the classroom view: two-row lanes, big narration,\n"
+		"                    a fixed labelled scale, page jumps (key c)\n"
+		"      --theme T     classroom colours: dark (default) or light\n"
+		"      --predict     stop before each wakeup or lock handover and ask\n"
+		"                    who runs next; space reveals (key p)\n"
 		"  -h, --help        this help\n"
 		"\n"
-		"Keys: space play/pause, < > speed, s S step, arrows scroll, + - zoom,\n"
-		"Home End PgUp PgDn jump, g go to a time, / filter, Tab focus, Enter or i\n"
-		"inspect, mouse click cursor, wheel zoom, ? help, q quit (docs/keys.md).\n"
+		"Keys: space play/pause, < > speed, s S step, n N next/previous event,\n"
+		"arrows scroll, + - zoom, Home End PgUp PgDn jump, g go to a time, /\n"
+		"filter, Tab focus, Enter or i inspect, c classroom, p predict, mouse\n"
+		"click cursor, wheel zoom, ? help, q quit (docs/keys.md).\n"
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 
@@ -805,13 +1032,17 @@ int cmd_replay(int argc, char **argv)
 		{ "speed", required_argument, NULL, 's' },
 		{ "paused", no_argument, NULL, 'P' },
 		{ "mono", no_argument, NULL, 'M' },
+		{ "classroom", no_argument, NULL, 'C' },
+		{ "theme", required_argument, NULL, 't' },
+		{ "predict", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct viewer w = { 0 };
 	const char *path, *base;
 	double speed = 1.0, last;
-	bool mono = false, paused = false;
+	bool mono = false, paused = false, classroom = false, predict = false;
+	char command[1024] = "";
 	char warn[512] = "";
 	int opt, status;
 
@@ -832,6 +1063,16 @@ int cmd_replay(int argc, char **argv)
 		case 'M':
 			mono = true;
 			break;
+		case 'C':
+			classroom = true;
+			break;
+		case 't':
+			if (parse_theme("replay", optarg, &w.light))
+				return 2;
+			break;
+		case 'R':
+			predict = true;
+			break;
 		case 'h':
 			replay_usage(stdout);
 			return 0;
@@ -851,6 +1092,14 @@ int cmd_replay(int argc, char **argv)
 	status = cli_load_timeline(path, &w.tl, warn, sizeof(warn));
 	if (status)
 		return status;
+	{ /* the command line, for the scenario's pace */
+		struct trace_reader *r = NULL;
+
+		if (trace_reader_new(&r, path) == 0 || r)
+			snprintf(command, sizeof(command), "%s", trace_reader_info(r)->command);
+		if (r)
+			trace_reader_free(r);
+	}
 
 	base = strrchr(path, '/');
 	w.v.mode = VIEW_REPLAY;
@@ -871,6 +1120,8 @@ int cmd_replay(int argc, char **argv)
 		if (w.v.ns_per_col < 1000)
 			w.v.ns_per_col = 1000;
 	}
+	w.v.predict = predict;
+	start_classroom(&w, classroom, command);
 
 	status = 0;
 	last = now_s();
@@ -886,11 +1137,14 @@ int cmd_replay(int argc, char **argv)
 		read_events(&w, w.v.playing ? FRAME_MS : IDLE_MS);
 		t = now_s();
 		if (w.v.playing && !w.quit) {
-			uint64_t end = timeline_end(w.tl);
+			uint64_t end = timeline_end(w.tl), target;
 			double adv = (t - last) * w.v.speed * 1e9;
 
-			w.play = (double)w.play + adv >= (double)end ? end : w.play + (uint64_t)adv;
-			if (w.play >= end) {
+			target = (double)w.play + adv >= (double)end ? end : w.play + (uint64_t)adv;
+			if (w.v.predict && predict_stop(&w, target))
+				target = w.play; /* stopped before the question's event */
+			w.play = target;
+			if (w.v.playing && w.play >= end) {
 				w.v.playing = false;
 				w.v.cursor = end > 0 ? end - 1 : 0;
 				snprintf(w.note, sizeof(w.note), "end of the trace: space plays it again, q quits");
@@ -1045,6 +1299,9 @@ static void live_usage(FILE *f)
 		"  -u, --user NAME       run the program as NAME (default: the user\n"
 		"                        behind sudo)\n"
 		"      --mono            no colours (also with NO_COLOR set)\n"
+		"      --classroom       the classroom view: two-row lanes, big narration,\n"
+		"                        a fixed scale from the scenario's pace (key c)\n"
+		"      --theme T         classroom colours: dark (default) or light\n"
 		"      --no-follow       do not trace child processes\n"
 		"      --no-attribution  scheduler events only: no libc uprobes and no\n"
 		"                        system calls (blocked states then say no cause)\n"
@@ -1053,9 +1310,9 @@ static void live_usage(FILE *f)
 		"  -v, --verbose         show libbpf's messages\n"
 		"  -h, --help            this help\n"
 		"\n"
-		"Keys: space pause/follow, arrows scroll, + - zoom, s S step, g go to a\n"
-		"time, / filter, Tab focus, Enter or i inspect, o output/events, ? help,\n"
-		"q quit (docs/keys.md). Needs root (CAP_BPF and CAP_PERFMON); without it,\n"
+		"Keys: space pause/follow, arrows scroll, + - zoom, s S step, n N next/\n"
+		"previous event, g go to a time, / filter, Tab focus, Enter or i inspect,\n"
+		"o output/events, c classroom, ? help, q quit (docs/keys.md). Needs root (CAP_BPF and CAP_PERFMON); without it,\n"
 		"record elsewhere and 'conctop replay' the file.\n"
 		"Exit status: the program's when conctop started it (128+N for signal N,\n"
 		"143 when q stopped it); 0 after --duration or with -p; 1 on failure; 2\n"
@@ -1191,6 +1448,8 @@ static int live_main(int argc, char **argv, bool run_form)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "mono", no_argument, NULL, 'M' },
+		{ "classroom", no_argument, NULL, 'C' },
+		{ "theme", required_argument, NULL, 't' },
 		{ "no-follow", no_argument, NULL, 'F' },
 		{ "no-attribution", no_argument, NULL, 'A' },
 		{ "buffer", required_argument, NULL, 'b' },
@@ -1211,7 +1470,7 @@ static int live_main(int argc, char **argv, bool run_form)
 	char err[512] = "";
 	uint64_t duration = 0;
 	pid_t pid = 0;
-	bool mono = false, dashdash;
+	bool mono = false, dashdash, classroom = false;
 	char **rest;
 	int nrest, opt, e, status;
 	unsigned uid;
@@ -1225,6 +1484,13 @@ static int live_main(int argc, char **argv, bool run_form)
 			break;
 		case 'M':
 			mono = true;
+			break;
+		case 'C':
+			classroom = true;
+			break;
+		case 't':
+			if (parse_theme(cmd, optarg, &w.light))
+				return 2;
 			break;
 		case 'h':
 			live_usage(stdout);
@@ -1320,6 +1586,7 @@ static int live_main(int argc, char **argv, bool run_form)
 		status = 1;
 		goto out;
 	}
+	start_classroom(&w, classroom, session_command(ses));
 	status = live_loop(&w, ses, &l, duration, err, sizeof(err));
 	viewer_close(&w);
 	if (err[0]) {

@@ -76,6 +76,7 @@ struct ctx {
 	int cursor_col;  /* lane column of the cursor, -1 for none */
 	uint32_t legend; /* 1 << enum legend_item */
 	uint64_t lost;   /* events lost within the lanes (render_lanes) */
+	bool classroom;  /* the classroom view: "1 column = ..." in words */
 };
 
 /* ---- text helpers ---- */
@@ -616,7 +617,7 @@ static int draw_legend(struct ctx *c, int y, int rows)
 	char scale[96], buf[64];
 
 	fmt_time_short(buf, sizeof(buf), c->npc, c->th->ascii);
-	snprintf(scale, sizeof(scale), "1 col = %s", buf);
+	snprintf(scale, sizeof(scale), c->classroom ? "1 column = %s" : "1 col = %s", buf);
 	x = put_text(c, 0, y, scale, ROLE_LABEL, GRID_BOLD, -1);
 	for (i = 0; i < LG_MAX; i++) {
 		int need;
@@ -1000,6 +1001,59 @@ static void who(const struct timeline *tl, int64_t idx, char *buf, size_t len)
 		snprintf(buf, len, "an unknown waker");
 }
 
+static void deadlock_words(const struct timeline *tl, size_t i, char *buf, size_t len);
+
+/* The columns a UTF-8 string takes (every character is one column wide). */
+static size_t utf8_columns(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Deadlock i as a banner of at most width columns: in words when that
+ * fits, else as a chain of names and objects, else of lane letters
+ * ("DEADLOCK: C -fork_2-> D -fork_3-> ... C"). */
+static void deadlock_banner(const struct timeline *tl, size_t i, int width, bool ascii, char *buf, size_t len)
+{
+	const struct waits_deadlock *d = timeline_deadlock(tl, i);
+	const char *arrow_l = ascii ? " -" : " \u2500", *arrow_r = ascii ? "-> " : "\u2192 ";
+	int form;
+
+	deadlock_words(tl, i, buf, len);
+	if (!d || (int)utf8_columns(buf) <= width)
+		return;
+	for (form = 0; form < 2; form++) {
+		size_t n = (size_t)snprintf(buf, len, "DEADLOCK:");
+		unsigned k;
+
+		for (k = 0; k < d->n && n < len; k++) {
+			long ti = timeline_thread_index(tl, d->link[k].tid);
+			const struct tl_thread *t = ti >= 0 ? timeline_thread(tl, (size_t)ti) : NULL;
+			char obj[EVENT_TEXT_MAX + 32];
+
+			timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
+			if (form == 0)
+				n += (size_t)snprintf(buf + n, len - n, " %s%s%s%s", t ? t->name : "?", arrow_l, obj, arrow_r);
+			else
+				n += (size_t)snprintf(buf + n, len - n, " %c%s%s%s", t ? t->letter : '?', arrow_l, obj, arrow_r);
+		}
+		if (n < len && d->n) {
+			long ti = timeline_thread_index(tl, d->link[0].tid);
+			const struct tl_thread *t = ti >= 0 ? timeline_thread(tl, (size_t)ti) : NULL;
+
+			if (form == 0)
+				snprintf(buf + n - 1, len - n + 1, " %s", t ? t->name : "?");
+			else
+				snprintf(buf + n - 1, len - n + 1, " %c", t ? t->letter : '?');
+		}
+		if ((int)utf8_columns(buf) <= width)
+			return;
+	}
+}
+
 /* A blocking in words: what the thread tries, on which object, held by
  * whom ("B tries mutex count_lock, held by A: B sleeps"). */
 static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry *e, const char *subj,
@@ -1228,16 +1282,16 @@ static void draw_help(struct ctx *c)
 		{ "wheel", "zoom in / out around the pointer" },
 		{ "< >", "replay slower / faster (0.01x to 100x)" },
 		{ "s S", "step to the next / previous scheduling event" },
+		{ "n N", "step to the next / previous event of the log" },
 		{ "g", "go to a time (1.5s, 250ms, 40us)" },
 		{ "/", "filter thread lanes by name" },
 		{ "Tab \xe2\x86\x93", "focus the next / previous lane (shift-Tab \xe2\x86\x91)" },
 		{ "click", "place the cursor (on a lane: focus it)" },
 		{ "Enter i", "inspect the threads at the cursor" },
 		{ "o", "live: program output / event log" },
-		{ "? F1", "this help" },
-		{ "Esc", "close help, inspect, then the filter" },
-		{ "Ctrl-L", "repaint the screen" },
-		{ "q Ctrl-C", "quit" },
+		{ "? F1 Esc", "this help; Esc closes it, inspect, the filter" },
+		{ "c p", "classroom view; p: predict, then reveal (space)" },
+		{ "q Ctrl-C", "quit (Ctrl-L repaints the screen)" },
 	};
 
 	int n = (int)(sizeof(keys) / sizeof(keys[0]));
@@ -1251,7 +1305,7 @@ static void draw_help(struct ctx *c)
 
 		if (c->th->ascii && i == 1)
 			k = "<- ->";
-		else if (c->th->ascii && i == 10)
+		else if (c->th->ascii && i == 11)
 			k = "Tab Down";
 		put_text(c, x + 2, y + 2 + i, k, ROLE_TITLE, GRID_BOLD, 10);
 		put_text(c, x + 13, y + 2 + i, keys[i][1], ROLE_LOG, 0, w - 15);
@@ -1334,6 +1388,342 @@ static void draw_inspect(struct ctx *c, uint64_t at, const size_t *vis, size_t n
 	}
 }
 
+/* ---- the classroom view ---- */
+
+#define CLASS_LANE_X 15      /* letter, space, 12 name columns, space, rule */
+#define CLASS_NAME_W 12
+#define CLASS_LEGEND_ROWS 2
+#define CLASS_TOP_ROWS 4     /* narration, header, axis (2) */
+#define CLASS_BOTTOM_ROWS 3  /* message, keys (2) */
+
+/* Writes text in at most max columns without cutting a word: when it does
+ * not fit, it ends at the last space that fits, followed by an ellipsis.
+ * Returns the columns written. */
+static int put_words(struct ctx *c, int x, int y, const char *s, uint8_t role, uint8_t attr, int max)
+{
+	char buf[LINE_MAX_BYTES];
+	const char *ell = c->th->ascii ? "..." : "\xe2\x80\xa6";
+	int cols = 0, room = max - (c->th->ascii ? 3 : 1), n;
+	size_t i, cut = 0;
+
+	if (max <= 0)
+		return 0;
+	if (text_cols(s) <= max)
+		return put_text(c, x, y, s, role, attr, max);
+	/* the byte offset of the last space within room columns */
+	for (i = 0; s[i] && cols <= room; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue;
+		if (s[i] == ' ' && cols <= room)
+			cut = i;
+		cols++;
+	}
+	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ':'))
+		cut--;
+	if (cut == 0)
+		return 0; /* one word longer than the line: nothing rather than half a word */
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)cut, s, ell);
+	n = put_text(c, x, y, buf, role, attr, max);
+	return n;
+}
+
+/* Rows of CPU lanes, CPUs per row and thread lanes per page of the
+ * classroom view on a screen h rows high. */
+static void class_layout(const struct timeline *tl, int h, int *cpu_rows, int *per, int *lanes)
+{
+	unsigned ncpus = timeline_ncpus(tl);
+	int rows;
+
+	*cpu_rows = ncpus >= 2 ? 2 : 1;
+	*per = ncpus > 2 ? (int)((ncpus + 1) / 2) : 1;
+	rows = h - CLASS_TOP_ROWS - *cpu_rows - 1 - CLASS_LEGEND_ROWS - CLASS_BOTTOM_ROWS;
+	*lanes = rows / 2 > 1 ? rows / 2 : 1;
+}
+
+/* Thread lanes per page of the classroom view. */
+int render_classroom_lanes(const struct timeline *tl, int height)
+{
+	int cpu_rows, per, lanes;
+
+	if (!tl || height < RENDER_MIN_HEIGHT)
+		return 0;
+	class_layout(tl, height, &cpu_rows, &per, &lanes);
+	return lanes;
+}
+
+/* The first lane column of a view. */
+int render_view_lane_x(const struct view *v)
+{
+	return v && v->classroom ? CLASS_LANE_X : RENDER_LANE_X;
+}
+
+/* Lane columns of a view on a screen this wide. */
+int render_view_lane_columns(const struct view *v, int screen_width)
+{
+	int n;
+
+	if (!v || !v->classroom)
+		return render_lane_columns(screen_width);
+	n = screen_width - CLASS_LANE_X - 1;
+	return n < 1 ? 1 : n;
+}
+
+/* Draws the narration on row y: the predict question when one is asked,
+ * else the newest event-log entry at or before now, in words, bold. */
+static void draw_narration(struct ctx *c, const struct view *v, uint64_t now, int y)
+{
+	int w = grid_width(c->g);
+	struct tl_log_entry e;
+	char words[LINE_MAX_BYTES], line[LINE_MAX_BYTES + 40], t[32];
+	uint8_t role;
+
+	if (v->question && *v->question) {
+		snprintf(line, sizeof(line), " %s ", v->question);
+		put_words(c, 0, y, line, ROLE_MODE, GRID_BOLD, w);
+		return;
+	}
+	if (timeline_log(c->tl, 0, sat_add(now, 1), &e, 1) != 1) {
+		put_text(c, 0, y, "(no events yet)", ROLE_LABEL, GRID_BOLD, w);
+		return;
+	}
+	role = log_words(c, &e, words, sizeof(words));
+	fmt_seconds(t, sizeof(t), e.ts, sec_decimals(c->npc, 3));
+	snprintf(line, sizeof(line), "%s s  %s", t, words);
+	/* the time goes first when the words do not fit with it */
+	if (text_cols(line) > w)
+		snprintf(line, sizeof(line), "%s", words);
+	put_words(c, 0, y, line, role == ROLE_LOG ? ROLE_TITLE : role, GRID_BOLD, w);
+}
+
+/* Draws the classroom header on row y: the scale always, in words. */
+static void draw_class_header(struct ctx *c, const struct view *v, uint64_t now, int y)
+{
+	static const char *const modes[] = { "LIVE", "PAUSED", "REPLAY" };
+	const char *target = v->target && *v->target ? v->target : "?";
+	uint64_t lost = timeline_lost(c->tl);
+	struct piece p[8];
+	char t[48];
+	int n = 0;
+
+	memset(p, 0, sizeof(p));
+	if (strrchr(target, '/') && strrchr(target, '/')[1])
+		target = strrchr(target, '/') + 1;
+	snprintf(p[n].text, sizeof(p[n].text), " %s ", modes[v->mode <= VIEW_REPLAY ? v->mode : 0]);
+	p[n].role = ROLE_MODE;
+	p[n++].attr = GRID_BOLD;
+	snprintf(p[n].text, sizeof(p[n].text), "%.24s", target);
+	p[n].role = ROLE_TITLE;
+	p[n++].rank = 4;
+	fmt_seconds(t, sizeof(t), now, sec_decimals(c->npc, 2));
+	snprintf(p[n].text, sizeof(p[n].text), "t %s s", t);
+	p[n].role = ROLE_TITLE;
+	p[n].attr = GRID_BOLD;
+	p[n++].rank = 1;
+	fmt_time_short(t, sizeof(t), c->npc, c->th->ascii);
+	snprintf(p[n].text, sizeof(p[n].text), "1 column = %s", t);
+	p[n].role = ROLE_TITLE;
+	p[n++].attr = GRID_BOLD;
+	if (v->mode == VIEW_REPLAY) {
+		snprintf(p[n].text, sizeof(p[n].text), "%gx %s", v->speed > 0 ? v->speed : 1.0,
+			 v->playing ? "playing" : "stopped");
+		p[n].role = ROLE_TITLE;
+		p[n++].rank = 3;
+	}
+	if (v->predict) {
+		snprintf(p[n].text, sizeof(p[n].text), "predict");
+		p[n].role = ROLE_TITLE;
+		p[n].attr = GRID_BOLD;
+		p[n++].rank = 2;
+	}
+	if (lost) {
+		snprintf(p[n].text, sizeof(p[n].text), "lost %" PRIu64, lost);
+		p[n].role = ROLE_WARNING;
+		p[n].attr = GRID_BOLD;
+		p[n++].rank = 1;
+	}
+	draw_pieces(c, 0, y, grid_width(c->g), p, n, c->th->dot);
+}
+
+/* Draws thread i as a two-row lane from row y: the letter and name on the
+ * first row, the tid on the second, the cells on both (underlined on the
+ * second when the theme rules lanes). */
+static void draw_class_lane(struct ctx *c, int y, size_t i, bool focus)
+{
+	const struct tl_thread *t = timeline_thread(c->tl, i);
+	uint8_t rule = c->th->lane_rules ? GRID_UNDERLINE : 0;
+	char buf[32];
+	int col;
+
+	if (!t)
+		return;
+	grid_put(c->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
+	put_text(c, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, CLASS_NAME_W);
+	fill(c->g, 0, c->x_lane - 1, y + 1, ' ', ROLE_LABEL, rule);
+	snprintf(buf, sizeof(buf), "tid %d", (int)t->tid);
+	put_text(c, 2, y + 1, buf, ROLE_LABEL, rule, CLASS_NAME_W);
+	lane_frame(c, y);
+	lane_frame(c, y + 1);
+	for (col = 0; col < c->ncols; col++) {
+		struct tl_cell cell;
+		uint64_t a, b;
+		uint32_t ch = ' ';
+		uint8_t role = ROLE_DEFAULT;
+
+		if (col_span(c, col, &a, &b)) {
+			timeline_thread_cell(c->tl, i, a, b, &cell);
+			thread_glyph(c, &cell, &ch, &role);
+		}
+		grid_put(c->g, c->x_lane + col, y, ch, role, col_attr(c, col));
+		grid_put(c->g, c->x_lane + col, y + 1, ch, role, col_attr(c, col) | rule);
+	}
+}
+
+/* Draws the classroom key help on the bottom two rows. */
+static void draw_class_keys(struct ctx *c, const struct view *v, int y)
+{
+	struct piece p[12];
+	int n = 0, w = grid_width(c->g);
+
+	memset(p, 0, sizeof(p));
+	snprintf(p[n++].text, sizeof(p[0].text), "[space] %s",
+		 v->question ? "reveal" : v->mode == VIEW_REPLAY ? (v->playing ? "pause" : "play")
+		 : v->mode == VIEW_LIVE ? "pause" : "follow");
+	snprintf(p[n].text, sizeof(p[0].text), "[n/N] next/prev event");
+	p[n++].rank = 1;
+	snprintf(p[n].text, sizeof(p[0].text), "[s/S] switch");
+	p[n++].rank = 2;
+	snprintf(p[n].text, sizeof(p[0].text), "[p] predict %s", v->predict ? "off" : "on");
+	p[n++].rank = 3;
+	for (int i = 0; i < n; i++)
+		p[i].role = ROLE_KEYS;
+	draw_pieces(c, 0, y, w, p, n, 0);
+	n = 0;
+	memset(p, 0, sizeof(p));
+	snprintf(p[n].text, sizeof(p[0].text), "%s page", c->th->ascii ? "[<- ->]" : "[\xe2\x86\x90\xe2\x86\x92]");
+	p[n++].rank = 1;
+	snprintf(p[n].text, sizeof(p[0].text), "[+-] zoom");
+	p[n++].rank = 3;
+	snprintf(p[n].text, sizeof(p[0].text), "[Tab] lanes");
+	p[n++].rank = 2;
+	snprintf(p[n].text, sizeof(p[0].text), "[c] classroom off");
+	p[n++].rank = 4;
+	snprintf(p[n++].text, sizeof(p[0].text), "[?] help");
+	snprintf(p[n++].text, sizeof(p[0].text), "[q] quit");
+	for (int i = 0; i < n; i++)
+		p[i].role = ROLE_KEYS;
+	draw_pieces(c, 0, y + 1, w, p, n, 0);
+}
+
+/* Draws older log entries (before the narration's) on rows [y, y + rows),
+ * the newest last, each cut at a word. */
+static void draw_class_log(struct ctx *c, uint64_t now, int y, int rows)
+{
+	struct tl_log_entry ent[LOG_MAX + 1];
+	size_t n, i;
+	int w = grid_width(c->g);
+
+	if (rows <= 0)
+		return;
+	if (rows > LOG_MAX)
+		rows = LOG_MAX;
+	n = timeline_log(c->tl, 0, sat_add(now, 1), ent, (size_t)rows + 1);
+	if (n == 0)
+		return;
+	n--; /* the newest is the narration */
+	for (i = 0; i < n; i++) {
+		char t[32], words[LINE_MAX_BYTES];
+		uint8_t role = log_words(c, &ent[i], words, sizeof(words));
+		int x;
+
+		fmt_seconds(t, sizeof(t), ent[i].ts, sec_decimals(c->npc, 3));
+		x = put_text(c, 0, y + (int)(rows - (int)n) + (int)i, t, ROLE_LABEL, 0, -1);
+		put_words(c, x + 2, y + (int)(rows - (int)n) + (int)i, words, role, 0, w - x - 2);
+	}
+}
+
+/* Draws the classroom screen (render_screen with v->classroom). */
+static int classroom_screen(struct ctx *c, const struct view *v)
+{
+	int W = grid_width(c->g), H = grid_height(c->g), cpu_rows, per, lanes, y, i, area, yb;
+	unsigned ncpus = timeline_ncpus(c->tl), k;
+	size_t nthreads = timeline_thread_count(c->tl), nvis, first, shown, *vis = NULL;
+	uint64_t now, span;
+	char buf[96];
+
+	c->classroom = true;
+	c->end = timeline_end(c->tl);
+	c->t0 = v->t0;
+	c->npc = v->ns_per_col ? v->ns_per_col : 1;
+	c->name_w = CLASS_NAME_W;
+	c->tid_w = 0;
+	c->x_lane = CLASS_LANE_X;
+	c->ncols = render_view_lane_columns(v, W);
+	c->x_stats = -1;
+	span = sat_mul((uint64_t)c->ncols, c->npc);
+	c->w1 = sat_add(c->t0, span) < c->end ? sat_add(c->t0, span) : c->end;
+	c->cursor_col = -1;
+	if (v->cursor != UINT64_MAX && v->cursor >= c->t0 && (v->cursor - c->t0) / c->npc < (uint64_t)c->ncols)
+		c->cursor_col = (int)((v->cursor - c->t0) / c->npc);
+	now = v->cursor != UINT64_MAX ? v->cursor : c->w1;
+	if (nthreads) {
+		vis = malloc(nthreads * sizeof(*vis));
+		if (!vis)
+			return -ENOMEM;
+	}
+	nvis = render_visible_threads(c->tl, v->filter, vis, nthreads);
+	if (nvis > nthreads)
+		nvis = nthreads;
+	class_layout(c->tl, H, &cpu_rows, &per, &lanes);
+	/* whole pages: the page that holds first_lane */
+	first = v->first_lane / (size_t)lanes * (size_t)lanes;
+	if (nvis == 0)
+		first = 0;
+	else if (first >= nvis)
+		first = (nvis - 1) / (size_t)lanes * (size_t)lanes;
+	shown = nvis - first < (size_t)lanes ? nvis - first : (size_t)lanes;
+	area = nvis < (size_t)lanes ? (nvis ? (int)nvis : 1) : lanes;
+
+	draw_narration(c, v, now, 0);
+	draw_class_header(c, v, now, 1);
+	draw_axis(c, 2);
+	y = CLASS_TOP_ROWS;
+	for (k = 0; k < ncpus && y < CLASS_TOP_ROWS + cpu_rows; k += (unsigned)per) {
+		if (per == 1)
+			draw_cpu_row(c, y++, k);
+		else
+			draw_cpu_group_row(c, y++, k, ncpus - k < (unsigned)per ? ncpus - k : (unsigned)per);
+	}
+	y = CLASS_TOP_ROWS + cpu_rows;
+	for (i = 0; (size_t)i < shown; i++)
+		draw_class_lane(c, y + 2 * i, vis[first + (size_t)i], first + (size_t)i == v->focus);
+	if (nvis == 0) {
+		lane_frame(c, y);
+		put_text(c, c->x_lane + 1, y, v->filter && *v->filter ? "no thread matches the filter" : "no threads yet",
+			 ROLE_LABEL, 0, c->ncols - 1);
+	}
+	yb = y + 2 * area;
+	draw_bottom(c, yb);
+	if (nvis > (size_t)lanes) {
+		snprintf(buf, sizeof(buf), "+%zu more", nvis - shown);
+		put_text(c, 0, yb, buf, ROLE_WARNING, GRID_BOLD, c->x_lane - 2);
+		snprintf(buf, sizeof(buf), " lanes %zu-%zu of %zu, Tab pages ", first + 1, first + shown, nvis);
+		put_text(c, c->x_lane + 2, yb, buf, ROLE_LABEL, GRID_BOLD, c->ncols - 4);
+	} else if (v->filter && *v->filter) {
+		snprintf(buf, sizeof(buf), " filter: %.64s ", v->filter);
+		put_text(c, c->x_lane + 2, yb, buf, ROLE_LABEL, GRID_BOLD, c->ncols - 4);
+	}
+	y = yb + 1;
+	y += draw_legend(c, y, CLASS_LEGEND_ROWS);
+	draw_class_log(c, now, y, H - CLASS_BOTTOM_ROWS - y);
+	if (v->message && *v->message)
+		put_words(c, 0, H - CLASS_BOTTOM_ROWS, v->message, ROLE_WARNING, GRID_BOLD, W);
+	draw_class_keys(c, v, H - 2);
+	if (v->help)
+		draw_help(c);
+	free(vis);
+	return 0;
+}
+
 /* The rows of a screen of height H showing nvis thread lanes: header, axis
  * (2), CPU lanes (per CPUs a row), thread lanes, bottom rule, log (or
  * output, or inspect), keys. */
@@ -1370,6 +1760,14 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
 
 	if (!tl || !v || width < RENDER_MIN_WIDTH || height < RENDER_MIN_HEIGHT)
 		return 0;
+	if (v->classroom) {
+		size_t nvis = render_visible_threads(tl, v->filter, NULL, 0);
+
+		class_layout(tl, height, &cpu_rows, &per, &thread_rows);
+		if (first_row)
+			*first_row = CLASS_TOP_ROWS + cpu_rows;
+		return nvis < (size_t)thread_rows ? (nvis ? (int)nvis : 1) : thread_rows;
+	}
 	layout(tl, v, height, render_visible_threads(tl, v->filter, NULL, 0), &cpu_rows, &per, &thread_rows,
 	       &log_rows);
 	if (first_row)
@@ -1396,6 +1794,8 @@ int render_screen(struct grid *g, const struct timeline *tl, const struct view *
 	if (!tl || !v || !th)
 		return -EINVAL;
 	grid_clear(g);
+	if (v->classroom)
+		return classroom_screen(&c, v);
 	c.end = timeline_end(tl);
 	c.t0 = v->t0;
 	c.npc = v->ns_per_col ? v->ns_per_col : 1;
@@ -1474,7 +1874,7 @@ int render_screen(struct grid *g, const struct timeline *tl, const struct view *
 	banner[0] = '\0';
 	for (k = (unsigned)timeline_deadlock_count(tl); k > 0; k--) {
 		if (timeline_deadlock(tl, k - 1)->at_ns <= now) {
-			deadlock_words(tl, k - 1, banner, sizeof(banner));
+			deadlock_banner(tl, k - 1, W, th->ascii, banner, sizeof(banner));
 			break;
 		}
 	}

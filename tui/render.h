@@ -38,6 +38,11 @@ struct view {
 	const char *message;      /* one status line (an error, "filter: ...") or NULL */
 	const char *const *output; /* live: the traced program's last output lines */
 	size_t output_lines;
+	/* added: the classroom view (two-row lanes, narration at the top, key
+	 * help in the bottom two rows, "1 column = ..." labelled) */
+	bool classroom;
+	bool predict;             /* predict-then-reveal is on (shown in the header) */
+	const char *question;     /* predict: the question asked, in the narration's place; or NULL */
 };
 
 /* Draws the whole screen into g: header, time axis, CPU lanes, thread lanes
@@ -56,11 +61,21 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 /* Columns the lanes get on a screen of this width (for zoom arithmetic). */
 int render_lane_columns(int screen_width);
 
+/* added: the first lane column and the lane columns for this view (the
+ * classroom view has narrower labels and no stats columns). */
+int render_view_lane_x(const struct view *v);
+int render_view_lane_columns(const struct view *v, int screen_width);
+
+/* added: thread lanes shown per page in the classroom view on a screen this
+ * high (two rows each, about 6 at 80x24). */
+int render_classroom_lanes(const struct timeline *tl, int height);
+
 /* added: the rows render_screen gives thread lanes on a width x height
  * screen for this view (at most the lanes the filter lets through), and
  * when first_row is not NULL the screen row of the first (lane
  * v->first_lane, after scrolling is clamped); 0 when the screen is too
- * small. For mouse clicks and keeping the focus in view. */
+ * small. For mouse clicks and keeping the focus in view. In the classroom
+ * view each lane takes two rows: it returns lanes, not rows. */
 int render_thread_rows(const struct timeline *tl, const struct view *v, int width, int height, int *first_row);
 
 /* Thread lanes shown under the filter, in order: writes up to max thread

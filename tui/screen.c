@@ -23,6 +23,7 @@ struct screen {
 	FILE *in;                 /* /dev/tty when stdin is not a terminal */
 	const struct theme *theme;
 	bool colour;              /* pairs are set up */
+	enum theme_depth depth;   /* the terminal's (THEME_MONO without colours) */
 	bool utf8;
 	struct grid_cell *shown;  /* what the screen shows, width x height */
 	int width, height;
@@ -254,6 +255,7 @@ int screen_open(struct screen **out, bool mono, char *err, size_t errlen)
 	mouseinterval(0);
 	if (!mono && has_colors() && start_color() == OK)
 		depth = theme_depth_for(COLORS);
+	s->depth = depth;
 	s->theme = theme_get(depth, !s->utf8);
 	if (depth != THEME_MONO)
 		setup_colours(s);
@@ -288,6 +290,16 @@ void screen_close(struct screen *s)
 const struct theme *screen_theme(const struct screen *s)
 {
 	return s->theme;
+}
+
+/* Switches between the plain and the classroom theme at the terminal's
+ * depth, and repaints. */
+void screen_set_classroom(struct screen *s, bool classroom, bool light)
+{
+	s->theme = classroom ? theme_classroom(s->depth, !s->utf8, light) : theme_get(s->depth, !s->utf8);
+	if (s->depth != THEME_MONO)
+		setup_colours(s);
+	s->full = true;
 }
 
 /* The terminal's size. */

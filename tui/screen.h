@@ -67,6 +67,10 @@ void screen_close(struct screen *s);
 /* The theme chosen for this terminal (depth, ASCII frames). */
 const struct theme *screen_theme(const struct screen *s);
 
+/* Switches to the classroom theme (light or dark variant) or back to the
+ * plain one, at the terminal's colour depth; the next draw repaints. */
+void screen_set_classroom(struct screen *s, bool classroom, bool light);
+
 /* The terminal's size in columns and rows. */
 void screen_size(const struct screen *s, int *width, int *height);
 

@@ -123,6 +123,67 @@ const struct theme *theme_get(enum theme_depth depth, bool ascii)
 	return &themes[d][ascii ? 1 : 0];
 }
 
+/* Classroom themes: [depth][ascii][light], built from the plain ones on
+ * first use (a view is one thread). */
+static struct theme class_themes[3][2][2];
+static bool class_built;
+
+/* Turns a copy of a plain theme into its classroom variant. */
+static void make_classroom(struct theme *t, bool light)
+{
+	static const uint8_t states[] = { ROLE_RUNNING, ROLE_SPINNING, ROLE_RUNNABLE, ROLE_BLOCKED_LOCK,
+					  ROLE_BLOCKED_SIGNAL, ROLE_SLEEP };
+	bool c256 = t->depth == THEME_256, c8 = t->depth == THEME_8;
+	int16_t ink = c256 ? C_BLACK : B_BLACK, paper = c256 ? C_WHITE : B_WHITE;
+	size_t i;
+	int r;
+
+	t->name = light ? "classroom-light" : "classroom-dark";
+	for (i = 0; i < sizeof(states); i++)
+		t->style[states[i]].attr |= GRID_BOLD;
+	/* labels, keys and the log in the terminal's own (full contrast) colour */
+	t->style[ROLE_LABEL].fg = -1;
+	t->style[ROLE_KEYS].fg = -1;
+	t->style[ROLE_LABEL].attr |= GRID_BOLD;
+	if (!light || (!c256 && !c8))
+		return;
+	t->lane_rules = true;
+	for (r = 0; r < ROLE_MAX; r++) {
+		struct theme_style *st = &t->style[r];
+
+		if (st->bg < 0)
+			st->bg = paper;
+		if (st->fg < 0)
+			st->fg = ink;
+	}
+	/* dark rules and frames on the white screen; another program's '~'
+	 * a darker grey than on a dark screen */
+	t->style[ROLE_FRAME].fg = ink;
+	t->style[ROLE_OTHER].fg = c256 ? 240 : B_BLACK;
+	t->style[ROLE_MARK].fg = c256 ? C_SPINNING : B_BLUE;
+	for (i = 0; i < sizeof(states); i++)
+		if (states[i] != ROLE_SPINNING) /* dark blue keeps white glyphs */
+			t->style[states[i]].fg = ink;
+}
+
+/* The classroom theme for a depth, frame set and variant. */
+const struct theme *theme_classroom(enum theme_depth depth, bool ascii, bool light)
+{
+	int d = depth == THEME_256 ? 2 : depth == THEME_8 ? 1 : 0, a, l;
+
+	if (!class_built) {
+		for (d = 0; d < 3; d++)
+			for (a = 0; a < 2; a++)
+				for (l = 0; l < 2; l++) {
+					class_themes[d][a][l] = themes[d][a];
+					make_classroom(&class_themes[d][a][l], l == 1);
+				}
+		class_built = true;
+		d = depth == THEME_256 ? 2 : depth == THEME_8 ? 1 : 0;
+	}
+	return &class_themes[d][ascii ? 1 : 0][light ? 1 : 0];
+}
+
 /* Chooses a colour depth from NO_COLOR and the terminal's colour count. */
 enum theme_depth theme_depth_for(int terminal_colors)
 {

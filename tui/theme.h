@@ -28,10 +28,19 @@ struct theme {
 	/* added for render.c: box corners (top-left, top-right, bottom-left,
 	 * bottom-right) and the header's separator dot */
 	uint32_t corner[4], dot;
+	/* added for the classroom view: underline the second row of each
+	 * two-row lane (a dark rule between lanes, light variant) */
+	bool lane_rules;
 };
 
 /* The theme for a depth; ascii picks ASCII frames. */
 const struct theme *theme_get(enum theme_depth depth, bool ascii);
+
+/* The classroom theme for a depth: the same palette at full contrast (bold
+ * glyphs, labels in the terminal's own colour); light puts dark glyphs and
+ * text on a white screen with dark rules between lanes, for projectors;
+ * dark keeps the terminal's background. Mono is the monochrome theme. */
+const struct theme *theme_classroom(enum theme_depth depth, bool ascii, bool light);
 
 /* Chooses the depth from the environment: NO_COLOR set -> mono; else from
  * the terminal's colour count (colors >= 256 -> 256, >= 8 -> 8, else mono). */

@@ -396,6 +396,48 @@ def test_live_privileges():
         p.kill()
 
 
+def deadlock_named(s):
+    """Whether the screen shows the deadlock banner naming its cycle."""
+    return "DEADLOCK:" in s and all(f"philosopher-{i}" in s for i in range(1, 6)) and "fork_" in s
+
+
+def test_deadlock_replay(d):
+    """Replaying a recorded philosophers deadlock: at the end, a banner names
+    the whole cycle; before the deadlock formed, there is none."""
+    trace = os.path.join(d, "philosophers.ctrace")
+    r = conctop("record", "-q", "-o", trace, "philosophers", timeout=120)
+    if not check(r.returncode == 3 and os.path.exists(trace), "deadlock replay: record philosophers",
+                 f"{r.returncode} {r.stderr.strip()}"):
+        return
+    p = Pane("deadlock-replay", 160, 30)
+    try:
+        p.type(f"{CONCTOP} replay --paused {trace}")
+        ok, s = p.wait_for(lambda s: "REPLAY" in s or "PAUSED" in s, 20, "replay")
+        ok, s = p.wait_for(lambda s: not deadlock_named(s), 5)
+        check(ok, "deadlock replay: no banner at the start, before the deadlock formed", s)
+        p.keys("End")
+        ok, s = p.wait_for(deadlock_named, 20)
+        check(ok, "deadlock replay: at the end, the banner names all five philosophers and their forks", s)
+        p.keys("q")
+        shell_is_back(p, "deadlock replay")
+    finally:
+        p.kill()
+
+
+def test_deadlock_live():
+    """Live: conctop run philosophers shows the deadlock banner, naming the
+    cycle, while the philosophers are stuck (before the watchdog ends them)."""
+    p = Pane("deadlock-live", 160, 30)
+    try:
+        p.type(f"{CONCTOP} run philosophers --pace 200 --watchdog 5000")
+        ok, s = p.wait_for(deadlock_named, 30)
+        check(ok, "deadlock live: the banner names the cycle while it lasts", s)
+        p.keys("q")
+        shell_is_back(p, "deadlock live")
+    finally:
+        p.kill()
+
+
 def record_trace(d):
     """A short prodcons trace recorded here (root), or None."""
     path = os.path.join(d, "prodcons.ctrace")
@@ -445,6 +487,8 @@ def run_all(d):
     if bpf_available("live view in tmux"):
         test_live()
         test_live_ends()
+        test_deadlock_replay(d)
+        test_deadlock_live()
 
 
 if __name__ == "__main__":

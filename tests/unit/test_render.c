@@ -569,6 +569,79 @@ static void test_screen_many(void)
 	drop();
 }
 
+/* The classroom view at 80x24: narration at the top, the scale in words,
+ * two-row lanes, lanes paged with "+N more", key help in the bottom two
+ * rows, nothing wider than the screen. */
+static void test_classroom(void)
+{
+	const struct theme *th = theme_classroom(THEME_256, false, false);
+	const struct theme *light = theme_classroom(THEME_256, false, true);
+	struct grid *g = grid_new(80, 24);
+	struct view v;
+	int y, x, lane_row, first_row = -1;
+	bool two_rows = true;
+
+	CHECK(th->style[ROLE_RUNNING].bg == 36 && th->style[ROLE_RUNNABLE].bg == 214 &&
+		      th->style[ROLE_BLOCKED_LOCK].bg == 166 && th->style[ROLE_BLOCKED_SIGNAL].bg == 175 &&
+		      th->style[ROLE_SLEEP].bg == 74 && th->style[ROLE_SPINNING].bg == 25 &&
+		      (th->style[ROLE_RUNNING].attr & GRID_BOLD) && th->style[ROLE_FRAME].fg == 247,
+	      "classroom theme: Okabe-Ito at full contrast, grey frames");
+	CHECK(light->style[ROLE_DEFAULT].bg == 231 && light->style[ROLE_RUNNING].fg == 16 &&
+		      light->style[ROLE_FRAME].fg == 16 && light->lane_rules && !th->lane_rules,
+	      "classroom light: dark glyphs on colour, dark rules between lanes");
+	CHECK(theme_classroom(THEME_8, false, false)->style[ROLE_RUNNING].bg == 2 &&
+		      theme_classroom(THEME_8, false, false)->style[ROLE_SPINNING].bg == 4 &&
+		      theme_classroom(THEME_MONO, false, true)->style[ROLE_RUNNING].bg == -1,
+	      "classroom theme: 8 colours and mono");
+
+	build_pingpong();
+	v = view_all(80, 21 * MS);
+	v.classroom = true;
+	v.ns_per_col = 500 * US;
+	v.cursor = 5 * MS + 100 * US;
+	CHECK(render_view_lane_x(&v) == 15 && render_view_lane_columns(&v, 80) == 64, "classroom: lane geometry");
+	CHECK(render_screen(g, tl, &v, th) == 0, "classroom: renders at 80x24");
+	CHECK(strstr(row(g, 0), "woken by") != NULL && (grid_at(g, 0, 0)->attr & GRID_BOLD),
+	      "classroom: the narration (newest log line, in words, bold) on the top row");
+	CHECK(strstr(row(g, 1), "1 column = 500 µs") != NULL, "classroom: the scale labelled in words");
+	lane_row = find_row(g, "A ping");
+	CHECK(lane_row > 0 && !strncmp(row(g, lane_row + 1), "  tid 101", 9) && find_row(g, "B pong") == lane_row + 2,
+	      "classroom: lanes two rows tall");
+	for (x = 15; x < 79 && lane_row > 0; x++)
+		if (grid_at(g, x, lane_row)->ch != grid_at(g, x, lane_row + 1)->ch ||
+		    grid_at(g, x, lane_row)->role != grid_at(g, x, lane_row + 1)->role)
+			two_rows = false;
+	CHECK(two_rows, "classroom: both rows of a lane show the same cells");
+	CHECK(render_thread_rows(tl, &v, 80, 24, &first_row) == 2 && first_row == lane_row,
+	      "classroom: render_thread_rows counts lanes");
+	CHECK(strstr(row(g, 22), "[space]") && strstr(row(g, 22), "[n/N]") && strstr(row(g, 23), "[q] quit"),
+	      "classroom: key help on the bottom two rows");
+	CHECK(grid_has(g, "1 column = 500 µs  0-9 running"), "classroom: the legend with the scale");
+	for (y = 0, x = 0; y < 24; y++)
+		if (grid_at(g, 79, y)->ch != ' ' && grid_at(g, 79, y)->role != ROLE_FRAME)
+			x++;
+	CHECK(x == 0, "classroom: nothing runs into the last column");
+	v.question = "PREDICT: Which thread runs next? (space reveals)";
+	render_screen(g, tl, &v, th);
+	CHECK(strstr(row(g, 0), "Which thread runs next?") != NULL, "classroom: the question in the narration's place");
+	drop();
+
+	build_many(2, 9);
+	v = view_all(80, 9 * MS);
+	v.classroom = true;
+	render_screen(g, tl, &v, th);
+	CHECK(render_classroom_lanes(tl, 24) == 6, "classroom: 6 lanes at 80x24");
+	CHECK(find_row(g, "F thread-05") > 0 && find_row(g, "G thread-06") < 0 && grid_has(g, "+3 more") &&
+		      grid_has(g, "lanes 1-6 of 9"),
+	      "classroom: the lanes that fit, then '+N more'");
+	v.first_lane = 7;
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "G thread-06") > 0 && find_row(g, "I thread-08") > 0 && find_row(g, "F thread-05") < 0,
+	      "classroom: lanes paged, not scrolled");
+	grid_free(g);
+	drop();
+}
+
 /* Runs every test. */
 int main(void)
 {
@@ -581,5 +654,6 @@ int main(void)
 	test_lanes_attribution();
 	test_screen();
 	test_screen_many();
+	test_classroom();
 	return check_summary();
 }

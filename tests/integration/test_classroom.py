@@ -1,0 +1,231 @@
+"""Terminal tests of the classroom view (issue 6): `conctop replay
+--classroom` of a recorded prodcons run in tmux at 80x24. The lanes, the
+thread letters, the legend, the narration line and the labelled time scale
+are on screen and no line is cut; the colours are the Okabe-Ito numbers;
+with NO_COLOR there is no colour and the glyphs still tell the states apart;
+predict-then-reveal stops before a wakeup and reveals it on space. No root
+needed: replay only."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import CONCTOP, ROOT, check, conctop, finish  # noqa: E402
+
+SOCKET = f"conctop-class-{os.getpid()}"
+TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
+PALETTE = {"36": "running", "214": "runnable", "166": "mutex/rwlock", "175": "cond/barrier/sem/join/futex",
+           "74": "sleep/I/O", "25": "spinning"}
+
+
+def tmux(*args, check_rc=True):
+    """Runs a tmux command on the tests' own server; returns its stdout."""
+    r = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=20)
+    if check_rc and r.returncode != 0:
+        raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
+    return r.stdout
+
+
+class Pane:
+    """conctop run directly in a detached tmux session of 80x24."""
+
+    def __init__(self, name, args, env=()):
+        self.name = name
+        cmd = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", "TERM=screen-256color",
+               "LANG=C.UTF-8", "LC_ALL=C.UTF-8", *env, CONCTOP, *args]
+        tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *cmd)
+        tmux("set-option", "-t", name, "status", "off")
+        tmux("set-option", "-t", name, "remain-on-exit", "on", check_rc=False)
+
+    def screen(self, escapes=False):
+        return tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.name)
+
+    def keys(self, *keys):
+        tmux("send-keys", "-t", self.name, *keys)
+
+    def wait_for(self, cond, timeout=20):
+        deadline = time.monotonic() + timeout
+        s = ""
+        while time.monotonic() < deadline:
+            s = self.screen()
+            if cond(s):
+                return True, s
+            time.sleep(0.1)
+        return False, s
+
+    def kill(self):
+        tmux("kill-session", "-t", self.name, check_rc=False)
+
+
+def rows(s):
+    return s.split("\n")
+
+
+def header_time(s):
+    m = re.search(r"\bt ([0-9.]+) s", rows(s)[1] if len(rows(s)) > 1 else "")
+    return m.group(1) if m else None
+
+
+def log_words():
+    """The event log of the trace in words, without the times."""
+    r = conctop("log", TRACE)
+    return [line.split(" ", 1)[1] for line in r.stdout.splitlines() if " " in line]
+
+
+def narration_ok(line, words):
+    """The narration is a log entry in words (after its time), whole or cut
+    at a word with an ellipsis."""
+    text = re.sub(r"^[0-9]+\.[0-9]+ s  ", "", line.strip())
+    if text.endswith("\u2026"):
+        stem = text[:-1]
+        return any(w.startswith(stem) and (len(w) == len(stem) or w[len(stem)] in " ,:") for w in words)
+    return text in words
+
+
+def advance(p, n):
+    """Steps n log events forward and waits for the screen to settle."""
+    for _ in range(n):
+        p.keys("n")
+    time.sleep(0.6)
+
+
+def test_layout(words):
+    p = Pane("layout", ["replay", "--classroom", "--paused", TRACE])
+    try:
+        ok, s = p.wait_for(lambda s: "REPLAY" in s and "1 column =" in s)
+        check(ok, "classroom: replay starts in the classroom view", s)
+        first = p.screen(escapes=True)  # the main thread waits for I/O here
+        advance(p, 40)
+        ok, s = p.wait_for(lambda s: "E producer-2" in s and "runnable" in s)
+        lines = rows(s)
+        check(ok and all(f"{letter} {name}" in s for letter, name in
+                         (("A", "prodcons"), ("B", "consumer-1"), ("C", "consumer-2"), ("D", "producer-1"),
+                          ("E", "producer-2"))), "classroom: every lane with its letter", s)
+        lane = next((i for i, line in enumerate(lines) if line.startswith("B consumer-1")), -1)
+        check(lane > 0 and lines[lane + 1].startswith("  tid ") and
+              lines[lane][14:] == lines[lane + 1][14:], "classroom: lanes two rows tall", s)
+        check(re.search(r"1 column = [0-9.]+ (ms|µs|s)", lines[1]) is not None,
+              "classroom: the time scale labelled in words in the header", lines[1])
+        check(any(re.match(r"1 column = .* running on that CPU", line) for line in lines),
+              "classroom: the legend with the scale", s)
+        check(narration_ok(lines[0], words), "classroom: the narration on the top row is a log line in words",
+              lines[0])
+        check(lines[22].startswith("[space]") and "[q] quit" in lines[23],
+              "classroom: key help on the bottom two rows", "\n".join(lines[22:24]))
+        check(all(len(line) <= 80 for line in lines), "classroom: no line longer than 80 columns")
+        cut = [line for line in lines if re.search(r"[A-Za-z]\u2026$", line.rstrip())
+               and not narration_ok(line, words) and not re.match(r"^[0-9.]+  ", line)]
+        check(not cut, "classroom: no line cut mid-word", "\n".join(cut))
+
+        e = first + p.screen(escapes=True)
+        bgs = set(re.findall(r"48;5;(\d+)", e))
+        fgs = set(re.findall(r"38;5;(\d+)", e))
+        states = {n for n in bgs if n in PALETTE}
+        check({"36", "214", "175", "74"} <= states,
+              "classroom: the states in Okabe-Ito colours (36 running, 214 runnable, 175 cond, 74 I/O)",
+              f"backgrounds {sorted(bgs)}")
+        check(bgs <= set(PALETTE) and (fgs - {"16", "231", "247"}) <= set(PALETTE),
+              "classroom: no colour outside the palette (grey 247 for frames only)",
+              f"bg {sorted(bgs)} fg {sorted(fgs)}")
+        check("247" not in bgs, "classroom: grey is never a state's colour")
+
+        p.keys("c")
+        ok, s = p.wait_for(lambda s: "1 col =" in rows(s)[0])
+        check(ok, "classroom: c goes back to the plain view", rows(s)[0])
+        p.keys("c")
+        ok, s = p.wait_for(lambda s: "1 column =" in s and "[n/N]" in s)
+        check(ok, "classroom: c comes back to the classroom view", s)
+        p.keys("q")
+    finally:
+        p.kill()
+
+
+def test_no_color(words):
+    p = Pane("mono", ["replay", "--classroom", "--paused", TRACE], env=["NO_COLOR=1"])
+    try:
+        ok, s = p.wait_for(lambda s: "REPLAY" in s and "1 column =" in s)
+        first = s
+        advance(p, 40)
+        ok, s = p.wait_for(lambda s: "E producer-2" in s and "runnable" in s)
+        check(ok, "NO_COLOR: the same classroom screen", s)
+        e = p.screen(escapes=True)
+        colours = re.findall(r"\x1b\[[0-9;]*m", e)
+        coloured = [c for c in colours if re.search(r"\b(3[0-9]|4[0-9]|9[0-7]|10[0-7])\b|[34]8;5", c)]
+        check(not coloured, "NO_COLOR: no colour escapes", f"{sorted(set(coloured))[:8]}")
+        lanes = "".join(line[15:79] for line in rows(first) + rows(s) if re.match(r"^([A-E] |  tid )", line))
+        glyphs = {g for g in "0123456789-CI^" if g in lanes}
+        check({"-", "C", "I"} <= glyphs and any(d in glyphs for d in "01"),
+              "NO_COLOR: running, runnable, cond and I/O told apart by their glyphs", f"{sorted(glyphs)}")
+        check(narration_ok(rows(s)[0], words), "NO_COLOR: the narration still on top", rows(s)[0])
+        p.keys("q")
+    finally:
+        p.kill()
+
+
+def test_predict():
+    p = Pane("predict", ["replay", "--classroom", "--predict", "--speed", "0.05", TRACE])
+    try:
+        ok, s = p.wait_for(lambda s: "Which thread runs next?" in rows(s)[0], 40)
+        check(ok, "predict: the replay stops and asks before a wakeup", rows(s)[0] if s else "")
+        t1 = header_time(s)
+        time.sleep(1.5)
+        s2 = p.screen()
+        check(ok and header_time(s2) == t1 and "stopped" in rows(s2)[1] and
+              "Which thread runs next?" in rows(s2)[0], "predict: the time does not advance while it asks",
+              f"{t1} -> {header_time(s2)}")
+        lanes_before = [line for line in rows(s2) if re.match(r"^[A-E] ", line)]
+        p.keys("Space")
+        ok, s3 = p.wait_for(lambda s: "ANSWER:" in s and "woken by" in s, 10)
+        check(ok, "predict: space reveals the wakeup", "\n".join(rows(s3)[18:22]))
+        ok, s4 = p.wait_for(lambda s: header_time(s) != t1, 10)
+        check(ok, "predict: the replay goes on after the reveal", f"{t1} -> {header_time(s4)}")
+        check(lanes_before != [line for line in rows(s4) if re.match(r"^[A-E] ", line)] or ok,
+              "predict: the lanes move on")
+        p.keys("q")
+    finally:
+        p.kill()
+
+
+def test_usage():
+    r = conctop("replay", "--help")
+    check(all(o in r.stdout for o in ("--classroom", "--theme", "--predict", "n N")),
+          "help: replay lists --classroom, --theme, --predict and n N")
+    r = conctop("replay", "--classroom", "--theme", "beige", TRACE)
+    check(r.returncode == 2 and "light or dark" in r.stderr, "usage: a bad --theme is refused", r.stderr)
+    r = conctop("run", "--help")
+    check("--classroom" in r.stdout and "--theme" in r.stdout, "help: run lists --classroom and --theme")
+
+
+def test_light():
+    p = Pane("light", ["replay", "--classroom", "--theme", "light", "--paused", TRACE])
+    try:
+        ok, s = p.wait_for(lambda s: "1 column =" in s)
+        advance(p, 40)
+        e = p.screen(escapes=True)
+        check(ok and "48;5;231" in e and "38;5;16" in e and "48;5;36" in e,
+              "light theme: dark glyphs and rules on a white screen, the same state colours")
+        p.keys("q")
+    finally:
+        p.kill()
+
+
+def main():
+    if not os.path.exists(CONCTOP):
+        check(False, "classroom", f"{CONCTOP} is missing: run make")
+        finish()
+    words = log_words()
+    try:
+        test_usage()
+        test_layout(words)
+        test_no_color(words)
+        test_predict()
+        test_light()
+    finally:
+        tmux("kill-server", check_rc=False)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
