@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
-"""Tracer benchmark (make bench): the time conctop adds per traced event, the
-trace file's bytes per event, and how fast `conctop report` reads a trace.
+"""Tracer benchmark (make bench): the time conctop's scheduler tracer adds per
+traced event (scheduler events only, --no-attribution: what DESIGN.md's
+figures for perf and trace-cmd measure; bench/attribution.py measures the
+libc probes), the trace file's bytes per event, and how fast `conctop
+report` reads a trace.
 Medians of interleaved runs; figures, not pass/fail. Needs root."""
 import json
 import os
@@ -36,7 +39,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="conctop-bench-")
     trace = os.path.join(tmp, "b.ctrace")
     # the fixed cost of a recording (load, attach, detach), to leave out
-    fixed = statistics.median(timed([CONCTOP, "record", "-q", "-o", trace, "--", "true"]) for _ in range(RUNS))
+    rec = [CONCTOP, "record", "-q", "--no-attribution", "-o", trace, "--"]
+    fixed = statistics.median(timed(rec + ["true"]) for _ in range(RUNS))
     print(f"fixed cost of a recording (load, attach, detach): {fixed * 1e3:.0f} ms (median of {RUNS})")
     for name, cmd in WORKLOADS.items():
         try:
@@ -47,7 +51,7 @@ def main():
         plain, traced, per_event, sizes, reads = [], [], [], [], []
         for _ in range(RUNS):
             plain.append(timed(cmd))
-            t = timed([CONCTOP, "record", "-q", "-o", trace, "--"] + cmd)
+            t = timed(rec + cmd)
             traced.append(t)
             rep = json.loads(subprocess.run([CONCTOP, "report", "--json", trace], capture_output=True,
                                             text=True, check=True).stdout)
