@@ -5,11 +5,14 @@
  *   tid name voluntary nonvoluntary run_ns runqueue_ns start_mono_ns end_mono_ns main
  *
  * Threads store their line in memory (no syscall after the read, so nothing
- * of the library's own makes them sleep again before they exit); the main
- * thread writes the file from a destructor. The integration tests compare
+ * of the library's own makes them sleep again before they exit), and take a
+ * real-time priority just before the read (when allowed: as root), so that
+ * nothing preempts them between the read and their exit; the main thread
+ * writes the file from a destructor. The integration tests compare
  * these with what conctop recorded. */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,6 +107,14 @@ static void *trampoline(void *p)
 
 	free(p);
 	s.fn(s.arg);
+	/* From here to the exit, no ordinary thread may preempt this one (as
+	 * root: a real-time policy), so the kernel's exit path, which has
+	 * several preemption points, adds no switch after the read. */
+	{
+		struct sched_param sp = { .sched_priority = 1 };
+
+		sched_setscheduler(0, SCHED_FIFO, &sp);
+	}
 	i = atomic_fetch_add(&nrows, 1);
 	if (i < MAX_THREADS)
 		read_counters(&rows[i], t0, 0);
