@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "grid.h"
+#include "lessons.h"
 #include "render.h"
 #include "screen.h"
 #include "session.h"
@@ -1025,6 +1026,52 @@ static void replay_usage(FILE *f)
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 
+/* Prints one text of a lesson card, indented, on f. */
+static void card_text(FILE *f, const char *heading, const char *text)
+{
+	const char *p = text;
+
+	fprintf(f, "%s\n", heading);
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(f, "  %.*s\n", (int)n, p);
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+/* A classroom run of a scenario starts with its lesson card: what to watch
+ * and the question to ask, then waits for Enter (when there is a keyboard). */
+static void card_start(const struct lesson_card *card)
+{
+	int c;
+
+	if (!card)
+		return;
+	printf("\n%s: %s\n\n", card->name, card->title);
+	card_text(stdout, "What to watch:", card->watch);
+	card_text(stdout, "Ask the class first:", card->question);
+	if (isatty(STDIN_FILENO)) {
+		printf("\nPress Enter to start.");
+		fflush(stdout);
+		while ((c = getchar()) != EOF && c != '\n')
+			;
+	}
+	fflush(stdout);
+}
+
+/* And ends with the card's take-away, once the screen is gone. */
+static void card_end(const struct lesson_card *card)
+{
+	if (!card)
+		return;
+	printf("\n");
+	card_text(stdout, "Take-away:", card->takeaway);
+	fflush(stdout);
+}
+
 /* conctop replay. */
 int cmd_replay(int argc, char **argv)
 {
@@ -1471,6 +1518,7 @@ static int live_main(int argc, char **argv, bool run_form)
 	uint64_t duration = 0;
 	pid_t pid = 0;
 	bool mono = false, dashdash, classroom = false;
+	const struct lesson_card *card = NULL;
 	char **rest;
 	int nrest, opt, e, status;
 	unsigned uid;
@@ -1567,6 +1615,11 @@ static int live_main(int argc, char **argv, bool run_form)
 			goto out;
 		}
 	}
+	if (classroom && !pid && !dashdash && nrest > 0)
+		card = lesson_find(rest[0]);
+	else if (classroom && !pid && !dashdash)
+		card = lesson_find("prodcons"); /* the default scenario */
+	card_start(card);
 	session_signals_install();
 	status = session_start(ses);
 	if (status)
@@ -1589,6 +1642,7 @@ static int live_main(int argc, char **argv, bool run_form)
 	start_classroom(&w, classroom, session_command(ses));
 	status = live_loop(&w, ses, &l, duration, err, sizeof(err));
 	viewer_close(&w);
+	card_end(card);
 	if (err[0]) {
 		cli_error("%s", err);
 		status = 1;

@@ -3,8 +3,9 @@
 thread letters, the legend, the narration line and the labelled time scale
 are on screen and no line is cut; the colours are the Okabe-Ito numbers;
 with NO_COLOR there is no colour and the glyphs still tell the states apart;
-predict-then-reveal stops before a wakeup and reveals it on space. No root
-needed: replay only."""
+predict-then-reveal stops before a wakeup and reveals it on space. The
+replay tests need no root; as root, a live classroom run shows its lesson
+card first and its take-away last."""
 import os
 import re
 import subprocess
@@ -12,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CONCTOP, ROOT, check, conctop, finish  # noqa: E402
+from harness import CONCTOP, ROOT, bpf_available, check, conctop, finish  # noqa: E402
 
 SOCKET = f"conctop-class-{os.getpid()}"
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
@@ -211,6 +212,24 @@ def test_light():
         p.kill()
 
 
+def test_lesson_card_live():
+    """A classroom run of a scenario starts with its lesson card (what to
+    watch, the question) and ends with its take-away."""
+    p = Pane("card", ["run", "--classroom", "race"])
+    try:
+        ok, s = p.wait_for(lambda s: "Ask the class first:" in s and "Press Enter to start" in s, 20)
+        check(ok, "classroom run: the lesson card comes first, with the question", s)
+        p.keys("Enter")
+        ok, s = p.wait_for(lambda s: "worker-1" in s, 30)
+        check(ok, "classroom run: then the live view", s)
+        p.wait_for(lambda s: "ended with exit status" in s, 30)
+        p.keys("q")
+        ok, s = p.wait_for(lambda s: "Take-away:" in s, 20)
+        check(ok, "classroom run: the take-away follows when the view closes", s)
+    finally:
+        p.kill()
+
+
 def main():
     if not os.path.exists(CONCTOP):
         check(False, "classroom", f"{CONCTOP} is missing: run make")
@@ -222,6 +241,8 @@ def main():
         test_no_color(words)
         test_predict()
         test_light()
+        if bpf_available("classroom live run"):
+            test_lesson_card_live()
     finally:
         tmux("kill-server", check_rc=False)
     finish()
