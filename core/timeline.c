@@ -153,6 +153,17 @@ struct pobj {
 	bool gen_noted;            /* barrier: this round's straggler was noted */
 };
 
+#define CONVOY_THREADS 8
+#define CONVOY_WINDOW_NS (50ull * 1000 * 1000)
+
+/* Blocks on one mutex within a window: for the lock convoy note. */
+struct convoy {
+	uint64_t since;            /* the window's start */
+	size_t thread[CONVOY_THREADS];
+	unsigned count[CONVOY_THREADS], nthreads, blocks;
+	bool noted;
+};
+
 /* A thread inside a cond or barrier wait. */
 struct pwait {
 	int32_t tid, tgid;
@@ -182,6 +193,8 @@ struct timeline {
 	size_t npobjs, cappobjs;
 	struct pwait *pwaits;    /* and the threads inside their waits */
 	size_t npwaits, cappwaits;
+	struct convoy *convoys;  /* by object index: blocks on a mutex, for the convoy note */
+	size_t nconvoys;
 };
 
 /* ---- arena ---- */
@@ -652,6 +665,59 @@ static int log_thread(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, s
 	return log_push(tl, ts, kind, thread, &x);
 }
 
+/* ---- the lock convoy note ---- */
+
+static int log_note(struct timeline *tl, uint64_t ts, int32_t tid, const char *note);
+
+/* Thread idx blocked on mutex object at ts: when, within one window, at
+ * least three threads have each blocked on it three times or more, they
+ * are queueing on it in turns, a convoy: noted once per mutex. */
+static int convoy_block(struct timeline *tl, int64_t object, size_t idx, uint64_t ts)
+{
+	struct convoy *cv;
+	unsigned i, regulars = 0;
+
+	if ((size_t)object >= tl->nconvoys) {
+		size_t n = (size_t)object + 16;
+		struct convoy *p = realloc(tl->convoys, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + tl->nconvoys, 0, (n - tl->nconvoys) * sizeof(*p));
+		tl->convoys = p;
+		tl->nconvoys = n;
+	}
+	cv = &tl->convoys[object];
+	if (cv->noted)
+		return 0;
+	if (ts - cv->since > CONVOY_WINDOW_NS) { /* a new window */
+		memset(cv, 0, sizeof(*cv));
+		cv->since = ts;
+	}
+	for (i = 0; i < cv->nthreads && cv->thread[i] != idx; i++)
+		;
+	if (i == cv->nthreads) {
+		if (cv->nthreads == CONVOY_THREADS)
+			return 0;
+		cv->thread[cv->nthreads++] = idx;
+	}
+	cv->count[i]++;
+	cv->blocks++;
+	for (i = 0; i < cv->nthreads; i++)
+		regulars += cv->count[i] >= 3;
+	if (regulars >= 3) {
+		char obj[EVENT_TEXT_MAX + 32], note[256];
+
+		cv->noted = true;
+		timeline_object_label(tl, object, obj, sizeof(obj));
+		snprintf(note, sizeof(note),
+			 "lock convoy: %u threads blocked on %s %u times in %.1f ms, each coming back to it in turn",
+			 regulars, obj, cv->blocks, (double)(ts - cv->since) / 1e6);
+		return log_note(tl, ts, tl->threads[idx].tid, note);
+	}
+	return 0;
+}
+
 /* ---- building: the model's callbacks ---- */
 
 /* The lane code of a model state (cpu when running). */
@@ -847,6 +913,8 @@ static int cb_state(void *ctx, const struct sched_change *c)
 			return r;
 		if (c->state == SCHED_BLOCKED && c->object >= 0 && c->wait >= WAIT_MUTEX && c->wait <= WAIT_JOIN) {
 			r = log_push(tl, c->ts, TL_LOG_BLOCK, c->thread, NULL);
+			if (!r && c->wait == WAIT_MUTEX)
+				r = convoy_block(tl, c->object, c->thread, c->ts);
 			if (r)
 				return r;
 		}
@@ -972,6 +1040,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->x);
 	free(tl->pobjs);
 	free(tl->pwaits);
+	free(tl->convoys);
 	free(tl->waits);
 	arena_free(&tl->arena);
 	free(tl);

@@ -206,6 +206,37 @@ static void test_notes(void)
 	stats_free(st);
 }
 
+/* Three threads queueing on one mutex, again and again: a convoy. */
+static void test_convoy(void)
+{
+	const char *note;
+	int round, t;
+
+	timeline_new(&tl, 1);
+	stats_new(&st, 1);
+	for (t = 51; t <= 53; t++)
+		ev(0, EVENT_THREAD, 0, t, 0, 0, 'S', 0, 0, "q");
+	ev(0, EVENT_OBJECT, 0, 51, 0, OP_KIND_MUTEX, 0x9000, 0, 0, "table_lock");
+	for (round = 0; round < 3; round++) {
+		for (t = 51; t <= 53; t++) {
+			uint64_t ts = (uint64_t)(round * 3 + (t - 51) + 1) * MS;
+
+			ev(ts, EVENT_WAKEUP, 0, t, 0, 0, 0, 0, 0, NULL);
+			ev(ts, EVENT_SWITCH, 0, 0, t, 0, 0, 0, 0, NULL);
+			ev(ts, EVENT_CALL, 0, t, 0, OP_MUTEX_LOCK, 0x9000, 0, 0, NULL);
+			ev(ts, EVENT_SWITCH, 0, t, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+			ev(ts, EVENT_RETURN, 0, t, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
+		}
+		if (round == 1)
+			CHECK(!find_note("lock convoy"), "notes: two rounds of blocking are no convoy yet");
+	}
+	note = find_note("lock convoy");
+	CHECK(note && strstr(note, "3 threads blocked on table_lock 9 times"),
+	      "notes: three threads blocking on one mutex three times each in turn is a lock convoy");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 /* Runs the attribution tests. */
 int main(void)
 {
@@ -213,5 +244,6 @@ int main(void)
 	test_spinning();
 	test_deadlock_log();
 	test_notes();
+	test_convoy();
 	return check_summary();
 }
