@@ -36,7 +36,14 @@ class Pane:
         self.name = name
         cmd = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", "TERM=screen-256color",
                "LANG=C.UTF-8", "LC_ALL=C.UTF-8", *env, CONCTOP, *args]
-        tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *cmd)
+        for attempt in range(3):  # a server that is just exiting refuses once
+            try:
+                tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *cmd)
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
         tmux("set-option", "-t", name, "status", "off")
         tmux("set-option", "-t", name, "remain-on-exit", "on", check_rc=False)
 
@@ -235,6 +242,8 @@ def main():
         check(False, "classroom", f"{CONCTOP} is missing: run make")
         finish()
     words = log_words()
+    # one idle session keeps the tests' tmux server up between panes
+    tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         test_usage()
         test_layout(words)
