@@ -30,6 +30,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from harness import (SCENARIOS, bpf_available, check, conctop, dump_events,  # noqa: E402
                      finish, report_json, skip, tmpdir)
 
+SANITIZED = os.environ.get("BUILD", "").startswith("build/sanitize")
+
 # prev_state of a switch: the low bits say the thread went to sleep
 # (interruptible 0x1, uninterruptible 0x2, ...); 0 is a preemption or a
 # yield; 0x10 and 0x20 are a thread's exit.
@@ -332,8 +334,11 @@ def test_barrier():
             prev = ts
         check(len(phases) == 6, f"barrier {split}: 6 phases released", f"{len(phases)}")
         who = "the straggler runner-4" if split == "static" else "the last to arrive"
-        check(good >= 0.8 * len(phases),
-              f"barrier {split}: in each phase the 3 waiters are woken by {who} (80% of phases)",
+        # a sanitizer build's runtime wakes threads of its own at the start
+        # and the end: there, two phases in three must show it
+        share = 0.6 if SANITIZED else 0.8
+        check(good >= share * len(phases),
+              f"barrier {split}: in each phase the 3 waiters are woken by {who} ({share:.0%} of phases)",
               f"(woken, wakers) per phase: {phases}")
 
     timeout = 150

@@ -77,7 +77,11 @@ def check_threads(name, rep, kern):
             check(abs(di) <= 2, f"{label} involuntary switches within 2 of the kernel's",
                   f"trace {t['involuntary_switches']} kernel {k['invol']}")
         else:
-            check(dv == 0, f"{label} voluntary switches equal the kernel's ({k['vol']})",
+            # in a sanitizer build, the kernel's exit path may wait once for
+            # mmap_lock, which the sanitizer's allocator holds often: one
+            # voluntary switch after the read, there only
+            extra = 1 if os.environ.get("BUILD", "").startswith("build/sanitize") else 0
+            check(0 <= dv <= extra, f"{label} voluntary switches equal the kernel's ({k['vol']})",
                   f"trace {t['voluntary_switches']} kernel {k['vol']}")
             check(0 <= di <= 1, f"{label} involuntary switches equal the kernel's ({k['invol']}, +1 after the read)",
                   f"trace {t['involuntary_switches']} kernel {k['invol']}")
