@@ -34,31 +34,7 @@ _Static_assert(SCREEN_LABEL_W + 1 == RENDER_LANE_X, "RENDER_LANE_X is the screen
 #define NS_MS ((uint64_t)1000000)
 #define NS_US ((uint64_t)1000)
 
-/* Legend items: what the lanes drawn so far used. */
-enum legend_item {
-	LG_RUN,
-	LG_RUN10,
-	LG_SPIN,
-	LG_RUNNABLE,
-	LG_WOKEN,
-	LG_MUTEX,
-	LG_RWLOCK,
-	LG_COND,
-	LG_BARRIER,
-	LG_SEM,
-	LG_JOIN,
-	LG_FUTEX,
-	LG_SLEEP,
-	LG_IO,
-	LG_UNINT,
-	LG_UNKNOWN,
-	LG_MIXED,
-	LG_THREAD,
-	LG_OTHER,
-	LG_CPU_UNKNOWN,
-	LG_LOST,
-	LG_MAX
-};
+
 
 /* What one frame's drawing shares. */
 struct ctx {
@@ -285,8 +261,8 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
 
 /* ---- cells ---- */
 
-/* The glyph and role of a thread lane cell; notes its legend item. */
-static void thread_glyph(struct ctx *c, const struct tl_cell *cell, uint32_t *ch, uint8_t *role)
+/* The glyph and role of a thread lane cell (see render.h). */
+unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *role)
 {
 	static const struct {
 		char ch;
@@ -328,6 +304,14 @@ static void thread_glyph(struct ctx *c, const struct tl_cell *cell, uint32_t *ch
 		*ch = '^';
 		item = LG_WOKEN;
 	}
+	return item;
+}
+
+/* The glyph and role of a thread lane cell; notes its legend item. */
+static void thread_glyph(struct ctx *c, const struct tl_cell *cell, uint32_t *ch, uint8_t *role)
+{
+	unsigned item = render_cell_glyph(cell, ch, role);
+
 	if (item < LG_MAX)
 		c->legend |= 1u << item;
 }

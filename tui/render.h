@@ -52,6 +52,38 @@ struct view {
  * so and what size is needed). */
 int render_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th);
 
+/* Legend items: what a lane's cells can show, in the order the legends
+ * list them (`conctop lanes`, the screen, the SVG export). */
+enum legend_item {
+	LG_RUN,
+	LG_RUN10,
+	LG_SPIN,
+	LG_RUNNABLE,
+	LG_WOKEN,
+	LG_MUTEX,
+	LG_RWLOCK,
+	LG_COND,
+	LG_BARRIER,
+	LG_SEM,
+	LG_JOIN,
+	LG_FUTEX,
+	LG_SLEEP,
+	LG_IO,
+	LG_UNINT,
+	LG_UNKNOWN,
+	LG_MIXED,
+	LG_THREAD,
+	LG_OTHER,
+	LG_CPU_UNKNOWN,
+	LG_LOST,
+	LG_MAX
+};
+
+/* The glyph and role of a thread lane cell (DESIGN.md's state table: the
+ * CPU number, '*', '-', M R C B S J F z I D '.', '+' mixed, '^' woken);
+ * returns its legend item, LG_MAX for a blank one. */
+unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *role);
+
 /* One event log entry in words, without its time ("C woken by A, ran 41 µs
  * later on CPU1", "B tries mutex count_lock, held by A: B sleeps", a
  * deadlock's cycle); returns the role it is drawn in (ROLE_WARNING for lost

@@ -7,6 +7,7 @@
  * run are a <g class="glyphs"> of one <text> per glyph (x lists of many
  * positions are not drawn alike by every viewer). */
 #include "svg.h"
+#include "render.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -56,12 +57,7 @@ static const struct {
 	[LK_OTHER] = { "other", NULL, SVG_FRAME },
 };
 
-/* Legend items, in the order `conctop lanes` lists them. */
-enum legend_item {
-	LG_RUN, LG_RUN10, LG_SPIN, LG_RUNNABLE, LG_WOKEN, LG_MUTEX, LG_RWLOCK, LG_COND, LG_BARRIER,
-	LG_SEM, LG_JOIN, LG_FUTEX, LG_SLEEP, LG_IO, LG_UNINT, LG_UNKNOWN, LG_MIXED, LG_THREAD,
-	LG_OTHER, LG_CPU_UNKNOWN, LG_MAX
-};
+
 
 static const struct {
 	const char *glyph;
@@ -225,49 +221,32 @@ static void fmt_time(char *buf, size_t len, uint64_t t)
 
 /* ---- cells ---- */
 
-/* The glyph and look of a thread column; sets its legend bit. */
+/* The look that draws a role's cells. */
+static uint8_t look_of(uint8_t role)
+{
+	switch (role) {
+	case ROLE_RUNNING: return LK_RUNNING;
+	case ROLE_SPINNING: return LK_SPINNING;
+	case ROLE_RUNNABLE: return LK_RUNNABLE;
+	case ROLE_BLOCKED_LOCK: return LK_LOCK;
+	case ROLE_BLOCKED_SIGNAL: return LK_SIGNAL;
+	case ROLE_SLEEP: return LK_SLEEP;
+	case ROLE_UNKNOWN: return LK_UNKNOWN;
+	case ROLE_OTHER: return LK_OTHER;
+	default: return LK_BLANK;
+	}
+}
+
+/* The glyph and look of a thread column (the screen's and lanes' glyph,
+ * render_cell_glyph); sets its legend bit. */
 static void thread_cell(const struct tl_cell *cell, char *glyph, uint8_t *look, uint32_t *legend)
 {
-	static const struct {
-		char ch;
-		uint8_t look, item;
-	} map[TL_STATE_MAX] = {
-		[TL_NOT_ALIVE] = { ' ', LK_BLANK, LG_MAX },
-		[TL_RUNNING] = { '0', LK_RUNNING, LG_RUN },
-		[TL_SPINNING] = { '*', LK_SPINNING, LG_SPIN },
-		[TL_RUNNABLE] = { '-', LK_RUNNABLE, LG_RUNNABLE },
-		[TL_BLOCKED_MUTEX] = { 'M', LK_LOCK, LG_MUTEX },
-		[TL_BLOCKED_RWLOCK] = { 'R', LK_LOCK, LG_RWLOCK },
-		[TL_BLOCKED_COND] = { 'C', LK_SIGNAL, LG_COND },
-		[TL_BLOCKED_BARRIER] = { 'B', LK_SIGNAL, LG_BARRIER },
-		[TL_BLOCKED_SEM] = { 'S', LK_SIGNAL, LG_SEM },
-		[TL_BLOCKED_JOIN] = { 'J', LK_SIGNAL, LG_JOIN },
-		[TL_BLOCKED_FUTEX] = { 'F', LK_SIGNAL, LG_FUTEX },
-		[TL_SLEEPING] = { 'z', LK_SLEEP, LG_SLEEP },
-		[TL_IO] = { 'I', LK_SLEEP, LG_IO },
-		[TL_UNINTERRUPTIBLE] = { 'D', LK_SLEEP, LG_UNINT },
-		[TL_BLOCKED_UNKNOWN] = { '.', LK_UNKNOWN, LG_UNKNOWN },
-	};
-	unsigned st = cell->state < TL_STATE_MAX ? cell->state : TL_BLOCKED_UNKNOWN;
-	unsigned item = map[st].item;
+	uint32_t ch;
+	uint8_t role;
+	unsigned item = render_cell_glyph(cell, &ch, &role);
 
-	*glyph = map[st].ch;
-	*look = map[st].look;
-	if (st == TL_RUNNING) {
-		if (cell->cpu >= 0 && cell->cpu < 10) {
-			*glyph = (char)('0' + cell->cpu);
-		} else {
-			*glyph = '#';
-			item = LG_RUN10;
-		}
-	}
-	if (cell->mixed && st != TL_NOT_ALIVE) {
-		*glyph = '+';
-		item = LG_MIXED;
-	} else if (cell->wakeup && (st == TL_RUNNING || st == TL_RUNNABLE)) {
-		*glyph = '^';
-		item = LG_WOKEN;
-	}
+	*glyph = ch < 128 ? (char)ch : '?';
+	*look = look_of(role);
 	if (item < LG_MAX)
 		*legend |= 1u << item;
 }
@@ -461,11 +440,13 @@ static double legend(struct pic *p, double y0, bool draw, const char *scale)
 	}
 	x += (double)text_chars(scale, -1) * CHAR_W + 24;
 	for (i = 0; i < LG_MAX; i++) {
-		const char *fill = looks[legend_items[i].look].fill;
-		double w = legend_item_w(i);
+		const char *fill;
+		double w;
 
-		if (!(p->legend & (1u << i)))
+		if (!(p->legend & (1u << i)) || !legend_items[i].glyph)
 			continue;
+		fill = looks[legend_items[i].look].fill;
+		w = legend_item_w(i);
 		if (x + w > right && x > MARGIN) {
 			x = MARGIN;
 			y += 22;
