@@ -316,14 +316,14 @@ static void thread_glyph(struct ctx *c, const struct tl_cell *cell, uint32_t *ch
 		c->legend |= 1u << item;
 }
 
-/* The glyph and role of a CPU lane cell; notes its legend item. */
-static void cpu_glyph(struct ctx *c, const struct tl_cpu_cell *cell, uint32_t *ch, uint8_t *role)
+/* The glyph and role of a CPU lane cell (see render.h). */
+unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *cell, uint32_t *ch, uint8_t *role)
 {
 	unsigned item = LG_MAX;
 
 	switch (cell->kind) {
 	case TL_CPU_THREAD: {
-		const struct tl_thread *t = timeline_thread(c->tl, cell->thread);
+		const struct tl_thread *t = timeline_thread(tl, cell->thread);
 
 		*ch = t && t->letter ? (uint32_t)(unsigned char)t->letter : '?';
 		*role = ROLE_RUNNING;
@@ -349,6 +349,14 @@ static void cpu_glyph(struct ctx *c, const struct tl_cpu_cell *cell, uint32_t *c
 		*ch = '+';
 		item = LG_MIXED;
 	}
+	return item;
+}
+
+/* The glyph and role of a CPU lane cell; notes its legend item. */
+static void cpu_glyph(struct ctx *c, const struct tl_cpu_cell *cell, uint32_t *ch, uint8_t *role)
+{
+	unsigned item = render_cpu_glyph(c->tl, cell, ch, role);
+
 	if (item < LG_MAX)
 		c->legend |= 1u << item;
 }

@@ -84,6 +84,10 @@ enum legend_item {
  * returns its legend item, LG_MAX for a blank one. */
 unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *role);
 
+/* The glyph and role of a CPU lane cell (the thread's letter, '~' another
+ * program, blank idle, '?' unknown, '+' mixed); returns its legend item. */
+unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *cell, uint32_t *ch, uint8_t *role);
+
 /* One event log entry in words, without its time ("C woken by A, ran 41 µs
  * later on CPU1", "B tries mutex count_lock, held by A: B sleeps", a
  * deadlock's cycle); returns the role it is drawn in (ROLE_WARNING for lost

@@ -255,36 +255,12 @@ static void thread_cell(const struct tl_cell *cell, char *glyph, uint8_t *look, 
 static void cpu_cell(const struct timeline *tl, const struct tl_cpu_cell *cell, char *glyph, uint8_t *look,
 		     uint32_t *legend)
 {
-	unsigned item = LG_MAX;
+	uint32_t ch;
+	uint8_t role;
+	unsigned item = render_cpu_glyph(tl, cell, &ch, &role);
 
-	switch (cell->kind) {
-	case TL_CPU_THREAD: {
-		const struct tl_thread *t = timeline_thread(tl, cell->thread);
-
-		*glyph = t && t->letter ? t->letter : '?';
-		*look = LK_RUNNING;
-		item = LG_THREAD;
-		break;
-	}
-	case TL_CPU_OTHER:
-		*glyph = '~';
-		*look = LK_OTHER;
-		item = LG_OTHER;
-		break;
-	case TL_CPU_IDLE:
-		*glyph = ' ';
-		*look = LK_BLANK;
-		break;
-	default:
-		*glyph = '?';
-		*look = LK_UNKNOWN;
-		item = LG_CPU_UNKNOWN;
-		break;
-	}
-	if (cell->mixed && cell->kind != TL_CPU_IDLE) {
-		*glyph = '+';
-		item = LG_MIXED;
-	}
+	*glyph = ch < 128 ? (char)ch : '?';
+	*look = look_of(role);
 	if (item < LG_MAX)
 		*legend |= 1u << item;
 }
