@@ -32,6 +32,15 @@ int cli_parse_time(const char *s, uint64_t *ns);
 /* Parses a size ("16M", "4096", "1G") into bytes. Returns 0 or -EINVAL. */
 int cli_parse_size(const char *s, uint64_t *bytes);
 
+/* Takes a window option of lanes, export and log: --from ('f') or --to
+ * ('t', which sets *have_to). Returns 0, -1 when opt is neither, or the
+ * usage exit status after printing what is wrong with arg. */
+int cli_window_option(const char *cmd, int opt, const char *arg, uint64_t *from, uint64_t *to, bool *have_to);
+
+/* Parses --width as a number of columns from min to max into *cols.
+ * Returns 0, or the usage exit status after printing what is wrong. */
+int cli_columns_option(const char *cmd, const char *arg, int min, int max, int *cols);
+
 /* Prints "conctop: " and a formatted message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -119,9 +119,8 @@ int cmd_export(int argc, char **argv)
 	const char *file, *out = NULL, *format = "svg";
 	uint64_t from = 0, to = 0, end;
 	bool have_to = false;
-	char warn[1024], title[1200], a[32], b[32], *endp;
-	int cols = SVG_DEFAULT_COLS, opt, status;
-	long w;
+	char warn[1024], title[1200], a[32], b[32];
+	int cols = SVG_DEFAULT_COLS, opt, status, e;
 
 	optind = 1;
 	opterr = 0;
@@ -134,23 +133,13 @@ int cmd_export(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'f':
-			if (cli_parse_time(optarg, &from))
-				return cli_usage_error("export", "--from needs a time like 1.5s, 250ms or 40us, not '%s'",
-						       optarg);
-			break;
 		case 't':
-			if (cli_parse_time(optarg, &to))
-				return cli_usage_error("export", "--to needs a time like 1.5s, 250ms or 40us, not '%s'",
-						       optarg);
-			have_to = true;
+			if ((e = cli_window_option("export", opt, optarg, &from, &to, &have_to)))
+				return e;
 			break;
 		case 'w':
-			errno = 0;
-			w = strtol(optarg, &endp, 10);
-			if (errno || endp == optarg || *endp || w < SVG_MIN_COLS || w > SVG_MAX_COLS)
-				return cli_usage_error("export", "--width must be a number of columns from %d to %d, not '%s'",
-						       SVG_MIN_COLS, SVG_MAX_COLS, optarg);
-			cols = (int)w;
+			if ((e = cli_columns_option("export", optarg, SVG_MIN_COLS, SVG_MAX_COLS, &cols)))
+				return e;
 			break;
 		case 'h':
 			usage(stdout);

@@ -84,8 +84,6 @@ int cmd_lanes(int argc, char **argv)
 	bool have_to = false, color = false, classroom = false, light = false;
 	char warn[1024];
 	int width = 0, opt, status;
-	long w;
-	char *endp;
 	const char *file;
 
 	optind = 1;
@@ -93,23 +91,13 @@ int cmd_lanes(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "w:f:t:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
-			errno = 0;
-			w = strtol(optarg, &endp, 10);
-			if (errno || endp == optarg || *endp || w < LANES_MIN_WIDTH || w > LANES_MAX_WIDTH)
-				return cli_usage_error("lanes", "--width must be a number of columns from %d to %d, not '%s'",
-						       LANES_MIN_WIDTH, LANES_MAX_WIDTH, optarg);
-			width = (int)w;
+			if ((status = cli_columns_option("lanes", optarg, LANES_MIN_WIDTH, LANES_MAX_WIDTH, &width)))
+				return status;
 			break;
 		case 'f':
-			if (cli_parse_time(optarg, &from))
-				return cli_usage_error("lanes", "--from needs a time like 1.5s, 250ms or 40us, not '%s'",
-						       optarg);
-			break;
 		case 't':
-			if (cli_parse_time(optarg, &to))
-				return cli_usage_error("lanes", "--to needs a time like 1.5s, 250ms or 40us, not '%s'",
-						       optarg);
-			have_to = true;
+			if ((status = cli_window_option("lanes", opt, optarg, &from, &to, &have_to)))
+				return status;
 			break;
 		case 'c':
 			color = true;

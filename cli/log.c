@@ -52,7 +52,8 @@ int cmd_log(int argc, char **argv)
 	uint64_t from = 0, to = UINT64_MAX, t;
 	char warn[1024], line[1024];
 	bool ascii;
-	int opt;
+	bool have_to = false;
+	int opt, e;
 
 	optind = 1;
 	opterr = 0;
@@ -60,8 +61,8 @@ int cmd_log(int argc, char **argv)
 		switch (opt) {
 		case 'f':
 		case 't':
-			if (cli_parse_time(optarg, opt == 'f' ? &from : &to))
-				return cli_usage_error("log", "bad time '%s' (use e.g. 1.5s, 250ms)", optarg);
+			if ((e = cli_window_option("log", opt, optarg, &from, &to, &have_to)))
+				return e;
 			break;
 		case 'h':
 			usage(stdout);

@@ -162,3 +162,31 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 	*out = tl;
 	return 0;
 }
+
+/* Takes --from ('f') or --to ('t') of a window (see cli.h). */
+int cli_window_option(const char *cmd, int opt, const char *arg, uint64_t *from, uint64_t *to, bool *have_to)
+{
+	if (opt != 'f' && opt != 't')
+		return -1;
+	if (cli_parse_time(arg, opt == 'f' ? from : to))
+		return cli_usage_error(cmd, "%s needs a time like 1.5s, 250ms or 40us, not '%s'",
+				       opt == 'f' ? "--from" : "--to", arg);
+	if (opt == 't')
+		*have_to = true;
+	return 0;
+}
+
+/* Parses --width as a number of columns in [min, max] (see cli.h). */
+int cli_columns_option(const char *cmd, const char *arg, int min, int max, int *cols)
+{
+	char *end;
+	long w;
+
+	errno = 0;
+	w = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || w < min || w > max)
+		return cli_usage_error(cmd, "--width must be a number of columns from %d to %d, not '%s'", min, max,
+				       arg);
+	*cols = (int)w;
+	return 0;
+}
