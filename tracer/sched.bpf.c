@@ -565,10 +565,12 @@ static __always_inline void on_sys_enter(long id, __s64 arg)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 key = (__u32)id, *op;
 
-	if (id < 0 || id >= CT_SYSCALL_MAX || !traced_tgid((__s32)tid))
+	/* every system call on the machine comes here: the array lookup first,
+	 * so that the hash of traced threads is asked only for followed calls */
+	if (id < 0 || id >= CT_SYSCALL_MAX)
 		return;
 	op = bpf_map_lookup_elem(&syscall_ops, &key);
-	if (!op || !*op)
+	if (!op || !*op || !traced_tgid((__s32)tid))
 		return;
 	bpf_map_update_elem(&in_syscall, &tid, op, BPF_ANY);
 	on_call(CT_RAW_SYSCALL, *op, arg, 0);
