@@ -7,8 +7,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (SCENARIOS, bpf_available, check, conctop, finish, report_json,  # noqa: E402
-                     tmpdir)
+from harness import (SCENARIOS, bpf_available, check, conctop, dump_events, finish,  # noqa: E402
+                     report_json, tmpdir)
 
 # scenario, arguments, and for each thread name prefix the (kind, object)
 # pairs its blocked time may go to (object None: any, e.g. the main thread's
@@ -89,11 +89,16 @@ def test_philosophers_deadlock(rep):
         walk.append(cur)
         cur = links.get(cur)
     check(cur == cycle[0]["name"] and len(set(walk)) == 5, "philosophers: the links close into one cycle", f"{links}")
-    # the last philosopher to block closes the cycle; the watchdog fires
-    # 300 ms of no progress later: the report must be well before that
-    last_block = max(t["end_ns"] for t in rep["threads"] if t["name"].startswith("philosopher-"))
-    check(dl[0]["at_ns"] < last_block, "philosophers: the deadlock is found before the watchdog ends it",
-          f"found at {dl[0]['at_ns']}, philosophers end {last_block}")
+    # the last philosopher to ask for its second fork closes the cycle: the
+    # deadlock must be found then (within 1 s of trace time), not when the
+    # watchdog ends the program
+    tids = {str(t["tid"]) for t in rep["threads"] if t["name"].startswith("philosopher-")}
+    locks = [ts for ts, _c, typ, f in dump_events(rep["file"])
+             if typ == "call" and f.get("op") == "mutex_lock" and f.get("tid") in tids]
+    formed = int(round(max(locks) * 1e9)) if locks else None
+    check(formed is not None and -1_000 <= dl[0]["at_ns"] - formed < 1_000_000_000,  # (dump rounds to ns)
+          "philosophers: the deadlock is found within 1 s of the lock call that formed it",
+          f"found at {dl[0]['at_ns']}, last lock call at {formed}")
 
 
 def test_gil():
