@@ -53,7 +53,29 @@ def record_with_counters(name, argv, extra=()):
     r = conctop(*cmd, timeout=120)
     if not check(r.returncode == 0, f"{name}: record exits 0", f"exit {r.returncode}: {r.stderr.strip()}"):
         return None, None, r
-    return report_json(trace), read_ctxstat(stats), r
+    rep = report_json(trace)
+    rep["after_read"] = switches_after_read(trace, rep, read_ctxstat(stats))
+    return rep, read_ctxstat(stats), r
+
+
+def switches_after_read(trace, rep, kern):
+    """Per tid, the (voluntary, involuntary) switches the trace saw after the
+    thread read its kernel counters (its last step), the exit switch aside:
+    the exit path can still wait (mmap_lock) or, without a real-time
+    priority, be preempted. The counters cannot include these."""
+    base = rep["start_monotonic_ns"]
+    after = {tid: [0, 0] for tid in kern}
+    for ts, _cpu, typ, f in dump_events(trace):
+        if typ != "switch":
+            continue
+        tid = int(f["tid"])
+        if tid not in after or base + int(round(ts * 1e9)) <= kern[tid]["end"]:
+            continue
+        state = int(f["state"], 16)
+        if state & 0x30:  # dead or zombie: the exit switch, not counted
+            continue
+        after[tid][0 if state & 0xff else 1] += 1
+    return after
 
 
 def check_threads(name, rep, kern):
@@ -68,8 +90,9 @@ def check_threads(name, rep, kern):
         if not check(t is not None, f"{label} is in the trace", f"tids traced: {sorted(threads)}"):
             continue
         check(t["name"] == k["name"], f"{label} has its name", f"trace says {t['name']!r}")
-        dv = t["voluntary_switches"] - k["vol"]
-        di = t["involuntary_switches"] - k["invol"]
+        late_v, late_i = rep["after_read"].get(tid, (0, 0))
+        dv = t["voluntary_switches"] - late_v - k["vol"]
+        di = t["involuntary_switches"] - late_i - k["invol"]
         if k["main"]:
             # existed before tracing began (held at the gate): within 2
             check(abs(dv) <= 2, f"{label} voluntary switches within 2 of the kernel's",
@@ -77,14 +100,13 @@ def check_threads(name, rep, kern):
             check(abs(di) <= 2, f"{label} involuntary switches within 2 of the kernel's",
                   f"trace {t['involuntary_switches']} kernel {k['invol']}")
         else:
-            # in a sanitizer build, the kernel's exit path may wait once for
-            # mmap_lock, which the sanitizer's allocator holds often: one
-            # voluntary switch after the read, there only
-            extra = 1 if os.environ.get("BUILD", "").startswith("build/sanitize") else 0
-            check(0 <= dv <= extra, f"{label} voluntary switches equal the kernel's ({k['vol']})",
-                  f"trace {t['voluntary_switches']} kernel {k['vol']}")
-            check(0 <= di <= 1, f"{label} involuntary switches equal the kernel's ({k['invol']}, +1 after the read)",
-                  f"trace {t['involuntary_switches']} kernel {k['invol']}")
+            # exactly, once the switches after the thread's read are set aside
+            check(dv == 0, f"{label} voluntary switches equal the kernel's ({k['vol']})",
+                  f"trace {t['voluntary_switches']} ({late_v} after the read) kernel {k['vol']}")
+            check(di == 0, f"{label} involuntary switches equal the kernel's ({k['invol']})",
+                  f"trace {t['involuntary_switches']} ({late_i} after the read) kernel {k['invol']}")
+            check(late_v + late_i <= 2, f"{label} at most two switches between its read and its exit",
+                  f"{late_v} voluntary, {late_i} involuntary")
         life = t["end_ns"] - t["start_ns"]
         total = t["run_ns"] + t["runnable_ns"] + t["blocked_ns"]
         check(abs(total - life) <= max(life / 100, 200_000),
