@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "outfile.h"
 #include "svg.h"
 #include "timeline.h"
 
@@ -46,15 +47,16 @@ static void usage(FILE *f)
 }
 
 /* Writes the picture to path (or standard output for "-") through a
- * temporary file renamed into place, so a failure leaves no half picture.
+ * temporary file renamed into place (outfile.h), so a failure leaves no
+ * half picture and no link is followed.
  * Returns 0 or 1 after saying what went wrong. */
 static int write_out(const char *path, const struct timeline *tl, uint64_t from, uint64_t to, int cols,
 		     const char *title)
 {
-	char *tmp = NULL;
+	struct outfile of;
+	char why[512];
 	FILE *f;
-	mode_t mask;
-	int e = 0, fd;
+	int e = 0;
 
 	if (strcmp(path, "-") == 0) {
 		e = svg_write_lanes(stdout, tl, from, to, cols, title);
@@ -66,40 +68,29 @@ static int write_out(const char *path, const struct timeline *tl, uint64_t from,
 		}
 		return 0;
 	}
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		cli_error("%s: out of memory", path);
+	if (outfile_create(&of, path, NULL, why, sizeof why)) {
+		cli_error("cannot write %s: %s", path, why);
 		return 1;
 	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		cli_error("%s: cannot write there: %s", path, strerror(errno));
-		free(tmp);
-		return 1;
-	}
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask))
-		e = -errno;
-	f = fdopen(fd, "w");
+	f = fdopen(of.fd, "w");
 	if (!f) {
 		e = -errno;
-		close(fd);
-	} else if (!e) {
+	} else {
+		of.fd = -1; /* the stream's now */
 		e = svg_write_lanes(f, tl, from, to, cols, title);
 		if (fclose(f) && !e)
 			e = -errno;
-	} else {
-		fclose(f);
 	}
-	if (!e && rename(tmp, path))
-		e = -errno;
 	if (e) {
 		cli_error("%s: %s", path, strerror(-e));
-		unlink(tmp);
-		free(tmp);
+		outfile_abort(&of);
 		return 1;
 	}
-	free(tmp);
+	e = outfile_commit(&of);
+	if (e) {
+		cli_error("%s: %s", path, strerror(-e));
+		return 1;
+	}
 	return 0;
 }
 

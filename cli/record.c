@@ -34,7 +34,10 @@ static void usage(FILE *f)
 		"with -p is only detached from.\n"
 		"\n"
 		"Options:\n"
-		"  -o, --output FILE     trace file to write (default: conctop.ctrace)\n"
+		"  -o, --output FILE     trace file to write (default: conctop.ctrace);\n"
+		"                        written as FILE.part and renamed when done, so\n"
+		"                        a recording cut off by kill -9 is in FILE.part;\n"
+		"                        a FILE that is a symbolic link is refused\n"
 		"  -p, --pid PID         trace an existing process, all its threads\n"
 		"  -d, --duration TIME   stop after TIME (1.5s, 250ms, a bare number is\n"
 		"                        seconds); a program conctop started is then\n"
@@ -61,7 +64,7 @@ static void usage(FILE *f)
 
 /* Everything one recording needs. */
 struct recording {
-	struct trace_writer *writer;
+	struct session_trace trace;
 	int write_error;
 	uint64_t events;
 };
@@ -70,7 +73,7 @@ struct recording {
 static int on_event(const struct event *ev, void *ctx)
 {
 	struct recording *r = ctx;
-	int err = trace_writer_add(r->writer, ev);
+	int err = trace_writer_add(r->trace.writer, ev);
 
 	if (err) {
 		r->write_error = err;
@@ -106,7 +109,6 @@ int cmd_record(int argc, char **argv)
 	uint64_t duration = 0, last_flush = 0, signalled_at = 0, end_ts;
 	pid_t pid = 0;
 	int opt, e, status = 1;
-	unsigned uid;
 	bool quiet = false, duration_hit = false, started = false, dashdash;
 
 	optind = 1;
@@ -152,14 +154,8 @@ int cmd_record(int argc, char **argv)
 	status = 1;
 	tracer = session_tracer(ses);
 	session_fill_info(&info, tracer, session_command(ses), pid);
-	e = trace_writer_new(&rec.writer, out, &info);
-	if (e) {
-		cli_error("cannot write %s: %s", out, strerror(-e));
+	if (session_trace_open(ses, &rec.trace, out, &info))
 		goto cleanup;
-	}
-	e = session_chown(ses, trace_writer_fd(rec.writer), &uid);
-	if (e)
-		cli_error("warning: cannot give %s to uid %u: %s", out, uid, strerror(-e));
 
 	session_signals_install();
 	status = session_start(ses);
@@ -181,7 +177,7 @@ int cmd_record(int argc, char **argv)
 		}
 		now = tracer_now(tracer);
 		if (now - last_flush >= FLUSH_EVERY_NS) {
-			e = trace_writer_flush(rec.writer);
+			e = trace_writer_flush(rec.trace.writer);
 			if (e) {
 				rec.write_error = e;
 				break;
@@ -215,8 +211,7 @@ finish:
 	if (e < 0 && !rec.write_error)
 		cli_error("tracing failed: %s", strerror(-e));
 	end_ts = tracer_now(tracer);
-	e = trace_writer_close(rec.writer, end_ts);
-	rec.writer = NULL;
+	e = session_trace_close(&rec.trace, end_ts);
 	if (e && !rec.write_error)
 		rec.write_error = e;
 	if (rec.write_error) {
@@ -240,8 +235,7 @@ finish:
 	else
 		status = 0;
 cleanup:
-	if (rec.writer)
-		trace_writer_close(rec.writer, tracer_now(session_tracer(ses)));
+	session_trace_abort(&rec.trace);
 	session_free(ses);
 	return status;
 }

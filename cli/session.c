@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "catalogue.h"
 #include "cli.h"
+#include "outfile.h"
 #include "session.h"
 #include "target.h"
 #include "trace.h"
@@ -520,13 +521,54 @@ int session_exit_status(const struct session *s)
 	return 1;
 }
 
-/* Gives fd to the user the program runs as. */
-int session_chown(const struct session *s, int fd, unsigned *uid)
+/* Creates the trace file as the program's user and starts a writer on it. */
+int session_trace_open(const struct session *s, struct session_trace *t, const char *path,
+		       const struct trace_info *info)
 {
-	*uid = (unsigned)s->user.uid;
-	if (!s->user.drop)
-		return 0;
-	return fchown(fd, s->user.uid, s->user.gid) ? -errno : 0;
+	struct outfile_owner owner = { s->user.drop, s->user.uid, s->user.gid };
+	char why[512];
+	int e;
+
+	t->writer = NULL;
+	e = outfile_create(&t->file, path, &owner, why, sizeof why);
+	if (e) {
+		cli_error("cannot write %s: %s", path, why);
+		return 1;
+	}
+	e = trace_writer_new_fd(&t->writer, t->file.fd, info);
+	t->file.fd = -1; /* the writer's now, closed by it */
+	if (e) {
+		cli_error("cannot write %s: %s", path, strerror(-e));
+		outfile_abort(&t->file);
+		return 1;
+	}
+	return 0;
+}
+
+/* Ends the trace and renames it into place. */
+int session_trace_close(struct session_trace *t, uint64_t end_ts)
+{
+	int e = 0, r;
+
+	if (t->writer)
+		e = trace_writer_close(t->writer, end_ts);
+	t->writer = NULL;
+	if (t->file.part) {
+		r = outfile_commit(&t->file);
+		if (r && !e)
+			e = r;
+	}
+	return e;
+}
+
+/* Closes the trace and removes it. */
+void session_trace_abort(struct session_trace *t)
+{
+	if (t->writer)
+		trace_writer_close(t->writer, 0);
+	t->writer = NULL;
+	if (t->file.part)
+		outfile_abort(&t->file);
 }
 
 /* The output pipe's read end. */

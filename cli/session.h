@@ -13,7 +13,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "outfile.h"
 #include "tracer.h"
+
+struct trace_info;
+struct trace_writer;
 
 #define SESSION_GRACE_NS (2000ull * 1000 * 1000) /* SIGTERM, then SIGKILL after this */
 
@@ -115,10 +119,25 @@ bool session_child_done(const struct session *s);
  * N), or 1 if it has not ended. */
 int session_exit_status(const struct session *s);
 
-/* Gives fd to the user the program runs as (under sudo). Returns 0, or
- * -errno; *uid is set to that user. Does nothing (returns 0) when the
- * program runs as conctop's user. */
-int session_chown(const struct session *s, int fd, unsigned *uid);
+/* A trace file being written: the writer on a safely created file. */
+struct session_trace {
+	struct outfile file;
+	struct trace_writer *writer;   /* NULL once closed */
+};
+
+/* Creates path for the trace as the user the program runs as (under sudo:
+ * their file from the start, never through a symlink; see outfile.h) and
+ * starts a writer on it. Returns 0, or 1 after saying why. */
+int session_trace_open(const struct session *s, struct session_trace *t, const char *path,
+		       const struct trace_info *info);
+
+/* Ends the trace (end record, close) and renames it into place; a second
+ * call does nothing. Returns 0 or the first -errno met. */
+int session_trace_close(struct session_trace *t, uint64_t end_ts);
+
+/* Closes the trace and removes it: nothing was recorded worth keeping. A
+ * call after session_trace_close does nothing. */
+void session_trace_abort(struct session_trace *t);
 
 /* The read end (non-blocking) of the program's output pipe, or -1. */
 int session_output_fd(const struct session *s);

@@ -1211,7 +1211,7 @@ int cmd_replay(int argc, char **argv)
 /* What the tracer callback feeds. */
 struct live {
 	struct timeline *tl;
-	struct trace_writer *writer;
+	struct session_trace trace;
 	const char *write_path;
 	int write_error;
 	int add_error;
@@ -1227,8 +1227,8 @@ static int live_event(const struct event *ev, void *ctx)
 		l->add_error = e;
 		return e;
 	}
-	if (l->writer && !l->write_error) {
-		e = trace_writer_add(l->writer, ev);
+	if (l->trace.writer && !l->write_error) {
+		e = trace_writer_add(l->trace.writer, ev);
 		if (e && e != -EINVAL)
 			l->write_error = e;
 	}
@@ -1375,9 +1375,8 @@ static void live_end(struct viewer *w, struct session *ses, struct live *l, cons
 
 	session_finish(ses);
 	timeline_set_end(w->tl, tracer_now(t));
-	if (l->writer) {
-		e = trace_writer_close(l->writer, tracer_now(t));
-		l->writer = NULL;
+	if (l->write_path) {
+		e = session_trace_close(&l->trace, tracer_now(t));
 		if (e && !l->write_error)
 			l->write_error = e;
 	}
@@ -1426,15 +1425,14 @@ static int live_loop(struct viewer *w, struct session *ses, struct live *l, uint
 				rate_at = now;
 				rate_events = ev;
 			}
-			if (l->writer && !l->write_error && now - last_flush >= FLUSH_EVERY_NS) {
-				e = trace_writer_flush(l->writer);
+			if (l->trace.writer && !l->write_error && now - last_flush >= FLUSH_EVERY_NS) {
+				e = trace_writer_flush(l->trace.writer);
 				if (e)
 					l->write_error = e;
 				last_flush = now;
 			}
-			if (l->write_error && l->writer) {
-				trace_writer_close(l->writer, now);
-				l->writer = NULL;
+			if (l->write_error && l->trace.writer) {
+				session_trace_close(&l->trace, now);
 				snprintf(w->status, sizeof(w->status), "writing %s failed: %s (tracing goes on)",
 					 l->write_path, strerror(-l->write_error));
 			}
@@ -1521,7 +1519,6 @@ static int live_main(int argc, char **argv, bool run_form)
 	const struct lesson_card *card = NULL;
 	char **rest;
 	int nrest, opt, e, status;
-	unsigned uid;
 
 	optind = 1;
 	opterr = 0;
@@ -1598,15 +1595,9 @@ static int live_main(int argc, char **argv, bool run_form)
 		struct trace_info info;
 
 		session_fill_info(&info, session_tracer(ses), session_command(ses), pid);
-		e = trace_writer_new(&l.writer, write_path, &info);
-		if (e) {
-			cli_error("cannot write %s: %s", write_path, strerror(-e));
+		if (session_trace_open(ses, &l.trace, write_path, &info))
 			goto out;
-		}
 		l.write_path = write_path;
-		e = session_chown(ses, trace_writer_fd(l.writer), &uid);
-		if (e)
-			cli_error("warning: cannot give %s to uid %u: %s", write_path, uid, strerror(-e));
 	}
 	if (!pid) {
 		out = calloc(1, sizeof(*out));
@@ -1654,9 +1645,9 @@ static int live_main(int argc, char **argv, bool run_form)
 	}
 out:
 	viewer_close(&w);
-	if (l.writer) {
+	if (l.trace.writer || l.trace.file.part) {
 		session_finish(ses);
-		e = trace_writer_close(l.writer, tracer_now(session_tracer(ses)));
+		e = session_trace_close(&l.trace, tracer_now(session_tracer(ses)));
 		if (e && status == 0) {
 			cli_error("writing %s failed: %s", write_path, strerror(-e));
 			status = 1;

@@ -353,8 +353,8 @@ static void writer_free(struct trace_writer *w)
 	free(w);
 }
 
-/* Creates the file, writes its header and its info record as chunk 0. */
-int trace_writer_new(struct trace_writer **out, const char *path, const struct trace_info *info)
+/* Writes the header and the info record as chunk 0 to fd, which it owns. */
+int trace_writer_new_fd(struct trace_writer **out, int fd, const struct trace_info *info)
 {
 	struct trace_writer *w;
 	uint8_t hdr[FILE_HDR_LEN];
@@ -363,26 +363,22 @@ int trace_writer_new(struct trace_writer **out, const char *path, const struct t
 	int rc;
 
 	*out = NULL;
-	if (!info_valid(info))
+	if (!info_valid(info)) {
+		close(fd);
 		return -EINVAL;
+	}
 	w = calloc(1, sizeof *w);
-	if (!w)
+	if (!w) {
+		close(fd);
 		return -ENOMEM;
-	w->fd = -1;
+	}
+	w->fd = fd;
 	w->level = TRACE_LEVEL_DEFAULT;
 	w->ncpus = info->ncpus;
 	w->tid_base = info->target_pid;
 	rc = writer_buffers(w, TRACE_CHUNK_DEFAULT);
-	if (rc) {
-		writer_free(w);
-		return rc;
-	}
-	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (w->fd < 0) {
-		rc = -errno;
-		writer_free(w);
-		return rc;
-	}
+	if (rc)
+		goto fail;
 
 	memcpy(hdr, file_magic, 8);
 	put16(hdr + 8, TRACE_VERSION);
@@ -414,6 +410,17 @@ fail:
 	close(w->fd);
 	writer_free(w);
 	return rc;
+}
+
+/* Creates the file at path (never through a symlink) and starts it. */
+int trace_writer_new(struct trace_writer **out, const char *path, const struct trace_info *info)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+	*out = NULL;
+	if (fd < 0)
+		return -errno;
+	return trace_writer_new_fd(out, fd, info);
 }
 
 /* Sets the deflate level for the chunks to come. */
@@ -558,11 +565,6 @@ int trace_writer_close(struct trace_writer *w, uint64_t end_ts)
 	return rc;
 }
 
-/* The file descriptor being written. */
-int trace_writer_fd(const struct trace_writer *w)
-{
-	return w->fd;
-}
 
 /* Events added so far. */
 uint64_t trace_writer_count(const struct trace_writer *w)

@@ -39,10 +39,16 @@ struct trace_info {
 
 struct trace_writer;
 
-/* Creates (or truncates) path with mode 0644 and O_CLOEXEC, and writes the
- * file header and the info record; -EINVAL if info is invalid (ncpus out of
- * range, a string not NUL-terminated within its array). */
+/* Creates (or truncates) path with mode 0644, O_CLOEXEC and O_NOFOLLOW (a
+ * symlink is refused with -ELOOP), and writes the file header and the info
+ * record; -EINVAL if info is invalid (ncpus out of range, a string not
+ * NUL-terminated within its array). Files written on someone else's behalf
+ * go through trace_writer_new_fd on a safely created fd instead. */
 int trace_writer_new(struct trace_writer **out, const char *path, const struct trace_info *info);
+
+/* The same on fd, opened for writing by the caller; the writer owns fd from
+ * here on (it is closed on error too). */
+int trace_writer_new_fd(struct trace_writer **out, int fd, const struct trace_info *info);
 
 /* Sets the deflate level of the chunks written from now on: 0 stores them
  * uncompressed, 1-9 as zlib; -EINVAL otherwise. */
@@ -67,9 +73,6 @@ int trace_writer_flush(struct trace_writer *w);
  * smaller, and the event count), closes the file and frees w (always, even
  * on error). Returns 0 or the first error the writer met. */
 int trace_writer_close(struct trace_writer *w, uint64_t end_ts);
-
-/* Returns the file descriptor of the file being written (for fchown). */
-int trace_writer_fd(const struct trace_writer *w);
 
 /* Returns the number of events added. */
 uint64_t trace_writer_count(const struct trace_writer *w);

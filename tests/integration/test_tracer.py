@@ -306,13 +306,71 @@ def test_signals():
     p.kill()
     p.wait()
     run(["pkill", "-9", "-f", f"{WORKLOAD} --forever"])
-    r = conctop("report", "--json", trace)
+    check(not os.path.exists(trace) and os.path.exists(trace + ".part"),
+          "signals: a recording cut off by kill -9 stays under FILE.part, FILE is not touched")
+    r = conctop("report", "--json", trace + ".part")
     ok = r.returncode == 0
     rep = json.loads(r.stdout) if ok else {}
     check(ok and not rep["complete"] and rep["events"] > 100,
           "signals: after kill -9 the trace is readable up to its last complete chunk",
           f"exit {r.returncode} {r.stderr.strip()} events={rep.get('events')}")
     check("cut off" in r.stderr, "signals: the report warns that the recording was cut off", r.stderr)
+
+
+def test_output_safety():
+    """The trace file is never opened through a link or a file someone else
+    placed: a user's symlink to a root-owned file leaves that file as it was."""
+    d = tmpdir()
+    os.chmod(d, 0o1777)  # like /tmp: anyone may add names
+    nobody = pwd.getpwnam("nobody")
+    as_nobody = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    env = dict(os.environ, SUDO_UID=str(nobody.pw_uid), SUDO_GID=str(nobody.pw_gid))
+    secret = os.path.join(d, "secret")
+    with open(secret, "w") as f:
+        f.write("root:only:data\n")
+    os.chmod(secret, 0o640)
+    before = os.stat(secret)
+
+    def unchanged(what):
+        st = os.stat(secret)
+        with open(secret) as f:
+            data = f.read()
+        check(data == "root:only:data\n" and (st.st_uid, st.st_gid, st.st_mode) ==
+              (before.st_uid, before.st_gid, before.st_mode),
+              f"output safety: {what}: the root-owned target is unchanged",
+              f"uid {st.st_uid} gid {st.st_gid} mode {oct(st.st_mode)} data {data[:40]!r}")
+
+    link = os.path.join(d, "run.ctrace")
+    r = run(as_nobody + ["ln", "-s", secret, link])
+    check(r.returncode == 0, "output safety: the unprivileged user made the symlink", r.stderr)
+    r = conctop("record", "-q", "-o", link, "--", "true", env=env)
+    check(r.returncode == 1 and "symbolic link" in r.stderr,
+          "output safety: record refuses a symlinked output and says why", f"{r.returncode} {r.stderr.strip()}")
+    unchanged("record -o SYMLINK")
+    check(os.path.islink(link), "output safety: the user's symlink is left alone")
+    # a link planted at the temporary name is removed, never written through
+    out = os.path.join(d, "b.ctrace")
+    r = run(as_nobody + ["ln", "-s", secret, out + ".part"])
+    r = conctop("record", "-q", "-o", out, "--", "true", env=env)
+    check(r.returncode == 0 and os.path.isfile(out) and not os.path.islink(out),
+          "output safety: a link planted at FILE.part does not stop a recording", f"{r.returncode} {r.stderr}")
+    unchanged("a symlink planted at FILE.part")
+    st = os.stat(out)
+    check(st.st_uid == nobody.pw_uid and st.st_gid == nobody.pw_gid,
+          "output safety: the trace is created as the invoking user", f"{st.st_uid}:{st.st_gid}")
+    svg = os.path.join(d, "h.svg")
+    run(as_nobody + ["ln", "-s", secret, svg])
+    r = conctop("export", out, "-o", svg)
+    check(r.returncode == 1 and "symbolic link" in r.stderr, "output safety: export refuses a symlinked output",
+          f"{r.returncode} {r.stderr.strip()}")
+    unchanged("export -o SYMLINK")
+    # a directory the user cannot write is refused
+    closed = os.path.join(d, "closed")
+    os.mkdir(closed, 0o755)
+    r = conctop("record", "-q", "-o", os.path.join(closed, "x.ctrace"), "--", "true", env=env)
+    check(r.returncode == 1 and f"user {nobody.pw_uid}" in r.stderr and not os.listdir(closed),
+          "output safety: a directory the invoking user cannot write is refused, with the reason",
+          f"{r.returncode} {r.stderr.strip()}")
 
 
 def main():
@@ -324,6 +382,7 @@ def main():
     test_marks()
     test_exit_status()
     test_privileges()
+    test_output_safety()
     test_pid_and_duration()
     test_signals()
     finish()

@@ -1,0 +1,131 @@
+/* Output files created safely (see outfile.h): no symlink followed, no
+ * file someone else placed opened, no root-owned inode handed to a user. */
+#include "outfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The filesystem identity saved while acting as the owner. */
+struct fs_identity {
+	int uid, gid;
+	bool switched;
+};
+
+/* Acts on the filesystem as the owner (this thread only) until fs_leave. */
+static void fs_enter(const struct outfile_owner *o, struct fs_identity *saved)
+{
+	saved->switched = o && o->as_user;
+	if (!saved->switched)
+		return;
+	saved->gid = setfsgid(o->gid);
+	saved->uid = setfsuid(o->uid);
+}
+
+/* Returns to conctop's own filesystem identity. */
+static void fs_leave(const struct fs_identity *saved)
+{
+	if (!saved->switched)
+		return;
+	setfsuid((uid_t)saved->uid);
+	setfsgid((gid_t)saved->gid);
+}
+
+/* Creates path.part for writing: see outfile.h. */
+int outfile_create(struct outfile *of, const char *path, const struct outfile_owner *owner,
+		   char *why, size_t whylen)
+{
+	struct fs_identity saved;
+	struct stat st;
+	int e = 0;
+
+	memset(of, 0, sizeof *of);
+	of->fd = -1;
+	why[0] = '\0';
+	if (owner)
+		of->owner = *owner;
+	if (!path[0]) {
+		snprintf(why, whylen, "the file name is empty");
+		return -EINVAL;
+	}
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(why, whylen, "%s is a symbolic link: conctop does not write through links "
+			 "(remove it, or name the file it points to)", path);
+		return -ELOOP;
+	}
+	of->path = strdup(path);
+	if (!of->path || asprintf(&of->part, "%s.part", path) < 0) {
+		of->part = NULL;
+		outfile_done(of);
+		return -ENOMEM;
+	}
+	fs_enter(&of->owner, &saved);
+	/* a leftover path.part (a recording cut off before): unlink removes a
+	 * link itself, never its target; O_EXCL then refuses whatever may
+	 * appear in between */
+	if (unlink(of->part) && errno != ENOENT)
+		e = -errno;
+	if (!e) {
+		of->fd = open(of->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (of->fd < 0)
+			e = -errno;
+	}
+	fs_leave(&saved);
+	if (e) {
+		if (e == -EACCES && of->owner.as_user)
+			snprintf(why, whylen, "user %u may not create files there (the file is "
+				 "made as that user): choose a directory they can write to",
+				 (unsigned)of->owner.uid);
+		else if (e == -EEXIST)
+			snprintf(why, whylen, "%s appeared while it was being created: is another "
+				 "conctop writing the same file?", of->part);
+		else
+			snprintf(why, whylen, "%s", strerror(-e));
+		outfile_done(of);
+		return e;
+	}
+	return 0;
+}
+
+/* Renames the written file into place. */
+int outfile_commit(struct outfile *of)
+{
+	struct fs_identity saved;
+	int e = 0;
+
+	fs_enter(&of->owner, &saved);
+	if (rename(of->part, of->path))
+		e = -errno;
+	fs_leave(&saved);
+	outfile_done(of);
+	return e;
+}
+
+/* Removes path.part and frees. */
+void outfile_abort(struct outfile *of)
+{
+	struct fs_identity saved;
+
+	if (of->fd >= 0)
+		close(of->fd);
+	of->fd = -1;
+	if (of->part) {
+		fs_enter(&of->owner, &saved);
+		unlink(of->part);
+		fs_leave(&saved);
+	}
+	outfile_done(of);
+}
+
+/* Frees the names. */
+void outfile_done(struct outfile *of)
+{
+	free(of->path);
+	free(of->part);
+	of->path = of->part = NULL;
+}
