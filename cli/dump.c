@@ -18,6 +18,8 @@ static void print_event(FILE *f, const struct event *ev)
 		break;
 	case EVENT_WAKING:
 		fprintf(f, " woken=%d woken_tgid=%d target_cpu=%" PRId64, ev->tid2, ev->tgid2, ev->arg);
+		if (ev->op)
+			fprintf(f, " via=%s obj=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg2);
 		break;
 	case EVENT_WAKEUP:
 	case EVENT_WAKEUP_NEW:
@@ -57,6 +59,13 @@ static void print_event(FILE *f, const struct event *ev)
 		break;
 	case EVENT_OBJECT:
 		fprintf(f, " kind=%s addr=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
+		break;
+	case EVENT_BLOCK:
+		fprintf(f, " op=%s obj=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
+		if (ev->tid2)
+			fprintf(f, " %s=%d", ev->op == OP_JOIN ? "joins" : "holder", ev->tid2);
+		if (ev->arg2)
+			fprintf(f, " futex=0x%" PRIx64, (uint64_t)ev->arg2);
 		break;
 	default:
 		break;

@@ -45,8 +45,15 @@ static void usage(FILE *f)
 		"  -u, --user NAME       run the program as NAME (default: the user\n"
 		"                        behind sudo)\n"
 		"      --no-follow       do not trace child processes\n"
-		"      --no-attribution  scheduler events only: no libc uprobes and no\n"
-		"                        system calls (blocked states then say no cause)\n"
+		"      --no-attribution  scheduler events only (blocked states then say\n"
+		"                        no cause)\n"
+		"      --calls           also probe every pthread and semaphore call and\n"
+		"                        every system call (3-20 us a call: lock-heavy\n"
+		"                        programs run many times slower); shows what\n"
+		"                        only calls show: uncontended holds, trylock\n"
+		"                        failures, spinning. By default the cause of a\n"
+		"                        wait is read when a thread blocks, at no cost\n"
+		"                        per lock call\n"
 		"      --buffer SIZE     kernel ring buffer size, a power of two\n"
 		"                        (default 16M)\n"
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where the kernel\n"
@@ -93,6 +100,7 @@ int cmd_record(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "no-follow", no_argument, NULL, 'F' },
 		{ "no-attribution", no_argument, NULL, 'A' },
+		{ "calls", no_argument, NULL, 'C' },
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "tracer", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -223,9 +231,10 @@ finish:
 	if (!started)
 		goto cleanup;
 	if (!quiet) {
-		fprintf(stderr, "conctop: recorded %llu events in %.3f s to %s (tracer %s, %llu lost)\n",
-			(unsigned long long)rec.events, (double)end_ts / 1e9, out,
-			tracer_mode(tracer), (unsigned long long)tracer_lost(tracer));
+		fprintf(stderr, "conctop: recorded %llu events in %.3f s to %s (tracer %s, attribution %s, "
+			"%llu lost)\n",
+			(unsigned long long)rec.events, (double)end_ts / 1e9, out, tracer_mode(tracer),
+			tracer_attribution_mode(tracer), (unsigned long long)tracer_lost(tracer));
 		if (tracer_lost(tracer))
 			fprintf(stderr, "conctop: warning: the kernel dropped %llu events: try a larger --buffer\n",
 				(unsigned long long)tracer_lost(tracer));

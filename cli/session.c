@@ -102,7 +102,10 @@ int session_option(const char *cmd, int opt, const char *arg, struct session_opt
 		o->tracer.no_follow_forks = true;
 		return 0;
 	case 'A':
-		o->tracer.no_attribution = true;
+		o->tracer.attribution = TRACER_ATTR_NONE;
+		return 0;
+	case 'C':
+		o->tracer.attribution = TRACER_ATTR_CALLS;
 		return 0;
 	case 'b':
 		if (cli_parse_size(arg, &v) || v < 4096 || (v & (v - 1)) || v > (1ull << 30))

@@ -34,7 +34,8 @@ struct session_opts {
 };
 
 /* Takes one of the options record and live share: -p/--pid ('p'),
- * -d/--duration ('d'), -u/--user ('u'), --no-follow ('F'), --no-attribution ('A'), --buffer ('b'),
+ * -d/--duration ('d'), -u/--user ('u'), --no-follow ('F'), --no-attribution ('A'), --calls ('C'),
+ * --buffer ('b'),
  * --tracer ('T'), -v/--verbose ('v'), with getopt's arg. Returns 0 when
  * taken, -1 when opt is none of them, or the usage exit status (printed) for
  * a bad value. */

@@ -1350,8 +1350,15 @@ static void live_usage(FILE *f)
 		"                        a fixed scale from the scenario's pace (key c)\n"
 		"      --theme T         classroom colours: dark (default) or light\n"
 		"      --no-follow       do not trace child processes\n"
-		"      --no-attribution  scheduler events only: no libc uprobes and no\n"
-		"                        system calls (blocked states then say no cause)\n"
+		"      --no-attribution  scheduler events only (blocked states then say\n"
+		"                        no cause)\n"
+		"      --calls           also probe every pthread and semaphore call and\n"
+		"                        every system call (3-20 us a call: lock-heavy\n"
+		"                        programs run many times slower); shows what\n"
+		"                        only calls show: uncontended holds, trylock\n"
+		"                        failures, spinning. By default the cause of a\n"
+		"                        wait is read when a thread blocks, at no cost\n"
+		"                        per lock call\n"
 		"      --buffer SIZE     kernel ring buffer size, a power of two (16M)\n"
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where possible)\n"
 		"  -v, --verbose         show libbpf's messages\n"
@@ -1497,6 +1504,7 @@ static int live_main(int argc, char **argv, bool run_form)
 		{ "theme", required_argument, NULL, 't' },
 		{ "no-follow", no_argument, NULL, 'F' },
 		{ "no-attribution", no_argument, NULL, 'A' },
+		{ "calls", no_argument, NULL, 'C' },
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "tracer", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },

@@ -19,6 +19,7 @@ static const char *const event_names[EVENT_TYPE_MAX] = {
 	[EVENT_SYSCALL] = "syscall",
 	[EVENT_SYSRET] = "sysret",
 	[EVENT_OBJECT] = "object",
+	[EVENT_BLOCK] = "block",
 };
 
 static const char *const op_names[OP_KIND_MAX] = {
@@ -55,6 +56,7 @@ static const char *const op_names[OP_KIND_MAX] = {
 	[OP_KIND_RWLOCK] = "rwlock",
 	[OP_KIND_SPIN] = "spin",
 	[OP_KIND_THREAD] = "thread",
+	[OP_KIND_FUTEX] = "futex",
 };
 
 /* Returns the name of an op, or "unknown". */

@@ -573,12 +573,16 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 
 	switch (ev->type) {
 	case EVENT_SWITCH:
+		if (waits_add(m->waits, ev))
+			return -ENOMEM;
 		return on_switch(m, ev, ts);
 	case EVENT_WAKEUP:
 	case EVENT_WAKEUP_NEW:
+		if (waits_add(m->waits, ev))
+			return -ENOMEM;
 		return on_wakeup(m, ev, ts);
 	case EVENT_WAKING:
-		if (acting(m, ev, ts))
+		if (acting(m, ev, ts) || waits_add(m->waits, ev))
 			return -ENOMEM;
 		on_waking(m, ev);
 		return 0;
@@ -623,6 +627,7 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 	case EVENT_SYSCALL:
 	case EVENT_SYSRET:
 	case EVENT_OBJECT:
+	case EVENT_BLOCK:
 		return on_attribution(m, ev, ts);
 	default:
 		return 0;

@@ -22,6 +22,8 @@ struct wthread {
 	unsigned ncalls;
 	struct frame sys;               /* the followed system call it is in */
 	bool in_sys;
+	struct frame blk;               /* what it went to sleep in (EVENT_BLOCK) */
+	bool in_blk;                    /* until it is woken or runs again */
 };
 
 /* Open addressing from a 64-bit key to an index + 1. */
@@ -114,6 +116,7 @@ static uint32_t object_kind_of(uint32_t op)
 	case WAIT_SEM: return OP_KIND_SEM;
 	case WAIT_RWLOCK: return OP_KIND_RWLOCK;
 	case WAIT_SPIN: return OP_KIND_SPIN;
+	case WAIT_FUTEX: return OP_KIND_FUTEX;
 	default: return OP_NONE;
 	}
 }
@@ -278,19 +281,31 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	return (int64_t)w->nobjects++;
 }
 
+/* The frame that says what thread t waits in now: its innermost blocking
+ * libc call (--calls), else what it went to sleep in, else its followed
+ * system call; NULL when none. */
+static const struct frame *current_frame(const struct wthread *t)
+{
+	if (t->ncalls)
+		return &t->calls[t->ncalls - 1];
+	if (t->in_blk)
+		return &t->blk;
+	return t->in_sys ? &t->sys : NULL;
+}
+
 /* The wait-for edge out of thread t: who it waits for now (0 none). */
 static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t *object)
 {
-	const struct frame *f;
+	const struct frame *f = current_frame(t);
 
 	*object = -1;
-	if (!t->ncalls)
+	if (!f || f == &t->sys)
 		return 0;
-	f = &t->calls[t->ncalls - 1];
 	*object = f->object;
 	if (f->op == OP_JOIN)
 		return f->target;
-	if ((f->op == OP_MUTEX_LOCK || f->op == OP_RWLOCK_WRLOCK) && f->object >= 0)
+	if ((f->op == OP_MUTEX_LOCK || f->op == OP_RWLOCK_WRLOCK || (f == &t->blk && f->op == OP_RWLOCK_RDLOCK)) &&
+	    f->object >= 0)
 		return w->objects[f->object].holder;
 	return 0;
 }
@@ -408,15 +423,62 @@ static void on_return(struct waits *w, const struct event *ev)
 	}
 }
 
+/* A thread goes to sleep in a wait (EVENT_BLOCK): what it waits on, and
+ * the holder or joined thread read when it blocked. */
+static int on_block(struct waits *w, const struct event *ev)
+{
+	struct wthread *t = thread_of(w, ev->tid);
+	uint32_t kind = object_kind_of(ev->op);
+	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
+
+	if (!t)
+		return -ENOMEM;
+	t->blk = (struct frame){ ev->op, obj, 0, ev->ts };
+	t->in_blk = true;
+	if (ev->op == OP_JOIN)
+		t->blk.target = ev->tid2;
+	if ((ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_RWLOCK_RDLOCK) && obj >= 0 &&
+	    w->objects[obj].holder != ev->tid2) {
+		/* the lock word names its holder (0: none seen, e.g. readers) */
+		w->objects[obj].holder = ev->tid2 > 0 ? ev->tid2 : 0;
+		w->objects[obj].held_since = ev->ts;
+	}
+	if (ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_RWLOCK_RDLOCK || ev->op == OP_JOIN)
+		return check_deadlock(w, t, ev->ts);
+	return 0;
+}
+
+/* Thread tid is woken or runs: what it slept in is over. */
+static void block_over(struct waits *w, int32_t tid)
+{
+	uint32_t v = tid > 0 ? index_get(&w->by_tid, (uint32_t)tid) : 0;
+
+	if (v)
+		w->threads[v - 1].in_blk = false;
+}
+
 /* Follows one event. */
 int waits_add(struct waits *w, const struct event *ev)
 {
 	struct wthread *t;
 	int64_t o;
 
+	switch (ev->type) {
+	case EVENT_SWITCH:
+	case EVENT_WAKING:
+		block_over(w, ev->tid2);
+		return 0;
+	case EVENT_WAKEUP:
+		block_over(w, ev->tid);
+		return 0;
+	default:
+		break;
+	}
 	if (ev->tid <= 0 && ev->type != EVENT_FORK)
 		return 0;
 	switch (ev->type) {
+	case EVENT_BLOCK:
+		return on_block(w, ev);
 	case EVENT_CALL:
 		return on_call(w, ev);
 	case EVENT_RETURN:
@@ -452,6 +514,7 @@ int waits_add(struct waits *w, const struct event *ev)
 		if (t) {
 			t->ncalls = 0;
 			t->in_sys = false;
+			t->in_blk = false;
 		}
 		return 0;
 	default:
@@ -464,24 +527,19 @@ int waits_add(struct waits *w, const struct event *ev)
 void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c)
 {
 	const struct wthread *t = find_thread(w, tid);
-	const struct frame *f = NULL;
+	const struct frame *f;
 
 	memset(c, 0, sizeof(*c));
 	c->object = -1;
-	if (!t)
-		return;
-	if (t->ncalls)
-		f = &t->calls[t->ncalls - 1];
-	else if (t->in_sys)
-		f = &t->sys;
-	if (!f)
+	if (!t || !(f = current_frame(t)))
 		return;
 	c->kind = (uint8_t)waits_kind_of(f->op);
 	c->op = f->op;
 	c->object = f->object;
 	c->target = f->target;
 	c->since = f->since;
-	if (f->object >= 0 && (f->op == OP_MUTEX_LOCK || f->op == OP_MUTEX_TIMEDLOCK || f->op == OP_RWLOCK_WRLOCK))
+	if (f->object >= 0 && (f->op == OP_MUTEX_LOCK || f->op == OP_MUTEX_TIMEDLOCK || f->op == OP_RWLOCK_WRLOCK ||
+			       (f == &t->blk && f->op == OP_RWLOCK_RDLOCK)))
 		c->holder = w->objects[f->object].holder;
 }
 

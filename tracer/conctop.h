@@ -4,40 +4,29 @@
 #ifndef CONCTOP_TRACER_H_SHARED
 #define CONCTOP_TRACER_H_SHARED
 
-#define CT_COMM_LEN 16
-#define CT_TEXT_LEN 64
+/* Record types are the event types themselves (core/event_types.h): a
+ * record of type EVENT_SWITCH decodes into an event of that type. */
+#ifdef __bpf__
+/* vmlinux.h, included before this in the BPF programs, has enumerators of
+ * these names: ours take other names there (the programs use neither) */
+#define OP_NONE CONCTOP_OP_NONE
+#define OP_CREATE CONCTOP_OP_CREATE
+#endif
+#include "event_types.h"
 
-/* Record types; the same numbers as enum event_type in core/event.h (the
- * user side checks this at compile time). */
-enum ct_raw_type {
-	CT_RAW_SWITCH = 1,
-	CT_RAW_WAKING = 2,
-	CT_RAW_WAKEUP = 3,
-	CT_RAW_WAKEUP_NEW = 4,
-	CT_RAW_MIGRATE = 5,
-	CT_RAW_FORK = 6,
-	CT_RAW_EXIT = 7,
-	CT_RAW_EXEC = 8,
-	CT_RAW_RENAME = 9,
-	CT_RAW_MARK = 10,
-	CT_RAW_CALL = 13,
-	CT_RAW_RETURN = 14,
-	CT_RAW_SYSCALL = 15,
-	CT_RAW_SYSRET = 16,
-};
+#define CT_COMM_LEN 16
+#define CT_TEXT_LEN EVENT_TEXT_MAX
 
 /* Size of the table that maps system call numbers to op kinds. */
 #define CT_SYSCALL_MAX 512
 
-/* Thread ids as the kernel side reports them: a traced thread's tid, 0 for a
- * CPU's idle task, CT_TID_OTHER for any task that is not traced. */
-#define CT_TID_OTHER (-1)
-
-/* One record. Types without text are sent without the text member, so a
- * record is either sizeof(struct ct_raw_event) or sizeof(struct ct_raw_text). */
+/* One record; thread ids as the kernel side reports them: a traced thread's
+ * tid, 0 for a CPU's idle task, EVENT_TID_OTHER for any task not traced. Types without text are sent without the text member, so a
+ * record is sizeof(struct ct_raw_event), of struct ct_raw_text, or (a block)
+ * of struct ct_raw_block. */
 struct ct_raw_event {
 	__u64 ts;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u16 type;  /* enum ct_raw_type */
+	__u16 type;  /* enum event_type */
 	__u16 cpu;
 	__s32 tid;
 	__s32 tgid;
@@ -47,6 +36,30 @@ struct ct_raw_event {
 	__s64 arg;
 	__s64 arg2;
 };
+
+/* What a thread is about to sleep in (an EVENT_BLOCK record), read at its voluntary
+ * switch: ev.op = the system call's kind from the syscall_ops table (0: not
+ * a followed call, e.g. a page fault), ev.arg = its first argument (a
+ * futex's word address, an fd), ev.arg2 = (futex op << 32) | the futex's
+ * expected value, ev.tid2 = the system call number (-1: none), ev.tgid2 =
+ * CT_WIN_* bits saying which halves of win were read. win holds the user
+ * memory around a futex word: CT_WIN_BEFORE bytes before it, then the rest
+ * from the word on (the mutex owner, a semaphore's waiters, ...), so that
+ * user space can tell which glibc object the word belongs to. */
+#define CT_WIN_LEN 48
+#define CT_WIN_BEFORE 16
+#define CT_WIN_HAVE_BEFORE 1
+#define CT_WIN_HAVE_AFTER 2
+struct ct_raw_block {
+	struct ct_raw_event ev;
+	__u8 win[CT_WIN_LEN];
+};
+
+/* A WAKING record whose waker is inside a futex wake carries, in ev.op,
+ * CT_WAKE_VIA_FUTEX | the futex command | (the count to wake, at most
+ * 0xffff) << 16, and the futex word's address in ev.arg2: "F woke B through
+ * that word". */
+#define CT_WAKE_VIA_FUTEX 0x8000u
 
 /* A record that carries a name or a marker label. */
 struct ct_raw_text {

@@ -186,7 +186,8 @@ int elfsym_func_offset(const struct elfsym *e, const char *name, uint64_t *offse
 }
 
 /* The variable that covers vaddr. */
-int elfsym_object_at(const struct elfsym *e, uint64_t vaddr, const char **name, uint64_t *delta)
+int elfsym_object_at(const struct elfsym *e, uint64_t vaddr, const char **name, uint64_t *delta,
+		     uint64_t *size)
 {
 	size_t i;
 
@@ -196,6 +197,7 @@ int elfsym_object_at(const struct elfsym *e, uint64_t vaddr, const char **name, 
 		if (!s->is_func && vaddr >= s->vaddr && vaddr < s->vaddr + s->size) {
 			*name = s->name;
 			*delta = vaddr - s->vaddr;
+			*size = s->size;
 			return 0;
 		}
 	}
@@ -290,6 +292,22 @@ struct elfsym_maps {
 	size_t n;
 };
 
+/* The mapped file that is the process's C library, else its first mapped
+ * file (the program: a static one carries its libc inside), or NULL. */
+const char *elfsym_maps_libc(const struct elfsym_maps *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		const char *base = strrchr(m->v[i].path, '/');
+
+		base = base ? base + 1 : m->v[i].path;
+		if (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0)
+			return m->v[i].path;
+	}
+	return m->n ? m->v[0].path : NULL;
+}
+
 /* Reads the first mapping of every file process pid has mapped. */
 int elfsym_maps_read(struct elfsym_maps **out, pid_t pid)
 {
@@ -351,16 +369,15 @@ void elfsym_maps_free(struct elfsym_maps *m)
 	free(m);
 }
 
-/* Names the object at addr through the files of a mappings snapshot. */
-int elfsym_name_address(struct elfsym_cache *c, const struct elfsym_maps *m, uint64_t addr, char *name,
-			size_t len)
+/* The data symbol covering addr in a process with mappings m. */
+int elfsym_symbol_at(struct elfsym_cache *c, const struct elfsym_maps *m, uint64_t addr,
+		     struct elfsym_hit *hit)
 {
 	size_t i;
 
 	for (i = 0; i < m->n; i++) {
 		const struct elfsym *e = elfsym_cache_get(c, m->v[i].path);
-		const char *sym;
-		uint64_t vaddr, base, delta;
+		uint64_t vaddr, base;
 
 		if (!e)
 			continue;
@@ -368,13 +385,25 @@ int elfsym_name_address(struct elfsym_cache *c, const struct elfsym_maps *m, uin
 		if (base == UINT64_MAX || base > m->v[i].start || addr < m->v[i].start - base)
 			continue;
 		vaddr = addr - (m->v[i].start - base);
-		if (!elfsym_covers(e, vaddr) || elfsym_object_at(e, vaddr, &sym, &delta))
+		if (!elfsym_covers(e, vaddr) || elfsym_object_at(e, vaddr, &hit->name, &hit->delta, &hit->size))
 			continue;
-		if (delta)
-			snprintf(name, len, "%s+%llu", sym, (unsigned long long)delta);
-		else
-			snprintf(name, len, "%s", sym);
+		hit->start = addr - hit->delta;
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* Names the object at addr ("count_lock", "forks+16"). */
+int elfsym_name_address(struct elfsym_cache *c, const struct elfsym_maps *m, uint64_t addr, char *name,
+			size_t len)
+{
+	struct elfsym_hit hit;
+
+	if (elfsym_symbol_at(c, m, addr, &hit))
+		return -ENOENT;
+	if (hit.delta)
+		snprintf(name, len, "%s+%llu", hit.name, (unsigned long long)hit.delta);
+	else
+		snprintf(name, len, "%s", hit.name);
+	return 0;
 }

@@ -20,9 +20,10 @@ void elfsym_free(struct elfsym *e);
 int elfsym_func_offset(const struct elfsym *e, const char *name, uint64_t *offset);
 
 /* The data object (a variable with a size) that covers virtual address
- * vaddr of the file; sets *name (valid while e lives) and *delta, the
- * offset into it. Returns 0 or -ENOENT. */
-int elfsym_object_at(const struct elfsym *e, uint64_t vaddr, const char **name, uint64_t *delta);
+ * vaddr of the file; sets *name (valid while e lives), *delta, the offset
+ * into it, and *size, its size. Returns 0 or -ENOENT. */
+int elfsym_object_at(const struct elfsym *e, uint64_t vaddr, const char **name, uint64_t *delta,
+		     uint64_t *size);
 
 /* The file's virtual address of file offset off (from its segments), or
  * UINT64_MAX when no segment holds it. */
@@ -47,6 +48,23 @@ struct elfsym_maps;
 /* Reads /proc/PID/maps. Returns 0 or -errno (-ENOENT: no such process). */
 int elfsym_maps_read(struct elfsym_maps **out, pid_t pid);
 void elfsym_maps_free(struct elfsym_maps *m);
+
+/* The path of the process's C library, else of its first mapped file (the
+ * program), or NULL when it has none. */
+const char *elfsym_maps_libc(const struct elfsym_maps *m);
+
+/* A data symbol found at a process address. */
+struct elfsym_hit {
+	const char *name;   /* valid while the cache lives */
+	uint64_t start;     /* the symbol's address in the process */
+	uint64_t size;
+	uint64_t delta;     /* addr - start */
+};
+
+/* The program's or a library's variable that covers addr in a process
+ * with mappings m. Returns 0 with hit filled, or -ENOENT. */
+int elfsym_symbol_at(struct elfsym_cache *c, const struct elfsym_maps *m, uint64_t addr,
+		     struct elfsym_hit *hit);
 
 /* Names the object at address addr of a process with mappings m: a
  * variable of the program or one of its libraries ("count_lock",

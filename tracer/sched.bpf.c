@@ -19,6 +19,13 @@ const volatile __u64 wakeup_bytes = 1024 * 1024;  /* wake the reader past this f
 /* sched_switch passes prev_state as its 4th argument (Linux 5.18+); older
  * kernels only have prev->state, which a concurrent wakeup may have reset. */
 const volatile bool switch_has_state_arg = false;
+/* Attribution from blocking (the default): at a traced thread's voluntary
+ * switch, say what it sleeps in. block_regs: read the system call from the
+ * task's saved user registers (tp_btf on x86-64); block_sysargs: from what
+ * the sys_enter_* tracepoint programs saved (the fallback). */
+const volatile bool block_regs = false;
+const volatile bool block_sysargs = false;
+const volatile long futex_nr = 202;        /* SYS_futex here */
 
 #define CLONE_THREAD_FLAG 0x00010000
 
@@ -62,7 +69,7 @@ static __always_inline __s32 record_tid(__s32 tid, __s32 tgid)
 {
 	if (tgid > 0)
 		return tid;
-	return tid == 0 ? 0 : CT_TID_OTHER;
+	return tid == 0 ? 0 : EVENT_TID_OTHER;
 }
 
 /* Counts a record that found no room in the ring buffer. */
@@ -107,17 +114,139 @@ static __always_inline void record_submit_now(void *e)
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
 
+/* The system call a thread sleeps in, as the block record needs it. */
+struct sys_args {
+	long nr;
+	unsigned long a0, a1, a2;
+};
+
+/* System call number -> op kind (0: not followed), filled by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CT_SYSCALL_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} syscall_ops SEC(".maps");
+
+/* The fallback's saved system call of each traced thread in a followed
+ * call: tid -> its arguments (block_sysargs). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct sys_args);
+} sys_now SEC(".maps");
+
+/* The processes whose first futex wait since their last exec was seen:
+ * that one wakes user space at once, to read the process's mappings (its
+ * libc, hence the layout of its objects) while it surely lives. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u8);
+} futex_seen SEC(".maps");
+
+/* The op kind of system call nr, 0 when it is not followed. */
+static __always_inline __u32 syscall_kind(long nr)
+{
+	__u32 key = (__u32)nr, *op;
+
+	if (nr < 0 || nr >= CT_SYSCALL_MAX)
+		return 0;
+	op = bpf_map_lookup_elem(&syscall_ops, &key);
+	return op ? *op : 0;
+}
+
+/* Writes the block record of traced thread tid about to sleep in the
+ * system call a (nr < 0: none known). Reads the memory around a futex word;
+ * the thread is current here (sched_switch runs on prev's side), so its
+ * user memory is the one mapped. */
+static __always_inline void emit_block(__s32 tid, __s32 tgid, const struct sys_args *a)
+{
+	struct ct_raw_block *b;
+	__u32 have = 0, key = tgid;
+	bool first = false;
+
+	b = (struct ct_raw_block *)record_new(sizeof(*b), EVENT_BLOCK);
+	if (!b)
+		return;
+	b->ev.tid = tid;
+	b->ev.tgid = tgid;
+	b->ev.tid2 = (__s32)a->nr;
+	b->ev.op = syscall_kind(a->nr);
+	b->ev.arg = (__s64)a->a0;
+	__builtin_memset(b->win, 0, sizeof(b->win));
+	if (a->nr == futex_nr) {
+		b->ev.arg2 = (__s64)(((__u64)(__u32)a->a1 << 32) | (__u32)a->a2);
+		if (!bpf_probe_read_user(b->win, CT_WIN_BEFORE, (void *)(a->a0 - CT_WIN_BEFORE)))
+			have |= CT_WIN_HAVE_BEFORE;
+		if (!bpf_probe_read_user(b->win + CT_WIN_BEFORE, CT_WIN_LEN - CT_WIN_BEFORE, (void *)a->a0))
+			have |= CT_WIN_HAVE_AFTER;
+		if (!bpf_map_lookup_elem(&futex_seen, &key)) {
+			__u8 one = 1;
+
+			bpf_map_update_elem(&futex_seen, &key, &one, BPF_ANY);
+			first = true;
+		}
+	}
+	b->ev.tgid2 = (__s32)have;
+	if (first)
+		record_submit_now(b);
+	else
+		record_submit(b);
+}
+
+#if defined(__TARGET_ARCH_x86)
+/* The system call a task is in, from its saved user registers. */
+static __always_inline void regs_args(struct task_struct *p, struct sys_args *a)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(p);
+
+	a->nr = (long)BPF_CORE_READ(regs, orig_ax);
+	a->a0 = BPF_CORE_READ(regs, di);
+	a->a1 = BPF_CORE_READ(regs, si);
+	a->a2 = BPF_CORE_READ(regs, dx);
+}
+#endif
+
+/* What traced thread prev (the task p, NULL in tp programs) is about to
+ * sleep in: a block record, when attribution from blocking is on. */
+static __always_inline void on_block(struct task_struct *p, __s32 prev, __s32 prev_tgid)
+{
+	struct sys_args a = { .nr = -1 };
+	__u32 key = prev;
+
+	if (block_sysargs) {
+		struct sys_args *s = bpf_map_lookup_elem(&sys_now, &key);
+
+		if (s)
+			a = *s;
+	}
+#if defined(__TARGET_ARCH_x86)
+	else if (block_regs && p) {
+		regs_args(p, &a);
+	}
+#endif
+	else {
+		return;
+	}
+	emit_block(prev, prev_tgid, &a);
+}
+
 /* A context switch on this CPU. Kept when either side is traced, and when an
  * untraced task and the idle task trade places (so CPU lanes can tell idle
- * from another program). */
-static __always_inline void on_switch(__s32 prev, __s64 prev_state, __s32 next)
+ * from another program). p is prev's task (NULL in tp programs). */
+static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 prev_state, __s32 next)
 {
 	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
 	struct ct_raw_event *e;
 
 	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
 		return;
-	e = record_new(sizeof(*e), CT_RAW_SWITCH);
+	if (prev_tgid > 0 && (prev_state & 0xff) && !(prev_state & EVENT_STATE_EXITING))
+		on_block(p, prev, prev_tgid);
+	e = record_new(sizeof(*e), EVENT_SWITCH);
 	if (!e)
 		return;
 	e->tid = record_tid(prev, prev_tgid);
@@ -126,10 +255,44 @@ static __always_inline void on_switch(__s32 prev, __s64 prev_state, __s32 next)
 	e->tgid2 = next_tgid > 0 ? next_tgid : e->tid2;
 	e->arg = prev_state;
 	record_submit(e);
-	if (prev_tgid && (prev_state & 0x30)) { /* dead or zombie: its last switch */
+	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) { /* dead or zombie: its last switch */
 		__u32 key = prev;
 		bpf_map_delete_elem(&traced, &key);
 	}
+}
+
+/* The futex commands that wake a waiter. */
+static __always_inline bool futex_cmd_wakes(__u32 cmd)
+{
+	return cmd == 1 /* WAKE */ || cmd == 3 /* REQUEUE */ || cmd == 4 /* CMP_REQUEUE */ ||
+	       cmd == 5 /* WAKE_OP */ || cmd == 7 /* UNLOCK_PI */ || cmd == 10 /* WAKE_BITSET */;
+}
+
+/* Marks waking record e when its traced waker is inside a futex wake: the
+ * word it wakes through, and how many it asked to wake (see conctop.h). */
+static __always_inline void wake_via(struct ct_raw_event *e, __s32 waker)
+{
+	struct sys_args a = { .nr = -1 };
+	__u32 key = waker, cmd;
+
+	if (block_sysargs) {
+		struct sys_args *s = bpf_map_lookup_elem(&sys_now, &key);
+
+		if (s)
+			a = *s;
+	}
+#if defined(__TARGET_ARCH_x86)
+	else if (block_regs) {
+		regs_args(bpf_get_current_task_btf(), &a);
+	}
+#endif
+	if (a.nr != futex_nr)
+		return;
+	cmd = (__u32)a.a1 & 0x7f;
+	if (!futex_cmd_wakes(cmd))
+		return;
+	e->op = CT_WAKE_VIA_FUTEX | cmd | ((__u32)(a.a2 > 0xffff ? 0xffff : a.a2) << 16);
+	e->arg2 = (__s64)a.a0;
 }
 
 /* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid. */
@@ -149,13 +312,15 @@ static __always_inline void on_wake(__u16 type, __s32 tid, __s32 target_cpu)
 	waker = (__s32)cur;
 	e->tid = tid;
 	e->tgid = tgid;
-	if (type == CT_RAW_WAKING) { /* the subject is the waker, tid2 the woken */
+	if (type == EVENT_WAKING) { /* the subject is the waker, tid2 the woken */
 		__s32 waker_tgid = traced_tgid(waker);
 
 		e->tid = record_tid(waker, waker_tgid);
 		e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
 		e->tid2 = tid;
 		e->tgid2 = tgid;
+		if (waker_tgid > 0)
+			wake_via(e, waker);
 	}
 	e->arg = target_cpu;
 	record_submit(e);
@@ -169,7 +334,7 @@ static __always_inline void on_migrate(__s32 tid, __s32 orig_cpu, __s32 dest_cpu
 
 	if (!tgid)
 		return;
-	e = record_new(sizeof(*e), CT_RAW_MIGRATE);
+	e = record_new(sizeof(*e), EVENT_MIGRATE);
 	if (!e)
 		return;
 	e->tid = tid;
@@ -191,7 +356,7 @@ static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *c
 	if (!parent_tgid || (child_tgid != parent_tgid && !follow_forks))
 		return;
 	bpf_map_update_elem(&traced, &key, &child_tgid, BPF_ANY);
-	t = (struct ct_raw_text *)record_new(sizeof(*t), CT_RAW_FORK);
+	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_FORK);
 	if (!t)
 		return;
 	t->ev.tid = parent;
@@ -220,7 +385,7 @@ static __always_inline void on_current(__u16 type, __s32 tid, __s64 arg)
 	t->ev.arg = arg;
 	__builtin_memset(t->text, 0, sizeof(t->text));
 	bpf_get_current_comm(t->text, CT_COMM_LEN);
-	if (type == CT_RAW_EXEC)
+	if (type == EVENT_EXEC)
 		record_submit_now(t);
 	else
 		record_submit(t);
@@ -238,7 +403,9 @@ static __always_inline void on_exec(__s32 tid, __s32 old_tid)
 	if (!tgid)
 		return;
 	bpf_map_update_elem(&traced, &key, &tgid, BPF_ANY);
-	on_current(CT_RAW_EXEC, tid, old_tid);
+	key = tgid;
+	bpf_map_delete_elem(&futex_seen, &key); /* a new program: a new libc */
+	on_current(EVENT_EXEC, tid, old_tid);
 }
 
 /* Thread tid takes a new name. */
@@ -249,7 +416,7 @@ static __always_inline void on_rename(__s32 tid, const char *comm)
 
 	if (!tgid)
 		return;
-	t = (struct ct_raw_text *)record_new(sizeof(*t), CT_RAW_RENAME);
+	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_RENAME);
 	if (!t)
 		return;
 	t->ev.tid = tid;
@@ -312,28 +479,28 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 {
 	unsigned int st = switch_has_state_arg ? (unsigned int)ctx[3] : task_state(prev);
 
-	on_switch(BPF_CORE_READ(prev, pid), report_state(preempt, st, prev), BPF_CORE_READ(next, pid));
+	on_switch(prev, BPF_CORE_READ(prev, pid), report_state(preempt, st, prev), BPF_CORE_READ(next, pid));
 	return 0;
 }
 
 SEC("tp_btf/sched_waking")
 int BPF_PROG(btf_waking, struct task_struct *p)
 {
-	on_wake(CT_RAW_WAKING, BPF_CORE_READ(p, pid), task_cpu_of(p));
+	on_wake(EVENT_WAKING, BPF_CORE_READ(p, pid), task_cpu_of(p));
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(btf_wakeup, struct task_struct *p)
 {
-	on_wake(CT_RAW_WAKEUP, BPF_CORE_READ(p, pid), task_cpu_of(p));
+	on_wake(EVENT_WAKEUP, BPF_CORE_READ(p, pid), task_cpu_of(p));
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(btf_wakeup_new, struct task_struct *p)
 {
-	on_wake(CT_RAW_WAKEUP_NEW, BPF_CORE_READ(p, pid), task_cpu_of(p));
+	on_wake(EVENT_WAKEUP_NEW, BPF_CORE_READ(p, pid), task_cpu_of(p));
 	return 0;
 }
 
@@ -373,7 +540,7 @@ int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(btf_exit, struct task_struct *p)
 {
-	on_current(CT_RAW_EXIT, BPF_CORE_READ(p, pid), 0);
+	on_current(EVENT_EXIT, BPF_CORE_READ(p, pid), 0);
 	return 0;
 }
 
@@ -397,28 +564,28 @@ int BPF_PROG(btf_rename, struct task_struct *task, const char *comm)
 SEC("tp/sched/sched_switch")
 int tp_switch(struct trace_event_raw_sched_switch *ctx)
 {
-	on_switch(ctx->prev_pid, ctx->prev_state, ctx->next_pid);
+	on_switch(NULL, ctx->prev_pid, ctx->prev_state, ctx->next_pid);
 	return 1;
 }
 
 SEC("tp/sched/sched_waking")
 int tp_waking(struct trace_event_raw_sched_wakeup_template *ctx)
 {
-	on_wake(CT_RAW_WAKING, ctx->pid, ctx->target_cpu);
+	on_wake(EVENT_WAKING, ctx->pid, ctx->target_cpu);
 	return 1;
 }
 
 SEC("tp/sched/sched_wakeup")
 int tp_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
 {
-	on_wake(CT_RAW_WAKEUP, ctx->pid, ctx->target_cpu);
+	on_wake(EVENT_WAKEUP, ctx->pid, ctx->target_cpu);
 	return 1;
 }
 
 SEC("tp/sched/sched_wakeup_new")
 int tp_wakeup_new(struct trace_event_raw_sched_wakeup_template *ctx)
 {
-	on_wake(CT_RAW_WAKEUP_NEW, ctx->pid, ctx->target_cpu);
+	on_wake(EVENT_WAKEUP_NEW, ctx->pid, ctx->target_cpu);
 	return 1;
 }
 
@@ -443,7 +610,7 @@ int tp_newtask(struct trace_event_raw_task_newtask *ctx)
 SEC("tp/sched/sched_process_exit")
 int tp_exit(void *ctx)
 {
-	on_current(CT_RAW_EXIT, (__s32)bpf_get_current_pid_tgid(), 0);
+	on_current(EVENT_EXIT, (__s32)bpf_get_current_pid_tgid(), 0);
 	return 1;
 }
 
@@ -476,7 +643,7 @@ int BPF_KPROBE(mark, const char *label, long value)
 
 	if (!tgid)
 		return 0;
-	t = (struct ct_raw_text *)record_new(sizeof(*t), CT_RAW_MARK);
+	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_MARK);
 	if (!t)
 		return 0;
 	t->ev.tid = tid;
@@ -514,14 +681,14 @@ static __always_inline void on_call(__u16 type, __u32 op, __s64 arg, __s64 arg2)
 SEC("uprobe")
 int BPF_KPROBE(call_enter, void *obj, void *obj2)
 {
-	on_call(CT_RAW_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
+	on_call(EVENT_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
 	return 0;
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(call_return, long rc)
 {
-	on_call(CT_RAW_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
+	on_call(EVENT_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
 	return 0;
 }
 
@@ -532,24 +699,16 @@ int BPF_KRETPROBE(call_return, long rc)
 SEC("uprobe")
 int BPF_KPROBE(call_enter_multi, void *obj, void *obj2)
 {
-	on_call(CT_RAW_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
+	on_call(EVENT_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
 	return 0;
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(call_return_multi, long rc)
 {
-	on_call(CT_RAW_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
+	on_call(EVENT_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
 	return 0;
 }
-
-/* System call number -> op kind (0: not followed), filled by user space. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, CT_SYSCALL_MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} syscall_ops SEC(".maps");
 
 /* The followed system call each traced thread is in: tid -> op. */
 struct {
@@ -573,7 +732,7 @@ static __always_inline void on_sys_enter(long id, __s64 arg)
 	if (!op || !*op || !traced_tgid((__s32)tid))
 		return;
 	bpf_map_update_elem(&in_syscall, &tid, op, BPF_ANY);
-	on_call(CT_RAW_SYSCALL, *op, arg, 0);
+	on_call(EVENT_SYSCALL, *op, arg, 0);
 }
 
 /* A thread leaves a system call: a record when it was a followed one. */
@@ -587,7 +746,7 @@ static __always_inline void on_sys_exit(long ret)
 		return;
 	kind = *op;
 	bpf_map_delete_elem(&in_syscall, &tid);
-	on_call(CT_RAW_SYSRET, kind, ret, 0);
+	on_call(EVENT_SYSRET, kind, ret, 0);
 }
 
 SEC("tp_btf/sys_enter")
@@ -617,3 +776,54 @@ int tp_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	on_sys_exit(ctx->ret);
 	return 1;
 }
+
+/* ---- the fallback of attribution from blocking, where a switch cannot
+ * read the task's registers: the followed system calls' own tracepoints
+ * save the traced threads' arguments until the call returns. They fire
+ * only for these calls, never for every system call. ---- */
+
+/* A traced thread enters followed system call nr. */
+static __always_inline void sys_save(long nr, unsigned long a0, unsigned long a1, unsigned long a2)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct sys_args a = { nr, a0, a1, a2 };
+
+	if (!traced_tgid((__s32)tid))
+		return;
+	bpf_map_update_elem(&sys_now, &tid, &a, BPF_ANY);
+}
+
+/* A thread leaves a followed system call. */
+static __always_inline void sys_forget(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&sys_now, &tid);
+}
+
+#define SYSARGS_PROGS(name)                                                              \
+	SEC("tp/syscalls/sys_enter_" #name)                                              \
+	int sysargs_enter_##name(struct syscall_trace_enter *ctx)                         \
+	{                                                                                \
+		sys_save(ctx->nr, BPF_CORE_READ(ctx, args[0]), BPF_CORE_READ(ctx, args[1]), \
+			 BPF_CORE_READ(ctx, args[2]));                                    \
+		return 1;                                                                \
+	}                                                                                \
+	SEC("tp/syscalls/sys_exit_" #name)                                               \
+	int sysargs_exit_##name(void *ctx)                                               \
+	{                                                                                \
+		sys_forget();                                                            \
+		return 1;                                                                \
+	}
+
+SYSARGS_PROGS(futex)
+SYSARGS_PROGS(nanosleep)
+SYSARGS_PROGS(clock_nanosleep)
+SYSARGS_PROGS(wait4)
+SYSARGS_PROGS(waitid)
+SYSARGS_PROGS(read)
+SYSARGS_PROGS(ppoll)
+SYSARGS_PROGS(pselect6)
+SYSARGS_PROGS(epoll_wait)
+SYSARGS_PROGS(epoll_pwait)
+SYSARGS_PROGS(accept4)

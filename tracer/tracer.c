@@ -20,10 +20,16 @@
 #include "conctop.h"
 #include "decode.h"
 #include "elfsym.h"
+#include "futex_names.h"
+#include "glibc_sync.h"
+#include "pairmap.h"
 #include "sched.skel.h"
 #include "tracer.h"
 
 #define DEFAULT_RINGBUF (16u << 20)
+
+static int find_libc(pid_t pid, char *out, size_t len);
+static void note_process(struct tracer *t, pid_t tgid);
 /* An event is delivered once it is this much older than the moment the
  * drain began: records are committed in reservation order, not time order,
  * so a late-committed one may still arrive within the window. */
@@ -148,7 +154,12 @@ struct tracer {
 	struct mark_link marks[MAX_MARK_LINKS];
 	unsigned nmarks;
 
-	bool attribution;
+	enum tracer_attribution attr;
+	bool attribution;        /* objects are named (blocks or calls) */
+	bool calls;              /* libc uprobes and raw_syscalls (--calls) */
+	bool block_regs;         /* blocks read from the task's registers */
+	struct futex_names *futex;
+	struct pairmap libc_layouts; /* (dev, ino) of a libc or program -> 1 + layout known */
 	bool multi;              /* multi-uprobe links work here (else one link per probe) */
 	int *multi_fds;          /* multi-uprobe link fds */
 	size_t nmulti, multi_cap;
@@ -260,8 +271,16 @@ static int on_record(void *ctx, void *data, size_t size)
 		t->decode_errors++;
 		return 0;
 	}
-	if (ev.type == EVENT_EXEC && t->attribution)
+	if (ev.type == EVENT_EXEC && t->attribution) {
 		snapshot_maps(t, ev.tgid);
+		if (t->futex && futex_names_exec(t->futex, ev.tgid))
+			return -ENOMEM;
+	} else if (t->futex && futex_names_wants_symbol(&ev) && !futex_names_layout_set(t->futex, ev.tgid)) {
+		/* the program's first futex wait: its libc is mapped by now,
+		 * and the process likely still alive to show it */
+		snapshot_maps(t, ev.tgid);
+		note_process(t, ev.tgid);
+	}
 	else if (ev.type == EVENT_FORK && ev.tgid2 != ev.tgid && t->attribution)
 		snapshot_maps(t, ev.tgid2);
 	return pending_add(t, &ev);
@@ -351,39 +370,124 @@ static unsigned object_kind(unsigned op)
 	}
 }
 
-/* Delivers an EVENT_OBJECT naming addr of ev's process, the first time it
- * is seen, when it is a variable of the program or a library. */
-static int name_object(struct tracer *t, const struct event *ev, uint64_t addr, unsigned kind)
+/* Whether the libc (or, for a static program, the program) of process
+ * tgid, as its mappings were last read, is a glibc whose layouts
+ * glibc_sync knows; remembered per file. */
+static bool process_layout_known(struct tracer *t, pid_t tgid)
+{
+	struct proc_maps *pm = maps_of(t, tgid);
+	const char *path = pm && pm->maps ? elfsym_maps_libc(pm->maps) : NULL;
+	struct stat st;
+	uint64_t v;
+	bool known = false;
+	int major, minor;
+
+	if (!path || stat(path, &st))
+		return false;
+	if (pairmap_get(&t->libc_layouts, st.st_dev, st.st_ino, &v))
+		return v == 2;
+	if (st.st_size > 0 && st.st_size < (64 << 20)) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		char *buf = fd >= 0 ? malloc((size_t)st.st_size) : NULL;
+
+		if (buf && read(fd, buf, (size_t)st.st_size) == st.st_size &&
+		    glibc_sync_parse_version(buf, (size_t)st.st_size, &major, &minor))
+			known = glibc_sync_layout_known(major, minor);
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+	}
+	pairmap_put(&t->libc_layouts, st.st_dev, st.st_ino, known ? 2 : 1);
+	return known;
+}
+
+/* Learns what a process runs, for the futex classifier. */
+static void note_process(struct tracer *t, pid_t tgid)
+{
+	if (t->futex)
+		futex_names_layout(t->futex, tgid, process_layout_known(t, tgid));
+}
+
+/* Delivers the EVENT_OBJECT naming object base of kind (the first time),
+ * when it is a variable of the program or a library. */
+static int name_at(struct tracer *t, const struct event *ev, uint64_t base, unsigned kind)
 {
 	struct event obj = { .ts = ev->ts, .type = EVENT_OBJECT, .cpu = ev->cpu };
 	struct proc_maps *pm;
 
-	if (!addr || !kind || named_before(t, ev->tgid, addr))
+	if (!base || !kind || named_before(t, ev->tgid, base))
 		return 0;
 	pm = maps_of(t, ev->tgid);
-	if (!pm || !pm->maps ||
-	    elfsym_name_address(t->elf, pm->maps, addr, obj.text, sizeof(obj.text))) {
+	if (!pm || !pm->maps || elfsym_name_address(t->elf, pm->maps, base, obj.text, sizeof(obj.text))) {
 		/* a library loaded since, or no snapshot: look again while it runs */
 		snapshot_maps(t, ev->tgid);
 		pm = maps_of(t, ev->tgid);
-		if (!pm || !pm->maps || elfsym_name_address(t->elf, pm->maps, addr, obj.text, sizeof(obj.text)))
+		if (!pm || !pm->maps || elfsym_name_address(t->elf, pm->maps, base, obj.text, sizeof(obj.text)))
 			return 0; /* not a variable: shown by kind and address */
 	}
 	obj.tid = ev->tid;
 	obj.tgid = ev->tgid;
-	obj.arg = (int64_t)addr;
+	obj.arg = (int64_t)base;
 	obj.op = kind;
 	return t->fn(&obj, t->ctx);
 }
 
+/* The data symbol covering addr in process tgid, for the classifier. */
+static void symbol_of(struct tracer *t, pid_t tgid, uint64_t addr, struct glibc_symbol *sym)
+{
+	struct proc_maps *pm = maps_of(t, tgid);
+	struct elfsym_hit hit;
+
+	sym->found = false;
+	if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, addr, &hit)) {
+		/* a library loaded since, or no snapshot: look again while it runs */
+		snapshot_maps(t, tgid);
+		pm = maps_of(t, tgid);
+		if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, addr, &hit))
+			return;
+	}
+	*sym = (struct glibc_symbol){ true, hit.start, hit.size };
+}
+
+/* A block record: what the thread sleeps in, as an EVENT_BLOCK (and the
+ * name of the object, first). Returns 1 to deliver it, 0 to drop, or <0. */
+static int follow_block(struct tracer *t, struct event *ev)
+{
+	struct glibc_symbol sym = { 0 };
+	int r;
+
+	if (!t->futex)
+		return 0;
+	if (futex_names_wants_symbol(ev)) {
+		if (!futex_names_layout_set(t->futex, ev->tgid))
+			note_process(t, ev->tgid);
+		symbol_of(t, ev->tgid, (uint64_t)ev->arg, &sym);
+	}
+	r = futex_names_block(t->futex, ev, &sym);
+	if (r <= 0)
+		return r;
+	r = name_at(t, ev, (uint64_t)ev->arg, ev->op == OP_SYS_FUTEX ? OP_KIND_FUTEX : object_kind(ev->op));
+	return r < 0 ? r : 1;
+}
+
 /* Does the tracer's own follow-up work for an event before the caller sees
  * it: markers and libc probes for a program just exec'd or a new process,
- * names for the objects calls work on. */
-static int follow_event(struct tracer *t, const struct event *ev)
+ * names for the objects calls and blocks work on, blocks and wakes turned
+ * into objects. Returns 1 to deliver ev, 0 to drop it, or a negative error. */
+static int follow_event(struct tracer *t, struct event *ev)
 {
 	char path[64];
 	int err = 0;
 
+	if (ev->type == EVENT_BLOCK)
+		return follow_block(t, ev);
+	if (ev->type == EVENT_WAKING && t->futex)
+		futex_names_waking(t->futex, ev);
+	if (t->futex && (ev->type == EVENT_THREAD || ev->type == EVENT_FORK)) {
+		if (ev->type == EVENT_THREAD ? futex_names_thread(t->futex, ev->tgid, ev->tid)
+					     : futex_names_thread(t->futex, ev->tgid2, ev->tid2))
+			return -ENOMEM;
+	}
 	if (ev->type == EVENT_EXEC && ev->tgid > 0) {
 		snprintf(path, sizeof(path), "/proc/%d/exe", ev->tgid);
 		tracer_attach_marks(t, ev->tgid, path); /* best effort: it may be gone */
@@ -393,14 +497,16 @@ static int follow_event(struct tracer *t, const struct event *ev)
 		snprintf(path, sizeof(path), "/proc/%d/exe", ev->tgid2);
 		tracer_attach_marks(t, ev->tgid2, path);
 		tracer_attach_libc(t, ev->tgid2);
+		if (t->futex && futex_names_inherit(t->futex, ev->tgid, ev->tgid2))
+			return -ENOMEM;
 	} else if (ev->type == EVENT_CALL && ev->tgid > 0) {
 		unsigned kind = object_kind(ev->op);
 
-		err = name_object(t, ev, (uint64_t)ev->arg, kind);
+		err = name_at(t, ev, (uint64_t)ev->arg, kind);
 		if (!err && kind == OP_KIND_COND)
-			err = name_object(t, ev, (uint64_t)ev->arg2, OP_KIND_MUTEX);
+			err = name_at(t, ev, (uint64_t)ev->arg2, OP_KIND_MUTEX);
 	}
-	return err;
+	return err < 0 ? err : 1;
 }
 
 /* Delivers pending events with ts < limit, in order. */
@@ -419,7 +525,7 @@ static int deliver(struct tracer *t, uint64_t limit)
 		t->delivered_ts = ev->ts;
 		n++;
 		err = follow_event(t, ev);
-		if (err >= 0)
+		if (err > 0)
 			err = t->fn(ev, t->ctx);
 		if (err < 0) {
 			i++;
@@ -472,19 +578,26 @@ static void tracefs_mount(void)
 }
 
 /* Turns autoload on for one program set (tp_btf or tp) and off for the
- * other; without attribution, the system call programs stay out. */
-static void choose_programs(struct sched_bpf *skel, bool btf, bool attribution)
+ * other. The raw_syscalls programs (every system call of the machine) load
+ * only for --calls; the followed system calls' own tracepoints only for
+ * attribution from blocks where registers cannot be read (sysargs). */
+static void choose_programs(struct sched_bpf *skel, bool btf, enum tracer_attribution attr, bool sysargs)
 {
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
-		bool sys = strstr(sec, "sys_enter") || strstr(sec, "sys_exit");
+		bool raw_sys = strstr(sec, "raw_syscalls/") || strcmp(sec, "tp_btf/sys_enter") == 0 ||
+			       strcmp(sec, "tp_btf/sys_exit") == 0;
+		bool per_call = strncmp(sec, "tp/syscalls/", 12) == 0;
+		bool on = raw_sys ? attr == TRACER_ATTR_CALLS : true;
 
-		if (strncmp(sec, "tp_btf/", 7) == 0)
-			bpf_program__set_autoload(prog, btf && (attribution || !sys));
+		if (per_call)
+			bpf_program__set_autoload(prog, attr == TRACER_ATTR_BLOCKS && sysargs);
+		else if (strncmp(sec, "tp_btf/", 7) == 0)
+			bpf_program__set_autoload(prog, btf && on);
 		else if (strncmp(sec, "tp/", 3) == 0)
-			bpf_program__set_autoload(prog, !btf && (attribution || !sys));
+			bpf_program__set_autoload(prog, !btf && on);
 	}
 }
 
@@ -534,50 +647,82 @@ static bool multi_load_failed(int e)
 	return e == -EINVAL || e == -E2BIG || e == -EOPNOTSUPP;
 }
 
-/* Opens, configures, loads and attaches one program set. */
-static int load_mode(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen)
+/* Whether blocks can be read from the task's registers here: tp_btf on an
+ * architecture whose registers the BPF side knows. */
+static bool regs_possible(bool btf)
+{
+#if defined(__x86_64__)
+	return btf;
+#else
+	return false;
+#endif
+}
+
+/* Opens the BPF object and sets it up for one program set; regs: read
+ * blocks from registers; multi: keep the multi-uprobe programs. */
+static int open_configured(struct tracer *t, const struct tracer_opts *o, bool btf, bool regs, bool multi)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
-	int e;
+	bool blocks = o->attribution == TRACER_ATTR_BLOCKS;
 
 	t->skel = sched_bpf__open();
-	if (!t->skel) {
-		e = -errno;
-		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-e));
-		return e;
-	}
+	if (!t->skel)
+		return -errno;
 	t->skel->rodata->follow_forks = !o->no_follow_forks;
 	t->skel->rodata->wakeup_bytes = rb / 4;
 	t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
+	t->skel->rodata->block_regs = blocks && regs;
+	t->skel->rodata->block_sysargs = blocks && !regs;
+	t->skel->rodata->futex_nr = SYS_futex;
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
-	choose_programs(t->skel, btf, !o->no_attribution);
-	bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);
-	bpf_program__set_expected_attach_type(t->skel->progs.call_return_multi, ATTACH_UPROBE_MULTI);
-	if (!btf)
-		tracefs_mount();
-	e = sched_bpf__load(t->skel);
-	if (e && multi_load_failed(e)) {
-		/* an older kernel: no uprobe_multi attach type */
-		sched_bpf__destroy(t->skel);
-		t->skel = sched_bpf__open();
-		if (!t->skel)
-			return -errno;
-		t->skel->rodata->follow_forks = !o->no_follow_forks;
-		t->skel->rodata->wakeup_bytes = rb / 4;
-		t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
-		bpf_map__set_max_entries(t->skel->maps.events, rb);
-		choose_programs(t->skel, btf, !o->no_attribution);
+	choose_programs(t->skel, btf, o->attribution, blocks && !regs);
+	if (multi) {
+		bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.call_return_multi, ATTACH_UPROBE_MULTI);
+	} else {
 		bpf_program__set_autoload(t->skel->progs.call_enter_multi, false);
 		bpf_program__set_autoload(t->skel->progs.call_return_multi, false);
+	}
+	return 0;
+}
+
+/* Opens, configures, loads and attaches one program set. A kernel that
+ * refuses a part (no multi-uprobes, no bpf_task_pt_regs) gets the set
+ * without it. */
+static int load_mode(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen)
+{
+	bool regs = regs_possible(btf), multi = o->attribution == TRACER_ATTR_CALLS;
+	int e, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		e = open_configured(t, o, btf, regs, multi);
+		if (e) {
+			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-e));
+			return e;
+		}
+		if (!btf)
+			tracefs_mount();
 		e = sched_bpf__load(t->skel);
-	} else if (!e) {
-		t->multi = true;
+		if (!e || !(multi || regs))
+			break;
+		/* an older kernel: first without multi-uprobes, then with
+		 * blocks from the system calls' tracepoints */
+		sched_bpf__destroy(t->skel);
+		t->skel = NULL;
+		if (multi && multi_load_failed(e))
+			multi = false;
+		else if (regs)
+			regs = false;
+		else
+			break;
 	}
 	if (e) {
 		snprintf(err, errlen, "cannot load the %s BPF programs: %s", btf ? "tp_btf" : "tp",
 			 strerror(-e));
 		goto fail;
 	}
+	t->multi = multi;
+	t->block_regs = regs && o->attribution == TRACER_ATTR_BLOCKS;
 	e = sched_bpf__attach(t->skel);
 	if (e) {
 		snprintf(err, errlen, "cannot attach the %s BPF programs: %s", btf ? "tp_btf" : "tp",
@@ -616,7 +761,14 @@ int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event
 		return -ENOMEM;
 	t->fn = fn;
 	t->ctx = ctx;
-	t->attribution = !opts->no_attribution;
+	t->attr = opts->attribution;
+	t->attribution = opts->attribution != TRACER_ATTR_NONE;
+	t->calls = opts->attribution == TRACER_ATTR_CALLS;
+	pairmap_init(&t->libc_layouts);
+	if (opts->attribution == TRACER_ATTR_BLOCKS && futex_names_new(&t->futex)) {
+		free(t);
+		return -ENOMEM;
+	}
 	libbpf_verbose = opts->verbose;
 	if (elfsym_cache_new(&t->elf)) {
 		free(t);
@@ -857,12 +1009,24 @@ void tracer_free(struct tracer *t)
 		elfsym_maps_free(t->maps[k].maps);
 	free(t->maps);
 	elfsym_cache_free(t->elf);
+	futex_names_free(t->futex);
+	pairmap_done(&t->libc_layouts);
 	ring_buffer__free(t->rb);
 	sched_bpf__destroy(t->skel);
 	free(t->pending);
 	free(t->lost_seen);
 	free(t->lost_buf);
 	free(t);
+}
+
+/* How blocking is attributed. */
+const char *tracer_attribution_mode(const struct tracer *t)
+{
+	if (t->calls)
+		return "calls (uprobes)";
+	if (!t->attribution)
+		return "none";
+	return t->block_regs ? "blocks (registers)" : "blocks (system call tracepoints)";
 }
 
 /* Which program set was loaded. */
@@ -1085,7 +1249,7 @@ int tracer_attach_libc(struct tracer *t, pid_t pid)
 	size_t i;
 	int n = 0, err;
 
-	if (!t->attribution)
+	if (!t->calls)
 		return 0;
 	err = find_libc(pid, libc, sizeof(libc));
 	if (err)

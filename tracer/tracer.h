@@ -16,12 +16,24 @@ struct tracer;
  * current poll and is returned from it. */
 typedef int (*tracer_event_fn)(const struct event *ev, void *ctx);
 
+/* How the tracer learns why threads wait. */
+enum tracer_attribution {
+	TRACER_ATTR_BLOCKS = 0, /* default: at each voluntary switch, the system call the
+				 * thread sleeps in and the futex word's object; costs
+				 * nothing per lock call, only per sleep */
+	TRACER_ATTR_NONE,       /* scheduler events only */
+	TRACER_ATTR_CALLS,      /* also uprobes on every pthread/semaphore call and every
+				 * system call of the machine (raw_syscalls): shows what
+				 * only calls show (uncontended holds, trylock failures,
+				 * spinning) at 3-20 us a call */
+};
+
 struct tracer_opts {
 	size_t ringbuf_bytes; /* ring buffer size, a power of two; 0: 16 MiB */
 	bool no_follow_forks; /* do not trace child processes of traced ones */
 	const char *mode;     /* "tp_btf", "tp", or NULL to choose at load time */
 	bool verbose;         /* let libbpf print its messages on stderr */
-	bool no_attribution;  /* no libc uprobes, no system calls: scheduler events only */
+	enum tracer_attribution attribution;
 };
 
 /* Loads and attaches the scheduler programs. On failure returns -errno and
@@ -34,6 +46,10 @@ void tracer_free(struct tracer *t);
 
 /* Which program set was loaded: "tp_btf" or "tp". */
 const char *tracer_mode(const struct tracer *t);
+
+/* How blocking is attributed: "blocks (registers)", "blocks (system call
+ * tracepoints)", "calls (uprobes)" or "none". */
+const char *tracer_attribution_mode(const struct tracer *t);
 
 /* CLOCK_MONOTONIC at the trace's start: event times are relative to it. */
 uint64_t tracer_base_ns(const struct tracer *t);

@@ -93,8 +93,9 @@ def test_philosophers_deadlock(rep):
     # deadlock must be found then (within 1 s of trace time), not when the
     # watchdog ends the program
     tids = {str(t["tid"]) for t in rep["threads"] if t["name"].startswith("philosopher-")}
+    # (a lock call with --calls; the block in mutex_lock by default)
     locks = [ts for ts, _c, typ, f in dump_events(rep["file"])
-             if typ == "call" and f.get("op") == "mutex_lock" and f.get("tid") in tids]
+             if typ in ("call", "block") and f.get("op") == "mutex_lock" and f.get("tid") in tids]
     formed = int(round(max(locks) * 1e9)) if locks else None
     check(formed is not None and -1_000 <= dl[0]["at_ns"] - formed < 1_000_000_000,  # (dump rounds to ns)
           "philosophers: the deadlock is found within 1 s of the lock call that formed it",

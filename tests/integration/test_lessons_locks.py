@@ -155,10 +155,11 @@ def test_philosophers():
           f"philosophers: they stay blocked for the watchdog's {watchdog} ms (80%)",
           ms(w - all_blocked))
 
-    # attribution: the last lock each one called is the next one's fork
+    # attribution: the last lock each one called (--calls) or blocked in
+    # (by default) is the next one's fork
     cycle = []
     for i, tid in phil.items():
-        calls = [e for e in tr.events if e[2] == "call" and int(e[3]["tid"]) == tid
+        calls = [e for e in tr.events if e[2] in ("call", "block") and int(e[3]["tid"]) == tid
                  and e[0] <= last_block[i]]
         last = calls[-1] if calls else None
         obj = tr.objects.get(last[3].get("obj")) if last else None

@@ -281,11 +281,12 @@ def test_pool():
     tids = {t["tid"] for t in workers}
     not_empty = objects_named(ev, "not_empty")
     if not_empty:
-        # cond_wait on not_empty, then a switch-out asleep before it returns
+        # cond_wait on not_empty (a call with --calls, the block in it by
+        # default), then a switch-out asleep before it returns
         waiting, slept = {}, {t: 0 for t in tids}
         for ts, _c, typ, f in ev:
             t = int(f.get("tid", "-1"))
-            if typ == "call" and t in tids and f.get("op", "").startswith("cond_") \
+            if typ in ("call", "block") and t in tids and f.get("op", "").startswith("cond_") \
                     and "wait" in f.get("op", ""):
                 waiting[t] = f.get("obj") in not_empty
             elif typ == "return" and t in tids and "wait" in f.get("op", ""):

@@ -9,8 +9,8 @@
 /* A switch record decodes field for field, with time made relative. */
 static void test_switch(void)
 {
-	struct ct_raw_event raw = { .ts = 5000, .type = CT_RAW_SWITCH, .cpu = 3, .tid = 41,
-				    .tgid = 40, .tid2 = CT_TID_OTHER, .tgid2 = CT_TID_OTHER,
+	struct ct_raw_event raw = { .ts = 5000, .type = EVENT_SWITCH, .cpu = 3, .tid = 41,
+				    .tgid = 40, .tid2 = EVENT_TID_OTHER, .tgid2 = EVENT_TID_OTHER,
 				    .arg = 0x1, .arg2 = 0 };
 	struct event ev;
 
@@ -34,7 +34,7 @@ static void test_text(void)
 
 	memset(&raw, 0, sizeof(raw));
 	raw.ev.ts = 2000;
-	raw.ev.type = CT_RAW_MARK;
+	raw.ev.type = EVENT_MARK;
 	raw.ev.tid = 7;
 	raw.ev.tgid = 7;
 	raw.ev.arg = -12345;
@@ -55,20 +55,20 @@ static void test_bad(void)
 	struct event ev;
 
 	memset(&raw, 0, sizeof(raw));
-	raw.ev.type = CT_RAW_SWITCH;
+	raw.ev.type = EVENT_SWITCH;
 	CHECK(decode_record(&raw, sizeof(raw.ev) - 1, 0, &ev) == -EINVAL, "decode: a short record is rejected");
 	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == -EINVAL,
 	      "decode: a switch with text-record size is rejected");
 	raw.ev.type = 0;
 	CHECK(decode_record(&raw, sizeof(raw.ev), 0, &ev) == -EINVAL, "decode: type 0 is rejected");
-	raw.ev.type = CT_RAW_SYSRET + 1;
+	raw.ev.type = EVENT_SYSRET + 1;
 	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == -EINVAL, "decode: an unknown type is rejected");
 }
 
 /* Call records carry their op; a second object only where it means one. */
 static void test_calls(void)
 {
-	struct ct_raw_event raw = { .ts = 100, .type = CT_RAW_CALL, .tid = 5, .tgid = 5,
+	struct ct_raw_event raw = { .ts = 100, .type = EVENT_CALL, .tid = 5, .tgid = 5,
 				    .op = OP_COND_WAIT, .arg = 0x1000, .arg2 = 0x2000 };
 	struct event ev;
 
@@ -78,7 +78,7 @@ static void test_calls(void)
 	raw.op = OP_MUTEX_LOCK;
 	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0 && ev.op == OP_MUTEX_LOCK && ev.arg2 == 0,
 	      "decode: a mutex_lock call drops the meaningless second register");
-	raw.type = CT_RAW_SYSRET;
+	raw.type = EVENT_SYSRET;
 	raw.op = OP_SYS_SLEEP;
 	raw.arg = -4;
 	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0 && ev.type == EVENT_SYSRET && ev.op == OP_SYS_SLEEP &&

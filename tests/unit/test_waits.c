@@ -131,11 +131,91 @@ static void test_join(void)
 	waits_free(w);
 }
 
+/* Feeds a block (EVENT_BLOCK) of tid in op on obj, with holder/target. */
+static void block(uint64_t ts, int tid, unsigned op, uint64_t obj, int who)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = EVENT_BLOCK;
+	e.tid = tid;
+	e.tgid = 100;
+	e.op = op;
+	e.arg = (int64_t)obj;
+	e.tid2 = who;
+	waits_add(w, &e);
+}
+
+/* Feeds a switch from prev to next. */
+static void sw(uint64_t ts, int prev, int next)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = EVENT_SWITCH;
+	e.tid = prev;
+	e.tid2 = next;
+	waits_add(w, &e);
+}
+
+/* Attribution from blocks: the cause lasts until the thread is woken or
+ * runs; holders come from the lock word; a cycle of blocks is a deadlock. */
+static void test_blocks(void)
+{
+	struct waits_cause c;
+	const struct waits_deadlock *d;
+	char label[64];
+
+	waits_new(&w);
+	ev(1, EVENT_OBJECT, 101, OP_KIND_MUTEX, 0x5000, 0, "fork_1");
+	ev(1, EVENT_OBJECT, 101, OP_KIND_MUTEX, 0x6000, 0, "fork_2");
+	block(2, 101, OP_MUTEX_LOCK, 0x6000, 102);
+	waits_current(w, 101, &c);
+	CHECK(c.kind == WAIT_MUTEX && c.holder == 102 && c.since == 2,
+	      "blocks: a block in mutex_lock waits on the mutex, held by the tid read from it");
+	waits_object_label(w, c.object, label, sizeof(label));
+	CHECK(strcmp(label, "fork_2") == 0, "blocks: the object keeps its name");
+	CHECK(waits_deadlock_count(w) == 0, "blocks: one waiter is no deadlock");
+	block(3, 102, OP_MUTEX_LOCK, 0x5000, 101);
+	d = waits_deadlock(w, 0);
+	CHECK(waits_deadlock_count(w) == 1 && d->n == 2 && d->at_ns == 3,
+	      "blocks: two threads each blocked on the other's mutex are a deadlock, found at the second block");
+	sw(4, 0, 101);
+	waits_current(w, 101, &c);
+	CHECK(c.kind == WAIT_NONE, "blocks: once the thread runs again, its block is over");
+	block(5, 103, OP_COND_WAIT, 0x7000, 0);
+	ev(6, EVENT_WAKING, 104, 0, 0, 0, NULL);
+	waits_current(w, 103, &c);
+	CHECK(c.kind == WAIT_COND, "blocks: a waking of another thread leaves the sleeper's cause");
+	{
+		struct event e = { .ts = 6, .type = EVENT_WAKING, .tid = 104, .tgid = 100, .tid2 = 103 };
+
+		waits_add(w, &e);
+	}
+	waits_current(w, 103, &c);
+	CHECK(c.kind == WAIT_NONE, "blocks: a waking of the sleeper ends its block (no stale wait-for edge)");
+	block(7, 105, OP_SYS_FUTEX, 0x8000, 0);
+	waits_current(w, 105, &c);
+	waits_object_label(w, c.object, label, sizeof(label));
+	CHECK(c.kind == WAIT_FUTEX && strncmp(label, "futex@", 6) == 0,
+	      "blocks: an unknown futex word is labelled futex with its address");
+	block(8, 106, OP_JOIN, 0x9000, 107);
+	waits_current(w, 106, &c);
+	CHECK(c.kind == WAIT_JOIN && c.target == 107, "blocks: a join names the thread joined");
+	block(9, 108, OP_SYS_SLEEP, 0, 0);
+	waits_current(w, 108, &c);
+	CHECK(c.kind == WAIT_SLEEP && c.object < 0, "blocks: a sleep has no object");
+	waits_free(w);
+}
+
 /* Runs the wait tracker tests. */
 int main(void)
 {
 	test_mutex_and_cond();
 	test_deadlock();
 	test_join();
+	test_blocks();
 	return check_summary();
 }

@@ -1,0 +1,264 @@
+/* Which glibc object a futex word belongs to (see glibc_sync.h). The facts
+ * used, for glibc 2.25-2.40 on x86-64 (nptl's struct layouts and the value
+ * each wait expects):
+ * - pthread_mutex_t (40 bytes): waits on __lock (+0) expecting 2; __owner
+ *   (+8) is the holder's tid; __kind (+16) is a small set of flag bits. A
+ *   PI mutex waits with FUTEX_LOCK_PI, and its word is the owner's tid.
+ * - pthread_cond_t (48 bytes): a waiter sleeps on __g_signals[g] (+40/+44)
+ *   expecting 0, having added 2 to __g_refs[g] (+16/+20, so 24 bytes before
+ *   the word either way); __wrefs (+36) counts waiters in steps of 8.
+ * - pthread_barrier_t (32 bytes): waits on current_round (+4) expecting a
+ *   multiple of count (+8), with in (+0) past it.
+ * - sem_t (32 bytes): waits on the value (+0) expecting 0; nwaiters (+4) is
+ *   at least 1 then, private (+8) is 0 or FUTEX_PRIVATE_FLAG.
+ * - pthread_rwlock_t (56 bytes): readers wait on __wrphase_futex (+8)
+ *   expecting 3, writers on __writers_futex (+12) expecting 3 or on
+ *   __wrphase_futex expecting 2; __cur_writer (+24) is the writer's tid.
+ * - pthread_join waits on the joined thread's tid word expecting its tid. */
+#include <string.h>
+#include "glibc_sync.h"
+
+#define FUTEX_CMD_MASK 0x7f
+#define FUTEX_WAIT 0
+#define FUTEX_LOCK_PI 6
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_LOCK_PI2 13
+#define FUTEX_PRIVATE 128
+#define TID_MASK 0x3fffffffu
+
+#define MUTEX_SIZE 40
+#define COND_SIZE 48
+#define BARRIER_SIZE 32
+#define SEM_SIZE 32
+#define RWLOCK_SIZE 56
+
+/* The u32 at offset rel from the word (-GLIBC_WIN_BEFORE .. +28), or 0
+ * with *ok false when that part of the window was not read. */
+static uint32_t win_u32(const struct glibc_wait *w, int rel, bool *ok)
+{
+	int at = GLIBC_WIN_BEFORE + rel;
+	uint32_t v;
+
+	if (at < 0 || at + 4 > GLIBC_WIN_LEN || (rel < 0 ? !w->have_before : !w->have_after)) {
+		*ok = false;
+		return 0;
+	}
+	memcpy(&v, w->win + at, sizeof(v));
+	return v;
+}
+
+/* Fills out with a wait of op on an object of kind at base. */
+static void answer(struct glibc_object *out, uint32_t kind, uint32_t op, uint64_t base)
+{
+	out->kind = kind;
+	out->op = op;
+	out->base = base;
+}
+
+/* Whether tid is a thread of the waiting process. */
+static bool is_thread(const struct glibc_context *c, int32_t tgid, uint32_t tid)
+{
+	return tid > 0 && tid <= TID_MASK && c->is_thread && c->is_thread(c->ctx, tgid, (int32_t)tid);
+}
+
+/* Whether a mutex's __kind word holds only the flags glibc sets there. */
+static bool mutex_kind_plausible(uint32_t kind)
+{
+	return (kind & ~(0x3u | 0x10u | 0x20u | 0x40u | 0x80u | 0x100u | 0x200u)) == 0;
+}
+
+/* Whether v can be a condition variable's __wrefs with a waiter counted. */
+static bool wrefs_plausible(uint32_t v)
+{
+	return v >= 8 && v < (1u << 19);
+}
+
+/* A mutex's word: the holder from __owner. */
+static void as_mutex(const struct glibc_wait *w, const struct glibc_context *c, struct glibc_object *out)
+{
+	bool ok = true;
+	uint32_t owner = win_u32(w, 8, &ok);
+
+	answer(out, OP_KIND_MUTEX, OP_MUTEX_LOCK, w->word);
+	if (ok && is_thread(c, w->tgid, owner))
+		out->holder = (int32_t)owner;
+}
+
+/* An rwlock's wait through the word at offset off (8 or 12) of it. */
+static void as_rwlock(const struct glibc_wait *w, const struct glibc_context *c, int off,
+		      struct glibc_object *out)
+{
+	bool ok = true;
+	uint32_t writer = win_u32(w, 24 - off, &ok);
+
+	answer(out, OP_KIND_RWLOCK, off == 8 && w->val == 3 ? OP_RWLOCK_RDLOCK : OP_RWLOCK_WRLOCK,
+	       w->word - (uint64_t)off);
+	if (ok && is_thread(c, w->tgid, writer))
+		out->holder = (int32_t)writer;
+}
+
+/* The condition variable whose __g_signals[0] or [1] the word is: a base
+ * already known wins; else __wrefs (counting this waiter) says which. */
+static void as_cond(const struct glibc_wait *w, const struct glibc_context *c, struct glibc_object *out)
+{
+	bool ok = true;
+	uint32_t wrefs0 = win_u32(w, -4, &ok);
+	uint64_t base0 = w->word - 40, base1 = w->word - 44;
+
+
+	if (c->known_object && c->known_object(c->ctx, w->tgid, base1, OP_KIND_COND))
+		answer(out, OP_KIND_COND, OP_COND_WAIT, base1);
+	else if (c->known_object && c->known_object(c->ctx, w->tgid, base0, OP_KIND_COND))
+		answer(out, OP_KIND_COND, OP_COND_WAIT, base0);
+	else
+		answer(out, OP_KIND_COND, OP_COND_WAIT, ok && !wrefs_plausible(wrefs0) ? base1 : base0);
+}
+
+/* A word inside a symbol whose size is a whole number of one pthread type:
+ * the type and the word's offset in its element decide. Returns false when
+ * the symbol says nothing (a struct, a larger object). */
+static bool by_symbol(const struct glibc_wait *w, const struct glibc_symbol *s, const struct glibc_context *c,
+		      struct glibc_object *out)
+{
+	uint64_t off = w->word - s->start;
+
+	if (s->size % MUTEX_SIZE == 0 && off % MUTEX_SIZE == 0 && w->val == 2) {
+		as_mutex(w, c, out);
+		return true;
+	}
+	if (s->size % COND_SIZE == 0 && (off % COND_SIZE == 40 || off % COND_SIZE == 44)) {
+		answer(out, OP_KIND_COND, OP_COND_WAIT, w->word - (off % COND_SIZE));
+		return true;
+	}
+	if (s->size % COND_SIZE == 0 && (off % COND_SIZE == 16 || off % COND_SIZE == 20)) {
+		/* a signaller waiting for the old group's waiters to leave */
+		answer(out, OP_KIND_COND, OP_COND_SIGNAL, w->word - (off % COND_SIZE));
+		return true;
+	}
+	if (s->size % BARRIER_SIZE == 0 && off % BARRIER_SIZE == 4) {
+		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
+		return true;
+	}
+	if (s->size % SEM_SIZE == 0 && off % SEM_SIZE == 0 && w->val == 0) {
+		answer(out, OP_KIND_SEM, OP_SEM_WAIT, w->word);
+		return true;
+	}
+	if (s->size % RWLOCK_SIZE == 0 && (off % RWLOCK_SIZE == 8 || off % RWLOCK_SIZE == 12)) {
+		as_rwlock(w, c, (int)(off % RWLOCK_SIZE), out);
+		return true;
+	}
+	return false;
+}
+
+/* A word with no symbol of its own type (the heap, a struct member): the
+ * memory around it decides. Returns false when no layout fits. */
+static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c, struct glibc_object *out)
+{
+	bool ok = true;
+	uint32_t word = win_u32(w, 0, &ok), p4 = win_u32(w, 4, &ok), p8 = win_u32(w, 8, &ok),
+		 p16 = win_u32(w, 16, &ok), m4 = win_u32(w, -4, &ok);
+	bool okb = true;
+	uint32_t m8 = win_u32(w, -8, &okb);
+
+	if (!ok)
+		return false;
+	if (w->val == 2 && mutex_kind_plausible(p16) && (p8 == 0 || is_thread(c, w->tgid, p8))) {
+		as_mutex(w, c, out);
+		return true;
+	}
+	if (w->val == 0 && word == 0 && p4 >= 1 && p4 < (1u << 16) && (p8 == 0 || p8 == FUTEX_PRIVATE)) {
+		answer(out, OP_KIND_SEM, OP_SEM_WAIT, w->word);
+		return true;
+	}
+	if (p4 >= 1 && p4 < (1u << 20) && w->val % p4 == 0 && m4 > w->val && (p8 == 0 || p8 == FUTEX_PRIVATE)) {
+		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
+		return true;
+	}
+	if (w->val == 0 && okb && (wrefs_plausible(m4) || wrefs_plausible(m8))) {
+		as_cond(w, c, out);
+		return true;
+	}
+	return false;
+}
+
+/* Classifies one futex wait (see glibc_sync.h). */
+void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *sym,
+			 const struct glibc_context *c, struct glibc_object *out)
+{
+	uint32_t cmd = w->futex_op & FUTEX_CMD_MASK;
+	bool ok = true;
+	uint32_t word;
+
+	memset(out, 0, sizeof(*out));
+	answer(out, OP_KIND_FUTEX, OP_SYS_FUTEX, w->word);
+	if (!c->layout_known)
+		return;
+	word = win_u32(w, 0, &ok);
+	if (cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2) {
+		/* a PI mutex: its word is the owner's tid */
+		answer(out, OP_KIND_MUTEX, OP_MUTEX_LOCK, w->word);
+		if (ok && is_thread(c, w->tgid, word & TID_MASK))
+			out->holder = (int32_t)(word & TID_MASK);
+		return;
+	}
+	if (cmd == FUTEX_WAIT_REQUEUE_PI) {
+		answer(out, OP_KIND_COND, OP_COND_WAIT, w->word); /* a condvar with a PI mutex */
+		return;
+	}
+	if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+		return;
+	if (sym && sym->found && by_symbol(w, sym, c, out))
+		return;
+	if (w->val && is_thread(c, w->tgid, w->val) && (!ok || word == w->val)) {
+		answer(out, OP_KIND_THREAD, OP_JOIN, w->word);
+		out->target = (int32_t)w->val;
+		return;
+	}
+	by_memory(w, c, out);
+}
+
+/* Whether glibc major.minor has the layouts known here. */
+bool glibc_sync_layout_known(int major, int minor)
+{
+	return major == 2 && minor >= 25 && minor <= 40;
+}
+
+/* Finds "release version M.N" in buf. */
+bool glibc_sync_parse_version(const char *buf, size_t len, int *major, int *minor)
+{
+	static const char key[] = "release version ";
+	const char *p = buf, *end = buf + len;
+
+	while ((p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1)) != NULL) {
+		const char *q = p + sizeof(key) - 1;
+		int a = 0, b = 0, da = 0, db = 0;
+
+		for (; q < end && *q >= '0' && *q <= '9' && da < 4; q++, da++)
+			a = a * 10 + (*q - '0');
+		if (da && q < end && *q == '.') {
+			for (q++; q < end && *q >= '0' && *q <= '9' && db < 4; q++, db++)
+				b = b * 10 + (*q - '0');
+			if (db) {
+				*major = a;
+				*minor = b;
+				return true;
+			}
+		}
+		p += sizeof(key) - 1;
+	}
+	return false;
+}
+
+/* The wake op of a futex wake through an object of kind. */
+uint32_t glibc_sync_wake_op(uint32_t kind, uint32_t count)
+{
+	switch (kind) {
+	case OP_KIND_MUTEX: return OP_MUTEX_UNLOCK;
+	case OP_KIND_COND: return count > 1 ? OP_COND_BROADCAST : OP_COND_SIGNAL;
+	case OP_KIND_BARRIER: return OP_BARRIER_WAIT;
+	case OP_KIND_SEM: return OP_SEM_POST;
+	case OP_KIND_RWLOCK: return OP_RWLOCK_UNLOCK;
+	default: return OP_SYS_FUTEX;
+	}
+}

@@ -1,0 +1,164 @@
+/* Unit tests of core/glibc_sync.c: futex words to glibc objects, from
+ * symbols and from the memory around the word, and the refusals. */
+#include <string.h>
+#include "check.h"
+#include "glibc_sync.h"
+
+#define WAIT_PRIVATE 128u         /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
+#define BITSET_PRIVATE (9u | 128u) /* FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG */
+
+static uint8_t win[GLIBC_WIN_LEN];
+
+/* Sets the u32 at offset rel from the word in the window. */
+static void put(int rel, uint32_t v)
+{
+	memcpy(win + GLIBC_WIN_BEFORE + rel, &v, sizeof(v));
+}
+
+/* Threads 501-504 belong to process 500. */
+static bool is_thread(void *ctx, int32_t tgid, int32_t tid)
+{
+	(void)ctx;
+	return tgid == 500 && tid >= 501 && tid <= 504;
+}
+
+static const struct glibc_context known = { .layout_known = true, .is_thread = is_thread };
+
+/* Classifies a wait on word with val, the window as set up. */
+static struct glibc_object classify(uint64_t word, uint32_t op, uint32_t val, const struct glibc_symbol *sym,
+				    const struct glibc_context *c)
+{
+	struct glibc_wait w = { word, op, val, win, true, true, 500 };
+	struct glibc_object o;
+
+	glibc_sync_classify(&w, sym, c, &o);
+	return o;
+}
+
+/* Objects that are variables of their own type: the symbol decides. */
+static void test_symbols(void)
+{
+	struct glibc_symbol mutex = { true, 0x1000, 40 }, cond = { true, 0x2000, 48 }, bar = { true, 0x3000, 32 },
+			    forks = { true, 0x4000, 200 }, rw = { true, 0x5000, 56 };
+	struct glibc_object o;
+
+	memset(win, 0, sizeof(win));
+	put(0, 2);
+	put(8, 502);
+	o = classify(0x1000, WAIT_PRIVATE, 2, &mutex, &known);
+	CHECK(o.kind == OP_KIND_MUTEX && o.op == OP_MUTEX_LOCK && o.base == 0x1000 && o.holder == 502,
+	      "glibc: a wait on a mutex variable's lock word, with its owner as holder");
+	o = classify(0x4000 + 3 * 40, WAIT_PRIVATE, 2, &forks, &known);
+	CHECK(o.kind == OP_KIND_MUTEX && o.base == 0x4000 + 120, "glibc: the fourth mutex of an array");
+	memset(win, 0, sizeof(win));
+	o = classify(0x2000 + 44, BITSET_PRIVATE, 0, &cond, &known);
+	CHECK(o.kind == OP_KIND_COND && o.op == OP_COND_WAIT && o.base == 0x2000,
+	      "glibc: __g_signals[1] of a condition variable is the condition variable, no offset");
+	o = classify(0x2000 + 16, WAIT_PRIVATE, 3, &cond, &known);
+	CHECK(o.kind == OP_KIND_COND && o.op == OP_COND_SIGNAL && o.base == 0x2000,
+	      "glibc: a signaller waiting on __g_refs waits in cond_signal");
+	o = classify(0x3000 + 4, WAIT_PRIVATE, 6, &bar, &known);
+	CHECK(o.kind == OP_KIND_BARRIER && o.base == 0x3000, "glibc: a barrier's current_round");
+	o = classify(0x3000, BITSET_PRIVATE, 0, &bar, &known);
+	CHECK(o.kind == OP_KIND_SEM && o.op == OP_SEM_WAIT, "glibc: a 32-byte object waited on at 0 expecting 0: a sem_t");
+	put(24 - 12, 503); /* __cur_writer (+24), 12 bytes past __writers_futex (+12) */
+	o = classify(0x5000 + 12, WAIT_PRIVATE, 3, &rw, &known);
+	CHECK(o.kind == OP_KIND_RWLOCK && o.op == OP_RWLOCK_WRLOCK && o.base == 0x5000 && o.holder == 503,
+	      "glibc: a writer waiting on __writers_futex, the writer holding it named");
+	o = classify(0x5000 + 8, WAIT_PRIVATE, 3, &rw, &known);
+	CHECK(o.kind == OP_KIND_RWLOCK && o.op == OP_RWLOCK_RDLOCK, "glibc: a reader waiting on __wrphase_futex");
+}
+
+/* Objects with no symbol of their own type: the memory decides. */
+static void test_memory(void)
+{
+	struct glibc_object o;
+	struct glibc_symbol outer = { true, 0x7000, 4096 }; /* a struct holding them */
+
+	memset(win, 0, sizeof(win));
+	put(0, 2);
+	put(8, 504);
+	o = classify(0x9000, WAIT_PRIVATE, 2, NULL, &known);
+	CHECK(o.kind == OP_KIND_MUTEX && o.base == 0x9000 && o.holder == 504,
+	      "glibc: a heap mutex: 2 expected, its owner a thread of the process");
+	put(16, 0x1234567);
+	o = classify(0x9000, WAIT_PRIVATE, 2, NULL, &known);
+	CHECK(o.kind == OP_KIND_FUTEX, "glibc: a __kind that no mutex has: not called a mutex");
+	memset(win, 0, sizeof(win));
+	put(-4, 8 | 1); /* __wrefs: one waiter, private */
+	o = classify(0x7000 + 140, BITSET_PRIVATE, 0, &outer, &known);
+	CHECK(o.kind == OP_KIND_COND && o.base == 0x7000 + 100,
+	      "glibc: a condition variable inside a struct: __g_signals[0], base 40 bytes before");
+	memset(win, 0, sizeof(win));
+	put(-8, 16);
+	o = classify(0xa02c, BITSET_PRIVATE, 0, NULL, &known);
+	CHECK(o.kind == OP_KIND_COND && o.base == 0xa000, "glibc: __g_signals[1] on the heap: base 44 bytes before");
+	memset(win, 0, sizeof(win));
+	put(4, 1);
+	put(8, 128);
+	o = classify(0xb000, BITSET_PRIVATE, 0, NULL, &known);
+	CHECK(o.kind == OP_KIND_SEM && o.base == 0xb000, "glibc: a heap sem_t: value 0, one waiter, private");
+	memset(win, 0, sizeof(win));
+	put(-4, 7);
+	put(0, 6);
+	put(4, 3);
+	put(8, 128);
+	o = classify(0xc004, WAIT_PRIVATE, 6, NULL, &known);
+	CHECK(o.kind == OP_KIND_BARRIER && o.base == 0xc000, "glibc: a heap barrier: round 6 of count 3, in 7");
+	memset(win, 0, sizeof(win));
+	put(0, 503);
+	o = classify(0xd2d0, BITSET_PRIVATE, 503, NULL, &known);
+	CHECK(o.kind == OP_KIND_THREAD && o.op == OP_JOIN && o.target == 503,
+	      "glibc: waiting on a word holding a thread's tid, expecting it: a join of that thread");
+}
+
+/* What it refuses to guess. */
+static void test_refusals(void)
+{
+	struct glibc_context unknown = known;
+	struct glibc_object o;
+	struct glibc_wait part = { 0xe000, WAIT_PRIVATE, 2, win, false, false, 500 };
+
+	memset(win, 0, sizeof(win));
+	put(0, 2);
+	put(8, 502);
+	unknown.layout_known = false;
+	o = classify(0xe000, WAIT_PRIVATE, 2, NULL, &unknown);
+	CHECK(o.kind == OP_KIND_FUTEX && o.op == OP_SYS_FUTEX && o.base == 0xe000,
+	      "glibc: an unknown libc: a futex with its address, never a guessed kind");
+	memset(win, 0, sizeof(win));
+	put(0, 1);
+	o = classify(0xe000, WAIT_PRIVATE, 1, NULL, &known);
+	CHECK(o.kind == OP_KIND_FUTEX, "glibc: a hand-made futex (1 expected, nothing around): a futex");
+	glibc_sync_classify(&part, NULL, &known, &o);
+	CHECK(o.kind == OP_KIND_FUTEX, "glibc: memory that could not be read (unmapped): a futex");
+	o = classify(0xe000, 1 /* FUTEX_WAKE */, 1, NULL, &known);
+	CHECK(o.kind == OP_KIND_FUTEX, "glibc: a futex command that is no wait: a futex");
+}
+
+/* Versions and wake ops. */
+static void test_versions(void)
+{
+	static const char libc[] = "xx GNU C Library (Debian GLIBC 2.36-9) stable release version 2.36.\n";
+	int a = 0, b = 0;
+
+	CHECK(glibc_sync_parse_version(libc, sizeof(libc) - 1, &a, &b) && a == 2 && b == 36,
+	      "glibc: the version from the library's banner");
+	CHECK(!glibc_sync_parse_version("musl libc", 9, &a, &b), "glibc: no banner, no version");
+	CHECK(glibc_sync_layout_known(2, 36) && !glibc_sync_layout_known(2, 24) && !glibc_sync_layout_known(2, 41),
+	      "glibc: layouts known from 2.25 to 2.40 only");
+	CHECK(glibc_sync_wake_op(OP_KIND_COND, 1) == OP_COND_SIGNAL &&
+	      glibc_sync_wake_op(OP_KIND_COND, 0xffff) == OP_COND_BROADCAST &&
+	      glibc_sync_wake_op(OP_KIND_MUTEX, 1) == OP_MUTEX_UNLOCK,
+	      "glibc: a wake through a cond is a signal (1) or a broadcast (many); through a mutex an unlock");
+}
+
+/* Runs the classifier tests. */
+int main(void)
+{
+	test_symbols();
+	test_memory();
+	test_refusals();
+	test_versions();
+	return check_summary();
+}
