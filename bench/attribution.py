@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Attribution benchmark (make bench): how much slower a mutex-heavy program
-runs traced with attribution (libc uprobes, system calls) than with the
-scheduler events alone, and how much slower an untraced program runs
-meanwhile. Ratios of medians of interleaved runs; figures, not pass/fail.
+"""Attribution benchmark (make bench): what it costs to learn why threads
+wait. Each program runs untraced, traced with scheduler events only
+(--no-attribution), with the default attribution (read when a thread
+blocks) and with --calls (uprobes on every pthread call); ratios of medians
+of interleaved runs, with each mode's fixed cost of a recording (load,
+attach, detach, measured on `true`) left out. Figures, not pass/fail.
 Needs root."""
 import os
 import statistics
@@ -18,9 +20,10 @@ SCN = os.path.join(BUILD, "scenarios")
 PROGRAMS = {
     "race --fixed (mutex lock/unlock, 2 x 100000)": [os.path.join(SCN, "race"), "--fixed", "--iterations", "100000"],
     "prodcons (mutex + 2 condvars, 2 x 10000 items)": [os.path.join(SCN, "prodcons"), "--items", "10000"],
+    "mutex + condvar ping-pong pinned to one CPU (20000 rounds)":
+        ["taskset", "-c", "0", os.path.join(BUILD, "tests", "progs", "pingpong"), "--rounds", "20000"],
 }
-# an untraced program that takes locks too, run beside the traced one
-BYSTANDER = [os.path.join(SCN, "race"), "--fixed", "--iterations", "100000"]
+MODES = {"scheduler only": ["--no-attribution"], "default": [], "--calls": ["--calls"]}
 
 
 def timed(cmd):
@@ -30,44 +33,28 @@ def timed(cmd):
     return time.monotonic() - t0
 
 
-def beside(cmd, other):
-    """Wall time of `other` while `cmd` runs (started first)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.3)  # past conctop's start-up
-    t = timed(other)
-    p.wait()
-    return t
-
-
 def main():
     if os.geteuid() != 0:
         print("bench/attribution.py: SKIPPED: needs root to load BPF programs (sudo make bench)")
         return 0
     trace = os.path.join(tempfile.mkdtemp(prefix="conctop-bench-"), "a.ctrace")
     rec = [CONCTOP, "record", "-q", "-o", trace]
-    fixed_on = statistics.median(timed(rec + ["--", "true"]) for _ in range(RUNS))
-    fixed_off = statistics.median(timed(rec + ["--no-attribution", "--", "true"]) for _ in range(RUNS))
-    print(f"fixed cost of a recording: {fixed_on * 1e3:.0f} ms with attribution, {fixed_off * 1e3:.0f} ms without")
+    fixed = {m: statistics.median(timed(rec + a + ["--", "true"]) for _ in range(RUNS)) for m, a in MODES.items()}
+    print("fixed cost of a recording: " + ", ".join(f"{m} {t * 1e3:.0f} ms" for m, t in fixed.items()))
+    print(f"{'program':58} {'untraced':>9} {'sched':>9} {'default':>9} {'--calls':>9}   "
+          f"{'default/sched':>13} {'calls/sched':>11} {'sched/untraced':>14}")
     for name, prog in PROGRAMS.items():
-        plain, off, on = [], [], []
-        for _ in range(RUNS):  # interleaved, so load changes hit all three alike
-            plain.append(timed(prog))
-            off.append(timed(rec + ["--no-attribution", "--"] + prog) - fixed_off)
-            on.append(timed(rec + ["--"] + prog) - fixed_on)
-        p, f, n = statistics.median(plain), statistics.median(off), statistics.median(on)
-        print(f"{name}:")
-        print(f"  untraced {p * 1e3:.0f} ms; scheduler events only {f * 1e3:.0f} ms (x{f / p:.2f}); "
-              f"with attribution {n * 1e3:.0f} ms (x{n / p:.2f}); attribution on vs off: x{n / f:.2f}")
-    long_prog = PROGRAMS[next(iter(PROGRAMS))][:-1] + ["1000000"]
-    alone, by_off, by_on = [], [], []
-    for _ in range(RUNS):
-        alone.append(timed(BYSTANDER))
-        by_off.append(beside(rec + ["--no-attribution", "--"] + long_prog, BYSTANDER))
-        by_on.append(beside(rec + ["--"] + long_prog, BYSTANDER))
-    a = statistics.median(alone)
-    print(f"an untraced program beside a traced one (race --fixed, both): alone {a * 1e3:.0f} ms; "
-          f"beside scheduler-only tracing x{statistics.median(by_off) / a:.2f}; "
-          f"beside attribution x{statistics.median(by_on) / a:.2f} (it shares the 2 CPUs with the traced one)")
+        runs = {m: [] for m in ["untraced", *MODES]}
+        for _ in range(RUNS):  # interleaved, so load changes hit every mode alike
+            runs["untraced"].append(timed(prog))
+            for m, a in MODES.items():
+                runs[m].append(max(timed(rec + a + ["--"] + prog) - fixed[m], 1e-6))
+        med = {m: statistics.median(v) for m, v in runs.items()}
+        print(f"{name:58} {med['untraced'] * 1e3:7.0f}ms {med['scheduler only'] * 1e3:7.0f}ms "
+              f"{med['default'] * 1e3:7.0f}ms {med['--calls'] * 1e3:7.0f}ms   "
+              f"{med['default'] / med['scheduler only']:12.2f}x {med['--calls'] / med['scheduler only']:10.2f}x "
+              f"{med['scheduler only'] / med['untraced']:13.2f}x")
+    print(f"(medians of {RUNS} interleaved runs; goal: default/sched <= 1.10x)")
     return 0
 
 

@@ -1,0 +1,226 @@
+/* Choosing, configuring, loading and attaching the BPF programs: one
+ * program set (tp_btf or tp), and within it what the attribution mode
+ * needs, with a fallback where the kernel refuses a part. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include "conctop.h"
+#include "sched.skel.h"
+#include "tracer_int.h"
+
+/* The blocking system calls followed, by number, and their kind. */
+static const struct { long nr; unsigned op; } followed_syscalls[] = {
+	{ SYS_read, OP_SYS_READ }, { SYS_pread64, OP_SYS_READ }, { SYS_readv, OP_SYS_READ },
+	{ SYS_recvfrom, OP_SYS_READ }, { SYS_recvmsg, OP_SYS_READ },
+	{ SYS_write, OP_SYS_WRITE }, { SYS_pwrite64, OP_SYS_WRITE }, { SYS_writev, OP_SYS_WRITE },
+	{ SYS_sendto, OP_SYS_WRITE }, { SYS_sendmsg, OP_SYS_WRITE },
+	{ SYS_nanosleep, OP_SYS_SLEEP }, { SYS_clock_nanosleep, OP_SYS_SLEEP },
+	{ SYS_ppoll, OP_SYS_POLL }, { SYS_pselect6, OP_SYS_POLL }, { SYS_epoll_pwait, OP_SYS_POLL },
+#ifdef SYS_poll
+	{ SYS_poll, OP_SYS_POLL },
+#endif
+#ifdef SYS_select
+	{ SYS_select, OP_SYS_POLL },
+#endif
+#ifdef SYS_epoll_wait
+	{ SYS_epoll_wait, OP_SYS_POLL },
+#endif
+#ifdef SYS_epoll_pwait2
+	{ SYS_epoll_pwait2, OP_SYS_POLL },
+#endif
+	{ SYS_futex, OP_SYS_FUTEX },
+#ifdef SYS_futex_waitv
+	{ SYS_futex_waitv, OP_SYS_FUTEX },
+#endif
+	{ SYS_accept4, OP_SYS_ACCEPT }, { SYS_connect, OP_SYS_ACCEPT },
+#ifdef SYS_accept
+	{ SYS_accept, OP_SYS_ACCEPT },
+#endif
+	{ SYS_wait4, OP_SYS_WAIT }, { SYS_waitid, OP_SYS_WAIT },
+};
+
+/* Makes sure tracefs is mounted: classic tp/ programs look up tracepoint
+ * ids there. */
+static void tracefs_mount(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+}
+
+/* Turns autoload on for one program set (tp_btf or tp) and off for the
+ * other. The raw_syscalls programs (every system call of the machine) load
+ * only for --calls; the followed system calls' own tracepoints only for
+ * attribution from blocks where registers cannot be read (sysargs). */
+static void choose_programs(struct sched_bpf *skel, bool btf, enum tracer_attribution attr, bool sysargs)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		bool raw_sys = strstr(sec, "raw_syscalls/") || strcmp(sec, "tp_btf/sys_enter") == 0 ||
+			       strcmp(sec, "tp_btf/sys_exit") == 0;
+		bool per_call = strncmp(sec, "tp/syscalls/", 12) == 0;
+		bool on = raw_sys ? attr == TRACER_ATTR_CALLS : true;
+
+		if (per_call)
+			bpf_program__set_autoload(prog, attr == TRACER_ATTR_BLOCKS && sysargs);
+		else if (strncmp(sec, "tp_btf/", 7) == 0)
+			bpf_program__set_autoload(prog, btf && on);
+		else if (strncmp(sec, "tp/", 3) == 0)
+			bpf_program__set_autoload(prog, !btf && on);
+	}
+}
+
+/* Fills the system call table the sys_enter program reads. */
+static int fill_syscalls(struct tracer *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.syscall_ops);
+	size_t i;
+
+	for (i = 0; i < sizeof(followed_syscalls) / sizeof(followed_syscalls[0]); i++) {
+		__u32 key = (__u32)followed_syscalls[i].nr, op = followed_syscalls[i].op;
+
+		if (key < CT_SYSCALL_MAX && bpf_map_update_elem(fd, &key, &op, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+/* Whether this kernel's sched_switch tracepoint passes prev_state as an
+ * argument: its BTF prototype then has 5 parameters (with the hidden
+ * __data first). */
+static bool switch_passes_state(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
+	bool yes = false;
+	int id;
+
+	if (!btf)
+		return false;
+	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+	if (id > 0) {
+		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type); /* pointer */
+		if (t && btf_is_ptr(t))
+			t = btf__type_by_id(btf, t->type);
+		yes = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+	}
+	btf__free(btf);
+	return yes;
+}
+
+/* Whether this kernel can load multi-uprobe programs: if it could not, the
+ * load fails; the multi programs are then left out and probes are attached
+ * one by one. */
+static bool multi_load_failed(int e)
+{
+	return e == -EINVAL || e == -E2BIG || e == -EOPNOTSUPP;
+}
+
+/* Whether blocks can be read from the task's registers here: tp_btf on an
+ * architecture whose registers the BPF side knows. */
+static bool regs_possible(bool btf)
+{
+#if defined(__x86_64__)
+	return btf;
+#else
+	return false;
+#endif
+}
+
+/* Opens the BPF object and sets it up for one program set; regs: read
+ * blocks from registers; multi: keep the multi-uprobe programs. */
+static int open_configured(struct tracer *t, const struct tracer_opts *o, bool btf, bool regs, bool multi)
+{
+	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
+	bool blocks = o->attribution == TRACER_ATTR_BLOCKS;
+
+	t->skel = sched_bpf__open();
+	if (!t->skel)
+		return -errno;
+	t->skel->rodata->follow_forks = !o->no_follow_forks;
+	t->skel->rodata->wakeup_bytes = rb / 4;
+	t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
+	t->skel->rodata->block_regs = blocks && regs;
+	t->skel->rodata->block_sysargs = blocks && !regs;
+	t->skel->rodata->futex_nr = SYS_futex;
+	bpf_map__set_max_entries(t->skel->maps.events, rb);
+	choose_programs(t->skel, btf, o->attribution, blocks && !regs);
+	if (multi) {
+		bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);
+		bpf_program__set_expected_attach_type(t->skel->progs.call_return_multi, ATTACH_UPROBE_MULTI);
+	} else {
+		bpf_program__set_autoload(t->skel->progs.call_enter_multi, false);
+		bpf_program__set_autoload(t->skel->progs.call_return_multi, false);
+	}
+	return 0;
+}
+
+/* Opens, configures, loads and attaches one program set. A kernel that
+ * refuses a part (no multi-uprobes, no bpf_task_pt_regs) gets the set
+ * without it. */
+int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen)
+{
+	bool regs = regs_possible(btf), multi = o->attribution == TRACER_ATTR_CALLS;
+	int e, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		e = open_configured(t, o, btf, regs, multi);
+		if (e) {
+			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-e));
+			return e;
+		}
+		if (!btf)
+			tracefs_mount();
+		e = sched_bpf__load(t->skel);
+		if (!e || !(multi || regs))
+			break;
+		/* an older kernel: first without multi-uprobes, then with
+		 * blocks from the system calls' tracepoints */
+		sched_bpf__destroy(t->skel);
+		t->skel = NULL;
+		if (multi && multi_load_failed(e))
+			multi = false;
+		else if (regs)
+			regs = false;
+		else
+			break;
+	}
+	if (e) {
+		snprintf(err, errlen, "cannot load the %s BPF programs: %s", btf ? "tp_btf" : "tp",
+			 strerror(-e));
+		goto fail;
+	}
+	t->multi = multi;
+	t->block_regs = regs && o->attribution == TRACER_ATTR_BLOCKS;
+	e = sched_bpf__attach(t->skel);
+	if (e) {
+		snprintf(err, errlen, "cannot attach the %s BPF programs: %s", btf ? "tp_btf" : "tp",
+			 strerror(-e));
+		goto fail;
+	}
+	e = fill_syscalls(t);
+	if (e) {
+		snprintf(err, errlen, "cannot fill the system call table: %s", strerror(-e));
+		goto fail;
+	}
+	t->mode = btf ? "tp_btf" : "tp";
+	return 0;
+fail:
+	sched_bpf__destroy(t->skel);
+	t->skel = NULL;
+	return e;
+}

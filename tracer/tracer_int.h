@@ -1,0 +1,133 @@
+/* The tracer's user side, inside: the state the files of tracer/ share
+ * (tracer.c: delivery and lifetime; load.c: choosing, configuring and
+ * loading the BPF programs; probes.c: uprobes on libc (--calls) and on
+ * conctop_mark; naming.c: the processes' files and symbols, object names
+ * and blocks). Not for use outside tracer/: tracer.h is the interface. */
+#ifndef CONCTOP_TRACER_INT_H
+#define CONCTOP_TRACER_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "elfsym.h"
+#include "futex_names.h"
+#include "pairmap.h"
+#include "tracer.h"
+
+struct sched_bpf;
+struct ring_buffer;
+struct bpf_link;
+
+#define DEFAULT_RINGBUF (16u << 20)
+
+#define MAX_MARK_LINKS 256
+/* The uprobe_multi attach type and its return flag (Linux 6.6; libbpf 1.1's
+ * headers predate them). */
+#define ATTACH_UPROBE_MULTI 48
+#define UPROBE_MULTI_RETURN 1u
+
+/* A marker uprobe attached for one process and one program file. */
+struct mark_link {
+	struct bpf_link *link;
+	pid_t pid;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* A process whose libc is probed. */
+struct libc_probed {
+	pid_t pid;
+	dev_t dev;
+	ino_t ino;
+};
+
+/* The mappings of a traced process, read while it lived. */
+struct proc_maps {
+	pid_t tgid;
+	struct elfsym_maps *maps;
+};
+
+/* An object already named in the trace (process, address). */
+struct named {
+	pid_t tgid;
+	uint64_t addr;
+};
+
+struct tracer {
+	struct sched_bpf *skel;
+	struct ring_buffer *rb;
+	const char *mode;
+	uint64_t base_ns;
+	unsigned ncpus;
+	tracer_event_fn fn;
+	void *ctx;
+	bool verbose;
+
+	/* events drained but not yet delivered, sorted by ts */
+	struct event *pending;
+	size_t npending, cap;
+	uint64_t delivered_ts; /* ts of the last delivered event */
+	uint64_t reordered;
+	int decode_errors;
+
+	uint64_t *lost_seen; /* per CPU, as last reported */
+	uint64_t *lost_buf;
+	uint64_t lost_total;
+
+	struct mark_link marks[MAX_MARK_LINKS];
+	unsigned nmarks;
+
+	enum tracer_attribution attr;
+	bool attribution;        /* objects are named (blocks or calls) */
+	bool calls;              /* libc uprobes and raw_syscalls (--calls) */
+	bool block_regs;         /* blocks read from the task's registers */
+	struct futex_names *futex;
+	struct pairmap libc_layouts; /* (dev, ino) of a libc or program -> 1 + layout known */
+	struct pairmap sym_start;    /* (tgid, futex word) -> the symbol covering it (0: none) */
+	struct pairmap sym_size;     /* ... and its size */
+	struct pairmap execs;        /* (tgid, 0) -> how many times it ran a new program */
+	bool multi;              /* multi-uprobe links work here (else one link per probe) */
+	int *multi_fds;          /* multi-uprobe link fds */
+	size_t nmulti, multi_cap;
+	struct elfsym_cache *elf;
+	struct bpf_link **links; /* libc uprobes */
+	size_t nlinks, links_cap;
+	struct libc_probed *probed;
+	size_t nprobed, probed_cap;
+	struct named *named;     /* open-addressing set */
+	size_t named_cap, named_used;
+	struct proc_maps *maps;
+	size_t nmaps, maps_cap;
+};
+
+/* load.c: opens, configures, loads and attaches one program set (btf:
+ * tp_btf, else tp). Returns 0, or -errno with err saying what failed. */
+int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen);
+
+/* probes.c: detaches every uprobe (libc and markers). */
+void tracer_detach_probes(struct tracer *t);
+
+/* probes.c: the path of the libc process pid has mapped; 0 or -ENOENT. */
+int tracer_find_libc(pid_t pid, char *out, size_t len);
+
+/* naming.c: reads and keeps the mappings of process tgid. */
+void tracer_snapshot_maps(struct tracer *t, pid_t tgid);
+
+/* naming.c: learns which libc process tgid runs, for the classifier. */
+void tracer_note_process(struct tracer *t, pid_t tgid);
+
+/* naming.c: the object kind (OP_KIND_*) a libc call's op works on. */
+unsigned tracer_object_kind(unsigned op);
+
+/* naming.c: delivers the EVENT_OBJECT naming base of kind in ev's process,
+ * the first time, when it is a variable. Returns the callback's result. */
+int tracer_name_at(struct tracer *t, const struct event *ev, uint64_t base, unsigned kind);
+
+/* naming.c: turns a decoded block record into an EVENT_BLOCK (naming its
+ * object first). Returns 1 to deliver it, 0 to drop it, or <0. */
+int tracer_follow_block(struct tracer *t, struct event *ev);
+
+/* naming.c: frees the mappings, names and caches. */
+void tracer_naming_free(struct tracer *t);
+
+#endif
