@@ -60,6 +60,13 @@ static void print_event(FILE *f, const struct event *ev)
 	case EVENT_OBJECT:
 		fprintf(f, " kind=%s addr=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
 		break;
+	case EVENT_SIGNAL:
+		fprintf(f, " sig=%" PRId64 " to=%d to_tgid=%d result=%" PRId64, ev->arg, ev->tid2, ev->tgid2, ev->arg2);
+		break;
+	case EVENT_SIGNAL_DELIVER:
+		fprintf(f, " sig=%" PRId64 " action=%s", ev->arg,
+			ev->arg2 == 1 ? "handler" : ev->arg2 == 2 ? "ignore" : "default");
+		break;
 	case EVENT_BLOCK:
 		fprintf(f, " op=%s obj=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
 		if (ev->tid2)

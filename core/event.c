@@ -20,6 +20,8 @@ static const char *const event_names[EVENT_TYPE_MAX] = {
 	[EVENT_SYSRET] = "sysret",
 	[EVENT_OBJECT] = "object",
 	[EVENT_BLOCK] = "block",
+	[EVENT_SIGNAL] = "signal",
+	[EVENT_SIGNAL_DELIVER] = "signal_deliver",
 };
 
 static const char *const op_names[OP_KIND_MAX] = {

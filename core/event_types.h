@@ -38,6 +38,11 @@ enum event_type {
 			       * mutex or write lock the holder read from the lock, for a
 			       * join the thread joined (0: unknown); arg2 = the futex word
 			       * waited on (0: no futex) */
+	EVENT_SIGNAL = 19,    /* signal arg is sent to tid2 (tgid2) by tid (a traced thread, or
+			       * -1: another program or the kernel); arg2 = the kernel's
+			       * result (0 delivered, 1 ignored, 2 already pending...) */
+	EVENT_SIGNAL_DELIVER = 20, /* tid takes signal arg: its handler runs (arg2 = 1),
+				    * it is ignored (2) or its default action (0) */
 	EVENT_TYPE_MAX
 };
 

@@ -561,6 +561,61 @@ int BPF_PROG(btf_rename, struct task_struct *task, const char *comm)
 	return 0;
 }
 
+/* A signal sig sent to traced thread tid of tgid by the current task. */
+static __always_inline void on_signal(int sig, __s32 tid, __s32 tgid, int result)
+{
+	__s32 sender = (__s32)bpf_get_current_pid_tgid(), sender_tgid;
+	struct ct_raw_event *e;
+
+	if (!traced_tgid(tid))
+		return;
+	sender_tgid = traced_tgid(sender);
+	e = record_new(sizeof(*e), EVENT_SIGNAL);
+	if (!e)
+		return;
+	e->tid = record_tid(sender, sender_tgid);
+	e->tgid = sender_tgid > 0 ? sender_tgid : e->tid;
+	e->tid2 = tid;
+	e->tgid2 = tgid;
+	e->arg = sig;
+	e->arg2 = result;
+	record_submit(e);
+}
+
+/* The current (traced) thread takes signal sig; handler: the action's
+ * sa_handler (0 default, 1 ignore, else a function). */
+static __always_inline void on_signal_deliver(int sig, unsigned long handler)
+{
+	__s32 tid = (__s32)bpf_get_current_pid_tgid(), tgid = traced_tgid(tid);
+	struct ct_raw_event *e;
+
+	if (!tgid)
+		return;
+	e = record_new(sizeof(*e), EVENT_SIGNAL_DELIVER);
+	if (!e)
+		return;
+	e->tid = tid;
+	e->tgid = tgid;
+	e->arg = sig;
+	e->arg2 = handler == 0 ? 0 : handler == 1 ? 2 : 1;
+	record_submit(e);
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(btf_signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
+{
+	if (task)
+		on_signal(sig, task->pid, task->tgid, result);
+	return 0;
+}
+
+SEC("tp_btf/signal_deliver")
+int BPF_PROG(btf_signal_deliver, int sig, struct kernel_siginfo *info, struct k_sigaction *ka)
+{
+	on_signal_deliver(sig, ka ? (unsigned long)ka->sa.sa_handler : 0);
+	return 0;
+}
+
 /* ---- classic tp/ programs: the fallback. They return 1 so that perf and
  * ftrace still see the events while conctop watches. ---- */
 
@@ -596,6 +651,22 @@ SEC("tp/sched/sched_migrate_task")
 int tp_migrate(struct trace_event_raw_sched_migrate_task *ctx)
 {
 	on_migrate(ctx->pid, ctx->orig_cpu, ctx->dest_cpu);
+	return 1;
+}
+
+SEC("tp/signal/signal_generate")
+int tp_signal(struct trace_event_raw_signal_generate *ctx)
+{
+	__s32 tid = ctx->pid;
+
+	on_signal(ctx->sig, tid, traced_tgid(tid), ctx->result);
+	return 1;
+}
+
+SEC("tp/signal/signal_deliver")
+int tp_signal_deliver(struct trace_event_raw_signal_deliver *ctx)
+{
+	on_signal_deliver(ctx->sig, ctx->sa_handler);
 	return 1;
 }
 
