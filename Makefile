@@ -137,6 +137,14 @@ $(BUILD)/tests/progs/%: tests/progs/%.c $(BUILD)/libcore.a $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) $(LDFLAGS) -o $@ $< $(BUILD)/libcore.a $(LIBS_CORE)
 
+# Programs whose waits the tests name (the glibc objects they block on):
+# never built with sanitizers, whose runtimes add waits of their own.
+PLAIN_PROGS := syncwaits pingpong
+$(PLAIN_PROGS:%=$(BUILD)/tests/progs/%): $(BUILD)/tests/progs/%: tests/progs/%.c $(DEPS_OK)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -o $@ $<
+
 $(BUILD)/tests/progs/%.so: tests/progs/%.so.c $(DEPS_OK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)

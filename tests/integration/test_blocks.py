@@ -101,12 +101,18 @@ def bpf_links(pid):
 
 
 def links_while_recording(extra):
-    """The links of a recording of a sleeping command, looked at mid-way."""
+    """The links of a recording of a sleeping command, looked at once the
+    command runs (its sleep in the process list: attaching is done)."""
     trace = os.path.join(tmpdir(), "l.ctrace")
-    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, *extra, "--", "sleep", "1.5"],
+    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, *extra, "--", "sleep", "3"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.8)
     try:
+        for _ in range(100):
+            kids = subprocess.run(["pgrep", "-P", str(p.pid), "-x", "sleep"], capture_output=True).stdout
+            if kids.strip():
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)
         return bpf_links(p.pid)
     finally:
         p.wait(timeout=30)
