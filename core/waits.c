@@ -311,8 +311,9 @@ static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t
 }
 
 /* Looks for a cycle in the wait-for graph through thread start; records a
- * deadlock when one closes. */
-static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t ts)
+ * deadlock when one closes. asleep: start is known to sleep in its wait
+ * (not just to have called a lock), which a cycle of one needs. */
+static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t ts, bool asleep)
 {
 	struct waits_deadlock d = { .at_ns = ts };
 	const struct wthread *t = start;
@@ -322,7 +323,9 @@ static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t
 		int64_t object;
 		int32_t next = waits_for(w, t, &object);
 
-		if (!next || next == t->tid)
+		/* waiting for a lock it holds itself is a cycle of one, once it
+		 * sleeps: a recursive mutex's owner calls lock while holding it */
+		if (!next || (next == t->tid && !(asleep && t == start)))
 			return 0;
 		d.link[d.n++] = (struct waits_link){ t->tid, object, next };
 		if (next == start->tid)
@@ -394,7 +397,7 @@ static int on_call(struct waits *w, const struct event *ev)
 	if (t->ncalls < STACK_MAX)
 		t->calls[t->ncalls++] = f;
 	if (ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_JOIN)
-		return check_deadlock(w, t, ev->ts);
+		return check_deadlock(w, t, ev->ts, false);
 	return 0;
 }
 
@@ -444,7 +447,7 @@ static int on_block(struct waits *w, const struct event *ev)
 		w->objects[obj].held_since = ev->ts;
 	}
 	if (ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_RWLOCK_RDLOCK || ev->op == OP_JOIN)
-		return check_deadlock(w, t, ev->ts);
+		return check_deadlock(w, t, ev->ts, true);
 	return 0;
 }
 
@@ -490,6 +493,9 @@ int waits_add(struct waits *w, const struct event *ev)
 			return -ENOMEM;
 		t->sys = (struct frame){ ev->op, -1, 0, ev->ts };
 		t->in_sys = true;
+		/* --calls: a futex wait inside pthread_mutex_lock is the sleep */
+		if (ev->op == OP_SYS_FUTEX && t->ncalls && t->calls[t->ncalls - 1].op == OP_MUTEX_LOCK)
+			return check_deadlock(w, t, ev->ts, true);
 		return 0;
 	case EVENT_SYSRET:
 		t = thread_of(w, ev->tid);

@@ -204,6 +204,17 @@ static void test_blocks(void)
 	block(8, 106, OP_JOIN, 0x9000, 107);
 	waits_current(w, 106, &c);
 	CHECK(c.kind == WAIT_JOIN && c.target == 107, "blocks: a join names the thread joined");
+	/* --calls: a recursive mutex's owner locks it again without sleeping */
+	ev(9, EVENT_CALL, 110, OP_MUTEX_LOCK, 0xb000, 0, NULL);
+	ev(9, EVENT_RETURN, 110, OP_MUTEX_LOCK, 0, 0, NULL);
+	ev(9, EVENT_CALL, 110, OP_MUTEX_LOCK, 0xb000, 0, NULL);
+	CHECK(waits_deadlock_count(w) == 1, "calls: re-locking a mutex one holds, without sleeping, is no deadlock");
+	/* a thread blocked on a mutex it holds itself: a cycle of one */
+	ev(9, EVENT_OBJECT, 109, OP_KIND_MUTEX, 0xa000, 0, "registry_lock");
+	block(9, 109, OP_MUTEX_LOCK, 0xa000, 109);
+	d = waits_deadlock(w, waits_deadlock_count(w) - 1);
+	CHECK(waits_deadlock_count(w) == 2 && d->n == 1 && d->link[0].tid == 109 && d->link[0].holder == 109,
+	      "blocks: sleeping on a mutex it holds itself is a deadlock of one thread");
 	block(9, 108, OP_SYS_SLEEP, 0, 0);
 	waits_current(w, 108, &c);
 	CHECK(c.kind == WAIT_SLEEP && c.object < 0, "blocks: a sleep has no object");
