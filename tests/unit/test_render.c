@@ -7,6 +7,8 @@
 #include <string.h>
 #include "check.h"
 #include "render.h"
+#include "scale.h"
+#include "utf8.h"
 
 #define MS 1000000ull
 #define US 1000ull
@@ -642,6 +644,81 @@ static void test_classroom(void)
 	drop();
 }
 
+/* ---- the parts every view shares ---- */
+
+/* UTF-8 width: one column a character, one a byte that starts no valid
+ * sequence, as many as grid_text writes. */
+static void test_utf8(void)
+{
+	static const char *const texts[] = { "", "abc", "1 col = 500 \xc2\xb5s", "\xe2\x86\x90\xe2\x86\x92 scroll",
+					     "\xff\xfe", "a\xe2\x86", "\xe6\xbc\xa2 wide", "\xed\xa0\x80 surrogate",
+					     "\xc0\xaf overlong", "e\xcc\x81 combining" };
+	struct grid *g = grid_new(100, 1);
+	bool same = true;
+	size_t i;
+
+	CHECK(utf8_width(NULL) == 0 && utf8_width("") == 0 && utf8_width("abc") == 3, "utf8 width: ASCII");
+	CHECK(utf8_width("500 \xc2\xb5s") == 6 && utf8_width("\xe2\x94\x82") == 1, "utf8 width: multi-byte characters are one column");
+	CHECK(utf8_width("\xff\xfe") == 2 && utf8_width("a\xe2\x86") == 3 && utf8_width("\xed\xa0\x80") == 3,
+	      "utf8 width: each invalid byte is one column (bad lead, cut short, surrogate)");
+	CHECK(utf8_prefix("a\xc2\xb5" "b", 2) == 3 && utf8_prefix("ab", 5) == 2 && utf8_prefix("ab", 0) == 0,
+	      "utf8 prefix: bytes of the first columns");
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		grid_clear(g);
+		if (grid_text(g, 0, 0, texts[i], ROLE_DEFAULT, 0, -1) != utf8_width(texts[i])) {
+			same = false;
+			printf("  width of text %zu: grid_text %d, utf8_width %d\n", i,
+			       grid_text(g, 0, 0, texts[i], ROLE_DEFAULT, 0, -1), utf8_width(texts[i]));
+		}
+	}
+	CHECK(same, "utf8 width: the columns grid_text writes, for every kind of text");
+	grid_free(g);
+}
+
+/* Whether v is 1, 2 or 5 x 10^k. */
+static bool is_125(uint64_t v)
+{
+	while (v >= 10 && v % 10 == 0)
+		v /= 10;
+	return v == 1 || v == 2 || v == 5;
+}
+
+/* The nice step (1-2-5) and the round scales, up to the 64-bit edge. */
+static void test_nice_step(void)
+{
+	static const uint64_t cases[][2] = {
+		{ 0, 1 }, { 1, 1 }, { 2, 2 }, { 3, 5 }, { 5, 5 }, { 6, 10 }, { 11, 20 }, { 21, 50 }, { 999, 1000 },
+		{ 1000000001, 2000000000 }, { 5000000000000000000ull, 5000000000000000000ull },
+		{ 5000000000000000001ull, 10000000000000000000ull }, { 10000000000000000000ull, 10000000000000000000ull },
+		{ 10000000000000000001ull, UINT64_MAX }, { UINT64_MAX, UINT64_MAX },
+	};
+	bool exact = true, least = true;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (scale_nice_ceil(cases[i][0]) != cases[i][1]) {
+			exact = false;
+			printf("  nice step of %llu: %llu, not %llu\n", (unsigned long long)cases[i][0],
+			       (unsigned long long)scale_nice_ceil(cases[i][0]), (unsigned long long)cases[i][1]);
+		}
+	CHECK(exact, "nice step: 1, 2, 5 x 10^k at least v; 10^19, then saturated, at the top");
+	/* every v from 1 to 10^6 (a sample above): the least 1-2-5 value at least v */
+	for (v = 1; v < 20000000000ull && least; v = v < 1000000 ? v + 1 : v * 3 + 7) {
+		uint64_t s = scale_nice_ceil(v);
+
+		least = s >= v && is_125(s) && (s == 1 || scale_nice_ceil(v - 1) <= s) &&
+			!(s > 1 && is_125(s / 2) && s / 2 >= v) && !(s > 1 && s % 5 == 0 && s / 5 * 2 >= v);
+	}
+	CHECK(least, "nice step: the least 1-2-5 value at least v, for every v up to 10^6");
+	CHECK(scale_round_ceil(0) == 1 && scale_round_ceil(7) == 8 && scale_round_ceil(9) == 10 &&
+		      scale_round_ceil(11) == 15 && scale_round_ceil(26) == 30 && scale_round_ceil(81) == 100 &&
+		      scale_round_ceil(420000) == 500000 && scale_round_ceil(UINT64_MAX) == UINT64_MAX,
+	      "round scale: 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k");
+	CHECK(scale_is_round(25) && scale_is_round(1500000) && !scale_is_round(7) && !scale_is_round(0),
+	      "round scale: which scales are round");
+}
+
 /* Runs every test. */
 int main(void)
 {
@@ -655,5 +732,7 @@ int main(void)
 	test_screen();
 	test_screen_many();
 	test_classroom();
+	test_utf8();
+	test_nice_step();
 	return check_summary();
 }
