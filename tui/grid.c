@@ -102,6 +102,28 @@ int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint
 	return n;
 }
 
+/* Copies columns [x0, x1) of row from to row to, adding attr. */
+void grid_copy_row(struct grid *g, int x0, int x1, int from, int to, uint8_t attr)
+{
+	int x;
+
+	for (x = x0; x < x1; x++) {
+		const struct grid_cell *c = grid_at(g, x, from);
+
+		if (c)
+			grid_put(g, x, to, c->ch, c->role, c->attr | attr);
+	}
+}
+
+/* Keeps the top rows of a grid. */
+int grid_crop(struct grid *g, int height)
+{
+	if (height <= 0 || height > g->height)
+		return -EINVAL;
+	g->height = height;
+	return 0;
+}
+
 /* The cell at (x, y), or NULL. */
 const struct grid_cell *grid_at(const struct grid *g, int x, int y)
 {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "lanes.h"
 #include "render.h"
 #include "scale.h"
 #include "utf8.h"
@@ -569,6 +570,16 @@ static void test_screen_many(void)
 	CHECK(find_row(g, "CPU63") > 0 || find_row(g, "CPU6") > 0, "screen 200x60: CPUs drawn");
 	grid_free(g);
 	drop();
+
+	/* 7 CPUs in 4 rows of 2: the last row holds one CPU, drawn as a CPU lane */
+	build_many(7, 8);
+	g = grid_new(80, 24);
+	v = view_all(80, 8 * MS);
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "CPU4-5") > 0 && find_row(g, "CPU6 ") > 0 && find_row(g, "CPU6-6") < 0 && strchr(lane(g, "CPU6 "), 'G') != NULL,
+	      "screen: a CPU alone in a shared row is labelled and drawn as one CPU");
+	grid_free(g);
+	drop();
 }
 
 /* The classroom view at 80x24: narration at the top, the scale in words,
@@ -719,6 +730,66 @@ static void test_nice_step(void)
 	      "round scale: which scales are round");
 }
 
+/* Row y of g as text (cells as they are; trailing blanks cut). */
+static const char *grid_row_text(const struct grid *g)
+{
+	return row(g, 0);
+}
+
+/* The row function: the same cells as every view draws, from a window and
+ * a lane; the legend items it saw; the cursor column reversed. */
+static void test_lane_row(void)
+{
+	struct grid *g = grid_new(42, 1), *lg;
+	struct lane_window w;
+	struct lane_ref ping = { .kind = LANE_THREAD, .index = 0 }, cpu0 = { .kind = LANE_CPU, .index = 0 };
+	struct lane_ref both = { .kind = LANE_CPUS, .index = 0, .count = 2 };
+	uint32_t seen;
+	int x;
+	bool reversed_once = true;
+
+	build_pingpong();
+	lanes_window_init(&w, tl, 0, 500 * US, 42, 3 * MS + 1);
+	seen = lanes_row(g, 0, 0, &w, &ping);
+	CHECK(!strcmp(grid_row_text(g), "00..^0..^0..^0..^0..^0..^0..^0..^0..^0...."), "row function: ping's lane");
+	CHECK((seen & (1u << LG_RUN)) && (seen & (1u << LG_WOKEN)) && (seen & (1u << LG_UNKNOWN)) &&
+		      !(seen & (1u << LG_RUNNABLE)) && !(seen & (1u << LG_MIXED)),
+	      "row function: the legend items of the glyphs drawn, and no others");
+	for (x = 0; x < 42; x++)
+		reversed_once &= !!(grid_at(g, x, 0)->attr & GRID_REVERSE) == (x == 6);
+	CHECK(w.cursor_col == 6 && reversed_once, "row function: the cursor's column (3 ms at 500 us a column) reversed");
+	lg = render_lanes(tl, 0, 21 * MS, 80, theme_get(THEME_MONO, false));
+	CHECK(lg && !strcmp(lane(lg, "A ping"), "00..^0..^0..^0..^0..^0..^0..^0..^0..^0...."),
+	      "row function: the same cells as `conctop lanes`");
+	grid_free(lg);
+	seen = lanes_row(g, 0, 0, &w, &cpu0);
+	CHECK(!strcmp(grid_row_text(g), "AA  AA  AA  AA  AA  AA  AA  AA  AA  AA") && seen == 1u << LG_THREAD,
+	      "row function: CPU0's lane");
+	lanes_row(g, 0, 0, &w, &both);
+	CHECK(!strcmp(grid_row_text(g), "AABBAABBAABBAABBAABBAABBAABBAABBAABBAABB"), "row function: two CPUs in one row");
+	lanes_window_init(&w, tl, 20 * MS, 500 * US, 10, UINT64_MAX);
+	grid_clear(g);
+	lanes_row(g, 0, 0, &w, &cpu0);
+	CHECK(strspn(grid_row_text(g), " ") == strlen(grid_row_text(g)) && w.cursor_col == -1,
+	      "row function: columns past the end of the trace are blank");
+	drop();
+	/* two threads running side by side on two CPUs: one row shows '+' */
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "left");
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', "right");
+	sw(0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(0, 1, 0, EVENT_STATE_RUNNING, 102);
+	timeline_set_end(tl, 2 * MS);
+	lanes_window_init(&w, tl, 0, MS, 2, UINT64_MAX);
+	grid_clear(g);
+	seen = lanes_row(g, 0, 0, &w, &both);
+	CHECK(!strcmp(grid_row_text(g), "++") && seen == 1u << LG_MIXED, "row function: CPUs that ran different threads are '+'");
+	lanes_row(g, 0, 0, &w, &cpu0);
+	CHECK(!strcmp(grid_row_text(g), "AA"), "row function: each of them ran one");
+	grid_free(g);
+	drop();
+}
+
 /* Runs every test. */
 int main(void)
 {
@@ -734,5 +805,6 @@ int main(void)
 	test_classroom();
 	test_utf8();
 	test_nice_step();
+	test_lane_row();
 	return check_summary();
 }
