@@ -195,9 +195,15 @@ static bool cell_blank(const struct grid_cell *c, const struct theme *th, bool a
 /* Prints the grid as text, one line per row. */
 int grid_print(const struct grid *g, FILE *f, const struct theme *th, bool ansi)
 {
+	return grid_print_rows(g, f, th, ansi, g->height);
+}
+
+/* Prints the top rows of the grid as text. */
+int grid_print_rows(const struct grid *g, FILE *f, const struct theme *th, bool ansi, int rows)
+{
 	int x, y;
 
-	for (y = 0; y < g->height; y++) {
+	for (y = 0; y < g->height && y < rows; y++) {
 		const struct grid_cell *row = &g->cells[(size_t)y * (size_t)g->width];
 		int end = g->width;
 		bool styled = false;

@@ -77,4 +77,7 @@ const struct grid_cell *grid_at(const struct grid *g, int x, int y);
 struct theme;
 int grid_print(const struct grid *g, FILE *f, const struct theme *th, bool ansi);
 
+/* Prints the top rows of the grid (at most its height), as grid_print. */
+int grid_print_rows(const struct grid *g, FILE *f, const struct theme *th, bool ansi, int rows);
+
 #endif

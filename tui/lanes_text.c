@@ -1,6 +1,8 @@
 /* `conctop lanes`: the lanes of a window as a document (a time axis, CPU
  * lanes, thread lanes with their stats, the bottom rule, the legend),
- * drawn into one grid. */
+ * drawn into one grid (render_lanes) or printed a band of rows at a time
+ * (render_lanes_print), so that memory follows the width, not the number
+ * of lanes. */
 #include "render.h"
 
 #include <errno.h>
@@ -18,6 +20,7 @@
 #define STATS_W 16        /* " " + three "%5s" columns: run wait blk */
 #define LEGEND_ROWS 8     /* legend rows at most */
 #define AXIS_ROWS 2
+#define BAND_ROWS 64      /* rows printed at a time */
 
 /* A lanes document: its drawing context and what its rows show. */
 struct lanes_doc {
@@ -142,7 +145,7 @@ static int doc_draw_foot(struct lanes_doc *doc, struct grid *g, int y)
 	return 1 + lanes_draw_legend(d, y + 1, grid_height(g) - y - 1);
 }
 
-/* Checks the arguments of render_lanes. */
+/* Checks the arguments of render_lanes and render_lanes_print. */
 static bool lanes_args_ok(const struct timeline *tl, int width, const struct theme *th)
 {
 	return tl && th && width >= LANES_MIN_WIDTH && width <= LANES_MAX_WIDTH;
@@ -173,4 +176,43 @@ struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, i
 	foot = doc_draw_foot(&doc, g, (int)body);
 	grid_crop(g, (int)body + foot);
 	return g;
+}
+
+/* Prints the lanes of [t0, t1) a band at a time (see render.h). */
+int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+		       const struct theme *th, bool ansi)
+{
+	struct lanes_doc doc;
+	struct grid *band, *foot;
+	size_t body, row0;
+	int rc = 0, used;
+
+	if (!f || !lanes_args_ok(tl, width, th))
+		return -EINVAL;
+	if (t1 <= t0)
+		t1 = t0 + 1;
+	if (doc_layout(&doc, tl, t0, t1, width, th))
+		return -EINVAL;
+	body = doc_body_rows(&doc);
+	band = grid_new(width, BAND_ROWS);
+	foot = grid_new(width, 1 + LEGEND_ROWS);
+	if (!band || !foot) {
+		grid_free(band);
+		grid_free(foot);
+		return -ENOMEM;
+	}
+	for (row0 = 0; row0 < body && !rc; row0 += BAND_ROWS) {
+		int rows = body - row0 < BAND_ROWS ? (int)(body - row0) : BAND_ROWS;
+
+		grid_clear(band);
+		doc_draw_body(&doc, band, row0, rows);
+		rc = grid_print_rows(band, f, th, ansi, rows);
+	}
+	if (!rc) {
+		used = doc_draw_foot(&doc, foot, 0);
+		rc = grid_print_rows(foot, f, th, ansi, used);
+	}
+	grid_free(band);
+	grid_free(foot);
+	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "grid.h"
 #include "theme.h"
 #include "timeline.h"
@@ -131,7 +132,15 @@ size_t render_visible_threads(const struct timeline *tl, const char *filter, siz
  * thread lanes (letter, name, tid, stats), the bottom rule and the legend,
  * in width (40 to 10000) columns. Returns a new grid, or NULL on ENOMEM, a
  * width out of range, or more than RENDER_LANES_MAX_ROWS rows (2 + CPUs +
- * threads + 9). */
+ * threads + 9): render_lanes_print has no such limit. */
 struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, int width, const struct theme *th);
+
+/* The same lanes printed to f as render_lanes' grid would print
+ * (grid_print; ANSI colours when ansi), drawn a band of rows at a time:
+ * memory follows the width, not the number of lanes. Returns 0, -EINVAL
+ * for bad arguments or a width out of range, -ENOMEM, or -EIO when
+ * writing failed. */
+int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+		       const struct theme *th, bool ansi);
 
 #endif

@@ -790,6 +790,44 @@ static void test_lane_row(void)
 	drop();
 }
 
+/* render_lanes_print: the grid render_lanes draws, printed; and lanes for
+ * more threads than a grid holds. */
+static void test_lanes_print(void)
+{
+	const struct theme *th = theme_get(THEME_256, false);
+	char *buf = NULL, *p;
+	size_t len = 0, lines = 0;
+	struct grid *g;
+	FILE *f;
+	int rc;
+
+	build_pingpong();
+	g = render_lanes(tl, 0, 21 * MS, 80, th);
+	f = open_memstream(&buf, &len);
+	rc = render_lanes_print(f, tl, 0, 21 * MS, 80, th, true);
+	fclose(f);
+	CHECK(g && rc == 0 && !strcmp(buf, print(g, th, true)), "lanes print: the same text as render_lanes' grid, in colour");
+	free(buf);
+	grid_free(g);
+	CHECK(render_lanes_print(stdout, tl, 0, 21 * MS, 39, th, false) == -EINVAL, "lanes print: width below 40 refused");
+	drop();
+
+	build_many(2, 10050);
+	CHECK(render_lanes(tl, 0, 10050 * MS, 80, th) == NULL, "lanes grid: more rows than a grid holds refused");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	rc = render_lanes_print(f, tl, 0, 10050 * MS, 80, theme_get(THEME_MONO, false), false);
+	fclose(f);
+	for (p = buf; p && *p; p++)
+		lines += *p == '\n';
+	CHECK(rc == 0 && strstr(buf, "\nA thread-00 ") && strstr(buf, "\n? thread-10049 10150 ") &&
+		      strstr(buf, "\n1 col = "),
+	      "lanes print: 10050 thread lanes, the first and the last, then the legend");
+	CHECK(lines >= 2 + 2 + 10050 + 1 + 1 && lines <= 2 + 2 + 10050 + 1 + 8, "lanes print: one line a lane");
+	free(buf);
+	drop();
+}
+
 /* Runs every test. */
 int main(void)
 {
@@ -806,5 +844,6 @@ int main(void)
 	test_utf8();
 	test_nice_step();
 	test_lane_row();
+	test_lanes_print();
 	return check_summary();
 }
