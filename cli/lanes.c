@@ -78,7 +78,6 @@ int cmd_lanes(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct timeline *tl = NULL;
-	struct grid *g = NULL;
 	const struct theme *th;
 	uint64_t from = 0, to = 0, end;
 	bool have_to = false, color = false, classroom = false, light = false;
@@ -148,16 +147,12 @@ int cmd_lanes(int argc, char **argv)
 		th = theme_classroom(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8(), light);
 	else
 		th = theme_get(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8());
-	g = render_lanes(tl, from, to, width, th);
-	if (!g) {
+	/* drawn and printed a band of rows at a time: any number of lanes */
+	status = render_lanes_print(stdout, tl, from, to, width, th, color && th->depth != THEME_MONO);
+	if (status == -ENOMEM)
 		cli_error("%s: out of memory", file);
-		timeline_free(tl);
-		return 1;
-	}
-	status = grid_print(g, stdout, th, color && th->depth != THEME_MONO) ? 1 : 0;
 	if (fflush(stdout))
-		status = 1;
-	grid_free(g);
+		status = -EIO;
 	timeline_free(tl);
-	return status;
+	return status ? 1 : 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "theme.h"
+#include "utf8.h"
 
 #define GRID_MAX_SIDE 10000 /* columns or rows: beyond this a size is absurd */
 
@@ -81,59 +82,10 @@ void grid_put(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t a
 	c->attr = attr;
 }
 
-/* Decodes one UTF-8 character at s into *cp; returns its length (1 for a
- * byte that does not start a valid sequence, then decoded as U+FFFD). */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t v;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		v = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		v = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		v = s[0] & 0x07;
-	} else {
-		*cp = 0xfffd;
-		return 1;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*cp = 0xfffd;
-			return 1;
-		}
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff)) {
-		*cp = 0xfffd;
-		return 1;
-	}
-	*cp = v;
-	return n;
-}
-
-/* Whether a code point takes no column (combining marks) or two (wide CJK,
- * emoji): the grid holds one-column characters only. */
-static bool cp_not_single(uint32_t cp)
-{
-	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200b || cp == 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f) ||
-	       (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd);
-}
-
 /* Writes a UTF-8 string; characters that are not one column wide become '?'. */
 int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint8_t attr, int max)
 {
-	const unsigned char *s = (const unsigned char *)utf8;
+	const char *s = utf8;
 	int n = 0;
 
 	if (!s)
@@ -142,12 +94,34 @@ int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint
 		uint32_t cp;
 
 		s += utf8_decode(s, &cp);
-		if (cp_not_single(cp))
+		if (utf8_not_single(cp))
 			cp = '?';
 		grid_put(g, x + n, y, cp, role, attr);
 		n++;
 	}
 	return n;
+}
+
+/* Copies columns [x0, x1) of row from to row to, adding attr. */
+void grid_copy_row(struct grid *g, int x0, int x1, int from, int to, uint8_t attr)
+{
+	int x;
+
+	for (x = x0; x < x1; x++) {
+		const struct grid_cell *c = grid_at(g, x, from);
+
+		if (c)
+			grid_put(g, x, to, c->ch, c->role, c->attr | attr);
+	}
+}
+
+/* Keeps the top rows of a grid. */
+int grid_crop(struct grid *g, int height)
+{
+	if (height <= 0 || height > g->height)
+		return -EINVAL;
+	g->height = height;
+	return 0;
 }
 
 /* The cell at (x, y), or NULL. */
@@ -156,31 +130,6 @@ const struct grid_cell *grid_at(const struct grid *g, int x, int y)
 	if (x < 0 || y < 0 || x >= g->width || y >= g->height)
 		return NULL;
 	return &g->cells[(size_t)y * (size_t)g->width + (size_t)x];
-}
-
-/* Encodes a code point as UTF-8 into buf (4 bytes); returns the length. */
-static int utf8_encode(uint32_t cp, char *buf)
-{
-	if (cp < 0x80) {
-		buf[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		buf[0] = (char)(0xc0 | (cp >> 6));
-		buf[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		buf[0] = (char)(0xe0 | (cp >> 12));
-		buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		buf[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	buf[0] = (char)(0xf0 | (cp >> 18));
-	buf[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	buf[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	buf[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
 }
 
 /* How a cell looks under a theme: colours and attributes combined. */
@@ -246,9 +195,15 @@ static bool cell_blank(const struct grid_cell *c, const struct theme *th, bool a
 /* Prints the grid as text, one line per row. */
 int grid_print(const struct grid *g, FILE *f, const struct theme *th, bool ansi)
 {
+	return grid_print_rows(g, f, th, ansi, g->height);
+}
+
+/* Prints the top rows of the grid as text. */
+int grid_print_rows(const struct grid *g, FILE *f, const struct theme *th, bool ansi, int rows)
+{
 	int x, y;
 
-	for (y = 0; y < g->height; y++) {
+	for (y = 0; y < g->height && y < rows; y++) {
 		const struct grid_cell *row = &g->cells[(size_t)y * (size_t)g->width];
 		int end = g->width;
 		bool styled = false;

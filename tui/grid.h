@@ -61,6 +61,14 @@ void grid_put(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t a
  * columns (max < 0: no limit); returns the columns written. */
 int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint8_t attr, int max);
 
+/* Copies columns [x0, x1) of row from to row to, adding attr to each
+ * cell's own (a lane drawn on two rows); parts outside the grid are left. */
+void grid_copy_row(struct grid *g, int x0, int x1, int from, int to, uint8_t attr);
+
+/* Keeps the top height rows (1 to the grid's height): what was drawn below
+ * them is dropped. Returns 0 or -EINVAL. */
+int grid_crop(struct grid *g, int height);
+
 /* The cell at (x, y), or NULL outside. */
 const struct grid_cell *grid_at(const struct grid *g, int x, int y);
 
@@ -68,5 +76,8 @@ const struct grid_cell *grid_at(const struct grid *g, int x, int y);
  * colours from the theme when ansi is true. Returns 0 or -errno. */
 struct theme;
 int grid_print(const struct grid *g, FILE *f, const struct theme *th, bool ansi);
+
+/* Prints the top rows of the grid (at most its height), as grid_print. */
+int grid_print_rows(const struct grid *g, FILE *f, const struct theme *th, bool ansi, int rows);
 
 #endif

@@ -1,12 +1,19 @@
 /* Rendering: pure functions of (timeline, view, size, theme) that draw into
  * a grid. No terminal here: the ncurses front end copies the grid, `conctop
- * lanes` prints it, tests diff it against golden files. */
+ * lanes` prints it, tests diff it against golden files.
+ *
+ * The files: render.c the screen, classroom.c the classroom view,
+ * overlay.c what is drawn over them, lanes.c the lanes (the one row
+ * function, labels, axis, legend), glyph.c what a cell looks like,
+ * lanes_text.c `conctop lanes`, log_text.c the log in words, draw.c text
+ * through the theme, format.c and scale.c numbers, utf8.c text widths. */
 #ifndef CONCTOP_RENDER_H
 #define CONCTOP_RENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "grid.h"
 #include "theme.h"
 #include "timeline.h"
@@ -79,7 +86,7 @@ enum legend_item {
 	LG_MAX
 };
 
-/* The glyph and role of a thread lane cell (DESIGN.md's state table: the
+/* The glyph and role of a thread lane cell (docs/lanes.md's glyphs: the
  * CPU number, '*', '-', M R C B S J F z I D '.', '+' mixed, '^' woken);
  * returns its legend item, LG_MAX for a blank one. */
 unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *role);
@@ -118,9 +125,22 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
  * indexes into out and returns how many match. */
 size_t render_visible_threads(const struct timeline *tl, const char *filter, size_t *out, size_t max);
 
+/* The most rows render_lanes draws into one grid (the grid's limit). */
+#define RENDER_LANES_MAX_ROWS 10000
+
 /* The lanes of [t0, t1) for `conctop lanes`: a time axis, CPU lanes and
- * thread lanes (letter, name, tid, stats), in width columns in all.
- * Returns a new grid, or NULL on ENOMEM or a width below 40. */
+ * thread lanes (letter, name, tid, stats), the bottom rule and the legend,
+ * in width (40 to 10000) columns. Returns a new grid, or NULL on ENOMEM, a
+ * width out of range, or more than RENDER_LANES_MAX_ROWS rows (2 + CPUs +
+ * threads + 9): render_lanes_print has no such limit. */
 struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, int width, const struct theme *th);
+
+/* The same lanes printed to f as render_lanes' grid would print
+ * (grid_print; ANSI colours when ansi), drawn a band of rows at a time:
+ * memory follows the width, not the number of lanes. Returns 0, -EINVAL
+ * for bad arguments or a width out of range, -ENOMEM, or -EIO when
+ * writing failed. */
+int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+		       const struct theme *th, bool ansi);
 
 #endif

@@ -9,6 +9,7 @@
 #include "theme.h"
 
 #include <langinfo.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -28,105 +29,93 @@ enum {
 /* The 8 basic colours */
 enum { B_BLACK = 0, B_RED, B_GREEN, B_YELLOW, B_BLUE, B_MAGENTA, B_CYAN, B_WHITE };
 
-#define S(f, b, a) { .fg = (f), .bg = (b), .attr = (a) }
-
-/* 256 colours. */
-#define STYLES_256 { \
-	[ROLE_DEFAULT] = S(-1, -1, 0), \
-	[ROLE_FRAME] = S(C_GREY, -1, 0), \
-	[ROLE_LABEL] = S(C_GREY, -1, 0), \
-	[ROLE_TITLE] = S(-1, -1, GRID_BOLD), \
-	[ROLE_MODE] = S(C_BLACK, C_RUNNING, GRID_BOLD), \
-	[ROLE_WARNING] = S(C_LOCK, -1, GRID_BOLD), \
-	[ROLE_CURSOR] = S(-1, -1, GRID_REVERSE), \
-	[ROLE_FOCUS] = S(-1, -1, GRID_BOLD | GRID_UNDERLINE), \
-	[ROLE_RUNNING] = S(C_BLACK, C_RUNNING, 0), \
-	[ROLE_SPINNING] = S(C_WHITE, C_SPINNING, 0), \
-	[ROLE_RUNNABLE] = S(C_BLACK, C_RUNNABLE, 0), \
-	[ROLE_BLOCKED_LOCK] = S(C_BLACK, C_LOCK, 0), \
-	[ROLE_BLOCKED_SIGNAL] = S(C_BLACK, C_SIGNAL, 0), \
-	[ROLE_SLEEP] = S(C_BLACK, C_SLEEP, 0), \
-	[ROLE_UNKNOWN] = S(-1, -1, 0), \
-	[ROLE_OTHER] = S(C_GREY, -1, 0), \
-	[ROLE_LOG] = S(-1, -1, 0), \
-	[ROLE_MARK] = S(C_SLEEP, -1, GRID_BOLD), \
-	[ROLE_KEYS] = S(C_GREY, -1, 0), \
-}
-
-/* The nearest of 8: green, blue, yellow, red, magenta, cyan; grey becomes
- * the terminal's white (which most terminals draw light grey). */
-#define STYLES_8 { \
-	[ROLE_DEFAULT] = S(-1, -1, 0), \
-	[ROLE_FRAME] = S(B_WHITE, -1, 0), \
-	[ROLE_LABEL] = S(B_WHITE, -1, 0), \
-	[ROLE_TITLE] = S(-1, -1, GRID_BOLD), \
-	[ROLE_MODE] = S(B_BLACK, B_GREEN, GRID_BOLD), \
-	[ROLE_WARNING] = S(B_RED, -1, GRID_BOLD), \
-	[ROLE_CURSOR] = S(-1, -1, GRID_REVERSE), \
-	[ROLE_FOCUS] = S(-1, -1, GRID_BOLD | GRID_UNDERLINE), \
-	[ROLE_RUNNING] = S(B_BLACK, B_GREEN, 0), \
-	[ROLE_SPINNING] = S(B_WHITE, B_BLUE, 0), \
-	[ROLE_RUNNABLE] = S(B_BLACK, B_YELLOW, 0), \
-	[ROLE_BLOCKED_LOCK] = S(B_BLACK, B_RED, 0), \
-	[ROLE_BLOCKED_SIGNAL] = S(B_BLACK, B_MAGENTA, 0), \
-	[ROLE_SLEEP] = S(B_BLACK, B_CYAN, 0), \
-	[ROLE_UNKNOWN] = S(-1, -1, 0), \
-	[ROLE_OTHER] = S(B_WHITE, -1, 0), \
-	[ROLE_LOG] = S(-1, -1, 0), \
-	[ROLE_MARK] = S(B_CYAN, -1, GRID_BOLD), \
-	[ROLE_KEYS] = S(B_WHITE, -1, 0), \
-}
-
-/* Monochrome: the glyphs carry the meaning; bold marks what runs. */
-#define STYLES_MONO { \
-	[ROLE_DEFAULT] = S(-1, -1, 0), \
-	[ROLE_FRAME] = S(-1, -1, 0), \
-	[ROLE_LABEL] = S(-1, -1, 0), \
-	[ROLE_TITLE] = S(-1, -1, GRID_BOLD), \
-	[ROLE_MODE] = S(-1, -1, GRID_BOLD | GRID_REVERSE), \
-	[ROLE_WARNING] = S(-1, -1, GRID_BOLD), \
-	[ROLE_CURSOR] = S(-1, -1, GRID_REVERSE), \
-	[ROLE_FOCUS] = S(-1, -1, GRID_BOLD | GRID_REVERSE), \
-	[ROLE_RUNNING] = S(-1, -1, GRID_BOLD), \
-	[ROLE_SPINNING] = S(-1, -1, GRID_BOLD), \
-	[ROLE_RUNNABLE] = S(-1, -1, 0), \
-	[ROLE_BLOCKED_LOCK] = S(-1, -1, 0), \
-	[ROLE_BLOCKED_SIGNAL] = S(-1, -1, 0), \
-	[ROLE_SLEEP] = S(-1, -1, 0), \
-	[ROLE_UNKNOWN] = S(-1, -1, 0), \
-	[ROLE_OTHER] = S(-1, -1, 0), \
-	[ROLE_LOG] = S(-1, -1, 0), \
-	[ROLE_MARK] = S(-1, -1, GRID_BOLD), \
-	[ROLE_KEYS] = S(-1, -1, 0), \
-}
+/* How each role looks at each depth: the 256-colour and the 8-colour
+ * foreground and background (-1: the terminal's own), the attributes in
+ * colour and in monochrome. At 8 colours: green, blue, yellow, red,
+ * magenta, cyan; grey becomes the terminal's white (which most terminals
+ * draw light grey). In monochrome the glyphs carry the meaning; bold marks
+ * what runs. */
+static const struct {
+	int16_t fg256, bg256, fg8, bg8;
+	uint8_t attr, mono;
+} palette[ROLE_MAX] = {
+	[ROLE_DEFAULT] = { -1, -1, -1, -1, 0, 0 },
+	[ROLE_FRAME] = { C_GREY, -1, B_WHITE, -1, 0, 0 },
+	[ROLE_LABEL] = { C_GREY, -1, B_WHITE, -1, 0, 0 },
+	[ROLE_TITLE] = { -1, -1, -1, -1, GRID_BOLD, GRID_BOLD },
+	[ROLE_MODE] = { C_BLACK, C_RUNNING, B_BLACK, B_GREEN, GRID_BOLD, GRID_BOLD | GRID_REVERSE },
+	[ROLE_WARNING] = { C_LOCK, -1, B_RED, -1, GRID_BOLD, GRID_BOLD },
+	[ROLE_CURSOR] = { -1, -1, -1, -1, GRID_REVERSE, GRID_REVERSE },
+	[ROLE_FOCUS] = { -1, -1, -1, -1, GRID_BOLD | GRID_UNDERLINE, GRID_BOLD | GRID_REVERSE },
+	[ROLE_RUNNING] = { C_BLACK, C_RUNNING, B_BLACK, B_GREEN, 0, GRID_BOLD },
+	[ROLE_SPINNING] = { C_WHITE, C_SPINNING, B_WHITE, B_BLUE, 0, GRID_BOLD },
+	[ROLE_RUNNABLE] = { C_BLACK, C_RUNNABLE, B_BLACK, B_YELLOW, 0, 0 },
+	[ROLE_BLOCKED_LOCK] = { C_BLACK, C_LOCK, B_BLACK, B_RED, 0, 0 },
+	[ROLE_BLOCKED_SIGNAL] = { C_BLACK, C_SIGNAL, B_BLACK, B_MAGENTA, 0, 0 },
+	[ROLE_SLEEP] = { C_BLACK, C_SLEEP, B_BLACK, B_CYAN, 0, 0 },
+	[ROLE_UNKNOWN] = { -1, -1, -1, -1, 0, 0 },
+	[ROLE_OTHER] = { C_GREY, -1, B_WHITE, -1, 0, 0 },
+	[ROLE_LOG] = { -1, -1, -1, -1, 0, 0 },
+	[ROLE_MARK] = { C_SLEEP, -1, B_CYAN, -1, GRID_BOLD, GRID_BOLD },
+	[ROLE_KEYS] = { C_GREY, -1, B_WHITE, -1, 0, 0 },
+};
 
 #define UTF8_FRAMES .hline = 0x2500, .vline = 0x2502, .tick = 0x252c, .cursor = 0x25bc, \
 	.corner = { 0x250c, 0x2510, 0x2514, 0x2518 }, .dot = 0x00b7
 #define ASCII_FRAMES .hline = '-', .vline = '|', .tick = '+', .cursor = 'v', \
 	.corner = { '+', '+', '+', '+' }, .dot = '|'
 
-/* Every theme: [depth][ascii]. */
-static const struct theme themes[3][2] = {
-	{ { .name = "mono", .depth = THEME_MONO, .ascii = false, .style = STYLES_MONO, UTF8_FRAMES },
-	  { .name = "mono", .depth = THEME_MONO, .ascii = true, .style = STYLES_MONO, ASCII_FRAMES } },
-	{ { .name = "8", .depth = THEME_8, .ascii = false, .style = STYLES_8, UTF8_FRAMES },
-	  { .name = "8", .depth = THEME_8, .ascii = true, .style = STYLES_8, ASCII_FRAMES } },
-	{ { .name = "256", .depth = THEME_256, .ascii = false, .style = STYLES_256, UTF8_FRAMES },
-	  { .name = "256", .depth = THEME_256, .ascii = true, .style = STYLES_256, ASCII_FRAMES } },
-};
+/* Every theme: [depth][ascii] (depth 0 mono, 1 8 colours, 2 256), and the
+ * classroom ones: [depth][ascii][light]; built from the palette on first
+ * use. */
+static struct theme themes[3][2];
+static struct theme class_themes[3][2][2];
+static pthread_once_t themes_once = PTHREAD_ONCE_INIT;
+
+/* Fills t from the palette for depth d (0 mono, 1 8 colours, 2 256). */
+static void make_theme(struct theme *t, int d, bool ascii)
+{
+	static const struct theme utf8_frames = { UTF8_FRAMES }, ascii_frames = { ASCII_FRAMES };
+	static const char *const names[3] = { "mono", "8", "256" };
+	static const enum theme_depth depths[3] = { THEME_MONO, THEME_8, THEME_256 };
+	int r;
+
+	*t = ascii ? ascii_frames : utf8_frames;
+	t->name = names[d];
+	t->depth = depths[d];
+	t->ascii = ascii;
+	for (r = 0; r < ROLE_MAX; r++) {
+		t->style[r].fg = d == 2 ? palette[r].fg256 : d == 1 ? palette[r].fg8 : -1;
+		t->style[r].bg = d == 2 ? palette[r].bg256 : d == 1 ? palette[r].bg8 : -1;
+		t->style[r].attr = d ? palette[r].attr : palette[r].mono;
+	}
+}
+
+static void make_classroom(struct theme *t, bool light);
+
+/* Builds every theme (once). */
+static void build_themes(void)
+{
+	int d, a, l;
+
+	for (d = 0; d < 3; d++)
+		for (a = 0; a < 2; a++) {
+			make_theme(&themes[d][a], d, a == 1);
+			for (l = 0; l < 2; l++) {
+				class_themes[d][a][l] = themes[d][a];
+				make_classroom(&class_themes[d][a][l], l == 1);
+			}
+		}
+}
 
 /* The theme for a depth and frame set (constant, shared). */
 const struct theme *theme_get(enum theme_depth depth, bool ascii)
 {
 	int d = depth == THEME_256 ? 2 : depth == THEME_8 ? 1 : 0;
 
+	pthread_once(&themes_once, build_themes);
 	return &themes[d][ascii ? 1 : 0];
 }
-
-/* Classroom themes: [depth][ascii][light], built from the plain ones on
- * first use (a view is one thread). */
-static struct theme class_themes[3][2][2];
-static bool class_built;
 
 /* Turns a copy of a plain theme into its classroom variant. */
 static void make_classroom(struct theme *t, bool light)
@@ -169,18 +158,9 @@ static void make_classroom(struct theme *t, bool light)
 /* The classroom theme for a depth, frame set and variant. */
 const struct theme *theme_classroom(enum theme_depth depth, bool ascii, bool light)
 {
-	int d = depth == THEME_256 ? 2 : depth == THEME_8 ? 1 : 0, a, l;
+	int d = depth == THEME_256 ? 2 : depth == THEME_8 ? 1 : 0;
 
-	if (!class_built) {
-		for (d = 0; d < 3; d++)
-			for (a = 0; a < 2; a++)
-				for (l = 0; l < 2; l++) {
-					class_themes[d][a][l] = themes[d][a];
-					make_classroom(&class_themes[d][a][l], l == 1);
-				}
-		class_built = true;
-		d = depth == THEME_256 ? 2 : depth == THEME_8 ? 1 : 0;
-	}
+	pthread_once(&themes_once, build_themes);
 	return &class_themes[d][ascii ? 1 : 0][light ? 1 : 0];
 }
 

@@ -4,6 +4,7 @@
  *
  * usage: mktrace DIR [NAME...]     writes DIR/NAME.ctrace (all when no NAME)
  *        mktrace --list            names and what each trace holds
+ *        mktrace --threads N FILE  many threads (below)
  *
  * The traces (times in ms; tids in the 100s; "A", "B" the letters the lanes
  * give threads in order of appearance):
@@ -34,6 +35,12 @@
  *   cutoff     pingpong's first 10 ms in a complete chunk, the rest in a
  *              chunk cut in half, with no end record: a recording killed
  *              while it wrote (readers show the first 10 ms and warn).
+ *
+ *        mktrace --threads N FILE  writes FILE: N threads (1 to 1 000 000),
+ *              "t1" (tid 1001) to "tN", each existing from 0; thread i
+ *              (from 0) runs [10*i, 10*i + 5) us on CPU i % 2, then
+ *              sleeps; the trace ends 10 us after the last. For the limits
+ *              of the lanes (a lane per thread), not for golden files.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -327,6 +334,51 @@ static int mk_cutoff(struct out *o, const char *path)
 	return 0;
 }
 
+/* --threads: n threads, one after the other (see the file comment). */
+static int mk_threads(struct out *o, unsigned n)
+{
+	unsigned i;
+	char name[16];
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "t%u", i + 1);
+		ev(o, 0, EVENT_THREAD, 0, 1001 + (int)i, 0, 'S', name);
+	}
+	sw(o, 0, 0, -1, EVENT_STATE_RUNNING, 0);
+	sw(o, 0, 1, -1, EVENT_STATE_RUNNING, 0);
+	for (i = 0; i < n; i++) {
+		uint64_t t = (uint64_t)i * 10 * US;
+		unsigned cpu = i % 2;
+
+		wake(o, t, cpu, cpu, -1, 1001 + (int)i);
+		sw(o, t, cpu, 0, EVENT_STATE_RUNNING, 1001 + (int)i);
+		sw(o, t + 5 * US, cpu, 1001 + (int)i, EVENT_STATE_INTERRUPTIBLE, 0);
+	}
+	return out_close(o, (uint64_t)n * 10 * US);
+}
+
+/* mktrace --threads N FILE */
+static int make_threads(const char *count, const char *path)
+{
+	struct out o = { 0 };
+	char *end;
+	unsigned long n = strtoul(count, &end, 10);
+	int r;
+
+	if (*count < '1' || *count > '9' || *end || n > 1000000) {
+		fprintf(stderr, "mktrace: --threads takes a count from 1 to 1000000, not '%s'\n", count);
+		return 2;
+	}
+	if (out_open(&o, path, 2, "threads"))
+		return 1;
+	r = mk_threads(&o, (unsigned)n);
+	if (r) {
+		fprintf(stderr, "mktrace: %s: %s\n", path, strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 struct maker {
 	const char *name;
 	unsigned ncpus;
@@ -387,8 +439,11 @@ int main(int argc, char **argv)
 			printf("%-10s %s\n", makers[i].name, makers[i].what);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "--threads"))
+		return make_threads(argv[2], argv[3]);
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: mktrace DIR [NAME...]   (writes DIR/NAME.ctrace; mktrace --list names them)\n");
+		fprintf(stderr, "usage: mktrace DIR [NAME...]   (writes DIR/NAME.ctrace; mktrace --list names them)\n"
+				"       mktrace --threads N FILE   (N threads, one after the other)\n");
 		return 2;
 	}
 	if (argc == 2) {

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "lanes.h"
 #include "render.h"
+#include "scale.h"
+#include "utf8.h"
 
 #define MS 1000000ull
 #define US 1000ull
@@ -567,6 +570,16 @@ static void test_screen_many(void)
 	CHECK(find_row(g, "CPU63") > 0 || find_row(g, "CPU6") > 0, "screen 200x60: CPUs drawn");
 	grid_free(g);
 	drop();
+
+	/* 7 CPUs in 4 rows of 2: the last row holds one CPU, drawn as a CPU lane */
+	build_many(7, 8);
+	g = grid_new(80, 24);
+	v = view_all(80, 8 * MS);
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "CPU4-5") > 0 && find_row(g, "CPU6 ") > 0 && find_row(g, "CPU6-6") < 0 && strchr(lane(g, "CPU6 "), 'G') != NULL,
+	      "screen: a CPU alone in a shared row is labelled and drawn as one CPU");
+	grid_free(g);
+	drop();
 }
 
 /* The classroom view at 80x24: narration at the top, the scale in words,
@@ -642,6 +655,179 @@ static void test_classroom(void)
 	drop();
 }
 
+/* ---- the parts every view shares ---- */
+
+/* UTF-8 width: one column a character, one a byte that starts no valid
+ * sequence, as many as grid_text writes. */
+static void test_utf8(void)
+{
+	static const char *const texts[] = { "", "abc", "1 col = 500 \xc2\xb5s", "\xe2\x86\x90\xe2\x86\x92 scroll",
+					     "\xff\xfe", "a\xe2\x86", "\xe6\xbc\xa2 wide", "\xed\xa0\x80 surrogate",
+					     "\xc0\xaf overlong", "e\xcc\x81 combining" };
+	struct grid *g = grid_new(100, 1);
+	bool same = true;
+	size_t i;
+
+	CHECK(utf8_width(NULL) == 0 && utf8_width("") == 0 && utf8_width("abc") == 3, "utf8 width: ASCII");
+	CHECK(utf8_width("500 \xc2\xb5s") == 6 && utf8_width("\xe2\x94\x82") == 1, "utf8 width: multi-byte characters are one column");
+	CHECK(utf8_width("\xff\xfe") == 2 && utf8_width("a\xe2\x86") == 3 && utf8_width("\xed\xa0\x80") == 3,
+	      "utf8 width: each invalid byte is one column (bad lead, cut short, surrogate)");
+	CHECK(utf8_prefix("a\xc2\xb5" "b", 2) == 3 && utf8_prefix("ab", 5) == 2 && utf8_prefix("ab", 0) == 0,
+	      "utf8 prefix: bytes of the first columns");
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		grid_clear(g);
+		if (grid_text(g, 0, 0, texts[i], ROLE_DEFAULT, 0, -1) != utf8_width(texts[i])) {
+			same = false;
+			printf("  width of text %zu: grid_text %d, utf8_width %d\n", i,
+			       grid_text(g, 0, 0, texts[i], ROLE_DEFAULT, 0, -1), utf8_width(texts[i]));
+		}
+	}
+	CHECK(same, "utf8 width: the columns grid_text writes, for every kind of text");
+	grid_free(g);
+}
+
+/* Whether v is 1, 2 or 5 x 10^k. */
+static bool is_125(uint64_t v)
+{
+	while (v >= 10 && v % 10 == 0)
+		v /= 10;
+	return v == 1 || v == 2 || v == 5;
+}
+
+/* The nice step (1-2-5) and the round scales, up to the 64-bit edge. */
+static void test_nice_step(void)
+{
+	static const uint64_t cases[][2] = {
+		{ 0, 1 }, { 1, 1 }, { 2, 2 }, { 3, 5 }, { 5, 5 }, { 6, 10 }, { 11, 20 }, { 21, 50 }, { 999, 1000 },
+		{ 1000000001, 2000000000 }, { 5000000000000000000ull, 5000000000000000000ull },
+		{ 5000000000000000001ull, 10000000000000000000ull }, { 10000000000000000000ull, 10000000000000000000ull },
+		{ 10000000000000000001ull, UINT64_MAX }, { UINT64_MAX, UINT64_MAX },
+	};
+	bool exact = true, least = true;
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (scale_nice_ceil(cases[i][0]) != cases[i][1]) {
+			exact = false;
+			printf("  nice step of %llu: %llu, not %llu\n", (unsigned long long)cases[i][0],
+			       (unsigned long long)scale_nice_ceil(cases[i][0]), (unsigned long long)cases[i][1]);
+		}
+	CHECK(exact, "nice step: 1, 2, 5 x 10^k at least v; 10^19, then saturated, at the top");
+	/* every v from 1 to 10^6 (a sample above): the least 1-2-5 value at least v */
+	for (v = 1; v < 20000000000ull && least; v = v < 1000000 ? v + 1 : v * 3 + 7) {
+		uint64_t s = scale_nice_ceil(v);
+
+		least = s >= v && is_125(s) && (s == 1 || scale_nice_ceil(v - 1) <= s) &&
+			!(s > 1 && is_125(s / 2) && s / 2 >= v) && !(s > 1 && s % 5 == 0 && s / 5 * 2 >= v);
+	}
+	CHECK(least, "nice step: the least 1-2-5 value at least v, for every v up to 10^6");
+	CHECK(scale_round_ceil(0) == 1 && scale_round_ceil(7) == 8 && scale_round_ceil(9) == 10 &&
+		      scale_round_ceil(11) == 15 && scale_round_ceil(26) == 30 && scale_round_ceil(81) == 100 &&
+		      scale_round_ceil(420000) == 500000 && scale_round_ceil(UINT64_MAX) == UINT64_MAX,
+	      "round scale: 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k");
+	CHECK(scale_is_round(25) && scale_is_round(1500000) && !scale_is_round(7) && !scale_is_round(0),
+	      "round scale: which scales are round");
+}
+
+/* Row y of g as text (cells as they are; trailing blanks cut). */
+static const char *grid_row_text(const struct grid *g)
+{
+	return row(g, 0);
+}
+
+/* The row function: the same cells as every view draws, from a window and
+ * a lane; the legend items it saw; the cursor column reversed. */
+static void test_lane_row(void)
+{
+	struct grid *g = grid_new(42, 1), *lg;
+	struct lane_window w;
+	struct lane_ref ping = { .kind = LANE_THREAD, .index = 0 }, cpu0 = { .kind = LANE_CPU, .index = 0 };
+	struct lane_ref both = { .kind = LANE_CPUS, .index = 0, .count = 2 };
+	uint32_t seen;
+	int x;
+	bool reversed_once = true;
+
+	build_pingpong();
+	lanes_window_init(&w, tl, 0, 500 * US, 42, 3 * MS + 1);
+	seen = lanes_row(g, 0, 0, &w, &ping);
+	CHECK(!strcmp(grid_row_text(g), "00..^0..^0..^0..^0..^0..^0..^0..^0..^0...."), "row function: ping's lane");
+	CHECK((seen & (1u << LG_RUN)) && (seen & (1u << LG_WOKEN)) && (seen & (1u << LG_UNKNOWN)) &&
+		      !(seen & (1u << LG_RUNNABLE)) && !(seen & (1u << LG_MIXED)),
+	      "row function: the legend items of the glyphs drawn, and no others");
+	for (x = 0; x < 42; x++)
+		reversed_once &= !!(grid_at(g, x, 0)->attr & GRID_REVERSE) == (x == 6);
+	CHECK(w.cursor_col == 6 && reversed_once, "row function: the cursor's column (3 ms at 500 us a column) reversed");
+	lg = render_lanes(tl, 0, 21 * MS, 80, theme_get(THEME_MONO, false));
+	CHECK(lg && !strcmp(lane(lg, "A ping"), "00..^0..^0..^0..^0..^0..^0..^0..^0..^0...."),
+	      "row function: the same cells as `conctop lanes`");
+	grid_free(lg);
+	seen = lanes_row(g, 0, 0, &w, &cpu0);
+	CHECK(!strcmp(grid_row_text(g), "AA  AA  AA  AA  AA  AA  AA  AA  AA  AA") && seen == 1u << LG_THREAD,
+	      "row function: CPU0's lane");
+	lanes_row(g, 0, 0, &w, &both);
+	CHECK(!strcmp(grid_row_text(g), "AABBAABBAABBAABBAABBAABBAABBAABBAABBAABB"), "row function: two CPUs in one row");
+	lanes_window_init(&w, tl, 20 * MS, 500 * US, 10, UINT64_MAX);
+	grid_clear(g);
+	lanes_row(g, 0, 0, &w, &cpu0);
+	CHECK(strspn(grid_row_text(g), " ") == strlen(grid_row_text(g)) && w.cursor_col == -1,
+	      "row function: columns past the end of the trace are blank");
+	drop();
+	/* two threads running side by side on two CPUs: one row shows '+' */
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "left");
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', "right");
+	sw(0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(0, 1, 0, EVENT_STATE_RUNNING, 102);
+	timeline_set_end(tl, 2 * MS);
+	lanes_window_init(&w, tl, 0, MS, 2, UINT64_MAX);
+	grid_clear(g);
+	seen = lanes_row(g, 0, 0, &w, &both);
+	CHECK(!strcmp(grid_row_text(g), "++") && seen == 1u << LG_MIXED, "row function: CPUs that ran different threads are '+'");
+	lanes_row(g, 0, 0, &w, &cpu0);
+	CHECK(!strcmp(grid_row_text(g), "AA"), "row function: each of them ran one");
+	grid_free(g);
+	drop();
+}
+
+/* render_lanes_print: the grid render_lanes draws, printed; and lanes for
+ * more threads than a grid holds. */
+static void test_lanes_print(void)
+{
+	const struct theme *th = theme_get(THEME_256, false);
+	char *buf = NULL, *p;
+	size_t len = 0, lines = 0;
+	struct grid *g;
+	FILE *f;
+	int rc;
+
+	build_pingpong();
+	g = render_lanes(tl, 0, 21 * MS, 80, th);
+	f = open_memstream(&buf, &len);
+	rc = render_lanes_print(f, tl, 0, 21 * MS, 80, th, true);
+	fclose(f);
+	CHECK(g && rc == 0 && !strcmp(buf, print(g, th, true)), "lanes print: the same text as render_lanes' grid, in colour");
+	free(buf);
+	grid_free(g);
+	CHECK(render_lanes_print(stdout, tl, 0, 21 * MS, 39, th, false) == -EINVAL, "lanes print: width below 40 refused");
+	drop();
+
+	build_many(2, 10050);
+	CHECK(render_lanes(tl, 0, 10050 * MS, 80, th) == NULL, "lanes grid: more rows than a grid holds refused");
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	rc = render_lanes_print(f, tl, 0, 10050 * MS, 80, theme_get(THEME_MONO, false), false);
+	fclose(f);
+	for (p = buf; p && *p; p++)
+		lines += *p == '\n';
+	CHECK(rc == 0 && strstr(buf, "\nA thread-00 ") && strstr(buf, "\n? thread-10049 10150 ") &&
+		      strstr(buf, "\n1 col = "),
+	      "lanes print: 10050 thread lanes, the first and the last, then the legend");
+	CHECK(lines >= 2 + 2 + 10050 + 1 + 1 && lines <= 2 + 2 + 10050 + 1 + 8, "lanes print: one line a lane");
+	free(buf);
+	drop();
+}
+
 /* Runs every test. */
 int main(void)
 {
@@ -655,5 +841,9 @@ int main(void)
 	test_screen();
 	test_screen_many();
 	test_classroom();
+	test_utf8();
+	test_nice_step();
+	test_lane_row();
+	test_lanes_print();
 	return check_summary();
 }

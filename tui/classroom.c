@@ -1,0 +1,274 @@
+/* The classroom view: the lanes for a projector. Two-row thread lanes with
+ * wide labels and no stats, the narration (the newest event in words, or
+ * the predict question) on top, the scale in words, older events below
+ * the legend, the key help on the bottom two rows; lanes page rather than
+ * scroll. */
+#include "frame.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "format.h"
+#include "lanes.h"
+#include "scale.h"
+#include "utf8.h"
+
+#define CLASS_LANE_X 15      /* letter, space, 12 name columns, space, rule */
+#define CLASS_NAME_W 12
+#define CLASS_LEGEND_ROWS 2
+#define CLASS_TOP_ROWS 4     /* narration, header, axis (2) */
+#define CLASS_BOTTOM_ROWS 3  /* message, keys (2) */
+#define CLASS_LOG_MAX 32     /* older log rows at most */
+#define CLASS_PIECES 8
+
+/* The rows of a classroom screen h rows high. */
+struct class_rows {
+	int cpu_rows, per; /* rows of CPU lanes, CPUs per row */
+	int lanes;         /* thread lanes (two rows each) per page */
+};
+
+/* Lays out a classroom screen h rows high. */
+static void class_layout(const struct timeline *tl, int h, struct class_rows *r)
+{
+	unsigned ncpus = timeline_ncpus(tl);
+	int rows;
+
+	r->cpu_rows = ncpus >= 2 ? 2 : 1;
+	r->per = ncpus > 2 ? (int)((ncpus + 1) / 2) : 1;
+	rows = h - CLASS_TOP_ROWS - r->cpu_rows - 1 - CLASS_LEGEND_ROWS - CLASS_BOTTOM_ROWS;
+	r->lanes = rows / 2 > 1 ? rows / 2 : 1;
+}
+
+/* Thread lanes per page of the classroom view. */
+int render_classroom_lanes(const struct timeline *tl, int height)
+{
+	struct class_rows r;
+
+	if (!tl || height < RENDER_MIN_HEIGHT)
+		return 0;
+	class_layout(tl, height, &r);
+	return r.lanes;
+}
+
+/* Lanes the classroom view shows, and the row of the first. */
+int classroom_thread_rows(const struct timeline *tl, const struct view *v, int height, int *first_row)
+{
+	size_t nvis = render_visible_threads(tl, v->filter, NULL, 0);
+	struct class_rows r;
+
+	class_layout(tl, height, &r);
+	if (first_row)
+		*first_row = CLASS_TOP_ROWS + r.cpu_rows;
+	return nvis < (size_t)r.lanes ? (nvis ? (int)nvis : 1) : r.lanes;
+}
+
+/* The first lane column of a view. */
+int render_view_lane_x(const struct view *v)
+{
+	return v && v->classroom ? CLASS_LANE_X : RENDER_LANE_X;
+}
+
+/* Lane columns of a view on a screen this wide. */
+int render_view_lane_columns(const struct view *v, int screen_width)
+{
+	int n;
+
+	if (!v || !v->classroom)
+		return render_lane_columns(screen_width);
+	n = screen_width - CLASS_LANE_X - 1;
+	return n < 1 ? 1 : n;
+}
+
+/* Draws the narration on row y: the predict question when one is asked,
+ * else the newest event-log entry at or before now, in words, bold. */
+static void draw_narration(struct frame *f, int y)
+{
+	const struct view *v = f->v;
+	int w = grid_width(f->d.g);
+	struct tl_log_entry e;
+	char words[DRAW_LINE_MAX], line[DRAW_LINE_MAX + 40], t[32];
+	uint8_t role;
+
+	if (v->question && *v->question) {
+		snprintf(line, sizeof(line), " %s ", v->question);
+		draw_words(&f->d, 0, y, line, ROLE_MODE, GRID_BOLD, w);
+		return;
+	}
+	if (timeline_log(f->d.tl, 0, scale_sat_add(f->now, 1), &e, 1) != 1) {
+		draw_text(&f->d, 0, y, "(no events yet)", ROLE_LABEL, GRID_BOLD, w);
+		return;
+	}
+	role = render_log_words(f->d.tl, &e, f->d.th->ascii, words, sizeof(words));
+	fmt_seconds(t, sizeof(t), e.ts, fmt_sec_decimals(f->d.win.npc, 3));
+	snprintf(line, sizeof(line), "%s s  %s", t, words);
+	/* the time goes first when the words do not fit with it */
+	if (utf8_width(line) > w)
+		snprintf(line, sizeof(line), "%s", words);
+	draw_words(&f->d, 0, y, line, role == ROLE_LOG ? ROLE_TITLE : role, GRID_BOLD, w);
+}
+
+/* Draws the classroom header on row y: the scale always, in words. */
+static void draw_class_header(struct frame *f, int y)
+{
+	static const char *const modes[] = { "LIVE", "PAUSED", "REPLAY" };
+	const struct view *v = f->v;
+	uint64_t lost = timeline_lost(f->d.tl);
+	struct draw_piece p[CLASS_PIECES];
+	char t[48];
+	int n = 0;
+
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_MODE, GRID_BOLD, 0, " %s ", modes[v->mode <= VIEW_REPLAY ? v->mode : 0]);
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_TITLE, 0, 4, "%.24s", frame_target_name(v));
+	fmt_seconds(t, sizeof(t), f->now, fmt_sec_decimals(f->d.win.npc, 2));
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_TITLE, GRID_BOLD, 1, "t %s s", t);
+	fmt_time_short(t, sizeof(t), f->d.win.npc, f->d.th->ascii);
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_TITLE, GRID_BOLD, 0, "1 column = %s", t);
+	if (v->mode == VIEW_REPLAY)
+		draw_piece_add(p, &n, CLASS_PIECES, ROLE_TITLE, 0, 3, "%gx %s", v->speed > 0 ? v->speed : 1.0,
+			       v->playing ? "playing" : "stopped");
+	if (v->predict)
+		draw_piece_add(p, &n, CLASS_PIECES, ROLE_TITLE, GRID_BOLD, 2, "predict");
+	if (lost)
+		draw_piece_add(p, &n, CLASS_PIECES, ROLE_WARNING, GRID_BOLD, 1, "lost %" PRIu64, lost);
+	draw_pieces(&f->d, 0, y, grid_width(f->d.g), p, n, f->d.th->dot);
+}
+
+/* Draws thread i as a two-row lane from row y: the letter and name on the
+ * first row, the tid on the second, the cells on both (underlined on the
+ * second when the theme rules lanes). */
+static void draw_class_lane(struct frame *f, int y, size_t i, bool focus)
+{
+	struct draw *d = &f->d;
+	const struct tl_thread *t = timeline_thread(d->tl, i);
+	struct lane_ref ref = { .kind = LANE_THREAD, .index = i };
+	uint8_t rule = d->th->lane_rules ? GRID_UNDERLINE : 0;
+	int right = d->x_lane + d->win.ncols;
+	char buf[32];
+
+	if (!t)
+		return;
+	grid_put(d->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
+	draw_text(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, CLASS_NAME_W);
+	draw_fill(d, 0, d->x_lane - 1, y + 1, ' ', ROLE_LABEL, rule);
+	snprintf(buf, sizeof(buf), "tid %d", (int)t->tid);
+	draw_text(d, 2, y + 1, buf, ROLE_LABEL, rule, CLASS_NAME_W);
+	lanes_draw_cells(d, y, &ref);
+	/* the second row: the same cells, ruled; the side rules as they are */
+	grid_copy_row(d->g, d->x_lane, right, y, y + 1, rule);
+	grid_copy_row(d->g, d->x_lane - 1, d->x_lane, y, y + 1, 0);
+	grid_copy_row(d->g, right, right + 1, y, y + 1, 0);
+}
+
+/* Draws the classroom key help on rows y and y + 1. */
+static void draw_class_keys(struct frame *f, int y)
+{
+	const struct view *v = f->v;
+	struct draw_piece p[CLASS_PIECES];
+	int n = 0, w = grid_width(f->d.g);
+
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 0, "%s", frame_space_key(v));
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 1, "[n/N] next/prev event");
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 2, "[s/S] switch");
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 3, "[p] predict %s", v->predict ? "off" : "on");
+	draw_pieces(&f->d, 0, y, w, p, n, 0);
+	n = 0;
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 1, "%s page",
+		       f->d.th->ascii ? "[<- ->]" : "[\xe2\x86\x90\xe2\x86\x92]");
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 3, "[+-] zoom");
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 2, "[Tab] lanes");
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 4, "[c] classroom off");
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 0, "[?] help");
+	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 0, "[q] quit");
+	draw_pieces(&f->d, 0, y + 1, w, p, n, 0);
+}
+
+/* Draws older log entries (before the narration's) on rows [y, y + rows),
+ * the newest last, each cut at a word. */
+static void draw_class_log(struct frame *f, int y, int rows)
+{
+	struct tl_log_entry ent[CLASS_LOG_MAX + 1];
+	size_t n, i;
+	int w = grid_width(f->d.g);
+
+	if (rows <= 0)
+		return;
+	if (rows > CLASS_LOG_MAX)
+		rows = CLASS_LOG_MAX;
+	n = timeline_log(f->d.tl, 0, scale_sat_add(f->now, 1), ent, (size_t)rows + 1);
+	if (n == 0)
+		return;
+	n--; /* the newest is the narration */
+	for (i = 0; i < n; i++) {
+		char t[32], words[DRAW_LINE_MAX];
+		uint8_t role = render_log_words(f->d.tl, &ent[i], f->d.th->ascii, words, sizeof(words));
+		int row = y + rows - (int)n + (int)i, x;
+
+		fmt_seconds(t, sizeof(t), ent[i].ts, fmt_sec_decimals(f->d.win.npc, 3));
+		x = draw_text(&f->d, 0, row, t, ROLE_LABEL, 0, -1);
+		draw_words(&f->d, x + 2, row, words, role, 0, w - x - 2);
+	}
+}
+
+/* Draws the page of thread lanes that holds v->first_lane from row y and
+ * the bottom rule under it; returns the row after the rule. */
+static int draw_class_lanes(struct frame *f, int y, int lanes)
+{
+	const struct view *v = f->v;
+	size_t first = v->first_lane / (size_t)lanes * (size_t)lanes, shown, i;
+	char left[32], mid[96];
+	int area, yb;
+
+	if (f->nvis == 0)
+		first = 0;
+	else if (first >= f->nvis)
+		first = (f->nvis - 1) / (size_t)lanes * (size_t)lanes;
+	shown = f->nvis - first < (size_t)lanes ? f->nvis - first : (size_t)lanes;
+	area = f->nvis < (size_t)lanes ? (f->nvis ? (int)f->nvis : 1) : lanes;
+	for (i = 0; i < shown; i++)
+		draw_class_lane(f, y + 2 * (int)i, f->vis[first + i], first + i == v->focus);
+	if (f->nvis == 0)
+		frame_draw_empty(f, y);
+	yb = y + 2 * area;
+	if (f->nvis > (size_t)lanes) {
+		snprintf(left, sizeof(left), "+%zu more", f->nvis - shown);
+		snprintf(mid, sizeof(mid), " lanes %zu-%zu of %zu, Tab pages ", first + 1, first + shown, f->nvis);
+		frame_draw_bottom(f, yb, left, mid, 2);
+	} else if (v->filter && *v->filter) {
+		snprintf(mid, sizeof(mid), " filter: %.64s ", v->filter);
+		frame_draw_bottom(f, yb, NULL, mid, 2);
+	} else {
+		frame_draw_bottom(f, yb, NULL, NULL, 2);
+	}
+	return yb + 1;
+}
+
+/* Draws the classroom screen (see frame.h). */
+int classroom_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th)
+{
+	int W = grid_width(g), H = grid_height(g), y;
+	struct class_rows r;
+	struct frame f;
+
+	if (frame_begin(&f, g, tl, v, th, CLASS_LANE_X, render_view_lane_columns(v, W), -1)) {
+		frame_end(&f);
+		return -ENOMEM;
+	}
+	f.d.classroom = true;
+	f.d.name_w = CLASS_NAME_W;
+	class_layout(tl, H, &r);
+	draw_narration(&f, 0);
+	draw_class_header(&f, 1);
+	lanes_draw_axis(&f.d, 2);
+	frame_draw_cpus(&f, CLASS_TOP_ROWS, r.per, r.cpu_rows);
+	y = draw_class_lanes(&f, CLASS_TOP_ROWS + r.cpu_rows, r.lanes);
+	y += lanes_draw_legend(&f.d, y, CLASS_LEGEND_ROWS);
+	draw_class_log(&f, y, H - CLASS_BOTTOM_ROWS - y);
+	if (v->message && *v->message)
+		draw_words(&f.d, 0, H - CLASS_BOTTOM_ROWS, v->message, ROLE_WARNING, GRID_BOLD, W);
+	draw_class_keys(&f, H - 2);
+	if (v->help)
+		overlay_help(&f);
+	frame_end(&f);
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* Text, fills, boxes and lines of pieces drawn through the theme (see
+ * draw.h). */
+#include "draw.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "utf8.h"
+
+#define PIECES_MAX 24
+
+/* Writes text through the theme. */
+int draw_text(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max)
+{
+	int i, n = grid_text(d->g, x, y, s, role, attr, max);
+
+	if (d->th->ascii) {
+		for (i = 0; i < n; i++) {
+			const struct grid_cell *cell = grid_at(d->g, x + i, y);
+
+			if (cell && cell->ch > 0x7e)
+				grid_put(d->g, x + i, y, '?', role, attr);
+		}
+	}
+	return n;
+}
+
+/* Writes text without cutting a word. */
+int draw_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max)
+{
+	char buf[DRAW_LINE_MAX];
+	const char *ell = d->th->ascii ? "..." : "\xe2\x80\xa6";
+	int cols, room = max - (d->th->ascii ? 3 : 1);
+	size_t i, cut = 0;
+
+	if (max <= 0)
+		return 0;
+	if (utf8_width(s) <= max)
+		return draw_text(d, x, y, s, role, attr, max);
+	/* the byte offset of the last space within room columns */
+	for (i = 0, cols = 0; s[i] && cols <= room; cols++) {
+		if (s[i] == ' ')
+			cut = i;
+		i += utf8_prefix(s + i, 1);
+	}
+	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ':'))
+		cut--;
+	if (cut == 0)
+		return 0; /* one word longer than the line: nothing rather than half a word */
+	snprintf(buf, sizeof(buf), "%.*s%s", (int)cut, s, ell);
+	return draw_text(d, x, y, buf, role, attr, max);
+}
+
+/* Fills part of a row. */
+void draw_fill(struct draw *d, int x0, int x1, int y, uint32_t ch, uint8_t role, uint8_t attr)
+{
+	int x;
+
+	for (x = x0; x < x1; x++)
+		grid_put(d->g, x, y, ch, role, attr);
+}
+
+/* Draws a box with a title. */
+void draw_box(struct draw *d, int x, int y, int w, int h, const char *title)
+{
+	const struct theme *th = d->th;
+	int i;
+
+	for (i = 0; i < h; i++)
+		draw_fill(d, x, x + w, y + i, ' ', ROLE_DEFAULT, 0);
+	draw_fill(d, x + 1, x + w - 1, y, th->hline, ROLE_FRAME, 0);
+	draw_fill(d, x + 1, x + w - 1, y + h - 1, th->hline, ROLE_FRAME, 0);
+	for (i = 1; i < h - 1; i++) {
+		grid_put(d->g, x, y + i, th->vline, ROLE_FRAME, 0);
+		grid_put(d->g, x + w - 1, y + i, th->vline, ROLE_FRAME, 0);
+	}
+	grid_put(d->g, x, y, th->corner[0], ROLE_FRAME, 0);
+	grid_put(d->g, x + w - 1, y, th->corner[1], ROLE_FRAME, 0);
+	grid_put(d->g, x, y + h - 1, th->corner[2], ROLE_FRAME, 0);
+	grid_put(d->g, x + w - 1, y + h - 1, th->corner[3], ROLE_FRAME, 0);
+	if (title) {
+		grid_put(d->g, x + 2, y, ' ', ROLE_FRAME, 0);
+		i = draw_text(d, x + 3, y, title, ROLE_TITLE, GRID_BOLD, w - 6);
+		grid_put(d->g, x + 3 + i, y, ' ', ROLE_FRAME, 0);
+	}
+}
+
+/* Adds a piece. */
+void draw_piece_add(struct draw_piece *p, int *n, int max, uint8_t role, uint8_t attr, int rank, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (*n >= max)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p[*n].text, sizeof(p[*n].text), fmt, ap);
+	va_end(ap);
+	p[*n].role = role;
+	p[*n].attr = attr;
+	p[*n].rank = rank;
+	(*n)++;
+}
+
+/* Columns of the pieces that are on, with the separators between them. */
+static int pieces_width(const struct draw_piece *p, const bool *on, int n, int gap)
+{
+	int i, total = 0;
+
+	for (i = 0; i < n; i++)
+		if (on[i])
+			total += utf8_width(p[i].text) + (total ? gap : 0);
+	return total;
+}
+
+/* Draws pieces, dropping those of highest rank until they fit. */
+void draw_pieces(struct draw *d, int x, int y, int width, const struct draw_piece *p, int n, uint32_t sep)
+{
+	bool on[PIECES_MAX];
+	int i, total, gap = sep ? 3 : 2, x0 = x;
+
+	if (n > PIECES_MAX)
+		n = PIECES_MAX;
+	for (i = 0; i < n; i++)
+		on[i] = true;
+	for (;;) {
+		int worst = -1;
+
+		total = pieces_width(p, on, n, gap);
+		for (i = 0; i < n; i++)
+			if (on[i] && p[i].rank > 0 && (worst < 0 || p[i].rank >= p[worst].rank))
+				worst = i;
+		if (total <= width || worst < 0)
+			break;
+		on[worst] = false;
+	}
+	/* then take back, most needed first, what still fits */
+	for (;;) {
+		int best = -1;
+
+		for (i = 0; i < n; i++)
+			if (!on[i] && utf8_width(p[i].text) + gap + total <= width && (best < 0 || p[i].rank < p[best].rank))
+				best = i;
+		if (best < 0)
+			break;
+		on[best] = true;
+		total += utf8_width(p[best].text) + gap;
+	}
+	for (i = 0, total = 0; i < n; i++) {
+		if (!on[i])
+			continue;
+		if (total) {
+			if (sep)
+				grid_put(d->g, x + 1, y, sep, ROLE_FRAME, 0);
+			x += gap;
+		}
+		x += draw_text(d, x, y, p[i].text, p[i].role, p[i].attr, x0 + width - x);
+		total = 1;
+	}
+}

@@ -1,0 +1,97 @@
+/* What the two screens share (see frame.h). */
+#include "frame.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lanes.h"
+#include "scale.h"
+
+/* Sets up a frame (see frame.h). */
+int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, const struct view *v,
+		const struct theme *th, int x_lane, int ncols, int x_stats)
+{
+	struct draw *d = &f->d;
+	size_t nthreads = timeline_thread_count(tl);
+	uint64_t span;
+
+	memset(f, 0, sizeof(*f));
+	f->v = v;
+	d->g = g;
+	d->tl = tl;
+	d->th = th;
+	d->x_lane = x_lane;
+	d->x_stats = x_stats;
+	lanes_window_init(&d->win, tl, v->t0, v->ns_per_col, ncols, v->cursor);
+	span = scale_sat_mul((uint64_t)ncols, d->win.npc);
+	d->w1 = scale_sat_add(d->win.t0, span) < d->win.end ? scale_sat_add(d->win.t0, span) : d->win.end;
+	f->now = v->cursor != UINT64_MAX ? v->cursor : d->w1;
+	if (nthreads) {
+		f->vis = malloc(nthreads * sizeof(*f->vis));
+		if (!f->vis)
+			return -ENOMEM;
+	}
+	f->nvis = render_visible_threads(tl, v->filter, f->vis, nthreads);
+	if (f->nvis > nthreads)
+		f->nvis = nthreads;
+	return 0;
+}
+
+/* Frees the frame's thread list. */
+void frame_end(struct frame *f)
+{
+	free(f->vis);
+	f->vis = NULL;
+}
+
+/* Draws the CPU lanes, per CPUs a row. */
+int frame_draw_cpus(struct frame *f, int y, int per, int max_rows)
+{
+	unsigned ncpus = timeline_ncpus(f->d.tl), k;
+	int rows = 0;
+
+	if (per < 1)
+		per = 1;
+	for (k = 0; k < ncpus && rows < max_rows; k += (unsigned)per, rows++)
+		lanes_draw_cpus(&f->d, y + rows, k, ncpus - k < (unsigned)per ? ncpus - k : (unsigned)per);
+	return rows;
+}
+
+/* Says why no thread lane shows. */
+void frame_draw_empty(struct frame *f, int y)
+{
+	const char *filter = f->v->filter;
+
+	grid_put(f->d.g, f->d.x_lane - 1, y, f->d.th->vline, ROLE_FRAME, 0);
+	grid_put(f->d.g, f->d.x_lane + f->d.win.ncols, y, f->d.th->vline, ROLE_FRAME, 0);
+	draw_text(&f->d, f->d.x_lane + 1, y, filter && *filter ? "no thread matches the filter" : "no threads yet",
+		  ROLE_LABEL, 0, f->d.win.ncols - 1);
+}
+
+/* Draws the bottom rule with its labels. */
+void frame_draw_bottom(struct frame *f, int y, const char *left, const char *mid, int mid_x)
+{
+	lanes_draw_bottom(&f->d, y);
+	if (left)
+		draw_text(&f->d, 0, y, left, ROLE_WARNING, GRID_BOLD, f->d.x_lane - 2);
+	if (mid)
+		draw_text(&f->d, f->d.x_lane + mid_x, y, mid, ROLE_LABEL, GRID_BOLD, f->d.win.ncols - 2 * mid_x);
+}
+
+/* The target's name for a header: its last path component. */
+const char *frame_target_name(const struct view *v)
+{
+	const char *target = v->target && *v->target ? v->target : "?", *slash = strrchr(target, '/');
+
+	return slash && slash[1] ? slash + 1 : target;
+}
+
+/* What space does in this view, as a key hint: "[space] pause". */
+const char *frame_space_key(const struct view *v)
+{
+	if (v->classroom && v->question)
+		return "[space] reveal";
+	if (v->mode == VIEW_REPLAY)
+		return v->playing ? "[space] pause" : "[space] play";
+	return v->mode == VIEW_LIVE ? "[space] pause" : "[space] follow";
+}

@@ -1,0 +1,67 @@
+/* What the two screens share (inside tui/ only): the frame's set-up from
+ * the view, the CPU rows, the message when no thread lane shows, the
+ * bottom rule with its labels, and the overlays; the classroom screen
+ * itself. */
+#ifndef CONCTOP_FRAME_H
+#define CONCTOP_FRAME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "draw.h"
+#include "render.h"
+
+/* One frame of a screen. */
+struct frame {
+	struct draw d;
+	const struct view *v;
+	size_t *vis;   /* the thread lanes the filter shows, in order */
+	size_t nvis;
+	uint64_t now;  /* the cursor's time, else the window's end */
+};
+
+/* Sets up a frame of g for view v: lanes from column x_lane over ncols
+ * columns (the window from v->t0 at v->ns_per_col, the cursor), stats
+ * from x_stats (-1 for none), the threads the filter shows. The caller
+ * sets the label widths. Returns 0 or -ENOMEM. */
+int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, const struct view *v,
+		const struct theme *th, int x_lane, int ncols, int x_stats);
+
+/* Frees what frame_begin took. */
+void frame_end(struct frame *f);
+
+/* Draws the CPU lanes from row y, per CPUs a row, in at most max_rows
+ * rows; returns the rows drawn. */
+int frame_draw_cpus(struct frame *f, int y, int per, int max_rows);
+
+/* On row y, when no thread lane shows: why (the filter, or no threads). */
+void frame_draw_empty(struct frame *f, int y);
+
+/* Draws the bottom rule on row y with left (a warning: lanes not shown)
+ * in the label columns and mid (or NULL) on the rule, mid_x columns into
+ * the lanes. */
+void frame_draw_bottom(struct frame *f, int y, const char *left, const char *mid, int mid_x);
+
+/* The target's name for a header: its last path component ("?" for none). */
+const char *frame_target_name(const struct view *v);
+
+/* What space does in this view, as a key hint: "[space] pause". */
+const char *frame_space_key(const struct view *v);
+
+/* Draws the "too small" message into g, wrapped; returns -ERANGE. */
+int overlay_too_small(struct grid *g);
+
+/* Draws the key help overlay over the middle of the frame. */
+void overlay_help(struct frame *f);
+
+/* Draws the inspect panel on rows [y, y + rows): at time at, for each of
+ * the n threads vis, its state, CPU, since when and who woke it. */
+void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, int y, int rows);
+
+/* render_thread_rows for the classroom view: lanes (of two rows) per page
+ * on a screen this high, at most those the filter shows. */
+int classroom_thread_rows(const struct timeline *tl, const struct view *v, int height, int *first_row);
+
+/* Draws the classroom screen (render_screen with v->classroom). */
+int classroom_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th);
+
+#endif

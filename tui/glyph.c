@@ -1,0 +1,138 @@
+/* What a lane cell looks like: its glyph, its role (colour), its legend
+ * item, and the legend's words for each item.
+ *
+ * Glyphs (docs/lanes.md): a thread lane cell shows the state that took
+ * most of its time: the CPU number 0-9 ('#' for CPU >= 10) when running,
+ * '*' spinning, '-' runnable, M R C B S J F for a lock, cond, barrier,
+ * semaphore, join or futex, 'z' sleeping, 'I' I/O, 'D' uninterruptible,
+ * '.' blocked for an unknown cause, blank when not alive. '^' replaces a
+ * running or runnable cell's glyph when the thread was woken within it. A
+ * cell where no state took more than half the time shows '+' in the colour
+ * of the state that took most ("mixed": zoom in to see it). A CPU lane
+ * cell shows the letter of the thread it ran, '~' another program, blank
+ * idle, '?' unknown, '+' mixed. */
+#include "lanes.h"
+#include "render.h"
+
+/* The glyph and role of a thread lane cell (see render.h). */
+unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *role)
+{
+	static const struct {
+		char ch;
+		uint8_t role, item;
+	} map[TL_STATE_MAX] = {
+		[TL_NOT_ALIVE] = { ' ', ROLE_DEFAULT, LG_MAX },
+		[TL_RUNNING] = { '0', ROLE_RUNNING, LG_RUN },
+		[TL_SPINNING] = { '*', ROLE_SPINNING, LG_SPIN },
+		[TL_RUNNABLE] = { '-', ROLE_RUNNABLE, LG_RUNNABLE },
+		[TL_BLOCKED_MUTEX] = { 'M', ROLE_BLOCKED_LOCK, LG_MUTEX },
+		[TL_BLOCKED_RWLOCK] = { 'R', ROLE_BLOCKED_LOCK, LG_RWLOCK },
+		[TL_BLOCKED_COND] = { 'C', ROLE_BLOCKED_SIGNAL, LG_COND },
+		[TL_BLOCKED_BARRIER] = { 'B', ROLE_BLOCKED_SIGNAL, LG_BARRIER },
+		[TL_BLOCKED_SEM] = { 'S', ROLE_BLOCKED_SIGNAL, LG_SEM },
+		[TL_BLOCKED_JOIN] = { 'J', ROLE_BLOCKED_SIGNAL, LG_JOIN },
+		[TL_BLOCKED_FUTEX] = { 'F', ROLE_BLOCKED_SIGNAL, LG_FUTEX },
+		[TL_SLEEPING] = { 'z', ROLE_SLEEP, LG_SLEEP },
+		[TL_IO] = { 'I', ROLE_SLEEP, LG_IO },
+		[TL_UNINTERRUPTIBLE] = { 'D', ROLE_SLEEP, LG_UNINT },
+		[TL_BLOCKED_UNKNOWN] = { '.', ROLE_UNKNOWN, LG_UNKNOWN },
+	};
+	unsigned st = cell->state < TL_STATE_MAX ? cell->state : TL_BLOCKED_UNKNOWN;
+	unsigned item = map[st].item;
+
+	*ch = (uint32_t)map[st].ch;
+	*role = map[st].role;
+	if (st == TL_RUNNING) {
+		if (cell->cpu >= 0 && cell->cpu < 10) {
+			*ch = (uint32_t)('0' + cell->cpu);
+		} else {
+			*ch = '#';
+			item = LG_RUN10;
+		}
+	}
+	if (cell->mixed) {
+		*ch = '+';
+		item = LG_MIXED;
+	} else if (cell->wakeup && (st == TL_RUNNING || st == TL_RUNNABLE)) {
+		*ch = '^';
+		item = LG_WOKEN;
+	}
+	return item;
+}
+
+/* The glyph and role of a CPU lane cell (see render.h). */
+unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *cell, uint32_t *ch, uint8_t *role)
+{
+	unsigned item = LG_MAX;
+
+	switch (cell->kind) {
+	case TL_CPU_THREAD: {
+		const struct tl_thread *t = timeline_thread(tl, cell->thread);
+
+		*ch = t && t->letter ? (uint32_t)(unsigned char)t->letter : '?';
+		*role = ROLE_RUNNING;
+		item = LG_THREAD;
+		break;
+	}
+	case TL_CPU_OTHER:
+		*ch = '~';
+		*role = ROLE_OTHER;
+		item = LG_OTHER;
+		break;
+	case TL_CPU_IDLE:
+		*ch = ' ';
+		*role = ROLE_DEFAULT;
+		break;
+	default:
+		*ch = '?';
+		*role = ROLE_UNKNOWN;
+		item = LG_CPU_UNKNOWN;
+		break;
+	}
+	if (cell->mixed) {
+		*ch = '+';
+		item = LG_MIXED;
+	}
+	return item;
+}
+
+/* The legend entry of an item. */
+const struct legend_entry *lanes_legend_entry(unsigned item)
+{
+	static const struct legend_entry items[LG_MAX] = {
+		[LG_RUN] = { "0-9", ROLE_RUNNING, "running on that CPU" },
+		[LG_RUN10] = { "#", ROLE_RUNNING, "running on CPU 10+" },
+		[LG_SPIN] = { "*", ROLE_SPINNING, "spinning" },
+		[LG_RUNNABLE] = { "-", ROLE_RUNNABLE, "runnable" },
+		[LG_WOKEN] = { "^", ROLE_RUNNABLE, "woken" },
+		[LG_MUTEX] = { "M", ROLE_BLOCKED_LOCK, "mutex" },
+		[LG_RWLOCK] = { "R", ROLE_BLOCKED_LOCK, "rwlock" },
+		[LG_COND] = { "C", ROLE_BLOCKED_SIGNAL, "cond var" },
+		[LG_BARRIER] = { "B", ROLE_BLOCKED_SIGNAL, "barrier" },
+		[LG_SEM] = { "S", ROLE_BLOCKED_SIGNAL, "semaphore" },
+		[LG_JOIN] = { "J", ROLE_BLOCKED_SIGNAL, "join" },
+		[LG_FUTEX] = { "F", ROLE_BLOCKED_SIGNAL, "futex" },
+		[LG_SLEEP] = { "z", ROLE_SLEEP, "sleeping" },
+		[LG_IO] = { "I", ROLE_SLEEP, "I/O" },
+		[LG_UNINT] = { "D", ROLE_SLEEP, "uninterruptible" },
+		[LG_UNKNOWN] = { ".", ROLE_UNKNOWN, "blocked, cause unknown" },
+		[LG_MIXED] = { "+", ROLE_LABEL, "mixed" },
+		[LG_THREAD] = { "A-z", ROLE_RUNNING, "thread on the CPU" },
+		[LG_OTHER] = { "~", ROLE_OTHER, "other program" },
+		[LG_CPU_UNKNOWN] = { "?", ROLE_UNKNOWN, "unknown" },
+		[LG_LOST] = { "!", ROLE_WARNING, "events lost here: lanes may be wrong" },
+	};
+
+	return &items[item < LG_MAX ? item : LG_LOST];
+}
+
+/* The legend's words of an item in a printed legend (longer where the
+ * picture has room to say more). */
+const char *lanes_legend_detail(unsigned item)
+{
+	if (item == LG_RUNNABLE)
+		return "runnable (waiting for a CPU)";
+	if (item == LG_MIXED)
+		return "mixed (no state took half)";
+	return lanes_legend_entry(item)->text;
+}

@@ -1,0 +1,328 @@
+/* Lanes drawn into a grid (see lanes.h): the row function and the parts
+ * around the rows. */
+#include "lanes.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "draw.h"
+#include "format.h"
+#include "render.h"
+#include "scale.h"
+#include "utf8.h"
+
+#define LOST_BATCH 32 /* log entries read at a time when marking lost events */
+
+/* Sets up a window (see lanes.h). */
+void lanes_window_init(struct lane_window *w, const struct timeline *tl, uint64_t t0, uint64_t npc, int ncols,
+		       uint64_t cursor)
+{
+	w->tl = tl;
+	w->t0 = t0;
+	w->npc = npc ? npc : 1;
+	w->end = timeline_end(tl);
+	w->ncols = ncols;
+	w->cursor_col = -1;
+	if (cursor != UINT64_MAX && cursor >= t0 && (cursor - t0) / w->npc < (uint64_t)ncols)
+		w->cursor_col = (int)((cursor - t0) / w->npc);
+}
+
+/* The time span of a column. */
+bool lanes_col_span(const struct lane_window *w, int col, uint64_t *a, uint64_t *b)
+{
+	*a = scale_sat_add(w->t0, scale_sat_mul((uint64_t)col, w->npc));
+	*b = scale_sat_add(*a, w->npc);
+	if (*b > w->end)
+		*b = w->end;
+	return *a < *b;
+}
+
+/* The cell of CPUs [first, first + n) over [a, b): the one thread they
+ * ran (mixed when several), else another program, unknown or idle. */
+static void cpu_group_cell(const struct timeline *tl, unsigned first, unsigned n, uint64_t a, uint64_t b,
+			   struct tl_cpu_cell *sum)
+{
+	bool any_other = false, any_unknown = false, several = false, any_thread = false;
+	struct tl_cpu_cell cell;
+	unsigned k;
+
+	memset(sum, 0, sizeof(*sum));
+	for (k = first; k < first + n; k++) {
+		timeline_cpu_cell(tl, k, a, b, &cell);
+		if (cell.kind == TL_CPU_THREAD) {
+			if (any_thread && cell.thread != sum->thread)
+				several = true;
+			any_thread = true;
+			sum->thread = cell.thread;
+		} else if (cell.kind == TL_CPU_OTHER) {
+			any_other = true;
+		} else if (cell.kind == TL_CPU_UNKNOWN) {
+			any_unknown = true;
+		}
+	}
+	sum->kind = any_thread ? TL_CPU_THREAD : any_other ? TL_CPU_OTHER : any_unknown ? TL_CPU_UNKNOWN : TL_CPU_IDLE;
+	sum->mixed = several;
+}
+
+/* The glyph and role of lane ref over [a, b); returns its legend item. */
+static unsigned lane_cell(const struct timeline *tl, const struct lane_ref *ref, uint64_t a, uint64_t b, uint32_t *ch,
+			  uint8_t *role)
+{
+	struct tl_cpu_cell cpu;
+	struct tl_cell cell;
+
+	switch (ref->kind) {
+	case LANE_THREAD:
+		timeline_thread_cell(tl, ref->index, a, b, &cell);
+		return render_cell_glyph(&cell, ch, role);
+	case LANE_CPU:
+		timeline_cpu_cell(tl, (unsigned)ref->index, a, b, &cpu);
+		return render_cpu_glyph(tl, &cpu, ch, role);
+	default:
+		cpu_group_cell(tl, (unsigned)ref->index, ref->count, a, b, &cpu);
+		return render_cpu_glyph(tl, &cpu, ch, role);
+	}
+}
+
+/* The row function (see lanes.h). */
+uint32_t lanes_row(struct grid *g, int x, int y, const struct lane_window *w, const struct lane_ref *ref)
+{
+	uint32_t legend = 0;
+	int col;
+
+	for (col = 0; col < w->ncols; col++) {
+		uint32_t ch = ' ';
+		uint8_t role = ROLE_DEFAULT;
+		unsigned item = LG_MAX;
+		uint64_t a, b;
+
+		if (lanes_col_span(w, col, &a, &b))
+			item = lane_cell(w->tl, ref, a, b, &ch, &role);
+		if (item < LG_MAX)
+			legend |= 1u << item;
+		grid_put(g, x + col, y, ch, role, col == w->cursor_col ? GRID_REVERSE : 0);
+	}
+	return legend;
+}
+
+/* Draws the cells of a lane between its rules. */
+void lanes_draw_cells(struct draw *d, int y, const struct lane_ref *ref)
+{
+	grid_put(d->g, d->x_lane - 1, y, d->th->vline, ROLE_FRAME, 0);
+	grid_put(d->g, d->x_lane + d->win.ncols, y, d->th->vline, ROLE_FRAME, 0);
+	d->legend |= lanes_row(d->g, d->x_lane, y, &d->win, ref);
+}
+
+/* Draws a CPU lane, or one row for a group of CPUs. */
+void lanes_draw_cpus(struct draw *d, int y, unsigned first, unsigned n)
+{
+	struct lane_ref ref = { .kind = n > 1 ? LANE_CPUS : LANE_CPU, .index = first, .count = n };
+	char label[32];
+
+	if (n > 1)
+		snprintf(label, sizeof(label), "CPU%u-%u", first, first + n - 1);
+	else
+		snprintf(label, sizeof(label), "CPU%u", first);
+	draw_text(d, 0, y, label, ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
+	lanes_draw_cells(d, y, &ref);
+}
+
+/* The shares of a thread's time alive (see lanes.h). */
+bool lanes_shares(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, int pct[3])
+{
+	uint64_t sum[TL_STATE_MAX], alive, run, wait;
+
+	if (t1 <= t0)
+		return false;
+	timeline_thread_sum(tl, i, t0, t1, sum);
+	alive = (t1 - t0) - (sum[TL_NOT_ALIVE] < t1 - t0 ? sum[TL_NOT_ALIVE] : t1 - t0);
+	if (alive == 0)
+		return false;
+	run = sum[TL_RUNNING] + sum[TL_SPINNING];
+	wait = sum[TL_RUNNABLE];
+	if (run > alive)
+		run = alive;
+	if (wait > alive - run)
+		wait = alive - run;
+	pct[0] = (int)((run * 100 + alive / 2) / alive);
+	pct[1] = (int)((wait * 100 + alive / 2) / alive);
+	pct[2] = (int)(((alive - run - wait) * 100 + alive / 2) / alive);
+	return true;
+}
+
+/* Draws the stats columns of thread i on row y: the share of its time alive
+ * in the window spent running, runnable, and blocked ("-" when not alive). */
+static void draw_stats(struct draw *d, int y, size_t i)
+{
+	char buf[32];
+	int pct[3];
+
+	if (d->x_stats < 0 || d->w1 <= d->win.t0)
+		return;
+	if (lanes_shares(d->tl, i, d->win.t0, d->w1, pct))
+		snprintf(buf, sizeof(buf), " %4d%%%4d%%%4d%%", pct[0], pct[1], pct[2]);
+	else
+		snprintf(buf, sizeof(buf), " %5s%5s%5s", "-", "-", "-");
+	draw_text(d, d->x_stats, y, buf, ROLE_LABEL, 0, -1);
+}
+
+/* Draws a thread's label, lane and stats. */
+void lanes_draw_thread(struct draw *d, int y, size_t i, bool focus)
+{
+	const struct tl_thread *t = timeline_thread(d->tl, i);
+	struct lane_ref ref = { .kind = LANE_THREAD, .index = i };
+	char buf[32];
+
+	if (!t)
+		return;
+	grid_put(d->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
+	draw_text(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, 0, d->name_w);
+	snprintf(buf, sizeof(buf), "%*d", d->tid_w, (int)t->tid);
+	draw_text(d, 2 + d->name_w + 1, y, buf, ROLE_LABEL, 0, d->tid_w);
+	lanes_draw_cells(d, y, &ref);
+	draw_stats(d, y, i);
+}
+
+/* The widest tick label of a step of unit ns in the window. */
+static int widest_label(const struct draw *d, uint64_t unit, uint64_t span)
+{
+	uint64_t first = (d->win.t0 + unit - 1) / unit * unit, end = scale_sat_add(d->win.t0, span), t;
+	char buf[48];
+	int widest = 1;
+
+	for (t = first; t < end && t >= first; t = scale_sat_add(t, unit)) {
+		int w;
+
+		fmt_time_exact(buf, sizeof(buf), t, d->th->ascii);
+		w = utf8_width(buf);
+		if (w > widest)
+			widest = w;
+		if (t == UINT64_MAX)
+			break;
+	}
+	return widest;
+}
+
+/* The time between ticks: the smallest step whose labels fit with two
+ * columns to spare, a whole 1-2-5 number of columns when the scale is
+ * round (ticks then fall on column edges), else a 1-2-5 time. */
+static uint64_t tick_step(const struct draw *d, uint64_t span)
+{
+	uint64_t npc = d->win.npc, step = 1, unit;
+	bool round_scale = scale_is_round(npc);
+
+	for (;;) {
+		step = scale_nice_ceil(step);
+		unit = round_scale ? scale_sat_mul(step, npc) : step;
+		/* ticks at least 3 columns apart: at most ncols / 3 labels to measure */
+		if (unit / npc >= 3 && unit / npc >= (uint64_t)widest_label(d, unit, span) + 2)
+			return unit;
+		if (unit >= UINT64_MAX / 2)
+			return unit;
+		step = round_scale ? step + 1 : (unit / npc < 3 ? scale_sat_mul(npc, 3) : step + 1);
+	}
+}
+
+/* Draws the time axis (see lanes.h). */
+void lanes_draw_axis(struct draw *d, int y)
+{
+	const struct theme *th = d->th;
+	uint64_t span = scale_sat_mul((uint64_t)d->win.ncols, d->win.npc), step = tick_step(d, span), first, t;
+	uint64_t end = scale_sat_add(d->win.t0, span);
+	char buf[48];
+
+	first = (d->win.t0 + step - 1) / step * step;
+	grid_put(d->g, d->x_lane - 1, y + 1, th->corner[0], ROLE_FRAME, 0);
+	draw_fill(d, d->x_lane, d->x_lane + d->win.ncols, y + 1, th->hline, ROLE_FRAME, 0);
+	grid_put(d->g, d->x_lane + d->win.ncols, y + 1, th->corner[1], ROLE_FRAME, 0);
+	for (t = first; t < end && t >= first; t = scale_sat_add(t, step)) {
+		int col = (int)((t - d->win.t0) / d->win.npc);
+
+		grid_put(d->g, d->x_lane + col, y + 1, th->tick, ROLE_FRAME, 0);
+		fmt_time_exact(buf, sizeof(buf), t, th->ascii);
+		draw_text(d, d->x_lane + col, y, buf, ROLE_LABEL, 0, -1);
+		if (t == UINT64_MAX)
+			break;
+	}
+	if (d->win.cursor_col >= 0)
+		grid_put(d->g, d->x_lane + d->win.cursor_col, y + 1, th->cursor, ROLE_CURSOR, 0);
+	if (d->x_stats >= 0) {
+		snprintf(buf, sizeof(buf), " %4s %4s %4s ", "run", "wait", "blk");
+		draw_text(d, d->x_stats, y + 1, buf, ROLE_LABEL, GRID_BOLD, -1);
+	}
+}
+
+/* Draws the bottom rule. */
+void lanes_draw_bottom(struct draw *d, int y)
+{
+	grid_put(d->g, d->x_lane - 1, y, d->th->corner[2], ROLE_FRAME, 0);
+	draw_fill(d, d->x_lane, d->x_lane + d->win.ncols, y, d->th->hline, ROLE_FRAME, 0);
+	grid_put(d->g, d->x_lane + d->win.ncols, y, d->th->corner[3], ROLE_FRAME, 0);
+}
+
+/* Marks lost events in [a, b). The log gives the newest entries of a
+ * window, so a window with too many to see them all is split in two. */
+static void mark_lost_in(struct draw *d, int y, uint64_t a, uint64_t b, int depth)
+{
+	struct tl_log_entry ent[LOST_BATCH];
+	size_t n, i;
+
+	if (b <= a)
+		return;
+	n = timeline_log(d->tl, a, b, ent, LOST_BATCH);
+	if (n >= LOST_BATCH && b - a > 1 && depth < 64) {
+		uint64_t mid = a + (b - a) / 2;
+
+		mark_lost_in(d, y, a, mid, depth + 1);
+		mark_lost_in(d, y, mid, b, depth + 1);
+		return;
+	}
+	for (i = 0; i < n && i < LOST_BATCH; i++) {
+		if (ent[i].kind != TL_LOG_LOST || ent[i].ts < d->win.t0 ||
+		    (ent[i].ts - d->win.t0) / d->win.npc >= (uint64_t)d->win.ncols)
+			continue;
+		grid_put(d->g, d->x_lane + (int)((ent[i].ts - d->win.t0) / d->win.npc), y, '!', ROLE_WARNING, GRID_BOLD);
+		d->lost += ent[i].value > 0 ? (uint64_t)ent[i].value : 0;
+		d->legend |= 1u << LG_LOST;
+	}
+}
+
+/* Marks lost events (see lanes.h). */
+void lanes_mark_lost(struct draw *d, int y, uint64_t a, uint64_t b)
+{
+	mark_lost_in(d, y, a, b, 0);
+}
+
+/* Draws the scale and the legend (see lanes.h). */
+int lanes_draw_legend(struct draw *d, int y, int rows)
+{
+	int w = grid_width(d->g), x, row = 0, i;
+	char scale[96], buf[64];
+
+	fmt_time_short(buf, sizeof(buf), d->win.npc, d->th->ascii);
+	snprintf(scale, sizeof(scale), d->classroom ? "1 column = %s" : "1 col = %s", buf);
+	x = draw_text(d, 0, y, scale, ROLE_LABEL, GRID_BOLD, -1);
+	for (i = 0; i < LG_MAX; i++) {
+		const struct legend_entry *e = lanes_legend_entry((unsigned)i);
+		int need;
+
+		if (!(d->legend & (1u << i)))
+			continue;
+		if (i == LG_LOST)
+			snprintf(buf, sizeof(buf), "%" PRIu64 " %s", d->lost, e->text);
+		else
+			snprintf(buf, sizeof(buf), "%s", e->text);
+		need = 2 + utf8_width(e->glyph) + 1 + utf8_width(buf);
+		if (x + need > w && x > 0) {
+			if (row + 1 >= rows)
+				break;
+			row++;
+			x = -2;
+		}
+		x += 2;
+		x += draw_text(d, x, y + row, e->glyph, e->role, i == LG_LOST ? GRID_BOLD : 0, -1);
+		x += 1;
+		x += draw_text(d, x, y + row, buf, i == LG_LOST ? ROLE_WARNING : ROLE_LABEL, 0, -1);
+	}
+	return row + 1;
+}

@@ -1,0 +1,218 @@
+/* `conctop lanes`: the lanes of a window as a document (a time axis, CPU
+ * lanes, thread lanes with their stats, the bottom rule, the legend),
+ * drawn into one grid (render_lanes) or printed a band of rows at a time
+ * (render_lanes_print), so that memory follows the width, not the number
+ * of lanes. */
+#include "render.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "draw.h"
+#include "lanes.h"
+#include "scale.h"
+#include "utf8.h"
+
+#define LANES_MIN_WIDTH 40
+#define LANES_MAX_WIDTH 10000
+#define LANES_MIN_COLS 10 /* fewest lane columns before the stats are dropped */
+#define LANES_NAME_MAX 15 /* thread name columns at most */
+#define STATS_W 16        /* " " + three "%5s" columns: run wait blk */
+#define LEGEND_ROWS 8     /* legend rows at most */
+#define AXIS_ROWS 2
+#define BAND_ROWS 64      /* rows printed at a time */
+
+/* A lanes document: its drawing context and what its rows show. */
+struct lanes_doc {
+	struct draw d;
+	uint64_t t0, t1;
+	unsigned ncpus;
+	size_t nthreads;
+	int width;
+};
+
+/* The label columns: the widest name (4 to 15 columns) and tid, at least
+ * as wide as the last CPU's label. */
+static void label_widths(const struct timeline *tl, int *name_w, int *tid_w, int *label_w)
+{
+	size_t n = timeline_thread_count(tl), i;
+	unsigned ncpus = timeline_ncpus(tl);
+	char buf[32];
+
+	*name_w = 4;
+	*tid_w = 1;
+	for (i = 0; i < n; i++) {
+		const struct tl_thread *t = timeline_thread(tl, i);
+		int l = utf8_width(t->name);
+
+		if (l > *name_w)
+			*name_w = l;
+		snprintf(buf, sizeof(buf), "%d", (int)t->tid);
+		if ((int)strlen(buf) > *tid_w)
+			*tid_w = (int)strlen(buf);
+	}
+	if (*name_w > LANES_NAME_MAX)
+		*name_w = LANES_NAME_MAX;
+	snprintf(buf, sizeof(buf), "CPU%u", ncpus ? ncpus - 1 : 0);
+	*label_w = 2 + *name_w + 1 + *tid_w + 1;
+	if (*label_w < (int)strlen(buf) + 1)
+		*label_w = (int)strlen(buf) + 1;
+}
+
+/* Lays out the lanes of [t0, t1) in width columns: labels, a round scale
+ * that fits the window in the columns left, the stats when there is room
+ * (lanes first: the stats go, then the names narrow). Returns 0 or
+ * -EINVAL when the lanes do not fit. */
+static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+		      const struct theme *th)
+{
+	struct draw *d = &doc->d;
+	uint64_t span = t1 - t0, npc;
+	int name_w, tid_w, label_w, room, ncols;
+
+	memset(doc, 0, sizeof(*doc));
+	label_widths(tl, &name_w, &tid_w, &label_w);
+	room = width - label_w - 2 - STATS_W;
+	d->x_stats = 0;
+	if (room < LANES_MIN_COLS + 10) {
+		room = width - label_w - 2;
+		d->x_stats = -1;
+	}
+	while (room < LANES_MIN_COLS && name_w > 4) {
+		name_w--;
+		label_w--;
+		room++;
+	}
+	if (room < 1)
+		return -EINVAL;
+	npc = scale_round_ceil(scale_div_ceil(span, (uint64_t)room));
+	ncols = (int)scale_div_ceil(span, npc);
+	d->tl = tl;
+	d->th = th;
+	d->name_w = name_w;
+	d->tid_w = tid_w;
+	d->x_lane = label_w + 1;
+	lanes_window_init(&d->win, tl, t0, npc, ncols < 1 ? 1 : ncols, UINT64_MAX);
+	d->w1 = t1 < d->win.end ? t1 : d->win.end;
+	if (d->x_stats >= 0)
+		d->x_stats = d->x_lane + d->win.ncols + 1;
+	doc->t0 = t0;
+	doc->t1 = t1;
+	doc->ncpus = timeline_ncpus(tl);
+	doc->nthreads = timeline_thread_count(tl);
+	doc->width = width;
+	return 0;
+}
+
+/* Rows of the document above the bottom rule: the axis and the lanes. */
+static size_t doc_body_rows(const struct lanes_doc *doc)
+{
+	return AXIS_ROWS + (size_t)doc->ncpus + doc->nthreads;
+}
+
+/* Draws body rows [row0, row0 + rows) into rows [0, rows) of g (row0 is 0
+ * or past the axis). */
+static void doc_draw_body(struct lanes_doc *doc, struct grid *g, size_t row0, int rows)
+{
+	int y;
+
+	doc->d.g = g;
+	for (y = 0; y < rows; y++) {
+		size_t r = row0 + (size_t)y;
+
+		if (r == 0)
+			lanes_draw_axis(&doc->d, y);
+		else if (r < AXIS_ROWS)
+			continue;
+		else if (r < AXIS_ROWS + doc->ncpus)
+			lanes_draw_cpus(&doc->d, y, (unsigned)(r - AXIS_ROWS), 1);
+		else
+			lanes_draw_thread(&doc->d, y, r - AXIS_ROWS - doc->ncpus, false);
+	}
+}
+
+/* Draws the foot from row y of g: the bottom rule with the lost events
+ * marked, then the legend of everything the body showed. Returns its
+ * rows. */
+static int doc_draw_foot(struct lanes_doc *doc, struct grid *g, int y)
+{
+	struct draw *d = &doc->d;
+
+	d->g = g;
+	lanes_draw_bottom(d, y);
+	if (timeline_lost(d->tl)) /* a loss reported at the very end too */
+		lanes_mark_lost(d, y, doc->t0, scale_sat_add(d->w1, 1));
+	return 1 + lanes_draw_legend(d, y + 1, grid_height(g) - y - 1);
+}
+
+/* Checks the arguments of render_lanes and render_lanes_print. */
+static bool lanes_args_ok(const struct timeline *tl, int width, const struct theme *th)
+{
+	return tl && th && width >= LANES_MIN_WIDTH && width <= LANES_MAX_WIDTH;
+}
+
+/* The lanes of [t0, t1) as one grid (see render.h). */
+struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, int width, const struct theme *th)
+{
+	struct lanes_doc doc;
+	struct grid *g;
+	size_t body, rows;
+	int foot;
+
+	if (!lanes_args_ok(tl, width, th))
+		return NULL;
+	if (t1 <= t0)
+		t1 = t0 + 1;
+	if (doc_layout(&doc, tl, t0, t1, width, th))
+		return NULL;
+	body = doc_body_rows(&doc);
+	rows = body + 1 + LEGEND_ROWS;
+	if (rows > RENDER_LANES_MAX_ROWS)
+		return NULL;
+	g = grid_new(width, (int)rows);
+	if (!g)
+		return NULL;
+	doc_draw_body(&doc, g, 0, (int)body);
+	foot = doc_draw_foot(&doc, g, (int)body);
+	grid_crop(g, (int)body + foot);
+	return g;
+}
+
+/* Prints the lanes of [t0, t1) a band at a time (see render.h). */
+int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+		       const struct theme *th, bool ansi)
+{
+	struct lanes_doc doc;
+	struct grid *band, *foot;
+	size_t body, row0;
+	int rc = 0, used;
+
+	if (!f || !lanes_args_ok(tl, width, th))
+		return -EINVAL;
+	if (t1 <= t0)
+		t1 = t0 + 1;
+	if (doc_layout(&doc, tl, t0, t1, width, th))
+		return -EINVAL;
+	body = doc_body_rows(&doc);
+	band = grid_new(width, BAND_ROWS);
+	foot = grid_new(width, 1 + LEGEND_ROWS);
+	if (!band || !foot) {
+		grid_free(band);
+		grid_free(foot);
+		return -ENOMEM;
+	}
+	for (row0 = 0; row0 < body && !rc; row0 += BAND_ROWS) {
+		int rows = body - row0 < BAND_ROWS ? (int)(body - row0) : BAND_ROWS;
+
+		grid_clear(band);
+		doc_draw_body(&doc, band, row0, rows);
+		rc = grid_print_rows(band, f, th, ansi, rows);
+	}
+	if (!rc) {
+		used = doc_draw_foot(&doc, foot, 0);
+		rc = grid_print_rows(foot, f, th, ansi, used);
+	}
+	grid_free(band);
+	grid_free(foot);
+	return rc;
+}

@@ -1,0 +1,142 @@
+/* What is drawn over or instead of the screens: the "too small" message,
+ * the key help, and the inspect panel in the log's place. */
+#include "frame.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "format.h"
+#include "log_text.h"
+#include "utf8.h"
+
+#define INSPECT_NAME_W 12 /* thread name columns in the inspect panel */
+
+/* Draws the "too small" message, wrapped to the grid's width. */
+int overlay_too_small(struct grid *g)
+{
+	char msg[128], line[128];
+	int w = grid_width(g), h = grid_height(g), len, pos = 0, y = 0;
+
+	grid_clear(g);
+	len = snprintf(msg, sizeof(msg), "terminal too small: %dx%d needed, this one is %dx%d", RENDER_MIN_WIDTH,
+		       RENDER_MIN_HEIGHT, w, h);
+	while (pos < len && y < h) {
+		int n = len - pos < w ? len - pos : w;
+
+		/* break at the last space that fits */
+		if (pos + n < len) {
+			int b = n;
+
+			while (b > 0 && msg[pos + b] != ' ')
+				b--;
+			if (b > 0)
+				n = b;
+		}
+		snprintf(line, sizeof(line), "%.*s", n, msg + pos);
+		grid_text(g, 0, y++, line, ROLE_WARNING, GRID_BOLD, -1);
+		pos += n;
+		while (pos < len && msg[pos] == ' ')
+			pos++;
+	}
+	return -ERANGE;
+}
+
+/* Draws the help overlay: every key. */
+void overlay_help(struct frame *f)
+{
+	static const char *const keys[][2] = {
+		{ "space", "play / pause (live: pause / follow the present)" },
+		{ "\xe2\x86\x90 \xe2\x86\x92", "scroll back / forward (shift: one column)" },
+		{ "PgUp PgDn", "scroll a whole screen back / forward" },
+		{ "Home End", "go to the start / the end (live: follow)" },
+		{ "+ -", "zoom in / out around the cursor" },
+		{ "wheel", "zoom in / out around the pointer" },
+		{ "< >", "replay slower / faster (0.01x to 100x)" },
+		{ "s S", "step to the next / previous scheduling event" },
+		{ "n N", "step to the next / previous event of the log" },
+		{ "g", "go to a time (1.5s, 250ms, 40us)" },
+		{ "/", "filter thread lanes by name" },
+		{ "Tab \xe2\x86\x93", "focus the next / previous lane (shift-Tab \xe2\x86\x91)" },
+		{ "click", "place the cursor (on a lane: focus it)" },
+		{ "Enter i", "inspect the threads at the cursor" },
+		{ "o", "live: program output / event log" },
+		{ "? F1 Esc", "this help; Esc closes it, inspect, the filter" },
+		{ "c p", "classroom view; p: predict, then reveal (space)" },
+		{ "q Ctrl-C", "quit (Ctrl-L repaints the screen)" },
+	};
+	struct draw *d = &f->d;
+	int n = (int)(sizeof(keys) / sizeof(keys[0]));
+	int gw = grid_width(d->g), gh = grid_height(d->g);
+	int w = gw - 4 < 62 ? gw - 4 : 62, h = n + 4 < gh - 2 ? n + 4 : gh - 2;
+	int x = (gw - w) / 2, y = (gh - h) / 2, i;
+
+	draw_box(d, x, y, w, h, "keys");
+	for (i = 0; i < n && i < h - 4; i++) {
+		const char *k = keys[i][0];
+
+		if (d->th->ascii && i == 1)
+			k = "<- ->";
+		else if (d->th->ascii && i == 11)
+			k = "Tab Down";
+		draw_text(d, x + 2, y + 2 + i, k, ROLE_TITLE, GRID_BOLD, 10);
+		draw_text(d, x + 13, y + 2 + i, keys[i][1], ROLE_LOG, 0, w - 15);
+	}
+	draw_text(d, x + 2, y + h - 1, " ? closes this ", ROLE_LABEL, 0, w - 4);
+}
+
+/* Writes one thread's state at a time in words: state, CPU, object,
+ * holder, since when; the wakeup when room (columns) allows its time. */
+static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char *line, size_t len)
+{
+	struct tl_at st, *a = &st;
+	int dec = fmt_sec_decimals(f->d.win.npc, 6), n;
+	char since[32], wk[EVENT_TEXT_MAX + 8], dur[32], where[16] = "";
+
+	timeline_thread_at(f->d.tl, i, at, a);
+	if (a->state == TL_RUNNING || a->state == TL_SPINNING)
+		snprintf(where, sizeof(where), " on CPU%d", a->cpu);
+	fmt_seconds(since, sizeof(since), a->since, dec);
+	fmt_time_short(dur, sizeof(dur), at >= a->since ? at - a->since : 0, f->d.th->ascii);
+	n = snprintf(line, len, "%s%s", log_text_state(a->state), where);
+	if (a->state == TL_NOT_ALIVE)
+		return;
+	if (a->object >= 0) {
+		char obj[EVENT_TEXT_MAX + 32];
+
+		timeline_object_label(f->d.tl, a->object, obj, sizeof(obj));
+		n += snprintf(line + n, len - (size_t)n, " %s", obj);
+	}
+	if (a->holder >= 0) {
+		log_text_who(f->d.tl, a->holder, wk, sizeof(wk));
+		n += snprintf(line + n, len - (size_t)n, " (%s %s)", a->state == TL_BLOCKED_JOIN ? "joining" : "held by",
+			      wk);
+	}
+	n += snprintf(line + n, len - (size_t)n, " since %s (%s)", since, dur);
+	if (a->woken_by == -1)
+		return;
+	log_text_who(f->d.tl, a->woken_by, wk, sizeof(wk));
+	fmt_seconds(since, sizeof(since), a->woken_at, dec);
+	/* the wakeup's time only when the line has room for it */
+	if (utf8_width(line) + (int)strlen(wk) + (int)strlen(since) + 15 <= room)
+		snprintf(line + n, len - (size_t)n, ", woken by %s at %s", wk, since);
+	else
+		snprintf(line + n, len - (size_t)n, ", woken by %s", wk);
+}
+
+/* Draws the inspect panel (see frame.h). */
+void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, int y, int rows)
+{
+	int i;
+
+	for (i = 0; i < rows && (size_t)i < n; i++) {
+		const struct tl_thread *t = timeline_thread(f->d.tl, vis[i]);
+		char line[DRAW_LINE_MAX];
+
+		if (!t)
+			continue;
+		grid_put(f->d.g, 0, y + i, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
+		draw_text(&f->d, 2, y + i, t->name[0] ? t->name : "?", ROLE_LABEL, 0, INSPECT_NAME_W);
+		inspect_line(f, vis[i], at, grid_width(f->d.g) - (3 + INSPECT_NAME_W), line, sizeof(line));
+		draw_text(&f->d, 3 + INSPECT_NAME_W, y + i, line, ROLE_LOG, 0, -1);
+	}
+}
