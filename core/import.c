@@ -145,6 +145,24 @@ nomem:
 }
 
 
+/* A report of n lost events on cpu: counted (first pass), emitted at the
+ * time of the line before (second pass). Returns 0 or the writer's error. */
+static int lost(struct import *im, unsigned cpu, unsigned long long n)
+{
+	struct event ev = { .type = EVENT_LOST, .arg = (int64_t)(n > INT64_MAX ? INT64_MAX : n) };
+
+	if (im->pass == 1) {
+		im->sum.lost += n;
+		if (cpu > im->max_cpu)
+			im->max_cpu = cpu;
+		return 0;
+	}
+	ev.ts = im->last_ts >= im->sum.base_ns ? im->last_ts - im->sum.base_ns : 0;
+	ev.cpu = (uint16_t)cpu;
+	im->sum.events++;
+	return im->emit && im->emit(im->ctx, &ev) ? import_fail(im, -ECANCELED, "stopped by the writer") : 0;
+}
+
 /* Reads a header line ("# ... #P:2", "cpus=2") or a lost-events line; 1
  * when the line was one of those (or blank), 0 when it is not. */
 static int header_line(struct import *im, const char *p)
@@ -173,19 +191,13 @@ static int header_line(struct import *im, const char *p)
 	}
 	if (strncmp(p, "version = ", 10) == 0 || (strncmp(p, "CPU ", 4) == 0 && strstr(p, " is empty")))
 		return 1;
-	if (sscanf(p, "CPU:%u [LOST %llu EVENTS]", &cpu, &n) == 2 && cpu < TRACE_MAX_CPUS) {
-		struct event ev = { .type = EVENT_LOST, .arg = (int64_t)(n > INT64_MAX ? INT64_MAX : n) };
+	n = 1; /* "[EVENTS DROPPED]" does not say how many: at least one */
+	if ((sscanf(p, "CPU:%u [LOST %llu EVENTS]", &cpu, &n) == 2 ||
+	     sscanf(p, "CPU:%u [%llu EVENTS DROPPED]", &cpu, &n) == 2 ||
+	     (sscanf(p, "CPU:%u [EVENTS DROPPED%c", &cpu, &(char){ 0 }) == 2)) && cpu < TRACE_MAX_CPUS) {
+		int e = lost(im, cpu, n);
 
-		if (im->pass == 1) {
-			im->sum.lost += n;
-			if (cpu > im->max_cpu)
-				im->max_cpu = cpu;
-			return 1;
-		}
-		ev.ts = im->last_ts >= im->sum.base_ns ? im->last_ts - im->sum.base_ns : 0;
-		ev.cpu = (uint16_t)cpu;
-		im->sum.events++;
-		return im->emit && im->emit(im->ctx, &ev) ? -ECANCELED : 1;
+		return e ? e : 1;
 	}
 	return 0;
 }
@@ -207,7 +219,7 @@ static int binary_input(struct import *im, const char *line, size_t len)
 int import_line(struct import *im, const char *line, size_t len)
 {
 	struct import_line l;
-	const char *why;
+	const char *why, *p, *q;
 	int rc;
 
 	im->line++;
@@ -224,7 +236,16 @@ int import_line(struct import *im, const char *line, size_t len)
 	im->buf[len] = '\0';
 	rc = header_line(im, im->buf);
 	if (rc)
-		return rc < 0 ? import_fail(im, rc, "stopped by the writer") : 0;
+		return rc < 0 ? rc : 0;
+	if ((p = strstr(im->buf, ": PERF_RECORD_LOST lost ")) && (q = strstr(im->buf, " [")) && q < p) {
+		unsigned long long n = strtoull(p + 24, NULL, 10);
+		unsigned long cpu = strtoul(q + 2, NULL, 10);
+
+		if (cpu >= TRACE_MAX_CPUS)
+			return import_fail(im, -EBADMSG, "CPU %lu: conctop traces hold CPUs 0 to %d", cpu,
+					   TRACE_MAX_CPUS - 1);
+		return lost(im, (unsigned)cpu, n);
+	}
 	if (strstr(im->buf, ": PERF_RECORD_")) { /* perf's side-band records (--show-task-events...) */
 		if (im->pass == 1)
 			im->sum.event_lines++;

@@ -20,6 +20,18 @@ static bool digits(const char *s, size_t n)
 }
 
 /* Parses the decimal s[0..n) (at most 10 digits) into *v. */
+static bool number(const char *s, size_t n, int64_t *v);
+
+/* A perf id: a number, or -1 (perf's "unknown", for an exiting task). */
+static bool perf_id(const char *s, size_t n, int64_t *v)
+{
+	if (n == 2 && s[0] == '-' && s[1] == '1') {
+		*v = -1;
+		return true;
+	}
+	return number(s, n, v);
+}
+
 static bool number(const char *s, size_t n, int64_t *v)
 {
 	size_t i;
@@ -108,17 +120,17 @@ static int task_column(const char *s, size_t n, struct import_line *out)
 		size_t wl = (size_t)(s + n - sp), cl = trim(s, (size_t)(sp - s));
 
 		slash = memchr(sp, '/', wl);
-		if (cl && slash && number(sp, (size_t)(slash - sp), &v) &&
-		    number(slash + 1, (size_t)(s + n - slash - 1), &t)) {
+		if (cl && slash && perf_id(sp, (size_t)(slash - sp), &v) &&
+		    perf_id(slash + 1, (size_t)(s + n - slash - 1), &t)) {
 			out->style = IMPORT_STYLE_PERF;
-			out->tgid = (int32_t)v;
+			out->tgid = v > 0 ? (int32_t)v : 0;
 			out->tid = (int32_t)t;
 			copy(out->comm, sizeof(out->comm), s, cl);
 			return 0;
 		}
-		if (cl && (number(sp, wl, &v) || (wl == 2 && sp[0] == '-' && sp[1] == '1'))) {
+		if (cl && perf_id(sp, wl, &v)) {
 			out->style = IMPORT_STYLE_PERF;
-			out->tid = sp[0] == '-' ? -1 : (int32_t)v;
+			out->tid = (int32_t)v;
 			copy(out->comm, sizeof(out->comm), s, cl);
 			return 0;
 		}

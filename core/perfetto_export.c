@@ -207,6 +207,14 @@ static uint64_t thread_track(struct perfetto_export *x, int32_t tid, int32_t tgi
 	return UUID_THREAD + (uint32_t)tid;
 }
 
+/* Whether a kernel release starts with major.minor. */
+static bool known_release(const char *r)
+{
+	const char *dot = r ? strchr(r, '.') : NULL;
+
+	return dot && dot > r && r[0] >= '0' && r[0] <= '9' && dot[1] >= '0' && dot[1] <= '9';
+}
+
 /* Writes the system, the global track, and a descriptor for each process
  * (named after its leader, else its first thread) and each thread. */
 static void start(struct perfetto_export *x)
@@ -214,7 +222,11 @@ static void start(struct perfetto_export *x)
 	size_t i, j, n = x->nth;
 
 	x->started = true;
-	note_err(x, perfetto_system_info(x->pf, x->o.kernel && *x->o.kernel ? x->o.kernel : "unknown", x->o.ncpus));
+	/* Perfetto reads prev_state by the kernel's major.minor; conctop's
+	 * states are always as kernels since 4.14 report them, so a trace
+	 * whose kernel is unknown (an import) says a release that reads so */
+	note_err(x, perfetto_system_info(x->pf, known_release(x->o.kernel) ? x->o.kernel : "5.0.0-unknown",
+					 x->o.ncpus));
 	note_err(x, perfetto_track_global(x->pf, UUID_GLOBAL, "conctop: deadlocks, notes, lost events"));
 	for (i = 0; i < n; i++) {
 		const struct xthread *t = &x->th[i], *leader = find(x, t->tgid);
