@@ -37,13 +37,15 @@ int import_new(struct import **out, const struct import_filter *filter, import_e
 	im->pass = 1;
 	im->emit = emit;
 	im->ctx = ctx;
-	im->nslot = 1024;
-	im->slot = calloc(im->nslot, sizeof(*im->slot));
+	if (tidmap_init(&im->map)) {
+		free(im);
+		return -ENOMEM;
+	}
 	if (filter && filter->npids)
 		im->pids = malloc(filter->npids * sizeof(*im->pids));
 	if (filter && filter->ncomms)
 		im->comms = malloc(filter->ncomms * sizeof(*im->comms));
-	if (!im->slot || (filter && filter->npids && !im->pids) || (filter && filter->ncomms && !im->comms)) {
+	if ((filter && filter->npids && !im->pids) || (filter && filter->ncomms && !im->comms)) {
 		import_free(im);
 		return -ENOMEM;
 	}
@@ -67,26 +69,16 @@ void import_free(struct import *im)
 	free(im->pids);
 	free(im->comms);
 	free(im->task);
-	free(im->slot);
+	tidmap_done(&im->map);
 	free(im);
-}
-
-/* The hash slot of tid. */
-static size_t slot_of(const struct import *im, int32_t tid)
-{
-	size_t i = ((uint32_t)tid * 2654435761u) & (im->nslot - 1);
-
-	while (im->slot[i] && im->task[im->slot[i] - 1].tid != tid)
-		i = (i + 1) & (im->nslot - 1);
-	return i;
 }
 
 /* The task tid, or NULL. */
 struct itask *import_find(const struct import *im, int32_t tid)
 {
-	uint32_t s = im->slot[slot_of(im, tid)];
+	long i = tidmap_find(&im->map, tid);
 
-	return s ? &im->task[s - 1] : NULL;
+	return i >= 0 ? &im->task[i] : NULL;
 }
 
 /* Whether the filter keeps a task by its ids. */
@@ -106,22 +98,10 @@ bool import_kept_by_id(const struct import *im, int32_t tid, int32_t tgid)
 struct itask *import_add(struct import *im, int32_t tid)
 {
 	struct itask *t;
-	size_t i;
 
 	if (im->ntask >= IMPORT_TASKS_MAX) {
 		import_fail(im, -E2BIG, "more than %u tasks: conctop imports at most that many", IMPORT_TASKS_MAX);
 		return NULL;
-	}
-	if ((im->ntask + 1) * 2 > im->nslot) {
-		uint32_t *s = calloc(im->nslot * 2, sizeof(*s));
-
-		if (!s)
-			goto nomem;
-		free(im->slot);
-		im->slot = s;
-		im->nslot *= 2;
-		for (i = 0; i < im->ntask; i++)
-			im->slot[slot_of(im, im->task[i].tid)] = (uint32_t)i + 1;
 	}
 	if (im->ntask == im->cap) {
 		size_t cap = im->cap ? im->cap * 2 : 256;
@@ -132,12 +112,13 @@ struct itask *import_add(struct import *im, int32_t tid)
 		im->task = p;
 		im->cap = cap;
 	}
+	if (tidmap_add(&im->map, tid, im->ntask))
+		goto nomem;
 	t = &im->task[im->ntask++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	if (import_kept_by_id(im, tid, 0))
 		t->flags |= T_KEPT;
-	im->slot[slot_of(im, tid)] = (uint32_t)im->ntask;
 	return t;
 nomem:
 	import_fail(im, -ENOMEM, "out of memory");

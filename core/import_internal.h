@@ -5,6 +5,7 @@
 
 #include "import.h"
 #include "import_parse.h"
+#include "tidmap.h"
 #include "trace.h"
 
 enum { T_FORKED = 1, T_KEPT = 2, T_PAYLOAD_NAME = 4 };
@@ -36,8 +37,7 @@ struct import {
 	size_t ncomms;
 	struct itask *task;
 	size_t ntask, cap;
-	uint32_t *slot;               /* hash of tids: index + 1, 0 empty */
-	size_t nslot;
+	struct tidmap map;            /* tid -> index into task */
 	int32_t cur[TRACE_MAX_CPUS];  /* the task running on each CPU (second pass), -1 unknown */
 	bool kind[K_MAX];
 	bool derive_wakeup, derive_waking;

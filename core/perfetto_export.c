@@ -7,6 +7,7 @@
 #include "perfetto.h"
 #include "perfetto_export.h"
 #include "sched_model.h"
+#include "tidmap.h"
 #include "waits.h"
 
 #define UUID_GLOBAL 1
@@ -36,8 +37,7 @@ struct perfetto_export {
 	struct perfetto_export_options o;
 	struct xthread *th;          /* declared and seen threads */
 	size_t nth, cap;
-	int32_t *slot;               /* hash of tids: index + 1 into th, 0 empty */
-	size_t nslot;
+	struct tidmap map;           /* tid -> index into th */
 	struct span *span;           /* by model thread index */
 	size_t nspan;
 	int32_t *cur;                /* per CPU: the pid running there */
@@ -56,38 +56,12 @@ static int note_err(struct perfetto_export *x, int e)
 	return x->err;
 }
 
-/* The slot of tid in the hash (its own, or the empty one it would take). */
-static size_t slot_of(const struct perfetto_export *x, int32_t tid)
-{
-	size_t i = ((uint32_t)tid * 2654435761u) & (x->nslot - 1);
-
-	while (x->slot[i] && x->th[x->slot[i] - 1].tid != tid)
-		i = (i + 1) & (x->nslot - 1);
-	return i;
-}
-
 /* The thread with tid, or NULL. */
 static struct xthread *find(const struct perfetto_export *x, int32_t tid)
 {
-	size_t i = slot_of(x, tid);
+	long i = tidmap_find(&x->map, tid);
 
-	return x->slot[i] ? &x->th[x->slot[i] - 1] : NULL;
-}
-
-/* Doubles the hash. */
-static int rehash(struct perfetto_export *x)
-{
-	size_t i, n = x->nslot * 2;
-	int32_t *s = calloc(n, sizeof(*s));
-
-	if (!s)
-		return -ENOMEM;
-	free(x->slot);
-	x->slot = s;
-	x->nslot = n;
-	for (i = 0; i < x->nth; i++)
-		x->slot[slot_of(x, x->th[i].tid)] = (int32_t)i + 1;
-	return 0;
+	return i >= 0 ? &x->th[i] : NULL;
 }
 
 /* The thread with tid, added (named name) when new; NULL out of memory. */
@@ -97,8 +71,6 @@ static struct xthread *get(struct perfetto_export *x, int32_t tid, int32_t tgid,
 
 	if (t)
 		return t;
-	if ((x->nth + 1) * 2 > x->nslot && rehash(x))
-		return NULL;
 	if (x->nth == x->cap) {
 		size_t cap = x->cap ? x->cap * 2 : 64;
 		struct xthread *p = realloc(x->th, cap * sizeof(*p));
@@ -108,12 +80,13 @@ static struct xthread *get(struct perfetto_export *x, int32_t tid, int32_t tgid,
 		x->th = p;
 		x->cap = cap;
 	}
+	if (tidmap_add(&x->map, tid, x->nth))
+		return NULL;
 	t = &x->th[x->nth++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	t->tgid = tgid > 0 ? tgid : tid;
 	snprintf(t->name, sizeof(t->name), "%s", name && *name ? name : "?");
-	x->slot[slot_of(x, tid)] = (int32_t)x->nth;
 	return t;
 }
 
@@ -134,10 +107,10 @@ int perfetto_export_new(struct perfetto_export **out, FILE *f, const struct perf
 	if (!x)
 		return -ENOMEM;
 	x->o = *o;
-	x->nslot = 64;
-	x->slot = calloc(x->nslot, sizeof(*x->slot));
 	x->cur = calloc(o->ncpus, sizeof(*x->cur));
-	e = x->slot && x->cur ? perfetto_new(&x->pf, f, o->ncpus) : -ENOMEM;
+	e = x->cur ? tidmap_init(&x->map) : -ENOMEM;
+	if (!e)
+		e = perfetto_new(&x->pf, f, o->ncpus);
 	if (!e)
 		e = sched_model_new(&x->m, o->ncpus, &model_ops, x);
 	if (e) {
@@ -592,7 +565,7 @@ void perfetto_export_free(struct perfetto_export *x)
 	sched_model_free(x->m);
 	perfetto_free(x->pf);
 	free(x->th);
-	free(x->slot);
+	tidmap_done(&x->map);
 	free(x->span);
 	free(x->cur);
 	free(x);
