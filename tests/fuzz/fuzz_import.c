@@ -80,30 +80,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifdef FUZZ_STANDALONE
 
-/* Reads a whole file into a malloc'd buffer. */
-static uint8_t *slurp(const char *path, size_t *len)
+/* The bytes of the file at path, malloc'd, with their count; NULL if unreadable. */
+static uint8_t *read_whole(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *b = NULL;
-	size_t cap = 0, n = 0, k;
+	long n;
 
-	if (!f)
-		return NULL;
-	do {
-		if (n == cap) {
-			uint8_t *nb = realloc(b, cap = cap ? cap * 2 : 4096);
-			if (!nb) {
-				free(b);
-				fclose(f);
-				return NULL;
-			}
-			b = nb;
-		}
-		k = fread(b + n, 1, cap - n, f);
-		n += k;
-	} while (k > 0);
-	fclose(f);
-	*len = n;
+	if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (b = malloc((size_t)n + 1)) && fread(b, 1, (size_t)n, f) == (size_t)n) {
+		*len = (size_t)n;
+	} else {
+		free(b);
+		b = NULL;
+	}
+	if (f)
+		fclose(f);
 	return b;
 }
 
@@ -113,7 +105,7 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		size_t len = 0;
-		uint8_t *b = slurp(argv[i], &len);
+		uint8_t *b = read_whole(argv[i], &len);
 
 		if (!b) {
 			fprintf(stderr, "fuzz_import: cannot read %s\n", argv[i]);
