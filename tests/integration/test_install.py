@@ -112,7 +112,31 @@ def deb_part():
     check(r.returncode == 0 and not os.path.exists("/usr/bin/conctop"), "dpkg -r removes it again", r.stderr[-200:])
 
 
+def conventions_part():
+    """--version names the commit in a clone; --color=WHEN beside NO_COLOR."""
+    conctop = os.path.join(BUILD, "conctop")
+    r = run([conctop, "--version"])
+    clone = run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"])
+    if clone.returncode == 0:
+        check(f"(git {clone.stdout.strip()}" in r.stdout, "--version names the git commit when built from a clone",
+              r.stdout.strip())
+    else:
+        check("(git" not in r.stdout, "--version names no commit outside a clone", r.stdout.strip())
+    pic = os.path.join(ROOT, "tests", "data", "pingpong.ctrace")
+    env = dict(ENV, NO_COLOR="1")
+    esc = lambda *a, e=ENV: "\033[" in subprocess.run([conctop, *a], capture_output=True, text=True, env=e,
+                                                       timeout=30).stdout
+    check(esc("--color=always", "lanes", pic, e=env), "--color=always colours even with NO_COLOR set")
+    check(not esc("--color=never", "lanes", pic, "--color"), "--color=never first: no colour", )
+    check(not esc("lanes", pic), "auto: no colour into a pipe")
+    check(esc("lanes", pic, "--color=always") and not esc("lanes", pic, "--color", e=env),
+          "lanes --color=always colours; --color alone respects NO_COLOR")
+    r = run([conctop, "--color=sometimes", "list"])
+    check(r.returncode == 2 and "auto, always or never" in r.stderr, "a bad --color value is a usage error", r.stderr)
+
+
 install_part()
+conventions_part()
 deb_part()
 shutil.rmtree(TMP, ignore_errors=True)
 finish()
