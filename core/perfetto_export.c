@@ -192,7 +192,8 @@ static bool known_release(const char *r)
  * (named after its leader, else its first thread) and each thread. */
 static void start(struct perfetto_export *x)
 {
-	size_t i, j, n = x->nth;
+	struct tidmap procs;
+	size_t i, n = x->nth;
 
 	x->started = true;
 	/* Perfetto reads prev_state by the kernel's major.minor; conctop's
@@ -201,19 +202,21 @@ static void start(struct perfetto_export *x)
 	note_err(x, perfetto_system_info(x->pf, known_release(x->o.kernel) ? x->o.kernel : "5.0.0-unknown",
 					 x->o.ncpus));
 	note_err(x, perfetto_track_global(x->pf, UUID_GLOBAL, "conctop: deadlocks, notes, lost events"));
-	for (i = 0; i < n; i++) {
+	if (tidmap_init(&procs)) {
+		note_err(x, -ENOMEM);
+		return;
+	}
+	for (i = 0; i < n && !x->err; i++) {
 		const struct xthread *t = &x->th[i], *leader = find(x, t->tgid);
-		bool first = true;
 
-		for (j = 0; j < i; j++)
-			if (x->th[j].tgid == t->tgid)
-				first = false;
-		if (!first)
+		if (tidmap_find(&procs, t->tgid) >= 0)
 			continue;
+		note_err(x, tidmap_add(&procs, t->tgid, i));
 		note_err(x, perfetto_track_process(x->pf, UUID_PROCESS + (uint32_t)t->tgid, t->tgid,
 						   leader ? leader->name : t->name));
 		x->n.processes++;
 	}
+	tidmap_done(&procs);
 	for (i = 0; i < n; i++)
 		thread_track(x, x->th[i].tid, x->th[i].tgid, x->th[i].name);
 }
