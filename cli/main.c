@@ -89,15 +89,21 @@ static void usage(FILE *f)
 static int color_options(int *argc, char **argv)
 {
 	enum theme_color_mode mode;
-	const char *when;
 	int take;
 
-	while (*argc >= 2 && strncmp(argv[1], "--color", 7) == 0 &&
-	       (argv[1][7] == '=' || (argv[1][7] == '\0' && *argc >= 3))) {
-		when = argv[1][7] == '=' ? argv[1] + 8 : argv[2];
-		take = argv[1][7] == '=' ? 1 : 2;
-		if (theme_parse_color_mode(when, &mode))
-			return cli_usage_error("--color", "WHEN is auto, always or never, not '%s'", when);
+	while (*argc >= 2 && strncmp(argv[1], "--color", 7) == 0) {
+		if (argv[1][7] == '=') {
+			if (theme_parse_color_mode(argv[1] + 8, &mode)) {
+				cli_error("--color=WHEN: WHEN is auto, always or never, not '%s'\n"
+					  "Try 'conctop --help'.", argv[1] + 8);
+				return EXIT_USAGE;
+			}
+			take = 1;
+		} else if (argv[1][7] == '\0' && *argc >= 3 && theme_parse_color_mode(argv[2], &mode) == 0) {
+			take = 2;
+		} else {
+			break;
+		}
 		theme_set_color_mode(mode);
 		memmove(argv + 1, argv + 1 + take, (size_t)(*argc - take) * sizeof(*argv));
 		*argc -= take;
