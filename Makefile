@@ -14,6 +14,26 @@ CLANG ?= clang
 BPFTOOL ?= bpftool
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/' -e 's/riscv64/riscv/')
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+# the commit, when built from a git clone (conctop --version says it)
+# (or GIT_COMMIT from the environment: the package build passes it on)
+ifeq ($(origin GIT_COMMIT),undefined)
+GIT_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+ifneq ($(GIT_COMMIT),)
+GIT_COMMIT := $(GIT_COMMIT)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+endif
+endif
+
+# where `make install` puts things (DESTDIR is prepended). The binary finds
+# its scenario programs in ../libexec/conctop/scenarios beside its bin/.
+PREFIX ?= /usr/local
+BINDIR := $(PREFIX)/bin
+SCNDIR := $(PREFIX)/libexec/conctop/scenarios
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/conctop
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# DEPS_CHECK=0 skips scripts/deps.sh (package builds declare their own
+# build dependencies)
+DEPS_CHECK ?= 1
 
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
@@ -57,7 +77,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 DEPS_OK := $(BUILD)/.deps-ok
 
-.PHONY: all deps test run clean bench fuzz help install-check
+.PHONY: all deps test run clean bench fuzz help install uninstall deb
 all: $(BUILD)/conctop $(SCN_BIN)
 
 help:
@@ -67,6 +87,10 @@ help:
 	@echo "make run        build, then show the default scenario (prodcons) live (without a terminal: record it, print its report)"
 	@echo "make bench      build and run the benchmarks (prints figures)"
 	@echo "make fuzz       build the libFuzzer targets (clang) into $(BUILD)/fuzz/"
+	@echo "make install    install conctop, its scenarios, man page, docs and bash completion"
+	@echo "                under PREFIX (default /usr/local), into DESTDIR if set"
+	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
+	@echo "make deb        build the Debian package (dpkg-buildpackage -us -uc -b) into build/deb/"
 	@echo "make clean      remove build/"
 	@echo "options: V=1 (show commands), SANITIZE=address,undefined (sanitizer build in build/sanitize-*)"
 
@@ -76,13 +100,19 @@ deps:
 # Checked once per build tree: installs what is missing when root, else
 # fails with the apt-get line to run.
 $(DEPS_OK): scripts/deps.sh
-	@scripts/deps.sh
+	@if [ "$(DEPS_CHECK)" != 0 ]; then scripts/deps.sh; fi
 	@mkdir -p $(@D) && touch $@
+
+# the commit goes into main.o only, rebuilt when it changes
+COMMIT_STAMP := $(BUILD)/.commit
+$(shell mkdir -p $(BUILD) && (echo '$(GIT_COMMIT)' | cmp -s - $(COMMIT_STAMP) || echo '$(GIT_COMMIT)' > $(COMMIT_STAMP)))
+$(BUILD)/cli/main.o: $(COMMIT_STAMP)
+$(BUILD)/cli/main.o: override CFLAGS += -DCONCTOP_COMMIT='"$(GIT_COMMIT)"'
 
 $(BUILD)/%.o: %.c $(DEPS_OK) $(wildcard core/*.h tracer/*.h tui/*.h scenarios/*.h cli/*.h)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # ---- BPF: vmlinux.h from the running kernel's BTF, object, skeleton ----
 $(BUILD)/tracer/vmlinux.h: $(DEPS_OK)
@@ -120,7 +150,7 @@ $(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(SCREEN_OBJ) $(BUILD)/scenarios/cata
 $(BUILD)/scenarios/%.o: scenarios/%.c scenarios/common.h $(DEPS_OK)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -c $< -o $@
 
 $(BUILD)/scenarios/%: $(BUILD)/scenarios/%.o $(BUILD)/scenarios/common.o
 	$(call msg,LD,$@)
@@ -188,6 +218,37 @@ bench: $(BENCH_BIN) $(BUILD)/conctop $(SCN_BIN) $(PROG_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 	@BUILD=$(BUILD) python3 bench/tracer.py
 	@BUILD=$(BUILD) python3 bench/attribution.py
+
+# ---- install, uninstall, Debian package ----
+DOC_FILES := README.md $(filter-out docs/conctop.1,$(wildcard docs/*.md))
+install: $(BUILD)/conctop $(SCN_BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SCNDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DOCDIR)/scenarios $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(BUILD)/conctop $(DESTDIR)$(BINDIR)/conctop
+	install -m 0755 $(SCN_BIN) $(DESTDIR)$(SCNDIR)/
+	install -m 0644 docs/conctop.1 $(DESTDIR)$(MANDIR)/man1/conctop.1
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/scenarios/*.md $(DESTDIR)$(DOCDIR)/scenarios/
+	install -m 0644 docs/examples/*.py $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 scripts/conctop.bash-completion $(DESTDIR)$(BASHCOMPDIR)/conctop
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/conctop $(DESTDIR)$(MANDIR)/man1/conctop.1 $(DESTDIR)$(BASHCOMPDIR)/conctop
+	rm -f $(addprefix $(DESTDIR)$(SCNDIR)/,$(SCN_NAMES))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/scenarios/,$(notdir $(wildcard docs/scenarios/*.md)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(wildcard docs/examples/*.py)))
+	-rmdir $(DESTDIR)$(SCNDIR) $(DESTDIR)$(PREFIX)/libexec/conctop $(DESTDIR)$(DOCDIR)/scenarios \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# The .deb from a copy of the tree (dpkg-buildpackage writes beside the
+# source directory): build/deb/conctop_VERSION_ARCH.deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null || { echo "make deb: dpkg-buildpackage is missing: apt-get install dpkg-dev debhelper" >&2; exit 1; }
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	tar --exclude=./build --exclude=./.git --exclude=./debian/build -cf - . | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && GIT_COMMIT='$(GIT_COMMIT)' dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf build

@@ -19,6 +19,7 @@ int cmd_lesson(int argc, char **argv);
 int cmd_tour(int argc, char **argv);
 int cmd_lanes(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
 int cmd_run(int argc, char **argv);
 /* The live view from conctop's own arguments: `conctop [OPTIONS]

@@ -1,5 +1,5 @@
 /* conctop export: a trace's lanes as a picture for handouts and slides
- * (SVG; docs/export.md). Other formats (Perfetto) will join --format. */
+ * (SVG), or the whole trace for Perfetto's UI (docs/export.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -10,17 +10,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "export_perfetto.h"
 #include "outfile.h"
 #include "svg.h"
 #include "timeline.h"
 
-#define EXPORT_FORMATS "svg"
+#define EXPORT_FORMATS "svg, perfetto"
 
 /* Prints export's help. */
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: conctop export FILE [--format svg] -o OUT.svg [OPTIONS]\n"
+		"       conctop export FILE --format perfetto -o OUT.pftrace [--from T] [--to T]\n"
 		"\n"
 		"Draws the lanes of a trace file as a picture to print or put on slides:\n"
 		"a time axis, one lane per CPU (the letter of the thread it ran) and one\n"
@@ -30,15 +32,20 @@ static void usage(FILE *f)
 		"colour-blind-safe Okabe-Ito palette; every state keeps its glyph, so a\n"
 		"black-and-white printout still reads. docs/export.md has the details.\n"
 		"\n"
+		"With --format perfetto it writes Perfetto's own trace format instead, to\n"
+		"open at https://ui.perfetto.dev: the CPU tracks and thread states from the\n"
+		"scheduler events, plus conctop's knowledge on each thread's track: a slice\n"
+		"per blocked interval named by its cause, wakeup flows, markers, deadlocks.\n"
+		"\n"
 		"Options:\n"
-		"  -F, --format FMT  what to write: svg (the default; the only one so far)\n"
+		"  -F, --format FMT  what to write: svg (the default) or perfetto\n"
 		"  -o, --output OUT  the file to write ('-' for standard output, the\n"
 		"                    default when it is not a terminal)\n"
 		"  -f, --from T      start of the window (1.5s, 250ms, 40us; a bare number\n"
 		"                    is seconds; default: the start of the trace)\n"
 		"  -t, --to T        end of the window (default: the end of the trace)\n"
 		"  -w, --width COLS  time columns across the lanes, %d to %d (default %d);\n"
-		"                    each column is a round length of time\n"
+		"                    each column is a round length of time (svg only)\n"
 		"  -h, --help        this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, with a warning), 1\n"
@@ -112,6 +119,7 @@ int cmd_export(int argc, char **argv)
 	bool have_to = false;
 	char warn[1024], title[1200], a[32], b[32];
 	int cols = SVG_DEFAULT_COLS, opt, status, e;
+	bool have_width = false, perfetto;
 
 	optind = 1;
 	opterr = 0;
@@ -131,6 +139,7 @@ int cmd_export(int argc, char **argv)
 		case 'w':
 			if ((e = cli_columns_option("export", optarg, SVG_MIN_COLS, SVG_MAX_COLS, &cols)))
 				return e;
+			have_width = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -143,8 +152,11 @@ int cmd_export(int argc, char **argv)
 			return cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
 		}
 	}
-	if (strcmp(format, "svg") != 0)
+	perfetto = strcmp(format, "perfetto") == 0;
+	if (strcmp(format, "svg") != 0 && !perfetto)
 		return cli_usage_error("export", "unknown format '%s': the formats are: " EXPORT_FORMATS, format);
+	if (perfetto && have_width)
+		return cli_usage_error("export", "--width is for svg: a Perfetto trace has every event, at any zoom");
 	if (optind != argc - 1)
 		return cli_usage_error("export", optind >= argc ? "which trace file?" : "one trace file at a time");
 	file = argv[optind];
@@ -152,9 +164,14 @@ int cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "--to must come after --from");
 	if (!out) {
 		if (isatty(STDOUT_FILENO))
-			return cli_usage_error("export", "where to? give -o OUT.svg (or -o - for standard output)");
+			return cli_usage_error("export", "where to? give -o OUT.%s (or -o - for standard output)",
+					       perfetto ? "pftrace" : "svg");
 		out = "-";
 	}
+	if (perfetto && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
+		return cli_usage_error("export", "a Perfetto trace is binary: give -o OUT.pftrace");
+	if (perfetto)
+		return export_perfetto(file, out, from, to, have_to);
 
 	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
 		return 1;

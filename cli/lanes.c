@@ -40,9 +40,11 @@ static void usage(FILE *f)
 		"  -f, --from T    start of the window (1.5s, 250ms, 40us; a bare number\n"
 		"                  is seconds; default: the start of the trace)\n"
 		"  -t, --to T      end of the window (default: the end of the trace)\n"
-		"      --color     colour with ANSI escapes (256 colours; none when\n"
-		"                  NO_COLOR is set)\n"
-		"      --mono      no colour (the default): glyphs only\n"
+		"      --color[=WHEN]  colour with ANSI escapes (256 colours): WHEN is\n"
+		"                  auto (the default: on a terminal, unless NO_COLOR is\n"
+		"                  set), always (even with NO_COLOR) or never; --color\n"
+		"                  alone colours unless NO_COLOR is set\n"
+		"      --mono      no colour: glyphs only (--color=never)\n"
 		"      --classroom the classroom palette at full contrast (with --color)\n"
 		"      --theme light|dark  the classroom palette for a projector (light)\n"
 		"                  or a dark screen; implies --classroom\n"
@@ -69,8 +71,8 @@ int cmd_lanes(int argc, char **argv)
 		{ "width", required_argument, NULL, 'w' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
-		{ "color", no_argument, NULL, 'c' },
-		{ "colour", no_argument, NULL, 'c' },
+		{ "color", optional_argument, NULL, 'c' },
+		{ "colour", optional_argument, NULL, 'c' },
 		{ "mono", no_argument, NULL, 'm' },
 		{ "classroom", no_argument, NULL, 'C' },
 		{ "theme", required_argument, NULL, 'T' },
@@ -80,7 +82,8 @@ int cmd_lanes(int argc, char **argv)
 	struct timeline *tl = NULL;
 	const struct theme *th;
 	uint64_t from = 0, to = 0, end;
-	bool have_to = false, color = false, classroom = false, light = false;
+	bool have_to = false, color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
+	enum theme_color_mode mode;
 	char warn[1024];
 	int width = 0, opt, status;
 	const char *file;
@@ -99,7 +102,14 @@ int cmd_lanes(int argc, char **argv)
 				return status;
 			break;
 		case 'c':
-			color = true;
+			if (!optarg) {
+				color = true;
+				break;
+			}
+			if (theme_parse_color_mode(optarg, &mode))
+				return cli_usage_error("lanes", "--color is auto, always or never, not '%s'", optarg);
+			theme_set_color_mode(mode);
+			color = theme_color_wanted(isatty(STDOUT_FILENO));
 			break;
 		case 'm':
 			color = false;

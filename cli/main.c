@@ -2,6 +2,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "theme.h"
+
+#ifndef CONCTOP_COMMIT
+#define CONCTOP_COMMIT "" /* not built from a git clone */
+#endif
 
 /* One subcommand. */
 struct command {
@@ -20,6 +25,7 @@ static const struct command commands[] = {
 	{ "export", cmd_export, "a trace's lanes as a picture to print or put on slides (SVG)" },
 	{ "lesson", cmd_lesson, "a scenario's lesson card: what to watch, the question, the take-away" },
 	{ "tour", cmd_tour, "the course notes' lessons in order, each card then its live run" },
+	{ "import", cmd_import, "a perf script, trace-cmd report or ftrace text into a trace file" },
 	{ "dump", cmd_dump, "every event of a trace file, one line each" },
 	{ "list", cmd_list, "the built-in scenarios and what each one teaches" },
 };
@@ -36,6 +42,7 @@ static void usage(FILE *f)
 		"       conctop [OPTIONS] -p PID                watch a running process live\n"
 		"       conctop COMMAND [OPTIONS] [ARGS]\n"
 		"       conctop --help | --version\n"
+		"       (--color=auto|always|never may come first, before any of these)\n"
 		"\n"
 		"conctop shows how Linux schedules the threads of a program: it traces\n"
 		"scheduler events through eBPF and shows, live or replayed from a trace\n"
@@ -48,6 +55,8 @@ static void usage(FILE *f)
 		"  -d, --duration TIME   stop tracing after TIME; the view stays\n"
 		"  -u, --user NAME       run the program as NAME (default: the sudo user)\n"
 		"      --mono            no colours (also with NO_COLOR set)\n"
+		"      --color=WHEN      auto (colours on a terminal unless NO_COLOR is set),\n"
+		"                        always or never: for every command, given first\n"
 		"      --tracer MODE     tp_btf or tp; also --no-follow, --buffer SIZE, -v\n"
 		"                        (conctop run --help has them all)\n"
 		"\n"
@@ -69,16 +78,47 @@ static void usage(FILE *f)
 		"replay also < > speed (docs/keys.md has every key).\n"
 		"Tracing needs root (CAP_BPF and CAP_PERFMON); reading a trace does not.\n"
 		"Each command has --help; 'man conctop' has the details.\n"
-		"Exit status: 0 ok, 1 failure, 2 usage error; when conctop runs a program\n"
-		"to its end, that program's exit status (128+N if signal N ended it;\n"
-		"126 if it cannot be run, 127 if it is not found).\n");
+		"Exit status: 0 ok, 1 failure (the message says what failed and what to\n"
+		"do), 2 usage error; when conctop runs a program to its end, that\n"
+		"program's exit status (128+N if signal N ended it; 126 if it cannot be\n"
+		"run, 127 if it is not found).\n");
+}
+
+/* Takes the --color=WHEN (or --color WHEN) options that come first, for
+ * every command: removes them from argv. Returns 0, or the usage status. */
+static int color_options(int *argc, char **argv)
+{
+	enum theme_color_mode mode;
+	int take;
+
+	while (*argc >= 2 && strncmp(argv[1], "--color", 7) == 0) {
+		if (argv[1][7] == '=') {
+			if (theme_parse_color_mode(argv[1] + 8, &mode)) {
+				cli_error("--color=WHEN: WHEN is auto, always or never, not '%s'\n"
+					  "Try 'conctop --help'.", argv[1] + 8);
+				return EXIT_USAGE;
+			}
+			take = 1;
+		} else if (argv[1][7] == '\0' && *argc >= 3 && theme_parse_color_mode(argv[2], &mode) == 0) {
+			take = 2;
+		} else {
+			break;
+		}
+		theme_set_color_mode(mode);
+		memmove(argv + 1, argv + 1 + take, (size_t)(*argc - take) * sizeof(*argv));
+		*argc -= take;
+	}
+	return 0;
 }
 
 /* Dispatches to the subcommand named by argv[1], or to the live view. */
 int main(int argc, char **argv)
 {
 	size_t i;
+	int e = color_options(&argc, argv);
 
+	if (e)
+		return e;
 	if (argc >= 2) {
 		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 		    strcmp(argv[1], "help") == 0) {
@@ -86,7 +126,10 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-			printf("conctop %s\n", CONCTOP_VERSION);
+			if (CONCTOP_COMMIT[0])
+				printf("conctop %s (git %s)\n", CONCTOP_VERSION, CONCTOP_COMMIT);
+			else
+				printf("conctop %s\n", CONCTOP_VERSION);
 			return 0;
 		}
 		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)

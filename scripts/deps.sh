@@ -4,7 +4,8 @@
 # installs them with apt-get. Without root it prints the exact apt-get line.
 set -u
 packages=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-	libncurses-dev pkg-config libclang-rt-14-dev tmux python3 linux-perf)
+	libncurses-dev pkg-config libclang-rt-14-dev tmux python3 linux-perf
+	trace-cmd protobuf-compiler dpkg-dev debhelper)
 
 missing=()
 for p in "${packages[@]}"; do

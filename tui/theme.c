@@ -11,6 +11,7 @@
 #include <langinfo.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 /* xterm-256 numbers of the palette */
@@ -164,13 +165,58 @@ const struct theme *theme_classroom(enum theme_depth depth, bool ascii, bool lig
 	return &class_themes[d][ascii ? 1 : 0][light ? 1 : 0];
 }
 
-/* Chooses a colour depth from NO_COLOR and the terminal's colour count. */
-enum theme_depth theme_depth_for(int terminal_colors)
+static enum theme_color_mode color_mode = THEME_COLOR_AUTO;
+
+/* Parses a --color=WHEN value. */
+int theme_parse_color_mode(const char *when, enum theme_color_mode *mode)
+{
+	if (!strcmp(when, "auto") || !strcmp(when, "tty"))
+		*mode = THEME_COLOR_AUTO;
+	else if (!strcmp(when, "always") || !strcmp(when, "yes") || !strcmp(when, "force"))
+		*mode = THEME_COLOR_ALWAYS;
+	else if (!strcmp(when, "never") || !strcmp(when, "no") || !strcmp(when, "none"))
+		*mode = THEME_COLOR_NEVER;
+	else
+		return -1;
+	return 0;
+}
+
+/* Sets the process's colour mode. */
+void theme_set_color_mode(enum theme_color_mode mode)
+{
+	color_mode = mode;
+}
+
+/* The process's colour mode. */
+enum theme_color_mode theme_color_mode(void)
+{
+	return color_mode;
+}
+
+/* Whether NO_COLOR asks for no colour. */
+static bool no_color_env(void)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	if (nc && *nc)
+	return nc && *nc;
+}
+
+/* Whether text output gets colours. */
+bool theme_color_wanted(bool is_tty)
+{
+	if (color_mode != THEME_COLOR_AUTO)
+		return color_mode == THEME_COLOR_ALWAYS;
+	return is_tty && !no_color_env();
+}
+
+/* Chooses a colour depth from the mode, NO_COLOR and the terminal's
+ * colour count. */
+enum theme_depth theme_depth_for(int terminal_colors)
+{
+	if (color_mode == THEME_COLOR_NEVER || (color_mode == THEME_COLOR_AUTO && no_color_env()))
 		return THEME_MONO;
+	if (color_mode == THEME_COLOR_ALWAYS && terminal_colors < 8)
+		return THEME_8;
 	if (terminal_colors >= 256)
 		return THEME_256;
 	if (terminal_colors >= 8)

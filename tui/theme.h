@@ -42,8 +42,24 @@ const struct theme *theme_get(enum theme_depth depth, bool ascii);
  * dark keeps the terminal's background. Mono is the monochrome theme. */
 const struct theme *theme_classroom(enum theme_depth depth, bool ascii, bool light);
 
-/* Chooses the depth from the environment: NO_COLOR set -> mono; else from
- * the terminal's colour count (colors >= 256 -> 256, >= 8 -> 8, else mono). */
+/* When to colour: the --color=WHEN option (auto, always, never) of every
+ * command, decided here once for the process. */
+enum theme_color_mode { THEME_COLOR_AUTO = 0, THEME_COLOR_ALWAYS, THEME_COLOR_NEVER };
+
+/* Parses WHEN ("auto", "always", "never"; also "yes"/"no"). Returns 0 or -1. */
+int theme_parse_color_mode(const char *when, enum theme_color_mode *mode);
+
+/* Sets and reads the process's colour mode (default auto). */
+void theme_set_color_mode(enum theme_color_mode mode);
+enum theme_color_mode theme_color_mode(void);
+
+/* Whether text output to a terminal (is_tty) or not gets colours: never ->
+ * no; always -> yes; auto -> a terminal, and NO_COLOR not set. */
+bool theme_color_wanted(bool is_tty);
+
+/* Chooses the depth: mode never, or (in auto) NO_COLOR set -> mono; else
+ * from the terminal's colour count (colors >= 256 -> 256, >= 8 -> 8, else
+ * mono; always gives at least 8). */
 enum theme_depth theme_depth_for(int terminal_colors);
 
 /* Whether the locale's character set is UTF-8. */

@@ -1,0 +1,157 @@
+/* conctop export --format perfetto (see export_perfetto.h): reads the
+ * trace twice, once into a timeline (the threads' latest names, the pattern
+ * notes of the event log), then event by event into the Perfetto writer. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "export_perfetto.h"
+#include "outfile.h"
+#include "perfetto_export.h"
+#include "timeline.h"
+#include "trace.h"
+
+#define NOTE_BATCH 256
+
+/* Declares every thread of the timeline, with its latest name. */
+static int declare_threads(struct perfetto_export *x, const struct timeline *tl)
+{
+	size_t i;
+	int e = 0;
+
+	for (i = 0; i < timeline_thread_count(tl) && !e; i++) {
+		const struct tl_thread *t = timeline_thread(tl, i);
+
+		e = perfetto_export_thread(x, t->tid, t->tgid, t->name);
+	}
+	return e;
+}
+
+/* Hands the pattern notes of [from, to) to the writer. The log gives the
+ * newest entries of a window: walk it in windows that hold fewer than a
+ * batch. */
+static int write_notes(struct perfetto_export *x, const struct timeline *tl, uint64_t from, uint64_t to)
+{
+	struct tl_log_entry *ent = malloc(NOTE_BATCH * sizeof(*ent));
+	uint64_t t;
+	int e = 0;
+
+	if (!ent)
+		return -ENOMEM;
+	for (t = from; t < to && !e;) {
+		uint64_t span = to - t;
+		size_t n, i;
+
+		while ((n = timeline_log(tl, t, t + span, ent, NOTE_BATCH)) == NOTE_BATCH && span > 1)
+			span /= 2;
+		for (i = 0; i < n && !e; i++)
+			if (ent[i].kind == TL_LOG_NOTE)
+				e = perfetto_export_note(x, ent[i].ts, timeline_thread(tl, ent[i].thread)->tid,
+							 ent[i].note);
+		t += span;
+	}
+	free(ent);
+	return e;
+}
+
+/* Streams the events of file through the writer. Returns 0, or 1 after
+ * saying what went wrong. */
+static int write_trace(const char *file, FILE *f, const struct timeline *tl, uint64_t from, uint64_t to)
+{
+	struct trace_reader *r = NULL;
+	struct perfetto_export *x = NULL;
+	struct perfetto_export_options o = { 0 };
+	struct perfetto_export_counts c;
+	struct event ev;
+	int e, rc;
+
+	e = trace_reader_new(&r, file);
+	if (e) {
+		cli_error("%s: %s", file, r ? trace_reader_error(r) : strerror(-e));
+		trace_reader_free(r);
+		return 1;
+	}
+	o.ncpus = trace_reader_info(r)->ncpus;
+	o.from = from;
+	o.to = to;
+	o.base_ns = trace_reader_info(r)->start_monotonic_ns;
+	o.kernel = trace_reader_info(r)->kernel;
+	e = perfetto_export_new(&x, f, &o);
+	if (!e)
+		e = declare_threads(x, tl);
+	while (!e && (rc = trace_reader_next(r, &ev)) == 1)
+		e = perfetto_export_add(x, &ev);
+	if (!e)
+		e = write_notes(x, tl, from, to);
+	if (!e)
+		e = perfetto_export_finish(x, timeline_end(tl));
+	if (e) {
+		cli_error("cannot write the Perfetto trace: %s", strerror(-e));
+	} else {
+		perfetto_export_counts(x, &c);
+		fprintf(stderr,
+			"conctop: Perfetto trace of %s: %llu threads, %llu switches, %llu blocked slices, %llu wakeup "
+			"flows, %llu notes.\nOpen it at https://ui.perfetto.dev (\"Open trace file\"); docs/export.md "
+			"says what to look at.\n",
+			file, (unsigned long long)c.threads, (unsigned long long)c.switches,
+			(unsigned long long)c.slices, (unsigned long long)c.flows, (unsigned long long)c.annotations);
+	}
+	perfetto_export_free(x);
+	trace_reader_free(r);
+	return e ? 1 : 0;
+}
+
+/* Writes the Perfetto trace of file to out. */
+int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t to, bool have_to)
+{
+	struct timeline *tl = NULL;
+	struct outfile of;
+	char warn[1024], why[512];
+	FILE *f;
+	int status;
+
+	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
+		return 1;
+	if (warn[0])
+		cli_error("warning: %s", warn);
+	if (!have_to)
+		to = timeline_end(tl) + 1;
+	if (from >= timeline_end(tl) && timeline_end(tl) > 0)
+		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)timeline_end(tl) / 1e9);
+	if (strcmp(out, "-") == 0) {
+		status = write_trace(file, stdout, tl, from, to);
+		timeline_free(tl);
+		return status;
+	}
+	if (outfile_create(&of, out, NULL, why, sizeof why)) {
+		cli_error("cannot write %s: %s", out, why);
+		timeline_free(tl);
+		return 1;
+	}
+	f = fdopen(of.fd, "wb");
+	if (!f) {
+		cli_error("%s: %s", out, strerror(errno));
+		outfile_abort(&of);
+		timeline_free(tl);
+		return 1;
+	}
+	of.fd = -1;
+	status = write_trace(file, f, tl, from, to);
+	if (fclose(f) && !status) {
+		cli_error("%s: %s", out, strerror(errno));
+		status = 1;
+	}
+	timeline_free(tl);
+	if (status) {
+		outfile_abort(&of);
+		return status;
+	}
+	status = outfile_commit(&of);
+	if (status) {
+		cli_error("%s: cannot rename it into place: %s", out, strerror(-status));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,94 @@
+/* A map from thread ids to array indexes (see tidmap.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include "tidmap.h"
+
+#define TIDMAP_FIRST 256
+
+/* The slot of tid: its own, or the empty one it would take. */
+static size_t slot_of(const int32_t *tids, const uint32_t *idx, size_t nslot, int32_t tid)
+{
+	size_t i = ((uint32_t)tid * 2654435761u) & (nslot - 1);
+
+	while (idx[i] && tids[i] != tid)
+		i = (i + 1) & (nslot - 1);
+	return i;
+}
+
+/* Allocates nslot empty slots. */
+static int alloc_slots(struct tidmap *m, size_t nslot)
+{
+	m->tid = calloc(nslot, sizeof(*m->tid));
+	m->idx = calloc(nslot, sizeof(*m->idx));
+	if (!m->tid || !m->idx) {
+		free(m->tid);
+		free(m->idx);
+		return -ENOMEM;
+	}
+	m->nslot = nslot;
+	return 0;
+}
+
+/* An empty map. */
+int tidmap_init(struct tidmap *m)
+{
+	m->n = 0;
+	return alloc_slots(m, TIDMAP_FIRST);
+}
+
+/* Frees it. */
+void tidmap_done(struct tidmap *m)
+{
+	free(m->tid);
+	free(m->idx);
+	m->tid = NULL;
+	m->idx = NULL;
+	m->nslot = m->n = 0;
+}
+
+/* The index stored for tid, or -1. */
+long tidmap_find(const struct tidmap *m, int32_t tid)
+{
+	size_t i;
+
+	if (!m->nslot)
+		return -1;
+	i = slot_of(m->tid, m->idx, m->nslot, tid);
+	return m->idx[i] ? (long)m->idx[i] - 1 : -1;
+}
+
+/* Stores index for a new tid, doubling the slots first when half full. */
+int tidmap_add(struct tidmap *m, int32_t tid, size_t index)
+{
+	size_t i;
+
+	if (index >= UINT32_MAX)
+		return -ENOMEM;
+	if ((m->n + 1) * 2 > m->nslot) {
+		int32_t *old_tid = m->tid;
+		uint32_t *old_idx = m->idx;
+		size_t old = m->nslot;
+
+		if (alloc_slots(m, old * 2)) {
+			m->tid = old_tid;
+			m->idx = old_idx;
+			return -ENOMEM;
+		}
+		for (i = 0; i < old; i++) {
+			size_t j;
+
+			if (!old_idx[i])
+				continue;
+			j = slot_of(m->tid, m->idx, m->nslot, old_tid[i]);
+			m->tid[j] = old_tid[i];
+			m->idx[j] = old_idx[i];
+		}
+		free(old_tid);
+		free(old_idx);
+	}
+	i = slot_of(m->tid, m->idx, m->nslot, tid);
+	m->tid[i] = tid;
+	m->idx[i] = (uint32_t)index + 1;
+	m->n++;
+	return 0;
+}

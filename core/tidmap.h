@@ -1,0 +1,27 @@
+/* A map from thread ids to indexes of the caller's own array: open
+ * addressing, grown by doubling so it stays at most half full. The caller
+ * keeps its records in order of insertion; the map only finds them. */
+#ifndef CONCTOP_TIDMAP_H
+#define CONCTOP_TIDMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tidmap {
+	int32_t *tid;   /* per slot: the tid */
+	uint32_t *idx;  /* per slot: index + 1 into the caller's array, 0 empty */
+	size_t nslot;   /* a power of two */
+	size_t n;       /* tids in the map */
+};
+
+/* An empty map. Returns 0 or -ENOMEM. */
+int tidmap_init(struct tidmap *m);
+void tidmap_done(struct tidmap *m);
+
+/* The index stored for tid, or -1. */
+long tidmap_find(const struct tidmap *m, int32_t tid);
+
+/* Stores index for tid (a tid not in the map). Returns 0 or -ENOMEM. */
+int tidmap_add(struct tidmap *m, int32_t tid, size_t index);
+
+#endif

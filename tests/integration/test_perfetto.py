@@ -1,0 +1,196 @@
+"""conctop export --format perfetto, decoded independently of conctop:
+`protoc --decode_raw` must read every file (and its tree must hold the
+sched_switch records where Perfetto's schema puts them), and a small
+protobuf reader here, knowing only the field numbers of the messages used,
+checks, for recorded scenario traces: one thread descriptor per thread with
+its name, exactly as many sched_switch records as the trace has switches
+(also in a --from/--to window), timestamps in order per CPU, slices named
+after the objects threads blocked on, flows that start and end, and (as
+root, on a fresh philosophers recording) the deadlock as an annotation."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import ROOT, check, conctop, dump_events, finish, report_json, run, skip, tmpdir  # noqa: E402
+
+TMP = tmpdir()
+DATA = os.path.join(ROOT, "tests", "data")
+
+
+def varint(buf, i):
+    """A varint at buf[i]: (value, next index)."""
+    v = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return v, i
+
+
+def fields(buf):
+    """The fields of a message: list of (number, wire type, value)."""
+    out, i = [], 0
+    while i < len(buf):
+        key, i = varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = varint(buf, i)
+        elif wt == 1:
+            v, i = int.from_bytes(buf[i:i + 8], "little"), i + 8
+        elif wt == 2:
+            n, i = varint(buf, i)
+            v, i = buf[i:i + n], i + n
+        elif wt == 5:
+            v, i = int.from_bytes(buf[i:i + 4], "little"), i + 4
+        else:
+            raise ValueError(f"wire type {wt}")
+        out.append((num, wt, v))
+    return out
+
+
+def first(fs, num, default=None):
+    """The first value of field num."""
+    return next((v for n, _, v in fs if n == num), default)
+
+
+def signed(v):
+    """A varint as int64."""
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def read_trace(path):
+    """The parts of a Perfetto trace conctop writes (Trace.packet = 1)."""
+    t = {"threads": {}, "switches": 0, "per_cpu": {}, "slices": [], "instants": [], "flows_out": set(),
+         "flows_in": set(), "release": None}
+    data = open(path, "rb").read()
+    for num, _, pkt in fields(data):
+        assert num == 1
+        p = fields(pkt)
+        ts = first(p, 8)                                  # TracePacket.timestamp
+        for n, _, v in p:
+            if n == 45:                                   # system_info
+                t["release"] = first(fields(first(fields(v), 1)), 3).decode()
+            elif n == 60:                                 # track_descriptor
+                thread = first(fields(v), 4)              # .thread (ThreadDescriptor)
+                if thread is not None:
+                    th = fields(thread)
+                    tid = signed(first(th, 2))
+                    t["threads"].setdefault(tid, []).append(first(th, 5, b"").decode())
+            elif n == 1:                                  # ftrace_events (FtraceEventBundle)
+                b = fields(v)
+                cpu = first(b, 1)
+                for en, _, ev in b:
+                    if en != 2:
+                        continue
+                    e = fields(ev)
+                    t["per_cpu"].setdefault(cpu, []).append(first(e, 1))   # FtraceEvent.timestamp
+                    if first(e, 4) is not None:                              # .sched_switch
+                        t["switches"] += 1
+            elif n == 11:                                 # track_event
+                e = fields(v)
+                kind = first(e, 9)
+                name = first(e, 23, b"").decode()
+                if kind == 1:
+                    t["slices"].append((ts, name))
+                elif kind == 3:
+                    t["instants"].append((ts, name))
+                t["flows_out"].update(x for k, _, x in e if k == 47)
+                t["flows_in"].update(x for k, _, x in e if k == 48)
+    return t
+
+
+def decode_raw_switches(path):
+    """sched_switch records as protoc --decode_raw shows them: blocks at
+    Trace.packet(1) > ftrace_events(1) > event(2) > sched_switch(4)."""
+    with open(path, "rb") as f:
+        r = subprocess.run(["protoc", "--decode_raw"], stdin=f, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        return None, r.stderr
+    path_, n = [], 0
+    for line in r.stdout.splitlines():
+        s = line.strip()
+        if s.endswith("{"):
+            path_.append(s.split()[0])
+            if path_ == ["1", "1", "2", "4"]:
+                n += 1
+        elif s == "}":
+            path_.pop()
+    return n, ""
+
+
+def export(trace, name, *args):
+    """Exports trace; returns (result, output path)."""
+    out = os.path.join(TMP, name + ".pftrace")
+    return conctop("export", trace, "--format", "perfetto", "-o", out, *args), out
+
+
+def check_trace(name, trace):
+    """Everything the issue asks of one recorded trace."""
+    r, out = export(trace, name)
+    if not check(r.returncode == 0 and os.path.getsize(out) > 0, f"{name}: export --format perfetto", r.stderr):
+        return
+    rep = report_json(trace)
+    n_raw, err = decode_raw_switches(out)
+    check(n_raw is not None, f"{name}: protoc --decode_raw reads the whole file", err)
+    t = read_trace(out)
+    switches = rep["events_by_type"]["switch"]
+    check(t["switches"] == switches, f"{name}: exactly one sched_switch record per switch ({switches})",
+          f"{t['switches']} records")
+    check(n_raw == switches, f"{name}: protoc --decode_raw finds them at the same place ({n_raw})")
+    tids = {th["tid"]: th["name"] for th in rep["threads"]}
+    check(set(t["threads"]) == set(tids) and all(len(v) == 1 for v in t["threads"].values()),
+          f"{name}: one thread descriptor per thread ({len(tids)})", f"{t['threads']} vs {tids}")
+    check(all(t["threads"][k][0] == v for k, v in tids.items() if k in t["threads"]),
+          f"{name}: each descriptor has the thread's name", str(t["threads"]))
+    bad = [c for c, ts in t["per_cpu"].items() if any(b < a for a, b in zip(ts, ts[1:]))]
+    check(not bad and len(t["per_cpu"]) == rep["ncpus"], f"{name}: timestamps in order on each CPU", str(bad))
+    objects = {b["object"] for th in rep["threads"] for b in th.get("blocked_by", [])
+               if b.get("object") and b.get("kind") in ("mutex", "cond", "barrier", "sem", "rwlock")}
+    names = " | ".join(n for _, n in t["slices"])
+    missing = [o for o in objects if o not in names]
+    check(objects and not missing, f"{name}: blocked slices are named after the objects ({', '.join(sorted(objects))})",
+          f"missing {missing}")
+    check(t["flows_out"] and t["flows_out"] == t["flows_in"], f"{name}: every wakeup flow starts and ends",
+          f"{len(t['flows_out'])} out, {len(t['flows_in'])} in")
+    check(t["release"] == rep["kernel"], f"{name}: the kernel release is given (Perfetto reads prev_state by it)")
+    # a window: only its switches
+    evs = [e for e in dump_events(trace) if e[2] == "switch"]
+    lo, hi = evs[len(evs) // 4][0], evs[len(evs) // 2][0]
+    r, out = export(trace, name + "-window", "--from", f"{lo}s", "--to", f"{hi}s")
+    if check(r.returncode == 0, f"{name}: export a --from/--to window", r.stderr):
+        # dump prints 9 decimals: the same ns the window is cut at
+        want = sum(1 for e in evs if lo <= e[0] < hi)
+        got = read_trace(out)["switches"]
+        check(got == want, f"{name}: the window holds exactly its {want} switches", f"{got}")
+
+
+def main():
+    if run(["sh", "-c", "command -v protoc"]).returncode != 0:
+        check(False, "protoc is installed (protobuf-compiler; make deps installs it)")
+        finish()
+    check_trace("prodcons", os.path.join(DATA, "prodcons.ctrace"))
+    check_trace("barrier", os.path.join(DATA, "barrier.ctrace"))
+    r = conctop("export", os.path.join(DATA, "prodcons.ctrace"), "--format", "perfetto", "--width", "80", "-o",
+                os.path.join(TMP, "x.pftrace"))
+    check(r.returncode == 2 and "--width" in r.stderr, "--width with perfetto is a usage error", r.stderr)
+    if os.geteuid() != 0:
+        skip("perfetto: deadlock annotation", "needs root to record philosophers (run: sudo make test)")
+        finish()
+    trace = os.path.join(TMP, "philosophers.ctrace")
+    r = conctop("record", "-q", "-o", trace, "philosophers", timeout=60)
+    if check(os.path.exists(trace), "philosophers recorded", r.stderr[-300:]):
+        rep = report_json(trace)
+        r, out = export(trace, "philosophers")
+        t = read_trace(out)
+        dl = [n for _, n in t["instants"] if n.startswith("DEADLOCK:")]
+        check(len(dl) == len(rep["deadlocks"]) and dl, f"philosophers: the deadlock is an annotation ({len(dl)})",
+              str(rep["deadlocks"])[:200])
+        check(dl and all(th["name"] in dl[0] for th in rep["threads"] if th["name"].startswith("philosopher-")),
+              "philosophers: it names every philosopher", dl[0][:300] if dl else "")
+    finish()
+
+
+main()
