@@ -24,6 +24,16 @@ const struct lesson_card lesson_cards[] = {
 	 "A lock held almost all the time makes threads queue: the program runs\n"
 	 "one thread at a time, whatever the CPUs. Hold locks only for what\n"
 	 "needs them, or split one lock into many (striping)."},
+	{"rlock", "A lock its holder may take again (RLock)",
+	 "The holder's lane runs on through both markers, registry_lock depth 1\n"
+	 "then depth 2: taking it again cost no wait. The other task is blocked\n"
+	 "on registry_lock (M) until the depth is back to 0. With --variant\n"
+	 "plain both lanes turn M at once and stay so: one waits for itself.",
+	 "registry_set() takes registry_lock, then calls registry_recount(),\n"
+	 "which takes it too. What happens with a plain mutex? With an RLock?",
+	 "A plain mutex locked again by its holder waits for itself forever. A\n"
+	 "recursive one counts: it is free when unlocked as often as locked.\n"
+	 "Other threads still wait for it, at any depth."},
 	{"condvar", "Signal, broadcast, and the lost wakeup",
 	 "Waiter lanes are blocked on token_ready (C). With signal, one ^ per\n"
 	 "token; with --broadcast every sleeper wakes, queues for state_lock\n"

@@ -1,0 +1,141 @@
+"""Lesson checks of the scenario rlock: each is
+recorded with the real tracer, and the property its lesson is about is
+checked from the recorded trace (switches, blocks and the scenario's
+markers), not from what the scenario printed.
+
+  rlock     recursive: the holder takes registry_lock again (depth 2)
+            without blocking, the other task blocks on it; plain: a task
+            blocks on the mutex it holds itself, named registry_lock, and
+            never runs again until the watchdog
+
+Thresholds leave room for a busy 2-CPU virtual machine."""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import test_lessons_locks as locks  # noqa: E402
+from harness import bpf_available, check, conctop, finish  # noqa: E402
+from test_lessons_locks import ms, record  # noqa: E402
+
+
+class Trace(locks.Trace):
+    """The lock lessons' reading of a trace, which also keeps its file's
+    path (for conctop log)."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.path = path
+
+
+locks.Trace = Trace  # what record() reads its recordings with
+
+
+def marks_of(tr, tid):
+    """(time, label, value) of tid's markers, in order."""
+    return [(ts, f["text"], int(f["value"])) for ts, _, kind, f in tr.events
+            if kind == "mark" and int(f["tid"]) == tid]
+
+
+def blocks(tr, tid=None, op=None):
+    """The block events (of tid, in op), as (time, fields)."""
+    return [(ts, f) for ts, _, kind, f in tr.events if kind == "block"
+            and (tid is None or int(f["tid"]) == tid) and (op is None or f["op"] == op)]
+
+
+def one_thread(tr, name, label):
+    """The tid of the one thread called name, or None (a failed check)."""
+    tids = tr.tids(name)
+    return tids[0] if check(len(tids) == 1, f"{label}: one thread {name} in the trace",
+                            f"{tids}") else None
+
+
+# ---- rlock ----
+
+def test_rlock():
+    """The holder goes from depth 1 to depth 2 without blocking, each time;
+    the other task blocks on registry_lock, held by the holder."""
+    iterations = 6
+    tr, _, _ = record("rlock", ["--pace", "5", "--iterations", str(iterations)])
+    if tr is None:
+        return
+    tasks = [one_thread(tr, f"task-{i}", "rlock") for i in (1, 2)]
+    if None in tasks:
+        return
+    for tid in tasks:
+        depth = [(ts, v) for ts, label, v in marks_of(tr, tid) if label == "registry_lock depth"]
+        values = [v for _, v in depth]
+        name = tr.names[tid]
+        check(values == [1, 2, 1, 0] * iterations,
+              f"rlock: {name} took registry_lock at depth 1, then 2, then let go, "
+              f"{iterations} times", f"{values}")
+        retakes = [(t1, t2) for (t1, v1), (t2, v2) in zip(depth, depth[1:]) if (v1, v2) == (1, 2)]
+        slept = [(t1, t2) for t1, t2 in retakes if tr.time_in(tid, "blocked", t1, t2) > 0
+                 or any(t1 <= ts <= t2 for ts, _ in blocks(tr, tid))]
+        longest = max((t2 - t1 for t1, t2 in retakes), default=0)
+        print(f"  rlock: {name} re-took registry_lock {len(retakes)} times; the longest "
+              f"stretch from depth 1 to depth 2 (with {ms(0.005)} of work in it) was {ms(longest)}")
+        check(len(retakes) == iterations and not slept,
+              f"rlock: {name} never blocks between taking registry_lock and taking it again",
+              f"blocked in {slept}")
+    waits = [(ts, f) for ts, f in blocks(tr, op="mutex_lock")
+             if tr.objects.get(f["obj"]) == "registry_lock" and int(f["tid"]) in tasks]
+    behind = [(ts, f) for ts, f in waits if int(f["holder"]) in tasks and
+              int(f["holder"]) != int(f["tid"])]
+    print(f"  rlock: the tasks blocked on registry_lock {len(waits)} times, "
+          f"{len(behind)} of them held by the other task")
+    check(len(behind) >= 1 and len(behind) == len(waits),
+          "rlock: a task blocks on registry_lock only when the other one holds it",
+          f"{[(ts, f['tid'], f['holder']) for ts, f in waits]}")
+
+
+def test_rlock_plain():
+    """A task blocks on registry_lock while it holds it itself; it never
+    runs again until the watchdog fires; the log names the mutex."""
+    watchdog = 300
+    tr, _, _ = record("rlock", ["--variant", "plain", "--watchdog", str(watchdog)],
+                      want_status=(3,))
+    if tr is None:
+        return
+    fired = tr.marks("watchdog fired")
+    if not check(len(fired) == 1, "rlock plain: the watchdog fired once", f"{fired}"):
+        return
+    w = fired[0][0]
+    tasks = tr.tids("task-1") + tr.tids("task-2")
+    selfwait = [(ts, f) for ts, f in blocks(tr, op="mutex_lock")
+                if int(f["tid"]) in tasks and int(f["holder"]) == int(f["tid"])]
+    if not check(len(selfwait) == 1 and tr.objects.get(selfwait[0][1]["obj"]) == "registry_lock",
+                 "rlock plain: one task blocks in mutex_lock on registry_lock, whose holder "
+                 "(read from the lock) is itself", f"{selfwait}"):
+        return
+    ts, f = selfwait[0]
+    tid = int(f["tid"])
+    name = tr.names[tid]
+    depth = [v for t, label, v in marks_of(tr, tid) if label == "registry_lock depth" and t <= ts]
+    check(depth == [1], f"rlock plain: {name} took registry_lock once before (depth 1)", f"{depth}")
+    ran = tr.time_in(tid, "run", ts + 0.001, w)
+    starts = tr.run_starts(tid, ts + 0.001, w)
+    print(f"  rlock plain: {name} blocked on the lock it holds at {ts:.3f} s; the watchdog fired "
+          f"{ms(w - ts)} later; {name} ran {ms(ran)} in between")
+    check(not starts and ran == 0 and w - ts >= 0.8 * watchdog / 1000,
+          f"rlock plain: {name} never runs again until the watchdog fires",
+          f"{len(starts)} switch-ins, {ms(ran)}")
+    other = [t for t in tasks if t != tid]
+    behind = [g for _, g in blocks(tr, op="mutex_lock")
+              if int(g["tid"]) in other and int(g["holder"]) == tid]
+    check(len(behind) == 1, f"rlock plain: the other task blocks behind it, on the lock {name} holds",
+          f"{behind}")
+
+    # what conctop says about it, in words
+    log = conctop("log", tr.path).stdout
+    said = re.findall(rf"{re.escape(name)} tries mutex registry_lock, held by \w {re.escape(name)}\b",
+                      log)
+    check(said, f"rlock plain: the log says {name} tries registry_lock, held by {name} itself",
+          "\n".join(line for line in log.splitlines() if "registry_lock" in line)[:600])
+
+
+if __name__ == "__main__":
+    if bpf_available("rlock lessons"):
+        test_rlock()
+        test_rlock_plain()
+    finish()
