@@ -106,6 +106,16 @@ const struct lesson_card lesson_cards[] = {
 	 "join() waits until every job put is declared done, so every job must\n"
 	 "call task_done(), failures included (try/finally). One sentinel per\n"
 	 "worker sends it home."},
+	{"daemon", "Daemon threads are cut off when main ends",
+	 "Main sleeps (z) while the workers compute their 300 ms jobs. When\n"
+	 "main returns, at 1 s, every lane ends in the same instant, each\n"
+	 "worker's last marker a job started with no job finished. With\n"
+	 "--variant non-daemon main waits in join (J) until all jobs are done.",
+	 "Three workers have six jobs each; main is done after 1 s and\n"
+	 "returns without joining them. What happens to their jobs?",
+	 "Returning from main ends the whole process: threads nobody waits for\n"
+	 "stop mid-job, with no clean-up. A daemon suits work that may be lost;\n"
+	 "join the threads whose work must finish."},
 	{"oversub", "More busy threads than CPUs",
 	 "CPU lanes change letter every few ms; every worker lane is mostly\n"
 	 "runnable (-) with short runs, and all end together at the very end.\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Self-checks of the scenario rlock with short
+# Self-checks of the scenarios rlock and daemon with short
 # parameters, and their command lines.
 #
 # usage: tests/scenarios_batch4.sh DIR   (DIR holds the scenario programs,
@@ -27,6 +27,15 @@ run_check "rlock --variant plain --threads 1" 3 \
 	'task-1 holds registry_lock and waits for it again, for itself; 0 other tasks' \
 	rlock --variant plain --threads 1 --watchdog 100
 
+# daemon: main returns with jobs in progress (cut off); non-daemon: main
+# joins, every job finished.
+run_check "daemon" 0 'main returned after [0-9]+ ms with [1-3] jobs? in progress.*cut off mid-job' \
+	daemon --jobs 10 --work 20 --main 10
+run_check "daemon --variant non-daemon" 0 'waited for its 3 workers until all 6 jobs were finished' \
+	daemon --variant non-daemon --jobs 2 --work 5 --main 5
+run_check "daemon --pace" 0 "cut off mid-job" daemon --threads 2 --jobs 20 --pace 5
+
 cmdline rlock --variant
+cmdline daemon --variant
 
 summary

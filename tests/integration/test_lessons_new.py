@@ -1,12 +1,15 @@
-"""Lesson checks of the scenario rlock: each is
+"""Lesson checks of the scenarios rlock and daemon: each is
 recorded with the real tracer, and the property its lesson is about is
-checked from the recorded trace (switches, blocks and the scenario's
-markers), not from what the scenario printed.
+checked from the recorded trace (switches, blocks, exits and the
+scenario's markers), not from what the scenario printed.
 
   rlock     recursive: the holder takes registry_lock again (depth 2)
             without blocking, the other task blocks on it; plain: a task
             blocks on the mutex it holds itself, named registry_lock, and
             never runs again until the watchdog
+  daemon    the workers' lanes end when main's does, each with a job
+            started and never finished; non-daemon: every job finished,
+            main's lane ends after the workers'
 
 Thresholds leave room for a busy 2-CPU virtual machine."""
 import os
@@ -30,11 +33,27 @@ class Trace(locks.Trace):
 
 locks.Trace = Trace  # what record() reads its recordings with
 
+# How long after the process's end a thread it took down may take to go:
+# it must be scheduled once to die, and the machine may be busy.
+END_SLACK = 0.100
+
+
+def exits(tr):
+    """tid -> the time of its exit event."""
+    return {int(f["tid"]): ts for ts, _, kind, f in tr.events if kind == "exit"}
+
 
 def marks_of(tr, tid):
     """(time, label, value) of tid's markers, in order."""
     return [(ts, f["text"], int(f["value"])) for ts, _, kind, f in tr.events
             if kind == "mark" and int(f["tid"]) == tid]
+
+
+def unfinished_jobs(tr, tid):
+    """The jobs tid marked started and never finished, with their start."""
+    started = {v: ts for ts, label, v in marks_of(tr, tid) if label == "job started"}
+    done = {v for ts, label, v in marks_of(tr, tid) if label == "job finished"}
+    return {v: ts for v, ts in started.items() if v not in done}
 
 
 def blocks(tr, tid=None, op=None):
@@ -48,6 +67,12 @@ def one_thread(tr, name, label):
     tids = tr.tids(name)
     return tids[0] if check(len(tids) == 1, f"{label}: one thread {name} in the trace",
                             f"{tids}") else None
+
+
+def workers_of(tr, label, n=3):
+    """The tids of worker-1..worker-n, or None (a failed check)."""
+    tids = [one_thread(tr, f"worker-{i}", label) for i in range(1, n + 1)]
+    return None if None in tids else tids
 
 
 # ---- rlock ----
@@ -134,8 +159,65 @@ def test_rlock_plain():
           "\n".join(line for line in log.splitlines() if "registry_lock" in line)[:600])
 
 
+# ---- daemon ----
+
+def test_daemon():
+    """Main returns: each worker's lane ends with it, a job started and
+    never finished."""
+    tr, _, _ = record("daemon", [])
+    if tr is None:
+        return
+    main = one_thread(tr, "daemon", "daemon")
+    returns = tr.marks("main returns, jobs in progress")
+    ends = exits(tr)
+    if main is None or not check(len(returns) == 1 and main in ends,
+                                 "daemon: main's return marker and exit are in the trace",
+                                 f"{returns}, exit {ends.get(main)}"):
+        return
+    ret, main_end = returns[0][0], ends[main]
+    workers = workers_of(tr, "daemon")
+    if workers is None:
+        return
+    for tid in workers:
+        name = tr.names[tid]
+        cut = unfinished_jobs(tr, tid)
+        last = marks_of(tr, tid)[-1:]
+        end = ends.get(tid)
+        print(f"  daemon: {name}: last marker {last}, jobs never finished {sorted(cut)}, "
+              f"exit {ms(end - main_end) if end else 'missing'} after main's")
+        check(len(cut) == 1 and last and last[0][1] == "job started" and last[0][2] in cut,
+              f"daemon: {name}'s last marker is a job started and never finished", f"{last} {cut}")
+        check(end is not None and ret <= end <= main_end + END_SLACK,
+              f"daemon: {name}'s lane ends with main's (within {ms(END_SLACK)} of main's exit)",
+              f"main returned at {ret:.3f}, exited at {main_end:.3f}, {name} at {end}")
+
+
+def test_daemon_joined():
+    """non-daemon: main waits; every job is finished and main's lane ends
+    last."""
+    tr, _, _ = record("daemon", ["--variant", "non-daemon", "--jobs", "2"])
+    if tr is None:
+        return
+    main = one_thread(tr, "daemon", "daemon non-daemon")
+    workers = workers_of(tr, "daemon non-daemon")
+    ends = exits(tr)
+    if main is None or workers is None:
+        return
+    cut = {tr.names[t]: sorted(unfinished_jobs(tr, t)) for t in workers}
+    done = {tr.names[t]: len([m for m in marks_of(tr, t) if m[1] == "job finished"]) for t in workers}
+    check(not any(cut.values()) and all(n == 2 for n in done.values()),
+          "daemon non-daemon: every worker finished both its jobs", f"unfinished {cut}, finished {done}")
+    last_worker = max(ends.get(t, 0) for t in workers)
+    joins = blocks(tr, main, "join")
+    check(main in ends and ends[main] >= last_worker and joins,
+          "daemon non-daemon: main blocks in join and its lane ends after the workers'",
+          f"main {ends.get(main)}, last worker {last_worker}, joins {len(joins)}")
+
+
 if __name__ == "__main__":
-    if bpf_available("rlock lessons"):
+    if bpf_available("rlock and daemon lessons"):
         test_rlock()
         test_rlock_plain()
+        test_daemon()
+        test_daemon_joined()
     finish()
