@@ -116,6 +116,16 @@ const struct lesson_card lesson_cards[] = {
 	 "Returning from main ends the whole process: threads nobody waits for\n"
 	 "stop mid-job, with no clean-up. A daemon suits work that may be lost;\n"
 	 "join the threads whose work must finish."},
+	{"shutdown", "Ctrl-C as a request: a clean shutdown",
+	 "Workers run 300 ms jobs. At 1.2 s ctrl-c sends SIGINT and main's\n"
+	 "handler takes it; each worker's lane goes on to the end of its job\n"
+	 "(job finished, leaving), then ends; main's join returns. With\n"
+	 "--variant killed every lane ends at the signal, mid-job.",
+	 "Ctrl-C comes while three workers are in the middle of a job.\n"
+	 "What happens to their jobs? How could they finish them first?",
+	 "By default SIGINT ends the process at once. A handler that only sets\n"
+	 "a flag makes it a request: workers look at the flag between jobs,\n"
+	 "finish the one in hand and leave; main joins them."},
 	{"oversub", "More busy threads than CPUs",
 	 "CPU lanes change letter every few ms; every worker lane is mostly\n"
 	 "runnable (-) with short runs, and all end together at the very end.\n"

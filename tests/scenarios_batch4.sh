@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Self-checks of the scenarios rlock and daemon with short
+# Self-checks of the scenarios rlock, daemon and shutdown with short
 # parameters, and their command lines.
 #
 # usage: tests/scenarios_batch4.sh DIR   (DIR holds the scenario programs,
@@ -8,7 +8,8 @@
 # then "N passed, N failed, N skipped"; exits 1 if any check failed.
 #
 # Exit statuses the scenarios use besides 0/1/2: rlock --variant plain exits
-# 3 when its watchdog has caught the self-deadlock.
+# 3 when its watchdog has caught the self-deadlock; shutdown --variant
+# killed dies of its own SIGINT, which timeout (and a shell) report as 130.
 
 set -u
 
@@ -35,7 +36,18 @@ run_check "daemon --variant non-daemon" 0 'waited for its 3 workers until all 6 
 	daemon --variant non-daemon --jobs 2 --work 5 --main 5
 run_check "daemon --pace" 0 "cut off mid-job" daemon --threads 2 --jobs 20 --pace 5
 
+# shutdown: the handler's flag lets every worker finish its job; without a
+# handler SIGINT ends the process (130).
+run_check "shutdown" 0 'SIGINT set shutdown_requested after 40 ms; [0-9] of 3 workers were mid-job and finished it, none was cut off' \
+	shutdown --work 10 --after 40
+run_check "shutdown --threads 1 --pace" 0 'of 1 workers were mid-job.*none was cut off' \
+	shutdown --threads 1 --pace 5
+run_check "shutdown --variant killed (dies of SIGINT)" 130 \
+	'killed: SIGINT with no handler after 40 ms, [0-9] of 3 workers mid-job' \
+	shutdown --variant killed --work 10 --after 40
+
 cmdline rlock --variant
 cmdline daemon --variant
+cmdline shutdown --variant
 
 summary

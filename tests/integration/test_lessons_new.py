@@ -1,6 +1,6 @@
-"""Lesson checks of the scenarios rlock and daemon: each is
+"""Lesson checks of the scenarios rlock, daemon and shutdown: each is
 recorded with the real tracer, and the property its lesson is about is
-checked from the recorded trace (switches, blocks, exits and the
+checked from the recorded trace (switches, blocks, signals, exits and the
 scenario's markers), not from what the scenario printed.
 
   rlock     recursive: the holder takes registry_lock again (depth 2)
@@ -10,6 +10,9 @@ scenario's markers), not from what the scenario printed.
   daemon    the workers' lanes end when main's does, each with a job
             started and never finished; non-daemon: every job finished,
             main's lane ends after the workers'
+  shutdown  the signal event (ctrl-c sends SIGINT to main, whose handler
+            takes it), then each worker finishes its job and leaves before
+            main exits; killed: every worker ends at the signal, mid-job
 
 Thresholds leave room for a busy 2-CPU virtual machine."""
 import os
@@ -214,10 +217,92 @@ def test_daemon_joined():
           f"main {ends.get(main)}, last worker {last_worker}, joins {len(joins)}")
 
 
+# ---- shutdown ----
+
+def signal_sent(tr, label):
+    """The one SIGINT event: (time, sender tid, target tid), or None."""
+    sent = [(ts, int(f["tid"]), int(f["to"])) for ts, _, kind, f in tr.events
+            if kind == "signal" and f["sig"] == "2"]
+    ok = check(len(sent) == 1, f"{label}: one SIGINT in the trace (a signal event)", f"{sent}")
+    return sent[0] if ok else None
+
+
+def test_shutdown():
+    """The handler takes SIGINT; each worker then finishes its job and
+    leaves, before main exits. (Between the signal and the moment the
+    handler sets the flag, a worker may still finish a job and begin
+    another: what matters is that none is left unfinished.)"""
+    tr, _, _ = record("shutdown", [])
+    if tr is None:
+        return
+    main = one_thread(tr, "shutdown", "shutdown")
+    ctrl_c = one_thread(tr, "ctrl-c", "shutdown")
+    sent = signal_sent(tr, "shutdown")
+    if None in (main, ctrl_c, sent):
+        return
+    ts, sender, target = sent
+    check(sender == ctrl_c and target == main, "shutdown: ctrl-c sends SIGINT to main",
+          f"from {tr.names.get(sender)} to {tr.names.get(target)}")
+    taken = [(t, f["action"]) for t, _, kind, f in tr.events if kind == "signal_deliver"
+             and int(f["tid"]) == main and f["sig"] == "2"]
+    check(len(taken) == 1 and taken[0][0] >= ts and taken[0][1] == "handler",
+          "shutdown: main takes SIGINT with its handler (a signal_deliver event)", f"{taken}")
+    ends = exits(tr)
+    workers = workers_of(tr, "shutdown")
+    if workers is None or main not in ends:
+        return
+    for tid in workers:
+        name = tr.names[tid]
+        after = [(t, v) for t, label, v in marks_of(tr, tid) if label == "job finished" and t > ts]
+        leaving = [t for t, label, _ in marks_of(tr, tid) if label == "leaving"]
+        end = ends.get(tid)
+        print(f"  shutdown: {name}: jobs finished after the signal {[(ms(t - ts), v) for t, v in after]}, "
+              f"left {ms(leaving[0] - ts) if leaving else 'never'} and exited "
+              f"{ms(end - ts) if end else 'never'} after it; main exited {ms(ends[main] - ts)} after it")
+        check(after and not unfinished_jobs(tr, tid),
+              f"shutdown: {name} finishes a job after the signal, and leaves none unfinished",
+              f"{after}, unfinished {unfinished_jobs(tr, tid)}")
+        check(after and leaving and end and after[0][0] <= leaving[0] <= end < ends[main],
+              f"shutdown: {name} leaves after that job and exits before main",
+              f"finished {after}, leaving {leaving}, exit {end}, main's exit {ends[main]}")
+
+
+def test_shutdown_killed():
+    """No handler: every worker ends at the signal, its job unfinished."""
+    tr, _, _ = record("shutdown", ["--variant", "killed"], want_status=(130,))
+    if tr is None:
+        return
+    sent = signal_sent(tr, "shutdown killed")
+    if sent is None:
+        return
+    ts = sent[0]
+    ends = exits(tr)
+    workers = workers_of(tr, "shutdown killed")
+    if workers is None:
+        return
+    for tid in workers:
+        name = tr.names[tid]
+        cut = unfinished_jobs(tr, tid)
+        end = ends.get(tid)
+        killed = [f["action"] for t, _, kind, f in tr.events if kind == "signal_deliver"
+                  and int(f["tid"]) == tid and t >= ts]
+        late = [m for m in marks_of(tr, tid) if m[0] > ts]
+        print(f"  shutdown killed: {name}: jobs never finished {sorted(cut)}, exit "
+              f"{ms(end - ts) if end else 'missing'} after the signal, signals taken {killed}")
+        check(len(cut) == 1 and min(cut.values()) < ts and not late,
+              f"shutdown killed: {name} is mid-job at the signal and never finishes it",
+              f"unfinished {cut}, markers after the signal {late}")
+        check(end is not None and ts <= end <= ts + END_SLACK and killed == ["default"],
+              f"shutdown killed: {name} ends at the signal (default action, within {ms(END_SLACK)})",
+              f"exit {end}, signal at {ts}, actions {killed}")
+
+
 if __name__ == "__main__":
-    if bpf_available("rlock and daemon lessons"):
+    if bpf_available("rlock, daemon and shutdown lessons"):
         test_rlock()
         test_rlock_plain()
         test_daemon()
         test_daemon_joined()
+        test_shutdown()
+        test_shutdown_killed()
     finish()
