@@ -22,9 +22,8 @@
  *
  * (C has another way to end main's thread and not the program:
  * pthread_exit() in main. The process then lives until its last thread
- * ends. conctop would lose the workers' markers after it, though: the
- * kernel stops a uprobe attached to a process once that process's first
- * thread has exited.)
+ * ends. conctop would lose the workers' markers after it, though: a
+ * uprobe attached for a process fires only while its first thread lives.)
  *
  * The story. Main starts --threads workers, each with --jobs jobs to do
  * (each job --work ms of CPU, marked "job started" and "job finished" with
@@ -108,7 +107,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Starts the workers, does its own work, and ends without joining them. */
+/* Starts the workers, does its own work, then returns (daemon: the workers
+ * are cut off) or joins them first (non-daemon). */
 int main(int argc, char **argv)
 {
 	scn_parse_options(argc, argv, "daemon", about, options,

@@ -178,8 +178,12 @@ static int report_stall(void)
 		struct task *t = &all_tasks[i];
 		if (atomic_load(&t->holds) > 0)
 			owner = t->id;
-		if (atomic_load(&t->waiting))
-			atomic_load(&t->holds) > 0 ? self++ : behind++;
+		if (!atomic_load(&t->waiting))
+			continue;
+		if (atomic_load(&t->holds) > 0)
+			self++; /* waits for the lock it holds itself */
+		else
+			behind++;
 	}
 	char name[16];
 	scn_choice_name(VARIANTS, variant, name, sizeof name);
@@ -191,12 +195,15 @@ static int report_stall(void)
 		       name, registry_updates, registry_updates == 1 ? "" : "s", owner,
 		       behind, behind == 1 ? "" : "s", behind == 1 ? "s" : "", watchdog,
 		       variant == PLAIN ? "as expected" : "a recursive lock should not!");
-	else
+	else {
+		char holder[24] = "nobody";
+		if (owner)
+			snprintf(holder, sizeof holder, "task-%d", owner);
 		printf("rlock: --variant %s: stalled after %ld updates, no update for "
-		       "%ld ms; %d task%s waiting for registry_lock, held by %s%d\n",
+		       "%ld ms; %d task%s waiting for registry_lock, held by %s\n",
 		       name, registry_updates, watchdog, self + behind,
-		       self + behind == 1 ? "" : "s", owner ? "task-" : "nobody ",
-		       owner);
+		       self + behind == 1 ? "" : "s", holder);
+	}
 	return variant == PLAIN && owner && self == 1 ? 3 : 1;
 }
 
