@@ -72,6 +72,16 @@ def one_thread(tr, name, label):
                             f"{tids}") else None
 
 
+def main_thread(tr, name, label):
+    """The tid of the scenario's main thread (the first process called name,
+    its first thread), or None (a failed check). Under the sanitizers a
+    second process of that name, LeakSanitizer's, comes at exit."""
+    leaders = sorted((t["start_ns"], t["tid"]) for t in tr.report["threads"]
+                     if t["name"] == name and t["tid"] == t["tgid"])
+    return leaders[0][1] if check(leaders, f"{label}: the main thread {name} is in the trace",
+                                  f"{tr.names}") else None
+
+
 def workers_of(tr, label, n=3):
     """The tids of worker-1..worker-n, or None (a failed check)."""
     tids = [one_thread(tr, f"worker-{i}", label) for i in range(1, n + 1)]
@@ -170,7 +180,7 @@ def test_daemon():
     tr, _, _ = record("daemon", [])
     if tr is None:
         return
-    main = one_thread(tr, "daemon", "daemon")
+    main = main_thread(tr, "daemon", "daemon")
     returns = tr.marks("main returns, jobs in progress")
     ends = exits(tr)
     if main is None or not check(len(returns) == 1 and main in ends,
@@ -201,7 +211,7 @@ def test_daemon_joined():
     tr, _, _ = record("daemon", ["--variant", "non-daemon", "--jobs", "2"])
     if tr is None:
         return
-    main = one_thread(tr, "daemon", "daemon non-daemon")
+    main = main_thread(tr, "daemon", "daemon non-daemon")
     workers = workers_of(tr, "daemon non-daemon")
     ends = exits(tr)
     if main is None or workers is None:
@@ -235,7 +245,7 @@ def test_shutdown():
     tr, _, _ = record("shutdown", [])
     if tr is None:
         return
-    main = one_thread(tr, "shutdown", "shutdown")
+    main = main_thread(tr, "shutdown", "shutdown")
     ctrl_c = one_thread(tr, "ctrl-c", "shutdown")
     sent = signal_sent(tr, "shutdown")
     if None in (main, ctrl_c, sent):
