@@ -24,6 +24,16 @@ const struct lesson_card lesson_cards[] = {
 	 "A lock held almost all the time makes threads queue: the program runs\n"
 	 "one thread at a time, whatever the CPUs. Hold locks only for what\n"
 	 "needs them, or split one lock into many (striping)."},
+	{"rlock", "A lock its holder may take again (RLock)",
+	 "The holder's lane runs on through both markers, registry_lock depth 1\n"
+	 "then depth 2: taking it again cost no wait. The other task is blocked\n"
+	 "on registry_lock (M) until the depth is back to 0. With --variant\n"
+	 "plain both lanes turn M at once and stay so: one waits for itself.",
+	 "registry_set() takes registry_lock, then calls registry_recount(),\n"
+	 "which takes it too. What happens with a plain mutex? With an RLock?",
+	 "A plain mutex locked again by its holder waits for itself forever. A\n"
+	 "recursive one counts: it is free when unlocked as often as locked.\n"
+	 "Other threads still wait for it, at any depth."},
 	{"condvar", "Signal, broadcast, and the lost wakeup",
 	 "Waiter lanes are blocked on token_ready (C). With signal, one ^ per\n"
 	 "token; with --broadcast every sleeper wakes, queues for state_lock\n"
@@ -96,6 +106,26 @@ const struct lesson_card lesson_cards[] = {
 	 "join() waits until every job put is declared done, so every job must\n"
 	 "call task_done(), failures included (try/finally). One sentinel per\n"
 	 "worker sends it home."},
+	{"daemon", "Daemon threads are cut off when main ends",
+	 "Main sleeps (z) while the workers compute their 300 ms jobs. When\n"
+	 "main returns, at 1 s, every lane ends in the same instant, each\n"
+	 "worker's last marker a job started with no job finished. With\n"
+	 "--variant non-daemon main waits in join (J) until all jobs are done.",
+	 "Three workers have six jobs each; main is done after 1 s and\n"
+	 "returns without joining them. What happens to their jobs?",
+	 "Returning from main ends the whole process: threads nobody waits for\n"
+	 "stop mid-job, with no clean-up. A daemon suits work that may be lost;\n"
+	 "join the threads whose work must finish."},
+	{"shutdown", "Ctrl-C as a request: a clean shutdown",
+	 "Workers run 300 ms jobs. At 1.2 s ctrl-c sends SIGINT and main's\n"
+	 "handler takes it; each worker's lane goes on to the end of its job\n"
+	 "(job finished, leaving), then ends; main's join returns. With\n"
+	 "--variant killed every lane ends at the signal, mid-job.",
+	 "Ctrl-C comes while three workers are in the middle of a job.\n"
+	 "What happens to their jobs? How could they finish them first?",
+	 "By default SIGINT ends the process at once. A handler that only sets\n"
+	 "a flag makes it a request: workers look at the flag between jobs,\n"
+	 "finish the one in hand and leave; main joins them."},
 	{"oversub", "More busy threads than CPUs",
 	 "CPU lanes change letter every few ms; every worker lane is mostly\n"
 	 "runnable (-) with short runs, and all end together at the very end.\n"
@@ -160,7 +190,8 @@ const struct lesson_card lesson_cards[] = {
 const unsigned lesson_cards_len = sizeof lesson_cards / sizeof lesson_cards[0];
 
 const char *const lesson_tour[] = {
-	"race", "contention", "condvar", "barrier", "prodcons", "gil", "iobound", "processes",
+	"race", "contention", "rlock", "condvar", "barrier", "prodcons", "gil", "iobound",
+	"daemon", "shutdown", "processes",
 };
 
 const unsigned lesson_tour_len = sizeof lesson_tour / sizeof lesson_tour[0];
