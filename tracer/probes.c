@@ -237,11 +237,14 @@ int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path)
 	if (!is_elf(path))
 		return -ENOENT; /* a script: its interpreter is the program */
 	for (i = 0; i < t->nmarks; i++)
-		if (t->marks[i].pid == pid && t->marks[i].dev == st.st_dev && t->marks[i].ino == st.st_ino)
+		if (t->marks[i].dev == st.st_dev && t->marks[i].ino == st.st_ino)
 			return 1;
 	if (t->nmarks == MAX_MARK_LINKS)
 		return -ENOSPC;
-	link = bpf_program__attach_uprobe_opts(t->skel->progs.mark, pid, path, 0, &uo);
+	/* for every process of that program (the BPF side keeps the traced
+	 * ones): a uprobe bound to pid would end with that one thread, and
+	 * the marks of the threads that outlive it would be lost */
+	link = bpf_program__attach_uprobe_opts(t->skel->progs.mark, -1, path, 0, &uo);
 	if (!link)
 		return -errno;
 	t->marks[t->nmarks++] = (struct mark_link){ link, pid, st.st_dev, st.st_ino };

@@ -62,9 +62,11 @@ uint64_t tracer_now(const struct tracer *t);
  * name. Returns 0, -ESRCH when there is no such process, or -errno. */
 int tracer_add_process(struct tracer *t, pid_t pid);
 
-/* Attaches the marker uprobe (conctop_mark) of the program at path for
- * process pid. Returns 0, 1 when already attached, -ENOENT when the program
- * has no conctop_mark, or -errno. */
+/* Attaches the marker uprobe (conctop_mark) of the program at path, which
+ * process pid runs: once per program file, for all its processes (the BPF
+ * side keeps the traced threads' marks), so that marks go on after the
+ * thread that exec'd it ends. Returns 0, 1 when already attached, -ENOENT
+ * when the program has no conctop_mark, or -errno. */
 int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path);
 
 /* Waits up to timeout_ms for the ring buffer to fill, drains it, and delivers
