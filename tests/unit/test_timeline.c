@@ -399,8 +399,8 @@ static void test_log(void)
 	size_t n;
 
 	build_lifecycle();
-	n = timeline_log(tl, 0, 20 * MS, e, 8);
-	CHECK(n == 4, "log: four notable events");
+	n = timeline_log_read(tl, timeline_log_index(tl, 0), e, 8);
+	CHECK(n == 4 && timeline_log_count(tl) == 4, "log: four notable events");
 	CHECK(n == 4 && e[0].kind == TL_LOG_NEW && e[0].ts == 2 * MS && e[0].thread == 1 && e[0].other == 0,
 	      "log: the worker created by main at 2 ms");
 	CHECK(n == 4 && e[1].kind == TL_LOG_RENAME && e[1].ts == 3 * MS && strcmp(e[1].text, "worker") == 0,
@@ -409,10 +409,15 @@ static void test_log(void)
 		      e[2].latency_ns == 2 * MS && e[2].cpu == 0,
 	      "log: woken by main at 12 ms, ran 2 ms later on cpu0");
 	CHECK(n == 4 && e[3].kind == TL_LOG_EXIT && e[3].ts == 16 * MS && e[3].thread == 1, "log: exited at 16 ms");
-	n = timeline_log(tl, 0, 20 * MS, e, 2);
-	CHECK(n == 2 && e[0].kind == TL_LOG_WAKEUP && e[1].kind == TL_LOG_EXIT, "log: at most max, the newest ones");
-	n = timeline_log(tl, 3 * MS, 12 * MS, e, 8);
-	CHECK(n == 1 && e[0].kind == TL_LOG_RENAME, "log: a window [t0, t1) takes t0, leaves t1");
+	n = timeline_log_read(tl, 2, e, 8);
+	CHECK(n == 2 && e[0].kind == TL_LOG_WAKEUP && e[1].kind == TL_LOG_EXIT, "log: read from an index, none past the last");
+	n = timeline_log_read(tl, 1, e, 1);
+	CHECK(n == 1 && e[0].kind == TL_LOG_RENAME, "log: at most max entries");
+	CHECK(timeline_log_read(tl, 4, e, 8) == 0 && timeline_log_read(tl, UINT64_MAX, e, 8) == 0,
+	      "log: nothing from the count on");
+	CHECK(timeline_log_index(tl, 3 * MS) == 1 && timeline_log_index(tl, 12 * MS) == 2 &&
+		      timeline_log_index(tl, 12 * MS + 1) == 3 && timeline_log_index(tl, 17 * MS) == 4,
+	      "log: a window [t0, t1) is the entries [index(t0), index(t1)): it takes t0, leaves t1");
 	timeline_free(tl);
 
 	timeline_new(&tl, 2);
@@ -420,7 +425,7 @@ static void test_log(void)
 	ev(1 * MS, EVENT_WAKEUP, 1, 10, 0, 1, NULL); /* no waking seen */
 	ev(2 * MS, EVENT_MARK, 1, 10, 0, 7, "item produced");
 	ev(3 * MS, EVENT_LOST, 1, 0, 0, 42, NULL);
-	n = timeline_log(tl, 0, 10 * MS, e, 8);
+	n = timeline_log_read(tl, 0, e, 8);
 	CHECK(n == 3 && e[0].kind == TL_LOG_WAKEUP && e[0].other == -1 && e[0].latency_ns == 0 && e[0].cpu == -1,
 	      "log: a wakeup with no waking and no run yet: waker unknown, latency 0");
 	CHECK(n == 3 && e[1].kind == TL_LOG_MARK && e[1].value == 7 && strcmp(e[1].text, "item produced") == 0 &&
@@ -429,9 +434,9 @@ static void test_log(void)
 	CHECK(n == 3 && e[2].kind == TL_LOG_LOST && e[2].value == 42 && e[2].cpu == 1 && timeline_lost(tl) == 42,
 	      "log: lost events, counted");
 	ev(4 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 10, 0, NULL);
-	n = timeline_log(tl, 0, 10 * MS, e, 1);
-	CHECK(n == 1 && e[0].kind == TL_LOG_LOST, "log: max 1 gives the newest");
-	n = timeline_log(tl, 0, 2 * MS, e, 8);
+	n = timeline_log_read(tl, timeline_log_count(tl) - 1, e, 1);
+	CHECK(n == 1 && e[0].kind == TL_LOG_LOST, "log: the last entry is the newest");
+	n = timeline_log_read(tl, timeline_log_index(tl, 0), e, (size_t)timeline_log_index(tl, 2 * MS));
 	CHECK(n == 1 && e[0].latency_ns == 3 * MS && e[0].cpu == 1, "log: once it ran, the wakeup has its latency");
 	timeline_free(tl);
 }
@@ -1076,10 +1081,10 @@ static void test_random(void)
 			ok = ok && timeline_prev_event(tl, t, &ts) == -ENOENT;
 	}
 	CHECK(ok, "random: next/prev event agree with the list of switches and wakeups");
-	/* the log: the newest 8 of random windows */
+	/* the log: the newest 8 entries of random windows */
 	ok = true;
 	for (k = 0; k < 2000 && ok; k++) {
-		uint64_t a, b;
+		uint64_t a, b, first, last;
 		size_t lo = 0, hi;
 
 		rwindow(R.ts + 1, &a, &b);
@@ -1089,8 +1094,12 @@ static void test_random(void)
 			;
 		if (hi - lo > 8)
 			lo = hi - 8;
-		n = timeline_log(tl, a, b, e, 8);
-		ok = n == hi - lo;
+		first = timeline_log_index(tl, a);
+		last = timeline_log_index(tl, b);
+		if (last - first > 8)
+			first = last - 8;
+		n = timeline_log_read(tl, first, e, (size_t)(last - first));
+		ok = n == hi - lo && first == lo;
 		for (j = 0; ok && j < n; j++) {
 			const struct rlog *w = &R.log[lo + j];
 
