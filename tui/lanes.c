@@ -144,6 +144,8 @@ bool lanes_shares(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1,
 		run = alive;
 	if (wait > alive - run)
 		wait = alive - run;
+	for (; alive > UINT64_MAX / 200; alive >>= 1, run >>= 1, wait >>= 1)
+		; /* a window of years: keep v * 100 in range */
 	pct[0] = (int)((run * 100 + alive / 2) / alive);
 	pct[1] = (int)((wait * 100 + alive / 2) / alive);
 	pct[2] = (int)(((alive - run - wait) * 100 + alive / 2) / alive);
