@@ -132,11 +132,39 @@ static void test_counted(void)
 	stats_free(s);
 }
 
+/* Every anomaly kind has its words and a key of its own; names follow
+ * renames; a process is named by its leader thread. */
+static void test_names(void)
+{
+	unsigned k, j;
+	bool named = true;
+
+	for (k = 0; k < TL_ANOM_MAX; k++) {
+		named = named && strcmp(stats_anomaly_name(k), "unknown") && strcmp(stats_anomaly_key(k), "unknown");
+		for (j = 0; j < k; j++)
+			named = named && strcmp(stats_anomaly_key(k), stats_anomaly_key(j));
+	}
+	CHECK(named && !strcmp(stats_anomaly_key(TL_ANOM_CPU_MISMATCH), "missed_switch_in") &&
+		      !strcmp(stats_anomaly_name(TL_ANOM_MAX), "unknown"),
+	      "stats: each anomaly kind has words and a distinct key for scripts");
+
+	stats_new(&s, 1);
+	ev(0, EVENT_THREAD, 0, 70, 70, 0, 0, 'S', "server");
+	ev(1 * MS, EVENT_FORK, 0, 70, 70, 71, 70, 0, "server");
+	ev(2 * MS, EVENT_RENAME, 0, 71, 70, 0, 0, 0, "worker");
+	ev(3 * MS, EVENT_EXEC, 0, 70, 70, 0, 0, 0, "httpd");
+	CHECK(!strcmp(stats_thread_name(s, 71), "worker") && !strcmp(stats_process_name(s, 70), "httpd") &&
+		      !strcmp(thread(71)->name, "worker") && stats_process_name(s, 99) == NULL,
+	      "stats: names follow renames and exec; a process is named by its leader");
+	stats_free(s);
+}
+
 /* Runs the statistics tests. */
 int main(void)
 {
 	test_lifecycle();
 	test_missed_switch();
 	test_counted();
+	test_names();
 	return check_summary();
 }

@@ -1,6 +1,7 @@
 /* Unit tests of core/timeline.c: hand-built event sequences with known
  * answers (intervals, cells at several zoom levels, CPU cells, the state at
- * an instant, stepping, the log, live growth, anomalies), and a randomized
+ * an instant, stepping, the log, live growth, anomalies, pattern notes as
+ * facts), and a randomized
  * test that compares the timeline with a brute-force reading of a long
  * generated event stream whose truth is known. */
 #include <errno.h>
@@ -36,7 +37,7 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int6
 	timeline_add(tl, &e);
 }
 
-/* The glyph of a thread cell: DESIGN.md's table for the kernel-only states. */
+/* The glyph of a thread cell: docs/design.md's table for the kernel-only states. */
 static char glyph(const struct tl_cell *c)
 {
 	switch (c->state) {
@@ -519,6 +520,81 @@ static void test_anomalies(void)
 		timeline_add(tl, &e);
 	}
 	CHECK(timeline_anomalies(tl) == 5 && timeline_events(tl) == 5, "anomalies: bad events counted, not followed");
+	timeline_free(tl);
+}
+
+/* Feeds a call, return or object event of tid (op on object arg, arg2). */
+static void call(uint64_t ts, unsigned type, unsigned cpu, int tid, unsigned op, int64_t arg, int64_t arg2,
+		 const char *text)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.cpu = (uint16_t)cpu;
+	e.tid = tid;
+	e.tgid = 100;
+	e.op = op;
+	e.arg = arg;
+	e.arg2 = arg2;
+	if (text)
+		snprintf(e.text, sizeof(e.text), "%s", text);
+	timeline_add(tl, &e);
+}
+
+/* The first log entry of kind TL_LOG_NOTE with note kind, or NULL. */
+static const struct tl_log_entry *find_note(unsigned kind)
+{
+	static struct tl_log_entry e;
+	uint64_t i;
+
+	for (i = 0; timeline_log_read(tl, i, &e, 1) == 1; i++)
+		if (e.kind == TL_LOG_NOTE && e.note.kind == kind)
+			return &e;
+	return NULL;
+}
+
+/* Pattern notes are facts, not words: who, which object, when, how many. */
+static void test_note_facts(void)
+{
+	const struct tl_log_entry *e;
+	char label[64] = "";
+	int t;
+
+	timeline_new(&tl, 2);
+	call(0, EVENT_OBJECT, 0, 41, OP_KIND_COND, 0x6000, 0, "not_empty");
+	for (t = 41; t <= 43; t++)
+		call(1 * MS, EVENT_CALL, 0, t, OP_COND_WAIT, 0x6000, 0x5000, NULL);
+	call(2 * MS, EVENT_CALL, 1, 44, OP_COND_BROADCAST, 0x6000, 0, NULL);
+	for (t = 41; t <= 43; t++)
+		call(3 * MS, EVENT_RETURN, 0, t, OP_COND_WAIT, 0, 0, NULL);
+	call(4 * MS, EVENT_CALL, 0, 42, OP_COND_WAIT, 0x6000, 0x5000, NULL); /* two wait again */
+	call(4 * MS, EVENT_CALL, 0, 43, OP_COND_WAIT, 0x6000, 0x5000, NULL);
+	call(5 * MS, EVENT_CALL, 1, 44, OP_COND_SIGNAL, 0x6000, 0, NULL);
+	e = find_note(TL_NOTE_HERD);
+	if (e)
+		timeline_object_label(tl, e->note.object, label, sizeof(label));
+	CHECK(e && e->ts == 5 * MS && e->thread == (size_t)timeline_thread_index(tl, 44) &&
+		      e->note.thread == timeline_thread_index(tl, 44) && e->note.t0 == 2 * MS && e->note.count == 3 &&
+		      e->note.count2 == 2 && strcmp(label, "not_empty") == 0,
+	      "notes: a herd says who broadcast, on what, when, how many woke and how many waited again");
+
+	call(6 * MS, EVENT_CALL, 1, 44, OP_COND_SIGNAL, 0x7000, 0, NULL); /* nobody waits on 0x7000 */
+	call(7 * MS, EVENT_CALL, 0, 45, OP_COND_TIMEDWAIT, 0x7000, 0x5000, NULL);
+	call(9 * MS, EVENT_RETURN, 0, 45, OP_COND_TIMEDWAIT, 110, 0, NULL);
+	e = find_note(TL_NOTE_LOST_WAKEUP);
+	CHECK(e && e->ts == 9 * MS && e->note.thread == timeline_thread_index(tl, 45) &&
+		      e->note.other == timeline_thread_index(tl, 44) && e->note.t0 == 6 * MS && e->note.t1 == 7 * MS,
+	      "notes: a lost wakeup says who waited since when, and who signalled when");
+
+	call(10 * MS, EVENT_CALL, 0, 46, OP_BARRIER_WAIT, 0x8000, 0, NULL);
+	call(11 * MS, EVENT_CALL, 0, 47, OP_BARRIER_WAIT, 0x8000, 0, NULL);
+	call(14 * MS, EVENT_CALL, 1, 48, OP_BARRIER_WAIT, 0x8000, 0, NULL);
+	call(14 * MS, EVENT_RETURN, 1, 48, OP_BARRIER_WAIT, -1, 0, NULL);
+	e = find_note(TL_NOTE_STRAGGLER);
+	CHECK(e && e->note.thread == timeline_thread_index(tl, 48) && e->note.count == 2 && e->note.ns == 7 * MS,
+	      "notes: a straggler says who came last, how many waited, for how long in all");
 	timeline_free(tl);
 }
 
@@ -1152,6 +1228,7 @@ int main(void)
 	test_live();
 	test_anomalies();
 	test_letters();
+	test_note_facts();
 	test_random();
 	return check_summary();
 }
