@@ -10,13 +10,13 @@
 
 /* ---- the log ---- */
 
-/* Appends a log entry of kind: a wakeup, block or exit of thread (payload),
- * or an entry with details x. */
+/* Appends a log entry of kind: a wakeup, block, creation or exit of thread
+ * (payload), or an entry with details x. */
 static int log_push(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, size_t thread, const struct xlog *x)
 {
 	uint32_t payload;
 
-	if (kind == TL_LOG_WAKEUP || kind == TL_LOG_BLOCK || kind == TL_LOG_EXIT) {
+	if (kind == TL_LOG_WAKEUP || kind == TL_LOG_BLOCK || kind == TL_LOG_NEW || kind == TL_LOG_EXIT) {
 		if (thread > LOG_PAYLOAD_MAX)
 			return 0;
 		payload = (uint32_t)thread;
@@ -61,6 +61,14 @@ static int log_details(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, 
 
 	x.text = keep_text(tl, text, &err);
 	return err ? err : log_push(tl, ts, kind, thread, &x);
+}
+
+/* Logs the creation of thread idx by other (its creator, or who woke it
+ * first): once per thread. */
+static int log_new(struct timeline *tl, uint64_t ts, size_t idx, int64_t other)
+{
+	tl->created_by[idx] = other;
+	return log_push(tl, ts, TL_LOG_NEW, idx, NULL);
 }
 
 /* Appends a note. */
@@ -127,7 +135,7 @@ static uint32_t occ_code(uint8_t kind, size_t thread)
 static int threads_reserve(struct timeline *tl, size_t idx)
 {
 	if (VEC_RESERVE(tl->threads, tl->capthreads, idx + 1) || VEC_RESERVE(tl->lanes, tl->caplanes, idx + 1) ||
-	    VEC_RESERVE(tl->logged_new, tl->caplogged, idx + 1))
+	    VEC_RESERVE(tl->created_by, tl->capcreated, idx + 1))
 		return -ENOMEM;
 	return 0;
 }
@@ -145,7 +153,7 @@ static int thread_new(struct timeline *tl, size_t idx, const struct sched_thread
 		memset(&tl->threads[j], 0, sizeof(tl->threads[j]));
 		tl->threads[j].letter = j < 26 ? (char)('A' + j) : j < 52 ? (char)('a' + j - 26) : '?';
 		lane_init(&tl->lanes[j], true);
-		tl->logged_new[j] = false;
+		tl->created_by[j] = NOT_LOGGED;
 	}
 	if (mt->state != TL_UNKNOWN)
 		return 0;
@@ -177,8 +185,7 @@ static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 		snprintf(t->name, sizeof(t->name), "%.*s", EVENT_TEXT_MAX - 1, name);
 	switch (what) {
 	case SCHED_THREAD_FORKED:
-		tl->logged_new[idx] = true;
-		return log_details(tl, ts, TL_LOG_NEW, idx, other, 0, -1, t->name);
+		return log_new(tl, ts, idx, other);
 	case SCHED_THREAD_EXISTED:
 		if (mt->state == TL_UNKNOWN && L->provisional)
 			lane_replace_last(L, guess_code(mt));
@@ -271,10 +278,9 @@ static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
 	lane_mark_wakeup(&tl->lanes[w->thread], (uint32_t)(waker + WAKER_BIAS));
 	if (!w->new_thread)
 		return log_push(tl, w->ts, TL_LOG_WAKEUP, w->thread, NULL);
-	if (tl->logged_new[w->thread])
+	if (tl->created_by[w->thread] != NOT_LOGGED)
 		return 0;
-	tl->logged_new[w->thread] = true;
-	return log_details(tl, w->ts, TL_LOG_NEW, w->thread, w->waker, 0, -1, tl->threads[w->thread].name);
+	return log_new(tl, w->ts, w->thread, w->waker);
 }
 
 /* ---- creating, freeing, appending ---- */
@@ -326,7 +332,7 @@ void timeline_free(struct timeline *tl)
 		lane_done(&tl->cpus[i]);
 	free(tl->threads);
 	free(tl->lanes);
-	free(tl->logged_new);
+	free(tl->created_by);
 	free(tl->cpus);
 	tix_done(&tl->times);
 	tix_done(&tl->log);
@@ -489,7 +495,7 @@ size_t timeline_memory(const struct timeline *tl)
 	size_t i;
 
 	n += tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
-	     tl->caplogged * sizeof(*tl->logged_new);
+	     tl->capcreated * sizeof(*tl->created_by);
 	for (i = 0; i < tl->nthreads; i++)
 		n += lane_memory(&tl->lanes[i]);
 	n += tl->ncpus * sizeof(*tl->cpus);

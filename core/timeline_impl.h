@@ -6,9 +6,10 @@
  * log of notable events, whose 32-bit value is a kind and a payload. A
  * wakeup's waker is in its lane record and its latency and CPU are read
  * from the lane when the log is asked; a block's object and holder are in
- * the wait record its lane record points to; an exit needs only its
- * thread; the rarer entries (new threads, renames, marks, lost events,
- * deadlocks) keep their details in a side array, notes in another. */
+ * the wait record its lane record points to; a creation's other party is
+ * kept by thread, and an exit needs only its thread; the rarer entries
+ * (renames, marks, lost events, deadlocks) keep their details in a side
+ * array, notes in another. */
 #ifndef CONCTOP_TIMELINE_IMPL_H
 #define CONCTOP_TIMELINE_IMPL_H
 
@@ -31,11 +32,16 @@
 #define OCC_THREAD 3u /* + thread index */
 
 /* Log entry value: kind in the top 4 bits, then a thread index (wakeups,
- * blocks, exits), a note index (notes) or a side-array index (the rest). */
+ * blocks, creations, exits), a note index (notes) or a side-array index
+ * (the rest). */
 #define LOG_KIND_SHIFT 28
 #define LOG_PAYLOAD_MAX ((1u << LOG_KIND_SHIFT) - 1)
 
-/* The details of a log entry other than a wakeup, block, exit or note. */
+/* created_by of a thread whose creation is not logged yet. */
+#define NOT_LOGGED INT64_MIN
+
+/* The details of a log entry other than a wakeup, block, creation, exit or
+ * note. */
 struct xlog {
 	size_t thread;
 	int64_t other;
@@ -58,8 +64,9 @@ struct timeline {
 	size_t nthreads, capthreads;
 	struct lane *lanes;      /* by thread index */
 	size_t caplanes;
-	bool *logged_new;        /* by thread index: its creation was logged */
-	size_t caplogged;
+	int64_t *created_by;     /* by thread index: the other party of its creation's log
+				  * entry, NOT_LOGGED before it is logged */
+	size_t capcreated;
 	struct lane *cpus;
 	struct tix times;        /* scheduling events */
 	struct tix log;          /* notable events */

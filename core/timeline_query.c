@@ -267,8 +267,10 @@ static void log_entry(const struct timeline *tl, uint64_t i, struct tl_log_entry
 		e->other = at.holder;
 		e->value = at.object;
 		timeline_object_label(tl, at.object, e->text, sizeof(e->text));
-	} else if (e->kind == TL_LOG_EXIT) {
+	} else if (e->kind == TL_LOG_EXIT || e->kind == TL_LOG_NEW) {
 		e->thread = payload;
+		if (e->kind == TL_LOG_NEW)
+			e->other = tl->created_by[payload];
 	} else if (e->kind == TL_LOG_NOTE) {
 		e->note = tl->notes[payload];
 		e->thread = e->note.thread >= 0 ? (size_t)e->note.thread : SIZE_MAX;
