@@ -14,8 +14,8 @@
  *     pthread_mutex_lock may still be running, and the names of its kinds
  *     are the `kind` strings of report --json. The model turns it into the
  *     blocked state below when the thread goes to sleep inside the call.
- *   - EVENT_STATE_* (event.h) are the kernel's prev_state bits of a switch,
- *     as they are recorded in trace files. */
+ *   - EVENT_STATE_* (event_types.h) are the kernel's prev_state bits of a
+ *     switch, as the BPF programs read them and trace files record them. */
 #ifndef CONCTOP_VOCAB_H
 #define CONCTOP_VOCAB_H
 
