@@ -38,7 +38,8 @@ DEPS_CHECK ?= 1
 CFLAGS ?= -O2 -g
 # -MMD -MP: the compiler writes, beside each object, the headers it read
 # (the .d files included at the end), so a header change rebuilds exactly
-# the objects that include it
+# the objects that include it; a change of this file (its flags) rebuilds
+# every object
 override CFLAGS += -MMD -MP -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-DCONCTOP_VERSION='"$(VERSION)"' -Icore -Itracer -Itui -Iscenarios -I$(BUILD)/tracer
 override LDFLAGS += -pthread
@@ -112,7 +113,7 @@ $(shell mkdir -p $(BUILD) && (echo '$(GIT_COMMIT)' | cmp -s - $(COMMIT_STAMP) ||
 $(BUILD)/cli/main.o: $(COMMIT_STAMP)
 $(BUILD)/cli/main.o: override CFLAGS += -DCONCTOP_COMMIT='"$(GIT_COMMIT)"'
 
-$(BUILD)/%.o: %.c $(DEPS_OK)
+$(BUILD)/%.o: %.c Makefile $(DEPS_OK)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -150,7 +151,7 @@ $(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(SCREEN_OBJ) $(BUILD)/scenarios/cata
 
 # ---- scenarios: one program each, with the shared helper; standalone C
 # that defines its own feature macros ----
-$(BUILD)/scenarios/%.o: scenarios/%.c $(DEPS_OK)
+$(BUILD)/scenarios/%.o: scenarios/%.c Makefile $(DEPS_OK)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -c $< -o $@
