@@ -6,6 +6,12 @@
  * "what did lane L do between t0 and t1" costs two binary searches and a
  * few steps, whatever the zoom and however long the trace: a frame costs
  * lanes x columns x log(events), never the number of events in view.
+ * Memory follows the number of events, never the time between them.
+ *
+ * timeline.c builds it from the scheduling model's changes, into lanes
+ * (lane.h) and time indexes (timeindex.h); timeline_query.c answers; the
+ * pattern notes of the log come from patterns.c as facts (struct tl_note)
+ * that tui/notes_text.c puts in words.
  *
  * Live, the timeline grows while the view reads it: events are appended in
  * time order (one writer) and timeline_set_end() moves its end; everything
