@@ -7,6 +7,7 @@
 #include <string.h>
 #include "mem.h"
 #include "sched_model.h"
+#include "tidmap.h"
 
 #define STASH 8 /* wakings of threads not known yet, kept for their wakeup */
 
@@ -33,10 +34,7 @@ struct sched_model {
 	void *ctx;
 	struct mthread *threads;
 	size_t nthreads, cap;
-	/* open-addressing map tid -> index+1 of the tid's latest entry */
-	uint32_t *slots;
-	int32_t *keys;
-	size_t nslots, used;
+	struct tidmap map;  /* tid -> index of the tid's latest entry */
 
 	struct mcpu *cpus;
 	unsigned ncpus;
@@ -64,10 +62,7 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 	m->ctx = ctx;
 	m->ncpus = ncpus;
 	m->cpus = calloc(ncpus, sizeof(*m->cpus));
-	m->nslots = 256;
-	m->slots = calloc(m->nslots, sizeof(*m->slots));
-	m->keys = calloc(m->nslots, sizeof(*m->keys));
-	if (!m->cpus || !m->slots || !m->keys || waits_new(&m->waits)) {
+	if (!m->cpus || tidmap_init(&m->map) || waits_new(&m->waits)) {
 		sched_model_free(m);
 		return -ENOMEM;
 	}
@@ -81,8 +76,7 @@ void sched_model_free(struct sched_model *m)
 	if (!m)
 		return;
 	free(m->threads);
-	free(m->slots);
-	free(m->keys);
+	tidmap_done(&m->map);
 	free(m->cpus);
 	waits_free(m->waits);
 	free(m);
@@ -102,53 +96,12 @@ static void note(struct sched_model *m, int r)
 		m->err = r;
 }
 
-/* The slot where tid is, or where it would go. */
-static size_t slot_of(const struct sched_model *m, int32_t tid)
-{
-	size_t i = ((uint32_t)tid * 2654435761u) & (m->nslots - 1);
-
-	while (m->slots[i] && m->keys[i] != tid)
-		i = (i + 1) & (m->nslots - 1);
-	return i;
-}
-
-/* Doubles the tid map. */
-static int map_grow(struct sched_model *m)
-{
-	uint32_t *oslots = m->slots;
-	int32_t *okeys = m->keys;
-	size_t i, on = m->nslots;
-
-	m->nslots *= 2;
-	m->slots = calloc(m->nslots, sizeof(*m->slots));
-	m->keys = calloc(m->nslots, sizeof(*m->keys));
-	if (!m->slots || !m->keys) {
-		free(m->slots);
-		free(m->keys);
-		m->slots = oslots;
-		m->keys = okeys;
-		m->nslots = on;
-		return -ENOMEM;
-	}
-	for (i = 0; i < on; i++) {
-		if (oslots[i]) {
-			size_t j = slot_of(m, okeys[i]);
-
-			m->slots[j] = oslots[i];
-			m->keys[j] = okeys[i];
-		}
-	}
-	free(oslots);
-	free(okeys);
-	return 0;
-}
-
 /* The latest entry of tid, or NULL. */
 static struct mthread *find(struct sched_model *m, int32_t tid)
 {
-	size_t i = slot_of(m, tid);
+	long i = tidmap_find(&m->map, tid);
 
-	return m->slots[i] ? &m->threads[m->slots[i] - 1] : NULL;
+	return i >= 0 ? &m->threads[i] : NULL;
 }
 
 /* The index of an entry. */
@@ -161,11 +114,9 @@ static size_t idx_of(const struct sched_model *m, const struct mthread *t)
 static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enum tl_state st, uint64_t ts)
 {
 	struct mthread *t;
-	size_t i;
 
-	if (m->nthreads >= UINT32_MAX - 1 || VEC_RESERVE(m->threads, m->cap, m->nthreads + 1))
-		return NULL;
-	if ((m->used + 1) * 2 > m->nslots && map_grow(m))
+	if (m->nthreads >= UINT32_MAX - 1 || VEC_RESERVE(m->threads, m->cap, m->nthreads + 1) ||
+	    tidmap_add(&m->map, tid, m->nthreads))
 		return NULL;
 	t = &m->threads[m->nthreads++];
 	memset(t, 0, sizeof(*t));
@@ -176,11 +127,6 @@ static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enu
 	t->pub.since = ts;
 	t->pub.cpu = t->pub.last_cpu = -1;
 	t->pub.creator = TL_WAKER_UNKNOWN;
-	i = slot_of(m, tid);
-	if (!m->slots[i])
-		m->used++;
-	m->slots[i] = (uint32_t)m->nthreads;
-	m->keys[i] = tid;
 	if (m->ops.thread)
 		note(m, m->ops.thread(m->ctx, m->nthreads - 1, SCHED_THREAD_NEW, ts, TL_WAKER_UNKNOWN, NULL));
 	return t;
@@ -708,9 +654,9 @@ const struct sched_thread *sched_model_thread(const struct sched_model *m, size_
 /* The index of the latest entry of tid. */
 long sched_model_find(const struct sched_model *m, int32_t tid)
 {
-	size_t i = slot_of(m, tid);
+	long i = tidmap_find(&m->map, tid);
 
-	return m->slots[i] ? (long)m->slots[i] - 1 : -ENOENT;
+	return i >= 0 ? i : -ENOENT;
 }
 
 /* The time of the last event followed. */
@@ -734,6 +680,6 @@ const struct waits *sched_model_waits(const struct sched_model *m)
 /* Bytes of memory the model holds. */
 size_t sched_model_memory(const struct sched_model *m)
 {
-	return sizeof(*m) + m->cap * sizeof(*m->threads) + m->nslots * (sizeof(*m->slots) + sizeof(*m->keys)) +
+	return sizeof(*m) + m->cap * sizeof(*m->threads) + m->map.nslot * (sizeof(*m->map.tid) + sizeof(*m->map.idx)) +
 	       m->ncpus * sizeof(*m->cpus);
 }
