@@ -36,7 +36,11 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DEPS_CHECK ?= 1
 
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
+# -MMD -MP: the compiler writes, beside each object, the headers it read
+# (the .d files included at the end), so a header change rebuilds exactly
+# the objects that include it; a change of this file (its flags) rebuilds
+# every object
+override CFLAGS += -MMD -MP -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	-DCONCTOP_VERSION='"$(VERSION)"' -Icore -Itracer -Itui -Iscenarios -I$(BUILD)/tracer
 override LDFLAGS += -pthread
 ifneq ($(SANITIZE),)
@@ -109,7 +113,7 @@ $(shell mkdir -p $(BUILD) && (echo '$(GIT_COMMIT)' | cmp -s - $(COMMIT_STAMP) ||
 $(BUILD)/cli/main.o: $(COMMIT_STAMP)
 $(BUILD)/cli/main.o: override CFLAGS += -DCONCTOP_COMMIT='"$(GIT_COMMIT)"'
 
-$(BUILD)/%.o: %.c $(DEPS_OK) $(wildcard core/*.h tracer/*.h tui/*.h scenarios/*.h cli/*.h)
+$(BUILD)/%.o: %.c Makefile $(DEPS_OK)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -147,7 +151,7 @@ $(BUILD)/conctop: $(CLI_OBJ) $(TRACER_OBJ) $(SCREEN_OBJ) $(BUILD)/scenarios/cata
 
 # ---- scenarios: one program each, with the shared helper; standalone C
 # that defines its own feature macros ----
-$(BUILD)/scenarios/%.o: scenarios/%.c scenarios/common.h $(DEPS_OK)
+$(BUILD)/scenarios/%.o: scenarios/%.c Makefile $(DEPS_OK)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(filter-out -D_GNU_SOURCE,$(CFLAGS)) -c $< -o $@
@@ -204,7 +208,7 @@ run: $(BUILD)/conctop $(SCN_BIN)
 
 # ---- fuzzing (clang + libFuzzer) ----
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(DEPS_OK)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(wildcard core/*.h) $(DEPS_OK)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Icore -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) -lz
@@ -254,3 +258,6 @@ clean:
 	rm -rf build
 
 .SECONDARY:
+
+# the header dependencies the compiler wrote (none before the first build)
+-include $(shell find $(BUILD) -path '$(BUILD)/sanitize-*' -prune -o -name '*.d' -print 2>/dev/null)

@@ -305,7 +305,7 @@ static double inspect(const struct timeline *tl, uint64_t end)
 	int r;
 
 	for (r = 0; r < FRAMES; r++) {
-		uint64_t t;
+		uint64_t t, last;
 		size_t i;
 		double s;
 
@@ -318,7 +318,8 @@ static double inspect(const struct timeline *tl, uint64_t end)
 			timeline_thread_at(tl, i, t, &at);
 			sum += at.state + at.since + (uint64_t)at.woken_by;
 		}
-		sum += timeline_log(tl, t > 1000000 ? t - 1000000 : 0, t, log, 10);
+		last = timeline_log_index(tl, t);
+		sum += timeline_log_read(tl, last > 10 ? last - 10 : 0, log, last > 10 ? 10 : (size_t)last);
 		v[r] = now() - s;
 	}
 	bench_sink += sum;

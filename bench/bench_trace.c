@@ -310,7 +310,7 @@ int main(int argc, char **argv)
 		printf("  deflate level %d:           %.2f bytes/event, write %.1f M events/s, read %.1f M events/s (median of %d)\n",
 		       levels[k], (double)bytes / (double)n, (double)n / median(wt, m) / 1e6, (double)n / median(rt, m) / 1e6, m);
 	}
-	printf("  for comparison (DESIGN.md, real traces): perf 107 bytes/event, trace-cmd 3.1 bytes/event (zstd) + 1.1 MB;\n"
+	printf("  for comparison (docs/design.md, real traces): perf 107 bytes/event, trace-cmd 3.1 bytes/event (zstd) + 1.1 MB;\n"
 	       "  perf sched timehist reads 0.7-1 M events/s\n");
 	unlink(path);
 	return 0;

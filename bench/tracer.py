@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Tracer benchmark (make bench): the time conctop's scheduler tracer adds per
-traced event (scheduler events only, --no-attribution: what DESIGN.md's
+traced event (scheduler events only, --no-attribution: what docs/design.md's
 figures for perf and trace-cmd measure; bench/attribution.py measures the
 libc probes), the trace file's bytes per event, and how fast `conctop
 report` reads a trace.
@@ -18,7 +18,7 @@ CONCTOP = os.path.join(BUILD, "conctop")
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 
 WORKLOADS = {
-    # name: command (pinned to one CPU, as in DESIGN.md's measurements)
+    # name: command (pinned to one CPU, as in docs/design.md's measurements)
     "perf bench sched pipe": ["taskset", "-c", "0", "perf", "bench", "sched", "pipe", "-l", "200000"],
     "prodcons (mutex + condvars)": ["taskset", "-c", "0", os.path.join(BUILD, "scenarios", "prodcons"),
                                     "--items", "20000"],
@@ -67,7 +67,7 @@ def main():
         print(f"  time added per traced event: {statistics.median(per_event):.0f} ns (median of {RUNS})")
         print(f"  trace file: {statistics.median(sizes):.2f} bytes/event")
         print(f"  report reads {statistics.median(reads) / 1e6:.2f} M events/s")
-    print("for comparison (DESIGN.md, same machine kind): perf sched record 1043 / 728 ns per event, "
+    print("for comparison (docs/design.md, same machine kind): perf sched record 1043 / 728 ns per event, "
           "trace-cmd 352 / 511 ns; perf 107 B/event, trace-cmd 3.1 B/event")
     return 0
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "export_perfetto.h"
+#include "notes_text.h"
 #include "outfile.h"
 #include "perfetto_export.h"
 #include "timeline.h"
@@ -29,28 +30,30 @@ static int declare_threads(struct perfetto_export *x, const struct timeline *tl)
 	return e;
 }
 
-/* Hands the pattern notes of [from, to) to the writer. The log gives the
- * newest entries of a window: walk it in windows that hold fewer than a
- * batch. */
+/* Hands the pattern notes of [from, to), in words, to the writer: the log
+ * entries of the window, a batch at a time. */
 static int write_notes(struct perfetto_export *x, const struct timeline *tl, uint64_t from, uint64_t to)
 {
 	struct tl_log_entry *ent = malloc(NOTE_BATCH * sizeof(*ent));
-	uint64_t t;
+	uint64_t i = timeline_log_index(tl, from), last = timeline_log_index(tl, to);
+	char words[NOTES_TEXT_MAX];
+	size_t n, k;
 	int e = 0;
 
 	if (!ent)
 		return -ENOMEM;
-	for (t = from; t < to && !e;) {
-		uint64_t span = to - t;
-		size_t n, i;
+	for (; i < last && !e; i += n) {
+		n = timeline_log_read(tl, i, ent, last - i < NOTE_BATCH ? (size_t)(last - i) : NOTE_BATCH);
+		if (!n)
+			break;
+		for (k = 0; k < n && !e; k++) {
+			const struct tl_thread *t = timeline_thread(tl, ent[k].thread);
 
-		while ((n = timeline_log(tl, t, t + span, ent, NOTE_BATCH)) == NOTE_BATCH && span > 1)
-			span /= 2;
-		for (i = 0; i < n && !e; i++)
-			if (ent[i].kind == TL_LOG_NOTE)
-				e = perfetto_export_note(x, ent[i].ts, timeline_thread(tl, ent[i].thread)->tid,
-							 ent[i].note);
-		t += span;
+			if (ent[k].kind != TL_LOG_NOTE)
+				continue;
+			notes_text(tl, &ent[k].note, words, sizeof(words));
+			e = perfetto_export_note(x, ent[k].ts, t ? t->tid : 0, words);
+		}
 	}
 	free(ent);
 	return e;

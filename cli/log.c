@@ -49,7 +49,8 @@ int cmd_log(int argc, char **argv)
 	};
 	struct tl_log_entry ent[LOG_BATCH];
 	struct timeline *tl = NULL;
-	uint64_t from = 0, to = UINT64_MAX, t;
+	uint64_t from = 0, to = UINT64_MAX, i, last;
+	size_t n, k;
 	char warn[1024], line[1024];
 	bool ascii;
 	bool have_to = false;
@@ -83,21 +84,15 @@ int cmd_log(int argc, char **argv)
 	ascii = !theme_locale_utf8();
 	if (to > timeline_end(tl))
 		to = timeline_end(tl) + 1;
-	/* timeline_log gives the newest entries of a window: walk it in
-	 * windows small enough to hold fewer than a batch */
-	for (t = from; t < to;) {
-		uint64_t span = to - t, end;
-		size_t n, i;
-
-		while ((n = timeline_log(tl, t, t + span, ent, LOG_BATCH)) == LOG_BATCH && span > 1)
-			span /= 2;
-		end = t + span;
-		for (i = 0; i < n; i++) {
-			render_log_words(tl, &ent[i], ascii, line, sizeof(line));
-			printf("%" PRIu64 ".%06" PRIu64 " %s\n", ent[i].ts / 1000000000u, ent[i].ts % 1000000000u / 1000u,
+	for (i = timeline_log_index(tl, from), last = timeline_log_index(tl, to); i < last; i += n) {
+		n = timeline_log_read(tl, i, ent, last - i < LOG_BATCH ? (size_t)(last - i) : LOG_BATCH);
+		for (k = 0; k < n; k++) {
+			render_log_words(tl, &ent[k], ascii, line, sizeof(line));
+			printf("%" PRIu64 ".%06" PRIu64 " %s\n", ent[k].ts / 1000000000u, ent[k].ts % 1000000000u / 1000u,
 			       line);
 		}
-		t = end;
+		if (!n)
+			break;
 	}
 	timeline_free(tl);
 	return fflush(stdout) ? 1 : 0;

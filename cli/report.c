@@ -144,7 +144,7 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 	for (c = 1; c < EVENT_TYPE_MAX; c++)
 		fprintf(f, "%s\"%s\": %" PRIu64, c > 1 ? ", " : "", event_type_name(c), stats_events_of(s, c));
 	fprintf(f, "},\n  \"anomalies\": {");
-	for (c = 0; c < STATS_ANOM_MAX; c++) {
+	for (c = 0; c < TL_ANOM_MAX; c++) {
 		fprintf(f, "%s", c ? ", " : "");
 		fprintf(f, "\"%s\": %" PRIu64, stats_anomaly_key(c), stats_anomalies(s, c));
 	}
@@ -287,7 +287,7 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 		}
 		fputc('\n', f);
 	}
-	for (c = 0; c < STATS_ANOM_MAX; c++) {
+	for (c = 0; c < TL_ANOM_MAX; c++) {
 		if (!stats_anomalies(s, c))
 			continue;
 		if (!any_anomaly)

@@ -337,29 +337,16 @@ static void step(struct viewer *w, bool back)
 }
 
 /* The event-log entry nearest t: the first strictly after t (forward), or
- * the last strictly before it. The log answers "the newest entries of a
- * window", so the first after t is found by halving the window. */
+ * the last strictly before it. */
 static bool log_near(const struct timeline *tl, uint64_t t, bool forward, struct tl_log_entry *e)
 {
-	uint64_t lo, hi;
+	uint64_t i;
 
-	if (!forward)
-		return t > 0 && timeline_log(tl, 0, t, e, 1) == 1;
-	if (t == UINT64_MAX)
-		return false;
-	lo = t + 1; /* [t + 1, lo) holds no entry; [t + 1, hi) holds one */
-	hi = UINT64_MAX;
-	if (timeline_log(tl, lo, hi, e, 1) != 1)
-		return false;
-	while (hi - lo > 1) {
-		uint64_t mid = lo + (hi - lo) / 2;
-
-		if (timeline_log(tl, t + 1, mid, e, 1) == 1)
-			hi = mid;
-		else
-			lo = mid;
+	if (!forward) {
+		i = timeline_log_index(tl, t);
+		return i > 0 && timeline_log_read(tl, i - 1, e, 1) == 1;
 	}
-	return timeline_log(tl, t + 1, hi, e, 1) == 1;
+	return t < UINT64_MAX && timeline_log_read(tl, timeline_log_index(tl, t + 1), e, 1) == 1;
 }
 
 /* n / N: the cursor to the next or previous event-log entry (a block, a

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "import.h"
 #include "import_internal.h"
+#include "mem.h"
 
 const char *const import_kind_names[K_MAX] = {
 	"sched_switch", "sched_waking", "sched_wakeup", "sched_wakeup_new", "sched_migrate_task",
@@ -103,16 +104,7 @@ struct itask *import_add(struct import *im, int32_t tid)
 		import_fail(im, -E2BIG, "more than %u tasks: conctop imports at most that many", IMPORT_TASKS_MAX);
 		return NULL;
 	}
-	if (im->ntask == im->cap) {
-		size_t cap = im->cap ? im->cap * 2 : 256;
-		struct itask *p = realloc(im->task, cap * sizeof(*p));
-
-		if (!p)
-			goto nomem;
-		im->task = p;
-		im->cap = cap;
-	}
-	if (tidmap_add(&im->map, tid, im->ntask))
+	if (VEC_RESERVE(im->task, im->cap, im->ntask + 1) || tidmap_add(&im->map, tid, im->ntask))
 		goto nomem;
 	t = &im->task[im->ntask++];
 	memset(t, 0, sizeof(*t));

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mem.h"
 #include "pbwire.h"
 
 enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2 };
@@ -36,28 +37,12 @@ int pb_error(const struct pb_buf *b)
 /* Makes room for n more bytes; false (and err set) when it cannot. */
 static int room(struct pb_buf *b, size_t n)
 {
-	size_t cap;
-	uint8_t *p;
-
 	if (b->err)
 		return 0;
-	if (b->len + n <= b->cap)
-		return 1;
-	cap = b->cap ? b->cap : 256;
-	while (cap < b->len + n) {
-		if (cap > SIZE_MAX / 2) {
-			b->err = -ENOMEM;
-			return 0;
-		}
-		cap *= 2;
-	}
-	p = realloc(b->data, cap);
-	if (!p) {
+	if (n > SIZE_MAX - b->len || VEC_RESERVE(b->data, b->cap, b->len + n)) {
 		b->err = -ENOMEM;
 		return 0;
 	}
-	b->data = p;
-	b->cap = cap;
 	return 1;
 }
 

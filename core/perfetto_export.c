@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mem.h"
 #include "perfetto.h"
 #include "perfetto_export.h"
 #include "sched_model.h"
@@ -25,7 +26,7 @@ struct xthread {
 
 /* What a thread of the model is doing since when, and why (for slices). */
 struct span {
-	uint8_t state;    /* enum sched_state */
+	uint8_t state;    /* enum tl_state */
 	uint64_t since;
 	uint8_t wait;
 	int64_t object, holder;
@@ -39,7 +40,7 @@ struct perfetto_export {
 	size_t nth, cap;
 	struct tidmap map;           /* tid -> index into th */
 	struct span *span;           /* by model thread index */
-	size_t nspan;
+	size_t nspan, capspan;
 	int32_t *cur;                /* per CPU: the pid running there */
 	bool started;
 	size_t deadlocks;            /* deadlocks written so far */
@@ -71,15 +72,8 @@ static struct xthread *get(struct perfetto_export *x, int32_t tid, int32_t tgid,
 
 	if (t)
 		return t;
-	if (x->nth == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 64;
-		struct xthread *p = realloc(x->th, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		x->th = p;
-		x->cap = cap;
-	}
+	if (VEC_RESERVE(x->th, x->cap, x->nth + 1))
+		return NULL;
 	if (tidmap_add(&x->map, tid, x->nth))
 		return NULL;
 	t = &x->th[x->nth++];
@@ -237,15 +231,13 @@ static bool in_window(const struct perfetto_export *x, uint64_t ts)
 	return ts >= x->o.from && ts < x->o.to;
 }
 
-/* The name of model thread i. */
+/* The name of model thread i (the model keeps none: ours, by its tid). */
 static const char *model_name(const struct perfetto_export *x, int64_t i)
 {
-	const struct sched_thread *t;
+	const struct sched_thread *t = i >= 0 ? sched_model_thread(x->m, (size_t)i) : NULL;
+	const struct xthread *xt = t ? find(x, t->tid) : NULL;
 
-	if (i < 0 || (size_t)i >= sched_model_thread_count(x->m))
-		return "?";
-	t = sched_model_thread(x->m, (size_t)i);
-	return t->name[0] ? t->name : "?";
+	return xt ? xt->name : "?";
 }
 
 /* Names a blocked or spinning interval by its cause. */
@@ -258,12 +250,12 @@ static void cause_name(const struct perfetto_export *x, const struct span *s, ch
 	label[0] = '\0';
 	if (s->object >= 0)
 		waits_object_label(sched_model_waits(x->m), s->object, label, llen);
-	if (s->state == SCHED_SPINNING) {
+	if (s->state == TL_SPINNING) {
 		snprintf(buf, len, "spinning on %s", label[0] ? label : "a spin lock");
 		return;
 	}
 	if (s->wait == WAIT_NONE) {
-		snprintf(buf, len, s->state == SCHED_UNINTERRUPTIBLE ? "uninterruptible (D), cause unknown"
+		snprintf(buf, len, s->state == TL_UNINTERRUPTIBLE ? "uninterruptible (D), cause unknown"
 								     : "blocked, cause unknown");
 		return;
 	}
@@ -298,7 +290,7 @@ static void write_slice(struct perfetto_export *x, size_t i, const struct span *
 	if (s->holder >= 0)
 		args[na++] = (struct perfetto_arg){ s->wait == WAIT_JOIN ? "joins" : "held by", model_name(x, s->holder),
 						    0 };
-	e.track = thread_track(x, t->tid, t->tgid, t->name);
+	e.track = thread_track(x, t->tid, t->tgid, model_name(x, (int64_t)i));
 	e.ts = x->o.base_ns + a;
 	e.type = PERFETTO_SLICE_BEGIN;
 	e.name = name;
@@ -310,10 +302,10 @@ static void write_slice(struct perfetto_export *x, size_t i, const struct span *
 	x->n.slices++;
 }
 
-/* Whether a state gets a slice. */
+/* Whether a state gets a slice: every way of sleeping, and spinning. */
 static bool sliced(uint8_t st)
 {
-	return st == SCHED_BLOCKED || st == SCHED_UNINTERRUPTIBLE || st == SCHED_SPINNING;
+	return tl_state_blocked(st) || st == TL_SPINNING;
 }
 
 /* Model callback: a thread's state changed; closes the interval it ends. */
@@ -323,18 +315,10 @@ static int on_state(void *ctx, const struct sched_change *c)
 	struct span *s;
 
 	if (c->thread >= x->nspan) {
-		size_t n = x->nspan ? x->nspan : 64, i;
-		struct span *p;
-
-		while (n <= c->thread)
-			n *= 2;
-		p = realloc(x->span, n * sizeof(*p));
-		if (!p)
+		if (VEC_RESERVE(x->span, x->capspan, c->thread + 1))
 			return -ENOMEM;
-		for (i = x->nspan; i < n; i++)
-			p[i] = (struct span){ SCHED_UNKNOWN, 0, WAIT_NONE, -1, -1 };
-		x->span = p;
-		x->nspan = n;
+		for (; x->nspan <= c->thread; x->nspan++)
+			x->span[x->nspan] = (struct span){ TL_UNKNOWN, 0, WAIT_NONE, -1, -1 };
 	}
 	s = &x->span[c->thread];
 	if (sliced(c->prev) && c->ts > c->prev_since) {
@@ -364,15 +348,15 @@ static int on_wakeup(void *ctx, const struct sched_wakeup *w)
 	if (to->tid <= 0 || from->tid <= 0)
 		return 0;
 	id = x->next_flow++;
-	snprintf(name, sizeof(name), "%s %s", w->new_thread ? "starts" : "wakes", to->name);
+	snprintf(name, sizeof(name), "%s %s", w->new_thread ? "starts" : "wakes", model_name(x, (int64_t)w->thread));
 	e.ts = x->o.base_ns + w->ts;
-	e.track = thread_track(x, from->tid, from->tgid, from->name);
+	e.track = thread_track(x, from->tid, from->tgid, model_name(x, w->waker));
 	e.type = PERFETTO_INSTANT;
 	e.name = name;
 	e.flow_out = id;
 	note_err(x, perfetto_track_event(x->pf, &e));
-	snprintf(name, sizeof(name), "%s by %s", w->new_thread ? "started" : "woken", from->name);
-	e.track = thread_track(x, to->tid, to->tgid, to->name);
+	snprintf(name, sizeof(name), "%s by %s", w->new_thread ? "started" : "woken", model_name(x, w->waker));
+	e.track = thread_track(x, to->tid, to->tgid, model_name(x, (int64_t)w->thread));
 	e.flow_out = 0;
 	e.flow_in = id;
 	note_err(x, perfetto_track_event(x->pf, &e));

@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mem.h"
 #include "sched_model.h"
+#include "tidmap.h"
 
 #define STASH 8 /* wakings of threads not known yet, kept for their wakeup */
 
@@ -16,8 +18,8 @@ struct mthread {
 };
 
 struct mcpu {
-	uint8_t kind;      /* enum sched_cpu_kind */
-	int32_t tid;       /* the traced thread on it, when SCHED_CPU_THREAD */
+	uint8_t kind;      /* enum tl_cpu_kind */
+	int32_t tid;       /* the traced thread on it, when TL_CPU_THREAD */
 	size_t thread;     /* its index */
 	uint64_t since;
 };
@@ -32,16 +34,12 @@ struct sched_model {
 	void *ctx;
 	struct mthread *threads;
 	size_t nthreads, cap;
-	/* open-addressing map tid -> index+1 of the tid's latest entry */
-	uint32_t *slots;
-	int32_t *keys;
-	size_t nslots, used;
+	struct tidmap map;  /* tid -> index of the tid's latest entry */
 
 	struct mcpu *cpus;
 	unsigned ncpus;
 	uint64_t last_ts;
-	uint64_t events, by_type[EVENT_TYPE_MAX], lost;
-	uint64_t anomalies[SCHED_ANOM_MAX];
+	struct sched_counts counts;
 	struct stash stash[STASH];
 	unsigned stash_next;
 	int err; /* the first callback error of the current call */
@@ -64,10 +62,7 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 	m->ctx = ctx;
 	m->ncpus = ncpus;
 	m->cpus = calloc(ncpus, sizeof(*m->cpus));
-	m->nslots = 256;
-	m->slots = calloc(m->nslots, sizeof(*m->slots));
-	m->keys = calloc(m->nslots, sizeof(*m->keys));
-	if (!m->cpus || !m->slots || !m->keys || waits_new(&m->waits)) {
+	if (!m->cpus || tidmap_init(&m->map) || waits_new(&m->waits)) {
 		sched_model_free(m);
 		return -ENOMEM;
 	}
@@ -81,11 +76,17 @@ void sched_model_free(struct sched_model *m)
 	if (!m)
 		return;
 	free(m->threads);
-	free(m->slots);
-	free(m->keys);
+	tidmap_done(&m->map);
 	free(m->cpus);
 	waits_free(m->waits);
 	free(m);
+}
+
+/* Counts an anomaly of kind. */
+static void count_anomaly(struct sched_model *m, enum tl_anomaly kind)
+{
+	m->counts.anomalies[kind]++;
+	m->counts.anomalies_total++;
 }
 
 /* Keeps the first error a callback returned. */
@@ -95,53 +96,12 @@ static void note(struct sched_model *m, int r)
 		m->err = r;
 }
 
-/* The slot where tid is, or where it would go. */
-static size_t slot_of(const struct sched_model *m, int32_t tid)
-{
-	size_t i = ((uint32_t)tid * 2654435761u) & (m->nslots - 1);
-
-	while (m->slots[i] && m->keys[i] != tid)
-		i = (i + 1) & (m->nslots - 1);
-	return i;
-}
-
-/* Doubles the tid map. */
-static int map_grow(struct sched_model *m)
-{
-	uint32_t *oslots = m->slots;
-	int32_t *okeys = m->keys;
-	size_t i, on = m->nslots;
-
-	m->nslots *= 2;
-	m->slots = calloc(m->nslots, sizeof(*m->slots));
-	m->keys = calloc(m->nslots, sizeof(*m->keys));
-	if (!m->slots || !m->keys) {
-		free(m->slots);
-		free(m->keys);
-		m->slots = oslots;
-		m->keys = okeys;
-		m->nslots = on;
-		return -ENOMEM;
-	}
-	for (i = 0; i < on; i++) {
-		if (oslots[i]) {
-			size_t j = slot_of(m, okeys[i]);
-
-			m->slots[j] = oslots[i];
-			m->keys[j] = okeys[i];
-		}
-	}
-	free(oslots);
-	free(okeys);
-	return 0;
-}
-
 /* The latest entry of tid, or NULL. */
 static struct mthread *find(struct sched_model *m, int32_t tid)
 {
-	size_t i = slot_of(m, tid);
+	long i = tidmap_find(&m->map, tid);
 
-	return m->slots[i] ? &m->threads[m->slots[i] - 1] : NULL;
+	return i >= 0 ? &m->threads[i] : NULL;
 }
 
 /* The index of an entry. */
@@ -151,24 +111,12 @@ static size_t idx_of(const struct sched_model *m, const struct mthread *t)
 }
 
 /* Adds a new entry for tid (replacing a dead one of a reused tid). */
-static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enum sched_state st, uint64_t ts)
+static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enum tl_state st, uint64_t ts)
 {
 	struct mthread *t;
-	size_t i;
 
-	if (m->nthreads == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 64;
-		struct mthread *p;
-
-		if (cap > UINT32_MAX - 1)
-			return NULL;
-		p = realloc(m->threads, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		m->threads = p;
-		m->cap = cap;
-	}
-	if ((m->used + 1) * 2 > m->nslots && map_grow(m))
+	if (m->nthreads >= UINT32_MAX - 1 || VEC_RESERVE(m->threads, m->cap, m->nthreads + 1) ||
+	    tidmap_add(&m->map, tid, m->nthreads))
 		return NULL;
 	t = &m->threads[m->nthreads++];
 	memset(t, 0, sizeof(*t));
@@ -178,14 +126,9 @@ static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enu
 	t->pub.state = (uint8_t)st;
 	t->pub.since = ts;
 	t->pub.cpu = t->pub.last_cpu = -1;
-	t->pub.creator = SCHED_WAKER_UNKNOWN;
-	i = slot_of(m, tid);
-	if (!m->slots[i])
-		m->used++;
-	m->slots[i] = (uint32_t)m->nthreads;
-	m->keys[i] = tid;
+	t->pub.creator = TL_WAKER_UNKNOWN;
 	if (m->ops.thread)
-		note(m, m->ops.thread(m->ctx, m->nthreads - 1, SCHED_THREAD_NEW, ts, SCHED_WAKER_UNKNOWN));
+		note(m, m->ops.thread(m->ctx, m->nthreads - 1, SCHED_THREAD_NEW, ts, TL_WAKER_UNKNOWN, NULL));
 	return t;
 }
 
@@ -194,77 +137,103 @@ static struct mthread *get(struct sched_model *m, int32_t tid, int32_t tgid, uin
 {
 	struct mthread *t = find(m, tid);
 
-	if (t && t->pub.state != SCHED_DEAD)
+	if (t && t->pub.state != TL_DEAD)
 		return t;
-	return add(m, tid, tgid, SCHED_UNKNOWN, ts);
+	return add(m, tid, tgid, TL_UNKNOWN, ts);
 }
 
 /* Tells the consumer about an identity change of t. */
-static void tell_thread(struct sched_model *m, struct mthread *t, unsigned what, uint64_t ts, int64_t other)
+static void tell_thread(struct sched_model *m, struct mthread *t, unsigned what, uint64_t ts, int64_t other,
+			const char *name)
 {
 	if (m->ops.thread)
-		note(m, m->ops.thread(m->ctx, idx_of(m, t), what, ts, other));
+		note(m, m->ops.thread(m->ctx, idx_of(m, t), what, ts, other, name));
 }
 
 /* The state an unknown thread is taken to be in (from its /proc letter). */
-enum sched_state sched_model_guess(const struct sched_thread *t)
+enum tl_state sched_model_guess(const struct sched_thread *t)
 {
 	if (t->proc_state == 'R')
-		return SCHED_RUNNING;
+		return TL_RUNNING;
 	if (t->proc_state == 'D')
-		return SCHED_UNINTERRUPTIBLE;
-	return SCHED_BLOCKED;
+		return TL_UNINTERRUPTIBLE;
+	return TL_BLOCKED_UNKNOWN;
 }
 
 /* The blocked state an unknown thread woken is taken to have been in. */
-static enum sched_state blocked_guess(const struct mthread *t)
+static enum tl_state blocked_guess(const struct mthread *t)
 {
-	return t->pub.proc_state == 'D' ? SCHED_UNINTERRUPTIBLE : SCHED_BLOCKED;
+	return t->pub.proc_state == 'D' ? TL_UNINTERRUPTIBLE : TL_BLOCKED_UNKNOWN;
+}
+
+/* The blocked state of a thread asleep inside a call of kind wait. */
+static enum tl_state blocked_state(uint8_t wait)
+{
+	switch (wait) {
+	case WAIT_MUTEX: return TL_BLOCKED_MUTEX;
+	case WAIT_RWLOCK: return TL_BLOCKED_RWLOCK;
+	case WAIT_COND: return TL_BLOCKED_COND;
+	case WAIT_BARRIER: return TL_BLOCKED_BARRIER;
+	case WAIT_SEM: return TL_BLOCKED_SEM;
+	case WAIT_JOIN: return TL_BLOCKED_JOIN;
+	case WAIT_FUTEX: return TL_BLOCKED_FUTEX;
+	case WAIT_SLEEP: return TL_SLEEPING;
+	case WAIT_IO: return TL_IO;
+	default: return TL_BLOCKED_UNKNOWN;
+	}
+}
+
+/* What thread t waits on now, from the attribution events, into c. */
+static void fill_wait(struct sched_model *m, const struct mthread *t, struct sched_change *c)
+{
+	struct waits_cause wc;
+	int32_t who;
+
+	waits_current(m->waits, t->pub.tid, &wc);
+	c->wait = wc.kind;
+	c->object = wc.object;
+	who = wc.holder ? wc.holder : wc.target;
+	if (who > 0) {
+		long h = sched_model_find(m, who);
+
+		c->holder = h >= 0 ? h : -1;
+	}
 }
 
 /* Ends the current state of t and starts st at ts. `where` is the CPU the
  * event happened on: the one it runs on when st is running, and the one an
  * unknown state settled as running ran on. An unknown current state is
- * settled as `as`. */
-static void move(struct sched_model *m, struct mthread *t, enum sched_state st, uint64_t ts, enum sched_state as,
+ * settled as `as`. A voluntary sleep comes as TL_BLOCKED_UNKNOWN and is
+ * refined by what the thread sleeps in. */
+static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uint64_t ts, enum tl_state as,
 		 int32_t where, enum sched_cause cause)
 {
 	struct sched_change c;
 
 	c.thread = idx_of(m, t);
 	c.ts = ts;
-	c.state = (uint8_t)st;
-	c.cpu = sched_state_on_cpu((uint8_t)st) ? where : -1;
-	c.settled = t->pub.state == SCHED_UNKNOWN;
-	c.prev = c.settled ? (uint8_t)as : t->pub.state;
-	c.prev_cpu = !sched_state_on_cpu(c.prev) ? -1 : c.settled ? where : t->pub.cpu;
 	c.wait = WAIT_NONE;
 	c.object = -1;
 	c.holder = -1;
-	if (st == SCHED_BLOCKED || st == SCHED_UNINTERRUPTIBLE || st == SCHED_SPINNING) {
-		struct waits_cause wc;
-		int32_t who;
-
-		waits_current(m->waits, t->pub.tid, &wc);
-		c.wait = wc.kind;
-		c.object = wc.object;
-		who = wc.holder ? wc.holder : wc.target;
-		if (who > 0) {
-			long h = sched_model_find(m, who);
-
-			c.holder = h >= 0 ? h : -1;
-		}
-	}
+	if (tl_state_blocked(st) || st == TL_SPINNING)
+		fill_wait(m, t, &c);
+	if (st == TL_BLOCKED_UNKNOWN)
+		st = blocked_state(c.wait);
+	c.state = (uint8_t)st;
+	c.cpu = tl_state_on_cpu((uint8_t)st) ? where : -1;
+	c.settled = t->pub.state == TL_UNKNOWN;
+	c.prev = c.settled ? (uint8_t)as : t->pub.state;
+	c.prev_cpu = !tl_state_on_cpu(c.prev) ? -1 : c.settled ? where : t->pub.cpu;
 	c.prev_since = t->pub.since;
 	c.cause = (uint8_t)cause;
-	if (c.prev == SCHED_NEW) /* not alive yet: its lifetime starts now */
+	if (c.prev == TL_NEW) /* not alive yet: its lifetime starts now */
 		t->pub.start_ns = ts;
 	t->pub.state = (uint8_t)st;
 	t->pub.since = ts;
 	t->pub.cpu = c.cpu;
 	if (c.cpu >= 0)
 		t->pub.last_cpu = c.cpu;
-	if (st == SCHED_DEAD) {
+	if (st == TL_DEAD) {
 		t->pub.end_ns = ts;
 		if (cause == SCHED_BY_EXIT)
 			t->pub.exited = true;
@@ -284,8 +253,8 @@ static int acting(struct sched_model *m, const struct event *ev, uint64_t ts)
 	t = get(m, ev->tid, ev->tgid, ts);
 	if (!t)
 		return -ENOMEM;
-	if (t->pub.state == SCHED_UNKNOWN)
-		move(m, t, SCHED_RUNNING, ts, SCHED_RUNNING, ev->cpu, SCHED_BY_ACTING);
+	if (t->pub.state == TL_UNKNOWN)
+		move(m, t, TL_RUNNING, ts, TL_RUNNING, ev->cpu, SCHED_BY_ACTING);
 	return 0;
 }
 
@@ -316,22 +285,22 @@ static int on_attribution(struct sched_model *m, const struct event *ev, uint64_
 	t = find(m, ev->tid);
 	if (!t)
 		return 0;
-	if (ev->type == EVENT_CALL && t->pub.state == SCHED_RUNNING)
-		move(m, t, SCHED_SPINNING, ts, SCHED_RUNNING, t->pub.cpu, SCHED_BY_CALL);
-	else if (ev->type == EVENT_RETURN && t->pub.state == SCHED_SPINNING)
-		move(m, t, SCHED_RUNNING, ts, SCHED_RUNNING, t->pub.cpu, SCHED_BY_CALL);
+	if (ev->type == EVENT_CALL && t->pub.state == TL_RUNNING)
+		move(m, t, TL_SPINNING, ts, TL_RUNNING, t->pub.cpu, SCHED_BY_CALL);
+	else if (ev->type == EVENT_RETURN && t->pub.state == TL_SPINNING)
+		move(m, t, TL_RUNNING, ts, TL_RUNNING, t->pub.cpu, SCHED_BY_CALL);
 	return 0;
 }
 
 /* The kind of a task as a switch names it. */
-static enum sched_cpu_kind kind_of(int32_t tid)
+static enum tl_cpu_kind kind_of(int32_t tid)
 {
-	return tid > 0 ? SCHED_CPU_THREAD : tid == 0 ? SCHED_CPU_IDLE : SCHED_CPU_OTHER;
+	return tid > 0 ? TL_CPU_THREAD : tid == 0 ? TL_CPU_IDLE : TL_CPU_OTHER;
 }
 
 /* Tells the consumer that cpu runs (kind, thread) from ts. */
-static void cpu_change(struct sched_model *m, unsigned cpu, uint64_t ts, enum sched_cpu_kind kind, size_t thread,
-		       enum sched_cpu_kind prev_kind, size_t prev_thread, bool settled, bool correction)
+static void cpu_change(struct sched_model *m, unsigned cpu, uint64_t ts, enum tl_cpu_kind kind, size_t thread,
+		       enum tl_cpu_kind prev_kind, size_t prev_thread, bool settled, bool correction)
 {
 	struct mcpu *c = &m->cpus[cpu];
 	struct sched_cpu_change ch;
@@ -359,18 +328,18 @@ static void cpu_change(struct sched_model *m, unsigned cpu, uint64_t ts, enum sc
 static int on_switch(struct sched_model *m, const struct event *ev, uint64_t ts)
 {
 	struct mcpu *c = &m->cpus[ev->cpu];
-	enum sched_cpu_kind prev_kind = kind_of(ev->tid);
-	enum sched_cpu_kind old_kind = (enum sched_cpu_kind)c->kind;
+	enum tl_cpu_kind prev_kind = kind_of(ev->tid);
+	enum tl_cpu_kind old_kind = (enum tl_cpu_kind)c->kind;
 	size_t old_thread = c->thread;
 	uint64_t old_since = c->since;
 	struct mthread *p = NULL, *n = NULL;
 	size_t pi = 0, ni = 0;
 	bool missed = false;
 
-	if (old_kind != SCHED_CPU_UNKNOWN) {
-		missed = old_kind != prev_kind || (prev_kind == SCHED_CPU_THREAD && c->tid != ev->tid);
+	if (old_kind != TL_CPU_UNKNOWN) {
+		missed = old_kind != prev_kind || (prev_kind == TL_CPU_THREAD && c->tid != ev->tid);
 		if (missed)
-			m->anomalies[SCHED_ANOM_CPU_MISMATCH]++;
+			count_anomaly(m, TL_ANOM_CPU_MISMATCH);
 	}
 
 	if (ev->tid > 0) {
@@ -378,21 +347,21 @@ static int on_switch(struct sched_model *m, const struct event *ev, uint64_t ts)
 		if (!p)
 			return -ENOMEM;
 		pi = idx_of(m, p);
-		if (!sched_state_on_cpu(p->pub.state) && p->pub.state != SCHED_UNKNOWN) {
-			m->anomalies[SCHED_ANOM_SWITCH_NOT_CURRENT]++;
+		if (!tl_state_on_cpu(p->pub.state) && p->pub.state != TL_UNKNOWN) {
+			count_anomaly(m, TL_ANOM_SWITCH_NOT_CURRENT);
 			if (missed && old_since > p->pub.since)
-				move(m, p, SCHED_RUNNING, old_since, SCHED_RUNNING, ev->cpu, SCHED_BY_MISSED_SWITCH_IN);
+				move(m, p, TL_RUNNING, old_since, TL_RUNNING, ev->cpu, SCHED_BY_MISSED_SWITCH_IN);
 			else if (missed) /* restated from its last change */
-				move(m, p, SCHED_RUNNING, p->pub.since, SCHED_RUNNING, ev->cpu,
+				move(m, p, TL_RUNNING, p->pub.since, TL_RUNNING, ev->cpu,
 				     SCHED_BY_MISSED_SWITCH_IN);
 		}
 		if (event_switch_exiting(ev->arg))
-			move(m, p, SCHED_DEAD, ts, SCHED_RUNNING, ev->cpu, SCHED_BY_EXIT);
+			move(m, p, TL_DEAD, ts, TL_RUNNING, ev->cpu, SCHED_BY_EXIT);
 		else if (event_switch_voluntary(ev->arg))
-			move(m, p, (ev->arg & EVENT_STATE_UNINTERRUPTIBLE) ? SCHED_UNINTERRUPTIBLE : SCHED_BLOCKED, ts,
-			     SCHED_RUNNING, ev->cpu, SCHED_BY_SLEEP);
+			move(m, p, (ev->arg & EVENT_STATE_UNINTERRUPTIBLE) ? TL_UNINTERRUPTIBLE : TL_BLOCKED_UNKNOWN, ts,
+			     TL_RUNNING, ev->cpu, SCHED_BY_SLEEP);
 		else
-			move(m, p, SCHED_RUNNABLE, ts, SCHED_RUNNING, ev->cpu, SCHED_BY_PREEMPT);
+			move(m, p, TL_RUNNABLE, ts, TL_RUNNING, ev->cpu, SCHED_BY_PREEMPT);
 	}
 	if (ev->tid2 > 0) {
 		n = get(m, ev->tid2, ev->tgid2, ts);
@@ -402,7 +371,7 @@ static int on_switch(struct sched_model *m, const struct event *ev, uint64_t ts)
 	}
 
 	/* the CPU: its first switch tells what ran there since the start */
-	if (old_kind == SCHED_CPU_UNKNOWN) {
+	if (old_kind == TL_CPU_UNKNOWN) {
 		cpu_change(m, ev->cpu, ts, kind_of(ev->tid2), ni, prev_kind, pi, true, false);
 	} else {
 		if (missed)
@@ -412,9 +381,9 @@ static int on_switch(struct sched_model *m, const struct event *ev, uint64_t ts)
 	c->tid = ev->tid2;
 
 	if (n) {
-		if (sched_state_on_cpu(n->pub.state))
-			m->anomalies[SCHED_ANOM_RUNNING_TWICE]++;
-		move(m, n, spinning(m, n) ? SCHED_SPINNING : SCHED_RUNNING, ts, SCHED_RUNNABLE, ev->cpu,
+		if (tl_state_on_cpu(n->pub.state))
+			count_anomaly(m, TL_ANOM_RUNNING_TWICE);
+		move(m, n, spinning(m, n) ? TL_SPINNING : TL_RUNNING, ts, TL_RUNNABLE, ev->cpu,
 		     SCHED_BY_SWITCH_IN);
 	}
 	return 0;
@@ -426,11 +395,11 @@ static int64_t waker_of(struct sched_model *m, int32_t tid)
 	struct mthread *w;
 
 	if (tid == 0)
-		return SCHED_WAKER_KERNEL;
+		return TL_WAKER_KERNEL;
 	if (tid < 0)
-		return SCHED_WAKER_OTHER;
+		return TL_WAKER_OTHER;
 	w = find(m, tid);
-	return w ? (int64_t)idx_of(m, w) : SCHED_WAKER_UNKNOWN;
+	return w ? (int64_t)idx_of(m, w) : TL_WAKER_UNKNOWN;
 }
 
 /* A waking: remember who woke tid2 for its wakeup. */
@@ -443,7 +412,7 @@ static void on_waking(struct sched_model *m, const struct event *ev)
 	if (ev->tid2 <= 0)
 		return;
 	t = find(m, ev->tid2);
-	if (t && t->pub.state != SCHED_DEAD) {
+	if (t && t->pub.state != TL_DEAD) {
 		t->waker = waker;
 		t->has_waker = true;
 		return;
@@ -462,7 +431,7 @@ static void on_waking(struct sched_model *m, const struct event *ev)
 /* Takes the waker remembered for t (or its stash entry), if any. */
 static int64_t take_waker(struct sched_model *m, struct mthread *t)
 {
-	int64_t w = SCHED_WAKER_UNKNOWN;
+	int64_t w = TL_WAKER_UNKNOWN;
 	unsigned i;
 
 	if (t->has_waker) {
@@ -471,7 +440,7 @@ static int64_t take_waker(struct sched_model *m, struct mthread *t)
 	}
 	for (i = 0; i < STASH; i++) {
 		if (m->stash[i].tid == t->pub.tid) {
-			if (w == SCHED_WAKER_UNKNOWN)
+			if (w == TL_WAKER_UNKNOWN)
 				w = m->stash[i].waker;
 			m->stash[i].tid = 0;
 		}
@@ -489,8 +458,8 @@ static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 	if (ev->tid <= 0)
 		return 0;
 	t = find(m, ev->tid);
-	if (!t || t->pub.state == SCHED_DEAD) {
-		t = add(m, ev->tid, ev->tgid, ev->type == EVENT_WAKEUP_NEW ? SCHED_NEW : SCHED_UNKNOWN, ts);
+	if (!t || t->pub.state == TL_DEAD) {
+		t = add(m, ev->tid, ev->tgid, ev->type == EVENT_WAKEUP_NEW ? TL_NEW : TL_UNKNOWN, ts);
 		if (!t)
 			return -ENOMEM;
 	}
@@ -498,13 +467,12 @@ static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 	w.thread = idx_of(m, t);
 	w.ts = ts;
 	w.cpu = ev->arg >= 0 && ev->arg < (int64_t)m->ncpus ? (int32_t)ev->arg : ev->cpu;
-	if (t->pub.state == SCHED_NEW) {
-		move(m, t, SCHED_RUNNABLE, ts, SCHED_NEW, -1, SCHED_BY_WAKEUP_NEW);
-		w.waker = waker != SCHED_WAKER_UNKNOWN ? waker : t->pub.creator;
+	if (t->pub.state == TL_NEW) {
+		move(m, t, TL_RUNNABLE, ts, TL_NEW, -1, SCHED_BY_WAKEUP_NEW);
+		w.waker = waker != TL_WAKER_UNKNOWN ? waker : t->pub.creator;
 		w.new_thread = true;
-	} else if (t->pub.state == SCHED_BLOCKED || t->pub.state == SCHED_UNINTERRUPTIBLE ||
-		   t->pub.state == SCHED_UNKNOWN) {
-		move(m, t, SCHED_RUNNABLE, ts, blocked_guess(t), -1, SCHED_BY_WAKEUP);
+	} else if (tl_state_blocked(t->pub.state) || t->pub.state == TL_UNKNOWN) {
+		move(m, t, TL_RUNNABLE, ts, blocked_guess(t), -1, SCHED_BY_WAKEUP);
 		w.waker = waker;
 		w.new_thread = false;
 	} else {
@@ -519,7 +487,7 @@ static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 static int on_fork(struct sched_model *m, const struct event *ev, uint64_t ts)
 {
 	struct mthread *t;
-	int64_t parent = SCHED_WAKER_UNKNOWN;
+	int64_t parent = TL_WAKER_UNKNOWN;
 
 	if (acting(m, ev, ts))
 		return -ENOMEM;
@@ -528,16 +496,14 @@ static int on_fork(struct sched_model *m, const struct event *ev, uint64_t ts)
 	if (ev->tid > 0)
 		parent = waker_of(m, ev->tid);
 	t = find(m, ev->tid2);
-	if (!t || t->pub.state == SCHED_DEAD) {
-		t = add(m, ev->tid2, ev->tgid2, SCHED_NEW, ts);
+	if (!t || t->pub.state == TL_DEAD) {
+		t = add(m, ev->tid2, ev->tgid2, TL_NEW, ts);
 		if (!t)
 			return -ENOMEM;
 	}
-	memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
-	t->pub.name[sizeof(t->pub.name) - 1] = 0;
 	t->pub.tgid = ev->tgid2;
 	t->pub.creator = parent;
-	tell_thread(m, t, SCHED_THREAD_FORKED, ts, parent);
+	tell_thread(m, t, SCHED_THREAD_FORKED, ts, parent, ev->text);
 	return 0;
 }
 
@@ -546,16 +512,14 @@ static int on_thread(struct sched_model *m, const struct event *ev, uint64_t ts)
 {
 	struct mthread *t = find(m, ev->tid);
 
-	if (!t || t->pub.state == SCHED_DEAD) {
-		t = add(m, ev->tid, ev->tgid, SCHED_UNKNOWN, ts);
+	if (!t || t->pub.state == TL_DEAD) {
+		t = add(m, ev->tid, ev->tgid, TL_UNKNOWN, ts);
 		if (!t)
 			return -ENOMEM;
 	}
 	t->pub.existed = true;
 	t->pub.proc_state = (char)ev->arg;
-	memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
-	t->pub.name[sizeof(t->pub.name) - 1] = 0;
-	tell_thread(m, t, SCHED_THREAD_EXISTED, ts, SCHED_WAKER_UNKNOWN);
+	tell_thread(m, t, SCHED_THREAD_EXISTED, ts, TL_WAKER_UNKNOWN, ev->text);
 	return 0;
 }
 
@@ -610,17 +574,15 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 			t = get(m, ev->tid, ev->tgid, ts);
 			if (!t)
 				return -ENOMEM;
-			memcpy(t->pub.name, ev->text, sizeof(t->pub.name));
-			t->pub.name[sizeof(t->pub.name) - 1] = 0;
 			tell_thread(m, t, ev->type == EVENT_EXEC ? SCHED_THREAD_EXEC : SCHED_THREAD_RENAMED, ts,
-				    SCHED_WAKER_UNKNOWN);
+				    TL_WAKER_UNKNOWN, ev->text);
 		}
 		return 0;
 	case EVENT_MARK:
 		return acting(m, ev, ts);
 	case EVENT_LOST:
 		if (ev->arg > 0)
-			m->lost += (uint64_t)ev->arg;
+			m->counts.lost += (uint64_t)ev->arg;
 		return 0;
 	case EVENT_CALL:
 	case EVENT_RETURN:
@@ -641,16 +603,16 @@ int sched_model_add(struct sched_model *m, const struct event *ev)
 	int r;
 
 	if (!sched_model_event_valid(m, ev)) {
-		m->anomalies[SCHED_ANOM_BAD_EVENT]++;
+		count_anomaly(m, TL_ANOM_BAD_EVENT);
 		return 0;
 	}
 	if (ts < m->last_ts) {
-		m->anomalies[SCHED_ANOM_TIME_BACKWARDS]++;
+		count_anomaly(m, TL_ANOM_TIME_BACKWARDS);
 		ts = m->last_ts;
 	}
 	m->last_ts = ts;
-	m->events++;
-	m->by_type[ev->type]++;
+	m->counts.events++;
+	m->counts.by_type[ev->type]++;
 	m->err = 0;
 	r = follow(m, ev, ts);
 	return r ? r : m->err;
@@ -668,25 +630,19 @@ int sched_model_finish(struct sched_model *m, uint64_t end_ns)
 	for (i = 0; i < m->nthreads; i++) {
 		struct mthread *t = &m->threads[i];
 
-		if (t->pub.state == SCHED_DEAD)
+		if (t->pub.state == TL_DEAD)
 			continue;
 		/* a new thread that never became runnable has no lifetime; a
 		 * thread never seen to act is trusted to be as /proc said */
-		move(m, t, SCHED_DEAD, end_ns, sched_model_guess(&t->pub), -1, SCHED_BY_FINISH);
+		move(m, t, TL_DEAD, end_ns, sched_model_guess(&t->pub), -1, SCHED_BY_FINISH);
 	}
 	for (c = 0; c < m->ncpus; c++) {
 		struct mcpu *cp = &m->cpus[c];
 
-		cpu_change(m, c, end_ns, SCHED_CPU_UNKNOWN, 0, (enum sched_cpu_kind)cp->kind, cp->thread, false, false);
+		cpu_change(m, c, end_ns, TL_CPU_UNKNOWN, 0, (enum tl_cpu_kind)cp->kind, cp->thread, false, false);
 		cp->tid = 0;
 	}
 	return m->err;
-}
-
-/* Threads in order of first appearance. */
-size_t sched_model_thread_count(const struct sched_model *m)
-{
-	return m->nthreads;
 }
 
 /* The i-th thread. */
@@ -698,15 +654,9 @@ const struct sched_thread *sched_model_thread(const struct sched_model *m, size_
 /* The index of the latest entry of tid. */
 long sched_model_find(const struct sched_model *m, int32_t tid)
 {
-	size_t i = slot_of(m, tid);
+	long i = tidmap_find(&m->map, tid);
 
-	return m->slots[i] ? (long)m->slots[i] - 1 : -ENOENT;
-}
-
-/* The number of CPUs. */
-unsigned sched_model_ncpus(const struct sched_model *m)
-{
-	return m->ncpus;
+	return i >= 0 ? i : -ENOENT;
 }
 
 /* The time of the last event followed. */
@@ -715,39 +665,10 @@ uint64_t sched_model_last_ts(const struct sched_model *m)
 	return m->last_ts;
 }
 
-/* Valid events followed. */
-uint64_t sched_model_events(const struct sched_model *m)
+/* What the model has counted. */
+const struct sched_counts *sched_model_counts(const struct sched_model *m)
 {
-	return m->events;
-}
-
-/* Valid events of one type followed. */
-uint64_t sched_model_events_of(const struct sched_model *m, unsigned type)
-{
-	return type < EVENT_TYPE_MAX ? m->by_type[type] : 0;
-}
-
-/* Events the kernel lost. */
-uint64_t sched_model_lost(const struct sched_model *m)
-{
-	return m->lost;
-}
-
-/* Anomalies of one kind. */
-uint64_t sched_model_anomalies(const struct sched_model *m, enum sched_anomaly kind)
-{
-	return (unsigned)kind < SCHED_ANOM_MAX ? m->anomalies[kind] : 0;
-}
-
-/* Anomalies of all kinds. */
-uint64_t sched_model_anomalies_total(const struct sched_model *m)
-{
-	uint64_t n = 0;
-	unsigned k;
-
-	for (k = 0; k < SCHED_ANOM_MAX; k++)
-		n += m->anomalies[k];
-	return n;
+	return &m->counts;
 }
 
 /* The wait tracker the model keeps. */
@@ -759,6 +680,6 @@ const struct waits *sched_model_waits(const struct sched_model *m)
 /* Bytes of memory the model holds. */
 size_t sched_model_memory(const struct sched_model *m)
 {
-	return sizeof(*m) + m->cap * sizeof(*m->threads) + m->nslots * (sizeof(*m->slots) + sizeof(*m->keys)) +
+	return sizeof(*m) + m->cap * sizeof(*m->threads) + m->map.nslot * (sizeof(*m->map.tid) + sizeof(*m->map.idx)) +
 	       m->ncpus * sizeof(*m->cpus);
 }

@@ -1,7 +1,8 @@
 /* The scheduling state machine: one small machine per thread and one
  * "current occupant" per CPU, fed the normalised events in time order.
  *
- * It decides what every traced thread and every CPU is doing and tells its
+ * It decides what every traced thread and every CPU is doing, in the words
+ * of vocab.h (thread states, CPU occupants, wakers, anomalies), and tells its
  * consumer through callbacks: a thread appeared or was renamed, a thread's
  * state changed, a CPU's occupant changed, a thread was woken. It keeps no
  * history: the statistics (stats.c) sum the intervals it reports, the
@@ -14,10 +15,12 @@
  * Rules it applies (as perf sched does):
  *   - a switch-out is voluntary when the prev state says the thread slept
  *     (event_switch_voluntary); a prev state with the D bit is
- *     SCHED_UNINTERRUPTIBLE, another voluntary one SCHED_BLOCKED, an
- *     involuntary one SCHED_RUNNABLE; the exit switch makes it SCHED_DEAD;
+ *     TL_UNINTERRUPTIBLE, another voluntary one a blocked state that says
+ *     what the thread waits on (the wait tracker's kind: TL_BLOCKED_MUTEX,
+ *     TL_SLEEPING, ..., TL_BLOCKED_UNKNOWN when it does not know), an
+ *     involuntary one TL_RUNNABLE; the exit switch makes it TL_DEAD;
  *   - a thread that existed before tracing (or is first seen mid-trace) is
- *     SCHED_UNKNOWN until its first event settles what it was doing since
+ *     TL_UNKNOWN until its first event settles what it was doing since
  *     then; the change then carries `settled`;
  *   - a switch whose prev is not the CPU's current occupant means the kernel
  *     did not report prev's switch-in: prev is taken to have run since the
@@ -36,25 +39,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "vocab.h"
 #include "waits.h"
 
 struct sched_model;
-
-/* What a thread is doing between two of its events. */
-enum sched_state {
-	SCHED_UNKNOWN = 0,      /* existed before tracing; the first event will tell */
-	SCHED_NEW,              /* forked, not yet runnable: not alive yet */
-	SCHED_RUNNING,
-	SCHED_RUNNABLE,
-	SCHED_BLOCKED,          /* a voluntary sleep */
-	SCHED_UNINTERRUPTIBLE,  /* a voluntary sleep in D state */
-	SCHED_DEAD,
-	SCHED_SPINNING,         /* running, inside pthread_spin_lock: busy-waiting */
-	SCHED_STATE_MAX
-};
-
-/* What a CPU is running. */
-enum sched_cpu_kind { SCHED_CPU_UNKNOWN = 0, SCHED_CPU_IDLE, SCHED_CPU_OTHER, SCHED_CPU_THREAD };
 
 /* Why a thread's state changed. */
 enum sched_cause {
@@ -70,48 +58,31 @@ enum sched_cause {
 	SCHED_BY_CALL,              /* it entered or left a spin lock while running */
 };
 
-/* Kinds of inconsistency in an event stream; counted, never fatal. The
- * order is the one of enum stats_anomaly. */
-enum sched_anomaly {
-	SCHED_ANOM_SWITCH_NOT_CURRENT, /* a thread switched out while not running there */
-	SCHED_ANOM_RUNNING_TWICE,      /* switched in while already running */
-	SCHED_ANOM_CPU_MISMATCH,       /* a CPU's previous occupant was not the one switched out */
-	SCHED_ANOM_TIME_BACKWARDS,     /* an event earlier than the one before it */
-	SCHED_ANOM_BAD_EVENT,          /* an event with fields out of range */
-	SCHED_ANOM_MAX
-};
-
-/* Who woke a thread: a thread index (>= 0) or one of these. */
-#define SCHED_WAKER_UNKNOWN (-1) /* no waking event was seen */
-#define SCHED_WAKER_OTHER (-2)   /* a task of another program */
-#define SCHED_WAKER_KERNEL (-3)  /* the idle task: an interrupt, a timer */
-
 /* A thread as the model knows it (read-only for consumers). */
 struct sched_thread {
 	int32_t tid, tgid;
-	char name[EVENT_TEXT_MAX];
 	uint64_t start_ns;  /* first known state (a new thread: its first wakeup) */
 	uint64_t end_ns;    /* when it died (exit switch or finish), else 0 */
 	bool existed;       /* already alive when tracing began (EVENT_THREAD) */
 	bool exited;        /* its exit switch was seen */
 	bool exiting;       /* EVENT_EXIT was seen */
 	char proc_state;    /* /proc state letter at attach, 0 if none */
-	uint8_t state;      /* enum sched_state */
+	uint8_t state;      /* enum tl_state */
 	uint64_t since;     /* when that state began */
 	int32_t cpu;        /* where it runs when running, else -1 */
 	int32_t last_cpu;   /* where it last ran, -1 never */
-	int64_t creator;    /* the thread that forked it, or SCHED_WAKER_UNKNOWN */
+	int64_t creator;    /* the thread that forked it, or TL_WAKER_UNKNOWN */
 };
 
 /* A thread's state change: from ts it is `state`; [prev_since, ts) was
- * `prev`. When `settled`, prev was SCHED_UNKNOWN until this event and is
+ * `prev`. When `settled`, prev was TL_UNKNOWN until this event and is
  * now inferred. */
 struct sched_change {
 	size_t thread;
 	uint64_t ts;
-	uint8_t state;       /* enum sched_state */
+	uint8_t state;       /* enum tl_state */
 	int32_t cpu;         /* when running, else -1 */
-	uint8_t prev;        /* enum sched_state, never SCHED_UNKNOWN */
+	uint8_t prev;        /* enum tl_state, never TL_UNKNOWN */
 	int32_t prev_cpu;    /* when prev is running: where (-1 unknown) */
 	uint64_t prev_since;
 	bool settled;
@@ -124,14 +95,14 @@ struct sched_change {
 };
 
 /* A CPU's occupant change: from ts it runs `kind` (thread when
- * SCHED_CPU_THREAD); [prev_since, ts) it ran `prev_kind`. `settled`: the CPU
+ * TL_CPU_THREAD); [prev_since, ts) it ran `prev_kind`. `settled`: the CPU
  * was unknown until this first switch, which tells what it ran since
  * prev_since. `correction`: a missed switch-in restates the CPU's occupant
  * from its previous change (ts == prev_since). */
 struct sched_cpu_change {
 	unsigned cpu;
 	uint64_t ts;
-	uint8_t kind;        /* enum sched_cpu_kind */
+	uint8_t kind;        /* enum tl_cpu_kind */
 	size_t thread;
 	uint8_t prev_kind;
 	size_t prev_thread;
@@ -141,19 +112,21 @@ struct sched_cpu_change {
 
 /* A thread put on a run queue: by a wakeup (new_thread false) or by its
  * first wakeup after its creation (new_thread true). Reported right after
- * the state change to SCHED_RUNNABLE that it causes. */
+ * the state change to TL_RUNNABLE that it causes. */
 struct sched_wakeup {
 	size_t thread;
 	uint64_t ts;
-	int64_t waker;   /* thread index or SCHED_WAKER_*; a new thread: its creator */
+	int64_t waker;   /* thread index or TL_WAKER_*; a new thread: its creator */
 	int32_t cpu;     /* the run queue it was put on */
 	bool new_thread;
 };
 
-/* What happened to a thread's identity (the what of the thread callback). */
+/* What happened to a thread's identity (the what of the thread callback,
+ * which also gets the thread's new name, or NULL when it has none: the
+ * model keeps no names, its consumers do). */
 enum sched_thread_what {
-	SCHED_THREAD_NEW = 0,  /* a new entry (a tid seen for the first time, or reused) */
-	SCHED_THREAD_FORKED,   /* created by `other` (an index, or SCHED_WAKER_UNKNOWN); name, tgid set */
+	SCHED_THREAD_NEW = 0,  /* a new entry (a tid seen for the first time, or reused); no name */
+	SCHED_THREAD_FORKED,   /* created by `other` (an index, or TL_WAKER_UNKNOWN); name, tgid set */
 	SCHED_THREAD_EXISTED,  /* it existed when tracing began; name and /proc state set */
 	SCHED_THREAD_RENAMED,  /* took a new name (rename) */
 	SCHED_THREAD_EXEC,     /* ran a new program (new name) */
@@ -162,7 +135,7 @@ enum sched_thread_what {
 /* The consumer's callbacks (any may be NULL). A non-zero return (-ENOMEM)
  * is handed back by sched_model_add / sched_model_finish; the model goes on. */
 struct sched_model_ops {
-	int (*thread)(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other);
+	int (*thread)(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name);
 	int (*state)(void *ctx, const struct sched_change *c);
 	int (*cpu)(void *ctx, const struct sched_cpu_change *c);
 	int (*wakeup)(void *ctx, const struct sched_wakeup *w);
@@ -175,49 +148,41 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 void sched_model_free(struct sched_model *m);
 
 /* Whether an event's fields are in range (others are counted as
- * SCHED_ANOM_BAD_EVENT and not followed). */
+ * TL_ANOM_BAD_EVENT and not followed). */
 bool sched_model_event_valid(const struct sched_model *m, const struct event *ev);
 
 /* Follows one event. Returns 0, -ENOMEM, or the first error a callback returned. */
 int sched_model_add(struct sched_model *m, const struct event *ev);
 
 /* Ends every open state at end_ns (no earlier than the last event): every
- * thread not dead becomes SCHED_DEAD (an unknown one settled from its /proc
- * state), every CPU SCHED_CPU_UNKNOWN. Returns 0 or a callback's error. */
+ * thread not dead becomes TL_DEAD (an unknown one settled from its /proc
+ * state), every CPU TL_CPU_UNKNOWN. Returns 0 or a callback's error. */
 int sched_model_finish(struct sched_model *m, uint64_t end_ns);
 
-/* Threads in order of first appearance. */
-size_t sched_model_thread_count(const struct sched_model *m);
+/* The i-th thread, in order of first appearance. */
 const struct sched_thread *sched_model_thread(const struct sched_model *m, size_t i);
 
 /* The index of the latest entry of tid (alive or dead), or -ENOENT. */
 long sched_model_find(const struct sched_model *m, int32_t tid);
 
 /* The state an unknown thread is taken to be in (from its /proc letter). */
-enum sched_state sched_model_guess(const struct sched_thread *t);
-
-unsigned sched_model_ncpus(const struct sched_model *m);
+enum tl_state sched_model_guess(const struct sched_thread *t);
 
 /* The time of the last event followed (after clamping). */
 uint64_t sched_model_last_ts(const struct sched_model *m);
 
-/* Valid events followed, in all and by type; events the kernel lost. */
-uint64_t sched_model_events(const struct sched_model *m);
-uint64_t sched_model_events_of(const struct sched_model *m, unsigned type);
-uint64_t sched_model_lost(const struct sched_model *m);
-
-/* Anomalies of one kind, and of all kinds. */
-uint64_t sched_model_anomalies(const struct sched_model *m, enum sched_anomaly kind);
-uint64_t sched_model_anomalies_total(const struct sched_model *m);
+/* What the model has counted so far. */
+struct sched_counts {
+	uint64_t events;                    /* valid events followed */
+	uint64_t by_type[EVENT_TYPE_MAX];   /* of them, by type */
+	uint64_t lost;                      /* events the kernel lost (EVENT_LOST) */
+	uint64_t anomalies[TL_ANOM_MAX];    /* by kind */
+	uint64_t anomalies_total;
+};
+const struct sched_counts *sched_model_counts(const struct sched_model *m);
 
 /* The wait tracker the model keeps (objects, holders, deadlocks). */
 const struct waits *sched_model_waits(const struct sched_model *m);
-
-/* Whether a state is on a CPU (running or spinning). */
-static inline bool sched_state_on_cpu(uint8_t st)
-{
-	return st == SCHED_RUNNING || st == SCHED_SPINNING;
-}
 
 /* Bytes of memory the model holds. */
 size_t sched_model_memory(const struct sched_model *m);

@@ -3,8 +3,10 @@
  * intervals it reports and counts switches, wakeups, migrations, marks. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "mem.h"
 #include "sched_model.h"
 #include "stats.h"
 
@@ -21,35 +23,22 @@ struct stats {
 	struct sched_model *m;
 	struct stats_thread *threads; /* by the model's thread index */
 	struct tcause *causes;        /* likewise */
-	size_t nthreads, cap;
+	size_t nthreads, cap, capcauses;
 	struct stats_cpu *cpus;
 	unsigned ncpus;
 	uint64_t end_ns;
 };
 
-static const char *const anomaly_names[STATS_ANOM_MAX] = {
-	[STATS_ANOM_SWITCH_NOT_CURRENT] = "switch-out of a thread that was not running",
-	[STATS_ANOM_RUNNING_TWICE] = "switch-in of a thread already running",
-	[STATS_ANOM_CPU_MISMATCH] = "switch-in not reported by the kernel (estimated)",
-	[STATS_ANOM_TIME_BACKWARDS] = "time going backwards",
-	[STATS_ANOM_BAD_EVENT] = "event with fields out of range",
+/* Each anomaly kind in words, and its key for scripts. */
+static const struct {
+	const char *words, *key;
+} anomalies[TL_ANOM_MAX] = {
+	[TL_ANOM_SWITCH_NOT_CURRENT] = { "switch-out of a thread that was not running", "switch_out_not_running" },
+	[TL_ANOM_RUNNING_TWICE] = { "switch-in of a thread already running", "switch_in_already_running" },
+	[TL_ANOM_CPU_MISMATCH] = { "switch-in not reported by the kernel (estimated)", "missed_switch_in" },
+	[TL_ANOM_TIME_BACKWARDS] = { "time going backwards", "time_backwards" },
+	[TL_ANOM_BAD_EVENT] = { "event with fields out of range", "bad_event" },
 };
-
-static const char *const anomaly_keys[STATS_ANOM_MAX] = {
-	[STATS_ANOM_SWITCH_NOT_CURRENT] = "switch_out_not_running",
-	[STATS_ANOM_RUNNING_TWICE] = "switch_in_already_running",
-	[STATS_ANOM_CPU_MISMATCH] = "missed_switch_in",
-	[STATS_ANOM_TIME_BACKWARDS] = "time_backwards",
-	[STATS_ANOM_BAD_EVENT] = "bad_event",
-};
-
-/* Our anomaly kinds are the model's, in the same order. */
-_Static_assert((int)STATS_ANOM_SWITCH_NOT_CURRENT == (int)SCHED_ANOM_SWITCH_NOT_CURRENT, "anomaly kinds differ");
-_Static_assert((int)STATS_ANOM_RUNNING_TWICE == (int)SCHED_ANOM_RUNNING_TWICE, "anomaly kinds differ");
-_Static_assert((int)STATS_ANOM_CPU_MISMATCH == (int)SCHED_ANOM_CPU_MISMATCH, "anomaly kinds differ");
-_Static_assert((int)STATS_ANOM_TIME_BACKWARDS == (int)SCHED_ANOM_TIME_BACKWARDS, "anomaly kinds differ");
-_Static_assert((int)STATS_ANOM_BAD_EVENT == (int)SCHED_ANOM_BAD_EVENT, "anomaly kinds differ");
-_Static_assert((int)STATS_ANOM_MAX == (int)SCHED_ANOM_MAX, "anomaly kinds differ");
 
 /* Copies a thread's identity and lifetime from the model. */
 static void sync_thread(struct stats *s, size_t i)
@@ -66,29 +55,15 @@ static void sync_thread(struct stats *s, size_t i)
 }
 
 /* The model saw a new thread, or a thread's identity changed. */
-static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other)
+static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
 {
 	struct stats *s = ctx;
 
 	(void)ts;
 	(void)other;
 	if (what == SCHED_THREAD_NEW) {
-		if (idx >= s->cap) {
-			size_t cap = s->cap ? s->cap * 2 : 64;
-			struct stats_thread *p;
-
-			while (cap <= idx)
-				cap *= 2;
-			p = realloc(s->threads, cap * sizeof(*p));
-			if (!p)
-				return -ENOMEM;
-			s->threads = p;
-			struct tcause *q = realloc(s->causes, cap * sizeof(*q));
-			if (!q)
-				return -ENOMEM;
-			s->causes = q;
-			s->cap = cap;
-		}
+		if (VEC_RESERVE(s->threads, s->cap, idx + 1) || VEC_RESERVE(s->causes, s->capcauses, idx + 1))
+			return -ENOMEM;
 		for (; s->nthreads <= idx; s->nthreads++) { /* (more than one only after an ENOMEM) */
 			memset(&s->threads[s->nthreads], 0, sizeof(s->threads[s->nthreads]));
 			memset(&s->causes[s->nthreads], 0, sizeof(s->causes[s->nthreads]));
@@ -98,7 +73,8 @@ static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 	if (idx >= s->nthreads)
 		return 0;
 	sync_thread(s, idx);
-	memcpy(s->threads[idx].name, sched_model_thread(s->m, idx)->name, sizeof(s->threads[idx].name));
+	if (name)
+		snprintf(s->threads[idx].name, sizeof(s->threads[idx].name), "%.*s", EVENT_TEXT_MAX - 1, name);
 	return 0;
 }
 
@@ -114,15 +90,8 @@ static int add_blocked(struct tcause *tc, uint8_t wait, int64_t object, uint64_t
 			return 0;
 		}
 	}
-	if (tc->n == tc->cap) {
-		size_t cap = tc->cap ? tc->cap * 2 : 4;
-		struct stats_blocked *p = realloc(tc->by, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		tc->by = p;
-		tc->cap = cap;
-	}
+	if (VEC_RESERVE(tc->by, tc->cap, tc->n + 1))
+		return -ENOMEM;
 	tc->by[tc->n++] = (struct stats_blocked){ wait, object, d };
 	tc->sorted = false;
 	return 0;
@@ -141,25 +110,17 @@ static int on_state(void *ctx, const struct sched_change *c)
 		return 0;
 	t = &s->threads[c->thread];
 	tc = &s->causes[c->thread];
-	switch (c->prev) {
-	case SCHED_SPINNING:
+	if (c->prev == TL_SPINNING) {
 		t->spinning_ns += d;
 		t->run_ns += d;
-		break;
-	case SCHED_RUNNING:
+	} else if (c->prev == TL_RUNNING) {
 		t->run_ns += d;
-		break;
-	case SCHED_RUNNABLE:
+	} else if (c->prev == TL_RUNNABLE) {
 		t->runnable_ns += d;
-		break;
-	case SCHED_BLOCKED:
-	case SCHED_UNINTERRUPTIBLE:
+	} else if (tl_state_blocked(c->prev)) {
 		t->blocked_ns += d;
 		if (d)
 			r = add_blocked(tc, c->settled ? (uint8_t)WAIT_NONE : tc->wait, c->settled ? -1 : tc->object, d);
-		break;
-	default:
-		break;
 	}
 	tc->wait = c->wait;
 	tc->object = c->object;
@@ -179,13 +140,13 @@ static int on_cpu(void *ctx, const struct sched_cpu_change *c)
 	uint64_t d = c->ts > c->prev_since ? c->ts - c->prev_since : 0;
 
 	switch (c->prev_kind) {
-	case SCHED_CPU_THREAD:
+	case TL_CPU_THREAD:
 		cp->traced_ns += d;
 		break;
-	case SCHED_CPU_IDLE:
+	case TL_CPU_IDLE:
 		cp->idle_ns += d;
 		break;
-	case SCHED_CPU_OTHER:
+	case TL_CPU_OTHER:
 		cp->other_ns += d;
 		break;
 	default:
@@ -311,15 +272,11 @@ const struct stats_thread *stats_thread_at(const struct stats *s, size_t i)
 	return i < s->nthreads ? &s->threads[i] : NULL;
 }
 
-/* The name of process tgid: its leader thread's name. */
+/* The name of process tgid: its leader thread's (the thread whose tid is
+ * tgid: its latest entry) name. */
 const char *stats_process_name(const struct stats *s, int32_t tgid)
 {
-	size_t i;
-
-	for (i = 0; i < s->nthreads; i++)
-		if (s->threads[i].tid == tgid)
-			return s->threads[i].name;
-	return NULL;
+	return stats_thread_name(s, tgid);
 }
 
 /* The number of CPUs. */
@@ -337,37 +294,37 @@ const struct stats_cpu *stats_cpu_at(const struct stats *s, unsigned cpu)
 /* Events seen. */
 uint64_t stats_events(const struct stats *s)
 {
-	return sched_model_events(s->m);
+	return sched_model_counts(s->m)->events;
 }
 
 /* Events of one type seen. */
 uint64_t stats_events_of(const struct stats *s, unsigned type)
 {
-	return sched_model_events_of(s->m, type);
+	return type < EVENT_TYPE_MAX ? sched_model_counts(s->m)->by_type[type] : 0;
 }
 
 /* Events the kernel lost. */
 uint64_t stats_lost(const struct stats *s)
 {
-	return sched_model_lost(s->m);
+	return sched_model_counts(s->m)->lost;
 }
 
 /* Anomalies of one kind. */
-uint64_t stats_anomalies(const struct stats *s, enum stats_anomaly kind)
+uint64_t stats_anomalies(const struct stats *s, enum tl_anomaly kind)
 {
-	return sched_model_anomalies(s->m, (enum sched_anomaly)kind);
+	return (unsigned)kind < TL_ANOM_MAX ? sched_model_counts(s->m)->anomalies[kind] : 0;
 }
 
 /* What an anomaly kind means, in words. */
-const char *stats_anomaly_name(enum stats_anomaly kind)
+const char *stats_anomaly_name(enum tl_anomaly kind)
 {
-	return kind < STATS_ANOM_MAX ? anomaly_names[kind] : "unknown";
+	return kind < TL_ANOM_MAX ? anomalies[kind].words : "unknown";
 }
 
 /* A short key for an anomaly kind, for scripts. */
-const char *stats_anomaly_key(enum stats_anomaly kind)
+const char *stats_anomaly_key(enum tl_anomaly kind)
 {
-	return kind < STATS_ANOM_MAX ? anomaly_keys[kind] : "unknown";
+	return kind < TL_ANOM_MAX ? anomalies[kind].key : "unknown";
 }
 
 /* The end of the trace. */

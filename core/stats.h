@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "vocab.h"
 #include "waits.h"
 
 struct stats;
@@ -31,17 +32,6 @@ struct stats_thread {
 struct stats_cpu {
 	uint64_t traced_ns, other_ns, idle_ns;
 	uint64_t unknown_ns; /* before the CPU's first switch told what ran there */
-};
-
-/* Kinds of inconsistency in an event stream; counted, never fatal. */
-enum stats_anomaly {
-	STATS_ANOM_SWITCH_NOT_CURRENT, /* a thread switched out while not running there */
-	STATS_ANOM_RUNNING_TWICE,      /* switched in while already running */
-	STATS_ANOM_CPU_MISMATCH,       /* a CPU's previous occupant was not the one switched
-					* out: its switch-in was not reported */
-	STATS_ANOM_TIME_BACKWARDS,     /* an event earlier than the one before it */
-	STATS_ANOM_BAD_EVENT,          /* an event with fields out of range */
-	STATS_ANOM_MAX
 };
 
 /* Blocked time spent on one cause: a kind of wait (enum waits_kind of
@@ -96,11 +86,11 @@ uint64_t stats_events_of(const struct stats *s, unsigned type);
 /* Events the kernel lost (from EVENT_LOST). */
 uint64_t stats_lost(const struct stats *s);
 
-/* Anomalies of one kind, what they mean in words, and a short key for
- * scripts ("missed_switch_in"). */
-uint64_t stats_anomalies(const struct stats *s, enum stats_anomaly kind);
-const char *stats_anomaly_name(enum stats_anomaly kind);
-const char *stats_anomaly_key(enum stats_anomaly kind);
+/* Anomalies of one kind (enum tl_anomaly of vocab.h), what they mean in
+ * words, and a short key for scripts ("missed_switch_in"). */
+uint64_t stats_anomalies(const struct stats *s, enum tl_anomaly kind);
+const char *stats_anomaly_name(enum tl_anomaly kind);
+const char *stats_anomaly_key(enum tl_anomaly kind);
 
 /* The end of the trace given to stats_finish. */
 uint64_t stats_end(const struct stats *s);

@@ -57,13 +57,19 @@ long tidmap_find(const struct tidmap *m, int32_t tid)
 	return m->idx[i] ? (long)m->idx[i] - 1 : -1;
 }
 
-/* Stores index for a new tid, doubling the slots first when half full. */
+/* Stores index for tid: replaces a tid's, or adds a new one, doubling the
+ * slots first when half full. */
 int tidmap_add(struct tidmap *m, int32_t tid, size_t index)
 {
 	size_t i;
 
 	if (index >= UINT32_MAX)
 		return -ENOMEM;
+	i = m->nslot ? slot_of(m->tid, m->idx, m->nslot, tid) : 0;
+	if (m->nslot && m->idx[i]) {
+		m->idx[i] = (uint32_t)index + 1;
+		return 0;
+	}
 	if ((m->n + 1) * 2 > m->nslot) {
 		int32_t *old_tid = m->tid;
 		uint32_t *old_idx = m->idx;

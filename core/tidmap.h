@@ -21,7 +21,8 @@ void tidmap_done(struct tidmap *m);
 /* The index stored for tid, or -1. */
 long tidmap_find(const struct tidmap *m, int32_t tid);
 
-/* Stores index for tid (a tid not in the map). Returns 0 or -ENOMEM. */
+/* Stores index for tid (replacing the index of a tid already in the map:
+ * a reused tid's latest record). Returns 0 or -ENOMEM. */
 int tidmap_add(struct tidmap *m, int32_t tid, size_t index);
 
 #endif

@@ -6,6 +6,12 @@
  * "what did lane L do between t0 and t1" costs two binary searches and a
  * few steps, whatever the zoom and however long the trace: a frame costs
  * lanes x columns x log(events), never the number of events in view.
+ * Memory follows the number of events, never the time between them.
+ *
+ * timeline.c builds it from the scheduling model's changes, into lanes
+ * (lane.h) and time indexes (timeindex.h); timeline_query.c answers; the
+ * pattern notes of the log come from patterns.c as facts (struct tl_note)
+ * that tui/notes_text.c puts in words.
  *
  * Live, the timeline grows while the view reads it: events are appended in
  * time order (one writer) and timeline_set_end() moves its end; everything
@@ -22,30 +28,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "vocab.h"
 #include "waits.h"
 
 struct timeline;
-
-/* What a thread lane can be doing. The order is the one of DESIGN.md's
- * state table; numbers are not stored in files and may grow. */
-enum tl_state {
-	TL_NOT_ALIVE = 0,     /* before creation, after exit: blank */
-	TL_RUNNING,           /* on a CPU: the CPU number */
-	TL_SPINNING,          /* on a CPU, busy-waiting (attribution, later) */
-	TL_RUNNABLE,          /* ready, waiting for a CPU: '-' */
-	TL_BLOCKED_MUTEX,     /* the blocked kinds below come with attribution */
-	TL_BLOCKED_RWLOCK,
-	TL_BLOCKED_COND,
-	TL_BLOCKED_BARRIER,
-	TL_BLOCKED_SEM,
-	TL_BLOCKED_JOIN,
-	TL_BLOCKED_FUTEX,
-	TL_SLEEPING,
-	TL_IO,
-	TL_UNINTERRUPTIBLE,   /* kernel D state: 'D' */
-	TL_BLOCKED_UNKNOWN,   /* a voluntary sleep with no attribution: '.' */
-	TL_STATE_MAX
-};
 
 /* A thread as the timeline knows it. */
 struct tl_thread {
@@ -64,9 +50,6 @@ struct tl_cell {
 	bool wakeup;     /* the thread was woken within the cell */
 };
 
-/* What a CPU ran. */
-enum tl_cpu_kind { TL_CPU_UNKNOWN = 0, TL_CPU_IDLE, TL_CPU_OTHER, TL_CPU_THREAD };
-
 /* One column of a CPU lane: the occupant that took most of [t0, t1). */
 struct tl_cpu_cell {
 	uint8_t kind;    /* enum tl_cpu_kind */
@@ -79,16 +62,15 @@ struct tl_at {
 	uint8_t state;     /* enum tl_state */
 	int16_t cpu;       /* when running */
 	uint64_t since;    /* when that state began */
-	int64_t woken_by;  /* index of the thread whose wakeup made it runnable last, -1 none/unknown,
-			    * -2 another program, -3 the kernel (idle/interrupt) */
+	int64_t woken_by;  /* index of the thread whose wakeup made it runnable last, or TL_WAKER_* */
 	uint64_t woken_at; /* ts of that wakeup */
 	int64_t object;    /* blocked or spinning: the object it waits on (timeline_object_label), -1 */
 	int64_t holder;    /* blocked on a mutex: the thread holding it then; on a join: the thread; -1 */
 };
 
-/* Notable events, for the event log in words. */
+/* Notable events, for the event log (tui/render.c puts them in words). */
 enum tl_log_kind {
-	TL_LOG_WAKEUP,   /* thread woken by other (other may be -1..-3 as in tl_at); cpu it ran on, latency */
+	TL_LOG_WAKEUP,   /* thread woken by other (a thread or TL_WAKER_*); cpu it ran on, latency */
 	TL_LOG_NEW,      /* thread created by other */
 	TL_LOG_EXIT,     /* thread exited */
 	TL_LOG_RENAME,   /* thread took the name in text */
@@ -97,22 +79,43 @@ enum tl_log_kind {
 	TL_LOG_BLOCK,    /* thread blocked on the object whose label is text (value = object index),
 			  * held by other (a thread index, or -1) */
 	TL_LOG_DEADLOCK, /* the wait-for graph closed into a cycle: value = timeline_deadlock index */
-	TL_LOG_NOTE,     /* a pattern seen for certain (a thundering herd, a lost wakeup, the
-			  * straggler at a barrier), in words in note */
+	TL_LOG_NOTE,     /* a pattern seen for certain: the facts in note */
 };
 
-#define TL_NOTE_MAX 256
+/* The patterns a note can be about (tui/notes_text.c says them in words). */
+enum tl_note_kind {
+	TL_NOTE_HERD,        /* thundering herd: thread's broadcast on object at t0 woke count
+			      * waiters; count2 of them went back to waiting */
+	TL_NOTE_LOST_WAKEUP, /* other signalled object at t0 with nobody waiting; thread waited on
+			      * it from t1, timed out, and was never woken */
+	TL_NOTE_STRAGGLER,   /* thread arrived last at barrier object; count others waited for
+			      * it, ns in all */
+	TL_NOTE_CONVOY,      /* count threads blocked on mutex object count2 times within [t0, t1),
+			      * each coming back to it in turn (thread: the last to block) */
+};
 
+/* A pattern seen for certain, as facts. */
+struct tl_note {
+	uint8_t kind;        /* enum tl_note_kind */
+	int64_t thread;      /* thread index, -1 unknown */
+	int64_t other;       /* another thread index, -1 none */
+	int64_t object;      /* timeline_object_label index, -1 unknown */
+	uint64_t t0, t1;
+	uint32_t count, count2;
+	uint64_t ns;
+};
+
+/* One entry of the log. */
 struct tl_log_entry {
 	uint64_t ts;
 	uint8_t kind;        /* enum tl_log_kind */
-	size_t thread;       /* subject thread index (not for LOST) */
-	int64_t other;       /* waker / creator index, or -1..-3 */
+	size_t thread;       /* subject thread index (SIZE_MAX for LOST and DEADLOCK) */
+	int64_t other;       /* waker / creator / holder index, or TL_WAKER_* */
 	int16_t cpu;
 	uint64_t latency_ns; /* WAKEUP: from wakeup to running (0 if it had not run by the end) */
-	int64_t value;       /* MARK: value; LOST: count */
+	int64_t value;       /* MARK: value; LOST: count; BLOCK: object; DEADLOCK: its index */
 	char text[EVENT_TEXT_MAX];
-	char note[TL_NOTE_MAX]; /* NOTE: the sentence */
+	struct tl_note note; /* NOTE: the facts */
 };
 
 /* Creates an empty timeline for a trace of ncpus CPUs. Returns 0 or -errno. */
@@ -153,9 +156,15 @@ void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uin
 int timeline_next_event(const struct timeline *tl, uint64_t t, uint64_t *ts);
 int timeline_prev_event(const struct timeline *tl, uint64_t t, uint64_t *ts);
 
-/* The notable events within [t0, t1), oldest first; fills at most max
- * entries with the newest ones and returns how many it filled. */
-size_t timeline_log(const struct timeline *tl, uint64_t t0, uint64_t t1, struct tl_log_entry *out, size_t max);
+/* The log: its entries are numbered from 0 in time order; an entry never
+ * changes once added (a wakeup's latency is known once the thread ran).
+ * timeline_log_index gives the number of the first entry at or after t
+ * (the count when none), so [index(t0), index(t1)) are the entries of the
+ * window [t0, t1). timeline_log_read fills out with entries first,
+ * first + 1, ... (at most max, none past the last) and returns how many. */
+uint64_t timeline_log_count(const struct timeline *tl);
+uint64_t timeline_log_index(const struct timeline *tl, uint64_t t);
+size_t timeline_log_read(const struct timeline *tl, uint64_t first, struct tl_log_entry *out, size_t max);
 
 /* How object i is called ("count_lock", "GIL", "mutex@7f3a..c0"). */
 void timeline_object_label(const struct timeline *tl, int64_t object, char *buf, size_t len);

@@ -88,6 +88,7 @@ static void draw_narration(struct frame *f, int y)
 	int w = grid_width(f->d.g);
 	struct tl_log_entry e;
 	char words[DRAW_LINE_MAX], line[DRAW_LINE_MAX + 40], t[32];
+	uint64_t last;
 	uint8_t role;
 
 	if (v->question && *v->question) {
@@ -95,7 +96,8 @@ static void draw_narration(struct frame *f, int y)
 		draw_words(&f->d, 0, y, line, ROLE_MODE, GRID_BOLD, w);
 		return;
 	}
-	if (timeline_log(f->d.tl, 0, scale_sat_add(f->now, 1), &e, 1) != 1) {
+	last = timeline_log_index(f->d.tl, scale_sat_add(f->now, 1));
+	if (last == 0 || timeline_log_read(f->d.tl, last - 1, &e, 1) != 1) {
 		draw_text(&f->d, 0, y, "(no events yet)", ROLE_LABEL, GRID_BOLD, w);
 		return;
 	}
@@ -188,6 +190,7 @@ static void draw_class_keys(struct frame *f, int y)
 static void draw_class_log(struct frame *f, int y, int rows)
 {
 	struct tl_log_entry ent[CLASS_LOG_MAX + 1];
+	uint64_t first, last;
 	size_t n, i;
 	int w = grid_width(f->d.g);
 
@@ -195,7 +198,9 @@ static void draw_class_log(struct frame *f, int y, int rows)
 		return;
 	if (rows > CLASS_LOG_MAX)
 		rows = CLASS_LOG_MAX;
-	n = timeline_log(f->d.tl, 0, scale_sat_add(f->now, 1), ent, (size_t)rows + 1);
+	last = timeline_log_index(f->d.tl, scale_sat_add(f->now, 1));
+	first = last > (uint64_t)rows + 1 ? last - (uint64_t)rows - 1 : 0;
+	n = timeline_log_read(f->d.tl, first, ent, (size_t)(last - first));
 	if (n == 0)
 		return;
 	n--; /* the newest is the narration */

@@ -144,6 +144,8 @@ bool lanes_shares(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1,
 		run = alive;
 	if (wait > alive - run)
 		wait = alive - run;
+	for (; alive > UINT64_MAX / 200; alive >>= 1, run >>= 1, wait >>= 1)
+		; /* a window of years: keep v * 100 in range */
 	pct[0] = (int)((run * 100 + alive / 2) / alive);
 	pct[1] = (int)((wait * 100 + alive / 2) / alive);
 	pct[2] = (int)(((alive - run - wait) * 100 + alive / 2) / alive);
@@ -260,37 +262,28 @@ void lanes_draw_bottom(struct draw *d, int y)
 	grid_put(d->g, d->x_lane + d->win.ncols, y, d->th->corner[3], ROLE_FRAME, 0);
 }
 
-/* Marks lost events in [a, b). The log gives the newest entries of a
- * window, so a window with too many to see them all is split in two. */
-static void mark_lost_in(struct draw *d, int y, uint64_t a, uint64_t b, int depth)
-{
-	struct tl_log_entry ent[LOST_BATCH];
-	size_t n, i;
-
-	if (b <= a)
-		return;
-	n = timeline_log(d->tl, a, b, ent, LOST_BATCH);
-	if (n >= LOST_BATCH && b - a > 1 && depth < 64) {
-		uint64_t mid = a + (b - a) / 2;
-
-		mark_lost_in(d, y, a, mid, depth + 1);
-		mark_lost_in(d, y, mid, b, depth + 1);
-		return;
-	}
-	for (i = 0; i < n && i < LOST_BATCH; i++) {
-		if (ent[i].kind != TL_LOG_LOST || ent[i].ts < d->win.t0 ||
-		    (ent[i].ts - d->win.t0) / d->win.npc >= (uint64_t)d->win.ncols)
-			continue;
-		grid_put(d->g, d->x_lane + (int)((ent[i].ts - d->win.t0) / d->win.npc), y, '!', ROLE_WARNING, GRID_BOLD);
-		d->lost += ent[i].value > 0 ? (uint64_t)ent[i].value : 0;
-		d->legend |= 1u << LG_LOST;
-	}
-}
-
-/* Marks lost events (see lanes.h). */
+/* Marks lost events (see lanes.h): the log entries of [a, b), a batch at
+ * a time. */
 void lanes_mark_lost(struct draw *d, int y, uint64_t a, uint64_t b)
 {
-	mark_lost_in(d, y, a, b, 0);
+	struct tl_log_entry ent[LOST_BATCH];
+	uint64_t i = timeline_log_index(d->tl, a), end = timeline_log_index(d->tl, b);
+	size_t n, k;
+
+	for (; i < end; i += n) {
+		n = timeline_log_read(d->tl, i, ent, end - i < LOST_BATCH ? (size_t)(end - i) : LOST_BATCH);
+		if (!n)
+			break;
+		for (k = 0; k < n; k++) {
+			if (ent[k].kind != TL_LOG_LOST || ent[k].ts < d->win.t0 ||
+			    (ent[k].ts - d->win.t0) / d->win.npc >= (uint64_t)d->win.ncols)
+				continue;
+			grid_put(d->g, d->x_lane + (int)((ent[k].ts - d->win.t0) / d->win.npc), y, '!', ROLE_WARNING,
+				 GRID_BOLD);
+			d->lost += ent[k].value > 0 ? (uint64_t)ent[k].value : 0;
+			d->legend |= 1u << LG_LOST;
+		}
+	}
 }
 
 /* Draws the scale and the legend (see lanes.h). */

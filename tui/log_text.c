@@ -8,6 +8,7 @@
 #include <string.h>
 #include "format.h"
 #include "grid.h"
+#include "notes_text.h"
 #include "render.h"
 #include "utf8.h"
 
@@ -167,9 +168,13 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 	case TL_LOG_DEADLOCK:
 		deadlock_words(tl, (size_t)e->value, buf, len);
 		return ROLE_WARNING;
-	case TL_LOG_NOTE:
-		snprintf(buf, len, "note: %s", e->note);
+	case TL_LOG_NOTE: {
+		char words[NOTES_TEXT_MAX];
+
+		notes_text(tl, &e->note, words, sizeof(words));
+		snprintf(buf, len, "note: %s", words);
 		return ROLE_MARK;
+	}
 	default:
 		snprintf(buf, len, "%s: event %u", subj, e->kind);
 		return ROLE_LOG;

@@ -145,6 +145,7 @@ static void draw_header(struct frame *f)
 static void draw_log(struct frame *f, int y, int rows, uint64_t lo, uint64_t hi)
 {
 	struct tl_log_entry ent[LOG_MAX];
+	uint64_t first, last;
 	size_t n, i;
 	int dec = fmt_sec_decimals(f->d.win.npc, 6);
 
@@ -152,9 +153,11 @@ static void draw_log(struct frame *f, int y, int rows, uint64_t lo, uint64_t hi)
 		rows = LOG_MAX;
 	if (rows <= 0 || hi <= lo)
 		return;
-	n = timeline_log(f->d.tl, lo, hi, ent, (size_t)rows);
-	if (n > (size_t)rows)
-		n = (size_t)rows;
+	last = timeline_log_index(f->d.tl, hi);
+	first = timeline_log_index(f->d.tl, lo);
+	if (last - first > (uint64_t)rows)
+		first = last - (uint64_t)rows;
+	n = timeline_log_read(f->d.tl, first, ent, (size_t)(last - first));
 	for (i = 0; i < n; i++) {
 		char t[32], words[DRAW_LINE_MAX];
 		uint8_t role = render_log_words(f->d.tl, &ent[i], f->d.th->ascii, words, sizeof(words));

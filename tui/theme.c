@@ -1,4 +1,4 @@
-/* The themes: one palette (DESIGN.md's state table, Okabe-Ito colours in
+/* The themes: one palette (docs/design.md's state table, Okabe-Ito colours in
  * xterm-256 numbers), at 256 colours, the nearest of 8, and none.
  *
  * State roles colour the cell's background and draw the glyph on top in

@@ -1,4 +1,4 @@
-/* Themes: how semantic roles look. One palette everywhere (DESIGN.md's state
+/* Themes: how semantic roles look. One palette everywhere (docs/design.md's state
  * table, Okabe-Ito); themes differ in colour depth, contrast and glyphs.
  * Meaning never rests on colour: every state has its glyph, so the
  * monochrome theme is the same table without colours. */

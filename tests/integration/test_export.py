@@ -12,7 +12,7 @@ from harness import CONCTOP, ROOT, check, conctop, finish, report_json, skip, tm
 SVG_NS = "{http://www.w3.org/2000/svg}"
 DATA = os.path.join(ROOT, "tests", "data")
 TMP = tmpdir()
-# the Okabe-Ito colours of DESIGN.md's palette, as the SVG writes them
+# the Okabe-Ito colours of docs/design.md's palette, as the SVG writes them
 PALETTE = {"running": "#009E73", "spinning": "#0072B2", "runnable": "#E69F00", "blocked-lock": "#D55E00",
            "blocked-signal": "#CC79A7", "sleeping": "#56B4E9"}
 TOUR = ["race", "contention", "rlock", "condvar", "barrier", "prodcons", "gil", "iobound",

@@ -26,7 +26,7 @@ HANDOFF = [os.path.join(PROGS, "handoff"), "--rounds", "400", "--work-us", "100"
 # records; which of the two it is depends on the load, so only the sum is
 # compared. Separate runs differ by preemptions (other programs), and the
 # recorders add time in the kernel at each event (perf's is the largest:
-# DESIGN.md measures about 1 us an event), so run time differs more.
+# docs/design.md measures about 1 us an event), so run time differs more.
 TOLERANCE = {"switches": 0.15, "switches_abs": 10, "run": 0.40}
 TRACEFS = "/sys/kernel/tracing"
 

@@ -2,7 +2,8 @@
  * for the golden tests of `conctop lanes` (tests/golden.sh) and for people
  * reading docs/lanes.md. Every file is deterministic: same bytes each run.
  *
- * usage: mktrace DIR [NAME...]     writes DIR/NAME.ctrace (all when no NAME)
+ * usage: mktrace DIR [NAME...]     writes DIR/NAME.ctrace (all but the hostile
+ *                                  ones when no NAME)
  *        mktrace --list            names and what each trace holds
  *        mktrace --threads N FILE  many threads (below)
  *
@@ -41,6 +42,14 @@
  *              (from 0) runs [10*i, 10*i + 5) us on CPU i % 2, then
  *              sleeps; the trace ends 10 us after the last. For the limits
  *              of the lanes (a lane per thread), not for golden files.
+ *
+ * Hostile traces, valid by the format but built to exhaust a careless
+ * reader; written only when named (tests/hostile.py uses them):
+ *   gap        1 CPU: one thread runs from 0 and sleeps 2^63 ns later, the
+ *              trace ends then: two switches 2^63 ns apart, under 200 bytes.
+ *   threads100k  2 CPUs: main (tid 101) creates 100 000 threads one after
+ *              the other, each woken on CPU1, running 1 us there and exiting
+ *              (10 us apart); main sleeps at the end. Deflated, 1.7 MB.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -379,6 +388,45 @@ static int make_threads(const char *count, const char *path)
 	return 0;
 }
 
+/* gap: see the file comment. */
+static int mk_gap(struct out *o)
+{
+	const uint64_t far = 1ull << 63;
+
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "gap");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, far, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	return out_close(o, far);
+}
+
+#define MANY_THREADS 100000
+
+/* threads100k: see the file comment. */
+static int mk_threads100k(struct out *o)
+{
+	uint64_t t = 0;
+	int k;
+
+	trace_writer_set_compression(o->w, 6);
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, 0, 1, 0, EVENT_STATE_RUNNING, 0);
+	for (k = 0; k < MANY_THREADS && !o->err; k++) {
+		int tid = 1000 + k;
+		char name[16];
+
+		t = (uint64_t)k * 10 * US;
+		snprintf(name, sizeof(name), "w%d", k);
+		ev(o, t, EVENT_FORK, 0, 101, tid, 0, name);
+		ev(o, t, EVENT_WAKEUP_NEW, 1, tid, 0, 1, NULL);
+		sw(o, t + 2 * US, 1, 0, EVENT_STATE_RUNNING, tid);
+		ev(o, t + 3 * US, EVENT_EXIT, 1, tid, 0, 0, name);
+		sw(o, t + 3 * US, 1, tid, EVENT_STATE_DEAD, 0);
+	}
+	sw(o, t + 5 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	return out_close(o, t + 10 * US);
+}
+
 struct maker {
 	const char *name;
 	unsigned ncpus;
@@ -394,6 +442,26 @@ static const struct maker makers[] = {
 	{ "wide", 12, "six threads on CPUs 0 to 11, one after the other" },
 	{ "cutoff", 2, "pingpong cut off in its last chunk (no end record)" },
 };
+
+/* The hostile traces: written only when named. */
+static const struct maker hostile_makers[] = {
+	{ "gap", 1, "hostile: two switches 2^63 ns apart (only when named)" },
+	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)" },
+};
+
+/* The maker called name, among all, or NULL. */
+static const struct maker *find_maker(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
+		if (!strcmp(makers[i].name, name))
+			return &makers[i];
+	for (i = 0; i < sizeof(hostile_makers) / sizeof(hostile_makers[0]); i++)
+		if (!strcmp(hostile_makers[i].name, name))
+			return &hostile_makers[i];
+	return NULL;
+}
 
 /* Writes one trace; returns 0 or 1. */
 static int make(const char *dir, const struct maker *m)
@@ -419,6 +487,10 @@ static int make(const char *dir, const struct maker *m)
 		r = mk_glyphs(&o);
 	else if (!strcmp(m->name, "wide"))
 		r = mk_wide(&o);
+	else if (!strcmp(m->name, "gap"))
+		r = mk_gap(&o);
+	else if (!strcmp(m->name, "threads100k"))
+		r = mk_threads100k(&o);
 	else
 		r = mk_cutoff(&o, path);
 	if (r) {
@@ -437,6 +509,8 @@ int main(int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[1], "--list")) {
 		for (i = 0; i < n; i++)
 			printf("%-10s %s\n", makers[i].name, makers[i].what);
+		for (i = 0; i < sizeof(hostile_makers) / sizeof(hostile_makers[0]); i++)
+			printf("%-10s %s\n", hostile_makers[i].name, hostile_makers[i].what);
 		return 0;
 	}
 	if (argc == 4 && !strcmp(argv[1], "--threads"))
@@ -452,13 +526,13 @@ int main(int argc, char **argv)
 		return status;
 	}
 	for (a = 2; a < argc; a++) {
-		for (i = 0; i < n && strcmp(makers[i].name, argv[a]); i++)
-			;
-		if (i == n) {
+		const struct maker *m = find_maker(argv[a]);
+
+		if (!m) {
 			fprintf(stderr, "mktrace: no trace called '%s' (mktrace --list)\n", argv[a]);
 			return 2;
 		}
-		status |= make(argv[1], &makers[i]);
+		status |= make(argv[1], m);
 	}
 	return status;
 }

@@ -3,6 +3,7 @@
  * statistics (blocked_by, spinning). */
 #include <string.h>
 #include "check.h"
+#include "render.h"
 #include "stats.h"
 #include "timeline.h"
 
@@ -82,7 +83,7 @@ static void test_blocked_kinds(void)
 	timeline_object_label(tl, at.object, label, sizeof(label));
 	CHECK(at.state == TL_BLOCKED_MUTEX && strcmp(label, "count_lock") == 0 && at.holder == 0 && at.since == 3 * MS,
 	      "attribution: inspect says blocked on count_lock, held by thread A, since 3 ms");
-	n = timeline_log(tl, 0, 10 * MS, log, 16);
+	n = timeline_log_read(tl, 0, log, 16);
 	for (i = 0; i < n; i++)
 		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == 1 && log[i].ts == 3 * MS &&
 		    strcmp(log[i].text, "count_lock") == 0 && log[i].other == 0)
@@ -140,7 +141,7 @@ static void test_deadlock_log(void)
 	ev(2 * MS, EVENT_CALL, 0, 31, 0, OP_MUTEX_LOCK, 0x200, 0, 0, NULL);
 	ev(3 * MS, EVENT_CALL, 1, 32, 0, OP_MUTEX_LOCK, 0x100, 0, 0, NULL);
 	timeline_set_end(tl, 4 * MS);
-	n = timeline_log(tl, 0, 4 * MS, log, 16);
+	n = timeline_log_read(tl, 0, log, 16);
 	for (i = 0; i < n; i++)
 		if (log[i].kind == TL_LOG_DEADLOCK && log[i].ts == 3 * MS && log[i].value == 0)
 			found = 1;
@@ -150,15 +151,22 @@ static void test_deadlock_log(void)
 	stats_free(st);
 }
 
-/* The note of kind TL_LOG_NOTE in the log that contains want, or NULL. */
+/* The words of the entry of kind TL_LOG_NOTE among the log's last 64 that
+ * contain want, or NULL. */
 static const char *find_note(const char *want)
 {
 	static struct tl_log_entry log[64];
-	size_t n = timeline_log(tl, 0, UINT64_MAX - 1, log, 64), i;
+	static char words[512];
+	uint64_t count = timeline_log_count(tl);
+	size_t n = timeline_log_read(tl, count > 64 ? count - 64 : 0, log, 64), i;
 
-	for (i = 0; i < n; i++)
-		if (log[i].kind == TL_LOG_NOTE && strstr(log[i].note, want))
-			return log[i].note;
+	for (i = 0; i < n; i++) {
+		if (log[i].kind != TL_LOG_NOTE)
+			continue;
+		render_log_words(tl, &log[i], false, words, sizeof(words));
+		if (strstr(words, want))
+			return words;
+	}
 	return NULL;
 }
 

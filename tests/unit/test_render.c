@@ -252,7 +252,7 @@ static void test_theme(void)
 	CHECK(t->depth == THEME_256 && t->style[ROLE_RUNNING].bg == 36 && t->style[ROLE_SPINNING].bg == 25 &&
 		      t->style[ROLE_RUNNABLE].bg == 214 && t->style[ROLE_BLOCKED_LOCK].bg == 166 &&
 		      t->style[ROLE_BLOCKED_SIGNAL].bg == 175 && t->style[ROLE_SLEEP].bg == 74,
-	      "theme 256: the DESIGN.md palette, as backgrounds");
+	      "theme 256: the docs/design.md palette, as backgrounds");
 	CHECK(t->style[ROLE_UNKNOWN].bg == -1 && t->style[ROLE_DEFAULT].bg == -1, "theme 256: blocked-unknown on the default background");
 	CHECK(t->style[ROLE_FRAME].fg == 247 && t->style[ROLE_OTHER].fg == 247, "theme 256: grey frames and other programs");
 	for (r = ROLE_RUNNING; r <= ROLE_UNKNOWN; r++)

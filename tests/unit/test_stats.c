@@ -83,7 +83,7 @@ static void test_lifecycle(void)
 	CHECK(stats_cpu_at(s, 1)->other_ns == 1 * MS && stats_cpu_at(s, 1)->traced_ns == 3 * MS &&
 		      stats_cpu_at(s, 1)->idle_ns == 5 * MS + 11 * MS,
 	      "stats: cpu1 traced, other and idle time");
-	CHECK(stats_anomalies(s, STATS_ANOM_CPU_MISMATCH) == 0 && stats_anomalies(s, STATS_ANOM_SWITCH_NOT_CURRENT) == 0,
+	CHECK(stats_anomalies(s, TL_ANOM_CPU_MISMATCH) == 0 && stats_anomalies(s, TL_ANOM_SWITCH_NOT_CURRENT) == 0,
 	      "stats: a consistent stream has no anomalies");
 	CHECK(stats_events(s) == 15 && stats_events_of(s, EVENT_SWITCH) == 7, "stats: event counts");
 	stats_free(s);
@@ -102,7 +102,7 @@ static void test_missed_switch(void)
 	ev(6 * MS, EVENT_SWITCH, 0, 20, 20, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
 	stats_finish(s, 6 * MS);
 	t = thread(20);
-	CHECK(stats_anomalies(s, STATS_ANOM_CPU_MISMATCH) == 1, "stats: a missed switch-in is counted");
+	CHECK(stats_anomalies(s, TL_ANOM_CPU_MISMATCH) == 1, "stats: a missed switch-in is counted");
 	CHECK(t && t->run_ns == 4 * MS && t->runnable_ns == 1 * MS && t->blocked_ns == 1 * MS,
 	      "stats: the thread is taken to have run since the CPU's previous switch");
 	CHECK(stats_cpu_at(s, 0)->traced_ns == 4 * MS, "stats: and so is the CPU");
@@ -126,9 +126,36 @@ static void test_counted(void)
 	stats_add(s, &e);
 	stats_finish(s, 6 * MS);
 	CHECK(stats_lost(s) == 42, "stats: lost events are summed");
-	CHECK(stats_anomalies(s, STATS_ANOM_TIME_BACKWARDS) == 1, "stats: time going backwards is counted");
-	CHECK(stats_anomalies(s, STATS_ANOM_BAD_EVENT) == 2, "stats: out-of-range events are counted, not followed");
+	CHECK(stats_anomalies(s, TL_ANOM_TIME_BACKWARDS) == 1, "stats: time going backwards is counted");
+	CHECK(stats_anomalies(s, TL_ANOM_BAD_EVENT) == 2, "stats: out-of-range events are counted, not followed");
 	CHECK(stats_cpu_at(s, 0)->unknown_ns == 6 * MS, "stats: a CPU never switched is unknown, not idle");
+	stats_free(s);
+}
+
+/* Every anomaly kind has its words and a key of its own; names follow
+ * renames; a process is named by its leader thread. */
+static void test_names(void)
+{
+	unsigned k, j;
+	bool named = true;
+
+	for (k = 0; k < TL_ANOM_MAX; k++) {
+		named = named && strcmp(stats_anomaly_name(k), "unknown") && strcmp(stats_anomaly_key(k), "unknown");
+		for (j = 0; j < k; j++)
+			named = named && strcmp(stats_anomaly_key(k), stats_anomaly_key(j));
+	}
+	CHECK(named && !strcmp(stats_anomaly_key(TL_ANOM_CPU_MISMATCH), "missed_switch_in") &&
+		      !strcmp(stats_anomaly_name(TL_ANOM_MAX), "unknown"),
+	      "stats: each anomaly kind has words and a distinct key for scripts");
+
+	stats_new(&s, 1);
+	ev(0, EVENT_THREAD, 0, 70, 70, 0, 0, 'S', "server");
+	ev(1 * MS, EVENT_FORK, 0, 70, 70, 71, 70, 0, "server");
+	ev(2 * MS, EVENT_RENAME, 0, 71, 70, 0, 0, 0, "worker");
+	ev(3 * MS, EVENT_EXEC, 0, 70, 70, 0, 0, 0, "httpd");
+	CHECK(!strcmp(stats_thread_name(s, 71), "worker") && !strcmp(stats_process_name(s, 70), "httpd") &&
+		      !strcmp(thread(71)->name, "worker") && stats_process_name(s, 99) == NULL,
+	      "stats: names follow renames and exec; a process is named by its leader");
 	stats_free(s);
 }
 
@@ -138,5 +165,6 @@ int main(void)
 	test_lifecycle();
 	test_missed_switch();
 	test_counted();
+	test_names();
 	return check_summary();
 }

@@ -1,6 +1,7 @@
 /* Unit tests of core/timeline.c: hand-built event sequences with known
  * answers (intervals, cells at several zoom levels, CPU cells, the state at
- * an instant, stepping, the log, live growth, anomalies), and a randomized
+ * an instant, stepping, the log, live growth, anomalies, pattern notes as
+ * facts), and a randomized
  * test that compares the timeline with a brute-force reading of a long
  * generated event stream whose truth is known. */
 #include <errno.h>
@@ -36,7 +37,7 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int6
 	timeline_add(tl, &e);
 }
 
-/* The glyph of a thread cell: DESIGN.md's table for the kernel-only states. */
+/* The glyph of a thread cell: docs/design.md's table for the kernel-only states. */
 static char glyph(const struct tl_cell *c)
 {
 	switch (c->state) {
@@ -399,8 +400,8 @@ static void test_log(void)
 	size_t n;
 
 	build_lifecycle();
-	n = timeline_log(tl, 0, 20 * MS, e, 8);
-	CHECK(n == 4, "log: four notable events");
+	n = timeline_log_read(tl, timeline_log_index(tl, 0), e, 8);
+	CHECK(n == 4 && timeline_log_count(tl) == 4, "log: four notable events");
 	CHECK(n == 4 && e[0].kind == TL_LOG_NEW && e[0].ts == 2 * MS && e[0].thread == 1 && e[0].other == 0,
 	      "log: the worker created by main at 2 ms");
 	CHECK(n == 4 && e[1].kind == TL_LOG_RENAME && e[1].ts == 3 * MS && strcmp(e[1].text, "worker") == 0,
@@ -409,10 +410,15 @@ static void test_log(void)
 		      e[2].latency_ns == 2 * MS && e[2].cpu == 0,
 	      "log: woken by main at 12 ms, ran 2 ms later on cpu0");
 	CHECK(n == 4 && e[3].kind == TL_LOG_EXIT && e[3].ts == 16 * MS && e[3].thread == 1, "log: exited at 16 ms");
-	n = timeline_log(tl, 0, 20 * MS, e, 2);
-	CHECK(n == 2 && e[0].kind == TL_LOG_WAKEUP && e[1].kind == TL_LOG_EXIT, "log: at most max, the newest ones");
-	n = timeline_log(tl, 3 * MS, 12 * MS, e, 8);
-	CHECK(n == 1 && e[0].kind == TL_LOG_RENAME, "log: a window [t0, t1) takes t0, leaves t1");
+	n = timeline_log_read(tl, 2, e, 8);
+	CHECK(n == 2 && e[0].kind == TL_LOG_WAKEUP && e[1].kind == TL_LOG_EXIT, "log: read from an index, none past the last");
+	n = timeline_log_read(tl, 1, e, 1);
+	CHECK(n == 1 && e[0].kind == TL_LOG_RENAME, "log: at most max entries");
+	CHECK(timeline_log_read(tl, 4, e, 8) == 0 && timeline_log_read(tl, UINT64_MAX, e, 8) == 0,
+	      "log: nothing from the count on");
+	CHECK(timeline_log_index(tl, 3 * MS) == 1 && timeline_log_index(tl, 12 * MS) == 2 &&
+		      timeline_log_index(tl, 12 * MS + 1) == 3 && timeline_log_index(tl, 17 * MS) == 4,
+	      "log: a window [t0, t1) is the entries [index(t0), index(t1)): it takes t0, leaves t1");
 	timeline_free(tl);
 
 	timeline_new(&tl, 2);
@@ -420,7 +426,7 @@ static void test_log(void)
 	ev(1 * MS, EVENT_WAKEUP, 1, 10, 0, 1, NULL); /* no waking seen */
 	ev(2 * MS, EVENT_MARK, 1, 10, 0, 7, "item produced");
 	ev(3 * MS, EVENT_LOST, 1, 0, 0, 42, NULL);
-	n = timeline_log(tl, 0, 10 * MS, e, 8);
+	n = timeline_log_read(tl, 0, e, 8);
 	CHECK(n == 3 && e[0].kind == TL_LOG_WAKEUP && e[0].other == -1 && e[0].latency_ns == 0 && e[0].cpu == -1,
 	      "log: a wakeup with no waking and no run yet: waker unknown, latency 0");
 	CHECK(n == 3 && e[1].kind == TL_LOG_MARK && e[1].value == 7 && strcmp(e[1].text, "item produced") == 0 &&
@@ -429,9 +435,9 @@ static void test_log(void)
 	CHECK(n == 3 && e[2].kind == TL_LOG_LOST && e[2].value == 42 && e[2].cpu == 1 && timeline_lost(tl) == 42,
 	      "log: lost events, counted");
 	ev(4 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 10, 0, NULL);
-	n = timeline_log(tl, 0, 10 * MS, e, 1);
-	CHECK(n == 1 && e[0].kind == TL_LOG_LOST, "log: max 1 gives the newest");
-	n = timeline_log(tl, 0, 2 * MS, e, 8);
+	n = timeline_log_read(tl, timeline_log_count(tl) - 1, e, 1);
+	CHECK(n == 1 && e[0].kind == TL_LOG_LOST, "log: the last entry is the newest");
+	n = timeline_log_read(tl, timeline_log_index(tl, 0), e, (size_t)timeline_log_index(tl, 2 * MS));
 	CHECK(n == 1 && e[0].latency_ns == 3 * MS && e[0].cpu == 1, "log: once it ran, the wakeup has its latency");
 	timeline_free(tl);
 }
@@ -514,6 +520,81 @@ static void test_anomalies(void)
 		timeline_add(tl, &e);
 	}
 	CHECK(timeline_anomalies(tl) == 5 && timeline_events(tl) == 5, "anomalies: bad events counted, not followed");
+	timeline_free(tl);
+}
+
+/* Feeds a call, return or object event of tid (op on object arg, arg2). */
+static void call(uint64_t ts, unsigned type, unsigned cpu, int tid, unsigned op, int64_t arg, int64_t arg2,
+		 const char *text)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.cpu = (uint16_t)cpu;
+	e.tid = tid;
+	e.tgid = 100;
+	e.op = op;
+	e.arg = arg;
+	e.arg2 = arg2;
+	if (text)
+		snprintf(e.text, sizeof(e.text), "%s", text);
+	timeline_add(tl, &e);
+}
+
+/* The first log entry of kind TL_LOG_NOTE with note kind, or NULL. */
+static const struct tl_log_entry *find_note(unsigned kind)
+{
+	static struct tl_log_entry e;
+	uint64_t i;
+
+	for (i = 0; timeline_log_read(tl, i, &e, 1) == 1; i++)
+		if (e.kind == TL_LOG_NOTE && e.note.kind == kind)
+			return &e;
+	return NULL;
+}
+
+/* Pattern notes are facts, not words: who, which object, when, how many. */
+static void test_note_facts(void)
+{
+	const struct tl_log_entry *e;
+	char label[64] = "";
+	int t;
+
+	timeline_new(&tl, 2);
+	call(0, EVENT_OBJECT, 0, 41, OP_KIND_COND, 0x6000, 0, "not_empty");
+	for (t = 41; t <= 43; t++)
+		call(1 * MS, EVENT_CALL, 0, t, OP_COND_WAIT, 0x6000, 0x5000, NULL);
+	call(2 * MS, EVENT_CALL, 1, 44, OP_COND_BROADCAST, 0x6000, 0, NULL);
+	for (t = 41; t <= 43; t++)
+		call(3 * MS, EVENT_RETURN, 0, t, OP_COND_WAIT, 0, 0, NULL);
+	call(4 * MS, EVENT_CALL, 0, 42, OP_COND_WAIT, 0x6000, 0x5000, NULL); /* two wait again */
+	call(4 * MS, EVENT_CALL, 0, 43, OP_COND_WAIT, 0x6000, 0x5000, NULL);
+	call(5 * MS, EVENT_CALL, 1, 44, OP_COND_SIGNAL, 0x6000, 0, NULL);
+	e = find_note(TL_NOTE_HERD);
+	if (e)
+		timeline_object_label(tl, e->note.object, label, sizeof(label));
+	CHECK(e && e->ts == 5 * MS && e->thread == (size_t)timeline_thread_index(tl, 44) &&
+		      e->note.thread == timeline_thread_index(tl, 44) && e->note.t0 == 2 * MS && e->note.count == 3 &&
+		      e->note.count2 == 2 && strcmp(label, "not_empty") == 0,
+	      "notes: a herd says who broadcast, on what, when, how many woke and how many waited again");
+
+	call(6 * MS, EVENT_CALL, 1, 44, OP_COND_SIGNAL, 0x7000, 0, NULL); /* nobody waits on 0x7000 */
+	call(7 * MS, EVENT_CALL, 0, 45, OP_COND_TIMEDWAIT, 0x7000, 0x5000, NULL);
+	call(9 * MS, EVENT_RETURN, 0, 45, OP_COND_TIMEDWAIT, 110, 0, NULL);
+	e = find_note(TL_NOTE_LOST_WAKEUP);
+	CHECK(e && e->ts == 9 * MS && e->note.thread == timeline_thread_index(tl, 45) &&
+		      e->note.other == timeline_thread_index(tl, 44) && e->note.t0 == 6 * MS && e->note.t1 == 7 * MS,
+	      "notes: a lost wakeup says who waited since when, and who signalled when");
+
+	call(10 * MS, EVENT_CALL, 0, 46, OP_BARRIER_WAIT, 0x8000, 0, NULL);
+	call(11 * MS, EVENT_CALL, 0, 47, OP_BARRIER_WAIT, 0x8000, 0, NULL);
+	call(14 * MS, EVENT_CALL, 1, 48, OP_BARRIER_WAIT, 0x8000, 0, NULL);
+	call(14 * MS, EVENT_RETURN, 1, 48, OP_BARRIER_WAIT, -1, 0, NULL);
+	e = find_note(TL_NOTE_STRAGGLER);
+	CHECK(e && e->note.thread == timeline_thread_index(tl, 48) && e->note.count == 2 && e->note.ns == 7 * MS,
+	      "notes: a straggler says who came last, how many waited, for how long in all");
 	timeline_free(tl);
 }
 
@@ -1076,10 +1157,10 @@ static void test_random(void)
 			ok = ok && timeline_prev_event(tl, t, &ts) == -ENOENT;
 	}
 	CHECK(ok, "random: next/prev event agree with the list of switches and wakeups");
-	/* the log: the newest 8 of random windows */
+	/* the log: the newest 8 entries of random windows */
 	ok = true;
 	for (k = 0; k < 2000 && ok; k++) {
-		uint64_t a, b;
+		uint64_t a, b, first, last;
 		size_t lo = 0, hi;
 
 		rwindow(R.ts + 1, &a, &b);
@@ -1089,8 +1170,12 @@ static void test_random(void)
 			;
 		if (hi - lo > 8)
 			lo = hi - 8;
-		n = timeline_log(tl, a, b, e, 8);
-		ok = n == hi - lo;
+		first = timeline_log_index(tl, a);
+		last = timeline_log_index(tl, b);
+		if (last - first > 8)
+			first = last - 8;
+		n = timeline_log_read(tl, first, e, (size_t)(last - first));
+		ok = n == hi - lo && first == lo;
 		for (j = 0; ok && j < n; j++) {
 			const struct rlog *w = &R.log[lo + j];
 
@@ -1143,6 +1228,7 @@ int main(void)
 	test_live();
 	test_anomalies();
 	test_letters();
+	test_note_facts();
 	test_random();
 	return check_summary();
 }

@@ -1,0 +1,139 @@
+/* A lane: the state changes of one thread or one CPU in time order, stored
+ * compactly, and the questions the views ask of a window of it.
+ *
+ * A lane is a list of blocks (carved from an arena) of records; a record is
+ * a time delta from the previous record and a 32-bit code. The lane does
+ * not interpret codes, except in a thread lane, whose codes are
+ * LANE_CODE(state, aux) with an optional LANE_WAKE bit: there each block
+ * after the first carries a checkpoint (the time spent in each state, and
+ * the wakeup records, before its first record), so time in state over
+ * [t0, t1) is lane_cum(t1) - lane_cum(t0), each a binary search over the
+ * blocks and a walk of at most one block.
+ *
+ * Memory follows the number of changes, never the time between them: a
+ * delta too long for 31 bits is bridged by at most a few filler records
+ * that repeat the state with a scaled delta, and a lane's first block is
+ * small, so a trace of many short-lived threads stays small. */
+#ifndef CONCTOP_LANE_H
+#define CONCTOP_LANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "mem.h"
+#include "vocab.h"
+
+/* A thread lane's code: a state (enum tl_state), a wakeup bit, and an aux
+ * field of 26 bits whose meaning is the timeline's. */
+#define LANE_STATE(c) ((c) & 0x1fu)
+#define LANE_WAKE 0x20u
+#define LANE_AUX(c) ((c) >> 6)
+#define LANE_AUX_MAX ((1u << 26) - 1)
+#define LANE_CODE(st, aux) ((uint32_t)(st) | (uint32_t)(aux) << 6)
+
+/* No key: a code not counted by lane_tally. */
+#define LANE_NONE UINT32_MAX
+
+/* A window with at most this many changes inside is walked exactly by
+ * lane_tally; a busier one is estimated at LANE_SAMPLES instants. */
+#define LANE_FEW 16
+#define LANE_SAMPLES 16
+
+struct lane_block;
+
+/* Where a block starts, kept contiguous for the binary searches. */
+struct lane_ref {
+	uint64_t base;              /* ts of its first record */
+	struct lane_block *blk;
+};
+
+/* A lane (its fields are lane.c's). */
+struct lane {
+	struct lane_ref first;      /* block 0 (most lanes of short threads have one block) */
+	struct lane_ref *more;      /* blocks 1, 2, ... */
+	size_t nblocks, cap;        /* blocks in all; room in more */
+	uint64_t last_ts;           /* of the last record */
+	uint32_t last_code;
+	uint32_t wakes;             /* wakeup records in all */
+	bool thread;                /* a thread lane: codes carry a state, blocks checkpoints */
+	bool provisional;           /* the last record guesses an unknown state (the timeline's flag) */
+};
+
+/* A position in a lane: record k of block b, at time ts. */
+struct lane_pos {
+	size_t b;
+	unsigned k;
+	uint64_t ts;
+};
+
+/* The amounts of time (or samples) each key held within a window. */
+struct lane_tally {
+	unsigned n;
+	uint32_t key[LANE_FEW + LANE_SAMPLES + 4];
+	uint64_t amount[LANE_FEW + LANE_SAMPLES + 4];
+	uint64_t whole;             /* the window's length, or LANE_SAMPLES when sampled */
+};
+
+/* Makes an empty lane (a thread lane when thread). */
+void lane_init(struct lane *L, bool thread);
+
+/* Frees its block list (the blocks belong to the arena). */
+void lane_done(struct lane *L);
+
+/* Appends a change at ts (an earlier ts is taken as the last one's).
+ * Returns 0 or -ENOMEM. */
+int lane_push(struct lane *L, struct arena *a, uint64_t ts, uint32_t code);
+
+/* Rewrites the code of the last record. */
+void lane_replace_last(struct lane *L, uint32_t code);
+
+/* Marks the last record of a thread lane as a wakeup, with aux. */
+void lane_mark_wakeup(struct lane *L, uint32_t aux);
+
+/* Positions: the first record; the last record with ts < t (incl: <= t).
+ * False when there is none. */
+bool lane_first(const struct lane *L, struct lane_pos *p);
+bool lane_seek(const struct lane *L, uint64_t t, bool incl, struct lane_pos *p);
+
+/* Moves p to the next or previous record; false at the lane's end or start. */
+bool lane_next(const struct lane *L, struct lane_pos *p);
+bool lane_prev(const struct lane *L, struct lane_pos *p);
+
+/* The code of the record at p; the ts of the record after it (UINT64_MAX at the end). */
+uint32_t lane_code(const struct lane *L, const struct lane_pos *p);
+uint64_t lane_next_ts(const struct lane *L, const struct lane_pos *p);
+
+/* Thread lanes: the time spent in each state before t, into cum, and the
+ * wakeup records before t into *wakes. Returns how many records come
+ * before t (so a window's changes are a difference of two). */
+size_t lane_cum(const struct lane *L, uint64_t t, uint64_t cum[TL_STATE_MAX], uint32_t *wakes);
+
+/* Thread lanes: the last wakeup record at or before p: its code and ts.
+ * False when there is none. */
+bool lane_last_wakeup(const struct lane *L, const struct lane_pos *p, uint32_t *code, uint64_t *ts);
+
+/* Tallies which key (key_of(code), LANE_NONE for codes not counted) held
+ * the window [t0, t1) of a lane whose records count until end: exactly, in
+ * ns, when the window holds at most LANE_FEW changes, else at
+ * LANE_SAMPLES instants. Time before the lane's first record and from end
+ * on counts as key `absent` (LANE_NONE: not counted). A sampled window in
+ * which no sample counted gets the first counted record after t0 (short
+ * runs the samples missed), with amount 1. */
+void lane_tally(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
+		uint32_t absent, struct lane_tally *ty);
+
+/* lane_tally when the caller knows how busy the window is (thread lanes
+ * know it from lane_cum): walked, for at most LANE_FEW changes; sampled,
+ * for more. */
+void lane_tally_walk(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
+		     uint32_t absent, struct lane_tally *ty);
+void lane_tally_sampled(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
+			uint32_t absent, struct lane_tally *ty);
+
+/* The index of a tally's largest amount (the earliest on a tie), or -1 when empty. */
+int lane_tally_best(const struct lane_tally *ty);
+
+/* Bytes the lane holds outside the arena. */
+size_t lane_memory(const struct lane *L);
+
+#endif

@@ -1,0 +1,79 @@
+/* The arena and the growable array helper (see mem.h). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mem.h"
+
+#define ARENA_CHUNK (256u << 10)
+
+/* Allocates size bytes (8-aligned) that live as long as the arena. */
+void *arena_alloc(struct arena *a, size_t size)
+{
+	void *p;
+
+	if (size > SIZE_MAX - 7)
+		return NULL;
+	size = (size + 7) & ~(size_t)7;
+	if (size > a->left) {
+		size_t csize = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+		char *c;
+
+		if (VEC_RESERVE(a->chunks, a->cap, a->nchunks + 1))
+			return NULL;
+		c = malloc(csize);
+		if (!c)
+			return NULL;
+		a->chunks[a->nchunks++] = c;
+		a->bytes += csize;
+		a->cur = c;
+		a->left = csize;
+	}
+	p = a->cur;
+	a->cur += size;
+	a->left -= size;
+	return p;
+}
+
+/* Frees every chunk. */
+void arena_done(struct arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nchunks; i++)
+		free(a->chunks[i]);
+	free(a->chunks);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Bytes the arena holds. */
+size_t arena_memory(const struct arena *a)
+{
+	return a->bytes + a->cap * sizeof(*a->chunks);
+}
+
+/* Grows an array to hold at least need items (see mem.h). */
+int vec_reserve(void *itemsp, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 1;
+	void *items, *p;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	if (ncap > SIZE_MAX / size)
+		return -ENOMEM;
+	/* the caller's pointer is read and written as bytes: any object
+	 * pointer type goes through here without aliasing a void * */
+	memcpy(&items, itemsp, sizeof(items));
+	p = realloc(items, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	memcpy(itemsp, &p, sizeof(p));
+	*cap = ncap;
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* The timeline's insides, shared by its building half (timeline.c) and
+ * its query half (timeline_query.c); nothing else includes this.
+ *
+ * Storage: one lane (lane.h) per thread and per CPU; two time indexes
+ * (timeindex.h): the instants of scheduling events, for stepping, and the
+ * log of notable events, whose 32-bit value is a kind and a payload. A
+ * wakeup's waker is in its lane record and its latency and CPU are read
+ * from the lane when the log is asked; a block's object and holder are in
+ * the wait record its lane record points to; a creation's other party is
+ * kept by thread, and an exit needs only its thread; the rarer entries
+ * (renames, marks, lost events, deadlocks) keep their details in a side
+ * array, notes in another. */
+#ifndef CONCTOP_TIMELINE_IMPL_H
+#define CONCTOP_TIMELINE_IMPL_H
+
+#include "lane.h"
+#include "mem.h"
+#include "patterns.h"
+#include "sched_model.h"
+#include "timeindex.h"
+#include "timeline.h"
+
+/* A thread lane record's aux: the CPU + 1 when running or spinning (0
+ * unknown), the waker + WAKER_BIAS on a wakeup record, the wait record + 1
+ * when blocked (0 none). */
+#define WAKER_BIAS 4
+
+/* A CPU lane record's code: the occupant. */
+#define OCC_UNKNOWN 0u
+#define OCC_IDLE 1u
+#define OCC_OTHER 2u
+#define OCC_THREAD 3u /* + thread index */
+
+/* Log entry value: kind in the top 4 bits, then a thread index (wakeups,
+ * blocks, creations, exits), a note index (notes) or a side-array index
+ * (the rest). */
+#define LOG_KIND_SHIFT 28
+#define LOG_PAYLOAD_MAX ((1u << LOG_KIND_SHIFT) - 1)
+
+/* created_by of a thread whose creation is not logged yet. */
+#define NOT_LOGGED INT64_MIN
+
+/* The details of a log entry other than a wakeup, block, creation, exit or
+ * note. */
+struct xlog {
+	size_t thread;
+	int64_t other;
+	int64_t value;
+	int16_t cpu;
+	const char *text;        /* in the arena; NULL for none */
+};
+
+/* What a blocked (or spinning) record waits on. */
+struct wait_rec {
+	int64_t object;
+	int64_t holder;
+};
+
+struct timeline {
+	struct sched_model *m;
+	struct patterns *patterns;
+	unsigned ncpus;
+	struct tl_thread *threads;
+	size_t nthreads, capthreads;
+	struct lane *lanes;      /* by thread index */
+	size_t caplanes;
+	int64_t *created_by;     /* by thread index: the other party of its creation's log
+				  * entry, NOT_LOGGED before it is logged */
+	size_t capcreated;
+	struct lane *cpus;
+	struct tix times;        /* scheduling events */
+	struct tix log;          /* notable events */
+	struct xlog *x;
+	size_t nx, capx;
+	struct tl_note *notes;
+	size_t nnotes, capnotes;
+	struct wait_rec *waits;  /* what blocked records wait on (their aux - 1) */
+	size_t nwaits, capwaits;
+	size_t deadlocks;        /* deadlocks logged so far */
+	struct arena arena;
+	uint64_t end;
+};
+
+#endif

@@ -1,0 +1,297 @@
+/* The timeline, query half: sums, cells, instants, stepping and the log,
+ * read from the lanes and time indexes timeline.c built. Every question
+ * costs a few binary searches and at most a block's walk (or LANE_SAMPLES
+ * seeks), whatever the window's length. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "timeline_impl.h"
+
+#define LATENCY_STEPS 256 /* a wakeup's latency: records looked at after it, at most */
+
+/* Time spent in each state by thread i within [t0, t1). */
+void timeline_thread_sum(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, uint64_t out[TL_STATE_MAX])
+{
+	uint64_t c0[TL_STATE_MAX], c1[TL_STATE_MAX], alive = 0;
+	uint32_t w0, w1;
+	unsigned s;
+
+	memset(out, 0, sizeof(uint64_t) * TL_STATE_MAX);
+	if (t1 <= t0)
+		return;
+	if (i < tl->nthreads && t0 < tl->end) {
+		lane_cum(&tl->lanes[i], t0, c0, &w0);
+		lane_cum(&tl->lanes[i], t1 < tl->end ? t1 : tl->end, c1, &w1);
+		for (s = 1; s < TL_STATE_MAX; s++) {
+			out[s] = c1[s] - c0[s];
+			alive += out[s];
+		}
+	}
+	out[TL_NOT_ALIVE] = (t1 - t0) - alive;
+}
+
+/* The tally key of a thread lane record: the CPU + 1 of a running one. */
+static uint32_t running_key(uint32_t code)
+{
+	return LANE_STATE(code) == TL_RUNNING ? LANE_AUX(code) : LANE_NONE;
+}
+
+/* The CPU a thread ran on most within [t0, t1) (t1 <= the end), given the
+ * number of changes in the window, or -1. */
+static int16_t running_cpu(const struct lane *L, uint64_t t0, uint64_t t1, size_t changes)
+{
+	struct lane_tally ty;
+	int best;
+
+	if (changes > LANE_FEW)
+		lane_tally_sampled(L, t0, t1, t1, running_key, LANE_NONE, &ty);
+	else
+		lane_tally_walk(L, t0, t1, t1, running_key, LANE_NONE, &ty);
+	best = lane_tally_best(&ty);
+	return best < 0 || ty.key[best] == 0 ? -1 : (int16_t)(ty.key[best] - 1);
+}
+
+/* The cell of thread i for the column [t0, t1). */
+void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, struct tl_cell *cell)
+{
+	uint64_t c0[TL_STATE_MAX], c1[TL_STATE_MAX], sum[TL_STATE_MAX], alive = 0, te1;
+	const struct lane *L;
+	uint32_t w0, w1;
+	size_t n0, n1;
+	unsigned s, best = TL_NOT_ALIVE;
+
+	memset(cell, 0, sizeof(*cell));
+	cell->state = TL_NOT_ALIVE;
+	cell->cpu = -1;
+	if (t1 <= t0 || i >= tl->nthreads || t0 >= tl->end)
+		return;
+	L = &tl->lanes[i];
+	te1 = t1 < tl->end ? t1 : tl->end;
+	n0 = lane_cum(L, t0, c0, &w0);
+	n1 = lane_cum(L, te1, c1, &w1);
+	if (t1 > tl->end) /* wakeups at the very end count too */
+		w1 = L->wakes;
+	for (s = 1; s < TL_STATE_MAX; s++) {
+		sum[s] = c1[s] - c0[s];
+		alive += sum[s];
+		if (sum[s] > 0 && (best == TL_NOT_ALIVE || sum[s] > sum[best]))
+			best = s;
+	}
+	sum[TL_NOT_ALIVE] = (t1 - t0) - alive;
+	if (best != TL_NOT_ALIVE && sum[TL_NOT_ALIVE] > sum[best])
+		best = TL_NOT_ALIVE;
+	cell->state = (uint8_t)best;
+	cell->mixed = sum[best] <= (t1 - t0) / 2;
+	cell->wakeup = w1 > w0;
+	if (best == TL_RUNNING)
+		cell->cpu = running_cpu(L, t0, te1, n1 - n0);
+}
+
+/* Whether two records of state st continue one state: the same CPU when
+ * running, the same wait when blocked. */
+static bool same_state(unsigned st, uint32_t a, uint32_t b)
+{
+	if (LANE_STATE(a) != st || LANE_STATE(b) != st)
+		return false;
+	return !(st == TL_RUNNING || tl_state_blocked(st)) || LANE_AUX(a) == LANE_AUX(b);
+}
+
+/* Thread i at instant t. */
+void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct tl_at *at)
+{
+	const struct lane *L;
+	struct lane_pos p, q;
+	uint32_t code, st, wcode;
+	uint64_t wts;
+
+	memset(at, 0, sizeof(*at));
+	at->state = TL_NOT_ALIVE;
+	at->cpu = -1;
+	at->woken_by = TL_WAKER_UNKNOWN;
+	at->object = -1;
+	at->holder = -1;
+	if (i >= tl->nthreads)
+		return;
+	if (t > tl->end) {
+		at->since = tl->end;
+		return;
+	}
+	L = &tl->lanes[i];
+	if (!lane_seek(L, t, true, &p))
+		return;
+	code = lane_code(L, &p);
+	st = LANE_STATE(code);
+	at->state = (uint8_t)st;
+	at->cpu = tl_state_on_cpu(st) && LANE_AUX(code) ? (int16_t)(LANE_AUX(code) - 1) : -1;
+	if (tl_state_blocked(st) && LANE_AUX(code) && LANE_AUX(code) <= tl->nwaits) {
+		at->object = tl->waits[LANE_AUX(code) - 1].object;
+		at->holder = tl->waits[LANE_AUX(code) - 1].holder;
+	}
+	/* the state began at the first of the records that repeat it */
+	q = p;
+	at->since = q.ts;
+	while (lane_prev(L, &q) && same_state(st, lane_code(L, &q), code))
+		at->since = q.ts;
+	if (st != TL_RUNNING && st != TL_RUNNABLE && st != TL_SPINNING)
+		return;
+	if (lane_last_wakeup(L, &p, &wcode, &wts)) { /* who woke it last */
+		at->woken_by = (int64_t)LANE_AUX(wcode) - WAKER_BIAS;
+		at->woken_at = wts;
+	}
+}
+
+/* The occupant kind and thread of a CPU lane code. */
+static void occ_decode(uint32_t occ, struct tl_cpu_cell *cell)
+{
+	cell->thread = 0;
+	if (occ >= OCC_THREAD) {
+		cell->kind = TL_CPU_THREAD;
+		cell->thread = occ - OCC_THREAD;
+	} else {
+		cell->kind = occ == OCC_IDLE ? TL_CPU_IDLE : occ == OCC_OTHER ? TL_CPU_OTHER : TL_CPU_UNKNOWN;
+	}
+}
+
+/* The tally key of a CPU lane record: its occupant. */
+static uint32_t occupant_key(uint32_t code)
+{
+	return code;
+}
+
+/* The cell of CPU cpu for the column [t0, t1). */
+void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uint64_t t1, struct tl_cpu_cell *cell)
+{
+	struct lane_tally ty;
+	int best;
+
+	memset(cell, 0, sizeof(*cell));
+	cell->kind = TL_CPU_UNKNOWN;
+	if (cpu >= tl->ncpus || t1 <= t0 || t0 >= tl->end)
+		return;
+	lane_tally(&tl->cpus[cpu], t0, t1, tl->end, occupant_key, OCC_UNKNOWN, &ty);
+	best = lane_tally_best(&ty);
+	if (best < 0)
+		return;
+	occ_decode(ty.key[best], cell);
+	cell->mixed = ty.amount[best] <= ty.whole / 2;
+}
+
+/* The first scheduling event strictly after t. */
+int timeline_next_event(const struct timeline *tl, uint64_t t, uint64_t *ts)
+{
+	uint64_t i;
+
+	if (t == UINT64_MAX)
+		return -ENOENT;
+	i = tix_lower(&tl->times, t + 1);
+	if (i >= tl->times.count)
+		return -ENOENT;
+	tix_at(&tl->times, i, ts, NULL);
+	return 0;
+}
+
+/* The last scheduling event strictly before t. */
+int timeline_prev_event(const struct timeline *tl, uint64_t t, uint64_t *ts)
+{
+	uint64_t i = tix_lower(&tl->times, t);
+
+	if (i == 0)
+		return -ENOENT;
+	tix_at(&tl->times, i - 1, ts, NULL);
+	return 0;
+}
+
+/* ---- the log ---- */
+
+/* Fills a wakeup log entry of thread i at ts from its lane: the waker, and
+ * when and where it ran next. */
+static void wakeup_details(const struct timeline *tl, size_t i, uint64_t ts, struct tl_log_entry *e)
+{
+	const struct lane *L = &tl->lanes[i];
+	struct lane_pos p;
+	unsigned steps;
+
+	e->other = TL_WAKER_UNKNOWN;
+	e->cpu = -1;
+	if (!lane_seek(L, ts, true, &p))
+		return;
+	while (!(lane_code(L, &p) & LANE_WAKE)) { /* the wakeup record among those at ts */
+		if (!lane_prev(L, &p) || p.ts != ts)
+			return;
+	}
+	e->other = (int64_t)LANE_AUX(lane_code(L, &p)) - WAKER_BIAS;
+	for (steps = 0; steps < LATENCY_STEPS && lane_next(L, &p); steps++) {
+		uint32_t code = lane_code(L, &p);
+
+		if (LANE_STATE(code) == TL_RUNNING) {
+			e->latency_ns = p.ts - ts;
+			e->cpu = LANE_AUX(code) ? (int16_t)(LANE_AUX(code) - 1) : -1;
+			return;
+		}
+		if (LANE_STATE(code) != TL_RUNNABLE)
+			return;
+	}
+}
+
+/* The number of entries in the log. */
+uint64_t timeline_log_count(const struct timeline *tl)
+{
+	return tl->log.count;
+}
+
+/* The number of the first log entry at or after t. */
+uint64_t timeline_log_index(const struct timeline *tl, uint64_t t)
+{
+	return tix_lower(&tl->log, t);
+}
+
+/* Log entry i (< the count) into e. */
+static void log_entry(const struct timeline *tl, uint64_t i, struct tl_log_entry *e)
+{
+	uint32_t val, payload;
+
+	memset(e, 0, sizeof(*e));
+	tix_at(&tl->log, i, &e->ts, &val);
+	e->kind = (uint8_t)(val >> LOG_KIND_SHIFT);
+	payload = val & LOG_PAYLOAD_MAX;
+	e->other = -1;
+	e->cpu = -1;
+	if (e->kind == TL_LOG_WAKEUP) {
+		e->thread = payload;
+		wakeup_details(tl, payload, e->ts, e);
+	} else if (e->kind == TL_LOG_BLOCK) {
+		struct tl_at at;
+
+		e->thread = payload;
+		timeline_thread_at(tl, payload, e->ts, &at);
+		e->other = at.holder;
+		e->value = at.object;
+		timeline_object_label(tl, at.object, e->text, sizeof(e->text));
+	} else if (e->kind == TL_LOG_EXIT || e->kind == TL_LOG_NEW) {
+		e->thread = payload;
+		if (e->kind == TL_LOG_NEW)
+			e->other = tl->created_by[payload];
+	} else if (e->kind == TL_LOG_NOTE) {
+		e->note = tl->notes[payload];
+		e->thread = e->note.thread >= 0 ? (size_t)e->note.thread : SIZE_MAX;
+	} else {
+		const struct xlog *x = &tl->x[payload];
+
+		e->thread = x->thread;
+		e->other = x->other;
+		e->cpu = x->cpu;
+		e->value = x->value;
+		if (x->text)
+			snprintf(e->text, sizeof(e->text), "%s", x->text);
+	}
+}
+
+/* Log entries first, first + 1, ...: at most max. */
+size_t timeline_log_read(const struct timeline *tl, uint64_t first, struct tl_log_entry *out, size_t max)
+{
+	size_t n;
+
+	for (n = 0; n < max && first < tl->log.count && first + n < tl->log.count; n++)
+		log_entry(tl, first + n, &out[n]);
+	return n;
+}
