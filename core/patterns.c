@@ -280,6 +280,70 @@ static int wait_ends(struct patterns *p, const struct waits *w, const struct eve
 	return 1;
 }
 
+/* The waker of a barrier's round (attribution from blocks: the last to
+ * arrive never sleeps, it wakes the others) is its straggler when the
+ * others all waited for it. */
+static int barrier_released(struct patterns *p, const struct waits *w, const struct event *ev, size_t waker,
+			    uint64_t ts, struct tl_note *note)
+{
+	long oi = obj_get(p, ev->tgid, (uint64_t)ev->arg2);
+	struct pobj *o;
+	uint64_t sum = 0;
+	size_t i;
+
+	if (oi < 0)
+		return -ENOMEM;
+	o = &p->objs[oi];
+	if (o->gen_noted || !o->nwaiters)
+		return 0;
+	o->gen_noted = true;
+	for (i = 0; i < o->nwaiters; i++)
+		sum += ts - p->waits[o->waiters[i]].since;
+	note_on(note, TL_NOTE_STRAGGLER, w, o, (int64_t)waker);
+	note->count = (unsigned)o->nwaiters;
+	note->ns = sum;
+	return 1;
+}
+
+/* Follows a block (a wait begins) or a waking through an object (the
+ * signal, broadcast or barrier release it names; the woken thread's wait
+ * ends): the same patterns from attribution from blocks. One broadcast
+ * wakes its waiters one waking each: the first starts the herd. */
+int patterns_follow_wake(struct patterns *p, const struct waits *w, const struct event *ev, size_t thread,
+			 long woken, uint64_t ts, struct tl_note *note)
+{
+	struct event as_call = *ev;
+	long oi;
+	int r = 0;
+
+	if (ev->type == EVENT_BLOCK) {
+		if (ev->op != OP_COND_WAIT && ev->op != OP_BARRIER_WAIT)
+			return 0;
+		return wait_begins(p, ev, thread, ts);
+	}
+	if (ev->type != EVENT_WAKING || !ev->op || !ev->arg2)
+		return 0;
+	as_call.arg = ev->arg2;
+	if (ev->op == OP_BARRIER_WAIT) {
+		r = barrier_released(p, w, ev, thread, ts, note);
+	} else if (ev->op == OP_COND_SIGNAL || ev->op == OP_COND_BROADCAST) {
+		oi = obj_get(p, ev->tgid, (uint64_t)ev->arg2);
+		if (oi < 0)
+			return -ENOMEM;
+		if (!(ev->op == OP_COND_BROADCAST && p->objs[oi].herd_n && p->objs[oi].herd_by == (int64_t)thread &&
+		      ts - p->objs[oi].herd_ts < 1000000))
+			r = signalled(p, w, &as_call, thread, ts, note);
+	}
+	if (r >= 0 && woken >= 0 && (size_t)woken < p->nwaits && p->waits[woken].active) {
+		struct pobj *o = &p->objs[p->waits[woken].obj];
+
+		wait_leave(p, (size_t)woken);
+		if (o->waiting)
+			o->waiting--;
+	}
+	return r;
+}
+
 /* Follows a call or return. */
 int patterns_follow(struct patterns *p, const struct waits *w, const struct event *ev, size_t thread, uint64_t ts,
 		    struct tl_note *note)

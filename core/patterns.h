@@ -26,6 +26,15 @@ void patterns_free(struct patterns *p);
 int patterns_follow(struct patterns *p, const struct waits *w, const struct event *ev, size_t thread, uint64_t ts,
 		    struct tl_note *note);
 
+/* The same from attribution from blocks: a block of thread index `thread`
+ * (a cond or barrier wait begins), or a waking by `thread` through an
+ * object (op and arg2 of EVENT_WAKING) of thread index `woken` (-1: not a
+ * thread of the timeline). A lost wakeup cannot be seen this way (a signal
+ * with nobody waiting makes no system call): --calls shows it. Returns as
+ * patterns_follow. */
+int patterns_follow_wake(struct patterns *p, const struct waits *w, const struct event *ev, size_t thread,
+			 long woken, uint64_t ts, struct tl_note *note);
+
 /* Thread index `thread` blocked on mutex object (an index of w) at ts.
  * Returns 1 with *note filled when a lock convoy became certain, 0, or
  * -ENOMEM. */

@@ -377,6 +377,15 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 			return 0;
 		r = patterns_follow(tl->patterns, sched_model_waits(tl->m), ev, (size_t)i, ts, &note);
 		return r == 1 ? log_note(tl, ts, &note) : r;
+	case EVENT_BLOCK:
+	case EVENT_WAKING:
+		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0 ||
+		    (ev->type == EVENT_WAKING && !ev->op))
+			return 0;
+		r = patterns_follow_wake(tl->patterns, sched_model_waits(tl->m), ev, (size_t)i,
+					 ev->type == EVENT_WAKING && ev->tid2 > 0 ? timeline_thread_index(tl, ev->tid2) : -1,
+					 ts, &note);
+		return r == 1 ? log_note(tl, ts, &note) : r;
 	case EVENT_LOST:
 		return ev->arg > 0 ? log_details(tl, ts, TL_LOG_LOST, SIZE_MAX, -1, ev->arg, ev->cpu, NULL) : 0;
 	default:

@@ -137,12 +137,30 @@ def test_no_probes():
           f"{sorted(tps)} uprobe links {uprobes}")
 
 
+def test_notes():
+    """The pattern notes come from blocks and wakes too: a broadcast's
+    thundering herd, a barrier's straggler."""
+    d = tmpdir()
+    for name, args, want in (("condvar --broadcast", ["condvar", "--broadcast", "--rounds", "20"], "thundering herd"),
+                             ("barrier --split static", ["barrier", "--phases", "3", "--split", "static"],
+                              "straggler: ")):
+        trace = os.path.join(d, "n.ctrace")
+        r = conctop("record", "-q", "-o", trace, *args, timeout=60)
+        log = conctop("log", trace).stdout if r.returncode == 0 else ""
+        lines = [ln for ln in log.splitlines() if want in ln]
+        check(lines, f"notes: {name} in the default mode gives the '{want.strip()}' note",
+              f"exit {r.returncode} {r.stderr.strip()}")
+        if lines:
+            print(f"  {lines[0]}")
+
+
 def main():
     if not bpf_available("blocking attribution tests"):
         return finish()
     test_kinds([], "tp_btf")
     test_kinds(["--tracer", "tp"], "tp")
     test_no_probes()
+    test_notes()
     return finish()
 
 
