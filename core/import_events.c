@@ -259,6 +259,8 @@ static int on_fork(struct import *im, const struct import_line *l)
 			if (!(c = import_add(im, (int32_t)child)))
 				return -ENOMEM;
 			c->flags |= T_FORKED;
+			/* adding may have moved the tasks: find the parent again */
+			p = parent > 0 ? import_find(im, (int32_t)parent) : NULL;
 		}
 		if (p && (p->flags & T_KEPT))
 			c->flags |= T_KEPT;

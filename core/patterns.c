@@ -115,20 +115,19 @@ static int reserve_zeroed(void *itemsp, size_t *n, size_t *cap, size_t i, size_t
 	return 0;
 }
 
-/* The index of the followed object at addr of tgid, added on first use
- * (-ENOMEM). */
-static long obj_get(struct patterns *p, int32_t tgid, uint64_t addr)
+/* The followed object at addr of tgid, added on first use (NULL: ENOMEM). */
+static struct pobj *obj_get(struct patterns *p, int32_t tgid, uint64_t addr)
 {
 	size_t i;
 
 	for (i = 0; i < p->nobjs; i++)
 		if (p->objs[i].tgid == tgid && p->objs[i].addr == addr)
-			return (long)i;
+			return &p->objs[i];
 	if (reserve_zeroed(&p->objs, &p->nobjs, &p->capobjs, p->nobjs, sizeof(*p->objs)))
-		return -ENOMEM;
+		return NULL;
 	p->objs[i].tgid = tgid;
 	p->objs[i].addr = addr;
-	return (long)i;
+	return &p->objs[i];
 }
 
 /* Ends thread's active wait: it leaves its object's waiters. */
@@ -172,15 +171,12 @@ static int herd_end(const struct waits *w, struct pobj *o, struct tl_note *note)
 /* thread begins a cond or barrier wait on ev->arg. */
 static int wait_begins(struct patterns *p, const struct event *ev, size_t thread, uint64_t ts)
 {
-	long oi = obj_get(p, ev->tgid, (uint64_t)ev->arg);
-	struct pobj *o;
+	struct pobj *o = obj_get(p, ev->tgid, (uint64_t)ev->arg);
 	struct pwait *pw;
 	unsigned i;
 
-	if (oi < 0 || reserve_zeroed(&p->waits, &p->nwaits, &p->capwaits, thread, sizeof(*p->waits)))
-		return -ENOMEM;
-	o = &p->objs[oi];
-	if (VEC_RESERVE(o->waiters, o->capwaiters, o->nwaiters + 1))
+	if (!o || reserve_zeroed(&p->waits, &p->nwaits, &p->capwaits, thread, sizeof(*p->waits)) ||
+	    VEC_RESERVE(o->waiters, o->capwaiters, o->nwaiters + 1))
 		return -ENOMEM;
 	pw = &p->waits[thread];
 	if (pw->active) /* its return was never seen */
@@ -188,7 +184,7 @@ static int wait_begins(struct patterns *p, const struct event *ev, size_t thread
 	if (ev->op == OP_BARRIER_WAIT && o->waiting == 0)
 		o->gen_noted = false;
 	o->waiting++;
-	*pw = (struct pwait){ (size_t)oi, o->nwaiters, ts, true };
+	*pw = (struct pwait){ (size_t)(o - p->objs), o->nwaiters, ts, true };
 	o->waiters[o->nwaiters++] = thread;
 	for (i = 0; i < o->herd_n; i++) {
 		if (o->herd[i] == thread && !o->herd_again[i]) {
@@ -204,14 +200,12 @@ static int wait_begins(struct patterns *p, const struct event *ev, size_t thread
 static int signalled(struct patterns *p, const struct waits *w, const struct event *ev, size_t thread, uint64_t ts,
 		     struct tl_note *note)
 {
-	long oi = obj_get(p, ev->tgid, (uint64_t)ev->arg);
-	struct pobj *o;
+	struct pobj *o = obj_get(p, ev->tgid, (uint64_t)ev->arg);
 	int r = 0;
 	size_t i;
 
-	if (oi < 0)
+	if (!o)
 		return -ENOMEM;
-	o = &p->objs[oi];
 	if (o->herd_n)
 		r = herd_end(w, o, note);
 	o->unheard = o->waiting == 0;
@@ -286,14 +280,12 @@ static int wait_ends(struct patterns *p, const struct waits *w, const struct eve
 static int barrier_released(struct patterns *p, const struct waits *w, const struct event *ev, size_t waker,
 			    uint64_t ts, struct tl_note *note)
 {
-	long oi = obj_get(p, ev->tgid, (uint64_t)ev->arg2);
-	struct pobj *o;
+	struct pobj *o = obj_get(p, ev->tgid, (uint64_t)ev->arg2);
 	uint64_t sum = 0;
 	size_t i;
 
-	if (oi < 0)
+	if (!o)
 		return -ENOMEM;
-	o = &p->objs[oi];
 	if (o->gen_noted || !o->nwaiters)
 		return 0;
 	o->gen_noted = true;
@@ -313,7 +305,7 @@ int patterns_follow_wake(struct patterns *p, const struct waits *w, const struct
 			 long woken, uint64_t ts, struct tl_note *note)
 {
 	struct event as_call = *ev;
-	long oi;
+	struct pobj *o;
 	int r = 0;
 
 	if (ev->type == EVENT_BLOCK) {
@@ -327,16 +319,15 @@ int patterns_follow_wake(struct patterns *p, const struct waits *w, const struct
 	if (ev->op == OP_BARRIER_WAIT) {
 		r = barrier_released(p, w, ev, thread, ts, note);
 	} else if (ev->op == OP_COND_SIGNAL || ev->op == OP_COND_BROADCAST) {
-		oi = obj_get(p, ev->tgid, (uint64_t)ev->arg2);
-		if (oi < 0)
+		o = obj_get(p, ev->tgid, (uint64_t)ev->arg2);
+		if (!o)
 			return -ENOMEM;
-		if (!(ev->op == OP_COND_BROADCAST && p->objs[oi].herd_n && p->objs[oi].herd_by == (int64_t)thread &&
-		      ts - p->objs[oi].herd_ts < 1000000))
+		if (!(ev->op == OP_COND_BROADCAST && o->herd_n && o->herd_by == (int64_t)thread &&
+		      ts - o->herd_ts < 1000000))
 			r = signalled(p, w, &as_call, thread, ts, note);
 	}
 	if (r >= 0 && woken >= 0 && (size_t)woken < p->nwaits && p->waits[woken].active) {
-		struct pobj *o = &p->objs[p->waits[woken].obj];
-
+		o = &p->objs[p->waits[woken].obj];
 		wait_leave(p, (size_t)woken);
 		if (o->waiting)
 			o->waiting--;

@@ -12,6 +12,7 @@ wait4's rusage, measured by tests/progs/peakrss), and exit with a correct
 picture or a clear message. No root needed."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -151,6 +152,7 @@ def main():
         finish()
     test_gap(os.path.join(TMP, "gap.ctrace"))
     test_many_threads(os.path.join(TMP, "threads100k.ctrace"))
+    shutil.rmtree(TMP, ignore_errors=True)  # tens of MB of outputs
     finish()
 
 
