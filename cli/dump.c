@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "safetext.h"
 #include "trace.h"
 
 /* Prints one event as a line of text. */
@@ -77,8 +78,11 @@ static void print_event(FILE *f, const struct event *ev)
 	default:
 		break;
 	}
-	if (ev->text[0])
-		fprintf(f, " text=\"%s\"", ev->text);
+	if (ev->text[0]) {
+		fputs(" text=\"", f);
+		safetext_fputs(ev->text, f); /* a trace's text never reaches the terminal raw */
+		fputc('"', f);
+	}
 	fputc('\n', f);
 }
 
@@ -93,7 +97,9 @@ int cmd_dump(int argc, char **argv)
 		printf("Usage: conctop dump FILE\n\n"
 		       "Prints every event of a trace file, one per line: time (seconds since\n"
 		       "the trace's start), CPU, type, thread and the type's own fields.\n"
-		       "tid 0 is a CPU's idle task, tid -1 a task of another program.\n"
+		       "tid 0 is a CPU's idle task, tid -1 a task of another program. Text\n"
+		       "from the trace (names, marks) is printed with control characters\n"
+		       "escaped (\\x1b), backslashes doubled.\n"
 		       "\n"
 		       "Exit status: 0 ok (also for a recording that was cut off: its events\n"
 		       "are printed and a warning goes to stderr), 1 unreadable or corrupt\n"

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "cli.h"
 #include "render.h"
+#include "safetext.h"
 #include "theme.h"
 #include "timeline.h"
 
@@ -27,7 +28,8 @@ static void usage(FILE *f)
 		"  0.153020 D producer-1 waits on cond not_full\n"
 		"  0.153101 B consumer-1 tries mutex buffer_lock, held by C consumer-2: B sleeps\n"
 		"Blocks on named objects, wakeups, deadlocks (with their cycle), markers,\n"
-		"new threads, exits and lost events; not every context switch.\n"
+		"new threads, exits and lost events; not every context switch. Names from\n"
+		"the trace are printed with control characters escaped (\\x1b).\n"
 		"\n"
 		"Options:\n"
 		"  -f, --from T   start at T (1.5s, 250ms, a bare number is seconds)\n"
@@ -88,8 +90,9 @@ int cmd_log(int argc, char **argv)
 		n = timeline_log_read(tl, i, ent, last - i < LOG_BATCH ? (size_t)(last - i) : LOG_BATCH);
 		for (k = 0; k < n; k++) {
 			render_log_words(tl, &ent[k], ascii, line, sizeof(line));
-			printf("%" PRIu64 ".%06" PRIu64 " %s\n", ent[k].ts / 1000000000u, ent[k].ts % 1000000000u / 1000u,
-			       line);
+			printf("%" PRIu64 ".%06" PRIu64 " ", ent[k].ts / 1000000000u, ent[k].ts % 1000000000u / 1000u);
+			safetext_fputs(line, stdout); /* names from the trace, escaped */
+			putchar('\n');
 		}
 		if (!n)
 			break;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "safetext.h"
 #include "stats.h"
 #include "trace.h"
 
@@ -22,7 +23,9 @@ static void usage(FILE *f)
 		"received, and what it was mostly blocked on (MOSTLY BLOCKED ON: the kind\n"
 		"of wait, the object's name, and its share of the blocked time); per CPU:\n"
 		"how busy it was with the traced program, with other programs, and idle;\n"
-		"totals, event counts, lost events, and any deadlock, in words.\n"
+		"totals, event counts, lost events, and any deadlock, in words. Text from\n"
+		"the trace (names, host, command) is printed with control characters\n"
+		"escaped (\\x1b).\n"
 		"A recording that was cut off (crash, kill -9) is reported up to its last\n"
 		"complete chunk, with a warning.\n"
 		"\n"
@@ -35,39 +38,16 @@ static void usage(FILE *f)
 		"corrupt file, 2 usage error.\n");
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
-	    (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] >= 0x90))
-		return 0; /* overlong, surrogate, or beyond U+10FFFF */
-	return n;
-}
-
 /* Prints s as a JSON string. Bytes that are not UTF-8 (a name the kernel
- * cut in the middle of a character) become U+FFFD. */
+ * cut in the middle of a character) become U+FFFD; control characters
+ * (C0, DEL and C1) are escaped, so that the JSON is safe on a terminal. */
 static void json_string(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
 	fputc('"', f);
 	while (*s) {
-		size_t n = utf8_len(s);
+		size_t n = safetext_utf8_len(s);
 
 		if (n == 0) {
 			fputs("\\ufffd", f);
@@ -76,6 +56,9 @@ static void json_string(FILE *f, const char *str)
 			fprintf(f, "\\%c", *s++);
 		} else if (*s < 0x20 || *s == 0x7f) {
 			fprintf(f, "\\u%04x", *s++);
+		} else if (*s == 0xc2 && s[1] < 0xa0) { /* U+0080-U+009F */
+			fprintf(f, "\\u%04x", s[1]);
+			s += 2;
 		} else {
 			fwrite(s, 1, n, f);
 			s += n;
@@ -213,12 +196,20 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 	fprintf(f, "\n  ]\n}\n");
 }
 
+/* Returns str escaped for a terminal in buf (safetext.h): the text
+ * report prints nothing from the trace without it. */
+static const char *safe(char *buf, size_t len, const char *str)
+{
+	safetext_escape(buf, len, str ? str : "?");
+	return buf;
+}
+
 /* Prints the statistics as tables. */
 static void print_text(FILE *f, const struct stats *s, const struct trace_info *info, const char *file)
 {
 	uint64_t end = stats_end(s);
 	time_t start = (time_t)(info->start_realtime_ns / 1000000000ull);
-	char when[64] = "?";
+	char when[64] = "?", text[4 * sizeof(info->command)];
 	struct tm tm;
 	size_t i;
 	unsigned c;
@@ -226,10 +217,11 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 
 	if (localtime_r(&start, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(f, "trace     %s\n", file);
-	fprintf(f, "command   %s\n", info->command);
-	fprintf(f, "recorded  %s on %s (Linux %s, %u CPUs, conctop %s)\n", when, info->host, info->kernel,
-		info->ncpus, info->version);
+	fprintf(f, "trace     %s\n", safe(text, sizeof(text), file));
+	fprintf(f, "command   %s\n", safe(text, sizeof(text), info->command));
+	fprintf(f, "recorded  %s on %s", when, safe(text, sizeof(text), info->host));
+	fprintf(f, " (Linux %s, %u CPUs,", safe(text, sizeof(text), info->kernel), info->ncpus);
+	fprintf(f, " conctop %s)\n", safe(text, sizeof(text), info->version));
 	fprintf(f, "duration  %.3f ms   events %" PRIu64 "   lost %" PRIu64 "%s\n", ms(end), stats_events(s),
 		stats_lost(s), stats_lost(s) ? "  (the kernel dropped events: figures are incomplete)" : "");
 	fprintf(f, "by type  ");
@@ -243,25 +235,25 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 	for (i = 0; i < stats_thread_count(s); i++) {
 		const struct stats_thread *t = stats_thread_at(s, i);
 		const char *proc = stats_process_name(s, t->tgid);
-		char pname[32];
-
+		char pname[32], name[4 * EVENT_TEXT_MAX], sproc[4 * EVENT_TEXT_MAX];
 		const struct stats_blocked *by;
-		char cause[EVENT_TEXT_MAX + 48] = "";
+		char slabel[4 * (EVENT_TEXT_MAX + 32)], cause[sizeof(slabel) + 48] = "";
 
 		if (stats_blocked_by(s, i, &by) && by[0].ns) {
 			char label[EVENT_TEXT_MAX + 32] = "";
 
 			if (by[0].object >= 0)
 				stats_object_label(s, by[0].object, label, sizeof(label));
-			snprintf(cause, sizeof(cause), "%s%s%s %.0f%%", json_kind(by[0].kind), label[0] ? " " : "", label,
-				 pct(by[0].ns, t->blocked_ns));
+			snprintf(cause, sizeof(cause), "%s%s%s %.0f%%", json_kind(by[0].kind), label[0] ? " " : "",
+				 safe(slabel, sizeof(slabel), label), pct(by[0].ns, t->blocked_ns));
 		}
-		snprintf(pname, sizeof(pname), "%.15s(%d)", proc && *proc ? proc : "?", t->tgid);
+		snprintf(pname, sizeof(pname), "%.15s(%d)", safe(sproc, sizeof(sproc), proc && *proc ? proc : "?"),
+			 t->tgid);
 		fprintf(f,
 			"%-16.16s %7d %-22.22s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
 			" %7" PRIu64 " %10.3f  %s\n",
-			t->name[0] ? t->name : "?", t->tid, pname, ms(t->run_ns), ms(t->runnable_ns),
-			ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,
+			safe(name, sizeof(name), t->name[0] ? t->name : "?"), t->tid, pname, ms(t->run_ns),
+			ms(t->runnable_ns), ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,
 			ms(t->end_ns - t->start_ns), cause);
 	}
 	fprintf(f, "\n%-5s %8s %8s %8s %8s\n", "CPU", "TRACED", "OTHER", "IDLE", "UNKNOWN");
@@ -282,8 +274,9 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 			char label[EVENT_TEXT_MAX + 32];
 
 			stats_object_label(s, d->link[k].object, label, sizeof(label));
-			fprintf(f, "%s %s waits for %s held by %s", k ? ";" : "", name ? name : "?", label,
-				hname ? hname : "?");
+			fprintf(f, "%s %s", k ? ";" : "", safe(text, sizeof(text), name));
+			fprintf(f, " waits for %s", safe(text, sizeof(text), label));
+			fprintf(f, " held by %s", safe(text, sizeof(text), hname));
 		}
 		fputc('\n', f);
 	}

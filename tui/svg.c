@@ -67,14 +67,15 @@ static const char *ink_of(uint8_t role)
 /* ---- text ---- */
 
 /* The length of the character XML accepts at s, or 0 when s does not
- * start with one (invalid UTF-8, a control character, U+FFFE, U+FFFF). */
+ * start with one (invalid UTF-8, a control character, DEL, C1, U+FFFE,
+ * U+FFFF). */
 static int xml_char(const char *s)
 {
 	uint32_t cp;
 	size_t n = utf8_decode(s, &cp);
 
-	if (!utf8_valid_at(s) || cp < 0x20 || cp == 0xfffe || cp == 0xffff)
-		return 0;
+	if (!utf8_valid_at(s) || cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0xfffe || cp == 0xffff)
+		return 0; /* DEL and the C1 controls too: they are terminal controls */
 	return (int)n;
 }
 

@@ -50,8 +50,21 @@
  *   threads100k  2 CPUs: main (tid 101) creates 100 000 threads one after
  *              the other, each woken on CPU1, running 1 us there and exiting
  *              (10 us apart); main sleeps at the end. Deflated, 1.7 MB.
+ *   hostile    lifecycle's story (main creates a child that renames itself,
+ *              marks, takes a named mutex, execs and exits) where every
+ *              string of the file (host, kernel, clock, command, version,
+ *              thread, mark and object names) carries terminal controls:
+ *              ESC sequences (clear screen, OSC 0 title, OSC 52 clipboard),
+ *              BEL, CR, BS, DEL and C1 CSI, UTF-8-encoded and as a raw byte
+ *              (tests/integration/test_hostile.py).
+ *   damaged    pingpong for 30 ms in three event chunks of 10 ms; one byte
+ *              of the middle chunk's payload is flipped (its checksum no
+ *              longer matches): readers skip chunk 2, say so, and show
+ *              [0, 10) and [20, 30) (test_hostile.py).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +440,98 @@ static int mk_threads100k(struct out *o)
 	return out_close(o, t + 10 * US);
 }
 
+/* The terminal controls of the hostile trace: clear screen, window title
+ * (OSC 0 ended by BEL), clipboard (OSC 52), CR, BS, DEL, CSI as U+009B and
+ * as a raw byte; 35 bytes. SHORT_CONTROLS fits the 31-byte fields. */
+#define CONTROLS "\x1b[2J\x1b]0;owned\x07\x1b]52;c;aGk=\x07\r\b\x7f\xc2\x9b" "1m\x9b"
+#define SHORT_CONTROLS "\x1b]0;t\x07\x1b[2J\r\b\x7f\x9b"
+
+/* hostile: see the file comment. Writes its own info record. */
+static int mk_hostile(const char *path)
+{
+	struct trace_info info;
+	struct out o = { 0 };
+	const int64_t lock = 0x1000;
+
+	memset(&info, 0, sizeof(info));
+	snprintf(info.host, sizeof(info.host), "host" CONTROLS);
+	snprintf(info.kernel, sizeof(info.kernel), "kernel" CONTROLS);
+	snprintf(info.clock, sizeof(info.clock), "CLOCK" SHORT_CONTROLS);
+	snprintf(info.command, sizeof(info.command), "command" CONTROLS " --arg " CONTROLS);
+	snprintf(info.version, sizeof(info.version), "v" SHORT_CONTROLS);
+	info.ncpus = 2;
+	info.start_realtime_ns = 1790000000ull * 1000000000ull;
+	info.target_pid = 100;
+	o.err = trace_writer_new(&o.w, path, &info);
+	if (o.err)
+		return o.err;
+	trace_writer_set_compression(o.w, 0);
+	ev(&o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main" CONTROLS);
+	sw(&o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(&o, 0, 1, -1, EVENT_STATE_RUNNING, 0);
+	ev(&o, 0, EVENT_OBJECT, 0, 101, 0, lock, "lock" CONTROLS);
+	ev(&o, 1 * MS, EVENT_MARK, 0, 101, 0, 7, "mark" CONTROLS);
+	op(&o, 1 * MS, EVENT_CALL, 0, 101, OP_MUTEX_LOCK, lock, 0);
+	op(&o, 1 * MS, EVENT_RETURN, 0, 101, OP_MUTEX_LOCK, 0, 0);
+	ev(&o, 2 * MS, EVENT_FORK, 0, 101, 102, 0, "child" CONTROLS);
+	ev(&o, 2 * MS, EVENT_WAKEUP_NEW, 1, 102, 0, 1, NULL);
+	sw(&o, 3 * MS, 1, 0, EVENT_STATE_RUNNING, 102);
+	ev(&o, 3 * MS, EVENT_RENAME, 1, 102, 0, 0, "worker" CONTROLS);
+	op(&o, 3 * MS + 500 * US, EVENT_CALL, 1, 102, OP_MUTEX_LOCK, lock, 0);
+	sw(&o, 3 * MS + 500 * US, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
+	op(&o, 4 * MS, EVENT_CALL, 0, 101, OP_MUTEX_UNLOCK, lock, 0);
+	wake(&o, 4 * MS, 0, 1, 101, 102);
+	op(&o, 4 * MS, EVENT_RETURN, 0, 101, OP_MUTEX_UNLOCK, 0, 0);
+	sw(&o, 4 * MS, 1, 0, EVENT_STATE_RUNNING, 102);
+	op(&o, 4 * MS, EVENT_RETURN, 1, 102, OP_MUTEX_LOCK, 0, 0);
+	ev(&o, 5 * MS, EVENT_EXEC, 1, 102, 0, 102, "exec" CONTROLS);
+	ev(&o, 6 * MS, EVENT_EXIT, 1, 102, 0, 0, "exec" CONTROLS);
+	wake(&o, 6 * MS, 1, 0, 102, 101);
+	sw(&o, 6 * MS, 1, 102, EVENT_STATE_DEAD, 0);
+	ev(&o, 8 * MS, EVENT_EXIT, 0, 101, 0, 0, "main" CONTROLS);
+	sw(&o, 8 * MS, 0, 101, EVENT_STATE_ZOMBIE, 0);
+	return out_close(&o, 10 * MS);
+}
+
+/* damaged: see the file comment. */
+static int mk_damaged(const char *path)
+{
+	struct out o = { 0 };
+	off_t chunk[4];
+	struct stat st;
+	int fd, r;
+	unsigned k;
+	uint8_t b;
+
+	if (out_open(&o, path, 2, "damaged"))
+		return o.err;
+	trace_writer_set_compression(o.w, 0);
+	for (k = 0; k < 3 && !o.err; k++) {
+		o.err = stat(path, &st) ? -errno : 0;
+		chunk[k] = st.st_size; /* where event chunk k + 1 starts */
+		pingpong_events(&o, 10 * k, 10 * (k + 1));
+		if (!o.err && k < 2)
+			o.err = trace_writer_flush(o.w);
+	}
+	r = out_close(&o, 31 * MS);
+	if (r)
+		return r;
+	if (stat(path, &st))
+		return -errno;
+	chunk[3] = st.st_size;
+	/* flip one byte in the middle of chunk 2's payload */
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	r = pread(fd, &b, 1, (chunk[1] + chunk[2]) / 2) == 1 ? 0 : -EIO;
+	b ^= 0x10;
+	if (!r)
+		r = pwrite(fd, &b, 1, (chunk[1] + chunk[2]) / 2) == 1 ? 0 : -EIO;
+	if (close(fd) && !r)
+		r = -errno;
+	return r;
+}
+
 struct maker {
 	const char *name;
 	unsigned ncpus;
@@ -447,6 +552,8 @@ static const struct maker makers[] = {
 static const struct maker hostile_makers[] = {
 	{ "gap", 1, "hostile: two switches 2^63 ns apart (only when named)" },
 	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)" },
+	{ "hostile", 2, "hostile: terminal controls in every string of the file (only when named)" },
+	{ "damaged", 2, "hostile: pingpong in three chunks, the middle one damaged (only when named)" },
 };
 
 /* The maker called name, among all, or NULL. */
@@ -471,6 +578,12 @@ static int make(const char *dir, const struct maker *m)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s.ctrace", dir, m->name);
+	if (!strcmp(m->name, "hostile") || !strcmp(m->name, "damaged")) { /* they open their own */
+		r = m->name[0] == 'h' ? mk_hostile(path) : mk_damaged(path);
+		if (r)
+			fprintf(stderr, "mktrace: %s: %s\n", path, strerror(-r));
+		return r ? 1 : 0;
+	}
 	if (out_open(&o, path, m->ncpus, m->name))
 		return 1;
 	/* stored, not deflated: a hex dump of these files shows their records */
