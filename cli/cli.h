@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "event.h"
 
 #define EXIT_USAGE 2
 
@@ -52,9 +53,41 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * or $CONCTOP_SCENARIO_DIR). Returns 0 or -errno. */
 int cli_scenario_dir(char *buf, size_t len);
 
+/* A trace file a command reads (cli/readtrace.c): damaged chunks are
+ * skipped and noted, a recording cut off is read up to its last complete
+ * chunk; cli_trace_warning says what was missed. */
+struct cli_trace {
+	struct trace_reader *reader;
+	const char *path;
+	uint64_t damaged;       /* damaged stretches skipped */
+	char damage[600];       /* the first ones, named */
+	char cut[400];          /* why the reading stopped early, or "" */
+};
+
+/* Opens the trace at path. Returns 0, or 1 after printing what is wrong. */
+int cli_trace_open(struct cli_trace *t, const char *path);
+
+/* Reads the next event. Returns 1 for an event, 2 when a damaged stretch
+ * was skipped (cli_trace_last_damage names it; reading goes on), 0 at the
+ * end (complete, or cut off: then cut is set), or -1 after printing why
+ * the file cannot be read on. */
+int cli_trace_next(struct cli_trace *t, struct event *ev);
+
+/* What the last result 2 skipped ("chunk 2 at byte 470: payload checksum
+ * mismatch; chunk skipped, reading on at byte 744"). */
+const char *cli_trace_last_damage(const struct cli_trace *t);
+
+/* Writes into buf what the reading missed (damaged parts skipped, a
+ * recording cut off), starting with the file's name; "" when nothing. */
+void cli_trace_warning(const struct cli_trace *t, char *buf, size_t len);
+
+/* Closes the trace. */
+void cli_trace_close(struct cli_trace *t);
+
 /* Reads the trace at path into a new timeline. Returns 0, or 1 after
- * printing what is wrong; when the recording was cut off, it is read up to
- * its last complete chunk and warn says so (else warn is ""). */
+ * printing what is wrong; what was missed (damaged chunks skipped, a
+ * recording cut off: read up to its last complete chunk) is in warn (else
+ * warn is ""). */
 struct timeline;
 int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen);
 

@@ -1,6 +1,7 @@
 /* conctop dump: every event of a trace file, one line each, for scripts and
  * for looking closely (as perf script does for perf.data). */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,48 +87,64 @@ static void print_event(FILE *f, const struct event *ev)
 	fputc('\n', f);
 }
 
+/* Prints dump's help. */
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: conctop dump FILE\n\n"
+		"Prints every event of a trace file, one per line: time (seconds since\n"
+		"the trace's start), CPU, type, thread and the type's own fields.\n"
+		"tid 0 is a CPU's idle task, tid -1 a task of another program. Text\n"
+		"from the trace (names, marks) is printed with control characters\n"
+		"escaped (\\x1b), backslashes doubled.\n"
+		"\n"
+		"A damaged chunk is skipped with a warning on stderr naming it, and the\n"
+		"events of the other chunks are printed.\n"
+		"\n"
+		"Exit status: 0 ok (also for a recording that was cut off or has damaged\n"
+		"chunks: its other events are printed and a warning goes to stderr),\n"
+		"1 unreadable file, 2 usage error.\n");
+}
+
 /* conctop dump. */
 int cmd_dump(int argc, char **argv)
 {
-	struct trace_reader *r = NULL;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_trace t = { 0 };
 	struct event ev;
-	int e, status = 1;
+	int opt, e, status = 1;
 
-	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("Usage: conctop dump FILE\n\n"
-		       "Prints every event of a trace file, one per line: time (seconds since\n"
-		       "the trace's start), CPU, type, thread and the type's own fields.\n"
-		       "tid 0 is a CPU's idle task, tid -1 a task of another program. Text\n"
-		       "from the trace (names, marks) is printed with control characters\n"
-		       "escaped (\\x1b), backslashes doubled.\n"
-		       "\n"
-		       "Exit status: 0 ok (also for a recording that was cut off: its events\n"
-		       "are printed and a warning goes to stderr), 1 unreadable or corrupt\n"
-		       "file, 2 usage error.\n");
-		return 0;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		return cli_usage_error("dump", "unknown option '%s'", argv[optind - 1]);
 	}
-	if (argc == 2 && argv[1][0] == '-' && argv[1][1])
-		return cli_usage_error("dump", "unknown option '%s'", argv[1]);
-	if (argc > 2 && argv[2][0] == '-')
-		return cli_usage_error("dump", "unknown option '%s'", argv[2]);
-	if (argc != 2)
-		return cli_usage_error("dump", argc < 2 ? "which trace file?" : "one trace file at a time");
-	e = trace_reader_new(&r, argv[1]);
-	if (e) {
-		cli_error("%s: %s", argv[1], r ? trace_reader_error(r) : strerror(-e));
+	if (optind != argc - 1)
+		return cli_usage_error("dump", optind >= argc ? "which trace file?" : "one trace file at a time");
+	if (cli_trace_open(&t, argv[optind]))
 		goto out;
+	while ((e = cli_trace_next(&t, &ev)) > 0) {
+		if (e == 1) {
+			print_event(stdout, &ev);
+		} else { /* said where it happens, between the events around it */
+			fflush(stdout);
+			cli_error("warning: %s: %s", argv[optind], cli_trace_last_damage(&t));
+		}
 	}
-	while ((e = trace_reader_next(r, &ev)) == 1)
-		print_event(stdout, &ev);
-	if (e < 0) {
-		cli_error("%s: %s", argv[1], trace_reader_error(r));
-		status = e == -ENODATA ? 0 : 1;
-		goto out;
+	if (e == 0) {
+		status = 0;
+		if (t.cut[0])
+			cli_error("warning: %s: the recording was cut off: %s", argv[optind], t.cut);
 	}
-	status = 0;
 out:
 	if (fflush(stdout))
 		status = 1;
-	trace_reader_free(r);
+	cli_trace_close(&t);
 	return status;
 }

@@ -36,8 +36,8 @@ static void usage(FILE *f)
 		"  -t, --to T     stop before T\n"
 		"  -h, --help     this help\n"
 		"\n"
-		"Exit status: 0 ok (also for a cut-off recording, with a warning),\n"
-		"1 unreadable or corrupt file, 2 usage error.\n");
+		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
+		"skipped: with a warning naming them), 1 unreadable file, 2 usage error.\n");
 }
 
 /* conctop log. */

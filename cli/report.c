@@ -27,15 +27,16 @@ static void usage(FILE *f)
 		"the trace (names, host, command) is printed with control characters\n"
 		"escaped (\\x1b).\n"
 		"A recording that was cut off (crash, kill -9) is reported up to its last\n"
-		"complete chunk, with a warning.\n"
+		"complete chunk, with a warning; damaged chunks are skipped, named in a\n"
+		"warning, and the others reported.\n"
 		"\n"
 		"Options:\n"
 		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
 		"               blocked_by per thread and deadlocks)\n"
 		"  -h, --help   this help\n"
 		"\n"
-		"Exit status: 0 ok (also for a cut-off recording), 1 unreadable or\n"
-		"corrupt file, 2 usage error.\n");
+		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
+		"skipped), 1 unreadable file, 2 usage error.\n");
 }
 
 /* Prints s as a JSON string. Bytes that are not UTF-8 (a name the kernel
@@ -298,12 +299,12 @@ int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct trace_reader *r = NULL;
+	struct cli_trace t = { 0 };
 	struct stats *s = NULL;
 	struct event ev;
 	const char *file;
-	bool json = false, complete = true;
-	char warning[512];
+	bool json = false;
+	char warning[1200];
 	int opt, e, status = 1;
 
 	optind = 1;
@@ -324,40 +325,32 @@ int cmd_report(int argc, char **argv)
 		return cli_usage_error("report", optind >= argc ? "which trace file?" : "one trace file at a time");
 	file = argv[optind];
 
-	e = trace_reader_new(&r, file);
-	if (e) {
-		cli_error("%s: %s", file, r ? trace_reader_error(r) : strerror(-e));
+	if (cli_trace_open(&t, file))
 		goto out;
-	}
-	e = stats_new(&s, trace_reader_info(r)->ncpus);
+	e = stats_new(&s, trace_reader_info(t.reader)->ncpus);
 	if (e) {
 		cli_error("%s: %s", file, strerror(-e));
 		goto out;
 	}
-	while ((e = trace_reader_next(r, &ev)) == 1) {
-		e = stats_add(s, &ev);
-		if (e) {
-			cli_error("%s: %s", file, strerror(-e));
+	while ((e = cli_trace_next(&t, &ev)) > 0) {
+		if (e == 1 && (e = stats_add(s, &ev)) != 0) {
+			cli_error("%s: %s", file, strerror(e < 0 ? -e : e));
 			goto out;
 		}
 	}
-	if (e == -ENODATA) {
-		complete = false;
-		snprintf(warning, sizeof(warning), "%s (the recording was cut off: reporting what came before)",
-			 trace_reader_error(r));
-		cli_error("warning: %s: %s", file, warning);
-	} else if (e < 0) {
-		cli_error("%s: %s", file, trace_reader_error(r));
+	if (e < 0)
 		goto out;
-	}
-	stats_finish(s, trace_reader_end_ts(r));
+	cli_trace_warning(&t, warning, sizeof(warning));
+	if (warning[0])
+		cli_error("warning: %s", warning);
+	stats_finish(s, trace_reader_end_ts(t.reader));
 	if (json)
-		print_json(stdout, s, trace_reader_info(r), file, complete, complete ? NULL : warning);
+		print_json(stdout, s, trace_reader_info(t.reader), file, !warning[0], warning[0] ? warning : NULL);
 	else
-		print_text(stdout, s, trace_reader_info(r), file);
+		print_text(stdout, s, trace_reader_info(t.reader), file);
 	status = fflush(stdout) ? 1 : 0;
 out:
 	stats_free(s);
-	trace_reader_free(r);
+	cli_trace_close(&t);
 	return status;
 }

@@ -8,10 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include "cli.h"
-#include "timeline.h"
-#include "trace.h"
 
 /* Parses a time with an optional unit into ns. */
 int cli_parse_time(const char *s, uint64_t *ns)
@@ -123,43 +120,6 @@ int cli_scenario_dir(char *buf, size_t len)
 	if (access(buf, X_OK) != 0 &&
 	    (size_t)snprintf(buf, len, "%s/../libexec/conctop/scenarios", exe) >= len)
 		return -ENAMETOOLONG;
-	return 0;
-}
-
-/* Reads the trace at path into a new timeline (see cli.h). */
-int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen)
-{
-	struct trace_reader *r = NULL;
-	struct timeline *tl = NULL;
-	struct event ev;
-	struct stat st;
-	int e;
-
-	*out = NULL;
-	warn[0] = '\0';
-	if (stat(path, &st) == 0 && st.st_size > (16 << 20) && isatty(STDERR_FILENO))
-		fprintf(stderr, "conctop: reading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
-	e = trace_reader_new(&r, path);
-	if (e) {
-		cli_error("%s: %s", path, r && *trace_reader_error(r) ? trace_reader_error(r) : strerror(-e));
-		trace_reader_free(r);
-		return 1;
-	}
-	e = timeline_new(&tl, trace_reader_info(r)->ncpus);
-	while (!e && (e = trace_reader_next(r, &ev)) == 1)
-		e = timeline_add(tl, &ev);
-	if (e == -ENODATA) {
-		snprintf(warn, wlen, "%s: the recording was cut off (%s): showing what came before", path,
-			 trace_reader_error(r));
-	} else if (e) {
-		cli_error("%s: %s", path, e == -ENOMEM || !tl ? strerror(-e) : trace_reader_error(r));
-		timeline_free(tl);
-		trace_reader_free(r);
-		return 1;
-	}
-	timeline_set_end(tl, trace_reader_end_ts(r));
-	trace_reader_free(r);
-	*out = tl;
 	return 0;
 }
 

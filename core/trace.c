@@ -601,8 +601,12 @@ struct trace_reader {
 	const uint8_t *tp;      /* next ts delta in part B */
 	const uint8_t *tend;    /* end of part B (and of the payload) */
 	uint64_t chunk_off;     /* file offset of the current chunk */
+	uint64_t chunk_end;     /* file offset after it, once its frame checked out; else 0 */
 	uint32_t chunk_no;      /* its number */
 	uint32_t next_seq;      /* number of the next chunk */
+	int skip_damaged;       /* skip damaged chunks instead of stopping (trace_reader_skip_damaged) */
+	int chunk_loaded;       /* the current chunk passed its checks: its records are being read */
+	uint64_t damaged;       /* damaged stretches skipped */
 	int chunk_enc;
 	int state;              /* 0 reading, 1 end record seen, < 0 error */
 	int z_ready;
@@ -701,17 +705,23 @@ static int load_chunk(struct trace_reader *r)
 	uint8_t hb[FRAME_LEN];
 	const uint8_t *h, *pl;
 	uint64_t at = r->off;
-	uint32_t no = r->next_seq, stored, raw;
+	uint32_t no = r->next_seq, stored, raw, gap = 0;
 	unsigned long long atl = (unsigned long long)at;
 	ssize_t got;
 	int enc;
 
+	r->chunk_off = at;
+	r->chunk_no = no;
+	r->chunk_end = 0;
+	r->chunk_loaded = 0;
 	got = src_fetch(r, FRAME_LEN, hb, &h);
 	if (got < 0)
 		return fail(r, -EIO, "chunk %u at byte %llu: read error: %s", no, atl, strerror(errno));
 	if (got == 0) {
 		if (no == 0)
 			return fail(r, -ENODATA, "truncated at byte %llu: the file ends before its info record", atl);
+		if (r->damaged)
+			return fail(r, -ENODATA, "truncated at byte %llu: the file ends without an end record", atl);
 		return fail(r, -ENODATA,
 			    "truncated at byte %llu: the file ends after chunk %u without an end record "
 			    "(the recording was cut off; every complete chunk was read)", atl, no - 1);
@@ -723,12 +733,19 @@ static int load_chunk(struct trace_reader *r)
 		return fail(r, -EBADMSG, "chunk %u at byte %llu: no chunk marker (\"CTCK\") there", no, atl);
 	if (get32(h + 24) != (uint32_t)crc32(0, h, 24))
 		return fail(r, -EBADMSG, "chunk %u at byte %llu: chunk header checksum mismatch", no, atl);
-	if (get32(h + 4) != no)
-		return fail(r, -EBADMSG, "chunk %u at byte %llu: sequence number %u where %u was expected (a chunk is missing or repeated)",
-			    no, atl, get32(h + 4), no);
 	stored = get32(h + 8);
 	raw = get32(h + 12);
 	enc = h[16];
+	if (stored <= TRACE_CHUNK_MAX)
+		r->chunk_end = at + FRAME_LEN + stored; /* a damaged payload can be stepped over */
+	if (get32(h + 4) != no && (!r->skip_damaged || get32(h + 4) < no))
+		return fail(r, -EBADMSG, "chunk %u at byte %llu: sequence number %u where %u was expected (a chunk is missing or repeated)",
+			    no, atl, get32(h + 4), no);
+	if (get32(h + 4) != no) { /* chunks are missing: say so once this one is read */
+		gap = get32(h + 4) - no;
+		no = r->chunk_no = get32(h + 4);
+	}
+	r->next_seq = no + 1; /* also when this chunk turns out damaged */
 	if (stored > TRACE_CHUNK_MAX || raw > TRACE_CHUNK_MAX)
 		return fail(r, -EBADMSG, "chunk %u at byte %llu: payload of %u bytes (%u uncompressed) exceeds the limit of %u",
 			    no, atl, stored, raw, TRACE_CHUNK_MAX);
@@ -782,8 +799,6 @@ static int load_chunk(struct trace_reader *r)
 	}
 	r->base = r->p = pl;
 	r->cts = 0;
-	r->chunk_off = at;
-	r->chunk_no = no;
 	r->chunk_enc = enc;
 	r->next_seq = no + 1;
 	/* payload: varint length of part A, part A (records), part B (ts deltas) */
@@ -794,6 +809,13 @@ static int load_chunk(struct trace_reader *r)
 	r->end = r->p + alen;
 	r->tp = r->end;
 	r->tend = pl + raw;
+	r->chunk_loaded = 1;
+	if (gap) {
+		r->damaged++;
+		snprintf(r->err, sizeof r->err, "chunk %u at byte %llu: %u chunk%s before it %s missing (numbers %u to %u)",
+			 no, atl, gap, gap > 1 ? "s" : "", gap > 1 ? "are" : "is", no - gap, no - 1);
+		return TRACE_DAMAGED;
+	}
 	return 0;
 }
 
@@ -963,8 +985,7 @@ static inline int decode_event(struct trace_reader *r, const uint8_t *rec, unsig
 	uint64_t mask, v;
 	int64_t tid = 0, tid2 = 0, d, v64;
 
-	memset(ev, 0, sizeof *ev);
-	ev->ts = r->ts;
+	memset(ev, 0, sizeof *ev); /* the caller sets ev->ts once the record decoded */
 	ev->type = (uint16_t)type;
 	if (get_uvarint(&p, end, &mask))
 		goto cut;
@@ -1051,7 +1072,7 @@ static int read_end(struct trace_reader *r, const uint8_t *rec, const uint8_t *p
 	if (r->tp != r->tend)
 		return rec_fail(r, r->tp, "%zu bytes of timestamps are left over after the chunk's last record",
 				(size_t)(r->tend - r->tp));
-	if (n != r->timed)
+	if (n != r->timed && !r->damaged) /* with chunks skipped, the count cannot be checked */
 		return rec_fail(r, rec, "end record counts %llu events but the file holds %llu",
 				(unsigned long long)n, (unsigned long long)r->timed);
 	r->end_ts = end_ts;
@@ -1060,15 +1081,107 @@ static int read_end(struct trace_reader *r, const uint8_t *rec, const uint8_t *p
 	return 0;
 }
 
-/* Returns the next event, skipping records it does not know. */
-int trace_reader_next(struct trace_reader *r, struct event *ev)
+/* Whether the 28 bytes at h are an intact chunk frame numbered min_seq or
+ * later; sets *seq. */
+static int frame_intact(const uint8_t *h, uint32_t min_seq, uint32_t *seq)
+{
+	uint32_t stored = get32(h + 8), raw = get32(h + 12);
+
+	if (memcmp(h, chunk_magic, 4) || get32(h + 24) != (uint32_t)crc32(0, h, 24))
+		return 0;
+	if (get32(h + 4) < min_seq || stored > TRACE_CHUNK_MAX || raw > TRACE_CHUNK_MAX ||
+	    (h[16] == ENC_STORED && stored != raw))
+		return 0;
+	*seq = get32(h + 4);
+	return 1;
+}
+
+/* Finds the first intact chunk frame numbered min_seq or later at or after
+ * byte from; returns its offset (the end of the file if there is none, or
+ * UINT64_MAX on a read error) and sets *seq. */
+static uint64_t find_frame(struct trace_reader *r, uint64_t from, uint32_t min_seq, uint32_t *seq)
+{
+	enum { WINDOW = 64 << 10 };
+	const uint8_t *b, *c;
+	uint64_t off = from;
+	size_t n;
+
+	if (r->fd < 0) {
+		for (b = r->mem + (from < r->mem_len ? from : r->mem_len); r->mem + r->mem_len - b >= FRAME_LEN; b = c + 1) {
+			c = memmem(b, (size_t)(r->mem + r->mem_len - b), chunk_magic, 4);
+			if (!c || r->mem + r->mem_len - c < FRAME_LEN)
+				break;
+			if (frame_intact(c, min_seq, seq))
+				return (uint64_t)(c - r->mem);
+		}
+		return r->mem_len > from ? r->mem_len : from;
+	}
+	if (grow(&r->sbuf, &r->scap, WINDOW))
+		return UINT64_MAX;
+	for (;;) {
+		ssize_t k = pread(r->fd, r->sbuf, WINDOW, (off_t)off);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return UINT64_MAX;
+		n = (size_t)k;
+		for (b = r->sbuf; n >= FRAME_LEN && r->sbuf + n - b >= FRAME_LEN; b = c + 1) {
+			c = memmem(b, (size_t)(r->sbuf + n - b), chunk_magic, 4);
+			if (!c || r->sbuf + n - c < FRAME_LEN)
+				break;
+			if (frame_intact(c, min_seq, seq))
+				return off + (uint64_t)(c - r->sbuf);
+		}
+		if (n < WINDOW)
+			return off + n; /* the end of the file */
+		off += n - (FRAME_LEN - 1); /* a frame may straddle two windows */
+	}
+}
+
+/* Moves the reading position to byte off. Returns 0 or -1. */
+static int reader_seek(struct trace_reader *r, uint64_t off)
+{
+	if (r->fd >= 0 && lseek(r->fd, (off_t)off, SEEK_SET) < 0)
+		return -1;
+	r->off = off;
+	return 0;
+}
+
+/* Turns the error rc just met into a skipped stretch when the caller asked
+ * for that and it is damage (-EBADMSG) after chunk 0: moves on past the
+ * damaged chunk (by its length when its frame is intact, else to the next
+ * intact frame), adds where reading goes on to the message, and returns
+ * TRACE_DAMAGED. Returns rc otherwise. */
+static int skip_damage(struct trace_reader *r, int rc)
+{
+	uint64_t resume = r->chunk_end;
+	uint32_t seq = r->next_seq;
+	size_t len = strlen(r->err);
+
+	if (!r->skip_damaged || rc != -EBADMSG || (r->chunk_no == 0 && !r->chunk_loaded))
+		return rc;
+	if (!resume || resume <= r->chunk_off)
+		resume = find_frame(r, r->chunk_off + 1, r->chunk_no, &seq);
+	if (resume == UINT64_MAX || reader_seek(r, resume))
+		return rc; /* cannot read or seek past it: the damage stays where it stopped */
+	r->state = 0;
+	r->damaged++;
+	r->next_seq = seq;
+	r->p = r->end = r->tp = r->tend = r->base;
+	snprintf(r->err + len, sizeof r->err - len, "; %s, reading on at byte %llu",
+		 r->chunk_loaded ? "the rest of the chunk skipped" : resume == r->chunk_end ? "chunk skipped" :
+		 "skipped to the next intact chunk", (unsigned long long)resume);
+	return TRACE_DAMAGED;
+}
+
+/* Reads the next event or the end record (see trace_reader_next). */
+static int next_event(struct trace_reader *r, struct event *ev)
 {
 	const uint8_t *rec, *p, *end;
 	uint64_t type, d;
 	int rc;
 
-	if (r->state)
-		return r->state > 0 ? 0 : r->state;
 	for (;;) {
 		if (r->p == r->end) {
 			if (r->tp != r->tend)
@@ -1094,15 +1207,17 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
 			if (r->cts < r->ts)
 				return rec_fail(r, rec, "timestamp %llu is earlier than the previous one, %llu",
 						(unsigned long long)r->cts, (unsigned long long)r->ts);
-			r->ts = r->cts;
 			r->timed++;
 			if (type < EVENT_TYPE_MAX) {
 				rc = decode_event(r, rec, (unsigned)type, p, end, ev);
 				if (rc)
 					return rc;
+				r->ts = r->cts;
+				ev->ts = r->ts;
 				r->count++;
 				return 1;
 			}
+			r->ts = r->cts;
 			continue; /* an event type from a later version */
 		}
 		if (type == REC_END)
@@ -1111,6 +1226,30 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
 			return rec_fail(r, rec, "a second info record");
 		/* an untimed record type from a later version: skipped */
 	}
+}
+
+/* Returns the next event, skipping records it does not know (and damaged
+ * chunks, when asked to). */
+int trace_reader_next(struct trace_reader *r, struct event *ev)
+{
+	int rc;
+
+	if (r->state)
+		return r->state > 0 ? 0 : r->state;
+	rc = next_event(r, ev);
+	return rc < 0 ? skip_damage(r, rc) : rc;
+}
+
+/* Skips damaged chunks from now on. */
+void trace_reader_skip_damaged(struct trace_reader *r)
+{
+	r->skip_damaged = 1;
+}
+
+/* Damaged stretches skipped so far. */
+uint64_t trace_reader_damaged(const struct trace_reader *r)
+{
+	return r->damaged;
 }
 
 /* What went wrong, and where. */

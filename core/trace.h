@@ -101,13 +101,32 @@ int trace_reader_new_mem(struct trace_reader **out, const void *buf, size_t len)
  * record could not be read). */
 const struct trace_info *trace_reader_info(const struct trace_reader *r);
 
+#define TRACE_DAMAGED 2 /* trace_reader_next: a damaged stretch was skipped */
+
 /* Reads the next event into ev. Returns 1 for an event, 0 at the end record
  * (a complete file), or a negative errno: -ENODATA the file ends before the
  * end record (every event of every complete chunk has been returned first),
  * -EBADMSG corrupt, -EPROTONOSUPPORT a chunk encoding this version does not
  * know, -EIO read error, -ENOMEM. A negative or 0 result repeats on every
- * later call. Events come back in file order with ts never decreasing. */
+ * later call. Events come back in file order with ts never decreasing.
+ * After trace_reader_skip_damaged it may also return TRACE_DAMAGED: a
+ * damaged chunk (or the rest of one) was skipped, trace_reader_error names
+ * it and where reading goes on, and the next call goes on from there. */
 int trace_reader_next(struct trace_reader *r, struct event *ev);
+
+/* Makes trace_reader_next skip what is damaged (-EBADMSG) after the info
+ * record instead of stopping there: a chunk whose checks fail is stepped
+ * over by its length when its frame is intact, else the reader looks for
+ * the next intact frame; a record that does not decode ends its chunk;
+ * missing chunk numbers are reported and read past. Each such stretch is
+ * reported once, as TRACE_DAMAGED. The end record's event count is not
+ * checked once something was skipped. Damage in the file header or
+ * chunk 0, a truncation, an unknown encoding, read errors and out of
+ * memory still end the reading as without it. */
+void trace_reader_skip_damaged(struct trace_reader *r);
+
+/* Returns how many damaged stretches were skipped so far. */
+uint64_t trace_reader_damaged(const struct trace_reader *r);
 
 /* Returns what went wrong and where ("chunk 3 at byte 18342: payload
  * checksum mismatch"), or "" if nothing did. Accepts NULL (out of memory). */

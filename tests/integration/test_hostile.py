@@ -88,11 +88,58 @@ def test_terminal_controls():
           "hostile strings: dump writes each control as \\xHH (raw byte 0x9b too)")
 
 
+def test_damaged_chunk():
+    """A trace whose middle chunk is damaged: every reading command shows the
+    other chunks and names the damaged one."""
+    trace = make_trace("damaged")
+    named = re.compile(r"chunk 2 at byte \d+: payload checksum mismatch")
+    r = conctop("dump", trace)
+    times = [float(line.split()[0]) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and named.search(r.stderr), "damaged chunk: dump goes on and names chunk 2",
+          f"exit {r.returncode}: {r.stderr.strip()}")
+    check(times and min(times) < 0.010 and max(times) >= 0.029 and not [t for t in times if 0.010 < t < 0.020],
+          "damaged chunk: dump prints the events of the chunks before and after it (0-10 ms, 20-30 ms)",
+          f"{len(times)} events")
+    r = conctop("log", trace)
+    times = [float(line.split()[0]) for line in r.stdout.splitlines()]
+    check(r.returncode == 0 and named.search(r.stderr), "damaged chunk: log goes on and names chunk 2",
+          f"exit {r.returncode}: {r.stderr.strip()}")
+    check(len([t for t in times if t < 0.010]) >= 9 and len([t for t in times if t >= 0.020]) >= 9,
+          "damaged chunk: log tells the wakeups before and after it", f"times {times}")
+    r = conctop("report", "--json", trace)
+    try:
+        rep = json.loads(r.stdout)
+    except ValueError:
+        rep = {}
+    check(r.returncode == 0 and rep.get("complete") is False and named.search(rep.get("warning", "")),
+          "damaged chunk: report --json says it is not complete and names chunk 2", f"exit {r.returncode}: {r.stderr}")
+    check(rep.get("events") == 80 and rep.get("duration_ns") == 31000000,
+          "damaged chunk: report counts the 80 events of chunks 1 and 3, over the whole 31 ms",
+          f"{rep.get('events')} events, {rep.get('duration_ns')} ns")
+    r = conctop("report", trace)
+    check(r.returncode == 0 and "ping" in r.stdout and named.search(r.stderr),
+          "damaged chunk: report prints its tables and names chunk 2", f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("lanes", "--width", "60", trace)
+    rows = {line.split()[1]: line for line in r.stdout.splitlines() if line[:2] in ("A ", "B ")}
+    check(r.returncode == 0 and named.search(r.stderr) and set(rows) == {"ping", "pong"},
+          "damaged chunk: lanes draws both threads and names chunk 2", f"exit {r.returncode}: {r.stderr.strip()}")
+    lane = rows.get("ping", "").split("\u2502")
+    lane = lane[1] if len(lane) > 2 else ""
+    third = len(lane) // 3
+    check(third >= 8 and "^" in lane[:third] and "^" not in lane[third + 1:2 * third - 1] and "^" in lane[-third:],
+          "damaged chunk: lanes shows ping's wakeups in the first and the last chunk, none in the damaged one",
+          repr(lane))
+    r = conctop("export", "-o", "-", trace)
+    check(r.returncode == 0 and "<svg" in r.stdout and 'data-name="ping"' in r.stdout and named.search(r.stderr),
+          "damaged chunk: export draws the picture and names chunk 2", f"exit {r.returncode}: {r.stderr.strip()}")
+
+
 def main():
     if not os.path.exists(MKTRACE):
         check(False, "hostile tests", f"{MKTRACE} is missing: run make")
         finish()
     test_terminal_controls()
+    test_damaged_chunk()
     finish()
 
 
