@@ -126,6 +126,11 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+			if (argc > 2) {
+				fprintf(stderr, "conctop: %s takes no arguments, not '%s'\n", argv[1], argv[2]);
+				fprintf(stderr, "Try 'conctop --help'.\n");
+				return EXIT_USAGE;
+			}
 			if (CONCTOP_COMMIT[0])
 				printf("conctop %s (git %s)\n", CONCTOP_VERSION, CONCTOP_COMMIT);
 			else

@@ -124,6 +124,8 @@ int cmd_record(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+o:p:d:u:qvh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
+			if (!*optarg)
+				return cli_usage_error("record", "-o needs a file name, not ''");
 			out = optarg;
 			break;
 		case 'q':

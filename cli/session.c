@@ -174,6 +174,7 @@ void session_free(struct session *s)
 		return;
 	if (s->started && s->child.pid > 0 && !s->child_done)
 		session_stop_child(s);
+	target_done(&s->child);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->out_fd >= 0)
@@ -226,7 +227,7 @@ static int add_default_args(struct session *s, const struct scenario_info *si, c
 static int target_scenario(struct session *s, int argc, char **argv)
 {
 	const struct scenario_info *si = scenario_find(argv[0]);
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], why[256];
 	int e;
 
 	if (!si)
@@ -235,6 +236,10 @@ static int target_scenario(struct session *s, int argc, char **argv)
 	e = cli_scenario_dir(dir, sizeof(dir));
 	if (e || (size_t)snprintf(s->path, sizeof(s->path), "%s/%s", dir, si->name) >= sizeof(s->path)) {
 		cli_error("cannot find the scenario programs: %s", strerror(e ? -e : ENAMETOOLONG));
+		return 1;
+	}
+	if (target_check_privileges(why, sizeof(why))) { /* before looking at files it may not read */
+		cli_error("%s", why);
 		return 1;
 	}
 	if (access(s->path, X_OK)) {
@@ -260,6 +265,7 @@ static int target_scenario(struct session *s, int argc, char **argv)
 int session_target(struct session *s, pid_t pid, int argc, char **argv, bool command)
 {
 	const char *cmd = s->opts.cmd;
+	char why[256];
 	int e;
 
 	if (pid) {
@@ -268,8 +274,8 @@ int session_target(struct session *s, pid_t pid, int argc, char **argv, bool com
 		s->pid = pid;
 		snprintf(s->command, sizeof(s->command), "pid %d", pid);
 		snprintf(s->label, sizeof(s->label), "pid %d", pid);
-		if (kill(pid, 0) < 0 && errno == ESRCH) {
-			cli_error("no process with pid %d", pid);
+		if (target_check_pid(pid, why, sizeof(why))) {
+			cli_error("%s", why);
 			return 1;
 		}
 		return 0;
@@ -432,6 +438,7 @@ bool session_target_done(struct session *s)
 	if (!s->started)
 		return false;
 	if (s->child.pid > 0) {
+		target_job_control(&s->child);
 		if (!s->child_done && waitpid(s->child.pid, &s->wstatus, WNOHANG) == s->child.pid)
 			s->child_done = true;
 		return s->child_done;
@@ -443,7 +450,7 @@ bool session_target_done(struct session *s)
 void session_signal_child(struct session *s, int sig)
 {
 	if (s->started && s->child.pid > 0 && !s->child_done)
-		kill(s->child.pid, sig);
+		target_signal(&s->child, sig);
 }
 
 /* Ends the program conctop started: SIGTERM, then SIGKILL. */
@@ -454,7 +461,7 @@ void session_stop_child(struct session *s)
 
 	if (!s->started || pid <= 0 || s->child_done)
 		return;
-	kill(pid, SIGTERM);
+	target_signal(&s->child, SIGTERM);
 	for (i = 0; i < (int)(SESSION_GRACE_NS / 10000000ull) && stop_count == seen; i++) {
 		if (waitpid(pid, &s->wstatus, WNOHANG) == pid) {
 			s->child_done = true;
@@ -462,7 +469,7 @@ void session_stop_child(struct session *s)
 		}
 		usleep(10 * 1000);
 	}
-	kill(pid, SIGKILL);
+	target_signal(&s->child, SIGKILL);
 	while (waitpid(pid, &s->wstatus, 0) < 0 && errno == EINTR)
 		;
 	s->child_done = true;

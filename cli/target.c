@@ -1,19 +1,98 @@
 /* The gated child: fork, wait at a pipe until the tracer is attached, drop
- * root, exec. An exec failure comes back through a close-on-exec pipe. */
+ * root, exec. An exec failure comes back through a close-on-exec pipe. The
+ * child leads a process group of its own, dies with conctop
+ * (PR_SET_PDEATHSIG), and a guard process kills that group when conctop
+ * dies without dismissing it. Also the checks made before tracing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include "target.h"
+
+#define PF_KTHREAD 0x00200000 /* the kernel's flag of a kernel thread (/proc/PID/stat field 9) */
+
+/* Reads fields 9 (flags) and 22 (start time, in clock ticks since boot) of
+ * /proc/pid/stat. Returns 0 or -errno (-ESRCH if there is no such process). */
+static int proc_stat(pid_t pid, unsigned long *flags, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long fl;
+	unsigned long long st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ESRCH;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	/* after the name: state (3), ppid, pgrp, session, tty, tpgid, flags (9),
+	 * then 12 more to the start time (22) */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			 &fl, &st) != 2)
+		return -EIO;
+	if (flags)
+		*flags = fl;
+	if (start)
+		*start = st;
+	return 0;
+}
+
+/* Checks the privileges tracing needs. */
+int target_check_privileges(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
+	uint64_t eff;
+
+	if (geteuid() == 0)
+		return 0;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data))
+		return 0; /* cannot tell: let loading the tracer decide */
+	eff = (uint64_t)data[1].effective << 32 | data[0].effective;
+	if ((eff >> CAP_SYS_ADMIN & 1) || ((eff >> 39 & 1) && (eff >> 38 & 1))) /* CAP_BPF, CAP_PERFMON */
+		return 0;
+	snprintf(err, errlen, "tracing needs CAP_BPF and CAP_PERFMON: run with sudo, or read a recorded trace "
+		 "(conctop replay FILE, conctop report FILE)");
+	return -EPERM;
+}
+
+/* Checks a -p target. */
+int target_check_pid(pid_t pid, char *err, size_t errlen)
+{
+	unsigned long flags = 0;
+	int e = proc_stat(pid, &flags, NULL);
+
+	if (e == -ESRCH || (e && kill(pid, 0) < 0 && errno == ESRCH)) {
+		snprintf(err, errlen, "no process with pid %d", (int)pid);
+		return -ESRCH;
+	}
+	if (!e && (flags & PF_KTHREAD)) {
+		snprintf(err, errlen, "pid %d is a kernel thread: it runs no program of its own to trace "
+			 "(-p takes the pid of a user process)", (int)pid);
+		return -EPERM;
+	}
+	return 0;
+}
 
 /* Parses a decimal id from the environment; -1 if absent or bad. */
 static long env_id(const char *name)
@@ -111,9 +190,20 @@ static int become(const struct target_user *u)
 	return 0;
 }
 
-/* The child's side: wait at the gate, drop root, exec; never returns. */
+/* Asks the kernel to kill this process when its parent (conctop, whose pid
+ * is parent) ends, then checks that the parent has not ended already: the
+ * request covers only a parent that is still there. Exits if it is gone. */
+static void die_with_parent(pid_t parent)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+}
+
+/* The child's side: own process group, wait at the gate, drop root, exec;
+ * never returns. */
 static void child_main(int gate_rd, int err_wr, const char *path, char *const argv[],
-		       const struct target_user *u)
+		       const struct target_user *u, pid_t parent)
 {
 	char go = 0;
 	int e, sig;
@@ -123,15 +213,16 @@ static void child_main(int gate_rd, int err_wr, const char *path, char *const ar
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL); /* if conctop dies before the gate */
+	setpgid(0, 0); /* the parent does it too: whichever comes first */
+	die_with_parent(parent);
 	while (read(gate_rd, &go, 1) < 0 && errno == EINTR)
 		;
 	if (go != 'g')
 		_exit(127); /* conctop gave up: never run untraced */
 	close(gate_rd);
-	prctl(PR_SET_PDEATHSIG, 0);
 	e = become(u);
 	if (!e) {
+		die_with_parent(parent); /* changing credentials cleared the request */
 		execv(path, argv);
 		e = -errno;
 	}
@@ -140,18 +231,100 @@ static void child_main(int gate_rd, int err_wr, const char *path, char *const ar
 	_exit(127);
 }
 
-/* Forks the gated child. */
+/* Closes every descriptor but keep_a and keep_b (-1: none). */
+static void close_all_but(int keep_a, int keep_b)
+{
+	int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
+
+	if (lo > 0)
+		close_range(0, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	close_range((unsigned)hi + 1, ~0u, 0);
+}
+
+/* The guard's side: waits until conctop dismisses it ('q') or dies (end of
+ * file), and then kills the program's group, unless the group's number
+ * now belongs to another process (its start time differs); gives the
+ * terminal back to the group that had it. Never returns. */
+static void guard_main(int rd, pid_t group, unsigned long long start, int tty, pid_t tty_pgrp)
+{
+	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
+	unsigned long long now;
+	char b = 0;
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN); /* conctop's Ctrl-C and kill of its group are not for the guard */
+	prctl(PR_SET_NAME, "ctop-guard"); /* not "conctop": pkill conctop is for conctop */
+	close_all_but(rd, tty); /* tracer, trace file, gate: conctop's, not the guard's */
+	do
+		n = read(rd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 && b == 'q')
+		_exit(0);
+	if (proc_stat(group, NULL, &now) == -ESRCH || now == start)
+		kill(-group, SIGKILL);
+	if (tty >= 0)
+		tcsetpgrp(tty, tty_pgrp);
+	_exit(0);
+}
+
+/* Starts the guard of c's group. Returns 0 or -errno. */
+static int guard_start(struct target_child *c)
+{
+	unsigned long long start = 0;
+	pid_t pid, tty_pgrp = getpgrp();
+	int p[2];
+
+	if (proc_stat(c->pid, NULL, &start))
+		return -ESRCH;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return e;
+	}
+	if (pid == 0) {
+		close(p[1]);
+		guard_main(p[0], c->pid, start, c->has_tty ? c->tty_fd : -1, tty_pgrp);
+	}
+	close(p[0]);
+	c->guard_pid = pid;
+	c->guard_fd = p[1];
+	return 0;
+}
+
+/* The terminal among fds 0-2 whose foreground conctop holds, or -1. */
+static int foreground_tty(void)
+{
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (isatty(fd) && tcgetpgrp(fd) == getpgrp())
+			return fd;
+	return -1;
+}
+
+/* Forks the gated child and its guard. */
 int target_spawn(struct target_child *c, const char *path, char *const argv[],
 		 const struct target_user *u)
 {
-	int gate[2], errp[2];
-	pid_t pid;
+	int gate[2], errp[2], e;
+	pid_t pid, parent = getpid();
 
+	c->guard_pid = 0;
+	c->has_tty = false;
 	if (pipe2(gate, O_CLOEXEC))
 		return -errno;
 	if (pipe2(errp, O_CLOEXEC)) {
-		int e = -errno;
-
+		e = -errno;
 		close(gate[0]);
 		close(gate[1]);
 		return e;
@@ -159,8 +332,7 @@ int target_spawn(struct target_child *c, const char *path, char *const argv[],
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		int e = -errno;
-
+		e = -errno;
 		close(gate[0]);
 		close(gate[1]);
 		close(errp[0]);
@@ -170,13 +342,25 @@ int target_spawn(struct target_child *c, const char *path, char *const argv[],
 	if (pid == 0) {
 		close(gate[1]);
 		close(errp[0]);
-		child_main(gate[0], errp[1], path, argv, u);
+		child_main(gate[0], errp[1], path, argv, u, parent);
 	}
+	setpgid(pid, pid);
 	close(gate[0]);
 	close(errp[1]);
 	c->pid = pid;
 	c->gate_fd = gate[1];
 	c->err_fd = errp[0];
+	c->tty_fd = foreground_tty();
+	if (c->tty_fd >= 0) {
+		/* conctop goes on in the background: its messages must not stop it */
+		signal(SIGTTOU, SIG_IGN);
+		c->has_tty = tcsetpgrp(c->tty_fd, pid) == 0;
+	}
+	e = guard_start(c);
+	if (e) {
+		target_abort(c);
+		return e;
+	}
 	return 0;
 }
 
@@ -199,6 +383,7 @@ int target_release(struct target_child *c)
 	if (n == (ssize_t)sizeof(e) && e < 0) {
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		target_done(c);
 		return e;
 	}
 	return 0;
@@ -214,4 +399,48 @@ void target_abort(struct target_child *c)
 	c->gate_fd = c->err_fd = -1;
 	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	target_done(c);
+}
+
+/* Signals the program's group. */
+void target_signal(struct target_child *c, int sig)
+{
+	if (c->pid <= 0)
+		return;
+	if (kill(-c->pid, sig) < 0)
+		kill(c->pid, sig); /* the group is gone or was never made: the program itself */
+}
+
+/* Follows a stop of the program's group from the terminal (see target.h). */
+void target_job_control(struct target_child *c)
+{
+	siginfo_t si;
+
+	if (!c->has_tty || c->pid <= 0)
+		return;
+	memset(&si, 0, sizeof(si));
+	/* WSTOPPED alone reports a stop and never reaps an exit */
+	if (waitid(P_PID, (id_t)c->pid, &si, WSTOPPED | WNOHANG) || si.si_pid != c->pid || si.si_status == SIGSTOP)
+		return; /* not stopped, or stopped on purpose by someone (SIGSTOP): not a job stop */
+	tcsetpgrp(c->tty_fd, getpgrp());
+	kill(0, SIGTSTP); /* conctop's own job stops (a no-op without job control) */
+	tcsetpgrp(c->tty_fd, c->pid);
+	target_signal(c, SIGCONT);
+}
+
+/* Dismisses the guard and takes the terminal back. */
+void target_done(struct target_child *c)
+{
+	if (c->guard_pid > 0) {
+		while (write(c->guard_fd, "q", 1) < 0 && errno == EINTR)
+			;
+		close(c->guard_fd);
+		while (waitpid(c->guard_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		c->guard_pid = 0;
+	}
+	if (c->has_tty) {
+		tcsetpgrp(c->tty_fd, getpgrp());
+		c->has_tty = false;
+	}
 }

@@ -134,12 +134,172 @@ def test_damaged_chunk():
           "damaged chunk: export draws the picture and names chunk 2", f"exit {r.returncode}: {r.stderr.strip()}")
 
 
+def test_usage_errors():
+    """Small usage errors give exit status 2 and say what is wrong."""
+    trace = make_trace("hostile")
+    r = conctop("dump", "--bogus", trace)
+    check(r.returncode == 2 and "unknown option '--bogus'" in r.stderr, "usage: dump --bogus FILE is an unknown option",
+          f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("--version", "extra")
+    check(r.returncode == 2 and "extra" in r.stderr and not r.stdout, "usage: --version with an argument exits 2",
+          f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("--version")
+    check(r.returncode == 0 and r.stdout.startswith("conctop "), "usage: --version alone still works", r.stdout)
+    r = conctop("record", "-o", "", "prodcons")
+    check(r.returncode == 2 and "-o needs a file name" in r.stderr, "usage: record -o '' exits 2",
+          f"exit {r.returncode}: {r.stderr.strip()}")
+
+
+def kernel_thread():
+    """The pid of a kernel thread (kthreadd is 2 on Linux), or None."""
+    try:
+        with open("/proc/2/stat") as f:
+            flags = int(f.read().rsplit(")", 1)[1].split()[6])
+        return 2 if flags & 0x00200000 else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def test_refusals():
+    """-p of a kernel thread is refused, saying why; an unprivileged run is
+    told it needs privileges before anything looks at the scenario files."""
+    kt = kernel_thread()
+    if kt is None:
+        skip("refusals: -p of a kernel thread", "pid 2 is not a kernel thread here")
+    else:
+        r = conctop("record", "-p", str(kt), "--duration", "1s", "-o", os.path.join(TMP, "k.ctrace"), timeout=30)
+        check(r.returncode == 1 and "kernel thread" in r.stderr and not os.path.exists(os.path.join(TMP, "k.ctrace")),
+              "refusals: -p 2 (a kernel thread) is refused, saying why", f"exit {r.returncode}: {r.stderr.strip()}")
+    closed = os.path.join(TMP, "closed")
+    os.makedirs(os.path.join(closed, "scenarios"), exist_ok=True)
+    os.chmod(closed, 0o700 if os.geteuid() == 0 else 0)
+    env = dict(os.environ, CONCTOP_SCENARIO_DIR=os.path.join(closed, "scenarios"))
+    prefix = []
+    if os.geteuid() == 0:
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    for what, args in (("record", [CONCTOP, "record", "-o", "/dev/null", "prodcons"]),
+                       ("run", ["script", "-qec", f"{CONCTOP} run prodcons", "/dev/null"])):
+        r = run(prefix + args, env=env, timeout=30)
+        out = r.stdout + r.stderr
+        check(r.returncode == 1 and "CAP_BPF" in out and "sudo" in out and "missing" not in out,
+              f"refusals: unprivileged {what} of a scenario in a tree it cannot read says it needs privileges",
+              f"exit {r.returncode}: {out.strip()}")
+    os.chmod(closed, 0o700)
+
+
+def process_table():
+    """{pid: (ppid, state, name)} of every process."""
+    procs = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                line = f.read()
+        except OSError:
+            continue
+        name = line[line.index("(") + 1:line.rindex(")")]
+        rest = line[line.rindex(")") + 2:].split()
+        procs[int(d)] = (int(rest[1]), rest[0], name)
+    return procs
+
+
+def traced_tree(conctop_pid):
+    """The pids of the processes conctop started and their descendants (not
+    conctop's guard)."""
+    procs = process_table()
+    tree = {p for p, (pp, _, name) in procs.items() if pp == conctop_pid and name != "ctop-guard"}
+    grew = True
+    while grew:
+        more = {p for p, (pp, _, _) in procs.items() if pp in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return tree
+
+
+def alive(pids):
+    """The pids that still run (a zombie has ended)."""
+    procs = process_table()
+    return sorted(p for p in pids if p in procs and procs[p][1] != "Z")
+
+
+def guards_of(conctop_pid):
+    """The pids of conctop's guard processes."""
+    return [q for q, (pp, _, name) in process_table().items() if pp == conctop_pid and name == "ctop-guard"]
+
+
+FORKER = "sleep 300 & sleep 300 & ( sleep 300 & sleep 300 & wait ) & wait"
+
+
+def start_recording(name):
+    """Starts conctop recording FORKER; returns (process, trace tree) once
+    the tree has its 6 processes, or (process, None)."""
+    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", os.path.join(TMP, name), "--", "sh", "-c", FORKER],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tree = set()
+    for _ in range(100):
+        time.sleep(0.1)
+        tree = traced_tree(p.pid)
+        if len(tree) >= 6:
+            return p, tree
+    return p, None
+
+
+def test_orphans():
+    """Killed with SIGKILL, conctop leaves no process of the traced tree; a
+    stop signal ends the whole tree too."""
+    if os.geteuid() != 0:
+        skip("orphans", "needs root to trace (run: sudo make test)")
+        return
+    p, tree = start_recording("orphans.ctrace")
+    if not check(tree is not None, "orphans: the forking program runs under conctop (6 processes)"):
+        p.kill()
+        p.wait()
+        return
+    guard = guards_of(p.pid)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    t0 = time.monotonic()
+    left = alive(tree)
+    while left and time.monotonic() - t0 < 1.0:
+        time.sleep(0.05)
+        left = alive(tree)
+    check(not left, "orphans: 1 s after kill -9 of conctop, no process of the traced tree runs",
+          f"{len(left)} of {len(tree)} left: {left}")
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    check(not alive(guard), "orphans: conctop's guard is gone too", str(guard))
+
+    p, tree = start_recording("term.ctrace")
+    if tree is None:
+        check(False, "orphans: the forking program runs under conctop (SIGTERM)")
+        p.kill()
+        p.wait()
+        return
+    guard = guards_of(p.pid)
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    left = alive(tree)
+    check(p.returncode == 143 and not left, "orphans: SIGTERM to conctop ends the program and its children (a group)",
+          f"exit {p.returncode}, {len(left)} left: {left}")
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    check(guard and not alive(guard), "orphans: after a normal end the guard is gone", str(guard))
+
+
 def main():
     if not os.path.exists(MKTRACE):
         check(False, "hostile tests", f"{MKTRACE} is missing: run make")
         finish()
     test_terminal_controls()
     test_damaged_chunk()
+    test_usage_errors()
+    test_refusals()
+    test_orphans()
     finish()
 
 
