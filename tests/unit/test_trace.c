@@ -1,4 +1,4 @@
-/* Unit tests of the trace file writer and reader (core/trace.c).
+/* Unit tests of the trace file writer and reader (core/trace.c, core/trace_read.c).
  *
  * Besides round trips through the writer, several tests build files by hand
  * from docs/trace-format.md with the small encoder below, so that the reader

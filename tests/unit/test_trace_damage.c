@@ -1,4 +1,4 @@
-/* Unit tests of the trace reader's damage skipping (core/trace.c,
+/* Unit tests of the trace reader's damage skipping (core/trace_read.c,
  * trace_reader_skip_damaged): a damaged chunk is stepped over and named,
  * the reader finds the next intact chunk after a damaged frame or garbage,
  * missing and repeated chunks are reported, and every single-bit flip of a
