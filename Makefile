@@ -81,7 +81,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 DEPS_OK := $(BUILD)/.deps-ok
 
-.PHONY: all deps test run clean bench fuzz help install uninstall deb
+.PHONY: all deps test run clean bench fuzz fuzz-run help install uninstall deb
 all: $(BUILD)/conctop $(SCN_BIN)
 
 help:
@@ -95,6 +95,7 @@ help:
 	@echo "                under PREFIX (default /usr/local), into DESTDIR if set"
 	@echo "make uninstall  remove what make install put there (same PREFIX and DESTDIR)"
 	@echo "make deb        build the Debian package (dpkg-buildpackage -us -uc -b) into build/deb/"
+	@echo "make fuzz-run SECONDS=N  run each fuzz target N s on its corpus, and grow the corpus"
 	@echo "make clean      remove build/"
 	@echo "options: V=1 (show commands), SANITIZE=address,undefined (sanitizer build in build/sanitize-*)"
 
@@ -184,10 +185,13 @@ $(BUILD)/tests/progs/%.so: tests/progs/%.so.c $(DEPS_OK)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -fPIC -shared -pthread -o $@ $< -ldl
 
+# The plain build of a fuzz target, for the corpus replay in make test. The
+# extra sources a target needs are prerequisites of its own (below); the
+# libraries go last, tui before core.
 $(BUILD)/tests/fuzz_%-standalone: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -DFUZZ_STANDALONE -o $@ $^ $(LIBS_CORE)
+	$(Q)$(CC) $(CFLAGS) -Icli -DFUZZ_STANDALONE -o $@ $(filter-out %.a,$^) $(filter %libtui.a,$^) $(BUILD)/libcore.a $(LIBS_CORE)
 
 TEST_BINS := $(BUILD)/conctop $(SCN_BIN) $(UNIT_BIN) $(PROG_BIN) $(PRELOAD_LIB) $(FUZZ_STANDALONE)
 
@@ -207,11 +211,47 @@ run: $(BUILD)/conctop $(SCN_BIN)
 	fi
 
 # ---- fuzzing (clang + libFuzzer) ----
-fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(wildcard core/*.h) $(DEPS_OK)
+# fuzz_trace: the trace reader (core/). fuzz_timeline: trace -> timeline ->
+# lanes, log, export, report, dump, through the commands (core/, tui/ but
+# screen.c, and the cli/ files below).
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CLI_SRC := cli/lanes.c cli/log.c cli/export.c cli/report.c cli/dump.c cli/readtrace.c cli/util.c cli/outfile.c
+$(BUILD)/fuzz/fuzz_timeline: $(TUI_SRC) $(FUZZ_CLI_SRC)
+$(BUILD)/tests/fuzz_timeline-standalone: $(FUZZ_CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libtui.a
+
+fuzz: $(FUZZ_BIN)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(DEPS_OK) $(wildcard tests/fuzz/*.h core/*.h tui/*.h cli/*.h)
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -Icore -fsanitize=fuzzer,address,undefined -o $@ $< $(CORE_SRC) -lz
+	$(Q)$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -DCONCTOP_VERSION='"$(VERSION)"' -Icore -Itui -Icli \
+		-fsanitize=fuzzer,address,undefined -o $@ $(filter %.c,$^) -lz -lm
+
+# Runs every fuzz target for SECONDS seconds, one after the other, on a work
+# copy of its checked-in corpus (tests/fuzz/corpus_NAME/); then merges into
+# the checked-in corpus the inputs that reach code it did not (the corpus
+# grows, minimally: review and commit it). A crash stops with the input in
+# $(BUILD)/fuzz/artifacts_NAME/ and exit status 1; the executions run are
+# printed per target. FUZZ_TIMELINE_MAX_SPAN_NS is passed on (fuzz_timeline.c).
+SECONDS ?= 60
+FUZZ_FLAGS ?= -timeout=10 -rss_limit_mb=1024 -max_len=4096 -print_final_stats=1
+fuzz-run: $(FUZZ_BIN)
+	@for t in $(FUZZ_BIN); do \
+		name=$$(basename $$t | sed 's/^fuzz_//'); \
+		seeds=tests/fuzz/corpus_$$name; work=$(BUILD)/fuzz/corpus_$$name; arts=$(BUILD)/fuzz/artifacts_$$name; \
+		mkdir -p $$seeds $$work $$arts; \
+		echo "== fuzz $$name: $(SECONDS) s on $$seeds (work copy $$work)"; \
+		$$t $$work $$seeds -max_total_time=$(SECONDS) -artifact_prefix=$$arts/ $(FUZZ_FLAGS) \
+			> $(BUILD)/fuzz/$$name.log 2>&1; rc=$$?; \
+		grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|^#[0-9]+ *DONE' $(BUILD)/fuzz/$$name.log; \
+		if [ $$rc != 0 ]; then \
+			echo "FAIL fuzz $$name: exit $$rc; the input is in $$arts/ (log: $(BUILD)/fuzz/$$name.log):"; \
+			grep -E '^==[0-9]+==ERROR|^SUMMARY|fuzz_[a-z]+: |Test unit written' $(BUILD)/fuzz/$$name.log | head -5; \
+			exit 1; \
+		fi; \
+		before=$$(ls $$seeds | wc -l); \
+		$$t -merge=1 $$seeds $$work > $(BUILD)/fuzz/$$name.merge.log 2>&1 || { echo "merge failed: $(BUILD)/fuzz/$$name.merge.log"; exit 1; }; \
+		echo "fuzz $$name: corpus $$before -> $$(ls $$seeds | wc -l) files"; \
+	done
 
 # ---- benchmarks ----
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libtui.a $(BUILD)/libcore.a

@@ -1,13 +1,15 @@
-/* libFuzzer target for the trace file reader (core/trace.c).
+/* libFuzzer target for the trace file reader (core/trace_read.c).
  *
- * Each input is read twice: as it is, and after a repair pass that gives it
- * a valid file header and valid chunk frames (markers, sequence numbers,
- * sizes, both checksums), so that mutations reach the record decoder
- * instead of stopping at a checksum. The reader must never crash, leak, read
- * out of bounds or hang, and what it returns must obey its contract; any
- * breach aborts.
+ * Each input is read as it is, and after a repair pass that gives it a
+ * valid file header and valid chunk frames (markers, sequence numbers,
+ * sizes, both checksums; fuzz_repair.h), so that mutations reach the record
+ * decoder instead of stopping at a checksum; each of the two strictly and
+ * then skipping damage (trace_reader_skip_damaged), which must return the
+ * strict reading's events first. The reader must never crash, leak, read out
+ * of bounds or hang, and what it returns must obey its contract; any breach
+ * aborts.
  *
- * Build: clang -fsanitize=fuzzer,address,undefined with core/trace.c, core/event.c and -lz.
+ * Build: clang -fsanitize=fuzzer,address,undefined with core/ and -lz.
  * With -DFUZZ_STANDALONE it is a plain program instead:
  *   fuzz_trace FILE...              runs each file through the same checks
  *   fuzz_trace --make-corpus DIR    writes the seed files of tests/fuzz/corpus_trace/
@@ -21,23 +23,10 @@
 #include <zlib.h>
 
 #include "event.h"
+#include "fuzz_repair.h"
 #include "trace.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Little-endian u32 store and load. */
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 /* Stops the fuzzer with a message when the reader breaks its contract. */
 static void breach(const char *what, const struct trace_reader *r)
@@ -46,12 +35,38 @@ static void breach(const char *what, const struct trace_reader *r)
 	abort();
 }
 
-/* Reads one input to its end, checking every promise of trace.h. */
-static void read_input(const uint8_t *data, size_t size)
+/* The events a strict reading returned, for the skipping one to match. */
+struct seen {
+	struct event *ev;
+	size_t n, cap;
+};
+
+/* Checks one event against the promises of trace.h. */
+static void check_event(const struct trace_reader *r, const struct event *ev, uint64_t last)
+{
+	size_t tl = strnlen(ev->text, sizeof ev->text);
+
+	if (ev->type < 1 || ev->type >= EVENT_TYPE_MAX)
+		breach("event of an unknown type returned", r);
+	if (ev->cpu >= trace_reader_info(r)->ncpus)
+		breach("event on a CPU beyond the count", r);
+	if (tl == sizeof ev->text)
+		breach("unterminated event text", r);
+	for (size_t i = tl; i < sizeof ev->text; i++)
+		if (ev->text[i])
+			breach("bytes after the text's NUL", r);
+	if (ev->ts < last)
+		breach("ts went back in time", r);
+}
+
+/* Reads one input to its end, checking every promise of trace.h: strictly
+ * (recording the events in *seen), or skipping damage (then the events must
+ * begin with those of the strict reading). */
+static void read_input(const uint8_t *data, size_t size, int skip, struct seen *seen)
 {
 	struct trace_reader *r;
 	struct event ev;
-	uint64_t last = 0, n = 0;
+	uint64_t last = 0, n = 0, damaged = 0;
 	int rc = trace_reader_new_mem(&r, data, size);
 
 	if (rc == -ENOMEM && !r)
@@ -75,23 +90,35 @@ static void read_input(const uint8_t *data, size_t size)
 	    strnlen(in->command, sizeof in->command) == sizeof in->command ||
 	    strnlen(in->version, sizeof in->version) == sizeof in->version)
 		breach("unterminated info string", r);
+	if (skip)
+		trace_reader_skip_damaged(r);
 
-	while ((rc = trace_reader_next(r, &ev)) == 1) {
-		size_t tl = strnlen(ev.text, sizeof ev.text);
-		if (ev.type < 1 || ev.type >= EVENT_TYPE_MAX)
-			breach("event of an unknown type returned", r);
-		if (ev.cpu >= in->ncpus)
-			breach("event on a CPU beyond the count", r);
-		if (tl == sizeof ev.text)
-			breach("unterminated event text", r);
-		for (size_t i = tl; i < sizeof ev.text; i++)
-			if (ev.text[i])
-				breach("bytes after the text's NUL", r);
-		if (ev.ts < last)
-			breach("ts went back in time", r);
+	while ((rc = trace_reader_next(r, &ev)) == 1 || (skip && rc == TRACE_DAMAGED)) {
+		if (rc == TRACE_DAMAGED) {
+			if (!strstr(trace_reader_error(r), "byte"))
+				breach("a skipped damage named without a byte offset", r);
+			if (++damaged > size)
+				breach("more damage skipped than the input has bytes", r);
+			continue;
+		}
+		check_event(r, &ev, last);
 		last = ev.ts;
+		if (!skip && seen && seen->n == seen->cap) {
+			struct event *m = realloc(seen->ev, (seen->cap = seen->cap ? 2 * seen->cap : 64) * sizeof *m);
+			if (!m)
+				abort();
+			seen->ev = m;
+		}
+		if (!skip && seen)
+			seen->ev[seen->n] = ev;
+		else if (skip && seen && n < seen->n && !damaged && memcmp(&seen->ev[n], &ev, sizeof ev))
+			breach("skipping damage changed an event before the damage", r);
 		n++;
+		if (!skip && seen)
+			seen->n++;
 	}
+	if (skip && seen && n < seen->n)
+		breach("skipping damage returned fewer events than stopping at it", r);
 	if (rc != 0 && rc != -ENODATA && rc != -EBADMSG && rc != -EPROTONOSUPPORT && rc != -ENOMEM)
 		breach("unexpected error code from next", r);
 	if (rc < 0 && !strstr(trace_reader_error(r), "byte"))
@@ -100,69 +127,34 @@ static void read_input(const uint8_t *data, size_t size)
 		breach("end ts before the last event", r);
 	if (trace_reader_count(r) != n)
 		breach("count differs from the events returned", r);
+	if (trace_reader_damaged(r) != damaged)
+		breach("the damage count differs from the damage reported", r);
 	if (trace_reader_next(r, &ev) != rc)
 		breach("the final result is not sticky", r);
 	trace_reader_free(r);
 }
 
-/* Gives the input a valid file header and valid chunk frames, in place. */
-static void repair(uint8_t *d, size_t n)
+/* Reads data strictly, then skipping damage. */
+static void read_both(const uint8_t *data, size_t size)
 {
-	static const uint8_t magic[8] = { 0x89, 'C', 'T', 'R', 'A', 'C', 'E', '\n' };
-	size_t off = 16;
-	uint32_t seq = 0;
+	struct seen seen = { 0 };
 
-	if (n < 16)
-		return;
-	memcpy(d, magic, 8);
-	d[8] = 1;
-	d[9] = 0;
-	put32(d + 12, (uint32_t)crc32(0, d, 12));
-	while (off + 28 <= n) {
-		uint8_t *h = d + off, *pl = h + 28;
-		uint32_t stored = get32(h + 8);
-		size_t avail = n - off - 28;
-
-		memcpy(h, "CTCK", 4);
-		put32(h + 4, seq++);
-		if (stored > avail)
-			stored = (uint32_t)avail;
-		put32(h + 8, stored);
-		h[16] &= 1;
-		if (h[16] == 0) {
-			put32(h + 12, stored);
-		} else {
-			/* declare the size the deflate data really has */
-			static uint8_t out[1 << 20];
-			z_stream z;
-			memset(&z, 0, sizeof z);
-			if (inflateInit2(&z, -15) == Z_OK) {
-				z.next_in = pl;
-				z.avail_in = stored;
-				z.next_out = out;
-				z.avail_out = sizeof out;
-				if (inflate(&z, Z_FINISH) == Z_STREAM_END)
-					put32(h + 12, (uint32_t)z.total_out);
-				inflateEnd(&z);
-			}
-		}
-		put32(h + 20, (uint32_t)crc32(0, pl, stored));
-		put32(h + 24, (uint32_t)crc32(0, h, 24));
-		off += 28 + stored;
-	}
+	read_input(data, size, 0, &seen);
+	read_input(data, size, 1, &seen);
+	free(seen.ev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *copy;
 
-	read_input(data, size);
+	read_both(data, size);
 	copy = malloc(size ? size : 1);
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	repair(copy, size);
-	read_input(copy, size);
+	fuzz_repair(copy, size);
+	read_both(copy, size);
 	free(copy);
 	return 0;
 }
