@@ -90,6 +90,7 @@ static void event_from(const uint8_t *b, unsigned ncpus, uint64_t *ts, struct ev
 	case EVENT_CALL:
 	case EVENT_SYSCALL:
 	case EVENT_OBJECT:
+	case EVENT_BLOCK:
 		ev->arg = 0x1000 + (b[7] % 8) * 0x40;
 		ev->arg2 = b[8] & 0x80 ? 0x1000 + (b[8] % 8) * 0x40 : (int8_t)b[8];
 		break;
@@ -103,6 +104,10 @@ static void event_from(const uint8_t *b, unsigned ncpus, uint64_t *ts, struct ev
 		ev->op = OP_SYS_SLEEP + b[9] % (OP_SYS_MAX - OP_SYS_SLEEP);
 	else if (ev->type == EVENT_OBJECT)
 		ev->op = OP_KIND_MUTEX + b[9] % (OP_KIND_MAX - OP_KIND_MUTEX);
+	else if (ev->type == EVENT_BLOCK || (ev->type == EVENT_WAKING && b[9] & 0x40))
+		ev->op = b[9] & 0x80 ? OP_SYS_SLEEP + b[9] % (OP_SYS_MAX - OP_SYS_SLEEP) : 1 + b[9] % (OP_LIBC_MAX - 1);
+	if (ev->type == EVENT_WAKING && ev->op)
+		ev->arg2 = 0x1000 + (b[8] % 8) * 0x40; /* the object woken through */
 	snprintf(ev->text, sizeof(ev->text), "%s", names[b[10] % (sizeof(names) / sizeof(names[0]))]);
 }
 
