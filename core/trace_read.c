@@ -423,12 +423,44 @@ const struct trace_info *trace_reader_info(const struct trace_reader *r)
 	return &r->info;
 }
 
+/* Reads a thread id stored relative to base (present when has_tid, else 0)
+ * and its process id stored relative to it (present when has_tgid, else
+ * the same). Returns 0, -1 when cut short, -2 when out of 32 bits. */
+static inline int get_ids(const uint8_t **pp, const uint8_t *end, uint64_t has_tid, uint64_t has_tgid, int64_t base,
+			  int32_t *tid, int32_t *tgid)
+{
+	int64_t id = 0, pid, d;
+
+	if (has_tid) {
+		if (get_svarint(pp, end, &d))
+			return -1;
+		if (!add32(base, d, &id))
+			return -2;
+	}
+	pid = id;
+	if (has_tgid) {
+		if (get_svarint(pp, end, &d))
+			return -1;
+		if (!add32(id, d, &pid))
+			return -2;
+	}
+	*tid = (int32_t)id;
+	*tgid = (int32_t)pid;
+	return 0;
+}
+
+/* Reports an event record whose fields run past its length. */
+static int cut_short(struct trace_reader *r, const uint8_t *rec, unsigned type)
+{
+	return rec_fail(r, rec, "%s event cut short by its record length", event_type_name(type));
+}
+
 /* Decodes the body of an event record (after its ts delta) into ev. */
 static inline int decode_event(struct trace_reader *r, const uint8_t *rec, unsigned type,
 			       const uint8_t *p, const uint8_t *end, struct event *ev)
 {
 	uint64_t mask, v;
-	int64_t tid = 0, tid2 = 0, d, v64;
+	int rc;
 
 	memset(ev, 0, sizeof *ev); /* the caller sets ev->ts once the record decoded */
 	ev->type = (uint16_t)type;
@@ -442,36 +474,10 @@ static inline int decode_event(struct trace_reader *r, const uint8_t *rec, unsig
 					event_type_name(type), (unsigned long long)v, r->info.ncpus);
 		ev->cpu = (uint16_t)v;
 	}
-	if (mask & F_TID) {
-		if (get_svarint(&p, end, &d))
-			goto cut;
-		if (!add32(r->info.target_pid, d, &tid))
-			goto range;
-	}
-	ev->tid = (int32_t)tid;
-	ev->tgid = (int32_t)tid;
-	if (mask & F_TGID) {
-		if (get_svarint(&p, end, &d))
-			goto cut;
-		if (!add32(tid, d, &v64))
-			goto range;
-		ev->tgid = (int32_t)v64;
-	}
-	if (mask & F_TID2) {
-		if (get_svarint(&p, end, &d))
-			goto cut;
-		if (!add32(r->info.target_pid, d, &tid2))
-			goto range;
-	}
-	ev->tid2 = (int32_t)tid2;
-	ev->tgid2 = (int32_t)tid2;
-	if (mask & F_TGID2) {
-		if (get_svarint(&p, end, &d))
-			goto cut;
-		if (!add32(tid2, d, &v64))
-			goto range;
-		ev->tgid2 = (int32_t)v64;
-	}
+	if ((rc = get_ids(&p, end, mask & F_TID, mask & F_TGID, r->info.target_pid, &ev->tid, &ev->tgid)) ||
+	    (rc = get_ids(&p, end, mask & F_TID2, mask & F_TGID2, r->info.target_pid, &ev->tid2, &ev->tgid2)))
+		return rc == -1 ? cut_short(r, rec, type) : rec_fail(r, rec, "%s event with a thread id out of range",
+									event_type_name(type));
 	if ((mask & F_ARG) && get_svarint(&p, end, &ev->arg))
 		goto cut;
 	if ((mask & F_ARG2) && get_svarint(&p, end, &ev->arg2))
@@ -499,9 +505,7 @@ static inline int decode_event(struct trace_reader *r, const uint8_t *rec, unsig
 	 * record's length skips them. */
 	return 0;
 cut:
-	return rec_fail(r, rec, "%s event cut short by its record length", event_type_name(type));
-range:
-	return rec_fail(r, rec, "%s event with a thread id out of range", event_type_name(type));
+	return cut_short(r, rec, type);
 }
 
 /* Parses the end record and checks it against what was read. */
@@ -541,25 +545,36 @@ static int frame_intact(const uint8_t *h, uint32_t min_seq, uint32_t *seq)
 	return 1;
 }
 
+/* The first intact frame numbered min_seq or later that starts in b[0..n)
+ * and lies whole in it, or NULL; sets *seq. */
+static const uint8_t *frame_in(const uint8_t *b, size_t n, uint32_t min_seq, uint32_t *seq)
+{
+	const uint8_t *end = b + n, *c;
+
+	for (; end - b >= FRAME_LEN; b = c + 1) {
+		c = memmem(b, (size_t)(end - b), chunk_magic, 4);
+		if (!c || end - c < FRAME_LEN)
+			return NULL;
+		if (frame_intact(c, min_seq, seq))
+			return c;
+	}
+	return NULL;
+}
+
 /* Finds the first intact chunk frame numbered min_seq or later at or after
  * byte from; returns its offset (the end of the file if there is none, or
  * UINT64_MAX on a read error) and sets *seq. */
 static uint64_t find_frame(struct trace_reader *r, uint64_t from, uint32_t min_seq, uint32_t *seq)
 {
 	enum { WINDOW = 64 << 10 };
-	const uint8_t *b, *c;
+	const uint8_t *c;
 	uint64_t off = from;
-	size_t n;
 
 	if (r->fd < 0) {
-		for (b = r->mem + (from < r->mem_len ? from : r->mem_len); r->mem + r->mem_len - b >= FRAME_LEN; b = c + 1) {
-			c = memmem(b, (size_t)(r->mem + r->mem_len - b), chunk_magic, 4);
-			if (!c || r->mem + r->mem_len - c < FRAME_LEN)
-				break;
-			if (frame_intact(c, min_seq, seq))
-				return (uint64_t)(c - r->mem);
-		}
-		return r->mem_len > from ? r->mem_len : from;
+		if (from >= r->mem_len)
+			return from;
+		c = frame_in(r->mem + from, r->mem_len - (size_t)from, min_seq, seq);
+		return c ? (uint64_t)(c - r->mem) : r->mem_len;
 	}
 	if (grow(&r->sbuf, &r->scap, WINDOW))
 		return UINT64_MAX;
@@ -570,17 +585,12 @@ static uint64_t find_frame(struct trace_reader *r, uint64_t from, uint32_t min_s
 			continue;
 		if (k < 0)
 			return UINT64_MAX;
-		n = (size_t)k;
-		for (b = r->sbuf; n >= FRAME_LEN && r->sbuf + n - b >= FRAME_LEN; b = c + 1) {
-			c = memmem(b, (size_t)(r->sbuf + n - b), chunk_magic, 4);
-			if (!c || r->sbuf + n - c < FRAME_LEN)
-				break;
-			if (frame_intact(c, min_seq, seq))
-				return off + (uint64_t)(c - r->sbuf);
-		}
-		if (n < WINDOW)
-			return off + n; /* the end of the file */
-		off += n - (FRAME_LEN - 1); /* a frame may straddle two windows */
+		c = frame_in(r->sbuf, (size_t)k, min_seq, seq);
+		if (c)
+			return off + (uint64_t)(c - r->sbuf);
+		if (k < WINDOW)
+			return off + (uint64_t)k; /* the end of the file */
+		off += (uint64_t)k - (FRAME_LEN - 1); /* a frame may straddle two windows */
 	}
 }
 

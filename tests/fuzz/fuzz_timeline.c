@@ -5,7 +5,7 @@
  * file written from the input.
  *
  * An input that starts with the trace magic is taken as a trace file and
- * repaired as fuzz_trace does (fuzz_repair.h); any other input is a compact
+ * repaired as fuzz_trace does (fuzz_util.h); any other input is a compact
  * list of events (see event_from) that the trace writer turns into a file,
  * so that any sequence of events reaches the timeline, in any order and with
  * any gaps. Each command must exit 0 or 1 (never 2: the arguments are
@@ -34,10 +34,8 @@
 
 #include "cli.h"
 #include "event.h"
-#include "fuzz_repair.h"
+#include "fuzz_util.h"
 #include "trace.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define EVENT_BYTES 12 /* bytes of the input per event */
 
@@ -260,34 +258,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifdef FUZZ_STANDALONE
 
-/* Reads a whole file into a malloc'd buffer. */
-static uint8_t *slurp(const char *file, size_t *len)
-{
-	FILE *f = fopen(file, "rb");
-	uint8_t *b = NULL;
-	size_t cap = 0, n = 0, k;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n == cap) {
-			uint8_t *nb = realloc(b, cap = cap ? cap * 2 : 4096);
-
-			if (!nb) {
-				free(b);
-				fclose(f);
-				return NULL;
-			}
-			b = nb;
-		}
-		k = fread(b + n, 1, cap - n, f);
-		n += k;
-	} while (k > 0);
-	fclose(f);
-	*len = n;
-	return b;
-}
-
 /* Writes one event-list seed: a ping-pong of two threads on 2 CPUs with a
  * creation, a rename, a mark, a mutex and an exit. */
 static int make_seed(const char *dir, const char *name, unsigned shift, unsigned text)
@@ -339,8 +309,6 @@ static int make_seed(const char *dir, const char *name, unsigned shift, unsigned
 
 int main(int argc, char **argv)
 {
-	int bad = 0;
-
 	if (argc == 3 && !strcmp(argv[1], "--make-corpus")) {
 		int rc = make_seed(argv[2], "events_us.bin", 10, 0) | make_seed(argv[2], "events_ms.bin", 20, 0) |
 			 make_seed(argv[2], "events_controls.bin", 10, 6);
@@ -348,20 +316,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fuzz_timeline: could not write the seeds in %s\n", argv[2]);
 		return rc ? 1 : 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		size_t len = 0;
-		uint8_t *b = slurp(argv[i], &len);
-
-		if (!b) {
-			fprintf(stderr, "fuzz_timeline: cannot read %s\n", argv[i]);
-			bad = 1;
-			continue;
-		}
-		LLVMFuzzerTestOneInput(b, len);
-		free(b);
-	}
-	printf("fuzz_timeline: %d input%s run without a breach\n", argc - 1 - bad, argc - 1 - bad == 1 ? "" : "s");
-	return bad;
+	return fuzz_run_files(argc, argv, "fuzz_timeline");
 }
 
 #endif

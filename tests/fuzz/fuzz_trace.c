@@ -2,7 +2,7 @@
  *
  * Each input is read as it is, and after a repair pass that gives it a
  * valid file header and valid chunk frames (markers, sequence numbers,
- * sizes, both checksums; fuzz_repair.h), so that mutations reach the record
+ * sizes, both checksums; fuzz_util.h), so that mutations reach the record
  * decoder instead of stopping at a checksum; each of the two strictly and
  * then skipping damage (trace_reader_skip_damaged), which must return the
  * strict reading's events first. The reader must never crash, leak, read out
@@ -23,10 +23,8 @@
 #include <zlib.h>
 
 #include "event.h"
-#include "fuzz_repair.h"
+#include "fuzz_util.h"
 #include "trace.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Stops the fuzzer with a message when the reader breaks its contract. */
 static void breach(const char *what, const struct trace_reader *r)
@@ -161,33 +159,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #ifdef FUZZ_STANDALONE
 
-/* Reads a whole file into a malloc'd buffer. */
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *b = NULL;
-	size_t cap = 0, n = 0, k;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n == cap) {
-			uint8_t *nb = realloc(b, cap = cap ? cap * 2 : 4096);
-			if (!nb) {
-				free(b);
-				fclose(f);
-				return NULL;
-			}
-			b = nb;
-		}
-		k = fread(b + n, 1, cap - n, f);
-		n += k;
-	} while (k > 0);
-	fclose(f);
-	*len = n;
-	return b;
-}
-
 /* Writes a small trace with events of every type. */
 static int make_trace(const char *path, int level, size_t chunk, unsigned n, int close_it)
 {
@@ -210,7 +181,7 @@ static int make_trace(const char *path, int level, size_t chunk, unsigned n, int
 		trace_writer_set_chunk_size(w, chunk);
 	if (!close_it) { /* header and info only, as a recorder killed at once leaves it */
 		size_t len = 0;
-		uint8_t *b = slurp(path, &len);
+		uint8_t *b = fuzz_slurp(path, &len);
 		FILE *f;
 		trace_writer_close(w, 0);
 		f = b ? fopen(path, "wb") : NULL;
@@ -242,8 +213,6 @@ static int make_trace(const char *path, int level, size_t chunk, unsigned n, int
 
 int main(int argc, char **argv)
 {
-	int bad = 0;
-
 	if (argc == 3 && !strcmp(argv[1], "--make-corpus")) {
 		char p[4096];
 		int rc = 0;
@@ -259,19 +228,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "fuzz_trace: could not write the corpus in %s\n", argv[2]);
 		return rc ? 1 : 0;
 	}
-	for (int i = 1; i < argc; i++) {
-		size_t len = 0;
-		uint8_t *b = slurp(argv[i], &len);
-		if (!b) {
-			fprintf(stderr, "fuzz_trace: cannot read %s\n", argv[i]);
-			bad = 1;
-			continue;
-		}
-		LLVMFuzzerTestOneInput(b, len);
-		free(b);
-	}
-	printf("fuzz_trace: %d input%s read without a contract breach\n", argc - 1 - bad, argc - 1 - bad == 1 ? "" : "s");
-	return bad;
+	return fuzz_run_files(argc, argv, "fuzz_trace");
 }
 
 #endif
