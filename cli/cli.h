@@ -61,6 +61,7 @@ struct cli_trace {
 	const char *path;
 	uint64_t damaged;       /* damaged stretches skipped */
 	char damage[600];       /* the first ones, named */
+	bool damage_cut;        /* damage holds all it will: "..." ends it */
 	char cut[400];          /* why the reading stopped early, or "" */
 };
 

@@ -29,18 +29,20 @@ int cli_trace_open(struct cli_trace *t, const char *path)
 	return 0;
 }
 
-/* Notes a damaged stretch in the summary: the first few by name. */
+/* Notes a damaged stretch in the summary: the first three by name, then
+ * "..." (the count says how many there were). */
 static void note_damage(struct cli_trace *t)
 {
-	size_t n = strlen(t->damage);
+	size_t n = strlen(t->damage), room = sizeof(t->damage) - n;
+	const char *sep = n ? " | " : "";
 
 	t->damaged++;
-	if (n + 8 >= sizeof(t->damage))
+	if (t->damage_cut)
 		return;
-	if (t->damaged > 3 || snprintf(t->damage + n, sizeof(t->damage) - n, "%s%s", n ? " | " : "",
-					trace_reader_error(t->reader)) >= (int)(sizeof(t->damage) - n)) {
-		t->damage[n] = '\0'; /* no half message: the count says there are more */
-		snprintf(t->damage + n, sizeof(t->damage) - n, "%s...", n ? " | " : "");
+	if (t->damaged > 3 || (size_t)snprintf(t->damage + n, room, "%s%s", sep, trace_reader_error(t->reader)) >= room) {
+		t->damage[n] = '\0'; /* no half message */
+		snprintf(t->damage + n, room, "%s...", sep);
+		t->damage_cut = true;
 	}
 }
 
