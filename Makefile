@@ -228,9 +228,10 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(DEPS_OK) $(wildcard test
 
 # Runs every fuzz target for SECONDS seconds, one after the other, on a work
 # copy of its checked-in corpus (tests/fuzz/corpus_NAME/); then merges into
-# the checked-in corpus the inputs that reach code it did not (the corpus
-# grows, minimally: review and commit it; a new input that the plain build
-# cannot replay within 5 s is kept out). A crash stops with the input in
+# the checked-in corpus the inputs that reach code (edges, so that it stays
+# small: -use_counters=0) it did not reach (review and commit them; a new
+# input the plain build cannot replay within 5 s is kept out). A crash stops
+# with the input in
 # $(BUILD)/fuzz/artifacts_NAME/ and exit status 1; the executions run are
 # printed per target. FUZZ_TIMELINE_MAX_SPAN_NS (see fuzz_timeline.c) keeps
 # inputs spanning more than 2^40 ns out until the gap bug of core/timeline.c
@@ -254,7 +255,7 @@ fuzz-run: $(FUZZ_BIN) $(FUZZ_STANDALONE)
 			exit 1; \
 		fi; \
 		before=$$(ls $$seeds | wc -l); touch $(BUILD)/fuzz/$$name.stamp; \
-		$$t -merge=1 $$seeds $$work > $(BUILD)/fuzz/$$name.merge.log 2>&1 || { echo "merge failed: $(BUILD)/fuzz/$$name.merge.log"; exit 1; }; \
+		$$t -merge=1 -use_counters=0 $$seeds $$work > $(BUILD)/fuzz/$$name.merge.log 2>&1 || { echo "merge failed: $(BUILD)/fuzz/$$name.merge.log"; exit 1; }; \
 		for f in $$(find $$seeds -type f -newer $(BUILD)/fuzz/$$name.stamp); do \
 			env -u FUZZ_TIMELINE_MAX_SPAN_NS timeout 5 $(BUILD)/tests/fuzz_$$name-standalone $$f > /dev/null 2>&1 && continue; \
 			mv $$f $$arts/; echo "kept out of the corpus (fails, or over 5 s, as make test replays it): $$arts/$$(basename $$f)"; \
