@@ -1,23 +1,22 @@
 /* libFuzzer target for everything between a trace file and what conctop
  * prints of it: the timeline (core/timeline.c), the statistics
  * (core/stats.c), the renderer and the SVG writer (tui/), through the
- * commands themselves (cli/: lanes, log, export, report, dump), on a trace
- * file written from the input.
+ * commands themselves (cli/: lanes, log, export as SVG and as Perfetto,
+ * report, dump), on a trace file written from the input.
  *
  * An input that starts with the trace magic is taken as a trace file and
  * repaired as fuzz_trace does (fuzz_util.h); any other input is a compact
  * list of events (see event_from) that the trace writer turns into a file,
  * so that any sequence of events reaches the timeline, in any order and with
  * any gaps. Each command must exit 0 or 1 (never 2: the arguments are
- * right), never crash, leak or hang, and nothing it prints may hold a
- * terminal control (a byte below 0x20 other than newline and tab, DEL, a C1
- * control), whatever names the trace holds.
+ * right), never crash, leak or hang, and nothing it prints as text may hold
+ * a terminal control (a byte below 0x20 other than newline and tab, DEL, a
+ * C1 control; lanes --color may print its own SGR colours), whatever names
+ * the trace holds.
  *
- * FUZZ_TIMELINE_MAX_SPAN_NS, when set, skips inputs whose events span more
- * than that many ns (and keeps them out of the corpus): a stopgap for a
- * known bug (a gap of 2^57 ns or more takes seconds and gigabytes in
- * core/timeline.c, which fills a gap one record per 2^32 ns) until it is
- * fixed, so that fuzzing can look for others.
+ * It found within seconds that a gap of 2^57 ns or more took seconds and
+ * gigabytes in the timeline (now fixed): the inputs are in the corpus
+ * (gap-*).
  *
  * Build: clang -fsanitize=fuzzer,address,undefined with core/, tui/ (but
  * screen.c) and the cli/ files of those commands; -lz -lm.
@@ -40,7 +39,6 @@
 #define EVENT_BYTES 12 /* bytes of the input per event */
 
 static char path[64];
-static uint64_t max_span = UINT64_MAX;
 
 /* Names for events that carry text: plain, empty, the longest, UTF-8, and
  * terminal controls of every kind. */
@@ -110,8 +108,7 @@ static void event_from(const uint8_t *b, unsigned ncpus, uint64_t *ts, struct ev
 }
 
 /* Writes the events the input describes into path. Returns 0, or -1 when
- * the input is skipped (its span is over max_span) or the file cannot be
- * written. */
+ * the file cannot be written. */
 static int write_events(const uint8_t *data, size_t size)
 {
 	struct trace_info info;
@@ -121,13 +118,6 @@ static int write_events(const uint8_t *data, size_t size)
 	size_t i;
 	int rc;
 
-	for (i = 1; i + EVENT_BYTES <= size; i += EVENT_BYTES) {
-		uint64_t delta = (uint64_t)(data[i + 2] | data[i + 3] << 8) << (data[i + 4] % 64);
-
-		ts = delta > UINT64_MAX - ts ? UINT64_MAX : ts + delta;
-	}
-	if (ts > max_span)
-		return -1;
 	memset(&info, 0, sizeof(info));
 	info.ncpus = ncpus;
 	snprintf(info.host, sizeof(info.host), "fuzz\x1b]0;host\x07");
@@ -138,7 +128,7 @@ static int write_events(const uint8_t *data, size_t size)
 		return -1;
 	trace_writer_set_compression(w, 0);
 	trace_writer_set_chunk_size(w, 512); /* several chunks, even for short inputs */
-	for (ts = 0, i = 1; i + EVENT_BYTES <= size; i += EVENT_BYTES) {
+	for (i = 1; i + EVENT_BYTES <= size; i += EVENT_BYTES) {
 		struct event ev;
 
 		event_from(data + i, ncpus, &ts, &ev);
@@ -148,31 +138,19 @@ static int write_events(const uint8_t *data, size_t size)
 	return rc ? -1 : 0;
 }
 
-/* Writes a trace-file input into path, repaired. Returns 0, or -1 when it
- * is skipped (its events span more than max_span). */
+/* Writes a trace-file input into path, repaired. Returns 0, or -1 when the
+ * file cannot be written. */
 static int write_file(const uint8_t *data, size_t size)
 {
 	uint8_t *copy = malloc(size ? size : 1);
-	struct trace_reader *r = NULL;
-	struct event ev;
-	uint64_t last = 0;
 	FILE *f;
-	int ok, rc;
+	int ok;
 
 	if (!copy)
 		return -1;
 	memcpy(copy, data, size);
 	fuzz_repair(copy, size);
-	if (max_span != UINT64_MAX && trace_reader_new_mem(&r, copy, size) == 0) {
-		trace_reader_skip_damaged(r);
-		while ((rc = trace_reader_next(r, &ev)) > 0)
-			if (rc == 1)
-				last = ev.ts;
-		if (last > max_span || trace_reader_end_ts(r) > max_span)
-			last = UINT64_MAX;
-	}
-	trace_reader_free(r);
-	f = last == UINT64_MAX ? NULL : fopen(path, "wb");
+	f = fopen(path, "wb");
 	ok = f && fwrite(copy, 1, size, f) == size;
 	if (f && fclose(f))
 		ok = 0;
@@ -187,15 +165,48 @@ static void breach(const char *cmd, const char *what)
 	abort();
 }
 
+/* What a command's output may hold. */
+enum output {
+	TEXT,   /* no terminal control at all */
+	COLOUR, /* conctop's own SGR sequences (ESC [ digits ; m), nothing else */
+	BINARY, /* anything: not meant for a terminal (Perfetto's protobuf) */
+};
+
+/* Whether out (len bytes, of the kind given) holds a terminal control: a
+ * byte below 0x20 but newline and tab, DEL, or a C1 control in UTF-8. */
+static int has_control(const char *out, size_t len, enum output kind)
+{
+	size_t i;
+
+	for (i = 0; kind != BINARY && i < len; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		if (kind == COLOUR && c == 0x1b && i + 1 < len && out[i + 1] == '[') {
+			size_t j = i + 2;
+
+			while (j < len && ((out[j] >= '0' && out[j] <= '9') || out[j] == ';'))
+				j++;
+			if (j < len && out[j] == 'm') {
+				i = j;
+				continue;
+			}
+		}
+		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
+		    (c == 0xc2 && i + 1 < len && (unsigned char)out[i + 1] >= 0x80 && (unsigned char)out[i + 1] < 0xa0))
+			return 1;
+	}
+	return 0;
+}
+
 /* Runs one command on path with its output captured; checks its exit
- * status and, unless colour is allowed, that the output holds no control. */
+ * status, and what its output and its messages hold. */
 static void run(int (*cmd)(int, char **), const char *name, const char *a1, const char *a2, const char *a3,
-		int colour)
+		enum output kind)
 {
 	char *argv[6] = { (char *)name, (char *)a1, (char *)a2, (char *)a3, NULL, NULL };
 	FILE *out_saved = stdout, *err_saved = stderr, *out, *err;
 	char *buf = NULL, *ebuf = NULL;
-	size_t len = 0, elen = 0, i;
+	size_t len = 0, elen = 0;
 	int argc = 1, status;
 
 	while (argc < 4 && argv[argc])
@@ -214,19 +225,10 @@ static void run(int (*cmd)(int, char **), const char *name, const char *a1, cons
 	fclose(err);
 	if (status != 0 && status != 1)
 		breach(name, "exit status other than 0 or 1");
-	for (i = 0; !colour && i < len; i++) {
-		unsigned char c = (unsigned char)buf[i];
-
-		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ||
-		    (c == 0xc2 && i + 1 < len && (unsigned char)buf[i + 1] >= 0x80 && (unsigned char)buf[i + 1] < 0xa0))
-			breach(name, "a terminal control in its output");
-	}
-	for (i = 0; i < elen; i++) {
-		unsigned char c = (unsigned char)ebuf[i];
-
-		if ((c < 0x20 && c != '\n') || c == 0x7f)
-			breach(name, "a terminal control in its messages");
-	}
+	if (has_control(buf, len, kind))
+		breach(name, "a terminal control in its output");
+	if (has_control(ebuf, elen, TEXT))
+		breach(name, "a terminal control in its messages");
 	free(buf);
 	free(ebuf);
 }
@@ -236,22 +238,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int ready;
 
 	if (!ready) {
-		const char *span = getenv("FUZZ_TIMELINE_MAX_SPAN_NS");
-
 		snprintf(path, sizeof(path), "/tmp/fuzz_timeline.%d.ctrace", (int)getpid());
-		if (span && *span)
-			max_span = strtoull(span, NULL, 0);
 		ready = 1;
 	}
 	if (size >= 8 && memcmp(data, "\x89" "CTRACE\n", 8) == 0 ? write_file(data, size) : write_events(data, size))
-		return -1; /* skipped: libFuzzer keeps it out of the corpus */
-	run(cmd_lanes, "lanes", "--width", "120", NULL, 0);
-	run(cmd_lanes, "lanes", "--color", "--width=60", NULL, 1);
-	run(cmd_log, "log", NULL, NULL, NULL, 0);
-	run(cmd_export, "export", "-o", "-", NULL, 0);
-	run(cmd_report, "report", NULL, NULL, NULL, 0);
-	run(cmd_report, "report", "--json", NULL, NULL, 0);
-	run(cmd_dump, "dump", NULL, NULL, NULL, 0);
+		return -1; /* not run: libFuzzer keeps it out of the corpus */
+	run(cmd_lanes, "lanes", "--width", "120", NULL, TEXT);
+	run(cmd_lanes, "lanes", "--color", "--width=60", NULL, COLOUR);
+	run(cmd_log, "log", NULL, NULL, NULL, TEXT);
+	run(cmd_export, "export", "-o", "-", NULL, TEXT);
+	run(cmd_export, "export", "--format=perfetto", "-o", "-", BINARY);
+	run(cmd_report, "report", NULL, NULL, NULL, TEXT);
+	run(cmd_report, "report", "--json", NULL, NULL, TEXT);
+	run(cmd_dump, "dump", NULL, NULL, NULL, TEXT);
 	unlink(path);
 	return 0;
 }
