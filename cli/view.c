@@ -10,15 +10,19 @@
 #include "stopsig.h"
 #include "view.h"
 
-/* Refuses to start without a terminal. */
+/* Refuses to start without a terminal that can show the view. */
 int view_need_terminal(const char *cmd)
 {
-	if (isatty(STDOUT_FILENO))
-		return 0;
-	cli_error("%s needs a terminal: standard output is not one. For text, use "
-		  "'conctop lanes FILE'%s.", cmd,
-		  strcmp(cmd, "replay") ? "; to trace without a screen, 'conctop record'" : "");
-	return 1;
+	char err[400];
+	int e = screen_check(err, sizeof(err));
+
+	if (e == -ENOTTY)
+		cli_error("%s needs a terminal: standard output is not one. For text, use "
+			  "'conctop lanes FILE'%s.", cmd,
+			  strcmp(cmd, "replay") ? "; to trace without a screen, 'conctop record'" : "");
+	else if (e)
+		cli_error("%s cannot use this terminal: %s", cmd, err);
+	return e ? 1 : 0;
 }
 
 /* Parses --theme. */

@@ -150,22 +150,49 @@ static void remove_handlers(void)
 		sigaction(fatal_signals[i], &old_fatal[i], NULL);
 }
 
+/* Whether the terminal can show a full-screen view: a terminal, known to
+ * terminfo, that can move its cursor. Nothing is written to it. */
+int screen_check(char *err, size_t errlen)
+{
+	const char *term = getenv("TERM"), *cup;
+	int found = 0;
+
+	if (!isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen, "standard output is not a terminal");
+		return -ENOTTY;
+	}
+	if (setupterm(NULL, STDOUT_FILENO, &found) != OK) {
+		snprintf(err, errlen, "cannot use the terminal (TERM=%s): is its terminfo entry installed?",
+			 term ? term : "");
+		return -EINVAL;
+	}
+	cup = tigetstr("cup");
+	del_curterm(cur_term);
+	if (!cup || cup == (const char *)-1) {
+		snprintf(err, errlen, "the terminal (TERM=%s) cannot move its cursor, and the view needs a "
+			 "full screen: run it in a terminal emulator with TERM set to it (e.g. "
+			 "TERM=xterm-256color), or use 'conctop lanes FILE' for text", term ? term : "");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
 /* Sets the terminal up. */
 int screen_open(struct screen **out, bool mono, char *err, size_t errlen)
 {
 	struct screen *s;
 	enum theme_depth depth = THEME_MONO;
 	const char *term = getenv("TERM");
+	int e;
 
 	*out = NULL;
 	if (current) {
 		snprintf(err, errlen, "a screen is already open");
 		return -EBUSY;
 	}
-	if (!isatty(STDOUT_FILENO)) {
-		snprintf(err, errlen, "standard output is not a terminal");
-		return -ENOTTY;
-	}
+	e = screen_check(err, errlen);
+	if (e)
+		return e;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");

@@ -58,9 +58,15 @@ struct screen_event {
  * NO_COLOR or a terminal without them), and the handlers that put the
  * terminal back on crashes. Install SIGINT and SIGTERM handlers first:
  * ncurses leaves signals that have one alone (its own would exit). Returns
- * 0, -ENOTTY when standard output is not a terminal, or -errno with a
- * message in err. */
+ * 0, -ENOTTY when standard output is not a terminal, -ENOTSUP when the
+ * terminal cannot move its cursor (TERM=dumb: err says what to do), or
+ * -errno with a message in err. */
 int screen_open(struct screen **out, bool mono, char *err, size_t errlen);
+
+/* The checks screen_open makes of the terminal before it touches it (a
+ * terminal, in terminfo, with cursor addressing), for a command that wants
+ * to know before it starts anything. Returns 0 or what screen_open would. */
+int screen_check(char *err, size_t errlen);
 
 /* Puts the terminal back as it was and frees the screen. Accepts NULL. */
 void screen_close(struct screen *s);
