@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "runner.h"
 #include "stopsig.h"
 #include "trace.h"
@@ -194,6 +195,22 @@ static unsigned on_grace(void *ctx, uint64_t now)
 	return end_now(ctx, RUNNER_SIGNAL);
 }
 
+/* Tracing may take the CPU it needs: nice -20 while it runs (the program
+ * conctop started keeps its own priority: it was forked before). */
+static void raise_priority(struct runner *r)
+{
+	int old;
+
+	errno = 0;
+	old = getpriority(PRIO_PROCESS, 0);
+	if (errno || old <= RUNNER_NICE)
+		return;
+	if (setpriority(PRIO_PROCESS, 0, RUNNER_NICE) == 0) {
+		r->old_nice = old;
+		r->reniced = true;
+	}
+}
+
 /* Puts the sources on the loop. */
 int runner_start(struct runner *r, struct evloop *loop)
 {
@@ -221,6 +238,7 @@ int runner_start(struct runner *r, struct evloop *loop)
 		evloop_arm(loop, r->flush_timer, r->flush_due);
 	if (r->o.duration)
 		evloop_arm(loop, r->end_timer, tracer_base_ns(t) + r->o.duration);
+	raise_priority(r);
 	return 0;
 }
 
@@ -245,6 +263,9 @@ uint64_t runner_finish(struct runner *r)
 		if (e && !r->write_error)
 			r->write_error = e;
 	}
+	if (r->reniced)
+		setpriority(PRIO_PROCESS, 0, r->old_nice);
+	r->reniced = false;
 	r->finished = true;
 	r->end_ts = end_ts;
 	return end_ts;

@@ -5,7 +5,9 @@
  * time (so a kill -9 loses about that much) with a write error kept and
  * ending the writing, not the tracing; the --duration deadline; the end of
  * the target, from its pidfd; record's stop signals (passed on to the
- * program, then its grace period).
+ * program, then its grace period). While it runs, conctop's own
+ * scheduling priority is raised (nice -20) so that a machine saturated by
+ * the traced program cannot starve the recorder.
  *
  * runner_init -> session_open(ses, runner_event, r) -> runner_write_to
  * (optional) -> session_start -> runner_start -> evloop_run_once ... until
@@ -19,6 +21,7 @@
 #include "session.h"
 
 #define RUNNER_FLUSH_NS (1000ull * 1000 * 1000) /* a chunk of the trace file every second */
+#define RUNNER_NICE (-20)
 
 struct runner_opts {
 	uint64_t duration;          /* end after this long (trace time), 0: never */
@@ -58,6 +61,8 @@ struct runner {
 	uint64_t flush_due;          /* when the next flush is due */
 	uint64_t signalled_at;       /* record: when the program was passed a stop signal */
 	uint64_t end_ts;             /* the trace's end, once finished */
+	int old_nice;
+	bool reniced;
 	int drain_timer, flush_timer, end_timer, grace_timer;
 };
 
@@ -72,15 +77,15 @@ int runner_event(const struct event *ev, void *ctx);
  * Returns 0, or 1 after saying why. */
 int runner_write_to(struct runner *r, const char *path, const struct trace_info *info);
 
-/* Puts the runner's sources on loop (after session_start). Returns 0 or
- * -errno. */
+/* Puts the runner's sources on loop (after session_start) and raises the
+ * priority. Returns 0 or -errno. */
 int runner_start(struct runner *r, struct evloop *loop);
 
 /* Ends tracing now: takes the runner's sources off the loop, stops the
  * program conctop started if it still runs (SIGTERM, then SIGKILL after
  * the grace period; its last events are kept), delivers the last events,
- * closes the trace file. A second call does nothing. Returns the end time
- * of the trace. */
+ * closes the trace file and puts the priority back. A second call does
+ * nothing. Returns the end time of the trace. */
 uint64_t runner_finish(struct runner *r);
 
 /* A line saying how tracing ended, for the live view's status ("the
