@@ -1,6 +1,7 @@
 /* What input does to a view: keys go through the keymap (keymap.h, the
  * only place a key is bound) to an action; the go-to and filter prompts
  * take text; the mouse places the cursor and zooms. */
+#include <poll.h>
 #include <string.h>
 #include "cli.h"
 #include "keymap.h"
@@ -196,12 +197,19 @@ unsigned view_read_input(struct viewer *w)
 	return flags | (w->quit ? EVLOOP_QUIT : 0);
 }
 
-/* The terminal has input. */
+/* The terminal has input, or has gone (hung up with nothing to read: the
+ * view ends rather than wake for it again and again). */
 unsigned view_on_terminal(void *ctx, int fd, short revents)
 {
+	struct viewer *w = ctx;
+	unsigned flags = view_read_input(w);
+
 	(void)fd;
-	(void)revents;
-	return view_read_input(ctx);
+	if (!flags && (revents & (POLLHUP | POLLERR))) {
+		w->quit = true;
+		flags = EVLOOP_QUIT;
+	}
+	return flags;
 }
 
 /* A stop signal: the view quits (with 128 + the signal). */
