@@ -49,16 +49,9 @@ static void usage(FILE *f)
 		"                        stopped with SIGTERM\n"
 		"  -u, --user NAME       run the program as NAME (default: the user\n"
 		"                        behind sudo)\n"
-		"      --no-follow       do not trace child processes\n"
-		"      --no-attribution  scheduler events only (blocked states then say\n"
-		"                        no cause)\n"
-		"      --calls           also probe every pthread and semaphore call and\n"
-		"                        every system call (3-20 us a call: lock-heavy\n"
-		"                        programs run many times slower); shows what\n"
-		"                        only calls show: uncontended holds, trylock\n"
-		"                        failures, spinning. By default the cause of a\n"
-		"                        wait is read when a thread blocks, at no cost\n"
-		"                        per lock call\n"
+		);
+	session_usage_following(f);
+	fprintf(f,
 		"      --buffer SIZE     kernel ring buffer size, a power of two\n"
 		"                        (default 16M)\n"
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where the kernel\n"

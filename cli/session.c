@@ -90,6 +90,22 @@ int session_option(const char *cmd, int opt, const char *arg, struct session_opt
 	return -1;
 }
 
+/* Prints the help of the options that choose what is traced. */
+void session_usage_following(FILE *f)
+{
+	fprintf(f,
+		"      --no-follow       do not trace child processes\n"
+		"      --no-attribution  scheduler events only (blocked states then say\n"
+		"                        no cause)\n"
+		"      --calls           also probe every pthread and semaphore call and\n"
+		"                        every system call (3-20 us a call: lock-heavy\n"
+		"                        programs run many times slower); shows what\n"
+		"                        only calls show: uncontended holds, trylock\n"
+		"                        failures, spinning. By default the cause of a\n"
+		"                        wait is read when a thread blocks, at no cost\n"
+		"                        per lock call\n");
+}
+
 /* Fills the trace header from the machine and the tracer. */
 void session_fill_info(struct trace_info *info, const struct tracer *t, const char *command, pid_t pid)
 {

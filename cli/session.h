@@ -13,6 +13,7 @@
 #define CONCTOP_SESSION_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "outfile.h"
@@ -43,6 +44,10 @@ struct session_opts {
  * a bad value. */
 int session_option(const char *cmd, int opt, const char *arg, struct session_opts *o,
 		   pid_t *pid, uint64_t *duration);
+
+/* Prints the --help lines of --no-follow, --no-attribution and --calls,
+ * which record and the live view share. */
+void session_usage_following(FILE *f);
 
 /* Fills a trace header from the machine, the tracer, the command line and
  * the -p pid (0 if none). */

@@ -79,16 +79,9 @@ static void live_usage(FILE *f)
 		"      --classroom       the classroom view: two-row lanes, big narration,\n"
 		"                        a fixed scale from the scenario's pace (key c)\n"
 		"      --theme T         classroom colours: dark (default) or light\n"
-		"      --no-follow       do not trace child processes\n"
-		"      --no-attribution  scheduler events only (blocked states then say\n"
-		"                        no cause)\n"
-		"      --calls           also probe every pthread and semaphore call and\n"
-		"                        every system call (3-20 us a call: lock-heavy\n"
-		"                        programs run many times slower); shows what\n"
-		"                        only calls show: uncontended holds, trylock\n"
-		"                        failures, spinning. By default the cause of a\n"
-		"                        wait is read when a thread blocks, at no cost\n"
-		"                        per lock call\n"
+		);
+	session_usage_following(f);
+	fprintf(f,
 		"      --buffer SIZE     kernel ring buffer size, a power of two (16M)\n"
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where possible)\n"
 		"  -v, --verbose         show libbpf's messages\n"
