@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
-#include "keymap.h"
 #include "render.h"
 #include "stopsig.h"
 #include "view.h"
@@ -96,8 +95,7 @@ static void compose_message(struct viewer *w)
 int view_draw(struct viewer *w)
 {
 	const struct theme *th = screen_theme(w->scr);
-	int width, height, r;
-	bool help;
+	int width, height;
 
 	screen_size(w->scr, &width, &height);
 	if (!w->grid || width != grid_width(w->grid) || height != grid_height(w->grid)) {
@@ -112,16 +110,7 @@ int view_draw(struct viewer *w)
 	w->vs.v.output_lines = 0;
 	if (w->out && w->show_output)
 		view_output_show(w->out, &w->vs.v);
-	/* the key lines and the help come from the keymap, drawn over the frame */
-	help = w->vs.v.help;
-	w->vs.v.help = false;
-	r = render_screen(w->grid, w->vs.tl, &w->vs.v, th); /* -ERANGE: it says "too small" */
-	w->vs.v.help = help;
-	if (r == 0) {
-		keymap_draw_lines(w->grid, &w->vs.v, th);
-		if (help)
-			keymap_draw_help(w->grid, th, NULL, NULL, NULL);
-	}
+	render_screen(w->grid, w->vs.tl, &w->vs.v, th); /* -ERANGE: it says "too small" */
 	return screen_draw(w->scr, w->grid);
 }
 

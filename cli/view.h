@@ -52,9 +52,8 @@ void view_close(struct viewer *w);
  * itself when asked (after view_open). */
 void view_start_classroom(struct viewer *w, bool classroom, const char *command);
 
-/* Renders the view (the lanes, the key lines and the help from the
- * keymap) into a grid the size of the terminal and shows it. Returns 0 or
- * -errno. */
+/* Renders the view into a grid the size of the terminal and shows it.
+ * Returns 0 or -errno. */
 int view_draw(struct viewer *w);
 
 /* Handles every key, click and resize waiting on the terminal. Returns

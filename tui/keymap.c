@@ -1,10 +1,11 @@
-/* The views' key table, and what is made from it: key names, the key
- * lines and the help overlay (see keymap.h). */
+/* The views' key table, and what is made from it: key names, the help's
+ * rows, the key line items (see keymap.h). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include "keymap.h"
 #include "screen.h"
+#include "utf8.h"
 
 #define B KEYMAP_BOTH
 #define R KEYMAP_REPLAY
@@ -175,18 +176,6 @@ const char *keymap_row_keys(const struct keymap_row *row, bool ascii, char *buf,
 	return buf;
 }
 
-/* Columns a UTF-8 string takes (every character is one column here). A
- * small copy: tui/render.c's own is private while it is being split. */
-static int text_columns(const char *s)
-{
-	int n = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 /* The mode bit of a view. */
 unsigned keymap_mode(const struct view *v)
 {
@@ -198,8 +187,8 @@ static const char *state_label(const struct line_item *it, const struct view *v)
 {
 	if (it->a == VA_PREDICT)
 		return v->predict ? "predict off" : "predict on";
-	if (v->question)
-		return "reveal";
+	if (v->classroom && v->question)
+		return "reveal"; /* the question is the classroom view's narration */
 	if (v->mode == VIEW_REPLAY)
 		return v->playing ? "pause" : "play";
 	return v->mode == VIEW_LIVE ? "pause" : "follow";
@@ -218,7 +207,7 @@ static void item_keys(const struct line_item *it, bool ascii, char *buf, size_t 
 		return;
 	}
 	keymap_key_name(keymap_key_of(it->b), ascii, b, sizeof(b));
-	if (text_columns(a) == 1 && text_columns(b) == 1)
+	if (utf8_width(a) == 1 && utf8_width(b) == 1)
 		sep = isalnum((unsigned char)a[0]) || isalnum((unsigned char)b[0]) ? "/" : "";
 	snprintf(buf, len, "[%s%s%s]", a, sep, b);
 }
@@ -240,138 +229,4 @@ int keymap_line(const struct view *v, int line, bool ascii, struct keymap_item *
 		out[n++].rank = it->rank;
 	}
 	return n;
-}
-
-/* ---- drawing ---- */
-
-#define LINE_ITEMS_MAX 16
-#define ITEM_GAP 2
-
-/* Writes s from (x, y), at most max columns (with an ASCII theme, any
- * other character as '?'). Returns the columns written. */
-static int put(struct grid *g, const struct theme *th, int x, int y, const char *s, uint8_t role, uint8_t attr,
-	       int max)
-{
-	int n = grid_text(g, x, y, s, role, attr, max), i;
-
-	for (i = 0; th->ascii && i < n; i++)
-		if (grid_at(g, x + i, y)->ch > 0x7e)
-			grid_put(g, x + i, y, '?', role, attr);
-	return n;
-}
-
-/* Chooses the items that fit in width columns, ITEM_GAP apart: the one of
- * highest rank (the last of equals) goes until they fit; then those that
- * still fit come back, lowest rank first. Rank 0 always stays. */
-static void fit_items(const struct keymap_item *it, int n, int width, bool *on)
-{
-	int used = -ITEM_GAP, i;
-
-	for (i = 0; i < n; i++) {
-		on[i] = true;
-		used += text_columns(it[i].text) + ITEM_GAP;
-	}
-	while (used > width) {
-		int drop = -1;
-
-		for (i = 0; i < n; i++)
-			if (on[i] && it[i].rank > 0 && (drop < 0 || it[i].rank >= it[drop].rank))
-				drop = i;
-		if (drop < 0)
-			break;
-		on[drop] = false;
-		used -= text_columns(it[drop].text) + ITEM_GAP;
-	}
-	for (;;) {
-		int back = -1;
-
-		for (i = 0; i < n; i++)
-			if (!on[i] && used + ITEM_GAP + text_columns(it[i].text) <= width &&
-			    (back < 0 || it[i].rank < it[back].rank))
-				back = i;
-		if (back < 0)
-			return;
-		on[back] = true;
-		used += text_columns(it[back].text) + ITEM_GAP;
-	}
-}
-
-/* Draws the key line(s). */
-void keymap_draw_lines(struct grid *g, const struct view *v, const struct theme *th)
-{
-	int w = grid_width(g), h = grid_height(g), first = v->classroom ? 1 : 0, last = v->classroom ? 2 : 0, line;
-
-	for (line = first; line <= last; line++) {
-		struct keymap_item it[LINE_ITEMS_MAX];
-		bool on[LINE_ITEMS_MAX];
-		int y = h - 1 - (last - line), n = keymap_line(v, line, th->ascii, it, LINE_ITEMS_MAX), x, i;
-
-		for (x = 0; x < w; x++)
-			grid_put(g, x, y, ' ', ROLE_DEFAULT, 0);
-		fit_items(it, n, w, on);
-		for (i = 0, x = 0; i < n; i++) {
-			if (!on[i])
-				continue;
-			x += (x ? ITEM_GAP : 0);
-			x += put(g, th, x, y, it[i].text, ROLE_KEYS, 0, w - x);
-		}
-	}
-}
-
-/* Draws a frame with a title over columns [x, x + w) and rows [y, y + h),
- * blank inside. */
-static void draw_frame(struct grid *g, const struct theme *th, int x, int y, int w, int h, const char *title)
-{
-	int i, j;
-
-	for (j = 0; j < h; j++) {
-		for (i = 0; i < w; i++) {
-			bool top = j == 0, bottom = j == h - 1, left = i == 0, right = i == w - 1;
-			uint32_t ch = ' ';
-
-			if ((top || bottom) && (left || right))
-				ch = th->corner[(bottom ? 2 : 0) + (right ? 1 : 0)];
-			else if (top || bottom)
-				ch = th->hline;
-			else if (left || right)
-				ch = th->vline;
-			grid_put(g, x + i, y + j, ch, ch == ' ' ? ROLE_DEFAULT : ROLE_FRAME, 0);
-		}
-	}
-	grid_put(g, x + 2, y, ' ', ROLE_FRAME, 0);
-	i = put(g, th, x + 3, y, title, ROLE_TITLE, GRID_BOLD, w - 6);
-	grid_put(g, x + 3 + i, y, ' ', ROLE_FRAME, 0);
-}
-
-/* Draws the help overlay. */
-void keymap_draw_help(struct grid *g, const struct theme *th, int *box_x, int *box_y, int *key_w)
-{
-	int gw = grid_width(g), gh = grid_height(g), kw = 0, tw = 0, w, h, x, y;
-	char keys[96];
-	size_t i;
-
-	for (i = 0; i < NROWS; i++) {
-		int k = text_columns(keymap_row_keys(&rows[i], th->ascii, keys, sizeof(keys)));
-		int t = text_columns(rows[i].help);
-
-		kw = k > kw ? k : kw;
-		tw = t > tw ? t : tw;
-	}
-	w = kw + tw + 6 < gw - 4 ? kw + tw + 6 : gw - 4;
-	h = (int)NROWS + 4 < gh - 2 ? (int)NROWS + 4 : gh - 2;
-	x = (gw - w) / 2;
-	y = (gh - h) / 2;
-	draw_frame(g, th, x, y, w, h, "keys");
-	for (i = 0; i < NROWS && (int)i < h - 4; i++) {
-		keymap_row_keys(&rows[i], th->ascii, keys, sizeof(keys));
-		put(g, th, x + 2, y + 2 + (int)i, keys, ROLE_TITLE, GRID_BOLD, kw);
-		put(g, th, x + 4 + kw, y + 2 + (int)i, rows[i].help, ROLE_LOG, 0, w - kw - 6);
-	}
-	put(g, th, x + 2, y + h - 1, " ? closes this ", ROLE_LABEL, 0, w - 4);
-	if (box_x)
-		*box_x = x;
-	if (box_y)
-		*box_y = y;
-	if (key_w)
-		*key_w = kw;
 }

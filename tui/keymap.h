@@ -1,8 +1,8 @@
 /* The keys of the live and replay views: ONE table of (key, modes, action)
  * bindings grouped in rows with their help text. The front end dispatches
- * keys through keymap_find; the help overlay lists the rows; the key lines
- * show the first key bound to each action they advertise. A key is bound
- * here or nowhere. */
+ * keys through keymap_find; the help overlay (overlay.c) lists the rows;
+ * the key lines (frame_draw_keys) show the first key bound to each action
+ * they advertise. A key is bound here or nowhere. */
 #ifndef CONCTOP_KEYMAP_H
 #define CONCTOP_KEYMAP_H
 
@@ -57,6 +57,7 @@ enum view_action {
 enum keymap_mouse { KEYMAP_CLICK = 0x120000, KEYMAP_WHEEL };
 
 #define KEYMAP_ROW_BINDS 6
+#define KEYMAP_LINE_ITEMS 12 /* items of one key line at most */
 
 struct keymap_bind {
 	uint32_t key;              /* a code point, a SCREEN_KEY_*, SCREEN_CTRL(c), a KEYMAP_* */
@@ -101,14 +102,5 @@ struct keymap_item {
  * 1 and 2 the classroom view's two. Returns how many were written (max at
  * most). */
 int keymap_line(const struct view *v, int line, bool ascii, struct keymap_item *out, int max);
-
-/* Draws the key line(s) on the bottom row of g (the bottom two in the
- * classroom view), over whatever is there. */
-void keymap_draw_lines(struct grid *g, const struct view *v, const struct theme *th);
-
-/* Draws the help overlay, every row of the table, in a box in the middle
- * of g. Returns the box's first column and row and its key column's width
- * (for tests), through the pointers that are not NULL. */
-void keymap_draw_help(struct grid *g, const struct theme *th, int *box_x, int *box_y, int *key_w);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "scale.h"
 #include "viewstate.h"
 
 #define NONE VIEWSTATE_NONE
@@ -33,7 +34,7 @@ void viewstate_init_replay(struct viewstate *vs, const struct timeline *tl, cons
 	vs->v.cursor = paused ? 0 : NONE;
 	vs->v.ns_per_col = 1;
 	cols = viewstate_lane_cols(vs);
-	vs->v.ns_per_col = viewstate_nice_up((span + cols - 1) / cols);
+	vs->v.ns_per_col = scale_nice_ceil((span + cols - 1) / cols);
 	if (vs->v.ns_per_col < 1000)
 		vs->v.ns_per_col = 1000;
 }
@@ -47,24 +48,6 @@ void viewstate_init_live(struct viewstate *vs, const struct timeline *tl, const 
 	vs->v.ns_per_col = VIEWSTATE_LIVE_NS_PER_COL;
 }
 
-/* The smallest of 1, 2, 5 x 10^k at least v. */
-uint64_t viewstate_nice_up(uint64_t v)
-{
-	uint64_t p = 1;
-
-	for (;;) {
-		if (v <= p)
-			return p;
-		if (v <= 2 * p)
-			return 2 * p;
-		if (v <= 5 * p)
-			return 5 * p;
-		if (p > UINT64_MAX / 100)
-			return p * 10;
-		p *= 10;
-	}
-}
-
 /* The 1-2-5 step after or before npc. */
 uint64_t viewstate_zoom_step(uint64_t npc, bool out)
 {
@@ -73,7 +56,7 @@ uint64_t viewstate_zoom_step(uint64_t npc, bool out)
 	int i;
 
 	if (out)
-		return npc < UINT64_MAX / 10 ? viewstate_nice_up(npc + 1) : npc;
+		return npc < UINT64_MAX / 10 ? scale_nice_ceil(npc + 1) : npc;
 	for (;;) {
 		for (i = 0; i < 3; i++) {
 			if (m[i] * p >= npc)
@@ -116,7 +99,7 @@ static uint64_t max_npc(const struct viewstate *vs)
 {
 	uint64_t end = timeline_end(vs->tl), span = end > NS_S ? end : NS_S, cols = viewstate_lane_cols(vs);
 
-	return viewstate_nice_up((span + cols - 1) / cols);
+	return scale_nice_ceil((span + cols - 1) / cols);
 }
 
 /* Keeps t0 on a column boundary and within [0, the end]. */
@@ -528,7 +511,7 @@ void viewstate_set_class_scale(struct viewstate *vs, const char *command)
 	uint64_t lo = UINT64_MAX, hi = 0, span, npc;
 
 	if (pace) {
-		vs->class_npc = viewstate_nice_up((uint64_t)pace * 1000000ull / 10);
+		vs->class_npc = scale_nice_ceil((uint64_t)pace * 1000000ull / 10);
 		return;
 	}
 	for (i = n > 1 ? 1 : 0; i < n; i++) {
@@ -542,7 +525,7 @@ void viewstate_set_class_scale(struct viewstate *vs, const char *command)
 			hi = t->end_ns;
 	}
 	span = hi > lo ? hi - lo : timeline_end(vs->tl);
-	npc = viewstate_nice_up(span / (4 * viewstate_lane_cols(vs)) + 1);
+	npc = scale_nice_ceil(span / (4 * viewstate_lane_cols(vs)) + 1);
 	vs->class_npc = npc < 1000 ? 1000 : npc;
 }
 

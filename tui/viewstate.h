@@ -56,9 +56,6 @@ void viewstate_init_replay(struct viewstate *vs, const struct timeline *tl, cons
 void viewstate_init_live(struct viewstate *vs, const struct timeline *tl, const char *target, int width,
 			 int height);
 
-/* The smallest of 1, 2, 5 x 10^k that is at least v. */
-uint64_t viewstate_nice_up(uint64_t v);
-
 /* The 1-2-5 step after npc (out) or before it (in; 1 at least). */
 uint64_t viewstate_zoom_step(uint64_t npc, bool out);
 

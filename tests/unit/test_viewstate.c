@@ -7,6 +7,7 @@
  * filter and Esc, clicks, and the live view following a growing timeline. */
 #include <string.h>
 #include "check.h"
+#include "scale.h"
 #include "trace.h"
 #include "viewstate.h"
 
@@ -40,12 +41,9 @@ static uint64_t cursor_col(const struct viewstate *vs)
 	return (vs->v.cursor - vs->v.t0) / vs->v.ns_per_col;
 }
 
-/* 1-2-5 steps. */
+/* Zoom steps: 1, 2, 5 x 10^k. */
 static void test_steps(void)
 {
-	CHECK(viewstate_nice_up(1) == 1 && viewstate_nice_up(3) == 5 && viewstate_nice_up(7) == 10 &&
-		      viewstate_nice_up(101) == 200 && viewstate_nice_up(2000) == 2000,
-	      "nice_up: the next 1, 2 or 5 x 10^k");
 	CHECK(viewstate_zoom_step(500 * US, true) == MS && viewstate_zoom_step(500 * US, false) == 200 * US &&
 		      viewstate_zoom_step(1, false) == 1 && viewstate_zoom_step(2 * MS, false) == MS,
 	      "zoom_step: one step out and in");
@@ -58,7 +56,7 @@ static void test_replay_clock(void)
 
 	viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
 	CHECK(vs.v.mode == VIEW_REPLAY && vs.v.playing && viewstate_following(&vs), "replay: starts playing");
-	CHECK(vs.v.ns_per_col >= 1000 && viewstate_nice_up(vs.v.ns_per_col) == vs.v.ns_per_col &&
+	CHECK(vs.v.ns_per_col >= 1000 && scale_nice_ceil(vs.v.ns_per_col) == vs.v.ns_per_col &&
 		      viewstate_window_ns(&vs) >= 21 * MS && viewstate_window_ns(&vs) / 5 < 21 * MS,
 	      "replay: the whole short trace fits the lanes, at a round scale");
 	viewstate_frame(&vs, W, H);
@@ -110,7 +108,7 @@ static void test_zoom(void)
 	      "zoom in: stops at the finest scale, and says so");
 	for (int i = 0; i < 40; i++)
 		viewstate_zoom_here(&vs, true);
-	CHECK(vs.v.ns_per_col == viewstate_nice_up((1000 * MS + viewstate_lane_cols(&vs) - 1) /
+	CHECK(vs.v.ns_per_col == scale_nice_ceil((1000 * MS + viewstate_lane_cols(&vs) - 1) /
 						    viewstate_lane_cols(&vs)) &&
 		      !strcmp(vs.note, "zoomed out all the way"),
 	      "zoom out: stops at a second in the lanes (the trace is shorter)");
@@ -234,7 +232,7 @@ static void test_lanes(void)
 	viewstate_set_class_scale(&vs, "prodcons --pace 50 --items 4");
 	CHECK(vs.class_npc == 5 * MS, "classroom: --pace 50 gives 5 ms a column");
 	viewstate_set_class_scale(&vs, "pingpong");
-	CHECK(vs.class_npc >= 1000 && viewstate_nice_up(vs.class_npc) == vs.class_npc,
+	CHECK(vs.class_npc >= 1000 && scale_nice_ceil(vs.class_npc) == vs.class_npc,
 	      "classroom: without a pace, a round scale from the trace");
 	vs.class_npc = 2 * MS;
 	{
