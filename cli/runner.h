@@ -6,8 +6,8 @@
  * ending the writing, not the tracing; the --duration deadline; the end of
  * the target, from its pidfd; record's stop signals (passed on to the
  * program, then its grace period). While it runs, conctop's own
- * scheduling priority is raised (nice -20) so that a machine saturated by
- * the traced program cannot starve the recorder.
+ * scheduling priority is raised (nice -20) so that other work saturating
+ * its CPU cannot starve the recorder.
  *
  * runner_init -> session_open(ses, runner_event, r) -> runner_write_to
  * (optional) -> session_start -> runner_start -> evloop_run_once ... until
