@@ -8,12 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "evloop.h"
+#include "runner.h"
 #include "session.h"
+#include "stopsig.h"
 #include "trace.h"
 #include "tracer.h"
 
-#define POLL_MS 50
-#define FLUSH_EVERY_NS (1000ull * 1000 * 1000) /* a kill -9 loses at most this */
+#define DRAIN_MS 50
+#define LAG_WARN_NS (500ull * 1000 * 1000) /* a flush this late: say the recorder fell behind */
 
 /* Prints record's help. */
 static void usage(FILE *f)
@@ -31,7 +34,9 @@ static void usage(FILE *f)
 		"SIGTERM or SIGHUP, which conctop passes on to the program it started;\n"
 		"a program still running 2 s later gets SIGTERM, and SIGKILL 2 s after\n"
 		"that; each further Ctrl-C skips one of those waits. A process traced\n"
-		"with -p is only detached from.\n"
+		"with -p is only detached from. The trace reaches the file a chunk every\n"
+		"second (kill -9 loses about the last one), and conctop runs at nice -20\n"
+		"while it traces, so that a saturated CPU does not starve it.\n"
 		"\n"
 		"Options:\n"
 		"  -o, --output FILE     trace file to write (default: conctop.ctrace);\n"
@@ -44,16 +49,9 @@ static void usage(FILE *f)
 		"                        stopped with SIGTERM\n"
 		"  -u, --user NAME       run the program as NAME (default: the user\n"
 		"                        behind sudo)\n"
-		"      --no-follow       do not trace child processes\n"
-		"      --no-attribution  scheduler events only (blocked states then say\n"
-		"                        no cause)\n"
-		"      --calls           also probe every pthread and semaphore call and\n"
-		"                        every system call (3-20 us a call: lock-heavy\n"
-		"                        programs run many times slower); shows what\n"
-		"                        only calls show: uncontended holds, trylock\n"
-		"                        failures, spinning. By default the cause of a\n"
-		"                        wait is read when a thread blocks, at no cost\n"
-		"                        per lock call\n"
+		);
+	session_usage_following(f);
+	fprintf(f,
 		"      --buffer SIZE     kernel ring buffer size, a power of two\n"
 		"                        (default 16M)\n"
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where the kernel\n"
@@ -69,29 +67,37 @@ static void usage(FILE *f)
 		"127 when it is not found.\n");
 }
 
-/* Everything one recording needs. */
-struct recording {
-	struct session_trace trace;
-	int write_error;
-	uint64_t events;
-};
-
-/* Tracer callback: appends the event to the trace file. */
-static int on_event(const struct event *ev, void *ctx)
+/* Says what was recorded, and what did not reach the file. */
+static void summary(const struct runner *r, const char *out, uint64_t end_ts)
 {
-	struct recording *r = ctx;
-	int err = trace_writer_add(r->trace.writer, ev);
+	struct tracer *t = session_tracer(r->ses);
+	unsigned long long lost = (unsigned long long)tracer_lost(t);
 
-	if (err) {
-		r->write_error = err;
-		return err;
-	}
-	r->events++;
-	return 0;
+	fprintf(stderr, "conctop: recorded %llu events in %.3f s to %s (tracer %s, attribution %s, %llu lost)\n",
+		(unsigned long long)r->written, (double)end_ts / 1e9, out, tracer_mode(t),
+		tracer_attribution_mode(t), lost);
+	if (lost)
+		fprintf(stderr, "conctop: warning: the kernel dropped %llu events: try a larger --buffer\n", lost);
+	if (r->refused)
+		fprintf(stderr, "conctop: warning: %llu events were not valid in a trace file and were left out\n",
+			(unsigned long long)r->refused);
+	if (r->flush_late_max > LAG_WARN_NS)
+		fprintf(stderr, "conctop: warning: the recorder fell behind by up to %.1f s (the machine was "
+			"busy): a recording cut off then loses more than its last second\n",
+			(double)r->flush_late_max / 1e9);
 }
 
-/* conctop record. */
-int cmd_record(int argc, char **argv)
+/* record's options. */
+struct record_opts {
+	const char *out;
+	bool quiet, dashdash;
+	pid_t pid;
+	struct session_opts sopts;
+	struct runner_opts ropts;
+};
+
+/* Parses record's options. Returns -1 to go on, else the exit status. */
+static int parse_options(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -108,16 +114,7 @@ int cmd_record(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = "conctop.ctrace";
-	struct session_opts sopts = { .cmd = "record" };
-	struct session *ses = NULL;
-	struct recording rec = { 0 };
-	struct trace_info info;
-	struct tracer *tracer;
-	uint64_t duration = 0, last_flush = 0, signalled_at = 0, end_ts;
-	pid_t pid = 0;
-	int opt, e, status = 1;
-	bool quiet = false, duration_hit = false, started = false, dashdash;
+	int opt, e;
 
 	optind = 1;
 	opterr = 0;
@@ -126,127 +123,106 @@ int cmd_record(int argc, char **argv)
 		case 'o':
 			if (!*optarg)
 				return cli_usage_error("record", "-o needs a file name, not ''");
-			out = optarg;
+			o->out = optarg;
 			break;
 		case 'q':
-			quiet = true;
+			o->quiet = true;
 			break;
 		case 'h':
 			usage(stdout);
 			return 0;
 		default:
-			e = session_option("record", opt, optarg, &sopts, &pid, &duration);
+			e = session_option("record", opt, optarg, &o->sopts, &o->pid, &o->ropts.duration);
 			if (e > 0)
 				return e;
-			if (e < 0) {
-				if (optopt)
-					return cli_usage_error("record", "option -%c is unknown or needs a value", optopt);
+			if (e < 0 && optopt)
+				return cli_usage_error("record", "option -%c is unknown or needs a value", optopt);
+			if (e < 0)
 				return cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
-			}
 		}
 	}
-	dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
+	o->dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
+	return -1;
+}
 
-	/* what to trace */
-	e = session_new(&ses, &sopts);
+/* Ends the recording: the program stopped if it still runs, the last
+ * events, the file closed; says what happened. Returns the exit status. */
+static int record_finish(struct runner *run, const struct record_opts *o, bool started, bool failed)
+{
+	uint64_t end_ts = runner_finish(run);
+
+	if (run->trace_error && !run->write_error)
+		cli_error("tracing failed: %s", strerror(-run->trace_error));
+	if (run->write_error) {
+		cli_error("writing %s failed: %s (the file holds what was written before)", o->out,
+			  strerror(-run->write_error));
+		return 1;
+	}
+	if (!started)
+		return 1;
+	if (!o->quiet)
+		summary(run, o->out, end_ts);
+	if (run->trace_error || failed)
+		return 1;
+	if (session_child_done(run->ses) && run->end != RUNNER_DURATION)
+		return session_exit_status(run->ses);
+	return 0;
+}
+
+/* conctop record. */
+int cmd_record(int argc, char **argv)
+{
+	struct record_opts o = { .out = "conctop.ctrace", .sopts = { .cmd = "record" },
+				 .ropts = { .drain_ms = DRAIN_MS, .handle_signals = true, .end_on_write_error = true } };
+	struct session *ses = NULL;
+	struct evloop *loop = NULL;
+	struct runner run;
+	struct trace_info info;
+	int e, status = parse_options(argc, argv, &o);
+
+	if (status >= 0)
+		return status;
+	e = session_new(&ses, &o.sopts);
 	if (e) {
 		cli_error("%s", strerror(-e));
 		return 1;
 	}
-	status = session_target(ses, pid, argc - optind, argv + optind, dashdash);
-	if (status)
-		goto cleanup;
-
-	/* open, configure, load, attach */
-	status = session_open(ses, on_event, &rec);
+	runner_init(&run, ses, &o.ropts);
+	/* what to trace; then open, configure, load, attach */
+	status = session_target(ses, o.pid, argc - optind, argv + optind, o.dashdash);
+	if (!status)
+		status = session_open(ses, runner_event, &run);
 	if (status)
 		goto cleanup;
 	status = 1;
-	tracer = session_tracer(ses);
-	session_fill_info(&info, tracer, session_command(ses), pid);
-	if (session_trace_open(ses, &rec.trace, out, &info))
+	session_fill_info(&info, session_tracer(ses), session_command(ses), o.pid);
+	if (runner_write_to(&run, o.out, &info))
 		goto cleanup;
-
-	session_signals_install();
+	e = stopsig_install();
+	if (!e)
+		e = evloop_new(&loop);
+	if (e) {
+		cli_error("%s", strerror(-e));
+		goto cleanup;
+	}
 	status = session_start(ses);
-	if (status) {
-		if (session_exec_failed(ses))
-			goto finish;
+	if (status && session_exec_failed(ses)) {
+		if (record_finish(&run, &o, false, true) && run.write_error) /* the fork and exit were traced */
+			status = 1;
 		goto cleanup;
 	}
-	started = true;
-
-	/* poll until the program ends, the time is up, or a signal */
-	for (;;) {
-		uint64_t now;
-
-		e = session_poll(ses, POLL_MS);
-		if (e < 0) {
-			cli_error("tracing failed: %s", strerror(-e));
-			break;
-		}
-		now = tracer_now(tracer);
-		if (now - last_flush >= FLUSH_EVERY_NS) {
-			e = trace_writer_flush(rec.trace.writer);
-			if (e) {
-				rec.write_error = e;
-				break;
-			}
-			last_flush = now;
-		}
-		if (session_target_done(ses))
-			break;
-		if (duration && now >= duration) {
-			duration_hit = true;
-			break;
-		}
-		if (session_stop_signal()) {
-			if (!session_has_child(ses))
-				break;
-			if (!signalled_at) {
-				session_signal_child(ses, session_stop_signal());
-				signalled_at = now;
-			} else if (now - signalled_at > SESSION_GRACE_NS || session_stop_count() > 1) {
-				break;
-			}
-		}
-	}
-	if (session_has_child(ses) && !session_child_done(ses) && (duration_hit || session_stop_signal())) {
-		/* stop the program we started, and keep its last events */
-		session_stop_child(ses);
-	}
-
-finish:
-	e = session_finish(ses);
-	if (e < 0 && !rec.write_error)
-		cli_error("tracing failed: %s", strerror(-e));
-	end_ts = tracer_now(tracer);
-	e = session_trace_close(&rec.trace, end_ts);
-	if (e && !rec.write_error)
-		rec.write_error = e;
-	if (rec.write_error) {
-		cli_error("writing %s failed: %s (the file holds what was written before)", out,
-			  strerror(-rec.write_error));
-		status = 1;
+	if (status)
 		goto cleanup;
-	}
-	if (!started)
-		goto cleanup;
-	if (!quiet) {
-		fprintf(stderr, "conctop: recorded %llu events in %.3f s to %s (tracer %s, attribution %s, "
-			"%llu lost)\n",
-			(unsigned long long)rec.events, (double)end_ts / 1e9, out, tracer_mode(tracer),
-			tracer_attribution_mode(tracer), (unsigned long long)tracer_lost(tracer));
-		if (tracer_lost(tracer))
-			fprintf(stderr, "conctop: warning: the kernel dropped %llu events: try a larger --buffer\n",
-				(unsigned long long)tracer_lost(tracer));
-	}
-	if (session_child_done(ses) && !duration_hit)
-		status = session_exit_status(ses);
-	else
-		status = 0;
+	/* until the program ends, the time is up, or a signal */
+	e = runner_start(&run, loop);
+	if (e)
+		cli_error("cannot watch the tracer: %s", strerror(-e));
+	while (!e && !(evloop_run_once(loop) & EVLOOP_ENDED))
+		;
+	status = record_finish(&run, &o, true, e != 0);
 cleanup:
-	session_trace_abort(&rec.trace);
+	session_trace_abort(&run.trace);
 	session_free(ses);
+	evloop_free(loop);
 	return status;
 }

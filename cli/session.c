@@ -1,5 +1,5 @@
 /* What record and the live view share: the target, the tracer, the gated
- * child, stop signals and polling (see session.h). */
+ * child and polling (see session.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "outfile.h"
 #include "session.h"
+#include "stopsig.h"
 #include "target.h"
 #include "trace.h"
 
@@ -39,41 +40,6 @@ struct session {
 	int wstatus;
 	int out_fd;             /* read end of the output pipe */
 };
-
-static volatile sig_atomic_t stop_signal, stop_count;
-
-/* Remembers the first stop signal, and counts them. */
-static void on_signal(int sig)
-{
-	if (!stop_signal)
-		stop_signal = sig;
-	stop_count++;
-}
-
-/* Installs the stop-signal handlers. */
-void session_signals_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-/* The first stop signal. */
-int session_stop_signal(void)
-{
-	return stop_signal;
-}
-
-/* How many stop signals arrived. */
-int session_stop_count(void)
-{
-	return stop_count;
-}
 
 /* Takes one of the options record and live share. */
 int session_option(const char *cmd, int opt, const char *arg, struct session_opts *o,
@@ -122,6 +88,22 @@ int session_option(const char *cmd, int opt, const char *arg, struct session_opt
 		return 0;
 	}
 	return -1;
+}
+
+/* Prints the help of the options that choose what is traced. */
+void session_usage_following(FILE *f)
+{
+	fprintf(f,
+		"      --no-follow       do not trace child processes\n"
+		"      --no-attribution  scheduler events only (blocked states then say\n"
+		"                        no cause)\n"
+		"      --calls           also probe every pthread and semaphore call and\n"
+		"                        every system call (3-20 us a call: lock-heavy\n"
+		"                        programs run many times slower); shows what\n"
+		"                        only calls show: uncontended holds, trylock\n"
+		"                        failures, spinning. By default the cause of a\n"
+		"                        wait is read when a thread blocks, at no cost\n"
+		"                        per lock call\n");
 }
 
 /* Fills the trace header from the machine and the tracer. */
@@ -406,6 +388,7 @@ int session_start(struct session *s)
 		s->exec_failed = true;
 		return session_status_not_started(e);
 	}
+	s->pidfd = (int)syscall(SYS_pidfd_open, s->child.pid, 0);
 	s->started = true;
 	return 0;
 }
@@ -446,6 +429,12 @@ bool session_target_done(struct session *s)
 	return s->pid && process_gone(s->pid, s->pidfd);
 }
 
+/* The target's pidfd. */
+int session_pidfd(const struct session *s)
+{
+	return s->pidfd;
+}
+
 /* Sends sig to the program conctop started. */
 void session_signal_child(struct session *s, int sig)
 {
@@ -456,13 +445,13 @@ void session_signal_child(struct session *s, int sig)
 /* Ends the program conctop started: SIGTERM, then SIGKILL. */
 void session_stop_child(struct session *s)
 {
-	int seen = stop_count, i;
+	int seen = stopsig_count(), i;
 	pid_t pid = s->child.pid;
 
 	if (!s->started || pid <= 0 || s->child_done)
 		return;
 	target_signal(&s->child, SIGTERM);
-	for (i = 0; i < (int)(SESSION_GRACE_NS / 10000000ull) && stop_count == seen; i++) {
+	for (i = 0; i < (int)(SESSION_GRACE_NS / 10000000ull) && stopsig_count() == seen; i++) {
 		if (waitpid(pid, &s->wstatus, WNOHANG) == pid) {
 			s->child_done = true;
 			return;

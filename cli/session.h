@@ -1,16 +1,19 @@
 /* What `conctop record` and the live view share: choosing the target (a
- * scenario, -- COMMAND, or -p PID), the tracer, the gated child, the stop
- * signals, polling, and ending the program conctop started.
+ * scenario, -- COMMAND, or -p PID), the tracer, the gated child, polling,
+ * and ending the program conctop started.
  *
  * A session goes: session_new -> session_target -> session_open (tracer
  * loaded: a trace writer may now be made) -> session_start (the program runs
  * or the process is traced) -> session_poll ... -> session_finish ->
- * session_free. Functions that can fail for the user print what went wrong
- * (cli_error) and return the exit status conctop should end with (> 0), or 0. */
+ * session_free; runner.h drives the middle part on a poll() loop, and stop
+ * signals are stopsig.h's. Functions that can fail for the user print what
+ * went wrong (cli_error) and return the exit status conctop should end with
+ * (> 0), or 0. */
 #ifndef CONCTOP_SESSION_H
 #define CONCTOP_SESSION_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "outfile.h"
@@ -42,6 +45,10 @@ struct session_opts {
 int session_option(const char *cmd, int opt, const char *arg, struct session_opts *o,
 		   pid_t *pid, uint64_t *duration);
 
+/* Prints the --help lines of --no-follow, --no-attribution and --calls,
+ * which record and the live view share. */
+void session_usage_following(FILE *f);
+
 /* Fills a trace header from the machine, the tracer, the command line and
  * the -p pid (0 if none). */
 struct trace_info;
@@ -64,14 +71,6 @@ int session_target(struct session *s, pid_t pid, int argc, char **argv, bool com
  * returns the exit status, or 0. */
 int session_open(struct session *s, tracer_event_fn fn, void *ctx);
 
-/* Installs the stop-signal handlers (SIGINT, SIGTERM, SIGHUP: noted, not
- * fatal) and ignores SIGPIPE. */
-void session_signals_install(void);
-
-/* The first stop signal received (0: none), and how many arrived. */
-int session_stop_signal(void);
-int session_stop_count(void);
-
 /* Starts tracing: attaches to the -p process, or starts the program at its
  * gate, traces it, and lets it run. Prints what is wrong and returns the exit
  * status, or 0. */
@@ -89,11 +88,15 @@ int session_poll(struct session *s, int timeout_ms);
  * is reaped), or the -p process exited. */
 bool session_target_done(struct session *s);
 
+/* A pidfd of the target (the program or the -p process) that becomes
+ * readable when it exits, or -1 when the kernel has none. */
+int session_pidfd(const struct session *s);
+
 /* Sends sig to the program conctop started, if it still runs. */
 void session_signal_child(struct session *s, int sig);
 
 /* Ends the program conctop started: SIGTERM, then SIGKILL after the grace
- * period or at once on another stop signal; reaps it. */
+ * period or at once on another stop signal (stopsig.h); reaps it. */
 void session_stop_child(struct session *s);
 
 /* Delivers the last events (late records of the final switches). Returns

@@ -472,3 +472,8 @@ int tracer_add_process(struct tracer *t, pid_t pid)
 	return 0;
 }
 
+/* The ring buffer's epoll descriptor. */
+int tracer_fd(const struct tracer *t)
+{
+	return ring_buffer__epoll_fd(t->rb);
+}

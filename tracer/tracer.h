@@ -93,4 +93,10 @@ int tracer_attach_libc(struct tracer *t, pid_t pid);
 /* Number of CPUs the kernel may bring online (the trace's CPU count). */
 unsigned tracer_ncpus(const struct tracer *t);
 
+/* A descriptor that becomes readable when the ring buffer has records the
+ * kernel side woke us for (past a fill mark, or an exec), for a poll()
+ * loop; tracer_poll(t, 0) then drains it. Records are mostly submitted
+ * without a wakeup: poll it with a timeout. */
+int tracer_fd(const struct tracer *t);
+
 #endif

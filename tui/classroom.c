@@ -162,29 +162,6 @@ static void draw_class_lane(struct frame *f, int y, size_t i, bool focus)
 	grid_copy_row(d->g, right, right + 1, y, y + 1, 0);
 }
 
-/* Draws the classroom key help on rows y and y + 1. */
-static void draw_class_keys(struct frame *f, int y)
-{
-	const struct view *v = f->v;
-	struct draw_piece p[CLASS_PIECES];
-	int n = 0, w = grid_width(f->d.g);
-
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 0, "%s", frame_space_key(v));
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 1, "[n/N] next/prev event");
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 2, "[s/S] switch");
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 3, "[p] predict %s", v->predict ? "off" : "on");
-	draw_pieces(&f->d, 0, y, w, p, n, 0);
-	n = 0;
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 1, "%s page",
-		       f->d.th->ascii ? "[<- ->]" : "[\xe2\x86\x90\xe2\x86\x92]");
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 3, "[+-] zoom");
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 2, "[Tab] lanes");
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 4, "[c] classroom off");
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 0, "[?] help");
-	draw_piece_add(p, &n, CLASS_PIECES, ROLE_KEYS, 0, 0, "[q] quit");
-	draw_pieces(&f->d, 0, y + 1, w, p, n, 0);
-}
-
 /* Draws older log entries (before the narration's) on rows [y, y + rows),
  * the newest last, each cut at a word. */
 static void draw_class_log(struct frame *f, int y, int rows)
@@ -271,7 +248,8 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	draw_class_log(&f, y, H - CLASS_BOTTOM_ROWS - y);
 	if (v->message && *v->message)
 		draw_words(&f.d, 0, H - CLASS_BOTTOM_ROWS, v->message, ROLE_WARNING, GRID_BOLD, W);
-	draw_class_keys(&f, H - 2);
+	frame_draw_keys(&f, 1, H - 2); /* the classroom's key help: two rows */
+	frame_draw_keys(&f, 2, H - 1);
 	if (v->help)
 		overlay_help(&f);
 	frame_end(&f);

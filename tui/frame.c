@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "keymap.h"
 #include "lanes.h"
 #include "scale.h"
 
@@ -86,12 +87,14 @@ const char *frame_target_name(const struct view *v)
 	return slash && slash[1] ? slash + 1 : target;
 }
 
-/* What space does in this view, as a key hint: "[space] pause". */
-const char *frame_space_key(const struct view *v)
+/* Draws a key line from the keymap. */
+void frame_draw_keys(struct frame *f, int line, int y)
 {
-	if (v->classroom && v->question)
-		return "[space] reveal";
-	if (v->mode == VIEW_REPLAY)
-		return v->playing ? "[space] pause" : "[space] play";
-	return v->mode == VIEW_LIVE ? "[space] pause" : "[space] follow";
+	struct keymap_item it[KEYMAP_LINE_ITEMS];
+	struct draw_piece p[KEYMAP_LINE_ITEMS];
+	int n = keymap_line(f->v, line, f->d.th->ascii, it, KEYMAP_LINE_ITEMS), m = 0, i;
+
+	for (i = 0; i < n; i++)
+		draw_piece_add(p, &m, KEYMAP_LINE_ITEMS, ROLE_KEYS, 0, it[i].rank, "%s", it[i].text);
+	draw_pieces(&f->d, 0, y, grid_width(f->d.g), p, m, 0);
 }

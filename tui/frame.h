@@ -44,8 +44,9 @@ void frame_draw_bottom(struct frame *f, int y, const char *left, const char *mid
 /* The target's name for a header: its last path component ("?" for none). */
 const char *frame_target_name(const struct view *v);
 
-/* What space does in this view, as a key hint: "[space] pause". */
-const char *frame_space_key(const struct view *v);
+/* Draws key line `line` of the keymap on row y (keymap_line: 0 the plain
+ * view's, 1 and 2 the classroom view's), the items that fit. */
+void frame_draw_keys(struct frame *f, int line, int y);
 
 /* Draws the "too small" message into g, wrapped; returns -ERANGE. */
 int overlay_too_small(struct grid *g);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "format.h"
+#include "keymap.h"
 #include "log_text.h"
 #include "utf8.h"
 
@@ -41,45 +42,32 @@ int overlay_too_small(struct grid *g)
 	return -ERANGE;
 }
 
-/* Draws the help overlay: every key. */
+/* Draws the help overlay: every row of the keymap, its keys and what they
+ * do. */
 void overlay_help(struct frame *f)
 {
-	static const char *const keys[][2] = {
-		{ "space", "play / pause (live: pause / follow the present)" },
-		{ "\xe2\x86\x90 \xe2\x86\x92", "scroll back / forward (shift: one column)" },
-		{ "PgUp PgDn", "scroll a whole screen back / forward" },
-		{ "Home End", "go to the start / the end (live: follow)" },
-		{ "+ -", "zoom in / out around the cursor" },
-		{ "wheel", "zoom in / out around the pointer" },
-		{ "< >", "replay slower / faster (0.01x to 100x)" },
-		{ "s S", "step to the next / previous scheduling event" },
-		{ "n N", "step to the next / previous event of the log" },
-		{ "g", "go to a time (1.5s, 250ms, 40us)" },
-		{ "/", "filter thread lanes by name" },
-		{ "Tab \xe2\x86\x93", "focus the next / previous lane (shift-Tab \xe2\x86\x91)" },
-		{ "click", "place the cursor (on a lane: focus it)" },
-		{ "Enter i", "inspect the threads at the cursor" },
-		{ "o", "live: program output / event log" },
-		{ "? F1 Esc", "this help; Esc closes it, inspect, the filter" },
-		{ "c p", "classroom view; p: predict, then reveal (space)" },
-		{ "q Ctrl-C", "quit (Ctrl-L repaints the screen)" },
-	};
+	const struct keymap_row *rows;
 	struct draw *d = &f->d;
-	int n = (int)(sizeof(keys) / sizeof(keys[0]));
-	int gw = grid_width(d->g), gh = grid_height(d->g);
-	int w = gw - 4 < 62 ? gw - 4 : 62, h = n + 4 < gh - 2 ? n + 4 : gh - 2;
-	int x = (gw - w) / 2, y = (gh - h) / 2, i;
+	int n = (int)keymap_rows(&rows), gw = grid_width(d->g), gh = grid_height(d->g), kw = 0, tw = 0;
+	int w, h, x, y, i;
+	char keys[96];
 
+	for (i = 0; i < n; i++) {
+		int k = utf8_width(keymap_row_keys(&rows[i], d->th->ascii, keys, sizeof(keys)));
+		int t = utf8_width(rows[i].help);
+
+		kw = k > kw ? k : kw;
+		tw = t > tw ? t : tw;
+	}
+	w = kw + tw + 6 < gw - 4 ? kw + tw + 6 : gw - 4;
+	h = n + 4 < gh - 2 ? n + 4 : gh - 2;
+	x = (gw - w) / 2;
+	y = (gh - h) / 2;
 	draw_box(d, x, y, w, h, "keys");
 	for (i = 0; i < n && i < h - 4; i++) {
-		const char *k = keys[i][0];
-
-		if (d->th->ascii && i == 1)
-			k = "<- ->";
-		else if (d->th->ascii && i == 11)
-			k = "Tab Down";
-		draw_text(d, x + 2, y + 2 + i, k, ROLE_TITLE, GRID_BOLD, 10);
-		draw_text(d, x + 13, y + 2 + i, keys[i][1], ROLE_LOG, 0, w - 15);
+		keymap_row_keys(&rows[i], d->th->ascii, keys, sizeof(keys));
+		draw_text(d, x + 2, y + 2 + i, keys, ROLE_TITLE, GRID_BOLD, kw);
+		draw_text(d, x + 4 + kw, y + 2 + i, rows[i].help, ROLE_LOG, 0, w - kw - 6);
 	}
 	draw_text(d, x + 2, y + h - 1, " ? closes this ", ROLE_LABEL, 0, w - 4);
 }

@@ -184,36 +184,6 @@ static void draw_output(struct frame *f, int y, int rows)
 		draw_text(&f->d, 0, y + (int)(i - first), v->output[i] ? v->output[i] : "", ROLE_LOG, 0, -1);
 }
 
-/* Draws the key line on row y: the keys that fit, the most needed first. */
-static void draw_keys(struct frame *f, int y)
-{
-	static const struct {
-		const char *text;
-		int rank;
-		bool replay_only;
-	} keys[] = {
-		{ "[space] ", 1, false }, { "[\xe2\x86\x90\xe2\x86\x92] scroll", 2, false }, { "[+-] zoom", 2, false },
-		{ "[<>] speed", 5, true }, { "[s/S] step", 4, false }, { "[g] go to", 7, false },
-		{ "[/] filter", 6, false }, { "[i] inspect", 3, false }, { "[?] help", 0, false }, { "[q] quit", 0, false },
-	};
-	const struct view *v = f->v;
-	struct draw_piece p[HEADER_PIECES];
-	int i, n = 0;
-
-	for (i = 0; i < (int)(sizeof(keys) / sizeof(keys[0])); i++) {
-		const char *text = keys[i].text;
-
-		if (keys[i].replay_only && v->mode != VIEW_REPLAY)
-			continue;
-		if (i == 0)
-			text = frame_space_key(v);
-		else if (i == 1 && f->d.th->ascii)
-			text = "[<- ->] scroll";
-		draw_piece_add(p, &n, HEADER_PIECES, ROLE_KEYS, 0, keys[i].rank, "%s", text);
-	}
-	draw_pieces(&f->d, 0, y, grid_width(f->d.g), p, n, 0);
-}
-
 /* Draws the bottom rule under the thread lanes on row y: lanes scrolled
  * out of sight, the filter, and what the pane below shows. */
 static void draw_lanes_foot(struct frame *f, int y, size_t first, size_t shown)
@@ -304,7 +274,7 @@ static int main_screen(struct grid *g, const struct timeline *tl, const struct v
 	y += r.thread_rows;
 	draw_lanes_foot(&f, y, first, shown);
 	draw_pane(&f, y + 1, r.log_rows, first, shown);
-	draw_keys(&f, H - 1);
+	frame_draw_keys(&f, 0, H - 1);
 	if (v->help)
 		overlay_help(&f);
 	frame_end(&f);

@@ -31,14 +31,13 @@ struct screen {
 };
 
 /* What the signal handlers need, set while a screen is open. */
-static volatile sig_atomic_t screen_is_open, stop_sig, stop_count;
+static volatile sig_atomic_t screen_is_open;
 static int tty_fd = -1;
 static struct termios saved_termios;
 static bool have_termios;
 static char reset_seq[RESET_MAX];
 static size_t reset_len;
-static struct sigaction old_stop[3], old_fatal[5];
-static const int stop_signals[3] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction old_fatal[5];
 static const int fatal_signals[5] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 static struct screen *current;
 static bool atexit_done;
@@ -46,7 +45,7 @@ static bool atexit_done;
 /* Puts the terminal back with async-signal-safe calls only: the reset
  * sequence (mouse off, attributes off, cursor on, main screen) and the
  * terminal modes saved at open. */
-static void emergency_restore(void)
+void screen_emergency_restore(void)
 {
 	ssize_t n;
 
@@ -61,25 +60,6 @@ static void emergency_restore(void)
 	}
 }
 
-/* SIGINT, SIGTERM, SIGHUP: noted for the loop, passed on to the handler
- * installed before; the third one restores the terminal and exits. */
-static void on_stop(int sig)
-{
-	size_t i;
-
-	if (!stop_sig)
-		stop_sig = sig;
-	stop_count++;
-	for (i = 0; i < 3; i++)
-		if (stop_signals[i] == sig && !(old_stop[i].sa_flags & SA_SIGINFO) &&
-		    old_stop[i].sa_handler != SIG_DFL && old_stop[i].sa_handler != SIG_IGN)
-			old_stop[i].sa_handler(sig);
-	if (stop_count >= 3) {
-		emergency_restore();
-		_exit(128 + sig);
-	}
-}
-
 /* A crash: restore the terminal, then let the previous handler (the
  * default, or a sanitizer's) have the signal. */
 static void on_fatal(int sig, siginfo_t *info, void *uctx)
@@ -87,7 +67,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
 	size_t i;
 
 	(void)uctx;
-	emergency_restore();
+	screen_emergency_restore();
 	for (i = 0; i < 5; i++)
 		if (fatal_signals[i] == sig)
 			sigaction(sig, &old_fatal[i], NULL);
@@ -148,16 +128,12 @@ static void setup_colours(struct screen *s)
 	s->colour = true;
 }
 
-/* Installs the stop and crash handlers, keeping the old ones. */
+/* Installs the crash handlers, keeping the old ones. */
 static void install_handlers(void)
 {
 	struct sigaction sa;
 	size_t i;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	for (i = 0; i < 3; i++)
-		sigaction(stop_signals[i], &sa, &old_stop[i]);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_fatal;
 	sa.sa_flags = SA_SIGINFO;
@@ -165,15 +141,40 @@ static void install_handlers(void)
 		sigaction(fatal_signals[i], &sa, &old_fatal[i]);
 }
 
-/* Puts the old signal handlers back. */
+/* Puts the old crash handlers back. */
 static void remove_handlers(void)
 {
 	size_t i;
 
-	for (i = 0; i < 3; i++)
-		sigaction(stop_signals[i], &old_stop[i], NULL);
 	for (i = 0; i < 5; i++)
 		sigaction(fatal_signals[i], &old_fatal[i], NULL);
+}
+
+/* Whether the terminal can show a full-screen view: a terminal, known to
+ * terminfo, that can move its cursor. Nothing is written to it. */
+int screen_check(char *err, size_t errlen)
+{
+	const char *term = getenv("TERM"), *cup;
+	int found = 0;
+
+	if (!isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen, "standard output is not a terminal");
+		return -ENOTTY;
+	}
+	if (setupterm(NULL, STDOUT_FILENO, &found) != OK) {
+		snprintf(err, errlen, "cannot use the terminal (TERM=%s): is its terminfo entry installed?",
+			 term ? term : "");
+		return -EINVAL;
+	}
+	cup = tigetstr("cup");
+	del_curterm(cur_term);
+	if (!cup || cup == (const char *)-1) {
+		snprintf(err, errlen, "the terminal (TERM=%s) cannot move its cursor, and the view needs a "
+			 "full screen: run it in a terminal emulator with TERM set to it (e.g. "
+			 "TERM=xterm-256color), or use 'conctop lanes FILE' for text", term ? term : "");
+		return -ENOTSUP;
+	}
+	return 0;
 }
 
 /* Sets the terminal up. */
@@ -182,16 +183,16 @@ int screen_open(struct screen **out, bool mono, char *err, size_t errlen)
 	struct screen *s;
 	enum theme_depth depth = THEME_MONO;
 	const char *term = getenv("TERM");
+	int e;
 
 	*out = NULL;
 	if (current) {
 		snprintf(err, errlen, "a screen is already open");
 		return -EBUSY;
 	}
-	if (!isatty(STDOUT_FILENO)) {
-		snprintf(err, errlen, "standard output is not a terminal");
-		return -ENOTTY;
-	}
+	e = screen_check(err, errlen);
+	if (e)
+		return e;
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
@@ -212,10 +213,6 @@ int screen_open(struct screen **out, bool mono, char *err, size_t errlen)
 	tty_fd = STDOUT_FILENO;
 	have_termios = tcgetattr(tty_fd, &saved_termios) == 0;
 	fflush(stdout);
-	/* ours before newterm: ncurses then leaves SIGINT and SIGTERM alone
-	 * (its own handlers would exit) and only takes SIGWINCH */
-	stop_sig = 0;
-	stop_count = 0;
 	install_handlers();
 	s->term = newterm(NULL, stdout, s->in ? s->in : stdin);
 	if (!s->term) {
@@ -416,18 +413,10 @@ int screen_read(struct screen *s, int timeout_ms, struct screen_event *ev)
 	(void)s;
 	memset(ev, 0, sizeof(*ev));
 	for (;;) {
-		if (stop_sig) {
-			ev->kind = SCREEN_EV_SIGNAL;
-			ev->signal = stop_sig;
-			return 1;
-		}
 		wtimeout(stdscr, timeout_ms);
 		r = wget_wch(stdscr, &wc);
-		if (r == ERR) {
-			if (stop_sig)
-				continue;
+		if (r == ERR)
 			return 0;
-		}
 		if (r == KEY_CODE_YES) {
 			if (wc == KEY_RESIZE) {
 				s->full = true;
@@ -470,8 +459,8 @@ int screen_read(struct screen *s, int timeout_ms, struct screen_event *ev)
 	}
 }
 
-/* The first stop signal while the screen was open. */
-int screen_signal(void)
+/* The descriptor keys come from. */
+int screen_fd(const struct screen *s)
 {
-	return stop_sig;
+	return fileno(s->in ? s->in : stdin);
 }

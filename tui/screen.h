@@ -1,8 +1,9 @@
 /* The terminal: the only place conctop talks to ncurses. It sets the
- * terminal up and always puts it back (on quit, on errors, on SIGINT,
- * SIGTERM and SIGHUP, on a crash), copies a grid to the screen (only the
- * cells that changed), mapping roles to colours through the theme, and reads
- * keys, the mouse and resizes. One screen at a time. */
+ * terminal up and always puts it back (on quit, on errors, on a crash; the
+ * caller's stop-signal handlers call screen_emergency_restore when they
+ * must exit at once), copies a grid to the screen (only the cells that
+ * changed), mapping roles to colours through the theme, and reads keys,
+ * the mouse and resizes. One screen at a time. */
 #ifndef CONCTOP_SCREEN_H
 #define CONCTOP_SCREEN_H
 
@@ -41,7 +42,6 @@ enum screen_event_kind {
 	SCREEN_EV_KEY = 1,    /* key: a code point or a SCREEN_KEY_* */
 	SCREEN_EV_MOUSE,      /* button at (x, y) */
 	SCREEN_EV_RESIZE,     /* the terminal changed size: redraw everything */
-	SCREEN_EV_SIGNAL,     /* SIGINT, SIGTERM or SIGHUP arrived: signal */
 };
 
 enum screen_button { SCREEN_CLICK = 1, SCREEN_WHEEL_UP, SCREEN_WHEEL_DOWN };
@@ -51,15 +51,22 @@ struct screen_event {
 	uint32_t key;
 	int button;      /* enum screen_button */
 	int x, y;
-	int signal;
 };
 
 /* Sets the terminal up for a full-screen view: the locale, the alternate
  * screen, raw keys (Ctrl-C is a key), the mouse, colours (none with mono,
  * NO_COLOR or a terminal without them), and the handlers that put the
- * terminal back on signals and crashes. Returns 0, or -ENOTTY when standard
- * output is not a terminal, or -errno with a message in err. */
+ * terminal back on crashes. Install SIGINT and SIGTERM handlers first:
+ * ncurses leaves signals that have one alone (its own would exit). Returns
+ * 0, -ENOTTY when standard output is not a terminal, -ENOTSUP when the
+ * terminal cannot move its cursor (TERM=dumb: err says what to do), or
+ * -errno with a message in err. */
 int screen_open(struct screen **out, bool mono, char *err, size_t errlen);
+
+/* The checks screen_open makes of the terminal before it touches it (a
+ * terminal, in terminfo, with cursor addressing), for a command that wants
+ * to know before it starts anything. Returns 0 or what screen_open would. */
+int screen_check(char *err, size_t errlen);
 
 /* Puts the terminal back as it was and frees the screen. Accepts NULL. */
 void screen_close(struct screen *s);
@@ -81,12 +88,16 @@ int screen_draw(struct screen *s, const struct grid *g);
 /* Makes the next screen_draw repaint every cell. */
 void screen_invalidate(struct screen *s);
 
-/* Waits up to timeout_ms (0: do not wait) for a key, a mouse event, a resize
- * or a stop signal. Returns 1 with *ev filled, or 0 when nothing came. */
+/* Waits up to timeout_ms (0: do not wait) for a key, a mouse event or a
+ * resize. Returns 1 with *ev filled, or 0 when nothing came. */
 int screen_read(struct screen *s, int timeout_ms, struct screen_event *ev);
 
-/* The first SIGINT, SIGTERM or SIGHUP received while the screen was open (0:
- * none). The handlers also call whatever handler was installed before. */
-int screen_signal(void);
+/* The descriptor keys are read from, for poll(): when it is readable (or
+ * after a SIGWINCH), screen_read(s, 0, ...) until it returns 0. */
+int screen_fd(const struct screen *s);
+
+/* Puts the terminal back at once, with async-signal-safe calls only (for
+ * a signal handler about to _exit); does nothing when no screen is open. */
+void screen_emergency_restore(void);
 
 #endif

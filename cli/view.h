@@ -1,0 +1,82 @@
+/* The interactive views' shared parts: the viewer (the screen, the grid,
+ * the view state, the prompt and the message lines), what input does to it
+ * (view_input.c), drawing, and the classroom lesson cards. The commands are
+ * view_replay.c and view_live.c; both are thin loops over one poll()
+ * (evloop.h) whose handlers return what changed. */
+#ifndef CONCTOP_VIEW_H
+#define CONCTOP_VIEW_H
+
+#include <stdbool.h>
+#include "evloop.h"
+#include "grid.h"
+#include "lessons.h"
+#include "screen.h"
+#include "viewstate.h"
+
+#define VIEW_PROMPT_MAX 128
+#define VIEW_FRAME_NS (33ull * 1000 * 1000)  /* a moving view redraws this often */
+
+struct output_log;
+
+/* One interactive session on the screen. */
+struct viewer {
+	struct screen *scr;
+	struct grid *grid;
+	struct viewstate vs;
+	bool light;                    /* --theme light */
+	int prompt;                    /* 0, 'g' (go to a time) or '/' (filter) */
+	char input[VIEW_PROMPT_MAX];
+	char status[256];              /* stays until replaced */
+	char message[VIEW_PROMPT_MAX + 300];
+	struct output_log *out;        /* live: the program's output, or NULL */
+	bool show_output;
+	bool quit;
+	int quit_signal;               /* quit because of this signal */
+};
+
+/* Refuses to start a view without a terminal. Returns 0 or prints why and
+ * returns 1. */
+int view_need_terminal(const char *cmd);
+
+/* Parses --theme's value into *light. Returns 0, or 2 after a usage error. */
+int view_parse_theme(const char *cmd, const char *arg, bool *light);
+
+/* Opens the screen for w (stop signals must be installed: stopsig.h).
+ * Returns 0, or prints why and returns 1. */
+int view_open(struct viewer *w, bool mono);
+
+/* Closes the screen and frees the grid (messages may follow). */
+void view_close(struct viewer *w);
+
+/* The classroom scale from the command line, and the classroom view
+ * itself when asked (after view_open). */
+void view_start_classroom(struct viewer *w, bool classroom, const char *command);
+
+/* Renders the view into a grid the size of the terminal and shows it.
+ * Returns 0 or -errno. */
+int view_draw(struct viewer *w);
+
+/* Handles every key, click and resize waiting on the terminal. Returns
+ * EVLOOP_REDRAW and EVLOOP_QUIT as they apply. */
+unsigned view_read_input(struct viewer *w);
+
+/* evloop handlers of the terminal (ctx: the viewer) and of the stop-signal
+ * pipe (a stop signal quits the view). */
+unsigned view_on_terminal(void *ctx, int fd, short revents);
+unsigned view_on_stop_signal(void *ctx, int fd, short revents);
+
+/* The program's output for the output panel (view_output.c). */
+int view_output_new(struct output_log **out);
+void view_output_free(struct output_log *o);
+/* Reads what the program wrote since the last call; returns whether a
+ * line changed. Sets *eof at the end. */
+bool view_output_read(struct output_log *o, int fd, bool *eof);
+/* Points the view's output panel at the lines. */
+void view_output_show(struct output_log *o, struct view *v);
+
+/* A classroom run of a scenario starts with its lesson card (what to
+ * watch, the question to ask; Enter starts) and ends with its take-away. */
+void view_card_start(const struct lesson_card *card);
+void view_card_end(const struct lesson_card *card);
+
+#endif

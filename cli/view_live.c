@@ -1,0 +1,433 @@
+/* The live view: `conctop`, `conctop run SCENARIO`, `conctop -- CMD`,
+ * `conctop -p PID`. The tracer grows a timeline whose end the view follows.
+ * One poll() (evloop.h) on the ring buffer, the terminal, the program's
+ * output, its pidfd and the stop-signal pipe; the session runner
+ * (runner.h) drains, writes -w files and ends tracing; a frame timer
+ * redraws a moving view, and a key is handled and drawn as soon as it
+ * comes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "runner.h"
+#include "session.h"
+#include "stopsig.h"
+#include "timeline.h"
+#include "trace.h"
+#include "view.h"
+
+#define LIVE_DRAIN_MS 25                    /* drain the tracer this often */
+#define LIVE_LAG_NS (30ull * 1000000)       /* the tracer delivers events this late at most */
+#define PAUSED_FRAME_NS (500ull * 1000000)  /* paused: the header's figures still move */
+#define RATE_NS (500ull * 1000000)          /* the events/s figure is over this long */
+#define DEFAULT_SCENARIO "prodcons"
+
+/* The live view's options. */
+struct live_opts {
+	const char *write_path;
+	uint64_t duration;
+	pid_t pid;
+	bool mono, classroom, light, dashdash, run_form;
+	struct session_opts sopts;
+	char **rest;
+	int nrest;
+};
+
+/* One live view. */
+struct live {
+	struct viewer w;
+	struct session *ses;
+	struct runner run;
+	struct evloop *loop;
+	struct timeline *tl;
+	int frame_timer;
+	int add_error;
+	uint64_t rate_at, rate_events;
+	bool ended;                    /* tracing is over */
+	char err[512];                 /* why the view ended on an error */
+};
+
+/* Prints the live view's help. */
+static void live_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: conctop [OPTIONS]                        the default scenario, prodcons\n"
+		"       conctop [OPTIONS] run SCENARIO [ARGS]    a built-in scenario\n"
+		"       conctop run [OPTIONS] SCENARIO [ARGS]\n"
+		"       conctop [OPTIONS] -- COMMAND [ARGS]      any program\n"
+		"       conctop [OPTIONS] -p PID                 a running process\n"
+		"\n"
+		"Shows live, in the terminal, how the scheduler runs the threads of a\n"
+		"program: one lane per thread and one per CPU, following the present. Space\n"
+		"pauses the view (tracing goes on) to scroll back and inspect; space again\n"
+		"follows. The program's output goes to a panel, its input is /dev/null. q or\n"
+		"Ctrl-C ends the view and the program conctop started (SIGTERM, then\n"
+		"SIGKILL 2 s later); a -p process is only detached from. When the program\n"
+		"ends, the view stays until q. A scenario given without arguments gets\n"
+		"the catalogue's (slowed to a human pace; conctop list).\n"
+		"\n"
+		"Options (before the scenario or the --):\n"
+		"  -w, --write FILE      also record everything to a trace file\n"
+		"  -p, --pid PID         trace an existing process, all its threads\n"
+		"  -d, --duration TIME   stop tracing after TIME (1.5s, 250ms); a program\n"
+		"                        conctop started is then stopped, the view stays\n"
+		"  -u, --user NAME       run the program as NAME (default: the user\n"
+		"                        behind sudo)\n"
+		"      --mono            no colours (also with NO_COLOR set)\n"
+		"      --classroom       the classroom view: two-row lanes, big narration,\n"
+		"                        a fixed scale from the scenario's pace (key c)\n"
+		"      --theme T         classroom colours: dark (default) or light\n"
+		);
+	session_usage_following(f);
+	fprintf(f,
+		"      --buffer SIZE     kernel ring buffer size, a power of two (16M)\n"
+		"      --tracer MODE     tp_btf or tp (default: tp_btf where possible)\n"
+		"  -v, --verbose         show libbpf's messages\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"Keys: space pause/follow, arrows scroll, + - zoom, s S step, n N next/\n"
+		"previous event, g go to a time, / filter, Tab focus, Enter or i inspect,\n"
+		"o output/events, c classroom, ? help, q quit (docs/keys.md). Needs root (CAP_BPF and CAP_PERFMON); without it,\n"
+		"record elsewhere and 'conctop replay' the file.\n"
+		"Exit status: the program's when conctop started it (128+N for signal N,\n"
+		"143 when q stopped it); 0 after --duration or with -p; 1 on failure; 2\n"
+		"on a usage error; 126/127 when the command cannot be run / is not found.\n");
+}
+
+/* Every event goes into the timeline (the runner writes the -w file). */
+static int live_event(const struct event *ev, void *ctx)
+{
+	struct live *l = ctx;
+	int e = timeline_add(l->tl, ev);
+
+	if (e)
+		l->add_error = e;
+	return e;
+}
+
+/* Before a frame: the timeline's end follows the present (less what the
+ * tracer may still deliver), the rate is measured, a failed -w file said. */
+static void live_frame(struct live *l)
+{
+	struct tracer *t = session_tracer(l->ses);
+	uint64_t now = tracer_now(t);
+
+	if (l->ended)
+		return;
+	timeline_set_end(l->tl, now > LIVE_LAG_NS ? now - LIVE_LAG_NS : 0);
+	if (now - l->rate_at >= RATE_NS) {
+		uint64_t ev = timeline_events(l->tl);
+
+		if (l->rate_at)
+			l->w.vs.v.events_per_sec = (double)(ev - l->rate_events) * 1e9 / (double)(now - l->rate_at);
+		l->rate_at = now;
+		l->rate_events = ev;
+	}
+	if (l->run.write_error)
+		snprintf(l->w.status, sizeof(l->w.status), "writing %s failed: %s (tracing goes on)", l->run.path,
+			 strerror(-l->run.write_error));
+}
+
+/* Draws a frame. Returns 0 or -errno. */
+static int live_draw(struct live *l)
+{
+	live_frame(l);
+	return view_draw(&l->w);
+}
+
+/* The frame timer: a following view moves every frame; a paused one's
+ * header every half second; after tracing, nothing moves. */
+static void sync_frames(struct live *l, uint64_t now)
+{
+	uint64_t every = viewstate_following(&l->w.vs) ? VIEW_FRAME_NS : PAUSED_FRAME_NS;
+	uint64_t due = evloop_due(l->loop, l->frame_timer);
+
+	if (l->ended)
+		evloop_arm(l->loop, l->frame_timer, EVLOOP_NEVER);
+	else if (due == EVLOOP_NEVER || due > now + every)
+		evloop_arm(l->loop, l->frame_timer, now + every);
+}
+
+/* A frame is due. */
+static unsigned on_frame(void *ctx, uint64_t now)
+{
+	(void)ctx;
+	(void)now;
+	return EVLOOP_REDRAW;
+}
+
+/* The program wrote something. */
+static unsigned on_output(void *ctx, int fd, short revents)
+{
+	struct live *l = ctx;
+	bool eof = false, changed = view_output_read(l->w.out, fd, &eof);
+
+	(void)revents;
+	if (eof)
+		evloop_unwatch(l->loop, fd);
+	return changed && l->w.show_output ? EVLOOP_REDRAW : 0;
+}
+
+/* Tracing ended (the program exited, --duration, or the tracer failed):
+ * the trace is finished, the view stays, paused at the end. */
+static void live_end(struct live *l)
+{
+	char why[200];
+
+	if (l->run.end == RUNNER_TRACE_FAILED) {
+		snprintf(l->err, sizeof(l->err), "tracing failed: %s",
+			 strerror(-(l->add_error ? l->add_error : l->run.trace_error)));
+		l->w.quit = true;
+		return;
+	}
+	if (l->run.end == RUNNER_DURATION && session_has_child(l->ses) && !session_child_done(l->ses)) {
+		snprintf(l->w.status, sizeof(l->w.status), "--duration is up: stopping the program...");
+		live_draw(l);
+	}
+	timeline_set_end(l->tl, runner_finish(&l->run));
+	l->ended = true;
+	viewstate_end_tracing(&l->w.vs);
+	runner_end_words(&l->run, why, sizeof(why));
+	snprintf(l->w.status, sizeof(l->w.status), "%s: q quits", why);
+	if (l->run.write_error)
+		snprintf(l->w.status, sizeof(l->w.status), "%s; writing %s failed: %s: q quits", why, l->run.path,
+			 strerror(-l->run.write_error));
+}
+
+/* The live loop, until q or a stop signal. Returns conctop's exit status. */
+static int live_loop(struct live *l)
+{
+	unsigned flags = EVLOOP_REDRAW;
+	int e;
+
+	l->frame_timer = evloop_timer(l->loop, on_frame, l);
+	e = evloop_watch(l->loop, screen_fd(l->w.scr), view_on_terminal, &l->w);
+	if (!e)
+		e = evloop_watch(l->loop, stopsig_fd(), view_on_stop_signal, &l->w);
+	if (!e && l->w.out)
+		e = evloop_watch(l->loop, session_output_fd(l->ses), on_output, l);
+	if (!e)
+		e = runner_start(&l->run, l->loop);
+	if (e || l->frame_timer < 0) {
+		snprintf(l->err, sizeof(l->err), "cannot watch the tracer and the terminal: %s",
+			 strerror(e ? -e : ENOSPC));
+		return 1;
+	}
+	while (!l->w.quit) {
+		if (flags & EVLOOP_SIGNAL)
+			flags |= view_read_input(&l->w); /* a resize */
+		if (flags & EVLOOP_ENDED)
+			live_end(l);
+		if (l->w.quit)
+			break;
+		sync_frames(l, evloop_now());
+		if ((flags & EVLOOP_REDRAW) && live_draw(l)) {
+			snprintf(l->err, sizeof(l->err), "cannot draw on the terminal");
+			break;
+		}
+		flags = evloop_run_once(l->loop);
+	}
+	if (!l->ended && session_has_child(l->ses)) {
+		snprintf(l->w.status, sizeof(l->w.status), "stopping the program (SIGTERM, then SIGKILL in 2 s)...");
+		l->w.vs.note[0] = '\0';
+		live_draw(l);
+	}
+	runner_finish(&l->run);
+	if (l->run.end == RUNNER_DURATION || !session_has_child(l->ses))
+		return 0;
+	return session_exit_status(l->ses);
+}
+
+/* Parses the live view's options and what follows them. Returns -1 to go
+ * on, else the exit status (help, or a usage error). */
+static int parse_options(int argc, char **argv, struct live_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "write", required_argument, NULL, 'w' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "mono", no_argument, NULL, 'M' },
+		{ "classroom", no_argument, NULL, 'K' }, /* 'C' is --calls (session_option) */
+		{ "theme", required_argument, NULL, 't' },
+		{ "no-follow", no_argument, NULL, 'F' },
+		{ "no-attribution", no_argument, NULL, 'A' },
+		{ "calls", no_argument, NULL, 'C' },
+		{ "buffer", required_argument, NULL, 'b' },
+		{ "tracer", required_argument, NULL, 'T' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char *default_argv[] = { DEFAULT_SCENARIO, NULL };
+	const char *cmd = "run"; /* run --help also has the global forms */
+	int opt, e;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+w:p:d:u:vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'w': o->write_path = optarg; break;
+		case 'M': o->mono = true; break;
+		case 'K': o->classroom = true; break;
+		case 't':
+			if (view_parse_theme(cmd, optarg, &o->light))
+				return 2;
+			break;
+		case 'h':
+			live_usage(stdout);
+			return 0;
+		default:
+			e = session_option(cmd, opt, optarg, &o->sopts, &o->pid, &o->duration);
+			if (e > 0)
+				return e;
+			if (e < 0 && optopt)
+				return cli_usage_error(cmd, "option -%c is unknown or needs a value", optopt);
+			if (e < 0)
+				return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	o->dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
+	o->rest = argv + optind;
+	o->nrest = argc - optind;
+	if (!o->run_form && !o->dashdash && o->nrest > 0 && strcmp(o->rest[0], "run") == 0) {
+		o->rest++;
+		o->nrest--;
+		if (o->nrest == 0)
+			return cli_usage_error("run", "which scenario? (conctop list shows them)");
+		o->run_form = true;
+	}
+	if (o->run_form && !o->dashdash && o->nrest == 0 && !o->pid)
+		return cli_usage_error("run", "which scenario? (conctop list shows them)");
+	if (!o->pid && o->nrest == 0) {
+		o->rest = default_argv;
+		o->nrest = 1;
+	}
+	if (o->pid)
+		o->sopts.capture_output = false;
+	return -1;
+}
+
+/* Everything that can fail for the user, before the screen: the target,
+ * a terminal, the tracer, the timeline, the -w file. Returns 0 or the exit
+ * status (said). */
+static int live_prepare(struct live *l, const struct live_opts *o)
+{
+	struct runner_opts ropts = { .duration = o->duration, .drain_ms = LIVE_DRAIN_MS, .on_event = live_event,
+				     .ctx = l };
+	struct trace_info info;
+	int e, status;
+
+	e = session_new(&l->ses, &o->sopts);
+	if (e) {
+		cli_error("%s", strerror(-e));
+		return 1;
+	}
+	runner_init(&l->run, l->ses, &ropts);
+	status = session_target(l->ses, o->pid, o->nrest, o->rest, o->dashdash);
+	if (!status)
+		status = view_need_terminal(o->run_form ? "conctop run" : "the live view");
+	if (!status)
+		status = session_open(l->ses, runner_event, &l->run);
+	if (status)
+		return status;
+	e = timeline_new(&l->tl, tracer_ncpus(session_tracer(l->ses)));
+	if (!e && !o->pid)
+		e = view_output_new(&l->w.out);
+	if (!e)
+		e = evloop_new(&l->loop);
+	if (e) {
+		cli_error("%s", strerror(-e));
+		return 1;
+	}
+	if (o->write_path) {
+		session_fill_info(&info, session_tracer(l->ses), session_command(l->ses), o->pid);
+		if (runner_write_to(&l->run, o->write_path, &info))
+			return 1;
+	}
+	return 0;
+}
+
+/* The lesson card of a classroom run of a scenario, or NULL. */
+static const struct lesson_card *live_card(const struct live_opts *o)
+{
+	if (!o->classroom || o->pid || o->dashdash)
+		return NULL;
+	return lesson_find(o->nrest > 0 ? o->rest[0] : DEFAULT_SCENARIO);
+}
+
+/* The live view: `conctop [OPTIONS] [run SCENARIO [ARGS] | -- CMD | -p PID]`
+ * (run_form: called as `conctop run ...`, options follow "run"). */
+static int live_main(int argc, char **argv, bool run_form)
+{
+	struct live_opts o = { .run_form = run_form,
+			       .sopts = { .cmd = "run", .capture_output = true, .scenario_defaults = true } };
+	const struct lesson_card *card;
+	struct live *l = calloc(1, sizeof(*l));
+	int status = l ? parse_options(argc, argv, &o) : 1;
+
+	if (!l || status >= 0) {
+		if (!l)
+			cli_error("%s", strerror(ENOMEM));
+		free(l);
+		return status;
+	}
+	status = live_prepare(l, &o);
+	if (status)
+		goto out;
+	card = live_card(&o);
+	view_card_start(card);
+	status = stopsig_install() ? 1 : session_start(l->ses);
+	if (status)
+		goto out;
+	l->w.light = o.light;
+	l->w.show_output = l->w.out != NULL;
+	if (view_open(&l->w, o.mono)) {
+		status = 1;
+		goto out;
+	}
+	viewstate_init_live(&l->w.vs, l->tl, session_label(l->ses), l->w.vs.width, l->w.vs.height);
+	l->w.vs.ascii = screen_theme(l->w.scr)->ascii;
+	view_start_classroom(&l->w, o.classroom, session_command(l->ses));
+	status = live_loop(l);
+	view_close(&l->w);
+	view_card_end(card);
+	if (l->err[0]) {
+		cli_error("%s", l->err);
+		status = 1;
+	}
+	if (l->run.write_error) {
+		cli_error("writing %s failed: %s (the file holds what was written before)", o.write_path,
+			  strerror(-l->run.write_error));
+		status = 1;
+	}
+out:
+	view_close(&l->w);
+	if (!l->run.finished && (l->run.trace.writer || l->run.trace.file.part)) {
+		runner_finish(&l->run); /* the view never ran: keep what the -w file has */
+		if (l->run.write_error && status == 0) {
+			cli_error("writing %s failed: %s", o.write_path, strerror(-l->run.write_error));
+			status = 1;
+		}
+	}
+	session_free(l->ses);
+	evloop_free(l->loop);
+	timeline_free(l->tl);
+	view_output_free(l->w.out);
+	free(l);
+	return status;
+}
+
+/* conctop [OPTIONS] [run SCENARIO | -- CMD | -p PID]: the live view. */
+int cmd_live(int argc, char **argv)
+{
+	return live_main(argc, argv, false);
+}
+
+/* conctop run [OPTIONS] SCENARIO [ARGS]: the live view of a scenario. */
+int cmd_run(int argc, char **argv)
+{
+	return live_main(argc, argv, true);
+}

@@ -1,0 +1,248 @@
+"""The views' loop: one poll() on the ring buffer, the terminal, the
+program's output, its pidfd and a signal pipe, redrawing only when something
+changed or a frame is due (cli/evloop.c, cli/view_live.c, cli/view_replay.c).
+
+- *Keys under load* (root): the live view of `perf bench sched pipe`
+  (pinned to the last CPU) while the tracer delivers more than 100 000
+  events a second; each press of `?` must show (the help overlay opens or
+  closes) within 50 ms. Keys are sent and the screen read through one tmux
+  control-mode client, so that a capture costs a fraction of a millisecond
+  rather than the tens a new tmux process takes on a loaded machine.
+- *An idle replay sleeps*: a paused replay left alone for 10 s uses under
+  1 % of a CPU, read from /proc/PID/stat (utime + stime), wakes at most 10
+  times (its context switches in /proc/PID/status: no redraw on a beat),
+  and still answers a key afterwards.
+- *A terminal that cannot move its cursor* (TERM=dumb): replay and the live
+  view say what to do and exit 1, before anything starts."""
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import CONCTOP, ROOT, bpf_available, check, finish, run, skip  # noqa: E402
+from test_tui import SOCKET, Pane, header, tmux  # noqa: E402
+
+TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
+PRESSES = 10
+EXTRA_PRESSES = 10   # presses made while the rate dipped below MIN_RATE are made again
+LATENCY_MS = 50
+MIN_RATE = 100000
+
+
+class Control:
+    """A tmux control-mode client: commands and their output over one pipe."""
+
+    def __init__(self, target):
+        self.p = subprocess.Popen(["tmux", "-L", SOCKET, "-C", "attach", "-t", target], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.block()  # the attach command's own
+        self.cmd("refresh-client -f no-output")
+
+    def block(self):
+        """Reads one %begin ... %end block; returns what is between."""
+        out, inside = [], False
+        while True:
+            line = self.p.stdout.readline()
+            if not line:
+                raise RuntimeError("the tmux control client ended")
+            if line.startswith("%begin"):
+                inside = True
+            elif line.startswith(("%end", "%error")) and inside:
+                return "".join(out)
+            elif inside:
+                out.append(line)
+
+    def cmd(self, command):
+        self.p.stdin.write(command + "\n")
+        self.p.stdin.flush()
+        return self.block()
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=10)
+
+
+def rate(s):
+    """The header's events per second ("123k ev/s", "1.2M ev/s"), or 0."""
+    m = re.search(r"([0-9.]+)([kM]?) ev/s", header(s))
+    if not m:
+        return 0
+    return float(m.group(1)) * {"": 1, "k": 1e3, "M": 1e6}[m.group(2)]
+
+
+def help_shown(s):
+    return "zoom in / out around the cursor" in s
+
+
+def press_and_time(ctl, target, shown):
+    """Presses ? and returns (ms until the help is shown (shown) or gone,
+    counted from when tmux wrote the key to the terminal, or None after
+    2 s; the screen then)."""
+    ctl.cmd(f"send-keys -t {target} ?")
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 2:
+        s = ctl.cmd(f"capture-pane -p -t {target}")
+        if help_shown(s) == shown:
+            return (time.monotonic() - t0) * 1000, s
+    return None, s
+
+
+def time_presses(ctl, target):
+    """PRESSES presses of ? made while at least MIN_RATE events/s flowed:
+    [(ms, rate)]."""
+    done = []
+    for _ in range(PRESSES + EXTRA_PRESSES):
+        ms, s = press_and_time(ctl, target, len(done) % 2 == 0)
+        if ms is None:
+            ms = float("inf")
+        if rate(s) >= MIN_RATE or ms == float("inf"):
+            done.append((ms, rate(s)))
+        elif help_shown(s) != (len(done) % 2 == 0):
+            ctl.cmd(f"send-keys -t {target} ?")  # back as it was: this press does not count
+        if len(done) == PRESSES:
+            break
+        time.sleep(0.2)
+    return done
+
+
+def test_keys_under_load():
+    """The live view answers each key within a frame while the tracer
+    delivers more than 100 000 events a second."""
+    name = "keys under load"
+    if shutil.which("perf") is None:
+        skip(name, "perf is not installed (apt-get install linux-perf)")
+        return
+    pin = f"taskset -c {os.cpu_count() - 1} " if (os.cpu_count() or 1) > 1 else ""
+    p = Pane("load", 160, 40)
+    ctl = None
+    try:
+        p.type(f"{CONCTOP} -- {pin}perf bench sched pipe -l 1000000000; echo rc=$?")
+        ok, s = p.wait_for(lambda s: "LIVE" in header(s) and rate(s) > 0, 30)
+        if not check(ok, f"{name}: the live view is up and counts events", header(s)):
+            return
+        ok, s = p.wait_for(lambda s: rate(s) >= MIN_RATE, 15)
+        check(ok, f"{name}: the program makes the tracer deliver at least {MIN_RATE} events/s",
+              f"{rate(s):.0f} ev/s: {header(s)}")
+        ctl = Control("load")
+        done = time_presses(ctl, "load")
+        times = [ms for ms, _ in done]
+        print(f"  {name}: ? shown or hidden after (ms): {', '.join(f'{t:.1f}' for t in times)}; "
+              f"at {min(r for _, r in done) / 1000:.0f}k to {max(r for _, r in done) / 1000:.0f}k ev/s"
+              if done else f"  {name}: no press counted")
+        check(len(done) == PRESSES, f"{name}: {PRESSES} presses made while at least {MIN_RATE} events/s flowed",
+              f"{len(done)} in {PRESSES + EXTRA_PRESSES} tries")
+        late = [t for t in times if t >= LATENCY_MS]
+        check(done and not late, f"{name}: every key shows within {LATENCY_MS} ms "
+              f"(median {statistics.median(times) if times else 0:.1f} ms, worst {max(times) if times else 0:.1f} ms)",
+              f"{times}")
+        p.keys("q")
+        ok, s = p.wait_for(lambda s: re.search(r"^rc=\d+", s, re.M) is not None, 30)
+        check(ok, f"{name}: q ends it", s[-300:])
+    finally:
+        if ctl:
+            ctl.close()
+        p.kill()
+        run(["pkill", "-f", "perf bench sched pipe -l 1000000000"])
+
+
+def cpu_ticks(pid):
+    """utime + stime of pid, in clock ticks (fields 14 and 15 of stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def wakeups(pid):
+    """The times pid was switched out (voluntary and involuntary)."""
+    n = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                n += int(line.split()[1])
+    return n
+
+
+IDLE_WAKEUPS = 10
+
+
+def test_idle_replay():
+    """A paused replay sleeps: under 1 % of a CPU over 10 s."""
+    name = "idle replay"
+    p = Pane("idle", 100, 30)
+    try:
+        p.type(f"{CONCTOP} replay --paused {TRACE}; echo rc=$?")
+        ok, s = p.wait_for(lambda s: "REPLAY" in header(s) and "stopped" in header(s), 20)
+        if not check(ok, f"{name}: the replay is up, paused", header(s)):
+            return
+        pids = p.child_pids()
+        if not check(len(pids) == 1, f"{name}: conctop is the shell's child", f"{pids}"):
+            return
+        time.sleep(1)  # past start-up
+        hz = os.sysconf("SC_CLK_TCK")
+        t0, c0, w0 = time.monotonic(), cpu_ticks(pids[0]), wakeups(pids[0])
+        time.sleep(10)
+        t1, c1, w1 = time.monotonic(), cpu_ticks(pids[0]), wakeups(pids[0])
+        share = (c1 - c0) / hz / (t1 - t0)
+        print(f"  {name}: {c1 - c0} ticks of CPU ({hz}/s) and {w1 - w0} wakeups in {t1 - t0:.1f} s: "
+              f"{share * 100:.2f} % of a CPU")
+        check(share < 0.01, f"{name}: a paused replay uses under 1 % of a CPU over 10 s ({share * 100:.2f} %)")
+        check(w1 - w0 <= IDLE_WAKEUPS, f"{name}: it sleeps until something happens: {w1 - w0} wakeups in 10 s "
+              f"(at most {IDLE_WAKEUPS})")
+        p.keys("Space")
+        ok, s = p.wait_for(lambda s: "playing" in header(s), 10)
+        check(ok, f"{name}: it still answers a key afterwards", header(s))
+        p.keys("q")
+        ok, s = p.wait_for(lambda s: re.search(r"^rc=0$", s, re.M) is not None, 15)
+        check(ok, f"{name}: q quits with status 0", s[-200:])
+    finally:
+        p.kill()
+
+
+def test_dumb_terminal():
+    """TERM=dumb: the views say what to do and exit 1, before starting."""
+    name = "TERM=dumb"
+    p = Pane("dumb", 100, 30)
+    try:
+        p.type(f"TERM=dumb {CONCTOP} replay {TRACE}; echo rc=$?")
+        ok, s = p.wait_for(lambda s: re.search(r"^rc=\d+", s, re.M) is not None, 20)
+        check(ok and re.search(r"^rc=1$", s, re.M) and "TERM=dumb" in s and "cannot move its cursor" in s
+              and "TERM=xterm-256color" in s,
+              f"{name}: replay says the terminal cannot move its cursor, what to do, and exits 1", s[-600:])
+        if os.geteuid() == 0:
+            p.type(f"TERM=dumb {CONCTOP} -- sh -c 'touch {TMPFLAG}'; echo rc=$?")
+            ok, s = p.wait_for(lambda s: len(re.findall(r"^rc=\d+", s, re.M)) >= 2, 30)
+            check(ok and re.findall(r"^rc=\d+", s, re.M)[-1] == "rc=1" and not os.path.exists(TMPFLAG),
+                  f"{name}: the live view refuses too, before it starts the program", s[-600:])
+    finally:
+        p.kill()
+
+
+TMPFLAG = f"/tmp/conctop-dumb-{os.getpid()}"
+
+
+def main():
+    if shutil.which("tmux") is None:
+        skip("view loop tests", "tmux is not installed (apt-get install tmux)")
+        finish()
+    if not os.path.exists(CONCTOP):
+        check(False, "view loop tests", f"{CONCTOP} is missing: run make")
+        finish()
+    tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
+    try:
+        test_dumb_terminal()
+        test_idle_replay()
+        if bpf_available("live view under load"):
+            test_keys_under_load()
+    finally:
+        tmux("kill-server", check_rc=False)
+        if os.path.exists(TMPFLAG):
+            os.unlink(TMPFLAG)
+    finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+/* Unit tests of tui/viewstate.c, the views' state without a terminal: on
+ * the ping-pong trace of tests/data (ping, A, runs on CPU0 in [0,1), [2,3)
+ * ... ms, pong, B, on CPU1 in [1,2) ...; each wakes the other; the end is
+ * 21 ms), the playback clock, pause and follow, zoom steps that keep the
+ * cursor's column, scrolling, steps from event to event and from log entry
+ * to log entry, go to, predict-then-reveal, the classroom scale, focus,
+ * filter and Esc, clicks, and the live view following a growing timeline. */
+#include <string.h>
+#include "check.h"
+#include "scale.h"
+#include "trace.h"
+#include "viewstate.h"
+
+#define MS 1000000ull
+#define US 1000ull
+#define W 100
+#define H 30
+
+static struct timeline *tl;
+
+/* Reads tests/data/pingpong.ctrace (the tests run from the tree's root). */
+static bool load_pingpong(void)
+{
+	struct trace_reader *r = NULL;
+	struct event ev;
+	int e = trace_reader_new(&r, "tests/data/pingpong.ctrace");
+
+	if (!e)
+		e = timeline_new(&tl, trace_reader_info(r)->ncpus);
+	while (!e && (e = trace_reader_next(r, &ev)) == 1)
+		e = timeline_add(tl, &ev);
+	if (!e)
+		timeline_set_end(tl, trace_reader_end_ts(r));
+	trace_reader_free(r);
+	return e == 0 && timeline_end(tl) == 21 * MS;
+}
+
+/* The lane column the cursor is in. */
+static uint64_t cursor_col(const struct viewstate *vs)
+{
+	return (vs->v.cursor - vs->v.t0) / vs->v.ns_per_col;
+}
+
+/* Zoom steps: 1, 2, 5 x 10^k. */
+static void test_steps(void)
+{
+	CHECK(viewstate_zoom_step(500 * US, true) == MS && viewstate_zoom_step(500 * US, false) == 200 * US &&
+		      viewstate_zoom_step(1, false) == 1 && viewstate_zoom_step(2 * MS, false) == MS,
+	      "zoom_step: one step out and in");
+}
+
+/* The playback clock: plays, pauses, reaches the end, plays again. */
+static void test_replay_clock(void)
+{
+	struct viewstate vs;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
+	CHECK(vs.v.mode == VIEW_REPLAY && vs.v.playing && viewstate_following(&vs), "replay: starts playing");
+	CHECK(vs.v.ns_per_col >= 1000 && scale_nice_ceil(vs.v.ns_per_col) == vs.v.ns_per_col &&
+		      viewstate_window_ns(&vs) >= 21 * MS && viewstate_window_ns(&vs) / 5 < 21 * MS,
+	      "replay: the whole short trace fits the lanes, at a round scale");
+	viewstate_frame(&vs, W, H);
+	CHECK(vs.v.cursor == 0 && vs.v.t0 == 0, "replay: the playhead starts at 0");
+	CHECK(viewstate_play(&vs, 5 * MS) && vs.play == 5 * MS, "replay: 5 ms of wall time moves the clock 5 ms");
+	viewstate_speed(&vs, true);
+	CHECK(vs.v.speed == 2.0 && !strcmp(vs.note, "speed 2x"), "replay: > doubles the speed, and says so");
+	viewstate_play(&vs, 2 * MS);
+	viewstate_frame(&vs, W, H);
+	CHECK(vs.play == 9 * MS && vs.v.cursor == 9 * MS, "replay: at 2x, 2 ms move it 4 ms; the cursor is the playhead");
+	viewstate_space(&vs);
+	CHECK(!vs.v.playing && vs.v.cursor == 9 * MS && !viewstate_play(&vs, 5 * MS) && vs.play == 9 * MS,
+	      "replay: space pauses; a paused clock does not move");
+	viewstate_space(&vs);
+	CHECK(vs.v.playing && vs.play == 9 * MS, "replay: space plays on from the cursor");
+	viewstate_play(&vs, 100 * MS);
+	CHECK(!vs.v.playing && vs.v.cursor == 21 * MS - 1 && strstr(vs.note, "end of the trace"),
+	      "replay: the clock stops at the end and says so");
+	viewstate_space(&vs);
+	CHECK(vs.v.playing && vs.play == 0, "replay: space at the end plays again from the start");
+	viewstate_speed(&vs, false);
+	for (int i = 0; i < 20; i++)
+		viewstate_speed(&vs, false);
+	CHECK(vs.v.speed == VIEWSTATE_SPEED_MIN, "replay: the speed stops at its minimum");
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	CHECK(!vs.v.playing && vs.v.cursor == 0, "replay --paused: paused, the cursor at 0");
+}
+
+/* Zoom keeps the cursor's column; it stops at both ends. */
+static void test_zoom(void)
+{
+	struct viewstate vs;
+	uint64_t col, npc;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	viewstate_place_cursor(&vs, 7 * MS);
+	col = cursor_col(&vs);
+	npc = vs.v.ns_per_col;
+	viewstate_zoom_here(&vs, false);
+	CHECK(vs.v.ns_per_col == viewstate_zoom_step(npc, false) && cursor_col(&vs) == col,
+	      "zoom in: one step, the cursor stays in its column");
+	viewstate_zoom_here(&vs, false);
+	viewstate_zoom_here(&vs, true);
+	CHECK(cursor_col(&vs) == col || cursor_col(&vs) + 1 == col || cursor_col(&vs) == col + 1,
+	      "zoom in and out: the cursor stays where it was");
+	vs.v.ns_per_col = VIEWSTATE_MIN_NS_PER_COL;
+	viewstate_zoom_here(&vs, false);
+	CHECK(vs.v.ns_per_col == VIEWSTATE_MIN_NS_PER_COL && !strcmp(vs.note, "zoomed in all the way"),
+	      "zoom in: stops at the finest scale, and says so");
+	for (int i = 0; i < 40; i++)
+		viewstate_zoom_here(&vs, true);
+	CHECK(vs.v.ns_per_col == scale_nice_ceil((1000 * MS + viewstate_lane_cols(&vs) - 1) /
+						    viewstate_lane_cols(&vs)) &&
+		      !strcmp(vs.note, "zoomed out all the way"),
+	      "zoom out: stops at a second in the lanes (the trace is shorter)");
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	vs.v.ns_per_col = 10 * US;
+	vs.v.t0 = 3 * MS;
+	{
+		uint64_t before = viewstate_time_at_x(&vs, render_view_lane_x(&vs.v) + 10), after;
+
+		viewstate_wheel(&vs, render_view_lane_x(&vs.v) + 10, true);
+		after = viewstate_time_at_x(&vs, render_view_lane_x(&vs.v) + 10);
+		CHECK(vs.v.ns_per_col == 5 * US && after + 5 * US > before && after < before + 5 * US,
+		      "wheel: zooms in, the time under the pointer stays under it");
+	}
+}
+
+/* Scrolling: a paused view moves, a playing replay seeks. */
+static void test_scroll(void)
+{
+	struct viewstate vs;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	vs.v.ns_per_col = 100 * US;
+	viewstate_place_cursor(&vs, 15 * MS);
+	viewstate_scroll_by(&vs, VIEWSTATE_COLUMN, true);
+	CHECK(vs.v.t0 % (100 * US) == 0, "scroll: t0 stays on a column");
+	for (int i = 0; i < 10; i++)
+		viewstate_scroll_by(&vs, VIEWSTATE_PAGE, true);
+	CHECK(vs.v.t0 == 0 && vs.v.cursor == 15 * MS, "scroll: back stops at 0; the cursor stays");
+	viewstate_scroll(&vs, INT64_MAX);
+	CHECK(vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS && vs.v.t0 < 21 * MS,
+	      "scroll: forward stops with the end in view, even from a huge step");
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
+	vs.play = 10 * MS;
+	viewstate_scroll(&vs, -(int64_t)(3 * MS));
+	CHECK(vs.v.playing && vs.play == 7 * MS && vs.v.cursor == 7 * MS, "scroll: a playing replay seeks");
+	viewstate_home(&vs);
+	CHECK(vs.v.playing && vs.play == 0, "Home: a playing replay starts again");
+	viewstate_pause(&vs);
+	viewstate_end(&vs);
+	CHECK(vs.v.cursor == 21 * MS - 1 && vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS, "End: the cursor at the end");
+}
+
+/* Steps: scheduling events and log entries; go to. */
+static void test_steps_and_goto(void)
+{
+	struct viewstate vs;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
+	viewstate_step(&vs, false);
+	CHECK(!vs.v.playing && vs.v.cursor == 1 * MS, "s: pauses, the cursor to the next event (1 ms)");
+	viewstate_step(&vs, false);
+	CHECK(vs.v.cursor == 2 * MS, "s: then the one after (2 ms)");
+	viewstate_step(&vs, true);
+	CHECK(vs.v.cursor == 1 * MS, "S: back to 1 ms");
+	viewstate_step_log(&vs, false);
+	CHECK(vs.v.cursor == 2 * MS, "n: the next log entry (a wakeup at 2 ms)");
+	viewstate_step_log(&vs, true);
+	CHECK(vs.v.cursor == 1 * MS, "N: the previous one (1 ms)");
+	viewstate_step_log(&vs, true);
+	CHECK(vs.v.cursor == 1 * MS && !strcmp(vs.note, "no earlier event in the log"), "N: none before, says so");
+	viewstate_goto(&vs, 30 * MS, "30ms");
+	CHECK(vs.v.cursor == 1 * MS && strstr(vs.note, "30ms is after the end"), "g: a time after the end is refused");
+	viewstate_goto(&vs, 5500 * US, "5.5ms");
+	CHECK(vs.v.cursor == 5500 * US && vs.play == 5500 * US, "g: the cursor and the clock to the time typed");
+}
+
+/* Predict-then-reveal: the clock stops just before a wakeup and asks; space
+ * reveals and plays on to the next one. */
+static void test_predict(void)
+{
+	struct viewstate vs;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
+	viewstate_toggle_predict(&vs);
+	CHECK(vs.v.predict && strstr(vs.note, "predict"), "p: predict on");
+	CHECK(viewstate_play(&vs, 3 * MS) && !vs.v.playing && vs.play == 1 * MS - 1 && vs.v.question &&
+		      strstr(vs.v.question, "Which thread runs next?"),
+	      "predict: stops just before the first wakeup and asks");
+	CHECK(strstr(vs.answer, "pong woken by A ping") != NULL, "predict: the answer is the log's words");
+	viewstate_space(&vs);
+	CHECK(vs.v.playing && !vs.v.question && strstr(vs.note, "ANSWER: B pong woken"), "space: reveals, plays on");
+	viewstate_play(&vs, 3 * MS);
+	CHECK(!vs.v.playing && vs.play == 2 * MS - 1, "predict: then stops before the next wakeup");
+	viewstate_toggle_predict(&vs);
+	CHECK(!vs.v.predict && !vs.v.question, "p: predict off drops the question");
+}
+
+/* Focus, filter, Esc, inspect, click, the classroom view. */
+static void test_lanes(void)
+{
+	struct viewstate vs;
+	int first_row = 0;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	CHECK(viewstate_visible_lanes(&vs) == 2, "lanes: two threads");
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 1, "Tab: the next lane");
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 0, "Tab: wraps to the first");
+	viewstate_move_focus(&vs, -1);
+	CHECK(vs.v.focus == 1, "shift-Tab: wraps to the last");
+	viewstate_set_filter(&vs, "PON");
+	CHECK(viewstate_visible_lanes(&vs) == 1 && vs.v.focus == 0 && !strcmp(vs.v.filter, "PON"),
+	      "filter: by name, any case");
+	viewstate_set_filter(&vs, "zzz");
+	CHECK(viewstate_visible_lanes(&vs) == 0 && strstr(vs.note, "no thread name contains 'zzz'"),
+	      "filter: matching nothing says so");
+	vs.v.help = true;
+	viewstate_toggle_inspect(&vs);
+	viewstate_escape(&vs);
+	CHECK(!vs.v.help && vs.v.inspect && vs.v.filter, "Esc: closes the help first");
+	viewstate_escape(&vs);
+	CHECK(!vs.v.inspect && vs.v.filter, "Esc: then the inspect panel");
+	viewstate_escape(&vs);
+	CHECK(!vs.v.filter && viewstate_visible_lanes(&vs) == 2, "Esc: then clears the filter");
+	render_thread_rows(tl, &vs.v, W, H, &first_row);
+	viewstate_click(&vs, render_view_lane_x(&vs.v) + 3, first_row + 1);
+	CHECK(vs.v.focus == 1 && vs.v.cursor == vs.v.t0 + 3 * vs.v.ns_per_col + vs.v.ns_per_col / 2,
+	      "click: focuses the lane, the cursor to the column's middle");
+	viewstate_set_class_scale(&vs, "prodcons --pace 50 --items 4");
+	CHECK(vs.class_npc == 5 * MS, "classroom: --pace 50 gives 5 ms a column");
+	viewstate_set_class_scale(&vs, "pingpong");
+	CHECK(vs.class_npc >= 1000 && scale_nice_ceil(vs.class_npc) == vs.class_npc,
+	      "classroom: without a pace, a round scale from the trace");
+	vs.class_npc = 2 * MS;
+	{
+		uint64_t plain = vs.v.ns_per_col;
+
+		viewstate_toggle_classroom(&vs);
+		CHECK(vs.v.classroom && vs.v.ns_per_col == 2 * MS && vs.v.t0 % viewstate_window_ns(&vs) == 0,
+		      "c: the classroom scale, on a whole page");
+		viewstate_toggle_classroom(&vs);
+		CHECK(!vs.v.classroom && vs.v.ns_per_col == plain, "c again: the plain scale back");
+	}
+}
+
+/* The live view: follows the end of a growing timeline, pauses on a
+ * scroll, follows again, stays paused once tracing ended. */
+static void test_live(void)
+{
+	struct viewstate vs;
+
+	viewstate_init_live(&vs, tl, "pid 1", W, H);
+	viewstate_frame(&vs, W, H);
+	CHECK(vs.v.mode == VIEW_LIVE && viewstate_following(&vs) && vs.v.cursor == VIEWSTATE_NONE &&
+		      vs.v.ns_per_col == VIEWSTATE_LIVE_NS_PER_COL,
+	      "live: follows, no cursor, 10 ms a column");
+	viewstate_speed(&vs, true);
+	viewstate_scroll_by(&vs, VIEWSTATE_LITTLE, true);
+	CHECK(vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: a scroll pauses, the cursor at the end");
+	viewstate_space(&vs);
+	CHECK(vs.v.mode == VIEW_LIVE && vs.v.cursor == VIEWSTATE_NONE, "live: space follows again");
+	viewstate_end_tracing(&vs);
+	CHECK(vs.ended && vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: tracing ended: paused at the end");
+	viewstate_space(&vs);
+	CHECK(vs.v.mode == VIEW_PAUSED && strstr(vs.note, "tracing has ended"), "live: after the end, space says why not");
+	viewstate_toggle_inspect(&vs);
+	viewstate_frame(&vs, 80, 24);
+	CHECK(vs.width == 80 && vs.height == 24 && vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS,
+	      "live: a smaller screen keeps the end in view");
+}
+
+int main(void)
+{
+	if (!load_pingpong()) {
+		CHECK(false, "tests/data/pingpong.ctrace loads (run from the tree's root)");
+		return check_summary();
+	}
+	test_steps();
+	test_replay_clock();
+	test_zoom();
+	test_scroll();
+	test_steps_and_goto();
+	test_predict();
+	test_lanes();
+	test_live();
+	timeline_free(tl);
+	return check_summary();
+}

@@ -1,0 +1,232 @@
+/* The views' key table, and what is made from it: key names, the help's
+ * rows, the key line items (see keymap.h). */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include "keymap.h"
+#include "screen.h"
+#include "utf8.h"
+
+#define B KEYMAP_BOTH
+#define R KEYMAP_REPLAY
+#define L KEYMAP_LIVE
+
+/* Every binding of the views, in the help's order. The first key bound to
+ * an action is the one key lines show. */
+static const struct keymap_row rows[] = {
+	{ { { ' ', VA_SPACE, B } }, "play / pause (live: pause / follow the present)", NULL },
+	{ { { SCREEN_KEY_LEFT, VA_SCROLL_BACK, B }, { SCREEN_KEY_RIGHT, VA_SCROLL_FWD, B } },
+	  "scroll back / forward (replay playing: seek)", NULL },
+	{ { { SCREEN_KEY_SLEFT, VA_COLUMN_BACK, B }, { SCREEN_KEY_SRIGHT, VA_COLUMN_FWD, B } },
+	  "scroll one column back / forward", NULL },
+	{ { { SCREEN_KEY_PGUP, VA_PAGE_BACK, B }, { SCREEN_KEY_PGDN, VA_PAGE_FWD, B } },
+	  "scroll a whole screen back / forward", NULL },
+	{ { { SCREEN_KEY_HOME, VA_HOME, B }, { SCREEN_KEY_END, VA_END, B } },
+	  "go to the start / the end (live: follow)", NULL },
+	{ { { '+', VA_ZOOM_IN, B }, { '-', VA_ZOOM_OUT, B }, { '=', VA_ZOOM_IN, B }, { '_', VA_ZOOM_OUT, B } },
+	  "zoom in / out around the cursor", NULL },
+	{ { { '<', VA_SLOWER, R }, { '>', VA_FASTER, R }, { ',', VA_SLOWER, R }, { '.', VA_FASTER, R } },
+	  "replay slower / faster (0.01x to 100x)", "speed is for replay: live runs at the program's pace" },
+	{ { { 's', VA_STEP, B }, { 'S', VA_STEP_BACK, B } }, "step to the next / previous scheduling event", NULL },
+	{ { { 'n', VA_LOG_NEXT, B }, { 'N', VA_LOG_PREV, B } }, "step to the next / previous event of the log",
+	  NULL },
+	{ { { 'g', VA_GOTO, B } }, "go to a time (1.5s, 250ms, 40us)", NULL },
+	{ { { '/', VA_FILTER, B } }, "filter thread lanes by name", NULL },
+	{ { { SCREEN_KEY_TAB, VA_FOCUS_NEXT, B }, { SCREEN_KEY_DOWN, VA_FOCUS_NEXT, B },
+	    { SCREEN_KEY_BTAB, VA_FOCUS_PREV, B }, { SCREEN_KEY_UP, VA_FOCUS_PREV, B } },
+	  "focus the next / previous lane", NULL },
+	{ { { 'i', VA_INSPECT, B }, { SCREEN_KEY_ENTER, VA_INSPECT, B } }, "inspect the threads at the cursor", NULL },
+	{ { { 'o', VA_OUTPUT, L } }, "live: program output / event log", NULL },
+	{ { { '?', VA_HELP, B }, { SCREEN_KEY_F1, VA_HELP, B }, { SCREEN_KEY_ESC, VA_ESCAPE, B } },
+	  "this help; Esc closes it, inspect, the filter", NULL },
+	{ { { 'c', VA_CLASSROOM, B }, { 'p', VA_PREDICT, R } }, "classroom view; p: predict, then reveal (space)",
+	  "predict-then-reveal is for replay" },
+	{ { { KEYMAP_CLICK, VA_CLICK, B }, { KEYMAP_WHEEL, VA_WHEEL, B } },
+	  "click: cursor there, focus the lane; wheel: zoom", NULL },
+	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_QUIT, B },
+	    { SCREEN_CTRL('l'), VA_REPAINT, B } },
+	  "quit (Ctrl-L repaints the screen)", NULL },
+};
+
+#define NROWS (sizeof(rows) / sizeof(rows[0]))
+
+/* The key lines: which actions they advertise, in their order. */
+static const struct line_item {
+	int line;                /* 0 the plain view's; 1, 2 the classroom view's */
+	enum view_action a, b;   /* shown: the first key bound to each */
+	const char *label;       /* NULL: from the view's state */
+	int rank;
+	unsigned modes;
+} line_items[] = {
+	{ 0, VA_SPACE, VA_NONE, NULL, 1, B },
+	{ 0, VA_SCROLL_BACK, VA_SCROLL_FWD, "scroll", 2, B },
+	{ 0, VA_ZOOM_IN, VA_ZOOM_OUT, "zoom", 2, B },
+	{ 0, VA_SLOWER, VA_FASTER, "speed", 5, R },
+	{ 0, VA_STEP, VA_STEP_BACK, "step", 4, B },
+	{ 0, VA_GOTO, VA_NONE, "go to", 7, B },
+	{ 0, VA_FILTER, VA_NONE, "filter", 6, B },
+	{ 0, VA_INSPECT, VA_NONE, "inspect", 3, B },
+	{ 0, VA_HELP, VA_NONE, "help", 0, B },
+	{ 0, VA_QUIT, VA_NONE, "quit", 0, B },
+	{ 1, VA_SPACE, VA_NONE, NULL, 0, B },
+	{ 1, VA_LOG_NEXT, VA_LOG_PREV, "next/prev event", 1, B },
+	{ 1, VA_STEP, VA_STEP_BACK, "switch", 2, B },
+	{ 1, VA_PREDICT, VA_NONE, NULL, 3, B },
+	{ 2, VA_SCROLL_BACK, VA_SCROLL_FWD, "page", 1, B },
+	{ 2, VA_ZOOM_IN, VA_ZOOM_OUT, "zoom", 3, B },
+	{ 2, VA_FOCUS_NEXT, VA_NONE, "lanes", 2, B },
+	{ 2, VA_CLASSROOM, VA_NONE, "classroom off", 4, B },
+	{ 2, VA_HELP, VA_NONE, "help", 0, B },
+	{ 2, VA_QUIT, VA_NONE, "quit", 0, B },
+};
+
+/* The table. */
+size_t keymap_rows(const struct keymap_row **out)
+{
+	*out = rows;
+	return NROWS;
+}
+
+/* The binding of key. */
+const struct keymap_bind *keymap_find(uint32_t key, const struct keymap_row **row)
+{
+	size_t i, j;
+
+	for (i = 0; i < NROWS; i++) {
+		for (j = 0; j < KEYMAP_ROW_BINDS && rows[i].bind[j].key; j++) {
+			if (rows[i].bind[j].key != key)
+				continue;
+			if (row)
+				*row = &rows[i];
+			return &rows[i].bind[j];
+		}
+	}
+	return NULL;
+}
+
+/* The first key bound to action. */
+uint32_t keymap_key_of(enum view_action action)
+{
+	size_t i, j;
+
+	for (i = 0; i < NROWS; i++)
+		for (j = 0; j < KEYMAP_ROW_BINDS && rows[i].bind[j].key; j++)
+			if (rows[i].bind[j].action == action)
+				return rows[i].bind[j].key;
+	return 0;
+}
+
+/* Names of the keys that are not characters: UTF-8, then ASCII. */
+static const struct {
+	uint32_t key;
+	const char *utf8, *ascii;
+} key_names[] = {
+	{ SCREEN_KEY_UP, "\xe2\x86\x91", "Up" },
+	{ SCREEN_KEY_DOWN, "\xe2\x86\x93", "Down" },
+	{ SCREEN_KEY_LEFT, "\xe2\x86\x90", "<-" },
+	{ SCREEN_KEY_RIGHT, "\xe2\x86\x92", "->" },
+	{ SCREEN_KEY_SLEFT, "Shift-\xe2\x86\x90", "Shift-Left" },
+	{ SCREEN_KEY_SRIGHT, "Shift-\xe2\x86\x92", "Shift-Right" },
+	{ SCREEN_KEY_HOME, "Home", "Home" },
+	{ SCREEN_KEY_END, "End", "End" },
+	{ SCREEN_KEY_PGUP, "PgUp", "PgUp" },
+	{ SCREEN_KEY_PGDN, "PgDn", "PgDn" },
+	{ SCREEN_KEY_ENTER, "Enter", "Enter" },
+	{ SCREEN_KEY_TAB, "Tab", "Tab" },
+	{ SCREEN_KEY_BTAB, "Shift-Tab", "Shift-Tab" },
+	{ SCREEN_KEY_ESC, "Esc", "Esc" },
+	{ SCREEN_KEY_BACKSPACE, "Backspace", "Backspace" },
+	{ SCREEN_KEY_DELETE, "Delete", "Delete" },
+	{ SCREEN_KEY_F1, "F1", "F1" },
+	{ KEYMAP_CLICK, "click", "click" },
+	{ KEYMAP_WHEEL, "wheel", "wheel" },
+	{ ' ', "space", "space" },
+};
+
+/* A key's name. */
+const char *keymap_key_name(uint32_t key, bool ascii, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
+		if (key_names[i].key == key) {
+			snprintf(buf, len, "%s", ascii ? key_names[i].ascii : key_names[i].utf8);
+			return buf;
+		}
+	}
+	if (key >= 1 && key < 0x20)
+		snprintf(buf, len, "Ctrl-%c", (char)('A' + key - 1));
+	else if (key > 0x20 && key < 0x7f)
+		snprintf(buf, len, "%c", (char)key);
+	else
+		snprintf(buf, len, "U+%04X", (unsigned)key);
+	return buf;
+}
+
+/* A row's keys, joined by spaces. */
+const char *keymap_row_keys(const struct keymap_row *row, bool ascii, char *buf, size_t len)
+{
+	size_t j, n = 0;
+	char name[32];
+
+	buf[0] = '\0';
+	for (j = 0; j < KEYMAP_ROW_BINDS && row->bind[j].key && n < len; j++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", j ? " " : "",
+				      keymap_key_name(row->bind[j].key, ascii, name, sizeof(name)));
+	return buf;
+}
+
+/* The mode bit of a view. */
+unsigned keymap_mode(const struct view *v)
+{
+	return v->mode == VIEW_REPLAY ? KEYMAP_REPLAY : KEYMAP_LIVE;
+}
+
+/* The label of an item that says what its key does now. */
+static const char *state_label(const struct line_item *it, const struct view *v)
+{
+	if (it->a == VA_PREDICT)
+		return v->predict ? "predict off" : "predict on";
+	if (v->classroom && v->question)
+		return "reveal"; /* the question is the classroom view's narration */
+	if (v->mode == VIEW_REPLAY)
+		return v->playing ? "pause" : "play";
+	return v->mode == VIEW_LIVE ? "pause" : "follow";
+}
+
+/* "[a b]": the keys of an item; single characters side by side ("+-",
+ * "←→"), with a slash between letters ("s/S"), else a space. */
+static void item_keys(const struct line_item *it, bool ascii, char *buf, size_t len)
+{
+	char a[32], b[32];
+	const char *sep = " ";
+
+	keymap_key_name(keymap_key_of(it->a), ascii, a, sizeof(a));
+	if (it->b == VA_NONE) {
+		snprintf(buf, len, "[%s]", a);
+		return;
+	}
+	keymap_key_name(keymap_key_of(it->b), ascii, b, sizeof(b));
+	if (utf8_width(a) == 1 && utf8_width(b) == 1)
+		sep = isalnum((unsigned char)a[0]) || isalnum((unsigned char)b[0]) ? "/" : "";
+	snprintf(buf, len, "[%s%s%s]", a, sep, b);
+}
+
+/* The key line items. */
+int keymap_line(const struct view *v, int line, bool ascii, struct keymap_item *out, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < sizeof(line_items) / sizeof(line_items[0]) && n < max; i++) {
+		const struct line_item *it = &line_items[i];
+		char keys[80];
+
+		if (it->line != line || !(it->modes & keymap_mode(v)))
+			continue;
+		item_keys(it, ascii, keys, sizeof(keys));
+		snprintf(out[n].text, sizeof(out[n].text), "%s %s", keys, it->label ? it->label : state_label(it, v));
+		out[n++].rank = it->rank;
+	}
+	return n;
+}

@@ -1,0 +1,672 @@
+/* The view's state and what keys do to it (see viewstate.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "scale.h"
+#include "viewstate.h"
+
+#define NONE VIEWSTATE_NONE
+#define NS_S 1000000000ull
+#define PREDICT_SCAN_MAX 100000      /* log entries looked at for one question */
+
+/* Sets the fields both views share. */
+static void init_common(struct viewstate *vs, const struct timeline *tl, const char *target, int width, int height)
+{
+	memset(vs, 0, sizeof(*vs));
+	vs->tl = tl;
+	vs->v.target = target;
+	vs->v.speed = 1.0;
+	vs->v.cursor = NONE;
+	vs->width = width;
+	vs->height = height;
+}
+
+/* Sets up a replay. */
+void viewstate_init_replay(struct viewstate *vs, const struct timeline *tl, const char *target, double speed,
+			   bool paused, int width, int height)
+{
+	uint64_t end = timeline_end(tl), span = end < NS_S ? end : NS_S, cols;
+
+	init_common(vs, tl, target, width, height);
+	vs->v.mode = VIEW_REPLAY;
+	vs->v.speed = speed;
+	vs->v.playing = !paused;
+	vs->v.cursor = paused ? 0 : NONE;
+	vs->v.ns_per_col = 1;
+	cols = viewstate_lane_cols(vs);
+	vs->v.ns_per_col = scale_nice_ceil((span + cols - 1) / cols);
+	if (vs->v.ns_per_col < 1000)
+		vs->v.ns_per_col = 1000;
+}
+
+/* Sets up the live view. */
+void viewstate_init_live(struct viewstate *vs, const struct timeline *tl, const char *target, int width, int height)
+{
+	init_common(vs, tl, target, width, height);
+	vs->live = true;
+	vs->v.mode = VIEW_LIVE;
+	vs->v.ns_per_col = VIEWSTATE_LIVE_NS_PER_COL;
+}
+
+/* The 1-2-5 step after or before npc. */
+uint64_t viewstate_zoom_step(uint64_t npc, bool out)
+{
+	static const uint64_t m[3] = { 1, 2, 5 };
+	uint64_t p = 1, best = 1;
+	int i;
+
+	if (out)
+		return npc < UINT64_MAX / 10 ? scale_nice_ceil(npc + 1) : npc;
+	for (;;) {
+		for (i = 0; i < 3; i++) {
+			if (m[i] * p >= npc)
+				return best;
+			best = m[i] * p;
+		}
+		if (p > UINT64_MAX / 100)
+			return best;
+		p *= 10;
+	}
+}
+
+/* Lane columns on this screen. */
+uint64_t viewstate_lane_cols(const struct viewstate *vs)
+{
+	int n = render_view_lane_columns(&vs->v, vs->width);
+
+	return n > 0 ? (uint64_t)n : 1;
+}
+
+/* The time the lanes span. */
+uint64_t viewstate_window_ns(const struct viewstate *vs)
+{
+	return viewstate_lane_cols(vs) * vs->v.ns_per_col;
+}
+
+/* Thread lanes shown (lanes of two rows in the classroom view) and the
+ * screen row of the first, as render_screen lays them out. */
+static int thread_rows(const struct viewstate *vs, int *first_row)
+{
+	int rows = render_thread_rows(vs->tl, &vs->v, vs->width, vs->height, first_row);
+
+	if (rows <= 0 && first_row)
+		*first_row = 3;
+	return rows > 1 ? rows : 1;
+}
+
+/* The largest scale: the whole timeline (a second at least) in the lanes. */
+static uint64_t max_npc(const struct viewstate *vs)
+{
+	uint64_t end = timeline_end(vs->tl), span = end > NS_S ? end : NS_S, cols = viewstate_lane_cols(vs);
+
+	return scale_nice_ceil((span + cols - 1) / cols);
+}
+
+/* Keeps t0 on a column boundary and within [0, the end]. */
+static void clamp_t0(struct viewstate *vs)
+{
+	uint64_t npc = vs->v.ns_per_col, win = viewstate_window_ns(vs), end = timeline_end(vs->tl);
+	uint64_t last = (end + npc - 1) / npc * npc;
+	uint64_t max = last > win ? last - win : 0;
+
+	if (vs->v.t0 > max)
+		vs->v.t0 = max;
+	vs->v.t0 = vs->v.t0 / npc * npc;
+}
+
+/* Puts t0 so that instant head lies in the last lane column (the
+ * classroom view: on the page that holds it). */
+static void show_head(struct viewstate *vs, uint64_t head)
+{
+	uint64_t npc = vs->v.ns_per_col, win = viewstate_window_ns(vs);
+	uint64_t right = (head / npc + 1) * npc;
+
+	if (vs->v.classroom) {
+		vs->v.t0 = head / win * win;
+		return;
+	}
+	vs->v.t0 = right > win ? right - win : 0;
+}
+
+/* Whether the view follows the clock. */
+bool viewstate_following(const struct viewstate *vs)
+{
+	return vs->live ? vs->v.mode == VIEW_LIVE : vs->v.playing;
+}
+
+/* The instant the view follows. */
+uint64_t viewstate_head(const struct viewstate *vs)
+{
+	uint64_t end = timeline_end(vs->tl);
+
+	if (vs->live)
+		return end > 0 ? end - 1 : 0;
+	return vs->play;
+}
+
+/* Keeps the focused lane among the rows shown (whole pages in the
+ * classroom view). */
+static void reveal_focus(struct viewstate *vs)
+{
+	size_t rows = (size_t)thread_rows(vs, NULL);
+
+	if (vs->v.classroom) {
+		vs->v.first_lane = vs->v.focus / rows * rows;
+		return;
+	}
+	if (vs->v.focus < vs->v.first_lane)
+		vs->v.first_lane = vs->v.focus;
+	else if (vs->v.focus >= vs->v.first_lane + rows)
+		vs->v.first_lane = vs->v.focus - rows + 1;
+}
+
+/* Prepares a frame. */
+void viewstate_frame(struct viewstate *vs, int width, int height)
+{
+	if (width != vs->width || height != vs->height) {
+		vs->width = width;
+		vs->height = height;
+		clamp_t0(vs);
+		reveal_focus(vs);
+	}
+	if (!viewstate_following(vs))
+		return;
+	show_head(vs, viewstate_head(vs));
+	if (!vs->live || vs->v.inspect)
+		vs->v.cursor = viewstate_head(vs); /* the playhead; live: what inspect shows */
+	else
+		vs->v.cursor = NONE;
+}
+
+/* Makes the cursor visible: centres the view on it when it is outside. */
+static void reveal_cursor(struct viewstate *vs)
+{
+	uint64_t win = viewstate_window_ns(vs), c = vs->v.cursor;
+
+	if (c == NONE)
+		return;
+	if (c < vs->v.t0 || c >= vs->v.t0 + win) {
+		if (vs->v.classroom)
+			vs->v.t0 = c / win * win; /* page jumps */
+		else
+			vs->v.t0 = c > win / 2 ? c - win / 2 : 0;
+	}
+	clamp_t0(vs);
+}
+
+/* Stops following; the cursor marks where. */
+void viewstate_pause(struct viewstate *vs)
+{
+	if (!viewstate_following(vs))
+		return;
+	if (vs->v.cursor == NONE)
+		vs->v.cursor = viewstate_head(vs);
+	if (vs->live)
+		vs->v.mode = VIEW_PAUSED;
+	else
+		vs->v.playing = false;
+}
+
+/* Follows again. */
+void viewstate_follow(struct viewstate *vs)
+{
+	if (vs->live) {
+		if (vs->ended) {
+			snprintf(vs->note, sizeof(vs->note), "tracing has ended: the view stays paused");
+			return;
+		}
+		vs->v.mode = VIEW_LIVE;
+		vs->v.cursor = NONE;
+		return;
+	}
+	if (vs->v.cursor != NONE)
+		vs->play = vs->v.cursor;
+	if (vs->play + 1 >= timeline_end(vs->tl))
+		vs->play = 0; /* at the end (the cursor on its last instant): play it again */
+	vs->v.playing = true;
+}
+
+/* Space while a question is asked: the answer, and play on. */
+static void predict_reveal(struct viewstate *vs)
+{
+	snprintf(vs->note, sizeof(vs->note), "ANSWER: %s", vs->answer);
+	vs->predict_after = vs->predict_at;
+	vs->v.question = NULL;
+	vs->question[0] = '\0';
+	vs->v.playing = true;
+	if (vs->v.cursor != NONE)
+		vs->play = vs->v.cursor;
+}
+
+/* Space. */
+void viewstate_space(struct viewstate *vs)
+{
+	if (vs->v.question)
+		predict_reveal(vs);
+	else if (viewstate_following(vs))
+		viewstate_pause(vs);
+	else
+		viewstate_follow(vs);
+}
+
+/* Zooms one step around anchor. */
+void viewstate_zoom(struct viewstate *vs, bool out, uint64_t anchor)
+{
+	uint64_t old = vs->v.ns_per_col, npc = viewstate_zoom_step(old, out), max = max_npc(vs);
+	uint64_t col;
+
+	if (npc < VIEWSTATE_MIN_NS_PER_COL)
+		npc = VIEWSTATE_MIN_NS_PER_COL;
+	if (npc > max)
+		npc = max > old ? max : old;
+	if (npc == old) {
+		snprintf(vs->note, sizeof(vs->note), out ? "zoomed out all the way" : "zoomed in all the way");
+		return;
+	}
+	if (anchor == NONE || anchor < vs->v.t0 || anchor >= vs->v.t0 + viewstate_window_ns(vs))
+		anchor = vs->v.t0 + viewstate_window_ns(vs) / 2;
+	col = (anchor - vs->v.t0) / old;
+	vs->v.ns_per_col = npc;
+	vs->v.t0 = anchor > col * npc ? anchor - col * npc : 0;
+	clamp_t0(vs);
+}
+
+/* Zooms around the cursor or the head. */
+void viewstate_zoom_here(struct viewstate *vs, bool out)
+{
+	viewstate_zoom(vs, out, viewstate_following(vs) ? viewstate_head(vs) : vs->v.cursor);
+}
+
+/* Moves by delta ns (a playing replay seeks). */
+void viewstate_scroll(struct viewstate *vs, int64_t delta)
+{
+	uint64_t back = delta < 0 ? (uint64_t)-(delta + 1) + 1 : 0, fwd = delta > 0 ? (uint64_t)delta : 0;
+
+	if (!vs->live && vs->v.playing) {
+		uint64_t end = timeline_end(vs->tl);
+
+		if (back)
+			vs->play = vs->play > back ? vs->play - back : 0;
+		else
+			vs->play = vs->play + fwd < end ? vs->play + fwd : end;
+		vs->v.cursor = vs->play;
+		return;
+	}
+	viewstate_pause(vs);
+	if (back)
+		vs->v.t0 = vs->v.t0 > back ? vs->v.t0 - back : 0;
+	else
+		vs->v.t0 = vs->v.t0 + fwd >= vs->v.t0 ? vs->v.t0 + fwd : UINT64_MAX;
+	clamp_t0(vs);
+}
+
+/* Scrolls by one unit. */
+void viewstate_scroll_by(struct viewstate *vs, enum viewstate_scroll unit, bool back)
+{
+	uint64_t cols = viewstate_lane_cols(vs), d;
+
+	switch (unit) {
+	case VIEWSTATE_COLUMN:
+		d = vs->v.ns_per_col;
+		break;
+	case VIEWSTATE_PAGE:
+		d = viewstate_window_ns(vs);
+		break;
+	default: /* the classroom view moves by pages */
+		d = vs->v.classroom ? viewstate_window_ns(vs) : (cols / 8 ? cols / 8 : 1) * vs->v.ns_per_col;
+	}
+	if (d > INT64_MAX)
+		d = INT64_MAX;
+	viewstate_scroll(vs, back ? -(int64_t)d : (int64_t)d);
+}
+
+/* Places the cursor at t and shows it. */
+void viewstate_place_cursor(struct viewstate *vs, uint64_t t)
+{
+	uint64_t end = timeline_end(vs->tl);
+
+	viewstate_pause(vs);
+	if (end && t >= end)
+		t = end - 1;
+	vs->v.cursor = t;
+	if (!vs->live)
+		vs->play = t;
+	reveal_cursor(vs);
+}
+
+/* Home. */
+void viewstate_home(struct viewstate *vs)
+{
+	if (!vs->live && vs->v.playing) {
+		vs->play = 0;
+		return;
+	}
+	viewstate_place_cursor(vs, 0);
+	vs->v.t0 = 0;
+}
+
+/* End. */
+void viewstate_end(struct viewstate *vs)
+{
+	if (vs->live && !vs->ended) {
+		viewstate_follow(vs);
+	} else if (!vs->live && vs->v.playing) {
+		vs->play = timeline_end(vs->tl);
+	} else {
+		viewstate_place_cursor(vs, timeline_end(vs->tl));
+		vs->v.t0 = UINT64_MAX;
+		clamp_t0(vs);
+	}
+}
+
+/* g. */
+void viewstate_goto(struct viewstate *vs, uint64_t t, const char *typed)
+{
+	if (t > timeline_end(vs->tl))
+		snprintf(vs->note, sizeof(vs->note), "%s is after the end of the timeline", typed);
+	else
+		viewstate_place_cursor(vs, t);
+}
+
+/* s / S. */
+void viewstate_step(struct viewstate *vs, bool back)
+{
+	uint64_t from, ts;
+	int e;
+
+	viewstate_pause(vs);
+	from = vs->v.cursor != NONE ? vs->v.cursor : viewstate_head(vs);
+	e = back ? timeline_prev_event(vs->tl, from, &ts) : timeline_next_event(vs->tl, from, &ts);
+	if (e) {
+		snprintf(vs->note, sizeof(vs->note), back ? "no earlier scheduling event" : "no later scheduling event");
+		return;
+	}
+	viewstate_place_cursor(vs, ts);
+}
+
+/* The event-log entry nearest t: the first strictly after t (forward), or
+ * the last strictly before it. */
+static bool log_near(const struct timeline *tl, uint64_t t, bool forward, struct tl_log_entry *e)
+{
+	uint64_t i;
+
+	if (!forward) {
+		i = timeline_log_index(tl, t);
+		return i > 0 && timeline_log_read(tl, i - 1, e, 1) == 1;
+	}
+	return t < UINT64_MAX && timeline_log_read(tl, timeline_log_index(tl, t + 1), e, 1) == 1;
+}
+
+/* n / N. */
+void viewstate_step_log(struct viewstate *vs, bool back)
+{
+	struct tl_log_entry e;
+	uint64_t from;
+
+	viewstate_pause(vs);
+	from = vs->v.cursor != NONE ? vs->v.cursor : viewstate_head(vs);
+	if (!log_near(vs->tl, from, !back, &e)) {
+		snprintf(vs->note, sizeof(vs->note), back ? "no earlier event in the log" : "no later event in the log");
+		return;
+	}
+	viewstate_place_cursor(vs, e.ts);
+}
+
+/* < >. */
+void viewstate_speed(struct viewstate *vs, bool faster)
+{
+	double s = faster ? vs->v.speed * 2 : vs->v.speed / 2;
+
+	if (s < VIEWSTATE_SPEED_MIN)
+		s = VIEWSTATE_SPEED_MIN;
+	if (s > VIEWSTATE_SPEED_MAX)
+		s = VIEWSTATE_SPEED_MAX;
+	vs->v.speed = s;
+	snprintf(vs->note, sizeof(vs->note), "speed %gx", s);
+}
+
+/* p. */
+void viewstate_toggle_predict(struct viewstate *vs)
+{
+	vs->v.predict = !vs->v.predict;
+	if (!vs->v.predict) {
+		vs->v.question = NULL;
+		vs->question[0] = '\0';
+	}
+	snprintf(vs->note, sizeof(vs->note),
+		 vs->v.predict ? "predict: replay stops before each wakeup and handover" : "predict off");
+}
+
+/* The question to ask before entry e, or false when e is not one to
+ * predict: a wakeup (who runs next?) or a block on a lock (who gets it?). */
+static bool predict_question(const struct viewstate *vs, const struct tl_log_entry *e, char *buf, size_t len)
+{
+	struct tl_at at;
+
+	if (e->kind == TL_LOG_WAKEUP) {
+		snprintf(buf, len, "PREDICT: Which thread runs next? (space reveals)");
+		return true;
+	}
+	if (e->kind != TL_LOG_BLOCK)
+		return false;
+	timeline_thread_at(vs->tl, e->thread, e->ts, &at);
+	if (at.state != TL_BLOCKED_MUTEX && at.state != TL_BLOCKED_RWLOCK)
+		return false;
+	snprintf(buf, len, "PREDICT: Who gets the %s %s? (space reveals)",
+		 at.state == TL_BLOCKED_MUTEX ? "mutex" : "rwlock", e->text);
+	return true;
+}
+
+/* While the playback clock moves from play to target, stops just before
+ * the first wakeup or lock handover and asks. Returns true when it stopped. */
+static bool predict_stop(struct viewstate *vs, uint64_t target)
+{
+	struct tl_log_entry e;
+	uint64_t from = vs->play > vs->predict_after ? vs->play : vs->predict_after;
+	int guard = PREDICT_SCAN_MAX;
+
+	if (vs->predict_after && vs->play + 1 < vs->predict_after) { /* went back: ask again */
+		vs->predict_after = 0;
+		from = vs->play;
+	}
+	while (guard-- > 0 && log_near(vs->tl, from, true, &e) && e.ts <= target) {
+		from = e.ts;
+		if (!predict_question(vs, &e, vs->question, sizeof(vs->question)))
+			continue;
+		render_log_words(vs->tl, &e, vs->ascii, vs->answer, sizeof(vs->answer));
+		vs->predict_at = e.ts;
+		vs->play = e.ts > 0 ? e.ts - 1 : 0;
+		vs->v.playing = false;
+		vs->v.cursor = vs->play;
+		vs->v.question = vs->question;
+		return true;
+	}
+	return false;
+}
+
+/* The scenario's pace in ms from its command line ("prodcons --pace 50"),
+ * or 0 when it has none. */
+static unsigned long pace_ms(const char *command)
+{
+	const char *p = command ? strstr(command, "--pace") : NULL;
+	unsigned long v;
+	char *end;
+
+	if (!p)
+		return 0;
+	p += strlen("--pace");
+	if (*p == '=' || *p == ' ')
+		p++;
+	v = strtoul(p, &end, 10);
+	return end != p && v > 0 && v <= 60000 ? v : 0;
+}
+
+/* The classroom scale: a tenth of the pace a column; without a pace, the
+ * time the program's threads (all but the first) were alive in about four
+ * pages. */
+void viewstate_set_class_scale(struct viewstate *vs, const char *command)
+{
+	unsigned long pace = pace_ms(command);
+	size_t n = timeline_thread_count(vs->tl), i;
+	uint64_t lo = UINT64_MAX, hi = 0, span, npc;
+
+	if (pace) {
+		vs->class_npc = scale_nice_ceil((uint64_t)pace * 1000000ull / 10);
+		return;
+	}
+	for (i = n > 1 ? 1 : 0; i < n; i++) {
+		const struct tl_thread *t = timeline_thread(vs->tl, i);
+
+		if (!t)
+			continue;
+		if (t->start_ns < lo)
+			lo = t->start_ns;
+		if (t->end_ns > hi)
+			hi = t->end_ns;
+	}
+	span = hi > lo ? hi - lo : timeline_end(vs->tl);
+	npc = scale_nice_ceil(span / (4 * viewstate_lane_cols(vs)) + 1);
+	vs->class_npc = npc < 1000 ? 1000 : npc;
+}
+
+/* c. */
+void viewstate_toggle_classroom(struct viewstate *vs)
+{
+	uint64_t anchor = viewstate_following(vs) ? viewstate_head(vs) : vs->v.cursor, win;
+
+	vs->v.classroom = !vs->v.classroom;
+	if (vs->v.classroom) {
+		vs->plain_npc = vs->v.ns_per_col;
+		if (vs->class_npc)
+			vs->v.ns_per_col = vs->class_npc;
+	} else if (vs->plain_npc) {
+		vs->v.ns_per_col = vs->plain_npc;
+	}
+	win = viewstate_window_ns(vs);
+	if (anchor != NONE)
+		vs->v.t0 = vs->v.classroom ? anchor / win * win : anchor > win / 2 ? anchor - win / 2 : 0;
+	clamp_t0(vs);
+	reveal_focus(vs);
+	snprintf(vs->note, sizeof(vs->note), vs->v.classroom ? "classroom view: c goes back" : "classroom view off");
+}
+
+/* Lanes the filter lets through. */
+size_t viewstate_visible_lanes(const struct viewstate *vs)
+{
+	return render_visible_threads(vs->tl, vs->v.filter, NULL, 0);
+}
+
+/* Tab / arrows. */
+void viewstate_move_focus(struct viewstate *vs, int delta)
+{
+	size_t n = viewstate_visible_lanes(vs);
+
+	if (n == 0)
+		return;
+	if (vs->v.focus >= n)
+		vs->v.focus = n - 1;
+	if (delta > 0)
+		vs->v.focus = (vs->v.focus + 1) % n;
+	else
+		vs->v.focus = (vs->v.focus + n - 1) % n;
+	reveal_focus(vs);
+}
+
+/* Enter / i. */
+void viewstate_toggle_inspect(struct viewstate *vs)
+{
+	vs->v.inspect = !vs->v.inspect;
+	reveal_focus(vs);
+}
+
+/* Esc. */
+void viewstate_escape(struct viewstate *vs)
+{
+	if (vs->v.help)
+		vs->v.help = false;
+	else if (vs->v.inspect)
+		vs->v.inspect = false;
+	else if (vs->v.filter)
+		viewstate_set_filter(vs, "");
+}
+
+/* The filter. */
+void viewstate_set_filter(struct viewstate *vs, const char *text)
+{
+	snprintf(vs->filter, sizeof(vs->filter), "%s", text);
+	vs->v.filter = vs->filter[0] ? vs->filter : NULL;
+	vs->v.first_lane = 0;
+	vs->v.focus = 0;
+	if (vs->filter[0] && viewstate_visible_lanes(vs) == 0)
+		snprintf(vs->note, sizeof(vs->note), "no thread name contains '%s'", vs->filter);
+}
+
+/* The time at screen column x. */
+uint64_t viewstate_time_at_x(const struct viewstate *vs, int x)
+{
+	int col = x - render_view_lane_x(&vs->v);
+
+	if (col < 0 || (uint64_t)col >= viewstate_lane_cols(vs))
+		return NONE;
+	return vs->v.t0 + (uint64_t)col * vs->v.ns_per_col + vs->v.ns_per_col / 2;
+}
+
+/* A click. */
+void viewstate_click(struct viewstate *vs, int x, int y)
+{
+	uint64_t t = viewstate_time_at_x(vs, x);
+	int first_row, lanes = thread_rows(vs, &first_row), per = vs->v.classroom ? 2 : 1;
+
+	if (y >= first_row && y < first_row + lanes * per) {
+		size_t lane = vs->v.first_lane + (size_t)(y - first_row) / (size_t)per;
+
+		if (lane < viewstate_visible_lanes(vs))
+			vs->v.focus = lane;
+	}
+	if (t != NONE && t < timeline_end(vs->tl))
+		viewstate_place_cursor(vs, t);
+}
+
+/* The wheel. */
+void viewstate_wheel(struct viewstate *vs, int x, bool up)
+{
+	uint64_t t = viewstate_time_at_x(vs, x);
+
+	if (t == NONE)
+		t = viewstate_following(vs) ? viewstate_head(vs) : vs->v.cursor;
+	viewstate_zoom(vs, !up, t);
+}
+
+/* Moves the playback clock. */
+bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
+{
+	uint64_t end = timeline_end(vs->tl), target, before = vs->play;
+	double adv = (double)elapsed_ns * vs->v.speed;
+
+	if (vs->live || !vs->v.playing)
+		return false;
+	target = (double)vs->play + adv >= (double)end ? end : vs->play + (uint64_t)adv;
+	if (vs->v.predict && predict_stop(vs, target))
+		return true; /* stopped before the question's event */
+	vs->play = target;
+	if (vs->play >= end) {
+		vs->v.playing = false;
+		vs->v.cursor = end > 0 ? end - 1 : 0;
+		snprintf(vs->note, sizeof(vs->note), "end of the trace: space plays it again, q quits");
+		return true;
+	}
+	return vs->play != before;
+}
+
+/* Live tracing ended. */
+void viewstate_end_tracing(struct viewstate *vs)
+{
+	vs->ended = true;
+	vs->v.events_per_sec = 0;
+	if (vs->v.mode != VIEW_LIVE)
+		return;
+	vs->v.mode = VIEW_PAUSED;
+	vs->v.cursor = NONE;
+	show_head(vs, viewstate_head(vs));
+	vs->v.cursor = viewstate_head(vs);
+}

@@ -1,0 +1,159 @@
+/* The state of an interactive view, live or replay, and what the keys do to
+ * it: zoom, scroll, follow, the cursor, steps, focus, the filter, the
+ * classroom scale and predict-then-reveal. Pure: a function of the
+ * timeline, the screen's size and the calls made, with no terminal and no
+ * clock (the caller says how much time passed). The front end owns one,
+ * calls these on keys and time, and renders its `v`. */
+#ifndef CONCTOP_VIEWSTATE_H
+#define CONCTOP_VIEWSTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "render.h"
+#include "timeline.h"
+
+#define VIEWSTATE_NONE UINT64_MAX   /* no cursor */
+#define VIEWSTATE_TEXT_MAX 128      /* the filter's length, with its NUL */
+#define VIEWSTATE_SPEED_MIN 0.01
+#define VIEWSTATE_SPEED_MAX 100.0
+#define VIEWSTATE_MIN_NS_PER_COL 100ull
+#define VIEWSTATE_LIVE_NS_PER_COL (10ull * 1000000) /* the live view starts at 10 ms a column */
+
+/* How far a scroll goes. */
+enum viewstate_scroll {
+	VIEWSTATE_LITTLE,  /* an eighth of the lanes (a page in the classroom view) */
+	VIEWSTATE_COLUMN,  /* one column */
+	VIEWSTATE_PAGE,    /* the lanes' whole width */
+};
+
+struct viewstate {
+	struct view v;               /* what render_screen draws */
+	const struct timeline *tl;
+	bool live;
+	bool ended;                  /* live: tracing is over */
+	bool ascii;                  /* the theme is ASCII (for the predict answer's words) */
+	uint64_t play;               /* replay: the playback clock */
+	int width, height;           /* the screen */
+	char filter[VIEWSTATE_TEXT_MAX];
+	char note[256];              /* said until the next key; "" for nothing */
+	uint64_t class_npc;          /* the classroom view's fixed scale */
+	uint64_t plain_npc;          /* the scale to go back to from it */
+	uint64_t predict_after;      /* predict: entries up to this time were asked about */
+	uint64_t predict_at;         /* the entry asked about */
+	char question[256];
+	char answer[200];
+};
+
+/* Sets vs up for the replay of tl on a width x height screen: playing from
+ * 0 (or paused with the cursor at 0) at speed, at most a second in the
+ * lanes. target names the trace in the header. */
+void viewstate_init_replay(struct viewstate *vs, const struct timeline *tl, const char *target, double speed,
+			   bool paused, int width, int height);
+
+/* Sets vs up for the live view of tl (which grows): following its end at
+ * 10 ms a column. */
+void viewstate_init_live(struct viewstate *vs, const struct timeline *tl, const char *target, int width,
+			 int height);
+
+/* The 1-2-5 step after npc (out) or before it (in; 1 at least). */
+uint64_t viewstate_zoom_step(uint64_t npc, bool out);
+
+/* Lane columns on this screen (1 at least), and the time they span. */
+uint64_t viewstate_lane_cols(const struct viewstate *vs);
+uint64_t viewstate_window_ns(const struct viewstate *vs);
+
+/* Whether the view follows the clock (live and not paused, or a replay
+ * playing), and the instant it follows (the live end or the playback
+ * clock). */
+bool viewstate_following(const struct viewstate *vs);
+uint64_t viewstate_head(const struct viewstate *vs);
+
+/* Prepares a frame on a width x height screen: a new size keeps the view
+ * and the focus in range; a following view moves with its head. */
+void viewstate_frame(struct viewstate *vs, int width, int height);
+
+/* Space: reveals a predict answer, else pauses a following view (the
+ * cursor marks where), else follows again (live: the present; replay:
+ * plays from the cursor, from the start at the end). */
+void viewstate_space(struct viewstate *vs);
+void viewstate_pause(struct viewstate *vs);
+void viewstate_follow(struct viewstate *vs);
+
+/* Zooms one step in or out keeping instant anchor (VIEWSTATE_NONE: the
+ * middle) at its column, between the finest scale and the whole timeline. */
+void viewstate_zoom(struct viewstate *vs, bool out, uint64_t anchor);
+
+/* Zooms around the cursor, or the head when following. */
+void viewstate_zoom_here(struct viewstate *vs, bool out);
+
+/* Moves the view by delta ns, pausing it (a playing replay seeks instead). */
+void viewstate_scroll(struct viewstate *vs, int64_t delta);
+
+/* Scrolls by one unit back or forward. */
+void viewstate_scroll_by(struct viewstate *vs, enum viewstate_scroll unit, bool back);
+
+/* Home and End: the start and the end (live End: follow the present). */
+void viewstate_home(struct viewstate *vs);
+void viewstate_end(struct viewstate *vs);
+
+/* Places the cursor at t (pausing; clamped into the timeline) and shows it. */
+void viewstate_place_cursor(struct viewstate *vs, uint64_t t);
+
+/* g: the cursor to t, or a note when t is after the end. */
+void viewstate_goto(struct viewstate *vs, uint64_t t, const char *typed);
+
+/* s / S: the cursor to the next or previous scheduling event; n / N: to
+ * the next or previous event-log entry. A note when there is none. */
+void viewstate_step(struct viewstate *vs, bool back);
+void viewstate_step_log(struct viewstate *vs, bool back);
+
+/* < >: halves or doubles the replay speed within its bounds. */
+void viewstate_speed(struct viewstate *vs, bool faster);
+
+/* p: predict-then-reveal on or off. */
+void viewstate_toggle_predict(struct viewstate *vs);
+
+/* The classroom view's fixed scale from the command line (a tenth of
+ * "--pace N" ms a column) or the trace; set once the screen's size is
+ * known. */
+void viewstate_set_class_scale(struct viewstate *vs, const char *command);
+
+/* c: the classroom view on or off (its scale, or back to the plain one);
+ * the caller switches the theme. */
+void viewstate_toggle_classroom(struct viewstate *vs);
+
+/* Tab / arrows: the focus to the next (delta > 0) or previous lane,
+ * wrapping, kept on screen. */
+void viewstate_move_focus(struct viewstate *vs, int delta);
+
+/* Enter / i: the inspect panel on or off. ?: the help. */
+void viewstate_toggle_inspect(struct viewstate *vs);
+
+/* Esc: closes the help, else the inspect panel, else clears the filter. */
+void viewstate_escape(struct viewstate *vs);
+
+/* Shows only the lanes whose name contains text ("" for all). */
+void viewstate_set_filter(struct viewstate *vs, const char *text);
+
+/* Lanes the filter lets through. */
+size_t viewstate_visible_lanes(const struct viewstate *vs);
+
+/* The time at screen column x, or VIEWSTATE_NONE outside the lanes. */
+uint64_t viewstate_time_at_x(const struct viewstate *vs, int x);
+
+/* A click at (x, y): focuses the lane there, places the cursor at its time. */
+void viewstate_click(struct viewstate *vs, int x, int y);
+
+/* The wheel at column x: zooms in (up) or out around the time there. */
+void viewstate_wheel(struct viewstate *vs, int x, bool up);
+
+/* Replay: moves the playback clock by elapsed_ns of wall time at the
+ * view's speed, stopping before a predict question or at the end. Returns
+ * whether the clock moved or stopped. */
+bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns);
+
+/* Live: tracing ended; a following view pauses at the end. */
+void viewstate_end_tracing(struct viewstate *vs);
+
+#endif
