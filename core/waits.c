@@ -107,7 +107,7 @@ static bool op_may_block(uint32_t op)
 }
 
 /* The object kind an op works on. */
-static uint32_t object_kind_of(uint32_t op)
+uint32_t waits_object_kind(uint32_t op)
 {
 	switch (waits_kind_of(op)) {
 	case WAIT_MUTEX: return OP_KIND_MUTEX;
@@ -365,7 +365,7 @@ static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t
 static int on_call(struct waits *w, const struct event *ev)
 {
 	struct wthread *t = thread_of(w, ev->tid);
-	uint32_t kind = object_kind_of(ev->op);
+	uint32_t kind = waits_object_kind(ev->op);
 	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
 	struct frame f = { ev->op, obj, 0, ev->ts };
 
@@ -431,7 +431,7 @@ static void on_return(struct waits *w, const struct event *ev)
 static int on_block(struct waits *w, const struct event *ev)
 {
 	struct wthread *t = thread_of(w, ev->tid);
-	uint32_t kind = object_kind_of(ev->op);
+	uint32_t kind = waits_object_kind(ev->op);
 	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
 
 	if (!t)

@@ -98,6 +98,10 @@ void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len)
 size_t waits_deadlock_count(const struct waits *w);
 const struct waits_deadlock *waits_deadlock(const struct waits *w, size_t i);
 
+/* The object kind (OP_KIND_*) an op works on: OP_KIND_MUTEX for
+ * mutex_lock, OP_KIND_FUTEX for a plain futex wait, OP_NONE for a sleep. */
+uint32_t waits_object_kind(uint32_t op);
+
 /* The kind of a blocking call's op, and a kind's name ("mutex"). */
 enum waits_kind waits_kind_of(uint32_t op);
 const char *waits_kind_name(enum waits_kind kind);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "glibc_sync.h"
 #include "tracer_int.h"
+#include "waits.h"
 
 /* The saved mappings of process tgid, or NULL. */
 static struct proc_maps *maps_of(struct tracer *t, pid_t tgid)
@@ -85,27 +86,6 @@ static bool named_before(struct tracer *t, pid_t tgid, uint64_t addr)
 	t->named[i] = (struct named){ tgid, addr };
 	t->named_used++;
 	return false;
-}
-
-/* The kind of object an op works on. */
-unsigned tracer_object_kind(unsigned op)
-{
-	switch (op) {
-	case OP_MUTEX_LOCK: case OP_MUTEX_TRYLOCK: case OP_MUTEX_TIMEDLOCK: case OP_MUTEX_UNLOCK:
-		return OP_KIND_MUTEX;
-	case OP_COND_WAIT: case OP_COND_TIMEDWAIT: case OP_COND_SIGNAL: case OP_COND_BROADCAST:
-		return OP_KIND_COND;
-	case OP_BARRIER_WAIT:
-		return OP_KIND_BARRIER;
-	case OP_SEM_WAIT: case OP_SEM_TIMEDWAIT: case OP_SEM_POST:
-		return OP_KIND_SEM;
-	case OP_RWLOCK_RDLOCK: case OP_RWLOCK_WRLOCK: case OP_RWLOCK_UNLOCK:
-		return OP_KIND_RWLOCK;
-	case OP_SPIN_LOCK: case OP_SPIN_UNLOCK:
-		return OP_KIND_SPIN;
-	default:
-		return OP_NONE;
-	}
 }
 
 /* Whether the libc (or, for a static program, the program) of process
@@ -225,7 +205,7 @@ int tracer_follow_block(struct tracer *t, struct event *ev)
 	r = futex_names_block(t->futex, ev, &sym);
 	if (r <= 0)
 		return r;
-	r = tracer_name_at(t, ev, (uint64_t)ev->arg, ev->op == OP_SYS_FUTEX ? OP_KIND_FUTEX : tracer_object_kind(ev->op));
+	r = tracer_name_at(t, ev, (uint64_t)ev->arg, waits_object_kind(ev->op));
 	return r < 0 ? r : 1;
 }
 

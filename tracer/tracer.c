@@ -17,6 +17,7 @@
 #include "decode.h"
 #include "sched.skel.h"
 #include "tracer_int.h"
+#include "waits.h"
 
 /* An event is delivered once it is this much older than the moment the
  * drain began: records are committed in reservation order, not time order,
@@ -157,7 +158,7 @@ static int follow_event(struct tracer *t, struct event *ev)
 		if (t->futex && futex_names_inherit(t->futex, ev->tgid, ev->tgid2))
 			return -ENOMEM;
 	} else if (ev->type == EVENT_CALL && ev->tgid > 0) {
-		unsigned kind = tracer_object_kind(ev->op);
+		unsigned kind = waits_object_kind(ev->op);
 
 		err = tracer_name_at(t, ev, (uint64_t)ev->arg, kind);
 		if (!err && kind == OP_KIND_COND)

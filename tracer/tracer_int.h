@@ -116,9 +116,6 @@ void tracer_snapshot_maps(struct tracer *t, pid_t tgid);
 /* naming.c: learns which libc process tgid runs, for the classifier. */
 void tracer_note_process(struct tracer *t, pid_t tgid);
 
-/* naming.c: the object kind (OP_KIND_*) a libc call's op works on. */
-unsigned tracer_object_kind(unsigned op);
-
 /* naming.c: delivers the EVENT_OBJECT naming base of kind in ev's process,
  * the first time, when it is a variable. Returns the callback's result. */
 int tracer_name_at(struct tracer *t, const struct event *ev, uint64_t base, unsigned kind);
