@@ -129,6 +129,8 @@ int cmd_export(int argc, char **argv)
 			format = optarg;
 			break;
 		case 'o':
+			if (!*optarg)
+				return cli_usage_error("export", "-o needs a file name, not ''");
 			out = optarg;
 			break;
 		case 'f':

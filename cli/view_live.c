@@ -269,7 +269,11 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+w:p:d:u:vh", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 'w': o->write_path = optarg; break;
+		case 'w':
+			if (!*optarg)
+				return cli_usage_error(cmd, "-w needs a file name, not ''");
+			o->write_path = optarg;
+			break;
 		case 'M': o->mono = true; break;
 		case 'K': o->classroom = true; break;
 		case 't':

@@ -148,6 +148,10 @@ def test_usage_errors():
     r = conctop("record", "-o", "", "prodcons")
     check(r.returncode == 2 and "-o needs a file name" in r.stderr, "usage: record -o '' exits 2",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    for args, what in ((("-w", "", "run", "prodcons"), "live -w ''"), (("export", "-o", "", trace), "export -o ''")):
+        r = conctop(*args)
+        check(r.returncode == 2 and "needs a file name" in r.stderr, f"usage: {what} exits 2",
+              f"exit {r.returncode}: {r.stderr.strip()}")
 
 
 def kernel_thread():
