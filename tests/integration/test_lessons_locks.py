@@ -10,7 +10,7 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (SCENARIOS, bpf_available, check, conctop, dump_events, finish,  # noqa: E402
+from harness import (retried, SCENARIOS, bpf_available, check, conctop, dump_events, finish,  # noqa: E402
                      report_json, skip, tmpdir)
 
 
@@ -358,9 +358,6 @@ def test_falseshare():
 
 if __name__ == "__main__":
     if bpf_available("lock lessons"):
-        test_philosophers()
-        test_rwlock()
-        test_inversion()
-        test_spin()
-        test_falseshare()
+        for test in (test_philosophers, test_rwlock, test_inversion, test_spin, test_falseshare):
+            retried(test)
     finish()

@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 import test_lessons_locks as locks  # noqa: E402
-from harness import bpf_available, check, conctop, finish  # noqa: E402
+from harness import retried, bpf_available, check, conctop, finish  # noqa: E402
 from test_lessons_locks import ms, record  # noqa: E402
 
 
@@ -309,10 +309,7 @@ def test_shutdown_killed():
 
 if __name__ == "__main__":
     if bpf_available("rlock, daemon and shutdown lessons"):
-        test_rlock()
-        test_rlock_plain()
-        test_daemon()
-        test_daemon_joined()
-        test_shutdown()
-        test_shutdown_killed()
+        for test in (test_rlock, test_rlock_plain, test_daemon, test_daemon_joined, test_shutdown,
+                     test_shutdown_killed):
+            retried(test)
     finish()

@@ -12,7 +12,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (ROOT, SCENARIOS, bpf_available, check, conctop, dump_events,  # noqa: E402
+from harness import (retried, ROOT, SCENARIOS, bpf_available, check, conctop, dump_events,  # noqa: E402
                      finish, report_json, skip, tmpdir)
 
 EXAMPLES = os.path.join(ROOT, "docs", "examples")
@@ -418,10 +418,7 @@ def main():
     if not bpf_available("lesson checks (gil, iobound, pool, oversub, processes)"):
         finish()
     for test in (test_gil, test_iobound, test_pool, test_oversub, test_processes, test_python_gil):
-        try:
-            test()
-        except Exception as err:  # one broken test must not hide the others
-            check(False, f"{test.__name__} ran", f"{type(err).__name__}: {err}")
+        retried(test)
     finish()
 
 

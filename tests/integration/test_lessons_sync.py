@@ -27,7 +27,7 @@ import sys
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (SCENARIOS, bpf_available, check, conctop, dump_events,  # noqa: E402
+from harness import (retried, SCENARIOS, bpf_available, check, conctop, dump_events,  # noqa: E402
                      finish, report_json, skip, tmpdir)
 
 SANITIZED = os.environ.get("BUILD", "").startswith("build/sanitize")
@@ -474,13 +474,9 @@ def test_event():
 def main():
     if not bpf_available("lesson checks (synchronisation scenarios)"):
         finish()
-    test_race()
-    test_contention()
-    test_condvar()
-    test_barrier()
-    test_prodcons()
-    test_semaphore()
-    test_event()
+    for test in (test_race, test_contention, test_condvar, test_barrier, test_prodcons, test_semaphore,
+                 test_event):
+        retried(test)
     finish()
 
 
