@@ -224,8 +224,9 @@ static bool is_elf(const char *path)
 	return n == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
 }
 
-/* Attaches the conctop_mark uprobe for pid in the program at path. */
-int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path)
+/* Attaches the conctop_mark uprobe for pid in the program at path; t's
+ * probe_lock held. */
+static int attach_marks_locked(struct tracer *t, pid_t pid, const char *path)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "conctop_mark");
 	struct bpf_link *link;
@@ -249,6 +250,18 @@ int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path)
 		return -errno;
 	t->marks[t->nmarks++] = (struct mark_link){ link, pid, st.st_dev, st.st_ino };
 	return 0;
+}
+
+/* Attaches the conctop_mark uprobe for pid in the program at path (see
+ * tracer.h). */
+int tracer_attach_marks(struct tracer *t, pid_t pid, const char *path)
+{
+	int r;
+
+	pthread_mutex_lock(&t->probe_lock);
+	r = attach_marks_locked(t, pid, path);
+	pthread_mutex_unlock(&t->probe_lock);
+	return r;
 }
 
 /* Finds the libc that process pid has mapped; 0 or -ENOENT. */
@@ -293,8 +306,8 @@ static int keep_link(struct tracer *t, struct bpf_link *link)
 	return 0;
 }
 
-/* Attaches the libc uprobes for process pid (see tracer.h). */
-int tracer_attach_libc(struct tracer *t, pid_t pid)
+/* Attaches the libc uprobes for process pid; t's probe_lock held. */
+static int attach_libc_locked(struct tracer *t, pid_t pid)
 {
 	char libc[4096];
 	const struct elfsym *e;
@@ -312,7 +325,9 @@ int tracer_attach_libc(struct tracer *t, pid_t pid)
 	for (i = 0; i < t->nprobed; i++)
 		if (t->probed[i].pid == pid && t->probed[i].dev == st.st_dev && t->probed[i].ino == st.st_ino)
 			return 0;
-	e = elfsym_cache_get(t->elf, libc);
+	if (!t->probe_elf && elfsym_cache_new(&t->probe_elf))
+		return -ENOMEM;
+	e = elfsym_cache_get(t->probe_elf, libc);
 	if (!e)
 		return -ENOEXEC;
 	if (t->nprobed == t->probed_cap) {
@@ -359,7 +374,20 @@ int tracer_attach_libc(struct tracer *t, pid_t pid)
 	return n ? n : err;
 }
 
-/* Detaches every uprobe. */
+/* Attaches the libc uprobes for process pid (see tracer.h). */
+int tracer_attach_libc(struct tracer *t, pid_t pid)
+{
+	int r;
+
+	if (!t->calls)
+		return 0;
+	pthread_mutex_lock(&t->probe_lock);
+	r = attach_libc_locked(t, pid);
+	pthread_mutex_unlock(&t->probe_lock);
+	return r;
+}
+
+/* Detaches every uprobe (the attaching thread stopped first). */
 void tracer_detach_probes(struct tracer *t)
 {
 	unsigned i;
@@ -372,4 +400,5 @@ void tracer_detach_probes(struct tracer *t)
 		close(t->multi_fds[k]);
 	free(t->multi_fds);
 	free(t->probed);
+	elfsym_cache_free(t->probe_elf);
 }

@@ -134,7 +134,6 @@ static int check_lost(struct tracer *t, uint64_t now)
  * into objects. Returns 1 to deliver ev, 0 to drop it, or a negative error. */
 static int follow_event(struct tracer *t, struct event *ev)
 {
-	char path[64];
 	int err = 0;
 
 	if (ev->type == EVENT_BLOCK)
@@ -147,14 +146,10 @@ static int follow_event(struct tracer *t, struct event *ev)
 			return -ENOMEM;
 	}
 	if (ev->type == EVENT_EXEC && ev->tgid > 0) {
-		snprintf(path, sizeof(path), "/proc/%d/exe", ev->tgid);
-		tracer_attach_marks(t, ev->tgid, path); /* best effort: it may be gone */
-		tracer_attach_libc(t, ev->tgid);
+		tracer_attacher_push(t->attacher, ev->tgid); /* best effort: it may be gone */
 	} else if (ev->type == EVENT_FORK && ev->tgid2 > 0 && ev->tgid2 != ev->tgid) {
 		/* uprobes do not follow fork: a new process gets its own */
-		snprintf(path, sizeof(path), "/proc/%d/exe", ev->tgid2);
-		tracer_attach_marks(t, ev->tgid2, path);
-		tracer_attach_libc(t, ev->tgid2);
+		tracer_attacher_push(t->attacher, ev->tgid2);
 		if (t->futex && futex_names_inherit(t->futex, ev->tgid, ev->tgid2))
 			return -ENOMEM;
 	} else if (ev->type == EVENT_CALL && ev->tgid > 0) {
@@ -256,7 +251,11 @@ int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event
 		return -ENOMEM;
 	}
 	libbpf_verbose = opts->verbose;
-	if (elfsym_cache_new(&t->elf)) {
+	pthread_mutex_init(&t->probe_lock, NULL);
+	if (elfsym_cache_new(&t->elf) || tracer_attacher_new(&t->attacher, t)) {
+		elfsym_cache_free(t->elf);
+		pthread_mutex_destroy(&t->probe_lock);
+		futex_names_free(t->futex);
 		free(t);
 		return -ENOMEM;
 	}
@@ -322,7 +321,9 @@ void tracer_free(struct tracer *t)
 {
 	if (!t)
 		return;
+	tracer_attacher_free(t->attacher); /* before the links it makes go */
 	tracer_detach_probes(t);
+	pthread_mutex_destroy(&t->probe_lock);
 	tracer_naming_free(t);
 	ring_buffer__free(t->rb);
 	sched_bpf__destroy(t->skel);

@@ -6,6 +6,7 @@
 #ifndef CONCTOP_TRACER_INT_H
 #define CONCTOP_TRACER_INT_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,6 +18,7 @@
 struct sched_bpf;
 struct ring_buffer;
 struct bpf_link;
+struct tracer_attacher;
 
 #define DEFAULT_RINGBUF (16u << 20)
 
@@ -74,6 +76,11 @@ struct tracer {
 	uint64_t *lost_buf;
 	uint64_t lost_total;
 
+	/* uprobes: attached by the attaching thread (attacher.c) and at the
+	 * start of a session, under probe_lock, which guards what follows
+	 * down to probed_cap */
+	struct tracer_attacher *attacher;
+	pthread_mutex_t probe_lock;
 	struct mark_link marks[MAX_MARK_LINKS];
 	unsigned nmarks;
 
@@ -89,11 +96,12 @@ struct tracer {
 	bool multi;              /* multi-uprobe links work here (else one link per probe) */
 	int *multi_fds;          /* multi-uprobe link fds */
 	size_t nmulti, multi_cap;
-	struct elfsym_cache *elf;
+	struct elfsym_cache *probe_elf; /* the libcs' symbols, for the probes */
 	struct bpf_link **links; /* libc uprobes */
 	size_t nlinks, links_cap;
 	struct libc_probed *probed;
 	size_t nprobed, probed_cap;
+	struct elfsym_cache *elf; /* files' symbols, for naming (delivery path) */
 	struct named *named;     /* open-addressing set */
 	size_t named_cap, named_used;
 	struct proc_maps *maps;
@@ -103,6 +111,15 @@ struct tracer {
 /* load.c: opens, configures, loads and attaches one program set (btf:
  * tp_btf, else tp). Returns 0, or -errno with err saying what failed. */
 int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen);
+
+/* attacher.c: starts the thread that attaches new processes' uprobes. */
+int tracer_attacher_new(struct tracer_attacher **out, struct tracer *t);
+
+/* attacher.c: asks for process pid's uprobes (marks, and libc with --calls). */
+void tracer_attacher_push(struct tracer_attacher *a, pid_t pid);
+
+/* attacher.c: stops the thread and frees it. */
+void tracer_attacher_free(struct tracer_attacher *a);
 
 /* probes.c: detaches every uprobe (libc and markers). */
 void tracer_detach_probes(struct tracer *t);
