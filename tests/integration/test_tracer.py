@@ -175,6 +175,10 @@ def test_gil():
         print(f"  free C threads: {ratio:.2f} CPUs of the {available:.2f} other programs left")
         if len(spin) == 4 and ratio >= 0.8 * min(4, available) and ratio > 1.0:
             break
+    if len(spin) == 4 and available < 1.25 and not ratio > 1.0:
+        skip("gil: four free C threads use more than one CPU",
+             f"other programs left only {available:.2f} CPUs, three times")
+        return
     check(len(spin) == 4 and ratio >= 0.8 * min(4, available) and ratio > 1.0,
           "gil: four free C threads use the CPUs other programs leave (80%), more than one",
           f"{len(spin)} spinners, {ratio:.2f} of {available:.2f}")
