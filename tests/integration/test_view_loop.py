@@ -23,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CONCTOP, ROOT, bpf_available, check, finish, run, skip  # noqa: E402
+from harness import CONCTOP, ROOT, bpf_available, check, finish, retried, run, skip  # noqa: E402
 from test_tui import SOCKET, Pane, header, tmux  # noqa: E402
 
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
@@ -236,7 +236,9 @@ def main():
         test_dumb_terminal()
         test_idle_replay()
         if bpf_available("live view under load"):
-            test_keys_under_load()
+            # retried: a busy machine can hold the view off a CPU for a
+            # while; keys that wait behind the ring buffer fail every attempt
+            retried(test_keys_under_load)
     finally:
         tmux("kill-server", check_rc=False)
         if os.path.exists(TMPFLAG):
