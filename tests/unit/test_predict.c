@@ -3,14 +3,19 @@
  * several threads that wait on one object; never another program's or the
  * kernel's wakeup, a sleep or I/O, or a single waiter), the candidates and
  * the answer, the question and the answer in words, a round (guesses,
- * reveal, score, the answer held, asked again after going back). On a
- * hand-built timeline (a mutex handover) and on the recorded prodcons and
- * barrier traces of tests/data. */
+ * reveal, score, the answer held, asked again after going back); then
+ * through the view state and the renderer: the replay stops before the
+ * moment, draws nothing after the cursor, and the answer takes the
+ * question's place. On a hand-built timeline (a mutex handover) and on
+ * the recorded prodcons and barrier traces of tests/data. */
 #include <errno.h>
 #include <string.h>
 #include "check.h"
 #include "predict.h"
+#include "render.h"
+#include "theme.h"
 #include "trace.h"
+#include "viewstate.h"
 
 #define MS 1000000ull
 
@@ -268,10 +273,93 @@ static void test_prodcons(void)
 	timeline_free(tl);
 }
 
+/* Whether any lane row of g holds a glyph right of column x (up to the
+ * lanes' right rule): rows whose column x_lane - 1 is the rule. */
+static bool drawn_after(const struct grid *g, const struct theme *th, int x_lane, int x)
+{
+	int y, c, right = grid_width(g) - 1;
+
+	for (y = 0; y < grid_height(g); y++) {
+		if (grid_at(g, x_lane - 1, y)->ch != th->vline)
+			continue;
+		for (c = x + 1; c < right && grid_at(g, c, y)->ch != th->vline; c++)
+			if (grid_at(g, c, y)->ch != ' ')
+				return true;
+	}
+	return false;
+}
+
+/* Row y of g as text (ASCII theme: one byte a cell). */
+static const char *row_text(const struct grid *g, int y)
+{
+	static char buf[512];
+	int x, w = grid_width(g);
+
+	for (x = 0; x < w && x < (int)sizeof(buf) - 1; x++) {
+		uint32_t ch = grid_at(g, x, y)->ch;
+
+		buf[x] = ch < 0x80 ? (char)ch : '?';
+	}
+	buf[x] = '\0';
+	return buf;
+}
+
+/* The replay of prodcons in the classroom view with predict on: it stops
+ * before the first question, nothing after the cursor is drawn (with
+ * predict off the same moment shows the future), the question is on the
+ * top row, and space puts the answer on that row. */
+static void test_view(void)
+{
+	const struct theme *th = theme_classroom(THEME_MONO, true, false);
+	struct grid *g = grid_new(80, 24);
+	struct viewstate vs;
+	int x_lane, x_cursor, i;
+
+	if (!load("tests/data/prodcons.ctrace") || !g) {
+		CHECK(false, "view: the trace loads and a grid is made");
+		grid_free(g);
+		return;
+	}
+	viewstate_init_replay(&vs, tl, "prodcons.ctrace", 1.0, false, 80, 24);
+	vs.ascii = true;
+	viewstate_set_class_scale(&vs, "prodcons --pace 1");
+	viewstate_toggle_classroom(&vs);
+	viewstate_toggle_predict(&vs);
+	for (i = 0; i < 1000 && !vs.v.question && vs.v.playing; i++)
+		viewstate_play(&vs, 1 * MS);
+	CHECK(vs.v.question && !vs.v.playing && vs.play == vs.predict.m.ts - 1, "view: stops before the question");
+	viewstate_frame(&vs, 80, 24);
+	render_screen(g, tl, &vs.v, th);
+	x_lane = render_view_lane_x(&vs.v);
+	x_cursor = x_lane + (int)((vs.v.cursor - vs.v.t0) / vs.v.ns_per_col);
+	CHECK(vs.v.cursor >= vs.v.t0 && x_cursor < 79, "view: the cursor is on screen");
+	CHECK(!drawn_after(g, th, x_lane, x_cursor), "view: no lane cell right of the cursor holds a glyph");
+	CHECK(strstr(row_text(g, 0), "wait on not_full") && strstr(row_text(g, 0), "[1] D") &&
+		      strstr(row_text(g, 0), "[2] E"),
+	      "view: the question on the top row names the candidates and the object");
+	vs.v.predict = false;
+	render_screen(g, tl, &vs.v, th);
+	CHECK(drawn_after(g, th, x_lane, x_cursor), "view: (predict off, the same moment shows what follows)");
+	vs.v.predict = true;
+	viewstate_guess(&vs, 1);
+	viewstate_space(&vs);
+	viewstate_frame(&vs, 80, 24);
+	render_screen(g, tl, &vs.v, th);
+	CHECK(!vs.v.question && vs.v.answer && strstr(row_text(g, 0), "ANSWER: [1] D") &&
+		      strstr(row_text(g, 0), "right!"),
+	      "view: space: the answer on the same row, the guess judged");
+	vs.v.classroom = false;
+	render_screen(g, tl, &vs.v, th);
+	CHECK(strstr(row_text(g, 22), "ANSWER: [1] D") != NULL, "view: the plain view shows it above the keys");
+	grid_free(g);
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	test_handover();
 	test_round();
 	test_prodcons();
+	test_view();
 	return check_summary();
 }
