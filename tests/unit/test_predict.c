@@ -3,7 +3,8 @@
  * several threads that wait on one object; never another program's or the
  * kernel's wakeup, a sleep or I/O, or a single waiter), the candidates and
  * the answer, the question and the answer in words, a round (guesses,
- * reveal, score, the answer held, asked again after going back); then
+ * reveal, score, the answer held, asked again after going back), the
+ * search's budget on a long timeline; then
  * through the view state and the renderer: the replay stops before the
  * moment, draws nothing after the cursor, and the answer takes the
  * question's place. On a hand-built timeline (a mutex handover) and on
@@ -221,6 +222,54 @@ static void test_round(void)
 	timeline_free(tl);
 }
 
+/* A search has a budget: 250 000 wakeups of a sleeper by another program
+ * (none worth a question) before a mutex handover; the search stops
+ * part-way (-EAGAIN, saying how far it looked) and goes on from there to
+ * the handover; a round lets the clock move only as far as was searched. */
+static void test_budget(void)
+{
+	const unsigned n = 250000;
+	struct predict_moment m;
+	struct predict_round r;
+	uint64_t ts = 1 * MS, after = 0, scanned = 0, stop, end;
+	unsigned i, calls = 0;
+	bool further = true;
+	int e = 0;
+
+	timeline_new(&tl, 2);
+	thread(11, "holder");
+	thread(12, "waiter-b");
+	thread(13, "waiter-c");
+	thread(14, "sleeper");
+	ev(ts, EVENT_SWITCH, 0, 0, 11, 0, 0);
+	ev(ts, EVENT_SWITCH, 1, 0, 14, 0, 0);
+	for (i = 0; i < n; i++, ts += 1000) {
+		block(ts, 1, 14, OP_SYS_SLEEP, 0, 0, 0);
+		wake(ts + 500, -1, 14, 1);
+	}
+	block(ts, 1, 14, OP_SYS_SLEEP, 0, 0, 12);
+	block(ts + 1000, 1, 12, OP_MUTEX_LOCK, 0x5000, 11, 13);
+	block(ts + 2000, 1, 13, OP_MUTEX_LOCK, 0x5000, 11, 0);
+	wake(ts + 3000, 11, 12, 1);
+	timeline_set_end(tl, end = ts + MS);
+	CHECK(timeline_log_count(tl) > n, "budget: the timeline holds the wakeups");
+	e = predict_find(tl, 0, end, &m, &scanned);
+	CHECK(e == -EAGAIN && scanned > 0 && scanned < ts, "budget: the search stops part-way and says where");
+	after = scanned;
+	for (calls = 1; e == -EAGAIN && calls < 100; calls++) {
+		e = predict_find(tl, after, end, &m, &scanned);
+		further = further && (e != -EAGAIN || scanned > after);
+		after = scanned;
+	}
+	CHECK(further && calls >= 2, "budget: each search goes further");
+	CHECK(e == 1 && m.ts == ts + 3000 && letter(m.cand[0]) == 'B' && letter(m.cand[1]) == 'C' && m.woken == 1u,
+	      "budget: searching on from there finds the handover");
+	predict_round_reset(&r);
+	CHECK(predict_round_poll(&r, tl, 0, end, 0, &stop) == 0 && stop > 0 && stop < ts,
+	      "round: the clock moves only as far as the search went");
+	timeline_free(tl);
+}
+
 /* The recorded prodcons: conctop's start gate (main woken by another
  * program) is not asked; the first question is the first time a consumer
  * signals not_full with both producers waiting; every moment has a thread
@@ -359,6 +408,7 @@ int main(void)
 {
 	test_handover();
 	test_round();
+	test_budget();
 	test_prodcons();
 	test_view();
 	return check_summary();
