@@ -349,6 +349,18 @@ int predict_round_reveal(struct predict_round *r)
 	return 0;
 }
 
+/* Whether a question is open. */
+bool predict_round_asking(const struct predict_round *r)
+{
+	return r->asking;
+}
+
+/* The open question's candidates. */
+unsigned predict_round_candidates(const struct predict_round *r)
+{
+	return r->asking ? r->m.ncand : 0;
+}
+
 /* What the predict line says now. */
 bool predict_round_words(const struct predict_round *r, const struct timeline *tl, int width, char *buf, size_t len)
 {

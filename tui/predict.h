@@ -88,6 +88,11 @@ int predict_round_guess(struct predict_round *r, unsigned number);
  * or -ENOENT when no question is open. */
 int predict_round_reveal(struct predict_round *r);
 
+/* Whether a question is open, and how many candidates it lists (0: none
+ * open). */
+bool predict_round_asking(const struct predict_round *r);
+unsigned predict_round_candidates(const struct predict_round *r);
+
 /* What the predict line says now, in at most width columns: the open
  * question (and the guess), else the last answer, else "" (false). */
 bool predict_round_words(const struct predict_round *r, const struct timeline *tl, int width, char *buf,

@@ -166,9 +166,10 @@ static void predict_sync(struct viewstate *vs)
 {
 	bool any = vs->v.predict && predict_round_words(&vs->predict, vs->tl, vs->width - 2, vs->predict_line,
 							 sizeof(vs->predict_line));
+	bool asking = predict_round_asking(&vs->predict);
 
-	vs->v.question = any && vs->predict.asking ? vs->predict_line : NULL;
-	vs->v.answer = any && !vs->predict.asking ? vs->predict_line : NULL;
+	vs->v.question = any && asking ? vs->predict_line : NULL;
+	vs->v.answer = any && !asking ? vs->predict_line : NULL;
 }
 
 /* Prepares a frame. */
@@ -455,7 +456,8 @@ void viewstate_guess(struct viewstate *vs, unsigned number)
 	if (e == -ENOENT)
 		snprintf(vs->note, sizeof(vs->note), "%u: a guess, when predict (p) asks a question", number);
 	else if (e)
-		snprintf(vs->note, sizeof(vs->note), "%u: the question lists %u threads", number, vs->predict.m.ncand);
+		snprintf(vs->note, sizeof(vs->note), "%u: the question lists %u threads", number,
+			 predict_round_candidates(&vs->predict));
 	predict_sync(vs);
 }
 

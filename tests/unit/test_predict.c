@@ -198,8 +198,9 @@ static void test_round(void)
 	      "round: no guess, no reveal without a question");
 	CHECK(predict_round_poll(&r, tl, 0, 2 * MS, 0, &stop) == 0 && stop == 2 * MS,
 	      "round: the clock moves where there is nothing to ask");
-	CHECK(predict_round_poll(&r, tl, 2 * MS, 9 * MS, 0, &stop) == 1 && stop == 5 * MS - 1 && r.asking,
-	      "round: stops just before the handover and asks");
+	CHECK(predict_round_poll(&r, tl, 2 * MS, 9 * MS, 0, &stop) == 1 && stop == 5 * MS - 1 &&
+		      predict_round_asking(&r) && predict_round_candidates(&r) == 2,
+	      "round: stops just before the handover and asks, two candidates");
 	CHECK(predict_round_words(&r, tl, 80, buf, sizeof(buf)) && strstr(buf, "who gets it?"),
 	      "round: the line is the question");
 	CHECK(predict_round_poll(&r, tl, stop, 9 * MS, 0, &stop) == 1 && stop == 5 * MS - 1,
@@ -209,7 +210,8 @@ static void test_round(void)
 	CHECK(predict_round_guess(&r, 2) == 0 && predict_round_words(&r, tl, 80, buf, sizeof(buf)) &&
 		      strstr(buf, "Guess: [2] C"),
 	      "round: key 2 guesses C, and the question says so");
-	CHECK(predict_round_reveal(&r) == 0 && !r.asking && r.right == 1 && r.guessed == 1,
+	CHECK(predict_round_reveal(&r) == 0 && !predict_round_asking(&r) && !predict_round_candidates(&r) &&
+		      r.right == 1 && r.guessed == 1,
 	      "round: space reveals; the guess was right");
 	CHECK(predict_round_words(&r, tl, 200, buf, sizeof(buf)) && strstr(buf, "ANSWER: [2] C waiter-c gets it") &&
 		      strstr(buf, "right!") && strstr(buf, "Score 1/1."),
