@@ -158,7 +158,10 @@ static void on_key(struct viewer *w, uint32_t key)
 			snprintf(w->vs.note, sizeof(w->vs.note), "%s", row->elsewhere);
 		return;
 	}
-	act(w, b->action);
+	if (b->action == VA_GUESS)
+		viewstate_guess(&w->vs, key - '0'); /* the key's digit */
+	else
+		act(w, b->action);
 }
 
 /* Handles a mouse event through the bindings of the click and the wheel. */

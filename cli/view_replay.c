@@ -37,14 +37,15 @@ static void replay_usage(FILE *f)
 		"      --classroom   the classroom view: two-row lanes, big narration,\n"
 		"                    a fixed labelled scale, page jumps (key c)\n"
 		"      --theme T     classroom colours: dark (default) or light\n"
-		"      --predict     stop before each wakeup or lock handover and ask\n"
-		"                    who runs next; space reveals (key p)\n"
+		"      --predict     stop when a thread wakes one of several waiting on an\n"
+		"                    object, and ask who runs; 1-9 guess, space answers;\n"
+		"                    nothing after the cursor is drawn (key p)\n"
 		"  -h, --help        this help\n"
 		"\n"
 		"Keys: space play/pause, < > speed, s S step, n N next/previous event,\n"
 		"arrows scroll, + - zoom, Home End PgUp PgDn jump, g go to a time, /\n"
-		"filter, Tab focus, Enter or i inspect, c classroom, p predict, mouse\n"
-		"click cursor, wheel zoom, ? help, q quit (docs/keys.md).\n"
+		"filter, Tab focus, Enter or i inspect, c classroom, p predict, 1-9 guess,\n"
+		"mouse click cursor, wheel zoom, ? help, q quit (docs/keys.md).\n"
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 

@@ -81,7 +81,8 @@ int render_view_lane_columns(const struct view *v, int screen_width)
 }
 
 /* Draws the narration on row y: the predict question when one is asked,
- * else the newest event-log entry at or before now, in words, bold. */
+ * else its answer, else the newest event-log entry at or before now, in
+ * words, bold. */
 static void draw_narration(struct frame *f, int y)
 {
 	const struct view *v = f->v;
@@ -91,8 +92,8 @@ static void draw_narration(struct frame *f, int y)
 	uint64_t last;
 	uint8_t role;
 
-	if (v->question && *v->question) {
-		snprintf(line, sizeof(line), " %s ", v->question);
+	if ((v->question && *v->question) || (v->answer && *v->answer)) {
+		snprintf(line, sizeof(line), " %s ", v->question && *v->question ? v->question : v->answer);
 		draw_words(&f->d, 0, y, line, ROLE_MODE, GRID_BOLD, w);
 		return;
 	}

@@ -24,6 +24,8 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 	d->x_lane = x_lane;
 	d->x_stats = x_stats;
 	lanes_window_init(&d->win, tl, v->t0, v->ns_per_col, ncols, v->cursor);
+	if (v->predict && v->mode == VIEW_REPLAY && v->cursor < d->win.end)
+		d->win.end = v->cursor + 1; /* predict: what comes after the cursor is the answer */
 	span = scale_sat_mul((uint64_t)ncols, d->win.npc);
 	d->w1 = scale_sat_add(d->win.t0, span) < d->win.end ? scale_sat_add(d->win.t0, span) : d->win.end;
 	f->now = v->cursor != UINT64_MAX ? v->cursor : d->w1;

@@ -39,8 +39,8 @@ static const struct keymap_row rows[] = {
 	{ { { 'o', VA_OUTPUT, L } }, "live: program output / event log", NULL },
 	{ { { '?', VA_HELP, B }, { SCREEN_KEY_F1, VA_HELP, B }, { SCREEN_KEY_ESC, VA_ESCAPE, B } },
 	  "this help; Esc closes it, inspect, the filter", NULL },
-	{ { { 'c', VA_CLASSROOM, B }, { 'p', VA_PREDICT, R } }, "classroom view; p: predict, then reveal (space)",
-	  "predict-then-reveal is for replay" },
+	{ { { 'c', VA_CLASSROOM, B }, { 'p', VA_PREDICT, R }, { KEYMAP_DIGITS, VA_GUESS, R } },
+	  "classroom; p predict (1-9 guess, space reveals)", "predict-then-reveal is for replay" },
 	{ { { KEYMAP_CLICK, VA_CLICK, B }, { KEYMAP_WHEEL, VA_WHEEL, B } },
 	  "click: cursor there, focus the lane; wheel: zoom", NULL },
 	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_QUIT, B },
@@ -66,12 +66,14 @@ static const struct line_item {
 	{ 0, VA_GOTO, VA_NONE, "go to", 7, B },
 	{ 0, VA_FILTER, VA_NONE, "filter", 6, B },
 	{ 0, VA_INSPECT, VA_NONE, "inspect", 3, B },
+	{ 0, VA_GUESS, VA_NONE, "guess", 1, R }, /* while a question is open */
 	{ 0, VA_HELP, VA_NONE, "help", 0, B },
 	{ 0, VA_QUIT, VA_NONE, "quit", 0, B },
 	{ 1, VA_SPACE, VA_NONE, NULL, 0, B },
 	{ 1, VA_LOG_NEXT, VA_LOG_PREV, "next/prev event", 1, B },
 	{ 1, VA_STEP, VA_STEP_BACK, "switch", 2, B },
 	{ 1, VA_PREDICT, VA_NONE, NULL, 3, B },
+	{ 1, VA_GUESS, VA_NONE, "guess", 2, R }, /* while a question is open */
 	{ 2, VA_SCROLL_BACK, VA_SCROLL_FWD, "page", 1, B },
 	{ 2, VA_ZOOM_IN, VA_ZOOM_OUT, "zoom", 3, B },
 	{ 2, VA_FOCUS_NEXT, VA_NONE, "lanes", 2, B },
@@ -92,6 +94,8 @@ const struct keymap_bind *keymap_find(uint32_t key, const struct keymap_row **ro
 {
 	size_t i, j;
 
+	if (key >= '1' && key <= '9')
+		key = KEYMAP_DIGITS;
 	for (i = 0; i < NROWS; i++) {
 		for (j = 0; j < KEYMAP_ROW_BINDS && rows[i].bind[j].key; j++) {
 			if (rows[i].bind[j].key != key)
@@ -140,6 +144,7 @@ static const struct {
 	{ SCREEN_KEY_F1, "F1", "F1" },
 	{ KEYMAP_CLICK, "click", "click" },
 	{ KEYMAP_WHEEL, "wheel", "wheel" },
+	{ KEYMAP_DIGITS, "1-9", "1-9" },
 	{ ' ', "space", "space" },
 };
 
@@ -187,8 +192,8 @@ static const char *state_label(const struct line_item *it, const struct view *v)
 {
 	if (it->a == VA_PREDICT)
 		return v->predict ? "predict off" : "predict on";
-	if (v->classroom && v->question)
-		return "reveal"; /* the question is the classroom view's narration */
+	if (v->question)
+		return "reveal"; /* a predict question is open */
 	if (v->mode == VIEW_REPLAY)
 		return v->playing ? "pause" : "play";
 	return v->mode == VIEW_LIVE ? "pause" : "follow";
@@ -222,7 +227,7 @@ int keymap_line(const struct view *v, int line, bool ascii, struct keymap_item *
 		const struct line_item *it = &line_items[i];
 		char keys[80];
 
-		if (it->line != line || !(it->modes & keymap_mode(v)))
+		if (it->line != line || !(it->modes & keymap_mode(v)) || (it->a == VA_GUESS && !v->question))
 			continue;
 		item_keys(it, ascii, keys, sizeof(keys));
 		snprintf(out[n].text, sizeof(out[n].text), "%s %s", keys, it->label ? it->label : state_label(it, v));

@@ -42,6 +42,7 @@ enum view_action {
 	VA_ESCAPE,
 	VA_CLASSROOM,
 	VA_PREDICT,
+	VA_GUESS,          /* predict: a candidate's number (the key's digit) */
 	VA_REPAINT,
 	VA_CLICK,          /* place the cursor, focus a lane */
 	VA_WHEEL,          /* zoom around the pointer */
@@ -55,6 +56,9 @@ enum view_action {
 
 /* Mouse input, bound in the table like keys (above screen.h's keys). */
 enum keymap_mouse { KEYMAP_CLICK = 0x120000, KEYMAP_WHEEL };
+
+/* The keys 1 to 9, bound as one ("1-9"): keymap_find finds it for each. */
+#define KEYMAP_DIGITS 0x120100u
 
 #define KEYMAP_ROW_BINDS 6
 #define KEYMAP_LINE_ITEMS 12 /* items of one key line at most */

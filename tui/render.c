@@ -211,14 +211,15 @@ static void draw_lanes_foot(struct frame *f, int y, size_t first, size_t shown)
 }
 
 /* Draws the pane under the lanes from row y in rows rows: the log, the
- * output or the inspect panel, then the message, or a banner naming a
- * deadlock formed by the time shown. */
+ * output or the inspect panel, then the predict question or answer, then
+ * the message, or a banner naming a deadlock formed by the time shown. */
 static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t shown)
 {
 	const struct view *v = f->v;
 	const struct timeline *tl = f->d.tl;
 	char banner[DRAW_LINE_MAX] = "";
 	bool message = v->message && *v->message;
+	const char *predict = v->question && *v->question ? v->question : v->answer && *v->answer ? v->answer : NULL;
 	unsigned k;
 
 	for (k = (unsigned)timeline_deadlock_count(tl); k > 0; k--) {
@@ -229,6 +230,8 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 	}
 	if (message || banner[0])
 		rows--;
+	if (predict)
+		rows--;
 	if (v->inspect)
 		overlay_inspect(f, f->now, f->vis + first, shown, y, rows);
 	else if (v->output)
@@ -236,6 +239,8 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 	else
 		draw_log(f, y, rows, f->d.win.t0, v->cursor != UINT64_MAX ? scale_sat_add(v->cursor, 1) : f->d.w1);
 	y += rows;
+	if (predict) /* the question, then its answer in the same place */
+		draw_words(&f->d, 0, y++, predict, ROLE_MODE, GRID_BOLD, grid_width(f->d.g));
 	if (message)
 		draw_text(&f->d, 0, y, v->message, ROLE_WARNING, GRID_BOLD, -1);
 	else if (banner[0])

@@ -48,8 +48,10 @@ struct view {
 	/* added: the classroom view (two-row lanes, narration at the top, key
 	 * help in the bottom two rows, "1 column = ..." labelled) */
 	bool classroom;
-	bool predict;             /* predict-then-reveal is on (shown in the header) */
+	bool predict;             /* predict-then-reveal is on (shown in the header); a replay then
+				   * draws nothing after the cursor */
 	const char *question;     /* predict: the question asked, in the narration's place; or NULL */
+	const char *answer;       /* predict: the last answer, in the same place; or NULL */
 };
 
 /* Draws the whole screen into g: header, time axis, CPU lanes, thread lanes

@@ -1,4 +1,5 @@
 /* The view's state and what keys do to it (see viewstate.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,6 @@
 
 #define NONE VIEWSTATE_NONE
 #define NS_S 1000000000ull
-#define PREDICT_SCAN_MAX 100000      /* log entries looked at for one question */
 
 /* Sets the fields both views share. */
 static void init_common(struct viewstate *vs, const struct timeline *tl, const char *target, int width, int height)
@@ -160,6 +160,18 @@ static void reveal_focus(struct viewstate *vs)
 		vs->v.first_lane = vs->v.focus - rows + 1;
 }
 
+/* Points the view at the predict line: the open question, or the last
+ * answer in the same place. */
+static void predict_sync(struct viewstate *vs)
+{
+	bool any = vs->v.predict && predict_round_words(&vs->predict, vs->tl, vs->width - 2, vs->predict_line,
+							 sizeof(vs->predict_line));
+	bool asking = predict_round_asking(&vs->predict);
+
+	vs->v.question = any && asking ? vs->predict_line : NULL;
+	vs->v.answer = any && !asking ? vs->predict_line : NULL;
+}
+
 /* Prepares a frame. */
 void viewstate_frame(struct viewstate *vs, int width, int height)
 {
@@ -169,6 +181,8 @@ void viewstate_frame(struct viewstate *vs, int width, int height)
 		clamp_t0(vs);
 		reveal_focus(vs);
 	}
+	if (vs->v.predict)
+		predict_sync(vs); /* its words fit the width */
 	if (!viewstate_following(vs))
 		return;
 	show_head(vs, viewstate_head(vs));
@@ -226,13 +240,11 @@ void viewstate_follow(struct viewstate *vs)
 	vs->v.playing = true;
 }
 
-/* Space while a question is asked: the answer, and play on. */
+/* Space while a question is asked: the answer in its place, and play on. */
 static void predict_reveal(struct viewstate *vs)
 {
-	snprintf(vs->note, sizeof(vs->note), "ANSWER: %s", vs->answer);
-	vs->predict_after = vs->predict_at;
-	vs->v.question = NULL;
-	vs->question[0] = '\0';
+	predict_round_reveal(&vs->predict);
+	predict_sync(vs);
 	vs->v.playing = true;
 	if (vs->v.cursor != NONE)
 		vs->play = vs->v.cursor;
@@ -429,59 +441,45 @@ void viewstate_speed(struct viewstate *vs, bool faster)
 void viewstate_toggle_predict(struct viewstate *vs)
 {
 	vs->v.predict = !vs->v.predict;
-	if (!vs->v.predict) {
-		vs->v.question = NULL;
-		vs->question[0] = '\0';
-	}
+	predict_round_reset(&vs->predict);
+	predict_sync(vs);
 	snprintf(vs->note, sizeof(vs->note),
-		 vs->v.predict ? "predict: replay stops before each wakeup and handover" : "predict off");
+		 vs->v.predict ? "predict: replay stops when a thread wakes one of several waiting ones"
+			       : "predict off");
 }
 
-/* The question to ask before entry e, or false when e is not one to
- * predict: a wakeup (who runs next?) or a block on a lock (who gets it?). */
-static bool predict_question(const struct viewstate *vs, const struct tl_log_entry *e, char *buf, size_t len)
+/* 1-9. */
+void viewstate_guess(struct viewstate *vs, unsigned number)
 {
-	struct tl_at at;
+	int e = predict_round_guess(&vs->predict, number);
 
-	if (e->kind == TL_LOG_WAKEUP) {
-		snprintf(buf, len, "PREDICT: Which thread runs next? (space reveals)");
-		return true;
-	}
-	if (e->kind != TL_LOG_BLOCK)
-		return false;
-	timeline_thread_at(vs->tl, e->thread, e->ts, &at);
-	if (at.state != TL_BLOCKED_MUTEX && at.state != TL_BLOCKED_RWLOCK)
-		return false;
-	snprintf(buf, len, "PREDICT: Who gets the %s %s? (space reveals)",
-		 at.state == TL_BLOCKED_MUTEX ? "mutex" : "rwlock", e->text);
-	return true;
+	if (e == -ENOENT)
+		snprintf(vs->note, sizeof(vs->note), "%u: a guess, when predict (p) asks a question", number);
+	else if (e)
+		snprintf(vs->note, sizeof(vs->note), "%u: the question lists %u threads", number,
+			 predict_round_candidates(&vs->predict));
+	predict_sync(vs);
 }
 
 /* While the playback clock moves from play to target, stops just before
- * the first wakeup or lock handover and asks. Returns true when it stopped. */
-static bool predict_stop(struct viewstate *vs, uint64_t target)
+ * a moment worth a question and asks it (predict.h). Returns true when it
+ * stopped; else the clock may go to *target (moved back when the search
+ * must go on next frame). */
+static bool predict_stop(struct viewstate *vs, uint64_t *target, uint64_t elapsed_ns)
 {
-	struct tl_log_entry e;
-	uint64_t from = vs->play > vs->predict_after ? vs->play : vs->predict_after;
-	int guard = PREDICT_SCAN_MAX;
+	uint64_t stop;
+	int asked = predict_round_poll(&vs->predict, vs->tl, vs->play, *target, elapsed_ns, &stop);
 
-	if (vs->predict_after && vs->play + 1 < vs->predict_after) { /* went back: ask again */
-		vs->predict_after = 0;
-		from = vs->play;
+	predict_sync(vs);
+	if (!asked) {
+		*target = stop;
+		return false;
 	}
-	while (guard-- > 0 && log_near(vs->tl, from, true, &e) && e.ts <= target) {
-		from = e.ts;
-		if (!predict_question(vs, &e, vs->question, sizeof(vs->question)))
-			continue;
-		render_log_words(vs->tl, &e, vs->ascii, vs->answer, sizeof(vs->answer));
-		vs->predict_at = e.ts;
-		vs->play = e.ts > 0 ? e.ts - 1 : 0;
-		vs->v.playing = false;
-		vs->v.cursor = vs->play;
-		vs->v.question = vs->question;
-		return true;
-	}
-	return false;
+	vs->play = stop;
+	vs->v.playing = false;
+	vs->v.cursor = stop;
+	show_head(vs, stop); /* the question's moment on screen, nothing after it drawn */
+	return true;
 }
 
 /* The scenario's pace in ms from its command line ("prodcons --pace 50"),
@@ -646,8 +644,8 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 	if (vs->live || !vs->v.playing)
 		return false;
 	target = (double)vs->play + adv >= (double)end ? end : vs->play + (uint64_t)adv;
-	if (vs->v.predict && predict_stop(vs, target))
-		return true; /* stopped before the question's event */
+	if (vs->v.predict && predict_stop(vs, &target, elapsed_ns))
+		return true; /* stopped before the question's wakeup */
 	vs->play = target;
 	if (vs->play >= end) {
 		vs->v.playing = false;

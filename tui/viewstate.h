@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "predict.h"
 #include "render.h"
 #include "timeline.h"
 
@@ -39,10 +40,8 @@ struct viewstate {
 	char note[256];              /* said until the next key; "" for nothing */
 	uint64_t class_npc;          /* the classroom view's fixed scale */
 	uint64_t plain_npc;          /* the scale to go back to from it */
-	uint64_t predict_after;      /* predict: entries up to this time were asked about */
-	uint64_t predict_at;         /* the entry asked about */
-	char question[256];
-	char answer[200];
+	struct predict_round predict; /* predict: the questions asked, the guesses (predict.h) */
+	char predict_line[PREDICT_TEXT_MAX]; /* the question or the answer in words */
 };
 
 /* Sets vs up for the replay of tl on a width x height screen: playing from
@@ -113,6 +112,10 @@ void viewstate_speed(struct viewstate *vs, bool faster);
 
 /* p: predict-then-reveal on or off. */
 void viewstate_toggle_predict(struct viewstate *vs);
+
+/* 1-9: the class guesses the candidate of the open question listed
+ * number-th (a note when there is no question, or no such candidate). */
+void viewstate_guess(struct viewstate *vs, unsigned number);
 
 /* The classroom view's fixed scale from the command line (a tenth of
  * "--pace N" ms a column) or the trace; set once the screen's size is

@@ -2,10 +2,10 @@
 --classroom` of a recorded prodcons run in tmux at 80x24. The lanes, the
 thread letters, the legend, the narration line and the labelled time scale
 are on screen and no line is cut; the colours are the Okabe-Ito numbers;
-with NO_COLOR there is no colour and the glyphs still tell the states apart;
-predict-then-reveal stops before a wakeup and reveals it on space. The
-replay tests need no root; as root, a live classroom run shows its lesson
-card first and its take-away last."""
+with NO_COLOR there is no colour and the glyphs still tell the states apart
+(predict-then-reveal is test_predict.py's). The replay tests need no root;
+as root, a live classroom run shows its lesson card first and its take-away
+last."""
 import os
 import re
 import subprocess
@@ -172,30 +172,6 @@ def test_no_color(words):
         p.kill()
 
 
-def test_predict():
-    p = Pane("predict", ["replay", "--classroom", "--predict", "--speed", "0.05", TRACE])
-    try:
-        ok, s = p.wait_for(lambda s: "Which thread runs next?" in rows(s)[0], 40)
-        check(ok, "predict: the replay stops and asks before a wakeup", rows(s)[0] if s else "")
-        t1 = header_time(s)
-        time.sleep(1.5)
-        s2 = p.screen()
-        check(ok and header_time(s2) == t1 and "stopped" in rows(s2)[1] and
-              "Which thread runs next?" in rows(s2)[0], "predict: the time does not advance while it asks",
-              f"{t1} -> {header_time(s2)}")
-        lanes_before = [line for line in rows(s2) if re.match(r"^[A-E] ", line)]
-        p.keys("Space")
-        ok, s3 = p.wait_for(lambda s: "ANSWER:" in s and "woken by" in s, 10)
-        check(ok, "predict: space reveals the wakeup", "\n".join(rows(s3)[18:22]))
-        ok, s4 = p.wait_for(lambda s: header_time(s) != t1, 10)
-        check(ok, "predict: the replay goes on after the reveal", f"{t1} -> {header_time(s4)}")
-        check(lanes_before != [line for line in rows(s4) if re.match(r"^[A-E] ", line)] or ok,
-              "predict: the lanes move on")
-        p.keys("q")
-    finally:
-        p.kill()
-
-
 def test_usage():
     r = conctop("replay", "--help")
     check(all(o in r.stdout for o in ("--classroom", "--theme", "--predict", "n N")),
@@ -248,7 +224,6 @@ def main():
         test_usage()
         test_layout(words)
         test_no_color(words)
-        test_predict()
         test_light()
         if bpf_available("classroom live run"):
             test_lesson_card_live()

@@ -97,6 +97,11 @@ static void test_table(void)
 		      "modes: < is for replay, and says so in the live view");
 		b = keymap_find('o', &r);
 		CHECK(b && b->modes == KEYMAP_LIVE, "modes: o is for the live view");
+		b = keymap_find('7', &r);
+		CHECK(b && b->action == VA_GUESS && b->modes == KEYMAP_REPLAY && keymap_find('1', NULL) == b &&
+			      keymap_find('9', NULL) == b && keymap_find('0', NULL) == NULL &&
+			      !strcmp(keymap_key_name(b->key, false, name, sizeof(name)), "1-9"),
+		      "keys: 1 to 9 are one binding, the predict guess, named 1-9");
 	}
 }
 
@@ -223,6 +228,14 @@ static void test_lines(void)
 	v.mode = VIEW_PAUSED;
 	CHECK(strstr(key_line(&v, 200, 0, false), "[space] follow"), "line: live paused offers follow");
 	v.mode = VIEW_REPLAY;
+	v.classroom = true;
+	v.question = "PREDICT: ?";
+	CHECK(strstr(key_line(&v, 80, 1, false), "[1-9] guess") != NULL, "line: classroom, a question open: guess keys");
+	v.classroom = false;
+	CHECK(strstr(key_line(&v, 80, 0, false), "[1-9] guess") && strstr(key_line(&v, 80, 0, false), "[space] reveal"),
+	      "line: plain view, a question open: reveal and the guess keys");
+	v.question = NULL;
+	CHECK(!strstr(key_line(&v, 200, 0, false), "guess"), "line: no question, no guess keys");
 	v.classroom = true;
 	v.question = "PREDICT: ?";
 	CHECK(strstr(key_line(&v, 80, 1, false), "[space] reveal") && strstr(key_line(&v, 80, 1, false), "[n/N]") &&
