@@ -15,6 +15,8 @@
  *   expecting 3, writers on __writers_futex (+12) expecting 3 or on
  *   __wrphase_futex expecting 2; __cur_writer (+24) is the writer's tid.
  * - pthread_join waits on the joined thread's tid word expecting its tid. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "glibc_sync.h"
 
@@ -261,4 +263,55 @@ uint32_t glibc_sync_wake_op(uint32_t kind, uint32_t count)
 	case OP_KIND_RWLOCK: return OP_RWLOCK_UNLOCK;
 	default: return OP_SYS_FUTEX;
 	}
+}
+
+/* The size of one object of kind named without offsets, or 0. */
+static uint64_t whole_object_size(uint32_t kind)
+{
+	switch (kind) {
+	case OP_KIND_COND: return COND_SIZE;
+	case OP_KIND_BARRIER: return BARRIER_SIZE;
+	case OP_KIND_SEM: return SEM_SIZE;
+	default: return 0;
+	}
+}
+
+/* Names an object of kind delta bytes into symbol sym (see glibc_sync.h). */
+void glibc_sync_object_name(uint32_t kind, const char *sym, uint64_t delta, uint64_t sym_size, char *buf,
+			    size_t len)
+{
+	uint64_t size = whole_object_size(kind);
+
+	if (!len)
+		return;
+	if (!size) {
+		if (delta)
+			snprintf(buf, len, "%s+%llu", sym, (unsigned long long)delta);
+		else
+			snprintf(buf, len, "%s", sym);
+		return;
+	}
+	/* an element of an array of them: its index; a member of a struct,
+	 * or the variable itself: the variable's name */
+	if (delta % size == 0 && (sym_size ? sym_size > size && sym_size % size == 0 : delta > 0))
+		snprintf(buf, len, "%s[%llu]", sym, (unsigned long long)(delta / size));
+	else
+		snprintf(buf, len, "%s", sym);
+}
+
+/* Rewrites an older "sym+delta" name of an object of kind (see glibc_sync.h). */
+void glibc_sync_object_rename(uint32_t kind, char *name, size_t len)
+{
+	char *plus = strrchr(name, '+'), *end;
+	unsigned long long delta;
+	char sym[256];
+
+	if (!whole_object_size(kind) || !plus || plus == name || plus[1] < '0' || plus[1] > '9')
+		return;
+	delta = strtoull(plus + 1, &end, 10);
+	if (*end || (size_t)(plus - name) >= sizeof(sym))
+		return;
+	memcpy(sym, name, (size_t)(plus - name));
+	sym[plus - name] = 0;
+	glibc_sync_object_name(kind, sym, delta, 0, name, len);
 }

@@ -72,4 +72,18 @@ bool glibc_sync_parse_version(const char *buf, size_t len, int *major, int *mino
  * OP_COND_BROADCAST, OP_MUTEX_UNLOCK, OP_SEM_POST, OP_BARRIER_WAIT...). */
 uint32_t glibc_sync_wake_op(uint32_t kind, uint32_t count);
 
+/* The name of an object of kind (OP_KIND_*) that lies delta bytes into the
+ * program's data symbol sym of sym_size bytes (0: unknown). A condition
+ * variable, barrier or semaphore is named after its variable: "start_gun"
+ * for the condition variable inside struct start_gun, "gates[2]" for the
+ * third of an array of them; never by an offset inside it. Any other kind
+ * keeps "sym+delta". Writes at most len bytes, always terminated. */
+void glibc_sync_object_name(uint32_t kind, const char *sym, uint64_t delta, uint64_t sym_size, char *buf,
+			    size_t len);
+
+/* Rewrites in place a name of the form "sym+delta" that an older conctop
+ * recorded for an object of kind, as glibc_sync_object_name names it
+ * (the symbol's size unknown). Any other name is left as it is. */
+void glibc_sync_object_rename(uint32_t kind, char *name, size_t len);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "glibc_sync.h"
 #include "waits.h"
 
 #define STACK_MAX 4
@@ -508,6 +509,9 @@ int waits_add(struct waits *w, const struct event *ev)
 			struct waits_object *obj = &w->objects[o];
 
 			memcpy(obj->name, ev->text, sizeof(obj->name));
+			obj->name[sizeof(obj->name) - 1] = 0;
+			/* a trace of an older conctop: "start_gun+40" is start_gun */
+			glibc_sync_object_rename(ev->op, obj->name, sizeof(obj->name));
 			obj->gil = strncmp(obj->name, "_PyRuntime", 10) == 0;
 		}
 		return 0;

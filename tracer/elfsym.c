@@ -392,18 +392,3 @@ int elfsym_symbol_at(struct elfsym_cache *c, const struct elfsym_maps *m, uint64
 	}
 	return -ENOENT;
 }
-
-/* Names the object at addr ("count_lock", "forks+16"). */
-int elfsym_name_address(struct elfsym_cache *c, const struct elfsym_maps *m, uint64_t addr, char *name,
-			size_t len)
-{
-	struct elfsym_hit hit;
-
-	if (elfsym_symbol_at(c, m, addr, &hit))
-		return -ENOENT;
-	if (hit.delta)
-		snprintf(name, len, "%s+%llu", hit.name, (unsigned long long)hit.delta);
-	else
-		snprintf(name, len, "%s", hit.name);
-	return 0;
-}

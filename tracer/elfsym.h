@@ -66,11 +66,4 @@ struct elfsym_hit {
 int elfsym_symbol_at(struct elfsym_cache *c, const struct elfsym_maps *m, uint64_t addr,
 		     struct elfsym_hit *hit);
 
-/* Names the object at address addr of a process with mappings m: a
- * variable of the program or one of its libraries ("count_lock",
- * "forks+16"). Returns 0 with name filled, or -ENOENT (the heap, a stack, a
- * stripped file). */
-int elfsym_name_address(struct elfsym_cache *c, const struct elfsym_maps *m, uint64_t addr, char *name,
-			size_t len);
-
 #endif

@@ -127,22 +127,26 @@ void tracer_note_process(struct tracer *t, pid_t tgid)
 }
 
 /* Delivers the EVENT_OBJECT naming object base of kind (the first time),
- * when it is a variable of the program or a library. */
+ * when it is a variable of the program or a library: a condition
+ * variable, barrier or semaphore by its variable's name, never an offset
+ * inside it (glibc_sync_object_name). */
 int tracer_name_at(struct tracer *t, const struct event *ev, uint64_t base, unsigned kind)
 {
 	struct event obj = { .ts = ev->ts, .type = EVENT_OBJECT, .cpu = ev->cpu };
 	struct proc_maps *pm;
+	struct elfsym_hit hit;
 
 	if (!base || !kind || named_before(t, ev->tgid, base))
 		return 0;
 	pm = maps_of(t, ev->tgid);
-	if (!pm || !pm->maps || elfsym_name_address(t->elf, pm->maps, base, obj.text, sizeof(obj.text))) {
+	if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, base, &hit)) {
 		/* a library loaded since, or no snapshot: look again while it runs */
 		tracer_snapshot_maps(t, ev->tgid);
 		pm = maps_of(t, ev->tgid);
-		if (!pm || !pm->maps || elfsym_name_address(t->elf, pm->maps, base, obj.text, sizeof(obj.text)))
+		if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, base, &hit))
 			return 0; /* not a variable: shown by kind and address */
 	}
+	glibc_sync_object_name(kind, hit.name, hit.delta, hit.size, obj.text, sizeof(obj.text));
 	obj.tid = ev->tid;
 	obj.tgid = ev->tgid;
 	obj.arg = (int64_t)base;

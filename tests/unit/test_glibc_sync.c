@@ -153,6 +153,47 @@ static void test_versions(void)
 	      "glibc: a wake through a cond is a signal (1) or a broadcast (many); through a mutex an unlock");
 }
 
+/* Object names: a condition variable, barrier or semaphore by its
+ * variable, never by an offset inside it; the rest as before. */
+static void test_names(void)
+{
+	char name[64], old[64];
+
+	glibc_sync_object_name(OP_KIND_COND, "start_gun", 40, 96, name, sizeof(name));
+	CHECK(strcmp(name, "start_gun") == 0, "glibc: the cond inside struct start_gun is start_gun, not start_gun+40");
+	glibc_sync_object_name(OP_KIND_COND, "time_limit", 64, 112, name, sizeof(name));
+	CHECK(strcmp(name, "time_limit") == 0, "glibc: the cond inside struct time_limit is time_limit");
+	glibc_sync_object_name(OP_KIND_COND, "not_empty", 0, 48, name, sizeof(name));
+	CHECK(strcmp(name, "not_empty") == 0, "glibc: a cond variable is its name");
+	glibc_sync_object_name(OP_KIND_COND, "gates", 96, 48 * 4, name, sizeof(name));
+	CHECK(strcmp(name, "gates[2]") == 0, "glibc: the third cond of an array is gates[2]");
+	glibc_sync_object_name(OP_KIND_COND, "gates", 0, 48 * 4, name, sizeof(name));
+	CHECK(strcmp(name, "gates[0]") == 0, "glibc: the first cond of an array is gates[0]");
+	glibc_sync_object_name(OP_KIND_BARRIER, "phases", 36, 80, name, sizeof(name));
+	CHECK(strcmp(name, "phases") == 0, "glibc: a barrier inside a struct is the struct's name");
+	glibc_sync_object_name(OP_KIND_SEM, "slots", 32, 96, name, sizeof(name));
+	CHECK(strcmp(name, "slots[1]") == 0, "glibc: the second semaphore of an array is slots[1]");
+	glibc_sync_object_name(OP_KIND_SEM, "pool", 8, 64, name, sizeof(name));
+	CHECK(strcmp(name, "pool") == 0, "glibc: a semaphore inside a struct is the struct's name");
+	glibc_sync_object_name(OP_KIND_MUTEX, "forks", 80, 200, name, sizeof(name));
+	CHECK(strcmp(name, "forks+80") == 0, "glibc: a mutex keeps its offset");
+	glibc_sync_object_name(OP_KIND_COND, "a_rather_long_name", 40, 96, name, 6);
+	CHECK(strcmp(name, "a_rat") == 0, "glibc: a name is cut to the room given, terminated");
+
+	strcpy(old, "start_gun+40");
+	glibc_sync_object_rename(OP_KIND_COND, old, sizeof(old));
+	CHECK(strcmp(old, "start_gun") == 0, "glibc: an older trace's start_gun+40 reads as start_gun");
+	strcpy(old, "gates+96");
+	glibc_sync_object_rename(OP_KIND_COND, old, sizeof(old));
+	CHECK(strcmp(old, "gates[2]") == 0, "glibc: an older trace's gates+96 reads as gates[2]");
+	strcpy(old, "fork+40");
+	glibc_sync_object_rename(OP_KIND_MUTEX, old, sizeof(old));
+	CHECK(strcmp(old, "fork+40") == 0, "glibc: a mutex's old name is left as it is");
+	strcpy(old, "c+x1");
+	glibc_sync_object_rename(OP_KIND_SEM, old, sizeof(old));
+	CHECK(strcmp(old, "c+x1") == 0, "glibc: a name whose + is no offset is left as it is");
+}
+
 /* Runs the classifier tests. */
 int main(void)
 {
@@ -160,5 +201,6 @@ int main(void)
 	test_memory();
 	test_refusals();
 	test_versions();
+	test_names();
 	return check_summary();
 }

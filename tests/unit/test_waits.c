@@ -68,6 +68,12 @@ static void test_mutex_and_cond(void)
 	CHECK(c.kind == WAIT_COND && strcmp(label, "GIL") == 0, "waits: CPython's GIL is recognised by its symbol");
 	waits_object_label(w, waits_object_count(w) - 1, label, sizeof(label));
 	CHECK(strcmp(label, "mutex@7f3a..00") == 0, "waits: a long address is shortened");
+	ev(12, EVENT_OBJECT, 104, OP_KIND_COND, 0x8028, 0, "start_gun+40");
+	waits_object_label(w, waits_find(w, 100, 0x8028), label, sizeof(label));
+	CHECK(strcmp(label, "start_gun") == 0, "waits: a cond an older conctop named start_gun+40 is start_gun");
+	ev(12, EVENT_OBJECT, 104, OP_KIND_MUTEX, 0x8000, 0, "start_gun");
+	waits_object_label(w, waits_find(w, 100, 0x8000), label, sizeof(label));
+	CHECK(strcmp(label, "start_gun") == 0, "waits: the mutex at the struct's start keeps its name");
 	CHECK(waits_deadlock_count(w) == 0, "waits: no deadlock in all this");
 	waits_free(w);
 }
