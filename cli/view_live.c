@@ -338,6 +338,8 @@ static int live_prepare(struct live *l, const struct live_opts *o)
 	if (status)
 		return status;
 	e = timeline_new(&l->tl, tracer_ncpus(session_tracer(l->ses)));
+	if (!e)
+		timeline_set_gated(l->tl, !o->pid); /* conctop started it: its first thread waits at the gate */
 	if (!e && !o->pid)
 		e = view_output_new(&l->w.out);
 	if (!e)

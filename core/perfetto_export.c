@@ -107,6 +107,8 @@ int perfetto_export_new(struct perfetto_export **out, FILE *f, const struct perf
 		e = perfetto_new(&x->pf, f, o->ncpus);
 	if (!e)
 		e = sched_model_new(&x->m, o->ncpus, &model_ops, x);
+	if (!e)
+		sched_model_set_gated(x->m, o->gated);
 	if (e) {
 		perfetto_export_free(x);
 		return e;
@@ -252,6 +254,10 @@ static void cause_name(const struct perfetto_export *x, const struct span *s, ch
 		waits_object_label(sched_model_waits(x->m), s->object, label, llen);
 	if (s->state == TL_SPINNING) {
 		snprintf(buf, len, "spinning on %s", label[0] ? label : "a spin lock");
+		return;
+	}
+	if (s->state == TL_GATE) {
+		snprintf(buf, len, "conctop's start gate (held until tracing runs)");
 		return;
 	}
 	if (s->wait == WAIT_NONE) {

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include "event.h"
 
 struct perfetto_export;
@@ -24,6 +25,7 @@ struct perfetto_export_options {
 	uint64_t from, to;    /* the window, in trace time (ns from the trace's start) */
 	uint64_t base_ns;     /* added to every time written (the trace's start on its clock) */
 	const char *kernel;   /* the recording machine's kernel release */
+	bool gated;           /* conctop started the program (sched_model_set_gated) */
 };
 
 /* What was written. */

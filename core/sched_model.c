@@ -15,6 +15,7 @@ struct mthread {
 	struct sched_thread pub;
 	int64_t waker;     /* from the last waking not yet followed by a wakeup */
 	bool has_waker;
+	bool at_gate;      /* conctop's gated child, before its exec */
 };
 
 struct mcpu {
@@ -44,6 +45,8 @@ struct sched_model {
 	unsigned stash_next;
 	int err; /* the first callback error of the current call */
 	struct waits *waits;
+	bool gated;        /* conctop started the program: the first thread waits at its gate */
+	bool gate_seen;    /* the first thread announced (EVENT_THREAD) was looked at */
 };
 
 /* Creates a model. */
@@ -68,6 +71,12 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 	}
 	*out = m;
 	return 0;
+}
+
+/* Says whether conctop started the program (see sched_model.h). */
+void sched_model_set_gated(struct sched_model *m, bool gated)
+{
+	m->gated = gated;
 }
 
 /* Frees it. */
@@ -219,6 +228,10 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 		fill_wait(m, t, &c);
 	if (st == TL_BLOCKED_UNKNOWN)
 		st = blocked_state(c.wait);
+	if (t->at_gate && tl_state_blocked(st)) /* its read of the gate pipe is no lesson's I/O */
+		st = TL_GATE;
+	if (t->at_gate && t->pub.state == TL_UNKNOWN && tl_state_blocked(as))
+		as = TL_GATE;
 	c.state = (uint8_t)st;
 	c.cpu = tl_state_on_cpu((uint8_t)st) ? where : -1;
 	c.settled = t->pub.state == TL_UNKNOWN;
@@ -519,6 +532,12 @@ static int on_thread(struct sched_model *m, const struct event *ev, uint64_t ts)
 	}
 	t->pub.existed = true;
 	t->pub.proc_state = (char)ev->arg;
+	if (m->gated && !m->gate_seen) {
+		/* conctop's child, held at the gate until tracing runs, still
+		 * carries conctop's name (docs/trace-format.md: target_pid 0) */
+		m->gate_seen = true;
+		t->at_gate = strcmp(ev->text, "conctop") == 0;
+	}
 	tell_thread(m, t, SCHED_THREAD_EXISTED, ts, TL_WAKER_UNKNOWN, ev->text);
 	return 0;
 }
@@ -563,8 +582,10 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 	case EVENT_EXIT:
 		if (acting(m, ev, ts))
 			return -ENOMEM;
-		if (ev->tid > 0 && (t = find(m, ev->tid)))
+		if (ev->tid > 0 && (t = find(m, ev->tid))) {
 			t->pub.exiting = true;
+			t->at_gate = false;
+		}
 		return waits_add(m->waits, ev);
 	case EVENT_EXEC:
 	case EVENT_RENAME:
@@ -574,6 +595,8 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 			t = get(m, ev->tid, ev->tgid, ts);
 			if (!t)
 				return -ENOMEM;
+			if (ev->type == EVENT_EXEC)
+				t->at_gate = false; /* the gate has opened: the program runs */
 			tell_thread(m, t, ev->type == EVENT_EXEC ? SCHED_THREAD_EXEC : SCHED_THREAD_RENAMED, ts,
 				    TL_WAKER_UNKNOWN, ev->text);
 		}

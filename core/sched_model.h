@@ -147,6 +147,13 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 /* Frees it. */
 void sched_model_free(struct sched_model *m);
 
+/* Tells the model, before the first event, that conctop started the
+ * traced program itself (a trace whose target_pid is 0, a live run that is
+ * not -p): the first thread announced (EVENT_THREAD), still named
+ * "conctop", sleeps at conctop's start gate until tracing runs, and every
+ * sleep of it until its exec is TL_GATE, not the I/O of its read. */
+void sched_model_set_gated(struct sched_model *m, bool gated);
+
 /* Whether an event's fields are in range (others are counted as
  * TL_ANOM_BAD_EVENT and not followed). */
 bool sched_model_event_valid(const struct sched_model *m, const struct event *ev);

@@ -196,6 +196,12 @@ int stats_new(struct stats **out, unsigned ncpus)
 	return 0;
 }
 
+/* Says whether conctop started the program (see stats.h). */
+void stats_set_gated(struct stats *s, bool gated)
+{
+	sched_model_set_gated(s->m, gated);
+}
+
 /* Frees it. */
 void stats_free(struct stats *s)
 {

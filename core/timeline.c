@@ -151,7 +151,7 @@ static int thread_new(struct timeline *tl, size_t idx, const struct sched_thread
 		size_t j = tl->nthreads;
 
 		memset(&tl->threads[j], 0, sizeof(tl->threads[j]));
-		tl->threads[j].letter = j < 26 ? (char)('A' + j) : j < 52 ? (char)('a' + j - 26) : '?';
+		tl->threads[j].letter = j < 26 ? (char)('A' + j) : j < 52 ? (char)('a' + j - 26) : TL_LETTER_MORE;
 		lane_init(&tl->lanes[j], true);
 		tl->created_by[j] = NOT_LOGGED;
 	}
@@ -315,6 +315,12 @@ int timeline_new(struct timeline **out, unsigned ncpus)
 		lane_init(&tl->cpus[c], false);
 	*out = tl;
 	return 0;
+}
+
+/* Says whether conctop started the program (see timeline.h). */
+void timeline_set_gated(struct timeline *tl, bool gated)
+{
+	sched_model_set_gated(tl->m, gated);
 }
 
 /* Frees it. */

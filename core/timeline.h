@@ -33,11 +33,15 @@
 
 struct timeline;
 
+/* The letter of every thread after the 52 letters A-Z, a-z ('?' is an
+ * unknown CPU): the log names such a thread by its tid ("&4711"). */
+#define TL_LETTER_MORE '&'
+
 /* A thread as the timeline knows it. */
 struct tl_thread {
 	int32_t tid, tgid;
 	char name[EVENT_TEXT_MAX];  /* latest name (rename, exec) */
-	char letter;                /* 'A'..'Z', 'a'..'z' in order of appearance, then '?' */
+	char letter;                /* 'A'..'Z', 'a'..'z' in order of appearance, then TL_LETTER_MORE */
 	uint64_t start_ns, end_ns;  /* lifetime; end_ns is the timeline's end while alive */
 	bool existed, exited;
 };
@@ -123,6 +127,10 @@ int timeline_new(struct timeline **out, unsigned ncpus);
 
 /* Frees it. */
 void timeline_free(struct timeline *tl);
+
+/* Before the first event: conctop started the traced program, whose first
+ * thread waits at its start gate (sched_model_set_gated). */
+void timeline_set_gated(struct timeline *tl, bool gated);
 
 /* Appends one event (events come in time order; an earlier one is counted as
  * an anomaly and taken at the current end). Returns 0 or -ENOMEM. */

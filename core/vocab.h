@@ -37,6 +37,7 @@ enum tl_state {
 	TL_SLEEPING,
 	TL_IO,
 	TL_UNINTERRUPTIBLE,   /* kernel D state: 'D' */
+	TL_GATE,              /* held at conctop's start gate until tracing runs: '>' */
 	TL_BLOCKED_UNKNOWN,   /* a voluntary sleep with no attribution: '.' */
 	TL_STATE_MAX,         /* the states a lane draws end here */
 	/* the model's lifecycle states (never in a lane: TL_NOT_ALIVE there) */

@@ -5,12 +5,14 @@
  * most of its time: the CPU number 0-9 ('#' for CPU >= 10) when running,
  * '*' spinning, '-' runnable, M R C B S J F for a lock, cond, barrier,
  * semaphore, join or futex, 'z' sleeping, 'I' I/O, 'D' uninterruptible,
+ * '>' held at conctop's start gate (before the program it started runs),
  * '.' blocked for an unknown cause, blank when not alive. '^' replaces a
  * running or runnable cell's glyph when the thread was woken within it. A
  * cell where no state took more than half the time shows '+' in the colour
  * of the state that took most ("mixed": zoom in to see it). A CPU lane
- * cell shows the letter of the thread it ran, '~' another program, blank
- * idle, '?' unknown, '+' mixed. */
+ * cell shows the letter of the thread it ran ('&' for a thread past the 52
+ * letters), '~' another program, blank idle, '?' unknown, '+' mixed. Each
+ * glyph has one meaning (test_render checks the legend table). */
 #include "lanes.h"
 #include "render.h"
 
@@ -35,6 +37,7 @@ unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *ro
 		[TL_SLEEPING] = { 'z', ROLE_SLEEP, LG_SLEEP },
 		[TL_IO] = { 'I', ROLE_SLEEP, LG_IO },
 		[TL_UNINTERRUPTIBLE] = { 'D', ROLE_SLEEP, LG_UNINT },
+		[TL_GATE] = { '>', ROLE_UNKNOWN, LG_GATE },
 		[TL_BLOCKED_UNKNOWN] = { '.', ROLE_UNKNOWN, LG_UNKNOWN },
 	};
 	unsigned st = cell->state < TL_STATE_MAX ? cell->state : TL_BLOCKED_UNKNOWN;
@@ -69,9 +72,9 @@ unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *c
 	case TL_CPU_THREAD: {
 		const struct tl_thread *t = timeline_thread(tl, cell->thread);
 
-		*ch = t && t->letter ? (uint32_t)(unsigned char)t->letter : '?';
+		*ch = t && t->letter ? (uint32_t)(unsigned char)t->letter : TL_LETTER_MORE;
 		*role = ROLE_RUNNING;
-		item = LG_THREAD;
+		item = *ch == TL_LETTER_MORE ? LG_THREAD_MORE : LG_THREAD;
 		break;
 	}
 	case TL_CPU_OTHER:
@@ -115,9 +118,11 @@ const struct legend_entry *lanes_legend_entry(unsigned item)
 		[LG_SLEEP] = { "z", ROLE_SLEEP, "sleeping" },
 		[LG_IO] = { "I", ROLE_SLEEP, "I/O" },
 		[LG_UNINT] = { "D", ROLE_SLEEP, "uninterruptible" },
+		[LG_GATE] = { ">", ROLE_UNKNOWN, "start gate" },
 		[LG_UNKNOWN] = { ".", ROLE_UNKNOWN, "blocked, cause unknown" },
 		[LG_MIXED] = { "+", ROLE_LABEL, "mixed" },
 		[LG_THREAD] = { "A-z", ROLE_RUNNING, "thread on the CPU" },
+		[LG_THREAD_MORE] = { "&", ROLE_RUNNING, "thread past z" },
 		[LG_OTHER] = { "~", ROLE_OTHER, "other program" },
 		[LG_CPU_UNKNOWN] = { "?", ROLE_UNKNOWN, "unknown" },
 		[LG_LOST] = { "!", ROLE_WARNING, "events lost here: lanes may be wrong" },
@@ -134,5 +139,11 @@ const char *lanes_legend_detail(unsigned item)
 		return "runnable (waiting for a CPU)";
 	if (item == LG_MIXED)
 		return "mixed (no state took half)";
+	if (item == LG_GATE)
+		return "conctop's start gate (held until tracing runs)";
+	if (item == LG_THREAD_MORE)
+		return "a thread past the 52 letters (its tid in the log)";
+	if (item == LG_CPU_UNKNOWN)
+		return "unknown (not seen yet)";
 	return lanes_legend_entry(item)->text;
 }

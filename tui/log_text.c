@@ -12,19 +12,45 @@
 #include "render.h"
 #include "utf8.h"
 
-/* Writes a thread's name, or what an index below 0 stands for. */
+/* Writes a thread's lane letter, or for a thread past the 52 letters '&'
+ * and its tid ("&4711"), so that every thread in the log is told apart. */
+static void letter_of(const struct tl_thread *t, char *buf, size_t len)
+{
+	if (t->letter && t->letter != TL_LETTER_MORE)
+		snprintf(buf, len, "%c", t->letter);
+	else
+		snprintf(buf, len, "%c%d", TL_LETTER_MORE, (int)t->tid);
+}
+
+/* Writes a thread's letter and name, or what an index below 0 stands for. */
 void log_text_who(const struct timeline *tl, int64_t idx, char *buf, size_t len)
 {
 	const struct tl_thread *t = idx >= 0 ? timeline_thread(tl, (size_t)idx) : NULL;
+	char letter[16];
 
-	if (t)
-		snprintf(buf, len, "%c %s", t->letter ? t->letter : '?', t->name[0] ? t->name : "?");
-	else if (idx == -2)
+	if (t) {
+		letter_of(t, letter, sizeof(letter));
+		snprintf(buf, len, "%s %s", letter, t->name[0] ? t->name : "?");
+	} else if (idx == -2)
 		snprintf(buf, len, "another program");
 	else if (idx == -3)
 		snprintf(buf, len, "the kernel");
 	else
 		snprintf(buf, len, "an unknown waker");
+}
+
+/* Writes thread tid as its name (letters) or its lane letter (!names). */
+static void chain_name(const struct timeline *tl, int tid, bool names, char *buf, size_t len)
+{
+	long ti = timeline_thread_index(tl, tid);
+	const struct tl_thread *t = ti >= 0 ? timeline_thread(tl, (size_t)ti) : NULL;
+
+	if (!t)
+		snprintf(buf, len, "?");
+	else if (names)
+		snprintf(buf, len, "%s", t->name[0] ? t->name : "?");
+	else
+		letter_of(t, buf, len);
 }
 
 /* Deadlock i in words: who waits for what, held by whom, round the cycle. */
@@ -42,23 +68,11 @@ static void deadlock_words(const struct timeline *tl, size_t i, char *buf, size_
 	for (k = 0; k < d->n && n < len; k++) {
 		char a[EVENT_TEXT_MAX + 8], b[EVENT_TEXT_MAX + 8], obj[EVENT_TEXT_MAX + 32];
 
-		log_text_who(tl, timeline_thread_index(tl, d->link[k].tid), a, sizeof(a));
-		log_text_who(tl, timeline_thread_index(tl, d->link[k].holder), b, sizeof(b));
+		chain_name(tl, d->link[k].tid, true, a, sizeof(a));
+		chain_name(tl, d->link[k].holder, true, b, sizeof(b));
 		timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
-		n += (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", k ? ";" : "", a + 2, obj, b + 2);
+		n += (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", k ? ";" : "", a, obj, b);
 	}
-}
-
-/* Writes thread tid as its name (letters) or its lane letter (!names). */
-static void chain_name(const struct timeline *tl, int tid, bool names, char *buf, size_t len)
-{
-	long ti = timeline_thread_index(tl, tid);
-	const struct tl_thread *t = ti >= 0 ? timeline_thread(tl, (size_t)ti) : NULL;
-
-	if (names)
-		snprintf(buf, len, "%s", t ? t->name : "?");
-	else
-		snprintf(buf, len, "%c", t ? t->letter : '?');
 }
 
 /* Deadlock i as a banner (see log_text.h). */
@@ -199,6 +213,7 @@ const char *log_text_state(unsigned state)
 		[TL_SLEEPING] = "sleeping",
 		[TL_IO] = "waiting for I/O",
 		[TL_UNINTERRUPTIBLE] = "uninterruptible",
+		[TL_GATE] = "held at conctop's start gate",
 		[TL_BLOCKED_UNKNOWN] = "blocked",
 	};
 

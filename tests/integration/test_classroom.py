@@ -104,7 +104,7 @@ def test_layout(words):
     try:
         ok, s = p.wait_for(lambda s: "REPLAY" in s and "1 column =" in s)
         check(ok, "classroom: replay starts in the classroom view", s)
-        first = p.screen(escapes=True)  # the main thread waits for I/O here
+        first = p.screen(escapes=True)  # the main thread waits at conctop's start gate here
         advance(p, 40)
         ok, s = p.wait_for(lambda s: "E producer-2" in s and "runnable" in s)
         lines = rows(s)
@@ -131,8 +131,8 @@ def test_layout(words):
         bgs = set(re.findall(r"48;5;(\d+)", e))
         fgs = set(re.findall(r"38;5;(\d+)", e))
         states = {n for n in bgs if n in PALETTE}
-        check({"36", "214", "175", "74"} <= states,
-              "classroom: the states in Okabe-Ito colours (36 running, 214 runnable, 175 cond, 74 I/O)",
+        check({"36", "214", "175", "166"} <= states,
+              "classroom: the states in Okabe-Ito colours (36 running, 214 runnable, 175 cond, 166 mutex)",
               f"backgrounds {sorted(bgs)}")
         check(bgs <= set(PALETTE) and (fgs - {"16", "231", "247"}) <= set(PALETTE),
               "classroom: no colour outside the palette (grey 247 for frames only)",
@@ -163,9 +163,10 @@ def test_no_color(words):
         coloured = [c for c in colours if re.search(r"\b(3[0-9]|4[0-9]|9[0-7]|10[0-7])\b|[34]8;5", c)]
         check(not coloured, "NO_COLOR: no colour escapes", f"{sorted(set(coloured))[:8]}")
         lanes = "".join(line[15:79] for line in rows(first) + rows(s) if re.match(r"^([A-E] |  tid )", line))
-        glyphs = {g for g in "0123456789-CI^" if g in lanes}
-        check({"-", "C", "I"} <= glyphs and any(d in glyphs for d in "01"),
-              "NO_COLOR: running, runnable, cond and I/O told apart by their glyphs", f"{sorted(glyphs)}")
+        glyphs = {g for g in "0123456789-CI>^" if g in lanes}
+        check({"-", "C", ">"} <= glyphs and "I" not in glyphs and any(d in glyphs for d in "01"),
+              "NO_COLOR: running, runnable, cond and the start gate (>, not I/O's I) told apart by their glyphs",
+              f"{sorted(glyphs)}")
         check(narration_ok(rows(s)[0], words), "NO_COLOR: the narration still on top", rows(s)[0])
         p.keys("q")
     finally:

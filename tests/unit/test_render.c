@@ -820,7 +820,7 @@ static void test_lanes_print(void)
 	fclose(f);
 	for (p = buf; p && *p; p++)
 		lines += *p == '\n';
-	CHECK(rc == 0 && strstr(buf, "\nA thread-00 ") && strstr(buf, "\n? thread-10049 10150 ") &&
+	CHECK(rc == 0 && strstr(buf, "\nA thread-00 ") && strstr(buf, "\n& thread-10049 10150 ") &&
 		      strstr(buf, "\n1 col = "),
 	      "lanes print: 10050 thread lanes, the first and the last, then the legend");
 	CHECK(lines >= 2 + 2 + 10050 + 1 + 1 && lines <= 2 + 2 + 10050 + 1 + 8, "lanes print: one line a lane");

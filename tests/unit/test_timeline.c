@@ -598,7 +598,7 @@ static void test_note_facts(void)
 	timeline_free(tl);
 }
 
-/* Letters in order of appearance: A-Z, a-z, then '?'. */
+/* Letters in order of appearance: A-Z, a-z, then '&'. */
 static void test_letters(void)
 {
 	char name[16];
@@ -611,8 +611,8 @@ static void test_letters(void)
 	}
 	CHECK(timeline_thread(tl, 0)->letter == 'A' && timeline_thread(tl, 25)->letter == 'Z' &&
 		      timeline_thread(tl, 26)->letter == 'a' && timeline_thread(tl, 51)->letter == 'z' &&
-		      timeline_thread(tl, 52)->letter == '?' && timeline_thread(tl, 59)->letter == '?',
-	      "letters: A-Z, a-z, then ?");
+		      timeline_thread(tl, 52)->letter == '&' && timeline_thread(tl, 59)->letter == '&',
+	      "letters: A-Z, a-z, then &");
 	CHECK(timeline_thread(tl, 60) == NULL, "letters: no thread past the count");
 	timeline_free(tl);
 }
