@@ -52,6 +52,7 @@ struct tl_cell {
 	int16_t cpu;     /* when state is TL_RUNNING: the CPU it ran on most, else -1 */
 	bool mixed;      /* no state took more than half of the cell */
 	bool wakeup;     /* the thread was woken within the cell */
+	uint32_t wakeups; /* how many times */
 };
 
 /* One column of a CPU lane: the occupant that took most of [t0, t1). */

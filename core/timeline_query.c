@@ -83,6 +83,7 @@ void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint
 	cell->state = (uint8_t)best;
 	cell->mixed = sum[best] <= (t1 - t0) / 2;
 	cell->wakeup = w1 > w0;
+	cell->wakeups = w1 > w0 ? w1 - w0 : 0;
 	if (best == TL_RUNNING)
 		cell->cpu = running_cpu(L, t0, te1, n1 - n0);
 }

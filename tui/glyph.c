@@ -7,7 +7,8 @@
  * semaphore, join or futex, 'z' sleeping, 'I' I/O, 'D' uninterruptible,
  * '>' held at conctop's start gate (before the program it started runs),
  * '.' blocked for an unknown cause, blank when not alive. '^' replaces a
- * running or runnable cell's glyph when the thread was woken within it. A
+ * running or runnable cell's glyph when the thread was woken within it,
+ * and any alive cell's (mixed or blocked too) when it was woken once. A
  * cell where no state took more than half the time shows '+' in the colour
  * of the state that took most ("mixed": zoom in to see it). A CPU lane
  * cell shows the letter of the thread it ran ('&' for a thread past the 52
@@ -42,6 +43,7 @@ unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *ro
 	};
 	unsigned st = cell->state < TL_STATE_MAX ? cell->state : TL_BLOCKED_UNKNOWN;
 	unsigned item = map[st].item;
+	bool ready;
 
 	*ch = (uint32_t)map[st].ch;
 	*role = map[st].role;
@@ -53,12 +55,17 @@ unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *ro
 			item = LG_RUN10;
 		}
 	}
-	if (cell->mixed) {
+	ready = st == TL_RUNNING || st == TL_RUNNABLE;
+	if (cell->wakeup && st != TL_NOT_ALIVE && (cell->wakeups == 1 || (ready && !cell->mixed))) {
+		/* a single wakeup shows at any scale, over a mixed or blocked
+		 * cell too: every thread the gun wakes gets its '^' */
+		*ch = '^';
+		if (cell->mixed || !ready)
+			*role = ROLE_RUNNABLE;
+		item = LG_WOKEN;
+	} else if (cell->mixed) {
 		*ch = '+';
 		item = LG_MIXED;
-	} else if (cell->wakeup && (st == TL_RUNNING || st == TL_RUNNABLE)) {
-		*ch = '^';
-		item = LG_WOKEN;
 	}
 	return item;
 }

@@ -286,6 +286,16 @@ static void test_theme(void)
 
 /* ---- lanes ---- */
 
+/* How many times c occurs in s. */
+static int count_of(const char *s, char c)
+{
+	int n = 0;
+
+	for (; s && *s; s++)
+		n += *s == c;
+	return n;
+}
+
 /* Ping-pong at 500 us a column: every cell known by hand. */
 static void test_lanes_pingpong(void)
 {
@@ -306,6 +316,8 @@ static void test_lanes_pingpong(void)
 	      "lanes pingpong: ping runs on CPU0, '^' where woken, '.' blocked");
 	CHECK(!strcmp(lane(g, "B pong"), "..^1..^1..^1..^1..^1..^1..^1..^1..^1..^1.."),
 	      "lanes pingpong: pong runs on CPU1, '^' where woken");
+	CHECK(count_of(lane(g, "A ping"), '^') == 9 && count_of(lane(g, "B pong"), '^') == 10,
+	      "lanes pingpong: a '^' for each wakeup (ping 9, pong 10)");
 	CHECK(find_row(g, "A ping 101 ") >= 0 && find_row(g, "B pong 102 ") >= 0, "lanes pingpong: letter, name, tid");
 	CHECK(strstr(row(g, find_row(g, "A ping")), "   48%   0%  52%") != NULL, "lanes pingpong: ping ran 10 of 21 ms: 48% run, 52% blocked");
 	CHECK(!strncmp(row(g, 0), "            0         5ms       10ms      15ms      20ms", 56), "lanes pingpong: ticks every 5 ms");
@@ -324,7 +336,9 @@ static void test_lanes_pingpong(void)
 
 	/* zoomed out: 1.5 ms a column mixes running and blocked */
 	g = render_lanes(tl, 0, 21 * MS, 40, th);
-	CHECK(g && strchr(lane(g, "A ping"), '+') != NULL && grid_has(g, "+ mixed"), "lanes pingpong zoomed out: mixed cells are '+'");
+	CHECK(g && strchr(lane(g, "B pong"), '+') != NULL && grid_has(g, "+ mixed"), "lanes pingpong zoomed out: mixed cells are '+'");
+	CHECK(g && count_of(lane(g, "A ping"), '^') == 9 && count_of(lane(g, "B pong"), '^') == 10,
+	      "lanes pingpong zoomed out: every wakeup still a '^' (ping 9, pong 10), over mixed and blocked cells");
 	CHECK(g && !grid_has(g, "run wait"), "lanes at width 40: no stats columns");
 	grid_free(g);
 
