@@ -63,6 +63,20 @@ static int log_details(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, 
 	return err ? err : log_push(tl, ts, kind, thread, &x);
 }
 
+/* Keeps a marker for the lanes (timeline_mark). */
+static int keep_mark(struct timeline *tl, uint64_t ts, size_t thread, const struct event *ev)
+{
+	int err = 0;
+	const char *text = keep_text(tl, ev->text, &err);
+
+	if (err)
+		return err;
+	if (VEC_RESERVE(tl->marks, tl->capmarks, tl->nmarks + 1))
+		return -ENOMEM;
+	tl->marks[tl->nmarks++] = (struct mark_rec){ ts, thread, ev->arg, text };
+	return 0;
+}
+
 /* Logs the creation of thread idx by other (its creator, or who woke it
  * first): once per thread. */
 static int log_new(struct timeline *tl, uint64_t ts, size_t idx, int64_t other)
@@ -343,6 +357,7 @@ void timeline_free(struct timeline *tl)
 	tix_done(&tl->times);
 	tix_done(&tl->log);
 	free(tl->x);
+	free(tl->marks);
 	free(tl->notes);
 	free(tl->waits);
 	arena_done(&tl->arena);
@@ -376,7 +391,8 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 	case EVENT_MARK:
 		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
 			return 0;
-		return log_details(tl, ts, TL_LOG_MARK, (size_t)i, -1, ev->arg, ev->cpu, ev->text);
+		r = keep_mark(tl, ts, (size_t)i, ev);
+		return r ? r : log_details(tl, ts, TL_LOG_MARK, (size_t)i, -1, ev->arg, ev->cpu, ev->text);
 	case EVENT_CALL:
 	case EVENT_RETURN:
 		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
@@ -517,6 +533,7 @@ size_t timeline_memory(const struct timeline *tl)
 	for (i = 0; i < tl->ncpus; i++)
 		n += lane_memory(&tl->cpus[i]);
 	n += tix_memory(&tl->times) + tix_memory(&tl->log);
+	n += tl->capmarks * sizeof(*tl->marks);
 	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m);
 }

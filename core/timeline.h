@@ -172,6 +172,13 @@ int timeline_prev_event(const struct timeline *tl, uint64_t t, uint64_t *ts);
  * window [t0, t1). timeline_log_read fills out with entries first,
  * first + 1, ... (at most max, none past the last) and returns how many. */
 uint64_t timeline_log_count(const struct timeline *tl);
+
+/* The scenario's markers (conctop_mark), in time order, for drawing them on
+ * the lanes: their count, the number of the first at or after t, and
+ * marker i (< the count) as a TL_LOG_MARK entry (ts, thread, value, text). */
+size_t timeline_mark_count(const struct timeline *tl);
+size_t timeline_mark_index(const struct timeline *tl, uint64_t t);
+void timeline_mark(const struct timeline *tl, size_t i, struct tl_log_entry *e);
 uint64_t timeline_log_index(const struct timeline *tl, uint64_t t);
 size_t timeline_log_read(const struct timeline *tl, uint64_t first, struct tl_log_entry *out, size_t max);
 

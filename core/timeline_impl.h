@@ -50,6 +50,14 @@ struct xlog {
 	const char *text;        /* in the arena; NULL for none */
 };
 
+/* A marker a thread set (conctop_mark), for drawing it on the lanes. */
+struct mark_rec {
+	uint64_t ts;
+	size_t thread;
+	int64_t value;
+	const char *text;        /* in the arena; NULL for none */
+};
+
 /* What a blocked (or spinning) record waits on. */
 struct wait_rec {
 	int64_t object;
@@ -79,6 +87,8 @@ struct timeline {
 	size_t deadlocks;        /* deadlocks logged so far */
 	struct arena arena;
 	uint64_t end;
+	struct mark_rec *marks;  /* the scenario's markers, in time order */
+	size_t nmarks, capmarks;
 };
 
 #endif

@@ -287,6 +287,44 @@ static void log_entry(const struct timeline *tl, uint64_t i, struct tl_log_entry
 	}
 }
 
+/* The number of markers. */
+size_t timeline_mark_count(const struct timeline *tl)
+{
+	return tl->nmarks;
+}
+
+/* The number of the first marker at or after t. */
+size_t timeline_mark_index(const struct timeline *tl, uint64_t t)
+{
+	size_t lo = 0, hi = tl->nmarks;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (tl->marks[mid].ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Marker i as a log entry. */
+void timeline_mark(const struct timeline *tl, size_t i, struct tl_log_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = TL_LOG_MARK;
+	e->other = -1;
+	e->cpu = -1;
+	if (i >= tl->nmarks)
+		return;
+	e->ts = tl->marks[i].ts;
+	e->thread = tl->marks[i].thread;
+	e->value = tl->marks[i].value;
+	if (tl->marks[i].text)
+		snprintf(e->text, sizeof(e->text), "%s", tl->marks[i].text);
+}
+
 /* Log entries first, first + 1, ...: at most max. */
 size_t timeline_log_read(const struct timeline *tl, uint64_t first, struct tl_log_entry *out, size_t max)
 {

@@ -127,6 +127,8 @@ static void *timer_main(void *arg)
 		t->fired = 1;
 	}
 	t->ended_ms = scn_now_ms();
+	/* on the timer's own lane: how its wait ended (value: ms waited) */
+	conctop_mark(t->fired ? "timer fired" : "timer cancelled", (long)(t->ended_ms - t->started_ms));
 	return NULL;
 }
 
@@ -266,8 +268,8 @@ static void *starter_main(void *arg)
 		scn_check(pthread_join(runners[i].thread, NULL), "pthread_join");
 	conctop_mark("race over", threads);
 	if (cancel) {
+		conctop_mark("cancel the timer", 0);
 		timer_cancel(&time_limit);
-		conctop_mark("timer cancelled", 0);
 	}
 	event_clear(&start_gun); /* ready for another race */
 	return NULL;

@@ -107,21 +107,24 @@ static int connect_to_db(struct client *c)
 	inside++;
 	if (inside > most_inside)
 		most_inside = inside;
+	int free_now = nfree;
 	pthread_mutex_unlock(&pool_lock);
-	conctop_mark("enter", conn);
+	conctop_mark("enter, free places", free_now); /* the semaphore's count, as the pool sees it */
 	return conn;
 }
 
 /* Gives the connection back to the pool, then the count to the semaphore. */
 static void disconnect(struct client *c, int conn)
 {
-	conctop_mark("leave", conn);
 	pthread_mutex_lock(&pool_lock);
 	if (holder[conn] == c->id)
 		holder[conn] = 0;
 	free_list[nfree++] = conn;
 	inside--;
+	int free_now = nfree;
 	pthread_mutex_unlock(&pool_lock);
+	/* before the post: nobody can enter on this place yet */
+	conctop_mark("leave, free places", free_now);
 	sem_post(&free_connections); /* wakes a client that waits, if any */
 }
 

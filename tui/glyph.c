@@ -56,7 +56,7 @@ unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *ro
 		}
 	}
 	ready = st == TL_RUNNING || st == TL_RUNNABLE;
-	if (cell->wakeup && st != TL_NOT_ALIVE && (cell->wakeups == 1 || (ready && !cell->mixed))) {
+	if (cell->wakeup && (cell->wakeups == 1 || (ready && !cell->mixed))) {
 		/* a single wakeup shows at any scale, over a mixed or blocked
 		 * cell too: every thread the gun wakes gets its '^' */
 		*ch = '^';
@@ -133,6 +133,7 @@ const struct legend_entry *lanes_legend_entry(unsigned item)
 		[LG_OTHER] = { "~", ROLE_OTHER, "other program" },
 		[LG_CPU_UNKNOWN] = { "?", ROLE_UNKNOWN, "unknown" },
 		[LG_LOST] = { "!", ROLE_WARNING, "events lost here: lanes may be wrong" },
+		[LG_MARK] = { "@", ROLE_MARK, "marker" },
 	};
 
 	return &items[item < LG_MAX ? item : LG_LOST];
@@ -152,5 +153,7 @@ const char *lanes_legend_detail(unsigned item)
 		return "a thread past the 52 letters (its tid in the log)";
 	if (item == LG_CPU_UNKNOWN)
 		return "unknown (not seen yet)";
+	if (item == LG_MARK)
+		return "a scenario's marker (conctop_mark): the thread's letter and its words";
 	return lanes_legend_entry(item)->text;
 }

@@ -286,6 +286,69 @@ void lanes_mark_lost(struct draw *d, int y, uint64_t a, uint64_t b)
 	}
 }
 
+/* The first column from col on whose span holds a marker, and the
+ * marker's number, or -1. */
+static int next_mark_col(const struct lane_window *w, int col, size_t *mi)
+{
+	size_t n = timeline_mark_count(w->tl), i;
+	uint64_t a, b;
+	struct tl_log_entry e;
+
+	if (col >= w->ncols || !n || !lanes_col_span(w, col, &a, &b))
+		return -1;
+	i = timeline_mark_index(w->tl, a);
+	if (i >= n)
+		return -1;
+	timeline_mark(w->tl, i, &e);
+	if (e.ts < w->t0 || (e.ts - w->t0) / w->npc >= (uint64_t)w->ncols)
+		return -1;
+	*mi = i;
+	return (int)((e.ts - w->t0) / w->npc);
+}
+
+/* Whether the window holds a marker (see lanes.h). */
+bool lanes_has_marks(const struct lane_window *w)
+{
+	size_t mi;
+
+	return next_mark_col(w, 0, &mi) >= 0;
+}
+
+/* Draws the markers row (see lanes.h). */
+void lanes_draw_marks(struct draw *d, int y)
+{
+	size_t mi = 0, next_mi = 0;
+	int col, next;
+	char buf[EVENT_TEXT_MAX + 48];
+
+	draw_text(d, 0, y, "marks", ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
+	grid_put(d->g, d->x_lane - 1, y, d->th->vline, ROLE_FRAME, 0);
+	grid_put(d->g, d->x_lane + d->win.ncols, y, d->th->vline, ROLE_FRAME, 0);
+	if (d->win.cursor_col >= 0)
+		grid_put(d->g, d->x_lane + d->win.cursor_col, y, ' ', ROLE_DEFAULT, GRID_REVERSE);
+	for (col = next_mark_col(&d->win, 0, &mi); col >= 0; col = next, mi = next_mi) {
+		const struct tl_thread *t;
+		struct tl_log_entry e;
+		int right, w;
+
+		next = next_mark_col(&d->win, col + 1, &next_mi);
+		grid_put(d->g, d->x_lane + col, y, '@', ROLE_MARK, GRID_BOLD | (col == d->win.cursor_col ? GRID_REVERSE : 0));
+		d->legend |= 1u << LG_MARK;
+		/* the column's last marker: the state its moments led to (the
+		 * bang after the countdown, the timer cancelled after the race) */
+		mi = timeline_mark_index(d->tl, scale_sat_add(d->win.t0, scale_sat_mul((uint64_t)col + 1, d->win.npc)));
+		timeline_mark(d->tl, mi - 1, &e);
+		t = timeline_thread(d->tl, e.thread);
+		snprintf(buf, sizeof(buf), "%c %s %lld", t && t->letter ? t->letter : '?', e.text, (long long)e.value);
+		w = utf8_width(buf);
+		/* its words after it, up to a blank before the next marker
+		 * (zoom in for the words of markers close together) */
+		right = (next >= 0 ? next - 1 : d->win.ncols) - (col + 1);
+		if (right >= 2)
+			draw_text(d, d->x_lane + col + 1, y, buf, ROLE_MARK, 0, right < w ? right : w);
+	}
+}
+
 /* Draws the scale and the legend (see lanes.h). */
 int lanes_draw_legend(struct draw *d, int y, int rows)
 {

@@ -95,6 +95,15 @@ void lanes_draw_bottom(struct draw *d, int y);
  * events, counting them into d->lost. */
 void lanes_mark_lost(struct draw *d, int y, uint64_t a, uint64_t b);
 
+/* Whether the window holds a scenario's marker (conctop_mark). */
+bool lanes_has_marks(const struct lane_window *w);
+
+/* Draws the markers row on row y: "marks" as its label, then in the lane
+ * columns an '@' where a thread set a marker and, where there is room
+ * before the next, the thread's letter and the marker's words ("@G timer
+ * fired"). */
+void lanes_draw_marks(struct draw *d, int y);
+
 /* Draws the scale and the legend of the items shown, from row y, in at
  * most rows rows (wrapping between items). Returns the rows used. */
 int lanes_draw_legend(struct draw *d, int y, int rows);

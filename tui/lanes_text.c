@@ -28,6 +28,7 @@ struct lanes_doc {
 	uint64_t t0, t1;
 	unsigned ncpus;
 	size_t nthreads;
+	unsigned marks; /* 1: a markers row above the threads' lanes */
 	int width;
 };
 
@@ -100,6 +101,7 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 	doc->t1 = t1;
 	doc->ncpus = timeline_ncpus(tl);
 	doc->nthreads = timeline_thread_count(tl);
+	doc->marks = lanes_has_marks(&d->win) ? 1 : 0;
 	doc->width = width;
 	return 0;
 }
@@ -107,7 +109,7 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 /* Rows of the document above the bottom rule: the axis and the lanes. */
 static size_t doc_body_rows(const struct lanes_doc *doc)
 {
-	return AXIS_ROWS + (size_t)doc->ncpus + doc->nthreads;
+	return AXIS_ROWS + (size_t)doc->ncpus + doc->marks + doc->nthreads;
 }
 
 /* Draws body rows [row0, row0 + rows) into rows [0, rows) of g (row0 is 0
@@ -126,8 +128,10 @@ static void doc_draw_body(struct lanes_doc *doc, struct grid *g, size_t row0, in
 			continue;
 		else if (r < AXIS_ROWS + doc->ncpus)
 			lanes_draw_cpus(&doc->d, y, (unsigned)(r - AXIS_ROWS), 1);
+		else if (r < AXIS_ROWS + doc->ncpus + doc->marks)
+			lanes_draw_marks(&doc->d, y);
 		else
-			lanes_draw_thread(&doc->d, y, r - AXIS_ROWS - doc->ncpus, false);
+			lanes_draw_thread(&doc->d, y, r - AXIS_ROWS - doc->ncpus - doc->marks, false);
 	}
 }
 

@@ -111,11 +111,35 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 		snprintf(line + n, len - (size_t)n, ", woken by %s", wk);
 }
 
+/* Writes the last marker set at or before at, in words ("last marker:
+ * C client-2 enter, free places 1 at 0.532 s"); false when none. */
+static bool last_marker(struct frame *f, uint64_t at, char *line, size_t len)
+{
+	size_t i = timeline_mark_index(f->d.tl, at == UINT64_MAX ? at : at + 1);
+	char who[EVENT_TEXT_MAX + 16], when[32];
+	struct tl_log_entry e;
+
+	if (i == 0)
+		return false;
+	timeline_mark(f->d.tl, i - 1, &e);
+	log_text_who(f->d.tl, (int64_t)e.thread, who, sizeof(who));
+	fmt_seconds(when, sizeof(when), e.ts, fmt_sec_decimals(f->d.win.npc, 6));
+	snprintf(line, len, "last marker: %s: %s %lld at %s s", who, e.text, (long long)e.value, when);
+	return true;
+}
+
 /* Draws the inspect panel (see frame.h). */
 void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, int y, int rows)
 {
+	char mark[DRAW_LINE_MAX];
 	int i;
 
+	/* the last marker (a semaphore's free places, the gun, the timer) on
+	 * the last row */
+	if (rows >= 2 && last_marker(f, at, mark, sizeof(mark))) {
+		rows--;
+		draw_text(&f->d, 0, y + rows, mark, ROLE_MARK, 0, -1);
+	}
 	for (i = 0; i < rows && (size_t)i < n; i++) {
 		const struct tl_thread *t = timeline_thread(f->d.tl, vis[i]);
 		char line[DRAW_LINE_MAX];

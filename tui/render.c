@@ -62,6 +62,7 @@ struct screen_rows {
 	int cpu_rows, per; /* rows of CPU lanes, CPUs per row */
 	int thread_rows;   /* rows of thread lanes */
 	int log_rows;      /* rows of the log (or output, or inspect) */
+	int marks_rows;    /* 1: the markers row above the thread lanes */
 };
 
 /* Lays out a screen of height H: header, axis (2), CPU lanes, thread
@@ -71,6 +72,9 @@ static void layout(const struct timeline *tl, const struct view *v, int H, size_
 	int avail = H - 5, base_log = avail / 4 < 3 ? 3 : avail / 4 > 10 ? 10 : avail / 4;
 	unsigned ncpus = timeline_ncpus(tl);
 
+	/* a scenario's markers get a row of their own when the trace has any */
+	r->marks_rows = timeline_mark_count(tl) > 0 && avail - base_log >= 4 ? 1 : 0;
+	avail -= r->marks_rows;
 	r->cpu_rows = (avail - base_log) / 3 > 1 ? (avail - base_log) / 3 : 1;
 	if (ncpus <= (unsigned)r->cpu_rows) {
 		r->per = 1;
@@ -102,7 +106,7 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
 		return classroom_thread_rows(tl, v, height, first_row);
 	layout(tl, v, height, render_visible_threads(tl, v->filter, NULL, 0), &r);
 	if (first_row)
-		*first_row = 3 + r.cpu_rows;
+		*first_row = 3 + r.cpu_rows + r.marks_rows;
 	return r.thread_rows;
 }
 
@@ -272,6 +276,8 @@ static int main_screen(struct grid *g, const struct timeline *tl, const struct v
 	draw_header(&f);
 	lanes_draw_axis(&f.d, 1);
 	y = 3 + frame_draw_cpus(&f, 3, r.per, INT_MAX);
+	if (r.marks_rows)
+		lanes_draw_marks(&f.d, y++);
 	for (i = 0; (size_t)i < shown; i++)
 		lanes_draw_thread(&f.d, y + i, f.vis[first + (size_t)i], first + (size_t)i == v->focus);
 	if (f.nvis == 0)

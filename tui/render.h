@@ -87,6 +87,7 @@ enum legend_item {
 	LG_OTHER,
 	LG_CPU_UNKNOWN,
 	LG_LOST,
+	LG_MARK,
 	LG_MAX
 };
 

@@ -44,6 +44,7 @@ class Trace:
     woke whom) and markers, in seconds from the start of the trace."""
 
     def __init__(self, path):
+        self.path = path
         self.report = report_json(path)
         self.names = {t["tid"]: t["name"] for t in self.report["threads"]}
         self.stats = {t["tid"]: t for t in self.report["threads"]}
@@ -416,12 +417,22 @@ def test_semaphore():
                              "--query", "3"])
     if not t:
         return
-    events = sorted([(ts, 1) for ts, _, _ in t.marks_of("enter")] +
-                    [(ts, -1) for ts, _, _ in t.marks_of("leave")], key=lambda e: (e[0], e[1]))
+    events = sorted([(ts, 1) for ts, _, _ in t.marks_of("enter, free places")] +
+                    [(ts, -1) for ts, _, _ in t.marks_of("leave, free places")], key=lambda e: (e[0], e[1]))
     inside = most = 0
     for _, d in events:
         inside += d
         most = max(most, inside)
+    # the markers carry the semaphore's count: the places free after each move
+    counted = sorted([(ts, 1, v) for ts, _, v in t.marks_of("enter, free places")] +
+                     [(ts, -1, v) for ts, _, v in t.marks_of("leave, free places")], key=lambda e: (e[0], e[1]))
+    now, wrong = 0, []
+    for ts, d, v in counted:
+        now += d
+        if v != k - now:
+            wrong.append((round(ts, 6), d, v, k - now))
+    check(counted and not wrong, "semaphore: each enter and leave marker carries the free places (K - inside)",
+          f"{wrong[:5]}")
     check(len(events) == 30, "semaphore: 15 enters and 15 leaves marked", f"{len(events)}")
     check(most <= k, f"semaphore: never more than {k} clients inside at once", f"{most}")
     check(most == k, f"semaphore: the pool is used fully ({k} inside at some moment)", f"{most}")
@@ -459,6 +470,19 @@ def test_event():
             continue
         s, e, waker = sleeps[0]
         fired = t.marks_of("time limit reached", timer)
+        own = t.marks_of("timer cancelled" if cancel else "timer fired", timer)
+        other = t.marks_of("timer fired" if cancel else "timer cancelled", timer)
+        check(len(own) == 1 and not other and own[0][0] >= e,
+              f"{name}: the timer marks on its own lane how its wait ended "
+              f"({'cancelled' if cancel else 'fired'})", f"{own} {other}")
+        if own:
+            at = own[0][0]
+            r = conctop("lanes", "--width", "120", "--from", f"{max(at - 0.02, 0):.6f}",
+                        "--to", f"{at + 0.005:.6f}", t.path)
+            row = next((line for line in r.stdout.splitlines() if line.startswith("marks")), "")
+            word = "timer cancelled" if cancel else "timer fired"
+            check(word in row, f"{name}: the lanes' markers row names '{word}' where the timer's wait ended",
+                  row or r.stdout[:400])
         if cancel:
             check(waker == starter and e - s < limit / 1e3,
                   f"{name}: the starter's cancel wakes the timer before its {limit} ms",

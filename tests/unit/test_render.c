@@ -51,7 +51,17 @@ static void wake(uint64_t ts, unsigned on, unsigned to, int waker, int tid)
 /* The ping-pong timeline of tests/data/pingpong.ctrace: ping (A, tid 101)
  * runs on CPU0 in [0,1), [2,3) ... [18,19) ms, pong (B, 102) on CPU1 in
  * [1,2) ... [19,20); each wakes the other as it blocks; the end is 21 ms. */
+static void build_pingpong_marked(bool marks);
+
+/* The ping-pong timeline, without markers. */
 static void build_pingpong(void)
+{
+	build_pingpong_marked(false);
+}
+
+/* The ping-pong timeline; with marks, A counts down and bangs in column 4
+ * (at 500 us a column), B marks "race over" in column 20. */
+static void build_pingpong_marked(bool marks)
 {
 	unsigned k;
 
@@ -67,6 +77,12 @@ static void build_pingpong(void)
 		wake(k * MS, cpu, ncpu, run, next);
 		sw(k * MS, cpu, run, EVENT_STATE_INTERRUPTIBLE, 0);
 		sw(k * MS, ncpu, 0, EVENT_STATE_RUNNING, next);
+		if (marks && k == 2) {
+			ev(2 * MS + 100 * US, EVENT_MARK, 0, 101, 0, 1, "countdown");
+			ev(2 * MS + 300 * US, EVENT_MARK, 0, 101, 0, 4, "bang");
+		}
+		if (marks && k == 10)
+			ev(10 * MS + 200 * US, EVENT_MARK, 1, 102, 0, 2, "race over");
 	}
 	sw(20 * MS, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
 	timeline_set_end(tl, 21 * MS);
@@ -286,6 +302,7 @@ static void test_theme(void)
 
 /* ---- lanes ---- */
 
+
 /* How many times c occurs in s. */
 static int count_of(const char *s, char c)
 {
@@ -456,6 +473,53 @@ static struct view view_all(int w, uint64_t span)
 	v.cursor = UINT64_MAX;
 	v.speed = 1;
 	return v;
+}
+
+/* The markers on the lanes: a row of their own above the threads, '@' at
+ * each marker's column and the column's last marker's words after it; in
+ * the screen too, and the last marker in the inspect panel. */
+static void test_marks(void)
+{
+	const struct theme *th = theme_get(THEME_MONO, false);
+	struct grid *g;
+	struct view v;
+	const char *m;
+	int y;
+
+	build_pingpong();
+	g = render_lanes(tl, 0, 21 * MS, 80, th);
+	CHECK(g && find_row(g, "marks") < 0 && !grid_has(g, "@ marker"), "marks: no markers, no markers row");
+	grid_free(g);
+	drop();
+
+	build_pingpong_marked(true);
+	CHECK(timeline_mark_count(tl) == 3 && timeline_mark_index(tl, 2 * MS + 200 * US) == 1 &&
+		      timeline_mark_index(tl, 11 * MS) == 3, "marks: the timeline keeps them in time order, by time");
+	g = render_lanes(tl, 0, 21 * MS, 80, th);
+	y = g ? find_row(g, "marks") : -1;
+	m = y >= 0 ? lane(g, "marks") : "";
+	CHECK(y > find_row(g, "CPU1") && y < find_row(g, "A ping"), "marks: a row between the CPU and the thread lanes");
+	CHECK(m[4] == '@' && m[20] == '@' && !strncmp(m + 5, "A bang 4", 8) && !strncmp(m + 21, "B race over 2", 13),
+	      "marks: '@' at each marker's column, then the thread's letter and the last marker's words");
+	CHECK(!strstr(m, "countdown"), "marks: a column's last marker is the one named");
+	CHECK(grid_has(g, "@ marker"), "marks: the legend says what '@' is");
+	grid_free(g);
+
+	g = grid_new(80, 24);
+	v = view_all(80, 21 * MS);
+	v.ns_per_col = 500 * US;
+	render_screen(g, tl, &v, theme_get(THEME_256, false));
+	CHECK(find_row(g, "marks") > find_row(g, "CPU1") && find_row(g, "A ping") > find_row(g, "marks") &&
+		      strstr(lane(g, "marks"), "A bang 4"),
+	      "marks: the screen draws the markers row too");
+	CHECK(render_thread_rows(tl, &v, 80, 24, &y) > 0 && y == find_row(g, "A ping"),
+	      "marks: the first thread row the views click on is below the markers row");
+	v.inspect = true;
+	v.cursor = 11 * MS;
+	render_screen(g, tl, &v, theme_get(THEME_256, false));
+	CHECK(grid_has(g, "last marker: B pong: race over 2 at 0.010200 s"), "marks: inspect names the last marker");
+	grid_free(g);
+	drop();
 }
 
 /* The screen: size limits, header, lanes, log, keys, overlays. */
@@ -859,5 +923,6 @@ int main(void)
 	test_nice_step();
 	test_lane_row();
 	test_lanes_print();
+	test_marks();
 	return check_summary();
 }
