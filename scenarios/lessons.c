@@ -190,8 +190,8 @@ const struct lesson_card lesson_cards[] = {
 const unsigned lesson_cards_len = sizeof lesson_cards / sizeof lesson_cards[0];
 
 const char *const lesson_tour[] = {
-	"race", "contention", "rlock", "condvar", "barrier", "prodcons", "gil", "iobound",
-	"daemon", "shutdown", "processes",
+	"race", "contention", "rlock", "condvar", "event", "barrier", "semaphore", "prodcons", "pool",
+	"gil", "iobound", "daemon", "shutdown", "processes",
 };
 
 const unsigned lesson_tour_len = sizeof lesson_tour / sizeof lesson_tour[0];

@@ -15,8 +15,8 @@ TMP = tmpdir()
 # the Okabe-Ito colours of docs/design.md's palette, as the SVG writes them
 PALETTE = {"running": "#009E73", "spinning": "#0072B2", "runnable": "#E69F00", "blocked-lock": "#D55E00",
            "blocked-signal": "#CC79A7", "sleeping": "#56B4E9"}
-TOUR = ["race", "contention", "rlock", "condvar", "barrier", "prodcons", "gil", "iobound",
-        "daemon", "shutdown", "processes"]
+TOUR = ["race", "contention", "rlock", "condvar", "event", "barrier", "semaphore", "prodcons", "pool",
+        "gil", "iobound", "daemon", "shutdown", "processes"]
 
 
 def classes(el):
