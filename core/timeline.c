@@ -183,6 +183,7 @@ static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 	const struct sched_thread *mt = sched_model_thread(tl->m, idx);
 	struct tl_thread *t;
 	struct lane *L;
+	bool same_name;
 	int r;
 
 	if (what == SCHED_THREAD_NEW && (r = thread_new(tl, idx, mt)))
@@ -191,6 +192,8 @@ static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 		return 0;
 	t = &tl->threads[idx];
 	L = &tl->lanes[idx];
+	/* an exec and the names around it often say the same name again */
+	same_name = name && strncmp(t->name, name, EVENT_TEXT_MAX - 1) == 0;
 	t->tid = mt->tid;
 	t->tgid = mt->tgid;
 	t->start_ns = mt->start_ns;
@@ -206,7 +209,8 @@ static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 		return 0;
 	case SCHED_THREAD_RENAMED:
 	case SCHED_THREAD_EXEC:
-		return log_details(tl, ts, TL_LOG_RENAME, idx, -1, 0, -1, t->name);
+		/* "A took the name semaphore" once, not for each of them */
+		return same_name ? 0 : log_details(tl, ts, TL_LOG_RENAME, idx, -1, 0, -1, t->name);
 	default:
 		return 0;
 	}

@@ -421,6 +421,19 @@ static void test_log(void)
 	      "log: a window [t0, t1) is the entries [index(t0), index(t1)): it takes t0, leaves t1");
 	timeline_free(tl);
 
+	/* a program that names itself as its exec did: "took the name" once */
+	timeline_new(&tl, 1);
+	ev(0, EVENT_THREAD, 0, 21, 0, 'R', "conctop");
+	ev(1 * MS, EVENT_RENAME, 0, 21, 0, 0, "semaphore");
+	ev(2 * MS, EVENT_EXEC, 0, 21, 21, 0, "semaphore");
+	ev(3 * MS, EVENT_RENAME, 0, 21, 0, 0, "semaphore");
+	n = timeline_log_read(tl, 0, e, 8);
+	CHECK(n == 1 && e[0].kind == TL_LOG_RENAME && strcmp(e[0].text, "semaphore") == 0,
+	      "log: a rename, an exec and a rename to one name: 'took the name' once");
+	ev(4 * MS, EVENT_RENAME, 0, 21, 0, 0, "client-1");
+	CHECK(timeline_log_count(tl) == 2, "log: a new name is logged");
+	timeline_free(tl);
+
 	timeline_new(&tl, 2);
 	ev(0, EVENT_THREAD, 0, 10, 0, 'S', "main");
 	ev(1 * MS, EVENT_WAKEUP, 1, 10, 0, 1, NULL); /* no waking seen */
@@ -833,10 +846,14 @@ static void gen_step(void)
 		set_state(i, TL_RUNNABLE, -1);
 		push(&R.wk[i], R.ts, parent, 0);
 		note_time_r();
-	} else if (what < 90) { /* a running thread renames itself */
+	} else if (what < 90) { /* a running thread renames itself, each time anew */
+		static unsigned renames;
+		char renamed[24];
+
+		snprintf(renamed, sizeof(renamed), "renamed-%u", ++renames);
 		for (c = 0; c < RC; c++) {
 			if (R.occ[c] >= 0) {
-				rev(EVENT_RENAME, (unsigned)c, rtid(R.occ[c]), 0, 0, 0, "renamed");
+				rev(EVENT_RENAME, (unsigned)c, rtid(R.occ[c]), 0, 0, 0, renamed);
 				rlog(TL_LOG_RENAME, R.occ[c], -1);
 				break;
 			}
