@@ -586,6 +586,19 @@ static void test_screen(void)
 		v.output_lines = 2;
 		render_screen(g, tl, &v, th);
 		CHECK(grid_has(g, "line one") && grid_has(g, "line two"), "screen: the program's output instead of the log");
+		{
+			const char *self[] = { "before", "event: 4 runners waited for start_gun and left within 24.1 ms of it; "
+					     "the timer (165 ms), not cancelled, fired after 167.1 ms, as expected" };
+			int yy;
+
+			v.output = self;
+			v.output_lines = 2;
+			render_screen(g, tl, &v, th);
+			yy = find_row(g, "event: 4 runners");
+			CHECK(yy > 0 && strstr(row(g, yy + 1), "fired after 167.1 ms, as expected") &&
+				      strlen(row(g, yy)) <= 80 && strstr(row(g, yy - 1), "before"),
+			      "screen: a long output line (a self-check) wraps at a space instead of being cut");
+		}
 		v.output = NULL;
 		v.output_lines = 0;
 	}
