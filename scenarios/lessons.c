@@ -10,8 +10,8 @@ const struct lesson_card lesson_cards[] = {
 	 "Both worker lanes run the whole time, never blocked, side by side on\n"
 	 "two CPUs; the markers show both reading the same value, then both\n"
 	 "writing the same result. With --variant mutex they take turns (M, ^).",
-	 "Two workers each add 1 to a counter 200 000 times.\n"
-	 "What does the counter say at the end?",
+	 "Two workers each add 1 to a counter 20 times (50 ms of work each;\n"
+	 "at full speed 200 000 times). What does the counter say at the end?",
 	 "counter = counter + 1 is three steps: read, add, write back. Two\n"
 	 "threads can interleave them and an update vanishes. Lock the whole\n"
 	 "read-modify-write, use one atomic add, or share less (local sums)."},
@@ -47,7 +47,7 @@ const struct lesson_card lesson_cards[] = {
 	 "Each phase the runners finish and turn blocked at phase_barrier (B)\n"
 	 "one by one, while runner-N keeps running; when it arrives every lane\n"
 	 "wakes at once (^). With --split dynamic the blocked stretches shrink.",
-	 "Three runners finish in 10 ms, the fourth in 30 ms.\n"
+	 "Three runners finish a phase in 100 ms, the fourth in 300 ms.\n"
 	 "How long is a phase, and what do the three do meanwhile?",
 	 "A barrier makes everybody go at the pace of the slowest. Balance the\n"
 	 "work (take chunks from a shared pile) and the waiting shrinks; count\n"
@@ -73,9 +73,11 @@ const struct lesson_card lesson_cards[] = {
 	{"event", "One set() starts them all; a timer to cancel",
 	 "Runner lanes are blocked (C) until the bang marker, then all wake\n"
 	 "together (^). The timer lane sleeps through the race and, unless\n"
-	 "--cancel, wakes on its own much later, keeping the program alive.",
+	 "--cancel, wakes on its own much later, keeping the program alive;\n"
+	 "the markers row says 'timer fired' or 'timer cancelled'.",
 	 "Four runners wait on one event and the starter calls set() once.\n"
-	 "How many wake? The race lasts 50 ms, the timer 2 s: when does it end?",
+	 "How many wake? The race lasts about 0.8 s, the timer 1.5 s from the\n"
+	 "gun: when does the program end?",
 	 "An event is a flag plus a condition variable: set() wakes every\n"
 	 "waiter at once. A timer is a thread: the program waits for it unless\n"
 	 "you cancel it."},
@@ -83,17 +85,17 @@ const struct lesson_card lesson_cards[] = {
 	 "One worker lane runs at any moment, the others are blocked on\n"
 	 "gil_cond (C); the letter on the CPU lanes moves from CPU to CPU but\n"
 	 "rarely shows on two at once. With --processes every worker runs.",
-	 "Four threads each need 40 ms of CPU on two CPUs.\n"
+	 "Four threads each need 500 ms of CPU on two CPUs.\n"
 	 "How long does it take? And with four processes?",
 	 "Python threads are real threads, but only the GIL's holder runs\n"
 	 "Python code: CPU-bound threads use about one CPU. Processes each\n"
 	 "have their own GIL and use every CPU; threads still help for I/O."},
 	{"iobound", "Threads for waiting, not for computing",
-	 "Serial: main waits for 13 look-ups one after another. Threaded: every\n"
+	 "Serial: main waits for 6 look-ups one after another. Threaded: every\n"
 	 "lookup lane sleeps at the same time and it is over in about one wait.\n"
 	 "With --variant cpu the tasks take turns on the GIL (C): no gain.",
-	 "13 look-ups of 20 ms each take 260 ms one after another.\n"
-	 "How long in 13 threads? And 13 computations of 10 ms?",
+	 "6 look-ups of 500 ms each take 3 s one after another.\n"
+	 "How long in 6 threads? And 6 computations of 300 ms?",
 	 "Waits overlap: threads make I/O-bound work as fast as its slowest\n"
 	 "wait. Computation does not overlap under a GIL: for CPU-bound work,\n"
 	 "use processes."},
@@ -130,7 +132,7 @@ const struct lesson_card lesson_cards[] = {
 	 "CPU lanes change letter every few ms; every worker lane is mostly\n"
 	 "runnable (-) with short runs, and all end together at the very end.\n"
 	 "With --pool each pool lane runs without a break, task after task.",
-	 "Eight threads need 20 ms of CPU each, on two CPUs.\n"
+	 "Eight threads need 500 ms of CPU each, on two CPUs.\n"
 	 "When does the first finish? The last? And with a pool of two?",
 	 "Extra CPU-bound threads only take turns: the total time stays the\n"
 	 "same, and every result comes late. Size a pool to the CPUs."},

@@ -23,6 +23,7 @@ dump and report --json), not from what the scenario printed.
 Thresholds leave room for a noisy 2-CPU machine where other programs run:
 no speed comparisons here (those belong in make bench)."""
 import os
+import re
 import sys
 from collections import defaultdict
 
@@ -495,11 +496,46 @@ def test_event():
             check(len(fired) == 1, f"{name}: the timer's action runs once", f"{fired}")
 
 
+def classroom_args(name):
+    """The catalogue's classroom arguments of a scenario (scenarios/catalogue.c)."""
+    src = open(os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "catalogue.c")).read()
+    m = re.search(r'\{"' + name + r'",\s*"[^"]*",\s*"([^"]*)"\}', src)
+    return m.group(1).split() if m else None
+
+
+def test_event_card():
+    """The event card's numbers are the classroom run's: the race lasts
+    about what the card says, the timer fires when it says, from the gun."""
+    args = classroom_args("event")
+    card = " ".join(conctop("lesson", "event").stdout.split())
+    m = re.search(r"race lasts about ([0-9.]+) s, the timer ([0-9.]+) s", card)
+    if not check(args and m, "event card: says how long the race and the timer last", card[:300]):
+        return
+    race_card, timer_card = float(m.group(1)), float(m.group(2))
+    t = record("event", args)
+    if not t:
+        return
+    bang, over = t.marks_of("bang"), t.marks_of("race over")
+    fired = t.marks_of("time limit reached")
+    if not check(bang and over and fired, "event card: the classroom run marks the bang, the race's end, the timer",
+                 f"{bang} {over} {fired}"):
+        return
+    race, timer = over[0][0] - bang[0][0], fired[0][0] - bang[0][0]
+    # the race is CPU work: on two free CPUs it lasts the runners' CPU time
+    # over two (other programs on a busy machine only make it longer)
+    work = sum(t.stats[r]["run_ns"] for r in t.tids("runner")) / 1e9 / 2
+    check(0.7 * race_card <= work <= 1.4 * race_card and race >= 0.7 * race_card,
+          f"event card: the race lasts about {race_card} s at the classroom pace ({' '.join(args)}) "
+          "on two CPUs", f"runners' CPU time over 2: {work:.3f} s; the race took {race:.3f} s")
+    check(0.95 * timer_card <= timer <= 1.1 * timer_card,
+          f"event card: the timer fires {timer_card} s after the gun", f"{timer:.3f} s")
+
+
 def main():
     if not bpf_available("lesson checks (synchronisation scenarios)"):
         finish()
     for test in (test_race, test_contention, test_condvar, test_barrier, test_prodcons, test_semaphore,
-                 test_event):
+                 test_event, test_event_card):
         retried(test)
     finish()
 
