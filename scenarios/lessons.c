@@ -72,9 +72,10 @@ const struct lesson_card lesson_cards[] = {
 	 "guards which one is free. A semaphore of 1 is a mutex."},
 	{"event", "One set() starts them all; a timer to cancel",
 	 "Runner lanes are blocked (C) until the bang marker, then all wake\n"
-	 "together (^). The timer lane sleeps through the race and, unless\n"
-	 "--cancel, wakes on its own much later, keeping the program alive;\n"
-	 "the markers row says 'timer fired' or 'timer cancelled'.",
+	 "together (^). The timer lane waits on time_limit (C, a timed wait)\n"
+	 "through the race and, unless --cancel, its time runs out much later,\n"
+	 "keeping the program alive; the markers row says 'timer fired' or\n"
+	 "'timer cancelled'.",
 	 "Four runners wait on one event and the starter calls set() once.\n"
 	 "How many wake? The race lasts about 0.8 s, the timer 1.5 s from the\n"
 	 "gun: when does the program end?",
