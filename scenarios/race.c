@@ -224,6 +224,9 @@ int main(int argc, char **argv)
 	for (int i = 0; i < threads; i++)
 		waited_ms += workers[i].waited_ms;
 	conctop_mark("counter", counter);
+	/* expected against actual, on the lanes' markers row as in the log */
+	conctop_mark("expected", expected);
+	conctop_mark("lost updates", lost);
 
 	/* The self-check: what did the story claim, and did it happen? */
 	char how[160];
