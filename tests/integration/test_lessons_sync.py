@@ -529,6 +529,37 @@ def test_event_card():
           "on two CPUs", f"runners' CPU time over 2: {work:.3f} s; the race took {race:.3f} s")
     check(0.95 * timer_card <= timer <= 1.1 * timer_card,
           f"event card: the timer fires {timer_card} s after the gun", f"{timer:.3f} s")
+    check_gun_on_lanes(t)
+
+
+UNITS = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def check_gun_on_lanes(t):
+    """At every width, each runner's lane shows '^' in the column where the
+    starter's set() woke it (a wakeup is drawn at any scale)."""
+    starter, runners = t.tid("starter"), t.tids("runner")
+    woken = {}
+    for ts, waker, w in t.wakings:
+        if waker == starter and w in runners and w not in woken:
+            woken[w] = ts
+    for width in (60, 80, 120, 200):
+        r = conctop("lanes", "--width", str(width), t.path)
+        m = re.search(r"1 col = ([0-9.]+) (ns|µs|us|ms|s)\b", r.stdout)
+        if not check(r.returncode == 0 and m and len(woken) == len(runners),
+                     f"event lanes --width {width}: drawn, with its scale", r.stdout[-300:]):
+            continue
+        npc = float(m.group(1)) * UNITS[m.group(2)]
+        missing = []
+        for tid, ts in woken.items():
+            line = next((ln for ln in r.stdout.splitlines() if re.match(rf"^\S \S+ +{tid} ", ln)), "")
+            cells = re.split("[\u2502|]", line)
+            lane = cells[1] if len(cells) > 2 else ""
+            col = int(ts / npc)
+            if not (0 <= col < len(lane) and lane[col] == "^"):
+                missing.append(f"{t.names.get(tid)}: {lane[max(col - 2, 0):col + 3]!r} at column {col}")
+        check(not missing, f"event lanes --width {width}: every runner the gun woke shows '^' there "
+              f"({len(woken)} of {len(runners)})", "; ".join(missing))
 
 
 def main():
