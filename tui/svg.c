@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "draw.h"
 #include "format.h"
 #include "lanes.h"
 #include "render.h"
@@ -126,6 +127,7 @@ struct pic {
 	double x_stats;         /* left edge of the stats */
 	double width;           /* of the picture */
 	bool glyphs;            /* glyphs fit in the cells */
+	bool marks;             /* a markers row between the CPUs and the threads */
 	uint32_t legend;
 };
 
@@ -283,6 +285,48 @@ static double legend(struct pic *p, double y0, bool draw, const char *scale)
 	return y + 22;
 }
 
+/* Writes the markers row at row top y: the row `conctop lanes` draws
+ * (lanes_draw_marks, '@' and the words), as runs of text. */
+static void draw_marks(struct pic *p, double y)
+{
+	const int x0 = 8; /* lane columns start here in the scratch grid */
+	struct grid *g = grid_new(x0 + p->win.ncols + 1, 1);
+	struct draw d = { .tl = p->tl, .th = theme_get(THEME_MONO, false), .win = p->win, .x_lane = x0,
+			  .x_stats = -1 };
+	char run[DRAW_LINE_MAX];
+	int col = 0, start;
+
+	fputs("<g class=\"lane marks\" id=\"marks\">\n", p->f);
+	fprintf(p->f, "<text class=\"label\" x=\"%.2f\" y=\"%.2f\" font-weight=\"bold\">marks</text>\n", MARGIN,
+		y + ROW_H / 2 + FONT * 0.35);
+	if (!g) {
+		fputs("</g>\n", p->f);
+		return;
+	}
+	d.g = g;
+	lanes_draw_marks(&d, 0);
+	while (col < p->win.ncols) {
+		size_t n = 0;
+
+		for (start = col; start < p->win.ncols && grid_at(g, x0 + start, 0)->ch == ' '; start++)
+			;
+		for (col = start; col < p->win.ncols && grid_at(g, x0 + col, 0)->ch != ' ' && n + 5 < sizeof(run); col++)
+			n += (size_t)utf8_encode(grid_at(g, x0 + col, 0)->ch, run + n);
+		if (!n)
+			break;
+		run[n] = '\0';
+		fprintf(p->f, "<text class=\"marker\" x=\"%.2f\" y=\"%.2f\" fill=\"%s\"", p->x_lane + start * p->cw,
+			y + ROW_H / 2 + FONT * 0.35, SVG_SPINNING);
+		if ((col - start) * CHAR_W > (col - start) * p->cw) /* narrow columns: squeeze into them */
+			fprintf(p->f, " textLength=\"%.2f\" lengthAdjust=\"spacingAndGlyphs\"", (col - start) * p->cw);
+		fputs(">", p->f);
+		xml_put(p->f, run, -1);
+		fputs("</text>\n", p->f);
+	}
+	fputs("</g>\n", p->f);
+	grid_free(g);
+}
+
 /* Lane i of the picture: CPUs first, then threads. */
 static struct lane_ref lane_of(size_t i, unsigned ncpus)
 {
@@ -330,7 +374,7 @@ static void write_svg(struct pic *p, unsigned ncpus, size_t nthreads, const char
 	fmt_time_exact(buf, sizeof(buf), p->win.npc, false);
 	snprintf(scale, sizeof(scale), "1 column = %s", buf);
 	y = MARGIN + (title ? FONT + 10 : 0);
-	y_legend = y + FONT + 12 + (double)(ncpus + nthreads) * PITCH + 12;
+	y_legend = y + FONT + 12 + (double)(ncpus + nthreads + (p->marks ? 1 : 0)) * PITCH + 12;
 	if (timeline_lost(p->tl))
 		y_legend += 22;
 	height = legend(p, y_legend, false, scale) + MARGIN;
@@ -355,6 +399,10 @@ static void write_svg(struct pic *p, unsigned ncpus, size_t nthreads, const char
 	for (i = 0; i < ncpus + nthreads; i++, y += PITCH) {
 		struct lane_ref ref = lane_of(i, ncpus);
 
+		if (i == ncpus && p->marks) {
+			draw_marks(p, y);
+			y += PITCH;
+		}
 		lane_label(p, i, ncpus, y);
 		lanes_row(p->row, 0, 0, &p->win, &ref);
 		draw_cells(p, y);
@@ -437,6 +485,9 @@ int svg_write_lanes(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1
 
 		p.legend |= lanes_row(p.row, 0, 0, &p.win, &ref);
 	}
+	p.marks = lanes_has_marks(&p.win);
+	if (p.marks)
+		p.legend |= 1u << LG_MARK;
 	write_svg(&p, ncpus, nthreads, title);
 	grid_free(p.row);
 	return ferror(f) ? -EIO : 0;

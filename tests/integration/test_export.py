@@ -93,6 +93,12 @@ def check_picture(name, trace):
     glyphs = sum(1 for g in tl + cl for gg in g.iter(SVG_NS + "g") if "glyphs" in classes(gg) for _ in gg)
     check(0 < cells <= glyphs, f"{name}: one rectangle per run of equal cells, not per column",
           f"{cells} rects, {glyphs} glyphs")
+    marks = lanes(root, "marks")
+    text_marks = any(line.startswith("marks ") for line in conctop("lanes", trace).stdout.splitlines())
+    marked = [t for g in marks for t in texts(g) if t.startswith("@")]
+    check(len(marks) == (1 if text_marks else 0) and (marked or not text_marks),
+          f"{name}: a markers row, with its '@' markers, exactly when conctop lanes draws one",
+          f"{len(marks)} marks rows, lanes has one: {text_marks}, markers {marked[:5]}")
     legend = [g for g in root.iter(SVG_NS + "g") if "legend" in classes(g)]
     items = [g for g in root.iter(SVG_NS + "g") if "legend-item" in classes(g)]
     check(len(legend) == 1 and len(items) >= 2, f"{name}: a legend with its items", f"{len(legend)} legends, {len(items)} items")
