@@ -300,7 +300,9 @@ static int next_mark_col(const struct lane_window *w, int col, size_t *mi)
 	if (i >= n)
 		return -1;
 	timeline_mark(w->tl, i, &e);
-	if (e.ts < w->t0 || (e.ts - w->t0) / w->npc >= (uint64_t)w->ncols)
+	/* none past the window's end: a view may end it early (predict hides
+	 * what comes after the cursor) */
+	if (e.ts < w->t0 || e.ts > w->end || (e.ts - w->t0) / w->npc >= (uint64_t)w->ncols)
 		return -1;
 	*mi = i;
 	return (int)((e.ts - w->t0) / w->npc);

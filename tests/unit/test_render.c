@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "draw.h"
 #include "lanes.h"
 #include "render.h"
 #include "scale.h"
@@ -504,6 +505,19 @@ static void test_marks(void)
 	CHECK(!strstr(m, "countdown"), "marks: a column's last marker is the one named");
 	CHECK(grid_has(g, "@ marker"), "marks: the legend says what '@' is");
 	grid_free(g);
+	{
+		/* a window ended early (predict hides what follows the cursor) */
+		struct draw d = { .tl = tl, .th = th, .x_lane = 8, .x_stats = -1 };
+
+		d.g = grid_new(60, 1);
+		lanes_window_init(&d.win, tl, 0, 500 * US, 42, UINT64_MAX);
+		d.win.end = 5 * MS;
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(d.g && strstr(m, "A bang 4") && !strstr(m, "race over"),
+		      "marks: none past the window's end (predict's hidden answer)");
+		grid_free(d.g);
+	}
 
 	g = grid_new(80, 24);
 	v = view_all(80, 21 * MS);
