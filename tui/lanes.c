@@ -331,15 +331,19 @@ void lanes_draw_marks(struct draw *d, int y)
 	for (col = next_mark_col(&d->win, 0, &mi); col >= 0; col = next, mi = next_mi) {
 		const struct tl_thread *t;
 		struct tl_log_entry e;
+		uint64_t col_end;
+		size_t last;
 		int right, w;
 
 		next = next_mark_col(&d->win, col + 1, &next_mi);
 		grid_put(d->g, d->x_lane + col, y, '@', ROLE_MARK, GRID_BOLD | (col == d->win.cursor_col ? GRID_REVERSE : 0));
 		d->legend |= 1u << LG_MARK;
-		/* the column's last marker: the state its moments led to (the
-		 * bang after the countdown, the timer cancelled after the race) */
-		mi = timeline_mark_index(d->tl, scale_sat_add(d->win.t0, scale_sat_mul((uint64_t)col + 1, d->win.npc)));
-		timeline_mark(d->tl, mi - 1, &e);
+		/* the column's last marker up to the window's end: the state its
+		 * moments led to (the bang after the countdown, the timer
+		 * cancelled after the race) */
+		col_end = scale_sat_add(d->win.t0, scale_sat_mul((uint64_t)col + 1, d->win.npc));
+		last = timeline_mark_index(d->tl, col_end < d->win.end ? col_end : scale_sat_add(d->win.end, 1));
+		timeline_mark(d->tl, last > mi ? last - 1 : mi, &e);
 		t = timeline_thread(d->tl, e.thread);
 		snprintf(buf, sizeof(buf), "%c %s %lld", t && t->letter ? t->letter : '?', e.text, (long long)e.value);
 		w = utf8_width(buf);

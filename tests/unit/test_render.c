@@ -516,6 +516,13 @@ static void test_marks(void)
 		m = row(d.g, 0);
 		CHECK(d.g && strstr(m, "A bang 4") && !strstr(m, "race over"),
 		      "marks: none past the window's end (predict's hidden answer)");
+		/* the end inside the bang's column, between the countdown and the bang */
+		grid_clear(d.g);
+		d.win.end = 2 * MS + 200 * US;
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(strstr(m, "A countdown 1") && !strstr(m, "bang"),
+		      "marks: a column cut by the window's end names its last marker before the end");
 		grid_free(d.g);
 	}
 
