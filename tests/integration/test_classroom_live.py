@@ -1,0 +1,165 @@
+"""The classroom at a person's pace (issues 13 and 16), in tmux at 80x24:
+
+- the catalogue's classroom arguments merge with the user's (the user's
+  win where they collide) in `run` and `record --classroom`, and the trace
+  keeps them in its command line; plain `record` stays at full speed;
+- `record --classroom semaphore` lasts as long as the live classroom run of
+  semaphore (trace durations within 20%);
+
+They trace (root) and are skipped, saying why, without it."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (CONCTOP, bpf_available, check, conctop, finish, report_json,  # noqa: E402
+                     retried, skip, tmpdir)
+
+SOCKET = f"conctop-classlive-{os.getpid()}"
+TOLERANCE = 0.20
+
+
+def tmux(*args, check_rc=True):
+    """Runs a tmux command on this test's own server; returns its stdout."""
+    r = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=20)
+    if check_rc and r.returncode != 0:
+        raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
+    return r.stdout
+
+
+class Pane:
+    """A shell command line in a detached tmux session of 80x24."""
+
+    def __init__(self, name, command):
+        self.name = name
+        env = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", "TERM=screen-256color",
+               "LANG=C.UTF-8", "LC_ALL=C.UTF-8"]
+        for attempt in range(3):  # a server that is just exiting refuses once
+            try:
+                tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *env, "sh", "-c",
+                     f"{command}; echo rc=$?; sleep 600")
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
+        tmux("set-option", "-t", name, "status", "off")
+
+    def screen(self):
+        return tmux("capture-pane", "-p", "-t", self.name)
+
+    def keys(self, *keys):
+        tmux("send-keys", "-t", self.name, *keys)
+
+    def wait_for(self, cond, timeout=20):
+        deadline = time.monotonic() + timeout
+        s = ""
+        while time.monotonic() < deadline:
+            s = self.screen()
+            if cond(s):
+                return True, s
+            time.sleep(0.1)
+        return False, s
+
+    def kill(self):
+        tmux("kill-session", "-t", self.name, check_rc=False)
+
+
+def duration(path):
+    """A trace's duration in seconds and its command line."""
+    d = report_json(path)
+    return d["duration_ns"] / 1e9, d["command"]
+
+
+def test_merge(d):
+    """The user's options merge with the catalogue's, and win."""
+    out = os.path.join(d, "merge.ctrace")
+    r = conctop("record", "--classroom", "-q", "-o", out, "semaphore", "--pace", "20", "--clients", "2",
+                "--requests", "1")
+    check(r.returncode == 0, "merge: record --classroom with options records", r.stderr)
+    if r.returncode == 0:
+        _, cmd = duration(out)
+        check(cmd == "semaphore --pace 20 --clients 2 --requests 1",
+              "merge: the user's --pace replaces the catalogue's, the other options follow", cmd)
+    r = conctop("record", "--classroom", "-q", "-o", out, "semaphore", "--clients", "2", "--requests", "1")
+    if check(r.returncode == 0, "merge: record --classroom with other options records", r.stderr):
+        _, cmd = duration(out)
+        check(cmd == "semaphore --pace 200 --clients 2 --requests 1",
+              "merge: options that do not collide keep the classroom pace", cmd)
+    r = conctop("record", "-q", "-o", out, "semaphore", "--clients", "2", "--requests", "1")
+    if check(r.returncode == 0, "merge: plain record records", r.stderr):
+        _, cmd = duration(out)
+        check(cmd == "semaphore --clients 2 --requests 1", "merge: plain record keeps to the options given",
+              cmd)
+    r = conctop("record", "--classroom", "-o", out, "--", "/bin/true")
+    check(r.returncode == 2 and "--classroom" in r.stderr, "merge: record --classroom of a command is refused",
+          f"{r.returncode} {r.stderr}")
+    r = conctop("record", "--help")
+    check("--classroom" in r.stdout, "merge: record --help has --classroom")
+
+
+def live_run(name, args, trace):
+    """A live classroom run in tmux: the card, Enter, the run to its end, q.
+    Returns whether it ended, and the last screen."""
+    p = Pane(name, f"{CONCTOP} run --classroom -w {trace} {args}")
+    try:
+        ok, s = p.wait_for(lambda s: "Press Enter to start" in s, 20)
+        if not ok:
+            return False, s
+        p.keys("Enter")
+        ok, s = p.wait_for(lambda s: "program ended" in s, 60)
+        p.keys("q")
+        p.wait_for(lambda s: "rc=" in s, 20)
+        return ok, s
+    finally:
+        p.kill()
+
+
+def test_pace(d):
+    """record --classroom and the live classroom run take the same time."""
+    rec, live, plain = (os.path.join(d, f"{n}.ctrace") for n in ("rec", "live", "plain"))
+    r = conctop("record", "--classroom", "-q", "-o", rec, "semaphore")
+    if not check(r.returncode == 0, "pace: record --classroom semaphore", r.stderr):
+        return
+    ok, s = live_run("pace", "semaphore", live)
+    if not check(ok and os.path.exists(live), "pace: the live classroom run of semaphore ends", s):
+        return
+    d_rec, c_rec = duration(rec)
+    d_live, c_live = duration(live)
+    print(f"  record --classroom semaphore: {d_rec:.3f} s ({c_rec}); live classroom run: {d_live:.3f} s "
+          f"({c_live})")
+    check(c_rec == c_live and "--pace 200" in c_rec, "pace: both traces keep the classroom pace in their command",
+          f"{c_rec!r} vs {c_live!r}")
+    check(abs(d_rec - d_live) <= TOLERANCE * max(d_rec, d_live),
+          "pace: record --classroom and the live classroom run last the same within 20%",
+          f"{d_rec:.3f} s vs {d_live:.3f} s")
+    r = conctop("record", "-q", "-o", plain, "semaphore")
+    if check(r.returncode == 0, "pace: plain record semaphore", r.stderr):
+        d_plain, _ = duration(plain)
+        print(f"  plain record semaphore: {d_plain:.3f} s")
+        check(d_plain < d_live / 2, "pace: plain record runs at full speed (it is documented so)",
+              f"{d_plain:.3f} s vs {d_live:.3f} s")
+
+
+def main():
+    if not os.path.exists(CONCTOP):
+        check(False, "classroom live", f"{CONCTOP} is missing: run make")
+        finish()
+    if subprocess.run(["which", "tmux"], capture_output=True).returncode != 0:
+        skip("classroom live", "tmux is not installed")
+        finish()
+    d = tmpdir()
+    tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
+    try:
+        if bpf_available("classroom live: merge, pace"):
+            test_merge(d)
+            retried(lambda: test_pace(d))
+    finally:
+        tmux("kill-server", check_rc=False)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
