@@ -130,7 +130,8 @@ static void card_text(FILE *f, const char *heading, const char *text)
 	}
 }
 
-/* The lesson card, then Enter (when there is a keyboard). */
+/* The lesson card, the question first (what to watch gives the answer
+ * away), then Enter (when there is a keyboard). */
 void view_card_start(const struct lesson_card *card)
 {
 	int c;
@@ -138,8 +139,8 @@ void view_card_start(const struct lesson_card *card)
 	if (!card)
 		return;
 	printf("\n%s: %s\n\n", card->name, card->title);
-	card_text(stdout, "What to watch:", card->watch);
 	card_text(stdout, "Ask the class first:", card->question);
+	card_text(stdout, "What to watch:", card->watch);
 	if (isatty(STDIN_FILENO)) {
 		printf("\nPress Enter to start.");
 		fflush(stdout);

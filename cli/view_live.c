@@ -317,9 +317,10 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 }
 
 /* Everything that can fail for the user, before the screen: the target,
- * a terminal, the tracer, the timeline, the -w file. Returns 0 or the exit
- * status (said). */
-static int live_prepare(struct live *l, const struct live_opts *o)
+ * a terminal, the tracer, the timeline, the -w file. The lesson card (or
+ * NULL) waits for Enter before the tracer is loaded, so that the trace's
+ * clock starts when the class does. Returns 0 or the exit status (said). */
+static int live_prepare(struct live *l, const struct live_opts *o, const struct lesson_card *card)
 {
 	struct runner_opts ropts = { .duration = o->duration, .drain_ms = LIVE_DRAIN_MS, .on_event = live_event,
 				     .ctx = l };
@@ -335,8 +336,10 @@ static int live_prepare(struct live *l, const struct live_opts *o)
 	status = session_target(l->ses, o->pid, o->nrest, o->rest, o->dashdash);
 	if (!status)
 		status = view_need_terminal(o->run_form ? "conctop run" : "the live view");
-	if (!status)
-		status = session_open(l->ses, runner_event, &l->run);
+	if (status)
+		return status;
+	view_card_start(card);
+	status = session_open(l->ses, runner_event, &l->run);
 	if (status)
 		return status;
 	e = timeline_new(&l->tl, tracer_ncpus(session_tracer(l->ses)));
@@ -380,11 +383,10 @@ static int live_main(int argc, char **argv, bool run_form)
 		free(l);
 		return status;
 	}
-	status = live_prepare(l, &o);
+	card = live_card(&o);
+	status = live_prepare(l, &o, card);
 	if (status)
 		goto out;
-	card = live_card(&o);
-	view_card_start(card);
 	status = stopsig_install() ? 1 : session_start(l->ses);
 	if (status)
 		goto out;

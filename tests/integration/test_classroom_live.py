@@ -5,6 +5,7 @@
   keeps them in its command line; plain `record` stays at full speed;
 - `record --classroom semaphore` lasts as long as the live classroom run of
   semaphore (trace durations within 20%);
+- the lesson card asks first, and the clock starts after it;
 
 They trace (root) and are skipped, saying why, without it."""
 import os
@@ -143,6 +144,26 @@ def test_pace(d):
               f"{d_plain:.3f} s vs {d_live:.3f} s")
 
 
+def test_card():
+    """The card asks first, then says what to watch; its time on screen is
+    not on the classroom clock."""
+    p = Pane("card", f"{CONCTOP} run --classroom race")
+    try:
+        ok, s = p.wait_for(lambda s: "Press Enter to start" in s, 20)
+        check(ok and "What to watch:" in s and s.index("Ask the class first:") < s.index("What to watch:"),
+              "card: 'Ask the class first' comes before 'What to watch'", s)
+        time.sleep(4)
+        p.keys("Enter")
+        ok, s = p.wait_for(lambda s: re.search(r" LIVE .* t ([0-9.]+) s", s) is not None, 30)
+        t = float(re.search(r" LIVE .* t ([0-9.]+) s", s).group(1)) if ok else -1
+        check(ok and 0 <= t < 3.0, "card: the clock starts when Enter is pressed, not at the card (4 s on screen)",
+              f"t {t} s")
+        p.keys("q")
+        p.wait_for(lambda s: "rc=" in s, 20)
+    finally:
+        p.kill()
+
+
 def main():
     if not os.path.exists(CONCTOP):
         check(False, "classroom live", f"{CONCTOP} is missing: run make")
@@ -153,9 +174,10 @@ def main():
     d = tmpdir()
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
-        if bpf_available("classroom live: merge, pace"):
+        if bpf_available("classroom live: merge, pace, card"):
             test_merge(d)
             retried(lambda: test_pace(d))
+            test_card()
     finally:
         tmux("kill-server", check_rc=False)
     finish()
