@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "catalogue.h"
 #include "cli.h"
 #include "render.h"
 #include "stopsig.h"
@@ -66,9 +67,13 @@ void view_close(struct viewer *w)
 	w->grid = NULL;
 }
 
-/* The classroom scale, and the classroom view when asked. */
+/* The classroom scale and the scenario's key lanes, and the classroom
+ * view when asked. */
 void view_start_classroom(struct viewer *w, bool classroom, const char *command)
 {
+	const struct scenario_info *si = scenario_of_command(command);
+
+	w->vs.v.key_lanes = si ? si->key_lanes : NULL;
 	viewstate_set_class_scale(&w->vs, command);
 	if (classroom) {
 		viewstate_toggle_classroom(&w->vs);

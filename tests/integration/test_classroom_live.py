@@ -5,9 +5,12 @@
   keeps them in its command line; plain `record` stays at full speed;
 - `record --classroom semaphore` lasts as long as the live classroom run of
   semaphore (trace durations within 20%);
+- the classroom run of `event` shows the timer lane (the lesson);
+- Tab in a classroom replay with more lanes than fit shows other lanes;
 - the lesson card asks first, and the clock starts after it;
 
-They trace (root) and are skipped, saying why, without it."""
+The replay test needs no root; the others trace (root) and are skipped,
+saying why, without it."""
 import os
 import re
 import subprocess
@@ -15,7 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (CONCTOP, bpf_available, check, conctop, finish, report_json,  # noqa: E402
+from harness import (CONCTOP, PROGS, bpf_available, check, conctop, finish, report_json,  # noqa: E402
                      retried, skip, tmpdir)
 
 SOCKET = f"conctop-classlive-{os.getpid()}"
@@ -66,6 +69,11 @@ class Pane:
 
     def kill(self):
         tmux("kill-session", "-t", self.name, check_rc=False)
+
+
+def lane_names(s):
+    """The thread lanes on a classroom screen: their 'X name' labels."""
+    return [m.group(1) for m in (re.match(r"^([A-Za-z] \S+)\s*│", line) for line in s.split("\n")) if m]
 
 
 def duration(path):
@@ -164,6 +172,56 @@ def test_card():
         p.kill()
 
 
+def test_event_timer():
+    """The classroom run of event shows the timer lane at 80x24."""
+    p = Pane("event", f"{CONCTOP} run --classroom event")
+    try:
+        ok, s = p.wait_for(lambda s: "Press Enter to start" in s, 20)
+        check(ok, "event: the card", s)
+        p.keys("Enter")
+        ok, s = p.wait_for(lambda s: any(n.endswith(" timer") for n in lane_names(s)) and
+                           any(n.endswith(" runner-4") for n in lane_names(s)), 30)
+        check(ok, "event: the classroom run at 80x24 shows the timer lane beside the runners", s)
+        check(ok and "more" not in s, "event: no lane is hidden", s)
+        p.wait_for(lambda s: "program ended" in s, 30)
+        p.keys("q")
+        ok, s = p.wait_for(lambda s: "rc=0" in s, 20)
+        check(ok, "event: q quits, the terminal is back (rc=0)", s)
+    finally:
+        p.kill()
+
+
+def test_tab_pages(d):
+    """Tab in a classroom replay with more lanes than fit pages them."""
+    trace = os.path.join(d, "many.ctrace")
+    mktrace = os.path.join(PROGS, "mktrace")
+    if not os.path.exists(mktrace):
+        check(False, "tab: mktrace is built", f"{mktrace} is missing: run make test")
+        return
+    r = subprocess.run([mktrace, "--threads", "20", trace], capture_output=True, text=True)
+    if not check(r.returncode == 0, "tab: mktrace --threads 20", r.stderr):
+        return
+    p = Pane("tab", f"{CONCTOP} replay --classroom --paused {trace}")
+    try:
+        ok, s = p.wait_for(lambda s: "lanes 1-12 of 20" in s, 20)
+        before = lane_names(s)
+        check(ok and len(before) == 12, "tab: 20 lanes at 80x24: 12 one-row lanes, '+8 more'", s)
+        p.keys("Tab")
+        ok, s = p.wait_for(lambda s: lane_names(s) != before, 10)
+        after = lane_names(s)
+        check(ok and after and not set(after) & set(before) and "lanes 13-20 of 20" in s,
+              "tab: Tab shows the next page of lanes", s)
+        p.keys("Tab")
+        ok, s = p.wait_for(lambda s: lane_names(s) == before, 10)
+        check(ok, "tab: Tab on the last page comes back to the first", s)
+        p.keys("BTab")
+        ok, s = p.wait_for(lambda s: lane_names(s) == after, 10)
+        check(ok, "tab: Shift-Tab goes back a page, round", s)
+        p.keys("q")
+    finally:
+        p.kill()
+
+
 def main():
     if not os.path.exists(CONCTOP):
         check(False, "classroom live", f"{CONCTOP} is missing: run make")
@@ -174,10 +232,12 @@ def main():
     d = tmpdir()
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
-        if bpf_available("classroom live: merge, pace, card"):
+        test_tab_pages(d)
+        if bpf_available("classroom live: merge, pace, event"):
             test_merge(d)
             retried(lambda: test_pace(d))
             test_card()
+            test_event_timer()
     finally:
         tmux("kill-server", check_rc=False)
     finish()

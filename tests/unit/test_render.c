@@ -618,8 +618,11 @@ static void test_classroom(void)
 	      "classroom: the narration (newest log line, in words, bold) on the top row");
 	CHECK(strstr(row(g, 1), "1 column = 500 µs") != NULL, "classroom: the scale labelled in words");
 	lane_row = find_row(g, "A ping");
-	CHECK(lane_row > 0 && !strncmp(row(g, lane_row + 1), "  tid 101", 9) && find_row(g, "B pong") == lane_row + 2,
-	      "classroom: lanes two rows tall");
+	CHECK(lane_row > 0 && find_row(g, "B pong") == lane_row + 2, "classroom: lanes two rows tall");
+	CHECK(lane_row > 0 && strncmp(row(g, lane_row + 1), "  tid", 5) != 0 &&
+		      (!strncmp(row(g, lane_row + 1), "  on CPU", 8) || !strncmp(row(g, lane_row + 1), "  blocked", 9) ||
+		       !strncmp(row(g, lane_row + 1), "  wants a CPU", 13)),
+	      "classroom: a lane's second row says what the thread does at the cursor, not its tid");
 	for (x = 15; x < 79 && lane_row > 0; x++)
 		if (grid_at(g, x, lane_row)->ch != grid_at(g, x, lane_row + 1)->ch ||
 		    grid_at(g, x, lane_row)->role != grid_at(g, x, lane_row + 1)->role)
@@ -643,14 +646,34 @@ static void test_classroom(void)
 	v = view_all(80, 9 * MS);
 	v.classroom = true;
 	render_screen(g, tl, &v, th);
-	CHECK(render_classroom_lanes(tl, 24) == 6, "classroom: 6 lanes at 80x24");
-	CHECK(find_row(g, "F thread-05") > 0 && find_row(g, "G thread-06") < 0 && grid_has(g, "+3 more") &&
-		      grid_has(g, "lanes 1-6 of 9"),
-	      "classroom: the lanes that fit, then '+N more'");
-	v.first_lane = 7;
+	CHECK(render_classroom_lanes(tl, 24) == 12 && render_lane_height(tl, &v, 24) == 1,
+	      "classroom: 9 lanes do not fit two rows each at 80x24: 12 lanes of one row");
+	CHECK(find_row(g, "A thread-00") > 0 && find_row(g, "I thread-08") == find_row(g, "A thread-00") + 8 &&
+		      !grid_has(g, "more"),
+	      "classroom: one-row lanes, every one shown");
+	v.key_lanes = "thread-07 thread-03";
 	render_screen(g, tl, &v, th);
-	CHECK(find_row(g, "G thread-06") > 0 && find_row(g, "I thread-08") > 0 && find_row(g, "F thread-05") < 0,
+	CHECK(find_row(g, "H thread-07") > 0 && find_row(g, "D thread-03") == find_row(g, "H thread-07") + 1 &&
+		      find_row(g, "A thread-00") == find_row(g, "H thread-07") + 2,
+	      "classroom: the scenario's key lanes first, in their order, then the others");
+	drop();
+
+	build_many(2, 20);
+	v = view_all(80, 20 * MS);
+	v.classroom = true;
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "L thread-11") > 0 && find_row(g, "M thread-12") < 0 && grid_has(g, "+8 more") &&
+		      grid_has(g, "lanes 1-12 of 20"),
+	      "classroom: the lanes that fit, then '+N more'");
+	v.first_lane = 13;
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "M thread-12") > 0 && find_row(g, "T thread-19") > 0 && find_row(g, "L thread-11") < 0,
 	      "classroom: lanes paged, not scrolled");
+	v.first_lane = 0;
+	v.key_lanes = "thread-19";
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "T thread-19") > 0 && find_row(g, "K thread-10") > 0 && find_row(g, "L thread-11") < 0,
+	      "classroom: a key lane past the first page comes on the first");
 	grid_free(g);
 	drop();
 }

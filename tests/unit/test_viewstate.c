@@ -272,6 +272,46 @@ static void test_live(void)
 	      "live: a smaller screen keeps the end in view");
 }
 
+/* The classroom view's Tab when its lanes do not fit one page: it pages
+ * (the focus on each page's first lane), round, both ways. */
+static void test_classroom_pages(void)
+{
+	struct timeline *many = NULL;
+	struct viewstate vs;
+	struct event ev;
+	int i, per;
+
+	CHECK(timeline_new(&many, 2) == 0, "classroom pages: a timeline");
+	if (!many)
+		return;
+	for (i = 0; i < 20; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EVENT_THREAD;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		ev.arg = 'S';
+		snprintf(ev.text, sizeof(ev.text), "thread-%02d", i);
+		timeline_add(many, &ev);
+	}
+	timeline_set_end(many, 10 * MS);
+	viewstate_init_replay(&vs, many, "many", 1.0, true, 80, 24);
+	viewstate_toggle_classroom(&vs);
+	per = render_thread_rows(many, &vs.v, 80, 24, NULL);
+	CHECK(per == 12 && render_lane_height(many, &vs.v, 24) == 1,
+	      "classroom pages: 20 lanes at 80x24 are one row each, 12 a page");
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 12 && vs.v.first_lane == 12, "classroom pages: Tab shows the next page");
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 0 && vs.v.first_lane == 0, "classroom pages: Tab on the last page comes back to the first");
+	viewstate_move_focus(&vs, -1);
+	CHECK(vs.v.first_lane == 12, "classroom pages: shift-Tab goes back a page, round");
+	viewstate_toggle_classroom(&vs);
+	vs.v.focus = 0;
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 1, "classroom pages: outside the classroom view Tab focuses the next lane");
+	timeline_free(many);
+}
+
 int main(void)
 {
 	if (!load_pingpong()) {
@@ -286,6 +326,7 @@ int main(void)
 	test_predict();
 	test_lanes();
 	test_live();
+	test_classroom_pages();
 	timeline_free(tl);
 	return check_summary();
 }
