@@ -528,6 +528,12 @@ pid_t session_attached_pid(const struct session *s)
 	return s->pid;
 }
 
+/* The program conctop started, or 0. */
+pid_t session_child_pid(const struct session *s)
+{
+	return session_has_child(s) ? s->child.pid : 0;
+}
+
 /* Whether conctop started a program. */
 bool session_has_child(const struct session *s)
 {

@@ -117,6 +117,9 @@ const char *session_label(const struct session *s);
 /* The -p pid, or 0 when conctop starts the program. */
 pid_t session_attached_pid(const struct session *s);
 
+/* The pid of the program conctop started (its main thread), or 0. */
+pid_t session_child_pid(const struct session *s);
+
 /* Whether conctop started a program (not -p), and whether it has ended. */
 bool session_has_child(const struct session *s);
 bool session_child_done(const struct session *s);

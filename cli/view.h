@@ -32,6 +32,9 @@ struct viewer {
 	bool show_output;
 	bool quit;
 	int quit_signal;               /* quit because of this signal */
+	bool tracing;                  /* live, while the program runs: the first Ctrl-C
+					* (the key, or SIGINT) stops it and the view stays */
+	int stop_signal;               /* SIGINT once that first Ctrl-C came, 0: none */
 };
 
 /* Refuses to start a view without a terminal. Returns 0 or prints why and
@@ -61,7 +64,8 @@ int view_draw(struct viewer *w);
 unsigned view_read_input(struct viewer *w);
 
 /* evloop handlers of the terminal (ctx: the viewer) and of the stop-signal
- * pipe (a stop signal quits the view). */
+ * pipe (a stop signal quits the view; while tracing, a first SIGINT sets
+ * stop_signal instead and returns EVLOOP_REDRAW). */
 unsigned view_on_terminal(void *ctx, int fd, short revents);
 unsigned view_on_stop_signal(void *ctx, int fd, short revents);
 

@@ -40,6 +40,7 @@ struct live {
 	struct viewer w;
 	struct session *ses;
 	struct runner run;
+	bool interrupted;              /* the first Ctrl-C was passed on to the program */
 	struct evloop *loop;
 	struct timeline *tl;
 	int frame_timer;
@@ -62,10 +63,12 @@ static void live_usage(FILE *f)
 		"Shows live, in the terminal, how the scheduler runs the threads of a\n"
 		"program: one lane per thread and one per CPU, following the present. Space\n"
 		"pauses the view (tracing goes on) to scroll back and inspect; space again\n"
-		"follows. The program's output goes to a panel, its input is /dev/null. q or\n"
-		"Ctrl-C ends the view and the program conctop started (SIGTERM, then\n"
-		"SIGKILL 2 s later); a -p process is only detached from. When the program\n"
-		"ends, the view stays until q.\n"
+		"follows. The program's output goes to a panel, its input is /dev/null. The\n"
+		"first Ctrl-C (the key, or SIGINT) is passed on to the program conctop\n"
+		"started as SIGINT (killed 2 s later if it still runs; a -p process is\n"
+		"detached from) and the view stays on what was recorded; a second Ctrl-C\n"
+		"or q quits. q, SIGTERM or SIGHUP end the view and the program (SIGTERM,\n"
+		"then SIGKILL 2 s later). When the program ends, the view stays until q.\n"
 		"A scenario runs with the catalogue's arguments, its classroom pace\n"
 		"(conctop list), merged with those given, which win where they collide\n"
 		"(--pace 0 runs it at full speed).\n"
@@ -93,9 +96,10 @@ static void live_usage(FILE *f)
 		"previous event, g go to a time, / filter, Tab focus, Enter or i inspect,\n"
 		"o output/events, c classroom, ? help, q quit (docs/keys.md). Needs root (CAP_BPF and CAP_PERFMON); without it,\n"
 		"record elsewhere and 'conctop replay' the file.\n"
-		"Exit status: the program's when conctop started it (128+N for signal N,\n"
-		"143 when q stopped it); 0 after --duration or with -p; 1 on failure; 2\n"
-		"on a usage error; 126/127 when the command cannot be run / is not found.\n");
+		"Exit status: the program's when conctop started it (128+N for signal N:\n"
+		"130 when Ctrl-C ended it, 143 when q stopped it); 0 after --duration or\n"
+		"with -p; 1 on failure; 2 on a usage error; 126/127 when the command\n"
+		"cannot be run / is not found.\n");
 }
 
 /* Every event goes into the timeline (the runner writes the -w file). */
@@ -190,12 +194,26 @@ static void live_end(struct live *l)
 	}
 	timeline_set_end(l->tl, runner_finish(&l->run));
 	l->ended = true;
+	l->w.tracing = false;
 	viewstate_end_tracing(&l->w.vs);
 	runner_end_words(&l->run, why, sizeof(why));
 	snprintf(l->w.status, sizeof(l->w.status), "%s: q quits", why);
 	if (l->run.write_error)
 		snprintf(l->w.status, sizeof(l->w.status), "%s; writing %s failed: %s: q quits", why, l->run.path,
 			 strerror(-l->run.write_error));
+}
+
+/* The first Ctrl-C: passed on to the program as SIGINT, which has the
+ * grace period to end; the view stays on what was recorded. Returns the
+ * evloop flags. */
+static unsigned live_interrupt(struct live *l)
+{
+	unsigned flags = runner_interrupt(&l->run, l->w.stop_signal);
+
+	l->interrupted = true;
+	snprintf(l->w.status, sizeof(l->w.status), "Ctrl-C: SIGINT passed on to the program (2 s to end); "
+		 "Ctrl-C again quits");
+	return flags | EVLOOP_REDRAW;
 }
 
 /* The live loop, until q or a stop signal. Returns conctop's exit status. */
@@ -217,9 +235,12 @@ static int live_loop(struct live *l)
 			 strerror(e ? -e : ENOSPC));
 		return 1;
 	}
+	l->w.tracing = true;
 	while (!l->w.quit) {
 		if (flags & EVLOOP_SIGNAL)
 			flags |= view_read_input(&l->w); /* a resize */
+		if (l->w.stop_signal && !l->interrupted)
+			flags |= live_interrupt(l);
 		if (flags & EVLOOP_ENDED)
 			live_end(l);
 		if (l->w.quit)

@@ -43,9 +43,9 @@ static const struct keymap_row rows[] = {
 	  "predict-then-reveal is for replay" },
 	{ { { KEYMAP_CLICK, VA_CLICK, B }, { KEYMAP_WHEEL, VA_WHEEL, B } },
 	  "click: cursor there, focus the lane; wheel: zoom", NULL },
-	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_QUIT, B },
+	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_STOP, B },
 	    { SCREEN_CTRL('l'), VA_REPAINT, B } },
-	  "quit (Ctrl-L repaints the screen)", NULL },
+	  "quit; live, Ctrl-C stops the program first (Ctrl-L repaints)", NULL },
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

@@ -15,6 +15,7 @@
 enum view_action {
 	VA_NONE = 0,
 	VA_QUIT,
+	VA_STOP,           /* Ctrl-C: live, stop the program first (the view stays); else quit */
 	VA_SPACE,          /* play / pause, follow, reveal */
 	VA_SCROLL_BACK,
 	VA_SCROLL_FWD,

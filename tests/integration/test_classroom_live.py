@@ -8,6 +8,8 @@
 - the classroom run of `event` shows the timer lane (the lesson);
 - Tab in a classroom replay with more lanes than fit shows other lanes;
 - the lesson card asks first, and the clock starts after it;
+- the first Ctrl-C in the live view stops the program and keeps the view
+  on what was recorded, the trace says so, a second Ctrl-C quits (130).
 
 The replay test needs no root; the others trace (root) and are skipped,
 saying why, without it."""
@@ -222,6 +224,30 @@ def test_tab_pages(d):
         p.kill()
 
 
+def test_ctrl_c(d):
+    """The first Ctrl-C stops the program and the view stays; the second quits."""
+    trace = os.path.join(d, "ctrlc.ctrace")
+    p = Pane("ctrlc", f"{CONCTOP} run -w {trace} semaphore")
+    try:
+        ok, s = p.wait_for(lambda s: " LIVE " in s and "client-2" in s, 30)
+        check(ok, "ctrl-c: the live view of semaphore", s)
+        time.sleep(0.5)
+        p.keys("C-c")
+        ok, s = p.wait_for(lambda s: "ended on Ctrl-C" in s, 10)
+        check(ok and "client-2" in s and "rc=" not in s,
+              "ctrl-c: the first Ctrl-C stops the program, the view stays on what was recorded", s)
+        time.sleep(0.5)
+        check("rc=" not in p.screen(), "ctrl-c: the view is still open a moment later")
+        p.keys("C-c")
+        ok, s = p.wait_for(lambda s: "rc=" in s, 10)
+        check(ok and "rc=130" in s, "ctrl-c: the second Ctrl-C quits, with the program's status (130)", s)
+    finally:
+        p.kill()
+    r = conctop("log", trace)
+    check(r.returncode == 0 and "Ctrl-C: conctop passes on signal 2" in r.stdout,
+          "ctrl-c: the trace's log says conctop passed the Ctrl-C on", r.stdout[-400:])
+
+
 def main():
     if not os.path.exists(CONCTOP):
         check(False, "classroom live", f"{CONCTOP} is missing: run make")
@@ -233,11 +259,12 @@ def main():
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         test_tab_pages(d)
-        if bpf_available("classroom live: merge, pace, event"):
+        if bpf_available("classroom live: merge, pace, event, Ctrl-C"):
             test_merge(d)
             retried(lambda: test_pace(d))
             test_card()
             test_event_timer()
+            test_ctrl_c(d)
     finally:
         tmux("kill-server", check_rc=False)
     finish()
