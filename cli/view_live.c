@@ -23,6 +23,7 @@
 #define PAUSED_FRAME_NS (500ull * 1000000)  /* paused: the header's figures still move */
 #define RATE_NS (500ull * 1000000)          /* the events/s figure is over this long */
 #define DEFAULT_SCENARIO "prodcons"
+#define LOOP_HOLD_NS (2000ull * 1000000)    /* the classroom loop rests on the end this long */
 
 /* The live view's options. */
 struct live_opts {
@@ -47,6 +48,9 @@ struct live {
 	int add_error;
 	uint64_t rate_at, rate_events;
 	bool ended;                    /* tracing is over */
+	bool looping;                  /* classroom, after the end: replaying what was recorded, round */
+	uint64_t clock_at;             /* looping: when the playback clock last moved */
+	uint64_t held_at;              /* looping: when the playback reached the end, 0 */
 	char err[512];                 /* why the view ended on an error */
 };
 
@@ -68,7 +72,9 @@ static void live_usage(FILE *f)
 		"started as SIGINT (killed 2 s later if it still runs; a -p process is\n"
 		"detached from) and the view stays on what was recorded; a second Ctrl-C\n"
 		"or q quits. q, SIGTERM or SIGHUP end the view and the program (SIGTERM,\n"
-		"then SIGKILL 2 s later). When the program ends, the view stays until q.\n"
+		"then SIGKILL 2 s later). When the program ends, the view stays until q,\n"
+		"fitting the whole run to its width; the classroom view replays the run\n"
+		"at its pace from the start, round, until q.\n"
 		"A scenario runs with the catalogue's arguments, its classroom pace\n"
 		"(conctop list), merged with those given, which win where they collide\n"
 		"(--pace 0 runs it at full speed).\n"
@@ -143,25 +149,82 @@ static int live_draw(struct live *l)
 	return view_draw(&l->w);
 }
 
+/* The frame timer while the classroom loop replays: every frame while it
+ * plays, at the end of the rest on the last frame, never while paused. */
+static void sync_loop_frames(struct live *l, uint64_t now)
+{
+	bool armed = evloop_due(l->loop, l->frame_timer) != EVLOOP_NEVER;
+
+	if (l->w.vs.v.playing && !armed) {
+		l->clock_at = now;
+		evloop_arm(l->loop, l->frame_timer, now + VIEW_FRAME_NS);
+	} else if (!l->w.vs.v.playing && l->held_at) {
+		evloop_arm(l->loop, l->frame_timer, l->held_at + LOOP_HOLD_NS);
+	} else if (!l->w.vs.v.playing) {
+		evloop_arm(l->loop, l->frame_timer, EVLOOP_NEVER);
+	}
+}
+
 /* The frame timer: a following view moves every frame; a paused one's
- * header every half second; after tracing, nothing moves. */
+ * header every half second; after tracing, nothing moves but the
+ * classroom loop. */
 static void sync_frames(struct live *l, uint64_t now)
 {
 	uint64_t every = viewstate_following(&l->w.vs) ? VIEW_FRAME_NS : PAUSED_FRAME_NS;
 	uint64_t due = evloop_due(l->loop, l->frame_timer);
 
-	if (l->ended)
+	if (l->looping)
+		sync_loop_frames(l, now);
+	else if (l->ended)
 		evloop_arm(l->loop, l->frame_timer, EVLOOP_NEVER);
 	else if (due == EVLOOP_NEVER || due > now + every)
 		evloop_arm(l->loop, l->frame_timer, now + every);
 }
 
+/* The classroom loop's clock: plays on by the wall time since the last
+ * frame; rests on the end, then plays again from the start. */
+static void loop_tick(struct live *l, uint64_t now)
+{
+	struct viewstate *vs = &l->w.vs;
+
+	if (vs->v.playing) {
+		l->held_at = 0;
+		viewstate_play(vs, now - l->clock_at);
+		if (!vs->v.playing && vs->play >= timeline_end(l->tl)) {
+			l->held_at = now;
+			vs->note[0] = '\0';
+		}
+	} else if (l->held_at && now >= l->held_at + LOOP_HOLD_NS) {
+		l->held_at = 0;
+		viewstate_follow(vs); /* from the start again */
+	}
+	l->clock_at = now;
+}
+
 /* A frame is due. */
 static unsigned on_frame(void *ctx, uint64_t now)
 {
-	(void)ctx;
-	(void)now;
+	struct live *l = ctx;
+
+	if (l->looping)
+		loop_tick(l, now);
 	return EVLOOP_REDRAW;
+}
+
+/* Classroom: once the program has ended, the view replays what was
+ * recorded at the classroom pace, from the start, again and again (resting
+ * on the end a moment), so that there is always something moving to point
+ * at; the replay's keys work (space pauses, arrows scroll), q quits. */
+static void live_start_loop(struct live *l)
+{
+	struct viewstate *vs = &l->w.vs;
+
+	viewstate_init_replay(vs, l->tl, session_label(l->ses), 1.0, false, vs->width, vs->height);
+	vs->ascii = screen_theme(l->w.scr)->ascii;
+	view_start_classroom(&l->w, true, session_command(l->ses));
+	l->looping = true;
+	l->held_at = 0;
+	l->clock_at = evloop_now();
 }
 
 /* The program wrote something. */
@@ -198,6 +261,10 @@ static void live_end(struct live *l)
 	viewstate_end_tracing(&l->w.vs);
 	runner_end_words(&l->run, why, sizeof(why));
 	snprintf(l->w.status, sizeof(l->w.status), "%s: q quits", why);
+	if (l->w.vs.v.classroom) {
+		live_start_loop(l);
+		snprintf(l->w.status, sizeof(l->w.status), "%s; replayed round: q quits", why);
+	}
 	if (l->run.write_error)
 		snprintf(l->w.status, sizeof(l->w.status), "%s; writing %s failed: %s: q quits", why, l->run.path,
 			 strerror(-l->run.write_error));

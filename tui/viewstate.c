@@ -677,7 +677,8 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 	return vs->play != before;
 }
 
-/* Live tracing ended. */
+/* Live tracing ended: paused at the end; the plain view fits the whole
+ * run to its width. */
 void viewstate_end_tracing(struct viewstate *vs)
 {
 	vs->ended = true;
@@ -686,6 +687,10 @@ void viewstate_end_tracing(struct viewstate *vs)
 		return;
 	vs->v.mode = VIEW_PAUSED;
 	vs->v.cursor = NONE;
+	if (!vs->v.classroom) { /* the whole run fits the width */
+		vs->v.ns_per_col = max_npc(vs);
+		vs->v.t0 = 0;
+	}
 	show_head(vs, viewstate_head(vs));
 	vs->v.cursor = viewstate_head(vs);
 }

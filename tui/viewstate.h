@@ -153,7 +153,8 @@ void viewstate_wheel(struct viewstate *vs, int x, bool up);
  * whether the clock moved or stopped. */
 bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns);
 
-/* Live: tracing ended; a following view pauses at the end. */
+/* Live: tracing ended; a following view pauses at the end, and outside the
+ * classroom view zooms out so that the whole run fits the width. */
 void viewstate_end_tracing(struct viewstate *vs);
 
 #endif

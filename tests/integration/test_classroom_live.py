@@ -8,6 +8,7 @@
 - the classroom run of `event` shows the timer lane (the lesson);
 - Tab in a classroom replay with more lanes than fit shows other lanes;
 - the lesson card asks first, and the clock starts after it;
+- a classroom run still moves 20 s on (the ended run replays round);
 - the first Ctrl-C in the live view stops the program and keeps the view
   on what was recorded, the trace says so, a second Ctrl-C quits (130).
 
@@ -193,6 +194,31 @@ def test_event_timer():
         p.kill()
 
 
+def test_keeps_moving():
+    """A classroom run still moves after 20 s (the program ended long before:
+    the view replays it round), and q gives the terminal back."""
+    p = Pane("moving", f"{CONCTOP} run --classroom condvar")
+    try:
+        ok, s = p.wait_for(lambda s: "Press Enter to start" in s, 20)
+        check(ok, "moving: the card", s)
+        p.keys("Enter")
+        started = time.monotonic()
+        ok, s = p.wait_for(lambda s: "program ended" in s, 60)
+        check(ok, "moving: the condvar run ends", s)
+        time.sleep(max(0.0, 20 - (time.monotonic() - started)))
+        first = p.screen()
+        lanes = "\n".join(first.split("\n")[2:16])
+        ok, s = p.wait_for(lambda s: "\n".join(s.split("\n")[2:16]) != lanes, 10)
+        check(ok and "REPLAY" in s and "playing" in s,
+              "moving: 20 s after Enter the lanes still move (the run replayed at its pace, round)",
+              f"{first}\n---\n{s}")
+        p.keys("q")
+        ok, s = p.wait_for(lambda s: "rc=0" in s, 20)
+        check(ok, "moving: q quits, the terminal is back (rc=0)", s)
+    finally:
+        p.kill()
+
+
 def test_tab_pages(d):
     """Tab in a classroom replay with more lanes than fit pages them."""
     trace = os.path.join(d, "many.ctrace")
@@ -264,6 +290,7 @@ def main():
             retried(lambda: test_pace(d))
             test_card()
             test_event_timer()
+            test_keeps_moving()
             test_ctrl_c(d)
     finally:
         tmux("kill-server", check_rc=False)

@@ -13,6 +13,7 @@
 
 #define MS 1000000ull
 #define US 1000ull
+#define NS_PER_S_TEST 1000000000ull
 #define W 100
 #define H 30
 
@@ -262,8 +263,12 @@ static void test_live(void)
 	CHECK(vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: a scroll pauses, the cursor at the end");
 	viewstate_space(&vs);
 	CHECK(vs.v.mode == VIEW_LIVE && vs.v.cursor == VIEWSTATE_NONE, "live: space follows again");
+	vs.v.ns_per_col = 100 * US; /* zoomed in: the window holds a third of the run */
 	viewstate_end_tracing(&vs);
 	CHECK(vs.ended && vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: tracing ended: paused at the end");
+	CHECK(vs.v.t0 == 0 && viewstate_window_ns(&vs) >= 21 * MS &&
+		      viewstate_window_ns(&vs) <= 2 * NS_PER_S_TEST,
+	      "live: tracing ended: the whole run fits the width");
 	viewstate_space(&vs);
 	CHECK(vs.v.mode == VIEW_PAUSED && strstr(vs.note, "tracing has ended"), "live: after the end, space says why not");
 	viewstate_toggle_inspect(&vs);
