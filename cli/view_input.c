@@ -133,6 +133,7 @@ static void act(struct viewer *w, enum view_action a)
 	case VA_LOG_PREV: viewstate_step_log(vs, true); break;
 	case VA_GOTO: prompt_open(w, 'g'); break;
 	case VA_FILTER: prompt_open(w, '/'); break;
+	case VA_HIDE_EXITED: viewstate_toggle_hide_exited(vs); break;
 	case VA_FOCUS_NEXT: viewstate_move_focus(vs, 1); break;
 	case VA_FOCUS_PREV: viewstate_move_focus(vs, -1); break;
 	case VA_INSPECT: viewstate_toggle_inspect(vs); break;

@@ -64,14 +64,14 @@ int render_lane_height(const struct timeline *tl, const struct view *v, int heig
 
 	if (!tl || !v || !v->classroom)
 		return 1;
-	class_layout(tl, render_visible_threads(tl, v->filter, NULL, 0), height, &r);
+	class_layout(tl, render_view_threads(tl, v, NULL, 0), height, &r);
 	return r.lane_h;
 }
 
 /* Lanes the classroom view shows, and the row of the first. */
 int classroom_thread_rows(const struct timeline *tl, const struct view *v, int height, int *first_row)
 {
-	size_t nvis = render_visible_threads(tl, v->filter, NULL, 0);
+	size_t nvis = render_view_threads(tl, v, NULL, 0);
 	struct class_rows r;
 
 	class_layout(tl, nvis, height, &r);

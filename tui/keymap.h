@@ -41,6 +41,7 @@ enum view_action {
 	VA_OUTPUT,
 	VA_HELP,
 	VA_ESCAPE,
+	VA_HIDE_EXITED,    /* hide / show the lanes of threads gone before the window */
 	VA_CLASSROOM,
 	VA_PREDICT,
 	VA_REPAINT,

@@ -50,6 +50,7 @@ struct view {
 	bool classroom;
 	bool predict;             /* predict-then-reveal is on (shown in the header) */
 	const char *question;     /* predict: the question asked, in the narration's place; or NULL */
+	bool hide_exited;         /* no lanes for threads that exited before t0 (key x) */
 	const char *key_lanes;    /* classroom: names of the threads whose lanes come first
 				   * (space-separated, "worker" names "worker-2" too), or NULL */
 };
@@ -132,6 +133,10 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
 /* Thread lanes shown under the filter, in order: writes up to max thread
  * indexes into out and returns how many match. */
 size_t render_visible_threads(const struct timeline *tl, const char *filter, size_t *out, size_t max);
+
+/* The same for view v: under its filter, and with v->hide_exited without
+ * the threads that exited before v->t0 (their lanes would be empty). */
+size_t render_view_threads(const struct timeline *tl, const struct view *v, size_t *out, size_t max);
 
 /* The most rows render_lanes draws into one grid (the grid's limit). */
 #define RENDER_LANES_MAX_ROWS 10000

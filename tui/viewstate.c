@@ -553,7 +553,7 @@ void viewstate_toggle_classroom(struct viewstate *vs)
 /* Lanes the filter lets through. */
 size_t viewstate_visible_lanes(const struct viewstate *vs)
 {
-	return render_visible_threads(vs->tl, vs->v.filter, NULL, 0);
+	return render_view_threads(vs->tl, &vs->v, NULL, 0);
 }
 
 /* The classroom view's Tab when not every lane fits: the focus to the
@@ -607,6 +607,17 @@ void viewstate_escape(struct viewstate *vs)
 		vs->v.inspect = false;
 	else if (vs->v.filter)
 		viewstate_set_filter(vs, "");
+}
+
+/* x: the lanes of threads that exited before the window hidden, or shown
+ * again. */
+void viewstate_toggle_hide_exited(struct viewstate *vs)
+{
+	vs->v.hide_exited = !vs->v.hide_exited;
+	vs->v.first_lane = 0;
+	vs->v.focus = 0;
+	snprintf(vs->note, sizeof(vs->note), vs->v.hide_exited ? "lanes of threads gone before the window hidden: "
+								 "x shows them" : "every lane shown");
 }
 
 /* The filter. */

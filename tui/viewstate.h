@@ -136,6 +136,10 @@ void viewstate_escape(struct viewstate *vs);
 /* Shows only the lanes whose name contains text ("" for all). */
 void viewstate_set_filter(struct viewstate *vs, const char *text);
 
+/* x: hides the lanes of threads that exited before the window starts, or
+ * shows them again. */
+void viewstate_toggle_hide_exited(struct viewstate *vs);
+
 /* Lanes the filter lets through. */
 size_t viewstate_visible_lanes(const struct viewstate *vs);
 

@@ -317,6 +317,65 @@ static void test_classroom_pages(void)
 	timeline_free(many);
 }
 
+/* x: the lanes of threads that exited before the window are hidden, and
+ * shown again. */
+static void test_hide_exited(void)
+{
+	struct timeline *gone = NULL;
+	struct viewstate vs;
+	struct event ev;
+	int i;
+
+	CHECK(timeline_new(&gone, 2) == 0, "hide exited: a timeline");
+	if (!gone)
+		return;
+	for (i = 0; i < 10; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EVENT_THREAD;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		ev.arg = 'S';
+		snprintf(ev.text, sizeof(ev.text), "thread-%02d", i);
+		timeline_add(gone, &ev);
+	}
+	for (i = 1; i < 10; i++) { /* thread i runs, then exits at i ms; thread 0 lives on */
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = (uint64_t)i * MS - 100 * US;
+		ev.type = EVENT_SWITCH;
+		ev.tid = 0;
+		ev.tid2 = 101 + i;
+		ev.tgid2 = 101;
+		timeline_add(gone, &ev);
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = (uint64_t)i * MS;
+		ev.type = EVENT_EXIT;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		timeline_add(gone, &ev);
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = (uint64_t)i * MS;
+		ev.type = EVENT_SWITCH;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		ev.arg = EVENT_STATE_DEAD;
+		ev.tid2 = 0;
+		timeline_add(gone, &ev);
+	}
+	timeline_set_end(gone, 20 * MS);
+	viewstate_init_replay(&vs, gone, "gone", 1.0, true, W, H);
+	vs.v.t0 = 5 * MS;
+	CHECK(viewstate_visible_lanes(&vs) == 10, "hide exited: every lane shown at first");
+	viewstate_toggle_hide_exited(&vs);
+	CHECK(viewstate_visible_lanes(&vs) == 5 && strstr(vs.note, "hidden"),
+	      "hide exited: x hides the lanes of the threads gone before the window (1-5 ms at 5 ms)");
+	vs.v.t0 = 0;
+	CHECK(viewstate_visible_lanes(&vs) == 10, "hide exited: a window from 0 shows them all again");
+	viewstate_toggle_hide_exited(&vs);
+	vs.v.t0 = 5 * MS;
+	CHECK(viewstate_visible_lanes(&vs) == 10, "hide exited: x again shows every lane");
+	timeline_free(gone);
+}
+
 int main(void)
 {
 	if (!load_pingpong()) {
@@ -332,6 +391,7 @@ int main(void)
 	test_lanes();
 	test_live();
 	test_classroom_pages();
+	test_hide_exited();
 	timeline_free(tl);
 	return check_summary();
 }
