@@ -10,12 +10,14 @@
 - the lesson card asks first, and the clock starts after it;
 - a classroom run still moves 20 s on (the ended run replays round);
 - the first Ctrl-C in the live view stops the program and keeps the view
-  on what was recorded, the trace says so, a second Ctrl-C quits (130).
+  on what was recorded, the trace says so, a second Ctrl-C quits (130);
+  a recording cut by Ctrl-C says so in its log too.
 
 The replay test needs no root; the others trace (root) and are skipped,
 saying why, without it."""
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -274,6 +276,24 @@ def test_ctrl_c(d):
           "ctrl-c: the trace's log says conctop passed the Ctrl-C on", r.stdout[-400:])
 
 
+def test_record_ctrl_c(d):
+    """A recording cut by Ctrl-C says so in its log."""
+    trace = os.path.join(d, "rec-int.ctrace")
+    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "semaphore", "--pace", "100"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    check(p.returncode == 130, "record ctrl-c: SIGINT passed on ends the recording (130)", f"{p.returncode} {err}")
+    r = conctop("log", trace)
+    check(r.returncode == 0 and "Ctrl-C: conctop passes on signal 2" in r.stdout,
+          "record ctrl-c: the log says conctop passed the Ctrl-C on", r.stdout[-400:])
+
+
 def main():
     if not os.path.exists(CONCTOP):
         check(False, "classroom live", f"{CONCTOP} is missing: run make")
@@ -292,6 +312,7 @@ def main():
             test_event_timer()
             test_keeps_moving()
             test_ctrl_c(d)
+            test_record_ctrl_c(d)
     finally:
         tmux("kill-server", check_rc=False)
     finish()
