@@ -8,7 +8,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "format.h"
 #include "lanes.h"
@@ -99,14 +101,19 @@ static bool key_lane_named(const char *names, const char *name)
 }
 
 /* Puts the key lanes (v->key_lanes) first among the visible ones, in the
- * order the names are given, the others after them in their order. */
+ * order the names are given, the others after them in their order: one
+ * pass over the lanes a name, whatever their number. */
 static void key_lanes_first(struct frame *f)
 {
 	const char *names = f->v->key_lanes, *p;
-	size_t *vis = f->vis, m = 0, i, j;
+	size_t *old, m = 0, i;
 
-	if (!names || !*names || !vis)
+	if (!names || !*names || !f->vis || f->nvis < 2)
 		return;
+	old = malloc(f->nvis * sizeof(*old));
+	if (!old)
+		return; /* the lanes in their order */
+	memcpy(old, f->vis, f->nvis * sizeof(*old));
 	for (p = names; *p;) {
 		char one[EVENT_TEXT_MAX];
 		size_t n;
@@ -118,18 +125,19 @@ static void key_lanes_first(struct frame *f)
 		memcpy(one, p, n);
 		one[n] = '\0';
 		p += n;
-		for (i = m; i < f->nvis; i++) {
-			const struct tl_thread *t = timeline_thread(f->d.tl, vis[i]);
-			size_t keep;
+		for (i = 0; i < f->nvis; i++) {
+			const struct tl_thread *t = old[i] == SIZE_MAX ? NULL : timeline_thread(f->d.tl, old[i]);
 
-			if (!t || !key_lane_named(one, t->name))
-				continue;
-			keep = vis[i]; /* move it to position m, the others down by one */
-			for (j = i; j > m; j--)
-				vis[j] = vis[j - 1];
-			vis[m++] = keep;
+			if (t && key_lane_named(one, t->name)) {
+				f->vis[m++] = old[i];
+				old[i] = SIZE_MAX; /* taken */
+			}
 		}
 	}
+	for (i = 0; i < f->nvis; i++)
+		if (old[i] != SIZE_MAX)
+			f->vis[m++] = old[i];
+	free(old);
 }
 
 /* The first lane column of a view. */
