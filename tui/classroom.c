@@ -247,7 +247,7 @@ static void class_lane_status(const struct frame *f, size_t i, char *buf, size_t
 /* Draws thread i as a lane from row y, of two rows when two is set: the
  * letter and name on the first row, on the second what it is doing now
  * (its object, its state), the cells on both (underlined on the second
- * when the theme rules lanes). */
+ * when the theme rules lanes; a one-row lane is underlined itself). */
 static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool two)
 {
 	struct draw *d = &f->d;
@@ -262,8 +262,11 @@ static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool t
 	grid_put(d->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
 	draw_text(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, CLASS_NAME_W);
 	lanes_draw_cells(d, y, &ref);
-	if (!two)
+	if (!two) { /* one row: the rule (light theme) under it all the same */
+		if (rule)
+			grid_copy_row(d->g, 0, right, y, y, rule);
 		return;
+	}
 	draw_fill(d, 0, d->x_lane - 1, y + 1, ' ', ROLE_LABEL, rule);
 	class_lane_status(f, i, buf, sizeof(buf));
 	draw_text(d, 2, y + 1, buf, ROLE_LABEL, rule, CLASS_NAME_W);
