@@ -11,7 +11,8 @@
 - a classroom run still moves 20 s on (the ended run replays round);
 - the first Ctrl-C in the live view stops the program and keeps the view
   on what was recorded, the trace says so, a second Ctrl-C quits (130);
-  a recording cut by Ctrl-C says so in its log too.
+  a recording cut by Ctrl-C says so in its log too;
+- the output panel wraps a self-check line longer than the screen.
 
 The replay test needs no root; the others trace (root) and are skipped,
 saying why, without it."""
@@ -276,6 +277,24 @@ def test_ctrl_c(d):
           "ctrl-c: the trace's log says conctop passed the Ctrl-C on", r.stdout[-400:])
 
 
+def test_output_wraps():
+    """The output panel wraps a self-check line longer than the screen at
+    words instead of cutting it at 80 columns."""
+    p = Pane("output", f"{CONCTOP} run semaphore")
+    try:
+        ok, s = p.wait_for(lambda s: "program ended" in s, 60)
+        check(ok, "output: the live view of semaphore ends", s)
+        lines = s.split("\n")
+        first = next((i for i, line in enumerate(lines) if line.startswith("semaphore: ")), -1)
+        rest = " ".join(line.strip() for line in lines[first:first + 4]) if first >= 0 else ""
+        check(first >= 0 and re.search(r"took [0-9]+ ms", rest) is not None and len(lines[first]) <= 80,
+              "output: the self-check line, longer than 80 columns, is wrapped whole in the panel", s)
+        p.keys("q")
+        p.wait_for(lambda s: "rc=" in s, 20)
+    finally:
+        p.kill()
+
+
 def test_record_ctrl_c(d):
     """A recording cut by Ctrl-C says so in its log."""
     trace = os.path.join(d, "rec-int.ctrace")
@@ -313,6 +332,7 @@ def main():
             test_keeps_moving()
             test_ctrl_c(d)
             test_record_ctrl_c(d)
+            test_output_wraps()
     finally:
         tmux("kill-server", check_rc=False)
     finish()
