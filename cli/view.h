@@ -30,6 +30,7 @@ struct viewer {
 	char message[VIEW_PROMPT_MAX + 300];
 	struct output_log *out;        /* live: the program's output, or NULL */
 	bool show_output;
+	bool class_output;             /* the classroom view shows the output too (after the run) */
 	bool quit;
 	int quit_signal;               /* quit because of this signal */
 	bool tracing;                  /* live, while the program runs: the first Ctrl-C

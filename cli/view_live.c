@@ -224,6 +224,7 @@ static void live_start_loop(struct live *l)
 	viewstate_init_replay(vs, l->tl, session_label(l->ses), 1.0, false, vs->width, vs->height);
 	vs->ascii = screen_theme(l->w.scr)->ascii;
 	view_start_classroom(&l->w, true, session_command(l->ses));
+	l->w.class_output = true; /* the self-check line, under the lanes */
 	l->looping = true;
 	l->held_at = 0;
 	l->clock_at = evloop_now();

@@ -24,6 +24,7 @@
 #define CLASS_BOTTOM_ROWS 3  /* message, keys (2) */
 #define CLASS_LOG_MAX 32     /* older log rows at most */
 #define CLASS_PIECES 8
+#define CLASS_OUTPUT_ROWS 3  /* the program's output under the log at most */
 
 /* The rows of a classroom screen h rows high. */
 struct class_rows {
@@ -32,16 +33,26 @@ struct class_rows {
 	int lanes;         /* thread lanes per page */
 };
 
-/* Lays out a classroom screen h rows high for nvis thread lanes: two rows
- * a lane when they all fit so, else one row a lane, paged. */
-static void class_layout(const struct timeline *tl, size_t nvis, int h, struct class_rows *r)
+/* Rows kept under the legend for the program's output in view v (its
+ * last lines, CLASS_OUTPUT_ROWS at most), 0 without output. */
+static int class_output_rows(const struct view *v)
+{
+	if (!v || !v->output || !v->output_lines)
+		return 0;
+	return v->output_lines < (size_t)CLASS_OUTPUT_ROWS ? (int)v->output_lines : CLASS_OUTPUT_ROWS;
+}
+
+/* Lays out a classroom screen h rows high for nvis thread lanes, less
+ * reserve rows kept for the output: two rows a lane when they all fit so,
+ * else one row a lane, paged. */
+static void class_layout(const struct timeline *tl, size_t nvis, int h, int reserve, struct class_rows *r)
 {
 	unsigned ncpus = timeline_ncpus(tl);
 	int rows;
 
 	r->cpu_rows = ncpus >= 2 ? 2 : 1;
 	r->per = ncpus > 2 ? (int)((ncpus + 1) / 2) : 1;
-	rows = h - CLASS_TOP_ROWS - r->cpu_rows - 1 - CLASS_LEGEND_ROWS - CLASS_BOTTOM_ROWS;
+	rows = h - CLASS_TOP_ROWS - r->cpu_rows - 1 - CLASS_LEGEND_ROWS - CLASS_BOTTOM_ROWS - reserve;
 	if (rows < 1)
 		rows = 1;
 	r->lane_h = nvis <= (size_t)(rows / 2) ? 2 : 1;
@@ -55,7 +66,7 @@ int render_classroom_lanes(const struct timeline *tl, int height)
 
 	if (!tl || height < RENDER_MIN_HEIGHT)
 		return 0;
-	class_layout(tl, timeline_thread_count(tl), height, &r);
+	class_layout(tl, timeline_thread_count(tl), height, 0, &r);
 	return r.lanes;
 }
 
@@ -66,7 +77,7 @@ int render_lane_height(const struct timeline *tl, const struct view *v, int heig
 
 	if (!tl || !v || !v->classroom)
 		return 1;
-	class_layout(tl, render_view_threads(tl, v, NULL, 0), height, &r);
+	class_layout(tl, render_view_threads(tl, v, NULL, 0), height, class_output_rows(v), &r);
 	return r.lane_h;
 }
 
@@ -76,7 +87,7 @@ int classroom_thread_rows(const struct timeline *tl, const struct view *v, int h
 	size_t nvis = render_view_threads(tl, v, NULL, 0);
 	struct class_rows r;
 
-	class_layout(tl, nvis, height, &r);
+	class_layout(tl, nvis, height, class_output_rows(v), &r);
 	if (first_row)
 		*first_row = CLASS_TOP_ROWS + r.cpu_rows;
 	return nvis < (size_t)r.lanes ? (nvis ? (int)nvis : 1) : r.lanes;
@@ -276,8 +287,20 @@ static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool t
 	grid_copy_row(d->g, right, right + 1, y, y + 1, 0);
 }
 
+/* Draws the program's last output lines (wrapped by the front end) on
+ * rows [y, y + rows): after a live run, its self-check. */
+static void draw_class_output(struct frame *f, int y, int rows)
+{
+	const struct view *v = f->v;
+	size_t first = v->output_lines > (size_t)rows ? v->output_lines - (size_t)rows : 0, i;
+
+	for (i = first; i < v->output_lines; i++)
+		draw_text(&f->d, 0, y + (int)(i - first), v->output[i] ? v->output[i] : "", ROLE_LOG, GRID_BOLD, -1);
+}
+
 /* Draws older log entries (before the narration's) on rows [y, y + rows),
- * the newest last, each cut at a word. */
+ * the newest last, each cut at a word; under them the program's last
+ * output lines when the view has them (v->output). */
 static void draw_class_log(struct frame *f, int y, int rows)
 {
 	struct tl_log_entry ent[CLASS_LOG_MAX + 1];
@@ -287,6 +310,14 @@ static void draw_class_log(struct frame *f, int y, int rows)
 
 	if (rows <= 0)
 		return;
+	if (class_output_rows(f->v)) { /* the output's last lines at the bottom */
+		int out = class_output_rows(f->v) < rows ? class_output_rows(f->v) : rows;
+
+		draw_class_output(f, y + rows - out, out);
+		rows -= out;
+		if (rows <= 0)
+			return;
+	}
 	if (rows > CLASS_LOG_MAX)
 		rows = CLASS_LOG_MAX;
 	last = timeline_log_index(f->d.tl, scale_sat_add(f->now, 1));
@@ -354,7 +385,7 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	f.d.classroom = true;
 	f.d.name_w = CLASS_NAME_W;
 	key_lanes_first(&f);
-	class_layout(tl, f.nvis, H, &r);
+	class_layout(tl, f.nvis, H, class_output_rows(v), &r);
 	draw_narration(&f, 0);
 	draw_class_header(&f, 1);
 	lanes_draw_axis(&f.d, 2);

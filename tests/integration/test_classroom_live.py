@@ -208,6 +208,8 @@ def test_keeps_moving():
         started = time.monotonic()
         ok, s = p.wait_for(lambda s: "program ended" in s, 60)
         check(ok, "moving: the condvar run ends", s)
+        check(re.search(r"^condvar: [0-9]+ waiters", s, re.M) is not None,
+              "moving: the classroom view then shows the program's self-check line", s)
         time.sleep(max(0.0, 20 - (time.monotonic() - started)))
         first = p.screen()
         lanes = "\n".join(first.split("\n")[2:16])

@@ -637,6 +637,18 @@ static void test_classroom(void)
 		if (grid_at(g, 79, y)->ch != ' ' && grid_at(g, 79, y)->role != ROLE_FRAME)
 			x++;
 	CHECK(x == 0, "classroom: nothing runs into the last column");
+	{
+		static const char *const out[] = { "race: counter = 21, expected 40, lost 19 updates" };
+
+		v.output = out;
+		v.output_lines = 1;
+		render_screen(g, tl, &v, th);
+		y = find_row(g, "race: counter = 21, expected 40");
+		CHECK(y > 0 && y < 21 && strstr(row(g, y - 1), "woken by") != NULL,
+		      "classroom: the program's output (its self-check) under the older log lines");
+		v.output = NULL;
+		v.output_lines = 0;
+	}
 	v.question = "PREDICT: Which thread runs next? (space reveals)";
 	render_screen(g, tl, &v, th);
 	CHECK(strstr(row(g, 0), "Which thread runs next?") != NULL, "classroom: the question in the narration's place");
@@ -656,6 +668,22 @@ static void test_classroom(void)
 	CHECK(find_row(g, "H thread-07") > 0 && find_row(g, "D thread-03") == find_row(g, "H thread-07") + 1 &&
 		      find_row(g, "A thread-00") == find_row(g, "H thread-07") + 2,
 	      "classroom: the scenario's key lanes first, in their order, then the others");
+	drop();
+
+	build_many(2, 6);
+	v = view_all(80, 6 * MS);
+	v.classroom = true;
+	CHECK(render_lane_height(tl, &v, 24) == 2, "classroom: 6 lanes fit two rows each at 80x24");
+	{
+		static const char *const out[] = { "thread: a self-check longer than one row,", "wrapped on two" };
+
+		v.output = out;
+		v.output_lines = 2;
+		render_screen(g, tl, &v, th);
+		CHECK(render_lane_height(tl, &v, 24) == 1 && find_row(g, "F thread-05") > 0 &&
+			      find_row(g, "wrapped on two") == 20 && find_row(g, "thread: a self-check") == 19,
+		      "classroom: the program's output keeps its rows above the message; the lanes take one row");
+	}
 	drop();
 
 	build_many(2, 20);
