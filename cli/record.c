@@ -22,7 +22,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: conctop record [OPTIONS] SCENARIO [SCENARIO-ARGS]\n"
+		"Usage: conctop record [OPTIONS] [--classroom] SCENARIO [SCENARIO-ARGS]\n"
 		"       conctop record [OPTIONS] -- COMMAND [ARGS]\n"
 		"       conctop record [OPTIONS] -p PID\n"
 		"\n"
@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		"with -p is only detached from. The trace reaches the file a chunk every\n"
 		"second (kill -9 loses about the last one), and conctop runs at nice -20\n"
 		"while it traces, so that a saturated CPU does not starve it.\n"
+		"A scenario runs at full speed with its own defaults, as its checks\n"
+		"expect; --classroom runs it at the classroom pace of 'conctop run'.\n"
 		"\n"
 		"Options:\n"
 		"  -o, --output FILE     trace file to write (default: conctop.ctrace);\n"
@@ -49,6 +51,11 @@ static void usage(FILE *f)
 		"                        stopped with SIGTERM\n"
 		"  -u, --user NAME       run the program as NAME (default: the user\n"
 		"                        behind sudo)\n"
+		"      --classroom       a scenario at its classroom pace, as 'conctop\n"
+		"                        run' has it: the catalogue's arguments (conctop\n"
+		"                        list) merged with those given, which win; the\n"
+		"                        trace's command line keeps them, so a replay\n"
+		"                        --classroom shows what the class saw\n"
 		);
 	session_usage_following(f);
 	fprintf(f,
@@ -90,7 +97,7 @@ static void summary(const struct runner *r, const char *out, uint64_t end_ts)
 /* record's options. */
 struct record_opts {
 	const char *out;
-	bool quiet, dashdash;
+	bool quiet, dashdash, classroom;
 	pid_t pid;
 	struct session_opts sopts;
 	struct runner_opts ropts;
@@ -110,6 +117,7 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "tracer", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "classroom", no_argument, NULL, 'K' }, /* 'C' is --calls */
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +136,10 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'K':
+			o->classroom = true;
+			o->sopts.scenario_defaults = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -142,6 +154,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 		}
 	}
 	o->dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
+	if (o->classroom && (o->dashdash || o->pid))
+		return cli_usage_error("record", "--classroom is for a scenario, not %s",
+				       o->pid ? "-p PID" : "a command");
 	return -1;
 }
 

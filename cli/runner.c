@@ -1,5 +1,6 @@
 /* The session runner (see runner.h). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -166,26 +167,59 @@ static unsigned on_duration(void *ctx, uint64_t now)
 	return end_now(ctx, RUNNER_DURATION);
 }
 
+/* Puts a mark in the events: conctop passed signal sig on to the
+ * program, so that the trace says why it ended. */
+static void mark_signal(struct runner *r, int sig)
+{
+	struct event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.ts = tracer_now(session_tracer(r->ses));
+	ev.type = EVENT_MARK;
+	ev.tid = ev.tgid = session_child_pid(r->ses);
+	ev.arg = sig;
+	snprintf(ev.text, sizeof(ev.text), "%s", sig == SIGINT ? "Ctrl-C: conctop passes on signal"
+							       : "conctop passes on stop signal");
+	runner_event(&ev, r);
+}
+
+/* Passes a stop signal on to the program, or ends tracing. */
+unsigned runner_interrupt(struct runner *r, int sig)
+{
+	uint64_t now = evloop_now();
+
+	if (r->end)
+		return 0;
+	if (!session_has_child(r->ses) || session_child_done(r->ses))
+		return end_now(r, RUNNER_SIGNAL);
+	if (!r->signalled_at) {
+		unsigned flags = drain(r); /* the mark comes after what the tracer holds */
+
+		if (r->end)
+			return flags;
+		mark_signal(r, sig);
+		session_signal_child(r->ses, sig);
+		r->signalled_at = now;
+		r->signal_sent = sig;
+		evloop_arm(r->loop, r->grace_timer, now + SESSION_GRACE_NS);
+	}
+	return 0;
+}
+
 /* Record's stop signals: the first goes to the program conctop started,
  * which then has the grace period to end; a second one, or the end of the
  * grace period, ends the recording. */
 static unsigned on_signal(void *ctx, int fd, short revents)
 {
 	struct runner *r = ctx;
-	uint64_t now = evloop_now();
+	unsigned flags;
 
 	(void)fd;
 	(void)revents;
 	if (!stopsig_take())
 		return 0;
-	if (!session_has_child(r->ses) || session_child_done(r->ses))
-		return end_now(r, RUNNER_SIGNAL);
-	if (!r->signalled_at) {
-		session_signal_child(r->ses, stopsig_first());
-		r->signalled_at = now;
-		evloop_arm(r->loop, r->grace_timer, now + SESSION_GRACE_NS);
-	}
-	return stopsig_count() > 1 ? end_now(r, RUNNER_SIGNAL) : 0;
+	flags = runner_interrupt(r, stopsig_first());
+	return flags | (stopsig_count() > 1 ? end_now(r, RUNNER_SIGNAL) : 0);
 }
 
 /* The grace period after a stop signal is over. */
@@ -284,10 +318,21 @@ void runner_end_words(const struct runner *r, char *buf, size_t len)
 			break;
 		}
 		st = session_exit_status(s);
-		if (st > 128)
+		if (r->signal_sent)
+			snprintf(buf, len, "the program ended on %s (signal %d, status %d)",
+				 r->signal_sent == SIGINT ? "Ctrl-C" : "the stop signal", r->signal_sent, st);
+		else if (st > 128)
 			snprintf(buf, len, "the program ended: killed by signal %d (status %d)", st - 128, st);
 		else
 			snprintf(buf, len, "the program ended with exit status %d", st);
+		break;
+	case RUNNER_SIGNAL:
+		if (!session_has_child(s))
+			snprintf(buf, len, "stopped on signal %d: detached from process %d",
+				 r->signal_sent ? r->signal_sent : stopsig_first(), session_attached_pid(s));
+		else
+			snprintf(buf, len, "stopped on signal %d%s", r->signal_sent ? r->signal_sent : stopsig_first(),
+				 r->signal_sent && !session_child_done(s) ? ": the program had not ended 2 s later" : "");
 		break;
 	case RUNNER_DURATION:
 		snprintf(buf, len, session_has_child(s) ? "--duration is up: the program was stopped"

@@ -59,7 +59,8 @@ struct runner {
 	uint64_t unwritten;          /* delivered after writing stopped on an error */
 	uint64_t flush_late_max;     /* the most a flush came late (ns): the recorder lagged */
 	uint64_t flush_due;          /* when the next flush is due */
-	uint64_t signalled_at;       /* record: when the program was passed a stop signal */
+	uint64_t signalled_at;       /* when the program was passed a stop signal */
+	int signal_sent;             /* that signal, 0: none */
 	uint64_t end_ts;             /* the trace's end, once finished */
 	int old_nice;
 	bool reniced;
@@ -80,6 +81,15 @@ int runner_write_to(struct runner *r, const char *path, const struct trace_info 
 /* Puts the runner's sources on loop (after session_start) and raises the
  * priority. Returns 0 or -errno. */
 int runner_start(struct runner *r, struct evloop *loop);
+
+/* A stop signal for the program (record's Ctrl-C, the live view's first
+ * Ctrl-C): passes sig on to the program conctop started, marks in the
+ * trace that conctop did (a MARK event on its main thread, "Ctrl-C:
+ * conctop passes on signal 2"), and gives it the grace period to end,
+ * after which tracing ends (RUNNER_SIGNAL); with no program to pass it to
+ * (-p, or it has ended), tracing ends now. Returns the evloop flags (see
+ * EVLOOP_ENDED). */
+unsigned runner_interrupt(struct runner *r, int sig);
 
 /* Ends tracing now: takes the runner's sources off the loop, stops the
  * program conctop started if it still runs (SIGTERM, then SIGKILL after

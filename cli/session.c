@@ -184,28 +184,60 @@ static void join_args(char *out, size_t len, int argc, char **argv)
 		n += (size_t)snprintf(out + n, len - n, "%s%s", n ? " " : "", argv[i]);
 }
 
-/* Gives the scenario name its catalogue arguments: argv becomes
- * { name, default args..., NULL }. Returns 0 or -ENOMEM. */
-static int add_default_args(struct session *s, const struct scenario_info *si, char *name)
+/* The length of an option's name: "--pace" of "--pace" or "--pace=50". */
+static size_t option_name_len(const char *arg)
 {
-	char *tok, *save = NULL;
-	int n = 0;
+	return strcspn(arg, "=");
+}
+
+/* Whether the arguments args[0..n) give the option named by opt's first
+ * len bytes, as "--opt" or "--opt=VALUE". */
+static bool args_give_option(int n, char **args, const char *opt, size_t len)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (option_name_len(args[i]) == len && strncmp(args[i], opt, len) == 0)
+			return true;
+	return false;
+}
+
+/* Merges the catalogue's classroom arguments with the user's: argv
+ * becomes { name, each default option the user does not give (with the
+ * values that follow it), the user's arguments, NULL }, so that the user's
+ * options win where the two collide and the pace stays otherwise. Returns
+ * the new argc, or -ENOMEM. */
+static int merge_default_args(struct session *s, const struct scenario_info *si, int argc, char **argv)
+{
+	char *defs[MAX_DEFAULT_ARGS], *tok, *save = NULL;
+	int nd = 0, n = 0, i, j, k;
 
 	s->own_args = strdup(si->default_args);
-	s->own_argv = calloc(MAX_DEFAULT_ARGS + 2, sizeof(char *));
+	s->own_argv = calloc((size_t)argc + MAX_DEFAULT_ARGS + 1, sizeof(char *));
 	if (!s->own_args || !s->own_argv)
 		return -ENOMEM;
-	s->own_argv[n++] = name;
-	for (tok = strtok_r(s->own_args, " \t", &save); tok && n <= MAX_DEFAULT_ARGS;
+	for (tok = strtok_r(s->own_args, " \t", &save); tok && nd < MAX_DEFAULT_ARGS;
 	     tok = strtok_r(NULL, " \t", &save))
-		s->own_argv[n++] = tok;
+		defs[nd++] = tok;
+	s->own_argv[n++] = argv[0];
+	for (i = 0; i < nd; i = j) {
+		for (j = i + 1; j < nd && defs[j][0] != '-'; j++)
+			; /* the values of defs[i] */
+		if (defs[i][0] == '-' && args_give_option(argc - 1, argv + 1, defs[i], option_name_len(defs[i])))
+			continue;
+		for (k = i; k < j; k++)
+			s->own_argv[n++] = defs[k];
+	}
+	for (i = 1; i < argc; i++)
+		s->own_argv[n++] = argv[i];
 	s->own_argv[n] = NULL;
 	s->argv = s->own_argv;
 	return n;
 }
 
-/* Chooses the scenario argv[0] with its arguments (or the catalogue's
- * defaults). Returns 0 or the exit status. */
+/* Chooses the scenario argv[0] with its arguments (merged with the
+ * catalogue's classroom ones when the options ask). Returns 0 or the exit
+ * status. */
 static int target_scenario(struct session *s, int argc, char **argv)
 {
 	const struct scenario_info *si = scenario_find(argv[0]);
@@ -229,8 +261,8 @@ static int target_scenario(struct session *s, int argc, char **argv)
 			  s->path, strerror(errno));
 		return 1;
 	}
-	if (argc == 1 && s->opts.scenario_defaults && si->default_args[0]) {
-		int n = add_default_args(s, si, argv[0]);
+	if (s->opts.scenario_defaults && si->default_args[0]) {
+		int n = merge_default_args(s, si, argc, argv);
 
 		if (n < 0) {
 			cli_error("%s", strerror(-n));
@@ -494,6 +526,12 @@ const char *session_label(const struct session *s)
 pid_t session_attached_pid(const struct session *s)
 {
 	return s->pid;
+}
+
+/* The program conctop started, or 0. */
+pid_t session_child_pid(const struct session *s)
+{
+	return session_has_child(s) ? s->child.pid : 0;
 }
 
 /* Whether conctop started a program. */

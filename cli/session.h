@@ -32,8 +32,10 @@ struct session_opts {
 	struct tracer_opts tracer;   /* mode NULL: $CONCTOP_TRACER, else automatic */
 	bool capture_output;         /* the program's stdin is /dev/null and its
 				      * stdout/stderr a pipe (session_output_fd) */
-	bool scenario_defaults;      /* a scenario given without arguments gets
-				      * the catalogue's default_args */
+	bool scenario_defaults;      /* a scenario gets the catalogue's
+				      * default_args (its classroom pace),
+				      * merged with its arguments: the
+				      * user's options win where they collide */
 };
 
 /* Takes one of the options record and live share: -p/--pid ('p'),
@@ -114,6 +116,9 @@ const char *session_label(const struct session *s);
 
 /* The -p pid, or 0 when conctop starts the program. */
 pid_t session_attached_pid(const struct session *s);
+
+/* The pid of the program conctop started (its main thread), or 0. */
+pid_t session_child_pid(const struct session *s);
 
 /* Whether conctop started a program (not -p), and whether it has ended. */
 bool session_has_child(const struct session *s);

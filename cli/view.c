@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "catalogue.h"
 #include "cli.h"
 #include "render.h"
 #include "stopsig.h"
@@ -66,9 +67,13 @@ void view_close(struct viewer *w)
 	w->grid = NULL;
 }
 
-/* The classroom scale, and the classroom view when asked. */
+/* The classroom scale and the scenario's key lanes, and the classroom
+ * view when asked. */
 void view_start_classroom(struct viewer *w, bool classroom, const char *command)
 {
+	const struct scenario_info *si = scenario_of_command(command);
+
+	w->vs.v.key_lanes = si ? si->key_lanes : NULL;
 	viewstate_set_class_scale(&w->vs, command);
 	if (classroom) {
 		viewstate_toggle_classroom(&w->vs);
@@ -108,8 +113,8 @@ int view_draw(struct viewer *w)
 	compose_message(w);
 	w->vs.v.output = NULL;
 	w->vs.v.output_lines = 0;
-	if (w->out && w->show_output)
-		view_output_show(w->out, &w->vs.v);
+	if (w->out && w->show_output && (!w->vs.v.classroom || w->class_output))
+		view_output_show(w->out, &w->vs.v, width);
 	render_screen(w->grid, w->vs.tl, &w->vs.v, th); /* -ERANGE: it says "too small" */
 	return screen_draw(w->scr, w->grid);
 }
@@ -130,7 +135,8 @@ static void card_text(FILE *f, const char *heading, const char *text)
 	}
 }
 
-/* The lesson card, then Enter (when there is a keyboard). */
+/* The lesson card, the question first (what to watch gives the answer
+ * away), then Enter (when there is a keyboard). */
 void view_card_start(const struct lesson_card *card)
 {
 	int c;
@@ -138,8 +144,8 @@ void view_card_start(const struct lesson_card *card)
 	if (!card)
 		return;
 	printf("\n%s: %s\n\n", card->name, card->title);
-	card_text(stdout, "What to watch:", card->watch);
 	card_text(stdout, "Ask the class first:", card->question);
+	card_text(stdout, "What to watch:", card->watch);
 	if (isatty(STDIN_FILENO)) {
 		printf("\nPress Enter to start.");
 		fflush(stdout);

@@ -30,8 +30,12 @@ struct viewer {
 	char message[VIEW_PROMPT_MAX + 300];
 	struct output_log *out;        /* live: the program's output, or NULL */
 	bool show_output;
+	bool class_output;             /* the classroom view shows the output too (after the run) */
 	bool quit;
 	int quit_signal;               /* quit because of this signal */
+	bool tracing;                  /* live, while the program runs: the first Ctrl-C
+					* (the key, or SIGINT) stops it and the view stays */
+	int stop_signal;               /* SIGINT once that first Ctrl-C came, 0: none */
 };
 
 /* Refuses to start a view without a terminal. Returns 0 or prints why and
@@ -61,7 +65,8 @@ int view_draw(struct viewer *w);
 unsigned view_read_input(struct viewer *w);
 
 /* evloop handlers of the terminal (ctx: the viewer) and of the stop-signal
- * pipe (a stop signal quits the view). */
+ * pipe (a stop signal quits the view; while tracing, a first SIGINT sets
+ * stop_signal instead and returns EVLOOP_REDRAW). */
 unsigned view_on_terminal(void *ctx, int fd, short revents);
 unsigned view_on_stop_signal(void *ctx, int fd, short revents);
 
@@ -71,8 +76,9 @@ void view_output_free(struct output_log *o);
 /* Reads what the program wrote since the last call; returns whether a
  * line changed. Sets *eof at the end. */
 bool view_output_read(struct output_log *o, int fd, bool *eof);
-/* Points the view's output panel at the lines. */
-void view_output_show(struct output_log *o, struct view *v);
+/* Points the view's output panel at the last lines, wrapped at words to
+ * width columns. */
+void view_output_show(struct output_log *o, struct view *v, int width);
 
 /* A classroom run of a scenario starts with its lesson card (what to
  * watch, the question to ask; Enter starts) and ends with its take-away. */

@@ -2,6 +2,7 @@
  * only place a key is bound) to an action; the go-to and filter prompts
  * take text; the mouse places the cursor and zooms. */
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include "cli.h"
 #include "keymap.h"
@@ -107,6 +108,12 @@ static void act(struct viewer *w, enum view_action a)
 
 	switch (a) {
 	case VA_QUIT: w->quit = true; break;
+	case VA_STOP:
+		if (w->tracing && !w->stop_signal)
+			w->stop_signal = SIGINT;
+		else
+			w->quit = true;
+		break;
 	case VA_SPACE: viewstate_space(vs); break;
 	case VA_SCROLL_BACK: viewstate_scroll_by(vs, VIEWSTATE_LITTLE, true); break;
 	case VA_SCROLL_FWD: viewstate_scroll_by(vs, VIEWSTATE_LITTLE, false); break;
@@ -126,6 +133,7 @@ static void act(struct viewer *w, enum view_action a)
 	case VA_LOG_PREV: viewstate_step_log(vs, true); break;
 	case VA_GOTO: prompt_open(w, 'g'); break;
 	case VA_FILTER: prompt_open(w, '/'); break;
+	case VA_HIDE_EXITED: viewstate_toggle_hide_exited(vs); break;
 	case VA_FOCUS_NEXT: viewstate_move_focus(vs, 1); break;
 	case VA_FOCUS_PREV: viewstate_move_focus(vs, -1); break;
 	case VA_INSPECT: viewstate_toggle_inspect(vs); break;
@@ -147,7 +155,7 @@ static void on_key(struct viewer *w, uint32_t key)
 	const struct keymap_bind *b = keymap_find(key, &row);
 
 	w->vs.note[0] = '\0';
-	if (w->prompt && !(b && b->action == VA_QUIT && key < 0x20)) {
+	if (w->prompt && !(b && (b->action == VA_QUIT || b->action == VA_STOP) && key < 0x20)) {
 		prompt_key(w, key);
 		return;
 	}
@@ -215,15 +223,23 @@ unsigned view_on_terminal(void *ctx, int fd, short revents)
 	return flags;
 }
 
-/* A stop signal: the view quits (with 128 + the signal). */
+/* A stop signal: while tracing, a first SIGINT (a Ctrl-C from outside the
+ * view: kill -INT) stops the program and the view stays; else the view
+ * quits (with 128 + the signal). */
 unsigned view_on_stop_signal(void *ctx, int fd, short revents)
 {
 	struct viewer *w = ctx;
+	int sig;
 
 	(void)fd;
 	(void)revents;
-	if (!stopsig_take())
+	sig = stopsig_take();
+	if (!sig)
 		return 0;
+	if (w->tracing && !w->stop_signal && stopsig_count() == 1 && sig == SIGINT) {
+		w->stop_signal = sig;
+		return EVLOOP_REDRAW;
+	}
 	w->quit = true;
 	if (!w->quit_signal)
 		w->quit_signal = stopsig_first();

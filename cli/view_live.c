@@ -23,6 +23,7 @@
 #define PAUSED_FRAME_NS (500ull * 1000000)  /* paused: the header's figures still move */
 #define RATE_NS (500ull * 1000000)          /* the events/s figure is over this long */
 #define DEFAULT_SCENARIO "prodcons"
+#define LOOP_HOLD_NS (2000ull * 1000000)    /* the classroom loop rests on the end this long */
 
 /* The live view's options. */
 struct live_opts {
@@ -40,12 +41,16 @@ struct live {
 	struct viewer w;
 	struct session *ses;
 	struct runner run;
+	bool interrupted;              /* the first Ctrl-C was passed on to the program */
 	struct evloop *loop;
 	struct timeline *tl;
 	int frame_timer;
 	int add_error;
 	uint64_t rate_at, rate_events;
 	bool ended;                    /* tracing is over */
+	bool looping;                  /* classroom, after the end: replaying what was recorded, round */
+	uint64_t clock_at;             /* looping: when the playback clock last moved */
+	uint64_t held_at;              /* looping: when the playback reached the end, 0 */
 	char err[512];                 /* why the view ended on an error */
 };
 
@@ -62,11 +67,17 @@ static void live_usage(FILE *f)
 		"Shows live, in the terminal, how the scheduler runs the threads of a\n"
 		"program: one lane per thread and one per CPU, following the present. Space\n"
 		"pauses the view (tracing goes on) to scroll back and inspect; space again\n"
-		"follows. The program's output goes to a panel, its input is /dev/null. q or\n"
-		"Ctrl-C ends the view and the program conctop started (SIGTERM, then\n"
-		"SIGKILL 2 s later); a -p process is only detached from. When the program\n"
-		"ends, the view stays until q. A scenario given without arguments gets\n"
-		"the catalogue's (slowed to a human pace; conctop list).\n"
+		"follows. The program's output goes to a panel, its input is /dev/null. The\n"
+		"first Ctrl-C (the key, or SIGINT) is passed on to the program conctop\n"
+		"started as SIGINT (killed 2 s later if it still runs; a -p process is\n"
+		"detached from) and the view stays on what was recorded; a second Ctrl-C\n"
+		"or q quits. q, SIGTERM or SIGHUP end the view and the program (SIGTERM,\n"
+		"then SIGKILL 2 s later). When the program ends, the view stays until q,\n"
+		"fitting the whole run to its width; the classroom view replays the run\n"
+		"at its pace from the start, round, until q.\n"
+		"A scenario runs with the catalogue's arguments, its classroom pace\n"
+		"(conctop list), merged with those given, which win where they collide\n"
+		"(--pace 0 runs it at full speed).\n"
 		"\n"
 		"Options (before the scenario or the --):\n"
 		"  -w, --write FILE      also record everything to a trace file\n"
@@ -88,12 +99,15 @@ static void live_usage(FILE *f)
 		"  -h, --help            this help\n"
 		"\n"
 		"Keys: space pause/follow, arrows scroll, + - zoom, s S step, n N next/\n"
-		"previous event, g go to a time, / filter, Tab focus, Enter or i inspect,\n"
-		"o output/events, c classroom, ? help, q quit (docs/keys.md). Needs root (CAP_BPF and CAP_PERFMON); without it,\n"
-		"record elsewhere and 'conctop replay' the file.\n"
-		"Exit status: the program's when conctop started it (128+N for signal N,\n"
-		"143 when q stopped it); 0 after --duration or with -p; 1 on failure; 2\n"
-		"on a usage error; 126/127 when the command cannot be run / is not found.\n");
+		"previous event, g go to a time, / filter, x hide exited lanes, Tab focus\n"
+		"(classroom: pages), Enter or i inspect, o output/events, c classroom,\n"
+		"? help, q quit, Ctrl-C stop the program (docs/keys.md). Needs root\n"
+		"(CAP_BPF and CAP_PERFMON); without it, record elsewhere and 'conctop\n"
+		"replay' the file.\n"
+		"Exit status: the program's when conctop started it (128+N for signal N:\n"
+		"130 when Ctrl-C ended it, 143 when q stopped it); 0 after --duration or\n"
+		"with -p; 1 on failure; 2 on a usage error; 126/127 when the command\n"
+		"cannot be run / is not found.\n");
 }
 
 /* Every event goes into the timeline (the runner writes the -w file). */
@@ -137,25 +151,83 @@ static int live_draw(struct live *l)
 	return view_draw(&l->w);
 }
 
+/* The frame timer while the classroom loop replays: every frame while it
+ * plays, at the end of the rest on the last frame, never while paused. */
+static void sync_loop_frames(struct live *l, uint64_t now)
+{
+	bool armed = evloop_due(l->loop, l->frame_timer) != EVLOOP_NEVER;
+
+	if (l->w.vs.v.playing && !armed) {
+		l->clock_at = now;
+		evloop_arm(l->loop, l->frame_timer, now + VIEW_FRAME_NS);
+	} else if (!l->w.vs.v.playing && l->held_at) {
+		evloop_arm(l->loop, l->frame_timer, l->held_at + LOOP_HOLD_NS);
+	} else if (!l->w.vs.v.playing) {
+		evloop_arm(l->loop, l->frame_timer, EVLOOP_NEVER);
+	}
+}
+
 /* The frame timer: a following view moves every frame; a paused one's
- * header every half second; after tracing, nothing moves. */
+ * header every half second; after tracing, nothing moves but the
+ * classroom loop. */
 static void sync_frames(struct live *l, uint64_t now)
 {
 	uint64_t every = viewstate_following(&l->w.vs) ? VIEW_FRAME_NS : PAUSED_FRAME_NS;
 	uint64_t due = evloop_due(l->loop, l->frame_timer);
 
-	if (l->ended)
+	if (l->looping)
+		sync_loop_frames(l, now);
+	else if (l->ended)
 		evloop_arm(l->loop, l->frame_timer, EVLOOP_NEVER);
 	else if (due == EVLOOP_NEVER || due > now + every)
 		evloop_arm(l->loop, l->frame_timer, now + every);
 }
 
+/* The classroom loop's clock: plays on by the wall time since the last
+ * frame; rests on the end, then plays again from the start. */
+static void loop_tick(struct live *l, uint64_t now)
+{
+	struct viewstate *vs = &l->w.vs;
+
+	if (vs->v.playing) {
+		l->held_at = 0;
+		viewstate_play(vs, now - l->clock_at);
+		if (!vs->v.playing && vs->play >= timeline_end(l->tl)) {
+			l->held_at = now;
+			vs->note[0] = '\0';
+		}
+	} else if (l->held_at && now >= l->held_at + LOOP_HOLD_NS) {
+		l->held_at = 0;
+		viewstate_follow(vs); /* from the start again */
+	}
+	l->clock_at = now;
+}
+
 /* A frame is due. */
 static unsigned on_frame(void *ctx, uint64_t now)
 {
-	(void)ctx;
-	(void)now;
+	struct live *l = ctx;
+
+	if (l->looping)
+		loop_tick(l, now);
 	return EVLOOP_REDRAW;
+}
+
+/* Classroom: once the program has ended, the view replays what was
+ * recorded at the classroom pace, from the start, again and again (resting
+ * on the end a moment), so that there is always something moving to point
+ * at; the replay's keys work (space pauses, arrows scroll), q quits. */
+static void live_start_loop(struct live *l)
+{
+	struct viewstate *vs = &l->w.vs;
+
+	viewstate_init_replay(vs, l->tl, session_label(l->ses), 1.0, false, vs->width, vs->height);
+	vs->ascii = screen_theme(l->w.scr)->ascii;
+	view_start_classroom(&l->w, true, session_command(l->ses));
+	l->w.class_output = true; /* the self-check line, under the lanes */
+	l->looping = true;
+	l->held_at = 0;
+	l->clock_at = evloop_now();
 }
 
 /* The program wrote something. */
@@ -188,12 +260,30 @@ static void live_end(struct live *l)
 	}
 	timeline_set_end(l->tl, runner_finish(&l->run));
 	l->ended = true;
+	l->w.tracing = false;
 	viewstate_end_tracing(&l->w.vs);
 	runner_end_words(&l->run, why, sizeof(why));
 	snprintf(l->w.status, sizeof(l->w.status), "%s: q quits", why);
+	if (l->w.vs.v.classroom) {
+		live_start_loop(l);
+		snprintf(l->w.status, sizeof(l->w.status), "%s; replayed round: q quits", why);
+	}
 	if (l->run.write_error)
 		snprintf(l->w.status, sizeof(l->w.status), "%s; writing %s failed: %s: q quits", why, l->run.path,
 			 strerror(-l->run.write_error));
+}
+
+/* The first Ctrl-C: passed on to the program as SIGINT, which has the
+ * grace period to end; the view stays on what was recorded. Returns the
+ * evloop flags. */
+static unsigned live_interrupt(struct live *l)
+{
+	unsigned flags = runner_interrupt(&l->run, l->w.stop_signal);
+
+	l->interrupted = true;
+	snprintf(l->w.status, sizeof(l->w.status), "Ctrl-C: SIGINT passed on to the program (2 s to end); "
+		 "Ctrl-C again quits");
+	return flags | EVLOOP_REDRAW;
 }
 
 /* The live loop, until q or a stop signal. Returns conctop's exit status. */
@@ -215,9 +305,12 @@ static int live_loop(struct live *l)
 			 strerror(e ? -e : ENOSPC));
 		return 1;
 	}
+	l->w.tracing = true;
 	while (!l->w.quit) {
 		if (flags & EVLOOP_SIGNAL)
 			flags |= view_read_input(&l->w); /* a resize */
+		if (l->w.stop_signal && !l->interrupted)
+			flags |= live_interrupt(l);
 		if (flags & EVLOOP_ENDED)
 			live_end(l);
 		if (l->w.quit)
@@ -315,9 +408,10 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 }
 
 /* Everything that can fail for the user, before the screen: the target,
- * a terminal, the tracer, the timeline, the -w file. Returns 0 or the exit
- * status (said). */
-static int live_prepare(struct live *l, const struct live_opts *o)
+ * a terminal, the tracer, the timeline, the -w file. The lesson card (or
+ * NULL) waits for Enter before the tracer is loaded, so that the trace's
+ * clock starts when the class does. Returns 0 or the exit status (said). */
+static int live_prepare(struct live *l, const struct live_opts *o, const struct lesson_card *card)
 {
 	struct runner_opts ropts = { .duration = o->duration, .drain_ms = LIVE_DRAIN_MS, .on_event = live_event,
 				     .ctx = l };
@@ -333,8 +427,10 @@ static int live_prepare(struct live *l, const struct live_opts *o)
 	status = session_target(l->ses, o->pid, o->nrest, o->rest, o->dashdash);
 	if (!status)
 		status = view_need_terminal(o->run_form ? "conctop run" : "the live view");
-	if (!status)
-		status = session_open(l->ses, runner_event, &l->run);
+	if (status)
+		return status;
+	view_card_start(card);
+	status = session_open(l->ses, runner_event, &l->run);
 	if (status)
 		return status;
 	e = timeline_new(&l->tl, tracer_ncpus(session_tracer(l->ses)));
@@ -380,11 +476,10 @@ static int live_main(int argc, char **argv, bool run_form)
 		free(l);
 		return status;
 	}
-	status = live_prepare(l, &o);
+	card = live_card(&o);
+	status = live_prepare(l, &o, card);
 	if (status)
 		goto out;
-	card = live_card(&o);
-	view_card_start(card);
 	status = stopsig_install() ? 1 : session_start(l->ses);
 	if (status)
 		goto out;

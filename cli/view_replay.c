@@ -44,8 +44,9 @@ static void replay_usage(FILE *f)
 		"\n"
 		"Keys: space play/pause, < > speed, s S step, n N next/previous event,\n"
 		"arrows scroll, + - zoom, Home End PgUp PgDn jump, g go to a time, /\n"
-		"filter, Tab focus, Enter or i inspect, c classroom, p predict, 1-9 guess,\n"
-		"mouse click cursor, wheel zoom, ? help, q quit (docs/keys.md).\n"
+		"filter, x hide exited lanes, Tab focus (classroom: pages), Enter or i\n"
+		"inspect, c classroom, p predict, 1-9 guess, mouse click cursor, wheel\n"
+		"zoom, ? help, q quit (docs/keys.md).\n"
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 

@@ -14,6 +14,11 @@ struct scenario_info {
 	const char *default_args; /* arguments for a live run when the user
 				   * gives none (slows it to human pace); may
 				   * be "" */
+	const char *key_lanes;    /* the classroom view shows these threads'
+				   * lanes first, so that paging never hides
+				   * the lesson: names separated by spaces,
+				   * "worker" also naming "worker-2"; NULL:
+				   * the lanes in order */
 };
 
 /* All scenarios, in the order conctop lists them. */
@@ -22,5 +27,8 @@ extern const unsigned scenario_catalogue_len;
 
 /* The scenario called name, or NULL if there is none. */
 const struct scenario_info *scenario_find(const char *name);
+
+/* The scenario a command line runs ("event --pace 200": event), or NULL. */
+const struct scenario_info *scenario_of_command(const char *command);
 
 #endif

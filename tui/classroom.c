@@ -1,5 +1,6 @@
-/* The classroom view: the lanes for a projector. Two-row thread lanes with
- * wide labels and no stats, the narration (the newest event in words, or
+/* The classroom view: the lanes for a projector. Two-row thread lanes (one
+ * row when two do not all fit) with wide labels and no stats, the scenario's
+ * key lanes first, the narration (the newest event in words, or
  * the predict question) on top, the scale in words, older events below
  * the legend, the key help on the bottom two rows; lanes page rather than
  * scroll. */
@@ -7,7 +8,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "format.h"
 #include "lanes.h"
@@ -21,46 +24,131 @@
 #define CLASS_BOTTOM_ROWS 3  /* message, keys (2) */
 #define CLASS_LOG_MAX 32     /* older log rows at most */
 #define CLASS_PIECES 8
+#define CLASS_OUTPUT_ROWS 3  /* the program's output under the log at most */
 
 /* The rows of a classroom screen h rows high. */
 struct class_rows {
 	int cpu_rows, per; /* rows of CPU lanes, CPUs per row */
-	int lanes;         /* thread lanes (two rows each) per page */
+	int lane_h;        /* rows a thread lane takes: 2, or 1 when not all fit so */
+	int lanes;         /* thread lanes per page */
 };
 
-/* Lays out a classroom screen h rows high. */
-static void class_layout(const struct timeline *tl, int h, struct class_rows *r)
+/* Rows kept under the legend for the program's output in view v (its
+ * last lines, CLASS_OUTPUT_ROWS at most), 0 without output. */
+static int class_output_rows(const struct view *v)
+{
+	if (!v || !v->output || !v->output_lines)
+		return 0;
+	return v->output_lines < (size_t)CLASS_OUTPUT_ROWS ? (int)v->output_lines : CLASS_OUTPUT_ROWS;
+}
+
+/* Lays out a classroom screen h rows high for nvis thread lanes, less
+ * reserve rows kept for the output: two rows a lane when they all fit so,
+ * else one row a lane, paged. */
+static void class_layout(const struct timeline *tl, size_t nvis, int h, int reserve, struct class_rows *r)
 {
 	unsigned ncpus = timeline_ncpus(tl);
 	int rows;
 
 	r->cpu_rows = ncpus >= 2 ? 2 : 1;
 	r->per = ncpus > 2 ? (int)((ncpus + 1) / 2) : 1;
-	rows = h - CLASS_TOP_ROWS - r->cpu_rows - 1 - CLASS_LEGEND_ROWS - CLASS_BOTTOM_ROWS;
-	r->lanes = rows / 2 > 1 ? rows / 2 : 1;
+	rows = h - CLASS_TOP_ROWS - r->cpu_rows - 1 - CLASS_LEGEND_ROWS - CLASS_BOTTOM_ROWS - reserve;
+	if (rows < 1)
+		rows = 1;
+	r->lane_h = nvis <= (size_t)(rows / 2) ? 2 : 1;
+	r->lanes = rows / r->lane_h > 1 ? rows / r->lane_h : 1;
 }
 
-/* Thread lanes per page of the classroom view. */
+/* Thread lanes per page of the classroom view of every thread. */
 int render_classroom_lanes(const struct timeline *tl, int height)
 {
 	struct class_rows r;
 
 	if (!tl || height < RENDER_MIN_HEIGHT)
 		return 0;
-	class_layout(tl, height, &r);
+	class_layout(tl, timeline_thread_count(tl), height, 0, &r);
 	return r.lanes;
+}
+
+/* Rows a thread lane takes. */
+int render_lane_height(const struct timeline *tl, const struct view *v, int height)
+{
+	struct class_rows r;
+
+	if (!tl || !v || !v->classroom)
+		return 1;
+	class_layout(tl, render_view_threads(tl, v, NULL, 0), height, class_output_rows(v), &r);
+	return r.lane_h;
 }
 
 /* Lanes the classroom view shows, and the row of the first. */
 int classroom_thread_rows(const struct timeline *tl, const struct view *v, int height, int *first_row)
 {
-	size_t nvis = render_visible_threads(tl, v->filter, NULL, 0);
+	size_t nvis = render_view_threads(tl, v, NULL, 0);
 	struct class_rows r;
 
-	class_layout(tl, height, &r);
+	class_layout(tl, nvis, height, class_output_rows(v), &r);
 	if (first_row)
 		*first_row = CLASS_TOP_ROWS + r.cpu_rows;
 	return nvis < (size_t)r.lanes ? (nvis ? (int)nvis : 1) : r.lanes;
+}
+
+/* Whether a thread's name is one of the key lanes' names ("worker" also
+ * names "worker-2"). */
+static bool key_lane_named(const char *names, const char *name)
+{
+	const char *p = names;
+
+	while (p && *p) {
+		size_t n;
+
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (n && strncmp(name, p, n) == 0 && (name[n] == '\0' || name[n] == '-'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Puts the key lanes (v->key_lanes) first among the visible ones, in the
+ * order the names are given, the others after them in their order: one
+ * pass over the lanes a name, whatever their number. */
+static void key_lanes_first(struct frame *f)
+{
+	const char *names = f->v->key_lanes, *p;
+	size_t *old, m = 0, i;
+
+	if (!names || !*names || !f->vis || f->nvis < 2)
+		return;
+	old = malloc(f->nvis * sizeof(*old));
+	if (!old)
+		return; /* the lanes in their order */
+	memcpy(old, f->vis, f->nvis * sizeof(*old));
+	for (p = names; *p;) {
+		char one[EVENT_TEXT_MAX];
+		size_t n;
+
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (!n || n >= sizeof(one))
+			break;
+		memcpy(one, p, n);
+		one[n] = '\0';
+		p += n;
+		for (i = 0; i < f->nvis; i++) {
+			const struct tl_thread *t = old[i] == SIZE_MAX ? NULL : timeline_thread(f->d.tl, old[i]);
+
+			if (t && key_lane_named(one, t->name)) {
+				f->vis[m++] = old[i];
+				old[i] = SIZE_MAX; /* taken */
+			}
+		}
+	}
+	for (i = 0; i < f->nvis; i++)
+		if (old[i] != SIZE_MAX)
+			f->vis[m++] = old[i];
+	free(old);
 }
 
 /* The first lane column of a view. */
@@ -137,34 +225,83 @@ static void draw_class_header(struct frame *f, int y)
 	draw_pieces(&f->d, 0, y, grid_width(f->d.g), p, n, f->d.th->dot);
 }
 
-/* Draws thread i as a two-row lane from row y: the letter and name on the
- * first row, the tid on the second, the cells on both (underlined on the
- * second when the theme rules lanes). */
-static void draw_class_lane(struct frame *f, int y, size_t i, bool focus)
+/* Writes what thread i is doing at instant now in a few words, for the
+ * second row of its lane: the object it waits on, else its state. */
+static void class_lane_status(const struct frame *f, size_t i, char *buf, size_t len)
+{
+	const struct tl_thread *t = timeline_thread(f->d.tl, i);
+	struct tl_at at;
+
+	buf[0] = '\0';
+	if (!t || f->now < t->start_ns)
+		return;
+	if (t->exited && f->now >= t->end_ns) {
+		snprintf(buf, len, "exited");
+		return;
+	}
+	timeline_thread_at(f->d.tl, i, f->now, &at);
+	if (at.object >= 0 && at.state != TL_RUNNING) {
+		timeline_object_label(f->d.tl, at.object, buf, len);
+		return;
+	}
+	switch (at.state) {
+	case TL_RUNNING: snprintf(buf, len, "on CPU%d", at.cpu); break;
+	case TL_SPINNING: snprintf(buf, len, "spinning"); break;
+	case TL_RUNNABLE: snprintf(buf, len, "wants a CPU"); break;
+	case TL_SLEEPING: snprintf(buf, len, "asleep"); break;
+	case TL_IO: snprintf(buf, len, "waits for I/O"); break;
+	case TL_BLOCKED_JOIN: snprintf(buf, len, "in join"); break;
+	case TL_NOT_ALIVE: case TL_UNKNOWN: case TL_NEW: case TL_DEAD: break;
+	default: snprintf(buf, len, "blocked"); break;
+	}
+}
+
+/* Draws thread i as a lane from row y, of two rows when two is set: the
+ * letter and name on the first row, on the second what it is doing now
+ * (its object, its state), the cells on both (underlined on the second
+ * when the theme rules lanes; a one-row lane is underlined itself). */
+static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool two)
 {
 	struct draw *d = &f->d;
 	const struct tl_thread *t = timeline_thread(d->tl, i);
 	struct lane_ref ref = { .kind = LANE_THREAD, .index = i };
 	uint8_t rule = d->th->lane_rules ? GRID_UNDERLINE : 0;
 	int right = d->x_lane + d->win.ncols;
-	char buf[32];
+	char buf[64];
 
 	if (!t)
 		return;
 	grid_put(d->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
 	draw_text(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, CLASS_NAME_W);
-	draw_fill(d, 0, d->x_lane - 1, y + 1, ' ', ROLE_LABEL, rule);
-	snprintf(buf, sizeof(buf), "tid %d", (int)t->tid);
-	draw_text(d, 2, y + 1, buf, ROLE_LABEL, rule, CLASS_NAME_W);
 	lanes_draw_cells(d, y, &ref);
+	if (!two) { /* one row: the rule (light theme) under it all the same */
+		if (rule)
+			grid_copy_row(d->g, 0, right, y, y, rule);
+		return;
+	}
+	draw_fill(d, 0, d->x_lane - 1, y + 1, ' ', ROLE_LABEL, rule);
+	class_lane_status(f, i, buf, sizeof(buf));
+	draw_text(d, 2, y + 1, buf, ROLE_LABEL, rule, CLASS_NAME_W);
 	/* the second row: the same cells, ruled; the side rules as they are */
 	grid_copy_row(d->g, d->x_lane, right, y, y + 1, rule);
 	grid_copy_row(d->g, d->x_lane - 1, d->x_lane, y, y + 1, 0);
 	grid_copy_row(d->g, right, right + 1, y, y + 1, 0);
 }
 
+/* Draws the program's last output lines (wrapped by the front end) on
+ * rows [y, y + rows): after a live run, its self-check. */
+static void draw_class_output(struct frame *f, int y, int rows)
+{
+	const struct view *v = f->v;
+	size_t first = v->output_lines > (size_t)rows ? v->output_lines - (size_t)rows : 0, i;
+
+	for (i = first; i < v->output_lines; i++)
+		draw_text(&f->d, 0, y + (int)(i - first), v->output[i] ? v->output[i] : "", ROLE_LOG, GRID_BOLD, -1);
+}
+
 /* Draws older log entries (before the narration's) on rows [y, y + rows),
- * the newest last, each cut at a word. */
+ * the newest last, each cut at a word; under them the program's last
+ * output lines when the view has them (v->output). */
 static void draw_class_log(struct frame *f, int y, int rows)
 {
 	struct tl_log_entry ent[CLASS_LOG_MAX + 1];
@@ -174,6 +311,14 @@ static void draw_class_log(struct frame *f, int y, int rows)
 
 	if (rows <= 0)
 		return;
+	if (class_output_rows(f->v)) { /* the output's last lines at the bottom */
+		int out = class_output_rows(f->v) < rows ? class_output_rows(f->v) : rows;
+
+		draw_class_output(f, y + rows - out, out);
+		rows -= out;
+		if (rows <= 0)
+			return;
+	}
 	if (rows > CLASS_LOG_MAX)
 		rows = CLASS_LOG_MAX;
 	last = timeline_log_index(f->d.tl, scale_sat_add(f->now, 1));
@@ -195,9 +340,10 @@ static void draw_class_log(struct frame *f, int y, int rows)
 
 /* Draws the page of thread lanes that holds v->first_lane from row y and
  * the bottom rule under it; returns the row after the rule. */
-static int draw_class_lanes(struct frame *f, int y, int lanes)
+static int draw_class_lanes(struct frame *f, int y, const struct class_rows *r)
 {
 	const struct view *v = f->v;
+	int lanes = r->lanes, h = r->lane_h;
 	size_t first = v->first_lane / (size_t)lanes * (size_t)lanes, shown, i;
 	char left[32], mid[96];
 	int area, yb;
@@ -209,10 +355,10 @@ static int draw_class_lanes(struct frame *f, int y, int lanes)
 	shown = f->nvis - first < (size_t)lanes ? f->nvis - first : (size_t)lanes;
 	area = f->nvis < (size_t)lanes ? (f->nvis ? (int)f->nvis : 1) : lanes;
 	for (i = 0; i < shown; i++)
-		draw_class_lane(f, y + 2 * (int)i, f->vis[first + i], first + i == v->focus);
+		draw_class_lane(f, y + h * (int)i, f->vis[first + i], first + i == v->focus, h == 2);
 	if (f->nvis == 0)
 		frame_draw_empty(f, y);
-	yb = y + 2 * area;
+	yb = y + h * area;
 	if (f->nvis > (size_t)lanes) {
 		snprintf(left, sizeof(left), "+%zu more", f->nvis - shown);
 		snprintf(mid, sizeof(mid), " lanes %zu-%zu of %zu, Tab pages ", first + 1, first + shown, f->nvis);
@@ -239,12 +385,13 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	}
 	f.d.classroom = true;
 	f.d.name_w = CLASS_NAME_W;
-	class_layout(tl, H, &r);
+	key_lanes_first(&f);
+	class_layout(tl, f.nvis, H, class_output_rows(v), &r);
 	draw_narration(&f, 0);
 	draw_class_header(&f, 1);
 	lanes_draw_axis(&f.d, 2);
 	frame_draw_cpus(&f, CLASS_TOP_ROWS, r.per, r.cpu_rows);
-	y = draw_class_lanes(&f, CLASS_TOP_ROWS + r.cpu_rows, r.lanes);
+	y = draw_class_lanes(&f, CLASS_TOP_ROWS + r.cpu_rows, &r);
 	y += lanes_draw_legend(&f.d, y, CLASS_LEGEND_ROWS);
 	draw_class_log(&f, y, H - CLASS_BOTTOM_ROWS - y);
 	if (v->message && *v->message)

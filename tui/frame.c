@@ -34,7 +34,7 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 		if (!f->vis)
 			return -ENOMEM;
 	}
-	f->nvis = render_visible_threads(tl, v->filter, f->vis, nthreads);
+	f->nvis = render_view_threads(tl, v, f->vis, nthreads);
 	if (f->nvis > nthreads)
 		f->nvis = nthreads;
 	return 0;

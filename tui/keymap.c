@@ -31,7 +31,8 @@ static const struct keymap_row rows[] = {
 	{ { { 'n', VA_LOG_NEXT, B }, { 'N', VA_LOG_PREV, B } }, "step to the next / previous event of the log",
 	  NULL },
 	{ { { 'g', VA_GOTO, B } }, "go to a time (1.5s, 250ms, 40us)", NULL },
-	{ { { '/', VA_FILTER, B } }, "filter thread lanes by name", NULL },
+	{ { { '/', VA_FILTER, B }, { 'x', VA_HIDE_EXITED, B } },
+	  "filter thread lanes by name; x: hide lanes of threads gone", NULL },
 	{ { { SCREEN_KEY_TAB, VA_FOCUS_NEXT, B }, { SCREEN_KEY_DOWN, VA_FOCUS_NEXT, B },
 	    { SCREEN_KEY_BTAB, VA_FOCUS_PREV, B }, { SCREEN_KEY_UP, VA_FOCUS_PREV, B } },
 	  "focus the next / previous lane", NULL },
@@ -43,9 +44,9 @@ static const struct keymap_row rows[] = {
 	  "classroom; p predict (1-9 guess, space reveals)", "predict-then-reveal is for replay" },
 	{ { { KEYMAP_CLICK, VA_CLICK, B }, { KEYMAP_WHEEL, VA_WHEEL, B } },
 	  "click: cursor there, focus the lane; wheel: zoom", NULL },
-	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_QUIT, B },
+	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_STOP, B },
 	    { SCREEN_CTRL('l'), VA_REPAINT, B } },
-	  "quit (Ctrl-L repaints the screen)", NULL },
+	  "quit; live, Ctrl-C stops the program first (Ctrl-L repaints)", NULL },
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

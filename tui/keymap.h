@@ -15,6 +15,7 @@
 enum view_action {
 	VA_NONE = 0,
 	VA_QUIT,
+	VA_STOP,           /* Ctrl-C: live, stop the program first (the view stays); else quit */
 	VA_SPACE,          /* play / pause, follow, reveal */
 	VA_SCROLL_BACK,
 	VA_SCROLL_FWD,
@@ -40,6 +41,7 @@ enum view_action {
 	VA_OUTPUT,
 	VA_HELP,
 	VA_ESCAPE,
+	VA_HIDE_EXITED,    /* hide / show the lanes of threads gone before the window */
 	VA_CLASSROOM,
 	VA_PREDICT,
 	VA_GUESS,          /* predict: a candidate's number (the key's digit) */

@@ -58,6 +58,26 @@ size_t render_visible_threads(const struct timeline *tl, const char *filter, siz
 	return m;
 }
 
+/* The thread lanes view v shows: the filter's, less (with hide_exited)
+ * the threads that exited before the window starts, in order. */
+size_t render_view_threads(const struct timeline *tl, const struct view *v, size_t *out, size_t max)
+{
+	size_t n = timeline_thread_count(tl), i, m = 0;
+
+	if (!v->hide_exited)
+		return render_visible_threads(tl, v->filter, out, max);
+	for (i = 0; i < n; i++) {
+		const struct tl_thread *t = timeline_thread(tl, i);
+
+		if (!t || !name_matches(t->name, v->filter) || (t->exited && t->end_ns <= v->t0))
+			continue;
+		if (out && m < max)
+			out[m] = i;
+		m++;
+	}
+	return m;
+}
+
 /* The rows of a screen of height H showing nvis thread lanes. */
 struct screen_rows {
 	int cpu_rows, per; /* rows of CPU lanes, CPUs per row */
@@ -105,7 +125,7 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
 		return 0;
 	if (v->classroom)
 		return classroom_thread_rows(tl, v, height, first_row);
-	layout(tl, v, height, render_visible_threads(tl, v->filter, NULL, 0), &r);
+	layout(tl, v, height, render_view_threads(tl, v, NULL, 0), &r);
 	if (first_row)
 		*first_row = 3 + r.cpu_rows + r.marks_rows;
 	return r.thread_rows;

@@ -52,6 +52,9 @@ struct view {
 				   * draws nothing after the cursor */
 	const char *question;     /* predict: the question asked, in the narration's place; or NULL */
 	const char *answer;       /* predict: the last answer, in the same place; or NULL */
+	bool hide_exited;         /* no lanes for threads that exited before t0 (key x) */
+	const char *key_lanes;    /* classroom: names of the threads whose lanes come first
+				   * (space-separated, "worker" names "worker-2" too), or NULL */
 };
 
 /* Draws the whole screen into g: header, time axis, CPU lanes, thread lanes
@@ -114,21 +117,31 @@ int render_lane_columns(int screen_width);
 int render_view_lane_x(const struct view *v);
 int render_view_lane_columns(const struct view *v, int screen_width);
 
-/* added: thread lanes shown per page in the classroom view on a screen this
- * high (two rows each, about 6 at 80x24). */
+/* added: thread lanes shown per page in the classroom view of every
+ * thread on a screen this high: two rows each when all fit (6 at 80x24),
+ * else one row each (12 at 80x24). */
 int render_classroom_lanes(const struct timeline *tl, int height);
+
+/* Rows a thread lane takes in this view on a screen this high: 2 in the
+ * classroom view when every lane the filter lets through fits so, else 1. */
+int render_lane_height(const struct timeline *tl, const struct view *v, int height);
 
 /* added: the rows render_screen gives thread lanes on a width x height
  * screen for this view (at most the lanes the filter lets through), and
  * when first_row is not NULL the screen row of the first (lane
  * v->first_lane, after scrolling is clamped); 0 when the screen is too
  * small. For mouse clicks and keeping the focus in view. In the classroom
- * view each lane takes two rows: it returns lanes, not rows. */
+ * view a lane may take two rows (render_lane_height): it returns lanes,
+ * not rows. */
 int render_thread_rows(const struct timeline *tl, const struct view *v, int width, int height, int *first_row);
 
 /* Thread lanes shown under the filter, in order: writes up to max thread
  * indexes into out and returns how many match. */
 size_t render_visible_threads(const struct timeline *tl, const char *filter, size_t *out, size_t max);
+
+/* The same for view v: under its filter, and with v->hide_exited without
+ * the threads that exited before v->t0 (their lanes would be empty). */
+size_t render_view_threads(const struct timeline *tl, const struct view *v, size_t *out, size_t max);
 
 /* The most rows render_lanes draws into one grid (the grid's limit). */
 #define RENDER_LANES_MAX_ROWS 10000

@@ -551,18 +551,37 @@ void viewstate_toggle_classroom(struct viewstate *vs)
 /* Lanes the filter lets through. */
 size_t viewstate_visible_lanes(const struct viewstate *vs)
 {
-	return render_visible_threads(vs->tl, vs->v.filter, NULL, 0);
+	return render_view_threads(vs->tl, &vs->v, NULL, 0);
 }
 
-/* Tab / arrows. */
+/* The classroom view's Tab when not every lane fits: the focus to the
+ * first lane of the next (delta > 0) or previous page, round. */
+static void page_lanes(struct viewstate *vs, size_t n, size_t per, int delta)
+{
+	size_t first = vs->v.focus / per * per, last = (n - 1) / per * per;
+
+	if (delta > 0)
+		vs->v.focus = first + per > last ? 0 : first + per;
+	else
+		vs->v.focus = first == 0 ? last : first - per;
+	reveal_focus(vs);
+	snprintf(vs->note, sizeof(vs->note), "lanes %zu-%zu of %zu", vs->v.focus + 1,
+		 vs->v.focus + per < n ? vs->v.focus + per : n, n);
+}
+
+/* Tab / arrows (the classroom view: pages of lanes when not all fit). */
 void viewstate_move_focus(struct viewstate *vs, int delta)
 {
-	size_t n = viewstate_visible_lanes(vs);
+	size_t n = viewstate_visible_lanes(vs), per = (size_t)thread_rows(vs, NULL);
 
 	if (n == 0)
 		return;
 	if (vs->v.focus >= n)
 		vs->v.focus = n - 1;
+	if (vs->v.classroom && n > per) {
+		page_lanes(vs, n, per, delta);
+		return;
+	}
 	if (delta > 0)
 		vs->v.focus = (vs->v.focus + 1) % n;
 	else
@@ -586,6 +605,17 @@ void viewstate_escape(struct viewstate *vs)
 		vs->v.inspect = false;
 	else if (vs->v.filter)
 		viewstate_set_filter(vs, "");
+}
+
+/* x: the lanes of threads that exited before the window hidden, or shown
+ * again. */
+void viewstate_toggle_hide_exited(struct viewstate *vs)
+{
+	vs->v.hide_exited = !vs->v.hide_exited;
+	vs->v.first_lane = 0;
+	vs->v.focus = 0;
+	snprintf(vs->note, sizeof(vs->note), vs->v.hide_exited ? "lanes of threads gone before the window hidden: "
+								 "x shows them" : "every lane shown");
 }
 
 /* The filter. */
@@ -613,7 +643,7 @@ uint64_t viewstate_time_at_x(const struct viewstate *vs, int x)
 void viewstate_click(struct viewstate *vs, int x, int y)
 {
 	uint64_t t = viewstate_time_at_x(vs, x);
-	int first_row, lanes = thread_rows(vs, &first_row), per = vs->v.classroom ? 2 : 1;
+	int first_row, lanes = thread_rows(vs, &first_row), per = render_lane_height(vs->tl, &vs->v, vs->height);
 
 	if (y >= first_row && y < first_row + lanes * per) {
 		size_t lane = vs->v.first_lane + (size_t)(y - first_row) / (size_t)per;
@@ -656,7 +686,8 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 	return vs->play != before;
 }
 
-/* Live tracing ended. */
+/* Live tracing ended: paused at the end; the plain view fits the whole
+ * run to its width. */
 void viewstate_end_tracing(struct viewstate *vs)
 {
 	vs->ended = true;
@@ -665,6 +696,10 @@ void viewstate_end_tracing(struct viewstate *vs)
 		return;
 	vs->v.mode = VIEW_PAUSED;
 	vs->v.cursor = NONE;
+	if (!vs->v.classroom) { /* the whole run fits the width */
+		vs->v.ns_per_col = max_npc(vs);
+		vs->v.t0 = 0;
+	}
 	show_head(vs, viewstate_head(vs));
 	vs->v.cursor = viewstate_head(vs);
 }

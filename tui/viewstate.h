@@ -139,6 +139,10 @@ void viewstate_escape(struct viewstate *vs);
 /* Shows only the lanes whose name contains text ("" for all). */
 void viewstate_set_filter(struct viewstate *vs, const char *text);
 
+/* x: hides the lanes of threads that exited before the window starts, or
+ * shows them again. */
+void viewstate_toggle_hide_exited(struct viewstate *vs);
+
 /* Lanes the filter lets through. */
 size_t viewstate_visible_lanes(const struct viewstate *vs);
 
@@ -156,7 +160,8 @@ void viewstate_wheel(struct viewstate *vs, int x, bool up);
  * whether the clock moved or stopped. */
 bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns);
 
-/* Live: tracing ended; a following view pauses at the end. */
+/* Live: tracing ended; a following view pauses at the end, and outside the
+ * classroom view zooms out so that the whole run fits the width. */
 void viewstate_end_tracing(struct viewstate *vs);
 
 #endif

@@ -112,8 +112,9 @@ def test_layout(words):
                          (("A", "prodcons"), ("B", "consumer-1"), ("C", "consumer-2"), ("D", "producer-1"),
                           ("E", "producer-2"))), "classroom: every lane with its letter", s)
         lane = next((i for i, line in enumerate(lines) if line.startswith("B consumer-1")), -1)
-        check(lane > 0 and lines[lane + 1].startswith("  tid ") and
-              lines[lane][14:] == lines[lane + 1][14:], "classroom: lanes two rows tall", s)
+        check(lane > 0 and lines[lane + 1].startswith("  ") and not lines[lane + 1].startswith("  tid ") and
+              lines[lane][14:] == lines[lane + 1][14:],
+              "classroom: lanes two rows tall, the second saying what the thread does (not its tid)", s)
         check(re.search(r"1 column = [0-9.]+ (ms|µs|s)", lines[1]) is not None,
               "classroom: the time scale labelled in words in the header", lines[1])
         check(any(re.match(r"1 column = .* running on that CPU", line) for line in lines),
@@ -162,7 +163,7 @@ def test_no_color(words):
         colours = re.findall(r"\x1b\[[0-9;]*m", e)
         coloured = [c for c in colours if re.search(r"\b(3[0-9]|4[0-9]|9[0-7]|10[0-7])\b|[34]8;5", c)]
         check(not coloured, "NO_COLOR: no colour escapes", f"{sorted(set(coloured))[:8]}")
-        lanes = "".join(line[15:79] for line in rows(first) + rows(s) if re.match(r"^([A-E] |  tid )", line))
+        lanes = "".join(line[15:79] for line in rows(first) + rows(s) if re.match(r"^[A-E] ", line))
         glyphs = {g for g in "0123456789-CI>^" if g in lanes}
         check({"-", "C", ">"} <= glyphs and "I" not in glyphs and any(d in glyphs for d in "01"),
               "NO_COLOR: running, runnable, cond and the start gate (>, not I/O's I) told apart by their glyphs",

@@ -730,8 +730,11 @@ static void test_classroom(void)
 	      "classroom: the narration (newest log line, in words, bold) on the top row");
 	CHECK(strstr(row(g, 1), "1 column = 500 µs") != NULL, "classroom: the scale labelled in words");
 	lane_row = find_row(g, "A ping");
-	CHECK(lane_row > 0 && !strncmp(row(g, lane_row + 1), "  tid 101", 9) && find_row(g, "B pong") == lane_row + 2,
-	      "classroom: lanes two rows tall");
+	CHECK(lane_row > 0 && find_row(g, "B pong") == lane_row + 2, "classroom: lanes two rows tall");
+	CHECK(lane_row > 0 && strncmp(row(g, lane_row + 1), "  tid", 5) != 0 &&
+		      (!strncmp(row(g, lane_row + 1), "  on CPU", 8) || !strncmp(row(g, lane_row + 1), "  blocked", 9) ||
+		       !strncmp(row(g, lane_row + 1), "  wants a CPU", 13)),
+	      "classroom: a lane's second row says what the thread does at the cursor, not its tid");
 	for (x = 15; x < 79 && lane_row > 0; x++)
 		if (grid_at(g, x, lane_row)->ch != grid_at(g, x, lane_row + 1)->ch ||
 		    grid_at(g, x, lane_row)->role != grid_at(g, x, lane_row + 1)->role)
@@ -746,6 +749,18 @@ static void test_classroom(void)
 		if (grid_at(g, 79, y)->ch != ' ' && grid_at(g, 79, y)->role != ROLE_FRAME)
 			x++;
 	CHECK(x == 0, "classroom: nothing runs into the last column");
+	{
+		static const char *const out[] = { "race: counter = 21, expected 40, lost 19 updates" };
+
+		v.output = out;
+		v.output_lines = 1;
+		render_screen(g, tl, &v, th);
+		y = find_row(g, "race: counter = 21, expected 40");
+		CHECK(y > 0 && y < 21 && strstr(row(g, y - 1), "woken by") != NULL,
+		      "classroom: the program's output (its self-check) under the older log lines");
+		v.output = NULL;
+		v.output_lines = 0;
+	}
 	v.question = "PREDICT: Which thread runs next? (space reveals)";
 	render_screen(g, tl, &v, th);
 	CHECK(strstr(row(g, 0), "Which thread runs next?") != NULL, "classroom: the question in the narration's place");
@@ -755,14 +770,50 @@ static void test_classroom(void)
 	v = view_all(80, 9 * MS);
 	v.classroom = true;
 	render_screen(g, tl, &v, th);
-	CHECK(render_classroom_lanes(tl, 24) == 6, "classroom: 6 lanes at 80x24");
-	CHECK(find_row(g, "F thread-05") > 0 && find_row(g, "G thread-06") < 0 && grid_has(g, "+3 more") &&
-		      grid_has(g, "lanes 1-6 of 9"),
-	      "classroom: the lanes that fit, then '+N more'");
-	v.first_lane = 7;
+	CHECK(render_classroom_lanes(tl, 24) == 12 && render_lane_height(tl, &v, 24) == 1,
+	      "classroom: 9 lanes do not fit two rows each at 80x24: 12 lanes of one row");
+	CHECK(find_row(g, "A thread-00") > 0 && find_row(g, "I thread-08") == find_row(g, "A thread-00") + 8 &&
+		      !grid_has(g, "more"),
+	      "classroom: one-row lanes, every one shown");
+	v.key_lanes = "thread-07 thread-03";
 	render_screen(g, tl, &v, th);
-	CHECK(find_row(g, "G thread-06") > 0 && find_row(g, "I thread-08") > 0 && find_row(g, "F thread-05") < 0,
+	CHECK(find_row(g, "H thread-07") > 0 && find_row(g, "D thread-03") == find_row(g, "H thread-07") + 1 &&
+		      find_row(g, "A thread-00") == find_row(g, "H thread-07") + 2,
+	      "classroom: the scenario's key lanes first, in their order, then the others");
+	drop();
+
+	build_many(2, 6);
+	v = view_all(80, 6 * MS);
+	v.classroom = true;
+	CHECK(render_lane_height(tl, &v, 24) == 2, "classroom: 6 lanes fit two rows each at 80x24");
+	{
+		static const char *const out[] = { "thread: a self-check longer than one row,", "wrapped on two" };
+
+		v.output = out;
+		v.output_lines = 2;
+		render_screen(g, tl, &v, th);
+		CHECK(render_lane_height(tl, &v, 24) == 1 && find_row(g, "F thread-05") > 0 &&
+			      find_row(g, "wrapped on two") == 20 && find_row(g, "thread: a self-check") == 19,
+		      "classroom: the program's output keeps its rows above the message; the lanes take one row");
+	}
+	drop();
+
+	build_many(2, 20);
+	v = view_all(80, 20 * MS);
+	v.classroom = true;
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "L thread-11") > 0 && find_row(g, "M thread-12") < 0 && grid_has(g, "+8 more") &&
+		      grid_has(g, "lanes 1-12 of 20"),
+	      "classroom: the lanes that fit, then '+N more'");
+	v.first_lane = 13;
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "M thread-12") > 0 && find_row(g, "T thread-19") > 0 && find_row(g, "L thread-11") < 0,
 	      "classroom: lanes paged, not scrolled");
+	v.first_lane = 0;
+	v.key_lanes = "thread-19";
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "T thread-19") > 0 && find_row(g, "K thread-10") > 0 && find_row(g, "L thread-11") < 0,
+	      "classroom: a key lane past the first page comes on the first");
 	grid_free(g);
 	drop();
 }

@@ -13,6 +13,7 @@
 
 #define MS 1000000ull
 #define US 1000ull
+#define NS_PER_S_TEST 1000000000ull
 #define W 100
 #define H 30
 
@@ -261,14 +262,117 @@ static void test_live(void)
 	CHECK(vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: a scroll pauses, the cursor at the end");
 	viewstate_space(&vs);
 	CHECK(vs.v.mode == VIEW_LIVE && vs.v.cursor == VIEWSTATE_NONE, "live: space follows again");
+	vs.v.ns_per_col = 100 * US; /* zoomed in: the window holds a third of the run */
 	viewstate_end_tracing(&vs);
 	CHECK(vs.ended && vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: tracing ended: paused at the end");
+	CHECK(vs.v.t0 == 0 && viewstate_window_ns(&vs) >= 21 * MS &&
+		      viewstate_window_ns(&vs) <= 2 * NS_PER_S_TEST,
+	      "live: tracing ended: the whole run fits the width");
 	viewstate_space(&vs);
 	CHECK(vs.v.mode == VIEW_PAUSED && strstr(vs.note, "tracing has ended"), "live: after the end, space says why not");
 	viewstate_toggle_inspect(&vs);
 	viewstate_frame(&vs, 80, 24);
 	CHECK(vs.width == 80 && vs.height == 24 && vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS,
 	      "live: a smaller screen keeps the end in view");
+}
+
+/* The classroom view's Tab when its lanes do not fit one page: it pages
+ * (the focus on each page's first lane), round, both ways. */
+static void test_classroom_pages(void)
+{
+	struct timeline *many = NULL;
+	struct viewstate vs;
+	struct event ev;
+	int i, per;
+
+	CHECK(timeline_new(&many, 2) == 0, "classroom pages: a timeline");
+	if (!many)
+		return;
+	for (i = 0; i < 20; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EVENT_THREAD;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		ev.arg = 'S';
+		snprintf(ev.text, sizeof(ev.text), "thread-%02d", i);
+		timeline_add(many, &ev);
+	}
+	timeline_set_end(many, 10 * MS);
+	viewstate_init_replay(&vs, many, "many", 1.0, true, 80, 24);
+	viewstate_toggle_classroom(&vs);
+	per = render_thread_rows(many, &vs.v, 80, 24, NULL);
+	CHECK(per == 12 && render_lane_height(many, &vs.v, 24) == 1,
+	      "classroom pages: 20 lanes at 80x24 are one row each, 12 a page");
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 12 && vs.v.first_lane == 12, "classroom pages: Tab shows the next page");
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 0 && vs.v.first_lane == 0, "classroom pages: Tab on the last page comes back to the first");
+	viewstate_move_focus(&vs, -1);
+	CHECK(vs.v.first_lane == 12, "classroom pages: shift-Tab goes back a page, round");
+	viewstate_toggle_classroom(&vs);
+	vs.v.focus = 0;
+	viewstate_move_focus(&vs, 1);
+	CHECK(vs.v.focus == 1, "classroom pages: outside the classroom view Tab focuses the next lane");
+	timeline_free(many);
+}
+
+/* x: the lanes of threads that exited before the window are hidden, and
+ * shown again. */
+static void test_hide_exited(void)
+{
+	struct timeline *gone = NULL;
+	struct viewstate vs;
+	struct event ev;
+	int i;
+
+	CHECK(timeline_new(&gone, 2) == 0, "hide exited: a timeline");
+	if (!gone)
+		return;
+	for (i = 0; i < 10; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EVENT_THREAD;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		ev.arg = 'S';
+		snprintf(ev.text, sizeof(ev.text), "thread-%02d", i);
+		timeline_add(gone, &ev);
+	}
+	for (i = 1; i < 10; i++) { /* thread i runs, then exits at i ms; thread 0 lives on */
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = (uint64_t)i * MS - 100 * US;
+		ev.type = EVENT_SWITCH;
+		ev.tid = 0;
+		ev.tid2 = 101 + i;
+		ev.tgid2 = 101;
+		timeline_add(gone, &ev);
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = (uint64_t)i * MS;
+		ev.type = EVENT_EXIT;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		timeline_add(gone, &ev);
+		memset(&ev, 0, sizeof(ev));
+		ev.ts = (uint64_t)i * MS;
+		ev.type = EVENT_SWITCH;
+		ev.tid = 101 + i;
+		ev.tgid = 101;
+		ev.arg = EVENT_STATE_DEAD;
+		ev.tid2 = 0;
+		timeline_add(gone, &ev);
+	}
+	timeline_set_end(gone, 20 * MS);
+	viewstate_init_replay(&vs, gone, "gone", 1.0, true, W, H);
+	vs.v.t0 = 5 * MS;
+	CHECK(viewstate_visible_lanes(&vs) == 10, "hide exited: every lane shown at first");
+	viewstate_toggle_hide_exited(&vs);
+	CHECK(viewstate_visible_lanes(&vs) == 5 && strstr(vs.note, "hidden"),
+	      "hide exited: x hides the lanes of the threads gone before the window (1-5 ms at 5 ms)");
+	vs.v.t0 = 0;
+	CHECK(viewstate_visible_lanes(&vs) == 10, "hide exited: a window from 0 shows them all again");
+	viewstate_toggle_hide_exited(&vs);
+	vs.v.t0 = 5 * MS;
+	CHECK(viewstate_visible_lanes(&vs) == 10, "hide exited: x again shows every lane");
+	timeline_free(gone);
 }
 
 int main(void)
@@ -285,6 +389,8 @@ int main(void)
 	test_predict();
 	test_lanes();
 	test_live();
+	test_classroom_pages();
+	test_hide_exited();
 	timeline_free(tl);
 	return check_summary();
 }
