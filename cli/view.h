@@ -76,9 +76,8 @@ void view_output_free(struct output_log *o);
 /* Reads what the program wrote since the last call; returns whether a
  * line changed. Sets *eof at the end. */
 bool view_output_read(struct output_log *o, int fd, bool *eof);
-/* Points the view's output panel at the last lines, wrapped at words to
- * width columns. */
-void view_output_show(struct output_log *o, struct view *v, int width);
+/* Points the view's output panel at the lines. */
+void view_output_show(struct output_log *o, struct view *v);
 
 /* A classroom run of a scenario starts with its lesson card (what to
  * watch, the question to ask; Enter starts) and ends with its take-away. */

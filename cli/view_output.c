@@ -1,23 +1,19 @@
 /* The traced program's output for the live view's panel: its bytes as
  * lines, without control characters and escape sequences, the last
- * OUT_LINES kept, shown wrapped at words to the screen's width (see
- * view.h). */
+ * OUT_LINES kept (see view.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "utf8.h"
 #include "view.h"
 
 #define OUT_LINES 200                /* program output lines kept */
 #define OUT_LINE_MAX 256
 #define READS_PER_CALL 64
-#define OUT_SHOWN 64                 /* wrapped rows the panel may show */
 
 struct output_log {
 	char lines[OUT_LINES][OUT_LINE_MAX];
-	char shown[OUT_SHOWN][OUT_LINE_MAX]; /* the last lines, wrapped */
-	const char *ptrs[OUT_SHOWN];
+	const char *ptrs[OUT_LINES + 1];
 	size_t head, count;            /* ring of complete lines */
 	char part[OUT_LINE_MAX];       /* the line being written */
 	size_t part_len;
@@ -121,55 +117,17 @@ bool view_output_read(struct output_log *o, int fd, bool *eof)
 	return changed;
 }
 
-/* The bytes of line's first row when wrapped at width columns: up to the
- * last space that fits (the space is left out), else width columns. */
-static size_t wrap_row(const char *line, int width)
+/* Points the output panel at the lines, the one being written last. */
+void view_output_show(struct output_log *o, struct view *v)
 {
-	size_t cut = utf8_prefix(line, width), i;
+	size_t i, n = 0;
 
-	if (line[cut] == '\0' || line[cut] == ' ')
-		return cut;
-	for (i = cut; i > 0; i--)
-		if (line[i - 1] == ' ')
-			return i - 1 > 0 ? i - 1 : cut;
-	return cut;
-}
-
-/* Adds line, wrapped at width columns, to the ring of shown rows (next:
- * the next row to write, *n how many are held). */
-static void show_wrapped(struct output_log *o, const char *line, int width, size_t *next, size_t *n)
-{
-	do {
-		size_t len = wrap_row(line, width);
-
-		memcpy(o->shown[*next], line, len);
-		o->shown[*next][len] = '\0';
-		*next = (*next + 1) % OUT_SHOWN;
-		if (*n < OUT_SHOWN)
-			(*n)++;
-		line += len;
-		while (*line == ' ')
-			line++;
-	} while (*line);
-}
-
-/* Points the output panel at the last lines, the one being written last,
- * wrapped at width columns so that no line is cut (a self-check line is
- * often longer than the screen). */
-void view_output_show(struct output_log *o, struct view *v, int width)
-{
-	size_t i, first = o->count > OUT_SHOWN ? o->count - OUT_SHOWN : 0, next = 0, n = 0;
-
-	if (width < 20)
-		width = 20;
-	for (i = first; i < o->count; i++)
-		show_wrapped(o, o->lines[(o->head + OUT_LINES - o->count + i) % OUT_LINES], width, &next, &n);
+	for (i = 0; i < o->count; i++)
+		o->ptrs[n++] = o->lines[(o->head + OUT_LINES - o->count + i) % OUT_LINES];
 	if (o->part_len) {
 		o->part[o->part_len] = '\0';
-		show_wrapped(o, o->part, width, &next, &n);
+		o->ptrs[n++] = o->part;
 	}
-	for (i = 0; i < n; i++)
-		o->ptrs[i] = o->shown[(next + OUT_SHOWN - n + i) % OUT_SHOWN];
 	v->output = o->ptrs;
 	v->output_lines = n;
 }
