@@ -198,12 +198,15 @@ TEST_BINS := $(BUILD)/conctop $(SCN_BIN) $(UNIT_BIN) $(PROG_BIN) $(PRELOAD_LIB) 
 test: $(TEST_BINS)
 	@BUILD=$(BUILD) tests/run
 
-# The main job: the live view of the default scenario (prodcons); without a
+# The main job: the default scenario (prodcons) in the classroom view, at
+# its classroom pace, replayed round after it ends until q (q or Ctrl-C while
+# it runs stops prodcons: 143 or 130, not an error here); without a
 # terminal, a recording of it and its report.
 run: $(BUILD)/conctop $(SCN_BIN)
 	@if [ "$$(id -u)" != 0 ]; then echo "make run: tracing needs root: run 'sudo make run'" >&2; exit 1; fi
 	@if [ -t 0 ] && [ -t 1 ]; then \
-		$(BUILD)/conctop; \
+		rc=0; $(BUILD)/conctop run --classroom prodcons || rc=$$?; \
+		case $$rc in 0|130|143) ;; *) exit $$rc ;; esac; \
 	else \
 		echo "make run: no terminal: recording prodcons instead of the live view"; \
 		$(BUILD)/conctop record -o $(BUILD)/prodcons.ctrace prodcons && \
