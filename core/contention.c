@@ -177,12 +177,13 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 		free(c);
 		return (int)n;
 	}
-	qsort(w, (size_t)n, sizeof(*w), contention_by_waiter);
+	if (n > 1) /* (qsort must not be given NULL, even for nothing) */
+		qsort(w, (size_t)n, sizeof(*w), contention_by_waiter);
 	r = contention_rows(c, w, (size_t)n);
-	if (!r) {
+	if (!r && n > 1)
 		qsort(w, (size_t)n, sizeof(*w), contention_by_holder);
+	if (!r)
 		r = contention_holders(c, w, (size_t)n);
-	}
 	free(w);
 	if (r) {
 		contention_free(c);
@@ -199,7 +200,8 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 			row->holder = c->holders + first;
 		}
 	}
-	qsort(c->rows, c->nrows, sizeof(*c->rows), contention_by_total);
+	if (c->nrows > 1)
+		qsort(c->rows, c->nrows, sizeof(*c->rows), contention_by_total);
 	*out = c;
 	return 0;
 }
