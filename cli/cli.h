@@ -23,6 +23,7 @@ int cmd_lanes(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_contention(int argc, char **argv);
+int cmd_path(int argc, char **argv);
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
 int cmd_run(int argc, char **argv);
 /* The live view from conctop's own arguments: `conctop [OPTIONS]
@@ -99,10 +100,10 @@ struct contention;
 void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders);
 void cli_contention_json(FILE *f, const struct spans *s, const struct contention *c, const char *indent);
 
-/* Reads the trace at path into a new history of its waits (spans.h,
- * SPANS_WAITS). Returns 0, or 1 after printing what is wrong; what was
+/* Reads the trace at path into a new history (spans.h) that keeps `keep`
+ * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */
-int cli_load_spans(const char *path, struct spans **out, char *warn, size_t wlen);
+int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen);
 
 /* Reads the trace at path into a new timeline. Returns 0, or 1 after
  * printing what is wrong; what was missed (damaged chunks skipped, a

@@ -133,8 +133,8 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 	fputc(']', f);
 }
 
-/* Reads the trace at path into a new history of its waits (see cli.h). */
-int cli_load_spans(const char *path, struct spans **out, char *warn, size_t wlen)
+/* Reads the trace at path into a new history (see cli.h). */
+int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen)
 {
 	struct cli_trace t;
 	struct event ev;
@@ -144,7 +144,7 @@ int cli_load_spans(const char *path, struct spans **out, char *warn, size_t wlen
 	warn[0] = '\0';
 	if (cli_trace_open(&t, path))
 		return 1;
-	e = spans_new(out, trace_reader_info(t.reader)->ncpus, SPANS_WAITS);
+	e = spans_new(out, trace_reader_info(t.reader)->ncpus, keep);
 	while (!e && (e = cli_trace_next(&t, &ev)) > 0)
 		e = e == 1 ? spans_add(*out, &ev) : 0;
 	if (!e)
@@ -194,7 +194,7 @@ int cmd_contention(int argc, char **argv)
 		return cli_usage_error("contention", optind >= argc ? "which trace file?" : "one trace file at a time");
 	if (have_to && to <= from)
 		return cli_usage_error("contention", "--to must come after --from");
-	if (cli_load_spans(argv[optind], &s, warn, sizeof(warn)))
+	if (cli_load_spans(argv[optind], SPANS_WAITS, &s, warn, sizeof(warn)))
 		return 1;
 	if (warn[0])
 		cli_error("warning: %s", warn);

@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "trace a scenario, a command or a process into a trace file" },
 	{ "report", cmd_report, "per-thread and per-CPU statistics of a trace file (--json for scripts)" },
 	{ "contention", cmd_contention, "which objects threads waited on, and how long (--json for scripts)" },
+	{ "path", cmd_path, "what a thread's time went to, following its waits to their causes" },
 	{ "lanes", cmd_lanes, "a trace's lanes as text, for handouts, docs and scripts" },
 	{ "log", cmd_log, "a trace's event log in words: wakeups, blocks, deadlocks, markers" },
 	{ "export", cmd_export, "a trace's lanes as a picture to print or put on slides (SVG)" },

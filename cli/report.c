@@ -307,7 +307,7 @@ static int print_contention(const char *file, bool attributed, bool json)
 	char warning[1200];
 	int e = 0;
 
-	if (attributed && cli_load_spans(file, &sp, warning, sizeof(warning)))
+	if (attributed && cli_load_spans(file, SPANS_WAITS, &sp, warning, sizeof(warning)))
 		return 1;
 	if (sp && spans_end(sp))
 		e = contention_new(&con, sp, 0, spans_end(sp));

@@ -2,11 +2,12 @@
  * object (core/contention.c) on a hand-built trace whose answers are known:
  * A holds mutex m; B and C block on it; A's unlock hands it to B, B's to
  * C; later A waits on a condition variable that B wakes without a
- * signal through it. */
+ * signal through it. Then the critical paths of that trace (core/critpath.c). */
 #include <errno.h>
 #include <string.h>
 #include "check.h"
 #include "contention.h"
+#include "critpath.h"
 #include "spans.h"
 #include "vocab.h"
 
@@ -139,6 +140,40 @@ static void test_table(void)
 	CHECK(contention_count(NULL) == 0 && contention_row(NULL, 0) == NULL, "contention: NULL is an empty table");
 }
 
+/* C's path over [3, 6) ms: blocked on m, charged to B, whose own wait on
+ * m over [3, 5) is charged to A, who ran; then the depth limit. */
+static void test_critpath(void)
+{
+	struct critpath *c = NULL;
+	const struct critpath_node *n;
+
+	CHECK(critpath_new(&c, sp, 2, 3 * MS, 6 * MS, 0) == 0 && critpath_count(c) == 3, "critpath: C, B and A");
+	n = critpath_node(c, 0);
+	CHECK(n && n->thread == 2 && n->depth == 0 && n->parent == SIZE_MAX && n->blocked_ns == 3 * MS &&
+		      n->running_ns == 0,
+	      "critpath: C was blocked the whole 3 ms");
+	n = critpath_node(c, 1);
+	CHECK(n && n->thread == 1 && n->parent == 0 && n->charged_ns == 3 * MS && n->stretches == 1 &&
+		      n->wait == WAIT_MUTEX && n->running_ns == 1 * MS && n->blocked_ns == 2 * MS,
+	      "critpath: charged to B, who was blocked 2 ms and ran 1 ms");
+	n = critpath_node(c, 2);
+	CHECK(n && n->thread == 0 && n->parent == 1 && n->depth == 2 && n->charged_ns == 2 * MS &&
+		      n->running_ns == 2 * MS,
+	      "critpath: B's wait charged to A, who ran");
+	critpath_free(c);
+	CHECK(critpath_new(&c, sp, 2, 3 * MS, 6 * MS, 2) == 0 && critpath_count(c) == 2 &&
+		      critpath_node(c, 1)->unexplained_ns[CRITPATH_DEPTH] == 2 * MS,
+	      "critpath: two deep, B's wait is left as deeper than the limit");
+	critpath_free(c);
+	CHECK(critpath_new(&c, sp, 0, 7 * MS, 10 * MS, 0) == 0 && critpath_count(c) == 2 &&
+		      critpath_node(c, 1)->thread == 1 && critpath_node(c, 1)->charged_ns == 2 * MS &&
+		      critpath_node(c, 0)->runnable_ns == 1 * MS,
+	      "critpath: A's cond wait is charged to B; then A waits 1 ms for a CPU");
+	critpath_free(c);
+	CHECK(critpath_new(&c, sp, 9, 0, 0, 0) == -EINVAL && !c, "critpath: an unknown thread is refused");
+	CHECK(critpath_new(&c, sp, 0, 4 * MS, 4 * MS, 0) == -EINVAL && !c, "critpath: an empty window is refused");
+}
+
 /* A history of the waits alone keeps the blocked spans on objects only. */
 static void test_waits_only(void)
 {
@@ -157,6 +192,7 @@ int main(void)
 	build(SPANS_ALL);
 	test_spans();
 	test_table();
+	test_critpath();
 	spans_free(sp);
 	build(SPANS_WAITS);
 	test_waits_only();
