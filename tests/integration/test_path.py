@@ -77,6 +77,12 @@ def test_chain():
     total = root["running_ns"] + root["runnable_ns"] + root["blocked_ns"] + root["not_alive_ns"]
     check(total == t["a_woke"] - t["a_wait"], "the root's times add up to the window",
           f"{total} vs {t['a_woke'] - t['a_wait']}")
+    bad = [i for i, n in enumerate(nodes) if i and
+           n["running_ns"] + n["runnable_ns"] + n["blocked_ns"] + n["not_alive_ns"] != n["charged_ns"]]
+    bad += [i for i, n in enumerate(nodes) if
+            sum(m["charged_ns"] for m in nodes if m["parent"] == i) + sum(n["unexplained"].values()) != n["blocked_ns"]]
+    check(not bad, "each node's times add up to its charge, its blocked time to its children and the rest",
+          f"nodes {bad}")
     r = conctop("path", "--json", "--depth", "2", "--thread", "chain-a", "--from", f"{t['a_wait']}ns", "--to",
                 f"{t['a_woke']}ns", trace)
     shallow = json.loads(r.stdout)["nodes"] if r.returncode == 0 else []
