@@ -105,6 +105,13 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */
 int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen);
 
+/* What contention and path share after their options (cli/contention.c):
+ * one FILE left at argv[optind], --to after --from, the file read into
+ * *out (warnings printed), *to set to the trace's end when not given or
+ * past it. Returns 0, or the exit status to return (2 usage, 1 unreadable). */
+int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, uint64_t from, uint64_t *to,
+		     bool have_to, struct spans **out);
+
 /* Reads the trace at path into a new timeline. Returns 0, or 1 after
  * printing what is wrong; what was missed (damaged chunks skipped, a
  * recording cut off: read up to its last complete chunk) is in warn (else

@@ -161,6 +161,30 @@ int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *wa
 	return 0;
 }
 
+/* What contention and path share after their options: one FILE left in
+ * argv, a window whose end (when given) comes after its start, the file
+ * read into a history that keeps `keep` (warnings printed), and *to set to
+ * the end of the trace when not given or past it. Returns 0, or the exit
+ * status (usage error 2, unreadable file 1). */
+int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, uint64_t from, uint64_t *to,
+		     bool have_to, struct spans **out)
+{
+	char warn[1200];
+
+	*out = NULL;
+	if (optind != argc - 1)
+		return cli_usage_error(cmd, optind >= argc ? "which trace file?" : "one trace file at a time");
+	if (have_to && *to <= from)
+		return cli_usage_error(cmd, "--to must come after --from");
+	if (cli_load_spans(argv[optind], keep, out, warn, sizeof(warn)))
+		return 1;
+	if (warn[0])
+		cli_error("warning: %s", warn);
+	if (!have_to || *to > spans_end(*out))
+		*to = spans_end(*out);
+	return 0;
+}
+
 /* conctop contention. */
 int cmd_contention(int argc, char **argv)
 {
@@ -175,7 +199,6 @@ int cmd_contention(int argc, char **argv)
 	struct contention *c = NULL;
 	uint64_t from = 0, to = 0;
 	bool have_to = false, json = false;
-	char warn[1200];
 	int opt, e, status = 1;
 
 	optind = 1;
@@ -190,16 +213,8 @@ int cmd_contention(int argc, char **argv)
 			return e > 0 ? e : cli_usage_error("contention", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("contention", optind >= argc ? "which trace file?" : "one trace file at a time");
-	if (have_to && to <= from)
-		return cli_usage_error("contention", "--to must come after --from");
-	if (cli_load_spans(argv[optind], SPANS_WAITS, &s, warn, sizeof(warn)))
-		return 1;
-	if (warn[0])
-		cli_error("warning: %s", warn);
-	if (!have_to || to > spans_end(s))
-		to = spans_end(s);
+	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, from, &to, have_to, &s)))
+		return e;
 	e = from < to ? contention_new(&c, s, from, to) : 0;
 	if (e) {
 		cli_error("%s: %s", argv[optind], strerror(-e));

@@ -172,7 +172,6 @@ int cmd_path(int argc, char **argv)
 	uint64_t from = 0, to = 0;
 	unsigned depth = 8;
 	bool have_to = false, json = false;
-	char warn[1200];
 	long thread;
 	int opt, e, status = 1;
 
@@ -193,23 +192,15 @@ int cmd_path(int argc, char **argv)
 			return e > 0 ? e : cli_usage_error("path", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("path", optind >= argc ? "which trace file?" : "one trace file at a time");
 	if (!who)
 		return cli_usage_error("path", "which thread? (--thread NAME or TID)");
-	if (have_to && to <= from)
-		return cli_usage_error("path", "--to must come after --from");
-	if (cli_load_spans(argv[optind], SPANS_ALL, &s, warn, sizeof(warn)))
-		return 1;
-	if (warn[0])
-		cli_error("warning: %s", warn);
+	if ((e = cli_window_spans("path", argc, argv, SPANS_ALL, from, &to, have_to, &s)))
+		return e;
 	thread = path_thread(s, who);
 	if (thread < 0) {
 		status = EXIT_USAGE;
 		goto out;
 	}
-	if (!have_to || to > spans_end(s))
-		to = spans_end(s);
 	if (from >= to) {
 		status = cli_usage_error("path", "--from is past the trace's end (%.6f s)", (double)to / 1e9);
 		goto out;

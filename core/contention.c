@@ -25,27 +25,17 @@ struct contention {
 	size_t nholders, hcap;
 };
 
-/* Orders waits by object, then waiter, then start. */
-static int contention_by_waiter(const void *a, const void *b)
+/* Orders waits by object, then by holder (arg non-NULL) or by waiter,
+ * then by start. */
+static int contention_by_object(const void *a, const void *b, void *by_holder)
 {
 	const struct cwait *x = a, *y = b;
+	int64_t p = by_holder ? x->holder : (int64_t)x->thread, q = by_holder ? y->holder : (int64_t)y->thread;
 
 	if (x->object != y->object)
 		return x->object < y->object ? -1 : 1;
-	if (x->thread != y->thread)
-		return x->thread < y->thread ? -1 : 1;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* Orders waits by object, then holder, then start. */
-static int contention_by_holder(const void *a, const void *b)
-{
-	const struct cwait *x = a, *y = b;
-
-	if (x->object != y->object)
-		return x->object < y->object ? -1 : 1;
-	if (x->holder != y->holder)
-		return x->holder < y->holder ? -1 : 1;
+	if (p != q)
+		return p < q ? -1 : 1;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
@@ -178,10 +168,10 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 		return (int)n;
 	}
 	if (n > 1) /* (qsort must not be given NULL, even for nothing) */
-		qsort(w, (size_t)n, sizeof(*w), contention_by_waiter);
+		qsort_r(w, (size_t)n, sizeof(*w), contention_by_object, NULL);
 	r = contention_rows(c, w, (size_t)n);
 	if (!r && n > 1)
-		qsort(w, (size_t)n, sizeof(*w), contention_by_holder);
+		qsort_r(w, (size_t)n, sizeof(*w), contention_by_object, w); /* non-NULL: by holder */
 	if (!r)
 		r = contention_holders(c, w, (size_t)n);
 	free(w);
