@@ -10,6 +10,7 @@
 #include "critpath.h"
 #include "safetext.h"
 #include "spans.h"
+#include "vocab.h"
 
 /* The keys of critpath's end reasons in JSON. */
 static const char *const path_end_keys[CRITPATH_END_MAX] = {
@@ -82,6 +83,21 @@ static double path_ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
+/* Says what a node's CPU ran while it was runnable, when it was not idle
+ * or unknown: "(behind another program 3.1 ms, the program 0.4 ms)". */
+static void path_text_behind(FILE *f, const struct critpath_node *n)
+{
+	uint64_t other = n->behind_ns[TL_CPU_OTHER], prog = n->behind_ns[TL_CPU_THREAD];
+
+	if (other >= 10000 && prog >= 10000)
+		fprintf(f, " (behind another program %.3f ms, the program's threads %.3f ms)", path_ms(other),
+			path_ms(prog));
+	else if (other >= 10000)
+		fprintf(f, " (behind another program %.3f ms)", path_ms(other));
+	else if (prog >= 10000)
+		fprintf(f, " (behind the program's threads %.3f ms)", path_ms(prog));
+}
+
 /* Prints one node of the tree as text, indented by its depth. */
 static void path_text_node(FILE *f, const struct spans *s, const struct critpath_node *n)
 {
@@ -100,6 +116,7 @@ static void path_text_node(FILE *f, const struct spans *s, const struct critpath
 		fprintf(f, "%s (%d): ", name, t->tid);
 	}
 	fprintf(f, "running %.3f ms, runnable %.3f ms", path_ms(n->running_ns), path_ms(n->runnable_ns));
+	path_text_behind(f, n);
 	if (n->blocked_ns)
 		fprintf(f, ", blocked %.3f ms", path_ms(n->blocked_ns));
 	if (n->other_ns)
@@ -135,9 +152,12 @@ static void path_json(FILE *f, const struct spans *s, const struct critpath *c, 
 		cli_json_string(f, label);
 		fprintf(f,
 			", \"charged_ns\": %" PRIu64 ", \"stretches\": %" PRIu64 ", \"running_ns\": %" PRIu64
-			", \"runnable_ns\": %" PRIu64 ", \"blocked_ns\": %" PRIu64 ", \"not_alive_ns\": %" PRIu64
-			", \"unexplained\": {",
-			n->charged_ns, n->stretches, n->running_ns, n->runnable_ns, n->blocked_ns, n->other_ns);
+			", \"runnable_ns\": %" PRIu64 ", \"runnable_behind\": {\"other_program\": %" PRIu64
+			", \"program\": %" PRIu64 ", \"idle\": %" PRIu64 ", \"unknown\": %" PRIu64 "}"
+			", \"blocked_ns\": %" PRIu64 ", \"not_alive_ns\": %" PRIu64 ", \"unexplained\": {",
+			n->charged_ns, n->stretches, n->running_ns, n->runnable_ns, n->behind_ns[TL_CPU_OTHER],
+			n->behind_ns[TL_CPU_THREAD], n->behind_ns[TL_CPU_IDLE], n->behind_ns[TL_CPU_UNKNOWN], n->blocked_ns,
+			n->other_ns);
 		for (unsigned k = 0; k < CRITPATH_END_MAX; k++)
 			fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", path_end_keys[k], n->unexplained_ns[k]);
 		fprintf(f, "}}");

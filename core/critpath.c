@@ -91,7 +91,12 @@ static int critpath_walk(struct critpath *c, size_t node, size_t thread, uint64_
 		if (tl_state_on_cpu(sp->state)) {
 			c->node[node].running_ns += d;
 		} else if (sp->state == TL_RUNNABLE) {
+			uint64_t behind[4];
+
 			c->node[node].runnable_ns += d;
+			spans_cpu_sum(c->s, sp->cpu >= 0 ? (unsigned)sp->cpu : UINT32_MAX, x, y, behind);
+			for (unsigned j = 0; j < 4; j++)
+				c->node[node].behind_ns[j] += behind[j];
 		} else if (!tl_state_blocked(sp->state)) {
 			c->node[node].other_ns += d;
 		} else {

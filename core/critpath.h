@@ -45,6 +45,9 @@ struct critpath_node {
 	uint64_t stretches;
 	/* this thread's own time over those stretches (the root: the window) */
 	uint64_t running_ns, runnable_ns;
+	uint64_t behind_ns[4];   /* runnable_ns by what its CPU ran meanwhile (enum
+				  * tl_cpu_kind: unknown, idle, another program, a
+				  * thread of the program); the CPU is the one it then ran on */
 	uint64_t blocked_ns;                     /* in all; the children share part of it */
 	uint64_t unexplained_ns[CRITPATH_END_MAX]; /* the rest of blocked_ns, by why */
 	uint64_t other_ns;                       /* not alive (before its start, after its end) */

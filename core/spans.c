@@ -19,8 +19,22 @@ struct sthread {
 	uint8_t wait;
 };
 
+/* A CPU's occupant from start on (until the next change). */
+struct cpuchange {
+	uint64_t start;
+	uint8_t kind;        /* enum tl_cpu_kind */
+};
+
+/* A CPU's changes. */
+struct scpu {
+	struct cpuchange *ch;
+	size_t n, cap;
+};
+
 struct spans {
 	struct sched_model *m;
+	struct scpu *cpus;   /* SPANS_ALL only */
+	unsigned ncpus;
 	struct sthread *t;
 	size_t n, cap;
 	uint64_t end_ns;
@@ -86,7 +100,9 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 		*sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
 				     .object = -1, .holder = -1, .waker = TL_WAKER_UNKNOWN };
 		if (tl_state_on_cpu(c->prev))
-			sp->cpu = (int16_t)c->prev_cpu;
+			sp->cpu = c->prev_cpu;
+		else if (c->prev == TL_RUNNABLE && tl_state_on_cpu(c->state))
+			sp->cpu = c->cpu;
 		if (blocked) {
 			sp->wait = t->wait;
 			sp->object = t->object;
@@ -121,11 +137,63 @@ static int spans_on_wakeup(void *ctx, const struct sched_wakeup *w)
 	return 0;
 }
 
+/* A CPU's occupant changed: kept from ts on (a correction restates the
+ * changes from its time on). */
+static int spans_on_cpu(void *ctx, const struct sched_cpu_change *c)
+{
+	struct spans *s = ctx;
+	struct scpu *cp;
+
+	if (!s->cpus || c->cpu >= s->ncpus)
+		return 0;
+	cp = &s->cpus[c->cpu];
+	while (cp->n && cp->ch[cp->n - 1].start >= c->ts)
+		cp->n--;
+	if (VEC_RESERVE(cp->ch, cp->cap, cp->n + 2))
+		return -ENOMEM;
+	if (!cp->n && c->ts > c->prev_since) /* the first switch says what ran before it */
+		cp->ch[cp->n++] = (struct cpuchange){ c->prev_since, c->prev_kind };
+	cp->ch[cp->n++] = (struct cpuchange){ c->ts, c->kind };
+	return 0;
+}
+
+/* What CPU cpu ran over [a, b), by kind of occupant. */
+void spans_cpu_sum(const struct spans *s, unsigned cpu, uint64_t a, uint64_t b, uint64_t out[4])
+{
+	const struct scpu *cp = s->cpus && cpu < s->ncpus ? &s->cpus[cpu] : NULL;
+	size_t lo = 0, hi = cp ? cp->n : 0;
+	uint64_t at = a;
+
+	memset(out, 0, 4 * sizeof(*out));
+	if (cp && cp->n && cp->ch[0].start > a) { /* before the first change: unknown */
+		at = cp->ch[0].start < b ? cp->ch[0].start : b;
+		out[TL_CPU_UNKNOWN] += at - a;
+	}
+	while (hi - lo > 1) { /* the last change at or before a */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp->ch[mid].start <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; cp && i < cp->n && at < b; i++) {
+		uint64_t end = i + 1 < cp->n && cp->ch[i + 1].start < b ? cp->ch[i + 1].start : b;
+
+		if (end <= at)
+			continue;
+		out[cp->ch[i].kind < 4 ? cp->ch[i].kind : TL_CPU_UNKNOWN] += end - at;
+		at = end;
+	}
+	if (at < b)
+		out[TL_CPU_UNKNOWN] += b - at;
+}
+
 /* Creates an empty history. */
 int spans_new(struct spans **out, unsigned ncpus, unsigned keep)
 {
 	static const struct sched_model_ops ops = {
-		.thread = spans_on_thread, .state = spans_on_state, .wakeup = spans_on_wakeup,
+		.thread = spans_on_thread, .state = spans_on_state, .wakeup = spans_on_wakeup, .cpu = spans_on_cpu,
 	};
 	struct spans *s = calloc(1, sizeof(*s));
 	int r;
@@ -134,9 +202,14 @@ int spans_new(struct spans **out, unsigned ncpus, unsigned keep)
 	if (!s)
 		return -ENOMEM;
 	s->keep = keep;
+	s->ncpus = ncpus;
+	if (keep == SPANS_ALL && ncpus <= 65536 && !(s->cpus = calloc(ncpus ? ncpus : 1, sizeof(*s->cpus)))) {
+		free(s);
+		return -ENOMEM;
+	}
 	r = sched_model_new(&s->m, ncpus, &ops, s);
 	if (r) {
-		free(s);
+		spans_free(s);
 		return r;
 	}
 	*out = s;
@@ -151,6 +224,9 @@ void spans_free(struct spans *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->t[i].span);
 	free(s->t);
+	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
+		free(s->cpus[c].ch);
+	free(s->cpus);
 	arena_done(&s->names);
 	sched_model_free(s->m);
 	free(s);

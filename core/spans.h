@@ -28,7 +28,8 @@ struct span {
 	uint8_t wait;    /* a blocked span: enum waits_kind, WAIT_NONE when unknown */
 	bool via;        /* a blocked span ended by a waking through its own object
 			  * (an unlock, a signal, a post, a barrier's release) */
-	int16_t cpu;     /* a running span: its CPU, else -1 */
+	int32_t cpu;     /* a running span: its CPU; a runnable span: the CPU it then
+			  * ran on (where it waited last); else -1 */
 	int64_t object;  /* a blocked span: the object (spans_object), -1 none */
 	int64_t holder;  /* a blocked span: the thread index holding it (or joined), -1 none */
 	int64_t waker;   /* a blocked span ended by a wakeup: the waker's thread index
@@ -76,6 +77,12 @@ long spans_thread_index(const struct spans *s, int32_t tid);
 /* The index of the span of thread i that holds instant t (the last one
  * starting at or before t), or -1 when t is before its first span. */
 long spans_at(const struct spans *s, size_t i, uint64_t t);
+
+/* What CPU cpu ran over [a, b): the time of each occupant kind into
+ * out[kind] (enum tl_cpu_kind: unknown, idle, another program, a traced
+ * thread). Only a SPANS_ALL history keeps the CPUs: otherwise (and for a
+ * CPU out of range) all is unknown. */
+void spans_cpu_sum(const struct spans *s, unsigned cpu, uint64_t a, uint64_t b, uint64_t out[4]);
 
 /* The name of process tgid (its leader thread's name), or "". */
 const char *spans_process_name(const struct spans *s, int32_t tgid);

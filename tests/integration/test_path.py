@@ -47,6 +47,7 @@ def test_chain():
     for i, n in enumerate(nodes):
         print(f"  {'  ' * n['depth']}[{i}] {n['name']} {n['kind']} {n['object']} charged {n['charged_ns'] / MS:.3f} "
               f"running {n['running_ns'] / MS:.3f} runnable {n['runnable_ns'] / MS:.3f} "
+              f"(behind other programs {n['runnable_behind']['other_program'] / MS:.3f}) "
               f"blocked {n['blocked_ns'] / MS:.3f} unexplained {n['unexplained']}")
     root = nodes[0]
     check(root["name"] == "chain-a" and root["depth"] == 0, "the root is chain-a", f"{root}")
@@ -81,8 +82,9 @@ def test_chain():
            n["running_ns"] + n["runnable_ns"] + n["blocked_ns"] + n["not_alive_ns"] != n["charged_ns"]]
     bad += [i for i, n in enumerate(nodes) if
             sum(m["charged_ns"] for m in nodes if m["parent"] == i) + sum(n["unexplained"].values()) != n["blocked_ns"]]
-    check(not bad, "each node's times add up to its charge, its blocked time to its children and the rest",
-          f"nodes {bad}")
+    bad += [i for i, n in enumerate(nodes) if sum(n["runnable_behind"].values()) != n["runnable_ns"]]
+    check(not bad, "each node's times add up to its charge, its blocked time to its children and the rest, "
+          "its runnable time to what its CPU ran", f"nodes {bad}")
     r = conctop("path", "--json", "--depth", "2", "--thread", "chain-a", "--from", f"{t['a_wait']}ns", "--to",
                 f"{t['a_woke']}ns", trace)
     shallow = json.loads(r.stdout)["nodes"] if r.returncode == 0 else []

@@ -68,6 +68,7 @@ static void build(unsigned keep)
 /* The history: spans, their causes, wakers and handovers. */
 static void test_spans(void)
 {
+	uint64_t sum[4];
 	const struct spans_thread *b;
 	const struct span *s;
 	long k;
@@ -90,6 +91,12 @@ static void test_spans(void)
 	CHECK(s && s->state == TL_BLOCKED_COND && s->waker == 1 && !s->via && s->holder == -1,
 	      "spans: A's cond wait was ended by B, not through the condition");
 	CHECK(spans_at(sp, 0, 0) == 0 && spans_at(sp, 7, 0) == -1, "spans: A's first span holds 0; no thread 7");
+	spans_cpu_sum(sp, 1, 0, 10 * MS, sum);
+	CHECK(sum[TL_CPU_IDLE] == 3 * MS && sum[TL_CPU_THREAD] == 7 * MS && sum[TL_CPU_UNKNOWN] == 0,
+	      "spans: CPU 1 was idle 3 ms (before B, between C and B), ran threads 7 ms");
+	spans_cpu_sum(sp, 0, 7 * MS, 12 * MS, sum);
+	CHECK(sum[TL_CPU_THREAD] == 3 * MS && sum[TL_CPU_UNKNOWN] == 2 * MS,
+	      "spans: CPU 0 ran C from 7 ms to the end; past the end is unknown");
 	for (size_t i = 0; i < spans_thread_count(sp); i++) {
 		const struct spans_thread *t = spans_thread(sp, i);
 		int ok = t->n && t->span[t->n - 1].end == 10 * MS;
@@ -170,6 +177,10 @@ static void test_critpath(void)
 		      critpath_node(c, 0)->runnable_ns == 1 * MS,
 	      "critpath: A's cond wait is charged to B; then A waits 1 ms for a CPU");
 	critpath_free(c);
+	CHECK(critpath_new(&c, sp, 2, 5 * MS, 8 * MS, 0) == 0 && critpath_node(c, 0)->runnable_ns == 1 * MS &&
+		      critpath_node(c, 0)->behind_ns[TL_CPU_THREAD] == 1 * MS && critpath_node(c, 0)->running_ns == 1 * MS,
+	      "critpath: C waited 1 ms for CPU 0, which ran A, then ran");
+	critpath_free(c);
 	CHECK(critpath_new(&c, sp, 9, 0, 0, 0) == -EINVAL && !c, "critpath: an unknown thread is refused");
 	CHECK(critpath_new(&c, sp, 0, 4 * MS, 4 * MS, 0) == -EINVAL && !c, "critpath: an empty window is refused");
 }
@@ -177,6 +188,7 @@ static void test_critpath(void)
 /* A history of the waits alone keeps the blocked spans on objects only. */
 static void test_waits_only(void)
 {
+	uint64_t sum[4];
 	size_t n = 0;
 
 	for (size_t i = 0; i < spans_thread_count(sp); i++)
@@ -185,6 +197,8 @@ static void test_waits_only(void)
 	CHECK(n == 3 && spans_thread(sp, 1)->n == 1 && spans_thread(sp, 0)->n == 1,
 	      "spans: keeping the waits keeps B's, C's and A's waits only");
 	CHECK(strcmp(spans_thread(sp, 0)->name, "A") == 0, "spans: the names are kept too");
+	spans_cpu_sum(sp, 0, 0, 10 * MS, sum);
+	CHECK(sum[TL_CPU_UNKNOWN] == 10 * MS, "spans: keeping the waits keeps no CPU");
 }
 
 int main(void)
