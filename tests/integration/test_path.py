@@ -1,7 +1,8 @@
 """The critical path (conctop path): real BPF, the test program
 tests/progs/critchain.c, whose chain is known: chain-a waits on chain_cv for
 chain-b, which waits on chain_m2 for chain-c, which holds it while it runs
-busy 50 ms (after the main thread's go through the semaphore chain_go).
+busy for 50 ms of CPU time (after the main thread's go through the
+semaphore chain_go).
 The path of chain-a over its wait must go down that chain and name
 chain-c's running as the cause, each charged time within 1 ms of the
 program's own clock readings."""
@@ -37,7 +38,7 @@ def test_chain():
     if not check(r.returncode == 0 and line, "critchain recorded", f"exit {r.returncode}: {r.stdout} {r.stderr}"):
         return
     start = report_json(trace)["start_monotonic_ns"]
-    t = {k: int(v) - start for k, v in (kv.split("=") for kv in line[0].split()[1:])}
+    t = {k: int(v) - (0 if k == "c_cpu" else start) for k, v in (kv.split("=") for kv in line[0].split()[1:])}
     print(f"  critchain (ms from the trace's start): " + ", ".join(f"{k} {v / MS:.3f}" for k, v in t.items()))
     r = conctop("path", "--json", "--thread", "chain-a", "--from", f"{t['a_wait']}ns", "--to", f"{t['a_woke']}ns",
                 trace)
@@ -67,10 +68,12 @@ def test_chain():
     check(near(awake, t["c_release"] - t["m_go"]),
           "chain-c ran or waited for a CPU from the go to its unlock, within 1 ms "
           f"({awake / MS:.3f} ms, the program's clock {(t['c_release'] - t['m_go']) / MS:.3f} ms)")
-    check(c["running_ns"] >= c["runnable_ns"] and c["running_ns"] > c["charged_ns"] - awake and
-          c["running_ns"] >= 20 * MS,
-          f"chain-c's running ({c['running_ns'] / MS:.3f} ms) is the largest cause of the chain's wait",
-          f"{c}")
+    # the trace's running time also holds what the hypervisor stole: at least
+    # the CPU time the program counted, at most the wall time of its run
+    check(t["c_cpu"] - MS <= c["running_ns"] <= t["c_release"] - t["c_start"] + MS,
+          f"chain-c's running ({c['running_ns'] / MS:.3f} ms) is on the path: at least the "
+          f"{t['c_cpu'] / MS:.3f} ms of CPU its busy run used, less 1 ms, and within its "
+          f"{(t['c_release'] - t['c_start']) / MS:.3f} ms of wall time", f"{c}")
     go = child(nodes, nodes.index(c), "critchain", "sem", "chain_go")
     check(go is not None and near(go["charged_ns"], t["m_go"] - t["b_lock"]),
           "before that chain-c waited on chain_go for the main thread, within 1 ms "

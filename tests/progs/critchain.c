@@ -1,15 +1,17 @@
 /* A known chain of waits, for conctop path (tests/integration/test_path.py):
  * chain-a waits on the condition variable chain_cv, which chain-b signals
  * once it has had the mutex chain_m2, which chain-c holds while it runs
- * busy for 50 ms. chain-c starts its run when the main thread tells it to
- * (after a 5 ms sleep that lets chain-b block on chain_m2 first).
+ * busy for 50 ms of CPU time (however long other programs make that take).
+ * chain-c starts its run when the main thread tells it to (after a 5 ms
+ * sleep that lets chain-b block on chain_m2 first).
  *
  * Prints the program's own clock readings (CLOCK_MONOTONIC, ns), one line:
  * a_wait (chain-a calls pthread_cond_wait), a_woke (it returns), b_lock
  * (chain-b calls pthread_mutex_lock on chain_m2), b_signal (chain-b's
  * pthread_cond_signal returned), m_go (the main thread posts chain_go),
- * c_start (chain-c starts its busy run) and c_release (chain-c calls
- * pthread_mutex_unlock on chain_m2). */
+ * c_start (chain-c starts its busy run), c_release (chain-c calls
+ * pthread_mutex_unlock on chain_m2), and c_cpu, the CPU time chain-c used
+ * from c_start to c_release (CLOCK_THREAD_CPUTIME_ID). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <semaphore.h>
@@ -24,7 +26,7 @@ pthread_mutex_t chain_m2 = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t chain_cv = PTHREAD_COND_INITIALIZER;
 sem_t chain_c_has, chain_go;
 static int ready;
-static int64_t a_wait, a_woke, b_lock, b_signal, m_go, c_start, c_release;
+static int64_t a_wait, a_woke, b_lock, b_signal, m_go, c_start, c_release, c_cpu;
 
 /* A clock's reading in ns. */
 static int64_t now(clockid_t clk)
@@ -65,10 +67,11 @@ static void *chain_b(void *arg)
 	return NULL;
 }
 
-/* chain-c: holds chain_m2, waits for the go, runs busy 50 ms, releases. */
+/* chain-c: holds chain_m2, waits for the go, runs busy 50 ms of CPU, releases. */
 static void *chain_c(void *arg)
 {
 	volatile uint64_t spin = 0;
+	int64_t cpu0;
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "chain-c");
@@ -76,8 +79,10 @@ static void *chain_c(void *arg)
 	sem_post(&chain_c_has);
 	sem_wait(&chain_go);
 	c_start = now(CLOCK_MONOTONIC);
-	while (now(CLOCK_MONOTONIC) - c_start < BUSY_NS)
+	cpu0 = now(CLOCK_THREAD_CPUTIME_ID);
+	while (now(CLOCK_THREAD_CPUTIME_ID) - cpu0 < BUSY_NS)
 		spin++;
+	c_cpu = now(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	c_release = now(CLOCK_MONOTONIC);
 	pthread_mutex_unlock(&chain_m2);
 	return NULL;
@@ -101,8 +106,9 @@ int main(void)
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
 	pthread_join(c, NULL);
-	printf("critchain: a_wait=%lld a_woke=%lld b_lock=%lld b_signal=%lld m_go=%lld c_start=%lld c_release=%lld\n",
+	printf("critchain: a_wait=%lld a_woke=%lld b_lock=%lld b_signal=%lld m_go=%lld c_start=%lld c_release=%lld "
+	       "c_cpu=%lld\n",
 	       (long long)a_wait, (long long)a_woke, (long long)b_lock, (long long)b_signal, (long long)m_go,
-	       (long long)c_start, (long long)c_release);
+	       (long long)c_start, (long long)c_release, (long long)c_cpu);
 	return 0;
 }
