@@ -22,7 +22,8 @@ static const char *const path_end_keys[CRITPATH_END_MAX] = {
 static void path_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: conctop path --thread NAME|TID [--from T] [--to T] [--depth N] [--json] FILE\n"
+		"Usage: conctop path --thread NAME|TID [--from T] [--to T] [--depth N]\n"
+		"                    [--json] FILE\n"
 		"\n"
 		"What a thread's time over a window went to, all the way down: its\n"
 		"running and runnable time (waiting for a CPU) are its own; each time it\n"
