@@ -350,6 +350,12 @@ void lanes_draw_marks(struct draw *d, int y)
 		/* its words after it, up to a blank before the next marker
 		 * (zoom in for the words of markers close together) */
 		right = (next >= 0 ? next - 1 : d->win.ncols) - (col + 1);
+		/* and never past a window ended early: predict draws nothing
+		 * after its cursor */
+		if (d->win.end < timeline_end(d->tl) && d->win.end > d->win.t0 &&
+		    (d->win.end - 1 - d->win.t0) / d->win.npc < (uint64_t)d->win.ncols &&
+		    (int)((d->win.end - 1 - d->win.t0) / d->win.npc) - col < right)
+			right = (int)((d->win.end - 1 - d->win.t0) / d->win.npc) - col;
 		if (right >= 2)
 			draw_text(d, d->x_lane + col + 1, y, buf, ROLE_MARK, 0, right < w ? right : w);
 	}

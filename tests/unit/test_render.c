@@ -511,18 +511,24 @@ static void test_marks(void)
 
 		d.g = grid_new(60, 1);
 		lanes_window_init(&d.win, tl, 0, 500 * US, 42, UINT64_MAX);
-		d.win.end = 5 * MS;
+		d.win.end = 9 * MS;
 		lanes_draw_marks(&d, 0);
 		m = row(d.g, 0);
 		CHECK(d.g && strstr(m, "A bang 4") && !strstr(m, "race over"),
 		      "marks: none past the window's end (predict's hidden answer)");
+		grid_clear(d.g);
+		d.win.end = 5 * MS;
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(strstr(m, "@A ban") && !strstr(m, "@A bang"),
+		      "marks: a marker's words stop at the column of a window ended early (nothing after predict's cursor)");
 		/* the end inside the bang's column, between the countdown and the bang */
 		grid_clear(d.g);
 		d.win.end = 2 * MS + 200 * US;
 		lanes_draw_marks(&d, 0);
 		m = row(d.g, 0);
-		CHECK(strstr(m, "A countdown 1") && !strstr(m, "bang"),
-		      "marks: a column cut by the window's end names its last marker before the end");
+		CHECK(strchr(m, '@') && strchr(m, '@')[1] == ' ' && !strstr(m, "bang") && !strstr(m, "countdown"),
+		      "marks: a column cut by the window's end keeps its '@', no words past the end");
 		grid_free(d.g);
 	}
 
@@ -539,6 +545,16 @@ static void test_marks(void)
 	v.cursor = 11 * MS;
 	render_screen(g, tl, &v, theme_get(THEME_256, false));
 	CHECK(grid_has(g, "last marker: B pong: race over 2 at 0.010200 s"), "marks: inspect names the last marker");
+	v.inspect = false;
+	v.classroom = true;
+	render_screen(g, tl, &v, theme_get(THEME_256, false));
+	y = find_row(g, "marks");
+	CHECK(y > find_row(g, "CPU1") && y < find_row(g, "A ping") && strstr(lane(g, "marks"), "A bang 4") &&
+		      strstr(lane(g, "marks"), "B race over 2"),
+	      "marks: the classroom view draws the markers row between the CPU and the thread lanes");
+	CHECK(render_thread_rows(tl, &v, 80, 24, &y) > 0 && y == find_row(g, "A ping") &&
+		      render_lane_height(tl, &v, 24) == 2 && find_row(g, "B pong") == y + 2,
+	      "marks: the classroom's first lane row is below the markers row, its lanes still two rows");
 	grid_free(g);
 	drop();
 }
