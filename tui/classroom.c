@@ -31,7 +31,8 @@ struct class_rows {
 	int cpu_rows, per; /* rows of CPU lanes, CPUs per row */
 	int lane_h;        /* rows a thread lane takes: 2, or 1 when not all fit so */
 	int lanes;         /* thread lanes per page */
-	int marks_rows;    /* 1: the markers row between the CPU and thread lanes */
+	int marks_rows;    /* the markers row (and the level strip) between the CPU and thread lanes */
+	char level[32];    /* the level strip's name, "" for none */
 };
 
 /* Rows kept under the legend for the program's output in view v (its
@@ -59,6 +60,10 @@ static void class_layout(const struct timeline *tl, size_t nvis, int h, int rese
 	 * trace has any and two lane rows stay; the key lanes come first, so
 	 * the row the markers take never hides the lane the lesson turns on */
 	r->marks_rows = timeline_mark_count(tl) > 0 && rows >= 3 ? 1 : 0;
+	/* and a level strip (prodcons' buffer) under it when there is room */
+	r->level[0] = '\0';
+	if (r->marks_rows && rows >= 5 && lanes_level_name(tl, r->level, sizeof(r->level)))
+		r->marks_rows++;
 	rows -= r->marks_rows;
 	if (rows < 1)
 		rows = 1;
@@ -401,6 +406,8 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	y = CLASS_TOP_ROWS + r.cpu_rows;
 	if (r.marks_rows)
 		lanes_draw_marks(&f.d, y++);
+	if (r.marks_rows > 1)
+		lanes_draw_level(&f.d, y++, r.level);
 	y = draw_class_lanes(&f, y, &r);
 	y += lanes_draw_legend(&f.d, y, CLASS_LEGEND_ROWS);
 	draw_class_log(&f, y, H - CLASS_BOTTOM_ROWS - y);
