@@ -321,7 +321,7 @@ bool lanes_has_marks(const struct lane_window *w)
 void lanes_draw_marks(struct draw *d, int y)
 {
 	size_t mi = 0, next_mi = 0;
-	int col, next;
+	int col, next, free = 0; /* free: the first column after what is drawn */
 	char buf[EVENT_TEXT_MAX + 48];
 
 	draw_text(d, 0, y, "marks", ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
@@ -357,8 +357,17 @@ void lanes_draw_marks(struct draw *d, int y)
 		    (d->win.end - 1 - d->win.t0) / d->win.npc < (uint64_t)d->win.ncols &&
 		    (int)((d->win.end - 1 - d->win.t0) / d->win.npc) - col < right)
 			right = (int)((d->win.end - 1 - d->win.t0) / d->win.npc) - col;
-		if (right >= 2)
+		if (right < w && next < 0 && col - free >= w + 1) {
+			/* the window's last marker, with no room for its words
+			 * after it (a run's outcome, marked at its end): its
+			 * words before it, a blank apart from what is drawn there */
+			draw_text(d, d->x_lane + col - 1 - w, y, buf, ROLE_MARK, 0, w);
+		} else if (right >= 2) {
 			draw_text(d, d->x_lane + col + 1, y, buf, ROLE_MARK, 0, right < w ? right : w);
+			free = col + 1 + (right < w ? right : w) + 1;
+		} else {
+			free = col + 2;
+		}
 	}
 }
 

@@ -530,6 +530,18 @@ static void test_marks(void)
 		m = row(d.g, 0);
 		CHECK(strchr(m, '@') && strchr(m, '@')[1] == ' ' && !strstr(m, "bang") && !strstr(m, "countdown"),
 		      "marks: a column cut by the window's end keeps its '@', no words past the end");
+		/* the race over in the window's last column: its words before it */
+		grid_clear(d.g);
+		lanes_window_init(&d.win, tl, 3 * MS, 500 * US, 15, UINT64_MAX);
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(strstr(m, "B race over 2 @"),
+		      "marks: the window's last marker, with no room after it, has its words before it");
+		grid_clear(d.g);
+		lanes_window_init(&d.win, tl, 9 * MS, 500 * US, 4, UINT64_MAX);
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(strchr(m, '@') && !strstr(m, "race"), "marks: no room either side: the '@' alone");
 		grid_free(d.g);
 	}
 
