@@ -67,6 +67,27 @@ cases=(
 	"error-not-a-trace|-|tests/golden.sh"
 	"error-two-files|-|$data/pingpong.ctrace $data/lost.ctrace"
 	"log-prodcons|-|log $data/prodcons.ctrace"
+	# each lesson recorded at its classroom pace (record --classroom, see
+	# docs/testing.md), its lesson on the lanes: the markers row, the
+	# key lanes, prodcons' buffer strip, race's outcome at the end
+	"class-race|-|$data/class-race.ctrace --width 140"
+	"class-race-end|-|$data/class-race.ctrace --width 120 --from 3.2s"
+	"class-condvar|-|$data/class-condvar.ctrace --width 140"
+	"class-condvar-signal|-|$data/class-condvar.ctrace --width 160 --from 0.1s --to 0.9s"
+	"class-prodcons|-|$data/class-prodcons.ctrace --width 140"
+	"class-barrier|-|$data/class-barrier.ctrace --width 140"
+	"class-semaphore|-|$data/class-semaphore.ctrace --width 140"
+	"class-semaphore-free|-|$data/class-semaphore.ctrace --width 160 --from 0.3s --to 0.9s"
+	"class-event|-|$data/class-event.ctrace --width 140"
+	"class-event-timer|-|$data/class-event.ctrace --width 140 --from 2.19s --to 2.25s"
+	"class-gil|-|$data/class-gil.ctrace --width 140"
+	"class-processes|-|$data/class-processes.ctrace --width 160"
+	"class-processes-element|-|$data/class-processes.ctrace --width 120 --from 0.5s --to 0.53s"
+	"class-rlock|-|$data/class-rlock.ctrace --width 140"
+	"class-rlock-depth|-|$data/class-rlock.ctrace --width 140 --from 0.55s --to 0.7s"
+	"class-daemon|-|$data/class-daemon.ctrace --width 140"
+	"class-shutdown|-|$data/class-shutdown.ctrace --width 140"
+	"class-pool|-|$data/class-pool.ctrace --width 140"
 	"log-prodcons-ascii|LC_ALL=C|log $data/prodcons.ctrace --from 155ms --to 156ms"
 	"log-lifecycle|-|log $data/lifecycle.ctrace"
 )
