@@ -630,6 +630,20 @@ static void test_level(void)
 	      "level: each column the level at its end, blank before the first, '+' from 10");
 	grid_free(g);
 
+	{
+		/* a window ended early (predict's cursor at 5 ms): nothing after it */
+		struct draw d = { .tl = tl, .th = th, .x_lane = 8, .x_stats = -1 };
+		const char *m;
+
+		d.g = grid_new(60, 1);
+		lanes_window_init(&d.win, tl, 0, 500 * US, 42, UINT64_MAX);
+		d.win.end = 5 * MS;
+		lanes_draw_level(&d, 0, "buffer");
+		m = d.g ? row(d.g, 0) : "";
+		CHECK(strstr(m, "  00111122") && !strstr(m, "11223") && !strchr(m, '+'),
+		      "level: nothing drawn after a window ended early (predict)");
+		grid_free(d.g);
+	}
 	/* a window from 6 ms: the level before it (3 at 6.1 ms, 2 before) */
 	g = render_lanes(tl, 6 * MS, 10 * MS, 80, th);
 	CHECK(g && lane(g, "buffer")[0] == '2', "level: a window's first column has the level set before it");
