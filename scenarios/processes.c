@@ -32,7 +32,10 @@
  * in the local phase each runs straight through its chunk. Between jobs the
  * workers sleep in read() on job_queue, and the parent sleeps in poll() on
  * the result pipes. Markers (from the parent): "phase" (1 element by
- * element, 2 local), "chunk done" (the chunk), "element ms", "local ms".
+ * element, 2 local), "chunk done" (the chunk), "element ms", "local ms",
+ * "array_lock waits, us" after each "chunk done" (how long the chunk's
+ * worker waited for the lock), and "element: array_lock waits, us" /
+ * "local: array_lock waits, us" (the workers' waits for it in the phase).
  */
 #define _GNU_SOURCE /* see common.h */
 #include "common.h"
@@ -72,6 +75,7 @@ struct result {
 	long chunk;
 	double ms;     /* how long filling the chunk took */
 	double cpu_ms; /* of which on a CPU (not waiting for one, nor asleep) */
+	double wait_ms; /* of which waiting for array_lock */
 };
 
 /* This process's CPU time in ms (a worker is a single thread). */
@@ -131,10 +135,24 @@ static int write_all(int fd, const void *buf, size_t len)
 
 /* ---- A worker process ---- */
 
+/* Time this worker waited for array_lock, in ms, since its last chunk. */
+static double lock_wait_ms;
+
+/* Takes array_lock, adding the time it waited for it (when it was held by
+ * another worker) to lock_wait_ms: the parent marks it per chunk. */
+static void lock_array(void)
+{
+	if (pthread_mutex_trylock(array_lock) == 0)
+		return;
+	double t0 = scn_now_ms();
+	pthread_mutex_lock(array_lock);
+	lock_wait_ms += scn_now_ms() - t0;
+}
+
 /* Reads a[i] under the lock, as a multiprocessing.Array does on a[i]. */
 static float get_locked(const float *a, long i)
 {
-	pthread_mutex_lock(array_lock);
+	lock_array();
 	float v = a[i];
 	pthread_mutex_unlock(array_lock);
 	return v;
@@ -143,7 +161,7 @@ static float get_locked(const float *a, long i)
 /* Writes a[i] under the lock, as a multiprocessing.Array does on a[i] = v. */
 static void set_locked(float *a, long i, float v)
 {
-	pthread_mutex_lock(array_lock);
+	lock_array();
 	a[i] = v;
 	pthread_mutex_unlock(array_lock);
 }
@@ -164,7 +182,7 @@ static void fill_locally(long first, long n, float *mine)
 {
 	for (long i = 0; i < n; i++)
 		mine[i] = sX[first + i] * sY[first + i];
-	pthread_mutex_lock(array_lock);
+	lock_array();
 	memcpy(&sZ[first], mine, (size_t)n * sizeof *mine);
 	pthread_mutex_unlock(array_lock);
 }
@@ -185,11 +203,12 @@ static void worker_main(int id)
 		conctop_mark("chunk taken", job.chunk);
 		scn_pace(pace); /* --pace: a visible step before the work */
 		double t0 = scn_now_ms(), c0 = cpu_ms_now();
+		lock_wait_ms = 0;
 		if (job.kind == JOB_ELEMENT)
 			fill_by_element(job.chunk * rows, rows);
 		else
 			fill_locally(job.chunk * rows, rows, mine);
-		struct result res = {job.chunk, scn_now_ms() - t0, cpu_ms_now() - c0};
+		struct result res = {job.chunk, scn_now_ms() - t0, cpu_ms_now() - c0, lock_wait_ms};
 		if (write_all(result_pipe[id - 1][1], &res, sizeof res) != 0)
 			break;
 	}
@@ -202,7 +221,7 @@ static void worker_main(int id)
 /* Waits up to 20 s for each result: a worker that died or hangs must not
  * hang the parent. Returns the number of results read (chunks, or fewer
  * on a timeout or a closed pipe); adds the workers' times to *fill_ms. */
-static long collect(long expected, long *done_by, double *fill_ms, double *cpu_ms)
+static long collect(long expected, long *done_by, double *fill_ms, double *cpu_ms, double *wait_ms)
 {
 	struct pollfd fds[MAX_WORKERS];
 	for (int i = 0; i < workers; i++)
@@ -225,8 +244,13 @@ static long collect(long expected, long *done_by, double *fill_ms, double *cpu_m
 				return got;
 			}
 			conctop_mark("chunk done", res.chunk);
+			/* the lesson on the lanes (a column names its last
+			 * marker): how long the chunk's worker waited for the
+			 * one lock */
+			conctop_mark("array_lock waits, us", (long)(res.wait_ms * 1000 + 0.5));
 			*fill_ms += res.ms;
 			*cpu_ms += res.cpu_ms;
+			*wait_ms += res.wait_ms;
 			done_by[i]++;
 			got++;
 		}
@@ -248,9 +272,9 @@ static double run_phase(int kind, long *done_by, long *wrong, double *cpu_ms)
 		if (write_all(job_queue[1], &job, sizeof job) != 0)
 			return -1;
 	}
-	double ms = 0;
+	double ms = 0, wait_ms = 0;
 	*cpu_ms = 0;
-	long got = collect(chunks, done_by, &ms, cpu_ms);
+	long got = collect(chunks, done_by, &ms, cpu_ms, &wait_ms);
 	if (got != chunks)
 		return -1;
 	*wrong = 0;
@@ -258,6 +282,8 @@ static double run_phase(int kind, long *done_by, long *wrong, double *cpu_ms)
 		if (sZ[i] != sX[i] * sY[i])
 			(*wrong)++;
 	conctop_mark(kind == JOB_ELEMENT ? "element ms" : "local ms", (long)ms);
+	conctop_mark(kind == JOB_ELEMENT ? "element: array_lock waits, us" : "local: array_lock waits, us",
+		     (long)(wait_ms * 1000 + 0.5));
 	return ms;
 }
 

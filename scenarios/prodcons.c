@@ -139,6 +139,7 @@ static void put_locked(struct item it)
 {
 	slots[(head + count) % size] = it;
 	count++;
+	conctop_mark("buffer =", count); /* the lanes' fill strip: items held now */
 }
 
 /* Takes the item at the head, and checks it while the buffer is still
@@ -149,6 +150,7 @@ static struct item take_locked(void)
 	struct item it = slots[head];
 	head = (head + 1) % size;
 	count--;
+	conctop_mark("buffer =", count);
 	if (it.seq != next_seq[it.producer])
 		out_of_order++;
 	next_seq[it.producer] = it.seq + 1;

@@ -227,6 +227,11 @@ int main(int argc, char **argv)
 	/* expected against actual, on the lanes' markers row as in the log */
 	conctop_mark("expected", expected);
 	conctop_mark("lost updates", lost);
+	/* and all three in one marker: a column of the lanes names only its
+	 * last marker, and these three share the run's last column */
+	char said[64];
+	snprintf(said, sizeof said, "counter %ld of %ld, lost", counter, expected);
+	conctop_mark(said, lost);
 
 	/* The self-check: what did the story claim, and did it happen? */
 	char how[160];

@@ -31,6 +31,8 @@ struct class_rows {
 	int cpu_rows, per; /* rows of CPU lanes, CPUs per row */
 	int lane_h;        /* rows a thread lane takes: 2, or 1 when not all fit so */
 	int lanes;         /* thread lanes per page */
+	int marks_rows;    /* the markers row (and the level strip) between the CPU and thread lanes */
+	char level[32];    /* the level strip's name, "" for none */
 };
 
 /* Rows kept under the legend for the program's output in view v (its
@@ -53,6 +55,16 @@ static void class_layout(const struct timeline *tl, size_t nvis, int h, int rese
 	r->cpu_rows = ncpus >= 2 ? 2 : 1;
 	r->per = ncpus > 2 ? (int)((ncpus + 1) / 2) : 1;
 	rows = h - CLASS_TOP_ROWS - r->cpu_rows - 1 - CLASS_LEGEND_ROWS - CLASS_BOTTOM_ROWS - reserve;
+	/* a scenario's markers get a row of their own (the lesson's numbers:
+	 * expected and lost updates, free places, the timer fired) when the
+	 * trace has any and two lane rows stay; the key lanes come first, so
+	 * the row the markers take never hides the lane the lesson turns on */
+	r->marks_rows = timeline_mark_count(tl) > 0 && rows >= 3 ? 1 : 0;
+	/* and a level strip (prodcons' buffer) under it when there is room */
+	r->level[0] = '\0';
+	if (r->marks_rows && rows >= 5 && lanes_level_name(tl, r->level, sizeof(r->level)))
+		r->marks_rows++;
+	rows -= r->marks_rows;
 	if (rows < 1)
 		rows = 1;
 	r->lane_h = nvis <= (size_t)(rows / 2) ? 2 : 1;
@@ -89,7 +101,7 @@ int classroom_thread_rows(const struct timeline *tl, const struct view *v, int h
 
 	class_layout(tl, nvis, height, class_output_rows(v), &r);
 	if (first_row)
-		*first_row = CLASS_TOP_ROWS + r.cpu_rows;
+		*first_row = CLASS_TOP_ROWS + r.cpu_rows + r.marks_rows;
 	return nvis < (size_t)r.lanes ? (nvis ? (int)nvis : 1) : r.lanes;
 }
 
@@ -391,7 +403,12 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	draw_class_header(&f, 1);
 	lanes_draw_axis(&f.d, 2);
 	frame_draw_cpus(&f, CLASS_TOP_ROWS, r.per, r.cpu_rows);
-	y = draw_class_lanes(&f, CLASS_TOP_ROWS + r.cpu_rows, &r);
+	y = CLASS_TOP_ROWS + r.cpu_rows;
+	if (r.marks_rows)
+		lanes_draw_marks(&f.d, y++);
+	if (r.marks_rows > 1)
+		lanes_draw_level(&f.d, y++, r.level);
+	y = draw_class_lanes(&f, y, &r);
 	y += lanes_draw_legend(&f.d, y, CLASS_LEGEND_ROWS);
 	draw_class_log(&f, y, H - CLASS_BOTTOM_ROWS - y);
 	if (v->message && *v->message)

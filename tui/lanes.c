@@ -11,7 +11,8 @@
 #include "scale.h"
 #include "utf8.h"
 
-#define LOST_BATCH 32 /* log entries read at a time when marking lost events */
+#define LOST_BATCH 32  /* log entries read at a time when marking lost events */
+#define LEVEL_SCAN 4096 /* markers looked at for a level's name, or back for its value */
 
 /* Sets up a window (see lanes.h). */
 void lanes_window_init(struct lane_window *w, const struct timeline *tl, uint64_t t0, uint64_t npc, int ncols,
@@ -320,7 +321,7 @@ bool lanes_has_marks(const struct lane_window *w)
 void lanes_draw_marks(struct draw *d, int y)
 {
 	size_t mi = 0, next_mi = 0;
-	int col, next;
+	int col, next, free = 0; /* free: the first column after what is drawn */
 	char buf[EVENT_TEXT_MAX + 48];
 
 	draw_text(d, 0, y, "marks", ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
@@ -350,8 +351,95 @@ void lanes_draw_marks(struct draw *d, int y)
 		/* its words after it, up to a blank before the next marker
 		 * (zoom in for the words of markers close together) */
 		right = (next >= 0 ? next - 1 : d->win.ncols) - (col + 1);
-		if (right >= 2)
+		/* and never past a window ended early: predict draws nothing
+		 * after its cursor */
+		if (d->win.end < timeline_end(d->tl) && d->win.end > d->win.t0 &&
+		    (d->win.end - 1 - d->win.t0) / d->win.npc < (uint64_t)d->win.ncols &&
+		    (int)((d->win.end - 1 - d->win.t0) / d->win.npc) - col < right)
+			right = (int)((d->win.end - 1 - d->win.t0) / d->win.npc) - col;
+		if (right < w && next < 0 && col - free >= w + 1) {
+			/* the window's last marker, with no room for its words
+			 * after it (a run's outcome, marked at its end): its
+			 * words before it, a blank apart from what is drawn there */
+			draw_text(d, d->x_lane + col - 1 - w, y, buf, ROLE_MARK, 0, w);
+		} else if (right >= 2) {
 			draw_text(d, d->x_lane + col + 1, y, buf, ROLE_MARK, 0, right < w ? right : w);
+			free = col + 1 + (right < w ? right : w) + 1;
+		} else {
+			free = col + 2;
+		}
+	}
+}
+
+/* Whether marker label text is a level of name (name == NULL: of any):
+ * the label is "NAME =". Sets *n to the name's length. */
+static bool level_label(const char *text, const char *name, size_t *n)
+{
+	size_t len = strlen(text);
+
+	if (len < 3 || strcmp(text + len - 2, " =") != 0)
+		return false;
+	*n = len - 2;
+	return !name || (strlen(name) == *n && strncmp(text, name, *n) == 0);
+}
+
+/* The first level marker's name (see lanes.h): a look at the first
+ * LEVEL_SCAN markers, where a scenario sets its level from the start. */
+bool lanes_level_name(const struct timeline *tl, char *name, size_t len)
+{
+	size_t count = timeline_mark_count(tl), i, n;
+	struct tl_log_entry e;
+
+	for (i = 0; i < count && i < LEVEL_SCAN; i++) {
+		timeline_mark(tl, i, &e);
+		if (level_label(e.text, NULL, &n) && len > 0) {
+			n = n < len - 1 ? n : len - 1;
+			memcpy(name, e.text, n);
+			name[n] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Draws a level strip (see lanes.h): one pass over the window's markers,
+ * after a look back (at most LEVEL_SCAN markers) for the level at its
+ * start. */
+void lanes_draw_level(struct draw *d, int y, const char *name)
+{
+	size_t count = timeline_mark_count(d->tl), i, k, n;
+	struct tl_log_entry e;
+	int64_t level = -1;
+	int col;
+
+	draw_text(d, 0, y, name, ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
+	grid_put(d->g, d->x_lane - 1, y, d->th->vline, ROLE_FRAME, 0);
+	grid_put(d->g, d->x_lane + d->win.ncols, y, d->th->vline, ROLE_FRAME, 0);
+	i = timeline_mark_index(d->tl, d->win.t0);
+	for (k = i; k > 0 && i - k < LEVEL_SCAN; k--) {
+		timeline_mark(d->tl, k - 1, &e);
+		if (level_label(e.text, name, &n)) {
+			level = e.value;
+			break;
+		}
+	}
+	for (col = 0; col < d->win.ncols; col++) {
+		uint32_t ch = ' ';
+		uint64_t a, b;
+
+		if (lanes_col_span(&d->win, col, &a, &b)) {
+			/* the level at the column's end, up to a window ended early */
+			for (; i < count; i++) {
+				timeline_mark(d->tl, i, &e);
+				if (e.ts >= b && !(b == d->win.end && e.ts == b))
+					break;
+				if (level_label(e.text, name, &n))
+					level = e.value;
+			}
+			if (level >= 0)
+				ch = level < 10 ? (uint32_t)('0' + level) : '+';
+		}
+		grid_put(d->g, d->x_lane + col, y, ch, ROLE_MARK, col == d->win.cursor_col ? GRID_REVERSE : 0);
 	}
 }
 

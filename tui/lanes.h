@@ -104,6 +104,17 @@ bool lanes_has_marks(const struct lane_window *w);
  * fired"). */
 void lanes_draw_marks(struct draw *d, int y);
 
+/* A level marker: a marker whose label ends in " =" ("buffer =", with the
+ * number of items as its value) says how much of something there is from
+ * then on. Writes the first level's name (the words before " =", at most
+ * len - 1 bytes) into name and returns true when the timeline has one. */
+bool lanes_level_name(const struct timeline *tl, char *name, size_t len);
+
+/* Draws the level strip of level name on row y: the name as its label,
+ * then in each lane column the level at the column's end (its last level
+ * marker by then) as a digit, '+' from 10 on, blank before the first. */
+void lanes_draw_level(struct draw *d, int y, const char *name);
+
 /* Draws the scale and the legend of the items shown, from row y, in at
  * most rows rows (wrapping between items). Returns the rows used. */
 int lanes_draw_legend(struct draw *d, int y, int rows);

@@ -28,7 +28,9 @@ struct lanes_doc {
 	uint64_t t0, t1;
 	unsigned ncpus;
 	size_t nthreads;
-	unsigned marks; /* 1: a markers row above the threads' lanes */
+	unsigned marks; /* rows above the threads' lanes: the markers row, the level strip */
+	bool has_marks; /* the first of them is the markers row */
+	char level[32]; /* the level strip's name, "" for none */
 	int width;
 };
 
@@ -101,7 +103,10 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 	doc->t1 = t1;
 	doc->ncpus = timeline_ncpus(tl);
 	doc->nthreads = timeline_thread_count(tl);
-	doc->marks = lanes_has_marks(&d->win) ? 1 : 0;
+	doc->has_marks = lanes_has_marks(&d->win);
+	if (!lanes_level_name(tl, doc->level, sizeof(doc->level)))
+		doc->level[0] = '\0';
+	doc->marks = (doc->has_marks ? 1u : 0u) + (doc->level[0] ? 1u : 0u);
 	doc->width = width;
 	return 0;
 }
@@ -128,8 +133,10 @@ static void doc_draw_body(struct lanes_doc *doc, struct grid *g, size_t row0, in
 			continue;
 		else if (r < AXIS_ROWS + doc->ncpus)
 			lanes_draw_cpus(&doc->d, y, (unsigned)(r - AXIS_ROWS), 1);
-		else if (r < AXIS_ROWS + doc->ncpus + doc->marks)
+		else if (r == AXIS_ROWS + doc->ncpus && doc->has_marks)
 			lanes_draw_marks(&doc->d, y);
+		else if (r < AXIS_ROWS + doc->ncpus + doc->marks)
+			lanes_draw_level(&doc->d, y, doc->level);
 		else
 			lanes_draw_thread(&doc->d, y, r - AXIS_ROWS - doc->ncpus - doc->marks, false);
 	}

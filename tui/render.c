@@ -83,7 +83,8 @@ struct screen_rows {
 	int cpu_rows, per; /* rows of CPU lanes, CPUs per row */
 	int thread_rows;   /* rows of thread lanes */
 	int log_rows;      /* rows of the log (or output, or inspect) */
-	int marks_rows;    /* 1: the markers row above the thread lanes */
+	int marks_rows;    /* the markers row and the level strip above the thread lanes */
+	char level[32];    /* the level strip's name, "" for none */
 };
 
 /* Lays out a screen of height H: header, axis (2), CPU lanes, thread
@@ -95,6 +96,10 @@ static void layout(const struct timeline *tl, const struct view *v, int H, size_
 
 	/* a scenario's markers get a row of their own when the trace has any */
 	r->marks_rows = timeline_mark_count(tl) > 0 && avail - base_log >= 4 ? 1 : 0;
+	/* and a level strip (prodcons' buffer) under it when there is room */
+	r->level[0] = '\0';
+	if (r->marks_rows && avail - base_log >= 6 && lanes_level_name(tl, r->level, sizeof(r->level)))
+		r->marks_rows++;
 	avail -= r->marks_rows;
 	r->cpu_rows = (avail - base_log) / 3 > 1 ? (avail - base_log) / 3 : 1;
 	if (ncpus <= (unsigned)r->cpu_rows) {
@@ -353,6 +358,8 @@ static int main_screen(struct grid *g, const struct timeline *tl, const struct v
 	y = 3 + frame_draw_cpus(&f, 3, r.per, INT_MAX);
 	if (r.marks_rows)
 		lanes_draw_marks(&f.d, y++);
+	if (r.marks_rows > 1)
+		lanes_draw_level(&f.d, y++, r.level);
 	for (i = 0; (size_t)i < shown; i++)
 		lanes_draw_thread(&f.d, y + i, f.vis[first + (size_t)i], first + (size_t)i == v->focus);
 	if (f.nvis == 0)

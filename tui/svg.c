@@ -128,6 +128,7 @@ struct pic {
 	double width;           /* of the picture */
 	bool glyphs;            /* glyphs fit in the cells */
 	bool marks;             /* a markers row between the CPUs and the threads */
+	char level[32];         /* a level strip under it, by name ("" for none) */
 	uint32_t legend;
 };
 
@@ -285,9 +286,11 @@ static double legend(struct pic *p, double y0, bool draw, const char *scale)
 	return y + 22;
 }
 
-/* Writes the markers row at row top y: the row `conctop lanes` draws
- * (lanes_draw_marks, '@' and the words), as runs of text. */
-static void draw_marks(struct pic *p, double y)
+/* Writes the markers row at row top y (or, when level is not NULL, the
+ * level strip of that name): the row `conctop lanes` draws
+ * (lanes_draw_marks, '@' and the words; lanes_draw_level), as runs of
+ * text. */
+static void draw_marks(struct pic *p, double y, const char *level)
 {
 	const int x0 = 8; /* lane columns start here in the scratch grid */
 	struct grid *g = grid_new(x0 + p->win.ncols + 1, 1);
@@ -296,15 +299,20 @@ static void draw_marks(struct pic *p, double y)
 	char run[DRAW_LINE_MAX];
 	int col = 0, start;
 
-	fputs("<g class=\"lane marks\" id=\"marks\">\n", p->f);
-	fprintf(p->f, "<text class=\"label\" x=\"%.2f\" y=\"%.2f\" font-weight=\"bold\">marks</text>\n", MARGIN,
+	fprintf(p->f, "<g class=\"lane marks\" id=\"%s\">\n", level ? "level" : "marks");
+	fprintf(p->f, "<text class=\"label\" x=\"%.2f\" y=\"%.2f\" font-weight=\"bold\">", MARGIN,
 		y + ROW_H / 2 + FONT * 0.35);
+	xml_put(p->f, level ? level : "marks", -1);
+	fputs("</text>\n", p->f);
 	if (!g) {
 		fputs("</g>\n", p->f);
 		return;
 	}
 	d.g = g;
-	lanes_draw_marks(&d, 0);
+	if (level)
+		lanes_draw_level(&d, 0, level);
+	else
+		lanes_draw_marks(&d, 0);
 	while (col < p->win.ncols) {
 		size_t n = 0;
 
@@ -374,7 +382,8 @@ static void write_svg(struct pic *p, unsigned ncpus, size_t nthreads, const char
 	fmt_time_exact(buf, sizeof(buf), p->win.npc, false);
 	snprintf(scale, sizeof(scale), "1 column = %s", buf);
 	y = MARGIN + (title ? FONT + 10 : 0);
-	y_legend = y + FONT + 12 + (double)(ncpus + nthreads + (p->marks ? 1 : 0)) * PITCH + 12;
+	y_legend = y + FONT + 12 + (double)(ncpus + nthreads + (p->marks ? 1 : 0) + (p->level[0] ? 1 : 0)) * PITCH +
+		   12;
 	if (timeline_lost(p->tl))
 		y_legend += 22;
 	height = legend(p, y_legend, false, scale) + MARGIN;
@@ -400,7 +409,11 @@ static void write_svg(struct pic *p, unsigned ncpus, size_t nthreads, const char
 		struct lane_ref ref = lane_of(i, ncpus);
 
 		if (i == ncpus && p->marks) {
-			draw_marks(p, y);
+			draw_marks(p, y, NULL);
+			y += PITCH;
+		}
+		if (i == ncpus && p->level[0]) {
+			draw_marks(p, y, p->level);
 			y += PITCH;
 		}
 		lane_label(p, i, ncpus, y);
@@ -486,6 +499,8 @@ int svg_write_lanes(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1
 		p.legend |= lanes_row(p.row, 0, 0, &p.win, &ref);
 	}
 	p.marks = lanes_has_marks(&p.win);
+	if (!lanes_level_name(tl, p.level, sizeof(p.level)))
+		p.level[0] = '\0';
 	if (p.marks)
 		p.legend |= 1u << LG_MARK;
 	write_svg(&p, ncpus, nthreads, title);

@@ -189,6 +189,13 @@ def test_event_timer():
                            any(n.endswith(" runner-4") for n in lane_names(s)), 30)
         check(ok, "event: the classroom run at 80x24 shows the timer lane beside the runners", s)
         check(ok and "more" not in s, "event: no lane is hidden", s)
+        ok, s = p.wait_for(lambda s: re.search(r"(?m)^marks\s+│.*@", s) is not None, 30)
+        rows = s.split("\n")
+        at = [i for i, line in enumerate(rows) if re.match(r"marks\s+│", line)]
+        check(ok and at and rows[at[0] - 1].startswith("CPU") and re.match(r"[A-Za-z] \S", rows[at[0] + 1]) and
+              any(n.endswith(" timer") for n in lane_names(s)),
+              "event: the markers row ('@', the countdown, the bang) between the CPU and thread lanes, "
+              "the timer lane still shown", s)
         p.wait_for(lambda s: "program ended" in s, 30)
         p.keys("q")
         ok, s = p.wait_for(lambda s: "rc=0" in s, 20)

@@ -400,6 +400,13 @@ def test_prodcons():
               f"{full} of {len(blocks)}")
         check(not any(s < x < e for s, e, _ in blocks for x in produced),
               f"prodcons {variant}: no item is produced while the producer is blocked")
+        # the lanes' fill strip: the "buffer =" level before each block
+        level = t.marks_of("buffer =")
+        at_full = sum(1 for s, _, _ in blocks
+                      if [v for ts, _, v in level if ts < s][-1:] == [size])
+        check(len(level) >= 2 * 30 and at_full >= 0.9 * len(blocks),
+              f"prodcons {variant}: the 'buffer =' marker (the fill strip) says {size} when the producer "
+              "blocks (90%)", f"{len(level)} markers, {at_full} of {len(blocks)}")
         woke = sum(1 for _, _, w in blocks if w == c)
         check(woke >= 0.9 * len(blocks), f"prodcons {variant}: the consumer's take wakes it (90%)",
               f"{woke} of {len(blocks)}")
@@ -499,7 +506,7 @@ def test_event():
 def classroom_args(name):
     """The catalogue's classroom arguments of a scenario (scenarios/catalogue.c)."""
     src = open(os.path.join(os.path.dirname(__file__), "..", "..", "scenarios", "catalogue.c")).read()
-    m = re.search(r'\{"' + name + r'",\s*"[^"]*",\s*"([^"]*)"\}', src)
+    m = re.search(r'\{"' + name + r'",\s*"[^"]*",\s*"([^"]*)"', src)  # then the key lanes, if any
     return m.group(1).split() if m else None
 
 

@@ -10,6 +10,7 @@
 #include "lanes.h"
 #include "render.h"
 #include "scale.h"
+#include "svg.h"
 #include "utf8.h"
 
 #define MS 1000000ull
@@ -511,18 +512,36 @@ static void test_marks(void)
 
 		d.g = grid_new(60, 1);
 		lanes_window_init(&d.win, tl, 0, 500 * US, 42, UINT64_MAX);
-		d.win.end = 5 * MS;
+		d.win.end = 9 * MS;
 		lanes_draw_marks(&d, 0);
 		m = row(d.g, 0);
 		CHECK(d.g && strstr(m, "A bang 4") && !strstr(m, "race over"),
 		      "marks: none past the window's end (predict's hidden answer)");
+		grid_clear(d.g);
+		d.win.end = 5 * MS;
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(strstr(m, "@A ban") && !strstr(m, "@A bang"),
+		      "marks: a marker's words stop at the column of a window ended early (nothing after predict's cursor)");
 		/* the end inside the bang's column, between the countdown and the bang */
 		grid_clear(d.g);
 		d.win.end = 2 * MS + 200 * US;
 		lanes_draw_marks(&d, 0);
 		m = row(d.g, 0);
-		CHECK(strstr(m, "A countdown 1") && !strstr(m, "bang"),
-		      "marks: a column cut by the window's end names its last marker before the end");
+		CHECK(strchr(m, '@') && strchr(m, '@')[1] == ' ' && !strstr(m, "bang") && !strstr(m, "countdown"),
+		      "marks: a column cut by the window's end keeps its '@', no words past the end");
+		/* the race over in the window's last column: its words before it */
+		grid_clear(d.g);
+		lanes_window_init(&d.win, tl, 3 * MS, 500 * US, 15, UINT64_MAX);
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(strstr(m, "B race over 2 @"),
+		      "marks: the window's last marker, with no room after it, has its words before it");
+		grid_clear(d.g);
+		lanes_window_init(&d.win, tl, 9 * MS, 500 * US, 4, UINT64_MAX);
+		lanes_draw_marks(&d, 0);
+		m = row(d.g, 0);
+		CHECK(strchr(m, '@') && !strstr(m, "race"), "marks: no room either side: the '@' alone");
 		grid_free(d.g);
 	}
 
@@ -539,7 +558,122 @@ static void test_marks(void)
 	v.cursor = 11 * MS;
 	render_screen(g, tl, &v, theme_get(THEME_256, false));
 	CHECK(grid_has(g, "last marker: B pong: race over 2 at 0.010200 s"), "marks: inspect names the last marker");
+	v.inspect = false;
+	v.classroom = true;
+	render_screen(g, tl, &v, theme_get(THEME_256, false));
+	y = find_row(g, "marks");
+	CHECK(y > find_row(g, "CPU1") && y < find_row(g, "A ping") && strstr(lane(g, "marks"), "A bang 4") &&
+		      strstr(lane(g, "marks"), "B race over 2"),
+	      "marks: the classroom view draws the markers row between the CPU and the thread lanes");
+	CHECK(render_thread_rows(tl, &v, 80, 24, &y) > 0 && y == find_row(g, "A ping") &&
+		      render_lane_height(tl, &v, 24) == 2 && find_row(g, "B pong") == y + 2,
+	      "marks: the classroom's first lane row is below the markers row, its lanes still two rows");
 	grid_free(g);
+	drop();
+}
+
+/* The ping-pong timeline with a level: A marks "buffer =" k / 2 at k ms
+ * + 100 us for k 1 to 9 (columns 2k and 2k + 1 at 500 us a column), 12
+ * from 10 ms on; B marks "done" once at 15 ms. */
+static void build_pingpong_level(void)
+{
+	unsigned k;
+
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "ping");
+	ev(0, EVENT_THREAD, 0, 102, 0, 'S', "pong");
+	sw(0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(0, 1, -1, EVENT_STATE_RUNNING, 0);
+	for (k = 1; k < 20; k++) {
+		int run = k % 2 ? 101 : 102, next = k % 2 ? 102 : 101;
+		unsigned cpu = k % 2 ? 0 : 1, ncpu = k % 2 ? 1 : 0;
+
+		wake(k * MS, cpu, ncpu, run, next);
+		sw(k * MS, cpu, run, EVENT_STATE_INTERRUPTIBLE, 0);
+		sw(k * MS, ncpu, 0, EVENT_STATE_RUNNING, next);
+		ev(k * MS + 100 * US, EVENT_MARK, 0, 101, 0, k < 10 ? (int64_t)k / 2 : 12, "buffer =");
+		if (k == 15)
+			ev(15 * MS + 200 * US, EVENT_MARK, 1, 102, 0, 1, "done");
+	}
+	sw(20 * MS, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
+	timeline_set_end(tl, 21 * MS);
+}
+
+/* The level strip: a marker "NAME =" sets a level, drawn as a row of
+ * digits under the markers row in the lanes, the screen, the classroom
+ * view and the SVG. */
+static void test_level(void)
+{
+	const struct theme *th = theme_get(THEME_MONO, false);
+	char name[32] = "", *svg = NULL;
+	struct grid *g;
+	struct view v;
+	size_t svg_len = 0;
+	FILE *f;
+	int y;
+
+	build_pingpong_marked(true);
+	CHECK(!lanes_level_name(tl, name, sizeof(name)), "level: markers without \" =\" set no level");
+	g = render_lanes(tl, 0, 21 * MS, 80, th);
+	CHECK(g && find_row(g, "marks") > 0 && find_row(g, "buffer") < 0, "level: no level, no strip");
+	grid_free(g);
+	drop();
+
+	build_pingpong_level();
+	CHECK(lanes_level_name(tl, name, sizeof(name)) && !strcmp(name, "buffer"),
+	      "level: the name is the label's words before \" =\"");
+	g = render_lanes(tl, 0, 21 * MS, 80, th);
+	y = g ? find_row(g, "buffer") : -1;
+	CHECK(y > 0 && y == find_row(g, "marks") + 1 && y < find_row(g, "A ping"),
+	      "level: the strip is a row under the markers row, above the thread lanes");
+	CHECK(!strcmp(lane(g, "buffer"), "  00111122223333444" "4++++++++++++++++++++++"),
+	      "level: each column the level at its end, blank before the first, '+' from 10");
+	grid_free(g);
+
+	{
+		/* a window ended early (predict's cursor at 5 ms): nothing after it */
+		struct draw d = { .tl = tl, .th = th, .x_lane = 8, .x_stats = -1 };
+		const char *m;
+
+		d.g = grid_new(60, 1);
+		lanes_window_init(&d.win, tl, 0, 500 * US, 42, UINT64_MAX);
+		d.win.end = 5 * MS;
+		lanes_draw_level(&d, 0, "buffer");
+		m = d.g ? row(d.g, 0) : "";
+		CHECK(strstr(m, "  00111122") && !strstr(m, "11223") && !strchr(m, '+'),
+		      "level: nothing drawn after a window ended early (predict)");
+		grid_free(d.g);
+	}
+	/* a window from 6 ms: the level before it (3 at 6.1 ms, 2 before) */
+	g = render_lanes(tl, 6 * MS, 10 * MS, 80, th);
+	CHECK(g && lane(g, "buffer")[0] == '2', "level: a window's first column has the level set before it");
+	grid_free(g);
+
+	g = grid_new(80, 24);
+	v = view_all(80, 21 * MS);
+	v.ns_per_col = 500 * US;
+	render_screen(g, tl, &v, theme_get(THEME_256, false));
+	CHECK(find_row(g, "buffer") == find_row(g, "marks") + 1 && find_row(g, "A ping") > find_row(g, "buffer") &&
+		      !strncmp(lane(g, "buffer"), "  0011", 6),
+	      "level: the screen draws the strip too");
+	CHECK(render_thread_rows(tl, &v, 80, 24, &y) > 0 && y == find_row(g, "A ping"),
+	      "level: the screen's first thread row is below the strip");
+	v.classroom = true;
+	render_screen(g, tl, &v, theme_get(THEME_256, false));
+	CHECK(find_row(g, "buffer") == find_row(g, "marks") + 1 && find_row(g, "A ping") > find_row(g, "buffer") &&
+		      !strncmp(lane(g, "buffer"), "  0011", 6),
+	      "level: the classroom view draws the strip too");
+	CHECK(render_thread_rows(tl, &v, 80, 24, &y) > 0 && y == find_row(g, "A ping"),
+	      "level: the classroom's first thread row is below the strip");
+	grid_free(g);
+
+	f = open_memstream(&svg, &svg_len);
+	if (f && svg_write_lanes(f, tl, 0, 21 * MS, 80, NULL) == 0 && fclose(f) == 0 && getenv("TEST_SVG"))
+		fputs(svg, stderr);
+	CHECK(svg &&
+		      strstr(svg, "id=\"level\"") && strstr(svg, ">buffer</text>") && strstr(svg, ">000011") && strstr(svg, "44++"),
+	      "level: the SVG draws the strip too");
+	free(svg);
 	drop();
 }
 
@@ -1009,5 +1143,6 @@ int main(void)
 	test_lane_row();
 	test_lanes_print();
 	test_marks();
+	test_level();
 	return check_summary();
 }
