@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "event.h"
 
@@ -26,6 +27,41 @@ int cmd_run(int argc, char **argv);
 /* The live view from conctop's own arguments: `conctop [OPTIONS]
  * [run SCENARIO [ARGS] | -- COMMAND [ARGS] | -p PID]` (argv[0] is conctop). */
 int cmd_live(int argc, char **argv);
+
+struct option;
+
+/* A subcommand's options as getopt_long reads them, with what every
+ * subcommand does alike: -h/--help prints its help on standard output and
+ * ends the command with 0; an unknown option, a missing value or a value
+ * given to a flag is a usage error, said, ending it with 2. */
+struct cli_opts {
+	const char *cmd;                /* the subcommand, for messages */
+	const char *shortopts;          /* getopt_long's string, 'h' in it */
+	const struct option *longopts;  /* ending with CLI_LONGOPTS_END */
+	void (*usage)(FILE *f);         /* prints the subcommand's help */
+	int status;                     /* the exit status after CLI_OPTS_EXIT */
+	bool started;                   /* getopt_long was reset for argv */
+};
+
+/* The last entries of every subcommand's long options (needs getopt.h). */
+#define CLI_LONGOPTS_END { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+
+/* cli_next_option's answers besides an option: no more options (the
+ * operands start at argv[optind]), or the command ends with o->status. */
+#define CLI_OPTS_END (-1)
+#define CLI_OPTS_EXIT (-2)
+
+/* Reads the next option of argv (from argv[1] on the first call). Returns
+ * the option, CLI_OPTS_END or CLI_OPTS_EXIT. */
+int cli_next_option(struct cli_opts *o, int argc, char **argv);
+
+/* Says what is wrong with the option getopt_long just refused or the
+ * command does not take. Returns the usage exit status. */
+int cli_option_error(const struct cli_opts *o, char **argv);
+
+/* Takes the one trace file a command reads, argv[optind], into *file.
+ * Returns 0, or the usage exit status after saying none or more were given. */
+int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file);
 
 /* Parses a time ("1.5s", "250ms", "40us", "100ns"; a bare number is
  * seconds) into ns. Returns 0, or -EINVAL. */
@@ -91,5 +127,11 @@ void cli_trace_close(struct cli_trace *t);
  * warn is ""). */
 struct timeline;
 int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen);
+
+/* Reads the trace at path into a new timeline for a command that prints a
+ * window of it from `from` on: what the reading missed is said on stderr
+ * as a warning, and so is a trace that ends before from (0: the start).
+ * Returns 0, or 1 after printing what is wrong. */
+int cli_load_window(const char *path, uint64_t from, struct timeline **out);
 
 #endif

@@ -77,21 +77,18 @@ int cmd_lanes(int argc, char **argv)
 		{ "mono", no_argument, NULL, 'm' },
 		{ "classroom", no_argument, NULL, 'C' },
 		{ "theme", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "lanes", "w:f:t:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const struct theme *th;
 	uint64_t from = 0, to = 0, end;
 	bool have_to = false, color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
 	enum theme_color_mode mode;
-	char warn[1024];
 	int width = 0, opt, status;
 	const char *file;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "w:f:t:h", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'w':
 			if ((status = cli_columns_option("lanes", optarg, LANES_MIN_WIDTH, LANES_MAX_WIDTH, &width)))
@@ -124,34 +121,24 @@ int cmd_lanes(int argc, char **argv)
 			light = strcmp(optarg, "light") == 0;
 			classroom = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case '?':
-			if (optopt && strchr("wft", optopt))
-				return cli_usage_error("lanes", "option '%s' needs a value", argv[optind - 1]);
-			return cli_usage_error("lanes", "unknown option '%s'", argv[optind - 1]);
 		default:
-			return cli_usage_error("lanes", "option '%s' needs a value", argv[optind - 1]);
+			return cli_option_error(&opts, argv);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("lanes", optind >= argc ? "which trace file?" : "one trace file at a time");
-	file = argv[optind];
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
+	if ((status = cli_trace_operand("lanes", argc, argv, &file)))
+		return status;
 	if (have_to && to <= from)
 		return cli_usage_error("lanes", "--to must come after --from");
 	if (!width)
 		width = default_width();
 
-	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
+	if (cli_load_window(file, from, &tl))
 		return 1;
-	if (warn[0])
-		cli_error("warning: %s", warn);
 	end = timeline_end(tl);
 	if (!have_to)
 		to = end > from ? end : from + 1;
-	if (from >= end && end > 0)
-		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)end / 1e9);
 
 	setlocale(LC_CTYPE, "");
 	if (classroom)

@@ -1,6 +1,7 @@
 /* Helpers shared by the subcommands: parsing times and sizes, messages,
  * finding the scenario programs. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -92,6 +93,53 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'conctop %s --help'.\n", cmd);
 	return EXIT_USAGE;
+}
+
+/* Reads the next option, handling help and refusals (see cli.h). */
+int cli_next_option(struct cli_opts *o, int argc, char **argv)
+{
+	int opt;
+
+	if (!o->started) {
+		optind = 1;
+		opterr = 0;
+		o->started = true;
+	}
+	opt = getopt_long(argc, argv, o->shortopts, o->longopts, NULL);
+	if (opt == 'h') {
+		o->usage(stdout);
+		o->status = 0;
+		return CLI_OPTS_EXIT;
+	}
+	if (opt == '?' || opt == ':') {
+		o->status = cli_option_error(o, argv);
+		return CLI_OPTS_EXIT;
+	}
+	return opt;
+}
+
+/* Names the refused option and what is wrong with it (see cli.h). */
+int cli_option_error(const struct cli_opts *o, char **argv)
+{
+	const char *arg = argv[optind - 1], *p;
+	char name[3] = { '-', (char)optopt, '\0' };
+
+	if (!optopt) /* getopt_long knows no such long option */
+		return cli_usage_error(o->cmd, "unknown option '%s'", arg);
+	if (strncmp(arg, "--", 2) == 0) /* a known long option, its value wrong */
+		return cli_usage_error(o->cmd, strchr(arg, '=') ? "option '%s' takes no value" : "option '%s' needs a value",
+				       arg);
+	p = strchr(o->shortopts, optopt);
+	return cli_usage_error(o->cmd, p && p[1] == ':' ? "option '%s' needs a value" : "unknown option '%s'", name);
+}
+
+/* Takes the one trace file operand (see cli.h). */
+int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file)
+{
+	if (optind != argc - 1)
+		return cli_usage_error(cmd, optind >= argc ? "which trace file?" : "one trace file at a time");
+	*file = argv[optind];
+	return 0;
 }
 
 /* Finds the directory of the scenario programs. */

@@ -351,16 +351,14 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 		{ "buffer", required_argument, NULL, 'b' },
 		{ "tracer", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
 	static char *default_argv[] = { DEFAULT_SCENARIO, NULL };
 	const char *cmd = "run"; /* run --help also has the global forms */
+	struct cli_opts opts = { cmd, "+w:p:d:u:vh", longopts, live_usage, 0, false };
 	int opt, e;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+w:p:d:u:vh", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'w':
 			if (!*optarg)
@@ -373,19 +371,14 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 			if (view_parse_theme(cmd, optarg, &o->light))
 				return 2;
 			break;
-		case 'h':
-			live_usage(stdout);
-			return 0;
 		default:
 			e = session_option(cmd, opt, optarg, &o->sopts, &o->pid, &o->duration);
-			if (e > 0)
-				return e;
-			if (e < 0 && optopt)
-				return cli_usage_error(cmd, "option -%c is unknown or needs a value", optopt);
-			if (e < 0)
-				return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if (e)
+				return e > 0 ? e : cli_option_error(&opts, argv);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
 	o->dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
 	o->rest = argv + optind;
 	o->nrest = argc - optind;

@@ -124,15 +124,13 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 		{ "classroom", no_argument, NULL, 'C' },
 		{ "theme", required_argument, NULL, 't' },
 		{ "predict", no_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "replay", "+s:h", longopts, replay_usage, 0, false };
 	int opt;
 	char *end;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 's':
 			o->speed = strtod(optarg, &end);
@@ -148,15 +146,12 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 			if (view_parse_theme("replay", optarg, &o->light))
 				return 2;
 			break;
-		case 'h':
-			replay_usage(stdout);
-			return 0;
 		default:
-			if (optopt)
-				return cli_usage_error("replay", "option -%c is unknown or needs a value", optopt);
-			return cli_usage_error("replay", "unknown option '%s'", argv[optind - 1]);
+			return cli_option_error(&opts, argv);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
 	if (optind >= argc)
 		return cli_usage_error("replay", "which trace file? (conctop record writes one)");
 	if (optind + 1 < argc)
