@@ -11,22 +11,16 @@
 
 #define EXIT_USAGE 2
 
-int cmd_record(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_dump(int argc, char **argv);
-int cmd_log(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_lesson(int argc, char **argv);
-int cmd_tour(int argc, char **argv);
-int cmd_lanes(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-int cmd_import(int argc, char **argv);
+/* A subcommand: given its arguments (argv[0] its name), returns the exit status. */
+typedef int cli_command_fn(int argc, char **argv);
+
+cli_command_fn cmd_record, cmd_report, cmd_list, cmd_dump, cmd_log, cmd_export, cmd_lesson, cmd_tour, cmd_lanes,
+	cmd_replay, cmd_import;
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
-int cmd_run(int argc, char **argv);
+cli_command_fn cmd_run;
 /* The live view from conctop's own arguments: `conctop [OPTIONS]
  * [run SCENARIO [ARGS] | -- COMMAND [ARGS] | -p PID]` (argv[0] is conctop). */
-int cmd_live(int argc, char **argv);
+cli_command_fn cmd_live;
 
 struct option;
 
@@ -42,6 +36,9 @@ struct cli_opts {
 	int status;                     /* the exit status after CLI_OPTS_EXIT */
 	bool started;                   /* getopt_long was reset for argv */
 };
+
+/* The window options of lanes, export and log (cli_window_option). */
+#define CLI_WINDOW_LONGOPTS { "from", required_argument, NULL, 'f' }, { "to", required_argument, NULL, 't' }
 
 /* The last entries of every subcommand's long options (needs getopt.h). */
 #define CLI_LONGOPTS_END { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
@@ -70,14 +67,32 @@ int cli_parse_time(const char *s, uint64_t *ns);
 /* Parses a size ("16M", "4096", "1G") into bytes. Returns 0 or -EINVAL. */
 int cli_parse_size(const char *s, uint64_t *bytes);
 
-/* Takes a window option of lanes, export and log: --from ('f') or --to
- * ('t', which sets *have_to). Returns 0, -1 when opt is neither, or the
- * usage exit status after printing what is wrong with arg. */
-int cli_window_option(const char *cmd, int opt, const char *arg, uint64_t *from, uint64_t *to, bool *have_to);
+/* The part of a trace that lanes, export and log print: --from, --to and
+ * (lanes, export) --width. */
+struct cli_window {
+	uint64_t from, to;      /* ns since the start of the trace */
+	bool have_to;           /* --to was given */
+	int cols;               /* --width in columns, or 0 when not given */
+	int min_cols, max_cols; /* what --width may be */
+};
 
-/* Parses --width as a number of columns from min to max into *cols.
+/* Takes a window option: --from ('f'), --to ('t') or --width ('w').
+ * Returns 0, -1 when opt is none of them, or the usage exit status after
+ * printing what is wrong with arg. */
+int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_window *w);
+
+/* Takes a file name option (-o, -w) into *path, refusing an empty one.
  * Returns 0, or the usage exit status after printing what is wrong. */
-int cli_columns_option(const char *cmd, const char *arg, int min, int max, int *cols);
+int cli_file_option(const char *cmd, int opt, const char *arg, const char **path);
+
+/* Parses --theme: light or dark into *light. Returns 0, or the usage exit
+ * status after printing what is wrong. */
+int cli_theme_option(const char *cmd, const char *arg, bool *light);
+
+/* Takes the options of a command whose one option, besides --help, is a
+ * flag: sets *flag when it is given. Returns -1 to go on, else the exit
+ * status (help printed, or an option refused). */
+int cli_flag_option(struct cli_opts *o, int argc, char **argv, bool *flag);
 
 /* Prints "conctop: " and a formatted message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -107,19 +107,18 @@ int cmd_export(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
+		CLI_WINDOW_LONGOPTS,
 		{ "width", required_argument, NULL, 'w' },
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "export", "F:o:f:t:w:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const char *file, *out = NULL, *format = "svg";
-	uint64_t from = 0, to = 0, end;
-	bool have_to = false;
+	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS };
+	uint64_t from, to, end;
 	char title[1200], a[32], b[32];
-	int cols = SVG_DEFAULT_COLS, opt, status, e;
-	bool have_width = false, perfetto;
+	int cols, opt, status, e;
+	bool perfetto;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
@@ -127,34 +126,27 @@ int cmd_export(int argc, char **argv)
 			format = optarg;
 			break;
 		case 'o':
-			if (!*optarg)
-				return cli_usage_error("export", "-o needs a file name, not ''");
-			out = optarg;
-			break;
-		case 'f':
-		case 't':
-			if ((e = cli_window_option("export", opt, optarg, &from, &to, &have_to)))
+			if ((e = cli_file_option("export", opt, optarg, &out)))
 				return e;
 			break;
-		case 'w':
-			if ((e = cli_columns_option("export", optarg, SVG_MIN_COLS, SVG_MAX_COLS, &cols)))
+		default: /* --from, --to, --width */
+			if ((e = cli_window_option("export", opt, optarg, &win)))
 				return e;
-			have_width = true;
-			break;
-		default:
-			return cli_option_error(&opts, argv);
 		}
 	}
-	if (opt == CLI_OPTS_EXIT)
+	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
 		return opts.status;
 	perfetto = strcmp(format, "perfetto") == 0;
 	if (strcmp(format, "svg") != 0 && !perfetto)
 		return cli_usage_error("export", "unknown format '%s': the formats are: " EXPORT_FORMATS, format);
-	if (perfetto && have_width)
+	if (perfetto && win.cols)
 		return cli_usage_error("export", "--width is for svg: a Perfetto trace has every event, at any zoom");
 	if ((e = cli_trace_operand("export", argc, argv, &file)))
 		return e;
-	if (have_to && to <= from)
+	from = win.from;
+	to = win.to;
+	cols = win.cols ? win.cols : SVG_DEFAULT_COLS;
+	if (win.have_to && to <= from)
 		return cli_usage_error("export", "--to must come after --from");
 	if (!out) {
 		if (isatty(STDOUT_FILENO))
@@ -165,12 +157,12 @@ int cmd_export(int argc, char **argv)
 	if (perfetto && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
 		return cli_usage_error("export", "a Perfetto trace is binary: give -o OUT.pftrace");
 	if (perfetto)
-		return export_perfetto(file, out, from, to, have_to);
+		return export_perfetto(file, out, from, to, win.have_to);
 
 	if (cli_load_window(file, from, &tl))
 		return 1;
 	end = timeline_end(tl);
-	if (!have_to)
+	if (!win.have_to)
 		to = end > from ? end : from + 1;
 	snprintf(a, sizeof(a), "%.3f", (double)from / 1e9);
 	snprintf(b, sizeof(b), "%.3f", (double)to / 1e9);

@@ -226,12 +226,13 @@ int cmd_import(int argc, char **argv)
 	bool quiet = false;
 	char *end;
 	long v;
-	int opt;
+	int opt, e;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'o':
-			out = optarg;
+			if ((e = cli_file_option("import", opt, optarg, &out)))
+				return e;
 			break;
 		case 'p':
 			errno = 0;
@@ -250,11 +251,9 @@ int cmd_import(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		default:
-			return cli_option_error(&opts, argv);
 		}
 	}
-	if (opt == CLI_OPTS_EXIT)
+	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
 		return opts.status;
 	if (optind != argc - 1)
 		return cli_usage_error("import", optind >= argc ? "which text? (the output of perf script, trace-cmd "

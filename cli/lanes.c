@@ -70,8 +70,7 @@ int cmd_lanes(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "width", required_argument, NULL, 'w' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
+		CLI_WINDOW_LONGOPTS,
 		{ "color", optional_argument, NULL, 'c' },
 		{ "colour", optional_argument, NULL, 'c' },
 		{ "mono", no_argument, NULL, 'm' },
@@ -82,21 +81,19 @@ int cmd_lanes(int argc, char **argv)
 	struct cli_opts opts = { "lanes", "w:f:t:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const struct theme *th;
-	uint64_t from = 0, to = 0, end;
-	bool have_to = false, color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
+	struct cli_window win = { 0, 0, false, 0, LANES_MIN_WIDTH, LANES_MAX_WIDTH };
+	uint64_t from, to, end;
+	bool color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
 	enum theme_color_mode mode;
-	int width = 0, opt, status;
+	int width, opt, status;
 	const char *file;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'w':
-			if ((status = cli_columns_option("lanes", optarg, LANES_MIN_WIDTH, LANES_MAX_WIDTH, &width)))
-				return status;
-			break;
 		case 'f':
 		case 't':
-			if ((status = cli_window_option("lanes", opt, optarg, &from, &to, &have_to)))
+			if ((status = cli_window_option("lanes", opt, optarg, &win)))
 				return status;
 			break;
 		case 'c':
@@ -116,28 +113,26 @@ int cmd_lanes(int argc, char **argv)
 			classroom = true;
 			break;
 		case 'T':
-			if (strcmp(optarg, "light") && strcmp(optarg, "dark"))
-				return cli_usage_error("lanes", "--theme is light or dark, not '%s'", optarg);
-			light = strcmp(optarg, "light") == 0;
+			if ((status = cli_theme_option("lanes", optarg, &light)))
+				return status;
 			classroom = true;
 			break;
-		default:
-			return cli_option_error(&opts, argv);
 		}
 	}
-	if (opt == CLI_OPTS_EXIT)
+	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
 		return opts.status;
 	if ((status = cli_trace_operand("lanes", argc, argv, &file)))
 		return status;
-	if (have_to && to <= from)
+	from = win.from;
+	to = win.to;
+	if (win.have_to && to <= from)
 		return cli_usage_error("lanes", "--to must come after --from");
-	if (!width)
-		width = default_width();
+	width = win.cols ? win.cols : default_width();
 
 	if (cli_load_window(file, from, &tl))
 		return 1;
 	end = timeline_end(tl);
-	if (!have_to)
+	if (!win.have_to)
 		to = end > from ? end : from + 1;
 
 	setlocale(LC_CTYPE, "");

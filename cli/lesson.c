@@ -81,10 +81,8 @@ int cmd_lesson(int argc, char **argv)
 	unsigned i;
 	int opt;
 
-	while ((opt = cli_next_option(&opts, argc, argv)) == 'l')
-		list = true;
-	if (opt != CLI_OPTS_END)
-		return opt == CLI_OPTS_EXIT ? opts.status : cli_option_error(&opts, argv);
+	if ((opt = cli_flag_option(&opts, argc, argv, &list)) >= 0)
+		return opt;
 	if (list) {
 		if (optind != argc)
 			return cli_usage_error("lesson", "--list takes no lesson name");
@@ -236,10 +234,8 @@ int cmd_tour(int argc, char **argv)
 	ssize_t n;
 	int opt;
 
-	while ((opt = cli_next_option(&opts, argc, argv)) == 'n')
-		dry = true;
-	if (opt != CLI_OPTS_END)
-		return opt == CLI_OPTS_EXIT ? opts.status : cli_option_error(&opts, argv);
+	if ((opt = cli_flag_option(&opts, argc, argv, &dry)) >= 0)
+		return opt;
 	if (optind != argc)
 		return cli_usage_error("tour", "the tour takes no arguments, not '%s'", argv[optind]);
 	if (!dry && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {

@@ -108,17 +108,9 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "no-follow", no_argument, NULL, 'F' },
-		{ "no-attribution", no_argument, NULL, 'A' },
-		{ "calls", no_argument, NULL, 'C' },
-		{ "buffer", required_argument, NULL, 'b' },
-		{ "tracer", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "classroom", no_argument, NULL, 'K' }, /* 'C' is --calls */
-		{ "verbose", no_argument, NULL, 'v' },
+		SESSION_LONGOPTS,
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "record", "+o:p:d:u:qvh", longopts, usage, 0, false };
@@ -127,9 +119,8 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'o':
-			if (!*optarg)
-				return cli_usage_error("record", "-o needs a file name, not ''");
-			o->out = optarg;
+			if ((e = cli_file_option("record", opt, optarg, &o->out)))
+				return e;
 			break;
 		case 'q':
 			o->quiet = true;

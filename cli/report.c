@@ -307,10 +307,8 @@ int cmd_report(int argc, char **argv)
 	char warning[1200];
 	int opt, e, status = 1;
 
-	while ((opt = cli_next_option(&opts, argc, argv)) == 'j')
-		json = true;
-	if (opt != CLI_OPTS_END)
-		return opt == CLI_OPTS_EXIT ? opts.status : cli_option_error(&opts, argv);
+	if ((opt = cli_flag_option(&opts, argc, argv, &json)) >= 0)
+		return opt;
 	if ((e = cli_trace_operand("report", argc, argv, &file)))
 		return e;
 

@@ -171,30 +171,55 @@ int cli_scenario_dir(char *buf, size_t len)
 	return 0;
 }
 
-/* Takes --from ('f') or --to ('t') of a window (see cli.h). */
-int cli_window_option(const char *cmd, int opt, const char *arg, uint64_t *from, uint64_t *to, bool *have_to)
+/* Takes --from, --to or --width of a window (see cli.h). */
+int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_window *w)
 {
+	char *end;
+	long cols;
+
+	if (opt == 'w') {
+		errno = 0;
+		cols = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || cols < w->min_cols || cols > w->max_cols)
+			return cli_usage_error(cmd, "--width must be a number of columns from %d to %d, not '%s'",
+					       w->min_cols, w->max_cols, arg);
+		w->cols = (int)cols;
+		return 0;
+	}
 	if (opt != 'f' && opt != 't')
 		return -1;
-	if (cli_parse_time(arg, opt == 'f' ? from : to))
+	if (cli_parse_time(arg, opt == 'f' ? &w->from : &w->to))
 		return cli_usage_error(cmd, "%s needs a time like 1.5s, 250ms or 40us, not '%s'",
 				       opt == 'f' ? "--from" : "--to", arg);
 	if (opt == 't')
-		*have_to = true;
+		w->have_to = true;
 	return 0;
 }
 
-/* Parses --width as a number of columns in [min, max] (see cli.h). */
-int cli_columns_option(const char *cmd, const char *arg, int min, int max, int *cols)
+/* Takes a file name option (see cli.h). */
+int cli_file_option(const char *cmd, int opt, const char *arg, const char **path)
 {
-	char *end;
-	long w;
-
-	errno = 0;
-	w = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || w < min || w > max)
-		return cli_usage_error(cmd, "--width must be a number of columns from %d to %d, not '%s'", min, max,
-				       arg);
-	*cols = (int)w;
+	if (!*arg)
+		return cli_usage_error(cmd, "-%c needs a file name, not ''", opt);
+	*path = arg;
 	return 0;
+}
+
+/* Parses --theme (see cli.h). */
+int cli_theme_option(const char *cmd, const char *arg, bool *light)
+{
+	if (strcmp(arg, "light") && strcmp(arg, "dark"))
+		return cli_usage_error(cmd, "--theme is light or dark, not '%s'", arg);
+	*light = strcmp(arg, "light") == 0;
+	return 0;
+}
+
+/* Takes a command's one flag (see cli.h). */
+int cli_flag_option(struct cli_opts *o, int argc, char **argv, bool *flag)
+{
+	int opt;
+
+	while ((opt = cli_next_option(o, argc, argv)) >= 0)
+		*flag = true; /* the one option cli_next_option lets through */
+	return opt == CLI_OPTS_EXIT ? o->status : -1;
 }

@@ -111,7 +111,8 @@ static void trace_command(const char *path, char *buf, size_t len)
 /* The replay's options. */
 struct replay_opts {
 	double speed;
-	bool mono, paused, classroom, predict, light;
+	struct view_opts view;
+	bool paused, predict;
 };
 
 /* Parses replay's options; returns -1 to go on, else the exit status. */
@@ -120,14 +121,12 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 	static const struct option longopts[] = {
 		{ "speed", required_argument, NULL, 's' },
 		{ "paused", no_argument, NULL, 'P' },
-		{ "mono", no_argument, NULL, 'M' },
-		{ "classroom", no_argument, NULL, 'C' },
-		{ "theme", required_argument, NULL, 't' },
 		{ "predict", no_argument, NULL, 'R' },
+		VIEW_LONGOPTS,
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "replay", "+s:h", longopts, replay_usage, 0, false };
-	int opt;
+	int opt, e;
 	char *end;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
@@ -139,15 +138,11 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 				return cli_usage_error("replay", "bad --speed '%s': from 0.01 to 100", optarg);
 			break;
 		case 'P': o->paused = true; break;
-		case 'M': o->mono = true; break;
-		case 'C': o->classroom = true; break;
 		case 'R': o->predict = true; break;
-		case 't':
-			if (view_parse_theme("replay", optarg, &o->light))
-				return 2;
-			break;
 		default:
-			return cli_option_error(&opts, argv);
+			e = view_option("replay", opt, optarg, &o->view);
+			if (e)
+				return e > 0 ? e : cli_option_error(&opts, argv);
 		}
 	}
 	if (opt == CLI_OPTS_EXIT)
@@ -180,12 +175,12 @@ int cmd_replay(int argc, char **argv)
 	trace_command(path, command, sizeof(command));
 	base = strrchr(path, '/');
 	memset(&r, 0, sizeof(r));
-	r.w.light = o.light;
+	r.w.light = o.view.light;
 	snprintf(r.w.status, sizeof(r.w.status), "%s", warn);
 	e = stopsig_install();
 	if (!e)
 		e = evloop_new(&r.loop);
-	if (e || view_open(&r.w, o.mono)) {
+	if (e || view_open(&r.w, o.view.mono)) {
 		if (e)
 			cli_error("%s", strerror(-e));
 		evloop_free(r.loop);
@@ -195,7 +190,7 @@ int cmd_replay(int argc, char **argv)
 	viewstate_init_replay(&r.w.vs, tl, base ? base + 1 : path, o.speed, o.paused, r.w.vs.width, r.w.vs.height);
 	r.w.vs.ascii = screen_theme(r.w.scr)->ascii;
 	r.w.vs.v.predict = o.predict;
-	view_start_classroom(&r.w, o.classroom, command);
+	view_start_classroom(&r.w, o.view.classroom, command);
 	status = replay_loop(&r);
 	view_close(&r.w);
 	if (status)
