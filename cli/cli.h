@@ -15,7 +15,7 @@
 typedef int cli_command_fn(int argc, char **argv);
 
 cli_command_fn cmd_record, cmd_report, cmd_list, cmd_dump, cmd_log, cmd_export, cmd_lesson, cmd_tour, cmd_lanes,
-	cmd_replay, cmd_import;
+	cmd_replay, cmd_import, cmd_contention, cmd_path;
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
 cli_command_fn cmd_run;
 /* The live view from conctop's own arguments: `conctop [OPTIONS]
@@ -135,6 +135,30 @@ void cli_trace_warning(const struct cli_trace *t, char *buf, size_t len);
 
 /* Closes the trace. */
 void cli_trace_close(struct cli_trace *t);
+
+/* Prints str as a JSON string (cli/report.c): not UTF-8 as U+FFFD,
+ * controls (C0, DEL, C1) escaped, so that it is safe on a terminal. */
+void cli_json_string(FILE *f, const char *str);
+
+/* Contention by object (cli/contention.c), for report and `conctop
+ * contention`: the table as text (with every holder's line when holders),
+ * and as a JSON array at the given indentation. */
+struct spans;
+struct contention;
+void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders);
+void cli_contention_json(FILE *f, const struct spans *s, const struct contention *c, const char *indent);
+
+/* Reads the trace at path into a new history (spans.h) that keeps `keep`
+ * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was
+ * missed (damaged chunks, a cut-off recording) is in warn (else ""). */
+int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen);
+
+/* What contention and path share after their options (cli/contention.c):
+ * one FILE left at argv[optind], --to after --from, the file read into
+ * *out (warnings printed), w->to set to the trace's end when not given or
+ * past it. Returns 0, or the exit status to return (2 usage, 1 unreadable). */
+int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
+		     struct spans **out);
 
 /* Reads the trace at path into a new timeline. Returns 0, or 1 after
  * printing what is wrong; what was missed (damaged chunks skipped, a

@@ -20,6 +20,8 @@ static const struct command commands[] = {
 	{ "replay", cmd_replay, "play a trace file back in the terminal, at any speed" },
 	{ "record", cmd_record, "trace a scenario, a command or a process into a trace file" },
 	{ "report", cmd_report, "per-thread and per-CPU statistics of a trace file (--json for scripts)" },
+	{ "contention", cmd_contention, "which objects threads waited on, and how long (--json for scripts)" },
+	{ "path", cmd_path, "what a thread's time went to, following its waits to their causes" },
 	{ "lanes", cmd_lanes, "a trace's lanes as text, for handouts, docs and scripts" },
 	{ "log", cmd_log, "a trace's event log in words: wakeups, blocks, deadlocks, markers" },
 	{ "export", cmd_export, "a trace's lanes as a picture to print or put on slides (SVG)" },
@@ -62,7 +64,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
 		"\n"
 		"Examples:\n"

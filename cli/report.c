@@ -7,7 +7,9 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "contention.h"
 #include "safetext.h"
+#include "spans.h"
 #include "stats.h"
 #include "trace.h"
 
@@ -23,7 +25,8 @@ static void usage(FILE *f)
 		"received, and what it was mostly blocked on (MOSTLY BLOCKED ON: the kind\n"
 		"of wait, the object's name, and its share of the blocked time); per CPU:\n"
 		"how busy it was with the traced program, with other programs, and idle;\n"
-		"totals, event counts, lost events, and any deadlock, in words. Text from\n"
+		"totals, event counts, lost events, and any deadlock, in words; last, the\n"
+		"contention by object (the table of 'conctop contention'). Text from\n"
 		"the trace (names, host, command) is printed with control characters\n"
 		"escaped (\\x1b).\n"
 		"A recording that was cut off (crash, kill -9) is reported up to its last\n"
@@ -32,7 +35,7 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
-		"               blocked_by per thread and deadlocks)\n"
+		"               blocked_by per thread, deadlocks and contention)\n"
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -42,7 +45,7 @@ static void usage(FILE *f)
 /* Prints s as a JSON string. Bytes that are not UTF-8 (a name the kernel
  * cut in the middle of a character) become U+FFFD; control characters
  * (C0, DEL and C1) are escaped, so that the JSON is safe on a terminal. */
-static void json_string(FILE *f, const char *str)
+void cli_json_string(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 
@@ -93,7 +96,8 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
-/* Prints the statistics as JSON. */
+/* Prints the statistics as JSON, leaving the object open after "cpus"
+ * (the contention, computed afterwards, comes last). */
 static void print_json(FILE *f, const struct stats *s, const struct trace_info *info,
 		       const char *file, bool complete, const char *warning)
 {
@@ -101,17 +105,17 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 	unsigned c;
 
 	fprintf(f, "{\n  \"file\": ");
-	json_string(f, file);
+	cli_json_string(f, file);
 	fprintf(f, ",\n  \"command\": ");
-	json_string(f, info->command);
+	cli_json_string(f, info->command);
 	fprintf(f, ",\n  \"host\": ");
-	json_string(f, info->host);
+	cli_json_string(f, info->host);
 	fprintf(f, ",\n  \"kernel\": ");
-	json_string(f, info->kernel);
+	cli_json_string(f, info->kernel);
 	fprintf(f, ",\n  \"version\": ");
-	json_string(f, info->version);
+	cli_json_string(f, info->version);
 	fprintf(f, ",\n  \"clock\": ");
-	json_string(f, info->clock);
+	cli_json_string(f, info->clock);
 	fprintf(f, ",\n  \"target_pid\": %d", info->target_pid);
 	fprintf(f, ",\n  \"ncpus\": %u,\n  \"start_realtime_ns\": %" PRIu64 ",\n", info->ncpus,
 		info->start_realtime_ns);
@@ -121,7 +125,7 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 	fprintf(f, "  \"complete\": %s,\n", complete ? "true" : "false");
 	if (warning) {
 		fprintf(f, "  \"warning\": ");
-		json_string(f, warning);
+		cli_json_string(f, warning);
 		fprintf(f, ",\n");
 	}
 	fprintf(f, "  \"events_by_type\": {");
@@ -145,11 +149,11 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 
 			stats_object_label(s, d->link[k].object, label, sizeof(label));
 			fprintf(f, "%s{\"tid\": %d, \"name\": ", k ? ", " : "", d->link[k].tid);
-			json_string(f, name ? name : "");
+			cli_json_string(f, name ? name : "");
 			fprintf(f, ", \"waits_for\": ");
-			json_string(f, label);
+			cli_json_string(f, label);
 			fprintf(f, ", \"held_by\": {\"tid\": %d, \"name\": ", d->link[k].holder);
-			json_string(f, hname ? hname : "");
+			cli_json_string(f, hname ? hname : "");
 			fprintf(f, "}}");
 		}
 		fprintf(f, "]}");
@@ -162,9 +166,9 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 		size_t nby = stats_blocked_by(s, i, &by), k;
 
 		fprintf(f, "%s\n    {\"tid\": %d, \"tgid\": %d, \"name\": ", i ? "," : "", t->tid, t->tgid);
-		json_string(f, t->name);
+		cli_json_string(f, t->name);
 		fprintf(f, ", \"process\": ");
-		json_string(f, proc ? proc : "");
+		cli_json_string(f, proc ? proc : "");
 		fprintf(f,
 			", \"run_ns\": %" PRIu64 ", \"runnable_ns\": %" PRIu64 ", \"blocked_ns\": %" PRIu64
 			", \"voluntary_switches\": %" PRIu64 ", \"involuntary_switches\": %" PRIu64
@@ -180,7 +184,7 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 			if (by[k].object >= 0)
 				stats_object_label(s, by[k].object, label, sizeof(label));
 			fprintf(f, "%s{\"kind\": \"%s\", \"object\": ", k ? ", " : "", json_kind(by[k].kind));
-			json_string(f, label);
+			cli_json_string(f, label);
 			fprintf(f, ", \"ns\": %" PRIu64 "}", by[k].ns);
 		}
 		fprintf(f, "]}");
@@ -194,7 +198,7 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 			", \"idle_ns\": %" PRIu64 ", \"unknown_ns\": %" PRIu64 "}",
 			c ? "," : "", c, cp->traced_ns, cp->other_ns, cp->idle_ns, cp->unknown_ns);
 	}
-	fprintf(f, "\n  ]\n}\n");
+	fprintf(f, "\n  ]");
 }
 
 /* Returns str escaped for a terminal in buf (safetext.h): the text
@@ -291,6 +295,37 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 	}
 }
 
+/* Prints the contention by object, last: computed in a second reading of
+ * the file once the statistics are freed (so that report never holds two
+ * models of a trace at once), and only when the trace holds attribution
+ * events: without them no thread waits on an object. Returns the exit
+ * status. */
+static int print_contention(const char *file, bool attributed, bool json)
+{
+	struct spans *sp = NULL;
+	struct contention *con = NULL;
+	char warning[1200];
+	int e = 0;
+
+	if (attributed && cli_load_spans(file, SPANS_WAITS, &sp, warning, sizeof(warning)))
+		return 1;
+	if (sp && spans_end(sp))
+		e = contention_new(&con, sp, 0, spans_end(sp));
+	if (e) {
+		cli_error("%s: %s", file, strerror(-e));
+	} else if (json) {
+		printf(",\n  \"contention\": ");
+		cli_contention_json(stdout, sp, con, "  ");
+		printf("\n}\n");
+	} else {
+		printf("\nCONTENTION BY OBJECT (largest total wait first; conctop contention for a window)\n");
+		cli_contention_text(stdout, sp, con, false);
+	}
+	contention_free(con);
+	spans_free(sp);
+	return e ? 1 : 0;
+}
+
 /* conctop report. */
 int cmd_report(int argc, char **argv)
 {
@@ -303,7 +338,7 @@ int cmd_report(int argc, char **argv)
 	struct stats *s = NULL;
 	struct event ev;
 	const char *file;
-	bool json = false;
+	bool json = false, attributed;
 	char warning[1200];
 	int opt, e, status = 1;
 
@@ -336,7 +371,13 @@ int cmd_report(int argc, char **argv)
 		print_json(stdout, s, trace_reader_info(t.reader), file, !warning[0], warning[0] ? warning : NULL);
 	else
 		print_text(stdout, s, trace_reader_info(t.reader), file);
-	status = fflush(stdout) ? 1 : 0;
+	attributed = stats_events_of(s, EVENT_BLOCK) || stats_events_of(s, EVENT_CALL);
+	stats_free(s);
+	s = NULL;
+	cli_trace_close(&t);
+	status = print_contention(file, attributed, json);
+	if (fflush(stdout))
+		status = 1;
 out:
 	stats_free(s);
 	cli_trace_close(&t);

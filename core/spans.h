@@ -1,0 +1,96 @@
+/* Every thread's history as spans: each state the scheduling model
+ * (sched_model.h) gave a thread, from when to when, with what a blocked
+ * span waited on (kind, object, the holder read when it blocked), who
+ * woke it and whether that waking came through the object it waited on.
+ *
+ * Built once from the event stream (spans_add, then spans_finish), then
+ * read by the analyses that look at waits after the fact: contention by
+ * object (contention.h) and a thread's critical path (critpath.h). The
+ * spans of a thread are in time order, without gaps or overlaps, from its
+ * first known state to its end; spans of length 0 are not kept. A history
+ * made for SPANS_WAITS keeps only the blocked spans on an object (what
+ * contention needs, in far less memory): a thread's spans then have gaps. */
+#ifndef CONCTOP_SPANS_H
+#define CONCTOP_SPANS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "event.h"
+#include "waits.h"
+
+struct spans;
+
+/* One state of one thread over [start, end). */
+struct span {
+	uint64_t start, end;
+	uint8_t state;   /* enum tl_state (vocab.h) */
+	uint8_t wait;    /* a blocked span: enum waits_kind, WAIT_NONE when unknown */
+	bool via;        /* a blocked span ended by a waking through its own object
+			  * (an unlock, a signal, a post, a barrier's release) */
+	int32_t cpu;     /* a running span: its CPU; a runnable span: the CPU it then
+			  * ran on (where it waited last); else -1 */
+	int64_t object;  /* a blocked span: the object (spans_object), -1 none */
+	int64_t holder;  /* a blocked span: the thread index holding it (or joined), -1 none */
+	int64_t waker;   /* a blocked span ended by a wakeup: the waker's thread index
+			  * or TL_WAKER_*; otherwise TL_WAKER_UNKNOWN */
+};
+
+/* A thread and its spans. */
+struct spans_thread {
+	int32_t tid, tgid;
+	const char *name;   /* its latest name, "" when the trace never said */
+	const struct span *span;
+	size_t n;
+};
+
+/* What a history keeps. */
+enum spans_keep {
+	SPANS_ALL = 0,  /* every span */
+	SPANS_WAITS,    /* only the blocked spans whose object is known */
+};
+
+/* Creates an empty history for a trace of ncpus CPUs, keeping `keep`
+ * (enum spans_keep). Returns 0 or -errno. */
+int spans_new(struct spans **out, unsigned ncpus, unsigned keep);
+
+/* Frees it. */
+void spans_free(struct spans *s);
+
+/* Follows one event (in time order). Returns 0 or -ENOMEM. */
+int spans_add(struct spans *s, const struct event *ev);
+
+/* Closes every open state at end_ns (no earlier than the last event).
+ * Returns 0 or -ENOMEM. */
+int spans_finish(struct spans *s, uint64_t end_ns);
+
+/* The end given to spans_finish. */
+uint64_t spans_end(const struct spans *s);
+
+/* Threads in order of first appearance (the model's indexes). */
+size_t spans_thread_count(const struct spans *s);
+const struct spans_thread *spans_thread(const struct spans *s, size_t i);
+
+/* The index of the latest thread with tid, or -1. */
+long spans_thread_index(const struct spans *s, int32_t tid);
+
+/* The index of the span of thread i that holds instant t (the last one
+ * starting at or before t), or -1 when t is before its first span. */
+long spans_at(const struct spans *s, size_t i, uint64_t t);
+
+/* What CPU cpu ran over [a, b): the time of each occupant kind into
+ * out[kind] (enum tl_cpu_kind: unknown, idle, another program, a traced
+ * thread). Only a SPANS_ALL history keeps the CPUs: otherwise (and for a
+ * CPU out of range) all is unknown. */
+void spans_cpu_sum(const struct spans *s, unsigned cpu, uint64_t a, uint64_t b, uint64_t out[4]);
+
+/* The name of process tgid (its leader thread's name), or "". */
+const char *spans_process_name(const struct spans *s, int32_t tgid);
+
+/* An object the waits name (its process, address, kind, name), or NULL. */
+const struct waits_object *spans_object(const struct spans *s, int64_t object);
+
+/* How an object is called ("table_lock", "GIL", "mutex@7f3a..c0"). */
+void spans_object_label(const struct spans *s, int64_t object, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,245 @@
+"""Contention by object (conctop contention, report's table): real BPF.
+Records the contention scenario (hot and striped), prodcons and the
+philosophers, then computes the table again here, by brute force, from
+`conctop dump`: every blocked interval of every thread, with the object its
+last block named, the holder the lock word named, and the waking that ended
+it; the figures of `conctop contention --json` (whole trace and a window)
+and of `report --json` must equal those sums exactly. The hot variant's
+table_lock must come first, with the most wait."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import (bpf_available, check, conctop, dump_events, finish, report_json,  # noqa: E402
+                     retried, tmpdir)
+import json  # noqa: E402
+
+LOCK_OPS = ("mutex_lock", "rwlock_wrlock", "rwlock_rdlock")
+HOLDER_OPS = ("mutex_lock", "mutex_timedlock", "rwlock_wrlock", "rwlock_rdlock")
+KIND = {"mutex": "mutex", "cond": "cond", "barrier": "barrier", "sem": "sem", "rwlock": "rwlock",
+        "spin": "spin", "futex": "futex"}
+
+
+def op_kind(op):
+    """The kind of object a block's op works on (waits_object_kind)."""
+    if op == "futex":
+        return "futex"
+    return KIND.get(op.split("_")[0], "")
+
+
+def intervals(events, end_ns):
+    """Every blocked interval of every thread, as the scheduling model sees
+    it: (key, kind, tid, holder tid or 0, start, end, ended by a waking
+    through its object). key is (tgid, addr) of the object, None when the
+    interval has no object. Also the objects' labels by key."""
+    blk, holder_of, opened, via, labels = {}, {}, {}, {}, {}
+    cpu_cur = {}
+    out = []
+    last = 0
+
+    def close(tid, at, handover=False):
+        start, key, kind, holder = opened.pop(tid)
+        if at > start:
+            out.append((key, kind, tid, holder, start, at, handover))
+
+    for ts_s, cpu, typ, f in events:
+        ts = max(round(ts_s * 1e9), last)
+        last = ts
+        tid = int(f.get("tid", 0))
+        if typ == "object":
+            labels[(int(f["tgid"]), int(f["addr"], 16))] = f.get("text", "")
+        elif typ == "block" and tid > 0:
+            addr = int(f["obj"], 16)
+            key = (int(f["tgid"]), addr) if addr and op_kind(f["op"]) else None
+            blk[tid] = (key, f["op"])
+            if key and key not in labels:
+                labels[key] = None, op_kind(f["op"]), addr
+            if key and f["op"] in LOCK_OPS:
+                holder_of[key] = max(int(f.get("holder", 0)), 0)
+        elif typ == "waking":
+            woken = int(f["woken"])
+            blk.pop(woken, None)
+            via[woken] = (int(f["tgid"]), int(f["obj"], 16)) if "via" in f else None
+        elif typ == "wakeup":
+            blk.pop(tid, None)
+            if tid in opened:
+                close(tid, ts, opened[tid][1] is not None and via.get(tid) == opened[tid][1])
+                via[tid] = None
+        elif typ == "exit":
+            blk.pop(tid, None)
+        elif typ == "switch":
+            state, nxt = int(f["state"], 16), int(f["next"])
+            cur = cpu_cur.get(cpu)
+            missed = cur is not None and cur[0] != tid
+            if tid > 0:
+                if tid in opened and missed:  # a switch-in the kernel did not report
+                    close(tid, max(cur[1], opened[tid][0]))
+                if tid in opened:
+                    close(tid, ts)
+                if state & 0xff and not state & 0x30:  # voluntary, not the last
+                    key, op = blk.get(tid, (None, ""))
+                    holder = holder_of.get(key, 0) if key and op in HOLDER_OPS else 0
+                    opened[tid] = (ts, key, op_kind(op) if key else "", holder)
+            cpu_cur[cpu] = (nxt, ts)
+            if nxt > 0:
+                blk.pop(nxt, None)
+                if nxt in opened:
+                    close(nxt, ts)
+    for tid in list(opened):
+        close(tid, max(end_ns, last))
+    return out, labels
+
+
+def label_of(labels, key):
+    """The object's label as conctop says it (waits_object_label)."""
+    lab = labels.get(key)
+    if isinstance(lab, str):
+        return lab
+    _none, kind, addr = lab
+    hx = f"{addr:x}"
+    return f"{kind}@{hx[:4]}..{hx[-2:]}" if len(hx) > 6 else f"{kind}@{hx}"
+
+
+def brute_table(ivs, labels, lo, hi):
+    """The contention table summed from the intervals, clipped to [lo, hi):
+    {(label, tgid): row}."""
+    rows = {}
+    for key, kind, tid, holder, start, end, handover in ivs:
+        a, b = max(start, lo), min(end, hi)
+        if key is None or b <= a:
+            continue
+        r = rows.setdefault((label_of(labels, key), key[0]), {
+            "kind": kind, "waits": 0, "total_ns": 0, "longest_ns": 0, "waiters": set(), "handovers": 0,
+            "held": {}})
+        r["waits"] += 1
+        r["total_ns"] += b - a
+        r["longest_ns"] = max(r["longest_ns"], b - a)
+        r["waiters"].add(tid)
+        r["handovers"] += handover
+        if holder > 0:
+            r["held"].setdefault(holder, []).append((a, b))
+    for r in rows.values():
+        r["waiters"] = len(r["waiters"])
+        held = {}
+        for h, spans in r["held"].items():
+            total, reach = 0, 0
+            for a, b in sorted(spans):
+                if b > reach:
+                    total += b - max(a, reach)
+                    reach = b
+            held[h] = (len(spans), total)
+        r["held"] = held
+    return rows
+
+
+def as_rows(table):
+    """conctop's JSON table as {(object, tgid): row}, like brute_table's."""
+    rows = {}
+    for r in table:
+        rows[(r["object"], r["tgid"])] = {
+            "kind": r["kind"], "waits": r["waits"], "total_ns": r["total_ns"], "longest_ns": r["longest_ns"],
+            "waiters": r["waiters"], "handovers": r["handovers"],
+            "held": {h["tid"]: (h["waits"], h["hold_ns"]) for h in r["holders"]}}
+    return rows
+
+
+def diff(a, b):
+    """The first difference between two tables, in words, or ''."""
+    for k in sorted(set(a) | set(b)):
+        if k not in a or k not in b:
+            return f"{k} only in {'conctop' if k in a else 'the brute force'}"
+        for f in a[k]:
+            if a[k][f] != b[k][f]:
+                return f"{k} {f}: conctop {a[k][f]} brute force {b[k][f]}"
+    return ""
+
+
+def record(name, args):
+    """Records a scenario; the trace's path, or None."""
+    trace = os.path.join(tmpdir(), f"{name}.ctrace")
+    r = conctop("record", "-q", "-o", trace, *args, timeout=120)
+    if not check(r.returncode in (0, 1, 3) and os.path.exists(trace), f"{name}: recorded",
+                 f"exit {r.returncode}: {r.stderr}"):
+        return None
+    return trace
+
+
+def contention_json(trace, *window):
+    """conctop contention --json, parsed."""
+    r = conctop("contention", "--json", *window, trace)
+    if r.returncode != 0:
+        raise RuntimeError(f"contention failed ({r.returncode}): {r.stderr}")
+    return json.loads(r.stdout)
+
+
+def check_trace(name, trace, hot=False):
+    """The table of one trace against the brute force, whole and windowed."""
+    rep = report_json(trace)
+    end = rep["duration_ns"]
+    ivs, labels = intervals(dump_events(trace), end)
+    mine = contention_json(trace)
+    want = brute_table(ivs, labels, 0, end)
+    got = as_rows(mine["contention"])
+    print(f"  {name}: {len(got)} objects; " + "; ".join(
+        f"{k[0]}: {r['waits']} waits {r['total_ns'] / 1e6:.3f} ms" for k, r in list(got.items())[:4]))
+    check(want and not diff(got, want), f"{name}: every figure of the table equals the brute-force sums "
+          f"over the dump's {sum(1 for i in ivs if i[0])} blocked intervals on objects", diff(got, want))
+    check(as_rows(rep["contention"]) == got, f"{name}: report --json has the same table")
+    totals = [r["total_ns"] for r in mine["contention"]]
+    check(totals == sorted(totals, reverse=True), f"{name}: rows by total wait, largest first", f"{totals}")
+    per_obj = {}
+    for t in rep["threads"]:
+        for b in t["blocked_by"]:
+            if b["object"]:
+                per_obj[(b["object"], t["tgid"])] = per_obj.get((b["object"], t["tgid"]), 0) + b["ns"]
+    check(per_obj == {k: r["total_ns"] for k, r in got.items()},
+          f"{name}: each object's total equals the threads' blocked_by on it", f"{per_obj}")
+    lo, hi = end // 3, 2 * end // 3
+    win = contention_json(trace, "--from", f"{lo}ns", "--to", f"{hi}ns")
+    wwant = brute_table(ivs, labels, lo, hi)
+    check(not diff(as_rows(win["contention"]), wwant),
+          f"{name}: the window [{lo / 1e6:.1f}, {hi / 1e6:.1f}) ms equals the brute force clipped to it",
+          diff(as_rows(win["contention"]), wwant))
+    if hot:
+        first = mine["contention"][0] if mine["contention"] else {}
+        check(first.get("object") == "table_lock" and first.get("kind") == "mutex" and first.get("waiters", 0) >= 2,
+              f"{name}: table_lock comes first, the most waited-on, by {first.get('waiters')} threads",
+              f"{mine['contention'][:2]}")
+        check(first.get("handovers", 0) > 0 and first.get("holders"),
+              f"{name}: table_lock has handovers and holders ({first.get('handovers')} handovers, "
+              f"{len(first.get('holders', []))} holders)")
+    return mine
+
+
+def test_scenarios():
+    """The four traces."""
+    for name, args, hot in (("hot", ["contention", "--variant", "hot"], True),
+                            ("striped", ["contention", "--variant", "striped"], False),
+                            ("prodcons", ["prodcons"], False),
+                            ("philosophers", ["philosophers"], False)):
+        trace = record(name, args)
+        if trace:
+            check_trace(name, trace, hot)
+
+
+def test_usage():
+    """Usage errors exit 2, an unreadable file 1."""
+    check(conctop("contention").returncode == 2, "no file is a usage error (2)")
+    check(conctop("contention", "--bogus", "x").returncode == 2, "an unknown option is a usage error (2)")
+    check(conctop("contention", "--from", "zz", "x").returncode == 2, "a bad time is a usage error (2)")
+    check(conctop("contention", "--from", "2s", "--to", "1s", "x").returncode == 2,
+          "--to before --from is a usage error (2)")
+    r = conctop("contention", "/nonexistent.ctrace")
+    check(r.returncode == 1 and "nonexistent" in r.stderr, "a missing file exits 1 naming it", r.stderr)
+    check(conctop("contention", "--help").returncode == 0, "--help exits 0")
+
+
+def main():
+    test_usage()
+    if bpf_available("contention integration tests"):
+        retried(test_scenarios)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
