@@ -11,24 +11,54 @@
 
 #define EXIT_USAGE 2
 
-int cmd_record(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_dump(int argc, char **argv);
-int cmd_log(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_lesson(int argc, char **argv);
-int cmd_tour(int argc, char **argv);
-int cmd_lanes(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_contention(int argc, char **argv);
-int cmd_path(int argc, char **argv);
+/* A subcommand: given its arguments (argv[0] its name), returns the exit status. */
+typedef int cli_command_fn(int argc, char **argv);
+
+cli_command_fn cmd_record, cmd_report, cmd_list, cmd_dump, cmd_log, cmd_export, cmd_lesson, cmd_tour, cmd_lanes,
+	cmd_replay, cmd_import, cmd_contention, cmd_path;
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
-int cmd_run(int argc, char **argv);
+cli_command_fn cmd_run;
 /* The live view from conctop's own arguments: `conctop [OPTIONS]
  * [run SCENARIO [ARGS] | -- COMMAND [ARGS] | -p PID]` (argv[0] is conctop). */
-int cmd_live(int argc, char **argv);
+cli_command_fn cmd_live;
+
+struct option;
+
+/* A subcommand's options as getopt_long reads them, with what every
+ * subcommand does alike: -h/--help prints its help on standard output and
+ * ends the command with 0; an unknown option, a missing value or a value
+ * given to a flag is a usage error, said, ending it with 2. */
+struct cli_opts {
+	const char *cmd;                /* the subcommand, for messages */
+	const char *shortopts;          /* getopt_long's string, 'h' in it */
+	const struct option *longopts;  /* ending with CLI_LONGOPTS_END */
+	void (*usage)(FILE *f);         /* prints the subcommand's help */
+	int status;                     /* the exit status after CLI_OPTS_EXIT */
+	bool started;                   /* getopt_long was reset for argv */
+};
+
+/* The window options of lanes, export and log (cli_window_option). */
+#define CLI_WINDOW_LONGOPTS { "from", required_argument, NULL, 'f' }, { "to", required_argument, NULL, 't' }
+
+/* The last entries of every subcommand's long options (needs getopt.h). */
+#define CLI_LONGOPTS_END { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+
+/* cli_next_option's answers besides an option: no more options (the
+ * operands start at argv[optind]), or the command ends with o->status. */
+#define CLI_OPTS_END (-1)
+#define CLI_OPTS_EXIT (-2)
+
+/* Reads the next option of argv (from argv[1] on the first call). Returns
+ * the option, CLI_OPTS_END or CLI_OPTS_EXIT. */
+int cli_next_option(struct cli_opts *o, int argc, char **argv);
+
+/* Says what is wrong with the option getopt_long just refused or the
+ * command does not take. Returns the usage exit status. */
+int cli_option_error(const struct cli_opts *o, char **argv);
+
+/* Takes the one trace file a command reads, argv[optind], into *file.
+ * Returns 0, or the usage exit status after saying none or more were given. */
+int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file);
 
 /* Parses a time ("1.5s", "250ms", "40us", "100ns"; a bare number is
  * seconds) into ns. Returns 0, or -EINVAL. */
@@ -37,14 +67,32 @@ int cli_parse_time(const char *s, uint64_t *ns);
 /* Parses a size ("16M", "4096", "1G") into bytes. Returns 0 or -EINVAL. */
 int cli_parse_size(const char *s, uint64_t *bytes);
 
-/* Takes a window option of lanes, export and log: --from ('f') or --to
- * ('t', which sets *have_to). Returns 0, -1 when opt is neither, or the
- * usage exit status after printing what is wrong with arg. */
-int cli_window_option(const char *cmd, int opt, const char *arg, uint64_t *from, uint64_t *to, bool *have_to);
+/* The part of a trace that lanes, export and log print: --from, --to and
+ * (lanes, export) --width. */
+struct cli_window {
+	uint64_t from, to;      /* ns since the start of the trace */
+	bool have_to;           /* --to was given */
+	int cols;               /* --width in columns, or 0 when not given */
+	int min_cols, max_cols; /* what --width may be */
+};
 
-/* Parses --width as a number of columns from min to max into *cols.
+/* Takes a window option: --from ('f'), --to ('t') or --width ('w').
+ * Returns 0, -1 when opt is none of them, or the usage exit status after
+ * printing what is wrong with arg. */
+int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_window *w);
+
+/* Takes a file name option (-o, -w) into *path, refusing an empty one.
  * Returns 0, or the usage exit status after printing what is wrong. */
-int cli_columns_option(const char *cmd, const char *arg, int min, int max, int *cols);
+int cli_file_option(const char *cmd, int opt, const char *arg, const char **path);
+
+/* Parses --theme: light or dark into *light. Returns 0, or the usage exit
+ * status after printing what is wrong. */
+int cli_theme_option(const char *cmd, const char *arg, bool *light);
+
+/* Takes the options of a command whose one option, besides --help, is a
+ * flag: sets *flag when it is given. Returns -1 to go on, else the exit
+ * status (help printed, or an option refused). */
+int cli_flag_option(struct cli_opts *o, int argc, char **argv, bool *flag);
 
 /* Prints "conctop: " and a formatted message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -107,10 +155,10 @@ int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *wa
 
 /* What contention and path share after their options (cli/contention.c):
  * one FILE left at argv[optind], --to after --from, the file read into
- * *out (warnings printed), *to set to the trace's end when not given or
+ * *out (warnings printed), w->to set to the trace's end when not given or
  * past it. Returns 0, or the exit status to return (2 usage, 1 unreadable). */
-int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, uint64_t from, uint64_t *to,
-		     bool have_to, struct spans **out);
+int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
+		     struct spans **out);
 
 /* Reads the trace at path into a new timeline. Returns 0, or 1 after
  * printing what is wrong; what was missed (damaged chunks skipped, a
@@ -118,5 +166,11 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, uint
  * warn is ""). */
 struct timeline;
 int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen);
+
+/* Reads the trace at path into a new timeline for a command that prints a
+ * window of it from `from` on: what the reading missed is said on stderr
+ * as a warning, and so is a trace that ends before from (0: the start).
+ * Returns 0, or 1 after printing what is wrong. */
+int cli_load_window(const char *path, uint64_t from, struct timeline **out);
 
 #endif

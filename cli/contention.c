@@ -166,22 +166,24 @@ int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *wa
  * read into a history that keeps `keep` (warnings printed), and *to set to
  * the end of the trace when not given or past it. Returns 0, or the exit
  * status (usage error 2, unreadable file 1). */
-int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, uint64_t from, uint64_t *to,
-		     bool have_to, struct spans **out)
+int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
+		     struct spans **out)
 {
+	const char *file;
 	char warn[1200];
+	int e;
 
 	*out = NULL;
-	if (optind != argc - 1)
-		return cli_usage_error(cmd, optind >= argc ? "which trace file?" : "one trace file at a time");
-	if (have_to && *to <= from)
+	if ((e = cli_trace_operand(cmd, argc, argv, &file)))
+		return e;
+	if (w->have_to && w->to <= w->from)
 		return cli_usage_error(cmd, "--to must come after --from");
-	if (cli_load_spans(argv[optind], keep, out, warn, sizeof(warn)))
+	if (cli_load_spans(file, keep, out, warn, sizeof(warn)))
 		return 1;
 	if (warn[0])
 		cli_error("warning: %s", warn);
-	if (!have_to || *to > spans_end(*out))
-		*to = spans_end(*out);
+	if (!w->have_to || w->to > spans_end(*out))
+		w->to = spans_end(*out);
 	return 0;
 }
 
@@ -189,32 +191,30 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, uint
 int cmd_contention(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
+		CLI_WINDOW_LONGOPTS,
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "contention", "f:t:h", longopts, contention_usage, 0, false };
+	struct cli_window win = { 0, 0, false, 0, 0, 0 };
 	struct spans *s = NULL;
 	struct contention *c = NULL;
-	uint64_t from = 0, to = 0;
-	bool have_to = false, json = false;
+	uint64_t from, to;
+	bool json = false;
 	int opt, e, status = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f:t:h", longopts, NULL)) != -1) {
-		if (opt == 'j') {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
+		if (opt == 'j')
 			json = true;
-		} else if (opt == 'h') {
-			contention_usage(stdout);
-			return 0;
-		} else if ((e = cli_window_option("contention", opt, optarg, &from, &to, &have_to)) != 0) {
-			return e > 0 ? e : cli_usage_error("contention", "unknown option '%s'", argv[optind - 1]);
-		}
+		else if ((e = cli_window_option("contention", opt, optarg, &win)))
+			return e > 0 ? e : cli_option_error(&opts, argv);
 	}
-	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, from, &to, have_to, &s)))
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
+	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, &win, &s)))
 		return e;
+	from = win.from;
+	to = win.to;
 	e = from < to ? contention_new(&c, s, from, to) : 0;
 	if (e) {
 		cli_error("%s: %s", argv[optind], strerror(-e));

@@ -108,39 +108,31 @@ static void usage(FILE *f)
 /* conctop dump. */
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	static const struct option longopts[] = { CLI_LONGOPTS_END };
+	struct cli_opts opts = { "dump", "h", longopts, usage, 0, false };
 	struct cli_trace t = { 0 };
 	struct event ev;
+	const char *file;
 	int opt, e, status = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		return cli_usage_error("dump", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("dump", optind >= argc ? "which trace file?" : "one trace file at a time");
-	if (cli_trace_open(&t, argv[optind]))
+	if ((opt = cli_next_option(&opts, argc, argv)) != CLI_OPTS_END)
+		return opt == CLI_OPTS_EXIT ? opts.status : cli_option_error(&opts, argv);
+	if ((e = cli_trace_operand("dump", argc, argv, &file)))
+		return e;
+	if (cli_trace_open(&t, file))
 		goto out;
 	while ((e = cli_trace_next(&t, &ev)) > 0) {
 		if (e == 1) {
 			print_event(stdout, &ev);
 		} else { /* said where it happens, between the events around it */
 			fflush(stdout);
-			cli_error("warning: %s: %s", argv[optind], cli_trace_last_damage(&t));
+			cli_error("warning: %s: %s", file, cli_trace_last_damage(&t));
 		}
 	}
 	if (e == 0) {
 		status = 0;
 		if (t.cut[0])
-			cli_error("warning: %s: the recording was cut off: %s", argv[optind], t.cut);
+			cli_error("warning: %s: the recording was cut off: %s", file, t.cut);
 	}
 out:
 	if (fflush(stdout))

@@ -107,62 +107,46 @@ int cmd_export(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
+		CLI_WINDOW_LONGOPTS,
 		{ "width", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "export", "F:o:f:t:w:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const char *file, *out = NULL, *format = "svg";
-	uint64_t from = 0, to = 0, end;
-	bool have_to = false;
-	char warn[1024], title[1200], a[32], b[32];
-	int cols = SVG_DEFAULT_COLS, opt, status, e;
-	bool have_width = false, perfetto;
+	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS };
+	uint64_t from, to, end;
+	char title[1200], a[32], b[32];
+	int cols, opt, status, e;
+	bool perfetto;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "F:o:f:t:w:h", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'F':
 			format = optarg;
 			break;
 		case 'o':
-			if (!*optarg)
-				return cli_usage_error("export", "-o needs a file name, not ''");
-			out = optarg;
-			break;
-		case 'f':
-		case 't':
-			if ((e = cli_window_option("export", opt, optarg, &from, &to, &have_to)))
+			if ((e = cli_file_option("export", opt, optarg, &out)))
 				return e;
 			break;
-		case 'w':
-			if ((e = cli_columns_option("export", optarg, SVG_MIN_COLS, SVG_MAX_COLS, &cols)))
+		default: /* --from, --to, --width */
+			if ((e = cli_window_option("export", opt, optarg, &win)))
 				return e;
-			have_width = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case '?':
-			if (optopt && strchr("Fofwt", optopt))
-				return cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
-			return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
-		default:
-			return cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
+		return opts.status;
 	perfetto = strcmp(format, "perfetto") == 0;
 	if (strcmp(format, "svg") != 0 && !perfetto)
 		return cli_usage_error("export", "unknown format '%s': the formats are: " EXPORT_FORMATS, format);
-	if (perfetto && have_width)
+	if (perfetto && win.cols)
 		return cli_usage_error("export", "--width is for svg: a Perfetto trace has every event, at any zoom");
-	if (optind != argc - 1)
-		return cli_usage_error("export", optind >= argc ? "which trace file?" : "one trace file at a time");
-	file = argv[optind];
-	if (have_to && to <= from)
+	if ((e = cli_trace_operand("export", argc, argv, &file)))
+		return e;
+	from = win.from;
+	to = win.to;
+	cols = win.cols ? win.cols : SVG_DEFAULT_COLS;
+	if (win.have_to && to <= from)
 		return cli_usage_error("export", "--to must come after --from");
 	if (!out) {
 		if (isatty(STDOUT_FILENO))
@@ -173,17 +157,13 @@ int cmd_export(int argc, char **argv)
 	if (perfetto && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
 		return cli_usage_error("export", "a Perfetto trace is binary: give -o OUT.pftrace");
 	if (perfetto)
-		return export_perfetto(file, out, from, to, have_to);
+		return export_perfetto(file, out, from, to, win.have_to);
 
-	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
+	if (cli_load_window(file, from, &tl))
 		return 1;
-	if (warn[0])
-		cli_error("warning: %s", warn);
 	end = timeline_end(tl);
-	if (!have_to)
+	if (!win.have_to)
 		to = end > from ? end : from + 1;
-	if (from >= end && end > 0)
-		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)end / 1e9);
 	snprintf(a, sizeof(a), "%.3f", (double)from / 1e9);
 	snprintf(b, sizeof(b), "%.3f", (double)to / 1e9);
 	{

@@ -112,18 +112,14 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 {
 	struct timeline *tl = NULL;
 	struct outfile of;
-	char warn[1024], why[512];
+	char why[512];
 	FILE *f;
 	int status;
 
-	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
+	if (cli_load_window(file, from, &tl))
 		return 1;
-	if (warn[0])
-		cli_error("warning: %s", warn);
 	if (!have_to)
 		to = timeline_end(tl) + 1;
-	if (from >= timeline_end(tl) && timeline_end(tl) > 0)
-		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)timeline_end(tl) / 1e9);
 	if (strcmp(out, "-") == 0) {
 		status = write_trace(file, stdout, tl, from, to);
 		timeline_free(tl);

@@ -217,22 +217,22 @@ int cmd_import(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "pid", required_argument, NULL, 'p' },
 		{ "comm", required_argument, NULL, 'c' },   { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "import", "o:p:c:qh", longopts, usage, 0, false };
 	int32_t pids[FILTER_MAX];
 	const char *comms[FILTER_MAX], *out = NULL;
 	struct import_filter filter = { pids, 0, comms, 0 };
 	bool quiet = false;
 	char *end;
 	long v;
-	int opt;
+	int opt, e;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "o:p:c:qh", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'o':
-			out = optarg;
+			if ((e = cli_file_option("import", opt, optarg, &out)))
+				return e;
 			break;
 		case 'p':
 			errno = 0;
@@ -251,15 +251,10 @@ int cmd_import(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			if (optopt && strchr("opc", optopt))
-				return cli_usage_error("import", "option '%s' needs a value", argv[optind - 1]);
-			return cli_usage_error("import", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
+		return opts.status;
 	if (optind != argc - 1)
 		return cli_usage_error("import", optind >= argc ? "which text? (the output of perf script, trace-cmd "
 								 "report, or a copy of /sys/kernel/tracing/trace)"

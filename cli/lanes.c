@@ -70,36 +70,30 @@ int cmd_lanes(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "width", required_argument, NULL, 'w' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
+		CLI_WINDOW_LONGOPTS,
 		{ "color", optional_argument, NULL, 'c' },
 		{ "colour", optional_argument, NULL, 'c' },
 		{ "mono", no_argument, NULL, 'm' },
 		{ "classroom", no_argument, NULL, 'C' },
 		{ "theme", required_argument, NULL, 'T' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "lanes", "w:f:t:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const struct theme *th;
-	uint64_t from = 0, to = 0, end;
-	bool have_to = false, color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
+	struct cli_window win = { 0, 0, false, 0, LANES_MIN_WIDTH, LANES_MAX_WIDTH };
+	uint64_t from, to, end;
+	bool color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
 	enum theme_color_mode mode;
-	char warn[1024];
-	int width = 0, opt, status;
+	int width, opt, status;
 	const char *file;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "w:f:t:h", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'w':
-			if ((status = cli_columns_option("lanes", optarg, LANES_MIN_WIDTH, LANES_MAX_WIDTH, &width)))
-				return status;
-			break;
 		case 'f':
 		case 't':
-			if ((status = cli_window_option("lanes", opt, optarg, &from, &to, &have_to)))
+			if ((status = cli_window_option("lanes", opt, optarg, &win)))
 				return status;
 			break;
 		case 'c':
@@ -119,39 +113,27 @@ int cmd_lanes(int argc, char **argv)
 			classroom = true;
 			break;
 		case 'T':
-			if (strcmp(optarg, "light") && strcmp(optarg, "dark"))
-				return cli_usage_error("lanes", "--theme is light or dark, not '%s'", optarg);
-			light = strcmp(optarg, "light") == 0;
+			if ((status = cli_theme_option("lanes", optarg, &light)))
+				return status;
 			classroom = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case '?':
-			if (optopt && strchr("wft", optopt))
-				return cli_usage_error("lanes", "option '%s' needs a value", argv[optind - 1]);
-			return cli_usage_error("lanes", "unknown option '%s'", argv[optind - 1]);
-		default:
-			return cli_usage_error("lanes", "option '%s' needs a value", argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		return cli_usage_error("lanes", optind >= argc ? "which trace file?" : "one trace file at a time");
-	file = argv[optind];
-	if (have_to && to <= from)
+	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
+		return opts.status;
+	if ((status = cli_trace_operand("lanes", argc, argv, &file)))
+		return status;
+	from = win.from;
+	to = win.to;
+	if (win.have_to && to <= from)
 		return cli_usage_error("lanes", "--to must come after --from");
-	if (!width)
-		width = default_width();
+	width = win.cols ? win.cols : default_width();
 
-	if (cli_load_timeline(file, &tl, warn, sizeof(warn)))
+	if (cli_load_window(file, from, &tl))
 		return 1;
-	if (warn[0])
-		cli_error("warning: %s", warn);
 	end = timeline_end(tl);
-	if (!have_to)
+	if (!win.have_to)
 		to = end > from ? end : from + 1;
-	if (from >= end && end > 0)
-		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)end / 1e9);
 
 	setlocale(LC_CTYPE, "");
 	if (classroom)

@@ -73,28 +73,16 @@ int cmd_lesson(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "list", no_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "lesson", "lh", longopts, lesson_usage, 0, false };
 	const struct lesson_card *c;
 	bool list = false;
 	unsigned i;
 	int opt;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "lh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'l':
-			list = true;
-			break;
-		case 'h':
-			lesson_usage(stdout);
-			return 0;
-		default:
-			return cli_usage_error("lesson", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if ((opt = cli_flag_option(&opts, argc, argv, &list)) >= 0)
+		return opt;
 	if (list) {
 		if (optind != argc)
 			return cli_usage_error("lesson", "--list takes no lesson name");
@@ -237,29 +225,17 @@ int cmd_tour(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "tour", "nh", longopts, tour_usage, 0, false };
 	char self[PATH_MAX];
 	bool dry = false, classroom;
 	unsigned i;
 	ssize_t n;
 	int opt;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "nh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			dry = true;
-			break;
-		case 'h':
-			tour_usage(stdout);
-			return 0;
-		default:
-			return cli_usage_error("tour", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if ((opt = cli_flag_option(&opts, argc, argv, &dry)) >= 0)
+		return opt;
 	if (optind != argc)
 		return cli_usage_error("tour", "the tour takes no arguments, not '%s'", argv[optind]);
 	if (!dry && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {

@@ -44,44 +44,33 @@ static void usage(FILE *f)
 int cmd_log(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_WINDOW_LONGOPTS,
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "log", "f:t:h", longopts, usage, 0, false };
 	struct tl_log_entry ent[LOG_BATCH];
 	struct timeline *tl = NULL;
-	uint64_t from = 0, to = UINT64_MAX, i, last;
+	struct cli_window win = { 0, UINT64_MAX, false, 0, 0, 0 };
+	uint64_t from, to, i, last;
 	size_t n, k;
-	char warn[1024], line[1024];
+	char line[1024];
 	bool ascii;
-	bool have_to = false;
+	const char *file;
 	int opt, e;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f:t:h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-		case 't':
-			if ((e = cli_window_option("log", opt, optarg, &from, &to, &have_to)))
-				return e;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return cli_usage_error("log", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("log", optind >= argc ? "which trace file?" : "one trace file at a time");
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0)
+		if ((e = cli_window_option("log", opt, optarg, &win)))
+			return e < 0 ? cli_option_error(&opts, argv) : e;
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
+	if ((e = cli_trace_operand("log", argc, argv, &file)))
+		return e;
+	from = win.from;
+	to = win.to;
 	if (to <= from)
 		return cli_usage_error("log", "--to must come after --from");
-	if (cli_load_timeline(argv[optind], &tl, warn, sizeof(warn)))
+	if (cli_load_window(file, 0, &tl)) /* a log past the end is empty, no warning */
 		return 1;
-	if (warn[0])
-		cli_error("warning: %s", warn);
 	setlocale(LC_CTYPE, "");
 	ascii = !theme_locale_utf8();
 	if (to > timeline_end(tl))

@@ -11,7 +11,7 @@
 /* One subcommand. */
 struct command {
 	const char *name;
-	int (*run)(int argc, char **argv);
+	cli_command_fn *run;
 	const char *summary;
 };
 

@@ -182,23 +182,22 @@ static int path_depth(const char *arg, unsigned *depth)
 int cmd_path(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "thread", required_argument, NULL, 'T' }, { "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },     { "depth", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },         { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "thread", required_argument, NULL, 'T' }, { "depth", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },         CLI_WINDOW_LONGOPTS,
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "path", "T:f:t:d:h", longopts, path_usage, 0, false };
+	struct cli_window win = { 0, 0, false, 0, 0, 0 };
 	struct spans *s = NULL;
 	struct critpath *c = NULL;
 	const char *who = NULL;
-	uint64_t from = 0, to = 0;
+	uint64_t from, to;
 	unsigned depth = 8;
-	bool have_to = false, json = false;
+	bool json = false;
 	long thread;
 	int opt, e, status = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "T:f:t:d:h", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		if (opt == 'j') {
 			json = true;
 		} else if (opt == 'T') {
@@ -206,17 +205,18 @@ int cmd_path(int argc, char **argv)
 		} else if (opt == 'd') {
 			if ((e = path_depth(optarg, &depth)))
 				return e;
-		} else if (opt == 'h') {
-			path_usage(stdout);
-			return 0;
-		} else if ((e = cli_window_option("path", opt, optarg, &from, &to, &have_to)) != 0) {
-			return e > 0 ? e : cli_usage_error("path", "unknown option '%s'", argv[optind - 1]);
+		} else if ((e = cli_window_option("path", opt, optarg, &win))) {
+			return e > 0 ? e : cli_option_error(&opts, argv);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
 	if (!who)
 		return cli_usage_error("path", "which thread? (--thread NAME or TID)");
-	if ((e = cli_window_spans("path", argc, argv, SPANS_ALL, from, &to, have_to, &s)))
+	if ((e = cli_window_spans("path", argc, argv, SPANS_ALL, &win, &s)))
 		return e;
+	from = win.from;
+	to = win.to;
 	thread = path_thread(s, who);
 	if (thread < 0) {
 		status = EXIT_USAGE;

@@ -134,3 +134,19 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 	*out = tl;
 	return 0;
 }
+
+/* Reads a trace for a window, warning of what it misses (see cli.h). */
+int cli_load_window(const char *path, uint64_t from, struct timeline **out)
+{
+	char warn[1024];
+	uint64_t end;
+
+	if (cli_load_timeline(path, out, warn, sizeof(warn)))
+		return 1;
+	if (warn[0])
+		cli_error("warning: %s", warn);
+	end = timeline_end(*out);
+	if (from >= end && end > 0)
+		cli_error("warning: %s: the trace ends at %.6f s, before --from", path, (double)end / 1e9);
+	return 0;
+}

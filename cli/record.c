@@ -108,30 +108,19 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "no-follow", no_argument, NULL, 'F' },
-		{ "no-attribution", no_argument, NULL, 'A' },
-		{ "calls", no_argument, NULL, 'C' },
-		{ "buffer", required_argument, NULL, 'b' },
-		{ "tracer", required_argument, NULL, 'T' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "classroom", no_argument, NULL, 'K' }, /* 'C' is --calls */
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		SESSION_LONGOPTS,
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "record", "+o:p:d:u:qvh", longopts, usage, 0, false };
 	int opt, e;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+o:p:d:u:qvh", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'o':
-			if (!*optarg)
-				return cli_usage_error("record", "-o needs a file name, not ''");
-			o->out = optarg;
+			if ((e = cli_file_option("record", opt, optarg, &o->out)))
+				return e;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -140,19 +129,14 @@ static int parse_options(int argc, char **argv, struct record_opts *o)
 			o->classroom = true;
 			o->sopts.scenario_defaults = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
 			e = session_option("record", opt, optarg, &o->sopts, &o->pid, &o->ropts.duration);
-			if (e > 0)
-				return e;
-			if (e < 0 && optopt)
-				return cli_usage_error("record", "option -%c is unknown or needs a value", optopt);
-			if (e < 0)
-				return cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
+			if (e)
+				return e > 0 ? e : cli_option_error(&opts, argv);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
 	o->dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
 	if (o->classroom && (o->dashdash || o->pid))
 		return cli_usage_error("record", "--classroom is for a scenario, not %s",

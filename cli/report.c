@@ -331,9 +331,9 @@ int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		CLI_LONGOPTS_END,
 	};
+	struct cli_opts opts = { "report", "h", longopts, usage, 0, false };
 	struct cli_trace t = { 0 };
 	struct stats *s = NULL;
 	struct event ev;
@@ -342,23 +342,10 @@ int cmd_report(int argc, char **argv)
 	char warning[1200];
 	int opt, e, status = 1;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			return cli_usage_error("report", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage_error("report", optind >= argc ? "which trace file?" : "one trace file at a time");
-	file = argv[optind];
+	if ((opt = cli_flag_option(&opts, argc, argv, &json)) >= 0)
+		return opt;
+	if ((e = cli_trace_operand("report", argc, argv, &file)))
+		return e;
 
 	if (cli_trace_open(&t, file))
 		goto out;

@@ -47,6 +47,15 @@ struct session_opts {
 int session_option(const char *cmd, int opt, const char *arg, struct session_opts *o,
 		   pid_t *pid, uint64_t *duration);
 
+/* The long options session_option takes, for a command's table of them
+ * (needs getopt.h). */
+#define SESSION_LONGOPTS                                                                          \
+	{ "pid", required_argument, NULL, 'p' }, { "duration", required_argument, NULL, 'd' },    \
+	{ "user", required_argument, NULL, 'u' }, { "no-follow", no_argument, NULL, 'F' },        \
+	{ "no-attribution", no_argument, NULL, 'A' }, { "calls", no_argument, NULL, 'C' },        \
+	{ "buffer", required_argument, NULL, 'b' }, { "tracer", required_argument, NULL, 'T' },   \
+	{ "verbose", no_argument, NULL, 'v' }
+
 /* Prints the --help lines of --no-follow, --no-attribution and --calls,
  * which record and the live view share. */
 void session_usage_following(FILE *f);

@@ -1,6 +1,7 @@
 /* Helpers shared by the subcommands: parsing times and sizes, messages,
  * finding the scenario programs. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -94,6 +95,53 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Reads the next option, handling help and refusals (see cli.h). */
+int cli_next_option(struct cli_opts *o, int argc, char **argv)
+{
+	int opt;
+
+	if (!o->started) {
+		optind = 1;
+		opterr = 0;
+		o->started = true;
+	}
+	opt = getopt_long(argc, argv, o->shortopts, o->longopts, NULL);
+	if (opt == 'h') {
+		o->usage(stdout);
+		o->status = 0;
+		return CLI_OPTS_EXIT;
+	}
+	if (opt == '?' || opt == ':') {
+		o->status = cli_option_error(o, argv);
+		return CLI_OPTS_EXIT;
+	}
+	return opt;
+}
+
+/* Names the refused option and what is wrong with it (see cli.h). */
+int cli_option_error(const struct cli_opts *o, char **argv)
+{
+	const char *arg = argv[optind - 1], *p;
+	char name[3] = { '-', (char)optopt, '\0' };
+
+	if (!optopt) /* getopt_long knows no such long option */
+		return cli_usage_error(o->cmd, "unknown option '%s'", arg);
+	if (strncmp(arg, "--", 2) == 0) /* a known long option, its value wrong */
+		return cli_usage_error(o->cmd, strchr(arg, '=') ? "option '%s' takes no value" : "option '%s' needs a value",
+				       arg);
+	p = strchr(o->shortopts, optopt);
+	return cli_usage_error(o->cmd, p && p[1] == ':' ? "option '%s' needs a value" : "unknown option '%s'", name);
+}
+
+/* Takes the one trace file operand (see cli.h). */
+int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file)
+{
+	if (optind != argc - 1)
+		return cli_usage_error(cmd, optind >= argc ? "which trace file?" : "one trace file at a time");
+	*file = argv[optind];
+	return 0;
+}
+
 /* Finds the directory of the scenario programs. */
 int cli_scenario_dir(char *buf, size_t len)
 {
@@ -123,30 +171,55 @@ int cli_scenario_dir(char *buf, size_t len)
 	return 0;
 }
 
-/* Takes --from ('f') or --to ('t') of a window (see cli.h). */
-int cli_window_option(const char *cmd, int opt, const char *arg, uint64_t *from, uint64_t *to, bool *have_to)
+/* Takes --from, --to or --width of a window (see cli.h). */
+int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_window *w)
 {
+	char *end;
+	long cols;
+
+	if (opt == 'w') {
+		errno = 0;
+		cols = strtol(arg, &end, 10);
+		if (errno || end == arg || *end || cols < w->min_cols || cols > w->max_cols)
+			return cli_usage_error(cmd, "--width must be a number of columns from %d to %d, not '%s'",
+					       w->min_cols, w->max_cols, arg);
+		w->cols = (int)cols;
+		return 0;
+	}
 	if (opt != 'f' && opt != 't')
 		return -1;
-	if (cli_parse_time(arg, opt == 'f' ? from : to))
+	if (cli_parse_time(arg, opt == 'f' ? &w->from : &w->to))
 		return cli_usage_error(cmd, "%s needs a time like 1.5s, 250ms or 40us, not '%s'",
 				       opt == 'f' ? "--from" : "--to", arg);
 	if (opt == 't')
-		*have_to = true;
+		w->have_to = true;
 	return 0;
 }
 
-/* Parses --width as a number of columns in [min, max] (see cli.h). */
-int cli_columns_option(const char *cmd, const char *arg, int min, int max, int *cols)
+/* Takes a file name option (see cli.h). */
+int cli_file_option(const char *cmd, int opt, const char *arg, const char **path)
 {
-	char *end;
-	long w;
-
-	errno = 0;
-	w = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || w < min || w > max)
-		return cli_usage_error(cmd, "--width must be a number of columns from %d to %d, not '%s'", min, max,
-				       arg);
-	*cols = (int)w;
+	if (!*arg)
+		return cli_usage_error(cmd, "-%c needs a file name, not ''", opt);
+	*path = arg;
 	return 0;
+}
+
+/* Parses --theme (see cli.h). */
+int cli_theme_option(const char *cmd, const char *arg, bool *light)
+{
+	if (strcmp(arg, "light") && strcmp(arg, "dark"))
+		return cli_usage_error(cmd, "--theme is light or dark, not '%s'", arg);
+	*light = strcmp(arg, "light") == 0;
+	return 0;
+}
+
+/* Takes a command's one flag (see cli.h). */
+int cli_flag_option(struct cli_opts *o, int argc, char **argv, bool *flag)
+{
+	int opt;
+
+	while ((opt = cli_next_option(o, argc, argv)) >= 0)
+		*flag = true; /* the one option cli_next_option lets through */
+	return opt == CLI_OPTS_EXIT ? o->status : -1;
 }

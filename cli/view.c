@@ -25,16 +25,21 @@ int view_need_terminal(const char *cmd)
 	return e ? 1 : 0;
 }
 
-/* Parses --theme. */
-int view_parse_theme(const char *cmd, const char *arg, bool *light)
+/* Takes --mono, --classroom or --theme (see view.h). */
+int view_option(const char *cmd, int opt, const char *arg, struct view_opts *o)
 {
-	if (strcmp(arg, "light") == 0)
-		*light = true;
-	else if (strcmp(arg, "dark") == 0)
-		*light = false;
-	else
-		return cli_usage_error(cmd, "bad --theme '%s': light or dark", arg);
-	return 0;
+	switch (opt) {
+	case 'M':
+		o->mono = true;
+		return 0;
+	case 'K':
+		o->classroom = true;
+		return 0;
+	case 't':
+		return cli_theme_option(cmd, arg, &o->light);
+	default:
+		return -1;
+	}
 }
 
 /* Opens the screen; from now on a third stop signal restores the

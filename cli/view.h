@@ -42,8 +42,20 @@ struct viewer {
  * returns 1. */
 int view_need_terminal(const char *cmd);
 
-/* Parses --theme's value into *light. Returns 0, or 2 after a usage error. */
-int view_parse_theme(const char *cmd, const char *arg, bool *light);
+/* What both views' options set: --mono, --classroom, --theme. */
+struct view_opts {
+	bool mono, classroom, light;
+};
+
+/* Those options' entries in a command's table of long options (needs
+ * getopt.h; 'C' is the live view's --calls). */
+#define VIEW_LONGOPTS                                                                          \
+	{ "mono", no_argument, NULL, 'M' }, { "classroom", no_argument, NULL, 'K' },           \
+	{ "theme", required_argument, NULL, 't' }
+
+/* Takes one of VIEW_LONGOPTS with getopt's arg. Returns 0 when taken, -1
+ * when opt is none of them, or 2 after a usage error. */
+int view_option(const char *cmd, int opt, const char *arg, struct view_opts *o);
 
 /* Opens the screen for w (stop signals must be installed: stopsig.h).
  * Returns 0, or prints why and returns 1. */

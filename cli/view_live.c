@@ -30,7 +30,8 @@ struct live_opts {
 	const char *write_path;
 	uint64_t duration;
 	pid_t pid;
-	bool mono, classroom, light, dashdash, run_form;
+	struct view_opts view;
+	bool dashdash, run_form;
 	struct session_opts sopts;
 	char **rest;
 	int nrest;
@@ -339,53 +340,31 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "write", required_argument, NULL, 'w' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "mono", no_argument, NULL, 'M' },
-		{ "classroom", no_argument, NULL, 'K' }, /* 'C' is --calls (session_option) */
-		{ "theme", required_argument, NULL, 't' },
-		{ "no-follow", no_argument, NULL, 'F' },
-		{ "no-attribution", no_argument, NULL, 'A' },
-		{ "calls", no_argument, NULL, 'C' },
-		{ "buffer", required_argument, NULL, 'b' },
-		{ "tracer", required_argument, NULL, 'T' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		VIEW_LONGOPTS,
+		SESSION_LONGOPTS,
+		CLI_LONGOPTS_END,
 	};
 	static char *default_argv[] = { DEFAULT_SCENARIO, NULL };
 	const char *cmd = "run"; /* run --help also has the global forms */
+	struct cli_opts opts = { cmd, "+w:p:d:u:vh", longopts, live_usage, 0, false };
 	int opt, e;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+w:p:d:u:vh", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 'w':
-			if (!*optarg)
-				return cli_usage_error(cmd, "-w needs a file name, not ''");
-			o->write_path = optarg;
-			break;
-		case 'M': o->mono = true; break;
-		case 'K': o->classroom = true; break;
-		case 't':
-			if (view_parse_theme(cmd, optarg, &o->light))
-				return 2;
-			break;
-		case 'h':
-			live_usage(stdout);
-			return 0;
-		default:
-			e = session_option(cmd, opt, optarg, &o->sopts, &o->pid, &o->duration);
-			if (e > 0)
+			if ((e = cli_file_option(cmd, opt, optarg, &o->write_path)))
 				return e;
-			if (e < 0 && optopt)
-				return cli_usage_error(cmd, "option -%c is unknown or needs a value", optopt);
+			break;
+		default:
+			e = view_option(cmd, opt, optarg, &o->view);
 			if (e < 0)
-				return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+				e = session_option(cmd, opt, optarg, &o->sopts, &o->pid, &o->duration);
+			if (e)
+				return e > 0 ? e : cli_option_error(&opts, argv);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
 	o->dashdash = optind > 1 && optind <= argc && strcmp(argv[optind - 1], "--") == 0;
 	o->rest = argv + optind;
 	o->nrest = argc - optind;
@@ -455,7 +434,7 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 /* The lesson card of a classroom run of a scenario, or NULL. */
 static const struct lesson_card *live_card(const struct live_opts *o)
 {
-	if (!o->classroom || o->pid || o->dashdash)
+	if (!o->view.classroom || o->pid || o->dashdash)
 		return NULL;
 	return lesson_find(o->nrest > 0 ? o->rest[0] : DEFAULT_SCENARIO);
 }
@@ -483,15 +462,15 @@ static int live_main(int argc, char **argv, bool run_form)
 	status = stopsig_install() ? 1 : session_start(l->ses);
 	if (status)
 		goto out;
-	l->w.light = o.light;
+	l->w.light = o.view.light;
 	l->w.show_output = l->w.out != NULL;
-	if (view_open(&l->w, o.mono)) {
+	if (view_open(&l->w, o.view.mono)) {
 		status = 1;
 		goto out;
 	}
 	viewstate_init_live(&l->w.vs, l->tl, session_label(l->ses), l->w.vs.width, l->w.vs.height);
 	l->w.vs.ascii = screen_theme(l->w.scr)->ascii;
-	view_start_classroom(&l->w, o.classroom, session_command(l->ses));
+	view_start_classroom(&l->w, o.view.classroom, session_command(l->ses));
 	status = live_loop(l);
 	view_close(&l->w);
 	view_card_end(card);

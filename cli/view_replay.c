@@ -111,7 +111,8 @@ static void trace_command(const char *path, char *buf, size_t len)
 /* The replay's options. */
 struct replay_opts {
 	double speed;
-	bool mono, paused, classroom, predict, light;
+	struct view_opts view;
+	bool paused, predict;
 };
 
 /* Parses replay's options; returns -1 to go on, else the exit status. */
@@ -120,19 +121,15 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 	static const struct option longopts[] = {
 		{ "speed", required_argument, NULL, 's' },
 		{ "paused", no_argument, NULL, 'P' },
-		{ "mono", no_argument, NULL, 'M' },
-		{ "classroom", no_argument, NULL, 'C' },
-		{ "theme", required_argument, NULL, 't' },
 		{ "predict", no_argument, NULL, 'R' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		VIEW_LONGOPTS,
+		CLI_LONGOPTS_END,
 	};
-	int opt;
+	struct cli_opts opts = { "replay", "+s:h", longopts, replay_usage, 0, false };
+	int opt, e;
 	char *end;
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
 		case 's':
 			o->speed = strtod(optarg, &end);
@@ -141,22 +138,15 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 				return cli_usage_error("replay", "bad --speed '%s': from 0.01 to 100", optarg);
 			break;
 		case 'P': o->paused = true; break;
-		case 'M': o->mono = true; break;
-		case 'C': o->classroom = true; break;
 		case 'R': o->predict = true; break;
-		case 't':
-			if (view_parse_theme("replay", optarg, &o->light))
-				return 2;
-			break;
-		case 'h':
-			replay_usage(stdout);
-			return 0;
 		default:
-			if (optopt)
-				return cli_usage_error("replay", "option -%c is unknown or needs a value", optopt);
-			return cli_usage_error("replay", "unknown option '%s'", argv[optind - 1]);
+			e = view_option("replay", opt, optarg, &o->view);
+			if (e)
+				return e > 0 ? e : cli_option_error(&opts, argv);
 		}
 	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
 	if (optind >= argc)
 		return cli_usage_error("replay", "which trace file? (conctop record writes one)");
 	if (optind + 1 < argc)
@@ -185,12 +175,12 @@ int cmd_replay(int argc, char **argv)
 	trace_command(path, command, sizeof(command));
 	base = strrchr(path, '/');
 	memset(&r, 0, sizeof(r));
-	r.w.light = o.light;
+	r.w.light = o.view.light;
 	snprintf(r.w.status, sizeof(r.w.status), "%s", warn);
 	e = stopsig_install();
 	if (!e)
 		e = evloop_new(&r.loop);
-	if (e || view_open(&r.w, o.mono)) {
+	if (e || view_open(&r.w, o.view.mono)) {
 		if (e)
 			cli_error("%s", strerror(-e));
 		evloop_free(r.loop);
@@ -200,7 +190,7 @@ int cmd_replay(int argc, char **argv)
 	viewstate_init_replay(&r.w.vs, tl, base ? base + 1 : path, o.speed, o.paused, r.w.vs.width, r.w.vs.height);
 	r.w.vs.ascii = screen_theme(r.w.scr)->ascii;
 	r.w.vs.v.predict = o.predict;
-	view_start_classroom(&r.w, o.classroom, command);
+	view_start_classroom(&r.w, o.view.classroom, command);
 	status = replay_loop(&r);
 	view_close(&r.w);
 	if (status)

@@ -171,28 +171,38 @@ int perfetto_system_info(struct perfetto *p, const char *release, unsigned ncpus
 	return write_packet(p);
 }
 
-/* A process's track. */
-int perfetto_track_process(struct perfetto *p, uint64_t uuid, int32_t pid, const char *name)
+/* Opens the packet of a track's descriptor, its uuid written. */
+static void track_begin(struct perfetto *p, uint64_t uuid)
 {
 	sequence_packet(p, 0);
 	pb_begin(&p->pkt, PKT_TRACK_DESCRIPTOR);
 	pb_uint(&p->pkt, TD_UUID, uuid);
+}
+
+/* Closes the descriptor and writes its packet. Returns 0 or -errno. */
+static int track_end(struct perfetto *p)
+{
+	pb_end(&p->pkt);
+	pb_end(&p->pkt);
+	return write_packet(p);
+}
+
+/* A process's track. */
+int perfetto_track_process(struct perfetto *p, uint64_t uuid, int32_t pid, const char *name)
+{
+	track_begin(p, uuid);
 	pb_begin(&p->pkt, TD_PROCESS);
 	pb_int(&p->pkt, PD_PID, pid);
 	pb_string(&p->pkt, PD_PROCESS_NAME, name);
 	pb_end(&p->pkt);
-	pb_end(&p->pkt);
-	pb_end(&p->pkt);
-	return write_packet(p);
+	return track_end(p);
 }
 
 /* A thread's track. */
 int perfetto_track_thread(struct perfetto *p, uint64_t uuid, uint64_t parent, int32_t pid, int32_t tid,
 			  const char *name)
 {
-	sequence_packet(p, 0);
-	pb_begin(&p->pkt, PKT_TRACK_DESCRIPTOR);
-	pb_uint(&p->pkt, TD_UUID, uuid);
+	track_begin(p, uuid);
 	if (parent)
 		pb_uint(&p->pkt, TD_PARENT_UUID, parent);
 	pb_begin(&p->pkt, TD_THREAD);
@@ -200,46 +210,63 @@ int perfetto_track_thread(struct perfetto *p, uint64_t uuid, uint64_t parent, in
 	pb_int(&p->pkt, THD_TID, tid);
 	pb_string(&p->pkt, THD_THREAD_NAME, name);
 	pb_end(&p->pkt);
-	pb_end(&p->pkt);
-	pb_end(&p->pkt);
-	return write_packet(p);
+	return track_end(p);
 }
 
 /* A global track (not tied to a process or thread). */
 int perfetto_track_global(struct perfetto *p, uint64_t uuid, const char *name)
 {
-	sequence_packet(p, 0);
-	pb_begin(&p->pkt, PKT_TRACK_DESCRIPTOR);
-	pb_uint(&p->pkt, TD_UUID, uuid);
+	track_begin(p, uuid);
 	pb_string(&p->pkt, TD_NAME, name);
-	pb_end(&p->pkt);
-	pb_end(&p->pkt);
-	return write_packet(p);
+	return track_end(p);
 }
 
-/* Opens an FtraceEvent of kind field on cpu; NULL for a CPU out of range. */
-static struct pb_buf *record_begin(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t pid, unsigned field)
+/* One field of an FtraceEvent's own message: a number, or a string. */
+struct ftrace_field {
+	unsigned num;
+	bool is_str;
+	int64_t v;
+	const char *s;
+};
+
+#define F_INT(num, v) { (num), false, (v), NULL }
+#define F_STR(num, s) { (num), true, 0, (s) }
+/* A task as the sched events give it: comm, pid and prio, numbered from
+ * comm's field on (the layout of every sched event that has all three). */
+#define F_TASK(comm_num, t) F_STR((comm_num), (t).comm), F_INT((comm_num) + 1, (t).pid), \
+			    F_INT((comm_num) + 2, DEFAULT_PRIO)
+_Static_assert(SWITCH_PREV_PRIO == SWITCH_PREV_COMM + 2 && SWITCH_NEXT_PRIO == SWITCH_NEXT_COMM + 2 &&
+		       WAKE_PRIO == WAKE_COMM + 2 && MIGRATE_PRIO == MIGRATE_COMM + 2 &&
+		       SWITCH_PREV_PID == SWITCH_PREV_COMM + 1 && SWITCH_NEXT_PID == SWITCH_NEXT_COMM + 1 &&
+		       WAKE_PID == WAKE_COMM + 1 && MIGRATE_PID == MIGRATE_COMM + 1,
+	       "F_TASK's fields follow comm");
+#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
+
+/* Writes an FtraceEvent of kind `kind` on cpu: its time, its pid, then
+ * its own message of n fields; the CPU's bundle is written when it is big
+ * enough. Returns 0 or -errno (-EINVAL for a CPU out of range). */
+static int ftrace_record(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t pid, unsigned kind,
+			 const struct ftrace_field *f, size_t n)
 {
 	struct pb_buf *b;
+	size_t i;
 
 	if (cpu >= p->ncpus) {
 		if (!p->err)
 			p->err = -EINVAL;
-		return NULL;
+		return p->err;
 	}
 	b = &p->cpu[cpu].events;
 	pb_begin(b, BUNDLE_EVENT);
 	pb_uint(b, FTRACE_TIMESTAMP, ts);
 	pb_uint(b, FTRACE_PID, (uint32_t)pid);
-	pb_begin(b, field);
-	return b;
-}
-
-/* Closes the record; writes the CPU's bundle when it is big enough. */
-static int record_end(struct perfetto *p, unsigned cpu)
-{
-	struct pb_buf *b = &p->cpu[cpu].events;
-
+	pb_begin(b, kind);
+	for (i = 0; i < n; i++) {
+		if (f[i].is_str)
+			pb_string(b, f[i].num, f[i].s);
+		else
+			pb_int(b, f[i].num, f[i].v);
+	}
 	pb_end(b);
 	pb_end(b);
 	if (b->len >= BUNDLE_FLUSH)
@@ -251,35 +278,22 @@ static int record_end(struct perfetto *p, unsigned cpu)
 int perfetto_sched_switch(struct perfetto *p, unsigned cpu, uint64_t ts, struct perfetto_task prev,
 			  int64_t prev_state, struct perfetto_task next)
 {
-	struct pb_buf *b = record_begin(p, cpu, ts, prev.pid, FTRACE_SCHED_SWITCH);
+	const struct ftrace_field f[] = { F_TASK(SWITCH_PREV_COMM, prev), F_INT(SWITCH_PREV_STATE, prev_state),
+					  F_TASK(SWITCH_NEXT_COMM, next) };
 
-	if (!b)
-		return p->err;
-	pb_string(b, SWITCH_PREV_COMM, prev.comm);
-	pb_int(b, SWITCH_PREV_PID, prev.pid);
-	pb_int(b, SWITCH_PREV_PRIO, DEFAULT_PRIO);
-	pb_int(b, SWITCH_PREV_STATE, prev_state);
-	pb_string(b, SWITCH_NEXT_COMM, next.comm);
-	pb_int(b, SWITCH_NEXT_PID, next.pid);
-	pb_int(b, SWITCH_NEXT_PRIO, DEFAULT_PRIO);
-	p->switches++;
-	return record_end(p, cpu);
+	if (cpu < p->ncpus)
+		p->switches++;
+	return ftrace_record(p, cpu, ts, prev.pid, FTRACE_SCHED_SWITCH, f, NFIELDS(f));
 }
 
-/* The fields shared by sched_waking, sched_wakeup and sched_wakeup_new. */
-static int wake_record(struct perfetto *p, unsigned field, unsigned cpu, uint64_t ts, int32_t cur,
+/* sched_waking, sched_wakeup and sched_wakeup_new (kind): the woken task. */
+static int wake_record(struct perfetto *p, unsigned kind, unsigned cpu, uint64_t ts, int32_t cur,
 		       struct perfetto_task woken, int target_cpu)
 {
-	struct pb_buf *b = record_begin(p, cpu, ts, cur, field);
+	const struct ftrace_field f[] = { F_TASK(WAKE_COMM, woken), F_INT(WAKE_SUCCESS, 1),
+					  F_INT(WAKE_TARGET_CPU, target_cpu) };
 
-	if (!b)
-		return p->err;
-	pb_string(b, WAKE_COMM, woken.comm);
-	pb_int(b, WAKE_PID, woken.pid);
-	pb_int(b, WAKE_PRIO, DEFAULT_PRIO);
-	pb_int(b, WAKE_SUCCESS, 1);
-	pb_int(b, WAKE_TARGET_CPU, target_cpu);
-	return record_end(p, cpu);
+	return ftrace_record(p, cpu, ts, cur, kind, f, NFIELDS(f));
 }
 
 /* sched_waking. */
@@ -301,72 +315,47 @@ int perfetto_sched_wakeup(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t
 int perfetto_sched_migrate(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t cur, struct perfetto_task task,
 			   int orig_cpu, int dest_cpu)
 {
-	struct pb_buf *b = record_begin(p, cpu, ts, cur, FTRACE_SCHED_MIGRATE_TASK);
+	const struct ftrace_field f[] = { F_TASK(MIGRATE_COMM, task), F_INT(MIGRATE_ORIG_CPU, orig_cpu),
+					  F_INT(MIGRATE_DEST_CPU, dest_cpu) };
 
-	if (!b)
-		return p->err;
-	pb_string(b, MIGRATE_COMM, task.comm);
-	pb_int(b, MIGRATE_PID, task.pid);
-	pb_int(b, MIGRATE_PRIO, DEFAULT_PRIO);
-	pb_int(b, MIGRATE_ORIG_CPU, orig_cpu);
-	pb_int(b, MIGRATE_DEST_CPU, dest_cpu);
-	return record_end(p, cpu);
+	return ftrace_record(p, cpu, ts, cur, FTRACE_SCHED_MIGRATE_TASK, f, NFIELDS(f));
 }
 
 /* sched_process_fork. */
 int perfetto_sched_fork(struct perfetto *p, unsigned cpu, uint64_t ts, struct perfetto_task parent,
 			struct perfetto_task child)
 {
-	struct pb_buf *b = record_begin(p, cpu, ts, parent.pid, FTRACE_SCHED_PROCESS_FORK);
+	const struct ftrace_field f[] = { F_STR(FORK_PARENT_COMM, parent.comm), F_INT(FORK_PARENT_PID, parent.pid),
+					  F_STR(FORK_CHILD_COMM, child.comm), F_INT(FORK_CHILD_PID, child.pid) };
 
-	if (!b)
-		return p->err;
-	pb_string(b, FORK_PARENT_COMM, parent.comm);
-	pb_int(b, FORK_PARENT_PID, parent.pid);
-	pb_string(b, FORK_CHILD_COMM, child.comm);
-	pb_int(b, FORK_CHILD_PID, child.pid);
-	return record_end(p, cpu);
+	return ftrace_record(p, cpu, ts, parent.pid, FTRACE_SCHED_PROCESS_FORK, f, NFIELDS(f));
 }
 
 /* sched_process_exit. */
 int perfetto_sched_exit(struct perfetto *p, unsigned cpu, uint64_t ts, struct perfetto_task task, int32_t tgid)
 {
-	struct pb_buf *b = record_begin(p, cpu, ts, task.pid, FTRACE_SCHED_PROCESS_EXIT);
+	const struct ftrace_field f[] = { F_STR(EXIT_COMM, task.comm), F_INT(EXIT_PID, task.pid), F_INT(EXIT_TGID, tgid),
+					  F_INT(EXIT_PRIO, DEFAULT_PRIO) };
 
-	if (!b)
-		return p->err;
-	pb_string(b, EXIT_COMM, task.comm);
-	pb_int(b, EXIT_PID, task.pid);
-	pb_int(b, EXIT_TGID, tgid);
-	pb_int(b, EXIT_PRIO, DEFAULT_PRIO);
-	return record_end(p, cpu);
+	return ftrace_record(p, cpu, ts, task.pid, FTRACE_SCHED_PROCESS_EXIT, f, NFIELDS(f));
 }
 
 /* sched_process_exec. */
 int perfetto_sched_exec(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t pid, const char *filename)
 {
-	struct pb_buf *b = record_begin(p, cpu, ts, pid, FTRACE_SCHED_PROCESS_EXEC);
+	const struct ftrace_field f[] = { F_STR(EXEC_FILENAME, filename), F_INT(EXEC_PID, pid), F_INT(EXEC_OLD_PID, pid) };
 
-	if (!b)
-		return p->err;
-	pb_string(b, EXEC_FILENAME, filename);
-	pb_int(b, EXEC_PID, pid);
-	pb_int(b, EXEC_OLD_PID, pid);
-	return record_end(p, cpu);
+	return ftrace_record(p, cpu, ts, pid, FTRACE_SCHED_PROCESS_EXEC, f, NFIELDS(f));
 }
 
 /* task_rename. */
 int perfetto_task_rename(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t pid, const char *oldcomm,
 			 const char *newcomm)
 {
-	struct pb_buf *b = record_begin(p, cpu, ts, pid, FTRACE_TASK_RENAME);
+	const struct ftrace_field f[] = { F_INT(RENAME_PID, pid), F_STR(RENAME_OLDCOMM, oldcomm),
+					  F_STR(RENAME_NEWCOMM, newcomm) };
 
-	if (!b)
-		return p->err;
-	pb_int(b, RENAME_PID, pid);
-	pb_string(b, RENAME_OLDCOMM, oldcomm);
-	pb_string(b, RENAME_NEWCOMM, newcomm);
-	return record_end(p, cpu);
+	return ftrace_record(p, cpu, ts, pid, FTRACE_TASK_RENAME, f, NFIELDS(f));
 }
 
 /* Marks cpu's next bundle as having lost events. */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +322,16 @@ int trace_writer_set_chunk_size(struct trace_writer *w, size_t bytes)
 	return writer_buffers(w, bytes);
 }
 
+/* Writes an optional field of a record: its varint at p and its bit in
+ * *mask when present. Returns where the record goes on. */
+static inline uint8_t *put_field(uint8_t *p, unsigned *mask, unsigned bit, bool present, uint64_t v)
+{
+	if (!present)
+		return p;
+	*mask |= bit;
+	return put_uvarint(p, v);
+}
+
 /* Encodes one event: its record into part A, its ts delta into part B. */
 int trace_writer_add(struct trace_writer *w, const struct event *ev)
 {
@@ -350,44 +361,20 @@ int trace_writer_add(struct trace_writer *w, const struct event *ev)
 	rec[0] = (uint8_t)ev->type; /* < 64: one byte */
 	body = rec + 2;
 	p = body + (tlen > 0 || ev->op ? 2 : 1); /* the mask goes first; 2 bytes past bit 6 */
-	if (ev->cpu) {
-		mask |= F_CPU;
-		p = put_uvarint(p, ev->cpu);
-	}
-	if (ev->tid) {
-		mask |= F_TID;
-		p = put_uvarint(p, zigzag((int64_t)ev->tid - w->tid_base));
-	}
-	if (ev->tgid != ev->tid) {
-		mask |= F_TGID;
-		p = put_uvarint(p, zigzag((int64_t)ev->tgid - ev->tid));
-	}
-	if (ev->tid2) {
-		mask |= F_TID2;
-		p = put_uvarint(p, zigzag((int64_t)ev->tid2 - w->tid_base));
-	}
-	if (ev->tgid2 != ev->tid2) {
-		mask |= F_TGID2;
-		p = put_uvarint(p, zigzag((int64_t)ev->tgid2 - ev->tid2));
-	}
-	if (ev->arg) {
-		mask |= F_ARG;
-		p = put_uvarint(p, zigzag(ev->arg));
-	}
-	if (ev->arg2) {
-		mask |= F_ARG2;
-		p = put_uvarint(p, zigzag(ev->arg2));
-	}
+	p = put_field(p, &mask, F_CPU, ev->cpu != 0, ev->cpu);
+	p = put_field(p, &mask, F_TID, ev->tid != 0, zigzag((int64_t)ev->tid - w->tid_base));
+	p = put_field(p, &mask, F_TGID, ev->tgid != ev->tid, zigzag((int64_t)ev->tgid - ev->tid));
+	p = put_field(p, &mask, F_TID2, ev->tid2 != 0, zigzag((int64_t)ev->tid2 - w->tid_base));
+	p = put_field(p, &mask, F_TGID2, ev->tgid2 != ev->tid2, zigzag((int64_t)ev->tgid2 - ev->tid2));
+	p = put_field(p, &mask, F_ARG, ev->arg != 0, zigzag(ev->arg));
+	p = put_field(p, &mask, F_ARG2, ev->arg2 != 0, zigzag(ev->arg2));
 	if (tlen > 0) {
 		mask |= F_TEXT;
 		*p++ = (uint8_t)tlen; /* < 64 */
 		memcpy(p, ev->text, (size_t)tlen);
 		p += tlen;
 	}
-	if (ev->op) {
-		mask |= F_OP;
-		p = put_uvarint(p, ev->op);
-	}
+	p = put_field(p, &mask, F_OP, ev->op != 0, ev->op);
 	if (mask & (F_TEXT | F_OP)) {
 		body[0] = (uint8_t)(mask | 0x80); /* a two-byte varint */
 		body[1] = (uint8_t)(mask >> 7);

@@ -12,54 +12,33 @@
 /* A record of a call, return or system call of the current thread. */
 static __always_inline void on_call(__u16 type, __u32 op, __s64 arg, __s64 arg2)
 {
-	__s32 tid = (__s32)bpf_get_current_pid_tgid();
-	__s32 tgid = traced_tgid(tid);
-	struct ct_raw_event *e;
+	struct ct_raw_event *e = record_thread(sizeof(*e), type, (__s32)bpf_get_current_pid_tgid(), op, arg, arg2);
 
-	if (!tgid)
-		return;
-	e = record_new(sizeof(*e), type);
-	if (!e)
-		return;
-	e->tid = tid;
-	e->tgid = tgid;
-	e->op = op;
-	e->arg = arg;
-	e->arg2 = arg2;
-	record_submit(e);
+	if (e)
+		record_submit(e);
 }
 
-SEC("uprobe")
-int BPF_KPROBE(call_enter, void *obj, void *obj2)
-{
-	on_call(EVENT_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
-	return 0;
-}
+/* A call's entry and return programs, named enter and ret. The kernel
+ * wants two pairs of them: one attached per probe (perf uprobes), one for
+ * one multi-uprobe link per process (Linux 6.6+, loaded with the
+ * uprobe_multi attach type, which perf-attached uprobes refuse). One such
+ * link is removed with one RCU wait instead of one per probe. */
+#define CALL_PROGS(enter, ret)                                                                     \
+	SEC("uprobe")                                                                              \
+	int BPF_KPROBE(enter, void *obj, void *obj2)                                               \
+	{                                                                                          \
+		on_call(EVENT_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);   \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("uretprobe")                                                                           \
+	int BPF_KRETPROBE(ret, long rc)                                                            \
+	{                                                                                          \
+		on_call(EVENT_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);                   \
+		return 0;                                                                          \
+	}
 
-SEC("uretprobe")
-int BPF_KRETPROBE(call_return, long rc)
-{
-	on_call(EVENT_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
-	return 0;
-}
-
-/* The same two, for one multi-uprobe link per process (Linux 6.6+): user
- * space loads them with the uprobe_multi attach type, which perf-attached
- * uprobes refuse, hence the copies. One link is removed with one RCU wait
- * instead of one per probe. */
-SEC("uprobe")
-int BPF_KPROBE(call_enter_multi, void *obj, void *obj2)
-{
-	on_call(EVENT_CALL, (__u32)bpf_get_attach_cookie(ctx), (__s64)obj, (__s64)obj2);
-	return 0;
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(call_return_multi, long rc)
-{
-	on_call(EVENT_RETURN, (__u32)bpf_get_attach_cookie(ctx), rc, 0);
-	return 0;
-}
+CALL_PROGS(call_enter, call_return)
+CALL_PROGS(call_enter_multi, call_return_multi)
 
 /* The followed system call each traced thread is in: tid -> op. */
 struct {

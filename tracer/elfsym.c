@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "elfsym.h"
+#include "mem.h"
 
 struct sym {
 	const char *name; /* in the file's string table (e->elf keeps it) */
@@ -41,15 +42,8 @@ static int add_sym(struct elfsym *e, const char *name, const GElf_Sym *s, int hi
 		return 0;
 	if (type == STT_OBJECT && s->st_size == 0)
 		return 0;
-	if (e->nsyms == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 1024;
-		struct sym *p = realloc(e->syms, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		e->syms = p;
-		e->cap = cap;
-	}
+	if (VEC_RESERVE(e->syms, e->cap, e->nsyms + 1))
+		return -ENOMEM;
 	e->syms[e->nsyms++] = (struct sym){ name, s->st_value, s->st_size, type == STT_FUNC, hidden };
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "glibc_sync.h"
+#include "mem.h"
 #include "tracer_int.h"
 #include "waits.h"
 
@@ -34,16 +35,9 @@ void tracer_snapshot_maps(struct tracer *t, pid_t tgid)
 	if (elfsym_maps_read(&m, tgid))
 		return;
 	if (!pm) {
-		if (t->nmaps == t->maps_cap) {
-			size_t cap = t->maps_cap ? t->maps_cap * 2 : 8;
-			struct proc_maps *p = realloc(t->maps, cap * sizeof(*p));
-
-			if (!p) {
-				elfsym_maps_free(m);
-				return;
-			}
-			t->maps = p;
-			t->maps_cap = cap;
+		if (VEC_RESERVE(t->maps, t->maps_cap, t->nmaps + 1)) {
+			elfsym_maps_free(m);
+			return;
 		}
 		pm = &t->maps[t->nmaps++];
 		pm->tgid = tgid;

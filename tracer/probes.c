@@ -17,6 +17,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "conctop.h"
+#include "mem.h"
 #include "sched.skel.h"
 #include "tracer_int.h"
 
@@ -101,15 +102,8 @@ static int link_uprobe_multi(int prog_fd, const char *path, pid_t pid, const uin
 /* Keeps a multi-uprobe link fd. */
 static int keep_multi(struct tracer *t, int fd)
 {
-	if (t->nmulti == t->multi_cap) {
-		size_t cap = t->multi_cap ? t->multi_cap * 2 : 16;
-		int *p = realloc(t->multi_fds, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		t->multi_fds = p;
-		t->multi_cap = cap;
-	}
+	if (VEC_RESERVE(t->multi_fds, t->multi_cap, t->nmulti + 1))
+		return -ENOMEM;
 	t->multi_fds[t->nmulti++] = fd;
 	return 0;
 }
@@ -293,15 +287,8 @@ int tracer_find_libc(pid_t pid, char *out, size_t len)
 /* Keeps one more libc uprobe link. */
 static int keep_link(struct tracer *t, struct bpf_link *link)
 {
-	if (t->nlinks == t->links_cap) {
-		size_t cap = t->links_cap ? t->links_cap * 2 : 64;
-		struct bpf_link **p = realloc(t->links, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		t->links = p;
-		t->links_cap = cap;
-	}
+	if (VEC_RESERVE(t->links, t->links_cap, t->nlinks + 1))
+		return -ENOMEM;
 	t->links[t->nlinks++] = link;
 	return 0;
 }
@@ -330,15 +317,8 @@ static int attach_libc_locked(struct tracer *t, pid_t pid)
 	e = elfsym_cache_get(t->probe_elf, libc);
 	if (!e)
 		return -ENOEXEC;
-	if (t->nprobed == t->probed_cap) {
-		size_t cap = t->probed_cap ? t->probed_cap * 2 : 16;
-		struct libc_probed *p = realloc(t->probed, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		t->probed = p;
-		t->probed_cap = cap;
-	}
+	if (VEC_RESERVE(t->probed, t->probed_cap, t->nprobed + 1))
+		return -ENOMEM;
 	t->probed[t->nprobed++] = (struct libc_probed){ pid, st.st_dev, st.st_ino };
 	if (t->multi) {
 		n = attach_libc_multi(t, pid, libc, e);

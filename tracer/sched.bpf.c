@@ -98,6 +98,37 @@ static __always_inline struct ct_raw_event *record_new(__u32 size, __u16 type)
 	return e;
 }
 
+/* A new record of type for traced thread tid, with its op and arguments;
+ * NULL when tid is not traced or the buffer is full. */
+static __always_inline struct ct_raw_event *record_thread(__u32 size, __u16 type, __s32 tid, __u32 op, __s64 arg,
+							   __s64 arg2)
+{
+	__s32 tgid = traced_tgid(tid);
+	struct ct_raw_event *e;
+
+	if (!tgid)
+		return NULL;
+	e = record_new(size, type);
+	if (!e)
+		return NULL;
+	e->tid = tid;
+	e->tgid = tgid;
+	e->op = op;
+	e->arg = arg;
+	e->arg2 = arg2;
+	return e;
+}
+
+/* The same with a text (a name, a label), zeroed for the caller to fill. */
+static __always_inline struct ct_raw_text *record_thread_text(__u16 type, __s32 tid, __s64 arg)
+{
+	struct ct_raw_text *t = (struct ct_raw_text *)record_thread(sizeof(*t), type, tid, 0, arg, 0);
+
+	if (t)
+		__builtin_memset(t->text, 0, sizeof(t->text));
+	return t;
+}
+
 /* Publishes a record; wakes the reader only once the buffer is filling up,
  * so the tracer does not steal the CPUs it is measuring. */
 static __always_inline void record_submit(void *e)
@@ -330,19 +361,10 @@ static __always_inline void on_wake(__u16 type, __s32 tid, __s32 target_cpu)
 /* Thread tid moves from orig_cpu to dest_cpu. */
 static __always_inline void on_migrate(__s32 tid, __s32 orig_cpu, __s32 dest_cpu)
 {
-	__s32 tgid = traced_tgid(tid);
-	struct ct_raw_event *e;
+	struct ct_raw_event *e = record_thread(sizeof(*e), EVENT_MIGRATE, tid, 0, orig_cpu, dest_cpu);
 
-	if (!tgid)
-		return;
-	e = record_new(sizeof(*e), EVENT_MIGRATE);
-	if (!e)
-		return;
-	e->tid = tid;
-	e->tgid = tgid;
-	e->arg = orig_cpu;
-	e->arg2 = dest_cpu;
-	record_submit(e);
+	if (e)
+		record_submit(e);
 }
 
 /* The current (traced) thread creates child/child_tgid, named comm; tls is
@@ -373,18 +395,10 @@ static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *c
 /* A record about the current thread carrying its comm (exit, exec). */
 static __always_inline void on_current(__u16 type, __s32 tid, __s64 arg)
 {
-	__s32 tgid = traced_tgid(tid);
-	struct ct_raw_text *t;
+	struct ct_raw_text *t = record_thread_text(type, tid, arg);
 
-	if (!tgid)
-		return;
-	t = (struct ct_raw_text *)record_new(sizeof(*t), type);
 	if (!t)
 		return;
-	t->ev.tid = tid;
-	t->ev.tgid = tgid;
-	t->ev.arg = arg;
-	__builtin_memset(t->text, 0, sizeof(t->text));
 	bpf_get_current_comm(t->text, CT_COMM_LEN);
 	if (type == EVENT_EXEC)
 		record_submit_now(t);
@@ -412,17 +426,10 @@ static __always_inline void on_exec(__s32 tid, __s32 old_tid)
 /* Thread tid takes a new name. */
 static __always_inline void on_rename(__s32 tid, const char *comm)
 {
-	__s32 tgid = traced_tgid(tid);
-	struct ct_raw_text *t;
+	struct ct_raw_text *t = record_thread_text(EVENT_RENAME, tid, 0);
 
-	if (!tgid)
-		return;
-	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_RENAME);
 	if (!t)
 		return;
-	t->ev.tid = tid;
-	t->ev.tgid = tgid;
-	__builtin_memset(t->text, 0, sizeof(t->text));
 	bpf_probe_read_kernel_str(t->text, CT_COMM_LEN, comm);
 	record_submit(t);
 }
@@ -486,26 +493,27 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return 0;
 }
 
-SEC("tp_btf/sched_waking")
-int BPF_PROG(btf_waking, struct task_struct *p)
-{
-	on_wake(EVENT_WAKING, p->pid, task_cpu_of(p));
-	return 0;
-}
+/* The three wakeup tracepoints (sched_waking, sched_wakeup,
+ * sched_wakeup_new) share their arguments and their handling: each gets
+ * the same pair of programs, btf_<event> and its classic fallback
+ * tp_<event> (see below: it returns 1). */
+#define WAKE_PROGS(event, type)                                                         \
+	SEC("tp_btf/sched_" #event)                                                     \
+	int BPF_PROG(btf_##event, struct task_struct *p)                                \
+	{                                                                               \
+		on_wake(type, p->pid, task_cpu_of(p));                                  \
+		return 0;                                                               \
+	}                                                                               \
+	SEC("tp/sched/sched_" #event)                                                   \
+	int tp_##event(struct trace_event_raw_sched_wakeup_template *ctx)               \
+	{                                                                               \
+		on_wake(type, ctx->pid, ctx->target_cpu);                               \
+		return 1;                                                               \
+	}
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(btf_wakeup, struct task_struct *p)
-{
-	on_wake(EVENT_WAKEUP, p->pid, task_cpu_of(p));
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(btf_wakeup_new, struct task_struct *p)
-{
-	on_wake(EVENT_WAKEUP_NEW, p->pid, task_cpu_of(p));
-	return 0;
-}
+WAKE_PROGS(waking, EVENT_WAKING)
+WAKE_PROGS(wakeup, EVENT_WAKEUP)
+WAKE_PROGS(wakeup_new, EVENT_WAKEUP_NEW)
 
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(btf_migrate, struct task_struct *p, int dest_cpu)
@@ -586,19 +594,11 @@ static __always_inline void on_signal(int sig, __s32 tid, __s32 tgid, int result
  * sa_handler (0 default, 1 ignore, else a function). */
 static __always_inline void on_signal_deliver(int sig, unsigned long handler)
 {
-	__s32 tid = (__s32)bpf_get_current_pid_tgid(), tgid = traced_tgid(tid);
-	struct ct_raw_event *e;
+	struct ct_raw_event *e = record_thread(sizeof(*e), EVENT_SIGNAL_DELIVER, (__s32)bpf_get_current_pid_tgid(), 0,
+					       sig, handler == 0 ? 0 : handler == 1 ? 2 : 1);
 
-	if (!tgid)
-		return;
-	e = record_new(sizeof(*e), EVENT_SIGNAL_DELIVER);
-	if (!e)
-		return;
-	e->tid = tid;
-	e->tgid = tgid;
-	e->arg = sig;
-	e->arg2 = handler == 0 ? 0 : handler == 1 ? 2 : 1;
-	record_submit(e);
+	if (e)
+		record_submit(e);
 }
 
 SEC("tp_btf/signal_generate")
@@ -623,27 +623,6 @@ SEC("tp/sched/sched_switch")
 int tp_switch(struct trace_event_raw_sched_switch *ctx)
 {
 	on_switch(NULL, ctx->prev_pid, ctx->prev_state, ctx->next_pid);
-	return 1;
-}
-
-SEC("tp/sched/sched_waking")
-int tp_waking(struct trace_event_raw_sched_wakeup_template *ctx)
-{
-	on_wake(EVENT_WAKING, ctx->pid, ctx->target_cpu);
-	return 1;
-}
-
-SEC("tp/sched/sched_wakeup")
-int tp_wakeup(struct trace_event_raw_sched_wakeup_template *ctx)
-{
-	on_wake(EVENT_WAKEUP, ctx->pid, ctx->target_cpu);
-	return 1;
-}
-
-SEC("tp/sched/sched_wakeup_new")
-int tp_wakeup_new(struct trace_event_raw_sched_wakeup_template *ctx)
-{
-	on_wake(EVENT_WAKEUP_NEW, ctx->pid, ctx->target_cpu);
 	return 1;
 }
 
@@ -711,19 +690,10 @@ int tp_rename(struct trace_event_raw_task_rename *ctx)
 SEC("uprobe")
 int BPF_KPROBE(mark, const char *label, long value)
 {
-	__s32 tid = (__s32)bpf_get_current_pid_tgid();
-	__s32 tgid = traced_tgid(tid);
-	struct ct_raw_text *t;
+	struct ct_raw_text *t = record_thread_text(EVENT_MARK, (__s32)bpf_get_current_pid_tgid(), value);
 
-	if (!tgid)
-		return 0;
-	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_MARK);
 	if (!t)
 		return 0;
-	t->ev.tid = tid;
-	t->ev.tgid = tgid;
-	t->ev.arg = value;
-	__builtin_memset(t->text, 0, sizeof(t->text));
 	bpf_probe_read_user_str(t->text, sizeof(t->text), label);
 	record_submit(t);
 	return 0;

@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "conctop.h"
 #include "decode.h"
+#include "mem.h"
 #include "sched.skel.h"
 #include "tracer_int.h"
 #include "waits.h"
@@ -50,15 +51,8 @@ static int pending_add(struct tracer *t, const struct event *ev)
 {
 	size_t i;
 
-	if (t->npending == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 4096;
-		struct event *p = realloc(t->pending, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		t->pending = p;
-		t->cap = cap;
-	}
+	if (VEC_RESERVE(t->pending, t->cap, t->npending + 1))
+		return -ENOMEM;
 	i = t->npending;
 	while (i > 0 && t->pending[i - 1].ts > ev->ts) {
 		t->pending[i] = t->pending[i - 1];

@@ -112,30 +112,30 @@ unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *c
 const struct legend_entry *lanes_legend_entry(unsigned item)
 {
 	static const struct legend_entry items[LG_MAX] = {
-		[LG_RUN] = { "0-9", ROLE_RUNNING, "running on that CPU" },
-		[LG_RUN10] = { "#", ROLE_RUNNING, "running on CPU 10+" },
-		[LG_SPIN] = { "*", ROLE_SPINNING, "spinning" },
-		[LG_RUNNABLE] = { "-", ROLE_RUNNABLE, "runnable" },
-		[LG_WOKEN] = { "^", ROLE_RUNNABLE, "woken" },
-		[LG_MUTEX] = { "M", ROLE_BLOCKED_LOCK, "mutex" },
-		[LG_RWLOCK] = { "R", ROLE_BLOCKED_LOCK, "rwlock" },
-		[LG_COND] = { "C", ROLE_BLOCKED_SIGNAL, "cond var" },
-		[LG_BARRIER] = { "B", ROLE_BLOCKED_SIGNAL, "barrier" },
-		[LG_SEM] = { "S", ROLE_BLOCKED_SIGNAL, "semaphore" },
-		[LG_JOIN] = { "J", ROLE_BLOCKED_SIGNAL, "join" },
-		[LG_FUTEX] = { "F", ROLE_BLOCKED_SIGNAL, "futex" },
-		[LG_SLEEP] = { "z", ROLE_SLEEP, "sleeping" },
-		[LG_IO] = { "I", ROLE_SLEEP, "I/O" },
-		[LG_UNINT] = { "D", ROLE_SLEEP, "uninterruptible" },
-		[LG_GATE] = { ">", ROLE_UNKNOWN, "start gate" },
-		[LG_UNKNOWN] = { ".", ROLE_UNKNOWN, "blocked, cause unknown" },
-		[LG_MIXED] = { "+", ROLE_LABEL, "mixed" },
-		[LG_THREAD] = { "A-z", ROLE_RUNNING, "thread on the CPU" },
-		[LG_THREAD_MORE] = { "&", ROLE_RUNNING, "thread past z" },
-		[LG_OTHER] = { "~", ROLE_OTHER, "other program" },
-		[LG_CPU_UNKNOWN] = { "?", ROLE_UNKNOWN, "unknown" },
-		[LG_LOST] = { "!", ROLE_WARNING, "events lost here: lanes may be wrong" },
-		[LG_MARK] = { "@", ROLE_MARK, "marker" },
+		[LG_RUN] = { "0-9", ROLE_RUNNING, "running on that CPU", NULL },
+		[LG_RUN10] = { "#", ROLE_RUNNING, "running on CPU 10+", NULL },
+		[LG_SPIN] = { "*", ROLE_SPINNING, "spinning", NULL },
+		[LG_RUNNABLE] = { "-", ROLE_RUNNABLE, "runnable", "runnable (waiting for a CPU)" },
+		[LG_WOKEN] = { "^", ROLE_RUNNABLE, "woken", NULL },
+		[LG_MUTEX] = { "M", ROLE_BLOCKED_LOCK, "mutex", NULL },
+		[LG_RWLOCK] = { "R", ROLE_BLOCKED_LOCK, "rwlock", NULL },
+		[LG_COND] = { "C", ROLE_BLOCKED_SIGNAL, "cond var", NULL },
+		[LG_BARRIER] = { "B", ROLE_BLOCKED_SIGNAL, "barrier", NULL },
+		[LG_SEM] = { "S", ROLE_BLOCKED_SIGNAL, "semaphore", NULL },
+		[LG_JOIN] = { "J", ROLE_BLOCKED_SIGNAL, "join", NULL },
+		[LG_FUTEX] = { "F", ROLE_BLOCKED_SIGNAL, "futex", NULL },
+		[LG_SLEEP] = { "z", ROLE_SLEEP, "sleeping", NULL },
+		[LG_IO] = { "I", ROLE_SLEEP, "I/O", NULL },
+		[LG_UNINT] = { "D", ROLE_SLEEP, "uninterruptible", NULL },
+		[LG_GATE] = { ">", ROLE_UNKNOWN, "start gate", "conctop's start gate (held until tracing runs)" },
+		[LG_UNKNOWN] = { ".", ROLE_UNKNOWN, "blocked, cause unknown", NULL },
+		[LG_MIXED] = { "+", ROLE_LABEL, "mixed", "mixed (no state took half)" },
+		[LG_THREAD] = { "A-z", ROLE_RUNNING, "thread on the CPU", NULL },
+		[LG_THREAD_MORE] = { "&", ROLE_RUNNING, "thread past z", "a thread past the 52 letters (its tid in the log)" },
+		[LG_OTHER] = { "~", ROLE_OTHER, "other program", NULL },
+		[LG_CPU_UNKNOWN] = { "?", ROLE_UNKNOWN, "unknown", "unknown (not seen yet)" },
+		[LG_LOST] = { "!", ROLE_WARNING, "events lost here: lanes may be wrong", NULL },
+		[LG_MARK] = { "@", ROLE_MARK, "marker", "a scenario's marker (conctop_mark): the thread's letter and its words" },
 	};
 
 	return &items[item < LG_MAX ? item : LG_LOST];
@@ -145,17 +145,7 @@ const struct legend_entry *lanes_legend_entry(unsigned item)
  * picture has room to say more). */
 const char *lanes_legend_detail(unsigned item)
 {
-	if (item == LG_RUNNABLE)
-		return "runnable (waiting for a CPU)";
-	if (item == LG_MIXED)
-		return "mixed (no state took half)";
-	if (item == LG_GATE)
-		return "conctop's start gate (held until tracing runs)";
-	if (item == LG_THREAD_MORE)
-		return "a thread past the 52 letters (its tid in the log)";
-	if (item == LG_CPU_UNKNOWN)
-		return "unknown (not seen yet)";
-	if (item == LG_MARK)
-		return "a scenario's marker (conctop_mark): the thread's letter and its words";
-	return lanes_legend_entry(item)->text;
+	const struct legend_entry *e = lanes_legend_entry(item);
+
+	return e->detail ? e->detail : e->text;
 }

@@ -56,6 +56,7 @@ struct legend_entry {
 	const char *glyph;
 	uint8_t role;
 	const char *text;
+	const char *detail;     /* the longer words of a printed legend, or NULL: text */
 };
 
 /* The legend entry of an item (enum legend_item, below LG_MAX). */
