@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import PROGS, bpf_available, check, conctop, finish, report_json, run, skip, tmpdir  # noqa: E402
+from harness import PROGS, bpf_available, check, conctop, finish, report_json, retried, run, skip, tmpdir  # noqa: E402
 
 TMP = tmpdir()
 HANDOFF = [os.path.join(PROGS, "handoff"), "--rounds", "400", "--work-us", "100"]
@@ -253,15 +253,23 @@ def main():
         if run(["sh", "-c", f"command -v {tool}"]).returncode != 0:
             check(False, f"{tool} is installed (make deps installs it)")
             finish()
-    own = os.path.join(TMP, "own.ctrace")
-    r = conctop("record", "-q", "--no-attribution", "-o", own, "--", *HANDOFF, timeout=60)
-    if not check(r.returncode == 0, "conctop records handoff itself", r.stderr[-300:]):
-        finish()
-    ref = threads_by_name(own, ("ping", "pong"))
-    text = perf_part(ref)
-    trace_cmd_part(ref)
-    if text:
-        errors_part(text)
+    texts = []
+
+    def recorded_three_ways():
+        """conctop, perf and trace-cmd record the same kind of run; their
+        run times agree only as far as the machine lets three separate runs
+        agree, hence retried (the switch counts against timehist stay exact)."""
+        texts.clear()
+        own = os.path.join(TMP, "own.ctrace")
+        r = conctop("record", "-q", "--no-attribution", "-o", own, "--", *HANDOFF, timeout=60)
+        if not check(r.returncode == 0, "conctop records handoff itself", r.stderr[-300:]):
+            return
+        ref = threads_by_name(own, ("ping", "pong"))
+        texts.append(perf_part(ref))
+        trace_cmd_part(ref)
+    retried(recorded_three_ways)
+    if texts and texts[0]:
+        errors_part(texts[0])
     finish()
 
 
