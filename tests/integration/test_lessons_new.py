@@ -208,7 +208,9 @@ def test_daemon():
 def test_daemon_joined():
     """non-daemon: main waits; every job is finished and main's lane ends
     last."""
-    tr, _, _ = record("daemon", ["--variant", "non-daemon", "--jobs", "2"])
+    # jobs of 40 ms against 20 ms of main's own work: the workers are
+    # still busy when main joins them, so main blocks in join
+    tr, _, _ = record("daemon", ["--variant", "non-daemon", "--jobs", "2", "--work", "40", "--main", "20"])
     if tr is None:
         return
     main = main_thread(tr, "daemon", "daemon non-daemon")
