@@ -3,6 +3,7 @@
  * statistics (blocked_by, spinning). */
 #include <string.h>
 #include "check.h"
+#include "events.h"
 #include "render.h"
 #include "stats.h"
 #include "timeline.h"
@@ -16,21 +17,9 @@ static struct stats *st;
 static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsigned op, uint64_t arg,
 	       uint64_t arg2, int64_t state_arg, const char *text)
 {
-	struct event e;
+	struct event e = test_event(10, ts, type, cpu, tid, tid2, op, type == EVENT_SWITCH ? state_arg : (int64_t)arg,
+				      (int64_t)arg2, text);
 
-	memset(&e, 0, sizeof(e));
-	e.ts = ts;
-	e.type = (uint16_t)type;
-	e.cpu = (uint16_t)cpu;
-	e.tid = tid;
-	e.tgid = tid > 0 ? 10 : tid;
-	e.tid2 = tid2;
-	e.tgid2 = tid2 > 0 ? 10 : tid2;
-	e.op = op;
-	e.arg = type == EVENT_SWITCH ? state_arg : (int64_t)arg;
-	e.arg2 = (int64_t)arg2;
-	if (text)
-		strcpy(e.text, text);
 	timeline_add(tl, &e);
 	stats_add(st, &e);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include "check.h"
+#include "events.h"
 #include "contention.h"
 #include "critpath.h"
 #include "spans.h"
@@ -19,21 +20,8 @@ static struct spans *sp;
 static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsigned op, int64_t arg, int64_t arg2,
 	       const char *text)
 {
-	struct event e;
+	struct event e = test_event(10, ts, type, cpu, tid, tid2, op, arg, arg2, text);
 
-	memset(&e, 0, sizeof(e));
-	e.ts = ts;
-	e.type = (uint16_t)type;
-	e.cpu = (uint16_t)cpu;
-	e.tid = tid;
-	e.tgid = tid > 0 ? 10 : tid;
-	e.tid2 = tid2;
-	e.tgid2 = tid2 > 0 ? 10 : tid2;
-	e.op = op;
-	e.arg = arg;
-	e.arg2 = arg2;
-	if (text)
-		strcpy(e.text, text);
 	spans_add(sp, &e);
 }
 

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include "check.h"
+#include "events.h"
 #include "predict.h"
 #include "render.h"
 #include "theme.h"
@@ -25,18 +26,8 @@ static struct timeline *tl;
 /* Feeds one event to the timeline. */
 static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsigned op, int64_t arg)
 {
-	struct event e;
+	struct event e = test_event(10, ts, type, cpu, tid, tid2, op, arg, 0, NULL);
 
-	memset(&e, 0, sizeof(e));
-	e.ts = ts;
-	e.type = (uint16_t)type;
-	e.cpu = (uint16_t)cpu;
-	e.tid = tid;
-	e.tgid = tid > 0 ? 10 : tid;
-	e.tid2 = tid2;
-	e.tgid2 = tid2 > 0 ? 10 : tid2;
-	e.op = op;
-	e.arg = arg;
 	timeline_add(tl, &e);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "events.h"
 #include "stats.h"
 #include "timeline.h"
 
@@ -21,19 +22,8 @@ static struct timeline *tl;
 /* Feeds one event to tl (tgid 100 for traced tids). */
 static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg, const char *text)
 {
-	struct event e;
+	struct event e = test_event(100, ts, type, cpu, tid, tid2, 0, arg, 0, text);
 
-	memset(&e, 0, sizeof(e));
-	e.ts = ts;
-	e.type = (uint16_t)type;
-	e.cpu = (uint16_t)cpu;
-	e.tid = tid;
-	e.tgid = tid > 0 ? 100 : tid;
-	e.tid2 = tid2;
-	e.tgid2 = tid2 > 0 ? 100 : tid2;
-	e.arg = arg;
-	if (text)
-		snprintf(e.text, sizeof(e.text), "%s", text);
 	timeline_add(tl, &e);
 }
 
