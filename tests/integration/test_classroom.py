@@ -8,12 +8,13 @@ as root, a live classroom run shows its lesson card first and its take-away
 last."""
 import os
 import re
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import CONCTOP, ROOT, bpf_available, check, conctop, finish  # noqa: E402
+import panes  # noqa: E402
+from panes import Tmux, clean_env  # noqa: E402
 
 SOCKET = f"conctop-class-{os.getpid()}"
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
@@ -21,50 +22,13 @@ PALETTE = {"36": "running", "214": "runnable", "166": "mutex/rwlock", "175": "co
            "74": "sleep/I/O", "25": "spinning"}
 
 
-def tmux(*args, check_rc=True):
-    """Runs a tmux command on the tests' own server; returns its stdout."""
-    r = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=20)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout
+tmux = Tmux(SOCKET)
 
 
-class Pane:
-    """conctop run directly in a detached tmux session of 80x24."""
-
-    def __init__(self, name, args, env=()):
-        self.name = name
-        cmd = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", "TERM=screen-256color",
-               "LANG=C.UTF-8", "LC_ALL=C.UTF-8", *env, CONCTOP, *args]
-        for attempt in range(3):  # a server that is just exiting refuses once
-            try:
-                tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *cmd)
-                break
-            except RuntimeError:
-                if attempt == 2:
-                    raise
-                time.sleep(0.5)
-        tmux("set-option", "-t", name, "status", "off")
-        tmux("set-option", "-t", name, "remain-on-exit", "on", check_rc=False)
-
-    def screen(self, escapes=False):
-        return tmux("capture-pane", "-p", *(["-e"] if escapes else []), "-t", self.name)
-
-    def keys(self, *keys):
-        tmux("send-keys", "-t", self.name, *keys)
-
-    def wait_for(self, cond, timeout=20):
-        deadline = time.monotonic() + timeout
-        s = ""
-        while time.monotonic() < deadline:
-            s = self.screen()
-            if cond(s):
-                return True, s
-            time.sleep(0.1)
-        return False, s
-
-    def kill(self):
-        tmux("kill-session", "-t", self.name, check_rc=False)
+def Pane(name, args, env=()):
+    """conctop run directly in a detached tmux session of 80x24, left on
+    screen when it exits."""
+    return panes.Pane(tmux, name, clean_env(*env, CONCTOP, *args), remain=True)
 
 
 def rows(s):

@@ -26,55 +26,18 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (CONCTOP, PROGS, bpf_available, check, conctop, finish, report_json,  # noqa: E402
                      retried, skip, tmpdir)
+import panes  # noqa: E402
+from panes import Tmux, clean_env  # noqa: E402
 
 SOCKET = f"conctop-classlive-{os.getpid()}"
 TOLERANCE = 0.20
+tmux = Tmux(SOCKET)
 
 
-def tmux(*args, check_rc=True):
-    """Runs a tmux command on this test's own server; returns its stdout."""
-    r = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=20)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout
-
-
-class Pane:
-    """A shell command line in a detached tmux session of 80x24."""
-
-    def __init__(self, name, command):
-        self.name = name
-        env = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", "TERM=screen-256color",
-               "LANG=C.UTF-8", "LC_ALL=C.UTF-8"]
-        for attempt in range(3):  # a server that is just exiting refuses once
-            try:
-                tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *env, "sh", "-c",
-                     f"{command}; echo rc=$?; sleep 600")
-                break
-            except RuntimeError:
-                if attempt == 2:
-                    raise
-                time.sleep(0.5)
-        tmux("set-option", "-t", name, "status", "off")
-
-    def screen(self):
-        return tmux("capture-pane", "-p", "-t", self.name)
-
-    def keys(self, *keys):
-        tmux("send-keys", "-t", self.name, *keys)
-
-    def wait_for(self, cond, timeout=20):
-        deadline = time.monotonic() + timeout
-        s = ""
-        while time.monotonic() < deadline:
-            s = self.screen()
-            if cond(s):
-                return True, s
-            time.sleep(0.1)
-        return False, s
-
-    def kill(self):
-        tmux("kill-session", "-t", self.name, check_rc=False)
+def Pane(name, command):
+    """A shell command line in a detached tmux session of 80x24; it prints
+    rc=STATUS when the command ends."""
+    return panes.Pane(tmux, name, clean_env("sh", "-c", f"{command}; echo rc=$?; sleep 600"))
 
 
 def lane_names(s):

@@ -7,12 +7,13 @@ the object they wait on; a digit key guesses; after space the same line
 holds the answer, with the guess judged and the score. Needs no root."""
 import os
 import re
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import CONCTOP, ROOT, check, finish  # noqa: E402
+import panes  # noqa: E402
+from panes import Tmux, clean_env  # noqa: E402
 
 SOCKET = f"conctop-predict-{os.getpid()}"
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
@@ -21,49 +22,12 @@ AXIS_ROW = 3         # the classroom view's top rule, where the cursor mark sits
 QUESTION = re.compile(r"\[1\] ([A-Za-z])\b.*\[2\] ([A-Za-z])\b.* (wait on|wait for|wait at) (\S+);.*who")
 
 
-def tmux(*args, check_rc=True):
-    """Runs a tmux command on the test's own server; returns its stdout."""
-    r = subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=20)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"tmux {' '.join(args)}: {r.stderr.strip()}")
-    return r.stdout
+tmux = Tmux(SOCKET)
 
 
-class Pane:
+def Pane(name, args):
     """conctop in a detached tmux session of 80x24."""
-
-    def __init__(self, name, args):
-        self.name = name
-        cmd = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", "TERM=screen-256color",
-               "LANG=C.UTF-8", "LC_ALL=C.UTF-8", CONCTOP, *args]
-        for attempt in range(3):  # a server that is just exiting refuses once
-            try:
-                tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *cmd)
-                break
-            except RuntimeError:
-                if attempt == 2:
-                    raise
-                time.sleep(0.5)
-        tmux("set-option", "-t", name, "status", "off")
-
-    def screen(self):
-        return tmux("capture-pane", "-p", "-t", self.name)
-
-    def keys(self, *keys):
-        tmux("send-keys", "-t", self.name, *keys)
-
-    def wait_for(self, cond, timeout=20):
-        deadline = time.monotonic() + timeout
-        s = ""
-        while time.monotonic() < deadline:
-            s = self.screen()
-            if cond(s):
-                return True, s
-            time.sleep(0.1)
-        return False, s
-
-    def kill(self):
-        tmux("kill-session", "-t", self.name, check_rc=False)
+    return panes.Pane(tmux, name, clean_env(CONCTOP, *args))
 
 
 def rows(s):
