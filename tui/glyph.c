@@ -7,8 +7,7 @@
  * semaphore, join or futex, 'z' sleeping, 'I' I/O, 'D' uninterruptible,
  * '>' held at conctop's start gate (before the program it started runs),
  * '.' blocked for an unknown cause, blank when not alive. '^' replaces a
- * cell's glyph when the thread was woken within it, unless the cell is
- * mixed and the thread was woken there more than once. A
+ * cell's glyph whenever the thread was woken within it. A
  * cell where no state took more than half the time shows '+' in the colour
  * of the state that took most ("mixed": zoom in to see it). A CPU lane
  * cell shows the letter of the thread it ran ('&' for a thread past the 52
@@ -56,11 +55,10 @@ unsigned render_cell_glyph(const struct tl_cell *cell, uint32_t *ch, uint8_t *ro
 		}
 	}
 	ready = st == TL_RUNNING || st == TL_RUNNABLE;
-	if (cell->wakeup && (cell->wakeups == 1 || !cell->mixed)) {
-		/* a wakeup shows at any scale: over a running, runnable or
-		 * blocked cell, and over a mixed one woken once; every thread
-		 * the gun wakes gets its '^', also when it blocked again on the
-		 * mutex and was woken a second time within the column */
+	if (cell->wakeup) {
+		/* a wakeup shows at any scale, whatever else the column holds:
+		 * every thread the gun wakes gets its '^', also one that then
+		 * found the mutex taken, was woken again and ran */
 		*ch = '^';
 		if (cell->mixed || !ready)
 			*role = ROLE_RUNNABLE;
