@@ -16,6 +16,7 @@ changed or a frame is due (cli/evloop.c, cli/view_live.c, cli/view_replay.c).
   view say what to do and exit 1, before anything starts."""
 import os
 import re
+import select
 import shutil
 import statistics
 import subprocess
@@ -34,21 +35,39 @@ MIN_RATE = 100000
 
 
 class Control:
-    """A tmux control-mode client: commands and their output over one pipe."""
+    """A tmux control-mode client: commands and their output over one pipe.
+    A client that answers nothing for ANSWER_S raises instead of hanging
+    the test (seen once in CI: the test waited on it for minutes)."""
+
+    ANSWER_S = 5
 
     def __init__(self, target):
         self.p = subprocess.Popen(["tmux", "-L", SOCKET, "-C", "attach", "-t", target], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+                                  stdout=subprocess.PIPE)
+        self.fd, self.buf = self.p.stdout.fileno(), b""
         self.block()  # the attach command's own
         self.cmd("refresh-client -f no-output")
+
+    def line(self):
+        """The client's next line, within ANSWER_S seconds."""
+        deadline = time.monotonic() + self.ANSWER_S
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError(f"the tmux control client answered nothing for {self.ANSWER_S} s")
+            if select.select([self.fd], [], [], left)[0]:
+                chunk = os.read(self.fd, 65536)
+                if not chunk:
+                    raise RuntimeError("the tmux control client ended")
+                self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode(errors="replace") + "\n"
 
     def block(self):
         """Reads one %begin ... %end block; returns what is between."""
         out, inside = [], False
         while True:
-            line = self.p.stdout.readline()
-            if not line:
-                raise RuntimeError("the tmux control client ended")
+            line = self.line()
             if line.startswith("%begin"):
                 inside = True
             elif line.startswith(("%end", "%error")) and inside:
@@ -57,13 +76,17 @@ class Control:
                 out.append(line)
 
     def cmd(self, command):
-        self.p.stdin.write(command + "\n")
+        self.p.stdin.write((command + "\n").encode())
         self.p.stdin.flush()
         return self.block()
 
     def close(self):
-        self.p.stdin.close()
-        self.p.wait(timeout=10)
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.p.kill()
+            self.p.wait()
 
 
 def rate(s):
