@@ -212,8 +212,8 @@ size_t contention_count(const struct contention *c)
 	return c ? c->nrows : 0;
 }
 
-/* Row i. */
+/* Row i (NULL past the last). */
 const struct contention_row *contention_row(const struct contention *c, size_t i)
 {
-	return i < contention_count(c) ? &c->rows[i] : NULL;
+	return c && i < c->nrows ? c->rows + i : NULL;
 }

@@ -210,20 +210,18 @@ int critpath_new(struct critpath **out, const struct spans *s, size_t thread, ui
 	}
 	if (!r)
 		r = critpath_order(c);
-	if (r) {
+	if (r)
 		critpath_free(c);
-		return r;
-	}
-	*out = c;
-	return 0;
+	else
+		*out = c;
+	return r;
 }
 
 /* Frees it. */
 void critpath_free(struct critpath *c)
 {
-	if (!c)
-		return;
-	free(c->node);
+	if (c)
+		free(c->node);
 	free(c);
 }
 
@@ -233,8 +231,10 @@ size_t critpath_count(const struct critpath *c)
 	return c ? c->n : 0;
 }
 
-/* Node i. */
+/* Node i (NULL past the last). */
 const struct critpath_node *critpath_node(const struct critpath *c, size_t i)
 {
-	return i < critpath_count(c) ? &c->node[i] : NULL;
+	if (!c || i >= c->n)
+		return NULL;
+	return c->node + i;
 }

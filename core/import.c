@@ -65,13 +65,13 @@ int import_new(struct import **out, const struct import_filter *filter, import_e
 /* Frees it. */
 void import_free(struct import *im)
 {
-	if (!im)
-		return;
-	free(im->pids);
-	free(im->comms);
-	free(im->task);
-	tidmap_done(&im->map);
-	free(im);
+	if (im) {
+		free(im->pids);
+		free(im->comms);
+		free(im->task);
+		tidmap_done(&im->map);
+		free(im);
+	}
 }
 
 /* The task tid, or NULL. */

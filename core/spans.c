@@ -208,12 +208,11 @@ int spans_new(struct spans **out, unsigned ncpus, unsigned keep)
 		return -ENOMEM;
 	}
 	r = sched_model_new(&s->m, ncpus, &ops, s);
-	if (r) {
+	if (r)
 		spans_free(s);
-		return r;
-	}
-	*out = s;
-	return 0;
+	else
+		*out = s;
+	return r;
 }
 
 /* Frees it. */

@@ -183,17 +183,12 @@ int stats_new(struct stats **out, unsigned ncpus)
 		return -ENOMEM;
 	s->ncpus = ncpus;
 	s->cpus = calloc(ncpus, sizeof(*s->cpus));
-	if (!s->cpus) {
+	r = s->cpus ? sched_model_new(&s->m, ncpus, &ops, s) : -ENOMEM;
+	if (r)
 		stats_free(s);
-		return -ENOMEM;
-	}
-	r = sched_model_new(&s->m, ncpus, &ops, s);
-	if (r) {
-		stats_free(s);
-		return r;
-	}
-	*out = s;
-	return 0;
+	else
+		*out = s;
+	return r;
 }
 
 /* Says whether conctop started the program (see stats.h). */

@@ -49,15 +49,15 @@ int stats_new(struct stats **out, unsigned ncpus);
 /* Frees it. */
 void stats_free(struct stats *s);
 
-/* Before the first event: conctop started the traced program, whose first
- * thread waits at its start gate (sched_model_set_gated). */
-void stats_set_gated(struct stats *s, bool gated);
-
 /* Follows one event. Returns 0 or -ENOMEM. */
 int stats_add(struct stats *s, const struct event *ev);
 
 /* Closes every open interval at end_ns (the end of the trace). */
 void stats_finish(struct stats *s, uint64_t end_ns);
+
+/* Before the first event: conctop started the traced program, whose first
+ * thread waits at its start gate (sched_model_set_gated). */
+void stats_set_gated(struct stats *s, bool gated);
 
 /* Threads in order of first appearance. */
 size_t stats_thread_count(const struct stats *s);

@@ -619,19 +619,26 @@ int BPF_PROG(btf_signal_deliver, int sig, struct kernel_siginfo *info, struct k_
 /* ---- classic tp/ programs: the fallback. They return 1 so that perf and
  * ftrace still see the events while conctop watches. ---- */
 
-SEC("tp/sched/sched_switch")
-int tp_switch(struct trace_event_raw_sched_switch *ctx)
-{
-	on_switch(NULL, ctx->prev_pid, ctx->prev_state, ctx->next_pid);
-	return 1;
-}
+/* A fallback program whose whole work is one call on its tracepoint's
+ * record. */
+#define TP_ONE_CALL(name, tracepoint, record, call) \
+	SEC("tp/" tracepoint)                       \
+	int name(record *ctx)                       \
+	{                                           \
+		call;                               \
+		return 1;                           \
+	}
 
-SEC("tp/sched/sched_migrate_task")
-int tp_migrate(struct trace_event_raw_sched_migrate_task *ctx)
-{
-	on_migrate(ctx->pid, ctx->orig_cpu, ctx->dest_cpu);
-	return 1;
-}
+TP_ONE_CALL(tp_switch, "sched/sched_switch", struct trace_event_raw_sched_switch,
+	    on_switch(NULL, ctx->prev_pid, ctx->prev_state, ctx->next_pid))
+TP_ONE_CALL(tp_migrate, "sched/sched_migrate_task", struct trace_event_raw_sched_migrate_task,
+	    on_migrate(ctx->pid, ctx->orig_cpu, ctx->dest_cpu))
+TP_ONE_CALL(tp_exit, "sched/sched_process_exit", void,
+	    on_current(EVENT_EXIT, (__s32)bpf_get_current_pid_tgid(), 0))
+TP_ONE_CALL(tp_exec, "sched/sched_process_exec", struct trace_event_raw_sched_process_exec,
+	    on_exec(ctx->pid, ctx->old_pid))
+TP_ONE_CALL(tp_signal_deliver, "signal/signal_deliver", struct trace_event_raw_signal_deliver,
+	    on_signal_deliver(ctx->sig, ctx->sa_handler))
 
 SEC("tp/signal/signal_generate")
 int tp_signal(struct trace_event_raw_signal_generate *ctx)
@@ -639,13 +646,6 @@ int tp_signal(struct trace_event_raw_signal_generate *ctx)
 	__s32 tid = ctx->pid;
 
 	on_signal(ctx->sig, tid, traced_tgid(tid), ctx->result);
-	return 1;
-}
-
-SEC("tp/signal/signal_deliver")
-int tp_signal_deliver(struct trace_event_raw_signal_deliver *ctx)
-{
-	on_signal_deliver(ctx->sig, ctx->sa_handler);
 	return 1;
 }
 
@@ -657,20 +657,6 @@ int tp_newtask(struct trace_event_raw_task_newtask *ctx)
 	__s32 tgid = (ctx->clone_flags & CLONE_THREAD_FLAG) ? (__s32)(bpf_get_current_pid_tgid() >> 32) : child;
 
 	on_fork(child, tgid, ctx->comm, 0);
-	return 1;
-}
-
-SEC("tp/sched/sched_process_exit")
-int tp_exit(void *ctx)
-{
-	on_current(EVENT_EXIT, (__s32)bpf_get_current_pid_tgid(), 0);
-	return 1;
-}
-
-SEC("tp/sched/sched_process_exec")
-int tp_exec(struct trace_event_raw_sched_process_exec *ctx)
-{
-	on_exec(ctx->pid, ctx->old_pid);
 	return 1;
 }
 
