@@ -25,6 +25,7 @@ struct wthread {
 	bool in_sys;
 	struct frame blk;               /* what it went to sleep in (EVENT_BLOCK) */
 	bool in_blk;                    /* until it is woken or runs again */
+	bool blk_asleep;                /* it has switched out since the block */
 };
 
 /* Open addressing from a 64-bit key to an index + 1. */
@@ -439,6 +440,7 @@ static int on_block(struct waits *w, const struct event *ev)
 		return -ENOMEM;
 	t->blk = (struct frame){ ev->op, obj, 0, ev->ts };
 	t->in_blk = true;
+	t->blk_asleep = false;
 	if (ev->op == OP_JOIN)
 		t->blk.target = ev->tid2;
 	if ((ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_RWLOCK_RDLOCK) && obj >= 0 &&
@@ -452,13 +454,25 @@ static int on_block(struct waits *w, const struct event *ev)
 	return 0;
 }
 
-/* Thread tid is woken or runs: what it slept in is over. */
-static void block_over(struct waits *w, int32_t tid)
+/* The thread of tid, if it has one, without adding it. */
+static struct wthread *known_thread(struct waits *w, int32_t tid)
 {
 	uint32_t v = tid > 0 ? index_get(&w->by_tid, (uint32_t)tid) : 0;
 
-	if (v)
-		w->threads[v - 1].in_blk = false;
+	return v ? &w->threads[v - 1] : NULL;
+}
+
+/* Thread tid is woken or runs: what it slept in is over. A waking that
+ * comes before the thread has switched out (the waker's CPU woke it while
+ * it was still on its way to sleep: sched_waking fires before the kernel
+ * waits for the sleeper to leave its CPU) does not end it: the sleep that
+ * follows is still spent in that wait, and its wakeup ends it. */
+static void block_over(struct waits *w, int32_t tid, bool waking)
+{
+	struct wthread *t = known_thread(w, tid);
+
+	if (t && (!waking || t->blk_asleep))
+		t->in_blk = false;
 }
 
 /* Follows one event. */
@@ -469,11 +483,15 @@ int waits_add(struct waits *w, const struct event *ev)
 
 	switch (ev->type) {
 	case EVENT_SWITCH:
+		if ((t = known_thread(w, ev->tid)) != NULL && t->in_blk && event_switch_voluntary(ev->arg))
+			t->blk_asleep = true;
+		block_over(w, ev->tid2, false);
+		return 0;
 	case EVENT_WAKING:
-		block_over(w, ev->tid2);
+		block_over(w, ev->tid2, true);
 		return 0;
 	case EVENT_WAKEUP:
-		block_over(w, ev->tid);
+		block_over(w, ev->tid, false);
 		return 0;
 	default:
 		break;

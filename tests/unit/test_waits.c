@@ -196,12 +196,30 @@ static void test_blocks(void)
 	waits_current(w, 103, &c);
 	CHECK(c.kind == WAIT_COND, "blocks: a waking of another thread leaves the sleeper's cause");
 	{
+		/* the waker's CPU wakes it while it is still on its way to sleep */
 		struct event e = { .ts = 6, .type = EVENT_WAKING, .tid = 104, .tgid = 100, .tid2 = 103 };
+		struct event out = { .ts = 6, .type = EVENT_SWITCH, .tid = 103, .tgid = 100, .arg = 1 };
 
+		waits_add(w, &e);
+		waits_current(w, 103, &c);
+		CHECK(c.kind == WAIT_COND,
+		      "blocks: a waking before the sleeper has switched out leaves its cause for the sleep to come");
+		waits_add(w, &out);
+		waits_current(w, 103, &c);
+		CHECK(c.kind == WAIT_COND, "blocks: ... and the sleep that follows is spent in that wait");
+		e.type = EVENT_WAKEUP;
+		e.tid = 103;
+		waits_add(w, &e);
+		waits_current(w, 103, &c);
+		CHECK(c.kind == WAIT_NONE, "blocks: ... until its wakeup");
+		e.type = EVENT_WAKING;
+		e.tid = 104;
+		block(6, 103, OP_COND_WAIT, 0x7000, 0);
+		waits_add(w, &out);
 		waits_add(w, &e);
 	}
 	waits_current(w, 103, &c);
-	CHECK(c.kind == WAIT_NONE, "blocks: a waking of the sleeper ends its block (no stale wait-for edge)");
+	CHECK(c.kind == WAIT_NONE, "blocks: a waking of the sleeper once asleep ends its block (no stale wait-for edge)");
 	block(7, 105, OP_SYS_FUTEX, 0x8000, 0);
 	waits_current(w, 105, &c);
 	waits_object_label(w, c.object, label, sizeof(label));
