@@ -64,7 +64,8 @@ static void usage(FILE *f)
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where the kernel\n"
 		"                        has it, else tp)\n"
 		"  -q, --quiet           no summary line\n"
-		"  -v, --verbose         show libbpf's messages\n"
+		"  -v, --verbose         show libbpf's messages, and after the summary\n"
+		"                        how the symbol files used for names were read\n"
 		"  -h, --help            this help\n"
 		"\n"
 		"Scenarios: conctop list. Needs root (CAP_BPF and CAP_PERFMON).\n"
@@ -75,16 +76,21 @@ static void usage(FILE *f)
 }
 
 /* Says what was recorded, and what did not reach the file. */
-static void summary(const struct runner *r, const char *out, uint64_t end_ts)
+static void summary(const struct runner *r, const char *out, uint64_t end_ts, bool verbose)
 {
 	struct tracer *t = session_tracer(r->ses);
 	unsigned long long lost = (unsigned long long)tracer_lost(t);
+	uint64_t ahead, delivering;
 
 	fprintf(stderr, "conctop: recorded %llu events in %.3f s to %s (tracer %s, attribution %s, %llu lost)\n",
 		(unsigned long long)r->written, (double)end_ts / 1e9, out, tracer_mode(t),
 		tracer_attribution_mode(t), lost);
 	if (lost)
 		fprintf(stderr, "conctop: warning: the kernel dropped %llu events: try a larger --buffer\n", lost);
+	tracer_symbol_reads(t, &ahead, &delivering);
+	if (verbose)
+		fprintf(stderr, "conctop: symbol files for names: %llu read ahead, %llu read while delivering events\n",
+			(unsigned long long)ahead, (unsigned long long)delivering);
 	if (r->refused)
 		fprintf(stderr, "conctop: warning: %llu events were not valid in a trace file and were left out\n",
 			(unsigned long long)r->refused);
@@ -160,7 +166,7 @@ static int record_finish(struct runner *run, const struct record_opts *o, bool s
 	if (!started)
 		return 1;
 	if (!o->quiet)
-		summary(run, o->out, end_ts);
+		summary(run, o->out, end_ts, o->sopts.tracer.verbose);
 	if (run->trace_error || failed)
 		return 1;
 	if (session_child_done(run->ses) && run->end != RUNNER_DURATION)

@@ -220,12 +220,15 @@ int elfsym_covers(const struct elfsym *e, uint64_t vaddr)
 	return 0;
 }
 
-#define CACHE_MAX 32
+/* Files kept at once: enough for the libraries of a few large programs
+ * (a CPython process maps about 20); past it the oldest is forgotten. */
+#define CACHE_MAX 128
 
 struct elfsym_cache {
 	char *paths[CACHE_MAX];
 	struct elfsym *files[CACHE_MAX]; /* NULL: not ELF, remembered */
 	unsigned n;
+	uint64_t reads; /* files read by elfsym_cache_get itself */
 };
 
 /* Creates an empty cache. */
@@ -249,17 +252,18 @@ void elfsym_cache_free(struct elfsym_cache *c)
 	free(c);
 }
 
-/* The symbols of path, read on first use. */
-const struct elfsym *elfsym_cache_get(struct elfsym_cache *c, const char *path)
+/* The index of path in the cache, or -1. */
+static int cache_find(const struct elfsym_cache *c, const char *path)
 {
-	struct elfsym *e = NULL;
-	unsigned i;
-
-	for (i = 0; i < c->n; i++)
+	for (unsigned i = 0; i < c->n; i++)
 		if (strcmp(c->paths[i], path) == 0)
-			return c->files[i];
-	if (elfsym_new(&e, path))
-		e = NULL;
+			return (int)i;
+	return -1;
+}
+
+/* Keeps e (NULL: not ELF) as the symbols of path; the cache owns it. */
+static const struct elfsym *cache_put(struct elfsym_cache *c, const char *path, struct elfsym *e)
+{
 	if (c->n == CACHE_MAX) { /* full: forget the oldest */
 		free(c->paths[0]);
 		elfsym_free(c->files[0]);
@@ -274,6 +278,36 @@ const struct elfsym *elfsym_cache_get(struct elfsym_cache *c, const char *path)
 	}
 	c->files[c->n++] = e;
 	return e;
+}
+
+/* The symbols of path, read on first use. */
+const struct elfsym *elfsym_cache_get(struct elfsym_cache *c, const char *path)
+{
+	struct elfsym *e = NULL;
+	int i = cache_find(c, path);
+
+	if (i >= 0)
+		return c->files[i];
+	if (elfsym_new(&e, path))
+		e = NULL;
+	c->reads++;
+	return cache_put(c, path, e);
+}
+
+/* Takes e, read elsewhere, as the symbols of path (freed when the cache
+ * has them already). */
+void elfsym_cache_adopt(struct elfsym_cache *c, const char *path, struct elfsym *e)
+{
+	if (cache_find(c, path) >= 0)
+		elfsym_free(e);
+	else
+		cache_put(c, path, e);
+}
+
+/* How many files elfsym_cache_get had to read itself. */
+uint64_t elfsym_cache_reads(const struct elfsym_cache *c)
+{
+	return c->reads;
 }
 
 struct elfsym_map {
@@ -348,6 +382,18 @@ int elfsym_maps_read(struct elfsym_maps **out, pid_t pid)
 	}
 	*out = m;
 	return 0;
+}
+
+/* How many files the snapshot has. */
+size_t elfsym_maps_count(const struct elfsym_maps *m)
+{
+	return m ? m->n : 0;
+}
+
+/* The path of file i of the snapshot. */
+const char *elfsym_maps_path(const struct elfsym_maps *m, size_t i)
+{
+	return i < elfsym_maps_count(m) ? m->v[i].path : NULL;
 }
 
 /* Frees a mappings snapshot. */

@@ -40,6 +40,13 @@ void elfsym_cache_free(struct elfsym_cache *c);
 /* The symbols of path, opened once (NULL when it is not readable ELF). */
 const struct elfsym *elfsym_cache_get(struct elfsym_cache *c, const char *path);
 
+/* Takes e (NULL: not ELF), read by another thread, as the symbols of path;
+ * frees it when the cache has path already. */
+void elfsym_cache_adopt(struct elfsym_cache *c, const char *path, struct elfsym *e);
+
+/* How many files elfsym_cache_get had to read itself (not adopted). */
+uint64_t elfsym_cache_reads(const struct elfsym_cache *c);
+
 /* Where a process has mapped its files: each file's first mapping (file
  * offset 0), which gives its load address. Read while the process lives,
  * kept to name its objects even after it has gone. */
@@ -48,6 +55,11 @@ struct elfsym_maps;
 /* Reads /proc/PID/maps. Returns 0 or -errno (-ENOENT: no such process). */
 int elfsym_maps_read(struct elfsym_maps **out, pid_t pid);
 void elfsym_maps_free(struct elfsym_maps *m);
+
+/* How many files the snapshot has, and the path of file i (NULL past the
+ * last). */
+size_t elfsym_maps_count(const struct elfsym_maps *m);
+const char *elfsym_maps_path(const struct elfsym_maps *m, size_t i);
 
 /* The path of the process's C library, else of its first mapped file (the
  * program), or NULL when it has none. */

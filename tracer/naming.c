@@ -25,15 +25,32 @@ static struct proc_maps *maps_of(struct tracer *t, pid_t tgid)
 	return NULL;
 }
 
+/* Asks the reader for the symbols of every file in m (and for the glibc
+ * version of its libc), so they are ready before they are needed. */
+static void read_ahead(struct tracer *t, const struct elfsym_maps *m, bool libc)
+{
+	const char *libc_path = libc ? elfsym_maps_libc(m) : NULL;
+
+	if (!t->reader)
+		return;
+	for (size_t i = 0; i < elfsym_maps_count(m); i++) {
+		const char *path = elfsym_maps_path(m, i);
+
+		tracer_reader_push(t->reader, path, libc_path && strcmp(path, libc_path) == 0);
+	}
+}
+
 /* Reads and keeps the mappings of process tgid (replacing older ones), so
- * its objects can be named after it has gone. Best effort. */
-void tracer_snapshot_maps(struct tracer *t, pid_t tgid)
+ * its objects can be named after it has gone, and has their files read
+ * ahead (libc: the mappings include its libc by now). Best effort. */
+void tracer_snapshot_maps(struct tracer *t, pid_t tgid, bool libc)
 {
 	struct proc_maps *pm = maps_of(t, tgid);
 	struct elfsym_maps *m;
 
 	if (elfsym_maps_read(&m, tgid))
 		return;
+	read_ahead(t, m, libc);
 	if (!pm) {
 		if (VEC_RESERVE(t->maps, t->maps_cap, t->nmaps + 1)) {
 			elfsym_maps_free(m);
@@ -82,6 +99,13 @@ static bool named_before(struct tracer *t, pid_t tgid, uint64_t addr)
 	return false;
 }
 
+/* Takes what the reader has read so far. */
+void tracer_naming_collect(struct tracer *t)
+{
+	if (t->reader)
+		tracer_reader_collect(t->reader, t->elf, &t->libc_layouts);
+}
+
 /* Whether the libc (or, for a static program, the program) of process
  * tgid, as its mappings were last read, is a glibc whose layouts
  * glibc_sync knows; remembered per file. */
@@ -89,28 +113,20 @@ static bool process_layout_known(struct tracer *t, pid_t tgid)
 {
 	struct proc_maps *pm = maps_of(t, tgid);
 	const char *path = pm && pm->maps ? elfsym_maps_libc(pm->maps) : NULL;
+	struct tracer_libc_layout l;
 	struct stat st;
 	uint64_t v;
-	bool known = false;
-	int major, minor;
 
 	if (!path || stat(path, &st))
 		return false;
+	tracer_naming_collect(t);
 	if (pairmap_get(&t->libc_layouts, st.st_dev, st.st_ino, &v))
 		return v == 2;
-	if (st.st_size > 0 && st.st_size < (64 << 20)) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		char *buf = fd >= 0 ? malloc((size_t)st.st_size) : NULL;
-
-		if (buf && read(fd, buf, (size_t)st.st_size) == st.st_size &&
-		    glibc_sync_parse_version(buf, (size_t)st.st_size, &major, &minor))
-			known = glibc_sync_layout_known(major, minor);
-		free(buf);
-		if (fd >= 0)
-			close(fd);
-	}
-	pairmap_put(&t->libc_layouts, st.st_dev, st.st_ino, known ? 2 : 1);
-	return known;
+	if (tracer_libc_layout_read(path, &l)) /* the reader has not got to it */
+		return false;
+	t->layouts_read++;
+	pairmap_put(&t->libc_layouts, l.dev, l.ino, l.known ? 2 : 1);
+	return l.known;
 }
 
 /* Learns what a process runs, for the futex classifier. */
@@ -135,7 +151,7 @@ int tracer_name_at(struct tracer *t, const struct event *ev, uint64_t base, unsi
 	pm = maps_of(t, ev->tgid);
 	if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, base, &hit)) {
 		/* a library loaded since, or no snapshot: look again while it runs */
-		tracer_snapshot_maps(t, ev->tgid);
+		tracer_snapshot_maps(t, ev->tgid, true);
 		pm = maps_of(t, ev->tgid);
 		if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, base, &hit))
 			return 0; /* not a variable: shown by kind and address */
@@ -175,7 +191,7 @@ static void symbol_of(struct tracer *t, pid_t tgid, uint64_t addr, struct glibc_
 	pm = maps_of(t, tgid);
 	if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, addr, &hit)) {
 		/* a library loaded since, or no snapshot: look again while it runs */
-		tracer_snapshot_maps(t, tgid);
+		tracer_snapshot_maps(t, tgid, true);
 		pm = maps_of(t, tgid);
 		if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, addr, &hit))
 			hit = (struct elfsym_hit){ NULL, 0, 0, 0 };
@@ -210,6 +226,7 @@ int tracer_follow_block(struct tracer *t, struct event *ev)
 /* Frees the mappings, names and caches. */
 void tracer_naming_free(struct tracer *t)
 {
+	tracer_reader_free(t->reader); /* before the cache it fills */
 	free(t->named);
 	for (size_t k = 0; k < t->nmaps; k++)
 		elfsym_maps_free(t->maps[k].maps);
@@ -220,4 +237,5 @@ void tracer_naming_free(struct tracer *t)
 	pairmap_done(&t->sym_start);
 	pairmap_done(&t->sym_size);
 	pairmap_done(&t->execs);
+	pairmap_done(&t->snapped);
 }

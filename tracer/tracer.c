@@ -78,19 +78,26 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (ev.type == EVENT_EXEC && t->attribution) {
 		uint64_t gen = 0;
 
-		tracer_snapshot_maps(t, ev.tgid);
+		tracer_snapshot_maps(t, ev.tgid, false); /* its libc is not mapped yet */
 		pairmap_get(&t->execs, (uint32_t)ev.tgid, 0, &gen);
 		if (pairmap_put(&t->execs, (uint32_t)ev.tgid, 0, gen + 1) ||
 		    (t->futex && futex_names_exec(t->futex, ev.tgid)))
 			return -ENOMEM;
 	} else if (t->futex && futex_names_wants_symbol(&ev) && !futex_names_layout_set(t->futex, ev.tgid)) {
 		/* the program's first futex wait: its libc is mapped by now,
-		 * and the process likely still alive to show it */
-		tracer_snapshot_maps(t, ev.tgid);
-		tracer_note_process(t, ev.tgid);
+		 * and the process likely still alive to show it; the reader
+		 * reads the files before the wait is delivered */
+		uint64_t gen = 0, seen;
+
+		pairmap_get(&t->execs, (uint32_t)ev.tgid, 0, &gen);
+		if (!pairmap_get(&t->snapped, (uint32_t)ev.tgid, gen, &seen)) {
+			tracer_snapshot_maps(t, ev.tgid, true);
+			if (pairmap_put(&t->snapped, (uint32_t)ev.tgid, gen, 1))
+				return -ENOMEM;
+		}
 	}
 	else if (ev.type == EVENT_FORK && ev.tgid2 != ev.tgid && t->attribution)
-		tracer_snapshot_maps(t, ev.tgid2);
+		tracer_snapshot_maps(t, ev.tgid2, true);
 	return pending_add(t, &ev);
 }
 
@@ -162,6 +169,8 @@ static int deliver(struct tracer *t, uint64_t limit)
 	size_t i, n = 0;
 	int err = 0;
 
+	if (t->npending && t->pending[0].ts < limit)
+		tracer_naming_collect(t);
 	for (i = 0; i < t->npending && t->pending[i].ts < limit; i++) {
 		struct event *ev = &t->pending[i];
 
@@ -240,6 +249,7 @@ int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event
 	pairmap_init(&t->sym_start);
 	pairmap_init(&t->sym_size);
 	pairmap_init(&t->execs);
+	pairmap_init(&t->snapped);
 	if (opts->attribution == TRACER_ATTR_BLOCKS && futex_names_new(&t->futex)) {
 		free(t);
 		return -ENOMEM;
@@ -254,6 +264,8 @@ int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event
 		return -ENOMEM;
 	}
 	libbpf_set_print(libbpf_print);
+	if (t->attribution && tracer_reader_new(&t->reader))
+		t->reader = NULL; /* no thread: the delivery path reads the files itself */
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0) {
@@ -325,6 +337,15 @@ void tracer_free(struct tracer *t)
 	free(t->lost_seen);
 	free(t->lost_buf);
 	free(t);
+}
+
+/* How many symbol files (and glibc versions) were read ahead by the
+ * reader thread, and how many on the delivery path because the reader had
+ * not got to them yet. */
+void tracer_symbol_reads(const struct tracer *t, uint64_t *ahead, uint64_t *delivering)
+{
+	*ahead = t->reader ? tracer_reader_count(t->reader) : 0;
+	*delivering = (t->elf ? elfsym_cache_reads(t->elf) : 0) + t->layouts_read;
 }
 
 /* How blocking is attributed. */
@@ -464,7 +485,7 @@ int tracer_add_process(struct tracer *t, pid_t pid)
 	}
 	tracer_attach_libc(t, pid); /* best effort: a static program has no libc */
 	if (t->attribution)
-		tracer_snapshot_maps(t, pid);
+		tracer_snapshot_maps(t, pid, true);
 	return 0;
 }
 

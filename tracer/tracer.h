@@ -85,6 +85,10 @@ uint64_t tracer_lost(const struct tracer *t);
  * delivered with their time raised to keep the stream in order. */
 uint64_t tracer_reordered(const struct tracer *t);
 
+/* How many symbol files (and glibc versions) the reader thread read ahead,
+ * and how many the delivery path read itself (the reader was behind). */
+void tracer_symbol_reads(const struct tracer *t, uint64_t *ahead, uint64_t *delivering);
+
 /* Attaches the libc uprobes (pthread and semaphore functions) for process
  * pid, to the libc it has mapped. Returns the number of probes attached
  * (0 when already done or attribution is off), or -errno. */

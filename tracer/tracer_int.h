@@ -19,6 +19,14 @@ struct sched_bpf;
 struct ring_buffer;
 struct bpf_link;
 struct tracer_attacher;
+struct tracer_reader;
+
+/* A libc's (or static program's) identity and whether glibc_sync knows the
+ * layouts of its glibc version. */
+struct tracer_libc_layout {
+	uint64_t dev, ino;
+	bool known;
+};
 
 #define DEFAULT_RINGBUF (16u << 20)
 
@@ -93,6 +101,8 @@ struct tracer {
 	struct pairmap sym_start;    /* (tgid, futex word) -> the symbol covering it (0: none) */
 	struct pairmap sym_size;     /* ... and its size */
 	struct pairmap execs;        /* (tgid, 0) -> how many times it ran a new program */
+	struct pairmap snapped;      /* (tgid, its exec count) -> 1: mappings read at its first wait */
+	uint64_t layouts_read;       /* glibc versions read on the delivery path */
 	bool multi;              /* multi-uprobe links work here (else one link per probe) */
 	int *multi_fds;          /* multi-uprobe link fds */
 	size_t nmulti, multi_cap;
@@ -102,6 +112,7 @@ struct tracer {
 	struct libc_probed *probed;
 	size_t nprobed, probed_cap;
 	struct elfsym_cache *elf; /* files' symbols, for naming (delivery path) */
+	struct tracer_reader *reader; /* reads them ahead, off the delivery path */
 	struct named *named;     /* open-addressing set */
 	size_t named_cap, named_used;
 	struct proc_maps *maps;
@@ -127,8 +138,31 @@ void tracer_detach_probes(struct tracer *t);
 /* probes.c: the path of the libc process pid has mapped; 0 or -ENOENT. */
 int tracer_find_libc(pid_t pid, char *out, size_t len);
 
-/* naming.c: reads and keeps the mappings of process tgid. */
-void tracer_snapshot_maps(struct tracer *t, pid_t tgid);
+/* naming.c: reads and keeps the mappings of process tgid, and asks the
+ * reader for their symbols (libc: also for its glibc version). */
+void tracer_snapshot_maps(struct tracer *t, pid_t tgid, bool libc);
+
+/* reader.c: starts the thread that reads symbol files ahead. */
+int tracer_reader_new(struct tracer_reader **out);
+
+/* reader.c: asks for path's symbols (and, libc, its glibc version), once. */
+void tracer_reader_push(struct tracer_reader *r, const char *path, bool libc);
+
+/* reader.c: moves what was read into cache and layouts ((dev, ino) -> 1 +
+ * layout known). */
+void tracer_reader_collect(struct tracer_reader *r, struct elfsym_cache *cache, struct pairmap *layouts);
+
+/* reader.c: how many files the thread has read. */
+uint64_t tracer_reader_count(struct tracer_reader *r);
+
+/* reader.c: stops the thread and frees it. */
+void tracer_reader_free(struct tracer_reader *r);
+
+/* reader.c: reads the glibc version of the libc at path. 0 or -errno. */
+int tracer_libc_layout_read(const char *path, struct tracer_libc_layout *out);
+
+/* naming.c: takes the files the reader has read so far. */
+void tracer_naming_collect(struct tracer *t);
 
 /* naming.c: learns which libc process tgid runs, for the classifier. */
 void tracer_note_process(struct tracer *t, pid_t tgid);

@@ -70,9 +70,33 @@ def test(name, args, wanted):
           f"{bad}")
 
 
+READS = re.compile(r"symbol files for names: (\d+) read ahead, (\d+) read while delivering")
+
+
+def test_read_ahead():
+    """The ELF files that names come from are read by the tracer's reader
+    thread before the waits that need them are delivered: record -v says
+    how many files each side read, and the delivery path read none."""
+    trace = os.path.join(tmpdir(), "ahead.ctrace")
+    r = conctop("record", "-v", "-o", trace, "--", os.path.join(SCENARIOS, "condvar"),
+                "--threads", "3", "--rounds", "2", "--pace", "2", timeout=120)
+    m = READS.search(r.stderr)
+    if not check(r.returncode == 0 and m, "read ahead: record -v says how the symbol files were read",
+                 f"exit {r.returncode}; stderr ends {r.stderr[-300:]!r}"):
+        return
+    ahead, delivering = int(m.group(1)), int(m.group(2))
+    check(ahead >= 2 and delivering == 0,
+          "read ahead: the reader thread read the program's files (program and libc at least), "
+          "the delivery path none", f"{ahead} read ahead, {delivering} while delivering")
+    names = [f.get("text", "") for _, _, kind, f in dump_events(trace) if kind == "object"]
+    check(any("token_ready" in n for n in names), "read ahead: the names still come out (cond token_ready)",
+          f"object names: {names[:8]}")
+
+
 def main():
     if not bpf_available("object names from recorded scenarios"):
         finish()
+    retried(test_read_ahead)
     for name, args, wanted in CASES:
         if not os.path.exists(os.path.join(SCENARIOS, name)):
             skip(f"{name}: names", f"{SCENARIOS}/{name} is not built (run make)")
