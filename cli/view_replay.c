@@ -176,6 +176,7 @@ int cmd_replay(int argc, char **argv)
 	base = strrchr(path, '/');
 	memset(&r, 0, sizeof(r));
 	r.w.light = o.view.light;
+	view_why_replay(&r.w.why, path);
 	snprintf(r.w.status, sizeof(r.w.status), "%s", warn);
 	e = stopsig_install();
 	if (!e)
@@ -198,6 +199,7 @@ int cmd_replay(int argc, char **argv)
 	else if (r.w.quit_signal)
 		status = 128 + r.w.quit_signal;
 	evloop_free(r.loop);
+	view_why_free(&r.w.why);
 	timeline_free(tl);
 	return status;
 }
