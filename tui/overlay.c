@@ -79,7 +79,7 @@ void overlay_waits(struct frame *f)
 {
 	const struct view *v = f->v;
 	struct draw *d = &f->d;
-	int gw = grid_width(d->g), gh = grid_height(d->g), w = gw - 4, h = gh - 4, i;
+	int gw = grid_width(d->g), gh = grid_height(d->g), w = gw, h = gh - 4, i;
 	size_t n = contention_count(v->contention);
 	char line[DRAW_LINE_MAX];
 
@@ -87,25 +87,25 @@ void overlay_waits(struct frame *f)
 		return;
 	if ((size_t)h > n + 4)
 		h = (int)n + 4 < 6 ? 6 : (int)n + 4;
-	draw_box(d, 2, 2, w, h, v->waits_title ? v->waits_title : "waits by object");
+	draw_box(d, 0, 2, w, h, v->waits_title ? v->waits_title : "waits by object");
 	if (!n || !v->spans) {
-		draw_text(d, 4, 4, v->spans ? "no thread blocked on an object of the program in this window"
+		draw_text(d, 2, 4, v->spans ? "no thread blocked on an object of the program in this window"
 					    : v->why_note ? v->why_note : "no history of the waits",
 			  ROLE_LOG, 0, w - 4);
 	} else {
-		draw_text(d, 4, 3, why_waits_heading(), ROLE_TITLE, GRID_BOLD, w - 4);
+		draw_text(d, 2, 3, why_waits_heading(), ROLE_TITLE, GRID_BOLD, w - 4);
 		int fit = (size_t)(h - 4) >= n ? h - 4 : h - 5; /* the rows; else one says how many more */
 
 		for (i = 0; i < fit && (size_t)i < n; i++)
-			draw_text(d, 4, 4 + i, why_waits_row(v->spans, contention_row(v->contention, (size_t)i),
+			draw_text(d, 2, 4 + i, why_waits_row(v->spans, contention_row(v->contention, (size_t)i),
 							      d->th->ascii, line, sizeof(line)),
 				  ROLE_LOG, 0, w - 4);
 		if ((size_t)i < n) {
 			snprintf(line, sizeof(line), "+%zu more (conctop contention FILE lists all)", n - (size_t)i);
-			draw_text(d, 4, 4 + i, line, ROLE_LABEL, 0, w - 4);
+			draw_text(d, 2, 4 + i, line, ROLE_LABEL, 0, w - 4);
 		}
 	}
-	draw_text(d, 4, 2 + h - 1, " w or Esc closes this ", ROLE_LABEL, 0, w - 4);
+	draw_text(d, 2, 2 + h - 1, " w or Esc closes this ", ROLE_LABEL, 0, w - 4);
 }
 
 /* Writes one thread's state at a time in words: state, CPU, object,

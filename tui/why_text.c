@@ -22,33 +22,26 @@ static const char *why_name(const struct spans *s, size_t i, char *buf, size_t l
 /* The heading of the overlay's rows. */
 const char *why_waits_heading(void)
 {
-	return "OBJECT         KIND    PROCESS          WAITS  TOTAL ms LONGEST ms WAITERS HANDOVERS  "
-	       "HELD LONGEST WHILE OTHERS WAITED";
+	return "OBJECT         KIND    WAITS  TOTAL ms LONGEST ms WTRS HAND  HELD LONGEST, OTHERS WAITING  PROCESS";
 }
 
-/* One object's row. */
+/* One object's row: what fits 80 columns first, the process last. */
 const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, char *buf,
 			  size_t len)
 {
-	char label[EVENT_TEXT_MAX + 32], obj[4 * sizeof(label)], proc[WHY_NAME_MAX], pname[48];
-	char who[WHY_NAME_MAX], held[32];
-	int n;
+	char label[EVENT_TEXT_MAX + 32], obj[4 * sizeof(label)], proc[WHY_NAME_MAX], who[WHY_NAME_MAX];
+	char held[WHY_NAME_MAX + 40] = "-", t[32];
 
 	spans_object_label(s, r->object, label, sizeof(label));
 	safetext_escape(obj, sizeof(obj), label);
 	safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
-	snprintf(pname, sizeof(pname), "%.10s(%d)", proc, r->tgid);
-	n = snprintf(buf, len, "%-14.14s %-7s %-16.16s %5" PRIu64 " %9.3f %10.3f %7zu %9" PRIu64 "  ", obj,
-		     waits_kind_name(r->kind), pname, r->waits, (double)r->total_ns / 1e6,
-		     (double)r->longest_ns / 1e6, r->waiters, r->handovers);
-	if (n < 0 || (size_t)n >= len)
-		return buf;
 	if (r->nholders) {
-		fmt_time_short(held, sizeof(held), r->holder[0].hold_ns, ascii);
-		snprintf(buf + n, len - (size_t)n, "%s %s", why_name(s, r->holder[0].thread, who, sizeof(who)), held);
-	} else {
-		snprintf(buf + n, len - (size_t)n, "-");
+		fmt_time_short(t, sizeof(t), r->holder[0].hold_ns, ascii);
+		snprintf(held, sizeof(held), "%.16s %s", why_name(s, r->holder[0].thread, who, sizeof(who)), t);
 	}
+	snprintf(buf, len, "%-14.14s %-7s %5" PRIu64 " %9.3f %10.3f %4zu %4" PRIu64 "  %-28s %s(%d)", obj,
+		 waits_kind_name(r->kind), r->waits, (double)r->total_ns / 1e6, (double)r->longest_ns / 1e6, r->waiters,
+		 r->handovers, held, proc, r->tgid);
 	return buf;
 }
 

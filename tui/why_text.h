@@ -15,9 +15,9 @@
 /* The heading of the overlay's rows, columns as why_waits_row writes them. */
 const char *why_waits_heading(void);
 
-/* One object's row: name, kind, process, waits, total and longest wait
- * (ms), waiters, handovers, and the thread that held it longest while
- * others waited with that time. Returns buf. */
+/* One object's row: name, kind, waits, total and longest wait (ms),
+ * waiters, handovers, the thread that held it longest while others waited
+ * with that time, and last its process (what 80 columns cut). Returns buf. */
 const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, char *buf,
 			  size_t len);
 

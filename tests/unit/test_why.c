@@ -61,9 +61,9 @@ static void test_words(void)
 
 	CHECK(contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1, "words: one object waited on");
 	why_waits_row(sp, contention_row(c, 0), false, buf, sizeof(buf));
-	CHECK(strncmp(buf, "lock ", 5) == 0 && strstr(buf, " mutex ") && strstr(buf, "    1     7.000      7.000       1") &&
-		      strstr(buf, " A 7 ms"),
-	      "words: lock, a mutex, 1 wait of 7 ms, 1 waiter, held by A 7 ms while B waited");
+	CHECK(strncmp(buf, "lock ", 5) == 0 && strstr(buf, " mutex ") && strstr(buf, "    1     7.000      7.000    1") &&
+		      strstr(buf, "  A 7 ms ") && strstr(buf, " ?(20)"),
+	      "words: lock, a mutex, 1 wait of 7 ms, 1 waiter, held by A 7 ms while B waited, process 20 (unnamed)");
 	CHECK(strstr(why_waits_heading(), "OBJECT") == why_waits_heading() && strstr(why_waits_heading(), "WAITS"),
 	      "words: the heading names the columns");
 	CHECK(critpath_new(&p, sp, 1, 0, 10 * MS, 0) == 0, "words: B's path");
