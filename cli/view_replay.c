@@ -45,8 +45,9 @@ static void replay_usage(FILE *f)
 		"Keys: space play/pause, < > speed, s S step, n N next/previous event,\n"
 		"arrows scroll, + - zoom, Home End PgUp PgDn jump, g go to a time, /\n"
 		"filter, x hide exited lanes, Tab focus (classroom: pages), Enter or i\n"
-		"inspect, c classroom, p predict, 1-9 guess, mouse click cursor, wheel\n"
-		"zoom, ? help, q quit (docs/keys.md).\n"
+		"inspect, w waits by object, y critical path of the focused lane, c\n"
+		"classroom, p predict, 1-9 guess, mouse click cursor, wheel zoom, ? help,\n"
+		"q quit (docs/keys.md).\n"
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 
