@@ -70,23 +70,28 @@ static unsigned why_largest_end(const struct critpath_node *n, uint64_t *ns)
 	return best;
 }
 
-/* Appends what node n's own time went to: "which ran 50.1 ms, runnable
- * 929 µs, blocked 1 ms, woken by the kernel". */
-static int why_own(char *buf, size_t len, const struct critpath_node *n, bool ascii, bool which)
+/* Appends what node n's own time went to, its parts that are not 0:
+ * "which ran 50.1 ms, runnable 929 µs, blocked 1 ms, woken by the kernel". */
+static void why_own(char *buf, size_t len, const struct critpath_node *n, bool ascii, bool which)
 {
-	char a[32], b[32];
+	char t[32];
 	uint64_t rest;
 	unsigned why = why_largest_end(n, &rest);
-	int k;
+	int k = snprintf(buf, len, "%s", which ? ", which " : "");
 
-	fmt_time_short(a, sizeof(a), n->running_ns, ascii);
-	fmt_time_short(b, sizeof(b), n->runnable_ns, ascii);
-	k = snprintf(buf, len, "%sran %s, runnable %s", which ? ", which " : "", a, b);
-	if (why < CRITPATH_END_MAX && k >= 0 && (size_t)k < len) {
-		fmt_time_short(a, sizeof(a), rest, ascii);
-		k += snprintf(buf + k, len - (size_t)k, ", blocked %s, %s", a, critpath_end_name(why));
+	if ((n->running_ns || (!n->runnable_ns && why == CRITPATH_END_MAX)) && k >= 0 && (size_t)k < len) {
+		fmt_time_short(t, sizeof(t), n->running_ns, ascii);
+		k += snprintf(buf + k, len - (size_t)k, "ran %s", t);
 	}
-	return k;
+	if (n->runnable_ns && k >= 0 && (size_t)k < len) {
+		fmt_time_short(t, sizeof(t), n->runnable_ns, ascii);
+		k += snprintf(buf + k, len - (size_t)k, "%srunnable %s", n->running_ns ? ", " : "", t);
+	}
+	if (why < CRITPATH_END_MAX && k >= 0 && (size_t)k < len) {
+		fmt_time_short(t, sizeof(t), rest, ascii);
+		snprintf(buf + k, len - (size_t)k, "%sblocked %s, %s", n->running_ns || n->runnable_ns ? ", " : "", t,
+			 critpath_end_name(why));
+	}
 }
 
 /* The path in one line. */

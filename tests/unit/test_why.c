@@ -57,7 +57,7 @@ static void test_words(void)
 {
 	struct contention *c = NULL;
 	struct critpath *p = NULL;
-	char buf[512], want[256], a[32], b[32];
+	char buf[512], want[256], a[32];
 
 	CHECK(contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1, "words: one object waited on");
 	why_waits_row(sp, contention_row(c, 0), false, buf, sizeof(buf));
@@ -68,16 +68,28 @@ static void test_words(void)
 	      "words: the heading names the columns");
 	CHECK(critpath_new(&p, sp, 1, 0, 10 * MS, 0) == 0, "words: B's path");
 	fmt_time_short(a, sizeof(a), 7 * MS, false);
-	fmt_time_short(b, sizeof(b), 0, false);
-	snprintf(want, sizeof(want), "B's 10 ms: %s on mutex lock for A, which ran %s, runnable %s", a, a, b);
+	snprintf(want, sizeof(want), "B's 10 ms: %s on mutex lock for A, which ran %s", a, a);
 	why_path_summary(sp, p, false, buf, sizeof(buf));
 	CHECK(strcmp(buf, want) == 0, "words: B's 10 ms went 7 ms to A through lock, and A ran them");
 	critpath_free(p);
 	CHECK(critpath_new(&p, sp, 0, 0, 10 * MS, 0) == 0, "words: A's path");
 	why_path_summary(sp, p, false, buf, sizeof(buf));
-	CHECK(strncmp(buf, "A's 10 ms: ran ", 15) == 0 && !strstr(buf, " for "), "words: A's time is its own");
+	CHECK(strncmp(buf, "A's 10 ms: ran ", 15) == 0 && strstr(buf, ", runnable ") && !strstr(buf, " for "),
+	      "words: A's time is its own: it ran, and waited for a CPU before its first run");
 	why_path_summary(sp, p, false, buf, 8);
 	CHECK(strlen(buf) == 7, "words: a short buffer is cut, not overrun");
+	critpath_free(p);
+	CHECK(critpath_new(&p, sp, 1, 0, 10 * MS, 0) == 0, "words: B's path again");
+	{
+		bool cut_ok = true;
+
+		for (size_t n = 1; n < 80; n++) {
+			memset(buf, 'x', sizeof(buf));
+			why_path_summary(sp, p, false, buf, n);
+			cut_ok = cut_ok && strlen(buf) < n && buf[n] == 'x' && !strncmp(buf, want, strlen(buf));
+		}
+		CHECK(cut_ok, "words: at every buffer length the summary is the same words cut, never past the buffer");
+	}
 	critpath_free(p);
 	contention_free(c);
 }
