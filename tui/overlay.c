@@ -79,14 +79,15 @@ void overlay_waits(struct frame *f)
 {
 	const struct view *v = f->v;
 	struct draw *d = &f->d;
-	int gw = grid_width(d->g), gh = grid_height(d->g), w = gw, h = gh - 4, i;
+	int gw = grid_width(d->g), gh = grid_height(d->g), w = gw, h = gh - 4, i, fit;
 	size_t n = contention_count(v->contention);
 	char line[DRAW_LINE_MAX];
 
 	if (w < 20 || h < 5)
 		return;
-	if ((size_t)h > n + 4)
-		h = (int)n + 4 < 6 ? 6 : (int)n + 4;
+	if ((size_t)h > n + 3) /* the rules, the heading and the rows */
+		h = (int)n + 3 < 5 ? 5 : (int)n + 3;
+	fit = (size_t)(h - 3) >= n ? h - 3 : h - 4; /* the rows; else one says how many more */
 	draw_box(d, 0, 2, w, h, v->waits_title ? v->waits_title : "waits by object");
 	if (!n || !v->spans) {
 		draw_text(d, 2, 4, v->spans ? "no thread blocked on an object of the program in this window"
@@ -94,8 +95,6 @@ void overlay_waits(struct frame *f)
 			  ROLE_LOG, 0, w - 4);
 	} else {
 		draw_text(d, 2, 3, why_waits_heading(), ROLE_TITLE, GRID_BOLD, w - 4);
-		int fit = (size_t)(h - 4) >= n ? h - 4 : h - 5; /* the rows; else one says how many more */
-
 		for (i = 0; i < fit && (size_t)i < n; i++)
 			draw_text(d, 2, 4 + i, why_waits_row(v->spans, contention_row(v->contention, (size_t)i),
 							      d->th->ascii, line, sizeof(line)),

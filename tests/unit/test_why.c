@@ -224,12 +224,53 @@ static void test_keys(void)
 	CHECK(from == 0 && to == 4 * MS + 1, "keys: predicting, the window ends at the cursor");
 }
 
+/* The overlay holds as many rows as fit, the largest total first, then
+ * how many more: B waits on 20 mutexes m0..m19, on mk for k + 1 ms. */
+static void test_more(void)
+{
+	const struct theme *th = theme_get(THEME_256, false);
+	struct grid *g = grid_new(WIDTH, HEIGHT);
+	struct view v = { .mode = VIEW_REPLAY, .ns_per_col = MS, .cursor = UINT64_MAX, .speed = 1, .waits = true };
+	struct spans *many = NULL;
+	struct contention *c = NULL;
+	uint64_t t = 1 * MS;
+
+	spans_new(&many, 1, SPANS_ALL);
+	for (int k = 0; k < 20; k++) {
+		char name[8];
+		struct event e[6];
+
+		snprintf(name, sizeof(name), "m%d", k);
+		e[0] = test_event(20, t, EVENT_OBJECT, 0, 22, 0, OP_KIND_MUTEX, 0x8000 + k * 0x40, 0, name);
+		e[1] = test_event(20, t, EVENT_SWITCH, 0, 0, 22, 0, 0, 0, NULL);
+		e[2] = test_event(20, t, EVENT_BLOCK, 0, 22, 0, OP_MUTEX_LOCK, 0x8000 + k * 0x40, 0x8000 + k * 0x40, NULL);
+		e[3] = test_event(20, t, EVENT_SWITCH, 0, 22, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+		t += (uint64_t)(k + 1) * MS;
+		e[4] = test_event(20, t, EVENT_WAKEUP, 0, 22, 0, 0, 0, 0, NULL);
+		e[5] = test_event(20, t, EVENT_SWITCH, 0, 0, 22, 0, 0, 0, NULL);
+		for (int j = 0; j < 6; j++)
+			spans_add(many, &e[j]);
+	}
+	spans_finish(many, t + MS);
+	contention_new(&c, many, 0, 0);
+	v.spans = many;
+	v.contention = c;
+	render_screen(g, tl, &v, th);
+	CHECK(contention_count(c) == 20 && screen_has(g, "m19  ") && screen_has(g, "m4  ") && !screen_has(g, "m3  ") &&
+		      screen_has(g, "+4 more"),
+	      "overlay: 16 rows fit at 80x24, m19 (the longest) to m4, then +4 more");
+	contention_free(c);
+	spans_free(many);
+	grid_free(g);
+}
+
 int main(void)
 {
 	build();
 	test_words();
 	test_screen();
 	test_keys();
+	test_more();
 	spans_free(sp);
 	timeline_free(tl);
 	return check_summary();
