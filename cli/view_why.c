@@ -115,7 +115,7 @@ static void why_title(struct viewer *w, uint64_t from, uint64_t to)
 	bool whole = from == 0 && to >= timeline_end(w->vs.tl) && y->ended;
 
 	snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: %s", (double)from / 1e9, (double)to / 1e9,
-		 whole ? "the whole trace" : y->ended ? "the window shown" : "the window shown, waits that have ended");
+		 whole ? "the whole trace" : y->ended ? "the window shown" : "the window, ended waits");
 }
 
 /* Computes what is stale for the window shown (the history is there). */

@@ -7,6 +7,11 @@ of the same file puts first, with the same number of waits and total; zoomed
 in, the window its title names must give the same first row as `conctop
 contention --from --to`; w and Esc close it.
 
+Live (root, real BPF): w while the contention scenario runs, recorded with
+-w: the title says only waits that have ended count; once it has ended,
+the first row is the one `conctop contention --json` of the file puts
+first.
+
 y (root, real BPF): a recording of tests/progs/critchain, chain-a's lane
 focused (through the filter, which Esc then clears): the lanes drawn
 highlighted (reversed and underlined, read from `capture-pane -e`) must be
@@ -95,6 +100,32 @@ def test_waits():
         ok, s = p.wait_for(lambda s: overlay(s) is None, 5)
         check(ok, "Esc closes the overlay", s)
         p.keys("q")
+    finally:
+        p.kill()
+
+
+def test_live():
+    """w in the live view of the contention scenario, recorded with -w:
+    while it runs the title says only waits that have ended count; once it
+    has ended (the view then fits the whole run) the first row is the one
+    `conctop contention --json` of the file written puts first."""
+    trace = os.path.join(tmpdir(), "live.ctrace")
+    p = Pane("live", ["-w", trace, "run", "contention", "--variant", "hot", "--requests", "40"])
+    try:
+        ok, s = p.wait_for(lambda s: "LIVE" in s, 30)
+        p.keys("w")
+        ok, s = p.wait_for(lambda s: overlay(s) is not None and "LIVE" in s, 10)
+        check(ok and overlay(s)[0][2] == "the window, ended waits",
+              "live w: while tracing, the title says only waits that have ended count", s)
+        ok, s = p.wait_for(lambda s: "q quits" in s and overlay(s) is not None and
+                           overlay(s)[0][2] == "the whole trace", 90)
+        check(ok, "live w: once the program has ended, the overlay counts the whole trace", s)
+        o = overlay(s)
+        p.keys("q")
+        p.wait_for(lambda s: "q quits" not in s, 10)
+        want = first_row([trace])
+        check(o is not None and want is not None and o[1][:1] == [want],
+              f"live w: its first row is contention --json's of the file written ({want})", s)
     finally:
         p.kill()
 
@@ -190,6 +221,8 @@ def main():
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         test_waits()
+        if bpf_available("the contention key in the live view"):
+            retried(test_live)
         if bpf_available("the critical path key on a critchain recording"):
             if not os.path.exists(CRITCHAIN):
                 check(False, "critchain is built", f"{CRITCHAIN} is missing: run make test")
