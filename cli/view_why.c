@@ -60,9 +60,7 @@ void view_why_add(struct view_why *y, const struct event *ev)
 		return;
 	e = spans_add(y->s, ev);
 	if (e) {
-		why_drop(y);
-		spans_free(y->s);
-		y->s = NULL;
+		view_why_free(y);
 		snprintf(y->note, sizeof(y->note), "the history of the waits was given up: %s", strerror(-e));
 	}
 }
