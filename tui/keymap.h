@@ -66,7 +66,7 @@ enum keymap_mouse { KEYMAP_CLICK = 0x120000, KEYMAP_WHEEL };
 
 #define KEYMAP_ROW_BINDS 6
 #define KEYMAP_ROW_SHOWS 4
-#define KEYMAP_LINE_ITEMS 12 /* items of one key line at most */
+#define KEYMAP_LINE_ITEMS 16 /* items of one key line at most */
 
 struct keymap_bind {
 	uint32_t key;              /* a code point, a SCREEN_KEY_*, SCREEN_CTRL(c), a KEYMAP_* */

@@ -251,6 +251,9 @@ static void test_lines(void)
 	v.classroom = false;
 	CHECK(strstr(key_line(&v, 80, 0, false), "[1-9] guess") && strstr(key_line(&v, 80, 0, false), "[space] reveal"),
 	      "line: plain view, a question open: reveal and the guess keys");
+	s = key_line(&v, 240, 0, false);
+	CHECK(strstr(s, "[1-9] guess") && strstr(s, "[w] waits") && strstr(s, "[q] quit") && strstr(s, "[?] help"),
+	      "line: wide, a question open: every item, quit and help too (none lost to the count of items)");
 	v.question = NULL;
 	CHECK(!strstr(key_line(&v, 200, 0, false), "guess"), "line: no question, no guess keys");
 	v.classroom = true;
