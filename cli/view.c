@@ -120,6 +120,7 @@ int view_draw(struct viewer *w)
 	w->vs.v.output_lines = 0;
 	if (w->out && w->show_output && (!w->vs.v.classroom || w->class_output))
 		view_output_show(w->out, &w->vs.v);
+	view_why_sync(w, evloop_now());
 	render_screen(w->grid, w->vs.tl, &w->vs.v, th); /* -ERANGE: it says "too small" */
 	return screen_draw(w->scr, w->grid);
 }

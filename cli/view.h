@@ -17,6 +17,26 @@
 #define VIEW_FRAME_NS (33ull * 1000 * 1000)  /* a moving view redraws this often */
 
 struct output_log;
+struct spans;
+struct contention;
+struct critpath;
+struct event;
+
+/* What the views compute to say why a thread is slow (view_why.c): the
+ * thread history, and the contention table and the critical path of the
+ * window shown, with what they were computed for. */
+struct view_why {
+	struct spans *s;               /* the history, or NULL (replay: until first needed) */
+	const char *file;              /* replay: the trace to read it from */
+	bool ended;                    /* the history is complete (replay, or live tracing is over) */
+	struct contention *c;
+	struct critpath *p;
+	uint64_t c_key[4], p_key[4];   /* from, to, thread, events they were computed for */
+	uint64_t c_at, p_at;           /* and when */
+	char title[160];               /* the overlay's */
+	char note[256];                /* why there is no history */
+	char path_note[160];           /* why there is no path */
+};
 
 /* One interactive session on the screen. */
 struct viewer {
@@ -36,6 +56,7 @@ struct viewer {
 	bool tracing;                  /* live, while the program runs: the first Ctrl-C
 					* (the key, or SIGINT) stops it and the view stays */
 	int stop_signal;               /* SIGINT once that first Ctrl-C came, 0: none */
+	struct view_why why;           /* keys w and y */
 };
 
 /* Refuses to start a view without a terminal. Returns 0 or prints why and
@@ -90,6 +111,19 @@ void view_output_free(struct output_log *o);
 bool view_output_read(struct output_log *o, int fd, bool *eof);
 /* Points the view's output panel at the lines. */
 void view_output_show(struct output_log *o, struct view *v);
+
+/* Keys w and y (view_why.c). Live: view_why_live makes a history fed
+ * every event (view_why_add) and finished when tracing ends
+ * (view_why_end); replay: view_why_replay names the file it is read from
+ * when first needed. view_why_sync, before each frame, points the view at
+ * the contention and the path of its window (computed when stale).
+ * view_why_live returns 0 or -errno. */
+int view_why_live(struct view_why *y, unsigned ncpus);
+void view_why_replay(struct view_why *y, const char *file);
+void view_why_add(struct view_why *y, const struct event *ev);
+void view_why_end(struct view_why *y, uint64_t end);
+void view_why_sync(struct viewer *w, uint64_t now);
+void view_why_free(struct view_why *y);
 
 /* A classroom run of a scenario starts with its lesson card (what to
  * watch, the question to ask; Enter starts) and ends with its take-away. */

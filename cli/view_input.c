@@ -143,6 +143,8 @@ static void act(struct viewer *w, enum view_action a)
 	case VA_CLASSROOM: toggle_classroom(w); break;
 	case VA_PREDICT: viewstate_toggle_predict(vs); break;
 	case VA_REPAINT: screen_invalidate(w->scr); break;
+	case VA_WAITS: viewstate_toggle_waits(vs); break;
+	case VA_PATH: viewstate_toggle_path(vs); break;
 	default: break;
 	}
 }

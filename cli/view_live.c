@@ -101,8 +101,9 @@ static void live_usage(FILE *f)
 		"\n"
 		"Keys: space pause/follow, arrows scroll, + - zoom, s S step, n N next/\n"
 		"previous event, g go to a time, / filter, x hide exited lanes, Tab focus\n"
-		"(classroom: pages), Enter or i inspect, o output/events, c classroom,\n"
-		"? help, q quit, Ctrl-C stop the program (docs/keys.md). Needs root\n"
+		"(classroom: pages), Enter or i inspect, w waits by object, y critical\n"
+		"path of the focused lane, o output/events, c classroom, ? help, q quit,\n"
+		"Ctrl-C stop the program (docs/keys.md). Needs root\n"
 		"(CAP_BPF and CAP_PERFMON); without it, record elsewhere and 'conctop\n"
 		"replay' the file.\n"
 		"Exit status: the program's when conctop started it (128+N for signal N:\n"
@@ -119,6 +120,8 @@ static int live_event(const struct event *ev, void *ctx)
 
 	if (e)
 		l->add_error = e;
+	else
+		view_why_add(&l->w.why, ev);
 	return e;
 }
 
@@ -260,6 +263,7 @@ static void live_end(struct live *l)
 		live_draw(l);
 	}
 	timeline_set_end(l->tl, runner_finish(&l->run));
+	view_why_end(&l->w.why, timeline_end(l->tl));
 	l->ended = true;
 	l->w.tracing = false;
 	viewstate_end_tracing(&l->w.vs);
@@ -415,6 +419,8 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 	e = timeline_new(&l->tl, tracer_ncpus(session_tracer(l->ses)));
 	if (!e)
 		timeline_set_gated(l->tl, !o->pid); /* conctop started it: its first thread waits at the gate */
+	if (!e)
+		e = view_why_live(&l->w.why, tracer_ncpus(session_tracer(l->ses)));
 	if (!e && !o->pid)
 		e = view_output_new(&l->w.out);
 	if (!e)
@@ -495,6 +501,7 @@ out:
 	session_free(l->ses);
 	evloop_free(l->loop);
 	timeline_free(l->tl);
+	view_why_free(&l->w.why);
 	view_output_free(l->w.out);
 	free(l);
 	return status;

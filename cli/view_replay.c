@@ -45,8 +45,9 @@ static void replay_usage(FILE *f)
 		"Keys: space play/pause, < > speed, s S step, n N next/previous event,\n"
 		"arrows scroll, + - zoom, Home End PgUp PgDn jump, g go to a time, /\n"
 		"filter, x hide exited lanes, Tab focus (classroom: pages), Enter or i\n"
-		"inspect, c classroom, p predict, 1-9 guess, mouse click cursor, wheel\n"
-		"zoom, ? help, q quit (docs/keys.md).\n"
+		"inspect, w waits by object, y critical path of the focused lane, c\n"
+		"classroom, p predict, 1-9 guess, mouse click cursor, wheel zoom, ? help,\n"
+		"q quit (docs/keys.md).\n"
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 
@@ -176,6 +177,7 @@ int cmd_replay(int argc, char **argv)
 	base = strrchr(path, '/');
 	memset(&r, 0, sizeof(r));
 	r.w.light = o.view.light;
+	view_why_replay(&r.w.why, path);
 	snprintf(r.w.status, sizeof(r.w.status), "%s", warn);
 	e = stopsig_install();
 	if (!e)
@@ -198,6 +200,7 @@ int cmd_replay(int argc, char **argv)
 	else if (r.w.quit_signal)
 		status = 128 + r.w.quit_signal;
 	evloop_free(r.loop);
+	view_why_free(&r.w.why);
 	timeline_free(tl);
 	return status;
 }

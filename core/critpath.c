@@ -15,6 +15,8 @@ struct critpath {
 	const struct spans *s;
 	struct critpath_node *node;
 	size_t n, cap;
+	struct critpath_seg *seg;         /* the path in time (critpath_segments) */
+	size_t nseg, segcap;
 	unsigned max_depth;
 	size_t chain[CRITPATH_DEPTH_MAX]; /* the thread at each depth of the walk under way */
 };
@@ -55,6 +57,22 @@ static long critpath_child(struct critpath *c, size_t parent, uint8_t wait, int6
 	return (long)c->n++;
 }
 
+/* Adds [x, y) of thread's state to the path in time, joined to the
+ * stretch before when it continues it. Returns 0 or -ENOMEM. */
+static int critpath_seg_add(struct critpath *c, size_t thread, uint8_t state, uint64_t x, uint64_t y)
+{
+	struct critpath_seg *last = c->nseg ? &c->seg[c->nseg - 1] : NULL;
+
+	if (last && last->thread == thread && last->state == state && last->end == x) {
+		last->end = y;
+		return 0;
+	}
+	if (VEC_RESERVE(c->seg, c->segcap, c->nseg + 1))
+		return -ENOMEM;
+	c->seg[c->nseg++] = (struct critpath_seg){ x, y, thread, state };
+	return 0;
+}
+
 /* Whether thread t is on the chain above (and at) depth. */
 static bool critpath_on_chain(const struct critpath *c, size_t t, unsigned depth)
 {
@@ -88,6 +106,9 @@ static int critpath_walk(struct critpath *c, size_t node, size_t thread, uint64_
 		if (y <= x)
 			continue;
 		covered += d;
+		if ((!tl_state_blocked(sp->state) || sp->waker < 0 || critpath_on_chain(c, (size_t)sp->waker, depth) ||
+		     depth + 1 >= c->max_depth) && critpath_seg_add(c, thread, sp->state, x, y))
+			return -ENOMEM;
 		if (tl_state_on_cpu(sp->state)) {
 			c->node[node].running_ns += d;
 		} else if (sp->state == TL_RUNNABLE) {
@@ -220,8 +241,10 @@ int critpath_new(struct critpath **out, const struct spans *s, size_t thread, ui
 /* Frees it. */
 void critpath_free(struct critpath *c)
 {
-	if (c)
+	if (c) {
+		free(c->seg);
 		free(c->node);
+	}
 	free(c);
 }
 
@@ -237,4 +260,11 @@ const struct critpath_node *critpath_node(const struct critpath *c, size_t i)
 	if (!c || i >= c->n)
 		return NULL;
 	return c->node + i;
+}
+
+/* The path in time. */
+size_t critpath_segments(const struct critpath *c, const struct critpath_seg **out)
+{
+	*out = c ? c->seg : NULL;
+	return c ? c->nseg : 0;
 }

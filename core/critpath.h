@@ -53,6 +53,17 @@ struct critpath_node {
 	uint64_t other_ns;                       /* not alive (before its start, after its end) */
 };
 
+/* One stretch of the path in time: over [start, end) the time of the
+ * chosen thread went to thread's own state (running, runnable, or a wait
+ * charged no further: enum tl_state). The stretches of a path come in time
+ * order, without overlaps; adjacent stretches of one thread in one state
+ * are one. */
+struct critpath_seg {
+	uint64_t start, end;
+	size_t thread;        /* spans thread index */
+	uint8_t state;        /* enum tl_state (vocab.h) */
+};
+
 /* Computes the path of thread over [from, to) (to 0: the end of the
  * history), at most max_depth threads deep (0: 8). Returns 0, -EINVAL for
  * an empty window or an unknown thread, or -ENOMEM. */
@@ -65,6 +76,10 @@ void critpath_free(struct critpath *c);
 /* The nodes, depth first (node 0 is the root). */
 size_t critpath_count(const struct critpath *c);
 const struct critpath_node *critpath_node(const struct critpath *c, size_t i);
+
+/* The stretches of the path, in time order: writes their address to
+ * *out and returns how many. */
+size_t critpath_segments(const struct critpath *c, const struct critpath_seg **out);
 
 /* What an end reason is called in words ("woken by the kernel"). */
 const char *critpath_end_name(enum critpath_end why);

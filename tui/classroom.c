@@ -415,8 +415,5 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 		draw_words(&f.d, 0, H - CLASS_BOTTOM_ROWS, v->message, ROLE_WARNING, GRID_BOLD, W);
 	frame_draw_keys(&f, 1, H - 2); /* the classroom's key help: two rows */
 	frame_draw_keys(&f, 2, H - 1);
-	if (v->help)
-		overlay_help(&f);
-	frame_end(&f);
-	return 0;
+	return frame_close(&f);
 }

@@ -7,6 +7,7 @@
 #include "keymap.h"
 #include "lanes.h"
 #include "scale.h"
+#include "why_text.h"
 
 /* Sets up a frame (see frame.h). */
 int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, const struct view *v,
@@ -37,6 +38,18 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 	f->nvis = render_view_threads(tl, v, f->vis, nthreads);
 	if (f->nvis > nthreads)
 		f->nvis = nthreads;
+	return 0;
+}
+
+/* Draws what goes over a screen, the contention overlay then the help,
+ * and ends the frame. */
+int frame_close(struct frame *f)
+{
+	if (f->v->waits)
+		overlay_waits(f);
+	if (f->v->help)
+		overlay_help(f);
+	frame_end(f);
 	return 0;
 }
 
@@ -99,4 +112,64 @@ void frame_draw_keys(struct frame *f, int line, int y)
 	for (i = 0; i < n; i++)
 		draw_piece_add(p, &m, KEYMAP_LINE_ITEMS, ROLE_KEYS, 0, it[i].rank, "%s", it[i].text);
 	draw_pieces(&f->d, 0, y, grid_width(f->d.g), p, m, 0);
+}
+
+/* The first of n stretches of the path (in time order, so their ends
+ * too) that ends after t. */
+static size_t frame_seg_after(const struct critpath_seg *sg, size_t n, uint64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (sg[mid].end <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Highlights the columns of thread i's lane on row y that the path went
+ * through: one pass over the columns and the path's stretches in them. */
+void frame_mark_path(struct frame *f, int y, size_t i)
+{
+	const struct critpath_seg *sg;
+	const struct spans_thread *st = f->v->spans && f->v->path ? spans_thread(f->v->spans, i) : NULL;
+	const struct tl_thread *tt = timeline_thread(f->d.tl, i);
+	size_t n = critpath_segments(f->v->path, &sg), j;
+	uint64_t a, b;
+
+	if (!n || !st || !tt || st->tid != tt->tid)
+		return;
+	j = frame_seg_after(sg, n, f->d.win.t0);
+	for (int col = 0; col < f->d.win.ncols && j < n && lanes_col_span(&f->d.win, col, &a, &b); col++) {
+		while (j < n && sg[j].end <= a)
+			j++;
+		for (size_t k = j; k < n && sg[k].start < b; k++) {
+			const struct grid_cell *c = grid_at(f->d.g, f->d.x_lane + col, y);
+
+			if (sg[k].thread != i || !c)
+				continue;
+			grid_put(f->d.g, f->d.x_lane + col, y, c->ch, c->role, c->attr | GRID_REVERSE | GRID_UNDERLINE);
+			break;
+		}
+	}
+}
+
+/* The critical path's summary line. */
+bool frame_path_line(const struct frame *f, char *buf, size_t len)
+{
+	const struct view *v = f->v;
+
+	if (v->path && v->spans) {
+		why_path_summary(v->spans, v->path, f->d.th->ascii, buf, len);
+		return buf[0] != '\0';
+	}
+	if (v->why_note && *v->why_note) {
+		snprintf(buf, len, "%s", v->why_note);
+		return true;
+	}
+	return false;
 }

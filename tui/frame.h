@@ -5,6 +5,7 @@
 #ifndef CONCTOP_FRAME_H
 #define CONCTOP_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "draw.h"
@@ -28,6 +29,10 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 
 /* Frees what frame_begin took. */
 void frame_end(struct frame *f);
+
+/* Draws the overlays the view asks for (v->waits, v->help) over the
+ * screen drawn, then frame_end. Returns 0. */
+int frame_close(struct frame *f);
 
 /* Draws the CPU lanes from row y, per CPUs a row, in at most max_rows
  * rows; returns the rows drawn. */
@@ -53,6 +58,20 @@ int overlay_too_small(struct grid *g);
 
 /* Draws the key help overlay over the middle of the frame. */
 void overlay_help(struct frame *f);
+
+/* Draws the contention overlay (v->waits): the rows of v->contention
+ * that fit, largest total wait first, under v->waits_title. */
+void overlay_waits(struct frame *f);
+
+/* Highlights (reversed, underlined) on row y, the lane of thread i, the
+ * columns in which the view's critical path (v->path) went to thread i's
+ * own state; nothing without a path, or when the history's thread i is
+ * not the timeline's. */
+void frame_mark_path(struct frame *f, int y, size_t i);
+
+/* The critical path's summary line (why_path_summary), or why there is
+ * none (v->why_note); false when there is neither. */
+bool frame_path_line(const struct frame *f, char *buf, size_t len);
 
 /* Draws the inspect panel on rows [y, y + rows): at time at, for each of
  * the n threads vis, its state, CPU, since when and who woke it. */

@@ -11,77 +11,59 @@
 #define R KEYMAP_REPLAY
 #define L KEYMAP_LIVE
 
-/* Every binding of the views, in the help's order. The first key bound to
- * an action is the one key lines show. */
+#define P KEYMAP_LINE_PLAIN
+#define C1 KEYMAP_LINE_CLASS1
+#define C2 KEYMAP_LINE_CLASS2
+
+/* Every binding of the views, in the help's order, and what the key lines
+ * show of each row (in this order too). */
 static const struct keymap_row rows[] = {
-	{ { { ' ', VA_SPACE, B } }, "play / pause (live: pause / follow the present)", NULL },
+	{ { { ' ', VA_SPACE, B } }, "play / pause (live: pause / follow the present)", NULL,
+	  { { P, 0, false, 1, NULL }, { C1, 0, false, 0, NULL } } },
 	{ { { SCREEN_KEY_LEFT, VA_SCROLL_BACK, B }, { SCREEN_KEY_RIGHT, VA_SCROLL_FWD, B } },
-	  "scroll back / forward (replay playing: seek)", NULL },
+	  "scroll back / forward (replay playing: seek)", NULL,
+	  { { P, 0, true, 2, "scroll" }, { C2, 0, true, 1, "page" } } },
 	{ { { SCREEN_KEY_SLEFT, VA_COLUMN_BACK, B }, { SCREEN_KEY_SRIGHT, VA_COLUMN_FWD, B } },
-	  "scroll one column back / forward", NULL },
+	  "scroll one column back / forward", NULL, { { 0 } } },
 	{ { { SCREEN_KEY_PGUP, VA_PAGE_BACK, B }, { SCREEN_KEY_PGDN, VA_PAGE_FWD, B } },
-	  "scroll a whole screen back / forward", NULL },
+	  "scroll a whole screen back / forward", NULL, { { 0 } } },
 	{ { { SCREEN_KEY_HOME, VA_HOME, B }, { SCREEN_KEY_END, VA_END, B } },
-	  "go to the start / the end (live: follow)", NULL },
+	  "go to the start / the end (live: follow)", NULL, { { 0 } } },
 	{ { { '+', VA_ZOOM_IN, B }, { '-', VA_ZOOM_OUT, B }, { '=', VA_ZOOM_IN, B }, { '_', VA_ZOOM_OUT, B } },
-	  "zoom in / out around the cursor", NULL },
+	  "zoom in / out around the cursor", NULL, { { P, 0, true, 2, "zoom" }, { C2, 0, true, 3, "zoom" } } },
 	{ { { '<', VA_SLOWER, R }, { '>', VA_FASTER, R }, { ',', VA_SLOWER, R }, { '.', VA_FASTER, R } },
-	  "replay slower / faster (0.01x to 100x)", "speed is for replay: live runs at the program's pace" },
-	{ { { 's', VA_STEP, B }, { 'S', VA_STEP_BACK, B } }, "step to the next / previous scheduling event", NULL },
+	  "replay slower / faster (0.01x to 100x)", "speed is for replay: live runs at the program's pace",
+	  { { P, 0, true, 5, "speed" } } },
+	{ { { 's', VA_STEP, B }, { 'S', VA_STEP_BACK, B } }, "step to the next / previous scheduling event", NULL,
+	  { { P, 0, true, 4, "step" }, { C1, 0, true, 2, "switch" } } },
 	{ { { 'n', VA_LOG_NEXT, B }, { 'N', VA_LOG_PREV, B } }, "step to the next / previous event of the log",
-	  NULL },
-	{ { { 'g', VA_GOTO, B } }, "go to a time (1.5s, 250ms, 40us)", NULL },
+	  NULL, { { C1, 0, true, 1, "next/prev event" } } },
+	{ { { 'g', VA_GOTO, B } }, "go to a time (1.5s, 250ms, 40us)", NULL, { { P, 0, false, 7, "go to" } } },
 	{ { { '/', VA_FILTER, B }, { 'x', VA_HIDE_EXITED, B } },
-	  "filter thread lanes by name; x: hide lanes of threads gone", NULL },
+	  "filter thread lanes by name; x: hide lanes of threads gone", NULL, { { P, 0, false, 6, "filter" } } },
 	{ { { SCREEN_KEY_TAB, VA_FOCUS_NEXT, B }, { SCREEN_KEY_DOWN, VA_FOCUS_NEXT, B },
 	    { SCREEN_KEY_BTAB, VA_FOCUS_PREV, B }, { SCREEN_KEY_UP, VA_FOCUS_PREV, B } },
-	  "focus the next / previous lane", NULL },
-	{ { { 'i', VA_INSPECT, B }, { SCREEN_KEY_ENTER, VA_INSPECT, B } }, "inspect the threads at the cursor", NULL },
-	{ { { 'o', VA_OUTPUT, L } }, "live: program output / event log", NULL },
+	  "focus the next / previous lane", NULL, { { C2, 0, false, 2, "lanes" } } },
+	{ { { 'i', VA_INSPECT, B }, { SCREEN_KEY_ENTER, VA_INSPECT, B }, { 'w', VA_WAITS, B }, { 'y', VA_PATH, B } },
+	  "inspect; w: waits by object; y: critical path", NULL,
+	  { { P, 0, false, 3, "inspect" }, { P, 2, false, 8, "waits" }, { P, 3, false, 8, "path" } } },
+	{ { { 'o', VA_OUTPUT, L } }, "live: program output / event log", NULL, { { 0 } } },
 	{ { { '?', VA_HELP, B }, { SCREEN_KEY_F1, VA_HELP, B }, { SCREEN_KEY_ESC, VA_ESCAPE, B } },
-	  "this help; Esc closes it, inspect, the filter", NULL },
+	  "this help; Esc closes it, inspect, the filter", NULL,
+	  { { P, 0, false, 0, "help" }, { C2, 0, false, 0, "help" } } },
 	{ { { 'c', VA_CLASSROOM, B }, { 'p', VA_PREDICT, R }, { KEYMAP_DIGITS, VA_GUESS, R } },
-	  "classroom; p predict (1-9 guess, space reveals)", "predict-then-reveal is for replay" },
+	  "classroom; p predict (1-9 guess, space reveals)", "predict-then-reveal is for replay",
+	  { { P, 2, false, 1, "guess" }, { C1, 1, false, 3, NULL }, { C1, 2, false, 2, "guess" },
+	    { C2, 0, false, 4, "classroom off" } } },
 	{ { { KEYMAP_CLICK, VA_CLICK, B }, { KEYMAP_WHEEL, VA_WHEEL, B } },
-	  "click: cursor there, focus the lane; wheel: zoom", NULL },
+	  "click: cursor there, focus the lane; wheel: zoom", NULL, { { 0 } } },
 	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_STOP, B },
 	    { SCREEN_CTRL('l'), VA_REPAINT, B } },
-	  "quit; live, Ctrl-C stops the program first (Ctrl-L repaints)", NULL },
+	  "quit; live, Ctrl-C stops the program first (Ctrl-L repaints)", NULL,
+	  { { P, 0, false, 0, "quit" }, { C2, 0, false, 0, "quit" } } },
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
-
-/* The key lines: which actions they advertise, in their order. */
-static const struct line_item {
-	int line;                /* 0 the plain view's; 1, 2 the classroom view's */
-	enum view_action a, b;   /* shown: the first key bound to each */
-	const char *label;       /* NULL: from the view's state */
-	int rank;
-	unsigned modes;
-} line_items[] = {
-	{ 0, VA_SPACE, VA_NONE, NULL, 1, B },
-	{ 0, VA_SCROLL_BACK, VA_SCROLL_FWD, "scroll", 2, B },
-	{ 0, VA_ZOOM_IN, VA_ZOOM_OUT, "zoom", 2, B },
-	{ 0, VA_SLOWER, VA_FASTER, "speed", 5, R },
-	{ 0, VA_STEP, VA_STEP_BACK, "step", 4, B },
-	{ 0, VA_GOTO, VA_NONE, "go to", 7, B },
-	{ 0, VA_FILTER, VA_NONE, "filter", 6, B },
-	{ 0, VA_INSPECT, VA_NONE, "inspect", 3, B },
-	{ 0, VA_GUESS, VA_NONE, "guess", 1, R }, /* while a question is open */
-	{ 0, VA_HELP, VA_NONE, "help", 0, B },
-	{ 0, VA_QUIT, VA_NONE, "quit", 0, B },
-	{ 1, VA_SPACE, VA_NONE, NULL, 0, B },
-	{ 1, VA_LOG_NEXT, VA_LOG_PREV, "next/prev event", 1, B },
-	{ 1, VA_STEP, VA_STEP_BACK, "switch", 2, B },
-	{ 1, VA_PREDICT, VA_NONE, NULL, 3, B },
-	{ 1, VA_GUESS, VA_NONE, "guess", 2, R }, /* while a question is open */
-	{ 2, VA_SCROLL_BACK, VA_SCROLL_FWD, "page", 1, B },
-	{ 2, VA_ZOOM_IN, VA_ZOOM_OUT, "zoom", 3, B },
-	{ 2, VA_FOCUS_NEXT, VA_NONE, "lanes", 2, B },
-	{ 2, VA_CLASSROOM, VA_NONE, "classroom off", 4, B },
-	{ 2, VA_HELP, VA_NONE, "help", 0, B },
-	{ 2, VA_QUIT, VA_NONE, "quit", 0, B },
-};
 
 /* The table. */
 size_t keymap_rows(const struct keymap_row **out)
@@ -189,9 +171,9 @@ unsigned keymap_mode(const struct view *v)
 }
 
 /* The label of an item that says what its key does now. */
-static const char *state_label(const struct line_item *it, const struct view *v)
+static const char *state_label(enum view_action a, const struct view *v)
 {
-	if (it->a == VA_PREDICT)
+	if (a == VA_PREDICT)
 		return v->predict ? "predict off" : "predict on";
 	if (v->question)
 		return "reveal"; /* a predict question is open */
@@ -202,17 +184,18 @@ static const char *state_label(const struct line_item *it, const struct view *v)
 
 /* "[a b]": the keys of an item; single characters side by side ("+-",
  * "←→"), with a slash between letters ("s/S"), else a space. */
-static void item_keys(const struct line_item *it, bool ascii, char *buf, size_t len)
+static void item_keys(const struct keymap_row *row, const struct keymap_show *sh, bool ascii, char *buf,
+		      size_t len)
 {
 	char a[32], b[32];
 	const char *sep = " ";
 
-	keymap_key_name(keymap_key_of(it->a), ascii, a, sizeof(a));
-	if (it->b == VA_NONE) {
+	keymap_key_name(row->bind[sh->bind].key, ascii, a, sizeof(a));
+	if (!sh->pair || sh->bind + 1 >= KEYMAP_ROW_BINDS) {
 		snprintf(buf, len, "[%s]", a);
 		return;
 	}
-	keymap_key_name(keymap_key_of(it->b), ascii, b, sizeof(b));
+	keymap_key_name(row->bind[sh->bind + 1].key, ascii, b, sizeof(b));
 	if (utf8_width(a) == 1 && utf8_width(b) == 1)
 		sep = isalnum((unsigned char)a[0]) || isalnum((unsigned char)b[0]) ? "/" : "";
 	snprintf(buf, len, "[%s%s%s]", a, sep, b);
@@ -221,18 +204,23 @@ static void item_keys(const struct line_item *it, bool ascii, char *buf, size_t 
 /* The key line items. */
 int keymap_line(const struct view *v, int line, bool ascii, struct keymap_item *out, int max)
 {
-	size_t i;
+	size_t i, j;
 	int n = 0;
 
-	for (i = 0; i < sizeof(line_items) / sizeof(line_items[0]) && n < max; i++) {
-		const struct line_item *it = &line_items[i];
-		char keys[80];
+	for (i = 0; i < NROWS; i++) {
+		for (j = 0; j < KEYMAP_ROW_SHOWS && rows[i].show[j].line && n < max; j++) {
+			const struct keymap_show *sh = &rows[i].show[j];
+			const struct keymap_bind *b = &rows[i].bind[sh->bind];
+			char keys[80];
 
-		if (it->line != line || !(it->modes & keymap_mode(v)) || (it->a == VA_GUESS && !v->question))
-			continue;
-		item_keys(it, ascii, keys, sizeof(keys));
-		snprintf(out[n].text, sizeof(out[n].text), "%s %s", keys, it->label ? it->label : state_label(it, v));
-		out[n++].rank = it->rank;
+			if (line < 0 || line > 2 || sh->line != 1u << line || !(b->modes & keymap_mode(v)) ||
+			    (b->action == VA_GUESS && !v->question))
+				continue;
+			item_keys(&rows[i], sh, ascii, keys, sizeof(keys));
+			snprintf(out[n].text, sizeof(out[n].text), "%s %s", keys,
+				 sh->label ? sh->label : state_label(b->action, v));
+			out[n++].rank = sh->rank;
+		}
 	}
 	return n;
 }

@@ -48,6 +48,8 @@ enum view_action {
 	VA_REPAINT,
 	VA_CLICK,          /* place the cursor, focus a lane */
 	VA_WHEEL,          /* zoom around the pointer */
+	VA_WAITS,          /* the contention overlay: waits by object over the window */
+	VA_PATH,           /* the focused thread's critical path over the window, highlighted */
 	VA_MAX
 };
 
@@ -63,7 +65,8 @@ enum keymap_mouse { KEYMAP_CLICK = 0x120000, KEYMAP_WHEEL };
 #define KEYMAP_DIGITS 0x120100u
 
 #define KEYMAP_ROW_BINDS 6
-#define KEYMAP_LINE_ITEMS 12 /* items of one key line at most */
+#define KEYMAP_ROW_SHOWS 4
+#define KEYMAP_LINE_ITEMS 16 /* items of one key line at most */
 
 struct keymap_bind {
 	uint32_t key;              /* a code point, a SCREEN_KEY_*, SCREEN_CTRL(c), a KEYMAP_* */
@@ -71,12 +74,28 @@ struct keymap_bind {
 	unsigned modes;            /* KEYMAP_LIVE | KEYMAP_REPLAY */
 };
 
-/* One row of the help: its keys, and what they do. */
+/* An item a row puts on a key line: "[s/S] step". */
+struct keymap_show {
+	uint8_t line;              /* 1 << the key line: KEYMAP_LINE_*; 0 ends the row's items */
+	uint8_t bind;              /* the binding whose key it shows (its modes are the item's) */
+	bool pair;                 /* and the next binding's key */
+	uint8_t rank;              /* 0 always shown; larger: dropped first */
+	const char *label;         /* NULL: from the view's state ("play", "predict on") */
+};
+
+/* The key lines: the plain view's one, the classroom view's two. */
+#define KEYMAP_LINE_PLAIN 1u
+#define KEYMAP_LINE_CLASS1 2u
+#define KEYMAP_LINE_CLASS2 4u
+
+/* One row of the help: its keys, what they do, and what the key lines
+ * show of them. */
 struct keymap_row {
 	struct keymap_bind bind[KEYMAP_ROW_BINDS]; /* ends at a key of 0 */
 	const char *help;
 	const char *elsewhere;     /* said when a key is pressed in a view it does
 				    * not work in (NULL: nothing happens) */
+	struct keymap_show show[KEYMAP_ROW_SHOWS]; /* in the order of the lines' items */
 };
 
 /* The table: writes its rows' address to *rows and returns how many. */

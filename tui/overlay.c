@@ -9,6 +9,7 @@
 #include "keymap.h"
 #include "log_text.h"
 #include "utf8.h"
+#include "why_text.h"
 
 #define INSPECT_NAME_W 12 /* thread name columns in the inspect panel */
 
@@ -70,6 +71,40 @@ void overlay_help(struct frame *f)
 		draw_text(d, x + 4 + kw, y + 2 + i, rows[i].help, ROLE_LOG, 0, w - kw - 6);
 	}
 	draw_text(d, x + 2, y + h - 1, " ? closes this ", ROLE_LABEL, 0, w - 4);
+}
+
+/* Draws the contention overlay (see frame.h): a box over the lanes, the
+ * rows of the largest total wait that fit, or why there are none. */
+void overlay_waits(struct frame *f)
+{
+	const struct view *v = f->v;
+	struct draw *d = &f->d;
+	int gw = grid_width(d->g), gh = grid_height(d->g), w = gw, h = gh - 4, i, fit;
+	size_t n = contention_count(v->contention);
+	char line[DRAW_LINE_MAX];
+
+	if (w < 20 || h < 5)
+		return;
+	if ((size_t)h > n + 3) /* the rules, the heading and the rows */
+		h = (int)n + 3 < 5 ? 5 : (int)n + 3;
+	fit = (size_t)(h - 3) >= n ? h - 3 : h - 4; /* the rows; else one says how many more */
+	draw_box(d, 0, 2, w, h, v->waits_title ? v->waits_title : "waits by object");
+	if (!n || !v->spans) {
+		draw_text(d, 2, 4, v->spans ? "no thread blocked on an object of the program in this window"
+					    : v->why_note ? v->why_note : "no history of the waits",
+			  ROLE_LOG, 0, w - 4);
+	} else {
+		draw_text(d, 2, 3, why_waits_heading(), ROLE_TITLE, GRID_BOLD, w - 4);
+		for (i = 0; i < fit && (size_t)i < n; i++)
+			draw_text(d, 2, 4 + i, why_waits_row(v->spans, contention_row(v->contention, (size_t)i),
+							      d->th->ascii, line, sizeof(line)),
+				  ROLE_LOG, 0, w - 4);
+		if ((size_t)i < n) {
+			snprintf(line, sizeof(line), "+%zu more (conctop contention FILE lists all)", n - (size_t)i);
+			draw_text(d, 2, 4 + i, line, ROLE_LABEL, 0, w - 4);
+		}
+	}
+	draw_text(d, 2, 2 + h - 1, " w or Esc closes this ", ROLE_LABEL, 0, w - 4);
 }
 
 /* Writes one thread's state at a time in words: state, CPU, object,

@@ -304,6 +304,8 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 	char banner[DRAW_LINE_MAX] = "";
 	bool message = v->message && *v->message;
 	const char *predict = v->question && *v->question ? v->question : v->answer && *v->answer ? v->answer : NULL;
+	char path[DRAW_LINE_MAX];
+	bool has_path = frame_path_line(f, path, sizeof(path));
 	unsigned k;
 
 	for (k = (unsigned)timeline_deadlock_count(tl); k > 0; k--) {
@@ -316,6 +318,8 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 		rows--;
 	if (predict)
 		rows--;
+	if (has_path)
+		rows--;
 	if (v->inspect)
 		overlay_inspect(f, f->now, f->vis + first, shown, y, rows);
 	else if (v->output)
@@ -323,6 +327,8 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 	else
 		draw_log(f, y, rows, f->d.win.t0, v->cursor != UINT64_MAX ? scale_sat_add(v->cursor, 1) : f->d.w1);
 	y += rows;
+	if (has_path) /* the critical path highlighted, in words */
+		draw_words(&f->d, 0, y++, path, ROLE_TITLE, GRID_BOLD | GRID_UNDERLINE, grid_width(f->d.g));
 	if (predict) /* the question, then its answer in the same place */
 		draw_words(&f->d, 0, y++, predict, ROLE_MODE, GRID_BOLD, grid_width(f->d.g));
 	if (message)
@@ -360,18 +366,17 @@ static int main_screen(struct grid *g, const struct timeline *tl, const struct v
 		lanes_draw_marks(&f.d, y++);
 	if (r.marks_rows > 1)
 		lanes_draw_level(&f.d, y++, r.level);
-	for (i = 0; (size_t)i < shown; i++)
+	for (i = 0; (size_t)i < shown; i++) {
 		lanes_draw_thread(&f.d, y + i, f.vis[first + (size_t)i], first + (size_t)i == v->focus);
+		frame_mark_path(&f, y + i, f.vis[first + (size_t)i]);
+	}
 	if (f.nvis == 0)
 		frame_draw_empty(&f, y);
 	y += r.thread_rows;
 	draw_lanes_foot(&f, y, first, shown);
 	draw_pane(&f, y + 1, r.log_rows, first, shown);
 	frame_draw_keys(&f, 0, H - 1);
-	if (v->help)
-		overlay_help(&f);
-	frame_end(&f);
-	return 0;
+	return frame_close(&f);
 }
 
 /* Draws the whole screen. */

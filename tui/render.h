@@ -18,6 +18,10 @@
 #include "theme.h"
 #include "timeline.h"
 
+struct spans;
+struct contention;
+struct critpath;
+
 #define RENDER_MIN_WIDTH 80
 #define RENDER_MIN_HEIGHT 24
 /* added: render_screen's first lane column (lane column c of the view is
@@ -55,6 +59,16 @@ struct view {
 	bool hide_exited;         /* no lanes for threads that exited before t0 (key x) */
 	const char *key_lanes;    /* classroom: names of the threads whose lanes come first
 				   * (space-separated, "worker" names "worker-2" too), or NULL */
+	/* added: why a thread is slow (docs/contention.md), computed by the
+	 * front end from a thread history whose thread indexes are the
+	 * timeline's: the contention overlay (key w) and a thread's critical
+	 * path highlighted across the lanes with a summary line (key y) */
+	bool waits;                          /* the contention overlay is open */
+	const char *waits_title;             /* its title: the window it counts */
+	const struct spans *spans;           /* the history of contention and path */
+	const struct contention *contention; /* the overlay's rows (NULL: none) */
+	const struct critpath *path;         /* the path highlighted, or NULL */
+	const char *why_note;                /* why there is no history or no path (then said in their place) */
 };
 
 /* Draws the whole screen into g: header, time axis, CPU lanes, thread lanes

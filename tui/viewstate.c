@@ -19,6 +19,7 @@ static void init_common(struct viewstate *vs, const struct timeline *tl, const c
 	vs->v.cursor = NONE;
 	vs->width = width;
 	vs->height = height;
+	vs->path_thread = -1;
 }
 
 /* Sets up a replay. */
@@ -596,11 +597,65 @@ void viewstate_toggle_inspect(struct viewstate *vs)
 	reveal_focus(vs);
 }
 
+/* w: the contention overlay. */
+void viewstate_toggle_waits(struct viewstate *vs)
+{
+	vs->v.waits = !vs->v.waits;
+}
+
+/* The focused lane's thread. */
+long viewstate_focused_thread(const struct viewstate *vs)
+{
+	size_t n = viewstate_visible_lanes(vs), *vis;
+	long t = -1;
+
+	if (!n || !(vis = malloc(n * sizeof(*vis))))
+		return -1;
+	n = render_view_threads(vs->tl, &vs->v, vis, n);
+	if (n)
+		t = (long)vis[vs->v.focus < n ? vs->v.focus : n - 1];
+	free(vis);
+	return t;
+}
+
+/* y: the focused thread's critical path, or none. */
+void viewstate_toggle_path(struct viewstate *vs)
+{
+	if (vs->path_thread >= 0) {
+		vs->path_thread = -1;
+		return;
+	}
+	if (vs->v.classroom) { /* its Tab turns pages: no lane has the focus */
+		snprintf(vs->note, sizeof(vs->note), "the critical path follows a focused lane: c leaves the classroom view");
+		return;
+	}
+	vs->path_thread = viewstate_focused_thread(vs);
+	if (vs->path_thread < 0)
+		snprintf(vs->note, sizeof(vs->note), "no lane in focus: Tab focuses one");
+}
+
+/* The window the lanes show. */
+void viewstate_window(const struct viewstate *vs, uint64_t *from, uint64_t *to)
+{
+	uint64_t end = timeline_end(vs->tl);
+
+	if (vs->v.predict && vs->v.mode == VIEW_REPLAY && vs->v.cursor < end)
+		end = vs->v.cursor + 1;
+	*from = vs->v.t0;
+	*to = scale_sat_add(vs->v.t0, viewstate_window_ns(vs));
+	if (*to > end)
+		*to = end;
+	if (*from > *to)
+		*from = *to;
+}
+
 /* Esc. */
 void viewstate_escape(struct viewstate *vs)
 {
 	if (vs->v.help)
 		vs->v.help = false;
+	else if (vs->v.waits)
+		vs->v.waits = false;
 	else if (vs->v.inspect)
 		vs->v.inspect = false;
 	else if (vs->v.filter)

@@ -42,6 +42,7 @@ struct viewstate {
 	uint64_t plain_npc;          /* the scale to go back to from it */
 	struct predict_round predict; /* predict: the questions asked, the guesses (predict.h) */
 	char predict_line[PREDICT_TEXT_MAX]; /* the question or the answer in words */
+	long path_thread;            /* the thread whose critical path is shown (key y), -1 none */
 };
 
 /* Sets vs up for the replay of tl on a width x height screen: playing from
@@ -133,7 +134,22 @@ void viewstate_move_focus(struct viewstate *vs, int delta);
 /* Enter / i: the inspect panel on or off. ?: the help. */
 void viewstate_toggle_inspect(struct viewstate *vs);
 
-/* Esc: closes the help, else the inspect panel, else clears the filter. */
+/* w: the contention overlay on or off. */
+void viewstate_toggle_waits(struct viewstate *vs);
+
+/* y: the critical path of the focused lane's thread on (path_thread), or
+ * off; a note when no lane is in focus. */
+void viewstate_toggle_path(struct viewstate *vs);
+
+/* The timeline index of the focused lane's thread, or -1 when none shows. */
+long viewstate_focused_thread(const struct viewstate *vs);
+
+/* The window the lanes show, [*from, *to): clipped to the timeline's end
+ * (and, predicting in a replay, to the cursor: what follows is hidden). */
+void viewstate_window(const struct viewstate *vs, uint64_t *from, uint64_t *to);
+
+/* Esc: closes the help, else the contention overlay, else the inspect
+ * panel, else clears the filter. */
 void viewstate_escape(struct viewstate *vs);
 
 /* Shows only the lanes whose name contains text ("" for all). */

@@ -2,7 +2,8 @@
  * prints of it: the timeline (core/timeline.c), the statistics
  * (core/stats.c), the renderer and the SVG writer (tui/), through the
  * commands themselves (cli/: lanes, log, export as SVG and as Perfetto,
- * report, dump), on a trace file written from the input.
+ * report, dump), and the views' contention overlay and critical paths
+ * (keys w and y) drawn on a screen, on a trace file written from the input.
  *
  * An input that starts with the trace magic is taken as a trace file and
  * repaired as fuzz_trace does (fuzz_util.h); any other input is a compact
@@ -32,8 +33,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "contention.h"
+#include "critpath.h"
 #include "event.h"
 #include "fuzz_util.h"
+#include "render.h"
+#include "spans.h"
 #include "trace.h"
 
 #define EVENT_BYTES 12 /* bytes of the input per event */
@@ -233,6 +238,62 @@ static void run(int (*cmd)(int, char **), const char *name, const char *a1, cons
 	free(ebuf);
 }
 
+/* Stops the fuzzer when a cell of g holds a control character. */
+static void check_cells(const struct grid *g, const char *what)
+{
+	for (int y = 0; y < grid_height(g); y++) {
+		for (int x = 0; x < grid_width(g); x++) {
+			uint32_t ch = grid_at(g, x, y)->ch;
+
+			if (ch < 0x20 || (ch >= 0x7f && ch < 0xa0))
+				breach("replay", what);
+		}
+	}
+}
+
+/* The views' keys w and y on the trace, as the replay draws them: the
+ * contention overlay of the whole trace and the critical path of each of
+ * its first threads, on a screen whose cells must hold no control. */
+static void views(void)
+{
+	FILE *err_saved = stderr, *err;
+	struct timeline *tl = NULL;
+	struct spans *s = NULL;
+	struct contention *c = NULL;
+	struct grid *g = grid_new(100, 30);
+	char *ebuf = NULL, warn[512];
+	size_t elen = 0;
+
+	err = open_memstream(&ebuf, &elen);
+	if (!err || !g)
+		abort();
+	stderr = err; /* an unreadable file is said there: the commands check that */
+	if (!cli_load_timeline(path, &tl, warn, sizeof(warn)) && !cli_load_spans(path, SPANS_ALL, &s, warn, sizeof(warn))) {
+		struct view v = { .mode = VIEW_REPLAY, .ns_per_col = timeline_end(tl) / 60 + 1, .cursor = UINT64_MAX,
+				  .speed = 1, .waits = true, .waits_title = "waits", .spans = s };
+
+		contention_new(&c, s, 0, 0); /* an empty trace has none */
+		v.contention = c;
+		for (size_t i = 0; i < spans_thread_count(s) && i < 8; i++) {
+			struct critpath *p = NULL;
+
+			critpath_new(&p, s, i, 0, 0, 0);
+			v.path = p;
+			v.focus = i;
+			render_screen(g, tl, &v, theme_get(THEME_256, false));
+			check_cells(g, "a control character on the screen of keys w and y");
+			critpath_free(p);
+		}
+	}
+	stderr = err_saved;
+	fclose(err);
+	free(ebuf);
+	contention_free(c);
+	spans_free(s);
+	timeline_free(tl);
+	grid_free(g);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
@@ -251,6 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run(cmd_report, "report", NULL, NULL, NULL, TEXT);
 	run(cmd_report, "report", "--json", NULL, NULL, TEXT);
 	run(cmd_dump, "dump", NULL, NULL, NULL, TEXT);
+	views();
 	unlink(path);
 	return 0;
 }

@@ -155,10 +155,27 @@ static void test_critpath(void)
 	CHECK(n && n->thread == 0 && n->parent == 1 && n->depth == 2 && n->charged_ns == 2 * MS &&
 		      n->running_ns == 2 * MS,
 	      "critpath: B's wait charged to A, who ran");
+	{
+		const struct critpath_seg *sg;
+		size_t ns = critpath_segments(c, &sg);
+
+		CHECK(ns == 2 && sg[0].thread == 0 && sg[0].start == 3 * MS && sg[0].end == 5 * MS &&
+			      sg[0].state == TL_RUNNING && sg[1].thread == 1 && sg[1].start == 5 * MS &&
+			      sg[1].end == 6 * MS && sg[1].state == TL_RUNNING,
+		      "critpath: in time, A's run over [3, 5) ms, then B's over [5, 6)");
+	}
 	critpath_free(c);
 	CHECK(critpath_new(&c, sp, 2, 3 * MS, 6 * MS, 2) == 0 && critpath_count(c) == 2 &&
 		      critpath_node(c, 1)->unexplained_ns[CRITPATH_DEPTH] == 2 * MS,
 	      "critpath: two deep, B's wait is left as deeper than the limit");
+	{
+		const struct critpath_seg *sg;
+		size_t ns = critpath_segments(c, &sg);
+
+		CHECK(ns == 2 && sg[0].thread == 1 && sg[0].state == TL_BLOCKED_MUTEX && sg[0].end == 5 * MS &&
+			      sg[1].thread == 1 && sg[1].state == TL_RUNNING && critpath_segments(NULL, &sg) == 0,
+		      "critpath: in time, two deep: B's wait stays on B's lane, then B runs");
+	}
 	critpath_free(c);
 	CHECK(critpath_new(&c, sp, 0, 7 * MS, 10 * MS, 0) == 0 && critpath_count(c) == 2 &&
 		      critpath_node(c, 1)->thread == 1 && critpath_node(c, 1)->charged_ns == 2 * MS &&

@@ -54,7 +54,7 @@ static void test_table(void)
 {
 	const struct keymap_row *rows;
 	size_t n = keymap_rows(&rows), i, j;
-	bool once = true, named = true, helped = true;
+	bool once = true, named = true, helped = true, shows_bound = true;
 	enum view_action a;
 	char name[32];
 
@@ -74,6 +74,17 @@ static void test_table(void)
 			once = once && b->modes && !(b->modes & ~KEYMAP_BOTH);
 		}
 	}
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < KEYMAP_ROW_SHOWS && rows[i].show[j].line; j++) {
+			const struct keymap_show *sh = &rows[i].show[j];
+
+			shows_bound = shows_bound && sh->bind < KEYMAP_ROW_BINDS && rows[i].bind[sh->bind].key &&
+				      (!sh->pair || (sh->bind + 1 < KEYMAP_ROW_BINDS && rows[i].bind[sh->bind + 1].key)) &&
+				      (sh->line == KEYMAP_LINE_PLAIN || sh->line == KEYMAP_LINE_CLASS1 ||
+				       sh->line == KEYMAP_LINE_CLASS2);
+		}
+	}
+	CHECK(shows_bound, "table: every key line item shows keys its row binds, on one of the three lines");
 	CHECK(once, "table: every key is bound once, in a view it names");
 	CHECK(named, "table: every key has a one-word name (ASCII in ASCII)");
 	CHECK(helped, "table: every row says what its keys do");
@@ -95,6 +106,10 @@ static void test_table(void)
 
 		CHECK(b && b->modes == KEYMAP_REPLAY && r->elsewhere && strstr(r->elsewhere, "replay"),
 		      "modes: < is for replay, and says so in the live view");
+		b = keymap_find('w', &r);
+		CHECK(b && b->action == VA_WAITS && b->modes == KEYMAP_BOTH && keymap_find('y', NULL)->action == VA_PATH &&
+			      keymap_find('y', NULL)->modes == KEYMAP_BOTH,
+		      "keys: w opens the contention overlay, y the critical path, live and in replay");
 		b = keymap_find('o', &r);
 		CHECK(b && b->modes == KEYMAP_LIVE, "modes: o is for the live view");
 		b = keymap_find('7', &r);
@@ -215,6 +230,8 @@ static void test_lines(void)
 		      strstr(s, "[<>] speed") && strstr(s, "[s/S] step") && strstr(s, "[g] go to") &&
 		      strstr(s, "[/] filter") && strstr(s, "[i] inspect") && strstr(s, "[?] help") && strstr(s, "[q] quit"),
 	      "line: replay playing, wide: every item");
+	CHECK(strstr(s, "[w] waits") && strstr(s, "[y] path") && !strstr(key_line(&v, 120, 0, false), "[w] waits"),
+	      "line: wide, the contention and path keys too; they go first when short of room");
 	v.playing = false;
 	CHECK(strstr(key_line(&v, 200, 0, false), "[space] play"), "line: replay paused offers play");
 	s = key_line(&v, 80, 0, true);
@@ -234,6 +251,9 @@ static void test_lines(void)
 	v.classroom = false;
 	CHECK(strstr(key_line(&v, 80, 0, false), "[1-9] guess") && strstr(key_line(&v, 80, 0, false), "[space] reveal"),
 	      "line: plain view, a question open: reveal and the guess keys");
+	s = key_line(&v, 240, 0, false);
+	CHECK(strstr(s, "[1-9] guess") && strstr(s, "[w] waits") && strstr(s, "[q] quit") && strstr(s, "[?] help"),
+	      "line: wide, a question open: every item, quit and help too (none lost to the count of items)");
 	v.question = NULL;
 	CHECK(!strstr(key_line(&v, 200, 0, false), "guess"), "line: no question, no guess keys");
 	v.classroom = true;
@@ -242,6 +262,10 @@ static void test_lines(void)
 		      strstr(key_line(&v, 80, 1, false), "[p] predict on") &&
 		      strstr(key_line(&v, 80, 0, false), "[q] quit") && strstr(key_line(&v, 80, 0, false), "[Tab] lanes"),
 	      "line: classroom: two rows, reveal, predict, lanes");
+	v.mode = VIEW_LIVE;
+	v.question = NULL;
+	CHECK(!strstr(key_line(&v, 80, 1, false), "[p]") && strstr(key_line(&v, 80, 1, false), "[n/N]"),
+	      "line: live classroom: no predict key (it is for replay)");
 }
 
 int main(void)

@@ -1,0 +1,177 @@
+/* Why a thread is slow, in the views (see view.h): the thread history the
+ * contention overlay (key w) and the critical path (key y) are computed
+ * from, and computing them for the window shown, again only when the
+ * window, the thread or the trace changed, and at most a few times a
+ * second while the view moves. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+#include "contention.h"
+#include "critpath.h"
+#include "spans.h"
+#include "timeline.h"
+#include "view.h"
+
+#define WHY_EVERY_NS (250ull * 1000000) /* a moving view recomputes this often at most */
+
+/* Forgets what was computed. */
+static void why_drop(struct view_why *y)
+{
+	contention_free(y->c);
+	critpath_free(y->p);
+	y->c = NULL;
+	y->p = NULL;
+	y->c_key[3] = y->p_key[3] = UINT64_MAX; /* computed for nothing */
+}
+
+/* Live: a history fed every event as it comes. Returns 0 or -errno. */
+int view_why_live(struct view_why *y, unsigned ncpus)
+{
+	memset(y, 0, sizeof(*y));
+	why_drop(y);
+	return spans_new(&y->s, ncpus, SPANS_ALL);
+}
+
+/* Replay: the history is read from file when first needed. */
+void view_why_replay(struct view_why *y, const char *file)
+{
+	memset(y, 0, sizeof(*y));
+	why_drop(y);
+	y->file = file;
+}
+
+/* Frees everything. */
+void view_why_free(struct view_why *y)
+{
+	why_drop(y);
+	spans_free(y->s);
+	y->s = NULL;
+}
+
+/* Live: one event into the history; out of memory, the history is given up
+ * (said in the overlay) and tracing goes on. */
+void view_why_add(struct view_why *y, const struct event *ev)
+{
+	int e;
+
+	if (!y->s || y->ended)
+		return;
+	e = spans_add(y->s, ev);
+	if (e) {
+		view_why_free(y);
+		snprintf(y->note, sizeof(y->note), "the history of the waits was given up: %s", strerror(-e));
+	}
+}
+
+/* Live: tracing ended at end; the states under way end there. */
+void view_why_end(struct view_why *y, uint64_t end)
+{
+	if (!y->s || y->ended)
+		return;
+	y->ended = true;
+	if (spans_finish(y->s, end)) {
+		view_why_free(y);
+		snprintf(y->note, sizeof(y->note), "the history of the waits was given up: %s", strerror(ENOMEM));
+	}
+	why_drop(y); /* what was computed before missed the waits under way */
+}
+
+/* Replay: reads the history from the file, once. Returns whether there is
+ * one. The screen is repainted after: a reader's error went to stderr. */
+static bool why_load(struct viewer *w)
+{
+	struct view_why *y = &w->why;
+	char warn[512];
+
+	if (y->s || !y->file || y->note[0])
+		return y->s != NULL;
+	if (cli_load_spans(y->file, SPANS_ALL, &y->s, warn, sizeof(warn))) {
+		snprintf(y->note, sizeof(y->note), "cannot read the waits of %s again", y->file);
+		screen_invalidate(w->scr);
+		return false;
+	}
+	y->ended = true;
+	return true;
+}
+
+/* Whether a result computed for (from, to, thread, events) at time at must
+ * be computed again for key now: when the key differs, and a moving view
+ * only every WHY_EVERY_NS. */
+static bool why_stale(const uint64_t old[4], const uint64_t key[4], uint64_t at, uint64_t now, bool moving)
+{
+	if (!memcmp(old, key, 4 * sizeof(*old)))
+		return false;
+	return !moving || old[3] == UINT64_MAX || now - at >= WHY_EVERY_NS;
+}
+
+/* The overlay's title: the window, and what it counts. */
+static void why_title(struct viewer *w, uint64_t from, uint64_t to)
+{
+	struct view_why *y = &w->why;
+	bool whole = from == 0 && to >= timeline_end(w->vs.tl) && y->ended;
+
+	snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: %s", (double)from / 1e9, (double)to / 1e9,
+		 whole ? "the whole trace" : y->ended ? "the window shown" : "the window, ended waits");
+}
+
+/* Computes what is stale for the window shown (the history is there). */
+static void why_compute(struct viewer *w, uint64_t now)
+{
+	struct view_why *y = &w->why;
+	bool moving = viewstate_following(&w->vs);
+	uint64_t from, to, events = timeline_events(w->vs.tl);
+	int e;
+
+	viewstate_window(&w->vs, &from, &to);
+	if (w->vs.v.waits) {
+		uint64_t key[4] = { from, to, 0, events };
+
+		if (why_stale(y->c_key, key, y->c_at, now, moving)) {
+			contention_free(y->c);
+			y->c = NULL;
+			e = from < to ? contention_new(&y->c, y->s, from, to) : 0;
+			memcpy(y->c_key, key, sizeof(key));
+			y->c_at = now;
+			why_title(w, from, to);
+			if (e)
+				snprintf(y->title, sizeof(y->title), "waits by object: %s", strerror(-e));
+		}
+	}
+	if (w->vs.path_thread >= 0) {
+		uint64_t key[4] = { from, to, (uint64_t)w->vs.path_thread, events };
+
+		if (why_stale(y->p_key, key, y->p_at, now, moving)) {
+			critpath_free(y->p);
+			y->p = NULL;
+			e = from < to ? critpath_new(&y->p, y->s, (size_t)w->vs.path_thread, from, to, 0) : -EINVAL;
+			memcpy(y->p_key, key, sizeof(key));
+			y->p_at = now;
+			snprintf(y->path_note, sizeof(y->path_note), "no critical path: %s",
+				 e == -EINVAL ? "the window is empty, or the thread is not in the history yet" : strerror(-e));
+		}
+	}
+}
+
+/* Before a frame: computes what the view shows of contention and path for
+ * its window, when stale, and points the view at it (or at why not). */
+void view_why_sync(struct viewer *w, uint64_t now)
+{
+	struct view_why *y = &w->why;
+	struct view *v = &w->vs.v;
+	bool path = w->vs.path_thread >= 0, want = v->waits || path, have = want && why_load(w);
+
+	if (!want)
+		why_drop(y);
+	else if (have)
+		why_compute(w, now);
+	v->spans = have ? y->s : NULL;
+	v->contention = have && v->waits ? y->c : NULL;
+	v->waits_title = have && v->waits ? y->title : NULL;
+	v->path = have && path ? y->p : NULL;
+	if (want && !have)
+		v->why_note = y->note[0] ? y->note : "no history of the waits";
+	else
+		v->why_note = path && !y->p ? y->path_note : NULL;
+}

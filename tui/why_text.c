@@ -1,0 +1,132 @@
+/* Why a thread is slow, in words (see why_text.h). */
+#include "why_text.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "format.h"
+#include "safetext.h"
+#include "vocab.h"
+
+#define WHY_NAME_MAX (4 * EVENT_TEXT_MAX)
+
+/* Thread i's name, escaped, into buf ("?" when the trace never said). */
+static const char *why_name(const struct spans *s, size_t i, char *buf, size_t len)
+{
+	const struct spans_thread *t = spans_thread(s, i);
+
+	safetext_escape(buf, len, t && t->name[0] ? t->name : "?");
+	return buf;
+}
+
+/* The heading of the overlay's rows. */
+const char *why_waits_heading(void)
+{
+	return "OBJECT         KIND    WAITS  TOTAL ms LONGEST ms WTRS HAND  HELD LONGEST, OTHERS WAITING  PROCESS";
+}
+
+/* One object's row: what fits 80 columns first, the process last. */
+const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, char *buf,
+			  size_t len)
+{
+	char label[EVENT_TEXT_MAX + 32], obj[4 * sizeof(label)], proc[WHY_NAME_MAX], who[WHY_NAME_MAX];
+	char held[WHY_NAME_MAX + 40] = "-", t[32];
+
+	spans_object_label(s, r->object, label, sizeof(label));
+	safetext_escape(obj, sizeof(obj), label);
+	safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
+	if (r->nholders) {
+		fmt_time_short(t, sizeof(t), r->holder[0].hold_ns, ascii);
+		snprintf(held, sizeof(held), "%.16s %s", why_name(s, r->holder[0].thread, who, sizeof(who)), t);
+	}
+	snprintf(buf, len, "%-14.14s %-7s %5" PRIu64 " %9.3f %10.3f %4zu %4" PRIu64 "  %-28s %s(%d)", obj,
+		 waits_kind_name(r->kind), r->waits, (double)r->total_ns / 1e6, (double)r->longest_ns / 1e6, r->waiters,
+		 r->handovers, held, proc, r->tgid);
+	return buf;
+}
+
+/* The child of node i with the largest charged time (the first, as the
+ * nodes come depth first, children largest first), or 0 for none. */
+static size_t why_first_child(const struct critpath *c, size_t i)
+{
+	const struct critpath_node *n = critpath_node(c, i + 1);
+
+	return n && n->parent == i ? i + 1 : 0;
+}
+
+/* The largest reason node n's blocked time was charged to no thread:
+ * writes its time to *ns and returns it (CRITPATH_END_MAX for none). */
+static unsigned why_largest_end(const struct critpath_node *n, uint64_t *ns)
+{
+	unsigned best = CRITPATH_END_MAX;
+
+	*ns = 0;
+	for (unsigned k = 0; k < CRITPATH_END_MAX; k++) {
+		if (n->unexplained_ns[k] > *ns) {
+			*ns = n->unexplained_ns[k];
+			best = k;
+		}
+	}
+	return best;
+}
+
+/* Appends what node n's own time went to, its parts that are not 0:
+ * "which ran 50.1 ms, runnable 929 µs, blocked 1 ms, woken by the kernel". */
+static void why_own(char *buf, size_t len, const struct critpath_node *n, bool ascii, bool which)
+{
+	char t[32];
+	uint64_t rest;
+	unsigned why = why_largest_end(n, &rest);
+	int k = snprintf(buf, len, "%s", which ? ", which " : "");
+
+	if ((n->running_ns || (!n->runnable_ns && why == CRITPATH_END_MAX)) && k >= 0 && (size_t)k < len) {
+		fmt_time_short(t, sizeof(t), n->running_ns, ascii);
+		k += snprintf(buf + k, len - (size_t)k, "ran %s", t);
+	}
+	if (n->runnable_ns && k >= 0 && (size_t)k < len) {
+		fmt_time_short(t, sizeof(t), n->runnable_ns, ascii);
+		k += snprintf(buf + k, len - (size_t)k, "%srunnable %s", n->running_ns ? ", " : "", t);
+	}
+	if (why < CRITPATH_END_MAX && k >= 0 && (size_t)k < len) {
+		fmt_time_short(t, sizeof(t), rest, ascii);
+		snprintf(buf + k, len - (size_t)k, "%sblocked %s, %s", n->running_ns || n->runnable_ns ? ", " : "", t,
+			 critpath_end_name(why));
+	}
+}
+
+/* The path in one line. */
+const char *why_path_summary(const struct spans *s, const struct critpath *c, bool ascii, char *buf, size_t len)
+{
+	const struct critpath_node *n = critpath_node(c, 0);
+	char name[WHY_NAME_MAX], t[32], label[EVENT_TEXT_MAX + 32], obj[4 * sizeof(label)];
+	size_t i = 0, k;
+	int at;
+
+	buf[0] = '\0';
+	if (!n || !len)
+		return buf;
+	/* the root's parts add up to the window */
+	fmt_time_short(t, sizeof(t), n->running_ns + n->runnable_ns + n->blocked_ns + n->other_ns, ascii);
+	at = snprintf(buf, len, "%s's %s: ", why_name(s, n->thread, name, sizeof(name)), t);
+	while (at >= 0 && (size_t)at < len) {
+		uint64_t rest;
+		const struct critpath_node *ch;
+
+		n = critpath_node(c, i);
+		k = why_first_child(c, i);
+		ch = k ? critpath_node(c, k) : NULL;
+		why_largest_end(n, &rest);
+		if (!ch || ch->charged_ns < n->running_ns + n->runnable_ns || ch->charged_ns < rest) {
+			why_own(buf + at, len - (size_t)at, n, ascii, i > 0);
+			break;
+		}
+		spans_object_label(s, ch->object, label, sizeof(label));
+		safetext_escape(obj, sizeof(obj), ch->object >= 0 ? label : "");
+		fmt_time_short(t, sizeof(t), ch->charged_ns, ascii);
+		at += snprintf(buf + at, len - (size_t)at, "%s%s on %s%s%s for %s", i ? "; " : "", t,
+			       waits_kind_name(ch->wait), obj[0] ? " " : "", obj,
+			       why_name(s, ch->thread, name, sizeof(name)));
+		i = k;
+	}
+	return buf;
+}
