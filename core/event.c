@@ -59,6 +59,7 @@ static const char *const op_names[OP_KIND_MAX] = {
 	[OP_KIND_SPIN] = "spin",
 	[OP_KIND_THREAD] = "thread",
 	[OP_KIND_FUTEX] = "futex",
+	[OP_KIND_CHILD] = "child",
 };
 
 /* Returns the name of an op, or "unknown". */

@@ -87,6 +87,7 @@ enum event_op {
 	OP_KIND_SPIN,
 	OP_KIND_THREAD,
 	OP_KIND_FUTEX,        /* a futex word that is no known glibc object */
+	OP_KIND_CHILD,        /* a child process waited for (wait4, waitid): its pid */
 	OP_KIND_MAX
 };
 

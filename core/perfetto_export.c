@@ -294,8 +294,10 @@ static void write_slice(struct perfetto_export *x, size_t i, const struct span *
 	if (label[0])
 		args[na++] = (struct perfetto_arg){ "object", label, 0 };
 	if (s->holder >= 0)
-		args[na++] = (struct perfetto_arg){ s->wait == WAIT_JOIN ? "joins" : "held by", model_name(x, s->holder),
-						    0 };
+		args[na++] = (struct perfetto_arg){ s->wait == WAIT_JOIN    ? "joins"
+						    : s->wait == WAIT_CHILD ? "child"
+									    : "held by",
+						    model_name(x, s->holder), 0 };
 	e.track = thread_track(x, t->tid, t->tgid, model_name(x, (int64_t)i));
 	e.ts = x->o.base_ns + a;
 	e.type = PERFETTO_SLICE_BEGIN;

@@ -184,7 +184,7 @@ static enum tl_state blocked_state(uint8_t wait)
 	case WAIT_COND: return TL_BLOCKED_COND;
 	case WAIT_BARRIER: return TL_BLOCKED_BARRIER;
 	case WAIT_SEM: return TL_BLOCKED_SEM;
-	case WAIT_JOIN: return TL_BLOCKED_JOIN;
+	case WAIT_JOIN: case WAIT_CHILD: return TL_BLOCKED_JOIN; /* a child process: a join of one */
 	case WAIT_FUTEX: return TL_BLOCKED_FUTEX;
 	case WAIT_SLEEP: return TL_SLEEPING;
 	case WAIT_IO: return TL_IO;
@@ -578,6 +578,8 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 			return -ENOMEM;
 		return on_fork(m, ev, ts);
 	case EVENT_THREAD:
+		if (waits_add(m->waits, ev)) /* a process's name: its child object's, CPython or not */
+			return -ENOMEM;
 		return on_thread(m, ev, ts);
 	case EVENT_EXIT:
 		if (acting(m, ev, ts))
@@ -589,7 +591,7 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 		return waits_add(m->waits, ev);
 	case EVENT_EXEC:
 	case EVENT_RENAME:
-		if (ev->type == EVENT_EXEC && acting(m, ev, ts))
+		if ((ev->type == EVENT_EXEC && acting(m, ev, ts)) || waits_add(m->waits, ev))
 			return -ENOMEM;
 		if (ev->tid > 0) {
 			t = get(m, ev->tid, ev->tgid, ts);

@@ -493,6 +493,14 @@ void timeline_object_label(const struct timeline *tl, int64_t object, char *buf,
 	waits_object_label(sched_model_waits(tl->m), object, buf, len);
 }
 
+/* Object i's kind, 0 for none. */
+uint32_t timeline_object_kind(const struct timeline *tl, int64_t object)
+{
+	const struct waits_object *o = object >= 0 ? waits_object(sched_model_waits(tl->m), (size_t)object) : NULL;
+
+	return o ? o->kind : 0;
+}
+
 /* The deadlocks found: each was logged when it formed. */
 size_t timeline_deadlock_count(const struct timeline *tl)
 {

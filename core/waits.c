@@ -8,6 +8,7 @@
 #include "waits.h"
 
 #define STACK_MAX 4
+#define WAITS_IDTYPE_MAX 3 /* waitid's P_ALL, P_PID, P_PGID, P_PIDFD (0-3) */
 
 /* A call a thread is inside. */
 struct frame {
@@ -25,6 +26,10 @@ struct wthread {
 	bool in_sys;
 	struct frame blk;               /* what it went to sleep in (EVENT_BLOCK) */
 	bool in_blk;                    /* until it is woken or runs again */
+	int32_t parent;                 /* a process's first thread: its parent's tgid, 0 unknown */
+	uint32_t nchildren;             /* a process's first thread: its child processes alive */
+	uint32_t child_xor;             /* the xor of their pids: the pid when there is one */
+	bool python;                    /* a process's first thread: the process runs CPython */
 };
 
 /* Open addressing from a 64-bit key to an index + 1. */
@@ -53,6 +58,7 @@ static const char *const kind_names[WAIT_KIND_MAX] = {
 	[WAIT_NONE] = "none", [WAIT_MUTEX] = "mutex", [WAIT_RWLOCK] = "rwlock", [WAIT_COND] = "cond",
 	[WAIT_BARRIER] = "barrier", [WAIT_SEM] = "sem", [WAIT_JOIN] = "join", [WAIT_SPIN] = "spin",
 	[WAIT_FUTEX] = "futex", [WAIT_SLEEP] = "sleep", [WAIT_IO] = "io", [WAIT_OTHER] = "other",
+	[WAIT_CHILD] = "child",
 };
 
 /* The name of a wait kind. */
@@ -86,7 +92,7 @@ enum waits_kind waits_kind_of(uint32_t op)
 	case OP_SYS_FUTEX:
 		return WAIT_FUTEX;
 	case OP_SYS_WAIT:
-		return WAIT_OTHER;
+		return WAIT_CHILD;
 	default:
 		return WAIT_NONE;
 	}
@@ -118,6 +124,7 @@ uint32_t waits_object_kind(uint32_t op)
 	case WAIT_RWLOCK: return OP_KIND_RWLOCK;
 	case WAIT_SPIN: return OP_KIND_SPIN;
 	case WAIT_FUTEX: return OP_KIND_FUTEX;
+	case WAIT_CHILD: return OP_KIND_CHILD;
 	default: return OP_NONE;
 	}
 }
@@ -279,6 +286,11 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	o->tgid = tgid;
 	o->addr = addr;
 	o->kind = kind;
+	if (kind == OP_KIND_SEM) {
+		const struct wthread *p = find_thread(w, tgid);
+
+		o->pylock = p && p->python;
+	}
 	return (int64_t)w->nobjects++;
 }
 
@@ -427,13 +439,30 @@ static void on_return(struct waits *w, const struct event *ev)
 	}
 }
 
+/* The child process a wait4 or waitid of process tgid with first argument
+ * arg waits for: the pid asked for, else (any child, a process group,
+ * waitid's P_ALL or P_PID...) the process's only child alive; 0 when that
+ * cannot be told. */
+static int32_t child_waited(const struct waits *w, int32_t tgid, int64_t arg)
+{
+	int32_t pid = (int32_t)(uint32_t)arg; /* a pid_t: the register's low half */
+	const struct wthread *p;
+
+	if (pid > WAITS_IDTYPE_MAX) /* 1-3 are waitid's id types, never a child of ours */
+		return pid;
+	p = find_thread(w, tgid);
+	return p && p->nchildren == 1 ? (int32_t)p->child_xor : 0;
+}
+
 /* A thread goes to sleep in a wait (EVENT_BLOCK): what it waits on, and
- * the holder or joined thread read when it blocked. */
+ * the holder or joined thread (or child) read when it blocked. */
 static int on_block(struct waits *w, const struct event *ev)
 {
 	struct wthread *t = thread_of(w, ev->tid);
 	uint32_t kind = waits_object_kind(ev->op);
-	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
+	int32_t child = ev->op == OP_SYS_WAIT ? child_waited(w, ev->tgid, ev->arg) : 0;
+	uint64_t addr = ev->op == OP_SYS_WAIT ? (uint64_t)(uint32_t)child : (uint64_t)ev->arg;
+	int64_t obj = kind ? object_of(w, ev->tgid, addr, kind) : -1;
 
 	if (!t)
 		return -ENOMEM;
@@ -441,6 +470,8 @@ static int on_block(struct waits *w, const struct event *ev)
 	t->in_blk = true;
 	if (ev->op == OP_JOIN)
 		t->blk.target = ev->tid2;
+	if (ev->op == OP_SYS_WAIT)
+		t->blk.target = child;
 	if ((ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_RWLOCK_RDLOCK) && obj >= 0 &&
 	    w->objects[obj].holder != ev->tid2) {
 		/* the lock word names its holder (0: none seen, e.g. readers) */
@@ -459,6 +490,85 @@ static void block_over(struct waits *w, int32_t tid)
 
 	if (v)
 		w->threads[v - 1].in_blk = false;
+}
+
+/* Child process c ends (or its pid is reused): its parent has one child
+ * fewer alive. */
+static void child_gone(struct waits *w, struct wthread *c)
+{
+	uint32_t v = index_get(&w->by_tid, (uint32_t)c->parent);
+	struct wthread *p = v ? &w->threads[v - 1] : NULL;
+
+	if (p && p->nchildren) {
+		p->nchildren--;
+		p->child_xor ^= (uint32_t)c->tid;
+	}
+	c->parent = 0;
+}
+
+/* Whether a program name is CPython's ("python3", "python3.11"). */
+static bool python_name(const char *name)
+{
+	return strncmp(name, "python", 6) == 0;
+}
+
+/* Process tgid is known to run CPython (or not): its semaphores are
+ * Python Locks. */
+static void set_python(struct waits *w, int32_t tgid, bool yes)
+{
+	struct wthread *p = thread_of(w, tgid);
+	size_t i;
+
+	if (!p || p->python == yes)
+		return;
+	p->python = yes;
+	for (i = 0; i < w->nobjects; i++)
+		if (w->objects[i].tgid == tgid && w->objects[i].kind == OP_KIND_SEM)
+			w->objects[i].pylock = yes;
+}
+
+/* A thread or process is created (EVENT_FORK): a new process is its
+ * parent's child, an object named after it for the parent's waits. */
+static int on_fork(struct waits *w, const struct event *ev)
+{
+	struct wthread *c, *p;
+	int64_t o;
+
+	if (ev->arg && ev->tid2 > 0 && index_put(&w->by_tls, (uint64_t)ev->arg, (uint32_t)ev->tid2))
+		return -ENOMEM;
+	if (ev->tid2 <= 0 || ev->tgid <= 0 || ev->tgid2 != ev->tid2 || ev->tgid2 == ev->tgid)
+		return 0;
+	c = thread_of(w, ev->tid2);
+	p = c ? thread_of(w, ev->tgid) : NULL;
+	if (!p)
+		return -ENOMEM;
+	c = thread_of(w, ev->tid2); /* thread_of may have moved it */
+	if (c->parent) /* a pid reused before its exit was seen */
+		child_gone(w, c);
+	c->parent = ev->tgid;
+	c->python = p->python;
+	p->nchildren++;
+	p->child_xor ^= (uint32_t)ev->tid2;
+	o = object_of(w, ev->tgid, (uint64_t)(uint32_t)ev->tid2, OP_KIND_CHILD);
+	if (o >= 0)
+		snprintf(w->objects[o].name, sizeof(w->objects[o].name), "%s", ev->text);
+	return 0;
+}
+
+/* A process's first thread takes a name (exec, rename, existing): the
+ * name of its child object, and whether it runs CPython. */
+static void on_name(struct waits *w, const struct event *ev)
+{
+	const struct wthread *t = find_thread(w, ev->tid);
+	int64_t o;
+
+	if (ev->tid != ev->tgid)
+		return;
+	if (ev->type != EVENT_RENAME)
+		set_python(w, ev->tgid, python_name(ev->text));
+	if (!t || !t->parent || (o = waits_find(w, t->parent, (uint64_t)(uint32_t)ev->tid)) < 0)
+		return;
+	snprintf(w->objects[o].name, sizeof(w->objects[o].name), "%s", ev->text);
 }
 
 /* Follows one event. */
@@ -513,11 +623,16 @@ int waits_add(struct waits *w, const struct event *ev)
 			/* a trace of an older conctop: "start_gun+40" is start_gun */
 			glibc_sync_object_rename(ev->op, obj->name, sizeof(obj->name));
 			obj->gil = strncmp(obj->name, "_PyRuntime", 10) == 0;
+			if (obj->gil)
+				set_python(w, ev->tgid, true);
 		}
 		return 0;
 	case EVENT_FORK:
-		if (ev->arg && ev->tid2 > 0)
-			return index_put(&w->by_tls, (uint64_t)ev->arg, (uint32_t)ev->tid2);
+		return on_fork(w, ev);
+	case EVENT_EXEC:
+	case EVENT_RENAME:
+	case EVENT_THREAD:
+		on_name(w, ev);
 		return 0;
 	case EVENT_EXIT:
 		t = thread_of(w, ev->tid);
@@ -525,6 +640,8 @@ int waits_add(struct waits *w, const struct event *ev)
 			t->ncalls = 0;
 			t->in_sys = false;
 			t->in_blk = false;
+			if (ev->tid == ev->tgid && t->parent)
+				child_gone(w, t);
 		}
 		return 0;
 	default:
@@ -579,6 +696,7 @@ const struct waits_object *waits_object(const struct waits *w, size_t i)
 void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len)
 {
 	const struct waits_object *o;
+	const char *kind;
 	char hex[32];
 	size_t n;
 
@@ -591,15 +709,20 @@ void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len)
 		snprintf(buf, len, "GIL");
 		return;
 	}
+	if (o->kind == OP_KIND_CHILD) { /* "cc1(11770)": the command and its pid */
+		snprintf(buf, len, "%s(%llu)", o->name[0] ? o->name : "pid", (unsigned long long)o->addr);
+		return;
+	}
 	if (o->name[0]) {
 		snprintf(buf, len, "%s", o->name);
 		return;
 	}
+	kind = o->pylock ? "Python Lock" : event_op_name(o->kind);
 	n = (size_t)snprintf(hex, sizeof(hex), "%llx", (unsigned long long)o->addr);
 	if (n > 6)
-		snprintf(buf, len, "%s@%.4s..%s", event_op_name(o->kind), hex, hex + n - 2);
+		snprintf(buf, len, "%s@%.4s..%s", kind, hex, hex + n - 2);
 	else
-		snprintf(buf, len, "%s@%s", event_op_name(o->kind), hex);
+		snprintf(buf, len, "%s@%s", kind, hex);
 }
 
 /* The number of deadlocks found. */

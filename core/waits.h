@@ -30,7 +30,8 @@ enum waits_kind {
 	WAIT_FUTEX,     /* a futex wait outside the pthread functions */
 	WAIT_SLEEP,
 	WAIT_IO,
-	WAIT_OTHER,     /* another followed system call (wait4...) */
+	WAIT_OTHER,     /* another followed system call */
+	WAIT_CHILD,     /* wait4, waitid: the object is the child process */
 	WAIT_KIND_MAX
 };
 
@@ -51,6 +52,7 @@ struct waits_object {
 	uint32_t kind;               /* OP_KIND_* of core/event.h */
 	char name[EVENT_TEXT_MAX];   /* its symbol, or "" when it has none */
 	bool gil;                    /* recognised as CPython's GIL */
+	bool pylock;                 /* a semaphore of a CPython process: a Python Lock */
 	int32_t holder;              /* mutex / write lock: the tid holding it now, 0 none */
 	uint64_t held_since;
 };
@@ -75,9 +77,11 @@ struct waits_deadlock {
 int waits_new(struct waits **out);
 void waits_free(struct waits *w);
 
-/* Follows one event: CALL, RETURN, SYSCALL, SYSRET, OBJECT, FORK (thread
- * pointers, to resolve joins) and EXIT; others are ignored. Events come in
- * time order. Returns 0 or -ENOMEM. */
+/* Follows one event: CALL, RETURN, SYSCALL, SYSRET, BLOCK, OBJECT, FORK
+ * (thread pointers, to resolve joins; child processes, to name a wait4's
+ * child), EXEC, RENAME and THREAD (a child's name; a process running
+ * CPython, whose semaphores are Python Locks) and EXIT; others are
+ * ignored. Events come in time order. Returns 0 or -ENOMEM. */
 int waits_add(struct waits *w, const struct event *ev);
 
 /* What thread tid is inside now (after the events added so far). */
