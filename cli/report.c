@@ -183,7 +183,8 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 
 			if (by[k].object >= 0)
 				stats_object_label(s, by[k].object, label, sizeof(label));
-			fprintf(f, "%s{\"kind\": \"%s\", \"object\": ", k ? ", " : "", json_kind(by[k].kind));
+			fprintf(f, "%s{\"kind\": \"%s\", \"object\": ", k ? ", " : "",
+				stats_object_pylock(s, by[k].object) ? "python_lock" : json_kind(by[k].kind));
 			cli_json_string(f, label);
 			fprintf(f, ", \"ns\": %" PRIu64 "}", by[k].ns);
 		}
@@ -247,9 +248,13 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 		if (stats_blocked_by(s, i, &by) && by[0].ns) {
 			char label[EVENT_TEXT_MAX + 32] = "";
 
+			const char *kind = json_kind(by[0].kind);
+
 			if (by[0].object >= 0)
 				stats_object_label(s, by[0].object, label, sizeof(label));
-			snprintf(cause, sizeof(cause), "%s%s%s %.0f%%", json_kind(by[0].kind), label[0] ? " " : "",
+			if (stats_object_pylock(s, by[0].object)) /* its label says Python Lock */
+				kind = strncmp(label, "Python Lock", 11) ? "Python Lock" : "";
+			snprintf(cause, sizeof(cause), "%s%s%s %.0f%%", kind, label[0] && kind[0] ? " " : "",
 				 safe(slabel, sizeof(slabel), label), pct(by[0].ns, t->blocked_ns));
 		}
 		snprintf(pname, sizeof(pname), "%.15s(%d)", safe(sproc, sizeof(sproc), proc && *proc ? proc : "?"),

@@ -369,6 +369,14 @@ void stats_object_label(const struct stats *s, int64_t object, char *buf, size_t
 	waits_object_label(sched_model_waits(s->m), object, buf, len);
 }
 
+/* Whether an object is a Python Lock (a semaphore of a CPython process). */
+bool stats_object_pylock(const struct stats *s, int64_t object)
+{
+	const struct waits_object *o = object >= 0 ? waits_object(sched_model_waits(s->m), (size_t)object) : NULL;
+
+	return o && o->pylock;
+}
+
 /* The number of deadlocks seen. */
 size_t stats_deadlock_count(const struct stats *s)
 {

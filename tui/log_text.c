@@ -123,6 +123,8 @@ static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry 
 		snprintf(buf, len, "%s sleeps on mutex %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_COND)
 		snprintf(buf, len, "%s waits on %s %s", subj, strcmp(e->text, "GIL") ? "cond" : "the", e->text);
+	else if (at.state == TL_BLOCKED_SEM && strncmp(e->text, "Python Lock", 11) == 0) /* CPython's sem_t */
+		snprintf(buf, len, "%s waits on %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_JOIN && timeline_object_kind(tl, e->value) == OP_KIND_CHILD)
 		snprintf(buf, len, "%s waits for child %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_JOIN)
