@@ -359,7 +359,7 @@ int cmd_report(int argc, char **argv)
 		cli_error("%s: %s", file, strerror(-e));
 		goto out;
 	}
-	stats_set_gated(s, trace_reader_info(t.reader)->target_pid == 0);
+	stats_set_gated(s, trace_reader_info(t.reader)->started);
 	while ((e = cli_trace_next(&t, &ev)) > 0) {
 		if (e == 1 && (e = stats_add(s, &ev)) != 0) {
 			cli_error("%s: %s", file, strerror(e < 0 ? -e : e));
