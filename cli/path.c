@@ -15,7 +15,7 @@
 /* The keys of critpath's end reasons in JSON. */
 static const char *const path_end_keys[CRITPATH_END_MAX] = {
 	[CRITPATH_BY_KERNEL] = "kernel", [CRITPATH_BY_OTHER] = "other_program", [CRITPATH_NO_WAKER] = "no_waker",
-	[CRITPATH_CYCLE] = "cycle", [CRITPATH_DEPTH] = "depth",
+	[CRITPATH_CYCLE] = "cycle", [CRITPATH_DEPTH] = "depth", [CRITPATH_BY_TIMER] = "timer",
 };
 
 /* Prints path's help. */

@@ -485,6 +485,10 @@ static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 		w.waker = waker != TL_WAKER_UNKNOWN ? waker : t->pub.creator;
 		w.new_thread = true;
 	} else if (tl_state_blocked(t->pub.state) || t->pub.state == TL_UNKNOWN) {
+		/* a sleep no thread of the program ended: its timer, though the
+		 * CPU ran the idle task or another program when it fired */
+		if (t->pub.state == TL_SLEEPING && waker < 0)
+			waker = TL_WAKER_TIMER;
 		move(m, t, TL_RUNNABLE, ts, blocked_guess(t), -1, SCHED_BY_WAKEUP);
 		w.waker = waker;
 		w.new_thread = false;

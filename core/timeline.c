@@ -288,7 +288,7 @@ static int cb_cpu(void *ctx, const struct sched_cpu_change *c)
 static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
 {
 	struct timeline *tl = ctx;
-	int64_t waker = w->waker >= TL_WAKER_KERNEL && w->waker + WAKER_BIAS <= LANE_AUX_MAX ? w->waker
+	int64_t waker = w->waker >= TL_WAKER_TIMER && w->waker + WAKER_BIAS <= LANE_AUX_MAX ? w->waker
 											       : TL_WAKER_UNKNOWN;
 
 	if (w->thread >= tl->nthreads)

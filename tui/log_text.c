@@ -31,10 +31,12 @@ void log_text_who(const struct timeline *tl, int64_t idx, char *buf, size_t len)
 	if (t) {
 		letter_of(t, letter, sizeof(letter));
 		snprintf(buf, len, "%s %s", letter, t->name[0] ? t->name : "?");
-	} else if (idx == -2)
+	} else if (idx == TL_WAKER_OTHER)
 		snprintf(buf, len, "another program");
-	else if (idx == -3)
+	else if (idx == TL_WAKER_KERNEL)
 		snprintf(buf, len, "the kernel");
+	else if (idx == TL_WAKER_TIMER)
+		snprintf(buf, len, "a timer");
 	else
 		snprintf(buf, len, "an unknown waker");
 }
