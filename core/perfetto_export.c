@@ -334,6 +334,10 @@ static int on_state(void *ctx, const struct sched_change *c)
 
 		if (closed.state != c->prev || closed.since != c->prev_since) /* restated: cause unknown */
 			closed = (struct span){ c->prev, c->prev_since, WAIT_NONE, -1, -1 };
+		else if (c->prev_object >= 0) { /* learnt as it ended: the child that woke it */
+			closed.object = c->prev_object;
+			closed.holder = c->prev_holder;
+		}
 		write_slice(x, c->thread, &closed, c->prev_since, c->ts);
 	}
 	*s = (struct span){ c->state, c->ts, c->wait, c->object, c->holder };

@@ -119,6 +119,8 @@ static int on_state(void *ctx, const struct sched_change *c)
 		t->runnable_ns += d;
 	} else if (tl_state_blocked(c->prev)) {
 		t->blocked_ns += d;
+		if (c->prev_object >= 0) /* learnt as it ended: the child that woke it */
+			tc->object = c->prev_object;
 		if (d)
 			r = add_blocked(tc, c->settled ? (uint8_t)WAIT_NONE : tc->wait, c->settled ? -1 : tc->object, d);
 	}

@@ -129,6 +129,8 @@ static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry 
 		snprintf(buf, len, "%s waits on %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_JOIN && timeline_object_kind(tl, e->value) == OP_KIND_CHILD)
 		snprintf(buf, len, "%s waits for child %s", subj, e->text);
+	else if (at.state == TL_BLOCKED_JOIN && e->value < 0) /* logged without an object: a wait for any child */
+		snprintf(buf, len, "%s waits for a child", subj);
 	else if (at.state == TL_BLOCKED_JOIN)
 		snprintf(buf, len, "%s waits to join %s", subj, e->other >= 0 ? other : "a thread");
 	else

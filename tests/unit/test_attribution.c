@@ -308,6 +308,51 @@ static void test_child_and_timer(void)
 	stats_free(st);
 }
 
+/* make -j2: a wait4(-1) with two children alive names the one whose exit
+ * woke it, as the wait ends, in the lane, the log and the statistics. */
+static void test_any_child(void)
+{
+	const struct stats_blocked *by;
+	struct tl_log_entry log[32];
+	struct tl_at at;
+	char label[64];
+	size_t n, i;
+	int found = 0;
+
+	timeline_new(&tl, 1);
+	stats_new(&st, 1);
+	pev(0, EVENT_THREAD, 20, 20, 0, 0, 0, 'R', "make");
+	pev(1 * MS, EVENT_SWITCH, 0, 0, 20, 20, 0, 0, NULL);
+	pev(1 * MS, EVENT_FORK, 20, 20, 31, 31, 0, 0, "make");
+	pev(1 * MS, EVENT_FORK, 20, 20, 32, 32, 0, 0, "make");
+	pev(1 * MS, EVENT_BLOCK, 20, 20, 0, 0, OP_SYS_WAIT, 0xffffffff, NULL);
+	pev(1 * MS, EVENT_SWITCH, 20, 20, 32, 32, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	pev(2 * MS, EVENT_EXEC, 32, 32, 0, 0, 0, 0, "sleep");
+	pev(4 * MS, EVENT_EXIT, 32, 32, 0, 0, 0, 0, "sleep");
+	pev(4 * MS, EVENT_WAKING, 32, 32, 20, 20, 0, 0, NULL);
+	pev(4 * MS, EVENT_WAKEUP, 20, 20, 0, 0, 0, 0, NULL);
+	pev(4 * MS, EVENT_SWITCH, 32, 32, 20, 20, 0, EVENT_STATE_DEAD, NULL);
+	timeline_set_end(tl, 5 * MS);
+	stats_finish(st, 5 * MS);
+
+	timeline_thread_at(tl, 0, 2 * MS, &at);
+	timeline_object_label(tl, at.object, label, sizeof(label));
+	CHECK(at.state == TL_BLOCKED_JOIN && strcmp(label, "sleep(32)") == 0,
+	      "any child: the lane names the child whose exit woke the waiter");
+	n = timeline_log_read(tl, 0, log, 32);
+	for (i = 0; i < n; i++)
+		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == 0 && log[i].ts == 1 * MS &&
+		    strcmp(log[i].text, "sleep(32)") == 0)
+			found = 1;
+	CHECK(found, "any child: the log's block, written before the child was known, names it");
+	CHECK(stats_blocked_by(st, 0, &by) == 1 && by[0].kind == WAIT_CHILD && by[0].ns == 3 * MS,
+	      "any child: the statistics put the 3 ms wait on a child");
+	stats_object_label(st, by[0].object, label, sizeof(label));
+	CHECK(strcmp(label, "sleep(32)") == 0, "any child: the statistics name it sleep(32)");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 int main(void)
 {
 	test_blocked_kinds();
@@ -316,5 +361,6 @@ int main(void)
 	test_notes();
 	test_convoy();
 	test_child_and_timer();
+	test_any_child();
 	return check_summary();
 }
