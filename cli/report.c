@@ -72,12 +72,12 @@ void cli_json_string(FILE *f, const char *str)
 }
 
 /* The kind of a blocked cause as report --json names it: one of mutex,
- * cond, barrier, sem, rwlock, join, child, sleep, io, futex, other. */
+ * cond, barrier, sem, rwlock, join, child, signal, sleep, io, futex, other. */
 static const char *json_kind(uint8_t kind)
 {
 	switch (kind) {
 	case WAIT_MUTEX: case WAIT_COND: case WAIT_BARRIER: case WAIT_SEM: case WAIT_RWLOCK:
-	case WAIT_JOIN: case WAIT_SLEEP: case WAIT_IO: case WAIT_FUTEX: case WAIT_CHILD:
+	case WAIT_JOIN: case WAIT_SLEEP: case WAIT_IO: case WAIT_FUTEX: case WAIT_CHILD: case WAIT_SIGNAL:
 		return waits_kind_name(kind);
 	default:
 		return "other";

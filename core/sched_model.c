@@ -190,7 +190,7 @@ static enum tl_state blocked_state(uint8_t wait)
 	case WAIT_SEM: return TL_BLOCKED_SEM;
 	case WAIT_JOIN: case WAIT_CHILD: return TL_BLOCKED_JOIN; /* a child process: a join of one */
 	case WAIT_FUTEX: return TL_BLOCKED_FUTEX;
-	case WAIT_SLEEP: return TL_SLEEPING;
+	case WAIT_SLEEP: case WAIT_SIGNAL: return TL_SLEEPING; /* pause: asleep until a signal */
 	case WAIT_IO: return TL_IO;
 	default: return TL_BLOCKED_UNKNOWN;
 	}
@@ -515,7 +515,7 @@ static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 	} else if (tl_state_blocked(t->pub.state) || t->pub.state == TL_UNKNOWN) {
 		/* a sleep no thread of the program ended: its timer, though the
 		 * CPU ran the idle task or another program when it fired */
-		if (t->pub.state == TL_SLEEPING && waker < 0)
+		if (t->wait == WAIT_SLEEP && waker < 0)
 			waker = TL_WAKER_TIMER;
 		child_woke(m, t, waker);
 		move(m, t, TL_RUNNABLE, ts, blocked_guess(t), -1, SCHED_BY_WAKEUP);

@@ -58,7 +58,7 @@ static const char *const kind_names[WAIT_KIND_MAX] = {
 	[WAIT_NONE] = "none", [WAIT_MUTEX] = "mutex", [WAIT_RWLOCK] = "rwlock", [WAIT_COND] = "cond",
 	[WAIT_BARRIER] = "barrier", [WAIT_SEM] = "sem", [WAIT_JOIN] = "join", [WAIT_SPIN] = "spin",
 	[WAIT_FUTEX] = "futex", [WAIT_SLEEP] = "sleep", [WAIT_IO] = "io", [WAIT_OTHER] = "other",
-	[WAIT_CHILD] = "child",
+	[WAIT_CHILD] = "child", [WAIT_SIGNAL] = "signal",
 };
 
 /* The name of a wait kind. */
@@ -93,6 +93,8 @@ enum waits_kind waits_kind_of(uint32_t op)
 		return WAIT_FUTEX;
 	case OP_SYS_WAIT:
 		return WAIT_CHILD;
+	case OP_SYS_SIGWAIT:
+		return WAIT_SIGNAL;
 	default:
 		return WAIT_NONE;
 	}
@@ -459,18 +461,23 @@ static int32_t child_waited(const struct waits *w, int32_t tgid, int64_t arg)
 static int on_block(struct waits *w, const struct event *ev)
 {
 	struct wthread *t = thread_of(w, ev->tid);
-	uint32_t kind = waits_object_kind(ev->op);
-	int32_t child = ev->op == OP_SYS_WAIT ? child_waited(w, ev->tgid, ev->arg) : 0;
-	uint64_t addr = ev->op == OP_SYS_WAIT ? (uint64_t)(uint32_t)child : (uint64_t)ev->arg;
-	int64_t obj = kind ? object_of(w, ev->tgid, addr, kind) : -1;
+	const struct wthread *p = find_thread(w, ev->tgid);
+	/* a signal awaited with children alive: SIGCHLD (a shell's wait builtin) */
+	uint32_t op = ev->op == OP_SYS_SIGWAIT && p && p->nchildren ? OP_SYS_WAIT : ev->op;
+	int64_t arg = op != ev->op ? -1 : ev->arg;
+	uint32_t kind = waits_object_kind(op);
+	int32_t child = op == OP_SYS_WAIT ? child_waited(w, ev->tgid, arg) : 0;
+	uint64_t addr = op == OP_SYS_WAIT ? (uint64_t)(uint32_t)child : (uint64_t)ev->arg;
+	int64_t obj;
 
 	if (!t)
 		return -ENOMEM;
-	t->blk = (struct frame){ ev->op, obj, 0, ev->ts };
+	obj = kind ? object_of(w, ev->tgid, addr, kind) : -1;
+	t->blk = (struct frame){ op, obj, 0, ev->ts };
 	t->in_blk = true;
-	if (ev->op == OP_JOIN)
+	if (op == OP_JOIN)
 		t->blk.target = ev->tid2;
-	if (ev->op == OP_SYS_WAIT)
+	if (op == OP_SYS_WAIT)
 		t->blk.target = child;
 	if ((ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_RWLOCK_RDLOCK) && obj >= 0 &&
 	    w->objects[obj].holder != ev->tid2) {

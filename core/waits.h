@@ -32,6 +32,7 @@ enum waits_kind {
 	WAIT_IO,
 	WAIT_OTHER,     /* another followed system call */
 	WAIT_CHILD,     /* wait4, waitid: the object is the child process */
+	WAIT_SIGNAL,    /* sigsuspend, pause, sigtimedwait in a process with no child alive */
 	WAIT_KIND_MAX
 };
 

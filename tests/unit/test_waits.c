@@ -293,6 +293,13 @@ static void test_children(void)
 	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && strcmp(label, "pid(4242)") == 0,
 	      "children: a child never seen is named by its pid");
 	CHECK(strcmp(waits_kind_name(WAIT_CHILD), "child") == 0, "children: the kind's name is child");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_SIGWAIT, 0x7ffc47d8c2c0, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && strcmp(label, "as(203)") == 0,
+	      "children: a sigsuspend with a child alive waits for it (a shell's wait builtin)");
+	pev(EVENT_EXIT, 203, 203, 0, 0, 0, 0, "as");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_SIGWAIT, 0x7ffc47d8c2c0, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_SIGNAL && !label[0],
+	      "children: with none alive it waits for a signal");
 	waits_free(w);
 }
 
