@@ -116,7 +116,7 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 	cli_json_string(f, info->version);
 	fprintf(f, ",\n  \"clock\": ");
 	cli_json_string(f, info->clock);
-	fprintf(f, ",\n  \"target_pid\": %d", info->target_pid);
+	fprintf(f, ",\n  \"target_pid\": %d,\n  \"started\": %s", info->target_pid, info->started ? "true" : "false");
 	fprintf(f, ",\n  \"ncpus\": %u,\n  \"start_realtime_ns\": %" PRIu64 ",\n", info->ncpus,
 		info->start_realtime_ns);
 	fprintf(f, "  \"start_monotonic_ns\": %" PRIu64 ",\n", info->start_monotonic_ns);
