@@ -67,6 +67,12 @@ const char *waits_kind_name(enum waits_kind kind)
 	return kind < WAIT_KIND_MAX ? kind_names[kind] : "other";
 }
 
+/* The name of a wait of kind on object o: a Python Lock's, or the kind's. */
+const char *waits_cause_name(const struct waits_object *o, enum waits_kind kind)
+{
+	return o && o->pylock && kind == WAIT_SEM ? "python_lock" : waits_kind_name(kind);
+}
+
 /* The kind of wait an op means. */
 enum waits_kind waits_kind_of(uint32_t op)
 {

@@ -111,4 +111,9 @@ uint32_t waits_object_kind(uint32_t op);
 enum waits_kind waits_kind_of(uint32_t op);
 const char *waits_kind_name(enum waits_kind kind);
 
+/* The name of a wait of kind on object o (NULL: none), as report --json,
+ * contention --json and path --json name it: "python_lock" for a Python
+ * Lock, else the kind's name. */
+const char *waits_cause_name(const struct waits_object *o, enum waits_kind kind);
+
 #endif
