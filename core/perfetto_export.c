@@ -290,7 +290,14 @@ static void write_slice(struct perfetto_export *x, size_t i, const struct span *
 	if (t->tid <= 0 || !clip(x, &a, &b))
 		return;
 	cause_name(x, s, name, sizeof(name), label, sizeof(label));
-	args[na++] = (struct perfetto_arg){ "cause", s->wait == WAIT_NONE ? "unknown" : waits_kind_name(s->wait), 0 };
+	args[na++] = (struct perfetto_arg){
+		"cause",
+		s->wait == WAIT_NONE ? "unknown"
+				     : waits_cause_name(s->object >= 0 ? waits_object(sched_model_waits(x->m), (size_t)s->object)
+									: NULL,
+							s->wait),
+		0
+	};
 	if (label[0])
 		args[na++] = (struct perfetto_arg){ "object", label, 0 };
 	if (s->holder >= 0)
