@@ -30,6 +30,7 @@ struct wthread {
 	uint32_t nchildren;             /* a process's first thread: its child processes alive */
 	uint32_t child_xor;             /* the xor of their pids: the pid when there is one */
 	bool python;                    /* a process's first thread: the process runs CPython */
+	int64_t last_sem1;              /* and its last semaphore since its exec (index + 1), 0 none */
 };
 
 /* Open addressing from a 64-bit key to an index + 1. */
@@ -45,6 +46,7 @@ struct waits {
 	struct index by_tid;
 
 	struct waits_object *objects;
+	int64_t *sem_prev;        /* per object: a semaphore's process's previous one, -1 */
 	size_t nobjects, ocap;
 	struct index by_addr;     /* (tgid, addr) hashed -> object */
 
@@ -217,6 +219,7 @@ void waits_free(struct waits *w)
 	free(w->by_tid.keys);
 	free(w->by_tid.vals);
 	free(w->objects);
+	free(w->sem_prev);
 	free(w->by_addr.keys);
 	free(w->by_addr.vals);
 	free(w->by_tls.keys);
@@ -281,10 +284,13 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	if (w->nobjects == w->ocap) {
 		size_t cap = w->ocap ? w->ocap * 2 : 32;
 		struct waits_object *p = realloc(w->objects, cap * sizeof(*p));
+		int64_t *prev = p ? realloc(w->sem_prev, cap * sizeof(*prev)) : NULL;
 
-		if (!p)
+		if (p)
+			w->objects = p;
+		if (!prev)
 			return -1;
-		w->objects = p;
+		w->sem_prev = prev;
 		w->ocap = cap;
 	}
 	if (index_put(&w->by_addr, key, (uint32_t)w->nobjects + 1))
@@ -294,10 +300,16 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	o->tgid = tgid;
 	o->addr = addr;
 	o->kind = kind;
-	if (kind == OP_KIND_SEM) {
-		const struct wthread *p = find_thread(w, tgid);
+	w->sem_prev[w->nobjects] = -1;
+	if (kind == OP_KIND_SEM) { /* chained to its process's others, for set_python */
+		uint32_t v = index_get(&w->by_tid, (uint32_t)tgid);
+		struct wthread *p = v ? &w->threads[v - 1] : NULL;
 
 		o->pylock = p && p->python;
+		if (p) {
+			w->sem_prev[w->nobjects] = p->last_sem1 - 1;
+			p->last_sem1 = (int64_t)w->nobjects + 1;
+		}
 	}
 	return (int64_t)w->nobjects++;
 }
@@ -382,10 +394,20 @@ static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t
 	return 0;
 }
 
+/* The entry of the thread of ev, after its process's (which keeps what
+ * the objects it creates need: CPython or not, its semaphores); NULL on
+ * ENOMEM. */
+static struct wthread *waiter_of(struct waits *w, const struct event *ev)
+{
+	if (ev->tgid > 0 && !thread_of(w, ev->tgid))
+		return NULL;
+	return thread_of(w, ev->tid);
+}
+
 /* A thread enters a libc call. */
 static int on_call(struct waits *w, const struct event *ev)
 {
-	struct wthread *t = thread_of(w, ev->tid);
+	struct wthread *t = waiter_of(w, ev);
 	uint32_t kind = waits_object_kind(ev->op);
 	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
 	struct frame f = { ev->op, obj, 0, ev->ts };
@@ -466,7 +488,7 @@ static int32_t child_waited(const struct waits *w, int32_t tgid, int64_t arg)
  * the holder or joined thread (or child) read when it blocked. */
 static int on_block(struct waits *w, const struct event *ev)
 {
-	struct wthread *t = thread_of(w, ev->tid);
+	struct wthread *t = waiter_of(w, ev);
 	const struct wthread *p = find_thread(w, ev->tgid);
 	/* a signal awaited with children alive: SIGCHLD (a shell's wait builtin) */
 	uint32_t op = ev->op == OP_SYS_SIGWAIT && p && p->nchildren ? OP_SYS_WAIT : ev->op;
@@ -525,19 +547,20 @@ static bool python_name(const char *name)
 	return strncmp(name, "python", 6) == 0;
 }
 
-/* Process tgid is known to run CPython (or not): its semaphores are
- * Python Locks. */
-static void set_python(struct waits *w, int32_t tgid, bool yes)
+/* Process tgid runs CPython (or not) from now on; with sweep (its GIL was
+ * seen) the semaphores it used since its exec are Python Locks too. Each
+ * semaphore is swept at most once: a second sweep needs an exec between,
+ * which starts a new chain. */
+static void set_python(struct waits *w, int32_t tgid, bool yes, bool sweep)
 {
 	struct wthread *p = thread_of(w, tgid);
-	size_t i;
+	int64_t i;
 
 	if (!p || p->python == yes)
 		return;
 	p->python = yes;
-	for (i = 0; i < w->nobjects; i++)
-		if (w->objects[i].tgid == tgid && w->objects[i].kind == OP_KIND_SEM)
-			w->objects[i].pylock = yes;
+	for (i = sweep ? p->last_sem1 - 1 : -1; i >= 0; i = w->sem_prev[i])
+		w->objects[i].pylock = yes;
 }
 
 /* A thread or process is created (EVENT_FORK): a new process is its
@@ -572,13 +595,16 @@ static int on_fork(struct waits *w, const struct event *ev)
  * name of its child object, and whether it runs CPython. */
 static void on_name(struct waits *w, const struct event *ev)
 {
-	const struct wthread *t = find_thread(w, ev->tid);
+	const struct wthread *t;
 	int64_t o;
 
 	if (ev->tid != ev->tgid)
 		return;
 	if (ev->type != EVENT_RENAME)
-		set_python(w, ev->tgid, python_name(ev->text));
+		set_python(w, ev->tgid, python_name(ev->text), false);
+	t = find_thread(w, ev->tid);
+	if (t && ev->type == EVENT_EXEC) /* a new program: its semaphores are new */
+		w->threads[t - w->threads].last_sem1 = 0;
 	if (!t || !t->parent || (o = waits_find(w, t->parent, (uint64_t)(uint32_t)ev->tid)) < 0)
 		return;
 	snprintf(w->objects[o].name, sizeof(w->objects[o].name), "%s", ev->text);
@@ -637,7 +663,7 @@ int waits_add(struct waits *w, const struct event *ev)
 			glibc_sync_object_rename(ev->op, obj->name, sizeof(obj->name));
 			obj->gil = strncmp(obj->name, "_PyRuntime", 10) == 0;
 			if (obj->gil)
-				set_python(w, ev->tgid, true);
+				set_python(w, ev->tgid, true, true);
 		}
 		return 0;
 	case EVENT_FORK:

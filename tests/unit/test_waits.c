@@ -328,6 +328,11 @@ static void test_python_lock(void)
 	pev(EVENT_BLOCK, 302, 302, 0, 0, OP_SEM_WAIT, 0x5008, NULL);
 	waiting_on(302, label, sizeof(label));
 	CHECK(strcmp(label, "sem@5008") == 0, "python: after an exec of another program, a semaphore again");
+	waits_object_label(w, waits_find(w, 302, 0x5000), label, sizeof(label));
+	CHECK(strcmp(label, "Python Lock@5000") == 0, "python: one used before that exec stays a Python Lock");
+	pev(EVENT_OBJECT, 302, 302, 0, 0, OP_KIND_MUTEX, 0x9000, "_PyRuntime+0x1a0");
+	waits_object_label(w, waits_find(w, 302, 0x5008), label, sizeof(label));
+	CHECK(strcmp(label, "Python Lock@5008") == 0, "python: a GIL seen after the exec makes its semaphores Python's");
 	waits_free(w);
 }
 
