@@ -246,18 +246,39 @@ static void pev(uint64_t ts, unsigned type, int tid, int tgid, int tid2, int tgi
 	stats_add(st, &e);
 }
 
+/* Whether the log has thread 0's block at ts naming text. */
+static bool logged_block(uint64_t ts, const char *text)
+{
+	struct tl_log_entry log[32];
+	size_t n = timeline_log_read(tl, 0, log, 32);
+
+	for (size_t i = 0; i < n; i++)
+		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == 0 && log[i].ts == ts && strcmp(log[i].text, text) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the statistics put thread 0's whole blocked time, ns, on one
+ * wait for the child labelled label. */
+static bool stats_child(uint64_t ns, const char *label)
+{
+	const struct stats_blocked *by;
+	char got[64] = "";
+
+	if (stats_blocked_by(st, 0, &by) != 1 || by[0].kind != WAIT_CHILD || by[0].ns != ns)
+		return false;
+	stats_object_label(st, by[0].object, got, sizeof(got));
+	return strcmp(got, label) == 0;
+}
+
 /* A wait4 is a wait for the child, named by its command everywhere; a
  * sleep woken while the CPU idles was woken by a timer, a read by the
  * kernel. */
 static void test_child_and_timer(void)
 {
-	const struct stats_blocked *by;
-	struct tl_log_entry log[32];
 	struct tl_cell cell;
 	struct tl_at at;
 	char label[64];
-	size_t n, i;
-	int found = 0;
 
 	timeline_new(&tl, 1);
 	stats_new(&st, 1);
@@ -291,15 +312,8 @@ static void test_child_and_timer(void)
 	timeline_object_label(tl, at.object, label, sizeof(label));
 	CHECK(strcmp(label, "cc1(30)") == 0 && timeline_object_kind(tl, at.object) == OP_KIND_CHILD,
 	      "child: inspect names the child by the command it exec'd, and its pid");
-	n = timeline_log_read(tl, 0, log, 32);
-	for (i = 0; i < n; i++)
-		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == 0 && strcmp(log[i].text, "cc1(30)") == 0)
-			found = 1;
-	CHECK(found, "child: the log's block names the child");
-	CHECK(stats_blocked_by(st, 0, &by) == 1 && by[0].kind == WAIT_CHILD && by[0].ns == 5 * MS,
-	      "child: the statistics put the 5 ms wait on the child");
-	stats_object_label(st, by[0].object, label, sizeof(label));
-	CHECK(strcmp(label, "cc1(30)") == 0, "child: the statistics name it cc1(30)");
+	CHECK(logged_block(1 * MS, "cc1(30)"), "child: the log's block names the child");
+	CHECK(stats_child(5 * MS, "cc1(30)"), "child: the statistics put the 5 ms wait on cc1(30)");
 	timeline_thread_at(tl, 3, 5 * MS, &at);
 	CHECK(at.woken_by == TL_WAKER_TIMER, "timer: a sleep woken while the CPU idled was woken by a timer");
 	timeline_thread_at(tl, 2, 5 * MS, &at);
@@ -312,12 +326,8 @@ static void test_child_and_timer(void)
  * woke it, as the wait ends, in the lane, the log and the statistics. */
 static void test_any_child(void)
 {
-	const struct stats_blocked *by;
-	struct tl_log_entry log[32];
 	struct tl_at at;
 	char label[64];
-	size_t n, i;
-	int found = 0;
 
 	timeline_new(&tl, 1);
 	stats_new(&st, 1);
@@ -339,16 +349,8 @@ static void test_any_child(void)
 	timeline_object_label(tl, at.object, label, sizeof(label));
 	CHECK(at.state == TL_BLOCKED_JOIN && strcmp(label, "sleep(32)") == 0,
 	      "any child: the lane names the child whose exit woke the waiter");
-	n = timeline_log_read(tl, 0, log, 32);
-	for (i = 0; i < n; i++)
-		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == 0 && log[i].ts == 1 * MS &&
-		    strcmp(log[i].text, "sleep(32)") == 0)
-			found = 1;
-	CHECK(found, "any child: the log's block, written before the child was known, names it");
-	CHECK(stats_blocked_by(st, 0, &by) == 1 && by[0].kind == WAIT_CHILD && by[0].ns == 3 * MS,
-	      "any child: the statistics put the 3 ms wait on a child");
-	stats_object_label(st, by[0].object, label, sizeof(label));
-	CHECK(strcmp(label, "sleep(32)") == 0, "any child: the statistics name it sleep(32)");
+	CHECK(logged_block(1 * MS, "sleep(32)"), "any child: the log's block, written before the child was known, names it");
+	CHECK(stats_child(3 * MS, "sleep(32)"), "any child: the statistics put the 3 ms wait on sleep(32)");
 	timeline_free(tl);
 	stats_free(st);
 }
