@@ -113,7 +113,8 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 		spans_object_label(s, r->object, label, sizeof(label));
 		fprintf(f, "%s\n%s  {\"object\": ", i ? "," : "", indent);
 		cli_json_string(f, label);
-		fprintf(f, ", \"kind\": \"%s\", \"tgid\": %d, \"process\": ", waits_kind_name(r->kind), r->tgid);
+		fprintf(f, ", \"kind\": \"%s\", \"tgid\": %d, \"process\": ",
+			waits_cause_name(spans_object(s, r->object), r->kind), r->tgid);
 		cli_json_string(f, spans_process_name(s, r->tgid));
 		fprintf(f,
 			", \"waits\": %" PRIu64 ", \"total_ns\": %" PRIu64 ", \"longest_ns\": %" PRIu64 ", ",

@@ -77,7 +77,7 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 		return 1;
 	}
 	o.ncpus = trace_reader_info(r)->ncpus;
-	o.gated = trace_reader_info(r)->target_pid == 0;
+	o.gated = trace_reader_info(r)->started;
 	o.from = from;
 	o.to = to;
 	o.base_ns = trace_reader_info(r)->start_monotonic_ns;

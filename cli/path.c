@@ -15,7 +15,7 @@
 /* The keys of critpath's end reasons in JSON. */
 static const char *const path_end_keys[CRITPATH_END_MAX] = {
 	[CRITPATH_BY_KERNEL] = "kernel", [CRITPATH_BY_OTHER] = "other_program", [CRITPATH_NO_WAKER] = "no_waker",
-	[CRITPATH_CYCLE] = "cycle", [CRITPATH_DEPTH] = "depth",
+	[CRITPATH_CYCLE] = "cycle", [CRITPATH_DEPTH] = "depth", [CRITPATH_BY_TIMER] = "timer",
 };
 
 /* Prints path's help. */
@@ -110,8 +110,11 @@ static void path_text_node(FILE *f, const struct spans *s, const struct critpath
 	if (n->depth) {
 		spans_object_label(s, n->object, label, sizeof(label));
 		safetext_escape(slabel, sizeof(slabel), n->object >= 0 ? label : "");
+		const struct waits_object *o = spans_object(s, n->object);
+		const char *kind = o && o->pylock ? "" : waits_kind_name(n->wait); /* its label says Python Lock */
+
 		fprintf(f, "%*s%.3f ms blocked on %s%s%s (%" PRIu64 " time%s), woken by %s (%d): ", ind, "",
-			path_ms(n->charged_ns), waits_kind_name(n->wait), slabel[0] ? " " : "", slabel, n->stretches,
+			path_ms(n->charged_ns), kind, slabel[0] && kind[0] ? " " : "", slabel, n->stretches,
 			n->stretches == 1 ? "" : "s", name, t->tid);
 	} else {
 		fprintf(f, "%s (%d): ", name, t->tid);
@@ -149,7 +152,8 @@ static void path_json(FILE *f, const struct spans *s, const struct critpath *c, 
 		fprintf(f, "%s\n    {\"depth\": %u, \"parent\": %ld, \"tid\": %d, \"name\": ", i ? "," : "", n->depth,
 			n->depth ? (long)n->parent : -1L, t->tid);
 		cli_json_string(f, t->name);
-		fprintf(f, ", \"kind\": \"%s\", \"object\": ", n->depth ? waits_kind_name(n->wait) : "");
+		fprintf(f, ", \"kind\": \"%s\", \"object\": ",
+			n->depth ? waits_cause_name(spans_object(s, n->object), n->wait) : "");
 		cli_json_string(f, label);
 		fprintf(f,
 			", \"charged_ns\": %" PRIu64 ", \"stretches\": %" PRIu64 ", \"running_ns\": %" PRIu64

@@ -115,7 +115,7 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 		cli_trace_close(&t);
 		return 1;
 	}
-	timeline_set_gated(tl, trace_reader_info(t.reader)->target_pid == 0);
+	timeline_set_gated(tl, trace_reader_info(t.reader)->started);
 	while ((e = cli_trace_next(&t, &ev)) > 0) {
 		if (e == 1 && (e = timeline_add(tl, &ev)) != 0) {
 			cli_error("%s: %s", path, strerror(e < 0 ? -e : e));

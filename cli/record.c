@@ -199,8 +199,11 @@ int cmd_record(int argc, char **argv)
 		status = session_open(ses, runner_event, &run);
 	if (status)
 		goto cleanup;
+	status = session_spawn(ses); /* the program's pid goes in the header */
+	if (status)
+		goto cleanup;
 	status = 1;
-	session_fill_info(&info, session_tracer(ses), session_command(ses), o.pid);
+	session_fill_info(&info, ses);
 	if (runner_write_to(&run, o.out, &info))
 		goto cleanup;
 	e = stopsig_install();

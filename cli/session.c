@@ -37,6 +37,7 @@ struct session {
 	char **own_argv;        /* argv with the default arguments, owned */
 	char *own_args;         /* the strings own_argv points into */
 	bool started, exec_failed, child_done;
+	bool spawned;                  /* the program waits at its gate, traced (session_spawn) */
 	int wstatus;
 	int out_fd;             /* read end of the output pipe */
 };
@@ -107,8 +108,9 @@ void session_usage_following(FILE *f)
 }
 
 /* Fills the trace header from the machine and the tracer. */
-void session_fill_info(struct trace_info *info, const struct tracer *t, const char *command, pid_t pid)
+void session_fill_info(struct trace_info *info, const struct session *s)
 {
+	const struct tracer *t = session_tracer(s);
 	struct utsname un;
 	struct timespec rt;
 
@@ -119,13 +121,14 @@ void session_fill_info(struct trace_info *info, const struct tracer *t, const ch
 	}
 	info->ncpus = tracer_ncpus(t);
 	snprintf(info->clock, sizeof(info->clock), "CLOCK_MONOTONIC");
-	snprintf(info->command, sizeof(info->command), "%s", command);
+	snprintf(info->command, sizeof(info->command), "%s", session_command(s));
 	snprintf(info->version, sizeof(info->version), "%s", CONCTOP_VERSION);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	info->start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec -
 				  tracer_now(t);
 	info->start_monotonic_ns = tracer_base_ns(t);
-	info->target_pid = pid;
+	info->started = !s->pid;
+	info->target_pid = s->pid ? s->pid : s->child.pid > 0 ? s->child.pid : 0;
 }
 
 /* Creates an empty session. */
@@ -156,7 +159,10 @@ void session_free(struct session *s)
 		return;
 	if (s->started && s->child.pid > 0 && !s->child_done)
 		session_stop_child(s);
-	target_done(&s->child);
+	if (s->spawned && s->child.pid > 0) /* still at its gate: it never runs */
+		target_abort(&s->child);
+	else
+		target_done(&s->child);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->out_fd >= 0)
@@ -375,24 +381,13 @@ static int spawn_captured(struct session *s)
 	return 0;
 }
 
-/* Starts tracing the target. */
-int session_start(struct session *s)
+/* Starts the program conctop runs, held at its gate, and traces it. */
+int session_spawn(struct session *s)
 {
-	char path[PATH_MAX];
 	int e;
 
-	if (s->pid) {
-		e = tracer_add_process(s->tracer, s->pid);
-		if (e) {
-			cli_error("cannot trace pid %d: %s", s->pid, e == -ESRCH ? "no such process" : strerror(-e));
-			return 1;
-		}
-		snprintf(path, sizeof(path), "/proc/%d/exe", s->pid);
-		tracer_attach_marks(s->tracer, s->pid, path);
-		s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
-		s->started = true;
+	if (s->pid || s->spawned)
 		return 0;
-	}
 	e = s->opts.capture_output ? spawn_captured(s)
 				   : target_spawn(&s->child, s->path, s->argv, &s->user);
 	if (e) {
@@ -413,6 +408,32 @@ int session_start(struct session *s)
 		s->child.pid = -1;
 		return 1;
 	}
+	s->spawned = true;
+	return 0;
+}
+
+/* Starts tracing the target. */
+int session_start(struct session *s)
+{
+	char path[PATH_MAX];
+	int e;
+
+	if (s->pid) {
+		e = tracer_add_process(s->tracer, s->pid);
+		if (e) {
+			cli_error("cannot trace pid %d: %s", s->pid, e == -ESRCH ? "no such process" : strerror(-e));
+			return 1;
+		}
+		snprintf(path, sizeof(path), "/proc/%d/exe", s->pid);
+		tracer_attach_marks(s->tracer, s->pid, path);
+		s->pidfd = (int)syscall(SYS_pidfd_open, s->pid, 0);
+		s->started = true;
+		return 0;
+	}
+	e = session_spawn(s);
+	if (e)
+		return e;
+	s->spawned = false; /* released now, or failed */
 	e = target_release(&s->child);
 	if (e) {
 		cli_error("cannot run '%s': %s", s->argv[0], strerror(-e));

@@ -61,9 +61,10 @@ int session_option(const char *cmd, int opt, const char *arg, struct session_opt
 void session_usage_following(FILE *f);
 
 /* Fills a trace header from the machine, the tracer, the command line and
- * the -p pid (0 if none). */
+ * the target: the -p pid, or the program conctop started (then flagged
+ * started). */
 struct trace_info;
-void session_fill_info(struct trace_info *info, const struct tracer *t, const char *command, pid_t pid);
+void session_fill_info(struct trace_info *info, const struct session *s);
 
 /* Creates an empty session. Returns 0 or -ENOMEM. */
 int session_new(struct session **out, const struct session_opts *o);
@@ -86,6 +87,13 @@ int session_open(struct session *s, tracer_event_fn fn, void *ctx);
  * gate, traces it, and lets it run. Prints what is wrong and returns the exit
  * status, or 0. */
 int session_start(struct session *s);
+
+/* The first half of session_start for a program conctop starts: forks it,
+ * held at its gate, and traces it, so that its pid is known (for the trace
+ * header) before session_start lets it run; nothing with -p. Prints what
+ * is wrong and returns 1, or 0. A session freed before session_start ends
+ * the program at its gate, before its exec. */
+int session_spawn(struct session *s);
 
 /* Whether session_start failed because the program could not be executed
  * (its fork and exit were traced: the trace is worth finishing). */

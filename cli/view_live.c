@@ -430,7 +430,9 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		return 1;
 	}
 	if (o->write_path) {
-		session_fill_info(&info, session_tracer(l->ses), session_command(l->ses), o->pid);
+		if (session_spawn(l->ses)) /* the program's pid goes in the header */
+			return 1;
+		session_fill_info(&info, l->ses);
 		if (runner_write_to(&l->run, o->write_path, &info))
 			return 1;
 	}

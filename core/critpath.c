@@ -27,6 +27,7 @@ static const char *const critpath_ends[CRITPATH_END_MAX] = {
 	[CRITPATH_NO_WAKER] = "no waker seen",
 	[CRITPATH_CYCLE] = "woken by a thread already on the path",
 	[CRITPATH_DEPTH] = "deeper than the limit",
+	[CRITPATH_BY_TIMER] = "woken by a timer",
 };
 
 /* What an end reason is called in words. */
@@ -85,7 +86,12 @@ static bool critpath_on_chain(const struct critpath *c, size_t t, unsigned depth
 /* Why a blocked span with waker w is not charged to a thread. */
 static enum critpath_end critpath_end_of(int64_t w)
 {
-	return w == TL_WAKER_KERNEL ? CRITPATH_BY_KERNEL : w == TL_WAKER_OTHER ? CRITPATH_BY_OTHER : CRITPATH_NO_WAKER;
+	switch (w) {
+	case TL_WAKER_KERNEL: return CRITPATH_BY_KERNEL;
+	case TL_WAKER_OTHER: return CRITPATH_BY_OTHER;
+	case TL_WAKER_TIMER: return CRITPATH_BY_TIMER;
+	default: return CRITPATH_NO_WAKER;
+	}
 }
 
 /* Explains thread's time over [a, b) into node (at depth): its own states,

@@ -28,6 +28,7 @@ enum critpath_end {
 	CRITPATH_NO_WAKER,       /* no waking seen: still blocked at the end of the trace, or missed */
 	CRITPATH_CYCLE,          /* woken by a thread already on the chain */
 	CRITPATH_DEPTH,          /* the depth limit */
+	CRITPATH_BY_TIMER,       /* a sleep's timer expired */
 	CRITPATH_END_MAX
 };
 

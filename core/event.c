@@ -51,6 +51,7 @@ static const char *const op_names[OP_KIND_MAX] = {
 	[OP_SYS_FUTEX] = "futex",
 	[OP_SYS_ACCEPT] = "accept",
 	[OP_SYS_WAIT] = "wait",
+	[OP_SYS_SIGWAIT] = "sigwait",
 	[OP_KIND_MUTEX] = "mutex",
 	[OP_KIND_COND] = "cond",
 	[OP_KIND_BARRIER] = "barrier",
@@ -59,6 +60,7 @@ static const char *const op_names[OP_KIND_MAX] = {
 	[OP_KIND_SPIN] = "spin",
 	[OP_KIND_THREAD] = "thread",
 	[OP_KIND_FUTEX] = "futex",
+	[OP_KIND_CHILD] = "child",
 };
 
 /* Returns the name of an op, or "unknown". */

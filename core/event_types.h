@@ -78,6 +78,7 @@ enum event_op {
 	OP_SYS_FUTEX = 68,    /* futex, futex_waitv */
 	OP_SYS_ACCEPT = 69,   /* accept, connect */
 	OP_SYS_WAIT = 70,     /* wait4, waitid */
+	OP_SYS_SIGWAIT = 71,  /* rt_sigsuspend, pause, rt_sigtimedwait: a wait for a signal */
 	OP_SYS_MAX,
 	OP_KIND_MUTEX = 128,  /* object kinds, for EVENT_OBJECT */
 	OP_KIND_COND,
@@ -87,6 +88,7 @@ enum event_op {
 	OP_KIND_SPIN,
 	OP_KIND_THREAD,
 	OP_KIND_FUTEX,        /* a futex word that is no known glibc object */
+	OP_KIND_CHILD,        /* a child process waited for (wait4, waitid): its pid */
 	OP_KIND_MAX
 };
 

@@ -290,12 +290,21 @@ static void write_slice(struct perfetto_export *x, size_t i, const struct span *
 	if (t->tid <= 0 || !clip(x, &a, &b))
 		return;
 	cause_name(x, s, name, sizeof(name), label, sizeof(label));
-	args[na++] = (struct perfetto_arg){ "cause", s->wait == WAIT_NONE ? "unknown" : waits_kind_name(s->wait), 0 };
+	args[na++] = (struct perfetto_arg){
+		"cause",
+		s->wait == WAIT_NONE ? "unknown"
+				     : waits_cause_name(s->object >= 0 ? waits_object(sched_model_waits(x->m), (size_t)s->object)
+									: NULL,
+							s->wait),
+		0
+	};
 	if (label[0])
 		args[na++] = (struct perfetto_arg){ "object", label, 0 };
 	if (s->holder >= 0)
-		args[na++] = (struct perfetto_arg){ s->wait == WAIT_JOIN ? "joins" : "held by", model_name(x, s->holder),
-						    0 };
+		args[na++] = (struct perfetto_arg){ s->wait == WAIT_JOIN    ? "joins"
+						    : s->wait == WAIT_CHILD ? "child"
+									    : "held by",
+						    model_name(x, s->holder), 0 };
 	e.track = thread_track(x, t->tid, t->tgid, model_name(x, (int64_t)i));
 	e.ts = x->o.base_ns + a;
 	e.type = PERFETTO_SLICE_BEGIN;
@@ -332,6 +341,10 @@ static int on_state(void *ctx, const struct sched_change *c)
 
 		if (closed.state != c->prev || closed.since != c->prev_since) /* restated: cause unknown */
 			closed = (struct span){ c->prev, c->prev_since, WAIT_NONE, -1, -1 };
+		else if (c->prev_object >= 0) { /* learnt as it ended: the child that woke it */
+			closed.object = c->prev_object;
+			closed.holder = c->prev_holder;
+		}
 		write_slice(x, c->thread, &closed, c->prev_since, c->ts);
 	}
 	*s = (struct span){ c->state, c->ts, c->wait, c->object, c->holder };

@@ -16,6 +16,9 @@ struct mthread {
 	int64_t waker;     /* from the last waking not yet followed by a wakeup */
 	bool has_waker;
 	bool at_gate;      /* conctop's gated child, before its exec */
+	uint8_t wait;      /* what its current state waits on (enum waits_kind) */
+	int64_t object;    /* and on which object, -1 none */
+	int64_t ref_object, ref_holder; /* learnt at its wakeup (sched_change.prev_object), -1 */
 };
 
 struct mcpu {
@@ -136,6 +139,7 @@ static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enu
 	t->pub.since = ts;
 	t->pub.cpu = t->pub.last_cpu = -1;
 	t->pub.creator = TL_WAKER_UNKNOWN;
+	t->object = t->ref_object = t->ref_holder = -1;
 	if (m->ops.thread)
 		note(m, m->ops.thread(m->ctx, m->nthreads - 1, SCHED_THREAD_NEW, ts, TL_WAKER_UNKNOWN, NULL));
 	return t;
@@ -184,9 +188,9 @@ static enum tl_state blocked_state(uint8_t wait)
 	case WAIT_COND: return TL_BLOCKED_COND;
 	case WAIT_BARRIER: return TL_BLOCKED_BARRIER;
 	case WAIT_SEM: return TL_BLOCKED_SEM;
-	case WAIT_JOIN: return TL_BLOCKED_JOIN;
+	case WAIT_JOIN: case WAIT_CHILD: return TL_BLOCKED_JOIN; /* a child process: a join of one */
 	case WAIT_FUTEX: return TL_BLOCKED_FUTEX;
-	case WAIT_SLEEP: return TL_SLEEPING;
+	case WAIT_SLEEP: case WAIT_SIGNAL: return TL_SLEEPING; /* pause: asleep until a signal */
 	case WAIT_IO: return TL_IO;
 	default: return TL_BLOCKED_UNKNOWN;
 	}
@@ -224,6 +228,9 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	c.wait = WAIT_NONE;
 	c.object = -1;
 	c.holder = -1;
+	c.prev_object = t->ref_object;
+	c.prev_holder = t->ref_holder;
+	t->ref_object = t->ref_holder = -1;
 	if (tl_state_blocked(st) || st == TL_SPINNING)
 		fill_wait(m, t, &c);
 	if (st == TL_BLOCKED_UNKNOWN)
@@ -244,6 +251,8 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	t->pub.state = (uint8_t)st;
 	t->pub.since = ts;
 	t->pub.cpu = c.cpu;
+	t->wait = c.wait;
+	t->object = c.object;
 	if (c.cpu >= 0)
 		t->pub.last_cpu = c.cpu;
 	if (st == TL_DEAD) {
@@ -461,6 +470,25 @@ static int64_t take_waker(struct sched_model *m, struct mthread *t)
 	return w;
 }
 
+/* Blocked thread t, waiting for any of its process's children, is woken by
+ * thread waker: when the waker is such a child (its exit ends the wait),
+ * the wait was for that child, which the state's end tells. */
+static void child_woke(struct sched_model *m, struct mthread *t, int64_t waker)
+{
+	const struct mthread *c;
+	int64_t o;
+
+	if (!tl_state_blocked(t->pub.state) || t->wait != WAIT_CHILD || t->object >= 0 || waker < 0 ||
+	    (size_t)waker >= m->nthreads)
+		return;
+	c = &m->threads[waker];
+	o = waits_find(m->waits, t->pub.tgid, (uint64_t)(uint32_t)c->pub.tgid);
+	if (o < 0 || waits_object(m->waits, (size_t)o)->kind != OP_KIND_CHILD)
+		return;
+	t->ref_object = o;
+	t->ref_holder = waker;
+}
+
 /* A thread is placed on a run queue (wakeup or first wakeup). */
 static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 {
@@ -485,6 +513,11 @@ static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 		w.waker = waker != TL_WAKER_UNKNOWN ? waker : t->pub.creator;
 		w.new_thread = true;
 	} else if (tl_state_blocked(t->pub.state) || t->pub.state == TL_UNKNOWN) {
+		/* a sleep no thread of the program ended: its timer, though the
+		 * CPU ran the idle task or another program when it fired */
+		if (t->wait == WAIT_SLEEP && waker < 0)
+			waker = TL_WAKER_TIMER;
+		child_woke(m, t, waker);
 		move(m, t, TL_RUNNABLE, ts, blocked_guess(t), -1, SCHED_BY_WAKEUP);
 		w.waker = waker;
 		w.new_thread = false;
@@ -578,6 +611,8 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 			return -ENOMEM;
 		return on_fork(m, ev, ts);
 	case EVENT_THREAD:
+		if (waits_add(m->waits, ev)) /* a process's name: its child object's, CPython or not */
+			return -ENOMEM;
 		return on_thread(m, ev, ts);
 	case EVENT_EXIT:
 		if (acting(m, ev, ts))
@@ -589,7 +624,7 @@ static int follow(struct sched_model *m, const struct event *ev, uint64_t ts)
 		return waits_add(m->waits, ev);
 	case EVENT_EXEC:
 	case EVENT_RENAME:
-		if (ev->type == EVENT_EXEC && acting(m, ev, ts))
+		if ((ev->type == EVENT_EXEC && acting(m, ev, ts)) || waits_add(m->waits, ev))
 			return -ENOMEM;
 		if (ev->tid > 0) {
 			t = get(m, ev->tid, ev->tgid, ts);

@@ -92,6 +92,11 @@ struct sched_change {
 	uint8_t wait;        /* enum waits_kind; WAIT_NONE when unknown or not waiting */
 	int64_t object;      /* index of the object (waits_object), -1 none */
 	int64_t holder;      /* thread index holding it (a mutex) or joined, -1 none */
+	/* when prev_object >= 0: what the blocked state that ends here turned
+	 * out to wait on, in place of what its start said (a wait for any child:
+	 * the child whose exit woke it), and its holder (that child's index) */
+	int64_t prev_object;
+	int64_t prev_holder;
 };
 
 /* A CPU's occupant change: from ts it runs `kind` (thread when

@@ -92,6 +92,10 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 	t = &s->t[c->thread];
 	blocked = tl_state_blocked(c->prev) && !c->settled;
 	t->woken = -1;
+	if (blocked && c->prev_object >= 0) { /* learnt as it ended: the child that woke it */
+		t->object = (int32_t)c->prev_object;
+		t->holder = (int32_t)c->prev_holder;
+	}
 	if (c->ts > c->prev_since && (s->keep == SPANS_ALL || (blocked && t->object >= 0))) {
 		if (VEC_RESERVE(t->span, t->cap, t->pub.n + 1))
 			return -ENOMEM;

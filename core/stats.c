@@ -119,6 +119,8 @@ static int on_state(void *ctx, const struct sched_change *c)
 		t->runnable_ns += d;
 	} else if (tl_state_blocked(c->prev)) {
 		t->blocked_ns += d;
+		if (c->prev_object >= 0) /* learnt as it ended: the child that woke it */
+			tc->object = c->prev_object;
 		if (d)
 			r = add_blocked(tc, c->settled ? (uint8_t)WAIT_NONE : tc->wait, c->settled ? -1 : tc->object, d);
 	}
@@ -362,6 +364,14 @@ size_t stats_blocked_by(const struct stats *s, size_t i, const struct stats_bloc
 void stats_object_label(const struct stats *s, int64_t object, char *buf, size_t len)
 {
 	waits_object_label(sched_model_waits(s->m), object, buf, len);
+}
+
+/* Whether an object is a Python Lock (a semaphore of a CPython process). */
+bool stats_object_pylock(const struct stats *s, int64_t object)
+{
+	const struct waits_object *o = object >= 0 ? waits_object(sched_model_waits(s->m), (size_t)object) : NULL;
+
+	return o && o->pylock;
 }
 
 /* The number of deadlocks seen. */

@@ -70,6 +70,10 @@ size_t stats_blocked_by(const struct stats *s, size_t i, const struct stats_bloc
 /* How an object is called ("count_lock", "GIL", "mutex@7f3a..c0"). */
 void stats_object_label(const struct stats *s, int64_t object, char *buf, size_t len);
 
+/* Whether an object is a Python Lock: a semaphore of a process that runs
+ * CPython (CPython 3.11 builds threading.Lock on a sem_t). */
+bool stats_object_pylock(const struct stats *s, int64_t object);
+
 /* The deadlocks seen (see waits.h for the cycle's links; tids). */
 size_t stats_deadlock_count(const struct stats *s);
 const struct waits_deadlock *stats_deadlock(const struct stats *s, size_t i);

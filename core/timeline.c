@@ -122,6 +122,21 @@ static int change_code(struct timeline *tl, const struct sched_change *c, uint32
 	return 0;
 }
 
+/* The blocked state c ends turned out to wait on c->prev_object: its lane
+ * record says so (and so does its log entry, which reads the lane). */
+static int restate_wait(struct timeline *tl, struct lane *L, const struct sched_change *c)
+{
+	if (LANE_STATE(L->last_code) != c->prev || L->last_ts != c->prev_since || (L->last_code & LANE_WAKE) ||
+	    tl->nwaits >= LANE_AUX_MAX)
+		return 0;
+	if (VEC_RESERVE(tl->waits, tl->capwaits, tl->nwaits + 1))
+		return -ENOMEM;
+	tl->waits[tl->nwaits] = (struct wait_rec){ c->prev_object, c->prev_holder };
+	lane_replace_last(L, LANE_CODE(c->prev, tl->nwaits + 1));
+	tl->nwaits++;
+	return 0;
+}
+
 /* The code shown for a thread whose state is still unknown. */
 static uint32_t guess_code(const struct sched_thread *t)
 {
@@ -217,13 +232,15 @@ static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 }
 
 /* A thread blocked at c: logged when it waits on a known object of a
- * pthread kind; a mutex's blocks feed the lock convoy note. */
+ * pthread kind, or for a child process; a mutex's blocks feed the lock
+ * convoy note. */
 static int log_block(struct timeline *tl, const struct sched_change *c)
 {
 	struct tl_note note;
 	int r;
 
-	if (c->state < TL_BLOCKED_MUTEX || c->state > TL_BLOCKED_JOIN || c->object < 0)
+	/* a wait for any child: the child is known when it wakes the waiter */
+	if (c->state < TL_BLOCKED_MUTEX || c->state > TL_BLOCKED_JOIN || (c->object < 0 && c->wait != WAIT_CHILD))
 		return 0;
 	r = log_push(tl, c->ts, TL_LOG_BLOCK, c->thread, NULL);
 	if (r || c->state != TL_BLOCKED_MUTEX)
@@ -246,6 +263,8 @@ static int cb_state(void *ctx, const struct sched_change *c)
 		return 0;
 	t = &tl->threads[c->thread];
 	L = &tl->lanes[c->thread];
+	if (c->prev_object >= 0 && !c->settled && (r = restate_wait(tl, L, c)))
+		return r;
 	if (c->settled) { /* what it did since it was first seen is known now */
 		code = state_code(c->prev, c->prev_cpu);
 		if (L->provisional && L->last_ts == c->prev_since)
@@ -288,7 +307,7 @@ static int cb_cpu(void *ctx, const struct sched_cpu_change *c)
 static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
 {
 	struct timeline *tl = ctx;
-	int64_t waker = w->waker >= TL_WAKER_KERNEL && w->waker + WAKER_BIAS <= LANE_AUX_MAX ? w->waker
+	int64_t waker = w->waker >= TL_WAKER_TIMER && w->waker + WAKER_BIAS <= LANE_AUX_MAX ? w->waker
 											       : TL_WAKER_UNKNOWN;
 
 	if (w->thread >= tl->nthreads)
@@ -491,6 +510,14 @@ unsigned timeline_ncpus(const struct timeline *tl)
 void timeline_object_label(const struct timeline *tl, int64_t object, char *buf, size_t len)
 {
 	waits_object_label(sched_model_waits(tl->m), object, buf, len);
+}
+
+/* Object i's kind, 0 for none. */
+uint32_t timeline_object_kind(const struct timeline *tl, int64_t object)
+{
+	const struct waits_object *o = object >= 0 ? waits_object(sched_model_waits(tl->m), (size_t)object) : NULL;
+
+	return o ? o->kind : 0;
 }
 
 /* The deadlocks found: each was logged when it formed. */

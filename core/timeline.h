@@ -185,6 +185,10 @@ size_t timeline_log_read(const struct timeline *tl, uint64_t first, struct tl_lo
 /* How object i is called ("count_lock", "GIL", "mutex@7f3a..c0"). */
 void timeline_object_label(const struct timeline *tl, int64_t object, char *buf, size_t len);
 
+/* Object i's kind (OP_KIND_*: OP_KIND_CHILD for a child process waited
+ * for), 0 for no object. */
+uint32_t timeline_object_kind(const struct timeline *tl, int64_t object);
+
 /* The deadlocks found (links name tids; timeline_thread_index finds them). */
 size_t timeline_deadlock_count(const struct timeline *tl);
 const struct waits_deadlock *timeline_deadlock(const struct timeline *tl, size_t i);

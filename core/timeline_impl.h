@@ -23,7 +23,7 @@
 /* A thread lane record's aux: the CPU + 1 when running or spinning (0
  * unknown), the waker + WAKER_BIAS on a wakeup record, the wait record + 1
  * when blocked (0 none). */
-#define WAKER_BIAS 4
+#define WAKER_BIAS 5
 
 /* A CPU lane record's code: the occupant. */
 #define OCC_UNKNOWN 0u

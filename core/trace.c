@@ -273,6 +273,7 @@ int trace_writer_new_fd(struct trace_writer **out, int fd, const struct trace_in
 	p = put_string(p, info->clock);
 	p = put_string(p, info->command);
 	p = put_string(p, info->version);
+	p = put_uvarint(p, info->started ? TRACE_INFO_STARTED : 0); /* flags, since minor 3 */
 	put_record(w, REC_INFO, body, (size_t)(p - body));
 	rc = write_chunk(w, 0); /* stored: `strings` shows the header */
 	if (rc)

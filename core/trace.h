@@ -11,13 +11,14 @@
 #ifndef CONCTOP_TRACE_H
 #define CONCTOP_TRACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
 
 #define TRACE_VERSION 1             /* the format version this code writes and reads */
-#define TRACE_MINOR 2               /* compatible revision of that version (1: ops, 2: blocks) */
+#define TRACE_MINOR 3               /* compatible revision of that version (1: ops, 2: blocks, 3: info flags) */
 #define TRACE_MAX_CPUS 4096         /* largest CPU count a file may declare */
 #define TRACE_CHUNK_MAX (16u << 20) /* largest chunk payload, stored or uncompressed */
 #define TRACE_CHUNK_DEFAULT (256u << 10) /* default uncompressed bytes per chunk */
@@ -34,8 +35,13 @@ struct trace_info {
 	char version[32];           /* conctop version that wrote it */
 	uint64_t start_realtime_ns; /* wall clock at the trace's start */
 	uint64_t start_monotonic_ns;/* CLOCK_MONOTONIC at the trace's start: event ts are relative to it */
-	int32_t target_pid;         /* the pid attached to with -p; 0 when conctop started the program */
+	int32_t target_pid;         /* the traced process: the pid attached to with -p, or the
+				     * program conctop started (0 in files before minor 3) */
+	bool started;               /* conctop started the program (its first thread waits at
+				     * conctop's start gate); files before minor 3: target_pid 0 */
 };
+
+#define TRACE_INFO_STARTED 1u /* info record flags: conctop started the program */
 
 struct trace_writer;
 

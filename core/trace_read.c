@@ -309,7 +309,7 @@ static int read_info(struct trace_reader *r)
 {
 	struct trace_info *in = &r->info;
 	const uint8_t *rec = r->p, *p, *end;
-	uint64_t type, ncpus;
+	uint64_t type, ncpus, flags;
 	int64_t pid;
 	int rc;
 
@@ -338,6 +338,13 @@ static int read_info(struct trace_reader *r)
 		return rec_fail(r, rec, "info record: bad command");
 	if (get_string(&p, end, in->version, sizeof in->version))
 		return rec_fail(r, rec, "info record: bad version");
+	/* flags since minor 3; before, a target_pid of 0 said conctop started the program */
+	in->started = in->target_pid == 0;
+	if (p < end) {
+		if (get_uvarint(&p, end, &flags))
+			return rec_fail(r, rec, "info record: bad flags");
+		in->started = (flags & TRACE_INFO_STARTED) != 0;
+	}
 	/* fields appended by later revisions end at the record's length */
 	return 0;
 }

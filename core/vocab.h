@@ -66,6 +66,7 @@ enum tl_cpu_kind { TL_CPU_UNKNOWN = 0, TL_CPU_IDLE, TL_CPU_OTHER, TL_CPU_THREAD 
 #define TL_WAKER_UNKNOWN (-1) /* no waking event was seen */
 #define TL_WAKER_OTHER (-2)   /* a task of another program */
 #define TL_WAKER_KERNEL (-3)  /* the idle task: an interrupt, a timer */
+#define TL_WAKER_TIMER (-4)   /* a sleep's timer expired (whichever task the CPU ran then) */
 
 /* Kinds of inconsistency in an event stream: counted, never fatal
  * (stats_anomaly_name and stats_anomaly_key say them in words). */

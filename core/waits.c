@@ -8,6 +8,7 @@
 #include "waits.h"
 
 #define STACK_MAX 4
+#define WAITS_IDTYPE_MAX 3 /* waitid's P_ALL, P_PID, P_PGID, P_PIDFD (0-3) */
 
 /* A call a thread is inside. */
 struct frame {
@@ -26,6 +27,11 @@ struct wthread {
 	struct frame blk;               /* what it went to sleep in (EVENT_BLOCK) */
 	bool in_blk;                    /* until it is woken or runs again */
 	bool blk_asleep;                /* it has switched out since the block */
+	int32_t parent;                 /* a process's first thread: its parent's tgid, 0 unknown */
+	uint32_t nchildren;             /* a process's first thread: its child processes alive */
+	uint32_t child_xor;             /* the xor of their pids: the pid when there is one */
+	bool python;                    /* a process's first thread: the process runs CPython */
+	int64_t last_sem1;              /* and its last semaphore since its exec (index + 1), 0 none */
 };
 
 /* Open addressing from a 64-bit key to an index + 1. */
@@ -41,6 +47,7 @@ struct waits {
 	struct index by_tid;
 
 	struct waits_object *objects;
+	int64_t *sem_prev;        /* per object: a semaphore's process's previous one, -1 */
 	size_t nobjects, ocap;
 	struct index by_addr;     /* (tgid, addr) hashed -> object */
 
@@ -54,12 +61,19 @@ static const char *const kind_names[WAIT_KIND_MAX] = {
 	[WAIT_NONE] = "none", [WAIT_MUTEX] = "mutex", [WAIT_RWLOCK] = "rwlock", [WAIT_COND] = "cond",
 	[WAIT_BARRIER] = "barrier", [WAIT_SEM] = "sem", [WAIT_JOIN] = "join", [WAIT_SPIN] = "spin",
 	[WAIT_FUTEX] = "futex", [WAIT_SLEEP] = "sleep", [WAIT_IO] = "io", [WAIT_OTHER] = "other",
+	[WAIT_CHILD] = "child", [WAIT_SIGNAL] = "signal",
 };
 
 /* The name of a wait kind. */
 const char *waits_kind_name(enum waits_kind kind)
 {
 	return kind < WAIT_KIND_MAX ? kind_names[kind] : "other";
+}
+
+/* The name of a wait of kind on object o: a Python Lock's, or the kind's. */
+const char *waits_cause_name(const struct waits_object *o, enum waits_kind kind)
+{
+	return o && o->pylock && kind == WAIT_SEM ? "python_lock" : waits_kind_name(kind);
 }
 
 /* The kind of wait an op means. */
@@ -87,7 +101,9 @@ enum waits_kind waits_kind_of(uint32_t op)
 	case OP_SYS_FUTEX:
 		return WAIT_FUTEX;
 	case OP_SYS_WAIT:
-		return WAIT_OTHER;
+		return WAIT_CHILD;
+	case OP_SYS_SIGWAIT:
+		return WAIT_SIGNAL;
 	default:
 		return WAIT_NONE;
 	}
@@ -119,6 +135,7 @@ uint32_t waits_object_kind(uint32_t op)
 	case WAIT_RWLOCK: return OP_KIND_RWLOCK;
 	case WAIT_SPIN: return OP_KIND_SPIN;
 	case WAIT_FUTEX: return OP_KIND_FUTEX;
+	case WAIT_CHILD: return OP_KIND_CHILD;
 	default: return OP_NONE;
 	}
 }
@@ -203,6 +220,7 @@ void waits_free(struct waits *w)
 	free(w->by_tid.keys);
 	free(w->by_tid.vals);
 	free(w->objects);
+	free(w->sem_prev);
 	free(w->by_addr.keys);
 	free(w->by_addr.vals);
 	free(w->by_tls.keys);
@@ -267,10 +285,13 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	if (w->nobjects == w->ocap) {
 		size_t cap = w->ocap ? w->ocap * 2 : 32;
 		struct waits_object *p = realloc(w->objects, cap * sizeof(*p));
+		int64_t *prev = p ? realloc(w->sem_prev, cap * sizeof(*prev)) : NULL;
 
-		if (!p)
+		if (p)
+			w->objects = p;
+		if (!prev)
 			return -1;
-		w->objects = p;
+		w->sem_prev = prev;
 		w->ocap = cap;
 	}
 	if (index_put(&w->by_addr, key, (uint32_t)w->nobjects + 1))
@@ -280,6 +301,17 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	o->tgid = tgid;
 	o->addr = addr;
 	o->kind = kind;
+	w->sem_prev[w->nobjects] = -1;
+	if (kind == OP_KIND_SEM) { /* chained to its process's others, for set_python */
+		uint32_t v = index_get(&w->by_tid, (uint32_t)tgid);
+		struct wthread *p = v ? &w->threads[v - 1] : NULL;
+
+		o->pylock = p && p->python;
+		if (p) {
+			w->sem_prev[w->nobjects] = p->last_sem1 - 1;
+			p->last_sem1 = (int64_t)w->nobjects + 1;
+		}
+	}
 	return (int64_t)w->nobjects++;
 }
 
@@ -363,10 +395,20 @@ static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t
 	return 0;
 }
 
+/* The entry of the thread of ev, after its process's (which keeps what
+ * the objects it creates need: CPython or not, its semaphores); NULL on
+ * ENOMEM. */
+static struct wthread *waiter_of(struct waits *w, const struct event *ev)
+{
+	if (ev->tgid > 0 && !thread_of(w, ev->tgid))
+		return NULL;
+	return thread_of(w, ev->tid);
+}
+
 /* A thread enters a libc call. */
 static int on_call(struct waits *w, const struct event *ev)
 {
-	struct wthread *t = thread_of(w, ev->tid);
+	struct wthread *t = waiter_of(w, ev);
 	uint32_t kind = waits_object_kind(ev->op);
 	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
 	struct frame f = { ev->op, obj, 0, ev->ts };
@@ -428,21 +470,45 @@ static void on_return(struct waits *w, const struct event *ev)
 	}
 }
 
+/* The child process a wait4 or waitid of process tgid with first argument
+ * arg waits for: the pid asked for, else (any child, a process group,
+ * waitid's P_ALL or P_PID...) the process's only child alive; 0 when that
+ * cannot be told. */
+static int32_t child_waited(const struct waits *w, int32_t tgid, int64_t arg)
+{
+	int32_t pid = (int32_t)(uint32_t)arg; /* a pid_t: the register's low half */
+	const struct wthread *p;
+
+	if (pid > WAITS_IDTYPE_MAX) /* 1-3 are waitid's id types, never a child of ours */
+		return pid;
+	p = find_thread(w, tgid);
+	return p && p->nchildren == 1 ? (int32_t)p->child_xor : 0;
+}
+
 /* A thread goes to sleep in a wait (EVENT_BLOCK): what it waits on, and
- * the holder or joined thread read when it blocked. */
+ * the holder or joined thread (or child) read when it blocked. */
 static int on_block(struct waits *w, const struct event *ev)
 {
-	struct wthread *t = thread_of(w, ev->tid);
-	uint32_t kind = waits_object_kind(ev->op);
-	int64_t obj = kind ? object_of(w, ev->tgid, (uint64_t)ev->arg, kind) : -1;
+	struct wthread *t = waiter_of(w, ev);
+	const struct wthread *p = find_thread(w, ev->tgid);
+	/* a signal awaited with children alive: SIGCHLD (a shell's wait builtin) */
+	uint32_t op = ev->op == OP_SYS_SIGWAIT && p && p->nchildren ? OP_SYS_WAIT : ev->op;
+	int64_t arg = op != ev->op ? -1 : ev->arg;
+	uint32_t kind = waits_object_kind(op);
+	int32_t child = op == OP_SYS_WAIT ? child_waited(w, ev->tgid, arg) : 0;
+	uint64_t addr = op == OP_SYS_WAIT ? (uint64_t)(uint32_t)child : (uint64_t)ev->arg;
+	int64_t obj;
 
 	if (!t)
 		return -ENOMEM;
-	t->blk = (struct frame){ ev->op, obj, 0, ev->ts };
+	obj = kind ? object_of(w, ev->tgid, addr, kind) : -1;
+	t->blk = (struct frame){ op, obj, 0, ev->ts };
 	t->in_blk = true;
 	t->blk_asleep = false;
-	if (ev->op == OP_JOIN)
+	if (op == OP_JOIN)
 		t->blk.target = ev->tid2;
+	if (op == OP_SYS_WAIT)
+		t->blk.target = child;
 	if ((ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_RWLOCK_RDLOCK) && obj >= 0 &&
 	    w->objects[obj].holder != ev->tid2) {
 		/* the lock word names its holder (0: none seen, e.g. readers) */
@@ -473,6 +539,89 @@ static void block_over(struct waits *w, int32_t tid, bool waking)
 
 	if (t && (!waking || t->blk_asleep))
 		t->in_blk = false;
+}
+
+/* Child process c ends (or its pid is reused): its parent has one child
+ * fewer alive. */
+static void child_gone(struct waits *w, struct wthread *c)
+{
+	uint32_t v = index_get(&w->by_tid, (uint32_t)c->parent);
+	struct wthread *p = v ? &w->threads[v - 1] : NULL;
+
+	if (p && p->nchildren) {
+		p->nchildren--;
+		p->child_xor ^= (uint32_t)c->tid;
+	}
+	c->parent = 0;
+}
+
+/* Whether a program name is CPython's ("python3", "python3.11"). */
+static bool python_name(const char *name)
+{
+	return strncmp(name, "python", 6) == 0;
+}
+
+/* Process tgid runs CPython (or not) from now on; with sweep (its GIL was
+ * seen) the semaphores it used since its exec are Python Locks too. Each
+ * semaphore is swept at most once: a second sweep needs an exec between,
+ * which starts a new chain. */
+static void set_python(struct waits *w, int32_t tgid, bool yes, bool sweep)
+{
+	struct wthread *p = thread_of(w, tgid);
+	int64_t i;
+
+	if (!p || p->python == yes)
+		return;
+	p->python = yes;
+	for (i = sweep ? p->last_sem1 - 1 : -1; i >= 0; i = w->sem_prev[i])
+		w->objects[i].pylock = yes;
+}
+
+/* A thread or process is created (EVENT_FORK): a new process is its
+ * parent's child, an object named after it for the parent's waits. */
+static int on_fork(struct waits *w, const struct event *ev)
+{
+	struct wthread *c, *p;
+	int64_t o;
+
+	if (ev->arg && ev->tid2 > 0 && index_put(&w->by_tls, (uint64_t)ev->arg, (uint32_t)ev->tid2))
+		return -ENOMEM;
+	if (ev->tid2 <= 0 || ev->tgid <= 0 || ev->tgid2 != ev->tid2 || ev->tgid2 == ev->tgid)
+		return 0;
+	c = thread_of(w, ev->tid2);
+	p = c ? thread_of(w, ev->tgid) : NULL;
+	if (!p)
+		return -ENOMEM;
+	c = thread_of(w, ev->tid2); /* thread_of may have moved it */
+	if (c->parent) /* a pid reused before its exit was seen */
+		child_gone(w, c);
+	c->parent = ev->tgid;
+	c->python = p->python;
+	p->nchildren++;
+	p->child_xor ^= (uint32_t)ev->tid2;
+	o = object_of(w, ev->tgid, (uint64_t)(uint32_t)ev->tid2, OP_KIND_CHILD);
+	if (o >= 0)
+		snprintf(w->objects[o].name, sizeof(w->objects[o].name), "%s", ev->text);
+	return 0;
+}
+
+/* A process's first thread takes a name (exec, rename, existing): the
+ * name of its child object, and whether it runs CPython. */
+static void on_name(struct waits *w, const struct event *ev)
+{
+	const struct wthread *t;
+	int64_t o;
+
+	if (ev->tid != ev->tgid)
+		return;
+	if (ev->type != EVENT_RENAME)
+		set_python(w, ev->tgid, python_name(ev->text), false);
+	t = find_thread(w, ev->tid);
+	if (t && ev->type == EVENT_EXEC) /* a new program: its semaphores are new */
+		w->threads[t - w->threads].last_sem1 = 0;
+	if (!t || !t->parent || (o = waits_find(w, t->parent, (uint64_t)(uint32_t)ev->tid)) < 0)
+		return;
+	snprintf(w->objects[o].name, sizeof(w->objects[o].name), "%s", ev->text);
 }
 
 /* Follows one event. */
@@ -531,11 +680,16 @@ int waits_add(struct waits *w, const struct event *ev)
 			/* a trace of an older conctop: "start_gun+40" is start_gun */
 			glibc_sync_object_rename(ev->op, obj->name, sizeof(obj->name));
 			obj->gil = strncmp(obj->name, "_PyRuntime", 10) == 0;
+			if (obj->gil)
+				set_python(w, ev->tgid, true, true);
 		}
 		return 0;
 	case EVENT_FORK:
-		if (ev->arg && ev->tid2 > 0)
-			return index_put(&w->by_tls, (uint64_t)ev->arg, (uint32_t)ev->tid2);
+		return on_fork(w, ev);
+	case EVENT_EXEC:
+	case EVENT_RENAME:
+	case EVENT_THREAD:
+		on_name(w, ev);
 		return 0;
 	case EVENT_EXIT:
 		t = thread_of(w, ev->tid);
@@ -543,6 +697,8 @@ int waits_add(struct waits *w, const struct event *ev)
 			t->ncalls = 0;
 			t->in_sys = false;
 			t->in_blk = false;
+			if (ev->tid == ev->tgid && t->parent)
+				child_gone(w, t);
 		}
 		return 0;
 	default:
@@ -597,6 +753,7 @@ const struct waits_object *waits_object(const struct waits *w, size_t i)
 void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len)
 {
 	const struct waits_object *o;
+	const char *kind;
 	char hex[32];
 	size_t n;
 
@@ -609,15 +766,20 @@ void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len)
 		snprintf(buf, len, "GIL");
 		return;
 	}
+	if (o->kind == OP_KIND_CHILD) { /* "cc1(11770)": the command and its pid */
+		snprintf(buf, len, "%s(%llu)", o->name[0] ? o->name : "pid", (unsigned long long)o->addr);
+		return;
+	}
 	if (o->name[0]) {
 		snprintf(buf, len, "%s", o->name);
 		return;
 	}
+	kind = o->pylock ? "Python Lock" : event_op_name(o->kind);
 	n = (size_t)snprintf(hex, sizeof(hex), "%llx", (unsigned long long)o->addr);
 	if (n > 6)
-		snprintf(buf, len, "%s@%.4s..%s", event_op_name(o->kind), hex, hex + n - 2);
+		snprintf(buf, len, "%s@%.4s..%s", kind, hex, hex + n - 2);
 	else
-		snprintf(buf, len, "%s@%s", event_op_name(o->kind), hex);
+		snprintf(buf, len, "%s@%s", kind, hex);
 }
 
 /* The number of deadlocks found. */

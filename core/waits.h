@@ -30,7 +30,9 @@ enum waits_kind {
 	WAIT_FUTEX,     /* a futex wait outside the pthread functions */
 	WAIT_SLEEP,
 	WAIT_IO,
-	WAIT_OTHER,     /* another followed system call (wait4...) */
+	WAIT_OTHER,     /* another followed system call */
+	WAIT_CHILD,     /* wait4, waitid: the object is the child process */
+	WAIT_SIGNAL,    /* sigsuspend, pause, sigtimedwait in a process with no child alive */
 	WAIT_KIND_MAX
 };
 
@@ -51,6 +53,7 @@ struct waits_object {
 	uint32_t kind;               /* OP_KIND_* of core/event.h */
 	char name[EVENT_TEXT_MAX];   /* its symbol, or "" when it has none */
 	bool gil;                    /* recognised as CPython's GIL */
+	bool pylock;                 /* a semaphore of a CPython process: a Python Lock */
 	int32_t holder;              /* mutex / write lock: the tid holding it now, 0 none */
 	uint64_t held_since;
 };
@@ -75,9 +78,11 @@ struct waits_deadlock {
 int waits_new(struct waits **out);
 void waits_free(struct waits *w);
 
-/* Follows one event: CALL, RETURN, SYSCALL, SYSRET, OBJECT, FORK (thread
- * pointers, to resolve joins) and EXIT; others are ignored. Events come in
- * time order. Returns 0 or -ENOMEM. */
+/* Follows one event: CALL, RETURN, SYSCALL, SYSRET, BLOCK, OBJECT, FORK
+ * (thread pointers, to resolve joins; child processes, to name a wait4's
+ * child), EXEC, RENAME and THREAD (a child's name; a process running
+ * CPython, whose semaphores are Python Locks) and EXIT; others are
+ * ignored. Events come in time order. Returns 0 or -ENOMEM. */
 int waits_add(struct waits *w, const struct event *ev);
 
 /* What thread tid is inside now (after the events added so far). */
@@ -105,5 +110,10 @@ uint32_t waits_object_kind(uint32_t op);
 /* The kind of a blocking call's op, and a kind's name ("mutex"). */
 enum waits_kind waits_kind_of(uint32_t op);
 const char *waits_kind_name(enum waits_kind kind);
+
+/* The name of a wait of kind on object o (NULL: none), as report --json,
+ * contention --json and path --json name it: "python_lock" for a Python
+ * Lock, else the kind's name. */
+const char *waits_cause_name(const struct waits_object *o, enum waits_kind kind);
 
 #endif

@@ -48,6 +48,10 @@ static const struct { long nr; unsigned op; } followed_syscalls[] = {
 	{ SYS_accept, OP_SYS_ACCEPT },
 #endif
 	{ SYS_wait4, OP_SYS_WAIT }, { SYS_waitid, OP_SYS_WAIT },
+	{ SYS_rt_sigsuspend, OP_SYS_SIGWAIT }, { SYS_rt_sigtimedwait, OP_SYS_SIGWAIT },
+#ifdef SYS_pause
+	{ SYS_pause, OP_SYS_SIGWAIT },
+#endif
 };
 
 /* Makes sure tracefs is mounted: classic tp/ programs look up tracepoint

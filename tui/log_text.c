@@ -31,10 +31,12 @@ void log_text_who(const struct timeline *tl, int64_t idx, char *buf, size_t len)
 	if (t) {
 		letter_of(t, letter, sizeof(letter));
 		snprintf(buf, len, "%s %s", letter, t->name[0] ? t->name : "?");
-	} else if (idx == -2)
+	} else if (idx == TL_WAKER_OTHER)
 		snprintf(buf, len, "another program");
-	else if (idx == -3)
+	else if (idx == TL_WAKER_KERNEL)
 		snprintf(buf, len, "the kernel");
+	else if (idx == TL_WAKER_TIMER)
+		snprintf(buf, len, "a timer");
 	else
 		snprintf(buf, len, "an unknown waker");
 }
@@ -123,6 +125,12 @@ static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry 
 		snprintf(buf, len, "%s sleeps on mutex %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_COND)
 		snprintf(buf, len, "%s waits on %s %s", subj, strcmp(e->text, "GIL") ? "cond" : "the", e->text);
+	else if (at.state == TL_BLOCKED_SEM && strncmp(e->text, "Python Lock", 11) == 0) /* CPython's sem_t */
+		snprintf(buf, len, "%s waits on %s", subj, e->text);
+	else if (at.state == TL_BLOCKED_JOIN && timeline_object_kind(tl, e->value) == OP_KIND_CHILD)
+		snprintf(buf, len, "%s waits for child %s", subj, e->text);
+	else if (at.state == TL_BLOCKED_JOIN && e->value < 0) /* logged without an object: a wait for any child */
+		snprintf(buf, len, "%s waits for a child", subj);
 	else if (at.state == TL_BLOCKED_JOIN)
 		snprintf(buf, len, "%s waits to join %s", subj, e->other >= 0 ? other : "a thread");
 	else

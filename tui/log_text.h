@@ -9,7 +9,7 @@
 #include "timeline.h"
 
 /* Writes thread index idx as "A name", or what an index below 0 stands
- * for (tl_at.woken_by: another program, the kernel, an unknown waker). */
+ * for (tl_at.woken_by: another program, the kernel, a timer, an unknown waker). */
 void log_text_who(const struct timeline *tl, int64_t idx, char *buf, size_t len);
 
 /* Deadlock i as a banner of at most width columns: in words when that

@@ -114,13 +114,15 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 	struct tl_at st, *a = &st;
 	int dec = fmt_sec_decimals(f->d.win.npc, 6), n;
 	char since[32], wk[EVENT_TEXT_MAX + 8], dur[32], where[16] = "";
+	bool child;
 
 	timeline_thread_at(f->d.tl, i, at, a);
 	if (a->state == TL_RUNNING || a->state == TL_SPINNING)
 		snprintf(where, sizeof(where), " on CPU%d", a->cpu);
 	fmt_seconds(since, sizeof(since), a->since, dec);
 	fmt_time_short(dur, sizeof(dur), at >= a->since ? at - a->since : 0, f->d.th->ascii);
-	n = snprintf(line, len, "%s%s", log_text_state(a->state), where);
+	child = timeline_object_kind(f->d.tl, a->object) == OP_KIND_CHILD;
+	n = snprintf(line, len, "%s%s", child ? "waiting for child" : log_text_state(a->state), where);
 	if (a->state == TL_NOT_ALIVE)
 		return;
 	if (a->object >= 0) {
@@ -129,7 +131,7 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 		timeline_object_label(f->d.tl, a->object, obj, sizeof(obj));
 		n += snprintf(line + n, len - (size_t)n, " %s", obj);
 	}
-	if (a->holder >= 0) {
+	if (a->holder >= 0 && !child) { /* a child's label names it already */
 		log_text_who(f->d.tl, a->holder, wk, sizeof(wk));
 		n += snprintf(line + n, len - (size_t)n, " (%s %s)", a->state == TL_BLOCKED_JOIN ? "joining" : "held by",
 			      wk);

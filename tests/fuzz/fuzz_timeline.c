@@ -129,6 +129,7 @@ static int write_events(const uint8_t *data, size_t size)
 	snprintf(info.clock, sizeof(info.clock), "CLOCK_MONOTONIC");
 	snprintf(info.command, sizeof(info.command), "fuzz \x1b[2J");
 	info.target_pid = size > 1 && data[1] & 1 ? 100 : 0;
+	info.started = info.target_pid == 0; /* the gate of a program conctop started */
 	if (trace_writer_new(&w, path, &info))
 		return -1;
 	trace_writer_set_compression(w, 0);

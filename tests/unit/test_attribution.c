@@ -235,6 +235,126 @@ static void test_convoy(void)
 }
 
 /* Runs the attribution tests. */
+/* Feeds one event of process tgid (tid2's process: tgid2) to both consumers. */
+static void pev(uint64_t ts, unsigned type, int tid, int tgid, int tid2, int tgid2, unsigned op, int64_t arg,
+		const char *text)
+{
+	struct event e = test_event(tgid, ts, type, 0, tid, tid2, op, arg, 0, text);
+
+	e.tgid2 = tid2 > 0 ? tgid2 : tid2;
+	timeline_add(tl, &e);
+	stats_add(st, &e);
+}
+
+/* Whether the log has thread 0's block at ts naming text. */
+static bool logged_block(uint64_t ts, const char *text)
+{
+	struct tl_log_entry log[32];
+	size_t n = timeline_log_read(tl, 0, log, 32);
+
+	for (size_t i = 0; i < n; i++)
+		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == 0 && log[i].ts == ts && strcmp(log[i].text, text) == 0)
+			return true;
+	return false;
+}
+
+/* Whether the statistics put thread 0's whole blocked time, ns, on one
+ * wait for the child labelled label. */
+static bool stats_child(uint64_t ns, const char *label)
+{
+	const struct stats_blocked *by;
+	char got[64] = "";
+
+	if (stats_blocked_by(st, 0, &by) != 1 || by[0].kind != WAIT_CHILD || by[0].ns != ns)
+		return false;
+	stats_object_label(st, by[0].object, got, sizeof(got));
+	return strcmp(got, label) == 0;
+}
+
+/* A wait4 is a wait for the child, named by its command everywhere; a
+ * sleep woken while the CPU idles was woken by a timer, a read by the
+ * kernel. */
+static void test_child_and_timer(void)
+{
+	struct tl_cell cell;
+	struct tl_at at;
+	char label[64];
+
+	timeline_new(&tl, 1);
+	stats_new(&st, 1);
+	pev(0, EVENT_THREAD, 20, 20, 0, 0, 0, 'R', "cc");
+	pev(0, EVENT_THREAD, 23, 23, 0, 0, 0, 'R', "sleeper");
+	pev(0, EVENT_THREAD, 24, 23, 0, 0, 0, 'R', "reader");
+	pev(1 * MS, EVENT_SWITCH, 0, 0, 20, 20, 0, 0, NULL);
+	pev(1 * MS, EVENT_FORK, 20, 20, 30, 30, 0, 0, "cc");
+	pev(1 * MS, EVENT_BLOCK, 20, 20, 0, 0, OP_SYS_WAIT, 30, NULL);
+	pev(1 * MS, EVENT_SWITCH, 20, 20, 30, 30, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	pev(2 * MS, EVENT_EXEC, 30, 30, 0, 0, 0, 0, "cc1");
+	pev(3 * MS, EVENT_BLOCK, 30, 30, 0, 0, OP_SYS_SLEEP, 0, NULL);
+	pev(3 * MS, EVENT_SWITCH, 30, 30, 24, 23, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	pev(4 * MS, EVENT_BLOCK, 24, 23, 0, 0, OP_SYS_READ, 3, NULL);
+	pev(4 * MS, EVENT_SWITCH, 24, 23, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	pev(5 * MS, EVENT_WAKING, 0, 0, 30, 30, 0, 0, NULL);
+	pev(5 * MS, EVENT_WAKEUP, 30, 30, 0, 0, 0, 0, NULL);
+	pev(5 * MS, EVENT_WAKING, 0, 0, 24, 23, 0, 0, NULL);
+	pev(5 * MS, EVENT_WAKEUP, 24, 23, 0, 0, 0, 0, NULL);
+	pev(6 * MS, EVENT_SWITCH, 0, 0, 30, 30, 0, 0, NULL);
+	pev(6 * MS, EVENT_EXIT, 30, 30, 0, 0, 0, 0, "cc1");
+	pev(6 * MS, EVENT_WAKING, 30, 30, 20, 20, 0, 0, NULL);
+	pev(6 * MS, EVENT_WAKEUP, 20, 20, 0, 0, 0, 0, NULL);
+	pev(6 * MS, EVENT_SWITCH, 30, 30, 20, 20, 0, EVENT_STATE_DEAD, NULL);
+	timeline_set_end(tl, 8 * MS);
+	stats_finish(st, 8 * MS);
+
+	timeline_thread_cell(tl, 0, 2 * MS, 5 * MS, &cell);
+	CHECK(cell.state == TL_BLOCKED_JOIN, "child: a wait4 is drawn as a join (J)");
+	timeline_thread_at(tl, 0, 4 * MS, &at);
+	timeline_object_label(tl, at.object, label, sizeof(label));
+	CHECK(strcmp(label, "cc1(30)") == 0 && timeline_object_kind(tl, at.object) == OP_KIND_CHILD,
+	      "child: inspect names the child by the command it exec'd, and its pid");
+	CHECK(logged_block(1 * MS, "cc1(30)"), "child: the log's block names the child");
+	CHECK(stats_child(5 * MS, "cc1(30)"), "child: the statistics put the 5 ms wait on cc1(30)");
+	timeline_thread_at(tl, 3, 5 * MS, &at);
+	CHECK(at.woken_by == TL_WAKER_TIMER, "timer: a sleep woken while the CPU idled was woken by a timer");
+	timeline_thread_at(tl, 2, 5 * MS, &at);
+	CHECK(at.woken_by == TL_WAKER_KERNEL, "timer: a read woken then was woken by the kernel");
+	timeline_free(tl);
+	stats_free(st);
+}
+
+/* make -j2: a wait4(-1) with two children alive names the one whose exit
+ * woke it, as the wait ends, in the lane, the log and the statistics. */
+static void test_any_child(void)
+{
+	struct tl_at at;
+	char label[64];
+
+	timeline_new(&tl, 1);
+	stats_new(&st, 1);
+	pev(0, EVENT_THREAD, 20, 20, 0, 0, 0, 'R', "make");
+	pev(1 * MS, EVENT_SWITCH, 0, 0, 20, 20, 0, 0, NULL);
+	pev(1 * MS, EVENT_FORK, 20, 20, 31, 31, 0, 0, "make");
+	pev(1 * MS, EVENT_FORK, 20, 20, 32, 32, 0, 0, "make");
+	pev(1 * MS, EVENT_BLOCK, 20, 20, 0, 0, OP_SYS_WAIT, 0xffffffff, NULL);
+	pev(1 * MS, EVENT_SWITCH, 20, 20, 32, 32, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	pev(2 * MS, EVENT_EXEC, 32, 32, 0, 0, 0, 0, "sleep");
+	pev(4 * MS, EVENT_EXIT, 32, 32, 0, 0, 0, 0, "sleep");
+	pev(4 * MS, EVENT_WAKING, 32, 32, 20, 20, 0, 0, NULL);
+	pev(4 * MS, EVENT_WAKEUP, 20, 20, 0, 0, 0, 0, NULL);
+	pev(4 * MS, EVENT_SWITCH, 32, 32, 20, 20, 0, EVENT_STATE_DEAD, NULL);
+	timeline_set_end(tl, 5 * MS);
+	stats_finish(st, 5 * MS);
+
+	timeline_thread_at(tl, 0, 2 * MS, &at);
+	timeline_object_label(tl, at.object, label, sizeof(label));
+	CHECK(at.state == TL_BLOCKED_JOIN && strcmp(label, "sleep(32)") == 0,
+	      "any child: the lane names the child whose exit woke the waiter");
+	CHECK(logged_block(1 * MS, "sleep(32)"), "any child: the log's block, written before the child was known, names it");
+	CHECK(stats_child(3 * MS, "sleep(32)"), "any child: the statistics put the 3 ms wait on sleep(32)");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 int main(void)
 {
 	test_blocked_kinds();
@@ -242,5 +362,7 @@ int main(void)
 	test_deadlock_log();
 	test_notes();
 	test_convoy();
+	test_child_and_timer();
+	test_any_child();
 	return check_summary();
 }

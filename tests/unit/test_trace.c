@@ -304,7 +304,7 @@ static void tb_file_header(struct tbuf *f, unsigned version)
 	memcpy(h, magic, 8);
 	h[8] = (uint8_t)version;
 	h[9] = (uint8_t)(version >> 8);
-	h[10] = 3; /* a minor revision this reader has not heard of: fine */
+	h[10] = 9; /* a minor revision this reader has not heard of: fine */
 	h[11] = 0;
 	uint32_t c = (uint32_t)crc32(0, h, 12);
 	h[12] = (uint8_t)c;
@@ -361,15 +361,16 @@ static void tb_chunk(struct tbuf *f, uint32_t seq, const struct tpl *pl, unsigne
 	tb_chunk_ex(f, seq, pl, enc, 0);
 }
 
-/* Appends an info record (ncpus CPUs); extra appends a field from the future. */
-static void tb_info(struct tpl *pl, uint64_t ncpus, int extra)
+/* Appends an info record (ncpus CPUs, target pid) in the form of minor
+ * version 2 (no flags); extra appends a field from the future. */
+static void tb_info_pid(struct tpl *pl, uint64_t ncpus, int64_t pid, int extra)
 {
 	struct tbuf b = { 0 };
 
 	tb_var(&b, ncpus);
 	tb_var(&b, 1000);
 	tb_var(&b, 2000);
-	tb_svar(&b, 77);
+	tb_svar(&b, pid);
 	tb_str(&b, "h");
 	tb_str(&b, "k");
 	tb_str(&b, "CLOCK_MONOTONIC");
@@ -381,6 +382,12 @@ static void tb_info(struct tpl *pl, uint64_t ncpus, int extra)
 	}
 	tb_rec(&pl->a, 64, &b);
 	free(b.d);
+}
+
+/* Appends an info record (ncpus CPUs, target pid 77). */
+static void tb_info(struct tpl *pl, uint64_t ncpus, int extra)
+{
+	tb_info_pid(pl, ncpus, 77, extra);
 }
 
 /* Appends an event record with explicit field values (mask decides which
@@ -712,6 +719,59 @@ static void test_bit_flips(int level, const char *label)
 static int open_mem(struct tbuf *f, struct trace_reader **r)
 {
 	return trace_reader_new_mem(r, f->d, f->n);
+}
+
+/* Whether the info record of a file with no events, written with info
+ * (hand-built as minor 2 when old, with target pid old_pid), reads as
+ * started with target pid pid. */
+static bool info_reads(const struct trace_info *info, int64_t old_pid, bool started, int32_t pid)
+{
+	struct trace_reader *r = NULL;
+	const struct trace_info *in;
+	struct tbuf f = { 0 };
+	struct tpl pl = { 0 };
+	bool ok = false;
+
+	if (info) {
+		struct trace_writer *w;
+
+		if (!trace_writer_new(&w, tpath("started.ctrace"), info) && !trace_writer_close(w, 0) &&
+		    trace_reader_new(&r, tpath("started.ctrace")))
+			r = NULL;
+	} else {
+		tb_file_header(&f, 1);
+		tb_info_pid(&pl, 2, old_pid, 0);
+		tb_chunk(&f, 0, &pl, 0);
+		tpl_reset(&pl);
+		tb_end(&pl, 0, 0);
+		tb_chunk(&f, 1, &pl, 0);
+		if (open_mem(&f, &r))
+			r = NULL;
+	}
+	if (r) {
+		in = trace_reader_info(r);
+		ok = in->started == started && in->target_pid == pid;
+	}
+	trace_reader_free(r);
+	tpl_free(&pl);
+	free(f.d);
+	return ok;
+}
+
+/* The info record's flags (minor 3): a started program keeps its pid and
+ * the started flag; files without flags read as before (target pid 0:
+ * conctop started the program). */
+static void test_info_started(void)
+{
+	struct trace_info info;
+
+	make_info(&info, 2);
+	info.started = true;
+	CHECK(info_reads(&info, 0, true, 4242), "info flags: a started program's pid and flag read back");
+	info.started = false;
+	CHECK(info_reads(&info, 0, false, 4242), "info flags: an attached pid is not started");
+	CHECK(info_reads(NULL, 0, true, 0), "info flags: an old file with target pid 0 was started by conctop");
+	CHECK(info_reads(NULL, 77, false, 77), "info flags: an old file with a target pid was attached");
 }
 
 /* A hand-built file with records this reader does not know. */
@@ -1315,6 +1375,7 @@ int main(void)
 	test_round_trip(0, 1000, 5000, "round trip, 1 KB stored chunks");
 	test_round_trip(9, TRACE_CHUNK_MIN, 3000, "round trip, 64-byte chunks, deflate 9");
 	test_chunks_and_size();
+	test_info_started();
 	test_unknown_records();
 	test_validation();
 	test_frames();

@@ -1,4 +1,5 @@
 /* Unit tests of core/waits.c: holders, causes, joins, labels, deadlocks. */
+#include <stdio.h>
 #include <string.h>
 #include "check.h"
 #include "waits.h"
@@ -245,6 +246,114 @@ static void test_blocks(void)
 	waits_free(w);
 }
 
+/* Feeds one event about processes: tid of process tgid, tid2 of tgid2. */
+static void pev(unsigned type, int tid, int tgid, int tid2, int tgid2, unsigned op, int64_t arg, const char *text)
+{
+	struct event e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = (uint16_t)type;
+	e.tid = tid;
+	e.tgid = tgid;
+	e.tid2 = tid2;
+	e.tgid2 = tgid2;
+	e.op = op;
+	e.arg = arg;
+	snprintf(e.text, sizeof(e.text), "%s", text ? text : "");
+	waits_add(w, &e);
+}
+
+/* The label of what thread tid waits on now ("" for no object), and its kind. */
+static enum waits_kind waiting_on(int tid, char *label, size_t len)
+{
+	struct waits_cause c;
+
+	waits_current(w, tid, &c);
+	label[0] = 0;
+	if (c.object >= 0)
+		waits_object_label(w, c.object, label, len);
+	return (enum waits_kind)c.kind;
+}
+
+/* A wait4 or waitid names the child waited for: by its pid, or the only
+ * child alive; with two alive and any child asked for, no child. */
+static void test_children(void)
+{
+	char label[64];
+	struct waits_cause c;
+
+	waits_new(&w);
+	pev(EVENT_FORK, 200, 200, 201, 201, 0, 0, "cc");
+	pev(EVENT_EXEC, 201, 201, 0, 0, 0, 0, "cc1");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_WAIT, 201, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && strcmp(label, "cc1(201)") == 0,
+	      "children: a wait4 for a pid waits on that child, named by its exec");
+	waits_current(w, 200, &c);
+	CHECK(c.target == 201, "children: the child is the wait's target");
+	pev(EVENT_FORK, 201, 201, 202, 201, 0, 0, "cc1");
+	CHECK(waits_find(w, 201, 202) < 0, "children: a new thread is no child process");
+	pev(EVENT_EXIT, 201, 201, 0, 0, 0, 0, "cc1");
+	pev(EVENT_FORK, 200, 200, 203, 203, 0, 0, "cc");
+	pev(EVENT_RENAME, 203, 203, 0, 0, 0, 0, "as");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_WAIT, 0xffffffff, NULL); /* wait4(-1) in a 64-bit register */
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && strcmp(label, "as(203)") == 0,
+	      "children: a wait for any child, one alive, waits on that one");
+	pev(EVENT_FORK, 200, 200, 204, 204, 0, 0, "cc");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_WAIT, 0 /* waitid(P_ALL) */, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && !label[0],
+	      "children: two alive, a wait for any child names none");
+	pev(EVENT_EXIT, 204, 204, 0, 0, 0, 0, "cc");
+	pev(EVENT_EXIT, 204, 204, 0, 0, 0, 0, "cc"); /* twice: counted once */
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_WAIT, -1, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && strcmp(label, "as(203)") == 0,
+	      "children: after one exits the other is the only one");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_WAIT, 4242, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && strcmp(label, "pid(4242)") == 0,
+	      "children: a child never seen is named by its pid");
+	CHECK(strcmp(waits_kind_name(WAIT_CHILD), "child") == 0, "children: the kind's name is child");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_SIGWAIT, 0x7ffc47d8c2c0, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_CHILD && strcmp(label, "as(203)") == 0,
+	      "children: a sigsuspend with a child alive waits for it (a shell's wait builtin)");
+	pev(EVENT_EXIT, 203, 203, 0, 0, 0, 0, "as");
+	pev(EVENT_BLOCK, 200, 200, 0, 0, OP_SYS_SIGWAIT, 0x7ffc47d8c2c0, NULL);
+	CHECK(waiting_on(200, label, sizeof(label)) == WAIT_SIGNAL && !label[0],
+	      "children: with none alive it waits for a signal");
+	waits_free(w);
+}
+
+/* A semaphore of a process running CPython is a Python Lock; one of
+ * another process stays a semaphore. */
+static void test_python_lock(void)
+{
+	char label[64];
+
+	waits_new(&w);
+	pev(EVENT_EXEC, 300, 300, 0, 0, 0, 0, "python3.11");
+	pev(EVENT_BLOCK, 301, 300, 0, 0, OP_SEM_WAIT, 0x7f3a0010, NULL);
+	CHECK(waiting_on(301, label, sizeof(label)) == WAIT_SEM && strcmp(label, "Python Lock@7f3a..10") == 0,
+	      "python: a semaphore in a python process is a Python Lock");
+	pev(EVENT_BLOCK, 401, 400, 0, 0, OP_SEM_WAIT, 0x7f3a0010, NULL);
+	CHECK(waiting_on(401, label, sizeof(label)) == WAIT_SEM && strcmp(label, "sem@7f3a..10") == 0,
+	      "python: a semaphore elsewhere is a semaphore");
+	pev(EVENT_OBJECT, 400, 400, 0, 0, OP_KIND_MUTEX, 0x9000, "_PyRuntime+0x1a0");
+	waiting_on(401, label, sizeof(label));
+	CHECK(strcmp(label, "Python Lock@7f3a..10") == 0, "python: a process whose GIL is seen runs CPython");
+	pev(EVENT_FORK, 300, 300, 302, 302, 0, 0, "python3.11");
+	pev(EVENT_BLOCK, 302, 302, 0, 0, OP_SEM_WAIT, 0x5000, NULL);
+	waiting_on(302, label, sizeof(label));
+	CHECK(strcmp(label, "Python Lock@5000") == 0, "python: a fork of python is python");
+	pev(EVENT_EXEC, 302, 302, 0, 0, 0, 0, "sh");
+	pev(EVENT_BLOCK, 302, 302, 0, 0, OP_SEM_WAIT, 0x5008, NULL);
+	waiting_on(302, label, sizeof(label));
+	CHECK(strcmp(label, "sem@5008") == 0, "python: after an exec of another program, a semaphore again");
+	waits_object_label(w, waits_find(w, 302, 0x5000), label, sizeof(label));
+	CHECK(strcmp(label, "Python Lock@5000") == 0, "python: one used before that exec stays a Python Lock");
+	pev(EVENT_OBJECT, 302, 302, 0, 0, OP_KIND_MUTEX, 0x9000, "_PyRuntime+0x1a0");
+	waits_object_label(w, waits_find(w, 302, 0x5008), label, sizeof(label));
+	CHECK(strcmp(label, "Python Lock@5008") == 0, "python: a GIL seen after the exec makes its semaphores Python's");
+	waits_free(w);
+}
+
 /* Runs the wait tracker tests. */
 int main(void)
 {
@@ -252,5 +361,7 @@ int main(void)
 	test_deadlock();
 	test_join();
 	test_blocks();
+	test_children();
+	test_python_lock();
 	return check_summary();
 }
