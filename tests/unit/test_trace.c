@@ -304,7 +304,7 @@ static void tb_file_header(struct tbuf *f, unsigned version)
 	memcpy(h, magic, 8);
 	h[8] = (uint8_t)version;
 	h[9] = (uint8_t)(version >> 8);
-	h[10] = 3; /* a minor revision this reader has not heard of: fine */
+	h[10] = 9; /* a minor revision this reader has not heard of: fine */
 	h[11] = 0;
 	uint32_t c = (uint32_t)crc32(0, h, 12);
 	h[12] = (uint8_t)c;

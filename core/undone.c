@@ -1,0 +1,503 @@
+/* Undone work (see undone.h): idle CPUs beside runnable threads, from the
+ * scheduling model's callbacks and the threads' affinity events. */
+#include "undone.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mem.h"
+
+/* A thread as the analysis follows it (indexed like the model's). */
+struct uthread {
+	bool runnable;           /* TL_RUNNABLE */
+	bool listed;             /* in the runnable list (runnable, run queue known) */
+	bool known;              /* its affinity is known */
+	int32_t rq;              /* the run queue it waits on (or last ran on), -1 unknown */
+	size_t pos;              /* its place in the runnable list */
+	struct undone_mask mask;
+};
+
+/* A CPU: idle or not, in a stretch or not, and its stretch being built. */
+struct ucpu {
+	bool idle;
+	bool on;                 /* idle while a thread waits on another CPU */
+	bool open;               /* a stretch is being built */
+	bool any_unknown, allows;
+	uint64_t on_since;
+	size_t nwait;            /* listed threads waiting on this CPU's run queue */
+	struct undone_stretch cur;
+	size_t *idx;             /* its kept stretches (indexes), in time order */
+	size_t nidx, idx_cap;
+	uint64_t kept_ns;
+};
+
+struct undone {
+	unsigned ncpus;
+	const struct sched_model *m;  /* the model whose indexes the threads use */
+	struct sched_model *own;      /* that model when it is the analysis's own */
+	uint64_t last_ts;
+	struct uthread *threads;
+	size_t nthreads, threads_cap;
+	size_t *runq;                 /* the listed threads */
+	size_t nrunq, runq_cap;
+	unsigned non;                 /* CPUs on */
+	struct ucpu *cpus;
+	struct undone_stretch *stretches;
+	size_t nstretches, stretches_cap;
+};
+
+/* Whether mask allows cpu: 1 yes, 0 no, -1 unknown (a CPU from 128 on). */
+static int mask_allows(const struct undone_mask *mask, unsigned cpu)
+{
+	if (cpu < 128)
+		return (mask->bits[cpu / 64] >> (cpu % 64)) & 1;
+	return mask->more ? -1 : 0;
+}
+
+/* The mask an EVENT_AFFINITY carries. */
+struct undone_mask undone_event_mask(const struct event *ev)
+{
+	struct undone_mask m = { { (uint64_t)ev->arg, (uint64_t)ev->arg2 }, ev->op == EVENT_AFFINITY_MORE };
+
+	return m;
+}
+
+/* Writes the mask as a CPU list. */
+void undone_mask_text(const struct undone_mask *mask, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned c = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	while (c < 128) {
+		unsigned end;
+
+		if (!mask_allows(mask, c)) {
+			c++;
+			continue;
+		}
+		for (end = c; end + 1 < 128 && mask_allows(mask, end + 1) == 1; end++)
+			;
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, end > c ? "%s%u-%u" : "%s%u",
+						 used ? "," : "", c, end);
+		c = end + 1;
+	}
+	if (mask->more && used < len)
+		used += (size_t)snprintf(buf + used, len - used, "%s128+", used ? "," : "");
+	if (!used)
+		snprintf(buf, len, "none");
+}
+
+/* The thread of model index idx, grown into when new; NULL on -ENOMEM. */
+static struct uthread *thread_get(struct undone *u, size_t idx)
+{
+	if (idx >= u->nthreads) {
+		if (VEC_RESERVE(u->threads, u->threads_cap, idx + 1))
+			return NULL;
+		memset(u->threads + u->nthreads, 0, (idx + 1 - u->nthreads) * sizeof(*u->threads));
+		for (; u->nthreads <= idx; u->nthreads++)
+			u->threads[u->nthreads].rq = -1;
+	}
+	return &u->threads[idx];
+}
+
+/* Adds thread idx to the stretch CPU c is building. */
+static void note(struct undone *u, unsigned c, size_t idx)
+{
+	struct ucpu *cp = &u->cpus[c];
+	struct undone_stretch *s = &cp->cur;
+	const struct sched_thread *mt = sched_model_thread(u->m, idx);
+	const struct uthread *t = &u->threads[idx];
+	int32_t tid = mt ? mt->tid : 0;
+	unsigned k;
+	int allowed;
+
+	for (k = 0; k < s->ntids && s->tid[k] != tid; k++)
+		;
+	if (k == s->ntids) {
+		if (s->ntids < UNDONE_TIDS)
+			s->tid[s->ntids++] = tid;
+		else
+			s->more_tids = true;
+	}
+	if (t->rq < 64)
+		s->waited_on |= 1ull << t->rq;
+	else
+		s->waited_high = true;
+	allowed = t->known ? mask_allows(&t->mask, c) : -1;
+	if (allowed < 0) {
+		cp->any_unknown = true;
+	} else if (allowed) {
+		cp->allows = true;
+	} else {
+		s->mask.bits[0] |= t->mask.bits[0];
+		s->mask.bits[1] |= t->mask.bits[1];
+		s->mask.more |= t->mask.more;
+	}
+}
+
+/* Ends the stretch CPU c was building; keeps it when long enough. */
+static int close_stretch(struct undone *u, unsigned c)
+{
+	struct ucpu *cp = &u->cpus[c];
+	struct undone_stretch *s = &cp->cur;
+
+	cp->open = false;
+	if (s->idle_ns < UNDONE_MIN_NS)
+		return 0;
+	s->why = !s->ntids || cp->any_unknown ? UNDONE_WHY_UNKNOWN
+		 : cp->allows		      ? UNDONE_WHY_NOT_AFFINITY
+					      : UNDONE_WHY_AFFINITY;
+	if (s->why != UNDONE_WHY_AFFINITY)
+		memset(&s->mask, 0, sizeof(s->mask));
+	if (VEC_RESERVE(u->stretches, u->stretches_cap, u->nstretches + 1) ||
+	    VEC_RESERVE(cp->idx, cp->idx_cap, cp->nidx + 1))
+		return -ENOMEM;
+	cp->idx[cp->nidx++] = u->nstretches;
+	u->stretches[u->nstretches++] = *s;
+	cp->kept_ns += s->idle_ns;
+	return 0;
+}
+
+/* CPU c becomes idle beside waiting threads at ts (or stops being). */
+static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
+{
+	struct ucpu *cp = &u->cpus[c];
+	size_t i;
+	int r = 0;
+
+	cp->on = on;
+	if (!on) {
+		u->non--;
+		cp->cur.idle_ns += ts - cp->on_since;
+		cp->cur.to = ts;
+		return 0;
+	}
+	u->non++;
+	if (cp->open && ts - cp->cur.to >= UNDONE_MERGE_NS)
+		r = close_stretch(u, c);
+	if (!cp->open) {
+		memset(&cp->cur, 0, sizeof(cp->cur));
+		cp->cur.cpu = c;
+		cp->cur.from = ts;
+		cp->any_unknown = cp->allows = false;
+		cp->open = true;
+	}
+	cp->on_since = ts;
+	for (i = 0; i < u->nrunq; i++)
+		if (u->threads[u->runq[i]].rq != (int32_t)c)
+			note(u, c, u->runq[i]);
+	return r;
+}
+
+/* Brings every CPU's on/off up to date at ts. */
+static int update(struct undone *u, uint64_t ts)
+{
+	unsigned c;
+	int r = 0;
+
+	for (c = 0; c < u->ncpus && !r; c++) {
+		const struct ucpu *cp = &u->cpus[c];
+		bool want = cp->idle && u->nrunq > cp->nwait;
+
+		if (want != cp->on)
+			r = turn(u, c, want, ts);
+	}
+	return r;
+}
+
+/* The time of a callback, never before the last one. */
+static uint64_t clamp(struct undone *u, uint64_t ts)
+{
+	if (ts < u->last_ts)
+		return u->last_ts;
+	u->last_ts = ts;
+	return ts;
+}
+
+/* Sets thread idx runnable (or not) on run queue rq at ts. */
+static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, uint64_t ts)
+{
+	struct uthread *t = thread_get(u, idx);
+	unsigned c;
+
+	if (!t)
+		return -ENOMEM;
+	if (rq >= (int32_t)u->ncpus)
+		rq = -1;
+	if (t->listed) {
+		u->cpus[t->rq].nwait--;
+		u->runq[t->pos] = u->runq[--u->nrunq];
+		u->threads[u->runq[t->pos]].pos = t->pos;
+		t->listed = false;
+	}
+	t->runnable = runnable;
+	t->rq = rq;
+	if (runnable && rq >= 0) {
+		if (VEC_RESERVE(u->runq, u->runq_cap, u->nrunq + 1))
+			return -ENOMEM;
+		t->pos = u->nrunq;
+		u->runq[u->nrunq++] = idx;
+		t->listed = true;
+		u->cpus[rq].nwait++;
+	}
+	ts = clamp(u, ts);
+	if (t->listed)
+		for (c = 0; c < u->ncpus && u->non; c++)
+			if (u->cpus[c].on && (int32_t)c != rq)
+				note(u, c, idx);
+	return update(u, ts);
+}
+
+/* A thread's state changed (see undone.h). */
+int undone_on_state(struct undone *u, const struct sched_change *c)
+{
+	struct uthread *t = thread_get(u, c->thread);
+	int32_t rq;
+
+	if (!t)
+		return -ENOMEM;
+	rq = t->rq;
+	if (c->state == TL_RUNNING)
+		rq = c->cpu;
+	else if (c->state == TL_RUNNABLE && c->cause == SCHED_BY_PREEMPT)
+		rq = c->prev_cpu;
+	else if (c->state == TL_RUNNABLE && (c->cause == SCHED_BY_WAKEUP || c->cause == SCHED_BY_WAKEUP_NEW))
+		rq = -1; /* the wakeup that follows says where */
+	return set_thread(u, c->thread, c->state == TL_RUNNABLE, rq, c->ts);
+}
+
+/* A CPU's occupant changed. */
+int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
+{
+	if (c->cpu >= u->ncpus)
+		return 0;
+	u->cpus[c->cpu].idle = c->kind == TL_CPU_IDLE;
+	return update(u, clamp(u, c->ts));
+}
+
+/* A thread was put on run queue w->cpu. */
+int undone_on_wakeup(struct undone *u, const struct sched_wakeup *w)
+{
+	struct uthread *t = thread_get(u, w->thread);
+
+	if (!t)
+		return -ENOMEM;
+	return set_thread(u, w->thread, t->runnable, w->cpu, w->ts);
+}
+
+/* Finds the entry of tid (the model's latest): 1 and *t, *idx set; 0 when
+ * the model does not know tid; -ENOMEM. */
+static int thread_of(struct undone *u, int32_t tid, struct uthread **t, size_t *idx)
+{
+	long i = tid > 0 ? sched_model_find(u->m, tid) : -ENOENT;
+
+	if (i < 0)
+		return 0;
+	*idx = (size_t)i;
+	*t = thread_get(u, (size_t)i);
+	return *t ? 1 : -ENOMEM;
+}
+
+/* Follows an event the callbacks do not tell: affinity, fork, migration. */
+int undone_on_event(struct undone *u, const struct event *ev)
+{
+	struct uthread *t, *parent;
+	size_t idx, pidx;
+	unsigned c;
+	int r = 0;
+
+	if (ev->type == EVENT_AFFINITY && (r = thread_of(u, ev->tid, &t, &idx)) > 0) {
+		t->mask = undone_event_mask(ev);
+		t->known = true;
+		for (c = 0; c < u->ncpus && u->non && t->listed; c++)
+			if (u->cpus[c].on && (int32_t)c != t->rq)
+				note(u, c, idx);
+	} else if (ev->type == EVENT_FORK && (r = thread_of(u, ev->tid, &parent, &pidx)) > 0 && parent->known) {
+		struct undone_mask mask = parent->mask;
+
+		r = thread_of(u, ev->tid2, &t, &idx); /* may move the array */
+		if (r > 0) {
+			t->mask = mask;
+			t->known = true;
+		}
+	} else if (ev->type == EVENT_MIGRATE && ev->arg2 >= 0 && ev->arg2 < u->ncpus &&
+		   (r = thread_of(u, ev->tid, &t, &idx)) > 0 && t->runnable) {
+		return set_thread(u, idx, true, (int32_t)ev->arg2, ev->ts);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* The model callbacks of an analysis with its own model. */
+static int cb_state(void *ctx, const struct sched_change *c)
+{
+	return undone_on_state(ctx, c);
+}
+
+/* ... */
+static int cb_cpu(void *ctx, const struct sched_cpu_change *c)
+{
+	return undone_on_cpu(ctx, c);
+}
+
+/* ... */
+static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
+{
+	return undone_on_wakeup(ctx, w);
+}
+
+/* Creates the analysis fed by m (see undone.h). */
+int undone_new_fed(struct undone **out, unsigned ncpus, const struct sched_model *m)
+{
+	struct undone *u = calloc(1, sizeof(*u));
+
+	*out = NULL;
+	if (!u)
+		return -ENOMEM;
+	u->ncpus = ncpus;
+	u->m = m;
+	u->cpus = calloc(ncpus ? ncpus : 1, sizeof(*u->cpus));
+	if (!u->cpus) {
+		free(u);
+		return -ENOMEM;
+	}
+	*out = u;
+	return 0;
+}
+
+/* Creates the analysis with its own model. */
+int undone_new(struct undone **out, unsigned ncpus, bool gated)
+{
+	static const struct sched_model_ops ops = { NULL, cb_state, cb_cpu, cb_wakeup };
+	struct undone *u;
+	int r = undone_new_fed(&u, ncpus, NULL);
+
+	if (r)
+		return r;
+	r = sched_model_new(&u->own, ncpus, &ops, u);
+	if (r) {
+		undone_free(u);
+		return r;
+	}
+	sched_model_set_gated(u->own, gated);
+	u->m = u->own;
+	*out = u;
+	return 0;
+}
+
+/* Frees it. */
+void undone_free(struct undone *u)
+{
+	unsigned c;
+
+	if (!u)
+		return;
+	for (c = 0; c < u->ncpus; c++)
+		free(u->cpus[c].idx);
+	sched_model_free(u->own);
+	free(u->cpus);
+	free(u->threads);
+	free(u->runq);
+	free(u->stretches);
+	free(u);
+}
+
+/* Follows one event through the analysis's own model. */
+int undone_add(struct undone *u, const struct event *ev)
+{
+	int r;
+
+	if (!u->own)
+		return -EINVAL;
+	r = sched_model_add(u->own, ev);
+	if (!r && sched_model_event_valid(u->own, ev))
+		r = undone_on_event(u, ev);
+	return r;
+}
+
+/* Closes every open stretch at end_ns. */
+int undone_finish(struct undone *u, uint64_t end_ns)
+{
+	unsigned c;
+	int r = 0;
+
+	if (u->own)
+		r = sched_model_finish(u->own, end_ns > u->last_ts ? end_ns : u->last_ts);
+	end_ns = clamp(u, end_ns);
+	for (c = 0; c < u->ncpus && !r; c++) {
+		if (u->cpus[c].on)
+			r = turn(u, c, false, end_ns);
+		if (!r && u->cpus[c].open)
+			r = close_stretch(u, c);
+	}
+	return r;
+}
+
+/* The stretches. */
+size_t undone_count(const struct undone *u)
+{
+	return u->nstretches;
+}
+
+/* The i-th stretch, or NULL. */
+const struct undone_stretch *undone_at(const struct undone *u, size_t i)
+{
+	return i < u->nstretches ? &u->stretches[i] : NULL;
+}
+
+/* CPU cpu's idle time in stretches. */
+uint64_t undone_cpu_ns(const struct undone *u, unsigned cpu)
+{
+	return cpu < u->ncpus ? u->cpus[cpu].kept_ns : 0;
+}
+
+/* CPU cpu's number of stretches. */
+size_t undone_cpu_count(const struct undone *u, unsigned cpu)
+{
+	return cpu < u->ncpus ? u->cpus[cpu].nidx : 0;
+}
+
+/* Whether cpu was in a stretch during [a, b) (see undone.h). */
+bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_t b, uint64_t end)
+{
+	const struct ucpu *cp;
+	size_t lo = 0, hi;
+
+	if (cpu >= u->ncpus || a >= b)
+		return false;
+	cp = &u->cpus[cpu];
+	hi = cp->nidx;
+	while (lo < hi) { /* the first kept stretch ending after a */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (u->stretches[cp->idx[mid]].to <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < cp->nidx && u->stretches[cp->idx[lo]].from < b)
+		return true;
+	if (cp->open) {
+		uint64_t upto = cp->on ? (end > cp->on_since ? end : cp->on_since) : cp->cur.to;
+		uint64_t idle = cp->cur.idle_ns + (cp->on ? upto - cp->on_since : 0);
+
+		return idle >= UNDONE_MIN_NS && cp->cur.from < b && upto > a;
+	}
+	return false;
+}
+
+/* Bytes held. */
+size_t undone_memory(const struct undone *u)
+{
+	size_t n = sizeof(*u) + u->ncpus * sizeof(*u->cpus) + u->threads_cap * sizeof(*u->threads) +
+		   u->runq_cap * sizeof(*u->runq) + u->stretches_cap * sizeof(*u->stretches);
+	unsigned c;
+
+	for (c = 0; c < u->ncpus; c++)
+		n += u->cpus[c].idx_cap * sizeof(size_t);
+	return n + (u->own ? sched_model_memory(u->own) : 0);
+}

@@ -1,0 +1,213 @@
+/* Unit tests of core/undone.c: idle CPUs beside runnable threads, on
+ * hand-built event streams whose answers are known. */
+#include <string.h>
+#include "check.h"
+#include "events.h"
+#include "undone.h"
+
+#define US 1000ull
+#define MS 1000000ull
+#define PID 100
+
+static struct undone *u;
+
+/* Feeds one event of process PID. */
+static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg, int64_t arg2)
+{
+	struct event e = test_event(PID, ts, type, cpu, tid, tid2, 0, arg, arg2, NULL);
+
+	undone_add(u, &e);
+}
+
+/* Two workers on CPU 1 (mask1, mask2; 0: no affinity event) take turns for
+ * 500 ms from 2 ms while main sleeps and CPU 0 is idle; main's mask is
+ * mask_main (0: none). The workers inherit main's when theirs is 0. */
+static void two_on_one(int64_t mask_main, int64_t mask1, int64_t mask2)
+{
+	uint64_t t;
+	int run = 101;
+
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, PID, 0, 'R', 0);
+	if (mask_main)
+		ev(0, EVENT_AFFINITY, 0, PID, 0, mask_main, 0);
+	ev(0, EVENT_SWITCH, 0, 0, PID, 0, 0);
+	ev(0, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, 0);
+	ev(1 * MS, EVENT_FORK, 0, PID, 101, 0, 0);
+	ev(1 * MS, EVENT_WAKEUP_NEW, 0, 101, 0, 1, 0);
+	if (mask1)
+		ev(1 * MS, EVENT_AFFINITY, 0, 101, 0, mask1, 0);
+	ev(1 * MS, EVENT_FORK, 0, PID, 102, 0, 0);
+	ev(1 * MS, EVENT_WAKEUP_NEW, 0, 102, 0, 1, 0);
+	if (mask2)
+		ev(1 * MS, EVENT_AFFINITY, 0, 102, 0, mask2, 0);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(2 * MS, EVENT_SWITCH, 0, PID, 0, EVENT_STATE_INTERRUPTIBLE, 0); /* main joins */
+	for (t = 4 * MS; t < 502 * MS; t += 4 * MS) {
+		ev(t, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, EVENT_STATE_PREEMPTED, 0);
+		run = run == 101 ? 102 : 101;
+	}
+	ev(502 * MS, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, EVENT_STATE_DEAD, 0);
+	ev(502 * MS, EVENT_SWITCH, 1, run == 101 ? 102 : 101, 0, EVENT_STATE_DEAD, 0);
+	undone_finish(u, 503 * MS);
+}
+
+/* Pinned to CPU 1: CPU 0 idle 500 ms with both waiting, for their affinity. */
+static void test_pinned(void)
+{
+	const struct undone_stretch *s;
+	char text[64];
+
+	two_on_one(3, 2, 2);
+	CHECK(undone_count(u) == 1, "pinned: one stretch");
+	s = undone_at(u, 0);
+	CHECK(s && s->cpu == 0, "pinned: on CPU 0");
+	CHECK(s && s->from == 2 * MS && s->to == 502 * MS, "pinned: from main's sleep to the last switch");
+	CHECK(s && s->idle_ns == 500 * MS, "pinned: 500 ms idle");
+	CHECK(undone_cpu_ns(u, 0) == 500 * MS && undone_cpu_ns(u, 1) == 0, "pinned: per-CPU totals");
+	CHECK(undone_cpu_count(u, 0) == 1 && undone_cpu_count(u, 1) == 0, "pinned: per-CPU counts");
+	CHECK(s && s->ntids == 2 && !s->more_tids, "pinned: two threads waited");
+	CHECK(s && ((s->tid[0] == 101 && s->tid[1] == 102) || (s->tid[0] == 102 && s->tid[1] == 101)),
+	      "pinned: they are 101 and 102");
+	CHECK(s && s->waited_on == 2 && !s->waited_high, "pinned: on CPU 1's run queue");
+	CHECK(s && s->why == UNDONE_WHY_AFFINITY, "pinned: because of their affinity");
+	if (s)
+		undone_mask_text(&s->mask, text, sizeof(text));
+	CHECK(s && strcmp(text, "1") == 0, "pinned: their mask is CPU 1");
+	CHECK(undone_cpu_marked(u, 0, 100 * MS, 101 * MS, 503 * MS), "pinned: CPU 0 marked inside");
+	CHECK(!undone_cpu_marked(u, 0, 0, 2 * MS, 503 * MS), "pinned: not before");
+	CHECK(!undone_cpu_marked(u, 0, 502 * MS, 503 * MS, 503 * MS), "pinned: not after");
+	CHECK(!undone_cpu_marked(u, 1, 100 * MS, 101 * MS, 503 * MS), "pinned: CPU 1 never marked");
+	undone_free(u);
+}
+
+/* The same without affinity events: idle, threads named, reason unknown;
+ * with masks that allow CPU 0: not affinity; inherited from main: affinity. */
+static void test_reasons(void)
+{
+	const struct undone_stretch *s;
+
+	two_on_one(0, 0, 0);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->idle_ns == 500 * MS, "no masks: the stretch is found");
+	CHECK(s && s->why == UNDONE_WHY_UNKNOWN, "no masks: reason unknown");
+	undone_free(u);
+
+	two_on_one(3, 3, 3);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY, "masks allow CPU 0: not affinity");
+	undone_free(u);
+
+	two_on_one(2, 0, 0);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_AFFINITY, "masks inherited at fork: affinity");
+	undone_free(u);
+
+	two_on_one(3, 2, 3);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY, "one of two allowed: not affinity");
+	undone_free(u);
+}
+
+/* A thread on CPU 1 preempted by another and left waiting there for
+ * `gap` at a time while CPU 0 is idle, n times, each period apart. */
+static void gaps(uint64_t gap, uint64_t period, int n)
+{
+	uint64_t t = 10 * MS;
+	int i;
+
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	for (i = 0; i < n; i++, t += period) {
+		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+		ev(t + gap, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	}
+	undone_finish(u, t + MS);
+}
+
+/* Short waits are noise; waits close together make one stretch. */
+static void test_threshold(void)
+{
+	const struct undone_stretch *s;
+
+	gaps(100 * US, 5 * MS, 50);
+	CHECK(undone_count(u) == 0 && undone_cpu_ns(u, 0) == 0, "100 us waits 5 ms apart: no stretch");
+	undone_free(u);
+
+	gaps(300 * US, 500 * US, 10);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1, "300 us waits 200 us apart: one stretch");
+	CHECK(s && s->idle_ns == 3 * MS, "... of their sum, 3 ms");
+	CHECK(s && s->from == 10 * MS && s->to == 10 * MS + 9 * 500 * US + 300 * US, "... from the first to the last");
+	CHECK(s && s->ntids == 1 && s->tid[0] == 101, "... naming the waiting thread");
+	undone_free(u);
+
+	gaps(UNDONE_MIN_NS, 10 * MS, 3);
+	CHECK(undone_count(u) == 3, "three waits of the minimum, 10 ms apart: three stretches");
+	undone_free(u);
+}
+
+/* A waiting thread migrated to the idle CPU's run queue ends the stretch;
+ * another program on the CPU is not idle. */
+static void test_migrate_other(void)
+{
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0); /* 101 waits on CPU 1 */
+	ev(15 * MS, EVENT_MIGRATE, 1, 101, 0, 1, 0);                      /* to CPU 0's queue */
+	ev(15 * MS + 5 * US, EVENT_SWITCH, 0, 0, 101, 0, 0);
+	ev(20 * MS, EVENT_SWITCH, 0, 101, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, 0); /* another program */
+	ev(20 * MS, EVENT_MIGRATE, 0, 101, 0, 0, 1);
+	undone_finish(u, 40 * MS);
+	CHECK(undone_count(u) == 1, "migration: one stretch, another program's time none");
+	CHECK(undone_at(u, 0) && undone_at(u, 0)->idle_ns == 5 * MS && undone_at(u, 0)->to == 15 * MS,
+	      "migration: the stretch ends as the thread moves to the idle CPU");
+	undone_free(u);
+}
+
+/* Masks in words; an open stretch is marked once long enough. */
+static void test_text_open(void)
+{
+	struct undone_mask m = { { 0xf | (1ull << 6), 0 }, false };
+	char text[64];
+
+	undone_mask_text(&m, text, sizeof(text));
+	CHECK(strcmp(text, "0-3,6") == 0, "mask text: ranges and singles");
+	m.bits[0] = 0;
+	m.bits[1] = 1;
+	m.more = true;
+	undone_mask_text(&m, text, sizeof(text));
+	CHECK(strcmp(text, "64,128+") == 0, "mask text: high CPUs");
+	m.bits[1] = 0;
+	m.more = false;
+	undone_mask_text(&m, text, sizeof(text));
+	CHECK(strcmp(text, "none") == 0, "mask text: empty");
+
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+	CHECK(!undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 11 * MS), "open: not marked before the minimum");
+	CHECK(undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 13 * MS), "open: marked once past it");
+	CHECK(undone_count(u) == 0, "open: not yet a stretch");
+	undone_free(u);
+}
+
+/* Runs the tests. */
+int main(void)
+{
+	test_pinned();
+	test_reasons();
+	test_threshold();
+	test_migrate_other();
+	test_text_open();
+	return check_summary();
+}
