@@ -142,6 +142,12 @@ int timeline_add(struct timeline *tl, const struct event *ev);
 void timeline_set_end(struct timeline *tl, uint64_t end_ns);
 uint64_t timeline_end(const struct timeline *tl);
 
+/* Where a CPU was idle while threads waited on another CPU (undone.h):
+ * stretches that ended, and the one still open on each CPU
+ * (undone_cpu_marked with the timeline's end). */
+struct undone;
+const struct undone *timeline_undone(const struct timeline *tl);
+
 unsigned timeline_ncpus(const struct timeline *tl);
 size_t timeline_thread_count(const struct timeline *tl);
 const struct tl_thread *timeline_thread(const struct timeline *tl, size_t i);
