@@ -148,6 +148,17 @@ struct contention;
 void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders);
 void cli_contention_json(FILE *f, const struct spans *s, const struct contention *c, const char *indent);
 
+/* Undone work in words (cli/undone_out.c): the sentence of a stretch
+ * ("CPU0 idle 498.1 ms while busy-1 and busy-2 were runnable on CPU1: their
+ * affinity is CPU1 only"), threads named by name(ctx, tid) (NULL: by tid);
+ * and report's section "CPU idle while threads were runnable", from one
+ * more reading of file (JSON: the "undone" member, after a comma). Returns
+ * 0, or 1 after printing what is wrong. */
+struct undone_stretch;
+typedef const char *(*cli_undone_name_fn)(void *ctx, int32_t tid);
+void cli_undone_words(const struct undone_stretch *s, cli_undone_name_fn name, void *ctx, char *buf, size_t len);
+int cli_report_undone(const char *file, bool json);
+
 /* Reads the trace at path into a new history (spans.h) that keeps `keep`
  * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */

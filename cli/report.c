@@ -25,8 +25,10 @@ static void usage(FILE *f)
 		"received, and what it was mostly blocked on (MOSTLY BLOCKED ON: the kind\n"
 		"of wait, the object's name, and its share of the blocked time); per CPU:\n"
 		"how busy it was with the traced program, with other programs, and idle;\n"
-		"totals, event counts, lost events, and any deadlock, in words; last, the\n"
-		"contention by object (the table of 'conctop contention'). Text from\n"
+		"totals, event counts, lost events, and any deadlock, in words; the CPUs\n"
+		"left idle while threads were runnable on another CPU (stretches of 2 ms\n"
+		"or more, the longest in words, with the threads' affinity when it is why);\n"
+		"last, the contention by object (the table of 'conctop contention'). Text from\n"
 		"the trace (names, host, command) is printed with control characters\n"
 		"escaped (\\x1b).\n"
 		"A recording that was cut off (crash, kill -9) is reported up to its last\n"
@@ -35,7 +37,7 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
-		"               blocked_by per thread, deadlocks and contention)\n"
+		"               blocked_by per thread, deadlocks, undone and contention)\n"
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -375,7 +377,9 @@ int cmd_report(int argc, char **argv)
 	stats_free(s);
 	s = NULL;
 	cli_trace_close(&t);
-	status = print_contention(file, attributed, json);
+	status = cli_report_undone(file, json);
+	if (!status)
+		status = print_contention(file, attributed, json);
 	if (fflush(stdout))
 		status = 1;
 out:

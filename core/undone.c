@@ -23,9 +23,12 @@ struct ucpu {
 	bool idle;
 	bool on;                 /* idle while a thread waits on another CPU */
 	bool open;               /* a stretch is being built */
-	bool any_unknown, allows;
 	uint64_t on_since;
+	uint64_t acct_since;     /* time accounted by reason up to here */
+	uint64_t why_ns[3];      /* the stretch's idle time by enum undone_why */
 	size_t nwait;            /* listed threads waiting on this CPU's run queue */
+	size_t nunknown, nallowed; /* listed threads elsewhere whose mask is unknown
+				    * here, or allows this CPU */
 	struct undone_stretch cur;
 	size_t *idx;             /* its kept stretches (indexes), in time order */
 	size_t nidx, idx_cap;
@@ -45,6 +48,8 @@ struct undone {
 	struct ucpu *cpus;
 	struct undone_stretch *stretches;
 	size_t nstretches, stretches_cap;
+	char (*names)[EVENT_TEXT_MAX]; /* with its own model: by thread index */
+	size_t names_cap;
 };
 
 /* Whether mask allows cpu: 1 yes, 0 no, -1 unknown (a CPU from 128 on). */
@@ -108,8 +113,7 @@ static struct uthread *thread_get(struct undone *u, size_t idx)
 /* Adds thread idx to the stretch CPU c is building. */
 static void note(struct undone *u, unsigned c, size_t idx)
 {
-	struct ucpu *cp = &u->cpus[c];
-	struct undone_stretch *s = &cp->cur;
+	struct undone_stretch *s = &u->cpus[c].cur;
 	const struct sched_thread *mt = sched_model_thread(u->m, idx);
 	const struct uthread *t = &u->threads[idx];
 	int32_t tid = mt ? mt->tid : 0;
@@ -129,11 +133,7 @@ static void note(struct undone *u, unsigned c, size_t idx)
 	else
 		s->waited_high = true;
 	allowed = t->known ? mask_allows(&t->mask, c) : -1;
-	if (allowed < 0) {
-		cp->any_unknown = true;
-	} else if (allowed) {
-		cp->allows = true;
-	} else {
+	if (allowed == 0) {
 		s->mask.bits[0] |= t->mask.bits[0];
 		s->mask.bits[1] |= t->mask.bits[1];
 		s->mask.more |= t->mask.more;
@@ -149,9 +149,11 @@ static int close_stretch(struct undone *u, unsigned c)
 	cp->open = false;
 	if (s->idle_ns < UNDONE_MIN_NS)
 		return 0;
-	s->why = !s->ntids || cp->any_unknown ? UNDONE_WHY_UNKNOWN
-		 : cp->allows		      ? UNDONE_WHY_NOT_AFFINITY
-					      : UNDONE_WHY_AFFINITY;
+	s->why = UNDONE_WHY_UNKNOWN; /* the reason of most of its idle time */
+	if (cp->why_ns[UNDONE_WHY_NOT_AFFINITY] > cp->why_ns[s->why])
+		s->why = UNDONE_WHY_NOT_AFFINITY;
+	if (cp->why_ns[UNDONE_WHY_AFFINITY] > cp->why_ns[s->why])
+		s->why = UNDONE_WHY_AFFINITY;
 	if (s->why != UNDONE_WHY_AFFINITY)
 		memset(&s->mask, 0, sizeof(s->mask));
 	if (VEC_RESERVE(u->stretches, u->stretches_cap, u->nstretches + 1) ||
@@ -163,6 +165,41 @@ static int close_stretch(struct undone *u, unsigned c)
 	return 0;
 }
 
+/* Adds the idle time of the CPUs in stretches up to ts to the reason
+ * their waiting threads give now: before anything changes at ts. */
+static void account(struct undone *u, uint64_t ts)
+{
+	unsigned c;
+
+	for (c = 0; c < u->ncpus && u->non; c++) {
+		struct ucpu *cp = &u->cpus[c];
+
+		if (!cp->on || ts <= cp->acct_since)
+			continue;
+		cp->why_ns[cp->nunknown ? UNDONE_WHY_UNKNOWN : cp->nallowed ? UNDONE_WHY_NOT_AFFINITY
+									  : UNDONE_WHY_AFFINITY] += ts - cp->acct_since;
+		cp->acct_since = ts;
+	}
+}
+
+/* Counts listed thread t (delta 1) or stops counting it (-1) in every
+ * other CPU's nunknown or nallowed. */
+static void count_masks(struct undone *u, const struct uthread *t, int delta)
+{
+	unsigned c;
+
+	for (c = 0; c < u->ncpus; c++) {
+		int allowed = t->known ? mask_allows(&t->mask, c) : -1;
+
+		if ((int32_t)c == t->rq || !allowed)
+			continue;
+		if (allowed < 0)
+			u->cpus[c].nunknown += (size_t)delta;
+		else
+			u->cpus[c].nallowed += (size_t)delta;
+	}
+}
+
 /* CPU c becomes idle beside waiting threads at ts (or stops being). */
 static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 {
@@ -170,13 +207,15 @@ static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 	size_t i;
 	int r = 0;
 
-	cp->on = on;
 	if (!on) {
+		account(u, ts);
+		cp->on = false;
 		u->non--;
 		cp->cur.idle_ns += ts - cp->on_since;
 		cp->cur.to = ts;
 		return 0;
 	}
+	cp->on = true;
 	u->non++;
 	if (cp->open && ts - cp->cur.to >= UNDONE_MERGE_NS)
 		r = close_stretch(u, c);
@@ -184,10 +223,10 @@ static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 		memset(&cp->cur, 0, sizeof(cp->cur));
 		cp->cur.cpu = c;
 		cp->cur.from = ts;
-		cp->any_unknown = cp->allows = false;
+		memset(cp->why_ns, 0, sizeof(cp->why_ns));
 		cp->open = true;
 	}
-	cp->on_since = ts;
+	cp->on_since = cp->acct_since = ts;
 	for (i = 0; i < u->nrunq; i++)
 		if (u->threads[u->runq[i]].rq != (int32_t)c)
 			note(u, c, u->runq[i]);
@@ -229,7 +268,10 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		return -ENOMEM;
 	if (rq >= (int32_t)u->ncpus)
 		rq = -1;
+	ts = clamp(u, ts);
+	account(u, ts);
 	if (t->listed) {
+		count_masks(u, t, -1);
 		u->cpus[t->rq].nwait--;
 		u->runq[t->pos] = u->runq[--u->nrunq];
 		u->threads[u->runq[t->pos]].pos = t->pos;
@@ -244,8 +286,8 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		u->runq[u->nrunq++] = idx;
 		t->listed = true;
 		u->cpus[rq].nwait++;
+		count_masks(u, t, 1);
 	}
-	ts = clamp(u, ts);
 	if (t->listed)
 		for (c = 0; c < u->ncpus && u->non; c++)
 			if (u->cpus[c].on && (int32_t)c != rq)
@@ -274,10 +316,14 @@ int undone_on_state(struct undone *u, const struct sched_change *c)
 /* A CPU's occupant changed. */
 int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
 {
+	uint64_t ts;
+
 	if (c->cpu >= u->ncpus)
 		return 0;
+	ts = clamp(u, c->ts);
+	account(u, ts);
 	u->cpus[c->cpu].idle = c->kind == TL_CPU_IDLE;
-	return update(u, clamp(u, c->ts));
+	return update(u, ts);
 }
 
 /* A thread was put on run queue w->cpu. */
@@ -312,8 +358,13 @@ int undone_on_event(struct undone *u, const struct event *ev)
 	int r = 0;
 
 	if (ev->type == EVENT_AFFINITY && (r = thread_of(u, ev->tid, &t, &idx)) > 0) {
+		account(u, clamp(u, ev->ts));
+		if (t->listed)
+			count_masks(u, t, -1);
 		t->mask = undone_event_mask(ev);
 		t->known = true;
+		if (t->listed)
+			count_masks(u, t, 1);
 		for (c = 0; c < u->ncpus && u->non && t->listed; c++)
 			if (u->cpus[c].on && (int32_t)c != t->rq)
 				note(u, c, idx);
@@ -332,7 +383,25 @@ int undone_on_event(struct undone *u, const struct event *ev)
 	return r < 0 ? r : 0;
 }
 
-/* The model callbacks of an analysis with its own model. */
+/* The model callbacks of an analysis with its own model: a thread's name. */
+static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
+{
+	struct undone *u = ctx;
+	size_t old = u->names_cap;
+
+	(void)what, (void)ts, (void)other;
+	if (!thread_get(u, idx) || VEC_RESERVE(u->names, u->names_cap, u->nthreads))
+		return -ENOMEM;
+	if (u->names_cap > old)
+		memset(u->names + old, 0, (u->names_cap - old) * sizeof(*u->names));
+	if (name)
+		snprintf(u->names[idx], sizeof(u->names[idx]), "%s", name);
+	else
+		u->names[idx][0] = '\0';
+	return 0;
+}
+
+/* ... a thread's state. */
 static int cb_state(void *ctx, const struct sched_change *c)
 {
 	return undone_on_state(ctx, c);
@@ -372,7 +441,7 @@ int undone_new_fed(struct undone **out, unsigned ncpus, const struct sched_model
 /* Creates the analysis with its own model. */
 int undone_new(struct undone **out, unsigned ncpus, bool gated)
 {
-	static const struct sched_model_ops ops = { NULL, cb_state, cb_cpu, cb_wakeup };
+	static const struct sched_model_ops ops = { cb_thread, cb_state, cb_cpu, cb_wakeup };
 	struct undone *u;
 	int r = undone_new_fed(&u, ncpus, NULL);
 
@@ -403,6 +472,7 @@ void undone_free(struct undone *u)
 	free(u->threads);
 	free(u->runq);
 	free(u->stretches);
+	free(u->names);
 	free(u);
 }
 
@@ -490,11 +560,20 @@ bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_
 	return false;
 }
 
+/* The latest name of thread tid (with its own model), or NULL. */
+const char *undone_name(const struct undone *u, int32_t tid)
+{
+	long i = u->own ? sched_model_find(u->own, tid) : -1;
+
+	return i >= 0 && (size_t)i < u->names_cap && u->names[i][0] ? u->names[i] : NULL;
+}
+
 /* Bytes held. */
 size_t undone_memory(const struct undone *u)
 {
 	size_t n = sizeof(*u) + u->ncpus * sizeof(*u->cpus) + u->threads_cap * sizeof(*u->threads) +
-		   u->runq_cap * sizeof(*u->runq) + u->stretches_cap * sizeof(*u->stretches);
+		   u->runq_cap * sizeof(*u->runq) + u->stretches_cap * sizeof(*u->stretches) +
+		   u->names_cap * sizeof(*u->names);
 	unsigned c;
 
 	for (c = 0; c < u->ncpus; c++)

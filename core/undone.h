@@ -102,6 +102,9 @@ void undone_mask_text(const struct undone_mask *mask, char *buf, size_t len);
 /* The affinity mask an EVENT_AFFINITY carries. */
 struct undone_mask undone_event_mask(const struct event *ev);
 
+/* With its own model: the latest name of thread tid, or NULL. */
+const char *undone_name(const struct undone *u, int32_t tid);
+
 /* Bytes of memory it holds (its own model included). */
 size_t undone_memory(const struct undone *u);
 

@@ -21,8 +21,9 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int6
 
 /* Two workers on CPU 1 (mask1, mask2; 0: no affinity event) take turns for
  * 500 ms from 2 ms while main sleeps and CPU 0 is idle; main's mask is
- * mask_main (0: none). The workers inherit main's when theirs is 0. */
-static void two_on_one(int64_t mask_main, int64_t mask1, int64_t mask2)
+ * mask_main (0: none). The workers inherit main's when theirs is 0. When
+ * late2 is set, the second worker takes that mask at 12 ms. */
+static void two_on_one_late(int64_t mask_main, int64_t mask1, int64_t mask2, int64_t late2)
 {
 	uint64_t t;
 	int run = 101;
@@ -44,12 +45,20 @@ static void two_on_one(int64_t mask_main, int64_t mask1, int64_t mask2)
 	ev(1 * MS, EVENT_SWITCH, 1, 0, 101, 0, 0);
 	ev(2 * MS, EVENT_SWITCH, 0, PID, 0, EVENT_STATE_INTERRUPTIBLE, 0); /* main joins */
 	for (t = 4 * MS; t < 502 * MS; t += 4 * MS) {
+		if (late2 && t == 12 * MS)
+			ev(t, EVENT_AFFINITY, 1, 102, 0, late2, 0);
 		ev(t, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, EVENT_STATE_PREEMPTED, 0);
 		run = run == 101 ? 102 : 101;
 	}
 	ev(502 * MS, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, EVENT_STATE_DEAD, 0);
 	ev(502 * MS, EVENT_SWITCH, 1, run == 101 ? 102 : 101, 0, EVENT_STATE_DEAD, 0);
 	undone_finish(u, 503 * MS);
+}
+
+/* The same without a late mask. */
+static void two_on_one(int64_t mask_main, int64_t mask1, int64_t mask2)
+{
+	two_on_one_late(mask_main, mask1, mask2, 0);
 }
 
 /* Pinned to CPU 1: CPU 0 idle 500 ms with both waiting, for their affinity. */
@@ -106,6 +115,18 @@ static void test_reasons(void)
 	two_on_one(3, 2, 3);
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY, "one of two allowed: not affinity");
+	undone_free(u);
+
+	two_on_one_late(3, 2, 3, 2);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_AFFINITY,
+	      "one allowed for the first 10 ms of 500, then pinned: affinity, the reason of most of the time");
+	undone_free(u);
+
+	two_on_one_late(3, 3, 2, 3);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY,
+	      "one pinned for 10 ms, then both allowed: not affinity");
 	undone_free(u);
 }
 
