@@ -159,6 +159,13 @@ typedef const char *(*cli_undone_name_fn)(void *ctx, int32_t tid);
 void cli_undone_words(const struct undone_stretch *s, cli_undone_name_fn name, void *ctx, char *buf, size_t len);
 int cli_report_undone(const char *file, bool json);
 
+/* A timeline's stretches (the ended ones and those still open at its end),
+ * by start, in a new array *out of *n (free it). Returns 0 or -ENOMEM. And
+ * one of them in words, with the timeline's names. */
+struct timeline;
+int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, size_t *n);
+void cli_undone_timeline_words(const struct timeline *tl, const struct undone_stretch *s, char *buf, size_t len);
+
 /* Reads the trace at path into a new history (spans.h) that keeps `keep`
  * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */

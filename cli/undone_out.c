@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "safetext.h"
+#include "timeline.h"
 #include "trace.h"
 #include "undone.h"
 
@@ -204,4 +206,50 @@ out:
 	undone_free(u);
 	cli_trace_close(&t);
 	return status;
+}
+
+/* Orders stretches by their start, then CPU. */
+static int by_from(const void *a, const void *b)
+{
+	const struct undone_stretch *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
+}
+
+/* The stretches of a timeline by start (see cli.h). */
+int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, size_t *n)
+{
+	const struct undone *u = timeline_undone(tl);
+	size_t i, cap = undone_count(u) + timeline_ncpus(tl);
+	unsigned c;
+
+	*n = 0;
+	*out = calloc(cap ? cap : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < undone_count(u); i++)
+		(*out)[(*n)++] = *undone_at(u, i);
+	for (c = 0; c < timeline_ncpus(tl); c++)
+		if (undone_open_at(u, c, timeline_end(tl), &(*out)[*n]))
+			(*n)++;
+	qsort(*out, *n, sizeof(**out), by_from);
+	return 0;
+}
+
+/* The name a timeline gives a tid. */
+static const char *timeline_name(void *ctx, int32_t tid)
+{
+	const struct timeline *tl = ctx;
+	long i = timeline_thread_index(tl, tid);
+	const struct tl_thread *t = i >= 0 ? timeline_thread(tl, (size_t)i) : NULL;
+
+	return t ? t->name : NULL;
+}
+
+/* A stretch in words with the timeline's names (see cli.h). */
+void cli_undone_timeline_words(const struct timeline *tl, const struct undone_stretch *s, char *buf, size_t len)
+{
+	cli_undone_words(s, timeline_name, (void *)tl, buf, len);
 }

@@ -140,6 +140,18 @@ static void note(struct undone *u, unsigned c, size_t idx)
 	}
 }
 
+/* Sets a stretch's reason: the one of most of its idle time (why_ns). */
+static void set_why(struct undone_stretch *s, const uint64_t why_ns[3])
+{
+	s->why = UNDONE_WHY_UNKNOWN;
+	if (why_ns[UNDONE_WHY_NOT_AFFINITY] > why_ns[s->why])
+		s->why = UNDONE_WHY_NOT_AFFINITY;
+	if (why_ns[UNDONE_WHY_AFFINITY] > why_ns[s->why])
+		s->why = UNDONE_WHY_AFFINITY;
+	if (s->why != UNDONE_WHY_AFFINITY)
+		memset(&s->mask, 0, sizeof(s->mask));
+}
+
 /* Ends the stretch CPU c was building; keeps it when long enough. */
 static int close_stretch(struct undone *u, unsigned c)
 {
@@ -149,13 +161,7 @@ static int close_stretch(struct undone *u, unsigned c)
 	cp->open = false;
 	if (s->idle_ns < UNDONE_MIN_NS)
 		return 0;
-	s->why = UNDONE_WHY_UNKNOWN; /* the reason of most of its idle time */
-	if (cp->why_ns[UNDONE_WHY_NOT_AFFINITY] > cp->why_ns[s->why])
-		s->why = UNDONE_WHY_NOT_AFFINITY;
-	if (cp->why_ns[UNDONE_WHY_AFFINITY] > cp->why_ns[s->why])
-		s->why = UNDONE_WHY_AFFINITY;
-	if (s->why != UNDONE_WHY_AFFINITY)
-		memset(&s->mask, 0, sizeof(s->mask));
+	set_why(s, cp->why_ns);
 	if (VEC_RESERVE(u->stretches, u->stretches_cap, u->nstretches + 1) ||
 	    VEC_RESERVE(cp->idx, cp->idx_cap, cp->nidx + 1))
 		return -ENOMEM;
@@ -531,6 +537,29 @@ size_t undone_cpu_count(const struct undone *u, unsigned cpu)
 	return cpu < u->ncpus ? u->cpus[cpu].nidx : 0;
 }
 
+/* The stretch still open on cpu as it stands at end (see undone.h). */
+bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct undone_stretch *out)
+{
+	const struct ucpu *cp = cpu < u->ncpus ? &u->cpus[cpu] : NULL;
+	uint64_t why_ns[3];
+
+	if (!cp || !cp->open)
+		return false;
+	*out = cp->cur;
+	memcpy(why_ns, cp->why_ns, sizeof(why_ns));
+	if (cp->on && end > cp->on_since) {
+		out->idle_ns += end - cp->on_since;
+		out->to = end;
+		if (end > cp->acct_since)
+			why_ns[cp->nunknown ? UNDONE_WHY_UNKNOWN : cp->nallowed ? UNDONE_WHY_NOT_AFFINITY
+								: UNDONE_WHY_AFFINITY] += end - cp->acct_since;
+	} else if (cp->on) {
+		out->to = cp->on_since;
+	}
+	set_why(out, why_ns);
+	return out->idle_ns >= UNDONE_MIN_NS;
+}
+
 /* Whether cpu was in a stretch during [a, b) (see undone.h). */
 bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_t b, uint64_t end)
 {
@@ -552,10 +581,9 @@ bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_
 	if (lo < cp->nidx && u->stretches[cp->idx[lo]].from < b)
 		return true;
 	if (cp->open) {
-		uint64_t upto = cp->on ? (end > cp->on_since ? end : cp->on_since) : cp->cur.to;
-		uint64_t idle = cp->cur.idle_ns + (cp->on ? upto - cp->on_since : 0);
+		struct undone_stretch s;
 
-		return idle >= UNDONE_MIN_NS && cp->cur.from < b && upto > a;
+		return undone_open_at(u, cpu, end, &s) && s.from < b && s.to > a;
 	}
 	return false;
 }

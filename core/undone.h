@@ -96,6 +96,11 @@ size_t undone_cpu_count(const struct undone *u, unsigned cpu);
  * (a live trace). */
 bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_t b, uint64_t end);
 
+/* The stretch still open on CPU cpu, as it stands at `end` (a live trace,
+ * or one read from a file and not finished): true and *out set when its
+ * idle time reaches UNDONE_MIN_NS. */
+bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct undone_stretch *out);
+
 /* Writes mask as a CPU list ("1", "0-3,6", "0,2+") into buf. */
 void undone_mask_text(const struct undone_mask *mask, char *buf, size_t len);
 
