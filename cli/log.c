@@ -29,7 +29,7 @@ static void usage(FILE *f)
 		"  0.153020 D producer-1 waits on cond not_full\n"
 		"  0.153101 B consumer-1 tries mutex buffer_lock, held by C consumer-2: B sleeps\n"
 		"Blocks on named objects, wakeups, deadlocks (with their cycle), markers,\n"
-		"new threads, exits and lost events, and each stretch of 2 ms or more in\n"
+		"new threads, exits and lost events, and each stretch of 10 ms or more in\n"
 		"which a CPU was idle while threads waited on another CPU, at its start:\n"
 		"  0.012742 CPU0 idle 312.2 ms while busy-1 and busy-2 were runnable on CPU1:\n"
 		"           their affinity is CPU1 only\n"

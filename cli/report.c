@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"of wait, the object's name, and its share of the blocked time); per CPU:\n"
 		"how busy it was with the traced program, with other programs, and idle;\n"
 		"totals, event counts, lost events, and any deadlock, in words; the CPUs\n"
-		"left idle while threads were runnable on another CPU (stretches of 2 ms\n"
+		"left idle while threads were runnable on another CPU (stretches of 10 ms\n"
 		"or more, the longest in words, with the threads' affinity when it is why);\n"
 		"last, the contention by object (the table of 'conctop contention'). Text from\n"
 		"the trace (names, host, command) is printed with control characters\n"

@@ -60,6 +60,8 @@ struct tl_cpu_cell {
 	uint8_t kind;    /* enum tl_cpu_kind */
 	size_t thread;   /* index of the thread when kind is TL_CPU_THREAD */
 	bool mixed;      /* no occupant took more than half of the cell */
+	bool undone;     /* idle, and within a stretch of undone work (undone.h):
+			  * threads waited on another CPU meanwhile */
 };
 
 /* A thread at one instant: for the inspect panel. */

@@ -158,16 +158,24 @@ static void test_threshold(void)
 	CHECK(undone_count(u) == 0 && undone_cpu_ns(u, 0) == 0, "100 us waits 5 ms apart: no stretch");
 	undone_free(u);
 
-	gaps(300 * US, 500 * US, 10);
+	gaps(300 * US, 500 * US, 30);
+	CHECK(undone_count(u) == 0, "300 us waits 200 us apart, 9 ms in all: below the minimum");
+	undone_free(u);
+
+	gaps(300 * US, 500 * US, 40);
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1, "300 us waits 200 us apart: one stretch");
-	CHECK(s && s->idle_ns == 3 * MS, "... of their sum, 3 ms");
-	CHECK(s && s->from == 10 * MS && s->to == 10 * MS + 9 * 500 * US + 300 * US, "... from the first to the last");
+	CHECK(s && s->idle_ns == 12 * MS, "... of their sum, 12 ms");
+	CHECK(s && s->from == 10 * MS && s->to == 10 * MS + 39 * 500 * US + 300 * US, "... from the first to the last");
 	CHECK(s && s->ntids == 1 && s->tid[0] == 101, "... naming the waiting thread");
 	undone_free(u);
 
-	gaps(UNDONE_MIN_NS, 10 * MS, 3);
-	CHECK(undone_count(u) == 3, "three waits of the minimum, 10 ms apart: three stretches");
+	gaps(UNDONE_MIN_NS, UNDONE_MIN_NS + 2 * MS, 3);
+	CHECK(undone_count(u) == 3, "three waits of the minimum, 2 ms apart: three stretches");
+	undone_free(u);
+
+	gaps(5 * MS, 50 * MS, 3);
+	CHECK(undone_count(u) == 0, "waits of 5 ms (more than the tests' traces hold) are noise");
 	undone_free(u);
 }
 
@@ -181,13 +189,13 @@ static void test_migrate_other(void)
 	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
 	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
 	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0); /* 101 waits on CPU 1 */
-	ev(15 * MS, EVENT_MIGRATE, 1, 101, 0, 1, 0);                      /* to CPU 0's queue */
-	ev(15 * MS + 5 * US, EVENT_SWITCH, 0, 0, 101, 0, 0);
-	ev(20 * MS, EVENT_SWITCH, 0, 101, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, 0); /* another program */
-	ev(20 * MS, EVENT_MIGRATE, 0, 101, 0, 0, 1);
-	undone_finish(u, 40 * MS);
+	ev(25 * MS, EVENT_MIGRATE, 1, 101, 0, 1, 0);                      /* to CPU 0's queue */
+	ev(25 * MS + 5 * US, EVENT_SWITCH, 0, 0, 101, 0, 0);
+	ev(30 * MS, EVENT_SWITCH, 0, 101, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, 0); /* another program */
+	ev(30 * MS, EVENT_MIGRATE, 0, 101, 0, 0, 1);
+	undone_finish(u, 80 * MS);
 	CHECK(undone_count(u) == 1, "migration: one stretch, another program's time none");
-	CHECK(undone_at(u, 0) && undone_at(u, 0)->idle_ns == 5 * MS && undone_at(u, 0)->to == 15 * MS,
+	CHECK(undone_at(u, 0) && undone_at(u, 0)->idle_ns == 15 * MS && undone_at(u, 0)->to == 25 * MS,
 	      "migration: the stretch ends as the thread moves to the idle CPU");
 	undone_free(u);
 }
@@ -216,8 +224,8 @@ static void test_text_open(void)
 	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
 	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
 	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
-	CHECK(!undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 11 * MS), "open: not marked before the minimum");
-	CHECK(undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 13 * MS), "open: marked once past it");
+	CHECK(!undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS - 1), "open: not marked before the minimum");
+	CHECK(undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS), "open: marked once past it");
 	CHECK(undone_count(u) == 0, "open: not yet a stretch");
 	undone_free(u);
 }
