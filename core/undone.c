@@ -464,22 +464,21 @@ int undone_new(struct undone **out, unsigned ncpus, bool gated)
 	return 0;
 }
 
-/* Frees it. */
+/* Frees it: each CPU's stretch index, its own model, then its arrays. */
 void undone_free(struct undone *u)
 {
-	unsigned c;
+	void *parts[6];
+	size_t i;
 
 	if (!u)
 		return;
-	for (c = 0; c < u->ncpus; c++)
-		free(u->cpus[c].idx);
 	sched_model_free(u->own);
-	free(u->cpus);
-	free(u->threads);
-	free(u->runq);
-	free(u->stretches);
-	free(u->names);
-	free(u);
+	while (u->ncpus)
+		free(u->cpus[--u->ncpus].idx);
+	parts[0] = u->cpus, parts[1] = u->threads, parts[2] = u->runq;
+	parts[3] = u->stretches, parts[4] = u->names, parts[5] = u;
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		free(parts[i]);
 }
 
 /* Follows one event through the analysis's own model. */
