@@ -19,7 +19,10 @@
  * to 4.1 ms, none of 5 ms. So instants less than UNDONE_MERGE_NS apart
  * join one stretch, and a stretch counts only when its CPU was idle, with
  * threads waiting, for at least UNDONE_MIN_NS in all: more than twice the
- * longest of those, far less than the seconds the issue's xz trace lost. */
+ * longest of those, far less than the seconds the issue's xz trace lost.
+ *
+ * Cost: memory follows the threads and the stretches kept; time, a walk of
+ * the CPUs for each change of a thread's or a CPU's state. */
 #ifndef CONCTOP_UNDONE_H
 #define CONCTOP_UNDONE_H
 
