@@ -221,6 +221,29 @@ static bool have_bpf_privileges(void)
 	return geteuid() == 0;
 }
 
+/* Runs the calling thread once on each CPU it may use, so that every CPU
+ * lane starts known: a CPU idle since before tracing began then switches
+ * from idle to conctop and back (kept: an untraced task and the idle task
+ * trade places), where otherwise no switch would ever say it is idle, and
+ * a CPU that stays idle beside waiting threads would go unseen. Costs a
+ * migration per CPU, once. Best effort. */
+static void visit_cpus(const struct tracer *t)
+{
+	cpu_set_t mine, one;
+	unsigned c;
+
+	if (sched_getaffinity(0, sizeof(mine), &mine))
+		return;
+	for (c = 0; c < t->ncpus && c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &mine))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+	sched_setaffinity(0, sizeof(mine), &mine);
+}
+
 /* Loads and attaches the scheduler programs (see tracer.h). */
 int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event_fn fn,
 	       void *ctx, char *err, size_t errlen)
@@ -304,6 +327,7 @@ int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event
 		goto fail;
 	}
 	t->base_ns = monotonic_ns();
+	visit_cpus(t);
 	*out = t;
 	return 0;
 fail:
