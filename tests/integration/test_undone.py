@@ -52,11 +52,23 @@ def cpu0_free(rep, how):
     return True
 
 
+def cpu0_idle(rep, how):
+    """CPU0's idle time, when other programs left it enough (150 ms) to show
+    anything; else SKIPPED (the attempt is retried) and None."""
+    idle = rep["cpus"][0]["idle_ns"]
+    if idle < 150 * MS:
+        skip(f"{how}: CPU0 idle while threads waited",
+             f"other programs left CPU0 idle only {idle / MS:.0f} ms of the {rep['duration_ns'] / MS:.0f} ms trace")
+        return None
+    return idle
+
+
 def check_pinned(trace, how):
     """The report, log and lanes of a pinned run."""
     rep = report_json(trace)
     und = rep["undone"]
-    if not cpu0_free(rep, how):
+    idle0 = cpu0_idle(rep, how)
+    if idle0 is None:
         return
     busy = busy_threads(rep)
     if not check(len(busy) == 2, f"{how}: busy-1 and busy-2 are in the trace", f"{rep['threads']}"):
@@ -66,9 +78,11 @@ def check_pinned(trace, how):
     print(f"  {how}: CPU0 undone {cpu0 / MS:.1f} ms in {und['cpus'][0]['stretches']} stretch(es), "
           f"other programs on CPU0 {other0 / MS:.1f} ms; busy runnable "
           + ", ".join(f"{n} {t['runnable_ns'] / MS:.1f} ms" for n, t in sorted(busy.items())))
-    check(cpu0 >= BUSY_NS // 2,
-          f"{how}: CPU0 was idle while threads waited on CPU1 for most of the 500 ms run "
-          f"({cpu0 / MS:.1f} ms)", f"{und}")
+    # on a quiet machine most of the 500 ms run; other programs may take
+    # some of CPU0, but most of the time it idled the threads were waiting
+    check(cpu0 >= min(BUSY_NS, idle0) * 6 // 10,
+          f"{how}: CPU0 was idle while threads waited on CPU1 for most of its idle time "
+          f"({cpu0 / MS:.1f} ms of {idle0 / MS:.1f} ms; other programs took {other0 / MS:.1f} ms)", f"{und}")
     check(und["cpus"][1]["idle_ns"] == 0, f"{how}: CPU1 never idle while they waited", f"{und['cpus']}")
     both = [s for s in und["stretches"] if s["cpu"] == 0 and
             {t["name"] for t in s["threads"]} == {"busy-1", "busy-2"}]
@@ -126,13 +140,15 @@ def test_attach():
           "attach: every thread's mask is read at attach, the busy threads' CPU1 only", f"{tids} {masks}")
     rep = report_json(trace)
     und = rep["undone"]
-    if not cpu0_free(rep, "attach"):
+    idle0 = cpu0_idle(rep, "attach")
+    if idle0 is None:
         return
-    longest = max(und["stretches"], key=lambda s: s["idle_ns"]) if und["stretches"] else None
-    check(longest and longest["cpu"] == 0 and longest["reason"] == "affinity" and longest["affinity"] == "1"
-          and longest["idle_ns"] >= rep["duration_ns"] // 2,
-          "attach: CPU0 idle for most of the traced run, for the busy threads' affinity (CPU1 only)",
-          f"{und}")
+    cpu0 = und["cpus"][0]["idle_ns"]
+    why = {s["reason"] for s in und["stretches"] if s["cpu"] == 0}
+    check(cpu0 >= idle0 * 6 // 10 and why == {"affinity"} and
+          all(s["affinity"] == "1" for s in und["stretches"] if s["cpu"] == 0),
+          f"attach: CPU0 idle while threads waited for most of its idle time ({cpu0 / MS:.1f} ms of "
+          f"{idle0 / MS:.1f} ms), for the busy threads' affinity (CPU1 only)", f"{und}")
 
 
 def test_free():
