@@ -148,23 +148,16 @@ struct contention;
 void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders);
 void cli_contention_json(FILE *f, const struct spans *s, const struct contention *c, const char *indent);
 
-/* Undone work in words (cli/undone_out.c): the sentence of a stretch
- * ("CPU0 idle 498.1 ms while busy-1 and busy-2 were runnable on CPU1: their
- * affinity is CPU1 only"), threads named by name(ctx, tid) (NULL: by tid);
- * and report's section "CPU idle while threads were runnable", from one
- * more reading of file (JSON: the "undone" member, after a comma). Returns
- * 0, or 1 after printing what is wrong. */
+/* Undone work (cli/undone_out.c): report's section "CPU idle while threads
+ * were runnable", from one more reading of file (JSON: the "undone" member,
+ * after a comma; the sentences: tui/undone_text.h). Returns 0, or 1 after
+ * printing what is wrong. And a timeline's stretches (the ended ones and
+ * those still open at its end), by start, in a new array *out of *n (free
+ * it), for log. Returns 0 or -ENOMEM. */
 struct undone_stretch;
-typedef const char *(*cli_undone_name_fn)(void *ctx, int32_t tid);
-void cli_undone_words(const struct undone_stretch *s, cli_undone_name_fn name, void *ctx, char *buf, size_t len);
-int cli_report_undone(const char *file, bool json);
-
-/* A timeline's stretches (the ended ones and those still open at its end),
- * by start, in a new array *out of *n (free it). Returns 0 or -ENOMEM. And
- * one of them in words, with the timeline's names. */
 struct timeline;
+int cli_report_undone(const char *file, bool json);
 int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, size_t *n);
-void cli_undone_timeline_words(const struct timeline *tl, const struct undone_stretch *s, char *buf, size_t len);
 
 /* Reads the trace at path into a new history (spans.h) that keeps `keep`
  * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was

@@ -13,7 +13,7 @@
 #include "safetext.h"
 #include "theme.h"
 #include "timeline.h"
-#include "undone.h"
+#include "undone_text.h"
 
 #define LOG_BATCH 256
 
@@ -50,7 +50,7 @@ static void print_undone(const struct timeline *tl, const struct undone_stretch 
 {
 	char line[1024];
 
-	cli_undone_timeline_words(tl, s, line, sizeof(line));
+	undone_text_timeline(tl, s, line, sizeof(line));
 	printf("%" PRIu64 ".%06" PRIu64 " ", s->from / 1000000000u, s->from % 1000000000u / 1000u);
 	safetext_fputs(line, stdout); /* names from the trace, escaped */
 	putchar('\n');

@@ -1,6 +1,6 @@
-/* Undone work in words (core/undone.h): the sentence of a stretch, shared
- * by report and log, and report's section "CPU idle while threads were
- * runnable" as text and JSON. */
+/* Undone work (core/undone.h) for the commands: report's section "CPU idle
+ * while threads were runnable" as text and JSON, and a timeline's stretches
+ * for log; the sentences are tui/undone_text.c's. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,80 +11,9 @@
 #include "timeline.h"
 #include "trace.h"
 #include "undone.h"
+#include "undone_text.h"
 
 #define LONGEST 5 /* stretches report's text names */
-
-/* Appends to buf (holding *used bytes of len) what fmt says. */
-static void put(char *buf, size_t len, size_t *used, const char *fmt, const char *a, const char *b)
-{
-	if (*used < len) {
-		int n = snprintf(buf + *used, len - *used, fmt, a, b);
-
-		*used += n > 0 ? (size_t)n : 0;
-	}
-}
-
-/* Writes the threads of a stretch: their distinct names, "and others"
- * when there were more; returns whether more than one thread. */
-static bool thread_words(const struct undone_stretch *s, cli_undone_name_fn name, void *ctx, char *buf,
-			 size_t len)
-{
-	const char *seen[UNDONE_TIDS];
-	char tidname[UNDONE_TIDS][24];
-	unsigned k, j, n = 0;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (k = 0; k < s->ntids; k++) {
-		const char *nm = name ? name(ctx, s->tid[k]) : NULL;
-
-		if (!nm || !*nm) {
-			snprintf(tidname[k], sizeof(tidname[k]), "thread %d", (int)s->tid[k]);
-			nm = tidname[k];
-		}
-		for (j = 0; j < n && strcmp(seen[j], nm); j++)
-			;
-		if (j == n)
-			seen[n++] = nm;
-	}
-	if (n == 1 && (s->ntids > 1 || s->more_tids)) {
-		put(buf, len, &used, "%s threads%s", seen[0], "");
-		return true;
-	}
-	for (k = 0; k < n; k++)
-		put(buf, len, &used, "%s%s", k == 0 ? "" : k + 1 < n || s->more_tids ? ", " : " and ", seen[k]);
-	if (s->more_tids)
-		put(buf, len, &used, "%s%s", " and others", "");
-	return s->ntids > 1 || s->more_tids;
-}
-
-/* The stretch in words (see cli.h). */
-void cli_undone_words(const struct undone_stretch *s, cli_undone_name_fn name, void *ctx, char *buf, size_t len)
-{
-	struct undone_mask waited = { { s->waited_on, 0 }, false };
-	char who[8 * EVENT_TEXT_MAX + 64], cpus[256], mask[256], idle[32];
-	bool many = thread_words(s, name, ctx, who, sizeof(who));
-	size_t used = 0;
-
-	undone_mask_text(&waited, cpus, sizeof(cpus));
-	undone_mask_text(&s->mask, mask, sizeof(mask));
-	snprintf(idle, sizeof(idle), "%.1f ms", (double)s->idle_ns / 1e6);
-	snprintf(buf, len, "CPU%u idle ", s->cpu);
-	used = strlen(buf);
-	put(buf, len, &used, "%s while %s", idle, who);
-	put(buf, len, &used, " %s runnable on CPU%s", many ? "were" : "was", strchr(cpus, ',') || strchr(cpus, '-') ? "s " : "");
-	put(buf, len, &used, "%s%s", cpus, s->waited_high ? " and others" : "");
-	if (s->why == UNDONE_WHY_AFFINITY) {
-		put(buf, len, &used, ": %s affinity is CPU%s", many ? "their" : "its",
-		    strchr(mask, ',') || strchr(mask, '-') || strchr(mask, '+') ? "s " : "");
-		put(buf, len, &used, "%s only%s", mask, "");
-	} else if (s->why == UNDONE_WHY_NOT_AFFINITY) {
-		char c[16];
-
-		snprintf(c, sizeof(c), "%u", s->cpu);
-		put(buf, len, &used, ": %s affinity allows CPU%s", many ? "their" : "its", c);
-	}
-}
 
 /* The name undone keeps for a tid (its own model's). */
 static const char *own_name(void *ctx, int32_t tid)
@@ -130,7 +59,7 @@ static void print_json(FILE *f, const struct undone *u, unsigned ncpus)
 		undone_mask_text(&s->mask, mask, sizeof(mask));
 		fprintf(f, "], \"reason\": \"%s\", \"affinity\": ", why_key(s->why));
 		cli_json_string(f, s->why == UNDONE_WHY_AFFINITY ? mask : "");
-		cli_undone_words(s, own_name, (void *)u, text, sizeof(text));
+		undone_text(s, own_name, (void *)u, text, sizeof(text));
 		fprintf(f, ", \"text\": ");
 		cli_json_string(f, text);
 		fputc('}', f);
@@ -171,7 +100,7 @@ static void print_text(FILE *f, const struct undone *u, unsigned ncpus, uint64_t
 	for (k = 0; k < n; k++) {
 		const struct undone_stretch *s = undone_at(u, shown[k]);
 
-		cli_undone_words(s, own_name, (void *)u, text, sizeof(text));
+		undone_text(s, own_name, (void *)u, text, sizeof(text));
 		safetext_escape(safe, sizeof(safe), text);
 		fprintf(f, "  %10.3f  %s\n", (double)s->from / 1e6, safe);
 	}
@@ -238,18 +167,3 @@ int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, s
 	return 0;
 }
 
-/* The name a timeline gives a tid. */
-static const char *timeline_name(void *ctx, int32_t tid)
-{
-	const struct timeline *tl = ctx;
-	long i = timeline_thread_index(tl, tid);
-	const struct tl_thread *t = i >= 0 ? timeline_thread(tl, (size_t)i) : NULL;
-
-	return t ? t->name : NULL;
-}
-
-/* A stretch in words with the timeline's names (see cli.h). */
-void cli_undone_timeline_words(const struct timeline *tl, const struct undone_stretch *s, char *buf, size_t len)
-{
-	cli_undone_words(s, timeline_name, (void *)tl, buf, len);
-}

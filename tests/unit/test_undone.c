@@ -4,6 +4,7 @@
 #include "check.h"
 #include "events.h"
 #include "undone.h"
+#include "undone_text.h"
 
 #define US 1000ull
 #define MS 1000000ull
@@ -230,6 +231,61 @@ static void test_text_open(void)
 	undone_free(u);
 }
 
+/* Names for the sentence tests: 101 busy-1, 102 busy-2, 103-105 xz. */
+static const char *name_of(void *ctx, int32_t tid)
+{
+	(void)ctx;
+	return tid == 101 ? "busy-1" : tid == 102 ? "busy-2" : tid >= 103 && tid <= 105 ? "xz" : NULL;
+}
+
+/* A stretch of cpu for sentences. */
+static struct undone_stretch stretch(unsigned cpu, uint64_t idle, uint64_t waited_on, uint8_t why, uint64_t mask)
+{
+	struct undone_stretch s;
+
+	memset(&s, 0, sizeof(s));
+	s.cpu = cpu;
+	s.idle_ns = idle;
+	s.waited_on = waited_on;
+	s.why = why;
+	s.mask.bits[0] = mask;
+	return s;
+}
+
+/* The sentences report and log print (tui/undone_text.c). */
+static void test_words(void)
+{
+	struct undone_stretch s = stretch(0, 500 * MS, 2, UNDONE_WHY_AFFINITY, 2);
+	char text[512];
+
+	s.tid[0] = 101, s.tid[1] = 102, s.ntids = 2;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU0 idle 500.0 ms while busy-1 and busy-2 were runnable on CPU1: "
+			   "their affinity is CPU1 only") == 0, "words: two pinned threads, the issue's sentence");
+	s = stretch(1, 12500 * US, 1, UNDONE_WHY_NOT_AFFINITY, 3);
+	s.tid[0] = 103, s.ntids = 1;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU1 idle 12.5 ms while xz was runnable on CPU0: its affinity allows CPU1") == 0,
+	      "words: one thread allowed on the idle CPU");
+	s = stretch(0, 12 * 1000 * MS, 2, UNDONE_WHY_AFFINITY, 2);
+	s.tid[0] = 103, s.tid[1] = 104, s.tid[2] = 105, s.ntids = 3;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU0 idle 12000.0 ms while xz threads were runnable on CPU1: their affinity is CPU1 only") == 0,
+	      "words: threads of one name are 'xz threads'");
+	s = stretch(1, 20 * MS, 0xc, UNDONE_WHY_UNKNOWN, 0);
+	s.tid[0] = 7, s.tid[1] = 101, s.ntids = 2, s.more_tids = true;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU1 idle 20.0 ms while thread 7, busy-1 and others were runnable on CPUs 2-3") == 0,
+	      "words: an unnamed thread by tid, more threads, several CPUs, no reason when unknown");
+	s = stretch(0, 20 * MS, 2, UNDONE_WHY_AFFINITY, 0x6);
+	s.tid[0] = 101, s.ntids = 1;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU0 idle 20.0 ms while busy-1 was runnable on CPU1: its affinity is CPUs 1-2 only") == 0,
+	      "words: a mask of several CPUs");
+	undone_text(&s, name_of, NULL, text, 16);
+	CHECK(strlen(text) == 15, "words: cut to the buffer");
+}
+
 /* Runs the tests. */
 int main(void)
 {
@@ -238,5 +294,6 @@ int main(void)
 	test_threshold();
 	test_migrate_other();
 	test_text_open();
+	test_words();
 	return check_summary();
 }
