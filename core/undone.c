@@ -15,6 +15,8 @@ struct uthread {
 	bool known;              /* its affinity is known */
 	int32_t rq;              /* the run queue it waits on (or last ran on), -1 unknown */
 	size_t pos;              /* its place in the runnable list */
+	uint64_t noted_gen;      /* noted in every CPU on at generation on_gen ... */
+	int32_t noted_rq;        /* ... waiting on this run queue */
 	struct undone_mask mask;
 };
 
@@ -27,8 +29,10 @@ struct ucpu {
 	uint64_t acct_since;     /* time accounted by reason up to here */
 	uint64_t why_ns[3];      /* the stretch's idle time by enum undone_why */
 	size_t nwait;            /* listed threads waiting on this CPU's run queue */
-	size_t nunknown, nallowed; /* listed threads elsewhere whose mask is unknown
-				    * here, or allows this CPU */
+	size_t unknown_here;     /* ... of them with an unknown mask */
+	size_t more_here;        /* ... with a known mask that allows CPUs from 128 on */
+	size_t allowed;          /* (CPUs 0-127) listed threads elsewhere whose mask has it */
+	unsigned idle_pos;       /* its place in the idle list */
 	struct undone_stretch cur;
 	size_t *idx;             /* its kept stretches (indexes), in time order */
 	size_t nidx, idx_cap;
@@ -45,6 +49,13 @@ struct undone {
 	size_t *runq;                 /* the listed threads */
 	size_t nrunq, runq_cap;
 	unsigned non;                 /* CPUs on */
+	size_t unknown, more;         /* listed threads of unknown masks, of masks with CPUs 128+ */
+	unsigned *idle;               /* the idle CPUs (only they can be on) */
+	unsigned nidle;
+	bool dirty;                   /* a change is waiting for update (the event's end) */
+	bool touched;                 /* ... that changed an idle CPU's own count */
+	size_t nrunq_seen;            /* nrunq at the last update */
+	uint64_t on_gen;              /* counts the times a CPU turned on */
 	struct ucpu *cpus;
 	struct undone_stretch *stretches;
 	size_t nstretches, stretches_cap;
@@ -171,38 +182,59 @@ static int close_stretch(struct undone *u, unsigned c)
 	return 0;
 }
 
+/* Why CPU c is idle beside waiting threads now: some waiting elsewhere has
+ * a mask not known for c, or one that allows c, or all exclude it. */
+static enum undone_why why_now(const struct undone *u, unsigned c)
+{
+	const struct ucpu *cp = &u->cpus[c];
+
+	if (u->unknown > cp->unknown_here || (c >= 128 && u->more > cp->more_here))
+		return UNDONE_WHY_UNKNOWN;
+	return c < 128 && cp->allowed ? UNDONE_WHY_NOT_AFFINITY : UNDONE_WHY_AFFINITY;
+}
+
 /* Adds the idle time of the CPUs in stretches up to ts to the reason
  * their waiting threads give now: before anything changes at ts. */
 static void account(struct undone *u, uint64_t ts)
 {
-	unsigned c;
+	unsigned i;
 
-	for (c = 0; c < u->ncpus && u->non; c++) {
-		struct ucpu *cp = &u->cpus[c];
+	for (i = 0; i < u->nidle && u->non; i++) {
+		struct ucpu *cp = &u->cpus[u->idle[i]];
 
 		if (!cp->on || ts <= cp->acct_since)
 			continue;
-		cp->why_ns[cp->nunknown ? UNDONE_WHY_UNKNOWN : cp->nallowed ? UNDONE_WHY_NOT_AFFINITY
-									  : UNDONE_WHY_AFFINITY] += ts - cp->acct_since;
+		cp->why_ns[why_now(u, u->idle[i])] += ts - cp->acct_since;
 		cp->acct_since = ts;
 	}
 }
 
-/* Counts listed thread t (delta 1) or stops counting it (-1) in every
- * other CPU's nunknown or nallowed. */
+/* Counts listed thread t (delta 1) or stops counting it (-1): as of
+ * unknown mask, or in the CPUs (0-127, not its own) its mask allows; the
+ * walk is over the mask's bits, never over every CPU. */
 static void count_masks(struct undone *u, const struct uthread *t, int delta)
 {
-	unsigned c;
+	unsigned w;
 
-	for (c = 0; c < u->ncpus; c++) {
-		int allowed = t->known ? mask_allows(&t->mask, c) : -1;
+	if (!t->known) {
+		u->unknown += (size_t)delta;
+		u->cpus[t->rq].unknown_here += (size_t)delta;
+		return;
+	}
+	if (t->mask.more) {
+		u->more += (size_t)delta;
+		u->cpus[t->rq].more_here += (size_t)delta;
+	}
+	for (w = 0; w < 2; w++) {
+		uint64_t bits = t->mask.bits[w];
 
-		if ((int32_t)c == t->rq || !allowed)
-			continue;
-		if (allowed < 0)
-			u->cpus[c].nunknown += (size_t)delta;
-		else
-			u->cpus[c].nallowed += (size_t)delta;
+		while (bits) {
+			unsigned c = 64 * w + (unsigned)__builtin_ctzll(bits);
+
+			bits &= bits - 1;
+			if (c < u->ncpus && (int32_t)c != t->rq)
+				u->cpus[c].allowed += (size_t)delta;
+		}
 	}
 }
 
@@ -233,24 +265,32 @@ static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 		cp->open = true;
 	}
 	cp->on_since = cp->acct_since = ts;
+	u->on_gen++;
 	for (i = 0; i < u->nrunq; i++)
 		if (u->threads[u->runq[i]].rq != (int32_t)c)
 			note(u, c, u->runq[i]);
 	return r;
 }
 
-/* Brings every CPU's on/off up to date at ts. */
+/* Brings the idle CPUs' on/off up to date at ts, once the changes an
+ * event makes are all in (so that a thread preempted for another, runnable
+ * and running at the same instant, turns no CPU on). */
 static int update(struct undone *u, uint64_t ts)
 {
-	unsigned c;
+	unsigned i;
 	int r = 0;
 
-	for (c = 0; c < u->ncpus && !r; c++) {
-		const struct ucpu *cp = &u->cpus[c];
-		bool want = cp->idle && u->nrunq > cp->nwait;
+	u->dirty = false;
+	if (!u->touched && u->nrunq == u->nrunq_seen)
+		return 0; /* no idle CPU's answer can have changed */
+	u->touched = false;
+	u->nrunq_seen = u->nrunq;
+	for (i = 0; i < u->nidle && !r; i++) {
+		const struct ucpu *cp = &u->cpus[u->idle[i]];
+		bool want = u->nrunq > cp->nwait;
 
 		if (want != cp->on)
-			r = turn(u, c, want, ts);
+			r = turn(u, u->idle[i], want, ts);
 	}
 	return r;
 }
@@ -268,7 +308,7 @@ static uint64_t clamp(struct undone *u, uint64_t ts)
 static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, uint64_t ts)
 {
 	struct uthread *t = thread_get(u, idx);
-	unsigned c;
+	unsigned i;
 
 	if (!t)
 		return -ENOMEM;
@@ -278,6 +318,7 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 	account(u, ts);
 	if (t->listed) {
 		count_masks(u, t, -1);
+		u->touched |= u->cpus[t->rq].idle;
 		u->cpus[t->rq].nwait--;
 		u->runq[t->pos] = u->runq[--u->nrunq];
 		u->threads[u->runq[t->pos]].pos = t->pos;
@@ -291,14 +332,20 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		t->pos = u->nrunq;
 		u->runq[u->nrunq++] = idx;
 		t->listed = true;
+		u->touched |= u->cpus[rq].idle;
 		u->cpus[rq].nwait++;
 		count_masks(u, t, 1);
 	}
-	if (t->listed)
-		for (c = 0; c < u->ncpus && u->non; c++)
-			if (u->cpus[c].on && (int32_t)c != rq)
-				note(u, c, idx);
-	return update(u, ts);
+	if (t->listed && u->non && (t->noted_gen != u->on_gen || t->noted_rq != rq)) {
+		/* into every CPU on, once until another turns on */
+		for (i = 0; i < u->nidle; i++)
+			if (u->cpus[u->idle[i]].on && (int32_t)u->idle[i] != rq)
+				note(u, u->idle[i], idx);
+		t->noted_gen = u->on_gen;
+		t->noted_rq = rq;
+	}
+	u->dirty = true;
+	return 0;
 }
 
 /* A thread's state changed (see undone.h). */
@@ -322,14 +369,30 @@ int undone_on_state(struct undone *u, const struct sched_change *c)
 /* A CPU's occupant changed. */
 int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
 {
+	struct ucpu *cp;
 	uint64_t ts;
+	int r;
 
 	if (c->cpu >= u->ncpus)
 		return 0;
 	ts = clamp(u, c->ts);
 	account(u, ts);
-	u->cpus[c->cpu].idle = c->kind == TL_CPU_IDLE;
-	return update(u, ts);
+	cp = &u->cpus[c->cpu];
+	if (cp->idle == (c->kind == TL_CPU_IDLE))
+		return 0;
+	cp->idle = !cp->idle;
+	u->touched = true;
+	if (cp->idle) {
+		cp->idle_pos = u->nidle;
+		u->idle[u->nidle++] = c->cpu;
+	} else {
+		if (cp->on && (r = turn(u, c->cpu, false, ts)))
+			return r;
+		u->idle[cp->idle_pos] = u->idle[--u->nidle];
+		u->cpus[u->idle[cp->idle_pos]].idle_pos = cp->idle_pos;
+	}
+	u->dirty = true;
+	return 0;
 }
 
 /* A thread was put on run queue w->cpu. */
@@ -369,11 +432,12 @@ int undone_on_event(struct undone *u, const struct event *ev)
 			count_masks(u, t, -1);
 		t->mask = undone_event_mask(ev);
 		t->known = true;
+		t->noted_gen = 0;
 		if (t->listed)
 			count_masks(u, t, 1);
-		for (c = 0; c < u->ncpus && u->non && t->listed; c++)
-			if (u->cpus[c].on && (int32_t)c != t->rq)
-				note(u, c, idx);
+		for (c = 0; c < u->nidle && u->non && t->listed; c++)
+			if (u->cpus[u->idle[c]].on && (int32_t)u->idle[c] != t->rq)
+				note(u, u->idle[c], idx);
 	} else if (ev->type == EVENT_FORK && (r = thread_of(u, ev->tid, &parent, &pidx)) > 0 && parent->known) {
 		struct undone_mask mask = parent->mask;
 
@@ -384,8 +448,10 @@ int undone_on_event(struct undone *u, const struct event *ev)
 		}
 	} else if (ev->type == EVENT_MIGRATE && ev->arg2 >= 0 && ev->arg2 < u->ncpus &&
 		   (r = thread_of(u, ev->tid, &t, &idx)) > 0 && t->runnable) {
-		return set_thread(u, idx, true, (int32_t)ev->arg2, ev->ts);
+		r = set_thread(u, idx, true, (int32_t)ev->arg2, ev->ts);
 	}
+	if (r >= 0 && u->dirty) /* the event's changes are all in */
+		r = update(u, u->last_ts);
 	return r < 0 ? r : 0;
 }
 
@@ -435,8 +501,12 @@ int undone_new_fed(struct undone **out, unsigned ncpus, const struct sched_model
 		return -ENOMEM;
 	u->ncpus = ncpus;
 	u->m = m;
+	u->on_gen = 1; /* a thread's noted_gen 0 is never current */
 	u->cpus = calloc(ncpus ? ncpus : 1, sizeof(*u->cpus));
-	if (!u->cpus) {
+	u->idle = calloc(ncpus ? ncpus : 1, sizeof(*u->idle));
+	if (!u->cpus || !u->idle) {
+		free(u->cpus);
+		free(u->idle);
 		free(u);
 		return -ENOMEM;
 	}
@@ -467,7 +537,7 @@ int undone_new(struct undone **out, unsigned ncpus, bool gated)
 /* Frees it: each CPU's stretch index, its own model, then its arrays. */
 void undone_free(struct undone *u)
 {
-	void *parts[6];
+	void *parts[7];
 	size_t i;
 
 	if (!u)
@@ -476,7 +546,7 @@ void undone_free(struct undone *u)
 	while (u->ncpus)
 		free(u->cpus[--u->ncpus].idx);
 	parts[0] = u->cpus, parts[1] = u->threads, parts[2] = u->runq;
-	parts[3] = u->stretches, parts[4] = u->names, parts[5] = u;
+	parts[3] = u->stretches, parts[4] = u->names, parts[5] = u->idle, parts[6] = u;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		free(parts[i]);
 }
@@ -502,6 +572,8 @@ int undone_finish(struct undone *u, uint64_t end_ns)
 
 	if (u->own)
 		r = sched_model_finish(u->own, end_ns > u->last_ts ? end_ns : u->last_ts);
+	if (!r && u->dirty)
+		r = update(u, u->last_ts);
 	end_ns = clamp(u, end_ns);
 	for (c = 0; c < u->ncpus && !r; c++) {
 		if (u->cpus[c].on)
@@ -550,8 +622,7 @@ bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct u
 		out->idle_ns += end - cp->on_since;
 		out->to = end;
 		if (end > cp->acct_since)
-			why_ns[cp->nunknown ? UNDONE_WHY_UNKNOWN : cp->nallowed ? UNDONE_WHY_NOT_AFFINITY
-								: UNDONE_WHY_AFFINITY] += end - cp->acct_since;
+			why_ns[why_now(u, cpu)] += end - cp->acct_since;
 	} else if (cp->on) {
 		out->to = cp->on_since;
 	}
@@ -604,6 +675,6 @@ size_t undone_memory(const struct undone *u)
 	unsigned c;
 
 	for (c = 0; c < u->ncpus; c++)
-		n += u->cpus[c].idx_cap * sizeof(size_t);
+		n += u->cpus[c].idx_cap * sizeof(size_t) + sizeof(*u->idle);
 	return n + (u->own ? sched_model_memory(u->own) : 0);
 }
