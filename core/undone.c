@@ -52,7 +52,9 @@ struct undone {
 	size_t unknown, more;         /* listed threads of unknown masks, of masks with CPUs 128+ */
 	unsigned *idle;               /* the idle CPUs (only they can be on) */
 	unsigned nidle;
-	bool dirty;                   /* a change is waiting for update (the event's end) */
+	bool dirty;                   /* a change of dirty_ts waits for update */
+	uint64_t dirty_ts;
+	uint64_t acct_ts;             /* the last instant account() walked */
 	bool touched;                 /* ... that changed an idle CPU's own count */
 	size_t nrunq_seen;            /* nrunq at the last update */
 	uint64_t on_gen;              /* counts the times a CPU turned on */
@@ -199,7 +201,10 @@ static void account(struct undone *u, uint64_t ts)
 {
 	unsigned i;
 
-	for (i = 0; i < u->nidle && u->non; i++) {
+	if (!u->non || ts == u->acct_ts)
+		return; /* nothing on, or this instant done */
+	u->acct_ts = ts;
+	for (i = 0; i < u->nidle; i++) {
 		struct ucpu *cp = &u->cpus[u->idle[i]];
 
 		if (!cp->on || ts <= cp->acct_since)
@@ -295,6 +300,30 @@ static int update(struct undone *u, uint64_t ts)
 	return r;
 }
 
+/* Moves to the time of a change, *ts (never before the last one), once
+ * the changes of the instant before are applied (update): the changes of
+ * one instant are applied together. Then accounts the CPUs on up to it.
+ * Returns 0 or -ENOMEM. */
+static int advance(struct undone *u, uint64_t *ts)
+{
+	int r = 0;
+
+	if (*ts < u->last_ts)
+		*ts = u->last_ts;
+	u->last_ts = *ts;
+	if (u->dirty && *ts > u->dirty_ts)
+		r = update(u, u->dirty_ts);
+	account(u, *ts);
+	return r;
+}
+
+/* Says a change waits for update, at ts. */
+static void set_dirty(struct undone *u, uint64_t ts)
+{
+	u->dirty = true;
+	u->dirty_ts = ts;
+}
+
 /* The time of a callback, never before the last one. */
 static uint64_t clamp(struct undone *u, uint64_t ts)
 {
@@ -309,13 +338,14 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 {
 	struct uthread *t = thread_get(u, idx);
 	unsigned i;
+	int r;
 
 	if (!t)
 		return -ENOMEM;
 	if (rq >= (int32_t)u->ncpus)
 		rq = -1;
-	ts = clamp(u, ts);
-	account(u, ts);
+	if ((r = advance(u, &ts)))
+		return r;
 	if (t->listed) {
 		count_masks(u, t, -1);
 		u->touched |= u->cpus[t->rq].idle;
@@ -344,7 +374,7 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		t->noted_gen = u->on_gen;
 		t->noted_rq = rq;
 	}
-	u->dirty = true;
+	set_dirty(u, ts);
 	return 0;
 }
 
@@ -375,8 +405,9 @@ int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
 
 	if (c->cpu >= u->ncpus)
 		return 0;
-	ts = clamp(u, c->ts);
-	account(u, ts);
+	ts = c->ts;
+	if ((r = advance(u, &ts)))
+		return r;
 	cp = &u->cpus[c->cpu];
 	if (cp->idle == (c->kind == TL_CPU_IDLE))
 		return 0;
@@ -391,7 +422,7 @@ int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
 		u->idle[cp->idle_pos] = u->idle[--u->nidle];
 		u->cpus[u->idle[cp->idle_pos]].idle_pos = cp->idle_pos;
 	}
-	u->dirty = true;
+	set_dirty(u, ts);
 	return 0;
 }
 
@@ -426,8 +457,9 @@ int undone_on_event(struct undone *u, const struct event *ev)
 	unsigned c;
 	int r = 0;
 
-	if (ev->type == EVENT_AFFINITY && (r = thread_of(u, ev->tid, &t, &idx)) > 0) {
-		account(u, clamp(u, ev->ts));
+	uint64_t ts = ev->ts;
+
+	if (ev->type == EVENT_AFFINITY && (r = thread_of(u, ev->tid, &t, &idx)) > 0 && (r = advance(u, &ts)) == 0) {
 		if (t->listed)
 			count_masks(u, t, -1);
 		t->mask = undone_event_mask(ev);
@@ -451,7 +483,7 @@ int undone_on_event(struct undone *u, const struct event *ev)
 		r = set_thread(u, idx, true, (int32_t)ev->arg2, ev->ts);
 	}
 	if (r >= 0 && u->dirty) /* the event's changes are all in */
-		r = update(u, u->last_ts);
+		r = update(u, u->dirty_ts);
 	return r < 0 ? r : 0;
 }
 
@@ -573,7 +605,7 @@ int undone_finish(struct undone *u, uint64_t end_ns)
 	if (u->own)
 		r = sched_model_finish(u->own, end_ns > u->last_ts ? end_ns : u->last_ts);
 	if (!r && u->dirty)
-		r = update(u, u->last_ts);
+		r = update(u, u->dirty_ts);
 	end_ns = clamp(u, end_ns);
 	for (c = 0; c < u->ncpus && !r; c++) {
 		if (u->cpus[c].on)
