@@ -174,7 +174,7 @@ $(BUILD)/tests/progs/%: tests/progs/%.c $(BUILD)/libcore.a $(DEPS_OK)
 
 # Programs whose waits the tests name (the glibc objects they block on):
 # never built with sanitizers, whose runtimes add waits of their own.
-PLAIN_PROGS := syncwaits pingpong handoff critchain
+PLAIN_PROGS := syncwaits pingpong handoff critchain undone
 $(PLAIN_PROGS:%=$(BUILD)/tests/progs/%): $(BUILD)/tests/progs/%: tests/progs/%.c $(DEPS_OK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
@@ -220,7 +220,7 @@ run: $(BUILD)/conctop $(SCN_BIN)
 # import parsers (core/).
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CLI_SRC := cli/lanes.c cli/log.c cli/export.c cli/export_perfetto.c cli/report.c cli/dump.c cli/readtrace.c \
-	cli/util.c cli/outfile.c cli/contention.c cli/path.c
+	cli/util.c cli/outfile.c cli/contention.c cli/path.c cli/undone_out.c
 $(BUILD)/fuzz/fuzz_timeline: $(TUI_SRC) $(FUZZ_CLI_SRC)
 $(BUILD)/tests/fuzz_timeline-standalone: $(FUZZ_CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libtui.a
 

@@ -148,6 +148,17 @@ struct contention;
 void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders);
 void cli_contention_json(FILE *f, const struct spans *s, const struct contention *c, const char *indent);
 
+/* Undone work (cli/undone_out.c): report's section "CPU idle while threads
+ * were runnable", from one more reading of file (JSON: the "undone" member,
+ * after a comma; the sentences: tui/undone_text.h). Returns 0, or 1 after
+ * printing what is wrong. And a timeline's stretches (the ended ones and
+ * those still open at its end), by start, in a new array *out of *n (free
+ * it), for log. Returns 0 or -ENOMEM. */
+struct undone_stretch;
+struct timeline;
+int cli_report_undone(const char *file, bool json);
+int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, size_t *n);
+
 /* Reads the trace at path into a new history (spans.h) that keeps `keep`
  * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */

@@ -69,6 +69,14 @@ static void print_event(FILE *f, const struct event *ev)
 		fprintf(f, " sig=%" PRId64 " action=%s", ev->arg,
 			ev->arg2 == 1 ? "handler" : ev->arg2 == 2 ? "ignore" : "default");
 		break;
+	case EVENT_AFFINITY: /* one hex mask of CPUs 0-127 */
+		if (ev->arg2)
+			fprintf(f, " cpus=0x%" PRIx64 "%016" PRIx64, (uint64_t)ev->arg2, (uint64_t)ev->arg);
+		else
+			fprintf(f, " cpus=0x%" PRIx64, (uint64_t)ev->arg);
+		if (ev->op == EVENT_AFFINITY_MORE)
+			fprintf(f, " more_cpus=1");
+		break;
 	case EVENT_BLOCK:
 		fprintf(f, " op=%s obj=0x%" PRIx64, event_op_name(ev->op), (uint64_t)ev->arg);
 		if (ev->tid2)

@@ -13,6 +13,7 @@
 #include "safetext.h"
 #include "theme.h"
 #include "timeline.h"
+#include "undone_text.h"
 
 #define LOG_BATCH 256
 
@@ -28,7 +29,11 @@ static void usage(FILE *f)
 		"  0.153020 D producer-1 waits on cond not_full\n"
 		"  0.153101 B consumer-1 tries mutex buffer_lock, held by C consumer-2: B sleeps\n"
 		"Blocks on named objects, wakeups, deadlocks (with their cycle), markers,\n"
-		"new threads, exits and lost events; not every context switch. Names from\n"
+		"new threads, exits and lost events, and each stretch of 10 ms or more in\n"
+		"which a CPU was idle while threads waited on another CPU, at its start:\n"
+		"  0.012742 CPU0 idle 312.2 ms while busy-1 and busy-2 were runnable on CPU1:\n"
+		"           their affinity is CPU1 only\n"
+		"Not every context switch. Names from\n"
 		"the trace are printed with control characters escaped (\\x1b).\n"
 		"\n"
 		"Options:\n"
@@ -38,6 +43,17 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
 		"skipped: with a warning naming them), 1 unreadable file, 2 usage error.\n");
+}
+
+/* Prints a stretch of undone work as a log line, at its start. */
+static void print_undone(const struct timeline *tl, const struct undone_stretch *s)
+{
+	char line[1024];
+
+	undone_text_timeline(tl, s, line, sizeof(line));
+	printf("%" PRIu64 ".%06" PRIu64 " ", s->from / 1000000000u, s->from % 1000000000u / 1000u);
+	safetext_fputs(line, stdout); /* names from the trace, escaped */
+	putchar('\n');
 }
 
 /* conctop log. */
@@ -50,6 +66,8 @@ int cmd_log(int argc, char **argv)
 	struct cli_opts opts = { "log", "f:t:h", longopts, usage, 0, false };
 	struct tl_log_entry ent[LOG_BATCH];
 	struct timeline *tl = NULL;
+	struct undone_stretch *und = NULL;
+	size_t nund = 0, u = 0;
 	struct cli_window win = { 0, UINT64_MAX, false, 0, 0, 0 };
 	uint64_t from, to, i, last;
 	size_t n, k;
@@ -75,9 +93,18 @@ int cmd_log(int argc, char **argv)
 	ascii = !theme_locale_utf8();
 	if (to > timeline_end(tl))
 		to = timeline_end(tl) + 1;
+	if (cli_undone_collect(tl, &und, &nund)) {
+		timeline_free(tl);
+		cli_error("%s: %s", file, strerror(ENOMEM));
+		return 1;
+	}
+	while (u < nund && und[u].from < from)
+		u++;
 	for (i = timeline_log_index(tl, from), last = timeline_log_index(tl, to); i < last; i += n) {
 		n = timeline_log_read(tl, i, ent, last - i < LOG_BATCH ? (size_t)(last - i) : LOG_BATCH);
 		for (k = 0; k < n; k++) {
+			for (; u < nund && und[u].from <= ent[k].ts; u++)
+				print_undone(tl, &und[u]);
 			render_log_words(tl, &ent[k], ascii, line, sizeof(line));
 			printf("%" PRIu64 ".%06" PRIu64 " ", ent[k].ts / 1000000000u, ent[k].ts % 1000000000u / 1000u);
 			safetext_fputs(line, stdout); /* names from the trace, escaped */
@@ -86,6 +113,9 @@ int cmd_log(int argc, char **argv)
 		if (!n)
 			break;
 	}
+	for (; u < nund && und[u].from < to; u++)
+		print_undone(tl, &und[u]);
+	free(und);
 	timeline_free(tl);
 	return fflush(stdout) ? 1 : 0;
 }

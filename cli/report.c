@@ -27,8 +27,10 @@ static void usage(FILE *f)
 		"count_lock 60%%', a child process by its command and pid 'child\n"
 		"cc1(11770) 80%%', a CPython lock 'Python Lock@7f3a..c0 90%%'); per CPU:\n"
 		"how busy it was with the traced program, with other programs, and idle;\n"
-		"totals, event counts, lost events, and any deadlock, in words; last, the\n"
-		"contention by object (the table of 'conctop contention'). Text from\n"
+		"totals, event counts, lost events, and any deadlock, in words; the CPUs\n"
+		"left idle while threads were runnable on another CPU (stretches of 10 ms\n"
+		"or more, the longest in words, with the threads' affinity when it is why);\n"
+		"last, the contention by object (the table of 'conctop contention'). Text from\n"
 		"the trace (names, host, command) is printed with control characters\n"
 		"escaped (\\x1b).\n"
 		"A recording that was cut off (crash, kill -9) is reported up to its last\n"
@@ -37,7 +39,7 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
-		"               blocked_by per thread, deadlocks and contention)\n"
+		"               blocked_by per thread, deadlocks, undone and contention)\n"
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -382,7 +384,9 @@ int cmd_report(int argc, char **argv)
 	stats_free(s);
 	s = NULL;
 	cli_trace_close(&t);
-	status = print_contention(file, attributed, json);
+	status = cli_report_undone(file, json);
+	if (!status)
+		status = print_contention(file, attributed, json);
 	if (fflush(stdout))
 		status = 1;
 out:

@@ -22,6 +22,7 @@ static const char *const event_names[EVENT_TYPE_MAX] = {
 	[EVENT_BLOCK] = "block",
 	[EVENT_SIGNAL] = "signal",
 	[EVENT_SIGNAL_DELIVER] = "signal_deliver",
+	[EVENT_AFFINITY] = "affinity",
 };
 
 static const char *const op_names[OP_KIND_MAX] = {

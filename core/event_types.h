@@ -8,6 +8,7 @@
 #define EVENT_TID_IDLE 0
 #define EVENT_TID_OTHER (-1)
 #define EVENT_TEXT_MAX 64 /* bytes, including the terminating NUL */
+#define EVENT_AFFINITY_MORE 1 /* op of an EVENT_AFFINITY: CPUs from 128 on allowed too */
 
 /* Event types. Numbers are stored in trace files: never renumber. */
 enum event_type {
@@ -43,6 +44,10 @@ enum event_type {
 			       * result (0 delivered, 1 ignored, 2 already pending...) */
 	EVENT_SIGNAL_DELIVER = 20, /* tid takes signal arg: its handler runs (arg2 = 1),
 				    * it is ignored (2) or its default action (0) */
+	EVENT_AFFINITY = 21,  /* tid may run on the CPUs of a mask (read when tracing found it,
+			       * or set by sched_setaffinity): arg = the bits of CPUs 0-63,
+			       * arg2 = of CPUs 64-127; op = EVENT_AFFINITY_MORE when it may
+			       * also run on some CPU from 128 on */
 	EVENT_TYPE_MAX
 };
 

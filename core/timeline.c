@@ -257,10 +257,10 @@ static int cb_state(void *ctx, const struct sched_change *c)
 	struct tl_thread *t;
 	struct lane *L;
 	uint32_t code;
-	int r;
+	int r = undone_on_state(tl->undone, c);
 
-	if (c->thread >= tl->nthreads)
-		return 0;
+	if (r || c->thread >= tl->nthreads)
+		return r;
 	t = &tl->threads[c->thread];
 	L = &tl->lanes[c->thread];
 	if (c->prev_object >= 0 && !c->settled && (r = restate_wait(tl, L, c)))
@@ -293,8 +293,10 @@ static int cb_cpu(void *ctx, const struct sched_cpu_change *c)
 {
 	struct timeline *tl = ctx;
 	struct lane *L = &tl->cpus[c->cpu];
-	int r;
+	int r = undone_on_cpu(tl->undone, c);
 
+	if (r)
+		return r;
 	if (c->settled && c->prev_kind != TL_CPU_UNKNOWN) {
 		r = lane_push(L, &tl->arena, c->prev_since, occ_code(c->prev_kind, c->prev_thread));
 		if (r)
@@ -309,9 +311,10 @@ static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
 	struct timeline *tl = ctx;
 	int64_t waker = w->waker >= TL_WAKER_TIMER && w->waker + WAKER_BIAS <= LANE_AUX_MAX ? w->waker
 											       : TL_WAKER_UNKNOWN;
+	int r = undone_on_wakeup(tl->undone, w);
 
-	if (w->thread >= tl->nthreads)
-		return 0;
+	if (r || w->thread >= tl->nthreads)
+		return r;
 	lane_mark_wakeup(&tl->lanes[w->thread], (uint32_t)(waker + WAKER_BIAS));
 	if (!w->new_thread)
 		return log_push(tl, w->ts, TL_LOG_WAKEUP, w->thread, NULL);
@@ -341,6 +344,8 @@ int timeline_new(struct timeline **out, unsigned ncpus)
 	r = sched_model_new(&tl->m, ncpus, &ops, tl);
 	if (!r)
 		r = patterns_new(&tl->patterns);
+	if (!r)
+		r = undone_new_fed(&tl->undone, ncpus, tl->m);
 	if (!r && !(tl->cpus = calloc(ncpus, sizeof(*tl->cpus))))
 		r = -ENOMEM;
 	if (r) {
@@ -367,6 +372,7 @@ void timeline_free(struct timeline *tl)
 
 	if (!tl)
 		return;
+	undone_free(tl->undone);
 	sched_model_free(tl->m);
 	patterns_free(tl->patterns);
 	for (i = 0; i < tl->nthreads; i++)
@@ -451,6 +457,8 @@ int timeline_add(struct timeline *tl, const struct event *ev)
 	if (ts > tl->end)
 		tl->end = ts;
 	r2 = follow_event(tl, ev, ts);
+	if (!r2)
+		r2 = undone_on_event(tl->undone, ev);
 	while (!r2 && tl->deadlocks < waits_deadlock_count(sched_model_waits(tl->m))) {
 		r2 = log_details(tl, ts, TL_LOG_DEADLOCK, SIZE_MAX, -1, (int64_t)tl->deadlocks, ev->cpu, NULL);
 		tl->deadlocks++;
@@ -466,6 +474,12 @@ void timeline_set_end(struct timeline *tl, uint64_t end_ns)
 }
 
 /* ---- what it knows ---- */
+
+/* The undone work seen so far (undone.h). */
+const struct undone *timeline_undone(const struct timeline *tl)
+{
+	return tl->undone;
+}
 
 /* The end of the timeline. */
 uint64_t timeline_end(const struct timeline *tl)
@@ -566,5 +580,5 @@ size_t timeline_memory(const struct timeline *tl)
 	n += tix_memory(&tl->times) + tix_memory(&tl->log);
 	n += tl->capmarks * sizeof(*tl->marks);
 	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
-	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m);
+	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }

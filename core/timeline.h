@@ -60,6 +60,8 @@ struct tl_cpu_cell {
 	uint8_t kind;    /* enum tl_cpu_kind */
 	size_t thread;   /* index of the thread when kind is TL_CPU_THREAD */
 	bool mixed;      /* no occupant took more than half of the cell */
+	bool undone;     /* idle, and within a stretch of undone work (undone.h):
+			  * threads waited on another CPU meanwhile */
 };
 
 /* A thread at one instant: for the inspect panel. */
@@ -141,6 +143,12 @@ int timeline_add(struct timeline *tl, const struct event *ev);
  * states extend to it. Never moves it backwards. */
 void timeline_set_end(struct timeline *tl, uint64_t end_ns);
 uint64_t timeline_end(const struct timeline *tl);
+
+/* Where a CPU was idle while threads waited on another CPU (undone.h):
+ * stretches that ended, and the one still open on each CPU
+ * (undone_cpu_marked with the timeline's end). */
+struct undone;
+const struct undone *timeline_undone(const struct timeline *tl);
 
 unsigned timeline_ncpus(const struct timeline *tl);
 size_t timeline_thread_count(const struct timeline *tl);

@@ -19,6 +19,7 @@
 #include "sched_model.h"
 #include "timeindex.h"
 #include "timeline.h"
+#include "undone.h"
 
 /* A thread lane record's aux: the CPU + 1 when running or spinning (0
  * unknown), the waker + WAKER_BIAS on a wakeup record, the wait record + 1
@@ -67,6 +68,7 @@ struct wait_rec {
 struct timeline {
 	struct sched_model *m;
 	struct patterns *patterns;
+	struct undone *undone;   /* idle CPUs beside waiting threads, fed by m */
 	unsigned ncpus;
 	struct tl_thread *threads;
 	size_t nthreads, capthreads;

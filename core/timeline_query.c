@@ -175,6 +175,8 @@ void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uin
 		return;
 	occ_decode(ty.key[best], cell);
 	cell->mixed = ty.amount[best] <= ty.whole / 2;
+	if (cell->kind == TL_CPU_IDLE && !cell->mixed)
+		cell->undone = undone_cpu_marked(tl->undone, cpu, t0, t1, tl->end);
 }
 
 /* The first scheduling event strictly after t. */

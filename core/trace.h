@@ -18,7 +18,7 @@
 #include "event.h"
 
 #define TRACE_VERSION 1             /* the format version this code writes and reads */
-#define TRACE_MINOR 3               /* compatible revision of that version (1: ops, 2: blocks, 3: info flags) */
+#define TRACE_MINOR 3               /* compatible revision of that version (1: ops, 2: blocks, 3: info flags, affinity) */
 #define TRACE_MAX_CPUS 4096         /* largest CPU count a file may declare */
 #define TRACE_CHUNK_MAX (16u << 20) /* largest chunk payload, stored or uncompressed */
 #define TRACE_CHUNK_DEFAULT (256u << 10) /* default uncompressed bytes per chunk */

@@ -31,7 +31,7 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 	if (size < sizeof(raw))
 		return -EINVAL;
 	memcpy(&raw, data, sizeof(raw));
-	if (raw.type < EVENT_SWITCH || raw.type > EVENT_SIGNAL_DELIVER || raw.type == EVENT_OBJECT ||
+	if (raw.type < EVENT_SWITCH || raw.type > EVENT_AFFINITY || raw.type == EVENT_OBJECT ||
 	    (raw.type > EVENT_MARK && raw.type < EVENT_CALL))
 		return -EINVAL;
 	if (size != record_size(raw.type))

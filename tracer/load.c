@@ -79,7 +79,9 @@ static void choose_programs(struct sched_bpf *skel, bool btf, enum tracer_attrib
 		bool per_call = strncmp(sec, "tp/syscalls/", 12) == 0;
 		bool on = raw_sys ? attr == TRACER_ATTR_CALLS : true;
 
-		if (per_call)
+		if (strstr(sec, "sched_setaffinity")) /* either set; attached apart (attach_affinity) */
+			bpf_program__set_autoattach(prog, false);
+		else if (per_call)
 			bpf_program__set_autoload(prog, attr == TRACER_ATTR_BLOCKS && sysargs);
 		else if (strncmp(sec, "tp_btf/", 7) == 0)
 			bpf_program__set_autoload(prog, btf && on);
@@ -173,6 +175,21 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	return 0;
 }
 
+/* Attaches the sched_setaffinity programs. A kernel without system call
+ * tracepoints goes on without them: the masks read at attach stand. */
+static void attach_affinity(struct tracer *t)
+{
+	struct sched_bpf *k = t->skel;
+
+	k->links.affinity_enter = bpf_program__attach(k->progs.affinity_enter);
+	k->links.affinity_exit = k->links.affinity_enter ? bpf_program__attach(k->progs.affinity_exit) : NULL;
+	t->affinity_live = k->links.affinity_enter && k->links.affinity_exit;
+	if (!t->affinity_live) {
+		bpf_link__destroy(k->links.affinity_enter);
+		k->links.affinity_enter = NULL;
+	}
+}
+
 /* Opens, configures, loads and attaches one program set. A kernel that
  * refuses a part (no multi-uprobes, no bpf_task_pt_regs) gets the set
  * without it. */
@@ -216,6 +233,7 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 			 strerror(-e));
 		goto fail;
 	}
+	attach_affinity(t);
 	e = fill_syscalls(t);
 	if (e) {
 		snprintf(err, errlen, "cannot fill the system call table: %s", strerror(-e));

@@ -3,6 +3,7 @@
  * on. One cleanup path: tracer_free(). */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -229,6 +230,29 @@ static bool have_bpf_privileges(void)
 	return geteuid() == 0;
 }
 
+/* Runs the calling thread once on each CPU it may use, so that every CPU
+ * lane starts known: a CPU idle since before tracing began then switches
+ * from idle to conctop and back (kept: an untraced task and the idle task
+ * trade places), where otherwise no switch would ever say it is idle, and
+ * a CPU that stays idle beside waiting threads would go unseen. Costs a
+ * migration per CPU, once. Best effort. */
+static void visit_cpus(const struct tracer *t)
+{
+	cpu_set_t mine, one;
+	unsigned c;
+
+	if (sched_getaffinity(0, sizeof(mine), &mine))
+		return;
+	for (c = 0; c < t->ncpus && c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &mine))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+	sched_setaffinity(0, sizeof(mine), &mine);
+}
+
 /* Loads and attaches the scheduler programs (see tracer.h). */
 int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event_fn fn,
 	       void *ctx, char *err, size_t errlen)
@@ -315,6 +339,7 @@ int tracer_new(struct tracer **out, const struct tracer_opts *opts, tracer_event
 		goto fail;
 	}
 	t->base_ns = monotonic_ns();
+	visit_cpus(t);
 	*out = t;
 	return 0;
 fail:
@@ -430,6 +455,24 @@ static char read_state(pid_t pid, pid_t tid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/* Queues thread tid's affinity mask (EVENT_AFFINITY) at ts, when it can
+ * be read: from user space, as it stands now. */
+static int queue_affinity(struct tracer *t, pid_t pid, pid_t tid, uint64_t ts)
+{
+	uint64_t mask[4096 / 64] = { 0 };
+	struct event ev = { .ts = ts, .type = EVENT_AFFINITY, .tid = tid, .tgid = pid };
+	size_t i;
+
+	if (sched_getaffinity(tid, sizeof(mask), (cpu_set_t *)mask))
+		return 0; /* gone already: its exit will tell */
+	ev.arg = (int64_t)mask[0];
+	ev.arg2 = (int64_t)mask[1];
+	for (i = 2; i < sizeof(mask) / sizeof(mask[0]); i++)
+		if (mask[i])
+			ev.op = EVENT_AFFINITY_MORE;
+	return pending_add(t, &ev);
+}
+
 /* Puts one thread in the traced map and queues its EVENT_THREAD. Returns 1
  * when it was new, 0 when already traced, or -errno. */
 static int add_thread(struct tracer *t, pid_t pid, pid_t tid)
@@ -449,7 +492,9 @@ static int add_thread(struct tracer *t, pid_t pid, pid_t tid)
 	ev.tgid = pid;
 	ev.arg = read_state(pid, tid);
 	read_comm(pid, tid, ev.text, sizeof(ev.text));
-	return pending_add(t, &ev) < 0 ? -ENOMEM : 1;
+	if (pending_add(t, &ev) < 0 || queue_affinity(t, pid, tid, ev.ts) < 0)
+		return -ENOMEM;
+	return 1;
 }
 
 /* Starts tracing every thread of pid (see tracer.h). Threads are listed

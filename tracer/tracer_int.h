@@ -96,6 +96,7 @@ struct tracer {
 	bool attribution;        /* objects are named (blocks or calls) */
 	bool calls;              /* libc uprobes and raw_syscalls (--calls) */
 	bool block_regs;         /* blocks read from the task's registers */
+	bool affinity_live;      /* sched_setaffinity is followed (else masks at attach only) */
 	struct futex_names *futex;
 	struct pairmap libc_layouts; /* (dev, ino) of a libc or program -> 1 + layout known */
 	struct pairmap sym_start;    /* (tgid, futex word) -> the symbol covering it (0: none) */

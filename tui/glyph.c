@@ -11,7 +11,8 @@
  * cell where no state took more than half the time shows '+' in the colour
  * of the state that took most ("mixed": zoom in to see it). A CPU lane
  * cell shows the letter of the thread it ran ('&' for a thread past the 52
- * letters), '~' another program, blank idle, '?' unknown, '+' mixed. Each
+ * letters), '~' another program, blank idle, '_' idle while threads were
+ * runnable on another CPU (undone work), '?' unknown, '+' mixed. Each
  * glyph has one meaning (test_render checks the legend table). */
 #include "lanes.h"
 #include "render.h"
@@ -90,8 +91,9 @@ unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *c
 		item = LG_OTHER;
 		break;
 	case TL_CPU_IDLE:
-		*ch = ' ';
-		*role = ROLE_DEFAULT;
+		*ch = cell->undone ? '_' : ' ';
+		*role = cell->undone ? ROLE_RUNNABLE : ROLE_DEFAULT;
+		item = cell->undone ? LG_UNDONE : LG_MAX;
 		break;
 	default:
 		*ch = '?';
@@ -134,6 +136,8 @@ const struct legend_entry *lanes_legend_entry(unsigned item)
 		[LG_CPU_UNKNOWN] = { "?", ROLE_UNKNOWN, "unknown", "unknown (not seen yet)" },
 		[LG_LOST] = { "!", ROLE_WARNING, "events lost here: lanes may be wrong", NULL },
 		[LG_MARK] = { "@", ROLE_MARK, "marker", "a scenario's marker (conctop_mark): the thread's letter and its words" },
+		[LG_UNDONE] = { "_", ROLE_RUNNABLE, "idle, threads waiting",
+				"idle while threads were runnable on another CPU (undone work)" },
 	};
 
 	return &items[item < LG_MAX ? item : LG_LOST];

@@ -60,9 +60,11 @@ static void cpu_group_cell(const struct timeline *tl, unsigned first, unsigned n
 		} else if (cell.kind == TL_CPU_UNKNOWN) {
 			any_unknown = true;
 		}
+		sum->undone |= cell.undone;
 	}
 	sum->kind = any_thread ? TL_CPU_THREAD : any_other ? TL_CPU_OTHER : any_unknown ? TL_CPU_UNKNOWN : TL_CPU_IDLE;
 	sum->mixed = several;
+	sum->undone &= sum->kind == TL_CPU_IDLE;
 }
 
 /* The glyph and role of lane ref over [a, b); returns its legend item. */

@@ -105,6 +105,7 @@ enum legend_item {
 	LG_CPU_UNKNOWN,
 	LG_LOST,
 	LG_MARK,
+	LG_UNDONE,
 	LG_MAX
 };
 

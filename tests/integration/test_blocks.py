@@ -122,13 +122,18 @@ def test_no_probes():
     """The default mode attaches no uprobe and no program that fires for
     every system call; --calls does (so the check can see them)."""
     links, perf = links_while_recording([])
-    kinds = sorted({k for k, _ in links})
+    # besides the scheduler's raw tracepoints, only sched_setaffinity's own
+    # two tracepoints (the threads' CPU masks), which fire for that call alone
+    affinity = {"sys_enter_sched_setaffinity", "sys_exit_sched_setaffinity"}
+    kinds = sorted({k for k, tp in links if tp not in affinity})
     tps = sorted({tp for _, tp in links if tp})
-    check(links and all(k == "raw_tracepoint" for k in kinds) and perf == 0,
-          "no probes: the default recording holds scheduler tracepoint links only",
-          f"{kinds} perf_event fds {perf}")
-    check(not any(tp.startswith("sys_") for tp in tps) and "sched_switch" in tps,
-          "no probes: no sys_enter/sys_exit program in the default mode", f"{tps}")
+    mine = [k for k, tp in links if tp in affinity]
+    check(links and all(k == "raw_tracepoint" for k in kinds) and perf == len(mine) and
+          all(k == "perf" for k in mine),
+          "no probes: the default recording holds scheduler tracepoint links only, and sched_setaffinity's",
+          f"{sorted({k for k, _ in links})} perf_event fds {perf}, sched_setaffinity links {mine}")
+    check(not any(tp.startswith("sys_") and tp not in affinity for tp in tps) and "sched_switch" in tps,
+          "no probes: no sys_enter/sys_exit program in the default mode (but sched_setaffinity's own)", f"{tps}")
     links, perf = links_while_recording(["--calls"])
     tps = {tp for _, tp in links if tp}
     uprobes = [k for k, _ in links if k.startswith("uprobe")] or perf

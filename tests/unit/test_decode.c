@@ -63,6 +63,23 @@ static void test_bad(void)
 	CHECK(decode_record(&raw, sizeof(raw.ev), 0, &ev) == -EINVAL, "decode: type 0 is rejected");
 	raw.ev.type = EVENT_SYSRET + 1;
 	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == -EINVAL, "decode: an unknown type is rejected");
+	raw.ev.type = EVENT_TYPE_MAX;
+	CHECK(decode_record(&raw, sizeof(raw.ev), 0, &ev) == -EINVAL, "decode: a type past the last is rejected");
+}
+
+/* An affinity record carries its mask: CPUs 0-63, 64-127, and the flag
+ * for CPUs from 128 on. */
+static void test_affinity(void)
+{
+	struct ct_raw_event raw = { .ts = 300, .type = EVENT_AFFINITY, .tid = 9, .tgid = 8,
+				    .op = EVENT_AFFINITY_MORE, .arg = 0x2, .arg2 = 0x10 };
+	struct event ev;
+
+	CHECK(decode_record(&raw, sizeof(raw), 0, &ev) == 0 && ev.type == EVENT_AFFINITY && ev.tid == 9 &&
+		      ev.tgid == 8 && ev.arg == 0x2 && ev.arg2 == 0x10 && ev.op == EVENT_AFFINITY_MORE,
+	      "decode: an affinity record keeps its mask");
+	CHECK(decode_record(&raw, sizeof(struct ct_raw_text), 0, &ev) == -EINVAL,
+	      "decode: an affinity record with text size is rejected");
 }
 
 /* Call records carry their op; a second object only where it means one. */
@@ -94,6 +111,7 @@ int main(void)
 	test_switch();
 	test_text();
 	test_bad();
+	test_affinity();
 	test_calls();
 	return check_summary();
 }

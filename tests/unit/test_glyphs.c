@@ -26,7 +26,7 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int6
 static int item_lanes(unsigned item)
 {
 	switch (item) {
-	case LG_THREAD: case LG_THREAD_MORE: case LG_OTHER: case LG_CPU_UNKNOWN:
+	case LG_THREAD: case LG_THREAD_MORE: case LG_OTHER: case LG_CPU_UNKNOWN: case LG_UNDONE:
 		return 2;
 	case LG_MIXED: case LG_LOST:
 		return 3;
@@ -224,6 +224,43 @@ static void test_past_letters(void)
 	tl = NULL;
 }
 
+/* Undone work on a CPU lane: an idle CPU while a thread waits on the other
+ * CPU's run queue for 40 ms is '_' (its own legend item) in those columns
+ * only; idle before and after stays blank, and so does a wait of 2 ms. */
+static void test_undone(void)
+{
+	struct tl_cpu_cell c;
+	uint32_t ch;
+	uint8_t role;
+	unsigned item;
+
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "a");
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', "b");
+	ev(0, EVENT_SWITCH, 0, -1, 0, EVENT_STATE_RUNNING, NULL);
+	ev(0, EVENT_SWITCH, 1, 0, 101, EVENT_STATE_RUNNING, NULL);
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, NULL); /* 101 waits on CPU 1 */
+	ev(50 * MS, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(60 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, NULL); /* 2 ms: noise */
+	ev(62 * MS, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, NULL);
+	timeline_set_end(tl, 80 * MS);
+	timeline_cpu_cell(tl, 0, 20 * MS, 30 * MS, &c);
+	item = render_cpu_glyph(tl, &c, &ch, &role);
+	CHECK(ch == '_' && item == LG_UNDONE && role == ROLE_RUNNABLE,
+	      "undone: an idle CPU while a thread waits elsewhere is '_', runnable's colour");
+	timeline_cpu_cell(tl, 0, 0, 10 * MS, &c);
+	item = render_cpu_glyph(tl, &c, &ch, &role);
+	CHECK(ch == ' ' && item == LG_MAX, "undone: idle with no thread waiting is blank");
+	timeline_cpu_cell(tl, 0, 60 * MS, 62 * MS, &c);
+	render_cpu_glyph(tl, &c, &ch, &role);
+	CHECK(ch == ' ', "undone: a 2 ms wait is noise, blank");
+	timeline_cpu_cell(tl, 1, 20 * MS, 30 * MS, &c);
+	render_cpu_glyph(tl, &c, &ch, &role);
+	CHECK(ch == 'B', "undone: the busy CPU shows its thread");
+	timeline_free(tl);
+	tl = NULL;
+}
+
 /* Runs the glyph tests. */
 int main(void)
 {
@@ -231,5 +268,6 @@ int main(void)
 	test_cell_glyphs();
 	test_gate();
 	test_past_letters();
+	test_undone();
 	return check_summary();
 }

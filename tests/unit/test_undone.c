@@ -1,0 +1,299 @@
+/* Unit tests of core/undone.c: idle CPUs beside runnable threads, on
+ * hand-built event streams whose answers are known. */
+#include <string.h>
+#include "check.h"
+#include "events.h"
+#include "undone.h"
+#include "undone_text.h"
+
+#define US 1000ull
+#define MS 1000000ull
+#define PID 100
+
+static struct undone *u;
+
+/* Feeds one event of process PID. */
+static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg, int64_t arg2)
+{
+	struct event e = test_event(PID, ts, type, cpu, tid, tid2, 0, arg, arg2, NULL);
+
+	undone_add(u, &e);
+}
+
+/* Two workers on CPU 1 (mask1, mask2; 0: no affinity event) take turns for
+ * 500 ms from 2 ms while main sleeps and CPU 0 is idle; main's mask is
+ * mask_main (0: none). The workers inherit main's when theirs is 0. When
+ * late2 is set, the second worker takes that mask at 12 ms. */
+static void two_on_one_late(int64_t mask_main, int64_t mask1, int64_t mask2, int64_t late2)
+{
+	uint64_t t;
+	int run = 101;
+
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, PID, 0, 'R', 0);
+	if (mask_main)
+		ev(0, EVENT_AFFINITY, 0, PID, 0, mask_main, 0);
+	ev(0, EVENT_SWITCH, 0, 0, PID, 0, 0);
+	ev(0, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, 0);
+	ev(1 * MS, EVENT_FORK, 0, PID, 101, 0, 0);
+	ev(1 * MS, EVENT_WAKEUP_NEW, 0, 101, 0, 1, 0);
+	if (mask1)
+		ev(1 * MS, EVENT_AFFINITY, 0, 101, 0, mask1, 0);
+	ev(1 * MS, EVENT_FORK, 0, PID, 102, 0, 0);
+	ev(1 * MS, EVENT_WAKEUP_NEW, 0, 102, 0, 1, 0);
+	if (mask2)
+		ev(1 * MS, EVENT_AFFINITY, 0, 102, 0, mask2, 0);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(2 * MS, EVENT_SWITCH, 0, PID, 0, EVENT_STATE_INTERRUPTIBLE, 0); /* main joins */
+	for (t = 4 * MS; t < 502 * MS; t += 4 * MS) {
+		if (late2 && t == 12 * MS)
+			ev(t, EVENT_AFFINITY, 1, 102, 0, late2, 0);
+		ev(t, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, EVENT_STATE_PREEMPTED, 0);
+		run = run == 101 ? 102 : 101;
+	}
+	ev(502 * MS, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, EVENT_STATE_DEAD, 0);
+	ev(502 * MS, EVENT_SWITCH, 1, run == 101 ? 102 : 101, 0, EVENT_STATE_DEAD, 0);
+	undone_finish(u, 503 * MS);
+}
+
+/* The same without a late mask. */
+static void two_on_one(int64_t mask_main, int64_t mask1, int64_t mask2)
+{
+	two_on_one_late(mask_main, mask1, mask2, 0);
+}
+
+/* Pinned to CPU 1: CPU 0 idle 500 ms with both waiting, for their affinity. */
+static void test_pinned(void)
+{
+	const struct undone_stretch *s;
+	char text[64];
+
+	two_on_one(3, 2, 2);
+	CHECK(undone_count(u) == 1, "pinned: one stretch");
+	s = undone_at(u, 0);
+	CHECK(s && s->cpu == 0, "pinned: on CPU 0");
+	CHECK(s && s->from == 2 * MS && s->to == 502 * MS, "pinned: from main's sleep to the last switch");
+	CHECK(s && s->idle_ns == 500 * MS, "pinned: 500 ms idle");
+	CHECK(undone_cpu_ns(u, 0) == 500 * MS && undone_cpu_ns(u, 1) == 0, "pinned: per-CPU totals");
+	CHECK(undone_cpu_count(u, 0) == 1 && undone_cpu_count(u, 1) == 0, "pinned: per-CPU counts");
+	CHECK(s && s->ntids == 2 && !s->more_tids, "pinned: two threads waited");
+	CHECK(s && ((s->tid[0] == 101 && s->tid[1] == 102) || (s->tid[0] == 102 && s->tid[1] == 101)),
+	      "pinned: they are 101 and 102");
+	CHECK(s && s->waited_on == 2 && !s->waited_high, "pinned: on CPU 1's run queue");
+	CHECK(s && s->why == UNDONE_WHY_AFFINITY, "pinned: because of their affinity");
+	if (s)
+		undone_mask_text(&s->mask, text, sizeof(text));
+	CHECK(s && strcmp(text, "1") == 0, "pinned: their mask is CPU 1");
+	CHECK(undone_cpu_marked(u, 0, 100 * MS, 101 * MS, 503 * MS), "pinned: CPU 0 marked inside");
+	CHECK(!undone_cpu_marked(u, 0, 0, 2 * MS, 503 * MS), "pinned: not before");
+	CHECK(!undone_cpu_marked(u, 0, 502 * MS, 503 * MS, 503 * MS), "pinned: not after");
+	CHECK(!undone_cpu_marked(u, 1, 100 * MS, 101 * MS, 503 * MS), "pinned: CPU 1 never marked");
+	undone_free(u);
+}
+
+/* The same without affinity events: idle, threads named, reason unknown;
+ * with masks that allow CPU 0: not affinity; inherited from main: affinity. */
+static void test_reasons(void)
+{
+	const struct undone_stretch *s;
+
+	two_on_one(0, 0, 0);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->idle_ns == 500 * MS, "no masks: the stretch is found");
+	CHECK(s && s->why == UNDONE_WHY_UNKNOWN, "no masks: reason unknown");
+	undone_free(u);
+
+	two_on_one(3, 3, 3);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY, "masks allow CPU 0: not affinity");
+	undone_free(u);
+
+	two_on_one(2, 0, 0);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_AFFINITY, "masks inherited at fork: affinity");
+	undone_free(u);
+
+	two_on_one(3, 2, 3);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY, "one of two allowed: not affinity");
+	undone_free(u);
+
+	two_on_one_late(3, 2, 3, 2);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_AFFINITY,
+	      "one allowed for the first 10 ms of 500, then pinned: affinity, the reason of most of the time");
+	undone_free(u);
+
+	two_on_one_late(3, 3, 2, 3);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY,
+	      "one pinned for 10 ms, then both allowed: not affinity");
+	undone_free(u);
+}
+
+/* A thread on CPU 1 preempted by another and left waiting there for
+ * `gap` at a time while CPU 0 is idle, n times, each period apart. */
+static void gaps(uint64_t gap, uint64_t period, int n)
+{
+	uint64_t t = 10 * MS;
+	int i;
+
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	for (i = 0; i < n; i++, t += period) {
+		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+		ev(t + gap, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	}
+	undone_finish(u, t + MS);
+}
+
+/* Short waits are noise; waits close together make one stretch. */
+static void test_threshold(void)
+{
+	const struct undone_stretch *s;
+
+	gaps(100 * US, 5 * MS, 50);
+	CHECK(undone_count(u) == 0 && undone_cpu_ns(u, 0) == 0, "100 us waits 5 ms apart: no stretch");
+	undone_free(u);
+
+	gaps(300 * US, 500 * US, 30);
+	CHECK(undone_count(u) == 0, "300 us waits 200 us apart, 9 ms in all: below the minimum");
+	undone_free(u);
+
+	gaps(300 * US, 500 * US, 40);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1, "300 us waits 200 us apart: one stretch");
+	CHECK(s && s->idle_ns == 12 * MS, "... of their sum, 12 ms");
+	CHECK(s && s->from == 10 * MS && s->to == 10 * MS + 39 * 500 * US + 300 * US, "... from the first to the last");
+	CHECK(s && s->ntids == 1 && s->tid[0] == 101, "... naming the waiting thread");
+	undone_free(u);
+
+	gaps(UNDONE_MIN_NS, UNDONE_MIN_NS + 2 * MS, 3);
+	CHECK(undone_count(u) == 3, "three waits of the minimum, 2 ms apart: three stretches");
+	undone_free(u);
+
+	gaps(5 * MS, 50 * MS, 3);
+	CHECK(undone_count(u) == 0, "waits of 5 ms (more than the tests' traces hold) are noise");
+	undone_free(u);
+}
+
+/* A waiting thread migrated to the idle CPU's run queue ends the stretch;
+ * another program on the CPU is not idle. */
+static void test_migrate_other(void)
+{
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0); /* 101 waits on CPU 1 */
+	ev(25 * MS, EVENT_MIGRATE, 1, 101, 0, 1, 0);                      /* to CPU 0's queue */
+	ev(25 * MS + 5 * US, EVENT_SWITCH, 0, 0, 101, 0, 0);
+	ev(30 * MS, EVENT_SWITCH, 0, 101, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, 0); /* another program */
+	ev(30 * MS, EVENT_MIGRATE, 0, 101, 0, 0, 1);
+	undone_finish(u, 80 * MS);
+	CHECK(undone_count(u) == 1, "migration: one stretch, another program's time none");
+	CHECK(undone_at(u, 0) && undone_at(u, 0)->idle_ns == 15 * MS && undone_at(u, 0)->to == 25 * MS,
+	      "migration: the stretch ends as the thread moves to the idle CPU");
+	undone_free(u);
+}
+
+/* Masks in words; an open stretch is marked once long enough. */
+static void test_text_open(void)
+{
+	struct undone_mask m = { { 0xf | (1ull << 6), 0 }, false };
+	char text[64];
+
+	undone_mask_text(&m, text, sizeof(text));
+	CHECK(strcmp(text, "0-3,6") == 0, "mask text: ranges and singles");
+	m.bits[0] = 0;
+	m.bits[1] = 1;
+	m.more = true;
+	undone_mask_text(&m, text, sizeof(text));
+	CHECK(strcmp(text, "64,128+") == 0, "mask text: high CPUs");
+	m.bits[1] = 0;
+	m.more = false;
+	undone_mask_text(&m, text, sizeof(text));
+	CHECK(strcmp(text, "none") == 0, "mask text: empty");
+
+	undone_new(&u, 2, false);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+	CHECK(!undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS - 1), "open: not marked before the minimum");
+	CHECK(undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS), "open: marked once past it");
+	CHECK(undone_count(u) == 0, "open: not yet a stretch");
+	undone_free(u);
+}
+
+/* Names for the sentence tests: 101 busy-1, 102 busy-2, 103-105 xz. */
+static const char *name_of(void *ctx, int32_t tid)
+{
+	(void)ctx;
+	return tid == 101 ? "busy-1" : tid == 102 ? "busy-2" : tid >= 103 && tid <= 105 ? "xz" : NULL;
+}
+
+/* A stretch of cpu for sentences. */
+static struct undone_stretch stretch(unsigned cpu, uint64_t idle, uint64_t waited_on, uint8_t why, uint64_t mask)
+{
+	struct undone_stretch s;
+
+	memset(&s, 0, sizeof(s));
+	s.cpu = cpu;
+	s.idle_ns = idle;
+	s.waited_on = waited_on;
+	s.why = why;
+	s.mask.bits[0] = mask;
+	return s;
+}
+
+/* The sentences report and log print (tui/undone_text.c). */
+static void test_words(void)
+{
+	struct undone_stretch s = stretch(0, 500 * MS, 2, UNDONE_WHY_AFFINITY, 2);
+	char text[512];
+
+	s.tid[0] = 101, s.tid[1] = 102, s.ntids = 2;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU0 idle 500.0 ms while busy-1 and busy-2 were runnable on CPU1: "
+			   "their affinity is CPU1 only") == 0, "words: two pinned threads, the issue's sentence");
+	s = stretch(1, 12500 * US, 1, UNDONE_WHY_NOT_AFFINITY, 3);
+	s.tid[0] = 103, s.ntids = 1;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU1 idle 12.5 ms while xz was runnable on CPU0: its affinity allows CPU1") == 0,
+	      "words: one thread allowed on the idle CPU");
+	s = stretch(0, 12 * 1000 * MS, 2, UNDONE_WHY_AFFINITY, 2);
+	s.tid[0] = 103, s.tid[1] = 104, s.tid[2] = 105, s.ntids = 3;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU0 idle 12000.0 ms while xz threads were runnable on CPU1: their affinity is CPU1 only") == 0,
+	      "words: threads of one name are 'xz threads'");
+	s = stretch(1, 20 * MS, 0xc, UNDONE_WHY_UNKNOWN, 0);
+	s.tid[0] = 7, s.tid[1] = 101, s.ntids = 2, s.more_tids = true;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU1 idle 20.0 ms while thread 7, busy-1 and others were runnable on CPUs 2-3") == 0,
+	      "words: an unnamed thread by tid, more threads, several CPUs, no reason when unknown");
+	s = stretch(0, 20 * MS, 2, UNDONE_WHY_AFFINITY, 0x6);
+	s.tid[0] = 101, s.ntids = 1;
+	undone_text(&s, name_of, NULL, text, sizeof(text));
+	CHECK(strcmp(text, "CPU0 idle 20.0 ms while busy-1 was runnable on CPU1: its affinity is CPUs 1-2 only") == 0,
+	      "words: a mask of several CPUs");
+	undone_text(&s, name_of, NULL, text, 16);
+	CHECK(strlen(text) == 15, "words: cut to the buffer");
+}
+
+/* Runs the tests. */
+int main(void)
+{
+	test_pinned();
+	test_reasons();
+	test_threshold();
+	test_migrate_other();
+	test_text_open();
+	test_words();
+	return check_summary();
+}
