@@ -12,12 +12,6 @@
 #include "spans.h"
 #include "vocab.h"
 
-/* The keys of critpath's end reasons in JSON. */
-static const char *const path_end_keys[CRITPATH_END_MAX] = {
-	[CRITPATH_BY_KERNEL] = "kernel", [CRITPATH_BY_OTHER] = "other_program", [CRITPATH_NO_WAKER] = "no_waker",
-	[CRITPATH_CYCLE] = "cycle", [CRITPATH_DEPTH] = "depth", [CRITPATH_BY_TIMER] = "timer",
-};
-
 /* Prints path's help. */
 static void path_usage(FILE *f)
 {
@@ -164,7 +158,7 @@ static void path_json(FILE *f, const struct spans *s, const struct critpath *c, 
 			n->behind_ns[TL_CPU_THREAD], n->behind_ns[TL_CPU_IDLE], n->behind_ns[TL_CPU_UNKNOWN], n->blocked_ns,
 			n->other_ns);
 		for (unsigned k = 0; k < CRITPATH_END_MAX; k++)
-			fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", path_end_keys[k], n->unexplained_ns[k]);
+			fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", critpath_end_key(k), n->unexplained_ns[k]);
 		fprintf(f, "}}");
 	}
 	fprintf(f, "\n  ]\n}\n");

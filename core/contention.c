@@ -196,16 +196,6 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 	return 0;
 }
 
-/* Frees it. */
-void contention_free(struct contention *c)
-{
-	if (!c)
-		return;
-	free(c->rows);
-	free(c->holders);
-	free(c);
-}
-
 /* The number of rows (none for NULL). */
 size_t contention_count(const struct contention *c)
 {
@@ -216,4 +206,14 @@ size_t contention_count(const struct contention *c)
 const struct contention_row *contention_row(const struct contention *c, size_t i)
 {
 	return c && i < c->nrows ? c->rows + i : NULL;
+}
+
+/* Frees it. */
+void contention_free(struct contention *c)
+{
+	if (!c)
+		return;
+	free(c->rows);
+	free(c->holders);
+	free(c);
 }

@@ -21,19 +21,28 @@ struct critpath {
 	size_t chain[CRITPATH_DEPTH_MAX]; /* the thread at each depth of the walk under way */
 };
 
-static const char *const critpath_ends[CRITPATH_END_MAX] = {
-	[CRITPATH_BY_KERNEL] = "woken by the kernel",
-	[CRITPATH_BY_OTHER] = "woken by another program",
-	[CRITPATH_NO_WAKER] = "no waker seen",
-	[CRITPATH_CYCLE] = "woken by a thread already on the path",
-	[CRITPATH_DEPTH] = "deeper than the limit",
-	[CRITPATH_BY_TIMER] = "woken by a timer",
+/* Each end reason's JSON key and words. */
+static const struct {
+	const char *key, *words;
+} critpath_ends[CRITPATH_END_MAX] = {
+	[CRITPATH_BY_KERNEL] = { .key = "kernel", .words = "woken by the kernel" },
+	[CRITPATH_BY_OTHER] = { .key = "other_program", .words = "woken by another program" },
+	[CRITPATH_NO_WAKER] = { .key = "no_waker", .words = "no waker seen" },
+	[CRITPATH_CYCLE] = { .key = "cycle", .words = "woken by a thread already on the path" },
+	[CRITPATH_DEPTH] = { .key = "depth", .words = "deeper than the limit" },
+	[CRITPATH_BY_TIMER] = { .key = "timer", .words = "woken by a timer" },
 };
 
 /* What an end reason is called in words. */
 const char *critpath_end_name(enum critpath_end why)
 {
-	return (unsigned)why < CRITPATH_END_MAX ? critpath_ends[why] : "?";
+	return (unsigned)why < CRITPATH_END_MAX ? critpath_ends[why].words : "?";
+}
+
+/* An end reason's key in JSON ("no_waker"). */
+const char *critpath_end_key(enum critpath_end why)
+{
+	return (unsigned)why < CRITPATH_END_MAX ? critpath_ends[why].key : "?";
 }
 
 /* The child of node parent for the thread charged with its waits on

@@ -85,4 +85,7 @@ size_t critpath_segments(const struct critpath *c, const struct critpath_seg **o
 /* What an end reason is called in words ("woken by the kernel"). */
 const char *critpath_end_name(enum critpath_end why);
 
+/* An end reason's key in JSON ("no_waker"). */
+const char *critpath_end_key(enum critpath_end why);
+
 #endif

@@ -37,17 +37,13 @@ struct reader_file {
 };
 
 struct tracer_reader {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t more;
-	struct reader_asked *asked; /* every path asked for */
+	struct tracer_worker *worker; /* runs one job a file */
+	pthread_mutex_t lock;         /* guards what follows */
+	struct reader_asked *asked;   /* every path asked for */
 	size_t nasked, asked_cap;
-	struct reader_file *todo; /* oldest first */
-	size_t ntodo, todo_cap;
-	struct reader_file *done; /* read, not yet collected */
+	struct reader_file *done;     /* read, not yet collected */
 	size_t ndone, done_cap;
 	uint64_t read_total;
-	bool stop;
 };
 
 /* Reads the glibc version of the libc (or static program) at path: the
@@ -89,33 +85,33 @@ static void reader_read(struct reader_file *f)
 		f->libc = false; /* unreadable: the delivery path will say so */
 }
 
-/* The thread: reads files until told to stop. */
-static void *reader_main(void *arg)
+/* The worker's job: reads one file (a struct reader_file the job owns)
+ * and hands the result to the delivery path. */
+static void reader_job(void *ctx, void *job)
 {
-	struct tracer_reader *r = arg;
+	struct tracer_reader *r = ctx;
+	struct reader_file *f = job;
 
+	reader_read(f);
 	pthread_mutex_lock(&r->lock);
-	for (;;) {
-		while (!r->ntodo && !r->stop)
-			pthread_cond_wait(&r->more, &r->lock);
-		if (r->stop)
-			break;
-		struct reader_file f = r->todo[0];
-
-		memmove(r->todo, r->todo + 1, --r->ntodo * sizeof(*r->todo));
-		pthread_mutex_unlock(&r->lock);
-		reader_read(&f);
-		pthread_mutex_lock(&r->lock);
-		if (VEC_RESERVE(r->done, r->done_cap, r->ndone + 1)) {
-			elfsym_free(f.syms); /* out of memory: read again when needed */
-			free(f.path);
-			continue;
-		}
-		r->done[r->ndone++] = f;
+	if (VEC_RESERVE(r->done, r->done_cap, r->ndone + 1)) {
+		elfsym_free(f->syms); /* out of memory: read again when needed */
+		free(f->path);
+	} else {
+		r->done[r->ndone++] = *f;
 		r->read_total++;
 	}
 	pthread_mutex_unlock(&r->lock);
-	return NULL;
+	free(f);
+}
+
+/* A job not run: freed. */
+static void reader_drop(void *job)
+{
+	struct reader_file *f = job;
+
+	free(f->path);
+	free(f);
 }
 
 /* Starts the reader thread. Returns 0 or -errno. */
@@ -128,13 +124,11 @@ int tracer_reader_new(struct tracer_reader **out)
 	if (!r)
 		return -ENOMEM;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->more, NULL);
-	e = pthread_create(&r->thread, NULL, reader_main, r);
+	e = tracer_worker_new(&r->worker, reader_job, r);
 	if (e) {
-		pthread_cond_destroy(&r->more);
 		pthread_mutex_destroy(&r->lock);
 		free(r);
-		return -e;
+		return e;
 	}
 	*out = r;
 	return 0;
@@ -165,16 +159,22 @@ static void still_to_read(struct tracer_reader *r, const char *path, bool libc, 
 /* Asks for the symbols of path (and, for a libc, its version), once. */
 void tracer_reader_push(struct tracer_reader *r, const char *path, bool libc)
 {
-	struct reader_file f = { 0 };
+	struct reader_file want = { 0 }, *f;
 
 	pthread_mutex_lock(&r->lock);
-	still_to_read(r, path, libc, &f);
-	if ((f.want_syms || f.libc) && !VEC_RESERVE(r->todo, r->todo_cap, r->ntodo + 1) &&
-	    (f.path = strdup(path)) != NULL) {
-		r->todo[r->ntodo++] = f;
-		pthread_cond_signal(&r->more);
-	}
+	still_to_read(r, path, libc, &want);
 	pthread_mutex_unlock(&r->lock);
+	if (!want.want_syms && !want.libc)
+		return;
+	f = malloc(sizeof(*f));
+	if (f) {
+		*f = want;
+		f->path = strdup(path);
+	}
+	if (!f || !f->path || tracer_worker_push(r->worker, f)) {
+		if (f)
+			reader_drop(f); /* the delivery path reads it when it needs it */
+	}
 }
 
 /* Moves the files read so far into cache (which takes them) and their
@@ -216,23 +216,15 @@ void tracer_reader_free(struct tracer_reader *r)
 {
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->lock);
-	r->stop = true;
-	pthread_cond_broadcast(&r->more);
-	pthread_mutex_unlock(&r->lock);
-	pthread_join(r->thread, NULL);
-	for (size_t i = 0; i < r->ntodo; i++)
-		free(r->todo[i].path);
+	tracer_worker_free(r->worker, reader_drop);
 	for (size_t i = 0; i < r->ndone; i++) {
 		elfsym_free(r->done[i].syms);
 		free(r->done[i].path);
 	}
 	for (size_t i = 0; i < r->nasked; i++)
 		free(r->asked[i].path);
-	free(r->todo);
 	free(r->done);
 	free(r->asked);
-	pthread_cond_destroy(&r->more);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
 }

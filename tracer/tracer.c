@@ -148,10 +148,10 @@ static int follow_event(struct tracer *t, struct event *ev)
 			return -ENOMEM;
 	}
 	if (ev->type == EVENT_EXEC && ev->tgid > 0) {
-		tracer_attacher_push(t->attacher, ev->tgid); /* best effort: it may be gone */
+		tracer_attacher_push(t->attacher, t, ev->tgid); /* best effort: it may be gone */
 	} else if (ev->type == EVENT_FORK && ev->tgid2 > 0 && ev->tgid2 != ev->tgid) {
 		/* uprobes do not follow fork: a new process gets its own */
-		tracer_attacher_push(t->attacher, ev->tgid2);
+		tracer_attacher_push(t->attacher, t, ev->tgid2);
 		if (t->futex && futex_names_inherit(t->futex, ev->tgid, ev->tgid2))
 			return -ENOMEM;
 	} else if (ev->type == EVENT_CALL && ev->tgid > 0) {

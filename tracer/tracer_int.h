@@ -18,7 +18,10 @@
 struct sched_bpf;
 struct ring_buffer;
 struct bpf_link;
-struct tracer_attacher;
+struct tracer_worker;
+
+/* A job of a worker thread (worker.c): run(ctx, job). */
+typedef void (*tracer_job_fn)(void *ctx, void *job);
 struct tracer_reader;
 
 /* A libc's (or static program's) identity and whether glibc_sync knows the
@@ -87,7 +90,7 @@ struct tracer {
 	/* uprobes: attached by the attaching thread (attacher.c) and at the
 	 * start of a session, under probe_lock, which guards what follows
 	 * down to probed_cap */
-	struct tracer_attacher *attacher;
+	struct tracer_worker *attacher; /* attacher.c */
 	pthread_mutex_t probe_lock;
 	struct mark_link marks[MAX_MARK_LINKS];
 	unsigned nmarks;
@@ -124,14 +127,24 @@ struct tracer {
  * tp_btf, else tp). Returns 0, or -errno with err saying what failed. */
 int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen);
 
+/* worker.c: starts a thread that runs jobs as run(ctx, job), in order. */
+int tracer_worker_new(struct tracer_worker **out, tracer_job_fn run, void *ctx);
+
+/* worker.c: queues a job; -ENOMEM when it cannot (the caller runs or drops it). */
+int tracer_worker_push(struct tracer_worker *w, void *job);
+
+/* worker.c: stops the thread after the job in hand, hands the jobs not run
+ * to drop (when not NULL), frees the worker. */
+void tracer_worker_free(struct tracer_worker *w, void (*drop)(void *job));
+
 /* attacher.c: starts the thread that attaches new processes' uprobes. */
-int tracer_attacher_new(struct tracer_attacher **out, struct tracer *t);
+int tracer_attacher_new(struct tracer_worker **out, struct tracer *t);
 
 /* attacher.c: asks for process pid's uprobes (marks, and libc with --calls). */
-void tracer_attacher_push(struct tracer_attacher *a, pid_t pid);
+void tracer_attacher_push(struct tracer_worker *a, struct tracer *t, pid_t pid);
 
 /* attacher.c: stops the thread and frees it. */
-void tracer_attacher_free(struct tracer_attacher *a);
+void tracer_attacher_free(struct tracer_worker *a);
 
 /* probes.c: detaches every uprobe (libc and markers). */
 void tracer_detach_probes(struct tracer *t);
