@@ -177,14 +177,17 @@ def contention_json(trace, *window):
     return json.loads(r.stdout)
 
 
-def runtime_free(rows):
-    """rows without, in a sanitizer build, the plain futexes of the ASan
-    runtime linked into the scenario (never one of its objects): twice in
-    CI one of them was counted as one wait by conctop and two by the brute
-    force, a discrepancy not yet explained (see the closing note)."""
-    if not os.environ.get("BUILD", "").startswith("build/sanitize"):
-        return rows
-    return {k: r for k, r in rows.items() if not (r["kind"] == "futex" and str(k[0]).startswith("futex@"))}
+def comparable(rows):
+    """rows without what the brute force does not follow: waits for a child
+    process (kind child: the child a wait for any child waited for is learnt
+    from the exit that woke it; test_waitnames checks those names), and, in
+    a sanitizer build, the plain futexes of the ASan runtime linked into the
+    scenario (never one of its objects): twice in CI one of them was counted
+    as one wait by conctop and two by the brute force, a discrepancy not yet
+    explained."""
+    sanitizer = os.environ.get("BUILD", "").startswith("build/sanitize")
+    return {k: r for k, r in rows.items()
+            if r["kind"] != "child" and not (sanitizer and r["kind"] == "futex" and str(k[0]).startswith("futex@"))}
 
 
 def check_trace(name, trace, hot=False):
@@ -193,13 +196,13 @@ def check_trace(name, trace, hot=False):
     end = rep["duration_ns"]
     ivs, labels = intervals(dump_events(trace), end)
     mine = contention_json(trace)
-    want = runtime_free(brute_table(ivs, labels, 0, end))
-    got = runtime_free(as_rows(mine["contention"]))
+    want = comparable(brute_table(ivs, labels, 0, end))
+    got = comparable(as_rows(mine["contention"]))
     print(f"  {name}: {len(got)} objects; " + "; ".join(
         f"{k[0]}: {r['waits']} waits {r['total_ns'] / 1e6:.3f} ms" for k, r in list(got.items())[:4]))
     check(want and not diff(got, want), f"{name}: every figure of the table equals the brute-force sums "
           f"over the dump's {sum(1 for i in ivs if i[0])} blocked intervals on objects", diff(got, want))
-    check(runtime_free(as_rows(rep["contention"])) == got, f"{name}: report --json has the same table")
+    check(comparable(as_rows(rep["contention"])) == got, f"{name}: report --json has the same table")
     totals = [r["total_ns"] for r in mine["contention"]]
     check(totals == sorted(totals, reverse=True), f"{name}: rows by total wait, largest first", f"{totals}")
     per_obj = {}
@@ -207,16 +210,14 @@ def check_trace(name, trace, hot=False):
         for b in t["blocked_by"]:
             if b["object"]:
                 per_obj[(b["object"], t["tgid"])] = per_obj.get((b["object"], t["tgid"]), 0) + b["ns"]
-    if os.environ.get("BUILD", "").startswith("build/sanitize"):
-        per_obj = {k: ns for k, ns in per_obj.items() if not str(k[0]).startswith("futex@")}
-    check(per_obj == {k: r["total_ns"] for k, r in got.items()},
+    check(per_obj == {k: r["total_ns"] for k, r in as_rows(mine["contention"]).items()},
           f"{name}: each object's total equals the threads' blocked_by on it", f"{per_obj}")
     lo, hi = end // 3, 2 * end // 3
     win = contention_json(trace, "--from", f"{lo}ns", "--to", f"{hi}ns")
-    wwant = runtime_free(brute_table(ivs, labels, lo, hi))
-    check(not diff(runtime_free(as_rows(win["contention"])), wwant),
+    wwant = comparable(brute_table(ivs, labels, lo, hi))
+    check(not diff(comparable(as_rows(win["contention"])), wwant),
           f"{name}: the window [{lo / 1e6:.1f}, {hi / 1e6:.1f}) ms equals the brute force clipped to it",
-          diff(runtime_free(as_rows(win["contention"])), wwant))
+          diff(comparable(as_rows(win["contention"])), wwant))
     if hot:
         first = mine["contention"][0] if mine["contention"] else {}
         check(first.get("object") == "table_lock" and first.get("kind") == "mutex" and first.get("waiters", 0) >= 2,
