@@ -198,10 +198,13 @@ def test_marks():
         check(f"counter = {value}," in out, "marks: its value is the count the scenario printed",
               f"mark {value}, printed {out.strip()}")
     # a program the traced shell runs gets its marker probe from the tracer's
-    # attaching thread (on the exec), not from the start of the session
+    # attaching thread (on the exec), not from the start of the session; the
+    # probe comes some time after the exec (docs/tracer.md), so the program
+    # runs long enough (2 000 000 iterations, about 0.5 s here: with 200 000,
+    # 70 ms, a CI run once ended before its probe was in place)
     trace = os.path.join(d, "exec.ctrace")
     race = os.path.join(SCENARIOS, "race")
-    r = conctop("record", "-q", "-o", trace, "--", "sh", "-c", f"true; {race} --iterations 200000", timeout=60)
+    r = conctop("record", "-q", "-o", trace, "--", "sh", "-c", f"true; {race} --iterations 2000000", timeout=60)
     marks = [e for e in dump_events(trace) if e[2] == "mark" and e[3].get("text") == "counter"]
     check(r.returncode in (0, 1) and len(marks) == 1 and f"counter = {marks[0][3]['value']}," in r.stdout,
           "marks: a program exec'd by the traced shell has its marker recorded",
