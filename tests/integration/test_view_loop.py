@@ -5,7 +5,7 @@ changed or a frame is due (cli/evloop.c, cli/view_live.c, cli/view_replay.c).
 - *Keys under load* (root): the live view of `perf bench sched pipe`
   (pinned to the last CPU) while the tracer delivers more than 100 000
   events a second; each press of `?` must show (the help overlay opens or
-  closes) within 50 ms. Keys are sent and the screen read through one tmux
+  closes) within 50 ms (150 ms in a sanitizer build: see LATENCY_MS). Keys are sent and the screen read through one tmux
   control-mode client, so that a capture costs a fraction of a millisecond
   rather than the tens a new tmux process takes on a loaded machine.
 - *An idle replay sleeps*: a paused replay left alone for 10 s uses under
@@ -30,7 +30,14 @@ from test_tui import SOCKET, Pane, header, tmux  # noqa: E402
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
 PRESSES = 10
 EXTRA_PRESSES = 10   # presses made while the rate dipped below MIN_RATE are made again
-LATENCY_MS = 50
+# One frame: 50 ms. In a sanitizer build every event costs the view several
+# times what it costs a plain build (ASan's checks), and the live view runs
+# two models of every event since keys w and y (the timeline's, and the
+# history behind the contention overlay and the critical path): there the
+# budget is three frames. The plain build is held to one (its median is
+# under 1 ms).
+SANITIZER = os.environ.get("BUILD", "").startswith("build/sanitize")
+LATENCY_MS = 150 if SANITIZER else 50
 MIN_RATE = 100000
 
 
