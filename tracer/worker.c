@@ -45,10 +45,10 @@ static void *worker_main(void *arg)
 /* Starts a worker whose jobs run as run(ctx, job). Returns 0 or -errno. */
 int tracer_worker_new(struct tracer_worker **out, tracer_job_fn run, void *ctx)
 {
-	struct tracer_worker *w = calloc(1, sizeof(*w));
+	struct tracer_worker *w;
 	int e;
 
-	*out = NULL;
+	*out = w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
 	w->run = run;
@@ -60,9 +60,9 @@ int tracer_worker_new(struct tracer_worker **out, tracer_job_fn run, void *ctx)
 		pthread_cond_destroy(&w->more);
 		pthread_mutex_destroy(&w->lock);
 		free(w);
+		*out = NULL;
 		return -e;
 	}
-	*out = w;
 	return 0;
 }
 
