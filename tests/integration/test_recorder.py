@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CONCTOP, bpf_available, check, conctop, finish, run, skip, tmpdir  # noqa: E402
+from harness import CONCTOP, bpf_available, check, conctop, finish, retried, run, skip, tmpdir  # noqa: E402
 
 BUSY = 80
 KILL_AFTER_S = 3.86
@@ -70,7 +70,14 @@ def test_saturated(d):
 
 def main():
     if bpf_available("recorder under CPU saturation"):
-        test_saturated(tmpdir())
+        # retried: the recorder's share of a CPU that 80 busy processes
+        # saturate is the scheduler's to give (once, in a sanitizer build in
+        # CI, its last event came 3.12 s before the kill; 0.03-0.10 s in the
+        # other runs of the day)
+        def saturated():
+            test_saturated(tmpdir())
+        saturated.__name__ = "recorder under saturation"
+        retried(saturated)
     finish()
 
 
