@@ -87,18 +87,26 @@ static int event_waiting(struct event *ev)
 }
 
 /* Waits until the flag is set, or timeout_ms have passed (a negative
- * timeout waits forever). Returns the flag: 1 set, 0 timed out. */
+ * timeout waits forever). Returns the flag: 1 set, 0 timed out. The
+ * condition variable's deadline is on the wall clock, which may be slewed:
+ * a timeout that comes before timeout_ms have passed on the monotonic
+ * clock waits again for the rest. */
 static int event_wait(struct event *ev, long timeout_ms)
 {
 	struct timespec deadline = scn_deadline(timeout_ms > 0 ? timeout_ms : 0);
+	double until_ms = scn_now_ms() + (double)(timeout_ms > 0 ? timeout_ms : 0);
 	pthread_mutex_lock(&ev->lock);
 	ev->waiting++;
 	while (!ev->flag) {
 		if (timeout_ms < 0)
 			pthread_cond_wait(&ev->change, &ev->lock);
 		else if (pthread_cond_timedwait(&ev->change, &ev->lock,
-						&deadline) == ETIMEDOUT)
-			break;
+						&deadline) == ETIMEDOUT) {
+			double left_ms = until_ms - scn_now_ms();
+			if (left_ms <= 0)
+				break;
+			deadline = scn_deadline((long)left_ms + 1);
+		}
 	}
 	ev->waiting--;
 	int flag = ev->flag;
