@@ -193,7 +193,8 @@ $(BUILD)/tests/fuzz_%-standalone: tests/fuzz/fuzz_%.c $(BUILD)/libcore.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Icli -DFUZZ_STANDALONE -o $@ $(filter-out %.a,$^) $(filter %libtui.a,$^) $(BUILD)/libcore.a $(LIBS_CORE)
 
-TEST_BINS := $(BUILD)/conctop $(SCN_BIN) $(UNIT_BIN) $(PROG_BIN) $(PRELOAD_LIB) $(FUZZ_STANDALONE)
+# (bench_trace --write makes the long recordings of test_bigfile)
+TEST_BINS := $(BUILD)/conctop $(SCN_BIN) $(UNIT_BIN) $(PROG_BIN) $(PRELOAD_LIB) $(FUZZ_STANDALONE) $(BUILD)/bench/bench_trace
 
 test: $(TEST_BINS)
 	@BUILD=$(BUILD) tests/run
@@ -220,7 +221,7 @@ run: $(BUILD)/conctop $(SCN_BIN)
 # import parsers (core/).
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZ_CLI_SRC := cli/lanes.c cli/log.c cli/export.c cli/export_perfetto.c cli/report.c cli/dump.c cli/readtrace.c \
-	cli/util.c cli/outfile.c cli/contention.c cli/path.c cli/undone_out.c
+	cli/util.c cli/outfile.c cli/contention.c cli/path.c cli/undone_out.c cli/evloop.c
 $(BUILD)/fuzz/fuzz_timeline: $(TUI_SRC) $(FUZZ_CLI_SRC)
 $(BUILD)/tests/fuzz_timeline-standalone: $(FUZZ_CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/libtui.a
 

@@ -4,6 +4,7 @@
  * of events/s for writing and reading, medians of 5 runs.
  *
  * Usage: bench_trace [events [runs [dir]]]   (defaults 10000000 5 $TMPDIR or /tmp)
+ *        bench_trace --write EVENTS FILE       only writes FILE (for replay's benchmark)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -262,6 +263,10 @@ int main(int argc, char **argv)
 	struct sim s;
 	struct event ev;
 
+	if (argc == 4 && !strcmp(argv[1], "--write")) {
+		n = strtoull(argv[2], NULL, 10);
+		return n >= 1 && write_file(argv[3], n, TRACE_LEVEL_DEFAULT, &bytes) >= 0 ? 0 : 1;
+	}
 	if (runs < 1 || runs > 32 || n < 1) {
 		fprintf(stderr, "usage: bench_trace [events [runs (1-32) [dir]]]\n");
 		return 2;

@@ -114,6 +114,8 @@ struct cli_trace {
 	char damage[600];       /* the first ones, named */
 	bool damage_cut;        /* damage holds all it will: "..." ends it */
 	char cut[400];          /* why the reading stopped early, or "" */
+	bool quiet;             /* an error stops the reading silently, into failed (a view is on screen) */
+	char failed[512];       /* quiet: why the file could not be read on, or "" */
 };
 
 /* Opens the trace at path. Returns 0, or 1 after printing what is wrong. */
@@ -177,6 +179,39 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, stru
  * warn is ""). */
 struct timeline;
 int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen);
+
+/* A trace read into a timeline a slice at a time (cli/readtrace.c), so
+ * that replay draws its first frame at once and reads on between frames.
+ * The timeline is the loader's until cli_loader_take. */
+struct cli_loader {
+	struct cli_trace t;
+	struct timeline *tl;
+	uint64_t size;          /* the file's bytes, for the progress */
+	bool done;              /* the whole file was read (or as much as can be) */
+};
+
+/* Opens the trace at path and makes its empty timeline. Returns 0, or 1
+ * after printing what is wrong. */
+int cli_loader_open(struct cli_loader *ld, const char *path);
+
+/* Reads on until an event at or after until_ns was added, budget_ns of
+ * wall time passed, or the file ended. Returns 1 when there is more to
+ * read, 0 when done, or -1 after an error that ends the reading (printed,
+ * or in t.failed when t.quiet: what was read stays). */
+int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns);
+
+/* How much of the file was read, 0 to 1. */
+double cli_loader_progress(const struct cli_loader *ld);
+
+/* What the reading missed, as cli_trace_warning (call when done). */
+void cli_loader_warning(const struct cli_loader *ld, char *buf, size_t len);
+
+/* Closes the file (when done: the timeline's end becomes the trace's) and
+ * gives the timeline away; NULL when there is none. */
+struct timeline *cli_loader_take(struct cli_loader *ld);
+
+/* Closes the file and frees what was not taken. */
+void cli_loader_close(struct cli_loader *ld);
 
 /* Reads the trace at path into a new timeline for a command that prints a
  * window of it from `from` on: what the reading missed is said on stderr

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "cli.h"
+#include "evloop.h"
 #include "timeline.h"
 #include "trace.h"
 
@@ -63,7 +64,11 @@ int cli_trace_next(struct cli_trace *t, struct event *ev)
 		snprintf(t->cut, sizeof(t->cut), "%s", trace_reader_error(t->reader));
 		return 0;
 	}
-	cli_error("%s: %s", t->path, e == -ENOMEM ? strerror(ENOMEM) : trace_reader_error(t->reader));
+	if (t->quiet)
+		snprintf(t->failed, sizeof(t->failed), "%s: %s", t->path,
+			 e == -ENOMEM ? strerror(ENOMEM) : trace_reader_error(t->reader));
+	else
+		cli_error("%s: %s", t->path, e == -ENOMEM ? strerror(ENOMEM) : trace_reader_error(t->reader));
 	return -1;
 }
 
@@ -94,44 +99,108 @@ void cli_trace_close(struct cli_trace *t)
 	t->reader = NULL;
 }
 
+/* Opens a trace for reading into a timeline (see cli.h). */
+int cli_loader_open(struct cli_loader *ld, const char *path)
+{
+	struct stat st;
+	int e;
+
+	memset(ld, 0, sizeof(*ld));
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		ld->size = (uint64_t)st.st_size;
+	if (cli_trace_open(&ld->t, path))
+		return 1;
+	e = timeline_new(&ld->tl, trace_reader_info(ld->t.reader)->ncpus);
+	if (e) {
+		cli_error("%s: %s", path, strerror(-e));
+		cli_trace_close(&ld->t);
+		return 1;
+	}
+	timeline_set_gated(ld->tl, trace_reader_info(ld->t.reader)->started);
+	return 0;
+}
+
+/* Reads on for a while (see cli.h). */
+int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns)
+{
+	struct event ev;
+	uint64_t deadline = budget_ns ? evloop_now() + budget_ns : UINT64_MAX;
+	unsigned n = 0;
+	int e;
+
+	if (ld->done)
+		return 0;
+	while ((e = cli_trace_next(&ld->t, &ev)) > 0) {
+		if (e == 1 && (e = timeline_add(ld->tl, &ev)) != 0) {
+			if (ld->t.quiet)
+				snprintf(ld->t.failed, sizeof(ld->t.failed), "%s: %s", ld->t.path, strerror(e < 0 ? -e : e));
+			else
+				cli_error("%s: %s", ld->t.path, strerror(e < 0 ? -e : e));
+			e = -1;
+			break;
+		}
+		if (ev.ts >= until_ns || (++n % 4096 == 0 && evloop_now() >= deadline))
+			return 1;
+	}
+	ld->done = true;
+	return e < 0 ? -1 : 0;
+}
+
+/* How much was read (see cli.h). */
+double cli_loader_progress(const struct cli_loader *ld)
+{
+	if (ld->done || !ld->size)
+		return ld->done ? 1.0 : 0.0;
+	return (double)trace_reader_offset(ld->t.reader) / (double)ld->size;
+}
+
+/* What the reading missed (see cli.h). */
+void cli_loader_warning(const struct cli_loader *ld, char *buf, size_t len)
+{
+	cli_trace_warning(&ld->t, buf, len);
+	if (ld->t.failed[0] && strlen(buf) + 2 < len)
+		snprintf(buf + strlen(buf), len - strlen(buf), "%s%s: showing what came before", buf[0] ? "; " : "",
+			 ld->t.failed);
+}
+
+/* Gives the timeline away (see cli.h). */
+struct timeline *cli_loader_take(struct cli_loader *ld)
+{
+	struct timeline *tl = ld->tl;
+
+	if (ld->done && tl && ld->t.reader)
+		timeline_set_end(tl, trace_reader_end_ts(ld->t.reader));
+	cli_trace_close(&ld->t);
+	ld->tl = NULL;
+	return tl;
+}
+
+/* Frees what the loader holds. */
+void cli_loader_close(struct cli_loader *ld)
+{
+	cli_trace_close(&ld->t);
+	timeline_free(ld->tl);
+	ld->tl = NULL;
+}
+
 /* Reads the trace at path into a new timeline (see cli.h). */
 int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen)
 {
-	struct cli_trace t;
-	struct timeline *tl = NULL;
-	struct event ev;
+	struct cli_loader ld;
 	struct stat st;
-	int e;
 
 	*out = NULL;
 	warn[0] = '\0';
 	if (stat(path, &st) == 0 && st.st_size > (16 << 20) && isatty(STDERR_FILENO))
 		fprintf(stderr, "conctop: reading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
-	if (cli_trace_open(&t, path))
+	if (cli_loader_open(&ld, path))
 		return 1;
-	e = timeline_new(&tl, trace_reader_info(t.reader)->ncpus);
-	if (e) {
-		cli_error("%s: %s", path, strerror(-e));
-		cli_trace_close(&t);
+	if (cli_loader_step(&ld, UINT64_MAX, 0) < 0) {
+		cli_loader_close(&ld);
 		return 1;
 	}
-	timeline_set_gated(tl, trace_reader_info(t.reader)->started);
-	while ((e = cli_trace_next(&t, &ev)) > 0) {
-		if (e == 1 && (e = timeline_add(tl, &ev)) != 0) {
-			cli_error("%s: %s", path, strerror(e < 0 ? -e : e));
-			e = -1;
-			break;
-		}
-	}
-	if (e < 0) {
-		timeline_free(tl);
-		cli_trace_close(&t);
-		return 1;
-	}
-	cli_trace_warning(&t, warn, wlen);
-	timeline_set_end(tl, trace_reader_end_ts(t.reader));
-	cli_trace_close(&t);
-	*out = tl;
+	cli_loader_warning(&ld, warn, wlen);
+	*out = cli_loader_take(&ld);
 	return 0;
 }
 

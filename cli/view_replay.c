@@ -12,12 +12,26 @@
 #include "trace.h"
 #include "view.h"
 
-/* A replay: the viewer, its loop and its frame timer. */
+/* The first frame waits for the trace's first second, or this long. */
+#define REPLAY_FIRST_WINDOW_NS 1000000000ull
+#define REPLAY_FIRST_NS (250ull * 1000 * 1000)
+/* Then the file is read in slices this long between keys and frames... */
+#define REPLAY_SLICE_NS (20ull * 1000 * 1000)
+/* ...and the view redrawn this often while it reads. */
+#define REPLAY_PROGRESS_NS (250ull * 1000 * 1000)
+
+/* A replay: the viewer, its loop, its frame timer, and the file while it
+ * is still being read. */
 struct replay {
 	struct viewer w;
 	struct evloop *loop;
 	int frame_timer;
+	int load_timer;
 	uint64_t clock_at;             /* wall time the playback clock was last moved to */
+	struct cli_loader ld;
+	struct timeline *tl;           /* once all was read: the timeline (else ld's) */
+	uint64_t shown_at;             /* when the reading's progress was last drawn */
+	const char *name;              /* the file's name, for the progress */
 };
 
 /* Prints replay's help. */
@@ -28,7 +42,8 @@ static void replay_usage(FILE *f)
 		"\n"
 		"Plays a recorded trace back in the terminal: per-thread and per-CPU lanes,\n"
 		"at any speed, with pause, single steps and an inspect panel. Needs no\n"
-		"privileges. The right edge of the lanes follows the playback clock.\n"
+		"privileges. The right edge of the lanes follows the playback clock. The\n"
+		"view opens once the first second is read; the rest is read while it runs.\n"
 		"\n"
 		"Options:\n"
 		"  -s, --speed X     playback speed, 0.01 to 100 (default 1)\n"
@@ -64,15 +79,56 @@ static void sync_clock(struct replay *r, uint64_t now)
 	}
 }
 
-/* A frame is due: the clock moves by the wall time since the last. */
+/* A frame is due: the clock moves by the wall time since the last (while
+ * the file is still being read, no further than what was read). */
 static unsigned on_frame(void *ctx, uint64_t now)
 {
 	struct replay *r = ctx;
+	uint64_t elapsed = now - r->clock_at, end = timeline_end(r->w.vs.tl);
 
-	viewstate_play(&r->w.vs, now - r->clock_at);
+	if (!r->ld.done && r->w.vs.v.speed > 0) {
+		double room = end > r->w.vs.play + 1 ? (double)(end - r->w.vs.play - 1) / r->w.vs.v.speed : 0;
+
+		if ((double)elapsed > room)
+			elapsed = (uint64_t)room;
+	}
+	viewstate_play(&r->w.vs, elapsed);
 	r->clock_at = now;
 	if (r->w.vs.v.playing)
 		evloop_arm(r->loop, r->frame_timer, now + VIEW_FRAME_NS);
+	return EVLOOP_REDRAW;
+}
+
+/* Says how far the reading went, in the status line. */
+static void show_progress(struct replay *r)
+{
+	char warn[sizeof(r->w.status)];
+
+	if (!r->ld.done) {
+		snprintf(r->w.status, sizeof(r->w.status), "reading %s: %.0f%% (%.1f M events); the view grows as it reads",
+			 r->name, cli_loader_progress(&r->ld) * 100,
+			 (double)trace_reader_count(r->ld.t.reader) / 1e6);
+		return;
+	}
+	cli_loader_warning(&r->ld, warn, sizeof(warn));
+	snprintf(r->w.status, sizeof(r->w.status), "%s", warn);
+}
+
+/* The loop is free: the file is read on for a slice; the view is redrawn
+ * now and then to show it grow, and when it is all read. */
+static unsigned on_load(void *ctx, uint64_t now)
+{
+	struct replay *r = ctx;
+
+	if (cli_loader_step(&r->ld, UINT64_MAX, REPLAY_SLICE_NS) > 0) {
+		evloop_arm(r->loop, r->load_timer, now);
+		if (now - r->shown_at < REPLAY_PROGRESS_NS)
+			return 0;
+		r->shown_at = now;
+	} else {
+		r->tl = cli_loader_take(&r->ld);
+	}
+	show_progress(r);
 	return EVLOOP_REDRAW;
 }
 
@@ -86,6 +142,9 @@ static int replay_loop(struct replay *r)
 	    evloop_watch(r->loop, stopsig_fd(), view_on_stop_signal, &r->w))
 		return 1;
 	r->frame_timer = evloop_timer(r->loop, on_frame, r);
+	r->load_timer = evloop_timer(r->loop, on_load, r);
+	if (!r->ld.done)
+		evloop_arm(r->loop, r->load_timer, evloop_now());
 	for (;;) {
 		if (flags & EVLOOP_SIGNAL)
 			flags |= view_read_input(&r->w); /* a resize */
@@ -160,9 +219,8 @@ int cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o = { .speed = 1.0 };
 	struct replay r;
-	struct timeline *tl = NULL;
 	const char *path, *base;
-	char command[1024] = "", warn[512] = "";
+	char command[1024] = "";
 	int status = parse_options(argc, argv, &o), e;
 
 	if (status >= 0)
@@ -170,15 +228,24 @@ int cmd_replay(int argc, char **argv)
 	path = argv[optind];
 	if (view_need_terminal("replay"))
 		return 1;
-	status = cli_load_timeline(path, &tl, warn, sizeof(warn));
-	if (status)
-		return status;
+	memset(&r, 0, sizeof(r));
+	if (cli_loader_open(&r.ld, path))
+		return 1;
+	/* the first second (the first frame's window), then the rest while the view runs */
+	e = cli_loader_step(&r.ld, REPLAY_FIRST_WINDOW_NS, REPLAY_FIRST_NS);
+	if (e < 0) {
+		cli_loader_close(&r.ld);
+		return 1;
+	}
+	if (e == 0)
+		r.tl = cli_loader_take(&r.ld);
+	r.ld.t.quiet = true;
 	trace_command(path, command, sizeof(command));
 	base = strrchr(path, '/');
-	memset(&r, 0, sizeof(r));
+	r.name = base ? base + 1 : path;
 	r.w.light = o.view.light;
 	view_why_replay(&r.w.why, path);
-	snprintf(r.w.status, sizeof(r.w.status), "%s", warn);
+	show_progress(&r);
 	e = stopsig_install();
 	if (!e)
 		e = evloop_new(&r.loop);
@@ -186,10 +253,11 @@ int cmd_replay(int argc, char **argv)
 		if (e)
 			cli_error("%s", strerror(-e));
 		evloop_free(r.loop);
-		timeline_free(tl);
+		cli_loader_close(&r.ld);
+		timeline_free(r.tl);
 		return 1;
 	}
-	viewstate_init_replay(&r.w.vs, tl, base ? base + 1 : path, o.speed, o.paused, r.w.vs.width, r.w.vs.height);
+	viewstate_init_replay(&r.w.vs, r.tl ? r.tl : r.ld.tl, r.name, o.speed, o.paused, r.w.vs.width, r.w.vs.height);
 	r.w.vs.ascii = screen_theme(r.w.scr)->ascii;
 	r.w.vs.v.predict = o.predict;
 	view_start_classroom(&r.w, o.view.classroom, command);
@@ -201,6 +269,7 @@ int cmd_replay(int argc, char **argv)
 		status = 128 + r.w.quit_signal;
 	evloop_free(r.loop);
 	view_why_free(&r.w.why);
-	timeline_free(tl);
+	cli_loader_close(&r.ld);
+	timeline_free(r.tl);
 	return status;
 }

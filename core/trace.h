@@ -141,6 +141,10 @@ const char *trace_reader_error(const struct trace_reader *r);
 /* Returns the end record's end ts once it was read, else the last event's ts. */
 uint64_t trace_reader_end_ts(const struct trace_reader *r);
 
+/* Returns how many bytes of the file were read so far (for progress: it
+ * moves a chunk at a time; a trace in memory counts the same way). */
+uint64_t trace_reader_offset(const struct trace_reader *r);
+
 /* Returns the number of events returned so far. */
 uint64_t trace_reader_count(const struct trace_reader *r);
 

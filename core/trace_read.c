@@ -726,6 +726,12 @@ uint64_t trace_reader_end_ts(const struct trace_reader *r)
 	return r->state == 1 ? r->end_ts : r->ts;
 }
 
+/* Bytes of the file read so far (whole chunks). */
+uint64_t trace_reader_offset(const struct trace_reader *r)
+{
+	return r->off;
+}
+
 /* Events returned so far. */
 uint64_t trace_reader_count(const struct trace_reader *r)
 {
