@@ -135,6 +135,16 @@ void timeline_free(struct timeline *tl);
  * thread waits at its start gate (sched_model_set_gated). */
 void timeline_set_gated(struct timeline *tl, bool gated);
 
+/* Forgets what happened before t, to bound a live view's memory (its
+ * history stays in the trace file): every lane starts at t with the state
+ * it had then, and the log and the markers keep their entries from t on.
+ * Threads, objects and the present are kept. A t past the end is the end.
+ * Returns 0, or -ENOMEM with the timeline unchanged. */
+int timeline_trim(struct timeline *tl, uint64_t t);
+
+/* The first instant the timeline holds: 0, or the last trim's t. */
+uint64_t timeline_kept_from(const struct timeline *tl);
+
 /* Appends one event (events come in time order; an earlier one is counted as
  * an anomaly and taken at the current end). Returns 0 or -ENOMEM. */
 int timeline_add(struct timeline *tl, const struct event *ev);

@@ -89,6 +89,7 @@ struct timeline {
 	size_t deadlocks;        /* deadlocks logged so far */
 	struct arena arena;
 	uint64_t end;
+	uint64_t kept_from;      /* what came before was trimmed (timeline_trim.c) */
 	struct mark_rec *marks;  /* the scenario's markers, in time order */
 	size_t nmarks, capmarks;
 };

@@ -1,0 +1,225 @@
+/* The timeline, forgetting: a live view with a memory cap keeps the recent
+ * past in memory and the rest in its trace file, so timeline_trim copies
+ * what happened from an instant on into fresh storage and frees the old.
+ * Thread and object numbers, the model's present, the patterns' and the
+ * undone work's state are kept as they are: only the records move, and
+ * the side arrays that records point into (waits, log details, notes) are
+ * renumbered as they are copied. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "timeline_impl.h"
+
+/* What a trim builds before it replaces the old storage. */
+struct trim {
+	struct arena arena;
+	struct lane *lanes, *cpus;
+	struct tix times, log;
+	struct wait_rec *waits;
+	size_t nwaits, capwaits;
+	struct xlog *x;
+	size_t nx, capx;
+	struct tl_note *notes;
+	size_t nnotes, capnotes;
+	struct mark_rec *marks;
+	size_t nmarks, capmarks;
+};
+
+/* A copy of a text of the old arena in the new one (NULL stays NULL). */
+static const char *trim_text(struct trim *n, const char *text, int *err)
+{
+	size_t len;
+	char *p;
+
+	if (!text)
+		return NULL;
+	len = strlen(text);
+	p = arena_alloc(&n->arena, len + 1);
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(p, text, len + 1);
+	return p;
+}
+
+/* A thread lane record's code in the new storage: a blocked record's wait
+ * record is copied and its aux renumbered. */
+static int trim_code(const struct timeline *tl, struct trim *n, uint32_t code, uint32_t *out)
+{
+	uint32_t aux = LANE_AUX(code);
+
+	*out = code;
+	if ((code & LANE_WAKE) || !tl_state_blocked(LANE_STATE(code)) || !aux || aux > tl->nwaits)
+		return 0;
+	if (VEC_RESERVE(n->waits, n->capwaits, n->nwaits + 1))
+		return -ENOMEM;
+	n->waits[n->nwaits++] = tl->waits[aux - 1];
+	*out = LANE_CODE(LANE_STATE(code), n->nwaits) | (code & LANE_WAKE);
+	return 0;
+}
+
+/* Copies lane L from t on into M: a first record at t with the state L
+ * had then (not a wakeup unless it was one at t), then every later one. */
+static int trim_lane(const struct timeline *tl, struct trim *n, const struct lane *L, struct lane *M, uint64_t t)
+{
+	struct lane_pos p;
+	uint32_t code;
+	bool more;
+	int r;
+
+	lane_init(M, L->thread);
+	if (lane_seek(L, t, true, &p)) {
+		code = lane_code(L, &p);
+		if (L->thread && p.ts < t && (code & LANE_WAKE))
+			code = LANE_STATE(code); /* the wakeup was before t; its waker is not kept */
+		if (L->thread && (r = trim_code(tl, n, code, &code)))
+			return r;
+		if ((r = lane_push(M, &n->arena, p.ts < t ? t : p.ts, code)))
+			return r;
+		more = lane_next(L, &p);
+	} else {
+		more = lane_first(L, &p);
+	}
+	for (; more; more = lane_next(L, &p)) {
+		code = lane_code(L, &p);
+		if (L->thread && (r = trim_code(tl, n, code, &code)))
+			return r;
+		if ((r = lane_push(M, &n->arena, p.ts, code)))
+			return r;
+	}
+	M->provisional = L->provisional;
+	return 0;
+}
+
+/* Copies one log entry, renumbering its details or note. */
+static int trim_log_entry(const struct timeline *tl, struct trim *n, uint64_t ts, uint32_t val)
+{
+	uint32_t kind = val >> LOG_KIND_SHIFT, payload = val & LOG_PAYLOAD_MAX;
+	int err = 0;
+
+	if (kind == TL_LOG_NOTE) {
+		if (VEC_RESERVE(n->notes, n->capnotes, n->nnotes + 1))
+			return -ENOMEM;
+		n->notes[n->nnotes] = tl->notes[payload];
+		payload = (uint32_t)n->nnotes++;
+	} else if (kind != TL_LOG_WAKEUP && kind != TL_LOG_BLOCK && kind != TL_LOG_NEW && kind != TL_LOG_EXIT) {
+		if (VEC_RESERVE(n->x, n->capx, n->nx + 1))
+			return -ENOMEM;
+		n->x[n->nx] = tl->x[payload];
+		n->x[n->nx].text = trim_text(n, tl->x[payload].text, &err);
+		if (err)
+			return err;
+		payload = (uint32_t)n->nx++;
+	}
+	return tix_push(&n->log, &n->arena, ts, kind << LOG_KIND_SHIFT | payload);
+}
+
+/* Copies the step instants, the log and the markers from t on. */
+static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
+{
+	uint64_t i, ts;
+	uint32_t val;
+	size_t m;
+	int r, err = 0;
+
+	for (i = tix_lower(&tl->times, t); i < tl->times.count; i++) {
+		tix_at(&tl->times, i, &ts, NULL);
+		if ((r = tix_push(&n->times, &n->arena, ts, 0)))
+			return r;
+	}
+	for (i = tix_lower(&tl->log, t); i < tl->log.count; i++) {
+		tix_at(&tl->log, i, &ts, &val);
+		if ((r = trim_log_entry(tl, n, ts, val)))
+			return r;
+	}
+	for (m = 0; m < tl->nmarks; m++) {
+		if (tl->marks[m].ts < t)
+			continue;
+		if (VEC_RESERVE(n->marks, n->capmarks, n->nmarks + 1))
+			return -ENOMEM;
+		n->marks[n->nmarks] = tl->marks[m];
+		n->marks[n->nmarks++].text = trim_text(n, tl->marks[m].text, &err);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Frees what a trim built (or, after the swap, the old storage). */
+static void trim_free(struct trim *n, size_t nthreads, unsigned ncpus)
+{
+	size_t i;
+
+	for (i = 0; n->lanes && i < nthreads; i++)
+		lane_done(&n->lanes[i]);
+	for (i = 0; n->cpus && i < ncpus; i++)
+		lane_done(&n->cpus[i]);
+	free(n->lanes);
+	free(n->cpus);
+	tix_done(&n->times);
+	tix_done(&n->log);
+	free(n->waits);
+	free(n->x);
+	free(n->notes);
+	free(n->marks);
+	arena_done(&n->arena);
+}
+
+/* Builds the copy of everything from t on. */
+static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t)
+{
+	size_t i;
+	int r = 0;
+
+	tix_init(&n->times, false);
+	tix_init(&n->log, true);
+	n->lanes = calloc(tl->caplanes ? tl->caplanes : 1, sizeof(*n->lanes));
+	n->cpus = calloc(tl->ncpus ? tl->ncpus : 1, sizeof(*n->cpus));
+	if (!n->lanes || !n->cpus)
+		return -ENOMEM;
+	for (i = 0; !r && i < tl->nthreads; i++)
+		r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[i], t);
+	for (i = 0; !r && i < tl->ncpus; i++)
+		r = trim_lane(tl, n, &tl->cpus[i], &n->cpus[i], t);
+	return r ? r : trim_indexes(tl, n, t);
+}
+
+/* Forgets what happened before t (see timeline.h). */
+int timeline_trim(struct timeline *tl, uint64_t t)
+{
+	struct trim n, old;
+	int r;
+
+	if (t <= tl->kept_from)
+		return 0;
+	if (t > tl->end)
+		t = tl->end;
+	memset(&n, 0, sizeof(n));
+	r = trim_build(tl, &n, t);
+	if (r) {
+		trim_free(&n, tl->nthreads, tl->ncpus);
+		return r;
+	}
+	old = (struct trim){ tl->arena, tl->lanes, tl->cpus, tl->times, tl->log, tl->waits, tl->nwaits, tl->capwaits,
+			     tl->x, tl->nx, tl->capx, tl->notes, tl->nnotes, tl->capnotes, tl->marks, tl->nmarks,
+			     tl->capmarks };
+	tl->arena = n.arena;
+	tl->lanes = n.lanes;
+	tl->cpus = n.cpus;
+	tl->times = n.times;
+	tl->log = n.log;
+	tl->waits = n.waits, tl->nwaits = n.nwaits, tl->capwaits = n.capwaits;
+	tl->x = n.x, tl->nx = n.nx, tl->capx = n.capx;
+	tl->notes = n.notes, tl->nnotes = n.nnotes, tl->capnotes = n.capnotes;
+	tl->marks = n.marks, tl->nmarks = n.nmarks, tl->capmarks = n.capmarks;
+	tl->kept_from = t;
+	trim_free(&old, tl->nthreads, tl->ncpus);
+	return 0;
+}
+
+/* The first instant the timeline still holds. */
+uint64_t timeline_kept_from(const struct timeline *tl)
+{
+	return tl->kept_from;
+}

@@ -1,0 +1,260 @@
+/* timeline_trim: a timeline that forgets the past while it is built (as a
+ * live view with a memory cap does) answers every question about what came
+ * after the trim exactly as the timeline that kept everything: cells of
+ * threads and CPUs at many widths, threads at instants, the log, the
+ * markers, the steps between events. Recorded traces of tests/data (real
+ * attribution, notes, marks, a deadlock) are built twice and compared. */
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "timeline.h"
+#include "trace.h"
+
+/* The traces compared, as recorded by conctop. */
+static const char *const traces[] = {
+	"tests/data/class-prodcons.ctrace", "tests/data/class-philosophers.ctrace",
+	"tests/data/class-contention.ctrace", "tests/data/class-gil.ctrace", "tests/data/prodcons.ctrace",
+};
+
+/* Builds whole from every event of path, and cut from the same events,
+ * trimmed at a third of the trace once two thirds were added and at half
+ * of it at the end. Returns the last trim's instant, or 0 on failure. */
+static uint64_t build_both(const char *path, struct timeline **whole, struct timeline **cut)
+{
+	struct trace_reader *r = NULL, *r2 = NULL;
+	struct event e;
+	uint64_t end, keep = 0;
+	bool trimmed = false;
+	int err = trace_reader_new(&r, path), err2 = 0;
+
+	*whole = *cut = NULL;
+	if (!err)
+		err = timeline_new(whole, trace_reader_info(r)->ncpus);
+	while (!err && (err = trace_reader_next(r, &e)) == 1)
+		err = timeline_add(*whole, &e);
+	if (!err) {
+		end = trace_reader_end_ts(r);
+		timeline_set_end(*whole, end);
+		err = trace_reader_new(&r2, path);
+		if (!err)
+			err = timeline_new(cut, trace_reader_info(r2)->ncpus);
+		while (!err && (err = trace_reader_next(r2, &e)) == 1) {
+			if (!trimmed && e.ts >= end / 3 * 2) {
+				uint64_t t = end / 3 < timeline_end(*cut) ? end / 3 : timeline_end(*cut);
+
+				err2 |= timeline_trim(*cut, end / 3);
+				CHECK(timeline_kept_from(*cut) == t, "the first trim keeps from its instant on (or the end)");
+				trimmed = true;
+			}
+			err = timeline_add(*cut, &e);
+		}
+		if (!err) {
+			timeline_set_end(*cut, end);
+			keep = end / 2;
+			err2 |= timeline_trim(*cut, keep);
+		}
+	}
+	trace_reader_free(r);
+	trace_reader_free(r2);
+	CHECK(!err && !err2 && trimmed, "both timelines built, the second trimmed twice while it was built");
+	return !err && !err2 ? keep : 0;
+}
+
+/* Whether the cells of every thread and CPU agree over [keep, end) at
+ * several widths; counts the columns compared into *n. */
+static bool same_cells(const struct timeline *a, const struct timeline *b, uint64_t keep, size_t *n)
+{
+	static const unsigned widths[] = { 7, 80, 200, 1999 };
+	uint64_t end = timeline_end(a);
+	size_t i, k, c;
+
+	for (k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+		uint64_t w = (end - keep) / widths[k] + 1;
+
+		for (c = 0; keep + c * w < end; c++) {
+			uint64_t t0 = keep + c * w, t1 = t0 + w;
+			struct tl_cell x, y;
+			struct tl_cpu_cell u, v;
+
+			for (i = 0; i < timeline_thread_count(a); i++) {
+				timeline_thread_cell(a, i, t0, t1, &x);
+				timeline_thread_cell(b, i, t0, t1, &y);
+				if (x.state != y.state || x.cpu != y.cpu || x.mixed != y.mixed || x.wakeup != y.wakeup ||
+				    x.wakeups != y.wakeups) {
+					printf("  thread %zu [%llu, %llu): state %u/%u cpu %d/%d wakeups %u/%u\n", i,
+					       (unsigned long long)t0, (unsigned long long)t1, x.state, y.state, x.cpu,
+					       y.cpu, x.wakeups, y.wakeups);
+					return false;
+				}
+				(*n)++;
+			}
+			for (i = 0; i < timeline_ncpus(a); i++) {
+				timeline_cpu_cell(a, (unsigned)i, t0, t1, &u);
+				timeline_cpu_cell(b, (unsigned)i, t0, t1, &v);
+				if (u.kind != v.kind || u.thread != v.thread || u.mixed != v.mixed || u.undone != v.undone)
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Whether every thread at many instants from keep on agrees: the state,
+ * its CPU, what it waits on and who holds it; who woke it when that was
+ * after keep; since when, counted from keep (0 where neither has a record). */
+static bool same_instants(const struct timeline *a, const struct timeline *b, uint64_t keep)
+{
+	uint64_t end = timeline_end(a), t, step = (end - keep) / 997 + 1;
+	size_t i;
+
+	for (t = keep; t < end; t += step) {
+		for (i = 0; i < timeline_thread_count(a); i++) {
+			struct tl_at x, y;
+
+			timeline_thread_at(a, i, t, &x);
+			timeline_thread_at(b, i, t, &y);
+			if (x.state != y.state || x.cpu != y.cpu || x.object != y.object || x.holder != y.holder ||
+			    ((x.since > keep ? x.since : keep) != y.since && (x.since || y.since)) ||
+			    (x.woken_at >= keep && (x.woken_by != y.woken_by || x.woken_at != y.woken_at)))
+			{
+				printf("  thread %zu at %llu: state %u/%u cpu %d/%d object %lld/%lld holder %lld/%lld "
+				       "since %llu/%llu woken %lld/%lld at %llu/%llu\n", i, (unsigned long long)t,
+				       x.state, y.state, x.cpu, y.cpu, (long long)x.object, (long long)y.object,
+				       (long long)x.holder, (long long)y.holder, (unsigned long long)x.since,
+				       (unsigned long long)y.since, (long long)x.woken_by, (long long)y.woken_by,
+				       (unsigned long long)x.woken_at, (unsigned long long)y.woken_at);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Whether the log and the markers from keep on are the same entries. */
+static bool same_log(const struct timeline *a, const struct timeline *b, uint64_t keep, size_t *n)
+{
+	uint64_t ia = timeline_log_index(a, keep), ib = timeline_log_index(b, keep);
+	struct tl_log_entry x, y;
+	size_t ma = timeline_mark_index(a, keep), mb = timeline_mark_index(b, keep);
+
+	if (timeline_log_count(a) - ia != timeline_log_count(b) - ib || ib != 0)
+		return false;
+	for (; ia < timeline_log_count(a); ia++, ib++, (*n)++) {
+		timeline_log_read(a, ia, &x, 1);
+		timeline_log_read(b, ib, &y, 1);
+		if (x.ts != y.ts || x.kind != y.kind || x.thread != y.thread || x.value != y.value || x.cpu != y.cpu ||
+		    x.latency_ns != y.latency_ns || strcmp(x.text, y.text) ||
+		    (x.kind != TL_LOG_WAKEUP && x.other != y.other) || memcmp(&x.note, &y.note, sizeof(x.note)))
+			return false;
+	}
+	if (timeline_mark_count(a) - ma != timeline_mark_count(b) - mb)
+		return false;
+	for (; ma < timeline_mark_count(a); ma++, mb++) {
+		timeline_mark(a, ma, &x);
+		timeline_mark(b, mb, &y);
+		if (x.ts != y.ts || x.thread != y.thread || x.value != y.value || strcmp(x.text, y.text))
+			return false;
+	}
+	return true;
+}
+
+/* Whether stepping from event to event after keep finds the same instants. */
+static bool same_steps(const struct timeline *a, const struct timeline *b, uint64_t keep)
+{
+	uint64_t t = keep, ta, tb;
+	int ra, rb;
+	unsigned k;
+
+	for (k = 0; k < 5000; k++) {
+		ra = timeline_next_event(a, t, &ta);
+		rb = timeline_next_event(b, t, &tb);
+		if (ra != rb || (ra == 0 && ta != tb))
+			return false;
+		if (ra)
+			return true;
+		t = ta;
+	}
+	ra = timeline_prev_event(a, t, &ta);
+	rb = timeline_prev_event(b, t, &tb);
+	return ra == rb && (ra || ta == tb);
+}
+
+/* One trace: built whole and trimmed, compared. */
+static void test_trace(const char *path)
+{
+	struct timeline *a, *b;
+	uint64_t keep = build_both(path, &a, &b);
+	size_t cells = 0, entries = 0;
+	char name[300];
+
+	if (keep) {
+		snprintf(name, sizeof(name), "%s: every cell from the trim on is the same (%s)", path, "threads, CPUs");
+		CHECK(same_cells(a, b, keep, &cells) && cells > 1000, name);
+		snprintf(name, sizeof(name), "%s: every thread at every instant after the trim is the same", path);
+		CHECK(same_instants(a, b, keep), name);
+		snprintf(name, sizeof(name), "%s: the log and the markers from the trim on are the same", path);
+		CHECK(same_log(a, b, keep, &entries), name);
+		snprintf(name, sizeof(name), "%s: stepping between events after the trim finds the same instants", path);
+		CHECK(same_steps(a, b, keep), name);
+		/* (the arena's 256 KiB chunks hide most of it in traces this small) */
+		snprintf(name, sizeof(name), "%s: the trimmed timeline holds no more (%zu vs %zu bytes)", path,
+			 timeline_memory(b), timeline_memory(a));
+		CHECK(timeline_memory(b) <= timeline_memory(a), name);
+		snprintf(name, sizeof(name), "%s: nothing before the trim is drawn", path);
+		{
+			struct tl_cell c;
+
+			timeline_thread_cell(b, 0, 0, keep, &c);
+			CHECK(c.state == TL_NOT_ALIVE && timeline_log_index(b, 0) == 0, name);
+		}
+	}
+	timeline_free(a);
+	timeline_free(b);
+}
+
+/* Adds a switch on cpu from prev (blocked) to next, after a wakeup of next. */
+static int pingpong_step(struct timeline *tl, uint64_t ts, int32_t prev, int32_t next)
+{
+	struct event w = { .ts = ts, .type = EVENT_WAKEUP, .cpu = 0, .tid = next, .tgid = 100, .arg = 0 };
+	struct event sw = { .ts = ts + 500, .type = EVENT_SWITCH, .cpu = 0, .tid = prev, .tgid = 100,
+			    .tid2 = next, .tgid2 = 100, .arg = EVENT_STATE_INTERRUPTIBLE };
+	int r = timeline_add(tl, &w);
+
+	return r ? r : timeline_add(tl, &sw);
+}
+
+/* A long ping-pong trimmed to its last tenth holds a small part of it. */
+static void test_memory(void)
+{
+	struct timeline *tl = NULL;
+	uint64_t i, n = 400000, before;
+	int r = timeline_new(&tl, 2);
+	char name[160];
+
+	for (i = 0; !r && i < n; i++)
+		r = pingpong_step(tl, i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+	CHECK(!r, "a ping-pong of 800 000 events builds");
+	if (r) {
+		timeline_free(tl);
+		return;
+	}
+	before = timeline_memory(tl);
+	r = timeline_trim(tl, n * 1000 / 10 * 9);
+	snprintf(name, sizeof(name), "trimmed to its last tenth, it holds %.1f%% of its %llu bytes", 100.0 *
+		 (double)timeline_memory(tl) / (double)before, (unsigned long long)before);
+	CHECK(!r && timeline_memory(tl) * 5 < before, name);
+	for (; !r && i < n + 1000; i++)
+		r = pingpong_step(tl, i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+	CHECK(!r && timeline_events(tl) == 2 * (n + 1000), "and it goes on taking events after the trim");
+	timeline_free(tl);
+}
+
+int main(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
+		test_trace(traces[i]);
+	test_memory();
+	return check_summary();
+}
