@@ -235,6 +235,70 @@ void spans_free(struct spans *s)
 	free(s);
 }
 
+/* Gives back most of the room an array no longer needs (kept when
+ * realloc fails: it is only room). */
+static void *shrink(void *items, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (*cap <= 2 * n + 16)
+		return items;
+	p = realloc(items, (n + 16) * size);
+	if (!p)
+		return items;
+	*cap = n + 16;
+	return p;
+}
+
+/* Forgets what ended before t (see spans.h). */
+void spans_trim(struct spans *s, uint64_t t)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct sthread *th = &s->t[i];
+		size_t lo = 0, hi = th->pub.n;
+
+		while (lo < hi) { /* the first span that ends after t */
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (th->span[mid].end <= t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo) {
+			memmove(th->span, th->span + lo, (th->pub.n - lo) * sizeof(*th->span));
+			th->pub.n -= lo;
+			th->woken = th->woken >= (int32_t)lo ? th->woken - (int32_t)lo : -1;
+		}
+		th->span = shrink(th->span, &th->cap, th->pub.n, sizeof(*th->span));
+		th->pub.span = th->span;
+	}
+	for (unsigned c = 0; s->cpus && c < s->ncpus; c++) {
+		struct scpu *cp = &s->cpus[c];
+		size_t k = 0;
+
+		while (k + 1 < cp->n && cp->ch[k + 1].start <= t) /* the change under way at t stays */
+			k++;
+		if (k) {
+			memmove(cp->ch, cp->ch + k, (cp->n - k) * sizeof(*cp->ch));
+			cp->n -= k;
+		}
+		cp->ch = shrink(cp->ch, &cp->cap, cp->n, sizeof(*cp->ch));
+	}
+}
+
+/* Bytes the history holds. */
+size_t spans_memory(const struct spans *s)
+{
+	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) + sched_model_memory(s->m);
+
+	for (size_t i = 0; i < s->n; i++)
+		n += s->t[i].cap * sizeof(*s->t[i].span);
+	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
+		n += s->cpus[c].cap * sizeof(*s->cpus[c].ch);
+	return n;
+}
+
 /* Follows one event; a waking through an object is remembered for the
  * woken thread, so that its wakeup can tell whether it came that way. */
 int spans_add(struct spans *s, const struct event *ev)

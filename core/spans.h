@@ -57,6 +57,14 @@ int spans_new(struct spans **out, unsigned ncpus, unsigned keep);
 /* Frees it. */
 void spans_free(struct spans *s);
 
+/* Forgets the spans that ended before t, and the CPUs' changes before the
+ * one under way at t (a live view's memory cap; thread numbers are kept):
+ * what is asked of the time before t then finds nothing. */
+void spans_trim(struct spans *s, uint64_t t);
+
+/* Bytes it holds, all included. */
+size_t spans_memory(const struct spans *s);
+
 /* Follows one event (in time order). Returns 0 or -ENOMEM. */
 int spans_add(struct spans *s, const struct event *ev);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "spans.h"
 #include "timeline.h"
 #include "trace.h"
 
@@ -249,6 +250,63 @@ static void test_memory(void)
 	timeline_free(tl);
 }
 
+/* spans_trim: a history trimmed while it is built keeps exactly the spans
+ * of the whole one that end after the trim, and the same CPU sums. */
+static void test_spans(const char *path)
+{
+	struct trace_reader *r = NULL, *r2 = NULL;
+	struct spans *a = NULL, *b = NULL;
+	struct event e;
+	uint64_t end, t, last = 0;
+	bool same = true, trimmed = false;
+	int err = trace_reader_new(&r, path);
+	char name[300];
+
+	if (!err)
+		err = spans_new(&a, trace_reader_info(r)->ncpus, SPANS_ALL);
+	while (!err && (err = trace_reader_next(r, &e)) == 1) {
+		err = spans_add(a, &e);
+		last = e.ts;
+	}
+	end = trace_reader_end_ts(r);
+	t = last / 2;
+	if (!err)
+		err = trace_reader_new(&r2, path);
+	if (!err)
+		err = spans_new(&b, trace_reader_info(r2)->ncpus, SPANS_ALL);
+	while (!err && (err = trace_reader_next(r2, &e)) == 1) {
+		if (e.ts >= last / 4 * 3 && !trimmed) {
+			spans_trim(b, t);
+			trimmed = true;
+		}
+		err = spans_add(b, &e);
+	}
+	if (!err)
+		err = spans_finish(a, end) || spans_finish(b, end);
+	for (size_t i = 0; !err && i < spans_thread_count(a); i++) {
+		const struct spans_thread *x = spans_thread(a, i), *y = spans_thread(b, i);
+		size_t k = 0;
+
+		while (k < x->n && x->span[k].end <= t)
+			k++;
+		same &= x->n - k == y->n && !memcmp(x->span + k, y->span, y->n * sizeof(*y->span));
+	}
+	for (unsigned c = 0; !err && c < trace_reader_info(r)->ncpus; c++) {
+		uint64_t sa[4], sb[4];
+
+		spans_cpu_sum(a, c, t, end, sa);
+		spans_cpu_sum(b, c, t, end, sb);
+		same &= !memcmp(sa, sb, sizeof(sa));
+	}
+	snprintf(name, sizeof(name), "%s: the waits' history trimmed at half keeps the same spans after it "
+		 "(%zu vs %zu bytes)", path, b ? spans_memory(b) : 0, a ? spans_memory(a) : 0);
+	CHECK(!err && same && trimmed && spans_memory(b) <= spans_memory(a), name);
+	spans_free(a);
+	spans_free(b);
+	trace_reader_free(r);
+	trace_reader_free(r2);
+}
+
 int main(void)
 {
 	size_t i;
@@ -256,5 +314,7 @@ int main(void)
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_trace(traces[i]);
 	test_memory();
+	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
+		test_spans(traces[i]);
 	return check_summary();
 }
