@@ -191,8 +191,9 @@ struct cli_loader {
 };
 
 /* Opens the trace at path and makes its empty timeline. Returns 0, or 1
- * after printing what is wrong. */
-int cli_loader_open(struct cli_loader *ld, const char *path);
+ * after printing what is wrong (quiet: after putting it in t.failed; the
+ * reading's errors go there too). */
+int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet);
 
 /* Reads on until an event at or after until_ns was added, budget_ns of
  * wall time passed, or the file ended. Returns 1 when there is more to

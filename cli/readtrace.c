@@ -11,23 +11,36 @@
 #include "timeline.h"
 #include "trace.h"
 
-/* Opens a trace, asking the reader to skip damage. */
-int cli_trace_open(struct cli_trace *t, const char *path)
+/* Opens a trace, asking the reader to skip damage; quiet: what is wrong
+ * goes to t->failed instead of stderr. */
+static int trace_open(struct cli_trace *t, const char *path, bool quiet)
 {
 	int e;
 
 	memset(t, 0, sizeof(*t));
 	t->path = path;
+	t->quiet = quiet;
 	e = trace_reader_new(&t->reader, path);
 	if (e) {
-		cli_error("%s: %s", path, t->reader && *trace_reader_error(t->reader) ?
-			  trace_reader_error(t->reader) : strerror(-e));
+		const char *why = t->reader && *trace_reader_error(t->reader) ? trace_reader_error(t->reader) :
+				  strerror(-e);
+
+		if (quiet)
+			snprintf(t->failed, sizeof(t->failed), "%s: %s", path, why);
+		else
+			cli_error("%s: %s", path, why);
 		trace_reader_free(t->reader);
 		t->reader = NULL;
 		return 1;
 	}
 	trace_reader_skip_damaged(t->reader);
 	return 0;
+}
+
+/* Opens a trace (see cli.h). */
+int cli_trace_open(struct cli_trace *t, const char *path)
+{
+	return trace_open(t, path, false);
 }
 
 /* Notes a damaged stretch in the summary: the first three by name, then
@@ -100,7 +113,7 @@ void cli_trace_close(struct cli_trace *t)
 }
 
 /* Opens a trace for reading into a timeline (see cli.h). */
-int cli_loader_open(struct cli_loader *ld, const char *path)
+int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet)
 {
 	struct stat st;
 	int e;
@@ -108,11 +121,14 @@ int cli_loader_open(struct cli_loader *ld, const char *path)
 	memset(ld, 0, sizeof(*ld));
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		ld->size = (uint64_t)st.st_size;
-	if (cli_trace_open(&ld->t, path))
+	if (trace_open(&ld->t, path, quiet))
 		return 1;
 	e = timeline_new(&ld->tl, trace_reader_info(ld->t.reader)->ncpus);
 	if (e) {
-		cli_error("%s: %s", path, strerror(-e));
+		if (quiet)
+			snprintf(ld->t.failed, sizeof(ld->t.failed), "%s: %s", path, strerror(-e));
+		else
+			cli_error("%s: %s", path, strerror(-e));
 		cli_trace_close(&ld->t);
 		return 1;
 	}
@@ -193,7 +209,7 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 	warn[0] = '\0';
 	if (stat(path, &st) == 0 && st.st_size > (16 << 20) && isatty(STDERR_FILENO))
 		fprintf(stderr, "conctop: reading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
-	if (cli_loader_open(&ld, path))
+	if (cli_loader_open(&ld, path, false))
 		return 1;
 	if (cli_loader_step(&ld, UINT64_MAX, 0) < 0) {
 		cli_loader_close(&ld);

@@ -124,6 +124,10 @@ void view_why_add(struct view_why *y, const struct event *ev);
 void view_why_end(struct view_why *y, uint64_t end);
 void view_why_sync(struct viewer *w, uint64_t now);
 void view_why_free(struct view_why *y);
+/* Live, under a memory cap (view_history.h): forgets the waits that ended
+ * before t; and the bytes the history holds. */
+void view_why_trim(struct view_why *y, uint64_t t);
+size_t view_why_memory(const struct view_why *y);
 
 /* A classroom run of a scenario starts with its lesson card (what to
  * watch, the question to ask; Enter starts) and ends with its take-away. */

@@ -7,6 +7,7 @@
  * comes. */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "timeline.h"
 #include "trace.h"
 #include "view.h"
+#include "view_history.h"
 
 #define LIVE_DRAIN_MS 25                    /* drain the tracer this often */
 #define LIVE_LAG_NS (30ull * 1000000)       /* the tracer delivers events this late at most */
@@ -29,6 +31,7 @@
 struct live_opts {
 	const char *write_path;
 	uint64_t duration;
+	uint64_t memory;                /* --memory: bytes, 0 no cap */
 	pid_t pid;
 	struct view_opts view;
 	bool dashdash, run_form;
@@ -53,6 +56,7 @@ struct live {
 	uint64_t clock_at;             /* looping: when the playback clock last moved */
 	uint64_t held_at;              /* looping: when the playback reached the end, 0 */
 	char err[512];                 /* why the view ended on an error */
+	struct view_history hist;      /* --memory: what is kept, and the past read back */
 };
 
 /* Prints the live view's help. */
@@ -82,6 +86,10 @@ static void live_usage(FILE *f)
 		"\n"
 		"Options (before the scenario or the --):\n"
 		"  -w, --write FILE      also record everything to a trace file\n"
+		"  -m, --memory SIZE     memory for the lanes and the waits (256M; at least\n"
+		"                        16M, 0 no cap): past half of it the oldest half is\n"
+		"                        forgotten and read back from the trace file (-w, or\n"
+		"                        a temporary one) when the paused view scrolls there\n"
 		"  -p, --pid PID         trace an existing process, all its threads\n"
 		"  -d, --duration TIME   stop tracing after TIME (1.5s, 250ms); a program\n"
 		"                        conctop started is then stopped, the view stays\n"
@@ -132,9 +140,14 @@ static void live_frame(struct live *l)
 	struct tracer *t = session_tracer(l->ses);
 	uint64_t now = tracer_now(t);
 
+	if (!l->ended)
+		timeline_set_end(l->tl, now > LIVE_LAG_NS ? now - LIVE_LAG_NS : 0);
+	if (view_history_bound(&l->hist, l->tl, &l->w.why))
+		snprintf(l->w.status, sizeof(l->w.status), "out of memory trimming the lanes to --memory");
+	view_history_pick(&l->hist, &l->w.vs, l->tl);
+	l->w.vs.v.memory = l->hist.cap ? l->hist.header : NULL;
 	if (l->ended)
 		return;
-	timeline_set_end(l->tl, now > LIVE_LAG_NS ? now - LIVE_LAG_NS : 0);
 	if (now - l->rate_at >= RATE_NS) {
 		uint64_t ev = timeline_events(l->tl);
 
@@ -263,6 +276,7 @@ static void live_end(struct live *l)
 		live_draw(l);
 	}
 	timeline_set_end(l->tl, runner_finish(&l->run));
+	view_history_file(&l->hist, l->run.path, NULL); /* closed, under its own name */
 	view_why_end(&l->w.why, timeline_end(l->tl));
 	l->ended = true;
 	l->w.tracing = false;
@@ -344,13 +358,14 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "write", required_argument, NULL, 'w' },
+		{ "memory", required_argument, NULL, 'm' },
 		VIEW_LONGOPTS,
 		SESSION_LONGOPTS,
 		CLI_LONGOPTS_END,
 	};
 	static char *default_argv[] = { DEFAULT_SCENARIO, NULL };
 	const char *cmd = "run"; /* run --help also has the global forms */
-	struct cli_opts opts = { cmd, "+w:p:d:u:vh", longopts, live_usage, 0, false };
+	struct cli_opts opts = { cmd, "+w:m:p:d:u:vh", longopts, live_usage, 0, false };
 	int opt, e;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
@@ -358,6 +373,11 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 		case 'w':
 			if ((e = cli_file_option(cmd, opt, optarg, &o->write_path)))
 				return e;
+			break;
+		case 'm':
+			if (cli_parse_size(optarg, &o->memory) || (o->memory && o->memory < VIEW_MEMORY_MIN))
+				return cli_usage_error(cmd, "bad --memory '%s': a size of 16M or more (256M, 1G), or 0 "
+						       "for no cap", optarg);
 			break;
 		default:
 			e = view_option(cmd, opt, optarg, &o->view);
@@ -399,6 +419,7 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 	struct runner_opts ropts = { .duration = o->duration, .drain_ms = LIVE_DRAIN_MS, .on_event = live_event,
 				     .ctx = l };
 	struct trace_info info;
+	const char *path;
 	int e, status;
 
 	e = session_new(&l->ses, &o->sopts);
@@ -429,12 +450,22 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		cli_error("%s", strerror(-e));
 		return 1;
 	}
-	if (o->write_path) {
+	view_history_init(&l->hist, o->memory);
+	if (o->memory) /* what trims free goes back to the system (no heap left high) */
+		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	path = o->write_path;
+	if (!path && o->memory && !(path = view_history_tmp(&l->hist))) {
+		cli_error("cannot make a directory for the history under $TMPDIR or /tmp: %s (--memory 0 keeps "
+			  "everything in memory instead)", strerror(errno));
+		return 1;
+	}
+	if (path) {
 		if (session_spawn(l->ses)) /* the program's pid goes in the header */
 			return 1;
 		session_fill_info(&info, l->ses);
-		if (runner_write_to(&l->run, o->write_path, &info))
+		if (runner_write_to(&l->run, path, &info))
 			return 1;
+		view_history_file(&l->hist, l->run.trace.file.part, l->run.trace.writer);
 	}
 	return 0;
 }
@@ -451,7 +482,7 @@ static const struct lesson_card *live_card(const struct live_opts *o)
  * (run_form: called as `conctop run ...`, options follow "run"). */
 static int live_main(int argc, char **argv, bool run_form)
 {
-	struct live_opts o = { .run_form = run_form,
+	struct live_opts o = { .run_form = run_form, .memory = VIEW_MEMORY_DEFAULT,
 			       .sopts = { .cmd = "run", .capture_output = true, .scenario_defaults = true } };
 	const struct lesson_card *card;
 	struct live *l = calloc(1, sizeof(*l));
@@ -503,6 +534,7 @@ out:
 	session_free(l->ses);
 	evloop_free(l->loop);
 	timeline_free(l->tl);
+	view_history_done(&l->hist);
 	view_why_free(&l->w.why);
 	view_output_free(l->w.out);
 	free(l);

@@ -229,7 +229,7 @@ int cmd_replay(int argc, char **argv)
 	if (view_need_terminal("replay"))
 		return 1;
 	memset(&r, 0, sizeof(r));
-	if (cli_loader_open(&r.ld, path))
+	if (cli_loader_open(&r.ld, path, false))
 		return 1;
 	/* the first second (the first frame's window), then the rest while the view runs */
 	e = cli_loader_step(&r.ld, REPLAY_FIRST_WINDOW_NS, REPLAY_FIRST_NS);

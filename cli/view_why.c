@@ -65,6 +65,21 @@ void view_why_add(struct view_why *y, const struct event *ev)
 	}
 }
 
+/* Live, under a memory cap: forgets the waits that ended before t. */
+void view_why_trim(struct view_why *y, uint64_t t)
+{
+	if (!y->s)
+		return;
+	spans_trim(y->s, t);
+	why_drop(y); /* what was computed may have counted the waits forgotten */
+}
+
+/* Bytes the history holds (0 when there is none). */
+size_t view_why_memory(const struct view_why *y)
+{
+	return y->s ? spans_memory(y->s) : 0;
+}
+
 /* Live: tracing ended at end; the states under way end there. */
 void view_why_end(struct view_why *y, uint64_t end)
 {

@@ -46,6 +46,7 @@ struct view {
 	bool help;                /* the key help overlay */
 	bool inspect;             /* the inspect panel at the cursor */
 	double events_per_sec;    /* live rate for the header */
+	const char *memory;       /* live under a memory cap: what it holds and keeps, for the header; or NULL */
 	const char *message;      /* one status line (an error, "filter: ...") or NULL */
 	const char *const *output; /* live: the traced program's last output lines */
 	size_t output_lines;

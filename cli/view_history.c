@@ -1,0 +1,168 @@
+/* The live view's memory cap (see view_history.h). Half the cap is the
+ * live timeline's and the waits' history's: past it, both forget the
+ * older half of what they hold. A quarter is for a window of the past read
+ * back from the trace file when the paused view looks before what memory
+ * keeps; the rest is room for a trim's copy. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "timeline.h"
+#include "trace.h"
+#include "view.h"
+#include "view_history.h"
+
+#define READ_SLICE_NS (50ull * 1000 * 1000) /* reading back checks its memory this often */
+
+/* Sets the cap. */
+void view_history_init(struct view_history *h, uint64_t cap)
+{
+	memset(h, 0, sizeof(*h));
+	h->cap = cap;
+}
+
+/* A private directory for the temporary trace, and its name there. */
+const char *view_history_tmp(struct view_history *h)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (!base || !*base || strlen(base) > sizeof(h->dir) - 20)
+		base = "/tmp";
+	snprintf(h->dir, sizeof(h->dir), "%s/conctop-live-XXXXXX", base);
+	if (!mkdtemp(h->dir)) {
+		h->dir[0] = '\0';
+		return NULL;
+	}
+	snprintf(h->tmp, sizeof(h->tmp), "%s/live.ctrace", h->dir);
+	return h->tmp;
+}
+
+/* The file that holds everything. */
+void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer)
+{
+	h->file = file;
+	h->writer = writer;
+}
+
+/* Writes the header's words: the memory held, and what is kept. */
+static void history_words(struct view_history *h, const struct timeline *live, size_t held)
+{
+	uint64_t kept = timeline_kept_from(live);
+	int n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
+			 (unsigned long long)(h->cap >> 20));
+
+	if (kept && n > 0 && (size_t)n < sizeof(h->header))
+		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " from %.1f s", (double)kept / 1e9);
+}
+
+/* Trims the live timeline and the waits' history when over half the cap. */
+int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why)
+{
+	size_t held = timeline_memory(live) + view_why_memory(why);
+	uint64_t kept = timeline_kept_from(live), end = timeline_end(live), t;
+	int e = 0;
+
+	if (h->cap && held > h->cap / 2 && end > kept + 1) {
+		t = kept + (end - kept) / 2;
+		e = timeline_trim(live, t);
+		if (!e) {
+			view_why_trim(why, t);
+			h->trims++;
+			held = timeline_memory(live) + view_why_memory(why);
+		}
+	}
+	history_words(h, live, held + (h->past ? timeline_memory(h->past) : 0));
+	return e;
+}
+
+/* Reads [from, to) of the past back from the file into h->past, within a
+ * quarter of the cap: what comes before from is forgotten as it is read,
+ * and a window that holds more keeps its later part (past_kept says
+ * where it starts). Returns 0 or -1 (the header says why). */
+static int history_read(struct view_history *h, uint64_t from, uint64_t to)
+{
+	struct cli_loader ld;
+	int e = 0;
+
+	timeline_free(h->past);
+	h->past = NULL;
+	if (h->writer && (e = trace_writer_flush(h->writer)) != 0) {
+		snprintf(h->header, sizeof(h->header), "cannot read the past back: %s", strerror(-e));
+		return -1;
+	}
+	if (cli_loader_open(&ld, h->file, true)) {
+		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
+		return -1;
+	}
+	do {
+		e = cli_loader_step(&ld, to, READ_SLICE_NS);
+		if (timeline_memory(ld.tl) > h->cap / 4) {
+			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
+
+			/* before the window: all of it; in it: the older half */
+			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
+		}
+	} while (e > 0 && timeline_end(ld.tl) < to);
+	if (e < 0) {
+		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s",
+			 ld.t.failed[0] ? ld.t.failed : strerror(ENOMEM));
+		cli_loader_close(&ld);
+		return -1;
+	}
+	h->past = cli_loader_take(&ld);
+	h->past_from = from;
+	h->past_to = to;
+	h->past_kept = timeline_kept_from(h->past);
+	return 0;
+}
+
+/* Points vs at the live timeline or at a window of the past. */
+void view_history_pick(struct view_history *h, struct viewstate *vs, const struct timeline *live)
+{
+	uint64_t kept = timeline_kept_from(live), from, to, w;
+	size_t n;
+
+	vs->tl = live;
+	if (!kept || !h->file || viewstate_following(vs))
+		return;
+	viewstate_window(vs, &from, &to);
+	if (from >= kept)
+		return;
+	/* read again when the window is not all there, unless it was just
+	 * asked for and could not all be kept (then the header says zoom in) */
+	if (!h->past || ((from < h->past_kept || to > h->past_to) && (from != h->asked_from || to != h->asked_to))) {
+		h->asked_from = from;
+		h->asked_to = to;
+		w = to - from;
+		from = from > w / 4 ? from - w / 4 : 0; /* some room to scroll either way */
+		to = to + w / 4 < timeline_end(live) ? to + w / 4 : timeline_end(live);
+		if (history_read(h, from, to))
+			return;
+	}
+	timeline_set_end(h->past, timeline_end(live));
+	vs->tl = h->past;
+	n = strlen(h->header);
+	snprintf(h->header + n, sizeof(h->header) - n, ", %s", h->past_kept > h->past_from ?
+		 "read back in part: zoom in" : "read back");
+}
+
+/* Frees the past and removes the temporary file. */
+void view_history_done(struct view_history *h)
+{
+	timeline_free(h->past);
+	h->past = NULL;
+	if (h->tmp[0]) {
+		char part[sizeof(h->tmp) + 8];
+
+		snprintf(part, sizeof(part), "%s.part", h->tmp); /* when it was never closed */
+		unlink(part);
+		unlink(h->tmp);
+		h->tmp[0] = '\0';
+	}
+	if (h->dir[0]) {
+		rmdir(h->dir);
+		h->dir[0] = '\0';
+	}
+}

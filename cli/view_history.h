@@ -1,0 +1,58 @@
+/* The live view's memory cap (--memory): the timeline and the waits'
+ * history keep the recent past in memory and are trimmed when they hold
+ * more than their share of the cap; the trace file being written (the -w
+ * file, or a temporary one removed at exit) keeps everything, and a window
+ * scrolled back before what memory keeps is read back from it into a
+ * timeline of its own, within the rest of the cap. */
+#ifndef CONCTOP_VIEW_HISTORY_H
+#define CONCTOP_VIEW_HISTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "viewstate.h"
+
+#define VIEW_MEMORY_DEFAULT (256ull << 20)
+#define VIEW_MEMORY_MIN (16ull << 20)
+
+struct timeline;
+struct trace_writer;
+struct view_why;
+
+/* One live view's history. */
+struct view_history {
+	uint64_t cap;                  /* bytes, 0: no cap */
+	const char *file;              /* the trace holding everything (its name while written), or NULL */
+	struct trace_writer *writer;   /* flushed before the file is read; NULL once closed */
+	struct timeline *past;         /* a window read back from the file, or NULL */
+	uint64_t past_from, past_to;   /* the window it was read for */
+	uint64_t past_kept;            /* where it starts: later than past_from when the window held too much */
+	uint64_t asked_from, asked_to; /* the window shown when it was read */
+	uint64_t trims;
+	char dir[64];                  /* the private directory of the temporary file, "" with -w */
+	char tmp[96];                  /* the temporary file's name, "" with -w */
+	char header[128];              /* the header's words: memory, what is kept, what is read back */
+};
+
+/* Sets the cap (0: none). */
+void view_history_init(struct view_history *h, uint64_t cap);
+
+/* The name of a temporary trace to write when no -w was given: in a
+ * directory of its own under $TMPDIR or /tmp, mode 0700. Returns it, or
+ * NULL (errno set). */
+const char *view_history_tmp(struct view_history *h);
+
+/* The trace file that holds everything, and its writer (NULL once closed). */
+void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer);
+
+/* Trims the live timeline and the waits' history to their recent half
+ * when they hold more than half the cap. Returns 0 or -ENOMEM. */
+int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why);
+
+/* Points vs at the timeline to draw: the live one, or (paused, looking
+ * before what the live one keeps) a window read back from the file. */
+void view_history_pick(struct view_history *h, struct viewstate *vs, const struct timeline *live);
+
+/* Frees the window read back and removes the temporary file. */
+void view_history_done(struct view_history *h);
+
+#endif

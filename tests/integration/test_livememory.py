@@ -1,0 +1,168 @@
+"""The live view under a memory cap (issue 11): `perf bench sched pipe`
+(100 000+ events/s) traced live for 30 s with --memory 64M keeps conctop's
+RSS within 64 MB of what it had at its first frame, forgets its oldest half
+as it goes (the header says from when it keeps), and, once tracing is over,
+scrolled back to the first seconds, draws the same lanes as `conctop lanes`
+of the file it wrote (read back from it). A sanitizer build runs it shorter
+with a smaller cap: the same paths, but its RSS is the sanitizer's, not
+conctop's, so that check is skipped there."""
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import panes  # noqa: E402
+from harness import BUILD, CONCTOP, bpf_available, check, conctop, finish, skip, tmpdir  # noqa: E402
+from panes import Tmux, clean_env  # noqa: E402
+
+SANITIZE = os.path.basename(BUILD).startswith("sanitize")
+SECONDS = 10 if SANITIZE else 30
+CAP_MB = 16 if SANITIZE else 64
+RING_MB = 4
+NPC_MS = 2 if SANITIZE else 10   # 1 col: 119 columns then hold 0.24 s or 1.2 s
+SOCKET = f"conctop-livememory-{os.getpid()}"
+RATE = re.compile(r"([0-9.]+)([kM]?) ev/s")
+KEPT = re.compile(r"mem (\d+)/(\d+) MB from ([0-9.]+) s")
+NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
+
+tmux = Tmux(SOCKET)
+
+
+def rss_kb(pid):
+    """VmRSS of pid in kB, or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def rows(text):
+    """The lanes of a screen or of `conctop lanes`: {name: (cells, stats)}
+    for the CPU rows and the thread rows (by name, then tid)."""
+    out = {}
+    for line in text.splitlines():
+        i = line.find("\u2502")
+        if i < 0 or line.lstrip().startswith(("\u250c", "\u2514")):
+            continue
+        label = line[:i]
+        cells, _, stats = line[i + 1:].partition("\u2502")
+        key = " ".join(label.split()[1:]) if re.match(r"^[A-Za-z&] ", label) else label.strip()
+        out[key] = (cells, " ".join(stats.split()))
+    return out
+
+
+def perf_works():
+    """Whether `perf bench sched pipe` runs here."""
+    try:
+        r = subprocess.run(["perf", "bench", "sched", "pipe", "-l", "10"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0
+
+
+def test_capped():
+    """Traces 30 s under --memory, then scrolls back to the start."""
+    d = tmpdir()
+    trace = os.path.join(d, "live.ctrace")
+    p = panes.Pane(tmux, "live", clean_env(CONCTOP, "--memory", f"{CAP_MB}M", "--buffer", f"{RING_MB}M", "-w", trace,
+                                           "-d", f"{SECONDS}s", "--", "perf", "bench", "sched", "pipe", "-l",
+                                           "1000000000"), remain=True)
+    try:
+        tmux("resize-window", "-t", "live", "-x", "160", "-y", "30")  # room in the header for ev/s and mem
+        ok, s = p.wait_for(lambda s: "LIVE" in s and "ev/s" in s, 30)
+        pid = int(tmux("display-message", "-p", "-t", "live", "#{pane_pid}").strip())
+        fixed = rss_kb(pid)
+        if not check(ok and fixed, "the live view of perf bench sched pipe starts", s):
+            return
+        peak, rates, kept, start = fixed, [], [], time.monotonic()
+        while time.monotonic() - start < SECONDS + 30:
+            r = rss_kb(pid)
+            s = p.screen()
+            if r is None or "q quits" in s:
+                break
+            peak = max(peak, r)
+            m = RATE.search(s)
+            if m and "LIVE" in s:
+                rates.append(float(m.group(1)) * {"": 1, "k": 1e3, "M": 1e6}[m.group(2)])
+            m = KEPT.search(s)
+            if m:
+                kept.append(float(m.group(3)))
+            time.sleep(0.25)
+        rates.sort()
+        rate = rates[len(rates) // 2] if rates else 0
+        if not SANITIZE:
+            check(rate >= 100_000, f"perf bench sched pipe makes >= 100 000 events/s under the view (median "
+                  f"{rate:,.0f})", f"{len(rates)} samples")
+        check(kept and max(kept) > SECONDS / 2,
+              f"the header says the view keeps only the recent past (from {max(kept) if kept else 0:.1f} s at the end)",
+              s)
+        if SANITIZE:
+            skip("RSS under --memory", "a sanitizer build's RSS is its shadow memory and quarantine")
+        else:
+            check(peak <= fixed + (CAP_MB + RING_MB) * 1024,
+                  f"RSS stays within {CAP_MB} MB (+{RING_MB} MB ring buffer) of its first frame's: peak "
+                  f"{peak / 1024:.1f} MB, first frame {fixed / 1024:.1f} MB, over {SECONDS} s", "")
+        ok, s = p.wait_for(lambda s: "q quits" in s, 30)
+        if not check(ok, "tracing ends after --duration and the view stays", s):
+            return
+        for _ in range(16):  # zoom in until the window read back fits a quarter of the cap
+            m = NPC.search(s)
+            if m and m.group(2) == "ms" and float(m.group(1)) <= NPC_MS:
+                break
+            p.keys("+")
+            ok, s = p.wait_for(lambda s, old=s: s != old, 5)
+        p.keys("Home")
+        time.sleep(1)
+        ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 20)
+        time.sleep(0.5)
+        s = p.screen()
+        m = NPC.search(s)
+        shown = rows(s)
+        threads = {k: v for k, v in shown.items() if "sched-pipe" in k or k.startswith("CPU")}
+        if not check(ok and m and threads, "scrolled to the start, the view reads the past back from the file", s):
+            return
+        npc = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+        cols = len(next(iter(threads.values()))[0])
+        label = min(line.find("\u2502") for line in s.splitlines() if "sched-pipe" in line)
+        want_label = [line.find("\u2502") for line in conctop("lanes", "-w", "100", "--to", "0.001", trace).stdout
+                      .splitlines() if "sched-pipe" in line]
+        r = conctop("lanes", "-w", str(grid_width(s) - label + min(want_label or [label])), "--from", "0", "--to",
+                    f"{cols * npc:.6f}", trace)
+        want = rows(r.stdout)
+        same = [k for k in threads if want.get(k) == threads[k]]
+        check(r.returncode == 0 and len(same) == len(threads) and len(threads) >= 4,
+              f"the first {cols * npc:g} s read back show the same lanes as conctop lanes of the file "
+              f"({len(same)} of {len(threads)} rows: {', '.join(sorted(threads))})",
+              "\n".join(f"{k}: view {threads[k]} lanes {want.get(k)}" for k in threads if k not in same))
+        p.keys("q")
+    finally:
+        p.kill()
+
+
+def grid_width(screen):
+    """The pane's width."""
+    return max(len(line) for line in screen.splitlines()) if screen else 80
+
+
+def main():
+    if not bpf_available("the live view under --memory"):
+        finish()
+    if not perf_works():
+        skip("the live view under --memory", "perf bench sched pipe does not run here (make deps installs linux-perf)")
+        finish()
+    tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
+    try:
+        test_capped()
+    finally:
+        tmux("kill-server", check_rc=False)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
