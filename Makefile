@@ -274,6 +274,7 @@ bench: $(BENCH_BIN) $(BUILD)/conctop $(SCN_BIN) $(PROG_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done
 	@BUILD=$(BUILD) python3 bench/tracer.py
 	@BUILD=$(BUILD) python3 bench/attribution.py
+	@BUILD=$(BUILD) python3 bench/longrun.py
 
 # ---- install, uninstall, Debian package ----
 DOC_FILES := README.md $(filter-out docs/conctop.1,$(wildcard docs/*.md))

@@ -4,6 +4,7 @@
  * back from the trace file when the paused view looks before what memory
  * keeps; the rest is room for a trim's copy. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,14 @@
 
 #define READ_SLICE_NS (50ull * 1000 * 1000) /* reading back checks its memory this often */
 
-/* Sets the cap. */
+/* Sets the cap; under one, what trims free goes back to the system (no
+ * heap left high by the dynamic mmap threshold). */
 void view_history_init(struct view_history *h, uint64_t cap)
 {
 	memset(h, 0, sizeof(*h));
 	h->cap = cap;
+	if (cap)
+		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 }
 
 /* A private directory for the temporary trace, and its name there. */
@@ -47,11 +51,14 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
 }
 
 /* Writes the header's words: the memory held, and what is kept. */
-static void history_words(struct view_history *h, const struct timeline *live, size_t held)
+void view_history_say(struct view_history *h, const struct timeline *live, size_t held)
 {
 	uint64_t kept = timeline_kept_from(live);
-	int n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
-			 (unsigned long long)(h->cap >> 20));
+	int n;
+
+	held += h->past ? timeline_memory(h->past) : 0;
+	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
+		     (unsigned long long)(h->cap >> 20));
 
 	if (kept && n > 0 && (size_t)n < sizeof(h->header))
 		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " from %.1f s", (double)kept / 1e9);
@@ -73,7 +80,7 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 			held = timeline_memory(live) + view_why_memory(why);
 		}
 	}
-	history_words(h, live, held + (h->past ? timeline_memory(h->past) : 0));
+	view_history_say(h, live, held);
 	return e;
 }
 
@@ -136,9 +143,11 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 		h->asked_from = from;
 		h->asked_to = to;
 		w = to - from;
-		from = from > w / 4 ? from - w / 4 : 0; /* some room to scroll either way */
-		to = to + w / 4 < timeline_end(live) ? to + w / 4 : timeline_end(live);
-		if (history_read(h, from, to))
+		/* with some room to scroll either way; without when that does not fit */
+		if (history_read(h, from > w / 4 ? from - w / 4 : 0,
+				 to + w / 4 < timeline_end(live) ? to + w / 4 : timeline_end(live)))
+			return;
+		if (h->past_kept > from && history_read(h, from, to))
 			return;
 	}
 	timeline_set_end(h->past, timeline_end(live));

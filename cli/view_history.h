@@ -48,6 +48,11 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
  * when they hold more than half the cap. Returns 0 or -ENOMEM. */
 int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why);
 
+/* Writes the header's words for the bytes live holds (held) and the past
+ * read back (view_history_bound does it too): the memory, the cap, and
+ * from when live is kept. */
+void view_history_say(struct view_history *h, const struct timeline *live, size_t held);
+
 /* Points vs at the timeline to draw: the live one, or (paused, looking
  * before what the live one keeps) a window read back from the file. */
 void view_history_pick(struct view_history *h, struct viewstate *vs, const struct timeline *live);

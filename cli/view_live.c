@@ -7,7 +7,6 @@
  * comes. */
 #include <errno.h>
 #include <getopt.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,8 +450,6 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		return 1;
 	}
 	view_history_init(&l->hist, o->memory);
-	if (o->memory) /* what trims free goes back to the system (no heap left high) */
-		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	path = o->write_path;
 	if (!path && o->memory && !(path = view_history_tmp(&l->hist))) {
 		cli_error("cannot make a directory for the history under $TMPDIR or /tmp: %s (--memory 0 keeps "

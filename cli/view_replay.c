@@ -11,6 +11,7 @@
 #include "timeline.h"
 #include "trace.h"
 #include "view.h"
+#include "view_history.h"
 
 /* The first frame waits for the trace's first second, or this long. */
 #define REPLAY_FIRST_WINDOW_NS 1000000000ull
@@ -32,6 +33,9 @@ struct replay {
 	struct timeline *tl;           /* once all was read: the timeline (else ld's) */
 	uint64_t shown_at;             /* when the reading's progress was last drawn */
 	const char *name;              /* the file's name, for the progress */
+	struct view_history hist;      /* --memory: what is kept, and the past read back */
+	bool held;                     /* the reading waits for the view to move on (--memory) */
+	uint64_t held_from, held_to;   /* the window when it began to wait */
 };
 
 /* Prints replay's help. */
@@ -47,6 +51,10 @@ static void replay_usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -s, --speed X     playback speed, 0.01 to 100 (default 1)\n"
+		"  -m, --memory SIZE memory for the lanes (256M; at least 16M, 0 no cap):\n"
+		"                    past a third of it the reading waits for the view to\n"
+		"                    move on, and forgets what lies well before it; a\n"
+		"                    window before what is kept is read back from the file\n"
 		"      --paused      start paused at the beginning\n"
 		"      --mono        no colours (also with NO_COLOR set)\n"
 		"      --classroom   the classroom view: two-row lanes, big narration,\n"
@@ -105,13 +113,57 @@ static void show_progress(struct replay *r)
 	char warn[sizeof(r->w.status)];
 
 	if (!r->ld.done) {
-		snprintf(r->w.status, sizeof(r->w.status), "reading %s: %.0f%% (%.1f M events); the view grows as it reads",
-			 r->name, cli_loader_progress(&r->ld) * 100,
-			 (double)trace_reader_count(r->ld.t.reader) / 1e6);
+		snprintf(r->w.status, sizeof(r->w.status), "reading %s: %.0f%% (%.1f M events); %s", r->name,
+			 cli_loader_progress(&r->ld) * 100, (double)trace_reader_count(r->ld.t.reader) / 1e6,
+			 r->held ? "--memory is full: it reads on as the view moves on" : "the view grows as it reads");
 		return;
 	}
 	cli_loader_warning(&r->ld, warn, sizeof(warn));
 	snprintf(r->w.status, sizeof(r->w.status), "%s", warn);
+}
+
+/* Under --memory, whether the reading must wait: what was read fills a
+ * third of the cap (a trim's copy may take another, the past read back a
+ * quarter), and forgetting what lies a window before the view does not make
+ * room (nor, with the view at the end of what was read, asking for more,
+ * forgetting up to its start or its middle: that part is read back). */
+static bool memory_full(struct replay *r)
+{
+	struct timeline *tl = r->ld.tl;
+	uint64_t from, to, w, keep[3];
+	unsigned i, n = 1;
+
+	if (!r->hist.cap || timeline_memory(tl) <= r->hist.cap / 3)
+		return false;
+	viewstate_window(&r->w.vs, &from, &to);
+	w = to - from;
+	keep[0] = from > w ? from - w : 0;
+	if (to >= timeline_end(tl)) {
+		keep[n++] = from;
+		keep[n++] = from + w / 2;
+	}
+	for (i = 0; i < n; i++) {
+		if (keep[i] > timeline_kept_from(tl) && timeline_trim(tl, keep[i]) == 0 &&
+		    timeline_memory(tl) <= r->hist.cap / 3)
+			return false;
+	}
+	r->held_from = from;
+	r->held_to = to;
+	return true;
+}
+
+/* Before a frame: a reading that waited tries again once the view moved. */
+static void sync_reading(struct replay *r)
+{
+	uint64_t from, to;
+
+	if (!r->held)
+		return;
+	viewstate_window(&r->w.vs, &from, &to);
+	if (from != r->held_from || to != r->held_to) {
+		r->held = false;
+		evloop_arm(r->loop, r->load_timer, evloop_now());
+	}
 }
 
 /* The loop is free: the file is read on for a slice; the view is redrawn
@@ -120,6 +172,11 @@ static unsigned on_load(void *ctx, uint64_t now)
 {
 	struct replay *r = ctx;
 
+	if (memory_full(r)) {
+		r->held = true;
+		show_progress(r);
+		return EVLOOP_REDRAW;
+	}
 	if (cli_loader_step(&r->ld, UINT64_MAX, REPLAY_SLICE_NS) > 0) {
 		evloop_arm(r->loop, r->load_timer, now);
 		if (now - r->shown_at < REPLAY_PROGRESS_NS)
@@ -151,8 +208,16 @@ static int replay_loop(struct replay *r)
 		if (flags & EVLOOP_QUIT || r->w.quit)
 			return 0;
 		sync_clock(r, evloop_now());
-		if ((flags & EVLOOP_REDRAW) && view_draw(&r->w))
-			return 1;
+		sync_reading(r);
+		if (flags & EVLOOP_REDRAW) {
+			const struct timeline *tl = r->tl ? r->tl : r->ld.tl;
+
+			view_history_say(&r->hist, tl, timeline_memory(tl));
+			view_history_pick(&r->hist, &r->w.vs, tl);
+			r->w.vs.v.memory = timeline_kept_from(tl) || r->held ? r->hist.header : NULL;
+			if (view_draw(&r->w))
+				return 1;
+		}
 		flags = evloop_run_once(r->loop);
 	}
 }
@@ -171,6 +236,7 @@ static void trace_command(const char *path, char *buf, size_t len)
 /* The replay's options. */
 struct replay_opts {
 	double speed;
+	uint64_t memory;
 	struct view_opts view;
 	bool paused, predict;
 };
@@ -180,12 +246,13 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "speed", required_argument, NULL, 's' },
+		{ "memory", required_argument, NULL, 'm' },
 		{ "paused", no_argument, NULL, 'P' },
 		{ "predict", no_argument, NULL, 'R' },
 		VIEW_LONGOPTS,
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "replay", "+s:h", longopts, replay_usage, 0, false };
+	struct cli_opts opts = { "replay", "+s:m:h", longopts, replay_usage, 0, false };
 	int opt, e;
 	char *end;
 
@@ -196,6 +263,11 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 			if (end == optarg || (*end && strcmp(end, "x")) ||
 			    !(o->speed >= VIEWSTATE_SPEED_MIN && o->speed <= VIEWSTATE_SPEED_MAX))
 				return cli_usage_error("replay", "bad --speed '%s': from 0.01 to 100", optarg);
+			break;
+		case 'm':
+			if (cli_parse_size(optarg, &o->memory) || (o->memory && o->memory < VIEW_MEMORY_MIN))
+				return cli_usage_error("replay", "bad --memory '%s': a size of 16M or more (256M, 1G), or "
+						       "0 for no cap", optarg);
 			break;
 		case 'P': o->paused = true; break;
 		case 'R': o->predict = true; break;
@@ -217,7 +289,7 @@ static int parse_options(int argc, char **argv, struct replay_opts *o)
 /* conctop replay. */
 int cmd_replay(int argc, char **argv)
 {
-	struct replay_opts o = { .speed = 1.0 };
+	struct replay_opts o = { .speed = 1.0, .memory = VIEW_MEMORY_DEFAULT };
 	struct replay r;
 	const char *path, *base;
 	char command[1024] = "";
@@ -229,6 +301,8 @@ int cmd_replay(int argc, char **argv)
 	if (view_need_terminal("replay"))
 		return 1;
 	memset(&r, 0, sizeof(r));
+	view_history_init(&r.hist, o.memory);
+	view_history_file(&r.hist, path, NULL);
 	if (cli_loader_open(&r.ld, path, false))
 		return 1;
 	/* the first second (the first frame's window), then the rest while the view runs */
@@ -269,6 +343,7 @@ int cmd_replay(int argc, char **argv)
 		status = 128 + r.w.quit_signal;
 	evloop_free(r.loop);
 	view_why_free(&r.w.why);
+	view_history_done(&r.hist);
 	cli_loader_close(&r.ld);
 	timeline_free(r.tl);
 	return status;

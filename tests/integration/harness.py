@@ -2,6 +2,7 @@
 and the closing "N passed, N failed, N skipped" line that tests/run adds up."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,10 @@ def retried(test, tries=3):
 
 
 def finish():
-    """Prints the closing count and exits with the right status."""
+    """Prints the closing count, removes the temporary directories, and
+    exits with the right status."""
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
     print(f"{_counts['passed']} passed, {_counts['failed']} failed, {_counts['skipped']} skipped")
     sys.exit(1 if _counts["failed"] else 0)
 
@@ -118,9 +122,14 @@ def dump_events(path):
     return events
 
 
+_tmpdirs = []
+
+
 def tmpdir():
-    """A fresh temporary directory."""
-    return tempfile.mkdtemp(prefix="conctop-test-")
+    """A fresh temporary directory, removed when the test ends (finish)."""
+    d = tempfile.mkdtemp(prefix="conctop-test-")
+    _tmpdirs.append(d)
+    return d
 
 
 def bpf_available(name):

@@ -9,7 +9,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
-from harness import BUILD, CONCTOP, check, finish, report_json, run, tmpdir  # noqa: E402
+from harness import BUILD, CONCTOP, check, conctop, finish, report_json, run, skip, tmpdir  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
 SOCKET = f"conctop-bigfile-{os.getpid()}"
@@ -17,15 +17,19 @@ WRITER = os.path.join(BUILD, "bench", "bench_trace")
 EVENTS = 6_000_000
 READING = re.compile(r"reading \S+: (\d+)% \(([0-9.]+) M events\)")
 AT = re.compile(r"\bt ([0-9.]+) s\b")
+NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
+SANITIZE = os.path.basename(BUILD).startswith("sanitize")
+TINY = os.path.join(os.path.dirname(__file__), "..", "data", "pingpong.ctrace")
 
 tmux = Tmux(SOCKET)
 
 
 def test_progressive(trace):
     """The first frame comes while the file is being read (the status line
-    says how far), and once it is all read End reaches the trace's end."""
+    says how far), and once it is all read End reaches the trace's end (no
+    memory cap: the whole file is kept)."""
     rep = report_json(trace)
-    p = panes.Pane(tmux, "replay", clean_env(CONCTOP, "replay", "--paused", trace))
+    p = panes.Pane(tmux, "replay", clean_env(CONCTOP, "replay", "--paused", "--memory", "0", trace))
     try:
         progress, start = [], time.monotonic()
         while time.monotonic() - start < 120:
@@ -52,6 +56,94 @@ def test_progressive(trace):
         p.kill()
 
 
+def rss_kb(pid):
+    """VmRSS of pid in kB, or 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
+
+
+def lanes_rows(text):
+    """{label: (cells, stats)} of the lane rows of a screen or of `conctop lanes`."""
+    out = {}
+    for line in text.splitlines():
+        i = line.find("\u2502")
+        if i < 0 or line.lstrip().startswith(("\u250c", "\u2514")):
+            continue
+        label = line[:i].split()
+        cells, _, stats = line[i + 1:].partition("\u2502")
+        out[" ".join(label[1:] if len(label) > 1 and len(label[0]) == 1 else label)] = (cells, " ".join(stats.split()))
+    return out
+
+
+def zoom_in(p):
+    """Zooms in to 2 ms a column: a window of the test's trace then fits a
+    quarter of 16 MB."""
+    for _ in range(8):
+        m = NPC.search(p.screen())
+        if m and m.group(2) == "ms" and float(m.group(1)) <= 2:
+            return
+        p.keys("+")
+        time.sleep(0.3)
+
+
+def test_capped(trace):
+    """--memory 16M: the reading waits for the view at half the cap, End walks
+    on to the trace's end within it, and Home reads the start back from the
+    file: the same lanes as conctop lanes of that window."""
+    rep = report_json(trace)
+    want_end = rep["duration_ns"] / 1e9
+    small = panes.Pane(tmux, "small", clean_env(CONCTOP, "replay", "--paused", TINY))
+    small.wait_for(lambda s: "REPLAY" in s, 10)
+    base = rss_kb(int(tmux("display-message", "-p", "-t", "small", "#{pane_pid}").strip()))
+    small.kill()
+    p = panes.Pane(tmux, "capped", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace))
+    try:
+        tmux("resize-window", "-t", "capped", "-x", "160", "-y", "30")
+        pid = int(tmux("display-message", "-p", "-t", "capped", "#{pane_pid}").strip())
+        ok, s = p.wait_for(lambda s: "--memory is full" in s, 30)
+        check(ok, "--memory 16M: the reading waits for the view once a third of the cap is read", s[-400:])
+        peak, at = rss_kb(pid), 0.0
+        zoom_in(p)
+        for _ in range(80):
+            p.keys("End")
+            time.sleep(0.3)
+            s = p.screen()
+            peak = max(peak, rss_kb(pid))
+            m = AT.search(s)
+            at = float(m.group(1)) if m else 0.0
+            if "reading" not in s and abs(at - want_end) < 0.02:
+                break
+        check(abs(at - want_end) < 0.02, f"End walks on to the trace's end ({want_end:.2f} s) as the reading goes on",
+              f"at {at} s: {s[-400:]}")
+        if SANITIZE:
+            skip("replay RSS under --memory", "a sanitizer build's RSS is its shadow memory and quarantine")
+        else:
+            check(peak <= base + 16 * 1024, f"RSS stays within 16 MB of a replay of a tiny trace: peak "
+                  f"{peak / 1024:.1f} MB, tiny {base / 1024:.1f} MB", "")
+        p.keys("Home")
+        ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 20)
+        time.sleep(0.3)
+        s = p.screen()
+        m = NPC.search(s)
+        if not check(ok and m, "Home reads the start back from the file", s[:400]):
+            return
+        shown = {k: v for k, v in lanes_rows(s).items() if k.startswith(("CPU", "?"))}
+        npc = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+        cols = len(next(iter(shown.values()))[0]) if shown else 0
+        label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
+        r = conctop("lanes", "-w", str(160 - label + 19), "--from", "0", "--to", f"{cols * npc:.6f}", trace)
+        want = lanes_rows(r.stdout)
+        same = [k for k in shown if want.get(k) == shown[k]]
+        check(shown and len(same) == len(shown), f"the {cols * npc:g} s read back show the same lanes as conctop "
+              f"lanes ({len(same)} of {len(shown)} rows)",
+              "\n".join(f"{k}: view {shown[k]} lanes {want.get(k)}" for k in shown if k not in same))
+    finally:
+        p.kill()
+
+
 def main():
     if not os.path.exists(WRITER):
         check(False, "bench_trace is built", f"{WRITER} is missing: run make test")
@@ -64,6 +156,7 @@ def main():
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         test_progressive(trace)
+        test_capped(trace)
     finally:
         tmux("kill-server", check_rc=False)
     finish()

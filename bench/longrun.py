@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Long runs and long files (make bench; issue 11): figures, not pass/fail.
+
+- replay of files of 10 M and 100 M events (bench_trace --write): when the
+  first frame shows (tmux, 200x60), when the file is all read, the peak
+  RSS, and events read per second; beside it what a whole-file read costs
+  (`conctop lanes` of the first millisecond: it reads everything first);
+- the live view of `perf bench sched pipe` for a while, with --memory 64M
+  and with --memory 0 (no cap): RSS over time and its growth per second.
+Medians of BENCH_RUNS runs (default 3; live: one run each, interleaved)."""
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", os.environ.get("BUILD", "build"))
+CONCTOP = os.path.join(BUILD, "conctop")
+WRITER = os.path.join(BUILD, "bench", "bench_trace")
+RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+LIVE_S = int(os.environ.get("BENCH_LIVE_S", "20"))
+SOCKET = f"conctop-bench-{os.getpid()}"
+
+
+def tmux(*args):
+    """A tmux command on the benchmark's own server; its stdout."""
+    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True).stdout
+
+
+def rss_kb(pid):
+    """VmRSS of pid in kB, or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def replay_once(path):
+    """(first frame s, all read s, peak RSS MB) of one replay in tmux."""
+    tmux("kill-session", "-t", "r")
+    t0 = time.monotonic()
+    tmux("new-session", "-d", "-s", "r", "-x", "200", "-y", "60", CONCTOP, "replay", "--paused", path)
+    pid = int(tmux("display-message", "-p", "-t", "r", "#{pane_pid}").strip() or 0)
+    first = done = None
+    peak = 0
+    while time.monotonic() - t0 < 600:
+        s = tmux("capture-pane", "-p", "-t", "r")
+        peak = max(peak, rss_kb(pid) or 0)
+        if first is None and "REPLAY" in s:
+            first = time.monotonic() - t0
+        if first is not None and "reading" not in s:
+            done = time.monotonic() - t0
+            break
+        time.sleep(0.02)
+    tmux("kill-session", "-t", "r")
+    return first or 0, done or 0, peak / 1024
+
+
+def whole_read(path):
+    """Seconds and peak RSS (MB) of `conctop lanes` of the first ms (reads all first)."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %M", CONCTOP, "lanes", "-w", "100", "--to", "0.001", path],
+                       capture_output=True, text=True)
+    e, m = r.stderr.strip().splitlines()[-1].split()
+    return float(e), int(m) / 1024
+
+
+def bench_replay(d):
+    """Replay figures for 10 M and 100 M events."""
+    print("replay (200x60, --paused): first frame / all read / peak RSS; a whole-file read (lanes) beside it")
+    for n in (10_000_000, 100_000_000):
+        path = os.path.join(d, f"r{n}.ctrace")
+        if subprocess.run([WRITER, "--write", str(n), path]).returncode != 0:
+            print(f"  {n}: bench_trace --write failed")
+            continue
+        rows = [replay_once(path) for _ in range(RUNS)]
+        whole = [whole_read(path) for _ in range(RUNS)]
+        first, done, peak = (statistics.median(r[i] for r in rows) for i in range(3))
+        we, wm = statistics.median(w[0] for w in whole), statistics.median(w[1] for w in whole)
+        size = os.path.getsize(path) / 1e6
+        print(f"  {n / 1e6:5.0f} M events ({size:.0f} MB): first frame {first:.2f} s, all read {done:.1f} s "
+              f"({n / done / 1e6 if done else 0:.1f} M events/s), peak RSS {peak:.0f} MB | whole-file read "
+              f"{we:.1f} s, {wm:.0f} MB (goals: first frame <= 1 s, RSS <= 512 MB at 100 M, >= 20 M events/s)")
+        os.unlink(path)
+
+
+def live_once(memory):
+    """RSS samples (s, MB) of the live view of perf bench sched pipe for LIVE_S s, and its ev/s."""
+    tmux("kill-session", "-t", "l")
+    tmux("new-session", "-d", "-s", "l", "-x", "160", "-y", "30", CONCTOP, "--memory", memory, "-d", f"{LIVE_S}s",
+         "--", "perf", "bench", "sched", "pipe", "-l", "1000000000")
+    pid = int(tmux("display-message", "-p", "-t", "l", "#{pane_pid}").strip() or 0)
+    t0, samples, rate = time.monotonic(), [], ""
+    while time.monotonic() - t0 < LIVE_S + 10:
+        r = rss_kb(pid)
+        s = tmux("capture-pane", "-p", "-t", "l")
+        if r is None or "q quits" in s:
+            break
+        samples.append((time.monotonic() - t0, r / 1024))
+        for word in s.split("\u00b7"):
+            if "ev/s" in word:
+                rate = word.strip()
+        time.sleep(0.5)
+    tmux("kill-session", "-t", "l")
+    return samples, rate
+
+
+def bench_live():
+    """Live RSS with and without a cap."""
+    if os.geteuid() != 0:
+        print("live view under --memory: SKIPPED: needs root (sudo make bench)")
+        return
+    if subprocess.run(["perf", "bench", "sched", "pipe", "-l", "10"], capture_output=True).returncode != 0:
+        print("live view under --memory: SKIPPED: perf bench sched pipe does not run (make deps)")
+        return
+    print(f"live view of perf bench sched pipe, {LIVE_S} s: RSS at 5 s steps, growth over the last half")
+    for memory in ("64M", "0"):
+        samples, rate = live_once(memory)
+        if len(samples) < 4:
+            print(f"  --memory {memory}: too few samples")
+            continue
+        steps = [f"{mb:.0f}" for t, mb in samples if abs(t / 5 - round(t / 5)) < 0.1 and t > 1]
+        half = [x for x in samples if x[0] >= samples[-1][0] / 2]
+        growth = (half[-1][1] - half[0][1]) / max(half[-1][0] - half[0][0], 1e-3)
+        print(f"  --memory {memory:>3}: {rate}, RSS MB {' '.join(steps)} (peak {max(mb for _, mb in samples):.0f}), "
+              f"{growth:+.2f} MB/s over the last half")
+
+
+def main():
+    d = tempfile.mkdtemp(prefix="conctop-bench-")
+    tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
+    try:
+        bench_replay(d)
+        bench_live()
+    finally:
+        tmux("kill-server")
+        subprocess.run(["rm", "-rf", d])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
