@@ -50,7 +50,7 @@ void overlay_help(struct frame *f)
 	const struct keymap_row *rows;
 	struct draw *d = &f->d;
 	int n = (int)keymap_rows(&rows), gw = grid_width(d->g), gh = grid_height(d->g), kw = 0, tw = 0;
-	int w, h, x, y, i;
+	int w, h, x, y, i, pad;
 	char keys[96];
 
 	for (i = 0; i < n; i++) {
@@ -61,14 +61,15 @@ void overlay_help(struct frame *f)
 		tw = t > tw ? t : tw;
 	}
 	w = kw + tw + 6 < gw - 4 ? kw + tw + 6 : gw - 4;
-	h = n + 4 < gh - 2 ? n + 4 : gh - 2;
+	pad = n + 4 <= gh - 2 ? 2 : 1; /* a blank row above and below the rows when they fit */
+	h = n + 2 * pad < gh - 2 ? n + 2 * pad : gh - 2;
 	x = (gw - w) / 2;
 	y = (gh - h) / 2;
 	draw_box(d, x, y, w, h, "keys");
-	for (i = 0; i < n && i < h - 4; i++) {
+	for (i = 0; i < n && i < h - 2 * pad; i++) {
 		keymap_row_keys(&rows[i], d->th->ascii, keys, sizeof(keys));
-		draw_text(d, x + 2, y + 2 + i, keys, ROLE_TITLE, GRID_BOLD, kw);
-		draw_text(d, x + 4 + kw, y + 2 + i, rows[i].help, ROLE_LOG, 0, w - kw - 6);
+		draw_text(d, x + 2, y + pad + i, keys, ROLE_TITLE, GRID_BOLD, kw);
+		draw_text(d, x + 4 + kw, y + pad + i, rows[i].help, ROLE_LOG, 0, w - kw - 6);
 	}
 	draw_text(d, x + 2, y + h - 1, " ? closes this ", ROLE_LABEL, 0, w - 4);
 }
