@@ -204,6 +204,16 @@ size_t render_view_threads(const struct timeline *tl, const struct view *v, size
 /* The most rows render_lanes draws into one grid (the grid's limit). */
 #define RENDER_LANES_MAX_ROWS 10000
 
+/* What `conctop lanes` shows of many lanes: the thread lanes whose name
+ * holds filter (NULL or "" all), grouped by process under their headers
+ * (group), every process folded into its header (fold, with group), and
+ * the CPUs cpu_per to a row as busy strips (0 or 1: a lane per CPU). */
+struct lanes_opts {
+	const char *filter;
+	bool group, fold;
+	unsigned cpu_per;
+};
+
 /* The lanes of [t0, t1) for `conctop lanes`: a time axis, CPU lanes and
  * thread lanes (letter, name, tid, stats), the bottom rule and the legend,
  * in width (40 to 10000) columns. Returns a new grid, or NULL on ENOMEM, a
@@ -218,5 +228,9 @@ struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, i
  * writing failed. */
 int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
 		       const struct theme *th, bool ansi);
+
+/* render_lanes_print with what opts asks (NULL: the same as it). */
+int render_lanes_print_opts(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+			    const struct theme *th, bool ansi, const struct lanes_opts *opts);
 
 #endif
