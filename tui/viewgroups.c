@@ -54,19 +54,22 @@ static size_t process_first(const struct timeline *tl, size_t t)
 	return t;
 }
 
-/* Focuses thread t's row, or when it shows none (folded), its process's
- * header; then keeps it shown. */
-static void focus_thread(struct viewstate *vs, size_t t)
+/* Focuses thread t's row (header: its process's header), or when it
+ * shows none (folded), its process's header; then keeps it shown. */
+static void focus_thread(struct viewstate *vs, size_t t, bool header)
 {
 	size_t n, *rows = view_rows(vs, &vs->v, &n), head = RENDER_ROW_PROC | process_first(vs->tl, t), i;
 
 	for (i = 0; i < n; i++) {
-		if (rows[i] == t) {
+		if (rows[i] == t && !header) {
 			vs->v.focus = i;
 			break;
 		}
-		if (rows[i] == head)
+		if (rows[i] == head) {
 			vs->v.focus = i; /* a thread row may follow */
+			if (header)
+				break;
+		}
 	}
 	free(rows);
 	viewstate_reveal_focus(vs);
@@ -101,7 +104,7 @@ void viewstate_toggle_group(struct viewstate *vs)
 	vs->v.first_lane = 0;
 	vs->v.focus = 0;
 	if (t >= 0)
-		focus_thread(vs, (size_t)t);
+		focus_thread(vs, (size_t)t, header && vs->v.group);
 	snprintf(vs->note, sizeof(vs->note), vs->v.group ? "lanes grouped by process: f folds one, F all, P ungroups"
 							 : "lanes no longer grouped");
 }
@@ -126,7 +129,7 @@ void viewstate_fold(struct viewstate *vs)
 		return;
 	}
 	vs->v.focus = 0;
-	focus_thread(vs, first);
+	focus_thread(vs, first, true);
 	snprintf(vs->note, sizeof(vs->note), "%s: %.60s (%d)", render_process_folded(&vs->v, th->tgid) ? "folded" : "opened",
 		 th->name, (int)th->tgid);
 }
@@ -148,7 +151,7 @@ void viewstate_fold_all(struct viewstate *vs)
 	vs->v.first_lane = 0;
 	vs->v.focus = 0;
 	if (t >= 0)
-		focus_thread(vs, (size_t)t);
+		focus_thread(vs, (size_t)t, header);
 	snprintf(vs->note, sizeof(vs->note), any_open ? "every process folded: F opens them all" : "every process open");
 }
 
@@ -194,7 +197,7 @@ long viewstate_jump(struct viewstate *vs, bool blocked)
 	t = timeline_thread(vs->tl, best);
 	if (vs->v.group && render_process_folded(&vs->v, t->tgid))
 		flip_fold(vs, t->tgid);
-	focus_thread(vs, best);
+	focus_thread(vs, best, false);
 	snprintf(vs->note, sizeof(vs->note), "%s in the window: %.60s (tid %d), %d%% of it", blocked ? "most blocked" : "busiest",
 		 t->name, (int)t->tid, (int)(most * 100 / (to - from)));
 	return (long)best;
