@@ -103,86 +103,92 @@ def step(pane, keys, cond, what, detail=""):
     return s
 
 
-def test_80x24(trace, rep):
-    """Draws, scrolls, groups, filters and jumps at 80x24."""
-    names = [t["name"] for t in sorted(rep["threads"], key=lambda t: (t["tid"]))]
+def processes(rep):
+    """The processes of a report in order of appearance: "name (threads)"
+    each, and the names of the first one's threads."""
     procs = collections.OrderedDict()
     for t in sorted(rep["threads"], key=lambda t: t["tid"]):
         procs.setdefault(t["tgid"], []).append(t["name"])
-    plist = [f"{v[0]} ({len(v)})" for v in procs.values()]
+    return [f"{v[0]} ({len(v)})" for v in procs.values()], list(procs.values())[0]
+
+
+def cpu_rows(screen):
+    """The labels and cells of the CPU rows of a screen."""
+    return [(lab, cells) for lab, cells in lanes(screen) if lab.startswith("CPU")]
+
+
+def test_80x24(trace, rep):
+    """Draws, scrolls, groups, filters and jumps at 80x24. Each step waits
+    until the whole screen it expects is drawn (a frame may be caught half
+    written), then says what it saw."""
+    names = [t["name"] for t in sorted(rep["threads"], key=lambda t: t["tid"])]
+    plist, first = processes(rep)
     busiest = max(rep["threads"], key=lambda t: t["run_ns"])["name"]
     blocked = max(rep["threads"], key=lambda t: t["blocked_ns"])["name"]
     p = panes.Pane(tmux, "small", clean_env(CONCTOP, "replay", "--paused", trace))
-    s = step(p, [], lambda s: threads(s)[:1] == names[:1], "80x24: the replay draws its first thread lane")
-    strips = [cells for lab, cells in lanes(s) if lab.startswith("CPU")]
-    check(len(strips) >= 2 and all(re.match(r"CPU\d+-\d+ busy", lab) for lab, _ in lanes(s) if lab.startswith("CPU"))
-          and all(set(c) <= SHARE for c in strips) and any(set(c) - set(" ") for c in strips),
-          "80x24: the 64 CPUs are folded into busy strips of share glyphs", s)
-    check(drawn_well(s, 80) and threads(s) == names[:len(threads(s))] and more(s) == 1000 - len(threads(s)),
-          "80x24: lanes in order, rules aligned, the others counted below", s)
 
-    s = step(p, ["Up"], lambda s: threads(s)[-1:] == names[-1:] and "above" in s,
-             "80x24: the focus wrapping to the last thread scrolls the lanes to it")
-    check(threads(s) == names[-len(threads(s)):], "80x24: scrolled, the last lanes in order", s)
+    def strips_ok(s):
+        rows = cpu_rows(s)
+        return (len(rows) >= 2 and all(re.match(r"CPU\d+-\d+ busy", lab) for lab, _ in rows)
+                and all(set(c) <= SHARE for _, c in rows) and any(set(c) - set(" ") for _, c in rows))
+
+    step(p, [], lambda s: threads(s)[:1] == names[:1] and strips_ok(s),
+         "80x24: the 64 CPUs are folded into busy strips of share glyphs")
+    step(p, [], lambda s: drawn_well(s, 80) and threads(s) == names[:len(threads(s))]
+         and more(s) == 1000 - len(threads(s)) > 0,
+         "80x24: lanes in order, rules aligned, the others counted below")
+    step(p, ["Up"], lambda s: "above" in s and threads(s) and threads(s) == names[-len(threads(s)):],
+         "80x24: the focus wrapping to the last thread scrolls the lanes to it, the last lanes in order")
     step(p, ["Down"], lambda s: threads(s)[:1] == names[:1] and "above" not in s,
          "80x24: the focus wrapping to the first thread scrolls back to the top")
 
-    s = step(p, ["F"], lambda s: headers(s)[:1] == [(True, plist[0])],
-             "80x24: F groups the lanes by process, every process folded")
-    hs = headers(s)
-    check(threads(s) == [] and [h for _, h in hs] == plist[:len(hs)] and all(f for f, _ in hs)
-          and more(s) == len(plist) - len(hs) and drawn_well(s, 80),
-          "80x24: a folded header per process, in order, with its thread count", s)
-    first = list(procs.values())[0]
-    s = step(p, ["f"], lambda s: headers(s)[:1] == [(False, plist[0])],
-             "80x24: f opens the focused process")
-    check(threads(s) == first[:len(threads(s))] and more(s) == len(plist) + len(first) - len(lanes(s)) + len(
-        [1 for lab, _ in lanes(s) if lab.startswith("CPU")]),
-          "80x24: opened, its threads under its header, the rest counted below", s)
-    s = step(p, ["f"], lambda s: headers(s)[:2] == [(True, plist[0]), (True, plist[1])],
-             "80x24: f folds it again")
-    s = step(p, ["P"], lambda s: not headers(s) and threads(s)[:1] == names[:1],
-             "80x24: P ungroups the lanes")
+    def all_folded(s):
+        hs = headers(s)
+        return (hs and threads(s) == [] and [h for _, h in hs] == plist[:len(hs)] and all(f for f, _ in hs)
+                and more(s) == len(plist) - len(hs) and drawn_well(s, 80))
+
+    step(p, ["F"], all_folded, "80x24: F groups the lanes, a folded header per process, in order, with its count")
+    step(p, ["f"], lambda s: headers(s)[:1] == [(False, plist[0])] and threads(s)
+         and threads(s) == first[:len(threads(s))]
+         and more(s) == len(plist) + len(first) - (len(lanes(s)) - len(cpu_rows(s))),
+         "80x24: f opens the focused process: its threads under its header, the rest counted below")
+    step(p, ["f"], all_folded, "80x24: f folds it again")
+    step(p, ["P"], lambda s: not headers(s) and threads(s)[:1] == names[:1], "80x24: P ungroups the lanes")
 
     want = [n for n in names if "lock" in n]
-    s = step(p, ["/", "l", "o", "c", "k", "Enter"], lambda s: "filter: lock" in s,
-             "80x24: / filters the lanes by name")
-    check(threads(s) and threads(s) == want[:len(threads(s))] and more(s) == len(want) - len(threads(s)),
-          "80x24: the filter leaves the lanes whose name holds lock, and counts them", s)
-    s = step(p, ["P"], lambda s: bool(headers(s)), "80x24: grouped under the filter")
-    check(all("lock" in n for n in threads(s)) and all(int(re.search(r"\((\d+)\)", h).group(1)) > 0 for _, h in headers(s)),
-          "80x24: grouped and filtered, only lock threads under the headers", s)
-    p.keys("Escape")
-    p.keys("P")
+    step(p, ["/", "l", "o", "c", "k", "Enter"], lambda s: "filter: lock" in s and threads(s)
+         and threads(s) == want[:len(threads(s))] and more(s) == len(want) - len(threads(s)),
+         "80x24: / leaves the lanes whose name holds lock, and counts them")
+    step(p, ["P"], lambda s: headers(s) and not threads(s) and all(f for f, _ in headers(s)),
+         "80x24: P groups the filtered lanes again, every process still folded")
+    step(p, ["F"], lambda s: headers(s) and threads(s) and all("lock" in n for n in threads(s))
+         and not any(f for f, _ in headers(s)),
+         "80x24: F opens them all: only lock threads under the headers")
+    step(p, ["Escape", "P"], lambda s: not headers(s) and "filter:" not in s and threads(s)[:1] == names[:1],
+         "80x24: Esc clears the filter, P ungroups")
 
-    s = step(p, ["b"], lambda s: "busiest in the window: " in s, "80x24: b says which thread ran the most")
-    check(f"busiest in the window: {busiest} " in s and busiest in threads(s) and focused(p, busiest),
-          f"80x24: b focuses {busiest}, the busiest of report --json, and scrolls to it", s)
-    s = step(p, ["B"], lambda s: "most blocked in the window: " in s, "80x24: B says which thread was blocked the most")
-    check(f"most blocked in the window: {blocked} " in s and blocked in threads(s) and focused(p, blocked),
-          f"80x24: B focuses {blocked}, the most blocked of report --json", s)
+    step(p, ["b"], lambda s: f"busiest in the window: {busiest} " in s and busiest in threads(s),
+         f"80x24: b names {busiest}, the busiest of report --json, and scrolls to its lane")
+    check(focused(p, busiest), f"80x24: b focuses {busiest}'s lane")
+    step(p, ["B"], lambda s: f"most blocked in the window: {blocked} " in s and blocked in threads(s),
+         f"80x24: B names {blocked}, the most blocked of report --json, and scrolls to its lane")
+    check(focused(p, blocked), f"80x24: B focuses {blocked}'s lane")
     p.keys("q")
 
 
 def test_200x60(trace, rep):
     """Draws at 200x60; u shows the CPUs' letters; F fits every process."""
-    procs = collections.OrderedDict()
-    for t in sorted(rep["threads"], key=lambda t: t["tid"]):
-        procs.setdefault(t["tgid"], []).append(t["name"])
-    plist = [f"{v[0]} ({len(v)})" for v in procs.values()]
+    plist, _ = processes(rep)
     p = Big("big", clean_env(CONCTOP, "replay", "--paused", trace), 200, 60)
-    s = step(p, [], lambda s: len(threads(s)) > 20, "200x60: the replay draws its thread lanes")
-    cpu = [lab for lab, _ in lanes(s) if lab.startswith("CPU")]
-    check(drawn_well(s, 200) and len(cpu) > 5 and all(lab.strip().endswith("busy") for lab in cpu)
-          and more(s) == 1000 - len(threads(s)),
-          "200x60: busy strips, lanes aligned, the rest counted", s)
-    s = step(p, ["u"], lambda s: not any("busy" in lab for lab, _ in lanes(s)),
-             "200x60: u shows the CPU rows' letters instead of the strip")
-    p.keys("u")
-    s = step(p, ["F"], lambda s: len(headers(s)) == len(plist),
-             "200x60: F folds every process, and all fit")
-    check([h for _, h in headers(s)] == plist and more(s) == 0 and drawn_well(s, 200),
-          "200x60: every process's header, in order, nothing below", s)
+    step(p, [], lambda s: len(threads(s)) > 20 and drawn_well(s, 200) and len(cpu_rows(s)) > 5
+         and all(lab.strip().endswith("busy") for lab, _ in cpu_rows(s)) and more(s) == 1000 - len(threads(s)),
+         "200x60: busy strips, lanes aligned, the rest counted")
+    step(p, ["u"], lambda s: any(lab.startswith("CPU0-") for lab, _ in cpu_rows(s))
+         and not any("busy" in lab for lab, _ in cpu_rows(s)),
+         "200x60: u shows the CPU rows' letters instead of the strip")
+    step(p, ["u", "F"], lambda s: [h for _, h in headers(s)] == plist and more(s) == 0 and drawn_well(s, 200)
+         and all(lab.strip().endswith("busy") for lab, _ in cpu_rows(s)),
+         "200x60: u again, the strips; F folds every process, and all the headers fit")
     p.keys("q")
 
 
