@@ -230,6 +230,39 @@ static void test_header(void)
 	grid_free(g);
 }
 
+/* Whether some row of g holds text (ASCII). */
+static bool grid_holds(const struct grid *g, const char *text)
+{
+	char row[512];
+	int y, x, w = grid_width(g);
+
+	for (y = 0; y < grid_height(g); y++) {
+		for (x = 0; x < w && x < (int)sizeof(row) - 1; x++) {
+			uint32_t c = grid_at(g, x, y)->ch;
+
+			row[x] = c < 0x80 ? (char)c : '?';
+		}
+		row[x] = '\0';
+		if (strstr(row, text))
+			return true;
+	}
+	return false;
+}
+
+/* The inspect panel of a grouped view: a process's header row counts its
+ * threads' states at the cursor. */
+static void test_inspect(void)
+{
+	struct view v = { .ns_per_col = MS, .cursor = MS / 2, .group = true, .inspect = true, .mode = VIEW_REPLAY };
+	struct grid *g = grid_new(100, 40);
+
+	render_screen(g, tl, &v, theme_get(THEME_MONO, false));
+	CHECK(grid_holds(g, "process 200: 2 running, 0 runnable, 1 blocked, 0 not alive") &&
+		      grid_holds(g, "process 100: 1 running, 0 runnable, 1 blocked"),
+	      "inspect: a process's header says how many of its threads ran, waited, blocked at the cursor");
+	grid_free(g);
+}
+
 /* Runs the many-lanes tests. */
 int main(void)
 {
@@ -238,6 +271,7 @@ int main(void)
 	test_keys();
 	test_jump();
 	test_header();
+	test_inspect();
 	test_strip();
 	timeline_free(tl);
 	return check_summary();
