@@ -62,11 +62,12 @@ void frame_end(struct frame *f)
 }
 
 /* Draws the CPU lanes, per CPUs a row: a busy strip when a row holds
- * several, unless the view asks for their letters. */
+ * several, unless the view asks for their letters (the classroom view
+ * always does: its lessons follow which thread ran). */
 int frame_draw_cpus(struct frame *f, int y, int per, int max_rows)
 {
 	unsigned ncpus = timeline_ncpus(f->d.tl), k;
-	bool strip = per > 1 && !f->v->cpu_letters;
+	bool strip = per > 1 && !f->v->cpu_letters && !f->v->classroom;
 	int rows = 0;
 
 	if (per < 1)

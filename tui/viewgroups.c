@@ -208,6 +208,10 @@ void viewstate_toggle_cpu_strip(struct viewstate *vs)
 {
 	int per;
 
+	if (vs->v.classroom) {
+		snprintf(vs->note, sizeof(vs->note), "the classroom view shows which thread each CPU ran: c leaves it");
+		return;
+	}
 	render_cpu_rows(vs->tl, &vs->v, vs->width, vs->height, &per);
 	if (per <= 1 && !vs->v.cpu_letters) {
 		snprintf(vs->note, sizeof(vs->note), "every CPU has a lane of its own: no busy strip to fold them into");

@@ -200,7 +200,8 @@ void viewstate_fold_all(struct viewstate *vs);
 long viewstate_jump(struct viewstate *vs, bool blocked);
 
 /* u: the rows shared by several CPUs as busy strips or as their threads'
- * letters; a note when each CPU has a row of its own. */
+ * letters; a note when each CPU has a row of its own, or in the classroom
+ * view (always letters). */
 void viewstate_toggle_cpu_strip(struct viewstate *vs);
 
 /* Live: tracing ended; a following view pauses at the end, and outside the

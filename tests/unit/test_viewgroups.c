@@ -191,6 +191,18 @@ static void test_strip(void)
 		letters |= grid_at(g, 0, y)->ch == 'C' && grid_at(g, 24, y)->ch == 'A';
 	CHECK(strip, "u: the first CPU row is a busy strip, one CPU of its row running: a sliver");
 	CHECK(vs.v.cpu_letters && letters, "u: then the row shows the thread's letter");
+	viewstate_toggle_cpu_strip(&vs);
+	vs.v.classroom = true;
+	render_screen(g, tl, &vs.v, th);
+	strip = letters = false;
+	for (y = 0; y < 24; y++)
+		for (int x = 0; x < 80; x++) {
+			strip |= grid_at(g, x, y)->ch >= 0x2581 && grid_at(g, x, y)->ch <= 0x2588;
+			letters |= grid_at(g, x, y)->ch == 'A' && grid_at(g, 0, y)->ch == 'C';
+		}
+	viewstate_toggle_cpu_strip(&vs);
+	CHECK(!strip && letters && !vs.v.cpu_letters && strstr(vs.note, "classroom"),
+	      "u: the classroom view keeps the CPU rows' letters, and says so");
 	grid_free(g);
 }
 
