@@ -50,6 +50,12 @@ static void usage(FILE *f)
 		"      --classroom the classroom palette at full contrast (with --color)\n"
 		"      --theme light|dark  the classroom palette for a projector (light)\n"
 		"                  or a dark screen; implies --classroom\n"
+		"      --filter TEXT  only the thread lanes whose name holds TEXT (any case)\n"
+		"      --group     thread lanes grouped by process, each under a header row\n"
+		"                  (the share of its threads running, in eighths)\n"
+		"      --fold      every process folded into its header row (implies --group)\n"
+		"      --cpu-strip N  the CPUs N to a row as busy strips (the share of them\n"
+		"                  running the program, in eighths), not a lane each\n"
 		"  -h, --help      this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording), 1 unreadable or\n"
@@ -77,6 +83,10 @@ int cmd_lanes(int argc, char **argv)
 		{ "mono", no_argument, NULL, 'm' },
 		{ "classroom", no_argument, NULL, 'C' },
 		{ "theme", required_argument, NULL, 'T' },
+		{ "filter", required_argument, NULL, 'L' },
+		{ "group", no_argument, NULL, 'G' },
+		{ "fold", no_argument, NULL, 'O' },
+		{ "cpu-strip", required_argument, NULL, 'U' },
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "lanes", "w:f:t:h", longopts, usage, 0, false };
@@ -86,7 +96,10 @@ int cmd_lanes(int argc, char **argv)
 	uint64_t from, to, end;
 	bool color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
 	enum theme_color_mode mode;
+	struct lanes_opts lo = { NULL, false, false, 0 };
 	int width, opt, status;
+	char *stop;
+	unsigned long n;
 	const char *file;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
@@ -118,6 +131,21 @@ int cmd_lanes(int argc, char **argv)
 				return status;
 			classroom = true;
 			break;
+		case 'L':
+			lo.filter = optarg;
+			break;
+		case 'G':
+			lo.group = true;
+			break;
+		case 'O':
+			lo.fold = lo.group = true;
+			break;
+		case 'U':
+			n = strtoul(optarg, &stop, 10);
+			if (stop == optarg || *stop || n < 2 || n > 4096)
+				return cli_usage_error("lanes", "--cpu-strip is a number of CPUs from 2 to 4096, not '%s'", optarg);
+			lo.cpu_per = (unsigned)n;
+			break;
 		}
 	}
 	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
@@ -142,7 +170,7 @@ int cmd_lanes(int argc, char **argv)
 	else
 		th = theme_get(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8());
 	/* drawn and printed a band of rows at a time: any number of lanes */
-	status = render_lanes_print(stdout, tl, from, to, width, th, color && th->depth != THEME_MONO);
+	status = render_lanes_print_opts(stdout, tl, from, to, width, th, color && th->depth != THEME_MONO, &lo);
 	if (status == -ENOMEM)
 		cli_error("%s: out of memory", file);
 	if (fflush(stdout))

@@ -145,6 +145,12 @@ static void act(struct viewer *w, enum view_action a)
 	case VA_REPAINT: screen_invalidate(w->scr); break;
 	case VA_WAITS: viewstate_toggle_waits(vs); break;
 	case VA_PATH: viewstate_toggle_path(vs); break;
+	case VA_GROUP: viewstate_toggle_group(vs); break;
+	case VA_FOLD: viewstate_fold(vs); break;
+	case VA_FOLD_ALL: viewstate_fold_all(vs); break;
+	case VA_BUSIEST: viewstate_jump(vs, false); break;
+	case VA_MOST_BLOCKED: viewstate_jump(vs, true); break;
+	case VA_CPU_STRIP: viewstate_toggle_cpu_strip(vs); break;
 	default: break;
 	}
 }

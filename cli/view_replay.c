@@ -68,9 +68,11 @@ static void replay_usage(FILE *f)
 		"Keys: space play/pause, < > speed, s S step, n N next/previous event,\n"
 		"arrows scroll, + - zoom, Home End PgUp PgDn jump, g go to a time, /\n"
 		"filter, x hide exited lanes, Tab focus (classroom: pages), Enter or i\n"
-		"inspect, w waits by object, y critical path of the focused lane, c\n"
-		"classroom, p predict, 1-9 guess, mouse click cursor, wheel zoom, ? help,\n"
-		"q quit (docs/keys.md).\n"
+		"inspect, w waits by object, y critical path of the focused lane, P\n"
+		"group lanes by process, f F fold one / all, b B focus the busiest / most\n"
+		"blocked thread, u CPU rows as busy strips or letters, c classroom, p\n"
+		"predict, 1-9 guess, mouse click cursor, wheel zoom, ? help, q quit\n"
+		"(docs/keys.md).\n"
 		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
 }
 

@@ -13,7 +13,9 @@
 #
 # BUILD names the build tree holding conctop (default build). The synthetic
 # traces come from build/tests/progs/mktrace (see tests/progs/mktrace.c for
-# their timelines); the recorded ones from `conctop record` (docs/lanes.md).
+# their timelines), the many-* cases' from build/tests/progs/manytrace,
+# written into a temporary directory each run; the recorded ones from
+# `conctop record` (docs/lanes.md).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -98,6 +100,11 @@ cases=(
 	"class-spin|-|$data/class-spin.ctrace --width 140"
 	"log-prodcons-ascii|LC_ALL=C|log $data/prodcons.ctrace --from 155ms --to 156ms"
 	"log-lifecycle|-|log $data/lifecycle.ctrace"
+	# many lanes (issue 11): @MANY@ is the trace build/tests/progs/manytrace
+	# writes (1 000 threads in 20 processes, 64 CPUs), written afresh
+	"many-fold|-|@MANY@ --width 100 --fold --cpu-strip 16 --from 0.2s --to 0.4s"
+	"many-group-filter|-|@MANY@ --width 100 --group --filter ntp --cpu-strip 16 --from 0.2s --to 0.3s"
+	"many-ascii|LC_ALL=C|@MANY@ --width 100 --fold --filter stuck --cpu-strip 32 --to 0.1s"
 )
 
 passed=0
@@ -111,6 +118,7 @@ run_case() {
 	local spec=$1 out=$2 env args status
 	env=$(cut -d'|' -f2 <<<"$spec")
 	args=$(cut -d'|' -f3 <<<"$spec")
+	args=${args//@MANY@/$tmp/many.ctrace}
 	[ "$env" = - ] && env=
 	local sub=lanes
 	if [ "${args%% *}" = log ]; then
@@ -132,6 +140,9 @@ run_case() {
 }
 
 mkdir -p "$golden"
+if [ -x "$BUILD/tests/progs/manytrace" ]; then
+	"$BUILD/tests/progs/manytrace" "$tmp/many.ctrace" || echo "golden: manytrace failed: the many-* cases will fail"
+fi
 for spec in "${cases[@]}"; do
 	name=${spec%%|*}
 	expected=$golden/$name.txt

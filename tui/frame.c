@@ -25,6 +25,7 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 	d->x_lane = x_lane;
 	d->x_stats = x_stats;
 	lanes_window_init(&d->win, tl, v->t0, v->ns_per_col, ncols, v->cursor);
+	d->win.ascii = th->ascii;
 	if (v->predict && v->mode == VIEW_REPLAY && v->cursor < d->win.end)
 		d->win.end = v->cursor + 1; /* predict: what comes after the cursor is the answer */
 	span = scale_sat_mul((uint64_t)ncols, d->win.npc);
@@ -60,16 +61,25 @@ void frame_end(struct frame *f)
 	f->vis = NULL;
 }
 
-/* Draws the CPU lanes, per CPUs a row. */
+/* Draws the CPU lanes, per CPUs a row: a busy strip when a row holds
+ * several, unless the view asks for their letters (the classroom view
+ * always does: its lessons follow which thread ran). */
 int frame_draw_cpus(struct frame *f, int y, int per, int max_rows)
 {
 	unsigned ncpus = timeline_ncpus(f->d.tl), k;
+	bool strip = per > 1 && !f->v->cpu_letters && !f->v->classroom;
 	int rows = 0;
 
 	if (per < 1)
 		per = 1;
-	for (k = 0; k < ncpus && rows < max_rows; k += (unsigned)per, rows++)
-		lanes_draw_cpus(&f->d, y + rows, k, ncpus - k < (unsigned)per ? ncpus - k : (unsigned)per);
+	for (k = 0; k < ncpus && rows < max_rows; k += (unsigned)per, rows++) {
+		unsigned n = ncpus - k < (unsigned)per ? ncpus - k : (unsigned)per;
+
+		if (strip)
+			lanes_draw_cpu_strip(&f->d, y + rows, k, n);
+		else
+			lanes_draw_cpus(&f->d, y + rows, k, n);
+	}
 	return rows;
 }
 

@@ -12,8 +12,11 @@
  * of the state that took most ("mixed": zoom in to see it). A CPU lane
  * cell shows the letter of the thread it ran ('&' for a thread past the 52
  * letters), '~' another program, blank idle, '_' idle while threads were
- * runnable on another CPU (undone work), '?' unknown, '+' mixed. Each
- * glyph has one meaning (test_render checks the legend table). */
+ * runnable on another CPU (undone work), '?' unknown, '+' mixed. A busy
+ * strip (a row of several CPUs) and a process's header row show a share
+ * running in eighths, U+2581 to U+2588 (ASCII: 1 to 8), blank for none.
+ * Each glyph has one meaning on the lanes it is drawn on (test_glyphs
+ * checks the legend table). */
 #include "lanes.h"
 #include "render.h"
 
@@ -108,6 +111,28 @@ unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *c
 	return item;
 }
 
+/* The glyph of a share running of k out of n (see lanes.h). */
+unsigned lanes_share_glyph(uint64_t k, uint64_t n, bool ascii, uint32_t *ch)
+{
+	uint64_t eighths;
+
+	if (n == 0 || k == 0) {
+		*ch = ' ';
+		return LG_MAX;
+	}
+	if (k > n)
+		k = n;
+	for (; n > UINT64_MAX / 16; n >>= 1, k >>= 1)
+		; /* keep k * 8 in range */
+	eighths = k == n ? 8 : (k * 8 + n - 1) / n; /* any share at all: a sliver */
+	if (eighths > 7 && k < n)
+		eighths = 7;
+	if (eighths < 1)
+		eighths = 1;
+	*ch = ascii ? (uint32_t)('0' + eighths) : 0x2580u + (uint32_t)eighths;
+	return LG_SHARE;
+}
+
 /* The legend entry of an item. */
 const struct legend_entry *lanes_legend_entry(unsigned item)
 {
@@ -138,6 +163,9 @@ const struct legend_entry *lanes_legend_entry(unsigned item)
 		[LG_MARK] = { "@", ROLE_MARK, "marker", "a scenario's marker (conctop_mark): the thread's letter and its words" },
 		[LG_UNDONE] = { "_", ROLE_RUNNABLE, "idle, threads waiting",
 				"idle while threads were runnable on another CPU (undone work)" },
+		[LG_SHARE] = { "\xe2\x96\x81-\xe2\x96\x88", ROLE_RUNNING, "share running",
+			       "share running, in eighths: of a row's CPUs (busy strip), of a process's threads (its header)",
+			       "1-8" },
 	};
 
 	return &items[item < LG_MAX ? item : LG_LOST];

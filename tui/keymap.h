@@ -50,6 +50,12 @@ enum view_action {
 	VA_WHEEL,          /* zoom around the pointer */
 	VA_WAITS,          /* the contention overlay: waits by object over the window */
 	VA_PATH,           /* the focused thread's critical path over the window, highlighted */
+	VA_GROUP,          /* thread lanes grouped by process, or not */
+	VA_FOLD,           /* fold / open the focused lane's process */
+	VA_FOLD_ALL,       /* fold every process, or open them all */
+	VA_BUSIEST,        /* focus the thread that ran the most in the window */
+	VA_MOST_BLOCKED,   /* focus the thread blocked the most in the window */
+	VA_CPU_STRIP,      /* CPU rows shared by several CPUs: busy strip or letters */
 	VA_MAX
 };
 

@@ -24,6 +24,7 @@ void lanes_window_init(struct lane_window *w, const struct timeline *tl, uint64_
 	w->end = timeline_end(tl);
 	w->ncols = ncols;
 	w->cursor_col = -1;
+	w->ascii = false;
 	if (cursor != UINT64_MAX && cursor >= t0 && (cursor - t0) / w->npc < (uint64_t)ncols)
 		w->cursor_col = (int)((cursor - t0) / w->npc);
 }
@@ -67,10 +68,53 @@ static void cpu_group_cell(const struct timeline *tl, unsigned first, unsigned n
 	sum->undone &= sum->kind == TL_CPU_IDLE;
 }
 
-/* The glyph and role of lane ref over [a, b); returns its legend item. */
-static unsigned lane_cell(const struct timeline *tl, const struct lane_ref *ref, uint64_t a, uint64_t b, uint32_t *ch,
-			  uint8_t *role)
+/* The cell of a busy strip of CPUs [first, first + n) over [a, b): the
+ * share of them running the program's threads; with none, another
+ * program's '~', undone work's '_', or blank. */
+static unsigned strip_cell(const struct lane_window *w, unsigned first, unsigned n, uint64_t a, uint64_t b,
+			   uint32_t *ch, uint8_t *role)
 {
+	struct tl_cpu_cell cell, rest = { .kind = TL_CPU_IDLE };
+	unsigned k, busy = 0;
+
+	for (k = first; k < first + n; k++) {
+		timeline_cpu_cell(w->tl, k, a, b, &cell);
+		if (cell.kind == TL_CPU_THREAD)
+			busy++;
+		else if (cell.kind == TL_CPU_OTHER)
+			rest.kind = TL_CPU_OTHER;
+		else if (cell.kind == TL_CPU_IDLE && cell.undone && rest.kind == TL_CPU_IDLE)
+			rest.undone = true;
+	}
+	if (!busy)
+		return rest.kind == TL_CPU_IDLE && !rest.undone ? (*ch = ' ', LG_MAX)
+								: render_cpu_glyph(w->tl, &rest, ch, role);
+	*role = ROLE_RUNNING;
+	return lanes_share_glyph(busy, n, w->ascii, ch);
+}
+
+/* The cell of a process's header over [a, b): the share of its threads'
+ * time alive they spent running, blank when none ran. */
+static unsigned process_cell(const struct lane_window *w, const struct lane_ref *ref, uint64_t a, uint64_t b,
+			     uint32_t *ch, uint8_t *role)
+{
+	uint64_t sum[TL_STATE_MAX], run = 0, alive = 0;
+	unsigned k;
+
+	for (k = 0; k < ref->count; k++) {
+		timeline_thread_sum(w->tl, ref->threads[k], a, b, sum);
+		run += sum[TL_RUNNING] + sum[TL_SPINNING];
+		alive += (b - a) - (sum[TL_NOT_ALIVE] < b - a ? sum[TL_NOT_ALIVE] : b - a);
+	}
+	*role = ROLE_RUNNING;
+	return lanes_share_glyph(run, alive, w->ascii, ch);
+}
+
+/* The glyph and role of lane ref over [a, b); returns its legend item. */
+static unsigned lane_cell(const struct lane_window *w, const struct lane_ref *ref, uint64_t a, uint64_t b,
+			  uint32_t *ch, uint8_t *role)
+{
+	const struct timeline *tl = w->tl;
 	struct tl_cpu_cell cpu;
 	struct tl_cell cell;
 
@@ -81,6 +125,10 @@ static unsigned lane_cell(const struct timeline *tl, const struct lane_ref *ref,
 	case LANE_CPU:
 		timeline_cpu_cell(tl, (unsigned)ref->index, a, b, &cpu);
 		return render_cpu_glyph(tl, &cpu, ch, role);
+	case LANE_STRIP:
+		return strip_cell(w, (unsigned)ref->index, ref->count, a, b, ch, role);
+	case LANE_PROCESS:
+		return process_cell(w, ref, a, b, ch, role);
 	default:
 		cpu_group_cell(tl, (unsigned)ref->index, ref->count, a, b, &cpu);
 		return render_cpu_glyph(tl, &cpu, ch, role);
@@ -100,7 +148,7 @@ uint32_t lanes_row(struct grid *g, int x, int y, const struct lane_window *w, co
 		uint64_t a, b;
 
 		if (lanes_col_span(w, col, &a, &b))
-			item = lane_cell(w->tl, ref, a, b, &ch, &role);
+			item = lane_cell(w, ref, a, b, &ch, &role);
 		if (item < LG_MAX)
 			legend |= 1u << item;
 		grid_put(g, x + col, y, ch, role, col == w->cursor_col ? GRID_REVERSE : 0);
@@ -124,6 +172,20 @@ void lanes_draw_cpus(struct draw *d, int y, unsigned first, unsigned n)
 
 	if (n > 1)
 		snprintf(label, sizeof(label), "CPU%u-%u", first, first + n - 1);
+	else
+		snprintf(label, sizeof(label), "CPU%u", first);
+	draw_text(d, 0, y, label, ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
+	lanes_draw_cells(d, y, &ref);
+}
+
+/* Draws a busy strip of CPUs (see lanes.h). */
+void lanes_draw_cpu_strip(struct draw *d, int y, unsigned first, unsigned n)
+{
+	struct lane_ref ref = { .kind = n > 1 ? LANE_STRIP : LANE_CPU, .index = first, .count = n };
+	char label[32];
+
+	if (n > 1)
+		snprintf(label, sizeof(label), "CPU%u-%u busy", first, first + n - 1);
 	else
 		snprintf(label, sizeof(label), "CPU%u", first);
 	draw_text(d, 0, y, label, ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
@@ -456,6 +518,7 @@ int lanes_draw_legend(struct draw *d, int y, int rows)
 	x = draw_text(d, 0, y, scale, ROLE_LABEL, GRID_BOLD, -1);
 	for (i = 0; i < LG_MAX; i++) {
 		const struct legend_entry *e = lanes_legend_entry((unsigned)i);
+		const char *glyph;
 		int need;
 
 		if (!(d->legend & (1u << i)))
@@ -464,7 +527,8 @@ int lanes_draw_legend(struct draw *d, int y, int rows)
 			snprintf(buf, sizeof(buf), "%" PRIu64 " %s", d->lost, e->text);
 		else
 			snprintf(buf, sizeof(buf), "%s", e->text);
-		need = 2 + utf8_width(e->glyph) + 1 + utf8_width(buf);
+		glyph = d->th->ascii && e->ascii ? e->ascii : e->glyph;
+		need = 2 + utf8_width(glyph) + 1 + utf8_width(buf);
 		if (x + need > w && x > 0) {
 			if (row + 1 >= rows)
 				break;
@@ -472,7 +536,7 @@ int lanes_draw_legend(struct draw *d, int y, int rows)
 			x = -2;
 		}
 		x += 2;
-		x += draw_text(d, x, y + row, e->glyph, e->role, i == LG_LOST ? GRID_BOLD : 0, -1);
+		x += draw_text(d, x, y + row, glyph, e->role, i == LG_LOST ? GRID_BOLD : 0, -1);
 		x += 1;
 		x += draw_text(d, x, y + row, buf, i == LG_LOST ? ROLE_WARNING : ROLE_LABEL, 0, -1);
 	}

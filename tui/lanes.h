@@ -19,6 +19,7 @@ struct lane_window {
 	uint64_t end;   /* the timeline's end: columns past it stay blank */
 	int ncols;      /* columns */
 	int cursor_col; /* column drawn in reverse, -1 for none */
+	bool ascii;     /* share glyphs (LANE_STRIP, LANE_PROCESS) as digits 1-8 */
 };
 
 /* What one lane row shows. */
@@ -26,13 +27,21 @@ enum lane_kind {
 	LANE_THREAD, /* thread index */
 	LANE_CPU,    /* CPU index */
 	LANE_CPUS,   /* CPUs [index, index + count) in one row */
+	LANE_STRIP,  /* CPUs [index, index + count): the share of them running the program */
+	LANE_PROCESS, /* threads[0, count) of a process: the share of them running */
 };
 
 struct lane_ref {
 	enum lane_kind kind;
 	size_t index;
 	unsigned count;
+	const size_t *threads; /* LANE_PROCESS: the thread indexes */
 };
+
+/* The glyph of a share running of k out of n (n > 0): blank for none,
+ * else eighths from U+2581 (a sliver) to U+2588 (all), or with ascii the
+ * digits 1 to 8; returns LG_SHARE, LG_MAX for blank. */
+unsigned lanes_share_glyph(uint64_t k, uint64_t n, bool ascii, uint32_t *ch);
 
 /* Sets up a window of ncols columns of npc ns (0 is taken as 1) from t0
  * over tl; the cursor (a time, UINT64_MAX for none) is reversed when it
@@ -57,6 +66,7 @@ struct legend_entry {
 	uint8_t role;
 	const char *text;
 	const char *detail;     /* the longer words of a printed legend, or NULL: text */
+	const char *ascii;      /* the glyphs in an ASCII theme, or NULL: glyph */
 };
 
 /* The legend entry of an item (enum legend_item, below LG_MAX). */
@@ -84,6 +94,16 @@ void lanes_draw_cpus(struct draw *d, int y, unsigned first, unsigned n);
 /* Draws thread i on row y: letter, name (ROLE_FOCUS when focus), tid, its
  * lane and (when the drawing has them) its stats. */
 void lanes_draw_thread(struct draw *d, int y, size_t i, bool focus);
+
+/* Draws CPUs [first, first + n) on row y as a busy strip: "CPUa-b" and in
+ * each column the share of them running the program's threads. */
+void lanes_draw_cpu_strip(struct draw *d, int y, unsigned first, unsigned n);
+
+/* Draws the header of the process of thread first (its first thread) on
+ * row y: folded or open (a triangle, ASCII + or -), its name and thread
+ * count, its tgid, the share of its threads running in each column, and
+ * its threads' shares of the window running, runnable and blocked. */
+void lanes_draw_process(struct draw *d, int y, size_t first, bool folded, bool focus);
 
 /* Draws the time axis: tick labels on row y, the top rule with ticks and
  * the cursor mark on row y + 1, the stats headings beside it. */

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "draw.h"
 #include "lanes.h"
@@ -26,8 +27,12 @@
 struct lanes_doc {
 	struct draw d;
 	uint64_t t0, t1;
-	unsigned ncpus;
-	size_t nthreads;
+	unsigned ncpus;    /* CPU rows */
+	unsigned cpu_per;  /* CPUs to a row: more than one, busy strips */
+	unsigned cpus;     /* CPUs */
+	size_t nthreads;   /* thread rows */
+	size_t *rows;      /* the thread rows (render_view_threads), or NULL: every thread in order */
+	struct view v;     /* what the rows show: filter, group, fold */
 	unsigned marks; /* rows above the threads' lanes: the markers row, the level strip */
 	bool has_marks; /* the first of them is the markers row */
 	char level[32]; /* the level strip's name, "" for none */
@@ -62,19 +67,27 @@ static void label_widths(const struct timeline *tl, int *name_w, int *tid_w, int
 		*label_w = (int)strlen(buf) + 1;
 }
 
-/* Lays out the lanes of [t0, t1) in width columns: labels, a round scale
+/* Lays out the lanes of [t0, t1) in width columns (with opts' CPU rows):
+ * labels, a round scale
  * that fits the window in the columns left, the stats when there is room
  * (lanes first: the stats go, then the names narrow). Returns 0 or
  * -EINVAL when the lanes do not fit. */
 static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
-		      const struct theme *th)
+		      const struct theme *th, const struct lanes_opts *o)
 {
 	struct draw *d = &doc->d;
 	uint64_t span = t1 - t0, npc;
 	int name_w, tid_w, label_w, room, ncols;
+	unsigned cpus = timeline_ncpus(tl);
+	char strip[48];
 
 	memset(doc, 0, sizeof(*doc));
 	label_widths(tl, &name_w, &tid_w, &label_w);
+	if (o && o->cpu_per > 1 && cpus > 1) { /* the widest strip label: "CPUa-b busy" */
+		snprintf(strip, sizeof(strip), "CPU%u-%u busy", cpus > o->cpu_per ? cpus - o->cpu_per : 0, cpus - 1);
+		if (label_w < (int)strlen(strip) + 1)
+			label_w = (int)strlen(strip) + 1;
+	}
 	room = width - label_w - 2 - STATS_W;
 	d->x_stats = 0;
 	if (room < LANES_MIN_COLS + 10) {
@@ -96,12 +109,15 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 	d->tid_w = tid_w;
 	d->x_lane = label_w + 1;
 	lanes_window_init(&d->win, tl, t0, npc, ncols < 1 ? 1 : ncols, UINT64_MAX);
+	d->win.ascii = th->ascii;
 	d->w1 = t1 < d->win.end ? t1 : d->win.end;
 	if (d->x_stats >= 0)
 		d->x_stats = d->x_lane + d->win.ncols + 1;
 	doc->t0 = t0;
 	doc->t1 = t1;
-	doc->ncpus = timeline_ncpus(tl);
+	doc->cpus = timeline_ncpus(tl);
+	doc->cpu_per = 1;
+	doc->ncpus = doc->cpus;
 	doc->nthreads = timeline_thread_count(tl);
 	doc->has_marks = lanes_has_marks(&d->win);
 	if (!lanes_level_name(tl, doc->level, sizeof(doc->level)))
@@ -115,6 +131,26 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 static size_t doc_body_rows(const struct lanes_doc *doc)
 {
 	return AXIS_ROWS + (size_t)doc->ncpus + doc->marks + doc->nthreads;
+}
+
+/* Draws busy strip k (CPUs cpu_per * k on) on row y. */
+static void doc_draw_strip(struct lanes_doc *doc, int y, unsigned k)
+{
+	unsigned first = k * doc->cpu_per, n = doc->cpus - first < doc->cpu_per ? doc->cpus - first : doc->cpu_per;
+
+	lanes_draw_cpu_strip(&doc->d, y, first, n);
+}
+
+/* Draws thread row k on row y: a thread, or a process's header. */
+static void doc_draw_thread(struct lanes_doc *doc, int y, size_t k)
+{
+	size_t row = doc->rows ? doc->rows[k] : k;
+	const struct tl_thread *t = timeline_thread(doc->d.tl, render_row_thread(row));
+
+	if (!render_row_is_process(row))
+		lanes_draw_thread(&doc->d, y, row, false);
+	else if (t)
+		lanes_draw_process(&doc->d, y, render_row_thread(row), render_process_folded(&doc->v, t->tgid), false);
 }
 
 /* Draws body rows [row0, row0 + rows) into rows [0, rows) of g (row0 is 0
@@ -131,6 +167,8 @@ static void doc_draw_body(struct lanes_doc *doc, struct grid *g, size_t row0, in
 			lanes_draw_axis(&doc->d, y);
 		else if (r < AXIS_ROWS)
 			continue;
+		else if (r < AXIS_ROWS + doc->ncpus && doc->cpu_per > 1)
+			doc_draw_strip(doc, y, (unsigned)(r - AXIS_ROWS));
 		else if (r < AXIS_ROWS + doc->ncpus)
 			lanes_draw_cpus(&doc->d, y, (unsigned)(r - AXIS_ROWS), 1);
 		else if (r == AXIS_ROWS + doc->ncpus && doc->has_marks)
@@ -138,7 +176,7 @@ static void doc_draw_body(struct lanes_doc *doc, struct grid *g, size_t row0, in
 		else if (r < AXIS_ROWS + doc->ncpus + doc->marks)
 			lanes_draw_level(&doc->d, y, doc->level);
 		else
-			lanes_draw_thread(&doc->d, y, r - AXIS_ROWS - doc->ncpus - doc->marks, false);
+			doc_draw_thread(doc, y, r - AXIS_ROWS - doc->ncpus - doc->marks);
 	}
 }
 
@@ -174,7 +212,7 @@ struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, i
 		return NULL;
 	if (t1 <= t0)
 		t1 = t0 + 1;
-	if (doc_layout(&doc, tl, t0, t1, width, th))
+	if (doc_layout(&doc, tl, t0, t1, width, th, NULL))
 		return NULL;
 	body = doc_body_rows(&doc);
 	rows = body + 1 + LEGEND_ROWS;
@@ -189,9 +227,43 @@ struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, i
 	return g;
 }
 
+/* Applies opts to a laid-out document: the CPU rows, the thread rows.
+ * Returns 0 or -ENOMEM. */
+static int doc_apply(struct lanes_doc *doc, const struct lanes_opts *o)
+{
+	size_t n;
+
+	if (!o)
+		return 0;
+	if (o->cpu_per > 1 && doc->cpus > 1) {
+		doc->cpu_per = o->cpu_per < doc->cpus ? o->cpu_per : doc->cpus;
+		doc->ncpus = (doc->cpus + doc->cpu_per - 1) / doc->cpu_per;
+	}
+	if (!(o->filter && *o->filter) && !o->group)
+		return 0;
+	doc->v.filter = o->filter;
+	doc->v.group = o->group || o->fold;
+	doc->v.fold_all = o->fold;
+	n = render_view_threads(doc->d.tl, &doc->v, NULL, 0);
+	doc->rows = n ? malloc(n * sizeof(*doc->rows)) : NULL;
+	if (n && !doc->rows)
+		return -ENOMEM;
+	doc->nthreads = n ? render_view_threads(doc->d.tl, &doc->v, doc->rows, n) : 0;
+	if (doc->nthreads > n)
+		doc->nthreads = n;
+	return 0;
+}
+
 /* Prints the lanes of [t0, t1) a band at a time (see render.h). */
 int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
 		       const struct theme *th, bool ansi)
+{
+	return render_lanes_print_opts(f, tl, t0, t1, width, th, ansi, NULL);
+}
+
+/* The same with opts (see render.h). */
+int render_lanes_print_opts(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+			    const struct theme *th, bool ansi, const struct lanes_opts *opts)
 {
 	struct lanes_doc doc;
 	struct grid *band, *foot;
@@ -202,14 +274,19 @@ int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t
 		return -EINVAL;
 	if (t1 <= t0)
 		t1 = t0 + 1;
-	if (doc_layout(&doc, tl, t0, t1, width, th))
+	if (doc_layout(&doc, tl, t0, t1, width, th, opts))
 		return -EINVAL;
+	if (doc_apply(&doc, opts)) {
+		free(doc.rows);
+		return -ENOMEM;
+	}
 	body = doc_body_rows(&doc);
 	band = grid_new(width, BAND_ROWS);
 	foot = grid_new(width, 1 + LEGEND_ROWS);
 	if (!band || !foot) {
 		grid_free(band);
 		grid_free(foot);
+		free(doc.rows);
 		return -ENOMEM;
 	}
 	for (row0 = 0; row0 < body && !rc; row0 += BAND_ROWS) {
@@ -225,5 +302,6 @@ int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t
 	}
 	grid_free(band);
 	grid_free(foot);
+	free(doc.rows);
 	return rc;
 }

@@ -50,7 +50,7 @@ void overlay_help(struct frame *f)
 	const struct keymap_row *rows;
 	struct draw *d = &f->d;
 	int n = (int)keymap_rows(&rows), gw = grid_width(d->g), gh = grid_height(d->g), kw = 0, tw = 0;
-	int w, h, x, y, i;
+	int w, h, x, y, i, pad;
 	char keys[96];
 
 	for (i = 0; i < n; i++) {
@@ -61,14 +61,15 @@ void overlay_help(struct frame *f)
 		tw = t > tw ? t : tw;
 	}
 	w = kw + tw + 6 < gw - 4 ? kw + tw + 6 : gw - 4;
-	h = n + 4 < gh - 2 ? n + 4 : gh - 2;
+	pad = n + 4 <= gh - 2 ? 2 : 1; /* a blank row above and below the rows when they fit */
+	h = n + 2 * pad < gh - 2 ? n + 2 * pad : gh - 2;
 	x = (gw - w) / 2;
 	y = (gh - h) / 2;
 	draw_box(d, x, y, w, h, "keys");
-	for (i = 0; i < n && i < h - 4; i++) {
+	for (i = 0; i < n && i < h - 2 * pad; i++) {
 		keymap_row_keys(&rows[i], d->th->ascii, keys, sizeof(keys));
-		draw_text(d, x + 2, y + 2 + i, keys, ROLE_TITLE, GRID_BOLD, kw);
-		draw_text(d, x + 4 + kw, y + 2 + i, rows[i].help, ROLE_LOG, 0, w - kw - 6);
+		draw_text(d, x + 2, y + pad + i, keys, ROLE_TITLE, GRID_BOLD, kw);
+		draw_text(d, x + 4 + kw, y + pad + i, rows[i].help, ROLE_LOG, 0, w - kw - 6);
 	}
 	draw_text(d, x + 2, y + h - 1, " ? closes this ", ROLE_LABEL, 0, w - 4);
 }
@@ -148,6 +149,35 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 		snprintf(line + n, len - (size_t)n, ", woken by %s", wk);
 }
 
+/* Draws on row y the process whose first thread is first at time at:
+ * its name and how many of its threads were running, runnable, blocked
+ * (or asleep) and not alive. */
+static void inspect_process(struct frame *f, size_t first, uint64_t at, int y)
+{
+	const struct tl_thread *head = timeline_thread(f->d.tl, first);
+	size_t n = timeline_thread_count(f->d.tl), i, count[4] = { 0 };
+	char line[DRAW_LINE_MAX];
+	struct tl_at a;
+
+	if (!head)
+		return;
+	for (i = first; i < n; i++) {
+		const struct tl_thread *t = timeline_thread(f->d.tl, i);
+
+		if (!t || t->tgid != head->tgid)
+			continue;
+		timeline_thread_at(f->d.tl, i, at, &a);
+		count[tl_state_on_cpu(a.state) ? 0 : a.state == TL_RUNNABLE ? 1 : a.state == TL_NOT_ALIVE ? 3 : 2]++;
+	}
+	grid_put(f->d.g, 0, y, render_process_folded(f->v, head->tgid) ? (f->d.th->ascii ? '+' : 0x25b8u)
+								       : (f->d.th->ascii ? '-' : 0x25beu),
+		 ROLE_LABEL, GRID_BOLD);
+	draw_text(&f->d, 2, y, head->name[0] ? head->name : "?", ROLE_LABEL, GRID_BOLD, INSPECT_NAME_W);
+	snprintf(line, sizeof(line), "process %d: %zu running, %zu runnable, %zu blocked, %zu not alive",
+		 (int)head->tgid, count[0], count[1], count[2], count[3]);
+	draw_text(&f->d, 3 + INSPECT_NAME_W, y, line, ROLE_LOG, 0, -1);
+}
+
 /* Writes the last marker set at or before at, in words ("last marker:
  * C client-2 enter, free places 1 at 0.532 s"); false when none. */
 static bool last_marker(struct frame *f, uint64_t at, char *line, size_t len)
@@ -181,6 +211,10 @@ void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, 
 		const struct tl_thread *t = timeline_thread(f->d.tl, vis[i]);
 		char line[DRAW_LINE_MAX];
 
+		if (render_row_is_process(vis[i])) {
+			inspect_process(f, render_row_thread(vis[i]), at, y + i);
+			continue;
+		}
 		if (!t)
 			continue;
 		grid_put(f->d.g, 0, y + i, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);

@@ -64,6 +64,8 @@ size_t render_view_threads(const struct timeline *tl, const struct view *v, size
 {
 	size_t n = timeline_thread_count(tl), i, m = 0;
 
+	if (v->group && !v->classroom)
+		return render_group_rows(tl, v, out, max);
 	if (!v->hide_exited)
 		return render_visible_threads(tl, v->filter, out, max);
 	for (i = 0; i < n; i++) {
@@ -134,6 +136,25 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
 	if (first_row)
 		*first_row = 3 + r.cpu_rows + r.marks_rows;
 	return r.thread_rows;
+}
+
+/* Rows of CPU lanes on a screen, and the CPUs per row. */
+int render_cpu_rows(const struct timeline *tl, const struct view *v, int width, int height, int *per)
+{
+	struct screen_rows r;
+
+	*per = 1;
+	if (!tl || !v || width < RENDER_MIN_WIDTH || height < RENDER_MIN_HEIGHT)
+		return 0;
+	if (v->classroom) { /* classroom.c's two rows of CPUs */
+		unsigned ncpus = timeline_ncpus(tl);
+
+		*per = ncpus > 2 ? (int)((ncpus + 1) / 2) : 1;
+		return ncpus >= 2 ? 2 : 1;
+	}
+	layout(tl, v, height, render_view_threads(tl, v, NULL, 0), &r);
+	*per = r.per;
+	return r.cpu_rows;
 }
 
 /* Draws the header line. */
@@ -369,8 +390,15 @@ static int main_screen(struct grid *g, const struct timeline *tl, const struct v
 	if (r.marks_rows > 1)
 		lanes_draw_level(&f.d, y++, r.level);
 	for (i = 0; (size_t)i < shown; i++) {
-		lanes_draw_thread(&f.d, y + i, f.vis[first + (size_t)i], first + (size_t)i == v->focus);
-		frame_mark_path(&f, y + i, f.vis[first + (size_t)i]);
+		size_t row = f.vis[first + (size_t)i], t = render_row_thread(row);
+		bool focus = first + (size_t)i == v->focus;
+
+		if (render_row_is_process(row)) {
+			lanes_draw_process(&f.d, y + i, t, render_process_folded(v, timeline_thread(tl, t)->tgid), focus);
+			continue;
+		}
+		lanes_draw_thread(&f.d, y + i, t, focus);
+		frame_mark_path(&f, y + i, t);
 	}
 	if (f.nvis == 0)
 		frame_draw_empty(&f, y);

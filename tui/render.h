@@ -70,7 +70,43 @@ struct view {
 	const struct contention *contention; /* the overlay's rows (NULL: none) */
 	const struct critpath *path;         /* the path highlighted, or NULL */
 	const char *why_note;                /* why there is no history or no path (then said in their place) */
+	/* added: many threads and CPUs (docs/lanes.md "Many lanes"): thread
+	 * lanes grouped by process under a header row each (key P), a
+	 * process folded into its header (keys f, F): folded when fold_all,
+	 * except the processes (tgids) of fold_flip, and the reverse; rows
+	 * shared by several CPUs drawn as a busy strip unless cpu_letters
+	 * (key u) */
+	bool group;
+	bool fold_all;
+	const int32_t *fold_flip;
+	size_t nfold_flip;
+	bool cpu_letters;
 };
+
+/* A row of the thread lanes (render_view_threads) is a thread index, or
+ * with RENDER_ROW_PROC set, a process header: the index of the process's
+ * first thread (its tgid is that thread's). */
+#define RENDER_ROW_PROC ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* Whether row is a process header; the thread index it names. */
+static inline bool render_row_is_process(size_t row)
+{
+	return (row & RENDER_ROW_PROC) != 0;
+}
+static inline size_t render_row_thread(size_t row)
+{
+	return row & ~RENDER_ROW_PROC;
+}
+
+/* Whether view v shows the process tgid folded into its header. */
+bool render_process_folded(const struct view *v, int32_t tgid);
+
+/* The thread lanes view v shows grouped (v->group, outside the classroom
+ * view): per process in order of first appearance, a header row then,
+ * unless folded, its threads that the filter (and hide_exited) let
+ * through; a process none of whose threads pass has no header. Writes up
+ * to max rows into out and returns how many there are. */
+size_t render_group_rows(const struct timeline *tl, const struct view *v, size_t *out, size_t max);
 
 /* Draws the whole screen into g: header, time axis, CPU lanes, thread lanes
  * with their stats columns, the event log (or program output), the key line,
@@ -107,6 +143,7 @@ enum legend_item {
 	LG_LOST,
 	LG_MARK,
 	LG_UNDONE,
+	LG_SHARE,          /* a busy strip or a process header: the share running */
 	LG_MAX
 };
 
@@ -151,16 +188,32 @@ int render_lane_height(const struct timeline *tl, const struct view *v, int heig
  * not rows. */
 int render_thread_rows(const struct timeline *tl, const struct view *v, int width, int height, int *first_row);
 
+/* The rows render_screen gives CPU lanes on a width x height screen for
+ * view v, and (per) the CPUs each row holds; 0 when the screen is too
+ * small. */
+int render_cpu_rows(const struct timeline *tl, const struct view *v, int width, int height, int *per);
+
 /* Thread lanes shown under the filter, in order: writes up to max thread
  * indexes into out and returns how many match. */
 size_t render_visible_threads(const struct timeline *tl, const char *filter, size_t *out, size_t max);
 
 /* The same for view v: under its filter, and with v->hide_exited without
- * the threads that exited before v->t0 (their lanes would be empty). */
+ * the threads that exited before v->t0 (their lanes would be empty); with
+ * v->group, rows of render_group_rows (process headers among them). */
 size_t render_view_threads(const struct timeline *tl, const struct view *v, size_t *out, size_t max);
 
 /* The most rows render_lanes draws into one grid (the grid's limit). */
 #define RENDER_LANES_MAX_ROWS 10000
+
+/* What `conctop lanes` shows of many lanes: the thread lanes whose name
+ * holds filter (NULL or "" all), grouped by process under their headers
+ * (group), every process folded into its header (fold, with group), and
+ * the CPUs cpu_per to a row as busy strips (0 or 1: a lane per CPU). */
+struct lanes_opts {
+	const char *filter;
+	bool group, fold;
+	unsigned cpu_per;
+};
 
 /* The lanes of [t0, t1) for `conctop lanes`: a time axis, CPU lanes and
  * thread lanes (letter, name, tid, stats), the bottom rule and the legend,
@@ -176,5 +229,9 @@ struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, i
  * writing failed. */
 int render_lanes_print(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
 		       const struct theme *th, bool ansi);
+
+/* render_lanes_print with what opts asks (NULL: the same as it). */
+int render_lanes_print_opts(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
+			    const struct theme *th, bool ansi, const struct lanes_opts *opts);
 
 #endif

@@ -161,6 +161,12 @@ static void reveal_focus(struct viewstate *vs)
 		vs->v.first_lane = vs->v.focus - rows + 1;
 }
 
+/* Keeps the focused lane shown (see viewstate.h). */
+void viewstate_reveal_focus(struct viewstate *vs)
+{
+	reveal_focus(vs);
+}
+
 /* Points the view at the predict line: the open question, or the last
  * answer in the same place. */
 static void predict_sync(struct viewstate *vs)
@@ -614,6 +620,8 @@ long viewstate_focused_thread(const struct viewstate *vs)
 	n = render_view_threads(vs->tl, &vs->v, vis, n);
 	if (n)
 		t = (long)vis[vs->v.focus < n ? vs->v.focus : n - 1];
+	if (t >= 0 && render_row_is_process((size_t)t))
+		t = -1; /* a process's header */
 	free(vis);
 	return t;
 }

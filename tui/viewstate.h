@@ -20,6 +20,7 @@
 #define VIEWSTATE_SPEED_MAX 100.0
 #define VIEWSTATE_MIN_NS_PER_COL 100ull
 #define VIEWSTATE_LIVE_NS_PER_COL (10ull * 1000000) /* the live view starts at 10 ms a column */
+#define VIEWSTATE_FOLD_MAX 256      /* processes folded (or unfolded) against fold_all */
 
 /* How far a scroll goes. */
 enum viewstate_scroll {
@@ -43,6 +44,7 @@ struct viewstate {
 	struct predict_round predict; /* predict: the questions asked, the guesses (predict.h) */
 	char predict_line[PREDICT_TEXT_MAX]; /* the question or the answer in words */
 	long path_thread;            /* the thread whose critical path is shown (key y), -1 none */
+	int32_t fold_flip[VIEWSTATE_FOLD_MAX]; /* v.fold_flip: tgids folded unlike fold_all */
 };
 
 /* Sets vs up for the replay of tl on a width x height screen: playing from
@@ -175,6 +177,32 @@ void viewstate_wheel(struct viewstate *vs, int x, bool up);
  * view's speed, stopping before a predict question or at the end. Returns
  * whether the clock moved or stopped. */
 bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns);
+
+/* Keeps the focused lane among the rows shown (scrolling the lanes). */
+void viewstate_reveal_focus(struct viewstate *vs);
+
+/* Many lanes (viewgroups.c). P: thread lanes grouped by process, or not,
+ * the focus staying on its thread (or its process's header). */
+void viewstate_toggle_group(struct viewstate *vs);
+
+/* f: folds the focused lane's process into its header row, or opens it
+ * (grouping the lanes first); the focus goes to the header. */
+void viewstate_fold(struct viewstate *vs);
+
+/* F: folds every process when any shown is open, else opens them all
+ * (grouping the lanes first). */
+void viewstate_fold_all(struct viewstate *vs);
+
+/* b / B: the focus to the thread the filter shows that ran the most (b)
+ * or was blocked the most (B, sleeps included) in the window, opening
+ * its process and scrolling the lanes to it; a note names it. Returns its
+ * thread index, or -1 when no thread lived in the window. */
+long viewstate_jump(struct viewstate *vs, bool blocked);
+
+/* u: the rows shared by several CPUs as busy strips or as their threads'
+ * letters; a note when each CPU has a row of its own, or in the classroom
+ * view (always letters). */
+void viewstate_toggle_cpu_strip(struct viewstate *vs);
 
 /* Live: tracing ended; a following view pauses at the end, and outside the
  * classroom view zooms out so that the whole run fits the width. */

@@ -21,12 +21,17 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int6
 	timeline_add(tl, &e);
 }
 
-/* Whether legend item is drawn on CPU lanes (else thread lanes; the mixed
- * and lost marks on both). */
+/* The lanes legend item is drawn on: 1 thread lanes, 2 CPU lanes, 4 busy
+ * strips and process headers (the mixed and lost marks on both of the
+ * first two). */
 static int item_lanes(unsigned item)
 {
 	switch (item) {
-	case LG_THREAD: case LG_THREAD_MORE: case LG_OTHER: case LG_CPU_UNKNOWN: case LG_UNDONE:
+	case LG_SHARE:
+		return 4;
+	case LG_OTHER: case LG_UNDONE:
+		return 2 | 4;
+	case LG_THREAD: case LG_THREAD_MORE: case LG_CPU_UNKNOWN:
 		return 2;
 	case LG_MIXED: case LG_LOST:
 		return 3;
@@ -61,7 +66,7 @@ static void expand(const char *glyph, char *out, size_t len)
  * the letters differ. */
 static void test_legend_table(void)
 {
-	int owner[2][128];
+	int owner[3][128];
 	char chars[64], dup[256] = "";
 	unsigned item, k;
 	bool complete = true;
@@ -72,9 +77,10 @@ static void test_legend_table(void)
 		const struct legend_entry *e = lanes_legend_entry(item);
 
 		complete &= e->glyph && e->glyph[0] && e->text && e->text[0];
-		expand(e->glyph, chars, sizeof(chars));
+		/* a UTF-8 glyph (the share's eighths) is checked in its ASCII form */
+		expand(e->ascii ? e->ascii : e->glyph, chars, sizeof(chars));
 		for (s = chars; *s; s++)
-			for (k = 0; k < 2; k++) {
+			for (k = 0; k < 3; k++) {
 				int *o = &owner[k][(unsigned char)*s & 127];
 
 				if (!(item_lanes(item) & (1u << k)))
@@ -261,6 +267,52 @@ static void test_undone(void)
 	tl = NULL;
 }
 
+/* A share running: blank for none, a sliver for any, full only for all,
+ * never falling as the share grows; ASCII 1-8; and a busy strip of two
+ * CPUs with one running the program is half full, with none but another
+ * program '~'. */
+static void test_share(void)
+{
+	uint32_t ch, last = 0;
+	unsigned k, item;
+	bool rising = true;
+	struct lane_window w;
+	struct lane_ref strip = { .kind = LANE_STRIP, .index = 0, .count = 2 };
+	struct grid *g = grid_new(4, 1);
+
+	CHECK(lanes_share_glyph(0, 64, false, &ch) == LG_MAX && ch == ' ', "share: none is blank");
+	CHECK(lanes_share_glyph(1, 64, false, &ch) == LG_SHARE && ch == 0x2581, "share: 1 of 64 is a sliver");
+	CHECK(lanes_share_glyph(63, 64, false, &ch) == LG_SHARE && ch == 0x2587, "share: 63 of 64 is not full");
+	CHECK(lanes_share_glyph(64, 64, false, &ch) == LG_SHARE && ch == 0x2588, "share: all is full");
+	for (k = 1; k <= 64; k++) {
+		lanes_share_glyph(k, 64, false, &ch);
+		rising &= ch >= last && ch >= 0x2581 && ch <= 0x2588;
+		last = ch;
+	}
+	CHECK(rising, "share: eighths that never fall as the share grows");
+	item = lanes_share_glyph(32, 64, true, &ch);
+	CHECK(item == LG_SHARE && ch == '4' && !strcmp(lanes_legend_entry(LG_SHARE)->ascii, "1-8"),
+	      "share: ASCII digits, 32 of 64 is 4 (eighths), its legend says 1-8");
+
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "a");
+	ev(0, EVENT_SWITCH, 0, -1, 101, EVENT_STATE_RUNNING, NULL);
+	ev(0, EVENT_SWITCH, 1, 0, -1, EVENT_STATE_RUNNING, NULL); /* CPU1: another program */
+	ev(10 * MS, EVENT_SWITCH, 0, 101, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(20 * MS, EVENT_SWITCH, 1, -1, 0, EVENT_STATE_RUNNING, NULL);
+	timeline_set_end(tl, 40 * MS);
+	lanes_window_init(&w, tl, 0, 10 * MS, 4, UINT64_MAX);
+	lanes_row(g, 0, 0, &w, &strip);
+	CHECK(grid_at(g, 0, 0)->ch == 0x2584 && grid_at(g, 1, 0)->ch == '~' && grid_at(g, 2, 0)->ch == ' ',
+	      "strip: one of two CPUs running the program is half full, then another program's ~, then idle");
+	w.ascii = true;
+	lanes_row(g, 0, 0, &w, &strip);
+	CHECK(grid_at(g, 0, 0)->ch == '4', "strip: in ASCII the half is 4");
+	grid_free(g);
+	timeline_free(tl);
+	tl = NULL;
+}
+
 /* Runs the glyph tests. */
 int main(void)
 {
@@ -269,5 +321,6 @@ int main(void)
 	test_gate();
 	test_past_letters();
 	test_undone();
+	test_share();
 	return check_summary();
 }

@@ -134,11 +134,12 @@ static int find_in_row(const struct grid *g, int y, int x, const char *text)
 	return -1;
 }
 
-/* Finds the help box render_screen drew on g: its top-left corner and the
- * width of its key column (from where the first row's text starts).
- * Returns false when there is none. */
+/* Finds the help box render_screen drew on g: its top-left corner, the
+ * width of its key column (from where the first row's text starts) and
+ * the rows from its top to the first key row (2, or 1 when short of
+ * room). Returns false when there is none. */
 static bool find_help(const struct grid *g, const struct theme *th, const struct keymap_row *rows, int *bx,
-		      int *by, int *kw)
+		      int *by, int *kw, int *pad)
 {
 	int y, x;
 
@@ -148,7 +149,12 @@ static bool find_help(const struct grid *g, const struct theme *th, const struct
 			continue;
 		*bx = x - 2;
 		*by = y;
+		*pad = 2;
 		x = find_in_row(g, y + 2, *bx + 2, rows[0].help);
+		if (x < 0) {
+			*pad = 1;
+			x = find_in_row(g, y + 1, *bx + 2, rows[0].help);
+		}
 		*kw = x - (*bx + 4);
 		return x > 0;
 	}
@@ -165,25 +171,28 @@ static void check_help(int width, int height, bool ascii)
 	const struct keymap_row *rows;
 	size_t n = keymap_rows(&rows), i, j;
 	char table[MAX_NAMES][32], shown[MAX_NAMES][32], buf[512], what[128];
-	int nt = 0, ns = 0, bx = 0, by = 0, kw = 0, k;
+	int nt = 0, ns = 0, bx = 0, by = 0, kw = 0, pad = 2, k;
 	bool rows_ok = true, all_shown = true, none_extra = true, found;
 
 	render_screen(g, tl, &v, th);
-	found = find_help(g, th, rows, &bx, &by, &kw);
+	found = find_help(g, th, rows, &bx, &by, &kw, &pad);
 	for (i = 0; found && i < n; i++) {
 		char *tok, *save = NULL;
 		size_t len = strlen(rows[i].help) < 20 ? strlen(rows[i].help) : 20;
 
-		cells(g, bx + 2, bx + 2 + kw, by + 2 + (int)i, buf, sizeof(buf));
+		cells(g, bx + 2, bx + 2 + kw, by + pad + (int)i, buf, sizeof(buf));
 		for (tok = strtok_r(buf, " ", &save); tok && ns < MAX_NAMES; tok = strtok_r(NULL, " ", &save))
 			snprintf(shown[ns++], sizeof(shown[0]), "%s", tok);
-		cells(g, bx + 4 + kw, width, by + 2 + (int)i, buf, sizeof(buf));
+		cells(g, bx + 4 + kw, width, by + pad + (int)i, buf, sizeof(buf));
 		rows_ok = rows_ok && !strncmp(buf, rows[i].help, len);
 		for (j = 0; j < KEYMAP_ROW_BINDS && rows[i].bind[j].key && nt < MAX_NAMES; j++)
 			keymap_key_name(rows[i].bind[j].key, ascii, table[nt++], sizeof(table[0]));
 	}
-	/* the row after the last one is the frame's blank row */
-	cells(g, bx + 2, bx + 2 + kw, by + 2 + (int)n, buf, sizeof(buf));
+	/* the row after the last one is the frame's blank row, or its bottom
+	 * border when short of room */
+	cells(g, bx + 2, bx + 2 + kw, by + pad + (int)n, buf, sizeof(buf));
+	if (pad == 1 && grid_at(g, bx, by + pad + (int)n)->ch == th->corner[2])
+		buf[0] = '\0';
 	for (k = 0; k < nt; k++)
 		all_shown = all_shown && among(shown, ns, table[k]);
 	for (k = 0; k < ns; k++)

@@ -1,0 +1,217 @@
+"""Many threads and CPUs in the terminal (issue 11): `conctop replay` of the
+synthetic trace of tests/progs/manytrace (1 000 threads in 20 processes, 64
+CPUs) in tmux at 80x24 and 200x60.
+
+It must draw (the CPUs folded into busy strips, thread lanes, every lane's
+rules in one column, nothing wider than the screen), scroll (the focus
+wrapping to the last thread shows it, with the lanes above counted), group
+(P, F, f: a header per process in the order and with the thread counts of
+`conctop report --json`, folded and opened as asked), filter (only lanes
+whose name holds the text) and jump (b and B focus the thread that
+`conctop report --json` says ran, or was blocked, the most: the window is
+the whole trace)."""
+import collections
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import CONCTOP, PROGS, check, finish, report_json, run, tmpdir  # noqa: E402
+import panes  # noqa: E402
+from panes import Tmux, clean_env  # noqa: E402
+
+SOCKET = f"conctop-many-{os.getpid()}"
+LANE_X = 24        # the plain view's first lane column; its rule is at LANE_X - 1
+SHARE = set("\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588 ~_")
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+tmux = Tmux(SOCKET)
+
+
+class Big(panes.Pane):
+    """A pane of any size (panes.Pane makes 80x24 ones)."""
+
+    def __init__(self, name, argv, width, height):
+        self.tmux, self.name = tmux, name
+        for attempt in range(3):  # a server that is just exiting refuses once
+            try:
+                tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), *argv)
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
+        tmux("set-option", "-t", name, "status", "off")
+
+
+def lanes(screen):
+    """The lane rows of a screen: (label, cells) for each row with a lane's
+    left rule in its column."""
+    out = []
+    for line in screen.split("\n"):
+        if len(line) > LANE_X and line[LANE_X - 1] == "\u2502" and "\u2502" in line[LANE_X:]:
+            out.append((line[:LANE_X - 1], line[LANE_X:line.index("\u2502", LANE_X)]))
+    return out
+
+
+def threads(screen):
+    """The names of the thread lanes on a screen (not the CPUs', not the
+    process headers)."""
+    return [lab[2:14].strip() for lab, _ in lanes(screen) if not lab.startswith("CPU") and lab[0] not in "\u25b8\u25be"]
+
+
+def headers(screen):
+    """The process headers on a screen: (folded, "name (count)")."""
+    return [(lab[0] == "\u25b8", lab[2:14].strip()) for lab, _ in lanes(screen) if lab[0] in "\u25b8\u25be"]
+
+
+def more(screen):
+    """The lanes below the screen ("+N more"), 0 when none are."""
+    m = re.search(r"\+(\d+) more", screen)
+    return int(m.group(1)) if m else 0
+
+
+def drawn_well(screen, width):
+    """Every line fits the width, and every lane has its right rule in the
+    same column."""
+    rights = {LANE_X + len(cells) for _, cells in lanes(screen)}
+    return all(len(line) <= width for line in screen.split("\n")) and len(rights) == 1
+
+
+def focused(pane, name):
+    """Whether the lane of thread name is drawn in the focus style: its
+    name's colour differs from every other lane name's on the screen."""
+    styles = {}
+    for line in pane.screen(escapes=True).split("\n"):
+        plain = SGR.sub("", line)
+        if len(plain) <= LANE_X or plain[LANE_X - 1] != "\u2502" or plain.startswith("CPU"):
+            continue
+        label = plain[2:14].strip()
+        pos = line.find(label, 2)
+        before = SGR.findall(line[:pos])
+        styles[label] = before[-1] if before else ""
+    return name in styles and all(s != styles[name] for n, s in styles.items() if n != name)
+
+
+def step(pane, keys, cond, what, detail=""):
+    """Sends keys, waits for cond(screen); checks it; returns the screen."""
+    if keys:
+        pane.keys(*keys)
+    ok, s = pane.wait_for(cond, timeout=10)
+    check(ok, what, detail or s)
+    return s
+
+
+def processes(rep):
+    """The processes of a report in order of appearance: "name (threads)"
+    each, and the names of the first one's threads."""
+    procs = collections.OrderedDict()
+    for t in sorted(rep["threads"], key=lambda t: t["tid"]):
+        procs.setdefault(t["tgid"], []).append(t["name"])
+    return [f"{v[0]} ({len(v)})" for v in procs.values()], list(procs.values())[0]
+
+
+def cpu_rows(screen):
+    """The labels and cells of the CPU rows of a screen."""
+    return [(lab, cells) for lab, cells in lanes(screen) if lab.startswith("CPU")]
+
+
+def test_80x24(trace, rep):
+    """Draws, scrolls, groups, filters and jumps at 80x24. Each step waits
+    until the whole screen it expects is drawn (a frame may be caught half
+    written), then says what it saw."""
+    names = [t["name"] for t in sorted(rep["threads"], key=lambda t: t["tid"])]
+    plist, first = processes(rep)
+    busiest = max(rep["threads"], key=lambda t: t["run_ns"])["name"]
+    blocked = max(rep["threads"], key=lambda t: t["blocked_ns"])["name"]
+    p = panes.Pane(tmux, "small", clean_env(CONCTOP, "replay", "--paused", trace))
+
+    def strips_ok(s):
+        rows = cpu_rows(s)
+        return (len(rows) >= 2 and all(re.match(r"CPU\d+-\d+ busy", lab) for lab, _ in rows)
+                and all(set(c) <= SHARE for _, c in rows) and any(set(c) - set(" ") for _, c in rows))
+
+    step(p, [], lambda s: threads(s)[:1] == names[:1] and strips_ok(s),
+         "80x24: the 64 CPUs are folded into busy strips of share glyphs")
+    step(p, [], lambda s: drawn_well(s, 80) and threads(s) == names[:len(threads(s))]
+         and more(s) == 1000 - len(threads(s)) > 0,
+         "80x24: lanes in order, rules aligned, the others counted below")
+    step(p, ["Up"], lambda s: "above" in s and threads(s) and threads(s) == names[-len(threads(s)):],
+         "80x24: the focus wrapping to the last thread scrolls the lanes to it, the last lanes in order")
+    step(p, ["Down"], lambda s: threads(s)[:1] == names[:1] and "above" not in s,
+         "80x24: the focus wrapping to the first thread scrolls back to the top")
+
+    def all_folded(s):
+        hs = headers(s)
+        return (hs and threads(s) == [] and [h for _, h in hs] == plist[:len(hs)] and all(f for f, _ in hs)
+                and more(s) == len(plist) - len(hs) and drawn_well(s, 80))
+
+    step(p, ["F"], all_folded, "80x24: F groups the lanes, a folded header per process, in order, with its count")
+    step(p, ["f"], lambda s: headers(s)[:1] == [(False, plist[0])] and threads(s)
+         and threads(s) == first[:len(threads(s))]
+         and more(s) == len(plist) + len(first) - (len(lanes(s)) - len(cpu_rows(s))),
+         "80x24: f opens the focused process: its threads under its header, the rest counted below")
+    step(p, ["f"], all_folded, "80x24: f folds it again")
+    step(p, ["P"], lambda s: not headers(s) and threads(s)[:1] == names[:1], "80x24: P ungroups the lanes")
+
+    want = [n for n in names if "lock" in n]
+    step(p, ["/", "l", "o", "c", "k", "Enter"], lambda s: "filter: lock" in s and threads(s)
+         and threads(s) == want[:len(threads(s))] and more(s) == len(want) - len(threads(s)),
+         "80x24: / leaves the lanes whose name holds lock, and counts them")
+    step(p, ["P"], lambda s: headers(s) and not threads(s) and all(f for f, _ in headers(s)),
+         "80x24: P groups the filtered lanes again, every process still folded")
+    step(p, ["F"], lambda s: headers(s) and threads(s) and all("lock" in n for n in threads(s))
+         and not any(f for f, _ in headers(s)),
+         "80x24: F opens them all: only lock threads under the headers")
+    step(p, ["Escape", "P"], lambda s: not headers(s) and "filter:" not in s and threads(s)[:1] == names[:1],
+         "80x24: Esc clears the filter, P ungroups")
+
+    step(p, ["b"], lambda s: f"busiest in the window: {busiest} " in s and busiest in threads(s),
+         f"80x24: b names {busiest}, the busiest of report --json, and scrolls to its lane")
+    check(focused(p, busiest), f"80x24: b focuses {busiest}'s lane")
+    step(p, ["B"], lambda s: f"most blocked in the window: {blocked} " in s and blocked in threads(s),
+         f"80x24: B names {blocked}, the most blocked of report --json, and scrolls to its lane")
+    check(focused(p, blocked), f"80x24: B focuses {blocked}'s lane")
+    p.keys("q")
+
+
+def test_200x60(trace, rep):
+    """Draws at 200x60; u shows the CPUs' letters; F fits every process."""
+    plist, _ = processes(rep)
+    p = Big("big", clean_env(CONCTOP, "replay", "--paused", trace), 200, 60)
+    step(p, [], lambda s: len(threads(s)) > 20 and drawn_well(s, 200) and len(cpu_rows(s)) > 5
+         and all(lab.strip().endswith("busy") for lab, _ in cpu_rows(s)) and more(s) == 1000 - len(threads(s)),
+         "200x60: busy strips, lanes aligned, the rest counted")
+    step(p, ["u"], lambda s: any(lab.startswith("CPU0-") for lab, _ in cpu_rows(s))
+         and not any("busy" in lab for lab, _ in cpu_rows(s)),
+         "200x60: u shows the CPU rows' letters instead of the strip")
+    step(p, ["u", "F"], lambda s: [h for _, h in headers(s)] == plist and more(s) == 0 and drawn_well(s, 200)
+         and all(lab.strip().endswith("busy") for lab, _ in cpu_rows(s)),
+         "200x60: u again, the strips; F folds every process, and all the headers fit")
+    p.keys("q")
+
+
+def main():
+    gen = os.path.join(PROGS, "manytrace")
+    if not os.path.exists(CONCTOP) or not os.path.exists(gen):
+        check(False, "many: conctop and manytrace are built", f"missing {CONCTOP} or {gen}: run make test")
+        finish()
+    tmp = tmpdir()
+    trace = os.path.join(tmp, "many.ctrace")
+    r = run([gen, trace])
+    if not check(r.returncode == 0, "manytrace writes its trace", r.stderr):
+        finish()
+    rep = report_json(trace)
+    check(len(rep["threads"]) == 1000 and rep["ncpus"] == 64 and len({t["tgid"] for t in rep["threads"]}) == 20,
+          "the trace holds 1000 threads of 20 processes on 64 CPUs")
+    try:
+        test_80x24(trace, rep)
+        test_200x60(trace, rep)
+    finally:
+        tmux("kill-server", check_rc=False)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
