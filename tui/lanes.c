@@ -164,32 +164,32 @@ void lanes_draw_cells(struct draw *d, int y, const struct lane_ref *ref)
 	d->legend |= lanes_row(d->g, d->x_lane, y, &d->win, ref);
 }
 
-/* Draws a CPU lane, or one row for a group of CPUs. */
-void lanes_draw_cpus(struct draw *d, int y, unsigned first, unsigned n)
+/* Draws the row of CPU first, or of n CPUs from first as a row of kind
+ * (their label ending with suffix). */
+static void draw_cpu_row(struct draw *d, int y, unsigned first, unsigned n, enum lane_kind kind,
+			 const char *suffix)
 {
-	struct lane_ref ref = { .kind = n > 1 ? LANE_CPUS : LANE_CPU, .index = first, .count = n };
+	struct lane_ref ref = { .kind = n > 1 ? kind : LANE_CPU, .index = first, .count = n };
 	char label[32];
 
 	if (n > 1)
-		snprintf(label, sizeof(label), "CPU%u-%u", first, first + n - 1);
+		snprintf(label, sizeof(label), "CPU%u-%u%s", first, first + n - 1, suffix);
 	else
 		snprintf(label, sizeof(label), "CPU%u", first);
 	draw_text(d, 0, y, label, ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
 	lanes_draw_cells(d, y, &ref);
 }
 
+/* Draws a CPU lane, or one row for a group of CPUs. */
+void lanes_draw_cpus(struct draw *d, int y, unsigned first, unsigned n)
+{
+	draw_cpu_row(d, y, first, n, LANE_CPUS, "");
+}
+
 /* Draws a busy strip of CPUs (see lanes.h). */
 void lanes_draw_cpu_strip(struct draw *d, int y, unsigned first, unsigned n)
 {
-	struct lane_ref ref = { .kind = n > 1 ? LANE_STRIP : LANE_CPU, .index = first, .count = n };
-	char label[32];
-
-	if (n > 1)
-		snprintf(label, sizeof(label), "CPU%u-%u busy", first, first + n - 1);
-	else
-		snprintf(label, sizeof(label), "CPU%u", first);
-	draw_text(d, 0, y, label, ROLE_LABEL, GRID_BOLD, d->x_lane - 2);
-	lanes_draw_cells(d, y, &ref);
+	draw_cpu_row(d, y, first, n, LANE_STRIP, " busy");
 }
 
 /* The shares of a thread's time alive (see lanes.h). */
