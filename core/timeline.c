@@ -582,3 +582,15 @@ size_t timeline_memory(const struct timeline *tl)
 	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }
+
+/* Bytes of the lanes' summaries. */
+size_t timeline_summary_memory(const struct timeline *tl)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < tl->nthreads; i++)
+		n += lane_summary_memory(&tl->lanes[i]);
+	for (i = 0; i < tl->ncpus; i++)
+		n += lane_summary_memory(&tl->cpus[i]);
+	return n;
+}

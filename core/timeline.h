@@ -212,4 +212,7 @@ uint64_t timeline_anomalies(const struct timeline *tl);
 /* Bytes of memory the timeline holds (for the benchmark). */
 size_t timeline_memory(const struct timeline *tl);
 
+/* Of those, the bytes of the lanes' summaries (lanesum.h). */
+size_t timeline_summary_memory(const struct timeline *tl);
+
 #endif
