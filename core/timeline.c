@@ -41,7 +41,7 @@ static const char *keep_text(struct timeline *tl, const char *text, int *err)
 	if (!text || !text[0])
 		return NULL;
 	n = strnlen(text, EVENT_TEXT_MAX - 1);
-	p = arena_alloc(&tl->arena, n + 1);
+	p = arena_alloc(&tl->texts, n + 1);
 	if (!p) {
 		*err = -ENOMEM;
 		return NULL;
@@ -390,6 +390,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->notes);
 	free(tl->waits);
 	arena_done(&tl->arena);
+	arena_done(&tl->texts);
 	free(tl);
 }
 
@@ -567,7 +568,7 @@ uint64_t timeline_anomalies(const struct timeline *tl)
 /* Bytes of memory the timeline holds, all included. */
 size_t timeline_memory(const struct timeline *tl)
 {
-	size_t n = sizeof(*tl) + arena_memory(&tl->arena);
+	size_t n = sizeof(*tl) + arena_memory(&tl->arena) + arena_memory(&tl->texts);
 	size_t i;
 
 	n += tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
