@@ -14,7 +14,6 @@
 #include "lanesum.h"
 
 #define LANE_B0 4               /* records of a lane's first block */
-#define LANE_B 64               /* records of every later block */
 #define SEG 16                  /* a seek scans at most this many records of a block */
 #define DT_BITS 31
 #define DT_MAX ((1u << DT_BITS) - 1)  /* the longest plain delta, ns */

@@ -31,6 +31,10 @@
 #define LANE_AUX_MAX ((1u << 26) - 1)
 #define LANE_CODE(st, aux) ((uint32_t)(st) | (uint32_t)(aux) << 6)
 
+/* Records of a lane's blocks after the first (a window holding fewer is
+ * tallied exactly). */
+#define LANE_B 64
+
 /* No key: a code not counted by lane_tally. */
 #define LANE_NONE UINT32_MAX
 
@@ -148,7 +152,7 @@ void lane_tally_sampled(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t
  * (lanesum.h) is summed from them alone (its two end nodes in proportion);
  * a narrower one walks the records of its first and last blocks and takes
  * the whole blocks between from the summaries, so a window holding fewer
- * records than a block (64) is exact. The cost is a few lookups, whatever
+ * than LANE_B records is exact. The cost is a few lookups, whatever
  * the window's length. Time before the lane's first record and from end
  * on counts as key absent. */
 void lane_tally_summed(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t absent,

@@ -128,7 +128,7 @@ static void top_keys(const struct lane_tally *ty, int top[LANESUM_K])
  * doubling would leave up to half of them unused). */
 static int grow(void *items, size_t *cap, size_t need, size_t size)
 {
-	size_t ncap = *cap + *cap / 4 + 16;
+	size_t ncap = *cap + *cap / 8 + 4;
 	void *p, *old;
 
 	if (need <= *cap)
@@ -383,6 +383,13 @@ void lanesum_span_sum(const struct lanesum *ls, const struct lanesum_span *sp, u
 	*inside = v->node[sp->i1].wakes - v->node[sp->i0 + 1].wakes;
 	*ends = (uint64_t)(v->node[sp->i0 + 1].wakes - v->node[sp->i0].wakes) +
 		(v->node[sp->i1 + 1].wakes - v->node[sp->i1].wakes);
+}
+
+/* The time of node i of a level. */
+void lanesum_node_time(const struct lanesum *ls, unsigned level, size_t i, uint64_t *start, uint64_t *end)
+{
+	*start = ls->lv[level].base[i];
+	*end = node_end(ls, level, i);
 }
 
 /* The number of blocks pushed. */

@@ -70,6 +70,10 @@ void lanesum_span_sum(const struct lanesum *ls, const struct lanesum_span *sp, u
 /* Adds to ty the keys of blocks [first, last) (closed ones). */
 void lanesum_add(const struct lanesum *ls, size_t first, size_t last, struct lane_tally *ty);
 
+/* The time [*start, *end) of node i of a level (i below its whole
+ * nodes'), for tests that bound a span's error. */
+void lanesum_node_time(const struct lanesum *ls, unsigned level, size_t i, uint64_t *start, uint64_t *end);
+
 /* The number of blocks pushed. */
 size_t lanesum_blocks(const struct lanesum *ls);
 
