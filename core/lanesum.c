@@ -22,18 +22,21 @@ struct leaf {
 	uint32_t frac[LANESUM_K];
 };
 
-/* A node of level 1 and up: its top keys and their time, and the wakeup
- * records before it. */
+/* A node of level 1 and up: its top keys and their time. */
 struct node {
 	uint32_t key[LANESUM_K];
-	uint32_t wakes;
 	uint64_t amount[LANESUM_K];
 };
 
-/* The time in each state before a node. */
+/* A thread lane's node of level 1 and up: the wakeup records before it
+ * (v[0]) and the time in each other state before it (v[s], in units of
+ * 2^cshift ns, the lane's unit: a cache line a node, and a column's end
+ * reads two adjacent ones). The time not alive is the rest. */
 struct cumrow {
-	uint64_t c[TL_STATE_MAX];
+	uint32_t v[TL_STATE_MAX];
 };
+
+_Static_assert(sizeof(struct cumrow) == 64, "a row is a cache line");
 
 /* One level: count whole nodes, and maybe the start of the next. */
 struct level {
@@ -48,6 +51,7 @@ struct level {
 
 struct lanesum {
 	bool thread;
+	unsigned cshift;         /* the unit of the rows' times: 2^cshift ns */
 	unsigned nlv;            /* levels with a node started */
 	uint64_t end0;           /* the end of the last block pushed */
 	struct level lv[LEVELS];
@@ -146,6 +150,27 @@ static int grow(void *items, size_t *cap, size_t need, size_t size)
 
 #define GROW(items, cap, need) grow(&(items), &(cap), (need), sizeof(*(items)))
 
+/* grow for the rows, which stay aligned on cache lines. */
+static int grow_rows(struct cumrow **rows, size_t *cap, size_t need, size_t used)
+{
+	size_t ncap = *cap + *cap / 8 + 4;
+	struct cumrow *p;
+
+	if (need <= *cap)
+		return 0;
+	if (ncap < need)
+		ncap = need;
+	p = aligned_alloc(sizeof(*p), ncap * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (used)
+		memcpy(p, *rows, used * sizeof(*p));
+	free(*rows);
+	*rows = p;
+	*cap = ncap;
+	return 0;
+}
+
 /* Makes room for one more node's start in level l. */
 static int level_reserve(struct lanesum *ls, unsigned l)
 {
@@ -158,7 +183,7 @@ static int level_reserve(struct lanesum *ls, unsigned l)
 		return GROW(v->leaf, v->capl, need);
 	if (GROW(v->node, v->capn, need))
 		return -ENOMEM;
-	return ls->thread ? GROW(v->cum, v->capc, need) : 0;
+	return ls->thread ? grow_rows(&v->cum, &v->capc, need, v->started) : 0;
 }
 
 /* Level l >= 1: the node started is whole now; sums its children. */
@@ -178,6 +203,37 @@ static void level_close(struct lanesum *ls, unsigned l)
 		v->node[i].amount[j] = top[j] < 0 ? 0 : ty.amount[top[j]];
 	}
 	v->count++;
+}
+
+/* Makes the unit of the rows coarser until t fits (rescaling the rows
+ * written: it happens once each time the lane's length doubles past 2^32
+ * units). */
+static void unit_fit(struct lanesum *ls, uint64_t t)
+{
+	unsigned l, s, d = 0;
+	size_t i;
+
+	while ((t >> (ls->cshift + d)) > UINT32_MAX)
+		d++;
+	if (!d)
+		return;
+	for (l = 1; l < LEVELS; l++)
+		for (i = 0; i < ls->lv[l].started; i++)
+			for (s = 1; s < TL_STATE_MAX; s++)
+				ls->lv[l].cum[i].v[s] >>= d;
+	ls->cshift += d;
+}
+
+/* Writes a node's row from the time in each state and the wakeups before it. */
+static void row_set(struct lanesum *ls, struct cumrow *row, const uint64_t cum[TL_STATE_MAX], uint32_t wakes)
+{
+	unsigned s;
+
+	for (s = 1; s < TL_STATE_MAX; s++)
+		unit_fit(ls, cum[s]);
+	row->v[0] = wakes;
+	for (s = 1; s < TL_STATE_MAX; s++)
+		row->v[s] = (uint32_t)(cum[s] >> ls->cshift);
 }
 
 /* Appends the node of the next closed block (see lanesum.h). */
@@ -204,11 +260,8 @@ int lanesum_push(struct lanesum **lsp, uint64_t base, uint64_t end, const uint64
 		struct level *v = &ls->lv[l];
 
 		v->base[v->started] = base;
-		if (l) {
-			v->node[v->started].wakes = wakes;
-			if (ls->thread)
-				memcpy(v->cum[v->started].c, cum, sizeof(v->cum[0].c));
-		}
+		if (l && ls->thread)
+			row_set(ls, &v->cum[v->started], cum, wakes);
 		v->started++;
 		if (l + 1 > ls->nlv)
 			ls->nlv = l + 1;
@@ -240,6 +293,34 @@ static size_t search(const struct level *v, size_t lo, size_t hi, uint64_t t)
 			hi = mid;
 	}
 	return lo;
+}
+
+/* search of [lo, hi) from a guess g: gallops from g until t is bracketed,
+ * then halves the bracket. A lane as busy all along is found in a step
+ * or two, in the cache line of the guess. */
+static size_t search_from(const struct level *v, size_t lo, size_t hi, size_t g, uint64_t t)
+{
+	size_t step = 1, a, z;
+
+	g = g < lo ? lo : g >= hi ? hi - 1 : g;
+	if (v->base[g] <= t) { /* base[a] <= t */
+		for (a = g; a + step < hi && v->base[a + step] <= t; step *= 2)
+			a += step;
+		return search(v, a, a + step < hi ? a + step : hi, t);
+	}
+	for (z = g; z - lo > step && v->base[z - step] > t; step *= 2) /* base[z] > t */
+		z -= step;
+	return search(v, z - lo > step ? z - step : lo, z, t);
+}
+
+/* The node of level l where t would be were the lane as busy all along. */
+static size_t guess(const struct lanesum *ls, unsigned l, uint64_t t)
+{
+	uint64_t first = ls->lv[0].base[0], len = ls->end0 - first;
+
+	if (!len || t <= first)
+		return 0;
+	return (size_t)((unsigned __int128)(t - first) * ls->lv[l].started / len);
 }
 
 /* Whether nodes i0 < i1 of level l make a span: at least LANESUM_MIN
@@ -274,8 +355,8 @@ bool lanesum_find(const struct lanesum *ls, uint64_t t0, uint64_t t1, unsigned m
 			return false;
 	}
 	v = &ls->lv[l];
-	i0 = search(v, 0, v->started, t0);
-	i1 = search(v, i0, v->started, t1);
+	i0 = search_from(v, 0, v->started, guess(ls, l, t0), t0);
+	i1 = search_from(v, i0, v->started, guess(ls, l, t1), t1);
 	while (!span_ok(ls, l, i0, i1) && l > min_level) { /* finer */
 		l--;
 		v = &ls->lv[l];
@@ -341,25 +422,24 @@ void lanesum_span_tally(const struct lanesum *ls, const struct lanesum_span *sp,
 	node_add(ls, sp->level, sp->i1, num, den, ty);
 }
 
-/* The time in each state before t (within node i of level l >= 1, which
- * has a successor), counted in proportion within the node; its wakeup
- * records likewise, rounded, into *w. */
+/* The time in each state but the first before t (within node i of level
+ * l >= 1, which has a successor), counted in proportion within the node;
+ * its wakeup records likewise, rounded, into *w. */
 static void cum_at(const struct lanesum *ls, unsigned l, size_t i, uint64_t t, uint64_t cum[TL_STATE_MAX],
 		   uint64_t *w)
 {
 	const struct level *v = &ls->lv[l];
-	const uint64_t *a = v->cum[i].c, *b = v->cum[i + 1].c;
+	const uint32_t *a = v->cum[i].v, *b = v->cum[i + 1].v;
 	uint64_t num = t - v->base[i], den = v->base[i + 1] - v->base[i], f;
-	uint32_t wa = v->node[i].wakes, wb = v->node[i + 1].wakes;
 	unsigned s;
 
 	if (!den || num >= den) /* the node's whole time */
 		f = (uint64_t)1 << 32;
 	else /* its part before t, in 1/2^32 */
 		f = (uint64_t)(((unsigned __int128)num << 32) / den);
-	for (s = 0; s < TL_STATE_MAX; s++)
-		cum[s] = a[s] + (uint64_t)(((unsigned __int128)(b[s] - a[s]) * f) >> 32);
-	*w = wa + (uint64_t)(((unsigned __int128)(wb - wa) * f + ((uint64_t)1 << 31)) >> 32);
+	for (s = 1; s < TL_STATE_MAX; s++)
+		cum[s] = ((uint64_t)a[s] << ls->cshift) + ((((uint64_t)(b[s] - a[s]) * f) >> 32) << ls->cshift);
+	*w = a[0] + (((uint64_t)(b[0] - a[0]) * f + ((uint64_t)1 << 31)) >> 32);
 }
 
 /* Thread lanes: the time in each state and the wakeups of [t0, t1) over a
@@ -367,22 +447,22 @@ static void cum_at(const struct lanesum *ls, unsigned l, size_t i, uint64_t t, u
 void lanesum_span_sum(const struct lanesum *ls, const struct lanesum_span *sp, uint64_t t0, uint64_t t1,
 		      uint64_t sum[TL_STATE_MAX], uint64_t *wakes, uint64_t *inside, uint64_t *ends)
 {
-	const struct level *v = &ls->lv[sp->level];
+	const struct cumrow *r = ls->lv[sp->level].cum;
 	uint64_t c0[TL_STATE_MAX], c1[TL_STATE_MAX], w0, w1, total = 0;
 	unsigned s;
 
 	cum_at(ls, sp->level, sp->i0, t0, c0, &w0);
 	cum_at(ls, sp->level, sp->i1, t1, c1, &w1);
-	for (s = 0; s < TL_STATE_MAX; s++) {
-		sum[s] = c1[s] - c0[s];
+	for (s = 1; s < TL_STATE_MAX; s++) {
+		sum[s] = c1[s] > c0[s] ? c1[s] - c0[s] : 0;
 		if (total + sum[s] > t1 - t0) /* rounding */
 			sum[s] = t1 - t0 - total;
 		total += sum[s];
 	}
+	sum[0] = t1 - t0 - total;
 	*wakes = w1 - w0;
-	*inside = v->node[sp->i1].wakes - v->node[sp->i0 + 1].wakes;
-	*ends = (uint64_t)(v->node[sp->i0 + 1].wakes - v->node[sp->i0].wakes) +
-		(v->node[sp->i1 + 1].wakes - v->node[sp->i1].wakes);
+	*inside = r[sp->i1].v[0] - r[sp->i0 + 1].v[0];
+	*ends = (uint64_t)(r[sp->i0 + 1].v[0] - r[sp->i0].v[0]) + (r[sp->i1 + 1].v[0] - r[sp->i1].v[0]);
 }
 
 /* The time of node i of a level. */

@@ -247,12 +247,14 @@ static void check_sum(const struct subject *s, uint64_t t0, uint64_t t1, struct 
 
 	brute(s, true, t0, t1, t1, bykey, want, &wakes, &inside);
 	lane_window_sum(&s->L, t0, t1, got, &w);
-	e = edge_time(&s->L, t0, t1, 1);
+	/* the summaries keep a thread's times in units of 2^-32 of the lane's
+	 * length, or finer */
+	e = edge_time(&s->L, t0, t1, 1) + 8 * ((s->r[s->n - 1].ts - s->r[0].ts) >> 31);
 	if ((w > 0) != (wakes > 0))
 		tt->wake_bad++;
 	if (inside < LANE_B && (w != wakes || memcmp(got, want, sizeof(got))))
 		tt->sum_bad++;
-	if (e)
+	if (edge_time(&s->L, t0, t1, 1))
 		tt->wide_sum_windows++;
 	for (st = 0; st < TL_STATE_MAX; st++)
 		if (dist(got[st], want[st]) > e + 4)
