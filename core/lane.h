@@ -8,7 +8,9 @@
  * after the first carries a checkpoint (the time spent in each state, and
  * the wakeup records, before its first record), so time in state over
  * [t0, t1) is lane_cum(t1) - lane_cum(t0), each a binary search over the
- * blocks and a walk of at most one block.
+ * blocks and a walk of at most one block. A column many blocks wide is
+ * read from the lane's summaries instead (lanesum.h: a pyramid over its
+ * closed blocks, kept as it grows), in a few lookups of small arrays.
  *
  * Memory follows the number of changes, never the time between them: a
  * delta too long for 31 bits is bridged by at most a few filler records
@@ -35,13 +37,11 @@
  * tallied exactly). */
 #define LANE_B 64
 
-/* No key: a code not counted by lane_tally. */
+/* No key: a code not counted by a tally. */
 #define LANE_NONE UINT32_MAX
 
-/* A window with at most this many changes inside is walked exactly by
- * lane_tally; a busier one is estimated at LANE_SAMPLES instants. */
-#define LANE_FEW 16
-#define LANE_SAMPLES 16
+/* The keys a tally holds (a key past them is dropped). */
+#define LANE_TALLY_KEYS 36
 
 
 struct lane_block;
@@ -73,12 +73,12 @@ struct lane_pos {
 	uint64_t ts;
 };
 
-/* The amounts of time (or samples) each key held within a window. */
+/* The amounts of time each key held within a window. */
 struct lane_tally {
 	unsigned n;
-	uint32_t key[LANE_FEW + LANE_SAMPLES + 4];
-	uint64_t amount[LANE_FEW + LANE_SAMPLES + 4];
-	uint64_t whole;             /* the window's length, or LANE_SAMPLES when sampled */
+	uint32_t key[LANE_TALLY_KEYS];
+	uint64_t amount[LANE_TALLY_KEYS];
+	uint64_t whole;             /* the window's length */
 };
 
 /* Makes an empty lane (a thread lane when thread). */
@@ -126,24 +126,6 @@ void lane_window_sum(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t su
 /* Thread lanes: the last wakeup record at or before p: its code and ts.
  * False when there is none. */
 bool lane_last_wakeup(const struct lane *L, const struct lane_pos *p, uint32_t *code, uint64_t *ts);
-
-/* Tallies which key (key_of(code), LANE_NONE for codes not counted) held
- * the window [t0, t1) of a lane whose records count until end: exactly, in
- * ns, when the window holds at most LANE_FEW changes, else at
- * LANE_SAMPLES instants. Time before the lane's first record and from end
- * on counts as key `absent` (LANE_NONE: not counted). A sampled window in
- * which no sample counted gets the first counted record after t0 (short
- * runs the samples missed), with amount 1. */
-void lane_tally(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-		uint32_t absent, struct lane_tally *ty);
-
-/* lane_tally when the caller knows how busy the window is (thread lanes
- * know it from lane_cum): walked, for at most LANE_FEW changes; sampled,
- * for more. */
-void lane_tally_walk(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-		     uint32_t absent, struct lane_tally *ty);
-void lane_tally_sampled(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-			uint32_t absent, struct lane_tally *ty);
 
 /* Tallies which key held the window [t0, t1) of a lane whose records count
  * until end, by the lane's own key: in a thread lane the CPU + 1 of a
