@@ -4,7 +4,7 @@
  * render_screen into a 200x60 grid at full zoom-out (the whole trace in the
  * lanes) and zoomed in (10 us a column, mid-trace, with the inspect panel),
  * and render_lanes of the whole trace at width 200; the same for a timeline
- * ten times longer (100 million events: about 20 s to build, 2 GB), and
+ * ten times longer (100 million events: 20-40 s to build here, 2 GB), and
  * the ratio of the two, since a frame should cost the same whatever the
  * trace's length. Prints ms/frame, medians of 7 interleaved runs (a
  * figure, not a pass/fail test), and bytes per event (the lane summaries
