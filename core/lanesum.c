@@ -2,11 +2,12 @@
  *
  * Level 0 keeps, per block, its base and its top keys as fractions of its
  * time (32 bits each); levels 1 and up keep, per node, its base, its top
- * keys with their time, the wakeup records before it and, in a thread
- * lane, the time in each state before it. A node's start (base, wakeups,
- * states) is written when its first block comes, its keys when its last
- * one does: so the start of the node after the last whole one is known
- * too, and the last whole node can be cut in proportion. */
+ * keys with their time and, in a thread lane, a row of one cache line:
+ * the wakeup records and the time in each state before it. A node's start
+ * (base, row) is written when its first block comes, its keys when its
+ * last one does: so the start of the node after the last whole one is
+ * known too, and the last whole node can be cut in proportion. Each
+ * level is a few arrays read in time order by a frame's columns. */
 #include "lanesum.h"
 
 #include <errno.h>
@@ -236,6 +237,34 @@ static void row_set(struct lanesum *ls, struct cumrow *row, const uint64_t cum[T
 		row->v[s] = (uint32_t)(cum[s] >> ls->cshift);
 }
 
+/* Whether the next block (number b) starts a node of level l: every
+ * level's node 0 waits until it is whole (a lane of a few blocks keeps
+ * no empty levels). */
+static bool starts_node(unsigned l, size_t b)
+{
+	return l == 0 || (b > 0 && b % span_blocks(l) == 0);
+}
+
+/* Whether block b makes node 0 of level l >= 1 whole. */
+static bool opens_level(const struct lanesum *ls, unsigned l, size_t b)
+{
+	return l >= 1 && (b + 1) % span_blocks(l) == 0 && ls->lv[l].started == 0;
+}
+
+/* Writes the start of node 0 of level l >= 1: the lane's start, nothing
+ * before it. */
+static void level_open(struct lanesum *ls, unsigned l)
+{
+	struct level *v = &ls->lv[l];
+
+	v->base[0] = ls->lv[0].base[0];
+	if (ls->thread)
+		memset(&v->cum[0], 0, sizeof(v->cum[0]));
+	v->started = 1;
+	if (l + 1 > ls->nlv)
+		ls->nlv = l + 1;
+}
+
 /* Appends the node of the next closed block (see lanesum.h). */
 int lanesum_push(struct lanesum **lsp, uint64_t base, uint64_t end, const uint64_t cum[TL_STATE_MAX], uint32_t wakes,
 		 const struct lane_tally *ty)
@@ -253,10 +282,10 @@ int lanesum_push(struct lanesum **lsp, uint64_t base, uint64_t end, const uint64
 		*lsp = ls;
 	}
 	b = ls->lv[0].count;
-	for (l = 0; l < LEVELS && b % span_blocks(l) == 0; l++) /* the nodes this block starts */
-		if (level_reserve(ls, l))
+	for (l = 0; l < LEVELS; l++) /* room first, so that a failure changes nothing */
+		if ((starts_node(l, b) || opens_level(ls, l, b)) && level_reserve(ls, l))
 			return -ENOMEM;
-	for (l = 0; l < LEVELS && b % span_blocks(l) == 0; l++) {
+	for (l = 0; l < LEVELS && starts_node(l, b); l++) {
 		struct level *v = &ls->lv[l];
 
 		v->base[v->started] = base;
@@ -276,8 +305,11 @@ int lanesum_push(struct lanesum **lsp, uint64_t base, uint64_t end, const uint64
 	}
 	ls->lv[0].count++;
 	ls->end0 = end;
-	for (l = 1; l < LEVELS && (b + 1) % span_blocks(l) == 0; l++) /* the nodes it ends */
+	for (l = 1; l < LEVELS && (b + 1) % span_blocks(l) == 0; l++) { /* the nodes it ends */
+		if (!ls->lv[l].started)
+			level_open(ls, l);
 		level_close(ls, l);
+	}
 	return 0;
 }
 
