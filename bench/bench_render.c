@@ -3,10 +3,15 @@
  * wakings and wakeups ~0.6 us apart, a few marks), then times one frame of
  * render_screen into a 200x60 grid at full zoom-out (the whole trace in the
  * lanes) and zoomed in (10 us a column, mid-trace, with the inspect panel),
- * and render_lanes of the whole trace at width 200. Prints ms/frame, medians
- * of 7 runs (a figure, not a pass/fail test).
+ * and render_lanes of the whole trace at width 200; the same for a timeline
+ * ten times longer (100 million events: 20-40 s to build here, 2 GB), and
+ * the ratio of the two, since a frame should cost the same whatever the
+ * trace's length. Prints ms/frame, medians of 7 interleaved runs (a
+ * figure, not a pass/fail test), and bytes per event (the lane summaries
+ * among them).
  *
- * Usage: bench_render [events [runs]]   (defaults 10000000 7)
+ * Usage: bench_render [events [runs [big]]]   (defaults 10000000 7 10*events;
+ * big 0 skips the second timeline)
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,7 +25,7 @@
 #define NTHREADS 24
 #define NCPUS 8
 #define TGID 41000
-#define MAX_RUNS 32
+#define MAX_RUNS 256
 
 /* A toy scheduler: each step, one CPU switches its thread out (blocked or
  * preempted) for a runnable or freshly woken one. */
@@ -163,89 +168,145 @@ static double median(double *t, int runs)
 	return runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2;
 }
 
-/* Times render_screen of v, runs times; returns the median in ms. */
-static double time_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th,
-			  int runs)
+/* Times one render_screen of v, in ms. */
+static double time_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th)
 {
-	double t[MAX_RUNS];
-	int i;
+	double t0 = now();
 
-	for (i = 0; i < runs; i++) {
-		double t0 = now();
-
-		if (render_screen(g, tl, v, th)) {
-			fprintf(stderr, "bench_render: render_screen failed\n");
-			exit(1);
-		}
-		t[i] = (now() - t0) * 1e3;
+	if (render_screen(g, tl, v, th)) {
+		fprintf(stderr, "bench_render: render_screen failed\n");
+		exit(1);
 	}
-	return median(t, runs);
+	return (now() - t0) * 1e3;
 }
 
-/* bench_render [events [runs]] */
+/* Times one render_lanes of the whole trace at width 200, in ms. */
+static double time_lanes(const struct timeline *tl, const struct theme *th)
+{
+	double a = now();
+	struct grid *lg = render_lanes(tl, 0, timeline_end(tl), 200, th);
+
+	if (!lg) {
+		fprintf(stderr, "bench_render: render_lanes failed\n");
+		exit(1);
+	}
+	grid_free(lg);
+	return (now() - a) * 1e3;
+}
+
+/* One timeline under test, and its timings. */
+struct subject {
+	uint64_t events;
+	struct timeline *tl;
+	double built;
+	struct view out, in;
+	double t_out[MAX_RUNS], t_in[MAX_RUNS], t_lanes[MAX_RUNS];
+	double m_out, m_in, m_lanes;
+};
+
+/* Builds the timeline of s->events events and the two views of it. */
+static void subject_build(struct subject *s, int cols)
+{
+	double t0 = now();
+	uint64_t end;
+
+	s->tl = build(s->events);
+	s->built = now() - t0;
+	end = timeline_end(s->tl);
+	memset(&s->out, 0, sizeof s->out);
+	s->out.mode = VIEW_REPLAY;
+	s->out.target = "bench";
+	s->out.speed = 1;
+	s->out.cursor = UINT64_MAX;
+	s->out.t0 = 0;
+	s->out.ns_per_col = (end + (uint64_t)cols - 1) / (uint64_t)cols;
+	s->in = s->out;
+	s->in.ns_per_col = 10000;
+	s->in.t0 = end / 2;
+	s->in.cursor = s->in.t0 + 50 * s->in.ns_per_col;
+	s->in.inspect = true;
+}
+
+/* Prints what the timeline of s is and holds. */
+static void subject_print(const struct subject *s)
+{
+	const struct timeline *tl = s->tl;
+	double ev = (double)timeline_events(tl);
+
+	printf("render: timeline of %llu events (%d threads, %d CPUs, %.2f s of trace), built in %.2f s "
+	       "(%.1f M events/s), %.1f MB (%.1f bytes/event, of which lane summaries %.2f)\n",
+	       (unsigned long long)timeline_events(tl), NTHREADS, NCPUS, (double)timeline_end(tl) / 1e9, s->built,
+	       ev / s->built / 1e6, (double)timeline_memory(tl) / 1e6, (double)timeline_memory(tl) / ev,
+	       (double)timeline_summary_memory(tl) / ev);
+}
+
+/* bench_render [events [runs [big]]] */
 int main(int argc, char **argv)
 {
 	uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000ull;
-	int runs = argc > 2 ? atoi(argv[2]) : 7, i;
+	int runs = argc > 2 ? atoi(argv[2]) : 7, i, k, nsub;
+	uint64_t big = argc > 3 ? strtoull(argv[3], NULL, 10) : 10 * n;
 	const struct theme *th = theme_get(THEME_256, false);
-	struct timeline *tl;
+	static struct subject sub[2];
 	struct grid *g;
-	struct view v;
-	double t0, built, zoomed_out, zoomed_in, lanes, tl_[MAX_RUNS];
-	uint64_t end;
 	int cols = render_lane_columns(200);
 
-	if (n < 1000 || runs < 1 || runs > MAX_RUNS) {
-		fprintf(stderr, "usage: bench_render [events (>= 1000) [runs (1-32)]]\n");
+	if (n < 1000 || runs < 1 || runs > MAX_RUNS || (big && big < 1000)) {
+		fprintf(stderr, "usage: bench_render [events (>= 1000) [runs (1-%d) [big events (0: none)]]]\n",
+			MAX_RUNS);
 		return 2;
 	}
-	t0 = now();
-	tl = build(n);
-	built = now() - t0;
-	end = timeline_end(tl);
+	sub[0].events = n;
+	sub[1].events = big;
+	nsub = big ? 2 : 1;
+	for (k = 0; k < nsub; k++) {
+		subject_build(&sub[k], cols);
+		subject_print(&sub[k]);
+		fflush(stdout);
+	}
 	g = grid_new(200, 60);
 	if (!g)
 		return 1;
-
-	memset(&v, 0, sizeof v);
-	v.mode = VIEW_REPLAY;
-	v.target = "bench";
-	v.speed = 1;
-	v.cursor = UINT64_MAX;
-	v.t0 = 0;
-	v.ns_per_col = (end + (uint64_t)cols - 1) / (uint64_t)cols;
-	zoomed_out = time_screen(g, tl, &v, th, runs);
-
-	v.ns_per_col = 10000;
-	v.t0 = end / 2;
-	v.cursor = v.t0 + 50 * v.ns_per_col;
-	v.inspect = true;
-	zoomed_in = time_screen(g, tl, &v, th, runs);
-
-	for (i = 0; i < runs; i++) {
-		double a = now();
-		struct grid *lg = render_lanes(tl, 0, end, 200, th);
-
-		if (!lg) {
-			fprintf(stderr, "bench_render: render_lanes failed\n");
-			return 1;
+	for (i = 0; i < runs; i++) { /* interleaved: the machine's mood hits every figure alike */
+		for (k = 0; k < nsub; k++) { /* each timed after one untimed frame, as a view redraws */
+			time_screen(g, sub[k].tl, &sub[k].out, th);
+			sub[k].t_out[i] = time_screen(g, sub[k].tl, &sub[k].out, th);
+			time_screen(g, sub[k].tl, &sub[k].in, th);
+			sub[k].t_in[i] = time_screen(g, sub[k].tl, &sub[k].in, th);
+			time_lanes(sub[k].tl, th);
+			sub[k].t_lanes[i] = time_lanes(sub[k].tl, th);
 		}
-		tl_[i] = (now() - a) * 1e3;
-		grid_free(lg);
 	}
-	lanes = median(tl_, runs);
+	for (k = 0; k < nsub; k++) {
+		sub[k].m_out = median(sub[k].t_out, runs);
+		sub[k].m_in = median(sub[k].t_in, runs);
+		sub[k].m_lanes = median(sub[k].t_lanes, runs);
+	}
+	printf("  medians of %d interleaved runs, ms/frame%s\n", runs,
+	       nsub > 1 ? " (the two timelines side by side, and big / small)" : "");
+	printf("  %-62s %9s", "", "small");
+	if (nsub > 1)
+		printf(" %9s %9s", "big", "ratio");
+	printf("\n");
+	{
+		static const char *what[3] = { "render_screen 200x60, full zoom-out",
+					       "render_screen 200x60, zoomed in (10 us/column, inspect panel)",
+					       "render_lanes width 200, whole trace" };
+		for (i = 0; i < 3; i++) {
+			double a = i == 0 ? sub[0].m_out : i == 1 ? sub[0].m_in : sub[0].m_lanes;
+			double b = i == 0 ? sub[1].m_out : i == 1 ? sub[1].m_in : sub[1].m_lanes;
 
-	printf("render: timeline of %llu events (%d threads, %d CPUs, %.2f s of trace), built in %.2f s "
-	       "(%.1f M events/s), %.1f MB (%.1f bytes/event)\n",
-	       (unsigned long long)timeline_events(tl), NTHREADS, NCPUS, (double)end / 1e9, built,
-	       (double)timeline_events(tl) / built / 1e6, (double)timeline_memory(tl) / 1e6,
-	       (double)timeline_memory(tl) / (double)timeline_events(tl));
-	printf("  render_screen 200x60, full zoom-out (%d columns of %.2f ms): %.3f ms/frame (median of %d)\n", cols,
-	       (double)((end + (uint64_t)cols - 1) / (uint64_t)cols) / 1e6, zoomed_out, runs);
-	printf("  render_screen 200x60, zoomed in (10 us/column, inspect panel): %.3f ms/frame (median of %d)\n",
-	       zoomed_in, runs);
-	printf("  render_lanes width 200, whole trace: %.3f ms (median of %d)\n", lanes, runs);
+			printf("  %-62s %9.3f", what[i], a);
+			if (nsub > 1)
+				printf(" %9.3f %9.2f", b, b / a);
+			printf("\n");
+		}
+	}
+	for (k = 0; k < nsub; k++)
+		printf("  %llu events: zoomed out / zoomed in = %.2f\n", (unsigned long long)sub[k].events,
+		       sub[k].m_out / sub[k].m_in);
 	grid_free(g);
-	timeline_free(tl);
+	for (k = 0; k < nsub; k++)
+		timeline_free(sub[k].tl);
 	return 0;
 }

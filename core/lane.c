@@ -1,6 +1,6 @@
 /* Lanes: append-only blocks of (delta, code) records, seeks, cumulative
- * time in state, sampling, and one tally walk for the views' cells (see
- * lane.h).
+ * time in state, and the tallies of the views' cells, read from the
+ * records and the lane's summaries (lanesum.h) (see lane.h).
  *
  * Layout: block 0 holds LANE_B0 records and no checkpoint (nothing came
  * before it); every later block holds LANE_B records and, in a thread
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lane.h"
+#include "lanesum.h"
 
 #define LANE_B0 4               /* records of a lane's first block */
-#define LANE_B 64               /* records of every later block */
 #define SEG 16                  /* a seek scans at most this many records of a block */
 #define DT_BITS 31
 #define DT_MAX ((1u << DT_BITS) - 1)  /* the longest plain delta, ns */
@@ -80,13 +80,20 @@ void lane_init(struct lane *L, bool thread)
 void lane_done(struct lane *L)
 {
 	free(L->more);
+	lanesum_free(L->sum);
 	lane_init(L, L->thread);
 }
 
 /* Bytes held outside the arena. */
 size_t lane_memory(const struct lane *L)
 {
-	return L->cap * sizeof(*L->more);
+	return L->cap * sizeof(*L->more) + lanesum_memory(L->sum);
+}
+
+/* Bytes of its summaries. */
+size_t lane_summary_memory(const struct lane *L)
+{
+	return lanesum_memory(L->sum);
 }
 
 /* ---- appending ---- */
@@ -113,6 +120,22 @@ static void checkpoint(const struct lane *L, uint64_t base, uint64_t cum[TL_STAT
 	}
 }
 
+static void walk_block(const struct lane *L, size_t b, unsigned k, uint64_t ts, uint64_t from, uint64_t to,
+		       struct lane_tally *ty);
+
+/* Summarizes the last block, which closes at end (the next one's base). */
+static int close_block(struct lane *L, uint64_t end)
+{
+	static const uint64_t zero[TL_STATE_MAX];
+	size_t b = L->nblocks - 1;
+	struct lane_tally ty = { .n = 0 };
+	uint64_t base = ref_at(L, b)->base;
+	const uint64_t *cum = L->thread ? (block_cum(L, b) ? block_cum(L, b) : zero) : NULL;
+
+	walk_block(L, b, 0, base, base, end, &ty);
+	return lanesum_push(&L->sum, base, end, cum, ref_at(L, b)->blk->wakes, &ty);
+}
+
 /* Opens a block whose first record will be at ts. */
 static int open_block(struct lane *L, struct arena *a, uint64_t ts)
 {
@@ -121,6 +144,8 @@ static int open_block(struct lane *L, struct arena *a, uint64_t ts)
 	struct lane_block *blk;
 
 	if (L->nblocks && VEC_RESERVE(L->more, L->cap, L->nblocks))
+		return -ENOMEM;
+	if (L->nblocks && lanesum_blocks(L->sum) < L->nblocks && close_block(L, ts))
 		return -ENOMEM;
 	blk = arena_alloc(a, sizeof(*blk) + cap * sizeof(blk->r[0]) + (cap == LANE_B ? NSUB * sizeof(uint64_t) : 0) +
 				     (cum ? sizeof(uint64_t) * TL_STATE_MAX : 0));
@@ -439,7 +464,7 @@ bool lane_last_wakeup(const struct lane *L, const struct lane_pos *p, uint32_t *
 /* ---- tallies ---- */
 
 /* Adds amount to key's total. */
-static void tally_add(struct lane_tally *ty, uint32_t key, uint64_t amount)
+void lane_tally_add(struct lane_tally *ty, uint32_t key, uint64_t amount)
 {
 	unsigned i;
 
@@ -469,154 +494,88 @@ int lane_tally_best(const struct lane_tally *ty)
 	return best;
 }
 
-/* The instant of sample j of LANE_SAMPLES in [t0, t1). */
-static uint64_t sample_at(uint64_t t0, uint64_t t1, unsigned j)
-{
-	uint64_t step = (t1 - t0) / LANE_SAMPLES;
+/* ---- summed tallies ---- */
 
-	return t0 + step * j + step / 2 + ((t1 - t0) % LANE_SAMPLES) * j / LANE_SAMPLES;
+/* The key of a record: a thread lane's running CPU + 1, another lane's code. */
+uint32_t lane_sum_key(const struct lane *L, uint32_t code)
+{
+	if (!L->thread)
+		return code;
+	return LANE_STATE(code) == TL_RUNNING ? LANE_AUX(code) : LANE_NONE;
 }
 
-/* The codes in effect at the LANE_SAMPLES instants of [t0, t1) (only those
- * before end; the others, and instants before the lane's start, get
- * LANE_NONE). The samples' blocks are far apart and cold in a long trace,
- * so their memory is fetched in passes that overlap the misses. */
-static void lane_sample(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t codes[LANE_SAMPLES])
+/* Adds the keys of block b over [from, to), starting at its record k (at
+ * ts, in effect at from); stops at to or at the block's end. */
+static void walk_block(const struct lane *L, size_t b, unsigned k, uint64_t ts, uint64_t from, uint64_t to,
+		       struct lane_tally *ty)
 {
-	const struct lane_block *blk[LANE_SAMPLES];
-	uint64_t t[LANE_SAMPLES], ts[LANE_SAMPLES];
-	unsigned k[LANE_SAMPLES], j;
+	const struct lane_block *blk = ref_at(L, b)->blk;
+	uint64_t bend = b + 1 < L->nblocks ? ref_at(L, b + 1)->base : UINT64_MAX;
 
-	for (j = 0; j < LANE_SAMPLES; j++) {
-		long b;
-
-		t[j] = sample_at(t0, t1, j);
-		b = t[j] < end ? block_before(L, t[j], true) : -1;
-		blk[j] = b >= 0 ? ref_at(L, b)->blk : NULL;
-		ts[j] = b >= 0 ? ref_at(L, b)->base : 0;
-		if (blk[j])
-			__builtin_prefetch(blk[j]);
-	}
-	for (j = 0; j < LANE_SAMPLES; j++) { /* the segment to scan */
-		unsigned g;
-
-		if (!blk[j])
-			continue;
-		k[j] = 0;
-		for (g = 1; g * SEG < blk[j]->n && block_sub(blk[j])[g - 1] <= t[j]; g++) {
-			k[j] = g * SEG;
-			ts[j] = block_sub(blk[j])[g - 1];
-		}
-		__builtin_prefetch(&blk[j]->r[k[j]]);
-		__builtin_prefetch(&blk[j]->r[k[j] + SEG / 2]);
-	}
-	for (j = 0; j < LANE_SAMPLES; j++) {
-		const struct lane_block *b = blk[j];
-		unsigned x;
-		uint64_t u;
-
-		codes[j] = LANE_NONE;
-		if (!b)
-			continue;
-		for (x = k[j], u = ts[j]; x + 1 < b->n && u + rec_dt(b, x + 1) <= t[j]; x++)
-			u += rec_dt(b, x + 1);
-		codes[j] = b->r[x].code;
-	}
-}
-
-/* Walks [t0, te1) from p (the record in effect at t0, or the first one when
- * had is false) into ty; false, with ty incomplete, when the window holds
- * more than LANE_FEW changes. */
-static bool tally_walk(const struct lane *L, struct lane_pos p, bool had, uint64_t t0, uint64_t te1,
-		       uint32_t (*key_of)(uint32_t), uint32_t absent, struct lane_tally *ty)
-{
-	unsigned changes = had ? 0 : 1;
-
-	if (!had)
-		tally_add(ty, absent, (p.ts < te1 ? p.ts : te1) - t0);
-	while (p.ts < te1) {
-		uint64_t nts = lane_next_ts(L, &p);
-		uint64_t a = p.ts > t0 ? p.ts : t0, z = nts < te1 ? nts : te1;
+	for (; k < blk->n && ts < to; k++) {
+		uint64_t next = k + 1 < blk->n ? ts + rec_dt(blk, k + 1) : bend;
+		uint64_t a = ts > from ? ts : from, z = next < to ? next : to;
 
 		if (z > a)
-			tally_add(ty, key_of(lane_code(L, &p)), z - a);
-		if (nts >= te1 || !lane_next(L, &p))
-			break;
-		if (++changes > LANE_FEW)
-			return false;
+			lane_tally_add(ty, lane_sum_key(L, blk->r[k].code), z - a);
+		ts = next;
 	}
-	return true;
 }
 
-/* Tallies, by samples, which key held [t0, t1) (see lane.h). */
-void lane_tally_sampled(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-			uint32_t absent, struct lane_tally *ty)
+/* Tallies the lane's keys over [t0, t1) (see lane.h). */
+void lane_tally_summed(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t absent,
+		       struct lane_tally *ty)
 {
-	uint64_t te1 = t1 < end ? t1 : end;
-	uint32_t codes[LANE_SAMPLES];
+	uint64_t te1 = t1 < end ? t1 : end, from = t0;
+	struct lanesum_span sp;
 	struct lane_pos p;
-	unsigned j;
+	long b1;
 
 	ty->n = 0;
-	ty->whole = LANE_SAMPLES;
+	ty->whole = t1 > t0 ? t1 - t0 : 0;
 	if (t1 <= t0 || !L->nblocks)
 		return;
-	lane_sample(L, t0, t1, end, codes);
-	for (j = 0; j < LANE_SAMPLES; j++)
-		tally_add(ty, codes[j] == LANE_NONE ? absent : key_of(codes[j]), 1);
-	if (ty->n || !lane_seek(L, t0, true, &p))
-		return;
-	for (j = 0; j < 4 * LANE_B && p.ts < te1; j++) { /* short runs the samples missed */
-		uint32_t key = key_of(lane_code(L, &p));
-
-		if (key != LANE_NONE) {
-			tally_add(ty, key, 1);
-			break;
+	if (te1 > t0 && lanesum_find(L->sum, t0, te1, 0, &sp)) { /* wide: no walks */
+		lanesum_span_tally(L->sum, &sp, t0, te1, ty);
+	} else if (te1 > t0) {
+		if (!lane_seek(L, t0, true, &p)) {
+			lane_first(L, &p);
+			lane_tally_add(ty, absent, (p.ts < te1 ? p.ts : te1) - t0);
+			from = p.ts;
 		}
-		if (!lane_next(L, &p))
-			break;
-	}
-}
-
-/* Tallies which key held [t0, t1) by walking it (see lane.h). */
-void lane_tally_walk(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-		     uint32_t absent, struct lane_tally *ty)
-{
-	uint64_t te1 = t1 < end ? t1 : end;
-	struct lane_pos p;
-	bool had;
-
-	ty->n = 0;
-	ty->whole = t1 - t0;
-	if (t1 <= t0 || !L->nblocks)
-		return;
-	had = lane_seek(L, t0, true, &p);
-	if (!had)
-		lane_first(L, &p);
-	if (te1 > t0 && !tally_walk(L, p, had, t0, te1, key_of, absent, ty)) {
-		lane_tally_sampled(L, t0, t1, end, key_of, absent, ty); /* busier than the caller said */
-		return;
+		b1 = from < te1 ? block_before(L, te1, false) : -1;
+		if (b1 == (long)p.b) {
+			walk_block(L, p.b, p.k, p.ts, from, te1, ty);
+		} else if (b1 > (long)p.b) {
+			walk_block(L, p.b, p.k, p.ts, from, UINT64_MAX, ty);
+			lanesum_add(L->sum, p.b + 1, (size_t)b1, ty);
+			walk_block(L, (size_t)b1, 0, ref_at(L, b1)->base, 0, te1, ty);
+		}
 	}
 	if (t1 > te1)
-		tally_add(ty, absent, t1 - (te1 > t0 ? te1 : t0));
+		lane_tally_add(ty, absent, t1 - (te1 > t0 ? te1 : t0));
 }
 
-/* The number of records with ts < t (incl: <= t). */
-static size_t count_before(const struct lane *L, uint64_t t, bool incl)
+/* Time in each state within [t0, t1), and the wakeup records (see lane.h). */
+void lane_window_sum(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t sum[TL_STATE_MAX], uint32_t *wakes)
 {
-	struct lane_pos p;
+	uint64_t c0[TL_STATE_MAX], c1[TL_STATE_MAX], w, inside, ends;
+	struct lanesum_span sp;
+	uint32_t x0, x1;
+	unsigned s;
 
-	return lane_seek(L, t, incl, &p) ? rec_index(p.b, p.k) + 1 : 0;
-}
-
-/* Tallies which key held [t0, t1) (see lane.h). */
-void lane_tally(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-		uint32_t absent, struct lane_tally *ty)
-{
-	uint64_t te1 = t1 < end ? t1 : end;
-
-	if (te1 > t0 && count_before(L, te1, false) - count_before(L, t0, true) > LANE_FEW)
-		lane_tally_sampled(L, t0, t1, end, key_of, absent, ty);
-	else
-		lane_tally_walk(L, t0, t1, end, key_of, absent, ty);
+	if (L->thread && lanesum_find(L->sum, t0, t1, 1, &sp)) {
+		lanesum_span_sum(L->sum, &sp, t0, t1, sum, &w, &inside, &ends);
+		if (inside || !ends) { /* else the wakeups are in the two ends alone: walk */
+			*wakes = (uint32_t)(w > inside ? w : inside);
+			if (inside && !*wakes)
+				*wakes = 1;
+			return;
+		}
+	}
+	lane_cum(L, t0, c0, &x0);
+	lane_cum(L, t1, c1, &x1);
+	for (s = 0; s < TL_STATE_MAX; s++)
+		sum[s] = c1[s] - c0[s];
+	*wakes = x1 - x0;
 }

@@ -8,7 +8,9 @@
  * after the first carries a checkpoint (the time spent in each state, and
  * the wakeup records, before its first record), so time in state over
  * [t0, t1) is lane_cum(t1) - lane_cum(t0), each a binary search over the
- * blocks and a walk of at most one block.
+ * blocks and a walk of at most one block. A column many blocks wide is
+ * read from the lane's summaries instead (lanesum.h: a pyramid over its
+ * closed blocks, kept as it grows), in a few lookups of small arrays.
  *
  * Memory follows the number of changes, never the time between them: a
  * delta too long for 31 bits is bridged by at most a few filler records
@@ -31,15 +33,19 @@
 #define LANE_AUX_MAX ((1u << 26) - 1)
 #define LANE_CODE(st, aux) ((uint32_t)(st) | (uint32_t)(aux) << 6)
 
-/* No key: a code not counted by lane_tally. */
+/* Records of a lane's blocks after the first (a window holding fewer is
+ * tallied exactly). */
+#define LANE_B 64
+
+/* No key: a code not counted by a tally. */
 #define LANE_NONE UINT32_MAX
 
-/* A window with at most this many changes inside is walked exactly by
- * lane_tally; a busier one is estimated at LANE_SAMPLES instants. */
-#define LANE_FEW 16
-#define LANE_SAMPLES 16
+/* The keys a tally holds (a key past them is dropped). */
+#define LANE_TALLY_KEYS 36
+
 
 struct lane_block;
+struct lanesum;
 
 /* Where a block starts, kept contiguous for the binary searches. */
 struct lane_ref {
@@ -55,6 +61,7 @@ struct lane {
 	uint64_t last_ts;           /* of the last record */
 	uint32_t last_code;
 	uint32_t wakes;             /* wakeup records in all */
+	struct lanesum *sum;        /* the summaries of its closed blocks (lanesum.h), NULL while it has one */
 	bool thread;                /* a thread lane: codes carry a state, blocks checkpoints */
 	bool provisional;           /* the last record guesses an unknown state (the timeline's flag) */
 };
@@ -66,12 +73,12 @@ struct lane_pos {
 	uint64_t ts;
 };
 
-/* The amounts of time (or samples) each key held within a window. */
+/* The amounts of time each key held within a window. */
 struct lane_tally {
 	unsigned n;
-	uint32_t key[LANE_FEW + LANE_SAMPLES + 4];
-	uint64_t amount[LANE_FEW + LANE_SAMPLES + 4];
-	uint64_t whole;             /* the window's length, or LANE_SAMPLES when sampled */
+	uint32_t key[LANE_TALLY_KEYS];
+	uint64_t amount[LANE_TALLY_KEYS];
+	uint64_t whole;             /* the window's length */
 };
 
 /* Makes an empty lane (a thread lane when thread). */
@@ -108,32 +115,45 @@ uint64_t lane_next_ts(const struct lane *L, const struct lane_pos *p);
  * before t (so a window's changes are a difference of two). */
 size_t lane_cum(const struct lane *L, uint64_t t, uint64_t cum[TL_STATE_MAX], uint32_t *wakes);
 
+/* Thread lanes: the time spent in each state within [t0, t1), into sum,
+ * and the wakeup records within into *wakes: exact (two lane_cum) unless
+ * the window covers LANESUM_MIN nodes of level 1 or up of the lane's
+ * summaries (lanesum.h), where its two end nodes count in proportion, and
+ * so do their wakeup records (but a window with a wakeup has at least one,
+ * and one whose only wakeups are in its end nodes is walked). */
+void lane_window_sum(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t sum[TL_STATE_MAX], uint32_t *wakes);
+
 /* Thread lanes: the last wakeup record at or before p: its code and ts.
  * False when there is none. */
 bool lane_last_wakeup(const struct lane *L, const struct lane_pos *p, uint32_t *code, uint64_t *ts);
 
-/* Tallies which key (key_of(code), LANE_NONE for codes not counted) held
- * the window [t0, t1) of a lane whose records count until end: exactly, in
- * ns, when the window holds at most LANE_FEW changes, else at
- * LANE_SAMPLES instants. Time before the lane's first record and from end
- * on counts as key `absent` (LANE_NONE: not counted). A sampled window in
- * which no sample counted gets the first counted record after t0 (short
- * runs the samples missed), with amount 1. */
-void lane_tally(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-		uint32_t absent, struct lane_tally *ty);
+/* Tallies which key held the window [t0, t1) of a lane whose records count
+ * until end, by the lane's own key: in a thread lane the CPU + 1 of a
+ * running record (the others: LANE_NONE), in any other lane the code. A
+ * window wide enough to cover LANESUM_MIN nodes of the lane's summaries
+ * (lanesum.h) is summed from them alone (its two end nodes in proportion);
+ * a narrower one walks the records of its first and last blocks and takes
+ * the whole blocks between from the summaries, so a window holding fewer
+ * than LANE_B records is exact. The cost is a few lookups, whatever
+ * the window's length. Time before the lane's first record and from end
+ * on counts as key absent. */
+void lane_tally_summed(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t absent,
+		       struct lane_tally *ty);
 
-/* lane_tally when the caller knows how busy the window is (thread lanes
- * know it from lane_cum): walked, for at most LANE_FEW changes; sampled,
- * for more. */
-void lane_tally_walk(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-		     uint32_t absent, struct lane_tally *ty);
-void lane_tally_sampled(const struct lane *L, uint64_t t0, uint64_t t1, uint64_t end, uint32_t (*key_of)(uint32_t code),
-			uint32_t absent, struct lane_tally *ty);
+/* The key of a record for lane_tally_summed. */
+uint32_t lane_sum_key(const struct lane *L, uint32_t code);
+
+/* Adds amount to key's total in ty (nothing for LANE_NONE; a key beyond
+ * the tally's room is dropped). */
+void lane_tally_add(struct lane_tally *ty, uint32_t key, uint64_t amount);
 
 /* The index of a tally's largest amount (the earliest on a tie), or -1 when empty. */
 int lane_tally_best(const struct lane_tally *ty);
 
 /* Bytes the lane holds outside the arena. */
 size_t lane_memory(const struct lane *L);
+
+/* Of those, the bytes of its summaries (lanesum.h). */
+size_t lane_summary_memory(const struct lane *L);
 
 #endif

@@ -41,7 +41,7 @@ static const char *keep_text(struct timeline *tl, const char *text, int *err)
 	if (!text || !text[0])
 		return NULL;
 	n = strnlen(text, EVENT_TEXT_MAX - 1);
-	p = arena_alloc(&tl->arena, n + 1);
+	p = arena_alloc(&tl->texts, n + 1);
 	if (!p) {
 		*err = -ENOMEM;
 		return NULL;
@@ -390,6 +390,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->notes);
 	free(tl->waits);
 	arena_done(&tl->arena);
+	arena_done(&tl->texts);
 	free(tl);
 }
 
@@ -567,7 +568,7 @@ uint64_t timeline_anomalies(const struct timeline *tl)
 /* Bytes of memory the timeline holds, all included. */
 size_t timeline_memory(const struct timeline *tl)
 {
-	size_t n = sizeof(*tl) + arena_memory(&tl->arena);
+	size_t n = sizeof(*tl) + arena_memory(&tl->arena) + arena_memory(&tl->texts);
 	size_t i;
 
 	n += tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
@@ -581,4 +582,16 @@ size_t timeline_memory(const struct timeline *tl)
 	n += tl->capmarks * sizeof(*tl->marks);
 	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
+}
+
+/* Bytes of the lanes' summaries. */
+size_t timeline_summary_memory(const struct timeline *tl)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < tl->nthreads; i++)
+		n += lane_summary_memory(&tl->lanes[i]);
+	for (i = 0; i < tl->ncpus; i++)
+		n += lane_summary_memory(&tl->cpus[i]);
+	return n;
 }

@@ -2,10 +2,12 @@
  * of a trace, built once from the event stream and queried by the views.
  *
  * Per lane (a thread, or a CPU) the model keeps its state changes in time
- * order, plus cumulative time-in-state at checkpoints every few changes, so
- * "what did lane L do between t0 and t1" costs two binary searches and a
- * few steps, whatever the zoom and however long the trace: a frame costs
- * lanes x columns x log(events), never the number of events in view.
+ * order, plus cumulative time-in-state at checkpoints every few changes and
+ * a pyramid of summaries over them (lanesum.h), so "what did lane L do
+ * between t0 and t1" costs a few lookups, whatever the zoom and however
+ * long the trace: a frame costs lanes x columns, never the number of
+ * events in view (docs/design.md, "The timeline", says how exact a cell
+ * is).
  * Memory follows the number of events, never the time between them.
  *
  * timeline.c builds it from the scheduling model's changes, into lanes
@@ -52,7 +54,8 @@ struct tl_cell {
 	int16_t cpu;     /* when state is TL_RUNNING: the CPU it ran on most, else -1 */
 	bool mixed;      /* no state took more than half of the cell */
 	bool wakeup;     /* the thread was woken within the cell */
-	uint32_t wakeups; /* how many times */
+	uint32_t wakeups; /* how many times (in a column read from the summaries, those of its
+			   * two end nodes counted in proportion) */
 };
 
 /* One column of a CPU lane: the occupant that took most of [t0, t1). */
@@ -221,5 +224,8 @@ uint64_t timeline_anomalies(const struct timeline *tl);
 
 /* Bytes of memory the timeline holds (for the benchmark). */
 size_t timeline_memory(const struct timeline *tl);
+
+/* Of those, the bytes of the lanes' summaries (lanesum.h). */
+size_t timeline_summary_memory(const struct timeline *tl);
 
 #endif

@@ -88,6 +88,8 @@ struct timeline {
 	size_t nwaits, capwaits;
 	size_t deadlocks;        /* deadlocks logged so far */
 	struct arena arena;
+	struct arena texts;      /* the texts of marks, renames and the rest, apart from the
+				  * lanes' blocks: a scan of the markers stays in a few pages */
 	uint64_t end;
 	uint64_t kept_from;      /* what came before was trimmed (timeline_trim.c) */
 	struct mark_rec *marks;  /* the scenario's markers, in time order */

@@ -1,7 +1,7 @@
 /* The timeline, query half: sums, cells, instants, stepping and the log,
  * read from the lanes and time indexes timeline.c built. Every question
- * costs a few binary searches and at most a block's walk (or LANE_SAMPLES
- * seeks), whatever the window's length. */
+ * costs a few binary searches, at most two blocks' walks and a few lookups
+ * in the lanes' summaries, whatever the window's length. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,23 +30,14 @@ void timeline_thread_sum(const struct timeline *tl, size_t i, uint64_t t0, uint6
 	out[TL_NOT_ALIVE] = (t1 - t0) - alive;
 }
 
-/* The tally key of a thread lane record: the CPU + 1 of a running one. */
-static uint32_t running_key(uint32_t code)
-{
-	return LANE_STATE(code) == TL_RUNNING ? LANE_AUX(code) : LANE_NONE;
-}
-
-/* The CPU a thread ran on most within [t0, t1) (t1 <= the end), given the
- * number of changes in the window, or -1. */
-static int16_t running_cpu(const struct lane *L, uint64_t t0, uint64_t t1, size_t changes)
+/* The CPU a thread ran on most within [t0, t1) (t1 <= the end), or -1:
+ * the lane's own key (lane_sum_key) is the CPU + 1 of a running record. */
+static int16_t running_cpu(const struct lane *L, uint64_t t0, uint64_t t1)
 {
 	struct lane_tally ty;
 	int best;
 
-	if (changes > LANE_FEW)
-		lane_tally_sampled(L, t0, t1, t1, running_key, LANE_NONE, &ty);
-	else
-		lane_tally_walk(L, t0, t1, t1, running_key, LANE_NONE, &ty);
+	lane_tally_summed(L, t0, t1, t1, LANE_NONE, &ty);
 	best = lane_tally_best(&ty);
 	return best < 0 || ty.key[best] == 0 ? -1 : (int16_t)(ty.key[best] - 1);
 }
@@ -54,10 +45,9 @@ static int16_t running_cpu(const struct lane *L, uint64_t t0, uint64_t t1, size_
 /* The cell of thread i for the column [t0, t1). */
 void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, struct tl_cell *cell)
 {
-	uint64_t c0[TL_STATE_MAX], c1[TL_STATE_MAX], sum[TL_STATE_MAX], alive = 0, te1;
+	uint64_t sum[TL_STATE_MAX], alive = 0, te1;
 	const struct lane *L;
-	uint32_t w0, w1;
-	size_t n0, n1;
+	uint32_t w;
 	unsigned s, best = TL_NOT_ALIVE;
 
 	memset(cell, 0, sizeof(*cell));
@@ -67,12 +57,15 @@ void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint
 		return;
 	L = &tl->lanes[i];
 	te1 = t1 < tl->end ? t1 : tl->end;
-	n0 = lane_cum(L, t0, c0, &w0);
-	n1 = lane_cum(L, te1, c1, &w1);
-	if (t1 > tl->end) /* wakeups at the very end count too */
-		w1 = L->wakes;
+	lane_window_sum(L, t0, te1, sum, &w);
+	if (t1 > tl->end) { /* wakeups at the very end count too */
+		uint64_t c[TL_STATE_MAX];
+		uint32_t we;
+
+		lane_cum(L, te1, c, &we);
+		w += L->wakes - we;
+	}
 	for (s = 1; s < TL_STATE_MAX; s++) {
-		sum[s] = c1[s] - c0[s];
 		alive += sum[s];
 		if (sum[s] > 0 && (best == TL_NOT_ALIVE || sum[s] > sum[best]))
 			best = s;
@@ -82,10 +75,10 @@ void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint
 		best = TL_NOT_ALIVE;
 	cell->state = (uint8_t)best;
 	cell->mixed = sum[best] <= (t1 - t0) / 2;
-	cell->wakeup = w1 > w0;
-	cell->wakeups = w1 > w0 ? w1 - w0 : 0;
+	cell->wakeup = w > 0;
+	cell->wakeups = w;
 	if (best == TL_RUNNING)
-		cell->cpu = running_cpu(L, t0, te1, n1 - n0);
+		cell->cpu = running_cpu(L, t0, te1);
 }
 
 /* Whether two records of state st continue one state: the same CPU when
@@ -153,12 +146,6 @@ static void occ_decode(uint32_t occ, struct tl_cpu_cell *cell)
 	}
 }
 
-/* The tally key of a CPU lane record: its occupant. */
-static uint32_t occupant_key(uint32_t code)
-{
-	return code;
-}
-
 /* The cell of CPU cpu for the column [t0, t1). */
 void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uint64_t t1, struct tl_cpu_cell *cell)
 {
@@ -169,7 +156,7 @@ void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uin
 	cell->kind = TL_CPU_UNKNOWN;
 	if (cpu >= tl->ncpus || t1 <= t0 || t0 >= tl->end)
 		return;
-	lane_tally(&tl->cpus[cpu], t0, t1, tl->end, occupant_key, OCC_UNKNOWN, &ty);
+	lane_tally_summed(&tl->cpus[cpu], t0, t1, tl->end, OCC_UNKNOWN, &ty); /* its key: the occupant */
 	best = lane_tally_best(&ty);
 	if (best < 0)
 		return;
