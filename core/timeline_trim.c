@@ -13,6 +13,7 @@
 /* What a trim builds before it replaces the old storage. */
 struct trim {
 	struct arena arena;
+	struct arena texts;
 	struct lane *lanes, *cpus;
 	struct tix times, log;
 	struct wait_rec *waits;
@@ -34,7 +35,7 @@ static const char *trim_text(struct trim *n, const char *text, int *err)
 	if (!text)
 		return NULL;
 	len = strlen(text);
-	p = arena_alloc(&n->arena, len + 1);
+	p = arena_alloc(&n->texts, len + 1);
 	if (!p) {
 		*err = -ENOMEM;
 		return NULL;
@@ -164,6 +165,7 @@ static void trim_free(struct trim *n, size_t nthreads, unsigned ncpus)
 	free(n->notes);
 	free(n->marks);
 	arena_done(&n->arena);
+	arena_done(&n->texts);
 }
 
 /* Builds the copy of everything from t on. */
@@ -201,10 +203,11 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 		trim_free(&n, tl->nthreads, tl->ncpus);
 		return r;
 	}
-	old = (struct trim){ tl->arena, tl->lanes, tl->cpus, tl->times, tl->log, tl->waits, tl->nwaits, tl->capwaits,
-			     tl->x, tl->nx, tl->capx, tl->notes, tl->nnotes, tl->capnotes, tl->marks, tl->nmarks,
-			     tl->capmarks };
+	old = (struct trim){ tl->arena, tl->texts, tl->lanes, tl->cpus, tl->times, tl->log, tl->waits, tl->nwaits,
+			     tl->capwaits, tl->x, tl->nx, tl->capx, tl->notes, tl->nnotes, tl->capnotes, tl->marks,
+			     tl->nmarks, tl->capmarks };
 	tl->arena = n.arena;
+	tl->texts = n.texts;
 	tl->lanes = n.lanes;
 	tl->cpus = n.cpus;
 	tl->times = n.times;
