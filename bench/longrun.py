@@ -21,23 +21,13 @@ WRITER = os.path.join(BUILD, "bench", "bench_trace")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 LIVE_S = int(os.environ.get("BENCH_LIVE_S", "20"))
 SOCKET = f"conctop-bench-{os.getpid()}"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
+from harness import rss_kb  # noqa: E402
 
 
 def tmux(*args):
     """A tmux command on the benchmark's own server; its stdout."""
     return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True).stdout
-
-
-def rss_kb(pid):
-    """VmRSS of pid in kB, or None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def replay_once(path):
@@ -98,7 +88,7 @@ def live_once(memory):
     while time.monotonic() - t0 < LIVE_S + 10:
         r = rss_kb(pid)
         s = tmux("capture-pane", "-p", "-t", "l")
-        if r is None or "q quits" in s:
+        if not r or "q quits" in s:
             break
         samples.append((time.monotonic() - t0, r / 1024))
         for word in s.split("\u00b7"):

@@ -141,3 +141,28 @@ def bpf_available(name):
         check(False, name, f"{CONCTOP} is missing: run make")
         return False
     return True
+
+
+def rss_kb(pid):
+    """VmRSS of process pid in kB, or 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
+
+
+def lane_rows(text):
+    """The lanes of a screen or of `conctop lanes` output: {label: (cells,
+    stats)} for every row with a lane, the label without its letter (CPU
+    rows by their name, threads by name and tid)."""
+    out = {}
+    for line in text.splitlines():
+        i = line.find("\u2502")
+        if i < 0 or line.lstrip().startswith(("\u250c", "\u2514")):
+            continue
+        label = line[:i].split()
+        cells, _, stats = line[i + 1:].partition("\u2502")
+        key = label[1:] if len(label) > 1 and len(label[0]) == 1 else label
+        out[" ".join(key)] = (cells, " ".join(stats.split()))
+    return out

@@ -9,7 +9,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
-from harness import BUILD, CONCTOP, check, conctop, finish, report_json, run, skip, tmpdir  # noqa: E402
+from harness import (BUILD, CONCTOP, check, conctop, finish, lane_rows, report_json, rss_kb, run, skip,  # noqa: E402
+                     tmpdir)
 from panes import Tmux, clean_env  # noqa: E402
 
 SOCKET = f"conctop-bigfile-{os.getpid()}"
@@ -54,28 +55,6 @@ def test_progressive(trace):
         check("reading" not in s, "the reading's progress is gone from the status line once done", s[-300:])
     finally:
         p.kill()
-
-
-def rss_kb(pid):
-    """VmRSS of pid in kB, or 0 once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
-    except OSError:
-        return 0
-
-
-def lanes_rows(text):
-    """{label: (cells, stats)} of the lane rows of a screen or of `conctop lanes`."""
-    out = {}
-    for line in text.splitlines():
-        i = line.find("\u2502")
-        if i < 0 or line.lstrip().startswith(("\u250c", "\u2514")):
-            continue
-        label = line[:i].split()
-        cells, _, stats = line[i + 1:].partition("\u2502")
-        out[" ".join(label[1:] if len(label) > 1 and len(label[0]) == 1 else label)] = (cells, " ".join(stats.split()))
-    return out
 
 
 def zoom_in(p):
@@ -130,12 +109,12 @@ def test_capped(trace):
         m = NPC.search(s)
         if not check(ok and m, "Home reads the start back from the file", s[:400]):
             return
-        shown = {k: v for k, v in lanes_rows(s).items() if k.startswith(("CPU", "?"))}
+        shown = {k: v for k, v in lane_rows(s).items() if k.startswith(("CPU", "?"))}
         npc = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
         cols = len(next(iter(shown.values()))[0]) if shown else 0
         label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
         r = conctop("lanes", "-w", str(160 - label + 19), "--from", "0", "--to", f"{cols * npc:.6f}", trace)
-        want = lanes_rows(r.stdout)
+        want = lane_rows(r.stdout)
         same = [k for k in shown if want.get(k) == shown[k]]
         check(shown and len(same) == len(shown), f"the {cols * npc:g} s read back show the same lanes as conctop "
               f"lanes ({len(same)} of {len(shown)} rows)",

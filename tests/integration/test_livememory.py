@@ -14,7 +14,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
-from harness import BUILD, CONCTOP, bpf_available, check, conctop, finish, skip, tmpdir  # noqa: E402
+from harness import (BUILD, CONCTOP, bpf_available, check, conctop, finish, lane_rows, rss_kb, skip,  # noqa: E402
+                     tmpdir)
 from panes import Tmux, clean_env  # noqa: E402
 
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
@@ -28,33 +29,6 @@ KEPT = re.compile(r"mem (\d+)/(\d+) MB from ([0-9.]+) s")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 
 tmux = Tmux(SOCKET)
-
-
-def rss_kb(pid):
-    """VmRSS of pid in kB, or None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def rows(text):
-    """The lanes of a screen or of `conctop lanes`: {name: (cells, stats)}
-    for the CPU rows and the thread rows (by name, then tid)."""
-    out = {}
-    for line in text.splitlines():
-        i = line.find("\u2502")
-        if i < 0 or line.lstrip().startswith(("\u250c", "\u2514")):
-            continue
-        label = line[:i]
-        cells, _, stats = line[i + 1:].partition("\u2502")
-        key = " ".join(label.split()[1:]) if re.match(r"^[A-Za-z&] ", label) else label.strip()
-        out[key] = (cells, " ".join(stats.split()))
-    return out
 
 
 def perf_works():
@@ -84,7 +58,7 @@ def test_capped():
         while time.monotonic() - start < SECONDS + 30:
             r = rss_kb(pid)
             s = p.screen()
-            if r is None or "q quits" in s:
+            if not r or "q quits" in s:
                 break
             peak = max(peak, r)
             m = RATE.search(s)
@@ -123,7 +97,7 @@ def test_capped():
         time.sleep(0.5)
         s = p.screen()
         m = NPC.search(s)
-        shown = rows(s)
+        shown = lane_rows(s)
         threads = {k: v for k, v in shown.items() if "sched-pipe" in k or k.startswith("CPU")}
         if not check(ok and m and threads, "scrolled to the start, the view reads the past back from the file", s):
             return
@@ -134,7 +108,7 @@ def test_capped():
                       .splitlines() if "sched-pipe" in line]
         r = conctop("lanes", "-w", str(grid_width(s) - label + min(want_label or [label])), "--from", "0", "--to",
                     f"{cols * npc:.6f}", trace)
-        want = rows(r.stdout)
+        want = lane_rows(r.stdout)
         same = [k for k in threads if want.get(k) == threads[k]]
         check(r.returncode == 0 and len(same) == len(threads) and len(threads) >= 4,
               f"the first {cols * npc:g} s read back show the same lanes as conctop lanes of the file "
