@@ -28,14 +28,14 @@ class Tmux:
 
 
 class Pane:
-    """A command (argv) in a detached session of 80x24 on tmux's server;
-    remain: the pane stays on screen after the command exits."""
+    """A command (argv) in a detached session of width x height (80x24) on
+    tmux's server; remain: the pane stays on screen after the command exits."""
 
-    def __init__(self, tmux, name, argv, remain=False):
+    def __init__(self, tmux, name, argv, remain=False, width=80, height=24):
         self.tmux, self.name = tmux, name
         for attempt in range(3):  # a server that is just exiting refuses once
             try:
-                tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "24", *argv)
+                tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), *argv)
                 break
             except RuntimeError:
                 if attempt == 2:

@@ -78,9 +78,9 @@ def test_capped(trace):
     small.wait_for(lambda s: "REPLAY" in s, 10)
     base = rss_kb(int(tmux("display-message", "-p", "-t", "small", "#{pane_pid}").strip()))
     small.kill()
-    p = panes.Pane(tmux, "capped", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace))
+    p = panes.Pane(tmux, "capped", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
+                   height=30)
     try:
-        tmux("resize-window", "-t", "capped", "-x", "160", "-y", "30")
         pid = int(tmux("display-message", "-p", "-t", "capped", "#{pane_pid}").strip())
         ok, s = p.wait_for(lambda s: "--memory is full" in s, 30)
         check(ok, "--memory 16M: the reading waits for the view once a third of the cap is read", s[-400:])

@@ -46,9 +46,8 @@ def test_capped():
     trace = os.path.join(d, "live.ctrace")
     p = panes.Pane(tmux, "live", clean_env(CONCTOP, "--memory", f"{CAP_MB}M", "--buffer", f"{RING_MB}M", "-w", trace,
                                            "-d", f"{SECONDS}s", "--", "perf", "bench", "sched", "pipe", "-l",
-                                           "1000000000"), remain=True)
+                                           "1000000000"), remain=True, width=160, height=30)  # room in the header for ev/s and mem
     try:
-        tmux("resize-window", "-t", "live", "-x", "160", "-y", "30")  # room in the header for ev/s and mem
         ok, s = p.wait_for(lambda s: "LIVE" in s and "ev/s" in s, 30)
         pid = int(tmux("display-message", "-p", "-t", "live", "#{pane_pid}").strip())
         fixed = rss_kb(pid)

@@ -14,7 +14,6 @@ import collections
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import CONCTOP, PROGS, check, finish, report_json, run, tmpdir  # noqa: E402
@@ -29,20 +28,9 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 tmux = Tmux(SOCKET)
 
 
-class Big(panes.Pane):
-    """A pane of any size (panes.Pane makes 80x24 ones)."""
-
-    def __init__(self, name, argv, width, height):
-        self.tmux, self.name = tmux, name
-        for attempt in range(3):  # a server that is just exiting refuses once
-            try:
-                tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height), *argv)
-                break
-            except RuntimeError:
-                if attempt == 2:
-                    raise
-                time.sleep(0.5)
-        tmux("set-option", "-t", name, "status", "off")
+def Big(name, argv, width, height):
+    """A pane of any size."""
+    return panes.Pane(tmux, name, argv, width=width, height=height)
 
 
 def lanes(screen):
