@@ -603,6 +603,14 @@ int session_trace_open(const struct session *s, struct session_trace *t, const c
 	return 0;
 }
 
+/* Gives dir to the user trace files are written as (see session.h). */
+int session_give_dir(const struct session *s, const char *dir)
+{
+	if (!s->user.drop)
+		return 0;
+	return chown(dir, s->user.uid, s->user.gid) ? -errno : 0;
+}
+
 /* Ends the trace and renames it into place. */
 int session_trace_close(struct session_trace *t, uint64_t end_ts)
 {

@@ -157,6 +157,11 @@ struct session_trace {
 int session_trace_open(const struct session *s, struct session_trace *t, const char *path,
 		       const struct trace_info *info);
 
+/* Gives dir (a private directory conctop made) to the user trace files
+ * are written as (under sudo), so that session_trace_open can create one
+ * there. Returns 0 or -errno. */
+int session_give_dir(const struct session *s, const char *dir);
+
 /* Ends the trace (end record, close) and renames it into place; a second
  * call does nothing. Returns 0 or the first -errno met. */
 int session_trace_close(struct session_trace *t, uint64_t end_ts);

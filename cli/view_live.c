@@ -453,9 +453,10 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 	}
 	view_history_init(&l->hist, o->memory);
 	path = o->write_path;
-	if (!path && o->memory && !(path = view_history_tmp(&l->hist))) {
+	if (!path && o->memory &&
+	    (!(path = view_history_tmp(&l->hist)) || (e = session_give_dir(l->ses, l->hist.dir)))) {
 		cli_error("cannot make a directory for the history under $TMPDIR or /tmp: %s (--memory 0 keeps "
-			  "everything in memory instead)", strerror(errno));
+			  "everything in memory instead)", strerror(path ? -e : errno));
 		return 1;
 	}
 	if (path) {

@@ -123,6 +123,30 @@ def grid_width(screen):
     return max(len(line) for line in screen.splitlines()) if screen else 80
 
 
+def test_sudo_tmp():
+    """Without -w, under sudo: the history goes to a private directory of
+    the user's (mode 0700) under $TMPDIR, removed when the view quits."""
+    base = tmpdir()
+    os.chmod(base, 0o1777)  # as /tmp is
+    p = panes.Pane(tmux, "sudo", clean_env("SUDO_UID=65534", "SUDO_GID=65534", "SUDO_USER=nobody", f"TMPDIR={base}",
+                                           CONCTOP, "-d", "1s", "--", "sleep", "3"), remain=True)
+    try:
+        ok, s = p.wait_for(lambda s: "q quits" in s, 30)
+        dirs = [os.path.join(base, d) for d in os.listdir(base) if d.startswith("conctop-live-")]
+        st = os.stat(dirs[0]) if len(dirs) == 1 else None
+        files = os.listdir(dirs[0]) if st else []
+        check(ok and st and st.st_uid == 65534 and (st.st_mode & 0o777) == 0o700 and files,
+              "under sudo, the history file is the user's, in a directory of theirs only (0700) under $TMPDIR",
+              f"{dirs} {oct(st.st_mode) if st else ''} {st.st_uid if st else ''} {files}: {s[-300:]}")
+        p.keys("q")
+        p.wait_for(lambda s: "q quits" not in s, 10)
+        time.sleep(0.5)
+        check(not [d for d in os.listdir(base) if d.startswith("conctop-live-")],
+              "the history's directory is removed when the view quits", f"{os.listdir(base)}")
+    finally:
+        p.kill()
+
+
 def main():
     if not bpf_available("the live view under --memory"):
         finish()
@@ -131,6 +155,7 @@ def main():
         finish()
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
+        test_sudo_tmp()
         test_capped()
     finally:
         tmux("kill-server", check_rc=False)
