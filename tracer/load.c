@@ -203,6 +203,8 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	t->skel->rodata->futex_nr = SYS_futex;
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
 	bpf_map__set_max_entries(t->skel->maps.traced, traced_slots());
+	/* kept wakings live on tasks, which only the tp_btf programs have */
+	bpf_map__set_autocreate(t->skel->maps.wake_kept, btf);
 	choose_programs(t->skel, btf, o->attribution, blocks && !regs);
 	if (multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);
