@@ -531,16 +531,38 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return 0;
 }
 
-/* The WAKING record sched_waking saw, kept on the woken task until its
+/* The WAKING record sched_waking saw, kept for the woken task until its
  * sched_wakeup (the next wakeup event of that task, on whatever CPU) writes
  * both in one struct ct_raw_wake: one ring-buffer record, reservation and
- * submission per wakeup instead of two. ts 0: none kept. */
+ * submission per wakeup instead of two. ts 0: none kept. Kept in an array
+ * indexed by tid (an inlined lookup; user space sizes it to pid_max, at
+ * most 64 Ki slots, 3 MiB), and for a tid past its end on the task itself
+ * (task storage, a helper call). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct ct_raw_event);
+} wake_kept_tid SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct ct_raw_event);
 } wake_kept SEC(".maps");
+
+/* Where the waking kept for task p (thread tid) lives; NULL when there is
+ * no room (create) or nothing was ever kept. */
+static __always_inline struct ct_raw_event *kept_of(struct task_struct *p, __s32 tid, bool create)
+{
+	__u32 key = tid;
+	struct ct_raw_event *k = bpf_map_lookup_elem(&wake_kept_tid, &key);
+
+	if (k)
+		return k;
+	return bpf_task_storage_get(&wake_kept, p, NULL, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
 
 /* Writes a kept WAKING that no wakeup took as a record of its own. */
 static __always_inline void kept_flush(struct ct_raw_event *k)
@@ -564,7 +586,7 @@ int BPF_PROG(btf_waking, struct task_struct *p)
 
 	if (!tgid)
 		return 0;
-	k = bpf_task_storage_get(&wake_kept, p, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	k = kept_of(p, tid, true);
 	if (!k) { /* no memory for it: a record of its own */
 		on_wake(EVENT_WAKING, tid, task_cpu_of(p));
 		return 0;
@@ -588,7 +610,7 @@ int BPF_PROG(btf_wakeup, struct task_struct *p)
 
 	if (!traced_tgid(tid))
 		return 0;
-	k = bpf_task_storage_get(&wake_kept, p, NULL, 0);
+	k = kept_of(p, tid, false);
 	if (!k || !k->ts || k->tid2 != tid) {
 		if (k && k->ts)
 			kept_flush(k);
