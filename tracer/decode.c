@@ -7,6 +7,8 @@
 #include "decode.h"
 
 _Static_assert(CT_WIN_LEN <= EVENT_TEXT_MAX, "a block's memory window travels in the event's text");
+_Static_assert(sizeof(struct ct_raw_switch) < sizeof(struct ct_raw_event), "a switch record is told by its size");
+_Static_assert(sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_text) && sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_block), "a waking with its wakeup is told by its size");
 
 /* Whether a record type carries text. */
 static int type_has_text(unsigned type)
@@ -15,12 +17,36 @@ static int type_has_text(unsigned type)
 	       type == EVENT_RENAME || type == EVENT_MARK;
 }
 
-/* The size a record of type must have. */
-static size_t record_size(unsigned type)
+/* Whether a record of type may have size bytes. */
+static int record_size_ok(unsigned type, size_t size)
 {
 	if (type == EVENT_BLOCK)
-		return sizeof(struct ct_raw_block);
-	return type_has_text(type) ? sizeof(struct ct_raw_text) : sizeof(struct ct_raw_event);
+		return size == sizeof(struct ct_raw_block);
+	if (type == EVENT_WAKING && size == sizeof(struct ct_raw_wake))
+		return 1;
+	if (type == EVENT_SWITCH && size == sizeof(struct ct_raw_switch))
+		return 1;
+	return size == (type_has_text(type) ? sizeof(struct ct_raw_text) : sizeof(struct ct_raw_event));
+}
+
+/* Decodes a switch record (struct ct_raw_switch) into ev. */
+static int decode_switch(const void *data, uint64_t base_ns, struct event *ev)
+{
+	struct ct_raw_switch raw;
+
+	memcpy(&raw, data, sizeof(raw));
+	if (raw.type != EVENT_SWITCH)
+		return -EINVAL;
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = raw.ts > base_ns ? raw.ts - base_ns : 0;
+	ev->type = EVENT_SWITCH;
+	ev->cpu = raw.cpu;
+	ev->tid = raw.tid;
+	ev->tgid = raw.tgid;
+	ev->tid2 = raw.tid2;
+	ev->tgid2 = raw.tgid2;
+	ev->arg = raw.state;
+	return 0;
 }
 
 /* Decodes one ring-buffer record into ev (see decode.h). */
@@ -28,13 +54,15 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 {
 	struct ct_raw_event raw;
 
+	if (size == sizeof(struct ct_raw_switch))
+		return decode_switch(data, base_ns, ev);
 	if (size < sizeof(raw))
 		return -EINVAL;
 	memcpy(&raw, data, sizeof(raw));
 	if (raw.type < EVENT_SWITCH || raw.type > EVENT_AFFINITY || raw.type == EVENT_OBJECT ||
 	    (raw.type > EVENT_MARK && raw.type < EVENT_CALL))
 		return -EINVAL;
-	if (size != record_size(raw.type))
+	if (!record_size_ok(raw.type, size))
 		return -EINVAL;
 	memset(ev, 0, sizeof(*ev));
 	ev->ts = raw.ts > base_ns ? raw.ts - base_ns : 0;
@@ -61,4 +89,24 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 		memcpy(ev->text, ((const struct ct_raw_block *)data)->win, CT_WIN_LEN);
 	}
 	return 0;
+}
+
+/* The second event of a record that carries two (see decode.h). */
+int decode_record_next(const void *data, size_t size, uint64_t base_ns, struct event *ev)
+{
+	struct ct_raw_wake w;
+
+	if (size != sizeof(w))
+		return 0;
+	memcpy(&w, data, sizeof(w));
+	if (w.ev.type != EVENT_WAKING)
+		return 0;
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = w.wakeup_ts > base_ns ? w.wakeup_ts - base_ns : 0;
+	ev->type = EVENT_WAKEUP;
+	ev->cpu = w.wakeup_cpu;
+	ev->tid = w.ev.tid2;
+	ev->tgid = w.ev.tgid2;
+	ev->arg = w.wakeup_target;
+	return 1;
 }

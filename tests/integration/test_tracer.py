@@ -389,11 +389,45 @@ def test_output_safety():
           f"{r.returncode} {r.stderr.strip()}")
 
 
+def test_wake_pairs(mode_args=(), suffix=""):
+    """Every waking of a traced thread is followed by its wakeup, no earlier
+    and on a CPU, before the thread's next waking: the tp_btf programs send
+    the two in one record, which decoding must turn back into both."""
+    d = tmpdir()
+    trace = os.path.join(d, "w.ctrace")
+    r = conctop("record", *mode_args, "-q", "--no-attribution", "-o", trace, "--",
+                "taskset", "-c", "0", os.path.join(PROGS, "pingpong"), "--rounds", "2000", timeout=120)
+    if not check(r.returncode == 0, f"wake pairs{suffix}: record exits 0", r.stderr.strip()):
+        return
+    open_waking, paired, pairs, bad = {}, set(), 0, []
+    for ts, cpu, kind, f in dump_events(trace):
+        if kind == "waking" and int(f["woken"]) > 0:
+            tid = int(f["woken"])
+            if tid in open_waking:
+                bad.append(f"{ts:.6f}: a second waking of {tid} before its wakeup")
+            open_waking[tid] = ts
+        elif kind == "wakeup":
+            tid = int(f["tid"])
+            w = open_waking.pop(tid, None)
+            if w is not None:
+                pairs += 1
+                paired.add(tid)
+                if ts < w:
+                    bad.append(f"{ts:.6f}: the wakeup of {tid} is before its waking ({w:.6f})")
+            elif tid in paired:  # (a waking from before the recording's start has no record)
+                bad.append(f"{ts:.6f}: a wakeup of {tid} with no waking before it")
+    check(pairs >= 4000 and not bad and len(open_waking) <= 1,
+          f"wake pairs{suffix}: each of the ping-pong's wakings is followed by its wakeup",
+          f"{pairs} pairs, {len(open_waking)} unpaired wakings, {bad[:3]}")
+
+
 def main():
     if not bpf_available("tracer integration tests"):
         finish()
     test_targets()
     test_targets(("--tracer", "tp"), " [tp fallback]")
+    test_wake_pairs()
+    test_wake_pairs(("--tracer", "tp"), " [tp fallback]")
     test_gil()
     test_marks()
     test_exit_status()
