@@ -77,7 +77,8 @@ PROG_BIN := $(patsubst tests/progs/%.c,$(BUILD)/tests/progs/%,$(filter-out tests
 PRELOAD_LIB := $(patsubst tests/progs/%.so.c,$(BUILD)/tests/progs/%.so,$(wildcard tests/progs/*.so.c))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_STANDALONE := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%-standalone)
-BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+# (bench/*.so.c are libraries a benchmark builds and preloads itself)
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(filter-out bench/%.so.c,$(wildcard bench/*.c)))
 
 DEPS_OK := $(BUILD)/.deps-ok
 

@@ -38,18 +38,18 @@ SCHED_EVENTS = ["sched_switch", "sched_waking", "sched_wakeup", "sched_wakeup_ne
 
 def trace_cmd_env(tmp):
     """The environment trace-cmd runs in: as is when it can record here,
-    else with bench/ftrace_shim.c preloaded (a kernel whose function tracer
+    else with bench/ftrace_shim.so.c preloaded (a kernel whose function tracer
     refuses it); None when neither works."""
     probe = ["trace-cmd", "record", "-q", "-o", os.path.join(tmp, "probe.dat"), "-e", "sched:sched_switch", "true"]
     try:
         if subprocess.run(probe, capture_output=True, cwd=tmp).returncode == 0:
             return dict(os.environ)
         shim = os.path.join(tmp, "ftrace_shim.so")
-        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ftrace_shim.c")
+        src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ftrace_shim.so.c")
         subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", shim, src, "-ldl"], check=True, capture_output=True)
         env = dict(os.environ, LD_PRELOAD=shim)
         if subprocess.run(probe, capture_output=True, cwd=tmp, env=env).returncode == 0:
-            print("trace-cmd: run with bench/ftrace_shim.c (this kernel refuses its function tracer files)")
+            print("trace-cmd: run with bench/ftrace_shim.so.c (this kernel refuses its function tracer files)")
             return env
     except (OSError, subprocess.CalledProcessError):
         pass
