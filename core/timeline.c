@@ -368,29 +368,14 @@ void timeline_set_gated(struct timeline *tl, bool gated)
 /* Frees it. */
 void timeline_free(struct timeline *tl)
 {
-	size_t i;
-
 	if (!tl)
 		return;
 	undone_free(tl->undone);
 	sched_model_free(tl->m);
 	patterns_free(tl->patterns);
-	for (i = 0; i < tl->nthreads; i++)
-		lane_done(&tl->lanes[i]);
-	for (i = 0; tl->cpus && i < tl->ncpus; i++)
-		lane_done(&tl->cpus[i]);
+	timeline_storage_free(tl);
 	free(tl->threads);
-	free(tl->lanes);
 	free(tl->created_by);
-	free(tl->cpus);
-	tix_done(&tl->times);
-	tix_done(&tl->log);
-	free(tl->x);
-	free(tl->marks);
-	free(tl->notes);
-	free(tl->waits);
-	arena_done(&tl->arena);
-	arena_done(&tl->texts);
 	free(tl);
 }
 

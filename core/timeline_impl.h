@@ -96,4 +96,8 @@ struct timeline {
 	size_t nmarks, capmarks;
 };
 
+/* Frees the lanes, the time indexes, the arenas and the arrays records
+ * point into (timeline_trim.c, which replaces the same storage). */
+void timeline_storage_free(struct timeline *tl);
+
 #endif

@@ -187,6 +187,23 @@ static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t)
 	return r ? r : trim_indexes(tl, n, t);
 }
 
+/* The storage a trim replaces, as it is in tl. */
+static struct trim trim_of(const struct timeline *tl)
+{
+	return (struct trim){ tl->arena, tl->texts, tl->lanes, tl->cpus, tl->times, tl->log, tl->waits, tl->nwaits,
+			      tl->capwaits, tl->x, tl->nx, tl->capx, tl->notes, tl->nnotes, tl->capnotes, tl->marks,
+			      tl->nmarks, tl->capmarks };
+}
+
+/* Frees the lanes, the indexes and the arrays records point into (see
+ * timeline_impl.h). */
+void timeline_storage_free(struct timeline *tl)
+{
+	struct trim old = trim_of(tl);
+
+	trim_free(&old, tl->nthreads, tl->ncpus);
+}
+
 /* Forgets what happened before t (see timeline.h). */
 int timeline_trim(struct timeline *tl, uint64_t t)
 {
@@ -203,9 +220,7 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 		trim_free(&n, tl->nthreads, tl->ncpus);
 		return r;
 	}
-	old = (struct trim){ tl->arena, tl->texts, tl->lanes, tl->cpus, tl->times, tl->log, tl->waits, tl->nwaits,
-			     tl->capwaits, tl->x, tl->nx, tl->capx, tl->notes, tl->nnotes, tl->capnotes, tl->marks,
-			     tl->nmarks, tl->capmarks };
+	old = trim_of(tl);
 	tl->arena = n.arena;
 	tl->texts = n.texts;
 	tl->lanes = n.lanes;

@@ -702,6 +702,12 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
 	return rc < 0 ? skip_damage(r, rc) : rc;
 }
 
+/* Bytes of the file read so far (whole chunks). */
+uint64_t trace_reader_offset(const struct trace_reader *r)
+{
+	return r->off;
+}
+
 /* Skips damaged chunks from now on. */
 void trace_reader_skip_damaged(struct trace_reader *r)
 {
@@ -724,12 +730,6 @@ const char *trace_reader_error(const struct trace_reader *r)
 uint64_t trace_reader_end_ts(const struct trace_reader *r)
 {
 	return r->state == 1 ? r->end_ts : r->ts;
-}
-
-/* Bytes of the file read so far (whole chunks). */
-uint64_t trace_reader_offset(const struct trace_reader *r)
-{
-	return r->off;
 }
 
 /* Events returned so far. */

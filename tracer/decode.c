@@ -29,6 +29,21 @@ static int record_size_ok(unsigned type, size_t size)
 	return size == (type_has_text(type) ? sizeof(struct ct_raw_text) : sizeof(struct ct_raw_event));
 }
 
+/* Starts ev afresh: the fields every record has (a time in the tracer's
+ * clock, made relative to base_ns). */
+static void decode_head(struct event *ev, uint64_t ts, uint64_t base_ns, unsigned type, unsigned cpu,
+			int32_t tid, int32_t tgid, int32_t tid2, int32_t tgid2)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = ts > base_ns ? ts - base_ns : 0;
+	ev->type = (uint16_t)type;
+	ev->cpu = (uint16_t)cpu;
+	ev->tid = tid;
+	ev->tgid = tgid;
+	ev->tid2 = tid2;
+	ev->tgid2 = tgid2;
+}
+
 /* Decodes a switch record (struct ct_raw_switch) into ev. */
 static int decode_switch(const void *data, uint64_t base_ns, struct event *ev)
 {
@@ -37,14 +52,7 @@ static int decode_switch(const void *data, uint64_t base_ns, struct event *ev)
 	memcpy(&raw, data, sizeof(raw));
 	if (raw.type != EVENT_SWITCH)
 		return -EINVAL;
-	memset(ev, 0, sizeof(*ev));
-	ev->ts = raw.ts > base_ns ? raw.ts - base_ns : 0;
-	ev->type = EVENT_SWITCH;
-	ev->cpu = raw.cpu;
-	ev->tid = raw.tid;
-	ev->tgid = raw.tgid;
-	ev->tid2 = raw.tid2;
-	ev->tgid2 = raw.tgid2;
+	decode_head(ev, raw.ts, base_ns, EVENT_SWITCH, raw.cpu, raw.tid, raw.tgid, raw.tid2, raw.tgid2);
 	ev->arg = raw.state;
 	return 0;
 }
@@ -64,14 +72,7 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 		return -EINVAL;
 	if (!record_size_ok(raw.type, size))
 		return -EINVAL;
-	memset(ev, 0, sizeof(*ev));
-	ev->ts = raw.ts > base_ns ? raw.ts - base_ns : 0;
-	ev->type = raw.type;
-	ev->cpu = raw.cpu;
-	ev->tid = raw.tid;
-	ev->tgid = raw.tgid;
-	ev->tid2 = raw.tid2;
-	ev->tgid2 = raw.tgid2;
+	decode_head(ev, raw.ts, base_ns, raw.type, raw.cpu, raw.tid, raw.tgid, raw.tid2, raw.tgid2);
 	ev->arg = raw.arg;
 	ev->arg2 = raw.arg2;
 	ev->op = raw.op;
@@ -101,12 +102,7 @@ int decode_record_next(const void *data, size_t size, uint64_t base_ns, struct e
 	memcpy(&w, data, sizeof(w));
 	if (w.ev.type != EVENT_WAKING)
 		return 0;
-	memset(ev, 0, sizeof(*ev));
-	ev->ts = w.wakeup_ts > base_ns ? w.wakeup_ts - base_ns : 0;
-	ev->type = EVENT_WAKEUP;
-	ev->cpu = w.wakeup_cpu;
-	ev->tid = w.ev.tid2;
-	ev->tgid = w.ev.tgid2;
+	decode_head(ev, w.wakeup_ts, base_ns, EVENT_WAKEUP, w.wakeup_cpu, w.ev.tid2, w.ev.tgid2, 0, 0);
 	ev->arg = w.wakeup_target;
 	return 1;
 }
