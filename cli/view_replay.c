@@ -19,7 +19,7 @@
 /* Then the file is read in slices this long between keys and frames... */
 #define REPLAY_SLICE_NS (20ull * 1000 * 1000)
 /* ...and the view redrawn this often while it reads. */
-#define REPLAY_PROGRESS_NS (250ull * 1000 * 1000)
+#define REPLAY_PROGRESS_NS (100ull * 1000 * 1000)
 
 /* A replay: the viewer, its loop, its frame timer, and the file while it
  * is still being read. */

@@ -19,7 +19,7 @@ from harness import (BUILD, CONCTOP, bpf_available, check, conctop, finish, lane
 from panes import Tmux, clean_env  # noqa: E402
 
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
-SECONDS = 10 if SANITIZE else 30
+SECONDS = 6 if SANITIZE else 30
 CAP_MB = 16 if SANITIZE else 64
 RING_MB = 4
 NPC_MS = 2 if SANITIZE else 10   # 1 col: 119 columns then hold 0.24 s or 1.2 s
