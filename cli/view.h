@@ -52,6 +52,7 @@ struct viewer {
 	bool show_output;
 	bool class_output;             /* the classroom view shows the output too (after the run) */
 	bool quit;
+	uint64_t input_at;             /* when the last key, click or resize came (evloop_now) */
 	int quit_signal;               /* quit because of this signal */
 	bool tracing;                  /* live, while the program runs: the first Ctrl-C
 					* (the key, or SIGINT) stops it and the view stays */

@@ -1,8 +1,9 @@
 /* The live view's memory cap (see view_history.h). Half the cap is the
- * live timeline's and the waits' history's: past it, both forget the
- * older half of what they hold. A quarter is for a window of the past read
- * back from the trace file when the paused view looks before what memory
- * keeps; the rest is room for a trim's copy. */
+ * live timeline's and the waits' history's: past it (past a third when
+ * no key came for a while), both forget the older half of what they hold.
+ * A quarter is for a window of the past read back from the trace file when
+ * the paused view looks before what memory keeps; the rest is room for a
+ * trim's copy. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -65,13 +66,13 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 }
 
 /* Trims the live timeline and the waits' history when over half the cap. */
-int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why)
+int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why, bool idle)
 {
 	size_t held = timeline_memory(live) + view_why_memory(why);
 	uint64_t kept = timeline_kept_from(live), end = timeline_end(live), t;
 	int e = 0;
 
-	if (h->cap && held > h->cap / 2 && end > kept + 1) {
+	if (h->cap && (held > h->cap / 2 || (idle && held > h->cap / 3)) && end > kept + 1) {
 		t = kept + (end - kept) / 2;
 		e = timeline_trim(live, t);
 		if (!e) {

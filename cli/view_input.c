@@ -206,6 +206,7 @@ unsigned view_read_input(struct viewer *w)
 		if (screen_read(w->scr, 0, &ev) <= 0)
 			break;
 		flags |= EVLOOP_REDRAW;
+		w->input_at = evloop_now();
 		if (ev.kind == SCREEN_EV_KEY)
 			on_key(w, ev.key);
 		else if (ev.kind == SCREEN_EV_MOUSE)

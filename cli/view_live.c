@@ -25,6 +25,7 @@
 #define RATE_NS (500ull * 1000000)          /* the events/s figure is over this long */
 #define DEFAULT_SCENARIO "prodcons"
 #define LOOP_HOLD_NS (2000ull * 1000000)    /* the classroom loop rests on the end this long */
+#define TRIM_IDLE_NS (1000ull * 1000000)    /* --memory trims early only after this long without a key */
 
 /* The live view's options. */
 struct live_opts {
@@ -143,7 +144,7 @@ static void live_frame(struct live *l)
 
 	if (!l->ended)
 		timeline_set_end(l->tl, now > LIVE_LAG_NS ? now - LIVE_LAG_NS : 0);
-	if (view_history_bound(&l->hist, l->tl, &l->w.why))
+	if (view_history_bound(&l->hist, l->tl, &l->w.why, evloop_now() - l->w.input_at >= TRIM_IDLE_NS))
 		snprintf(l->w.status, sizeof(l->w.status), "out of memory trimming the lanes to --memory");
 	view_history_pick(&l->hist, &l->w.vs, l->tl);
 	l->w.vs.v.memory = l->hist.cap ? l->hist.header : NULL;
