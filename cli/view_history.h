@@ -41,7 +41,10 @@ void view_history_init(struct view_history *h, uint64_t cap);
  * NULL (errno set). */
 const char *view_history_tmp(struct view_history *h);
 
-/* The trace file that holds everything, and its writer (NULL once closed). */
+/* The trace file that holds everything as it is now, and its writer (NULL
+ * once closed): the live view says it before each frame, since the file is
+ * renamed and its writer freed when it closes (at the end, or after a
+ * write error). */
 void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer);
 
 /* Trims the live timeline and the waits' history to their recent half

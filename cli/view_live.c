@@ -144,6 +144,9 @@ static void live_frame(struct live *l)
 
 	if (!l->ended)
 		timeline_set_end(l->tl, now > LIVE_LAG_NS ? now - LIVE_LAG_NS : 0);
+	/* the file as it is now: written under its .part name, or closed (at
+	 * the end, or after a write error) under its own */
+	view_history_file(&l->hist, l->run.trace.writer ? l->run.trace.file.part : l->run.path, l->run.trace.writer);
 	if (view_history_bound(&l->hist, l->tl, &l->w.why, evloop_now() - l->w.input_at >= TRIM_IDLE_NS))
 		snprintf(l->w.status, sizeof(l->w.status), "out of memory trimming the lanes to --memory");
 	view_history_pick(&l->hist, &l->w.vs, l->tl);
@@ -278,7 +281,6 @@ static void live_end(struct live *l)
 		live_draw(l);
 	}
 	timeline_set_end(l->tl, runner_finish(&l->run));
-	view_history_file(&l->hist, l->run.path, NULL); /* closed, under its own name */
 	view_why_end(&l->w.why, timeline_end(l->tl));
 	l->ended = true;
 	l->w.tracing = false;
@@ -466,7 +468,6 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		session_fill_info(&info, l->ses);
 		if (runner_write_to(&l->run, path, &info))
 			return 1;
-		view_history_file(&l->hist, l->run.trace.file.part, l->run.trace.writer);
 	}
 	return 0;
 }
