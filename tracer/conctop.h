@@ -37,21 +37,6 @@ struct ct_raw_event {
 	__s64 arg2;
 };
 
-/* A switch, the most frequent record, in a shape of its own: 32 bytes
- * rather than 48 (ts, type and cpu where struct ct_raw_event has them;
- * tid/tgid the previous task, tid2/tgid2 the next, state prev's state, the
- * event's arg). */
-struct ct_raw_switch {
-	__u64 ts;
-	__u16 type;  /* EVENT_SWITCH */
-	__u16 cpu;
-	__u32 state;
-	__s32 tid;
-	__s32 tgid;
-	__s32 tid2;
-	__s32 tgid2;
-};
-
 /* What a thread is about to sleep in (an EVENT_BLOCK record), read at its voluntary
  * switch: ev.op = the system call's kind from the syscall_ops table (0: not
  * a followed call, e.g. a page fault), ev.arg = its first argument (a
@@ -75,18 +60,6 @@ struct ct_raw_block {
  * 0xffff) << 16, and the futex word's address in ev.arg2: "F woke B through
  * that word". */
 #define CT_WAKE_VIA_FUTEX 0x8000u
-
-/* A WAKING record followed by the woken thread's WAKEUP, in one record
- * (the tp_btf programs: sched_waking keeps what it saw on the woken task,
- * sched_wakeup, always next for that task, writes both). ev is the WAKING
- * as a record of its own would be; the WAKEUP's subject is ev.tid2/tgid2,
- * its time, CPU and target CPU are here. */
-struct ct_raw_wake {
-	struct ct_raw_event ev;
-	__u64 wakeup_ts;
-	__u32 wakeup_cpu;
-	__s32 wakeup_target;
-};
 
 /* A record that carries a name or a marker label. */
 struct ct_raw_text {

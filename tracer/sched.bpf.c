@@ -35,26 +35,14 @@ struct {
 	__uint(max_entries, 16 * 1024 * 1024);
 } events SEC(".maps");
 
-/* The traced threads: tid -> tgid (0: not traced), an array indexed by tid
- * (user space sizes it to the kernel's pid_max before load): a lookup is a
- * bounds check and an address, where a hash costs a hash and a bucket walk
- * on every switch and wakeup of the machine. Filled by user space at attach
- * and by the fork handler; an entry is cleared by the thread's last switch.
- * A tid past the array's end (pid_max raised while tracing) goes to
- * traced_big instead. */
+/* The traced threads: tid -> tgid. Filled by user space at attach and by the
+ * fork handler; an entry is removed by the thread's last switch. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 32768);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __s32);
 } traced SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, __s32);
-} traced_big SEC(".maps");
 
 /* Records the ring buffer had no room for, per CPU. */
 struct {
@@ -73,23 +61,7 @@ static __always_inline __s32 traced_tgid(__s32 tid)
 	if (tid <= 0)
 		return 0;
 	tgid = bpf_map_lookup_elem(&traced, &key);
-	if (!tgid)
-		tgid = bpf_map_lookup_elem(&traced_big, &key);
 	return tgid ? *tgid : 0;
-}
-
-/* Puts thread tid of tgid in the traced set (tgid 0: takes it out). */
-static __always_inline void traced_set(__s32 tid, __s32 tgid)
-{
-	__u32 key = tid;
-	__s32 *slot = bpf_map_lookup_elem(&traced, &key);
-
-	if (slot)
-		*slot = tgid;
-	else if (tgid)
-		bpf_map_update_elem(&traced_big, &key, &tgid, BPF_ANY);
-	else
-		bpf_map_delete_elem(&traced_big, &key);
 }
 
 /* How a task is named in a record: its tid when traced, 0 for idle, OTHER. */
@@ -300,28 +272,25 @@ static __always_inline void on_block(struct task_struct *p, __s32 prev, __s32 pr
 static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 prev_state, __s32 next)
 {
 	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
-	struct ct_raw_switch *e;
+	struct ct_raw_event *e;
 
 	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
 		return;
 	if (prev_tgid > 0 && (prev_state & 0xff) && !(prev_state & EVENT_STATE_EXITING))
 		on_block(p, prev, prev_tgid);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	e = record_new(sizeof(*e), EVENT_SWITCH);
+	if (!e)
 		return;
-	}
-	e->ts = bpf_ktime_get_ns();
-	e->type = EVENT_SWITCH;
-	e->cpu = bpf_get_smp_processor_id();
-	e->state = (__u32)prev_state;
 	e->tid = record_tid(prev, prev_tgid);
 	e->tgid = prev_tgid > 0 ? prev_tgid : e->tid;
 	e->tid2 = record_tid(next, next_tgid);
 	e->tgid2 = next_tgid > 0 ? next_tgid : e->tid2;
+	e->arg = prev_state;
 	record_submit(e);
-	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) /* dead or zombie: its last switch */
-		traced_set(prev, 0);
+	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) { /* dead or zombie: its last switch */
+		__u32 key = prev;
+		bpf_map_delete_elem(&traced, &key);
+	}
 }
 
 /* The futex commands that wake a waiter. */
@@ -358,42 +327,34 @@ static __always_inline void wake_via(struct ct_raw_event *e, __s32 waker)
 	e->arg2 = (__s64)a.a0;
 }
 
-/* Fills WAKING record e: the current task wakes traced thread tid of tgid
- * towards target_cpu (with the futex word it wakes through, when the waker
- * is traced). */
-static __always_inline void waking_fill(struct ct_raw_event *e, __s32 tid, __s32 tgid, __s32 target_cpu)
-{
-	__s32 waker = (__s32)bpf_get_current_pid_tgid();
-	__s32 waker_tgid = traced_tgid(waker);
-
-	e->tid = record_tid(waker, waker_tgid);
-	e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
-	e->tid2 = tid;
-	e->tgid2 = tgid;
-	e->arg = target_cpu;
-	if (waker_tgid > 0)
-		wake_via(e, waker);
-}
-
-/* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid, as a
- * record of its own. */
+/* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid. */
 static __always_inline void on_wake(__u16 type, __s32 tid, __s32 target_cpu)
 {
 	__s32 tgid = traced_tgid(tid);
 	struct ct_raw_event *e;
+	__u64 cur;
+	__s32 waker;
 
 	if (!tgid)
 		return;
 	e = record_new(sizeof(*e), type);
 	if (!e)
 		return;
-	if (type == EVENT_WAKING) {
-		waking_fill(e, tid, tgid, target_cpu);
-	} else {
-		e->tid = tid;
-		e->tgid = tgid;
-		e->arg = target_cpu;
+	cur = bpf_get_current_pid_tgid();
+	waker = (__s32)cur;
+	e->tid = tid;
+	e->tgid = tgid;
+	if (type == EVENT_WAKING) { /* the subject is the waker, tid2 the woken */
+		__s32 waker_tgid = traced_tgid(waker);
+
+		e->tid = record_tid(waker, waker_tgid);
+		e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
+		e->tid2 = tid;
+		e->tgid2 = tgid;
+		if (waker_tgid > 0)
+			wake_via(e, waker);
 	}
+	e->arg = target_cpu;
 	record_submit(e);
 }
 
@@ -413,10 +374,11 @@ static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *c
 	__u64 cur = bpf_get_current_pid_tgid();
 	__s32 parent = (__s32)cur, parent_tgid = traced_tgid(parent);
 	struct ct_raw_text *t;
+	__u32 key = child;
 
 	if (!parent_tgid || (child_tgid != parent_tgid && !follow_forks))
 		return;
-	traced_set(child, child_tgid);
+	bpf_map_update_elem(&traced, &key, &child_tgid, BPF_ANY);
 	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_FORK);
 	if (!t)
 		return;
@@ -449,13 +411,13 @@ static __always_inline void on_current(__u16 type, __s32 tid, __s64 arg)
 static __always_inline void on_exec(__s32 tid, __s32 old_tid)
 {
 	__s32 tgid = traced_tgid(old_tid);
-	__u32 key;
+	__u32 key = tid;
 
 	if (!tgid)
 		tgid = traced_tgid(tid);
 	if (!tgid)
 		return;
-	traced_set(tid, tgid);
+	bpf_map_update_elem(&traced, &key, &tgid, BPF_ANY);
 	key = tgid;
 	bpf_map_delete_elem(&futex_seen, &key); /* a new program: a new libc */
 	on_current(EVENT_EXEC, tid, old_tid);
@@ -531,126 +493,17 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return 0;
 }
 
-/* The WAKING record sched_waking saw, kept for the woken task until its
- * sched_wakeup (the next wakeup event of that task, on whatever CPU) writes
- * both in one struct ct_raw_wake: one ring-buffer record, reservation and
- * submission per wakeup instead of two. ts 0: none kept. Kept in an array
- * indexed by tid (an inlined lookup; user space sizes it to pid_max, at
- * most 64 Ki slots, 3 MiB), and for a tid past its end on the task itself
- * (task storage, a helper call). */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 32768);
-	__type(key, __u32);
-	__type(value, struct ct_raw_event);
-} wake_kept_tid SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct ct_raw_event);
-} wake_kept SEC(".maps");
-
-/* Where the waking kept for task p (thread tid) lives; NULL when there is
- * no room (create) or nothing was ever kept. */
-static __always_inline struct ct_raw_event *kept_of(struct task_struct *p, __s32 tid, bool create)
-{
-	__u32 key = tid;
-	struct ct_raw_event *k = bpf_map_lookup_elem(&wake_kept_tid, &key);
-
-	if (k)
-		return k;
-	return bpf_task_storage_get(&wake_kept, p, NULL, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
-/* Writes a kept WAKING that no wakeup took as a record of its own. */
-static __always_inline void kept_flush(struct ct_raw_event *k)
-{
-	struct ct_raw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		count_lost();
-	} else {
-		*e = *k;
-		record_submit(e);
-	}
-	k->ts = 0;
-}
-
-SEC("tp_btf/sched_waking")
-int BPF_PROG(btf_waking, struct task_struct *p)
-{
-	__s32 tid = p->pid, tgid = traced_tgid(tid);
-	struct ct_raw_event *k;
-
-	if (!tgid)
-		return 0;
-	k = kept_of(p, tid, true);
-	if (!k) { /* no memory for it: a record of its own */
-		on_wake(EVENT_WAKING, tid, task_cpu_of(p));
-		return 0;
-	}
-	if (k->ts) /* a waking no wakeup followed (not seen in practice) */
-		kept_flush(k);
-	__builtin_memset(k, 0, sizeof(*k));
-	k->type = EVENT_WAKING;
-	k->cpu = bpf_get_smp_processor_id();
-	waking_fill(k, tid, tgid, task_cpu_of(p));
-	k->ts = bpf_ktime_get_ns();
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(btf_wakeup, struct task_struct *p)
-{
-	__s32 tid = p->pid;
-	struct ct_raw_event *k;
-	struct ct_raw_wake *w;
-
-	if (!traced_tgid(tid))
-		return 0;
-	k = kept_of(p, tid, false);
-	if (!k || !k->ts || k->tid2 != tid) {
-		if (k && k->ts)
-			kept_flush(k);
-		on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
-		return 0;
-	}
-	w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);
-	if (!w) {
-		count_lost();
-		count_lost();
-		k->ts = 0;
-		return 0;
-	}
-	w->ev = *k;
-	k->ts = 0;
-	w->wakeup_cpu = bpf_get_smp_processor_id();
-	w->wakeup_target = task_cpu_of(p);
-	/* on the waking's CPU, with no migration between them, the two are
-	 * one try_to_wake_up call apart (the enqueue between them): the
-	 * waking's time stands for both and spares a clock read */
-	if (w->wakeup_cpu == w->ev.cpu && w->wakeup_target == w->ev.arg)
-		w->wakeup_ts = w->ev.ts;
-	else
-		w->wakeup_ts = bpf_ktime_get_ns();
-	record_submit(w);
-	return 0;
-}
-
-/* sched_wakeup_new: a new task's first wakeup (no waking before it). */
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(btf_wakeup_new, struct task_struct *p)
-{
-	on_wake(EVENT_WAKEUP_NEW, p->pid, task_cpu_of(p));
-	return 0;
-}
-
-/* The fallback's wakeup programs: a record per event, as the tracepoints'
- * records carry pids, not tasks to keep anything on. They return 1 (see
- * below). */
+/* The three wakeup tracepoints (sched_waking, sched_wakeup,
+ * sched_wakeup_new) share their arguments and their handling: each gets
+ * the same pair of programs, btf_<event> and its classic fallback
+ * tp_<event> (see below: it returns 1). */
 #define WAKE_PROGS(event, type)                                                         \
+	SEC("tp_btf/sched_" #event)                                                     \
+	int BPF_PROG(btf_##event, struct task_struct *p)                                \
+	{                                                                               \
+		on_wake(type, p->pid, task_cpu_of(p));                                  \
+		return 0;                                                               \
+	}                                                                               \
 	SEC("tp/sched/sched_" #event)                                                   \
 	int tp_##event(struct trace_event_raw_sched_wakeup_template *ctx)               \
 	{                                                                               \
@@ -886,5 +739,99 @@ SYSARGS_PROGS(epoll_wait)
 SYSARGS_PROGS(epoll_pwait)
 SYSARGS_PROGS(accept4)
 
-/* The sched_setaffinity programs. */
-#include "affinity.bpf.h"
+/* ---- affinity: sched_setaffinity naming a traced thread, from that
+ * system call's own tracepoints (they fire for this call alone, never on
+ * the scheduler's path). User space reads the masks of the threads it
+ * finds at attach; threads created later start with their creator's. ---- */
+
+/* A sched_setaffinity in flight, by the calling thread: the thread it
+ * names and the mask it asks for (CPUs 0-127, and whether any from 128). */
+struct affinity_call {
+	__s32 tid;
+	__u32 more;
+	__u64 bits[2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct affinity_call);
+} affinity_now SEC(".maps");
+
+#define AFFINITY_REST 112 /* bytes of a mask after the first 16 looked at: 1024 CPUs */
+
+/* Whether the len bytes of a user mask after its first 16 hold a set bit. */
+static __always_inline __u32 mask_rest_set(const char *ptr, unsigned long len)
+{
+	__u64 rest[AFFINITY_REST / 8] = {};
+	__u64 any = 0;
+	unsigned long n;
+	int i;
+
+	if (len <= 16)
+		return 0;
+	n = len - 16;
+	if (n > AFFINITY_REST)
+		n = AFFINITY_REST;
+	if (bpf_probe_read_user(rest, n & 0x7f, ptr + 16))
+		return 0;
+	for (i = 0; i < AFFINITY_REST / 8; i++)
+		any |= rest[i];
+	return any != 0;
+}
+
+SEC("tp/syscalls/sys_enter_sched_setaffinity")
+int affinity_enter(struct syscall_trace_enter *ctx)
+{
+	__u32 caller = (__u32)bpf_get_current_pid_tgid();
+	__s32 tid = (__s32)BPF_CORE_READ(ctx, args[0]);
+	unsigned long len = BPF_CORE_READ(ctx, args[1]);
+	const char *ptr = (const char *)BPF_CORE_READ(ctx, args[2]);
+	struct affinity_call a = {};
+	unsigned long n = len < 16 ? len : 16;
+
+	a.tid = tid ? tid : (__s32)caller;
+	if (!traced_tgid(a.tid) || n == 0 || n > 16)
+		return 1;
+	if (bpf_probe_read_user(a.bits, n, ptr))
+		return 1;
+	a.more = mask_rest_set(ptr, len);
+	bpf_map_update_elem(&affinity_now, &caller, &a, BPF_ANY);
+	return 1;
+}
+
+/* The thread's mask as the kernel keeps it: the one asked for cut to the
+ * CPUs its cpuset allows. Read when the thread set its own. */
+static __always_inline void task_mask(struct affinity_call *a)
+{
+	struct task_struct *p = (struct task_struct *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(p->cpus_mask))
+		return;
+	a->bits[0] = BPF_CORE_READ(p, cpus_mask.bits[0]);
+	if (bpf_core_type_size(cpumask_t) >= 16)
+		a->bits[1] = BPF_CORE_READ(p, cpus_mask.bits[1]);
+}
+
+SEC("tp/syscalls/sys_exit_sched_setaffinity")
+int affinity_exit(struct syscall_trace_exit *ctx)
+{
+	__u32 caller = (__u32)bpf_get_current_pid_tgid();
+	struct affinity_call *saved = bpf_map_lookup_elem(&affinity_now, &caller), a;
+	struct ct_raw_event *e;
+
+	if (!saved)
+		return 1;
+	a = *saved;
+	bpf_map_delete_elem(&affinity_now, &caller);
+	if (BPF_CORE_READ(ctx, ret) != 0)
+		return 1;
+	if (a.tid == (__s32)caller)
+		task_mask(&a);
+	e = record_thread(sizeof(*e), EVENT_AFFINITY, a.tid, a.more ? EVENT_AFFINITY_MORE : 0, (__s64)a.bits[0],
+			  (__s64)a.bits[1]);
+	if (e)
+		record_submit(e);
+	return 1;
+}
