@@ -77,7 +77,6 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 		e = timeline_trim(live, t);
 		if (!e) {
 			view_why_trim(why, t);
-			h->trims++;
 			held = timeline_memory(live) + view_why_memory(why);
 		}
 	}

@@ -27,7 +27,6 @@ struct view_history {
 	uint64_t past_from, past_to;   /* the window it was read for */
 	uint64_t past_kept;            /* where it starts: later than past_from when the window held too much */
 	uint64_t asked_from, asked_to; /* the window shown when it was read */
-	uint64_t trims;
 	char dir[64];                  /* the private directory of the temporary file, "" with -w */
 	char tmp[96];                  /* the temporary file's name, "" with -w */
 	char header[128];              /* the header's words: memory, what is kept, what is read back */
