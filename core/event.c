@@ -1,6 +1,8 @@
 /* Names of the normalised event types. */
 #include "event.h"
 
+#include <string.h>
+
 static const char *const event_names[EVENT_TYPE_MAX] = {
 	[EVENT_SWITCH] = "switch",          [EVENT_WAKING] = "waking",
 	[EVENT_WAKEUP] = "wakeup",          [EVENT_WAKEUP_NEW] = "wakeup_new",
@@ -68,4 +70,12 @@ const char *event_type_name(unsigned type)
 	if (type < EVENT_TYPE_MAX && event_names[type])
 		return event_names[type];
 	return "unknown";
+}
+
+/* Whether two events say the same (see event.h). */
+int event_equal(const struct event *a, const struct event *b)
+{
+	return a->ts == b->ts && a->type == b->type && a->cpu == b->cpu && a->tid == b->tid && a->tgid == b->tgid &&
+	       a->tid2 == b->tid2 && a->tgid2 == b->tgid2 && a->arg == b->arg && a->arg2 == b->arg2 && a->op == b->op &&
+	       !strcmp(a->text, b->text);
 }

@@ -33,6 +33,10 @@ struct event {
 /* Returns the name of an op ("mutex_lock", "sleep", "mutex"), or "unknown". */
 const char *event_op_name(unsigned op);
 
+/* Whether two events say the same: field by field, the text up to its NUL
+ * (a reader leaves the text's bytes after it as they were). */
+int event_equal(const struct event *a, const struct event *b);
+
 /* Returns the lower-case name of an event type ("switch"), or "unknown". */
 const char *event_type_name(unsigned type);
 

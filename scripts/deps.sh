@@ -3,7 +3,7 @@
 # installed; with "install" (or when something is missing and we are root)
 # installs them with apt-get. Without root it prints the exact apt-get line.
 set -u
-packages=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
+packages=(make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libdeflate-dev
 	libncurses-dev pkg-config libclang-rt-14-dev tmux python3 linux-perf
 	trace-cmd protobuf-compiler dpkg-dev debhelper)
 

@@ -109,7 +109,7 @@ static void read_input(const uint8_t *data, size_t size, int skip, struct seen *
 		}
 		if (!skip && seen)
 			seen->ev[seen->n] = ev;
-		else if (skip && seen && n < seen->n && !damaged && memcmp(&seen->ev[n], &ev, sizeof ev))
+		else if (skip && seen && n < seen->n && !damaged && !event_equal(&seen->ev[n], &ev))
 			breach("skipping damage changed an event before the damage", r);
 		n++;
 		if (!skip && seen)

@@ -98,7 +98,7 @@ def deb_part():
         return
     deb = os.path.join(b, "deb", debs[0])
     dep = run(["dpkg-deb", "-f", deb, "Depends"]).stdout
-    check(all(p in dep for p in ("libbpf1", "libelf1", "zlib1g", "libncursesw6", "libc6")),
+    check(all(p in dep for p in ("libbpf1", "libelf1", "zlib1g", "libdeflate0", "libncursesw6", "libc6")),
           "its dependencies are the libraries the binary links", dep.strip())
     if os.geteuid() != 0:
         skip("dpkg -i", "needs root (run: sudo make test)")

@@ -92,14 +92,6 @@ static int info_equal(const struct trace_info *a, const struct trace_info *b)
 	       a->start_monotonic_ns == b->start_monotonic_ns && a->target_pid == b->target_pid;
 }
 
-/* Whether two events are equal field for field. */
-static int event_equal(const struct event *a, const struct event *b)
-{
-	return a->ts == b->ts && a->type == b->type && a->cpu == b->cpu && a->tid == b->tid &&
-	       a->tgid == b->tgid && a->tid2 == b->tid2 && a->tgid2 == b->tgid2 && a->arg == b->arg &&
-	       a->arg2 == b->arg2 && a->op == b->op && !strcmp(a->text, b->text);
-}
-
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 /* A reproducible xorshift random number. */

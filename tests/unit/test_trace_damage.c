@@ -143,6 +143,7 @@ static int read_skipping(const uint8_t *buf, size_t len, struct event *got, unsi
 
 /* Whether got holds exactly the written events of every chunk but skip
  * (1-based event chunk; 0: none), in order. */
+
 static int all_but(const struct event *got, unsigned ngot, int skip)
 {
 	unsigned i, k = 0;
@@ -150,7 +151,7 @@ static int all_but(const struct event *got, unsigned ngot, int skip)
 	for (i = 0; i < NEVENTS; i++) {
 		if (skip && i / PER_CHUNK == (unsigned)(skip - 1))
 			continue;
-		if (k >= ngot || memcmp(&got[k], &written[i], sizeof(got[k])) != 0)
+		if (k >= ngot || !event_equal(&got[k], &written[i]))
 			return 0;
 		k++;
 	}
