@@ -49,6 +49,8 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
 {
 	h->file = file;
 	h->writer = writer;
+	if (writer && trace_writer_dropped_until(writer))
+		h->dropped_until = trace_writer_dropped_until(writer);
 }
 
 /* Writes the header's words: the memory held, and what is kept. */
@@ -62,7 +64,10 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 		     (unsigned long long)(h->cap >> 20));
 
 	if (kept && n > 0 && (size_t)n < sizeof(h->header))
-		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " from %.1f s", (double)kept / 1e9);
+		n += snprintf(h->header + n, sizeof(h->header) - (size_t)n, " from %.1f s", (double)kept / 1e9);
+	if (h->dropped_until && n > 0 && (size_t)n < sizeof(h->header))
+		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " · disk full, kept from %.1f s",
+			 (double)h->dropped_until / 1e9);
 }
 
 /* Trims the live timeline and the waits' history when over half the cap. */

@@ -29,7 +29,8 @@ struct view_history {
 	uint64_t asked_from, asked_to; /* the window shown when it was read */
 	char dir[64];                  /* the private directory of the temporary file, "" with -w */
 	char tmp[96];                  /* the temporary file's name, "" with -w */
-	char header[128];              /* the header's words: memory, what is kept, what is read back */
+	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
+	char header[160];              /* the header's words: memory, what is kept, what is read back */
 };
 
 /* Sets the cap (0: none). */
@@ -43,7 +44,8 @@ const char *view_history_tmp(struct view_history *h);
 /* The trace file that holds everything as it is now, and its writer (NULL
  * once closed): the live view says it before each frame, since the file is
  * renamed and its writer freed when it closes (at the end, or after a
- * write error). */
+ * write error). A temporary file's writer drops its oldest chunks when the
+ * disk is full; the header then says from when the file keeps history. */
 void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer);
 
 /* Trims the live timeline and the waits' history to their recent half

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -66,6 +67,14 @@ struct trace_writer {
 	uint64_t count;
 	uint64_t bytes;
 	uint64_t clamped;
+	uint64_t chunk_first; /* ts of the first event of the chunk being built */
+	/* drop-oldest mode (trace_writer_set_drop_oldest): where the event
+	 * chunks still on disk start, oldest first, and what went */
+	bool drop_oldest;
+	struct writer_kept { uint64_t off, first_ts; } *kept;
+	size_t nkept, kept_cap;
+	uint64_t dropped_bytes;
+	uint64_t dropped_until; /* ts of the oldest event still on disk, once some went */
 };
 
 /* Writes all of iov, retrying short writes and EINTR. */
@@ -90,6 +99,47 @@ static int write_all(int fd, struct iovec *iov, int n)
 			iov->iov_len -= (size_t)k;
 		}
 	}
+	return 0;
+}
+
+/* Notes where the event chunk about to be written starts (drop-oldest mode). */
+static int keep_chunk(struct trace_writer *w)
+{
+	if (w->nkept == w->kept_cap) {
+		size_t cap = w->kept_cap ? 2 * w->kept_cap : 256;
+		struct writer_kept *k = realloc(w->kept, cap * sizeof(*k));
+
+		if (!k)
+			return -ENOMEM;
+		w->kept = k;
+		w->kept_cap = cap;
+	}
+	w->kept[w->nkept].off = w->bytes;
+	w->kept[w->nkept].first_ts = w->chunk_first;
+	w->nkept++;
+	return 0;
+}
+
+/* The disk is full: gives the older half of the event chunks still on disk
+ * back to the file system (a hole: the file keeps its size and its later
+ * chunks their offsets; readers skip the hole as missing chunks), and puts
+ * the write position back where the failed write began. Returns 0, or
+ * -ENOSPC when nothing can go (no older chunk, holes unsupported). */
+static int drop_oldest_half(struct trace_writer *w)
+{
+	size_t half = w->nkept / 2; /* the last entry is the chunk being written */
+	uint64_t from, to;
+
+	if (half == 0 || ftruncate(w->fd, (off_t)w->bytes) || lseek(w->fd, (off_t)w->bytes, SEEK_SET) < 0)
+		return -ENOSPC;
+	from = w->kept[0].off;
+	to = w->kept[half].off;
+	if (fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(to - from)))
+		return -ENOSPC;
+	w->dropped_bytes += to - from;
+	w->dropped_until = w->kept[half].first_ts;
+	memmove(w->kept, w->kept + half, (w->nkept - half) * sizeof(*w->kept));
+	w->nkept -= half;
 	return 0;
 }
 
@@ -140,11 +190,19 @@ static int write_chunk(struct trace_writer *w, int level)
 	put32(hdr + 20, (uint32_t)crc32(0, payload, (uInt)stored));
 	put32(hdr + 24, (uint32_t)crc32(0, hdr, 24));
 
-	struct iovec iov[2] = {
+	const struct iovec iov[2] = {
 		{ .iov_base = hdr, .iov_len = FRAME_LEN },
 		{ .iov_base = (void *)payload, .iov_len = stored },
 	};
-	rc = write_all(w->fd, iov, 2);
+	struct iovec first[2] = { iov[0], iov[1] };
+	if (w->drop_oldest && w->seq > 0 && (rc = keep_chunk(w)) != 0)
+		return w->err = rc;
+	rc = write_all(w->fd, first, 2);
+	while ((rc == -ENOSPC || rc == -EDQUOT) && w->drop_oldest && drop_oldest_half(w) == 0) {
+		struct iovec again[2] = { iov[0], iov[1] };
+
+		rc = write_all(w->fd, again, 2);
+	}
 	if (rc)
 		return w->err = rc;
 	w->bytes += FRAME_LEN + stored;
@@ -223,6 +281,7 @@ static void writer_free(struct trace_writer *w)
 	free(w->buf);
 	free(w->tsb);
 	free(w->zbuf);
+	free(w->kept);
 	free(w);
 }
 
@@ -358,6 +417,8 @@ int trace_writer_add(struct trace_writer *w, const struct event *ev)
 		w->clamped++;
 	}
 
+	if (w->alen == 0)
+		w->chunk_first = ts;
 	rec = w->a + w->alen;
 	rec[0] = (uint8_t)ev->type; /* < 64: one byte */
 	body = rec + 2;
@@ -442,4 +503,23 @@ uint64_t trace_writer_bytes(const struct trace_writer *w)
 uint64_t trace_writer_clamped(const struct trace_writer *w)
 {
 	return w->clamped;
+}
+
+/* Lets the writer free its oldest chunks when the disk is full. */
+int trace_writer_set_drop_oldest(struct trace_writer *w, bool on)
+{
+	w->drop_oldest = on;
+	return 0;
+}
+
+/* Bytes of old chunks given back to a full disk. */
+uint64_t trace_writer_dropped_bytes(const struct trace_writer *w)
+{
+	return w->dropped_bytes;
+}
+
+/* The ts of the oldest event left on disk once chunks were dropped, else 0. */
+uint64_t trace_writer_dropped_until(const struct trace_writer *w)
+{
+	return w->dropped_until;
 }

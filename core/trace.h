@@ -89,6 +89,19 @@ uint64_t trace_writer_bytes(const struct trace_writer *w);
 /* Returns how many events were stored with a raised ts (arrived out of order). */
 uint64_t trace_writer_clamped(const struct trace_writer *w);
 
+/* With on, a write that finds the disk full (ENOSPC, EDQUOT) frees the
+ * older half of the event chunks still on disk, as a hole in the file, and
+ * is tried again, as long as there is an older chunk to free: for a
+ * history kept only to be read back, where the recent past matters most.
+ * Chunks written before it was set on are never freed. Returns 0. */
+int trace_writer_set_drop_oldest(struct trace_writer *w, bool on);
+
+/* Returns the bytes of chunks freed that way. */
+uint64_t trace_writer_dropped_bytes(const struct trace_writer *w);
+
+/* Returns the ts of the oldest event left once chunks were freed, else 0. */
+uint64_t trace_writer_dropped_until(const struct trace_writer *w);
+
 struct trace_reader;
 
 /* Opens path and reads its header and info record. On failure returns a

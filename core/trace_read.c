@@ -587,7 +587,12 @@ static uint64_t find_frame(struct trace_reader *r, uint64_t from, uint32_t min_s
 	if (grow(&r->sbuf, &r->scap, WINDOW))
 		return UINT64_MAX;
 	for (;;) {
-		ssize_t k = pread(r->fd, r->sbuf, WINDOW, (off_t)off);
+		off_t data = lseek(r->fd, (off_t)off, SEEK_DATA); /* over a hole (trace_writer_set_drop_oldest) */
+		ssize_t k;
+
+		if (data > (off_t)off)
+			off = (uint64_t)data;
+		k = pread(r->fd, r->sbuf, WINDOW, (off_t)off);
 
 		if (k < 0 && errno == EINTR)
 			continue;

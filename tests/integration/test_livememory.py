@@ -5,7 +5,10 @@ as it goes (the header says from when it keeps), and, once tracing is over,
 scrolled back to the first seconds, draws the same lanes as `conctop lanes`
 of the file it wrote (read back from it). A sanitizer build runs it shorter
 with a smaller cap: the same paths, but its RSS is the sanitizer's, not
-conctop's, so that check is skipped there."""
+conctop's, so that check is skipped there. Without -w, on a disk that
+fills (a 1 MB tmpfs as $TMPDIR), the history's oldest part goes, the view
+says from when it keeps history and goes on, and the recent past still
+reads back."""
 import os
 import re
 import subprocess
@@ -26,6 +29,7 @@ NPC_MS = 2 if SANITIZE else 10   # 1 col: 119 columns then hold 0.24 s or 1.2 s
 SOCKET = f"conctop-livememory-{os.getpid()}"
 RATE = re.compile(r"([0-9.]+)([kM]?) ev/s")
 KEPT = re.compile(r"mem (\d+)/(\d+) MB from ([0-9.]+) s")
+DROPPED = re.compile(r"disk full, kept from ([0-9.]+) s")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 
 tmux = Tmux(SOCKET)
@@ -150,6 +154,67 @@ def test_sudo_tmp():
         p.kill()
 
 
+def test_disk_full():
+    """Without -w, $TMPDIR on a 1 MB tmpfs: the history file fills it within
+    seconds; its oldest chunks go (a hole: the disk use stays under 1 MB as
+    the file grows past it), the header says from when history is kept, the
+    view goes on live, and after the end the kept past reads back."""
+    mnt = tmpdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], capture_output=True).returncode:
+        skip("a full disk under the history", "cannot mount a tmpfs (needs root: sudo make test)")
+        return
+    seconds = 8
+    p = panes.Pane(tmux, "full", clean_env(f"TMPDIR={mnt}", CONCTOP, "--memory", "16M", "-d", f"{seconds}s", "--",
+                                           "perf", "bench", "sched", "pipe", "-l", "1000000000"),
+                   remain=True, width=200, height=30)
+    try:
+        said, size, used, rate = [], 0, 0, 0
+        start = time.monotonic()
+        while time.monotonic() - start < seconds + 20:
+            s = p.screen()
+            if "q quits" in s:
+                break
+            m = DROPPED.search(s)
+            if m and "LIVE" in s:
+                said.append(float(m.group(1)))
+                r = RATE.search(s)
+                rate = float(r.group(1)) * {"": 1, "k": 1e3, "M": 1e6}[r.group(2)] if r else 0
+            for d in os.listdir(mnt):
+                for f in os.listdir(os.path.join(mnt, d)):
+                    st = os.stat(os.path.join(mnt, d, f))
+                    size, used = max(size, st.st_size), max(used, st.st_blocks * 512)
+            time.sleep(0.25)
+        check(len(said) >= 2 and rate > 0,
+              f"the disk full, the live view goes on and says from when the file keeps history "
+              f"({said[0] if said else '-'} s, then {said[-1] if said else '-'} s; {rate:,.0f} ev/s)", s)
+        check(size > 2**20 >= used,
+              f"its oldest chunks give their space back: the file grew to {size / 2**20:.1f} MB on a 1 MB disk "
+              f"({used / 2**20:.1f} MB used)")
+        ok, s = p.wait_for(lambda s: "q quits" in s, 30)
+        on_disk, in_memory = DROPPED.search(s), KEPT.search(s)
+        if not check(ok and on_disk and in_memory, "after the end, the header says what the disk and memory keep", s):
+            return
+        at = (float(on_disk.group(1)) + float(in_memory.group(3))) / 2  # on disk, not in memory
+        for _ in range(6):
+            p.keys("+")
+            time.sleep(0.2)
+        p.keys("g")
+        time.sleep(0.3)
+        p.keys(f"{at:.2f}", "Enter")
+        ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 20)
+        rows = lane_rows(s)
+        cpus = [v[0] for k, v in rows.items() if k.startswith("CPU")]
+        check(ok and cpus and all(set(c) - set("? ") for c in cpus),
+              f"after the end, the past at {at:.2f} s reads back from what the disk kept", s)
+        p.keys("q")
+        p.wait_for(lambda s: "q quits" not in s, 10)
+        time.sleep(0.5)
+        check(not os.listdir(mnt), "the history's directory is removed when the view quits", f"{os.listdir(mnt)}")
+    finally:
+        p.kill()
+        subprocess.run(["umount", "-l", mnt], capture_output=True)
+
+
 def main():
     if not bpf_available("the live view under --memory"):
         finish()
@@ -159,6 +224,7 @@ def main():
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         test_sudo_tmp()
+        test_disk_full()
         test_capped()
     finally:
         tmux("kill-server", check_rc=False)
