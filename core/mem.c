@@ -77,3 +77,19 @@ int vec_reserve(void *itemsp, size_t *cap, size_t need, size_t size)
 	*cap = ncap;
 	return 0;
 }
+
+/* Gives back an emptied array's room (see mem.h). */
+void vec_shrink(void *itemsp, size_t *cap, size_t n, size_t size, size_t min)
+{
+	size_t ncap = n * 2 > min ? n * 2 : min;
+	void *items, *p;
+
+	if (*cap <= ncap || n > *cap / 8)
+		return;
+	memcpy(&items, itemsp, sizeof(items));
+	p = realloc(items, ncap * size);
+	if (!p)
+		return;
+	memcpy(itemsp, &p, sizeof(p));
+	*cap = ncap;
+}

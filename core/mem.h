@@ -39,4 +39,12 @@ int vec_reserve(void *itemsp, size_t *cap, size_t need, size_t size);
 /* vec_reserve for an array `items` (a typed pointer) of capacity `cap`. */
 #define VEC_RESERVE(items, cap, need) vec_reserve(&(items), &(cap), (need), sizeof(*(items)))
 
+/* Gives back the room of an array that holds n items of size bytes in *cap
+ * when it has emptied to an eighth of that or less: realloc'd to twice n
+ * (at least min items). The array stays as it was when realloc fails. */
+void vec_shrink(void *itemsp, size_t *cap, size_t n, size_t size, size_t min);
+
+/* vec_shrink for an array `items` of capacity `cap` holding n. */
+#define VEC_SHRINK(items, cap, n, min) vec_shrink(&(items), &(cap), (n), sizeof(*(items)), (min))
+
 #endif

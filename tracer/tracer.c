@@ -191,6 +191,9 @@ static int deliver(struct tracer *t, uint64_t limit)
 	}
 	memmove(t->pending, t->pending + i, (t->npending - i) * sizeof(*t->pending));
 	t->npending -= i;
+	/* after a stall (a slow frame, a read back) the list held seconds of
+	 * events: its room goes back rather than stay for the rest of the run */
+	VEC_SHRINK(t->pending, t->cap, t->npending, 4096);
 	return err < 0 ? err : (int)n;
 }
 

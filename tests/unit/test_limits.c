@@ -196,7 +196,7 @@ static void test_many_threads(void)
 }
 
 /* vec_reserve: grows by doubling, keeps what it held, refuses sizes that
- * overflow without touching the array. */
+ * overflow without touching the array; vec_shrink gives emptied room back. */
 static void test_vec(void)
 {
 	uint64_t *v = NULL;
@@ -213,6 +213,12 @@ static void test_vec(void)
 	CHECK(kept && cap == 1024, "vec: 1000 items kept while the capacity doubled to 1024");
 	CHECK(VEC_RESERVE(v, cap, SIZE_MAX / 4) == -ENOMEM && cap == 1024 && v[999] == 999 * 7,
 	      "vec: a size that overflows is refused, the array unchanged");
+	VEC_SHRINK(v, cap, 200, 16);
+	CHECK(cap == 1024, "vec: an array a fifth full keeps its room");
+	VEC_SHRINK(v, cap, 100, 16);
+	CHECK(cap == 200 && v[99] == 99 * 7, "vec: emptied to a tenth, it shrinks to twice what it holds, items kept");
+	VEC_SHRINK(v, cap, 3, 16);
+	CHECK(cap == 16 && v[2] == 2 * 7, "vec: never below the minimum asked for");
 	free(v);
 }
 
