@@ -121,6 +121,10 @@ struct cli_trace {
 /* Opens the trace at path. Returns 0, or 1 after printing what is wrong. */
 int cli_trace_open(struct cli_trace *t, const char *path);
 
+/* The same, quiet: what is wrong goes to t->failed, not to stderr (a view
+ * is on the screen). */
+int cli_trace_open_quiet(struct cli_trace *t, const char *path);
+
 /* Reads the next event. Returns 1 for an event, 2 when a damaged stretch
  * was skipped (cli_trace_last_damage names it; reading goes on), 0 at the
  * end (complete, or cut off: then cut is set), or -1 after printing why
@@ -165,6 +169,16 @@ int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, s
  * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */
 int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen);
+
+/* The same within cap bytes (0: no cap) for a view of the window from, to:
+ * the waits that ended before from are forgotten as the file is read; when
+ * the window itself holds more, its older part goes too, and reading stops
+ * past to. *kept is from when the waits are all there (0: from the start;
+ * past from when the window held too much), *read_to where reading stopped
+ * (UINT64_MAX: the end of the file). Quiet: returns 0, or 1 with why in
+ * warn. */
+int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
+			  struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen);
 
 /* What contention and path share after their options (cli/contention.c):
  * one FILE left at argv[optind], --to after --from, the file read into

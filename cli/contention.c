@@ -162,6 +162,54 @@ int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *wa
 	return 0;
 }
 
+/* Reads a history for a window within a cap (see cli.h). */
+int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
+			  struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen)
+{
+	struct cli_trace t;
+	struct event ev;
+	uint64_t n = 0, last = 0;
+	int e;
+
+	*out = NULL;
+	*kept = 0;
+	*read_to = UINT64_MAX;
+	warn[0] = '\0';
+	if (cli_trace_open_quiet(&t, path)) {
+		snprintf(warn, wlen, "%s", t.failed);
+		return 1;
+	}
+	e = spans_new(out, trace_reader_info(t.reader)->ncpus, keep);
+	while (!e && (e = cli_trace_next(&t, &ev)) > 0) {
+		if (e != 1) {
+			e = 0;
+			continue;
+		}
+		last = ev.ts;
+		e = spans_add(*out, &ev);
+		if (e || !cap || ++n % 65536 || spans_memory(*out) <= cap)
+			continue;
+		if (last > to) { /* the window is read: stop here */
+			*read_to = last;
+			break;
+		}
+		/* before the window: everything ended; in it: its older half */
+		*kept = last <= from ? last : *kept > from ? *kept + (last - *kept) / 2 : from + (last - from) / 2;
+		spans_trim(*out, *kept);
+	}
+	if (e == 0)
+		e = spans_finish(*out, *read_to == UINT64_MAX ? trace_reader_end_ts(t.reader) : *read_to);
+	if (e)
+		snprintf(warn, wlen, "%s", e == -1 ? t.failed : strerror(e < 0 ? -e : e));
+	cli_trace_close(&t);
+	if (e) {
+		spans_free(*out);
+		*out = NULL;
+		return 1;
+	}
+	return 0;
+}
+
 /* What contention and path share after their options: one FILE left in
  * argv, a window whose end (when given) comes after its start, the file
  * read into a history that keeps `keep` (warnings printed), and *to set to

@@ -43,6 +43,12 @@ int cli_trace_open(struct cli_trace *t, const char *path)
 	return trace_open(t, path, false);
 }
 
+/* Opens a trace without a word on stderr (see cli.h). */
+int cli_trace_open_quiet(struct cli_trace *t, const char *path)
+{
+	return trace_open(t, path, true);
+}
+
 /* Notes a damaged stretch in the summary: the first three by name, then
  * "..." (the count says how many there were). */
 static void note_damage(struct cli_trace *t)

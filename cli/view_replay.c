@@ -320,7 +320,7 @@ int cmd_replay(int argc, char **argv)
 	base = strrchr(path, '/');
 	r.name = base ? base + 1 : path;
 	r.w.light = o.view.light;
-	view_why_replay(&r.w.why, path);
+	view_why_replay(&r.w.why, path, o.memory / 4); /* as a window read back */
 	show_progress(&r);
 	e = stopsig_install();
 	if (!e)

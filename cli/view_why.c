@@ -34,12 +34,14 @@ int view_why_live(struct view_why *y, unsigned ncpus)
 	return spans_new(&y->s, ncpus, SPANS_ALL);
 }
 
-/* Replay: the history is read from file when first needed. */
-void view_why_replay(struct view_why *y, const char *file)
+/* Replay: the history is read from file when first needed, within cap
+ * bytes (0: none), for the window shown. */
+void view_why_replay(struct view_why *y, const char *file, uint64_t cap)
 {
 	memset(y, 0, sizeof(*y));
 	why_drop(y);
 	y->file = file;
+	y->cap = cap;
 }
 
 /* Frees everything. */
@@ -93,18 +95,29 @@ void view_why_end(struct view_why *y, uint64_t end)
 	why_drop(y); /* what was computed before missed the waits under way */
 }
 
-/* Replay: reads the history from the file, once. Returns whether there is
- * one. The screen is repainted after: a reader's error went to stderr. */
+/* Replay: reads the history from the file when first needed; under a cap,
+ * for the window shown, again when the view leaves what was read (unless
+ * the same window was just asked and could not all be held). Returns
+ * whether there is one. */
 static bool why_load(struct viewer *w)
 {
 	struct view_why *y = &w->why;
+	uint64_t from, to;
 	char warn[512];
 
-	if (y->s || !y->file || y->note[0])
+	if (!y->file || y->note[0])
 		return y->s != NULL;
-	if (cli_load_spans(y->file, SPANS_ALL, &y->s, warn, sizeof(warn))) {
-		snprintf(y->note, sizeof(y->note), "cannot read the waits of %s again", y->file);
-		screen_invalidate(w->scr);
+	viewstate_window(&w->vs, &from, &to);
+	if (y->s && (!y->cap || (from >= y->kept && to <= y->read_to) || (from == y->asked_from && to == y->asked_to)))
+		return true;
+	why_drop(y);
+	spans_free(y->s);
+	y->s = NULL;
+	y->asked_from = from;
+	y->asked_to = to;
+	if (cli_load_spans_window(y->file, SPANS_ALL, from, to, y->cap, &y->s, &y->kept, &y->read_to, warn,
+				  sizeof(warn))) {
+		snprintf(y->note, sizeof(y->note), "cannot read the waits of %s again: %.150s", y->file, warn);
 		return false;
 	}
 	y->ended = true;
@@ -125,10 +138,15 @@ static bool why_stale(const uint64_t old[4], const uint64_t key[4], uint64_t at,
 static void why_title(struct viewer *w, uint64_t from, uint64_t to)
 {
 	struct view_why *y = &w->why;
-	bool whole = from == 0 && to >= timeline_end(w->vs.tl) && y->ended;
+	bool whole = from == 0 && to >= timeline_end(w->vs.tl) && y->ended && !y->kept;
 
-	snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: %s", (double)from / 1e9, (double)to / 1e9,
-		 whole ? "the whole trace" : y->ended ? "the window shown" : "the window, ended waits");
+	if (y->kept > from) /* replay under a cap: the window held more than it may */
+		snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: from %.6f s only (zoom in)",
+			 (double)from / 1e9, (double)to / 1e9, (double)y->kept / 1e9);
+	else
+		snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: %s", (double)from / 1e9,
+			 (double)to / 1e9, whole ? "the whole trace" : y->ended ? "the window shown" :
+			 "the window, ended waits");
 }
 
 /* Computes what is stale for the window shown (the history is there). */

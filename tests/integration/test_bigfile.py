@@ -19,6 +19,7 @@ READING = re.compile(r"reading \S+: (\d+)% \(([0-9.]+) M events\)")
 AT = re.compile(r"\bt ([0-9.]+) s\b")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
+WAITS = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\u2500]*")
 EVENTS = 3_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower: as long to read)
 TINY = os.path.join(os.path.dirname(__file__), "..", "data", "pingpong.ctrace")
 
@@ -71,7 +72,8 @@ def zoom_in(p):
 def test_capped(trace):
     """--memory 16M: the reading waits for the view at half the cap, End walks
     on to the trace's end within it, and Home reads the start back from the
-    file: the same lanes as conctop lanes of that window."""
+    file: the same lanes as conctop lanes of that window; w at the end reads
+    the waits of that window within the cap."""
     rep = report_json(trace)
     want_end = rep["duration_ns"] / 1e9
     small = panes.Pane(tmux, "small", clean_env(CONCTOP, "replay", "--paused", TINY))
@@ -119,6 +121,25 @@ def test_capped(trace):
         check(shown and len(same) == len(shown), f"the {cols * npc:g} s read back show the same lanes as conctop "
               f"lanes ({len(same)} of {len(shown)} rows)",
               "\n".join(f"{k}: view {shown[k]} lanes {want.get(k)}" for k in shown if k not in same))
+        p.keys("End")  # w: the waits of the window at the end, read within a quarter of the cap
+        time.sleep(0.5)
+        p.keys("w")
+        peak = rss_kb(pid)
+        start = time.monotonic()
+        while time.monotonic() - start < 30:
+            peak = max(peak, rss_kb(pid))
+            s = p.screen()
+            if WAITS.search(s):
+                break
+            time.sleep(0.1)
+        m = WAITS.search(s)
+        check(m and ("the window shown" in m.group(0) or "only (zoom in)" in m.group(0)),
+              f"w reads the waits of the window shown ({m.group(0).strip() if m else 'no overlay'})", s[:600])
+        if SANITIZE:
+            skip("w's RSS under --memory", "a sanitizer build's RSS is its shadow memory and quarantine")
+        else:
+            check(peak <= base + 16 * 1024, f"and RSS stays within 16 MB of a replay of a tiny trace: peak "
+                  f"{peak / 1024:.1f} MB, tiny {base / 1024:.1f} MB", "")
     finally:
         p.kill()
 
