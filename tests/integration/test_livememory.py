@@ -6,7 +6,7 @@ scrolled back to the first seconds, draws the same lanes as `conctop lanes`
 of the file it wrote (read back from it). A sanitizer build runs it shorter
 with a smaller cap: the same paths, but its RSS is the sanitizer's, not
 conctop's, so that check is skipped there. Without -w, on a disk that
-fills (a 1 MB tmpfs as $TMPDIR), the history's oldest part goes, the view
+fills (a 512 KB tmpfs as $TMPDIR), the history's oldest part goes, the view
 says from when it keeps history and goes on, and the recent past still
 reads back."""
 import os
@@ -29,6 +29,7 @@ NPC_MS = 2 if SANITIZE else 10   # 1 col: 119 columns then hold 0.24 s or 1.2 s
 SOCKET = f"conctop-livememory-{os.getpid()}"
 RATE = re.compile(r"([0-9.]+)([kM]?) ev/s")
 KEPT = re.compile(r"mem (\d+)/(\d+) MB from ([0-9.]+) s")
+DISK_KB = 512  # the tmpfs under the history: full within a second or two
 DROPPED = re.compile(r"disk full, kept from ([0-9.]+) s")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 
@@ -155,16 +156,16 @@ def test_sudo_tmp():
 
 
 def test_disk_full():
-    """Without -w, $TMPDIR on a 1 MB tmpfs: the history file fills it within
-    seconds; its oldest chunks go (a hole: the disk use stays under 1 MB as
+    """Without -w, $TMPDIR on a 512 KB tmpfs: the history file fills it within
+    seconds; its oldest chunks go (a hole: the disk use stays within it as
     the file grows past it), the header says from when history is kept, the
     view goes on live, and after the end the kept past reads back."""
     mnt = tmpdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], capture_output=True).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_KB}k", "tmpfs", mnt], capture_output=True).returncode:
         skip("a full disk under the history", "cannot mount a tmpfs (needs root: sudo make test)")
         return
     seconds = 8
-    p = panes.Pane(tmux, "full", clean_env(f"TMPDIR={mnt}", CONCTOP, "--memory", "16M", "-d", f"{seconds}s", "--",
+    p = panes.Pane(tmux, "full", clean_env(f"TMPDIR={mnt}", CONCTOP, "--memory", "32M", "-d", f"{seconds}s", "--",
                                            "perf", "bench", "sched", "pipe", "-l", "1000000000"),
                    remain=True, width=200, height=30)
     try:
@@ -187,9 +188,10 @@ def test_disk_full():
         check(len(said) >= 2 and rate > 0,
               f"the disk full, the live view goes on and says from when the file keeps history "
               f"({said[0] if said else '-'} s, then {said[-1] if said else '-'} s; {rate:,.0f} ev/s)", s)
-        check(size > 2**20 >= used,
-              f"its oldest chunks give their space back: the file grew to {size / 2**20:.1f} MB on a 1 MB disk "
-              f"({used / 2**20:.1f} MB used)")
+        check(size > DISK_KB * 1024 >= used,
+              f"its oldest chunks give their space back: the file grew to {size / 2**20:.2f} MB on a "
+              f"{DISK_KB} KB disk "
+              f"({used / 2**20:.2f} MB used)")
         ok, s = p.wait_for(lambda s: "q quits" in s, 30)
         on_disk, in_memory = DROPPED.search(s), KEPT.search(s)
         if not check(ok and on_disk and in_memory, "after the end, the header says what the disk and memory keep", s):
@@ -201,7 +203,11 @@ def test_disk_full():
         p.keys("g")
         time.sleep(0.3)
         p.keys(f"{at:.2f}", "Enter")
-        ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 20)
+        for _ in range(8):  # zoomed in until the window read back fits a quarter of the cap
+            ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 5)
+            if ok:
+                break
+            p.keys("+")
         rows = lane_rows(s)
         cpus = [v[0] for k, v in rows.items() if k.startswith("CPU")]
         check(ok and cpus and all(set(c) - set("? ") for c in cpus),
