@@ -161,8 +161,8 @@ int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns
 			e = -1;
 			break;
 		}
-		if (ev.ts >= until_ns || (++n % 4096 == 0 && evloop_now() >= deadline))
-			return 1;
+		if ((e == 1 && ev.ts >= until_ns) || (++n % 4096 == 0 && evloop_now() >= deadline))
+			return 1; /* (a damaged stretch, e == 2, leaves ev as it was) */
 	}
 	ld->done = true;
 	return e < 0 ? -1 : 0;
