@@ -210,9 +210,13 @@ struct cli_loader {
 int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet);
 
 /* Reads on until an event at or after until_ns was added, budget_ns of
- * wall time passed, or the file ended. Returns 1 when there is more to
- * read, 0 when done, or -1 after an error that ends the reading (printed,
- * or in t.failed when t.quiet: what was read stays). */
+ * wall time passed (with a budget, also after CLI_LOADER_STEP_MAX events,
+ * so that callers that check the memory between steps overshoot their
+ * share by a megabyte or so however fast the reading), or the file ended.
+ * Returns 1 when there is more to read, 0 when done, or -1 after an error
+ * that ends the reading (printed, or in t.failed when t.quiet: what was
+ * read stays). */
+#define CLI_LOADER_STEP_MAX 65536
 int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns);
 
 /* How much of the file was read, 0 to 1. */

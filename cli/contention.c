@@ -187,7 +187,7 @@ int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64
 		}
 		last = ev.ts;
 		e = spans_add(*out, &ev);
-		if (e || !cap || ++n % 65536 || spans_memory(*out) <= cap)
+		if (e || !cap || ++n % 16384 || spans_memory(*out) <= cap)
 			continue;
 		if (last > to) { /* the window is read: stop here */
 			*read_to = last;

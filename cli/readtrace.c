@@ -153,7 +153,9 @@ int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns
 	if (ld->done)
 		return 0;
 	while ((e = cli_trace_next(&ld->t, &ev)) > 0) {
-		if (e == 1 && (e = timeline_add(ld->tl, &ev)) != 0) {
+		bool event = e == 1; /* 2: a damaged stretch, which leaves ev as it was */
+
+		if (event && (e = timeline_add(ld->tl, &ev)) != 0) {
 			if (ld->t.quiet)
 				snprintf(ld->t.failed, sizeof(ld->t.failed), "%s: %s", ld->t.path, strerror(e < 0 ? -e : e));
 			else
@@ -161,8 +163,9 @@ int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns
 			e = -1;
 			break;
 		}
-		if ((e == 1 && ev.ts >= until_ns) || (++n % 4096 == 0 && evloop_now() >= deadline))
-			return 1; /* (a damaged stretch, e == 2, leaves ev as it was) */
+		if ((event && ev.ts >= until_ns) ||
+		    (++n % 4096 == 0 && (evloop_now() >= deadline || (budget_ns && n >= CLI_LOADER_STEP_MAX))))
+			return 1;
 	}
 	ld->done = true;
 	return e < 0 ? -1 : 0;
