@@ -231,7 +231,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(DEPS_OK) $(wildcard test
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -std=gnu11 -O1 -g -D_GNU_SOURCE -DCONCTOP_VERSION='"$(VERSION)"' -Icore -Itui -Icli \
-		-fsanitize=fuzzer,address,undefined -o $@ $(filter %.c,$^) -ldeflate -lz -lm
+		-fsanitize=fuzzer,address,undefined -pthread -o $@ $(filter %.c,$^) -ldeflate -lz -lm
 
 # Runs every fuzz target for SECONDS seconds, one after the other, on a work
 # copy of its checked-in corpus (tests/fuzz/corpus_NAME/); then merges into

@@ -108,7 +108,9 @@ int cli_scenario_dir(char *buf, size_t len);
  * skipped and noted, a recording cut off is read up to its last complete
  * chunk; cli_trace_warning says what was missed. */
 struct cli_trace {
-	struct trace_reader *reader;
+	struct trace_reader *reader;    /* read by ahead's thread until the end: ask it only of its info then */
+	struct trace_ahead *ahead;      /* reading ahead on a thread, or NULL (then here) */
+	uint64_t events;                /* events returned */
 	const char *path;
 	uint64_t damaged;       /* damaged stretches skipped */
 	char damage[600];       /* the first ones, named */

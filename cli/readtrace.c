@@ -10,6 +10,7 @@
 #include "evloop.h"
 #include "timeline.h"
 #include "trace.h"
+#include "trace_ahead.h"
 
 /* Opens a trace, asking the reader to skip damage; quiet: what is wrong
  * goes to t->failed instead of stderr. */
@@ -34,6 +35,8 @@ static int trace_open(struct cli_trace *t, const char *path, bool quiet)
 		return 1;
 	}
 	trace_reader_skip_damaged(t->reader);
+	if (trace_ahead_new(&t->ahead, t->reader)) /* without the thread: read here */
+		t->ahead = NULL;
 	return 0;
 }
 
@@ -49,6 +52,12 @@ int cli_trace_open_quiet(struct cli_trace *t, const char *path)
 	return trace_open(t, path, true);
 }
 
+/* The reader's words for the damage or error just returned. */
+static const char *trace_words(const struct cli_trace *t)
+{
+	return t->ahead ? trace_ahead_error(t->ahead) : trace_reader_error(t->reader);
+}
+
 /* Notes a damaged stretch in the summary: the first three by name, then
  * "..." (the count says how many there were). */
 static void note_damage(struct cli_trace *t)
@@ -59,7 +68,7 @@ static void note_damage(struct cli_trace *t)
 	t->damaged++;
 	if (t->damage_cut)
 		return;
-	if (t->damaged > 3 || (size_t)snprintf(t->damage + n, room, "%s%s", sep, trace_reader_error(t->reader)) >= room) {
+	if (t->damaged > 3 || (size_t)snprintf(t->damage + n, room, "%s%s", sep, trace_words(t)) >= room) {
 		t->damage[n] = '\0'; /* no half message */
 		snprintf(t->damage + n, room, "%s...", sep);
 		t->damage_cut = true;
@@ -69,10 +78,12 @@ static void note_damage(struct cli_trace *t)
 /* Reads the next event (see cli.h). */
 int cli_trace_next(struct cli_trace *t, struct event *ev)
 {
-	int e = trace_reader_next(t->reader, ev);
+	int e = t->ahead ? trace_ahead_next(t->ahead, ev) : trace_reader_next(t->reader, ev);
 
-	if (e == 1)
+	if (e == 1) {
+		t->events++;
 		return 1;
+	}
 	if (e == TRACE_DAMAGED) {
 		note_damage(t);
 		return 2;
@@ -80,21 +91,21 @@ int cli_trace_next(struct cli_trace *t, struct event *ev)
 	if (e == 0)
 		return 0;
 	if (e == -ENODATA) {
-		snprintf(t->cut, sizeof(t->cut), "%s", trace_reader_error(t->reader));
+		snprintf(t->cut, sizeof(t->cut), "%s", trace_words(t));
 		return 0;
 	}
 	if (t->quiet)
 		snprintf(t->failed, sizeof(t->failed), "%s: %s", t->path,
-			 e == -ENOMEM ? strerror(ENOMEM) : trace_reader_error(t->reader));
+			 e == -ENOMEM ? strerror(ENOMEM) : trace_words(t));
 	else
-		cli_error("%s: %s", t->path, e == -ENOMEM ? strerror(ENOMEM) : trace_reader_error(t->reader));
+		cli_error("%s: %s", t->path, e == -ENOMEM ? strerror(ENOMEM) : trace_words(t));
 	return -1;
 }
 
 /* The last damage skipped. */
 const char *cli_trace_last_damage(const struct cli_trace *t)
 {
-	return trace_reader_error(t->reader);
+	return trace_words(t);
 }
 
 /* What the reading missed (see cli.h). */
@@ -114,6 +125,8 @@ void cli_trace_warning(const struct cli_trace *t, char *buf, size_t len)
 /* Closes the trace. */
 void cli_trace_close(struct cli_trace *t)
 {
+	trace_ahead_free(t->ahead); /* first: its thread reads the reader */
+	t->ahead = NULL;
 	trace_reader_free(t->reader);
 	t->reader = NULL;
 }
@@ -176,7 +189,8 @@ double cli_loader_progress(const struct cli_loader *ld)
 {
 	if (ld->done || !ld->size)
 		return ld->done ? 1.0 : 0.0;
-	return (double)trace_reader_offset(ld->t.reader) / (double)ld->size;
+	return (double)(ld->t.ahead ? trace_ahead_offset(ld->t.ahead) : trace_reader_offset(ld->t.reader)) /
+	       (double)ld->size;
 }
 
 /* What the reading missed (see cli.h). */

@@ -5,6 +5,7 @@
  * file loses exactly the chunk it hit. */
 #define ZLIB_CONST
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "check.h"
 #include "event.h"
 #include "trace.h"
+#include "trace_ahead.h"
 
 #define NCHUNKS 5    /* event chunks in the test file */
 #define PER_CHUNK 12 /* events in each */
@@ -111,33 +113,61 @@ static int layout(const uint8_t *b, size_t len, struct span *sp, int max)
 	return n;
 }
 
-/* Reads buf with damage skipping; collects the events (at most NEVENTS)
- * and the number of TRACE_DAMAGED results; returns the final result. */
-static int read_skipping(const uint8_t *buf, size_t len, struct event *got, unsigned *ngot, unsigned *ndamaged,
-			 char *last_damage, size_t dlen)
+/* Reads buf with damage skipping, on this thread or ahead on another
+ * (trace_ahead.h); collects the events (at most NEVENTS), the number of
+ * TRACE_DAMAGED results and the last one's words; returns the final
+ * result. */
+static int read_one_way(const uint8_t *buf, size_t len, bool ahead, struct event *got, unsigned *ngot,
+			unsigned *ndamaged, char *last_damage, size_t dlen)
 {
 	struct trace_reader *r;
+	struct trace_ahead *a = NULL;
 	struct event ev;
 	int rc = trace_reader_new_mem(&r, buf, len);
 
 	*ngot = *ndamaged = 0;
-	if (last_damage)
-		last_damage[0] = '\0';
+	last_damage[0] = '\0';
 	if (rc == 0) {
 		trace_reader_skip_damaged(r);
-		while ((rc = trace_reader_next(r, &ev)) > 0) {
+		if (ahead && trace_ahead_new(&a, r))
+			rc = -1001;
+		while (rc == 0 && (rc = a ? trace_ahead_next(a, &ev) : trace_reader_next(r, &ev)) > 0) {
 			if (rc == TRACE_DAMAGED) {
 				(*ndamaged)++;
-				if (last_damage)
-					snprintf(last_damage, dlen, "%s", trace_reader_error(r));
+				snprintf(last_damage, dlen, "%s", a ? trace_ahead_error(a) : trace_reader_error(r));
 			} else if (*ngot < NEVENTS) {
 				got[(*ngot)++] = ev;
 			}
+			rc = 0;
 		}
-		if (trace_reader_damaged(r) != *ndamaged)
+		if (rc <= 0 && trace_reader_damaged(r) != *ndamaged)
 			rc = -1000; /* the count disagrees with the results */
 	}
+	trace_ahead_free(a);
 	trace_reader_free(r);
+	return rc;
+}
+
+static unsigned ahead_cases, ahead_differ;
+
+/* read_one_way on this thread; read ahead too, and counts a case where
+ * the two differ in anything (events, damage, words, result). */
+static int read_skipping(const uint8_t *buf, size_t len, struct event *got, unsigned *ngot, unsigned *ndamaged,
+			 char *last_damage, size_t dlen)
+{
+	static struct event other[NEVENTS];
+	char mine[512], theirs[512];
+	unsigned n2, d2, i;
+	int rc = read_one_way(buf, len, false, got, ngot, ndamaged, mine, sizeof(mine));
+	int rc2 = read_one_way(buf, len, true, other, &n2, &d2, theirs, sizeof(theirs));
+	bool same = rc == rc2 && *ngot == n2 && *ndamaged == d2 && !strcmp(mine, theirs);
+
+	for (i = 0; same && i < n2; i++)
+		same = event_equal(&got[i], &other[i]);
+	ahead_cases++;
+	ahead_differ += !same;
+	if (last_damage)
+		snprintf(last_damage, dlen, "%s", mine);
 	return rc;
 }
 
@@ -356,6 +386,9 @@ int main(void)
 	test_bit_flips(0, "stored");
 	test_bit_flips(1, "deflated");
 	test_from_file();
+	CHECK(ahead_cases > 20 && ahead_differ == 0, "read ahead on a thread: the same events, damage, words and end "
+	      "as read here, in every case above");
+	printf("  (%u cases, %u differed)\n", ahead_cases, ahead_differ);
 	unlink(path);
 	return check_summary();
 }
