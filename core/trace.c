@@ -23,7 +23,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "mem.h"
 #include "trace_format.h"
+#include "trace_index.h"
 
 /* The largest event record: type, length, and a content of at most 108 bytes. */
 #define EVENT_REC_MAX 128
@@ -67,12 +69,13 @@ struct trace_writer {
 	uint64_t count;
 	uint64_t bytes;
 	uint64_t clamped;
-	uint64_t chunk_first; /* ts of the first event of the chunk being built */
-	/* drop-oldest mode (trace_writer_set_drop_oldest): where the event
-	 * chunks still on disk start, oldest first, and what went */
-	bool drop_oldest;
-	struct writer_kept { uint64_t off, first_ts; } *kept;
-	size_t nkept, kept_cap;
+	uint64_t chunk_first; /* ts of the chunk's first event */
+	uint64_t chunk_events; /* events in the chunk being built */
+	uint64_t chunk_types; /* bit t: it holds an event of type t */
+	struct trace_index_chunk *ix; /* the chunks written so far, for the index (drop-oldest: those on disk) */
+	size_t nix, capix;
+	bool no_index;   /* out of memory for it: the file ends without an index */
+	bool drop_oldest; /* trace_writer_set_drop_oldest */
 	uint64_t dropped_bytes;
 	uint64_t dropped_until; /* ts of the oldest event still on disk, once some went */
 };
@@ -102,24 +105,6 @@ static int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
-/* Notes where the event chunk about to be written starts (drop-oldest mode). */
-static int keep_chunk(struct trace_writer *w)
-{
-	if (w->nkept == w->kept_cap) {
-		size_t cap = w->kept_cap ? 2 * w->kept_cap : 256;
-		struct writer_kept *k = realloc(w->kept, cap * sizeof(*k));
-
-		if (!k)
-			return -ENOMEM;
-		w->kept = k;
-		w->kept_cap = cap;
-	}
-	w->kept[w->nkept].off = w->bytes;
-	w->kept[w->nkept].first_ts = w->chunk_first;
-	w->nkept++;
-	return 0;
-}
-
 /* The disk is full: gives the older half of the event chunks still on disk
  * back to the file system (a hole: the file keeps its size and its later
  * chunks their offsets; readers skip the hole as missing chunks), and puts
@@ -127,19 +112,20 @@ static int keep_chunk(struct trace_writer *w)
  * -ENOSPC when nothing can go (no older chunk, holes unsupported). */
 static int drop_oldest_half(struct trace_writer *w)
 {
-	size_t half = w->nkept / 2; /* the last entry is the chunk being written */
+	size_t half = w->nix / 2; /* the last entry is the chunk being written */
 	uint64_t from, to;
 
-	if (half == 0 || ftruncate(w->fd, (off_t)w->bytes) || lseek(w->fd, (off_t)w->bytes, SEEK_SET) < 0)
+	if (w->no_index || half == 0 || ftruncate(w->fd, (off_t)w->bytes) ||
+	    lseek(w->fd, (off_t)w->bytes, SEEK_SET) < 0)
 		return -ENOSPC;
-	from = w->kept[0].off;
-	to = w->kept[half].off;
+	from = w->ix[0].off;
+	to = w->ix[half].off;
 	if (fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(to - from)))
 		return -ENOSPC;
 	w->dropped_bytes += to - from;
-	w->dropped_until = w->kept[half].first_ts;
-	memmove(w->kept, w->kept + half, (w->nkept - half) * sizeof(*w->kept));
-	w->nkept -= half;
+	w->dropped_until = w->ix[half].first_ts;
+	memmove(w->ix, w->ix + half, (w->nix - half) * sizeof(*w->ix)); /* the index lists what is left */
+	w->nix -= half;
 	return 0;
 }
 
@@ -195,8 +181,16 @@ static int write_chunk(struct trace_writer *w, int level)
 		{ .iov_base = (void *)payload, .iov_len = stored },
 	};
 	struct iovec first[2] = { iov[0], iov[1] };
-	if (w->drop_oldest && w->seq > 0 && (rc = keep_chunk(w)) != 0)
-		return w->err = rc;
+
+	if (w->chunk_events && !w->no_index) {
+		struct trace_index_chunk c = { w->bytes, w->seq, w->chunk_first, w->chunk_ts, w->chunk_events,
+					       w->chunk_types };
+
+		if (VEC_RESERVE(w->ix, w->capix, w->nix + 1))
+			w->no_index = true; /* readers rebuild it; no chunk can be dropped from here on */
+		else
+			w->ix[w->nix++] = c;
+	}
 	rc = write_all(w->fd, first, 2);
 	while ((rc == -ENOSPC || rc == -EDQUOT) && w->drop_oldest && drop_oldest_half(w) == 0) {
 		struct iovec again[2] = { iov[0], iov[1] };
@@ -205,6 +199,8 @@ static int write_chunk(struct trace_writer *w, int level)
 	}
 	if (rc)
 		return w->err = rc;
+	w->chunk_events = 0;
+	w->chunk_types = 0;
 	w->bytes += FRAME_LEN + stored;
 	w->seq++;
 	w->alen = 0;
@@ -281,7 +277,7 @@ static void writer_free(struct trace_writer *w)
 	free(w->buf);
 	free(w->tsb);
 	free(w->zbuf);
-	free(w->kept);
+	free(w->ix);
 	free(w);
 }
 
@@ -417,8 +413,6 @@ int trace_writer_add(struct trace_writer *w, const struct event *ev)
 		w->clamped++;
 	}
 
-	if (w->alen == 0)
-		w->chunk_first = ts;
 	rec = w->a + w->alen;
 	rec[0] = (uint8_t)ev->type; /* < 64: one byte */
 	body = rec + 2;
@@ -446,6 +440,9 @@ int trace_writer_add(struct trace_writer *w, const struct event *ev)
 	rec[1] = (uint8_t)(p - body); /* at most 108: one length byte */
 	w->alen = (size_t)(p - w->a);
 	w->tslen = (size_t)(put_uvarint(w->tsb + w->tslen, ts - w->chunk_ts) - w->tsb);
+	if (!w->chunk_events++)
+		w->chunk_first = ts;
+	w->chunk_types |= (uint64_t)1 << ev->type;
 	w->chunk_ts = ts;
 	w->last_ts = ts;
 	w->count++;
@@ -460,7 +457,63 @@ int trace_writer_flush(struct trace_writer *w)
 	return write_chunk(w, w->level);
 }
 
-/* Ends the file with the end record, closes it, frees the writer. */
+/* Writes the index chunk after the end record's chunk (format 1.4): a
+ * stored chunk holding the index record, whose content ends with the
+ * trailer that is also the file's last 16 bytes. Nothing when the index
+ * could not be kept or would not fit in a chunk: readers rebuild it. */
+static int write_index(struct trace_writer *w, uint64_t end_ts)
+{
+	uint8_t hdr[FRAME_LEN], pre[30], *body, *p;
+	size_t blen, plen;
+	int rc;
+
+	if (w->no_index)
+		return 0;
+	rc = trace_index_encode(w->ix, w->nix, end_ts, w->count, w->bytes, &body, &blen);
+	if (rc)
+		return rc == -ENOMEM ? 0 : rc;
+	p = put_uvarint(pre + 10, REC_INDEX);
+	p = put_uvarint(p, blen);
+	plen = (size_t)(p - (pre + 10)) + blen; /* part A: the record; part B: empty */
+	if (plen + 10 > TRACE_CHUNK_MAX) {
+		free(body);
+		return 0;
+	}
+	{
+		uint8_t a[10], *q = put_uvarint(a, plen);
+		size_t alen = (size_t)(q - a), rlen = (size_t)(p - (pre + 10));
+		uint32_t crc;
+
+		memmove(pre + alen, pre + 10, rlen);
+		memcpy(pre, a, alen);
+		crc = (uint32_t)crc32(0, pre, (uInt)(alen + rlen));
+		crc = (uint32_t)crc32(crc, body, (uInt)blen);
+		memcpy(hdr, chunk_magic, 4);
+		put32(hdr + 4, w->seq);
+		put32(hdr + 8, (uint32_t)(alen + plen));
+		put32(hdr + 12, (uint32_t)(alen + plen));
+		hdr[16] = ENC_STORED;
+		hdr[17] = hdr[18] = hdr[19] = 0;
+		put32(hdr + 20, crc);
+		put32(hdr + 24, (uint32_t)crc32(0, hdr, 24));
+
+		struct iovec iov[3] = {
+			{ .iov_base = hdr, .iov_len = FRAME_LEN },
+			{ .iov_base = pre, .iov_len = alen + rlen },
+			{ .iov_base = body, .iov_len = blen },
+		};
+		rc = write_all(w->fd, iov, 3);
+		if (!rc) {
+			w->bytes += FRAME_LEN + alen + plen;
+			w->seq++;
+		}
+	}
+	free(body);
+	return rc;
+}
+
+/* Ends the file with the end record and the index, closes it, frees the
+ * writer. */
 int trace_writer_close(struct trace_writer *w, uint64_t end_ts)
 {
 	uint8_t body[32], *p = body;
@@ -480,6 +533,8 @@ int trace_writer_close(struct trace_writer *w, uint64_t end_ts)
 		put_record(w, REC_END, body, (size_t)(p - body));
 		rc = write_chunk(w, w->level);
 	}
+	if (!rc)
+		rc = write_index(w, end_ts);
 	if (close(w->fd) < 0 && !rc)
 		rc = -errno;
 	writer_free(w);

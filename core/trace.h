@@ -18,7 +18,8 @@
 #include "event.h"
 
 #define TRACE_VERSION 1             /* the format version this code writes and reads */
-#define TRACE_MINOR 3               /* compatible revision of that version (1: ops, 2: blocks, 3: info flags, affinity) */
+#define TRACE_MINOR 4               /* compatible revision of that version (1: ops, 2: blocks, 3: info flags,
+				     * affinity, 4: the chunk index) */
 #define TRACE_MAX_CPUS 4096         /* largest CPU count a file may declare */
 #define TRACE_CHUNK_MAX (16u << 20) /* largest chunk payload, stored or uncompressed */
 #define TRACE_CHUNK_DEFAULT (256u << 10) /* default uncompressed bytes per chunk */
@@ -76,8 +77,9 @@ int trace_writer_add(struct trace_writer *w, const struct event *ev);
 int trace_writer_flush(struct trace_writer *w);
 
 /* Flushes, writes the end record (end_ts, raised to the last event's ts if
- * smaller, and the event count), closes the file and frees w (always, even
- * on error). Returns 0 or the first error the writer met. */
+ * smaller, and the event count), then the chunk index (trace_index.h),
+ * closes the file and frees w (always, even on error). Returns 0 or the
+ * first error the writer met. */
 int trace_writer_close(struct trace_writer *w, uint64_t end_ts);
 
 /* Returns the number of events added. */
@@ -164,6 +166,18 @@ uint64_t trace_reader_count(const struct trace_reader *r);
 /* Returns the writer's count of out-of-order events it clamped (from the end
  * record; 0 until it is read). */
 uint64_t trace_reader_clamped(const struct trace_reader *r);
+
+/* The file offset and sequence number of the chunk the last event came
+ * from (for the chunk index, trace_index.h). */
+void trace_reader_chunk(const struct trace_reader *r, uint64_t *off, uint32_t *seq);
+
+/* Goes on reading at the chunk whose frame is at byte off and numbered
+ * seq (from a chunk index), as if the chunks before it had been read: ts
+ * is the last timestamp before it, timed the timed records before it (the
+ * end record's count is checked against it). A sticky result is cleared.
+ * The chunk is checked as any other when it is read: a wrong offset reads
+ * as damage. Returns 0, -EINVAL (off inside the header), -EIO. */
+int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, uint64_t ts, uint64_t timed);
 
 /* Closes and frees a reader; accepts NULL. */
 void trace_reader_free(struct trace_reader *r);

@@ -21,7 +21,13 @@ static const uint8_t chunk_magic[4] __attribute__((unused)) = { 'C', 'T', 'C', '
 /* Record types that are not events. Bit 6 set: untimed (no ts delta). */
 #define REC_INFO 64
 #define REC_END 65
+#define REC_INDEX 66 /* since 1.4: the chunk index, alone in the chunk after the end record */
 #define REC_TIMED(t) (((t) & 0x40) == 0)
+
+/* The index record's content ends with a fixed trailer, which is also the
+ * file's last 16 bytes: the index chunk's offset (u64) and this magic. */
+#define INDEX_TRAILER_LEN 16
+static const uint8_t index_magic[8] __attribute__((unused)) = { 0x89, 'C', 'T', 'I', 'N', 'D', 'E', 'X' };
 
 /* Field mask bits of an event record, in the order the fields follow. */
 #define F_CPU 0x01
@@ -49,6 +55,12 @@ static inline void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+static inline void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
 static inline uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
@@ -57,6 +69,11 @@ static inline uint16_t get16(const uint8_t *p)
 static inline uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
 /* Appends v as an LEB128 varint; returns the byte after it. */

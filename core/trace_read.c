@@ -750,6 +750,33 @@ uint64_t trace_reader_clamped(const struct trace_reader *r)
 	return r->clamped;
 }
 
+/* ---------------------------------------------- seeking by the chunk index */
+
+/* The chunk the last event came from. */
+void trace_reader_chunk(const struct trace_reader *r, uint64_t *off, uint32_t *seq)
+{
+	*off = r->chunk_off;
+	*seq = r->chunk_no;
+}
+
+/* Goes on at another chunk, as if the ones before it had been read. */
+int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, uint64_t ts, uint64_t timed)
+{
+	if (off < FILE_HDR_LEN + FRAME_LEN || !r->base)
+		return -EINVAL;
+	if (reader_seek(r, off))
+		return -EIO;
+	r->state = 0;
+	r->err[0] = '\0';
+	r->next_seq = seq;
+	r->ts = ts;
+	r->timed = timed;
+	r->chunk_loaded = 0;
+	r->chunk_end = 0;
+	r->p = r->end = r->tp = r->tend = r->base; /* nothing left of the current chunk */
+	return 0;
+}
+
 /* Closes and frees a reader. */
 void trace_reader_free(struct trace_reader *r)
 {

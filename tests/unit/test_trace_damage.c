@@ -323,7 +323,7 @@ static void test_bit_flips(int level, const char *label)
 		free(buf);
 		return;
 	}
-	for (off = sp[1].off; off < len; off++) {
+	for (off = sp[1].off; off < sp[NCHUNKS].end; off++) { /* the index chunk after: test_trace_index */
 		for (k = 1; k <= NCHUNKS && sp[k].end <= off; k++)
 			;
 		for (int bit = 0; bit < 8; bit++) {
