@@ -1,0 +1,94 @@
+"""The chunk index (issue 11): a recorded trace written again in small
+chunks (tests/progs/rechunk), a copy cut off in the middle of a chunk and a
+copy with its index removed replay the same screen, and `lanes` and `log`
+print the same for them (the cut one: over what it still has)."""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import panes  # noqa: E402
+from harness import BUILD, CONCTOP, check, conctop, finish, tmpdir  # noqa: E402
+from panes import Tmux, clean_env  # noqa: E402
+
+SOCKET = f"conctop-index-{os.getpid()}"
+RECHUNK = os.path.join(BUILD, "tests", "progs", "rechunk")
+DATA = os.path.join(os.path.dirname(__file__), "..", "data", "class-prodcons.ctrace")
+
+tmux = Tmux(SOCKET)
+
+
+def chunk_offsets(path):
+    """The chunks' (offset, end) of a trace file, from their frames."""
+    data = open(path, "rb").read()
+    off, out = 16, []
+    while off + 28 <= len(data):
+        stored = struct.unpack_from("<I", data, off + 8)[0]
+        out.append((off, off + 28 + stored))
+        off += 28 + stored
+    return data, out
+
+
+def out(*args, env=None):
+    """conctop's stdout and exit status (stderr apart)."""
+    r = conctop(*args, env=env)
+    return r.stdout, r.returncode
+
+
+def replay_screen(name, trace):
+    """The first screen of a paused replay at the trace's start, its status
+    line (which names the file) left out."""
+    p = panes.Pane(tmux, name, clean_env(CONCTOP, "replay", "--paused", trace), width=100, height=30)
+    try:
+        ok, s = p.wait_for(lambda s: "1 col" in s and "reading" not in s, timeout=15)
+        return ok, "\n".join(line for line in s.splitlines() if os.path.basename(trace) not in line)
+    finally:
+        p.kill()
+
+
+def main():
+    d = tmpdir()
+    intact = os.path.join(d, "intact.ctrace")
+    r = subprocess.run([RECHUNK, DATA, intact, "1024"], capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, "rechunk writes the recorded trace in 1 KiB chunks", r.stderr)
+    data, chunks = chunk_offsets(intact)
+    index_off = struct.unpack_from("<Q", data, len(data) - 16)[0]
+    check(data[-8:] == b"\x89CTINDEX" and chunks[-1][0] == index_off and len(chunks) > 20,
+          f"the file ends with the index chunk (at byte {index_off}), after {len(chunks) - 1} chunks")
+
+    stripped = os.path.join(d, "noindex.ctrace")
+    with open(stripped, "wb") as f:
+        f.write(data[:index_off])
+    mid = chunks[len(chunks) // 2]
+    cut = os.path.join(d, "cut.ctrace")
+    with open(cut, "wb") as f:
+        f.write(data[:(mid[0] + mid[1]) // 2])  # in the middle of a chunk
+
+    # lanes and log: the whole file and a window
+    end = float(conctop("dump", intact).stdout.splitlines()[-1].split()[0])
+    early = f"{end / 10:.6f}"
+    for args in (["lanes", "-w", "120"], ["lanes", "-w", "120", "--to", early], ["log"], ["log", "--to", early]):
+        a, b = out(*args, intact), out(*args, stripped)
+        check(a == b and a[1] == 0 and a[0], f"{' '.join(args)}: the same without the index")
+    for args in (["lanes", "-w", "120", "--to", early], ["log", "--to", early]):
+        a, c = out(*args, intact), out(*args, cut)
+        check(a == c and a[0], f"{' '.join(args)}: the same cut off mid-chunk (the window is before the cut)")
+    r = conctop("lanes", "-w", "120", "--to", early, cut)
+    check("cut off" in r.stderr, "the cut copy still says that the recording was cut off", r.stderr)
+
+    # replay: the same first screen
+    shots = {n: replay_screen(n, p) for n, p in (("intact", intact), ("stripped", stripped), ("cut", cut))}
+    ok = all(s[0] for s in shots.values())
+    check(ok, "replay draws its first screen for the three files")
+    if ok:
+        check(shots["intact"][1] == shots["stripped"][1], "replay: the same screen without the index",
+              shots["stripped"][1])
+    tmux("kill-server", check_rc=False)
+    shutil.rmtree(d, ignore_errors=True)
+    finish()
+
+
+if __name__ == "__main__":
+    main()
