@@ -517,10 +517,16 @@ static int write_index(struct trace_writer *w, uint64_t end_ts)
 int trace_writer_close(struct trace_writer *w, uint64_t end_ts)
 {
 	uint8_t body[32], *p = body;
+	bool dropping;
 	int rc;
 
 	if (!w)
 		return -EINVAL;
+	/* a drop-oldest writer drops nothing more now: its user was told
+	 * before each write what the disk keeps, and is not after this one;
+	 * nor does it write an index, whose list would lack what went */
+	dropping = w->drop_oldest;
+	w->drop_oldest = false;
 	rc = w->err;
 	if (!rc && w->alen + 64 > w->acap)
 		rc = write_chunk(w, w->level);
@@ -533,7 +539,7 @@ int trace_writer_close(struct trace_writer *w, uint64_t end_ts)
 		put_record(w, REC_END, body, (size_t)(p - body));
 		rc = write_chunk(w, w->level);
 	}
-	if (!rc)
+	if (!rc && !dropping)
 		rc = write_index(w, end_ts);
 	if (close(w->fd) < 0 && !rc)
 		rc = -errno;

@@ -95,7 +95,9 @@ uint64_t trace_writer_clamped(const struct trace_writer *w);
  * older half of the event chunks still on disk, as a hole in the file, and
  * is tried again, as long as there is an older chunk to free: for a
  * history kept only to be read back, where the recent past matters most.
- * Chunks written before it was set on are never freed. Returns 0. */
+ * Chunks written before it was set on are never freed, nor any by
+ * trace_writer_close (its last chunk fails instead), which then writes no
+ * index either. Returns 0. */
 int trace_writer_set_drop_oldest(struct trace_writer *w, bool on);
 
 /* Returns the bytes of chunks freed that way. */
