@@ -6,7 +6,7 @@ careless reader. mktrace writes them (tests/progs/mktrace.c):
 - threads100k: 100 000 short-lived threads.
 
 Each goes through lanes, log, report and export. Every command must finish
-within 60 s with at most 100 MB of memory (300 MB in a sanitizer build,
+within 60 s with at most 100 MB of memory (330 MB in a sanitizer build,
 whose shadow memory counts too; its peak resident set, from
 wait4's rusage, measured by tests/progs/peakrss), and exit with a correct
 picture or a clear message. No root needed."""
@@ -21,9 +21,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "integration"))
 from harness import CONCTOP, PROGS, check, finish, skip, tmpdir  # noqa: E402
 
 SANITIZED = os.environ.get("BUILD", "").startswith("build/sanitize")
-# a sanitizer build's shadow memory and redzones come on top of conctop's
-# own (ASan's overhead is typically two to three times): there, three times
-LIMIT_MB = 300 if SANITIZED else 100
+# a sanitizer build's shadow memory, redzones and quarantine come on top of
+# conctop's own (ASan's overhead is typically two to three times): there,
+# three times and a little (report of threads100k measured 304 MB under
+# ASan at 01e7f21 on this machine kind, 307 MB with the reading thread)
+LIMIT_MB = 330 if SANITIZED else 100
 LIMIT_KB = LIMIT_MB * 1024
 TIMEOUT_S = 60
 TMP = tmpdir()
