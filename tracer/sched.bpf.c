@@ -35,14 +35,26 @@ struct {
 	__uint(max_entries, 16 * 1024 * 1024);
 } events SEC(".maps");
 
-/* The traced threads: tid -> tgid. Filled by user space at attach and by the
- * fork handler; an entry is removed by the thread's last switch. */
+/* The traced threads: tid -> tgid (0: not traced), an array indexed by tid
+ * (user space sizes it to the kernel's pid_max before load): a lookup is a
+ * bounds check and an address, where a hash costs a hash and a bucket walk
+ * on every switch and wakeup of the machine. Filled by user space at attach
+ * and by the fork handler; an entry is cleared by the thread's last switch.
+ * A tid past the array's end (pid_max raised while tracing) goes to
+ * traced_big instead. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 32768);
 	__type(key, __u32);
 	__type(value, __s32);
 } traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __s32);
+} traced_big SEC(".maps");
 
 /* Records the ring buffer had no room for, per CPU. */
 struct {
@@ -61,7 +73,23 @@ static __always_inline __s32 traced_tgid(__s32 tid)
 	if (tid <= 0)
 		return 0;
 	tgid = bpf_map_lookup_elem(&traced, &key);
+	if (!tgid)
+		tgid = bpf_map_lookup_elem(&traced_big, &key);
 	return tgid ? *tgid : 0;
+}
+
+/* Puts thread tid of tgid in the traced set (tgid 0: takes it out). */
+static __always_inline void traced_set(__s32 tid, __s32 tgid)
+{
+	__u32 key = tid;
+	__s32 *slot = bpf_map_lookup_elem(&traced, &key);
+
+	if (slot)
+		*slot = tgid;
+	else if (tgid)
+		bpf_map_update_elem(&traced_big, &key, &tgid, BPF_ANY);
+	else
+		bpf_map_delete_elem(&traced_big, &key);
 }
 
 /* How a task is named in a record: its tid when traced, 0 for idle, OTHER. */
@@ -287,10 +315,8 @@ static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 p
 	e->tgid2 = next_tgid > 0 ? next_tgid : e->tid2;
 	e->arg = prev_state;
 	record_submit(e);
-	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) { /* dead or zombie: its last switch */
-		__u32 key = prev;
-		bpf_map_delete_elem(&traced, &key);
-	}
+	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) /* dead or zombie: its last switch */
+		traced_set(prev, 0);
 }
 
 /* The futex commands that wake a waiter. */
@@ -374,11 +400,10 @@ static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *c
 	__u64 cur = bpf_get_current_pid_tgid();
 	__s32 parent = (__s32)cur, parent_tgid = traced_tgid(parent);
 	struct ct_raw_text *t;
-	__u32 key = child;
 
 	if (!parent_tgid || (child_tgid != parent_tgid && !follow_forks))
 		return;
-	bpf_map_update_elem(&traced, &key, &child_tgid, BPF_ANY);
+	traced_set(child, child_tgid);
 	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_FORK);
 	if (!t)
 		return;
@@ -411,13 +436,13 @@ static __always_inline void on_current(__u16 type, __s32 tid, __s64 arg)
 static __always_inline void on_exec(__s32 tid, __s32 old_tid)
 {
 	__s32 tgid = traced_tgid(old_tid);
-	__u32 key = tid;
+	__u32 key;
 
 	if (!tgid)
 		tgid = traced_tgid(tid);
 	if (!tgid)
 		return;
-	bpf_map_update_elem(&traced, &key, &tgid, BPF_ANY);
+	traced_set(tid, tgid);
 	key = tgid;
 	bpf_map_delete_elem(&futex_seen, &key); /* a new program: a new libc */
 	on_current(EVENT_EXEC, tid, old_tid);

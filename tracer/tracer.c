@@ -477,16 +477,11 @@ static int queue_affinity(struct tracer *t, pid_t pid, pid_t tid, uint64_t ts)
  * when it was new, 0 when already traced, or -errno. */
 static int add_thread(struct tracer *t, pid_t pid, pid_t tid)
 {
-	int map = bpf_map__fd(t->skel->maps.traced);
-	__u32 key = (__u32)tid;
-	__s32 tgid = pid;
+	int err = tracer_traced_add(t, tid, pid);
 	struct event ev = { .type = EVENT_THREAD };
 
-	if (bpf_map_update_elem(map, &key, &tgid, BPF_NOEXIST)) {
-		if (errno == EEXIST)
-			return 0;
-		return -errno;
-	}
+	if (err <= 0)
+		return err;
 	ev.ts = tracer_now(t);
 	ev.tid = tid;
 	ev.tgid = pid;

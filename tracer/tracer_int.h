@@ -127,6 +127,10 @@ struct tracer {
  * tp_btf, else tp). Returns 0, or -errno with err saying what failed. */
 int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen);
 
+/* load.c: puts thread tid of process tgid in the traced set. Returns 1
+ * when it was new, 0 when already traced, or -errno. */
+int tracer_traced_add(struct tracer *t, pid_t tid, pid_t tgid);
+
 /* worker.c: starts a thread that runs jobs as run(ctx, job), in order. */
 int tracer_worker_new(struct tracer_worker **out, tracer_job_fn run, void *ctx);
 
