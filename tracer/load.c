@@ -191,6 +191,7 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
 	bool blocks = o->attribution == TRACER_ATTR_BLOCKS;
+	__u32 slots = traced_slots();
 
 	t->skel = sched_bpf__open();
 	if (!t->skel)
@@ -202,7 +203,9 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	t->skel->rodata->block_sysargs = blocks && !regs;
 	t->skel->rodata->futex_nr = SYS_futex;
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
-	bpf_map__set_max_entries(t->skel->maps.traced, traced_slots());
+	bpf_map__set_max_entries(t->skel->maps.traced, slots);
+	/* kept wakings are the tp_btf programs' alone */
+	bpf_map__set_max_entries(t->skel->maps.wake_kept, !btf ? 1 : slots > 65536 ? 65536 : slots);
 	choose_programs(t->skel, btf, o->attribution, blocks && !regs);
 	if (multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);

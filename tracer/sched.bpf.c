@@ -294,26 +294,32 @@ static __always_inline void on_block(struct task_struct *p, __s32 prev, __s32 pr
 	emit_block(prev, prev_tgid, &a);
 }
 
-/* A context switch on this CPU. Kept when either side is traced, and when an
- * untraced task and the idle task trade places (so CPU lanes can tell idle
- * from another program). p is prev's task (NULL in tp programs). */
+/* A context switch on this CPU, as a struct ct_raw_switch (32 bytes). Kept
+ * when either side is traced, and when an untraced task and the idle task
+ * trade places (so CPU lanes can tell idle from another program). p is
+ * prev's task (NULL in tp programs). */
 static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 prev_state, __s32 next)
 {
 	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
-	struct ct_raw_event *e;
+	struct ct_raw_switch *e;
 
 	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
 		return;
 	if (prev_tgid > 0 && (prev_state & 0xff) && !(prev_state & EVENT_STATE_EXITING))
 		on_block(p, prev, prev_tgid);
-	e = record_new(sizeof(*e), EVENT_SWITCH);
-	if (!e)
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
 		return;
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->type = EVENT_SWITCH;
+	e->cpu = bpf_get_smp_processor_id();
+	e->state = (__u32)prev_state;
 	e->tid = record_tid(prev, prev_tgid);
 	e->tgid = prev_tgid > 0 ? prev_tgid : e->tid;
 	e->tid2 = record_tid(next, next_tgid);
 	e->tgid2 = next_tgid > 0 ? next_tgid : e->tid2;
-	e->arg = prev_state;
 	record_submit(e);
 	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) /* dead or zombie: its last switch */
 		traced_set(prev, 0);
@@ -353,34 +359,42 @@ static __always_inline void wake_via(struct ct_raw_event *e, __s32 waker)
 	e->arg2 = (__s64)a.a0;
 }
 
-/* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid. */
+/* Fills WAKING record e: the current task wakes traced thread tid of tgid,
+ * last on target_cpu (the subject is the waker, tid2 the woken; with the
+ * futex word it wakes through when the waker is traced). */
+static __always_inline void waking_fill(struct ct_raw_event *e, __s32 tid, __s32 tgid, __s32 target_cpu)
+{
+	__s32 waker = (__s32)bpf_get_current_pid_tgid();
+	__s32 waker_tgid = traced_tgid(waker);
+
+	e->tid = record_tid(waker, waker_tgid);
+	e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
+	e->tid2 = tid;
+	e->tgid2 = tgid;
+	e->arg = target_cpu;
+	if (waker_tgid > 0)
+		wake_via(e, waker);
+}
+
+/* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid, as a
+ * record of its own. */
 static __always_inline void on_wake(__u16 type, __s32 tid, __s32 target_cpu)
 {
 	__s32 tgid = traced_tgid(tid);
 	struct ct_raw_event *e;
-	__u64 cur;
-	__s32 waker;
 
 	if (!tgid)
 		return;
 	e = record_new(sizeof(*e), type);
 	if (!e)
 		return;
-	cur = bpf_get_current_pid_tgid();
-	waker = (__s32)cur;
-	e->tid = tid;
-	e->tgid = tgid;
-	if (type == EVENT_WAKING) { /* the subject is the waker, tid2 the woken */
-		__s32 waker_tgid = traced_tgid(waker);
-
-		e->tid = record_tid(waker, waker_tgid);
-		e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
-		e->tid2 = tid;
-		e->tgid2 = tgid;
-		if (waker_tgid > 0)
-			wake_via(e, waker);
+	if (type == EVENT_WAKING) {
+		waking_fill(e, tid, tgid, target_cpu);
+	} else {
+		e->tid = tid;
+		e->tgid = tgid;
+		e->arg = target_cpu;
 	}
-	e->arg = target_cpu;
 	record_submit(e);
 }
 
@@ -518,17 +532,131 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return 0;
 }
 
-/* The three wakeup tracepoints (sched_waking, sched_wakeup,
- * sched_wakeup_new) share their arguments and their handling: each gets
- * the same pair of programs, btf_<event> and its classic fallback
- * tp_<event> (see below: it returns 1). */
+/* The WAKING sched_waking saw, kept for the woken thread until its
+ * sched_wakeup writes both in one struct ct_raw_wake: one ring-buffer
+ * reservation and submission per wakeup instead of two. ev.ts 0: none
+ * kept. on_cpu: the woken task was still on a CPU at its waking (it had
+ * not finished switching out), so the waker may wait for that switch
+ * before the wakeup. */
+struct wake_kept {
+	struct ct_raw_event ev;
+	__u32 on_cpu;
+	__u32 pad;
+};
+
+/* The kept wakings, indexed by tid (an inlined lookup): user space sizes
+ * it like traced, at most 64 Ki slots (3.5 MiB); a tid past its end gets a
+ * record per event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct wake_kept);
+} wake_kept SEC(".maps");
+
+/* Whether task p is on a CPU (it runs, or is still switching out); 1 when
+ * this kernel does not say. */
+static __always_inline __u32 task_on_cpu(struct task_struct *p)
+{
+	if (bpf_core_field_exists(p->on_cpu))
+		return p->on_cpu != 0;
+	return 1;
+}
+
+/* Writes a kept WAKING that no wakeup took as a record of its own. */
+static __always_inline void kept_flush(struct wake_kept *k)
+{
+	struct ct_raw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost();
+	} else {
+		*e = k->ev;
+		record_submit(e);
+	}
+	k->ev.ts = 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(btf_waking, struct task_struct *p)
+{
+	__s32 tid = p->pid, tgid = traced_tgid(tid);
+	__u32 key = tid;
+	struct wake_kept *k;
+
+	if (!tgid)
+		return 0;
+	k = bpf_map_lookup_elem(&wake_kept, &key);
+	if (!k) { /* a tid past the array: a record of its own */
+		on_wake(EVENT_WAKING, tid, task_cpu_of(p));
+		return 0;
+	}
+	if (k->ev.ts) /* a waking no wakeup followed (the kernel always runs one) */
+		kept_flush(k);
+	__builtin_memset(&k->ev, 0, sizeof(k->ev));
+	k->ev.type = EVENT_WAKING;
+	k->ev.cpu = bpf_get_smp_processor_id();
+	waking_fill(&k->ev, tid, tgid, task_cpu_of(p));
+	k->on_cpu = task_on_cpu(p);
+	k->ev.ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(btf_wakeup, struct task_struct *p)
+{
+	__s32 tid = p->pid;
+	__u32 key = tid;
+	struct wake_kept *k;
+	struct ct_raw_wake *w;
+
+	if (!traced_tgid(tid))
+		return 0;
+	k = bpf_map_lookup_elem(&wake_kept, &key);
+	if (!k || !k->ev.ts || k->ev.tid2 != tid) {
+		if (k && k->ev.ts)
+			kept_flush(k);
+		on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
+		return 0;
+	}
+	w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);
+	if (!w) {
+		count_lost();
+		count_lost();
+		k->ev.ts = 0;
+		return 0;
+	}
+	w->ev = k->ev;
+	k->ev.ts = 0;
+	w->wakeup_cpu = bpf_get_smp_processor_id();
+	w->wakeup_target = task_cpu_of(p);
+	/* The waking's time stands for the wakeup's (one clock read fewer)
+	 * only when nothing of the woken thread can lie between them: the
+	 * same CPU, no migration, and the thread was off every CPU at its
+	 * waking. A thread still switching out then makes the waker wait
+	 * for its switch (or queue the wakeup on the thread's CPU): its
+	 * wakeup comes after that switch, and must say so, or the sleep the
+	 * switch begins would seem to start after its own wakeup. */
+	if (!k->on_cpu && w->wakeup_cpu == w->ev.cpu && w->wakeup_target == w->ev.arg)
+		w->wakeup_ts = w->ev.ts;
+	else
+		w->wakeup_ts = bpf_ktime_get_ns();
+	record_submit(w);
+	return 0;
+}
+
+/* sched_wakeup_new: a new task's first wakeup (no waking before it). */
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(btf_wakeup_new, struct task_struct *p)
+{
+	on_wake(EVENT_WAKEUP_NEW, p->pid, task_cpu_of(p));
+	return 0;
+}
+
+/* The fallback's wakeup programs: a record per event (the tracepoints'
+ * records carry pids, which may name a thread past any array). They
+ * return 1 (see below). */
 #define WAKE_PROGS(event, type)                                                         \
-	SEC("tp_btf/sched_" #event)                                                     \
-	int BPF_PROG(btf_##event, struct task_struct *p)                                \
-	{                                                                               \
-		on_wake(type, p->pid, task_cpu_of(p));                                  \
-		return 0;                                                               \
-	}                                                                               \
 	SEC("tp/sched/sched_" #event)                                                   \
 	int tp_##event(struct trace_event_raw_sched_wakeup_template *ctx)               \
 	{                                                                               \

@@ -99,7 +99,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	else if (ev.type == EVENT_FORK && ev.tgid2 != ev.tgid && t->attribution)
 		tracer_snapshot_maps(t, ev.tgid2, true);
-	return pending_add(t, &ev);
+	if (pending_add(t, &ev))
+		return -ENOMEM;
+	if (decode_record_next(data, size, t->base_ns, &ev))
+		return pending_add(t, &ev);
+	return 0;
 }
 
 /* Reads the per-CPU lost counters and queues an EVENT_LOST for each CPU
