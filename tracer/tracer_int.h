@@ -31,7 +31,7 @@ struct tracer_libc_layout {
 	bool known;
 };
 
-#define DEFAULT_RINGBUF (16u << 20)
+#define DEFAULT_RINGBUF (4u << 20)
 
 #define MAX_MARK_LINKS 256
 /* The uprobe_multi attach type and its return flag (Linux 6.6; libbpf 1.1's
