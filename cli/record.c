@@ -60,7 +60,7 @@ static void usage(FILE *f)
 	session_usage_following(f);
 	fprintf(f,
 		"      --buffer SIZE     kernel ring buffer size, a power of two\n"
-		"                        (default 16M)\n"
+		"                        (default 4M)\n"
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where the kernel\n"
 		"                        has it, else tp)\n"
 		"  -q, --quiet           no summary line\n"

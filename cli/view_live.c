@@ -102,7 +102,7 @@ static void live_usage(FILE *f)
 		);
 	session_usage_following(f);
 	fprintf(f,
-		"      --buffer SIZE     kernel ring buffer size, a power of two (16M)\n"
+		"      --buffer SIZE     kernel ring buffer size, a power of two (4M)\n"
 		"      --tracer MODE     tp_btf or tp (default: tp_btf where possible)\n"
 		"  -v, --verbose         show libbpf's messages\n"
 		"  -h, --help            this help\n"

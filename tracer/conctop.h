@@ -23,7 +23,8 @@
 /* One record; thread ids as the kernel side reports them: a traced thread's
  * tid, 0 for a CPU's idle task, EVENT_TID_OTHER for any task not traced. Types without text are sent without the text member, so a
  * record is sizeof(struct ct_raw_event), of struct ct_raw_text, or (a block)
- * of struct ct_raw_block. */
+ * of struct ct_raw_block; a switch may also be a struct ct_raw_switch, and a
+ * waking a struct ct_raw_wake (a waking with its wakeup). */
 struct ct_raw_event {
 	__u64 ts;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u16 type;  /* enum event_type */
@@ -35,6 +36,21 @@ struct ct_raw_event {
 	__u32 op;    /* CALL, RETURN, SYSCALL, SYSRET: enum event_op */
 	__s64 arg;
 	__s64 arg2;
+};
+
+/* A switch, the most frequent record, in a shape of its own: 32 bytes
+ * rather than 48 (ts, type and cpu where struct ct_raw_event has them;
+ * tid/tgid the previous task, tid2/tgid2 the next, state prev's state, the
+ * event's arg). Told from the others by its size. */
+struct ct_raw_switch {
+	__u64 ts;
+	__u16 type;  /* EVENT_SWITCH */
+	__u16 cpu;
+	__u32 state;
+	__s32 tid;
+	__s32 tgid;
+	__s32 tid2;
+	__s32 tgid2;
 };
 
 /* What a thread is about to sleep in (an EVENT_BLOCK record), read at its voluntary
@@ -60,6 +76,19 @@ struct ct_raw_block {
  * 0xffff) << 16, and the futex word's address in ev.arg2: "F woke B through
  * that word". */
 #define CT_WAKE_VIA_FUTEX 0x8000u
+
+/* A WAKING record and the woken thread's WAKEUP that follows it, in one
+ * record (the tp_btf programs: sched_waking keeps what it saw for the
+ * woken thread, and sched_wakeup, which the kernel always runs next for
+ * that thread, writes both). ev is the WAKING as a record of its own would
+ * be; the WAKEUP's subject is ev.tid2/tgid2, its time, CPU and target CPU
+ * are here. Told from the others by its size. */
+struct ct_raw_wake {
+	struct ct_raw_event ev;
+	__u64 wakeup_ts;
+	__u32 wakeup_cpu;
+	__s32 wakeup_target;
+};
 
 /* A record that carries a name or a marker label. */
 struct ct_raw_text {

@@ -7,6 +7,11 @@
 #include "decode.h"
 
 _Static_assert(CT_WIN_LEN <= EVENT_TEXT_MAX, "a block's memory window travels in the event's text");
+_Static_assert(sizeof(struct ct_raw_switch) < sizeof(struct ct_raw_event), "a switch record is told by its size");
+_Static_assert(sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_text) &&
+		       sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_block) &&
+		       sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_event),
+	       "a waking with its wakeup is told by its size");
 
 /* Whether a record type carries text. */
 static int type_has_text(unsigned type)
@@ -15,12 +20,42 @@ static int type_has_text(unsigned type)
 	       type == EVENT_RENAME || type == EVENT_MARK;
 }
 
-/* The size a record of type must have. */
-static size_t record_size(unsigned type)
+/* Whether a record of type may have size bytes. */
+static int record_size_ok(unsigned type, size_t size)
 {
 	if (type == EVENT_BLOCK)
-		return sizeof(struct ct_raw_block);
-	return type_has_text(type) ? sizeof(struct ct_raw_text) : sizeof(struct ct_raw_event);
+		return size == sizeof(struct ct_raw_block);
+	if (type == EVENT_WAKING && size == sizeof(struct ct_raw_wake))
+		return 1;
+	return size == (type_has_text(type) ? sizeof(struct ct_raw_text) : sizeof(struct ct_raw_event));
+}
+
+/* Starts ev afresh with the fields every record has, its time made
+ * relative to base_ns. */
+static void decode_head(struct event *ev, uint64_t ts, uint64_t base_ns, unsigned type, unsigned cpu,
+			int32_t tid, int32_t tgid, int32_t tid2, int32_t tgid2)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = ts > base_ns ? ts - base_ns : 0;
+	ev->type = (uint16_t)type;
+	ev->cpu = (uint16_t)cpu;
+	ev->tid = tid;
+	ev->tgid = tgid;
+	ev->tid2 = tid2;
+	ev->tgid2 = tgid2;
+}
+
+/* Decodes a switch record of its own shape (struct ct_raw_switch) into ev. */
+static int decode_switch(const void *data, uint64_t base_ns, struct event *ev)
+{
+	struct ct_raw_switch raw;
+
+	memcpy(&raw, data, sizeof(raw));
+	if (raw.type != EVENT_SWITCH)
+		return -EINVAL;
+	decode_head(ev, raw.ts, base_ns, EVENT_SWITCH, raw.cpu, raw.tid, raw.tgid, raw.tid2, raw.tgid2);
+	ev->arg = raw.state;
+	return 0;
 }
 
 /* Decodes one ring-buffer record into ev (see decode.h). */
@@ -28,22 +63,17 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 {
 	struct ct_raw_event raw;
 
+	if (size == sizeof(struct ct_raw_switch))
+		return decode_switch(data, base_ns, ev);
 	if (size < sizeof(raw))
 		return -EINVAL;
 	memcpy(&raw, data, sizeof(raw));
 	if (raw.type < EVENT_SWITCH || raw.type > EVENT_AFFINITY || raw.type == EVENT_OBJECT ||
 	    (raw.type > EVENT_MARK && raw.type < EVENT_CALL))
 		return -EINVAL;
-	if (size != record_size(raw.type))
+	if (!record_size_ok(raw.type, size))
 		return -EINVAL;
-	memset(ev, 0, sizeof(*ev));
-	ev->ts = raw.ts > base_ns ? raw.ts - base_ns : 0;
-	ev->type = raw.type;
-	ev->cpu = raw.cpu;
-	ev->tid = raw.tid;
-	ev->tgid = raw.tgid;
-	ev->tid2 = raw.tid2;
-	ev->tgid2 = raw.tgid2;
+	decode_head(ev, raw.ts, base_ns, raw.type, raw.cpu, raw.tid, raw.tgid, raw.tid2, raw.tgid2);
 	ev->arg = raw.arg;
 	ev->arg2 = raw.arg2;
 	ev->op = raw.op;
@@ -61,4 +91,19 @@ int decode_record(const void *data, size_t size, uint64_t base_ns, struct event 
 		memcpy(ev->text, ((const struct ct_raw_block *)data)->win, CT_WIN_LEN);
 	}
 	return 0;
+}
+
+/* The second event of a record that carries two (see decode.h). */
+int decode_record_next(const void *data, size_t size, uint64_t base_ns, struct event *ev)
+{
+	struct ct_raw_wake w;
+
+	if (size != sizeof(w))
+		return 0;
+	memcpy(&w, data, sizeof(w));
+	if (w.ev.type != EVENT_WAKING)
+		return 0;
+	decode_head(ev, w.wakeup_ts, base_ns, EVENT_WAKEUP, w.wakeup_cpu, w.ev.tid2, w.ev.tgid2, 0, 0);
+	ev->arg = w.wakeup_target;
+	return 1;
 }

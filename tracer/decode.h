@@ -11,4 +11,10 @@
  * become 0). Returns 0, or -EINVAL for a record of unknown size or type. */
 int decode_record(const void *data, size_t size, uint64_t base_ns, struct event *ev);
 
+/* A record may carry a second event (a WAKING with the WAKEUP that
+ * followed it, struct ct_raw_wake): fills ev with it and returns 1; returns
+ * 0 for a record of one event. Call after decode_record succeeded; the
+ * second event comes after the first in the stream. */
+int decode_record_next(const void *data, size_t size, uint64_t base_ns, struct event *ev);
+
 #endif

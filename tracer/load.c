@@ -147,12 +147,51 @@ static bool regs_possible(bool btf)
 #endif
 }
 
+/* The size of the traced array: one slot per possible tid (the kernel's
+ * pid_max), at most 4 Mi (its limit: 16 MiB); a tid past it (pid_max raised
+ * while tracing) goes to the small hash beside it. */
+static __u32 traced_slots(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	long n = 0;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	if (n < 32768)
+		n = 32768;
+	return n > (4L << 20) ? (4u << 20) : (__u32)n;
+}
+
+/* Puts thread tid of process tgid in the traced set. Returns 1 when it was
+ * new, 0 when already traced, or -errno. */
+int tracer_traced_add(struct tracer *t, pid_t tid, pid_t tgid)
+{
+	int arr = bpf_map__fd(t->skel->maps.traced), big = bpf_map__fd(t->skel->maps.traced_big);
+	__u32 key = (__u32)tid;
+	__s32 v = 0, val = tgid;
+
+	if (key < bpf_map__max_entries(t->skel->maps.traced)) {
+		if (bpf_map_lookup_elem(arr, &key, &v))
+			return -errno;
+		if (v)
+			return 0;
+		return bpf_map_update_elem(arr, &key, &val, BPF_ANY) ? -errno : 1;
+	}
+	if (bpf_map_update_elem(big, &key, &val, BPF_NOEXIST))
+		return errno == EEXIST ? 0 : -errno;
+	return 1;
+}
+
 /* Opens the BPF object and sets it up for one program set; regs: read
  * blocks from registers; multi: keep the multi-uprobe programs. */
 static int open_configured(struct tracer *t, const struct tracer_opts *o, bool btf, bool regs, bool multi)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
 	bool blocks = o->attribution == TRACER_ATTR_BLOCKS;
+	__u32 slots = traced_slots();
 
 	t->skel = sched_bpf__open();
 	if (!t->skel)
@@ -164,6 +203,9 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	t->skel->rodata->block_sysargs = blocks && !regs;
 	t->skel->rodata->futex_nr = SYS_futex;
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
+	bpf_map__set_max_entries(t->skel->maps.traced, slots);
+	/* kept wakings are the tp_btf programs' alone */
+	bpf_map__set_max_entries(t->skel->maps.wake_kept, !btf ? 1 : slots > 65536 ? 65536 : slots);
 	choose_programs(t->skel, btf, o->attribution, blocks && !regs);
 	if (multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);

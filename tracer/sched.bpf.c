@@ -35,14 +35,26 @@ struct {
 	__uint(max_entries, 16 * 1024 * 1024);
 } events SEC(".maps");
 
-/* The traced threads: tid -> tgid. Filled by user space at attach and by the
- * fork handler; an entry is removed by the thread's last switch. */
+/* The traced threads: tid -> tgid (0: not traced), an array indexed by tid
+ * (user space sizes it to the kernel's pid_max before load): a lookup is a
+ * bounds check and an address, where a hash costs a hash and a bucket walk
+ * on every switch and wakeup of the machine. Filled by user space at attach
+ * and by the fork handler; an entry is cleared by the thread's last switch.
+ * A tid past the array's end (pid_max raised while tracing) goes to
+ * traced_big instead. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 32768);
 	__type(key, __u32);
 	__type(value, __s32);
 } traced SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __s32);
+} traced_big SEC(".maps");
 
 /* Records the ring buffer had no room for, per CPU. */
 struct {
@@ -61,7 +73,23 @@ static __always_inline __s32 traced_tgid(__s32 tid)
 	if (tid <= 0)
 		return 0;
 	tgid = bpf_map_lookup_elem(&traced, &key);
+	if (!tgid)
+		tgid = bpf_map_lookup_elem(&traced_big, &key);
 	return tgid ? *tgid : 0;
+}
+
+/* Puts thread tid of tgid in the traced set (tgid 0: takes it out). */
+static __always_inline void traced_set(__s32 tid, __s32 tgid)
+{
+	__u32 key = tid;
+	__s32 *slot = bpf_map_lookup_elem(&traced, &key);
+
+	if (slot)
+		*slot = tgid;
+	else if (tgid)
+		bpf_map_update_elem(&traced_big, &key, &tgid, BPF_ANY);
+	else
+		bpf_map_delete_elem(&traced_big, &key);
 }
 
 /* How a task is named in a record: its tid when traced, 0 for idle, OTHER. */
@@ -266,31 +294,35 @@ static __always_inline void on_block(struct task_struct *p, __s32 prev, __s32 pr
 	emit_block(prev, prev_tgid, &a);
 }
 
-/* A context switch on this CPU. Kept when either side is traced, and when an
- * untraced task and the idle task trade places (so CPU lanes can tell idle
- * from another program). p is prev's task (NULL in tp programs). */
+/* A context switch on this CPU, as a struct ct_raw_switch (32 bytes). Kept
+ * when either side is traced, and when an untraced task and the idle task
+ * trade places (so CPU lanes can tell idle from another program). p is
+ * prev's task (NULL in tp programs). */
 static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 prev_state, __s32 next)
 {
 	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
-	struct ct_raw_event *e;
+	struct ct_raw_switch *e;
 
 	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
 		return;
 	if (prev_tgid > 0 && (prev_state & 0xff) && !(prev_state & EVENT_STATE_EXITING))
 		on_block(p, prev, prev_tgid);
-	e = record_new(sizeof(*e), EVENT_SWITCH);
-	if (!e)
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost();
 		return;
+	}
+	e->ts = bpf_ktime_get_ns();
+	e->type = EVENT_SWITCH;
+	e->cpu = bpf_get_smp_processor_id();
+	e->state = (__u32)prev_state;
 	e->tid = record_tid(prev, prev_tgid);
 	e->tgid = prev_tgid > 0 ? prev_tgid : e->tid;
 	e->tid2 = record_tid(next, next_tgid);
 	e->tgid2 = next_tgid > 0 ? next_tgid : e->tid2;
-	e->arg = prev_state;
 	record_submit(e);
-	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) { /* dead or zombie: its last switch */
-		__u32 key = prev;
-		bpf_map_delete_elem(&traced, &key);
-	}
+	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) /* dead or zombie: its last switch */
+		traced_set(prev, 0);
 }
 
 /* The futex commands that wake a waiter. */
@@ -327,34 +359,42 @@ static __always_inline void wake_via(struct ct_raw_event *e, __s32 waker)
 	e->arg2 = (__s64)a.a0;
 }
 
-/* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid. */
+/* Fills WAKING record e: the current task wakes traced thread tid of tgid,
+ * last on target_cpu (the subject is the waker, tid2 the woken; with the
+ * futex word it wakes through when the waker is traced). */
+static __always_inline void waking_fill(struct ct_raw_event *e, __s32 tid, __s32 tgid, __s32 target_cpu)
+{
+	__s32 waker = (__s32)bpf_get_current_pid_tgid();
+	__s32 waker_tgid = traced_tgid(waker);
+
+	e->tid = record_tid(waker, waker_tgid);
+	e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
+	e->tid2 = tid;
+	e->tgid2 = tgid;
+	e->arg = target_cpu;
+	if (waker_tgid > 0)
+		wake_via(e, waker);
+}
+
+/* A wakeup-family event (waking, wakeup, wakeup_new) of thread tid, as a
+ * record of its own. */
 static __always_inline void on_wake(__u16 type, __s32 tid, __s32 target_cpu)
 {
 	__s32 tgid = traced_tgid(tid);
 	struct ct_raw_event *e;
-	__u64 cur;
-	__s32 waker;
 
 	if (!tgid)
 		return;
 	e = record_new(sizeof(*e), type);
 	if (!e)
 		return;
-	cur = bpf_get_current_pid_tgid();
-	waker = (__s32)cur;
-	e->tid = tid;
-	e->tgid = tgid;
-	if (type == EVENT_WAKING) { /* the subject is the waker, tid2 the woken */
-		__s32 waker_tgid = traced_tgid(waker);
-
-		e->tid = record_tid(waker, waker_tgid);
-		e->tgid = waker_tgid > 0 ? waker_tgid : e->tid;
-		e->tid2 = tid;
-		e->tgid2 = tgid;
-		if (waker_tgid > 0)
-			wake_via(e, waker);
+	if (type == EVENT_WAKING) {
+		waking_fill(e, tid, tgid, target_cpu);
+	} else {
+		e->tid = tid;
+		e->tgid = tgid;
+		e->arg = target_cpu;
 	}
-	e->arg = target_cpu;
 	record_submit(e);
 }
 
@@ -374,11 +414,10 @@ static __always_inline void on_fork(__s32 child, __s32 child_tgid, const char *c
 	__u64 cur = bpf_get_current_pid_tgid();
 	__s32 parent = (__s32)cur, parent_tgid = traced_tgid(parent);
 	struct ct_raw_text *t;
-	__u32 key = child;
 
 	if (!parent_tgid || (child_tgid != parent_tgid && !follow_forks))
 		return;
-	bpf_map_update_elem(&traced, &key, &child_tgid, BPF_ANY);
+	traced_set(child, child_tgid);
 	t = (struct ct_raw_text *)record_new(sizeof(*t), EVENT_FORK);
 	if (!t)
 		return;
@@ -411,13 +450,13 @@ static __always_inline void on_current(__u16 type, __s32 tid, __s64 arg)
 static __always_inline void on_exec(__s32 tid, __s32 old_tid)
 {
 	__s32 tgid = traced_tgid(old_tid);
-	__u32 key = tid;
+	__u32 key;
 
 	if (!tgid)
 		tgid = traced_tgid(tid);
 	if (!tgid)
 		return;
-	bpf_map_update_elem(&traced, &key, &tgid, BPF_ANY);
+	traced_set(tid, tgid);
 	key = tgid;
 	bpf_map_delete_elem(&futex_seen, &key); /* a new program: a new libc */
 	on_current(EVENT_EXEC, tid, old_tid);
@@ -493,17 +532,131 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return 0;
 }
 
-/* The three wakeup tracepoints (sched_waking, sched_wakeup,
- * sched_wakeup_new) share their arguments and their handling: each gets
- * the same pair of programs, btf_<event> and its classic fallback
- * tp_<event> (see below: it returns 1). */
+/* The WAKING sched_waking saw, kept for the woken thread until its
+ * sched_wakeup writes both in one struct ct_raw_wake: one ring-buffer
+ * reservation and submission per wakeup instead of two. ev.ts 0: none
+ * kept. on_cpu: the woken task was still on a CPU at its waking (it had
+ * not finished switching out), so the waker may wait for that switch
+ * before the wakeup. */
+struct wake_kept {
+	struct ct_raw_event ev;
+	__u32 on_cpu;
+	__u32 pad;
+};
+
+/* The kept wakings, indexed by tid (an inlined lookup): user space sizes
+ * it like traced, at most 64 Ki slots (3.5 MiB); a tid past its end gets a
+ * record per event. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 32768);
+	__type(key, __u32);
+	__type(value, struct wake_kept);
+} wake_kept SEC(".maps");
+
+/* Whether task p is on a CPU (it runs, or is still switching out); 1 when
+ * this kernel does not say. */
+static __always_inline __u32 task_on_cpu(struct task_struct *p)
+{
+	if (bpf_core_field_exists(p->on_cpu))
+		return p->on_cpu != 0;
+	return 1;
+}
+
+/* Writes a kept WAKING that no wakeup took as a record of its own. */
+static __always_inline void kept_flush(struct wake_kept *k)
+{
+	struct ct_raw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_lost();
+	} else {
+		*e = k->ev;
+		record_submit(e);
+	}
+	k->ev.ts = 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(btf_waking, struct task_struct *p)
+{
+	__s32 tid = p->pid, tgid = traced_tgid(tid);
+	__u32 key = tid;
+	struct wake_kept *k;
+
+	if (!tgid)
+		return 0;
+	k = bpf_map_lookup_elem(&wake_kept, &key);
+	if (!k) { /* a tid past the array: a record of its own */
+		on_wake(EVENT_WAKING, tid, task_cpu_of(p));
+		return 0;
+	}
+	if (k->ev.ts) /* a waking no wakeup followed (the kernel always runs one) */
+		kept_flush(k);
+	__builtin_memset(&k->ev, 0, sizeof(k->ev));
+	k->ev.type = EVENT_WAKING;
+	k->ev.cpu = bpf_get_smp_processor_id();
+	waking_fill(&k->ev, tid, tgid, task_cpu_of(p));
+	k->on_cpu = task_on_cpu(p);
+	k->ev.ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(btf_wakeup, struct task_struct *p)
+{
+	__s32 tid = p->pid;
+	__u32 key = tid;
+	struct wake_kept *k;
+	struct ct_raw_wake *w;
+
+	if (!traced_tgid(tid))
+		return 0;
+	k = bpf_map_lookup_elem(&wake_kept, &key);
+	if (!k || !k->ev.ts || k->ev.tid2 != tid) {
+		if (k && k->ev.ts)
+			kept_flush(k);
+		on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
+		return 0;
+	}
+	w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);
+	if (!w) {
+		count_lost();
+		count_lost();
+		k->ev.ts = 0;
+		return 0;
+	}
+	w->ev = k->ev;
+	k->ev.ts = 0;
+	w->wakeup_cpu = bpf_get_smp_processor_id();
+	w->wakeup_target = task_cpu_of(p);
+	/* The waking's time stands for the wakeup's (one clock read fewer)
+	 * only when nothing of the woken thread can lie between them: the
+	 * same CPU, no migration, and the thread was off every CPU at its
+	 * waking. A thread still switching out then makes the waker wait
+	 * for its switch (or queue the wakeup on the thread's CPU): its
+	 * wakeup comes after that switch, and must say so, or the sleep the
+	 * switch begins would seem to start after its own wakeup. */
+	if (!k->on_cpu && w->wakeup_cpu == w->ev.cpu && w->wakeup_target == w->ev.arg)
+		w->wakeup_ts = w->ev.ts;
+	else
+		w->wakeup_ts = bpf_ktime_get_ns();
+	record_submit(w);
+	return 0;
+}
+
+/* sched_wakeup_new: a new task's first wakeup (no waking before it). */
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(btf_wakeup_new, struct task_struct *p)
+{
+	on_wake(EVENT_WAKEUP_NEW, p->pid, task_cpu_of(p));
+	return 0;
+}
+
+/* The fallback's wakeup programs: a record per event (the tracepoints'
+ * records carry pids, which may name a thread past any array). They
+ * return 1 (see below). */
 #define WAKE_PROGS(event, type)                                                         \
-	SEC("tp_btf/sched_" #event)                                                     \
-	int BPF_PROG(btf_##event, struct task_struct *p)                                \
-	{                                                                               \
-		on_wake(type, p->pid, task_cpu_of(p));                                  \
-		return 0;                                                               \
-	}                                                                               \
 	SEC("tp/sched/sched_" #event)                                                   \
 	int tp_##event(struct trace_event_raw_sched_wakeup_template *ctx)               \
 	{                                                                               \
@@ -739,99 +892,5 @@ SYSARGS_PROGS(epoll_wait)
 SYSARGS_PROGS(epoll_pwait)
 SYSARGS_PROGS(accept4)
 
-/* ---- affinity: sched_setaffinity naming a traced thread, from that
- * system call's own tracepoints (they fire for this call alone, never on
- * the scheduler's path). User space reads the masks of the threads it
- * finds at attach; threads created later start with their creator's. ---- */
-
-/* A sched_setaffinity in flight, by the calling thread: the thread it
- * names and the mask it asks for (CPUs 0-127, and whether any from 128). */
-struct affinity_call {
-	__s32 tid;
-	__u32 more;
-	__u64 bits[2];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct affinity_call);
-} affinity_now SEC(".maps");
-
-#define AFFINITY_REST 112 /* bytes of a mask after the first 16 looked at: 1024 CPUs */
-
-/* Whether the len bytes of a user mask after its first 16 hold a set bit. */
-static __always_inline __u32 mask_rest_set(const char *ptr, unsigned long len)
-{
-	__u64 rest[AFFINITY_REST / 8] = {};
-	__u64 any = 0;
-	unsigned long n;
-	int i;
-
-	if (len <= 16)
-		return 0;
-	n = len - 16;
-	if (n > AFFINITY_REST)
-		n = AFFINITY_REST;
-	if (bpf_probe_read_user(rest, n & 0x7f, ptr + 16))
-		return 0;
-	for (i = 0; i < AFFINITY_REST / 8; i++)
-		any |= rest[i];
-	return any != 0;
-}
-
-SEC("tp/syscalls/sys_enter_sched_setaffinity")
-int affinity_enter(struct syscall_trace_enter *ctx)
-{
-	__u32 caller = (__u32)bpf_get_current_pid_tgid();
-	__s32 tid = (__s32)BPF_CORE_READ(ctx, args[0]);
-	unsigned long len = BPF_CORE_READ(ctx, args[1]);
-	const char *ptr = (const char *)BPF_CORE_READ(ctx, args[2]);
-	struct affinity_call a = {};
-	unsigned long n = len < 16 ? len : 16;
-
-	a.tid = tid ? tid : (__s32)caller;
-	if (!traced_tgid(a.tid) || n == 0 || n > 16)
-		return 1;
-	if (bpf_probe_read_user(a.bits, n, ptr))
-		return 1;
-	a.more = mask_rest_set(ptr, len);
-	bpf_map_update_elem(&affinity_now, &caller, &a, BPF_ANY);
-	return 1;
-}
-
-/* The thread's mask as the kernel keeps it: the one asked for cut to the
- * CPUs its cpuset allows. Read when the thread set its own. */
-static __always_inline void task_mask(struct affinity_call *a)
-{
-	struct task_struct *p = (struct task_struct *)bpf_get_current_task();
-
-	if (!bpf_core_field_exists(p->cpus_mask))
-		return;
-	a->bits[0] = BPF_CORE_READ(p, cpus_mask.bits[0]);
-	if (bpf_core_type_size(cpumask_t) >= 16)
-		a->bits[1] = BPF_CORE_READ(p, cpus_mask.bits[1]);
-}
-
-SEC("tp/syscalls/sys_exit_sched_setaffinity")
-int affinity_exit(struct syscall_trace_exit *ctx)
-{
-	__u32 caller = (__u32)bpf_get_current_pid_tgid();
-	struct affinity_call *saved = bpf_map_lookup_elem(&affinity_now, &caller), a;
-	struct ct_raw_event *e;
-
-	if (!saved)
-		return 1;
-	a = *saved;
-	bpf_map_delete_elem(&affinity_now, &caller);
-	if (BPF_CORE_READ(ctx, ret) != 0)
-		return 1;
-	if (a.tid == (__s32)caller)
-		task_mask(&a);
-	e = record_thread(sizeof(*e), EVENT_AFFINITY, a.tid, a.more ? EVENT_AFFINITY_MORE : 0, (__s64)a.bits[0],
-			  (__s64)a.bits[1]);
-	if (e)
-		record_submit(e);
-	return 1;
-}
+/* The sched_setaffinity programs. */
+#include "affinity.bpf.h"

@@ -99,7 +99,11 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	else if (ev.type == EVENT_FORK && ev.tgid2 != ev.tgid && t->attribution)
 		tracer_snapshot_maps(t, ev.tgid2, true);
-	return pending_add(t, &ev);
+	if (pending_add(t, &ev))
+		return -ENOMEM;
+	if (decode_record_next(data, size, t->base_ns, &ev))
+		return pending_add(t, &ev);
+	return 0;
 }
 
 /* Reads the per-CPU lost counters and queues an EVENT_LOST for each CPU
@@ -480,16 +484,11 @@ static int queue_affinity(struct tracer *t, pid_t pid, pid_t tid, uint64_t ts)
  * when it was new, 0 when already traced, or -errno. */
 static int add_thread(struct tracer *t, pid_t pid, pid_t tid)
 {
-	int map = bpf_map__fd(t->skel->maps.traced);
-	__u32 key = (__u32)tid;
-	__s32 tgid = pid;
+	int err = tracer_traced_add(t, tid, pid);
 	struct event ev = { .type = EVENT_THREAD };
 
-	if (bpf_map_update_elem(map, &key, &tgid, BPF_NOEXIST)) {
-		if (errno == EEXIST)
-			return 0;
-		return -errno;
-	}
+	if (err <= 0)
+		return err;
 	ev.ts = tracer_now(t);
 	ev.tid = tid;
 	ev.tgid = pid;

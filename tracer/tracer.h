@@ -29,7 +29,7 @@ enum tracer_attribution {
 };
 
 struct tracer_opts {
-	size_t ringbuf_bytes; /* ring buffer size, a power of two; 0: 16 MiB */
+	size_t ringbuf_bytes; /* ring buffer size, a power of two; 0: 4 MiB */
 	bool no_follow_forks; /* do not trace child processes of traced ones */
 	const char *mode;     /* "tp_btf", "tp", or NULL to choose at load time */
 	bool verbose;         /* let libbpf print its messages on stderr */

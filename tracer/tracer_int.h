@@ -31,7 +31,7 @@ struct tracer_libc_layout {
 	bool known;
 };
 
-#define DEFAULT_RINGBUF (16u << 20)
+#define DEFAULT_RINGBUF (4u << 20)
 
 #define MAX_MARK_LINKS 256
 /* The uprobe_multi attach type and its return flag (Linux 6.6; libbpf 1.1's
@@ -126,6 +126,10 @@ struct tracer {
 /* load.c: opens, configures, loads and attaches one program set (btf:
  * tp_btf, else tp). Returns 0, or -errno with err saying what failed. */
 int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen);
+
+/* load.c: puts thread tid of process tgid in the traced set. Returns 1
+ * when it was new, 0 when already traced, or -errno. */
+int tracer_traced_add(struct tracer *t, pid_t tid, pid_t tgid);
 
 /* worker.c: starts a thread that runs jobs as run(ctx, job), in order. */
 int tracer_worker_new(struct tracer_worker **out, tracer_job_fn run, void *ctx);

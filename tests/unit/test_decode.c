@@ -26,6 +26,55 @@ static void test_switch(void)
 	      "decode: a time before the base becomes 0");
 }
 
+/* A switch in its own 32-byte shape decodes into the same event. */
+static void test_switch_small(void)
+{
+	struct ct_raw_switch raw = { .ts = 5000, .type = EVENT_SWITCH, .cpu = 1, .state = 0x100, .tid = 41,
+				     .tgid = 40, .tid2 = 0, .tgid2 = 0 };
+	struct event ev;
+
+	CHECK(decode_record(&raw, sizeof(raw), 1000, &ev) == 0, "decode: a 32-byte switch record decodes");
+	CHECK(ev.ts == 4000 && ev.type == EVENT_SWITCH && ev.cpu == 1, "decode: its time, type and cpu");
+	CHECK(ev.tid == 41 && ev.tgid == 40 && ev.tid2 == 0 && ev.tgid2 == 0 && ev.arg == 0x100 && ev.arg2 == 0,
+	      "decode: its prev, next (idle) and prev state");
+	CHECK(decode_record_next(&raw, sizeof(raw), 1000, &ev) == 0, "decode: a switch carries one event");
+	raw.type = EVENT_WAKEUP;
+	CHECK(decode_record(&raw, sizeof(raw), 1000, &ev) == -EINVAL, "decode: a 32-byte record is a switch or nothing");
+}
+
+/* A waking with its wakeup in one record decodes into the two events, the
+ * waking first. */
+static void test_wake_pair(void)
+{
+	struct ct_raw_wake raw;
+	struct event ev;
+
+	memset(&raw, 0, sizeof(raw));
+	raw.ev.ts = 3000;
+	raw.ev.type = EVENT_WAKING;
+	raw.ev.cpu = 0;
+	raw.ev.tid = 7;
+	raw.ev.tgid = 6;
+	raw.ev.tid2 = 9;
+	raw.ev.tgid2 = 6;
+	raw.ev.op = CT_WAKE_VIA_FUTEX | 1;
+	raw.ev.arg = 1;
+	raw.ev.arg2 = 0x1234;
+	raw.wakeup_ts = 3500;
+	raw.wakeup_cpu = 1;
+	raw.wakeup_target = 1;
+	CHECK(decode_record(&raw, sizeof(raw), 1000, &ev) == 0, "decode: a waking with its wakeup decodes");
+	CHECK(ev.type == EVENT_WAKING && ev.ts == 2000 && ev.tid == 7 && ev.tid2 == 9 && ev.arg == 1 &&
+		      ev.arg2 == 0x1234 && ev.op == (CT_WAKE_VIA_FUTEX | 1),
+	      "decode: first the waking, as a record of its own");
+	CHECK(decode_record_next(&raw, sizeof(raw), 1000, &ev) == 1, "decode: then a second event");
+	CHECK(ev.type == EVENT_WAKEUP && ev.ts == 2500 && ev.cpu == 1 && ev.tid == 9 && ev.tgid == 6 &&
+		      ev.arg == 1 && ev.tid2 == 0 && ev.op == 0,
+	      "decode: the wakeup of the woken thread, with its own time, CPU and target");
+	raw.ev.type = EVENT_WAKEUP;
+	CHECK(decode_record(&raw, sizeof(raw), 1000, &ev) == -EINVAL, "decode: only a waking has that size");
+}
+
 /* Text records carry their text, always terminated. */
 static void test_text(void)
 {
@@ -109,6 +158,8 @@ static void test_calls(void)
 int main(void)
 {
 	test_switch();
+	test_switch_small();
+	test_wake_pair();
 	test_text();
 	test_bad();
 	test_affinity();
