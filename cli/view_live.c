@@ -468,8 +468,11 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		session_fill_info(&info, l->ses);
 		if (runner_write_to(&l->run, path, &info))
 			return 1;
-		if (!o->write_path) /* a history of our own: on a full disk, its oldest part goes */
+		if (!o->write_path) { /* a history of our own: on a full disk, its oldest part goes */
 			trace_writer_set_drop_oldest(l->run.trace.writer, true);
+			/* in chunks of 64 KiB (about 15 KB on disk): a small disk holds many */
+			trace_writer_set_chunk_size(l->run.trace.writer, 64u << 10);
+		}
 	}
 	return 0;
 }

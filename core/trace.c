@@ -129,6 +129,25 @@ static int drop_oldest_half(struct trace_writer *w)
 	return 0;
 }
 
+/* The disk is full and no older chunk is left to free: forgets the chunk
+ * being written (the file is cut back to before it), so that the disk
+ * keeps nothing before its last event, and the writer writes on. Returns
+ * 0, or -ENOSPC when the file cannot be cut back. */
+static int drop_this_chunk(struct trace_writer *w)
+{
+	if (ftruncate(w->fd, (off_t)w->bytes) || lseek(w->fd, (off_t)w->bytes, SEEK_SET) < 0)
+		return -ENOSPC;
+	if (w->nix && !w->no_index && w->ix[w->nix - 1].off == w->bytes)
+		w->nix--;
+	w->dropped_until = w->last_ts + 1;
+	w->chunk_events = 0;
+	w->chunk_types = 0;
+	w->alen = 0;
+	w->tslen = 0;
+	w->chunk_ts = 0;
+	return 0;
+}
+
 /* Assembles the payload (length of A, A, B), compresses it if that pays,
  * and writes it as one chunk. */
 static int write_chunk(struct trace_writer *w, int level)
@@ -197,6 +216,8 @@ static int write_chunk(struct trace_writer *w, int level)
 
 		rc = write_all(w->fd, again, 2);
 	}
+	if ((rc == -ENOSPC || rc == -EDQUOT) && w->drop_oldest && drop_this_chunk(w) == 0)
+		return 0; /* nothing older left to free: this chunk goes, the writer lives on */
 	if (rc)
 		return w->err = rc;
 	w->chunk_events = 0;

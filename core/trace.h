@@ -93,8 +93,9 @@ uint64_t trace_writer_clamped(const struct trace_writer *w);
 
 /* With on, a write that finds the disk full (ENOSPC, EDQUOT) frees the
  * older half of the event chunks still on disk, as a hole in the file, and
- * is tried again, as long as there is an older chunk to free: for a
- * history kept only to be read back, where the recent past matters most.
+ * is tried again, as long as there is an older chunk to free, and then
+ * that chunk goes instead (the writer writes on): for a history kept only
+ * to be read back, where the recent past matters most.
  * Chunks written before it was set on are never freed, nor any by
  * trace_writer_close (its last chunk fails instead), which then writes no
  * index either. Returns 0. */
