@@ -150,22 +150,28 @@ static int read_one_way(const uint8_t *buf, size_t len, bool ahead, struct event
 
 static unsigned ahead_cases, ahead_differ;
 
-/* read_one_way on this thread; read ahead too, and counts a case where
- * the two differ in anything (events, damage, words, result). */
+/* read_one_way on this thread; for the first 256 cases and every 8th
+ * after (a thread each: the 11 000 bit flips all read ahead took 33 s
+ * under ASan), read ahead too, and counts a case where the two differ in
+ * anything (events, damage, words, result). */
 static int read_skipping(const uint8_t *buf, size_t len, struct event *got, unsigned *ngot, unsigned *ndamaged,
 			 char *last_damage, size_t dlen)
 {
 	static struct event other[NEVENTS];
+	static unsigned calls;
 	char mine[512], theirs[512];
 	unsigned n2, d2, i;
 	int rc = read_one_way(buf, len, false, got, ngot, ndamaged, mine, sizeof(mine));
-	int rc2 = read_one_way(buf, len, true, other, &n2, &d2, theirs, sizeof(theirs));
-	bool same = rc == rc2 && *ngot == n2 && *ndamaged == d2 && !strcmp(mine, theirs);
 
-	for (i = 0; same && i < n2; i++)
-		same = event_equal(&got[i], &other[i]);
-	ahead_cases++;
-	ahead_differ += !same;
+	if (calls++ < 256 || calls % 8 == 0) {
+		int rc2 = read_one_way(buf, len, true, other, &n2, &d2, theirs, sizeof(theirs));
+		bool same = rc == rc2 && *ngot == n2 && *ndamaged == d2 && !strcmp(mine, theirs);
+
+		for (i = 0; same && i < n2; i++)
+			same = event_equal(&got[i], &other[i]);
+		ahead_cases++;
+		ahead_differ += !same;
+	}
 	if (last_damage)
 		snprintf(last_damage, dlen, "%s", mine);
 	return rc;
