@@ -216,7 +216,8 @@ static int write_chunk(struct trace_writer *w, int level)
 
 		rc = write_all(w->fd, again, 2);
 	}
-	if ((rc == -ENOSPC || rc == -EDQUOT) && w->drop_oldest && drop_this_chunk(w) == 0)
+	if ((rc == -ENOSPC || rc == -EDQUOT) && w->drop_oldest && w->nix <= 1 && !w->no_index &&
+	    drop_this_chunk(w) == 0)
 		return 0; /* nothing older left to free: this chunk goes, the writer lives on */
 	if (rc)
 		return w->err = rc;
