@@ -105,6 +105,23 @@ static int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
+/* A drop-oldest writer writes no index and needs its list only to find
+ * chunk starts to free up to: past DROP_LIST_MAX chunks it keeps every
+ * other one (the oldest and the newest always), so that a live view's
+ * history, hours of 64 KiB chunks, keeps a list of bounded size. */
+#define DROP_LIST_MAX 4096
+
+/* Keeps the oldest entry (where the next hole starts) and every other one
+ * after it, counting back from the newest. */
+static void thin_list(struct trace_writer *w)
+{
+	size_t i, k = 1;
+
+	for (i = 1 + (w->nix % 2); i < w->nix; i += 2)
+		w->ix[k++] = w->ix[i];
+	w->nix = k;
+}
+
 /* The disk is full: gives the older half of the event chunks still on disk
  * back to the file system (a hole: the file keeps its size and its later
  * chunks their offsets; readers skip the hole as missing chunks), and puts
@@ -205,6 +222,8 @@ static int write_chunk(struct trace_writer *w, int level)
 		struct trace_index_chunk c = { w->bytes, w->seq, w->chunk_first, w->chunk_ts, w->chunk_events,
 					       w->chunk_types };
 
+		if (w->drop_oldest && w->nix >= DROP_LIST_MAX)
+			thin_list(w);
 		if (VEC_RESERVE(w->ix, w->capix, w->nix + 1))
 			w->no_index = true; /* readers rebuild it; no chunk can be dropped from here on */
 		else

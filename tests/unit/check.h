@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-static int check_passed, check_failed;
+static int check_passed, check_failed, check_skipped;
 
 /* Records one assertion; prints it with the place it was made. */
 #define CHECK(cond, name)                                                        \
@@ -21,10 +21,20 @@ static int check_passed, check_failed;
 		}                                                                \
 	} while (0)
 
+/* Records a check that cannot run here, and why. */
+#define SKIP(name, why)                                                          \
+	do {                                                                     \
+		check_skipped++;                                                 \
+		printf("SKIPPED %s: %s\n", (name), (why));                       \
+	} while (0)
+
 /* Prints the closing count; returns the exit status for main. */
 static inline int check_summary(void)
 {
-	printf("%d passed, %d failed\n", check_passed, check_failed);
+	if (check_skipped)
+		printf("%d passed, %d failed, %d skipped\n", check_passed, check_failed, check_skipped);
+	else
+		printf("%d passed, %d failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
 }
 

@@ -1383,6 +1383,74 @@ static void test_kill9(void)
 	free(evs);
 }
 
+/* A drop-oldest writer on a 512 KB tmpfs (root only): some 15 000 chunks
+ * of a few events each (the disk holds about 6 000, so the list of chunks
+ * passes 4 096 and is thinned too) fill the disk over and over; every write succeeds, the oldest chunks go, and
+ * what the file still holds reads as the newest events, in order, the last
+ * one included. */
+static void test_drop_oldest(void)
+{
+	const unsigned n = 60000;
+	char dir[200], path[260], cmd[320];
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct trace_info info;
+	struct event *evs = calloc(n, sizeof(*evs)), ev;
+	uint64_t ts = 0, got = 0, first = 0;
+	unsigned i, bad = 0, match = 0;
+	struct stat st;
+	int rc = 0, e;
+
+	snprintf(dir, sizeof dir, "%s/full", tmpdir);
+	snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=512k tmpfs %s 2>/dev/null", dir);
+	if (!evs || mkdir(dir, 0700) || system(cmd) != 0) {
+		SKIP("drop-oldest on a full disk", "cannot mount a tmpfs (needs root: sudo make test)");
+		free(evs);
+		return;
+	}
+	snprintf(path, sizeof path, "%s/h.ctrace", dir);
+	make_info(&info, 4);
+	rc = trace_writer_new(&w, path, &info);
+	if (!rc)
+		rc = trace_writer_set_chunk_size(w, TRACE_CHUNK_MIN);
+	if (!rc)
+		rc = trace_writer_set_drop_oldest(w, true);
+	for (i = 0; !rc && i < n; i++) {
+		gen_event(i, &ts, 4, &evs[i]);
+		rc = trace_writer_add(w, &evs[i]);
+	}
+	if (!rc)
+		rc = trace_writer_flush(w);
+	CHECK(rc == 0 && trace_writer_dropped_bytes(w) > 512 * 1024 && trace_writer_dropped_until(w) > 0,
+	      "drop-oldest: 60 000 events in 64-byte chunks on a 512 KB disk all written, the oldest chunks freed");
+	if (w)
+		trace_writer_close(w, 0);
+	CHECK(stat(path, &st) == 0 && st.st_size > 512 * 1024 && (uint64_t)st.st_blocks * 512 <= 512 * 1024,
+	      "drop-oldest: the file outgrew the disk, its disk use did not");
+	rc = trace_reader_new(&r, path);
+	if (!rc) {
+		trace_reader_skip_damaged(r);
+		while ((e = trace_reader_next(r, &ev)) > 0) {
+			if (e != 1)
+				continue;
+			if (!got++) {
+				first = ev.ts;
+				while (match < n && evs[match].ts < ev.ts)
+					match++;
+			}
+			bad += match >= n || !event_equal(&ev, &evs[match]);
+			match++;
+		}
+	}
+	CHECK(rc == 0 && got > 100 && bad == 0 && match == n && first > evs[0].ts,
+	      "drop-oldest: the file reads as the newest events, in order, to the last");
+	trace_reader_free(r);
+	snprintf(cmd, sizeof cmd, "umount -l %s", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not unmount %s\n", dir);
+	free(evs);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/test_trace.XXXXXX");
@@ -1405,6 +1473,7 @@ int main(void)
 	test_bit_flips(1, "deflated");
 	test_bit_flips(0, "stored");
 	test_kill9();
+	test_drop_oldest();
 
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
