@@ -20,7 +20,7 @@ AT = re.compile(r"\bt ([0-9.]+) s\b")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
 WAITS = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\u2500]*")
-EVENTS = 3_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower: as long to read)
+EVENTS = 2_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower: as long to read)
 TINY = os.path.join(os.path.dirname(__file__), "..", "data", "pingpong.ctrace")
 
 tmux = Tmux(SOCKET)
