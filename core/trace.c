@@ -105,6 +105,31 @@ static int write_all(int fd, struct iovec *iov, int n)
 	return 0;
 }
 
+/* The chunk being built is empty again (written, or dropped); its clock
+ * starts at 0. */
+static void chunk_reset(struct trace_writer *w)
+{
+	w->chunk_events = 0;
+	w->chunk_types = 0;
+	w->alen = 0;
+	w->tslen = 0;
+	w->chunk_ts = 0;
+}
+
+/* Fills a chunk frame: marker, sequence, sizes, encoding, the payload's
+ * crc and the frame's own. */
+static void put_frame(uint8_t *hdr, uint32_t seq, uint32_t stored, uint32_t raw, int enc, uint32_t payload_crc)
+{
+	memcpy(hdr, chunk_magic, 4);
+	put32(hdr + 4, seq);
+	put32(hdr + 8, stored);
+	put32(hdr + 12, raw);
+	hdr[16] = (uint8_t)enc;
+	hdr[17] = hdr[18] = hdr[19] = 0;
+	put32(hdr + 20, payload_crc);
+	put32(hdr + 24, (uint32_t)crc32(0, hdr, 24));
+}
+
 /* A drop-oldest writer writes no index and needs its list only to find
  * chunk starts to free up to: past DROP_LIST_MAX chunks it keeps every
  * other one (the oldest and the newest always), so that a live view's
@@ -157,11 +182,7 @@ static int drop_this_chunk(struct trace_writer *w)
 	if (w->nix && !w->no_index && w->ix[w->nix - 1].off == w->bytes)
 		w->nix--;
 	w->dropped_until = w->last_ts + 1;
-	w->chunk_events = 0;
-	w->chunk_types = 0;
-	w->alen = 0;
-	w->tslen = 0;
-	w->chunk_ts = 0;
+	chunk_reset(w);
 	return 0;
 }
 
@@ -203,14 +224,7 @@ static int write_chunk(struct trace_writer *w, int level)
 			enc = ENC_DEFLATE;
 		}
 	}
-	memcpy(hdr, chunk_magic, 4);
-	put32(hdr + 4, w->seq);
-	put32(hdr + 8, (uint32_t)stored);
-	put32(hdr + 12, (uint32_t)raw);
-	hdr[16] = (uint8_t)enc;
-	hdr[17] = hdr[18] = hdr[19] = 0;
-	put32(hdr + 20, (uint32_t)crc32(0, payload, (uInt)stored));
-	put32(hdr + 24, (uint32_t)crc32(0, hdr, 24));
+	put_frame(hdr, w->seq, (uint32_t)stored, (uint32_t)raw, enc, (uint32_t)crc32(0, payload, (uInt)stored));
 
 	const struct iovec iov[2] = {
 		{ .iov_base = hdr, .iov_len = FRAME_LEN },
@@ -240,13 +254,9 @@ static int write_chunk(struct trace_writer *w, int level)
 		return 0; /* nothing older left to free: this chunk goes, the writer lives on */
 	if (rc)
 		return w->err = rc;
-	w->chunk_events = 0;
-	w->chunk_types = 0;
 	w->bytes += FRAME_LEN + stored;
 	w->seq++;
-	w->alen = 0;
-	w->tslen = 0;
-	w->chunk_ts = 0; /* each chunk's clock starts at 0 */
+	chunk_reset(w);
 	return 0;
 }
 
@@ -529,14 +539,7 @@ static int write_index(struct trace_writer *w, uint64_t end_ts)
 		memcpy(pre, a, alen);
 		crc = (uint32_t)crc32(0, pre, (uInt)(alen + rlen));
 		crc = (uint32_t)crc32(crc, body, (uInt)blen);
-		memcpy(hdr, chunk_magic, 4);
-		put32(hdr + 4, w->seq);
-		put32(hdr + 8, (uint32_t)(alen + plen));
-		put32(hdr + 12, (uint32_t)(alen + plen));
-		hdr[16] = ENC_STORED;
-		hdr[17] = hdr[18] = hdr[19] = 0;
-		put32(hdr + 20, crc);
-		put32(hdr + 24, (uint32_t)crc32(0, hdr, 24));
+		put_frame(hdr, w->seq, (uint32_t)(alen + plen), (uint32_t)(alen + plen), ENC_STORED, crc);
 
 		struct iovec iov[3] = {
 			{ .iov_base = hdr, .iov_len = FRAME_LEN },
