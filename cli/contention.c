@@ -134,53 +134,21 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 	fputc(']', f);
 }
 
-/* Reads the trace at path into a new history (see cli.h). */
-int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen)
+/* Reads the opened trace t into a new history *out that keeps `keep`,
+ * within cap bytes for the window from, to (0: no cap; see
+ * cli_load_spans_window). Returns 0, -1 (t says why) or an errno; *out is
+ * freed on error. */
+static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
+		      struct spans **out, uint64_t *kept, uint64_t *read_to)
 {
-	struct cli_trace t;
-	struct event ev;
-	int e;
-
-	*out = NULL;
-	warn[0] = '\0';
-	if (cli_trace_open(&t, path))
-		return 1;
-	e = spans_new(out, trace_reader_info(t.reader)->ncpus, keep);
-	while (!e && (e = cli_trace_next(&t, &ev)) > 0)
-		e = e == 1 ? spans_add(*out, &ev) : 0;
-	if (!e)
-		e = spans_finish(*out, trace_reader_end_ts(t.reader));
-	if (e > 0 || e < -1) /* -1: cli_trace_next said why */
-		cli_error("%s: %s", path, strerror(e < 0 ? -e : e));
-	cli_trace_warning(&t, warn, wlen);
-	cli_trace_close(&t);
-	if (e) {
-		spans_free(*out);
-		*out = NULL;
-		return 1;
-	}
-	return 0;
-}
-
-/* Reads a history for a window within a cap (see cli.h). */
-int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
-			  struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen)
-{
-	struct cli_trace t;
 	struct event ev;
 	uint64_t n = 0, last = 0;
 	int e;
 
-	*out = NULL;
 	*kept = 0;
 	*read_to = UINT64_MAX;
-	warn[0] = '\0';
-	if (cli_trace_open_quiet(&t, path)) {
-		snprintf(warn, wlen, "%s", t.failed);
-		return 1;
-	}
-	e = spans_new(out, trace_reader_info(t.reader)->ncpus, keep);
-	while (!e && (e = cli_trace_next(&t, &ev)) > 0) {
+	e = spans_new(out, trace_reader_info(t->reader)->ncpus, keep);
+	while (!e && (e = cli_trace_next(t, &ev)) > 0) {
 		if (e != 1) {
 			e = 0;
 			continue;
@@ -198,16 +166,53 @@ int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64
 		spans_trim(*out, *kept);
 	}
 	if (e == 0)
-		e = spans_finish(*out, *read_to == UINT64_MAX ? trace_reader_end_ts(t.reader) : *read_to);
-	if (e)
-		snprintf(warn, wlen, "%s", e == -1 ? t.failed : strerror(e < 0 ? -e : e));
-	cli_trace_close(&t);
+		e = spans_finish(*out, *read_to == UINT64_MAX ? trace_reader_end_ts(t->reader) : *read_to);
 	if (e) {
 		spans_free(*out);
 		*out = NULL;
+	}
+	return e;
+}
+
+/* Reads the trace at path into a new history (see cli.h). */
+int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen)
+{
+	struct cli_trace t;
+	uint64_t kept, read_to;
+	int e;
+
+	*out = NULL;
+	warn[0] = '\0';
+	if (cli_trace_open(&t, path))
+		return 1;
+	e = spans_read(&t, keep, 0, UINT64_MAX, 0, out, &kept, &read_to);
+	if (e > 0 || e < -1) /* -1: cli_trace_next said why */
+		cli_error("%s: %s", path, strerror(e < 0 ? -e : e));
+	cli_trace_warning(&t, warn, wlen);
+	cli_trace_close(&t);
+	return e ? 1 : 0;
+}
+
+/* Reads a history for a window within a cap (see cli.h). */
+int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
+			  struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen)
+{
+	struct cli_trace t;
+	int e;
+
+	*out = NULL;
+	*kept = 0;
+	*read_to = UINT64_MAX;
+	warn[0] = '\0';
+	if (cli_trace_open_quiet(&t, path)) {
+		snprintf(warn, wlen, "%s", t.failed);
 		return 1;
 	}
-	return 0;
+	e = spans_read(&t, keep, from, to, cap, out, kept, read_to);
+	if (e)
+		snprintf(warn, wlen, "%s", e == -1 ? t.failed : strerror(e < 0 ? -e : e));
+	cli_trace_close(&t);
+	return e ? 1 : 0;
 }
 
 /* What contention and path share after their options: one FILE left in
