@@ -118,6 +118,7 @@ struct cli_trace {
 	char cut[400];          /* why the reading stopped early, or "" */
 	bool quiet;             /* an error stops the reading silently, into failed (a view is on screen) */
 	char failed[512];       /* quiet: why the file could not be read on, or "" */
+	struct event ev;        /* the event read last, without ahead */
 };
 
 /* Opens the trace at path. Returns 0, or 1 after printing what is wrong. */
@@ -127,11 +128,13 @@ int cli_trace_open(struct cli_trace *t, const char *path);
  * is on the screen). */
 int cli_trace_open_quiet(struct cli_trace *t, const char *path);
 
-/* Reads the next event. Returns 1 for an event, 2 when a damaged stretch
+/* Reads the next event into *ev (a pointer valid until the next call or
+ * the close; not a copy: it is the hottest loop of every command that
+ * reads a whole file). Returns 1 for an event, 2 when a damaged stretch
  * was skipped (cli_trace_last_damage names it; reading goes on), 0 at the
  * end (complete, or cut off: then cut is set), or -1 after printing why
  * the file cannot be read on. */
-int cli_trace_next(struct cli_trace *t, struct event *ev);
+int cli_trace_next(struct cli_trace *t, const struct event **ev);
 
 /* What the last result 2 skipped ("chunk 2 at byte 470: payload checksum
  * mismatch; chunk skipped, reading on at byte 744"). */
@@ -157,14 +160,15 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 void cli_contention_json(FILE *f, const struct spans *s, const struct contention *c, const char *indent);
 
 /* Undone work (cli/undone_out.c): report's section "CPU idle while threads
- * were runnable", from one more reading of file (JSON: the "undone" member,
- * after a comma; the sentences: tui/undone_text.h). Returns 0, or 1 after
- * printing what is wrong. And a timeline's stretches (the ended ones and
+ * were runnable", from the statistics' reading of the file (stats_finish
+ * done; JSON: the "undone" member, after a comma; the sentences:
+ * tui/undone_text.h). And a timeline's stretches (the ended ones and
  * those still open at its end), by start, in a new array *out of *n (free
  * it), for log. Returns 0 or -ENOMEM. */
 struct undone_stretch;
 struct timeline;
-int cli_report_undone(const char *file, bool json);
+struct stats;
+void cli_report_undone(const struct stats *st, bool json);
 int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, size_t *n);
 
 /* Reads the trace at path into a new history (spans.h) that keeps `keep`

@@ -141,7 +141,7 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
 		      struct spans **out, uint64_t *kept, uint64_t *read_to)
 {
-	struct event ev;
+	const struct event *ev;
 	uint64_t n = 0, last = 0;
 	int e;
 
@@ -153,8 +153,8 @@ static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_
 			e = 0;
 			continue;
 		}
-		last = ev.ts;
-		e = spans_add(*out, &ev);
+		last = ev->ts;
+		e = spans_add(*out, ev);
 		if (e || !cap || ++n % 16384 || spans_memory(*out) <= cap)
 			continue;
 		if (last > to) { /* the window is read: stop here */

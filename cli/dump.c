@@ -119,7 +119,7 @@ int cmd_dump(int argc, char **argv)
 	static const struct option longopts[] = { CLI_LONGOPTS_END };
 	struct cli_opts opts = { "dump", "h", longopts, usage, 0, false };
 	struct cli_trace t = { 0 };
-	struct event ev;
+	const struct event *ev;
 	const char *file;
 	int opt, e, status = 1;
 
@@ -131,7 +131,7 @@ int cmd_dump(int argc, char **argv)
 		goto out;
 	while ((e = cli_trace_next(&t, &ev)) > 0) {
 		if (e == 1) {
-			print_event(stdout, &ev);
+			print_event(stdout, ev);
 		} else { /* said where it happens, between the events around it */
 			fflush(stdout);
 			cli_error("warning: %s: %s", file, cli_trace_last_damage(&t));

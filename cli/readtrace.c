@@ -82,9 +82,16 @@ static void note_damage(struct cli_trace *t)
 }
 
 /* Reads the next event (see cli.h). */
-int cli_trace_next(struct cli_trace *t, struct event *ev)
+int cli_trace_next(struct cli_trace *t, const struct event **ev)
 {
-	int e = t->ahead ? trace_ahead_next(t->ahead, ev) : trace_reader_next(t->reader, ev);
+	int e;
+
+	if (t->ahead) {
+		e = trace_ahead_next(t->ahead, ev);
+	} else {
+		e = trace_reader_next(t->reader, &t->ev);
+		*ev = &t->ev;
+	}
 
 	if (e == 1) {
 		t->events++;
@@ -164,7 +171,7 @@ int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet)
 /* Reads on for a while (see cli.h). */
 int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns)
 {
-	struct event ev;
+	const struct event *ev;
 	uint64_t deadline = budget_ns ? evloop_now() + budget_ns : UINT64_MAX;
 	unsigned n = 0;
 	int e;
@@ -174,7 +181,7 @@ int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns
 	while ((e = cli_trace_next(&ld->t, &ev)) > 0) {
 		bool event = e == 1; /* 2: a damaged stretch, which leaves ev as it was */
 
-		if (event && (e = timeline_add(ld->tl, &ev)) != 0) {
+		if (event && (e = timeline_add(ld->tl, ev)) != 0) {
 			if (ld->t.quiet)
 				snprintf(ld->t.failed, sizeof(ld->t.failed), "%s: %s", ld->t.path, strerror(e < 0 ? -e : e));
 			else
@@ -182,7 +189,7 @@ int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns
 			e = -1;
 			break;
 		}
-		if ((event && ev.ts >= until_ns) ||
+		if ((event && ev->ts >= until_ns) ||
 		    (++n % 4096 == 0 && (evloop_now() >= deadline || (budget_ns && n >= CLI_LOADER_STEP_MAX))))
 			return 1;
 	}

@@ -345,7 +345,7 @@ int cmd_report(int argc, char **argv)
 	struct cli_opts opts = { "report", "h", longopts, usage, 0, false };
 	struct cli_trace t = { 0 };
 	struct stats *s = NULL;
-	struct event ev;
+	const struct event *ev;
 	const char *file;
 	bool json = false, attributed;
 	char warning[1200];
@@ -365,7 +365,7 @@ int cmd_report(int argc, char **argv)
 	}
 	stats_set_gated(s, trace_reader_info(t.reader)->started);
 	while ((e = cli_trace_next(&t, &ev)) > 0) {
-		if (e == 1 && (e = stats_add(s, &ev)) != 0) {
+		if (e == 1 && (e = stats_add(s, ev)) != 0) {
 			cli_error("%s: %s", file, strerror(e < 0 ? -e : e));
 			goto out;
 		}
@@ -375,18 +375,20 @@ int cmd_report(int argc, char **argv)
 	cli_trace_warning(&t, warning, sizeof(warning));
 	if (warning[0])
 		cli_error("warning: %s", warning);
-	stats_finish(s, trace_reader_end_ts(t.reader));
+	if ((e = stats_finish(s, trace_reader_end_ts(t.reader))) != 0) {
+		cli_error("%s: %s", file, strerror(-e));
+		goto out;
+	}
 	if (json)
 		print_json(stdout, s, trace_reader_info(t.reader), file, !warning[0], warning[0] ? warning : NULL);
 	else
 		print_text(stdout, s, trace_reader_info(t.reader), file);
+	cli_report_undone(s, json);
 	attributed = stats_events_of(s, EVENT_BLOCK) || stats_events_of(s, EVENT_CALL);
 	stats_free(s);
 	s = NULL;
 	cli_trace_close(&t);
-	status = cli_report_undone(file, json);
-	if (!status)
-		status = print_contention(file, attributed, json);
+	status = print_contention(file, attributed, json);
 	if (fflush(stdout))
 		status = 1;
 out:

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli.h"
 #include "safetext.h"
+#include "stats.h"
 #include "timeline.h"
 #include "trace.h"
 #include "undone.h"
@@ -15,10 +16,10 @@
 
 #define LONGEST 5 /* stretches report's text names */
 
-/* The name undone keeps for a tid (its own model's). */
-static const char *own_name(void *ctx, int32_t tid)
+/* The latest name of a tid, as the statistics know it. */
+static const char *stats_name(void *ctx, int32_t tid)
 {
-	return undone_name(ctx, tid);
+	return stats_thread_name(ctx, tid);
 }
 
 /* Why in one word, for JSON. */
@@ -28,8 +29,9 @@ static const char *why_key(uint8_t why)
 }
 
 /* Prints the section as JSON members ("undone": {...}), after a comma. */
-static void print_json(FILE *f, const struct undone *u, unsigned ncpus)
+static void print_json(FILE *f, const struct stats *st, unsigned ncpus)
 {
+	const struct undone *u = stats_undone(st);
 	char text[1024], mask[256];
 	size_t i;
 	unsigned c, k;
@@ -46,7 +48,7 @@ static void print_json(FILE *f, const struct undone *u, unsigned ncpus)
 		fprintf(f, "%s\n    {\"cpu\": %u, \"from_ns\": %" PRIu64 ", \"to_ns\": %" PRIu64 ", \"idle_ns\": %" PRIu64
 			", \"threads\": [", i ? "," : "", s->cpu, s->from, s->to, s->idle_ns);
 		for (k = 0; k < s->ntids; k++) {
-			const char *nm = undone_name(u, s->tid[k]);
+			const char *nm = stats_thread_name(st, s->tid[k]);
 
 			fprintf(f, "%s{\"tid\": %d, \"name\": ", k ? ", " : "", (int)s->tid[k]);
 			cli_json_string(f, nm ? nm : "");
@@ -59,7 +61,7 @@ static void print_json(FILE *f, const struct undone *u, unsigned ncpus)
 		undone_mask_text(&s->mask, mask, sizeof(mask));
 		fprintf(f, "], \"reason\": \"%s\", \"affinity\": ", why_key(s->why));
 		cli_json_string(f, s->why == UNDONE_WHY_AFFINITY ? mask : "");
-		undone_text(s, own_name, (void *)u, text, sizeof(text));
+		undone_text(s, stats_name, (void *)st, text, sizeof(text));
 		fprintf(f, ", \"text\": ");
 		cli_json_string(f, text);
 		fputc('}', f);
@@ -68,8 +70,9 @@ static void print_json(FILE *f, const struct undone *u, unsigned ncpus)
 }
 
 /* Prints the section as text: per-CPU totals, then the longest stretches. */
-static void print_text(FILE *f, const struct undone *u, unsigned ncpus, uint64_t end)
+static void print_text(FILE *f, const struct stats *st, unsigned ncpus, uint64_t end)
 {
+	const struct undone *u = stats_undone(st);
 	char text[1024], safe[4096];
 	size_t shown[LONGEST], i, k, n = 0;
 	unsigned c;
@@ -100,41 +103,19 @@ static void print_text(FILE *f, const struct undone *u, unsigned ncpus, uint64_t
 	for (k = 0; k < n; k++) {
 		const struct undone_stretch *s = undone_at(u, shown[k]);
 
-		undone_text(s, own_name, (void *)u, text, sizeof(text));
+		undone_text(s, stats_name, (void *)st, text, sizeof(text));
 		safetext_escape(safe, sizeof(safe), text);
 		fprintf(f, "  %10.3f  %s\n", (double)s->from / 1e6, safe);
 	}
 }
 
-/* Reads the trace again and prints the section (see cli.h). */
-int cli_report_undone(const char *file, bool json)
+/* Prints the section from a finished reading (see cli.h). */
+void cli_report_undone(const struct stats *st, bool json)
 {
-	struct cli_trace t = { 0 };
-	struct undone *u = NULL;
-	struct event ev;
-	int e, r = 0, status = 1;
-
-	if (cli_trace_open(&t, file))
-		return 1;
-	e = undone_new(&u, trace_reader_info(t.reader)->ncpus, trace_reader_info(t.reader)->target_pid == 0);
-	while (!e && (r = cli_trace_next(&t, &ev)) > 0)
-		if (r == 1)
-			e = undone_add(u, &ev);
-	if (!e && r == 0)
-		e = undone_finish(u, trace_reader_end_ts(t.reader));
-	if (e)
-		cli_error("%s: %s", file, strerror(-e));
-	if (e || r < 0) /* r < 0: cli_trace_next said why */
-		goto out;
 	if (json)
-		print_json(stdout, u, trace_reader_info(t.reader)->ncpus);
+		print_json(stdout, st, stats_ncpus(st));
 	else
-		print_text(stdout, u, trace_reader_info(t.reader)->ncpus, trace_reader_end_ts(t.reader));
-	status = 0;
-out:
-	undone_free(u);
-	cli_trace_close(&t);
-	return status;
+		print_text(stdout, st, stats_ncpus(st), stats_end(st));
 }
 
 /* Orders stretches by their start, then CPU. */

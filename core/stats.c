@@ -1,6 +1,8 @@
 /* Statistics by following the event stream: the scheduling state machine
  * (sched_model.c) says what every thread and CPU does; this file sums the
- * intervals it reports and counts switches, wakeups, migrations, marks. */
+ * intervals it reports and counts switches, wakeups, migrations, marks, and
+ * feeds the same callbacks to the undone-work analysis (undone.c), so that
+ * one reading of a file and one model give both. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include "mem.h"
 #include "sched_model.h"
 #include "stats.h"
+#include "undone.h"
 
 /* What stats keeps of a thread besides its public figures. */
 struct tcause {
@@ -21,6 +24,7 @@ struct tcause {
 
 struct stats {
 	struct sched_model *m;
+	struct undone *undone;        /* fed by m's callbacks */
 	struct stats_thread *threads; /* by the model's thread index */
 	struct tcause *causes;        /* likewise */
 	size_t nthreads, cap, capcauses;
@@ -104,10 +108,10 @@ static int on_state(void *ctx, const struct sched_change *c)
 	struct stats_thread *t;
 	struct tcause *tc;
 	uint64_t d = c->ts > c->prev_since ? c->ts - c->prev_since : 0;
-	int r = 0;
+	int r = undone_on_state(s->undone, c);
 
-	if (c->thread >= s->nthreads)
-		return 0;
+	if (r || c->thread >= s->nthreads)
+		return r;
 	t = &s->threads[c->thread];
 	tc = &s->causes[c->thread];
 	if (c->prev == TL_SPINNING) {
@@ -140,6 +144,7 @@ static int on_cpu(void *ctx, const struct sched_cpu_change *c)
 	struct stats *s = ctx;
 	struct stats_cpu *cp = &s->cpus[c->cpu];
 	uint64_t d = c->ts > c->prev_since ? c->ts - c->prev_since : 0;
+	int r = undone_on_cpu(s->undone, c);
 
 	switch (c->prev_kind) {
 	case TL_CPU_THREAD:
@@ -155,7 +160,7 @@ static int on_cpu(void *ctx, const struct sched_cpu_change *c)
 		cp->unknown_ns += d;
 		break;
 	}
-	return 0;
+	return r;
 }
 
 /* A blocked thread was woken. */
@@ -165,7 +170,7 @@ static int on_wakeup(void *ctx, const struct sched_wakeup *w)
 
 	if (!w->new_thread && w->thread < s->nthreads)
 		s->threads[w->thread].wakeups++;
-	return 0;
+	return undone_on_wakeup(s->undone, w);
 }
 
 /* Creates an empty statistics set. */
@@ -186,6 +191,8 @@ int stats_new(struct stats **out, unsigned ncpus)
 	s->ncpus = ncpus;
 	s->cpus = calloc(ncpus, sizeof(*s->cpus));
 	r = s->cpus ? sched_model_new(&s->m, ncpus, &ops, s) : -ENOMEM;
+	if (!r)
+		r = undone_new_fed(&s->undone, ncpus, s->m);
 	if (r)
 		stats_free(s);
 	else
@@ -204,6 +211,7 @@ void stats_free(struct stats *s)
 {
 	if (!s)
 		return;
+	undone_free(s->undone);
 	sched_model_free(s->m);
 	for (size_t i = 0; i < s->nthreads; i++)
 		free(s->causes[i].by);
@@ -233,6 +241,8 @@ int stats_add(struct stats *s, const struct event *ev)
 	if (!sched_model_event_valid(s->m, ev))
 		return sched_model_add(s->m, ev); /* counted as a bad event */
 	r = sched_model_add(s->m, ev);
+	if (!r)
+		r = undone_on_event(s->undone, ev);
 	if (r)
 		return r;
 	switch (ev->type) {
@@ -255,12 +265,21 @@ int stats_add(struct stats *s, const struct event *ev)
 }
 
 /* Closes every open interval at the end of the trace. */
-void stats_finish(struct stats *s, uint64_t end_ns)
+int stats_finish(struct stats *s, uint64_t end_ns)
 {
+	int r;
+
 	if (end_ns < sched_model_last_ts(s->m))
 		end_ns = sched_model_last_ts(s->m);
 	s->end_ns = end_ns;
-	sched_model_finish(s->m, end_ns);
+	r = sched_model_finish(s->m, end_ns);
+	return r ? r : undone_finish(s->undone, end_ns);
+}
+
+/* The undone work found (see stats.h). */
+const struct undone *stats_undone(const struct stats *s)
+{
+	return s->undone;
 }
 
 /* Threads in order of first appearance. */

@@ -52,8 +52,14 @@ void stats_free(struct stats *s);
 /* Follows one event. Returns 0 or -ENOMEM. */
 int stats_add(struct stats *s, const struct event *ev);
 
-/* Closes every open interval at end_ns (the end of the trace). */
-void stats_finish(struct stats *s, uint64_t end_ns);
+/* Closes every open interval at end_ns (the end of the trace), and the
+ * undone work's open stretches. Returns 0 or -ENOMEM. */
+int stats_finish(struct stats *s, uint64_t end_ns);
+
+/* The undone work (undone.h: CPUs idle while threads were runnable) found
+ * by the same reading, complete once stats_finish returned. */
+struct undone;
+const struct undone *stats_undone(const struct stats *s);
 
 /* Before the first event: conctop started the traced program, whose first
  * thread waits at its start gate (sched_model_set_gated). */

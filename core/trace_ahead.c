@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AHEAD_BATCHES 4
+#define AHEAD_BATCHES 8
 #define AHEAD_EVENTS 2048 /* a batch: about 240 KB of events */
 
 /* Events decoded in a row, and what ended them. */
@@ -106,20 +106,23 @@ int trace_ahead_new(struct trace_ahead **out, struct trace_reader *r)
 	return 0;
 }
 
-/* Gives the batch at head back to the thread. */
+/* Gives the batch at head back to the thread, waking it (when it waits
+ * for room) only once half the ring is free: a wakeup costs a system call
+ * or two, so the thread refills several batches per wakeup. */
 static void ahead_release(struct trace_ahead *a)
 {
 	pthread_mutex_lock(&a->lock);
 	a->head = (a->head + 1) % AHEAD_BATCHES;
 	a->count--;
-	pthread_cond_signal(&a->emptied);
+	if (a->count <= AHEAD_BATCHES / 2)
+		pthread_cond_signal(&a->emptied);
 	pthread_mutex_unlock(&a->lock);
 	a->have = false;
 	a->pos = 0;
 }
 
 /* The next event, damage, end or error, in the reader's order. */
-int trace_ahead_next(struct trace_ahead *a, struct event *ev)
+int trace_ahead_next(struct trace_ahead *a, const struct event **ev)
 {
 	for (;;) {
 		struct ahead_batch *b;
@@ -136,7 +139,7 @@ int trace_ahead_next(struct trace_ahead *a, struct event *ev)
 		}
 		b = &a->b[a->head];
 		if (a->pos < b->n) {
-			*ev = b->ev[a->pos++];
+			*ev = &b->ev[a->pos++];
 			return 1;
 		}
 		status = b->status;

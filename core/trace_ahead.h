@@ -21,8 +21,9 @@ struct trace_ahead;
 int trace_ahead_new(struct trace_ahead **out, struct trace_reader *r);
 
 /* The next event (1), a damaged stretch skipped (TRACE_DAMAGED), the end (0)
- * or an error (< 0), as trace_reader_next would have returned them. */
-int trace_ahead_next(struct trace_ahead *a, struct event *ev);
+ * or an error (< 0), as trace_reader_next would have returned them. An
+ * event is not copied: *ev points at it until the next call (or _free). */
+int trace_ahead_next(struct trace_ahead *a, const struct event **ev);
 
 /* What the reader said with the last TRACE_DAMAGED or error returned. */
 const char *trace_ahead_error(const struct trace_ahead *a);

@@ -123,6 +123,7 @@ static int read_one_way(const uint8_t *buf, size_t len, bool ahead, struct event
 	struct trace_reader *r;
 	struct trace_ahead *a = NULL;
 	struct event ev;
+	const struct event *evp = &ev;
 	int rc = trace_reader_new_mem(&r, buf, len);
 
 	*ngot = *ndamaged = 0;
@@ -131,12 +132,12 @@ static int read_one_way(const uint8_t *buf, size_t len, bool ahead, struct event
 		trace_reader_skip_damaged(r);
 		if (ahead && trace_ahead_new(&a, r))
 			rc = -1001;
-		while (rc == 0 && (rc = a ? trace_ahead_next(a, &ev) : trace_reader_next(r, &ev)) > 0) {
+		while (rc == 0 && (rc = a ? trace_ahead_next(a, &evp) : trace_reader_next(r, &ev)) > 0) {
 			if (rc == TRACE_DAMAGED) {
 				(*ndamaged)++;
 				snprintf(last_damage, dlen, "%s", a ? trace_ahead_error(a) : trace_reader_error(r));
 			} else if (*ngot < NEVENTS) {
-				got[(*ngot)++] = ev;
+				got[(*ngot)++] = *evp;
 			}
 			rc = 0;
 		}
