@@ -236,11 +236,11 @@ static struct stats_thread *subject(struct stats *s, const struct event *ev)
 int stats_add(struct stats *s, const struct event *ev)
 {
 	struct stats_thread *t;
-	int r;
+	bool valid = sched_model_event_valid(s->m, ev);
+	int r = sched_model_add(s->m, ev);
 
-	if (!sched_model_event_valid(s->m, ev))
-		return sched_model_add(s->m, ev); /* counted as a bad event */
-	r = sched_model_add(s->m, ev);
+	if (!valid)
+		return r; /* counted as a bad event */
 	if (!r)
 		r = undone_on_event(s->undone, ev);
 	if (r)

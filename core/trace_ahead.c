@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define AHEAD_BATCHES 8
-#define AHEAD_EVENTS 2048 /* a batch: about 240 KB of events */
+#define AHEAD_EVENTS 4096 /* a batch: about 480 KB of events (the ring: 3.8 MB) */
 
 /* Events decoded in a row, and what ended them. */
 struct ahead_batch {
