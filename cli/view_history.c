@@ -53,6 +53,16 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
 		h->dropped_until = trace_writer_dropped_until(writer);
 }
 
+#define DROPPED_WORDS " · disk full, kept from "
+
+/* Writes, from byte n of the header on, from when the file keeps history
+ * (nothing when the disk never filled). */
+static void say_dropped(struct view_history *h, size_t n)
+{
+	if (h->dropped_until && n < sizeof(h->header))
+		snprintf(h->header + n, sizeof(h->header) - n, DROPPED_WORDS "%.1f s", (double)h->dropped_until / 1e9);
+}
+
 /* Writes the header's words: the memory held, and what is kept. */
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held)
 {
@@ -65,9 +75,8 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 
 	if (kept && n > 0 && (size_t)n < sizeof(h->header))
 		n += snprintf(h->header + n, sizeof(h->header) - (size_t)n, " from %.1f s", (double)kept / 1e9);
-	if (h->dropped_until && n > 0 && (size_t)n < sizeof(h->header))
-		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " · disk full, kept from %.1f s",
-			 (double)h->dropped_until / 1e9);
+	if (n > 0 && (size_t)n < sizeof(h->header))
+		say_dropped(h, (size_t)n);
 }
 
 /* Trims the live timeline and the waits' history when over half the cap. */
@@ -103,6 +112,14 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 	if (h->writer && (e = trace_writer_flush(h->writer)) != 0) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %s", strerror(-e));
 		return -1;
+	}
+	/* a full disk may have taken chunks at this flush: the header says
+	 * from when the file keeps history as of now */
+	if (h->writer && trace_writer_dropped_until(h->writer) > h->dropped_until) {
+		char *at = strstr(h->header, DROPPED_WORDS);
+
+		h->dropped_until = trace_writer_dropped_until(h->writer);
+		say_dropped(h, at ? (size_t)(at - h->header) : strlen(h->header));
 	}
 	if (cli_loader_open(&ld, h->file, true)) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
