@@ -2,8 +2,8 @@
  * arrays.
  *
  * An arena hands out blocks that live as long as it does (the lanes' and
- * time indexes' blocks): one malloc per 256 KiB, no per-block overhead,
- * freed all at once.
+ * time indexes' blocks): one malloc per 256 KiB (2 MiB, huge-page aligned,
+ * once it holds 8 MiB), no per-block overhead, freed all at once.
  *
  * vec_reserve grows a malloc'd array to hold at least `need` items,
  * doubling its capacity: the one place where core grows an array (use it
