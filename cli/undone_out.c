@@ -10,7 +10,6 @@
 #include "safetext.h"
 #include "stats.h"
 #include "timeline.h"
-#include "trace.h"
 #include "undone.h"
 #include "undone_text.h"
 

@@ -192,7 +192,7 @@ int stats_new(struct stats **out, unsigned ncpus)
 	s->cpus = calloc(ncpus, sizeof(*s->cpus));
 	r = s->cpus ? sched_model_new(&s->m, ncpus, &ops, s) : -ENOMEM;
 	if (!r)
-		r = undone_new_fed(&s->undone, ncpus, s->m);
+		r = undone_new(&s->undone, ncpus, s->m);
 	if (r)
 		stats_free(s);
 	else

@@ -345,7 +345,7 @@ int timeline_new(struct timeline **out, unsigned ncpus)
 	if (!r)
 		r = patterns_new(&tl->patterns);
 	if (!r)
-		r = undone_new_fed(&tl->undone, ncpus, tl->m);
+		r = undone_new(&tl->undone, ncpus, tl->m);
 	if (!r && !(tl->cpus = calloc(ncpus, sizeof(*tl->cpus))))
 		r = -ENOMEM;
 	if (r) {

@@ -42,7 +42,6 @@ struct ucpu {
 struct undone {
 	unsigned ncpus;
 	const struct sched_model *m;  /* the model whose indexes the threads use */
-	struct sched_model *own;      /* that model when it is the analysis's own */
 	uint64_t last_ts;
 	struct uthread *threads;
 	size_t nthreads, threads_cap;
@@ -61,8 +60,6 @@ struct undone {
 	struct ucpu *cpus;
 	struct undone_stretch *stretches;
 	size_t nstretches, stretches_cap;
-	char (*names)[EVENT_TEXT_MAX]; /* with its own model: by thread index */
-	size_t names_cap;
 };
 
 /* Whether mask allows cpu: 1 yes, 0 no, -1 unknown (a CPU from 128 on). */
@@ -487,44 +484,8 @@ int undone_on_event(struct undone *u, const struct event *ev)
 	return r < 0 ? r : 0;
 }
 
-/* The model callbacks of an analysis with its own model: a thread's name. */
-static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
-{
-	struct undone *u = ctx;
-	size_t old = u->names_cap;
-
-	(void)what, (void)ts, (void)other;
-	if (!thread_get(u, idx) || VEC_RESERVE(u->names, u->names_cap, u->nthreads))
-		return -ENOMEM;
-	if (u->names_cap > old)
-		memset(u->names + old, 0, (u->names_cap - old) * sizeof(*u->names));
-	if (name)
-		snprintf(u->names[idx], sizeof(u->names[idx]), "%s", name);
-	else
-		u->names[idx][0] = '\0';
-	return 0;
-}
-
-/* ... a thread's state. */
-static int cb_state(void *ctx, const struct sched_change *c)
-{
-	return undone_on_state(ctx, c);
-}
-
-/* ... */
-static int cb_cpu(void *ctx, const struct sched_cpu_change *c)
-{
-	return undone_on_cpu(ctx, c);
-}
-
-/* ... */
-static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
-{
-	return undone_on_wakeup(ctx, w);
-}
-
 /* Creates the analysis fed by m (see undone.h). */
-int undone_new_fed(struct undone **out, unsigned ncpus, const struct sched_model *m)
+int undone_new(struct undone **out, unsigned ncpus, const struct sched_model *m)
 {
 	struct undone *u = calloc(1, sizeof(*u));
 
@@ -546,54 +507,20 @@ int undone_new_fed(struct undone **out, unsigned ncpus, const struct sched_model
 	return 0;
 }
 
-/* Creates the analysis with its own model. */
-int undone_new(struct undone **out, unsigned ncpus, bool gated)
-{
-	static const struct sched_model_ops ops = { cb_thread, cb_state, cb_cpu, cb_wakeup };
-	struct undone *u;
-	int r = undone_new_fed(&u, ncpus, NULL);
-
-	if (r)
-		return r;
-	r = sched_model_new(&u->own, ncpus, &ops, u);
-	if (r) {
-		undone_free(u);
-		return r;
-	}
-	sched_model_set_gated(u->own, gated);
-	u->m = u->own;
-	*out = u;
-	return 0;
-}
-
-/* Frees it: each CPU's stretch index, its own model, then its arrays. */
+/* Frees it: each CPU's stretch index, then its arrays. */
 void undone_free(struct undone *u)
 {
-	void *parts[7];
+	void *parts[6];
 	size_t i;
 
 	if (!u)
 		return;
-	sched_model_free(u->own);
 	while (u->ncpus)
 		free(u->cpus[--u->ncpus].idx);
 	parts[0] = u->cpus, parts[1] = u->threads, parts[2] = u->runq;
-	parts[3] = u->stretches, parts[4] = u->names, parts[5] = u->idle, parts[6] = u;
+	parts[3] = u->stretches, parts[4] = u->idle, parts[5] = u;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		free(parts[i]);
-}
-
-/* Follows one event through the analysis's own model. */
-int undone_add(struct undone *u, const struct event *ev)
-{
-	int r;
-
-	if (!u->own)
-		return -EINVAL;
-	r = sched_model_add(u->own, ev);
-	if (!r && sched_model_event_valid(u->own, ev))
-		r = undone_on_event(u, ev);
-	return r;
 }
 
 /* Closes every open stretch at end_ns. */
@@ -602,9 +529,7 @@ int undone_finish(struct undone *u, uint64_t end_ns)
 	unsigned c;
 	int r = 0;
 
-	if (u->own)
-		r = sched_model_finish(u->own, end_ns > u->last_ts ? end_ns : u->last_ts);
-	if (!r && u->dirty)
+	if (u->dirty)
 		r = update(u, u->dirty_ts);
 	end_ns = clamp(u, end_ns);
 	for (c = 0; c < u->ncpus && !r; c++) {
@@ -690,23 +615,14 @@ bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_
 	return false;
 }
 
-/* The latest name of thread tid (with its own model), or NULL. */
-const char *undone_name(const struct undone *u, int32_t tid)
-{
-	long i = u->own ? sched_model_find(u->own, tid) : -1;
-
-	return i >= 0 && (size_t)i < u->names_cap && u->names[i][0] ? u->names[i] : NULL;
-}
-
 /* Bytes held. */
 size_t undone_memory(const struct undone *u)
 {
 	size_t n = sizeof(*u) + u->ncpus * sizeof(*u->cpus) + u->threads_cap * sizeof(*u->threads) +
-		   u->runq_cap * sizeof(*u->runq) + u->stretches_cap * sizeof(*u->stretches) +
-		   u->names_cap * sizeof(*u->names);
+		   u->runq_cap * sizeof(*u->runq) + u->stretches_cap * sizeof(*u->stretches);
 	unsigned c;
 
 	for (c = 0; c < u->ncpus; c++)
 		n += u->cpus[c].idx_cap * sizeof(size_t) + sizeof(*u->idle);
-	return n + (u->own ? sched_model_memory(u->own) : 0);
+	return n;
 }

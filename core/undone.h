@@ -7,9 +7,9 @@
  * threads are runnable, on which run queue (where a preempted thread ran,
  * where a wakeup put it, where a migration took it), and which CPUs are
  * idle; and, from the events themselves, each thread's affinity (a forked
- * thread starts with its parent's, as in the kernel). Either a timeline
- * feeds it the callbacks of its own model (undone_new_fed), or it keeps a
- * model of its own and is fed the events (undone_new, undone_add).
+ * thread starts with its parent's, as in the kernel). Whoever keeps the
+ * model feeds it the callbacks: a timeline (timeline.c), or the statistics
+ * of report (stats.c).
  *
  * Noise: an idle CPU beside a runnable thread for a few microseconds is the
  * normal cost of a wakeup or a migration, and the kernel's load balancing
@@ -69,21 +69,14 @@ struct undone_stretch {
 
 struct undone;
 
-/* Creates the analysis with a model of its own, for a trace of ncpus CPUs
- * (gated: sched_model_set_gated). Returns 0 or -errno. */
-int undone_new(struct undone **out, unsigned ncpus, bool gated);
-
 /* Creates the analysis fed by the callbacks of model m (undone_on_*),
  * which must outlive it. Returns 0 or -errno. */
-int undone_new_fed(struct undone **out, unsigned ncpus, const struct sched_model *m);
+int undone_new(struct undone **out, unsigned ncpus, const struct sched_model *m);
 
 /* Frees it. */
 void undone_free(struct undone *u);
 
-/* With a model of its own: follows one event. Returns 0 or -ENOMEM. */
-int undone_add(struct undone *u, const struct event *ev);
-
-/* Fed: the model's callbacks, and each event after the model followed it
+/* The model's callbacks, and each event after the model followed it
  * (affinity, forks, migrations). Return 0 or -ENOMEM. */
 int undone_on_state(struct undone *u, const struct sched_change *c);
 int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c);
@@ -117,10 +110,7 @@ void undone_mask_text(const struct undone_mask *mask, char *buf, size_t len);
 /* The affinity mask an EVENT_AFFINITY carries. */
 struct undone_mask undone_event_mask(const struct event *ev);
 
-/* With its own model: the latest name of thread tid, or NULL. */
-const char *undone_name(const struct undone *u, int32_t tid);
-
-/* Bytes of memory it holds (its own model included). */
+/* Bytes of memory it holds. */
 size_t undone_memory(const struct undone *u);
 
 #endif

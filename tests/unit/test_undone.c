@@ -1,8 +1,10 @@
 /* Unit tests of core/undone.c: idle CPUs beside runnable threads, on
- * hand-built event streams whose answers are known. */
+ * hand-built event streams whose answers are known, fed as report feeds
+ * it: through the statistics' model (stats.c). */
 #include <string.h>
 #include "check.h"
 #include "events.h"
+#include "stats.h"
 #include "undone.h"
 #include "undone_text.h"
 
@@ -10,14 +12,30 @@
 #define MS 1000000ull
 #define PID 100
 
-static struct undone *u;
+static struct stats *st;      /* the model that feeds the analysis */
+static const struct undone *u; /* the analysis */
+
+/* A new analysis of a 2-CPU trace. */
+static void start(void)
+{
+	stats_new(&st, 2);
+	u = stats_undone(st);
+}
+
+/* Frees it. */
+static void stop(void)
+{
+	stats_free(st);
+	st = NULL;
+	u = NULL;
+}
 
 /* Feeds one event of process PID. */
 static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg, int64_t arg2)
 {
 	struct event e = test_event(PID, ts, type, cpu, tid, tid2, 0, arg, arg2, NULL);
 
-	undone_add(u, &e);
+	stats_add(st, &e);
 }
 
 /* Two workers on CPU 1 (mask1, mask2; 0: no affinity event) take turns for
@@ -29,7 +47,7 @@ static void two_on_one_late(int64_t mask_main, int64_t mask1, int64_t mask2, int
 	uint64_t t;
 	int run = 101;
 
-	undone_new(&u, 2, false);
+	start();
 	ev(0, EVENT_THREAD, 0, PID, 0, 'R', 0);
 	if (mask_main)
 		ev(0, EVENT_AFFINITY, 0, PID, 0, mask_main, 0);
@@ -53,7 +71,7 @@ static void two_on_one_late(int64_t mask_main, int64_t mask1, int64_t mask2, int
 	}
 	ev(502 * MS, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, EVENT_STATE_DEAD, 0);
 	ev(502 * MS, EVENT_SWITCH, 1, run == 101 ? 102 : 101, 0, EVENT_STATE_DEAD, 0);
-	undone_finish(u, 503 * MS);
+	stats_finish(st, 503 * MS);
 }
 
 /* The same without a late mask. */
@@ -88,7 +106,7 @@ static void test_pinned(void)
 	CHECK(!undone_cpu_marked(u, 0, 0, 2 * MS, 503 * MS), "pinned: not before");
 	CHECK(!undone_cpu_marked(u, 0, 502 * MS, 503 * MS, 503 * MS), "pinned: not after");
 	CHECK(!undone_cpu_marked(u, 1, 100 * MS, 101 * MS, 503 * MS), "pinned: CPU 1 never marked");
-	undone_free(u);
+	stop();
 }
 
 /* The same without affinity events: idle, threads named, reason unknown;
@@ -101,34 +119,34 @@ static void test_reasons(void)
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1 && s->idle_ns == 500 * MS, "no masks: the stretch is found");
 	CHECK(s && s->why == UNDONE_WHY_UNKNOWN, "no masks: reason unknown");
-	undone_free(u);
+	stop();
 
 	two_on_one(3, 3, 3);
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY, "masks allow CPU 0: not affinity");
-	undone_free(u);
+	stop();
 
 	two_on_one(2, 0, 0);
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_AFFINITY, "masks inherited at fork: affinity");
-	undone_free(u);
+	stop();
 
 	two_on_one(3, 2, 3);
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY, "one of two allowed: not affinity");
-	undone_free(u);
+	stop();
 
 	two_on_one_late(3, 2, 3, 2);
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_AFFINITY,
 	      "one allowed for the first 10 ms of 500, then pinned: affinity, the reason of most of the time");
-	undone_free(u);
+	stop();
 
 	two_on_one_late(3, 3, 2, 3);
 	s = undone_at(u, 0);
 	CHECK(undone_count(u) == 1 && s->why == UNDONE_WHY_NOT_AFFINITY,
 	      "one pinned for 10 ms, then both allowed: not affinity");
-	undone_free(u);
+	stop();
 }
 
 /* A thread on CPU 1 preempted by another and left waiting there for
@@ -138,7 +156,7 @@ static void gaps(uint64_t gap, uint64_t period, int n)
 	uint64_t t = 10 * MS;
 	int i;
 
-	undone_new(&u, 2, false);
+	start();
 	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
 	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
 	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
@@ -147,7 +165,7 @@ static void gaps(uint64_t gap, uint64_t period, int n)
 		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
 		ev(t + gap, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
 	}
-	undone_finish(u, t + MS);
+	stats_finish(st, t + MS);
 }
 
 /* Short waits are noise; waits close together make one stretch. */
@@ -157,11 +175,11 @@ static void test_threshold(void)
 
 	gaps(100 * US, 5 * MS, 50);
 	CHECK(undone_count(u) == 0 && undone_cpu_ns(u, 0) == 0, "100 us waits 5 ms apart: no stretch");
-	undone_free(u);
+	stop();
 
 	gaps(300 * US, 500 * US, 30);
 	CHECK(undone_count(u) == 0, "300 us waits 200 us apart, 9 ms in all: below the minimum");
-	undone_free(u);
+	stop();
 
 	gaps(300 * US, 500 * US, 40);
 	s = undone_at(u, 0);
@@ -169,22 +187,22 @@ static void test_threshold(void)
 	CHECK(s && s->idle_ns == 12 * MS, "... of their sum, 12 ms");
 	CHECK(s && s->from == 10 * MS && s->to == 10 * MS + 39 * 500 * US + 300 * US, "... from the first to the last");
 	CHECK(s && s->ntids == 1 && s->tid[0] == 101, "... naming the waiting thread");
-	undone_free(u);
+	stop();
 
 	gaps(UNDONE_MIN_NS, UNDONE_MIN_NS + 2 * MS, 3);
 	CHECK(undone_count(u) == 3, "three waits of the minimum, 2 ms apart: three stretches");
-	undone_free(u);
+	stop();
 
 	gaps(5 * MS, 50 * MS, 3);
 	CHECK(undone_count(u) == 0, "waits of 5 ms (more than the tests' traces hold) are noise");
-	undone_free(u);
+	stop();
 }
 
 /* A waiting thread migrated to the idle CPU's run queue ends the stretch;
  * another program on the CPU is not idle. */
 static void test_migrate_other(void)
 {
-	undone_new(&u, 2, false);
+	start();
 	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
 	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
 	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
@@ -194,11 +212,11 @@ static void test_migrate_other(void)
 	ev(25 * MS + 5 * US, EVENT_SWITCH, 0, 0, 101, 0, 0);
 	ev(30 * MS, EVENT_SWITCH, 0, 101, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, 0); /* another program */
 	ev(30 * MS, EVENT_MIGRATE, 0, 101, 0, 0, 1);
-	undone_finish(u, 80 * MS);
+	stats_finish(st, 80 * MS);
 	CHECK(undone_count(u) == 1, "migration: one stretch, another program's time none");
 	CHECK(undone_at(u, 0) && undone_at(u, 0)->idle_ns == 15 * MS && undone_at(u, 0)->to == 25 * MS,
 	      "migration: the stretch ends as the thread moves to the idle CPU");
-	undone_free(u);
+	stop();
 }
 
 /* Masks in words; an open stretch is marked once long enough. */
@@ -219,7 +237,7 @@ static void test_text_open(void)
 	undone_mask_text(&m, text, sizeof(text));
 	CHECK(strcmp(text, "none") == 0, "mask text: empty");
 
-	undone_new(&u, 2, false);
+	start();
 	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
 	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
 	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
@@ -228,7 +246,7 @@ static void test_text_open(void)
 	CHECK(!undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS - 1), "open: not marked before the minimum");
 	CHECK(undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS), "open: marked once past it");
 	CHECK(undone_count(u) == 0, "open: not yet a stretch");
-	undone_free(u);
+	stop();
 }
 
 /* Names for the sentence tests: 101 busy-1, 102 busy-2, 103-105 xz. */
