@@ -44,23 +44,20 @@ const char *view_history_tmp(struct view_history *h)
 	return h->tmp;
 }
 
+/* Takes from the writer from when the file keeps history (a full disk
+ * gives its oldest chunks back). */
+static void note_dropped(struct view_history *h)
+{
+	if (h->writer && trace_writer_dropped_until(h->writer) > h->dropped_until)
+		h->dropped_until = trace_writer_dropped_until(h->writer);
+}
+
 /* The file that holds everything. */
 void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer)
 {
 	h->file = file;
 	h->writer = writer;
-	if (writer && trace_writer_dropped_until(writer))
-		h->dropped_until = trace_writer_dropped_until(writer);
-}
-
-#define DROPPED_WORDS " · disk full, kept from "
-
-/* Writes, from byte n of the header on, from when the file keeps history
- * (nothing when the disk never filled). */
-static void say_dropped(struct view_history *h, size_t n)
-{
-	if (h->dropped_until && n < sizeof(h->header))
-		snprintf(h->header + n, sizeof(h->header) - n, DROPPED_WORDS "%.1f s", (double)h->dropped_until / 1e9);
+	note_dropped(h);
 }
 
 /* Writes the header's words: the memory held, and what is kept. */
@@ -69,14 +66,16 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 	uint64_t kept = timeline_kept_from(live);
 	int n;
 
+	h->held = held;
 	held += h->past ? timeline_memory(h->past) : 0;
 	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
 		     (unsigned long long)(h->cap >> 20));
 
 	if (kept && n > 0 && (size_t)n < sizeof(h->header))
 		n += snprintf(h->header + n, sizeof(h->header) - (size_t)n, " from %.1f s", (double)kept / 1e9);
-	if (n > 0 && (size_t)n < sizeof(h->header))
-		say_dropped(h, (size_t)n);
+	if (h->dropped_until && n > 0 && (size_t)n < sizeof(h->header))
+		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " · disk full, kept from %.1f s",
+			 (double)h->dropped_until / 1e9);
 }
 
 /* Trims the live timeline and the waits' history when over half the cap. */
@@ -113,14 +112,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %s", strerror(-e));
 		return -1;
 	}
-	/* a full disk may have taken chunks at this flush: the header says
-	 * from when the file keeps history as of now */
-	if (h->writer && trace_writer_dropped_until(h->writer) > h->dropped_until) {
-		char *at = strstr(h->header, DROPPED_WORDS);
-
-		h->dropped_until = trace_writer_dropped_until(h->writer);
-		say_dropped(h, at ? (size_t)(at - h->header) : strlen(h->header));
-	}
+	note_dropped(h); /* a full disk may have taken more at this flush */
 	if (cli_loader_open(&ld, h->file, true)) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
 		return -1;
@@ -171,6 +163,8 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 			return;
 		if (h->past_kept > from && history_read(h, from, to))
 			return;
+		/* the header as of the read: the memory it took, what the disk keeps now */
+		view_history_say(h, live, h->held);
 	}
 	timeline_set_end(h->past, timeline_end(live));
 	vs->tl = h->past;

@@ -30,6 +30,7 @@ struct view_history {
 	char dir[64];                  /* the private directory of the temporary file, "" with -w */
 	char tmp[96];                  /* the temporary file's name, "" with -w */
 	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
+	size_t held;                   /* the caller's bytes at the last view_history_say */
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
 };
 
