@@ -119,6 +119,7 @@ struct cli_trace {
 	bool quiet;             /* an error stops the reading silently, into failed (a view is on screen) */
 	char failed[512];       /* quiet: why the file could not be read on, or "" */
 	struct event ev;        /* the event read last, without ahead */
+	uint64_t size;          /* the file's bytes (0: not a regular file) */
 };
 
 /* Opens the trace at path. Returns 0, or 1 after printing what is wrong. */
@@ -206,7 +207,6 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 struct cli_loader {
 	struct cli_trace t;
 	struct timeline *tl;
-	uint64_t size;          /* the file's bytes, for the progress */
 	bool done;              /* the whole file was read (or as much as can be) */
 };
 

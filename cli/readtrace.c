@@ -38,10 +38,12 @@ static int trace_open(struct cli_trace *t, const char *path, bool quiet)
 		return 1;
 	}
 	trace_reader_skip_damaged(t->reader);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		t->size = (uint64_t)st.st_size;
 	/* a file of a megabyte or more (about a million events) is read ahead
 	 * on a thread; a smaller one reads in a tenth of a second here, less
 	 * than the thread would cost */
-	if (stat(path, &st) == 0 && st.st_size >= READ_AHEAD_MIN && trace_ahead_new(&t->ahead, t->reader))
+	if (t->size >= READ_AHEAD_MIN && trace_ahead_new(&t->ahead, t->reader))
 		t->ahead = NULL; /* without the thread: read here */
 	return 0;
 }
@@ -147,12 +149,9 @@ void cli_trace_close(struct cli_trace *t)
 /* Opens a trace for reading into a timeline (see cli.h). */
 int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet)
 {
-	struct stat st;
 	int e;
 
 	memset(ld, 0, sizeof(*ld));
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		ld->size = (uint64_t)st.st_size;
 	if (trace_open(&ld->t, path, quiet))
 		return 1;
 	e = timeline_new(&ld->tl, trace_reader_info(ld->t.reader)->ncpus);
@@ -200,10 +199,10 @@ int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns
 /* How much was read (see cli.h). */
 double cli_loader_progress(const struct cli_loader *ld)
 {
-	if (ld->done || !ld->size)
+	if (ld->done || !ld->t.size)
 		return ld->done ? 1.0 : 0.0;
 	return (double)(ld->t.ahead ? trace_ahead_offset(ld->t.ahead) : trace_reader_offset(ld->t.reader)) /
-	       (double)ld->size;
+	       (double)ld->t.size;
 }
 
 /* What the reading missed (see cli.h). */
