@@ -1385,9 +1385,9 @@ static void test_kill9(void)
 
 /* A drop-oldest writer on a 512 KB tmpfs (root only): some 15 000 chunks
  * of a few events each (the disk holds about 6 000, so the list of chunks
- * passes 4 096 and is thinned too) fill the disk over and over; every write succeeds, the oldest chunks go, and
- * what the file still holds reads as the newest events, in order, the last
- * one included. */
+ * passes 4 096 and is thinned too) fill the disk over and over; every
+ * write succeeds, the oldest chunks go, and what the file still holds
+ * reads as the newest events, in order, the last one included. */
 static void test_drop_oldest(void)
 {
 	const unsigned n = 60000;
