@@ -76,9 +76,11 @@ struct tracer {
 	void *ctx;
 	bool verbose;
 
-	/* events drained but not yet delivered, sorted by ts */
+	/* events drained but not yet delivered, sorted by ts: pending[head]
+	 * to pending[npending - 1] (the delivered ones before head are moved
+	 * out once they are half of the list, not at every delivery) */
 	struct event *pending;
-	size_t npending, cap;
+	size_t head, npending, cap;
 	uint64_t delivered_ts; /* ts of the last delivered event */
 	uint64_t reordered;
 	int decode_errors;
