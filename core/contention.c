@@ -70,7 +70,7 @@ static long contention_gather(const struct spans *s, uint64_t from, uint64_t to,
 		const struct spans_thread *t = spans_thread(s, i);
 
 		for (size_t k = 0; k < t->n; k++) {
-			const struct span *sp = &t->span[k];
+			const struct span *sp = spans_get(s, i, k);
 			uint64_t a = sp->start > from ? sp->start : from, b = sp->end < to ? sp->end : to;
 
 			if (!tl_state_blocked(sp->state) || sp->object < 0 || b <= a)

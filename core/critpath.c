@@ -113,8 +113,8 @@ static int critpath_walk(struct critpath *c, size_t node, size_t thread, uint64_
 	uint64_t covered = 0;
 
 	c->chain[depth] = thread;
-	for (size_t i = k < 0 ? 0 : (size_t)k; i < th->n && th->span[i].start < b; i++) {
-		const struct span *sp = &th->span[i];
+	for (size_t i = k < 0 ? 0 : (size_t)k; i < th->n && spans_get(c->s, thread, i)->start < b; i++) {
+		const struct span *sp = spans_get(c->s, thread, i);
 		uint64_t x = sp->start > a ? sp->start : a, y = sp->end < b ? sp->end : b, d = y - x;
 		long ch;
 

@@ -8,11 +8,20 @@
 #include "sched_model.h"
 #include "spans.h"
 
+/* A thread's spans are kept in chunks of SPAN_CHUNK: the first grows by
+ * doubling up to that (most threads hold a few spans), then chunks are
+ * added, so that a long history never moves (a realloc of tens of MB is a
+ * stall the live view's keys would wait for) and a trim frees whole chunks
+ * instead of copying what it keeps. */
+#define SPAN_CHUNK 1024u
+
 /* A thread being recorded (small: a trace may hold 100 000 threads). */
 struct sthread {
 	struct spans_thread pub;
-	struct span *span;   /* also pub.span */
-	size_t cap;
+	struct span **chunk; /* span k is chunk[(skip + k) / SPAN_CHUNK][(skip + k) % SPAN_CHUNK] */
+	size_t nchunk, chunkcap;
+	size_t cap0;         /* chunk[0]'s room: SPAN_CHUNK once there are two */
+	size_t skip;         /* spans trimmed off the front of chunk[0] */
 	int32_t via;         /* the object of the last waking it got through one, -1 */
 	int32_t woken;       /* the blocked span its wakeup just ended, awaiting its waker; -1 */
 	int32_t object, holder; /* what its current (blocked) state waits on, and who holds it */
@@ -41,6 +50,72 @@ struct spans {
 	unsigned keep;       /* enum spans_keep */
 	struct arena names;  /* the threads' names */
 };
+
+/* Span k of thread t (k < t->pub.n). */
+static struct span *sthread_span(const struct sthread *t, size_t k)
+{
+	size_t p = t->skip + k;
+
+	return &t->chunk[p / SPAN_CHUNK][p % SPAN_CHUNK];
+}
+
+/* Room for one more span at the end of t: the first chunk doubled, or a
+ * chunk added. Returns it, or NULL when out of memory. */
+static struct span *sthread_push(struct sthread *t)
+{
+	size_t p = t->skip + t->pub.n, c = p / SPAN_CHUNK;
+
+	if (t->nchunk <= 1 && p >= t->cap0 && t->cap0 < SPAN_CHUNK) {
+		size_t cap = t->cap0 ? 2 * t->cap0 : 4;
+		struct span *grown;
+
+		if (!t->nchunk && VEC_RESERVE(t->chunk, t->chunkcap, 1))
+			return NULL;
+		grown = realloc(t->nchunk ? t->chunk[0] : NULL, (cap < SPAN_CHUNK ? cap : SPAN_CHUNK) * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		t->chunk[0] = grown;
+		t->nchunk = 1;
+		t->cap0 = cap < SPAN_CHUNK ? cap : SPAN_CHUNK;
+	} else if (c >= t->nchunk) {
+		if (VEC_RESERVE(t->chunk, t->chunkcap, t->nchunk + 1) ||
+		    !(t->chunk[t->nchunk] = malloc(SPAN_CHUNK * sizeof(**t->chunk))))
+			return NULL;
+		t->nchunk++;
+	}
+	return &t->chunk[c][p % SPAN_CHUNK];
+}
+
+/* Forgets the first k spans of t: whole chunks are freed; what is left of
+ * a lone first chunk moves to its front and its room shrinks. */
+static void sthread_drop(struct sthread *t, size_t k)
+{
+	struct span *small;
+
+	t->skip += k;
+	t->pub.n -= k;
+	while (t->nchunk > 1 && t->skip >= SPAN_CHUNK) {
+		free(t->chunk[0]);
+		memmove(t->chunk, t->chunk + 1, (t->nchunk - 1) * sizeof(*t->chunk));
+		t->nchunk--;
+		t->skip -= SPAN_CHUNK;
+	}
+	if (t->nchunk != 1)
+		return;
+	if (!t->pub.n) {
+		free(t->chunk[0]);
+		t->nchunk = t->cap0 = t->skip = 0;
+		return;
+	}
+	if (t->skip) {
+		memmove(t->chunk[0], t->chunk[0] + t->skip, t->pub.n * sizeof(**t->chunk));
+		t->skip = 0;
+	}
+	if (t->cap0 > 2 * t->pub.n + 16 && (small = realloc(t->chunk[0], (t->pub.n + 16) * sizeof(*small)))) {
+		t->chunk[0] = small; /* kept when realloc fails: it is only room */
+		t->cap0 = t->pub.n + 16;
+	}
+}
 
 /* The model saw a new thread, or a thread's identity changed. */
 static int spans_on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
@@ -97,10 +172,9 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 		t->holder = (int32_t)c->prev_holder;
 	}
 	if (c->ts > c->prev_since && (s->keep == SPANS_ALL || (blocked && t->object >= 0))) {
-		if (VEC_RESERVE(t->span, t->cap, t->pub.n + 1))
+		sp = sthread_push(t);
+		if (!sp)
 			return -ENOMEM;
-		t->pub.span = t->span;
-		sp = &t->span[t->pub.n];
 		*sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
 				     .object = -1, .holder = -1, .waker = TL_WAKER_UNKNOWN };
 		if (tl_state_on_cpu(c->prev))
@@ -136,7 +210,7 @@ static int spans_on_wakeup(void *ctx, const struct sched_wakeup *w)
 		return 0;
 	t = &s->t[w->thread];
 	if (!w->new_thread && t->woken >= 0)
-		t->span[t->woken].waker = w->waker;
+		sthread_span(t, (size_t)t->woken)->waker = w->waker;
 	t->woken = -1;
 	return 0;
 }
@@ -224,8 +298,11 @@ void spans_free(struct spans *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++)
-		free(s->t[i].span);
+	for (size_t i = 0; i < s->n; i++) {
+		for (size_t c = 0; c < s->t[i].nchunk; c++)
+			free(s->t[i].chunk[c]);
+		free(s->t[i].chunk);
+	}
 	free(s->t);
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		free(s->cpus[c].ch);
@@ -260,18 +337,15 @@ void spans_trim(struct spans *s, uint64_t t)
 		while (lo < hi) { /* the first span that ends after t */
 			size_t mid = lo + (hi - lo) / 2;
 
-			if (th->span[mid].end <= t)
+			if (sthread_span(th, mid)->end <= t)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
 		if (lo) {
-			memmove(th->span, th->span + lo, (th->pub.n - lo) * sizeof(*th->span));
-			th->pub.n -= lo;
+			sthread_drop(th, lo);
 			th->woken = th->woken >= (int32_t)lo ? th->woken - (int32_t)lo : -1;
 		}
-		th->span = shrink(th->span, &th->cap, th->pub.n, sizeof(*th->span));
-		th->pub.span = th->span;
 	}
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++) {
 		struct scpu *cp = &s->cpus[c];
@@ -293,7 +367,8 @@ size_t spans_memory(const struct spans *s)
 	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) + sched_model_memory(s->m);
 
 	for (size_t i = 0; i < s->n; i++)
-		n += s->t[i].cap * sizeof(*s->t[i].span);
+		n += (s->t[i].nchunk > 1 ? s->t[i].nchunk * SPAN_CHUNK : s->t[i].cap0) * sizeof(struct span) +
+		     s->t[i].chunkcap * sizeof(*s->t[i].chunk);
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		n += s->cpus[c].cap * sizeof(*s->cpus[c].ch);
 	return n;
@@ -350,19 +425,25 @@ long spans_thread_index(const struct spans *s, int32_t tid)
 	return i >= 0 && (size_t)i < s->n ? i : -1;
 }
 
+/* Span k of thread i. */
+const struct span *spans_get(const struct spans *s, size_t i, size_t k)
+{
+	return i < s->n && k < s->t[i].pub.n ? sthread_span(&s->t[i], k) : NULL;
+}
+
 /* The span of thread i holding instant t: a binary search. */
 long spans_at(const struct spans *s, size_t i, uint64_t t)
 {
-	const struct spans_thread *th = spans_thread(s, i);
+	const struct sthread *th = i < s->n ? &s->t[i] : NULL;
 	size_t lo = 0, hi;
 
-	if (!th || !th->n || t < th->span[0].start)
+	if (!th || !th->pub.n || t < sthread_span(th, 0)->start)
 		return -1;
-	hi = th->n;
+	hi = th->pub.n;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (th->span[mid].start <= t)
+		if (sthread_span(th, mid)->start <= t)
 			lo = mid;
 		else
 			hi = mid;

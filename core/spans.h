@@ -40,8 +40,7 @@ struct span {
 struct spans_thread {
 	int32_t tid, tgid;
 	const char *name;   /* its latest name, "" when the trace never said */
-	const struct span *span;
-	size_t n;
+	size_t n;           /* its spans: spans_get(s, i, 0 .. n - 1) */
 };
 
 /* What a history keeps. */
@@ -81,6 +80,9 @@ const struct spans_thread *spans_thread(const struct spans *s, size_t i);
 
 /* The index of the latest thread with tid, or -1. */
 long spans_thread_index(const struct spans *s, int32_t tid);
+
+/* Span k of thread i (k < its n), or NULL. */
+const struct span *spans_get(const struct spans *s, size_t i, size_t k);
 
 /* The index of the span of thread i that holds instant t (the last one
  * starting at or before t), or -1 when t is before its first span. */

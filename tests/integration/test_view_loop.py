@@ -173,18 +173,13 @@ def test_keys_under_load():
         check(len(done) == PRESSES, f"{name}: {PRESSES} presses made while at least {MIN_RATE} events/s flowed",
               f"{len(done)} in {PRESSES + EXTRA_PRESSES} tries")
         late = [t for t in times if t >= LATENCY_MS]
-        if SANITIZER:
-            # under ASan the view stalls now and then (a large realloc, its
-            # allocator), one key in ten past the bound in CI's runs: there
-            # all but one key within it, and none past a second
-            check(done and len(late) <= 1 and max(times) < 1000,
-                  f"{name}: all keys but one show within {LATENCY_MS} ms, none after a second (sanitizer build; "
-                  f"median {statistics.median(times) if times else 0:.1f} ms, worst {max(times) if times else 0:.1f} ms)",
-                  f"{times}")
-        else:
-            check(done and not late, f"{name}: every key shows within {LATENCY_MS} ms "
-                  f"(median {statistics.median(times) if times else 0:.1f} ms, worst "
-                  f"{max(times) if times else 0:.1f} ms)", f"{times}")
+        # (a sanitizer build once let one key in ten past the bound: the
+        # history of spans behind keys w and y grew by realloc, a copy of
+        # tens of MB under ASan; it grows by chunks since, worst ~25 ms)
+        build = " (sanitizer build)" if SANITIZER else ""
+        check(done and not late, f"{name}: every key shows within {LATENCY_MS} ms{build} "
+              f"(median {statistics.median(times) if times else 0:.1f} ms, worst "
+              f"{max(times) if times else 0:.1f} ms)", f"{times}")
         p.keys("q")
         ok, s = p.wait_for(lambda s: re.search(r"^rc=\d+", s, re.M) is not None, 30)
         check(ok, f"{name}: q ends it", s[-300:])

@@ -66,16 +66,17 @@ static void test_spans(void)
 	b = spans_thread(sp, 1);
 	CHECK(b && strcmp(b->name, "B") == 0 && b->tid == 12, "spans: B's name and tid");
 	k = spans_at(sp, 1, 3 * MS);
-	s = k >= 0 ? &b->span[k] : NULL;
+	s = k >= 0 ? spans_get(sp, 1, (size_t)k) : NULL;
 	CHECK(s && s->state == TL_BLOCKED_MUTEX && s->start == 2 * MS && s->end == 5 * MS,
 	      "spans: B is blocked on a mutex over [2, 5) ms");
 	spans_object_label(sp, s ? s->object : -1, label, sizeof(label));
 	CHECK(s && strcmp(label, "m") == 0 && s->holder == 0 && s->waker == 0 && s->via,
 	      "spans: on m, held by A, woken by A through m");
-	CHECK(k >= 0 && (size_t)k + 1 < b->n && b->span[k + 1].state == TL_RUNNING && b->span[k + 1].start == 5 * MS,
+	CHECK(k >= 0 && (size_t)k + 1 < b->n && spans_get(sp, 1, (size_t)k + 1)->state == TL_RUNNING &&
+	      spans_get(sp, 1, (size_t)k + 1)->start == 5 * MS,
 	      "spans: a wakeup and a switch-in at the same instant leave no runnable span");
 	k = spans_at(sp, 0, 8 * MS);
-	s = k >= 0 ? &spans_thread(sp, 0)->span[k] : NULL;
+	s = k >= 0 ? spans_get(sp, 0, (size_t)k) : NULL;
 	CHECK(s && s->state == TL_BLOCKED_COND && s->waker == 1 && !s->via && s->holder == -1,
 	      "spans: A's cond wait was ended by B, not through the condition");
 	CHECK(spans_at(sp, 0, 0) == 0 && spans_at(sp, 7, 0) == -1, "spans: A's first span holds 0; no thread 7");
@@ -87,10 +88,11 @@ static void test_spans(void)
 	      "spans: CPU 0 ran C from 7 ms to the end; past the end is unknown");
 	for (size_t i = 0; i < spans_thread_count(sp); i++) {
 		const struct spans_thread *t = spans_thread(sp, i);
-		int ok = t->n && t->span[t->n - 1].end == 10 * MS;
+		int ok = t->n && spans_get(sp, i, t->n - 1)->end == 10 * MS;
 
 		for (size_t j = 1; j < t->n; j++)
-			ok = ok && t->span[j].start == t->span[j - 1].end && t->span[j].end > t->span[j].start;
+			ok = ok && spans_get(sp, i, j)->start == spans_get(sp, i, j - 1)->end &&
+			     spans_get(sp, i, j)->end > spans_get(sp, i, j)->start;
 		CHECK(ok, "spans: a thread's spans follow each other without gap to the end");
 	}
 }
@@ -198,7 +200,7 @@ static void test_waits_only(void)
 
 	for (size_t i = 0; i < spans_thread_count(sp); i++)
 		for (size_t k = 0; k < spans_thread(sp, i)->n; k++)
-			n += tl_state_blocked(spans_thread(sp, i)->span[k].state) && spans_thread(sp, i)->span[k].object >= 0;
+			n += tl_state_blocked(spans_get(sp, i, k)->state) && spans_get(sp, i, k)->object >= 0;
 	CHECK(n == 3 && spans_thread(sp, 1)->n == 1 && spans_thread(sp, 0)->n == 1,
 	      "spans: keeping the waits keeps B's, C's and A's waits only");
 	CHECK(strcmp(spans_thread(sp, 0)->name, "A") == 0, "spans: the names are kept too");

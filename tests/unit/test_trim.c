@@ -287,9 +287,11 @@ static void test_spans(const char *path)
 		const struct spans_thread *x = spans_thread(a, i), *y = spans_thread(b, i);
 		size_t k = 0;
 
-		while (k < x->n && x->span[k].end <= t)
+		while (k < x->n && spans_get(a, i, k)->end <= t)
 			k++;
-		same &= x->n - k == y->n && !memcmp(x->span + k, y->span, y->n * sizeof(*y->span));
+		same &= x->n - k == y->n;
+		for (size_t j = 0; same && j < y->n; j++)
+			same &= !memcmp(spans_get(a, i, k + j), spans_get(b, i, j), sizeof(struct span));
 	}
 	for (unsigned c = 0; !err && c < trace_reader_info(r)->ncpus; c++) {
 		uint64_t sa[4], sb[4];
@@ -307,6 +309,62 @@ static void test_spans(const char *path)
 	trace_reader_free(r2);
 }
 
+/* Feeds a history the events pingpong_step gives a timeline. */
+static int spans_pingpong_step(struct spans *s, uint64_t ts, int32_t prev, int32_t next)
+{
+	struct event w = { .ts = ts, .type = EVENT_WAKEUP, .cpu = 0, .tid = next, .tgid = 100, .arg = 0 };
+	struct event sw = { .ts = ts + 500, .type = EVENT_SWITCH, .cpu = 0, .tid = prev, .tgid = 100,
+			    .tid2 = next, .tgid2 = 100, .arg = EVENT_STATE_INTERRUPTIBLE };
+	int r = spans_add(s, &w);
+
+	return r ? r : spans_add(s, &sw);
+}
+
+/* A long history (each thread's spans fill many of the chunks they are
+ * kept in) trimmed again and again while it grows, at instants that fall
+ * inside chunks, keeping several chunks or less than one, keeps exactly
+ * the whole history's spans that end after the last trim, and gives back
+ * the room of what it forgot. */
+static void test_spans_long(void)
+{
+	struct spans *a = NULL, *b = NULL;
+	uint64_t i, n = 200000, t = 0, kept = 0;
+	int r = spans_new(&a, 1, SPANS_ALL);
+	bool same = true;
+	char name[200];
+
+	if (!r)
+		r = spans_new(&b, 1, SPANS_ALL);
+	for (i = 0; !r && i < n; i++) {
+		r = spans_pingpong_step(a, i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+		if (!r)
+			r = spans_pingpong_step(b, i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+		if (!r && i % 7919 == 7918) { /* a prime: trims land anywhere in a chunk */
+			/* keeping several chunks, or less than one (then grown again) */
+			t = (i - (i / 7919 % 2 ? 3000 : 300)) * 1000 + 123;
+			spans_trim(b, t);
+		}
+	}
+	if (!r)
+		r = spans_finish(a, n * 1000) || spans_finish(b, n * 1000);
+	for (size_t th = 0; !r && th < spans_thread_count(a); th++) {
+		size_t k = 0, na = spans_thread(a, th)->n, nb = spans_thread(b, th)->n;
+
+		while (k < na && spans_get(a, th, k)->end <= t)
+			k++;
+		same &= na - k == nb && nb > 2000 && na > 100000;
+		for (size_t j = 0; same && j < nb; j++)
+			same &= !memcmp(spans_get(a, th, k + j), spans_get(b, th, j), sizeof(struct span));
+		kept += nb;
+	}
+	snprintf(name, sizeof(name), "spans: a history of %llu events trimmed every 7919 steps keeps the whole one's "
+		 "%llu last spans exactly, in %zu bytes against %zu untrimmed", (unsigned long long)(4 * n),
+		 (unsigned long long)kept, b ? spans_memory(b) : 0, a ? spans_memory(a) : 0);
+	CHECK(!r && same && spans_memory(b) * 20 < spans_memory(a), name);
+	spans_free(a);
+	spans_free(b);
+}
+
 int main(void)
 {
 	size_t i;
@@ -316,5 +374,6 @@ int main(void)
 	test_memory();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
+	test_spans_long();
 	return check_summary();
 }
