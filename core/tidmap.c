@@ -5,16 +5,6 @@
 
 #define TIDMAP_FIRST 256
 
-/* The slot of tid: its own, or the empty one it would take. */
-static size_t slot_of(const int32_t *tids, const uint32_t *idx, size_t nslot, int32_t tid)
-{
-	size_t i = ((uint32_t)tid * 2654435761u) & (nslot - 1);
-
-	while (idx[i] && tids[i] != tid)
-		i = (i + 1) & (nslot - 1);
-	return i;
-}
-
 /* Allocates nslot empty slots. */
 static int alloc_slots(struct tidmap *m, size_t nslot)
 {
@@ -46,17 +36,6 @@ void tidmap_done(struct tidmap *m)
 	m->nslot = m->n = 0;
 }
 
-/* The index stored for tid, or -1. */
-long tidmap_find(const struct tidmap *m, int32_t tid)
-{
-	size_t i;
-
-	if (!m->nslot)
-		return -1;
-	i = slot_of(m->tid, m->idx, m->nslot, tid);
-	return m->idx[i] ? (long)m->idx[i] - 1 : -1;
-}
-
 /* Stores index for tid: replaces a tid's, or adds a new one, doubling the
  * slots first when half full. */
 int tidmap_add(struct tidmap *m, int32_t tid, size_t index)
@@ -65,7 +44,7 @@ int tidmap_add(struct tidmap *m, int32_t tid, size_t index)
 
 	if (index >= UINT32_MAX)
 		return -ENOMEM;
-	i = m->nslot ? slot_of(m->tid, m->idx, m->nslot, tid) : 0;
+	i = m->nslot ? tidmap_slot(m, tid) : 0;
 	if (m->nslot && m->idx[i]) {
 		m->idx[i] = (uint32_t)index + 1;
 		return 0;
@@ -85,14 +64,14 @@ int tidmap_add(struct tidmap *m, int32_t tid, size_t index)
 
 			if (!old_idx[i])
 				continue;
-			j = slot_of(m->tid, m->idx, m->nslot, old_tid[i]);
+			j = tidmap_slot(m, old_tid[i]);
 			m->tid[j] = old_tid[i];
 			m->idx[j] = old_idx[i];
 		}
 		free(old_tid);
 		free(old_idx);
 	}
-	i = slot_of(m->tid, m->idx, m->nslot, tid);
+	i = tidmap_slot(m, tid);
 	m->tid[i] = tid;
 	m->idx[i] = (uint32_t)index + 1;
 	m->n++;

@@ -18,8 +18,27 @@ struct tidmap {
 int tidmap_init(struct tidmap *m);
 void tidmap_done(struct tidmap *m);
 
-/* The index stored for tid, or -1. */
-long tidmap_find(const struct tidmap *m, int32_t tid);
+/* The slot of tid: its own, or the empty one it would take (nslot > 0). */
+static inline size_t tidmap_slot(const struct tidmap *m, int32_t tid)
+{
+	size_t i = ((uint32_t)tid * 2654435761u) & (m->nslot - 1);
+
+	while (m->idx[i] && m->tid[i] != tid)
+		i = (i + 1) & (m->nslot - 1);
+	return i;
+}
+
+/* The index stored for tid, or -1 (here, so that the models' per-event
+ * lookups inline it). */
+static inline long tidmap_find(const struct tidmap *m, int32_t tid)
+{
+	size_t i;
+
+	if (!m->nslot)
+		return -1;
+	i = tidmap_slot(m, tid);
+	return m->idx[i] ? (long)m->idx[i] - 1 : -1;
+}
 
 /* Stores index for tid (replacing the index of a tid already in the map:
  * a reused tid's latest record). Returns 0 or -ENOMEM. */

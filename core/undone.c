@@ -107,16 +107,24 @@ void undone_mask_text(const struct undone_mask *mask, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-/* The thread of model index idx, grown into when new; NULL on -ENOMEM. */
-static struct uthread *thread_get(struct undone *u, size_t idx)
+/* Grows the threads to hold model index idx (the new ones not runnable,
+ * on no known run queue). Returns 0 or -ENOMEM. */
+static __attribute__((noinline)) int threads_grow(struct undone *u, size_t idx)
 {
-	if (idx >= u->nthreads) {
-		if (VEC_RESERVE(u->threads, u->threads_cap, idx + 1))
-			return NULL;
-		memset(u->threads + u->nthreads, 0, (idx + 1 - u->nthreads) * sizeof(*u->threads));
-		for (; u->nthreads <= idx; u->nthreads++)
-			u->threads[u->nthreads].rq = -1;
-	}
+	if (VEC_RESERVE(u->threads, u->threads_cap, idx + 1))
+		return -ENOMEM;
+	memset(u->threads + u->nthreads, 0, (idx + 1 - u->nthreads) * sizeof(*u->threads));
+	for (; u->nthreads <= idx; u->nthreads++)
+		u->threads[u->nthreads].rq = -1;
+	return 0;
+}
+
+/* The thread of model index idx, grown into when new; NULL on -ENOMEM
+ * (the growth apart, so that this inlines into the per-event callbacks). */
+static inline struct uthread *thread_get(struct undone *u, size_t idx)
+{
+	if (idx >= u->nthreads && threads_grow(u, idx))
+		return NULL;
 	return &u->threads[idx];
 }
 
