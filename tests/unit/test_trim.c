@@ -213,15 +213,24 @@ static void test_trace(const char *path)
 	timeline_free(b);
 }
 
-/* Adds a switch on cpu from prev (blocked) to next, after a wakeup of next. */
+/* One step of a ping-pong on CPU 0: a wakeup of next, then a switch from
+ * prev (blocked) to it. */
+static void pingpong_events(struct event ev[2], uint64_t ts, int32_t prev, int32_t next)
+{
+	ev[0] = (struct event){ .ts = ts, .type = EVENT_WAKEUP, .cpu = 0, .tid = next, .tgid = 100, .arg = 0 };
+	ev[1] = (struct event){ .ts = ts + 500, .type = EVENT_SWITCH, .cpu = 0, .tid = prev, .tgid = 100,
+				.tid2 = next, .tgid2 = 100, .arg = EVENT_STATE_INTERRUPTIBLE };
+}
+
+/* Adds a ping-pong step to a timeline. */
 static int pingpong_step(struct timeline *tl, uint64_t ts, int32_t prev, int32_t next)
 {
-	struct event w = { .ts = ts, .type = EVENT_WAKEUP, .cpu = 0, .tid = next, .tgid = 100, .arg = 0 };
-	struct event sw = { .ts = ts + 500, .type = EVENT_SWITCH, .cpu = 0, .tid = prev, .tgid = 100,
-			    .tid2 = next, .tgid2 = 100, .arg = EVENT_STATE_INTERRUPTIBLE };
-	int r = timeline_add(tl, &w);
+	struct event ev[2];
+	int r;
 
-	return r ? r : timeline_add(tl, &sw);
+	pingpong_events(ev, ts, prev, next);
+	r = timeline_add(tl, &ev[0]);
+	return r ? r : timeline_add(tl, &ev[1]);
 }
 
 /* A long ping-pong trimmed to its last tenth holds a small part of it. */
@@ -309,17 +318,6 @@ static void test_spans(const char *path)
 	trace_reader_free(r2);
 }
 
-/* Feeds a history the events pingpong_step gives a timeline. */
-static int spans_pingpong_step(struct spans *s, uint64_t ts, int32_t prev, int32_t next)
-{
-	struct event w = { .ts = ts, .type = EVENT_WAKEUP, .cpu = 0, .tid = next, .tgid = 100, .arg = 0 };
-	struct event sw = { .ts = ts + 500, .type = EVENT_SWITCH, .cpu = 0, .tid = prev, .tgid = 100,
-			    .tid2 = next, .tgid2 = 100, .arg = EVENT_STATE_INTERRUPTIBLE };
-	int r = spans_add(s, &w);
-
-	return r ? r : spans_add(s, &sw);
-}
-
 /* A long history (each thread's spans fill many of the chunks they are
  * kept in) trimmed again and again while it grows, at instants that fall
  * inside chunks, keeping several chunks or less than one, keeps exactly
@@ -336,9 +334,11 @@ static void test_spans_long(void)
 	if (!r)
 		r = spans_new(&b, 1, SPANS_ALL);
 	for (i = 0; !r && i < n; i++) {
-		r = spans_pingpong_step(a, i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
-		if (!r)
-			r = spans_pingpong_step(b, i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+		struct event ev[2];
+
+		pingpong_events(ev, i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+		for (unsigned k = 0; !r && k < 4; k++)
+			r = spans_add(k < 2 ? a : b, &ev[k % 2]);
 		if (!r && i % 7919 == 7918) { /* a prime: trims land anywhere in a chunk */
 			/* keeping several chunks, or less than one (then grown again) */
 			t = (i - (i / 7919 % 2 ? 3000 : 300)) * 1000 + 123;
