@@ -140,7 +140,8 @@ void timeline_set_gated(struct timeline *tl, bool gated);
 
 /* Forgets what happened before t, to bound a live view's memory (its
  * history stays in the trace file): every lane starts at t with the state
- * it had then, and the log and the markers keep their entries from t on.
+ * it had then, the log keeps its entries from t on, and the markers theirs
+ * and the 4096 before (a level strip's value at t comes from them).
  * Threads, objects and the present are kept. A t past the end is the end.
  * Returns 0, or -ENOMEM with the timeline unchanged. */
 int timeline_trim(struct timeline *tl, uint64_t t);

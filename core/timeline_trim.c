@@ -10,6 +10,12 @@
 #include <string.h>
 #include "timeline_impl.h"
 
+/* Markers before a trim's instant that it keeps: a level strip (prodcons'
+ * buffer) looks back at most this far (LEVEL_SCAN, tui/lanes.c) for its
+ * value at a window's start, which must not go blank when the value was
+ * set before the trim. */
+#define TRIM_MARKS_BEFORE 4096
+
 /* What a trim builds before it replaces the old storage. */
 struct trim {
 	struct arena arena;
@@ -61,7 +67,8 @@ static int trim_code(const struct timeline *tl, struct trim *n, uint32_t code, u
 }
 
 /* Copies lane L from t on into M: a first record at t with the state L
- * had then (not a wakeup unless it was one at t), then every later one. */
+ * had just before (not a wakeup: its waker is not kept), then every record
+ * from t on (those at t itself too: a wakeup at t is drawn at t). */
 static int trim_lane(const struct timeline *tl, struct trim *n, const struct lane *L, struct lane *M, uint64_t t)
 {
 	struct lane_pos p;
@@ -70,13 +77,13 @@ static int trim_lane(const struct timeline *tl, struct trim *n, const struct lan
 	int r;
 
 	lane_init(M, L->thread);
-	if (lane_seek(L, t, true, &p)) {
+	if (lane_seek(L, t, false, &p)) {
 		code = lane_code(L, &p);
-		if (L->thread && p.ts < t && (code & LANE_WAKE))
-			code = LANE_STATE(code); /* the wakeup was before t; its waker is not kept */
+		if (L->thread && (code & LANE_WAKE))
+			code = LANE_STATE(code);
 		if (L->thread && (r = trim_code(tl, n, code, &code)))
 			return r;
-		if ((r = lane_push(M, &n->arena, p.ts < t ? t : p.ts, code)))
+		if ((r = lane_push(M, &n->arena, t, code)))
 			return r;
 		more = lane_next(L, &p);
 	} else {
@@ -116,7 +123,8 @@ static int trim_log_entry(const struct timeline *tl, struct trim *n, uint64_t ts
 	return tix_push(&n->log, &n->arena, ts, kind << LOG_KIND_SHIFT | payload);
 }
 
-/* Copies the step instants, the log and the markers from t on. */
+/* Copies the step instants and the log from t on, and the markers from
+ * TRIM_MARKS_BEFORE before t on. */
 static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 {
 	uint64_t i, ts;
@@ -134,9 +142,8 @@ static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 		if ((r = trim_log_entry(tl, n, ts, val)))
 			return r;
 	}
-	for (m = 0; m < tl->nmarks; m++) {
-		if (tl->marks[m].ts < t)
-			continue;
+	m = timeline_mark_index(tl, t);
+	for (m = m > TRIM_MARKS_BEFORE ? m - TRIM_MARKS_BEFORE : 0; m < tl->nmarks; m++) {
 		if (VEC_RESERVE(n->marks, n->capmarks, n->nmarks + 1))
 			return -ENOMEM;
 		n->marks[n->nmarks] = tl->marks[m];
