@@ -13,6 +13,10 @@
 #include "trace_ahead.h"
 
 #define READ_AHEAD_MIN (1 << 20) /* bytes of file from which a thread reads ahead */
+/* a window's reading checks its memory every slice; before the window,
+ * what it read is forgotten once it holds this much */
+#define WINDOW_SLICE_NS (50ull * 1000 * 1000)
+#define WINDOW_LEAD_BYTES (32u << 20)
 
 /* Opens a trace, asking the reader to skip damage; quiet: what is wrong
  * goes to t->failed instead of stderr. */
@@ -234,16 +238,23 @@ void cli_loader_close(struct cli_loader *ld)
 	ld->tl = NULL;
 }
 
+/* Says on a terminal that a large file is being read (a few seconds). */
+static void say_reading(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && st.st_size > (16 << 20) && isatty(STDERR_FILENO))
+		fprintf(stderr, "conctop: reading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
+}
+
 /* Reads the trace at path into a new timeline (see cli.h). */
 int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_t wlen)
 {
 	struct cli_loader ld;
-	struct stat st;
 
 	*out = NULL;
 	warn[0] = '\0';
-	if (stat(path, &st) == 0 && st.st_size > (16 << 20) && isatty(STDERR_FILENO))
-		fprintf(stderr, "conctop: reading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
+	say_reading(path);
 	if (cli_loader_open(&ld, path, false))
 		return 1;
 	if (cli_loader_step(&ld, UINT64_MAX, 0) < 0) {
@@ -255,16 +266,39 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 	return 0;
 }
 
-/* Reads a trace for a window, warning of what it misses (see cli.h). */
-int cli_load_window(const char *path, uint64_t from, struct timeline **out)
+/* Reads a trace for the window [from, to), warning of what it misses (see
+ * cli.h): what ends before from is forgotten as it is read (timeline_trim
+ * answers for what comes after exactly as the whole timeline), and the
+ * reading stops at the first event at or past to. */
+int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timeline **out)
 {
+	struct cli_loader ld;
 	char warn[1024];
 	uint64_t end;
+	int e;
 
-	if (cli_load_timeline(path, out, warn, sizeof(warn)))
+	*out = NULL;
+	say_reading(path);
+	if (cli_loader_open(&ld, path, false))
 		return 1;
+	do {
+		e = cli_loader_step(&ld, to, WINDOW_SLICE_NS);
+		end = timeline_end(ld.tl);
+		if (e >= 0 && from && timeline_kept_from(ld.tl) < from &&
+		    (end >= from || timeline_memory(ld.tl) > WINDOW_LEAD_BYTES) &&
+		    timeline_trim(ld.tl, end < from ? end : from)) {
+			cli_error("%s: %s", path, strerror(ENOMEM));
+			e = -1;
+		}
+	} while (e > 0 && end < to);
+	if (e < 0) {
+		cli_loader_close(&ld);
+		return 1;
+	}
+	cli_loader_warning(&ld, warn, sizeof(warn));
 	if (warn[0])
 		cli_error("warning: %s", warn);
+	*out = cli_loader_take(&ld);
 	end = timeline_end(*out);
 	if (from >= end && end > 0)
 		cli_error("warning: %s: the trace ends at %.6f s, before --from", path, (double)end / 1e9);

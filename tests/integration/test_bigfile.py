@@ -1,9 +1,12 @@
 """Long recordings (issue 11): replay draws its first frame before the file
 is all read and reads on while the view runs, up to the same end as a
-whole-file reader. The file is made by bench_trace --write: millions of
-events of a toy scheduler, seconds of trace."""
+whole-file reader; `conctop lanes` of a late window forgets what comes
+before it as it reads (the same cells, less memory). The file is made by
+bench_trace --write: millions of events of a toy scheduler, seconds of
+trace."""
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -144,6 +147,42 @@ def test_capped(trace):
         p.kill()
 
 
+def lanes_rss(trace, *args):
+    """conctop lanes ARGS TRACE: its output and its peak RSS in kB."""
+    p = subprocess.Popen([CONCTOP, "lanes", *args, trace], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out = p.stdout.read().decode(errors="replace")
+    _, _, usage = os.wait4(p.pid, 0)
+    return out, usage.ru_maxrss
+
+
+def test_window_lanes(trace):
+    """lanes of a late window forgets what comes before it as it reads:
+    each lane's cells are those of the same columns of the lanes from the
+    start (read without forgetting anything), in less memory."""
+    name = "lanes of a late window"
+    end = round(report_json(trace)["duration_ns"] / 1e9 * 0.7, 1)
+    probe, _ = lanes_rss(trace, "-w", "200", "--from", f"{end - 0.1:.1f}", "--to", f"{end:.1f}")
+    cells = len(next(iter(lane_rows(probe).values()), ("",))[0])
+    frame = 200 - cells  # labels, borders and the statistics
+    ms = int(round(end * 1000))
+    # 1 ms a column in both: the window's 100 columns are the last 100 of the start's
+    whole, whole_kb = lanes_rss(trace, "-w", str(ms + frame), "--from", "0", "--to", f"{end:.1f}")
+    win, win_kb = lanes_rss(trace, "-w", str(100 + frame), "--from", f"{end - 0.1:.1f}", "--to", f"{end:.1f}")
+    a, b = lane_rows(whole), lane_rows(win)
+    rows = [k for k in b if k != "marks"]  # (a marker's text spills over from before)
+    same = [k for k in rows if k in a and len(b[k][0]) == 100 and a[k][0][-100:] == b[k][0]]
+    check(rows and len(same) == len(rows) and len(a[rows[0]][0]) == ms,
+          f"{name} ({end - 0.1:.1f}-{end:.1f} s): its {len(rows)} lanes are the last 100 columns of the lanes of "
+          f"0-{end:.1f} s ({len(same)} the same)",
+          "\n".join(f"{k}: window {b[k][0][:60]} start {a.get(k, ('',))[0][-100:][:60]}" for k in rows
+                    if k not in same))
+    if SANITIZE:
+        skip(f"{name}: memory", "a sanitizer build's RSS is its shadow memory and quarantine")
+    else:
+        check(win_kb < 0.7 * whole_kb, f"{name}: it holds less than the lanes from the start "
+              f"({win_kb // 1024} MB against {whole_kb // 1024} MB)")
+
+
 def main():
     if not os.path.exists(WRITER):
         check(False, "bench_trace is built", f"{WRITER} is missing: run make test")
@@ -157,6 +196,7 @@ def main():
     try:
         test_progressive(trace)
         test_capped(trace)
+        test_window_lanes(trace)
     finally:
         tmux("kill-server", check_rc=False)
     finish()
