@@ -238,14 +238,14 @@ struct timeline *cli_loader_take(struct cli_loader *ld);
 /* Closes the file and frees what was not taken. */
 void cli_loader_close(struct cli_loader *ld);
 
-/* Reads the trace at path into a new timeline for a command that prints
- * the window [from, to) of it (UINT64_MAX: to its end): it holds what
- * comes after from (what came before is forgotten as it is read: the
- * lanes, log and states from from on are those of the whole trace), up to
- * the first event at or past to, where the reading stops. What the reading
- * missed is said on stderr as a warning, and so is a trace that ends
- * before from (0: the start). Returns 0, or 1 after printing what is
- * wrong. */
-int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timeline **out);
+/* Reads the trace at path into a new timeline for a command that prints a
+ * window of it from `from` on: what ends before from is forgotten as it
+ * is read (the lanes, log and states from from on are those of the whole
+ * trace), so that a late window of a long file holds only what follows
+ * its start. It reads to the end: a CPU's occupant, or a thread that
+ * appears later, is known only further on. What the reading missed is
+ * said on stderr as a warning, and so is a trace that ends before from
+ * (0: the start). Returns 0, or 1 after printing what is wrong. */
+int cli_load_window(const char *path, uint64_t from, struct timeline **out);
 
 #endif

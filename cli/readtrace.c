@@ -266,11 +266,11 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 	return 0;
 }
 
-/* Reads a trace for the window [from, to), warning of what it misses (see
- * cli.h): what ends before from is forgotten as it is read (timeline_trim
- * answers for what comes after exactly as the whole timeline), and the
- * reading stops at the first event at or past to. */
-int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timeline **out)
+/* Reads a trace for a window from `from` on, warning of what it misses
+ * (see cli.h): what ends before from is forgotten as it is read
+ * (timeline_trim answers for what comes after exactly as the whole
+ * timeline would). */
+int cli_load_window(const char *path, uint64_t from, struct timeline **out)
 {
 	struct cli_loader ld;
 	char warn[1024];
@@ -282,7 +282,7 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timelin
 	if (cli_loader_open(&ld, path, false))
 		return 1;
 	do {
-		e = cli_loader_step(&ld, to, WINDOW_SLICE_NS);
+		e = cli_loader_step(&ld, UINT64_MAX, WINDOW_SLICE_NS);
 		end = timeline_end(ld.tl);
 		if (e >= 0 && from && timeline_kept_from(ld.tl) < from &&
 		    (end >= from || timeline_memory(ld.tl) > WINDOW_LEAD_BYTES) &&
@@ -290,7 +290,7 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timelin
 			cli_error("%s: %s", path, strerror(ENOMEM));
 			e = -1;
 		}
-	} while (e > 0 && end < to);
+	} while (e > 0);
 	if (e < 0) {
 		cli_loader_close(&ld);
 		return 1;
