@@ -141,7 +141,8 @@ void timeline_set_gated(struct timeline *tl, bool gated);
 /* Forgets what happened before t, to bound a live view's memory (its
  * history stays in the trace file): every lane starts at t with the state
  * it had then, the log keeps its entries from t on, and the markers theirs
- * and the 4096 before (a level strip's value at t comes from them).
+ * and the TL_MARKS_LOOKBACK before (a level strip's value at t comes from
+ * them).
  * Threads, objects and the present are kept. A t past the end is the end.
  * Returns 0, or -ENOMEM with the timeline unchanged. */
 int timeline_trim(struct timeline *tl, uint64_t t);
@@ -197,7 +198,11 @@ uint64_t timeline_log_count(const struct timeline *tl);
 
 /* The scenario's markers (conctop_mark), in time order, for drawing them on
  * the lanes: their count, the number of the first at or after t, and
- * marker i (< the count) as a TL_LOG_MARK entry (ts, thread, value, text). */
+ * marker i (< the count) as a TL_LOG_MARK entry (ts, thread, value, text).
+ * A reader looks back at most TL_MARKS_LOOKBACK markers from a window's
+ * start for a level's value there (and forward as many from the first for
+ * its name); timeline_trim keeps that many before its instant. */
+#define TL_MARKS_LOOKBACK 4096
 size_t timeline_mark_count(const struct timeline *tl);
 size_t timeline_mark_index(const struct timeline *tl, uint64_t t);
 void timeline_mark(const struct timeline *tl, size_t i, struct tl_log_entry *e);

@@ -10,12 +10,6 @@
 #include <string.h>
 #include "timeline_impl.h"
 
-/* Markers before a trim's instant that it keeps: a level strip (prodcons'
- * buffer) looks back at most this far (LEVEL_SCAN, tui/lanes.c) for its
- * value at a window's start, which must not go blank when the value was
- * set before the trim. */
-#define TRIM_MARKS_BEFORE 4096
-
 /* What a trim builds before it replaces the old storage. */
 struct trim {
 	struct arena arena;
@@ -124,7 +118,8 @@ static int trim_log_entry(const struct timeline *tl, struct trim *n, uint64_t ts
 }
 
 /* Copies the step instants and the log from t on, and the markers from
- * TRIM_MARKS_BEFORE before t on. */
+ * TL_MARKS_LOOKBACK before t on (a level strip's value at a window's start
+ * must not go blank when it was set before the trim). */
 static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 {
 	uint64_t i, ts;
@@ -143,7 +138,7 @@ static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 			return r;
 	}
 	m = timeline_mark_index(tl, t);
-	for (m = m > TRIM_MARKS_BEFORE ? m - TRIM_MARKS_BEFORE : 0; m < tl->nmarks; m++) {
+	for (m = m > TL_MARKS_LOOKBACK ? m - TL_MARKS_LOOKBACK : 0; m < tl->nmarks; m++) {
 		if (VEC_RESERVE(n->marks, n->capmarks, n->nmarks + 1))
 			return -ENOMEM;
 		n->marks[n->nmarks] = tl->marks[m];

@@ -12,7 +12,6 @@
 #include "utf8.h"
 
 #define LOST_BATCH 32  /* log entries read at a time when marking lost events */
-#define LEVEL_SCAN 4096 /* markers looked at for a level's name, or back for its value */
 
 /* Sets up a window (see lanes.h). */
 void lanes_window_init(struct lane_window *w, const struct timeline *tl, uint64_t t0, uint64_t npc, int ncols,
@@ -448,13 +447,14 @@ static bool level_label(const char *text, const char *name, size_t *n)
 }
 
 /* The first level marker's name (see lanes.h): a look at the first
- * LEVEL_SCAN markers, where a scenario sets its level from the start. */
+ * TL_MARKS_LOOKBACK markers, where a scenario sets its level from the
+ * start. */
 bool lanes_level_name(const struct timeline *tl, char *name, size_t len)
 {
 	size_t count = timeline_mark_count(tl), i, n;
 	struct tl_log_entry e;
 
-	for (i = 0; i < count && i < LEVEL_SCAN; i++) {
+	for (i = 0; i < count && i < TL_MARKS_LOOKBACK; i++) {
 		timeline_mark(tl, i, &e);
 		if (level_label(e.text, NULL, &n) && len > 0) {
 			n = n < len - 1 ? n : len - 1;
@@ -467,8 +467,8 @@ bool lanes_level_name(const struct timeline *tl, char *name, size_t len)
 }
 
 /* Draws a level strip (see lanes.h): one pass over the window's markers,
- * after a look back (at most LEVEL_SCAN markers) for the level at its
- * start. */
+ * after a look back (at most TL_MARKS_LOOKBACK markers) for the level at
+ * its start. */
 void lanes_draw_level(struct draw *d, int y, const char *name)
 {
 	size_t count = timeline_mark_count(d->tl), i, k, n;
@@ -480,7 +480,7 @@ void lanes_draw_level(struct draw *d, int y, const char *name)
 	grid_put(d->g, d->x_lane - 1, y, d->th->vline, ROLE_FRAME, 0);
 	grid_put(d->g, d->x_lane + d->win.ncols, y, d->th->vline, ROLE_FRAME, 0);
 	i = timeline_mark_index(d->tl, d->win.t0);
-	for (k = i; k > 0 && i - k < LEVEL_SCAN; k--) {
+	for (k = i; k > 0 && i - k < TL_MARKS_LOOKBACK; k--) {
 		timeline_mark(d->tl, k - 1, &e);
 		if (level_label(e.text, name, &n)) {
 			level = e.value;

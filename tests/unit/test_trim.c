@@ -136,8 +136,8 @@ static bool same_instants(const struct timeline *a, const struct timeline *b, ui
 	return true;
 }
 
-/* Whether the log from keep on, and the markers from keep on and the 4096
- * before it, are the same entries. */
+/* Whether the log from keep on, and the markers from keep on and the
+ * TL_MARKS_LOOKBACK before it, are the same entries. */
 static bool same_log(const struct timeline *a, const struct timeline *b, uint64_t keep, size_t *n)
 {
 	uint64_t ia = timeline_log_index(a, keep), ib = timeline_log_index(b, keep);
@@ -154,8 +154,8 @@ static bool same_log(const struct timeline *a, const struct timeline *b, uint64_
 		    (x.kind != TL_LOG_WAKEUP && x.other != y.other) || memcmp(&x.note, &y.note, sizeof(x.note)))
 			return false;
 	}
-	/* and the markers before it a level strip looks back on, up to 4096 */
-	if (mb != (ma < 4096 ? ma : 4096))
+	/* and the markers before it a level strip looks back on */
+	if (mb != (ma < TL_MARKS_LOOKBACK ? ma : TL_MARKS_LOOKBACK))
 		return false;
 	ma -= mb;
 	mb = 0;
