@@ -69,14 +69,16 @@ static struct span *sthread_push(struct sthread *t)
 		size_t cap = t->cap0 ? 2 * t->cap0 : 4;
 		struct span *grown;
 
+		if (cap > SPAN_CHUNK)
+			cap = SPAN_CHUNK;
 		if (!t->nchunk && VEC_RESERVE(t->chunk, t->chunkcap, 1))
 			return NULL;
-		grown = realloc(t->nchunk ? t->chunk[0] : NULL, (cap < SPAN_CHUNK ? cap : SPAN_CHUNK) * sizeof(*grown));
+		grown = realloc(t->nchunk ? t->chunk[0] : NULL, cap * sizeof(*grown));
 		if (!grown)
 			return NULL;
 		t->chunk[0] = grown;
 		t->nchunk = 1;
-		t->cap0 = cap < SPAN_CHUNK ? cap : SPAN_CHUNK;
+		t->cap0 = cap;
 	} else if (c >= t->nchunk) {
 		if (VEC_RESERVE(t->chunk, t->chunkcap, t->nchunk + 1) ||
 		    !(t->chunk[t->nchunk] = malloc(SPAN_CHUNK * sizeof(**t->chunk))))
@@ -86,12 +88,25 @@ static struct span *sthread_push(struct sthread *t)
 	return &t->chunk[c][p % SPAN_CHUNK];
 }
 
+/* Gives back most of the room an array no longer needs (kept when
+ * realloc fails: it is only room). */
+static void *shrink(void *items, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (*cap <= 2 * n + 16)
+		return items;
+	p = realloc(items, (n + 16) * size);
+	if (!p)
+		return items;
+	*cap = n + 16;
+	return p;
+}
+
 /* Forgets the first k spans of t: whole chunks are freed; what is left of
  * a lone first chunk moves to its front and its room shrinks. */
 static void sthread_drop(struct sthread *t, size_t k)
 {
-	struct span *small;
-
 	t->skip += k;
 	t->pub.n -= k;
 	while (t->nchunk > 1 && t->skip >= SPAN_CHUNK) {
@@ -111,10 +126,7 @@ static void sthread_drop(struct sthread *t, size_t k)
 		memmove(t->chunk[0], t->chunk[0] + t->skip, t->pub.n * sizeof(**t->chunk));
 		t->skip = 0;
 	}
-	if (t->cap0 > 2 * t->pub.n + 16 && (small = realloc(t->chunk[0], (t->pub.n + 16) * sizeof(*small)))) {
-		t->chunk[0] = small; /* kept when realloc fails: it is only room */
-		t->cap0 = t->pub.n + 16;
-	}
+	t->chunk[0] = shrink(t->chunk[0], &t->cap0, t->pub.n, sizeof(**t->chunk));
 }
 
 /* The model saw a new thread, or a thread's identity changed. */
@@ -310,21 +322,6 @@ void spans_free(struct spans *s)
 	arena_done(&s->names);
 	sched_model_free(s->m);
 	free(s);
-}
-
-/* Gives back most of the room an array no longer needs (kept when
- * realloc fails: it is only room). */
-static void *shrink(void *items, size_t *cap, size_t n, size_t size)
-{
-	void *p;
-
-	if (*cap <= 2 * n + 16)
-		return items;
-	p = realloc(items, (n + 16) * size);
-	if (!p)
-		return items;
-	*cap = n + 16;
-	return p;
 }
 
 /* Forgets what ended before t (see spans.h). */
