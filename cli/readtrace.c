@@ -238,13 +238,12 @@ void cli_loader_close(struct cli_loader *ld)
 	ld->tl = NULL;
 }
 
-/* Says on a terminal that a large file is being read (a few seconds). */
-static void say_reading(const char *path)
+/* Says on a terminal that a large file, just opened, is being read (a
+ * few seconds); its size is the one the opening took. */
+static void say_reading(const struct cli_trace *t)
 {
-	struct stat st;
-
-	if (stat(path, &st) == 0 && st.st_size > (16 << 20) && isatty(STDERR_FILENO))
-		fprintf(stderr, "conctop: reading %s (%lld MB)...\n", path, (long long)(st.st_size >> 20));
+	if (t->size > (16 << 20) && isatty(STDERR_FILENO))
+		fprintf(stderr, "conctop: reading %s (%llu MB)...\n", t->path, (unsigned long long)(t->size >> 20));
 }
 
 /* Reads the trace at path into a new timeline (see cli.h). */
@@ -254,9 +253,9 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 
 	*out = NULL;
 	warn[0] = '\0';
-	say_reading(path);
 	if (cli_loader_open(&ld, path, false))
 		return 1;
+	say_reading(&ld.t);
 	if (cli_loader_step(&ld, UINT64_MAX, 0) < 0) {
 		cli_loader_close(&ld);
 		return 1;
@@ -278,9 +277,9 @@ int cli_load_window(const char *path, uint64_t from, struct timeline **out)
 	int e;
 
 	*out = NULL;
-	say_reading(path);
 	if (cli_loader_open(&ld, path, false))
 		return 1;
+	say_reading(&ld.t);
 	do {
 		e = cli_loader_step(&ld, UINT64_MAX, WINDOW_SLICE_NS);
 		end = timeline_end(ld.tl);
