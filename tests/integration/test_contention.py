@@ -101,8 +101,7 @@ def label_of(labels, key):
     if isinstance(lab, str):
         return lab
     _none, kind, addr = lab
-    hx = f"{addr:x}"
-    return f"{kind}@{hx[:4]}..{hx[-2:]}" if len(hx) > 6 else f"{kind}@{hx}"
+    return f"{kind}@{addr:x}"
 
 
 def brute_table(ivs, labels, lo, hi):
@@ -180,16 +179,12 @@ def contention_json(trace, *window):
 def comparable(rows):
     """rows without what the brute force does not follow: waits for a child
     process (kind child: the child a wait for any child waited for is learnt
-    from the exit that woke it; test_waitnames checks those names), and, in
-    a sanitizer build, the plain futexes of the ASan runtime linked into the
-    scenario (never one of its objects): twice in CI one of them was counted
-    as one wait by conctop and two by the brute force. Likely why: two such
-    words whose addresses differ only in the middle digits get one label
-    ("futex@6400..08"), and a table keyed by label merges or overwrites
-    them (seen in a prodcons trace under ASan: two rows of one label)."""
-    sanitizer = os.environ.get("BUILD", "").startswith("build/sanitize")
-    return {k: r for k, r in rows.items()
-            if r["kind"] != "child" and not (sanitizer and r["kind"] == "futex" and str(k[0]).startswith("futex@"))}
+    from the exit that woke it; test_waitnames checks those names). (Plain
+    futexes of the ASan runtime were left out too while an unnamed object's
+    label was a shortened address: two words whose addresses differed only
+    in the middle digits had one label, "futex@6400..08", and the tables
+    keyed by label merged them; labels now carry the whole address.)"""
+    return {k: r for k, r in rows.items() if r["kind"] != "child"}
 
 
 def check_trace(name, trace, hot=False):
@@ -213,9 +208,7 @@ def check_trace(name, trace, hot=False):
         for b in t["blocked_by"]:
             if b["object"] and b["kind"] != "child":
                 per_obj[(b["object"], t["tgid"])] = per_obj.get((b["object"], t["tgid"]), 0) + b["ns"]
-    # summed by label: two objects can share one ("futex@6400..08": two
-    # futex words of the ASan runtime whose addresses differ only in the
-    # digits the label leaves out), as the report's blocked_by sums them
+    # summed by label and process, as the report's blocked_by sums them
     table = {}
     for r in mine["contention"]:
         if r["kind"] != "child":
