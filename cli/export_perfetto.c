@@ -116,7 +116,7 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 	FILE *f;
 	int status;
 
-	if (cli_load_window(file, from, &tl))
+	if (cli_load_window(file, from, true, &tl))
 		return 1;
 	if (!have_to)
 		to = timeline_end(tl) + 1;

@@ -147,9 +147,10 @@ def test_capped(trace):
         p.kill()
 
 
-def lanes_rss(trace, *args):
-    """conctop lanes ARGS TRACE: its output and its peak RSS in kB."""
-    p = subprocess.Popen([CONCTOP, "lanes", *args, trace], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+def lanes_rss(trace, *args, command="lanes"):
+    """conctop lanes (or command) ARGS TRACE: its output and its peak RSS
+    in kB."""
+    p = subprocess.Popen([CONCTOP, command, *args, trace], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     out = p.stdout.read().decode(errors="replace")
     _, _, usage = os.wait4(p.pid, 0)
     return out, usage.ru_maxrss
@@ -183,6 +184,27 @@ def test_window_lanes(trace):
               f"({win_kb // 1024} MB against {whole_kb // 1024} MB)")
 
 
+def test_window_log(trace):
+    """log of a late window forgets what comes before it as it reads, as
+    lanes does: its lines are those of the log from the start that fall in
+    the window, in less memory."""
+    name = "log of a late window"
+    end = round(report_json(trace)["duration_ns"] / 1e9 * 0.7, 1)
+    # the window first: a child's peak RSS counts its parent's at the fork,
+    # and this test holds the whole log's text once it has it
+    win, win_kb = lanes_rss(trace, "--from", f"{end - 0.1:.1f}", "--to", f"{end:.1f}", command="log")
+    whole, whole_kb = lanes_rss(trace, "--to", f"{end:.1f}", command="log")
+    want = [line for line in whole.splitlines() if float(line.split(" ", 1)[0]) >= end - 0.1 - 5e-7]
+    check(want and win.splitlines() == want,
+          f"{name} ({end - 0.1:.1f}-{end:.1f} s): its {len(want)} lines are those of the log of 0-{end:.1f} s "
+          f"from {end - 0.1:.1f} s on", f"window {len(win.splitlines())} lines, from the start {len(want)}")
+    if SANITIZE:
+        skip(f"{name}: memory", "a sanitizer build's RSS is its shadow memory and quarantine")
+    else:
+        check(win_kb < 0.7 * whole_kb, f"{name}: it holds less than the log from the start "
+              f"({win_kb // 1024} MB against {whole_kb // 1024} MB)")
+
+
 def main():
     if not os.path.exists(WRITER):
         check(False, "bench_trace is built", f"{WRITER} is missing: run make test")
@@ -197,6 +219,7 @@ def main():
         test_progressive(trace)
         test_capped(trace)
         test_window_lanes(trace)
+        test_window_log(trace)
     finally:
         tmux("kill-server", check_rc=False)
     finish()
