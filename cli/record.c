@@ -82,9 +82,9 @@ static void summary(const struct runner *r, const char *out, uint64_t end_ts, bo
 	unsigned long long lost = (unsigned long long)tracer_lost(t);
 	uint64_t ahead, delivering;
 
-	fprintf(stderr, "conctop: recorded %llu events in %.3f s to %s (tracer %s, attribution %s, %llu lost)\n",
+	fprintf(stderr, "conctop: recorded %llu events in %.3f s to %s (tracer %s%s, attribution %s, %llu lost)\n",
 		(unsigned long long)r->written, (double)end_ts / 1e9, out, tracer_mode(t),
-		tracer_attribution_mode(t), lost);
+		tracer_staged(t) ? " staged" : "", tracer_attribution_mode(t), lost);
 	if (lost)
 		fprintf(stderr, "conctop: warning: the kernel dropped %llu events: try a larger --buffer\n", lost);
 	tracer_symbol_reads(t, &ahead, &delivering);

@@ -90,6 +90,20 @@ struct ct_raw_wake {
 	__s32 wakeup_target;
 };
 
+/* Records staged per CPU and sent together (see sched.bpf.c): one
+ * ring-buffer record that starts with this header, whose type is
+ * CT_RECORD_BATCH (no event type), followed by len bytes of records, each
+ * a struct ct_raw_switch or a struct ct_raw_wake (told by their type:
+ * EVENT_SWITCH or EVENT_WAKING). ts is 0. */
+#define CT_RECORD_BATCH 0x7fff
+#define CT_STAGE_BYTES 2048
+struct ct_raw_batch {
+	__u64 ts;
+	__u16 type;  /* CT_RECORD_BATCH */
+	__u16 cpu;
+	__u32 len;
+};
+
 /* A record that carries a name or a marker label. */
 struct ct_raw_text {
 	struct ct_raw_event ev;

@@ -8,6 +8,7 @@
 
 _Static_assert(CT_WIN_LEN <= EVENT_TEXT_MAX, "a block's memory window travels in the event's text");
 _Static_assert(sizeof(struct ct_raw_switch) < sizeof(struct ct_raw_event), "a switch record is told by its size");
+_Static_assert(CT_RECORD_BATCH > EVENT_AFFINITY, "a batch's type is no event type");
 _Static_assert(sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_text) &&
 		       sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_block) &&
 		       sizeof(struct ct_raw_wake) != sizeof(struct ct_raw_event),
@@ -106,4 +107,40 @@ int decode_record_next(const void *data, size_t size, uint64_t base_ns, struct e
 	decode_head(ev, w.wakeup_ts, base_ns, EVENT_WAKEUP, w.wakeup_cpu, w.ev.tid2, w.ev.tgid2, 0, 0);
 	ev->arg = w.wakeup_target;
 	return 1;
+}
+
+/* The type field of the record at p (offset 8 in every record shape). */
+static unsigned record_type_at(const unsigned char *p)
+{
+	struct ct_raw_batch h;
+
+	memcpy(&h, p, sizeof(h));
+	return h.type;
+}
+
+/* Whether a record is a batch (see decode.h). */
+bool decode_is_batch(const void *data, size_t size)
+{
+	return size >= sizeof(struct ct_raw_batch) && record_type_at(data) == CT_RECORD_BATCH;
+}
+
+/* The size of the batch's record at off (see decode.h). */
+size_t decode_batch_item(const void *data, size_t size, size_t off)
+{
+	const unsigned char *p = data;
+	size_t n;
+
+	if (off >= size || size - off < sizeof(struct ct_raw_batch))
+		return 0;
+	switch (record_type_at(p + off)) {
+	case EVENT_SWITCH:
+		n = sizeof(struct ct_raw_switch);
+		break;
+	case EVENT_WAKING:
+		n = sizeof(struct ct_raw_wake);
+		break;
+	default:
+		return 0;
+	}
+	return n <= size - off ? n : 0;
 }

@@ -81,6 +81,8 @@ static void choose_programs(struct sched_bpf *skel, bool btf, enum tracer_attrib
 
 		if (strstr(sec, "sched_setaffinity")) /* either set; attached apart (attach_affinity) */
 			bpf_program__set_autoattach(prog, false);
+		else if (strcmp(sec, "raw_tp") == 0) /* flush_stage: run, never attached */
+			bpf_program__set_autoattach(prog, false);
 		else if (per_call)
 			bpf_program__set_autoload(prog, attr == TRACER_ATTR_BLOCKS && sysargs);
 		else if (strncmp(sec, "tp_btf/", 7) == 0)
@@ -232,6 +234,20 @@ static void attach_affinity(struct tracer *t)
 	}
 }
 
+/* Turns on the staging of the hot records (sched.bpf.c) when flush_stage
+ * can be run on a chosen CPU (Linux 5.10 on); else they are written
+ * directly, one reservation each. CONCTOP_NO_STAGING=1 keeps them direct
+ * (for measuring one way against the other). */
+static void stage_enable(struct tracer *t)
+{
+	const char *off = getenv("CONCTOP_NO_STAGING");
+
+	if ((off && *off && strcmp(off, "0")) || tracer_stage_flush_cpu(t, 0))
+		return;
+	t->skel->bss->batch_on = true;
+	t->staged = true;
+}
+
 /* Opens, configures, loads and attaches one program set. A kernel that
  * refuses a part (no multi-uprobes, no bpf_task_pt_regs) gets the set
  * without it. */
@@ -276,6 +292,7 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 		goto fail;
 	}
 	attach_affinity(t);
+	stage_enable(t);
 	e = fill_syscalls(t);
 	if (e) {
 		snprintf(err, errlen, "cannot fill the system call table: %s", strerror(-e));

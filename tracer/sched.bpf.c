@@ -100,14 +100,20 @@ static __always_inline __s32 record_tid(__s32 tid, __s32 tgid)
 	return tid == 0 ? 0 : EVENT_TID_OTHER;
 }
 
-/* Counts a record that found no room in the ring buffer. */
-static __always_inline void count_lost(void)
+/* Counts n records that found no room in the ring buffer. */
+static __always_inline void count_lost_n(__u32 count)
 {
 	__u32 zero = 0;
 	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
 
 	if (n)
-		*n += 1;
+		*n += count;
+}
+
+/* Counts a record that found no room in the ring buffer. */
+static __always_inline void count_lost(void)
+{
+	count_lost_n(1);
 }
 
 /* Reserves a record of size bytes and fills its common header. */
@@ -172,6 +178,9 @@ static __always_inline void record_submit_now(void *e)
 {
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 }
+
+/* Records staged per CPU and sent in batches. */
+#include "stage.bpf.h"
 
 /* The system call a thread sleeps in, as the block record needs it. */
 struct sys_args {
@@ -294,24 +303,11 @@ static __always_inline void on_block(struct task_struct *p, __s32 prev, __s32 pr
 	emit_block(prev, prev_tgid, &a);
 }
 
-/* A context switch on this CPU, as a struct ct_raw_switch (32 bytes). Kept
- * when either side is traced, and when an untraced task and the idle task
- * trade places (so CPU lanes can tell idle from another program). p is
- * prev's task (NULL in tp programs). */
-static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 prev_state, __s32 next)
+/* Fills switch record e: prev (of prev_tgid, in prev_state) gives this
+ * CPU to next (of next_tgid), now. */
+static __always_inline void switch_fill(struct ct_raw_switch *e, __s32 prev, __s32 prev_tgid, __s64 prev_state,
+					__s32 next, __s32 next_tgid)
 {
-	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
-	struct ct_raw_switch *e;
-
-	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
-		return;
-	if (prev_tgid > 0 && (prev_state & 0xff) && !(prev_state & EVENT_STATE_EXITING))
-		on_block(p, prev, prev_tgid);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
-		return;
-	}
 	e->ts = bpf_ktime_get_ns();
 	e->type = EVENT_SWITCH;
 	e->cpu = bpf_get_smp_processor_id();
@@ -320,7 +316,35 @@ static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 p
 	e->tgid = prev_tgid > 0 ? prev_tgid : e->tid;
 	e->tid2 = record_tid(next, next_tgid);
 	e->tgid2 = next_tgid > 0 ? next_tgid : e->tid2;
-	record_submit(e);
+}
+
+/* A context switch on this CPU, as a struct ct_raw_switch (32 bytes). Kept
+ * when either side is traced, and when an untraced task and the idle task
+ * trade places (so CPU lanes can tell idle from another program). p is
+ * prev's task (NULL in tp programs). */
+static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 prev_state, __s32 next)
+{
+	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
+	struct ct_raw_switch *e;
+	struct stage *st;
+
+	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
+		return;
+	if (prev_tgid > 0 && (prev_state & 0xff) && !(prev_state & EVENT_STATE_EXITING))
+		on_block(p, prev, prev_tgid);
+	st = stage_begin(sizeof(*e));
+	if (st) {
+		switch_fill(stage_slot(st), prev, prev_tgid, prev_state, next, next_tgid);
+		stage_end(st, sizeof(*e));
+	} else {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (!e) {
+			count_lost();
+			return;
+		}
+		switch_fill(e, prev, prev_tgid, prev_state, next, next_tgid);
+		record_submit(e);
+	}
 	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) /* dead or zombie: its last switch */
 		traced_set(prev, 0);
 }
@@ -602,30 +626,10 @@ int BPF_PROG(btf_waking, struct task_struct *p)
 	return 0;
 }
 
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(btf_wakeup, struct task_struct *p)
+/* Fills w with the waking kept in k and the wakeup of p now, and takes
+ * the waking from k. */
+static __always_inline void wake_fill(struct ct_raw_wake *w, struct wake_kept *k, struct task_struct *p)
 {
-	__s32 tid = p->pid;
-	__u32 key = tid;
-	struct wake_kept *k;
-	struct ct_raw_wake *w;
-
-	if (!traced_tgid(tid))
-		return 0;
-	k = bpf_map_lookup_elem(&wake_kept, &key);
-	if (!k || !k->ev.ts || k->ev.tid2 != tid) {
-		if (k && k->ev.ts)
-			kept_flush(k);
-		on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
-		return 0;
-	}
-	w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);
-	if (!w) {
-		count_lost();
-		count_lost();
-		k->ev.ts = 0;
-		return 0;
-	}
 	w->ev = k->ev;
 	k->ev.ts = 0;
 	w->wakeup_cpu = bpf_get_smp_processor_id();
@@ -641,6 +645,39 @@ int BPF_PROG(btf_wakeup, struct task_struct *p)
 		w->wakeup_ts = w->ev.ts;
 	else
 		w->wakeup_ts = bpf_ktime_get_ns();
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(btf_wakeup, struct task_struct *p)
+{
+	__s32 tid = p->pid;
+	__u32 key = tid;
+	struct wake_kept *k;
+	struct ct_raw_wake *w;
+	struct stage *st;
+
+	if (!traced_tgid(tid))
+		return 0;
+	k = bpf_map_lookup_elem(&wake_kept, &key);
+	if (!k || !k->ev.ts || k->ev.tid2 != tid) {
+		if (k && k->ev.ts)
+			kept_flush(k);
+		on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
+		return 0;
+	}
+	st = stage_begin(sizeof(*w));
+	if (st) {
+		wake_fill(stage_slot(st), k, p);
+		stage_end(st, sizeof(*w));
+		return 0;
+	}
+	w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);
+	if (!w) {
+		count_lost_n(2);
+		k->ev.ts = 0;
+		return 0;
+	}
+	wake_fill(w, k, p);
 	record_submit(w);
 	return 0;
 }
@@ -841,56 +878,9 @@ int BPF_KPROBE(mark, const char *label, long value)
 /* The --calls programs: uprobes on libc calls and raw_syscalls. */
 #include "calls.bpf.h"
 
-/* ---- the fallback of attribution from blocking, where a switch cannot
- * read the task's registers: the followed system calls' own tracepoints
- * save the traced threads' arguments until the call returns. They fire
- * only for these calls, never for every system call. ---- */
-
-/* A traced thread enters followed system call nr. */
-static __always_inline void sys_save(long nr, unsigned long a0, unsigned long a1, unsigned long a2)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct sys_args a = { nr, a0, a1, a2 };
-
-	if (!traced_tgid((__s32)tid))
-		return;
-	bpf_map_update_elem(&sys_now, &tid, &a, BPF_ANY);
-}
-
-/* A thread leaves a followed system call. */
-static __always_inline void sys_forget(void)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	bpf_map_delete_elem(&sys_now, &tid);
-}
-
-#define SYSARGS_PROGS(name)                                                              \
-	SEC("tp/syscalls/sys_enter_" #name)                                              \
-	int sysargs_enter_##name(struct syscall_trace_enter *ctx)                         \
-	{                                                                                \
-		sys_save(ctx->nr, BPF_CORE_READ(ctx, args[0]), BPF_CORE_READ(ctx, args[1]), \
-			 BPF_CORE_READ(ctx, args[2]));                                    \
-		return 1;                                                                \
-	}                                                                                \
-	SEC("tp/syscalls/sys_exit_" #name)                                               \
-	int sysargs_exit_##name(void *ctx)                                               \
-	{                                                                                \
-		sys_forget();                                                            \
-		return 1;                                                                \
-	}
-
-SYSARGS_PROGS(futex)
-SYSARGS_PROGS(nanosleep)
-SYSARGS_PROGS(clock_nanosleep)
-SYSARGS_PROGS(wait4)
-SYSARGS_PROGS(waitid)
-SYSARGS_PROGS(read)
-SYSARGS_PROGS(ppoll)
-SYSARGS_PROGS(pselect6)
-SYSARGS_PROGS(epoll_wait)
-SYSARGS_PROGS(epoll_pwait)
-SYSARGS_PROGS(accept4)
+/* The followed system calls' tracepoints: blocks where registers cannot
+ * be read. */
+#include "sysargs.bpf.h"
 
 /* The sched_setaffinity programs. */
 #include "affinity.bpf.h"

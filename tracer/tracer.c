@@ -64,12 +64,11 @@ static int pending_add(struct tracer *t, const struct event *ev)
 	return 0;
 }
 
-/* Ring-buffer callback: decodes one record into the pending list. An exec
- * is acted on at once (the kernel side wakes us for it): the new program's
- * mappings are read while it runs. */
-static int on_record(void *ctx, void *data, size_t size)
+/* Decodes one record into the pending list. An exec is acted on at once
+ * (the kernel side wakes us for it): the new program's mappings are read
+ * while it runs. */
+static int on_one_record(struct tracer *t, const void *data, size_t size)
 {
-	struct tracer *t = ctx;
 	struct event ev;
 
 	if (decode_record(data, size, t->base_ns, &ev) < 0) {
@@ -103,6 +102,29 @@ static int on_record(void *ctx, void *data, size_t size)
 		return -ENOMEM;
 	if (decode_record_next(data, size, t->base_ns, &ev))
 		return pending_add(t, &ev);
+	return 0;
+}
+
+/* Ring-buffer callback: one record, or a batch of them (a CPU's staged
+ * records); a damaged batch counts as a decode error where it breaks. */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct tracer *t = ctx;
+	size_t off, n;
+	int err;
+
+	if (!decode_is_batch(data, size))
+		return on_one_record(t, data, size);
+	for (off = sizeof(struct ct_raw_batch); off < size; off += n) {
+		n = decode_batch_item(data, size, off);
+		if (!n) {
+			t->decode_errors++;
+			return 0;
+		}
+		err = on_one_record(t, (const char *)data + off, n);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -208,10 +230,25 @@ static int deliver(struct tracer *t, uint64_t limit)
 	return err < 0 ? err : (int)n;
 }
 
-/* Drains the ring buffer and delivers what is older than limit. */
+/* Runs flush_stage on cpu (see tracer_int.h). */
+int tracer_stage_flush_cpu(struct tracer *t, unsigned cpu)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+	int e = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flush_stage), &o);
+
+	return e < 0 ? e : 0;
+}
+
+/* Drains the ring buffer and delivers what is older than limit; every
+ * CPU's staged records first, so that all written before now are in. */
 static int drain(struct tracer *t, uint64_t limit)
 {
-	int err = ring_buffer__consume(t->rb);
+	unsigned cpu;
+	int err;
+
+	for (cpu = 0; t->staged && cpu < t->ncpus; cpu++)
+		tracer_stage_flush_cpu(t, cpu); /* an offline CPU has nothing new */
+	err = ring_buffer__consume(t->rb);
 
 	if (err < 0)
 		return err;
@@ -401,6 +438,12 @@ const char *tracer_attribution_mode(const struct tracer *t)
 const char *tracer_mode(const struct tracer *t)
 {
 	return t->mode;
+}
+
+/* Whether records are staged per CPU (see tracer.h). */
+bool tracer_staged(const struct tracer *t)
+{
+	return t->staged;
 }
 
 /* CLOCK_MONOTONIC at the trace's start. */

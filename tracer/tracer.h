@@ -47,6 +47,11 @@ void tracer_free(struct tracer *t);
 /* Which program set was loaded: "tp_btf" or "tp". */
 const char *tracer_mode(const struct tracer *t);
 
+/* Whether the busiest records (switches, wake pairs) are staged per CPU
+ * and sent in batches (docs/tracer.md); false where the kernel cannot
+ * run the flush on a chosen CPU. */
+bool tracer_staged(const struct tracer *t);
+
 /* How blocking is attributed: "blocks (registers)", "blocks (system call
  * tracepoints)", "calls (uprobes)" or "none". */
 const char *tracer_attribution_mode(const struct tracer *t);

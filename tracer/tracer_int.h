@@ -84,6 +84,7 @@ struct tracer {
 	uint64_t delivered_ts; /* ts of the last delivered event */
 	uint64_t reordered;
 	int decode_errors;
+	bool staged; /* the hot records are staged per CPU (sched.bpf.c): flush before a drain */
 
 	uint64_t *lost_seen; /* per CPU, as last reported */
 	uint64_t *lost_buf;
@@ -154,6 +155,10 @@ void tracer_attacher_free(struct tracer_worker *a);
 
 /* probes.c: detaches every uprobe (libc and markers). */
 void tracer_detach_probes(struct tracer *t);
+
+/* Runs flush_stage on cpu: its staged records go into the ring buffer.
+ * Returns 0 or a negative errno (-ENXIO: the CPU is offline). */
+int tracer_stage_flush_cpu(struct tracer *t, unsigned cpu);
 
 /* probes.c: the path of the libc process pid has mapped; 0 or -ENOENT. */
 int tracer_find_libc(pid_t pid, char *out, size_t len);

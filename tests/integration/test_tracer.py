@@ -389,16 +389,23 @@ def test_output_safety():
           f"{r.returncode} {r.stderr.strip()}")
 
 
-def test_wake_pairs(mode_args=(), suffix=""):
+def test_wake_pairs(mode_args=(), suffix="", staged=True):
     """Every waking of a traced thread is followed by its wakeup, no earlier
     and on a CPU, before the thread's next waking: the tp_btf programs send
-    the two in one record, which decoding must turn back into both."""
+    the two in one record, which decoding must turn back into both; and
+    each CPU sends its switches and wake pairs in batches (staged, the
+    default where the kernel allows it, as here) or one by one
+    (CONCTOP_NO_STAGING=1), which must decode the same."""
     d = tmpdir()
     trace = os.path.join(d, "w.ctrace")
-    r = conctop("record", *mode_args, "-q", "--no-attribution", "-o", trace, "--",
-                "taskset", "-c", "0", os.path.join(PROGS, "pingpong"), "--rounds", "2000", timeout=120)
+    env = dict(os.environ, CONCTOP_NO_STAGING="0" if staged else "1")
+    r = conctop("record", *mode_args, "--no-attribution", "-o", trace, "--",
+                "taskset", "-c", "0", os.path.join(PROGS, "pingpong"), "--rounds", "2000", timeout=120, env=env)
     if not check(r.returncode == 0, f"wake pairs{suffix}: record exits 0", r.stderr.strip()):
         return
+    summary = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    check((" staged," in summary) == staged, f"wake pairs{suffix}: the summary says the records were "
+          f"{'staged per CPU' if staged else 'sent one by one'}", summary)
     open_waking, paired, pairs, bad = {}, set(), 0, []
     for ts, cpu, kind, f in dump_events(trace):
         if kind == "waking" and int(f["woken"]) > 0:
@@ -431,6 +438,7 @@ def main():
     else:
         test_targets(("--tracer", "tp"), " [tp fallback]")
     test_wake_pairs()
+    test_wake_pairs(suffix=" [not staged]", staged=False)
     test_wake_pairs(("--tracer", "tp"), " [tp fallback]")
     test_gil()
     test_marks()

@@ -116,6 +116,50 @@ static void test_bad(void)
 	CHECK(decode_record(&raw, sizeof(raw.ev), 0, &ev) == -EINVAL, "decode: a type past the last is rejected");
 }
 
+/* A batch of staged records is split into its switches and wake pairs,
+ * each decoding as on its own; a batch cut short or holding another
+ * record ends where it breaks. */
+static void test_batch(void)
+{
+	struct ct_raw_batch head = { .ts = 0, .type = CT_RECORD_BATCH, .cpu = 1 };
+	struct ct_raw_switch sw = { .ts = 5000, .type = EVENT_SWITCH, .cpu = 1, .state = 1, .tid = 41, .tgid = 40 };
+	struct ct_raw_wake wk;
+	struct ct_raw_event other = { .ts = 6000, .type = EVENT_MIGRATE, .tid = 41, .tgid = 40 };
+	unsigned char buf[sizeof(head) + sizeof(sw) + sizeof(wk) + sizeof(other)];
+	size_t off = sizeof(head), n;
+	struct event ev;
+
+	memset(&wk, 0, sizeof(wk));
+	wk.ev.ts = 5500;
+	wk.ev.type = EVENT_WAKING;
+	wk.ev.tid = 41;
+	wk.ev.tid2 = 42;
+	wk.wakeup_ts = 5600;
+	head.len = sizeof(sw) + sizeof(wk);
+	memcpy(buf, &head, sizeof(head));
+	memcpy(buf + off, &sw, sizeof(sw));
+	memcpy(buf + off + sizeof(sw), &wk, sizeof(wk));
+	memcpy(buf + off + sizeof(sw) + sizeof(wk), &other, sizeof(other));
+	CHECK(decode_is_batch(buf, sizeof(head) + head.len), "decode: a batch is told by its type");
+	CHECK(!decode_is_batch(&sw, sizeof(sw)) && !decode_is_batch(buf, sizeof(head) - 1),
+	      "decode: a switch, or a record shorter than a batch's head, is no batch");
+	n = decode_batch_item(buf, sizeof(head) + head.len, off);
+	CHECK(n == sizeof(sw) && decode_record(buf + off, n, 1000, &ev) == 0 && ev.type == EVENT_SWITCH &&
+		      ev.ts == 4000 && ev.tid == 41,
+	      "decode: a batch's first record is its switch");
+	off += n;
+	n = decode_batch_item(buf, sizeof(head) + head.len, off);
+	CHECK(n == sizeof(wk) && decode_record(buf + off, n, 1000, &ev) == 0 && ev.type == EVENT_WAKING &&
+		      decode_record_next(buf + off, n, 1000, &ev) == 1 && ev.type == EVENT_WAKEUP && ev.ts == 4600,
+	      "decode: then its wake pair, both events");
+	off += n;
+	CHECK(decode_batch_item(buf, sizeof(head) + head.len, off) == 0, "decode: then the batch ends");
+	CHECK(decode_batch_item(buf, sizeof(head) + head.len - 1, off - sizeof(wk)) == 0,
+	      "decode: a wake pair cut short is not taken");
+	CHECK(decode_batch_item(buf, sizeof(buf), off) == 0,
+	      "decode: a record a batch does not hold (a migrate) breaks it");
+}
+
 /* An affinity record carries its mask: CPUs 0-63, 64-127, and the flag
  * for CPUs from 128 on. */
 static void test_affinity(void)
@@ -162,6 +206,7 @@ int main(void)
 	test_wake_pair();
 	test_text();
 	test_bad();
+	test_batch();
 	test_affinity();
 	test_calls();
 	return check_summary();

@@ -1,0 +1,111 @@
+/* Records staged per CPU, included by sched.bpf.c: needs its events and
+ * lost maps, wakeup_bytes and count_lost_n(). */
+#ifndef CONCTOP_STAGE_BPF_H
+#define CONCTOP_STAGE_BPF_H
+
+/* ---- records staged per CPU: a switch and a wake pair, nearly all of
+ * the volume, are written into their CPU's staging area, which goes into
+ * the ring buffer as one record (struct ct_raw_batch) when full: a
+ * reservation costs about as much as a record's clock read. Before each
+ * drain user space runs flush_stage on every CPU, so that a staged record
+ * is in the buffer before the drain that follows it, as one written
+ * directly would be. ---- */
+
+/* Staging on: set by user space once it could run flush_stage. */
+bool batch_on = false;
+
+/* A CPU's staging area. busy: a program is writing it or sending it; one
+ * that interrupts it on this CPU writes its record directly, or does not
+ * send. buf has room past CT_STAGE_BYTES for the verifier's sake. */
+struct stage {
+	__u32 len;    /* bytes of records in buf */
+	__u32 count;  /* records in buf */
+	__u32 busy;
+	__u32 pad;
+	struct ct_raw_batch head;  /* sent with buf, right after it */
+	__u8 buf[CT_STAGE_BYTES + 64];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage);
+} stage SEC(".maps");
+
+/* Sends what st holds as one batch record (the caller holds busy). */
+static __always_inline void stage_send(struct stage *st)
+{
+	__u32 n = st->len;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (!n)
+		return;
+	if (n > CT_STAGE_BYTES)
+		n = CT_STAGE_BYTES;
+	st->head.ts = 0;
+	st->head.type = CT_RECORD_BATCH;
+	st->head.cpu = bpf_get_smp_processor_id();
+	st->head.len = n;
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	if (bpf_ringbuf_output(&events, &st->head, sizeof(st->head) + n, flags))
+		count_lost_n(st->count);
+	st->len = 0;
+	st->count = 0;
+}
+
+/* This CPU's staging area with room for size bytes at st->len (sent
+ * first when full), marked busy; NULL when staging is off or busy (the
+ * caller writes directly). stage_end() ends the write. */
+static __always_inline struct stage *stage_begin(__u32 size)
+{
+	__u32 zero = 0;
+	struct stage *st;
+
+	if (!batch_on)
+		return NULL;
+	st = bpf_map_lookup_elem(&stage, &zero);
+	if (!st || st->busy)
+		return NULL;
+	st->busy = 1;
+	barrier();
+	if (st->len > CT_STAGE_BYTES - size)
+		stage_send(st);
+	return st;
+}
+
+/* Where the record being staged goes. */
+static __always_inline void *stage_slot(struct stage *st)
+{
+	return st->buf + (st->len & (CT_STAGE_BYTES - 1));
+}
+
+/* Ends a write of size bytes begun by stage_begin(). */
+static __always_inline void stage_end(struct stage *st, __u32 size)
+{
+	st->len += size;
+	st->count++;
+	barrier();
+	st->busy = 0;
+}
+
+/* Sends this CPU's staged records: run by user space on every CPU
+ * (BPF_F_TEST_RUN_ON_CPU) before each drain; never attached. */
+SEC("raw_tp")
+int flush_stage(void *ctx)
+{
+	__u32 zero = 0;
+	struct stage *st = bpf_map_lookup_elem(&stage, &zero);
+
+	if (!st || st->busy)
+		return 0;
+	st->busy = 1;
+	barrier();
+	stage_send(st);
+	barrier();
+	st->busy = 0;
+	return 0;
+}
+
+#endif
