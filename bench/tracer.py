@@ -7,7 +7,9 @@ trace files' bytes per event; the time a recording takes to stop; how fast
 of conctop's BPF programs costs per run and how often it runs per event.
 Medians of interleaved runs; figures, not pass/fail. Needs root.
 Options: BENCH_RUNS=N (default 7), BENCH_TRACERS=conctop,trace-cmd,"perf sched",
-BENCH_CONCTOP_BEFORE=path/to/an/older/conctop (measured beside, as "conctop before").
+BENCH_CONCTOP_BEFORE=path/to/an/older/conctop (measured beside, as "conctop before");
+"conctop unstaged" in BENCH_TRACERS measures conctop with CONCTOP_NO_STAGING=1 beside
+(records sent one by one rather than in per-CPU batches).
 Every tracer's figures divide by conctop's event count of the workload (the
 same scheduler events); trace-cmd records the same tracepoints (zstd
 compressed when it can), perf sched its own set, machine-wide."""
@@ -63,8 +65,10 @@ def tracer_commands(out):
         tc += ["-e", "sched:" + e]
     other = os.environ.get("BENCH_CONCTOP_BEFORE")  # another conctop binary, measured beside this one
     before = {"conctop before": [other, "record", "-q", "--no-attribution", "-o", out, "--"]} if other else {}
+    unstaged = {"conctop unstaged": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"]} \
+        if "conctop unstaged" in ONLY else {}
     return {
-        "conctop": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"], **before,
+        "conctop": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"], **before, **unstaged,
         "trace-cmd": tc,
         "perf sched": ["perf", "sched", "record", "-q", "-o", out, "--"],
     }
@@ -174,6 +178,7 @@ def main():
     tracers = {n: c for n, c in tracer_commands(trace).items() if not ONLY or n in ONLY}
     if "trace-cmd" in tracers:
         ENV["trace-cmd"] = trace_cmd_env(tmp)
+    ENV["conctop unstaged"] = dict(os.environ, CONCTOP_NO_STAGING="1")
     for name in list(tracers):
         if not name.startswith("conctop") and (name in ENV and ENV[name] is None or timed(tracers[name] + ["true"],
                                                                             ENV.get(name)) is None):
