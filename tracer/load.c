@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,8 +242,9 @@ static void attach_affinity(struct tracer *t)
 static void stage_enable(struct tracer *t)
 {
 	const char *off = getenv("CONCTOP_NO_STAGING");
+	int cpu = sched_getcpu(); /* one surely online */
 
-	if ((off && *off && strcmp(off, "0")) || tracer_stage_flush_cpu(t, 0))
+	if ((off && *off && strcmp(off, "0")) || cpu < 0 || tracer_stage_flush_cpu(t, (unsigned)cpu))
 		return;
 	t->skel->bss->batch_on = true;
 	t->staged = true;
