@@ -201,6 +201,7 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 		return -errno;
 	t->skel->rodata->follow_forks = !o->no_follow_forks;
 	t->skel->rodata->wakeup_bytes = rb / 4;
+	t->skel->rodata->stage_limit = rb / 64 < CT_STAGE_BYTES ? (__u32)(rb / 64) : CT_STAGE_BYTES;
 	t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
 	t->skel->rodata->block_regs = blocks && regs;
 	t->skel->rodata->block_sysargs = blocks && !regs;

@@ -335,7 +335,7 @@ static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 p
 	st = stage_begin(sizeof(*e));
 	if (st) {
 		switch_fill(stage_slot(st), prev, prev_tgid, prev_state, next, next_tgid);
-		stage_end(st, sizeof(*e));
+		stage_end(st, sizeof(*e), 1);
 	} else {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 		if (!e) {
@@ -668,7 +668,7 @@ int BPF_PROG(btf_wakeup, struct task_struct *p)
 	st = stage_begin(sizeof(*w));
 	if (st) {
 		wake_fill(stage_slot(st), k, p);
-		stage_end(st, sizeof(*w));
+		stage_end(st, sizeof(*w), 2);
 		return 0;
 	}
 	w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);

@@ -14,12 +14,18 @@
 /* Staging on: set by user space once it could run flush_stage. */
 bool batch_on = false;
 
+/* A batch is sent once it would pass this many bytes: CT_STAGE_BYTES, or
+ * less in a ring buffer under 128 KiB (set before load: a 64th of it),
+ * where batches of 2 KiB find no room while the reader drains (a 64 KiB
+ * buffer lost a batch or more per 150 000 events, against none). */
+const volatile __u32 stage_limit = CT_STAGE_BYTES;
+
 /* A CPU's staging area. busy: a program is writing it or sending it; one
  * that interrupts it on this CPU writes its record directly, or does not
  * send. buf has room past CT_STAGE_BYTES for the verifier's sake. */
 struct stage {
 	__u32 len;    /* bytes of records in buf */
-	__u32 count;  /* records in buf */
+	__u32 count;  /* events in buf (a wake pair is two) */
 	__u32 busy;
 	__u32 pad;
 	struct ct_raw_batch head;  /* sent with buf, right after it */
@@ -56,8 +62,9 @@ static __always_inline void stage_send(struct stage *st)
 }
 
 /* This CPU's staging area with room for size bytes at st->len (sent
- * first when full), marked busy; NULL when staging is off or busy (the
- * caller writes directly). stage_end() ends the write. */
+ * first when it would pass stage_limit), marked busy; NULL when staging
+ * is off or busy (the caller writes directly). stage_end() ends the
+ * write. */
 static __always_inline struct stage *stage_begin(__u32 size)
 {
 	__u32 zero = 0;
@@ -70,7 +77,7 @@ static __always_inline struct stage *stage_begin(__u32 size)
 		return NULL;
 	st->busy = 1;
 	barrier();
-	if (st->len > CT_STAGE_BYTES - size)
+	if (st->len + size > stage_limit)
 		stage_send(st);
 	return st;
 }
@@ -81,11 +88,12 @@ static __always_inline void *stage_slot(struct stage *st)
 	return st->buf + (st->len & (CT_STAGE_BYTES - 1));
 }
 
-/* Ends a write of size bytes begun by stage_begin(). */
-static __always_inline void stage_end(struct stage *st, __u32 size)
+/* Ends a write of size bytes, a record of events events, begun by
+ * stage_begin(). */
+static __always_inline void stage_end(struct stage *st, __u32 size, __u32 events)
 {
 	st->len += size;
-	st->count++;
+	st->count += events;
 	barrier();
 	st->busy = 0;
 }

@@ -428,6 +428,29 @@ def test_wake_pairs(mode_args=(), suffix="", staged=True):
           f"{pairs} pairs, {len(open_waking)} unpaired wakings, {bad[:3]}")
 
 
+def test_lost_counted():
+    """A ring buffer too small for the ping-pong (4 KiB) loses events, and
+    says how many: the summary warns, and the events recorded and lost add
+    up to about what a large buffer records (staged batches count their
+    wake pairs as two events each, as the events are counted)."""
+    d = tmpdir()
+    counts = {}
+    for buf in ("4K", "4M"):
+        trace = os.path.join(d, f"lost-{buf}.ctrace")
+        r = conctop("record", "--buffer", buf, "--no-attribution", "-o", trace, "--",
+                    "taskset", "-c", "0", os.path.join(PROGS, "pingpong"), "--rounds", "20000", timeout=120)
+        if not check(r.returncode == 0, f"lost events: record with --buffer {buf} exits 0", r.stderr.strip()):
+            return
+        rep = report_json(trace)
+        counts[buf] = (rep["events"], rep.get("lost_events", 0), r.stderr)
+    (small, lost, err), (large, large_lost, _) = counts["4K"], counts["4M"]
+    check(lost > 0 and "dropped" in err, "lost events: a 4 KiB buffer loses events and the summary warns of them",
+          f"{lost} lost; {err.strip()[-200:]}")
+    check(large_lost == 0 and small + lost >= 0.9 * large,
+          f"lost events: recorded and lost ({small} + {lost}) add up to about what 4 MiB records ({large})",
+          f"{large_lost} lost with 4 MiB")
+
+
 def main():
     if not bpf_available("tracer integration tests"):
         finish()
@@ -440,6 +463,7 @@ def main():
     test_wake_pairs()
     test_wake_pairs(suffix=" [not staged]", staged=False)
     test_wake_pairs(("--tracer", "tp"), " [tp fallback]")
+    test_lost_counted()
     test_gil()
     test_marks()
     test_exit_status()
