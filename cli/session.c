@@ -135,6 +135,7 @@ void session_fill_info(struct trace_info *info, const struct session *s)
 int session_new(struct session **out, const struct session_opts *o)
 {
 	struct session *s = calloc(1, sizeof(*s));
+	const char *no_staging;
 
 	*out = NULL;
 	if (!s)
@@ -144,6 +145,8 @@ int session_new(struct session **out, const struct session_opts *o)
 		s->opts.cmd = "record";
 	if (!s->opts.tracer.mode)
 		s->opts.tracer.mode = getenv("CONCTOP_TRACER"); /* for tests of the fallback */
+	no_staging = getenv("CONCTOP_NO_STAGING"); /* for measuring one way against the other */
+	s->opts.tracer.no_staging = no_staging && *no_staging && strcmp(no_staging, "0");
 	s->child.pid = -1;
 	s->child.gate_fd = s->child.err_fd = -1;
 	s->pidfd = -1;

@@ -90,17 +90,18 @@ struct ct_raw_wake {
 	__s32 wakeup_target;
 };
 
-/* Records staged per CPU and sent together (see sched.bpf.c): one
+/* Records staged per CPU and sent together (see stage.bpf.h): one
  * ring-buffer record that starts with this header, whose type is
- * CT_RECORD_BATCH (no event type), followed by len bytes of records, each
- * a struct ct_raw_switch or a struct ct_raw_wake (told by their type:
- * EVENT_SWITCH or EVENT_WAKING). ts is 0. */
+ * CT_RECORD_BATCH (no event type) where every record has its type,
+ * followed by len bytes of records, each a struct ct_raw_switch or a
+ * struct ct_raw_wake (told by their type: EVENT_SWITCH or EVENT_WAKING).
+ * ts is 0. */
 #define CT_RECORD_BATCH 0x7fff
 #define CT_STAGE_BYTES 2048
 struct ct_raw_batch {
 	__u64 ts;
 	__u16 type;  /* CT_RECORD_BATCH */
-	__u16 cpu;
+	__u16 pad;
 	__u32 len;
 };
 

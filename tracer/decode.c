@@ -121,7 +121,21 @@ static unsigned record_type_at(const unsigned char *p)
 /* Whether a record is a batch (see decode.h). */
 bool decode_is_batch(const void *data, size_t size)
 {
-	return size >= sizeof(struct ct_raw_batch) && record_type_at(data) == CT_RECORD_BATCH;
+	struct ct_raw_batch h;
+
+	if (size < sizeof(h))
+		return false;
+	memcpy(&h, data, sizeof(h));
+	return h.type == CT_RECORD_BATCH;
+}
+
+/* Whether a batch's head says the size the ring buffer gave it. */
+bool decode_batch_whole(const void *data, size_t size)
+{
+	struct ct_raw_batch h;
+
+	memcpy(&h, data, sizeof(h));
+	return h.len == size - sizeof(h);
 }
 
 /* The size of the batch's record at off (see decode.h). */

@@ -22,6 +22,9 @@ int decode_record_next(const void *data, size_t size, uint64_t base_ns, struct e
  * ct_raw_batch and what follows it). */
 bool decode_is_batch(const void *data, size_t size);
 
+/* Whether a batch (decode_is_batch) holds the bytes its head says. */
+bool decode_batch_whole(const void *data, size_t size);
+
 /* The size of the record at offset off of batch data (size bytes in all),
  * to be decoded with decode_record; 0 at the end, or where the batch is
  * damaged: what is there is not a record a batch holds, or does not fit. */

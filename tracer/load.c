@@ -236,18 +236,16 @@ static void attach_affinity(struct tracer *t)
 	}
 }
 
-/* Turns on the staging of the hot records (sched.bpf.c) when flush_stage
- * can be run on a chosen CPU (Linux 5.10 on); else they are written
- * directly, one reservation each. CONCTOP_NO_STAGING=1 keeps them direct
- * (for measuring one way against the other). */
-static void stage_enable(struct tracer *t)
+/* Turns on the staging of the hot records (stage.bpf.h) when flush_stage
+ * can be run on a chosen CPU (Linux 5.10 on); else, or with no_staging,
+ * they are written directly, one reservation each. */
+static void stage_enable(struct tracer *t, const struct tracer_opts *o)
 {
-	const char *off = getenv("CONCTOP_NO_STAGING");
 	int cpu = sched_getcpu(); /* one surely online */
 
-	if ((off && *off && strcmp(off, "0")) || cpu < 0 || tracer_stage_flush_cpu(t, (unsigned)cpu))
+	if (o->no_staging || cpu < 0 || tracer_stage_flush_cpu(t, (unsigned)cpu))
 		return;
-	t->skel->bss->batch_on = true;
+	t->skel->bss->stage_on = true;
 	t->staged = true;
 }
 
@@ -295,7 +293,7 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 		goto fail;
 	}
 	attach_affinity(t);
-	stage_enable(t);
+	stage_enable(t, o);
 	e = fill_syscalls(t);
 	if (e) {
 		snprintf(err, errlen, "cannot fill the system call table: %s", strerror(-e));

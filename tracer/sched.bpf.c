@@ -163,13 +163,18 @@ static __always_inline struct ct_raw_text *record_thread_text(__u16 type, __s32 
 	return t;
 }
 
-/* Publishes a record; wakes the reader only once the buffer is filling up,
- * so the tracer does not steal the CPUs it is measuring. */
+/* The flags of a submission: wake the reader only once the buffer is
+ * filling up, so the tracer does not steal the CPUs it is measuring. */
+static __always_inline __u64 submit_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									     : BPF_RB_NO_WAKEUP;
+}
+
+/* Publishes a record (see submit_flags). */
 static __always_inline void record_submit(void *e)
 {
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-
-	bpf_ringbuf_submit(e, avail >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	bpf_ringbuf_submit(e, submit_flags());
 }
 
 /* Publishes a record and wakes the reader at once: for the rare events it

@@ -1,5 +1,5 @@
-/* Records staged per CPU, included by sched.bpf.c: needs its events and
- * lost maps, wakeup_bytes and count_lost_n(). */
+/* Records staged per CPU, included by sched.bpf.c: needs its events map,
+ * submit_flags() and count_lost_n(). */
 #ifndef CONCTOP_STAGE_BPF_H
 #define CONCTOP_STAGE_BPF_H
 
@@ -12,7 +12,7 @@
  * directly would be. ---- */
 
 /* Staging on: set by user space once it could run flush_stage. */
-bool batch_on = false;
+bool stage_on = false;
 
 /* A batch is sent once it would pass this many bytes: CT_STAGE_BYTES, or
  * less in a ring buffer under 128 KiB (set before load: a 64th of it),
@@ -43,19 +43,15 @@ struct {
 static __always_inline void stage_send(struct stage *st)
 {
 	__u32 n = st->len;
-	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	if (!n)
 		return;
-	if (n > CT_STAGE_BYTES)
+	if (n > CT_STAGE_BYTES) /* never (stage_limit), but the verifier wants a bound */
 		n = CT_STAGE_BYTES;
 	st->head.ts = 0;
 	st->head.type = CT_RECORD_BATCH;
-	st->head.cpu = bpf_get_smp_processor_id();
 	st->head.len = n;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	if (bpf_ringbuf_output(&events, &st->head, sizeof(st->head) + n, flags))
+	if (bpf_ringbuf_output(&events, &st->head, sizeof(st->head) + n, submit_flags()))
 		count_lost_n(st->count);
 	st->len = 0;
 	st->count = 0;
@@ -70,7 +66,7 @@ static __always_inline struct stage *stage_begin(__u32 size)
 	__u32 zero = 0;
 	struct stage *st;
 
-	if (!batch_on)
+	if (!stage_on)
 		return NULL;
 	st = bpf_map_lookup_elem(&stage, &zero);
 	if (!st || st->busy)

@@ -115,6 +115,10 @@ static int on_record(void *ctx, void *data, size_t size)
 
 	if (!decode_is_batch(data, size))
 		return on_one_record(t, data, size);
+	if (!decode_batch_whole(data, size)) {
+		t->decode_errors++;
+		return 0;
+	}
 	for (off = sizeof(struct ct_raw_batch); off < size; off += n) {
 		n = decode_batch_item(data, size, off);
 		if (!n) {

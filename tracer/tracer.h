@@ -33,6 +33,7 @@ struct tracer_opts {
 	bool no_follow_forks; /* do not trace child processes of traced ones */
 	const char *mode;     /* "tp_btf", "tp", or NULL to choose at load time */
 	bool verbose;         /* let libbpf print its messages on stderr */
+	bool no_staging;      /* send every record by itself, never staged per CPU */
 	enum tracer_attribution attribution;
 };
 

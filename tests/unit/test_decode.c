@@ -121,7 +121,7 @@ static void test_bad(void)
  * record ends where it breaks. */
 static void test_batch(void)
 {
-	struct ct_raw_batch head = { .ts = 0, .type = CT_RECORD_BATCH, .cpu = 1 };
+	struct ct_raw_batch head = { .ts = 0, .type = CT_RECORD_BATCH };
 	struct ct_raw_switch sw = { .ts = 5000, .type = EVENT_SWITCH, .cpu = 1, .state = 1, .tid = 41, .tgid = 40 };
 	struct ct_raw_wake wk;
 	struct ct_raw_event other = { .ts = 6000, .type = EVENT_MIGRATE, .tid = 41, .tgid = 40 };
@@ -141,6 +141,8 @@ static void test_batch(void)
 	memcpy(buf + off + sizeof(sw), &wk, sizeof(wk));
 	memcpy(buf + off + sizeof(sw) + sizeof(wk), &other, sizeof(other));
 	CHECK(decode_is_batch(buf, sizeof(head) + head.len), "decode: a batch is told by its type");
+	CHECK(decode_batch_whole(buf, sizeof(head) + head.len) && !decode_batch_whole(buf, sizeof(buf)),
+	      "decode: a batch holds the bytes its head says, or is damaged");
 	CHECK(!decode_is_batch(&sw, sizeof(sw)) && !decode_is_batch(buf, sizeof(head) - 1),
 	      "decode: a switch, or a record shorter than a batch's head, is no batch");
 	n = decode_batch_item(buf, sizeof(head) + head.len, off);
