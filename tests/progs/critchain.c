@@ -3,7 +3,9 @@
  * once it has had the mutex chain_m2, which chain-c holds while it runs
  * busy for 50 ms of CPU time (however long other programs make that take).
  * chain-c starts its run when the main thread tells it to (after a 5 ms
- * sleep that lets chain-b block on chain_m2 first).
+ * sleep that lets chain-b block on chain_m2 first). chain-b starts only once
+ * chain-a has read its clock, so chain-b's whole wait is inside chain-a's
+ * (however slowly threads start, as under the sanitizers).
  *
  * Prints the program's own clock readings (CLOCK_MONOTONIC, ns), one line:
  * a_wait (chain-a calls pthread_cond_wait), a_woke (it returns), b_lock
@@ -24,7 +26,7 @@
 pthread_mutex_t chain_m1 = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t chain_m2 = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t chain_cv = PTHREAD_COND_INITIALIZER;
-sem_t chain_c_has, chain_go;
+sem_t chain_c_has, chain_a_in, chain_go;
 static int ready;
 static int64_t a_wait, a_woke, b_lock, b_signal, m_go, c_start, c_release, c_cpu;
 
@@ -44,6 +46,7 @@ static void *chain_a(void *arg)
 	pthread_setname_np(pthread_self(), "chain-a");
 	pthread_mutex_lock(&chain_m1);
 	a_wait = now(CLOCK_MONOTONIC);
+	sem_post(&chain_a_in);
 	while (!ready)
 		pthread_cond_wait(&chain_cv, &chain_m1);
 	a_woke = now(CLOCK_MONOTONIC);
@@ -88,17 +91,19 @@ static void *chain_c(void *arg)
 	return NULL;
 }
 
-/* Starts chain-c, then chain-a and chain-b; 5 ms later tells chain-c to go. */
+/* Starts chain-c, then chain-a, then (once chain-a waits) chain-b; 5 ms later tells chain-c to go. */
 int main(void)
 {
 	pthread_t a, b, c;
 	struct timespec pause = { 0, 5000000 };
 
 	sem_init(&chain_c_has, 0, 0);
+	sem_init(&chain_a_in, 0, 0);
 	sem_init(&chain_go, 0, 0);
 	pthread_create(&c, NULL, chain_c, NULL);
 	sem_wait(&chain_c_has);
 	pthread_create(&a, NULL, chain_a, NULL);
+	sem_wait(&chain_a_in);
 	pthread_create(&b, NULL, chain_b, NULL);
 	nanosleep(&pause, NULL);
 	m_go = now(CLOCK_MONOTONIC);
