@@ -343,14 +343,16 @@ static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 p
 		stage_end(st, sizeof(*e), 1);
 	} else {
 		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-		if (!e) {
+		if (e) {
+			switch_fill(e, prev, prev_tgid, prev_state, next, next_tgid);
+			record_submit(e);
+		} else {
 			count_lost();
-			return;
 		}
-		switch_fill(e, prev, prev_tgid, prev_state, next, next_tgid);
-		record_submit(e);
 	}
-	if (prev_tgid && (prev_state & EVENT_STATE_EXITING)) /* dead or zombie: its last switch */
+	/* dead or zombie: its last switch, recorded or lost (a tid the kernel
+	 * reuses must not be taken for the dead thread) */
+	if (prev_tgid && (prev_state & EVENT_STATE_EXITING))
 		traced_set(prev, 0);
 }
 
