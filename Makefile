@@ -163,10 +163,10 @@ $(BUILD)/scenarios/%: $(BUILD)/scenarios/%.o $(BUILD)/scenarios/common.o
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- tests ----
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libtui.a $(BUILD)/libcore.a $(BUILD)/tracer/decode.o
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libtui.a $(BUILD)/libcore.a $(BUILD)/tracer/decode.o $(BUILD)/tracer/pending.o
 	$(call msg,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out %.a,$^) $(filter %.a,$^) $(LIBS_CORE)
 
 $(BUILD)/tests/progs/%: tests/progs/%.c $(BUILD)/libcore.a $(DEPS_OK)
 	$(call msg,CC,$@)

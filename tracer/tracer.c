@@ -46,22 +46,10 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Inserts ev into the pending list, keeping it sorted by time (records are
- * nearly in order, so this is a short walk from the end). */
+/* Appends ev to the pending list (drain puts it in order). */
 static int pending_add(struct tracer *t, const struct event *ev)
 {
-	size_t i;
-
-	if (VEC_RESERVE(t->pending, t->cap, t->npending + 1))
-		return -ENOMEM;
-	i = t->npending;
-	while (i > t->head && t->pending[i - 1].ts > ev->ts) {
-		t->pending[i] = t->pending[i - 1];
-		i--;
-	}
-	t->pending[i] = *ev;
-	t->npending++;
-	return 0;
+	return pending_push(&t->pending, ev);
 }
 
 /* Decodes one record into the pending list. An exec is acted on at once
@@ -197,13 +185,17 @@ static int follow_event(struct tracer *t, struct event *ev)
 /* Delivers pending events with ts < limit, in order. */
 static int deliver(struct tracer *t, uint64_t limit)
 {
-	size_t i, n = 0;
-	int err = 0;
+	struct pending *p = &t->pending;
+	size_t i, end, n = 0;
+	int err = pending_settle(p);
 
-	if (t->npending > t->head && t->pending[t->head].ts < limit)
+	if (err)
+		return err;
+	end = p->sorted; /* (what delivering queues waits for the next drain) */
+	if (end > p->head && p->ev[p->head].ts < limit)
 		tracer_naming_collect(t);
-	for (i = t->head; i < t->npending && t->pending[i].ts < limit; i++) {
-		struct event *ev = &t->pending[i];
+	for (i = p->head; i < end && p->ev[i].ts < limit; i++) {
+		struct event *ev = &p->ev[i];
 
 		if (ev->ts < t->delivered_ts) { /* arrived after its window closed */
 			ev->ts = t->delivered_ts;
@@ -219,18 +211,7 @@ static int deliver(struct tracer *t, uint64_t limit)
 			break;
 		}
 	}
-	t->head = i;
-	/* the reorder window stays pending at each delivery: moving it to the
-	 * front every time cost a copy of ~10 ms of events per poll */
-	if (t->head >= t->npending - t->head) {
-		memmove(t->pending, t->pending + t->head, (t->npending - t->head) * sizeof(*t->pending));
-		t->npending -= t->head;
-		t->head = 0;
-		/* after a stall (a slow frame, a read back) the list held seconds
-		 * of events: its room goes back rather than stay for the rest of
-		 * the run */
-		VEC_SHRINK(t->pending, t->cap, t->npending, 4096);
-	}
+	pending_consumed(p, i);
 	return err < 0 ? err : (int)n;
 }
 
@@ -413,7 +394,7 @@ void tracer_free(struct tracer *t)
 	tracer_naming_free(t);
 	ring_buffer__free(t->rb);
 	sched_bpf__destroy(t->skel);
-	free(t->pending);
+	pending_done(&t->pending);
 	free(t->lost_seen);
 	free(t->lost_buf);
 	free(t);

@@ -13,6 +13,7 @@
 #include "elfsym.h"
 #include "futex_names.h"
 #include "pairmap.h"
+#include "pending.h"
 #include "tracer.h"
 
 struct sched_bpf;
@@ -76,11 +77,7 @@ struct tracer {
 	void *ctx;
 	bool verbose;
 
-	/* events drained but not yet delivered, sorted by ts: pending[head]
-	 * to pending[npending - 1] (the delivered ones before head are moved
-	 * out once they are half of the list, not at every delivery) */
-	struct event *pending;
-	size_t head, npending, cap;
+	struct pending pending; /* events drained but not yet delivered (pending.h) */
 	uint64_t delivered_ts; /* ts of the last delivered event */
 	uint64_t reordered;
 	int decode_errors;
