@@ -91,6 +91,9 @@ static void summary(const struct runner *r, const char *out, uint64_t end_ts, bo
 	if (verbose)
 		fprintf(stderr, "conctop: symbol files for names: %llu read ahead, %llu read while delivering events\n",
 			(unsigned long long)ahead, (unsigned long long)delivering);
+	if (tracer_reordered(t))
+		fprintf(stderr, "conctop: warning: %llu events reached conctop more than 10 ms late and were given "
+			"the time of the event before them\n", (unsigned long long)tracer_reordered(t));
 	if (r->refused)
 		fprintf(stderr, "conctop: warning: %llu events were not valid in a trace file and were left out\n",
 			(unsigned long long)r->refused);

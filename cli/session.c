@@ -135,7 +135,7 @@ void session_fill_info(struct trace_info *info, const struct session *s)
 int session_new(struct session **out, const struct session_opts *o)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	const char *no_staging;
+	const char *no_staging, *strict;
 
 	*out = NULL;
 	if (!s)
@@ -147,6 +147,8 @@ int session_new(struct session **out, const struct session_opts *o)
 		s->opts.tracer.mode = getenv("CONCTOP_TRACER"); /* for tests of the fallback */
 	no_staging = getenv("CONCTOP_NO_STAGING"); /* for measuring one way against the other */
 	s->opts.tracer.no_staging = no_staging && *no_staging && strcmp(no_staging, "0");
+	strict = getenv("CONCTOP_BPF_STRICT_ALIGNMENT"); /* for tests: what riscv64's verifier checks */
+	s->opts.tracer.strict_alignment = strict && *strict && strcmp(strict, "0");
 	s->child.pid = -1;
 	s->child.gate_fd = s->child.err_fd = -1;
 	s->pidfd = -1;

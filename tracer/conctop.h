@@ -98,6 +98,7 @@ struct ct_raw_wake {
  * ts is 0. */
 #define CT_RECORD_BATCH 0x7fff
 #define CT_STAGE_BYTES 2048
+#define CT_STAGE_ALIGN 32 /* every staged record's size is a multiple of it */
 struct ct_raw_batch {
 	__u64 ts;
 	__u16 type;  /* CT_RECORD_BATCH */

@@ -211,6 +211,12 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	/* kept wakings are the tp_btf programs' alone */
 	bpf_map__set_max_entries(t->skel->maps.wake_kept, !btf ? 1 : slots > 65536 ? 65536 : slots);
 	choose_programs(t->skel, btf, o->attribution, blocks && !regs);
+	if (o->strict_alignment) {
+		struct bpf_program *p;
+
+		bpf_object__for_each_program(p, t->skel->obj)
+			bpf_program__set_flags(p, bpf_program__flags(p) | BPF_F_STRICT_ALIGNMENT);
+	}
 	if (multi) {
 		bpf_program__set_expected_attach_type(t->skel->progs.call_enter_multi, ATTACH_UPROBE_MULTI);
 		bpf_program__set_expected_attach_type(t->skel->progs.call_return_multi, ATTACH_UPROBE_MULTI);
@@ -304,5 +310,6 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 fail:
 	sched_bpf__destroy(t->skel);
 	t->skel = NULL;
+	t->staged = false;
 	return e;
 }

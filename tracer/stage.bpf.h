@@ -78,10 +78,15 @@ static __always_inline struct stage *stage_begin(__u32 size)
 	return st;
 }
 
+/* Staged records are 32 or 64 bytes, so a slot's offset is a multiple of
+ * 32 (kernels that check alignment must see the stores aligned). */
+_Static_assert(sizeof(struct ct_raw_switch) % CT_STAGE_ALIGN == 0 && sizeof(struct ct_raw_wake) % CT_STAGE_ALIGN == 0,
+	       "a staged record's size is a multiple of CT_STAGE_ALIGN");
+
 /* Where the record being staged goes. */
 static __always_inline void *stage_slot(struct stage *st)
 {
-	return st->buf + (st->len & (CT_STAGE_BYTES - 1));
+	return st->buf + (st->len & (CT_STAGE_BYTES - CT_STAGE_ALIGN));
 }
 
 /* Ends a write of size bytes, a record of events events, begun by
@@ -95,15 +100,18 @@ static __always_inline void stage_end(struct stage *st, __u32 size, __u32 events
 }
 
 /* Sends this CPU's staged records: run by user space on every CPU
- * (BPF_F_TEST_RUN_ON_CPU) before each drain; never attached. */
+ * (BPF_F_TEST_RUN_ON_CPU) before each drain; never attached. Returns 1
+ * when it interrupted a write there (the caller tries again). */
 SEC("raw_tp")
 int flush_stage(void *ctx)
 {
 	__u32 zero = 0;
 	struct stage *st = bpf_map_lookup_elem(&stage, &zero);
 
-	if (!st || st->busy)
+	if (!st)
 		return 0;
+	if (st->busy)
+		return 1;
 	st->busy = 1;
 	barrier();
 	stage_send(st);

@@ -25,6 +25,9 @@
  * drain began: records are committed in reservation order, not time order,
  * so a late-committed one may still arrive within the window. */
 #define REORDER_WINDOW_NS (10ull * 1000 * 1000)
+/* A flush that finds its CPU's staging area being written is run again
+ * this many times at most: the write is a few hundred nanoseconds */
+#define STAGE_FLUSH_TRIES 4
 
 static bool libbpf_verbose;
 
@@ -215,13 +218,17 @@ static int deliver(struct tracer *t, uint64_t limit)
 	return err < 0 ? err : (int)n;
 }
 
-/* Runs flush_stage on cpu (see tracer_int.h). */
+/* Runs flush_stage on cpu (see tracer_int.h), again when it landed in the
+ * middle of a write there (an interrupt, with that CPU's interrupts on). */
 int tracer_stage_flush_cpu(struct tracer *t, unsigned cpu)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
-	int e = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flush_stage), &o);
+	int e, tries = 0;
 
-	return e < 0 ? e : 0;
+	do {
+		e = bpf_prog_test_run_opts(bpf_program__fd(t->skel->progs.flush_stage), &o);
+	} while (!e && o.retval == 1 && ++tries < STAGE_FLUSH_TRIES);
+	return e < 0 ? e : 0; /* still busy: its records come with the next drain */
 }
 
 /* Drains the ring buffer and delivers what is older than limit; every

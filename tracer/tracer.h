@@ -34,6 +34,7 @@ struct tracer_opts {
 	const char *mode;     /* "tp_btf", "tp", or NULL to choose at load time */
 	bool verbose;         /* let libbpf print its messages on stderr */
 	bool no_staging;      /* send every record by itself, never staged per CPU */
+	bool strict_alignment; /* load as a kernel that checks alignment would (riscv64...) */
 	enum tracer_attribution attribution;
 };
 

@@ -389,21 +389,24 @@ def test_output_safety():
           f"{r.returncode} {r.stderr.strip()}")
 
 
-def test_wake_pairs(mode_args=(), suffix="", staged=True):
+def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False):
     """Every waking of a traced thread is followed by its wakeup, no earlier
     and on a CPU, before the thread's next waking: the tp_btf programs send
     the two in one record, which decoding must turn back into both; and
     each CPU sends its switches and wake pairs in batches (staged, the
     default where the kernel allows it, as here) or one by one
-    (CONCTOP_NO_STAGING=1), which must decode the same."""
+    (CONCTOP_NO_STAGING=1), which must decode the same. strict: the
+    programs loaded as a kernel that checks alignment would load them
+    (CONCTOP_BPF_STRICT_ALIGNMENT=1; staged stores were refused there)."""
     d = tmpdir()
     trace = os.path.join(d, "w.ctrace")
-    env = dict(os.environ, CONCTOP_NO_STAGING="0" if staged else "1")
+    env = dict(os.environ, CONCTOP_NO_STAGING="0" if staged else "1",
+               CONCTOP_BPF_STRICT_ALIGNMENT="1" if strict else "0")
     r = conctop("record", *mode_args, "--no-attribution", "-o", trace, "--",
                 "taskset", "-c", "0", os.path.join(PROGS, "pingpong"), "--rounds", "2000", timeout=120, env=env)
     if not check(r.returncode == 0, f"wake pairs{suffix}: record exits 0", r.stderr.strip()):
         return
-    summary = r.stderr.strip().splitlines()[-1] if r.stderr.strip() else ""
+    summary = next((x for x in r.stderr.splitlines() if x.startswith("conctop: recorded ")), "")
     check((" staged," in summary) == staged, f"wake pairs{suffix}: the summary says the records were "
           f"{'staged per CPU' if staged else 'sent one by one'}", summary)
     open_waking, paired, pairs, bad = {}, set(), 0, []
@@ -509,6 +512,8 @@ def main():
     test_wake_pairs()
     test_wake_pairs(suffix=" [not staged]", staged=False)
     test_wake_pairs(("--tracer", "tp"), " [tp fallback]")
+    test_wake_pairs(suffix=" [strict alignment]", strict=True)
+    test_wake_pairs(("--tracer", "tp"), " [tp fallback, strict alignment]", strict=True)
     test_lost_counted()
     test_gil()
     test_marks()
