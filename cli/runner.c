@@ -107,6 +107,12 @@ static unsigned drain(struct runner *r)
 	return flags;
 }
 
+/* Drains the tracer outside the loop (see runner.h). */
+unsigned runner_pump(struct runner *r)
+{
+	return r->end || r->finished ? 0 : drain(r);
+}
+
 /* The ring buffer woke us (past a quarter full, or an exec). */
 static unsigned on_tracer(void *ctx, int fd, short revents)
 {

@@ -91,6 +91,11 @@ int runner_start(struct runner *r, struct evloop *loop);
  * EVLOOP_ENDED). */
 unsigned runner_interrupt(struct runner *r, int sig);
 
+/* Delivers what the tracer holds now, for a caller that keeps the loop
+ * waiting a while (the live view reading its history back): the loop's
+ * flags (EVLOOP_ENDED when tracing ended), 0 once it has. */
+unsigned runner_pump(struct runner *r);
+
 /* Ends tracing now: takes the runner's sources off the loop, stops the
  * program conctop started if it still runs (SIGTERM, then SIGKILL after
  * the grace period; its last events are kept), delivers the last events,

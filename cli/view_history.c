@@ -118,6 +118,8 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		return -1;
 	}
 	do {
+		if (h->pump)
+			h->pump(h->pump_ctx);
 		e = cli_loader_step(&ld, to, READ_SLICE_NS);
 		if (timeline_memory(ld.tl) > h->cap / 4) {
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
@@ -137,6 +139,13 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 	h->past_to = to;
 	h->past_kept = timeline_kept_from(h->past);
 	return 0;
+}
+
+/* Has fn run between the slices of a read back (see view_history.h). */
+void view_history_pump(struct view_history *h, void (*fn)(void *ctx), void *ctx)
+{
+	h->pump = fn;
+	h->pump_ctx = ctx;
 }
 
 /* Points vs at the live timeline or at a window of the past. */

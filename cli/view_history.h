@@ -32,6 +32,8 @@ struct view_history {
 	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
 	size_t held;                   /* the caller's bytes at the last view_history_say */
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
+	void (*pump)(void *ctx);       /* run between slices of a read back (view_history_pump) */
+	void *pump_ctx;
 };
 
 /* Sets the cap (0: none). */
@@ -59,6 +61,12 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
  * read back (view_history_bound does it too): the memory, the cap, and
  * from when live is kept. */
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held);
+
+/* Has fn(ctx) run between the slices of a read back (about every 50 ms):
+ * the live view drains the tracer there, so that a long read back does
+ * not leave the kernel's buffer to fill and drop events. fn must not
+ * touch the timeline being drawn but by adding events to it. */
+void view_history_pump(struct view_history *h, void (*fn)(void *ctx), void *ctx);
 
 /* Points vs at the timeline to draw: the live one, or (paused, looking
  * before what the live one keeps) a window read back from the file. */

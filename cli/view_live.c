@@ -57,6 +57,7 @@ struct live {
 	uint64_t held_at;              /* looping: when the playback reached the end, 0 */
 	char err[512];                 /* why the view ended on an error */
 	struct view_history hist;      /* --memory: what is kept, and the past read back */
+	unsigned pumped;               /* the loop's flags from draining during a read back */
 };
 
 /* Prints the live view's help. */
@@ -164,6 +165,15 @@ static void live_frame(struct live *l)
 	if (l->run.write_error)
 		snprintf(l->w.status, sizeof(l->w.status), "writing %s failed: %s (tracing goes on)", l->run.path,
 			 strerror(-l->run.write_error));
+}
+
+/* Between the slices of a read back: the tracer is drained, as the loop
+ * would (its flags wait for the loop). */
+static void live_pump(void *ctx)
+{
+	struct live *l = ctx;
+
+	l->pumped |= runner_pump(&l->run);
 }
 
 /* Draws a frame. Returns 0 or -errno. */
@@ -343,7 +353,8 @@ static int live_loop(struct live *l)
 			snprintf(l->err, sizeof(l->err), "cannot draw on the terminal");
 			break;
 		}
-		flags = evloop_run_once(l->loop);
+		flags = evloop_run_once(l->loop) | l->pumped;
+		l->pumped = 0;
 	}
 	if (!l->ended && session_has_child(l->ses)) {
 		snprintf(l->w.status, sizeof(l->w.status), "stopping the program (SIGTERM, then SIGKILL in 2 s)...");
@@ -455,6 +466,7 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		return 1;
 	}
 	view_history_init(&l->hist, o->memory);
+	view_history_pump(&l->hist, live_pump, l);
 	path = o->write_path;
 	if (!path && o->memory &&
 	    (!(path = view_history_tmp(&l->hist)) || (e = session_give_dir(l->ses, l->hist.dir)))) {

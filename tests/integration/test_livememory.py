@@ -17,8 +17,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
-from harness import (BUILD, CONCTOP, bpf_available, check, conctop, finish, lane_rows, retried, rss_kb,  # noqa: E402
-                     skip, tmpdir)
+from harness import (BUILD, CONCTOP, bpf_available, check, conctop, finish, lane_rows, report_json, retried,  # noqa: E402
+                     rss_kb, skip, tmpdir)
 from panes import Tmux, clean_env  # noqa: E402
 
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
@@ -58,7 +58,7 @@ def test_capped():
         fixed = rss_kb(pid)
         if not check(ok and fixed, "the live view of perf bench sched pipe starts", s):
             return
-        peak, rates, kept, start = fixed, [], [], time.monotonic()
+        peak, rates, kept, start, read_back = fixed, [], [], time.monotonic(), None
         while time.monotonic() - start < SECONDS + 30:
             r = rss_kb(pid)
             s = p.screen()
@@ -71,6 +71,14 @@ def test_capped():
             m = KEPT.search(s)
             if m:
                 kept.append(float(m.group(3)))
+            if read_back is None and kept and time.monotonic() - start > SECONDS * 0.6:
+                # paused while tracing goes on, the start is read back
+                # from the file (seconds of events): the tracer must
+                # still be drained meanwhile
+                p.keys("Space")
+                p.keys("Home")
+                read_back, s = p.wait_for(lambda s: "read back" in s, 10)
+                p.keys("Space")  # following again
             time.sleep(0.25)
         rates.sort()
         rate = rates[len(rates) // 2] if rates else 0
@@ -86,9 +94,13 @@ def test_capped():
             check(peak <= fixed + (CAP_MB + RING_MB) * 1024,
                   f"RSS stays within {CAP_MB} MB (+{RING_MB} MB ring buffer) of its first frame's: peak "
                   f"{peak / 1024:.1f} MB, first frame {fixed / 1024:.1f} MB, over {SECONDS} s", "")
-        ok, s = p.wait_for(lambda s: "q quits" in s, 30)
+        # (following, the view says "q quits"; still paused, that tracing ended)
+        ok, s = p.wait_for(lambda s: "q quits" in s or "tracing has ended" in s, 30)
         if not check(ok, "tracing ends after --duration and the view stays", s):
             return
+        lost = report_json(trace).get("lost_events", -1)
+        check(read_back and lost == 0, f"reading the start back while tracing (paused, Home) lost no event: "
+              f"{lost} lost in the file", s)
         p.keys("Home")  # zoom in at the start: each window read back ends where it does
         time.sleep(0.5)
         s = p.screen()
