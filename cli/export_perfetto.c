@@ -85,8 +85,12 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 	e = perfetto_export_new(&x, f, &o);
 	if (!e)
 		e = declare_threads(x, tl);
-	while (!e && (rc = trace_reader_next(r, &ev)) == 1)
-		e = perfetto_export_add(x, &ev);
+	/* past damage as the first reading went (which said so): a damaged
+	 * chunk is stepped over, a cut-off end ends it */
+	trace_reader_skip_damaged(r);
+	while (!e && (rc = trace_reader_next(r, &ev)) > 0)
+		if (rc == 1) /* (not TRACE_DAMAGED) */
+			e = perfetto_export_add(x, &ev);
 	if (!e)
 		e = write_notes(x, tl, from, to);
 	if (!e)
@@ -118,8 +122,8 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 
 	if (cli_load_window(file, from, true, &tl))
 		return 1;
-	if (!have_to)
-		to = timeline_end(tl) + 1;
+	if (!have_to) /* (a window past the end, which was warned of, is empty) */
+		to = timeline_end(tl) >= from ? timeline_end(tl) + 1 : from + 1;
 	if (strcmp(out, "-") == 0) {
 		status = write_trace(file, stdout, tl, from, to);
 		timeline_free(tl);

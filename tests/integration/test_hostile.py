@@ -132,6 +132,13 @@ def test_damaged_chunk():
     r = conctop("export", "-o", "-", trace)
     check(r.returncode == 0 and "<svg" in r.stdout and 'data-name="ping"' in r.stdout and named.search(r.stderr),
           "damaged chunk: export draws the picture and names chunk 2", f"exit {r.returncode}: {r.stderr.strip()}")
+    switches = len([line for line in conctop("dump", trace).stdout.splitlines() if " switch " in line])
+    out = os.path.join(TMP, "damaged.pftrace")
+    r = conctop("export", "--format", "perfetto", "-o", out, trace)
+    m = re.search(r"(\d+) switches", r.stderr)
+    check(r.returncode == 0 and named.search(r.stderr) and m and int(m.group(1)) == switches > 0,
+          f"damaged chunk: the Perfetto export reads on past it: as many switches as dump shows ({switches})",
+          f"exit {r.returncode}: {r.stderr.strip()}")
 
 
 def test_usage_errors():

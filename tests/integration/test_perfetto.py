@@ -176,6 +176,9 @@ def main():
     r = conctop("export", os.path.join(DATA, "prodcons.ctrace"), "--format", "perfetto", "--width", "80", "-o",
                 os.path.join(TMP, "x.pftrace"))
     check(r.returncode == 2 and "--width" in r.stderr, "--width with perfetto is a usage error", r.stderr)
+    r, out = export(os.path.join(DATA, "prodcons.ctrace"), "past-end", "--from", "1000s")
+    check(r.returncode == 0 and "before --from" in r.stderr and read_trace(out)["switches"] == 0,
+          "--from past the trace's end: a warning and an empty trace, as the SVG export does", r.stderr)
     if os.geteuid() != 0:
         skip("perfetto: deadlock annotation", "needs root to record philosophers (run: sudo make test)")
         finish()
