@@ -65,6 +65,10 @@ struct tl_cpu_cell {
 	bool mixed;      /* no occupant took more than half of the cell */
 	bool undone;     /* idle, and within a stretch of undone work (undone.h):
 			  * threads waited on another CPU meanwhile */
+	uint64_t run_ns;   /* of span_ns, the time it ran the program's threads
+			    * (in a wide cell: the time it was not idle, on
+			    * another program or unknown, as its summaries tell) */
+	uint64_t span_ns;  /* the cell's length */
 };
 
 /* A thread at one instant: for the inspect panel. */

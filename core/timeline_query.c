@@ -150,6 +150,7 @@ static void occ_decode(uint32_t occ, struct tl_cpu_cell *cell)
 void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uint64_t t1, struct tl_cpu_cell *cell)
 {
 	struct lane_tally ty;
+	unsigned k;
 	int best;
 
 	memset(cell, 0, sizeof(*cell));
@@ -157,6 +158,14 @@ void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uin
 	if (cpu >= tl->ncpus || t1 <= t0 || t0 >= tl->end)
 		return;
 	lane_tally_summed(&tl->cpus[cpu], t0, t1, tl->end, OCC_UNKNOWN, &ty); /* its key: the occupant */
+	/* idle, another program and unknown are one key each, among the few
+	 * a wide cell's summaries keep wherever they count; the program's
+	 * time is spread over many threads, whose smaller shares they drop */
+	cell->span_ns = ty.whole;
+	cell->run_ns = ty.n ? ty.whole : 0; /* (a lane with no record: unknown) */
+	for (k = 0; k < ty.n; k++)
+		if (ty.key[k] < OCC_THREAD)
+			cell->run_ns -= ty.amount[k] < cell->run_ns ? ty.amount[k] : cell->run_ns;
 	best = lane_tally_best(&ty);
 	if (best < 0)
 		return;

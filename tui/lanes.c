@@ -68,18 +68,21 @@ static void cpu_group_cell(const struct timeline *tl, unsigned first, unsigned n
 }
 
 /* The cell of a busy strip of CPUs [first, first + n) over [a, b): the
- * share of them running the program's threads; with none, another
+ * share of their time they ran the program's threads (each CPU's, in
+ * millionths); with none, another
  * program's '~', undone work's '_', or blank. */
 static unsigned strip_cell(const struct lane_window *w, unsigned first, unsigned n, uint64_t a, uint64_t b,
 			   uint32_t *ch, uint8_t *role)
 {
 	struct tl_cpu_cell cell, rest = { .kind = TL_CPU_IDLE };
-	unsigned k, busy = 0;
+	uint64_t busy = 0;
+	unsigned k;
 
 	for (k = first; k < first + n; k++) {
 		timeline_cpu_cell(w->tl, k, a, b, &cell);
-		if (cell.kind == TL_CPU_THREAD)
-			busy++;
+		if (cell.run_ns && cell.span_ns)
+			busy += cell.run_ns >= cell.span_ns ? 1000000
+							     : (cell.run_ns * 1000000 + cell.span_ns - 1) / cell.span_ns;
 		else if (cell.kind == TL_CPU_OTHER)
 			rest.kind = TL_CPU_OTHER;
 		else if (cell.kind == TL_CPU_IDLE && cell.undone && rest.kind == TL_CPU_IDLE)
@@ -89,7 +92,7 @@ static unsigned strip_cell(const struct lane_window *w, unsigned first, unsigned
 		return rest.kind == TL_CPU_IDLE && !rest.undone ? (*ch = ' ', LG_MAX)
 								: render_cpu_glyph(w->tl, &rest, ch, role);
 	*role = ROLE_RUNNING;
-	return lanes_share_glyph(busy, n, w->ascii, ch);
+	return lanes_share_glyph(busy, (uint64_t)n * 1000000, w->ascii, ch);
 }
 
 /* The cell of a process's header over [a, b): the share of its threads'

@@ -27,7 +27,7 @@ enum lane_kind {
 	LANE_THREAD, /* thread index */
 	LANE_CPU,    /* CPU index */
 	LANE_CPUS,   /* CPUs [index, index + count) in one row */
-	LANE_STRIP,  /* CPUs [index, index + count): the share of them running the program */
+	LANE_STRIP,  /* CPUs [index, index + count): the share of their time running the program */
 	LANE_PROCESS, /* threads[0, count) of a process: the share of them running */
 };
 
@@ -96,7 +96,7 @@ void lanes_draw_cpus(struct draw *d, int y, unsigned first, unsigned n);
 void lanes_draw_thread(struct draw *d, int y, size_t i, bool focus);
 
 /* Draws CPUs [first, first + n) on row y as a busy strip: "CPUa-b" and in
- * each column the share of them running the program's threads. */
+ * each column the share of their time running the program's threads. */
 void lanes_draw_cpu_strip(struct draw *d, int y, unsigned first, unsigned n);
 
 /* Draws the header of the process of thread first (its first thread) on

@@ -184,6 +184,25 @@ def test_window_lanes(trace):
               f"({win_kb // 1024} MB against {whole_kb // 1024} MB)")
 
 
+def test_cpu_strip(trace):
+    """lanes --cpu-strip: the strip of both CPUs shows the share of their
+    time running the program's threads at any zoom; zoomed out, each CPU's
+    time is spread over 8 threads, and a strip that counted only the CPUs
+    whose one biggest occupant was a thread (idle, at 19%) drew nothing."""
+    rep = report_json(trace)
+    share = sum(c["traced_ns"] for c in rep["cpus"]) / sum(
+        c["traced_ns"] + c["other_ns"] + c["idle_ns"] + c["unknown_ns"] for c in rep["cpus"])
+    for args in (["--from", "1", "--to", "1.01"], []):
+        r = conctop("lanes", "--width", "100", "--cpu-strip", "2", *args, trace)
+        row = next((line for line in r.stdout.splitlines() if line.startswith("CPU0-1 busy")), "")
+        cells = row.split("\u2502")[1] if row.count("\u2502") >= 2 else ""
+        eighths = [ord(c) - 0x2580 if 0x2581 <= ord(c) <= 0x2588 else 0 for c in cells]
+        mean = sum(eighths) / len(eighths) if eighths else 0
+        check(cells and abs(mean - share * 8) <= 1.0,
+              f"lanes --cpu-strip 2 {' '.join(args) or 'of the whole file'}: the strip's mean is "
+              f"{mean:.2f} eighths, the CPUs ran the program {share * 8:.2f} eighths of their time", row)
+
+
 def test_window_log(trace):
     """log of a late window forgets what comes before it as it reads, as
     lanes does: its lines are those of the log from the start that fall in
@@ -220,6 +239,7 @@ def main():
         test_capped(trace)
         test_window_lanes(trace)
         test_window_log(trace)
+        test_cpu_strip(trace)
     finally:
         tmux("kill-server", check_rc=False)
     finish()
