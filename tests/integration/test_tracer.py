@@ -7,6 +7,7 @@ import json
 import os
 import pwd
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -380,6 +381,15 @@ def test_output_safety():
     check(r.returncode == 1 and "symbolic link" in r.stderr, "output safety: export refuses a symlinked output",
           f"{r.returncode} {r.stderr.strip()}")
     unchanged("export -o SYMLINK")
+    # a directory or a device named as the output is refused before
+    # tracing (it was renamed over at the end: a directory failed only
+    # then, leaving DIR.part; a device would have been replaced)
+    for target, words in ((d, "is a directory"), ("/dev/null", "not a regular file")):
+        r = conctop("record", "-q", "-o", target, "--", "true", env=env)
+        check(r.returncode == 1 and words in r.stderr and not os.path.exists(target + ".part") and
+              (target != "/dev/null" or stat.S_ISCHR(os.stat(target).st_mode)),
+              f"output safety: record -o {target} is refused before tracing ({words}), nothing left beside it",
+              f"{r.returncode} {r.stderr.strip()}")
     # a directory the user cannot write is refused
     closed = os.path.join(d, "closed")
     os.mkdir(closed, 0o755)
