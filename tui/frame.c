@@ -14,7 +14,7 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 		const struct theme *th, int x_lane, int ncols, int x_stats)
 {
 	struct draw *d = &f->d;
-	size_t nthreads = timeline_thread_count(tl);
+	size_t nrows;
 	uint64_t span;
 
 	memset(f, 0, sizeof(*f));
@@ -31,14 +31,16 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 	span = scale_sat_mul((uint64_t)ncols, d->win.npc);
 	d->w1 = scale_sat_add(d->win.t0, span) < d->win.end ? scale_sat_add(d->win.t0, span) : d->win.end;
 	f->now = v->cursor != UINT64_MAX ? v->cursor : d->w1;
-	if (nthreads) {
-		f->vis = malloc(nthreads * sizeof(*f->vis));
+	/* the rows shown: grouped, a header row per process besides its threads */
+	nrows = render_view_threads(tl, v, NULL, 0);
+	if (nrows) {
+		f->vis = malloc(nrows * sizeof(*f->vis));
 		if (!f->vis)
 			return -ENOMEM;
 	}
-	f->nvis = render_view_threads(tl, v, f->vis, nthreads);
-	if (f->nvis > nthreads)
-		f->nvis = nthreads;
+	f->nvis = render_view_threads(tl, v, f->vis, nrows);
+	if (f->nvis > nrows)
+		f->nvis = nrows;
 	return 0;
 }
 

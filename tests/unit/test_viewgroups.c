@@ -208,6 +208,11 @@ static void test_strip(void)
 
 /* A process's header row: the triangle, name and count, tgid, the share
  * of its threads running. */
+static bool grid_holds(const struct grid *g, const char *text);
+
+/* Grouped, the screen has a header row per process and a row per thread,
+ * all of them when there is room (the frame once kept as many rows as
+ * threads, dropping the last ones with no "+N more"). */
 static void test_header(void)
 {
 	struct view v = { .ns_per_col = MS, .cursor = UINT64_MAX, .group = true, .t0 = 0 };
@@ -225,6 +230,8 @@ static void test_header(void)
 	row[found >= 0 ? 22 : 0] = 0;
 	CHECK(found >= 0 && !strncmp(row, "beta-1 (3)", 10) && strstr(row, "200"),
 	      "header: an open triangle, the process's name and thread count, its tgid");
+	CHECK(grid_holds(g, "beta-2") && grid_holds(g, "beta-3") && !grid_holds(g, "more"),
+	      "header: 9 rows for 6 threads, all drawn: the last process's threads too");
 	/* beta's three threads in [0, 1 ms): beta-1 and beta-2 run, beta-3 sleeps */
 	CHECK(found >= 0 && grid_at(g, RENDER_LANE_X, found)->ch == 0x2586,
 	      "header: two of its three threads running: six eighths");
