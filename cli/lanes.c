@@ -170,6 +170,8 @@ int cmd_lanes(int argc, char **argv)
 	else
 		th = theme_get(color ? theme_depth_for(256) : THEME_MONO, !theme_locale_utf8());
 	/* drawn and printed a band of rows at a time: any number of lanes */
+	if (lo.filter && *lo.filter && render_visible_threads(tl, lo.filter, NULL, 0) == 0)
+		cli_error("note: no thread's name holds '%s' (--filter): no thread lane", lo.filter);
 	status = render_lanes_print_opts(stdout, tl, from, to, width, th, color && th->depth != THEME_MONO, &lo);
 	if (status == -ENOMEM)
 		cli_error("%s: out of memory", file);

@@ -66,7 +66,8 @@ static long path_thread(const struct spans *s, const char *arg)
 	if (n > 1)
 		cli_usage_error("path", "%zu threads are called '%s': give a tid (conctop report lists them)", n, text);
 	else if (!n)
-		cli_usage_error("path", "the trace has no thread called '%s'", text);
+		cli_usage_error("path", "the trace has no thread called '%s' (a thread with no name: give its tid; "
+				"conctop report lists them)", text);
 	if (n != 1)
 		return -1;
 	return found;
@@ -105,10 +106,12 @@ static void path_text_node(FILE *f, const struct spans *s, const struct critpath
 		spans_object_label(s, n->object, label, sizeof(label));
 		safetext_escape(slabel, sizeof(slabel), n->object >= 0 ? label : "");
 		const struct waits_object *o = spans_object(s, n->object);
-		const char *kind = o && o->pylock ? "" : waits_kind_name(n->wait); /* its label says Python Lock */
+		/* its label says Python Lock; a wait of no known kind on nothing is just blocked */
+		const char *kind = (o && o->pylock) || (n->wait == WAIT_NONE && !slabel[0]) ? "" : waits_kind_name(n->wait);
 
-		fprintf(f, "%*s%.3f ms blocked on %s%s%s (%" PRIu64 " time%s), woken by %s (%d): ", ind, "",
-			path_ms(n->charged_ns), kind, slabel[0] && kind[0] ? " " : "", slabel, n->stretches,
+		fprintf(f, "%*s%.3f ms blocked%s%s%s%s (%" PRIu64 " time%s), woken by %s (%d): ", ind, "",
+			path_ms(n->charged_ns), kind[0] || slabel[0] ? " on " : "", kind, slabel[0] && kind[0] ? " " : "",
+			slabel, n->stretches,
 			n->stretches == 1 ? "" : "s", name, t->tid);
 	} else {
 		fprintf(f, "%s (%d): ", name, t->tid);

@@ -7,9 +7,12 @@
  * comes. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include "cli.h"
 #include "runner.h"
 #include "session.h"
@@ -83,7 +86,8 @@ static void live_usage(FILE *f)
 		"at its pace from the start, round, until q.\n"
 		"A scenario runs with the catalogue's arguments, its classroom pace\n"
 		"(conctop list), merged with those given, which win where they collide\n"
-		"(--pace 0 runs it at full speed).\n"
+		"(--pace 0 runs it at full speed). conctop run SCENARIO --help prints the\n"
+		"scenario's own options (untraced, no terminal needed).\n"
 		"\n"
 		"Options (before the scenario or the --):\n"
 		"  -w, --write FILE      also record everything to a trace file\n"
@@ -425,6 +429,43 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 	return -1;
 }
 
+/* Whether `run SCENARIO ... --help` asks for the scenario's help. */
+static bool scenario_help_wanted(const struct live_opts *o)
+{
+	int i;
+
+	if (!o->run_form || o->dashdash || o->pid)
+		return false;
+	for (i = 1; i < o->nrest; i++)
+		if (!strcmp(o->rest[i], "-h") || !strcmp(o->rest[i], "--help"))
+			return true;
+	return false;
+}
+
+/* Runs the scenario itself for its help, untraced and with no screen
+ * (record SCENARIO --help records it saying it). Returns its status. */
+static int scenario_help(const struct live_opts *o)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 64];
+	pid_t pid;
+	int st;
+
+	if (cli_scenario_dir(dir, sizeof(dir)) || strchr(o->rest[0], '/') || o->rest[0][0] == '.' ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, o->rest[0]) >= (int)sizeof(path) || access(path, X_OK))
+		return cli_usage_error("run", "unknown scenario '%s' (conctop list shows them)", o->rest[0]);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execv(path, o->rest);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+		cli_error("run %s: %s", o->rest[0], strerror(errno));
+		return 1;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 /* Everything that can fail for the user, before the screen: the target,
  * a terminal, the tracer, the timeline, the -w file. The lesson card (or
  * NULL) waits for Enter before the tracer is loaded, so that the trace's
@@ -512,6 +553,10 @@ static int live_main(int argc, char **argv, bool run_form)
 			cli_error("%s", strerror(ENOMEM));
 		free(l);
 		return status;
+	}
+	if (scenario_help_wanted(&o)) {
+		free(l);
+		return scenario_help(&o);
 	}
 	card = live_card(&o);
 	status = live_prepare(l, &o, card);

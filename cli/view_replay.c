@@ -73,7 +73,9 @@ static void replay_usage(FILE *f)
 		"blocked thread, u CPU rows as busy strips or letters, c classroom, p\n"
 		"predict, 1-9 guess, mouse click cursor, wheel zoom, ? help, q quit\n"
 		"(docs/keys.md).\n"
-		"Exit status: 0, 1 when the file cannot be read, 2 on a usage error.\n");
+		"Exit status: 0; 1 when the file cannot be read or the terminal cannot be\n"
+		"used; 2 on a usage error; 128+N when signal N (SIGINT, SIGTERM, SIGHUP)\n"
+		"ended it.\n");
 }
 
 /* Arms the frame timer while the clock moves, disarms it when it stops. */

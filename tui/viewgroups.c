@@ -131,7 +131,7 @@ void viewstate_fold(struct viewstate *vs)
 	vs->v.focus = 0;
 	focus_thread(vs, first, true);
 	snprintf(vs->note, sizeof(vs->note), "%s: %.60s (%d)", render_process_folded(&vs->v, th->tgid) ? "folded" : "opened",
-		 th->name, (int)th->tgid);
+		 th->name[0] ? th->name : "?", (int)th->tgid);
 }
 
 /* F. */
@@ -199,7 +199,7 @@ long viewstate_jump(struct viewstate *vs, bool blocked)
 		flip_fold(vs, t->tgid);
 	focus_thread(vs, best, false);
 	snprintf(vs->note, sizeof(vs->note), "%s in the window: %.60s (tid %d), %d%% of it", blocked ? "most blocked" : "busiest",
-		 t->name, (int)t->tid, (int)(most * 100 / (to - from)));
+		 t->name[0] ? t->name : "?", (int)t->tid, (int)(most * 100 / (to - from)));
 	return (long)best;
 }
 

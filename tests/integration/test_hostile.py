@@ -152,6 +152,16 @@ def test_usage_errors():
           f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("--version")
     check(r.returncode == 0 and r.stdout.startswith("conctop "), "usage: --version alone still works", r.stdout)
+    r = conctop("run", "contention", "--help")
+    check(r.returncode == 0 and r.stdout.startswith("usage: contention"),
+          "usage: run SCENARIO --help prints the scenario's options, with no terminal",
+          f"exit {r.returncode}: {r.stdout[:100]} {r.stderr.strip()}")
+    r = conctop("run", "nosuch", "--help")
+    check(r.returncode == 2 and "unknown scenario" in r.stderr, "usage: run NOSUCH --help is an unknown scenario",
+          f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("lanes", "--filter", "nosuch", trace)
+    check(r.returncode == 0 and "no thread's name holds 'nosuch'" in r.stderr,
+          "usage: lanes --filter matching no thread says so", f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("record", "-o", "", "prodcons")
     check(r.returncode == 2 and "-o needs a file name" in r.stderr, "usage: record -o '' exits 2",
           f"exit {r.returncode}: {r.stderr.strip()}")
