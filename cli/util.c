@@ -33,7 +33,7 @@ int cli_parse_time(const char *s, uint64_t *ns)
 			double r = v * units[i].scale;
 
 			if (r > 1e18)
-				return -EINVAL;
+				return -ERANGE; /* past 31 years: surely a mistake */
 			*ns = (uint64_t)llround(r);
 			return 0;
 		}
@@ -41,7 +41,7 @@ int cli_parse_time(const char *s, uint64_t *ns)
 	return -EINVAL;
 }
 
-/* Parses a size with an optional K, M or G suffix into bytes. */
+/* Parses a size with an optional K, M, G or T suffix into bytes. */
 int cli_parse_size(const char *s, uint64_t *bytes)
 {
 	char *end;
@@ -60,6 +60,8 @@ int cli_parse_size(const char *s, uint64_t *bytes)
 		shift = 20;
 	else if (*end == 'G' || *end == 'g')
 		shift = 30;
+	else if (*end == 'T' || *end == 't')
+		shift = 40;
 	else if (*end)
 		return -EINVAL;
 	if (shift && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
@@ -176,6 +178,7 @@ int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_wind
 {
 	char *end;
 	long cols;
+	int e;
 
 	if (opt == 'w') {
 		errno = 0;
@@ -188,7 +191,11 @@ int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_wind
 	}
 	if (opt != 'f' && opt != 't')
 		return -1;
-	if (cli_parse_time(arg, opt == 'f' ? &w->from : &w->to))
+	e = cli_parse_time(arg, opt == 'f' ? &w->from : &w->to);
+	if (e == -ERANGE)
+		return cli_usage_error(cmd, "%s %s is too large: times go up to 1e9 s (about 31 years)",
+				       opt == 'f' ? "--from" : "--to", arg);
+	if (e)
 		return cli_usage_error(cmd, "%s needs a time like 1.5s, 250ms or 40us, not '%s'",
 				       opt == 'f' ? "--from" : "--to", arg);
 	if (opt == 't')

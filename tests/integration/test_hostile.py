@@ -159,6 +159,9 @@ def test_usage_errors():
     r = conctop("run", "nosuch", "--help")
     check(r.returncode == 2 and "unknown scenario" in r.stderr, "usage: run NOSUCH --help is an unknown scenario",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("lanes", "--to", "1e30", trace)
+    check(r.returncode == 2 and "too large" in r.stderr, "usage: --to 1e30 is a number, but too large: it says so",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("lanes", "--filter", "nosuch", trace)
     check(r.returncode == 0 and "no thread's name holds 'nosuch'" in r.stderr,
           "usage: lanes --filter matching no thread says so", f"exit {r.returncode}: {r.stderr.strip()}")
