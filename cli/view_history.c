@@ -155,6 +155,7 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	size_t n;
 
 	vs->tl = live;
+	vs->v.whole = NULL;
 	if (!kept || !h->file || viewstate_following(vs))
 		return;
 	viewstate_window(vs, &from, &to);
@@ -177,6 +178,7 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	}
 	timeline_set_end(h->past, timeline_end(live));
 	vs->tl = h->past;
+	vs->v.whole = live; /* the header's counts stay the whole trace's */
 	n = strlen(h->header);
 	snprintf(h->header + n, sizeof(h->header) - n, ", %s", h->past_kept > h->past_from ?
 		 "read back in part: zoom in" : "read back");

@@ -162,7 +162,7 @@ static void draw_header(struct frame *f)
 {
 	static const char *const modes[] = { "LIVE", "PAUSED", "REPLAY" };
 	const struct view *v = f->v;
-	const struct timeline *tl = f->d.tl;
+	const struct timeline *tl = v->whole ? v->whole : f->d.tl; /* (not a window read back) */
 	int w = grid_width(f->d.g), n = 0;
 	struct draw_piece p[HEADER_PIECES];
 	char t[48], cnt[32];

@@ -47,6 +47,8 @@ struct view {
 	bool inspect;             /* the inspect panel at the cursor */
 	double events_per_sec;    /* live rate for the header */
 	const char *memory;       /* live under a memory cap: what it holds and keeps, for the header; or NULL */
+	const struct timeline *whole; /* drawing a window read back from the file: the view's own
+				       * timeline, whose counts the header shows; NULL otherwise */
 	const char *message;      /* one status line (an error, "filter: ...") or NULL */
 	const char *const *output; /* live: the traced program's last output lines */
 	size_t output_lines;

@@ -107,6 +107,7 @@ def test_capped(trace):
         else:
             check(peak <= base + 16 * 1024, f"RSS stays within 16 MB of a replay of a tiny trace: peak "
                   f"{peak / 1024:.1f} MB, tiny {base / 1024:.1f} MB", "")
+        end_anomalies = re.search(r"anomalies (\d+)", s)
         p.keys("Home")
         ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 20)
         time.sleep(0.3)
@@ -115,6 +116,11 @@ def test_capped(trace):
         if not check(ok and m, "Home reads the start back from the file", s[:400]):
             return
         shown = {k: v for k, v in lane_rows(s).items() if k.startswith(("CPU", "?"))}
+        head = re.search(r"anomalies (\d+)", s)
+        check(head and end_anomalies and head.group(1) == end_anomalies.group(1),
+              f"the header still counts the whole trace's anomalies "
+              f"({end_anomalies.group(1) if end_anomalies else '?'}), not the window's read back",
+              s.splitlines()[0] if s else "")
         npc = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
         cols = len(next(iter(shown.values()))[0]) if shown else 0
         label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
