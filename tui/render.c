@@ -307,6 +307,10 @@ static void draw_lanes_foot(struct frame *f, int y, size_t first, size_t shown)
 		snprintf(left, sizeof(left), "+%zu more", below);
 	if (v->filter && *v->filter)
 		snprintf(mid, sizeof(mid), " filter: %.64s ", v->filter);
+	else if (!v->whole && timeline_kept_from(f->d.tl) > f->d.win.t0)
+		/* under --memory the lanes before what is kept are not unknown */
+		snprintf(mid, sizeof(mid), " forgotten before %.1f s: pause there to read it back ",
+			 (double)timeline_kept_from(f->d.tl) / 1e9);
 	frame_draw_bottom(f, y, left[0] ? left : NULL, mid[0] ? mid : NULL, 1);
 	if (v->inspect) {
 		fmt_seconds(t, sizeof(t), f->now, fmt_sec_decimals(f->d.win.npc, 6));

@@ -61,6 +61,7 @@ def test_capped():
             return
         peak, rates, kept, start, read_back = fixed, [], [], time.monotonic(), None
         read_from = read_to = None
+        forgotten = False
         while time.monotonic() - start < SECONDS + 30:
             r = rss_kb(pid)
             s = p.screen()
@@ -73,6 +74,7 @@ def test_capped():
             m = KEPT.search(s)
             if m:
                 kept.append(float(m.group(3)))
+                forgotten = forgotten or ("LIVE" in s and f"forgotten before {m.group(3)} s" in s)
             if read_back is None and kept and time.monotonic() - start > SECONDS * 0.6:
                 # paused while tracing goes on, the start is read back
                 # from the file (seconds of events): the tracer must
@@ -93,6 +95,7 @@ def test_capped():
         if not SANITIZE:
             check(rate >= 100_000, f"perf bench sched pipe makes >= 100 000 events/s under the view (median "
                   f"{rate:,.0f})", f"{len(rates)} samples")
+        check(forgotten, "following, the lanes' foot says from when the lanes are forgotten (not unknown)", s)
         check(kept and max(kept) > SECONDS / 2,
               f"the header says the view keeps only the recent past (from {max(kept) if kept else 0:.1f} s at the end)",
               s)
