@@ -53,18 +53,20 @@ int outfile_create(struct outfile *of, const char *path, const struct outfile_ow
 		snprintf(why, whylen, "the file name is empty");
 		return -EINVAL;
 	}
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+	if (lstat(path, &st))
+		st.st_mode = S_IFREG; /* (none yet: made below) */
+	if (S_ISLNK(st.st_mode)) {
 		snprintf(why, whylen, "%s is a symbolic link: conctop does not write through links "
 			 "(remove it, or name the file it points to)", path);
 		return -ELOOP;
 	}
 	/* the file is written beside and renamed over it at the end: a
 	 * directory would fail only then, a device would be replaced */
-	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode)) {
 		snprintf(why, whylen, "%s is a directory: name a file in it", path);
 		return -EISDIR;
 	}
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		snprintf(why, whylen, "%s is not a regular file (a device, a pipe or a socket): conctop "
 			 "replaces the file it writes; name a new file", path);
 		return -EINVAL;
