@@ -245,8 +245,7 @@ void cli_loader_close(struct cli_loader *ld);
  * its start. It reads to the end: a CPU's occupant, or a thread that
  * appears later, is known only further on. What the reading missed is
  * said on stderr as a warning, and so is a trace that ends before from
- * (0: the start) when warn_past_end. Returns 0, or 1 after printing what
- * is wrong. */
-int cli_load_window(const char *path, uint64_t from, bool warn_past_end, struct timeline **out);
+ * (0: the start). Returns 0, or 1 after printing what is wrong. */
+int cli_load_window(const char *path, uint64_t from, struct timeline **out);
 
 #endif

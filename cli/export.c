@@ -159,7 +159,7 @@ int cmd_export(int argc, char **argv)
 	if (perfetto)
 		return export_perfetto(file, out, from, to, win.have_to);
 
-	if (cli_load_window(file, from, true, &tl))
+	if (cli_load_window(file, from, &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (!win.have_to)

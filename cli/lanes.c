@@ -158,7 +158,7 @@ int cmd_lanes(int argc, char **argv)
 		return cli_usage_error("lanes", "--to must come after --from");
 	width = win.cols ? win.cols : default_width();
 
-	if (cli_load_window(file, from, true, &tl))
+	if (cli_load_window(file, from, &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (!win.have_to)

@@ -87,7 +87,7 @@ int cmd_log(int argc, char **argv)
 	to = win.to;
 	if (to <= from)
 		return cli_usage_error("log", "--to must come after --from");
-	if (cli_load_window(file, from, false, &tl)) /* a log past the end is empty, no warning */
+	if (cli_load_window(file, from, &tl)) /* (a log past the end is empty) */
 		return 1;
 	setlocale(LC_CTYPE, "");
 	ascii = !theme_locale_utf8();

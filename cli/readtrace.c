@@ -269,7 +269,7 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
  * (see cli.h): what ends before from is forgotten as it is read
  * (timeline_trim answers for what comes after exactly as the whole
  * timeline would). */
-int cli_load_window(const char *path, uint64_t from, bool warn_past_end, struct timeline **out)
+int cli_load_window(const char *path, uint64_t from, struct timeline **out)
 {
 	struct cli_loader ld;
 	char warn[1024];
@@ -299,7 +299,7 @@ int cli_load_window(const char *path, uint64_t from, bool warn_past_end, struct 
 		cli_error("warning: %s", warn);
 	*out = cli_loader_take(&ld);
 	end = timeline_end(*out);
-	if (warn_past_end && from >= end && end > 0)
+	if (from >= end && end > 0)
 		cli_error("warning: %s: the trace ends at %.6f s, before --from", path, (double)end / 1e9);
 	return 0;
 }

@@ -162,6 +162,10 @@ def test_usage_errors():
     r = conctop("lanes", "--to", "1e30", trace)
     check(r.returncode == 2 and "too large" in r.stderr, "usage: --to 1e30 is a number, but too large: it says so",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("log", "--from", "1000s", trace)
+    check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
+          "usage: log --from past the end prints nothing and warns, as lanes and export do",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("lanes", "--filter", "nosuch", trace)
     check(r.returncode == 0 and "no thread's name holds 'nosuch'" in r.stderr,
           "usage: lanes --filter matching no thread says so", f"exit {r.returncode}: {r.stderr.strip()}")
