@@ -161,6 +161,10 @@ int cmd_lanes(int argc, char **argv)
 	if (cli_load_window(file, from, &tl))
 		return 1;
 	end = timeline_end(tl);
+	if (from >= end && end > 0) { /* warned already: a grid of nothing says less */
+		timeline_free(tl);
+		return 0;
+	}
 	if (!win.have_to)
 		to = end > from ? end : from + 1;
 

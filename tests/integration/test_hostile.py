@@ -166,6 +166,10 @@ def test_usage_errors():
     check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
           "usage: log --from past the end prints nothing and warns, as lanes and export do",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("lanes", "--from", "1000s", trace)
+    check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
+          "usage: lanes --from past the end prints no grid and warns",
+          f"exit {r.returncode}: {r.stdout[:80]!r} {r.stderr.strip()}")
     r = conctop("lanes", "--filter", "nosuch", trace)
     check(r.returncode == 0 and "no thread's name holds 'nosuch'" in r.stderr,
           "usage: lanes --filter matching no thread says so", f"exit {r.returncode}: {r.stderr.strip()}")
