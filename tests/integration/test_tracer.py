@@ -55,28 +55,35 @@ def record_with_counters(name, argv, extra=()):
     if not check(r.returncode == 0, f"{name}: record exits 0", f"exit {r.returncode}: {r.stderr.strip()}"):
         return None, None, r
     rep = report_json(trace)
-    rep["after_read"] = switches_after_read(trace, rep, read_ctxstat(stats))
+    rep["after_read"], rep["before_start"] = switches_outside(trace, rep, read_ctxstat(stats))
     return rep, read_ctxstat(stats), r
 
 
-def switches_after_read(trace, rep, kern):
-    """Per tid, the (voluntary, involuntary) switches the trace saw after the
-    thread read its kernel counters (its last step), the exit switch aside:
-    the exit path can still wait (mmap_lock) or, without a real-time
-    priority, be preempted. The counters cannot include these."""
+def switches_outside(trace, rep, kern):
+    """Per tid, the (voluntary, involuntary) switches the trace saw that the
+    kernel's counters as ctxstat.so wrote them cannot include: after the
+    thread read them (its last step; the exit switch aside: the exit path
+    can still wait on mmap_lock or, without a real-time priority, be
+    preempted), and, for the main thread, before the library's constructor
+    (its counts start there). Returns (after, before)."""
     base = rep["start_monotonic_ns"]
     after = {tid: [0, 0] for tid in kern}
+    before = {tid: [0, 0] for tid in kern}
     for ts, _cpu, typ, f in dump_events(trace):
         if typ != "switch":
             continue
         tid = int(f["tid"])
-        if tid not in after or base + int(round(ts * 1e9)) <= kern[tid]["end"]:
+        if tid not in after:
             continue
+        at = base + int(round(ts * 1e9))
         state = int(f["state"], 16)
-        if state & 0x30:  # dead or zombie: the exit switch, not counted
+        kind = 0 if state & 0xff else 1
+        if at < kern[tid]["start"] and kern[tid]["main"]:
+            before[tid][kind] += 1
+        if at <= kern[tid]["end"] or state & 0x30:  # dead or zombie: the exit switch, not counted
             continue
-        after[tid][0 if state & 0xff else 1] += 1
-    return after
+        after[tid][kind] += 1
+    return after, before
 
 
 def check_threads(name, rep, kern):
@@ -92,14 +99,18 @@ def check_threads(name, rep, kern):
             continue
         check(t["name"] == k["name"], f"{label} has its name", f"trace says {t['name']!r}")
         late_v, late_i = rep["after_read"].get(tid, (0, 0))
-        dv = t["voluntary_switches"] - late_v - k["vol"]
-        di = t["involuntary_switches"] - late_i - k["invol"]
+        early_v, early_i = rep["before_start"].get(tid, (0, 0))
+        dv = t["voluntary_switches"] - late_v - early_v - k["vol"]
+        di = t["involuntary_switches"] - late_i - early_i - k["invol"]
         if k["main"]:
-            # existed before tracing began (held at the gate): within 2
+            # counted from the library's constructor on both sides; a switch
+            # between its counters' read and its clock's falls on one side
             check(abs(dv) <= 2, f"{label} voluntary switches within 2 of the kernel's",
-                  f"trace {t['voluntary_switches']} kernel {k['vol']}")
+                  f"trace {t['voluntary_switches']} ({early_v} before the constructor, {late_v} after the read) "
+                  f"kernel {k['vol']}")
             check(abs(di) <= 2, f"{label} involuntary switches within 2 of the kernel's",
-                  f"trace {t['involuntary_switches']} kernel {k['invol']}")
+                  f"trace {t['involuntary_switches']} ({early_i} before the constructor, {late_i} after the read) "
+                  f"kernel {k['invol']}")
         else:
             # exactly, once the switches after the thread's read are set aside
             check(dv == 0, f"{label} voluntary switches equal the kernel's ({k['vol']})",
