@@ -171,6 +171,17 @@ int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet)
 	return 0;
 }
 
+/* Logs the damaged part just skipped where the reading is: its place and
+ * what is wrong with it (the reader's words up to what it did next). */
+static int note_damage_in_log(struct cli_loader *ld)
+{
+	const char *words = cli_trace_last_damage(&ld->t);
+	char what[EVENT_TEXT_MAX];
+
+	snprintf(what, sizeof(what), "%.*s", (int)strcspn(words, ";"), words);
+	return timeline_note_damage(ld->tl, what);
+}
+
 /* Reads on for a while (see cli.h). */
 int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns)
 {
@@ -184,7 +195,8 @@ int cli_loader_step(struct cli_loader *ld, uint64_t until_ns, uint64_t budget_ns
 	while ((e = cli_trace_next(&ld->t, &ev)) > 0) {
 		bool event = e == 1; /* 2: a damaged stretch, which leaves ev as it was */
 
-		if (event && (e = timeline_add(ld->tl, ev)) != 0) {
+		e = event ? timeline_add(ld->tl, ev) : note_damage_in_log(ld);
+		if (e != 0) {
 			if (ld->t.quiet)
 				snprintf(ld->t.failed, sizeof(ld->t.failed), "%s: %s", ld->t.path, strerror(e < 0 ? -e : e));
 			else

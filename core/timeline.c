@@ -452,6 +452,13 @@ int timeline_add(struct timeline *tl, const struct event *ev)
 	return r ? r : r2;
 }
 
+/* Notes a damaged part skipped (see timeline.h). */
+int timeline_note_damage(struct timeline *tl, const char *what)
+{
+	tl->damaged++;
+	return log_details(tl, tl->end, TL_LOG_DAMAGED, SIZE_MAX, -1, (int64_t)tl->damaged, -1, what);
+}
+
 /* Moves the end of the timeline (never backwards). */
 void timeline_set_end(struct timeline *tl, uint64_t end_ns)
 {
@@ -542,6 +549,12 @@ uint64_t timeline_events(const struct timeline *tl)
 uint64_t timeline_lost(const struct timeline *tl)
 {
 	return sched_model_counts(tl->m)->lost;
+}
+
+/* Damaged parts of the file skipped. */
+uint64_t timeline_damaged(const struct timeline *tl)
+{
+	return tl->damaged;
 }
 
 /* Anomalies of all kinds. */

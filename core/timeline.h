@@ -94,6 +94,8 @@ enum tl_log_kind {
 			  * held by other (a thread index, or -1) */
 	TL_LOG_DEADLOCK, /* the wait-for graph closed into a cycle: value = timeline_deadlock index */
 	TL_LOG_NOTE,     /* a pattern seen for certain: the facts in note */
+	TL_LOG_DAMAGED,  /* a damaged part of the file was skipped after this instant: text
+			  * says where (the reader's words), value how many such parts so far */
 };
 
 /* The patterns a note can be about (tui/notes_text.c says them in words). */
@@ -157,6 +159,11 @@ uint64_t timeline_kept_from(const struct timeline *tl);
 /* Appends one event (events come in time order; an earlier one is counted as
  * an anomaly and taken at the current end). Returns 0 or -ENOMEM. */
 int timeline_add(struct timeline *tl, const struct event *ev);
+
+/* Notes that a damaged part of the file was skipped after the last event
+ * (what: the reader's words for it, or NULL): the log says so there and
+ * the lanes mark it, as for lost events. Returns 0 or -ENOMEM. */
+int timeline_note_damage(struct timeline *tl, const char *what);
 
 /* Moves the end of the timeline (live: now; replay: the trace's end): open
  * states extend to it. Never moves it backwards. */
@@ -230,6 +237,7 @@ long timeline_thread_index(const struct timeline *tl, int32_t tid);
 /* Counters for the header. */
 uint64_t timeline_events(const struct timeline *tl);
 uint64_t timeline_lost(const struct timeline *tl);
+uint64_t timeline_damaged(const struct timeline *tl);
 uint64_t timeline_anomalies(const struct timeline *tl);
 
 /* Bytes of memory the timeline holds (for the benchmark). */

@@ -87,6 +87,7 @@ struct timeline {
 	struct wait_rec *waits;  /* what blocked records wait on (their aux - 1) */
 	size_t nwaits, capwaits;
 	size_t deadlocks;        /* deadlocks logged so far */
+	uint64_t damaged;        /* damaged parts of the file skipped (timeline_note_damage) */
 	struct arena arena;
 	struct arena texts;      /* the texts of marks, renames and the rest, apart from the
 				  * lanes' blocks: a scan of the markers stays in a few pages */

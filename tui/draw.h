@@ -26,6 +26,7 @@ struct draw {
 	int name_w, tid_w;      /* thread label columns */
 	uint32_t legend;        /* 1 << enum legend_item, for each item shown */
 	uint64_t lost;          /* events lost within the lanes */
+	bool damaged;           /* a damaged part of the file was skipped within them */
 	bool classroom;         /* the scale in words: "1 column = ..." */
 };
 

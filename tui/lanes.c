@@ -342,12 +342,15 @@ void lanes_mark_lost(struct draw *d, int y, uint64_t a, uint64_t b)
 		if (!n)
 			break;
 		for (k = 0; k < n; k++) {
-			if (ent[k].kind != TL_LOG_LOST || ent[k].ts < d->win.t0 ||
+			if ((ent[k].kind != TL_LOG_LOST && ent[k].kind != TL_LOG_DAMAGED) || ent[k].ts < d->win.t0 ||
 			    (ent[k].ts - d->win.t0) / d->win.npc >= (uint64_t)d->win.ncols)
 				continue;
 			grid_put(d->g, d->x_lane + (int)((ent[k].ts - d->win.t0) / d->win.npc), y, '!', ROLE_WARNING,
 				 GRID_BOLD);
-			d->lost += ent[k].value > 0 ? (uint64_t)ent[k].value : 0;
+			if (ent[k].kind == TL_LOG_DAMAGED)
+				d->damaged = true;
+			else
+				d->lost += ent[k].value > 0 ? (uint64_t)ent[k].value : 0;
 			d->legend |= 1u << LG_LOST;
 		}
 	}
@@ -514,7 +517,7 @@ void lanes_draw_level(struct draw *d, int y, const char *name)
 int lanes_draw_legend(struct draw *d, int y, int rows)
 {
 	int w = grid_width(d->g), x, row = 0, i;
-	char scale[96], buf[64];
+	char scale[96], buf[128];
 
 	fmt_time_short(buf, sizeof(buf), d->win.npc, d->th->ascii);
 	snprintf(scale, sizeof(scale), d->classroom ? "1 column = %s" : "1 col = %s", buf);
@@ -526,7 +529,12 @@ int lanes_draw_legend(struct draw *d, int y, int rows)
 
 		if (!(d->legend & (1u << i)))
 			continue;
-		if (i == LG_LOST)
+		if (i == LG_LOST && d->damaged && d->lost)
+			snprintf(buf, sizeof(buf), "%" PRIu64 " events lost, or a damaged part of the file skipped, "
+				 "here: lanes may be wrong", d->lost);
+		else if (i == LG_LOST && d->damaged)
+			snprintf(buf, sizeof(buf), "damaged part of the file skipped here: lanes may be wrong");
+		else if (i == LG_LOST)
 			snprintf(buf, sizeof(buf), "%" PRIu64 " %s", d->lost, e->text);
 		else
 			snprintf(buf, sizeof(buf), "%s", e->text);

@@ -189,7 +189,7 @@ static int doc_draw_foot(struct lanes_doc *doc, struct grid *g, int y)
 
 	d->g = g;
 	lanes_draw_bottom(d, y);
-	if (timeline_lost(d->tl)) /* a loss reported at the very end too */
+	if (timeline_lost(d->tl) || timeline_damaged(d->tl)) /* a loss reported at the very end too */
 		lanes_mark_lost(d, y, doc->t0, scale_sat_add(d->w1, 1));
 	return 1 + lanes_draw_legend(d, y + 1, grid_height(g) - y - 1);
 }

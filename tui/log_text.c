@@ -185,6 +185,10 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 		snprintf(buf, len, "lost %" PRId64 " events on CPU%d: the lanes around here are incomplete", e->value,
 			 e->cpu);
 		return ROLE_WARNING;
+	case TL_LOG_DAMAGED:
+		snprintf(buf, len, "a damaged part of the file was skipped here (%s): the lanes around here are incomplete",
+			 e->text[0] ? e->text : "?");
+		return ROLE_WARNING;
 	case TL_LOG_BLOCK:
 		return block_words(tl, e, subj, other, buf, len);
 	case TL_LOG_DEADLOCK:

@@ -25,7 +25,7 @@
 #define SCREEN_LABEL_W (2 + SCREEN_NAME_W + 1 + SCREEN_TID_W + 1)
 _Static_assert(SCREEN_LABEL_W + 1 == RENDER_LANE_X, "RENDER_LANE_X is the screen's first lane column");
 #define LOG_MAX 32        /* log rows at most */
-#define HEADER_PIECES 12
+#define HEADER_PIECES 14
 
 /* Columns the lanes get on a screen of this width. */
 int render_lane_columns(int screen_width)
@@ -190,6 +190,9 @@ static void draw_header(struct frame *f)
 		       "lost %" PRIu64, lost);
 	if (anom)
 		draw_piece_add(p, &n, HEADER_PIECES, ROLE_WARNING, 0, 5, "anomalies %" PRIu64, anom);
+	if (timeline_damaged(tl))
+		draw_piece_add(p, &n, HEADER_PIECES, ROLE_WARNING, GRID_BOLD, 1, "damaged %" PRIu64,
+			       timeline_damaged(tl));
 	draw_pieces(&f->d, 0, 0, w - 9, p, n, f->d.th->dot);
 	draw_text(&f->d, w - 6, 0, "?=help", ROLE_KEYS, GRID_BOLD, -1);
 }

@@ -106,6 +106,10 @@ def test_damaged_chunk():
           f"exit {r.returncode}: {r.stderr.strip()}")
     check(len([t for t in times if t < 0.010]) >= 9 and len([t for t in times if t >= 0.020]) >= 9,
           "damaged chunk: log tells the wakeups before and after it", f"times {times}")
+    said = [line for line in r.stdout.splitlines() if "damaged part of the file was skipped here" in line]
+    check(len(said) == 1 and said[0].startswith("0.009000 ") and named.search(said[0]),
+          "damaged chunk: the log says where the skipped part begins (after the event at 9 ms) and names it",
+          repr(said))
     r = conctop("report", "--json", trace)
     try:
         rep = json.loads(r.stdout)
@@ -129,6 +133,11 @@ def test_damaged_chunk():
     check(third >= 8 and "^" in lane[:third] and "^" not in lane[third + 1:2 * third - 1] and "^" in lane[-third:],
           "damaged chunk: lanes shows ping's wakeups in the first and the last chunk, none in the damaged one",
           repr(lane))
+    rule = [line for line in r.stdout.splitlines() if "\u2514" in line]
+    mark = rule[0].find("!") - rule[0].find("\u2514") - 1 if rule else -1
+    check(rule and 8 <= mark <= 10 and "damaged part of the file skipped here" in r.stdout,
+          "damaged chunk: lanes marks the damage with ! on the bottom rule near 9 ms, and its legend says what it is",
+          repr(rule))
     r = conctop("export", "-o", "-", trace)
     check(r.returncode == 0 and "<svg" in r.stdout and 'data-name="ping"' in r.stdout and named.search(r.stderr),
           "damaged chunk: export draws the picture and names chunk 2", f"exit {r.returncode}: {r.stderr.strip()}")

@@ -288,6 +288,33 @@ def test_replay_sigterm(trace):
         p.kill()
 
 
+def test_replay_damaged(d):
+    """A trace whose middle chunk is damaged (tests/progs/mktrace): the
+    header counts the skipped part and the event log says where it was."""
+    mktrace = os.path.join(os.path.dirname(CONCTOP), "tests", "progs", "mktrace")
+    if not os.path.exists(mktrace):
+        skip("replay of a damaged trace", f"{mktrace} is missing: run make")
+        return
+    r = run([mktrace, d, "damaged"])
+    trace = os.path.join(d, "damaged.ctrace")
+    if not check(r.returncode == 0, "replay damaged: mktrace writes the trace", r.stderr):
+        return
+    p = Pane("rdamaged", 120, 30)
+    try:
+        ok, s = start_replay(p, trace, "--speed 1")
+        if not check(ok, "replay damaged: the view is up", s):
+            return
+        check(re.search(r"damaged 1\b", header(s)), "replay damaged: the header says damaged 1", header(s))
+        p.keys("End")
+        ok, s = p.wait_for(lambda s: re.search(r"^0\.009000 a damaged part of the file was skipped here "
+                                               r"\(chunk 2 at byte \d+", s, re.M), 10)
+        check(ok, "replay damaged: the event log says where the skipped part begins, and which chunk it was", s)
+        p.keys("q")
+        shell_is_back(p, "replay damaged, after q")
+    finally:
+        p.kill()
+
+
 def test_not_a_terminal(trace):
     """Without a terminal, replay and live refuse, and say what to use."""
     r = conctop("replay", trace, stdin=subprocess.DEVNULL)
@@ -488,6 +515,7 @@ def run_all(d):
         test_replay(trace, 100, 30, threads)
         test_replay(trace, 80, 24, threads)
         test_replay_sigterm(trace)
+    test_replay_damaged(d)
     test_live_privileges()
     if bpf_available("live view in tmux"):
         test_live()
