@@ -110,7 +110,7 @@ static unsigned drain(struct runner *r)
 /* Drains the tracer outside the loop (see runner.h). */
 unsigned runner_pump(struct runner *r)
 {
-	return r->end || r->finished ? 0 : drain(r);
+	return r->finished ? 0 : drain(r);
 }
 
 /* The ring buffer woke us (past a quarter full, or an exec). */

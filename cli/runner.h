@@ -93,7 +93,9 @@ unsigned runner_interrupt(struct runner *r, int sig);
 
 /* Delivers what the tracer holds now, for a caller that keeps the loop
  * waiting a while (the live view reading its history back): the loop's
- * flags (EVLOOP_ENDED when tracing ended), 0 once it has. */
+ * flags (EVLOOP_ENDED when tracing ended). It drains also once tracing
+ * has ended and until runner_finish: the program still runs until then
+ * (the live view draws, and may read back, before it stops it). */
 unsigned runner_pump(struct runner *r);
 
 /* Ends tracing now: takes the runner's sources off the loop, stops the
