@@ -104,6 +104,7 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 {
 	struct cli_loader ld;
+	uint64_t first = UINT64_MAX;
 	int e = 0;
 
 	timeline_free(h->past);
@@ -117,10 +118,16 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
 		return -1;
 	}
+	h->reading = true;
+	h->read_done = 0;
 	do {
 		if (h->pump)
 			h->pump(h->pump_ctx);
 		e = cli_loader_step(&ld, to, READ_SLICE_NS);
+		if (first == UINT64_MAX && timeline_events(ld.tl))
+			first = timeline_end(ld.tl);
+		if (first < to && timeline_end(ld.tl) > first)
+			h->read_done = (double)(timeline_end(ld.tl) - first) / (double)(to - first);
 		if (timeline_memory(ld.tl) > h->cap / 4) {
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
 
@@ -128,6 +135,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}
 	} while (e > 0 && timeline_end(ld.tl) < to);
+	h->reading = false;
 	if (e < 0) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s",
 			 ld.t.failed[0] ? ld.t.failed : strerror(ENOMEM));
@@ -156,7 +164,7 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 
 	vs->tl = live;
 	vs->v.whole = NULL;
-	if (!kept || !h->file || viewstate_following(vs))
+	if (!kept || !h->file || viewstate_following(vs) || h->reading)
 		return;
 	viewstate_window(vs, &from, &to);
 	if (from >= kept)

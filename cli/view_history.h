@@ -34,6 +34,8 @@ struct view_history {
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
 	void (*pump)(void *ctx);       /* run between slices of a read back (view_history_pump) */
 	void *pump_ctx;
+	bool reading;                  /* a read back is under way (the pump runs inside it) */
+	double read_done;              /* then: the share of its time span read so far, 0 to 1 */
 };
 
 /* Sets the cap (0: none). */
@@ -65,7 +67,10 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 /* Has fn(ctx) run between the slices of a read back (about every 50 ms):
  * the live view drains the tracer there, so that a long read back does
  * not leave the kernel's buffer to fill and drop events. fn must not
- * touch the timeline being drawn but by adding events to it. */
+ * touch the timeline being drawn but by adding events to it; it may draw
+ * a frame (h->reading and h->read_done say how far the read back is: the
+ * frame then shows the live timeline, as view_history_pick does not read
+ * inside a read). */
 void view_history_pump(struct view_history *h, void (*fn)(void *ctx), void *ctx);
 
 /* Points vs at the timeline to draw: the live one, or (paused, looking

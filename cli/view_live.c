@@ -29,6 +29,7 @@
 #define DEFAULT_SCENARIO "prodcons"
 #define LOOP_HOLD_NS (2000ull * 1000000)    /* the classroom loop rests on the end this long */
 #define TRIM_IDLE_NS (1000ull * 1000000)    /* --memory trims early only after this long without a key */
+#define READ_PROGRESS_NS (250ull * 1000000) /* a read back says how far it is this often */
 
 /* The live view's options. */
 struct live_opts {
@@ -61,6 +62,7 @@ struct live {
 	char err[512];                 /* why the view ended on an error */
 	struct view_history hist;      /* --memory: what is kept, and the past read back */
 	unsigned pumped;               /* the loop's flags from draining during a read back */
+	uint64_t read_shown_at;        /* a read back began or drew its progress then (0: none) */
 };
 
 /* Prints the live view's help. */
@@ -155,6 +157,8 @@ static void live_frame(struct live *l)
 	if (view_history_bound(&l->hist, l->tl, &l->w.why, evloop_now() - l->w.input_at >= TRIM_IDLE_NS))
 		snprintf(l->w.status, sizeof(l->w.status), "out of memory trimming the lanes to --memory");
 	view_history_pick(&l->hist, &l->w.vs, l->tl);
+	if (!l->hist.reading)
+		l->read_shown_at = 0; /* the next read back starts its clock anew */
 	l->w.vs.v.memory = l->hist.cap ? l->hist.header : NULL;
 	if (l->ended)
 		return;
@@ -171,20 +175,33 @@ static void live_frame(struct live *l)
 			 strerror(-l->run.write_error));
 }
 
-/* Between the slices of a read back: the tracer is drained, as the loop
- * would (its flags wait for the loop). */
-static void live_pump(void *ctx)
-{
-	struct live *l = ctx;
-
-	l->pumped |= runner_pump(&l->run);
-}
-
 /* Draws a frame. Returns 0 or -errno. */
 static int live_draw(struct live *l)
 {
 	live_frame(l);
 	return view_draw(&l->w);
+}
+
+/* Between the slices of a read back: the tracer is drained, as the loop
+ * would (its flags wait for the loop), and a long read back says how far
+ * it is on the status line. */
+static void live_pump(void *ctx)
+{
+	struct live *l = ctx;
+	uint64_t now = evloop_now();
+	char status[sizeof(l->w.status)];
+
+	l->pumped |= runner_pump(&l->run);
+	if (!l->read_shown_at)
+		l->read_shown_at = now; /* a read back began: a frame once it takes long */
+	if (now - l->read_shown_at < READ_PROGRESS_NS)
+		return;
+	l->read_shown_at = now;
+	memcpy(status, l->w.status, sizeof(status));
+	snprintf(l->w.status, sizeof(l->w.status), "reading the past back from %s: %.0f%% (keys wait until it is done)",
+		 l->hist.tmp[0] ? "the temporary trace" : l->run.path, 100.0 * l->hist.read_done);
+	live_draw(l);
+	memcpy(l->w.status, status, sizeof(status));
 }
 
 /* The frame timer while the classroom loop replays: every frame while it

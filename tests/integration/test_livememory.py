@@ -33,6 +33,7 @@ DISK_KB = 512  # the tmpfs under the history: full within a second or two
 DROPPED = re.compile(r"disk full, kept from ([0-9.]+) s")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 AT = re.compile(r"\bt ([0-9.]+) s\b")
+PROGRESS = re.compile(r"reading the past back from \S+: (\d+)% \(keys wait until it is done\)")
 
 tmux = Tmux(SOCKET)
 
@@ -135,7 +136,8 @@ def test_capped():
             if m and m.group(2) == "ms" and float(m.group(1)) <= NPC_MS:
                 break
             p.keys("+")
-            ok, s = p.wait_for(lambda s, old=s: s != old, 5)
+            # (a read back that takes a while draws its progress: wait for its end)
+            ok, s = p.wait_for(lambda s, old=s: s != old and not PROGRESS.search(s), 10)
         p.keys("Home")
         time.sleep(1)
         ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 20)
@@ -159,9 +161,36 @@ def test_capped():
               f"the first {cols * npc:g} s read back show the same lanes as conctop lanes of the file "
               f"({len(same)} of {len(threads)} rows: {', '.join(sorted(threads))})",
               "\n".join(f"{k}: view {threads[k]} lanes {want.get(k)}" for k in threads if k not in same))
+        check_read_progress(p, max(kept) - 0.5)
         p.keys("q")
     finally:
         p.kill()
+
+
+def check_read_progress(p, late):
+    """Jumps (g) to late, before what memory keeps: the window is read back
+    from the file's start, and a read back that takes a while says how far
+    it is on the status line as it goes."""
+    p.keys("g")
+    p.keys(f"{late:.2f}", "Enter")
+    start, seen, took = time.monotonic(), [], None
+    while time.monotonic() - start < 30:
+        s = p.screen()
+        m = PROGRESS.search(s)
+        if m:
+            seen.append(int(m.group(1)))
+        elif AT.search(s) and abs(float(AT.search(s).group(1)) - late) < 0.05 and "read back" in s:
+            took = time.monotonic() - start
+            break
+        time.sleep(0.02)
+    if took is not None and took < 0.6 and not seen:
+        skip("a long read back says how far it is", f"the read back of {late:.2f} s took {took:.2f} s: too quick "
+             "for its first progress line (after 0.25 s)")
+        return
+    check(took is not None and seen and all(0 <= x <= 100 for x in seen),
+          f"a read back of the past up to {late:.2f} s says how far it is as it reads ("
+          f"{'took %.2f s' % took if took is not None else 'not done in 30 s'})",
+          f"progress seen: {seen}\n{s}")
 
 
 def grid_width(screen):
