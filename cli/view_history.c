@@ -5,6 +5,7 @@
  * the paused view looks before what memory keeps; the rest is room for a
  * trim's copy. */
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 {
 	struct cli_loader ld;
 	uint64_t first = UINT64_MAX;
+	char path[PATH_MAX]; /* the pump may close the file, freeing h->file's name, while the read holds it */
 	int e = 0;
 
 	timeline_free(h->past);
@@ -114,7 +116,8 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		return -1;
 	}
 	note_dropped(h); /* a full disk may have taken more at this flush */
-	if (cli_loader_open(&ld, h->file, true)) {
+	snprintf(path, sizeof(path), "%s", h->file);
+	if (cli_loader_open(&ld, path, true)) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
 		return -1;
 	}

@@ -162,6 +162,7 @@ static void live_frame(struct live *l)
 	l->w.vs.v.memory = l->hist.cap ? l->hist.header : NULL;
 	if (l->ended)
 		return;
+	now = tracer_now(t); /* after a read back, whose progress frames measured the rate too */
 	if (now - l->rate_at >= RATE_NS) {
 		uint64_t ev = timeline_events(l->tl);
 
@@ -189,19 +190,25 @@ static void live_pump(void *ctx)
 {
 	struct live *l = ctx;
 	uint64_t now = evloop_now();
-	char status[sizeof(l->w.status)];
+	char status[sizeof(l->w.status)], note[sizeof(l->w.vs.note)];
 
 	l->pumped |= runner_pump(&l->run);
+	/* a write error may have closed the file: the next read takes it by its own name */
+	view_history_file(&l->hist, l->run.trace.writer ? l->run.trace.file.part : l->run.path, l->run.trace.writer);
 	if (!l->read_shown_at)
 		l->read_shown_at = now; /* a read back began: a frame once it takes long */
 	if (now - l->read_shown_at < READ_PROGRESS_NS)
 		return;
 	l->read_shown_at = now;
+	/* the status line says it, over a key's note (which comes back after) */
 	memcpy(status, l->w.status, sizeof(status));
+	memcpy(note, l->w.vs.note, sizeof(note));
+	l->w.vs.note[0] = '\0';
 	snprintf(l->w.status, sizeof(l->w.status), "reading the past back from %s: %.0f%% (keys wait until it is done)",
 		 l->hist.tmp[0] ? "the temporary trace" : l->run.path, 100.0 * l->hist.read_done);
 	live_draw(l);
 	memcpy(l->w.status, status, sizeof(status));
+	memcpy(l->w.vs.note, note, sizeof(note));
 }
 
 /* The frame timer while the classroom loop replays: every frame while it
