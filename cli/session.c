@@ -621,8 +621,11 @@ int session_trace_close(struct session_trace *t, uint64_t end_ts)
 {
 	int e = 0, r;
 
-	if (t->writer)
+	if (t->writer) {
+		/* (a close drops nothing more: what the file keeps is known now) */
+		t->dropped_until = trace_writer_dropped_until(t->writer);
 		e = trace_writer_close(t->writer, end_ts);
+	}
 	t->writer = NULL;
 	if (t->file.part) {
 		r = outfile_commit(&t->file);

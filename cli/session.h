@@ -149,6 +149,7 @@ int session_exit_status(const struct session *s);
 struct session_trace {
 	struct outfile file;
 	struct trace_writer *writer;   /* NULL once closed */
+	uint64_t dropped_until;        /* once closed: from when a drop-oldest writer's file keeps events (0: all) */
 };
 
 /* Creates path for the trace as the user the program runs as (under sudo:

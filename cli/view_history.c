@@ -54,10 +54,13 @@ static void note_dropped(struct view_history *h)
 }
 
 /* The file that holds everything. */
-void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer)
+void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer,
+		       uint64_t dropped_until)
 {
 	h->file = file;
 	h->writer = writer;
+	if (dropped_until > h->dropped_until)
+		h->dropped_until = dropped_until;
 	note_dropped(h);
 }
 

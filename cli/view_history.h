@@ -50,8 +50,11 @@ const char *view_history_tmp(struct view_history *h);
  * once closed): the live view says it before each frame, since the file is
  * renamed and its writer freed when it closes (at the end, or after a
  * write error). A temporary file's writer drops its oldest chunks when the
- * disk is full; the header then says from when the file keeps history. */
-void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer);
+ * disk is full; the header then says from when the file keeps history
+ * (dropped_until: what the writer said of it when it closed, as its last
+ * writes may have dropped more since the last frame; 0 while open). */
+void view_history_file(struct view_history *h, const char *file, struct trace_writer *writer,
+		       uint64_t dropped_until);
 
 /* Trims the live timeline and the waits' history to their recent half
  * when they hold more than a third of the cap and the user is idle (a trim

@@ -142,6 +142,15 @@ static int live_event(const struct event *ev, void *ctx)
 	return e;
 }
 
+/* Tells the history the file as it is now: written under its .part name,
+ * or closed (at the end, or after a write error) under its own, with what
+ * a full disk took of it by then. */
+static void live_say_file(struct live *l)
+{
+	view_history_file(&l->hist, l->run.trace.writer ? l->run.trace.file.part : l->run.path, l->run.trace.writer,
+			  l->run.trace.writer ? 0 : l->run.trace.dropped_until);
+}
+
 /* Before a frame: the timeline's end follows the present (less what the
  * tracer may still deliver), the rate is measured, a failed -w file said. */
 static void live_frame(struct live *l)
@@ -151,9 +160,7 @@ static void live_frame(struct live *l)
 
 	if (!l->ended)
 		timeline_set_end(l->tl, now > LIVE_LAG_NS ? now - LIVE_LAG_NS : 0);
-	/* the file as it is now: written under its .part name, or closed (at
-	 * the end, or after a write error) under its own */
-	view_history_file(&l->hist, l->run.trace.writer ? l->run.trace.file.part : l->run.path, l->run.trace.writer);
+	live_say_file(l);
 	if (view_history_bound(&l->hist, l->tl, &l->w.why, evloop_now() - l->w.input_at >= TRIM_IDLE_NS))
 		snprintf(l->w.status, sizeof(l->w.status), "out of memory trimming the lanes to --memory");
 	view_history_pick(&l->hist, &l->w.vs, l->tl);
@@ -193,8 +200,7 @@ static void live_pump(void *ctx)
 	char status[sizeof(l->w.status)], note[sizeof(l->w.vs.note)];
 
 	l->pumped |= runner_pump(&l->run);
-	/* a write error may have closed the file: the next read takes it by its own name */
-	view_history_file(&l->hist, l->run.trace.writer ? l->run.trace.file.part : l->run.path, l->run.trace.writer);
+	live_say_file(l); /* a write error may have closed it: the next read takes it by its own name */
 	if (!l->read_shown_at)
 		l->read_shown_at = now; /* a read back began: a frame once it takes long */
 	if (now - l->read_shown_at < READ_PROGRESS_NS)

@@ -306,7 +306,7 @@ int cmd_replay(int argc, char **argv)
 		return 1;
 	memset(&r, 0, sizeof(r));
 	view_history_init(&r.hist, o.memory);
-	view_history_file(&r.hist, path, NULL);
+	view_history_file(&r.hist, path, NULL, 0);
 	if (cli_loader_open(&r.ld, path, false))
 		return 1;
 	/* the first second (the first frame's window), then the rest while the view runs */
