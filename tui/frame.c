@@ -31,8 +31,9 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 	span = scale_sat_mul((uint64_t)ncols, d->win.npc);
 	d->w1 = scale_sat_add(d->win.t0, span) < d->win.end ? scale_sat_add(d->win.t0, span) : d->win.end;
 	f->now = v->cursor != UINT64_MAX ? v->cursor : d->w1;
-	/* the rows shown: grouped, a header row per process besides its threads */
-	nrows = render_view_threads(tl, v, NULL, 0);
+	/* the rows shown, in one walk: grouped, at most a header row per
+	 * process besides its threads, so twice the threads bound them */
+	nrows = 2 * timeline_thread_count(tl);
 	if (nrows) {
 		f->vis = malloc(nrows * sizeof(*f->vis));
 		if (!f->vis)
