@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include "catalogue.h"
 #include "cli.h"
 #include "runner.h"
 #include "session.h"
@@ -476,13 +477,19 @@ static bool scenario_help_wanted(const struct live_opts *o)
  * (record SCENARIO --help records it saying it). Returns its status. */
 static int scenario_help(const struct live_opts *o)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 64];
+	const struct scenario_info *si = scenario_find(o->rest[0]);
+	char dir[PATH_MAX], path[PATH_MAX + 64] = "";
 	pid_t pid;
 	int st;
 
-	if (cli_scenario_dir(dir, sizeof(dir)) || strchr(o->rest[0], '/') || o->rest[0][0] == '.' ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, o->rest[0]) >= (int)sizeof(path) || access(path, X_OK))
+	if (!si)
 		return cli_usage_error("run", "unknown scenario '%s' (conctop list shows them)", o->rest[0]);
+	if (cli_scenario_dir(dir, sizeof(dir)) || snprintf(path, sizeof(path), "%s/%s", dir, si->name) >= (int)sizeof(path) ||
+	    access(path, X_OK)) {
+		cli_error("scenario program %s is missing: run 'make', or set CONCTOP_SCENARIO_DIR",
+			  path[0] ? path : si->name);
+		return 1;
+	}
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
