@@ -87,11 +87,13 @@ void view_start_classroom(struct viewer *w, bool classroom, const char *command)
 	w->vs.note[0] = '\0';
 }
 
-/* The message line: the prompt being typed, else the note of the last
- * key, else the status. */
+/* The message line: what a long task is doing, else the prompt being
+ * typed, else the note of the last key, else the status. */
 static void compose_message(struct viewer *w)
 {
-	if (w->prompt)
+	if (w->busy[0])
+		snprintf(w->message, sizeof(w->message), "%s", w->busy);
+	else if (w->prompt)
 		snprintf(w->message, sizeof(w->message), "%s%s_",
 			 w->prompt == 'g' ? "go to time (1.5s, 250ms, 40us; Enter goes, Esc cancels): "
 					  : "filter threads by name (Enter applies, empty shows all, Esc cancels): ",

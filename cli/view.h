@@ -50,6 +50,7 @@ struct viewer {
 	int prompt;                    /* 0, 'g' (go to a time) or '/' (filter) */
 	char input[VIEW_PROMPT_MAX];
 	char status[256];              /* stays until replaced */
+	char busy[320];                /* a long task under way (live: reading the past back), said over the rest */
 	char message[VIEW_PROMPT_MAX + 300];
 	struct output_log *out;        /* live: the program's output, or NULL */
 	bool show_output;

@@ -198,7 +198,6 @@ static void live_pump(void *ctx)
 {
 	struct live *l = ctx;
 	uint64_t now = evloop_now();
-	char status[sizeof(l->w.status)], note[sizeof(l->w.vs.note)];
 
 	l->pumped |= runner_pump(&l->run);
 	live_say_file(l); /* a write error may have closed it: the next read takes it by its own name */
@@ -207,15 +206,10 @@ static void live_pump(void *ctx)
 	if (now - l->read_shown_at < READ_PROGRESS_NS)
 		return;
 	l->read_shown_at = now;
-	/* the status line says it, over a key's note (which comes back after) */
-	memcpy(status, l->w.status, sizeof(status));
-	memcpy(note, l->w.vs.note, sizeof(note));
-	l->w.vs.note[0] = '\0';
-	snprintf(l->w.status, sizeof(l->w.status), "reading the past back from %s: %.0f%% (keys wait until it is done)",
+	snprintf(l->w.busy, sizeof(l->w.busy), "reading the past back from %s: %.0f%% (keys wait until it is done)",
 		 l->hist.tmp[0] ? "the temporary trace" : l->run.path, 100.0 * l->hist.read_done);
 	live_draw(l);
-	memcpy(l->w.status, status, sizeof(status));
-	memcpy(l->w.vs.note, note, sizeof(note));
+	l->w.busy[0] = '\0';
 }
 
 /* The frame timer while the classroom loop replays: every frame while it
