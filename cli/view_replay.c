@@ -10,6 +10,7 @@
 #include "stopsig.h"
 #include "timeline.h"
 #include "trace.h"
+#include "trace_index.h"
 #include "view.h"
 #include "view_history.h"
 
@@ -188,6 +189,7 @@ static unsigned on_load(void *ctx, uint64_t now)
 		r->shown_at = now;
 	} else {
 		r->tl = cli_loader_take(&r->ld);
+		r->w.vs.reading = false; /* all read: the timeline's end is the trace's */
 	}
 	show_progress(r);
 	return EVLOOP_REDRAW;
@@ -224,6 +226,21 @@ static int replay_loop(struct replay *r)
 		}
 		flags = evloop_run_once(r->loop);
 	}
+}
+
+/* Where the trace at path ends, from the index stored at its end (0 when
+ * it has none: rebuilding one reads the whole file, as the view does
+ * anyway). A paused view may go there before the reading reaches it. */
+static uint64_t stored_end(const char *path)
+{
+	struct trace_index *ix;
+	uint64_t end;
+
+	if (trace_index_new_stored(&ix, path))
+		return 0;
+	end = trace_index_end_ts(ix);
+	trace_index_free(ix);
+	return end <= INT64_MAX ? end : 0; /* (an untrusted figure: kept clear of overflows) */
 }
 
 /* Reads the trace's command line (for the scenario's pace). */
@@ -336,6 +353,9 @@ int cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	viewstate_init_replay(&r.w.vs, r.tl ? r.tl : r.ld.tl, r.name, o.speed, o.paused, r.w.vs.width, r.w.vs.height);
+	r.w.vs.reading = !r.tl;
+	if (!r.tl)
+		r.w.vs.known_end = stored_end(path);
 	r.w.vs.ascii = screen_theme(r.w.scr)->ascii;
 	r.w.vs.v.predict = o.predict;
 	view_start_classroom(&r.w, o.view.classroom, command);

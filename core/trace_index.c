@@ -335,8 +335,10 @@ static int index_rebuild(struct trace_index *ix, struct trace_reader *r)
 	return 0;
 }
 
-/* Loads (or rebuilds) the index of an opened reader's source s. */
-static int index_open(struct trace_index **out, struct trace_reader *r, int rc, const struct index_src *s)
+/* Loads (or, when rebuild, rebuilds) the index of an opened reader's
+ * source s. */
+static int index_open(struct trace_index **out, struct trace_reader *r, int rc, const struct index_src *s,
+		      bool rebuild)
 {
 	struct trace_index *ix;
 
@@ -351,7 +353,7 @@ static int index_open(struct trace_index **out, struct trace_reader *r, int rc, 
 		return -ENOMEM;
 	}
 	rc = index_load_stored(ix, s);
-	if (rc == -EBADMSG)
+	if (rc == -EBADMSG && rebuild)
 		rc = index_rebuild(ix, r);
 	trace_reader_free(r);
 	if (rc) {
@@ -362,8 +364,8 @@ static int index_open(struct trace_index **out, struct trace_reader *r, int rc, 
 	return 0;
 }
 
-/* Loads the index of the trace at path (see trace_index.h). */
-int trace_index_new(struct trace_index **out, const char *path)
+/* Opens the trace at path and loads its index (rebuilt when rebuild). */
+static int index_new_path(struct trace_index **out, const char *path, bool rebuild)
 {
 	struct trace_reader *r;
 	struct index_src s = { -1, NULL, 0 };
@@ -377,10 +379,22 @@ int trace_index_new(struct trace_index **out, const char *path)
 		else
 			s.size = (uint64_t)st.st_size;
 	}
-	rc = index_open(out, r, rc, &s);
+	rc = index_open(out, r, rc, &s, rebuild);
 	if (s.fd >= 0)
 		close(s.fd);
 	return rc;
+}
+
+/* Loads the index of the trace at path (see trace_index.h). */
+int trace_index_new(struct trace_index **out, const char *path)
+{
+	return index_new_path(out, path, true);
+}
+
+/* Loads the index stored in the file, never rebuilding it. */
+int trace_index_new_stored(struct trace_index **out, const char *path)
+{
+	return index_new_path(out, path, false);
 }
 
 /* The same for a trace in memory. */
@@ -390,7 +404,7 @@ int trace_index_new_mem(struct trace_index **out, const void *buf, size_t len)
 	struct index_src s = { -1, buf, buf ? len : 0 };
 	int rc = trace_reader_new_mem(&r, buf, len);
 
-	return index_open(out, r, rc, &s);
+	return index_open(out, r, rc, &s, true);
 }
 
 /* Whether the index was the file's own. */

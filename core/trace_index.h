@@ -37,6 +37,12 @@ struct trace_index;
  * index of what can be read. */
 int trace_index_new(struct trace_index **out, const char *path);
 
+/* The index the writer stored, and nothing else: -EBADMSG when the file
+ * has none that passes every check (a reading of the whole file would
+ * then be needed, which this never does), else as trace_index_new. For a
+ * view that must open at once. */
+int trace_index_new_stored(struct trace_index **out, const char *path);
+
 /* The same for a trace held in memory (buf stays valid while it is used). */
 int trace_index_new_mem(struct trace_index **out, const void *buf, size_t len);
 

@@ -103,10 +103,19 @@ static uint64_t max_npc(const struct viewstate *vs)
 	return scale_nice_ceil((span + cols - 1) / cols);
 }
 
+/* How far a paused view may go: the timeline's end, or the trace's while
+ * a replay is still reading it. */
+static uint64_t paused_end(const struct viewstate *vs)
+{
+	uint64_t end = timeline_end(vs->tl);
+
+	return vs->reading && vs->known_end > end ? vs->known_end : end;
+}
+
 /* Keeps t0 on a column boundary and within [0, the end]. */
 static void clamp_t0(struct viewstate *vs)
 {
-	uint64_t npc = vs->v.ns_per_col, win = viewstate_window_ns(vs), end = timeline_end(vs->tl);
+	uint64_t npc = vs->v.ns_per_col, win = viewstate_window_ns(vs), end = paused_end(vs);
 	uint64_t last = (end + npc - 1) / npc * npc;
 	uint64_t max = last > win ? last - win : 0;
 
@@ -342,7 +351,7 @@ void viewstate_scroll_by(struct viewstate *vs, enum viewstate_scroll unit, bool 
 /* Places the cursor at t and shows it. */
 void viewstate_place_cursor(struct viewstate *vs, uint64_t t)
 {
-	uint64_t end = timeline_end(vs->tl);
+	uint64_t end = paused_end(vs);
 
 	viewstate_pause(vs);
 	if (end && t >= end)
@@ -372,7 +381,7 @@ void viewstate_end(struct viewstate *vs)
 	} else if (!vs->live && vs->v.playing) {
 		vs->play = timeline_end(vs->tl);
 	} else {
-		viewstate_place_cursor(vs, timeline_end(vs->tl));
+		viewstate_place_cursor(vs, paused_end(vs));
 		vs->v.t0 = UINT64_MAX;
 		clamp_t0(vs);
 	}
@@ -381,8 +390,12 @@ void viewstate_end(struct viewstate *vs)
 /* g. */
 void viewstate_goto(struct viewstate *vs, uint64_t t, const char *typed)
 {
-	if (t > timeline_end(vs->tl))
-		snprintf(vs->note, sizeof(vs->note), "%s is after the end of the timeline", typed);
+	if (t > paused_end(vs) && vs->reading && !vs->known_end)
+		snprintf(vs->note, sizeof(vs->note), "%s is after what was read so far (%.3f s): the file has no index "
+			 "to tell where it ends", typed, (double)paused_end(vs) / 1e9);
+	else if (t > paused_end(vs))
+		snprintf(vs->note, sizeof(vs->note), "%s is after the end of the %s (%.3f s)", typed,
+			 vs->live ? "timeline" : "trace", (double)paused_end(vs) / 1e9);
 	else
 		viewstate_place_cursor(vs, t);
 }

@@ -36,6 +36,9 @@ struct viewstate {
 	bool ended;                  /* live: tracing is over */
 	bool ascii;                  /* the theme is ASCII (for the predict answer's words) */
 	uint64_t play;               /* replay: the playback clock */
+	bool reading;                /* replay: the file is still being read */
+	uint64_t known_end;          /* then: where the trace ends (its stored index), 0 unknown: paused,
+				      * the view may go up to there before it is read */
 	int width, height;           /* the screen */
 	char filter[VIEWSTATE_TEXT_MAX];
 	char note[256];              /* said until the next key; "" for nothing */

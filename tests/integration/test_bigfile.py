@@ -73,8 +73,9 @@ def zoom_in(p):
 
 
 def test_capped(trace):
-    """--memory 16M: the reading waits for the view at half the cap, End walks
-    on to the trace's end within it, and Home reads the start back from the
+    """--memory 16M: the reading waits for the view at half the cap, g goes
+    to a time not read yet (the stored index gives the trace's end), one End
+    goes to the trace's end within the cap, and Home reads the start back from the
     file: the same lanes as conctop lanes of that window; w at the end reads
     the waits of that window within the cap."""
     rep = report_json(trace)
@@ -91,17 +92,26 @@ def test_capped(trace):
         check(ok, "--memory 16M: the reading waits for the view once a third of the cap is read", s[-400:])
         peak, at = rss_kb(pid), 0.0
         zoom_in(p)
-        for _ in range(80):
-            p.keys("End")
-            time.sleep(0.3)
+        # g to a time not read yet: the stored index says the trace goes on
+        late = round(want_end * 0.6, 2)
+        p.keys("g")
+        p.keys(f"{late:.2f}", "Enter")
+        ok, s = p.wait_for(lambda s: AT.search(s) and abs(float(AT.search(s).group(1)) - late) < 0.005 and
+                           lane_rows(s).get("CPU0", [""])[0].strip() != "", 30)
+        check(ok and "after" not in s, f"g {late:.2f}, past what the paused reading holds: the view goes there "
+              "and the reading catches up (the trace's end is in its stored index)", s[-600:])
+        p.keys("End")  # once: the reading walks on to the end, within the cap
+        start = time.monotonic()
+        while time.monotonic() - start < 30:
             s = p.screen()
             peak = max(peak, rss_kb(pid))
             m = AT.search(s)
             at = float(m.group(1)) if m else 0.0
             if "reading" not in s and abs(at - want_end) < 0.02:
                 break
-        check(abs(at - want_end) < 0.02, f"End walks on to the trace's end ({want_end:.2f} s) as the reading goes on",
-              f"at {at} s: {s[-400:]}")
+            time.sleep(0.1)
+        check(abs(at - want_end) < 0.02, f"one End goes to the trace's end ({want_end:.2f} s), the reading "
+              "walking on to it", f"at {at} s: {s[-400:]}")
         if SANITIZE:
             skip("replay RSS under --memory", "a sanitizer build's RSS is its shadow memory and quarantine")
         else:
@@ -149,6 +159,26 @@ def test_capped(trace):
         else:
             check(peak <= base + 16 * 1024, f"and RSS stays within 16 MB of a replay of a tiny trace: peak "
                   f"{peak / 1024:.1f} MB, tiny {base / 1024:.1f} MB", "")
+    finally:
+        p.kill()
+
+
+def test_cut_goto(trace):
+    """A file cut off has no index: g past what the paused reading holds
+    says that it is after what was read so far, not after the end."""
+    rep = report_json(trace)
+    cut = os.path.join(tmpdir(), "cut.ctrace")
+    with open(trace, "rb") as f, open(cut, "wb") as g:
+        g.write(f.read(os.path.getsize(trace) * 3 // 5))
+    p = panes.Pane(tmux, "cut", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", cut), width=160,
+                   height=30)
+    try:
+        ok, s = p.wait_for(lambda s: "--memory is full" in s, 30)
+        p.keys("g")
+        p.keys(f"{rep['duration_ns'] / 1e9 * 0.5:.2f}", "Enter")
+        ok, s = p.wait_for(lambda s: "is after" in s, 10)
+        check(ok and "after what was read so far" in s and "has no index" in s,
+              "a cut-off file (no index): g past what was read says so, not 'after the end'", s[-400:])
     finally:
         p.kill()
 
@@ -243,6 +273,7 @@ def main():
     try:
         test_progressive(trace)
         test_capped(trace)
+        test_cut_goto(trace)
         test_window_lanes(trace)
         test_window_log(trace)
         test_cpu_strip(trace)
