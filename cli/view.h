@@ -102,6 +102,10 @@ int view_draw(struct viewer *w);
  * EVLOOP_REDRAW and EVLOOP_QUIT as they apply. */
 unsigned view_read_input(struct viewer *w);
 
+/* Whether a key (or a stop signal) waits to be read, without reading it:
+ * a long read back of the past stops for it. */
+bool view_input_waiting(const struct viewer *w);
+
 /* evloop handlers of the terminal (ctx: the viewer) and of the stop-signal
  * pipe (a stop signal quits the view; while tracing, a first SIGINT sets
  * stop_signal instead and returns EVLOOP_REDRAW). */

@@ -104,7 +104,8 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 /* Reads [from, to) of the past back from the file into h->past, within a
  * quarter of the cap: what comes before from is forgotten as it is read,
  * and a window that holds more keeps its later part (past_kept says
- * where it starts). Returns 0 or -1 (the header says why). */
+ * where it starts). Returns 0, or -1 when it could not, or stopped for a
+ * key (h->stopped; the header says which). */
 static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 {
 	struct cli_loader ld;
@@ -127,8 +128,10 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 	h->reading = true;
 	h->read_done = 0;
 	do {
-		if (h->pump)
-			h->pump(h->pump_ctx);
+		if (h->pump && h->pump(h->pump_ctx)) {
+			h->stopped = true;
+			break;
+		}
 		e = cli_loader_step(&ld, to, READ_SLICE_NS);
 		if (first == UINT64_MAX && timeline_events(ld.tl))
 			first = timeline_end(ld.tl);
@@ -142,6 +145,11 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		}
 	} while (e > 0 && timeline_end(ld.tl) < to);
 	h->reading = false;
+	if (h->stopped) {
+		snprintf(h->header, sizeof(h->header), "reading back stopped for a key");
+		cli_loader_close(&ld);
+		return -1;
+	}
 	if (e < 0) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s",
 			 ld.t.failed[0] ? ld.t.failed : strerror(ENOMEM));
@@ -156,7 +164,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 }
 
 /* Has fn run between the slices of a read back (see view_history.h). */
-void view_history_pump(struct view_history *h, void (*fn)(void *ctx), void *ctx)
+void view_history_pump(struct view_history *h, bool (*fn)(void *ctx), void *ctx)
 {
 	h->pump = fn;
 	h->pump_ctx = ctx;
@@ -170,6 +178,8 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 
 	vs->tl = live;
 	vs->v.whole = NULL;
+	if (!h->reading)
+		h->stopped = false;
 	if (!kept || !h->file || viewstate_following(vs) || h->reading)
 		return;
 	viewstate_window(vs, &from, &to);

@@ -32,10 +32,11 @@ struct view_history {
 	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
 	size_t held;                   /* the caller's bytes at the last view_history_say */
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
-	void (*pump)(void *ctx);       /* run between slices of a read back (view_history_pump) */
+	bool (*pump)(void *ctx);       /* run between slices of a read back (view_history_pump) */
 	void *pump_ctx;
 	bool reading;                  /* a read back is under way (the pump runs inside it) */
 	double read_done;              /* then: the share of its time span read so far, 0 to 1 */
+	bool stopped;                  /* the last read back stopped for a key (the pump said so) */
 };
 
 /* Sets the cap (0: none). */
@@ -73,8 +74,10 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
  * touch the timeline being drawn but by adding events to it; it may draw
  * a frame (h->reading and h->read_done say how far the read back is: the
  * frame then shows the live timeline, as view_history_pick does not read
- * inside a read). */
-void view_history_pump(struct view_history *h, void (*fn)(void *ctx), void *ctx);
+ * inside a read). When fn returns true (a key waits) the read back stops:
+ * h->stopped says so until the next one, which the caller starts by
+ * drawing again once the key is handled. */
+void view_history_pump(struct view_history *h, bool (*fn)(void *ctx), void *ctx);
 
 /* Points vs at the timeline to draw: the live one, or (paused, looking
  * before what the live one keeps) a window read back from the file. */

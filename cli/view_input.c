@@ -232,6 +232,15 @@ unsigned view_on_terminal(void *ctx, int fd, short revents)
 	return flags;
 }
 
+/* Whether a key or a stop signal waits (see view.h). */
+bool view_input_waiting(const struct viewer *w)
+{
+	struct pollfd p[2] = { { .fd = screen_fd(w->scr), .events = POLLIN },
+			       { .fd = stopsig_fd(), .events = POLLIN } };
+
+	return poll(p, 2, 0) > 0 && ((p[0].revents & POLLIN) || (p[1].revents & POLLIN));
+}
+
 /* A stop signal: while tracing, a first SIGINT (a Ctrl-C from outside the
  * view: kill -INT) stops the program and the view stays; else the view
  * quits (with 128 + the signal). */

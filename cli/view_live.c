@@ -165,6 +165,8 @@ static void live_frame(struct live *l)
 	if (view_history_bound(&l->hist, l->tl, &l->w.why, evloop_now() - l->w.input_at >= TRIM_IDLE_NS))
 		snprintf(l->w.status, sizeof(l->w.status), "out of memory trimming the lanes to --memory");
 	view_history_pick(&l->hist, &l->w.vs, l->tl);
+	if (l->hist.stopped)
+		l->pumped |= EVLOOP_REDRAW; /* once the key is handled: read again, or not */
 	if (!l->hist.reading)
 		l->read_shown_at = 0; /* the next read back starts its clock anew */
 	l->w.vs.v.memory = l->hist.cap ? l->hist.header : NULL;
@@ -193,23 +195,27 @@ static int live_draw(struct live *l)
 
 /* Between the slices of a read back: the tracer is drained, as the loop
  * would (its flags wait for the loop), and a long read back says how far
- * it is on the status line. */
-static void live_pump(void *ctx)
+ * it is on the status line. Returns true when a key waits: the read back
+ * stops for it. */
+static bool live_pump(void *ctx)
 {
 	struct live *l = ctx;
 	uint64_t now = evloop_now();
 
 	l->pumped |= runner_pump(&l->run);
 	live_say_file(l); /* a write error may have closed it: the next read takes it by its own name */
+	if (view_input_waiting(&l->w))
+		return true;
 	if (!l->read_shown_at)
 		l->read_shown_at = now; /* a read back began: a frame once it takes long */
 	if (now - l->read_shown_at < READ_PROGRESS_NS)
-		return;
+		return false;
 	l->read_shown_at = now;
-	snprintf(l->w.busy, sizeof(l->w.busy), "reading the past back from %s: %.0f%% (keys wait until it is done)",
+	snprintf(l->w.busy, sizeof(l->w.busy), "reading the past back from %s: %.0f%% (a key stops it)",
 		 l->hist.tmp[0] ? "the temporary trace" : l->run.path, 100.0 * l->hist.read_done);
 	live_draw(l);
 	l->w.busy[0] = '\0';
+	return false;
 }
 
 /* The frame timer while the classroom loop replays: every frame while it

@@ -20,10 +20,12 @@ SOCKET = f"conctop-bigfile-{os.getpid()}"
 WRITER = os.path.join(BUILD, "bench", "bench_trace")
 READING = re.compile(r"reading \S+: (\d+)% \(([0-9.]+) M events\)")
 AT = re.compile(r"\bt ([0-9.]+) s\b")
+READ_BACK = re.compile(r"reading the past back from \S+: (\d+)% \(a key stops it\)")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
 WAITS = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\u2500]*")
 EVENTS = 2_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower: as long to read)
+LONG_EVENTS = 5_000_000 if SANITIZE else 12_000_000
 TINY = os.path.join(os.path.dirname(__file__), "..", "data", "pingpong.ctrace")
 
 tmux = Tmux(SOCKET)
@@ -183,6 +185,64 @@ def test_cut_goto(trace):
         p.kill()
 
 
+def read_back(p, to, until):
+    """g to `to` (before what the paused replay keeps: read back from the
+    file's start); watches until until(screen) or 30 s. Returns (seconds,
+    the first progress line's share or None, the screen)."""
+    p.keys("g")
+    p.keys(f"{to:.2f}", "Enter")
+    start, first, s = time.monotonic(), None, ""
+    while time.monotonic() - start < 30:
+        s = p.screen()
+        m = READ_BACK.search(s)
+        if m and first is None:
+            first = int(m.group(1))
+        if until(s, first):
+            break
+        time.sleep(0.02)
+    return time.monotonic() - start, first, s
+
+
+def test_read_back_keys():
+    """A read back of a late window says how far it is, and a key stops it:
+    q quits at once instead of waiting for the reading's end (a file of
+    LONG_EVENTS: its read back lasts a second or more)."""
+    trace = os.path.join(tmpdir(), "long.ctrace")
+    r = run([WRITER, "--write", str(LONG_EVENTS), trace], timeout=120)
+    if not check(r.returncode == 0, f"bench_trace wrote {LONG_EVENTS} events", r.stderr):
+        return
+    end = report_json(trace)["duration_ns"] / 1e9
+    p = panes.Pane(tmux, "keys", clean_env("sh", "-c", f"{CONCTOP} replay --paused --memory 16M {trace}; "
+                                           "echo rc=$?; sleep 600"), width=160, height=30)
+    try:
+        p.wait_for(lambda s: "--memory is full" in s, 30)
+        p.keys("End")
+        ok, s = p.wait_for(lambda s: "reading" not in s and AT.search(s) and
+                           abs(float(AT.search(s).group(1)) - end) < 0.02, 30)
+        if not check(ok, "keys: End goes to the end", s[-300:]):
+            return
+        took, first, s = read_back(p, end * 0.7, lambda s, first: "read back" in s.splitlines()[0])
+        check(first is not None and "read back" in s.splitlines()[0],
+              f"a read back of the past up to {end * 0.7:.2f} s says how far it is as it reads (took {took:.2f} s)",
+              s[-300:])
+        p.keys("End")
+        p.wait_for(lambda s: "read back" not in s.splitlines()[0], 10)
+        if took < 0.8:
+            skip("q stops a read back", f"a whole read back took {took:.2f} s: too quick to stop one midway")
+            return
+        _, first, s = read_back(p, end * 0.65, lambda s, first: first is not None)
+        t0 = time.monotonic()
+        p.keys("q")
+        ok, s = p.wait_for(lambda s: "rc=0" in s, 10)
+        quit_s = time.monotonic() - t0
+        check(ok and first is not None and quit_s < min(0.6, took / 2),
+              f"q during a read back ({first}% read; a whole one takes {took:.2f} s) quits in {quit_s:.2f} s",
+              s[-300:])
+    finally:
+        p.kill()
+        os.unlink(trace)
+
+
 def lanes_rss(trace, *args, command="lanes"):
     """conctop lanes (or command) ARGS TRACE: its output and its peak RSS
     in kB."""
@@ -274,6 +334,7 @@ def main():
         test_progressive(trace)
         test_capped(trace)
         test_cut_goto(trace)
+        test_read_back_keys()
         test_window_lanes(trace)
         test_window_log(trace)
         test_cpu_strip(trace)
