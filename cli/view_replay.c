@@ -192,7 +192,7 @@ static unsigned on_load(void *ctx, uint64_t now)
 		r->shown_at = now;
 	} else {
 		r->tl = cli_loader_take(&r->ld);
-		r->w.vs.reading = false; /* all read: the timeline's end is the trace's */
+		viewstate_read_all(&r->w.vs); /* the timeline's end is the trace's now */
 	}
 	show_progress(r);
 	return EVLOOP_REDRAW;

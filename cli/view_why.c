@@ -193,7 +193,12 @@ void view_why_sync(struct viewer *w, uint64_t now)
 {
 	struct view_why *y = &w->why;
 	struct view *v = &w->vs.v;
-	bool path = w->vs.path_thread >= 0, want = v->waits || path, have = want && why_load(w);
+	uint64_t from, to;
+	bool path = w->vs.path_thread >= 0, want = v->waits || path, ahead, have;
+
+	viewstate_window(&w->vs, &from, &to);
+	ahead = w->vs.reading && from >= to; /* past what the replay has read: nothing to load yet */
+	have = want && !ahead && why_load(w);
 
 	if (!want)
 		why_drop(y);
@@ -204,7 +209,8 @@ void view_why_sync(struct viewer *w, uint64_t now)
 	v->waits_title = have && v->waits ? y->title : NULL;
 	v->path = have && path ? y->p : NULL;
 	if (want && !have)
-		v->why_note = y->note[0] ? y->note : "no history of the waits";
+		v->why_note = ahead ? "the window is past what was read: its waits show once the reading gets there"
+			    : y->note[0] ? y->note : "no history of the waits";
 	else
 		v->why_note = path && !y->p ? y->path_note : NULL;
 }

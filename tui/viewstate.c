@@ -251,8 +251,10 @@ void viewstate_follow(struct viewstate *vs)
 	}
 	if (vs->v.cursor != NONE)
 		vs->play = vs->v.cursor;
-	if (vs->play + 1 >= timeline_end(vs->tl))
-		vs->play = 0; /* at the end (the cursor on its last instant): play it again */
+	/* at the end (the cursor on its last instant): play it again; not at
+	 * the end of what a replay still reading has read so far */
+	if (vs->reading ? vs->known_end && vs->play + 1 >= vs->known_end : vs->play + 1 >= timeline_end(vs->tl))
+		vs->play = 0;
 	vs->v.playing = true;
 }
 
@@ -749,6 +751,8 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 
 	if (vs->live || !vs->v.playing)
 		return false;
+	if (vs->reading && vs->play >= end)
+		return false; /* past what was read (g, End): the clock waits for the reading */
 	target = (double)vs->play + adv >= (double)end ? end : vs->play + (uint64_t)adv;
 	if (vs->v.predict && predict_stop(vs, &target, elapsed_ns))
 		return true; /* stopped before the question's wakeup */
@@ -760,6 +764,20 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 		return true;
 	}
 	return vs->play != before;
+}
+
+/* A replay's file is all read: the cursor and the window come back within
+ * the timeline (a stored index may have promised a later end). */
+void viewstate_read_all(struct viewstate *vs)
+{
+	uint64_t end = timeline_end(vs->tl);
+
+	vs->reading = false;
+	if (vs->v.cursor != NONE && end && vs->v.cursor >= end)
+		vs->v.cursor = end - 1;
+	if (vs->play > end)
+		vs->play = end;
+	clamp_t0(vs);
 }
 
 /* Live tracing ended: paused at the end; the plain view fits the whole

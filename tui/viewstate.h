@@ -207,6 +207,10 @@ long viewstate_jump(struct viewstate *vs, bool blocked);
  * view (always letters). */
 void viewstate_toggle_cpu_strip(struct viewstate *vs);
 
+/* A replay's file is all read (vs->reading ends): the cursor, the
+ * playback clock and the window are brought back within the timeline. */
+void viewstate_read_all(struct viewstate *vs);
+
 /* Live: tracing ended; a following view pauses at the end, and outside the
  * classroom view zooms out so that the whole run fits the width. */
 void viewstate_end_tracing(struct viewstate *vs);

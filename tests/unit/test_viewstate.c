@@ -177,6 +177,41 @@ static void test_steps_and_goto(void)
 	CHECK(vs.v.cursor == 5500 * US && vs.play == 5500 * US, "g: the cursor and the clock to the time typed");
 }
 
+/* A replay still reading its file (the 21 ms read so far of a trace whose
+ * stored index says 60 ms): paused, g and End go past what was read; the
+ * clock waits there for the reading; all read, the view comes back. */
+static void test_reading_ahead(void)
+{
+	struct viewstate vs;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	vs.reading = true;
+	viewstate_goto(&vs, 40 * MS, "40ms");
+	CHECK(vs.v.cursor == 0 && strstr(vs.note, "after what was read so far (0.021 s)"),
+	      "reading, no index: g past what was read is refused, saying so");
+	vs.known_end = 60 * MS;
+	vs.note[0] = '\0';
+	viewstate_goto(&vs, 40 * MS, "40ms");
+	CHECK(vs.v.cursor == 40 * MS && vs.play == 40 * MS && !vs.note[0] && vs.v.t0 <= 40 * MS &&
+		      vs.v.t0 + viewstate_window_ns(&vs) > 40 * MS,
+	      "reading, the index's end known: g past what was read goes there, the cursor shown");
+	viewstate_goto(&vs, 70 * MS, "70ms");
+	CHECK(vs.v.cursor == 40 * MS && strstr(vs.note, "70ms is after the end of the trace (0.060 s)"),
+	      "reading: g past the index's end is refused, naming the end");
+	viewstate_space(&vs);
+	CHECK(vs.v.playing && vs.play == 40 * MS, "reading: space there plays from the cursor, not from 0");
+	vs.note[0] = '\0';
+	CHECK(!viewstate_play(&vs, 5 * MS) && vs.play == 40 * MS && vs.v.playing && !strstr(vs.note, "end of"),
+	      "reading: the clock waits past what was read, not pulled back to its end");
+	viewstate_space(&vs);
+	viewstate_end(&vs);
+	CHECK(vs.v.cursor == 60 * MS - 1, "reading: End goes to the index's end");
+	viewstate_read_all(&vs);
+	CHECK(!vs.reading && vs.v.cursor == 21 * MS - 1 && vs.play <= 21 * MS &&
+		      vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS && vs.v.t0 < 21 * MS,
+	      "all read (the file ended before the index said): the cursor and the window come back to the end");
+}
+
 /* Predict-then-reveal on the ping-pong: each wakeup has one waiter, an
  * obvious answer, so nothing is asked and the replay plays through
  * (test_predict has the questions, on a trace with several waiters). */
@@ -386,6 +421,7 @@ int main(void)
 	test_zoom();
 	test_scroll();
 	test_steps_and_goto();
+	test_reading_ahead();
 	test_predict();
 	test_lanes();
 	test_live();
