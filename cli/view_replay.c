@@ -388,7 +388,7 @@ int cmd_replay(int argc, char **argv)
 		return 1;
 	}
 	viewstate_init_replay(&r.w.vs, r.tl ? r.tl : r.ld.tl, r.name, o.speed, o.paused, r.w.vs.width, r.w.vs.height);
-	r.w.vs.reading = !r.tl;
+	r.w.vs.v.reading = !r.tl;
 	if (!r.tl)
 		r.w.vs.known_end = stored_end(path);
 	r.w.vs.ascii = screen_theme(r.w.scr)->ascii;

@@ -197,7 +197,7 @@ void view_why_sync(struct viewer *w, uint64_t now)
 	bool path = w->vs.path_thread >= 0, want = v->waits || path, ahead, have;
 
 	viewstate_window(&w->vs, &from, &to);
-	ahead = w->vs.reading && from >= to; /* past what the replay has read: nothing to load yet */
+	ahead = w->vs.v.reading && from >= to; /* past what the replay has read: nothing to load yet */
 	have = want && !ahead && why_load(w);
 
 	if (!want)

@@ -207,6 +207,15 @@ void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, 
 		rows--;
 		draw_text(&f->d, 0, y + rows, mark, ROLE_MARK, 0, -1);
 	}
+	if (f->v->reading && at >= timeline_end(f->d.tl)) { /* a replay placed past what it has read: no
+							       * thread's state is known there yet */
+		char line[DRAW_LINE_MAX];
+
+		snprintf(line, sizeof(line), "not read yet: read up to %.6f s so far, the view fills in as it reads",
+			 (double)timeline_end(f->d.tl) / 1e9);
+		draw_text(&f->d, 0, y, line, ROLE_LOG, 0, -1);
+		return;
+	}
 	for (i = 0; i < rows && (size_t)i < n; i++) {
 		const struct tl_thread *t = timeline_thread(f->d.tl, vis[i]);
 		char line[DRAW_LINE_MAX];

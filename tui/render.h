@@ -40,6 +40,7 @@ struct view {
 	uint64_t cursor;          /* the cursor's time, UINT64_MAX for none */
 	double speed;             /* replay speed, 0.01 .. 100 */
 	bool playing;             /* replay: the playback clock moves */
+	bool reading;             /* replay: the file is still being read (past the timeline's end: not read yet) */
 	size_t first_lane;        /* thread lanes scrolled past */
 	size_t focus;             /* focused thread lane, among those shown */
 	const char *filter;       /* show threads whose name contains it; NULL or "" for all */

@@ -109,7 +109,7 @@ static uint64_t paused_end(const struct viewstate *vs)
 {
 	uint64_t end = timeline_end(vs->tl);
 
-	return vs->reading && vs->known_end > end ? vs->known_end : end;
+	return vs->v.reading && vs->known_end > end ? vs->known_end : end;
 }
 
 /* Keeps t0 on a column boundary and within [0, the end]. */
@@ -253,7 +253,7 @@ void viewstate_follow(struct viewstate *vs)
 		vs->play = vs->v.cursor;
 	/* at the end (the cursor on its last instant): play it again; not at
 	 * the end of what a replay still reading has read so far */
-	if (vs->reading ? vs->known_end && vs->play + 1 >= vs->known_end : vs->play + 1 >= timeline_end(vs->tl))
+	if (vs->v.reading ? vs->known_end && vs->play + 1 >= vs->known_end : vs->play + 1 >= timeline_end(vs->tl))
 		vs->play = 0;
 	vs->v.playing = true;
 }
@@ -392,7 +392,7 @@ void viewstate_end(struct viewstate *vs)
 /* g. */
 void viewstate_goto(struct viewstate *vs, uint64_t t, const char *typed)
 {
-	if (t > paused_end(vs) && vs->reading && !vs->known_end)
+	if (t > paused_end(vs) && vs->v.reading && !vs->known_end)
 		snprintf(vs->note, sizeof(vs->note), "%s is after what was read so far (%.3f s): the file has no index "
 			 "to tell where it ends", typed, (double)paused_end(vs) / 1e9);
 	else if (t > paused_end(vs))
@@ -412,7 +412,8 @@ void viewstate_step(struct viewstate *vs, bool back)
 	from = vs->v.cursor != NONE ? vs->v.cursor : viewstate_head(vs);
 	e = back ? timeline_prev_event(vs->tl, from, &ts) : timeline_next_event(vs->tl, from, &ts);
 	if (e) {
-		snprintf(vs->note, sizeof(vs->note), back ? "no earlier scheduling event" : "no later scheduling event");
+		snprintf(vs->note, sizeof(vs->note), back ? "no earlier scheduling event" : vs->v.reading ?
+			 "no later scheduling event read so far (the file is still being read)" : "no later scheduling event");
 		return;
 	}
 	viewstate_place_cursor(vs, ts);
@@ -440,7 +441,8 @@ void viewstate_step_log(struct viewstate *vs, bool back)
 	viewstate_pause(vs);
 	from = vs->v.cursor != NONE ? vs->v.cursor : viewstate_head(vs);
 	if (!log_near(vs->tl, from, !back, &e)) {
-		snprintf(vs->note, sizeof(vs->note), back ? "no earlier event in the log" : "no later event in the log");
+		snprintf(vs->note, sizeof(vs->note), back ? "no earlier event in the log" : vs->v.reading ?
+			 "no later event in the log read so far (the file is still being read)" : "no later event in the log");
 		return;
 	}
 	viewstate_place_cursor(vs, e.ts);
@@ -751,7 +753,7 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 
 	if (vs->live || !vs->v.playing)
 		return false;
-	if (vs->reading && vs->play >= end)
+	if (vs->v.reading && vs->play >= end)
 		return false; /* past what was read (g, End): the clock waits for the reading */
 	target = (double)vs->play + adv >= (double)end ? end : vs->play + (uint64_t)adv;
 	if (vs->v.predict && predict_stop(vs, &target, elapsed_ns))
@@ -772,7 +774,7 @@ void viewstate_read_all(struct viewstate *vs)
 {
 	uint64_t end = timeline_end(vs->tl);
 
-	vs->reading = false;
+	vs->v.reading = false;
 	if (vs->v.cursor != NONE && end && vs->v.cursor >= end)
 		vs->v.cursor = end - 1;
 	if (vs->play > end)

@@ -36,9 +36,8 @@ struct viewstate {
 	bool ended;                  /* live: tracing is over */
 	bool ascii;                  /* the theme is ASCII (for the predict answer's words) */
 	uint64_t play;               /* replay: the playback clock */
-	bool reading;                /* replay: the file is still being read */
-	uint64_t known_end;          /* then: where the trace ends (its stored index), 0 unknown: paused,
-				      * the view may go up to there before it is read */
+	uint64_t known_end;          /* replay still reading its file (v.reading): where the trace ends (its
+				      * stored index), 0 unknown: paused, the view may go up to there first */
 	int width, height;           /* the screen */
 	char filter[VIEWSTATE_TEXT_MAX];
 	char note[256];              /* said until the next key; "" for nothing */
@@ -207,7 +206,7 @@ long viewstate_jump(struct viewstate *vs, bool blocked);
  * view (always letters). */
 void viewstate_toggle_cpu_strip(struct viewstate *vs);
 
-/* A replay's file is all read (vs->reading ends): the cursor, the
+/* A replay's file is all read (v.reading ends): the cursor, the
  * playback clock and the window are brought back within the timeline. */
 void viewstate_read_all(struct viewstate *vs);
 

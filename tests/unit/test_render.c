@@ -548,6 +548,13 @@ static void test_marks(void)
 	v.cursor = 11 * MS;
 	render_screen(g, tl, &v, theme_get(THEME_256, false));
 	CHECK(grid_has(g, "last marker: B pong: race over 2 at 0.010200 s"), "marks: inspect names the last marker");
+	v.reading = true; /* a replay placed past what it has read of its file */
+	v.cursor = 30 * MS;
+	render_screen(g, tl, &v, theme_get(THEME_256, false));
+	CHECK(grid_has(g, "not read yet: read up to 0.021000 s so far, the view fills in as it reads") &&
+		      !grid_has(g, "not alive"),
+	      "inspect past what a replay has read: says so, not what each thread does");
+	v.reading = false;
 	v.inspect = false;
 	v.classroom = true;
 	render_screen(g, tl, &v, theme_get(THEME_256, false));

@@ -185,7 +185,7 @@ static void test_reading_ahead(void)
 	struct viewstate vs;
 
 	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
-	vs.reading = true;
+	vs.v.reading = true;
 	viewstate_goto(&vs, 40 * MS, "40ms");
 	CHECK(vs.v.cursor == 0 && strstr(vs.note, "after what was read so far (0.021 s)"),
 	      "reading, no index: g past what was read is refused, saying so");
@@ -204,10 +204,14 @@ static void test_reading_ahead(void)
 	CHECK(!viewstate_play(&vs, 5 * MS) && vs.play == 40 * MS && vs.v.playing && !strstr(vs.note, "end of"),
 	      "reading: the clock waits past what was read, not pulled back to its end");
 	viewstate_space(&vs);
+	viewstate_step(&vs, false);
+	CHECK(strstr(vs.note, "no later scheduling event read so far"), "reading: s past what was read says so");
+	viewstate_step_log(&vs, false);
+	CHECK(strstr(vs.note, "no later event in the log read so far"), "reading: n past what was read says so");
 	viewstate_end(&vs);
 	CHECK(vs.v.cursor == 60 * MS - 1, "reading: End goes to the index's end");
 	viewstate_read_all(&vs);
-	CHECK(!vs.reading && vs.v.cursor == 21 * MS - 1 && vs.play <= 21 * MS &&
+	CHECK(!vs.v.reading && vs.v.cursor == 21 * MS - 1 && vs.play <= 21 * MS &&
 		      vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS && vs.v.t0 < 21 * MS,
 	      "all read (the file ended before the index said): the cursor and the window come back to the end");
 }
