@@ -18,6 +18,7 @@
 #include "view_history.h"
 
 #define READ_SLICE_NS (50ull * 1000 * 1000) /* reading back checks its memory this often */
+#define READ_PROGRESS_NS (250ull * 1000 * 1000) /* a read back says how far it is this often */
 
 /* Sets the cap; under one, what trims free goes back to the system (no
  * heap left high by the dynamic mmap threshold). */
@@ -101,6 +102,22 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 	return e;
 }
 
+/* Runs the pump between slices of a read back begun at started (at
+ * *shown its progress was last said; done: the share read). Returns true
+ * when it says to stop. */
+static bool read_pump(struct view_history *h, uint64_t started, uint64_t *shown, double done)
+{
+	uint64_t now = evloop_now();
+	char words[200];
+
+	if (now - (*shown ? *shown : started) < READ_PROGRESS_NS)
+		return h->pump(h->pump_ctx, NULL);
+	*shown = now;
+	snprintf(words, sizeof(words), "reading the past back from %.100s: %.0f%% (a key stops it)",
+		 h->tmp[0] || !h->name ? "the temporary trace" : h->name, 100.0 * done);
+	return h->pump(h->pump_ctx, words);
+}
+
 /* Reads [from, to) of the past back from the file into h->past, within a
  * quarter of the cap: what comes before from is forgotten as it is read,
  * and a window that holds more keeps its later part (past_kept says
@@ -109,7 +126,8 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 {
 	struct cli_loader ld;
-	uint64_t first = UINT64_MAX;
+	uint64_t first = UINT64_MAX, started = evloop_now(), shown = 0;
+	double done = 0;
 	char path[PATH_MAX]; /* the pump may close the file, freeing h->file's name, while the read holds it */
 	int e = 0;
 
@@ -126,9 +144,8 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		return -1;
 	}
 	h->reading = true;
-	h->read_done = 0;
 	do {
-		if (h->pump && h->pump(h->pump_ctx)) {
+		if (h->pump && read_pump(h, started, &shown, done)) {
 			h->stopped = true;
 			break;
 		}
@@ -136,7 +153,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		if (first == UINT64_MAX && timeline_events(ld.tl))
 			first = timeline_end(ld.tl);
 		if (first < to && timeline_end(ld.tl) > first)
-			h->read_done = (double)(timeline_end(ld.tl) - first) / (double)(to - first);
+			done = (double)(timeline_end(ld.tl) - first) / (double)(to - first);
 		if (timeline_memory(ld.tl) > h->cap / 4) {
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
 
@@ -164,10 +181,12 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 }
 
 /* Has fn run between the slices of a read back (see view_history.h). */
-void view_history_pump(struct view_history *h, bool (*fn)(void *ctx), void *ctx)
+void view_history_pump(struct view_history *h, bool (*fn)(void *ctx, const char *progress), void *ctx,
+		       const char *name)
 {
 	h->pump = fn;
 	h->pump_ctx = ctx;
+	h->name = name;
 }
 
 /* Points vs at the live timeline or at a window of the past. */

@@ -32,10 +32,10 @@ struct view_history {
 	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
 	size_t held;                   /* the caller's bytes at the last view_history_say */
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
-	bool (*pump)(void *ctx);       /* run between slices of a read back (view_history_pump) */
+	bool (*pump)(void *ctx, const char *progress); /* run between slices of a read back (view_history_pump) */
 	void *pump_ctx;
+	const char *name;              /* the file's name in the progress words (a temporary file has none) */
 	bool reading;                  /* a read back is under way (the pump runs inside it) */
-	double read_done;              /* then: the share of its time span read so far, 0 to 1 */
 	bool stopped;                  /* the last read back stopped for a key (the pump said so) */
 };
 
@@ -68,16 +68,19 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
  * from when live is kept. */
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held);
 
-/* Has fn(ctx) run between the slices of a read back (about every 50 ms):
- * the live view drains the tracer there, so that a long read back does
- * not leave the kernel's buffer to fill and drop events. fn must not
- * touch the timeline being drawn but by adding events to it; it may draw
- * a frame (h->reading and h->read_done say how far the read back is: the
- * frame then shows the live timeline, as view_history_pick does not read
- * inside a read). When fn returns true (a key waits) the read back stops:
- * h->stopped says so until the next one, which the caller starts by
- * drawing again once the key is handled. */
-void view_history_pump(struct view_history *h, bool (*fn)(void *ctx), void *ctx);
+/* Has fn(ctx, progress) run between the slices of a read back (about
+ * every 50 ms): the live view drains the tracer there, so that a long
+ * read back does not leave the kernel's buffer to fill and drop events.
+ * progress is NULL, or, every 250 ms once the read back has taken that
+ * long, the status line's words for it ("reading the past back from
+ * NAME: 45% (a key stops it)", name naming the file): fn then draws a
+ * frame saying them (it shows the timeline drawn before, as
+ * view_history_pick does not read inside a read). fn must not touch the
+ * timeline being drawn but by adding events to it. When fn returns true
+ * (a key waits) the read back stops: h->stopped says so until the next
+ * one, which the caller starts by drawing again once the key is handled. */
+void view_history_pump(struct view_history *h, bool (*fn)(void *ctx, const char *progress), void *ctx,
+		       const char *name);
 
 /* Points vs at the timeline to draw: the live one, or (paused, looking
  * before what the live one keeps) a window read back from the file. */

@@ -30,7 +30,6 @@
 #define DEFAULT_SCENARIO "prodcons"
 #define LOOP_HOLD_NS (2000ull * 1000000)    /* the classroom loop rests on the end this long */
 #define TRIM_IDLE_NS (1000ull * 1000000)    /* --memory trims early only after this long without a key */
-#define READ_PROGRESS_NS (250ull * 1000000) /* a read back says how far it is this often */
 
 /* The live view's options. */
 struct live_opts {
@@ -63,7 +62,6 @@ struct live {
 	char err[512];                 /* why the view ended on an error */
 	struct view_history hist;      /* --memory: what is kept, and the past read back */
 	unsigned pumped;               /* the loop's flags from draining during a read back */
-	uint64_t read_shown_at;        /* a read back began or drew its progress then (0: none) */
 };
 
 /* Prints the live view's help. */
@@ -168,8 +166,6 @@ static void live_frame(struct live *l)
 		view_history_pick(&l->hist, &l->w.vs, l->tl);
 	if (l->hist.stopped)
 		l->pumped |= EVLOOP_REDRAW; /* once the key is handled: read again, or not */
-	if (!l->hist.reading)
-		l->read_shown_at = 0; /* the next read back starts its clock anew */
 	l->w.vs.v.memory = l->hist.cap ? l->hist.header : NULL;
 	if (l->ended)
 		return;
@@ -195,27 +191,22 @@ static int live_draw(struct live *l)
 }
 
 /* Between the slices of a read back: the tracer is drained, as the loop
- * would (its flags wait for the loop), and a long read back says how far
- * it is on the status line. Returns true when a key waits: the read back
- * stops for it. */
-static bool live_pump(void *ctx)
+ * would (its flags wait for the loop), and a frame says the read back's
+ * progress when there is some to say. Returns true when a key waits: the
+ * read back stops for it. */
+static bool live_pump(void *ctx, const char *progress)
 {
 	struct live *l = ctx;
-	uint64_t now = evloop_now();
 
 	l->pumped |= runner_pump(&l->run);
 	live_say_file(l); /* a write error may have closed it: the next read takes it by its own name */
 	if (view_input_waiting(&l->w))
 		return true;
-	if (!l->read_shown_at)
-		l->read_shown_at = now; /* a read back began: a frame once it takes long */
-	if (now - l->read_shown_at < READ_PROGRESS_NS)
-		return false;
-	l->read_shown_at = now;
-	snprintf(l->w.busy, sizeof(l->w.busy), "reading the past back from %s: %.0f%% (a key stops it)",
-		 l->hist.tmp[0] ? "the temporary trace" : l->run.path, 100.0 * l->hist.read_done);
-	live_draw(l);
-	l->w.busy[0] = '\0';
+	if (progress) {
+		snprintf(l->w.busy, sizeof(l->w.busy), "%s", progress);
+		live_draw(l);
+		l->w.busy[0] = '\0';
+	}
 	return false;
 }
 
@@ -545,7 +536,7 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		return 1;
 	}
 	view_history_init(&l->hist, o->memory);
-	view_history_pump(&l->hist, live_pump, l);
+	view_history_pump(&l->hist, live_pump, l, o->write_path); /* (NULL: the temporary trace) */
 	path = o->write_path;
 	if (!path && o->memory &&
 	    (!(path = view_history_tmp(&l->hist)) || (e = session_give_dir(l->ses, l->hist.dir)))) {

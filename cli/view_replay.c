@@ -21,8 +21,6 @@
 #define REPLAY_SLICE_NS (20ull * 1000 * 1000)
 /* ...and the view redrawn this often while it reads. */
 #define REPLAY_PROGRESS_NS (100ull * 1000 * 1000)
-/* A read back of the past says how far it is this often. */
-#define REPLAY_READ_PROGRESS_NS (250ull * 1000 * 1000)
 
 /* A replay: the viewer, its loop, its frame timer, and the file while it
  * is still being read. */
@@ -39,7 +37,6 @@ struct replay {
 	struct view_history hist;      /* --memory: what is kept, and the past read back */
 	bool held;                     /* the reading waits for the view to move on (--memory) */
 	uint64_t held_from, held_to;   /* the window when it began to wait */
-	uint64_t read_shown_at;        /* a read back of the past: when its progress was last drawn */
 };
 
 /* Prints replay's help. */
@@ -206,31 +203,24 @@ static int replay_draw(struct replay *r)
 
 	view_history_say(&r->hist, tl, timeline_memory(tl));
 	view_history_pick(&r->hist, &r->w.vs, tl);
-	if (!r->hist.reading)
-		r->read_shown_at = 0; /* the next read back starts its clock anew */
 	r->w.vs.v.memory = timeline_kept_from(tl) || r->held ? r->hist.header : NULL;
 	return view_draw(&r->w);
 }
 
-/* Between the slices of a read back of the past: a long one says how far
- * it is on the status line. Returns true when a key waits: the read back
- * stops for it. */
-static bool replay_pump(void *ctx)
+/* Between the slices of a read back of the past: a frame says its
+ * progress when there is some to say. Returns true when a key waits: the
+ * read back stops for it. */
+static bool replay_pump(void *ctx, const char *progress)
 {
 	struct replay *r = ctx;
-	uint64_t now = evloop_now();
 
 	if (view_input_waiting(&r->w))
 		return true;
-	if (!r->read_shown_at)
-		r->read_shown_at = now;
-	if (now - r->read_shown_at < REPLAY_READ_PROGRESS_NS)
-		return false;
-	r->read_shown_at = now;
-	snprintf(r->w.busy, sizeof(r->w.busy), "reading the past back from %s: %.0f%% (a key stops it)", r->name,
-		 100.0 * r->hist.read_done);
-	replay_draw(r);
-	r->w.busy[0] = '\0';
+	if (progress) {
+		snprintf(r->w.busy, sizeof(r->w.busy), "%s", progress);
+		replay_draw(r);
+		r->w.busy[0] = '\0';
+	}
 	return false;
 }
 
@@ -358,7 +348,6 @@ int cmd_replay(int argc, char **argv)
 	memset(&r, 0, sizeof(r));
 	view_history_init(&r.hist, o.memory);
 	view_history_file(&r.hist, path, NULL, 0);
-	view_history_pump(&r.hist, replay_pump, &r);
 	if (cli_loader_open(&r.ld, path, false))
 		return 1;
 	/* the first second (the first frame's window), then the rest while the view runs */
@@ -373,6 +362,7 @@ int cmd_replay(int argc, char **argv)
 	trace_command(path, command, sizeof(command));
 	base = strrchr(path, '/');
 	r.name = base ? base + 1 : path;
+	view_history_pump(&r.hist, replay_pump, &r, r.name);
 	r.w.light = o.view.light;
 	view_why_replay(&r.w.why, path, o.memory / 4); /* as a window read back */
 	show_progress(&r);
