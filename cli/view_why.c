@@ -96,18 +96,16 @@ void view_why_end(struct view_why *y, uint64_t end)
 }
 
 /* Replay: reads the history from the file when first needed; under a cap,
- * for the window shown, again when the view leaves what was read (unless
- * the same window was just asked and could not all be held). Returns
- * whether there is one. */
-static bool why_load(struct viewer *w)
+ * for the window shown, [from, to), again when the view leaves what was
+ * read (unless the same window was just asked and could not all be
+ * held). Returns whether there is one. */
+static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
 {
 	struct view_why *y = &w->why;
-	uint64_t from, to;
 	char warn[512];
 
 	if (!y->file || y->note[0])
 		return y->s != NULL;
-	viewstate_window(&w->vs, &from, &to);
 	if (y->s && (!y->cap || (from >= y->kept && to <= y->read_to) || (from == y->asked_from && to == y->asked_to)))
 		return true;
 	why_drop(y);
@@ -198,7 +196,7 @@ void view_why_sync(struct viewer *w, uint64_t now)
 
 	viewstate_window(&w->vs, &from, &to);
 	ahead = w->vs.v.reading && from >= to; /* past what the replay has read: nothing to load yet */
-	have = want && !ahead && why_load(w);
+	have = want && !ahead && why_load(w, from, to);
 
 	if (!want)
 		why_drop(y);
