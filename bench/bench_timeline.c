@@ -5,7 +5,12 @@
  * the build rate, the memory per event, and the cost of one frame of cell
  * queries (every thread lane and CPU lane x 200 columns) at full zoom-out,
  * on a 100 ms window and on a 1 ms window, plus the inspect and stepping
- * queries. Figures are medians of several runs.
+ * queries. Figures are medians of several runs. Then the live view's read
+ * back: the events written to a trace file in 64 KiB chunks (as the live
+ * view's temporary file) while a timeline follows them and a checkpoint is
+ * taken every 2^20 events (timeline_clone, trace_writer_resume_point, as
+ * cli/view_history.c does), and a window at 95% of the trace read back
+ * from the file's start and from the last checkpoint before it.
  *
  * Usage: bench_timeline [events [runs]]   (defaults 10000000 3)
  */
@@ -17,8 +22,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "event.h"
 #include "timeline.h"
+#include "trace.h"
 
 #define NTHREADS 12
 #define NCPUS 4
@@ -236,6 +244,98 @@ static double build(const struct gen_event *g, size_t n, struct timeline **out)
 	return now() - t0;
 }
 
+/* Reads path into tl (a new timeline when *tl is NULL; else a copy made
+ * at the resume point at) until an event at or after `to`; returns the
+ * seconds it took (the copy's included) and the events read, or < 0. */
+static double read_back(const char *path, const struct timeline *ckpt, const struct trace_resume *at, uint64_t to,
+			uint64_t *events)
+{
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	struct event ev;
+	double t0 = now();
+	int rc = trace_reader_new(&r, path);
+
+	*events = 0;
+	if (!rc)
+		rc = ckpt ? timeline_clone(ckpt, &tl) : timeline_new(&tl, NCPUS);
+	if (!rc && ckpt)
+		rc = trace_reader_resume(r, at);
+	while (!rc && (rc = trace_reader_next(r, &ev)) == 1) {
+		(*events)++;
+		if ((rc = timeline_add(tl, &ev)) != 0 || ev.ts >= to)
+			break;
+	}
+	t0 = rc < 0 ? -1 : now() - t0;
+	timeline_free(tl);
+	trace_reader_free(r);
+	return t0;
+}
+
+/* The live view's read back of a window at 95% of the trace, from the
+ * file's start and from the last checkpoint before it (see the top). */
+static int bench_read_back(const struct gen_event *g, size_t n, int runs)
+{
+	struct trace_info info = { .ncpus = NCPUS };
+	struct trace_writer *w = NULL;
+	struct timeline *live = NULL, *ckpt = NULL;
+	struct trace_resume at = { 0 };
+	char path[64];
+	uint64_t to = g[n - 1].ts / 20 * 19, ev_start = 0, ev_ckpt = 0;
+	double t_start[16], t_ckpt[16], clone_s = 0;
+	struct event ev;
+	size_t i;
+	int r, rc;
+
+	snprintf(path, sizeof(path), "/tmp/bench_timeline.%d.ctrace", (int)getpid());
+	snprintf(info.version, sizeof(info.version), "bench");
+	rc = timeline_new(&live, NCPUS);
+	if (!rc)
+		rc = trace_writer_new(&w, path, &info);
+	if (!rc)
+		rc = trace_writer_set_chunk_size(w, 64u << 10);
+	memset(&ev, 0, sizeof(ev));
+	for (i = 0; !rc && i < n; i++) {
+		expand(&g[i], &ev);
+		rc = timeline_add(live, &ev);
+		if (!rc)
+			rc = trace_writer_add(w, &ev);
+		if (!rc && (i + 1) % (1u << 20) == 0 && g[i].ts < to) {
+			double c0 = now();
+
+			timeline_free(ckpt);
+			ckpt = NULL;
+			rc = timeline_clone(live, &ckpt);
+			if (!rc)
+				rc = trace_writer_resume_point(w, &at);
+			clone_s = now() - c0;
+		}
+	}
+	if (w)
+		rc = trace_writer_close(w, g[n - 1].ts) ? -1 : rc;
+	timeline_free(live);
+	for (r = 0; !rc && r < runs; r++) {
+		t_start[r] = read_back(path, NULL, NULL, to, &ev_start);
+		t_ckpt[r] = ckpt ? read_back(path, ckpt, &at, to, &ev_ckpt) : -1;
+		if (t_start[r] < 0 || t_ckpt[r] < 0)
+			rc = -1;
+	}
+	if (!rc) {
+		printf("read back (a window at %.1f s of %.1f s, the file in 64 KiB chunks), median of %d:\n", to / 1e9,
+		       g[n - 1].ts / 1e9, runs);
+		printf("  from the file's start:   %8.3f s, %llu events read\n", median(t_start, runs),
+		       (unsigned long long)ev_start);
+		printf("  from the last checkpoint: %7.3f s, %llu events read (from %.1f s; the copy took %.1f ms, "
+		       "holds %.1f MB)\n", median(t_ckpt, runs), (unsigned long long)ev_ckpt,
+		       timeline_kept_from(ckpt) / 1e9, clone_s * 1e3, timeline_memory(ckpt) / 1e6);
+	} else {
+		fprintf(stderr, "bench_timeline: the read back failed\n");
+	}
+	timeline_free(ckpt);
+	unlink(path);
+	return rc ? 1 : 0;
+}
+
 /* Seconds for one frame of cell queries over [t0, t0 + cols * w). */
 static double frame(const struct timeline *tl, uint64_t t0, uint64_t w)
 {
@@ -394,6 +494,8 @@ int main(int argc, char **argv)
 	printf("inspect: every thread at an instant + 10 log entries: %.1f us\n", inspect(tl, end) * 1e6);
 	printf("step:   next/prev event: %.0f ns each\n", stepping(tl, end));
 	timeline_free(tl);
+	if (bench_read_back(g, n, runs))
+		return 1;
 	free(g);
 	free(evict_buf);
 	return bench_sink == 42 ? 1 : 0;

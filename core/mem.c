@@ -100,6 +100,21 @@ int vec_reserve(void *itemsp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
+/* Copies an array (see mem.h). */
+int vec_dup(void *itemsp, const void *src, size_t n, size_t size)
+{
+	void *p = NULL;
+
+	if (n && (n > SIZE_MAX / size || !(p = malloc(n * size)))) {
+		memcpy(itemsp, &p, sizeof(p));
+		return -ENOMEM;
+	}
+	if (n)
+		memcpy(p, src, n * size);
+	memcpy(itemsp, &p, sizeof(p));
+	return 0;
+}
+
 /* Gives back an emptied array's room (see mem.h). */
 void vec_shrink(void *itemsp, size_t *cap, size_t n, size_t size, size_t min)
 {

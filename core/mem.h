@@ -39,6 +39,15 @@ int vec_reserve(void *itemsp, size_t *cap, size_t need, size_t size);
 /* vec_reserve for an array `items` (a typed pointer) of capacity `cap`. */
 #define VEC_RESERVE(items, cap, need) vec_reserve(&(items), &(cap), (need), sizeof(*(items)))
 
+/* Sets the array at *itemsp to a new copy of the n items of size bytes
+ * at src (NULL when n is 0): the copies of a timeline's present
+ * (timeline_clone) are made of these. Returns 0, or -ENOMEM with *itemsp
+ * NULL. */
+int vec_dup(void *itemsp, const void *src, size_t n, size_t size);
+
+/* vec_dup for an array `items` (a typed pointer) of n items from src. */
+#define VEC_DUP(items, src, n) vec_dup(&(items), (src), (n), sizeof(*(items)))
+
 /* Gives back the room of an array that holds n items of size bytes in *cap
  * when it has emptied to an eighth of that or less: realloc'd to twice n
  * (at least min items). The array stays as it was when realloc fails. */

@@ -88,6 +88,38 @@ void patterns_free(struct patterns *p)
 	free(p);
 }
 
+/* A copy of it (see patterns.h). */
+int patterns_clone(const struct patterns *p, struct patterns **out)
+{
+	struct patterns *c = calloc(1, sizeof(*c));
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	if (VEC_DUP(c->objs, p->objs, p->nobjs)) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->nobjs = c->capobjs = p->nobjs;
+	for (i = 0; i < p->nobjs; i++)
+		c->objs[i].waiters = NULL;
+	c->nwaits = c->capwaits = p->nwaits;
+	c->nconvoys = c->capconvoys = p->nconvoys;
+	r = VEC_DUP(c->waits, p->waits, p->nwaits) || VEC_DUP(c->convoys, p->convoys, p->nconvoys);
+	for (i = 0; i < p->nobjs && !r; i++) {
+		c->objs[i].capwaiters = p->objs[i].nwaiters;
+		r = VEC_DUP(c->objs[i].waiters, p->objs[i].waiters, p->objs[i].nwaiters);
+	}
+	if (r) {
+		patterns_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
 /* Bytes it holds. */
 size_t patterns_memory(const struct patterns *p)
 {

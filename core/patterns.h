@@ -19,6 +19,9 @@ struct patterns;
 int patterns_new(struct patterns **out);
 void patterns_free(struct patterns *p);
 
+/* A copy of p that goes on detecting as p would. Returns 0 or -ENOMEM. */
+int patterns_clone(const struct patterns *p, struct patterns **out);
+
 /* Follows a call or return of thread index `thread` at ts (cond waits,
  * signals and broadcasts, barrier waits; other events are ignored); w names
  * the objects. Returns 1 with *note filled when a pattern became certain, 0

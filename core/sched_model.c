@@ -94,6 +94,30 @@ void sched_model_free(struct sched_model *m)
 	free(m);
 }
 
+/* A copy of the model (see sched_model.h). */
+int sched_model_clone(const struct sched_model *m, void *ctx, struct sched_model **out)
+{
+	struct sched_model *c = malloc(sizeof(*c));
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	*c = *m;
+	c->ctx = ctx;
+	c->cap = m->nthreads;
+	c->threads = NULL;
+	c->cpus = NULL;
+	c->waits = NULL;
+	memset(&c->map, 0, sizeof(c->map));
+	if (VEC_DUP(c->threads, m->threads, m->nthreads) || VEC_DUP(c->cpus, m->cpus, m->ncpus) ||
+	    tidmap_copy(&c->map, &m->map) || waits_clone(m->waits, &c->waits)) {
+		sched_model_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
 /* Counts an anomaly of kind. */
 static void count_anomaly(struct sched_model *m, enum tl_anomaly kind)
 {

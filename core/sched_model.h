@@ -152,6 +152,10 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 /* Frees it. */
 void sched_model_free(struct sched_model *m);
 
+/* A copy of m whose callbacks (the same ones) get ctx: it follows the
+ * events after those m followed as m would. Returns 0 or -ENOMEM. */
+int sched_model_clone(const struct sched_model *m, void *ctx, struct sched_model **out);
+
 /* Tells the model, before the first event, that conctop started the
  * traced program itself (a trace whose target_pid is 0, a live run that is
  * not -p): the first thread announced (EVENT_THREAD), still named

@@ -1,6 +1,7 @@
 /* A map from thread ids to array indexes (see tidmap.h). */
 #include <errno.h>
 #include <stdlib.h>
+#include "mem.h"
 #include "tidmap.h"
 
 #define TIDMAP_FIRST 256
@@ -34,6 +35,18 @@ void tidmap_done(struct tidmap *m)
 	m->tid = NULL;
 	m->idx = NULL;
 	m->nslot = m->n = 0;
+}
+
+/* Makes c a copy of m. */
+int tidmap_copy(struct tidmap *c, const struct tidmap *m)
+{
+	*c = *m;
+	c->idx = NULL;
+	if (VEC_DUP(c->tid, m->tid, m->nslot) || VEC_DUP(c->idx, m->idx, m->nslot)) {
+		tidmap_done(c);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Stores index for tid: replaces a tid's, or adds a new one, doubling the

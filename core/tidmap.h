@@ -18,6 +18,10 @@ struct tidmap {
 int tidmap_init(struct tidmap *m);
 void tidmap_done(struct tidmap *m);
 
+/* Makes c a copy of m. Returns 0, or -ENOMEM with c empty (tidmap_done
+ * frees it either way). */
+int tidmap_copy(struct tidmap *c, const struct tidmap *m);
+
 /* The slot of tid: its own, or the empty one it would take (nslot > 0). */
 static inline size_t tidmap_slot(const struct tidmap *m, int32_t tid)
 {

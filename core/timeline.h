@@ -153,6 +153,15 @@ void timeline_set_gated(struct timeline *tl, bool gated);
  * Returns 0, or -ENOMEM with the timeline unchanged. */
 int timeline_trim(struct timeline *tl, uint64_t t);
 
+/* A new timeline holding tl's present only, as timeline_trim would leave
+ * tl at the last event it followed: the threads, objects and model as
+ * they are, every lane starting there, the log empty. Events that follow
+ * those tl followed, added to the copy, make it answer for the time after
+ * exactly as tl would: a live view keeps such copies of its timeline as
+ * checkpoints, to read a window of its past back from the trace file from
+ * the nearest one instead of from the file's start. Returns 0 or -ENOMEM. */
+int timeline_clone(const struct timeline *tl, struct timeline **out);
+
 /* The first instant the timeline holds: 0, or the last trim's t. */
 uint64_t timeline_kept_from(const struct timeline *tl);
 

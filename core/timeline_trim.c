@@ -238,6 +238,55 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 	return 0;
 }
 
+/* A timeline of tl's present (see timeline.h). */
+int timeline_clone(const struct timeline *tl, struct timeline **out)
+{
+	struct timeline *c = calloc(1, sizeof(*c));
+	uint64_t t = sched_model_last_ts(tl->m);
+	struct trim n;
+	int r;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	memset(&n, 0, sizeof(n));
+	if (t < tl->kept_from)
+		t = tl->kept_from;
+	c->ncpus = tl->ncpus;
+	r = sched_model_clone(tl->m, c, &c->m);
+	if (!r)
+		r = patterns_clone(tl->patterns, &c->patterns);
+	if (!r)
+		r = undone_clone(tl->undone, c->m, &c->undone);
+	if (!r && (VEC_DUP(c->threads, tl->threads, tl->nthreads) ||
+		   VEC_DUP(c->created_by, tl->created_by, tl->nthreads)))
+		r = -ENOMEM;
+	if (!r)
+		r = trim_build(tl, &n, t);
+	if (r) {
+		trim_free(&n, tl->nthreads, tl->ncpus);
+		timeline_free(c); /* (no lanes yet: it frees none) */
+		return r;
+	}
+	c->nthreads = c->capthreads = c->capcreated = tl->nthreads;
+	c->caplanes = tl->caplanes ? tl->caplanes : 1;
+	c->arena = n.arena;
+	c->texts = n.texts;
+	c->lanes = n.lanes;
+	c->cpus = n.cpus;
+	c->times = n.times;
+	c->log = n.log;
+	c->waits = n.waits, c->nwaits = n.nwaits, c->capwaits = n.capwaits;
+	c->x = n.x, c->nx = n.nx, c->capx = n.capx;
+	c->notes = n.notes, c->nnotes = n.nnotes, c->capnotes = n.capnotes;
+	c->marks = n.marks, c->nmarks = n.nmarks, c->capmarks = n.capmarks;
+	c->deadlocks = tl->deadlocks;
+	c->damaged = tl->damaged;
+	c->end = c->kept_from = t;
+	*out = c;
+	return 0;
+}
+
 /* The first instant the timeline still holds. */
 uint64_t timeline_kept_from(const struct timeline *tl)
 {

@@ -78,6 +78,7 @@ struct trace_writer {
 	bool drop_oldest; /* trace_writer_set_drop_oldest */
 	uint64_t dropped_bytes;
 	uint64_t dropped_until; /* ts of the oldest event still on disk, once some went */
+	uint64_t written_ts; /* ts of the last event of the chunks written (or dropped) */
 };
 
 /* Writes all of iov, retrying short writes and EINTR. */
@@ -182,6 +183,7 @@ static int drop_this_chunk(struct trace_writer *w)
 	if (w->nix && !w->no_index && w->ix[w->nix - 1].off == w->bytes)
 		w->nix--;
 	w->dropped_until = w->last_ts + 1;
+	w->written_ts = w->last_ts;
 	chunk_reset(w);
 	return 0;
 }
@@ -256,6 +258,7 @@ static int write_chunk(struct trace_writer *w, int level)
 		return w->err = rc;
 	w->bytes += FRAME_LEN + stored;
 	w->seq++;
+	w->written_ts = w->last_ts;
 	chunk_reset(w);
 	return 0;
 }
@@ -591,6 +594,19 @@ int trace_writer_close(struct trace_writer *w, uint64_t end_ts)
 	return rc;
 }
 
+
+/* Where a reader goes on after the events given so far. */
+int trace_writer_resume_point(const struct trace_writer *w, struct trace_resume *at)
+{
+	if (w->err)
+		return w->err;
+	at->off = w->bytes;
+	at->seq = w->seq;
+	at->ts = w->written_ts;
+	at->timed = w->count - w->chunk_events;
+	at->skip = w->chunk_events;
+	return 0;
+}
 
 /* Events added so far. */
 uint64_t trace_writer_count(const struct trace_writer *w)

@@ -82,6 +82,25 @@ int trace_writer_flush(struct trace_writer *w);
  * first error the writer met. */
 int trace_writer_close(struct trace_writer *w, uint64_t end_ts);
 
+/* Where a reader goes on reading the file being written so as to follow
+ * exactly the events that came after those given to the writer so far
+ * (for a copy of a timeline that followed them, timeline_clone): the
+ * chunk the next write starts (its offset, number, the last timestamp and
+ * the count of events written before it), and how many of the events
+ * given wait in the buffer for that chunk (already followed: the reader
+ * skips them). */
+struct trace_resume {
+	uint64_t off;
+	uint32_t seq;
+	uint64_t ts;
+	uint64_t timed;
+	uint64_t skip;
+};
+
+/* Fills *at for the events given so far. Returns 0, or the writer's error
+ * (after one, what follows is not written). */
+int trace_writer_resume_point(const struct trace_writer *w, struct trace_resume *at);
+
 /* Returns the number of events added. */
 uint64_t trace_writer_count(const struct trace_writer *w);
 
@@ -181,6 +200,12 @@ void trace_reader_chunk(const struct trace_reader *r, uint64_t *off, uint32_t *s
  * The chunk is checked as any other when it is read: a wrong offset reads
  * as damage. Returns 0, -EINVAL (off inside the header), -EIO. */
 int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, uint64_t ts, uint64_t timed);
+
+/* Goes on reading where a writer's resume point says (trace_resume): at
+ * its chunk, past the events it says to skip. Returns 0, -EINVAL (an
+ * offset inside the header), or -EIO when the chunk is not there or holds
+ * fewer events than that (damaged, or freed by a full disk). */
+int trace_reader_resume(struct trace_reader *r, const struct trace_resume *at);
 
 /* Closes and frees a reader; accepts NULL. */
 void trace_reader_free(struct trace_reader *r);

@@ -777,6 +777,19 @@ int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, 
 	return 0;
 }
 
+/* Goes on where a writer's resume point says. */
+int trace_reader_resume(struct trace_reader *r, const struct trace_resume *at)
+{
+	struct event ev;
+	uint64_t i;
+	int e = trace_reader_seek_chunk(r, at->off, at->seq, at->ts, at->timed);
+
+	for (i = 0; !e && i < at->skip; i++)
+		if (trace_reader_next(r, &ev) != 1)
+			e = -EIO;
+	return e;
+}
+
 /* Closes and frees a reader. */
 void trace_reader_free(struct trace_reader *r)
 {

@@ -531,6 +531,43 @@ void undone_free(struct undone *u)
 		free(parts[i]);
 }
 
+/* A copy of it (see undone.h). */
+int undone_clone(const struct undone *u, const struct sched_model *m, struct undone **out)
+{
+	struct undone *c = malloc(sizeof(*c));
+	unsigned i;
+	int r;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	*c = *u;
+	c->m = m;
+	c->threads_cap = u->nthreads;
+	c->runq_cap = u->nrunq;
+	c->stretches_cap = u->nstretches;
+	c->threads = NULL, c->runq = NULL, c->idle = NULL, c->stretches = NULL;
+	if (VEC_DUP(c->cpus, u->cpus, u->ncpus)) {
+		c->ncpus = 0; /* (undone_free walks the CPUs) */
+		undone_free(c);
+		return -ENOMEM;
+	}
+	for (i = 0; i < u->ncpus; i++)
+		c->cpus[i].idx = NULL;
+	r = VEC_DUP(c->threads, u->threads, u->nthreads) || VEC_DUP(c->runq, u->runq, u->nrunq) ||
+	    VEC_DUP(c->idle, u->idle, u->ncpus) || VEC_DUP(c->stretches, u->stretches, u->nstretches);
+	for (i = 0; i < u->ncpus && !r; i++) {
+		c->cpus[i].idx_cap = u->cpus[i].nidx;
+		r = VEC_DUP(c->cpus[i].idx, u->cpus[i].idx, u->cpus[i].nidx);
+	}
+	if (r) {
+		undone_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
 /* Closes every open stretch at end_ns. */
 int undone_finish(struct undone *u, uint64_t end_ns)
 {

@@ -76,6 +76,10 @@ int undone_new(struct undone **out, unsigned ncpus, const struct sched_model *m)
 /* Frees it. */
 void undone_free(struct undone *u);
 
+/* A copy of u, its stretches included, following model m (the copy of
+ * u's model whose thread indexes it uses). Returns 0 or -ENOMEM. */
+int undone_clone(const struct undone *u, const struct sched_model *m, struct undone **out);
+
 /* The model's callbacks, and each event after the model followed it
  * (affinity, forks, migrations). Return 0 or -ENOMEM. */
 int undone_on_state(struct undone *u, const struct sched_change *c);

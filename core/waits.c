@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "glibc_sync.h"
+#include "mem.h"
 #include "waits.h"
 
 #define STACK_MAX 4
@@ -227,6 +228,40 @@ void waits_free(struct waits *w)
 	free(w->by_tls.vals);
 	free(w->deadlocks);
 	free(w);
+}
+
+/* A copy of an index into c (its slots all copied: they are hashed). */
+static int index_copy(struct index *c, const struct index *x)
+{
+	*c = *x;
+	c->vals = NULL;
+	if (VEC_DUP(c->keys, x->keys, x->cap) || VEC_DUP(c->vals, x->vals, x->cap))
+		return -ENOMEM;
+	return 0;
+}
+
+/* A copy of the tracker (see waits.h). */
+int waits_clone(const struct waits *w, struct waits **out)
+{
+	struct waits *c = calloc(1, sizeof(*c));
+	int r;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	c->nthreads = c->tcap = w->nthreads;
+	c->nobjects = c->ocap = w->nobjects;
+	c->ndeadlocks = c->dcap = w->ndeadlocks;
+	r = VEC_DUP(c->threads, w->threads, w->nthreads) || VEC_DUP(c->objects, w->objects, w->nobjects) ||
+	    VEC_DUP(c->sem_prev, w->sem_prev, w->nobjects) || VEC_DUP(c->deadlocks, w->deadlocks, w->ndeadlocks) ||
+	    index_copy(&c->by_tid, &w->by_tid) || index_copy(&c->by_addr, &w->by_addr) ||
+	    index_copy(&c->by_tls, &w->by_tls);
+	if (r) {
+		waits_free(c);
+		return -ENOMEM;
+	}
+	*out = c;
+	return 0;
 }
 
 /* The tracker's entry for tid, created on first use (NULL on ENOMEM). */

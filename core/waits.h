@@ -78,6 +78,10 @@ struct waits_deadlock {
 int waits_new(struct waits **out);
 void waits_free(struct waits *w);
 
+/* A copy of w that follows events on its own (a copy of a timeline's
+ * present, timeline_clone). Returns 0 or -ENOMEM. */
+int waits_clone(const struct waits *w, struct waits **out);
+
 /* Follows one event: CALL, RETURN, SYSCALL, SYSRET, BLOCK, OBJECT, FORK
  * (thread pointers, to resolve joins; child processes, to name a wait4's
  * child), EXEC, RENAME and THREAD (a child's name; a process running

@@ -4,9 +4,12 @@
  * threads and CPUs at many widths, threads at instants, the log, the
  * markers, the steps between events. Recorded traces of tests/data (real
  * attribution, notes, marks, a deadlock) are built twice and compared. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "check.h"
+#include "mem.h"
 #include "spans.h"
 #include "timeline.h"
 #include "trace.h"
@@ -225,6 +228,87 @@ static void test_trace(const char *path)
 	timeline_free(b);
 }
 
+/* timeline_clone and the writer's resume point, as a live view's
+ * checkpoints use them: path's events go into a timeline and then into a
+ * file written in small chunks, as the live view does; at half of them
+ * the timeline is copied and the writer's resume point taken (inside a
+ * chunk, or, flushed, at a chunk's start); the copy
+ * then follows the events the file holds from that point on (read with
+ * trace_reader_resume) and answers every question about the time after
+ * the copy exactly as the timeline built from every event. */
+static void test_clone(const char *path, bool flushed)
+{
+	struct trace_reader *r = NULL;
+	struct trace_writer *w = NULL;
+	struct timeline *whole = NULL, *part = NULL, *c = NULL;
+	struct trace_info info;
+	struct trace_resume at = { 0 };
+	struct event *evs = NULL, e;
+	size_t n = 0, cap = 0, i, cells = 0, entries = 0;
+	uint64_t end = 0, followed = 0, keep = 0;
+	char file[80], name[400];
+	int err = trace_reader_new(&r, path);
+
+	snprintf(file, sizeof(file), "/tmp/test_trim_clone.%d.ctrace", (int)getpid());
+	if (!err)
+		info = *trace_reader_info(r);
+	while (!err && (err = trace_reader_next(r, &e)) == 1)
+		if (!(err = VEC_RESERVE(evs, cap, n + 1)))
+			evs[n++] = e;
+	if (!err)
+		end = trace_reader_end_ts(r);
+	trace_reader_free(r);
+	r = NULL;
+	if (!err)
+		err = timeline_new(&whole, info.ncpus) || timeline_new(&part, info.ncpus) ||
+		      trace_writer_new(&w, file, &info) || trace_writer_set_chunk_size(w, 256);
+	for (i = 0; !err && i < n; i++) {
+		err = timeline_add(whole, &evs[i]) || (part && timeline_add(part, &evs[i])) || trace_writer_add(w, &evs[i]);
+		if (!err && i == n / 2) {
+			err = (flushed && trace_writer_flush(w)) || timeline_clone(part, &c) ||
+			      trace_writer_resume_point(w, &at);
+			timeline_free(part);
+			part = NULL;
+		}
+	}
+	if (w)
+		err |= trace_writer_close(w, end);
+	snprintf(name, sizeof(name), "%s: the copy made at half of the events (%zu), the file written in chunks "
+		 "(%u before the resume point), %llu events there to skip", path, n, at.seq, (unsigned long long)at.skip);
+	CHECK(!err && c && n > 50 && at.seq > 2 && (flushed ? at.skip == 0 : at.skip > 0), name);
+	if (!err)
+		err = trace_reader_new(&r, file) || trace_reader_resume(r, &at);
+	while (!err && (err = trace_reader_next(r, &e)) == 1) {
+		err = timeline_add(c, &e);
+		followed++;
+	}
+	snprintf(name, sizeof(name), "%s: the copy follows the file from the resume point on: %llu events, the "
+		 "%zu after the copy", path, (unsigned long long)followed, n - n / 2 - 1);
+	CHECK(!err && followed == n - n / 2 - 1, name);
+	if (!err) {
+		timeline_set_end(whole, end);
+		timeline_set_end(c, end);
+		keep = timeline_kept_from(c);
+		snprintf(name, sizeof(name), "%s: the copy answers from where it was made (%.6f s of %.6f s) as the "
+			 "whole timeline: cells, instants, the log, steps", path, (double)keep / 1e9, (double)end / 1e9);
+		CHECK(keep > 0 && same_cells(whole, c, keep, &cells) && cells > 1000 && same_instants(whole, c, keep) &&
+		      same_log(whole, c, keep, &entries) && same_steps(whole, c, keep), name);
+		snprintf(name, sizeof(name), "%s: the copy holds nothing before it was made", path);
+		{
+			struct tl_cell cell;
+
+			timeline_thread_cell(c, 0, 0, keep, &cell);
+			CHECK(cell.state == TL_NOT_ALIVE && timeline_log_index(c, 0) == 0, name);
+		}
+	}
+	trace_reader_free(r);
+	timeline_free(whole);
+	timeline_free(part);
+	timeline_free(c);
+	free(evs);
+	unlink(file);
+}
+
 /* One step of a ping-pong on CPU 0: a wakeup of next, then a switch from
  * prev (blocked) to it. */
 static void pingpong_events(struct event ev[2], uint64_t ts, int32_t prev, int32_t next)
@@ -383,6 +467,8 @@ int main(void)
 
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_trace(traces[i]);
+	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
+		test_clone(traces[i], i % 2);
 	test_memory();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
