@@ -14,11 +14,13 @@
 #include "cli.h"
 #include "timeline.h"
 #include "trace.h"
+#include "undone.h"
 #include "view.h"
 #include "view_history.h"
 
 #define READ_SLICE_NS (50ull * 1000 * 1000) /* reading back checks its memory this often */
 #define READ_PROGRESS_NS (250ull * 1000 * 1000) /* a read back says how far it is this often */
+#define SETTLE_NS (1000ull * 1000 * 1000) /* a read back reads on this long at most for undone work */
 
 /* Sets the cap; under one, what trims free goes back to the system (no
  * heap left high by the dynamic mmap threshold). */
@@ -161,6 +163,10 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}
 	} while (e > 0 && timeline_end(ld.tl) < to);
+	/* on, a millisecond at a time, until the idle time beside waiting
+	 * threads at `to` is known to count as undone work or not */
+	while (e > 0 && !h->stopped && timeline_undone_unsettled(ld.tl) && timeline_end(ld.tl) < to + SETTLE_NS)
+		e = cli_loader_step(&ld, timeline_end(ld.tl) + UNDONE_MERGE_NS, READ_SLICE_NS);
 	h->reading = false;
 	if (h->stopped) {
 		snprintf(h->header, sizeof(h->header), "reading back stopped for a key");

@@ -582,6 +582,12 @@ size_t timeline_memory(const struct timeline *tl)
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }
 
+/* Whether the undone work at the last event may still change. */
+bool timeline_undone_unsettled(const struct timeline *tl)
+{
+	return undone_unsettled(tl->undone, sched_model_last_ts(tl->m));
+}
+
 /* Bytes of the lanes' summaries. */
 size_t timeline_summary_memory(const struct timeline *tl)
 {

@@ -162,6 +162,12 @@ int timeline_trim(struct timeline *tl, uint64_t t);
  * the nearest one instead of from the file's start. Returns 0 or -ENOMEM. */
 int timeline_clone(const struct timeline *tl, struct timeline **out);
 
+/* Whether idle time beside waiting threads at the last event followed may
+ * yet count as undone work (undone_unsettled): a reading stopped there
+ * reads on a little for the marks of its last instants to be those of
+ * the whole trace. */
+bool timeline_undone_unsettled(const struct timeline *tl);
+
 /* The first instant the timeline holds: 0, or the last trim's t. */
 uint64_t timeline_kept_from(const struct timeline *tl);
 

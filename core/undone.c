@@ -632,6 +632,24 @@ bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct u
 	return out->idle_ns >= UNDONE_MIN_NS;
 }
 
+/* Whether an open stretch may yet count (see undone.h). */
+bool undone_unsettled(const struct undone *u, uint64_t at)
+{
+	unsigned c;
+
+	for (c = 0; c < u->ncpus; c++) {
+		const struct ucpu *cp = &u->cpus[c];
+		uint64_t idle;
+
+		if (!cp->open)
+			continue;
+		idle = cp->cur.idle_ns + (cp->on && at > cp->on_since ? at - cp->on_since : 0);
+		if (idle < UNDONE_MIN_NS && (cp->on || at - cp->cur.to < UNDONE_MERGE_NS))
+			return true;
+	}
+	return false;
+}
+
 /* Whether cpu was in a stretch during [a, b) (see undone.h). */
 bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_t b, uint64_t end)
 {

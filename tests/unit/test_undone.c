@@ -219,6 +219,46 @@ static void test_migrate_other(void)
 	stop();
 }
 
+/* A reading stopped at an instant knows whether the stretch open there
+ * counts only once it reached the minimum, or can no longer grow (its CPU
+ * busy, or idle alone, for the merge gap): until then it is unsettled. */
+static void test_unsettled(void)
+{
+	uint64_t t = 10 * MS;
+	int i;
+
+	start();
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	CHECK(!undone_unsettled(u, 0), "unsettled: nothing open, nothing to wait for");
+	for (i = 0; i < 40; i++, t += 500 * US) { /* 300 us waits 200 us apart: 12 ms of idle in all */
+		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+		ev(t + 300 * US, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+		if (i == 9)
+			CHECK(undone_unsettled(u, t + 300 * US), "unsettled: 3 ms of idle beside a waiting thread, "
+			      "the CPU idle alone for less than the merge gap since");
+		if (i == 9)
+			CHECK(undone_unsettled(u, t + 300 * US + UNDONE_MERGE_NS - 1) &&
+			      !undone_unsettled(u, t + 300 * US + UNDONE_MERGE_NS),
+			      "unsettled: ... until the merge gap has passed (it can no longer grow)");
+	}
+	ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0); /* waiting again: on */
+	CHECK(!undone_unsettled(u, t + MS), "unsettled: not once past the minimum (12 ms): it counts");
+	stop();
+
+	start();
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+	CHECK(undone_unsettled(u, 10 * MS + UNDONE_MIN_NS - 1) && !undone_unsettled(u, 10 * MS + UNDONE_MIN_NS),
+	      "unsettled: a CPU idle beside a waiting thread, until its idle time reaches the minimum");
+	stop();
+}
+
 /* Masks in words; an open stretch is marked once long enough. */
 static void test_text_open(void)
 {
@@ -312,6 +352,7 @@ int main(void)
 	test_threshold();
 	test_migrate_other();
 	test_text_open();
+	test_unsettled();
 	test_words();
 	return check_summary();
 }
