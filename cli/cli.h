@@ -215,6 +215,12 @@ struct cli_loader {
  * reading's errors go there too). */
 int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet);
 
+/* The same, quietly, to go on from a writer's resume point (trace.h)
+ * into tl, a copy of a timeline made there (timeline_clone): the loader
+ * takes tl (freed when it fails). Returns 0, or 1 with why in t.failed. */
+struct trace_resume;
+int cli_loader_resume(struct cli_loader *ld, const char *path, struct timeline *tl, const struct trace_resume *at);
+
 /* Reads on until an event at or after until_ns was added, budget_ns of
  * wall time passed (with a budget, also after CLI_LOADER_STEP_MAX events,
  * so that callers that check the memory between steps overshoot their

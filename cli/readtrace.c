@@ -19,8 +19,9 @@
 #define WINDOW_LEAD_BYTES (32u << 20)
 
 /* Opens a trace, asking the reader to skip damage; quiet: what is wrong
- * goes to t->failed instead of stderr. */
-static int trace_open(struct cli_trace *t, const char *path, bool quiet)
+ * goes to t->failed instead of stderr. With at, the reading goes on from
+ * a writer's resume point (before the thread reading ahead starts). */
+static int trace_open_at(struct cli_trace *t, const char *path, bool quiet, const struct trace_resume *at)
 {
 	struct stat st;
 	int e;
@@ -42,6 +43,15 @@ static int trace_open(struct cli_trace *t, const char *path, bool quiet)
 		return 1;
 	}
 	trace_reader_skip_damaged(t->reader);
+	if (at && (e = trace_reader_resume(t->reader, at)) != 0) {
+		snprintf(t->failed, sizeof(t->failed), "%s: cannot go on at byte %llu: %s", path,
+			 (unsigned long long)at->off, strerror(-e));
+		if (!quiet)
+			cli_error("%s", t->failed);
+		trace_reader_free(t->reader);
+		t->reader = NULL;
+		return 1;
+	}
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 		t->size = (uint64_t)st.st_size;
 	/* a file of a megabyte or more (about a million events) is read ahead
@@ -50,6 +60,12 @@ static int trace_open(struct cli_trace *t, const char *path, bool quiet)
 	if (t->size >= READ_AHEAD_MIN && trace_ahead_new(&t->ahead, t->reader))
 		t->ahead = NULL; /* without the thread: read here */
 	return 0;
+}
+
+/* Opens a trace from its start. */
+static int trace_open(struct cli_trace *t, const char *path, bool quiet)
+{
+	return trace_open_at(t, path, quiet, NULL);
 }
 
 /* Opens a trace (see cli.h). */
@@ -168,6 +184,18 @@ int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet)
 		return 1;
 	}
 	timeline_set_gated(ld->tl, trace_reader_info(ld->t.reader)->started);
+	return 0;
+}
+
+/* Opens the trace to go on into tl from a resume point (see cli.h). */
+int cli_loader_resume(struct cli_loader *ld, const char *path, struct timeline *tl, const struct trace_resume *at)
+{
+	memset(ld, 0, sizeof(*ld));
+	if (trace_open_at(&ld->t, path, true, at)) {
+		timeline_free(tl);
+		return 1;
+	}
+	ld->tl = tl;
 	return 0;
 }
 

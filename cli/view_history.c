@@ -2,8 +2,9 @@
  * live timeline's and the waits' history's: past it (past a third when
  * no key came for a while), both forget the older half of what they hold.
  * A quarter is for a window of the past read back from the trace file when
- * the paused view looks before what memory keeps; the rest is room for a
- * trim's copy. */
+ * the paused view looks before what memory keeps; an eighth for the
+ * checkpoints a read back starts from; the rest is room for a trim's
+ * copy. */
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -20,6 +21,7 @@
 
 #define READ_SLICE_NS (50ull * 1000 * 1000) /* reading back checks its memory this often */
 #define READ_PROGRESS_NS (250ull * 1000 * 1000) /* a read back says how far it is this often */
+#define CKPT_FIRST_EVERY (1ull << 20) /* events between two checkpoints, at first */
 #define SETTLE_NS (1000ull * 1000 * 1000) /* a read back reads on this long at most for undone work */
 
 /* Sets the cap; under one, what trims free goes back to the system (no
@@ -28,6 +30,7 @@ void view_history_init(struct view_history *h, uint64_t cap)
 {
 	memset(h, 0, sizeof(*h));
 	h->cap = cap;
+	h->ckpt_every = CKPT_FIRST_EVERY;
 	if (cap)
 		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 }
@@ -67,6 +70,72 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
 	note_dropped(h);
 }
 
+/* Frees checkpoint i. */
+static void ckpt_drop(struct view_history *h, unsigned i)
+{
+	timeline_free(h->ckpt[i].tl);
+	memmove(&h->ckpt[i], &h->ckpt[i + 1], (h->nckpt - i - 1) * sizeof(h->ckpt[0]));
+	h->nckpt--;
+}
+
+/* Keeps every other checkpoint, the oldest first, and takes them twice
+ * as far apart from now on. */
+static void ckpt_thin(struct view_history *h)
+{
+	unsigned i;
+
+	for (i = 1; i < h->nckpt; i++)
+		ckpt_drop(h, i);
+	h->ckpt_every *= 2;
+}
+
+/* Bytes the checkpoints hold. */
+static size_t ckpt_memory(const struct view_history *h)
+{
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < h->nckpt; i++)
+		n += timeline_memory(h->ckpt[i].tl);
+	return n;
+}
+
+/* Takes a checkpoint of live when it has followed ckpt_every events
+ * since the last one; forgets those whose chunks a full disk took. */
+static void ckpt_take(struct view_history *h, const struct timeline *live)
+{
+	struct view_checkpoint k;
+	size_t size;
+
+	while (h->nckpt && timeline_kept_from(h->ckpt[0].tl) < h->dropped_until)
+		ckpt_drop(h, 0);
+	if (!h->cap || !h->writer || timeline_events(live) < h->ckpt_events + h->ckpt_every)
+		return;
+	h->ckpt_events = timeline_events(live);
+	if (trace_writer_resume_point(h->writer, &k.at) || timeline_clone(live, &k.tl))
+		return; /* (out of memory: none this time) */
+	size = timeline_memory(k.tl);
+	while (h->nckpt > 1 && (h->nckpt == VIEW_CHECKPOINTS || ckpt_memory(h) + size > h->cap / 8))
+		ckpt_thin(h);
+	if (h->nckpt == 1 && ckpt_memory(h) + size > h->cap / 8)
+		ckpt_drop(h, 0);
+	if (size > h->cap / 8) {
+		timeline_free(k.tl);
+		return;
+	}
+	h->ckpt[h->nckpt++] = k;
+}
+
+/* The latest checkpoint at or before t, or NULL. */
+static const struct view_checkpoint *ckpt_before(const struct view_history *h, uint64_t t)
+{
+	unsigned i = h->nckpt;
+
+	while (i > 0 && timeline_kept_from(h->ckpt[i - 1].tl) > t)
+		i--;
+	return i ? &h->ckpt[i - 1] : NULL;
+}
+
 /* Writes the header's words: the memory held, and what is kept. */
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held)
 {
@@ -74,7 +143,7 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 	int n;
 
 	h->held = held;
-	held += h->past ? timeline_memory(h->past) : 0;
+	held += (h->past ? timeline_memory(h->past) : 0) + ckpt_memory(h);
 	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
 		     (unsigned long long)(h->cap >> 20));
 
@@ -100,6 +169,7 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 			held = timeline_memory(live) + view_why_memory(why);
 		}
 	}
+	ckpt_take(h, live);
 	view_history_say(h, live, held);
 	return e;
 }
@@ -118,6 +188,22 @@ static bool read_pump(struct view_history *h, uint64_t started, uint64_t *shown,
 	snprintf(words, sizeof(words), "reading the past back from %.100s: %.0f%% (a key stops it)",
 		 h->tmp[0] || !h->name ? "the temporary trace" : h->name, 100.0 * done);
 	return h->pump(h->pump_ctx, words);
+}
+
+/* Opens the file to read the past back from the latest checkpoint before
+ * from (its present copied), or from the start when there is none or
+ * the file does not go on there. Sets h->past_began. Returns 0 or 1. */
+static int history_open(struct view_history *h, struct cli_loader *ld, const char *path, uint64_t from)
+{
+	const struct view_checkpoint *k = ckpt_before(h, from);
+	struct timeline *start;
+
+	h->past_began = 0;
+	if (k && timeline_clone(k->tl, &start) == 0 && cli_loader_resume(ld, path, start, &k->at) == 0) {
+		h->past_began = timeline_kept_from(start);
+		return 0;
+	}
+	return cli_loader_open(ld, path, true);
 }
 
 /* Reads [from, to) of the past back from the file into h->past, within a
@@ -141,7 +227,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 	}
 	note_dropped(h); /* a full disk may have taken more at this flush */
 	snprintf(path, sizeof(path), "%s", h->file);
-	if (cli_loader_open(&ld, path, true)) {
+	if (history_open(h, &ld, path, from)) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
 		return -1;
 	}
@@ -229,8 +315,12 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	vs->tl = h->past;
 	vs->v.whole = live; /* the header's counts stay the whole trace's */
 	n = strlen(h->header);
-	snprintf(h->header + n, sizeof(h->header) - n, ", %s", h->past_kept > h->past_from ?
-		 "read back in part: zoom in" : "read back");
+	if (h->past_kept > h->past_from)
+		snprintf(h->header + n, sizeof(h->header) - n, ", read back in part: zoom in");
+	else if (h->past_began)
+		snprintf(h->header + n, sizeof(h->header) - n, ", read back from %.1f s", (double)h->past_began / 1e9);
+	else
+		snprintf(h->header + n, sizeof(h->header) - n, ", read back");
 }
 
 /* Frees the past and removes the temporary file. */
@@ -238,6 +328,8 @@ void view_history_done(struct view_history *h)
 {
 	timeline_free(h->past);
 	h->past = NULL;
+	while (h->nckpt)
+		ckpt_drop(h, h->nckpt - 1);
 	if (h->tmp[0]) {
 		char part[sizeof(h->tmp) + 8];
 

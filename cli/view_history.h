@@ -3,20 +3,32 @@
  * more than their share of the cap; the trace file being written (the -w
  * file, or a temporary one removed at exit) keeps everything, and a window
  * scrolled back before what memory keeps is read back from it into a
- * timeline of its own, within the rest of the cap. */
+ * timeline of its own, within the rest of the cap: from the latest
+ * checkpoint before the window (a copy of the live timeline's present and
+ * where the file goes on after it), or from the file's start. */
 #ifndef CONCTOP_VIEW_HISTORY_H
 #define CONCTOP_VIEW_HISTORY_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "trace.h"
 #include "viewstate.h"
 
 #define VIEW_MEMORY_DEFAULT (256ull << 20)
 #define VIEW_MEMORY_MIN (16ull << 20)
 
+#define VIEW_CHECKPOINTS 32 /* checkpoints kept at most */
+
 struct timeline;
 struct trace_writer;
 struct view_why;
+
+/* A point a read back can start from: the live timeline's present copied
+ * (timeline_clone) between two events, and where the file goes on. */
+struct view_checkpoint {
+	struct timeline *tl;
+	struct trace_resume at;
+};
 
 /* One live view's history. */
 struct view_history {
@@ -26,6 +38,11 @@ struct view_history {
 	struct timeline *past;         /* a window read back from the file, or NULL */
 	uint64_t past_from, past_to;   /* the window it was read for */
 	uint64_t past_kept;            /* where it starts: later than past_from when the window held too much */
+	uint64_t past_began;           /* where its reading began: a checkpoint's instant, or 0 */
+	struct view_checkpoint ckpt[VIEW_CHECKPOINTS]; /* in time order */
+	unsigned nckpt;
+	uint64_t ckpt_every;           /* events followed between two checkpoints (doubled when thinned) */
+	uint64_t ckpt_events;          /* the live timeline's count of events at the last one */
 	uint64_t asked_from, asked_to; /* the window shown when it was read */
 	char dir[64];                  /* the private directory of the temporary file, "" with -w */
 	char tmp[96];                  /* the temporary file's name, "" with -w */
@@ -60,7 +77,12 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
 /* Trims the live timeline and the waits' history to their recent half
  * when they hold more than a third of the cap and the user is idle (a trim
  * stops the view for a moment: about 40 ms a 16 MB kept), or more than
- * half of it in any case. Returns 0 or -ENOMEM. */
+ * half of it in any case. Takes a checkpoint of the live timeline each
+ * time it has followed a number of events (first 2^20; a read back reads
+ * at most about that many before its window), keeping at most
+ * VIEW_CHECKPOINTS of them within an eighth of the cap: past that, every
+ * other one goes and the number of events between two doubles. Returns 0
+ * or -ENOMEM. */
 int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why, bool idle);
 
 /* Writes the header's words for the bytes live holds (held) and the past
