@@ -7,6 +7,11 @@
 #include "mem.h"
 
 #define ARENA_CHUNK (256u << 10)
+/* The first chunks are smaller: each as large as what the arena holds
+ * (16 KiB at first), up to ARENA_CHUNK, so that a small timeline (a live
+ * view's checkpoint: a few lanes' last blocks) holds kilobytes, not two
+ * chunks of 256 KiB. */
+#define ARENA_FIRST (16u << 10)
 /* Once an arena holds ARENA_BIG bytes, it grows by huge chunks: 2 MiB,
  * aligned, that the kernel may back with one huge page (MADV_HUGEPAGE)
  * instead of 512 small ones. Filling a large timeline page by page cost a
@@ -38,8 +43,11 @@ void *arena_alloc(struct arena *a, size_t size)
 		return NULL;
 	size = (size + 7) & ~(size_t)7;
 	if (size > a->left) {
-		size_t csize = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+		size_t csize = a->bytes < ARENA_FIRST ? ARENA_FIRST : a->bytes < ARENA_CHUNK ? a->bytes : ARENA_CHUNK;
 		char *c;
+
+		if (csize < size)
+			csize = size;
 
 		if (VEC_RESERVE(a->chunks, a->cap, a->nchunks + 1))
 			return NULL;

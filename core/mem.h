@@ -2,7 +2,8 @@
  * arrays.
  *
  * An arena hands out blocks that live as long as it does (the lanes' and
- * time indexes' blocks): one malloc per 256 KiB (2 MiB, huge-page aligned,
+ * time indexes' blocks): one malloc per 256 KiB (the first ones smaller,
+ * from 16 KiB, each as large as what it holds; 2 MiB, huge-page aligned,
  * once it holds 8 MiB), no per-block overhead, freed all at once.
  *
  * vec_reserve grows a malloc'd array to hold at least `need` items,
