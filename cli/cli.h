@@ -221,6 +221,11 @@ int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet);
 struct trace_resume;
 int cli_loader_resume(struct cli_loader *ld, const char *path, struct timeline *tl, const struct trace_resume *at);
 
+/* Where the file goes on after the events the loader's timeline followed
+ * (a checkpoint of it: view_history_checkpoint). Returns 0, or < 0 when
+ * none is known (the reading ended, or damage was just skipped). */
+int cli_loader_resume_point(const struct cli_loader *ld, struct trace_resume *at);
+
 /* Reads on until an event at or after until_ns was added, budget_ns of
  * wall time passed (with a budget, also after CLI_LOADER_STEP_MAX events,
  * so that callers that check the memory between steps overshoot their

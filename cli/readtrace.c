@@ -199,6 +199,14 @@ int cli_loader_resume(struct cli_loader *ld, const char *path, struct timeline *
 	return 0;
 }
 
+/* Where the file goes on after the events read so far (see cli.h). */
+int cli_loader_resume_point(const struct cli_loader *ld, struct trace_resume *at)
+{
+	if (ld->done || !ld->t.reader)
+		return -EINVAL;
+	return ld->t.ahead ? trace_ahead_resume_point(ld->t.ahead, at) : trace_reader_resume_point(ld->t.reader, at);
+}
+
 /* Logs the damaged part just skipped where the reading is: its place and
  * what is wrong with it (the reader's words up to what it did next). */
 static int note_damage_in_log(struct cli_loader *ld)

@@ -100,19 +100,24 @@ static size_t ckpt_memory(const struct view_history *h)
 	return n;
 }
 
-/* Takes a checkpoint of live when it has followed ckpt_every events
- * since the last one; forgets those whose chunks a full disk took. */
-static void ckpt_take(struct view_history *h, const struct timeline *live)
+/* Whether a checkpoint of tl is due (see view_history.h); forgets those
+ * whose chunks a full disk took. */
+bool view_history_checkpoint_due(struct view_history *h, const struct timeline *tl)
+{
+	while (h->nckpt && timeline_kept_from(h->ckpt[0].tl) < h->dropped_until)
+		ckpt_drop(h, 0);
+	return h->cap && timeline_events(tl) >= h->ckpt_events + h->ckpt_every;
+}
+
+/* Keeps a checkpoint of tl (see view_history.h). */
+void view_history_checkpoint(struct view_history *h, const struct timeline *tl, const struct trace_resume *at)
 {
 	struct view_checkpoint k;
 	size_t size;
 
-	while (h->nckpt && timeline_kept_from(h->ckpt[0].tl) < h->dropped_until)
-		ckpt_drop(h, 0);
-	if (!h->cap || !h->writer || timeline_events(live) < h->ckpt_events + h->ckpt_every)
-		return;
-	h->ckpt_events = timeline_events(live);
-	if (trace_writer_resume_point(h->writer, &k.at) || timeline_clone(live, &k.tl))
+	h->ckpt_events = timeline_events(tl);
+	k.at = *at;
+	if (timeline_clone(tl, &k.tl))
 		return; /* (out of memory: none this time) */
 	size = timeline_memory(k.tl);
 	while (h->nckpt > 1 && (h->nckpt == VIEW_CHECKPOINTS || ckpt_memory(h) + size > h->cap / 8))
@@ -169,7 +174,12 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 			held = timeline_memory(live) + view_why_memory(why);
 		}
 	}
-	ckpt_take(h, live);
+	if (h->writer && view_history_checkpoint_due(h, live)) {
+		struct trace_resume at;
+
+		if (trace_writer_resume_point(h->writer, &at) == 0)
+			view_history_checkpoint(h, live, &at);
+	}
 	view_history_say(h, live, held);
 	return e;
 }

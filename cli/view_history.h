@@ -77,13 +77,22 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
 /* Trims the live timeline and the waits' history to their recent half
  * when they hold more than a third of the cap and the user is idle (a trim
  * stops the view for a moment: about 40 ms a 16 MB kept), or more than
- * half of it in any case. Takes a checkpoint of the live timeline each
- * time it has followed a number of events (first 2^20; a read back reads
- * at most about that many before its window), keeping at most
- * VIEW_CHECKPOINTS of them within an eighth of the cap: past that, every
- * other one goes and the number of events between two doubles. Returns 0
- * or -ENOMEM. */
+ * half of it in any case. Takes a checkpoint of the live timeline when
+ * one is due (view_history_checkpoint). Returns 0 or -ENOMEM. */
 int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why, bool idle);
+
+/* Whether tl (the live timeline, or the one replay reads into) has
+ * followed enough events since the last checkpoint for another: 2^20 at
+ * first, twice as many after each thinning; never without a cap. Forgets
+ * the checkpoints whose chunks a full disk took. */
+bool view_history_checkpoint_due(struct view_history *h, const struct timeline *tl);
+
+/* Keeps a checkpoint: a copy of tl's present (timeline_clone), and at,
+ * where the file goes on after the events tl followed (the live view's
+ * writer's resume point, or replay's loader's). At most VIEW_CHECKPOINTS
+ * are kept within an eighth of the cap: past that, every other one goes
+ * and the number of events between two doubles. */
+void view_history_checkpoint(struct view_history *h, const struct timeline *tl, const struct trace_resume *at);
 
 /* Writes the header's words for the bytes live holds (held) and the past
  * read back (view_history_bound does it too): the memory, the cap, and

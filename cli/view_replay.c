@@ -171,6 +171,16 @@ static void sync_reading(struct replay *r)
 	}
 }
 
+/* After a slice of reading: a checkpoint of what was read when one is
+ * due, for the read backs of the past to start from. */
+static void replay_checkpoint(struct replay *r)
+{
+	struct trace_resume at;
+
+	if (view_history_checkpoint_due(&r->hist, r->ld.tl) && cli_loader_resume_point(&r->ld, &at) == 0)
+		view_history_checkpoint(&r->hist, r->ld.tl, &at);
+}
+
 /* The loop is free: the file is read on for a slice; the view is redrawn
  * now and then to show it grow, and when it is all read. */
 static unsigned on_load(void *ctx, uint64_t now)
@@ -183,6 +193,7 @@ static unsigned on_load(void *ctx, uint64_t now)
 		return EVLOOP_REDRAW;
 	}
 	if (cli_loader_step(&r->ld, UINT64_MAX, REPLAY_SLICE_NS) > 0) {
+		replay_checkpoint(r);
 		evloop_arm(r->loop, r->load_timer, now);
 		if (now - r->shown_at < REPLAY_PROGRESS_NS)
 			return 0;

@@ -201,11 +201,18 @@ void trace_reader_chunk(const struct trace_reader *r, uint64_t *off, uint32_t *s
  * as damage. Returns 0, -EINVAL (off inside the header), -EIO. */
 int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, uint64_t ts, uint64_t timed);
 
-/* Goes on reading where a writer's resume point says (trace_resume): at
+/* Goes on reading where a writer's (or a reader's) resume point says
+ * (trace_resume): at
  * its chunk, past the events it says to skip. Returns 0, -EINVAL (an
  * offset inside the header), or -EIO when the chunk is not there or holds
  * fewer events than that (damaged, or freed by a full disk). */
 int trace_reader_resume(struct trace_reader *r, const struct trace_resume *at);
+
+/* The resume point after the events returned so far (the current chunk,
+ * and how many of its events were returned), for a copy of a timeline
+ * that followed them (before any, the chunk after the info record).
+ * Returns 0, or -EINVAL after an error. */
+int trace_reader_resume_point(const struct trace_reader *r, struct trace_resume *at);
 
 /* Closes and frees a reader; accepts NULL. */
 void trace_reader_free(struct trace_reader *r);

@@ -20,6 +20,8 @@ struct ahead_batch {
 	unsigned n;
 	int status;      /* 1: full, more follow; else what ended it: TRACE_DAMAGED, 0, < 0 */
 	uint64_t offset; /* the reader's offset after it */
+	struct trace_resume at; /* the reader's resume point before its first event */
+	bool at_ok;
 	char err[512];   /* the reader's words for a status other than 1 and 0 */
 };
 
@@ -37,6 +39,8 @@ struct trace_ahead {
 	unsigned pos;           /* its next event */
 	int final;              /* 1 while reading, then the end or error returned */
 	uint64_t offset;
+	struct trace_resume after; /* the resume point after the last batch emptied */
+	bool after_ok;
 	char err[512];
 };
 
@@ -60,6 +64,7 @@ static void *ahead_run(void *arg)
 		pthread_mutex_unlock(&a->lock);
 
 		b->n = 0;
+		b->at_ok = trace_reader_resume_point(a->r, &b->at) == 0;
 		while (b->n < AHEAD_EVENTS && (rc = trace_reader_next(a->r, &b->ev[b->n])) == 1)
 			b->n++;
 		b->status = rc;
@@ -111,6 +116,11 @@ int trace_ahead_new(struct trace_ahead **out, struct trace_reader *r)
  * or two, so the thread refills several batches per wakeup. */
 static void ahead_release(struct trace_ahead *a)
 {
+	const struct ahead_batch *b = &a->b[a->head];
+
+	a->after = b->at;
+	a->after.skip += b->n;
+	a->after_ok = b->at_ok && b->status == 1;
 	pthread_mutex_lock(&a->lock);
 	a->head = (a->head + 1) % AHEAD_BATCHES;
 	a->count--;
@@ -156,6 +166,22 @@ int trace_ahead_next(struct trace_ahead *a, const struct event **ev)
 			return status;
 		}
 	}
+}
+
+/* The resume point after the events returned (see trace_ahead.h). */
+int trace_ahead_resume_point(const struct trace_ahead *a, struct trace_resume *at)
+{
+	const struct ahead_batch *b = &a->b[a->head];
+
+	if (!a->have) {
+		*at = a->after;
+		return a->after_ok ? 0 : -EAGAIN;
+	}
+	if (!b->at_ok)
+		return -EAGAIN;
+	*at = b->at;
+	at->skip += a->pos;
+	return 0;
 }
 
 /* The reader's words for the last damage or error returned. */

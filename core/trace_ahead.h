@@ -31,6 +31,11 @@ const char *trace_ahead_error(const struct trace_ahead *a);
 /* Bytes of the file read as of the events returned so far (whole chunks). */
 uint64_t trace_ahead_offset(const struct trace_ahead *a);
 
+/* The reader's resume point after the events returned so far
+ * (trace_reader_resume_point). Returns 0, or -EAGAIN right after damage
+ * or an error (none is known there). */
+int trace_ahead_resume_point(const struct trace_ahead *a, struct trace_resume *at);
+
 /* Stops the thread and frees a; the reader is the caller's again (where it
  * stopped is unspecified). */
 void trace_ahead_free(struct trace_ahead *a);

@@ -43,6 +43,7 @@ struct trace_reader {
 	uint64_t cts;           /* the current chunk's clock (0 at its start) */
 	uint64_t timed;         /* timed records seen, known or not */
 	uint64_t count;         /* events returned */
+	uint64_t chunk_ts, chunk_timed, chunk_count; /* ts, timed and count before the current chunk */
 	uint64_t end_ts;
 	uint64_t clamped;
 	struct libdeflate_decompressor *dz; /* made at the first deflated chunk */
@@ -168,6 +169,9 @@ static int load_chunk(struct trace_reader *r)
 	r->chunk_no = no;
 	r->chunk_end = 0;
 	r->chunk_loaded = 0;
+	r->chunk_ts = r->ts;
+	r->chunk_timed = r->timed;
+	r->chunk_count = r->count;
 	got = src_fetch(r, FRAME_LEN, hb, &h);
 	if (got < 0)
 		return fail(r, -EIO, "chunk %u at byte %llu: read error: %s", no, atl, strerror(errno));
@@ -774,6 +778,29 @@ int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, 
 	r->chunk_loaded = 0;
 	r->chunk_end = 0;
 	r->p = r->end = r->tp = r->tend = r->base; /* nothing left of the current chunk */
+	return 0;
+}
+
+/* Where reading goes on after the events returned so far. */
+int trace_reader_resume_point(const struct trace_reader *r, struct trace_resume *at)
+{
+	if (r->state < 0)
+		return -EINVAL;
+	if (r->chunk_off < FILE_HDR_LEN + FRAME_LEN) { /* chunk 0: the info record only, read */
+		if (r->count || r->p != r->end)
+			return -EINVAL;
+		at->off = r->off;
+		at->seq = r->next_seq;
+		at->ts = r->ts;
+		at->timed = r->timed;
+		at->skip = 0;
+		return 0;
+	}
+	at->off = r->chunk_off;
+	at->seq = r->chunk_no;
+	at->ts = r->chunk_ts;
+	at->timed = r->chunk_timed;
+	at->skip = r->count - r->chunk_count;
 	return 0;
 }
 

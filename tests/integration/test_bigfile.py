@@ -22,6 +22,8 @@ READING = re.compile(r"reading \S+: (\d+)% \(([0-9.]+) M events\)")
 AT = re.compile(r"\bt ([0-9.]+) s\b")
 READ_BACK = re.compile(r"reading the past back from \S+: (\d+)% \(a key stops it\)")
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
+UNIT_S = {"s": 1, "ms": 1e-3}
+BEGAN = re.compile(r"read back from ([0-9.]+) s")
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
 WAITS = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\u2500]*")
 EVENTS = 2_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower: as long to read)
@@ -203,10 +205,30 @@ def read_back(p, to, until):
     return time.monotonic() - start, first, s
 
 
+def zoom_step(p, key, read=True):
+    """Presses key (+, - or Home) and waits for the window it shows to be
+    drawn (read: read back). Returns (seconds, whether a read back's
+    progress was said, the screen)."""
+    old = p.screen()
+    p.keys(key)
+    start, said, s = time.monotonic(), False, old
+    while time.monotonic() - start < 30:
+        s = p.screen()
+        said = said or bool(READ_BACK.search(s))
+        if s.splitlines()[:3] != old.splitlines()[:3] and (not read or "read back" in s.splitlines()[0]) and \
+                not READ_BACK.search(s):
+            break
+        time.sleep(0.02)
+    return time.monotonic() - start, said, s
+
+
 def test_read_back_keys():
-    """A read back of a late window says how far it is, and a key stops it:
-    q quits at once instead of waiting for the reading's end (a file of
-    LONG_EVENTS: its read back lasts a second or more)."""
+    """A late window is read back from the checkpoint before it, which
+    replay took as it read the file; a read back from the file's start
+    (zoomed out at the start: no checkpoint comes before 0) says how far it
+    is, and a key stops it: q quits at once instead of waiting for the
+    reading's end (a file of LONG_EVENTS: such a read back lasts a second
+    or more)."""
     trace = os.path.join(tmpdir(), "long.ctrace")
     r = run([WRITER, "--write", str(LONG_EVENTS), trace], timeout=120)
     if not check(r.returncode == 0, f"bench_trace wrote {LONG_EVENTS} events", r.stderr):
@@ -222,25 +244,38 @@ def test_read_back_keys():
         if not check(ok, "keys: End goes to the end", s[-300:]):
             return
         took, first, s = read_back(p, end * 0.7, lambda s, first: "read back" in s.splitlines()[0])
-        check(first is not None and "read back" in s.splitlines()[0],
-              f"a read back of the past up to {end * 0.7:.2f} s says how far it is as it reads (took {took:.2f} s)",
+        m = BEGAN.search(s.splitlines()[0])
+        check(m and 0 < float(m.group(1)) <= end * 0.7, f"a window at {end * 0.7:.2f} s is read back from the "
+              f"checkpoint at {m.group(1) if m else '?'} s, taken as the file was read (took {took:.2f} s)",
               s[-300:])
         p.keys("End")
-        p.wait_for(lambda s: "read back" not in s.splitlines()[0], 10)
+        for _ in range(16):  # zoomed out at the end to a quarter of the trace (read back from checkpoints)
+            m = NPC.search(p.screen())
+            if not m or float(m.group(1)) * UNIT_S[m.group(2)] * 120 >= end / 4:
+                break
+            zoom_step(p, "-", read=False)
+        took, said, s = zoom_step(p, "Home")  # its first quarter: from the file's start
+        check(said and "read back" in s.splitlines()[0] and not BEGAN.search(s.splitlines()[0]),
+              f"a read back of the past from the file's start (the first quarter) says how far it is as it "
+              f"reads (took {took:.2f} s)", s[-300:])
         if took < 0.8:
             skip("q stops a read back", f"a whole read back took {took:.2f} s: too quick to stop one midway")
             return
-        into, first, s = read_back(p, end * 0.65, lambda s, first: first is not None)
-        t0 = time.monotonic()
+        p.keys("-")  # the first half: from the file's start again
+        start, m = time.monotonic(), None
+        while m is None and time.monotonic() - start < 10:
+            m = READ_BACK.search(p.screen())
+            time.sleep(0.02)
+        into, t0 = time.monotonic() - start, time.monotonic()
         p.keys("q")
         ok, s = p.wait_for(lambda s: "rc=0" in s, 10)
         quit_s = time.monotonic() - t0
-        # before, q waited for the rest of the read back: about took - into
-        # (this one reads 5% less of the file than the whole one timed)
+        # before, q waited for the rest of the read back: about 2 took - into
+        # (it reads twice what the one timed did)
         limit = min(0.6, 0.9 * took - into)
-        check(ok and first is not None and quit_s < limit,
-              f"q during a read back ({first}% read, {into:.2f} s in; a whole one takes {took:.2f} s) quits in "
-              f"{quit_s:.2f} s, under {limit:.2f} s", s[-300:])
+        check(ok and m is not None and quit_s < limit,
+              f"q during a read back ({m.group(1) if m else '?'}% read, {into:.2f} s in; the one before took "
+              f"{took:.2f} s) quits in {quit_s:.2f} s, under {limit:.2f} s", s[-300:])
     finally:
         p.kill()
         os.unlink(trace)

@@ -13,6 +13,7 @@
 #include "spans.h"
 #include "timeline.h"
 #include "trace.h"
+#include "trace_ahead.h"
 
 /* The traces compared, as recorded by conctop. */
 static const char *const traces[] = {
@@ -228,24 +229,66 @@ static void test_trace(const char *path)
 	timeline_free(b);
 }
 
+/* Feeds c the events of file from the resume point at on; returns 0 or
+ * an error, and how many events it fed. */
+static int follow_rest(const char *file, struct timeline *c, const struct trace_resume *at, uint64_t *followed)
+{
+	struct trace_reader *r = NULL;
+	struct event e;
+	int err = trace_reader_new(&r, file) || trace_reader_resume(r, at);
+
+	*followed = 0;
+	while (!err && (err = trace_reader_next(r, &e)) == 1) {
+		err = timeline_add(c, &e);
+		(*followed)++;
+	}
+	trace_reader_free(r);
+	return err;
+}
+
+/* Checks that copy c, fed the rest of the events, answers from where it was
+ * made as the whole timeline does, and holds nothing before. */
+static void check_copy(const char *what, struct timeline *whole, struct timeline *c, uint64_t end)
+{
+	uint64_t keep;
+	size_t cells = 0, entries = 0;
+	struct tl_cell cell;
+	char name[400];
+
+	timeline_set_end(whole, end);
+	timeline_set_end(c, end);
+	keep = timeline_kept_from(c);
+	snprintf(name, sizeof(name), "%s: the copy answers from where it was made (%.6f s of %.6f s) as the whole "
+		 "timeline: cells, instants, the log, steps", what, (double)keep / 1e9, (double)end / 1e9);
+	CHECK(keep > 0 && same_cells(whole, c, keep, &cells) && cells > 1000 && same_instants(whole, c, keep) &&
+	      same_log(whole, c, keep, &entries) && same_steps(whole, c, keep), name);
+	snprintf(name, sizeof(name), "%s: the copy holds nothing before it was made", what);
+	timeline_thread_cell(c, 0, 0, keep, &cell);
+	CHECK(cell.state == TL_NOT_ALIVE && timeline_log_index(c, 0) == 0, name);
+}
+
 /* timeline_clone and the writer's resume point, as a live view's
  * checkpoints use them: path's events go into a timeline and then into a
  * file written in small chunks, as the live view does; at half of them
  * the timeline is copied and the writer's resume point taken (inside a
- * chunk, or, flushed, at a chunk's start); the copy
- * then follows the events the file holds from that point on (read with
+ * chunk, or, flushed, at a chunk's start); the copy then follows the
+ * events the file holds from that point on (read with
  * trace_reader_resume) and answers every question about the time after
- * the copy exactly as the timeline built from every event. */
+ * the copy exactly as the timeline built from every event. Then the same
+ * with the resume point of a reader of that file at a third of it (as
+ * replay's checkpoints), read directly or ahead on a thread. */
 static void test_clone(const char *path, bool flushed)
 {
 	struct trace_reader *r = NULL;
 	struct trace_writer *w = NULL;
+	struct trace_ahead *ahead = NULL;
 	struct timeline *whole = NULL, *part = NULL, *c = NULL;
 	struct trace_info info;
 	struct trace_resume at = { 0 };
 	struct event *evs = NULL, e;
-	size_t n = 0, cap = 0, i, cells = 0, entries = 0;
-	uint64_t end = 0, followed = 0, keep = 0;
+	const struct event *pe;
+	size_t n = 0, cap = 0, i;
+	uint64_t end = 0, followed = 0;
 	char file[80], name[400];
 	int err = trace_reader_new(&r, path);
 
@@ -277,33 +320,47 @@ static void test_clone(const char *path, bool flushed)
 		 "(%u before the resume point), %llu events there to skip", path, n, at.seq, (unsigned long long)at.skip);
 	CHECK(!err && c && n > 50 && at.seq > 2 && (flushed ? at.skip == 0 : at.skip > 0), name);
 	if (!err)
-		err = trace_reader_new(&r, file) || trace_reader_resume(r, &at);
-	while (!err && (err = trace_reader_next(r, &e)) == 1) {
-		err = timeline_add(c, &e);
-		followed++;
-	}
+		err = follow_rest(file, c, &at, &followed);
 	snprintf(name, sizeof(name), "%s: the copy follows the file from the resume point on: %llu events, the "
 		 "%zu after the copy", path, (unsigned long long)followed, n - n / 2 - 1);
 	CHECK(!err && followed == n - n / 2 - 1, name);
-	if (!err) {
-		timeline_set_end(whole, end);
-		timeline_set_end(c, end);
-		keep = timeline_kept_from(c);
-		snprintf(name, sizeof(name), "%s: the copy answers from where it was made (%.6f s of %.6f s) as the "
-			 "whole timeline: cells, instants, the log, steps", path, (double)keep / 1e9, (double)end / 1e9);
-		CHECK(keep > 0 && same_cells(whole, c, keep, &cells) && cells > 1000 && same_instants(whole, c, keep) &&
-		      same_log(whole, c, keep, &entries) && same_steps(whole, c, keep), name);
-		snprintf(name, sizeof(name), "%s: the copy holds nothing before it was made", path);
-		{
-			struct tl_cell cell;
+	if (!err)
+		check_copy(path, whole, c, end);
+	timeline_free(c);
+	c = NULL;
 
-			timeline_thread_cell(c, 0, 0, keep, &cell);
-			CHECK(cell.state == TL_NOT_ALIVE && timeline_log_index(c, 0) == 0, name);
-		}
+	/* a reader's resume point at a third of the file: ahead on a thread for odd traces */
+	if (!err)
+		err = trace_reader_new(&r, file) || timeline_new(&part, info.ncpus) ||
+		      (flushed && trace_ahead_new(&ahead, r));
+	for (i = 0; !err && i < n / 3; i++) {
+		if (ahead)
+			err = trace_ahead_next(ahead, &pe) != 1 || timeline_add(part, pe);
+		else
+			err = trace_reader_next(r, &e) != 1 || timeline_add(part, &e);
 	}
+	memset(&at, 0, sizeof(at));
+	if (!err)
+		err = (ahead ? trace_ahead_resume_point(ahead, &at) : trace_reader_resume_point(r, &at)) ||
+		      timeline_clone(part, &c);
+	trace_ahead_free(ahead);
 	trace_reader_free(r);
-	timeline_free(whole);
 	timeline_free(part);
+	if (!err)
+		err = follow_rest(file, c, &at, &followed);
+	snprintf(name, sizeof(name), "%s: a copy at a third of the file read %s follows it from the reader's resume "
+		 "point (chunk %u, %llu events to skip): %llu events, the %zu after the copy", path,
+		 flushed ? "ahead" : "directly", at.seq, (unsigned long long)at.skip, (unsigned long long)followed,
+		 n - n / 3);
+	/* (ahead, a batch of 4096 events holds these files: its resume point is
+	 * its start, chunk 1, and the events it returned are skipped, across
+	 * chunks) */
+	CHECK(!err && at.seq >= (flushed ? 1u : 2u) && followed == n - n / 3, name);
+	if (!err) {
+		snprintf(name, sizeof(name), "%s (a reader's resume point)", path);
+		check_copy(name, whole, c, end);
+	}
+	timeline_free(whole);
 	timeline_free(c);
 	free(evs);
 	unlink(file);
