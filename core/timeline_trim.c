@@ -197,6 +197,22 @@ static struct trim trim_of(const struct timeline *tl)
 			      tl->nmarks, tl->capmarks };
 }
 
+/* Makes what a trim built the storage of tl (whose old storage the
+ * caller frees or never had). */
+static void trim_install(struct timeline *tl, const struct trim *n)
+{
+	tl->arena = n->arena;
+	tl->texts = n->texts;
+	tl->lanes = n->lanes;
+	tl->cpus = n->cpus;
+	tl->times = n->times;
+	tl->log = n->log;
+	tl->waits = n->waits, tl->nwaits = n->nwaits, tl->capwaits = n->capwaits;
+	tl->x = n->x, tl->nx = n->nx, tl->capx = n->capx;
+	tl->notes = n->notes, tl->nnotes = n->nnotes, tl->capnotes = n->capnotes;
+	tl->marks = n->marks, tl->nmarks = n->nmarks, tl->capmarks = n->capmarks;
+}
+
 /* Frees the lanes, the indexes and the arrays records point into (see
  * timeline_impl.h). */
 void timeline_storage_free(struct timeline *tl)
@@ -223,16 +239,7 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 		return r;
 	}
 	old = trim_of(tl);
-	tl->arena = n.arena;
-	tl->texts = n.texts;
-	tl->lanes = n.lanes;
-	tl->cpus = n.cpus;
-	tl->times = n.times;
-	tl->log = n.log;
-	tl->waits = n.waits, tl->nwaits = n.nwaits, tl->capwaits = n.capwaits;
-	tl->x = n.x, tl->nx = n.nx, tl->capx = n.capx;
-	tl->notes = n.notes, tl->nnotes = n.nnotes, tl->capnotes = n.capnotes;
-	tl->marks = n.marks, tl->nmarks = n.nmarks, tl->capmarks = n.capmarks;
+	trim_install(tl, &n);
 	tl->kept_from = t;
 	trim_free(&old, tl->nthreads, tl->ncpus);
 	return 0;
@@ -270,16 +277,7 @@ int timeline_clone(const struct timeline *tl, struct timeline **out)
 	}
 	c->nthreads = c->capthreads = c->capcreated = tl->nthreads;
 	c->caplanes = tl->caplanes ? tl->caplanes : 1;
-	c->arena = n.arena;
-	c->texts = n.texts;
-	c->lanes = n.lanes;
-	c->cpus = n.cpus;
-	c->times = n.times;
-	c->log = n.log;
-	c->waits = n.waits, c->nwaits = n.nwaits, c->capwaits = n.capwaits;
-	c->x = n.x, c->nx = n.nx, c->capx = n.capx;
-	c->notes = n.notes, c->nnotes = n.nnotes, c->capnotes = n.capnotes;
-	c->marks = n.marks, c->nmarks = n.nmarks, c->capmarks = n.capmarks;
+	trim_install(c, &n);
 	c->deadlocks = tl->deadlocks;
 	c->damaged = tl->damaged;
 	c->end = c->kept_from = t;

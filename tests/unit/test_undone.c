@@ -38,6 +38,17 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int6
 	stats_add(st, &e);
 }
 
+/* A new analysis: threads 101 (running on CPU 1) and 102, another
+ * program on CPU 0. */
+static void start_two(void)
+{
+	start();
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+}
+
 /* Two workers on CPU 1 (mask1, mask2; 0: no affinity event) take turns for
  * 500 ms from 2 ms while main sleeps and CPU 0 is idle; main's mask is
  * mask_main (0: none). The workers inherit main's when theirs is 0. When
@@ -156,11 +167,7 @@ static void gaps(uint64_t gap, uint64_t period, int n)
 	uint64_t t = 10 * MS;
 	int i;
 
-	start();
-	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
-	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
-	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
-	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	start_two();
 	for (i = 0; i < n; i++, t += period) {
 		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
 		ev(t + gap, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
@@ -202,11 +209,7 @@ static void test_threshold(void)
  * another program on the CPU is not idle. */
 static void test_migrate_other(void)
 {
-	start();
-	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
-	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
-	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
-	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	start_two();
 	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0); /* 101 waits on CPU 1 */
 	ev(25 * MS, EVENT_MIGRATE, 1, 101, 0, 1, 0);                      /* to CPU 0's queue */
 	ev(25 * MS + 5 * US, EVENT_SWITCH, 0, 0, 101, 0, 0);
@@ -227,11 +230,7 @@ static void test_unsettled(void)
 	uint64_t t = 10 * MS;
 	int i;
 
-	start();
-	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
-	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
-	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
-	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	start_two();
 	CHECK(!undone_unsettled(u, 0), "unsettled: nothing open, nothing to wait for");
 	for (i = 0; i < 40; i++, t += 500 * US) { /* 300 us waits 200 us apart: 12 ms of idle in all */
 		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
@@ -248,11 +247,7 @@ static void test_unsettled(void)
 	CHECK(!undone_unsettled(u, t + MS), "unsettled: not once past the minimum (12 ms): it counts");
 	stop();
 
-	start();
-	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
-	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
-	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
-	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	start_two();
 	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
 	CHECK(undone_unsettled(u, 10 * MS + UNDONE_MIN_NS - 1) && !undone_unsettled(u, 10 * MS + UNDONE_MIN_NS),
 	      "unsettled: a CPU idle beside a waiting thread, until its idle time reaches the minimum");
@@ -277,11 +272,7 @@ static void test_text_open(void)
 	undone_mask_text(&m, text, sizeof(text));
 	CHECK(strcmp(text, "none") == 0, "mask text: empty");
 
-	start();
-	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
-	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
-	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
-	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	start_two();
 	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
 	CHECK(!undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS - 1), "open: not marked before the minimum");
 	CHECK(undone_cpu_marked(u, 0, 10 * MS, 11 * MS, 10 * MS + UNDONE_MIN_NS), "open: marked once past it");
