@@ -197,6 +197,11 @@ static void draw_narration(struct frame *f, int y)
 		draw_words(&f->d, 0, y, line, ROLE_MODE, GRID_BOLD, w);
 		return;
 	}
+	if (v->reading && f->now >= timeline_end(f->d.tl)) { /* a replay past what it has read */
+		fmt_not_read(line, sizeof(line), timeline_end(f->d.tl));
+		draw_words(&f->d, 0, y, line, ROLE_LABEL, GRID_BOLD, w);
+		return;
+	}
 	last = timeline_log_index(f->d.tl, scale_sat_add(f->now, 1));
 	if (last == 0 || timeline_log_read(f->d.tl, last - 1, &e, 1) != 1) {
 		draw_text(&f->d, 0, y, "(no events yet)", ROLE_LABEL, GRID_BOLD, w);

@@ -116,6 +116,15 @@ void fmt_seconds(char *buf, size_t len, uint64_t ns, int dec)
 		snprintf(buf, len, "%" PRIu64, ns / NS_S);
 }
 
+/* What is past what a replay has read (see format.h). */
+void fmt_not_read(char *buf, size_t len, uint64_t read_to)
+{
+	char t[32];
+
+	fmt_seconds(t, sizeof(t), read_to, 6);
+	snprintf(buf, len, "not read yet: read up to %s s so far, the view fills in as it reads", t);
+}
+
 /* Writes a count briefly. */
 void fmt_count(char *buf, size_t len, double v)
 {

@@ -21,6 +21,11 @@ void fmt_time_short(char *buf, size_t len, uint64_t ns, bool ascii);
  * at most 9). */
 int fmt_sec_decimals(uint64_t npc, int min);
 
+/* Writes what a replay placed past what it has read of its file says
+ * there: "not read yet: read up to 0.021000 s so far, the view fills in
+ * as it reads" (read_to: the timeline's end). */
+void fmt_not_read(char *buf, size_t len, uint64_t read_to);
+
 /* Writes ns as seconds with dec (0 to 9) decimals: "2.3102". */
 void fmt_seconds(char *buf, size_t len, uint64_t ns, int dec);
 

@@ -211,8 +211,7 @@ void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, 
 							       * thread's state is known there yet */
 		char line[DRAW_LINE_MAX];
 
-		snprintf(line, sizeof(line), "not read yet: read up to %.6f s so far, the view fills in as it reads",
-			 (double)timeline_end(f->d.tl) / 1e9);
+		fmt_not_read(line, sizeof(line), timeline_end(f->d.tl));
 		draw_text(&f->d, 0, y, line, ROLE_LOG, 0, -1);
 		return;
 	}

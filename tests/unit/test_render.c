@@ -895,6 +895,13 @@ static void test_classroom(void)
 	v.question = "PREDICT: Which thread runs next? (space reveals)";
 	render_screen(g, tl, &v, th);
 	CHECK(strstr(row(g, 0), "Which thread runs next?") != NULL, "classroom: the question in the narration's place");
+	v.question = NULL;
+	v.reading = true; /* a replay placed past what it has read of its file */
+	v.cursor = 30 * MS;
+	render_screen(g, tl, &v, th);
+	CHECK(strstr(row(g, 0), "not read yet: read up to 0.021000 s so far") != NULL,
+	      "classroom: past what a replay has read, the narration says so (not the last event read)");
+	v.reading = false;
 	drop();
 
 	build_many(2, 9);
