@@ -137,6 +137,11 @@ int cli_trace_open_quiet(struct cli_trace *t, const char *path);
  * the file cannot be read on. */
 int cli_trace_next(struct cli_trace *t, const struct event **ev);
 
+/* The same, with several events in a row when the file is read ahead:
+ * *ev points at the first of *n (1 or more) when it returns 1 (for
+ * report, whose statistics cost about as much as the reading). */
+int cli_trace_next_run(struct cli_trace *t, const struct event **ev, size_t *n);
+
 /* What the last result 2 skipped ("chunk 2 at byte 470: payload checksum
  * mismatch; chunk skipped, reading on at byte 744"). */
 const char *cli_trace_last_damage(const struct cli_trace *t);

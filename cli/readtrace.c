@@ -103,22 +103,10 @@ static void note_damage(struct cli_trace *t)
 	}
 }
 
-/* Reads the next event (see cli.h). */
-int cli_trace_next(struct cli_trace *t, const struct event **ev)
+/* What a result of the reading other than an event means (see
+ * cli_trace_next). */
+static int trace_status(struct cli_trace *t, int e)
 {
-	int e;
-
-	if (t->ahead) {
-		e = trace_ahead_next(t->ahead, ev);
-	} else {
-		e = trace_reader_next(t->reader, &t->ev);
-		*ev = &t->ev;
-	}
-
-	if (e == 1) {
-		t->events++;
-		return 1;
-	}
 	if (e == TRACE_DAMAGED) {
 		note_damage(t);
 		return 2;
@@ -135,6 +123,39 @@ int cli_trace_next(struct cli_trace *t, const struct event **ev)
 	else
 		cli_error("%s: %s", t->path, e == -ENOMEM ? strerror(ENOMEM) : trace_words(t));
 	return -1;
+}
+
+/* Reads the next event (see cli.h). */
+int cli_trace_next(struct cli_trace *t, const struct event **ev)
+{
+	int e;
+
+	if (t->ahead) {
+		e = trace_ahead_next(t->ahead, ev);
+	} else {
+		e = trace_reader_next(t->reader, &t->ev);
+		*ev = &t->ev;
+	}
+	if (e == 1) {
+		t->events++;
+		return 1;
+	}
+	return trace_status(t, e);
+}
+
+/* Reads the next events (see cli.h). */
+int cli_trace_next_run(struct cli_trace *t, const struct event **ev, size_t *n)
+{
+	int e;
+
+	if (!t->ahead)
+		return *n = 1, cli_trace_next(t, ev);
+	e = trace_ahead_next_run(t->ahead, ev, n);
+	if (e == 1) {
+		t->events += *n;
+		return 1;
+	}
+	return trace_status(t, e);
 }
 
 /* The last damage skipped. */

@@ -347,6 +347,7 @@ int cmd_report(int argc, char **argv)
 	struct stats *s = NULL;
 	const struct event *ev;
 	const char *file;
+	size_t n, i;
 	bool json = false, attributed;
 	char warning[1200];
 	int opt, e, status = 1;
@@ -364,10 +365,13 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	stats_set_gated(s, trace_reader_info(t.reader)->started);
-	while ((e = cli_trace_next(&t, &ev)) > 0) {
-		if (e == 1 && (e = stats_add(s, ev)) != 0) {
-			cli_error("%s: %s", file, strerror(e < 0 ? -e : e));
-			goto out;
+	while ((e = cli_trace_next_run(&t, &ev, &n)) > 0) {
+		for (i = 0; e == 1 && i < n; i++) {
+			if ((e = stats_add(s, &ev[i])) != 0) {
+				cli_error("%s: %s", file, strerror(e < 0 ? -e : e));
+				goto out;
+			}
+			e = 1;
 		}
 	}
 	if (e < 0)

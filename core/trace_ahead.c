@@ -131,8 +131,9 @@ static void ahead_release(struct trace_ahead *a)
 	a->pos = 0;
 }
 
-/* The next event, damage, end or error, in the reader's order. */
-int trace_ahead_next(struct trace_ahead *a, const struct event **ev)
+/* The next events (at most max, at least 1, in a row of the batch being
+ * emptied), damage, end or error, in the reader's order. */
+static int next_run(struct trace_ahead *a, const struct event **ev, size_t *n, unsigned max)
 {
 	for (;;) {
 		struct ahead_batch *b;
@@ -149,7 +150,9 @@ int trace_ahead_next(struct trace_ahead *a, const struct event **ev)
 		}
 		b = &a->b[a->head];
 		if (a->pos < b->n) {
-			*ev = &b->ev[a->pos++];
+			*n = b->n - a->pos < max ? b->n - a->pos : max;
+			*ev = &b->ev[a->pos];
+			a->pos += (unsigned)*n;
 			return 1;
 		}
 		status = b->status;
@@ -166,6 +169,20 @@ int trace_ahead_next(struct trace_ahead *a, const struct event **ev)
 			return status;
 		}
 	}
+}
+
+/* The next event, damage, end or error, in the reader's order. */
+int trace_ahead_next(struct trace_ahead *a, const struct event **ev)
+{
+	size_t n;
+
+	return next_run(a, ev, &n, 1);
+}
+
+/* The events left of the batch being emptied (see trace_ahead.h). */
+int trace_ahead_next_run(struct trace_ahead *a, const struct event **ev, size_t *n)
+{
+	return next_run(a, ev, n, AHEAD_EVENTS);
 }
 
 /* The resume point after the events returned (see trace_ahead.h). */

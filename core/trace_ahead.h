@@ -25,6 +25,11 @@ int trace_ahead_new(struct trace_ahead **out, struct trace_reader *r);
  * event is not copied: *ev points at it until the next call (or _free). */
 int trace_ahead_next(struct trace_ahead *a, const struct event **ev);
 
+/* The same, with every event left of the batch being emptied at once:
+ * *ev points at the first of *n (at least 1) when it returns 1, until
+ * the next call. */
+int trace_ahead_next_run(struct trace_ahead *a, const struct event **ev, size_t *n);
+
 /* What the reader said with the last TRACE_DAMAGED or error returned. */
 const char *trace_ahead_error(const struct trace_ahead *a);
 

@@ -56,6 +56,8 @@ struct waits {
 
 	struct waits_deadlock *deadlocks;
 	size_t ndeadlocks, dcap;
+
+	size_t nblk;              /* threads in_blk: without any, scheduling events change nothing here */
 };
 
 static const char *const kind_names[WAIT_KIND_MAX] = {
@@ -252,6 +254,7 @@ int waits_clone(const struct waits *w, struct waits **out)
 	c->nthreads = c->tcap = w->nthreads;
 	c->nobjects = c->ocap = w->nobjects;
 	c->ndeadlocks = c->dcap = w->ndeadlocks;
+	c->nblk = w->nblk;
 	r = VEC_DUP(c->threads, w->threads, w->nthreads) || VEC_DUP(c->objects, w->objects, w->nobjects) ||
 	    VEC_DUP(c->sem_prev, w->sem_prev, w->nobjects) || VEC_DUP(c->deadlocks, w->deadlocks, w->ndeadlocks) ||
 	    index_copy(&c->by_tid, &w->by_tid) || index_copy(&c->by_addr, &w->by_addr) ||
@@ -287,6 +290,14 @@ static struct wthread *thread_of(struct waits *w, int32_t tid)
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
 	return t;
+}
+
+/* Sets whether t is in what it went to sleep in, counting those that are. */
+static void set_blk(struct waits *w, struct wthread *t, bool on)
+{
+	if (t->in_blk != on)
+		w->nblk = on ? w->nblk + 1 : w->nblk - 1;
+	t->in_blk = on;
 }
 
 /* The existing entry for tid, or NULL. */
@@ -538,7 +549,7 @@ static int on_block(struct waits *w, const struct event *ev)
 		return -ENOMEM;
 	obj = kind ? object_of(w, ev->tgid, addr, kind) : -1;
 	t->blk = (struct frame){ op, obj, 0, ev->ts };
-	t->in_blk = true;
+	set_blk(w, t, true);
 	t->blk_asleep = false;
 	if (op == OP_JOIN)
 		t->blk.target = ev->tid2;
@@ -573,7 +584,7 @@ static void block_over(struct waits *w, int32_t tid, bool waking)
 	struct wthread *t = known_thread(w, tid);
 
 	if (t && (!waking || t->blk_asleep))
-		t->in_blk = false;
+		set_blk(w, t, false);
 }
 
 /* Child process c ends (or its pid is reused): its parent has one child
@@ -667,15 +678,19 @@ int waits_add(struct waits *w, const struct event *ev)
 
 	switch (ev->type) {
 	case EVENT_SWITCH:
+		if (!w->nblk)
+			return 0;
 		if ((t = known_thread(w, ev->tid)) != NULL && t->in_blk && event_switch_voluntary(ev->arg))
 			t->blk_asleep = true;
 		block_over(w, ev->tid2, false);
 		return 0;
 	case EVENT_WAKING:
-		block_over(w, ev->tid2, true);
+		if (w->nblk)
+			block_over(w, ev->tid2, true);
 		return 0;
 	case EVENT_WAKEUP:
-		block_over(w, ev->tid, false);
+		if (w->nblk)
+			block_over(w, ev->tid, false);
 		return 0;
 	default:
 		break;
@@ -731,7 +746,7 @@ int waits_add(struct waits *w, const struct event *ev)
 		if (t) {
 			t->ncalls = 0;
 			t->in_sys = false;
-			t->in_blk = false;
+			set_blk(w, t, false);
 			if (ev->tid == ev->tgid && t->parent)
 				child_gone(w, t);
 		}

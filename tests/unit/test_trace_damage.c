@@ -114,7 +114,7 @@ static int layout(const uint8_t *b, size_t len, struct span *sp, int max)
 }
 
 /* Reads buf with damage skipping, on this thread or ahead on another
- * (trace_ahead.h); collects the events (at most NEVENTS), the number of
+ * (trace_ahead.h, the events of a batch taken in runs); collects the events (at most NEVENTS), the number of
  * TRACE_DAMAGED results and the last one's words; returns the final
  * result. */
 static int read_one_way(const uint8_t *buf, size_t len, bool ahead, struct event *got, unsigned *ngot,
@@ -124,6 +124,7 @@ static int read_one_way(const uint8_t *buf, size_t len, bool ahead, struct event
 	struct trace_ahead *a = NULL;
 	struct event ev;
 	const struct event *evp = &ev;
+	size_t n = 1, i;
 	int rc = trace_reader_new_mem(&r, buf, len);
 
 	*ngot = *ndamaged = 0;
@@ -132,12 +133,13 @@ static int read_one_way(const uint8_t *buf, size_t len, bool ahead, struct event
 		trace_reader_skip_damaged(r);
 		if (ahead && trace_ahead_new(&a, r))
 			rc = -1001;
-		while (rc == 0 && (rc = a ? trace_ahead_next(a, &evp) : trace_reader_next(r, &ev)) > 0) {
+		while (rc == 0 && (rc = a ? trace_ahead_next_run(a, &evp, &n) : trace_reader_next(r, &ev)) > 0) {
 			if (rc == TRACE_DAMAGED) {
 				(*ndamaged)++;
 				snprintf(last_damage, dlen, "%s", a ? trace_ahead_error(a) : trace_reader_error(r));
-			} else if (*ngot < NEVENTS) {
-				got[(*ngot)++] = *evp;
+			} else {
+				for (i = 0; i < (a ? n : 1) && *ngot < NEVENTS; i++)
+					got[(*ngot)++] = evp[i];
 			}
 			rc = 0;
 		}
