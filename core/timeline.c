@@ -122,11 +122,19 @@ static int change_code(struct timeline *tl, const struct sched_change *c, uint32
 	return 0;
 }
 
+/* Whether the lane's last record is the one of the state that began at
+ * since: its own, or, for a state older than what the timeline keeps
+ * (trimmed, or a copy: timeline_clone), the one restating it there. */
+static bool last_is_since(const struct timeline *tl, const struct lane *L, uint64_t since)
+{
+	return L->last_ts == since || (since < tl->kept_from && L->last_ts == tl->kept_from);
+}
+
 /* The blocked state c ends turned out to wait on c->prev_object: its lane
  * record says so (and so does its log entry, which reads the lane). */
 static int restate_wait(struct timeline *tl, struct lane *L, const struct sched_change *c)
 {
-	if (LANE_STATE(L->last_code) != c->prev || L->last_ts != c->prev_since || (L->last_code & LANE_WAKE) ||
+	if (LANE_STATE(L->last_code) != c->prev || !last_is_since(tl, L, c->prev_since) || (L->last_code & LANE_WAKE) ||
 	    tl->nwaits >= LANE_AUX_MAX)
 		return 0;
 	if (VEC_RESERVE(tl->waits, tl->capwaits, tl->nwaits + 1))
@@ -267,7 +275,7 @@ static int cb_state(void *ctx, const struct sched_change *c)
 		return r;
 	if (c->settled) { /* what it did since it was first seen is known now */
 		code = state_code(c->prev, c->prev_cpu);
-		if (L->provisional && L->last_ts == c->prev_since)
+		if (L->provisional && last_is_since(tl, L, c->prev_since))
 			lane_replace_last(L, code);
 		else if ((r = lane_push(L, &tl->arena, c->prev_since, code)))
 			return r;

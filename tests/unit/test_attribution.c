@@ -11,6 +11,7 @@
 #define MS 1000000ull
 
 static struct timeline *tl;
+static struct timeline *copy; /* when set, pev feeds it too (timeline_clone's copy) */
 static struct stats *st;
 
 /* Feeds one event to both consumers. */
@@ -243,6 +244,8 @@ static void pev(uint64_t ts, unsigned type, int tid, int tgid, int tid2, int tgi
 
 	e.tgid2 = tid2 > 0 ? tgid2 : tid2;
 	timeline_add(tl, &e);
+	if (copy)
+		timeline_add(copy, &e);
 	stats_add(st, &e);
 }
 
@@ -323,7 +326,9 @@ static void test_child_and_timer(void)
 }
 
 /* make -j2: a wait4(-1) with two children alive names the one whose exit
- * woke it, as the wait ends, in the lane, the log and the statistics. */
+ * woke it, as the wait ends, in the lane, the log and the statistics; and
+ * so does a copy of the timeline made during the wait (a checkpoint, whose
+ * lane restates the wait where it starts). */
 static void test_any_child(void)
 {
 	struct tl_at at;
@@ -338,6 +343,7 @@ static void test_any_child(void)
 	pev(1 * MS, EVENT_BLOCK, 20, 20, 0, 0, OP_SYS_WAIT, 0xffffffff, NULL);
 	pev(1 * MS, EVENT_SWITCH, 20, 20, 32, 32, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
 	pev(2 * MS, EVENT_EXEC, 32, 32, 0, 0, 0, 0, "sleep");
+	CHECK(timeline_clone(tl, &copy) == 0, "any child: a copy made during the wait");
 	pev(4 * MS, EVENT_EXIT, 32, 32, 0, 0, 0, 0, "sleep");
 	pev(4 * MS, EVENT_WAKING, 32, 32, 20, 20, 0, 0, NULL);
 	pev(4 * MS, EVENT_WAKEUP, 20, 20, 0, 0, 0, 0, NULL);
@@ -351,6 +357,12 @@ static void test_any_child(void)
 	      "any child: the lane names the child whose exit woke the waiter");
 	CHECK(logged_block(1 * MS, "sleep(32)"), "any child: the log's block, written before the child was known, names it");
 	CHECK(stats_child(3 * MS, "sleep(32)"), "any child: the statistics put the 3 ms wait on sleep(32)");
+	timeline_thread_at(copy, 0, 3 * MS, &at);
+	timeline_object_label(copy, at.object, label, sizeof(label));
+	CHECK(at.state == TL_BLOCKED_JOIN && strcmp(label, "sleep(32)") == 0,
+	      "any child: the copy made during the wait names the child too");
+	timeline_free(copy);
+	copy = NULL;
 	timeline_free(tl);
 	stats_free(st);
 }
