@@ -605,6 +605,7 @@ int trace_writer_resume_point(const struct trace_writer *w, struct trace_resume 
 	at->ts = w->written_ts;
 	at->timed = w->count - w->chunk_events;
 	at->skip = w->chunk_events;
+	at->damaged = 0;
 	return 0;
 }
 

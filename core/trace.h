@@ -95,6 +95,7 @@ struct trace_resume {
 	uint64_t ts;
 	uint64_t timed;
 	uint64_t skip;
+	uint64_t damaged; /* a reader's damaged stretches before (the end record's count is not checked then) */
 };
 
 /* Fills *at for the events given so far. Returns 0, or the writer's error

@@ -794,6 +794,7 @@ int trace_reader_resume_point(const struct trace_reader *r, struct trace_resume 
 		at->ts = r->ts;
 		at->timed = r->timed;
 		at->skip = 0;
+		at->damaged = r->damaged;
 		return 0;
 	}
 	at->off = r->chunk_off;
@@ -801,6 +802,7 @@ int trace_reader_resume_point(const struct trace_reader *r, struct trace_resume 
 	at->ts = r->chunk_ts;
 	at->timed = r->chunk_timed;
 	at->skip = r->count - r->chunk_count;
+	at->damaged = r->damaged;
 	return 0;
 }
 
@@ -811,6 +813,8 @@ int trace_reader_resume(struct trace_reader *r, const struct trace_resume *at)
 	uint64_t i;
 	int e = trace_reader_seek_chunk(r, at->off, at->seq, at->ts, at->timed);
 
+	if (!e)
+		r->damaged = at->damaged; /* the chunks before it as they were read */
 	for (i = 0; !e && i < at->skip; i++)
 		if (trace_reader_next(r, &ev) != 1)
 			e = -EIO;
