@@ -1,10 +1,10 @@
 /* The live view's memory cap (see view_history.h). Half the cap is the
- * live timeline's and the waits' history's: past it (past a third when
- * no key came for a while), both forget the older half of what they hold.
+ * live timeline's, the waits' history's and the checkpoints' a read back
+ * starts from (at most an eighth): past it (past a third when no key came
+ * for a while), the first two forget the older half of what they hold.
  * A quarter is for a window of the past read back from the trace file when
- * the paused view looks before what memory keeps; an eighth for the
- * checkpoints a read back starts from; the rest is room for a trim's
- * copy. */
+ * the paused view looks before what memory keeps; the rest is room for a
+ * trim's copy. */
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -73,6 +73,7 @@ void view_history_file(struct view_history *h, const char *file, struct trace_wr
 /* Frees checkpoint i. */
 static void ckpt_drop(struct view_history *h, unsigned i)
 {
+	h->ckpt_bytes -= h->ckpt[i].size;
 	timeline_free(h->ckpt[i].tl);
 	memmove(&h->ckpt[i], &h->ckpt[i + 1], (h->nckpt - i - 1) * sizeof(h->ckpt[0]));
 	h->nckpt--;
@@ -89,23 +90,18 @@ static void ckpt_thin(struct view_history *h)
 	h->ckpt_every *= 2;
 }
 
-/* Bytes the checkpoints hold. */
-static size_t ckpt_memory(const struct view_history *h)
-{
-	size_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < h->nckpt; i++)
-		n += timeline_memory(h->ckpt[i].tl);
-	return n;
-}
-
-/* Whether a checkpoint of tl is due (see view_history.h); forgets those
- * whose chunks a full disk took. */
-bool view_history_checkpoint_due(struct view_history *h, const struct timeline *tl)
+/* Forgets the checkpoints whose chunks a full disk took (the writer may
+ * write new chunks at their offset, under their number). */
+static void ckpt_forget_dropped(struct view_history *h)
 {
 	while (h->nckpt && timeline_kept_from(h->ckpt[0].tl) < h->dropped_until)
 		ckpt_drop(h, 0);
+}
+
+/* Whether a checkpoint of tl is due (see view_history.h). */
+bool view_history_checkpoint_due(struct view_history *h, const struct timeline *tl)
+{
+	ckpt_forget_dropped(h);
 	return h->cap && timeline_events(tl) >= h->ckpt_events + h->ckpt_every;
 }
 
@@ -119,16 +115,18 @@ void view_history_checkpoint(struct view_history *h, const struct timeline *tl, 
 	k.at = *at;
 	if (timeline_clone(tl, &k.tl))
 		return; /* (out of memory: none this time) */
-	size = timeline_memory(k.tl);
-	while (h->nckpt > 1 && (h->nckpt == VIEW_CHECKPOINTS || ckpt_memory(h) + size > h->cap / 8))
+	size = k.size = timeline_memory(k.tl);
+	while (h->nckpt > 1 && (h->nckpt == VIEW_CHECKPOINTS || h->ckpt_bytes + size > h->cap / 8))
 		ckpt_thin(h);
-	if (h->nckpt == 1 && ckpt_memory(h) + size > h->cap / 8)
+	if (h->nckpt == 1 && h->ckpt_bytes + size > h->cap / 8)
 		ckpt_drop(h, 0);
-	if (size > h->cap / 8) {
+	if (size > h->cap / 8) { /* (a thousand threads and a small cap: tried less and less often) */
 		timeline_free(k.tl);
+		h->ckpt_every *= 2;
 		return;
 	}
 	h->ckpt[h->nckpt++] = k;
+	h->ckpt_bytes += size;
 }
 
 /* The latest checkpoint at or before t, or NULL. */
@@ -148,7 +146,7 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 	int n;
 
 	h->held = held;
-	held += (h->past ? timeline_memory(h->past) : 0) + ckpt_memory(h);
+	held += (h->past ? timeline_memory(h->past) : 0) + h->ckpt_bytes;
 	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
 		     (unsigned long long)(h->cap >> 20));
 
@@ -164,9 +162,10 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 {
 	size_t held = timeline_memory(live) + view_why_memory(why);
 	uint64_t kept = timeline_kept_from(live), end = timeline_end(live), t;
+	size_t share = held + h->ckpt_bytes; /* the checkpoints come out of the live half */
 	int e = 0;
 
-	if (h->cap && (held > h->cap / 2 || (idle && held > h->cap / 3)) && end > kept + 1) {
+	if (h->cap && (share > h->cap / 2 || (idle && share > h->cap / 3)) && end > kept + 1) {
 		t = kept + (end - kept) / 2;
 		e = timeline_trim(live, t);
 		if (!e) {
@@ -205,9 +204,11 @@ static bool read_pump(struct view_history *h, uint64_t started, uint64_t *shown,
  * the file does not go on there. Sets h->past_began. Returns 0 or 1. */
 static int history_open(struct view_history *h, struct cli_loader *ld, const char *path, uint64_t from)
 {
-	const struct view_checkpoint *k = ckpt_before(h, from);
+	const struct view_checkpoint *k;
 	struct timeline *start;
 
+	ckpt_forget_dropped(h);
+	k = ckpt_before(h, from);
 	h->past_began = 0;
 	if (k && timeline_clone(k->tl, &start) == 0 && cli_loader_resume(ld, path, start, &k->at) == 0) {
 		h->past_began = timeline_kept_from(start);
@@ -247,7 +248,11 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			h->stopped = true;
 			break;
 		}
-		e = cli_loader_step(&ld, to, READ_SLICE_NS);
+		/* up to `to`; then on, a millisecond at a time, until the idle
+		 * time beside waiting threads there is known to count as undone
+		 * work or not */
+		e = cli_loader_step(&ld, timeline_end(ld.tl) < to ? to : timeline_end(ld.tl) + UNDONE_MERGE_NS,
+				    READ_SLICE_NS);
 		if (first == UINT64_MAX && timeline_events(ld.tl))
 			first = timeline_end(ld.tl);
 		if (first < to && timeline_end(ld.tl) > first)
@@ -258,11 +263,8 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			/* before the window: all of it; in it: the older half */
 			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}
-	} while (e > 0 && timeline_end(ld.tl) < to);
-	/* on, a millisecond at a time, until the idle time beside waiting
-	 * threads at `to` is known to count as undone work or not */
-	while (e > 0 && !h->stopped && timeline_undone_unsettled(ld.tl) && timeline_end(ld.tl) < to + SETTLE_NS)
-		e = cli_loader_step(&ld, timeline_end(ld.tl) + UNDONE_MERGE_NS, READ_SLICE_NS);
+	} while (e > 0 && (timeline_end(ld.tl) < to ||
+			   (timeline_undone_unsettled(ld.tl) && timeline_end(ld.tl) < to + SETTLE_NS)));
 	h->reading = false;
 	if (h->stopped) {
 		snprintf(h->header, sizeof(h->header), "reading back stopped for a key");

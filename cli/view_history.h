@@ -28,6 +28,7 @@ struct view_why;
 struct view_checkpoint {
 	struct timeline *tl;
 	struct trace_resume at;
+	size_t size;                   /* bytes tl holds (it never changes: a read back copies it) */
 };
 
 /* One live view's history. */
@@ -41,6 +42,7 @@ struct view_history {
 	uint64_t past_began;           /* where its reading began: a checkpoint's instant, or 0 */
 	struct view_checkpoint ckpt[VIEW_CHECKPOINTS]; /* in time order */
 	unsigned nckpt;
+	size_t ckpt_bytes;             /* what they hold */
 	uint64_t ckpt_every;           /* events followed between two checkpoints (doubled when thinned) */
 	uint64_t ckpt_events;          /* the live timeline's count of events at the last one */
 	uint64_t asked_from, asked_to; /* the window shown when it was read */
