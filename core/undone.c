@@ -639,12 +639,10 @@ bool undone_unsettled(const struct undone *u, uint64_t at)
 
 	for (c = 0; c < u->ncpus; c++) {
 		const struct ucpu *cp = &u->cpus[c];
-		uint64_t idle;
+		struct undone_stretch s;
 
-		if (!cp->open)
-			continue;
-		idle = cp->cur.idle_ns + (cp->on && at > cp->on_since ? at - cp->on_since : 0);
-		if (idle < UNDONE_MIN_NS && (cp->on || at - cp->cur.to < UNDONE_MERGE_NS))
+		/* open, under the minimum at `at`, and able to grow */
+		if (cp->open && !undone_open_at(u, c, at, &s) && (cp->on || at - cp->cur.to < UNDONE_MERGE_NS))
 			return true;
 	}
 	return false;
