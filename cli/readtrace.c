@@ -62,22 +62,16 @@ static int trace_open_at(struct cli_trace *t, const char *path, bool quiet, cons
 	return 0;
 }
 
-/* Opens a trace from its start. */
-static int trace_open(struct cli_trace *t, const char *path, bool quiet)
-{
-	return trace_open_at(t, path, quiet, NULL);
-}
-
 /* Opens a trace (see cli.h). */
 int cli_trace_open(struct cli_trace *t, const char *path)
 {
-	return trace_open(t, path, false);
+	return trace_open_at(t, path, false, NULL);
 }
 
 /* Opens a trace without a word on stderr (see cli.h). */
 int cli_trace_open_quiet(struct cli_trace *t, const char *path)
 {
-	return trace_open(t, path, true);
+	return trace_open_at(t, path, true, NULL);
 }
 
 /* The reader's words for the damage or error just returned. */
@@ -148,8 +142,10 @@ int cli_trace_next_run(struct cli_trace *t, const struct event **ev, size_t *n)
 {
 	int e;
 
-	if (!t->ahead)
-		return *n = 1, cli_trace_next(t, ev);
+	if (!t->ahead) {
+		*n = 1;
+		return cli_trace_next(t, ev);
+	}
 	e = trace_ahead_next_run(t->ahead, ev, n);
 	if (e == 1) {
 		t->events += *n;
@@ -193,7 +189,7 @@ int cli_loader_open(struct cli_loader *ld, const char *path, bool quiet)
 	int e;
 
 	memset(ld, 0, sizeof(*ld));
-	if (trace_open(&ld->t, path, quiet))
+	if (trace_open_at(&ld->t, path, quiet, NULL))
 		return 1;
 	e = timeline_new(&ld->tl, trace_reader_info(ld->t.reader)->ncpus);
 	if (e) {

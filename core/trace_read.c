@@ -784,25 +784,13 @@ int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, 
 /* Where reading goes on after the events returned so far. */
 int trace_reader_resume_point(const struct trace_reader *r, struct trace_resume *at)
 {
-	if (r->state < 0)
+	bool info = r->chunk_off < FILE_HDR_LEN + FRAME_LEN; /* chunk 0: the info record only, read */
+
+	if (r->state < 0 || (info && (r->count || r->p != r->end)))
 		return -EINVAL;
-	if (r->chunk_off < FILE_HDR_LEN + FRAME_LEN) { /* chunk 0: the info record only, read */
-		if (r->count || r->p != r->end)
-			return -EINVAL;
-		at->off = r->off;
-		at->seq = r->next_seq;
-		at->ts = r->ts;
-		at->timed = r->timed;
-		at->skip = 0;
-		at->damaged = r->damaged;
-		return 0;
-	}
-	at->off = r->chunk_off;
-	at->seq = r->chunk_no;
-	at->ts = r->chunk_ts;
-	at->timed = r->chunk_timed;
-	at->skip = r->count - r->chunk_count;
-	at->damaged = r->damaged;
+	*at = info ? (struct trace_resume){ r->off, r->next_seq, r->ts, r->timed, 0, r->damaged }
+		   : (struct trace_resume){ r->chunk_off, r->chunk_no, r->chunk_ts, r->chunk_timed,
+					    r->count - r->chunk_count, r->damaged };
 	return 0;
 }
 
