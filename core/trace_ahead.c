@@ -132,8 +132,11 @@ static void ahead_release(struct trace_ahead *a)
 }
 
 /* The next events (at most max, at least 1, in a row of the batch being
- * emptied), damage, end or error, in the reader's order. */
-static int next_run(struct trace_ahead *a, const struct event **ev, size_t *n, unsigned max)
+ * emptied), damage, end or error, in the reader's order. Inlined: with
+ * max 1 it is the per-event path of every loader (a call more per event
+ * otherwise). */
+static inline __attribute__((always_inline)) int next_run(struct trace_ahead *a, const struct event **ev,
+							  size_t *n, unsigned max)
 {
 	for (;;) {
 		struct ahead_batch *b;
