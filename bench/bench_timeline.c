@@ -10,7 +10,8 @@
  * view's temporary file) while a timeline follows them and a checkpoint is
  * taken every 2^20 events (timeline_clone, trace_writer_resume_point, as
  * cli/view_history.c does), and a window at 95% of the trace read back
- * from the file's start and from the last checkpoint before it.
+ * from the file's start and from the last checkpoint before it, into a
+ * timeline and into the waits' history keys w and y use.
  *
  * Usage: bench_timeline [events [runs]]   (defaults 10000000 3)
  */
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "spans.h"
 #include "timeline.h"
 #include "trace.h"
 
@@ -244,30 +246,36 @@ static double build(const struct gen_event *g, size_t n, struct timeline **out)
 	return now() - t0;
 }
 
-/* Reads path into tl (a new timeline when *tl is NULL; else a copy made
- * at the resume point at) until an event at or after `to`; returns the
- * seconds it took (the copy's included) and the events read, or < 0. */
+/* Reads path into a timeline (waits: into a history of the waits, as
+ * keys w and y read it), new when ckpt is NULL, else made from ckpt
+ * (timeline_clone, timeline_spans) at the resume point at, until an event
+ * at or after `to`; returns the seconds it took (the copy's included) and
+ * the events read, or < 0. */
 static double read_back(const char *path, const struct timeline *ckpt, const struct trace_resume *at, uint64_t to,
-			uint64_t *events)
+			bool waits, uint64_t *events)
 {
 	struct trace_reader *r = NULL;
 	struct timeline *tl = NULL;
+	struct spans *s = NULL;
 	struct event ev;
 	double t0 = now();
 	int rc = trace_reader_new(&r, path);
 
 	*events = 0;
-	if (!rc)
+	if (!rc && waits)
+		rc = ckpt ? timeline_spans(ckpt, SPANS_ALL, &s) : spans_new(&s, NCPUS, SPANS_ALL);
+	else if (!rc)
 		rc = ckpt ? timeline_clone(ckpt, &tl) : timeline_new(&tl, NCPUS);
 	if (!rc && ckpt)
 		rc = trace_reader_resume(r, at);
 	while (!rc && (rc = trace_reader_next(r, &ev)) == 1) {
 		(*events)++;
-		if ((rc = timeline_add(tl, &ev)) != 0 || ev.ts >= to)
+		if ((rc = waits ? spans_add(s, &ev) : timeline_add(tl, &ev)) != 0 || ev.ts >= to)
 			break;
 	}
 	t0 = rc < 0 ? -1 : now() - t0;
 	timeline_free(tl);
+	spans_free(s);
 	trace_reader_free(r);
 	return t0;
 }
@@ -282,7 +290,7 @@ static int bench_read_back(const struct gen_event *g, size_t n, int runs)
 	struct trace_resume at = { 0 };
 	char path[64];
 	uint64_t to = g[n - 1].ts / 20 * 19, ev_start = 0, ev_ckpt = 0;
-	double t_start[16], t_ckpt[16], clone_s = 0;
+	double t_start[16], t_ckpt[16], w_start[16], w_ckpt[16], clone_s = 0;
 	struct event ev;
 	size_t i;
 	int r, rc;
@@ -315,9 +323,11 @@ static int bench_read_back(const struct gen_event *g, size_t n, int runs)
 		rc = trace_writer_close(w, g[n - 1].ts) ? -1 : rc;
 	timeline_free(live);
 	for (r = 0; !rc && r < runs; r++) {
-		t_start[r] = read_back(path, NULL, NULL, to, &ev_start);
-		t_ckpt[r] = ckpt ? read_back(path, ckpt, &at, to, &ev_ckpt) : -1;
-		if (t_start[r] < 0 || t_ckpt[r] < 0)
+		t_start[r] = read_back(path, NULL, NULL, to, false, &ev_start);
+		t_ckpt[r] = ckpt ? read_back(path, ckpt, &at, to, false, &ev_ckpt) : -1;
+		w_start[r] = read_back(path, NULL, NULL, to, true, &ev_start);
+		w_ckpt[r] = ckpt ? read_back(path, ckpt, &at, to, true, &ev_ckpt) : -1;
+		if (t_start[r] < 0 || t_ckpt[r] < 0 || w_start[r] < 0 || w_ckpt[r] < 0)
 			rc = -1;
 	}
 	if (!rc) {
@@ -328,6 +338,10 @@ static int bench_read_back(const struct gen_event *g, size_t n, int runs)
 		printf("  from the last checkpoint: %7.3f s, %llu events read (from %.1f s; the copy took %.1f ms, "
 		       "holds %.1f MB)\n", median(t_ckpt, runs), (unsigned long long)ev_ckpt,
 		       timeline_kept_from(ckpt) / 1e9, clone_s * 1e3, timeline_memory(ckpt) / 1e6);
+		printf("the waits' history of the same window (keys w, y; replay), median of %d:\n", runs);
+		printf("  from the file's start:   %8.3f s\n", median(w_start, runs));
+		printf("  from the last checkpoint: %7.3f s (its history made from the copy: timeline_spans)\n",
+		       median(w_ckpt, runs));
 	} else {
 		fprintf(stderr, "bench_timeline: the read back failed\n");
 	}

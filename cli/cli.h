@@ -129,6 +129,11 @@ int cli_trace_open(struct cli_trace *t, const char *path);
  * is on the screen). */
 int cli_trace_open_quiet(struct cli_trace *t, const char *path);
 
+/* The same, quietly, going on from a resume point (trace.h) rather than
+ * the file's start. Returns 0, or 1 with why in t->failed. */
+struct trace_resume;
+int cli_trace_open_resume(struct cli_trace *t, const char *path, const struct trace_resume *at);
+
 /* Reads the next event into *ev (a pointer valid until the next call or
  * the close; not a copy: it is the hottest loop of every command that
  * reads a whole file). Returns 1 for an event, 2 when a damaged stretch
@@ -182,15 +187,27 @@ int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, s
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */
 int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen);
 
+/* Where a read of the waits' history may start instead of the file's
+ * start: a history made at a checkpoint (timeline_spans), the point where
+ * the file goes on after it (trace.h) and its instant. */
+struct trace_resume;
+struct cli_spans_start {
+	struct spans *s;
+	const struct trace_resume *at;
+	uint64_t began;
+};
+
 /* The same within cap bytes (0: no cap) for a view of the window from, to:
  * the waits that ended before from are forgotten as the file is read; when
  * the window itself holds more, its older part goes too, and reading stops
- * past to. *kept is from when the waits are all there (0: from the start;
- * past from when the window held too much), *read_to where reading stopped
- * (UINT64_MAX: the end of the file). Quiet: returns 0, or 1 with why in
- * warn. */
-int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
-			  struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen);
+ * past to. With start (which must begin at or before from; its history is
+ * taken, freed when this fails), the reading goes on from there instead of
+ * the file's start. *kept is from when the waits are all there (0: from
+ * the start; start->began; past from when the window held too much),
+ * *read_to where reading stopped (UINT64_MAX: the end of the file). Quiet:
+ * returns 0, or 1 with why in warn. */
+int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_start *start, uint64_t from, uint64_t to,
+			  uint64_t cap, struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen);
 
 /* What contention and path share after their options (cli/contention.c):
  * one FILE left at argv[optind], --to after --from, the file read into

@@ -134,8 +134,9 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 	fputc(']', f);
 }
 
-/* Reads the opened trace t into a new history *out that keeps `keep`,
- * within cap bytes for the window from, to (0: no cap; see
+/* Reads the opened trace t into *out, a new history that keeps `keep`
+ * (or, when *out is given, the history the file goes on from, complete
+ * from *kept), within cap bytes for the window from, to (0: no cap; see
  * cli_load_spans_window). Returns 0, -1 (t says why) or an errno; *out is
  * freed on error. */
 static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
@@ -145,9 +146,8 @@ static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_
 	uint64_t n = 0, last = 0;
 	int e;
 
-	*kept = 0;
 	*read_to = UINT64_MAX;
-	e = spans_new(out, trace_reader_info(t->reader)->ncpus, keep);
+	e = *out ? 0 : spans_new(out, trace_reader_info(t->reader)->ncpus, keep);
 	while (!e && (e = cli_trace_next(t, &ev)) > 0) {
 		if (e != 1) {
 			e = 0;
@@ -178,7 +178,7 @@ static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_
 int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen)
 {
 	struct cli_trace t;
-	uint64_t kept, read_to;
+	uint64_t kept = 0, read_to;
 	int e;
 
 	*out = NULL;
@@ -194,18 +194,22 @@ int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *wa
 }
 
 /* Reads a history for a window within a cap (see cli.h). */
-int cli_load_spans_window(const char *path, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
-			  struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen)
+int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_start *start, uint64_t from, uint64_t to,
+			  uint64_t cap, struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen)
 {
 	struct cli_trace t;
 	int e;
 
-	*out = NULL;
-	*kept = 0;
+	*out = start ? start->s : NULL;
+	*kept = start ? start->began : 0;
 	*read_to = UINT64_MAX;
 	warn[0] = '\0';
-	if (cli_trace_open_quiet(&t, path)) {
+	if (start)
+		start->s = NULL;
+	if (start ? cli_trace_open_resume(&t, path, start->at) : cli_trace_open_quiet(&t, path)) {
 		snprintf(warn, wlen, "%s", t.failed);
+		spans_free(*out);
+		*out = NULL;
 		return 1;
 	}
 	e = spans_read(&t, keep, from, to, cap, out, kept, read_to);

@@ -74,6 +74,12 @@ int cli_trace_open_quiet(struct cli_trace *t, const char *path)
 	return trace_open_at(t, path, true, NULL);
 }
 
+/* Opens a trace quietly to go on from a resume point (see cli.h). */
+int cli_trace_open_resume(struct cli_trace *t, const char *path, const struct trace_resume *at)
+{
+	return trace_open_at(t, path, true, at);
+}
+
 /* The reader's words for the damage or error just returned. */
 static const char *trace_words(const struct cli_trace *t)
 {

@@ -29,7 +29,9 @@ struct view_why {
 	struct spans *s;               /* the history, or NULL (replay: until first needed) */
 	const char *file;              /* replay: the trace to read it from */
 	uint64_t cap;                  /* replay: the bytes it may hold (a quarter of --memory; 0: no cap) */
+	struct view_history *hist;     /* replay: the checkpoints a read may start from */
 	uint64_t kept, read_to;        /* replay under a cap: from when it has every wait, and up to when */
+	uint64_t began;                /* where its reading began: a checkpoint's instant, or 0 */
 	uint64_t asked_from, asked_to; /* and the window it was read for */
 	bool ended;                    /* the history is complete (replay, or live tracing is over) */
 	struct contention *c;
@@ -125,11 +127,13 @@ void view_output_show(struct output_log *o, struct view *v);
  * every event (view_why_add) and finished when tracing ends
  * (view_why_end); replay: view_why_replay names the file it is read from
  * when first needed, and the bytes it may hold (0: no cap; under one, it
- * is read for the window shown). view_why_sync, before each frame, points the view at
+ * is read for the window shown, from the latest of hist's checkpoints
+ * before it when there is one). view_why_sync, before each frame, points the view at
  * the contention and the path of its window (computed when stale).
  * view_why_live returns 0 or -errno. */
 int view_why_live(struct view_why *y, unsigned ncpus);
-void view_why_replay(struct view_why *y, const char *file, uint64_t cap);
+struct view_history;
+void view_why_replay(struct view_why *y, const char *file, uint64_t cap, struct view_history *hist);
 void view_why_add(struct view_why *y, const struct event *ev);
 void view_why_end(struct view_why *y, uint64_t end);
 void view_why_sync(struct viewer *w, uint64_t now);

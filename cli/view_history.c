@@ -139,6 +139,13 @@ static const struct view_checkpoint *ckpt_before(const struct view_history *h, u
 	return i ? &h->ckpt[i - 1] : NULL;
 }
 
+/* The checkpoint a read back of t starts from (see view_history.h). */
+const struct view_checkpoint *view_history_checkpoint_before(struct view_history *h, uint64_t t)
+{
+	ckpt_forget_dropped(h);
+	return ckpt_before(h, t);
+}
+
 /* Writes the header's words: the memory held, and what is kept. */
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held)
 {
@@ -207,8 +214,7 @@ static int history_open(struct view_history *h, struct cli_loader *ld, const cha
 	const struct view_checkpoint *k;
 	struct timeline *start;
 
-	ckpt_forget_dropped(h);
-	k = ckpt_before(h, from);
+	k = view_history_checkpoint_before(h, from);
 	h->past_began = 0;
 	if (k && timeline_clone(k->tl, &start) == 0 && cli_loader_resume(ld, path, start, &k->at) == 0) {
 		h->past_began = timeline_kept_from(start);

@@ -96,6 +96,11 @@ bool view_history_checkpoint_due(struct view_history *h, const struct timeline *
  * and the number of events between two doubles. */
 void view_history_checkpoint(struct view_history *h, const struct timeline *tl, const struct trace_resume *at);
 
+/* The latest checkpoint at or before instant t (its instant:
+ * timeline_kept_from of its copy), whose chunks the file still holds;
+ * NULL when there is none. */
+const struct view_checkpoint *view_history_checkpoint_before(struct view_history *h, uint64_t t);
+
 /* Writes the header's words for the bytes live holds (held) and the past
  * read back (view_history_bound does it too): the memory, the cap, and
  * from when live is kept. */

@@ -375,7 +375,7 @@ int cmd_replay(int argc, char **argv)
 	r.name = base ? base + 1 : path;
 	view_history_pump(&r.hist, replay_pump, &r, r.name);
 	r.w.light = o.view.light;
-	view_why_replay(&r.w.why, path, o.memory / 4); /* as a window read back */
+	view_why_replay(&r.w.why, path, o.memory / 4, &r.hist); /* as a window read back */
 	show_progress(&r);
 	e = stopsig_install();
 	if (!e)

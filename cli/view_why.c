@@ -13,6 +13,7 @@
 #include "spans.h"
 #include "timeline.h"
 #include "view.h"
+#include "view_history.h"
 
 #define WHY_EVERY_NS (250ull * 1000000) /* a moving view recomputes this often at most */
 
@@ -36,12 +37,13 @@ int view_why_live(struct view_why *y, unsigned ncpus)
 
 /* Replay: the history is read from file when first needed, within cap
  * bytes (0: none), for the window shown. */
-void view_why_replay(struct view_why *y, const char *file, uint64_t cap)
+void view_why_replay(struct view_why *y, const char *file, uint64_t cap, struct view_history *hist)
 {
 	memset(y, 0, sizeof(*y));
 	why_drop(y);
 	y->file = file;
 	y->cap = cap;
+	y->hist = hist;
 }
 
 /* Frees everything. */
@@ -98,10 +100,14 @@ void view_why_end(struct view_why *y, uint64_t end)
 /* Replay: reads the history from the file when first needed; under a cap,
  * for the window shown, [from, to), again when the view leaves what was
  * read (unless the same window was just asked and could not all be
- * held). Returns whether there is one. */
+ * held), from the latest checkpoint before it (its timeline's present
+ * made a history: timeline_spans) when there is one. Returns whether
+ * there is one. */
 static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
 {
 	struct view_why *y = &w->why;
+	const struct view_checkpoint *k = NULL;
+	struct cli_spans_start start = { NULL, NULL, 0 };
 	char warn[512];
 
 	if (!y->file || y->note[0])
@@ -113,8 +119,14 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
 	y->s = NULL;
 	y->asked_from = from;
 	y->asked_to = to;
-	if (cli_load_spans_window(y->file, SPANS_ALL, from, to, y->cap, &y->s, &y->kept, &y->read_to, warn,
-				  sizeof(warn))) {
+	if (y->cap && y->hist && (k = view_history_checkpoint_before(y->hist, from)) &&
+	    timeline_spans(k->tl, SPANS_ALL, &start.s) == 0) {
+		start.at = &k->at;
+		start.began = timeline_kept_from(k->tl);
+	}
+	y->began = start.began;
+	if (cli_load_spans_window(y->file, SPANS_ALL, start.s ? &start : NULL, from, to, y->cap, &y->s, &y->kept,
+				  &y->read_to, warn, sizeof(warn))) {
 		snprintf(y->note, sizeof(y->note), "cannot read the waits of %s again: %.150s", y->file, warn);
 		return false;
 	}
@@ -132,19 +144,23 @@ static bool why_stale(const uint64_t old[4], const uint64_t key[4], uint64_t at,
 	return !moving || old[3] == UINT64_MAX || now - at >= WHY_EVERY_NS;
 }
 
-/* The overlay's title: the window, and what it counts. */
+/* The overlay's title: the window, what it counts, and where its reading
+ * began when at a checkpoint. */
 static void why_title(struct viewer *w, uint64_t from, uint64_t to)
 {
 	struct view_why *y = &w->why;
 	bool whole = from == 0 && to >= timeline_end(w->vs.tl) && y->ended && !y->kept;
+	char what[80], began[48] = "";
 
 	if (y->kept > from) /* replay under a cap: the window held more than it may */
-		snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: from %.6f s only (zoom in)",
-			 (double)from / 1e9, (double)to / 1e9, (double)y->kept / 1e9);
+		snprintf(what, sizeof(what), "from %.6f s only (zoom in)", (double)y->kept / 1e9);
 	else
-		snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: %s", (double)from / 1e9,
-			 (double)to / 1e9, whole ? "the whole trace" : y->ended ? "the window shown" :
+		snprintf(what, sizeof(what), "%s", whole ? "the whole trace" : y->ended ? "the window shown" :
 			 "the window, ended waits");
+	if (y->began)
+		snprintf(began, sizeof(began), " (read from %.1f s)", (double)y->began / 1e9);
+	snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: %s%s", (double)from / 1e9,
+		 (double)to / 1e9, what, began);
 }
 
 /* Computes what is stale for the window shown (the history is there). */

@@ -14,11 +14,15 @@
 struct mthread {
 	struct sched_thread pub;
 	int64_t waker;     /* from the last waking not yet followed by a wakeup */
+	int64_t object;    /* what its current state waits on (an object index), -1 none */
+	/* object and thread indexes below fit (add() keeps threads under INT32_MAX) */
+	int32_t holder;    /* who holds it (sched_change.holder), -1 none */
+	int32_t ref_object, ref_holder; /* learnt at its wakeup (sched_change.prev_object), -1 */
+	int32_t waker_via; /* the object the pending waking came through, -1 none */
+	int32_t via;       /* the same of the waking its latest wakeup took, -1 none */
 	bool has_waker;
 	bool at_gate;      /* conctop's gated child, before its exec */
 	uint8_t wait;      /* what its current state waits on (enum waits_kind) */
-	int64_t object;    /* and on which object, -1 none */
-	int64_t ref_object, ref_holder; /* learnt at its wakeup (sched_change.prev_object), -1 */
 };
 
 struct mcpu {
@@ -95,7 +99,8 @@ void sched_model_free(struct sched_model *m)
 }
 
 /* A copy of the model (see sched_model.h). */
-int sched_model_clone(const struct sched_model *m, void *ctx, struct sched_model **out)
+int sched_model_clone(const struct sched_model *m, const struct sched_model_ops *ops, void *ctx,
+		      struct sched_model **out)
 {
 	struct sched_model *c = malloc(sizeof(*c));
 
@@ -103,6 +108,8 @@ int sched_model_clone(const struct sched_model *m, void *ctx, struct sched_model
 	if (!c)
 		return -ENOMEM;
 	*c = *m;
+	if (ops)
+		c->ops = *ops;
 	c->ctx = ctx;
 	c->cap = m->nthreads;
 	c->threads = NULL;
@@ -151,7 +158,7 @@ static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enu
 {
 	struct mthread *t;
 
-	if (m->nthreads >= UINT32_MAX - 1 || VEC_RESERVE(m->threads, m->cap, m->nthreads + 1) ||
+	if (m->nthreads >= INT32_MAX - 1 || VEC_RESERVE(m->threads, m->cap, m->nthreads + 1) ||
 	    tidmap_add(&m->map, tid, m->nthreads))
 		return NULL;
 	t = &m->threads[m->nthreads++];
@@ -163,7 +170,7 @@ static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enu
 	t->pub.since = ts;
 	t->pub.cpu = t->pub.last_cpu = -1;
 	t->pub.creator = TL_WAKER_UNKNOWN;
-	t->object = t->ref_object = t->ref_holder = -1;
+	t->object = t->ref_object = t->ref_holder = t->holder = t->waker_via = t->via = -1;
 	if (m->ops.thread)
 		note(m, m->ops.thread(m->ctx, m->nthreads - 1, SCHED_THREAD_NEW, ts, TL_WAKER_UNKNOWN, NULL));
 	return t;
@@ -270,6 +277,7 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	c.prev_cpu = !tl_state_on_cpu(c.prev) ? -1 : c.settled ? where : t->pub.cpu;
 	c.prev_since = t->pub.since;
 	c.cause = (uint8_t)cause;
+	c.via = cause == SCHED_BY_WAKEUP ? t->via : -1;
 	if (c.prev == TL_NEW) /* not alive yet: its lifetime starts now */
 		t->pub.start_ns = ts;
 	t->pub.state = (uint8_t)st;
@@ -277,6 +285,7 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	t->pub.cpu = c.cpu;
 	t->wait = c.wait;
 	t->object = c.object;
+	t->holder = (int32_t)c.holder;
 	if (c.cpu >= 0)
 		t->pub.last_cpu = c.cpu;
 	if (st == TL_DEAD) {
@@ -460,6 +469,8 @@ static void on_waking(struct sched_model *m, const struct event *ev)
 	t = find(m, ev->tid2);
 	if (t && t->pub.state != TL_DEAD) {
 		t->waker = waker;
+		/* through an object: a futex wake of that word */
+		t->waker_via = ev->op && ev->arg2 ? (int32_t)waits_find(m->waits, ev->tgid, (uint64_t)ev->arg2) : -1;
 		t->has_waker = true;
 		return;
 	}
@@ -474,14 +485,17 @@ static void on_waking(struct sched_model *m, const struct event *ev)
 	m->stash_next = (m->stash_next + 1) % STASH;
 }
 
-/* Takes the waker remembered for t (or its stash entry), if any. */
+/* Takes the waker remembered for t (or its stash entry), if any, and
+ * the object its waking came through into t->via. */
 static int64_t take_waker(struct sched_model *m, struct mthread *t)
 {
 	int64_t w = TL_WAKER_UNKNOWN;
 	unsigned i;
 
+	t->via = -1;
 	if (t->has_waker) {
 		w = t->waker;
+		t->via = t->waker_via;
 		t->has_waker = false;
 	}
 	for (i = 0; i < STASH; i++) {
@@ -509,8 +523,8 @@ static void child_woke(struct sched_model *m, struct mthread *t, int64_t waker)
 	o = waits_find(m->waits, t->pub.tgid, (uint64_t)(uint32_t)c->pub.tgid);
 	if (o < 0 || waits_object(m->waits, (size_t)o)->kind != OP_KIND_CHILD)
 		return;
-	t->ref_object = o;
-	t->ref_holder = waker;
+	t->ref_object = (int32_t)o;
+	t->ref_holder = (int32_t)waker;
 }
 
 /* A thread is placed on a run queue (wakeup or first wakeup). */
@@ -731,6 +745,17 @@ int sched_model_finish(struct sched_model *m, uint64_t end_ns)
 const struct sched_thread *sched_model_thread(const struct sched_model *m, size_t i)
 {
 	return i < m->nthreads ? &m->threads[i].pub : NULL;
+}
+
+/* What thread i's current state waits on. */
+void sched_model_thread_wait(const struct sched_model *m, size_t i, uint8_t *wait, int64_t *object,
+			     int64_t *holder)
+{
+	const struct mthread *t = i < m->nthreads ? &m->threads[i] : NULL;
+
+	*wait = t ? t->wait : WAIT_NONE;
+	*object = t ? t->object : -1;
+	*holder = t ? t->holder : -1;
 }
 
 /* The index of the latest entry of tid. */

@@ -97,6 +97,9 @@ struct sched_change {
 	 * the child whose exit woke it), and its holder (that child's index) */
 	int64_t prev_object;
 	int64_t prev_holder;
+	/* a change by a wakeup (SCHED_BY_WAKEUP): the object its waking came
+	 * through (a futex wake of that word), -1 none */
+	int64_t via;
 };
 
 /* A CPU's occupant change: from ts it runs `kind` (thread when
@@ -152,9 +155,10 @@ int sched_model_new(struct sched_model **out, unsigned ncpus, const struct sched
 /* Frees it. */
 void sched_model_free(struct sched_model *m);
 
-/* A copy of m whose callbacks (the same ones) get ctx: it follows the
+/* A copy of m reporting to ops (NULL: m's) with ctx: it follows the
  * events after those m followed as m would. Returns 0 or -ENOMEM. */
-int sched_model_clone(const struct sched_model *m, void *ctx, struct sched_model **out);
+int sched_model_clone(const struct sched_model *m, const struct sched_model_ops *ops, void *ctx,
+		      struct sched_model **out);
 
 /* Tells the model, before the first event, that conctop started the
  * traced program itself (a trace whose target_pid is 0, a live run that is
@@ -177,6 +181,11 @@ int sched_model_finish(struct sched_model *m, uint64_t end_ns);
 
 /* The i-th thread, in order of first appearance. */
 const struct sched_thread *sched_model_thread(const struct sched_model *m, size_t i);
+
+/* What thread i's current state waits on, as its last change said
+ * (sched_change's wait, object and holder). */
+void sched_model_thread_wait(const struct sched_model *m, size_t i, uint8_t *wait, int64_t *object,
+			     int64_t *holder);
 
 /* The index of the latest entry of tid (alive or dead), or -ENOENT. */
 long sched_model_find(const struct sched_model *m, int32_t tid);

@@ -22,7 +22,6 @@ struct sthread {
 	size_t nchunk, chunkcap;
 	size_t cap0;         /* chunk[0]'s room: SPAN_CHUNK once there are two */
 	size_t skip;         /* spans trimmed off the front of chunk[0] */
-	int32_t via;         /* the object of the last waking it got through one, -1 */
 	int32_t woken;       /* the blocked span its wakeup just ended, awaiting its waker; -1 */
 	int32_t object, holder; /* what its current (blocked) state waits on, and who holds it */
 	uint8_t wait;
@@ -145,7 +144,7 @@ static int spans_on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, in
 
 			memset(t, 0, sizeof(*t));
 			t->pub.name = "";
-			t->via = t->object = t->holder = t->woken = -1;
+			t->object = t->holder = t->woken = -1;
 		}
 	}
 	if (idx >= s->n)
@@ -153,17 +152,7 @@ static int spans_on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, in
 	mt = sched_model_thread(s->m, idx);
 	s->t[idx].pub.tid = mt->tid;
 	s->t[idx].pub.tgid = mt->tgid;
-	if (name) {
-		size_t len = strnlen(name, EVENT_TEXT_MAX - 1);
-		char *copy = arena_alloc(&s->names, len + 1);
-
-		if (!copy)
-			return -ENOMEM;
-		memcpy(copy, name, len);
-		copy[len] = '\0';
-		s->t[idx].pub.name = copy;
-	}
-	return 0;
+	return name ? spans_name(s, idx, name) : 0;
 }
 
 /* A thread's state changed: its previous state becomes a span. */
@@ -198,14 +187,12 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 			sp->object = t->object;
 			sp->holder = t->holder;
 			if (c->cause == SCHED_BY_WAKEUP) {
-				sp->via = t->object >= 0 && t->via == t->object;
+				sp->via = t->object >= 0 && c->via == t->object;
 				t->woken = (int32_t)t->pub.n;
 			}
 		}
 		t->pub.n++;
 	}
-	if (c->cause == SCHED_BY_WAKEUP)
-		t->via = -1;
 	t->wait = c->wait;
 	t->object = (int32_t)c->object;
 	t->holder = (int32_t)c->holder;
@@ -279,30 +266,94 @@ void spans_cpu_sum(const struct spans *s, unsigned cpu, uint64_t a, uint64_t b, 
 		out[TL_CPU_UNKNOWN] += b - at;
 }
 
+static const struct sched_model_ops spans_ops = {
+	.thread = spans_on_thread, .state = spans_on_state, .wakeup = spans_on_wakeup, .cpu = spans_on_cpu,
+};
+
+/* A history without its model yet. */
+static struct spans *spans_alloc(unsigned ncpus, unsigned keep)
+{
+	struct spans *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->keep = keep;
+	s->ncpus = ncpus;
+	if (keep == SPANS_ALL && ncpus <= 65536 && !(s->cpus = calloc(ncpus ? ncpus : 1, sizeof(*s->cpus)))) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
 /* Creates an empty history. */
 int spans_new(struct spans **out, unsigned ncpus, unsigned keep)
 {
-	static const struct sched_model_ops ops = {
-		.thread = spans_on_thread, .state = spans_on_state, .wakeup = spans_on_wakeup, .cpu = spans_on_cpu,
-	};
-	struct spans *s = calloc(1, sizeof(*s));
+	struct spans *s = spans_alloc(ncpus, keep);
 	int r;
 
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	s->keep = keep;
-	s->ncpus = ncpus;
-	if (keep == SPANS_ALL && ncpus <= 65536 && !(s->cpus = calloc(ncpus ? ncpus : 1, sizeof(*s->cpus)))) {
-		free(s);
-		return -ENOMEM;
-	}
-	r = sched_model_new(&s->m, ncpus, &ops, s);
+	r = sched_model_new(&s->m, ncpus, &spans_ops, s);
 	if (r)
 		spans_free(s);
 	else
 		*out = s;
 	return r;
+}
+
+/* A history starting at the present of model m (see spans.h). */
+int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out)
+{
+	struct spans *s = spans_alloc(ncpus, keep);
+	size_t n = 0;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	while (sched_model_thread(m, n))
+		n++;
+	if (sched_model_clone(m, &spans_ops, s, &s->m) || (n && !(s->t = calloc(n, sizeof(*s->t))))) {
+		spans_free(s);
+		return -ENOMEM;
+	}
+	s->n = s->cap = n;
+	for (size_t i = 0; i < n; i++) {
+		struct sthread *t = &s->t[i];
+		int64_t object, holder;
+
+		t->pub.tid = sched_model_thread(m, i)->tid;
+		t->pub.tgid = sched_model_thread(m, i)->tgid;
+		t->pub.name = "";
+		t->woken = -1; /* (a wakeup's change and its waker come in one event) */
+		sched_model_thread_wait(m, i, &t->wait, &object, &holder);
+		t->object = (int32_t)object;
+		t->holder = (int32_t)holder;
+	}
+	*out = s;
+	return 0;
+}
+
+/* Names thread i (see spans.h). */
+int spans_name(struct spans *s, size_t i, const char *name)
+{
+	size_t len = strnlen(name, EVENT_TEXT_MAX - 1);
+	char *copy;
+
+	if (i >= s->n)
+		return -EINVAL;
+	if (!len) {
+		s->t[i].pub.name = "";
+		return 0;
+	}
+	copy = arena_alloc(&s->names, len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	s->t[i].pub.name = copy;
+	return 0;
 }
 
 /* Frees it. */
@@ -371,20 +422,10 @@ size_t spans_memory(const struct spans *s)
 	return n;
 }
 
-/* Follows one event; a waking through an object is remembered for the
- * woken thread, so that its wakeup can tell whether it came that way. */
+/* Follows one event. */
 int spans_add(struct spans *s, const struct event *ev)
 {
-	int r = sched_model_add(s->m, ev);
-	long i;
-
-	if (r || ev->type != EVENT_WAKING || ev->tid2 <= 0 || !sched_model_event_valid(s->m, ev))
-		return r;
-	i = sched_model_find(s->m, ev->tid2);
-	if (i >= 0 && (size_t)i < s->n)
-		s->t[i].via = ev->op && ev->arg2 ? (int32_t)waits_find(sched_model_waits(s->m), ev->tgid,
-									(uint64_t)ev->arg2) : -1;
-	return 0;
+	return sched_model_add(s->m, ev);
 }
 
 /* Closes every open state at end_ns. */

@@ -53,6 +53,19 @@ enum spans_keep {
  * (enum spans_keep). Returns 0 or -errno. */
 int spans_new(struct spans **out, unsigned ncpus, unsigned keep);
 
+/* A history that starts at the present of model m, a trace of ncpus
+ * CPUs (a copy of a timeline's model at a checkpoint: timeline_spans):
+ * its threads in their current states, no span before (a CPU's first
+ * change after it, or the end, says what ran there before). Fed the events after those m followed, it holds what a
+ * history fed every event would hold of the states that end after m's
+ * last event. Threads are named with spans_name. Returns 0 or -ENOMEM. */
+struct sched_model;
+int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out);
+
+/* Gives thread i the name name (copied). Returns 0, -EINVAL (no such
+ * thread) or -ENOMEM. */
+int spans_name(struct spans *s, size_t i, const char *name);
+
 /* Frees it. */
 void spans_free(struct spans *s);
 

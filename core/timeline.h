@@ -162,6 +162,13 @@ int timeline_trim(struct timeline *tl, uint64_t t);
  * the nearest one instead of from the file's start. Returns 0 or -ENOMEM. */
 int timeline_clone(const struct timeline *tl, struct timeline **out);
 
+/* A history of spans (spans.h, keeping `keep`) that starts at tl's
+ * present, as a copy of it would (timeline_clone): fed the events after
+ * those tl followed, it holds every state that ends after its last event
+ * as a history fed from the start would. Returns 0 or -ENOMEM. */
+struct spans;
+int timeline_spans(const struct timeline *tl, unsigned keep, struct spans **out);
+
 /* Whether idle time beside waiting threads at the last event followed may
  * yet count as undone work (undone_unsettled): a reading stopped there
  * reads on a little for the marks of its last instants to be those of

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "spans.h"
 #include "timeline_impl.h"
 
 /* What a trim builds before it replaces the old storage. */
@@ -260,7 +261,7 @@ int timeline_clone(const struct timeline *tl, struct timeline **out)
 	if (t < tl->kept_from)
 		t = tl->kept_from;
 	c->ncpus = tl->ncpus;
-	r = sched_model_clone(tl->m, c, &c->m);
+	r = sched_model_clone(tl->m, NULL, c, &c->m);
 	if (!r)
 		r = patterns_clone(tl->patterns, &c->patterns);
 	if (!r)
@@ -283,6 +284,20 @@ int timeline_clone(const struct timeline *tl, struct timeline **out)
 	c->end = c->kept_from = t;
 	*out = c;
 	return 0;
+}
+
+/* A history of spans starting at tl's present (see timeline.h). */
+int timeline_spans(const struct timeline *tl, unsigned keep, struct spans **out)
+{
+	int r = spans_from_model(tl->m, tl->ncpus, keep, out);
+
+	for (size_t i = 0; !r && i < tl->nthreads; i++)
+		r = spans_name(*out, i, tl->threads[i].name);
+	if (r) {
+		spans_free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 /* The first instant the timeline still holds. */

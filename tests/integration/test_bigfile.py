@@ -24,6 +24,7 @@ READ_BACK = re.compile(r"reading the past back from \S+: (\d+)% \(a key stops it
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
 UNIT_S = {"s": 1, "ms": 1e-3}
 BEGAN = re.compile(r"read back from ([0-9.]+) s")
+WAITS_BEGAN = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\n]*\(read from ([0-9.]+) s\)")
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
 WAITS = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\u2500]*")
 EVENTS = 2_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower: as long to read)
@@ -248,6 +249,16 @@ def test_read_back_keys():
         check(m and 0 < float(m.group(1)) <= end * 0.7, f"a window at {end * 0.7:.2f} s is read back from the "
               f"checkpoint at {m.group(1) if m else '?'} s, taken as the file was read (took {took:.2f} s)",
               s[-300:])
+        # w: the waits' history of that window, read from the same checkpoint
+        t0 = time.monotonic()
+        p.keys("w")
+        ok, s = p.wait_for(lambda s: WAITS_BEGAN.search(s) or "cannot read the waits" in s, 30)
+        took = time.monotonic() - t0
+        m = WAITS_BEGAN.search(s)
+        check(ok and m and 0 < float(m.group(1)) <= end * 0.7,
+              f"w: the waits of the window at {end * 0.7:.2f} s are read from the checkpoint at "
+              f"{m.group(1) if m else '?'} s, not from the file's start (shown in {took:.2f} s)", s[-600:])
+        p.keys("w")
         p.keys("End")
         for _ in range(16):  # zoomed out at the end to a quarter of the trace (read back from checkpoints)
             m = NPC.search(p.screen())

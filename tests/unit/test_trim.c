@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "contention.h"
 #include "mem.h"
 #include "spans.h"
 #include "timeline.h"
@@ -596,6 +597,134 @@ static void test_spans_long(void)
 	spans_free(b);
 }
 
+/* Whether the contention tables of a and b over [from, to) agree row by
+ * row; counts the rows. */
+static bool same_contention(const struct spans *a, const struct spans *b, uint64_t from, uint64_t to, size_t *rows)
+{
+	struct contention *x = NULL, *y = NULL;
+	bool same = !contention_new(&x, a, from, to) && !contention_new(&y, b, from, to) &&
+		    contention_count(x) == contention_count(y);
+
+	for (size_t i = 0; same && i < contention_count(x); i++) {
+		const struct contention_row *r = contention_row(x, i), *q = contention_row(y, i);
+
+		same = r->object == q->object && r->kind == q->kind && r->waits == q->waits &&
+		       r->total_ns == q->total_ns && r->longest_ns == q->longest_ns &&
+		       r->longest_thread == q->longest_thread && r->waiters == q->waiters &&
+		       r->handovers == q->handovers && r->nholders == q->nholders;
+	}
+	*rows = contention_count(x);
+	contention_free(x);
+	contention_free(y);
+	return same;
+}
+
+/* timeline_spans: a history of the waits made from a timeline's present
+ * at half of a trace's events, fed the rest, holds exactly the spans of
+ * the history fed every event that end after that instant (the waits of
+ * the views' w and y read from a checkpoint), its threads under the same
+ * names, the same CPU sums and the same contention table after it. */
+static void test_spans_checkpoint(const char *path)
+{
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	struct spans *a = NULL, *b = NULL;
+	struct event e;
+	uint64_t n = 0, half, t = 0, end, vias = 0, rows = 0;
+	bool same = true;
+	int err = trace_reader_new(&r, path);
+	char name[400];
+
+	while (!err && trace_reader_next(r, &e) == 1)
+		n++;
+	half = n / 2;
+	trace_reader_free(r);
+	r = NULL;
+	err = err < 0 ? err : trace_reader_new(&r, path);
+	if (!err)
+		err = spans_new(&a, trace_reader_info(r)->ncpus, SPANS_ALL) ||
+		      timeline_new(&tl, trace_reader_info(r)->ncpus);
+	for (uint64_t i = 0; !err && (err = trace_reader_next(r, &e)) == 1; i++) {
+		err = 0;
+		if (i < half) {
+			err = timeline_add(tl, &e);
+			t = e.ts; /* (recorded traces: in time order) */
+		} else if (i == half) {
+			err = timeline_spans(tl, SPANS_ALL, &b);
+		}
+		if (!err && i >= half)
+			err = spans_add(b, &e);
+		if (!err)
+			err = spans_add(a, &e);
+	}
+	end = r ? trace_reader_end_ts(r) : 0;
+	if (!err)
+		err = !b || spans_finish(a, end) || spans_finish(b, end);
+	same = !err && spans_thread_count(a) == spans_thread_count(b);
+	for (size_t i = 0; same && i < spans_thread_count(a); i++) {
+		const struct spans_thread *x = spans_thread(a, i), *y = spans_thread(b, i);
+		size_t k = x->n - y->n;
+
+		same = x->n >= y->n && (!k || spans_get(a, i, k - 1)->end <= t) && !strcmp(x->name, y->name) &&
+		       x->tid == y->tid && x->tgid == y->tgid;
+		for (size_t j = 0; same && j < y->n; j++) {
+			same = !memcmp(spans_get(a, i, k + j), spans_get(b, i, j), sizeof(struct span));
+			vias += spans_get(b, i, j)->via;
+		}
+	}
+	for (unsigned c = 0; same && c < trace_reader_info(r)->ncpus; c++) {
+		uint64_t sa[4], sb[4];
+
+		spans_cpu_sum(a, c, t, end, sa);
+		spans_cpu_sum(b, c, t, end, sb);
+		same = !memcmp(sa, sb, sizeof(sa));
+	}
+	same = same && same_contention(a, b, t, end, &rows);
+	snprintf(name, sizeof(name), "%s: the waits' history made from a timeline at half of the events goes on as "
+		 "the whole one after it (%llu waits ended through their object, %llu contention rows)", path,
+		 (unsigned long long)vias, (unsigned long long)rows);
+	CHECK(same && t > 0, name);
+	spans_free(a);
+	spans_free(b);
+	timeline_free(tl);
+	trace_reader_free(r);
+}
+
+/* A CPU that does not switch after the checkpoint: the history made
+ * there still knows, once finished, what ran on it (a thread since
+ * before), as the one fed every event does. */
+static void test_spans_checkpoint_quiet_cpu(void)
+{
+	struct event busy = { .ts = 100, .type = EVENT_SWITCH, .cpu = 1, .tid = 0, .tgid = 0, .tid2 = 300,
+			      .tgid2 = 100, .arg = 0 };
+	struct timeline *tl = NULL;
+	struct spans *a = NULL, *b = NULL;
+	uint64_t sa[4] = { 0 }, sb[4] = { 0 };
+	int err = timeline_new(&tl, 2) || spans_new(&a, 2, SPANS_ALL) || timeline_add(tl, &busy) ||
+		  spans_add(a, &busy);
+
+	for (uint64_t i = 0; !err && i < 20; i++) {
+		struct event ev[2];
+
+		pingpong_events(ev, 1000 + i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+		if (i == 10)
+			err = timeline_spans(tl, SPANS_ALL, &b);
+		for (unsigned k = 0; !err && k < 2; k++)
+			err = (i < 10 ? timeline_add(tl, &ev[k]) : spans_add(b, &ev[k])) || spans_add(a, &ev[k]);
+	}
+	if (!err)
+		err = spans_finish(a, 30000) || spans_finish(b, 30000);
+	if (!err) {
+		spans_cpu_sum(a, 1, 12000, 30000, sa);
+		spans_cpu_sum(b, 1, 12000, 30000, sb);
+	}
+	CHECK(!err && sa[TL_CPU_THREAD] == 18000 && !memcmp(sa, sb, sizeof(sa)),
+	      "a CPU that does not switch after the checkpoint runs its thread in the history made there");
+	spans_free(a);
+	spans_free(b);
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	size_t i;
@@ -608,6 +737,9 @@ int main(void)
 	test_memory();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
+	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
+		test_spans_checkpoint(traces[i]);
+	test_spans_checkpoint_quiet_cpu();
 	test_spans_long();
 	return check_summary();
 }
