@@ -30,7 +30,8 @@ struct view_why {
 	const char *file;              /* replay: the trace to read it from */
 	uint64_t cap;                  /* replay: the bytes it may hold (a quarter of --memory; 0: no cap) */
 	struct view_history *hist;     /* replay: the checkpoints a read may start from */
-	uint64_t kept, read_to;        /* replay under a cap: from when it has every wait, and up to when */
+	uint64_t kept, read_to;        /* under a cap: from when it has every wait (live: since the last
+					* trim), and up to when (replay) */
 	uint64_t began;                /* where its reading began: a checkpoint's instant, or 0 */
 	uint64_t asked_from, asked_to; /* and the window it was read for */
 	bool ended;                    /* the history is complete (replay, or live tracing is over) */

@@ -75,6 +75,8 @@ void view_why_trim(struct view_why *y, uint64_t t)
 	if (!y->s)
 		return;
 	spans_trim(y->s, t);
+	if (t > y->kept) /* the title says a window before it misses waits */
+		y->kept = t;
 	why_drop(y); /* what was computed may have counted the waits forgotten */
 }
 
@@ -152,8 +154,10 @@ static void why_title(struct viewer *w, uint64_t from, uint64_t to)
 	bool whole = from == 0 && to >= timeline_end(w->vs.tl) && y->ended && !y->kept;
 	char what[80], began[48] = "";
 
-	if (y->kept > from) /* replay under a cap: the window held more than it may */
+	if (y->kept > from && y->file) /* replay under a cap: the window held more than it may */
 		snprintf(what, sizeof(what), "from %.6f s only (zoom in)", (double)y->kept / 1e9);
+	else if (y->kept > from) /* live under a cap: the waits before were forgotten */
+		snprintf(what, sizeof(what), "from %.6f s only (forgotten before: --memory)", (double)y->kept / 1e9);
 	else
 		snprintf(what, sizeof(what), "%s", whole ? "the whole trace" : y->ended ? "the window shown" :
 			 "the window, ended waits");

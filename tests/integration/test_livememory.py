@@ -41,6 +41,9 @@ PROGRESS = re.compile(r"reading the past back from \S+: (\d+)% \(a key stops it\
 
 tmux = Tmux(SOCKET)
 
+WAITS_FORGOTTEN = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: from [0-9.]+ s only \(forgotten before: "
+                             r"--memory\)")
+
 
 def perf_works():
     """Whether `perf bench sched pipe` runs here."""
@@ -156,6 +159,11 @@ def test_capped():
         npc = float(m.group(1)) * UNIT_S[m.group(2)]
         cols = len(next(iter(threads.values()))[0])
         same_lanes(s, trace, threads, 0, cols * npc, f"the first {cols * npc:g} s read back")
+        p.keys("w")  # the waits there were forgotten with the lanes: the overlay says so
+        ok, s = p.wait_for(lambda s: WAITS_FORGOTTEN.search(s), 10)
+        check(ok, "w on the window read back at the start says its waits were forgotten before T s, not that "
+              "there were none", s[-600:])
+        p.keys("w")
         check_checkpoint(p, trace, max(kept) - 0.5, cols)
         took = check_read_progress(p)
         check_read_stops(p, took)
