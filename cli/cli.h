@@ -197,17 +197,34 @@ struct cli_spans_start {
 	uint64_t began;
 };
 
-/* The same within cap bytes (0: no cap) for a view of the window from, to:
- * the waits that ended before from are forgotten as the file is read; when
- * the window itself holds more, its older part goes too, and reading stops
- * past to. With start (which must begin at or before from; its history is
- * taken, freed when this fails), the reading goes on from there instead of
- * the file's start. *kept is from when the waits are all there (0: from
- * the start; start->began; past from when the window held too much),
- * *read_to where reading stopped (UINT64_MAX: the end of the file). Quiet:
- * returns 0, or 1 with why in warn. */
-int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_start *start, uint64_t from, uint64_t to,
-			  uint64_t cap, struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen);
+/* A read of the waits' history for a view's window (cli_load_spans_window):
+ * what is asked, then what came of it. */
+struct cli_spans_read {
+	uint64_t from, to;              /* the window */
+	uint64_t cap;                   /* bytes the history may hold, 0: no cap */
+	bool until_to;                  /* stop at the first event past to (else: once past the cap, or the end) */
+	struct cli_spans_start *start;  /* NULL: from the file's start */
+	bool (*pump)(void *ctx, double done); /* run every 16 384 events with the share of the
+					 * way to `to` read; true stops the reading. NULL: none */
+	void *pump_ctx;
+	struct spans *out;              /* the history read, or NULL */
+	uint64_t began;                 /* where the reading began: start->began, or 0 */
+	uint64_t kept;                  /* from when its waits are all there */
+	uint64_t read_to;               /* where the reading stopped, UINT64_MAX: the end of the file */
+	bool stopped;                   /* the pump stopped it */
+	char warn[512];                 /* why it failed */
+};
+
+/* The same within rd->cap for a view of the window rd->from, rd->to: the
+ * waits that ended before from are forgotten as the file is read; when
+ * the window itself holds more, its older part goes too, and reading
+ * stops past to. With rd->start (which must begin at or before from; its
+ * history is taken, freed when this fails), the reading goes on from
+ * there instead of the file's start. rd->kept is from when the waits are
+ * all there (0: from the start; start->began; past from when the window
+ * held too much). Quiet: returns 0, or 1 with why in rd->warn (stopped by
+ * the pump: rd->stopped). */
+int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read *rd);
 
 /* What contention and path share after their options (cli/contention.c):
  * one FILE left at argv[optind], --to after --from, the file read into

@@ -134,42 +134,64 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 	fputc(']', f);
 }
 
-/* Reads the opened trace t into *out, a new history that keeps `keep`
- * (or, when *out is given, the history the file goes on from, complete
- * from *kept), within cap bytes for the window from, to (0: no cap; see
- * cli_load_spans_window). Returns 0, -1 (t says why) or an errno; *out is
- * freed on error. */
-static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_t to, uint64_t cap,
-		      struct spans **out, uint64_t *kept, uint64_t *read_to)
+#define SPANS_SETTLE_NS (1000ull * 1000 * 1000) /* a window's read reads on this long at most for its waits' ends */
+
+/* Reads the opened trace t into rd->out, a new history that keeps `keep`
+ * (or, when rd->out is given, the history the file goes on from, complete
+ * from rd->kept), for the window of rd (see cli_load_spans_window).
+ * Returns 0, -1 (t says why), -ECANCELED (the pump stopped it) or an
+ * errno; rd->out is freed on error. */
+static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read *rd)
 {
 	const struct event *ev;
-	uint64_t n = 0, last = 0;
+	uint64_t n = 0, past = 0, first = UINT64_MAX, last = 0;
 	int e;
 
-	*read_to = UINT64_MAX;
-	e = *out ? 0 : spans_new(out, trace_reader_info(t->reader)->ncpus, keep);
+	rd->read_to = UINT64_MAX;
+	e = rd->out ? 0 : spans_new(&rd->out, trace_reader_info(t->reader)->ncpus, keep);
 	while (!e && (e = cli_trace_next(t, &ev)) > 0) {
 		if (e != 1) {
 			e = 0;
 			continue;
 		}
 		last = ev->ts;
-		e = spans_add(*out, ev);
-		if (e || !cap || ++n % 16384 || spans_memory(*out) <= cap)
+		if (first == UINT64_MAX)
+			first = last;
+		/* past the window, once no wait under way at its end is left (or a
+		 * second on): their ends say who woke them and how */
+		if (rd->until_to && last > rd->to && (last - rd->to > SPANS_SETTLE_NS ||
+						      (++past % 256 == 1 && !spans_waiting_since(rd->out, rd->to)))) {
+			rd->read_to = last;
+			e = 0;
+			break;
+		}
+		e = spans_add(rd->out, ev);
+		if (e || ++n % 4096)
 			continue;
-		if (last > to) { /* the window is read: stop here */
-			*read_to = last;
+		if (rd->pump && n % 16384 == 0 &&
+		    rd->pump(rd->pump_ctx, first < rd->to && last > first ?
+						   (double)(last - first) / (double)(rd->to - first) : 0)) {
+			rd->stopped = true;
+			e = -ECANCELED;
+			break;
+		}
+		/* (before the window, at half the cap: the window starts with room) */
+		if (!rd->cap || spans_memory(rd->out) <= (last <= rd->from ? rd->cap / 2 : rd->cap))
+			continue;
+		if (last > rd->to) { /* the window is read: stop here */
+			rd->read_to = last;
 			break;
 		}
 		/* before the window: everything ended; in it: its older half */
-		*kept = last <= from ? last : *kept > from ? *kept + (last - *kept) / 2 : from + (last - from) / 2;
-		spans_trim(*out, *kept);
+		rd->kept = last <= rd->from ? last : rd->kept > rd->from ? rd->kept + (last - rd->kept) / 2 :
+			   rd->from + (last - rd->from) / 2;
+		spans_trim(rd->out, rd->kept);
 	}
 	if (e == 0)
-		e = spans_finish(*out, *read_to == UINT64_MAX ? trace_reader_end_ts(t->reader) : *read_to);
+		e = spans_finish(rd->out, rd->read_to == UINT64_MAX ? trace_reader_end_ts(t->reader) : rd->read_to);
 	if (e) {
-		spans_free(*out);
-		*out = NULL;
+		spans_free(rd->out);
+		rd->out = NULL;
 	}
 	return e;
 }
@@ -177,44 +199,45 @@ static int spans_read(struct cli_trace *t, unsigned keep, uint64_t from, uint64_
 /* Reads the trace at path into a new history (see cli.h). */
 int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen)
 {
+	struct cli_spans_read rd = { .to = UINT64_MAX };
 	struct cli_trace t;
-	uint64_t kept = 0, read_to;
 	int e;
 
 	*out = NULL;
 	warn[0] = '\0';
 	if (cli_trace_open(&t, path))
 		return 1;
-	e = spans_read(&t, keep, 0, UINT64_MAX, 0, out, &kept, &read_to);
+	e = spans_read(&t, keep, &rd);
 	if (e > 0 || e < -1) /* -1: cli_trace_next said why */
 		cli_error("%s: %s", path, strerror(e < 0 ? -e : e));
 	cli_trace_warning(&t, warn, wlen);
 	cli_trace_close(&t);
+	*out = rd.out;
 	return e ? 1 : 0;
 }
 
 /* Reads a history for a window within a cap (see cli.h). */
-int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_start *start, uint64_t from, uint64_t to,
-			  uint64_t cap, struct spans **out, uint64_t *kept, uint64_t *read_to, char *warn, size_t wlen)
+int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read *rd)
 {
 	struct cli_trace t;
 	int e;
 
-	*out = start ? start->s : NULL;
-	*kept = start ? start->began : 0;
-	*read_to = UINT64_MAX;
-	warn[0] = '\0';
-	if (start)
-		start->s = NULL;
-	if (start ? cli_trace_open_resume(&t, path, start->at) : cli_trace_open_quiet(&t, path)) {
-		snprintf(warn, wlen, "%s", t.failed);
-		spans_free(*out);
-		*out = NULL;
+	rd->out = rd->start ? rd->start->s : NULL;
+	rd->kept = rd->began = rd->start ? rd->start->began : 0;
+	rd->read_to = UINT64_MAX;
+	rd->stopped = false;
+	rd->warn[0] = '\0';
+	if (rd->start)
+		rd->start->s = NULL;
+	if (rd->start ? cli_trace_open_resume(&t, path, rd->start->at) : cli_trace_open_quiet(&t, path)) {
+		snprintf(rd->warn, sizeof(rd->warn), "%s", t.failed);
+		spans_free(rd->out);
+		rd->out = NULL;
 		return 1;
 	}
-	e = spans_read(&t, keep, from, to, cap, out, kept, read_to);
+	e = spans_read(&t, keep, rd);
 	if (e)
-		snprintf(warn, wlen, "%s", e == -1 ? t.failed : strerror(e < 0 ? -e : e));
+		snprintf(rd->warn, sizeof(rd->warn), "%s", e == -1 ? t.failed : strerror(e < 0 ? -e : e));
 	cli_trace_close(&t);
 	return e ? 1 : 0;
 }

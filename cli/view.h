@@ -25,22 +25,30 @@ struct event;
 /* What the views compute to say why a thread is slow (view_why.c): the
  * thread history, and the contention table and the critical path of the
  * window shown, with what they were computed for. */
-struct view_why {
-	struct spans *s;               /* the history, or NULL (replay: until first needed) */
-	const char *file;              /* replay: the trace to read it from */
-	uint64_t cap;                  /* replay: the bytes it may hold (a quarter of --memory; 0: no cap) */
-	struct view_history *hist;     /* replay: the checkpoints a read may start from */
-	uint64_t kept, read_to;        /* under a cap: from when it has every wait (live: since the last
-					* trim), and up to when (replay) */
+struct view_why_read {
+	struct spans *s;               /* a window's history read from the file, or NULL */
+	uint64_t kept, read_to;        /* from when it has every wait, and up to when */
 	uint64_t began;                /* where its reading began: a checkpoint's instant, or 0 */
-	uint64_t asked_from, asked_to; /* and the window it was read for */
-	bool ended;                    /* the history is complete (replay, or live tracing is over) */
+	uint64_t asked_from, asked_to; /* the window it was read for */
+	bool failed;                   /* that read failed (not tried again for the same window) */
+};
+
+struct view_why {
+	struct spans *s;               /* live: the history fed every event, or NULL */
+	struct view_why_read past;     /* replay, and live before what s keeps: read from the file */
+	const struct spans *shown;     /* s or past.s: what the window's figures come from */
+	const char *file;              /* replay: the trace to read it from (live: NULL) */
+	uint64_t cap;                  /* replay: the bytes a read may hold (a quarter of --memory; 0: no cap) */
+	struct view_history *hist;     /* the file, the checkpoints a read starts from, the pump */
+	uint64_t kept;                 /* live under a cap: s has every wait from here (its last trim) */
+	bool ended;                    /* live: tracing is over, s is complete */
 	struct contention *c;
 	struct critpath *p;
 	uint64_t c_key[4], p_key[4];   /* from, to, thread, events they were computed for */
 	uint64_t c_at, p_at;           /* and when */
 	char title[160];               /* the overlay's */
-	char note[256];                /* why there is no history */
+	char note[256];                /* why there is no history (s given up; replay: unreadable) */
+	char read_note[256];           /* why a read of the past failed, or stopped */
 	char path_note[160];           /* why there is no path */
 };
 
@@ -126,13 +134,16 @@ void view_output_show(struct output_log *o, struct view *v);
 
 /* Keys w and y (view_why.c). Live: view_why_live makes a history fed
  * every event (view_why_add) and finished when tracing ends
- * (view_why_end); replay: view_why_replay names the file it is read from
- * when first needed, and the bytes it may hold (0: no cap; under one, it
- * is read for the window shown, from the latest of hist's checkpoints
- * before it when there is one). view_why_sync, before each frame, points the view at
+ * (view_why_end), and under a cap, for a window before what it keeps,
+ * a history of that window read back from the file (an eighth of the
+ * cap); replay: view_why_replay names the file it is read from when first
+ * needed, and the bytes it may hold (0: no cap; under one, it is read for
+ * the window shown). A read starts at the latest of hist's checkpoints
+ * before the window when there is one (view_history_read_waits).
+ * view_why_sync, before each frame, points the view at
  * the contention and the path of its window (computed when stale).
  * view_why_live returns 0 or -errno. */
-int view_why_live(struct view_why *y, unsigned ncpus);
+int view_why_live(struct view_why *y, unsigned ncpus, struct view_history *hist);
 struct view_history;
 void view_why_replay(struct view_why *y, const char *file, uint64_t cap, struct view_history *hist);
 void view_why_add(struct view_why *y, const struct event *ev);
@@ -140,9 +151,11 @@ void view_why_end(struct view_why *y, uint64_t end);
 void view_why_sync(struct viewer *w, uint64_t now);
 void view_why_free(struct view_why *y);
 /* Live, under a memory cap (view_history.h): forgets the waits that ended
- * before t; and the bytes the history holds. */
+ * before t; the bytes the history fed every event holds, and those of a
+ * window's read from the file. */
 void view_why_trim(struct view_why *y, uint64_t t);
 size_t view_why_memory(const struct view_why *y);
+size_t view_why_past_memory(const struct view_why *y);
 
 /* A classroom run of a scenario starts with its lesson card (what to
  * watch, the question to ask; Enter starts) and ends with its take-away. */

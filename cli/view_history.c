@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "timeline.h"
 #include "trace.h"
+#include "spans.h"
 #include "undone.h"
 #include "view.h"
 #include "view_history.h"
@@ -186,7 +187,7 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 		if (trace_writer_resume_point(h->writer, &at) == 0)
 			view_history_checkpoint(h, live, &at);
 	}
-	view_history_say(h, live, held);
+	view_history_say(h, live, held + view_why_past_memory(why)); /* (a window's waits read back: not the live half's) */
 	return e;
 }
 
@@ -288,6 +289,63 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 	h->past_to = to;
 	h->past_kept = timeline_kept_from(h->past);
 	return 0;
+}
+
+/* A read back of the waits under way, for its pump. */
+struct waits_pump {
+	struct view_history *h;
+	uint64_t started, shown;
+};
+
+/* Runs the pump between slices of a read back of the waits. */
+static bool waits_pump(void *ctx, double done)
+{
+	struct waits_pump *p = ctx;
+
+	return read_pump(p->h, p->started, &p->shown, done);
+}
+
+/* Reads the waits' history of a window back from the file (see
+ * view_history.h). */
+int view_history_read_waits(struct view_history *h, const char *file, struct cli_spans_read *rd)
+{
+	struct waits_pump pump = { h, evloop_now(), 0 };
+	struct cli_spans_start start = { NULL, NULL, 0 };
+	const struct view_checkpoint *k;
+	char path[PATH_MAX]; /* (the pump may close the file, freeing h->file's name) */
+	int e;
+
+	rd->start = NULL;
+	if (h->reading) { /* (a frame the pump draws: the read under way goes on; this one later) */
+		snprintf(rd->warn, sizeof(rd->warn), "the waits are read back once the lanes are");
+		rd->stopped = true;
+		return 1;
+	}
+	if (h->writer && (e = trace_writer_flush(h->writer)) != 0) {
+		snprintf(rd->warn, sizeof(rd->warn), "%s", strerror(-e));
+		return 1;
+	}
+	note_dropped(h);
+	snprintf(path, sizeof(path), "%s", file ? file : h->file);
+	if (rd->cap && (k = view_history_checkpoint_before(h, rd->from)) &&
+	    timeline_spans(k->tl, SPANS_ALL, &start.s) == 0) {
+		start.at = &k->at;
+		start.began = timeline_kept_from(k->tl);
+		rd->start = &start;
+	}
+	if (h->pump) {
+		rd->pump = waits_pump;
+		rd->pump_ctx = &pump;
+	}
+	h->reading = true;
+	e = cli_load_spans_window(path, SPANS_ALL, rd);
+	h->reading = false;
+	h->stopped = rd->stopped;
+	if (rd->stopped)
+		snprintf(rd->warn, sizeof(rd->warn), "reading the waits back stopped for a key");
+	rd->start = NULL;
+	rd->pump = NULL;
+	return e;
 }
 
 /* Has fn run between the slices of a read back (see view_history.h). */

@@ -96,6 +96,16 @@ bool view_history_checkpoint_due(struct view_history *h, const struct timeline *
  * and the number of events between two doubles. */
 void view_history_checkpoint(struct view_history *h, const struct timeline *tl, const struct trace_resume *at);
 
+/* Reads the waits' history (keys w and y) of the window rd asks for back
+ * from file (NULL: the history's), from the latest checkpoint before it
+ * when rd has a cap and there is one (timeline_spans of its copy), else
+ * from the file's start, running the pump between slices when one is set
+ * (a key stops it: rd->stopped, h->stopped). Inside another read back
+ * (a frame its pump draws) it does not read: rd->stopped. Returns 0, or 1
+ * with why in rd->warn. */
+struct cli_spans_read;
+int view_history_read_waits(struct view_history *h, const char *file, struct cli_spans_read *rd);
+
 /* The latest checkpoint at or before instant t (its instant:
  * timeline_kept_from of its copy), whose chunks the file still holds;
  * NULL when there is none. */

@@ -526,7 +526,7 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 	if (!e)
 		timeline_set_gated(l->tl, !o->pid); /* conctop started it: its first thread waits at the gate */
 	if (!e)
-		e = view_why_live(&l->w.why, tracer_ncpus(session_tracer(l->ses)));
+		e = view_why_live(&l->w.why, tracer_ncpus(session_tracer(l->ses)), &l->hist);
 	if (!e && !o->pid)
 		e = view_output_new(&l->w.out);
 	if (!e)

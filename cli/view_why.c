@@ -27,11 +27,14 @@ static void why_drop(struct view_why *y)
 	y->c_key[3] = y->p_key[3] = UINT64_MAX; /* computed for nothing */
 }
 
-/* Live: a history fed every event as it comes. Returns 0 or -errno. */
-int view_why_live(struct view_why *y, unsigned ncpus)
+/* Live: a history fed every event as it comes; under hist's cap, a
+ * window before what it keeps is read from hist's file. Returns 0 or
+ * -errno. */
+int view_why_live(struct view_why *y, unsigned ncpus, struct view_history *hist)
 {
 	memset(y, 0, sizeof(*y));
 	why_drop(y);
+	y->hist = hist;
 	return spans_new(&y->s, ncpus, SPANS_ALL);
 }
 
@@ -46,12 +49,21 @@ void view_why_replay(struct view_why *y, const char *file, uint64_t cap, struct 
 	y->hist = hist;
 }
 
+/* Forgets the history read from the file. */
+static void why_past_free(struct view_why *y)
+{
+	spans_free(y->past.s);
+	memset(&y->past, 0, sizeof(y->past));
+}
+
 /* Frees everything. */
 void view_why_free(struct view_why *y)
 {
 	why_drop(y);
+	why_past_free(y);
 	spans_free(y->s);
 	y->s = NULL;
+	y->shown = NULL;
 }
 
 /* Live: one event into the history; out of memory, the history is given up
@@ -80,10 +92,16 @@ void view_why_trim(struct view_why *y, uint64_t t)
 	why_drop(y); /* what was computed may have counted the waits forgotten */
 }
 
-/* Bytes the history holds (0 when there is none). */
+/* Bytes the history fed every event holds (0 when there is none). */
 size_t view_why_memory(const struct view_why *y)
 {
 	return y->s ? spans_memory(y->s) : 0;
+}
+
+/* Bytes the history read from the file holds. */
+size_t view_why_past_memory(const struct view_why *y)
+{
+	return y->past.s ? spans_memory(y->past.s) : 0;
 }
 
 /* Live: tracing ended at end; the states under way end there. */
@@ -99,40 +117,61 @@ void view_why_end(struct view_why *y, uint64_t end)
 	why_drop(y); /* what was computed before missed the waits under way */
 }
 
-/* Replay: reads the history from the file when first needed; under a cap,
- * for the window shown, [from, to), again when the view leaves what was
- * read (unless the same window was just asked and could not all be
- * held), from the latest checkpoint before it (its timeline's present
- * made a history: timeline_spans) when there is one. Returns whether
- * there is one. */
+/* Points y->shown at the history for the window from, to: live, the one
+ * fed every event, unless the window starts before what it keeps under a
+ * cap; else (and in replay) a history of the window read from the file
+ * when first needed, read again (under a cap) when the view leaves what
+ * was read, unless the same window was just asked and could not all be
+ * held or failed. Returns whether there is one. */
 static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
 {
 	struct view_why *y = &w->why;
-	const struct view_checkpoint *k = NULL;
-	struct cli_spans_start start = { NULL, NULL, 0 };
-	char warn[512];
+	struct view_why_read *p = &y->past;
+	struct cli_spans_read rd = { .from = from, .to = to, .cap = y->cap };
+	bool live = !y->file;
 
-	if (!y->file || y->note[0])
+	y->shown = y->s;
+	if (y->note[0])
 		return y->s != NULL;
-	if (y->s && (!y->cap || (from >= y->kept && to <= y->read_to) || (from == y->asked_from && to == y->asked_to)))
-		return true;
-	why_drop(y);
-	spans_free(y->s);
-	y->s = NULL;
-	y->asked_from = from;
-	y->asked_to = to;
-	if (y->cap && y->hist && (k = view_history_checkpoint_before(y->hist, from)) &&
-	    timeline_spans(k->tl, SPANS_ALL, &start.s) == 0) {
-		start.at = &k->at;
-		start.began = timeline_kept_from(k->tl);
+	if (live) {
+		if (!y->hist || !y->hist->file || !y->hist->cap || from >= y->kept) {
+			if (p->s) { /* back in what the live history keeps */
+				why_drop(y);
+				why_past_free(y);
+			}
+			return y->s != NULL;
+		}
+		rd.cap = y->hist->cap / 8;
+		rd.until_to = true; /* (not on into the present) */
 	}
-	y->began = start.began;
-	if (cli_load_spans_window(y->file, SPANS_ALL, start.s ? &start : NULL, from, to, y->cap, &y->s, &y->kept,
-				  &y->read_to, warn, sizeof(warn))) {
-		snprintf(y->note, sizeof(y->note), "cannot read the waits of %s again: %.150s", y->file, warn);
+	if (p->s && (!rd.cap || (from >= p->kept && to <= p->read_to) ||
+		     (from == p->asked_from && to == p->asked_to))) {
+		y->shown = p->s;
+		return true;
+	}
+	if (p->failed && from == p->asked_from && to == p->asked_to)
+		return false;
+	why_drop(y);
+	why_past_free(y);
+	p->asked_from = from;
+	p->asked_to = to;
+	if (view_history_read_waits(y->hist, y->file, &rd)) {
+		p->failed = !rd.stopped; /* (stopped: read again when asked again) */
+		if (rd.stopped)
+			snprintf(y->read_note, sizeof(y->read_note), "%.200s", rd.warn);
+		else if (live)
+			snprintf(y->read_note, sizeof(y->read_note), "cannot read the waits back: %.200s", rd.warn);
+		else
+			snprintf(y->note, sizeof(y->note), "cannot read the waits of %s again: %.150s", y->file,
+				 rd.warn);
 		return false;
 	}
-	y->ended = true;
+	y->read_note[0] = '\0';
+	p->s = rd.out;
+	p->kept = rd.kept;
+	p->read_to = rd.read_to;
+	p->began = rd.began;
+	y->shown = p->s;
 	return true;
 }
 
@@ -151,18 +190,20 @@ static bool why_stale(const uint64_t old[4], const uint64_t key[4], uint64_t at,
 static void why_title(struct viewer *w, uint64_t from, uint64_t to)
 {
 	struct view_why *y = &w->why;
-	bool whole = from == 0 && to >= timeline_end(w->vs.tl) && y->ended && !y->kept;
+	bool read = y->shown && y->shown == y->past.s; /* (complete up to where it was read) */
+	uint64_t kept = read ? y->past.kept : y->kept;
+	bool ended = read || y->ended, whole = from == 0 && to >= timeline_end(w->vs.tl) && ended && !kept;
 	char what[80], began[48] = "";
 
-	if (y->kept > from && y->file) /* replay under a cap: the window held more than it may */
-		snprintf(what, sizeof(what), "from %.6f s only (zoom in)", (double)y->kept / 1e9);
-	else if (y->kept > from) /* live under a cap: the waits before were forgotten */
-		snprintf(what, sizeof(what), "from %.6f s only (forgotten before: --memory)", (double)y->kept / 1e9);
+	if (kept > from && read) /* a read under a cap: the window held more than it may */
+		snprintf(what, sizeof(what), "from %.6f s only (zoom in)", (double)kept / 1e9);
+	else if (kept > from) /* live under a cap, the read failed: the waits before were forgotten */
+		snprintf(what, sizeof(what), "from %.6f s only (forgotten before: --memory)", (double)kept / 1e9);
 	else
-		snprintf(what, sizeof(what), "%s", whole ? "the whole trace" : y->ended ? "the window shown" :
+		snprintf(what, sizeof(what), "%s", whole ? "the whole trace" : ended ? "the window shown" :
 			 "the window, ended waits");
-	if (y->began)
-		snprintf(began, sizeof(began), " (read from %.1f s)", (double)y->began / 1e9);
+	if (read && y->past.began)
+		snprintf(began, sizeof(began), " (read from %.1f s)", (double)y->past.began / 1e9);
 	snprintf(y->title, sizeof(y->title), "waits by object, %.6f-%.6f s: %s%s", (double)from / 1e9,
 		 (double)to / 1e9, what, began);
 }
@@ -182,7 +223,7 @@ static void why_compute(struct viewer *w, uint64_t now)
 		if (why_stale(y->c_key, key, y->c_at, now, moving)) {
 			contention_free(y->c);
 			y->c = NULL;
-			e = from < to ? contention_new(&y->c, y->s, from, to) : 0;
+			e = from < to ? contention_new(&y->c, y->shown, from, to) : 0;
 			memcpy(y->c_key, key, sizeof(key));
 			y->c_at = now;
 			why_title(w, from, to);
@@ -196,7 +237,7 @@ static void why_compute(struct viewer *w, uint64_t now)
 		if (why_stale(y->p_key, key, y->p_at, now, moving)) {
 			critpath_free(y->p);
 			y->p = NULL;
-			e = from < to ? critpath_new(&y->p, y->s, (size_t)w->vs.path_thread, from, to, 0) : -EINVAL;
+			e = from < to ? critpath_new(&y->p, y->shown, (size_t)w->vs.path_thread, from, to, 0) : -EINVAL;
 			memcpy(y->p_key, key, sizeof(key));
 			y->p_at = now;
 			snprintf(y->path_note, sizeof(y->path_note), "no critical path: %s",
@@ -222,13 +263,13 @@ void view_why_sync(struct viewer *w, uint64_t now)
 		why_drop(y);
 	else if (have)
 		why_compute(w, now);
-	v->spans = have ? y->s : NULL;
+	v->spans = have ? y->shown : NULL;
 	v->contention = have && v->waits ? y->c : NULL;
 	v->waits_title = have && v->waits ? y->title : NULL;
 	v->path = have && path ? y->p : NULL;
 	if (want && !have)
 		v->why_note = ahead ? "the window is past what was read: its waits show once the reading gets there"
-			    : y->note[0] ? y->note : "no history of the waits";
+			    : y->note[0] ? y->note : y->read_note[0] ? y->read_note : "no history of the waits";
 	else
 		v->why_note = path && !y->p ? y->path_note : NULL;
 }

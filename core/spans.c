@@ -437,6 +437,17 @@ int spans_finish(struct spans *s, uint64_t end_ns)
 	return sched_model_finish(s->m, end_ns);
 }
 
+/* Whether a thread is blocked since t or before (see spans.h). */
+bool spans_waiting_since(const struct spans *s, uint64_t t)
+{
+	const struct sched_thread *th;
+
+	for (size_t i = 0; (th = sched_model_thread(s->m, i)) != NULL; i++)
+		if (tl_state_blocked(th->state) && th->since <= t)
+			return true;
+	return false;
+}
+
 /* The end of the history. */
 uint64_t spans_end(const struct spans *s)
 {

@@ -11,6 +11,7 @@ conctop's, so that check is skipped there. Without -w, on a disk that
 fills (a 512 KB tmpfs as $TMPDIR), the history's oldest part goes, the view
 says from when it keeps history and goes on, and the recent past still
 reads back."""
+import json
 import os
 import re
 import subprocess
@@ -20,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
 from harness import (BUILD, CONCTOP, bpf_available, check, conctop, finish, lane_rows, report_json, retried,  # noqa: E402
-                     rss_kb, skip, tmpdir)
+                     rss_kb, run, skip, tmpdir)
 from panes import Tmux, clean_env  # noqa: E402
 
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
@@ -41,6 +42,7 @@ PROGRESS = re.compile(r"reading the past back from \S+: (\d+)% \(a key stops it\
 
 tmux = Tmux(SOCKET)
 
+WAITS_READ = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: (the window shown|from [0-9.]+ s only \(zoom in\))")
 WAITS_FORGOTTEN = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: from [0-9.]+ s only \(forgotten before: "
                              r"--memory\)")
 
@@ -159,10 +161,10 @@ def test_capped():
         npc = float(m.group(1)) * UNIT_S[m.group(2)]
         cols = len(next(iter(threads.values()))[0])
         same_lanes(s, trace, threads, 0, cols * npc, f"the first {cols * npc:g} s read back")
-        p.keys("w")  # the waits there were forgotten with the lanes: the overlay says so
-        ok, s = p.wait_for(lambda s: WAITS_FORGOTTEN.search(s), 10)
-        check(ok, "w on the window read back at the start says its waits were forgotten before T s, not that "
-              "there were none", s[-600:])
+        p.keys("w")  # the waits there were forgotten with the lanes: read back from the file too
+        ok, s = p.wait_for(lambda s: WAITS_READ.search(s) or WAITS_FORGOTTEN.search(s), 10)
+        check(ok and WAITS_READ.search(s), "w on the window read back at the start reads its waits back from the "
+              "file too (not 'forgotten before')", s[-600:])
         p.keys("w")
         check_checkpoint(p, trace, max(kept) - 0.5, cols)
         took = check_read_progress(p)
@@ -313,6 +315,80 @@ def grid_width(screen):
     return max(len(line) for line in screen.splitlines()) if screen else 80
 
 
+WAITS_TITLE = re.compile(r"waits by object, ([0-9.]+)-([0-9.]+) s: ([^\n─]*)")
+WAITS_ROW = re.compile(r"│ (\S+)\s+(mutex|cond|rwlock|barrier|sem|futex|child|join|\S+)\s+(\d+)\s+([0-9.]+)\s+([0-9.]+)\s+"
+                       r"(\d+)\s+(\d+)\s")
+PINGPONG = os.path.join(BUILD, "tests", "progs", "pingpong")
+
+
+def same_waits(p, trace, what):
+    """Opens w on the window shown, and checks its rows against conctop
+    contention of the file for the window its title names. Returns the
+    title's words (None when it did not show)."""
+    p.keys("w")
+    ok, s = p.wait_for(lambda s: WAITS_TITLE.search(s) and WAITS_ROW.search(s), 20)
+    m = WAITS_TITLE.search(s)
+    if not check(ok and m, f"{what}: w shows the waits of the window", s[-800:]):
+        p.keys("w")
+        return None
+    rows = WAITS_ROW.findall(s)
+    r = run([CONCTOP, "contention", "--json", "--from", m.group(1), "--to", m.group(2), trace])
+    want = json.loads(r.stdout)["contention"] if r.returncode == 0 else []
+    same = [o for o, w in zip(rows, want)
+            if w["object"].startswith(o[0].rstrip("…")) and o[1] == w["kind"] and int(o[2]) == w["waits"] and
+            abs(float(o[3]) - w["total_ns"] / 1e6) < 0.0011 and abs(float(o[4]) - w["longest_ns"] / 1e6) < 0.0011 and
+            int(o[6]) == w["handovers"]]
+    check(len(same) == len(rows) == len(want) and rows,
+          f"{what} ({m.group(1)}-{m.group(2)} s: {m.group(3).strip()}): the waits shown are conctop contention's "
+          f"of the file for that window ({len(same)} of {len(want)} objects: waits, total, longest, handovers)",
+          f"shown {rows}\nfile {want}")
+    p.keys("w")
+    return m.group(3)
+
+
+def test_waits_read_back():
+    """pingpong (a mutex and a condition variable) traced live under
+    --memory 16M: after the end, w on windows before what the waits'
+    history keeps reads their waits back from the file (from its start,
+    and from a checkpoint) as conctop contention reads them."""
+    d = tmpdir()
+    trace = os.path.join(d, "waits.ctrace")
+    p = panes.Pane(tmux, "waits", clean_env(CONCTOP, "--memory", "16M", "-w", trace, "-d", "8s", "--", PINGPONG,
+                                            "--rounds", "1000000000"), remain=True, width=160, height=30)
+    try:
+        ok, s = p.wait_for(lambda s: "q quits" in s or "tracing has ended" in s, 40)
+        m = re.search(r"mem \d+/\d+ MB from ([0-9.]+) s", s)
+        if not check(ok and m, "pingpong traced live for 8 s under --memory 16M forgets its start", s):
+            return
+        kept = float(m.group(1))
+        p.keys("Home")
+        for _ in range(16):  # zoom in to 500 us a column: a window's waits fit an eighth of the cap
+            m = NPC.search(p.screen())
+            if m and float(m.group(1)) * UNIT_S[m.group(2)] <= 0.0005:
+                break
+            p.keys("+")
+            time.sleep(0.3)
+        ok, s = p.wait_for(lambda s: "read back" in s.splitlines()[0], 20)
+        if not check(ok, "zoomed in at the start, the lanes are read back", s):
+            return
+        same_waits(p, trace, "live, after the end, at the start (read from the file's start)")
+        late = kept - 0.5
+        p.keys("g")
+        p.keys(f"{late:.2f}", "Enter")
+        ok, s = p.wait_for(lambda s: AT.search(s) and abs(float(AT.search(s).group(1)) - late) < 0.01 and
+                           "read back" in s.splitlines()[0], 20)
+        if not ok or not BEGAN.search(s.splitlines()[0]):
+            skip("w on a window read from a checkpoint", f"the lanes at {late:.2f} s were not read back from a "
+                 "checkpoint (too few events before them)")
+            return
+        words = same_waits(p, trace, f"live, at {late:.2f} s (read from a checkpoint)")
+        m = re.search(r"\(read from ([0-9.]+) s\)", words or "")
+        check(m and 0 < float(m.group(1)) <= late, f"w at {late:.2f} s reads the waits from the checkpoint at "
+              f"{m.group(1) if m else '?'} s, not from the file's start", words or "")
+    finally:
+        p.kill()
+
+
 def test_sudo_tmp():
     """Without -w, under sudo: the history goes to a private directory of
     the user's (mode 0700) under $TMPDIR, removed when the view quits."""
@@ -431,6 +507,7 @@ def main():
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         test_sudo_tmp()
+        test_waits_read_back()
         # (once in CI, after the end, the kept past at 7.40 s read back
         # blank with the header saying it was on disk from 7.2 s; not seen
         # in 11 runs here since: a retry prints such an attempt)
