@@ -21,8 +21,8 @@ WRITER = os.path.join(BUILD, "bench", "bench_trace")
 READING = re.compile(r"reading \S+: (\d+)% \(([0-9.]+) M events\)")
 AT = re.compile(r"\bt ([0-9.]+) s\b")
 READ_BACK = re.compile(r"reading the past back from \S+: (\d+)% \(a key stops it\)")
-NPC = re.compile(r"1 col = ([0-9.]+) (ms|s)\b")
-UNIT_S = {"s": 1, "ms": 1e-3}
+NPC = re.compile(r"1 col = ([0-9.]+) (ms|s|µs|us)(?![a-z])")
+UNIT_S = {"s": 1, "ms": 1e-3, "µs": 1e-6, "us": 1e-6}
 BEGAN = re.compile(r"read back from ([0-9.]+) s")
 WAITS_BEGAN = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\n]*\(read from ([0-9.]+) s\)")
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
@@ -244,9 +244,32 @@ def test_read_back_keys():
                            abs(float(AT.search(s).group(1)) - end) < 0.02, 30)
         if not check(ok, "keys: End goes to the end", s[-300:]):
             return
-        took, first, s = read_back(p, end * 0.7, lambda s, first: "read back" in s.splitlines()[0])
+        for _ in range(12):  # 100 us a column: cells read from records, exactly (not from summaries)
+            m = NPC.search(p.screen())
+            if m and float(m.group(1)) * UNIT_S[m.group(2)] <= 100e-6:
+                break
+            zoom_step(p, "+", read=False)
+        m = NPC.search(p.screen())
+        step = round(float(m.group(1)) * UNIT_S[m.group(2)] * 1e9) if m else 100_000
+        late = round(end * 0.7, 2)
+        took, first, s = read_back(p, late, lambda s, first: "read back" in s.splitlines()[0] and
+                                   AT.search(s) and abs(float(AT.search(s).group(1)) - late) < 0.005)
+        time.sleep(0.3)
+        s = p.screen()
+        shown = {k: v for k, v in lane_rows(s).items() if k.startswith(("CPU", "?"))}
+        cols = len(next(iter(shown.values()))[0]) if shown else 0
+        t0 = (round(late * 1e9) - cols * step // 2) // step * step  # (a jump centres the cursor on a column's edge)
+        label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
+        r = conctop("lanes", "-w", str(160 - label + 19), "--from", f"{t0 / 1e9:.9f}",
+                    "--to", f"{(t0 + cols * step) / 1e9:.9f}", trace)
+        want = lane_rows(r.stdout)
+        same = [k for k in shown if want.get(k) == shown[k]]
+        check(shown and len(same) == len(shown), f"the window at {late:.2f} s read back from a checkpoint shows "
+              f"the same lanes as conctop lanes of the file at {step / 1000:g} us a column ({len(same)} of "
+              f"{len(shown)} rows)", "\n".join(f"{k}: view {shown[k]} lanes {want.get(k)}" for k in shown
+                                              if k not in same))
         m = BEGAN.search(s.splitlines()[0])
-        check(m and 0 < float(m.group(1)) <= end * 0.7, f"a window at {end * 0.7:.2f} s is read back from the "
+        check(m and 0 < float(m.group(1)) <= late, f"a window at {late:.2f} s is read back from the "
               f"checkpoint at {m.group(1) if m else '?'} s, taken as the file was read (took {took:.2f} s)",
               s[-300:])
         # w: the waits' history of that window, read from the same checkpoint
@@ -255,8 +278,8 @@ def test_read_back_keys():
         ok, s = p.wait_for(lambda s: WAITS_BEGAN.search(s) or "cannot read the waits" in s, 30)
         took = time.monotonic() - t0
         m = WAITS_BEGAN.search(s)
-        check(ok and m and 0 < float(m.group(1)) <= end * 0.7,
-              f"w: the waits of the window at {end * 0.7:.2f} s are read from the checkpoint at "
+        check(ok and m and 0 < float(m.group(1)) <= late,
+              f"w: the waits of the window at {late:.2f} s are read from the checkpoint at "
               f"{m.group(1) if m else '?'} s, not from the file's start (shown in {took:.2f} s)", s[-600:])
         p.keys("w")
         p.keys("End")
