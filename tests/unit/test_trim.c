@@ -597,6 +597,56 @@ static void test_spans_long(void)
 	spans_free(b);
 }
 
+/* The resume point of a file read ahead on a thread, deep in it (in the
+ * third of its batches of 4096 events, many chunks in): a reader resumed
+ * there returns exactly the events after the ones read ahead, whichever
+ * batch and chunk they fall in. */
+static void test_ahead_resume_late(void)
+{
+	struct trace_info info = { .ncpus = 1 };
+	struct trace_writer *w = NULL;
+	struct trace_reader *r = NULL, *r2 = NULL;
+	struct trace_ahead *ahead = NULL;
+	struct trace_resume at = { 0 };
+	const struct event *pe;
+	struct event ev[2], e;
+	uint64_t n = 30000, read = 4096 * 2 + 777, same = 0, i;
+	char file[80], name[300];
+	int err;
+
+	snprintf(file, sizeof(file), "/tmp/test_trim_ahead.%d.ctrace", (int)getpid());
+	snprintf(info.version, sizeof(info.version), "test");
+	err = trace_writer_new(&w, file, &info) || trace_writer_set_chunk_size(w, 1000);
+	for (i = 0; !err && i < n / 2; i++) {
+		pingpong_events(ev, 1000 + i * 1000, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+		err = trace_writer_add(w, &ev[0]) || trace_writer_add(w, &ev[1]);
+	}
+	if (w)
+		err |= trace_writer_close(w, n * 1000);
+	if (!err)
+		err = trace_reader_new(&r, file) || trace_ahead_new(&ahead, r);
+	for (i = 0; !err && i < read; i++)
+		err = trace_ahead_next(ahead, &pe) != 1;
+	if (!err)
+		err = trace_ahead_resume_point(ahead, &at);
+	trace_ahead_free(ahead);
+	trace_reader_free(r);
+	if (!err)
+		err = trace_reader_new(&r2, file) || trace_reader_resume(r2, &at);
+	for (i = read; !err && trace_reader_next(r2, &e) == 1; i++) {
+		/* event i of the file is the ping-pong's step i / 2, its wakeup or its switch */
+		pingpong_events(ev, 1000 + i / 2 * 1000, i / 2 % 2 ? 101 : 102, i / 2 % 2 ? 102 : 101);
+		same += e.ts == ev[i % 2].ts && e.type == ev[i % 2].type && e.tid == ev[i % 2].tid;
+	}
+	trace_reader_free(r2);
+	snprintf(name, sizeof(name), "read ahead on a thread to event %llu of %llu (chunks of 1000 bytes, batches of 4096), "
+		 "the resume point (chunk %u, %llu to skip) goes on with exactly the %llu after (%llu the same)",
+		 (unsigned long long)read, (unsigned long long)n, at.seq, (unsigned long long)at.skip,
+		 (unsigned long long)(n - read), (unsigned long long)same);
+	CHECK(!err && same == n - read && i == n && at.seq > 2, name);
+	unlink(file);
+}
+
 /* Whether the contention tables of a and b over [from, to) agree row by
  * row; counts the rows. */
 static bool same_contention(const struct spans *a, const struct spans *b, uint64_t from, uint64_t to, size_t *rows)
@@ -734,6 +784,7 @@ int main(void)
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_clone(traces[i], i % 2);
 	test_resume_after_damage();
+	test_ahead_resume_late();
 	test_memory();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
