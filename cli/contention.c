@@ -169,7 +169,7 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 		if (e || ++n % 4096)
 			continue;
 		if (rd->pump && n % 16384 == 0 &&
-		    rd->pump(rd->pump_ctx, first < rd->to && last > first ?
+		    rd->pump(rd->pump_ctx, last >= rd->to ? 1 : last > first ?
 						   (double)(last - first) / (double)(rd->to - first) : 0)) {
 			rd->stopped = true;
 			e = -ECANCELED;

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "spans.h"
 #include "timeline.h"
 #include "trace.h"
-#include "spans.h"
 #include "undone.h"
 #include "view.h"
 #include "view_history.h"
@@ -317,8 +317,12 @@ int view_history_read_waits(struct view_history *h, const char *file, struct cli
 
 	rd->start = NULL;
 	if (h->reading) { /* (a frame the pump draws: the read under way goes on; this one later) */
-		snprintf(rd->warn, sizeof(rd->warn), "the waits are read back once the lanes are");
+		snprintf(rd->warn, sizeof(rd->warn), "the waits are read back after the read back under way");
 		rd->stopped = true;
+		return 1;
+	}
+	if (!file && !h->file) {
+		snprintf(rd->warn, sizeof(rd->warn), "no trace file keeps the past");
 		return 1;
 	}
 	if (h->writer && (e = trace_writer_flush(h->writer)) != 0) {
