@@ -1,6 +1,7 @@
 /* The live view's memory cap (see view_history.h). Half the cap is the
- * live timeline's, the waits' history's and the checkpoints' a read back
- * starts from (at most an eighth): past it (past a third when no key came
+ * live timeline's, the waits' history's, the checkpoints' a read back
+ * starts from (at most an eighth) and a window's waits read back (an
+ * eighth at most, keys w and y): past it (past a third when no key came
  * for a while), the first two forget the older half of what they hold.
  * A quarter is for a window of the past read back from the trace file when
  * the paused view looks before what memory keeps; the rest is room for a
@@ -170,7 +171,8 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 {
 	size_t held = timeline_memory(live) + view_why_memory(why);
 	uint64_t kept = timeline_kept_from(live), end = timeline_end(live), t;
-	size_t share = held + h->ckpt_bytes; /* the checkpoints come out of the live half */
+	/* the checkpoints and a window's waits read back come out of the live half */
+	size_t share = held + h->ckpt_bytes + view_why_past_memory(why);
 	int e = 0;
 
 	if (h->cap && (share > h->cap / 2 || (idle && share > h->cap / 3)) && end > kept + 1) {
@@ -187,7 +189,7 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 		if (trace_writer_resume_point(h->writer, &at) == 0)
 			view_history_checkpoint(h, live, &at);
 	}
-	view_history_say(h, live, held + view_why_past_memory(why)); /* (a window's waits read back: not the live half's) */
+	view_history_say(h, live, held + view_why_past_memory(why));
 	return e;
 }
 
