@@ -210,7 +210,8 @@ struct cli_spans_read {
 	struct spans *out;              /* the history read, or NULL */
 	uint64_t began;                 /* where the reading began: start->began, or 0 */
 	uint64_t kept;                  /* from when its waits are all there */
-	uint64_t read_to;               /* where the reading stopped, UINT64_MAX: the end of the file */
+	uint64_t read_to;               /* where the reading stopped, UINT64_MAX: the end of the file
+					 * (until_to: its last event, the file may go on) */
 	bool stopped;                   /* the pump stopped it */
 	char warn[512];                 /* why it failed */
 };
@@ -220,7 +221,10 @@ struct cli_spans_read {
  * the window itself holds more, its older part goes too, and reading
  * stops past to. With rd->start (which must begin at or before from; its
  * history is taken, freed when this fails), the reading goes on from
- * there instead of the file's start. rd->kept is from when the waits are
+ * there instead of the file's start. With rd->until_to it reads on past
+ * to only until no thread is blocked since before to (a second of trace
+ * at most), so that the waits under way at the window's end are known to
+ * their end. rd->kept is from when the waits are
  * all there (0: from the start; start->began; past from when the window
  * held too much). Quiet: returns 0, or 1 with why in rd->warn (stopped by
  * the pump: rd->stopped). */

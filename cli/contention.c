@@ -187,6 +187,8 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 			   rd->from + (last - rd->from) / 2;
 		spans_trim(rd->out, rd->kept);
 	}
+	if (e == 0 && rd->until_to && rd->read_to == UINT64_MAX && first != UINT64_MAX)
+		rd->read_to = last; /* (a file still written: it goes on) */
 	if (e == 0)
 		e = spans_finish(rd->out, rd->read_to == UINT64_MAX ? trace_reader_end_ts(t->reader) : rd->read_to);
 	if (e) {

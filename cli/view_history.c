@@ -164,6 +164,7 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 	if (h->dropped_until && n > 0 && (size_t)n < sizeof(h->header))
 		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " · disk full, kept from %.1f s",
 			 (double)h->dropped_until / 1e9);
+	h->said_len = strlen(h->header);
 }
 
 /* Trims the live timeline and the waits' history when over half the cap. */
@@ -264,8 +265,8 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 				    READ_SLICE_NS);
 		if (first == UINT64_MAX && timeline_events(ld.tl))
 			first = timeline_end(ld.tl);
-		if (first < to && timeline_end(ld.tl) > first)
-			done = (double)(timeline_end(ld.tl) - first) / (double)(to - first);
+		if (first < to && timeline_end(ld.tl) > first) /* (settling past to: done) */
+			done = timeline_end(ld.tl) >= to ? 1 : (double)(timeline_end(ld.tl) - first) / (double)(to - first);
 		if (timeline_memory(ld.tl) > h->cap / 4) {
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
 
@@ -319,7 +320,7 @@ int view_history_read_waits(struct view_history *h, const char *file, struct cli
 
 	rd->start = NULL;
 	if (h->reading) { /* (a frame the pump draws: the read under way goes on; this one later) */
-		snprintf(rd->warn, sizeof(rd->warn), "the waits are read back after the read back under way");
+		snprintf(rd->warn, sizeof(rd->warn), "the waits show once the read back under way is done");
 		rd->stopped = true;
 		return 1;
 	}
@@ -345,6 +346,10 @@ int view_history_read_waits(struct view_history *h, const char *file, struct cli
 	}
 	h->reading = true;
 	e = cli_load_spans_window(path, SPANS_ALL, rd);
+	if (e && rd->start && !rd->stopped) { /* (the file does not go on there: from its start) */
+		rd->start = NULL;
+		e = cli_load_spans_window(path, SPANS_ALL, rd);
+	}
 	h->reading = false;
 	h->stopped = rd->stopped;
 	if (rd->stopped)
@@ -397,6 +402,8 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	vs->tl = h->past;
 	vs->v.whole = live; /* the header's counts stay the whole trace's */
 	n = strlen(h->header);
+	if (h->said_len < n) /* (picked again after the same say: its words once) */
+		n = h->said_len;
 	if (h->past_kept > h->past_from)
 		snprintf(h->header + n, sizeof(h->header) - n, ", read back in part: zoom in");
 	else if (h->past_began)

@@ -51,6 +51,7 @@ struct view_history {
 	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
 	size_t held;                   /* the caller's bytes at the last view_history_say */
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
+	size_t said_len;               /* how much of them view_history_say wrote */
 	bool (*pump)(void *ctx, const char *progress); /* run between slices of a read back (view_history_pump) */
 	void *pump_ctx;
 	const char *name;              /* the file's name in the progress words (a temporary file has none) */

@@ -118,12 +118,14 @@ void view_why_end(struct view_why *y, uint64_t end)
 }
 
 /* Points y->shown at the history for the window from, to: live, the one
- * fed every event, unless the window starts before what it keeps under a
- * cap; else (and in replay) a history of the window read from the file
- * when first needed, read again (under a cap) when the view leaves what
- * was read, unless the same window was just asked and could not all be
- * held or failed. Returns whether there is one. */
-static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
+ * fed every event, unless the paused view looks before what it keeps
+ * under a cap; else (and in replay) a history of the window read from
+ * the file when first needed, read again (under a cap) when the view
+ * leaves what was read, unless the same window was just asked and could
+ * not all be held or failed. A read happens only when may_read (before
+ * a frame is composed: view_why_prepare; *did_read says so). Returns
+ * whether there is one. */
+static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read, bool *did_read)
 {
 	struct view_why *y = &w->why;
 	struct view_why_read *p = &y->past;
@@ -134,7 +136,7 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
 	if (y->note[0])
 		return y->s != NULL;
 	if (live) {
-		if (!y->hist || !y->hist->file || !y->hist->cap || from >= y->kept) {
+		if (!y->hist || !y->hist->file || !y->hist->cap || from >= y->kept || viewstate_following(&w->vs)) {
 			if (p->s) { /* back in what the live history keeps */
 				why_drop(y);
 				why_past_free(y);
@@ -149,12 +151,13 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
 		y->shown = p->s;
 		return true;
 	}
-	if (p->failed && from == p->asked_from && to == p->asked_to)
+	if ((p->failed && from == p->asked_from && to == p->asked_to) || !may_read)
 		return false;
 	why_drop(y);
 	why_past_free(y);
 	p->asked_from = from;
 	p->asked_to = to;
+	*did_read = true;
 	if (view_history_read_waits(y->hist, y->file, &rd)) {
 		p->failed = !rd.stopped; /* (stopped: read again when asked again) */
 		if (rd.stopped)
@@ -169,10 +172,29 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to)
 	y->read_note[0] = '\0';
 	p->s = rd.out;
 	p->kept = rd.kept;
-	p->read_to = rd.read_to;
+	/* read up to the window's end, the waits under way there settled: a
+	 * window ending later is read again (the file may have grown) */
+	p->read_to = rd.until_to && rd.read_to > to ? to : rd.read_to;
 	p->began = rd.began;
 	y->shown = p->s;
 	return true;
+}
+
+/* Before a frame is composed: reads the waits of the window shown from
+ * the file when keys w or y want them and they are not there (see
+ * view.h). Returns whether it read (its progress frames may have changed
+ * what the view shows: the caller picks the window again). */
+bool view_why_prepare(struct viewer *w)
+{
+	uint64_t from, to;
+	bool did_read = false;
+
+	if (!w->vs.v.waits && w->vs.path_thread < 0)
+		return false;
+	viewstate_window(&w->vs, &from, &to);
+	if (!(w->vs.v.reading && from >= to))
+		why_load(w, from, to, true, &did_read);
+	return did_read;
 }
 
 /* Whether a result computed for (from, to, thread, events) at time at must
@@ -197,7 +219,7 @@ static void why_title(struct viewer *w, uint64_t from, uint64_t to)
 
 	if (kept > from && read) /* a read under a cap: the window held more than it may */
 		snprintf(what, sizeof(what), "from %.6f s only (zoom in)", (double)kept / 1e9);
-	else if (kept > from) /* live under a cap, the read failed: the waits before were forgotten */
+	else if (kept > from) /* live under a cap, following: forgotten (paused, they are read back) */
 		snprintf(what, sizeof(what), "from %.6f s only (forgotten before: --memory)", (double)kept / 1e9);
 	else
 		snprintf(what, sizeof(what), "%s", whole ? "the whole trace" : ended ? "the window shown" :
@@ -253,16 +275,19 @@ void view_why_sync(struct viewer *w, uint64_t now)
 	struct view_why *y = &w->why;
 	struct view *v = &w->vs.v;
 	uint64_t from, to;
-	bool path = w->vs.path_thread >= 0, want = v->waits || path, ahead, have;
+	bool path = w->vs.path_thread >= 0, want = v->waits || path, ahead, have, read = false;
 
 	viewstate_window(&w->vs, &from, &to);
 	ahead = w->vs.v.reading && from >= to; /* past what the replay has read: nothing to load yet */
-	have = want && !ahead && why_load(w, from, to);
+	have = want && !ahead && why_load(w, from, to, false, &read);
 
-	if (!want)
+	if (!want) {
 		why_drop(y);
-	else if (have)
+		if (!y->file) /* live: a window's waits read back go with the overlay */
+			why_past_free(y);
+	} else if (have) {
 		why_compute(w, now);
+	}
 	v->spans = have ? y->shown : NULL;
 	v->contention = have && v->waits ? y->c : NULL;
 	v->waits_title = have && v->waits ? y->title : NULL;

@@ -443,7 +443,7 @@ bool spans_waiting_since(const struct spans *s, uint64_t t)
 	const struct sched_thread *th;
 
 	for (size_t i = 0; (th = sched_model_thread(s->m, i)) != NULL; i++)
-		if (tl_state_blocked(th->state) && th->since <= t)
+		if (tl_state_blocked(th->state) && th->since < t)
 			return true;
 	return false;
 }

@@ -84,9 +84,9 @@ int spans_add(struct spans *s, const struct event *ev);
  * Returns 0 or -ENOMEM. */
 int spans_finish(struct spans *s, uint64_t end_ns);
 
-/* Whether a thread has been blocked since t or before: a span that
- * holds t is still open, and its end (who woke it, through what) not
- * known yet. */
+/* Whether a thread has been blocked since before t: a span that holds
+ * the instant before t is still open, and its end (who woke it, through
+ * what) not known yet. */
 bool spans_waiting_since(const struct spans *s, uint64_t t);
 
 /* The end given to spans_finish. */

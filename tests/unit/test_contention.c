@@ -10,11 +10,14 @@
 #include "contention.h"
 #include "critpath.h"
 #include "spans.h"
+#include "timeline.h"
 #include "vocab.h"
 
 #define MS 1000000ull
 
 static struct spans *sp;
+static struct event trace[64]; /* the events fed, for test_checkpoints */
+static size_t ntrace;
 
 /* Feeds one event. */
 static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsigned op, int64_t arg, int64_t arg2,
@@ -23,12 +26,15 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsi
 	struct event e = test_event(10, ts, type, cpu, tid, tid2, op, arg, arg2, text);
 
 	spans_add(sp, &e);
+	if (ntrace < sizeof(trace) / sizeof(trace[0]))
+		trace[ntrace++] = e;
 }
 
 /* The trace of the header: A 11, B 12, C 13 on two CPUs, 10 ms, into a
  * history that keeps keep. */
 static void build(unsigned keep)
 {
+	ntrace = 0;
 	spans_new(&sp, 2, keep);
 	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, "A");
 	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, "B");
@@ -208,12 +214,52 @@ static void test_waits_only(void)
 	CHECK(sum[TL_CPU_UNKNOWN] == 10 * MS, "spans: keeping the waits keeps no CPU");
 }
 
+/* A history made from a timeline's present after each event of the
+ * trace (timeline_spans: keys w and y reading from a checkpoint) and fed
+ * the rest holds the whole history's spans that end after that event
+ * exactly: among them a checkpoint between a waking through m and its
+ * wakeup, whose handover (via) the copy of the model carries. */
+static void test_checkpoints(void)
+{
+	size_t splits = 0, same = 0, handovers = 0;
+
+	for (size_t k = 1; k < ntrace; k++) {
+		struct timeline *tl = NULL;
+		struct spans *b = NULL;
+		bool ok = !timeline_new(&tl, 2);
+
+		for (size_t i = 0; ok && i < k; i++)
+			ok = !timeline_add(tl, &trace[i]);
+		ok = ok && !timeline_spans(tl, SPANS_ALL, &b);
+		for (size_t i = k; ok && i < ntrace; i++)
+			ok = !spans_add(b, &trace[i]);
+		ok = ok && !spans_finish(b, 10 * MS) && spans_thread_count(b) == spans_thread_count(sp);
+		for (size_t t = 0; ok && t < spans_thread_count(sp); t++) {
+			size_t na = spans_thread(sp, t)->n, nb = spans_thread(b, t)->n;
+
+			ok = na >= nb && (na == nb || spans_get(sp, t, na - nb - 1)->end <= trace[k - 1].ts);
+			for (size_t j = 0; ok && j < nb; j++) {
+				ok = !memcmp(spans_get(sp, t, na - nb + j), spans_get(b, t, j), sizeof(struct span));
+				handovers += trace[k - 1].type == EVENT_WAKING && spans_get(b, t, j)->via;
+			}
+		}
+		splits++;
+		same += ok;
+		spans_free(b);
+		timeline_free(tl);
+	}
+	CHECK(same == splits && splits == ntrace - 1 && handovers >= 2,
+	      "spans: a history made from a timeline after any event goes on as the whole one (handovers across a "
+	      "checkpoint between a waking and its wakeup kept)");
+}
+
 int main(void)
 {
 	build(SPANS_ALL);
 	test_spans();
 	test_table();
 	test_critpath();
+	test_checkpoints();
 	spans_free(sp);
 	build(SPANS_WAITS);
 	test_waits_only();
