@@ -153,6 +153,9 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read
 	}
 	if ((p->failed && from == p->asked_from && to == p->asked_to) || !may_read)
 		return false;
+	if (!rd.cap) /* (the whole file is read: its progress is towards the trace's end) */
+		rd.to = timeline_end(w->vs.v.whole ? w->vs.v.whole : w->vs.tl) > to ?
+			timeline_end(w->vs.v.whole ? w->vs.v.whole : w->vs.tl) : to;
 	why_drop(y);
 	why_past_free(y);
 	p->asked_from = from;
