@@ -18,8 +18,8 @@ struct mthread {
 	/* object and thread indexes below fit (add() keeps threads under INT32_MAX) */
 	int32_t holder;    /* who holds it (sched_change.holder), -1 none */
 	int32_t ref_object, ref_holder; /* learnt at its wakeup (sched_change.prev_object), -1 */
-	int32_t waker_via; /* the object the pending waking came through, -1 none */
-	int32_t via;       /* the same of the waking its latest wakeup took, -1 none */
+	int32_t waker_via; /* the object its last waking came through (-1 none), until a
+			    * wakeup without one */
 	bool has_waker;
 	bool at_gate;      /* conctop's gated child, before its exec */
 	uint8_t wait;      /* what its current state waits on (enum waits_kind) */
@@ -170,7 +170,7 @@ static struct mthread *add(struct sched_model *m, int32_t tid, int32_t tgid, enu
 	t->pub.since = ts;
 	t->pub.cpu = t->pub.last_cpu = -1;
 	t->pub.creator = TL_WAKER_UNKNOWN;
-	t->object = t->ref_object = t->ref_holder = t->holder = t->waker_via = t->via = -1;
+	t->object = t->ref_object = t->ref_holder = t->holder = t->waker_via = -1;
 	if (m->ops.thread)
 		note(m, m->ops.thread(m->ctx, m->nthreads - 1, SCHED_THREAD_NEW, ts, TL_WAKER_UNKNOWN, NULL));
 	return t;
@@ -277,7 +277,7 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	c.prev_cpu = !tl_state_on_cpu(c.prev) ? -1 : c.settled ? where : t->pub.cpu;
 	c.prev_since = t->pub.since;
 	c.cause = (uint8_t)cause;
-	c.via = cause == SCHED_BY_WAKEUP ? t->via : -1;
+	c.via = cause == SCHED_BY_WAKEUP ? t->waker_via : -1;
 	if (c.prev == TL_NEW) /* not alive yet: its lifetime starts now */
 		t->pub.start_ns = ts;
 	t->pub.state = (uint8_t)st;
@@ -485,18 +485,18 @@ static void on_waking(struct sched_model *m, const struct event *ev)
 	m->stash_next = (m->stash_next + 1) % STASH;
 }
 
-/* Takes the waker remembered for t (or its stash entry), if any, and
- * the object its waking came through into t->via. */
+/* Takes the waker remembered for t (or its stash entry), if any; its
+ * waking's object stays in t->waker_via for the wakeup's change. */
 static int64_t take_waker(struct sched_model *m, struct mthread *t)
 {
 	int64_t w = TL_WAKER_UNKNOWN;
 	unsigned i;
 
-	t->via = -1;
 	if (t->has_waker) {
 		w = t->waker;
-		t->via = t->waker_via;
 		t->has_waker = false;
+	} else {
+		t->waker_via = -1; /* a wakeup no waking of its own came before */
 	}
 	for (i = 0; i < STASH; i++) {
 		if (m->stash[i].tid == t->pub.tid) {
