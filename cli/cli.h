@@ -187,28 +187,21 @@ int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, s
  * missed (damaged chunks, a cut-off recording) is in warn (else ""). */
 int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen);
 
-/* Where a read of the waits' history may start instead of the file's
- * start: a history made at a checkpoint (timeline_spans), the point where
- * the file goes on after it (trace.h) and its instant. */
-struct trace_resume;
-struct cli_spans_start {
-	struct spans *s;
-	const struct trace_resume *at;
-	uint64_t began;
-};
-
 /* A read of the waits' history for a view's window (cli_load_spans_window):
  * what is asked, then what came of it. */
+struct trace_resume;
 struct cli_spans_read {
 	uint64_t from, to;              /* the window */
 	uint64_t cap;                   /* bytes the history may hold, 0: no cap */
 	bool until_to;                  /* stop at the first event past to (else: once past the cap, or the end) */
-	struct cli_spans_start *start;  /* NULL: from the file's start */
+	struct spans *out;              /* in: a history made at a checkpoint (timeline_spans) to go on
+					 * from, or NULL (the file's start); out: the history read, or NULL */
+	const struct trace_resume *at;  /* with a history given: where the file goes on after it */
+	uint64_t began;                 /* with a history given: its instant; out: where the reading
+					 * began (0: the file's start) */
 	bool (*pump)(void *ctx, double done); /* run every 16 384 events with the share of the
 					 * way to `to` read; true stops the reading. NULL: none */
 	void *pump_ctx;
-	struct spans *out;              /* the history read, or NULL */
-	uint64_t began;                 /* where the reading began: start->began, or 0 */
 	uint64_t kept;                  /* from when its waits are all there */
 	uint64_t read_to;               /* where the reading stopped, UINT64_MAX: the end of the file
 					 * (until_to: its last event, the file may go on) */
@@ -219,13 +212,13 @@ struct cli_spans_read {
 /* The same within rd->cap for a view of the window rd->from, rd->to: the
  * waits that ended before from are forgotten as the file is read; when
  * the window itself holds more, its older part goes too, and reading
- * stops past to. With rd->start (which must begin at or before from; its
- * history is taken, freed when this fails), the reading goes on from
- * there instead of the file's start. With rd->until_to it reads on past
+ * stops past to. With a history in rd->out (which must begin at or
+ * before from; freed when this fails), the reading goes on from rd->at
+ * instead of the file's start. With rd->until_to it reads on past
  * to only until no thread is blocked since before to (a second of trace
  * at most), so that the waits under way at the window's end are known to
  * their end. rd->kept is from when the waits are
- * all there (0: from the start; start->began; past from when the window
+ * all there (0: from the start; rd->began; past from when the window
  * held too much). Quiet: returns 0, or 1 with why in rd->warn (stopped by
  * the pump: rd->stopped). */
 int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read *rd);

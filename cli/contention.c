@@ -224,14 +224,13 @@ int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read
 	struct cli_trace t;
 	int e;
 
-	rd->out = rd->start ? rd->start->s : NULL;
-	rd->kept = rd->began = rd->start ? rd->start->began : 0;
+	if (!rd->out)
+		rd->began = 0;
+	rd->kept = rd->began;
 	rd->read_to = UINT64_MAX;
 	rd->stopped = false;
 	rd->warn[0] = '\0';
-	if (rd->start)
-		rd->start->s = NULL;
-	if (rd->start ? cli_trace_open_resume(&t, path, rd->start->at) : cli_trace_open_quiet(&t, path)) {
+	if (rd->out ? cli_trace_open_resume(&t, path, rd->at) : cli_trace_open_quiet(&t, path)) {
 		snprintf(rd->warn, sizeof(rd->warn), "%s", t.failed);
 		spans_free(rd->out);
 		rd->out = NULL;

@@ -140,10 +140,9 @@ void view_output_show(struct output_log *o, struct view *v);
  * needed, and the bytes it may hold (0: no cap; under one, it is read for
  * the window shown). A read starts at the latest of hist's checkpoints
  * before the window when there is one (view_history_read_waits), in
- * view_why_prepare, which the views call after picking the window and
- * before composing a frame (the read's progress frames change what the
- * view shows: it returns true, and the window is picked again).
- * view_why_sync, before each frame, points the view at
+ * view_why_prepare, which the views call before they pick the window of a
+ * frame (view_history_pick), so that what the read's progress frames did
+ * to the view is set right by that pick. view_why_sync, before each frame, points the view at
  * the contention and the path of its window (computed when stale).
  * view_why_live returns 0 or -errno. */
 int view_why_live(struct view_why *y, unsigned ncpus, struct view_history *hist);
@@ -151,7 +150,7 @@ struct view_history;
 void view_why_replay(struct view_why *y, const char *file, uint64_t cap, struct view_history *hist);
 void view_why_add(struct view_why *y, const struct event *ev);
 void view_why_end(struct view_why *y, uint64_t end);
-bool view_why_prepare(struct viewer *w);
+void view_why_prepare(struct viewer *w);
 void view_why_sync(struct viewer *w, uint64_t now);
 void view_why_free(struct view_why *y);
 /* Live, under a memory cap (view_history.h): forgets the waits that ended

@@ -164,16 +164,15 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 	if (h->dropped_until && n > 0 && (size_t)n < sizeof(h->header))
 		snprintf(h->header + n, sizeof(h->header) - (size_t)n, " · disk full, kept from %.1f s",
 			 (double)h->dropped_until / 1e9);
-	h->said_len = strlen(h->header);
 }
 
 /* Trims the live timeline and the waits' history when over half the cap. */
 int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why, bool idle)
 {
-	size_t held = timeline_memory(live) + view_why_memory(why);
+	size_t held = timeline_memory(live) + view_why_memory(why), past = view_why_past_memory(why);
 	uint64_t kept = timeline_kept_from(live), end = timeline_end(live), t;
 	/* the checkpoints and a window's waits read back come out of the live half */
-	size_t share = held + h->ckpt_bytes + view_why_past_memory(why);
+	size_t share = held + h->ckpt_bytes + past;
 	int e = 0;
 
 	if (h->cap && (share > h->cap / 2 || (idle && share > h->cap / 3)) && end > kept + 1) {
@@ -190,7 +189,7 @@ int view_history_bound(struct view_history *h, struct timeline *live, struct vie
 		if (trace_writer_resume_point(h->writer, &at) == 0)
 			view_history_checkpoint(h, live, &at);
 	}
-	view_history_say(h, live, held + view_why_past_memory(why));
+	view_history_say(h, live, held + past);
 	return e;
 }
 
@@ -208,6 +207,21 @@ static bool read_pump(struct view_history *h, uint64_t started, uint64_t *shown,
 	snprintf(words, sizeof(words), "reading the past back from %.100s: %.0f%% (a key stops it)",
 		 h->tmp[0] || !h->name ? "the temporary trace" : h->name, 100.0 * done);
 	return h->pump(h->pump_ctx, words);
+}
+
+/* Makes the file ready to read the past back from: what the writer holds
+ * written, what a full disk took at that noted, and its name copied into
+ * path (the pump may close the file, freeing h->file's name, while a read
+ * holds it). Returns 0 or -errno. */
+static int history_file(struct view_history *h, char path[PATH_MAX])
+{
+	int e = h->writer ? trace_writer_flush(h->writer) : 0;
+
+	if (e)
+		return e;
+	note_dropped(h);
+	snprintf(path, PATH_MAX, "%s", h->file);
+	return 0;
 }
 
 /* Opens the file to read the past back from the latest checkpoint before
@@ -237,17 +251,15 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 	struct cli_loader ld;
 	uint64_t first = UINT64_MAX, started = evloop_now(), shown = 0;
 	double done = 0;
-	char path[PATH_MAX]; /* the pump may close the file, freeing h->file's name, while the read holds it */
-	int e = 0;
+	char path[PATH_MAX];
+	int e;
 
 	timeline_free(h->past);
 	h->past = NULL;
-	if (h->writer && (e = trace_writer_flush(h->writer)) != 0) {
+	if ((e = history_file(h, path)) != 0) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %s", strerror(-e));
 		return -1;
 	}
-	note_dropped(h); /* a full disk may have taken more at this flush */
-	snprintf(path, sizeof(path), "%s", h->file);
 	if (history_open(h, &ld, path, from)) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
 		return -1;
@@ -310,35 +322,31 @@ static bool waits_pump(void *ctx, double done)
 
 /* Reads the waits' history of a window back from the file (see
  * view_history.h). */
-int view_history_read_waits(struct view_history *h, const char *file, struct cli_spans_read *rd)
+int view_history_read_waits(struct view_history *h, struct cli_spans_read *rd)
 {
 	struct waits_pump pump = { h, evloop_now(), 0 };
-	struct cli_spans_start start = { NULL, NULL, 0 };
 	const struct view_checkpoint *k;
-	char path[PATH_MAX]; /* (the pump may close the file, freeing h->file's name) */
+	char path[PATH_MAX];
 	int e;
 
-	rd->start = NULL;
+	rd->out = NULL;
 	if (h->reading) { /* (a frame the pump draws: the read under way goes on; this one later) */
 		snprintf(rd->warn, sizeof(rd->warn), "the waits show once the read back under way is done");
 		rd->stopped = true;
 		return 1;
 	}
-	if (!file && !h->file) {
+	if (!h->file) {
 		snprintf(rd->warn, sizeof(rd->warn), "no trace file keeps the past");
 		return 1;
 	}
-	if (h->writer && (e = trace_writer_flush(h->writer)) != 0) {
+	if ((e = history_file(h, path)) != 0) {
 		snprintf(rd->warn, sizeof(rd->warn), "%s", strerror(-e));
 		return 1;
 	}
-	note_dropped(h);
-	snprintf(path, sizeof(path), "%s", file ? file : h->file);
 	if (rd->cap && (k = view_history_checkpoint_before(h, rd->from)) &&
-	    timeline_spans(k->tl, SPANS_ALL, &start.s) == 0) {
-		start.at = &k->at;
-		start.began = timeline_kept_from(k->tl);
-		rd->start = &start;
+	    timeline_spans(k->tl, SPANS_ALL, &rd->out) == 0) {
+		rd->at = &k->at;
+		rd->began = timeline_kept_from(k->tl);
 	}
 	if (h->pump) {
 		rd->pump = waits_pump;
@@ -346,15 +354,15 @@ int view_history_read_waits(struct view_history *h, const char *file, struct cli
 	}
 	h->reading = true;
 	e = cli_load_spans_window(path, SPANS_ALL, rd);
-	if (e && rd->start && !rd->stopped) { /* (the file does not go on there: from its start) */
-		rd->start = NULL;
+	if (e && rd->at && !rd->stopped) { /* (the file does not go on there: from its start) */
+		rd->at = NULL;
 		e = cli_load_spans_window(path, SPANS_ALL, rd);
 	}
 	h->reading = false;
 	h->stopped = rd->stopped;
 	if (rd->stopped)
 		snprintf(rd->warn, sizeof(rd->warn), "reading the waits back stopped for a key");
-	rd->start = NULL;
+	rd->at = NULL;
 	rd->pump = NULL;
 	return e;
 }
@@ -402,8 +410,6 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	vs->tl = h->past;
 	vs->v.whole = live; /* the header's counts stay the whole trace's */
 	n = strlen(h->header);
-	if (h->said_len < n) /* (picked again after the same say: its words once) */
-		n = h->said_len;
 	if (h->past_kept > h->past_from)
 		snprintf(h->header + n, sizeof(h->header) - n, ", read back in part: zoom in");
 	else if (h->past_began)

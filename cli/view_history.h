@@ -51,7 +51,6 @@ struct view_history {
 	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
 	size_t held;                   /* the caller's bytes at the last view_history_say */
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
-	size_t said_len;               /* how much of them view_history_say wrote */
 	bool (*pump)(void *ctx, const char *progress); /* run between slices of a read back (view_history_pump) */
 	void *pump_ctx;
 	const char *name;              /* the file's name in the progress words (a temporary file has none) */
@@ -98,14 +97,15 @@ bool view_history_checkpoint_due(struct view_history *h, const struct timeline *
 void view_history_checkpoint(struct view_history *h, const struct timeline *tl, const struct trace_resume *at);
 
 /* Reads the waits' history (keys w and y) of the window rd asks for back
- * from file (NULL: the history's), from the latest checkpoint before it
- * when rd has a cap and there is one (timeline_spans of its copy), else
- * from the file's start, running the pump between slices when one is set
- * (a key stops it: rd->stopped, h->stopped). Inside another read back
- * (a frame its pump draws) it does not read: rd->stopped. Returns 0, or 1
- * with why in rd->warn. */
+ * from the file, from the latest checkpoint before it when rd has a cap
+ * and there is one (timeline_spans of its copy; from the file's start
+ * when the file does not go on there), else from the file's start,
+ * running the pump between slices when one is set (a key stops it:
+ * rd->stopped, h->stopped). Inside another read back (a frame its pump
+ * draws) it does not read: rd->stopped. Returns 0, or 1 with why in
+ * rd->warn. */
 struct cli_spans_read;
-int view_history_read_waits(struct view_history *h, const char *file, struct cli_spans_read *rd);
+int view_history_read_waits(struct view_history *h, struct cli_spans_read *rd);
 
 /* The latest checkpoint at or before instant t (its instant:
  * timeline_kept_from of its copy), whose chunks the file still holds;

@@ -163,9 +163,8 @@ static void live_frame(struct live *l)
 	if (view_history_bound(&l->hist, l->tl, &l->w.why, evloop_now() - l->w.input_at >= TRIM_IDLE_NS))
 		snprintf(l->w.status, sizeof(l->w.status), "out of memory trimming the lanes to --memory");
 	if (!l->w.quit) { /* (the last frame, "stopping the program", reads nothing back) */
+		view_why_prepare(&l->w);
 		view_history_pick(&l->hist, &l->w.vs, l->tl);
-		if (view_why_prepare(&l->w)) /* (the waits' read drew frames: pick again) */
-			view_history_pick(&l->hist, &l->w.vs, l->tl);
 	}
 	if (l->hist.stopped)
 		l->pumped |= EVLOOP_REDRAW; /* once the key is handled: read again, or not */

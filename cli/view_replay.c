@@ -213,9 +213,8 @@ static int replay_draw(struct replay *r)
 	const struct timeline *tl = r->tl ? r->tl : r->ld.tl;
 
 	view_history_say(&r->hist, tl, timeline_memory(tl));
+	view_why_prepare(&r->w); /* (before the pick: its progress frames pick windows too) */
 	view_history_pick(&r->hist, &r->w.vs, tl);
-	if (view_why_prepare(&r->w)) /* (its progress frames picked the window too) */
-		view_history_pick(&r->hist, &r->w.vs, tl);
 	r->w.vs.v.memory = timeline_kept_from(tl) || r->held ? r->hist.header : NULL;
 	return view_draw(&r->w);
 }

@@ -123,9 +123,8 @@ void view_why_end(struct view_why *y, uint64_t end)
  * the file when first needed, read again (under a cap) when the view
  * leaves what was read, unless the same window was just asked and could
  * not all be held or failed. A read happens only when may_read (before
- * a frame is composed: view_why_prepare; *did_read says so). Returns
- * whether there is one. */
-static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read, bool *did_read)
+ * the frame: view_why_prepare). Returns whether there is one. */
+static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read)
 {
 	struct view_why *y = &w->why;
 	struct view_why_read *p = &y->past;
@@ -153,15 +152,16 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read
 	}
 	if ((p->failed && from == p->asked_from && to == p->asked_to) || !may_read)
 		return false;
-	if (!rd.cap) /* (the whole file is read: its progress is towards the trace's end) */
-		rd.to = timeline_end(w->vs.v.whole ? w->vs.v.whole : w->vs.tl) > to ?
-			timeline_end(w->vs.v.whole ? w->vs.v.whole : w->vs.tl) : to;
+	if (!rd.cap) { /* (the whole file is read: its progress is towards the trace's end) */
+		uint64_t end = timeline_end(w->vs.v.whole ? w->vs.v.whole : w->vs.tl);
+
+		rd.to = end > to ? end : to;
+	}
 	why_drop(y);
 	why_past_free(y);
 	p->asked_from = from;
 	p->asked_to = to;
-	*did_read = true;
-	if (view_history_read_waits(y->hist, y->file, &rd)) {
+	if (view_history_read_waits(y->hist, &rd)) {
 		p->failed = !rd.stopped; /* (stopped: read again when asked again) */
 		if (rd.stopped)
 			snprintf(y->read_note, sizeof(y->read_note), "%.200s", rd.warn);
@@ -183,21 +183,25 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read
 	return true;
 }
 
-/* Before a frame is composed: reads the waits of the window shown from
- * the file when keys w or y want them and they are not there (see
- * view.h). Returns whether it read (its progress frames may have changed
- * what the view shows: the caller picks the window again). */
-bool view_why_prepare(struct viewer *w)
+/* The window of keys w and y; whether they want it; and whether it is
+ * past what the replay has read (nothing to load there yet). */
+static bool why_window(const struct viewer *w, uint64_t *from, uint64_t *to, bool *ahead)
+{
+	viewstate_window(&w->vs, from, to);
+	*ahead = w->vs.v.reading && *from >= *to;
+	return w->vs.v.waits || w->vs.path_thread >= 0;
+}
+
+/* Before the window is picked for a frame: reads the waits of the window
+ * shown from the file when keys w or y want them and they are not there
+ * (see view.h). */
+void view_why_prepare(struct viewer *w)
 {
 	uint64_t from, to;
-	bool did_read = false;
+	bool ahead;
 
-	if (!w->vs.v.waits && w->vs.path_thread < 0)
-		return false;
-	viewstate_window(&w->vs, &from, &to);
-	if (!(w->vs.v.reading && from >= to))
-		why_load(w, from, to, true, &did_read);
-	return did_read;
+	if (why_window(w, &from, &to, &ahead) && !ahead)
+		why_load(w, from, to, true);
 }
 
 /* Whether a result computed for (from, to, thread, events) at time at must
@@ -278,11 +282,8 @@ void view_why_sync(struct viewer *w, uint64_t now)
 	struct view_why *y = &w->why;
 	struct view *v = &w->vs.v;
 	uint64_t from, to;
-	bool path = w->vs.path_thread >= 0, want = v->waits || path, ahead, have, read = false;
-
-	viewstate_window(&w->vs, &from, &to);
-	ahead = w->vs.v.reading && from >= to; /* past what the replay has read: nothing to load yet */
-	have = want && !ahead && why_load(w, from, to, false, &read);
+	bool path = w->vs.path_thread >= 0, ahead, want = why_window(w, &from, &to, &ahead);
+	bool have = want && !ahead && why_load(w, from, to, false);
 
 	if (!want) {
 		why_drop(y);
