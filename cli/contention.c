@@ -165,6 +165,10 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 			e = 0;
 			break;
 		}
+		if (rd->cap && last >= rd->from && rd->kept < rd->from) { /* into the window: what ended before goes */
+			rd->kept = rd->from;
+			spans_trim(rd->out, rd->kept);
+		}
 		e = spans_add(rd->out, ev);
 		if (e || ++n % 4096)
 			continue;
@@ -175,8 +179,7 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 			e = -ECANCELED;
 			break;
 		}
-		/* (before the window, at half the cap: the window starts with room) */
-		if (!rd->cap || spans_memory(rd->out) <= (last <= rd->from ? rd->cap / 2 : rd->cap))
+		if (!rd->cap || spans_memory(rd->out) <= rd->cap)
 			continue;
 		if (last > rd->to) { /* the window is read: stop here */
 			rd->read_to = last;
