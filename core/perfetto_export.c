@@ -513,6 +513,8 @@ static void follow_names(struct perfetto_export *x, const struct event *ev)
 /* Follows one event. */
 int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 {
+	int r;
+
 	if (x->err)
 		return x->err;
 	if (!x->started)
@@ -526,7 +528,8 @@ int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 	if (ev->type == EVENT_SWITCH)
 		x->cur[ev->cpu] = pid_of(ev->tid2, ev->cpu);
 	follow_names(x, ev);
-	note_err(x, sched_model_add(x->m, ev));
+	r = sched_model_add(x->m, ev);
+	note_err(x, r == SCHED_MODEL_SKIPPED ? 0 : r);
 	write_deadlocks(x);
 	return x->err;
 }

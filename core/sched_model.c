@@ -50,6 +50,7 @@ struct sched_model {
 	struct sched_counts counts;
 	struct stash stash[STASH];
 	unsigned stash_next;
+	unsigned nstash;   /* entries of stash in use (a tid), so that most wakeups skip it */
 	int err; /* the first callback error of the current call */
 	struct waits *waits;
 	bool gated;        /* conctop started the program: the first thread waits at its gate */
@@ -480,6 +481,8 @@ static void on_waking(struct sched_model *m, const struct event *ev)
 			return;
 		}
 	}
+	if (!m->stash[m->stash_next].tid)
+		m->nstash++;
 	m->stash[m->stash_next].tid = ev->tid2;
 	m->stash[m->stash_next].waker = waker;
 	m->stash_next = (m->stash_next + 1) % STASH;
@@ -498,11 +501,12 @@ static int64_t take_waker(struct sched_model *m, struct mthread *t)
 	} else {
 		t->waker_via = -1; /* a wakeup no waking of its own came before */
 	}
-	for (i = 0; i < STASH; i++) {
+	for (i = 0; m->nstash && i < STASH; i++) {
 		if (m->stash[i].tid == t->pub.tid) {
 			if (w == TL_WAKER_UNKNOWN)
 				w = m->stash[i].waker;
 			m->stash[i].tid = 0;
+			m->nstash--;
 		}
 	}
 	return w;
@@ -614,7 +618,7 @@ static int on_thread(struct sched_model *m, const struct event *ev, uint64_t ts)
 }
 
 /* Whether an event's fields are in range for this trace. */
-bool sched_model_event_valid(const struct sched_model *m, const struct event *ev)
+static bool event_valid(const struct sched_model *m, const struct event *ev)
 {
 	return ev->type > 0 && ev->type < EVENT_TYPE_MAX && ev->cpu < m->ncpus && ev->tid >= EVENT_TID_OTHER &&
 	       ev->tid2 >= EVENT_TID_OTHER;
@@ -698,9 +702,9 @@ int sched_model_add(struct sched_model *m, const struct event *ev)
 	uint64_t ts = ev->ts;
 	int r;
 
-	if (!sched_model_event_valid(m, ev)) {
+	if (!event_valid(m, ev)) {
 		count_anomaly(m, TL_ANOM_BAD_EVENT);
-		return 0;
+		return SCHED_MODEL_SKIPPED;
 	}
 	if (ts < m->last_ts) {
 		count_anomaly(m, TL_ANOM_TIME_BACKWARDS);

@@ -167,11 +167,12 @@ int sched_model_clone(const struct sched_model *m, const struct sched_model_ops 
  * sleep of it until its exec is TL_GATE, not the I/O of its read. */
 void sched_model_set_gated(struct sched_model *m, bool gated);
 
-/* Whether an event's fields are in range (others are counted as
- * TL_ANOM_BAD_EVENT and not followed). */
-bool sched_model_event_valid(const struct sched_model *m, const struct event *ev);
+/* sched_model_add's answer for an event whose fields are out of range:
+ * counted as TL_ANOM_BAD_EVENT, not followed (consumers skip it too). */
+#define SCHED_MODEL_SKIPPED 1
 
-/* Follows one event. Returns 0, -ENOMEM, or the first error a callback returned. */
+/* Follows one event. Returns 0, SCHED_MODEL_SKIPPED, -ENOMEM, or the first
+ * error a callback returned. */
 int sched_model_add(struct sched_model *m, const struct event *ev);
 
 /* Ends every open state at end_ns (no earlier than the last event): every

@@ -425,7 +425,9 @@ size_t spans_memory(const struct spans *s)
 /* Follows one event. */
 int spans_add(struct spans *s, const struct event *ev)
 {
-	return sched_model_add(s->m, ev);
+	int r = sched_model_add(s->m, ev);
+
+	return r == SCHED_MODEL_SKIPPED ? 0 : r;
 }
 
 /* Closes every open state at end_ns. */

@@ -134,7 +134,9 @@ static int on_state(void *ctx, const struct sched_change *c)
 		t->voluntary++;
 	else if (c->cause == SCHED_BY_PREEMPT)
 		t->involuntary++;
-	sync_thread(s, c->thread);
+	if (c->prev == TL_NEW || c->state == TL_DEAD) /* its lifetime began or ended (the rest of
+						       * its identity comes through on_thread) */
+		sync_thread(s, c->thread);
 	return r;
 }
 
@@ -236,11 +238,10 @@ static struct stats_thread *subject(struct stats *s, const struct event *ev)
 int stats_add(struct stats *s, const struct event *ev)
 {
 	struct stats_thread *t;
-	bool valid = sched_model_event_valid(s->m, ev);
 	int r = sched_model_add(s->m, ev);
 
-	if (!valid)
-		return r; /* counted as a bad event */
+	if (r == SCHED_MODEL_SKIPPED)
+		return 0; /* counted as a bad event */
 	if (!r)
 		r = undone_on_event(s->undone, ev);
 	if (r)

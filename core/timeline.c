@@ -441,12 +441,11 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 /* Appends one event. */
 int timeline_add(struct timeline *tl, const struct event *ev)
 {
-	bool valid = sched_model_event_valid(tl->m, ev);
 	int r = sched_model_add(tl->m, ev), r2;
 	uint64_t ts;
 
-	if (!valid)
-		return r;
+	if (r == SCHED_MODEL_SKIPPED)
+		return 0; /* counted as a bad event */
 	ts = sched_model_last_ts(tl->m);
 	if (ts > tl->end)
 		tl->end = ts;

@@ -309,7 +309,7 @@ static int update(struct undone *u, uint64_t ts)
  * the changes of the instant before are applied (update): the changes of
  * one instant are applied together. Then accounts the CPUs on up to it.
  * Returns 0 or -ENOMEM. */
-static int advance(struct undone *u, uint64_t *ts)
+static inline int advance(struct undone *u, uint64_t *ts)
 {
 	int r = 0;
 
@@ -318,7 +318,8 @@ static int advance(struct undone *u, uint64_t *ts)
 	u->last_ts = *ts;
 	if (u->dirty && *ts > u->dirty_ts)
 		r = update(u, u->dirty_ts);
-	account(u, *ts);
+	if (u->non && *ts != u->acct_ts) /* (account's own first test, kept out of a call) */
+		account(u, *ts);
 	return r;
 }
 

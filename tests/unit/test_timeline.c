@@ -424,6 +424,23 @@ static void test_log(void)
 	CHECK(timeline_log_count(tl) == 2, "log: a new name is logged");
 	timeline_free(tl);
 
+	/* a waking of a thread not seen yet is kept for its wakeup */
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 10, 0, 'R', "main");
+	ev(1 * MS, EVENT_WAKING, 0, 10, 30, 1, NULL);
+	ev(2 * MS, EVENT_WAKEUP, 1, 30, 0, 1, NULL);
+	n = timeline_log_read(tl, 0, e, 8);
+	CHECK(n >= 1 && e[n - 1].kind == TL_LOG_WAKEUP && e[n - 1].thread == 1 && e[n - 1].other == 0,
+	      "log: the waking of a thread not known yet names its waker at its wakeup");
+	ev(3 * MS, EVENT_WAKEUP, 1, 30, 0, 1, NULL); /* (awake already: not logged) */
+	ev(4 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 30, 0, NULL);
+	ev(5 * MS, EVENT_SWITCH, 1, 30, EVENT_TID_OTHER, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(6 * MS, EVENT_WAKEUP, 1, 30, 0, 1, NULL);
+	n = timeline_log_read(tl, 0, e, 8);
+	CHECK(n >= 2 && e[n - 1].kind == TL_LOG_WAKEUP && e[n - 1].thread == 1 && e[n - 1].other == -1,
+	      "log: ... once: a later wakeup with no waking has no waker");
+	timeline_free(tl);
+
 	timeline_new(&tl, 2);
 	ev(0, EVENT_THREAD, 0, 10, 0, 'S', "main");
 	ev(1 * MS, EVENT_WAKEUP, 1, 10, 0, 1, NULL); /* no waking seen */
