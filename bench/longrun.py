@@ -9,6 +9,7 @@
 - the live view of `perf bench sched pipe` for a while, with --memory 64M
   and with --memory 0 (no cap): RSS over time and its growth per second.
 Medians of BENCH_RUNS runs (default 3; live: one run each, interleaved)."""
+import json
 import os
 import statistics
 import subprocess
@@ -63,6 +64,20 @@ def whole_read(path):
     return float(e), int(m) / 1024
 
 
+def window_read(path, tail):
+    """Seconds of `conctop lanes` of 100 ms at a tenth of the trace: with
+    --to (the reading stops soon after the window) or, with tail, from
+    there to the end (the whole file read)."""
+    dur = json.loads(subprocess.run([CONCTOP, "report", "--json", path], capture_output=True,
+                                    text=True).stdout)["duration_ns"] / 1e9
+    args = [CONCTOP, "lanes", "--width", "200", "--from", f"{dur / 10:.3f}"]
+    if not tail:
+        args += ["--to", f"{dur / 10 + 0.1:.3f}"]
+    t0 = time.monotonic()
+    r = subprocess.run(args + [path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - t0 if r.returncode == 0 else float("nan")
+
+
 def bench_replay(d):
     """Replay figures for 10 M and 100 M events."""
     print("replay (200x60, --paused): first frame / all read / peak RSS; a whole-file read (lanes) beside it")
@@ -74,6 +89,7 @@ def bench_replay(d):
         rows = [replay_once(path, "0") for _ in range(RUNS)]
         capped = [replay_once(path, "256M") for _ in range(RUNS)]
         whole = [whole_read(path) for _ in range(RUNS)]
+        windows = [(window_read(path, False), window_read(path, True)) for _ in range(RUNS)]
         first, done, peak = (statistics.median(r[i] for r in rows) for i in range(3))
         cfirst, cpeak = statistics.median(r[0] for r in capped), statistics.median(r[2] for r in capped)
         we, wm = statistics.median(w[0] for w in whole), statistics.median(w[1] for w in whole)
@@ -82,6 +98,8 @@ def bench_replay(d):
               f"all read {done:.1f} s ({n / done / 1e6 if done else 0:.1f} M events/s), peak RSS {peak:.0f} MB; "
               f"--memory 256M (the default): first frame {cfirst:.2f} s, peak RSS {cpeak:.0f} MB | "
               f"whole-file statistics (report) {we:.2f} s ({n / we / 1e6 if we else 0:.1f} M events/s), {wm:.0f} MB")
+        print(f"           lanes of 100 ms at a tenth: --to {statistics.median(w[0] for w in windows):.2f} s "
+              f"(stops after the window), without --to {statistics.median(w[1] for w in windows):.2f} s (to the end)")
         os.unlink(path)
     print("  (goals: first frame <= 1 s, RSS <= 512 MB at 100 M, >= 20 M events/s)")
 

@@ -286,13 +286,17 @@ struct timeline *cli_loader_take(struct cli_loader *ld);
 void cli_loader_close(struct cli_loader *ld);
 
 /* Reads the trace at path into a new timeline for a command that prints a
- * window of it from `from` on: what ends before from is forgotten as it
- * is read (the lanes, log and states from from on are those of the whole
+ * window of it, [from, to): what ends before from is forgotten as it is
+ * read (the lanes, log and states from from on are those of the whole
  * trace), so that a late window of a long file holds only what follows
- * its start. It reads to the end: a CPU's occupant, or a thread that
- * appears later, is known only further on. What the reading missed is
- * said on stderr as a warning, and so is a trace that ends before from
- * (0: the start). Returns 0, or 1 after printing what is wrong. */
-int cli_load_window(const char *path, uint64_t from, struct timeline **out);
+ * its start. With a `to` (not UINT64_MAX) and an index stored in the
+ * file, it reads past to only until nothing later can change the lanes of
+ * the window: the states and undone work before to are settled
+ * (timeline_settled) and no chunk further on holds an event of
+ * TL_LATE_TYPES (a name, a loss); else to the end of the file. What the
+ * reading missed is said on stderr as a warning (damage past where it
+ * stopped is not read), and so is a trace that ends before from (0: the
+ * start). Returns 0, or 1 after printing what is wrong. */
+int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timeline **out);
 
 #endif

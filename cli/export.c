@@ -43,7 +43,8 @@ static void usage(FILE *f)
 		"                    default when it is not a terminal)\n"
 		"  -f, --from T      start of the window (1.5s, 250ms, 40us; a bare number\n"
 		"                    is seconds; default: the start of the trace)\n"
-		"  -t, --to T        end of the window (default: the end of the trace)\n"
+		"  -t, --to T        end of the window (default: the end of the trace); svg\n"
+		"                    reads on past it only as far as its lanes need\n"
 		"  -w, --width COLS  time columns across the lanes, %d to %d (default %d);\n"
 		"                    each column is a round length of time (svg only)\n"
 		"  -h, --help        this help\n"
@@ -159,7 +160,7 @@ int cmd_export(int argc, char **argv)
 	if (perfetto)
 		return export_perfetto(file, out, from, to, win.have_to);
 
-	if (cli_load_window(file, from, &tl))
+	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (!win.have_to)

@@ -27,8 +27,8 @@ static void usage(FILE *f)
 		"\n"
 		"Prints the lanes of a trace file as text: a time axis, one lane per CPU\n"
 		"(the letter of the thread it ran, ~ another program, blank idle, _ idle\n"
-		"while threads waited on another CPU) and one lane per thread (the CPU\n"
-		"number while running, - runnable, . blocked, ...), each thread with its\n"
+		"while threads waited on another CPU) and one lane per thread alive in the\n"
+		"window (the CPU number while running, - runnable, . blocked, ...), each with its\n"
 		"share of the window running, runnable and blocked, then a legend of the\n"
 		"glyphs used. A scenario's markers get a\n"
 		"row above the threads (@ and their words). docs/lanes.md explains every\n"
@@ -41,7 +41,8 @@ static void usage(FILE *f)
 		"                  when not printing to a terminal; at least 40)\n"
 		"  -f, --from T    start of the window (1.5s, 250ms, 40us; a bare number\n"
 		"                  is seconds; default: the start of the trace)\n"
-		"  -t, --to T      end of the window (default: the end of the trace)\n"
+		"  -t, --to T      end of the window (default: the end of the trace); with\n"
+		"                  the file's chunk index the reading stops soon after it\n"
 		"      --color[=WHEN]  colour with ANSI escapes (256 colours): WHEN is\n"
 		"                  auto (the default: on a terminal, unless NO_COLOR is\n"
 		"                  set), always (even with NO_COLOR) or never; --color\n"
@@ -158,7 +159,7 @@ int cmd_lanes(int argc, char **argv)
 		return cli_usage_error("lanes", "--to must come after --from");
 	width = win.cols ? win.cols : default_width();
 
-	if (cli_load_window(file, from, &tl))
+	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (from >= end && end > 0) { /* warned already: a grid of nothing says less */

@@ -88,7 +88,9 @@ int cmd_log(int argc, char **argv)
 	to = win.to;
 	if (to <= from)
 		return cli_usage_error("log", "--to must come after --from");
-	if (cli_load_window(file, from, &tl)) /* (a log past the end is empty) */
+	/* to the end: a log line names a thread as it was named last (a log
+	 * past the end is empty) */
+	if (cli_load_window(file, from, UINT64_MAX, &tl))
 		return 1;
 	setlocale(LC_CTYPE, "");
 	ascii = !theme_locale_utf8();

@@ -11,12 +11,14 @@
 #include "timeline.h"
 #include "trace.h"
 #include "trace_ahead.h"
+#include "trace_index.h"
 
 #define READ_AHEAD_MIN (1 << 20) /* bytes of file from which a thread reads ahead */
 /* a window's reading checks its memory every slice; before the window,
  * what it read is forgotten once it holds this much */
 #define WINDOW_SLICE_NS (50ull * 1000 * 1000)
 #define WINDOW_LEAD_BYTES (32u << 20)
+#define SETTLE_STEP_NS (1000ull * 1000) /* past a window's end: trace time read between looks at timeline_settled */
 
 /* Opens a trace, asking the reader to skip damage; quiet: what is wrong
  * goes to t->failed instead of stderr. With at, the reading goes on from
@@ -336,15 +338,33 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 	return 0;
 }
 
+/* Where the reading of a window [.., to) of the trace at path may stop at
+ * the earliest: past to and past the last chunk holding an event of
+ * TL_LATE_TYPES, from the index stored in the file (a bounded read);
+ * UINT64_MAX (the end) without a to or without a stored index. */
+static uint64_t late_through(const char *path, uint64_t to)
+{
+	struct trace_index *ix = NULL;
+	uint64_t last;
+
+	if (to == UINT64_MAX || trace_index_new_stored(&ix, path)) {
+		trace_index_free(ix);
+		return UINT64_MAX;
+	}
+	last = trace_index_last_of(ix, TL_LATE_TYPES, to);
+	trace_index_free(ix);
+	return last >= to ? last + 1 : to; /* (its last event read: a step stops after one at or past it) */
+}
+
 /* Reads a trace for a window from `from` on, warning of what it misses
  * (see cli.h): what ends before from is forgotten as it is read
  * (timeline_trim answers for what comes after exactly as the whole
  * timeline would). */
-int cli_load_window(const char *path, uint64_t from, struct timeline **out)
+int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timeline **out)
 {
 	struct cli_loader ld;
 	char warn[1024];
-	uint64_t end;
+	uint64_t end, through = late_through(path, to);
 	int e;
 
 	*out = NULL;
@@ -352,7 +372,10 @@ int cli_load_window(const char *path, uint64_t from, struct timeline **out)
 		return 1;
 	say_reading(&ld.t);
 	do {
-		e = cli_loader_step(&ld, UINT64_MAX, WINDOW_SLICE_NS);
+		/* to the window's end and through the last late event, then
+		 * on a little at a time until what came before it is final */
+		end = timeline_end(ld.tl);
+		e = cli_loader_step(&ld, end < through ? through : end + SETTLE_STEP_NS, WINDOW_SLICE_NS);
 		end = timeline_end(ld.tl);
 		if (e >= 0 && from && timeline_kept_from(ld.tl) < from &&
 		    (end >= from || timeline_memory(ld.tl) > WINDOW_LEAD_BYTES) &&
@@ -360,7 +383,7 @@ int cli_load_window(const char *path, uint64_t from, struct timeline **out)
 			cli_error("%s: %s", path, strerror(ENOMEM));
 			e = -1;
 		}
-	} while (e > 0);
+	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to)));
 	if (e < 0) {
 		cli_loader_close(&ld);
 		return 1;

@@ -745,6 +745,21 @@ int sched_model_finish(struct sched_model *m, uint64_t end_ns)
 	return m->err;
 }
 
+/* Whether the past before t is final (see sched_model.h). */
+bool sched_model_settled(const struct sched_model *m, uint64_t t)
+{
+	size_t i;
+	unsigned c;
+
+	for (c = 0; c < m->ncpus; c++)
+		if (m->cpus[c].since <= t) /* (a CPU never switched: since 0) */
+			return false;
+	for (i = 0; i < m->nthreads; i++)
+		if (m->threads[i].pub.state == TL_UNKNOWN || m->threads[i].pub.state == TL_NEW)
+			return false;
+	return true;
+}
+
 /* The i-th thread. */
 const struct sched_thread *sched_model_thread(const struct sched_model *m, size_t i)
 {

@@ -175,6 +175,17 @@ void sched_model_set_gated(struct sched_model *m, bool gated);
  * error a callback returned. */
 int sched_model_add(struct sched_model *m, const struct event *ev);
 
+/* Whether no event after those followed can change the states and CPU
+ * occupants the model reported for the time before t: every CPU has
+ * switched after t (a switch-in the kernel did not report is restated back
+ * to the CPU's previous switch, and a CPU's first switch says what ran
+ * there since the start), and no thread is still of unknown state (its
+ * first event settles its past) or new (its first wakeup starts its life).
+ * A reading can stop there for the lanes of a window that ends at t. (A
+ * wait for any child learns which child at its end, sched_change's
+ * prev_object: that is not a state, and lanes do not draw it.) */
+bool sched_model_settled(const struct sched_model *m, uint64_t t);
+
 /* Ends every open state at end_ns (no earlier than the last event): every
  * thread not dead becomes TL_DEAD (an unknown one settled from its /proc
  * state), every CPU TL_CPU_UNKNOWN. Returns 0 or a callback's error. */

@@ -595,6 +595,12 @@ bool timeline_undone_unsettled(const struct timeline *tl)
 	return undone_unsettled(tl->undone, sched_model_last_ts(tl->m));
 }
 
+/* Whether the past before t is final (see timeline.h). */
+bool timeline_settled(const struct timeline *tl, uint64_t t)
+{
+	return sched_model_settled(tl->m, t) && undone_final_before(tl->undone, sched_model_last_ts(tl->m), t);
+}
+
 /* Bytes of the lanes' summaries. */
 size_t timeline_summary_memory(const struct timeline *tl)
 {

@@ -175,6 +175,20 @@ int timeline_spans(const struct timeline *tl, unsigned keep, struct spans **out)
  * the whole trace. */
 bool timeline_undone_unsettled(const struct timeline *tl);
 
+/* Whether reading on can no longer change the states and undone work the
+ * timeline holds before t: the model's past is final (sched_model_settled)
+ * and so are the marks of undone work (undone_final_before). With no
+ * event of TL_LATE_TYPES to come either, the lanes of a window that ends
+ * at t are those of the whole trace: its reading stops there. */
+bool timeline_settled(const struct timeline *tl, uint64_t t);
+
+/* The event types (bit t for type t) that change what the lanes of a
+ * window show though they come after it: a thread's name and process
+ * (fork, thread, exec, rename) and the count of lost events. */
+#define TL_LATE_TYPES                                                                                             \
+	((1ull << EVENT_FORK) | (1ull << EVENT_THREAD) | (1ull << EVENT_EXEC) | (1ull << EVENT_RENAME) |           \
+	 (1ull << EVENT_LOST))
+
 /* The first instant the timeline holds: 0, or the last trim's t. */
 uint64_t timeline_kept_from(const struct timeline *tl);
 

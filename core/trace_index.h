@@ -63,6 +63,10 @@ const struct trace_index_chunk *trace_index_chunk(const struct trace_index *ix, 
 /* The first chunk whose last ts is at or after ts (the count when none). */
 size_t trace_index_find(const struct trace_index *ix, uint64_t ts);
 
+/* The latest last ts of the chunks that end at or after ts and hold an
+ * event of a type in types (bit t for type t); 0 when none does. */
+uint64_t trace_index_last_of(const struct trace_index *ix, uint64_t types, uint64_t ts);
+
 /* The trace's end ts (the end record's; rebuilt from a cut file: the last
  * event's) and its number of timed records. */
 uint64_t trace_index_end_ts(const struct trace_index *ix);

@@ -649,6 +649,25 @@ bool undone_unsettled(const struct undone *u, uint64_t at)
 	return false;
 }
 
+/* Whether the stretches begun before t are final (see undone.h). */
+bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t)
+{
+	struct undone_stretch s;
+	unsigned c;
+
+	for (c = 0; c < u->ncpus; c++) {
+		const struct ucpu *cp = &u->cpus[c];
+
+		if (!cp->open || cp->cur.from >= t || (!cp->on && at - cp->cur.to >= UNDONE_MERGE_NS))
+			continue; /* none, after t, or complete */
+		if (!undone_open_at(u, c, at, &s))
+			return false; /* growing; or may yet count, or not */
+		if (!cp->on && cp->cur.to < t)
+			return false; /* its gap before t is in it if it merges with a later stretch */
+	}
+	return true;
+}
+
 /* Whether cpu was in a stretch during [a, b) (see undone.h). */
 bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_t b, uint64_t end)
 {

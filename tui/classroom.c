@@ -62,7 +62,7 @@ static void class_layout(const struct timeline *tl, size_t nvis, int h, int rese
 	r->marks_rows = timeline_mark_count(tl) > 0 && rows >= 3 ? 1 : 0;
 	/* and a level strip (prodcons' buffer) under it when there is room */
 	r->level[0] = '\0';
-	if (r->marks_rows && rows >= 5 && lanes_level_name(tl, r->level, sizeof(r->level)))
+	if (r->marks_rows && rows >= 5 && lanes_level_name(tl, UINT64_MAX, r->level, sizeof(r->level)))
 		r->marks_rows++;
 	rows -= r->marks_rows;
 	if (rows < 1)

@@ -50,7 +50,7 @@ static bool shown(const struct tl_thread *t, const struct view *v)
 {
 	if (v->filter && *v->filter && !strcasestr(t->name, v->filter))
 		return false;
-	return !(v->hide_exited && t->exited && t->end_ns <= v->t0);
+	return !v->hide_exited || render_thread_in_window(t, v);
 }
 
 /* The keys of every thread, sorted by process (first appearance) then

@@ -455,13 +455,15 @@ static bool level_label(const char *text, const char *name, size_t *n)
 /* The first level marker's name (see lanes.h): a look at the first
  * TL_MARKS_LOOKBACK markers, where a scenario sets its level from the
  * start. */
-bool lanes_level_name(const struct timeline *tl, char *name, size_t len)
+bool lanes_level_name(const struct timeline *tl, uint64_t before, char *name, size_t len)
 {
 	size_t count = timeline_mark_count(tl), i, n;
 	struct tl_log_entry e;
 
 	for (i = 0; i < count && i < TL_MARKS_LOOKBACK; i++) {
 		timeline_mark(tl, i, &e);
+		if (e.ts >= before)
+			break;
 		if (level_label(e.text, NULL, &n) && len > 0) {
 			n = n < len - 1 ? n : len - 1;
 			memcpy(name, e.text, n);

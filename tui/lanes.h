@@ -128,8 +128,9 @@ void lanes_draw_marks(struct draw *d, int y);
 /* A level marker: a marker whose label ends in " =" ("buffer =", with the
  * number of items as its value) says how much of something there is from
  * then on. Writes the first level's name (the words before " =", at most
- * len - 1 bytes) into name and returns true when the timeline has one. */
-bool lanes_level_name(const struct timeline *tl, char *name, size_t len);
+ * len - 1 bytes) into name and returns true when the timeline has one
+ * before `before` (UINT64_MAX: anywhere). */
+bool lanes_level_name(const struct timeline *tl, uint64_t before, char *name, size_t len);
 
 /* Draws the level strip of level name on row y: the name as its label,
  * then in each lane column the level at the column's end (its last level

@@ -31,17 +31,43 @@ struct lanes_doc {
 	unsigned cpu_per;  /* CPUs to a row: more than one, busy strips */
 	unsigned cpus;     /* CPUs */
 	size_t nthreads;   /* thread rows */
-	size_t *rows;      /* the thread rows (render_view_threads), or NULL: every thread in order */
-	struct view v;     /* what the rows show: filter, group, fold */
+	size_t *rows;      /* the thread rows (render_view_threads), NULL when none */
+	struct view v;     /* what the rows show: the threads alive in the window, filter, group, fold */
 	unsigned marks; /* rows above the threads' lanes: the markers row, the level strip */
 	bool has_marks; /* the first of them is the markers row */
 	char level[32]; /* the level strip's name, "" for none */
 	int width;
 };
 
-/* The label columns: the widest name (4 to 15 columns) and tid, at least
- * as wide as the last CPU's label. */
-static void label_widths(const struct timeline *tl, int *name_w, int *tid_w, int *label_w)
+/* The thread rows of the window [t0, t1) under o: the threads alive in it
+ * (what follows the window cannot change them), filtered, grouped. Returns
+ * 0 or -ENOMEM. */
+static int doc_rows(struct lanes_doc *doc, const struct timeline *tl, uint64_t t0, uint64_t t1,
+		    const struct lanes_opts *o)
+{
+	size_t n;
+
+	doc->v.filter = o ? o->filter : NULL;
+	doc->v.group = o && (o->group || o->fold);
+	doc->v.fold_all = o && o->fold;
+	doc->v.hide_exited = true;
+	doc->v.t0 = t0;
+	doc->v.window_end = t1;
+	n = render_view_threads(tl, &doc->v, NULL, 0);
+	doc->rows = n ? malloc(n * sizeof(*doc->rows)) : NULL;
+	if (n && !doc->rows)
+		return -ENOMEM;
+	doc->nthreads = n ? render_view_threads(tl, &doc->v, doc->rows, n) : 0;
+	if (doc->nthreads > n)
+		doc->nthreads = n;
+	return 0;
+}
+
+/* The label columns: the widest name (4 to 15 columns) and tid of the
+ * threads alive in the window (shown or not: a process header's label
+ * takes that room too), at least as wide as the last CPU's label. */
+static void label_widths(const struct lanes_doc *doc, const struct timeline *tl, int *name_w, int *tid_w,
+			 int *label_w)
 {
 	size_t n = timeline_thread_count(tl), i;
 	unsigned ncpus = timeline_ncpus(tl);
@@ -51,7 +77,11 @@ static void label_widths(const struct timeline *tl, int *name_w, int *tid_w, int
 	*tid_w = 1;
 	for (i = 0; i < n; i++) {
 		const struct tl_thread *t = timeline_thread(tl, i);
-		int l = utf8_width(t->name);
+		int l;
+
+		if (!t || !render_thread_in_window(t, &doc->v))
+			continue;
+		l = utf8_width(t->name);
 
 		if (l > *name_w)
 			*name_w = l;
@@ -68,10 +98,10 @@ static void label_widths(const struct timeline *tl, int *name_w, int *tid_w, int
 }
 
 /* Lays out the lanes of [t0, t1) in width columns (with opts' CPU rows):
- * labels, a round scale
- * that fits the window in the columns left, the stats when there is room
- * (lanes first: the stats go, then the names narrow). Returns 0 or
- * -EINVAL when the lanes do not fit. */
+ * the thread rows, labels, a round scale that fits the window in the
+ * columns left, the stats when there is room (lanes first: the stats go,
+ * then the names narrow). Returns 0, -ENOMEM, or -EINVAL when the lanes do
+ * not fit; doc->rows is to be freed either way. */
 static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t t0, uint64_t t1, int width,
 		      const struct theme *th, const struct lanes_opts *o)
 {
@@ -82,7 +112,9 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 	char strip[48];
 
 	memset(doc, 0, sizeof(*doc));
-	label_widths(tl, &name_w, &tid_w, &label_w);
+	if (doc_rows(doc, tl, t0, t1, o))
+		return -ENOMEM;
+	label_widths(doc, tl, &name_w, &tid_w, &label_w);
 	if (o && o->cpu_per > 1 && cpus > 1) { /* the widest strip label: "CPUa-b busy" */
 		snprintf(strip, sizeof(strip), "CPU%u-%u busy", cpus > o->cpu_per ? cpus - o->cpu_per : 0, cpus - 1);
 		if (label_w < (int)strlen(strip) + 1)
@@ -109,6 +141,8 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 	d->tid_w = tid_w;
 	d->x_lane = label_w + 1;
 	lanes_window_init(&d->win, tl, t0, npc, ncols < 1 ? 1 : ncols, UINT64_MAX);
+	if (t1 < d->win.end) /* the last column shows nothing after the window */
+		d->win.end = t1;
 	d->win.ascii = th->ascii;
 	d->w1 = t1 < d->win.end ? t1 : d->win.end;
 	if (d->x_stats >= 0)
@@ -118,9 +152,8 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 	doc->cpus = timeline_ncpus(tl);
 	doc->cpu_per = 1;
 	doc->ncpus = doc->cpus;
-	doc->nthreads = timeline_thread_count(tl);
 	doc->has_marks = lanes_has_marks(&d->win);
-	if (!lanes_level_name(tl, doc->level, sizeof(doc->level)))
+	if (!lanes_level_name(tl, t1, doc->level, sizeof(doc->level)))
 		doc->level[0] = '\0';
 	doc->marks = (doc->has_marks ? 1u : 0u) + (doc->level[0] ? 1u : 0u);
 	doc->width = width;
@@ -144,7 +177,7 @@ static void doc_draw_strip(struct lanes_doc *doc, int y, unsigned k)
 /* Draws thread row k on row y: a thread, or a process's header. */
 static void doc_draw_thread(struct lanes_doc *doc, int y, size_t k)
 {
-	size_t row = doc->rows ? doc->rows[k] : k;
+	size_t row = doc->rows[k];
 	const struct tl_thread *t = timeline_thread(doc->d.tl, render_row_thread(row));
 
 	if (!render_row_is_process(row))
@@ -204,7 +237,7 @@ static bool lanes_args_ok(const struct timeline *tl, int width, const struct the
 struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, int width, const struct theme *th)
 {
 	struct lanes_doc doc;
-	struct grid *g;
+	struct grid *g = NULL;
 	size_t body, rows;
 	int foot;
 
@@ -213,45 +246,26 @@ struct grid *render_lanes(const struct timeline *tl, uint64_t t0, uint64_t t1, i
 	if (t1 <= t0)
 		t1 = t0 + 1;
 	if (doc_layout(&doc, tl, t0, t1, width, th, NULL))
-		return NULL;
+		goto out;
 	body = doc_body_rows(&doc);
 	rows = body + 1 + LEGEND_ROWS;
-	if (rows > RENDER_LANES_MAX_ROWS)
-		return NULL;
-	g = grid_new(width, (int)rows);
-	if (!g)
-		return NULL;
+	if (rows > RENDER_LANES_MAX_ROWS || !(g = grid_new(width, (int)rows)))
+		goto out;
 	doc_draw_body(&doc, g, 0, (int)body);
 	foot = doc_draw_foot(&doc, g, (int)body);
 	grid_crop(g, (int)body + foot);
+out:
+	free(doc.rows);
 	return g;
 }
 
-/* Applies opts to a laid-out document: the CPU rows, the thread rows.
- * Returns 0 or -ENOMEM. */
-static int doc_apply(struct lanes_doc *doc, const struct lanes_opts *o)
+/* Applies opts' CPU rows (busy strips) to a laid-out document. */
+static void doc_apply(struct lanes_doc *doc, const struct lanes_opts *o)
 {
-	size_t n;
-
-	if (!o)
-		return 0;
-	if (o->cpu_per > 1 && doc->cpus > 1) {
+	if (o && o->cpu_per > 1 && doc->cpus > 1) {
 		doc->cpu_per = o->cpu_per < doc->cpus ? o->cpu_per : doc->cpus;
 		doc->ncpus = (doc->cpus + doc->cpu_per - 1) / doc->cpu_per;
 	}
-	if (!(o->filter && *o->filter) && !o->group)
-		return 0;
-	doc->v.filter = o->filter;
-	doc->v.group = o->group || o->fold;
-	doc->v.fold_all = o->fold;
-	n = render_view_threads(doc->d.tl, &doc->v, NULL, 0);
-	doc->rows = n ? malloc(n * sizeof(*doc->rows)) : NULL;
-	if (n && !doc->rows)
-		return -ENOMEM;
-	doc->nthreads = n ? render_view_threads(doc->d.tl, &doc->v, doc->rows, n) : 0;
-	if (doc->nthreads > n)
-		doc->nthreads = n;
-	return 0;
 }
 
 /* Prints the lanes of [t0, t1) a band at a time (see render.h). */
@@ -274,12 +288,12 @@ int render_lanes_print_opts(FILE *f, const struct timeline *tl, uint64_t t0, uin
 		return -EINVAL;
 	if (t1 <= t0)
 		t1 = t0 + 1;
-	if (doc_layout(&doc, tl, t0, t1, width, th, opts))
-		return -EINVAL;
-	if (doc_apply(&doc, opts)) {
+	rc = doc_layout(&doc, tl, t0, t1, width, th, opts);
+	if (rc) {
 		free(doc.rows);
-		return -ENOMEM;
+		return rc;
 	}
+	doc_apply(&doc, opts);
 	body = doc_body_rows(&doc);
 	band = grid_new(width, BAND_ROWS);
 	foot = grid_new(width, 1 + LEGEND_ROWS);

@@ -58,8 +58,16 @@ size_t render_visible_threads(const struct timeline *tl, const char *filter, siz
 	return m;
 }
 
+/* Whether thread t lives in v's window as hide_exited sees it: it did not
+ * exit before t0, nor (with window_end) begin at or after window_end. */
+bool render_thread_in_window(const struct tl_thread *t, const struct view *v)
+{
+	return !(t->exited && t->end_ns <= v->t0) && !(v->window_end && t->start_ns >= v->window_end);
+}
+
 /* The thread lanes view v shows: the filter's, less (with hide_exited)
- * the threads that exited before the window starts, in order. */
+ * the threads that exited before the window starts (and those born at or
+ * after v->window_end), in order. */
 size_t render_view_threads(const struct timeline *tl, const struct view *v, size_t *out, size_t max)
 {
 	size_t n = timeline_thread_count(tl), i, m = 0;
@@ -71,7 +79,7 @@ size_t render_view_threads(const struct timeline *tl, const struct view *v, size
 	for (i = 0; i < n; i++) {
 		const struct tl_thread *t = timeline_thread(tl, i);
 
-		if (!t || !name_matches(t->name, v->filter) || (t->exited && t->end_ns <= v->t0))
+		if (!t || !name_matches(t->name, v->filter) || !render_thread_in_window(t, v))
 			continue;
 		if (out && m < max)
 			out[m] = i;
@@ -100,7 +108,7 @@ static void layout(const struct timeline *tl, const struct view *v, int H, size_
 	r->marks_rows = timeline_mark_count(tl) > 0 && avail - base_log >= 4 ? 1 : 0;
 	/* and a level strip (prodcons' buffer) under it when there is room */
 	r->level[0] = '\0';
-	if (r->marks_rows && avail - base_log >= 6 && lanes_level_name(tl, r->level, sizeof(r->level)))
+	if (r->marks_rows && avail - base_log >= 6 && lanes_level_name(tl, UINT64_MAX, r->level, sizeof(r->level)))
 		r->marks_rows++;
 	avail -= r->marks_rows;
 	r->cpu_rows = (avail - base_log) / 3 > 1 ? (avail - base_log) / 3 : 1;

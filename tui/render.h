@@ -61,6 +61,9 @@ struct view {
 	const char *question;     /* predict: the question asked, in the narration's place; or NULL */
 	const char *answer;       /* predict: the last answer, in the same place; or NULL */
 	bool hide_exited;         /* no lanes for threads that exited before t0 (key x) */
+	uint64_t window_end;      /* with hide_exited, when not 0: no lanes either for threads whose
+				   * life begins at or after it (a window's document: the lanes of
+				   * the threads alive in [t0, window_end)) */
 	const char *key_lanes;    /* classroom: names of the threads whose lanes come first
 				   * (space-separated, "worker" names "worker-2" too), or NULL */
 	/* added: why a thread is slow (docs/contention.md), computed by the
@@ -196,12 +199,17 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
  * small. */
 int render_cpu_rows(const struct timeline *tl, const struct view *v, int width, int height, int *per);
 
+/* Whether thread t lives in v's window as hide_exited sees it: it did not
+ * exit before v->t0, nor (with v->window_end) begin at or after it. */
+bool render_thread_in_window(const struct tl_thread *t, const struct view *v);
+
 /* Thread lanes shown under the filter, in order: writes up to max thread
  * indexes into out and returns how many match. */
 size_t render_visible_threads(const struct timeline *tl, const char *filter, size_t *out, size_t max);
 
-/* The same for view v: under its filter, and with v->hide_exited without
- * the threads that exited before v->t0 (their lanes would be empty); with
+/* The thread lanes shown for view v: under its filter, and with
+ * v->hide_exited without the threads that exited before v->t0 (their lanes
+ * would be empty) and, with v->window_end, those born at or after it; with
  * v->group, rows of render_group_rows (process headers among them). */
 size_t render_view_threads(const struct timeline *tl, const struct view *v, size_t *out, size_t max);
 

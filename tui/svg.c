@@ -130,6 +130,8 @@ struct pic {
 	bool marks;             /* a markers row between the CPUs and the threads */
 	char level[32];         /* a level strip under it, by name ("" for none) */
 	uint32_t legend;
+	size_t *rows;           /* the thread lanes: the threads alive in [t0, t1), in order */
+	size_t nrows;
 };
 
 /* The glyph of a column of p->row ('?' for what is not ASCII). */
@@ -336,9 +338,9 @@ static void draw_marks(struct pic *p, double y, const char *level)
 }
 
 /* Lane i of the picture: CPUs first, then threads. */
-static struct lane_ref lane_of(size_t i, unsigned ncpus)
+static struct lane_ref lane_of(const struct pic *p, size_t i, unsigned ncpus)
 {
-	struct lane_ref ref = { .kind = i < ncpus ? LANE_CPU : LANE_THREAD, .index = i < ncpus ? i : i - ncpus };
+	struct lane_ref ref = { .kind = i < ncpus ? LANE_CPU : LANE_THREAD, .index = i < ncpus ? i : p->rows[i - ncpus] };
 
 	return ref;
 }
@@ -355,10 +357,10 @@ static void lane_label(struct pic *p, size_t i, unsigned ncpus, double y)
 			y + ROW_H / 2 + FONT * 0.35, i);
 		return;
 	}
-	t = timeline_thread(p->tl, i - ncpus);
+	t = timeline_thread(p->tl, p->rows[i - ncpus]);
 	letter[0] = t && t->letter ? t->letter : '?';
 	letter[1] = '\0';
-	fprintf(p->f, "<g class=\"lane thread\" id=\"thread-%zu\" data-letter=\"", i - ncpus);
+	fprintf(p->f, "<g class=\"lane thread\" id=\"thread-%zu\" data-letter=\"", p->rows[i - ncpus]);
 	xml_put(p->f, letter, -1);
 	fputs("\" data-name=\"", p->f);
 	xml_put(p->f, t ? t->name : "", -1);
@@ -406,7 +408,7 @@ static void write_svg(struct pic *p, unsigned ncpus, size_t nthreads, const char
 	y += FONT + 12;
 	fputs("<g class=\"lanes\">\n", p->f);
 	for (i = 0; i < ncpus + nthreads; i++, y += PITCH) {
-		struct lane_ref ref = lane_of(i, ncpus);
+		struct lane_ref ref = lane_of(p, i, ncpus);
 
 		if (i == ncpus && p->marks) {
 			draw_marks(p, y, NULL);
@@ -421,7 +423,7 @@ static void write_svg(struct pic *p, unsigned ncpus, size_t nthreads, const char
 		draw_cells(p, y);
 		draw_lane_frame(p, y);
 		if (i >= ncpus)
-			draw_stats(p, i - ncpus, y);
+			draw_stats(p, p->rows[i - ncpus], y);
 		fputs("</g>\n", p->f);
 	}
 	fputs("</g>\n", p->f);
@@ -438,13 +440,15 @@ static void write_svg(struct pic *p, unsigned ncpus, size_t nthreads, const char
 static void layout(struct pic *p, uint64_t t0, uint64_t t1, int cols)
 {
 	unsigned ncpus = timeline_ncpus(p->tl);
-	size_t nthreads = timeline_thread_count(p->tl), i;
+	size_t i;
 	int name_w = 4, tid_w = 1, label_chars;
 	uint64_t span = t1 - t0, npc = scale_round_ceil(scale_div_ceil(span, (uint64_t)cols));
 	int ncols = (int)scale_div_ceil(span, npc);
 	char buf[32];
 
 	lanes_window_init(&p->win, p->tl, t0, npc, ncols < 1 ? 1 : ncols, UINT64_MAX);
+	if (t1 < p->win.end) /* the last column shows nothing after the window */
+		p->win.end = t1;
 	p->t1 = t1;
 	p->cw = LANES_PX / p->win.ncols;
 	if (p->cw > 14)
@@ -452,10 +456,12 @@ static void layout(struct pic *p, uint64_t t0, uint64_t t1, int cols)
 	if (p->cw < 2)
 		p->cw = 2;
 	p->glyphs = p->cw >= 7;
-	for (i = 0; i < nthreads; i++) {
-		const struct tl_thread *t = timeline_thread(p->tl, i);
-		int l = utf8_width(t->name);
+	for (i = 0; i < p->nrows; i++) {
+		const struct tl_thread *t = timeline_thread(p->tl, p->rows[i]);
+		int l = t ? utf8_width(t->name) : 0;
 
+		if (!t)
+			continue;
 		if (l > NAME_MAX_COLS)
 			l = NAME_MAX_COLS + 1; /* the name cut, then an ellipsis */
 		if (l > name_w)
@@ -479,6 +485,7 @@ static void layout(struct pic *p, uint64_t t0, uint64_t t1, int cols)
 int svg_write_lanes(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1, int cols, const char *title)
 {
 	struct pic p = { .f = f, .tl = tl };
+	struct view v = { 0 };
 	unsigned ncpus;
 	size_t nthreads, i;
 
@@ -487,23 +494,34 @@ int svg_write_lanes(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1
 	if (t1 <= t0)
 		t1 = t0 + 1;
 	ncpus = timeline_ncpus(tl);
-	nthreads = timeline_thread_count(tl);
+	/* the threads alive in the window: what follows it cannot change them */
+	v.hide_exited = true;
+	v.t0 = t0;
+	v.window_end = t1;
+	nthreads = render_view_threads(tl, &v, NULL, 0);
+	p.rows = malloc((nthreads ? nthreads : 1) * sizeof(*p.rows));
+	if (!p.rows)
+		return -ENOMEM;
+	p.nrows = nthreads = render_view_threads(tl, &v, p.rows, nthreads);
 	layout(&p, t0, t1, cols);
 	p.row = grid_new(p.win.ncols, 1);
-	if (!p.row)
+	if (!p.row) {
+		free(p.rows);
 		return -ENOMEM;
+	}
 	/* the first pass: which glyphs the lanes use, for the legend */
 	for (i = 0; i < ncpus + nthreads; i++) {
-		struct lane_ref ref = lane_of(i, ncpus);
+		struct lane_ref ref = lane_of(&p, i, ncpus);
 
 		p.legend |= lanes_row(p.row, 0, 0, &p.win, &ref);
 	}
 	p.marks = lanes_has_marks(&p.win);
-	if (!lanes_level_name(tl, p.level, sizeof(p.level)))
+	if (!lanes_level_name(tl, t1, p.level, sizeof(p.level)))
 		p.level[0] = '\0';
 	if (p.marks)
 		p.legend |= 1u << LG_MARK;
 	write_svg(&p, ncpus, nthreads, title);
 	grid_free(p.row);
+	free(p.rows);
 	return ferror(f) ? -EIO : 0;
 }

@@ -1,7 +1,10 @@
 """The chunk index (issue 11): a recorded trace written again in small
 chunks (tests/progs/rechunk), a copy cut off in the middle of a chunk and a
 copy with its index removed replay the same screen, and `lanes` and `log`
-print the same for them (the cut one: over what it still has)."""
+print the same for them (the cut one: over what it still has). With the
+index, `lanes --to` and `export --to` stop reading soon after the window:
+a copy damaged in its last chunks prints the same window without a word of
+the damage, which a whole reading reports."""
 import os
 import shutil
 import struct
@@ -77,6 +80,24 @@ def main():
         check(a == c and a[0], f"{' '.join(args)}: the same cut off mid-chunk (the window is before the cut)")
     r = conctop("lanes", "-w", "120", "--to", early, cut)
     check("cut off" in r.stderr, "the cut copy still says that the recording was cut off", r.stderr)
+
+    # the index kept, the last chunks damaged: a window's reading stops before them
+    os.makedirs(os.path.join(d, "damaged"))
+    damaged = os.path.join(d, "damaged", "intact.ctrace")  # (the SVG's title names the file)
+    buf = bytearray(data)
+    for off, stop in chunks[-4:-1]:  # the last three chunks of events (the index chunk stays whole)
+        for i in range(off + 40, stop, 7):
+            buf[i] ^= 0x5A
+    with open(damaged, "wb") as f:
+        f.write(bytes(buf))
+    for args in (["lanes", "-w", "120", "--to", early], ["export", "-o", "-", "--to", early]):
+        a, r = conctop(*args, intact), conctop(*args, damaged)
+        check(r.returncode == 0 and r.stdout == a.stdout and a.stdout and r.stderr == "",
+              f"{args[0]} --to a tenth: the same for a copy damaged at its end, which it does not read",
+              r.stderr.strip()[:200])
+    r = conctop("lanes", "-w", "120", damaged)
+    check(r.returncode == 0 and "damaged" in r.stderr, "lanes of the whole damaged copy reports the damage",
+          r.stderr.strip()[:200])
 
     # replay: the same first screen
     shots = {n: replay_screen(n, p) for n, p in (("intact", intact), ("stripped", stripped), ("cut", cut))}

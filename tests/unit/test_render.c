@@ -610,14 +610,14 @@ static void test_level(void)
 	int y;
 
 	build_pingpong_marked(true);
-	CHECK(!lanes_level_name(tl, name, sizeof(name)), "level: markers without \" =\" set no level");
+	CHECK(!lanes_level_name(tl, UINT64_MAX, name, sizeof(name)), "level: markers without \" =\" set no level");
 	g = render_lanes(tl, 0, 21 * MS, 80, th);
 	CHECK(g && find_row(g, "marks") > 0 && find_row(g, "buffer") < 0, "level: no level, no strip");
 	grid_free(g);
 	drop();
 
 	build_pingpong_level();
-	CHECK(lanes_level_name(tl, name, sizeof(name)) && !strcmp(name, "buffer"),
+	CHECK(lanes_level_name(tl, UINT64_MAX, name, sizeof(name)) && !strcmp(name, "buffer"),
 	      "level: the name is the label's words before \" =\"");
 	g = render_lanes(tl, 0, 21 * MS, 80, th);
 	y = g ? find_row(g, "buffer") : -1;

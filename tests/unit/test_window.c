@@ -1,0 +1,378 @@
+/* A window's reading that stops early (cli_load_window with --to): once
+ * the reading is past the window's end and past the last chunk holding an
+ * event of TL_LATE_TYPES (from the index stored in the file), and
+ * timeline_settled says the states and undone work before the end are
+ * final, the lanes of the window, as text and as SVG, are those of the
+ * timeline read to the end. Every trace of tests/data, written again in
+ * small chunks with an index (as a long recording is), cut into windows
+ * of several sizes, is read both ways and drawn both ways; the test also
+ * counts how many readings stopped early, so that it cannot pass by
+ * reading everything. Hand-built traces then hold what only a reading on
+ * can tell: a CPU's first switch long after the window, a thread of
+ * unknown state, a thread created in the window that starts living after
+ * it, idle time beside a waiting thread that counts only further on, and
+ * the gap in such a stretch that a later one joins. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+#include "events.h"
+#include "render.h"
+#include "svg.h"
+#include "theme.h"
+#include "timeline.h"
+#include "trace.h"
+#include "trace_index.h"
+
+#define DATA "tests/data"
+#define WINDOWS 8
+
+/* Writes the events of in (up to any damage) to out in chunks of about
+ * 1 KiB, with an index. Returns 0 or -1. */
+static int rechunk(const char *in, const char *out)
+{
+	struct trace_reader *r = NULL;
+	struct trace_writer *w = NULL;
+	struct event e;
+	uint64_t last = 0;
+	int rc = trace_reader_new(&r, in);
+
+	if (!rc)
+		rc = trace_writer_new(&w, out, trace_reader_info(r));
+	if (!rc)
+		rc = trace_writer_set_chunk_size(w, 1024);
+	while (!rc && (rc = trace_reader_next(r, &e)) == 1) {
+		last = e.ts;
+		rc = trace_writer_add(w, &e);
+	}
+	if (w && trace_writer_close(w, rc == 0 ? trace_reader_end_ts(r) : last))
+		rc = -1;
+	trace_reader_free(r);
+	return rc < 0 && rc != -EBADMSG && rc != -ENODATA ? -1 : 0; /* (a cut-off end: what came before) */
+}
+
+/* Where a window ending at `to` may stop being read at the earliest (see
+ * cli_load_window): UINT64_MAX without a stored index. */
+static uint64_t through_of(const char *path, uint64_t to)
+{
+	struct trace_index *ix = NULL;
+	uint64_t last;
+
+	if (trace_index_new_stored(&ix, path)) {
+		trace_index_free(ix);
+		return UINT64_MAX;
+	}
+	last = trace_index_last_of(ix, TL_LATE_TYPES, to);
+	trace_index_free(ix);
+	return last >= to ? last + 1 : to;
+}
+
+/* Reads path into a new timeline: to its end (to UINT64_MAX; the end set
+ * as the loader does), or until the reading of a window ending at `to`
+ * may stop. Returns the timeline (NULL on failure) and the events read. */
+static struct timeline *read_window(const char *path, uint64_t to, uint64_t *events)
+{
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	uint64_t through = to == UINT64_MAX ? UINT64_MAX : through_of(path, to);
+	struct event e;
+	int rc = trace_reader_new(&r, path);
+
+	*events = 0;
+	if (!rc)
+		rc = timeline_new(&tl, trace_reader_info(r)->ncpus);
+	while (!rc && (rc = trace_reader_next(r, &e)) == 1) {
+		rc = timeline_add(tl, &e) ? -1 : 0;
+		(*events)++;
+		if (!rc && e.ts >= through && timeline_settled(tl, to)) {
+			rc = 1; /* stopped early */
+			break;
+		}
+	}
+	if (rc == 0)
+		timeline_set_end(tl, trace_reader_end_ts(r));
+	trace_reader_free(r);
+	if (rc < 0) {
+		timeline_free(tl);
+		return NULL;
+	}
+	return tl;
+}
+
+/* The lanes of [t0, t1) as text (mono, width columns, grouped or not) or
+ * as SVG, in a new string. */
+static char *draw(const struct timeline *tl, uint64_t t0, uint64_t t1, int width, bool group, bool svg)
+{
+	struct lanes_opts o = { NULL, group, false, 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	if (svg)
+		svg_write_lanes(f, tl, t0, t1, width, NULL);
+	else
+		render_lanes_print_opts(f, tl, t0, t1, width, theme_get(THEME_MONO, true), false, &o);
+	fclose(f);
+	return buf;
+}
+
+/* Compares the windows of one trace; adds to *early the windows read only
+ * in part and to *windows those compared. */
+static void test_trace(const char *path, const char *name, size_t *early, size_t *windows)
+{
+	uint64_t total, n, end, t0, t1;
+	struct timeline *whole = read_window(path, UINT64_MAX, &total), *part;
+	int k, bad = 0, compared = 0;
+	char what[1024];
+
+	if (!whole) {
+		snprintf(what, sizeof(what), "%s: read whole", name);
+		CHECK(false, what);
+		return;
+	}
+	end = timeline_end(whole);
+	for (k = 0; k < WINDOWS + 3 && end > 16; k++) {
+		/* eighths, then a sliver, a twentieth and a third from odd places */
+		t0 = k < WINDOWS ? end / WINDOWS * (uint64_t)k : end / 7 * (uint64_t)(k - WINDOWS + 1);
+		t1 = k < WINDOWS ? t0 + end / WINDOWS : t0 + (k == WINDOWS ? 1000 : k == WINDOWS + 1 ? end / 20 : end / 3);
+		part = read_window(path, t1, &n);
+		if (!part) {
+			bad++;
+			continue;
+		}
+		for (int v = 0; v < 4; v++) {
+			char *a = draw(whole, t0, t1, v < 2 ? 100 : 300, v == 1, v >= 2);
+			char *b = draw(part, t0, t1, v < 2 ? 100 : 300, v == 1, v >= 2);
+
+			if (!a || !b || strcmp(a, b) != 0) {
+				if (!bad)
+					fprintf(stderr, "  %s [%llu, %llu) %s differs\n", name, (unsigned long long)t0,
+						(unsigned long long)t1, v >= 2 ? "svg" : v ? "grouped lanes" : "lanes");
+				bad++;
+			}
+			free(a);
+			free(b);
+		}
+		compared++;
+		if (n < total)
+			(*early)++;
+		timeline_free(part);
+	}
+	*windows += (size_t)compared;
+	snprintf(what, sizeof(what), "%s: %d windows: lanes, grouped lanes and SVG of a reading stopped early are "
+		 "the whole reading's", name, compared);
+	CHECK(bad == 0, what);
+	timeline_free(whole);
+}
+
+#define US 1000ull
+#define MS 1000000ull
+#define HB_PID 100
+#define A 101 /* threads of the hand-built traces */
+#define B 102
+#define C 103
+#define S 106
+#define N 107
+#define HB_MAX 4096
+
+/* A hand-built trace: events in time order, each added by hb_ev. */
+struct hb {
+	struct event ev[HB_MAX];
+	size_t n;
+	size_t flush_after; /* the chunk ends after this event (0: none) */
+};
+
+/* Appends an event (see test_event). */
+static void hb_ev(struct hb *h, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg,
+		  const char *text)
+{
+	if (h->n < HB_MAX)
+		h->ev[h->n++] = test_event(HB_PID, ts, type, cpu, tid, tid2, 0, arg, arg, text);
+}
+
+/* Appends no-op events (thread A "migrating" from CPU 0 to CPU 0) every
+ * 20 us over [from, to), so that the trace has many chunks. */
+static void hb_fill(struct hb *h, uint64_t from, uint64_t to)
+{
+	for (uint64_t t = from; t < to; t += 20 * US)
+		hb_ev(h, t, EVENT_MIGRATE, 0, A, 0, 0, NULL);
+}
+
+/* Sorts the events by time (stable: in the order added). */
+static void hb_sort(struct hb *h)
+{
+	for (size_t i = 1; i < h->n; i++)
+		for (size_t j = i; j > 0 && h->ev[j - 1].ts > h->ev[j].ts; j--) {
+			struct event e = h->ev[j];
+
+			h->ev[j] = h->ev[j - 1];
+			h->ev[j - 1] = e;
+		}
+}
+
+/* Writes h to path in chunks of about 1 KiB (one ending after event
+ * flush_after when set). Returns 0 or -1. */
+static int hb_write(struct hb *h, const char *path)
+{
+	struct trace_info info = { .ncpus = 2, .clock = "CLOCK_MONOTONIC", .command = "hand-built", .target_pid = HB_PID };
+	struct trace_writer *w = NULL;
+	int rc = trace_writer_new(&w, path, &info);
+
+	hb_sort(h);
+	if (!rc)
+		rc = trace_writer_set_chunk_size(w, 1024);
+	for (size_t i = 0; !rc && i < h->n; i++) {
+		rc = trace_writer_add(w, &h->ev[i]);
+		if (!rc && h->flush_after && i == h->flush_after)
+			rc = trace_writer_flush(w);
+	}
+	if (w && trace_writer_close(w, h->ev[h->n - 1].ts + MS))
+		rc = -1;
+	return rc ? -1 : 0;
+}
+
+/* Reads the hand-built trace at path whole and for the window [0, to);
+ * checks that the lanes (text and SVG) agree and that the early reading
+ * read less. */
+static void hb_check(const char *path, uint64_t to, const char *what)
+{
+	uint64_t nw, np;
+	struct timeline *whole = read_window(path, UINT64_MAX, &nw), *part = read_window(path, to, &np);
+	char *a = whole ? draw(whole, 0, to, 100, false, false) : NULL;
+	char *b = part ? draw(part, 0, to, 100, false, false) : NULL;
+	char *sa = whole ? draw(whole, 0, to, 200, false, true) : NULL;
+	char *sb = part ? draw(part, 0, to, 200, false, true) : NULL;
+	bool same = a && b && sa && sb && !strcmp(a, b) && !strcmp(sa, sb);
+
+	if (!same && a && b)
+		fprintf(stderr, "--- whole:\n%s--- stopped early:\n%s", a, b);
+	CHECK(same && np < nw, what);
+	free(a);
+	free(b);
+	free(sa);
+	free(sb);
+	timeline_free(whole);
+	timeline_free(part);
+}
+
+/* The hand-built cases: each fails when timeline_settled leaves out what
+ * it is about. */
+static void test_hand_built(const char *path)
+{
+	static struct hb h;
+
+	/* CPU1 says what ran on it only at its first switch, at 20 ms */
+	memset(&h, 0, sizeof(h));
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_fill(&h, 200 * US, 30 * MS);
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, NULL);
+	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 20 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, "hand-built: a CPU's first switch after the window tells what ran there in it");
+
+	/* a thread known from /proc ('S') first acts at 20 ms: running since it was seen */
+	memset(&h, 0, sizeof(h));
+	hb_ev(&h, 0, EVENT_THREAD, 0, S, 0, 'S', "sleeper");
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_fill(&h, 200 * US, 30 * MS);
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, NULL);
+	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 10800 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_ev(&h, 20 * MS, EVENT_WAKING, 1, S, A, 0, NULL);
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, "hand-built: a thread of unknown state in the window is settled by its first "
+					"event after it");
+
+	/* a thread created at 2 ms is first woken at 20 ms: it lives from then, no lane in [0, 10 ms) */
+	memset(&h, 0, sizeof(h));
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_fill(&h, 200 * US, 30 * MS);
+	hb_ev(&h, 2 * MS, EVENT_FORK, 0, A, N, 0, "child");
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, NULL);
+	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 10800 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_ev(&h, 20 * MS, EVENT_WAKEUP_NEW, 1, N, 0, 1, NULL);
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, "hand-built: a thread created in the window but first woken after it has no lane");
+
+	/* CPU1 idle beside C waiting from 1.5 ms, 8 ms until 9.5 ms, then
+	 * again from 10.2 ms: the stretch counts (10 ms) at 12.2 ms */
+	memset(&h, 0, sizeof(h));
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, B, 0, NULL);
+	hb_ev(&h, 200 * US, EVENT_WAKEUP, 0, C, 0, 0, NULL);
+	hb_fill(&h, 300 * US, 30 * MS);
+	hb_ev(&h, 1500 * US, EVENT_SWITCH, 1, B, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 9500 * US, EVENT_WAKEUP, 1, B, 0, 1, NULL);
+	hb_ev(&h, 9500 * US, EVENT_SWITCH, 1, 0, B, 0, NULL);
+	hb_ev(&h, 10200 * US, EVENT_SWITCH, 1, B, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, C, EVENT_STATE_PREEMPTED, NULL);
+	hb_ev(&h, 25 * MS, EVENT_SWITCH, 1, 0, A, 0, NULL);
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, "hand-built: idle time beside a waiting thread that counts only after the window "
+					"is marked in it");
+
+	/* CPU1 idle beside C waiting 0.5-11.5 ms (it counts), not from
+	 * 11.5 ms (no one waits), joined again at 12.3 ms: the gap is in
+	 * the stretch. The window ends at 12 ms; a rename at 12.01 ms ends
+	 * its chunk, so the reading first looks at 12.05 ms */
+	memset(&h, 0, sizeof(h));
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_ev(&h, 500 * US, EVENT_WAKEUP, 0, C, 0, 0, NULL);
+	hb_fill(&h, 600 * US, 12 * MS);
+	hb_ev(&h, 11500 * US, EVENT_SWITCH, 0, A, C, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 12001 * US, EVENT_SWITCH, 0, C, EVENT_TID_OTHER, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 12005 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 12010 * US, EVENT_RENAME, 1, A, 0, 0, "renamed");
+	hb_fill(&h, 12050 * US, 30 * MS);
+	hb_ev(&h, 12200 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_ev(&h, 12300 * US, EVENT_WAKEUP, 0, C, 0, 0, NULL);
+	hb_sort(&h);
+	for (size_t i = 0; i < h.n; i++)
+		if (h.ev[i].type == EVENT_RENAME)
+			h.flush_after = i;
+	if (!hb_write(&h, path))
+		hb_check(path, 12 * MS, "hand-built: idle time in a gap of a stretch that a later one joins is marked in "
+					"the window");
+}
+
+/* Every trace of tests/data, in name order; then the hand-built ones. */
+int main(void)
+{
+	struct dirent **names;
+	size_t early = 0, windows = 0;
+	int n = scandir(DATA, &names, NULL, alphasort), i;
+	char path[512], copy[64];
+
+	snprintf(copy, sizeof(copy), "/tmp/test_window.%d.ctrace", (int)getpid());
+	CHECK(n > 0, "the traces of " DATA " are listed");
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]->d_name);
+
+		if (len > 7 && strcmp(names[i]->d_name + len - 7, ".ctrace") == 0) {
+			snprintf(path, sizeof(path), DATA "/%s", names[i]->d_name);
+			if (rechunk(path, copy) == 0)
+				test_trace(copy, names[i]->d_name, &early, &windows);
+			else
+				CHECK(false, "a trace of tests/data is written again in small chunks");
+		}
+		free(names[i]);
+	}
+	free(names);
+	snprintf(path, sizeof(path), "most windows were read only in part (%zu of %zu)", early, windows);
+	CHECK(early * 2 > windows, path);
+	test_hand_built(copy);
+	unlink(copy);
+	return check_summary();
+}
