@@ -203,6 +203,27 @@ static void hb_fill(struct hb *h, uint64_t from, uint64_t to)
 		hb_ev(h, t, EVENT_MIGRATE, 0, A, 0, 0, NULL);
 }
 
+/* Starts h afresh: CPU0 runs A and CPU1 runs on1 (0: idle) from 0.1 ms,
+ * with no-op events from 0.2 ms to 30 ms. */
+static void hb_begin(struct hb *h, int on1)
+{
+	memset(h, 0, sizeof(*h));
+	hb_ev(h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, on1, 0, NULL);
+	hb_fill(h, 200 * US, 30 * MS);
+}
+
+/* Both CPUs switch just after 10 ms (A preempted on CPU0 by another
+ * program and back, another program on idle CPU1 and gone): what they
+ * ran before is final from then on. */
+static void hb_switch_after_10ms(struct hb *h)
+{
+	hb_ev(h, 10500 * US, EVENT_SWITCH, 0, A, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, NULL);
+	hb_ev(h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(h, 10800 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+}
+
 /* Sorts the events by time (stable: in the order added). */
 static void hb_sort(struct hb *h)
 {
@@ -277,41 +298,26 @@ static void test_hand_built(const char *path)
 		hb_check(path, 10 * MS, "hand-built: a CPU's first switch after the window tells what ran there in it");
 
 	/* a thread known from /proc ('S') first acts at 20 ms: running since it was seen */
-	memset(&h, 0, sizeof(h));
+	hb_begin(&h, 0);
 	hb_ev(&h, 0, EVENT_THREAD, 0, S, 0, 'S', "sleeper");
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
-	hb_fill(&h, 200 * US, 30 * MS);
-	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, NULL);
-	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
-	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
-	hb_ev(&h, 10800 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_switch_after_10ms(&h);
 	hb_ev(&h, 20 * MS, EVENT_WAKING, 1, S, A, 0, NULL);
 	if (!hb_write(&h, path))
 		hb_check(path, 10 * MS, "hand-built: a thread of unknown state in the window is settled by its first "
 					"event after it");
 
 	/* a thread created at 2 ms is first woken at 20 ms: it lives from then, no lane in [0, 10 ms) */
-	memset(&h, 0, sizeof(h));
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
-	hb_fill(&h, 200 * US, 30 * MS);
+	hb_begin(&h, 0);
 	hb_ev(&h, 2 * MS, EVENT_FORK, 0, A, N, 0, "child");
-	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, NULL);
-	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
-	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
-	hb_ev(&h, 10800 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_switch_after_10ms(&h);
 	hb_ev(&h, 20 * MS, EVENT_WAKEUP_NEW, 1, N, 0, 1, NULL);
 	if (!hb_write(&h, path))
 		hb_check(path, 10 * MS, "hand-built: a thread created in the window but first woken after it has no lane");
 
 	/* CPU1 idle beside C waiting from 1.5 ms, 8 ms until 9.5 ms, then
 	 * again from 10.2 ms: the stretch counts (10 ms) at 12.2 ms */
-	memset(&h, 0, sizeof(h));
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, B, 0, NULL);
+	hb_begin(&h, B);
 	hb_ev(&h, 200 * US, EVENT_WAKEUP, 0, C, 0, 0, NULL);
-	hb_fill(&h, 300 * US, 30 * MS);
 	hb_ev(&h, 1500 * US, EVENT_SWITCH, 1, B, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
 	hb_ev(&h, 9500 * US, EVENT_WAKEUP, 1, B, 0, 1, NULL);
 	hb_ev(&h, 9500 * US, EVENT_SWITCH, 1, 0, B, 0, NULL);
@@ -325,17 +331,13 @@ static void test_hand_built(const char *path)
 	/* CPU1 idle beside C waiting 0.5-11.5 ms (it counts), not from
 	 * 11.5 ms (no one waits), joined again at 12.3 ms: the gap is in
 	 * the stretch. The window ends at 12 ms; a rename at 12.01 ms ends
-	 * its chunk, so the reading first looks at 12.05 ms */
-	memset(&h, 0, sizeof(h));
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
-	hb_ev(&h, 100 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	 * its chunk, so the reading first looks at 12.02 ms */
+	hb_begin(&h, 0);
 	hb_ev(&h, 500 * US, EVENT_WAKEUP, 0, C, 0, 0, NULL);
-	hb_fill(&h, 600 * US, 12 * MS);
 	hb_ev(&h, 11500 * US, EVENT_SWITCH, 0, A, C, EVENT_STATE_INTERRUPTIBLE, NULL);
 	hb_ev(&h, 12001 * US, EVENT_SWITCH, 0, C, EVENT_TID_OTHER, EVENT_STATE_INTERRUPTIBLE, NULL);
 	hb_ev(&h, 12005 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
 	hb_ev(&h, 12010 * US, EVENT_RENAME, 1, A, 0, 0, "renamed");
-	hb_fill(&h, 12050 * US, 30 * MS);
 	hb_ev(&h, 12200 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
 	hb_ev(&h, 12300 * US, EVENT_WAKEUP, 0, C, 0, 0, NULL);
 	hb_sort(&h);
