@@ -291,12 +291,13 @@ void cli_loader_close(struct cli_loader *ld);
  * trace), so that a late window of a long file holds only what follows
  * its start. With a `to` (not UINT64_MAX) and an index stored in the
  * file, it reads past to only until nothing later can change the lanes of
- * the window: the states and undone work before to are settled
- * (timeline_settled) and no chunk further on holds an event of
- * TL_LATE_TYPES (a name, a loss); else to the end of the file. What the
- * reading missed is said on stderr as a warning (damage past where it
- * stopped is not read), and so is a trace that ends before from (0: the
- * start). Returns 0, or 1 after printing what is wrong. */
-int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timeline **out);
+ * the window (for_log: its log): the states and undone work before to are
+ * settled (timeline_settled) and no chunk further on holds an event of
+ * TL_LATE_TYPES (a name, a loss; for_log TL_LOG_LATE_TYPES); else to the
+ * end of the file. What the reading missed is said on stderr as a warning
+ * (damage past where it stopped is not read), and so is a trace that ends
+ * before from (0: the start). Returns 0, or 1 after printing what is
+ * wrong. */
+int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, struct timeline **out);
 
 #endif

@@ -160,7 +160,7 @@ int cmd_export(int argc, char **argv)
 	if (perfetto)
 		return export_perfetto(file, out, from, to, win.have_to);
 
-	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, &tl))
+	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (!win.have_to)

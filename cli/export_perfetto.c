@@ -120,7 +120,7 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 	FILE *f;
 	int status;
 
-	if (cli_load_window(file, from, UINT64_MAX, &tl)) /* (to the end: the writer follows every event) */
+	if (cli_load_window(file, from, UINT64_MAX, true, &tl)) /* (to the end: the writer follows every event) */
 		return 1;
 	if (!have_to) /* (a window past the end, which was warned of, is empty) */
 		to = timeline_end(tl) >= from ? timeline_end(tl) + 1 : from + 1;

@@ -159,7 +159,7 @@ int cmd_lanes(int argc, char **argv)
 		return cli_usage_error("lanes", "--to must come after --from");
 	width = win.cols ? win.cols : default_width();
 
-	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, &tl))
+	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (from >= end && end > 0) { /* warned already: a grid of nothing says less */

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -f, --from T   start at T (1.5s, 250ms, a bare number is seconds)\n"
-		"  -t, --to T     stop before T\n"
+		"  -t, --to T     stop before T (with the file's chunk index the reading\n"
+		"                 stops soon after it)\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -88,9 +89,7 @@ int cmd_log(int argc, char **argv)
 	to = win.to;
 	if (to <= from)
 		return cli_usage_error("log", "--to must come after --from");
-	/* to the end: a log line names a thread as it was named last (a log
-	 * past the end is empty) */
-	if (cli_load_window(file, from, UINT64_MAX, &tl))
+	if (cli_load_window(file, from, to, true, &tl)) /* (a log past the end is empty) */
 		return 1;
 	setlocale(LC_CTYPE, "");
 	ascii = !theme_locale_utf8();

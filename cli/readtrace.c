@@ -340,9 +340,10 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 
 /* Where the reading of a window [.., to) of the trace at path may stop at
  * the earliest: past to and past the last chunk holding an event of
- * TL_LATE_TYPES, from the index stored in the file (a bounded read);
- * UINT64_MAX (the end) without a to or without a stored index. */
-static uint64_t late_through(const char *path, uint64_t to)
+ * TL_LATE_TYPES (for a log, TL_LOG_LATE_TYPES), from the index stored in
+ * the file (a bounded read); UINT64_MAX (the end) without a to or without
+ * a stored index. */
+static uint64_t late_through(const char *path, uint64_t to, bool for_log)
 {
 	struct trace_index *ix = NULL;
 	uint64_t last;
@@ -351,7 +352,7 @@ static uint64_t late_through(const char *path, uint64_t to)
 		trace_index_free(ix);
 		return UINT64_MAX;
 	}
-	last = trace_index_last_of(ix, TL_LATE_TYPES, to);
+	last = trace_index_last_of(ix, for_log ? TL_LOG_LATE_TYPES : TL_LATE_TYPES, to);
 	trace_index_free(ix);
 	return last >= to ? last + 1 : to; /* (its last event read: a step stops after one at or past it) */
 }
@@ -360,11 +361,11 @@ static uint64_t late_through(const char *path, uint64_t to)
  * (see cli.h): what ends before from is forgotten as it is read
  * (timeline_trim answers for what comes after exactly as the whole
  * timeline would). */
-int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timeline **out)
+int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, struct timeline **out)
 {
 	struct cli_loader ld;
 	char warn[1024];
-	uint64_t end, through = late_through(path, to);
+	uint64_t end, through = late_through(path, to, for_log);
 	int e;
 
 	*out = NULL;
@@ -383,7 +384,7 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, struct timelin
 			cli_error("%s: %s", path, strerror(ENOMEM));
 			e = -1;
 		}
-	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to)));
+	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to, for_log)));
 	if (e < 0) {
 		cli_loader_close(&ld);
 		return 1;

@@ -746,7 +746,7 @@ int sched_model_finish(struct sched_model *m, uint64_t end_ns)
 }
 
 /* Whether the past before t is final (see sched_model.h). */
-bool sched_model_settled(const struct sched_model *m, uint64_t t)
+bool sched_model_settled(const struct sched_model *m, uint64_t t, bool for_log)
 {
 	size_t i;
 	unsigned c;
@@ -754,9 +754,16 @@ bool sched_model_settled(const struct sched_model *m, uint64_t t)
 	for (c = 0; c < m->ncpus; c++)
 		if (m->cpus[c].since <= t) /* (a CPU never switched: since 0) */
 			return false;
-	for (i = 0; i < m->nthreads; i++)
-		if (m->threads[i].pub.state == TL_UNKNOWN || m->threads[i].pub.state == TL_NEW)
+	for (i = 0; i < m->nthreads; i++) {
+		const struct mthread *th = &m->threads[i];
+
+		if (th->pub.state == TL_UNKNOWN || th->pub.state == TL_NEW)
 			return false;
+		if (for_log && th->pub.since <= t &&
+		    (th->pub.state == TL_RUNNABLE ||
+		     (tl_state_blocked(th->pub.state) && th->wait == WAIT_CHILD && th->object < 0)))
+			return false;
+	}
 	return true;
 }
 

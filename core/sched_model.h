@@ -181,10 +181,12 @@ int sched_model_add(struct sched_model *m, const struct event *ev);
  * to the CPU's previous switch, and a CPU's first switch says what ran
  * there since the start), and no thread is still of unknown state (its
  * first event settles its past) or new (its first wakeup starts its life).
- * A reading can stop there for the lanes of a window that ends at t. (A
- * wait for any child learns which child at its end, sched_change's
- * prev_object: that is not a state, and lanes do not draw it.) */
-bool sched_model_settled(const struct sched_model *m, uint64_t t);
+ * A reading can stop there for the lanes of a window that ends at t. With
+ * for_log, also for what a log of the window says: no thread waits for
+ * any child since before t (its wakeup says which child it was,
+ * sched_change's prev_object), and none woken before t waits for a CPU
+ * yet (a wakeup's line says when it ran). */
+bool sched_model_settled(const struct sched_model *m, uint64_t t, bool for_log);
 
 /* Ends every open state at end_ns (no earlier than the last event): every
  * thread not dead becomes TL_DEAD (an unknown one settled from its /proc

@@ -596,9 +596,10 @@ bool timeline_undone_unsettled(const struct timeline *tl)
 }
 
 /* Whether the past before t is final (see timeline.h). */
-bool timeline_settled(const struct timeline *tl, uint64_t t)
+bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log)
 {
-	return sched_model_settled(tl->m, t) && undone_final_before(tl->undone, sched_model_last_ts(tl->m), t);
+	return sched_model_settled(tl->m, t, for_log) &&
+	       undone_final_before(tl->undone, sched_model_last_ts(tl->m), t, for_log);
 }
 
 /* Bytes of the lanes' summaries. */

@@ -179,15 +179,20 @@ bool timeline_undone_unsettled(const struct timeline *tl);
  * timeline holds before t: the model's past is final (sched_model_settled)
  * and so are the marks of undone work (undone_final_before). With no
  * event of TL_LATE_TYPES to come either, the lanes of a window that ends
- * at t are those of the whole trace: its reading stops there. */
-bool timeline_settled(const struct timeline *tl, uint64_t t);
+ * at t are those of the whole trace: its reading stops there. With
+ * for_log (and TL_LOG_LATE_TYPES), so is the log of the window: the
+ * children waited for, when the threads woken ran, whole stretches of
+ * undone work. */
+bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log);
 
 /* The event types (bit t for type t) that change what the lanes of a
  * window show though they come after it: a thread's name and process
- * (fork, thread, exec, rename) and the count of lost events. */
+ * (fork, thread, exec, rename) and the count of lost events; for its log,
+ * an object's name too. */
 #define TL_LATE_TYPES                                                                                             \
 	((1ull << EVENT_FORK) | (1ull << EVENT_THREAD) | (1ull << EVENT_EXEC) | (1ull << EVENT_RENAME) |           \
 	 (1ull << EVENT_LOST))
+#define TL_LOG_LATE_TYPES (TL_LATE_TYPES | (1ull << EVENT_OBJECT))
 
 /* The first instant the timeline holds: 0, or the last trim's t. */
 uint64_t timeline_kept_from(const struct timeline *tl);

@@ -650,7 +650,7 @@ bool undone_unsettled(const struct undone *u, uint64_t at)
 }
 
 /* Whether the stretches begun before t are final (see undone.h). */
-bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t)
+bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t, bool whole)
 {
 	struct undone_stretch s;
 	unsigned c;
@@ -660,7 +660,7 @@ bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t)
 
 		if (!cp->open || cp->cur.from >= t || (!cp->on && at - cp->cur.to >= UNDONE_MERGE_NS))
 			continue; /* none, after t, or complete */
-		if (!undone_open_at(u, c, at, &s))
+		if (whole || !undone_open_at(u, c, at, &s))
 			return false; /* growing; or may yet count, or not */
 		if (!cp->on && cp->cur.to < t)
 			return false; /* its gap before t is in it if it merges with a later stretch */

@@ -118,10 +118,11 @@ bool undone_unsettled(const struct undone *u, uint64_t at);
 /* Whether the stretches begun before t are final at `at` (the last event
  * followed) as far as the time before t goes: each either cannot grow any
  * more (its CPU neither idle beside waiting threads nor that less than
- * UNDONE_MERGE_NS before), or already counts and covers t, so that which
- * instants before t are in a stretch (undone_cpu_marked) is what a reading
- * to the end would say. */
-bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t);
+ * UNDONE_MERGE_NS before), or (unless whole) already counts and covers t,
+ * so that which instants before t are in a stretch (undone_cpu_marked) is
+ * what a reading to the end would say. With whole, every such stretch is
+ * complete: its extent, idle time and reason too. */
+bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t, bool whole);
 
 /* Writes mask as a CPU list ("1", "0-3,6", "0,2+") into buf. */
 void undone_mask_text(const struct undone_mask *mask, char *buf, size_t len);

@@ -2,9 +2,9 @@
 chunks (tests/progs/rechunk), a copy cut off in the middle of a chunk and a
 copy with its index removed replay the same screen, and `lanes` and `log`
 print the same for them (the cut one: over what it still has). With the
-index, `lanes --to` and `export --to` stop reading soon after the window:
-a copy damaged in its last chunks prints the same window without a word of
-the damage, which a whole reading reports."""
+index, `lanes --to`, `export --to` and `log --to` stop reading soon after
+the window: a copy damaged in its last chunks prints the same window
+without a word of the damage, which a whole reading reports."""
 import os
 import shutil
 import struct
@@ -90,7 +90,7 @@ def main():
             buf[i] ^= 0x5A
     with open(damaged, "wb") as f:
         f.write(bytes(buf))
-    for args in (["lanes", "-w", "120", "--to", early], ["export", "-o", "-", "--to", early]):
+    for args in (["lanes", "-w", "120", "--to", early], ["export", "-o", "-", "--to", early], ["log", "--to", early]):
         a, r = conctop(*args, intact), conctop(*args, damaged)
         check(r.returncode == 0 and r.stdout == a.stdout and a.stdout and r.stderr == "",
               f"{args[0]} --to a tenth: the same for a copy damaged at its end, which it does not read",

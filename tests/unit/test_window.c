@@ -26,6 +26,8 @@
 #include "timeline.h"
 #include "trace.h"
 #include "trace_index.h"
+#include "undone.h"
+#include "undone_text.h"
 
 #define DATA "tests/data"
 #define WINDOWS 8
@@ -55,8 +57,9 @@ static int rechunk(const char *in, const char *out)
 }
 
 /* Where a window ending at `to` may stop being read at the earliest (see
- * cli_load_window): UINT64_MAX without a stored index. */
-static uint64_t through_of(const char *path, uint64_t to)
+ * cli_load_window; for_log, for its log): UINT64_MAX without a stored
+ * index. */
+static uint64_t through_of(const char *path, uint64_t to, bool for_log)
 {
 	struct trace_index *ix = NULL;
 	uint64_t last;
@@ -65,19 +68,20 @@ static uint64_t through_of(const char *path, uint64_t to)
 		trace_index_free(ix);
 		return UINT64_MAX;
 	}
-	last = trace_index_last_of(ix, TL_LATE_TYPES, to);
+	last = trace_index_last_of(ix, for_log ? TL_LOG_LATE_TYPES : TL_LATE_TYPES, to);
 	trace_index_free(ix);
 	return last >= to ? last + 1 : to;
 }
 
 /* Reads path into a new timeline: to its end (to UINT64_MAX; the end set
  * as the loader does), or until the reading of a window ending at `to`
- * may stop. Returns the timeline (NULL on failure) and the events read. */
-static struct timeline *read_window(const char *path, uint64_t to, uint64_t *events)
+ * (for its log: for_log) may stop. Returns the timeline (NULL on failure)
+ * and the events read. */
+static struct timeline *read_window(const char *path, uint64_t to, bool for_log, uint64_t *events)
 {
 	struct trace_reader *r = NULL;
 	struct timeline *tl = NULL;
-	uint64_t through = to == UINT64_MAX ? UINT64_MAX : through_of(path, to);
+	uint64_t through = to == UINT64_MAX ? UINT64_MAX : through_of(path, to, for_log);
 	struct event e;
 	int rc = trace_reader_new(&r, path);
 
@@ -87,7 +91,7 @@ static struct timeline *read_window(const char *path, uint64_t to, uint64_t *eve
 	while (!rc && (rc = trace_reader_next(r, &e)) == 1) {
 		rc = timeline_add(tl, &e) ? -1 : 0;
 		(*events)++;
-		if (!rc && e.ts >= through && timeline_settled(tl, to)) {
+		if (!rc && e.ts >= through && timeline_settled(tl, to, for_log)) {
 			rc = 1; /* stopped early */
 			break;
 		}
@@ -121,12 +125,45 @@ static char *draw(const struct timeline *tl, uint64_t t0, uint64_t t1, int width
 	return buf;
 }
 
+/* The log of [t0, t1) as `conctop log` words it, in a new string: the
+ * entries and the stretches of undone work begun in the window (those
+ * kept, and the one still open on each CPU as it stands). */
+static char *log_text(const struct timeline *tl, uint64_t t0, uint64_t t1)
+{
+	const struct undone *u = timeline_undone(tl);
+	struct undone_stretch open;
+	struct tl_log_entry e;
+	char *buf = NULL, line[1024];
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (uint64_t k = timeline_log_index(tl, t0); k < timeline_log_index(tl, t1); k++)
+		if (timeline_log_read(tl, k, &e, 1) == 1) {
+			render_log_words(tl, &e, true, line, sizeof(line));
+			fprintf(f, "%llu %s\n", (unsigned long long)e.ts, line);
+		}
+	for (i = 0; i < undone_count(u); i++)
+		if (undone_at(u, i)->from >= t0 && undone_at(u, i)->from < t1) {
+			undone_text_timeline(tl, undone_at(u, i), line, sizeof(line));
+			fprintf(f, "undone %s\n", line);
+		}
+	for (unsigned c = 0; c < timeline_ncpus(tl); c++)
+		if (undone_open_at(u, c, timeline_end(tl), &open) && open.from >= t0 && open.from < t1) {
+			undone_text_timeline(tl, &open, line, sizeof(line));
+			fprintf(f, "undone %s\n", line);
+		}
+	fclose(f);
+	return buf;
+}
+
 /* Compares the windows of one trace; adds to *early the windows read only
  * in part and to *windows those compared. */
 static void test_trace(const char *path, const char *name, size_t *early, size_t *windows)
 {
-	uint64_t total, n, end, t0, t1;
-	struct timeline *whole = read_window(path, UINT64_MAX, &total), *part;
+	uint64_t total, n, nl, end, t0, t1;
+	struct timeline *whole = read_window(path, UINT64_MAX, false, &total), *part, *plog;
 	int k, bad = 0, compared = 0;
 	char what[1024];
 
@@ -140,8 +177,11 @@ static void test_trace(const char *path, const char *name, size_t *early, size_t
 		/* eighths, then a sliver, a twentieth and a third from odd places */
 		t0 = k < WINDOWS ? end / WINDOWS * (uint64_t)k : end / 7 * (uint64_t)(k - WINDOWS + 1);
 		t1 = k < WINDOWS ? t0 + end / WINDOWS : t0 + (k == WINDOWS ? 1000 : k == WINDOWS + 1 ? end / 20 : end / 3);
-		part = read_window(path, t1, &n);
-		if (!part) {
+		part = read_window(path, t1, false, &n);
+		plog = read_window(path, t1, true, &nl);
+		if (!part || !plog) {
+			timeline_free(part);
+			timeline_free(plog);
 			bad++;
 			continue;
 		}
@@ -158,14 +198,26 @@ static void test_trace(const char *path, const char *name, size_t *early, size_t
 			free(a);
 			free(b);
 		}
+		{
+			char *a = log_text(whole, t0, t1), *b = log_text(plog, t0, t1);
+
+			if (!a || !b || strcmp(a, b) != 0) {
+				if (!bad)
+					fprintf(stderr, "  %s [%llu, %llu) log differs:\n--- whole:\n%s--- early:\n%s", name,
+						(unsigned long long)t0, (unsigned long long)t1, a ? a : "", b ? b : "");
+				bad++;
+			}
+			free(a);
+			free(b);
+		}
 		compared++;
-		if (n < total)
-			(*early)++;
+		*early += (n < total) + (nl < total);
 		timeline_free(part);
+		timeline_free(plog);
 	}
-	*windows += (size_t)compared;
-	snprintf(what, sizeof(what), "%s: %d windows: lanes, grouped lanes and SVG of a reading stopped early are "
-		 "the whole reading's", name, compared);
+	*windows += 2 * (size_t)compared; /* (readings: for the lanes, for the log) */
+	snprintf(what, sizeof(what), "%s: %d windows: lanes, grouped lanes, SVG and log of a reading stopped early "
+		 "are the whole reading's", name, compared);
 	CHECK(bad == 0, what);
 	timeline_free(whole);
 }
@@ -193,6 +245,18 @@ static void hb_ev(struct hb *h, uint64_t ts, unsigned type, unsigned cpu, int ti
 {
 	if (h->n < HB_MAX)
 		h->ev[h->n++] = test_event(HB_PID, ts, type, cpu, tid, tid2, 0, arg, arg, text);
+}
+
+/* Appends an event of any fields (tgid 0: the threads' own process). */
+static void hb_evx(struct hb *h, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int tgid2,
+		   unsigned op, int64_t arg, int64_t arg2, const char *text)
+{
+	if (h->n < HB_MAX) {
+		h->ev[h->n] = test_event(HB_PID, ts, type, cpu, tid, tid2, op, arg, arg2, text);
+		if (tgid2)
+			h->ev[h->n].tgid2 = tgid2;
+		h->n++;
+	}
 }
 
 /* Appends no-op events (thread A "migrating" from CPU 0 to CPU 0) every
@@ -257,28 +321,117 @@ static int hb_write(struct hb *h, const char *path)
 	return rc ? -1 : 0;
 }
 
-/* Reads the hand-built trace at path whole and for the window [0, to);
- * checks that the lanes (text and SVG) agree and that the early reading
- * read less. */
-static void hb_check(const char *path, uint64_t to, const char *what)
+/* Reads the hand-built trace at path whole and for the window [0, to),
+ * for its lanes and for its log; checks that the lanes (text and SVG) and
+ * the logs agree and that the early reading read less (for its log, when
+ * the case is about the log). */
+static void hb_check(const char *path, uint64_t to, bool log_case, const char *what)
 {
-	uint64_t nw, np;
-	struct timeline *whole = read_window(path, UINT64_MAX, &nw), *part = read_window(path, to, &np);
+	uint64_t nw, np, nl;
+	struct timeline *whole = read_window(path, UINT64_MAX, false, &nw), *part = read_window(path, to, false, &np);
+	struct timeline *plog = read_window(path, to, true, &nl);
 	char *a = whole ? draw(whole, 0, to, 100, false, false) : NULL;
 	char *b = part ? draw(part, 0, to, 100, false, false) : NULL;
 	char *sa = whole ? draw(whole, 0, to, 200, false, true) : NULL;
 	char *sb = part ? draw(part, 0, to, 200, false, true) : NULL;
-	bool same = a && b && sa && sb && !strcmp(a, b) && !strcmp(sa, sb);
+	char *la = whole ? log_text(whole, 0, to) : NULL;
+	char *lb = plog ? log_text(plog, 0, to) : NULL;
+	bool same = a && b && sa && sb && la && lb && !strcmp(a, b) && !strcmp(sa, sb) && !strcmp(la, lb);
 
-	if (!same && a && b)
-		fprintf(stderr, "--- whole:\n%s--- stopped early:\n%s", a, b);
-	CHECK(same && np < nw, what);
+	if (!same && a && b && la && lb)
+		fprintf(stderr, "--- whole:\n%s%s--- stopped early:\n%s%s", a, la, b, lb);
+	CHECK(same && (log_case ? nl : np) < nw, what);
 	free(a);
 	free(b);
 	free(sa);
 	free(sb);
+	free(la);
+	free(lb);
 	timeline_free(whole);
 	timeline_free(part);
+	timeline_free(plog);
+}
+
+/* The hand-built cases of a log: each fails when timeline_settled leaves
+ * out what it is about. */
+static void test_hand_built_log(const char *path)
+{
+	static struct hb h;
+
+	/* B woken at 9 ms waits for CPU1 (another program on it) until 20 ms:
+	 * its wakeup's line says when it ran */
+	hb_begin(&h, 0);
+	hb_ev(&h, 300 * US, EVENT_FORK, 0, A, B, 0, "b");
+	hb_ev(&h, 400 * US, EVENT_WAKEUP_NEW, 1, B, 0, 1, NULL);
+	hb_ev(&h, 500 * US, EVENT_SWITCH, 1, 0, B, 0, NULL);
+	hb_ev(&h, 1 * MS, EVENT_SWITCH, 1, B, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 8900 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 9 * MS, EVENT_WAKING, 0, A, B, 1, NULL);
+	hb_ev(&h, 9 * MS, EVENT_WAKEUP, 1, B, 0, 1, NULL);
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, EVENT_TID_OTHER, EVENT_STATE_PREEMPTED, NULL);
+	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
+	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 20 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, B, 0, NULL);
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, true, "hand-built log: a wakeup in the window says when its thread ran after it");
+
+	/* A waits from 2 ms for any of its two children; cc exits at 20 ms
+	 * and wakes it: the wait's line names cc */
+	hb_begin(&h, 0);
+	hb_evx(&h, 1 * MS, EVENT_FORK, 0, A, 201, 201, 0, 0, 0, "cc");
+	hb_evx(&h, 1 * MS, EVENT_FORK, 0, A, 202, 202, 0, 0, 0, "as");
+	hb_evx(&h, 1100 * US, EVENT_WAKEUP_NEW, 1, 201, 0, 0, 0, 1, 1, NULL);
+	hb_evx(&h, 1100 * US, EVENT_WAKEUP_NEW, 1, 202, 0, 0, 0, 1, 1, NULL);
+	hb_evx(&h, 1200 * US, EVENT_SWITCH, 1, 0, 201, 201, 0, 0, 0, NULL);
+	hb_evx(&h, 1300 * US, EVENT_SWITCH, 1, 201, 202, 202, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	hb_evx(&h, 1400 * US, EVENT_SWITCH, 1, 202, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	for (int k = 0; k < 2; k++) /* (the children's tgids: their own) */
+		for (size_t i = 0; i < h.n; i++)
+			if (h.ev[i].tid == 201 + k)
+				h.ev[i].tgid = 201 + k;
+	hb_evx(&h, 2 * MS, EVENT_BLOCK, 0, A, 0, 0, OP_SYS_WAIT, 0, 0, NULL);
+	hb_ev(&h, 2 * MS, EVENT_SWITCH, 0, A, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 10800 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_evx(&h, 20 * MS, EVENT_WAKEUP, 1, 201, 0, 0, 0, 1, 1, NULL);
+	hb_evx(&h, 20 * MS, EVENT_SWITCH, 1, 0, 201, 201, 0, 0, 0, NULL);
+	hb_evx(&h, 20100 * US, EVENT_EXIT, 1, 201, 0, 0, 0, 0, 0, "cc");
+	hb_evx(&h, 20100 * US, EVENT_WAKING, 1, 201, A, HB_PID, 0, 0, 0, NULL);
+	hb_ev(&h, 20100 * US, EVENT_WAKEUP, 0, A, 0, 0, NULL);
+	hb_evx(&h, 20200 * US, EVENT_SWITCH, 1, 201, 0, 0, 0, EVENT_STATE_DEAD, 0, NULL);
+	hb_ev(&h, 20200 * US, EVENT_SWITCH, 0, 0, A, 0, NULL);
+	for (size_t i = 0; i < h.n; i++)
+		if (h.ev[i].tid == 201)
+			h.ev[i].tgid = 201;
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, true, "hand-built log: a wait for any child in the window names the child that ended it");
+
+	/* CPU1 idle beside C waiting from 0.5 ms, then beside A (preempted
+	 * by C at 10.5 ms) until 25 ms: the stretch's line has its whole
+	 * idle time */
+	hb_begin(&h, 0);
+	hb_ev(&h, 500 * US, EVENT_WAKEUP, 0, C, 0, 0, NULL);
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, C, EVENT_STATE_PREEMPTED, NULL);
+	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 10800 * US, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
+	hb_ev(&h, 25 * MS, EVENT_SWITCH, 1, 0, A, 0, NULL);
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, true, "hand-built log: a stretch of undone work begun in the window is told whole");
+
+	/* A blocks on a mutex at 5 ms, named only at 20 ms */
+	hb_begin(&h, 0);
+	hb_evx(&h, 4 * MS, EVENT_CALL, 1, B, 0, 0, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	hb_evx(&h, 4 * MS, EVENT_RETURN, 1, B, 0, 0, OP_MUTEX_LOCK, 0, 0, NULL);
+	hb_evx(&h, 5 * MS, EVENT_CALL, 0, A, 0, 0, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	hb_evx(&h, 5 * MS, EVENT_SYSCALL, 0, A, 0, 0, OP_SYS_FUTEX, 0x5000, 0, NULL);
+	hb_ev(&h, 5 * MS, EVENT_SWITCH, 0, A, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_ev(&h, 10700 * US, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, NULL);
+	hb_evx(&h, 20 * MS, EVENT_OBJECT, 1, B, 0, 0, OP_KIND_MUTEX, 0x5000, 0, "count_lock");
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, true, "hand-built log: an object named after the window is named in it");
 }
 
 /* The hand-built cases: each fails when timeline_settled leaves out what
@@ -295,7 +448,7 @@ static void test_hand_built(const char *path)
 	hb_ev(&h, 10600 * US, EVENT_SWITCH, 0, EVENT_TID_OTHER, A, 0, NULL);
 	hb_ev(&h, 20 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, NULL);
 	if (!hb_write(&h, path))
-		hb_check(path, 10 * MS, "hand-built: a CPU's first switch after the window tells what ran there in it");
+		hb_check(path, 10 * MS, false, "hand-built: a CPU's first switch after the window tells what ran there in it");
 
 	/* a thread known from /proc ('S') first acts at 20 ms: running since it was seen */
 	hb_begin(&h, 0);
@@ -303,7 +456,7 @@ static void test_hand_built(const char *path)
 	hb_switch_after_10ms(&h);
 	hb_ev(&h, 20 * MS, EVENT_WAKING, 1, S, A, 0, NULL);
 	if (!hb_write(&h, path))
-		hb_check(path, 10 * MS, "hand-built: a thread of unknown state in the window is settled by its first "
+		hb_check(path, 10 * MS, false, "hand-built: a thread of unknown state in the window is settled by its first "
 					"event after it");
 
 	/* a thread created at 2 ms is first woken at 20 ms: it lives from then, no lane in [0, 10 ms) */
@@ -312,7 +465,7 @@ static void test_hand_built(const char *path)
 	hb_switch_after_10ms(&h);
 	hb_ev(&h, 20 * MS, EVENT_WAKEUP_NEW, 1, N, 0, 1, NULL);
 	if (!hb_write(&h, path))
-		hb_check(path, 10 * MS, "hand-built: a thread created in the window but first woken after it has no lane");
+		hb_check(path, 10 * MS, false, "hand-built: a thread created in the window but first woken after it has no lane");
 
 	/* CPU1 idle beside C waiting from 1.5 ms, 8 ms until 9.5 ms, then
 	 * again from 10.2 ms: the stretch counts (10 ms) at 12.2 ms */
@@ -325,7 +478,7 @@ static void test_hand_built(const char *path)
 	hb_ev(&h, 10500 * US, EVENT_SWITCH, 0, A, C, EVENT_STATE_PREEMPTED, NULL);
 	hb_ev(&h, 25 * MS, EVENT_SWITCH, 1, 0, A, 0, NULL);
 	if (!hb_write(&h, path))
-		hb_check(path, 10 * MS, "hand-built: idle time beside a waiting thread that counts only after the window "
+		hb_check(path, 10 * MS, false, "hand-built: idle time beside a waiting thread that counts only after the window "
 					"is marked in it");
 
 	/* CPU1 idle beside C waiting 0.5-11.5 ms (it counts), not from
@@ -345,7 +498,7 @@ static void test_hand_built(const char *path)
 		if (h.ev[i].type == EVENT_RENAME)
 			h.flush_after = i;
 	if (!hb_write(&h, path))
-		hb_check(path, 12 * MS, "hand-built: idle time in a gap of a stretch that a later one joins is marked in "
+		hb_check(path, 12 * MS, false, "hand-built: idle time in a gap of a stretch that a later one joins is marked in "
 					"the window");
 }
 
@@ -375,6 +528,7 @@ int main(void)
 	snprintf(path, sizeof(path), "most windows were read only in part (%zu of %zu)", early, windows);
 	CHECK(early * 2 > windows, path);
 	test_hand_built(copy);
+	test_hand_built_log(copy);
 	unlink(copy);
 	return check_summary();
 }
