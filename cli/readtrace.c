@@ -18,7 +18,11 @@
  * what it read is forgotten once it holds this much */
 #define WINDOW_SLICE_NS (50ull * 1000 * 1000)
 #define WINDOW_LEAD_BYTES (32u << 20)
-#define SETTLE_STEP_NS (1000ull * 1000) /* past a window's end: trace time read between looks at timeline_settled */
+/* past a window's end: trace time read between looks at timeline_settled,
+ * doubled after each look that finds it unsettled up to the most (so that
+ * a window that never settles costs few looks) */
+#define SETTLE_STEP_NS (1000ull * 1000)
+#define SETTLE_STEP_MAX_NS (64ull * 1000 * 1000)
 
 /* Opens a trace, asking the reader to skip damage; quiet: what is wrong
  * goes to t->failed instead of stderr. With at, the reading goes on from
@@ -365,7 +369,7 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 {
 	struct cli_loader ld;
 	char warn[1024];
-	uint64_t end, through = late_through(path, to, for_log);
+	uint64_t end, through = late_through(path, to, for_log), step = 0;
 	int e;
 
 	*out = NULL;
@@ -376,7 +380,9 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 		/* to the window's end and through the last late event, then
 		 * on a little at a time until what came before it is final */
 		end = timeline_end(ld.tl);
-		e = cli_loader_step(&ld, end < through ? through : end + SETTLE_STEP_NS, WINDOW_SLICE_NS);
+		if (end >= through) /* past it, and the last look found it unsettled */
+			step = !step ? SETTLE_STEP_NS : step < SETTLE_STEP_MAX_NS ? 2 * step : step;
+		e = cli_loader_step(&ld, end < through ? through : end + step, WINDOW_SLICE_NS);
 		end = timeline_end(ld.tl);
 		if (e >= 0 && from && timeline_kept_from(ld.tl) < from &&
 		    (end >= from || timeline_memory(ld.tl) > WINDOW_LEAD_BYTES) &&
