@@ -99,6 +99,16 @@ def main():
     check(r.returncode == 0 and "damaged" in r.stderr, "lanes of the whole damaged copy reports the damage",
           r.stderr.strip()[:200])
 
+    # a pipe has no index to look up first: it is read once, to its end
+    fifo = os.path.join(d, "pipe.ctrace")
+    os.mkfifo(fifo)
+    for args in (["lanes", "-w", "120", "--to", early], ["log", "--to", early]):
+        writer = subprocess.Popen(["sh", "-c", f'cat "{intact}" > "{fifo}"'])
+        r = conctop(*args, fifo)
+        writer.wait(timeout=30)
+        check(r.returncode == 0 and r.stdout == conctop(*args, intact).stdout,
+              f"{args[0]} --to a tenth of a pipe: the same as of the file", r.stderr.strip()[:200])
+
     # replay: the same first screen
     shots = {n: replay_screen(n, p) for n, p in (("intact", intact), ("stripped", stripped), ("cut", cut))}
     ok = all(s[0] for s in shots.values())
