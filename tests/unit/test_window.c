@@ -3,15 +3,20 @@
  * event of TL_LATE_TYPES (from the index stored in the file), and
  * timeline_settled says the states and undone work before the end are
  * final, the lanes of the window, as text and as SVG, are those of the
- * timeline read to the end. Every trace of tests/data, written again in
- * small chunks with an index (as a long recording is), cut into windows
- * of several sizes, is read both ways and drawn both ways; the test also
- * counts how many readings stopped early, so that it cannot pass by
- * reading everything. Hand-built traces then hold what only a reading on
- * can tell: a CPU's first switch long after the window, a thread of
- * unknown state, a thread created in the window that starts living after
- * it, idle time beside a waiting thread that counts only further on, and
- * the gap in such a stretch that a later one joins. */
+ * timeline read to the end; read for a log (for_log, TL_LOG_LATE_TYPES),
+ * so are the lines of its log. Every trace of tests/data, written again
+ * in small chunks with an index (as a long recording is), cut into
+ * windows of several sizes, is read both ways and drawn both ways; the
+ * test also counts how many readings stopped early, so that it cannot
+ * pass by reading everything. Hand-built traces then hold what only a
+ * reading on can tell: a CPU's first switch long after the window, a
+ * thread of unknown state, a thread created in the window that starts
+ * living after it, idle time beside a waiting thread that counts only
+ * further on, the gap in such a stretch that a later one joins; and for
+ * the log, a wakeup whose thread runs after the window, a wait for any
+ * child that ends after it, a stretch that goes on after it, an object
+ * named after it. The reading here looks at timeline_settled after every
+ * event (the earliest stop; once settled, a window stays settled). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
