@@ -64,12 +64,16 @@ def whole_read(path):
     return float(e), int(m) / 1024
 
 
-def window_read(path, tail):
-    """Seconds of `conctop lanes` of 100 ms at a tenth of the trace: with
-    --to (the reading stops soon after the window) or, with tail, from
-    there to the end (the whole file read)."""
-    dur = json.loads(subprocess.run([CONCTOP, "report", "--json", path], capture_output=True,
-                                    text=True).stdout)["duration_ns"] / 1e9
+def duration_s(path):
+    """The trace's duration in seconds (its own report)."""
+    return json.loads(subprocess.run([CONCTOP, "report", "--json", path], capture_output=True,
+                                     text=True).stdout)["duration_ns"] / 1e9
+
+
+def window_read(path, dur, tail):
+    """Seconds of `conctop lanes` of 100 ms at a tenth of the trace (dur
+    seconds long): with --to (the reading stops soon after the window) or,
+    with tail, from there to the end (the whole file read)."""
     args = [CONCTOP, "lanes", "--width", "200", "--from", f"{dur / 10:.3f}"]
     if not tail:
         args += ["--to", f"{dur / 10 + 0.1:.3f}"]
@@ -89,7 +93,8 @@ def bench_replay(d):
         rows = [replay_once(path, "0") for _ in range(RUNS)]
         capped = [replay_once(path, "256M") for _ in range(RUNS)]
         whole = [whole_read(path) for _ in range(RUNS)]
-        windows = [(window_read(path, False), window_read(path, True)) for _ in range(RUNS)]
+        dur = duration_s(path)
+        windows = [(window_read(path, dur, False), window_read(path, dur, True)) for _ in range(RUNS)]
         first, done, peak = (statistics.median(r[i] for r in rows) for i in range(3))
         cfirst, cpeak = statistics.median(r[0] for r in capped), statistics.median(r[2] for r in capped)
         we, wm = statistics.median(w[0] for w in whole), statistics.median(w[1] for w in whole)

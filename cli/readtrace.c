@@ -343,24 +343,23 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 }
 
 /* Where the reading of a window [.., to) of the trace at path may stop at
- * the earliest: past to and past the last chunk holding an event of
- * TL_LATE_TYPES (for a log, TL_LOG_LATE_TYPES), from the index stored in
- * the file (a bounded read); UINT64_MAX (the end) without a to, without a
- * stored index, or for what is not a regular file (a pipe read for the
- * index would be read no more). */
+ * the earliest (timeline_read_through), from the index stored in the file
+ * (a bounded read); UINT64_MAX (the end) without a to, without a stored
+ * index, or for what is not a regular file (a pipe read for the index
+ * would be read no more). */
 static uint64_t late_through(const char *path, uint64_t to, bool for_log)
 {
 	struct trace_index *ix = NULL;
 	struct stat st;
-	uint64_t last;
+	uint64_t through;
 
 	if (to == UINT64_MAX || stat(path, &st) || !S_ISREG(st.st_mode) || trace_index_new_stored(&ix, path)) {
 		trace_index_free(ix);
 		return UINT64_MAX;
 	}
-	last = trace_index_last_of(ix, for_log ? TL_LOG_LATE_TYPES : TL_LATE_TYPES, to);
+	through = timeline_read_through(ix, to, for_log);
 	trace_index_free(ix);
-	return last >= to ? last + 1 : to; /* (its last event read: a step stops after one at or past it) */
+	return through;
 }
 
 /* Reads a trace for a window from `from` on, warning of what it misses

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "timeline_impl.h"
+#include "trace_index.h"
 
 /* ---- the log ---- */
 
@@ -600,6 +601,14 @@ bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log)
 {
 	return sched_model_settled(tl->m, t, for_log) &&
 	       undone_final_before(tl->undone, sched_model_last_ts(tl->m), t, for_log);
+}
+
+/* Where a window's reading may stop at the earliest (see timeline.h). */
+uint64_t timeline_read_through(const struct trace_index *ix, uint64_t to, bool for_log)
+{
+	uint64_t last = trace_index_last_of(ix, for_log ? TL_LOG_LATE_TYPES : TL_LATE_TYPES, to);
+
+	return last >= to ? last + 1 : to; /* (its last event read: a step stops after one at or past it) */
 }
 
 /* Bytes of the lanes' summaries. */

@@ -194,6 +194,13 @@ bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log);
 	 (1ull << EVENT_LOST))
 #define TL_LOG_LATE_TYPES (TL_LATE_TYPES | (1ull << EVENT_OBJECT))
 
+/* Where the reading of a window that ends at `to` may stop at the
+ * earliest, from the trace's index: past to, and past the last chunk
+ * holding an event of TL_LATE_TYPES (for_log: TL_LOG_LATE_TYPES); from
+ * there on it stops once timeline_settled(to, for_log). */
+struct trace_index;
+uint64_t timeline_read_through(const struct trace_index *ix, uint64_t to, bool for_log);
+
 /* The first instant the timeline holds: 0, or the last trim's t. */
 uint64_t timeline_kept_from(const struct timeline *tl);
 

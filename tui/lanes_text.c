@@ -39,28 +39,15 @@ struct lanes_doc {
 	int width;
 };
 
-/* The thread rows of the window [t0, t1) under o: the threads alive in it
- * (what follows the window cannot change them), filtered, grouped. Returns
- * 0 or -ENOMEM. */
+/* The thread rows of the window [t0, t1) under o (render_window_rows):
+ * the threads alive in it, filtered, grouped. Returns 0 or -ENOMEM. */
 static int doc_rows(struct lanes_doc *doc, const struct timeline *tl, uint64_t t0, uint64_t t1,
 		    const struct lanes_opts *o)
 {
-	size_t n;
-
 	doc->v.filter = o ? o->filter : NULL;
 	doc->v.group = o && (o->group || o->fold);
 	doc->v.fold_all = o && o->fold;
-	doc->v.hide_exited = true;
-	doc->v.t0 = t0;
-	doc->v.window_end = t1;
-	n = render_view_threads(tl, &doc->v, NULL, 0);
-	doc->rows = n ? malloc(n * sizeof(*doc->rows)) : NULL;
-	if (n && !doc->rows)
-		return -ENOMEM;
-	doc->nthreads = n ? render_view_threads(tl, &doc->v, doc->rows, n) : 0;
-	if (doc->nthreads > n)
-		doc->nthreads = n;
-	return 0;
+	return render_window_rows(tl, &doc->v, t0, t1, &doc->rows, &doc->nthreads);
 }
 
 /* The label columns: the widest name (4 to 15 columns) and tid of the
@@ -144,7 +131,7 @@ static int doc_layout(struct lanes_doc *doc, const struct timeline *tl, uint64_t
 	if (t1 < d->win.end) /* the last column shows nothing after the window */
 		d->win.end = t1;
 	d->win.ascii = th->ascii;
-	d->w1 = t1 < d->win.end ? t1 : d->win.end;
+	d->w1 = d->win.end; /* (t1, or the timeline's end before it) */
 	if (d->x_stats >= 0)
 		d->x_stats = d->x_lane + d->win.ncols + 1;
 	doc->t0 = t0;

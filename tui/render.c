@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "format.h"
@@ -86,6 +87,26 @@ size_t render_view_threads(const struct timeline *tl, const struct view *v, size
 		m++;
 	}
 	return m;
+}
+
+/* The thread rows of a window's document (see render.h). */
+int render_window_rows(const struct timeline *tl, struct view *v, uint64_t t0, uint64_t t1, size_t **rows,
+		       size_t *n)
+{
+	size_t max;
+
+	v->hide_exited = true;
+	v->t0 = t0;
+	v->window_end = t1;
+	max = render_view_threads(tl, v, NULL, 0);
+	*n = 0;
+	*rows = max ? malloc(max * sizeof(**rows)) : NULL;
+	if (max && !*rows)
+		return -ENOMEM;
+	*n = max ? render_view_threads(tl, v, *rows, max) : 0;
+	if (*n > max)
+		*n = max;
+	return 0;
 }
 
 /* The rows of a screen of height H showing nvis thread lanes. */

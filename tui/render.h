@@ -213,6 +213,14 @@ size_t render_visible_threads(const struct timeline *tl, const char *filter, siz
  * v->group, rows of render_group_rows (process headers among them). */
 size_t render_view_threads(const struct timeline *tl, const struct view *v, size_t *out, size_t max);
 
+/* The thread rows of a document of the window [t0, t1) (conctop lanes, an
+ * SVG) under v's filter, group and fold: the threads alive in the window
+ * (this sets v's hide_exited, t0 and window_end), so that nothing after
+ * the window adds a row. *rows is a new array (NULL when *n is 0).
+ * Returns 0 or -ENOMEM. */
+int render_window_rows(const struct timeline *tl, struct view *v, uint64_t t0, uint64_t t1, size_t **rows,
+		       size_t *n);
+
 /* The most rows render_lanes draws into one grid (the grid's limit). */
 #define RENDER_LANES_MAX_ROWS 10000
 

@@ -119,8 +119,7 @@ static void xml_put(FILE *f, const char *str, int max)
 struct pic {
 	FILE *f;
 	const struct timeline *tl;
-	struct lane_window win; /* t0, ns per column, columns */
-	uint64_t t1;
+	struct lane_window win; /* t0, ns per column, columns; its end: t1, or the timeline's before it */
 	struct grid *row;       /* one lane's cells, drawn by lanes_row */
 	double cw;              /* px per column */
 	double x_lane;          /* left edge of the lanes */
@@ -182,7 +181,7 @@ static void draw_lane_frame(struct pic *p, double y)
 /* The share of the window thread i spent running, waiting and blocked. */
 static void draw_stats(struct pic *p, size_t i, double y)
 {
-	uint64_t w1 = p->t1 < p->win.end ? p->t1 : p->win.end;
+	uint64_t w1 = p->win.end; /* (t1, or the timeline's end before it) */
 	int pct[3], s;
 
 	if (!lanes_shares(p->tl, i, p->win.t0, w1, pct))
@@ -449,7 +448,6 @@ static void layout(struct pic *p, uint64_t t0, uint64_t t1, int cols)
 	lanes_window_init(&p->win, p->tl, t0, npc, ncols < 1 ? 1 : ncols, UINT64_MAX);
 	if (t1 < p->win.end) /* the last column shows nothing after the window */
 		p->win.end = t1;
-	p->t1 = t1;
 	p->cw = LANES_PX / p->win.ncols;
 	if (p->cw > 14)
 		p->cw = 14;
@@ -494,15 +492,9 @@ int svg_write_lanes(FILE *f, const struct timeline *tl, uint64_t t0, uint64_t t1
 	if (t1 <= t0)
 		t1 = t0 + 1;
 	ncpus = timeline_ncpus(tl);
-	/* the threads alive in the window: what follows it cannot change them */
-	v.hide_exited = true;
-	v.t0 = t0;
-	v.window_end = t1;
-	nthreads = render_view_threads(tl, &v, NULL, 0);
-	p.rows = malloc((nthreads ? nthreads : 1) * sizeof(*p.rows));
-	if (!p.rows)
+	if (render_window_rows(tl, &v, t0, t1, &p.rows, &p.nrows))
 		return -ENOMEM;
-	p.nrows = nthreads = render_view_threads(tl, &v, p.rows, nthreads);
+	nthreads = p.nrows;
 	layout(&p, t0, t1, cols);
 	p.row = grid_new(p.win.ncols, 1);
 	if (!p.row) {

@@ -61,21 +61,21 @@ static int rechunk(const char *in, const char *out)
 	return rc < 0 && rc != -EBADMSG && rc != -ENODATA ? -1 : 0; /* (a cut-off end: what came before) */
 }
 
-/* Where a window ending at `to` may stop being read at the earliest (see
- * cli_load_window; for_log, for its log): UINT64_MAX without a stored
- * index. */
+/* Where a window ending at `to` may stop being read at the earliest
+ * (timeline_read_through, as cli_load_window; for_log, for its log):
+ * UINT64_MAX without a stored index. */
 static uint64_t through_of(const char *path, uint64_t to, bool for_log)
 {
 	struct trace_index *ix = NULL;
-	uint64_t last;
+	uint64_t through;
 
 	if (trace_index_new_stored(&ix, path)) {
 		trace_index_free(ix);
 		return UINT64_MAX;
 	}
-	last = trace_index_last_of(ix, for_log ? TL_LOG_LATE_TYPES : TL_LATE_TYPES, to);
+	through = timeline_read_through(ix, to, for_log);
 	trace_index_free(ix);
-	return last >= to ? last + 1 : to;
+	return through;
 }
 
 /* Reads path into a new timeline: to its end (to UINT64_MAX; the end set
