@@ -11,7 +11,8 @@
  * pass by reading everything. Hand-built traces then hold what only a
  * reading on can tell: a CPU's first switch long after the window, a
  * thread of unknown state, a thread created in the window that starts
- * living after it, idle time beside a waiting thread that counts only
+ * living after it, a thread first seen after it, a level marker after
+ * it, idle time beside a waiting thread that counts only
  * further on, the gap in such a stretch that a later one joins; and for
  * the log, a wakeup whose thread runs after the window, a wait for any
  * child that ends after it, a stretch that goes on after it, an object
@@ -471,6 +472,23 @@ static void test_hand_built(const char *path)
 	hb_ev(&h, 20 * MS, EVENT_WAKEUP_NEW, 1, N, 0, 1, NULL);
 	if (!hb_write(&h, path))
 		hb_check(path, 10 * MS, false, "hand-built: a thread created in the window but first woken after it has no lane");
+
+	/* a thread first seen at 20 ms, by its wakeup (no fork, no thread
+	 * event: a trace attached to a running program): no lane in [0, 10 ms),
+	 * or a reading of the whole file would draw one more row */
+	hb_begin(&h, 0);
+	hb_switch_after_10ms(&h);
+	hb_ev(&h, 20 * MS, EVENT_WAKEUP, 1, N, 0, 1, NULL);
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, false, "hand-built: a thread first seen after the window has no lane in it");
+
+	/* a level marker ("buffer =") first at 20 ms: no level strip in
+	 * [0, 10 ms), or a reading of the whole file would draw one */
+	hb_begin(&h, 0);
+	hb_switch_after_10ms(&h);
+	hb_ev(&h, 20 * MS, EVENT_MARK, 0, A, 0, 3, "buffer =");
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, false, "hand-built: a level marker after the window adds no level strip to it");
 
 	/* CPU1 idle beside C waiting from 1.5 ms, 8 ms until 9.5 ms, then
 	 * again from 10.2 ms: the stretch counts (10 ms) at 12.2 ms */
