@@ -183,6 +183,23 @@ def keeps_moving_start():
     return p, time.monotonic()
 
 
+def conctop_cpu():
+    """The classroom run's conctop: its state, kernel wait channel and CPU
+    ticks (user+system), for a failure to say whether it stalled or spun."""
+    r = subprocess.run(["pgrep", "-x", "-f", f"{CONCTOP} run --classroom condvar"], capture_output=True, text=True)
+    for pid in r.stdout.split():
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/wchan") as f:
+                wchan = f.read()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            return f"pid {pid} state {fields[0]} wchan {wchan or '-'} ticks {int(fields[11]) + int(fields[12])}"
+    return "no conctop process"
+
+
 def keeps_moving_end(p, started):
     """A classroom run still moves after MOVING_S s (the program ended long
     before: the view replays it round), and q gives the terminal back."""
@@ -193,11 +210,13 @@ def keeps_moving_end(p, started):
               "moving: the classroom view then shows the program's self-check line", s)
         time.sleep(max(0.0, MOVING_S - (time.monotonic() - started)))
         first = p.screen()
+        cpu = conctop_cpu()
         lanes = "\n".join(first.split("\n")[2:16])
         ok, s = p.wait_for(lambda s: "\n".join(s.split("\n")[2:16]) != lanes, 10)
         check(ok and "REPLAY" in s and "playing" in s,
               f"moving: {time.monotonic() - started:.0f} s after Enter (at least {MOVING_S}) the lanes still move "
-              "(the run replayed at its pace, round)", f"{first}\n---\n{s}")
+              "(the run replayed at its pace, round)",
+              f"then: {s}\n--- conctop's CPU time over the wait: {cpu} -> {conctop_cpu()}\n--- before: {first}")
         p.keys("q")
         ok, s = p.wait_for(lambda s: "rc=0" in s, 20)
         check(ok, "moving: q quits, the terminal is back (rc=0)", s)
