@@ -13,42 +13,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import ROOT, check, conctop, dump_events, finish, report_json, run, skip, tmpdir  # noqa: E402
+from protobuf import fields  # noqa: E402
 
 TMP = tmpdir()
 DATA = os.path.join(ROOT, "tests", "data")
-
-
-def varint(buf, i):
-    """A varint at buf[i]: (value, next index)."""
-    v = shift = 0
-    while True:
-        b = buf[i]
-        i += 1
-        v |= (b & 0x7F) << shift
-        shift += 7
-        if b < 0x80:
-            return v, i
-
-
-def fields(buf):
-    """The fields of a message: list of (number, wire type, value)."""
-    out, i = [], 0
-    while i < len(buf):
-        key, i = varint(buf, i)
-        num, wt = key >> 3, key & 7
-        if wt == 0:
-            v, i = varint(buf, i)
-        elif wt == 1:
-            v, i = int.from_bytes(buf[i:i + 8], "little"), i + 8
-        elif wt == 2:
-            n, i = varint(buf, i)
-            v, i = buf[i:i + n], i + n
-        elif wt == 5:
-            v, i = int.from_bytes(buf[i:i + 4], "little"), i + 4
-        else:
-            raise ValueError(f"wire type {wt}")
-        out.append((num, wt, v))
-    return out
 
 
 def first(fs, num, default=None):
