@@ -70,11 +70,14 @@ def duration_s(path):
                                      text=True).stdout)["duration_ns"] / 1e9
 
 
-def window_read(path, dur, tail):
-    """Seconds of `conctop lanes` of 100 ms at a tenth of the trace (dur
-    seconds long): with --to (the reading stops soon after the window) or,
-    with tail, from there to the end (the whole file read)."""
-    args = [CONCTOP, "lanes", "--width", "200", "--from", f"{dur / 10:.3f}"]
+def window_read(path, dur, tail, perfetto=False):
+    """Seconds of `conctop lanes` (or, perfetto, `export --format perfetto`)
+    of 100 ms at a tenth of the trace (dur seconds long): with --to (the
+    reading stops soon after the window) or, with tail, from there to the
+    end (the whole file read)."""
+    args = [CONCTOP, "export", "--format", "perfetto", "-o", "-"] if perfetto else \
+        [CONCTOP, "lanes", "--width", "200"]
+    args += ["--from", f"{dur / 10:.3f}"]
     if not tail:
         args += ["--to", f"{dur / 10 + 0.1:.3f}"]
     t0 = time.monotonic()
@@ -94,7 +97,8 @@ def bench_replay(d):
         capped = [replay_once(path, "256M") for _ in range(RUNS)]
         whole = [whole_read(path) for _ in range(RUNS)]
         dur = duration_s(path)
-        windows = [(window_read(path, dur, False), window_read(path, dur, True)) for _ in range(RUNS)]
+        windows = [(window_read(path, dur, False), window_read(path, dur, True),
+                    window_read(path, dur, False, True), window_read(path, dur, True, True)) for _ in range(RUNS)]
         first, done, peak = (statistics.median(r[i] for r in rows) for i in range(3))
         cfirst, cpeak = statistics.median(r[0] for r in capped), statistics.median(r[2] for r in capped)
         we, wm = statistics.median(w[0] for w in whole), statistics.median(w[1] for w in whole)
@@ -104,7 +108,9 @@ def bench_replay(d):
               f"--memory 256M (the default): first frame {cfirst:.2f} s, peak RSS {cpeak:.0f} MB | "
               f"whole-file statistics (report) {we:.2f} s ({n / we / 1e6 if we else 0:.1f} M events/s), {wm:.0f} MB")
         print(f"           lanes of 100 ms at a tenth: --to {statistics.median(w[0] for w in windows):.2f} s "
-              f"(stops after the window), without --to {statistics.median(w[1] for w in windows):.2f} s (to the end)")
+              f"(stops after the window), without --to {statistics.median(w[1] for w in windows):.2f} s (to the end); "
+              f"export --format perfetto of it: --to {statistics.median(w[2] for w in windows):.2f} s, "
+              f"without --to {statistics.median(w[3] for w in windows):.2f} s")
         os.unlink(path)
     print("  (goals: first frame <= 1 s, RSS <= 512 MB at 100 M, >= 20 M events/s)")
 

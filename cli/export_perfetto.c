@@ -1,6 +1,9 @@
 /* conctop export --format perfetto (see export_perfetto.h): reads the
  * trace twice, once into a timeline (the threads' latest names, the pattern
- * notes of the event log), then event by event into the Perfetto writer. */
+ * notes of the event log), then event by event into the Perfetto writer;
+ * with --to, both readings stop where the first found the window settled
+ * (cli_load_window), which the writer's output does not tell from a whole
+ * reading but for the order of the slices still open at --to. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +62,8 @@ static int write_notes(struct perfetto_export *x, const struct timeline *tl, uin
 	return e;
 }
 
-/* Streams the events of file through the writer. Returns 0, or 1 after
+/* Streams the events of file through the writer, as far as the timeline
+ * was read (its end: events come in time order). Returns 0, or 1 after
  * saying what went wrong. */
 static int write_trace(const char *file, FILE *f, const struct timeline *tl, uint64_t from, uint64_t to)
 {
@@ -88,9 +92,13 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 	/* past damage as the first reading went (which said so): a damaged
 	 * chunk is stepped over, a cut-off end ends it */
 	trace_reader_skip_damaged(r);
-	while (!e && (rc = trace_reader_next(r, &ev)) > 0)
-		if (rc == 1) /* (not TRACE_DAMAGED) */
-			e = perfetto_export_add(x, &ev);
+	while (!e && (rc = trace_reader_next(r, &ev)) > 0) {
+		if (rc != 1) /* (TRACE_DAMAGED: no event) */
+			continue;
+		if (ev.ts > timeline_end(tl))
+			break;
+		e = perfetto_export_add(x, &ev);
+	}
 	if (!e)
 		e = write_notes(x, tl, from, to);
 	if (!e)
@@ -120,7 +128,7 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 	FILE *f;
 	int status;
 
-	if (cli_load_window(file, from, UINT64_MAX, true, &tl)) /* (to the end: the writer follows every event) */
+	if (cli_load_window(file, from, have_to ? to : UINT64_MAX, true, &tl)) /* (the log's notes: for_log) */
 		return 1;
 	if (!have_to) /* (a window past the end, which was warned of, is empty) */
 		to = timeline_end(tl) >= from ? timeline_end(tl) + 1 : from + 1;

@@ -1,6 +1,7 @@
 """A protobuf reader that knows only the wire format (varints, fixed and
 length-delimited fields), for checking the Perfetto traces conctop writes
-independently of conctop (test_perfetto decodes their messages with it)."""
+independently of conctop: test_perfetto decodes their messages with it,
+test_index compares their packets."""
 
 
 def varint(buf, i):
@@ -35,3 +36,8 @@ def fields(buf):
         out.append((num, wt, v))
     return out
 
+
+def packets(path):
+    """The packets of a Perfetto trace file (Trace.packet = 1), as bytes."""
+    with open(path, "rb") as f:
+        return [v for num, _, v in fields(f.read()) if num == 1]

@@ -2,9 +2,11 @@
 chunks (tests/progs/rechunk), a copy cut off in the middle of a chunk and a
 copy with its index removed replay the same screen, and `lanes` and `log`
 print the same for them (the cut one: over what it still has). With the
-index, `lanes --to`, `export --to` and `log --to` stop reading soon after
-the window: a copy damaged in its last chunks prints the same window
-without a word of the damage, which a whole reading reports."""
+index, `lanes --to`, `export --to` (SVG and Perfetto) and `log --to` stop
+reading soon after the window: a copy damaged in its last chunks prints
+the same window without a word of the damage, which a whole reading
+reports; the Perfetto trace of a window so read holds the packets of the
+whole reading's (in an order of its own for the slices open at --to)."""
 import os
 import shutil
 import struct
@@ -15,6 +17,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
 from harness import BUILD, CONCTOP, check, conctop, finish, tmpdir  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
+from protobuf import packets  # noqa: E402
 
 SOCKET = f"conctop-index-{os.getpid()}"
 RECHUNK = os.path.join(BUILD, "tests", "progs", "rechunk")
@@ -49,6 +52,29 @@ def replay_screen(name, trace):
         return ok, "\n".join(line for line in s.splitlines() if os.path.basename(trace) not in line)
     finally:
         p.kill()
+
+
+def check_perfetto(d, intact, stripped, damaged, end):
+    """export --format perfetto of windows: with the index, it stops
+    reading soon after --to (the damaged end is not read) and writes the
+    packets a whole reading (the copy without an index) writes."""
+    for k in (1, 4, 7):
+        lo, hi = f"{end * (k - 1) / 10:.6f}", f"{end * k / 10:.6f}"
+        outs = {}
+        for name, path in (("intact", intact), ("stripped", stripped), ("damaged", damaged)):
+            outs[name] = os.path.join(d, f"{name}-{k}.pftrace")
+            outs[name + " rc"] = conctop("export", "--format", "perfetto", "-o", outs[name], "--from", lo,
+                                         "--to", hi, path)
+        ok = all(outs[n + " rc"].returncode == 0 for n in ("intact", "stripped", "damaged"))
+        if not check(ok, f"export --format perfetto [{lo}, {hi}) s of the three copies",
+                     " | ".join(outs[n + " rc"].stderr.strip()[:200] for n in ("intact", "stripped", "damaged"))):
+            continue
+        a, whole = packets(outs["intact"]), packets(outs["stripped"])
+        check(a and sorted(a) == sorted(whole),
+              f"perfetto [{lo}, {hi}) s: the packets of a whole reading ({len(whole)})", f"{len(a)} packets")
+        check(packets(outs["damaged"]) == a and "skipped" not in outs["damaged rc"].stderr,
+              f"perfetto [{lo}, {hi}) s: the same for the copy damaged at its end, which it does not read",
+              outs["damaged rc"].stderr.strip()[:200])
 
 
 def main():
@@ -98,6 +124,10 @@ def main():
     r = conctop("lanes", "-w", "120", damaged)
     check(r.returncode == 0 and "damaged" in r.stderr, "lanes of the whole damaged copy reports the damage",
           r.stderr.strip()[:200])
+    check_perfetto(d, intact, stripped, damaged, end)
+    r = conctop("export", "--format", "perfetto", "-o", os.path.join(d, "whole.pftrace"), damaged)
+    check(r.returncode == 0 and "damaged part" in r.stderr and "skipped" in r.stderr,
+          "export --format perfetto of the whole damaged copy reports the damage", r.stderr.strip()[:300])
 
     # a pipe has no index to look up first: it is read once, to its end
     fifo = os.path.join(d, "pipe.ctrace")

@@ -5,8 +5,10 @@ protobuf reader here, knowing only the field numbers of the messages used,
 checks, for recorded scenario traces: one thread descriptor per thread with
 its name, exactly as many sched_switch records as the trace has switches
 (also in a --from/--to window), timestamps in order per CPU, slices named
-after the objects threads blocked on, flows that start and end, and (as
-root, on a fresh philosophers recording) the deadlock as an annotation."""
+after the objects threads blocked on, flows that start and end, a window's
+wait for a child named after the child that ended it after the window (the
+export reads on until it knows), and (as root, on a fresh philosophers
+recording) the deadlock as an annotation."""
 import os
 import subprocess
 import sys
@@ -135,6 +137,18 @@ def check_trace(name, trace):
         check(got == want, f"{name}: the window holds exactly its {want} switches", f"{got}")
 
 
+def check_child_wait():
+    """tests/data/childwait.ctrace (mktrace): main waits for any child from
+    2 ms; cc ends the wait at 20.1 ms. A window [0, 10 ms) names cc, as the
+    whole does."""
+    trace = os.path.join(DATA, "childwait.ctrace")
+    for name, args in (("whole", ()), ("window", ("--to", "0.010"))):
+        r, out = export(trace, "childwait-" + name, *args)
+        names = [n for _, n in read_trace(out)["slices"]] if r.returncode == 0 else []
+        check("child cc(201)" in names, f"childwait, {name}: main's wait for a child is named after cc, which "
+              "ended it at 20.1 ms", f"{names} {r.stderr.strip()[:200]}")
+
+
 def main():
     if run(["sh", "-c", "command -v protoc"]).returncode != 0:
         check(False, "protoc is installed (protobuf-compiler; make deps installs it)")
@@ -147,6 +161,7 @@ def main():
     r, out = export(os.path.join(DATA, "prodcons.ctrace"), "past-end", "--from", "1000s")
     check(r.returncode == 0 and "before --from" in r.stderr and read_trace(out)["switches"] == 0,
           "--from past the trace's end: a warning and an empty trace, as the SVG export does", r.stderr)
+    check_child_wait()
     if os.geteuid() != 0:
         skip("perfetto: deadlock annotation", "needs root to record philosophers (run: sudo make test)")
         finish()

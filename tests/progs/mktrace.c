@@ -33,6 +33,12 @@
  *              it returns from the call at +0.2 and exits at +0.4. End 11.
  *   wide       12 CPUs: six threads each running 1 ms in turn on CPUs 0, 2,
  *              4, 6, 9 and 11 ('#' in its lane: CPU >= 10), then blocking.
+ *   childwait  2 CPUs: main (A) starts children cc (B) and as (C), processes
+ *              of their own, at 1; they run on CPU1 and sleep; main waits for
+ *              any child (wait4) from 2; another program passes on both CPUs
+ *              at 10.5-10.8; cc wakes at 20, exits at 20.1 and wakes main,
+ *              which runs from 20.2. End 21. A window [0, 10) must still name
+ *              cc as what main waited for: only its end says so.
  *   cutoff     pingpong's first 10 ms in a complete chunk, the rest in a
  *              chunk cut in half, with no end record: a recording killed
  *              while it wrote (readers show the first 10 ms and warn).
@@ -101,9 +107,10 @@ static int out_open(struct out *o, const char *path, unsigned ncpus, const char 
 	return o->err;
 }
 
-/* Adds one event (the first error sticks). */
-static void ev(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg,
-	       const char *text)
+/* Adds one event of threads tid and tid2 of processes tgid and tgid2 (the
+ * first error sticks). */
+static void ev_of(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tgid, int tid2, int tgid2,
+		  int64_t arg, const char *text)
 {
 	struct event e;
 	int r;
@@ -115,15 +122,22 @@ static void ev(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid,
 	e.type = (uint16_t)type;
 	e.cpu = (uint16_t)cpu;
 	e.tid = tid;
-	e.tgid = tid > 0 ? 100 : tid;
+	e.tgid = tgid;
 	e.tid2 = tid2;
-	e.tgid2 = tid2 > 0 ? 100 : tid2;
+	e.tgid2 = tgid2;
 	e.arg = arg;
 	if (text)
 		snprintf(e.text, sizeof(e.text), "%s", text);
 	r = trace_writer_add(o->w, &e);
 	if (r)
 		o->err = r;
+}
+
+/* Adds one event of the threads of process 100 (the first error sticks). */
+static void ev(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg,
+	       const char *text)
+{
+	ev_of(o, ts, type, cpu, tid, tid > 0 ? 100 : tid, tid2, tid2 > 0 ? 100 : tid2, arg, text);
 }
 
 /* Switch on cpu from prev (leaving in state) to next. */
@@ -237,6 +251,36 @@ static int mk_lifecycle(struct out *o)
 	ev(o, 8 * MS, EVENT_EXIT, 0, 101, 0, 0, "main");
 	sw(o, 8 * MS, 0, 101, EVENT_STATE_ZOMBIE, 0);
 	return out_close(o, 10 * MS);
+}
+
+/* childwait: see the file comment (cc and as: tids 201 and 202, each its
+ * own process). */
+static int mk_childwait(struct out *o)
+{
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, 0, 1, -1, EVENT_STATE_RUNNING, 0);
+	ev_of(o, 1 * MS, EVENT_FORK, 0, 101, 100, 201, 201, 0, "cc");
+	ev_of(o, 1 * MS, EVENT_FORK, 0, 101, 100, 202, 202, 0, "as");
+	ev_of(o, 1 * MS + 100 * US, EVENT_WAKEUP_NEW, 1, 201, 201, 0, 0, 1, NULL);
+	ev_of(o, 1 * MS + 100 * US, EVENT_WAKEUP_NEW, 1, 202, 202, 0, 0, 1, NULL);
+	ev_of(o, 1 * MS + 200 * US, EVENT_SWITCH, 1, 0, 0, 201, 201, EVENT_STATE_RUNNING, NULL);
+	ev_of(o, 1 * MS + 300 * US, EVENT_SWITCH, 1, 201, 201, 202, 202, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev_of(o, 1 * MS + 400 * US, EVENT_SWITCH, 1, 202, 202, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	op(o, 2 * MS, EVENT_BLOCK, 0, 101, OP_SYS_WAIT, 0, 0);
+	sw(o, 2 * MS, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	sw(o, 10 * MS + 500 * US, 0, 0, EVENT_STATE_RUNNING, -1); /* another program on each CPU */
+	sw(o, 10 * MS + 600 * US, 0, -1, EVENT_STATE_RUNNING, 0);
+	sw(o, 10 * MS + 700 * US, 1, 0, EVENT_STATE_RUNNING, -1);
+	sw(o, 10 * MS + 800 * US, 1, -1, EVENT_STATE_RUNNING, 0);
+	ev_of(o, 20 * MS, EVENT_WAKEUP, 1, 201, 201, 0, 0, 1, NULL);
+	ev_of(o, 20 * MS, EVENT_SWITCH, 1, 0, 0, 201, 201, EVENT_STATE_RUNNING, NULL);
+	ev_of(o, 20 * MS + 100 * US, EVENT_EXIT, 1, 201, 201, 0, 0, 0, "cc");
+	ev_of(o, 20 * MS + 100 * US, EVENT_WAKING, 1, 201, 201, 101, 100, 0, NULL);
+	ev(o, 20 * MS + 100 * US, EVENT_WAKEUP, 0, 101, 0, 0, NULL);
+	ev_of(o, 20 * MS + 200 * US, EVENT_SWITCH, 1, 201, 201, 0, 0, EVENT_STATE_DEAD, NULL);
+	sw(o, 20 * MS + 200 * US, 0, 0, EVENT_STATE_RUNNING, 101);
+	return out_close(o, 21 * MS);
 }
 
 /* lost: see the file comment. */
@@ -545,6 +589,7 @@ static const struct maker makers[] = {
 	{ "lost", 2, "two spinning threads and 17 events lost on CPU1" },
 	{ "glyphs", 2, "one thread blocked in each way conctop tells apart, and one spinning" },
 	{ "wide", 12, "six threads on CPUs 0 to 11, one after the other" },
+	{ "childwait", 2, "a process waits for any of its two children; the one that ends it, at the end" },
 	{ "cutoff", 2, "pingpong cut off in its last chunk (no end record)" },
 };
 
@@ -596,6 +641,8 @@ static int make(const char *dir, const struct maker *m)
 		r = mk_lifecycle(&o);
 	else if (!strcmp(m->name, "lost"))
 		r = mk_lost(&o);
+	else if (!strcmp(m->name, "childwait"))
+		r = mk_childwait(&o);
 	else if (!strcmp(m->name, "glyphs"))
 		r = mk_glyphs(&o);
 	else if (!strcmp(m->name, "wide"))
