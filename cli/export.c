@@ -1,5 +1,6 @@
 /* conctop export: a trace's lanes as a picture for handouts and slides
- * (SVG), or the whole trace for Perfetto's UI (docs/export.md). */
+ * (SVG), or the trace (or a window of it) for Perfetto's UI
+ * (docs/export.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -43,8 +44,9 @@ static void usage(FILE *f)
 		"                    default when it is not a terminal)\n"
 		"  -f, --from T      start of the window (1.5s, 250ms, 40us; a bare number\n"
 		"                    is seconds; default: the start of the trace)\n"
-		"  -t, --to T        end of the window (default: the end of the trace); svg\n"
-		"                    reads on past it only as far as its lanes need\n"
+		"  -t, --to T        end of the window (default: the end of the trace); the\n"
+		"                    reading goes on past it only as far as the window\n"
+		"                    needs (with the file's chunk index)\n"
 		"  -w, --width COLS  time columns across the lanes, %d to %d (default %d);\n"
 		"                    each column is a round length of time (svg only)\n"
 		"  -h, --help        this help\n"
