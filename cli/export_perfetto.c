@@ -72,6 +72,7 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 	struct perfetto_export_options o = { 0 };
 	struct perfetto_export_counts c;
 	struct event ev;
+	uint64_t stop = timeline_end(tl);
 	int e, rc;
 
 	e = trace_reader_new(&r, file);
@@ -95,7 +96,7 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 	while (!e && (rc = trace_reader_next(r, &ev)) > 0) {
 		if (rc != 1) /* (TRACE_DAMAGED: no event) */
 			continue;
-		if (ev.ts > timeline_end(tl))
+		if (ev.ts > stop)
 			break;
 		e = perfetto_export_add(x, &ev);
 	}

@@ -450,9 +450,9 @@ size_t trace_index_find(const struct trace_index *ix, uint64_t ts)
 /* The latest chunk end with one of types from ts on (see trace_index.h). */
 uint64_t trace_index_last_of(const struct trace_index *ix, uint64_t types, uint64_t ts)
 {
-	size_t i;
+	size_t first = trace_index_find(ix, ts), i;
 
-	for (i = ix->n; i > trace_index_find(ix, ts); i--)
+	for (i = ix->n; i > first; i--)
 		if (ix->ch[i - 1].types & types)
 			return ix->ch[i - 1].last_ts;
 	return 0;

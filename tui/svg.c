@@ -456,10 +456,11 @@ static void layout(struct pic *p, uint64_t t0, uint64_t t1, int cols)
 	p->glyphs = p->cw >= 7;
 	for (i = 0; i < p->nrows; i++) {
 		const struct tl_thread *t = timeline_thread(p->tl, p->rows[i]);
-		int l = t ? utf8_width(t->name) : 0;
+		int l;
 
 		if (!t)
 			continue;
+		l = utf8_width(t->name);
 		if (l > NAME_MAX_COLS)
 			l = NAME_MAX_COLS + 1; /* the name cut, then an ellipsis */
 		if (l > name_w)

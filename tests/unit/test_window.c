@@ -245,15 +245,8 @@ struct hb {
 	size_t flush_after; /* the chunk ends after this event (0: none) */
 };
 
-/* Appends an event (see test_event). */
-static void hb_ev(struct hb *h, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg,
-		  const char *text)
-{
-	if (h->n < HB_MAX)
-		h->ev[h->n++] = test_event(HB_PID, ts, type, cpu, tid, tid2, 0, arg, arg, text);
-}
-
-/* Appends an event of any fields (tgid 0: the threads' own process). */
+/* Appends an event of any fields (see test_event; tgid2 0: the threads'
+ * own process). */
 static void hb_evx(struct hb *h, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int tgid2,
 		   unsigned op, int64_t arg, int64_t arg2, const char *text)
 {
@@ -263,6 +256,13 @@ static void hb_evx(struct hb *h, uint64_t ts, unsigned type, unsigned cpu, int t
 			h->ev[h->n].tgid2 = tgid2;
 		h->n++;
 	}
+}
+
+/* Appends an event whose arg and arg2 are both arg, without an op. */
+static void hb_ev(struct hb *h, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, int64_t arg,
+		  const char *text)
+{
+	hb_evx(h, ts, type, cpu, tid, tid2, 0, 0, arg, arg, text);
 }
 
 /* Appends no-op events (thread A "migrating" from CPU 0 to CPU 0) every
