@@ -15,9 +15,11 @@
 
 #define READ_AHEAD_MIN (1 << 20) /* bytes of file from which a thread reads ahead */
 /* a window's reading checks its memory every slice; before the window,
- * what it read is forgotten once it holds this much */
+ * what it read is forgotten once it holds this much more than the last
+ * forgetting kept (small: what is trimmed soon is still in the caches,
+ * and its pages are reused instead of faulted in anew) */
 #define WINDOW_SLICE_NS (50ull * 1000 * 1000)
-#define WINDOW_LEAD_BYTES (32u << 20)
+#define WINDOW_LEAD_BYTES (2u << 20)
 /* past a window's end: trace time read between looks at timeline_settled,
  * doubled after each look that finds it unsettled up to the most (so that
  * a window that never settles costs few looks) */
@@ -371,6 +373,7 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 	struct cli_loader ld;
 	char warn[1024];
 	uint64_t end, through = late_through(path, to, for_log), step = 0;
+	size_t kept = 0; /* the timeline's memory after the last trim */
 	int e;
 
 	*out = NULL;
@@ -386,10 +389,12 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 		e = cli_loader_step(&ld, end < through ? through : end + step, WINDOW_SLICE_NS);
 		end = timeline_end(ld.tl);
 		if (e >= 0 && from && timeline_kept_from(ld.tl) < from &&
-		    (end >= from || timeline_memory(ld.tl) > WINDOW_LEAD_BYTES) &&
-		    timeline_trim(ld.tl, end < from ? end : from)) {
-			cli_error("%s: %s", path, strerror(ENOMEM));
-			e = -1;
+		    (end >= from || timeline_memory(ld.tl) > kept + WINDOW_LEAD_BYTES)) {
+			if (timeline_trim(ld.tl, end < from ? end : from)) {
+				cli_error("%s: %s", path, strerror(ENOMEM));
+				e = -1;
+			}
+			kept = timeline_memory(ld.tl);
 		}
 	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to, for_log)));
 	if (e < 0) {
