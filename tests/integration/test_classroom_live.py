@@ -184,20 +184,26 @@ def keeps_moving_start():
 
 
 def conctop_cpu():
-    """The classroom run's conctop: its state, kernel wait channel and CPU
-    ticks (user+system), for a failure to say whether it stalled or spun."""
+    """The classroom run's processes (conctop and its guard): for each, its
+    name, state, CPU ticks (user+system) and each thread's kernel wait
+    channel, for a failure to say whether conctop stalled or spun."""
     r = subprocess.run(["pgrep", "-x", "-f", f"{CONCTOP} run --classroom condvar"], capture_output=True, text=True)
+    said = []
     for pid in r.stdout.split():
         try:
             with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{pid}/wchan") as f:
-                wchan = f.read()
+                name, rest = f.read().split(" (", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+            waits = []
+            for tid in sorted(os.listdir(f"/proc/{pid}/task")):
+                with open(f"/proc/{pid}/task/{tid}/wchan") as f:
+                    waits.append(f.read() or "-")
         except OSError:
             continue
         if fields[0] != "Z":
-            return f"pid {pid} state {fields[0]} wchan {wchan or '-'} ticks {int(fields[11]) + int(fields[12])}"
-    return "no conctop process"
+            said.append(f"pid {pid} {name} state {fields[0]} ticks {int(fields[11]) + int(fields[12])} "
+                        f"wchan {' '.join(waits)}")
+    return "; ".join(said) or "no conctop process"
 
 
 def keeps_moving_end(p, started):
@@ -212,7 +218,12 @@ def keeps_moving_end(p, started):
         first = p.screen()
         cpu = conctop_cpu()
         lanes = "\n".join(first.split("\n")[2:16])
-        ok, s = p.wait_for(lambda s: "\n".join(s.split("\n")[2:16]) != lanes, 10)
+        # a round is 2.2 s of play and 2 s of rest, so a loop that moves
+        # changes these rows within 5 s; the wait allows 30 (it ends at the
+        # first change) so that a loaded run's slow terminal is not taken
+        # for a stuck loop (the one failure on record, in a sanitizer run,
+        # is not understood: the message says what conctop was doing)
+        ok, s = p.wait_for(lambda s: "\n".join(s.split("\n")[2:16]) != lanes, 30)
         check(ok and "REPLAY" in s and "playing" in s,
               f"moving: {time.monotonic() - started:.0f} s after Enter (at least {MOVING_S}) the lanes still move "
               "(the run replayed at its pace, round)",
