@@ -211,6 +211,30 @@ int lane_push(struct lane *L, struct arena *a, uint64_t ts, uint32_t code)
 	return push_raw(L, a, ts, L->nblocks ? (uint32_t)(ts - L->last_ts) : 0, code);
 }
 
+/* Forgets the lane's records and keeps one change at ts (an earlier ts is
+ * taken as the last one's): the lane is block 0 holding that record. */
+int lane_restart(struct lane *L, struct arena *a, uint64_t ts, uint32_t code)
+{
+	struct lane_block *blk = L->first.blk;
+
+	if (!L->nblocks)
+		return lane_push(L, a, ts, code);
+	if (ts < L->last_ts)
+		ts = L->last_ts;
+	lanesum_free(L->sum);
+	L->sum = NULL;
+	L->nblocks = 1;
+	blk->n = 1;
+	blk->wakes = 0;
+	blk->r[0].dt = 0;
+	blk->r[0].code = code;
+	L->first.base = L->last_ts = ts;
+	L->last_code = code;
+	L->wakes = L->thread && (code & LANE_WAKE) ? 1 : 0;
+	L->provisional = false;
+	return 0;
+}
+
 /* Rewrites the code of the last record. */
 void lane_replace_last(struct lane *L, uint32_t code)
 {

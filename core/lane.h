@@ -91,6 +91,11 @@ void lane_done(struct lane *L);
  * Returns 0 or -ENOMEM. */
 int lane_push(struct lane *L, struct arena *a, uint64_t ts, uint32_t code);
 
+/* Forgets every record and keeps one change at ts (an earlier ts is taken
+ * as the last one's): what a reading that keeps only the present pushes
+ * instead (timeline_skim_until). Returns 0 or -ENOMEM. */
+int lane_restart(struct lane *L, struct arena *a, uint64_t ts, uint32_t code);
+
 /* Rewrites the code of the last record. */
 void lane_replace_last(struct lane *L, uint32_t code);
 

@@ -17,6 +17,8 @@ static int log_push(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, siz
 {
 	uint32_t payload;
 
+	if (tl->skim_until)
+		return 0; /* (what a trim at the window's start forgets) */
 	if (kind == TL_LOG_WAKEUP || kind == TL_LOG_BLOCK || kind == TL_LOG_NEW || kind == TL_LOG_EXIT) {
 		if (thread > LOG_PAYLOAD_MAX)
 			return 0;
@@ -60,15 +62,54 @@ static int log_details(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, 
 	struct xlog x = { thread, other, value, (int16_t)cpu, NULL };
 	int err = 0;
 
+	if (tl->skim_until)
+		return 0;
 	x.text = keep_text(tl, text, &err);
 	return err ? err : log_push(tl, ts, kind, thread, &x);
+}
+
+/* While skimming, once twice TL_MARKS_LOOKBACK markers are kept: all but
+ * the last TL_MARKS_LOOKBACK are forgotten (a trim at the window's start
+ * keeps no more), their texts with them (the texts hold only markers'
+ * then: no log is kept). Returns 0, or -ENOMEM with nothing changed. */
+static int skim_marks(struct timeline *tl)
+{
+	struct mark_rec *kept;
+	struct arena texts = { 0 };
+	size_t i, bytes = 0;
+	char *p;
+
+	if (!tl->skim_until || tl->nmarks < 2 * TL_MARKS_LOOKBACK)
+		return 0;
+	kept = tl->marks + (tl->nmarks - TL_MARKS_LOOKBACK);
+	for (i = 0; i < TL_MARKS_LOOKBACK; i++)
+		bytes += kept[i].text ? strlen(kept[i].text) + 1 : 0;
+	p = arena_alloc(&texts, bytes ? bytes : 1); /* (one block: nothing to undo) */
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < TL_MARKS_LOOKBACK; i++) {
+		const char *old = kept[i].text;
+
+		tl->marks[i] = kept[i];
+		if (old) {
+			size_t n = strlen(old) + 1;
+
+			memcpy(p, old, n);
+			tl->marks[i].text = p;
+			p += n;
+		}
+	}
+	tl->nmarks = TL_MARKS_LOOKBACK;
+	arena_done(&tl->texts);
+	tl->texts = texts;
+	return 0;
 }
 
 /* Keeps a marker for the lanes (timeline_mark). */
 static int keep_mark(struct timeline *tl, uint64_t ts, size_t thread, const struct event *ev)
 {
-	int err = 0;
-	const char *text = keep_text(tl, ev->text, &err);
+	int err = skim_marks(tl);
+	const char *text = err ? NULL : keep_text(tl, ev->text, &err);
 
 	if (err)
 		return err;
@@ -89,12 +130,40 @@ static int log_new(struct timeline *tl, uint64_t ts, size_t idx, int64_t other)
 /* Appends a note. */
 static int log_note(struct timeline *tl, uint64_t ts, const struct tl_note *note)
 {
-	if (tl->nnotes > LOG_PAYLOAD_MAX)
+	if (tl->skim_until || tl->nnotes > LOG_PAYLOAD_MAX)
 		return 0;
 	if (VEC_RESERVE(tl->notes, tl->capnotes, tl->nnotes + 1))
 		return -ENOMEM;
 	tl->notes[tl->nnotes] = *note;
 	return tix_push(&tl->log, &tl->arena, ts, (uint32_t)TL_LOG_NOTE << LOG_KIND_SHIFT | (uint32_t)tl->nnotes++);
+}
+
+/* ---- lanes ---- */
+
+/* Appends a change to a lane; while skimming, the change is all the lane
+ * keeps (a trim at the window's start reads no more of it). */
+static int lane_record(struct timeline *tl, struct lane *L, uint64_t ts, uint32_t code)
+{
+	return tl->skim_until ? lane_restart(L, &tl->arena, ts, code) : lane_push(L, &tl->arena, ts, code);
+}
+
+/* Keeps what a blocked record of thread waits on: *aux is its number
+ * (the record's aux), 0 when there is no room for more. While skimming,
+ * each thread has one (its lane keeps one record). Returns 0 or -ENOMEM. */
+static int keep_wait(struct timeline *tl, size_t thread, int64_t object, int64_t holder, uint32_t *aux)
+{
+	size_t i = tl->skim_until ? thread : tl->nwaits;
+
+	*aux = 0;
+	if (i >= LANE_AUX_MAX)
+		return 0;
+	if (VEC_RESERVE(tl->waits, tl->capwaits, i + 1))
+		return -ENOMEM;
+	for (; tl->nwaits <= i; tl->nwaits++) /* (skimming: the slots of threads before it) */
+		tl->waits[tl->nwaits] = (struct wait_rec){ -1, -1 };
+	tl->waits[i] = (struct wait_rec){ object, holder };
+	*aux = (uint32_t)i + 1;
+	return 0;
 }
 
 /* ---- lane codes ---- */
@@ -112,15 +181,16 @@ static uint32_t state_code(uint8_t st, int32_t cpu)
  * object and holder) aside, and its record's aux points there. */
 static int change_code(struct timeline *tl, const struct sched_change *c, uint32_t *code)
 {
+	uint32_t aux;
+	int r;
+
 	*code = state_code(c->state, c->cpu);
-	if (!tl_state_blocked(c->state) || (c->object < 0 && c->holder < 0) || tl->nwaits >= LANE_AUX_MAX)
+	if (!tl_state_blocked(c->state) || (c->object < 0 && c->holder < 0))
 		return 0;
-	if (VEC_RESERVE(tl->waits, tl->capwaits, tl->nwaits + 1))
-		return -ENOMEM;
-	tl->waits[tl->nwaits] = (struct wait_rec){ c->object, c->holder };
-	*code = LANE_CODE(c->state, tl->nwaits + 1);
-	tl->nwaits++;
-	return 0;
+	r = keep_wait(tl, c->thread, c->object, c->holder, &aux);
+	if (!r && aux)
+		*code = LANE_CODE(c->state, aux);
+	return r;
 }
 
 /* Whether the lane's last record is the one of the state that began at
@@ -135,15 +205,15 @@ static bool last_is_since(const struct timeline *tl, const struct lane *L, uint6
  * record says so (and so does its log entry, which reads the lane). */
 static int restate_wait(struct timeline *tl, struct lane *L, const struct sched_change *c)
 {
-	if (LANE_STATE(L->last_code) != c->prev || !last_is_since(tl, L, c->prev_since) || (L->last_code & LANE_WAKE) ||
-	    tl->nwaits >= LANE_AUX_MAX)
+	uint32_t aux;
+	int r;
+
+	if (LANE_STATE(L->last_code) != c->prev || !last_is_since(tl, L, c->prev_since) || (L->last_code & LANE_WAKE))
 		return 0;
-	if (VEC_RESERVE(tl->waits, tl->capwaits, tl->nwaits + 1))
-		return -ENOMEM;
-	tl->waits[tl->nwaits] = (struct wait_rec){ c->prev_object, c->prev_holder };
-	lane_replace_last(L, LANE_CODE(c->prev, tl->nwaits + 1));
-	tl->nwaits++;
-	return 0;
+	r = keep_wait(tl, c->thread, c->prev_object, c->prev_holder, &aux);
+	if (!r && aux)
+		lane_replace_last(L, LANE_CODE(c->prev, aux));
+	return r;
 }
 
 /* The code shown for a thread whose state is still unknown. */
@@ -195,7 +265,7 @@ static int thread_new(struct timeline *tl, size_t idx, const struct sched_thread
 	}
 	if (mt->state != TL_UNKNOWN)
 		return 0;
-	r = lane_push(&tl->lanes[idx], &tl->arena, mt->since, guess_code(mt));
+	r = lane_record(tl, &tl->lanes[idx], mt->since, guess_code(mt));
 	tl->lanes[idx].provisional = r == 0;
 	return r;
 }
@@ -278,12 +348,12 @@ static int cb_state(void *ctx, const struct sched_change *c)
 		code = state_code(c->prev, c->prev_cpu);
 		if (L->provisional && last_is_since(tl, L, c->prev_since))
 			lane_replace_last(L, code);
-		else if ((r = lane_push(L, &tl->arena, c->prev_since, code)))
+		else if ((r = lane_record(tl, L, c->prev_since, code)))
 			return r;
 	}
 	r = change_code(tl, c, &code);
 	if (!r)
-		r = lane_push(L, &tl->arena, c->ts, code);
+		r = lane_record(tl, L, c->ts, code);
 	if (!r)
 		r = log_block(tl, c);
 	if (r)
@@ -307,11 +377,11 @@ static int cb_cpu(void *ctx, const struct sched_cpu_change *c)
 	if (r)
 		return r;
 	if (c->settled && c->prev_kind != TL_CPU_UNKNOWN) {
-		r = lane_push(L, &tl->arena, c->prev_since, occ_code(c->prev_kind, c->prev_thread));
+		r = lane_record(tl, L, c->prev_since, occ_code(c->prev_kind, c->prev_thread));
 		if (r)
 			return r;
 	}
-	return lane_push(L, &tl->arena, c->ts, occ_code(c->kind, c->thread));
+	return lane_record(tl, L, c->ts, occ_code(c->kind, c->thread));
 }
 
 /* A thread was put on a run queue: its last record is marked, and logged. */
@@ -393,7 +463,7 @@ static int note_time(struct timeline *tl, uint64_t ts)
 {
 	uint64_t last;
 
-	if (tix_last(&tl->times, &last) && last == ts)
+	if (tl->skim_until || (tix_last(&tl->times, &last) && last == ts))
 		return 0;
 	return tix_push(&tl->times, &tl->arena, ts, 0);
 }
@@ -442,9 +512,12 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 /* Appends one event. */
 int timeline_add(struct timeline *tl, const struct event *ev)
 {
-	int r = sched_model_add(tl->m, ev), r2;
+	int r, r2;
 	uint64_t ts;
 
+	if (tl->skim_until && ev->ts >= tl->skim_until)
+		tl->skim_until = 0; /* the window: from here on everything is kept */
+	r = sched_model_add(tl->m, ev);
 	if (r == SCHED_MODEL_SKIPPED)
 		return 0; /* counted as a bad event */
 	ts = sched_model_last_ts(tl->m);
@@ -458,6 +531,21 @@ int timeline_add(struct timeline *tl, const struct event *ev)
 		tl->deadlocks++;
 	}
 	return r ? r : r2;
+}
+
+/* Keeps only the present until t (see timeline.h). */
+int timeline_skim_until(struct timeline *tl, uint64_t t)
+{
+	if (tl->nthreads || tl->end || tl->kept_from)
+		return -EBUSY;
+	tl->skim_until = t;
+	return 0;
+}
+
+/* Whether it keeps only the present (see timeline.h). */
+bool timeline_skimming(const struct timeline *tl)
+{
+	return tl->skim_until != 0;
 }
 
 /* Notes a damaged part skipped (see timeline.h). */

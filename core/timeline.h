@@ -150,8 +150,22 @@ void timeline_set_gated(struct timeline *tl, bool gated);
  * and the TL_MARKS_LOOKBACK before (a level strip's value at t comes from
  * them).
  * Threads, objects and the present are kept. A t past the end is the end.
- * Returns 0, or -ENOMEM with the timeline unchanged. */
+ * Returns 0, or -ENOMEM with the timeline unchanged (-EBUSY while it
+ * keeps only the present: timeline_skim_until). */
 int timeline_trim(struct timeline *tl, uint64_t t);
+
+/* A reading of a window from t: until an event at t or later comes, the
+ * timeline keeps only the present (each lane its last change, what that
+ * waits on, the last TL_MARKS_LOOKBACK markers; no log, notes or step
+ * instants), which is all a timeline_trim at t reads of what came before
+ * t; from that event on it keeps everything again. Memory before t is
+ * then the threads', not the events'; the caller trims at t once past it
+ * (timeline_trim refuses before). Only on a new timeline: -EBUSY
+ * otherwise. */
+int timeline_skim_until(struct timeline *tl, uint64_t t);
+
+/* Whether it still keeps only the present (timeline_skim_until). */
+bool timeline_skimming(const struct timeline *tl);
 
 /* A new timeline holding tl's present only, as timeline_trim would leave
  * tl at the last event it followed: the threads, objects and model as

@@ -93,6 +93,7 @@ struct timeline {
 				  * lanes' blocks: a scan of the markers stays in a few pages */
 	uint64_t end;
 	uint64_t kept_from;      /* what came before was trimmed (timeline_trim.c) */
+	uint64_t skim_until;     /* events before it keep only the present (timeline_skim_until), 0 */
 	struct mark_rec *marks;  /* the scenario's markers, in time order */
 	size_t nmarks, capmarks;
 };

@@ -229,6 +229,8 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 	struct trim n, old;
 	int r;
 
+	if (tl->skim_until)
+		return -EBUSY; /* (its lanes hold only the present: nothing to trim yet) */
 	if (t <= tl->kept_from)
 		return 0;
 	if (t > tl->end)

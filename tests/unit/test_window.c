@@ -79,24 +79,50 @@ static uint64_t through_of(const char *path, uint64_t to, bool for_log)
 	return through;
 }
 
+/* The most markers, log entries and bytes a reading from a window's start
+ * held while it kept only the present (read_window with from), and how
+ * many events it read so. */
+static size_t skim_marks_peak, skim_memory_peak;
+static uint64_t skim_log_peak, skim_events;
+
 /* Reads path into a new timeline: to its end (to UINT64_MAX; the end set
  * as the loader does), or until the reading of a window ending at `to`
- * (for its log: for_log) may stop. Returns the timeline (NULL on failure)
- * and the events read. */
-static struct timeline *read_window(const char *path, uint64_t to, bool for_log, uint64_t *events)
+ * (for its log: for_log) may stop. With from, as cli_load_window reads a
+ * window from there: only the present kept before it
+ * (timeline_skim_until), and trimmed to it as soon as an event reaches it
+ * (the earliest trim). Returns the timeline (NULL on failure) and the
+ * events read. */
+static struct timeline *read_window(const char *path, uint64_t from, uint64_t to, bool for_log, uint64_t *events)
 {
 	struct trace_reader *r = NULL;
 	struct timeline *tl = NULL;
 	uint64_t through = to == UINT64_MAX ? UINT64_MAX : through_of(path, to, for_log);
 	struct event e;
 	int rc = trace_reader_new(&r, path);
+	bool trimmed = !from;
 
 	*events = 0;
+	skim_marks_peak = skim_memory_peak = 0;
+	skim_log_peak = skim_events = 0;
 	if (!rc)
 		rc = timeline_new(&tl, trace_reader_info(r)->ncpus);
+	if (!rc && from)
+		rc = timeline_skim_until(tl, from);
 	while (!rc && (rc = trace_reader_next(r, &e)) == 1) {
 		rc = timeline_add(tl, &e) ? -1 : 0;
 		(*events)++;
+		if (timeline_skimming(tl)) {
+			skim_events++;
+			if (timeline_mark_count(tl) > skim_marks_peak)
+				skim_marks_peak = timeline_mark_count(tl);
+			if (timeline_log_count(tl) > skim_log_peak)
+				skim_log_peak = timeline_log_count(tl);
+			if (timeline_memory(tl) > skim_memory_peak)
+				skim_memory_peak = timeline_memory(tl);
+		} else if (!trimmed && !rc) {
+			rc = timeline_trim(tl, from) ? -1 : 0;
+			trimmed = true;
+		}
 		if (!rc && e.ts >= through && timeline_settled(tl, to, for_log)) {
 			rc = 1; /* stopped early */
 			break;
@@ -164,12 +190,70 @@ static char *log_text(const struct timeline *tl, uint64_t t0, uint64_t t1)
 	return buf;
 }
 
-/* Compares the windows of one trace; adds to *early the windows read only
- * in part and to *windows those compared. */
-static void test_trace(const char *path, const char *name, size_t *early, size_t *windows)
+/* Each thread at instants t0 and (t0 + t1) / 2, as a log's block entry
+ * and the classroom's status line see it (its state, CPU, what it waits
+ * on and who holds that; not since when, nor who woke it: a trim at t0
+ * restates the state there), in a new string. */
+static char *at_text(const struct timeline *tl, uint64_t t0, uint64_t t1)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct tl_at at;
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < timeline_thread_count(tl); i++)
+		for (int k = 0; k < 2; k++) {
+			timeline_thread_at(tl, i, k ? t0 + (t1 - t0) / 2 : t0, &at);
+			fprintf(f, "%zu %d %u %d %lld %lld\n", i, k, at.state, at.cpu, (long long)at.object,
+				(long long)at.holder);
+		}
+	fclose(f);
+	return buf;
+}
+
+/* Compares [t0, t1) of a reading (lanes: tl, log: tlog) with the whole
+ * reading's: lanes, grouped lanes, SVG, the threads at its start and
+ * middle, and log; adds the differences to *bad, saying the first. */
+static void compare_window(const char *name, const char *how, const struct timeline *whole,
+			   const struct timeline *tl, const struct timeline *tlog, uint64_t t0, uint64_t t1, int *bad)
+{
+	for (int v = 0; v < 5; v++) {
+		char *a = v < 4 ? draw(whole, t0, t1, v < 2 ? 100 : 300, v == 1, v >= 2) : at_text(whole, t0, t1);
+		char *b = v < 4 ? draw(tl, t0, t1, v < 2 ? 100 : 300, v == 1, v >= 2) : at_text(tl, t0, t1);
+
+		if (!a || !b || strcmp(a, b) != 0) {
+			if (!*bad)
+				fprintf(stderr, "  %s [%llu, %llu) %s: %s differs\n", name, (unsigned long long)t0,
+					(unsigned long long)t1, how,
+					v == 4 ? "threads at an instant" : v >= 2 ? "svg" : v ? "grouped lanes" : "lanes");
+			(*bad)++;
+		}
+		free(a);
+		free(b);
+	}
+	char *a = log_text(whole, t0, t1), *b = log_text(tlog, t0, t1);
+
+	if (!a || !b || strcmp(a, b) != 0) {
+		if (!*bad)
+			fprintf(stderr, "  %s [%llu, %llu) %s: log differs:\n--- whole:\n%s--- this:\n%s", name,
+				(unsigned long long)t0, (unsigned long long)t1, how, a ? a : "", b ? b : "");
+		(*bad)++;
+	}
+	free(a);
+	free(b);
+}
+
+/* Compares the windows of one trace, read from the start and stopped
+ * early, and read from the window's start (the present only before it):
+ * adds to *early the windows read only in part, to *windows those
+ * compared, to *skimmed the readings that kept only the present of some
+ * events. */
+static void test_trace(const char *path, const char *name, size_t *early, size_t *windows, size_t *skimmed)
 {
 	uint64_t total, n, nl, end, t0, t1;
-	struct timeline *whole = read_window(path, UINT64_MAX, false, &total), *part, *plog;
+	struct timeline *whole = read_window(path, 0, UINT64_MAX, false, &total), *part, *plog, *skim, *slog;
 	int k, bad = 0, compared = 0;
 	char what[1024];
 
@@ -183,47 +267,28 @@ static void test_trace(const char *path, const char *name, size_t *early, size_t
 		/* eighths, then a sliver, a twentieth and a third from odd places */
 		t0 = k < WINDOWS ? end / WINDOWS * (uint64_t)k : end / 7 * (uint64_t)(k - WINDOWS + 1);
 		t1 = k < WINDOWS ? t0 + end / WINDOWS : t0 + (k == WINDOWS ? 1000 : k == WINDOWS + 1 ? end / 20 : end / 3);
-		part = read_window(path, t1, false, &n);
-		plog = read_window(path, t1, true, &nl);
-		if (!part || !plog) {
-			timeline_free(part);
-			timeline_free(plog);
+		part = read_window(path, 0, t1, false, &n);
+		plog = read_window(path, 0, t1, true, &nl);
+		skim = read_window(path, t0, t1, false, &n);
+		*skimmed += skim_events > 0;
+		slog = read_window(path, t0, t1, true, &nl);
+		*skimmed += skim_events > 0;
+		if (part && plog && skim && slog) {
+			compare_window(name, "stopped early", whole, part, plog, t0, t1, &bad);
+			compare_window(name, "from its start", whole, skim, slog, t0, t1, &bad);
+			compared++;
+			*early += (n < total) + (nl < total);
+		} else {
 			bad++;
-			continue;
 		}
-		for (int v = 0; v < 4; v++) {
-			char *a = draw(whole, t0, t1, v < 2 ? 100 : 300, v == 1, v >= 2);
-			char *b = draw(part, t0, t1, v < 2 ? 100 : 300, v == 1, v >= 2);
-
-			if (!a || !b || strcmp(a, b) != 0) {
-				if (!bad)
-					fprintf(stderr, "  %s [%llu, %llu) %s differs\n", name, (unsigned long long)t0,
-						(unsigned long long)t1, v >= 2 ? "svg" : v ? "grouped lanes" : "lanes");
-				bad++;
-			}
-			free(a);
-			free(b);
-		}
-		{
-			char *a = log_text(whole, t0, t1), *b = log_text(plog, t0, t1);
-
-			if (!a || !b || strcmp(a, b) != 0) {
-				if (!bad)
-					fprintf(stderr, "  %s [%llu, %llu) log differs:\n--- whole:\n%s--- early:\n%s", name,
-						(unsigned long long)t0, (unsigned long long)t1, a ? a : "", b ? b : "");
-				bad++;
-			}
-			free(a);
-			free(b);
-		}
-		compared++;
-		*early += (n < total) + (nl < total);
 		timeline_free(part);
 		timeline_free(plog);
+		timeline_free(skim);
+		timeline_free(slog);
 	}
 	*windows += 2 * (size_t)compared; /* (readings: for the lanes, for the log) */
-	snprintf(what, sizeof(what), "%s: %d windows: lanes, grouped lanes, SVG and log of a reading stopped early "
-		 "are the whole reading's", name, compared);
+	snprintf(what, sizeof(what), "%s: %d windows: lanes, grouped lanes, SVG and log of a reading stopped early, "
+		 "and of one from the window's start, are the whole reading's", name, compared);
 	CHECK(bad == 0, what);
 	timeline_free(whole);
 }
@@ -236,7 +301,7 @@ static void test_trace(const char *path, const char *name, size_t *early, size_t
 #define C 103
 #define S 106
 #define N 107
-#define HB_MAX 4096
+#define HB_MAX 16384
 
 /* A hand-built trace: events in time order, each added by hb_ev. */
 struct hb {
@@ -334,8 +399,8 @@ static int hb_write(struct hb *h, const char *path)
 static void hb_check(const char *path, uint64_t to, bool log_case, const char *what)
 {
 	uint64_t nw, np, nl;
-	struct timeline *whole = read_window(path, UINT64_MAX, false, &nw), *part = read_window(path, to, false, &np);
-	struct timeline *plog = read_window(path, to, true, &nl);
+	struct timeline *whole = read_window(path, 0, UINT64_MAX, false, &nw), *part = read_window(path, 0, to, false, &np);
+	struct timeline *plog = read_window(path, 0, to, true, &nl);
 	char *a = whole ? draw(whole, 0, to, 100, false, false) : NULL;
 	char *b = part ? draw(part, 0, to, 100, false, false) : NULL;
 	char *sa = whole ? draw(whole, 0, to, 200, false, true) : NULL;
@@ -525,11 +590,114 @@ static void test_hand_built(const char *path)
 					"the window");
 }
 
+/* Reads the hand-built trace at path whole and from `from` (the present
+ * only before it) and checks that the lanes (text, grouped, SVG) and the
+ * log of [from, to) agree; at most markers were held before from, no log
+ * entry, and (share > 0) less memory than share of the whole reading's. */
+static void hb_check_from(const char *path, uint64_t from, uint64_t to, size_t markers, double share,
+			  const char *what)
+{
+	uint64_t nw, ns, nl;
+	struct timeline *whole = read_window(path, 0, UINT64_MAX, false, &nw), *skim = read_window(path, from, to, false, &ns);
+	size_t peak = skim_marks_peak, bytes = skim_memory_peak;
+	uint64_t skimmed = skim_events, logged = skim_log_peak;
+	struct timeline *slog = read_window(path, from, to, true, &nl);
+	int bad = 0;
+	char line[512];
+
+	if (!whole || !skim || !slog) {
+		CHECK(false, what);
+	} else {
+		compare_window("hand-built", "from its start", whole, skim, slog, from, to, &bad);
+		if (bad || getenv("SHOW")) {
+			char *a = draw(whole, from, to, 100, false, false), *b = draw(skim, from, to, 100, false, false);
+			char *la = log_text(whole, from, to), *lb = log_text(slog, from, to);
+
+			fprintf(stderr, "--- whole:\n%s%s--- from the window's start:\n%s%s", a ? a : "", la ? la : "",
+				b ? b : "", lb ? lb : "");
+			free(a);
+			free(b);
+			free(la);
+			free(lb);
+		}
+		snprintf(line, sizeof(line), "%s (%llu events before it kept only as the present: at most %zu markers "
+			 "held, %zu allowed, %llu log entries, %zu bytes; the whole reading %zu)", what,
+			 (unsigned long long)skimmed, peak, markers, (unsigned long long)logged, bytes, timeline_memory(whole));
+		CHECK(bad == 0 && skimmed > 0 && peak <= markers && logged == 0 &&
+		      (share <= 0 || (double)bytes < share * (double)timeline_memory(whole)), line);
+	}
+	timeline_free(whole);
+	timeline_free(skim);
+	timeline_free(slog);
+}
+
+/* The hand-built cases of a reading from a window's start: each fails
+ * when what the reading keeps of the time before the window leaves out
+ * what it is about. */
+static void test_hand_built_from(const char *path)
+{
+	static struct hb h;
+
+	/* 9000 level markers before 20 ms: "buffer =" the first and the
+	 * 4905th to 5501st (3 the last, 3500 markers before the window),
+	 * "queue =" the others; "buffer = 2" at 25 ms. The strip (buffer,
+	 * the first level among the first markers kept) starts the window
+	 * at 3, found among the 4096 markers a reader looks back on */
+	hb_begin(&h, 0);
+	for (int i = 0; i < 9000; i++)
+		hb_ev(&h, 200 * US + (uint64_t)i * 2 * US, EVENT_MARK, 0, A, 0, i == 5500 ? 3 : i % 7,
+		      i == 0 || (i >= 9000 - TL_MARKS_LOOKBACK && i <= 5500) ? "buffer =" : "queue =");
+	hb_ev(&h, 25 * MS, EVENT_MARK, 0, A, 0, 2, "buffer =");
+	if (!hb_write(&h, path))
+		hb_check_from(path, 20 * MS, 30 * MS, 2 * TL_MARKS_LOOKBACK, 0,
+			      "hand-built from: the level at the window's start, 9000 markers before it");
+
+	/* B, woken at 2 ms, waits for CPU1 (another program on it) until
+	 * 3 s: a stretch longer than a record's delta holds (2.1 s); the
+	 * window starts at the wakeup itself, then after the stretch's
+	 * filler */
+	hb_begin(&h, B);
+	hb_ev(&h, 1 * MS, EVENT_SWITCH, 1, B, EVENT_TID_OTHER, EVENT_STATE_INTERRUPTIBLE, NULL);
+	hb_ev(&h, 2 * MS, EVENT_WAKING, 0, A, B, 1, NULL);
+	hb_ev(&h, 2 * MS, EVENT_WAKEUP, 1, B, 0, 1, NULL);
+	hb_ev(&h, 3000 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, B, 0, NULL);
+	hb_ev(&h, 3100 * MS, EVENT_SWITCH, 1, B, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	if (!hb_write(&h, path)) {
+		hb_check_from(path, 2 * MS, 3200 * MS, 0, 0, "hand-built from: a window starting at a wakeup's instant");
+		hb_check_from(path, 2500 * MS, 3200 * MS, 0, 0,
+			      "hand-built from: a thread runnable from 2 ms to 3 s, seen from 2.5 s");
+	}
+
+	/* A blocks at 5 ms on count_lock, held by B, to the trace's end
+	 * (its wait is known when it blocks, and never restated at its end):
+	 * a window from 12 ms shows whom A waits for */
+	hb_begin(&h, B);
+	hb_evx(&h, 1 * MS, EVENT_OBJECT, 1, B, 0, 0, OP_KIND_MUTEX, 0x5000, 0, "count_lock");
+	hb_evx(&h, 4 * MS, EVENT_CALL, 1, B, 0, 0, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	hb_evx(&h, 4 * MS, EVENT_RETURN, 1, B, 0, 0, OP_MUTEX_LOCK, 0, 0, NULL);
+	hb_evx(&h, 5 * MS, EVENT_CALL, 0, A, 0, 0, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	hb_evx(&h, 5 * MS, EVENT_SYSCALL, 0, A, 0, 0, OP_SYS_FUTEX, 0x5000, 0, NULL);
+	hb_ev(&h, 5 * MS, EVENT_SWITCH, 0, A, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	if (!hb_write(&h, path))
+		hb_check_from(path, 12 * MS, 30 * MS, 0, 0, "hand-built from: a thread blocked on a mutex since before the window");
+
+	/* B and C take turns on CPU1 every 2 us until 24.2 ms: before a
+	 * window from 26 ms, the reading holds their present, not 12000
+	 * switches */
+	hb_begin(&h, 0);
+	hb_ev(&h, 200 * US, EVENT_SWITCH, 1, 0, B, 0, NULL);
+	for (int i = 1; i < 12000; i++)
+		hb_ev(&h, 200 * US + (uint64_t)i * 2 * US, EVENT_SWITCH, 1, i % 2 ? B : C, i % 2 ? C : B,
+		      EVENT_STATE_PREEMPTED, NULL);
+	if (!hb_write(&h, path))
+		hb_check_from(path, 26 * MS, 30 * MS, 0, 0.25, "hand-built from: 12000 switches before the window");
+}
+
 /* Every trace of tests/data, in name order; then the hand-built ones. */
 int main(void)
 {
 	struct dirent **names;
-	size_t early = 0, windows = 0;
+	size_t early = 0, windows = 0, skimmed = 0;
 	int n = scandir(DATA, &names, NULL, alphasort), i;
 	char path[512], copy[64];
 
@@ -541,7 +709,7 @@ int main(void)
 		if (len > 7 && strcmp(names[i]->d_name + len - 7, ".ctrace") == 0) {
 			snprintf(path, sizeof(path), DATA "/%s", names[i]->d_name);
 			if (rechunk(path, copy) == 0)
-				test_trace(copy, names[i]->d_name, &early, &windows);
+				test_trace(copy, names[i]->d_name, &early, &windows, &skimmed);
 			else
 				CHECK(false, "a trace of tests/data is written again in small chunks");
 		}
@@ -550,8 +718,12 @@ int main(void)
 	free(names);
 	snprintf(path, sizeof(path), "most windows were read only in part (%zu of %zu)", early, windows);
 	CHECK(early * 2 > windows, path);
+	snprintf(path, sizeof(path), "the readings from a window's start kept only the present before it in %zu of %zu",
+		 skimmed, windows);
+	CHECK(skimmed * 2 > windows, path);
 	test_hand_built(copy);
 	test_hand_built_log(copy);
+	test_hand_built_from(copy);
 	unlink(copy);
 	return check_summary();
 }
