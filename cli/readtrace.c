@@ -14,12 +14,9 @@
 #include "trace_index.h"
 
 #define READ_AHEAD_MIN (1 << 20) /* bytes of file from which a thread reads ahead */
-/* a window's reading checks its memory every slice; before the window,
- * what it read is forgotten once it holds this much more than the last
- * forgetting kept (small: what is trimmed soon is still in the caches,
- * and its pages are reused instead of faulted in anew) */
+/* a window's reading looks at its timeline after every slice of trace
+ * time: trimmed to the window's start once past it, settled past its end */
 #define WINDOW_SLICE_NS (50ull * 1000 * 1000)
-#define WINDOW_LEAD_BYTES (2u << 20)
 /* past a window's end: trace time read between looks at timeline_settled,
  * doubled after each look that finds it unsettled up to the most (so that
  * a window that never settles costs few looks) */
@@ -365,21 +362,22 @@ static uint64_t late_through(const char *path, uint64_t to, bool for_log)
 }
 
 /* Reads a trace for a window from `from` on, warning of what it misses
- * (see cli.h): what ends before from is forgotten as it is read
- * (timeline_trim answers for what comes after exactly as the whole
- * timeline would). */
+ * (see cli.h): before from, the timeline keeps only the present
+ * (timeline_skim_until), then it is trimmed to from (timeline_trim
+ * answers for what comes after exactly as the whole timeline would). */
 int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, struct timeline **out)
 {
 	struct cli_loader ld;
 	char warn[1024];
 	uint64_t end, through = late_through(path, to, for_log), step = 0;
-	size_t kept = 0; /* the timeline's memory after the last trim */
 	int e;
 
 	*out = NULL;
 	if (cli_loader_open(&ld, path, false))
 		return 1;
 	say_reading(&ld.t);
+	if (from)
+		timeline_skim_until(ld.tl, from); /* (a new timeline: it cannot refuse) */
 	do {
 		/* to the window's end and through the last late event, then
 		 * on a little at a time until what came before it is final */
@@ -388,13 +386,11 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 			step = !step ? SETTLE_STEP_NS : step < SETTLE_STEP_MAX_NS ? 2 * step : step;
 		e = cli_loader_step(&ld, end < through ? through : end + step, WINDOW_SLICE_NS);
 		end = timeline_end(ld.tl);
-		if (e >= 0 && from && timeline_kept_from(ld.tl) < from &&
-		    (end >= from || timeline_memory(ld.tl) > kept + WINDOW_LEAD_BYTES)) {
-			if (timeline_trim(ld.tl, end < from ? end : from)) {
-				cli_error("%s: %s", path, strerror(ENOMEM));
-				e = -1;
-			}
-			kept = timeline_memory(ld.tl);
+		/* (past from: only the present was kept before it) */
+		if (e >= 0 && from && timeline_kept_from(ld.tl) < from && !timeline_skimming(ld.tl) &&
+		    timeline_trim(ld.tl, from)) {
+			cli_error("%s: %s", path, strerror(ENOMEM));
+			e = -1;
 		}
 	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to, for_log)));
 	if (e < 0) {
