@@ -212,6 +212,22 @@ static bool live_pump(void *ctx, const char *progress)
 	return false;
 }
 
+/* Whether the classroom loop rests on the end: stopped there (a pause
+ * before the end, a key's, stays a pause). Starts the rest's clock the
+ * first time it is asked. */
+static bool loop_resting(struct live *l, uint64_t now)
+{
+	const struct viewstate *vs = &l->w.vs;
+
+	if (vs->v.playing || vs->play < timeline_end(l->tl)) {
+		l->held_at = 0;
+		return false;
+	}
+	if (!l->held_at)
+		l->held_at = now;
+	return true;
+}
+
 /* The frame timer while the classroom loop replays: every frame while it
  * plays, at the end of the rest on the last frame, never while paused. */
 static void sync_loop_frames(struct live *l, uint64_t now)
@@ -221,7 +237,7 @@ static void sync_loop_frames(struct live *l, uint64_t now)
 	if (l->w.vs.v.playing && !armed) {
 		l->clock_at = now;
 		evloop_arm(l->loop, l->frame_timer, now + VIEW_FRAME_NS);
-	} else if (!l->w.vs.v.playing && l->held_at) {
+	} else if (loop_resting(l, now)) {
 		evloop_arm(l->loop, l->frame_timer, l->held_at + LOOP_HOLD_NS);
 	} else if (!l->w.vs.v.playing) {
 		evloop_arm(l->loop, l->frame_timer, EVLOOP_NEVER);
@@ -251,13 +267,10 @@ static void loop_tick(struct live *l, uint64_t now)
 	struct viewstate *vs = &l->w.vs;
 
 	if (vs->v.playing) {
-		l->held_at = 0;
 		viewstate_play(vs, now - l->clock_at);
-		if (!vs->v.playing && vs->play >= timeline_end(l->tl)) {
-			l->held_at = now;
+		if (loop_resting(l, now))
 			vs->note[0] = '\0';
-		}
-	} else if (l->held_at && now >= l->held_at + LOOP_HOLD_NS) {
+	} else if (loop_resting(l, now) && now >= l->held_at + LOOP_HOLD_NS) {
 		l->held_at = 0;
 		viewstate_follow(vs); /* from the start again */
 	}

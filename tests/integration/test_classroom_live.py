@@ -18,6 +18,7 @@ The replay test needs no root; the others trace (root) and are skipped,
 saying why, without it."""
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -206,6 +207,23 @@ def conctop_cpu():
     return "; ".join(said) or "no conctop process"
 
 
+def conctop_gdb():
+    """The classroom run's conctop as gdb sees it, for a failure to show the
+    loop's state (whether it plays, rests, and the frame timer), when gdb
+    is installed (it is not among the build's packages)."""
+    r = subprocess.run(["pgrep", "-x", "-o", "-f", f"{CONCTOP} run --classroom condvar"], capture_output=True,
+                       text=True)
+    if not r.stdout.strip() or not shutil.which("gdb"):
+        return "(gdb or the process is not there)"
+    cmds = ["bt 6", "frame function live_loop", "p l->looping", "p l->held_at", "p l->clock_at",
+            "p l->w.vs.play", "p l->w.vs.v.playing", "p l->w.vs.v.cursor", "p l->w.vs.v.predict",
+            "p l->w.vs.live", "p l->w.vs.v.reading", "p l->tl->end", "p l->loop->timer[l->frame_timer]",
+            "p l->hist.cap", "p l->w.prompt"]
+    g = subprocess.run(["gdb", "-p", r.stdout.strip(), "-batch", "-nx"] + [a for c in cmds for a in ("-ex", c)],
+                       capture_output=True, text=True, timeout=60)
+    return "\n".join(line for line in g.stdout.splitlines() if line.startswith(("#", "$")))
+
+
 def keeps_moving_end(p, started):
     """A classroom run still moves after MOVING_S s (the program ended long
     before: the view replays it round), and q gives the terminal back."""
@@ -224,10 +242,12 @@ def keeps_moving_end(p, started):
         # for a stuck loop (the one failure on record, in a sanitizer run,
         # is not understood: the message says what conctop was doing)
         ok, s = p.wait_for(lambda s: "\n".join(s.split("\n")[2:16]) != lanes, 30)
-        check(ok and "REPLAY" in s and "playing" in s,
+        moving = ok and "REPLAY" in s and "playing" in s
+        check(moving,
               f"moving: {time.monotonic() - started:.0f} s after Enter (at least {MOVING_S}) the lanes still move "
               "(the run replayed at its pace, round)",
-              f"then: {s}\n--- conctop's CPU time over the wait: {cpu} -> {conctop_cpu()}\n--- before: {first}")
+              f"then: {s}\n--- conctop's CPU time over the wait: {cpu} -> {conctop_cpu()}\n--- before: {first}"
+              f"\n--- in gdb:\n{'' if moving else conctop_gdb()}")
         p.keys("q")
         ok, s = p.wait_for(lambda s: "rc=0" in s, 20)
         check(ok, "moving: q quits, the terminal is back (rc=0)", s)
