@@ -68,29 +68,35 @@ static int log_details(struct timeline *tl, uint64_t ts, enum tl_log_kind kind, 
 	return err ? err : log_push(tl, ts, kind, thread, &x);
 }
 
-/* While skimming, once twice TL_MARKS_LOOKBACK markers are kept: all but
- * the last TL_MARKS_LOOKBACK are forgotten (a trim at the window's start
- * keeps no more), their texts with them (the texts hold only markers'
- * then: no log is kept). Returns 0, or -ENOMEM with nothing changed. */
+/* While skimming, once three times TL_MARKS_LOOKBACK markers are kept:
+ * all but the first TL_MARKS_LOOKBACK and the last TL_MARKS_LOOKBACK are
+ * forgotten (a trim at the window's start keeps no more), their texts
+ * with them (the texts hold only markers' then: no log is kept). Returns
+ * 0, or -ENOMEM with nothing changed. */
 static int skim_marks(struct timeline *tl)
 {
-	struct mark_rec *kept;
+	const size_t keep = 2 * TL_MARKS_LOOKBACK;
 	struct arena texts = { 0 };
-	size_t i, bytes = 0;
+	size_t i, tail, bytes = 0;
 	char *p;
 
-	if (!tl->skim_until || tl->nmarks < 2 * TL_MARKS_LOOKBACK)
+	if (!tl->skim_until || tl->nmarks < 3 * TL_MARKS_LOOKBACK)
 		return 0;
-	kept = tl->marks + (tl->nmarks - TL_MARKS_LOOKBACK);
-	for (i = 0; i < TL_MARKS_LOOKBACK; i++)
-		bytes += kept[i].text ? strlen(kept[i].text) + 1 : 0;
+	tail = tl->nmarks - TL_MARKS_LOOKBACK;
+	for (i = 0; i < keep; i++) {
+		const struct mark_rec *k = &tl->marks[i < TL_MARKS_LOOKBACK ? i : tail + i - TL_MARKS_LOOKBACK];
+
+		bytes += k->text ? strlen(k->text) + 1 : 0;
+	}
 	p = arena_alloc(&texts, bytes ? bytes : 1); /* (one block: nothing to undo) */
 	if (!p)
 		return -ENOMEM;
-	for (i = 0; i < TL_MARKS_LOOKBACK; i++) {
-		const char *old = kept[i].text;
+	for (i = 0; i < keep; i++) {
+		const char *old;
 
-		tl->marks[i] = kept[i];
+		if (i >= TL_MARKS_LOOKBACK)
+			tl->marks[i] = tl->marks[tail + i - TL_MARKS_LOOKBACK]; /* (tail > i: no overlap) */
+		old = tl->marks[i].text;
 		if (old) {
 			size_t n = strlen(old) + 1;
 
@@ -99,7 +105,7 @@ static int skim_marks(struct timeline *tl)
 			p += n;
 		}
 	}
-	tl->nmarks = TL_MARKS_LOOKBACK;
+	tl->nmarks = keep;
 	arena_done(&tl->texts);
 	tl->texts = texts;
 	return 0;

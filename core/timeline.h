@@ -156,7 +156,8 @@ int timeline_trim(struct timeline *tl, uint64_t t);
 
 /* A reading of a window from t: until an event at t or later comes, the
  * timeline keeps only the present (each lane its last change, what that
- * waits on, the last TL_MARKS_LOOKBACK markers; no log, notes or step
+ * waits on, the first and the last TL_MARKS_LOOKBACK markers; no log,
+ * notes or step
  * instants), which is all a timeline_trim at t reads of what came before
  * t; from that event on it keeps everything again. Memory before t is
  * then the threads', not the events'; the caller trims at t once past it
@@ -274,7 +275,9 @@ uint64_t timeline_log_count(const struct timeline *tl);
  * marker i (< the count) as a TL_LOG_MARK entry (ts, thread, value, text).
  * A reader looks back at most TL_MARKS_LOOKBACK markers from a window's
  * start for a level's value there (and forward as many from the first for
- * its name); timeline_trim keeps that many before its instant. */
+ * its name); timeline_trim keeps that many before its instant, and the
+ * trace's first TL_MARKS_LOOKBACK (where a level is named), so that a
+ * trimmed timeline's markers answer both as the whole one's would. */
 #define TL_MARKS_LOOKBACK 4096
 size_t timeline_mark_count(const struct timeline *tl);
 size_t timeline_mark_index(const struct timeline *tl, uint64_t t);

@@ -120,7 +120,9 @@ static int trim_log_entry(const struct timeline *tl, struct trim *n, uint64_t ts
 
 /* Copies the step instants and the log from t on, and the markers from
  * TL_MARKS_LOOKBACK before t on (a level strip's value at a window's start
- * must not go blank when it was set before the trim). */
+ * must not go blank when it was set before the trim) after the first
+ * TL_MARKS_LOOKBACK of the trace (where the strip finds its level's name;
+ * a trim keeps them first, so they stay the first). */
 static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 {
 	uint64_t i, ts;
@@ -139,11 +141,14 @@ static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 			return r;
 	}
 	m = timeline_mark_index(tl, t);
-	for (m = m > TL_MARKS_LOOKBACK ? m - TL_MARKS_LOOKBACK : 0; m < tl->nmarks; m++) {
+	m = m > TL_MARKS_LOOKBACK ? m - TL_MARKS_LOOKBACK : 0;
+	for (size_t k = 0; k < tl->nmarks; k++) {
+		if (k == TL_MARKS_LOOKBACK && m > k)
+			k = m; /* the first kept, on to those before t */
 		if (VEC_RESERVE(n->marks, n->capmarks, n->nmarks + 1))
 			return -ENOMEM;
-		n->marks[n->nmarks] = tl->marks[m];
-		n->marks[n->nmarks++].text = trim_text(n, tl->marks[m].text, &err);
+		n->marks[n->nmarks] = tl->marks[k];
+		n->marks[n->nmarks++].text = trim_text(n, tl->marks[k].text, &err);
 		if (err)
 			return err;
 	}

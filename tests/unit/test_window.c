@@ -644,19 +644,20 @@ static void test_hand_built_from(const char *path)
 {
 	static struct hb h;
 
-	/* 9000 level markers before 20 ms: "buffer =" the first and the
-	 * 4905th to 5501st (3 the last, 3500 markers before the window),
-	 * "queue =" the others; "buffer = 2" at 25 ms. The strip (buffer,
-	 * the first level among the first markers kept) starts the window
-	 * at 3, found among the 4096 markers a reader looks back on */
+	/* 13 000 level markers before 26.2 ms: "buffer =" the first and the
+	 * 9501st (3, 3500 markers before the window), "queue =" the others;
+	 * "buffer = 2" at 29 ms. The strip is buffer's (the first level of the
+	 * trace), and starts the window at 3, found among the 4096 markers a
+	 * reader looks back on */
 	hb_begin(&h, 0);
-	for (int i = 0; i < 9000; i++)
-		hb_ev(&h, 200 * US + (uint64_t)i * 2 * US, EVENT_MARK, 0, A, 0, i == 5500 ? 3 : i % 7,
-		      i == 0 || (i >= 9000 - TL_MARKS_LOOKBACK && i <= 5500) ? "buffer =" : "queue =");
-	hb_ev(&h, 25 * MS, EVENT_MARK, 0, A, 0, 2, "buffer =");
+	for (int i = 0; i < 13000; i++)
+		hb_ev(&h, 200 * US + (uint64_t)i * 2 * US, EVENT_MARK, 0, A, 0, i == 9500 ? 3 : i % 7,
+		      i == 0 || i == 9500 ? "buffer =" : "queue =");
+	hb_ev(&h, 29 * MS, EVENT_MARK, 0, A, 0, 2, "buffer =");
 	if (!hb_write(&h, path))
-		hb_check_from(path, 20 * MS, 30 * MS, 2 * TL_MARKS_LOOKBACK, 0,
-			      "hand-built from: the level at the window's start, 9000 markers before it");
+		hb_check_from(path, 28 * MS, 30 * MS, 3 * TL_MARKS_LOOKBACK, 0,
+			      "hand-built from: the level named at the trace's start, its value 3500 markers before "
+			      "the window, 13 000 markers before it");
 
 	/* B, woken at 2 ms, waits for CPU1 (another program on it) until
 	 * 3 s: a stretch longer than a record's delta holds (2.1 s); the
