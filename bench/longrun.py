@@ -126,7 +126,7 @@ def bench_replay(d):
               f"export --format perfetto of it: --to {statistics.median(w[2] for w in windows):.2f} s, "
               f"without --to {statistics.median(w[3] for w in windows):.2f} s")
         le, lm = statistics.median(x[0] for x in late), statistics.median(x[1] for x in late)
-        print(f"           lanes of 100 ms at nine tenths (read from the start, forgetting): {le:.2f} s "
+        print(f"           lanes of 100 ms at nine tenths (read from the start, only the present kept before it): {le:.2f} s "
               f"({n * 0.9 / le / 1e6 if le else 0:.1f} M events/s before it), peak RSS {lm:.0f} MB")
         os.unlink(path)
     print("  (goals: first frame <= 1 s, RSS <= 512 MB at 100 M, >= 20 M events/s)")
