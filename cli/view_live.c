@@ -229,18 +229,20 @@ static bool loop_resting(struct live *l, uint64_t now)
 }
 
 /* The frame timer while the classroom loop replays: every frame while it
- * plays, at the end of the rest on the last frame, never while paused. */
+ * plays and while it rests on the end (each frame looks whether the rest
+ * is over: one long wait for its end was seen never to come, twice, in
+ * sanitizer runs), never while paused. */
 static void sync_loop_frames(struct live *l, uint64_t now)
 {
 	bool armed = evloop_due(l->loop, l->frame_timer) != EVLOOP_NEVER;
+	bool moving = l->w.vs.v.playing || loop_resting(l, now);
 
-	if (l->w.vs.v.playing && !armed) {
-		l->clock_at = now;
-		evloop_arm(l->loop, l->frame_timer, now + VIEW_FRAME_NS);
-	} else if (loop_resting(l, now)) {
-		evloop_arm(l->loop, l->frame_timer, l->held_at + LOOP_HOLD_NS);
-	} else if (!l->w.vs.v.playing) {
+	if (!moving) {
 		evloop_arm(l->loop, l->frame_timer, EVLOOP_NEVER);
+	} else if (!armed) {
+		if (l->w.vs.v.playing)
+			l->clock_at = now;
+		evloop_arm(l->loop, l->frame_timer, now + VIEW_FRAME_NS);
 	}
 }
 

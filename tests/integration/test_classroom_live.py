@@ -218,7 +218,9 @@ def conctop_gdb():
     cmds = ["bt 6", "frame function live_loop", "p l->looping", "p l->held_at", "p l->clock_at",
             "p l->w.vs.play", "p l->w.vs.v.playing", "p l->w.vs.v.cursor", "p l->w.vs.v.predict",
             "p l->w.vs.live", "p l->w.vs.v.reading", "p l->tl->end", "p l->loop->timer[l->frame_timer]",
-            "p l->hist.cap", "p l->w.prompt"]
+            "p l->hist.cap", "p l->w.prompt", "p l->loop", "p l->loop->ntimers", "p l->loop->timer",
+            "frame function evloop_run_once", "p next", "p now", "p ts", "p timeout", "p *timeout",
+            "p (unsigned long)evloop_now()"]
     try:
         g = subprocess.run(["gdb", "-p", r.stdout.strip(), "-batch", "-nx"] + [a for c in cmds for a in ("-ex", c)],
                            capture_output=True, text=True, timeout=60)
