@@ -230,8 +230,9 @@ static bool loop_resting(struct live *l, uint64_t now)
 
 /* The frame timer while the classroom loop replays: every frame while it
  * plays and while it rests on the end (each frame looks whether the rest
- * is over: one long wait for its end was seen never to come, twice, in
- * sanitizer runs), never while paused. */
+ * is over: a sanitizer CI run once showed the one 2 s wait for its end
+ * never come back, the timer armed and the state right), never while
+ * paused. */
 static void sync_loop_frames(struct live *l, uint64_t now)
 {
 	bool armed = evloop_due(l->loop, l->frame_timer) != EVLOOP_NEVER;
