@@ -84,6 +84,7 @@
 /* One trace being written. */
 struct out {
 	struct trace_writer *w;
+	const char *path;
 	int err;
 };
 
@@ -101,6 +102,7 @@ static int out_open(struct out *o, const char *path, unsigned ncpus, const char 
 	info.ncpus = ncpus;
 	info.start_realtime_ns = 1790000000ull * 1000000000ull; /* a fixed date: files are reproducible */
 	info.target_pid = 100;
+	o->path = path;
 	o->err = trace_writer_new(&o->w, path, &info);
 	if (o->err)
 		fprintf(stderr, "mktrace: %s: %s\n", path, strerror(-o->err));
@@ -376,8 +378,9 @@ static int mk_wide(struct out *o)
 }
 
 /* cutoff: pingpong whose last chunk is cut in half and has no end record. */
-static int mk_cutoff(struct out *o, const char *path)
+static int mk_cutoff(struct out *o)
 {
+	const char *path = o->path;
 	struct stat st;
 	off_t keep;
 	int r;
@@ -580,25 +583,31 @@ struct maker {
 	const char *name;
 	unsigned ncpus;
 	const char *what;
+	int (*write)(struct out *o);     /* its events, into a file opened for it */
+	int (*own)(const char *path);    /* or: a file it writes itself */
 };
 
 static const struct maker makers[] = {
-	{ "pingpong", 2, "two threads hand a token back and forth every 1 ms on 2 CPUs" },
-	{ "preempt", 2, "a thread preempted by another program for 2 ms" },
-	{ "lifecycle", 2, "a thread created, renamed, marking, exiting; its creator waits and exits" },
-	{ "lost", 2, "two spinning threads and 17 events lost on CPU1" },
-	{ "glyphs", 2, "one thread blocked in each way conctop tells apart, and one spinning" },
-	{ "wide", 12, "six threads on CPUs 0 to 11, one after the other" },
-	{ "childwait", 2, "a process waits for any of its two children; the one that ends it, at the end" },
-	{ "cutoff", 2, "pingpong cut off in its last chunk (no end record)" },
+	{ "pingpong", 2, "two threads hand a token back and forth every 1 ms on 2 CPUs", mk_pingpong, NULL },
+	{ "preempt", 2, "a thread preempted by another program for 2 ms", mk_preempt, NULL },
+	{ "lifecycle", 2, "a thread created, renamed, marking, exiting; its creator waits and exits", mk_lifecycle,
+	  NULL },
+	{ "lost", 2, "two spinning threads and 17 events lost on CPU1", mk_lost, NULL },
+	{ "glyphs", 2, "one thread blocked in each way conctop tells apart, and one spinning", mk_glyphs, NULL },
+	{ "wide", 12, "six threads on CPUs 0 to 11, one after the other", mk_wide, NULL },
+	{ "childwait", 2, "a process waits for any of its two children; the one that ends it, at the end",
+	  mk_childwait, NULL },
+	{ "cutoff", 2, "pingpong cut off in its last chunk (no end record)", mk_cutoff, NULL },
 };
 
 /* The hostile traces: written only when named. */
 static const struct maker hostile_makers[] = {
-	{ "gap", 1, "hostile: two switches 2^63 ns apart (only when named)" },
-	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)" },
-	{ "hostile", 2, "hostile: terminal controls in every string of the file (only when named)" },
-	{ "damaged", 2, "hostile: pingpong in three chunks, the middle one damaged (only when named)" },
+	{ "gap", 1, "hostile: two switches 2^63 ns apart (only when named)", mk_gap, NULL },
+	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)", mk_threads100k, NULL },
+	{ "hostile", 2, "hostile: terminal controls in every string of the file (only when named)", NULL,
+	  mk_hostile },
+	{ "damaged", 2, "hostile: pingpong in three chunks, the middle one damaged (only when named)", NULL,
+	  mk_damaged },
 };
 
 /* The maker called name, among all, or NULL. */
@@ -623,8 +632,8 @@ static int make(const char *dir, const struct maker *m)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s.ctrace", dir, m->name);
-	if (!strcmp(m->name, "hostile") || !strcmp(m->name, "damaged")) { /* they open their own */
-		r = m->name[0] == 'h' ? mk_hostile(path) : mk_damaged(path);
+	if (m->own) {
+		r = m->own(path);
 		if (r)
 			fprintf(stderr, "mktrace: %s: %s\n", path, strerror(-r));
 		return r ? 1 : 0;
@@ -633,26 +642,7 @@ static int make(const char *dir, const struct maker *m)
 		return 1;
 	/* stored, not deflated: a hex dump of these files shows their records */
 	trace_writer_set_compression(o.w, 0);
-	if (!strcmp(m->name, "pingpong"))
-		r = mk_pingpong(&o);
-	else if (!strcmp(m->name, "preempt"))
-		r = mk_preempt(&o);
-	else if (!strcmp(m->name, "lifecycle"))
-		r = mk_lifecycle(&o);
-	else if (!strcmp(m->name, "lost"))
-		r = mk_lost(&o);
-	else if (!strcmp(m->name, "childwait"))
-		r = mk_childwait(&o);
-	else if (!strcmp(m->name, "glyphs"))
-		r = mk_glyphs(&o);
-	else if (!strcmp(m->name, "wide"))
-		r = mk_wide(&o);
-	else if (!strcmp(m->name, "gap"))
-		r = mk_gap(&o);
-	else if (!strcmp(m->name, "threads100k"))
-		r = mk_threads100k(&o);
-	else
-		r = mk_cutoff(&o, path);
+	r = m->write(&o);
 	if (r) {
 		fprintf(stderr, "mktrace: %s: %s\n", path, strerror(-r));
 		return 1;
