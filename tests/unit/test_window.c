@@ -251,6 +251,21 @@ static void compare_window(const char *name, const char *how, const struct timel
 	free(b);
 }
 
+/* Prints the lanes and the log of [t0, t1) of the whole reading and of
+ * another (how: its lanes tl, its log tlog) on stderr, for a failure. */
+static void show_readings(const char *how, const struct timeline *whole, const struct timeline *tl,
+			  const struct timeline *tlog, uint64_t t0, uint64_t t1)
+{
+	char *a = draw(whole, t0, t1, 100, false, false), *b = draw(tl, t0, t1, 100, false, false);
+	char *la = log_text(whole, t0, t1), *lb = log_text(tlog, t0, t1);
+
+	fprintf(stderr, "--- whole:\n%s%s--- %s:\n%s%s", a ? a : "", la ? la : "", how, b ? b : "", lb ? lb : "");
+	free(a);
+	free(b);
+	free(la);
+	free(lb);
+}
+
 /* Compares the windows of one trace, read from the start and stopped
  * early, and read from the window's start (the present only before it):
  * adds to *early the windows read only in part, to *windows those
@@ -258,7 +273,7 @@ static void compare_window(const char *name, const char *how, const struct timel
  * events. */
 static void test_trace(const char *path, const char *name, size_t *early, size_t *windows, size_t *skimmed)
 {
-	uint64_t total, n, nl, end, t0, t1;
+	uint64_t total, n, nl, ns, nsl, end, t0, t1;
 	struct timeline *whole = read_window(path, 0, UINT64_MAX, false, &total), *part, *plog, *skim, *slog;
 	int k, bad = 0, compared = 0;
 	char what[1024];
@@ -275,9 +290,9 @@ static void test_trace(const char *path, const char *name, size_t *early, size_t
 		t1 = k < WINDOWS ? t0 + end / WINDOWS : t0 + (k == WINDOWS ? 1000 : k == WINDOWS + 1 ? end / 20 : end / 3);
 		part = read_window(path, 0, t1, false, &n);
 		plog = read_window(path, 0, t1, true, &nl);
-		skim = read_window(path, t0, t1, false, &n);
+		skim = read_window(path, t0, t1, false, &ns);
 		*skimmed += skim_events > 0;
-		slog = read_window(path, t0, t1, true, &nl);
+		slog = read_window(path, t0, t1, true, &nsl);
 		*skimmed += skim_events > 0;
 		if (part && plog && skim && slog) {
 			compare_window(name, "stopped early", whole, part, plog, t0, t1, &bad);
@@ -415,8 +430,8 @@ static void hb_check(const char *path, uint64_t to, bool log_case, const char *w
 	char *lb = plog ? log_text(plog, 0, to) : NULL;
 	bool same = a && b && sa && sb && la && lb && !strcmp(a, b) && !strcmp(sa, sb) && !strcmp(la, lb);
 
-	if (!same && a && b && la && lb)
-		fprintf(stderr, "--- whole:\n%s%s--- stopped early:\n%s%s", a, la, b, lb);
+	if (!same && whole && part && plog)
+		show_readings("stopped early", whole, part, plog, 0, to);
 	CHECK(same && (log_case ? nl : np) < nw, what);
 	free(a);
 	free(b);
@@ -615,17 +630,8 @@ static void hb_check_from(const char *path, uint64_t from, uint64_t to, size_t m
 		CHECK(false, what);
 	} else {
 		compare_window("hand-built", "from its start", whole, skim, slog, from, to, &bad);
-		if (bad) {
-			char *a = draw(whole, from, to, 100, false, false), *b = draw(skim, from, to, 100, false, false);
-			char *la = log_text(whole, from, to), *lb = log_text(slog, from, to);
-
-			fprintf(stderr, "--- whole:\n%s%s--- from the window's start:\n%s%s", a ? a : "", la ? la : "",
-				b ? b : "", lb ? lb : "");
-			free(a);
-			free(b);
-			free(la);
-			free(lb);
-		}
+		if (bad)
+			show_readings("from the window's start", whole, skim, slog, from, to);
 		snprintf(line, sizeof(line), "%s (%llu events before it kept only as the present: at most %zu markers "
 			 "held, %zu allowed, %llu log entries, %zu bytes; the whole reading %zu)", what,
 			 (unsigned long long)skimmed, peak, markers, (unsigned long long)logged, bytes, timeline_memory(whole));
