@@ -56,12 +56,20 @@ def replay_once(path, memory):
     return first or 0, done or 0, peak / 1024
 
 
+def timed(args):
+    """Seconds and peak RSS (MB) of a conctop command (NaN when it fails)."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %M", CONCTOP, *args], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        return float("nan"), float("nan")
+    e, m = r.stderr.strip().splitlines()[-1].split()
+    return float(e), int(m) / 1024
+
+
 def whole_read(path):
     """Seconds and peak RSS (MB) of `conctop report`: the whole file's
     statistics, streamed."""
-    r = subprocess.run(["/usr/bin/time", "-f", "%e %M", CONCTOP, "report", path], capture_output=True, text=True)
-    e, m = r.stderr.strip().splitlines()[-1].split()
-    return float(e), int(m) / 1024
+    return timed(["report", path])
 
 
 def duration_s(path):
@@ -88,14 +96,8 @@ def window_read(path, dur, tail, perfetto=False):
 def late_window_read(path, dur):
     """Seconds and peak RSS (MB) of `conctop lanes` of 100 ms at nine
     tenths of the trace: its start is known only by reading the file from
-    its start (what ends before the window is forgotten as it is read)."""
-    r = subprocess.run(["/usr/bin/time", "-f", "%e %M", CONCTOP, "lanes", "--width", "200", "--from",
-                        f"{dur * 0.9:.3f}", "--to", f"{dur * 0.9 + 0.1:.3f}", path],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if r.returncode != 0:
-        return float("nan"), float("nan")
-    e, m = r.stderr.strip().splitlines()[-1].split()
-    return float(e), int(m) / 1024
+    its start (keeping only the present before the window)."""
+    return timed(["lanes", "--width", "200", "--from", f"{dur * 0.9:.3f}", "--to", f"{dur * 0.9 + 0.1:.3f}", path])
 
 
 def bench_replay(d):

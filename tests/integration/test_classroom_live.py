@@ -184,13 +184,19 @@ def keeps_moving_start():
     return p, time.monotonic()
 
 
+def classroom_pids():
+    """The pids of the classroom run's processes (conctop and its guard,
+    which shares its command line), in pid order: conctop first."""
+    r = subprocess.run(["pgrep", "-x", "-f", f"{CONCTOP} run --classroom condvar"], capture_output=True, text=True)
+    return sorted(r.stdout.split(), key=int)
+
+
 def conctop_cpu():
     """The classroom run's processes (conctop and its guard): for each, its
     name, state, CPU ticks (user+system) and each thread's kernel wait
     channel, for a failure to say whether conctop stalled or spun."""
-    r = subprocess.run(["pgrep", "-x", "-f", f"{CONCTOP} run --classroom condvar"], capture_output=True, text=True)
     said = []
-    for pid in r.stdout.split():
+    for pid in classroom_pids():
         try:
             with open(f"/proc/{pid}/stat") as f:
                 name, rest = f.read().split(" (", 1)[1].rsplit(")", 1)
@@ -211,9 +217,8 @@ def conctop_gdb():
     """The classroom run's conctop as gdb sees it, for a failure to show the
     loop's state (whether it plays, rests, and the frame timer), when gdb
     is installed (it is not among the build's packages)."""
-    r = subprocess.run(["pgrep", "-x", "-o", "-f", f"{CONCTOP} run --classroom condvar"], capture_output=True,
-                       text=True)
-    if not r.stdout.strip() or not shutil.which("gdb"):
+    pids = classroom_pids()
+    if not pids or not shutil.which("gdb"):
         return "(gdb or the process is not there)"
     cmds = ["bt 6", "frame function live_loop", "p l->looping", "p l->held_at", "p l->clock_at",
             "p l->w.vs.play", "p l->w.vs.v.playing", "p l->w.vs.v.cursor", "p l->w.vs.v.predict",
@@ -222,7 +227,7 @@ def conctop_gdb():
             "frame function evloop_run_once", "p next", "p now", "p ts", "p timeout", "p *timeout",
             "p (unsigned long)evloop_now()"]
     try:
-        g = subprocess.run(["gdb", "-p", r.stdout.strip(), "-batch", "-nx"] + [a for c in cmds for a in ("-ex", c)],
+        g = subprocess.run(["gdb", "-p", pids[0], "-batch", "-nx"] + [a for c in cmds for a in ("-ex", c)],
                            capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         return "(gdb did not answer within 60 s)"
