@@ -264,10 +264,12 @@ static void sync_frames(struct live *l, uint64_t now)
 }
 
 /* The classroom loop's clock: plays on by the wall time since the last
- * frame; rests on the end, then plays again from the start. */
-static void loop_tick(struct live *l, uint64_t now)
+ * frame; rests on the end, then plays again from the start. Returns
+ * whether the view moved (a frame of the rest draws nothing new). */
+static bool loop_tick(struct live *l, uint64_t now)
 {
 	struct viewstate *vs = &l->w.vs;
+	bool moved = true;
 
 	if (vs->v.playing) {
 		viewstate_play(vs, now - l->clock_at);
@@ -276,8 +278,11 @@ static void loop_tick(struct live *l, uint64_t now)
 	} else if (loop_resting(l, now) && now >= l->held_at + LOOP_HOLD_NS) {
 		l->held_at = 0;
 		viewstate_follow(vs); /* from the start again */
+	} else {
+		moved = false;
 	}
 	l->clock_at = now;
+	return moved;
 }
 
 /* A frame is due. */
@@ -285,9 +290,7 @@ static unsigned on_frame(void *ctx, uint64_t now)
 {
 	struct live *l = ctx;
 
-	if (l->looping)
-		loop_tick(l, now);
-	return EVLOOP_REDRAW;
+	return !l->looping || loop_tick(l, now) ? EVLOOP_REDRAW : 0;
 }
 
 /* Classroom: once the program has ended, the view replays what was
