@@ -83,7 +83,8 @@ static void usage(FILE *f)
 		"program and keeps the view; in replay also < > speed (docs/keys.md has\n"
 		"every key).\n"
 		"Tracing needs root (CAP_BPF and CAP_PERFMON); reading a trace does not.\n"
-		"Each command has --help; 'man conctop' has the details.\n"
+		"Each command has --help (also 'conctop help COMMAND'); 'man conctop' has\n"
+		"the details.\n"
 		"Exit status: 0 ok, 1 failure (the message says what failed and what to\n"
 		"do), 2 usage error; when conctop runs a program to its end, that\n"
 		"program's exit status (128+N if signal N ended it; 126 if it cannot be\n"
@@ -117,6 +118,25 @@ static int color_options(int *argc, char **argv)
 	return 0;
 }
 
+/* conctop help COMMAND: that command's --help. */
+static int help_command(int argc, char **argv)
+{
+	char help[] = "--help";
+	char *args[] = { argv[2], help, NULL };
+	size_t i;
+
+	if (argc > 3) {
+		fprintf(stderr, "conctop: help takes one command, not '%s'\nTry 'conctop --help'.\n", argv[3]);
+		return EXIT_USAGE;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[2], commands[i].name) == 0)
+			return commands[i].run(2, args);
+	fprintf(stderr, "conctop: help: unknown command '%s'\nTry 'conctop --help' for the list of commands.\n",
+		argv[2]);
+	return EXIT_USAGE;
+}
+
 /* Dispatches to the subcommand named by argv[1], or to the live view. */
 int main(int argc, char **argv)
 {
@@ -127,10 +147,12 @@ int main(int argc, char **argv)
 		return e;
 	if (argc >= 2) {
 		if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-		    strcmp(argv[1], "help") == 0) {
+		    (strcmp(argv[1], "help") == 0 && (argc == 2 || strcmp(argv[2], "help") == 0))) {
 			usage(stdout);
 			return 0;
 		}
+		if (strcmp(argv[1], "help") == 0)
+			return help_command(argc, argv);
 		if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 			if (argc > 2) {
 				fprintf(stderr, "conctop: %s takes no arguments, not '%s'\n", argv[1], argv[2]);

@@ -161,6 +161,16 @@ def test_usage_errors():
           f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("--version")
     check(r.returncode == 0 and r.stdout.startswith("conctop "), "usage: --version alone still works", r.stdout)
+    for cmd in ("lanes", "record", "run"):
+        r, h = conctop("help", cmd), conctop(cmd, "--help")
+        check(r.returncode == 0 and r.stdout == h.stdout and h.stdout, f"usage: help {cmd} prints {cmd} --help",
+              f"exit {r.returncode}: {r.stdout[:80]!r} vs {h.stdout[:80]!r}")
+    r = conctop("help", "nosuch")
+    check(r.returncode == 2 and "unknown command 'nosuch'" in r.stderr and not r.stdout,
+          "usage: help NOSUCH is an unknown command", f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("help", "lanes", "extra")
+    check(r.returncode == 2 and "extra" in r.stderr, "usage: help with two commands exits 2",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("run", "contention", "--help")
     check(r.returncode == 0 and r.stdout.startswith("usage: contention"),
           "usage: run SCENARIO --help prints the scenario's options, with no terminal",

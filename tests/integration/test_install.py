@@ -7,6 +7,7 @@ dpkg-buildpackage, its dependencies are the libraries the binary links,
 `dpkg -i` installs it, the installed conctop runs, and `dpkg -r` removes
 it (SKIPPED, with the reason, when dpkg-buildpackage is missing)."""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,27 @@ def complete(conctop, words, cwd):
            f"[ \"${{COMP_WORDS[COMP_CWORD]}}\" ] || COMP_WORDS+=(''); _conctop; printf '%s\\n' \"${{COMPREPLY[@]}}\"")
     r = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, cwd=cwd, env=ENV, timeout=30)
     return set(r.stdout.split())
+
+
+def completion_options(conctop, out):
+    """Each command's options are its --help's, values follow the option
+    that takes them, and short options mean what they mean there."""
+    for cmd in ("run", "record", "replay", "lanes", "export", "log", "report", "contention", "path", "import"):
+        h = subprocess.run([conctop, cmd, "--help"], capture_output=True, text=True, env=ENV, timeout=30).stdout
+        want = set(re.findall(r"^ +(?:-\w, )?(--[a-z][a-z-]*)", h, re.M))
+        got = complete(conctop, [cmd, "--"], out)
+        check(want and want <= got, f"completion: {cmd} -- offers every option of {cmd} --help ({len(want)})",
+              f"missing {sorted(want - got)}")
+    for words, want, what in ((["record", "--cl"], {"--classroom"}, "record --classroom"),
+                              (["lanes", "--gr"], {"--group"}, "lanes --group"),
+                              (["replay", "--mem"], {"--memory"}, "replay --memory"),
+                              (["lanes", "-w", ""], set(), "lanes -w is --width: no file names"),
+                              (["path", "-T", ""], set(), "path -T is --thread: no theme names"),
+                              (["run", "-m", "64M", "prod"], {"prodcons"}, "a scenario after run -m SIZE"),
+                              (["lanes", "--theme", ""], {"light", "dark"}, "lanes --theme's values"),
+                              (["help", "la"], {"lanes"}, "help COMMAND")):
+        got = complete(conctop, words, out)
+        check(got == want, f"completion: {what}", f"{' '.join(words)!r}: {sorted(got)[:8]}")
 
 
 def install_part():
@@ -69,6 +91,7 @@ def install_part():
     check("run.ctrace" in got, "completion: trace files", str(got))
     got = complete(conctop, ["export", "x.ctrace", "--format", ""], out)
     check(got == {"svg", "perfetto"}, "completion: an option's values", str(got))
+    completion_options(conctop, out)
     r = run(["make", "-s", "-C", ROOT, f"BUILD={os.path.relpath(BUILD, ROOT)}", "uninstall", f"DESTDIR={dest}"],
             timeout=120)
     left = files_under(dest)
