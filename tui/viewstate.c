@@ -762,6 +762,7 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 	if (vs->play >= end) {
 		vs->v.playing = false;
 		vs->v.cursor = end > 0 ? end - 1 : 0;
+		reveal_cursor(vs); /* a frame may have gone past more than a page */
 		snprintf(vs->note, sizeof(vs->note), "end of the trace: space plays it again, q quits");
 		return true;
 	}

@@ -86,6 +86,28 @@ static void test_replay_clock(void)
 	CHECK(!vs.v.playing && vs.v.cursor == 0, "replay --paused: paused, the cursor at 0");
 }
 
+/* A frame that plays on past a page to the end shows the end (a short
+ * trace at 1x plays in one frame), in the classroom view and the plain. */
+static void test_replay_end_shown(void)
+{
+	struct viewstate vs;
+
+	for (int classroom = 0; classroom < 2; classroom++) {
+		viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
+		if (classroom)
+			viewstate_toggle_classroom(&vs);
+		vs.v.ns_per_col = 200 * US; /* a page of lanes: under 21 ms */
+		viewstate_frame(&vs, W, H);
+		CHECK(viewstate_window_ns(&vs) < 21 * MS && vs.v.t0 == 0, "replay: the first page is shown");
+		viewstate_play(&vs, 100 * MS);
+		viewstate_frame(&vs, W, H);
+		CHECK(!vs.v.playing && vs.v.cursor == 21 * MS - 1 && vs.v.cursor >= vs.v.t0 &&
+			      vs.v.cursor < vs.v.t0 + viewstate_window_ns(&vs),
+		      classroom ? "replay, classroom: played to the end in one frame, the page shown holds the playhead"
+				: "replay: played to the end in one frame, the lanes shown hold the playhead");
+	}
+}
+
 /* Zoom keeps the cursor's column; it stops at both ends. */
 static void test_zoom(void)
 {
@@ -422,6 +444,7 @@ int main(void)
 	}
 	test_steps();
 	test_replay_clock();
+	test_replay_end_shown();
 	test_zoom();
 	test_scroll();
 	test_steps_and_goto();
