@@ -119,7 +119,7 @@ int cmd_export(int argc, char **argv)
 	const char *file, *out = NULL, *format = "svg";
 	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS };
 	uint64_t from, to, end;
-	char title[1200], a[32], b[32];
+	char title[1200], a[32], b[32], why[512];
 	int cols, opt, status, e;
 	bool perfetto;
 
@@ -159,6 +159,10 @@ int cmd_export(int argc, char **argv)
 	}
 	if (perfetto && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO))
 		return cli_usage_error("export", "a Perfetto trace is binary: give -o OUT.pftrace");
+	if (strcmp(out, "-") && outfile_spares(out, file, why, sizeof why)) {
+		cli_error("cannot write %s: %s", out, why);
+		return 1;
+	}
 	if (perfetto)
 		return export_perfetto(file, out, from, to, win.have_to);
 

@@ -172,7 +172,7 @@ static int run(const char *text, const char *out, const struct import_filter *fi
 
 	if (!f)
 		return 1;
-	if (outfile_create(&s.of, out, NULL, why, sizeof why)) {
+	if (outfile_spares(out, text, why, sizeof why) || outfile_create(&s.of, out, NULL, why, sizeof why)) {
 		cli_error("cannot write %s: %s", out, why);
 		fclose(f);
 		return 1;

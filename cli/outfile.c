@@ -105,6 +105,36 @@ int outfile_create(struct outfile *of, const char *path, const struct outfile_ow
 	return 0;
 }
 
+/* Whether name is the file st describes. */
+static bool same_file(const char *name, const struct stat *st)
+{
+	struct stat o;
+
+	return stat(name, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+}
+
+/* Whether writing path spares the input (see outfile.h). */
+int outfile_spares(const char *path, const char *input, char *why, size_t whylen)
+{
+	struct stat in;
+	char *part;
+	int e = 0;
+
+	why[0] = '\0';
+	if (strcmp(input, "-") == 0 ? fstat(STDIN_FILENO, &in) : stat(input, &in))
+		return 0; /* (nothing there to destroy: the reading says why) */
+	if (!S_ISREG(in.st_mode) || asprintf(&part, "%s.part", path) < 0)
+		return 0;
+	if (same_file(path, &in) || same_file(part, &in)) {
+		snprintf(why, whylen, "%s is the file being read%s: name another file for the output",
+			 strcmp(input, "-") ? input : "standard input",
+			 same_file(path, &in) ? "" : " (the output is written as FILE.part first)");
+		e = -EEXIST;
+	}
+	free(part);
+	return e;
+}
+
 /* Renames the written file into place. */
 int outfile_commit(struct outfile *of)
 {

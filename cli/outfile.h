@@ -30,6 +30,12 @@ struct outfile {
 int outfile_create(struct outfile *of, const char *path, const struct outfile_owner *owner,
 		   char *why, size_t whylen);
 
+/* Whether writing path (through path.part) spares the file a command reads
+ * (input, "-" for standard input): -EEXIST with why[] saying so when path
+ * or path.part is that file, which the rename or the removal of a
+ * leftover would destroy; else 0. */
+int outfile_spares(const char *path, const char *input, char *why, size_t whylen);
+
 /* Renames the written file into place and frees the names. The fd must be
  * closed by then. Returns 0 or -errno (the data then stays in path.part). */
 int outfile_commit(struct outfile *of);

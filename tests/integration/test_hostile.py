@@ -201,6 +201,38 @@ def test_usage_errors():
               f"exit {r.returncode}: {r.stderr.strip()}")
 
 
+def test_output_is_input():
+    """An output named as the file being read (or as its FILE.part, which is
+    written first) is refused before anything is written: the input stays
+    as it was."""
+    import shutil
+    src = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "prodcons.ctrace")
+    trace, part, text = (os.path.join(TMP, n) for n in ("same.ctrace", "cut.ctrace.part", "same.txt"))
+    shutil.copy(src, trace)
+    shutil.copy(src, part)
+    with open(text, "w") as f:
+        f.write("conctop-x 1 [000] 0.000100: sched:sched_switch: prev_comm=a prev_pid=1 prev_prio=120 "
+                "prev_state=S ==> next_comm=b next_pid=2 next_prio=120\n")
+    before = {p: open(p, "rb").read() for p in (trace, part, text)}
+    cases = ((["export", trace, "-o", trace], trace, "export -o the input"),
+             (["export", trace, "-F", "perfetto", "-o", trace], trace, "export --format perfetto -o the input"),
+             (["export", part, "-o", part[:-5]], part, "export FILE.part -o FILE (FILE.part is written first)"),
+             (["import", text, "-o", text], text, "import -o the input"))
+    for args, victim, what in cases:
+        r = conctop(*args)
+        check(r.returncode == 1 and "is the file being read" in r.stderr and
+              open(victim, "rb").read() == before[victim],
+              f"output safety: {what} is refused, the input intact", f"exit {r.returncode}: {r.stderr.strip()}")
+    with open(text) as f:
+        r = subprocess.run([CONCTOP, "import", "-", "-o", text], stdin=f, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1 and "standard input is the file being read" in r.stderr and
+          open(text, "rb").read() == before[text],
+          "output safety: import - -o FILE with FILE as standard input is refused", r.stderr.strip())
+    r = conctop("export", trace, "-o", os.path.join(TMP, "other.svg"))
+    check(r.returncode == 0 and os.path.getsize(os.path.join(TMP, "other.svg")) > 0,
+          "output safety: another output name is written", r.stderr.strip())
+
+
 def kernel_thread():
     """The pid of a kernel thread (kthreadd is 2 on Linux), or None."""
     try:
@@ -350,6 +382,7 @@ def main():
     test_damaged_chunk()
     test_usage_errors()
     test_refusals()
+    test_output_is_input()
     test_orphans()
     finish()
 
