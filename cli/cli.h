@@ -56,6 +56,10 @@ int cli_next_option(struct cli_opts *o, int argc, char **argv);
  * command does not take. Returns the usage exit status. */
 int cli_option_error(const struct cli_opts *o, char **argv);
 
+/* Whether cmd, which reads the trace twice, can read file: 0, or 1 after
+ * saying that a pipe or a device must be saved to a file first. */
+int cli_rereadable(const char *cmd, const char *file);
+
 /* Takes the one trace file a command reads, argv[optind], into *file.
  * Returns 0, or the usage exit status after saying none or more were given. */
 int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file);

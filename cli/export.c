@@ -164,7 +164,8 @@ int cmd_export(int argc, char **argv)
 		return 1;
 	}
 	if (perfetto)
-		return export_perfetto(file, out, from, to, win.have_to);
+		return cli_rereadable("export --format perfetto", file) ? 1 :
+			export_perfetto(file, out, from, to, win.have_to);
 
 	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, &tl))
 		return 1;

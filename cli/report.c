@@ -357,7 +357,7 @@ int cmd_report(int argc, char **argv)
 	if ((e = cli_trace_operand("report", argc, argv, &file)))
 		return e;
 
-	if (cli_trace_open(&t, file))
+	if (cli_rereadable("report", file) || cli_trace_open(&t, file))
 		goto out;
 	e = stats_new(&s, trace_reader_info(t.reader)->ncpus);
 	if (e) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -142,6 +143,18 @@ int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file)
 		return cli_usage_error(cmd, optind >= argc ? "which trace file?" : "one trace file at a time");
 	*file = argv[optind];
 	return 0;
+}
+
+/* Whether cmd can read file twice (see cli.h). */
+int cli_rereadable(const char *cmd, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) || S_ISREG(st.st_mode))
+		return 0; /* (what is wrong with a file not there: its reading says) */
+	cli_error("%s: %s reads a trace twice, and this is not a regular file (a pipe or a device): "
+		  "save it to a file first", file, cmd);
+	return 1;
 }
 
 /* Finds the directory of the scenario programs. */

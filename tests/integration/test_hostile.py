@@ -233,6 +233,27 @@ def test_output_is_input():
           "output safety: another output name is written", r.stderr.strip())
 
 
+def test_read_twice():
+    """report and export --format perfetto read a trace twice: a pipe is
+    refused at once, saying to save it first, with nothing on standard
+    output (report --json printed half an object, then failed; a named
+    pipe hung on its second opening)."""
+    fifo = os.path.join(TMP, "trace.fifo")
+    os.mkfifo(fifo)
+    for args in (["report", fifo], ["report", "--json", fifo],
+                 ["export", "-F", "perfetto", "-o", os.path.join(TMP, "f.pftrace"), fifo]):
+        try:
+            r = subprocess.run([CONCTOP, *args], capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            check(False, f"read twice: {' '.join(args[:-1])} PIPE is refused", "hung")
+            continue
+        check(r.returncode == 1 and "save it to a file first" in r.stderr and not r.stdout and
+              not os.path.exists(os.path.join(TMP, "f.pftrace.part")),
+              f"read twice: {' '.join(args[:-1])} PIPE is refused at once, nothing written",
+              f"exit {r.returncode}: {r.stderr.strip()} {r.stdout[:60]!r}")
+    os.unlink(fifo)
+
+
 def kernel_thread():
     """The pid of a kernel thread (kthreadd is 2 on Linux), or None."""
     try:
@@ -383,6 +404,7 @@ def main():
     test_usage_errors()
     test_refusals()
     test_output_is_input()
+    test_read_twice()
     test_orphans()
     finish()
 
