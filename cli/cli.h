@@ -56,6 +56,13 @@ int cli_next_option(struct cli_opts *o, int argc, char **argv);
  * command does not take. Returns the usage exit status. */
 int cli_option_error(const struct cli_opts *o, char **argv);
 
+/* Writes what standard output holds: 0, or 1 when it could not (main
+ * says why, with cli_stdout_errno, as conctop ends). */
+int cli_flush_stdout(void);
+
+/* The errno of the first write to standard output that failed, or 0. */
+int cli_stdout_errno(void);
+
 /* Whether cmd, which reads the trace twice, can read file: 0, or 1 after
  * saying that a pipe or a device must be saved to a file first. */
 int cli_rereadable(const char *cmd, const char *file);

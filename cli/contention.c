@@ -320,7 +320,7 @@ int cmd_contention(int argc, char **argv)
 	} else {
 		printf("no thread blocked on an object of the program\n");
 	}
-	status = fflush(stdout) ? 1 : 0;
+	status = cli_flush_stdout();
 out:
 	contention_free(c);
 	spans_free(s);

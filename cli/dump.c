@@ -143,7 +143,7 @@ int cmd_dump(int argc, char **argv)
 			cli_error("warning: %s: the recording was cut off: %s", file, t.cut);
 	}
 out:
-	if (fflush(stdout))
+	if (cli_flush_stdout())
 		status = 1;
 	cli_trace_close(&t);
 	return status;

@@ -70,13 +70,9 @@ static int write_out(const char *path, const struct timeline *tl, uint64_t from,
 
 	if (strcmp(path, "-") == 0) {
 		e = svg_write_lanes(stdout, tl, from, to, cols, title);
-		if (!e && fflush(stdout))
-			e = -errno;
-		if (e) {
+		if (e && !ferror(stdout)) /* (a failed write: main says why) */
 			cli_error("standard output: %s", strerror(-e));
-			return 1;
-		}
-		return 0;
+		return e ? 1 : 0;
 	}
 	if (outfile_create(&of, path, NULL, why, sizeof why)) {
 		cli_error("cannot write %s: %s", path, why);

@@ -180,7 +180,7 @@ int cmd_lanes(int argc, char **argv)
 	status = render_lanes_print_opts(stdout, tl, from, to, width, th, color && th->depth != THEME_MONO, &lo);
 	if (status == -ENOMEM)
 		cli_error("%s: out of memory", file);
-	if (fflush(stdout))
+	if (cli_flush_stdout())
 		status = -EIO;
 	timeline_free(tl);
 	return status ? 1 : 0;

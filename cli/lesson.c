@@ -88,7 +88,7 @@ int cmd_lesson(int argc, char **argv)
 			return cli_usage_error("lesson", "--list takes no lesson name");
 		for (i = 0; i < lesson_cards_len; i++)
 			printf("%-13s %s\n", lesson_cards[i].name, lesson_cards[i].title);
-		return fflush(stdout) ? 1 : 0;
+		return cli_flush_stdout();
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("lesson", optind >= argc ? "which lesson? (conctop lesson --list)"
@@ -98,7 +98,7 @@ int cmd_lesson(int argc, char **argv)
 		return cli_usage_error("lesson", "no lesson called '%s': conctop lesson --list shows them",
 				       argv[optind]);
 	print_card(stdout, c, true);
-	return fflush(stdout) ? 1 : 0;
+	return cli_flush_stdout();
 }
 
 /* ---- tour ---- */
@@ -279,5 +279,5 @@ int cmd_tour(int argc, char **argv)
 			break;
 		putchar('\n');
 	}
-	return fflush(stdout) ? 1 : 0;
+	return cli_flush_stdout();
 }

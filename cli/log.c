@@ -119,5 +119,5 @@ int cmd_log(int argc, char **argv)
 		print_undone(tl, &und[u]);
 	free(und);
 	timeline_free(tl);
-	return fflush(stdout) ? 1 : 0;
+	return cli_flush_stdout();
 }

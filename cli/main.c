@@ -1,4 +1,5 @@
 /* conctop's entry point: global options and the subcommand table. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
@@ -137,8 +138,25 @@ static int help_command(int argc, char **argv)
 	return EXIT_USAGE;
 }
 
+/* Writes what standard output still holds. A failure to write any of it
+ * (a full disk) is said here, once for every command, and the status is
+ * then 1 at least. */
+static int stdout_done(int status)
+{
+	int e;
+
+	if (!cli_flush_stdout())
+		return status;
+	e = cli_stdout_errno();
+	if (e)
+		fprintf(stderr, "conctop: cannot write standard output: %s\n", strerror(e));
+	else
+		fprintf(stderr, "conctop: cannot write standard output: part of it was lost\n");
+	return status ? status : 1;
+}
+
 /* Dispatches to the subcommand named by argv[1], or to the live view. */
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	size_t i;
 	int e = color_options(&argc, argv);
@@ -177,4 +195,10 @@ int main(int argc, char **argv)
 	}
 	/* no command: the live view, with its options */
 	return cmd_live(argc, argv);
+}
+
+/* conctop: the command's status, once its output is all written. */
+int main(int argc, char **argv)
+{
+	return stdout_done(dispatch(argc, argv));
 }

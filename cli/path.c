@@ -240,7 +240,7 @@ int cmd_path(int argc, char **argv)
 		for (size_t i = 0; i < critpath_count(c); i++)
 			path_text_node(stdout, s, critpath_node(c, i));
 	}
-	status = fflush(stdout) ? 1 : 0;
+	status = cli_flush_stdout();
 out:
 	critpath_free(c);
 	spans_free(s);

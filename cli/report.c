@@ -393,7 +393,7 @@ int cmd_report(int argc, char **argv)
 	s = NULL;
 	cli_trace_close(&t);
 	status = print_contention(file, attributed, json);
-	if (fflush(stdout))
+	if (cli_flush_stdout())
 		status = 1;
 out:
 	stats_free(s);

@@ -145,6 +145,24 @@ int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file)
 	return 0;
 }
 
+static int stdout_errno; /* the first failed write's */
+
+/* Writes what standard output holds (see cli.h). */
+int cli_flush_stdout(void)
+{
+	if (fflush(stdout) == 0)
+		return ferror(stdout) ? 1 : 0;
+	if (!stdout_errno)
+		stdout_errno = errno;
+	return 1;
+}
+
+/* The first failed write's errno (see cli.h). */
+int cli_stdout_errno(void)
+{
+	return stdout_errno;
+}
+
 /* Whether cmd can read file twice (see cli.h). */
 int cli_rereadable(const char *cmd, const char *file)
 {

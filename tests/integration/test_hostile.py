@@ -254,6 +254,21 @@ def test_read_twice():
     os.unlink(fifo)
 
 
+def test_stdout_full():
+    """Standard output that cannot be written (a full disk: /dev/full) is
+    said, once, and the status is 1, for every command that prints."""
+    trace = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "prodcons.ctrace")
+    for args in (["list"], ["--help"], ["--version"], ["help", "lanes"], ["dump", trace], ["report", trace],
+                 ["report", "--json", trace], ["lanes", trace], ["log", trace], ["contention", trace],
+                 ["export", trace, "-o", "-"], ["lesson", "condvar"]):
+        with open("/dev/full", "w") as full:
+            r = subprocess.run([CONCTOP, *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60)
+        said = r.stderr.count("cannot write standard output: No space left on device")
+        name = " ".join(a for a in args if a != trace)
+        check(r.returncode == 1 and said == 1, f"stdout full: {name} says so once and exits 1",
+              f"exit {r.returncode}: {r.stderr.strip()[-200:]}")
+
+
 def kernel_thread():
     """The pid of a kernel thread (kthreadd is 2 on Linux), or None."""
     try:
@@ -405,6 +420,7 @@ def main():
     test_refusals()
     test_output_is_input()
     test_read_twice()
+    test_stdout_full()
     test_orphans()
     finish()
 
