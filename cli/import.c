@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
 #include "import.h"
@@ -131,34 +132,51 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 			"Next: conctop lanes %s, conctop report %s, conctop replay %s\n", out, out, out);
 }
 
-/* Opens the text: a file, or standard input copied to a temporary file
- * (the import reads it twice). NULL after saying why. */
+/* Opens the text: a file, or standard input, a pipe or a device copied to
+ * a temporary file (the import reads it twice). The copy stops at a line
+ * too long to be one, which the reading then reports (/dev/zero has no
+ * newline). NULL after saying why. */
 static FILE *open_text(const char *text)
 {
+	const char *name = strcmp(text, "-") ? text : "standard input";
 	FILE *f, *tmp;
 	char buf[65536];
-	size_t n;
+	size_t n, run = 0;
+	struct stat st;
 
-	if (strcmp(text, "-") != 0) {
-		f = fopen(text, "re");
-		if (!f)
-			cli_error("%s: %s", text, strerror(errno));
-		return f;
+	f = strcmp(text, "-") ? fopen(text, "re") : stdin;
+	if (!f || fstat(fileno(f), &st)) {
+		cli_error("%s: %s", text, strerror(errno));
+		if (f)
+			fclose(f);
+		return NULL;
 	}
+	if (S_ISREG(st.st_mode))
+		return f;
 	tmp = tmpfile();
 	if (!tmp) {
-		cli_error("cannot make a temporary copy of standard input: %s (set TMPDIR to a writable directory)",
+		cli_error("cannot make a temporary copy of %s: %s (set TMPDIR to a writable directory)", name,
 			  strerror(errno));
+		if (f != stdin)
+			fclose(f);
 		return NULL;
 	}
-	while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+	while (run <= IMPORT_LINE_MAX && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+		const char *nl = memrchr(buf, '\n', n);
+
+		run = nl ? (size_t)(buf + n - nl - 1) : run + n;
 		if (fwrite(buf, 1, n, tmp) != n)
 			break;
-	if (ferror(stdin) || ferror(tmp) || fseek(tmp, 0, SEEK_SET)) {
-		cli_error("cannot copy standard input to a temporary file: %s", strerror(errno));
+	}
+	if (ferror(f) || ferror(tmp) || fseek(tmp, 0, SEEK_SET)) {
+		cli_error("cannot copy %s to a temporary file: %s", name, strerror(errno));
 		fclose(tmp);
+		if (f != stdin)
+			fclose(f);
 		return NULL;
 	}
+	if (f != stdin)
+		fclose(f);
 	return tmp;
 }
 

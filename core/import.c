@@ -326,8 +326,10 @@ static int feed_file(struct import *im, FILE *f)
 		if (c == '\n') {
 			e = import_line(im, line, n);
 			n = 0;
-		} else if (n < sizeof(line)) {
+		} else {
 			line[n++] = (char)c;
+			if (n == sizeof(line)) /* too long: said now (/dev/zero has no newline) */
+				e = import_line(im, line, n);
 		}
 	}
 	if (!e && ferror(f)) {

@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import PROGS, bpf_available, check, conctop, finish, report_json, retried, run, skip, tmpdir  # noqa: E402
+from harness import CONCTOP, PROGS, bpf_available, check, conctop, finish, report_json, retried, run, skip, tmpdir  # noqa: E402
 
 TMP = tmpdir()
 HANDOFF = [os.path.join(PROGS, "handoff"), "--rounds", "400", "--work-us", "100"]
@@ -248,6 +248,31 @@ def errors_part(text):
     r, out = import_text(write("empty.txt", ["# nothing"]))
     check(r.returncode == 1 and "no event lines" in r.stderr and not os.path.exists(out),
           "a text without events: an error, and no trace left behind")
+    # text that is not a regular file: copied aside first (it is read
+    # twice), the same trace as from the file; a text with no newline ends
+    # at once (it read /dev/zero forever)
+    r, ref = import_text(text, "-q")
+    fifo = os.path.join(TMP, "text.fifo")
+    os.mkfifo(fifo)
+    feeder = subprocess.Popen(["sh", "-c", f"cat {text} > {fifo}"])
+    out = os.path.join(TMP, "fifo.ctrace")
+    r = conctop("import", fifo, "-o", out, "-q", timeout=60)
+    feeder.wait(timeout=60)
+    dump = lambda p: conctop("dump", p).stdout
+    check(r.returncode == 0 and dump(out) == dump(ref) and dump(ref),
+          "a named pipe is imported as the file it carries", f"exit {r.returncode}: {r.stderr.strip()}")
+    for args, stdin in ((["import", "/dev/zero"], None), (["import", "-"], "/dev/zero")):
+        out = os.path.join(TMP, "zero.ctrace")
+        with open(stdin or "/dev/null") as f:
+            try:
+                r = subprocess.run([CONCTOP, *args, "-o", out], stdin=f, capture_output=True, text=True, timeout=30)
+            except subprocess.TimeoutExpired:
+                check(False, f"{' '.join(args)}: a text without newlines ends at once", "hung")
+                continue
+        check(r.returncode == 1 and "line 1: longer than 4096 bytes" in r.stderr and not os.path.exists(out) and
+              not os.path.exists(out + ".part"),
+              f"{' '.join(args)}{' < ' + stdin if stdin else ''}: a text without newlines ends at once, "
+              "naming its line, nothing left", f"exit {r.returncode}: {r.stderr.strip()}")
 
 
 def main():
