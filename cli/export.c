@@ -78,6 +78,7 @@ static int write_out(const char *path, const struct timeline *tl, uint64_t from,
 		cli_error("cannot write %s: %s", path, why);
 		return 1;
 	}
+	outfile_remove_on_stop(&of);
 	f = fdopen(of.fd, "w");
 	if (!f) {
 		e = -errno;

@@ -143,6 +143,7 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 		timeline_free(tl);
 		return 1;
 	}
+	outfile_remove_on_stop(&of);
 	f = fdopen(of.fd, "wb");
 	if (!f) {
 		cli_error("%s: %s", out, strerror(errno));

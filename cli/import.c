@@ -195,6 +195,7 @@ static int run(const char *text, const char *out, const struct import_filter *fi
 		fclose(f);
 		return 1;
 	}
+	outfile_remove_on_stop(&s.of);
 	e = import_new(&s.im, filter, to_trace, &s);
 	if (!e)
 		e = import_file(s.im, f);

@@ -4,12 +4,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The part a stop signal removes (outfile_remove_on_stop), or NULL. */
+static char *volatile stop_removes;
 
 /* The filesystem identity saved while acting as the owner. */
 struct fs_identity {
@@ -51,6 +55,11 @@ int outfile_create(struct outfile *of, const char *path, const struct outfile_ow
 		of->owner = *owner;
 	if (!path[0]) {
 		snprintf(why, whylen, "the file name is empty");
+		return -EINVAL;
+	}
+	if (strcmp(path, "-") == 0) { /* (export handles - before: its output can be streamed) */
+		snprintf(why, whylen, "'-' would be standard output, where a trace file cannot go: name a file "
+			 "(./- for a file named -)");
 		return -EINVAL;
 	}
 	if (lstat(path, &st))
@@ -103,6 +112,34 @@ int outfile_create(struct outfile *of, const char *path, const struct outfile_ow
 		return e;
 	}
 	return 0;
+}
+
+/* A stop signal: the part goes, then the signal ends conctop as it would
+ * have (it is delivered again once this returns). */
+static void remove_part_on_stop(int sig)
+{
+	char *part = stop_removes;
+
+	if (part)
+		unlink(part);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Removes path.part on a stop signal (see outfile.h). */
+void outfile_remove_on_stop(struct outfile *of)
+{
+	struct sigaction sa;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = remove_part_on_stop;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	stop_removes = of->part;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 /* Whether name is the file st describes. */
@@ -168,6 +205,8 @@ void outfile_abort(struct outfile *of)
 /* Frees the names. */
 void outfile_done(struct outfile *of)
 {
+	if (of->part && stop_removes == of->part)
+		stop_removes = NULL; /* (before the name is freed) */
 	free(of->path);
 	free(of->part);
 	of->path = of->part = NULL;

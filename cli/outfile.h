@@ -30,6 +30,12 @@ struct outfile {
 int outfile_create(struct outfile *of, const char *path, const struct outfile_owner *owner,
 		   char *why, size_t whylen);
 
+/* From now until outfile_commit or _abort, a stop signal (SIGINT, SIGTERM,
+ * SIGHUP) removes path.part before it ends conctop: for outputs that are
+ * worth nothing half written (export, import; a recording cut off keeps
+ * its FILE.part). One outfile at a time. */
+void outfile_remove_on_stop(struct outfile *of);
+
 /* Whether writing path (through path.part) spares the file a command reads
  * (input, "-" for standard input): -EEXIST with why[] saying so when path
  * or path.part is that file, which the rename or the removal of a

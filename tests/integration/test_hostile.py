@@ -269,6 +269,32 @@ def test_stdout_full():
               f"exit {r.returncode}: {r.stderr.strip()[-200:]}")
 
 
+def test_stopped_output():
+    """A stop signal while export writes its output removes the half-written
+    FILE.part (it stayed behind); import -o - is refused (it wrote a file
+    named -)."""
+    from harness import BUILD
+    big = os.path.join(TMP, "big.ctrace")
+    r = run([os.path.join(BUILD, "bench", "bench_trace"), "--write", "1000000", big], timeout=120)
+    if not check(r.returncode == 0, "stopped output: bench_trace wrote a trace of 1 M events", r.stderr):
+        return
+    out = os.path.join(TMP, "big.pftrace")
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p = subprocess.Popen([CONCTOP, "export", "-F", "perfetto", "-o", out, big], stderr=subprocess.PIPE)
+        t0 = time.monotonic()
+        while not os.path.exists(out + ".part") and p.poll() is None and time.monotonic() - t0 < 30:
+            time.sleep(0.005)
+        seen = os.path.exists(out + ".part")
+        p.send_signal(sig)
+        rc = p.wait(timeout=60)
+        check(seen and rc == -sig and not os.path.exists(out + ".part") and not os.path.exists(out),
+              f"stopped output: {sig.name} while export writes removes OUT.part, and ends conctop as it does",
+              f"part seen {seen}, exit {rc}, left {[n for n in os.listdir(TMP) if n.startswith('big.pftrace')]}")
+    r = conctop("import", big, "-o", "-", cwd=TMP)
+    check(r.returncode == 1 and "standard output" in r.stderr and not os.path.exists(os.path.join(TMP, "-")),
+          "stopped output: import -o - is refused, no file named - made", f"exit {r.returncode}: {r.stderr.strip()}")
+
+
 def kernel_thread():
     """The pid of a kernel thread (kthreadd is 2 on Linux), or None."""
     try:
@@ -421,6 +447,7 @@ def main():
     test_output_is_input()
     test_read_twice()
     test_stdout_full()
+    test_stopped_output()
     test_orphans()
     finish()
 
