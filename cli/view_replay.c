@@ -131,11 +131,13 @@ static void show_progress(struct replay *r)
  * third of the cap (a trim's copy may take another, the past read back a
  * quarter), and forgetting what lies a window before the view does not make
  * room (nor, with the view at the end of what was read, asking for more,
- * forgetting up to its start or its middle: that part is read back). */
+ * forgetting up to its start or its middle: that part is read back; nor,
+ * with the clock playing there, up to the playhead: a window that does not
+ * fit the cap would otherwise stop the clock and the reading for good). */
 static bool memory_full(struct replay *r)
 {
 	struct timeline *tl = r->ld.tl;
-	uint64_t from, to, w, keep[3];
+	uint64_t from, to, w, keep[4];
 	unsigned i, n = 1;
 
 	if (!r->hist.cap || timeline_memory(tl) <= r->hist.cap / 3)
@@ -146,6 +148,8 @@ static bool memory_full(struct replay *r)
 	if (to >= timeline_end(tl)) {
 		keep[n++] = from;
 		keep[n++] = from + w / 2;
+		if (r->w.vs.v.playing && r->w.vs.play > keep[n - 1])
+			keep[n++] = r->w.vs.play;
 	}
 	for (i = 0; i < n; i++) {
 		if (keep[i] > timeline_kept_from(tl) && timeline_trim(tl, keep[i]) == 0 &&
@@ -157,7 +161,9 @@ static bool memory_full(struct replay *r)
 	return true;
 }
 
-/* Before a frame: a reading that waited tries again once the view moved. */
+/* Before a frame: a reading that waited tries again once the view moved,
+ * or once the clock plays at the end of what was read (it waits for the
+ * reading then: memory_full may forget up to the playhead). */
 static void sync_reading(struct replay *r)
 {
 	uint64_t from, to;
@@ -165,7 +171,8 @@ static void sync_reading(struct replay *r)
 	if (!r->held)
 		return;
 	viewstate_window(&r->w.vs, &from, &to);
-	if (from != r->held_from || to != r->held_to) {
+	if (from != r->held_from || to != r->held_to ||
+	    (r->w.vs.v.playing && r->w.vs.play + 1 >= timeline_end(r->ld.tl))) {
 		r->held = false;
 		evloop_arm(r->loop, r->load_timer, evloop_now());
 	}

@@ -168,6 +168,37 @@ def test_capped(trace):
         p.kill()
 
 
+def test_capped_playing(trace):
+    """--memory 16M, zoomed out until a window holds more than the cap lets
+    the reading keep, then played: the clock and the reading go on to the
+    end (they waited for each other for good: the reading for the view to
+    move, the clock at the end of what was read)."""
+    rep = report_json(trace)
+    want_end = rep["duration_ns"] / 1e9
+    p = panes.Pane(tmux, "playing", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
+                   height=30)
+    try:
+        p.wait_for(lambda s: "REPLAY" in s, 10)
+        for _ in range(8):  # out to 10 ms a column or more: a window of more than a second
+            m = NPC.search(p.screen())
+            if m and float(m.group(1)) * UNIT_S[m.group(2)] >= 0.01:
+                break
+            p.keys("-")
+            time.sleep(0.3)
+        m = NPC.search(p.screen())
+        if not check(m and float(m.group(1)) * UNIT_S[m.group(2)] >= 0.01, "zoomed out to 10 ms a column",
+                     p.screen()[:300]):
+            return
+        p.keys("space")
+        ok, s = p.wait_for(lambda s: "stopped" in s and AT.search(s) and
+                           abs(float(AT.search(s).group(1)) - want_end) < 0.02, want_end * 4 + 20)
+        m = AT.search(s)
+        check(ok, f"played under --memory 16M with a window wider than the cap keeps: the clock reaches the "
+              f"trace's end ({want_end:.2f} s)", f"at {m.group(1) if m else '?'} s: {s[:200]}")
+    finally:
+        p.kill()
+
+
 def test_cut_goto(trace):
     """A file cut off has no index: g past what the paused reading holds
     says that it is after what was read so far, not after the end."""
@@ -405,6 +436,7 @@ def main():
     try:
         test_progressive(trace)
         test_capped(trace)
+        test_capped_playing(trace)
         test_cut_goto(trace)
         test_read_back_keys()
         test_window_lanes(trace)
