@@ -63,7 +63,7 @@ int cli_flush_stdout(void);
 /* The errno of the first write to standard output that failed, or 0. */
 int cli_stdout_errno(void);
 
-/* Whether cmd, which reads the trace twice, can read file: 0, or 1 after
+/* Whether cmd, which reads the trace more than once, can read file: 0, or 1 after
  * saying that a pipe or a device must be saved to a file first. */
 int cli_rereadable(const char *cmd, const char *file);
 

@@ -170,8 +170,8 @@ int cli_rereadable(const char *cmd, const char *file)
 
 	if (stat(file, &st) || S_ISREG(st.st_mode))
 		return 0; /* (what is wrong with a file not there: its reading says) */
-	cli_error("%s: %s reads a trace twice, and this is not a regular file (a pipe or a device): "
-		  "save it to a file first", file, cmd);
+	cli_error("%s: %s reads a trace more than once, and this is not a regular file (a pipe or a "
+		  "device): save it to a file first", file, cmd);
 	return 1;
 }
 

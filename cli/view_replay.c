@@ -362,7 +362,7 @@ int cmd_replay(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	path = argv[optind];
-	if (view_need_terminal("replay"))
+	if (cli_rereadable("replay", path) || view_need_terminal("replay"))
 		return 1;
 	memset(&r, 0, sizeof(r));
 	view_history_init(&r.hist, o.memory);

@@ -234,13 +234,14 @@ def test_output_is_input():
 
 
 def test_read_twice():
-    """report and export --format perfetto read a trace twice: a pipe is
-    refused at once, saying to save it first, with nothing on standard
-    output (report --json printed half an object, then failed; a named
-    pipe hung on its second opening)."""
+    """report, replay and export --format perfetto read a trace more than
+    once: a pipe is refused at once, saying to save it first, with nothing
+    on standard output (report --json printed half an object, then failed;
+    a named pipe hung on its second opening; replay showed its first
+    chunks as the whole trace)."""
     fifo = os.path.join(TMP, "trace.fifo")
     os.mkfifo(fifo)
-    for args in (["report", fifo], ["report", "--json", fifo],
+    for args in (["report", fifo], ["report", "--json", fifo], ["replay", fifo],
                  ["export", "-F", "perfetto", "-o", os.path.join(TMP, "f.pftrace"), fifo]):
         try:
             r = subprocess.run([CONCTOP, *args], capture_output=True, text=True, timeout=20)
