@@ -464,6 +464,9 @@ static int parse_options(int argc, char **argv, struct live_opts *o)
 	}
 	if (o->run_form && !o->dashdash && o->nrest == 0 && !o->pid)
 		return cli_usage_error("run", "which scenario? (conctop list shows them)");
+	if (o->dashdash && o->nrest == 0 && !o->pid)
+		return cli_usage_error(cmd, "which command? -- is followed by the command to "
+				       "trace (conctop -- COMMAND [ARGS])");
 	if (!o->pid && o->nrest == 0) {
 		o->rest = default_argv;
 		o->nrest = 1;

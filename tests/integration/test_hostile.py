@@ -165,6 +165,11 @@ def test_usage_errors():
         r, h = conctop("help", cmd), conctop(cmd, "--help")
         check(r.returncode == 0 and r.stdout == h.stdout and h.stdout, f"usage: help {cmd} prints {cmd} --help",
               f"exit {r.returncode}: {r.stdout[:80]!r} vs {h.stdout[:80]!r}")
+    for args in (["--"], ["run", "--"], ["-w", os.path.join(TMP, "x.ctrace"), "--"]):
+        r = conctop(*args)
+        check(r.returncode == 2 and "which command?" in r.stderr,
+              f"usage: conctop {' '.join(args)} with no command after -- is a usage error",
+              f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("help", "nosuch")
     check(r.returncode == 2 and "unknown command 'nosuch'" in r.stderr and not r.stdout,
           "usage: help NOSUCH is an unknown command", f"exit {r.returncode}: {r.stderr.strip()}")
