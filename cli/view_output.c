@@ -17,7 +17,8 @@ struct output_log {
 	size_t head, count;            /* ring of complete lines */
 	char part[OUT_LINE_MAX];       /* the line being written */
 	size_t part_len;
-	int esc;                       /* 0, 1 after ESC, 2 inside ESC [ ... */
+	int esc;                       /* 0, 1 after ESC, 2 inside ESC [ ..., 3 inside ESC ] ...,
+					* 4 after an ESC there */
 	bool cr;                       /* a carriage return came last */
 	bool eof;
 };
@@ -62,8 +63,35 @@ static void output_newline(struct output_log *o)
 	o->part_len = 0;
 }
 
+/* The line being written fills a stored line: it ends at its last space
+ * (not too far back), else before its last character, and what follows
+ * begins the next line, so that nothing of a long line is lost. */
+static void output_break(struct output_log *o)
+{
+	char tail[OUT_LINE_MAX];
+	size_t n = o->part_len, k = n, t;
+
+	while (k > 0 && o->part[k - 1] != ' ')
+		k--;
+	if (k == 0 || n - k > OUT_LINE_MAX / 4) {
+		k = n; /* no space near the end: before the last (maybe partial) character */
+		while (k > 0 && ((unsigned char)o->part[k - 1] & 0xc0) == 0x80)
+			k--;
+		if (k > 0 && ((unsigned char)o->part[k - 1] & 0x80))
+			k--;
+		if (k == 0)
+			k = n;
+	}
+	t = n - k;
+	memcpy(tail, o->part + k, t);
+	o->part_len = k;
+	output_newline(o);
+	memcpy(o->part, tail, t);
+	o->part_len = t;
+}
+
 /* Takes bytes of the program's output (a carriage return starts the line
- * again). */
+ * again; terminal controls, OSC strings included, are left out). */
 static void output_take(struct output_log *o, const char *buf, size_t n)
 {
 	size_t i;
@@ -72,12 +100,16 @@ static void output_take(struct output_log *o, const char *buf, size_t n)
 		unsigned char c = (unsigned char)buf[i];
 
 		if (o->esc == 1) {
-			o->esc = c == '[' ? 2 : 0;
+			o->esc = c == '[' ? 2 : c == ']' ? 3 : 0;
 			continue;
 		}
 		if (o->esc == 2) {
 			if (c >= 0x40 && c <= 0x7e)
 				o->esc = 0;
+			continue;
+		}
+		if (o->esc >= 3) { /* an OSC string (a window title): to BEL or ESC \ */
+			o->esc = c == 0x07 || (o->esc == 4 && c == '\\') ? 0 : c == 0x1b ? 4 : 3;
 			continue;
 		}
 		if (o->cr && c != '\n' && c != '\r')
@@ -88,8 +120,9 @@ static void output_take(struct output_log *o, const char *buf, size_t n)
 		} else if (c == '\n') {
 			output_newline(o);
 		} else if ((c == '\t' || c >= 0x20) && c != 0x7f) {
-			if (o->part_len + 1 < OUT_LINE_MAX)
-				o->part[o->part_len++] = c == '\t' ? ' ' : (char)c;
+			if (o->part_len + 1 >= OUT_LINE_MAX)
+				output_break(o);
+			o->part[o->part_len++] = c == '\t' ? ' ' : (char)c;
 		}
 	}
 }

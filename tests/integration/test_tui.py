@@ -409,6 +409,25 @@ def test_live_ends():
         p.kill()
 
 
+def test_live_output():
+    """The output panel keeps a line longer than it stores whole (its end was
+    dropped past 255 bytes) and leaves out a window-title escape (its text
+    showed)."""
+    name = "live output"
+    p = Pane("liveout", 100, 40)
+    words = " ".join(f"w{i}" for i in range(80))
+    try:
+        p.type(f"{CONCTOP} -- sh -c 'echo {words}; printf \"\\033]0;title\\007osc after\\n\"; sleep 0.5'")
+        ok, s = p.wait_for(lambda s: "exit status 0" in s, 30)
+        flat = " ".join(line.strip(" \u2502") for line in s.splitlines())
+        check(ok and "w0 w1" in flat and "w78 w79" in flat,
+              f"{name}: a line of {len(words)} bytes is shown to its end", s[-900:])
+        check("osc after" in s and "title" not in s, f"{name}: an OSC escape's text is not shown", s[-400:])
+        p.keys("q")
+    finally:
+        p.kill()
+
+
 def test_live_privileges():
     """Without the privileges tracing needs, the live view says what is
     missing and what to do, before any screen is drawn."""
@@ -520,6 +539,7 @@ def run_all(d):
     if bpf_available("live view in tmux"):
         test_live()
         test_live_ends()
+        test_live_output()
         test_deadlock_replay(d)
         test_deadlock_live()
 
