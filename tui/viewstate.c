@@ -525,7 +525,8 @@ static unsigned long pace_ms(const char *command)
 
 /* The classroom scale: a tenth of the pace a column; without a pace, the
  * time the program's threads (all but the first) were alive in about four
- * pages. */
+ * pages; live, or with nothing read yet, none (0: the plain view's scale,
+ * as a lifetime not over yet says nothing of the pages). */
 void viewstate_set_class_scale(struct viewstate *vs, const char *command)
 {
 	unsigned long pace = pace_ms(command);
@@ -536,6 +537,9 @@ void viewstate_set_class_scale(struct viewstate *vs, const char *command)
 		vs->class_npc = scale_nice_ceil((uint64_t)pace * 1000000ull / 10);
 		return;
 	}
+	vs->class_npc = 0;
+	if (vs->live || timeline_end(vs->tl) == 0)
+		return;
 	for (i = n > 1 ? 1 : 0; i < n; i++) {
 		const struct tl_thread *t = timeline_thread(vs->tl, i);
 

@@ -318,6 +318,14 @@ static void test_live(void)
 	CHECK(vs.v.mode == VIEW_LIVE && viewstate_following(&vs) && vs.v.cursor == VIEWSTATE_NONE &&
 		      vs.v.ns_per_col == VIEWSTATE_LIVE_NS_PER_COL,
 	      "live: follows, no cursor, 10 ms a column");
+	viewstate_set_class_scale(&vs, "python3 threads.py");
+	viewstate_toggle_classroom(&vs);
+	CHECK(vs.v.classroom && vs.v.ns_per_col == VIEWSTATE_LIVE_NS_PER_COL,
+	      "live, a command without --pace: the classroom view keeps the plain scale (it took 1 us a column)");
+	viewstate_toggle_classroom(&vs);
+	viewstate_set_class_scale(&vs, "prodcons --pace 50");
+	CHECK(vs.class_npc == 5 * MS, "live, a scenario's --pace 50: 5 ms a column");
+	vs.class_npc = 0;
 	viewstate_speed(&vs, true);
 	viewstate_scroll_by(&vs, VIEWSTATE_LITTLE, true);
 	CHECK(vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: a scroll pauses, the cursor at the end");
