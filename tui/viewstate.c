@@ -448,17 +448,24 @@ void viewstate_step_log(struct viewstate *vs, bool back)
 	viewstate_place_cursor(vs, e.ts);
 }
 
-/* < >. */
+/* < and >: the next speed down or up on the ladder 0.01, 0.02, 0.05, 0.1
+ * ... 50, 100, so that 1x is always a few steps away (from any --speed). */
 void viewstate_speed(struct viewstate *vs, bool faster)
 {
-	double s = faster ? vs->v.speed * 2 : vs->v.speed / 2;
+	static const double ladder[] = { 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100 };
+	const size_t n = sizeof(ladder) / sizeof(ladder[0]);
+	double s = vs->v.speed;
+	size_t i;
 
-	if (s < VIEWSTATE_SPEED_MIN)
-		s = VIEWSTATE_SPEED_MIN;
-	if (s > VIEWSTATE_SPEED_MAX)
-		s = VIEWSTATE_SPEED_MAX;
-	vs->v.speed = s;
-	snprintf(vs->note, sizeof(vs->note), "speed %gx", s);
+	if (faster) {
+		for (i = 0; i < n - 1 && ladder[i] <= s * 1.000001; i++)
+			;
+	} else {
+		for (i = n - 1; i > 0 && ladder[i] >= s * 0.999999; i--)
+			;
+	}
+	vs->v.speed = ladder[i];
+	snprintf(vs->note, sizeof(vs->note), "speed %gx", ladder[i]);
 }
 
 /* p. */

@@ -64,7 +64,7 @@ static void test_replay_clock(void)
 	CHECK(vs.v.cursor == 0 && vs.v.t0 == 0, "replay: the playhead starts at 0");
 	CHECK(viewstate_play(&vs, 5 * MS) && vs.play == 5 * MS, "replay: 5 ms of wall time moves the clock 5 ms");
 	viewstate_speed(&vs, true);
-	CHECK(vs.v.speed == 2.0 && !strcmp(vs.note, "speed 2x"), "replay: > doubles the speed, and says so");
+	CHECK(vs.v.speed == 2.0 && !strcmp(vs.note, "speed 2x"), "replay: > goes up the speeds (1, 2, 5, 10 ...), and says so");
 	viewstate_play(&vs, 2 * MS);
 	viewstate_frame(&vs, W, H);
 	CHECK(vs.play == 9 * MS && vs.v.cursor == 9 * MS, "replay: at 2x, 2 ms move it 4 ms; the cursor is the playhead");
@@ -82,6 +82,19 @@ static void test_replay_clock(void)
 	for (int i = 0; i < 20; i++)
 		viewstate_speed(&vs, false);
 	CHECK(vs.v.speed == VIEWSTATE_SPEED_MIN, "replay: the speed stops at its minimum");
+	for (int i = 0; i < 20; i++)
+		viewstate_speed(&vs, true);
+	CHECK(vs.v.speed == VIEWSTATE_SPEED_MAX, "replay: and at its maximum");
+	for (int i = 0; i < 6; i++)
+		viewstate_speed(&vs, false);
+	CHECK(vs.v.speed == 1.0 && !strcmp(vs.note, "speed 1x"),
+	      "replay: from 100x, six < come back to 1x (50 20 10 5 2 1; halving gave 0.78125)");
+	vs.v.speed = 0.3; /* --speed 0.3 */
+	viewstate_speed(&vs, true);
+	CHECK(vs.v.speed == 0.5, "replay: from --speed 0.3, > goes to 0.5 on the ladder");
+	vs.v.speed = 0.3;
+	viewstate_speed(&vs, false);
+	CHECK(vs.v.speed == 0.2, "replay: from --speed 0.3, < goes to 0.2");
 	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
 	CHECK(!vs.v.playing && vs.v.cursor == 0, "replay --paused: paused, the cursor at 0");
 }
