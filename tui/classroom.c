@@ -36,12 +36,17 @@ struct class_rows {
 };
 
 /* Rows kept under the legend for the program's output in view v (its
- * last lines, CLASS_OUTPUT_ROWS at most), 0 without output. */
-static int class_output_rows(const struct view *v)
+ * last lines wrapped at words to the width, CLASS_OUTPUT_ROWS at most), 0
+ * without output. */
+static int class_output_rows(const struct view *v, int width)
 {
+	int rows = 0;
+
 	if (!v || !v->output || !v->output_lines)
 		return 0;
-	return v->output_lines < (size_t)CLASS_OUTPUT_ROWS ? (int)v->output_lines : CLASS_OUTPUT_ROWS;
+	for (size_t i = v->output_lines; i > 0 && rows < CLASS_OUTPUT_ROWS; i--)
+		rows += draw_wrapped_rows(v->output[i - 1] ? v->output[i - 1] : "", width);
+	return rows < CLASS_OUTPUT_ROWS ? rows : CLASS_OUTPUT_ROWS;
 }
 
 /* Lays out a classroom screen h rows high for nvis thread lanes, less
@@ -83,23 +88,23 @@ int render_classroom_lanes(const struct timeline *tl, int height)
 }
 
 /* Rows a thread lane takes. */
-int render_lane_height(const struct timeline *tl, const struct view *v, int height)
+int render_lane_height(const struct timeline *tl, const struct view *v, int width, int height)
 {
 	struct class_rows r;
 
 	if (!tl || !v || !v->classroom)
 		return 1;
-	class_layout(tl, render_view_threads(tl, v, NULL, 0), height, class_output_rows(v), &r);
+	class_layout(tl, render_view_threads(tl, v, NULL, 0), height, class_output_rows(v, width), &r);
 	return r.lane_h;
 }
 
 /* Lanes the classroom view shows, and the row of the first. */
-int classroom_thread_rows(const struct timeline *tl, const struct view *v, int height, int *first_row)
+int classroom_thread_rows(const struct timeline *tl, const struct view *v, int width, int height, int *first_row)
 {
 	size_t nvis = render_view_threads(tl, v, NULL, 0);
 	struct class_rows r;
 
-	class_layout(tl, nvis, height, class_output_rows(v), &r);
+	class_layout(tl, nvis, height, class_output_rows(v, width), &r);
 	if (first_row)
 		*first_row = CLASS_TOP_ROWS + r.cpu_rows + r.marks_rows;
 	return nvis < (size_t)r.lanes ? (nvis ? (int)nvis : 1) : r.lanes;
@@ -309,11 +314,7 @@ static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool t
  * rows [y, y + rows): after a live run, its self-check. */
 static void draw_class_output(struct frame *f, int y, int rows)
 {
-	const struct view *v = f->v;
-	size_t first = v->output_lines > (size_t)rows ? v->output_lines - (size_t)rows : 0, i;
-
-	for (i = first; i < v->output_lines; i++)
-		draw_text(&f->d, 0, y + (int)(i - first), v->output[i] ? v->output[i] : "", ROLE_LOG, GRID_BOLD, -1);
+	draw_last_lines(&f->d, y, rows, f->v->output, f->v->output_lines, ROLE_LOG, GRID_BOLD);
 }
 
 /* Draws older log entries (before the narration's) on rows [y, y + rows),
@@ -328,8 +329,8 @@ static void draw_class_log(struct frame *f, int y, int rows)
 
 	if (rows <= 0)
 		return;
-	if (class_output_rows(f->v)) { /* the output's last lines at the bottom */
-		int out = class_output_rows(f->v) < rows ? class_output_rows(f->v) : rows;
+	if (class_output_rows(f->v, w)) { /* the output's last lines at the bottom */
+		int out = class_output_rows(f->v, w) < rows ? class_output_rows(f->v, w) : rows;
 
 		draw_class_output(f, y + rows - out, out);
 		rows -= out;
@@ -403,7 +404,7 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	f.d.classroom = true;
 	f.d.name_w = CLASS_NAME_W;
 	key_lanes_first(&f);
-	class_layout(tl, f.nvis, H, class_output_rows(v), &r);
+	class_layout(tl, f.nvis, H, class_output_rows(v, W), &r);
 	draw_narration(&f, 0);
 	draw_class_header(&f, 1);
 	lanes_draw_axis(&f.d, 2);

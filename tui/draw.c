@@ -51,6 +51,68 @@ int draw_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_
 	return draw_text(d, x, y, buf, role, attr, max);
 }
 
+/* The bytes of s that fill one row (see draw.h). */
+size_t draw_wrap_piece(const char *s, int width)
+{
+	size_t i = 0, cut = 0;
+	int cols;
+
+	if (width < 1)
+		width = 1;
+	if (utf8_width(s) <= width)
+		return strlen(s);
+	for (cols = 0; s[i] && cols < width; cols++) {
+		i += utf8_prefix(s + i, 1);
+		if (s[i] == ' ')
+			cut = i;
+	}
+	return cut ? cut : i;
+}
+
+/* The rows a line takes wrapped (see draw.h). */
+int draw_wrapped_rows(const char *s, int width)
+{
+	int rows = 0;
+
+	do {
+		s += draw_wrap_piece(s, width);
+		while (*s == ' ')
+			s++;
+		rows++;
+	} while (*s);
+	return rows;
+}
+
+/* Draws the last lines, wrapped (see draw.h). */
+void draw_last_lines(struct draw *d, int y, int rows, const char *const *lines, size_t n, uint8_t role,
+		     uint8_t attr)
+{
+	int w = grid_width(d->g), need = 0, skip, r = 0;
+	size_t first, i;
+
+	for (first = n; first > 0 && need < rows; first--)
+		need += draw_wrapped_rows(lines[first - 1] ? lines[first - 1] : "", w);
+	skip = need > rows ? need - rows : 0; /* the first line's rows that do not fit */
+	for (i = first; i < n && r < rows; i++) {
+		const char *s = lines[i] ? lines[i] : "";
+
+		do {
+			size_t k = draw_wrap_piece(s, w);
+			char piece[DRAW_LINE_MAX];
+
+			if (skip > 0) {
+				skip--;
+			} else {
+				snprintf(piece, sizeof(piece), "%.*s", (int)k, s);
+				draw_text(d, 0, y + r++, piece, role, attr, -1);
+			}
+			s += k;
+			while (*s == ' ')
+				s++;
+		} while (*s && r < rows);
+	}
+}
+
 /* Fills part of a row. */
 void draw_fill(struct draw *d, int x0, int x1, int y, uint32_t ch, uint8_t role, uint8_t attr)
 {

@@ -40,6 +40,19 @@ int draw_text(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t
  * when a single word is too long. Returns the columns written. */
 int draw_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max);
 
+/* The bytes of s that fill one row of width columns: up to the last space
+ * that fits when the rest does not, else cut at the width. */
+size_t draw_wrap_piece(const char *s, int width);
+
+/* The rows line s takes wrapped at words to width columns (at least one). */
+int draw_wrapped_rows(const char *s, int width);
+
+/* Draws the last of n lines (NULL: empty), each wrapped at words to the
+ * width, on rows [y, y + rows), the newest at the bottom: as many as the
+ * rows hold, the oldest shown losing its first rows. */
+void draw_last_lines(struct draw *d, int y, int rows, const char *const *lines, size_t n, uint8_t role,
+		     uint8_t attr);
+
 /* Fills columns [x0, x1) of row y with ch. */
 void draw_fill(struct draw *d, int x0, int x1, int y, uint32_t ch, uint8_t role, uint8_t attr);
 

@@ -79,7 +79,7 @@ void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, 
 
 /* render_thread_rows for the classroom view: lanes (of two rows) per page
  * on a screen this high, at most those the filter shows. */
-int classroom_thread_rows(const struct timeline *tl, const struct view *v, int height, int *first_row);
+int classroom_thread_rows(const struct timeline *tl, const struct view *v, int width, int height, int *first_row);
 
 /* Draws the classroom screen (render_screen with v->classroom). */
 int classroom_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th);

@@ -160,7 +160,7 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
 	if (!tl || !v || width < RENDER_MIN_WIDTH || height < RENDER_MIN_HEIGHT)
 		return 0;
 	if (v->classroom)
-		return classroom_thread_rows(tl, v, height, first_row);
+		return classroom_thread_rows(tl, v, width, height, first_row);
 	layout(tl, v, height, render_view_threads(tl, v, NULL, 0), &r);
 	if (first_row)
 		*first_row = 3 + r.cpu_rows + r.marks_rows;
@@ -254,73 +254,18 @@ static void draw_log(struct frame *f, int y, int rows, uint64_t lo, uint64_t hi)
 	}
 }
 
-/* The bytes of s that fill one row of width columns: up to the last space
- * that fits when the rest does not, else cut at the width. */
-static size_t wrap_piece(const char *s, int width)
-{
-	size_t i = 0, cut = 0;
-	int cols;
-
-	if (width < 1)
-		width = 1;
-	if (utf8_width(s) <= width)
-		return strlen(s);
-	for (cols = 0; s[i] && cols < width; cols++) {
-		i += utf8_prefix(s + i, 1);
-		if (s[i] == ' ')
-			cut = i;
-	}
-	return cut ? cut : i;
-}
-
-/* The rows line s takes wrapped to width columns (at least one). */
-static int wrapped_rows(const char *s, int width)
-{
-	int rows = 0;
-
-	do {
-		s += wrap_piece(s, width);
-		while (*s == ' ')
-			s++;
-		rows++;
-	} while (*s);
-	return rows;
-}
-
 /* Draws the traced program's last output lines on rows [y, y + rows). */
 static void draw_output(struct frame *f, int y, int rows)
 {
 	const struct view *v = f->v;
-	int w = grid_width(f->d.g), need = 0, skip, r = 0;
-	size_t first, i;
 
 	if (v->output_lines == 0) {
 		draw_text(&f->d, 0, y, "(no output yet)", ROLE_LABEL, 0, -1);
 		return;
 	}
-	/* the last lines, each wrapped to the width (a scenario's self-check
-	 * line is longer than 80 columns): as many as the rows hold */
-	for (first = v->output_lines; first > 0 && need < rows; first--)
-		need += wrapped_rows(v->output[first - 1] ? v->output[first - 1] : "", w);
-	skip = need > rows ? need - rows : 0; /* the first line's rows that do not fit */
-	for (i = first; i < v->output_lines && r < rows; i++) {
-		const char *s = v->output[i] ? v->output[i] : "";
-
-		do {
-			size_t n = wrap_piece(s, w);
-			char piece[DRAW_LINE_MAX];
-
-			if (skip > 0) {
-				skip--;
-			} else {
-				snprintf(piece, sizeof(piece), "%.*s", (int)n, s);
-				draw_text(&f->d, 0, y + r++, piece, ROLE_LOG, 0, -1);
-			}
-			s += n;
-			while (*s == ' ')
-				s++;
-		} while (*s && r < rows);
-	}
+	/* each wrapped to the width: a scenario's self-check line is longer
+	 * than 80 columns */
+	draw_last_lines(&f->d, y, rows, v->output, v->output_lines, ROLE_LOG, 0);
 }
 
 /* Draws the bottom rule under the thread lanes on row y: lanes scrolled

@@ -183,7 +183,7 @@ int render_classroom_lanes(const struct timeline *tl, int height);
 
 /* Rows a thread lane takes in this view on a screen this high: 2 in the
  * classroom view when every lane the filter lets through fits so, else 1. */
-int render_lane_height(const struct timeline *tl, const struct view *v, int height);
+int render_lane_height(const struct timeline *tl, const struct view *v, int width, int height);
 
 /* added: the rows render_screen gives thread lanes on a width x height
  * screen for this view (at most the lanes the filter lets through), and

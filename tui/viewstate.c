@@ -734,7 +734,8 @@ uint64_t viewstate_time_at_x(const struct viewstate *vs, int x)
 void viewstate_click(struct viewstate *vs, int x, int y)
 {
 	uint64_t t = viewstate_time_at_x(vs, x);
-	int first_row, lanes = thread_rows(vs, &first_row), per = render_lane_height(vs->tl, &vs->v, vs->height);
+	int first_row, lanes = thread_rows(vs, &first_row);
+	int per = render_lane_height(vs->tl, &vs->v, vs->width, vs->height);
 
 	if (y >= first_row && y < first_row + lanes * per) {
 		size_t lane = vs->v.first_lane + (size_t)(y - first_row) / (size_t)per;

@@ -563,7 +563,7 @@ static void test_marks(void)
 		      strstr(lane(g, "marks"), "B race over 2"),
 	      "marks: the classroom view draws the markers row between the CPU and the thread lanes");
 	CHECK(render_thread_rows(tl, &v, 80, 24, &y) > 0 && y == find_row(g, "A ping") &&
-		      render_lane_height(tl, &v, 24) == 2 && find_row(g, "B pong") == y + 2,
+		      render_lane_height(tl, &v, 80, 24) == 2 && find_row(g, "B pong") == y + 2,
 	      "marks: the classroom's first lane row is below the markers row, its lanes still two rows");
 	grid_free(g);
 	drop();
@@ -908,7 +908,7 @@ static void test_classroom(void)
 	v = view_all(80, 9 * MS);
 	v.classroom = true;
 	render_screen(g, tl, &v, th);
-	CHECK(render_classroom_lanes(tl, 24) == 12 && render_lane_height(tl, &v, 24) == 1,
+	CHECK(render_classroom_lanes(tl, 24) == 12 && render_lane_height(tl, &v, 80, 24) == 1,
 	      "classroom: 9 lanes do not fit two rows each at 80x24: 12 lanes of one row");
 	CHECK(find_row(g, "A thread-00") > 0 && find_row(g, "I thread-08") == find_row(g, "A thread-00") + 8 &&
 		      !grid_has(g, "more"),
@@ -923,16 +923,29 @@ static void test_classroom(void)
 	build_many(2, 6);
 	v = view_all(80, 6 * MS);
 	v.classroom = true;
-	CHECK(render_lane_height(tl, &v, 24) == 2, "classroom: 6 lanes fit two rows each at 80x24");
+	CHECK(render_lane_height(tl, &v, 80, 24) == 2, "classroom: 6 lanes fit two rows each at 80x24");
 	{
 		static const char *const out[] = { "thread: a self-check longer than one row,", "wrapped on two" };
 
 		v.output = out;
 		v.output_lines = 2;
 		render_screen(g, tl, &v, th);
-		CHECK(render_lane_height(tl, &v, 24) == 1 && find_row(g, "F thread-05") > 0 &&
+		CHECK(render_lane_height(tl, &v, 80, 24) == 1 && find_row(g, "F thread-05") > 0 &&
 			      find_row(g, "wrapped on two") == 20 && find_row(g, "thread: a self-check") == 19,
 		      "classroom: the program's output keeps its rows above the message; the lanes take one row");
+	}
+	{
+		static const char *const out[] = { "condvar: 4 consumers, 400 items, each consumed exactly once; the "
+						   "waits on not_empty were 312, which took 41.5 ms in all" };
+
+		v.output = out;
+		v.output_lines = 1;
+		render_screen(g, tl, &v, th);
+		y = find_row(g, "condvar: 4 consumers");
+		CHECK(y == 19 && strstr(row(g, 20), "which took 41.5 ms in all") && !grid_has(g, "which took i ") &&
+			      render_lane_height(tl, &v, 80, 24) == 1,
+		      "classroom: a self-check line longer than the width is wrapped at a word onto a second row "
+		      "(it was cut at the edge: 'which took i'), the rows kept for it");
 	}
 	drop();
 

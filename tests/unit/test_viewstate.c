@@ -383,7 +383,7 @@ static void test_classroom_pages(void)
 	viewstate_init_replay(&vs, many, "many", 1.0, true, 80, 24);
 	viewstate_toggle_classroom(&vs);
 	per = render_thread_rows(many, &vs.v, 80, 24, NULL);
-	CHECK(per == 12 && render_lane_height(many, &vs.v, 24) == 1,
+	CHECK(per == 12 && render_lane_height(many, &vs.v, W, 24) == 1,
 	      "classroom pages: 20 lanes at 80x24 are one row each, 12 a page");
 	viewstate_move_focus(&vs, 1);
 	CHECK(vs.v.focus == 12 && vs.v.first_lane == 12, "classroom pages: Tab shows the next page");
