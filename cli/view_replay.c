@@ -120,7 +120,7 @@ static void show_progress(struct replay *r)
 	if (!r->ld.done) {
 		snprintf(r->w.status, sizeof(r->w.status), "reading %s: %.0f%% (%.1f M events); %s", r->name,
 			 cli_loader_progress(&r->ld) * 100, (double)r->ld.t.events / 1e6,
-			 r->held ? "--memory is full: it reads on as the view moves on" : "the view grows as it reads");
+			 r->held ? "--memory full: reads on as the view moves" : "the view grows as it reads");
 		return;
 	}
 	cli_loader_warning(&r->ld, warn, sizeof(warn));

@@ -418,7 +418,7 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	y += lanes_draw_legend(&f.d, y, CLASS_LEGEND_ROWS);
 	draw_class_log(&f, y, H - CLASS_BOTTOM_ROWS - y);
 	if (v->message && *v->message)
-		draw_words(&f.d, 0, H - CLASS_BOTTOM_ROWS, v->message, ROLE_WARNING, GRID_BOLD, W);
+		draw_line(&f.d, 0, H - CLASS_BOTTOM_ROWS, v->message, ROLE_WARNING, GRID_BOLD, W);
 	frame_draw_keys(&f, 1, H - 2); /* the classroom's key help: two rows */
 	frame_draw_keys(&f, 2, H - 1);
 	return frame_close(&f);

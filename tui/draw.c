@@ -25,8 +25,11 @@ int draw_text(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t
 	return n;
 }
 
-/* Writes text without cutting a word. */
-int draw_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max)
+/* Writes text ending at a word and an ellipsis when it does not fit; one
+ * word too long for the line: nothing, or with cut_word cut at the edge
+ * with the ellipsis. */
+static int fit_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max,
+		     bool cut_word)
 {
 	char buf[DRAW_LINE_MAX];
 	const char *ell = d->th->ascii ? "..." : "\xe2\x80\xa6";
@@ -45,10 +48,24 @@ int draw_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_
 	}
 	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ':'))
 		cut--;
+	if (cut == 0 && cut_word && room > 0)
+		cut = utf8_prefix(s, room);
 	if (cut == 0)
 		return 0; /* one word longer than the line: nothing rather than half a word */
 	snprintf(buf, sizeof(buf), "%.*s%s", (int)cut, s, ell);
 	return draw_text(d, x, y, buf, role, attr, max);
+}
+
+/* Writes text without cutting a word. */
+int draw_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max)
+{
+	return fit_words(d, x, y, s, role, attr, max, false);
+}
+
+/* Writes a line that must show something (see draw.h). */
+int draw_line(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max)
+{
+	return fit_words(d, x, y, s, role, attr, max, true);
 }
 
 /* The bytes of s that fill one row (see draw.h). */

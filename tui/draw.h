@@ -53,6 +53,10 @@ int draw_wrapped_rows(const char *s, int width);
 void draw_last_lines(struct draw *d, int y, int rows, const char *const *lines, size_t n, uint8_t role,
 		     uint8_t attr);
 
+/* The same for a line that must show something (a message): a single word
+ * too long is cut at the edge, with the ellipsis. */
+int draw_line(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max);
+
 /* Fills columns [x0, x1) of row y with ch. */
 void draw_fill(struct draw *d, int x0, int x1, int y, uint32_t ch, uint8_t role, uint8_t attr);
 

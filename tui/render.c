@@ -336,7 +336,7 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 	if (predict) /* the question, then its answer in the same place */
 		draw_words(&f->d, 0, y++, predict, ROLE_MODE, GRID_BOLD, grid_width(f->d.g));
 	if (message)
-		draw_text(&f->d, 0, y, v->message, ROLE_WARNING, GRID_BOLD, -1);
+		draw_line(&f->d, 0, y, v->message, ROLE_WARNING, GRID_BOLD, grid_width(f->d.g));
 	else if (banner[0])
 		draw_text(&f->d, 0, y, banner, ROLE_WARNING, GRID_BOLD | GRID_REVERSE, -1);
 }

@@ -93,7 +93,7 @@ def test_capped(trace):
                    height=30)
     try:
         pid = int(tmux("display-message", "-p", "-t", "capped", "#{pane_pid}").strip())
-        ok, s = p.wait_for(lambda s: "--memory is full" in s, 30)
+        ok, s = p.wait_for(lambda s: "--memory full" in s, 30)
         check(ok, "--memory 16M: the reading waits for the view once a third of the cap is read", s[-400:])
         peak, at = rss_kb(pid), 0.0
         zoom_in(p)
@@ -209,7 +209,7 @@ def test_cut_goto(trace):
     p = panes.Pane(tmux, "cut", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", cut), width=160,
                    height=30)
     try:
-        ok, s = p.wait_for(lambda s: "--memory is full" in s, 30)
+        ok, s = p.wait_for(lambda s: "--memory full" in s, 30)
         p.keys("g")
         p.keys(f"{rep['duration_ns'] / 1e9 * 0.5:.2f}", "Enter")
         ok, s = p.wait_for(lambda s: "is after" in s, 10)
@@ -269,7 +269,7 @@ def test_read_back_keys():
     p = panes.Pane(tmux, "keys", clean_env("sh", "-c", f"{CONCTOP} replay --paused --memory 16M {trace}; "
                                            "echo rc=$?; sleep 600"), width=160, height=30)
     try:
-        p.wait_for(lambda s: "--memory is full" in s, 30)
+        p.wait_for(lambda s: "--memory full" in s, 30)
         p.keys("End")
         ok, s = p.wait_for(lambda s: "reading" not in s and AT.search(s) and
                            abs(float(AT.search(s).group(1)) - end) < 0.02, 30)

@@ -757,6 +757,14 @@ static void test_screen(void)
 	v.message = "no such time";
 	render_screen(g, tl, &v, th);
 	CHECK(strstr(row(g, 22), "no such time") != NULL, "screen: message line above the keys");
+	v.message = "reading big.ctrace: 4% (0.1 M events); the memory is full: it reads on when the view moves on";
+	render_screen(g, tl, &v, th);
+	CHECK(strstr(row(g, 22), "reads on when the\xe2\x80\xa6") && !strstr(row(g, 22), "the v"),
+	      "screen: a message longer than the line ends at a word with an ellipsis (it was cut mid-word)");
+	v.message = "/a/path/with/no/spaces/that/is/far/too/long/for/the/message/line/of/an/eighty/column/screen/x";
+	render_screen(g, tl, &v, th);
+	CHECK(strstr(row(g, 22), "/a/path/with") && strstr(row(g, 22), "\xe2\x80\xa6"),
+	      "screen: a message of one word too long is cut at the edge with an ellipsis, not dropped");
 	grid_free(g);
 
 	/* ASCII only when the locale is not UTF-8 */
