@@ -332,14 +332,32 @@ void runner_end_words(const struct runner *r, char *buf, size_t len)
 		else
 			snprintf(buf, len, "the program ended with exit status %d", st);
 		break;
-	case RUNNER_SIGNAL:
-		if (!session_has_child(s))
-			snprintf(buf, len, "stopped on signal %d: detached from process %d",
-				 r->signal_sent ? r->signal_sent : stopsig_first(), session_attached_pid(s));
+	case RUNNER_SIGNAL: {
+		int sig = r->signal_sent ? r->signal_sent : stopsig_first();
+		char on[32];
+
+		/* (no signal: the view's Ctrl-C key) */
+		if (sig == 0 || sig == SIGINT)
+			snprintf(on, sizeof(on), "Ctrl-C");
 		else
-			snprintf(buf, len, "stopped on signal %d%s", r->signal_sent ? r->signal_sent : stopsig_first(),
-				 r->signal_sent && !session_child_done(s) ? ": the program had not ended 2 s later" : "");
+			snprintf(on, sizeof(on), "%s", sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "a signal");
+		if (!session_has_child(s)) {
+			snprintf(buf, len, "stopped on %s: detached from process %d", on, session_attached_pid(s));
+		} else if (!session_child_done(s)) {
+			snprintf(buf, len, "stopped on %s: the program had not ended 2 s later", on);
+		} else {
+			st = session_exit_status(s);
+			if (st == 128 + SIGKILL)
+				snprintf(buf, len, "stopped on %s: the program outlived SIGTERM and was killed (status %d)",
+					 on, st);
+			else if (st > 128)
+				snprintf(buf, len, "stopped on %s: the program ended on signal %d (status %d)", on,
+					 st - 128, st);
+			else
+				snprintf(buf, len, "stopped on %s: the program exited with status %d", on, st);
+		}
 		break;
+	}
 	case RUNNER_DURATION:
 		snprintf(buf, len, session_has_child(s) ? "--duration is up: the program was stopped"
 							 : "--duration is up: detached");

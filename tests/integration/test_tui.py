@@ -428,6 +428,27 @@ def test_live_output():
         p.kill()
 
 
+def test_live_stubborn():
+    """Ctrl-C on a program that ignores SIGINT and SIGTERM: conctop ends it
+    with SIGKILL, and the end line says so ('stopped on signal 2' it said,
+    of a program killed by SIGKILL); conctop exits with its status."""
+    name = "live stubborn"
+    p = Pane("stubborn", 100, 30)
+    try:
+        p.type(f"{CONCTOP} -- sh -c 'trap \"\" INT TERM; while :; do sleep 0.2; done'; echo status=$?")
+        ok, s = p.wait_for(lambda s: "LIVE" in header(s), 30)
+        time.sleep(1)
+        p.keys("C-c")
+        ok, s = p.wait_for(lambda s: "stopped on Ctrl-C" in s, 30)
+        check(ok and "outlived SIGTERM and was killed (status 137)" in s,
+              f"{name}: the end line says the program outlived SIGTERM and was killed", s[-300:])
+        p.keys("q")
+        ok, s = p.wait_for(lambda s: "status=137" in s, 30)
+        check(ok, f"{name}: conctop exits with the program's status, 137", s[-300:])
+    finally:
+        p.kill()
+
+
 def test_live_privileges():
     """Without the privileges tracing needs, the live view says what is
     missing and what to do, before any screen is drawn."""
@@ -540,6 +561,7 @@ def run_all(d):
         test_live()
         test_live_ends()
         test_live_output()
+        test_live_stubborn()
         test_deadlock_replay(d)
         test_deadlock_live()
 
