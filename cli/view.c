@@ -144,23 +144,28 @@ static void card_text(FILE *f, const char *heading, const char *text)
 }
 
 /* The lesson card, the question first (what to watch gives the answer
- * away), then Enter (when there is a keyboard). */
-void view_card_start(const struct lesson_card *card)
+ * away), then Enter (when there is a keyboard); false when q was typed
+ * before it (or the input ended): the run is not wanted. */
+bool view_card_start(const struct lesson_card *card)
 {
-	int c;
+	int c, first = 0;
 
 	if (!card)
-		return;
+		return true;
 	printf("\n%s: %s\n\n", card->name, card->title);
 	card_text(stdout, "Ask the class first:", card->question);
 	card_text(stdout, "What to watch:", card->watch);
 	if (isatty(STDIN_FILENO)) {
-		printf("\nPress Enter to start.");
+		printf("\nPress Enter to start (q, Enter: leave).");
 		fflush(stdout);
 		while ((c = getchar()) != EOF && c != '\n')
-			;
+			if (!first)
+				first = c;
+		if (c == EOF || first == 'q' || first == 'Q')
+			return false;
 	}
 	fflush(stdout);
+	return true;
 }
 
 /* The card's take-away, once the screen is gone. */

@@ -161,8 +161,9 @@ size_t view_why_memory(const struct view_why *y);
 size_t view_why_past_memory(const struct view_why *y);
 
 /* A classroom run of a scenario starts with its lesson card (what to
- * watch, the question to ask; Enter starts) and ends with its take-away. */
-void view_card_start(const struct lesson_card *card);
+ * watch, the question to ask; Enter starts, q and Enter leave: false) and
+ * ends with its take-away. */
+bool view_card_start(const struct lesson_card *card);
 void view_card_end(const struct lesson_card *card);
 
 #endif

@@ -522,7 +522,8 @@ static int scenario_help(const struct live_opts *o)
 /* Everything that can fail for the user, before the screen: the target,
  * a terminal, the tracer, the timeline, the -w file. The lesson card (or
  * NULL) waits for Enter before the tracer is loaded, so that the trace's
- * clock starts when the class does. Returns 0 or the exit status (said). */
+ * clock starts when the class does. Returns 0, the exit status (said), or
+ * -1 when q at the card said the run is not wanted. */
 static int live_prepare(struct live *l, const struct live_opts *o, const struct lesson_card *card)
 {
 	struct runner_opts ropts = { .duration = o->duration, .drain_ms = LIVE_DRAIN_MS, .on_event = live_event,
@@ -542,7 +543,8 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 		status = view_need_terminal(o->run_form ? "conctop run" : "the live view");
 	if (status)
 		return status;
-	view_card_start(card);
+	if (!view_card_start(card))
+		return -1; /* q on the card: the run is not wanted */
 	status = session_open(l->ses, runner_event, &l->run);
 	if (status)
 		return status;
@@ -613,8 +615,10 @@ static int live_main(int argc, char **argv, bool run_form)
 	}
 	card = live_card(&o);
 	status = live_prepare(l, &o, card);
-	if (status)
+	if (status) {
+		status = status < 0 ? 0 : status; /* (left at the lesson card) */
 		goto out;
+	}
 	status = stopsig_install() ? 1 : session_start(l->ses);
 	if (status)
 		goto out;

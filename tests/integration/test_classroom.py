@@ -179,6 +179,23 @@ def test_lesson_card_live():
         p.kill()
 
 
+def test_lesson_card_leave():
+    """q then Enter at the lesson card leaves: no run, no take-away, exit 0
+    (the q was typed into the prompt and Enter started the run)."""
+    p = Pane("cardq", ["run", "--classroom", "race"])
+    try:
+        ok, s = p.wait_for(lambda s: "Press Enter to start" in s, 20)
+        p.keys("q", "Enter")
+        ok, s = p.wait_for(lambda s: tmux("display-message", "-p", "-t", "cardq", "#{pane_dead}").strip() == "1",
+                           20)
+        status = tmux("display-message", "-p", "-t", "cardq", "#{pane_dead_status}").strip()
+        check(ok and status == "0" and "Take-away:" not in s and "worker-1" not in s,
+              "classroom run: q and Enter at the lesson card leave, exit 0, nothing run",
+              f"dead {ok}, status {status!r}: {s[-300:]}")
+    finally:
+        p.kill()
+
+
 def main():
     if not os.path.exists(CONCTOP):
         check(False, "classroom", f"{CONCTOP} is missing: run make")
@@ -193,6 +210,7 @@ def main():
         test_light()
         if bpf_available("classroom live run"):
             test_lesson_card_live()
+            test_lesson_card_leave()
     finally:
         tmux("kill-server", check_rc=False)
     finish()
