@@ -209,6 +209,14 @@ static int run(const char *text, const char *out, const struct import_filter *fi
 		if (!e)
 			e = c;
 	}
+	if (!e && (filter->npids || filter->ncomms) && import_summary(s.im)->threads == 0) {
+		cli_error("%s: no task matched --pid or --comm (of %llu tasks named in the text): nothing written; "
+			  "'conctop import TEXT -o OUT' without them keeps every task, to see their names",
+			  strcmp(text, "-") ? text : "standard input", (unsigned long long)import_summary(s.im)->tasks);
+		outfile_abort(&s.of);
+		import_free(s.im);
+		return 1;
+	}
 	if (e) {
 		if (s.err && s.err == e)
 			cli_error("cannot write %s: %s", out, strerror(-e));

@@ -248,6 +248,11 @@ def errors_part(text):
     r, out = import_text(write("empty.txt", ["# nothing"]))
     check(r.returncode == 1 and "no event lines" in r.stderr and not os.path.exists(out),
           "a text without events: an error, and no trace left behind")
+    out = os.path.join(TMP, "nomatch.ctrace")
+    r = conctop("import", text, "-o", out, "--pid", "999999", "-q")
+    check(r.returncode == 1 and "no task matched --pid or --comm" in r.stderr and not os.path.exists(out),
+          "--pid matching no task: an error, even with -q, and no trace left behind (it wrote an empty one, exit 0)",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     # text that is not a regular file: copied aside first (it is read
     # twice), the same trace as from the file; a text with no newline ends
     # at once (it read /dev/zero forever)
