@@ -225,13 +225,19 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 	unsigned c;
 	bool any_anomaly = false;
 
-	if (localtime_r(&start, &tm))
+	if (!info->start_realtime_ns) /* (an import: its text says no date) */
+		snprintf(when, sizeof(when), "at an unknown date");
+	else if (localtime_r(&start, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	fprintf(f, "trace     %s\n", safe(text, sizeof(text), file));
 	fprintf(f, "command   %s\n", safe(text, sizeof(text), info->command));
-	fprintf(f, "recorded  %s on %s", when, safe(text, sizeof(text), info->host));
-	fprintf(f, " (Linux %s, %u CPUs,", safe(text, sizeof(text), info->kernel), info->ncpus);
-	fprintf(f, " conctop %s)\n", safe(text, sizeof(text), info->version));
+	fprintf(f, "recorded  %s", when);
+	if (info->host[0])
+		fprintf(f, " on %s", safe(text, sizeof(text), info->host));
+	fprintf(f, " (");
+	if (info->kernel[0])
+		fprintf(f, "Linux %s, ", safe(text, sizeof(text), info->kernel));
+	fprintf(f, "%u CPUs, conctop %s)\n", info->ncpus, safe(text, sizeof(text), info->version));
 	fprintf(f, "duration  %.3f ms   events %" PRIu64 "   lost %" PRIu64 "%s\n", ms(end), stats_events(s),
 		stats_lost(s), stats_lost(s) ? "  (the kernel dropped events: figures are incomplete)" : "");
 	fprintf(f, "by type  ");

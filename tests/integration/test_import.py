@@ -263,6 +263,10 @@ def errors_part(text):
     out = os.path.join(TMP, "fifo.ctrace")
     r = conctop("import", fifo, "-o", out, "-q", timeout=60)
     feeder.wait(timeout=60)
+    rep = conctop("report", ref).stdout
+    line = next((l for l in rep.splitlines() if l.startswith("recorded")), "")
+    check(line.startswith("recorded  at an unknown date (") and "1970" not in line and "Linux ," not in line,
+          "report of an imported trace: no made-up date, no empty host or kernel", line)
     dump = lambda p: conctop("dump", p).stdout
     check(r.returncode == 0 and dump(out) == dump(ref) and dump(ref),
           "a named pipe is imported as the file it carries", f"exit {r.returncode}: {r.stderr.strip()}")
