@@ -12,6 +12,7 @@
 #include "spans.h"
 #include "stats.h"
 #include "trace.h"
+#include "utf8.h"
 
 /* Prints report's help. */
 static void usage(FILE *f)
@@ -214,6 +215,24 @@ static const char *safe(char *buf, size_t len, const char *str)
 	return buf;
 }
 
+/* Writes s cut to cols characters and padded with spaces to them into buf
+ * (a column of a table: counted in characters, not bytes, so that a
+ * non-ASCII name neither shifts its row nor is cut inside a character). */
+static const char *column(char *buf, size_t len, const char *s, int cols)
+{
+	size_t n = utf8_prefix(s, cols);
+	int w;
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	for (w = utf8_width(buf); w < cols && n + 1 < len; w++)
+		buf[n++] = ' ';
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Prints the statistics as tables. */
 static void print_text(FILE *f, const struct stats *s, const struct trace_info *info, const char *file)
 {
@@ -251,7 +270,7 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 	for (i = 0; i < stats_thread_count(s); i++) {
 		const struct stats_thread *t = stats_thread_at(s, i);
 		const char *proc = stats_process_name(s, t->tgid);
-		char pname[32], name[4 * EVENT_TEXT_MAX], sproc[4 * EVENT_TEXT_MAX];
+		char name[4 * EVENT_TEXT_MAX], sproc[4 * EVENT_TEXT_MAX], pname[sizeof(sproc) + 16], cname[128], cproc[128];
 		const struct stats_blocked *by;
 		char slabel[4 * (EVENT_TEXT_MAX + 32)], cause[sizeof(slabel) + 48] = "";
 
@@ -267,12 +286,14 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 			snprintf(cause, sizeof(cause), "%s%s%s %.0f%%", kind, label[0] && kind[0] ? " " : "",
 				 safe(slabel, sizeof(slabel), label), pct(by[0].ns, t->blocked_ns));
 		}
-		snprintf(pname, sizeof(pname), "%.15s(%d)", safe(sproc, sizeof(sproc), proc && *proc ? proc : "?"),
-			 t->tgid);
+		safe(sproc, sizeof(sproc), proc && *proc ? proc : "?");
+		sproc[utf8_prefix(sproc, 15)] = '\0'; /* (15 characters, as before, however many bytes) */
+		snprintf(pname, sizeof(pname), "%s(%d)", sproc, t->tgid);
 		fprintf(f,
-			"%-16.16s %7d %-22.22s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
+			"%s %7d %s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
 			" %7" PRIu64 " %10.3f  %s\n",
-			safe(name, sizeof(name), t->name[0] ? t->name : "?"), t->tid, pname, ms(t->run_ns),
+			column(cname, sizeof(cname), safe(name, sizeof(name), t->name[0] ? t->name : "?"), 16), t->tid,
+			column(cproc, sizeof(cproc), pname, 22), ms(t->run_ns),
 			ms(t->runnable_ns), ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,
 			ms(t->end_ns - t->start_ns), cause);
 	}

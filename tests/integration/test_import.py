@@ -263,6 +263,17 @@ def errors_part(text):
     out = os.path.join(TMP, "fifo.ctrace")
     r = conctop("import", fifo, "-o", out, "-q", timeout=60)
     feeder.wait(timeout=60)
+    # a non-ASCII task name: report's columns are characters, not bytes
+    u = write("unicode.txt", [
+        "ünïcödé-wörker 11 [000] 0.000100: sched:sched_switch: prev_comm=ünïcödé-wörker prev_pid=11 prev_prio=120 "
+        "prev_state=S ==> next_comm=plain next_pid=12 next_prio=120",
+        "plain 12 [000] 0.000300: sched:sched_switch: prev_comm=plain prev_pid=12 prev_prio=120 prev_state=S ==> "
+        "next_comm=swapper/0 next_pid=0 next_prio=120"])
+    r, ut = import_text(u, "-q")
+    rows = [l for l in conctop("report", ut).stdout.splitlines() if l.startswith(("ünï", "plain"))]
+    cols = {(l.index(" 11 ") if " 11 " in l else l.index(" 12 "), l.index(" 0.")) for l in rows}
+    check(r.returncode == 0 and len(rows) == 2 and len(cols) == 1,
+          "report: a row with a non-ASCII name lines up with the others (columns in characters)", "\n".join(rows))
     rep = conctop("report", ref).stdout
     line = next((l for l in rep.splitlines() if l.startswith("recorded")), "")
     check(line.startswith("recorded  at an unknown date (") and "1970" not in line and "Linux ," not in line,
