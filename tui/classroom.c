@@ -294,7 +294,7 @@ static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool t
 	if (!t)
 		return;
 	grid_put(d->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
-	draw_text(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, CLASS_NAME_W);
+	draw_name(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, CLASS_NAME_W);
 	lanes_draw_cells(d, y, &ref);
 	if (!two) { /* one row: the rule (light theme) under it all the same */
 		if (rule)

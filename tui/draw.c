@@ -56,6 +56,31 @@ static int fit_words(struct draw *d, int x, int y, const char *s, uint8_t role, 
 	return draw_text(d, x, y, buf, role, attr, max);
 }
 
+/* Writes a thread's name, its numbered end kept (see draw.h). */
+int draw_name(struct draw *d, int x, int y, const char *name, uint8_t role, uint8_t attr, int max)
+{
+	const char *ell = d->th->ascii ? "~" : "\xe2\x80\xa6";
+	size_t len = strlen(name), tail = len;
+	char buf[DRAW_LINE_MAX];
+	int tail_w;
+
+	if (max <= 0 || utf8_width(name) <= max || len >= sizeof(buf) - 4)
+		return draw_text(d, x, y, name, role, attr, max);
+	/* the end that tells a pool's threads apart: its digits and the
+	 * separator before them ("-5", "_12"); none: no ellipsis */
+	while (tail > 0 && name[tail - 1] >= '0' && name[tail - 1] <= '9')
+		tail--;
+	if (tail == len || tail == 0)
+		return draw_text(d, x, y, name, role, attr, max);
+	if (tail > 1 && strchr("-_.:#/ ", name[tail - 1]))
+		tail--;
+	tail_w = utf8_width(name + tail);
+	if (tail_w > max / 2)
+		return draw_text(d, x, y, name, role, attr, max);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)utf8_prefix(name, max - 1 - tail_w), name, ell, name + tail);
+	return draw_text(d, x, y, buf, role, attr, max);
+}
+
 /* Writes text without cutting a word. */
 int draw_words(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max)
 {

@@ -35,6 +35,11 @@ struct draw {
  * columns written. */
 int draw_text(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t attr, int max);
 
+/* Writes a thread's name in max columns: whole when it fits, else its
+ * start, an ellipsis and its numbered end ("philosoph…-5"), so that the
+ * names of a pool of threads stay told apart. Returns the columns. */
+int draw_name(struct draw *d, int x, int y, const char *name, uint8_t role, uint8_t attr, int max);
+
 /* Writes text in at most max columns without cutting a word: when it does
  * not fit, it ends at the last space that fits, then an ellipsis; nothing
  * when a single word is too long. Returns the columns written. */

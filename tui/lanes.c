@@ -245,7 +245,7 @@ void lanes_draw_thread(struct draw *d, int y, size_t i, bool focus)
 	if (!t)
 		return;
 	grid_put(d->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
-	draw_text(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, 0, d->name_w);
+	draw_name(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, 0, d->name_w);
 	snprintf(buf, sizeof(buf), "%*d", d->tid_w, (int)t->tid);
 	draw_text(d, 2 + d->name_w + 1, y, buf, ROLE_LABEL, 0, d->tid_w);
 	lanes_draw_cells(d, y, &ref);

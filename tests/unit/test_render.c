@@ -1151,6 +1151,39 @@ static void test_lanes_print(void)
 }
 
 /* Runs every test. */
+/* A thread's name too long for its label keeps its numbered end, so
+ * that a pool's threads stay told apart; other names are cut as before. */
+static void test_names(void)
+{
+	const struct theme *th = theme_get(THEME_256, false), *ascii = theme_get(THEME_256, true);
+	struct draw d = { .th = th };
+	static const struct {
+		const char *name, *want;
+	} cases[] = {
+		{ "philosopher-5", "philosoph\xe2\x80\xa6-5" },
+		{ "philosopher-12", "philosop\xe2\x80\xa6-12" },
+		{ "ThreadPoolExecutor-0_12", "ThreadPo\xe2\x80\xa6_12" },
+		{ "worker-3", "worker-3" },
+		{ "averyverylongname", "averyverylon" },
+		{ "12345678901234", "123456789012" },
+	};
+
+	d.g = grid_new(40, 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char what[128];
+
+		grid_clear(d.g);
+		draw_name(&d, 0, 0, cases[i].name, ROLE_LABEL, 0, 12);
+		snprintf(what, sizeof(what), "names: '%s' in 12 columns is '%s'", cases[i].name, cases[i].want);
+		CHECK(!strcmp(row(d.g, 0), cases[i].want), what);
+	}
+	d.th = ascii;
+	grid_clear(d.g);
+	draw_name(&d, 0, 0, "philosopher-5", ROLE_LABEL, 0, 12);
+	CHECK(!strcmp(row(d.g, 0), "philosoph~-5"), "names: in ASCII the ellipsis is '~'");
+	grid_free(d.g);
+}
+
 int main(void)
 {
 	test_grid();
@@ -1169,5 +1202,6 @@ int main(void)
 	test_lanes_print();
 	test_marks();
 	test_level();
+	test_names();
 	return check_summary();
 }
