@@ -16,6 +16,7 @@
 #include "catalogue.h"
 #include "cli.h"
 #include "outfile.h"
+#include "safetext.h"
 #include "session.h"
 #include "stopsig.h"
 #include "target.h"
@@ -417,6 +418,26 @@ int session_spawn(struct session *s)
 	return 0;
 }
 
+/* Why exec of path failed (-e), in words: an ENOENT for a file that is
+ * there means its #! interpreter is not. */
+static void exec_words(const char *path, int e, char *buf, size_t len)
+{
+	char line[256] = "";
+	FILE *f;
+
+	snprintf(buf, len, "%s", strerror(-e));
+	if (e != -ENOENT || access(path, F_OK) != 0 || !(f = fopen(path, "re")))
+		return;
+	if (fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!') {
+		char safe[4 * sizeof(line)];
+
+		line[strcspn(line, "\n")] = '\0';
+		safetext_escape(safe, sizeof(safe), line); /* (a file's bytes: no terminal controls) */
+		snprintf(buf, len, "its interpreter is not found (its first line: %.200s)", safe);
+	}
+	fclose(f);
+}
+
 /* Starts tracing the target. */
 int session_start(struct session *s)
 {
@@ -441,7 +462,10 @@ int session_start(struct session *s)
 	s->spawned = false; /* released now, or failed */
 	e = target_release(&s->child);
 	if (e) {
-		cli_error("cannot run '%s': %s", s->argv[0], strerror(-e));
+		char why[300];
+
+		exec_words(s->path[0] ? s->path : s->argv[0], e, why, sizeof(why));
+		cli_error("cannot run '%s': %s", s->argv[0], why);
 		s->child.pid = -1;
 		s->exec_failed = true;
 		return session_status_not_started(e);

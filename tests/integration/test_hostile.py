@@ -336,6 +336,17 @@ def test_refusals():
               f"refusals: unprivileged {what} of a scenario in a tree it cannot read says it needs privileges",
               f"exit {r.returncode}: {out.strip()}")
     os.chmod(closed, 0o700)
+    if os.geteuid() == 0:
+        script = os.path.join(TMP, "badshebang.sh")
+        with open(script, "w") as f:
+            f.write("#!/bin/no-such-shell\necho hello\n")
+        os.chmod(script, 0o755)
+        r = conctop("record", "-q", "-o", os.path.join(TMP, "bad.ctrace"), "--", script, timeout=60)
+        check(r.returncode == 127 and "its interpreter is not found" in r.stderr and "no-such-shell" in r.stderr,
+              "refusals: a script whose #! interpreter is missing says so (not 'No such file or directory')",
+              f"exit {r.returncode}: {r.stderr.strip()}")
+    else:
+        skip("refusals: a script with a missing interpreter", "tracing needs root (run: sudo make test)")
 
 
 def process_table():
