@@ -22,22 +22,30 @@ static void init_common(struct viewstate *vs, const struct timeline *tl, const c
 	vs->path_thread = -1;
 }
 
-/* Sets up a replay. */
-void viewstate_init_replay(struct viewstate *vs, const struct timeline *tl, const char *target, double speed,
-			   bool paused, int width, int height)
+/* A replay's first scale: its first second (or the whole of a shorter
+ * trace) across the lanes' width. */
+static void fit_scale(struct viewstate *vs)
 {
-	uint64_t end = timeline_end(tl), span = end < NS_S ? end : NS_S, cols;
+	uint64_t end = timeline_end(vs->tl), span = end < NS_S ? end : NS_S, cols;
 
-	init_common(vs, tl, target, width, height);
-	vs->v.mode = VIEW_REPLAY;
-	vs->v.speed = speed;
-	vs->v.playing = !paused;
-	vs->v.cursor = paused ? 0 : NONE;
 	vs->v.ns_per_col = 1;
 	cols = viewstate_lane_cols(vs);
 	vs->v.ns_per_col = scale_nice_ceil((span + cols - 1) / cols);
 	if (vs->v.ns_per_col < 1000)
 		vs->v.ns_per_col = 1000;
+}
+
+/* Sets up a replay. */
+void viewstate_init_replay(struct viewstate *vs, const struct timeline *tl, const char *target, double speed,
+			   bool paused, int width, int height)
+{
+	init_common(vs, tl, target, width, height);
+	vs->v.mode = VIEW_REPLAY;
+	vs->v.speed = speed;
+	vs->v.playing = !paused;
+	vs->v.cursor = paused ? 0 : NONE;
+	fit_scale(vs);
+	vs->fitted = true;
 }
 
 /* Sets up the live view. */
@@ -194,6 +202,8 @@ void viewstate_frame(struct viewstate *vs, int width, int height)
 	if (width != vs->width || height != vs->height) {
 		vs->width = width;
 		vs->height = height;
+		if (vs->fitted && !vs->v.classroom)
+			fit_scale(vs); /* (started in a terminal too small: 1 s a column) */
 		clamp_t0(vs);
 		reveal_focus(vs);
 	}
@@ -284,6 +294,8 @@ void viewstate_zoom(struct viewstate *vs, bool out, uint64_t anchor)
 {
 	uint64_t old = vs->v.ns_per_col, npc = viewstate_zoom_step(old, out), max = max_npc(vs);
 	uint64_t col;
+
+	vs->fitted = false; /* the scale is the user's from now on */
 
 	if (npc < VIEWSTATE_MIN_NS_PER_COL)
 		npc = VIEWSTATE_MIN_NS_PER_COL;
@@ -566,6 +578,8 @@ void viewstate_set_class_scale(struct viewstate *vs, const char *command)
 void viewstate_toggle_classroom(struct viewstate *vs)
 {
 	uint64_t anchor = viewstate_following(vs) ? viewstate_head(vs) : vs->v.cursor, win;
+
+	vs->fitted = false;
 
 	vs->v.classroom = !vs->v.classroom;
 	if (vs->v.classroom) {

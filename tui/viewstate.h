@@ -43,6 +43,8 @@ struct viewstate {
 	char note[256];              /* said until the next key; "" for nothing */
 	uint64_t class_npc;          /* the classroom view's fixed scale */
 	uint64_t plain_npc;          /* the scale to go back to from it */
+	bool fitted;                 /* a replay's scale is still the one fitted to the width at the
+				      * start (no zoom since): a resize fits it again */
 	struct predict_round predict; /* predict: the questions asked, the guesses (predict.h) */
 	char predict_line[PREDICT_TEXT_MAX]; /* the question or the answer in words */
 	long path_thread;            /* the thread whose critical path is shown (key y), -1 none */

@@ -121,6 +121,25 @@ static void test_replay_end_shown(void)
 	}
 }
 
+/* A replay started in a terminal too small fits its scale again when the
+ * terminal grows (it kept the tiny width's: 1 s a column); once zoomed,
+ * the scale is the user's and a resize keeps it. */
+static void test_replay_resize_fit(void)
+{
+	struct viewstate vs, big;
+	uint64_t npc;
+
+	viewstate_init_replay(&big, tl, "pingpong", 1.0, true, W, H);
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, 20, 5);
+	CHECK(vs.v.ns_per_col > big.v.ns_per_col, "replay at 20x5: a coarser scale than at the full size");
+	viewstate_frame(&vs, W, H);
+	CHECK(vs.v.ns_per_col == big.v.ns_per_col, "replay: grown to the full size, the scale is fitted again");
+	viewstate_zoom_here(&vs, false);
+	npc = vs.v.ns_per_col;
+	viewstate_frame(&vs, W / 2, H);
+	CHECK(vs.v.ns_per_col == npc, "replay: after a zoom, a resize keeps the user's scale");
+}
+
 /* Zoom keeps the cursor's column; it stops at both ends. */
 static void test_zoom(void)
 {
@@ -466,6 +485,7 @@ int main(void)
 	test_steps();
 	test_replay_clock();
 	test_replay_end_shown();
+	test_replay_resize_fit();
 	test_zoom();
 	test_scroll();
 	test_steps_and_goto();
