@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"per blocked interval named by its cause, wakeup flows, markers, deadlocks.\n"
 		"\n"
 		"Options:\n"
-		"  -F, --format FMT  what to write: svg (the default) or perfetto\n"
+		"  -F, --format FMT  what to write: svg or perfetto (default: perfetto\n"
+		"                    when OUT ends in .pftrace, else svg)\n"
 		"  -o, --output OUT  the file to write ('-' for standard output, the\n"
 		"                    default when it is not a terminal)\n"
 		"  -f, --from T      start of the window (1.5s, 250ms, 40us; a bare number\n"
@@ -101,6 +102,14 @@ static int write_out(const char *path, const struct timeline *tl, uint64_t from,
 	return 0;
 }
 
+/* Whether s ends with suffix. */
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
 /* conctop export. */
 int cmd_export(int argc, char **argv)
 {
@@ -113,7 +122,7 @@ int cmd_export(int argc, char **argv)
 	};
 	struct cli_opts opts = { "export", "F:o:f:t:w:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
-	const char *file, *out = NULL, *format = "svg";
+	const char *file, *out = NULL, *format = NULL;
 	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS };
 	uint64_t from, to, end;
 	char title[1200], a[32], b[32], why[512];
@@ -136,6 +145,8 @@ int cmd_export(int argc, char **argv)
 	}
 	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
 		return opts.status;
+	if (!format) /* from the output's name: OUT.pftrace is a Perfetto trace */
+		format = out && (ends_with(out, ".pftrace") || ends_with(out, ".perfetto-trace")) ? "perfetto" : "svg";
 	perfetto = strcmp(format, "perfetto") == 0;
 	if (strcmp(format, "svg") != 0 && !perfetto)
 		return cli_usage_error("export", "unknown format '%s': the formats are: " EXPORT_FORMATS, format);

@@ -233,6 +233,10 @@ def test_output_is_input():
     check(r.returncode == 1 and "standard input is the file being read" in r.stderr and
           open(text, "rb").read() == before[text],
           "output safety: import - -o FILE with FILE as standard input is refused", r.stderr.strip())
+    pf = os.path.join(TMP, "named.pftrace")
+    r = conctop("export", trace, "-o", pf)
+    check(r.returncode == 0 and open(pf, "rb").read(1) == b"\x0a" and b"<svg" not in open(pf, "rb").read(200),
+          "export -o OUT.pftrace without --format writes a Perfetto trace (it wrote an SVG)", r.stderr.strip())
     r = conctop("export", trace, "-o", os.path.join(TMP, "other.svg"))
     check(r.returncode == 0 and os.path.getsize(os.path.join(TMP, "other.svg")) > 0,
           "output safety: another output name is written", r.stderr.strip())
