@@ -363,7 +363,7 @@ static int draw_class_lanes(struct frame *f, int y, const struct class_rows *r)
 	const struct view *v = f->v;
 	int lanes = r->lanes, h = r->lane_h;
 	size_t first = v->first_lane / (size_t)lanes * (size_t)lanes, shown, i;
-	char left[32], mid[96];
+	char left[64], mid[96];
 	int area, yb;
 
 	if (f->nvis == 0)
@@ -378,7 +378,14 @@ static int draw_class_lanes(struct frame *f, int y, const struct class_rows *r)
 		frame_draw_empty(f, y);
 	yb = y + h * area;
 	if (f->nvis > (size_t)lanes) {
-		snprintf(left, sizeof(left), "+%zu more", f->nvis - shown);
+		size_t below = f->nvis - first - shown;
+
+		if (first && below)
+			snprintf(left, sizeof(left), "+%zu above, +%zu more", first, below);
+		else if (first)
+			snprintf(left, sizeof(left), "+%zu above", first);
+		else
+			snprintf(left, sizeof(left), "+%zu more", below);
 		snprintf(mid, sizeof(mid), " lanes %zu-%zu of %zu, Tab pages ", first + 1, first + shown, f->nvis);
 		frame_draw_bottom(f, yb, left, mid, 2);
 	} else if (v->filter && *v->filter) {

@@ -968,6 +968,8 @@ static void test_classroom(void)
 	render_screen(g, tl, &v, th);
 	CHECK(find_row(g, "M thread-12") > 0 && find_row(g, "T thread-19") > 0 && find_row(g, "L thread-11") < 0,
 	      "classroom: lanes paged, not scrolled");
+	CHECK(grid_has(g, "+12 above") && !grid_has(g, "more") && grid_has(g, "lanes 13-20 of 20"),
+	      "classroom: the last page counts the lanes above it (it said '+12 more')");
 	v.first_lane = 0;
 	v.key_lanes = "thread-19";
 	render_screen(g, tl, &v, th);
