@@ -641,6 +641,10 @@ void viewstate_move_focus(struct viewstate *vs, int delta)
 /* Enter / i. */
 void viewstate_toggle_inspect(struct viewstate *vs)
 {
+	if (vs->v.classroom && !vs->v.inspect) { /* its narration says it in words instead */
+		snprintf(vs->note, sizeof(vs->note), "the inspect panel is in the plain view: c leaves the classroom view");
+		return;
+	}
 	vs->v.inspect = !vs->v.inspect;
 	reveal_focus(vs);
 }

@@ -322,6 +322,11 @@ static void test_lanes(void)
 	viewstate_click(&vs, render_view_lane_x(&vs.v) + 3, first_row + 1);
 	CHECK(vs.v.focus == 1 && vs.v.cursor == vs.v.t0 + 3 * vs.v.ns_per_col + vs.v.ns_per_col / 2,
 	      "click: focuses the lane, the cursor to the column's middle");
+	viewstate_toggle_classroom(&vs);
+	viewstate_toggle_inspect(&vs);
+	CHECK(!vs.v.inspect && strstr(vs.note, "plain view"),
+	      "classroom: i says the inspect panel is the plain view's (it did nothing, silently)");
+	viewstate_toggle_classroom(&vs);
 	viewstate_set_class_scale(&vs, "prodcons --pace 50 --items 4");
 	CHECK(vs.class_npc == 5 * MS, "classroom: --pace 50 gives 5 ms a column");
 	viewstate_set_class_scale(&vs, "pingpong");
