@@ -476,10 +476,11 @@ bool lanes_level_name(const struct timeline *tl, uint64_t before, char *name, si
 
 /* Draws a level strip (see lanes.h): one pass over the window's markers,
  * after a look back (at most TL_MARKS_LOOKBACK markers) for the level at
- * its start. */
+ * its start; '?' in a column the timeline forgot (before a trim). */
 void lanes_draw_level(struct draw *d, int y, const char *name)
 {
 	size_t count = timeline_mark_count(d->tl), i, k, n;
+	uint64_t kept = timeline_kept_from(d->tl);
 	struct tl_log_entry e;
 	int64_t level = -1;
 	int col;
@@ -508,7 +509,9 @@ void lanes_draw_level(struct draw *d, int y, const char *name)
 				if (level_label(e.text, name, &n))
 					level = e.value;
 			}
-			if (level >= 0)
+			if (kept && b <= kept)
+				ch = '?'; /* forgotten (a memory cap): its markers are not all kept */
+			else if (level >= 0)
 				ch = level < 10 ? (uint32_t)('0' + level) : '+';
 		}
 		grid_put(d->g, d->x_lane + col, y, ch, ROLE_MARK, col == d->win.cursor_col ? GRID_REVERSE : 0);

@@ -641,6 +641,19 @@ static void test_level(void)
 		      "level: nothing drawn after a window ended early (predict)");
 		grid_free(d.g);
 	}
+	{
+		/* trimmed at 8 ms (a memory cap): no level is invented before it */
+		struct timeline *whole = tl;
+
+		build_pingpong_level();
+		CHECK(timeline_trim(tl, 8 * MS) == 0, "level: a copy trimmed at 8 ms");
+		g = render_lanes(tl, 0, 21 * MS, 80, th);
+		CHECK(g && !strcmp(lane(g, "buffer"), "????????????????4444" "++++++++++++++++++++++"),
+		      "level: '?' in the columns before a trim, the levels after it (it drew the first levels kept)");
+		grid_free(g);
+		timeline_free(tl);
+		tl = whole;
+	}
 	/* a window from 6 ms: the level before it (3 at 6.1 ms, 2 before) */
 	g = render_lanes(tl, 6 * MS, 10 * MS, 80, th);
 	CHECK(g && lane(g, "buffer")[0] == '2', "level: a window's first column has the level set before it");
