@@ -45,7 +45,9 @@ struct scn_option {
 /* Reads argv against the table. --help prints usage, the options and the
  * lesson (about), then exits 0; anything unknown or out of range prints one
  * line on stderr naming the option and exits 2. Accepts "--opt N" and
- * "--opt=N". Options not given keep the value they had. */
+ * "--opt=N". Options not given keep the value they had. With
+ * CONCTOP_CHECK_ARGS set in the environment it exits 0 once they are read
+ * (conctop checks a scenario's arguments so before it traces). */
 void scn_parse_options(int argc, char **argv, const char *name,
 		       const char *about, const struct scn_option *opts,
 		       int nopts);

@@ -170,6 +170,16 @@ def test_usage_errors():
         check(r.returncode == 2 and "which command?" in r.stderr,
               f"usage: conctop {' '.join(args)} with no command after -- is a usage error",
               f"exit {r.returncode}: {r.stderr.strip()}")
+    if os.geteuid() == 0:
+        out = os.path.join(TMP, "badopt.ctrace")
+        for args in (["run", "prodcons", "--bogus-opt"], ["record", "-o", out, "prodcons", "--items", "0"]):
+            r = conctop(*args)
+            check(r.returncode == 2 and ("unknown option '--bogus-opt'" in r.stderr or "--items needs" in r.stderr)
+                  and not os.path.exists(out) and not os.path.exists(out + ".part"),
+                  f"usage: {' '.join(a for a in args if a != out)}: the scenario's option error before anything "
+                  "is traced or drawn (it was said in the view, after tracing)", f"exit {r.returncode}: {r.stderr}")
+    else:
+        skip("usage: a scenario's bad option", "the scenario programs are checked after the privileges (needs root)")
     r = conctop("help", "nosuch")
     check(r.returncode == 2 and "unknown command 'nosuch'" in r.stderr and not r.stdout,
           "usage: help NOSUCH is an unknown command", f"exit {r.returncode}: {r.stderr.strip()}")
