@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,39 +250,19 @@ static int merge_default_args(struct session *s, const struct scenario_info *si,
 /* Chooses the scenario argv[0] with its arguments (merged with the
  * catalogue's classroom ones when the options ask). Returns 0 or the exit
  * status. */
-/* Whether the scenario takes its arguments: it is run once with
- * CONCTOP_CHECK_ARGS set, which makes it exit after reading them (0) or say
- * what is wrong (2), so that a bad option is told before anything is
- * traced or a screen opened. Returns 0, or the exit status (said). */
+/* Whether the scenario takes its arguments: it is run once, as the user
+ * it will run as, with CONCTOP_CHECK_ARGS set, which makes it exit after
+ * reading them (0) or say what is wrong (2), so that a bad option is told
+ * before anything is traced or a screen opened. Returns 0, or the exit
+ * status (said). */
 static int scenario_args_ok(struct session *s)
 {
-	extern char **environ;
-	posix_spawn_file_actions_t fa;
-	char **env;
-	size_t n = 0;
-	pid_t pid;
-	int st = 0, e;
+	struct target_user u;
+	char err[512];
 
-	while (environ[n])
-		n++;
-	env = calloc(n + 2, sizeof(*env));
-	if (!env)
-		return 0; /* (the run tells then) */
-	memcpy(env, environ, n * sizeof(*env));
-	env[n] = "CONCTOP_CHECK_ARGS=1";
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-	e = posix_spawn(&pid, s->path, &fa, NULL, s->argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	free(env);
-	if (e)
-		return 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 2) /* (it said what is wrong, on stderr) */
-		return EXIT_USAGE;
-	return 0;
+	if (target_user_resolve(&u, s->opts.user, err, sizeof(err)))
+		return 0; /* (session_open says why) */
+	return target_check_args(s->path, s->argv, &u) == 2 ? EXIT_USAGE : 0;
 }
 
 static int target_scenario(struct session *s, int argc, char **argv)

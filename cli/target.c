@@ -190,6 +190,30 @@ static int become(const struct target_user *u)
 	return 0;
 }
 
+/* Runs a scenario to check its arguments (see target.h). */
+int target_check_args(const char *path, char *const argv[], const struct target_user *u)
+{
+	int st = 0, fd;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0 || dup2(fd, STDIN_FILENO) < 0 || dup2(fd, STDOUT_FILENO) < 0 || become(u) ||
+		    setenv("CONCTOP_CHECK_ARGS", "1", 1))
+			_exit(127);
+		execv(path, argv);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 /* Asks the kernel to kill this process when its parent (conctop, whose pid
  * is parent) ends, then checks that the parent has not ended already: the
  * request covers only a parent that is still there. Exits if it is gone. */

@@ -48,6 +48,12 @@ int target_check_pid(pid_t pid, char *err, size_t errlen);
 /* Finds cmd on PATH as execvp would. Returns 0 or -ENOENT. */
 int target_find_program(const char *cmd, char *out, size_t len);
 
+/* Runs path with argv once as user u with CONCTOP_CHECK_ARGS=1 in its
+ * environment (a scenario then reads its arguments and exits: 0, or 2
+ * after saying what is wrong), standard input and output on /dev/null.
+ * Returns its exit status, or -errno when it could not be run. */
+int target_check_args(const char *path, char *const argv[], const struct target_user *u);
+
 /* Forks a child that, once the gate opens, becomes user u and execs path
  * with argv, in a process group of its own, and the guard that kills that
  * group if conctop dies. When conctop holds a terminal's foreground, the

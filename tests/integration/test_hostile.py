@@ -310,6 +310,16 @@ def test_stopped_output():
         check(seen and rc == -sig and not os.path.exists(out + ".part") and not os.path.exists(out),
               f"stopped output: {sig.name} while export writes removes OUT.part, and ends conctop as it does",
               f"part seen {seen}, exit {rc}, left {[n for n in os.listdir(TMP) if n.startswith('big.pftrace')]}")
+    # a SIGINT ignored when conctop starts (nohup, a script's background job) stays ignored
+    p = subprocess.Popen([CONCTOP, "export", "-F", "perfetto", "-o", out, big], stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    t0 = time.monotonic()
+    while not os.path.exists(out + ".part") and p.poll() is None and time.monotonic() - t0 < 30:
+        time.sleep(0.005)
+    p.send_signal(signal.SIGINT)
+    rc = p.wait(timeout=120)
+    check(rc == 0 and os.path.exists(out) and not os.path.exists(out + ".part"),
+          "stopped output: an ignored SIGINT stays ignored: the export goes on and completes", f"exit {rc}")
     r = conctop("import", big, "-o", "-", cwd=TMP)
     check(r.returncode == 1 and "standard output" in r.stderr and not os.path.exists(os.path.join(TMP, "-")),
           "stopped output: import -o - is refused, no file named - made", f"exit {r.returncode}: {r.stderr.strip()}")
