@@ -236,10 +236,16 @@ int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read
 
 /* What contention and path share after their options (cli/contention.c):
  * one FILE left at argv[optind], --to after --from, the file read into
- * *out (warnings printed), w->to set to the trace's end when not given or
- * past it. Returns 0, or the exit status to return (2 usage, 1 unreadable). */
+ * *out (warnings printed, and kept in warn[]: "" for a whole file), w->to
+ * set to the trace's end when not given or past it. Returns 0, or the exit
+ * status to return (2 usage, 1 unreadable). */
 int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
-		     struct spans **out);
+		     struct spans **out, char *warn, size_t wlen);
+
+/* Writes a JSON object's "complete" field and, for a file cut off or
+ * damaged, its "warning" (warn, "" for none), each followed by a comma
+ * and a newline, indented as report --json has them. */
+void cli_json_complete(FILE *f, const char *warn);
 
 /* Reads the trace at path into a new timeline. Returns 0, or 1 after
  * printing what is wrong; what was missed (damaged chunks skipped, a

@@ -252,10 +252,9 @@ int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read
  * the end of the trace when not given or past it. Returns 0, or the exit
  * status (usage error 2, unreadable file 1). */
 int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
-		     struct spans **out)
+		     struct spans **out, char *warn, size_t wlen)
 {
 	const char *file;
-	char warn[1200];
 	int e;
 
 	*out = NULL;
@@ -263,7 +262,7 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, stru
 		return e;
 	if (w->have_to && w->to <= w->from)
 		return cli_usage_error(cmd, "--to must come after --from");
-	if (cli_load_spans(file, keep, out, warn, sizeof(warn)))
+	if (cli_load_spans(file, keep, out, warn, wlen))
 		return 1;
 	if (warn[0])
 		cli_error("warning: %s", warn);
@@ -286,6 +285,7 @@ int cmd_contention(int argc, char **argv)
 	struct contention *c = NULL;
 	uint64_t from, to;
 	bool json = false;
+	char warn[1200];
 	int opt, e, status = 1;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
@@ -296,7 +296,7 @@ int cmd_contention(int argc, char **argv)
 	}
 	if (opt == CLI_OPTS_EXIT)
 		return opts.status;
-	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, &win, &s)))
+	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, &win, &s, warn, sizeof(warn))))
 		return e;
 	from = win.from;
 	to = win.to;
@@ -308,7 +308,9 @@ int cmd_contention(int argc, char **argv)
 	if (json) {
 		printf("{\n  \"file\": ");
 		cli_json_string(stdout, argv[optind]);
-		printf(",\n  \"from_ns\": %" PRIu64 ",\n  \"to_ns\": %" PRIu64 ",\n  \"contention\": ", from,
+		printf(",\n");
+		cli_json_complete(stdout, warn);
+		printf("  \"from_ns\": %" PRIu64 ",\n  \"to_ns\": %" PRIu64 ",\n  \"contention\": ", from,
 		       from < to ? to : from);
 		if (c)
 			cli_contention_json(stdout, s, c, "  ");

@@ -130,14 +130,16 @@ static void path_text_node(FILE *f, const struct spans *s, const struct critpath
 }
 
 /* Prints the path as JSON. */
-static void path_json(FILE *f, const struct spans *s, const struct critpath *c, const char *file, uint64_t from,
-		      uint64_t to, unsigned depth)
+static void path_json(FILE *f, const struct spans *s, const struct critpath *c, const char *file,
+		      const char *warn, uint64_t from, uint64_t to, unsigned depth)
 {
 	char label[EVENT_TEXT_MAX + 32];
 
 	fprintf(f, "{\n  \"file\": ");
 	cli_json_string(f, file);
-	fprintf(f, ",\n  \"from_ns\": %" PRIu64 ",\n  \"to_ns\": %" PRIu64 ",\n  \"depth\": %u,\n  \"nodes\": [", from,
+	fprintf(f, ",\n");
+	cli_json_complete(f, warn);
+	fprintf(f, "  \"from_ns\": %" PRIu64 ",\n  \"to_ns\": %" PRIu64 ",\n  \"depth\": %u,\n  \"nodes\": [", from,
 		to, depth);
 	for (size_t i = 0; i < critpath_count(c); i++) {
 		const struct critpath_node *n = critpath_node(c, i);
@@ -195,6 +197,7 @@ int cmd_path(int argc, char **argv)
 	uint64_t from, to;
 	unsigned depth = 8;
 	bool json = false;
+	char warn[1200];
 	long thread;
 	int opt, e, status = 1;
 
@@ -214,7 +217,7 @@ int cmd_path(int argc, char **argv)
 		return opts.status;
 	if (!who)
 		return cli_usage_error("path", "which thread? (--thread NAME or TID)");
-	if ((e = cli_window_spans("path", argc, argv, SPANS_ALL, &win, &s)))
+	if ((e = cli_window_spans("path", argc, argv, SPANS_ALL, &win, &s, warn, sizeof(warn))))
 		return e;
 	from = win.from;
 	to = win.to;
@@ -233,7 +236,7 @@ int cmd_path(int argc, char **argv)
 		goto out;
 	}
 	if (json) {
-		path_json(stdout, s, c, argv[optind], from, to, depth);
+		path_json(stdout, s, c, argv[optind], warn, from, to, depth);
 	} else {
 		printf("path of the window %.6f-%.6f s (%.3f ms), %u threads deep at most\n", (double)from / 1e9,
 		       (double)to / 1e9, path_ms(to - from), depth);

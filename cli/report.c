@@ -76,6 +76,17 @@ void cli_json_string(FILE *f, const char *str)
 	fputc('"', f);
 }
 
+/* The "complete" and "warning" fields of a JSON object (see cli.h). */
+void cli_json_complete(FILE *f, const char *warn)
+{
+	fprintf(f, "  \"complete\": %s,\n", warn[0] ? "false" : "true");
+	if (warn[0]) {
+		fprintf(f, "  \"warning\": ");
+		cli_json_string(f, warn);
+		fprintf(f, ",\n");
+	}
+}
+
 /* The kind of a blocked cause as report --json names it: one of mutex,
  * cond, barrier, sem, rwlock, join, child, signal, sleep, io, futex, other. */
 static const char *json_kind(uint8_t kind)
@@ -127,12 +138,7 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 	fprintf(f, "  \"start_monotonic_ns\": %" PRIu64 ",\n", info->start_monotonic_ns);
 	fprintf(f, "  \"duration_ns\": %" PRIu64 ",\n  \"events\": %" PRIu64 ",\n  \"lost_events\": %" PRIu64 ",\n",
 		stats_end(s), stats_events(s), stats_lost(s));
-	fprintf(f, "  \"complete\": %s,\n", complete ? "true" : "false");
-	if (warning) {
-		fprintf(f, "  \"warning\": ");
-		cli_json_string(f, warning);
-		fprintf(f, ",\n");
-	}
+	cli_json_complete(f, complete ? "" : warning ? warning : "incomplete");
 	fprintf(f, "  \"events_by_type\": {");
 	for (c = 1; c < EVENT_TYPE_MAX; c++)
 		fprintf(f, "%s\"%s\": %" PRIu64, c > 1 ? ", " : "", event_type_name(c), stats_events_of(s, c));

@@ -117,6 +117,18 @@ def test_damaged_chunk():
         rep = {}
     check(r.returncode == 0 and rep.get("complete") is False and named.search(rep.get("warning", "")),
           "damaged chunk: report --json says it is not complete and names chunk 2", f"exit {r.returncode}: {r.stderr}")
+    for cmd in (["contention", "--json"], ["path", "--json", "-T", "ping"]):
+        r = conctop(*cmd, trace)
+        try:
+            got = json.loads(r.stdout)
+        except ValueError:
+            got = {}
+        check(r.returncode == 0 and got.get("complete") is False and named.search(got.get("warning", "")),
+              f"damaged chunk: {' '.join(cmd)} says it is not complete and names chunk 2, as report --json does "
+              "(it had no such field)", f"exit {r.returncode}: {r.stdout[:200]} {r.stderr}")
+    clean = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "pingpong.ctrace")
+    got = json.loads(conctop("contention", "--json", clean).stdout)
+    check(got.get("complete") is True and "warning" not in got, "contention --json of a whole file: complete, no warning")
     check(rep.get("events") == 80 and rep.get("duration_ns") == 31000000,
           "damaged chunk: report counts the 80 events of chunks 1 and 3, over the whole 31 ms",
           f"{rep.get('events')} events, {rep.get('duration_ns')} ns")
