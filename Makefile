@@ -286,26 +286,29 @@ bench: $(BENCH_BIN) $(BUILD)/conctop $(SCN_BIN) $(PROG_BIN)
 	@BUILD=$(BUILD) python3 bench/longrun.py
 
 # ---- install, uninstall, Debian package ----
-DOC_FILES := README.md $(filter-out docs/conctop.1,$(wildcard docs/*.md))
+# the documents keep the tree's layout (README.md, docs/...), so that the
+# README's links to docs/ and the pages' links to each other resolve
+DOC_FILES := $(filter-out docs/conctop.1,$(wildcard docs/*.md))
 install: $(BUILD)/conctop $(SCN_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SCNDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(DOCDIR)/scenarios $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(DOCDIR)/docs/scenarios $(DESTDIR)$(DOCDIR)/docs/examples $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(BUILD)/conctop $(DESTDIR)$(BINDIR)/conctop
 	install -m 0755 $(SCN_BIN) $(DESTDIR)$(SCNDIR)/
 	install -m 0644 docs/conctop.1 $(DESTDIR)$(MANDIR)/man1/conctop.1
-	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
-	install -m 0644 docs/scenarios/*.md $(DESTDIR)$(DOCDIR)/scenarios/
-	install -m 0644 docs/examples/*.py $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/docs/
+	install -m 0644 docs/scenarios/*.md $(DESTDIR)$(DOCDIR)/docs/scenarios/
+	install -m 0644 docs/examples/*.py $(DESTDIR)$(DOCDIR)/docs/examples/
 	install -m 0644 scripts/conctop.bash-completion $(DESTDIR)$(BASHCOMPDIR)/conctop
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/conctop $(DESTDIR)$(MANDIR)/man1/conctop.1 $(DESTDIR)$(BASHCOMPDIR)/conctop
 	rm -f $(addprefix $(DESTDIR)$(SCNDIR)/,$(SCN_NAMES))
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(notdir $(DOC_FILES)))
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/scenarios/,$(notdir $(wildcard docs/scenarios/*.md)))
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(wildcard docs/examples/*.py)))
-	-rmdir $(DESTDIR)$(SCNDIR) $(DESTDIR)$(PREFIX)/libexec/conctop $(DESTDIR)$(DOCDIR)/scenarios \
-		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/docs/,$(notdir $(DOC_FILES)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/docs/scenarios/,$(notdir $(wildcard docs/scenarios/*.md)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/docs/examples/,$(notdir $(wildcard docs/examples/*.py)))
+	-rmdir $(DESTDIR)$(SCNDIR) $(DESTDIR)$(PREFIX)/libexec/conctop $(DESTDIR)$(DOCDIR)/docs/scenarios \
+		$(DESTDIR)$(DOCDIR)/docs/examples $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # The .deb from a copy of the tree (dpkg-buildpackage writes beside the
 # source directory): build/deb/conctop_VERSION_ARCH.deb

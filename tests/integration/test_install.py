@@ -65,9 +65,19 @@ def install_part():
     conctop = os.path.join(dest, "usr", "local", "bin", "conctop")
     installed = files_under(dest)
     for want in ("usr/local/bin/conctop", "usr/local/libexec/conctop/scenarios/prodcons",
-                 "usr/local/share/man/man1/conctop.1", "usr/local/share/doc/conctop/import.md",
+                 "usr/local/share/man/man1/conctop.1", "usr/local/share/doc/conctop/docs/import.md",
+                 "usr/local/share/doc/conctop/README.md",
                  "usr/local/share/bash-completion/completions/conctop"):
         check(want in installed, f"install puts {want}")
+    docdir = os.path.join(dest, "usr", "local", "share", "doc", "conctop")
+    broken = []
+    for rel in (f for f in installed if f.startswith("usr/local/share/doc/conctop/") and f.endswith(".md")):
+        page = os.path.join(dest, rel)
+        for link in re.findall(r"\]\(([^)#:]+\.md|[^)#:]+/)(?:#[^)]*)?\)", open(page).read()):
+            if not os.path.exists(os.path.normpath(os.path.join(os.path.dirname(page), link))):
+                broken.append(f"{os.path.relpath(page, docdir)} -> {link}")
+    check(not broken, "the installed documents' links to each other resolve (README's docs/... did not)",
+          ", ".join(broken[:6]))
     out = os.path.join(TMP, "outside")
     os.makedirs(out)
     r = subprocess.run([conctop, "list"], capture_output=True, text=True, cwd=out, env=ENV, timeout=30)
