@@ -98,14 +98,22 @@ static unsigned on_frame(void *ctx, uint64_t now)
 {
 	struct replay *r = ctx;
 	uint64_t elapsed = now - r->clock_at, end = timeline_end(r->w.vs.tl);
+	bool capped = false;
 
 	if (!r->ld.done && r->w.vs.v.speed > 0) {
 		double room = end > r->w.vs.play + 1 ? (double)(end - r->w.vs.play - 1) / r->w.vs.v.speed : 0;
 
-		if ((double)elapsed > room)
+		if ((double)elapsed > room) {
 			elapsed = (uint64_t)room;
+			capped = true;
+		}
 	}
 	viewstate_play(&r->w.vs, elapsed);
+	/* capped, the clock is at the end of what was read: exactly, as the
+	 * reading's waits ask (at 10x, the room's rounding left it 2 ns short
+	 * for good, and the reading waited for it to get there) */
+	if (capped && r->w.vs.v.playing && !r->w.vs.v.question && end && r->w.vs.play + 1 < end)
+		r->w.vs.play = end - 1;
 	r->clock_at = now;
 	if (r->w.vs.v.playing)
 		evloop_arm(r->loop, r->frame_timer, now + VIEW_FRAME_NS);
@@ -133,7 +141,8 @@ static void show_progress(struct replay *r)
  * room (nor, with the view at the end of what was read, asking for more,
  * forgetting up to its start or its middle: that part is read back; nor,
  * with the clock playing there, up to the playhead: a window that does not
- * fit the cap would otherwise stop the clock and the reading for good). */
+ * fit the cap would otherwise stop the clock and the reading for good; and
+ * when even that leaves it full, the clock waiting there gets its slice). */
 static bool memory_full(struct replay *r)
 {
 	struct timeline *tl = r->ld.tl;
@@ -156,6 +165,9 @@ static bool memory_full(struct replay *r)
 		    timeline_memory(tl) <= r->hist.cap / 3)
 			return false;
 	}
+	if (r->w.vs.v.playing && r->w.vs.play + 1 >= timeline_end(tl))
+		return false; /* the clock waits for the reading: a slice more, past the third if need be (the
+			       * trim's share is free then), rather than both waiting */
 	r->held_from = from;
 	r->held_to = to;
 	return true;
