@@ -119,20 +119,28 @@ static int color_options(int *argc, char **argv)
 	return 0;
 }
 
+/* The subcommand named name, or NULL. */
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
 /* conctop help COMMAND: that command's --help. */
 static int help_command(int argc, char **argv)
 {
 	char help[] = "--help";
 	char *args[] = { argv[2], help, NULL };
-	size_t i;
+	const struct command *c;
 
 	if (argc > 3) {
 		fprintf(stderr, "conctop: help takes one command, not '%s'\nTry 'conctop --help'.\n", argv[3]);
 		return EXIT_USAGE;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[2], commands[i].name) == 0)
-			return commands[i].run(2, args);
+	if ((c = find_command(argv[2])))
+		return c->run(2, args);
 	fprintf(stderr, "conctop: help: unknown command '%s'\nTry 'conctop --help' for the list of commands.\n",
 		argv[2]);
 	return EXIT_USAGE;
@@ -158,7 +166,7 @@ static int stdout_done(int status)
 /* Dispatches to the subcommand named by argv[1], or to the live view. */
 static int dispatch(int argc, char **argv)
 {
-	size_t i;
+	const struct command *c;
 	int e = color_options(&argc, argv);
 
 	if (e)
@@ -183,9 +191,8 @@ static int dispatch(int argc, char **argv)
 				printf("conctop %s\n", CONCTOP_VERSION);
 			return 0;
 		}
-		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-			if (strcmp(argv[1], commands[i].name) == 0)
-				return commands[i].run(argc - 1, argv + 1);
+		if ((c = find_command(argv[1])))
+			return c->run(argc - 1, argv + 1);
 		if (argv[1][0] != '-') {
 			fprintf(stderr, "conctop: unknown command '%s'\n", argv[1]);
 			fprintf(stderr, "Try 'conctop --help' for the list of commands (a scenario: "
