@@ -135,6 +135,13 @@ static void show_progress(struct replay *r)
 	snprintf(r->w.status, sizeof(r->w.status), "%s", warn);
 }
 
+/* Whether the playing clock waits at the end of what was read (on_frame
+ * holds it there until more is read). */
+static bool clock_waits(const struct replay *r)
+{
+	return r->w.vs.v.playing && r->w.vs.play + 1 >= timeline_end(r->ld.tl);
+}
+
 /* Under --memory, whether the reading must wait: what was read fills a
  * third of the cap (a trim's copy may take another, the past read back a
  * quarter), and forgetting what lies a window before the view does not make
@@ -165,7 +172,7 @@ static bool memory_full(struct replay *r)
 		    timeline_memory(tl) <= r->hist.cap / 3)
 			return false;
 	}
-	if (r->w.vs.v.playing && r->w.vs.play + 1 >= timeline_end(tl))
+	if (clock_waits(r))
 		return false; /* the clock waits for the reading: a slice more, past the third if need be (the
 			       * trim's share is free then), rather than both waiting */
 	r->held_from = from;
@@ -184,7 +191,7 @@ static void sync_reading(struct replay *r)
 		return;
 	viewstate_window(&r->w.vs, &from, &to);
 	if (from != r->held_from || to != r->held_to ||
-	    (r->w.vs.v.playing && r->w.vs.play + 1 >= timeline_end(r->ld.tl))) {
+	    clock_waits(r)) {
 		r->held = false;
 		evloop_arm(r->loop, r->load_timer, evloop_now());
 	}
