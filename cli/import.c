@@ -135,10 +135,9 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 /* Opens the text: a file, or standard input, a pipe or a device copied to
  * a temporary file (the import reads it twice). The copy stops at a line
  * too long to be one, which the reading then reports (/dev/zero has no
- * newline). NULL after saying why. */
-static FILE *open_text(const char *text)
+ * newline); name is what messages call it. NULL after saying why. */
+static FILE *open_text(const char *text, const char *name)
 {
-	const char *name = strcmp(text, "-") ? text : "standard input";
 	FILE *f, *tmp;
 	char buf[65536];
 	size_t n, run = 0;
@@ -183,9 +182,10 @@ static FILE *open_text(const char *text)
 /* Runs the import of text into out. Returns the exit status. */
 static int run(const char *text, const char *out, const struct import_filter *filter, bool quiet)
 {
+	const char *name = strcmp(text, "-") ? text : "standard input";
 	struct sink s = { .text = text };
 	char why[512];
-	FILE *f = open_text(text);
+	FILE *f = open_text(text, name);
 	int e;
 
 	if (!f)
@@ -212,7 +212,7 @@ static int run(const char *text, const char *out, const struct import_filter *fi
 	if (!e && (filter->npids || filter->ncomms) && import_summary(s.im)->threads == 0) {
 		cli_error("%s: no task matched --pid or --comm (of %llu tasks named in the text): nothing written; "
 			  "'conctop import TEXT -o OUT' without them keeps every task, to see their names",
-			  strcmp(text, "-") ? text : "standard input", (unsigned long long)import_summary(s.im)->tasks);
+			  name, (unsigned long long)import_summary(s.im)->tasks);
 		outfile_abort(&s.of);
 		import_free(s.im);
 		return 1;
@@ -221,7 +221,7 @@ static int run(const char *text, const char *out, const struct import_filter *fi
 		if (s.err && s.err == e)
 			cli_error("cannot write %s: %s", out, strerror(-e));
 		else
-			cli_error("%s: %s", strcmp(text, "-") ? text : "standard input", s.im ? import_error(s.im) : strerror(-e));
+			cli_error("%s: %s", name, s.im ? import_error(s.im) : strerror(-e));
 		if (s.of.fd >= 0)
 			close(s.of.fd);
 		s.of.fd = -1;

@@ -160,6 +160,7 @@ int outfile_spares(const char *path, const char *input, char *why, size_t whylen
 {
 	struct stat in;
 	char *part;
+	bool whole;
 	int e = 0;
 
 	why[0] = '\0';
@@ -167,10 +168,10 @@ int outfile_spares(const char *path, const char *input, char *why, size_t whylen
 		return 0; /* (nothing there to destroy: the reading says why) */
 	if (!S_ISREG(in.st_mode) || asprintf(&part, "%s.part", path) < 0)
 		return 0;
-	if (same_file(path, &in) || same_file(part, &in)) {
+	if ((whole = same_file(path, &in)) || same_file(part, &in)) {
 		snprintf(why, whylen, "%s is the file being read%s: name another file for the output",
 			 strcmp(input, "-") ? input : "standard input",
-			 same_file(path, &in) ? "" : " (the output is written as FILE.part first)");
+			 whole ? "" : " (the output is written as FILE.part first)");
 		e = -EEXIST;
 	}
 	free(part);

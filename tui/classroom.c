@@ -325,12 +325,13 @@ static void draw_class_log(struct frame *f, int y, int rows)
 	struct tl_log_entry ent[CLASS_LOG_MAX + 1];
 	uint64_t first, last;
 	size_t n, i;
-	int w = grid_width(f->d.g);
+	int w = grid_width(f->d.g), out;
 
 	if (rows <= 0)
 		return;
-	if (class_output_rows(f->v, w)) { /* the output's last lines at the bottom */
-		int out = class_output_rows(f->v, w) < rows ? class_output_rows(f->v, w) : rows;
+	if ((out = class_output_rows(f->v, w))) { /* the output's last lines at the bottom */
+		if (out > rows)
+			out = rows;
 
 		draw_class_output(f, y + rows - out, out);
 		rows -= out;
