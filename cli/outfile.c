@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@ struct fs_identity {
 static void fs_enter(const struct outfile_owner *o, struct fs_identity *saved)
 {
 	saved->switched = o && o->as_user;
+	saved->uid = saved->gid = -1;
 	if (!saved->switched)
 		return;
 	saved->gid = setfsgid(o->gid);
@@ -40,6 +42,62 @@ static void fs_leave(const struct fs_identity *saved)
 	setfsgid((gid_t)saved->gid);
 }
 
+/* Removes a leftover part (a recording cut off before) unless another
+ * conctop holds it (-EBUSY): unlink removes a link itself, never its
+ * target, and only a regular file is opened to look at its lock (a FIFO or
+ * a device placed there is never opened). 0 when none is left. */
+static int remove_leftover(const char *part)
+{
+	struct stat st;
+	int fd, e = 0;
+
+	if (lstat(part, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISREG(st.st_mode)) {
+		fd = open(part, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK)
+			e = -EBUSY;
+		if (!e && unlink(part) && errno != ENOENT)
+			e = -errno;
+		if (fd >= 0)
+			close(fd); /* (the lock, if taken, goes with it: the name is gone) */
+		return e;
+	}
+	return unlink(part) && errno != ENOENT ? -errno : 0;
+}
+
+/* Creates of->part (O_EXCL refuses whatever appeared since the leftover
+ * went) and locks it; the lock is on a second descriptor of the same open
+ * file, so it outlives the writer's close until the rename. -EBUSY, with
+ * nothing left open, when another conctop took the new part before the
+ * lock (it removes it: the name is its own then). A filesystem without
+ * locks writes unlocked, as before locks were taken. */
+static int create_locked(struct outfile *of)
+{
+	struct stat mine, now;
+	int e = 0;
+
+	of->fd = open(of->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (of->fd < 0)
+		return -errno;
+	of->lock_fd = fcntl(of->fd, F_DUPFD_CLOEXEC, 0);
+	if (of->lock_fd < 0)
+		e = -errno;
+	else if (flock(of->lock_fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK)
+		e = -EBUSY;
+	else if (fstat(of->fd, &mine) || lstat(of->part, &now) || mine.st_dev != now.st_dev ||
+		 mine.st_ino != now.st_ino)
+		e = -EBUSY;
+	if (e) {
+		close(of->fd);
+		of->fd = -1;
+		if (of->lock_fd >= 0)
+			close(of->lock_fd);
+		of->lock_fd = -1;
+	}
+	return e;
+}
+
 /* Creates path.part for writing: see outfile.h. */
 int outfile_create(struct outfile *of, const char *path, const struct outfile_owner *owner,
 		   char *why, size_t whylen)
@@ -49,7 +107,7 @@ int outfile_create(struct outfile *of, const char *path, const struct outfile_ow
 	int e = 0;
 
 	memset(of, 0, sizeof *of);
-	of->fd = -1;
+	of->fd = of->lock_fd = -1;
 	why[0] = '\0';
 	if (owner)
 		of->owner = *owner;
@@ -87,22 +145,18 @@ int outfile_create(struct outfile *of, const char *path, const struct outfile_ow
 		return -ENOMEM;
 	}
 	fs_enter(&of->owner, &saved);
-	/* a leftover path.part (a recording cut off before): unlink removes a
-	 * link itself, never its target; O_EXCL then refuses whatever may
-	 * appear in between */
-	if (unlink(of->part) && errno != ENOENT)
-		e = -errno;
-	if (!e) {
-		of->fd = open(of->part, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
-		if (of->fd < 0)
-			e = -errno;
-	}
+	e = remove_leftover(of->part);
+	if (!e)
+		e = create_locked(of);
 	fs_leave(&saved);
 	if (e) {
 		if (e == -EACCES && of->owner.as_user)
 			snprintf(why, whylen, "user %u may not create files there (the file is "
 				 "made as that user): choose a directory they can write to",
 				 (unsigned)of->owner.uid);
+		else if (e == -EBUSY)
+			snprintf(why, whylen, "another conctop is writing %s (into %s): wait for it to end, "
+				 "or name another file", path, of->part);
 		else if (e == -EEXIST)
 			snprintf(why, whylen, "%s appeared while it was being created: is another "
 				 "conctop writing the same file?", of->part);
@@ -208,11 +262,14 @@ void outfile_abort(struct outfile *of)
 	outfile_done(of);
 }
 
-/* Frees the names. */
+/* Frees the names and lets the part's lock go. */
 void outfile_done(struct outfile *of)
 {
 	if (of->part && stop_removes == of->part)
 		stop_removes = NULL; /* (before the name is freed) */
+	if (of->lock_fd >= 0)
+		close(of->lock_fd);
+	of->lock_fd = -1;
 	free(of->path);
 	free(of->part);
 	of->path = of->part = NULL;

@@ -21,12 +21,17 @@ struct outfile {
 	char *path;   /* the name it gets when complete */
 	char *part;   /* the name it is written under */
 	int fd;       /* -1 once handed over or closed */
+	int lock_fd;  /* holds the lock on the part until it is renamed or removed, -1 none */
 	struct outfile_owner owner;
 };
 
-/* Creates path.part for writing (mode 0666 less the umask). Returns 0, or
- * -errno with why[] saying what to do (-ELOOP: path is a symlink; -EEXIST:
- * path.part appeared while it was being created). */
+/* Creates path.part for writing (mode 0666 less the umask), locked
+ * (flock) until it is renamed or removed, so that a second conctop writing
+ * the same file refuses instead of removing or renaming this one's part.
+ * A leftover path.part no one holds is replaced. Returns 0, or -errno with
+ * why[] saying what to do (-ELOOP: path is a symlink; -EBUSY: another
+ * conctop is writing path; -EEXIST: path.part appeared while it was being
+ * created). */
 int outfile_create(struct outfile *of, const char *path, const struct outfile_owner *owner,
 		   char *why, size_t whylen);
 

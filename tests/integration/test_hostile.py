@@ -337,6 +337,60 @@ def test_stopped_output():
           "stopped output: import -o - is refused, no file named - made", f"exit {r.returncode}: {r.stderr.strip()}")
 
 
+def test_two_writers():
+    """A second conctop writing the file another is writing refuses, and
+    leaves the first's OUT.part alone (it removed it as a leftover: the
+    first then renamed the second's half-written part into place); a
+    leftover part no one holds is still replaced."""
+    import fcntl
+    trace = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "prodcons.ctrace")
+    for fmt, name in (("svg", "busy.svg"), ("perfetto", "busy.pftrace")):
+        out = os.path.join(TMP, name)
+        with open(out + ".part", "w") as held:  # another writer's part: it holds the lock
+            held.write("first")
+            held.flush()
+            fcntl.flock(held, fcntl.LOCK_EX)
+            r = conctop("export", "-F", fmt, "-o", out, trace)
+            kept = open(out + ".part").read() if os.path.exists(out + ".part") else None
+        check(r.returncode == 1 and "another conctop is writing" in r.stderr and kept == "first" and
+              not os.path.exists(out),
+              f"two writers: export --format {fmt} to a file being written is refused, the other's part intact",
+              f"exit {r.returncode}: {r.stderr.strip()}; part {kept!r}")
+        r = conctop("export", "-F", fmt, "-o", out, trace)  # (the part now a leftover: no lock)
+        check(r.returncode == 0 and os.path.getsize(out) > 100 and not os.path.exists(out + ".part"),
+              f"two writers: a leftover {name}.part no one holds is replaced", f"exit {r.returncode}: {r.stderr.strip()}")
+    text = os.path.join(TMP, "two.txt")
+    with open(text, "w") as f:
+        f.write("conctop-x 1 [000] 0.000100: sched:sched_switch: prev_comm=a prev_pid=1 prev_prio=120 "
+                "prev_state=S ==> next_comm=b next_pid=2 next_prio=120\n")
+    out = os.path.join(TMP, "two.ctrace")
+    with open(out + ".part", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        r = conctop("import", text, "-o", out)
+    check(r.returncode == 1 and "another conctop is writing" in r.stderr and os.path.exists(out + ".part"),
+          "two writers: import to a file being written is refused", f"exit {r.returncode}: {r.stderr.strip()}")
+    # two real exports at once (the first stopped while it writes): the second
+    # refuses, the first's output is whole
+    big = os.path.join(TMP, "big.ctrace")
+    if not os.path.exists(big):
+        return skip("two writers: two exports at once", "big.ctrace (test_stopped_output) is missing")
+    out = os.path.join(TMP, "twice.pftrace")
+    p = subprocess.Popen([CONCTOP, "export", "-F", "perfetto", "-o", out, big], stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while not os.path.exists(out + ".part") and p.poll() is None and time.monotonic() - t0 < 30:
+        time.sleep(0.005)
+    p.send_signal(signal.SIGSTOP)  # (held mid-write while the second one starts)
+    r = conctop("export", "-F", "perfetto", "-o", out, big)
+    p.send_signal(signal.SIGCONT)
+    first = p.wait(timeout=120)
+    solo = os.path.join(TMP, "solo.pftrace")
+    conctop("export", "-F", "perfetto", "-o", solo, big)
+    same = os.path.exists(out) and open(out, "rb").read() == open(solo, "rb").read()
+    check(r.returncode == 1 and "another conctop is writing" in r.stderr and first == 0 and same,
+          "two writers: of two exports at once the second refuses; the first's output is that of one alone",
+          f"second exit {r.returncode}: {r.stderr.strip()[:200]}; first exit {first}, same {same}")
+
+
 def kernel_thread():
     """The pid of a kernel thread (kthreadd is 2 on Linux), or None."""
     try:
@@ -501,6 +555,7 @@ def main():
     test_read_twice()
     test_stdout_full()
     test_stopped_output()
+    test_two_writers()
     test_orphans()
     finish()
 
