@@ -84,6 +84,17 @@ static int to_trace(void *ctx, const struct event *ev)
 	return s->err;
 }
 
+/* How the tool that wrote a text of format would say processes: perf's
+ * -F +pid, ftrace's record-tgid option; trace-cmd report prints none. */
+static const char *tgid_hint(const char *format)
+{
+	if (strcmp(format, "perf script") == 0)
+		return " (perf script -F +pid says them)";
+	if (strcmp(format, "ftrace trace file") == 0)
+		return " (echo 1 > /sys/kernel/tracing/options/record-tgid before tracing adds them)";
+	return "";
+}
+
 /* Says what the import found and did, on standard error. */
 static void print_summary(const struct import_summary *s, const char *text, const char *out)
 {
@@ -106,7 +117,7 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 			(unsigned long long)s->derived_renames);
 	if (!s->has_tgid)
 		fprintf(stderr, "  processes: the text does not say them; a task is put in the process of the task "
-				"that created it (perf script -F +pid says them)\n");
+				"that created it%s\n", tgid_hint(s->format));
 	if (s->lost)
 		fprintf(stderr, "  LOST: the text says %llu events were lost: the figures are incomplete\n",
 			(unsigned long long)s->lost);

@@ -61,7 +61,7 @@ int session_option(const char *cmd, int opt, const char *arg, struct session_opt
 		return 0;
 	case 'd':
 		if (cli_parse_time(arg, duration) || *duration == 0)
-			return cli_usage_error(cmd, "bad --duration '%s' (use e.g. 5s, 250ms)", arg);
+			return cli_usage_error(cmd, "bad --duration '%s' (use e.g. 5s, 250ms, 10m for 10 minutes)", arg);
 		return 0;
 	case 'u':
 		o->user = arg;

@@ -295,7 +295,30 @@ def errors_part(text):
               "naming its line, nothing left", f"exit {r.returncode}: {r.stderr.strip()}")
 
 
+def hints_part():
+    """The summary's hint for texts without processes fits the tool that
+    wrote the text (it named perf's option for every format)."""
+    switch = "prev_comm=a prev_pid=1 prev_prio=120 prev_state=S ==> next_comm=b next_pid=2 next_prio=120"
+    texts = {
+        "perf script": (f"conctop-x 1 [000] 0.000100: sched:sched_switch: {switch}\n", "perf script -F +pid"),
+        "ftrace trace file": (f"# tracer: nop\n#\n           <idle>-0     [000] d..2.  100.000100: sched_switch: "
+                              f"{switch}\n", "options/record-tgid"),
+        "trace-cmd report": ("cpus=2\n           <idle>-0     [000] 100.000100: sched_switch:         a:1 [120] S "
+                             "==> b:2 [120]\n", None),
+    }
+    for fmt, (body, hint) in texts.items():
+        path = os.path.join(TMP, "hint-" + fmt.replace(" ", "-") + ".txt")
+        with open(path, "w") as f:
+            f.write(body)
+        r, _ = import_text(path)
+        line = next((l for l in r.stderr.splitlines() if "processes: the text does not say them" in l), "")
+        named = [h for h in ("perf script -F +pid", "options/record-tgid") if h in line]
+        check(r.returncode == 0 and f"the {fmt} text" in r.stderr and line and named == ([hint] if hint else []),
+              f"import summary: a {fmt} text without processes gets {hint or 'no tool hint'}", line or r.stderr)
+
+
 def main():
+    hints_part()
     if not bpf_available("import integration tests"):
         finish()
     for tool in ("perf", "trace-cmd"):
