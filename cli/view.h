@@ -62,7 +62,7 @@ struct viewer {
 	char input[VIEW_PROMPT_MAX];
 	char status[256];              /* stays until replaced */
 	char busy[320];                /* a long task under way (live: reading the past back), said over the rest */
-	char message[VIEW_PROMPT_MAX + 300];
+	char message[VIEW_PROMPT_MAX + 400]; /* (holds a status and a note) */
 	struct output_log *out;        /* live: the program's output, or NULL */
 	bool show_output;
 	bool class_output;             /* the classroom view shows the output too (after the run) */

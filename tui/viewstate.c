@@ -252,7 +252,7 @@ void viewstate_follow(struct viewstate *vs)
 {
 	if (vs->live) {
 		if (vs->ended) {
-			snprintf(vs->note, sizeof(vs->note), "tracing has ended: the view stays paused");
+			snprintf(vs->note, sizeof(vs->note), "the view stays paused: tracing has ended");
 			return;
 		}
 		vs->v.mode = VIEW_LIVE;

@@ -442,6 +442,10 @@ def test_live_stubborn():
         ok, s = p.wait_for(lambda s: "stopped on Ctrl-C" in s, 30)
         check(ok and "outlived SIGTERM and was killed (status 137)" in s,
               f"{name}: the end line says the program outlived SIGTERM and was killed", s[-300:])
+        p.keys("Space")  # (it cannot follow again: it says so, and the end line stays)
+        ok, s = p.wait_for(lambda s: "· the view" in s, 10)  # (the note's start: the rest may be cut)
+        check(ok and "(status 137)" in s, f"{name}: space after the end keeps the end line beside its note",
+              "\n".join(l for l in s.splitlines() if "status" in l or "paused" in l) or s)
         p.keys("q")
         ok, s = p.wait_for(lambda s: "status=137" in s, 30)
         check(ok, f"{name}: conctop exits with the program's status, 137", s[-300:])
