@@ -315,7 +315,13 @@ uninstall:
 deb:
 	@command -v dpkg-buildpackage >/dev/null || { echo "make deb: dpkg-buildpackage is missing: apt-get install dpkg-dev debhelper" >&2; exit 1; }
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
-	tar --exclude=./build --exclude=./.git --exclude=./debian/build -cf - . | tar -xf - -C $(BUILD)/deb/src
+	@# the project's own files: in a git checkout the tracked ones (as they are in the tree), not
+	@# whatever else lies around (traces, SVGs); from a source tarball, all but the build
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z | tar --null --ignore-failed-read -T - -cf - | tar -xf - -C $(BUILD)/deb/src; \
+	else \
+		tar --exclude=./build --exclude=./.git --exclude=./debian/build -cf - . | tar -xf - -C $(BUILD)/deb/src; \
+	fi
 	cd $(BUILD)/deb/src && GIT_COMMIT='$(GIT_COMMIT)' dpkg-buildpackage -us -uc -b
 	@ls $(BUILD)/deb/*.deb
 

@@ -122,8 +122,21 @@ def deb_part():
         return
     b = os.path.join(TMP, "debbuild")
     env = dict(ENV, DEB_BUILD_OPTIONS="parallel=2 nocheck")
-    r = subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={b}", "deb"], capture_output=True, text=True, env=env,
-                       timeout=600)
+    # a file lying in the tree that is not the project's (it copied them all)
+    stray = os.path.join(ROOT, f"stray-{os.getpid()}.ctrace")
+    in_git = run(["git", "-C", ROOT, "rev-parse", "--is-inside-work-tree"]).returncode == 0
+    with open(stray, "w") as f:
+        f.write("not the project's\n")
+    try:
+        r = subprocess.run(["make", "-s", "-C", ROOT, f"BUILD={b}", "deb"], capture_output=True, text=True, env=env,
+                           timeout=600)
+    finally:
+        os.unlink(stray)
+    if in_git:
+        src = os.path.join(b, "deb", "src")
+        check(os.path.isfile(os.path.join(src, "Makefile")) and
+              not os.path.exists(os.path.join(src, os.path.basename(stray))),
+              "make deb in a clone builds from the tracked files only (an untracked file is left out)")
     debs = [f for f in os.listdir(os.path.join(b, "deb")) if f.startswith("conctop_") and f.endswith(".deb")] \
         if os.path.isdir(os.path.join(b, "deb")) else []
     if not check(r.returncode == 0 and len(debs) == 1, "make deb builds the package with dpkg-buildpackage",
