@@ -221,9 +221,10 @@ static const char *safe(char *buf, size_t len, const char *str)
 	return buf;
 }
 
-/* Writes s cut to cols characters and padded with spaces to them into buf
- * (a column of a table: counted in characters, not bytes, so that a
- * non-ASCII name neither shifts its row nor is cut inside a character). */
+/* Writes s cut to cols columns and padded with spaces to them into buf
+ * (a column of a table: counted in terminal columns, not bytes, so that a
+ * non-ASCII or wide (CJK) name neither shifts its row nor is cut inside a
+ * character). */
 static const char *column(char *buf, size_t len, const char *s, int cols)
 {
 	size_t n = utf8_prefix(s, cols);
@@ -293,7 +294,7 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 				 safe(slabel, sizeof(slabel), label), pct(by[0].ns, t->blocked_ns));
 		}
 		safe(sproc, sizeof(sproc), proc && *proc ? proc : "?");
-		sproc[utf8_prefix(sproc, 15)] = '\0'; /* (15 characters, as before, however many bytes) */
+		sproc[utf8_prefix(sproc, 15)] = '\0'; /* (15 columns, as before, however many bytes) */
 		snprintf(pname, sizeof(pname), "%s(%d)", sproc, t->tgid);
 		fprintf(f,
 			"%s %7d %s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64

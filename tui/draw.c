@@ -16,10 +16,14 @@ int draw_text(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t
 
 	if (d->th->ascii) {
 		for (i = 0; i < n; i++) {
-			const struct grid_cell *cell = grid_at(d->g, x + i, y);
+			const struct grid_cell *cell = grid_at(d->g, x + i, y), *next = grid_at(d->g, x + i + 1, y);
+			bool wide = next && next->ch == GRID_WIDE_TAIL;
 
-			if (cell && cell->ch > 0x7e)
-				grid_put(d->g, x + i, y, '?', role, attr);
+			if (!cell || cell->ch <= 0x7e)
+				continue;
+			grid_put(d->g, x + i, y, '?', role, attr);
+			if (wide) /* a '?' for each of its columns */
+				grid_put(d->g, x + ++i, y, '?', role, attr);
 		}
 	}
 	return n;
@@ -35,16 +39,16 @@ static int fit_words(struct draw *d, int x, int y, const char *s, uint8_t role, 
 	const char *ell = d->th->ascii ? "..." : "\xe2\x80\xa6";
 	int cols, room = max - (d->th->ascii ? 3 : 1);
 	size_t i, cut = 0;
+	uint32_t cp;
 
 	if (max <= 0)
 		return 0;
 	if (utf8_width(s) <= max)
 		return draw_text(d, x, y, s, role, attr, max);
 	/* the byte offset of the last space within room columns */
-	for (i = 0, cols = 0; s[i] && cols <= room; cols++) {
+	for (i = 0, cols = 0; s[i] && cols <= room; i += utf8_decode(s + i, &cp), cols += utf8_cols(cp)) {
 		if (s[i] == ' ')
 			cut = i;
-		i += utf8_prefix(s + i, 1);
 	}
 	while (cut > 0 && (s[cut - 1] == ' ' || s[cut - 1] == ',' || s[cut - 1] == ':'))
 		cut--;
@@ -97,14 +101,20 @@ int draw_line(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t
 size_t draw_wrap_piece(const char *s, int width)
 {
 	size_t i = 0, cut = 0;
-	int cols;
+	int cols = 0;
 
 	if (width < 1)
 		width = 1;
 	if (utf8_width(s) <= width)
 		return strlen(s);
-	for (cols = 0; s[i] && cols < width; cols++) {
-		i += utf8_prefix(s + i, 1);
+	while (s[i]) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, &cp);
+
+		if (cols + utf8_cols(cp) > width && cols > 0) /* (the first character goes whatever its width) */
+			break;
+		cols += utf8_cols(cp);
+		i += n;
 		if (s[i] == ' ')
 			cut = i;
 	}

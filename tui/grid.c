@@ -68,21 +68,62 @@ void grid_clear(struct grid *g)
 	}
 }
 
-/* Puts one character, ignoring positions outside the grid. */
-void grid_put(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t attr)
+/* The cell at (x, y) to write, or NULL outside. */
+static struct grid_cell *cell_at(struct grid *g, int x, int y)
 {
-	struct grid_cell *c;
-
 	if (x < 0 || y < 0 || x >= g->width || y >= g->height)
+		return NULL;
+	return &g->cells[(size_t)y * (size_t)g->width + (size_t)x];
+}
+
+/* Before cell (x, y) is overwritten: the other half of a wide character
+ * it is part of becomes a blank, so that no half is left alone. */
+static void split_wide(struct grid *g, int x, int y)
+{
+	struct grid_cell *c = cell_at(g, x, y), *o;
+
+	if (c->ch == GRID_WIDE_TAIL && (o = cell_at(g, x - 1, y)))
+		o->ch = ' ';
+	else if (utf8_cols(c->ch) == 2 && (o = cell_at(g, x + 1, y)) && o->ch == GRID_WIDE_TAIL)
+		o->ch = ' ';
+}
+
+/* Sets a cell as it is given (ch already checked). */
+static void set_cell(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t attr)
+{
+	struct grid_cell *c = cell_at(g, x, y);
+
+	if (!c)
 		return;
-	c = &g->cells[(size_t)y * (size_t)g->width + (size_t)x];
-	/* control characters would break the terminal: show them as '?' */
-	c->ch = (ch < 0x20 || (ch >= 0x7f && ch < 0xa0) || ch > 0x10ffff) ? '?' : ch;
+	split_wide(g, x, y);
+	c->ch = ch;
 	c->role = role < ROLE_MAX ? role : ROLE_DEFAULT;
 	c->attr = attr;
 }
 
-/* Writes a UTF-8 string; characters that are not one column wide become '?'. */
+/* Puts one character, ignoring positions outside the grid. */
+void grid_put(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t attr)
+{
+	/* control characters would break the terminal, and a character of
+	 * two columns or none would shift the rest of the row: '?' */
+	if (ch < 0x20 || (ch >= 0x7f && ch < 0xa0) || ch > 0x10ffff || utf8_cols(ch) != 1)
+		ch = '?';
+	set_cell(g, x, y, ch, role, attr);
+}
+
+/* Puts a wide character and its tail at (x, y) and (x + 1, y); one cut
+ * by the grid's left or right edge leaves a blank in its column inside. */
+static void put_wide(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t attr)
+{
+	if (x < 0 || x + 1 >= g->width) {
+		set_cell(g, x < 0 ? x + 1 : x, y, ' ', role, attr);
+		return;
+	}
+	set_cell(g, x, y, ch, role, attr);
+	set_cell(g, x + 1, y, GRID_WIDE_TAIL, role, attr);
+}
+
+/* Writes a UTF-8 string (see grid.h). */
 int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint8_t attr, int max)
 {
 	const char *s = utf8;
@@ -92,17 +133,24 @@ int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint
 		return 0;
 	while (*s && x + n < g->width && (max < 0 || n < max)) {
 		uint32_t cp;
+		int cols;
 
 		s += utf8_decode(s, &cp);
-		if (utf8_not_single(cp))
-			cp = '?';
-		grid_put(g, x + n, y, cp, role, attr);
-		n++;
+		cols = utf8_cols(cp);
+		if (cols == 2) {
+			if (x + n + 1 >= g->width || (max >= 0 && n + 2 > max))
+				break; /* (half a character would say nothing) */
+			put_wide(g, x + n, y, cp, role, attr);
+		} else if (cols == 1) {
+			grid_put(g, x + n, y, cp, role, attr);
+		}
+		n += cols;
 	}
 	return n;
 }
 
-/* Copies columns [x0, x1) of row from to row to, adding attr. */
+/* Copies columns [x0, x1) of row from to row to, adding attr (a wide
+ * character cut by the range's edges is not copied). */
 void grid_copy_row(struct grid *g, int x0, int x1, int from, int to, uint8_t attr)
 {
 	int x;
@@ -110,7 +158,13 @@ void grid_copy_row(struct grid *g, int x0, int x1, int from, int to, uint8_t att
 	for (x = x0; x < x1; x++) {
 		const struct grid_cell *c = grid_at(g, x, from);
 
-		if (c)
+		if (!c)
+			continue;
+		if (c->ch == GRID_WIDE_TAIL)
+			continue; /* (copied with its character, or not at all) */
+		if (utf8_cols(c->ch) == 2 && x + 1 < x1 && x + 1 < g->width)
+			put_wide(g, x, to, c->ch, c->role, c->attr | attr);
+		else
 			grid_put(g, x, to, c->ch, c->role, c->attr | attr);
 	}
 }
@@ -213,7 +267,11 @@ int grid_print_rows(const struct grid *g, FILE *f, const struct theme *th, bool 
 			end--;
 		for (x = 0; x < end; x++) {
 			char buf[4];
-			int n = utf8_encode(row[x].ch, buf);
+			int n;
+
+			if (row[x].ch == GRID_WIDE_TAIL)
+				continue; /* (its character took both columns) */
+			n = utf8_encode(row[x].ch, buf);
 
 			if (ansi) {
 				struct look l = cell_look(&row[x], th);

@@ -33,7 +33,8 @@ enum role {
 };
 
 struct grid_cell {
-	uint32_t ch;   /* a Unicode code point of width 1; ' ' when empty */
+	uint32_t ch;   /* a Unicode code point; ' ' when empty; a wide character's (utf8_cols 2)
+			* second column holds GRID_WIDE_TAIL */
 	uint8_t role;  /* enum role */
 	uint8_t attr;  /* GRID_BOLD | GRID_REVERSE | GRID_UNDERLINE */
 };
@@ -41,6 +42,11 @@ struct grid_cell {
 #define GRID_BOLD 1
 #define GRID_REVERSE 2
 #define GRID_UNDERLINE 4
+
+/* The second column of a wide character (not a code point). A grid never
+ * holds one without its character just left of it, nor a wide character
+ * without it: putting a cell over either half blanks the other. */
+#define GRID_WIDE_TAIL 0x110000u
 
 struct grid;
 
@@ -54,11 +60,13 @@ int grid_height(const struct grid *g);
 /* Blanks every cell. */
 void grid_clear(struct grid *g);
 
-/* Puts one character; outside the grid it does nothing. */
+/* Puts one character of one column (a control, a wide character or a
+ * zero-width one is shown as '?'); outside the grid it does nothing. */
 void grid_put(struct grid *g, int x, int y, uint32_t ch, uint8_t role, uint8_t attr);
 
 /* Writes a UTF-8 string from (x, y), cut at the right edge or after max
- * columns (max < 0: no limit); returns the columns written. */
+ * columns (max < 0: no limit), a wide character whole or not at all;
+ * zero-width characters are left out. Returns the columns written. */
 int grid_text(struct grid *g, int x, int y, const char *utf8, uint8_t role, uint8_t attr, int max);
 
 /* Copies columns [x0, x1) of row from to row to, adding attr to each

@@ -313,24 +313,26 @@ void screen_invalidate(struct screen *s)
 	s->full = true;
 }
 
-/* A character the terminal can show in one column. */
-static wchar_t printable(const struct screen *s, uint32_t ch)
+/* A character the terminal can show in the cols columns the grid gave
+ * it (1, or 2 for a wide character), else '?'. */
+static wchar_t printable(const struct screen *s, uint32_t ch, int cols)
 {
 	if (ch < 0x20 || ch == 0x7f || (ch >= 0x80 && ch < 0xa0))
 		return L' ';
 	if (ch < 0x7f)
 		return (wchar_t)ch;
-	if (!s->utf8 || ch > 0x10ffff || wcwidth((wchar_t)ch) != 1)
+	if (!s->utf8 || ch > 0x10ffff || wcwidth((wchar_t)ch) != cols)
 		return L'?';
 	return (wchar_t)ch;
 }
 
-/* Writes one cell at (x, y). */
-static void put_cell(const struct screen *s, int x, int y, const struct grid_cell *c)
+/* Writes one cell at (x, y) holding ch: a character of cols columns (a
+ * wide one fills x + 1 too), or as a lone column. */
+static void put_cell(const struct screen *s, int x, int y, const struct grid_cell *c, uint32_t ch, int cols)
 {
 	unsigned role = c->role < ROLE_MAX ? c->role : ROLE_DEFAULT;
 	unsigned a = c->attr | s->theme->style[role].attr;
-	wchar_t wc[2] = { printable(s, c->ch), L'\0' };
+	wchar_t wc[2] = { printable(s, ch, cols), L'\0' };
 	attr_t attrs = A_NORMAL;
 	cchar_t cc;
 
@@ -368,12 +370,34 @@ int screen_draw(struct screen *s, const struct grid *g)
 			const struct grid_cell *c = g ? grid_at(g, x, y) : NULL;
 			struct grid_cell *old = &s->shown[(size_t)y * (size_t)w + (size_t)x];
 
+			const struct grid_cell *tail = g ? grid_at(g, x + 1, y) : NULL;
+			bool wide;
+
 			if (!c)
 				c = &blank;
-			if (!s->full && old->ch == c->ch && old->role == c->role && old->attr == c->attr)
+			wide = x + 1 < w && tail && tail->ch == GRID_WIDE_TAIL && c->ch != GRID_WIDE_TAIL;
+			if (!s->full && old->ch == c->ch && old->role == c->role && old->attr == c->attr &&
+			    (!wide || old[1].ch == GRID_WIDE_TAIL))
 				continue;
-			put_cell(s, x, y, c);
+			if (c->ch == GRID_WIDE_TAIL) { /* (alone: its character did not change) */
+				put_cell(s, x, y, c, ' ', 1);
+				old->ch = ' ';
+				continue;
+			}
+			if (wide && printable(s, c->ch, 2) == (wchar_t)c->ch) {
+				put_cell(s, x, y, c, c->ch, 2); /* both columns */
+				*old = *c;
+				old[1] = *tail;
+				x++;
+				continue;
+			}
+			put_cell(s, x, y, c, wide ? '?' : c->ch, 1);
 			*old = *c;
+			if (wide) { /* shown as two '?' */
+				put_cell(s, x + 1, y, tail, '?', 1);
+				old[1] = *tail;
+				x++;
+			}
 		}
 	}
 	s->full = false;

@@ -73,34 +73,62 @@ int utf8_encode(uint32_t cp, char *buf)
 	return 4;
 }
 
-/* Zero-width or double-width code points. */
-bool utf8_not_single(uint32_t cp)
+/* Columns a code point takes (see utf8.h). */
+int utf8_cols(uint32_t cp)
 {
-	return (cp >= 0x300 && cp <= 0x36f) || cp == 0x200b || cp == 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f) ||
-	       (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-	       (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-	       (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd);
+	if (cp < 0x300)
+		return 1;
+	if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	    (cp >= 0x1ab0 && cp <= 0x1aff) || (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) ||
+	    (cp >= 0xfe20 && cp <= 0xfe2f) || cp == 0xfeff || (cp >= 0xe0100 && cp <= 0xe01ef))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) || (cp >= 0x3041 && cp <= 0x33ff) ||
+	    (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
+	    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+	    (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+	    (cp >= 0x1f680 && cp <= 0x1f6ff) || (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x1fa70 && cp <= 0x1faff) ||
+	    (cp >= 0x20000 && cp <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+/* The bytes of the first character. */
+size_t utf8_next(const char *s)
+{
+	uint32_t cp;
+
+	return *s ? utf8_decode(s, &cp) : 0;
 }
 
 /* Columns of s in the grid. */
 int utf8_width(const char *s)
 {
 	int n = 0;
+	uint32_t cp;
 
 	if (!s)
 		return 0;
-	for (; *s; n++)
-		s += utf8_prefix(s, 1);
+	while (*s) {
+		s += utf8_decode(s, &cp);
+		n += utf8_cols(cp);
+	}
 	return n;
 }
 
 /* Bytes of the first cols columns. */
 size_t utf8_prefix(const char *s, int cols)
 {
-	size_t at = 0;
+	size_t at = 0, n;
 	uint32_t cp;
+	int w = 0, c;
 
-	while (cols-- > 0 && s[at])
-		at += utf8_decode(s + at, &cp);
+	while (s[at]) {
+		n = utf8_decode(s + at, &cp);
+		c = utf8_cols(cp);
+		if (w + c > cols)
+			break;
+		w += c;
+		at += n;
+	}
 	return at;
 }

@@ -1,6 +1,7 @@
-/* UTF-8 as the grid sees it: every character one column (the grid shows a
- * wide or zero-width character as '?', still one column), every byte that
- * does not start a valid sequence one column of its own. The one place
+/* UTF-8 as the grid sees it: a character takes one column, two (wide CJK,
+ * emoji: the grid keeps the second column as its tail) or none (combining
+ * marks and joiners, which the grid leaves out); every byte that does not
+ * start a valid sequence is one column of its own (U+FFFD). The one place
  * tui/ decodes, encodes and measures text. */
 #ifndef CONCTOP_UTF8_H
 #define CONCTOP_UTF8_H
@@ -22,14 +23,21 @@ bool utf8_valid_at(const char *s);
 /* Encodes cp (at most U+10FFFF) into buf (4 bytes); returns the length. */
 int utf8_encode(uint32_t cp, char *buf);
 
-/* Whether a code point takes no column (combining marks) or two (wide CJK,
- * emoji): the grid holds one-column characters only. */
-bool utf8_not_single(uint32_t cp);
+/* The columns a code point takes: 0 (combining marks, zero-width spaces
+ * and joiners, variation selectors), 2 (wide: CJK, Hangul, full-width
+ * forms, emoji) or 1. A table of conctop's own, so that the grid, the
+ * text it prints and the terminal agree whatever the C library's. */
+int utf8_cols(uint32_t cp);
 
-/* The columns s takes in the grid: one per character; NULL is 0. */
+/* The bytes of s's first character (0 at its end). */
+size_t utf8_next(const char *s);
+
+/* The columns s takes in the grid; NULL is 0. */
 int utf8_width(const char *s);
 
-/* The bytes of s's first cols columns (all of s when shorter). */
+/* The bytes of the longest start of s that takes at most cols columns (all
+ * of s when it is narrower; a wide character that would cross the limit
+ * is left out). */
 size_t utf8_prefix(const char *s, int cols);
 
 #endif

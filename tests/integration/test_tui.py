@@ -409,6 +409,13 @@ def test_live_ends():
         p.kill()
 
 
+def display_cols(text):
+    """The terminal columns text takes (East Asian wide and full-width
+    characters two)."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def test_live_output():
     """The output panel keeps a line longer than it stores whole (its end was
     dropped past 255 bytes) and leaves out a window-title escape (its text
@@ -417,12 +424,28 @@ def test_live_output():
     p = Pane("liveout", 100, 40)
     words = " ".join(f"w{i}" for i in range(80))
     try:
-        p.type(f"{CONCTOP} -- sh -c 'echo {words}; printf \"\\033]0;title\\007osc after\\n\"; sleep 0.5'")
+        cjk = os.path.join(TMP, "\u7761\u7720")  # a program named in CJK: its lane's label
+        if not os.path.exists(cjk):
+            shutil.copy("/bin/sleep", cjk)
+        p.type(f"{CONCTOP} -- sh -c 'echo {words}; printf \"\\033]0;title\\007osc after\\n\"; "
+               f"echo \"\u4e2d\u6587\u8f93\u51fa wide ok\"; {cjk} 0.5'")
         ok, s = p.wait_for(lambda s: "exit status 0" in s, 30)
         flat = " ".join(line.strip(" \u2502") for line in s.splitlines())
         check(ok and "w0 w1" in flat and "w78 w79" in flat,
               f"{name}: a line of {len(words)} bytes is shown to its end", s[-900:])
         check("osc after" in s and "title" not in s, f"{name}: an OSC escape's text is not shown", s[-400:])
+        # CJK (it showed ???): the output line as written, and a lane named
+        # in CJK whose rules stand where the other lanes' do
+        lines = s.splitlines()
+        wide = [l for l in lines if "wide ok" in l]
+        check(wide and wide[0].strip() == "\u4e2d\u6587\u8f93\u51fa wide ok",
+              f"{name}: a line of wide (CJK) characters is shown as written", "\n".join(wide) or s[-600:])
+        rules = lambda l: [display_cols(l[:i]) for i, c in enumerate(l) if c == "\u2502"]
+        named = [l for l in lines if "\u7761\u7720" in l]
+        other = [l for l in lines if re.match(r"^[A-Z] sh ", l)]
+        check(named and other and rules(named[0]) == rules(other[0]) and len(rules(other[0])) == 2,
+              f"{name}: a lane named in CJK has its rules where the other lanes have theirs",
+              "\n".join(named + other) or s[-600:])
         p.keys("q")
     finally:
         p.kill()

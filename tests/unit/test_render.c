@@ -216,8 +216,31 @@ static void test_grid(void)
 	CHECK(grid_at(g, 5, 1)->ch == '?', "grid: a control character becomes '?'");
 	grid_put(g, 5, 1, ' ', ROLE_DEFAULT, 0);
 	CHECK(!strcmp(print(g, NULL, false), " ab\xc2\xb5" "cd\nxy\n"), "grid: plain print, trailing blanks cut");
-	grid_text(g, 0, 1, "\xe4\xb8\xad\xff", ROLE_DEFAULT, 0, -1);
-	CHECK(grid_at(g, 0, 1)->ch == '?' && grid_at(g, 1, 1)->ch == 0xfffd, "grid: wide character '?', bad byte U+FFFD");
+	CHECK(grid_text(g, 0, 1, "\xe4\xb8\xad\xff", ROLE_DEFAULT, 0, -1) == 3 && grid_at(g, 0, 1)->ch == 0x4e2d &&
+	      grid_at(g, 1, 1)->ch == GRID_WIDE_TAIL && grid_at(g, 2, 1)->ch == 0xfffd,
+	      "grid: a wide character takes two columns (its tail), a bad byte U+FFFD");
+	CHECK(!strcmp(print(g, NULL, false), " ab\xc2\xb5" "cd\n\xe4\xb8\xad\xef\xbf\xbd\n"),
+	      "grid: a wide character prints once for its two columns");
+	grid_put(g, 1, 1, 'x', ROLE_DEFAULT, 0);
+	CHECK(grid_at(g, 0, 1)->ch == ' ' && grid_at(g, 1, 1)->ch == 'x', "grid: a cell put over a tail blanks its character");
+	grid_text(g, 0, 1, "\xe4\xb8\xad", ROLE_DEFAULT, 0, -1);
+	grid_put(g, 0, 1, 'y', ROLE_DEFAULT, 0);
+	CHECK(grid_at(g, 0, 1)->ch == 'y' && grid_at(g, 1, 1)->ch == ' ', "grid: a cell put over a wide character blanks its tail");
+	grid_put(g, 2, 1, 0x4e2d, ROLE_DEFAULT, 0);
+	CHECK(grid_at(g, 2, 1)->ch == '?', "grid: a wide character put as one cell is '?'");
+	CHECK(grid_text(g, 4, 1, "a\xe4\xb8\xad", ROLE_DEFAULT, 0, -1) == 1 && grid_at(g, 5, 1)->ch != GRID_WIDE_TAIL &&
+	      grid_text(g, 0, 1, "\xe4\xb8\xad" "\xe4\xb8\xad", ROLE_DEFAULT, 0, 3) == 2,
+	      "grid: a wide character that does not fit (the edge, max) is not written");
+	CHECK(grid_text(g, 0, 0, "e\xcc\x81!", ROLE_DEFAULT, 0, -1) == 2 && grid_at(g, 0, 0)->ch == 'e' &&
+	      grid_at(g, 1, 0)->ch == '!', "grid: a combining mark is left out");
+	grid_clear(g);
+	grid_text(g, 1, 0, "\xe4\xb8\xad" "z", ROLE_DEFAULT, 0, -1);
+	grid_copy_row(g, 0, 6, 0, 1, GRID_BOLD);
+	CHECK(grid_at(g, 1, 1)->ch == 0x4e2d && grid_at(g, 2, 1)->ch == GRID_WIDE_TAIL && grid_at(g, 3, 1)->ch == 'z',
+	      "grid: a row copied keeps its wide characters");
+	grid_copy_row(g, 2, 4, 0, 1, 0);
+	CHECK(grid_at(g, 1, 1)->ch == 0x4e2d && grid_at(g, 2, 1)->ch == GRID_WIDE_TAIL,
+	      "grid: a copy starting on a tail leaves the character whole");
 	grid_clear(g);
 	CHECK(!strcmp(print(g, NULL, false), "\n\n"), "grid: cleared");
 	grid_free(g);
@@ -225,6 +248,58 @@ static void test_grid(void)
 }
 
 /* ANSI printing at each depth. */
+/* Whether every wide character in g has its tail and every tail its
+ * character. */
+static bool wide_whole(const struct grid *g)
+{
+	for (int y = 0; y < grid_height(g); y++)
+		for (int x = 0; x < grid_width(g); x++) {
+			const struct grid_cell *c = grid_at(g, x, y), *n = grid_at(g, x + 1, y), *p = grid_at(g, x - 1, y);
+
+			if (c->ch == GRID_WIDE_TAIL && (!p || utf8_cols(p->ch) != 2))
+				return false;
+			if (c->ch != GRID_WIDE_TAIL && utf8_cols(c->ch) == 2 && (!n || n->ch != GRID_WIDE_TAIL))
+				return false;
+		}
+	return true;
+}
+
+/* Random texts of narrow, wide and combining characters written over one
+ * another at random places and limits, cells put and rows copied among
+ * them: no wide character is ever left without its tail, nor a tail alone. */
+static void test_grid_wide_random(void)
+{
+	static const char *const pieces[] = { "a", " ", "\xe4\xb8\xad", "\xf0\x9f\x98\x80", "\xcc\x81", "\xc2\xb5", "\xff" };
+	struct grid *g = grid_new(9, 3);
+	unsigned seed = 12345, bad = 0;
+	char text[64];
+
+	for (int round = 0; round < 5000; round++) {
+		int x, y, k, op;
+
+		seed = seed * 1103515245u + 12345u;
+		op = (int)(seed >> 16) % 3;
+		x = (int)((seed >> 8) % 11) - 1;
+		y = (int)((seed >> 4) % 3);
+		if (op == 0) {
+			text[0] = '\0';
+			for (k = 0; k < 6; k++) {
+				seed = seed * 1103515245u + 12345u;
+				strcat(text, pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))]);
+			}
+			grid_text(g, x, y, text, ROLE_DEFAULT, 0, (int)(seed % 8) - 1);
+		} else if (op == 1) {
+			grid_put(g, x, y, (seed & 1) ? 'z' : 0x4e2d, ROLE_DEFAULT, 0);
+		} else {
+			grid_copy_row(g, x, x + (int)(seed % 6), y, (y + 1) % 3, 0);
+		}
+		if (!wide_whole(g))
+			bad++;
+	}
+	CHECK(bad == 0, "grid: 5000 random writes never leave half a wide character");
+	grid_free(g);
+}
+
 static void test_grid_ansi(void)
 {
 	struct grid *g = grid_new(4, 1);
@@ -1006,6 +1081,10 @@ static void test_utf8(void)
 	size_t i;
 
 	CHECK(utf8_width(NULL) == 0 && utf8_width("") == 0 && utf8_width("abc") == 3, "utf8 width: ASCII");
+	CHECK(utf8_width("\xe4\xb8\xad\xe6\x96\x87") == 4 && utf8_width("e\xcc\x81") == 1 &&
+	      utf8_width("\xf0\x9f\x98\x80") == 2 && utf8_prefix("\xe4\xb8\xad\xe6\x96\x87", 3) == 3 &&
+	      utf8_next("\xe4\xb8\xad") == 3 && utf8_next("") == 0,
+	      "utf8 width: wide characters two columns, combining marks none; a prefix leaves out a wide one cut");
 	CHECK(utf8_width("500 \xc2\xb5s") == 6 && utf8_width("\xe2\x94\x82") == 1, "utf8 width: multi-byte characters are one column");
 	CHECK(utf8_width("\xff\xfe") == 2 && utf8_width("a\xe2\x86") == 3 && utf8_width("\xed\xa0\x80") == 3,
 	      "utf8 width: each invalid byte is one column (bad lead, cut short, surrogate)");
@@ -1020,6 +1099,13 @@ static void test_utf8(void)
 		}
 	}
 	CHECK(same, "utf8 width: the columns grid_text writes, for every kind of text");
+	/* wrapped at width 5: "中文 中文中" -> "中文" (4 columns, then the space),
+	 * "中文" (a third would cross), "中"; at width 1 each piece still moves on */
+	CHECK(draw_wrap_piece("\xe4\xb8\xad\xe6\x96\x87 \xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad", 5) == 6 &&
+	      draw_wrap_piece("\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad", 5) == 6 &&
+	      draw_wrap_piece("\xe4\xb8\xad\xe6\x96\x87", 1) == 3 &&
+	      draw_wrapped_rows("\xe4\xb8\xad\xe6\x96\x87 \xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad", 5) == 3,
+	      "wrap: wide characters count two columns, and are never split");
 	grid_free(g);
 }
 
@@ -1202,6 +1288,7 @@ static void test_names(void)
 int main(void)
 {
 	test_grid();
+	test_grid_wide_random();
 	test_grid_ansi();
 	test_theme();
 	test_lanes_pingpong();
