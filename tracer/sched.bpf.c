@@ -390,12 +390,15 @@ static __always_inline void wake_via(struct ct_raw_event *e, __s32 waker)
 	e->arg2 = (__s64)a.a0;
 }
 
+#include "irq.bpf.h"
+
 /* Fills WAKING record e: the current task wakes traced thread tid of tgid,
  * last on target_cpu (the subject is the waker, tid2 the woken; with the
- * futex word it wakes through when the waker is traced). */
+ * futex word it wakes through when the waker is traced). In an interrupt
+ * the waker is the kernel (tid 0), whichever task it interrupted. */
 static __always_inline void waking_fill(struct ct_raw_event *e, __s32 tid, __s32 tgid, __s32 target_cpu)
 {
-	__s32 waker = (__s32)bpf_get_current_pid_tgid();
+	__s32 waker = in_interrupt_now() ? 0 : (__s32)bpf_get_current_pid_tgid();
 	__s32 waker_tgid = traced_tgid(waker);
 
 	e->tid = record_tid(waker, waker_tgid);
@@ -769,7 +772,7 @@ int BPF_PROG(btf_rename, struct task_struct *task, const char *comm)
 /* A signal sig sent to traced thread tid of tgid by the current task. */
 static __always_inline void on_signal(int sig, __s32 tid, __s32 tgid, int result)
 {
-	__s32 sender = (__s32)bpf_get_current_pid_tgid(), sender_tgid;
+	__s32 sender = in_interrupt_now() ? 0 : (__s32)bpf_get_current_pid_tgid(), sender_tgid;
 	struct ct_raw_event *e;
 
 	if (!traced_tgid(tid))

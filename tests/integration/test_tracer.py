@@ -6,6 +6,7 @@ thread's /proc counters as its last step; see that file."""
 import json
 import os
 import pwd
+import re
 import signal
 import stat
 import subprocess
@@ -541,6 +542,30 @@ def test_lost_counted():
           f"{large_lost} lost with 32 MiB")
 
 
+def test_timer_waker(mode_args=(), suffix=""):
+    """A sleep's timer fires in an interrupt of whatever the CPU runs: here a
+    spinner of the same program (tests/progs/timerwake, both on CPU 0). The
+    waking is the kernel's (waker tid 0) and the log says "woken by a
+    timer" (every one of them named the spinner); the main thread, woken by
+    the sleeper's exit, still names the sleeper."""
+    d = tmpdir()
+    trace = os.path.join(d, "t.ctrace")
+    r = conctop("record", *mode_args, "-o", trace, "--", os.path.join(PROGS, "timerwake"), "--naps", "100",
+                timeout=60)
+    if not check(r.returncode == 0, f"timer waker{suffix}: record exits 0", r.stderr.strip()):
+        return
+    log = conctop("log", trace).stdout.splitlines()
+    woken = [l for l in log if "sleeper woken by" in l]
+    timer = [l for l in woken if "woken by a timer" in l]
+    spinner = [l for l in woken if "spinner" in l.split("woken by", 1)[1]]
+    check(len(woken) >= 90 and len(timer) >= 0.9 * len(woken) and not spinner,
+          f"timer waker{suffix}: the sleeper's wakeups are a timer's, none the spinner's",
+          f"{len(woken)} wakeups: {len(timer)} by a timer, {len(spinner)} by the spinner; {woken[:2]}")
+    check(any(re.search(r"woken by [A-Z] sleeper", l) for l in log),
+          f"timer waker{suffix}: a thread's own wakeup (the join at the sleeper's exit) still names the thread",
+          "\n".join(l for l in log if "woken by" in l and "sleeper woken" not in l)[:400])
+
+
 def main():
     if not bpf_available("tracer integration tests"):
         finish()
@@ -550,6 +575,8 @@ def main():
              "go through the sanitizers in the wake pairs below")
     else:
         test_targets(("--tracer", "tp"), " [tp fallback]")
+    test_timer_waker()
+    test_timer_waker(("--tracer", "tp"), " [tp fallback]")
     test_wake_pairs()
     test_wake_pairs(suffix=" [not staged]", staged=False)
     test_wake_pairs(("--tracer", "tp"), " [tp fallback]")

@@ -1,0 +1,101 @@
+/* Included by sched.bpf.c: how deep each CPU is in interrupts, so that a
+ * waking or a signal sent inside one names the kernel, not the task it
+ * interrupted (waking_fill, on_signal). Both program sets have its
+ * programs: tp_btf, and the classic tp/ ones of the fallback (which return
+ * 1, as the others there do). */
+
+/* How deep each CPU is in interrupts (device handlers, softirqs, hrtimer
+ * callbacks) as their tracepoints say: a waking or a signal inside one is
+ * the kernel's (a timer's, a device's), not the task's it interrupted.
+ * (The preempt count says it directly, but it is a per-CPU variable a BPF
+ * program can only address through kallsyms, which kernels built without
+ * CONFIG_KALLSYMS_ALL do not list.) The exit programs come first, so they
+ * are attached first: no entry is seen without its exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} irq_depth SEC(".maps");
+
+#define IRQ_DEPTH_MAX 64 /* (nesting is a few levels: a bound against any drift) */
+
+/* One interrupt level in (in) or out on this CPU. */
+static __always_inline void irq_step(bool in)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&irq_depth, &zero);
+
+	if (!n)
+		return;
+	if (in && *n < IRQ_DEPTH_MAX)
+		(*n)++;
+	else if (!in && *n)
+		(*n)--; /* (an exit whose entry came before the attach is none) */
+}
+
+/* Whether this CPU runs an interrupt now. */
+static __always_inline bool in_interrupt_now(void)
+{
+	__u32 zero = 0, *n = bpf_map_lookup_elem(&irq_depth, &zero);
+
+	return n && *n;
+}
+
+/* The levels' programs: exits first, so attached first (see irq_depth). */
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(btf_irq_out)
+{
+	irq_step(false);
+	return 0;
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(btf_softirq_out)
+{
+	irq_step(false);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(btf_hrtimer_out)
+{
+	irq_step(false);
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(btf_irq_in)
+{
+	irq_step(true);
+	return 0;
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(btf_softirq_in)
+{
+	irq_step(true);
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(btf_hrtimer_in)
+{
+	irq_step(true);
+	return 0;
+}
+
+/* The same for the fallback, in the same order. */
+#define IRQ_TP(name, tracepoint, in)         \
+	SEC("tp/" tracepoint)                \
+	int name(void *ctx)                  \
+	{                                    \
+		irq_step(in);                \
+		return 1;                    \
+	}
+
+IRQ_TP(tp_irq_out, "irq/irq_handler_exit", false)
+IRQ_TP(tp_softirq_out, "irq/softirq_exit", false)
+IRQ_TP(tp_hrtimer_out, "timer/hrtimer_expire_exit", false)
+IRQ_TP(tp_irq_in, "irq/irq_handler_entry", true)
+IRQ_TP(tp_softirq_in, "irq/softirq_entry", true)
+IRQ_TP(tp_hrtimer_in, "timer/hrtimer_expire_entry", true)
