@@ -162,14 +162,24 @@ static int on_switch(struct import *im, const struct import_line *l)
 	return emit(im, &ev, l->ts, l->cpu);
 }
 
+/* Sets the waker of a waking on line l: the kernel (the idle task's 0)
+ * when the line's flags say an interrupt ran it (a timer that fired while
+ * a thread of the program ran is not that thread's doing), else the task
+ * running on its CPU. */
+static void set_waker(const struct import *im, const struct import_line *l, struct event *ev)
+{
+	int32_t waker = l->in_irq ? 0 : current(im, l);
+
+	ev->tid = waker < 0 ? EVENT_TID_OTHER : as_tid(im, waker);
+	ev->tgid = waker < 0 ? 0 : as_tgid(im, waker);
+}
+
 /* A wakeup the text has no event for, by the task running on the CPU. */
 static int derived_waking(struct import *im, const struct import_line *l, int32_t woken, int target)
 {
-	int32_t waker = current(im, l);
 	struct event ev = { .type = EVENT_WAKING, .tid2 = woken, .tgid2 = as_tgid(im, woken), .arg = target };
 
-	ev.tid = waker < 0 ? EVENT_TID_OTHER : as_tid(im, waker);
-	ev.tgid = waker < 0 ? 0 : as_tgid(im, waker);
+	set_waker(im, l, &ev);
 	im->sum.derived_wakings++;
 	return emit(im, &ev, l->ts, l->cpu);
 }
@@ -187,11 +197,8 @@ static int on_wake(struct import *im, const struct import_line *l, enum kind k)
 	if (im->pass == 1 || as_tid(im, pid) <= 0)
 		return 0;
 	if (k == K_WAKING) {
-		int32_t waker = current(im, l);
-
 		ev = (struct event){ .type = EVENT_WAKING, .tid2 = pid, .tgid2 = as_tgid(im, pid), .arg = target };
-		ev.tid = waker < 0 ? EVENT_TID_OTHER : as_tid(im, waker);
-		ev.tgid = waker < 0 ? 0 : as_tgid(im, waker);
+		set_waker(im, l, &ev);
 		if ((e = emit(im, &ev, l->ts, l->cpu)) || !im->derive_wakeup)
 			return e;
 		im->sum.derived_wakeups++;

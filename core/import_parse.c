@@ -195,9 +195,14 @@ int import_parse_line(const char *line, struct import_line *out, const char **wh
 	while (*p == ' ')
 		p++;
 	n = timestamp(p, &out->ts);
-	if (!n) { /* ftrace's flags column comes first */
+	if (!n) { /* ftrace's flags column comes first: "d.h2." */
+		const char *flags = p;
+
 		while (*p && *p != ' ')
 			p++;
+		/* its third letter: h a hard interrupt, s a softirq, H one in
+		 * the other, z/Z an NMI; '.' the task's own context */
+		out->in_irq = p - flags >= 3 && strchr("hHszZ", flags[2]) != NULL;
 		while (*p == ' ')
 			p++;
 		n = timestamp(p, &out->ts);

@@ -27,6 +27,8 @@ struct import_line {
 	int32_t tgid;               /* its process when the text says, else 0 */
 	unsigned cpu;
 	uint64_t ts;                /* ns */
+	bool in_irq;                /* the flags column (ftrace, trace-cmd) says an interrupt
+				     * (hard, soft or NMI) ran it: not the task's own doing */
 	char event[IMPORT_EVENT_MAX]; /* without its subsystem: "sched_switch" */
 	const char *fields;         /* the rest, NUL-terminated */
 };

@@ -75,6 +75,12 @@ static void test_lines(void)
 				&why) == 0 && l.style == IMPORT_STYLE_FTRACE && l.tid == 22135 && l.ts == 1166128589000ull &&
 		      !strcmp(l.comm, "bash"),
 	      "line: the ftrace trace file (comm-tid [cpu] flags time: event:)");
+	CHECK(!l.in_irq && import_parse_line("  spin-7 [000] d.h2. 5.5: sched_waking: comm=a", &l, &why) == 0 && l.in_irq &&
+		      import_parse_line("  spin-7 [000] ..s1. 5.5: sched_waking: comm=a", &l, &why) == 0 && l.in_irq &&
+		      import_parse_line("  spin-7 [000] d.H2 5.5: sched_waking: comm=a", &l, &why) == 0 && l.in_irq &&
+		      import_parse_line("  spin-7 [000] dN.2. 5.5: sched_waking: comm=a", &l, &why) == 0 && !l.in_irq &&
+		      import_parse_line("  spin 7 [000] 5.5: sched:sched_waking: comm=a", &l, &why) == 0 && !l.in_irq,
+	      "line: the flags column's third letter says an interrupt (h, s, H), else none (perf has no flags)");
 	CHECK(import_parse_line("  kworker/u8:3-ev-14380 (  14380) [000] ..... 5.5: sched_waking: comm=a", &l, &why) == 0 &&
 		      l.tid == 14380 && l.tgid == 14380 && !strcmp(l.comm, "kworker/u8:3-ev"),
 	      "line: the TGID column, a comm with dashes");
@@ -171,6 +177,31 @@ static void test_import(void)
 	CHECK(i < ngot && got[i].tid == EVENT_TID_OTHER && got[i].tid2 == 200, "import: the others are another program");
 }
 
+/* A waking that the flags say an interrupt ran (a timer firing while a
+ * thread of the program runs) is the kernel's, not that thread's; the
+ * same waking in the task's own context is the task's. */
+static void test_irq_waker(void)
+{
+	static const char text[] =
+		"# tracer: nop\n#\n"
+		"  spin-7 [000] d..2. 1.000000: sched_switch: prev_comm=nap prev_pid=8 prev_prio=120 prev_state=S ==> "
+		"next_comm=spin next_pid=7 next_prio=120\n"
+		"  spin-7 [000] d.h2. 1.002000: sched_waking: comm=nap pid=8 prio=120 target_cpu=000\n"
+		"  spin-7 [000] d.h3. 1.002001: sched_wakeup: comm=nap pid=8 prio=120 target_cpu=000\n"
+		"  spin-7 [000] d..2. 1.003000: sched_waking: comm=nap pid=8 prio=120 target_cpu=000\n";
+	struct import_summary s;
+	char err[512];
+	size_t i, n = 0;
+	int32_t wakers[2] = { -99, -99 };
+
+	CHECK(import_text(text, NULL, &s, err, sizeof err) == 0, "irq waker: the text imports");
+	for (i = 0; i < ngot && i < MAX_EVENTS; i++)
+		if (got[i].type == EVENT_WAKING && got[i].tid2 == 8 && n < 2)
+			wakers[n++] = got[i].tid;
+	CHECK(n == 2 && wakers[0] == EVENT_TID_IDLE && wakers[1] == 7,
+	      "irq waker: a waking in a hard interrupt is the kernel's (0), one in spin's own context spin's");
+}
+
 /* Malformed texts. */
 static void test_errors(void)
 {
@@ -212,6 +243,7 @@ int main(void)
 	test_lines();
 	test_fields();
 	test_import();
+	test_irq_waker();
 	test_errors();
 	return check_summary();
 }
