@@ -109,10 +109,13 @@ static void act(struct viewer *w, enum view_action a)
 	switch (a) {
 	case VA_QUIT: w->quit = true; break;
 	case VA_STOP:
-		if (w->tracing && !w->stop_signal)
+		if (w->tracing && !w->stop_signal) {
 			w->stop_signal = SIGINT;
-		else
-			w->quit = true;
+			break;
+		}
+		w->quit = true;
+		if (!w->vs.live && !w->quit_signal) /* replay: as a SIGINT from the terminal would, 130 */
+			w->quit_signal = SIGINT;
 		break;
 	case VA_SPACE: viewstate_space(vs); break;
 	case VA_SCROLL_BACK: viewstate_scroll_by(vs, VIEWSTATE_LITTLE, true); break;

@@ -76,7 +76,7 @@ static void replay_usage(FILE *f)
 		"(docs/keys.md).\n"
 		"Exit status: 0; 1 when the file cannot be read or the terminal cannot be\n"
 		"used; 2 on a usage error; 128+N when signal N (SIGINT, SIGTERM, SIGHUP)\n"
-		"ended it.\n");
+		"ended it, 130 also for the Ctrl-C key.\n");
 }
 
 /* Arms the frame timer while the clock moves, disarms it when it stops. */

@@ -284,6 +284,13 @@ def test_replay_sigterm(trace):
         ok, s = p.wait_for(lambda s: re.search(r"^rc=\d+", s, re.M) is not None, 15)
         check(ok and re.search(r"^rc=143$", s, re.M), "replay SIGTERM: conctop exits 143 (128+SIGTERM)", s[-200:])
         shell_is_back(p, "replay, after SIGTERM")
+        p.type("clear")
+        ok, s = start_replay(p, trace)  # the Ctrl-C key (the view reads it as a key) ends it as SIGINT does
+        if check(ok, "replay Ctrl-C: the view is up", s):
+            p.keys("C-c")
+            ok, s = p.wait_for(lambda s: re.search(r"^rc=\d+", s, re.M) is not None, 15)
+            check(ok and re.search(r"^rc=130$", s, re.M), "replay Ctrl-C: the key exits 130, as SIGINT does (it was 0)",
+                  s[-200:])
     finally:
         p.kill()
 
