@@ -243,8 +243,12 @@ int import_line(struct import *im, const char *line, size_t len)
 				   (unsigned long long)(im->last_ts / 1000000000u),
 				   (unsigned long long)(im->last_ts % 1000000000u));
 	if (im->pass == 1) {
-		if (!im->sum.event_lines++)
+		/* (perf's side-band lines before it, counted as event lines
+		 * but stamped 0 for the tasks that existed, set no start) */
+		if (!im->timed)
 			im->sum.base_ns = l.ts;
+		im->timed = true;
+		im->sum.event_lines++;
 		im->sum.end_ns = l.ts;
 	}
 	im->last_ts = l.ts;

@@ -42,6 +42,7 @@ struct import {
 	bool kind[K_MAX];
 	bool derive_wakeup, derive_waking;
 	uint64_t last_ts;
+	bool timed;                   /* an event line's time was seen: sum.base_ns is the first */
 	unsigned max_cpu, header_cpus;
 	int style;
 	struct import_summary sum;

@@ -202,6 +202,26 @@ static void test_irq_waker(void)
 	      "irq waker: a waking in a hard interrupt is the kernel's (0), one in spin's own context spin's");
 }
 
+/* perf's side-band lines (--show-task-events) stamped 0 for the tasks
+ * that existed do not set the trace's start: it set the start at 0, and a
+ * 73 ms recording lasted 19.5 hours. */
+static void test_side_band_start(void)
+{
+	static const char text[] =
+		"         swapper     0/0     [000]     0.000000000: PERF_RECORD_FORK(1:1):(0:0)\n"
+		"     process_api     0/0     [000]     0.000000000: PERF_RECORD_COMM: process_api:1/1\n"
+		"  main 100/100 [000] 70214.000000000: sched:sched_switch: prev_comm=main prev_pid=100 prev_prio=120 "
+		"prev_state=S ==> next_comm=other next_pid=200 next_prio=120\n"
+		"  other 200/200 [000] 70214.073000000: sched:sched_switch: prev_comm=other prev_pid=200 prev_prio=120 "
+		"prev_state=S ==> next_comm=main next_pid=100 next_prio=120\n";
+	struct import_summary s;
+	char err[512];
+
+	CHECK(import_text(text, NULL, &s, err, sizeof err) == 0 && s.base_ns == 70214000000000ull &&
+		      s.end_ns - s.base_ns == 73000000ull && s.event_lines == 4,
+	      "side band: lines stamped 0 before the first event do not set the start (73 ms, not 19.5 h)");
+}
+
 /* Malformed texts. */
 static void test_errors(void)
 {
@@ -244,6 +264,7 @@ int main(void)
 	test_fields();
 	test_import();
 	test_irq_waker();
+	test_side_band_start();
 	test_errors();
 	return check_summary();
 }
