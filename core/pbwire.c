@@ -4,6 +4,7 @@
 #include <string.h>
 #include "mem.h"
 #include "pbwire.h"
+#include "safetext.h"
 
 enum { WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2 };
 
@@ -118,10 +119,28 @@ void pb_bytes(struct pb_buf *b, unsigned field, const void *p, size_t n)
 	pb_raw(b, p, n);
 }
 
-/* Appends a string field. */
+/* Appends a string field: valid UTF-8, as protobuf's string type must be
+ * (a reader such as Perfetto's refuses or mangles other bytes); a byte of
+ * s that does not begin valid UTF-8 (a thread name is any 15 bytes) is
+ * written as U+FFFD. */
 void pb_string(struct pb_buf *b, unsigned field, const char *s)
 {
-	pb_bytes(b, field, s, strlen(s));
+	static const char repl[3] = { '\xef', '\xbf', '\xbd' };
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i, k, n = 0;
+
+	for (i = 0; u[i]; i += k) {
+		k = safetext_utf8_len(u + i);
+		n += k ? k : sizeof(repl);
+		k = k ? k : 1;
+	}
+	key(b, field, WIRE_LEN);
+	varint(b, n);
+	for (i = 0; u[i]; i += k) {
+		k = safetext_utf8_len(u + i);
+		pb_raw(b, k ? u + i : (const unsigned char *)repl, k ? k : sizeof(repl));
+		k = k ? k : 1;
+	}
 }
 
 /* Appends encoded bytes as they are. */

@@ -42,7 +42,9 @@ void pb_int(struct pb_buf *b, unsigned field, int64_t v);
 /* Appends field as fixed64 (wire type 1). */
 void pb_fixed64(struct pb_buf *b, unsigned field, uint64_t v);
 
-/* Appends field as length-delimited bytes, or as a NUL-terminated string. */
+/* Appends field as length-delimited bytes, or as a NUL-terminated string
+ * made valid UTF-8 (each byte that does not begin a valid sequence becomes
+ * U+FFFD). */
 void pb_bytes(struct pb_buf *b, unsigned field, const void *p, size_t n);
 void pb_string(struct pb_buf *b, unsigned field, const char *s);
 

@@ -37,6 +37,15 @@ static void test_wire(void)
 	pb_string(&b, 2, "testing");
 	CHECK(bytes_are(&b, str, sizeof str), "wire: field 2 = \"testing\" is 12 07 74 65 73 74 69 6e 67");
 	pb_reset(&b);
+	{
+		/* "pi\xffg\xc3\xa9" : the stray byte becomes U+FFFD, the valid é stays */
+		static const uint8_t fixed[] = { 0x12, 0x08, 'p', 'i', 0xef, 0xbf, 0xbd, 'g', 0xc3, 0xa9 };
+
+		pb_string(&b, 2, "pi\xffg\xc3\xa9");
+		CHECK(bytes_are(&b, fixed, sizeof fixed),
+		      "wire: a string's bytes that are not UTF-8 are written U+FFFD (protobuf strings are UTF-8)");
+		pb_reset(&b);
+	}
 	pb_begin(&b, 3);
 	pb_uint(&b, 1, 150);
 	pb_end(&b);
