@@ -276,7 +276,10 @@ static int on_fork(struct import *im, const struct import_line *l)
 	if (!c || !(c->flags & T_KEPT))
 		return 0;
 	snprintf(c->name, sizeof(c->name), "%s", cc);
-	c->tgid = c->tgid_given ? c->tgid_given : p && (p->flags & T_KEPT) ? p->tgid : c->tid;
+	c->tgid = c->tgid_given                     ? c->tgid_given
+		  : (c->flags & T_LEADER)              ? c->tid /* (it execs later: a process) */
+		  : p && (p->flags & T_KEPT)           ? p->tgid
+						       : c->tid;
 	ev.tid = as_tid(im, (int32_t)parent);
 	ev.tgid = as_tgid(im, (int32_t)parent);
 	ev.tid2 = c->tid;
@@ -309,9 +312,14 @@ static int on_task(struct import *im, const struct import_line *l, enum kind k)
 		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		snprintf(name, sizeof(name), "%.15s", base); /* the kernel's comm: 15 bytes */
 	}
-	if ((e = see(im, (int32_t)pid, k == K_EXIT ? name : "", true, l->ts, l->cpu)) || im->pass == 1)
+	if ((e = see(im, (int32_t)pid, k == K_EXIT ? name : "", true, l->ts, l->cpu)))
 		return e;
 	t = import_find(im, (int32_t)pid);
+	if (im->pass == 1) {
+		if (t && k == K_EXEC && old == pid)
+			t->flags |= T_LEADER;
+		return 0;
+	}
 	if (!t || !(t->flags & T_KEPT))
 		return 0;
 	if (k == K_EXEC)

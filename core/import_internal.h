@@ -8,7 +8,9 @@
 #include "tidmap.h"
 #include "trace.h"
 
-enum { T_FORKED = 1, T_KEPT = 2, T_PAYLOAD_NAME = 4 };
+/* T_LEADER: it execs as the leader of its process (old_pid == pid), so a
+ * fork made it a process of its own, not a thread of its creator's. */
+enum { T_FORKED = 1, T_KEPT = 2, T_PAYLOAD_NAME = 4, T_LEADER = 8 };
 
 /* Event kinds the first pass looks for. */
 enum kind { K_SWITCH, K_WAKING, K_WAKEUP, K_WAKEUP_NEW, K_MIGRATE, K_FORK, K_EXIT, K_EXEC, K_RENAME, K_MAX };

@@ -222,6 +222,33 @@ static void test_side_band_start(void)
 	      "side band: lines stamped 0 before the first event do not set the start (73 ms, not 19.5 h)");
 }
 
+/* A text that does not say processes: a child that later execs as the
+ * leader of its process is a process of its own from its fork on (it was
+ * left in its creator's); one that does not exec stays in it. */
+static void test_exec_process(void)
+{
+	static const char text[] =
+		"  main 100 [000] 1.000000: sched:sched_process_fork: comm=main pid=100 child_comm=main child_pid=300\n"
+		"  main 100 [000] 1.000010: sched:sched_process_fork: comm=main pid=100 child_comm=main child_pid=301\n"
+		"  main 300 [001] 1.000100: sched:sched_process_exec: filename=/bin/true pid=300 old_pid=300\n"
+		"  main 100 [000] 1.000200: sched:sched_switch: prev_comm=main prev_pid=100 prev_prio=120 prev_state=S ==> "
+		"next_comm=main next_pid=301 next_prio=120\n";
+	struct import_summary s;
+	char err[512];
+	int32_t tgid300 = -1, tgid301 = -1;
+	size_t i;
+
+	CHECK(import_text(text, NULL, &s, err, sizeof err) == 0, "exec process: the text imports");
+	for (i = 0; i < ngot && i < MAX_EVENTS; i++) {
+		if (got[i].type == EVENT_FORK && got[i].tid2 == 300)
+			tgid300 = got[i].tgid2;
+		if (got[i].type == EVENT_FORK && got[i].tid2 == 301)
+			tgid301 = got[i].tgid2;
+	}
+	CHECK(tgid300 == 300 && tgid301 == 100,
+	      "exec process: a child that execs as its process's leader is its own process; one that does not, its creator's");
+}
+
 /* Malformed texts. */
 static void test_errors(void)
 {
@@ -265,6 +292,7 @@ int main(void)
 	test_import();
 	test_irq_waker();
 	test_side_band_start();
+	test_exec_process();
 	test_errors();
 	return check_summary();
 }
