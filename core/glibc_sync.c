@@ -117,14 +117,33 @@ static void as_cond(const struct glibc_wait *w, const struct glibc_context *c, s
 		answer(out, OP_KIND_COND, OP_COND_WAIT, ok && !wrefs_plausible(wrefs0) ? base1 : base0);
 }
 
+/* Whether the word is a locked mutex's __lock by its neighbours: the wait
+ * expects 2, __owner (+8) is a thread of the process and __kind (+16)
+ * holds only mutex flags. No other layout has a live thread there: an
+ * rwlock's word +8 is padding (0), a cond's +48 lies past it. */
+static bool mutex_by_owner(const struct glibc_wait *w, const struct glibc_context *c)
+{
+	bool ok = true;
+	uint32_t owner = win_u32(w, 8, &ok), kind = win_u32(w, 16, &ok);
+
+	return ok && w->val == 2 && is_thread(c, w->tgid, owner) && mutex_kind_plausible(kind);
+}
+
 /* A word inside a symbol whose size is a whole number of one pthread type:
- * the type and the word's offset in its element decide. Returns false when
- * the symbol says nothing (a struct, a larger object). */
+ * the type and the word's offset in its element decide, after a locked
+ * mutex's own neighbours (a mutex inside a struct of 96 bytes, or in an
+ * array of 48-byte structs, is at the offsets of a cond's or an rwlock's
+ * words). Returns false when the symbol says nothing (a struct, a larger
+ * object). */
 static bool by_symbol(const struct glibc_wait *w, const struct glibc_symbol *s, const struct glibc_context *c,
 		      struct glibc_object *out)
 {
 	uint64_t off = w->word - s->start;
 
+	if (mutex_by_owner(w, c)) {
+		as_mutex(w, c, out);
+		return true;
+	}
 	if (s->size % MUTEX_SIZE == 0 && off % MUTEX_SIZE == 0 && w->val == 2) {
 		as_mutex(w, c, out);
 		return true;
@@ -153,8 +172,37 @@ static bool by_symbol(const struct glibc_wait *w, const struct glibc_symbol *s, 
 	return false;
 }
 
-/* A word with no symbol of its own type (the heap, a struct member): the
- * memory around it decides. Returns false when no layout fits. */
+/* Whether an object of kind is already known at base in the process. */
+static bool known(const struct glibc_wait *w, const struct glibc_context *c, uint64_t base, uint32_t kind)
+{
+	return c->known_object && c->known_object(c->ctx, w->tgid, base, kind);
+}
+
+/* A word of an object already known (an earlier wait named it): that
+ * object, before any guess from the memory around, which changes as the
+ * object is used (a cond's other __g_signals word turns non-zero and
+ * makes it look like a sem). */
+static bool by_known(const struct glibc_wait *w, const struct glibc_context *c, struct glibc_object *out)
+{
+	if (known(w, c, w->word - 40, OP_KIND_COND) || known(w, c, w->word - 44, OP_KIND_COND)) {
+		as_cond(w, c, out);
+		return true;
+	}
+	if (known(w, c, w->word - 16, OP_KIND_COND) || known(w, c, w->word - 20, OP_KIND_COND)) {
+		/* a signaller waiting for the old group's waiters to leave */
+		answer(out, OP_KIND_COND, OP_COND_SIGNAL, w->word - (known(w, c, w->word - 16, OP_KIND_COND) ? 16 : 20));
+		return true;
+	}
+	if (known(w, c, w->word - 4, OP_KIND_BARRIER)) {
+		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
+		return true;
+	}
+	return false;
+}
+
+/* A word with no symbol of its own type (the heap, a struct member): an
+ * object known there, else the memory around it decides. Returns false
+ * when no layout fits. */
 static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c, struct glibc_object *out)
 {
 	bool ok = true;
@@ -163,6 +211,8 @@ static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c,
 	bool okb = true;
 	uint32_t m8 = win_u32(w, -8, &okb);
 
+	if (by_known(w, c, out))
+		return true;
 	if (!ok)
 		return false;
 	if (w->val == 2 && mutex_kind_plausible(p16) && (p8 == 0 || is_thread(c, w->tgid, p8))) {

@@ -112,6 +112,45 @@ static void test_memory(void)
 	      "glibc: waiting on a word holding a thread's tid, expecting it: a join of that thread");
 }
 
+/* A cond already known at the base wins over the memory's layout. */
+static bool known_cond(void *ctx, int32_t tgid, uint64_t base, uint32_t kind)
+{
+	(void)ctx;
+	return tgid == 500 && base == 0xf000 && kind == OP_KIND_COND;
+}
+
+/* Mutexes inside structs whose sizes are multiples of a cond's or an
+ * rwlock's, and a known cond whose memory has come to look like a sem
+ * (a helper found them on real programs: 'cond alice_acct[0]', 'rwlock
+ * accounts+280', 'GIL sem'). */
+static void test_lookalikes(void)
+{
+	struct glibc_symbol acct = { true, 0x6000, 96 }, accounts = { true, 0x6800, 7 * 48 };
+	struct glibc_context with_known = known;
+	struct glibc_object o;
+
+	memset(win, 0, sizeof(win));
+	put(0, 2);
+	put(8, 502); /* __owner */
+	o = classify(0x6000 + 40, WAIT_PRIVATE, 2, &acct, &known);
+	CHECK(o.kind == OP_KIND_MUTEX && o.base == 0x6000 + 40 && o.holder == 502,
+	      "glibc: a mutex at +40 of a 96-byte struct is a mutex with its holder, not a cond of an array of two");
+	o = classify(0x6800 + 6 * 48, WAIT_PRIVATE, 2, &accounts, &known);
+	CHECK(o.kind == OP_KIND_MUTEX && o.base == 0x6800 + 288 && o.holder == 502,
+	      "glibc: the mutex of the 7th of seven 48-byte structs is a mutex at +288, not an rwlock at +280");
+	memset(win, 0, sizeof(win));
+	put(4, 3);     /* the other group's __g_signals, now non-zero */
+	put(8, 128);   /* the next object's word: looks like a sem's private */
+	with_known.known_object = known_cond;
+	o = classify(0xf000 + 40, BITSET_PRIVATE, 0, NULL, &known);
+	CHECK(o.kind == OP_KIND_SEM, "glibc: (unknown, the same memory looks like a sem)");
+	o = classify(0xf000 + 40, BITSET_PRIVATE, 0, NULL, &with_known);
+	CHECK(o.kind == OP_KIND_COND && o.base == 0xf000, "glibc: a cond already known at the base stays that cond");
+	o = classify(0xf000 + 20, WAIT_PRIVATE, 3, NULL, &with_known);
+	CHECK(o.kind == OP_KIND_COND && o.op == OP_COND_SIGNAL && o.base == 0xf000,
+	      "glibc: a signaller's wait on a known cond's __g_refs[1] is that cond's signal");
+}
+
 /* What it refuses to guess. */
 static void test_refusals(void)
 {
@@ -199,6 +238,7 @@ int main(void)
 {
 	test_symbols();
 	test_memory();
+	test_lookalikes();
 	test_refusals();
 	test_versions();
 	test_names();
