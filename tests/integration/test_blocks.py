@@ -18,6 +18,7 @@ SYNCWAITS = os.path.join(PROGS, "syncwaits")
 # thread -> (kind, object test) its waits on the object must have
 EXPECT = {
     "mutex-waiter": ("mutex", lambda o: o.startswith("mutex@")),
+    "acct-waiter": ("mutex", lambda o: o == "account+40"),  # (it was 'cond account[0]')
     "cond-waiter": ("cond", lambda o: o.startswith("cond@")),
     "reader": ("rwlock", lambda o: o == "table_rw"),
     "sem-waiter": ("sem", lambda o: o == "free_slots"),
@@ -62,6 +63,10 @@ def test_kinds(mode_args, name):
             if typ == "block" and f.get("tid") == tid["mutex-waiter"] and f.get("op") == "mutex_lock"}
     check(held == {tid["holder"]}, f"{name}: the heap mutex's holder is the thread `holder`",
           f"{held} vs {tid['holder']}")
+    held = {f.get("holder") for _ts, _c, typ, f in events
+            if typ == "block" and f.get("tid") == tid["acct-waiter"] and f.get("op") == "mutex_lock"}
+    check(held == {tid["acct-holder"]}, f"{name}: the struct's mutex's holder is the thread `acct-holder`",
+          f"{held} vs {tid['acct-holder']}")
     held = {f.get("holder") for _ts, _c, typ, f in events
             if typ == "block" and f.get("tid") == tid["reader"] and f.get("op") == "rwlock_rdlock"}
     check(held == {tid["writer"]}, f"{name}: the rwlock's reader waits for the writer", f"{held}")

@@ -2,6 +2,8 @@
  * block once or more on a known object, so that the tests can check what
  * conctop says each waits on.
  *   mutex-waiter   a mutex inside a heap-allocated struct, held by holder
+ *   acct-waiter    a mutex 40 bytes into a 96-byte global struct (twice a
+ *                  condition variable's size), held by acct-holder
  *   cond-waiter    a condition variable in the same heap struct
  *   reader         a read-write lock (table_rw) held for writing by writer
  *   sem-waiter     a semaphore (free_slots) at 0 until poster posts
@@ -32,6 +34,13 @@ struct mailbox {
 };
 
 static struct mailbox *box;
+/* An account: its lock 40 bytes in, 96 bytes in all, the size of an array
+ * of two condition variables (where a cond's wait word would be). */
+static struct {
+	char owner[40];
+	pthread_mutex_t lock;
+	long balance, ops;
+} account = { "alice", PTHREAD_MUTEX_INITIALIZER, 0, 0 };
 static pthread_rwlock_t table_rw = PTHREAD_RWLOCK_INITIALIZER;
 static sem_t free_slots;
 static pthread_barrier_t meeting;
@@ -76,6 +85,36 @@ static void *mutex_waiter(void *arg)
 	for (int i = 0; i < rounds; i++) {
 		pthread_mutex_lock(&box->lock);
 		pthread_mutex_unlock(&box->lock);
+		nap(50);
+	}
+	return NULL;
+}
+
+/* Holds the account's lock for a while, each round. */
+static void *acct_holder(void *arg)
+{
+	(void)arg;
+	name("acct-holder");
+	for (int i = 0; i < rounds; i++) {
+		pthread_mutex_lock(&account.lock);
+		account.ops++;
+		nap(30);
+		pthread_mutex_unlock(&account.lock);
+		nap(30);
+	}
+	return NULL;
+}
+
+/* Takes the account's lock while acct-holder has it. */
+static void *acct_waiter(void *arg)
+{
+	(void)arg;
+	name("acct-waiter");
+	nap(10);
+	for (int i = 0; i < rounds; i++) {
+		pthread_mutex_lock(&account.lock);
+		account.balance++;
+		pthread_mutex_unlock(&account.lock);
 		nap(50);
 	}
 	return NULL;
@@ -228,7 +267,7 @@ static void *unmapper(void *arg)
 int main(int argc, char **argv)
 {
 	void *(*fns[])(void *) = { holder, mutex_waiter, cond_waiter, filler, writer, reader, sem_waiter,
-				    poster, bar_early, bar_late, raw_futex, unmapper };
+				    poster, bar_early, bar_late, raw_futex, unmapper, acct_holder, acct_waiter };
 	pthread_t th[sizeof(fns) / sizeof(fns[0])], j;
 	size_t i;
 
