@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "demangle.h"
 #include "glibc_sync.h"
 #include "mem.h"
 #include "tracer_int.h"
@@ -145,6 +146,7 @@ int tracer_name_at(struct tracer *t, const struct event *ev, uint64_t base, unsi
 	struct event obj = { .ts = ev->ts, .type = EVENT_OBJECT, .cpu = ev->cpu };
 	struct proc_maps *pm;
 	struct elfsym_hit hit;
+	char source[256];
 
 	if (!base || !kind || named_before(t, ev->tgid, base))
 		return 0;
@@ -156,7 +158,8 @@ int tracer_name_at(struct tracer *t, const struct event *ev, uint64_t base, unsi
 		if (!pm || !pm->maps || elfsym_symbol_at(t->elf, pm->maps, base, &hit))
 			return 0; /* not a variable: shown by kind and address */
 	}
-	glibc_sync_object_name(kind, hit.name, hit.delta, hit.size, obj.text, sizeof(obj.text));
+	glibc_sync_object_name(kind, demangle_variable(hit.name, source, sizeof(source)) ? source : hit.name, hit.delta,
+			       hit.size, obj.text, sizeof(obj.text));
 	obj.tid = ev->tid;
 	obj.tgid = ev->tgid;
 	obj.arg = (int64_t)base;

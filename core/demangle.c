@@ -1,0 +1,82 @@
+/* C++ variable names back from their mangled form (see demangle.h). */
+#include "demangle.h"
+
+#include <string.h>
+
+#define PARTS_MAX 16 /* nested names deeper than this are left mangled */
+#define ANON "_GLOBAL__N_1" /* how GCC and Clang name an anonymous namespace */
+
+/* Reads one <source-name> (<length><identifier>) at *s, appending it to
+ * out (len bytes, *n used) after a "::" when it is not the first. Returns
+ * false when *s holds none, or out is too small. */
+static bool source_name(const char **s, char *out, size_t len, size_t *n)
+{
+	const char *name;
+	size_t k = 0, i;
+
+	if (**s < '1' || **s > '9')
+		return false;
+	while (**s >= '0' && **s <= '9') {
+		k = k * 10 + (size_t)(**s - '0');
+		if (k > 1024)
+			return false;
+		(*s)++;
+	}
+	for (i = 0; i < k; i++)
+		if (!(*s)[i])
+			return false; /* (the name ends inside the identifier) */
+	name = *s;
+	*s += k;
+	if (k == sizeof(ANON) - 1 && memcmp(name, ANON, k) == 0) { /* the file's anonymous namespace */
+		name = "(anonymous namespace)";
+		k = strlen(name);
+	}
+	if (*n + (*n ? 2 : 0) + k + 1 > len)
+		return false;
+	if (*n) {
+		memcpy(out + *n, "::", 2);
+		*n += 2;
+	}
+	memcpy(out + *n, name, k);
+	*n += k;
+	out[*n] = '\0';
+	return true;
+}
+
+/* The source name of a mangled variable (see demangle.h). */
+bool demangle_variable(const char *sym, char *buf, size_t len)
+{
+	char out[512];
+	const char *s = sym;
+	size_t n = 0;
+	int parts = 0;
+
+	if (!sym || strncmp(sym, "_Z", 2) != 0 || !len)
+		return false;
+	s += 2;
+	out[0] = '\0';
+	if (*s == 'N') { /* a nested name: _ZN [L] [St] <source-name>+ E */
+		s++;
+		if (*s == 'L')
+			s++;
+		if (s[0] == 'S' && s[1] == 't') {
+			memcpy(out, "std", 4);
+			n = 3;
+			s += 2;
+		}
+		while (*s != 'E') {
+			if (++parts > PARTS_MAX || !source_name(&s, out, sizeof(out), &n))
+				return false;
+		}
+		s++;
+	} else {
+		if (*s == 'L') /* a file's static variable */
+			s++;
+		if (!source_name(&s, out, sizeof(out), &n))
+			return false;
+	}
+	if (*s || !n || n + 1 > len)
+		return false; /* (more follows: a function's parameters, a template...) */
+	memcpy(buf, out, n + 1);
+	return true;
+}
