@@ -1,5 +1,5 @@
 /* conctop log: the event log of a trace in words, one line per meaningful
- * event (wakeups, blocks on named objects, deadlocks, markers, new threads,
+ * event (wakeups, blocks on named objects and joins, deadlocks, markers, new threads,
  * exits), as the live view and replay show it. */
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +28,7 @@ static void usage(FILE *f)
 		"  0.153012 C consumer-2 woken by D producer-1, ran 41 µs later on CPU1\n"
 		"  0.153020 D producer-1 waits on cond not_full\n"
 		"  0.153101 B consumer-1 tries mutex buffer_lock, held by C consumer-2: B sleeps\n"
-		"Blocks on named objects, wakeups, deadlocks (with their cycle), markers,\n"
+		"Blocks on named objects and joins, wakeups, deadlocks (with their cycle), markers,\n"
 		"new threads, exits, lost events and damaged parts of the file skipped\n"
 		"(at the last event before them), and each stretch of 10 ms or more in\n"
 		"which a CPU was idle while threads waited on another CPU, at its start:\n"

@@ -323,6 +323,10 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 
 			stats_object_label(s, d->link[k].object, label, sizeof(label));
 			fprintf(f, "%s %s", k ? ";" : "", safe(text, sizeof(text), name));
+			if (d->link[k].object < 0) { /* (the one edge with no object: a join) */
+				fprintf(f, " waits to join %s", safe(text, sizeof(text), hname));
+				continue;
+			}
 			fprintf(f, " waits for %s", safe(text, sizeof(text), label));
 			fprintf(f, " held by %s", safe(text, sizeof(text), hname));
 		}

@@ -324,8 +324,10 @@ static int log_block(struct timeline *tl, const struct sched_change *c)
 	struct tl_note note;
 	int r;
 
-	/* a wait for any child: the child is known when it wakes the waiter */
-	if (c->state < TL_BLOCKED_MUTEX || c->state > TL_BLOCKED_JOIN || (c->object < 0 && c->wait != WAIT_CHILD))
+	/* a wait for any child: the child is known when it wakes the waiter;
+	 * a join has no object, the thread joined is its holder */
+	if (c->state < TL_BLOCKED_MUTEX || c->state > TL_BLOCKED_JOIN ||
+	    (c->object < 0 && c->wait != WAIT_CHILD && !(c->wait == WAIT_JOIN && c->holder >= 0)))
 		return 0;
 	r = log_push(tl, c->ts, TL_LOG_BLOCK, c->thread, NULL);
 	if (r || c->state != TL_BLOCKED_MUTEX)

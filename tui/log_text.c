@@ -73,7 +73,11 @@ static void deadlock_words(const struct timeline *tl, size_t i, char *buf, size_
 		chain_name(tl, d->link[k].tid, true, a, sizeof(a));
 		chain_name(tl, d->link[k].holder, true, b, sizeof(b));
 		timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
-		n += (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", k ? ";" : "", a, obj, b);
+		if (d->link[k].object < 0) /* (the one edge with no object: a join) */
+			n += (size_t)snprintf(buf + n, len - n, "%s %s waits to join %s", k ? ";" : "", a, b);
+		else
+			n += (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", k ? ";" : "", a, obj,
+					      b);
 	}
 }
 
@@ -94,7 +98,10 @@ void log_text_deadlock_banner(const struct timeline *tl, size_t i, int width, bo
 
 		for (k = 0; k < d->n && n < len; k++) {
 			chain_name(tl, d->link[k].tid, form == 0, who, sizeof(who));
-			timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
+			if (d->link[k].object < 0)
+				snprintf(obj, sizeof(obj), "join");
+			else
+				timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
 			n += (size_t)snprintf(buf + n, len - n, " %s%s%s%s", who, arrow_l, obj, arrow_r);
 		}
 		if (n < len && d->n) {
@@ -129,7 +136,7 @@ static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry 
 		snprintf(buf, len, "%s waits on %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_JOIN && timeline_object_kind(tl, e->value) == OP_KIND_CHILD)
 		snprintf(buf, len, "%s waits for child %s", subj, e->text);
-	else if (at.state == TL_BLOCKED_JOIN && e->value < 0) /* logged without an object: a wait for any child */
+	else if (at.state == TL_BLOCKED_JOIN && e->value < 0 && e->other < 0) /* no object, no thread: any child */
 		snprintf(buf, len, "%s waits for a child", subj);
 	else if (at.state == TL_BLOCKED_JOIN)
 		snprintf(buf, len, "%s waits to join %s", subj, e->other >= 0 ? other : "a thread");

@@ -141,6 +141,43 @@ static void test_deadlock_log(void)
 	stats_free(st);
 }
 
+/* A join closes a cycle with a mutex: main holds config_lock and joins
+ * loader, which waits for config_lock. The log says the join (it logged
+ * no block without an object) and the deadlock names the join's edge
+ * (it printed "waits for ? held by loader"). */
+static void test_join_deadlock(void)
+{
+	struct tl_log_entry log[32];
+	char words[512];
+	size_t n, i;
+	bool join_said = false, cycle_said = false;
+
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	ev(0, EVENT_THREAD, 0, 41, 0, 0, 'R', 0, 0, "main");
+	ev(0, EVENT_THREAD, 1, 42, 0, 0, 'R', 0, 0, "loader");
+	ev(0, EVENT_OBJECT, 0, 41, 0, OP_KIND_MUTEX, 0x300, 0, 0, "config_lock");
+	ev(1 * MS, EVENT_BLOCK, 1, 42, 41, OP_MUTEX_LOCK, 0x300, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 42, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(2 * MS, EVENT_BLOCK, 0, 41, 42, OP_JOIN, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_SWITCH, 0, 41, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	timeline_set_end(tl, 3 * MS);
+	n = timeline_log_read(tl, 0, log, 32);
+	for (i = 0; i < n; i++) {
+		render_log_words(tl, &log[i], false, words, sizeof(words));
+		if (log[i].kind == TL_LOG_BLOCK && strstr(words, "main waits to join B loader"))
+			join_said = true;
+		if (log[i].kind == TL_LOG_DEADLOCK && strstr(words, "loader waits for config_lock held by main") &&
+		    strstr(words, "main waits to join loader") && !strchr(words, '?'))
+			cycle_said = true;
+	}
+	CHECK(join_said, "attribution: the log says main waits to join loader");
+	CHECK(cycle_said && timeline_deadlock_count(tl) == 1,
+	      "attribution: the deadlock's join edge reads 'main waits to join loader', no '?'");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 /* The words of the entry of kind TL_LOG_NOTE among the log's last 64 that
  * contain want, or NULL. */
 static const char *find_note(const char *want)
@@ -372,6 +409,7 @@ int main(void)
 	test_blocked_kinds();
 	test_spinning();
 	test_deadlock_log();
+	test_join_deadlock();
 	test_notes();
 	test_convoy();
 	test_child_and_timer();
