@@ -384,7 +384,8 @@ static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t
 	*object = f->object;
 	if (f->op == OP_JOIN)
 		return f->target;
-	if ((f->op == OP_MUTEX_LOCK || f->op == OP_RWLOCK_WRLOCK || (f == &t->blk && f->op == OP_RWLOCK_RDLOCK)) &&
+	if ((f->op == OP_MUTEX_LOCK || f->op == OP_MUTEX_TIMEDLOCK || f->op == OP_RWLOCK_WRLOCK ||
+	     (f == &t->blk && f->op == OP_RWLOCK_RDLOCK)) &&
 	    f->object >= 0)
 		return w->objects[f->object].holder;
 	return 0;
@@ -486,7 +487,9 @@ static int on_call(struct waits *w, const struct event *ev)
 		return 0;
 	if (t->ncalls < STACK_MAX)
 		t->calls[t->ncalls++] = f;
-	if (ev->op == OP_MUTEX_LOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_JOIN)
+	/* (a timed lock too: the cycle holds until its timeout, as the
+	 * default mode, which sees its futex wait as a lock's, reports it) */
+	if (ev->op == OP_MUTEX_LOCK || ev->op == OP_MUTEX_TIMEDLOCK || ev->op == OP_RWLOCK_WRLOCK || ev->op == OP_JOIN)
 		return check_deadlock(w, t, ev->ts, false);
 	return 0;
 }

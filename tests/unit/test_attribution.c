@@ -141,6 +141,29 @@ static void test_deadlock_log(void)
 	stats_free(st);
 }
 
+/* With --calls, timed locks in opposite order close a cycle too (they
+ * were no wait-for edge: the same program deadlocked in the default mode
+ * and never with --calls). */
+static void test_timedlock_deadlock(void)
+{
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	ev(0, EVENT_THREAD, 0, 51, 0, 0, 'R', 0, 0, "ab");
+	ev(0, EVENT_THREAD, 0, 52, 0, 0, 'R', 0, 0, "ba");
+	ev(1 * MS, EVENT_CALL, 0, 51, 0, OP_MUTEX_LOCK, 0x100, 0, 0, NULL);
+	ev(1 * MS, EVENT_RETURN, 0, 51, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_CALL, 1, 52, 0, OP_MUTEX_LOCK, 0x200, 0, 0, NULL);
+	ev(1 * MS, EVENT_RETURN, 1, 52, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_CALL, 0, 51, 0, OP_MUTEX_TIMEDLOCK, 0x200, 0, 0, NULL);
+	ev(3 * MS, EVENT_CALL, 1, 52, 0, OP_MUTEX_TIMEDLOCK, 0x100, 0, 0, NULL);
+	timeline_set_end(tl, 4 * MS);
+	CHECK(timeline_deadlock_count(tl) == 1 && timeline_deadlock(tl, 0)->n == 2 &&
+		      timeline_deadlock(tl, 0)->at_ns == 3 * MS,
+	      "attribution: timed locks taken in opposite order close a deadlock (--calls)");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 /* A join closes a cycle with a mutex: main holds config_lock and joins
  * loader, which waits for config_lock. The log says the join (it logged
  * no block without an object) and the deadlock names the join's edge
@@ -410,6 +433,7 @@ int main(void)
 	test_spinning();
 	test_deadlock_log();
 	test_join_deadlock();
+	test_timedlock_deadlock();
 	test_notes();
 	test_convoy();
 	test_child_and_timer();
