@@ -176,7 +176,7 @@ $(BUILD)/tests/progs/%: tests/progs/%.c $(BUILD)/libcore.a $(DEPS_OK)
 
 # Programs whose waits the tests name (the glibc objects they block on):
 # never built with sanitizers, whose runtimes add waits of their own.
-PLAIN_PROGS := syncwaits pingpong handoff critchain undone timerwake
+PLAIN_PROGS := syncwaits pingpong handoff critchain undone timerwake hang
 $(PLAIN_PROGS:%=$(BUILD)/tests/progs/%): $(BUILD)/tests/progs/%: tests/progs/%.c $(DEPS_OK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)

@@ -325,16 +325,27 @@ static bool spinning(const struct sched_model *m, const struct mthread *t)
 
 /* An attribution event: the wait tracker follows it; a call or system call
  * shows its thread acting; entering or leaving a spin lock turns a running
- * thread spinning or back. */
+ * thread spinning or back; a block of a thread already asleep with no
+ * known cause (found asleep when tracing began, -p: what its switch out
+ * would have said, read then) says what it sleeps in from now on. */
 static int on_attribution(struct sched_model *m, const struct event *ev, uint64_t ts)
 {
 	struct mthread *t;
+	struct waits_cause wc;
 	int r = waits_add(m->waits, ev);
 
 	if (r)
 		return r;
 	if (ev->type == EVENT_OBJECT || ev->tid <= 0)
 		return 0;
+	if (ev->type == EVENT_BLOCK && (t = find(m, ev->tid)) &&
+	    (t->pub.state == TL_BLOCKED_UNKNOWN || (t->pub.state == TL_UNKNOWN && t->pub.proc_state == 'S'))) {
+		/* (not acting: asleep, its first event since tracing began) */
+		waits_current(m->waits, t->pub.tid, &wc);
+		if (wc.kind != WAIT_NONE)
+			move(m, t, TL_BLOCKED_UNKNOWN, ts, blocked_state(wc.kind), -1, SCHED_BY_CALL);
+		return 0;
+	}
 	r = acting(m, ev, ts);
 	if (r || (ev->type != EVENT_CALL && ev->type != EVENT_RETURN) || ev->op != OP_SPIN_LOCK)
 		return r;

@@ -55,7 +55,8 @@ enum sched_cause {
 	SCHED_BY_ACTING,            /* seen acting (it was current): an unknown state settled */
 	SCHED_BY_MISSED_SWITCH_IN,  /* a switch-in the kernel did not report (estimated) */
 	SCHED_BY_FINISH,            /* the end of the trace (sched_model_finish) */
-	SCHED_BY_CALL,              /* it entered or left a spin lock while running */
+	SCHED_BY_CALL,              /* it entered or left a spin lock while running, or (asleep
+				     * when tracing began) what it sleeps in became known */
 };
 
 /* A thread as the model knows it (read-only for consumers). */

@@ -55,6 +55,15 @@ static const struct { long nr; unsigned op; } followed_syscalls[] = {
 #endif
 };
 
+/* The kind of system call nr when it is followed (see tracer_int.h). */
+unsigned tracer_syscall_op(long nr)
+{
+	for (size_t i = 0; i < sizeof(followed_syscalls) / sizeof(followed_syscalls[0]); i++)
+		if (followed_syscalls[i].nr == nr)
+			return followed_syscalls[i].op;
+	return 0;
+}
+
 /* Makes sure tracefs is mounted: classic tp/ programs look up tracepoint
  * ids there. */
 static void tracefs_mount(void)

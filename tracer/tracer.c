@@ -522,6 +522,56 @@ static int queue_affinity(struct tracer *t, pid_t pid, pid_t tid, uint64_t ts)
 	return pending_add(t, &ev);
 }
 
+/* Queues, for thread tid found asleep when tracing starts (-p), the block
+ * record its switch out would have made, at ts: the
+ * system call it sleeps in (/proc/PID/task/TID/syscall: its number and
+ * first arguments, as the registers give them) and, for a futex wait, the
+ * memory around the word (/proc/PID/mem). A program attached to because
+ * it hangs then shows at once what each thread waits on, and a deadlock
+ * it is in. Nothing when the file cannot be read or names no followed
+ * call. */
+static int queue_asleep(struct tracer *t, pid_t pid, pid_t tid, uint64_t ts)
+{
+	struct event ev = { .ts = ts, .type = EVENT_BLOCK, .tid = tid, .tgid = pid };
+	unsigned long long a0 = 0, a1 = 0, a2 = 0;
+	uint8_t win[CT_WIN_LEN] = { 0 };
+	char path[64], buf[256];
+	unsigned have = 0;
+	long nr;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%ld %llx %llx %llx", &nr, &a0, &a1, &a2) != 4 || !(ev.op = tracer_syscall_op(nr)))
+		return 0; /* "running", or a call not followed */
+	ev.tid2 = (int32_t)nr;
+	ev.arg = (int64_t)a0;
+	if (ev.op == OP_SYS_FUTEX) {
+		ev.arg2 = (int64_t)(((uint64_t)(uint32_t)a1 << 32) | (uint32_t)a2);
+		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			if (a0 >= CT_WIN_BEFORE && pread(fd, win, CT_WIN_BEFORE, (off_t)(a0 - CT_WIN_BEFORE)) == CT_WIN_BEFORE)
+				have |= CT_WIN_HAVE_BEFORE;
+			if (pread(fd, win + CT_WIN_BEFORE, CT_WIN_LEN - CT_WIN_BEFORE, (off_t)a0) ==
+			    CT_WIN_LEN - CT_WIN_BEFORE)
+				have |= CT_WIN_HAVE_AFTER;
+			close(fd);
+		}
+		memcpy(ev.text, win, sizeof(win));
+	}
+	ev.tgid2 = (int32_t)have;
+	return pending_add(t, &ev);
+}
+
 /* Puts one thread in the traced map and queues its EVENT_THREAD. Returns 1
  * when it was new, 0 when already traced, or -errno. */
 static int add_thread(struct tracer *t, pid_t pid, pid_t tid)
@@ -539,6 +589,32 @@ static int add_thread(struct tracer *t, pid_t pid, pid_t tid)
 	if (pending_add(t, &ev) < 0 || queue_affinity(t, pid, tid, ev.ts) < 0)
 		return -ENOMEM;
 	return 1;
+}
+
+/* Queues what each thread of pid asleep now sleeps in (queue_asleep),
+ * once every thread is announced: a lock's holder or a joined thread is
+ * known as a thread of the process only then. Returns 0 or -ENOMEM. */
+static int queue_all_asleep(struct tracer *t, pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	uint64_t now = tracer_now(t);
+	DIR *d;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0; /* (gone: its exit tells) */
+	while (!err && (de = readdir(d))) {
+		char *end;
+		long tid = strtol(de->d_name, &end, 10);
+
+		if (!*end && tid > 0 && read_state(pid, (pid_t)tid) == 'S')
+			err = queue_asleep(t, pid, (pid_t)tid, now);
+	}
+	closedir(d);
+	return err < 0 ? -ENOMEM : 0;
 }
 
 /* Starts tracing every thread of pid (see tracer.h). Threads are listed
@@ -575,7 +651,7 @@ int tracer_add_process(struct tracer *t, pid_t pid)
 	tracer_attach_libc(t, pid); /* best effort: a static program has no libc */
 	if (t->attribution)
 		tracer_snapshot_maps(t, pid, true);
-	return 0;
+	return t->futex ? queue_all_asleep(t, pid) : 0;
 }
 
 /* The ring buffer's epoll descriptor. */

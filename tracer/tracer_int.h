@@ -131,6 +131,9 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
  * when it was new, 0 when already traced, or -errno. */
 int tracer_traced_add(struct tracer *t, pid_t tid, pid_t tgid);
 
+/* The kind (OP_SYS_*) of system call nr when conctop follows it, else 0. */
+unsigned tracer_syscall_op(long nr);
+
 /* worker.c: starts a thread that runs jobs as run(ctx, job), in order. */
 int tracer_worker_new(struct tracer_worker **out, tracer_job_fn run, void *ctx);
 

@@ -290,6 +290,39 @@ def test_pid_and_duration():
           f"{r.returncode} {r.stderr}")
 
 
+def test_attach_hung(mode_args=(), suffix=""):
+    """-p on a program that already hangs (tests/progs/hang: two threads
+    deadlocked on two mutexes, main joining one): what each thread sleeps in
+    is read at attach, so the lanes, the log and the report say it at once,
+    and the deadlock is found (every thread was 'blocked, cause unknown' and
+    no deadlock was said: nothing switches in a hung program)."""
+    d = tmpdir()
+    proc = subprocess.Popen([os.path.join(PROGS, "hang")], stdout=subprocess.PIPE, text=True)
+    try:
+        if not check(proc.stdout.readline().strip() == "hung", f"attach hung{suffix}: the program hangs"):
+            return
+        time.sleep(0.2)
+        trace = os.path.join(d, "h.ctrace")
+        r = conctop("record", "-q", *mode_args, "-o", trace, "-p", str(proc.pid), "--duration", "0.5s")
+        if not check(r.returncode == 0, f"attach hung{suffix}: record -p exits 0", r.stderr):
+            return
+        log = conctop("log", trace).stdout
+        check(re.search(r"DEADLOCK: \S+ waits for (left|right)_lock held by \S+; \S+ waits for (left|right)_lock "
+                        r"held by \S+", log) is not None,
+              f"attach hung{suffix}: the deadlock the program is in is said", log[-600:])
+        check(re.search(r"hang waits to join [A-Z] left-right", log) is not None,
+              f"attach hung{suffix}: main's join of left-right is said", log[-600:])
+        rep = report_json(trace)
+        by = {t["name"]: (t["blocked_by"][0]["kind"], t["blocked_by"][0]["object"]) if t["blocked_by"] else None
+              for t in rep["threads"]}
+        check(by.get("left-right") == ("mutex", "right_lock") and by.get("right-left") == ("mutex", "left_lock"),
+              f"attach hung{suffix}: each thread is blocked on the lock the other holds, for the whole trace",
+              f"{by}")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def child_pids(pid):
     """The pids of process pid's children."""
     try:
@@ -577,6 +610,8 @@ def main():
         test_targets(("--tracer", "tp"), " [tp fallback]")
     test_timer_waker()
     test_timer_waker(("--tracer", "tp"), " [tp fallback]")
+    test_attach_hung()
+    test_attach_hung(("--tracer", "tp"), " [tp fallback]")
     test_wake_pairs()
     test_wake_pairs(suffix=" [not staged]", staged=False)
     test_wake_pairs(("--tracer", "tp"), " [tp fallback]")
