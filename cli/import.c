@@ -121,6 +121,8 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 	if (s->lost)
 		fprintf(stderr, "  LOST: the text says %llu events were lost: the figures are incomplete\n",
 			(unsigned long long)s->lost);
+	if (s->stack_lines)
+		fprintf(stderr, "  not needed by conctop: %llu lines of call stacks\n", (unsigned long long)s->stack_lines);
 	for (any = 0; any < 2; any++) {
 		bool first = true;
 

@@ -198,6 +198,8 @@ int import_line(struct import *im, const char *line, size_t len)
 	im->line++;
 	if (im->pass == 1)
 		im->sum.lines++;
+	if (len > IMPORT_LINE_MAX && line[0] == '#')
+		len = IMPORT_LINE_MAX; /* a comment: its start is enough (perf's "# cmdline" repeats long commands) */
 	if (len > IMPORT_LINE_MAX)
 		return import_fail(im, -E2BIG, "longer than %d bytes: not a line of perf script, trace-cmd report "
 				   "or the ftrace trace file", IMPORT_LINE_MAX);
@@ -210,6 +212,11 @@ int import_line(struct import *im, const char *line, size_t len)
 	rc = header_line(im, im->buf);
 	if (rc)
 		return rc < 0 ? rc : 0;
+	if (import_stack_line(im->buf)) {
+		if (im->pass == 1)
+			im->sum.stack_lines++;
+		return 0;
+	}
 	if ((p = strstr(im->buf, ": PERF_RECORD_LOST lost ")) && (q = strstr(im->buf, " [")) && q < p) {
 		unsigned long long n = strtoull(p + 24, NULL, 10);
 		unsigned long cpu = strtoul(q + 2, NULL, 10);
@@ -324,16 +331,24 @@ static int feed_file(struct import *im, FILE *f)
 {
 	static char line[IMPORT_LINE_MAX + 2];
 	size_t n = 0;
+	bool rest_of_comment = false;
 	int c, e = 0;
 
 	while (!e && (c = getc(f)) != EOF) {
-		if (c == '\n') {
+		if (rest_of_comment) {
+			rest_of_comment = c != '\n';
+		} else if (c == '\n') {
 			e = import_line(im, line, n);
 			n = 0;
 		} else {
 			line[n++] = (char)c;
-			if (n == sizeof(line)) /* too long: said now (/dev/zero has no newline) */
-				e = import_line(im, line, n);
+			if (n < sizeof(line))
+				continue;
+			/* too long: said now (/dev/zero has no newline), but a
+			 * comment is read to its limit and the rest left */
+			e = import_line(im, line, n);
+			rest_of_comment = line[0] == '#';
+			n = 0;
 		}
 	}
 	if (!e && ferror(f)) {

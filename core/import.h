@@ -74,6 +74,8 @@ struct import_summary {
 	uint64_t switches;
 	uint64_t derived_wakeups, derived_wakings, derived_renames;
 	uint64_t lost;               /* events the text says were lost */
+	uint64_t stack_lines;        /* call-stack lines (perf script of -g, ftrace's stacktrace)
+				      * left out */
 	bool has_tgid;               /* the text says which process each task is in */
 	size_t nskipped;
 	struct import_skipped skipped[IMPORT_SKIP_MAX];

@@ -143,6 +143,10 @@ static int on_switch(struct import *im, const struct import_line *l)
 		if (import_field_int(l->fields, "next_pid", 0, INT32_MAX, &v))
 			return bad_field(im, l, "next_pid");
 		next = (int32_t)v;
+		/* the last field: without it the line was cut, maybe inside
+		 * next_pid's digits (a text cut there gave a thread 1) */
+		if (import_field_int(l->fields, "next_prio", INT32_MIN, INT32_MAX, &v))
+			return bad_field(im, l, "next_prio");
 	} else if (import_plugin_switch(l->fields, pc, &prev, &st, nc, &next)) {
 		return bad_field(im, l, "'prev ==> next'");
 	}

@@ -176,6 +176,22 @@ static size_t timestamp(const char *s, uint64_t *ns)
 	return (size_t)(end - s) + 1;
 }
 
+/* Whether a line is a call stack's frame (see import_parse.h). */
+bool import_stack_line(const char *line)
+{
+	const char *p = line;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p[0] == '=' && p[1] == '>')
+		return p > line; /* ftrace: "  => __schedule+0x2a3/0x8d0" */
+	if (line[0] != '\t' || !isxdigit((unsigned char)*p))
+		return false; /* (perf's event lines are padded with spaces, never a tab) */
+	while (isxdigit((unsigned char)*p))
+		p++;
+	return *p == ' ';
+}
+
 /* Takes an event line apart. */
 int import_parse_line(const char *line, struct import_line *out, const char **why)
 {

@@ -33,6 +33,11 @@ struct import_line {
 	const char *fields;         /* the rest, NUL-terminated */
 };
 
+/* Whether line is a frame of a call stack printed under an event: perf
+ * script's of a -g recording (a tab, then an address and a symbol) or
+ * ftrace's stacktrace option (" => function"). */
+bool import_stack_line(const char *line);
+
 /* Takes an event line apart (line is NUL-terminated). Returns 0, -ENOENT
  * when it is not an event line at all, or -EINVAL with *why set when it
  * starts like one and then is broken. */

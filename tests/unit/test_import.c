@@ -249,6 +249,50 @@ static void test_exec_process(void)
 	      "exec process: a child that execs as its process's leader is its own process; one that does not, its creator's");
 }
 
+/* Texts a helper found refused or misread: perf script of a -g
+ * recording (call stacks under each event), ftrace's stacktrace lines, a
+ * header comment past the line limit, and a last line cut inside
+ * next_pid's digits (it gave a thread 1). */
+static void test_odd_texts(void)
+{
+	static const char stacks[] =
+		"  main 100 [000] 1.000000: sched:sched_switch: prev_comm=main prev_pid=100 prev_prio=120 "
+		"prev_state=S ==> next_comm=other next_pid=200 next_prio=120\n"
+		"\tffffffff813ba24c update_se+0x1bc ([kernel.kallsyms])\n"
+		"\t    7f3a9b1234c0 __lll_lock_wait+0x30 (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+		"\n"
+		"  other 200 [000] 1.000100: sched:sched_switch: prev_comm=other prev_pid=200 prev_prio=120 "
+		"prev_state=S ==> next_comm=main next_pid=100 next_prio=120\n";
+	static const char ftrace_stacks[] =
+		"# tracer: nop\n#\n"
+		"  spin-7 [000] d..2. 5.000000: sched_switch: prev_comm=nap prev_pid=8 prev_prio=120 prev_state=S ==> "
+		"next_comm=spin next_pid=7 next_prio=120\n"
+		" => __schedule+0x2a3/0x8d0\n"
+		" => schedule+0x4b/0xa0\n";
+	static char text[8192];
+	struct import_summary s;
+	char err[512];
+	int rc;
+
+	rc = import_text(stacks, NULL, &s, err, sizeof err);
+	CHECK(rc == 0 && count(EVENT_SWITCH) == 2 && s.stack_lines == 2,
+	      "odd texts: perf script of a -g recording: its call-stack lines are left out and counted");
+	rc = import_text(ftrace_stacks, NULL, &s, err, sizeof err);
+	CHECK(rc == 0 && count(EVENT_SWITCH) == 1 && s.stack_lines == 2,
+	      "odd texts: ftrace's stacktrace lines (=> function) are left out and counted");
+	memset(text, 0, sizeof text);
+	memcpy(text, "# cmdline : ", 12);
+	memset(text + 12, 'x', 5000);
+	text[5012] = '\n';
+	strcat(text, perf_text);
+	rc = import_text(text, NULL, &s, err, sizeof err);
+	CHECK(rc == 0 && count(EVENT_SWITCH) == 2, "odd texts: a header comment longer than a line may be is read");
+	snprintf(text, sizeof text, "%.*snext_pid=3\n", (int)(strstr(perf_text, "next_pid=300") - perf_text), perf_text);
+	rc = import_text(text, NULL, NULL, err, sizeof err);
+	CHECK(rc == -EBADMSG && strstr(err, "line 6: sched_switch: no valid next_prio"),
+	      "odd texts: a last line cut inside next_pid's digits is cut short, not a thread 3");
+}
+
 /* Malformed texts. */
 static void test_errors(void)
 {
@@ -293,6 +337,7 @@ int main(void)
 	test_irq_waker();
 	test_side_band_start();
 	test_exec_process();
+	test_odd_texts();
 	test_errors();
 	return check_summary();
 }
