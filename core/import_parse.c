@@ -61,11 +61,33 @@ static size_t trim(const char *s, size_t n)
 	return n;
 }
 
-/* Finds the CPU column " [N]" in line; sets *cpu and returns where the
- * '[' is, or NULL. */
+static size_t timestamp(const char *s, uint64_t *ns);
+
+/* Whether s (just past a CPU column's ']') goes on as an event line does:
+ * blanks, ftrace's flags column or not, then a time. */
+static bool time_follows(const char *s)
+{
+	uint64_t ns;
+
+	while (*s == ' ')
+		s++;
+	if (timestamp(s, &ns))
+		return true;
+	while (*s && *s != ' ')
+		s++;
+	while (*s == ' ')
+		s++;
+	return timestamp(s, &ns) != 0;
+}
+
+/* Finds the CPU column " [N]" in line, the one a time follows (a thread
+ * may be named "x [001] y"); sets *cpu and returns where the '[' is, or
+ * NULL. A line with no time after any: the first such column, for the
+ * error to say what is missing. */
 static const char *cpu_column(const char *line, unsigned *cpu)
 {
-	const char *p = line;
+	const char *p = line, *first = NULL;
+	unsigned first_cpu = 0;
 	int64_t v;
 
 	while ((p = strchr(p, '[')) != NULL) {
@@ -74,12 +96,19 @@ static const char *cpu_column(const char *line, unsigned *cpu)
 		while (isdigit((unsigned char)*q))
 			q++;
 		if (p > line && p[-1] == ' ' && *q == ']' && number(p + 1, (size_t)(q - p - 1), &v) && v < 100000) {
-			*cpu = (unsigned)v;
-			return p;
+			if (time_follows(q + 1)) {
+				*cpu = (unsigned)v;
+				return p;
+			}
+			if (!first) {
+				first = p;
+				first_cpu = (unsigned)v;
+			}
 		}
 		p++;
 	}
-	return NULL;
+	*cpu = first_cpu;
+	return first;
 }
 
 /* Takes the task column s[0..n) apart: "comm tid", "comm pid/tid",
@@ -325,11 +354,22 @@ int import_field_int(const char *fields, const char *key, int64_t lo, int64_t hi
 /* Copies the value of key into buf. */
 int import_field_str(const char *fields, const char *key, char *buf, size_t len)
 {
-	const char *v;
+	/* the field after each name field in the kernel's formats: a name
+	 * may hold blanks, "==>" or "k=v", so it runs to that field */
+	static const char *const after[][2] = {
+		{ "prev_comm", " prev_pid=" }, { "next_comm", " next_pid=" }, { "comm", " pid=" },
+		{ "parent_comm", " parent_pid=" }, { "child_comm", " child_pid=" }, { "oldcomm", " newcomm=" },
+		{ "newcomm", " oom_score_adj=" }, { "filename", " pid=" },
+	};
+	const char *v, *end;
 	int n = import_field(fields, key, &v);
+	size_t i;
 
 	if (n < 0)
 		return -1;
+	for (i = 0; i < sizeof(after) / sizeof(after[0]); i++)
+		if (strcmp(key, after[i][0]) == 0 && (end = strstr(v, after[i][1])) != NULL)
+			n = (int)trim(v, (size_t)(end - v));
 	copy(buf, len, v, (size_t)n);
 	return 0;
 }

@@ -274,6 +274,20 @@ static void test_odd_texts(void)
 	char err[512];
 	int rc;
 
+	struct import_line l;
+	const char *why;
+	char name[IMPORT_COMM_MAX];
+
+	CHECK(import_parse_line("       x [001] y  9152/9158  [000]  7.0: sched:sched_switch: prev_comm=x [001] y", &l,
+				&why) == 0 && l.cpu == 0 && l.tid == 9158 && !strcmp(l.comm, "x [001] y"),
+	      "odd texts: a thread named 'x [001] y': the CPU column is the one a time follows");
+	CHECK(import_field_str("prev_comm=a ==> b prev_pid=9156 prev_prio=120 prev_state=S ==> next_comm=q: z=1 S "
+			       "next_pid=9159 next_prio=120", "prev_comm", name, sizeof(name)) == 0 &&
+		      !strcmp(name, "a ==> b") &&
+		      import_field_str("prev_comm=a ==> b prev_pid=9156 prev_prio=120 prev_state=S ==> next_comm=q: z=1 S "
+				       "next_pid=9159 next_prio=120", "next_comm", name, sizeof(name)) == 0 &&
+		      !strcmp(name, "q: z=1 S"),
+	      "odd texts: names holding '==>' or 'k=v' run to the field after them");
 	rc = import_text(stacks, NULL, &s, err, sizeof err);
 	CHECK(rc == 0 && count(EVENT_SWITCH) == 2 && s.stack_lines == 2,
 	      "odd texts: perf script of a -g recording: its call-stack lines are left out and counted");
