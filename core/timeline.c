@@ -476,6 +476,22 @@ static int note_time(struct timeline *tl, uint64_t ts)
 	return tix_push(&tl->times, &tl->arena, ts, 0);
 }
 
+/* Whether signal sig's default action ends the process (Linux's numbers:
+ * all but SIGCHLD, SIGCONT, the stops, SIGURG and SIGWINCH). */
+static bool signal_ends_process(int64_t sig)
+{
+	return sig >= 1 && sig <= 64 && sig != 17 && sig != 18 && sig != 19 && sig != 20 && sig != 21 && sig != 22 &&
+	       sig != 23 && sig != 28;
+}
+
+/* Whether signal sig's default action also dumps core (SIGQUIT, SIGILL,
+ * SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS). */
+static int signal_dumps_core(int64_t sig)
+{
+	return sig == 3 || sig == 4 || sig == 5 || sig == 6 || sig == 7 || sig == 8 || sig == 11 || sig == 24 ||
+	       sig == 25 || sig == 31;
+}
+
 /* What timeline_add keeps of an event beyond the model's changes: step
  * instants, marks, lost events, and the calls the pattern notes follow. */
 static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts)
@@ -512,6 +528,11 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 		return r == 1 ? log_note(tl, ts, &note) : r;
 	case EVENT_LOST:
 		return ev->arg > 0 ? log_details(tl, ts, TL_LOG_LOST, SIZE_MAX, -1, ev->arg, ev->cpu, NULL) : 0;
+	case EVENT_SIGNAL_DELIVER:
+		if (ev->tid <= 0 || ev->arg2 != 0 || !signal_ends_process(ev->arg) ||
+		    (i = timeline_thread_index(tl, ev->tid)) < 0)
+			return 0; /* (a handler or SIG_IGN: the program's own business, maybe a thousand a second) */
+		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i, signal_dumps_core(ev->arg), ev->arg, ev->cpu, NULL);
 	default:
 		return 0;
 	}

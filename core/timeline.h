@@ -96,6 +96,9 @@ enum tl_log_kind {
 	TL_LOG_NOTE,     /* a pattern seen for certain: the facts in note */
 	TL_LOG_DAMAGED,  /* a damaged part of the file was skipped after this instant: text
 			  * says where (the reader's words), value how many such parts so far */
+	TL_LOG_SIGNAL,   /* thread took signal value with its default action, which ends the
+			  * process (a crash's SIGSEGV, an uncaught SIGTERM); other from 1: the
+			  * action dumps core */
 };
 
 /* The patterns a note can be about (tui/notes_text.c says them in words). */

@@ -162,6 +162,23 @@ static void wakeup_words(const struct tl_log_entry *e, const char *subj, const c
 	}
 }
 
+/* The name of Linux signal sig (SIGSEGV), or "signal N". */
+static const char *signal_name(int64_t sig)
+{
+	static const char *const names[] = {
+		[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP", [6] = "SIGABRT",
+		[7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+		[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [16] = "SIGSTKFLT", [24] = "SIGXCPU",
+		[25] = "SIGXFSZ", [26] = "SIGVTALRM", [27] = "SIGPROF", [29] = "SIGIO", [30] = "SIGPWR", [31] = "SIGSYS",
+	};
+	static char other[24];
+
+	if (sig > 0 && sig < (int64_t)(sizeof(names) / sizeof(names[0])) && names[sig])
+		return names[sig];
+	snprintf(other, sizeof(other), "signal %d", (int)(sig & 0xffff));
+	return other;
+}
+
 /* One log entry in words (see render.h). */
 uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, char *buf, size_t len)
 {
@@ -195,6 +212,10 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 	case TL_LOG_DAMAGED:
 		snprintf(buf, len, "a damaged part of the file was skipped here (%s): the lanes around here are incomplete",
 			 e->text[0] ? e->text : "?");
+		return ROLE_WARNING;
+	case TL_LOG_SIGNAL:
+		snprintf(buf, len, "%s took %s: its default action ends the process%s", subj, signal_name(e->value),
+			 e->other > 0 ? " (with a core dump)" : "");
 		return ROLE_WARNING;
 	case TL_LOG_BLOCK:
 		return block_words(tl, e, subj, other, buf, len);

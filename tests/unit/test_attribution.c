@@ -141,6 +141,39 @@ static void test_deadlock_log(void)
 	stats_free(st);
 }
 
+/* A signal that ends the process by its default action is in the log
+ * (a crash's SIGSEGV was recorded but shown nowhere); one a handler takes,
+ * one ignored, or one whose default does not end the process is not. */
+static void test_fatal_signal_log(void)
+{
+	struct tl_log_entry log[16];
+	char words[256];
+	size_t n, i;
+	int said = 0, others = 0;
+
+	timeline_new(&tl, 1);
+	stats_new(&st, 1);
+	ev(0, EVENT_THREAD, 0, 61, 0, 0, 'R', 0, 0, "crash");
+	ev(1 * MS, EVENT_SIGNAL_DELIVER, 0, 61, 0, 0, 10 /* SIGUSR1 */, 1 /* handler */, 0, NULL);
+	ev(2 * MS, EVENT_SIGNAL_DELIVER, 0, 61, 0, 0, 17 /* SIGCHLD */, 0, 0, NULL);
+	ev(3 * MS, EVENT_SIGNAL_DELIVER, 0, 61, 0, 0, 15 /* SIGTERM */, 2 /* ignored */, 0, NULL);
+	ev(4 * MS, EVENT_SIGNAL_DELIVER, 0, 61, 0, 0, 11 /* SIGSEGV */, 0 /* default */, 0, NULL);
+	timeline_set_end(tl, 5 * MS);
+	n = timeline_log_read(tl, 0, log, 16);
+	for (i = 0; i < n; i++) {
+		render_log_words(tl, &log[i], false, words, sizeof(words));
+		if (log[i].ts == 4 * MS && !strcmp(words, "A crash took SIGSEGV: its default action ends the process (with "
+							  "a core dump)"))
+			said++;
+		else if (strstr(words, "SIG"))
+			others++;
+	}
+	CHECK(said == 1 && others == 0,
+	      "attribution: a fatal SIGSEGV is in the log; a handled, an ignored and a SIGCHLD are not");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 /* With --calls, timed locks in opposite order close a cycle too (they
  * were no wait-for edge: the same program deadlocked in the default mode
  * and never with --calls). */
@@ -434,6 +467,7 @@ int main(void)
 	test_deadlock_log();
 	test_join_deadlock();
 	test_timedlock_deadlock();
+	test_fatal_signal_log();
 	test_notes();
 	test_convoy();
 	test_child_and_timer();
