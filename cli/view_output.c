@@ -8,7 +8,7 @@
 #include "view.h"
 
 #define OUT_LINES 200                /* program output lines kept */
-#define OUT_LINE_MAX 256
+#define OUT_LINE_MAX 1024 /* a longer line goes on in the next, broken at a space: drawn apart */
 #define READS_PER_CALL 64
 
 struct output_log {
@@ -117,6 +117,11 @@ static void output_take(struct output_log *o, const char *buf, size_t n)
 		o->cr = c == '\r';
 		if (c == 0x1b) {
 			o->esc = 1;
+		} else if (c == '\b') { /* as a terminal shows it: the last character goes */
+			while (o->part_len > 0 && ((unsigned char)o->part[o->part_len - 1] & 0xc0) == 0x80)
+				o->part_len--;
+			if (o->part_len > 0)
+				o->part_len--;
 		} else if (c == '\n') {
 			output_newline(o);
 		} else if ((c == '\t' || c >= 0x20) && c != 0x7f) {

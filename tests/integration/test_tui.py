@@ -424,22 +424,29 @@ def display_cols(text):
 
 
 def test_live_output():
-    """The output panel keeps a line longer than it stores whole (its end was
-    dropped past 255 bytes) and leaves out a window-title escape (its text
-    showed)."""
+    """The output panel keeps a long line whole and wraps it as one (its end
+    was dropped past 255 bytes, then it was cut into lines every 255 bytes),
+    shows a backspace as a terminal does, and leaves out a window-title
+    escape (its text showed)."""
     name = "live output"
     p = Pane("liveout", 100, 40)
-    words = " ".join(f"w{i}" for i in range(80))
+    words = " ".join(f"w{i}" for i in range(160))
     try:
         cjk = os.path.join(TMP, "\u7761\u7720")  # a program named in CJK: its lane's label
         if not os.path.exists(cjk):
             shutil.copy("/bin/sleep", cjk)
         p.type(f"{CONCTOP} -- sh -c 'echo {words}; printf \"\\033]0;title\\007osc after\\n\"; "
-               f"echo \"\u4e2d\u6587\u8f93\u51fa wide ok\"; {cjk} 0.5'")
+               f"printf \"ab\\bc\\n\"; echo \"\u4e2d\u6587\u8f93\u51fa wide ok\"; {cjk} 0.5'")
         ok, s = p.wait_for(lambda s: "exit status 0" in s, 30)
         flat = " ".join(line.strip(" \u2502") for line in s.splitlines())
-        check(ok and "w0 w1" in flat and "w78 w79" in flat,
+        check(ok and "w0 w1" in flat and "w158 w159" in flat,
               f"{name}: a line of {len(words)} bytes is shown to its end", s[-900:])
+        rows = [line.rstrip() for line in s.splitlines() if re.match(r"^w\d", line)]
+        short = [r for r in rows[:-1] if len(r) < 100 - 6]
+        check(len(rows) >= 7 and not short, f"{name}: the long line wraps as one line: no short row inside it",
+              "\n".join(rows))
+        check(any(line.strip() == "ac" for line in s.splitlines()),
+              f"{name}: 'ab', a backspace, 'c' shows 'ac' (it showed 'abc')", s[-600:])
         check("osc after" in s and "title" not in s, f"{name}: an OSC escape's text is not shown", s[-400:])
         # CJK (it showed ???): the output line as written, and a lane named
         # in CJK whose rules stand where the other lanes' do
