@@ -42,6 +42,8 @@ struct perfetto_export {
 	struct span *span;           /* by model thread index */
 	size_t nspan, capspan;
 	int32_t *cur;                /* per CPU: the pid running there */
+	int32_t *switched_in;        /* per CPU: the pid the last switch written put there, -1 none */
+	uint64_t *cpu_last;          /* per CPU: the time of the last record written there */
 	bool started;
 	size_t deadlocks;            /* deadlocks written so far */
 	uint64_t next_flow;
@@ -102,7 +104,11 @@ int perfetto_export_new(struct perfetto_export **out, FILE *f, const struct perf
 		return -ENOMEM;
 	x->o = *o;
 	x->cur = calloc(o->ncpus, sizeof(*x->cur));
-	e = x->cur ? tidmap_init(&x->map) : -ENOMEM;
+	x->switched_in = malloc(o->ncpus * sizeof(*x->switched_in));
+	x->cpu_last = calloc(o->ncpus, sizeof(*x->cpu_last));
+	e = x->cur && x->switched_in && x->cpu_last ? tidmap_init(&x->map) : -ENOMEM;
+	for (unsigned c = 0; !e && c < o->ncpus; c++)
+		x->switched_in[c] = -1;
 	if (!e)
 		e = perfetto_new(&x->pf, f, o->ncpus);
 	if (!e)
@@ -156,6 +162,12 @@ static struct perfetto_task task_of(struct perfetto_export *x, int32_t tid, unsi
 	struct perfetto_task t = { pid_of(tid, cpu), comm_of(x, tid, cpu, buf, len) };
 
 	return t;
+}
+
+/* The task a record's pid on cpu stands for (pid_of's inverse). */
+static struct perfetto_task task_of_pid(struct perfetto_export *x, int32_t pid, unsigned cpu, char *buf, size_t len)
+{
+	return task_of(x, pid == OTHER_PID_BASE + (int32_t)cpu ? EVENT_TID_OTHER : pid, cpu, buf, len);
 }
 
 /* The track of thread tid (described when first needed). */
@@ -423,6 +435,25 @@ static void write_deadlocks(struct perfetto_export *x)
 	}
 }
 
+/* Before a switch out of prev on cpu: when the last switch written there
+ * put another task on it, the kernel did not report the switch that put
+ * prev there (perf misses the same ones). The model takes prev to have run
+ * since; written as it stands, Perfetto would leave the other task's CPU
+ * slice open for good and flag the trace. A switch from that task to prev
+ * is written first, as late as the CPU's last record allows (at or after
+ * its last switch, so that its records stay in time order). */
+static void restore_switch_in(struct perfetto_export *x, unsigned cpu, struct perfetto_task prev)
+{
+	char b[32];
+	int32_t on = x->switched_in[cpu];
+
+	if (on < 0 || on == prev.pid)
+		return;
+	note_err(x, perfetto_sched_switch(x->pf, cpu, x->cpu_last[cpu], task_of_pid(x, on, cpu, b, sizeof b),
+					  0 /* preempted: R */, prev));
+	x->n.restored++;
+}
+
 /* Writes the ftrace record of ev (in the window), with the names before it. */
 static void write_record(struct perfetto_export *x, const struct event *ev)
 {
@@ -434,8 +465,10 @@ static void write_record(struct perfetto_export *x, const struct event *ev)
 
 	switch (ev->type) {
 	case EVENT_SWITCH:
+		restore_switch_in(x, cpu, task_of(x, ev->tid, cpu, b1, sizeof b1));
 		note_err(x, perfetto_sched_switch(pf, cpu, ts, task_of(x, ev->tid, cpu, b1, sizeof b1), ev->arg,
 						  task_of(x, ev->tid2, cpu, b2, sizeof b2)));
+		x->switched_in[cpu] = pid_of(ev->tid2, cpu);
 		break;
 	case EVENT_WAKING:
 		note_err(x, perfetto_sched_waking(pf, cpu, ts, pid_of(ev->tid, cpu), task_of(x, ev->tid2, cpu, b1, sizeof b1),
@@ -469,8 +502,9 @@ static void write_record(struct perfetto_export *x, const struct event *ev)
 		perfetto_ftrace_lost(pf, cpu);
 		break;
 	default:
-		break;
+		return;
 	}
+	x->cpu_last[cpu] = ts;
 }
 
 /* Writes what an event says beyond the records: markers and lost events. */
@@ -581,5 +615,7 @@ void perfetto_export_free(struct perfetto_export *x)
 	tidmap_done(&x->map);
 	free(x->span);
 	free(x->cur);
+	free(x->switched_in);
+	free(x->cpu_last);
 	free(x);
 }

@@ -10,6 +10,7 @@ wait for a child named after the child that ended it after the window (the
 export reads on until it knows), and (as root, on a fresh philosophers
 recording) the deadlock as an annotation."""
 import os
+import re
 import subprocess
 import sys
 
@@ -34,7 +35,8 @@ def signed(v):
 def read_trace(path):
     """The parts of a Perfetto trace conctop writes (Trace.packet = 1)."""
     t = {"threads": {}, "switches": 0, "per_cpu": {}, "slices": [], "instants": [], "flows_out": set(),
-         "flows_in": set(), "release": None}
+         "flows_in": set(), "release": None, "breaks": 0}
+    on_cpu = {}  # cpu -> next_pid of its last sched_switch
     data = open(path, "rb").read()
     for num, _, pkt in fields(data):
         assert num == 1
@@ -57,8 +59,14 @@ def read_trace(path):
                         continue
                     e = fields(ev)
                     t["per_cpu"].setdefault(cpu, []).append(first(e, 1))   # FtraceEvent.timestamp
-                    if first(e, 4) is not None:                              # .sched_switch
+                    sw = first(e, 4)                                         # .sched_switch
+                    if sw is not None:
                         t["switches"] += 1
+                        f = fields(sw)
+                        prev, nxt = first(f, 2), first(f, 6)                 # prev_pid, next_pid
+                        if cpu in on_cpu and on_cpu[cpu] != prev:             # (Perfetto leaves a slice open)
+                            t["breaks"] += 1
+                        on_cpu[cpu] = nxt
             elif n == 11:                                 # track_event
                 e = fields(v)
                 kind = first(e, 9)
@@ -107,9 +115,13 @@ def check_trace(name, trace):
     check(n_raw is not None, f"{name}: protoc --decode_raw reads the whole file", err)
     t = read_trace(out)
     switches = rep["events_by_type"]["switch"]
-    check(t["switches"] == switches, f"{name}: exactly one sched_switch record per switch ({switches})",
-          f"{t['switches']} records")
-    check(n_raw == switches, f"{name}: protoc --decode_raw finds them at the same place ({n_raw})")
+    restored = rep["anomalies"]["missed_switch_in"]
+    check(t["switches"] == switches + restored,
+          f"{name}: one sched_switch record per switch ({switches}), and one restoring each switch-in the kernel "
+          f"did not report ({restored})", f"{t['switches']} records")
+    check(t["breaks"] == 0, f"{name}: each CPU's switches chain (prev is the last next): no CPU slice left open",
+          f"{t['breaks']} breaks")
+    check(n_raw == t["switches"], f"{name}: protoc --decode_raw finds them at the same place ({n_raw})")
     tids = {th["tid"]: th["name"] for th in rep["threads"]}
     check(set(t["threads"]) == set(tids) and all(len(v) == 1 for v in t["threads"].values()),
           f"{name}: one thread descriptor per thread ({len(tids)})", f"{t['threads']} vs {tids}")
@@ -133,8 +145,10 @@ def check_trace(name, trace):
     if check(r.returncode == 0, f"{name}: export a --from/--to window", r.stderr):
         # dump prints 9 decimals: the same ns the window is cut at
         want = sum(1 for e in evs if lo <= e[0] < hi)
-        got = read_trace(out)["switches"]
-        check(got == want, f"{name}: the window holds exactly its {want} switches", f"{got}")
+        w = read_trace(out)
+        got = w["switches"] - int(re.search(r"\((\d+) restoring", r.stderr).group(1))
+        check(got == want and w["breaks"] == 0, f"{name}: the window holds exactly its {want} switches, chained",
+              f"{got}, {w['breaks']} breaks")
 
 
 def check_child_wait():
