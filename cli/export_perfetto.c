@@ -110,10 +110,11 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 		perfetto_export_counts(x, &c);
 		fprintf(stderr,
 			"conctop: Perfetto trace of %s: %llu threads, %llu switches (%llu restoring switch-ins the "
-			"kernel did not report), %llu blocked slices, %llu wakeup "
-			"flows, %llu notes.\nOpen it at https://ui.perfetto.dev (\"Open trace file\"); docs/export.md "
-			"says what to look at.\n",
+			"kernel did not report, %llu putting each CPU's task at the window's start), %llu blocked "
+			"slices, %llu wakeup flows, %llu notes.\nOpen it at https://ui.perfetto.dev (\"Open trace "
+			"file\"); docs/export.md says what to look at.\n",
 			file, (unsigned long long)c.threads, (unsigned long long)c.switches, (unsigned long long)c.restored,
+			(unsigned long long)c.opening,
 			(unsigned long long)c.slices, (unsigned long long)c.flows, (unsigned long long)c.annotations);
 	}
 	perfetto_export_free(x);

@@ -45,6 +45,7 @@ struct perfetto_export {
 	int32_t *switched_in;        /* per CPU: the pid the last switch written put there, -1 none */
 	uint64_t *cpu_last;          /* per CPU: the time of the last record written there */
 	bool started;
+	bool opened;                 /* a window's start (from > 0) was written: what ran, what waited */
 	size_t deadlocks;            /* deadlocks written so far */
 	uint64_t next_flow;
 	struct perfetto_export_counts n;
@@ -548,6 +549,42 @@ static void follow_names(struct perfetto_export *x, const struct event *ev)
 		snprintf(t->name, sizeof(t->name), "%s", ev->text[0] ? ev->text : t->name);
 }
 
+/* At a window's start (from > 0, before its first record): each CPU's
+ * task then, as a switch from its idle task, and each thread runnable then
+ * as a waking on the CPU it waits for, so that Perfetto's CPU tracks and
+ * thread states begin where the window does rather than at each CPU's
+ * first switch inside it (the blocked ones get their slices from
+ * write_slice, clipped to the window). */
+static void open_window(struct perfetto_export *x)
+{
+	uint64_t at = x->o.base_ns + x->o.from;
+	const struct sched_thread *t;
+	char b1[32], b2[32];
+	unsigned cpu;
+	size_t i;
+
+	x->opened = true;
+	if (!x->o.from)
+		return; /* (the trace's start: nothing came before) */
+	for (cpu = 0; cpu < x->o.ncpus; cpu++) {
+		if (x->cur[cpu] == 0)
+			continue; /* idle: as Perfetto takes a CPU with no record */
+		note_err(x, perfetto_sched_switch(x->pf, cpu, at, task_of(x, EVENT_TID_IDLE, cpu, b1, sizeof b1),
+						  0, task_of_pid(x, x->cur[cpu], cpu, b2, sizeof b2)));
+		x->switched_in[cpu] = x->cur[cpu];
+		x->cpu_last[cpu] = at;
+		x->n.opening++;
+	}
+	for (i = 0; (t = sched_model_thread(x->m, i)) != NULL; i++) {
+		if (t->state != TL_RUNNABLE || t->tid <= 0)
+			continue;
+		cpu = t->last_cpu >= 0 && (unsigned)t->last_cpu < x->o.ncpus ? (unsigned)t->last_cpu : 0;
+		note_err(x, perfetto_sched_waking(x->pf, cpu, at, x->cur[cpu], task_of(x, t->tid, cpu, b1, sizeof b1),
+						  (int)cpu));
+		x->cpu_last[cpu] = at;
+	}
+}
+
 /* Follows one event. */
 int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 {
@@ -559,6 +596,8 @@ int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 		start(x);
 	if (ev->cpu >= x->o.ncpus)
 		return 0;
+	if (!x->opened && in_window(x, ev->ts))
+		open_window(x);
 	if (in_window(x, ev->ts)) {
 		write_record(x, ev);
 		write_extras(x, ev);

@@ -33,6 +33,8 @@ struct perfetto_export_counts {
 	uint64_t threads, processes, switches, slices, flows, marks, annotations;
 	uint64_t restored; /* of switches: written to restore a switch-in the kernel did not report
 			    * (the model's missed_switch_in), so that no CPU slice is left open */
+	uint64_t opening;  /* of switches: written at a window's start (from > 0) to put on each
+			    * CPU the task it ran then */
 };
 
 /* Starts an export to f. Returns 0, -EINVAL (bad options) or -ENOMEM. */

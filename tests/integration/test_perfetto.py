@@ -146,9 +146,16 @@ def check_trace(name, trace):
         # dump prints 9 decimals: the same ns the window is cut at
         want = sum(1 for e in evs if lo <= e[0] < hi)
         w = read_trace(out)
-        got = w["switches"] - int(re.search(r"\((\d+) restoring", r.stderr).group(1))
+        m = re.search(r"\((\d+) restoring switch-ins the kernel did not report, (\d+) putting", r.stderr)
+        got = w["switches"] - int(m.group(1)) - int(m.group(2))
         check(got == want and w["breaks"] == 0, f"{name}: the window holds exactly its {want} switches, chained",
               f"{got}, {w['breaks']} breaks")
+        # the CPUs busy at the window's start get their task from its first
+        # instant (their tracks were empty until their first switch in it)
+        starts = [min(ts) for ts in w["per_cpu"].values() if ts]
+        check(int(m.group(2)) >= 1 and sum(1 for x in starts if x == min(starts)) >= int(m.group(2)),
+              f"{name}: the window starts with each busy CPU's task ({m.group(2)} switches at its first instant)",
+              r.stderr)
 
 
 def check_child_wait():
