@@ -20,6 +20,7 @@ enum {
 	FTRACE_SCHED_SWITCH = 4, FTRACE_SCHED_WAKEUP = 17, FTRACE_SCHED_WAKING = 20,
 	FTRACE_SCHED_WAKEUP_NEW = 114, FTRACE_TASK_RENAME = 236, FTRACE_SCHED_PROCESS_EXEC = 237,
 	FTRACE_SCHED_PROCESS_EXIT = 238, FTRACE_SCHED_PROCESS_FORK = 239, FTRACE_SCHED_MIGRATE_TASK = 491,
+	FTRACE_TASK_NEWTASK = 235, FTRACE_SCHED_PROCESS_FREE = 240,
 	/* SchedSwitchFtraceEvent */
 	SWITCH_PREV_COMM = 1, SWITCH_PREV_PID = 2, SWITCH_PREV_PRIO = 3, SWITCH_PREV_STATE = 4,
 	SWITCH_NEXT_COMM = 5, SWITCH_NEXT_PID = 6, SWITCH_NEXT_PRIO = 7,
@@ -31,6 +32,8 @@ enum {
 	EXIT_COMM = 1, EXIT_PID = 2, EXIT_TGID = 3, EXIT_PRIO = 4,
 	EXEC_FILENAME = 1, EXEC_PID = 2, EXEC_OLD_PID = 3,
 	RENAME_PID = 1, RENAME_OLDCOMM = 2, RENAME_NEWCOMM = 3,
+	NEWTASK_PID = 1, NEWTASK_COMM = 2, NEWTASK_CLONE_FLAGS = 3,
+	FREE_COMM = 1, FREE_PID = 2, FREE_PRIO = 3,
 	/* SystemInfo, Utsname */
 	SYSINFO_UTSNAME = 1, SYSINFO_NUM_CPUS = 8, UTS_SYSNAME = 1, UTS_RELEASE = 3,
 	/* TrackDescriptor, ProcessDescriptor, ThreadDescriptor */
@@ -44,6 +47,8 @@ enum {
 };
 
 #define SEQUENCE_ID 1            /* the one packet sequence conctop writes */
+#define CLONE_THREAD_FLAGS 0x3d0f00u /* clone's flags for a thread (glibc's pthread_create) */
+#define SIGCHLD_FLAGS 17u        /* fork's: a new process, SIGCHLD to the parent at its end */
 #define SEQ_INCREMENTAL_STATE_CLEARED 1
 #define DEFAULT_PRIO 120         /* the records' prio: conctop does not record it */
 #define BUNDLE_FLUSH (64u << 10) /* bytes of records per CPU before a packet is written */
@@ -61,6 +66,7 @@ struct perfetto {
 	int err;
 	bool first_on_sequence;
 	uint64_t switches;
+	uint64_t track_ts;       /* the descriptors' time (perfetto_track_time), 0 none */
 };
 
 /* Starts a trace on f. */
@@ -171,10 +177,16 @@ int perfetto_system_info(struct perfetto *p, const char *release, unsigned ncpus
 	return write_packet(p);
 }
 
+/* Gives the descriptors written from now on a time (see perfetto.h). */
+void perfetto_track_time(struct perfetto *p, uint64_t ts)
+{
+	p->track_ts = ts;
+}
+
 /* Opens the packet of a track's descriptor, its uuid written. */
 static void track_begin(struct perfetto *p, uint64_t uuid)
 {
-	sequence_packet(p, 0);
+	sequence_packet(p, p->track_ts);
 	pb_begin(&p->pkt, PKT_TRACK_DESCRIPTOR);
 	pb_uint(&p->pkt, TD_UUID, uuid);
 }
@@ -329,6 +341,26 @@ int perfetto_sched_fork(struct perfetto *p, unsigned cpu, uint64_t ts, struct pe
 					  F_STR(FORK_CHILD_COMM, child.comm), F_INT(FORK_CHILD_PID, child.pid) };
 
 	return ftrace_record(p, cpu, ts, parent.pid, FTRACE_SCHED_PROCESS_FORK, f, NFIELDS(f));
+}
+
+/* task_newtask: what Perfetto's importer starts a thread or a process by
+ * (sched_process_fork only goes to its raw table). */
+int perfetto_task_newtask(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t cur, struct perfetto_task child,
+			  bool thread)
+{
+	const struct ftrace_field f[] = { F_INT(NEWTASK_PID, child.pid), F_STR(NEWTASK_COMM, child.comm),
+					  F_INT(NEWTASK_CLONE_FLAGS, thread ? CLONE_THREAD_FLAGS : SIGCHLD_FLAGS) };
+
+	return ftrace_record(p, cpu, ts, cur, FTRACE_TASK_NEWTASK, f, NFIELDS(f));
+}
+
+/* sched_process_free: what Perfetto's importer ends a thread by. */
+int perfetto_sched_free(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t cur, struct perfetto_task task)
+{
+	const struct ftrace_field f[] = { F_STR(FREE_COMM, task.comm), F_INT(FREE_PID, task.pid),
+					  F_INT(FREE_PRIO, DEFAULT_PRIO) };
+
+	return ftrace_record(p, cpu, ts, cur, FTRACE_SCHED_PROCESS_FREE, f, NFIELDS(f));
 }
 
 /* sched_process_exit. */

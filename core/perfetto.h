@@ -89,6 +89,17 @@ void perfetto_ftrace_lost(struct perfetto *p, unsigned cpu);
 /* A track event on a track described before. */
 int perfetto_track_event(struct perfetto *p, const struct perfetto_event *e);
 
+/* task_newtask of child (a thread of cur's process, or a process of its
+ * own), and sched_process_free of a task that ended: how Perfetto's
+ * importer learns that threads start and end. */
+int perfetto_task_newtask(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t cur, struct perfetto_task child,
+			  bool thread);
+int perfetto_sched_free(struct perfetto *p, unsigned cpu, uint64_t ts, int32_t cur, struct perfetto_task task);
+
+/* Gives the track descriptors written from now on the time ts (Perfetto
+ * recommends one beside kernel scheduling data; 0: none). */
+void perfetto_track_time(struct perfetto *p, uint64_t ts);
+
 /* Ftrace records written (by kind: switches) so far. */
 uint64_t perfetto_switches(const struct perfetto *p);
 

@@ -205,6 +205,7 @@ static void start(struct perfetto_export *x)
 	size_t i, n = x->nth;
 
 	x->started = true;
+	perfetto_track_time(x->pf, x->o.base_ns + x->o.from); /* (Perfetto's advice beside scheduling data) */
 	/* Perfetto reads prev_state by the kernel's major.minor; conctop's
 	 * states are always as kernels since 4.14 report them, so a trace
 	 * whose kernel is unknown (an import) says a release that reads so */
@@ -470,6 +471,9 @@ static void write_record(struct perfetto_export *x, const struct event *ev)
 		note_err(x, perfetto_sched_switch(pf, cpu, ts, task_of(x, ev->tid, cpu, b1, sizeof b1), ev->arg,
 						  task_of(x, ev->tid2, cpu, b2, sizeof b2)));
 		x->switched_in[cpu] = pid_of(ev->tid2, cpu);
+		if (ev->tid > 0 && event_switch_exiting(ev->arg)) /* its last switch: the thread ends */
+			note_err(x, perfetto_sched_free(pf, cpu, ts, pid_of(ev->tid2, cpu),
+							task_of(x, ev->tid, cpu, b1, sizeof b1)));
 		break;
 	case EVENT_WAKING:
 		note_err(x, perfetto_sched_waking(pf, cpu, ts, pid_of(ev->tid, cpu), task_of(x, ev->tid2, cpu, b1, sizeof b1),
@@ -488,6 +492,7 @@ static void write_record(struct perfetto_export *x, const struct event *ev)
 		struct perfetto_task child = { ev->tid2, ev->text };
 
 		note_err(x, perfetto_sched_fork(pf, cpu, ts, task_of(x, ev->tid, cpu, b1, sizeof b1), child));
+		note_err(x, perfetto_task_newtask(pf, cpu, ts, pid_of(ev->tid, cpu), child, ev->tgid2 == ev->tgid));
 		break;
 	}
 	case EVENT_EXIT:

@@ -35,7 +35,7 @@ def signed(v):
 def read_trace(path):
     """The parts of a Perfetto trace conctop writes (Trace.packet = 1)."""
     t = {"threads": {}, "switches": 0, "per_cpu": {}, "slices": [], "instants": [], "flows_out": set(),
-         "flows_in": set(), "release": None, "breaks": 0}
+         "flows_in": set(), "release": None, "breaks": 0, "newtask": 0, "free": 0, "untimed_descriptors": 0}
     on_cpu = {}  # cpu -> next_pid of its last sched_switch
     data = open(path, "rb").read()
     for num, _, pkt in fields(data):
@@ -46,6 +46,7 @@ def read_trace(path):
             if n == 45:                                   # system_info
                 t["release"] = first(fields(first(fields(v), 1)), 3).decode()
             elif n == 60:                                 # track_descriptor
+                t["untimed_descriptors"] += ts is None
                 thread = first(fields(v), 4)              # .thread (ThreadDescriptor)
                 if thread is not None:
                     th = fields(thread)
@@ -59,6 +60,8 @@ def read_trace(path):
                         continue
                     e = fields(ev)
                     t["per_cpu"].setdefault(cpu, []).append(first(e, 1))   # FtraceEvent.timestamp
+                    t["newtask"] += first(e, 235) is not None                # .task_newtask
+                    t["free"] += first(e, 240) is not None                   # .sched_process_free
                     sw = first(e, 4)                                         # .sched_switch
                     if sw is not None:
                         t["switches"] += 1
@@ -122,6 +125,11 @@ def check_trace(name, trace):
     check(t["breaks"] == 0, f"{name}: each CPU's switches chain (prev is the last next): no CPU slice left open",
           f"{t['breaks']} breaks")
     check(n_raw == t["switches"], f"{name}: protoc --decode_raw finds them at the same place ({n_raw})")
+    forks = rep["events_by_type"]["fork"]
+    check(t["newtask"] == forks and t["free"] >= 1 and t["untimed_descriptors"] == 0,
+          f"{name}: task_newtask per fork ({forks}) and sched_process_free per thread that ended ({t['free']}), "
+          f"which Perfetto's importer starts and ends threads by; descriptors timed", f"{t['newtask']} newtask, "
+          f"{t['untimed_descriptors']} untimed")
     tids = {th["tid"]: th["name"] for th in rep["threads"]}
     check(set(t["threads"]) == set(tids) and all(len(v) == 1 for v in t["threads"].values()),
           f"{name}: one thread descriptor per thread ({len(tids)})", f"{t['threads']} vs {tids}")
