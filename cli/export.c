@@ -50,6 +50,7 @@ static void usage(FILE *f)
 		"                    needs (with the file's chunk index)\n"
 		"  -w, --width COLS  time columns across the lanes, %d to %d (default %d);\n"
 		"                    each column is a round length of time (svg only)\n"
+		"  -q, --quiet       no summary of what a Perfetto trace holds\n"
 		"  -h, --help        this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, with a warning), 1\n"
@@ -118,16 +119,17 @@ int cmd_export(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		CLI_WINDOW_LONGOPTS,
 		{ "width", required_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "export", "F:o:f:t:w:h", longopts, usage, 0, false };
+	struct cli_opts opts = { "export", "F:o:f:t:w:qh", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const char *file, *out = NULL, *format = NULL;
 	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS };
 	uint64_t from, to, end;
 	char title[1200], a[32], b[32], why[512];
 	int cols, opt, status, e;
-	bool perfetto;
+	bool perfetto, quiet = false;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
@@ -137,6 +139,9 @@ int cmd_export(int argc, char **argv)
 		case 'o':
 			if ((e = cli_file_option("export", opt, optarg, &out)))
 				return e;
+			break;
+		case 'q':
+			quiet = true;
 			break;
 		default: /* --from, --to, --width */
 			if ((e = cli_window_option("export", opt, optarg, &win)))
@@ -152,6 +157,9 @@ int cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "unknown format '%s': the formats are: " EXPORT_FORMATS, format);
 	if (perfetto && win.cols)
 		return cli_usage_error("export", "--width is for svg: a Perfetto trace has every event, at any zoom");
+	if (out && !quiet && (perfetto ? ends_with(out, ".svg") : ends_with(out, ".pftrace")))
+		cli_error("note: writing %s to %s, as --format says", perfetto ? "a Perfetto trace" : "an SVG picture",
+			  out);
 	if ((e = cli_trace_operand("export", argc, argv, &file)))
 		return e;
 	from = win.from;
@@ -173,7 +181,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (perfetto)
 		return cli_rereadable("export --format perfetto", file) ? 1 :
-			export_perfetto(file, out, from, to, win.have_to);
+			export_perfetto(file, out, from, to, win.have_to, quiet);
 
 	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, &tl))
 		return 1;

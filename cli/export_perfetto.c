@@ -65,7 +65,7 @@ static int write_notes(struct perfetto_export *x, const struct timeline *tl, uin
 /* Streams the events of file through the writer, as far as the timeline
  * was read (its end: events come in time order). Returns 0, or 1 after
  * saying what went wrong. */
-static int write_trace(const char *file, FILE *f, const struct timeline *tl, uint64_t from, uint64_t to)
+static int write_trace(const char *file, FILE *f, const struct timeline *tl, uint64_t from, uint64_t to, bool quiet)
 {
 	struct trace_reader *r = NULL;
 	struct perfetto_export *x = NULL;
@@ -106,7 +106,7 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 		e = perfetto_export_finish(x, timeline_end(tl));
 	if (e) {
 		cli_error("cannot write the Perfetto trace: %s", strerror(-e));
-	} else {
+	} else if (!quiet) {
 		perfetto_export_counts(x, &c);
 		fprintf(stderr,
 			"conctop: Perfetto trace of %s: %llu threads, %llu switches (%llu restoring switch-ins the "
@@ -123,7 +123,7 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 }
 
 /* Writes the Perfetto trace of file to out. */
-int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t to, bool have_to)
+int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t to, bool have_to, bool quiet)
 {
 	struct timeline *tl = NULL;
 	struct outfile of;
@@ -136,7 +136,7 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 	if (!have_to) /* (a window past the end, which was warned of, is empty) */
 		to = timeline_end(tl) >= from ? timeline_end(tl) + 1 : from + 1;
 	if (strcmp(out, "-") == 0) {
-		status = write_trace(file, stdout, tl, from, to);
+		status = write_trace(file, stdout, tl, from, to, quiet);
 		timeline_free(tl);
 		return status;
 	}
@@ -154,7 +154,7 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 		return 1;
 	}
 	of.fd = -1;
-	status = write_trace(file, f, tl, from, to);
+	status = write_trace(file, f, tl, from, to, quiet);
 	if (fclose(f) && !status) {
 		cli_error("%s: %s", out, strerror(errno));
 		status = 1;

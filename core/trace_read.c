@@ -347,6 +347,16 @@ static int read_info(struct trace_reader *r)
 	return 0;
 }
 
+/* Whether the first n bytes of a file are printable text (tabs and
+ * newlines too): an import's input given to a command that reads traces. */
+static bool looks_like_text(const uint8_t *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((h[i] < 0x20 && h[i] != '\t' && h[i] != '\n' && h[i] != '\r') || h[i] == 0x7f)
+			return false;
+	return n > 0;
+}
+
 /* Reads the file header, chunk 0 and the info record. */
 static int reader_start(struct trace_reader *r)
 {
@@ -361,7 +371,10 @@ static int reader_start(struct trace_reader *r)
 	if (got == 0)
 		return fail(r, -ENODATA, "empty file (0 bytes): truncated at byte 0, before the trace header");
 	if (memcmp(h, file_magic, (size_t)got < sizeof file_magic ? (size_t)got : sizeof file_magic))
-		return fail(r, -EBADMSG, "not a conctop trace: bad magic number at byte 0");
+		return fail(r, -EBADMSG, "not a conctop trace: bad magic number at byte 0%s",
+			    looks_like_text(h, (size_t)got) ? " (it looks like text: the text of perf script, trace-cmd "
+								"report or /sys/kernel/tracing/trace becomes a trace with "
+								"'conctop import TEXT -o OUT.ctrace')" : "");
 	if (got < FILE_HDR_LEN)
 		return fail(r, -ENODATA, "truncated at byte %zd: the file ends inside its %d-byte header", got, FILE_HDR_LEN);
 	major = get16(h + 8);

@@ -191,6 +191,20 @@ def main():
     check(r.returncode == 0 and "before --from" in r.stderr and read_trace(out)["switches"] == 0,
           "--from past the trace's end: a warning and an empty trace, as the SVG export does", r.stderr)
     check_child_wait()
+    # a helper's cosmetic findings: -q, a format the name disagrees with, a text given as a trace
+    r = conctop("export", "-q", "-F", "perfetto", "-o", os.path.join(TMP, "q.pftrace"), os.path.join(DATA, "prodcons.ctrace"))
+    check(r.returncode == 0 and not r.stderr and os.path.getsize(os.path.join(TMP, "q.pftrace")) > 0,
+          "export -q writes the Perfetto trace and says nothing", r.stderr)
+    r = conctop("export", "-F", "perfetto", "-o", os.path.join(TMP, "p.svg"), os.path.join(DATA, "prodcons.ctrace"))
+    check(r.returncode == 0 and "note: writing a Perfetto trace to" in r.stderr,
+          "export --format perfetto -o X.svg writes it, and notes the name disagrees", r.stderr)
+    text = os.path.join(TMP, "sched.txt")
+    with open(text, "w") as f:
+        f.write("  main 100 [000] 1.000000: sched:sched_switch: prev_comm=main prev_pid=100 prev_prio=120 "
+                "prev_state=S ==> next_comm=other next_pid=200 next_prio=120\n")
+    r = conctop("export", "-F", "perfetto", "-o", os.path.join(TMP, "t.pftrace"), text)
+    check(r.returncode == 1 and "conctop import TEXT -o OUT.ctrace" in r.stderr,
+          "a text given where a trace is read points at conctop import", r.stderr)
     if os.geteuid() != 0:
         skip("perfetto: deadlock annotation", "needs root to record philosophers (run: sudo make test)")
         finish()
