@@ -85,10 +85,17 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 				contention_ms(r->holder[0].hold_ns));
 		else
 			fprintf(f, "-\n");
-		for (size_t k = 0; holders && k < r->nholders; k++)
-			fprintf(f, "    held by %s: %.3f ms while others waited (%" PRIu64 " wait%s named it)\n",
-				contention_who(s, r->holder[k].thread, who, sizeof(who)), contention_ms(r->holder[k].hold_ns),
-				r->holder[k].waits, r->holder[k].waits == 1 ? "" : "s");
+		for (size_t k = 0; holders && k < r->nholders; k++) {
+			const char *name = contention_who(s, r->holder[k].thread, who, sizeof(who));
+			uint64_t n = r->holder[k].waits;
+
+			if (r->kind == WAIT_CHILD) /* (a child is waited for, not held) */
+				fprintf(f, "    %s ran %.3f ms while its parent waited for it (%" PRIu64 " wait%s)\n", name,
+					contention_ms(r->holder[k].hold_ns), n, n == 1 ? "" : "s");
+			else
+				fprintf(f, "    held by %s: %.3f ms while others waited (%" PRIu64 " wait%s named it)\n",
+					name, contention_ms(r->holder[k].hold_ns), n, n == 1 ? "" : "s");
+		}
 	}
 }
 
