@@ -41,57 +41,30 @@ static __always_inline bool in_interrupt_now(void)
 	return n && *n;
 }
 
-/* The levels' programs: exits first, so attached first (see irq_depth). */
-SEC("tp_btf/irq_handler_exit")
-int BPF_PROG(btf_irq_out)
-{
-	irq_step(false);
-	return 0;
-}
-
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(btf_softirq_out)
-{
-	irq_step(false);
-	return 0;
-}
-
-SEC("tp_btf/hrtimer_expire_exit")
-int BPF_PROG(btf_hrtimer_out)
-{
-	irq_step(false);
-	return 0;
-}
-
-SEC("tp_btf/irq_handler_entry")
-int BPF_PROG(btf_irq_in)
-{
-	irq_step(true);
-	return 0;
-}
-
-SEC("tp_btf/softirq_entry")
-int BPF_PROG(btf_softirq_in)
-{
-	irq_step(true);
-	return 0;
-}
-
-SEC("tp_btf/hrtimer_expire_entry")
-int BPF_PROG(btf_hrtimer_in)
-{
-	irq_step(true);
-	return 0;
-}
-
-/* The same for the fallback, in the same order. */
-#define IRQ_TP(name, tracepoint, in)         \
-	SEC("tp/" tracepoint)                \
-	int name(void *ctx)                  \
-	{                                    \
-		irq_step(in);                \
-		return 1;                    \
+/* The levels' programs, one per tracepoint and program set: exits first,
+ * so attached first (see irq_depth); the classic tp/ ones return 1, as the
+ * fallback's others do. */
+#define IRQ_BTF(name, tracepoint, in) \
+	SEC("tp_btf/" tracepoint)     \
+	int BPF_PROG(name)            \
+	{                             \
+		irq_step(in);         \
+		return 0;             \
 	}
+#define IRQ_TP(name, tracepoint, in) \
+	SEC("tp/" tracepoint)        \
+	int name(void *ctx)          \
+	{                            \
+		irq_step(in);        \
+		return 1;            \
+	}
+
+IRQ_BTF(btf_irq_out, "irq_handler_exit", false)
+IRQ_BTF(btf_softirq_out, "softirq_exit", false)
+IRQ_BTF(btf_hrtimer_out, "hrtimer_expire_exit", false)
+IRQ_BTF(btf_irq_in, "irq_handler_entry", true)
+IRQ_BTF(btf_softirq_in, "softirq_entry", true)
+IRQ_BTF(btf_hrtimer_in, "hrtimer_expire_entry", true)
 
 IRQ_TP(tp_irq_out, "irq/irq_handler_exit", false)
 IRQ_TP(tp_softirq_out, "irq/softirq_exit", false)
