@@ -62,17 +62,34 @@ static void name(const char *n)
 	pthread_setname_np(pthread_self(), n);
 }
 
+/* Holds m for 30 ms, then lets it go for 30 ms, each round. */
+static void hold_rounds(pthread_mutex_t *m)
+{
+	for (int i = 0; i < rounds; i++) {
+		pthread_mutex_lock(m);
+		nap(30);
+		pthread_mutex_unlock(m);
+		nap(30);
+	}
+}
+
+/* Takes m 10 ms after the holder, while it has it, each round. */
+static void take_rounds(pthread_mutex_t *m)
+{
+	nap(10);
+	for (int i = 0; i < rounds; i++) {
+		pthread_mutex_lock(m);
+		pthread_mutex_unlock(m);
+		nap(50);
+	}
+}
+
 /* Holds the mailbox lock for a while, each round. */
 static void *holder(void *arg)
 {
 	(void)arg;
 	name("holder");
-	for (int i = 0; i < rounds; i++) {
-		pthread_mutex_lock(&box->lock);
-		nap(30);
-		pthread_mutex_unlock(&box->lock);
-		nap(30);
-	}
+	hold_rounds(&box->lock);
 	return NULL;
 }
 
@@ -81,12 +98,7 @@ static void *mutex_waiter(void *arg)
 {
 	(void)arg;
 	name("mutex-waiter");
-	nap(10);
-	for (int i = 0; i < rounds; i++) {
-		pthread_mutex_lock(&box->lock);
-		pthread_mutex_unlock(&box->lock);
-		nap(50);
-	}
+	take_rounds(&box->lock);
 	return NULL;
 }
 
@@ -95,13 +107,7 @@ static void *acct_holder(void *arg)
 {
 	(void)arg;
 	name("acct-holder");
-	for (int i = 0; i < rounds; i++) {
-		pthread_mutex_lock(&account.lock);
-		account.ops++;
-		nap(30);
-		pthread_mutex_unlock(&account.lock);
-		nap(30);
-	}
+	hold_rounds(&account.lock);
 	return NULL;
 }
 
@@ -110,13 +116,7 @@ static void *acct_waiter(void *arg)
 {
 	(void)arg;
 	name("acct-waiter");
-	nap(10);
-	for (int i = 0; i < rounds; i++) {
-		pthread_mutex_lock(&account.lock);
-		account.balance++;
-		pthread_mutex_unlock(&account.lock);
-		nap(50);
-	}
+	take_rounds(&account.lock);
 	return NULL;
 }
 

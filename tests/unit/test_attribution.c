@@ -113,13 +113,10 @@ static void test_spinning(void)
 	stats_free(st);
 }
 
-/* A deadlock is logged when the cycle closes. */
-static void test_deadlock_log(void)
+/* Two threads (--calls) take one mutex each at 1 ms, then each the
+ * other's with op, at 2 and 3 ms: a deadlock when op is a wait-for edge. */
+static void opposite_locks(unsigned op)
 {
-	struct tl_log_entry log[16];
-	size_t n, i;
-	int found = 0;
-
 	timeline_new(&tl, 2);
 	stats_new(&st, 2);
 	ev(0, EVENT_THREAD, 0, 31, 0, 0, 'R', 0, 0, "P1");
@@ -128,9 +125,19 @@ static void test_deadlock_log(void)
 	ev(1 * MS, EVENT_RETURN, 0, 31, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
 	ev(1 * MS, EVENT_CALL, 1, 32, 0, OP_MUTEX_LOCK, 0x200, 0, 0, NULL);
 	ev(1 * MS, EVENT_RETURN, 1, 32, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
-	ev(2 * MS, EVENT_CALL, 0, 31, 0, OP_MUTEX_LOCK, 0x200, 0, 0, NULL);
-	ev(3 * MS, EVENT_CALL, 1, 32, 0, OP_MUTEX_LOCK, 0x100, 0, 0, NULL);
+	ev(2 * MS, EVENT_CALL, 0, 31, 0, op, 0x200, 0, 0, NULL);
+	ev(3 * MS, EVENT_CALL, 1, 32, 0, op, 0x100, 0, 0, NULL);
 	timeline_set_end(tl, 4 * MS);
+}
+
+/* A deadlock is logged when the cycle closes. */
+static void test_deadlock_log(void)
+{
+	struct tl_log_entry log[16];
+	size_t n, i;
+	int found = 0;
+
+	opposite_locks(OP_MUTEX_LOCK);
 	n = timeline_log_read(tl, 0, log, 16);
 	for (i = 0; i < n; i++)
 		if (log[i].kind == TL_LOG_DEADLOCK && log[i].ts == 3 * MS && log[i].value == 0)
@@ -179,17 +186,7 @@ static void test_fatal_signal_log(void)
  * and never with --calls). */
 static void test_timedlock_deadlock(void)
 {
-	timeline_new(&tl, 2);
-	stats_new(&st, 2);
-	ev(0, EVENT_THREAD, 0, 51, 0, 0, 'R', 0, 0, "ab");
-	ev(0, EVENT_THREAD, 0, 52, 0, 0, 'R', 0, 0, "ba");
-	ev(1 * MS, EVENT_CALL, 0, 51, 0, OP_MUTEX_LOCK, 0x100, 0, 0, NULL);
-	ev(1 * MS, EVENT_RETURN, 0, 51, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
-	ev(1 * MS, EVENT_CALL, 1, 52, 0, OP_MUTEX_LOCK, 0x200, 0, 0, NULL);
-	ev(1 * MS, EVENT_RETURN, 1, 52, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
-	ev(2 * MS, EVENT_CALL, 0, 51, 0, OP_MUTEX_TIMEDLOCK, 0x200, 0, 0, NULL);
-	ev(3 * MS, EVENT_CALL, 1, 52, 0, OP_MUTEX_TIMEDLOCK, 0x100, 0, 0, NULL);
-	timeline_set_end(tl, 4 * MS);
+	opposite_locks(OP_MUTEX_TIMEDLOCK);
 	CHECK(timeline_deadlock_count(tl) == 1 && timeline_deadlock(tl, 0)->n == 2 &&
 		      timeline_deadlock(tl, 0)->at_ns == 3 * MS,
 	      "attribution: timed locks taken in opposite order close a deadlock (--calls)");
