@@ -55,8 +55,12 @@ def test_kinds(mode_args, name):
         check(len(labels) == 1 and named(next(iter(labels))) and ns >= 10_000_000,
               f"{name}: {who} waits on a {kind}, under one name ({sorted(labels)}, {ns / 1e6:.1f} ms)",
               f"{t['blocked_by']}")
-        wrong = [b for b in t["blocked_by"] if b["kind"] not in (kind, "sleep", "mutex") or
-                 (b["kind"] == "futex" and kind != "futex")]
+        # (a few microseconds asleep outside any followed call, 'other', is
+        # the kernel's own: a new thread's page fault waiting for the
+        # process's mmap lock while its siblings start; CI saw 7 us once)
+        wrong = [b for b in t["blocked_by"] if (b["kind"] not in (kind, "sleep", "mutex") or
+                                                (b["kind"] == "futex" and kind != "futex")) and
+                 not (b["kind"] == "other" and b["ns"] < 100_000)]
         check(not wrong, f"{name}: {who} has no wait of a wrong kind", f"{wrong}")
     # the holder read from the lock word, the thread joined from the tid word
     held = {f.get("holder") for _ts, _c, typ, f in events
