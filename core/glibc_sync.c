@@ -197,7 +197,25 @@ static bool by_known(const struct glibc_wait *w, const struct glibc_context *c, 
 		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
 		return true;
 	}
+	if (known(w, c, w->word - 8, OP_KIND_RWLOCK) || known(w, c, w->word - 12, OP_KIND_RWLOCK)) {
+		as_rwlock(w, c, known(w, c, w->word - 8, OP_KIND_RWLOCK) ? 8 : 12, out);
+		return true;
+	}
 	return false;
+}
+
+/* Whether the word can be an rwlock's at offset off (8: __wrphase_futex,
+ * 12: __writers_futex) by what follows it: __pad3 and __pad4 (+16, +20)
+ * 0, __cur_writer (+24) 0 or a thread of the process, __shared (+28) 0 or
+ * 1. (Its waits expect 3, or 2 for a writer waiting on __wrphase_futex
+ * for the readers, whose count (__readers, +0, in eighths) is then not 0.) */
+static bool rwlock_at(const struct glibc_wait *w, const struct glibc_context *c, int off)
+{
+	bool ok = true;
+	uint32_t pad3 = win_u32(w, 16 - off, &ok), pad4 = win_u32(w, 20 - off, &ok),
+		 writer = win_u32(w, 24 - off, &ok), shared = win_u32(w, 28 - off, &ok);
+
+	return ok && pad3 == 0 && pad4 == 0 && (writer == 0 || is_thread(c, w->tgid, writer)) && shared <= 1;
 }
 
 /* A word with no symbol of its own type (the heap, a struct member): an
@@ -215,6 +233,12 @@ static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c,
 		return true;
 	if (!ok)
 		return false;
+	/* a writer waiting for the readers: (before the mutex, whose owner
+	 * may read 0 too, but whose __nusers, +12, is not 0 while held) */
+	if (w->val == 2 && okb && m8 >= 8 && rwlock_at(w, c, 8)) {
+		as_rwlock(w, c, 8, out);
+		return true;
+	}
 	if (w->val == 2 && mutex_kind_plausible(p16) && (p8 == 0 || is_thread(c, w->tgid, p8))) {
 		as_mutex(w, c, out);
 		return true;
@@ -225,6 +249,10 @@ static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c,
 	}
 	if (p4 >= 1 && p4 < (1u << 20) && w->val % p4 == 0 && m4 > w->val && (p8 == 0 || p8 == FUTEX_PRIVATE)) {
 		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
+		return true;
+	}
+	if (w->val == 3 && (rwlock_at(w, c, 8) || rwlock_at(w, c, 12))) {
+		as_rwlock(w, c, rwlock_at(w, c, 8) ? 8 : 12, out);
 		return true;
 	}
 	if (w->val == 0 && okb && (wrefs_plausible(m4) || wrefs_plausible(m8))) {

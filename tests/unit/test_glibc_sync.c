@@ -153,6 +153,38 @@ static void test_lookalikes(void)
 	      "glibc: a signaller's wait on a known cond's __g_refs[1] is that cond's signal");
 }
 
+/* An rwlock inside a struct or on the heap (it was a futex: no layout
+ * for it but a symbol of its own size). */
+static void test_rwlock_memory(void)
+{
+	struct glibc_symbol cache = { true, 0x8000, 88 }; /* { pthread_rwlock_t lock; long entries[4]; } */
+	struct glibc_object o;
+
+	memset(win, 0, sizeof(win));
+	put(0, 3);
+	o = classify(0x8000 + 8, WAIT_PRIVATE, 3, &cache, &known);
+	CHECK(o.kind == OP_KIND_RWLOCK && o.op == OP_RWLOCK_RDLOCK && o.base == 0x8000,
+	      "glibc: a reader on __wrphase_futex of an rwlock inside a struct");
+	memset(win, 0, sizeof(win));
+	put(0, 3);
+	put(24 - 12, 503); /* __cur_writer */
+	o = classify(0x8000 + 12, WAIT_PRIVATE, 3, &cache, &known);
+	CHECK(o.kind == OP_KIND_RWLOCK && o.op == OP_RWLOCK_WRLOCK && o.base == 0x8000 && o.holder == 503,
+	      "glibc: a writer on __writers_futex of a heap rwlock, the writer holding it named");
+	memset(win, 0, sizeof(win));
+	put(-8, 2 << 3); /* __readers: two readers */
+	put(0, 2);
+	o = classify(0x9008, WAIT_PRIVATE, 2, NULL, &known);
+	CHECK(o.kind == OP_KIND_RWLOCK && o.base == 0x9000,
+	      "glibc: a writer waiting on __wrphase_futex for two readers: an rwlock, not a mutex whose owner reads 0");
+	memset(win, 0, sizeof(win));
+	put(0, 2);
+	put(8, 502);  /* __owner */
+	put(12, 1);   /* __nusers */
+	o = classify(0x9100, WAIT_PRIVATE, 2, NULL, &known);
+	CHECK(o.kind == OP_KIND_MUTEX && o.holder == 502, "glibc: (a heap mutex beside it stays a mutex)");
+}
+
 /* C++ variables' mangled names read back as the source spells them. */
 static void test_demangle(void)
 {
@@ -277,6 +309,7 @@ int main(void)
 	test_memory();
 	test_lookalikes();
 	test_demangle();
+	test_rwlock_memory();
 	test_refusals();
 	test_versions();
 	test_names();
