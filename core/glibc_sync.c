@@ -243,12 +243,17 @@ static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c,
 		as_mutex(w, c, out);
 		return true;
 	}
-	if (w->val == 0 && word == 0 && p4 >= 1 && p4 < (1u << 16) && (p8 == 0 || p8 == FUTEX_PRIVATE)) {
-		answer(out, OP_KIND_SEM, OP_SEM_WAIT, w->word);
+	/* a barrier's round: its in (-4) past the round by at most its count
+	 * (+4); before the sem, whose layout round 0 also fits (a sem's -4 is
+	 * another object's, rarely a count of arrivals: malloc's size word's
+	 * upper half is 0) */
+	if (p4 >= 1 && p4 < (1u << 20) && w->val % p4 == 0 && m4 > w->val && m4 - w->val <= p4 &&
+	    (p8 == 0 || p8 == FUTEX_PRIVATE)) {
+		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
 		return true;
 	}
-	if (p4 >= 1 && p4 < (1u << 20) && w->val % p4 == 0 && m4 > w->val && (p8 == 0 || p8 == FUTEX_PRIVATE)) {
-		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
+	if (w->val == 0 && word == 0 && p4 >= 1 && p4 < (1u << 16) && (p8 == 0 || p8 == FUTEX_PRIVATE)) {
+		answer(out, OP_KIND_SEM, OP_SEM_WAIT, w->word);
 		return true;
 	}
 	if (w->val == 3 && (rwlock_at(w, c, 8) || rwlock_at(w, c, 12))) {

@@ -185,6 +185,23 @@ static void test_rwlock_memory(void)
 	CHECK(o.kind == OP_KIND_MUTEX && o.holder == 502, "glibc: (a heap mutex beside it stays a mutex)");
 }
 
+/* A heap barrier's first round fits a sem's layout too (round 0, count
+ * 2 after it, 0 shared): its in, just before, tells it (it was a sem: 2 of
+ * a 100-round barrier's waits). */
+static void test_barrier_round0(void)
+{
+	struct glibc_object o;
+
+	memset(win, 0, sizeof(win));
+	put(-4, 1); /* in: one arrived */
+	put(4, 2);  /* count */
+	o = classify(0xc104, WAIT_PRIVATE, 0, NULL, &known);
+	CHECK(o.kind == OP_KIND_BARRIER && o.base == 0xc100, "glibc: a heap barrier's round 0, one of two arrived");
+	put(-4, 1000); /* another object's word before a sem: no count of arrivals */
+	o = classify(0xc104, WAIT_PRIVATE, 0, NULL, &known);
+	CHECK(o.kind == OP_KIND_SEM, "glibc: a heap sem after a word larger than its waiters stays a sem");
+}
+
 /* C++ variables' mangled names read back as the source spells them. */
 static void test_demangle(void)
 {
@@ -310,6 +327,7 @@ int main(void)
 	test_lookalikes();
 	test_demangle();
 	test_rwlock_memory();
+	test_barrier_round0();
 	test_refusals();
 	test_versions();
 	test_names();
