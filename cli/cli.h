@@ -317,4 +317,10 @@ void cli_loader_close(struct cli_loader *ld);
  * wrong. */
 int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, struct timeline **out);
 
+/* Writes s cut to cols terminal columns and padded with spaces to them
+ * into buf (len bytes): a column of a text table, counted in columns, not
+ * bytes, so that a non-ASCII or wide (CJK) name neither shifts its row nor
+ * is cut inside a character. Returns buf. */
+const char *cli_column(char *buf, size_t len, const char *s, int cols);
+
 #endif

@@ -11,6 +11,10 @@
 #include "safetext.h"
 #include "spans.h"
 #include "trace.h"
+#include "utf8.h"
+
+#define OBJECT_COLS 20     /* the object column at least */
+#define OBJECT_COLS_MAX 48 /* and at most: a longer name is cut */
 
 /* Prints contention's help. */
 static void contention_usage(FILE *f)
@@ -64,12 +68,23 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 	char label[EVENT_TEXT_MAX + 32], slabel[4 * sizeof(label)], proc[4 * EVENT_TEXT_MAX], pname[48];
 	char who[5 * EVENT_TEXT_MAX];
 
+	int width = OBJECT_COLS;
+	char cell[4 * sizeof(label)];
+
 	if (!contention_count(c)) {
 		fprintf(f, "no thread blocked on an object of the program\n");
 		return;
 	}
-	fprintf(f, "%-20s %-7s %-22s %6s %10s %10s %7s %9s  %s\n", "OBJECT", "KIND", "PROCESS", "WAITS", "TOTAL ms",
-		"LONGEST ms", "WAITERS", "HANDOVERS", "HELD LONGEST WHILE OTHERS WAITED");
+	/* the object column as wide as its longest name (a C++ name, a Python
+	 * Lock@address), up to OBJECT_COLS_MAX: the rows stay aligned */
+	for (size_t i = 0; i < contention_count(c); i++) {
+		spans_object_label(s, contention_row(c, i)->object, label, sizeof(label));
+		safetext_escape(slabel, sizeof(slabel), label);
+		if (utf8_width(slabel) > width)
+			width = utf8_width(slabel) < OBJECT_COLS_MAX ? utf8_width(slabel) : OBJECT_COLS_MAX;
+	}
+	fprintf(f, "%s %-7s %-22s %6s %10s %10s %7s %9s  %s\n", cli_column(cell, sizeof(cell), "OBJECT", width), "KIND",
+		"PROCESS", "WAITS", "TOTAL ms", "LONGEST ms", "WAITERS", "HANDOVERS", "HELD LONGEST WHILE OTHERS WAITED");
 	for (size_t i = 0; i < contention_count(c); i++) {
 		const struct contention_row *r = contention_row(c, i);
 
@@ -77,7 +92,8 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 		safetext_escape(slabel, sizeof(slabel), label);
 		safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
 		snprintf(pname, sizeof(pname), "%.15s(%d)", proc, r->tgid);
-		fprintf(f, "%-20s %-7s %-22.22s %6" PRIu64 " %10.3f %10.3f %7zu %9" PRIu64 "  ", slabel,
+		fprintf(f, "%s %-7s %-22.22s %6" PRIu64 " %10.3f %10.3f %7zu %9" PRIu64 "  ",
+			cli_column(cell, sizeof(cell), slabel, width),
 			waits_kind_name(r->kind), pname, r->waits, contention_ms(r->total_ns), contention_ms(r->longest_ns),
 			r->waiters, r->handovers);
 		if (r->nholders)

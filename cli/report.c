@@ -221,25 +221,6 @@ static const char *safe(char *buf, size_t len, const char *str)
 	return buf;
 }
 
-/* Writes s cut to cols columns and padded with spaces to them into buf
- * (a column of a table: counted in terminal columns, not bytes, so that a
- * non-ASCII or wide (CJK) name neither shifts its row nor is cut inside a
- * character). */
-static const char *column(char *buf, size_t len, const char *s, int cols)
-{
-	size_t n = utf8_prefix(s, cols);
-	int w;
-
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	for (w = utf8_width(buf); w < cols && n + 1 < len; w++)
-		buf[n++] = ' ';
-	buf[n] = '\0';
-	return buf;
-}
-
 /* Says so when the kernel left out more than 1% of the switch-ins (a run
  * once had 1058 of 7184 missing, and said it only in a count): each was
  * estimated, so the run and runnable times around them are too. */
@@ -313,8 +294,8 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 		fprintf(f,
 			"%s %7d %s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
 			" %7" PRIu64 " %10.3f  %s\n",
-			column(cname, sizeof(cname), safe(name, sizeof(name), t->name[0] ? t->name : "?"), 16), t->tid,
-			column(cproc, sizeof(cproc), pname, 22), ms(t->run_ns),
+			cli_column(cname, sizeof(cname), safe(name, sizeof(name), t->name[0] ? t->name : "?"), 16), t->tid,
+			cli_column(cproc, sizeof(cproc), pname, 22), ms(t->run_ns),
 			ms(t->runnable_ns), ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,
 			ms(t->end_ns - t->start_ns), cause);
 	}

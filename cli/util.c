@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "utf8.h"
 
 /* Parses a time with an optional unit into ns. */
 int cli_parse_time(const char *s, uint64_t *ns)
@@ -260,4 +261,21 @@ int cli_flag_option(struct cli_opts *o, int argc, char **argv, bool *flag)
 	while ((opt = cli_next_option(o, argc, argv)) >= 0)
 		*flag = true; /* the one option cli_next_option lets through */
 	return opt == CLI_OPTS_EXIT ? o->status : -1;
+}
+
+/* Writes s cut to cols columns and padded with spaces to them into buf
+ * (see cli.h). */
+const char *cli_column(char *buf, size_t len, const char *s, int cols)
+{
+	size_t n = utf8_prefix(s, cols);
+	int w;
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	for (w = utf8_width(buf); w < cols && n + 1 < len; w++)
+		buf[n++] = ' ';
+	buf[n] = '\0';
+	return buf;
 }

@@ -88,6 +88,19 @@ def test_terminal_controls():
           "hostile strings: dump writes each control as \\xHH (raw byte 0x9b too)")
 
 
+def test_columns():
+    """contention's object column is as wide as its longest name, up to 48
+    columns (a long name, escaped controls here, a C++ or Python Lock name
+    on real programs, pushed its row's other columns right)."""
+    trace = make_trace("hostile")
+    r = conctop("contention", trace)
+    rows = [l for l in r.stdout.splitlines() if l and not l.startswith(" ")]
+    kind_at = {l.index(" mutex ") + 1 if " mutex " in l else l.index("KIND") for l in rows}
+    check(r.returncode == 0 and len(rows) >= 2 and kind_at == {49},
+          "columns: contention's KIND column stands at one place in every row, after a 48-column object name",
+          r.stdout[:600])
+
+
 def test_damaged_chunk():
     """A trace whose middle chunk is damaged: every reading command shows the
     other chunks and names the damaged one."""
@@ -548,6 +561,7 @@ def main():
         check(False, "hostile tests", f"{MKTRACE} is missing: run make")
         finish()
     test_terminal_controls()
+    test_columns()
     test_damaged_chunk()
     test_usage_errors()
     test_refusals()
