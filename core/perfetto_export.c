@@ -30,6 +30,7 @@ struct span {
 	uint64_t since;
 	uint8_t wait;
 	int64_t object, holder;
+	uint64_t woken;   /* a blocked state: its first waking since, 0 none */
 };
 
 struct perfetto_export {
@@ -347,21 +348,24 @@ static int on_state(void *ctx, const struct sched_change *c)
 		if (VEC_RESERVE(x->span, x->capspan, c->thread + 1))
 			return -ENOMEM;
 		for (; x->nspan <= c->thread; x->nspan++)
-			x->span[x->nspan] = (struct span){ TL_UNKNOWN, 0, WAIT_NONE, -1, -1 };
+			x->span[x->nspan] = (struct span){ TL_UNKNOWN, 0, WAIT_NONE, -1, -1, 0 };
 	}
 	s = &x->span[c->thread];
 	if (sliced(c->prev) && c->ts > c->prev_since) {
 		struct span closed = *s;
 
 		if (closed.state != c->prev || closed.since != c->prev_since) /* restated: cause unknown */
-			closed = (struct span){ c->prev, c->prev_since, WAIT_NONE, -1, -1 };
+			closed = (struct span){ c->prev, c->prev_since, WAIT_NONE, -1, -1, 0 };
 		else if (c->prev_object >= 0) { /* learnt as it ended: the child that woke it */
 			closed.object = c->prev_object;
 			closed.holder = c->prev_holder;
 		}
-		write_slice(x, c->thread, &closed, c->prev_since, c->ts);
+		/* it ends at its waking, where Perfetto's thread state turns
+		 * Runnable, rather than at the wakeup that follows */
+		write_slice(x, c->thread, &closed, c->prev_since,
+			    closed.woken > c->prev_since && closed.woken < c->ts ? closed.woken : c->ts);
 	}
-	*s = (struct span){ c->state, c->ts, c->wait, c->object, c->holder };
+	*s = (struct span){ c->state, c->ts, c->wait, c->object, c->holder, 0 };
 	return 0;
 }
 
@@ -590,6 +594,17 @@ static void open_window(struct perfetto_export *x)
 	}
 }
 
+/* A waking of a thread blocked now: the first since it blocked is where
+ * its blocked slice will end. */
+static void note_waking(struct perfetto_export *x, const struct event *ev)
+{
+	long i = ev->tid2 > 0 ? sched_model_find(x->m, ev->tid2) : -1;
+
+	if (i >= 0 && (size_t)i < x->nspan && sliced(x->span[i].state) && x->span[i].state != TL_SPINNING &&
+	    !x->span[i].woken)
+		x->span[i].woken = ev->ts;
+}
+
 /* Follows one event. */
 int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 {
@@ -609,6 +624,8 @@ int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 	}
 	if (ev->type == EVENT_SWITCH)
 		x->cur[ev->cpu] = pid_of(ev->tid2, ev->cpu);
+	if (ev->type == EVENT_WAKING)
+		note_waking(x, ev);
 	follow_names(x, ev);
 	r = sched_model_add(x->m, ev);
 	note_err(x, r == SCHED_MODEL_SKIPPED ? 0 : r);

@@ -5,6 +5,7 @@
  * knows only the field numbers: descriptors, switch records in order, the
  * blocked slice's name, the wakeup flow, a marker, the window. */
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include "check.h"
 #include "pbwire.h"
@@ -126,16 +127,21 @@ struct found {
 	int threads, switches, in_order, flows_out, flows_in, marks;
 	char thread_names[256], slices[1024];
 	uint64_t last_ts[4];
+	uint64_t m1_end;     /* the time of the end of the slice blocked on m1 */
+	bool in_m1;          /* (a slice on m1 begun, its end to come) */
 };
 
 /* Reads one TracePacket. */
 static void read_packet(const uint8_t *p, const uint8_t *end, struct found *t)
 {
 	struct field f, g, h;
+	uint64_t pkt_ts = 0;
 
 	while (next_field(&p, end, &f)) {
 		const uint8_t *q = f.p, *qe = f.p + f.n;
 
+		if (f.num == 8 && f.wire == 0) /* timestamp (it comes before the event) */
+			pkt_ts = f.v;
 		if (f.num == 60 && f.wire == 2) { /* track_descriptor */
 			while (next_field(&q, qe, &g))
 				if (g.num == 4 && g.wire == 2) { /* thread */
@@ -190,6 +196,10 @@ static void read_packet(const uint8_t *p, const uint8_t *end, struct found *t)
 			}
 			if (type == 1 && strlen(t->slices) + strlen(name) + 2 < sizeof(t->slices))
 				strcat(strcat(t->slices, name), "|");
+			if (type == 1)
+				t->in_m1 = strncmp(name, "mutex m1", 8) == 0;
+			if (type == 2 && t->in_m1) /* (a slice's end follows its begin: write_slice) */
+				t->m1_end = pkt_ts;
 			if (type == 3 && strcmp(name, "step") == 0)
 				t->marks++;
 		}
@@ -256,8 +266,8 @@ static int export_small(uint64_t from, uint64_t to, struct found *t)
 	ev(x, 3 * MS, EVENT_CALL, 1, 12, 0, OP_MUTEX_LOCK, 0x5000, 0, NULL);
 	ev(x, 3 * MS, EVENT_SWITCH, 1, 12, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
 	ev(x, 4 * MS, EVENT_MARK, 0, 11, 0, 0, 7, 0, "step");
-	ev(x, 6 * MS, EVENT_CALL, 0, 11, 0, OP_MUTEX_UNLOCK, 0x5000, 0, NULL);
-	ev(x, 6 * MS, EVENT_WAKING, 0, 11, 12, 0, 1, 0, NULL);
+	ev(x, 5500 * 1000, EVENT_CALL, 0, 11, 0, OP_MUTEX_UNLOCK, 0x5000, 0, NULL);
+	ev(x, 5500 * 1000, EVENT_WAKING, 0, 11, 12, 0, 1, 0, NULL);
 	ev(x, 6 * MS, EVENT_WAKEUP, 1, 12, 0, 0, 1, 0, NULL);
 	ev(x, 7 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
 	ev(x, 7 * MS, EVENT_RETURN, 1, 12, 0, OP_MUTEX_LOCK, 0, 0, NULL);
@@ -280,6 +290,9 @@ static void test_export(void)
 	CHECK(t.switches == 5, "export: one sched_switch record per switch (5)");
 	CHECK(t.in_order, "export: the records of each CPU are in time order");
 	CHECK(strstr(t.slices, "mutex m1, held by A|") != NULL, "export: B's blocked slice names the mutex and A");
+	CHECK(t.m1_end == 1000 + 5500 * 1000,
+	      "export: B's blocked slice ends at its waking (5.5 ms), where Perfetto's thread state turns Runnable, "
+	      "not at the wakeup (6 ms)");
 	CHECK(t.flows_out == 1 && t.flows_in == 1, "export: the wakeup is one flow from A to B");
 	CHECK(t.marks == 1, "export: the marker is an instant");
 	CHECK(export_small(3500 * 1000, 6500 * 1000, &t) == 0 && t.switches == 1 && strstr(t.slices, "mutex m1"),
