@@ -52,6 +52,12 @@ static int write_notes(struct perfetto_export *x, const struct timeline *tl, uin
 		for (k = 0; k < n && !e; k++) {
 			const struct tl_thread *t = timeline_thread(tl, ent[k].thread);
 
+			if (ent[k].kind == TL_LOG_DAMAGED) { /* (said on stderr only, it was not in the file) */
+				snprintf(words, sizeof(words), "a damaged part of the file was skipped here (%s): the "
+					 "tracks around here are incomplete", ent[k].text[0] ? ent[k].text : "?");
+				e = perfetto_export_note(x, ent[k].ts, 0, words);
+				continue;
+			}
 			if (ent[k].kind != TL_LOG_NOTE)
 				continue;
 			notes_text(tl, &ent[k].note, words, sizeof(words));
@@ -102,6 +108,9 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 	}
 	if (!e)
 		e = write_notes(x, tl, from, to);
+	if (!e && rc == -ENODATA && stop >= from && stop < to) /* a recording cut off: said in the file too */
+		e = perfetto_export_note(x, stop, 0, "the recording was cut off here (its last chunk incomplete): "
+					 "nothing after this is in the trace");
 	if (!e)
 		e = perfetto_export_finish(x, timeline_end(tl));
 	if (e) {

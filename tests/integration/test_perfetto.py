@@ -191,6 +191,11 @@ def main():
     check(r.returncode == 0 and "before --from" in r.stderr and read_trace(out)["switches"] == 0,
           "--from past the trace's end: a warning and an empty trace, as the SVG export does", r.stderr)
     check_child_wait()
+    # a cut-off recording says so in the file too (it was on stderr only)
+    r, out = export(os.path.join(DATA, "cutoff.ctrace"), "cutoff")
+    names = [n for _, n in read_trace(out)["instants"]] if r.returncode == 0 else []
+    check(any(n.startswith("the recording was cut off here") for n in names),
+          "a cut-off recording's export has a note where it was cut off", f"{names[-3:]} {r.stderr[-200:]}")
     # a helper's cosmetic findings: -q, a format the name disagrees with, a text given as a trace
     r = conctop("export", "-q", "-F", "perfetto", "-o", os.path.join(TMP, "q.pftrace"), os.path.join(DATA, "prodcons.ctrace"))
     check(r.returncode == 0 and not r.stderr and os.path.getsize(os.path.join(TMP, "q.pftrace")) > 0,
