@@ -247,9 +247,6 @@ static int merge_default_args(struct session *s, const struct scenario_info *si,
 	return n;
 }
 
-/* Chooses the scenario argv[0] with its arguments (merged with the
- * catalogue's classroom ones when the options ask). Returns 0 or the exit
- * status. */
 /* Whether the scenario takes its arguments: it is run once, as the user
  * it will run as, with CONCTOP_CHECK_ARGS set, which makes it exit after
  * reading them (0) or say what is wrong (2), so that a bad option is told
@@ -265,6 +262,9 @@ static int scenario_args_ok(struct session *s)
 	return target_check_args(s->path, s->argv, &u) == 2 ? EXIT_USAGE : 0;
 }
 
+/* Chooses the scenario argv[0] with its arguments (merged with the
+ * catalogue's classroom ones when the options ask). Returns 0 or the exit
+ * status. */
 static int target_scenario(struct session *s, int argc, char **argv)
 {
 	const struct scenario_info *si = scenario_find(argv[0]);

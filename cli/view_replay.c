@@ -190,8 +190,7 @@ static void sync_reading(struct replay *r)
 	if (!r->held)
 		return;
 	viewstate_window(&r->w.vs, &from, &to);
-	if (from != r->held_from || to != r->held_to ||
-	    clock_waits(r)) {
+	if (from != r->held_from || to != r->held_to || clock_waits(r)) {
 		r->held = false;
 		evloop_arm(r->loop, r->load_timer, evloop_now());
 	}
