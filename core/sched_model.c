@@ -298,8 +298,15 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 		note(m, m->ops.state(m->ctx, &c));
 }
 
-/* The thread is seen acting (it is current): if its state was unknown it
- * has been running. */
+/* Thread t is seen acting in ev (it is current): if its state was
+ * unknown it has been running. */
+static void acted(struct sched_model *m, struct mthread *t, const struct event *ev, uint64_t ts)
+{
+	if (t->pub.state == TL_UNKNOWN)
+		move(m, t, TL_RUNNING, ts, TL_RUNNING, ev->cpu, SCHED_BY_ACTING);
+}
+
+/* The thread of ev is seen acting (see acted). */
 static int acting(struct sched_model *m, const struct event *ev, uint64_t ts)
 {
 	struct mthread *t;
@@ -309,8 +316,7 @@ static int acting(struct sched_model *m, const struct event *ev, uint64_t ts)
 	t = get(m, ev->tid, ev->tgid, ts);
 	if (!t)
 		return -ENOMEM;
-	if (t->pub.state == TL_UNKNOWN)
-		move(m, t, TL_RUNNING, ts, TL_RUNNING, ev->cpu, SCHED_BY_ACTING);
+	acted(m, t, ev, ts);
 	return 0;
 }
 
@@ -338,7 +344,10 @@ static int on_attribution(struct sched_model *m, const struct event *ev, uint64_
 		return r;
 	if (ev->type == EVENT_OBJECT || ev->tid <= 0)
 		return 0;
-	if (ev->type == EVENT_BLOCK && (t = find(m, ev->tid)) &&
+	t = get(m, ev->tid, ev->tgid, ts); /* (one lookup for all that follows) */
+	if (!t)
+		return -ENOMEM;
+	if (ev->type == EVENT_BLOCK &&
 	    (t->pub.state == TL_BLOCKED_UNKNOWN || (t->pub.state == TL_UNKNOWN && t->pub.proc_state == 'S'))) {
 		/* (not acting: asleep, its first event since tracing began) */
 		waits_current(m->waits, t->pub.tid, &wc);
@@ -346,11 +355,8 @@ static int on_attribution(struct sched_model *m, const struct event *ev, uint64_
 			move(m, t, TL_BLOCKED_UNKNOWN, ts, blocked_state(wc.kind), -1, SCHED_BY_CALL);
 		return 0;
 	}
-	r = acting(m, ev, ts);
-	if (r || (ev->type != EVENT_CALL && ev->type != EVENT_RETURN) || ev->op != OP_SPIN_LOCK)
-		return r;
-	t = find(m, ev->tid);
-	if (!t)
+	acted(m, t, ev, ts);
+	if ((ev->type != EVENT_CALL && ev->type != EVENT_RETURN) || ev->op != OP_SPIN_LOCK)
 		return 0;
 	if (ev->type == EVENT_CALL && t->pub.state == TL_RUNNING)
 		move(m, t, TL_SPINNING, ts, TL_RUNNING, t->pub.cpu, SCHED_BY_CALL);
