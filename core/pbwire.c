@@ -1,5 +1,6 @@
 /* The protocol buffers wire format, for writing (see pbwire.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "mem.h"
@@ -128,11 +129,17 @@ void pb_string(struct pb_buf *b, unsigned field, const char *s)
 	static const char repl[3] = { '\xef', '\xbf', '\xbd' };
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, k, n = 0;
+	bool valid = true;
 
 	for (i = 0; u[i]; i += k) {
 		k = safetext_utf8_len(u + i);
 		n += k ? k : sizeof(repl);
+		valid = valid && k;
 		k = k ? k : 1;
+	}
+	if (valid) { /* (nearly always: the bytes as they are) */
+		pb_bytes(b, field, s, n);
+		return;
 	}
 	key(b, field, WIRE_LEN);
 	varint(b, n);

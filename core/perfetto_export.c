@@ -470,15 +470,17 @@ static void write_record(struct perfetto_export *x, const struct event *ev)
 	struct perfetto *pf = x->pf;
 
 	switch (ev->type) {
-	case EVENT_SWITCH:
-		restore_switch_in(x, cpu, task_of(x, ev->tid, cpu, b1, sizeof b1));
-		note_err(x, perfetto_sched_switch(pf, cpu, ts, task_of(x, ev->tid, cpu, b1, sizeof b1), ev->arg,
-						  task_of(x, ev->tid2, cpu, b2, sizeof b2)));
-		x->switched_in[cpu] = pid_of(ev->tid2, cpu);
+	case EVENT_SWITCH: {
+		struct perfetto_task prev = task_of(x, ev->tid, cpu, b1, sizeof b1);
+		struct perfetto_task next = task_of(x, ev->tid2, cpu, b2, sizeof b2);
+
+		restore_switch_in(x, cpu, prev);
+		note_err(x, perfetto_sched_switch(pf, cpu, ts, prev, ev->arg, next));
+		x->switched_in[cpu] = next.pid;
 		if (ev->tid > 0 && event_switch_exiting(ev->arg)) /* its last switch: the thread ends */
-			note_err(x, perfetto_sched_free(pf, cpu, ts, pid_of(ev->tid2, cpu),
-							task_of(x, ev->tid, cpu, b1, sizeof b1)));
+			note_err(x, perfetto_sched_free(pf, cpu, ts, next.pid, prev));
 		break;
+	}
 	case EVENT_WAKING:
 		note_err(x, perfetto_sched_waking(pf, cpu, ts, pid_of(ev->tid, cpu), task_of(x, ev->tid2, cpu, b1, sizeof b1),
 						  (int)ev->arg));
