@@ -184,21 +184,21 @@ static bool known(const struct glibc_wait *w, const struct glibc_context *c, uin
  * makes it look like a sem). */
 static bool by_known(const struct glibc_wait *w, const struct glibc_context *c, struct glibc_object *out)
 {
-	if (known(w, c, w->word - 40, OP_KIND_COND) || known(w, c, w->word - 44, OP_KIND_COND)) {
-		as_cond(w, c, out);
-		return true;
-	}
-	if (known(w, c, w->word - 16, OP_KIND_COND) || known(w, c, w->word - 20, OP_KIND_COND)) {
-		/* a signaller waiting for the old group's waiters to leave */
-		answer(out, OP_KIND_COND, OP_COND_SIGNAL, w->word - (known(w, c, w->word - 16, OP_KIND_COND) ? 16 : 20));
-		return true;
-	}
-	if (known(w, c, w->word - 4, OP_KIND_BARRIER)) {
-		answer(out, OP_KIND_BARRIER, OP_BARRIER_WAIT, w->word - 4);
-		return true;
-	}
-	if (known(w, c, w->word - 8, OP_KIND_RWLOCK) || known(w, c, w->word - 12, OP_KIND_RWLOCK)) {
-		as_rwlock(w, c, known(w, c, w->word - 8, OP_KIND_RWLOCK) ? 8 : 12, out);
+	/* the words an object's waits are on, by their offset in it */
+	static const struct { int off; uint32_t kind, op; } words[] = {
+		{ 44, OP_KIND_COND, OP_COND_WAIT },     { 40, OP_KIND_COND, OP_COND_WAIT },     /* __g_signals */
+		{ 16, OP_KIND_COND, OP_COND_SIGNAL },   { 20, OP_KIND_COND, OP_COND_SIGNAL },   /* __g_refs: signallers */
+		{ 4, OP_KIND_BARRIER, OP_BARRIER_WAIT },                                         /* current_round */
+		{ 8, OP_KIND_RWLOCK, 0 },               { 12, OP_KIND_RWLOCK, 0 },              /* as_rwlock says */
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!known(w, c, w->word - (uint64_t)words[i].off, words[i].kind))
+			continue;
+		if (words[i].kind == OP_KIND_RWLOCK)
+			as_rwlock(w, c, words[i].off, out);
+		else
+			answer(out, words[i].kind, words[i].op, w->word - (uint64_t)words[i].off);
 		return true;
 	}
 	return false;
