@@ -97,28 +97,42 @@ int draw_line(struct draw *d, int x, int y, const char *s, uint8_t role, uint8_t
 	return fit_words(d, x, y, s, role, attr, max, true);
 }
 
-/* The bytes of s that fill one row (see draw.h). */
-size_t draw_wrap_piece(const char *s, int width)
+/* The bytes of s that fill one row of width columns, and the columns
+ * they take (*cols). */
+static size_t wrap_piece(const char *s, int width, int *cols)
 {
 	size_t i = 0, cut = 0;
-	int cols = 0;
+	int w = 0, cut_w = 0;
 
 	if (width < 1)
 		width = 1;
-	if (utf8_width(s) <= width)
-		return strlen(s);
 	while (s[i]) {
 		uint32_t cp;
 		size_t n = utf8_decode(s + i, &cp);
 
-		if (cols + utf8_cols(cp) > width && cols > 0) /* (the first character goes whatever its width) */
+		if (w + utf8_cols(cp) > width && w > 0) /* (the first character goes whatever its width) */
 			break;
-		cols += utf8_cols(cp);
+		w += utf8_cols(cp);
 		i += n;
-		if (s[i] == ' ')
+		if (s[i] == ' ') {
 			cut = i;
+			cut_w = w;
+		}
 	}
-	return cut ? cut : i;
+	if (!s[i] || !cut) { /* all of it fits, or no space to break at */
+		*cols = w;
+		return i;
+	}
+	*cols = cut_w;
+	return cut;
+}
+
+/* The bytes of s that fill one row (see draw.h). */
+size_t draw_wrap_piece(const char *s, int width)
+{
+	int cols;
+
+	return wrap_piece(s, width, &cols);
 }
 
 /* The rows a line takes wrapped (see draw.h). */
@@ -149,15 +163,13 @@ void draw_last_lines(struct draw *d, int y, int rows, const char *const *lines, 
 		const char *s = lines[i] ? lines[i] : "";
 
 		do {
-			size_t k = draw_wrap_piece(s, w);
-			char piece[DRAW_LINE_MAX];
+			int cols;
+			size_t k = wrap_piece(s, w, &cols);
 
-			if (skip > 0) {
+			if (skip > 0)
 				skip--;
-			} else {
-				snprintf(piece, sizeof(piece), "%.*s", (int)k, s);
-				draw_text(d, 0, y + r++, piece, role, attr, -1);
-			}
+			else /* (its columns: no copy, however long the piece) */
+				draw_text(d, 0, y + r++, s, role, attr, cols);
 			s += k;
 			while (*s == ' ')
 				s++;
