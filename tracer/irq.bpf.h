@@ -41,34 +41,29 @@ static __always_inline bool in_interrupt_now(void)
 	return n && *n;
 }
 
-/* The levels' programs, one per tracepoint and program set: exits first,
- * so attached first (see irq_depth); the classic tp/ ones return 1, as the
- * fallback's others do. */
-#define IRQ_BTF(name, tracepoint, in) \
-	SEC("tp_btf/" tracepoint)     \
-	int BPF_PROG(name)            \
-	{                             \
-		irq_step(in);         \
-		return 0;             \
-	}
-#define IRQ_TP(name, tracepoint, in) \
-	SEC("tp/" tracepoint)        \
-	int name(void *ctx)          \
-	{                            \
-		irq_step(in);        \
-		return 1;            \
+/* The levels' programs, one per tracepoint and program set (the classic
+ * tp/ ones return 1, as the fallback's others do), from one list: exits
+ * first, so attached first (see irq_depth). */
+#define IRQ_TRACEPOINTS(X)                                \
+	X(irq_out, irq, irq_handler_exit, false)           \
+	X(softirq_out, irq, softirq_exit, false)           \
+	X(hrtimer_out, timer, hrtimer_expire_exit, false)  \
+	X(irq_in, irq, irq_handler_entry, true)            \
+	X(softirq_in, irq, softirq_entry, true)            \
+	X(hrtimer_in, timer, hrtimer_expire_entry, true)
+
+#define IRQ_PROGRAMS(name, system, event, in) \
+	SEC("tp_btf/" #event)                  \
+	int BPF_PROG(btf_##name)               \
+	{                                      \
+		irq_step(in);                  \
+		return 0;                      \
+	}                                      \
+	SEC("tp/" #system "/" #event)          \
+	int tp_##name(void *ctx)               \
+	{                                      \
+		irq_step(in);                  \
+		return 1;                      \
 	}
 
-IRQ_BTF(btf_irq_out, "irq_handler_exit", false)
-IRQ_BTF(btf_softirq_out, "softirq_exit", false)
-IRQ_BTF(btf_hrtimer_out, "hrtimer_expire_exit", false)
-IRQ_BTF(btf_irq_in, "irq_handler_entry", true)
-IRQ_BTF(btf_softirq_in, "softirq_entry", true)
-IRQ_BTF(btf_hrtimer_in, "hrtimer_expire_entry", true)
-
-IRQ_TP(tp_irq_out, "irq/irq_handler_exit", false)
-IRQ_TP(tp_softirq_out, "irq/softirq_exit", false)
-IRQ_TP(tp_hrtimer_out, "timer/hrtimer_expire_exit", false)
-IRQ_TP(tp_irq_in, "irq/irq_handler_entry", true)
-IRQ_TP(tp_softirq_in, "irq/softirq_entry", true)
-IRQ_TP(tp_hrtimer_in, "timer/hrtimer_expire_entry", true)
+IRQ_TRACEPOINTS(IRQ_PROGRAMS)
