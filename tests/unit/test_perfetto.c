@@ -127,6 +127,7 @@ struct found {
 	int threads, switches, in_order, flows_out, flows_in, marks;
 	char thread_names[256], slices[1024];
 	uint64_t last_ts[4];
+	uint64_t first_ts[4]; /* each CPU's first record, 0 none */
 	uint64_t m1_end;     /* the time of the end of the slice blocked on m1 */
 	bool in_m1;          /* (a slice on m1 begun, its end to come) */
 };
@@ -178,6 +179,8 @@ static void read_packet(const uint8_t *p, const uint8_t *end, struct found *t)
 					if (ts < t->last_ts[cpu])
 						t->in_order = 0;
 					t->last_ts[cpu] = ts;
+					if (!t->first_ts[cpu])
+						t->first_ts[cpu] = ts;
 				}
 			}
 		} else if (f.num == 11 && f.wire == 2) { /* track_event */
@@ -295,9 +298,10 @@ static void test_export(void)
 	      "not at the wakeup (6 ms)");
 	CHECK(t.flows_out == 1 && t.flows_in == 1, "export: the wakeup is one flow from A to B");
 	CHECK(t.marks == 1, "export: the marker is an instant");
-	CHECK(export_small(3500 * 1000, 6500 * 1000, &t) == 0 && t.switches == 1 && strstr(t.slices, "mutex m1"),
-	      "export: a window keeps its records only (none here), opens with A on CPU0 (one switch) and the "
-	      "slice clipped into it");
+	CHECK(export_small(3500 * 1000, 6500 * 1000, &t) == 0 && t.switches == 1 && strstr(t.slices, "mutex m1") &&
+		      t.first_ts[0] == 1000 + 3500 * 1000,
+	      "export: a window keeps its records only (none here), opens with A on CPU0 (one switch, at the "
+	      "window's first instant) and the slice clipped into it");
 	CHECK(export_small(6 * MS, 10 * MS, &t) == 0 && t.switches == 3 && t.flows_out == 1,
 	      "export: a later window keeps its two switches and the wakeup, after the one opening it");
 }
