@@ -66,10 +66,8 @@ static const char *contention_who(const struct spans *s, size_t i, char *buf, si
 void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders)
 {
 	char label[EVENT_TEXT_MAX + 32], slabel[4 * sizeof(label)], proc[4 * EVENT_TEXT_MAX], pname[48];
-	char who[5 * EVENT_TEXT_MAX];
-
+	char who[5 * EVENT_TEXT_MAX], cell[4 * sizeof(label)];
 	int width = OBJECT_COLS;
-	char cell[4 * sizeof(label)];
 
 	if (!contention_count(c)) {
 		fprintf(f, "no thread blocked on an object of the program\n");
@@ -78,10 +76,13 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 	/* the object column as wide as its longest name (a C++ name, a Python
 	 * Lock@address), up to OBJECT_COLS_MAX: the rows stay aligned */
 	for (size_t i = 0; i < contention_count(c); i++) {
+		int w;
+
 		spans_object_label(s, contention_row(c, i)->object, label, sizeof(label));
 		safetext_escape(slabel, sizeof(slabel), label);
-		if (utf8_width(slabel) > width)
-			width = utf8_width(slabel) < OBJECT_COLS_MAX ? utf8_width(slabel) : OBJECT_COLS_MAX;
+		w = utf8_width(slabel);
+		if (w > width)
+			width = w < OBJECT_COLS_MAX ? w : OBJECT_COLS_MAX;
 	}
 	fprintf(f, "%s %-7s %-22s %6s %10s %10s %7s %9s  %s\n", cli_column(cell, sizeof(cell), "OBJECT", width), "KIND",
 		"PROCESS", "WAITS", "TOTAL ms", "LONGEST ms", "WAITERS", "HANDOVERS", "HELD LONGEST WHILE OTHERS WAITED");
