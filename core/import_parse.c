@@ -63,41 +63,53 @@ static size_t trim(const char *s, size_t n)
 
 static size_t timestamp(const char *s, uint64_t *ns);
 
-/* Whether s (just past a CPU column's ']') goes on as an event line does:
- * blanks, ftrace's flags column or not, then a time. */
-static bool time_follows(const char *s)
+/* The time column at s, just past a CPU column's ']': blanks, ftrace's
+ * flags column or not, then "SECONDS.FRACTION:". Sets out->ts and, from
+ * the flags, out->in_irq; returns what follows it, or NULL when no time
+ * is there. */
+static const char *time_column(const char *s, struct import_line *out)
 {
-	uint64_t ns;
+	size_t n;
 
+	out->in_irq = false;
 	while (*s == ' ')
 		s++;
-	if (timestamp(s, &ns))
-		return true;
-	while (*s && *s != ' ')
-		s++;
-	while (*s == ' ')
-		s++;
-	return timestamp(s, &ns) != 0;
+	n = timestamp(s, &out->ts);
+	if (!n) { /* ftrace's flags column comes first: "d.h2." */
+		const char *flags = s;
+
+		while (*s && *s != ' ')
+			s++;
+		/* its third letter: h a hard interrupt, s a softirq, H one in
+		 * the other, z/Z an NMI; '.' the task's own context */
+		out->in_irq = s - flags >= 3 && strchr("hHszZ", flags[2]) != NULL;
+		while (*s == ' ')
+			s++;
+		n = timestamp(s, &out->ts);
+	}
+	return n ? s + n : NULL;
 }
 
 /* Finds the CPU column " [N]" in line, the one a time follows (a thread
- * may be named "x [001] y"); sets *cpu and returns where the '[' is, or
- * NULL. A line with no time after any: the first such column, for the
- * error to say what is missing. */
-static const char *cpu_column(const char *line, unsigned *cpu)
+ * may be named "x [001] y"): sets out->cpu and its time (time_column),
+ * *after to what follows the time, and returns where the '[' is, or NULL.
+ * A line with no time after any: the first such column, *after NULL, for
+ * the error to say what is missing. */
+static const char *cpu_column(const char *line, struct import_line *out, const char **after)
 {
 	const char *p = line, *first = NULL;
 	unsigned first_cpu = 0;
 	int64_t v;
 
+	*after = NULL;
 	while ((p = strchr(p, '[')) != NULL) {
 		const char *q = p + 1;
 
 		while (isdigit((unsigned char)*q))
 			q++;
 		if (p > line && p[-1] == ' ' && *q == ']' && number(p + 1, (size_t)(q - p - 1), &v) && v < 100000) {
-			if (time_follows(q + 1)) {
-				*cpu = (unsigned)v;
+			if ((*after = time_column(q + 1, out)) != NULL) {
+				out->cpu = (unsigned)v;
 				return p;
 			}
 			if (!first) {
@@ -107,7 +119,7 @@ static const char *cpu_column(const char *line, unsigned *cpu)
 		}
 		p++;
 	}
-	*cpu = first_cpu;
+	out->cpu = first_cpu;
 	return first;
 }
 
@@ -229,34 +241,17 @@ int import_parse_line(const char *line, struct import_line *out, const char **wh
 
 	memset(out, 0, sizeof(*out));
 	*why = "";
-	br = cpu_column(line, &out->cpu);
+	br = cpu_column(line, out, &p);
 	if (!br)
 		return -ENOENT;
 	if (task_column(line, (size_t)(br - line), out)) {
 		*why = "the task before the CPU column is not 'comm tid' nor 'comm-tid'";
 		return -EINVAL;
 	}
-	p = strchr(br, ']') + 1;
-	while (*p == ' ')
-		p++;
-	n = timestamp(p, &out->ts);
-	if (!n) { /* ftrace's flags column comes first: "d.h2." */
-		const char *flags = p;
-
-		while (*p && *p != ' ')
-			p++;
-		/* its third letter: h a hard interrupt, s a softirq, H one in
-		 * the other, z/Z an NMI; '.' the task's own context */
-		out->in_irq = p - flags >= 3 && strchr("hHszZ", flags[2]) != NULL;
-		while (*p == ' ')
-			p++;
-		n = timestamp(p, &out->ts);
-	}
-	if (!n) {
+	if (!p) {
 		*why = "no time (SECONDS.FRACTION:) after the CPU column: the line is cut short or garbled";
 		return -EINVAL;
 	}
-	p += n;
 	while (*p == ' ')
 		p++;
 	tok = p;
