@@ -476,20 +476,25 @@ static int note_time(struct timeline *tl, uint64_t ts)
 	return tix_push(&tl->times, &tl->arena, ts, 0);
 }
 
-/* Whether signal sig's default action ends the process (Linux's numbers:
- * all but SIGCHLD, SIGCONT, the stops, SIGURG and SIGWINCH). */
+/* Linux's signals whose default action does not end the process
+ * (SIGCHLD, SIGCONT, the stops, SIGURG, SIGWINCH), and those whose action
+ * also dumps core (SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE,
+ * SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS), by bit. */
+#define SIGNALS_NOT_ENDING (1ull << 17 | 1ull << 18 | 1ull << 19 | 1ull << 20 | 1ull << 21 | 1ull << 22 | \
+			    1ull << 23 | 1ull << 28)
+#define SIGNALS_DUMPING (1ull << 3 | 1ull << 4 | 1ull << 5 | 1ull << 6 | 1ull << 7 | 1ull << 8 | 1ull << 11 | \
+			 1ull << 24 | 1ull << 25 | 1ull << 31)
+
+/* Whether signal sig's default action ends the process. */
 static bool signal_ends_process(int64_t sig)
 {
-	return sig >= 1 && sig <= 64 && sig != 17 && sig != 18 && sig != 19 && sig != 20 && sig != 21 && sig != 22 &&
-	       sig != 23 && sig != 28;
+	return sig == 64 || (sig >= 1 && sig < 64 && !(SIGNALS_NOT_ENDING & 1ull << sig)); /* (64: SIGRTMAX) */
 }
 
-/* Whether signal sig's default action also dumps core (SIGQUIT, SIGILL,
- * SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGXCPU, SIGXFSZ, SIGSYS). */
+/* Whether signal sig's default action also dumps core. */
 static int signal_dumps_core(int64_t sig)
 {
-	return sig == 3 || sig == 4 || sig == 5 || sig == 6 || sig == 7 || sig == 8 || sig == 11 || sig == 24 ||
-	       sig == 25 || sig == 31;
+	return sig >= 1 && sig < 64 && (SIGNALS_DUMPING & 1ull << sig) != 0;
 }
 
 /* What timeline_add keeps of an event beyond the model's changes: step
