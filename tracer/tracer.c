@@ -400,7 +400,7 @@ void tracer_free(struct tracer *t)
 	pthread_mutex_destroy(&t->probe_lock);
 	tracer_naming_free(t);
 	ring_buffer__free(t->rb);
-	sched_bpf__destroy(t->skel);
+	tracer_unload_set(t);
 	pending_done(&t->pending);
 	free(t->lost_seen);
 	free(t->lost_buf);

@@ -127,6 +127,9 @@ struct tracer {
  * tp_btf, else tp). Returns 0, or -errno with err saying what failed. */
 int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen);
 
+/* load.c: detaches (several links at a time) and frees the program set. */
+void tracer_unload_set(struct tracer *t);
+
 /* load.c: puts thread tid of process tgid in the traced set. Returns 1
  * when it was new, 0 when already traced, or -errno. */
 int tracer_traced_add(struct tracer *t, pid_t tid, pid_t tgid);
