@@ -110,7 +110,9 @@ def test_live():
     has ended (the view then fits the whole run) the first row is the one
     `conctop contention --json` of the file written puts first."""
     trace = os.path.join(tmpdir(), "live.ctrace")
-    p = Pane("live", ["-w", trace, "run", "contention", "--variant", "hot", "--requests", "40"])
+    # at a third of the classroom pace (100 ms a request: 16 s), 4.8 s: w
+    # is pressed within the first second
+    p = Pane("live", ["-w", trace, "run", "contention", "--pace", "30", "--variant", "hot", "--requests", "40"])
     try:
         ok, s = p.wait_for(lambda s: "LIVE" in s, 30)
         p.keys("w")
