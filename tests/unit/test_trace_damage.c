@@ -350,6 +350,70 @@ static void test_bit_flips(int level, const char *label)
 	free(buf);
 }
 
+#define LONG_EVENTS 20000 /* batches of 4096, put back together in runs of 128 */
+
+/* The i-th event of the long file: every seventh a rename whose text's
+ * length varies, the others without a text. */
+static void make_long_event(unsigned i, struct event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts = 1000 + (uint64_t)i * 10;
+	ev->cpu = (uint16_t)(i % 2);
+	ev->tid = ev->tgid = 100 + (int32_t)(i % 5);
+	ev->type = (uint16_t)(i % 7 == 0 ? EVENT_RENAME : EVENT_SWITCH);
+	if (ev->type == EVENT_RENAME)
+		snprintf(ev->text, sizeof(ev->text), "%.*s%u", (int)(i % (EVENT_TEXT_MAX - 8)),
+			 "a-long-thread-name-that-fills-the-text-field-almost-to-its-end-xxxxxxxxxxxx", i);
+	else
+		ev->tid2 = (int32_t)i;
+}
+
+/* Read ahead, a trace of many batches gives back each event whole: its
+ * text as written, every byte of it, and no text where none was written
+ * (the ring keeps texts apart and the events are put back together in a
+ * small array used again and again), one at a time or in runs. */
+static void test_ahead_texts(void)
+{
+	struct trace_info info;
+	struct trace_writer *w;
+	struct trace_reader *r = NULL;
+	struct trace_ahead *a = NULL;
+	struct event want;
+	const struct event *ev;
+	unsigned i = 0, bad = 0, texts = 0, calls = 0;
+	size_t n, k;
+	int rc = -1;
+
+	memset(&info, 0, sizeof(info));
+	info.ncpus = 2;
+	if (trace_writer_new(&w, path, &info))
+		goto out;
+	for (i = 0; i < LONG_EVENTS; i++) {
+		make_long_event(i, &want);
+		trace_writer_add(w, &want);
+	}
+	if (trace_writer_close(w, 1000 + (uint64_t)LONG_EVENTS * 10) || trace_reader_new(&r, path) ||
+	    trace_ahead_new(&a, r))
+		goto out;
+	/* runs and single events by turns (calls % 3: one event, else a run) */
+	for (i = 0; (rc = calls++ % 3 ? trace_ahead_next_run(a, &ev, &n) : (n = 1, trace_ahead_next(a, &ev))) == 1;) {
+		for (k = 0; k < n; k++, i++) {
+			make_long_event(i, &want);
+			texts += want.text[0] != 0;
+			bad += i >= LONG_EVENTS || !event_equal(&ev[k], &want) ||
+			       memcmp(ev[k].text, want.text, EVENT_TEXT_MAX) != 0;
+		}
+	}
+out:
+	CHECK(rc == 0 && i == LONG_EVENTS && bad == 0 && texts > 2000,
+	      "read ahead: 20 000 events, every seventh with a text, each given back whole, every byte of its text "
+	      "as written, no text where none was");
+	if (rc != 0 || i != LONG_EVENTS || bad)
+		printf("  (result %d, %u events, %u differ)\n", rc, i, bad);
+	trace_ahead_free(a);
+	trace_reader_free(r);
+}
+
 /* A file read through its descriptor (not memory) skips the same way. */
 static void test_from_file(void)
 {
@@ -395,6 +459,7 @@ int main(void)
 	test_bit_flips(0, "stored");
 	test_bit_flips(1, "deflated");
 	test_from_file();
+	test_ahead_texts();
 	CHECK(ahead_cases > 20 && ahead_differ == 0, "read ahead on a thread: the same events, damage, words and end "
 	      "as read here, in every case above");
 	printf("  (%u cases, %u differed)\n", ahead_cases, ahead_differ);
