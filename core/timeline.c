@@ -497,6 +497,45 @@ static int signal_dumps_core(int64_t sig)
 	return sig >= 1 && sig < 64 && (SIGNALS_DUMPING & 1ull << sig) != 0;
 }
 
+/* The slot of process tgid in tl->fatal, or NULL. */
+static struct tl_fatal_sent *fatal_slot(struct timeline *tl, int32_t tgid)
+{
+	for (unsigned k = 0; k < TL_FATAL_SENT; k++)
+		if (tl->fatal[k].tgid == tgid)
+			return &tl->fatal[k];
+	return NULL;
+}
+
+/* Follows the signals sent and taken that decide what a SIGKILL taken by
+ * default says: a group-fatal signal sent to a process (its default ends
+ * it, without a core dump: those the kernel turns into SIGKILL for every
+ * thread) is kept until a thread of it takes that signal otherwise (a
+ * handler, ignored). Returns the signal sent to the process of a thread
+ * that takes SIGKILL by default (0: none kept, or SIGKILL itself). */
+static int32_t follow_fatal(struct timeline *tl, const struct event *ev, int32_t tgid)
+{
+	struct tl_fatal_sent *f;
+
+	if (ev->type == EVENT_SIGNAL) { /* (tgid: the receiving process) */
+		if (ev->arg2 != 0 || tgid <= 0 || !signal_ends_process(ev->arg) || signal_dumps_core(ev->arg))
+			return 0;
+		f = fatal_slot(tl, tgid);
+		if (!f) {
+			f = &tl->fatal[tl->fatal_next];
+			tl->fatal_next = (tl->fatal_next + 1) % TL_FATAL_SENT;
+		}
+		f->tgid = tgid;
+		f->sig = (int32_t)ev->arg;
+		return 0;
+	}
+	f = fatal_slot(tl, tgid);
+	if (!f)
+		return 0;
+	if (ev->arg2 != 0 && ev->arg == f->sig) /* a handler took it, or it is ignored */
+		f->tgid = 0;
+	return ev->arg2 == 0 && ev->arg == 9 /* SIGKILL */ && f->sig != 9 ? f->sig : 0;
+}
+
 /* What timeline_add keeps of an event beyond the model's changes: step
  * instants, marks, lost events, and the calls the pattern notes follow. */
 static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts)
@@ -533,11 +572,20 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 		return r == 1 ? log_note(tl, ts, &note) : r;
 	case EVENT_LOST:
 		return ev->arg > 0 ? log_details(tl, ts, TL_LOG_LOST, SIZE_MAX, -1, ev->arg, ev->cpu, NULL) : 0;
-	case EVENT_SIGNAL_DELIVER:
-		if (ev->tid <= 0 || ev->arg2 != 0 || !signal_ends_process(ev->arg) ||
-		    (i = timeline_thread_index(tl, ev->tid)) < 0)
+	case EVENT_SIGNAL:
+		follow_fatal(tl, ev, ev->tgid2);
+		return 0;
+	case EVENT_SIGNAL_DELIVER: {
+		int32_t sent;
+
+		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
+			return 0;
+		sent = follow_fatal(tl, ev, tl->threads[i].tgid);
+		if (ev->arg2 != 0 || !signal_ends_process(ev->arg))
 			return 0; /* (a handler or SIG_IGN: the program's own business, maybe a thousand a second) */
-		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i, signal_dumps_core(ev->arg), ev->arg, ev->cpu, NULL);
+		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i, sent ? sent : signal_dumps_core(ev->arg), ev->arg,
+				   ev->cpu, NULL);
+	}
 	default:
 		return 0;
 	}

@@ -97,8 +97,10 @@ enum tl_log_kind {
 	TL_LOG_DAMAGED,  /* a damaged part of the file was skipped after this instant: text
 			  * says where (the reader's words), value how many such parts so far */
 	TL_LOG_SIGNAL,   /* thread took signal value with its default action, which ends the
-			  * process (a crash's SIGSEGV, an uncaught SIGTERM); other from 1: the
-			  * action dumps core */
+			  * process (a crash's SIGSEGV, an uncaught SIGTERM); other 1: the
+			  * action dumps core; other from 2: value is the SIGKILL the kernel
+			  * delivers a group-fatal signal as, and other is the signal sent
+			  * (SIGTERM, SIGINT...) */
 };
 
 /* The patterns a note can be about (tui/notes_text.c says them in words). */

@@ -65,6 +65,15 @@ struct wait_rec {
 	int64_t holder;
 };
 
+/* A signal sent to a process whose default action ends it without a core
+ * dump: the kernel delivers it to each thread as SIGKILL (complete_signal),
+ * so the log names the signal sent. */
+#define TL_FATAL_SENT 8
+struct tl_fatal_sent {
+	int32_t tgid; /* 0: a free slot */
+	int32_t sig;
+};
+
 struct timeline {
 	struct sched_model *m;
 	struct patterns *patterns;
@@ -87,6 +96,8 @@ struct timeline {
 	struct wait_rec *waits;  /* what blocked records wait on (their aux - 1) */
 	size_t nwaits, capwaits;
 	size_t deadlocks;        /* deadlocks logged so far */
+	struct tl_fatal_sent fatal[TL_FATAL_SENT]; /* the latest processes sent a group-fatal signal */
+	unsigned fatal_next;     /* the slot of fatal to use next */
 	uint64_t damaged;        /* damaged parts of the file skipped (timeline_note_damage) */
 	struct arena arena;
 	struct arena texts;      /* the texts of marks, renames and the rest, apart from the

@@ -288,6 +288,8 @@ int timeline_clone(const struct timeline *tl, struct timeline **out)
 	trim_install(c, &n);
 	c->deadlocks = tl->deadlocks;
 	c->damaged = tl->damaged;
+	memcpy(c->fatal, tl->fatal, sizeof(c->fatal));
+	c->fatal_next = tl->fatal_next;
 	c->end = c->kept_from = t;
 	*out = c;
 	return 0;

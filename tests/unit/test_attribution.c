@@ -181,6 +181,54 @@ static void test_fatal_signal_log(void)
 	stats_free(st);
 }
 
+/* The log of a run stopped by SIGTERM (conctop's -d, a kill): the kernel
+ * delivers a signal whose default ends the process without a core dump as
+ * SIGKILL to each thread, so every thread "took SIGKILL" though no one sent
+ * one. The log names the signal sent; a SIGKILL sent says SIGKILL, and
+ * one taken after a handler took the SIGTERM says SIGKILL too. */
+static void test_group_fatal_signal_log(void)
+{
+	struct tl_log_entry log[16];
+	char words[256];
+	size_t n, i;
+	int term = 0, kill = 0, others = 0;
+
+	timeline_new(&tl, 1);
+	stats_new(&st, 1);
+	ev(0, EVENT_THREAD, 0, 61, 0, 0, 'R', 0, 0, "server");
+	ev(0, EVENT_THREAD, 0, 62, 0, 0, 'R', 0, 0, "worker");
+	ev(1 * MS, EVENT_SIGNAL, 0, -1, 61, 0, 15 /* SIGTERM */, 0, 0, NULL);
+	ev(2 * MS, EVENT_SIGNAL_DELIVER, 0, 62, 0, 0, 9 /* SIGKILL */, 0, 0, NULL);
+	ev(2 * MS, EVENT_SIGNAL_DELIVER, 0, 61, 0, 0, 9, 0, 0, NULL);
+	/* the same process again: a handler takes SIGTERM, then a SIGKILL sent */
+	ev(3 * MS, EVENT_SIGNAL, 0, -1, 61, 0, 15, 0, 0, NULL);
+	ev(3 * MS, EVENT_SIGNAL_DELIVER, 0, 61, 0, 0, 15, 1 /* handler */, 0, NULL);
+	ev(4 * MS, EVENT_SIGNAL_DELIVER, 0, 61, 0, 0, 9, 0, 0, NULL);
+	ev(5 * MS, EVENT_SIGNAL, 0, -1, 62, 0, 15, 0, 0, NULL);
+	ev(5 * MS, EVENT_SIGNAL, 0, -1, 62, 0, 9, 0, 0, NULL);
+	ev(6 * MS, EVENT_SIGNAL_DELIVER, 0, 62, 0, 0, 9, 0, 0, NULL);
+	timeline_set_end(tl, 7 * MS);
+	n = timeline_log_read(tl, 0, log, 16);
+	for (i = 0; i < n; i++) {
+		render_log_words(tl, &log[i], false, words, sizeof(words));
+		if (log[i].ts == 2 * MS && strstr(words, " took SIGTERM (delivered as SIGKILL): its default action ends "
+						      "the process"))
+			term++;
+		else if (log[i].ts >= 4 * MS && strstr(words, " took SIGKILL: its default action ends the process") &&
+			 !strstr(words, "SIGTERM"))
+			kill++;
+		else if (strstr(words, "SIG"))
+			others++;
+	}
+	CHECK(term == 2 && kill == 2 && others == 0,
+	      "attribution: a SIGTERM the kernel delivers as SIGKILL is logged as SIGTERM for each thread; a "
+	      "SIGKILL sent, or taken after a handler took the SIGTERM, as SIGKILL");
+	if (term != 2 || kill != 2 || others)
+		printf("  (%d SIGTERM, %d SIGKILL, %d other lines)\n", term, kill, others);
+	timeline_free(tl);
+	stats_free(st);
+}
+
 /* With --calls, timed locks in opposite order close a cycle too (they
  * were no wait-for edge: the same program deadlocked in the default mode
  * and never with --calls). */
@@ -465,6 +513,7 @@ int main(void)
 	test_join_deadlock();
 	test_timedlock_deadlock();
 	test_fatal_signal_log();
+	test_group_fatal_signal_log();
 	test_notes();
 	test_convoy();
 	test_child_and_timer();
