@@ -75,7 +75,8 @@ int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file)
  * seconds) into ns. Returns 0, -ERANGE past 1e18 ns, or -EINVAL. */
 int cli_parse_time(const char *s, uint64_t *ns);
 
-/* Parses a size ("16M", "4096", "1G", "1T") into bytes. Returns 0 or -EINVAL. */
+/* Parses a size ("16M", "4096", "1G", "1.5G", "1T") into bytes: a
+ * fraction only with a suffix. Returns 0 or -EINVAL. */
 int cli_parse_size(const char *s, uint64_t *bytes);
 
 /* The part of a trace that lanes, export and log print: --from, --to and

@@ -56,6 +56,8 @@ static void usage(FILE *f)
 		"  -w, --write FILE      also record to a trace file while watching\n"
 		"  -p, --pid PID         watch an existing process (only detached from)\n"
 		"  -d, --duration TIME   stop tracing after TIME; the view stays\n"
+		"  -m, --memory SIZE     keep at most SIZE of history in memory (default 256M,\n"
+		"                        0 no cap); the rest is read back from the trace file\n"
 		"  -u, --user NAME       run the program as NAME (default: the sudo user)\n"
 		"      --mono            no colours (also with NO_COLOR set)\n"
 		"      --color=WHEN      auto (colours on a terminal unless NO_COLOR is set),\n"

@@ -1,5 +1,6 @@
 /* Helpers shared by the subcommands: parsing times and sizes, messages,
  * finding the scenario programs. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -43,19 +44,30 @@ int cli_parse_time(const char *s, uint64_t *ns)
 	return -EINVAL;
 }
 
-/* Parses a size with an optional K, M, G or T suffix into bytes. */
+/* Parses a size with an optional K, M, G or T suffix into bytes; with a
+ * suffix, a fraction of up to 6 digits too ("1.5G"). */
 int cli_parse_size(const char *s, uint64_t *bytes)
 {
 	char *end;
-	unsigned long long v;
+	unsigned long long v, frac = 0, scale = 1;
 	unsigned shift = 0;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !*s || *s == '-' || *s == '.')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -EINVAL;
+	if (*end == '.') {
+		if (!isdigit((unsigned char)*++end))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*end); end++) {
+			if (scale == 1000000)
+				return -EINVAL; /* (a millionth of a K is under a byte already) */
+			frac = frac * 10 + (unsigned)(*end - '0');
+			scale *= 10;
+		}
+	}
 	if (*end == 'K' || *end == 'k')
 		shift = 10;
 	else if (*end == 'M' || *end == 'm')
@@ -68,9 +80,9 @@ int cli_parse_size(const char *s, uint64_t *bytes)
 		return -EINVAL;
 	if (shift && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
 		return -EINVAL;
-	if (v > (ULLONG_MAX >> shift))
+	if ((scale > 1 && !shift) || v >= (ULLONG_MAX >> shift)) /* (a fraction of a byte; the fraction's room) */
 		return -EINVAL;
-	*bytes = v << shift;
+	*bytes = (v << shift) + (frac << shift) / scale; /* (frac < 2^20, shift <= 40: no overflow) */
 	return 0;
 }
 
@@ -171,8 +183,11 @@ int cli_rereadable(const char *cmd, const char *file)
 
 	if (stat(file, &st) || S_ISREG(st.st_mode))
 		return 0; /* (what is wrong with a file not there: its reading says) */
-	cli_error("%s: %s reads a trace more than once, and this is not a regular file (a pipe or a "
-		  "device): save it to a file first", file, cmd);
+	if (S_ISDIR(st.st_mode))
+		cli_error("%s: a directory, not a trace file", file);
+	else
+		cli_error("%s: %s reads a trace more than once, and this is not a regular file (a pipe or a "
+			  "device): save it to a file first", file, cmd);
 	return 1;
 }
 

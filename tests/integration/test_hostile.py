@@ -229,6 +229,23 @@ def test_usage_errors():
     check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
           "usage: lanes --from past the end prints no grid and warns",
           f"exit {r.returncode}: {r.stdout[:80]!r} {r.stderr.strip()}")
+    # sizes with a fraction, as times take them: with a suffix only
+    for size, ok in (("1.5G", True), ("16.5MiB", True), ("1.5", False), ("1.G", False), ("1.0000001G", False)):
+        r = conctop("replay", "--memory", size, trace)
+        check((r.returncode == 1 and "needs a terminal" in r.stderr) if ok else
+              (r.returncode == 2 and "bad --memory" in r.stderr),
+              f"usage: replay --memory {size} is {'taken' if ok else 'refused'}", f"exit {r.returncode}: "
+              f"{r.stderr.strip()}")
+    for cmd in ("contention", "path"):  # (they read the waits' spans, not a window of the timeline)
+        args = ["--thread", "nosuch"] if cmd == "path" else []
+        r = conctop(cmd, "--from", "1000s", *args, trace)
+        check("the trace ends at" in r.stderr and "before --from" in r.stderr,
+              f"usage: {cmd} --from past the end warns, as lanes and log do", f"exit {r.returncode}: {r.stderr.strip()}")
+    for cmd in ("report", "replay", "lanes"):  # a directory named as the trace
+        r = conctop(cmd, os.path.dirname(trace))
+        check(r.returncode == 1 and ("a directory" in r.stderr or "Is a directory" in r.stderr) and
+              "pipe" not in r.stderr, f"usage: {cmd} DIRECTORY says it is a directory (not 'a pipe or a device')",
+              f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("lanes", "--filter", "nosuch", trace)
     check(r.returncode == 0 and "no thread's name holds 'nosuch'" in r.stderr,
           "usage: lanes --filter matching no thread says so", f"exit {r.returncode}: {r.stderr.strip()}")
