@@ -618,8 +618,8 @@ int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 		start(x);
 	if (ev->cpu >= x->o.ncpus)
 		return 0;
-	if (!x->opened && in_window(x, ev->ts))
-		open_window(x);
+	if (!x->opened && ev->ts >= x->o.from && x->o.from < x->o.to)
+		open_window(x); /* (an event past the window's end: nothing happened in it, the state stands) */
 	if (in_window(x, ev->ts)) {
 		write_record(x, ev);
 		write_extras(x, ev);
@@ -653,6 +653,8 @@ int perfetto_export_finish(struct perfetto_export *x, uint64_t end_ns)
 {
 	if (!x->started)
 		start(x);
+	if (!x->opened && end_ns >= x->o.from && x->o.from < x->o.to)
+		open_window(x); /* (the trace ended in the window, no event in it) */
 	if (!x->err)
 		note_err(x, sched_model_finish(x->m, end_ns));
 	write_deadlocks(x);

@@ -304,6 +304,12 @@ static void test_export(void)
 	      "window's first instant) and the slice clipped into it");
 	CHECK(export_small(6 * MS, 10 * MS, &t) == 0 && t.switches == 3 && t.flows_out == 1,
 	      "export: a later window keeps its two switches and the wakeup, after the one opening it");
+	CHECK(export_small(4200 * 1000, 4400 * 1000, &t) == 0 && t.switches == 1 && t.first_ts[0] == 1000 + 4200 * 1000 &&
+		      strstr(t.slices, "mutex m1"),
+	      "export: a window with no event in it opens with A on CPU0 all the same, B's slice clipped into it "
+	      "(the CPU tracks were empty)");
+	CHECK(export_small(8500 * 1000, 9 * MS, &t) == 0 && t.switches == 1 && t.first_ts[1] == 1000 + 8500 * 1000,
+	      "export: a window after the last event opens with B on CPU1 (put there at the end of the trace)");
 }
 
 int main(void)
