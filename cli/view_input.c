@@ -68,6 +68,9 @@ static void prompt_key(struct viewer *w, uint32_t key)
 	case SCREEN_KEY_DELETE:
 		input_backspace(w);
 		break;
+	case 0x15: /* Ctrl-U: clears what is typed, as in a shell */
+		w->input[0] = '\0';
+		break;
 	default:
 		if (key >= 0x20 && key < 0x110000 && key != 0x7f)
 			input_add(w, key);

@@ -147,6 +147,9 @@ def test_80x24(trace, rep):
     step(p, ["/", "l", "o", "c", "k", "Enter"], lambda s: "filter: lock" in s and threads(s)
          and threads(s) == want[:len(threads(s))] and more(s) == len(want) - len(threads(s)),
          "80x24: / leaves the lanes whose name holds lock, and counts them")
+    step(p, ["/", "C-u", "l", "o", "c", "k", "Enter"], lambda s: "filter: lock" in s and "locklock" not in s
+         and threads(s) == want[:len(threads(s))],
+         "80x24: / opens with the filter in force; Ctrl-U clears it before typing (not 'locklock')")
     step(p, ["P"], lambda s: headers(s) and not threads(s) and all(f for f, _ in headers(s)),
          "80x24: P groups the filtered lanes again, every process still folded")
     step(p, ["F"], lambda s: headers(s) and threads(s) and all("lock" in n for n in threads(s))
