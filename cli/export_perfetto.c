@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include "cli.h"
 #include "export_perfetto.h"
@@ -71,6 +72,25 @@ static int write_notes(struct perfetto_export *x, const struct timeline *tl, uin
 /* Streams the events of file through the writer, as far as the timeline
  * was read (its end: events come in time order). Returns 0, or 1 after
  * saying what went wrong. */
+/* Says how large the Perfetto trace written to f is (a file; not a pipe),
+ * and, past PERFETTO_LARGE_MB, that the UI may not open it: the browser
+ * holds the trace in its memory (about 2 GB at most), several times the
+ * file's size once parsed. */
+#define PERFETTO_LARGE_MB 512
+static void say_size(FILE *f, const char *file)
+{
+	off_t n;
+
+	if (fflush(f) || (n = ftello(f)) < 0)
+		return;
+	if (n >= (off_t)PERFETTO_LARGE_MB << 20)
+		fprintf(stderr, "conctop: note: the Perfetto trace of %s is %lld MB: the Perfetto UI parses a trace in "
+			"the browser's memory (about 2 GB at most, several times the file once parsed) and may not "
+			"open it; export a window (--from, --to), or open it through a native trace_processor "
+			"--httpd (perfetto.dev, 'Visualising large traces')\n",
+			file, (long long)(n >> 20));
+}
+
 static int write_trace(const char *file, FILE *f, const struct timeline *tl, uint64_t from, uint64_t to, bool quiet)
 {
 	struct trace_reader *r = NULL;
@@ -116,6 +136,7 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 	if (e) {
 		cli_error("cannot write the Perfetto trace: %s", strerror(-e));
 	} else if (!quiet) {
+		say_size(f, file);
 		perfetto_export_counts(x, &c);
 		fprintf(stderr,
 			"conctop: Perfetto trace of %s: %llu threads, %llu switches (%llu restoring switch-ins the "
