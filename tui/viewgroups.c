@@ -198,8 +198,10 @@ long viewstate_jump(struct viewstate *vs, bool blocked)
 	if (vs->v.group && render_process_folded(&vs->v, t->tgid))
 		flip_fold(vs, t->tgid);
 	focus_thread(vs, best, false);
-	snprintf(vs->note, sizeof(vs->note), "%s in the window: %.60s (tid %d), %d%% of it", blocked ? "most blocked" : "busiest",
-		 t->name[0] ? t->name : "?", (int)t->tid, (int)(most * 100 / (to - from)));
+	/* (the share rounded, as the lanes' run and blk columns round theirs) */
+	snprintf(vs->note, sizeof(vs->note), "%s in the window: %.60s (tid %d), %d%% of it",
+		 blocked ? "most blocked" : "busiest", t->name[0] ? t->name : "?", (int)t->tid,
+		 (int)(100.0 * (double)most / (double)(to - from) + 0.5));
 	return (long)best;
 }
 
