@@ -285,9 +285,12 @@ static void draw_lanes_foot(struct frame *f, int y, size_t first, size_t shown)
 	if (v->filter && *v->filter)
 		snprintf(mid, sizeof(mid), " filter: %.64s ", v->filter);
 	else if (!v->whole && timeline_kept_from(f->d.tl) > f->d.win.t0)
-		/* under --memory the lanes before what is kept are not unknown */
-		snprintf(mid, sizeof(mid), " forgotten before %.1f s: pause there to read it back ",
-			 (double)timeline_kept_from(f->d.tl) / 1e9);
+		/* under --memory the lanes before what is kept are not unknown;
+		 * following (live, or a replay playing) a pause reads them back,
+		 * paused they are being read, or could not all be (the header) */
+		snprintf(mid, sizeof(mid), " forgotten before %.1f s%s ", (double)timeline_kept_from(f->d.tl) / 1e9,
+			 v->mode == VIEW_LIVE || (v->mode == VIEW_REPLAY && v->playing) ? ": pause there to read it back"
+											 : "");
 	frame_draw_bottom(f, y, left[0] ? left : NULL, mid[0] ? mid : NULL, 1);
 	if (v->inspect) {
 		fmt_seconds(t, sizeof(t), f->now, fmt_sec_decimals(f->d.win.npc, 6));

@@ -726,6 +726,19 @@ static void test_level(void)
 		CHECK(g && !strcmp(lane(g, "buffer"), "????????????????4444" "++++++++++++++++++++++"),
 		      "level: '?' in the columns before a trim, the levels after it (it drew the first levels kept)");
 		grid_free(g);
+		/* the rule under the lanes says what was forgotten, and says to
+		 * pause only where following: paused, it is being read back */
+		g = grid_new(120, 24);
+		v = view_all(120, 21 * MS);
+		v.mode = VIEW_LIVE;
+		render_screen(g, tl, &v, th);
+		CHECK(grid_has(g, "forgotten before 0.0 s: pause there to read it back"),
+		      "memory: following, the rule says what was forgotten and to pause to read it back");
+		v.mode = VIEW_PAUSED;
+		render_screen(g, tl, &v, th);
+		CHECK(grid_has(g, "forgotten before 0.0 s") && !grid_has(g, "pause there"),
+		      "memory: paused, the rule says what was forgotten, not to pause");
+		grid_free(g);
 		timeline_free(tl);
 		tl = whole;
 	}
