@@ -7,6 +7,7 @@
 #include "draw.h"
 #include "lanes.h"
 #include "render.h"
+#include "utf8.h"
 
 /* A thread and the first thread of its process, for sorting. */
 struct group_key {
@@ -178,7 +179,8 @@ void lanes_draw_process(struct draw *d, int y, size_t first, bool folded, bool f
 {
 	size_t *th, n = members(d->tl, first, &th);
 	struct lane_ref ref = { .kind = LANE_PROCESS, .index = first };
-	char label[64], tid[16];
+	char label[64], count[24], tid[16];
+	int cw;
 
 	if (!n) {
 		free(th);
@@ -188,8 +190,17 @@ void lanes_draw_process(struct draw *d, int y, size_t first, bool folded, bool f
 	ref.threads = th;
 	draw_text(d, 0, y, folded ? (d->th->ascii ? "+" : "\xe2\x96\xb8") : (d->th->ascii ? "-" : "\xe2\x96\xbe"),
 		  ROLE_LABEL, GRID_BOLD, 1);
-	snprintf(label, sizeof(label), "%.40s (%zu)", process_name(d->tl, th, n), n);
-	draw_text(d, 2, y, label, focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, d->name_w);
+	/* the name cut rather than the count: "? (8" lost its ")" at 4 columns */
+	snprintf(count, sizeof(count), " (%zu)", n);
+	cw = (int)strlen(count);
+	snprintf(label, sizeof(label), "%.40s", process_name(d->tl, th, n));
+	if (utf8_width(label) + cw > d->name_w && d->name_w > cw) {
+		draw_text(d, 2, y, label, focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, d->name_w - cw);
+		draw_text(d, 2 + d->name_w - cw, y, count, focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, cw);
+	} else {
+		snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s", count);
+		draw_text(d, 2, y, label, focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, d->name_w);
+	}
 	snprintf(tid, sizeof(tid), "%*d", d->tid_w, (int)timeline_thread(d->tl, first)->tgid);
 	draw_text(d, 2 + d->name_w + 1, y, tid, ROLE_LABEL, GRID_BOLD, d->tid_w);
 	lanes_draw_cells(d, y, &ref);

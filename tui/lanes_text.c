@@ -76,6 +76,11 @@ static void label_widths(const struct lanes_doc *doc, const struct timeline *tl,
 		if ((int)strlen(buf) > *tid_w)
 			*tid_w = (int)strlen(buf);
 	}
+	if (doc->v.group) { /* room for a process header's count and a letter of its name: "? (8)" */
+		snprintf(buf, sizeof(buf), "x (%zu)", n);
+		if ((int)strlen(buf) > *name_w)
+			*name_w = (int)strlen(buf);
+	}
 	if (*name_w > LANES_NAME_MAX)
 		*name_w = LANES_NAME_MAX;
 	snprintf(buf, sizeof(buf), "CPU%u", ncpus ? ncpus - 1 : 0);

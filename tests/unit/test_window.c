@@ -707,6 +707,33 @@ static void test_hand_built_from(const char *path)
 }
 
 /* Every trace of tests/data, in name order; then the hand-built ones. */
+/* lanes --group of a process of 8 threads with no names: its header keeps
+ * its count whole ("? (8" lost its ")" in a 4-column name field), and a
+ * long process name is cut rather than the count. */
+static void test_group_header(void)
+{
+	struct timeline *tl = NULL;
+	struct event e;
+	char *text = NULL;
+	int i;
+
+	if (timeline_new(&tl, 2) == 0) {
+		for (i = 0; i < 8; i++) {
+			e = test_event(31000, 0, EVENT_THREAD, 0, 31000 + i, 0, 0, 'R', 0, NULL);
+			timeline_add(tl, &e);
+		}
+		e = test_event(31000, 1000000, EVENT_SWITCH, 0, 0, 31000, 0, 0, 0, NULL);
+		timeline_add(tl, &e);
+		timeline_set_end(tl, 10000000);
+		text = draw(tl, 0, 10000000, 80, true, false);
+	}
+	CHECK(text && strstr(text, "? (8) 31000"), "lanes --group: a header of unnamed threads keeps its count whole");
+	if (text && !strstr(text, "? (8) 31000"))
+		printf("%s", text);
+	free(text);
+	timeline_free(tl);
+}
+
 int main(void)
 {
 	struct dirent **names;
@@ -737,6 +764,7 @@ int main(void)
 	test_hand_built(copy);
 	test_hand_built_log(copy);
 	test_hand_built_from(copy);
+	test_group_header();
 	unlink(copy);
 	return check_summary();
 }
