@@ -49,7 +49,7 @@ bool render_process_folded(const struct view *v, int32_t tgid)
 /* Whether thread t passes v's filter and hide_exited. */
 static bool shown(const struct tl_thread *t, const struct view *v)
 {
-	if (v->filter && *v->filter && !strcasestr(t->name, v->filter))
+	if (!render_name_matches(t->name, v->filter))
 		return false;
 	return !v->hide_exited || render_thread_in_window(t, v);
 }

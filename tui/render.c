@@ -36,10 +36,11 @@ int render_lane_columns(int screen_width)
 	return n < 1 ? 1 : n;
 }
 
-/* Whether name contains filter, ignoring case. */
-static bool name_matches(const char *name, const char *filter)
+/* Whether a thread's name, as the lanes show it (? when it has none),
+ * contains filter, ignoring case. */
+bool render_name_matches(const char *name, const char *filter)
 {
-	return !filter || !*filter || strcasestr(name, filter) != NULL;
+	return !filter || !*filter || strcasestr(name[0] ? name : "?", filter) != NULL;
 }
 
 /* Threads whose name matches the filter, in order. */
@@ -50,7 +51,7 @@ size_t render_visible_threads(const struct timeline *tl, const char *filter, siz
 	for (i = 0; i < n; i++) {
 		const struct tl_thread *t = timeline_thread(tl, i);
 
-		if (!t || !name_matches(t->name, filter))
+		if (!t || !render_name_matches(t->name, filter))
 			continue;
 		if (out && m < max)
 			out[m] = i;
@@ -80,7 +81,7 @@ size_t render_view_threads(const struct timeline *tl, const struct view *v, size
 	for (i = 0; i < n; i++) {
 		const struct tl_thread *t = timeline_thread(tl, i);
 
-		if (!t || !name_matches(t->name, v->filter) || !render_thread_in_window(t, v))
+		if (!t || !render_name_matches(t->name, v->filter) || !render_thread_in_window(t, v))
 			continue;
 		if (out && m < max)
 			out[m] = i;

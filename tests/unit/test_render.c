@@ -1298,8 +1298,19 @@ static void test_names(void)
 	grid_free(d.g);
 }
 
+/* The filter matches the names as shown: a thread with no name is '?'
+ * (lanes --filter '?' said no thread's name held it, beside lanes of ?). */
+static void test_name_filter(void)
+{
+	CHECK(render_name_matches("", "?") && !render_name_matches("worker", "?") &&
+		      render_name_matches("Worker-1", "work") && render_name_matches("x", NULL) &&
+		      render_name_matches("x", "") && !render_name_matches("", "w"),
+	      "filter: a case-insensitive substring of the name shown, '?' for a thread with none");
+}
+
 int main(void)
 {
+	test_name_filter();
 	test_grid();
 	test_grid_wide_random();
 	test_grid_ansi();
