@@ -497,10 +497,10 @@ static int signal_dumps_core(int64_t sig)
 	return sig >= 1 && sig < 64 && (SIGNALS_DUMPING & 1ull << sig) != 0;
 }
 
-/* The slot of process tgid in tl->fatal, or NULL. */
+/* The slot of process tgid (> 0) in tl->fatal, or NULL. */
 static struct tl_fatal_sent *fatal_slot(struct timeline *tl, int32_t tgid)
 {
-	for (unsigned k = 0; k < TL_FATAL_SENT; k++)
+	for (unsigned k = 0; tgid > 0 && k < TL_FATAL_SENT; k++)
 		if (tl->fatal[k].tgid == tgid)
 			return &tl->fatal[k];
 	return NULL;
@@ -510,9 +510,13 @@ static struct tl_fatal_sent *fatal_slot(struct timeline *tl, int32_t tgid)
  * default says: a group-fatal signal sent to a process (its default ends
  * it, without a core dump: those the kernel turns into SIGKILL for every
  * thread) is kept until a thread of it takes that signal otherwise (a
- * handler, ignored). Returns the signal sent to the process of a thread
- * that takes SIGKILL by default (0: none kept, or SIGKILL itself). */
-static int32_t follow_fatal(struct timeline *tl, const struct event *ev, int32_t tgid)
+ * handler, ignored), or for TL_FATAL_SENT_NS (the kernel converts it as it
+ * is sent, and every thread takes it as it next runs: a SIGKILL later is
+ * another's, such as an exit's to the other threads after the program
+ * read the signal with sigwait). Returns the signal sent to the process of
+ * a thread that takes SIGKILL by default at ts (0: none kept, or SIGKILL
+ * itself). */
+static int32_t follow_fatal(struct timeline *tl, const struct event *ev, int32_t tgid, uint64_t ts)
 {
 	struct tl_fatal_sent *f;
 
@@ -526,13 +530,16 @@ static int32_t follow_fatal(struct timeline *tl, const struct event *ev, int32_t
 		}
 		f->tgid = tgid;
 		f->sig = (int32_t)ev->arg;
+		f->ts = ts;
 		return 0;
 	}
 	f = fatal_slot(tl, tgid);
 	if (!f)
 		return 0;
-	if (ev->arg2 != 0 && ev->arg == f->sig) /* a handler took it, or it is ignored */
-		f->tgid = 0;
+	if ((ev->arg2 != 0 && ev->arg == f->sig) || ts - f->ts > TL_FATAL_SENT_NS) { /* taken otherwise, or old */
+		memset(f, 0, sizeof(*f));
+		return 0;
+	}
 	return ev->arg2 == 0 && ev->arg == 9 /* SIGKILL */ && f->sig != 9 ? f->sig : 0;
 }
 
@@ -573,18 +580,18 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 	case EVENT_LOST:
 		return ev->arg > 0 ? log_details(tl, ts, TL_LOG_LOST, SIZE_MAX, -1, ev->arg, ev->cpu, NULL) : 0;
 	case EVENT_SIGNAL:
-		follow_fatal(tl, ev, ev->tgid2);
+		follow_fatal(tl, ev, ev->tgid2, ts);
 		return 0;
 	case EVENT_SIGNAL_DELIVER: {
 		int32_t sent;
 
 		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
 			return 0;
-		sent = follow_fatal(tl, ev, tl->threads[i].tgid);
+		sent = follow_fatal(tl, ev, tl->threads[i].tgid, ts);
 		if (ev->arg2 != 0 || !signal_ends_process(ev->arg))
 			return 0; /* (a handler or SIG_IGN: the program's own business, maybe a thousand a second) */
-		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i, sent ? sent : signal_dumps_core(ev->arg), ev->arg,
-				   ev->cpu, NULL);
+		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i,
+				   sent ? TL_LOG_SIGNAL_SENT | sent : signal_dumps_core(ev->arg), ev->arg, ev->cpu, NULL);
 	}
 	default:
 		return 0;

@@ -82,6 +82,8 @@ struct tl_at {
 	int64_t holder;    /* blocked on a mutex: the thread holding it then; on a join: the thread; -1 */
 };
 
+#define TL_LOG_SIGNAL_SENT 0x100 /* TL_LOG_SIGNAL: other holds the signal sent (see below) */
+
 /* Notable events, for the event log (tui/render.c puts them in words). */
 enum tl_log_kind {
 	TL_LOG_WAKEUP,   /* thread woken by other (a thread or TL_WAKER_*); cpu it ran on, latency */
@@ -98,9 +100,9 @@ enum tl_log_kind {
 			  * says where (the reader's words), value how many such parts so far */
 	TL_LOG_SIGNAL,   /* thread took signal value with its default action, which ends the
 			  * process (a crash's SIGSEGV, an uncaught SIGTERM); other 1: the
-			  * action dumps core; other from 2: value is the SIGKILL the kernel
-			  * delivers a group-fatal signal as, and other is the signal sent
-			  * (SIGTERM, SIGINT...) */
+			  * action dumps core; other TL_LOG_SIGNAL_SENT | S: value is the
+			  * SIGKILL the kernel delivers a group-fatal signal as, and S the
+			  * signal sent (SIGTERM, SIGINT, SIGHUP...) */
 };
 
 /* The patterns a note can be about (tui/notes_text.c says them in words). */

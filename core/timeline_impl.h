@@ -69,9 +69,11 @@ struct wait_rec {
  * dump: the kernel delivers it to each thread as SIGKILL (complete_signal),
  * so the log names the signal sent. */
 #define TL_FATAL_SENT 8
+#define TL_FATAL_SENT_NS 1000000000ull /* how long a signal sent is waited for */
 struct tl_fatal_sent {
 	int32_t tgid; /* 0: a free slot */
 	int32_t sig;
+	uint64_t ts;  /* when it was sent */
 };
 
 struct timeline {

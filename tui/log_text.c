@@ -214,9 +214,9 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 			 e->text[0] ? e->text : "?");
 		return ROLE_WARNING;
 	case TL_LOG_SIGNAL:
-		if (e->other >= 2) /* a group-fatal signal, delivered as SIGKILL */
+		if (e->other & TL_LOG_SIGNAL_SENT) /* a group-fatal signal, delivered as SIGKILL */
 			snprintf(buf, len, "%s took %s (delivered as %s): its default action ends the process", subj,
-				 signal_name(e->other), signal_name(e->value));
+				 signal_name(e->other & ~TL_LOG_SIGNAL_SENT), signal_name(e->value));
 		else
 			snprintf(buf, len, "%s took %s: its default action ends the process%s", subj,
 				 signal_name(e->value), e->other > 0 ? " (with a core dump)" : "");
