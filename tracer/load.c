@@ -309,7 +309,7 @@ static void detach_links(struct sched_bpf *skel)
 			*s->progs[i].link = NULL;
 		}
 	}
-	while (started < DETACH_THREADS && (size_t)started + 1 < pool.n &&
+	while (started + 1 < DETACH_THREADS && (size_t)started + 1 < pool.n && /* (and this one) */
 	       pthread_create(&th[started], NULL, detach_worker, &pool) == 0)
 		started++;
 	detach_worker(&pool); /* this thread too, and alone when none started */
