@@ -69,14 +69,12 @@ static int write_notes(struct perfetto_export *x, const struct timeline *tl, uin
 	return e;
 }
 
-/* Streams the events of file through the writer, as far as the timeline
- * was read (its end: events come in time order). Returns 0, or 1 after
- * saying what went wrong. */
-/* Says how large the Perfetto trace written to f is (a file; not a pipe),
- * and, past PERFETTO_LARGE_MB, that the UI may not open it: the browser
- * holds the trace in its memory (about 2 GB at most), several times the
- * file's size once parsed. */
+/* From this size on, the summary says the Perfetto UI may not open it. */
 #define PERFETTO_LARGE_MB 512
+
+/* Says, past PERFETTO_LARGE_MB, that the Perfetto trace written to f (a
+ * file; not a pipe) may not open in the UI: the browser holds the trace in
+ * its memory (about 2 GB at most), several times the file once parsed. */
 static void say_size(FILE *f, const char *file)
 {
 	off_t n;
@@ -91,6 +89,9 @@ static void say_size(FILE *f, const char *file)
 			file, (long long)(n >> 20));
 }
 
+/* Streams the events of file through the writer, as far as the timeline
+ * was read (its end: events come in time order). Returns 0, or 1 after
+ * saying what went wrong. */
 static int write_trace(const char *file, FILE *f, const struct timeline *tl, uint64_t from, uint64_t to, bool quiet)
 {
 	struct trace_reader *r = NULL;

@@ -706,7 +706,6 @@ static void test_hand_built_from(const char *path)
 		hb_check_from(path, 26 * MS, 30 * MS, 0, 0.25, "hand-built from: 12000 switches before the window");
 }
 
-/* Every trace of tests/data, in name order; then the hand-built ones. */
 /* lanes --group of a process of 8 threads with no names: its header keeps
  * its count whole ("? (8" lost its ")" in a 4-column name field), and a
  * long process name is cut rather than the count. */
@@ -731,9 +730,27 @@ static void test_group_header(void)
 	if (text && !strstr(text, "? (8) 31000"))
 		printf("%s", text);
 	free(text);
+	text = NULL;
+	/* a long process name: its threads' names set the field, and the
+	 * header's name is cut so that its count shows */
+	if (tl) {
+		e = test_event(31000, 2000000, EVENT_RENAME, 0, 31000, 0, 0, 0, 0, "a-very-long-process");
+		timeline_add(tl, &e);
+		for (i = 1; i < 8; i++) {
+			e = test_event(31000, 2000000, EVENT_RENAME, 0, 31000 + i, 0, 0, 0, 0, "wk");
+			timeline_add(tl, &e);
+		}
+		text = draw(tl, 0, 10000000, 80, true, false);
+	}
+	CHECK(text && strstr(text, " (8) 31000") && !strstr(text, "a-very-long-process ("),
+	      "lanes --group: a long process name is cut, not its header's count");
+	if (text && !strstr(text, " (8) 31000"))
+		printf("%s", text);
+	free(text);
 	timeline_free(tl);
 }
 
+/* Every trace of tests/data, in name order; then the hand-built ones. */
 int main(void)
 {
 	struct dirent **names;
