@@ -83,7 +83,7 @@ int cli_parse_size(const char *s, uint64_t *bytes)
 	if ((scale > 1 && !shift) || v >= (ULLONG_MAX >> shift)) /* (a fraction of a byte; the fraction's room) */
 		return -EINVAL;
 	*bytes = (v << shift) + (frac << shift) / scale; /* (frac < 2^20, shift <= 40: no overflow) */
-	return 0;
+	return *bytes == 0 && (v || frac) ? -EINVAL : 0; /* (0.0001K is not 0, which means none) */
 }
 
 /* Prints an error message. */

@@ -230,7 +230,8 @@ def test_usage_errors():
           "usage: lanes --from past the end prints no grid and warns",
           f"exit {r.returncode}: {r.stdout[:80]!r} {r.stderr.strip()}")
     # sizes with a fraction, as times take them: with a suffix only
-    for size, ok in (("1.5G", True), ("16.5MiB", True), ("1.5", False), ("1.G", False), ("1.0000001G", False)):
+    for size, ok in (("1.5G", True), ("16.5MiB", True), ("1.5", False), ("1.G", False), ("1.0000001G", False),
+                     ("0.0001K", False)):
         r = conctop("replay", "--memory", size, trace)
         check((r.returncode == 1 and "needs a terminal" in r.stderr) if ok else
               (r.returncode == 2 and "bad --memory" in r.stderr),
