@@ -497,8 +497,8 @@ int undone_on_event(struct undone *u, const struct event *ev)
 		t->noted_gen = 0;
 		if (t->listed)
 			count_masks(u, t, 1);
-		for (c = 0; c < u->nidle && u->non && t->listed && !u->cpus[t->rq].idle; c++)
-			if (u->cpus[u->idle[c]].on) /* (t->rq is busy: not one of them) */
+		for (c = 0; c < u->nidle && u->non && t->listed; c++)
+			if (u->cpus[u->idle[c]].on && (int32_t)u->idle[c] != t->rq)
 				note(u, u->idle[c], idx);
 	} else if (ev->type == EVENT_FORK && (r = thread_of(u, ev->tid, &parent, &pidx)) > 0 && parent->known) {
 		struct undone_mask mask = parent->mask;

@@ -276,25 +276,6 @@ static void test_woken_on_idle(void)
 	CHECK(undone_count(u) == 1 && s && s->cpu == 0 && s->waited_on == 2 && s->ntids == 1 && s->tid[0] == 101,
 	      "a CPU's stretch names the threads that waited on other CPUs, never one queued on itself");
 	stop();
-
-	/* three CPUs: CPU 1 idle beside 101 waiting behind CPU 0's task; 102
-	 * woken onto CPU 2, idle (not named), which then runs another task:
-	 * 102 waits behind it from then, and CPU 1's stretch names it too */
-	stats_new(&st, 3);
-	u = stats_undone(st);
-	ev(0, EVENT_THREAD, 0, 101, 0, 'S', 0);
-	ev(0, EVENT_THREAD, 0, 102, 0, 'S', 0);
-	ev(0, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
-	ev(0, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, 0);
-	ev(0, EVENT_SWITCH, 2, EVENT_TID_OTHER, 0, 0, 0);
-	ev(1 * MS, EVENT_WAKEUP, 0, 101, 0, 0, 0);
-	ev(2 * MS, EVENT_WAKEUP, 2, 102, 0, 2, 0);
-	ev(3 * MS, EVENT_SWITCH, 2, 0, EVENT_TID_OTHER, 0, 0);
-	stats_finish(st, 20 * MS);
-	s = undone_cpu_count(u, 1) == 1 ? undone_at(u, 0) : NULL;
-	CHECK(s && s->cpu == 1 && s->ntids == 2 && s->waited_on == 5 && undone_cpu_count(u, 2) == 0,
-	      "three CPUs: a thread woken onto an idle CPU is named once that CPU runs another task");
-	stop();
 }
 
 /* A waiting thread migrated to the idle CPU's run queue ends the stretch;
