@@ -282,9 +282,6 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		if (timeline_memory(ld.tl) > h->cap / 4) {
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
 
-			if (end >= to)
-				break; /* settling past the window: stopped there rather than forget part of
-					* the window (what is unsettled is drawn unmarked, as undone.h says) */
 			/* before the window: all of it; in it: the older half */
 			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}

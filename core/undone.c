@@ -47,7 +47,6 @@ struct undone {
 	size_t nthreads, threads_cap;
 	size_t *runq;                 /* the listed threads */
 	size_t nrunq, runq_cap;
-	size_t nrunq_idle;            /* ... of them on an idle CPU's run queue (being woken there) */
 	unsigned non;                 /* CPUs on */
 	size_t unknown, more;         /* listed threads of unknown masks, of masks with CPUs 128+ */
 	unsigned *idle;               /* the idle CPUs (only they can be on) */
@@ -278,7 +277,7 @@ static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 	cp->on_since = cp->acct_since = ts;
 	u->on_gen++;
 	for (i = 0; i < u->nrunq; i++)
-		if (!u->cpus[u->threads[u->runq[i]].rq].idle) /* (c is idle: not its own) */
+		if (u->threads[u->runq[i]].rq != (int32_t)c)
 			note(u, c, u->runq[i]);
 	return r;
 }
@@ -298,7 +297,7 @@ static int update(struct undone *u, uint64_t ts)
 	u->nrunq_seen = u->nrunq;
 	for (i = 0; i < u->nidle && !r; i++) {
 		const struct ucpu *cp = &u->cpus[u->idle[i]];
-		bool want = u->nrunq > u->nrunq_idle; /* (those on idle CPUs, this one's too, are being woken) */
+		bool want = u->nrunq > cp->nwait;
 
 		if (want != cp->on)
 			r = turn(u, u->idle[i], want, ts);
@@ -340,23 +339,6 @@ static uint64_t clamp(struct undone *u, uint64_t ts)
 	return ts;
 }
 
-/* Notes the listed threads waiting on CPU q's run queue into every CPU
- * on (q has just become busy: they wait behind what it runs now). */
-static void note_waiting_on(struct undone *u, unsigned q)
-{
-	for (size_t i = 0; i < u->nrunq; i++) {
-		struct uthread *t = &u->threads[u->runq[i]];
-
-		if (t->rq != (int32_t)q)
-			continue;
-		for (unsigned k = 0; k < u->nidle; k++)
-			if (u->cpus[u->idle[k]].on)
-				note(u, u->idle[k], u->runq[i]);
-		t->noted_gen = u->on_gen;
-		t->noted_rq = t->rq;
-	}
-}
-
 /* Sets thread idx runnable (or not) on run queue rq at ts. */
 static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, uint64_t ts)
 {
@@ -373,7 +355,6 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 	if (t->listed) {
 		count_masks(u, t, -1);
 		u->touched |= u->cpus[t->rq].idle;
-		u->nrunq_idle -= u->cpus[t->rq].idle;
 		u->cpus[t->rq].nwait--;
 		u->runq[t->pos] = u->runq[--u->nrunq];
 		u->threads[u->runq[t->pos]].pos = t->pos;
@@ -388,11 +369,10 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		u->runq[u->nrunq++] = idx;
 		t->listed = true;
 		u->touched |= u->cpus[rq].idle;
-		u->nrunq_idle += u->cpus[rq].idle;
 		u->cpus[rq].nwait++;
 		count_masks(u, t, 1);
 	}
-	if (t->listed && u->non && !u->cpus[rq].idle && (t->noted_gen != u->on_gen || t->noted_rq != rq)) {
+	if (t->listed && u->non && (t->noted_gen != u->on_gen || t->noted_rq != rq)) {
 		/* into every CPU on, once until another turns on */
 		for (i = 0; i < u->nidle; i++)
 			if (u->cpus[u->idle[i]].on && (int32_t)u->idle[i] != rq)
@@ -440,17 +420,13 @@ int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
 	cp->idle = !cp->idle;
 	u->touched = true;
 	if (cp->idle) {
-		u->nrunq_idle += cp->nwait;
 		cp->idle_pos = u->nidle;
 		u->idle[u->nidle++] = c->cpu;
 	} else {
-		u->nrunq_idle -= cp->nwait;
 		if (cp->on && (r = turn(u, c->cpu, false, ts)))
 			return r;
 		u->idle[cp->idle_pos] = u->idle[--u->nidle];
 		u->cpus[u->idle[cp->idle_pos]].idle_pos = cp->idle_pos;
-		if (cp->nwait && u->non) /* its waiting threads now wait behind what it runs */
-			note_waiting_on(u, c->cpu);
 	}
 	set_dirty(u, ts);
 	return 0;

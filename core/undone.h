@@ -1,8 +1,5 @@
 /* Undone work: stretches of time during which a CPU was idle while a traced
- * thread was runnable (waiting for a CPU) on the run queue of another CPU
- * that was busy (a thread queued on an idle CPU is being woken there: a
- * pipe ping-pong across two CPUs made 750 ms of "undone work" of 1 us
- * waits for the other CPU to wake), and
+ * thread was runnable (waiting for a CPU) on another CPU's run queue, and
  * why when the trace says: the threads' affinity masks (EVENT_AFFINITY)
  * did not allow the idle CPU.
  *

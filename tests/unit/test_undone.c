@@ -205,79 +205,6 @@ static void test_threshold(void)
 	stop();
 }
 
-/* Thread 101 woken onto CPU 0's run queue `rounds` times, 100 us apart,
- * waiting 30 us each time before it runs there for 10 us and sleeps again;
- * CPU 1 is idle throughout. cpu0 says what CPU 0 does while 101 waits:
- * 0 idle (the wakeup of an idle CPU: a ping-pong across two CPUs is made
- * of such waits), 1 another program's task that 101 then preempts, 2 idle
- * at the wakeup and another program's from 10 us on. */
-static void woken_rounds(int cpu0, unsigned rounds)
-{
-	uint64_t t = 10 * MS;
-
-	start();
-	ev(0, EVENT_THREAD, 0, 101, 0, 'S', 0);
-	ev(0, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
-	ev(0, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0);
-	ev(1 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, 0); /* CPU 1 idle from here on */
-	if (cpu0 != 1)
-		ev(1 * MS, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
-	for (unsigned i = 0; i < rounds; i++, t += 100 * US) {
-		ev(t, EVENT_WAKEUP, 0, 101, 0, 0, 0);
-		if (cpu0 == 2)
-			ev(t + 10 * US, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
-		ev(t + 30 * US, EVENT_SWITCH, 0, cpu0 ? EVENT_TID_OTHER : 0, 101,
-		   cpu0 ? EVENT_STATE_PREEMPTED : 0, 0);
-		ev(t + 40 * US, EVENT_SWITCH, 0, 101, cpu0 == 1 ? EVENT_TID_OTHER : 0, EVENT_STATE_INTERRUPTIBLE, 0);
-	}
-	ev(t, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0);
-	stats_finish(st, t + MS);
-}
-
-/* A thread queued on an idle CPU is being woken there, not waiting for a
- * CPU: another idle CPU beside it is no undone work (a pipe ping-pong
- * across two CPUs was reported as 750 ms of CPU 1 idle "while threads were
- * runnable", from 1 us waits for CPU 0 to wake). Behind another task, it
- * is. */
-static void test_woken_on_idle(void)
-{
-	const struct undone_stretch *s;
-
-	woken_rounds(0, 500);
-	CHECK(undone_count(u) == 0 && undone_cpu_ns(u, 1) == 0,
-	      "woken onto an idle CPU 500 times (15 ms of waits in all): no stretch on the other idle CPU");
-	stop();
-
-	woken_rounds(1, 500);
-	s = undone_at(u, 0);
-	CHECK(undone_count(u) == 1 && s && s->cpu == 1 && s->idle_ns == 15 * MS && s->ntids == 1 && s->tid[0] == 101,
-	      "woken behind another program's task 500 times: CPU 1 idle 15 ms beside it, one stretch naming it");
-	stop();
-
-	woken_rounds(2, 500);
-	s = undone_at(u, 0);
-	CHECK(undone_count(u) == 1 && s && s->idle_ns == 10 * MS && s->ntids == 1 && s->tid[0] == 101,
-	      "woken onto an idle CPU that then runs another task: counted from then (10 ms), naming the thread");
-	stop();
-
-	/* CPU 0 idle beside 101 waiting behind CPU 1's task; 102 woken onto
-	 * CPU 0, which then runs another task: 102 waits on CPU 0 itself, and
-	 * CPU 0's stretch (now over) does not say it waited on CPU 0 */
-	start();
-	ev(0, EVENT_THREAD, 0, 101, 0, 'S', 0);
-	ev(0, EVENT_THREAD, 0, 102, 0, 'S', 0);
-	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
-	ev(0, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0);
-	ev(1 * MS, EVENT_WAKEUP, 1, 101, 0, 1, 0);
-	ev(14990 * US, EVENT_WAKEUP, 0, 102, 0, 0, 0);
-	ev(15 * MS, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
-	stats_finish(st, 20 * MS);
-	s = undone_at(u, 0);
-	CHECK(undone_count(u) == 1 && s && s->cpu == 0 && s->waited_on == 2 && s->ntids == 1 && s->tid[0] == 101,
-	      "a CPU's stretch names the threads that waited on other CPUs, never one queued on itself");
-	stop();
-}
-
 /* A waiting thread migrated to the idle CPU's run queue ends the stretch;
  * another program on the CPU is not idle. */
 static void test_migrate_other(void)
@@ -415,7 +342,6 @@ int main(void)
 	test_reasons();
 	test_threshold();
 	test_migrate_other();
-	test_woken_on_idle();
 	test_text_open();
 	test_unsettled();
 	test_words();
