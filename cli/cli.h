@@ -318,6 +318,10 @@ void cli_loader_close(struct cli_loader *ld);
  * wrong. */
 int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, struct timeline **out);
 
+/* Says, as a warning, that the trace at path ends (at end, ns) before a
+ * window's start, from; nothing when it does not, or is empty. */
+void cli_warn_past_end(const char *path, uint64_t from, uint64_t end);
+
 /* Writes s cut to cols terminal columns and padded with spaces to them
  * into buf (len bytes): a column of a text table, counted in columns, not
  * bytes, so that a non-ASCII or wide (CJK) name neither shifts its row nor

@@ -290,8 +290,7 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, stru
 		return 1;
 	if (warn[0])
 		cli_error("warning: %s", warn);
-	if (w->from >= spans_end(*out) && spans_end(*out) > 0) /* (as the commands that read a window say it) */
-		cli_error("warning: %s: the trace ends at %.6f s, before --from", file, (double)spans_end(*out) / 1e9);
+	cli_warn_past_end(file, w->from, spans_end(*out));
 	if (!w->have_to || w->to > spans_end(*out))
 		w->to = spans_end(*out);
 	return 0;

@@ -401,8 +401,13 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 	if (warn[0])
 		cli_error("warning: %s", warn);
 	*out = cli_loader_take(&ld);
-	end = timeline_end(*out);
+	cli_warn_past_end(path, from, timeline_end(*out));
+	return 0;
+}
+
+/* Warns when a window's start is past the trace's end (see cli.h). */
+void cli_warn_past_end(const char *path, uint64_t from, uint64_t end)
+{
 	if (from >= end && end > 0)
 		cli_error("warning: %s: the trace ends at %.6f s, before --from", path, (double)end / 1e9);
-	return 0;
 }
