@@ -162,8 +162,9 @@ static void wakeup_words(const struct tl_log_entry *e, const char *subj, const c
 	}
 }
 
-/* The name of Linux signal sig (SIGSEGV), or "signal N". */
-static const char *signal_name(int64_t sig)
+/* The name of Linux signal sig (SIGSEGV), or "signal N" written into
+ * buf (its own for each name a line holds). */
+static const char *signal_name(int64_t sig, char *buf, size_t len)
 {
 	static const char *const names[] = {
 		[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP", [6] = "SIGABRT",
@@ -171,12 +172,11 @@ static const char *signal_name(int64_t sig)
 		[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [16] = "SIGSTKFLT", [24] = "SIGXCPU",
 		[25] = "SIGXFSZ", [26] = "SIGVTALRM", [27] = "SIGPROF", [29] = "SIGIO", [30] = "SIGPWR", [31] = "SIGSYS",
 	};
-	static char other[24];
 
 	if (sig > 0 && sig < (int64_t)(sizeof(names) / sizeof(names[0])) && names[sig])
 		return names[sig];
-	snprintf(other, sizeof(other), "signal %d", (int)(sig & 0xffff));
-	return other;
+	snprintf(buf, len, "signal %d", (int)(sig & 0xffff));
+	return buf;
 }
 
 /* One log entry in words (see render.h). */
@@ -213,14 +213,18 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 		snprintf(buf, len, "a damaged part of the file was skipped here (%s): the lanes around here are incomplete",
 			 e->text[0] ? e->text : "?");
 		return ROLE_WARNING;
-	case TL_LOG_SIGNAL:
+	case TL_LOG_SIGNAL: {
+		char sent[24], taken[24];
+
 		if (e->other & TL_LOG_SIGNAL_SENT) /* a group-fatal signal, delivered as SIGKILL */
 			snprintf(buf, len, "%s took %s (delivered as %s): its default action ends the process", subj,
-				 signal_name(e->other & ~TL_LOG_SIGNAL_SENT), signal_name(e->value));
+				 signal_name(e->other & ~TL_LOG_SIGNAL_SENT, sent, sizeof(sent)),
+				 signal_name(e->value, taken, sizeof(taken)));
 		else
 			snprintf(buf, len, "%s took %s: its default action ends the process%s", subj,
-				 signal_name(e->value), e->other > 0 ? " (with a core dump)" : "");
+				 signal_name(e->value, taken, sizeof(taken)), e->other > 0 ? " (with a core dump)" : "");
 		return ROLE_WARNING;
+	}
 	case TL_LOG_BLOCK:
 		return block_words(tl, e, subj, other, buf, len);
 	case TL_LOG_DEADLOCK:
