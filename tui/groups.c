@@ -7,7 +7,6 @@
 #include "draw.h"
 #include "lanes.h"
 #include "render.h"
-#include "utf8.h"
 
 /* A thread and the first thread of its process, for sorting. */
 struct group_key {
@@ -179,8 +178,9 @@ void lanes_draw_process(struct draw *d, int y, size_t first, bool folded, bool f
 {
 	size_t *th, n = members(d->tl, first, &th);
 	struct lane_ref ref = { .kind = LANE_PROCESS, .index = first };
-	char label[64], count[24], tid[16];
-	int cw;
+	uint8_t role = focus ? ROLE_FOCUS : ROLE_LABEL;
+	char count[24], tid[16];
+	int cw, nw;
 
 	if (!n) {
 		free(th);
@@ -190,17 +190,12 @@ void lanes_draw_process(struct draw *d, int y, size_t first, bool folded, bool f
 	ref.threads = th;
 	draw_text(d, 0, y, folded ? (d->th->ascii ? "+" : "\xe2\x96\xb8") : (d->th->ascii ? "-" : "\xe2\x96\xbe"),
 		  ROLE_LABEL, GRID_BOLD, 1);
-	/* the name cut rather than the count: "? (8" lost its ")" at 4 columns */
+	/* the name cut rather than the count ("? (8" lost its ")" at 4
+	 * columns): the name in what the count leaves, the count after it */
 	snprintf(count, sizeof(count), " (%zu)", n);
 	cw = (int)strlen(count);
-	snprintf(label, sizeof(label), "%.40s", process_name(d->tl, th, n));
-	if (utf8_width(label) + cw > d->name_w && d->name_w > cw) {
-		draw_text(d, 2, y, label, focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, d->name_w - cw);
-		draw_text(d, 2 + d->name_w - cw, y, count, focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, cw);
-	} else {
-		snprintf(label + strlen(label), sizeof(label) - strlen(label), "%s", count);
-		draw_text(d, 2, y, label, focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, d->name_w);
-	}
+	nw = draw_text(d, 2, y, process_name(d->tl, th, n), role, GRID_BOLD, d->name_w > cw ? d->name_w - cw : d->name_w);
+	draw_text(d, 2 + nw, y, count, role, GRID_BOLD, d->name_w - nw);
 	snprintf(tid, sizeof(tid), "%*d", d->tid_w, (int)timeline_thread(d->tl, first)->tgid);
 	draw_text(d, 2 + d->name_w + 1, y, tid, ROLE_LABEL, GRID_BOLD, d->tid_w);
 	lanes_draw_cells(d, y, &ref);
