@@ -183,8 +183,8 @@ int cli_rereadable(const char *cmd, const char *file)
 
 	if (stat(file, &st) || S_ISREG(st.st_mode))
 		return 0; /* (what is wrong with a file not there: its reading says) */
-	if (S_ISDIR(st.st_mode))
-		cli_error("%s: a directory, not a trace file", file);
+	if (S_ISDIR(st.st_mode)) /* (the reader's words for it, before replay asks for a terminal) */
+		cli_error("%s: %s", file, strerror(EISDIR));
 	else
 		cli_error("%s: %s reads a trace more than once, and this is not a regular file (a pipe or a "
 			  "device): save it to a file first", file, cmd);
