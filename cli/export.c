@@ -129,7 +129,7 @@ int cmd_export(int argc, char **argv)
 	uint64_t from, to, end;
 	char title[1200], a[32], b[32], why[512];
 	int cols, opt, status, e;
-	bool perfetto, quiet = false;
+	bool perfetto, pf_name, quiet = false;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
 		switch (opt) {
@@ -150,14 +150,15 @@ int cmd_export(int argc, char **argv)
 	}
 	if (opt == CLI_OPTS_EXIT) /* help, or an option refused */
 		return opts.status;
+	pf_name = out && (ends_with(out, ".pftrace") || ends_with(out, ".perfetto-trace"));
 	if (!format) /* from the output's name: OUT.pftrace is a Perfetto trace */
-		format = out && (ends_with(out, ".pftrace") || ends_with(out, ".perfetto-trace")) ? "perfetto" : "svg";
+		format = pf_name ? "perfetto" : "svg";
 	perfetto = strcmp(format, "perfetto") == 0;
 	if (strcmp(format, "svg") != 0 && !perfetto)
 		return cli_usage_error("export", "unknown format '%s': the formats are: " EXPORT_FORMATS, format);
 	if (perfetto && win.cols)
 		return cli_usage_error("export", "--width is for svg: a Perfetto trace has every event, at any zoom");
-	if (out && !quiet && (perfetto ? ends_with(out, ".svg") : ends_with(out, ".pftrace")))
+	if (out && !quiet && (perfetto ? ends_with(out, ".svg") : pf_name))
 		cli_error("note: writing %s to %s, as --format says", perfetto ? "a Perfetto trace" : "an SVG picture",
 			  out);
 	if ((e = cli_trace_operand("export", argc, argv, &file)))
