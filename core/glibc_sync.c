@@ -100,21 +100,15 @@ static void as_rwlock(const struct glibc_wait *w, const struct glibc_context *c,
 		out->holder = (int32_t)writer;
 }
 
-/* The condition variable whose __g_signals[0] or [1] the word is: a base
- * already known wins; else __wrefs (counting this waiter) says which. */
-static void as_cond(const struct glibc_wait *w, const struct glibc_context *c, struct glibc_object *out)
+/* The condition variable whose __g_signals[0] or [1] the word is, as
+ * __wrefs (counting this waiter) says (a base already known was taken by
+ * by_known before). */
+static void as_cond(const struct glibc_wait *w, struct glibc_object *out)
 {
 	bool ok = true;
 	uint32_t wrefs0 = win_u32(w, -4, &ok);
-	uint64_t base0 = w->word - 40, base1 = w->word - 44;
 
-
-	if (c->known_object && c->known_object(c->ctx, w->tgid, base1, OP_KIND_COND))
-		answer(out, OP_KIND_COND, OP_COND_WAIT, base1);
-	else if (c->known_object && c->known_object(c->ctx, w->tgid, base0, OP_KIND_COND))
-		answer(out, OP_KIND_COND, OP_COND_WAIT, base0);
-	else
-		answer(out, OP_KIND_COND, OP_COND_WAIT, ok && !wrefs_plausible(wrefs0) ? base1 : base0);
+	answer(out, OP_KIND_COND, OP_COND_WAIT, ok && !wrefs_plausible(wrefs0) ? w->word - 44 : w->word - 40);
 }
 
 /* Whether the word is a locked mutex's __lock by its neighbours: the wait
@@ -228,6 +222,7 @@ static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c,
 		 p16 = win_u32(w, 16, &ok), m4 = win_u32(w, -4, &ok);
 	bool okb = true;
 	uint32_t m8 = win_u32(w, -8, &okb);
+	int off;
 
 	if (by_known(w, c, out))
 		return true;
@@ -256,12 +251,12 @@ static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c,
 		answer(out, OP_KIND_SEM, OP_SEM_WAIT, w->word);
 		return true;
 	}
-	if (w->val == 3 && (rwlock_at(w, c, 8) || rwlock_at(w, c, 12))) {
-		as_rwlock(w, c, rwlock_at(w, c, 8) ? 8 : 12, out);
+	if (w->val == 3 && (off = rwlock_at(w, c, 8) ? 8 : rwlock_at(w, c, 12) ? 12 : 0) != 0) {
+		as_rwlock(w, c, off, out);
 		return true;
 	}
 	if (w->val == 0 && okb && (wrefs_plausible(m4) || wrefs_plausible(m8))) {
-		as_cond(w, c, out);
+		as_cond(w, out);
 		return true;
 	}
 	return false;
