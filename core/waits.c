@@ -361,6 +361,15 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	return (int64_t)w->nobjects++;
 }
 
+/* Whether thread t's frame f waits for its object's holder to let go: a
+ * lock (timed too) or a write lock, or a read lock seen blocked (a reader
+ * waits for the writer). */
+static bool waits_on_holder(const struct wthread *t, const struct frame *f)
+{
+	return f->object >= 0 && (f->op == OP_MUTEX_LOCK || f->op == OP_MUTEX_TIMEDLOCK || f->op == OP_RWLOCK_WRLOCK ||
+				  (f == &t->blk && f->op == OP_RWLOCK_RDLOCK));
+}
+
 /* The frame that says what thread t waits in now: its innermost blocking
  * libc call (--calls), else what it went to sleep in, else its followed
  * system call; NULL when none. */
@@ -384,11 +393,7 @@ static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t
 	*object = f->object;
 	if (f->op == OP_JOIN)
 		return f->target;
-	if ((f->op == OP_MUTEX_LOCK || f->op == OP_MUTEX_TIMEDLOCK || f->op == OP_RWLOCK_WRLOCK ||
-	     (f == &t->blk && f->op == OP_RWLOCK_RDLOCK)) &&
-	    f->object >= 0)
-		return w->objects[f->object].holder;
-	return 0;
+	return waits_on_holder(t, f) ? w->objects[f->object].holder : 0;
 }
 
 /* Looks for a cycle in the wait-for graph through thread start; records a
@@ -775,8 +780,7 @@ void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c)
 	c->object = f->object;
 	c->target = f->target;
 	c->since = f->since;
-	if (f->object >= 0 && (f->op == OP_MUTEX_LOCK || f->op == OP_MUTEX_TIMEDLOCK || f->op == OP_RWLOCK_WRLOCK ||
-			       (f == &t->blk && f->op == OP_RWLOCK_RDLOCK)))
+	if (waits_on_holder(t, f))
 		c->holder = w->objects[f->object].holder;
 }
 
