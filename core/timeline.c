@@ -506,34 +506,36 @@ static struct tl_fatal_sent *fatal_slot(struct timeline *tl, int32_t tgid)
 	return NULL;
 }
 
-/* Follows the signals sent and taken that decide what a SIGKILL taken by
- * default says: a group-fatal signal sent to a process (its default ends
- * it, without a core dump: those the kernel turns into SIGKILL for every
- * thread) is kept until a thread of it takes that signal otherwise (a
- * handler, ignored), or for TL_FATAL_SENT_NS (the kernel converts it as it
- * is sent, and every thread takes it as it next runs: a SIGKILL later is
- * another's, such as an exit's to the other threads after the program
- * read the signal with sigwait). Returns the signal sent to the process of
- * a thread that takes SIGKILL by default at ts (0: none kept, or SIGKILL
- * itself). */
-static int32_t follow_fatal(struct timeline *tl, const struct event *ev, int32_t tgid, uint64_t ts)
+/* Keeps a signal sent to process tgid when it is group-fatal: its default
+ * ends the process without a core dump, and the kernel turns it into a
+ * SIGKILL for every thread (complete_signal), which fatal_taken names. */
+static void fatal_sent(struct timeline *tl, const struct event *ev, uint64_t ts)
 {
 	struct tl_fatal_sent *f;
 
-	if (ev->type == EVENT_SIGNAL) { /* (tgid: the receiving process) */
-		if (ev->arg2 != 0 || tgid <= 0 || !signal_ends_process(ev->arg) || signal_dumps_core(ev->arg))
-			return 0;
-		f = fatal_slot(tl, tgid);
-		if (!f) {
-			f = &tl->fatal[tl->fatal_next];
-			tl->fatal_next = (tl->fatal_next + 1) % TL_FATAL_SENT;
-		}
-		f->tgid = tgid;
-		f->sig = (int32_t)ev->arg;
-		f->ts = ts;
-		return 0;
+	if (ev->arg2 != 0 || ev->tgid2 <= 0 || !signal_ends_process(ev->arg) || signal_dumps_core(ev->arg))
+		return;
+	f = fatal_slot(tl, ev->tgid2);
+	if (!f) {
+		f = &tl->fatal[tl->fatal_next];
+		tl->fatal_next = (tl->fatal_next + 1) % TL_FATAL_SENT;
 	}
-	f = fatal_slot(tl, tgid);
+	f->tgid = ev->tgid2;
+	f->sig = (int32_t)ev->arg;
+	f->ts = ts;
+}
+
+/* The signal sent to the process of a thread that takes SIGKILL by
+ * default at ts (0: none kept, or SIGKILL itself). A kept signal goes
+ * when a thread of it takes that signal otherwise (a handler, ignored),
+ * or after TL_FATAL_SENT_NS (the kernel converts it as it is sent, and
+ * every thread takes it as it next runs: a SIGKILL later is another's,
+ * such as an exit's to the other threads after the program read the
+ * signal with sigwait). */
+static int32_t fatal_taken(struct timeline *tl, const struct event *ev, uint64_t ts)
+{
+	struct tl_fatal_sent *f = fatal_slot(tl, ev->tgid);
+
 	if (!f)
 		return 0;
 	if ((ev->arg2 != 0 && ev->arg == f->sig) || ts - f->ts > TL_FATAL_SENT_NS) { /* taken otherwise, or old */
@@ -580,14 +582,14 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 	case EVENT_LOST:
 		return ev->arg > 0 ? log_details(tl, ts, TL_LOG_LOST, SIZE_MAX, -1, ev->arg, ev->cpu, NULL) : 0;
 	case EVENT_SIGNAL:
-		follow_fatal(tl, ev, ev->tgid2, ts);
+		fatal_sent(tl, ev, ts);
 		return 0;
 	case EVENT_SIGNAL_DELIVER: {
 		int32_t sent;
 
 		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
 			return 0;
-		sent = follow_fatal(tl, ev, tl->threads[i].tgid, ts);
+		sent = fatal_taken(tl, ev, ts);
 		if (ev->arg2 != 0 || !signal_ends_process(ev->arg))
 			return 0; /* (a handler or SIG_IGN: the program's own business, maybe a thousand a second) */
 		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i,
