@@ -4,6 +4,7 @@
  * into events (existing threads announced, wakeups and renames derived,
  * forks, the filter), and the errors with their line numbers. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "check.h"
 #include "import.h"
@@ -40,6 +41,28 @@ static int import_text(const char *text, const struct import_filter *filter, str
 	if (sum)
 		*sum = *import_summary(im);
 	import_free(im);
+	return rc;
+}
+
+/* The same through import_file, as a file given to conctop import is
+ * read (a line at a time from a stream, not from a buffer). */
+static int import_text_file(const char *text, char *err, size_t len)
+{
+	struct import *im;
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int rc;
+
+	ngot = 0;
+	if (!f)
+		return -errno;
+	if (import_new(&im, NULL, keep, NULL)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	rc = import_file(im, f);
+	snprintf(err, len, "%s", import_error(im));
+	import_free(im);
+	fclose(f);
 	return rc;
 }
 
@@ -272,7 +295,8 @@ static void test_odd_texts(void)
 	static char text[8192];
 	struct import_summary s;
 	char err[512];
-	int rc;
+	int rc, rc2;
+	size_t n;
 
 	struct import_line l;
 	const char *why;
@@ -300,7 +324,10 @@ static void test_odd_texts(void)
 	text[5012] = '\n';
 	strcat(text, perf_text);
 	rc = import_text(text, NULL, &s, err, sizeof err);
-	CHECK(rc == 0 && count(EVENT_SWITCH) == 2, "odd texts: a header comment longer than a line may be is read");
+	n = count(EVENT_SWITCH);
+	rc2 = import_text_file(text, err, sizeof err);
+	CHECK(rc == 0 && n == 2 && rc2 == 0 && count(EVENT_SWITCH) == 2,
+	      "odd texts: a header comment longer than a line may be is read, from a buffer and from a file");
 	snprintf(text, sizeof text, "%.*snext_pid=3\n", (int)(strstr(perf_text, "next_pid=300") - perf_text), perf_text);
 	rc = import_text(text, NULL, NULL, err, sizeof err);
 	CHECK(rc == -EBADMSG && strstr(err, "line 6: sched_switch: no valid next_prio"),
