@@ -36,6 +36,12 @@ int render_lane_columns(int screen_width)
 	return n < 1 ? 1 : n;
 }
 
+/* Whether the view follows the present (see render.h). */
+bool render_view_following(const struct view *v)
+{
+	return v->mode == VIEW_LIVE || (v->mode == VIEW_REPLAY && v->playing);
+}
+
 /* Whether a thread's name, as the lanes show it (? when it has none),
  * contains filter, ignoring case. */
 bool render_name_matches(const char *name, const char *filter)
@@ -290,8 +296,7 @@ static void draw_lanes_foot(struct frame *f, int y, size_t first, size_t shown)
 		 * following (live, or a replay playing) a pause reads them back,
 		 * paused they are being read, or could not all be (the header) */
 		snprintf(mid, sizeof(mid), " forgotten before %.1f s%s ", (double)timeline_kept_from(f->d.tl) / 1e9,
-			 v->mode == VIEW_LIVE || (v->mode == VIEW_REPLAY && v->playing) ? ": pause there to read it back"
-											 : "");
+			 render_view_following(v) ? ": pause there to read it back" : "");
 	frame_draw_bottom(f, y, left[0] ? left : NULL, mid[0] ? mid : NULL, 1);
 	if (v->inspect) {
 		fmt_seconds(t, sizeof(t), f->now, fmt_sec_decimals(f->d.win.npc, 6));

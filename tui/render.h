@@ -203,6 +203,10 @@ int render_cpu_rows(const struct timeline *tl, const struct view *v, int width, 
  * exit before v->t0, nor (with v->window_end) begin at or after it. */
 bool render_thread_in_window(const struct tl_thread *t, const struct view *v);
 
+/* Whether view v follows the present: live and not paused, or a replay
+ * playing (viewstate_following's answer, for what draws the view). */
+bool render_view_following(const struct view *v);
+
 /* Whether a thread named name (? when it has none, as shown) passes the
  * lanes' filter (a case-insensitive substring; NULL or empty: all). */
 bool render_name_matches(const char *name, const char *filter);

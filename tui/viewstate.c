@@ -149,7 +149,7 @@ static void show_head(struct viewstate *vs, uint64_t head)
 /* Whether the view follows the clock. */
 bool viewstate_following(const struct viewstate *vs)
 {
-	return vs->live ? vs->v.mode == VIEW_LIVE : vs->v.playing;
+	return render_view_following(&vs->v); /* (live: LIVE or PAUSED; a replay: REPLAY, playing or not) */
 }
 
 /* The instant the view follows. */

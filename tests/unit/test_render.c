@@ -728,6 +728,8 @@ static void test_level(void)
 		grid_free(g);
 		/* the rule under the lanes says what was forgotten, and says to
 		 * pause only where following: paused, it is being read back */
+		bool ok;
+
 		g = grid_new(120, 24);
 		v = view_all(120, 21 * MS);
 		v.mode = VIEW_LIVE;
@@ -738,6 +740,14 @@ static void test_level(void)
 		render_screen(g, tl, &v, th);
 		CHECK(grid_has(g, "forgotten before 0.0 s") && !grid_has(g, "pause there"),
 		      "memory: paused, the rule says what was forgotten, not to pause");
+		v.mode = VIEW_REPLAY;
+		v.playing = true;
+		render_screen(g, tl, &v, th);
+		ok = grid_has(g, "pause there to read it back");
+		v.playing = false;
+		render_screen(g, tl, &v, th);
+		CHECK(ok && !grid_has(g, "pause there") && grid_has(g, "forgotten before 0.0 s"),
+		      "memory: a replay playing says to pause; stopped, it says what was forgotten only");
 		grid_free(g);
 		timeline_free(tl);
 		tl = whole;
