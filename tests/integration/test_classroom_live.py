@@ -247,18 +247,23 @@ def keeps_moving_end(p, started):
         cpu = conctop_cpu()
         lanes = "\n".join(first.split("\n")[2:16])
         # a round is 2.2 s of play and 2 s of rest, so a loop that moves
-        # changes these rows within 5 s; the wait allows 30 (it ends at the
-        # first change) so that a loaded run's slow terminal is not taken
-        # for a stuck loop (the two failures on record, in sanitizer runs,
-        # lost the rest between rounds, which the loop now derives from
-        # its state; should it stall again, the message says how)
-        ok, s = p.wait_for(lambda s: "\n".join(s.split("\n")[2:16]) != lanes, 30)
-        moving = ok and "REPLAY" in s and "playing" in s
+        # shows other rows, playing, within 5 s; the wait allows 30 (it ends
+        # at the first such screen) so that a loaded run's slow terminal is
+        # not taken for a stuck loop. The first change may be the rest
+        # (the first screen taken at a round's end: "stopped"), which is
+        # not yet the next round: the wait goes on through it. (The two
+        # stalls on record, in sanitizer runs, lost the rest between
+        # rounds, which the loop now derives from its state; should it
+        # stall again, the message says how.)
+        ok, s = p.wait_for(lambda s: "\n".join(s.split("\n")[2:16]) != lanes and "REPLAY" in s
+                           and "playing" in s, 30)
+        moving = ok
         check(moving,
               f"moving: {time.monotonic() - started:.0f} s after Enter (at least {MOVING_S}) the lanes still move "
               "(the run replayed at its pace, round)",
-              f"then: {s}\n--- conctop's CPU time over the wait: {cpu} -> {conctop_cpu()}\n--- before: {first}"
-              f"\n--- in gdb:\n{'' if moving else conctop_gdb()}")
+              # what says why first: CI shows the start of a long message
+              f"conctop's CPU time over the wait: {cpu} -> {conctop_cpu()}"
+              f"\n--- in gdb:\n{'' if moving else conctop_gdb()}\n--- then: {s}\n--- before: {first}")
         p.keys("q")
         ok, s = p.wait_for(lambda s: "rc=0" in s, 20)
         check(ok, "moving: q quits, the terminal is back (rc=0)", s)
