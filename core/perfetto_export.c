@@ -428,12 +428,8 @@ static void write_deadlocks(struct perfetto_export *x)
 			const struct xthread *a = find(x, d->link[k].tid), *b = find(x, d->link[k].holder);
 
 			waits_object_label(w, d->link[k].object, label, sizeof(label));
-			if (d->link[k].object < 0) /* (the one edge with no object: a join) */
-				n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s waits to join %s", k ? ";" : "",
-						      a ? a->name : "?", b ? b->name : "?");
-			else
-				n += (size_t)snprintf(text + n, sizeof(text) - n, "%s %s waits for %s held by %s",
-						      k ? ";" : "", a ? a->name : "?", label, b ? b->name : "?");
+			n = waits_link_words(&d->link[k], a ? a->name : "?", label, b ? b->name : "?", k == 0, text,
+					     sizeof(text), n);
 		}
 		arg.num = d->n;
 		if (in_window(x, d->at_ns))

@@ -806,6 +806,19 @@ const struct waits_object *waits_object(const struct waits *w, size_t i)
 	return i < w->nobjects ? &w->objects[i] : NULL;
 }
 
+/* One link of a deadlock in words (waits.h). */
+size_t waits_link_words(const struct waits_link *link, const char *who, const char *object, const char *holder,
+			bool first, char *buf, size_t len, size_t n)
+{
+	const char *sep = first ? "" : ";";
+
+	if (n >= len)
+		return n;
+	if (link->object < 0)
+		return n + (size_t)snprintf(buf + n, len - n, "%s %s waits to join %s", sep, who, holder);
+	return n + (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", sep, who, object, holder);
+}
+
 /* How object i is called in words. */
 void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len)
 {

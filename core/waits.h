@@ -103,6 +103,13 @@ int64_t waits_find(const struct waits *w, int32_t tgid, uint64_t addr);
  * CPython's, else its kind and short address ("mutex@7f3a..c0"). */
 void waits_object_label(const struct waits *w, int64_t i, char *buf, size_t len);
 
+/* One link of a deadlock's cycle in words, appended at buf + n (after
+ * "; " unless first): "A waits for m held by B", or "A waits to join B"
+ * for a join (the one link with no object). who, object and holder are the
+ * names the caller gives them. Returns the new length (snprintf's way). */
+size_t waits_link_words(const struct waits_link *link, const char *who, const char *object, const char *holder,
+			bool first, char *buf, size_t len, size_t n);
+
 /* The deadlocks found so far, in order. */
 size_t waits_deadlock_count(const struct waits *w);
 const struct waits_deadlock *waits_deadlock(const struct waits *w, size_t i);

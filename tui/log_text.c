@@ -73,11 +73,7 @@ static void deadlock_words(const struct timeline *tl, size_t i, char *buf, size_
 		chain_name(tl, d->link[k].tid, true, a, sizeof(a));
 		chain_name(tl, d->link[k].holder, true, b, sizeof(b));
 		timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
-		if (d->link[k].object < 0) /* (the one edge with no object: a join) */
-			n += (size_t)snprintf(buf + n, len - n, "%s %s waits to join %s", k ? ";" : "", a, b);
-		else
-			n += (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", k ? ";" : "", a, obj,
-					      b);
+		n = waits_link_words(&d->link[k], a, obj, b, k == 0, buf, len, n);
 	}
 }
 
