@@ -158,10 +158,13 @@ static void print_json(FILE *f, const struct stats *s, const struct trace_info *
 			const char *hname = stats_thread_name(s, d->link[k].holder);
 			char label[EVENT_TEXT_MAX + 32];
 
-			stats_object_label(s, d->link[k].object, label, sizeof(label));
+			if (d->link[k].kind == WAIT_JOIN) /* (no object: the thread joined is held_by) */
+				label[0] = '\0';
+			else
+				stats_object_label(s, d->link[k].object, label, sizeof(label));
 			fprintf(f, "%s{\"tid\": %d, \"name\": ", k ? ", " : "", d->link[k].tid);
 			cli_json_string(f, name ? name : "");
-			fprintf(f, ", \"waits_for\": ");
+			fprintf(f, ", \"kind\": \"%s\", \"waits_for\": ", json_kind(d->link[k].kind));
 			cli_json_string(f, label);
 			fprintf(f, ", \"held_by\": {\"tid\": %d, \"name\": ", d->link[k].holder);
 			cli_json_string(f, hname ? hname : "");

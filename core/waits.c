@@ -382,8 +382,9 @@ static const struct frame *current_frame(const struct wthread *t)
 	return t->in_sys ? &t->sys : NULL;
 }
 
-/* The wait-for edge out of thread t: who it waits for now (0 none). */
-static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t *object)
+/* The wait-for edge out of thread t: who it waits for now (0 none), on
+ * which object, in which kind of wait. */
+static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t *object, uint8_t *kind)
 {
 	const struct frame *f = current_frame(t);
 
@@ -391,6 +392,7 @@ static int32_t waits_for(const struct waits *w, const struct wthread *t, int64_t
 	if (!f || f == &t->sys)
 		return 0;
 	*object = f->object;
+	*kind = (uint8_t)waits_kind_of(f->op);
 	if (f->op == OP_JOIN)
 		return f->target;
 	return waits_on_holder(t, f) ? w->objects[f->object].holder : 0;
@@ -407,13 +409,14 @@ static int check_deadlock(struct waits *w, const struct wthread *start, uint64_t
 
 	while (d.n < WAITS_CYCLE_MAX) {
 		int64_t object;
-		int32_t next = waits_for(w, t, &object);
+		uint8_t kind = WAIT_NONE;
+		int32_t next = waits_for(w, t, &object, &kind);
 
 		/* waiting for a lock it holds itself is a cycle of one, once it
 		 * sleeps: a recursive mutex's owner calls lock while holding it */
 		if (!next || (next == t->tid && !(asleep && t == start)))
 			return 0;
-		d.link[d.n++] = (struct waits_link){ t->tid, object, next };
+		d.link[d.n++] = (struct waits_link){ t->tid, object, next, kind };
 		if (next == start->tid)
 			break;
 		t = find_thread(w, next);
@@ -814,7 +817,7 @@ size_t waits_link_words(const struct waits_link *link, const char *who, const ch
 
 	if (n >= len)
 		return n;
-	if (link->object < 0)
+	if (link->kind == WAIT_JOIN)
 		return n + (size_t)snprintf(buf + n, len - n, "%s %s waits to join %s", sep, who, holder);
 	return n + (size_t)snprintf(buf + n, len - n, "%s %s waits for %s held by %s", sep, who, object, holder);
 }

@@ -61,8 +61,9 @@ struct waits_object {
 /* One link of a deadlock cycle: tid waits for object, held by holder. */
 struct waits_link {
 	int32_t tid;
-	int64_t object;
-	int32_t holder;
+	int64_t object;   /* -1 for a join */
+	int32_t holder;   /* the holder of the object, or the thread joined */
+	uint8_t kind;     /* enum waits_kind of the wait: WAIT_MUTEX, WAIT_JOIN... */
 };
 
 #define WAITS_CYCLE_MAX 16

@@ -94,7 +94,7 @@ void log_text_deadlock_banner(const struct timeline *tl, size_t i, int width, bo
 
 		for (k = 0; k < d->n && n < len; k++) {
 			chain_name(tl, d->link[k].tid, form == 0, who, sizeof(who));
-			if (d->link[k].object < 0)
+			if (d->link[k].kind == WAIT_JOIN)
 				snprintf(obj, sizeof(obj), "join");
 			else
 				timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));

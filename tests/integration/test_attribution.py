@@ -7,8 +7,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (retried, SCENARIOS, bpf_available, check, conctop, dump_events, finish,  # noqa: E402
-                     report_json, tmpdir)
+from harness import (retried, PROGS, SCENARIOS, bpf_available, check, conctop, dump_events, finish,  # noqa: E402
+                     report_json, run, tmpdir)
 
 # scenario, arguments, and for each thread name prefix the (kind, object)
 # pairs its blocked time may go to (object None: any, e.g. the main thread's
@@ -87,7 +87,8 @@ def test_philosophers_deadlock(rep):
     names = sorted(c["name"] for c in cycle)
     check(len(cycle) == 5 and names == [f"philosopher-{i}" for i in range(1, 6)],
           "philosophers: the cycle names all five philosophers", f"{cycle}")
-    ok = all(c["waits_for"].startswith("fork_") and c["held_by"]["name"].startswith("philosopher-") for c in cycle)
+    ok = all(c.get("kind") == "mutex" and c["waits_for"].startswith("fork_") and
+             c["held_by"]["name"].startswith("philosopher-") for c in cycle)
     check(ok, "philosophers: each waits for a fork held by another philosopher", f"{cycle}")
     links = {c["name"]: c["held_by"]["name"] for c in cycle}
     walk, cur = [], cycle[0]["name"]
@@ -137,7 +138,22 @@ def test_gil():
     check(on_gil >= 0.9 * blocked, "gil: and it is recognised as the GIL", f"{on_gil} of {blocked}")
 
 
+def test_join_deadlock_json():
+    """report --json of a deadlock of a mutex and a join (mktrace's
+    joindeadlock: loader waits for config_lock, held by main, which joins
+    loader): the join link says so, with no object (it said waits_for "?")."""
+    d = tmpdir()
+    r = run([os.path.join(PROGS, "mktrace"), d, "joindeadlock"])
+    if not check(r.returncode == 0, "joindeadlock: mktrace writes it", r.stderr):
+        return
+    dl = report_json(os.path.join(d, "joindeadlock.ctrace"))["deadlocks"]
+    links = {c["name"]: (c.get("kind"), c["waits_for"], c["held_by"]["name"]) for c in dl[0]["cycle"]} if dl else {}
+    check(links == {"main": ("join", "", "loader"), "loader": ("mutex", "config_lock", "main")},
+          "report --json: a deadlock's join link is kind join, no object, held_by the thread joined", f"{dl}")
+
+
 def main():
+    test_join_deadlock_json()
     if not bpf_available("attribution integration tests"):
         finish()
     reps = {}

@@ -39,6 +39,9 @@
  *              at 10.5-10.8; cc wakes at 20, exits at 20.1 and wakes main,
  *              which runs from 20.2. End 21. A window [0, 10) must still name
  *              cc as what main waited for: only its end says so.
+ *   joindeadlock  2 CPUs: main (A) holds mutex config_lock; loader (B)
+ *              blocks on it at 1; main joins loader at 2: a deadlock of a
+ *              lock and a join (report --json names the join link). End 3.
  *   cutoff     pingpong's first 10 ms in a complete chunk, the rest in a
  *              chunk cut in half, with no end record: a recording killed
  *              while it wrote (readers show the first 10 ms and warn).
@@ -283,6 +286,49 @@ static int mk_childwait(struct out *o)
 	ev_of(o, 20 * MS + 200 * US, EVENT_SWITCH, 1, 201, 201, 0, 0, EVENT_STATE_DEAD, NULL);
 	sw(o, 20 * MS + 200 * US, 0, 0, EVENT_STATE_RUNNING, 101);
 	return out_close(o, 21 * MS);
+}
+
+/* An event of process 100's thread tid with an op (EVENT_OBJECT: the
+ * object kind; EVENT_BLOCK: the call) on arg, about thread tid2 (a block's
+ * holder, or the thread joined) and named text. */
+static void ev_op(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, uint32_t what,
+		  int64_t arg, const char *text)
+{
+	struct event e;
+	int r;
+
+	if (o->err)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.ts = ts;
+	e.type = (uint16_t)type;
+	e.cpu = (uint16_t)cpu;
+	e.tid = tid;
+	e.tgid = 100;
+	e.tid2 = tid2;
+	e.tgid2 = tid2 > 0 ? 100 : 0;
+	e.op = what;
+	e.arg = arg;
+	if (text)
+		snprintf(e.text, sizeof(e.text), "%s", text);
+	r = trace_writer_add(o->w, &e);
+	if (r)
+		o->err = r;
+}
+
+/* joindeadlock: see the file comment. */
+static int mk_joindeadlock(struct out *o)
+{
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main");
+	ev(o, 0, EVENT_THREAD, 1, 102, 0, 'R', "loader");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, 0, 1, 0, EVENT_STATE_RUNNING, 102);
+	ev_op(o, 0, EVENT_OBJECT, 0, 101, 0, OP_KIND_MUTEX, 0x300, "config_lock");
+	ev_op(o, 1 * MS, EVENT_BLOCK, 1, 102, 101, OP_MUTEX_LOCK, 0x300, NULL);
+	sw(o, 1 * MS, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
+	ev_op(o, 2 * MS, EVENT_BLOCK, 0, 101, 102, OP_JOIN, 0, NULL);
+	sw(o, 2 * MS, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	return out_close(o, 3 * MS);
 }
 
 /* lost: see the file comment. */
@@ -597,6 +643,7 @@ static const struct maker makers[] = {
 	{ "wide", 12, "six threads on CPUs 0 to 11, one after the other", mk_wide, NULL },
 	{ "childwait", 2, "a process waits for any of its two children; the one that ends it, at the end",
 	  mk_childwait, NULL },
+	{ "joindeadlock", 2, "a deadlock of a mutex and a join", mk_joindeadlock, NULL },
 	{ "cutoff", 2, "pingpong cut off in its last chunk (no end record)", mk_cutoff, NULL },
 };
 
