@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
-#include "demangle.h"
 #include "glibc_sync.h"
 
 #define WAIT_PRIVATE 128u         /* FUTEX_WAIT | FUTEX_PRIVATE_FLAG */
@@ -202,41 +201,6 @@ static void test_barrier_round0(void)
 	CHECK(o.kind == OP_KIND_SEM, "glibc: a heap sem after a word larger than its waiters stays a sem");
 }
 
-/* C++ variables' mangled names read back as the source spells them. */
-static void test_demangle(void)
-{
-	static const struct { const char *in, *out; } ok[] = {
-		{ "_ZN4bank11ledger_lockE", "bank::ledger_lock" },
-		{ "_ZN7Mailbox5readyE", "Mailbox::ready" },
-		{ "_ZNSt3foo3barE", "std::foo::bar" },
-		{ "_ZL10work_queue", "work_queue" },
-		{ "_ZN12_GLOBAL__N_14gateE", "(anonymous namespace)::gate" },
-	};
-	static const char *const left[] = {
-		"count_lock", "_Z", "_ZN", "_ZN3abcE1", "_ZN99abcE", "_Z4mainv", "_ZZ4mainE5count",
-		"_ZN5StackIiE4headE", "_ZN0E",
-	};
-	char buf[64];
-	bool all = true;
-	size_t i;
-
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (!demangle_variable(ok[i].in, buf, sizeof(buf)) || strcmp(buf, ok[i].out)) {
-			all = false;
-			printf("  %s: not %s\n", ok[i].in, ok[i].out);
-		}
-	CHECK(all, "demangle: namespaces, classes, std and file statics read back as in the source");
-	strcpy(buf, "kept");
-	for (i = 0, all = true; i < sizeof(left) / sizeof(left[0]); i++)
-		if (demangle_variable(left[i], buf, sizeof(buf)) || strcmp(buf, "kept")) {
-			all = false;
-			printf("  %s: read as %s\n", left[i], buf);
-		}
-	CHECK(all, "demangle: C names, cut or odd forms, functions, templates and local statics are left alone");
-	CHECK(!demangle_variable("_ZN4bank11ledger_lockE", buf, 8) && !strcmp(buf, "kept"),
-	      "demangle: a buffer too small is left alone");
-}
-
 /* What it refuses to guess. */
 static void test_refusals(void)
 {
@@ -325,7 +289,6 @@ int main(void)
 	test_symbols();
 	test_memory();
 	test_lookalikes();
-	test_demangle();
 	test_rwlock_memory();
 	test_barrier_round0();
 	test_refusals();
