@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "keymap.h"
 #include "stopsig.h"
+#include "utf8.h"
 #include "view.h"
 
 #define EVENTS_PER_READ 64
@@ -29,13 +30,7 @@ static void input_add(struct viewer *w, uint32_t cp)
 /* Removes the prompt input's last character. */
 static void input_backspace(struct viewer *w)
 {
-	size_t n = strlen(w->input);
-
-	while (n > 0 && ((unsigned char)w->input[n - 1] & 0xc0) == 0x80)
-		n--;
-	if (n > 0)
-		n--;
-	w->input[n] = '\0';
+	w->input[utf8_prev(w->input, strlen(w->input))] = '\0';
 }
 
 /* Applies what was typed at the prompt. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "utf8.h"
 #include "view.h"
 
 #define OUT_LINES 200                /* program output lines kept */
@@ -63,21 +64,6 @@ static void output_newline(struct output_log *o)
 	o->part_len = 0;
 }
 
-/* Where the last character of s[0..n) starts (n when n is 0): back over
- * its UTF-8 continuation bytes to its lead byte. */
-static size_t last_char(const char *s, size_t n)
-{
-	size_t k = n;
-
-	while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
-		k--;
-	if (k > 0 && ((unsigned char)s[k - 1] & 0x80))
-		k--; /* (the lead byte) */
-	else if (k == n && k > 0)
-		k--; /* (an ASCII character) */
-	return k;
-}
-
 /* The line being written fills a stored line: it ends at its last space
  * (not too far back), else before its last character, and what follows
  * begins the next line, so that nothing of a long line is lost. */
@@ -89,7 +75,7 @@ static void output_break(struct output_log *o)
 	while (k > 0 && o->part[k - 1] != ' ')
 		k--;
 	if (k == 0 || n - k > OUT_LINE_MAX / 4) {
-		k = last_char(o->part, n); /* no space near the end: before the last (maybe partial) character */
+		k = utf8_prev(o->part, n); /* no space near the end: before the last (maybe partial) character */
 		if (k == 0)
 			k = n;
 	}
@@ -129,7 +115,7 @@ static void output_take(struct output_log *o, const char *buf, size_t n)
 		if (c == 0x1b) {
 			o->esc = 1;
 		} else if (c == '\b') { /* as a terminal shows it: the last character goes */
-			o->part_len = last_char(o->part, o->part_len);
+			o->part_len = utf8_prev(o->part, o->part_len);
 		} else if (c == '\n') {
 			output_newline(o);
 		} else if ((c == '\t' || c >= 0x20) && c != 0x7f) {

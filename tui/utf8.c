@@ -100,6 +100,20 @@ size_t utf8_next(const char *s)
 	return *s ? utf8_decode(s, &cp) : 0;
 }
 
+/* Where the last character of s[0..n) starts. */
+size_t utf8_prev(const char *s, size_t n)
+{
+	size_t k = n;
+
+	while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0 && ((unsigned char)s[k - 1] & 0x80))
+		k--; /* (the lead byte) */
+	else if (k == n && k > 0)
+		k--; /* (an ASCII character) */
+	return k;
+}
+
 /* Columns of s in the grid. */
 int utf8_width(const char *s)
 {

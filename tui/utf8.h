@@ -32,6 +32,11 @@ int utf8_cols(uint32_t cp);
 /* The bytes of s's first character (0 at its end). */
 size_t utf8_next(const char *s);
 
+/* Where the last character of s[0..n) starts (0 when n is 0): back over
+ * its UTF-8 continuation bytes to its lead byte; a stray continuation
+ * byte after ASCII counts as a character of its own. */
+size_t utf8_prev(const char *s, size_t n);
+
 /* The columns s takes in the grid; NULL is 0. */
 int utf8_width(const char *s);
 

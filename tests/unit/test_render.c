@@ -1113,6 +1113,10 @@ static void test_utf8(void)
 	      "utf8 width: each invalid byte is one column (bad lead, cut short, surrogate)");
 	CHECK(utf8_prefix("a\xc2\xb5" "b", 2) == 3 && utf8_prefix("ab", 5) == 2 && utf8_prefix("ab", 0) == 0,
 	      "utf8 prefix: bytes of the first columns");
+	CHECK(utf8_prev("ab", 2) == 1 && utf8_prev("a\xc2\xb5", 3) == 1 && utf8_prev("\xe4\xb8\xad", 3) == 0 &&
+		      utf8_prev("\xf0\x9f\x98\x80", 4) == 0 && utf8_prev("", 0) == 0 && utf8_prev("a\x80", 2) == 1 &&
+		      utf8_prev("\xe4\xb8", 2) == 0,
+	      "utf8 prev: back to the last character's lead byte (a prompt's backspace, a line cut short)");
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		grid_clear(g);
 		if (grid_text(g, 0, 0, texts[i], ROLE_DEFAULT, 0, -1) != utf8_width(texts[i])) {
