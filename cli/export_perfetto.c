@@ -15,6 +15,7 @@
 #include "notes_text.h"
 #include "outfile.h"
 #include "perfetto_export.h"
+#include "render.h"
 #include "timeline.h"
 #include "trace.h"
 
@@ -54,8 +55,7 @@ static int write_notes(struct perfetto_export *x, const struct timeline *tl, uin
 			const struct tl_thread *t = timeline_thread(tl, ent[k].thread);
 
 			if (ent[k].kind == TL_LOG_DAMAGED) { /* (said on stderr only, it was not in the file) */
-				snprintf(words, sizeof(words), "a damaged part of the file was skipped here (%s): the "
-					 "tracks around here are incomplete", ent[k].text[0] ? ent[k].text : "?");
+				render_damaged_words(&ent[k], "tracks", words, sizeof(words));
 				e = perfetto_export_note(x, ent[k].ts, 0, words);
 				continue;
 			}

@@ -77,6 +77,13 @@ static void deadlock_words(const struct timeline *tl, size_t i, char *buf, size_
 	}
 }
 
+/* A damaged part skipped, in words (render.h). */
+void render_damaged_words(const struct tl_log_entry *e, const char *parts, char *buf, size_t len)
+{
+	snprintf(buf, len, "a damaged part of the file was skipped here (%s): the %s around here are incomplete",
+		 e->text[0] ? e->text : "?", parts);
+}
+
 /* Deadlock i as a banner (see log_text.h). */
 void log_text_deadlock_banner(const struct timeline *tl, size_t i, int width, bool ascii, char *buf, size_t len)
 {
@@ -206,8 +213,7 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 			 e->cpu);
 		return ROLE_WARNING;
 	case TL_LOG_DAMAGED:
-		snprintf(buf, len, "a damaged part of the file was skipped here (%s): the lanes around here are incomplete",
-			 e->text[0] ? e->text : "?");
+		render_damaged_words(e, "lanes", buf, len);
 		return ROLE_WARNING;
 	case TL_LOG_SIGNAL: {
 		char sent[24], taken[24];

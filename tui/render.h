@@ -168,6 +168,11 @@ unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *c
  * events and deadlocks). */
 uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, char *buf, size_t len);
 
+/* A damaged part skipped (a TL_LOG_DAMAGED entry, which says where) in
+ * words: "... the <parts> around here are incomplete" (the lanes, or a
+ * Perfetto trace's tracks). */
+void render_damaged_words(const struct tl_log_entry *e, const char *parts, char *buf, size_t len);
+
 /* Columns the lanes get on a screen of this width (for zoom arithmetic). */
 int render_lane_columns(int screen_width);
 
