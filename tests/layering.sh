@@ -15,14 +15,18 @@ ncurses='(^|/)(ncursesw?/[^ ]*\.h|n?curses[^ /]*\.h|term\.h|termcap\.h|panel\.h|
 passed=0 failed=0
 
 # Writes the headers source file $1 includes, one a line, to $2.ok (exit 1,
-# and no $2.ok, when it does not preprocess). LAYER_CC and LAYER_FLAGS say
-# how (exported: preprocess_all runs it in other shells).
+# and no $2.ok, when it does not preprocess). LAYER_CC (split at spaces, as
+# make splits CC) and LAYER_FLAGS (one flag a line: a build directory's path
+# may hold spaces) say how, exported: preprocess_all runs it in other shells.
 preprocess_one() {
-	$LAYER_CC $LAYER_FLAGS -M -MG "$1" >"$2.m" 2>/dev/null || return 1
+	local -a fl
+	mapfile -t fl <<<"$LAYER_FLAGS"
+	$LAYER_CC "${fl[@]}" -M -MG "$1" >"$2.m" 2>/dev/null || return 1
 	tr -d '\\' <"$2.m" | tr ' ' '\n' | grep -v -e '^$' -e ':$' >"$2.ok"
 }
 export -f preprocess_one
-export LAYER_CC="$CC" LAYER_FLAGS="${flags[*]}"
+LAYER_FLAGS=$(printf '%s\n' "${flags[@]}")
+export LAYER_CC="$CC" LAYER_FLAGS
 
 # Preprocesses the files given, a job per CPU (one after another, the
 # preprocessing and the pipes around it took 9 s of make test).
