@@ -57,11 +57,12 @@ struct ct_raw_switch {
  * switch: ev.op = the system call's kind from the syscall_ops table (0: not
  * a followed call, e.g. a page fault), ev.arg = its first argument (a
  * futex's word address, an fd), ev.arg2 = (futex op << 32) | the futex's
- * expected value, ev.tid2 = the system call number (-1: none), ev.tgid2 =
+ * expected value (CT_FUTEX_ARG2), ev.tid2 = the system call number (-1: none), ev.tgid2 =
  * CT_WIN_* bits saying which halves of win were read. win holds the user
  * memory around a futex word: CT_WIN_BEFORE bytes before it, then the rest
  * from the word on (the mutex owner, a semaphore's waiters, ...), so that
  * user space can tell which glibc object the word belongs to. */
+#define CT_FUTEX_ARG2(op, val) ((__s64)(((__u64)(__u32)(op) << 32) | (__u32)(val)))
 #define CT_WIN_LEN 48
 #define CT_WIN_BEFORE 16
 #define CT_WIN_HAVE_BEFORE 1

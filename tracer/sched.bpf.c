@@ -251,7 +251,7 @@ static __always_inline void emit_block(__s32 tid, __s32 tgid, const struct sys_a
 	b->ev.arg = (__s64)a->a0;
 	__builtin_memset(b->win, 0, sizeof(b->win));
 	if (a->nr == futex_nr) {
-		b->ev.arg2 = (__s64)(((__u64)(__u32)a->a1 << 32) | (__u32)a->a2);
+		b->ev.arg2 = CT_FUTEX_ARG2(a->a1, a->a2);
 		if (!bpf_probe_read_user(b->win, CT_WIN_BEFORE, (void *)(a->a0 - CT_WIN_BEFORE)))
 			have |= CT_WIN_HAVE_BEFORE;
 		if (!bpf_probe_read_user(b->win + CT_WIN_BEFORE, CT_WIN_LEN - CT_WIN_BEFORE, (void *)a->a0))

@@ -555,7 +555,7 @@ static int queue_asleep(struct tracer *t, pid_t pid, pid_t tid, uint64_t ts)
 	ev.tid2 = (int32_t)nr;
 	ev.arg = (int64_t)a0;
 	if (ev.op == OP_SYS_FUTEX) {
-		ev.arg2 = (int64_t)(((uint64_t)(uint32_t)a1 << 32) | (uint32_t)a2);
+		ev.arg2 = CT_FUTEX_ARG2(a1, a2);
 		snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
