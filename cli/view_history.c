@@ -270,9 +270,12 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			h->stopped = true;
 			break;
 		}
-		/* up to `to`; then on, a millisecond at a time, until the idle
-		 * time beside waiting threads there is known to count as undone
-		 * work or not */
+		/* up to `to`; then on, a millisecond at a time, until what
+		 * comes before `to` is final (timeline_settled, as conctop lanes
+		 * reads a window): the undone work too, whose open stretch may
+		 * yet count, or, counting, merge with a later one over the gap
+		 * before `to` (a read back that stopped in that gap left the
+		 * window's last column unmarked where lanes marked it) */
 		e = cli_loader_step(&ld, timeline_end(ld.tl) < to ? to : timeline_end(ld.tl) + UNDONE_MERGE_NS,
 				    READ_SLICE_NS);
 		if (first == UINT64_MAX && timeline_events(ld.tl))
@@ -286,7 +289,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}
 	} while (e > 0 && (timeline_end(ld.tl) < to ||
-			   (timeline_undone_unsettled(ld.tl) && timeline_end(ld.tl) < to + SETTLE_NS)));
+			   (!timeline_settled(ld.tl, to, false) && timeline_end(ld.tl) < to + SETTLE_NS)));
 	h->reading = false;
 	if (h->stopped) {
 		snprintf(h->header, sizeof(h->header), "reading back stopped for a key");

@@ -769,12 +769,6 @@ size_t timeline_memory(const struct timeline *tl)
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }
 
-/* Whether the undone work at the last event may still change. */
-bool timeline_undone_unsettled(const struct timeline *tl)
-{
-	return undone_unsettled(tl->undone, sched_model_last_ts(tl->m));
-}
-
 /* Whether the past before t is final (see timeline.h). */
 bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log)
 {

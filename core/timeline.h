@@ -191,12 +191,6 @@ int timeline_clone(const struct timeline *tl, struct timeline **out);
 struct spans;
 int timeline_spans(const struct timeline *tl, unsigned keep, struct spans **out);
 
-/* Whether idle time beside waiting threads at the last event followed may
- * yet count as undone work (undone_unsettled): a reading stopped there
- * reads on a little for the marks of its last instants to be those of
- * the whole trace. */
-bool timeline_undone_unsettled(const struct timeline *tl);
-
 /* Whether reading on can no longer change the states and undone work the
  * timeline holds before t: the model's past is final (sched_model_settled)
  * and so are the marks of undone work (undone_final_before). With no

@@ -633,22 +633,6 @@ bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct u
 	return out->idle_ns >= UNDONE_MIN_NS;
 }
 
-/* Whether an open stretch may yet count (see undone.h). */
-bool undone_unsettled(const struct undone *u, uint64_t at)
-{
-	unsigned c;
-
-	for (c = 0; c < u->ncpus; c++) {
-		const struct ucpu *cp = &u->cpus[c];
-		struct undone_stretch s;
-
-		/* open, under the minimum at `at`, and able to grow */
-		if (cp->open && !undone_open_at(u, c, at, &s) && (cp->on || at - cp->cur.to < UNDONE_MERGE_NS))
-			return true;
-	}
-	return false;
-}
-
 /* Whether the stretches begun before t are final (see undone.h). */
 bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t, bool whole)
 {

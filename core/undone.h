@@ -108,13 +108,6 @@ bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_
  * idle time reaches UNDONE_MIN_NS. */
 bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct undone_stretch *out);
 
-/* Whether a stretch still open at `at` (the last event followed) may yet
- * count or not: its idle time is under UNDONE_MIN_NS and it can still
- * grow (its CPU is idle beside waiting threads, or was less than
- * UNDONE_MERGE_NS before). A reading stopped there draws it unmarked,
- * which reading on may change. */
-bool undone_unsettled(const struct undone *u, uint64_t at);
-
 /* Whether the stretches begun before t are final at `at` (the last event
  * followed) as far as the time before t goes: each either cannot grow any
  * more (its CPU neither idle beside waiting threads nor that less than

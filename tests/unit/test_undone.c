@@ -222,35 +222,49 @@ static void test_migrate_other(void)
 	stop();
 }
 
-/* A reading stopped at an instant knows whether the stretch open there
- * counts only once it reached the minimum, or can no longer grow (its CPU
- * busy, or idle alone, for the merge gap): until then it is unsettled. */
-static void test_unsettled(void)
+/* A reading stopped at an instant (at) knows whether the stretches begun
+ * before t are final: each either can no longer grow (its CPU busy, or
+ * idle alone, for the merge gap) or counts already and covers t. A counting
+ * stretch in a gap does not cover the gap: a later instant within the
+ * merge gap would add it (a live view's read back that stopped there left
+ * the window's last column unmarked where conctop lanes marked it). */
+static void test_final_before(void)
 {
-	uint64_t t = 10 * MS;
+	uint64_t t = 10 * MS, last = 0;
 	int i;
 
 	start_two();
-	CHECK(!undone_unsettled(u, 0), "unsettled: nothing open, nothing to wait for");
+	CHECK(undone_final_before(u, 0, MS, false), "final: nothing open, nothing to wait for");
 	for (i = 0; i < 40; i++, t += 500 * US) { /* 300 us waits 200 us apart: 12 ms of idle in all */
 		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
 		ev(t + 300 * US, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+		last = t + 300 * US;
 		if (i == 9)
-			CHECK(undone_unsettled(u, t + 300 * US), "unsettled: 3 ms of idle beside a waiting thread, "
-			      "the CPU idle alone for less than the merge gap since");
-		if (i == 9)
-			CHECK(undone_unsettled(u, t + 300 * US + UNDONE_MERGE_NS - 1) &&
-			      !undone_unsettled(u, t + 300 * US + UNDONE_MERGE_NS),
-			      "unsettled: ... until the merge gap has passed (it can no longer grow)");
+			CHECK(!undone_final_before(u, last, last, false) &&
+				      !undone_final_before(u, last + UNDONE_MERGE_NS - 1, last, false) &&
+				      undone_final_before(u, last + UNDONE_MERGE_NS, last, false),
+			      "final: 3 ms of idle beside a waiting thread may yet count, until the merge gap has "
+			      "passed (it can no longer grow)");
 	}
+	/* 12 ms of idle: it counts; its CPU busy since `last` (a gap) */
+	CHECK(undone_final_before(u, last + 100 * US, last, false),
+	      "final: a counting stretch is final up to its last idle instant");
+	CHECK(!undone_final_before(u, last + 100 * US, last + 50 * US, false),
+	      "final: ... not past it within the merge gap: a later instant would add the gap to it");
+	CHECK(undone_final_before(u, last + UNDONE_MERGE_NS, last + 50 * US, false),
+	      "final: ... and final once the merge gap has passed");
+	CHECK(undone_final_before(u, last + 100 * US, 5 * MS, false),
+	      "final: a window before the stretch does not wait for it");
 	ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0); /* waiting again: on */
-	CHECK(!undone_unsettled(u, t + MS), "unsettled: not once past the minimum (12 ms): it counts");
+	CHECK(undone_final_before(u, t + MS, t + MS, false) && !undone_final_before(u, t + MS, t + MS, true),
+	      "final: counting and growing covers the window's end; its whole extent is not final yet");
 	stop();
 
 	start_two();
 	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
-	CHECK(undone_unsettled(u, 10 * MS + UNDONE_MIN_NS - 1) && !undone_unsettled(u, 10 * MS + UNDONE_MIN_NS),
-	      "unsettled: a CPU idle beside a waiting thread, until its idle time reaches the minimum");
+	CHECK(!undone_final_before(u, 10 * MS + UNDONE_MIN_NS - 1, 11 * MS, false) &&
+		      undone_final_before(u, 10 * MS + UNDONE_MIN_NS, 11 * MS, false),
+	      "final: a CPU idle beside a waiting thread, until its idle time reaches the minimum");
 	stop();
 }
 
@@ -343,7 +357,7 @@ int main(void)
 	test_threshold();
 	test_migrate_other();
 	test_text_open();
-	test_unsettled();
+	test_final_before();
 	test_words();
 	return check_summary();
 }
