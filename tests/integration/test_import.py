@@ -174,8 +174,11 @@ def trace_cmd_part(ref):
     # files are not writable, and trace-cmd 3.1 crashes when given a command
     # (it sets set_ftrace_pid) and fails at its end unless told -k; -d keeps
     # it off the function tracer.
+    # (stdbuf: into a file, trace-cmd's "Hit Ctrl^C" waits in its stdio
+    # buffer until it exits, and the wait below ran its whole 15 s)
     log = open(os.path.join(TMP, "trace-cmd.log"), "w+")
-    rec = subprocess.Popen(["trace-cmd", "record", "-k", "-d", "-e", "sched", "-o", data], stdout=log, stderr=log)
+    rec = subprocess.Popen(["stdbuf", "-oL", "trace-cmd", "record", "-k", "-d", "-e", "sched", "-o", data],
+                           stdout=log, stderr=log)
     try:
         deadline = time.time() + 15
         while time.time() < deadline and rec.poll() is None:
@@ -183,6 +186,8 @@ def trace_cmd_part(ref):
             if "Hit Ctrl^C" in log.read():
                 break
             time.sleep(0.1)
+        else:
+            print(f"  trace-cmd record did not say it records within 15 s (exited: {rec.poll()}): going on")
         time.sleep(0.3)
         run(HANDOFF, timeout=30)
         rec.send_signal(signal.SIGINT)
