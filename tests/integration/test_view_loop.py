@@ -8,8 +8,8 @@ changed or a frame is due (cli/evloop.c, cli/view_live.c, cli/view_replay.c).
   closes) within 50 ms (150 ms in a sanitizer build: see LATENCY_MS). Keys are sent and the screen read through one tmux
   control-mode client, so that a capture costs a fraction of a millisecond
   rather than the tens a new tmux process takes on a loaded machine.
-- *An idle replay sleeps*: a paused replay left alone for 10 s uses under
-  1 % of a CPU, read from /proc/PID/stat (utime + stime), wakes at most 10
+- *An idle replay sleeps*: a paused replay left alone for 5 s uses under
+  1 % of a CPU, read from /proc/PID/stat (utime + stime), wakes at most 5
   times (its context switches in /proc/PID/status: no redraw on a beat),
   and still answers a key afterwards.
 - *A terminal that cannot move its cursor* (TERM=dumb): replay and the live
@@ -208,13 +208,14 @@ def wakeups(pid):
 
 
 # a sanitizer build's idle loop is the plain build's code: a shorter look
-# (CI's two runs must stay within 15 minutes), the same wakeups a second
-IDLE_SECONDS = 4 if SANITIZER else 10
+# (CI's two runs must stay within 15 minutes), the same wakeups a second;
+# 5 s hold 500 ticks at 100 Hz, so 1 % is 5 of them
+IDLE_SECONDS = 4 if SANITIZER else 5
 IDLE_WAKEUPS = IDLE_SECONDS
 
 
 def test_idle_replay():
-    """A paused replay sleeps: under 1 % of a CPU over 10 s (4 s in a
+    """A paused replay sleeps: under 1 % of a CPU over 5 s (4 s in a
     sanitizer build)."""
     name = "idle replay"
     p = Pane("idle", 100, 30)
