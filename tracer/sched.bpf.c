@@ -575,15 +575,16 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 struct wake_kept {
 	struct ct_raw_event ev;
 	__u32 on_cpu;
-	__u32 pad;
+	__u32 pad[3]; /* 64 bytes: a slot is one cache line, not two */
 };
 
 /* The kept wakings, indexed by tid (an inlined lookup): user space sizes
- * it like traced, at most 64 Ki slots (3.5 MiB); a tid past its end gets a
+ * it like traced, at most 64 Ki slots (4 MiB); a tid past its end gets a
  * record per event. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 32768);
+	__uint(map_flags, BPF_F_MMAPABLE); /* (its values start on a page: a slot is one cache line) */
 	__type(key, __u32);
 	__type(value, struct wake_kept);
 } wake_kept SEC(".maps");
