@@ -112,10 +112,10 @@ static int out_open(struct out *o, const char *path, unsigned ncpus, const char 
 	return o->err;
 }
 
-/* Adds one event of threads tid and tid2 of processes tgid and tgid2 (the
- * first error sticks). */
-static void ev_of(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tgid, int tid2, int tgid2,
-		  int64_t arg, const char *text)
+/* Adds one event: type on cpu at ts, of thread tid of process tgid, about
+ * tid2 of tgid2, with op what, arg, arg2 and text (the first error sticks). */
+static void put(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tgid, int tid2, int tgid2,
+		uint32_t what, int64_t arg, int64_t arg2, const char *text)
 {
 	struct event e;
 	int r;
@@ -130,12 +130,21 @@ static void ev_of(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int t
 	e.tgid = tgid;
 	e.tid2 = tid2;
 	e.tgid2 = tgid2;
+	e.op = what;
 	e.arg = arg;
+	e.arg2 = arg2;
 	if (text)
 		snprintf(e.text, sizeof(e.text), "%s", text);
 	r = trace_writer_add(o->w, &e);
 	if (r)
 		o->err = r;
+}
+
+/* Adds one event of threads tid and tid2 of processes tgid and tgid2. */
+static void ev_of(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tgid, int tid2, int tgid2,
+		  int64_t arg, const char *text)
+{
+	put(o, ts, type, cpu, tid, tgid, tid2, tgid2, 0, arg, 0, text);
 }
 
 /* Adds one event of the threads of process 100 (the first error sticks). */
@@ -163,23 +172,7 @@ static void wake(struct out *o, uint64_t ts, unsigned on, unsigned to, int waker
 static void op(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, uint32_t what, int64_t obj,
 	       int64_t obj2)
 {
-	struct event e;
-	int r;
-
-	if (o->err)
-		return;
-	memset(&e, 0, sizeof(e));
-	e.ts = ts;
-	e.type = (uint16_t)type;
-	e.cpu = (uint16_t)cpu;
-	e.tid = tid;
-	e.tgid = 100;
-	e.arg = obj;
-	e.arg2 = obj2;
-	e.op = what;
-	r = trace_writer_add(o->w, &e);
-	if (r)
-		o->err = r;
+	put(o, ts, type, cpu, tid, 100, 0, 0, what, obj, obj2, NULL);
 }
 
 /* Closes the trace at end_ts; returns 0 or -errno. */
@@ -294,26 +287,7 @@ static int mk_childwait(struct out *o)
 static void ev_op(struct out *o, uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, uint32_t what,
 		  int64_t arg, const char *text)
 {
-	struct event e;
-	int r;
-
-	if (o->err)
-		return;
-	memset(&e, 0, sizeof(e));
-	e.ts = ts;
-	e.type = (uint16_t)type;
-	e.cpu = (uint16_t)cpu;
-	e.tid = tid;
-	e.tgid = 100;
-	e.tid2 = tid2;
-	e.tgid2 = tid2 > 0 ? 100 : 0;
-	e.op = what;
-	e.arg = arg;
-	if (text)
-		snprintf(e.text, sizeof(e.text), "%s", text);
-	r = trace_writer_add(o->w, &e);
-	if (r)
-		o->err = r;
+	put(o, ts, type, cpu, tid, 100, tid2, tid2 > 0 ? 100 : 0, what, arg, 0, text);
 }
 
 /* joindeadlock: see the file comment. */
