@@ -315,18 +315,15 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 
 		fprintf(f, "\nDEADLOCK at %.3f ms:", ms(d->at_ns));
 		for (k = 0; k < d->n; k++) {
-			const char *name = stats_thread_name(s, d->link[k].tid);
-			const char *hname = stats_thread_name(s, d->link[k].holder);
-			char label[EVENT_TEXT_MAX + 32];
+			char label[EVENT_TEXT_MAX + 32], who[4 * EVENT_TEXT_MAX + 8], obj[4 * (EVENT_TEXT_MAX + 32)];
+			char holder[4 * EVENT_TEXT_MAX + 8], words[16 * EVENT_TEXT_MAX + 256];
 
 			stats_object_label(s, d->link[k].object, label, sizeof(label));
-			fprintf(f, "%s %s", k ? ";" : "", safe(text, sizeof(text), name));
-			if (d->link[k].object < 0) { /* (the one edge with no object: a join) */
-				fprintf(f, " waits to join %s", safe(text, sizeof(text), hname));
-				continue;
-			}
-			fprintf(f, " waits for %s", safe(text, sizeof(text), label));
-			fprintf(f, " held by %s", safe(text, sizeof(text), hname));
+			safe(who, sizeof(who), stats_thread_name(s, d->link[k].tid));
+			safe(holder, sizeof(holder), stats_thread_name(s, d->link[k].holder));
+			safe(obj, sizeof(obj), label);
+			waits_link_words(&d->link[k], who, obj, holder, k == 0, words, sizeof(words), 0);
+			fputs(words, f);
 		}
 		fputc('\n', f);
 	}

@@ -150,6 +150,10 @@ def test_join_deadlock_json():
     links = {c["name"]: (c.get("kind"), c["waits_for"], c["held_by"]["name"]) for c in dl[0]["cycle"]} if dl else {}
     check(links == {"main": ("join", "", "loader"), "loader": ("mutex", "config_lock", "main")},
           "report --json: a deadlock's join link is kind join, no object, held_by the thread joined", f"{dl}")
+    text = conctop("report", os.path.join(d, "joindeadlock.ctrace")).stdout
+    check("DEADLOCK at 2.000 ms: main waits to join loader; loader waits for config_lock held by main" in text,
+          "report: the deadlock in the log's words, the join link included",
+          "\n".join(line for line in text.splitlines() if "DEADLOCK" in line))
 
 
 def main():
