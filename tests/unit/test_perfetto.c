@@ -355,7 +355,7 @@ static void test_export_lifecycle(void)
 	CHECK(t.newtasks == 1 && t.threads_new == 1,
 	      "lifecycle: a thread created is a task_newtask with CLONE_THREAD (Perfetto starts a thread by it)");
 	CHECK(t.frees == 1 && t.freed_pid == 13,
-	      "lifecycle: the last switch of a thread that exits is followed by its sched_process_free");
+	      "lifecycle: a thread that exits has a sched_process_free of its pid (with its last switch)");
 	CHECK(t.cpu0_switches == 3 && t.switch_prev[1] == 11 && t.switch_next[1] == 12 && t.switch_prev[2] == 12 &&
 		      t.switch_ts[1] <= t.switch_ts[2] && t.switch_ts[1] >= t.switch_ts[0] && t.in_order,
 	      "lifecycle: B leaving CPU0, where the last switch put A, is preceded by a switch from A to B, in "

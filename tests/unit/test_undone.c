@@ -265,6 +265,8 @@ static void test_final_before(void)
 	CHECK(!undone_final_before(u, 10 * MS + UNDONE_MIN_NS - 1, 11 * MS, false) &&
 		      undone_final_before(u, 10 * MS + UNDONE_MIN_NS, 11 * MS, false),
 	      "final: a CPU idle beside a waiting thread, until its idle time reaches the minimum");
+	CHECK(undone_final_before(u, 12 * MS, 9 * MS, false),
+	      "final: a window that ends before an undecided stretch begins does not wait for it");
 	stop();
 }
 
