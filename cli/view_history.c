@@ -251,6 +251,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 	struct cli_loader ld;
 	uint64_t first = UINT64_MAX, started = evloop_now(), shown = 0;
 	double done = 0;
+	bool settling;
 	char path[PATH_MAX];
 	int e;
 
@@ -270,26 +271,28 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			h->stopped = true;
 			break;
 		}
-		/* up to `to`; then on, a millisecond at a time, until what
-		 * comes before `to` is final (timeline_settled, as conctop lanes
-		 * reads a window): the undone work too, whose open stretch may
-		 * yet count, or, counting, merge with a later one over the gap
-		 * before `to` (a read back that stopped in that gap left the
-		 * window's last column unmarked where lanes marked it) */
-		e = cli_loader_step(&ld, timeline_end(ld.tl) < to ? to : timeline_end(ld.tl) + UNDONE_MERGE_NS,
-				    READ_SLICE_NS);
+		/* up to `to`; then on, a millisecond at a time, until the undone
+		 * work before `to` is final (timeline_undone_final, the test
+		 * conctop lanes reads a window with, for the undone work): an
+		 * open stretch may yet count, or, counting, merge with a later
+		 * one over the gap before `to` (a read back that stopped in that
+		 * gap left the window's last column unmarked where lanes marked it) */
+		settling = timeline_end(ld.tl) >= to;
+		e = cli_loader_step(&ld, settling ? timeline_end(ld.tl) + UNDONE_MERGE_NS : to, READ_SLICE_NS);
 		if (first == UINT64_MAX && timeline_events(ld.tl))
 			first = timeline_end(ld.tl);
 		if (first < to && timeline_end(ld.tl) > first) /* (settling past to: done) */
 			done = timeline_end(ld.tl) >= to ? 1 : (double)(timeline_end(ld.tl) - first) / (double)(to - first);
-		if (timeline_memory(ld.tl) > h->cap / 4) {
+		if (timeline_memory(ld.tl) > h->cap / 4 && settling && e > 0) {
+			e = 0; /* settling past the window (a millisecond a step): it stops rather than trim the window */
+		} else if (timeline_memory(ld.tl) > h->cap / 4) {
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
 
 			/* before the window: all of it; in it: the older half */
 			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}
 	} while (e > 0 && (timeline_end(ld.tl) < to ||
-			   (!timeline_settled(ld.tl, to, false) && timeline_end(ld.tl) < to + SETTLE_NS)));
+			   (!timeline_undone_final(ld.tl, to) && timeline_end(ld.tl) < to + SETTLE_NS)));
 	h->reading = false;
 	if (h->stopped) {
 		snprintf(h->header, sizeof(h->header), "reading back stopped for a key");
