@@ -275,18 +275,51 @@ static void ev(struct perfetto_export *x, uint64_t ts, unsigned type, unsigned c
 	perfetto_export_add(x, &e);
 }
 
+/* An export written into memory. */
+struct sink {
+	char *buf;
+	size_t len;
+	FILE *f;
+};
+
+/* An exporter of [from, to) of a 2-CPU trace into s; NULL on failure. */
+static struct perfetto_export *sink_open(struct sink *s, uint64_t from, uint64_t to)
+{
+	struct perfetto_export_options o = { .ncpus = 2, .from = from, .to = to, .base_ns = 1000, .kernel = "6.1.0" };
+	struct perfetto_export *x = NULL;
+
+	s->buf = NULL;
+	s->len = 0;
+	s->f = open_memstream(&s->buf, &s->len);
+	if (s->f && perfetto_export_new(&x, s->f, &o) == 0)
+		return x;
+	if (s->f)
+		fclose(s->f);
+	free(s->buf);
+	return NULL;
+}
+
+/* Finishes x's trace at end and reads what it wrote into t; returns what
+ * the finish returned. */
+static int sink_close(struct sink *s, struct perfetto_export *x, uint64_t end, struct found *t)
+{
+	int e = perfetto_export_finish(x, end);
+
+	perfetto_export_free(x);
+	fclose(s->f);
+	read_trace((const uint8_t *)s->buf, s->len, t);
+	free(s->buf);
+	return e;
+}
+
 /* A: holds m1; B blocks on it; A unlocks and wakes B. Exported whole or
  * in a window; returns what the reader finds. */
 static int export_small(uint64_t from, uint64_t to, struct found *t)
 {
-	struct perfetto_export_options o = { .ncpus = 2, .from = from, .to = to, .base_ns = 1000, .kernel = "6.1.0" };
-	struct perfetto_export *x;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int e;
+	struct sink sk;
+	struct perfetto_export *x = sink_open(&sk, from, to);
 
-	if (!f || perfetto_export_new(&x, f, &o))
+	if (!x)
 		return -1;
 	perfetto_export_thread(x, 11, 10, "A");
 	perfetto_export_thread(x, 12, 10, "B");
@@ -306,12 +339,7 @@ static int export_small(uint64_t from, uint64_t to, struct found *t)
 	ev(x, 7 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
 	ev(x, 7 * MS, EVENT_RETURN, 1, 12, 0, OP_MUTEX_LOCK, 0, 0, NULL);
 	ev(x, 8 * MS, EVENT_SWITCH, 0, 11, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
-	e = perfetto_export_finish(x, 10 * MS);
-	perfetto_export_free(x);
-	fclose(f);
-	read_trace((const uint8_t *)buf, len, t);
-	free(buf);
-	return e;
+	return sink_close(&sk, x, 10 * MS, t);
 }
 
 /* A thread's life on the CPUs, exported whole: A (11) runs on CPU0 and
@@ -320,14 +348,10 @@ static int export_small(uint64_t from, uint64_t to, struct found *t)
  * switch from A to B is missing, as perf misses some). */
 static int export_lifecycle(struct found *t)
 {
-	struct perfetto_export_options o = { .ncpus = 2, .from = 0, .to = 10 * MS, .base_ns = 1000, .kernel = "6.1.0" };
-	struct perfetto_export *x;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int e;
+	struct sink sk;
+	struct perfetto_export *x = sink_open(&sk, 0, 10 * MS);
 
-	if (!f || perfetto_export_new(&x, f, &o))
+	if (!x)
 		return -1;
 	ev(x, 0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, "A");
 	ev(x, 0, EVENT_THREAD, 0, 12, 0, 0, 'S', 0, "B");
@@ -338,12 +362,7 @@ static int export_lifecycle(struct found *t)
 	ev(x, 4 * MS, EVENT_EXIT, 1, 13, 0, 0, 0, 0, "C");
 	ev(x, 4 * MS, EVENT_SWITCH, 1, 13, 0, 0, EVENT_STATE_DEAD, 0, NULL);
 	ev(x, 5 * MS, EVENT_SWITCH, 0, 12, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
-	e = perfetto_export_finish(x, 6 * MS);
-	perfetto_export_free(x);
-	fclose(f);
-	read_trace((const uint8_t *)buf, len, t);
-	free(buf);
-	return e;
+	return sink_close(&sk, x, 6 * MS, t);
 }
 
 /* Threads created and ended, and a switch the kernel did not report. */
