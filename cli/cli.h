@@ -328,4 +328,9 @@ void cli_warn_past_end(const char *path, uint64_t from, uint64_t end);
  * is cut inside a character. Returns buf. */
 const char *cli_column(char *buf, size_t len, const char *s, int cols);
 
+/* The PROCESS column of report's and contention's tables: process name
+ * (escaped; "?" for none or NULL) cut to 15 columns, then "(tgid)", as a
+ * 22-column cli_column. Returns buf. */
+const char *cli_process_column(char *buf, size_t len, const char *name, int32_t tgid);
+
 #endif

@@ -65,8 +65,7 @@ static const char *contention_who(const struct spans *s, size_t i, char *buf, si
 /* Prints the table as text (see cli.h). */
 void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders)
 {
-	char label[EVENT_TEXT_MAX + 32], slabel[4 * sizeof(label)], proc[4 * EVENT_TEXT_MAX];
-	char pname[sizeof(proc) + 16], cproc[sizeof(pname) + 32];
+	char label[EVENT_TEXT_MAX + 32], slabel[4 * sizeof(label)], cproc[128];
 	char who[5 * EVENT_TEXT_MAX], cell[4 * sizeof(label)];
 	int width = OBJECT_COLS;
 
@@ -92,12 +91,10 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 
 		spans_object_label(s, r->object, label, sizeof(label));
 		safetext_escape(slabel, sizeof(slabel), label);
-		safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
-		proc[utf8_prefix(proc, 15)] = '\0'; /* (15 columns and 22 in all, however many bytes: as report) */
-		snprintf(pname, sizeof(pname), "%s(%d)", proc, r->tgid);
 		fprintf(f, "%s %-7s %s %6" PRIu64 " %10.3f %10.3f %7zu %9" PRIu64 "  ",
 			cli_column(cell, sizeof(cell), slabel, width),
-			waits_kind_name(r->kind), cli_column(cproc, sizeof(cproc), pname, 22), r->waits,
+			waits_kind_name(r->kind), cli_process_column(cproc, sizeof(cproc), spans_process_name(s, r->tgid), r->tgid),
+			r->waits,
 			contention_ms(r->total_ns), contention_ms(r->longest_ns), r->waiters, r->handovers);
 		if (r->nholders)
 			fprintf(f, "%s %.3f ms\n", contention_who(s, r->holder[0].thread, who, sizeof(who)),

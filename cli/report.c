@@ -12,7 +12,6 @@
 #include "spans.h"
 #include "stats.h"
 #include "trace.h"
-#include "utf8.h"
 
 /* Prints report's help. */
 static void usage(FILE *f)
@@ -274,8 +273,7 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 		"RUN ms", "RUNNABLE", "BLOCKED", "VOL", "INVOL", "MIGR", "WAKEUPS", "LIFE ms", "MOSTLY BLOCKED ON");
 	for (i = 0; i < stats_thread_count(s); i++) {
 		const struct stats_thread *t = stats_thread_at(s, i);
-		const char *proc = stats_process_name(s, t->tgid);
-		char name[4 * EVENT_TEXT_MAX], sproc[4 * EVENT_TEXT_MAX], pname[sizeof(sproc) + 16], cname[128], cproc[128];
+		char name[4 * EVENT_TEXT_MAX], cname[128], cproc[128];
 		const struct stats_blocked *by;
 		char slabel[4 * (EVENT_TEXT_MAX + 32)], cause[sizeof(slabel) + 48] = "";
 
@@ -291,14 +289,11 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 			snprintf(cause, sizeof(cause), "%s%s%s %.0f%%", kind, label[0] && kind[0] ? " " : "",
 				 safe(slabel, sizeof(slabel), label), pct(by[0].ns, t->blocked_ns));
 		}
-		safe(sproc, sizeof(sproc), proc && *proc ? proc : "?");
-		sproc[utf8_prefix(sproc, 15)] = '\0'; /* (15 columns, as before, however many bytes) */
-		snprintf(pname, sizeof(pname), "%s(%d)", sproc, t->tgid);
 		fprintf(f,
 			"%s %7d %s %10.3f %10.3f %10.3f %6" PRIu64 " %6" PRIu64 " %5" PRIu64
 			" %7" PRIu64 " %10.3f  %s\n",
 			cli_column(cname, sizeof(cname), safe(name, sizeof(name), t->name[0] ? t->name : "?"), 16), t->tid,
-			cli_column(cproc, sizeof(cproc), pname, 22), ms(t->run_ns),
+			cli_process_column(cproc, sizeof(cproc), stats_process_name(s, t->tgid), t->tgid), ms(t->run_ns),
 			ms(t->runnable_ns), ms(t->blocked_ns), t->voluntary, t->involuntary, t->migrations, t->wakeups,
 			ms(t->end_ns - t->start_ns), cause);
 	}

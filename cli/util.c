@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cli.h"
+#include "safetext.h"
 #include "utf8.h"
 
 /* Parses a time with an optional unit into ns. */
@@ -84,6 +85,17 @@ int cli_parse_size(const char *s, uint64_t *bytes)
 		return -EINVAL;
 	*bytes = (v << shift) + (frac << shift) / scale; /* (frac < 2^20, shift <= 40: no overflow) */
 	return *bytes == 0 && (v || frac) ? -EINVAL : 0; /* (0.0001K is not 0, which means none) */
+}
+
+/* The PROCESS column of a table (see cli.h). */
+const char *cli_process_column(char *buf, size_t len, const char *name, int32_t tgid)
+{
+	char esc[4 * EVENT_TEXT_MAX], pname[sizeof(esc) + 16];
+
+	safetext_escape(esc, sizeof(esc), name && *name ? name : "?");
+	esc[utf8_prefix(esc, 15)] = '\0'; /* (15 columns, however many bytes) */
+	snprintf(pname, sizeof(pname), "%s(%d)", esc, tgid);
+	return cli_column(buf, len, pname, 22);
 }
 
 /* Prints an error message. */
