@@ -248,6 +248,14 @@ static bool in_window(const struct perfetto_export *x, uint64_t ts)
 	return ts >= x->o.from && ts < x->o.to;
 }
 
+/* Whether the window, not opened yet, opens by ts: an event at or past
+ * its start (past its end too: nothing happened in it, the state stands),
+ * or the trace's end. */
+static bool window_opens(const struct perfetto_export *x, uint64_t ts)
+{
+	return !x->opened && ts >= x->o.from && x->o.from < x->o.to;
+}
+
 /* The name of model thread i (the model keeps none: ours, by its tid). */
 static const char *model_name(const struct perfetto_export *x, int64_t i)
 {
@@ -614,8 +622,8 @@ int perfetto_export_add(struct perfetto_export *x, const struct event *ev)
 		start(x);
 	if (ev->cpu >= x->o.ncpus)
 		return 0;
-	if (!x->opened && ev->ts >= x->o.from && x->o.from < x->o.to)
-		open_window(x); /* (an event past the window's end: nothing happened in it, the state stands) */
+	if (window_opens(x, ev->ts))
+		open_window(x);
 	if (in_window(x, ev->ts)) {
 		write_record(x, ev);
 		write_extras(x, ev);
@@ -649,8 +657,8 @@ int perfetto_export_finish(struct perfetto_export *x, uint64_t end_ns)
 {
 	if (!x->started)
 		start(x);
-	if (!x->opened && end_ns >= x->o.from && x->o.from < x->o.to)
-		open_window(x); /* (the trace ended in the window, no event in it) */
+	if (window_opens(x, end_ns))
+		open_window(x); /* (no event in the window) */
 	if (!x->err)
 		note_err(x, sched_model_finish(x->m, end_ns));
 	write_deadlocks(x);
