@@ -283,13 +283,15 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			first = timeline_end(ld.tl);
 		if (first < to && timeline_end(ld.tl) > first) /* (settling past to: done) */
 			done = timeline_end(ld.tl) >= to ? 1 : (double)(timeline_end(ld.tl) - first) / (double)(to - first);
-		if (timeline_memory(ld.tl) > h->cap / 4 && settling && e > 0) {
-			e = 0; /* settling past the window (a millisecond a step): it stops rather than trim the window */
-		} else if (timeline_memory(ld.tl) > h->cap / 4) {
+		if (timeline_memory(ld.tl) > h->cap / 4) {
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
 
-			/* before the window: all of it; in it: the older half */
-			e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
+			/* before the window: all of it; in it: the older half; past
+			 * it (settling, a millisecond a step): nothing, it stops */
+			if (settling)
+				e = e > 0 ? 0 : e;
+			else
+				e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}
 	} while (e > 0 && (timeline_end(ld.tl) < to ||
 			   (!timeline_undone_final(ld.tl, to) && timeline_end(ld.tl) < to + SETTLE_NS)));
