@@ -194,23 +194,31 @@ void lanes_draw_cpu_strip(struct draw *d, int y, unsigned first, unsigned n)
 	draw_cpu_row(d, y, first, n, LANE_STRIP, " busy");
 }
 
+/* A thread's time alive, running, runnable and blocked (see lanes.h). */
+uint64_t lanes_alive_times(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, uint64_t ns[3])
+{
+	uint64_t sum[TL_STATE_MAX], alive;
+
+	ns[0] = ns[1] = ns[2] = 0;
+	if (t1 <= t0)
+		return 0;
+	timeline_thread_sum(tl, i, t0, t1, sum);
+	alive = (t1 - t0) - (sum[TL_NOT_ALIVE] < t1 - t0 ? sum[TL_NOT_ALIVE] : t1 - t0);
+	ns[0] = sum[TL_RUNNING] + sum[TL_SPINNING];
+	if (ns[0] > alive)
+		ns[0] = alive;
+	ns[1] = sum[TL_RUNNABLE] < alive - ns[0] ? sum[TL_RUNNABLE] : alive - ns[0];
+	ns[2] = alive - ns[0] - ns[1];
+	return alive;
+}
+
 /* The shares of a thread's time alive (see lanes.h). */
 bool lanes_shares(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, int pct[3])
 {
-	uint64_t sum[TL_STATE_MAX], alive, run, wait;
+	uint64_t ns[3], alive = lanes_alive_times(tl, i, t0, t1, ns), run = ns[0], wait = ns[1];
 
-	if (t1 <= t0)
-		return false;
-	timeline_thread_sum(tl, i, t0, t1, sum);
-	alive = (t1 - t0) - (sum[TL_NOT_ALIVE] < t1 - t0 ? sum[TL_NOT_ALIVE] : t1 - t0);
 	if (alive == 0)
 		return false;
-	run = sum[TL_RUNNING] + sum[TL_SPINNING];
-	wait = sum[TL_RUNNABLE];
-	if (run > alive)
-		run = alive;
-	if (wait > alive - run)
-		wait = alive - run;
 	for (; alive > UINT64_MAX / 200; alive >>= 1, run >>= 1, wait >>= 1)
 		; /* a window of years: keep v * 100 in range */
 	pct[0] = (int)((run * 100 + alive / 2) / alive);

@@ -76,6 +76,11 @@ const struct legend_entry *lanes_legend_entry(unsigned item);
  * to say more ("runnable (waiting for a CPU)"). */
 const char *lanes_legend_detail(unsigned item);
 
+/* Thread i's time alive in [t0, t1) (returned; 0 when not alive then),
+ * and of it the ns spent running (or spinning), runnable and blocked
+ * (ns[0..2], which add up to it). */
+uint64_t lanes_alive_times(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, uint64_t ns[3]);
+
 /* The shares of thread i's time alive in [t0, t1) spent running (or
  * spinning), runnable and blocked, in whole percent (pct[0..2]); false
  * when it was not alive then. */

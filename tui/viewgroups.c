@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lanes.h"
 #include "viewstate.h"
 
 /* The rows the view shows (render_view_threads) in a new array; *n gets
@@ -159,14 +160,10 @@ void viewstate_fold_all(struct viewstate *vs)
  * while alive in [from, to). */
 static uint64_t thread_time(const struct timeline *tl, size_t t, uint64_t from, uint64_t to, bool blocked)
 {
-	uint64_t sum[TL_STATE_MAX], span = to - from, alive, run;
+	uint64_t ns[3];
 
-	timeline_thread_sum(tl, t, from, to, sum);
-	alive = span - (sum[TL_NOT_ALIVE] < span ? sum[TL_NOT_ALIVE] : span);
-	run = sum[TL_RUNNING] + sum[TL_SPINNING];
-	if (!blocked)
-		return run < alive ? run : alive;
-	return alive > run + sum[TL_RUNNABLE] ? alive - run - sum[TL_RUNNABLE] : 0;
+	lanes_alive_times(tl, t, from, to, ns);
+	return ns[blocked ? 2 : 0];
 }
 
 /* b / B. */
