@@ -122,6 +122,10 @@ def dump_events(path):
     return events
 
 
+# a checkpoint's instant is said to a tenth of a second ("read from 7.7 s"):
+# one at 7.699 s reads 7.7 beside a window at 7.6951 s, and is before it
+SAID_TO_A_TENTH = 0.05
+
 _tmpdirs = []
 
 

@@ -12,8 +12,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
-from harness import (BUILD, CONCTOP, check, conctop, finish, lane_rows, report_json, rss_kb, run, skip,  # noqa: E402
-                     tmpdir)
+from harness import (BUILD, CONCTOP, SAID_TO_A_TENTH, check, conctop, finish, lane_rows, report_json, rss_kb,  # noqa: E402
+                     run, skip, tmpdir)
 from panes import Tmux, clean_env  # noqa: E402
 
 SOCKET = f"conctop-bigfile-{os.getpid()}"
@@ -33,10 +33,6 @@ TINY = os.path.join(os.path.dirname(__file__), "..", "data", "pingpong.ctrace")
 
 tmux = Tmux(SOCKET)
 
-
-# a checkpoint's instant is said to a tenth of a second ("read from 7.7 s"):
-# one at 7.699 s reads 7.7 beside a window at 7.6951 s, and is before it
-SAID_TO_A_TENTH = 0.05
 
 def test_progressive(trace):
     """The first frame comes while the file is being read (the status line

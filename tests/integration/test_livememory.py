@@ -20,8 +20,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
-from harness import (BUILD, CONCTOP, bpf_available, check, conctop, finish, lane_rows, report_json, retried,  # noqa: E402
-                     rss_kb, run, skip, tmpdir)
+from harness import (BUILD, CONCTOP, SAID_TO_A_TENTH, bpf_available, check, conctop, finish, lane_rows,  # noqa: E402
+                     report_json, retried, rss_kb, run, skip, tmpdir)
 from panes import Tmux, clean_env  # noqa: E402
 
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
@@ -46,10 +46,6 @@ WAITS_READ = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: (the window shown|
 WAITS_FORGOTTEN = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: from [0-9.]+ s only \(forgotten before: "
                              r"--memory\)")
 
-
-# a checkpoint's instant is said to a tenth of a second ("read from 7.7 s"):
-# one at 7.699 s reads 7.7 beside a window at 7.6951 s, and is before it
-SAID_TO_A_TENTH = 0.05
 
 def perf_works():
     """Whether `perf bench sched pipe` runs here."""
