@@ -35,8 +35,8 @@ static void print_json(FILE *f, const struct stats *st, unsigned ncpus)
 	size_t i;
 	unsigned c, k;
 
-	fprintf(f, ",\n  \"undone\": {\"min_ns\": %llu, \"merge_ns\": %llu, \"cpus\": [", UNDONE_MIN_NS,
-		UNDONE_MERGE_NS);
+	fprintf(f, ",\n  \"undone\": {\"min_ns\": %llu, \"merge_ns\": %llu, \"span_ns\": %llu, \"cpus\": [",
+		UNDONE_MIN_NS, UNDONE_MERGE_NS, UNDONE_SPAN_NS);
 	for (c = 0; c < ncpus; c++)
 		fprintf(f, "%s{\"cpu\": %u, \"idle_ns\": %" PRIu64 ", \"stretches\": %zu}", c ? ", " : "", c,
 			undone_cpu_ns(u, c), undone_cpu_count(u, c));
@@ -76,8 +76,8 @@ static void print_text(FILE *f, const struct stats *st, unsigned ncpus, uint64_t
 	size_t shown[LONGEST], i, k, n = 0;
 	unsigned c;
 
-	fprintf(f, "\nCPU IDLE WHILE THREADS WERE RUNNABLE (on another CPU; stretches of %.0f ms or more idle)\n",
-		(double)UNDONE_MIN_NS / 1e6);
+	fprintf(f, "\nCPU IDLE WHILE THREADS WERE RUNNABLE (on another, busy CPU; stretches of %.0f ms or more idle "
+		"within %.0f ms)\n", (double)UNDONE_MIN_NS / 1e6, (double)UNDONE_SPAN_NS / 1e6);
 	if (!undone_count(u)) {
 		fprintf(f, "none\n");
 		return;

@@ -47,6 +47,7 @@ struct undone {
 	size_t nthreads, threads_cap;
 	size_t *runq;                 /* the listed threads */
 	size_t nrunq, runq_cap;
+	size_t nrunq_idle;            /* ... of them on an idle CPU's run queue (being woken there) */
 	unsigned non;                 /* CPUs on */
 	size_t unknown, more;         /* listed threads of unknown masks, of masks with CPUs 128+ */
 	unsigned *idle;               /* the idle CPUs (only they can be on) */
@@ -248,6 +249,13 @@ static void count_masks(struct undone *u, const struct uthread *t, int delta)
 	}
 }
 
+/* Whether a stretch (its CPU off) ends at ts however near its last
+ * instant: it has not counted within UNDONE_SPAN_NS of its start. */
+static bool undecided_past_span(const struct undone_stretch *s, uint64_t ts)
+{
+	return s->idle_ns < UNDONE_MIN_NS && ts - s->from >= UNDONE_SPAN_NS;
+}
+
 /* CPU c becomes idle beside waiting threads at ts (or stops being). */
 static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 {
@@ -265,7 +273,7 @@ static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 	}
 	cp->on = true;
 	u->non++;
-	if (cp->open && ts - cp->cur.to >= UNDONE_MERGE_NS)
+	if (cp->open && (ts - cp->cur.to >= UNDONE_MERGE_NS || undecided_past_span(&cp->cur, ts)))
 		r = close_stretch(u, c);
 	if (!cp->open) {
 		memset(&cp->cur, 0, sizeof(cp->cur));
@@ -277,7 +285,7 @@ static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 	cp->on_since = cp->acct_since = ts;
 	u->on_gen++;
 	for (i = 0; i < u->nrunq; i++)
-		if (u->threads[u->runq[i]].rq != (int32_t)c)
+		if (!u->cpus[u->threads[u->runq[i]].rq].idle) /* (c is idle: not its own) */
 			note(u, c, u->runq[i]);
 	return r;
 }
@@ -297,7 +305,7 @@ static int update(struct undone *u, uint64_t ts)
 	u->nrunq_seen = u->nrunq;
 	for (i = 0; i < u->nidle && !r; i++) {
 		const struct ucpu *cp = &u->cpus[u->idle[i]];
-		bool want = u->nrunq > cp->nwait;
+		bool want = u->nrunq > u->nrunq_idle; /* (those on idle CPUs, this one's too, are being woken) */
 
 		if (want != cp->on)
 			r = turn(u, u->idle[i], want, ts);
@@ -339,6 +347,23 @@ static uint64_t clamp(struct undone *u, uint64_t ts)
 	return ts;
 }
 
+/* Notes the listed threads waiting on CPU q's run queue into every CPU
+ * on (q has just become busy: they wait behind what it runs now). */
+static void note_waiting_on(struct undone *u, unsigned q)
+{
+	for (size_t i = 0; i < u->nrunq; i++) {
+		struct uthread *t = &u->threads[u->runq[i]];
+
+		if (t->rq != (int32_t)q)
+			continue;
+		for (unsigned k = 0; k < u->nidle; k++)
+			if (u->cpus[u->idle[k]].on)
+				note(u, u->idle[k], u->runq[i]);
+		t->noted_gen = u->on_gen;
+		t->noted_rq = t->rq;
+	}
+}
+
 /* Sets thread idx runnable (or not) on run queue rq at ts. */
 static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, uint64_t ts)
 {
@@ -355,6 +380,7 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 	if (t->listed) {
 		count_masks(u, t, -1);
 		u->touched |= u->cpus[t->rq].idle;
+		u->nrunq_idle -= u->cpus[t->rq].idle;
 		u->cpus[t->rq].nwait--;
 		u->runq[t->pos] = u->runq[--u->nrunq];
 		u->threads[u->runq[t->pos]].pos = t->pos;
@@ -369,10 +395,11 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		u->runq[u->nrunq++] = idx;
 		t->listed = true;
 		u->touched |= u->cpus[rq].idle;
+		u->nrunq_idle += u->cpus[rq].idle;
 		u->cpus[rq].nwait++;
 		count_masks(u, t, 1);
 	}
-	if (t->listed && u->non && (t->noted_gen != u->on_gen || t->noted_rq != rq)) {
+	if (t->listed && u->non && !u->cpus[rq].idle && (t->noted_gen != u->on_gen || t->noted_rq != rq)) {
 		/* into every CPU on, once until another turns on */
 		for (i = 0; i < u->nidle; i++)
 			if (u->cpus[u->idle[i]].on && (int32_t)u->idle[i] != rq)
@@ -420,13 +447,17 @@ int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
 	cp->idle = !cp->idle;
 	u->touched = true;
 	if (cp->idle) {
+		u->nrunq_idle += cp->nwait;
 		cp->idle_pos = u->nidle;
 		u->idle[u->nidle++] = c->cpu;
 	} else {
+		u->nrunq_idle -= cp->nwait;
 		if (cp->on && (r = turn(u, c->cpu, false, ts)))
 			return r;
 		u->idle[cp->idle_pos] = u->idle[--u->nidle];
 		u->cpus[u->idle[cp->idle_pos]].idle_pos = cp->idle_pos;
+		if (cp->nwait && u->non) /* its waiting threads now wait behind what it runs */
+			note_waiting_on(u, c->cpu);
 	}
 	set_dirty(u, ts);
 	return 0;
@@ -473,8 +504,8 @@ int undone_on_event(struct undone *u, const struct event *ev)
 		t->noted_gen = 0;
 		if (t->listed)
 			count_masks(u, t, 1);
-		for (c = 0; c < u->nidle && u->non && t->listed; c++)
-			if (u->cpus[u->idle[c]].on && (int32_t)u->idle[c] != t->rq)
+		for (c = 0; c < u->nidle && u->non && t->listed && !u->cpus[t->rq].idle; c++)
+			if (u->cpus[u->idle[c]].on) /* (t->rq is busy: not one of them) */
 				note(u, u->idle[c], idx);
 	} else if (ev->type == EVENT_FORK && (r = thread_of(u, ev->tid, &parent, &pidx)) > 0 && parent->known) {
 		struct undone_mask mask = parent->mask;
@@ -642,7 +673,8 @@ bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t, bool w
 	for (c = 0; c < u->ncpus; c++) {
 		const struct ucpu *cp = &u->cpus[c];
 
-		if (!cp->open || cp->cur.from >= t || (!cp->on && at - cp->cur.to >= UNDONE_MERGE_NS))
+		if (!cp->open || cp->cur.from >= t ||
+		    (!cp->on && (at - cp->cur.to >= UNDONE_MERGE_NS || undecided_past_span(&cp->cur, at))))
 			continue; /* none, after t, or complete */
 		if (whole || !undone_open_at(u, c, at, &s))
 			return false; /* growing; or may yet count, or not */

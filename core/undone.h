@@ -1,5 +1,8 @@
 /* Undone work: stretches of time during which a CPU was idle while a traced
- * thread was runnable (waiting for a CPU) on another CPU's run queue, and
+ * thread was runnable (waiting for a CPU) on the run queue of another CPU
+ * that was busy (a thread queued on an idle CPU is being woken there: a
+ * pipe ping-pong across two CPUs made 750 ms of "undone work" of 1 us
+ * waits for the other CPU to wake), and
  * why when the trace says: the threads' affinity masks (EVENT_AFFINITY)
  * did not allow the idle CPU.
  *
@@ -20,6 +23,15 @@
  * join one stretch, and a stretch counts only when its CPU was idle, with
  * threads waiting, for at least UNDONE_MIN_NS in all: more than twice the
  * longest of those, far less than the seconds the issue's xz trace lost.
+ * That much must come within UNDONE_SPAN_NS of the stretch's start: one
+ * that has not counted by then ends when its CPU next stops being idle
+ * beside waiting threads (the next such instant begins a stretch of its
+ * own). Without it a busy trace's brief waits,
+ * less than a millisecond apart, chained one stretch for as long as they
+ * went on, undecided all the while, and a window read back from the file
+ * read on that far past its end to know its last columns; with it the
+ * stretches begun before t are final by t + UNDONE_SPAN_NS + UNDONE_MIN_NS
+ * (undone_final_before).
  *
  * Cost: memory follows the threads and the stretches kept. Time: the
  * changes of one instant are applied together, with a walk of the idle
@@ -38,6 +50,7 @@
 
 #define UNDONE_MERGE_NS 1000000ull /* gaps shorter than 1 ms join a stretch */
 #define UNDONE_MIN_NS 10000000ull  /* a stretch counts from 10 ms of idle time */
+#define UNDONE_SPAN_NS 100000000ull /* ... reached within 100 ms of its start */
 #define UNDONE_TIDS 8              /* threads named per stretch */
 
 /* Why a CPU stayed idle. */
@@ -111,7 +124,8 @@ bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct u
 /* Whether the stretches begun before t are final at `at` (the last event
  * followed) as far as the time before t goes: each either cannot grow any
  * more (its CPU neither idle beside waiting threads nor that less than
- * UNDONE_MERGE_NS before), or (unless whole) already counts and covers t,
+ * UNDONE_MERGE_NS before, or it has not counted within UNDONE_SPAN_NS of
+ * its start), or (unless whole) already counts and covers t,
  * so that which instants before t are in a stretch (undone_cpu_marked) is
  * what a reading to the end would say. With whole, every such stretch is
  * complete: its extent, idle time and reason too. */

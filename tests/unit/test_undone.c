@@ -161,8 +161,9 @@ static void test_reasons(void)
 }
 
 /* A thread on CPU 1 preempted by another and left waiting there for
- * `gap` at a time while CPU 0 is idle, n times, each period apart. */
-static void gaps(uint64_t gap, uint64_t period, int n)
+ * `gap` at a time while CPU 0 is idle, n times, each period apart from
+ * 10 ms; returns when the next would begin. */
+static uint64_t gaps_open(uint64_t gap, uint64_t period, int n)
 {
 	uint64_t t = 10 * MS;
 	int i;
@@ -172,7 +173,13 @@ static void gaps(uint64_t gap, uint64_t period, int n)
 		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
 		ev(t + gap, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
 	}
-	stats_finish(st, t + MS);
+	return t;
+}
+
+/* The same, and the trace ends a millisecond later. */
+static void gaps(uint64_t gap, uint64_t period, int n)
+{
+	stats_finish(st, gaps_open(gap, period, n) + MS);
 }
 
 /* Short waits are noise; waits close together make one stretch. */
@@ -202,6 +209,125 @@ static void test_threshold(void)
 
 	gaps(5 * MS, 50 * MS, 3);
 	CHECK(undone_count(u) == 0, "waits of 5 ms (more than the tests' traces hold) are noise");
+	stop();
+
+	/* 40 us waits 500 us apart: 8 % of the time, 8 ms in each 100 ms */
+	gaps(40 * US, 500 * US, 1000);
+	CHECK(undone_count(u) == 0 && undone_cpu_ns(u, 0) == 0,
+	      "40 us waits 500 us apart for 500 ms (40 ms in all): no stretch, none counts within its first "
+	      "100 ms (before UNDONE_SPAN_NS: one of 40 ms)");
+	stop();
+
+	/* 300 us waits 500 us apart: 60 ms in each 100 ms */
+	gaps(300 * US, 500 * US, 1000);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s && s->idle_ns == 300 * MS && s->from == 10 * MS,
+	      "300 us waits 500 us apart for 500 ms: one stretch of all 300 ms (it counted within its first 100 ms, "
+	      "and goes on)");
+	stop();
+
+	/* 110 ms of 8 % waits, then 15 ms of a continuous one */
+	gaps_open(40 * US, 500 * US, 220);
+	ev(120 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+	ev(135 * MS, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	stats_finish(st, 136 * MS);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s && s->from == 110 * MS && s->idle_ns == 20 * 40 * US + 15 * MS &&
+		      s->to == 135 * MS,
+	      "brief waits from 10 ms, then a 15 ms one at 120 ms: the stretch of the brief waits ends uncounted "
+	      "at 100 ms old; the next, from 110 ms, counts with the 15 ms wait (15.8 ms)");
+	stop();
+}
+
+/* Thread 101 woken onto CPU 0's run queue `rounds` times, 100 us apart,
+ * waiting 30 us each time before it runs there for 10 us and sleeps again;
+ * CPU 1 is idle throughout. cpu0 says what CPU 0 does while 101 waits:
+ * 0 idle (the wakeup of an idle CPU: a ping-pong across two CPUs is made
+ * of such waits), 1 another program's task that 101 then preempts, 2 idle
+ * at the wakeup and another program's from 10 us on. */
+static void woken_rounds(int cpu0, unsigned rounds)
+{
+	uint64_t t = 10 * MS;
+
+	start();
+	ev(0, EVENT_THREAD, 0, 101, 0, 'S', 0);
+	ev(0, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0);
+	ev(1 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, 0); /* CPU 1 idle from here on */
+	if (cpu0 != 1)
+		ev(1 * MS, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	for (unsigned i = 0; i < rounds; i++, t += 100 * US) {
+		ev(t, EVENT_WAKEUP, 0, 101, 0, 0, 0);
+		if (cpu0 == 2)
+			ev(t + 10 * US, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
+		ev(t + 30 * US, EVENT_SWITCH, 0, cpu0 ? EVENT_TID_OTHER : 0, 101,
+		   cpu0 ? EVENT_STATE_PREEMPTED : 0, 0);
+		ev(t + 40 * US, EVENT_SWITCH, 0, 101, cpu0 == 1 ? EVENT_TID_OTHER : 0, EVENT_STATE_INTERRUPTIBLE, 0);
+	}
+	ev(t, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0);
+	stats_finish(st, t + MS);
+}
+
+/* A thread queued on an idle CPU is being woken there, not waiting for a
+ * CPU: another idle CPU beside it is no undone work (a pipe ping-pong
+ * across two CPUs was reported as 750 ms of CPU 1 idle "while threads were
+ * runnable", from 1 us waits for CPU 0 to wake). Behind another task, it
+ * is. */
+static void test_woken_on_idle(void)
+{
+	const struct undone_stretch *s;
+
+	woken_rounds(0, 500);
+	CHECK(undone_count(u) == 0 && undone_cpu_ns(u, 1) == 0,
+	      "woken onto an idle CPU 500 times (15 ms of waits in all): no stretch on the other idle CPU");
+	stop();
+
+	woken_rounds(1, 500);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s && s->cpu == 1 && s->idle_ns == 15 * MS && s->ntids == 1 && s->tid[0] == 101,
+	      "woken behind another program's task 500 times: CPU 1 idle 15 ms beside it, one stretch naming it");
+	stop();
+
+	woken_rounds(2, 500);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s && s->idle_ns == 10 * MS && s->ntids == 1 && s->tid[0] == 101,
+	      "woken onto an idle CPU that then runs another task: counted from then (10 ms), naming the thread");
+	stop();
+
+	/* CPU 0 idle beside 101 waiting behind CPU 1's task; 102 woken onto
+	 * CPU 0, which then runs another task: 102 waits on CPU 0 itself, and
+	 * CPU 0's stretch (now over) does not say it waited on CPU 0 */
+	start();
+	ev(0, EVENT_THREAD, 0, 101, 0, 'S', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'S', 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0);
+	ev(1 * MS, EVENT_WAKEUP, 1, 101, 0, 1, 0);
+	ev(14990 * US, EVENT_WAKEUP, 0, 102, 0, 0, 0);
+	ev(15 * MS, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
+	stats_finish(st, 20 * MS);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s && s->cpu == 0 && s->waited_on == 2 && s->ntids == 1 && s->tid[0] == 101,
+	      "a CPU's stretch names the threads that waited on other CPUs, never one queued on itself");
+	stop();
+
+	/* three CPUs: CPU 1 idle beside 101 waiting behind CPU 0's task; 102
+	 * woken onto CPU 2, idle (not named), which then runs another task:
+	 * 102 waits behind it from then, and CPU 1's stretch names it too */
+	stats_new(&st, 3);
+	u = stats_undone(st);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'S', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'S', 0);
+	ev(0, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0);
+	ev(0, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 2, EVENT_TID_OTHER, 0, 0, 0);
+	ev(1 * MS, EVENT_WAKEUP, 0, 101, 0, 0, 0);
+	ev(2 * MS, EVENT_WAKEUP, 2, 102, 0, 2, 0);
+	ev(3 * MS, EVENT_SWITCH, 2, 0, EVENT_TID_OTHER, 0, 0);
+	stats_finish(st, 20 * MS);
+	s = undone_cpu_count(u, 1) == 1 ? undone_at(u, 0) : NULL;
+	CHECK(s && s->cpu == 1 && s->ntids == 2 && s->waited_on == 5 && undone_cpu_count(u, 2) == 0,
+	      "three CPUs: a thread woken onto an idle CPU is named once that CPU runs another task");
 	stop();
 }
 
@@ -267,6 +393,21 @@ static void test_final_before(void)
 	      "final: a CPU idle beside a waiting thread, until its idle time reaches the minimum");
 	CHECK(undone_final_before(u, 12 * MS, 9 * MS, false),
 	      "final: a window that ends before an undecided stretch begins does not wait for it");
+	stop();
+
+	/* brief waits less than the merge gap apart that never count: final
+	 * once the stretch is UNDONE_SPAN_NS old, not as long as they go on */
+	start_two();
+	for (t = 10 * MS; t < 10 * MS + 2 * UNDONE_SPAN_NS; t += 500 * US) {
+		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+		ev(t + 40 * US, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+		if (t == 10 * MS + UNDONE_SPAN_NS - 500 * US)
+			CHECK(!undone_final_before(u, t + 40 * US, 11 * MS, false),
+			      "final: brief waits beside an idle CPU for just under 100 ms: they may yet count");
+		if (t == 10 * MS + UNDONE_SPAN_NS)
+			CHECK(undone_final_before(u, t + 40 * US, 11 * MS, false),
+			      "final: ... and at 100 ms they will not: the window before is final, though they go on");
+	}
 	stop();
 }
 
@@ -358,6 +499,7 @@ int main(void)
 	test_reasons();
 	test_threshold();
 	test_migrate_other();
+	test_woken_on_idle();
 	test_text_open();
 	test_final_before();
 	test_words();
