@@ -72,7 +72,8 @@ int cli_rereadable(const char *cmd, const char *file);
 int cli_trace_operand(const char *cmd, int argc, char **argv, const char **file);
 
 /* Parses a time ("1.5s", "250ms", "40us", "100ns"; a bare number is
- * seconds) into ns. Returns 0, -ERANGE past 1e18 ns, or -EINVAL. */
+ * seconds; the number plain decimal: no sign, exponent or hex) into ns.
+ * Returns 0, -ERANGE past 1e18 ns, or -EINVAL. */
 int cli_parse_time(const char *s, uint64_t *ns);
 
 /* Parses a size ("16M", "4096", "1G", "1.5G", "1T") into bytes: a

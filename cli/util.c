@@ -22,14 +22,26 @@ int cli_parse_time(const char *s, uint64_t *ns)
 		{ "", 1e9 }, { "s", 1e9 }, { "ms", 1e6 }, { "us", 1e3 }, { "µs", 1e3 }, { "ns", 1 },
 		{ "m", 60e9 }, { "min", 60e9 },
 	};
+	const char *p;
 	char *end;
 	double v;
 	size_t i;
+	bool digit = false, point = false;
 
 	if (!s || !*s)
 		return -EINVAL;
+	/* a plain decimal number ("1.5", ".25", "3."): strtod would also take
+	 * "0x10", "1e3", "inf" and leading blanks */
+	for (p = s; isdigit((unsigned char)*p) || (*p == '.' && !point); p++) {
+		digit |= *p != '.';
+		point |= *p == '.';
+	}
+	if (!digit)
+		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
+	if (end != p)
+		return -EINVAL;
 	if (errno || end == s || !isfinite(v) || v < 0)
 		return -EINVAL;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {

@@ -251,6 +251,11 @@ def test_usage():
     check(conctop("contention").returncode == 2, "no file is a usage error (2)")
     check(conctop("contention", "--bogus", "x").returncode == 2, "an unknown option is a usage error (2)")
     check(conctop("contention", "--from", "zz", "x").returncode == 2, "a bad time is a usage error (2)")
+    for bad in ("0x10", "1e3", " 1", "1.2.3"):
+        r = conctop("contention", "--from", bad, "x")
+        check(r.returncode == 2 and "needs a time like" in r.stderr,
+              f"--from '{bad}': a time is a plain decimal number (strtod would take it), a usage error (2)",
+              r.stderr[-200:])
     check(conctop("contention", "--from", "2s", "--to", "1s", "x").returncode == 2,
           "--to before --from is a usage error (2)")
     r = conctop("contention", "/nonexistent.ctrace")
