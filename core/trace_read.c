@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <libdeflate.h>
 
 #include "trace_format.h"
@@ -409,6 +410,7 @@ static struct trace_reader *reader_alloc(void)
 int trace_reader_new(struct trace_reader **out, const char *path)
 {
 	struct trace_reader *r = reader_alloc();
+	struct stat st;
 
 	*out = r;
 	if (!r)
@@ -419,6 +421,8 @@ int trace_reader_new(struct trace_reader **out, const char *path)
 		fail(r, -e, "cannot open: %s", strerror(e));
 		return -e;
 	}
+	if (fstat(r->fd, &st) == 0 && S_ISDIR(st.st_mode)) /* (else its first read says "read error") */
+		return fail(r, -EISDIR, "%s", strerror(EISDIR));
 	return reader_start(r);
 }
 

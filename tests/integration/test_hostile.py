@@ -246,11 +246,12 @@ def test_usage_errors():
         r = conctop(cmd, "--from", "1000s", *args, trace)
         check("the trace ends at" in r.stderr and "before --from" in r.stderr,
               f"usage: {cmd} --from past the end warns, as lanes and log do", f"exit {r.returncode}: {r.stderr.strip()}")
-    for cmd in ("report", "replay", "lanes"):  # a directory named as the trace
+    for cmd in ("report", "replay", "lanes", "log", "dump", "export"):  # a directory named as the trace
         r = conctop(cmd, os.path.dirname(trace))
-        check(r.returncode == 1 and "Is a directory" in r.stderr and "pipe" not in r.stderr,
-              f"usage: {cmd} DIRECTORY says it is a directory (not 'a pipe or a device')",
-              f"exit {r.returncode}: {r.stderr.strip()}")
+        check(r.returncode == 1 and r.stderr.strip().endswith(": Is a directory") and "pipe" not in r.stderr and
+              "read error" not in r.stderr,
+              f"usage: {cmd} DIRECTORY says it is a directory, as every command does (not 'a pipe or a device', "
+              "nor 'read error at byte 0')", f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("lanes", "--filter", "nosuch", trace)
     check(r.returncode == 0 and "no thread's name holds 'nosuch'" in r.stderr,
           "usage: lanes --filter matching no thread says so", f"exit {r.returncode}: {r.stderr.strip()}")
