@@ -319,10 +319,30 @@ void viewstate_zoom_here(struct viewstate *vs, bool out)
 	viewstate_zoom(vs, out, viewstate_following(vs) ? viewstate_head(vs) : vs->v.cursor);
 }
 
+/* After the paused view moved from old_t0: a cursor the move left outside
+ * the lanes comes along, in the column it had (the middle one when it was
+ * not in view either), so that the header's t, inspect and space go on
+ * from what is shown. */
+static void cursor_along(struct viewstate *vs, uint64_t old_t0)
+{
+	uint64_t win = viewstate_window_ns(vs), c = vs->v.cursor, end = paused_end(vs), off;
+
+	if (c == NONE || (c >= vs->v.t0 && c - vs->v.t0 < win))
+		return;
+	off = c >= old_t0 && c - old_t0 < win ? c - old_t0 : win / 2;
+	c = vs->v.t0 + off;
+	if (end && c >= end)
+		c = end - 1;
+	vs->v.cursor = c;
+	if (!vs->live)
+		vs->play = c;
+}
+
 /* Moves by delta ns (a playing replay seeks). */
 void viewstate_scroll(struct viewstate *vs, int64_t delta)
 {
 	uint64_t back = delta < 0 ? (uint64_t)-(delta + 1) + 1 : 0, fwd = delta > 0 ? (uint64_t)delta : 0;
+	uint64_t old_t0;
 
 	if (!vs->live && vs->v.playing) {
 		uint64_t end = timeline_end(vs->tl);
@@ -335,11 +355,13 @@ void viewstate_scroll(struct viewstate *vs, int64_t delta)
 		return;
 	}
 	viewstate_pause(vs);
+	old_t0 = vs->v.t0;
 	if (back)
 		vs->v.t0 = vs->v.t0 > back ? vs->v.t0 - back : 0;
 	else
 		vs->v.t0 = vs->v.t0 + fwd >= vs->v.t0 ? vs->v.t0 + fwd : UINT64_MAX;
 	clamp_t0(vs);
+	cursor_along(vs, old_t0);
 }
 
 /* Scrolls by one unit. */

@@ -184,18 +184,27 @@ static void test_zoom(void)
 static void test_scroll(void)
 {
 	struct viewstate vs;
+	uint64_t col;
 
 	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
 	vs.v.ns_per_col = 100 * US;
 	viewstate_place_cursor(&vs, 15 * MS);
 	viewstate_scroll_by(&vs, VIEWSTATE_COLUMN, true);
 	CHECK(vs.v.t0 % (100 * US) == 0, "scroll: t0 stays on a column");
+	CHECK(vs.v.cursor == 15 * MS && vs.play == 15 * MS, "scroll: a cursor still in view stays where it is");
+	col = (vs.v.cursor - vs.v.t0) / vs.v.ns_per_col;
+	viewstate_scroll_by(&vs, VIEWSTATE_PAGE, true);
+	CHECK(vs.v.cursor == 15 * MS - viewstate_window_ns(&vs) && (vs.v.cursor - vs.v.t0) / vs.v.ns_per_col == col &&
+		      vs.play == vs.v.cursor,
+	      "scroll: a page back leaves the cursor outside: it comes along in its column (space plays from there)");
 	for (int i = 0; i < 10; i++)
 		viewstate_scroll_by(&vs, VIEWSTATE_PAGE, true);
-	CHECK(vs.v.t0 == 0 && vs.v.cursor == 15 * MS, "scroll: back stops at 0; the cursor stays");
+	CHECK(vs.v.t0 == 0 && vs.v.cursor < viewstate_window_ns(&vs) && vs.play == vs.v.cursor,
+	      "scroll: back stops at 0, the cursor in view");
 	viewstate_scroll(&vs, INT64_MAX);
 	CHECK(vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS && vs.v.t0 < 21 * MS,
 	      "scroll: forward stops with the end in view, even from a huge step");
+	CHECK(vs.v.cursor >= vs.v.t0 && vs.v.cursor < 21 * MS, "scroll: ... the cursor along, before the end");
 	viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
 	vs.play = 10 * MS;
 	viewstate_scroll(&vs, -(int64_t)(3 * MS));
