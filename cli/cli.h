@@ -87,12 +87,23 @@ struct cli_window {
 	bool have_to;           /* --to was given */
 	int cols;               /* --width in columns, or 0 when not given */
 	int min_cols, max_cols; /* what --width may be */
+	uint64_t memory;        /* --memory in bytes: 0 not given, UINT64_MAX no cap (--memory 0) */
 };
 
-/* Takes a window option: --from ('f'), --to ('t') or --width ('w').
- * Returns 0, -1 when opt is none of them, or the usage exit status after
- * printing what is wrong with arg. */
+/* --memory of the commands that read a window into memory (lanes, log,
+ * export): long only (lanes' -m is --mono). */
+#define CLI_OPT_MEMORY 0x100
+#define CLI_MEMORY_LONGOPT { "memory", required_argument, NULL, CLI_OPT_MEMORY }
+#define CLI_WINDOW_MEMORY_MIN (16ull << 20)
+
+/* Takes a window option: --from ('f'), --to ('t'), --width ('w') or
+ * --memory (CLI_OPT_MEMORY). Returns 0, -1 when opt is none of them, or
+ * the usage exit status after printing what is wrong with arg. */
 int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_window *w);
+
+/* The memory a window's reading may take (--memory): the one given, else
+ * half the machine's memory; UINT64_MAX for no cap. */
+uint64_t cli_window_cap(const struct cli_window *w);
 
 /* Takes a file name option (-o, -w) into *path, refusing an empty one.
  * Returns 0, or the usage exit status after printing what is wrong. */
@@ -315,9 +326,10 @@ void cli_loader_close(struct cli_loader *ld);
  * TL_LATE_TYPES (a name, a loss; for_log TL_LOG_LATE_TYPES); else to the
  * end of the file. What the reading missed is said on stderr as a warning
  * (damage past where it stopped is not read), and so is a trace that ends
- * before from (0: the start). Returns 0, or 1 after printing what is
- * wrong. */
-int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, struct timeline **out);
+ * before from (0: the start). A timeline that grows past cap bytes
+ * (cli_window_cap) stops the reading, saying how far it got and what to
+ * do. Returns 0, or 1 after printing what is wrong. */
+int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, uint64_t cap, struct timeline **out);
 
 /* Says, as a warning, that the trace at path ends (at end, ns) before a
  * window's start, from; nothing when it does not, or is empty. */

@@ -304,7 +304,7 @@ int cmd_contention(int argc, char **argv)
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "contention", "f:t:h", longopts, contention_usage, 0, false };
-	struct cli_window win = { 0, 0, false, 0, 0, 0 };
+	struct cli_window win = { 0, 0, false, 0, 0, 0, 0 };
 	struct spans *s = NULL;
 	struct contention *c = NULL;
 	uint64_t from, to;

@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		"  -t, --to T        end of the window (default: the end of the trace); the\n"
 		"                    reading goes on past it only as far as the window\n"
 		"                    needs (with the file's chunk index)\n"
+		"      --memory SIZE memory the window's reading may take (default: half\n"
+		"                    the machine's; 16M or more, 0 for no cap): past it\n"
+		"                    the reading stops with an error, saying how far it got\n"
 		"  -w, --width COLS  time columns across the lanes, %d to %d (default %d);\n"
 		"                    each column is a round length of time (svg only)\n"
 		"  -q, --quiet       no summary of what a Perfetto trace holds\n"
@@ -118,6 +121,7 @@ int cmd_export(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "output", required_argument, NULL, 'o' },
 		CLI_WINDOW_LONGOPTS,
+		CLI_MEMORY_LONGOPT,
 		{ "width", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
 		CLI_LONGOPTS_END,
@@ -125,7 +129,7 @@ int cmd_export(int argc, char **argv)
 	struct cli_opts opts = { "export", "F:o:f:t:w:qh", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const char *file, *out = NULL, *format = NULL;
-	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS };
+	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS, 0 };
 	uint64_t from, to, end;
 	char title[1200], a[32], b[32], why[512];
 	int cols, opt, status, e;
@@ -143,7 +147,7 @@ int cmd_export(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		default: /* --from, --to, --width */
+		default: /* --from, --to, --width, --memory */
 			if ((e = cli_window_option("export", opt, optarg, &win)))
 				return e;
 		}
@@ -182,9 +186,9 @@ int cmd_export(int argc, char **argv)
 	}
 	if (perfetto)
 		return cli_rereadable("export --format perfetto", file) ? 1 :
-			export_perfetto(file, out, from, to, win.have_to, quiet);
+			export_perfetto(file, out, from, to, win.have_to, cli_window_cap(&win), quiet);
 
-	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, &tl))
+	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, cli_window_cap(&win), &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (!win.have_to)

@@ -154,7 +154,8 @@ static int write_trace(const char *file, FILE *f, const struct timeline *tl, uin
 }
 
 /* Writes the Perfetto trace of file to out. */
-int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t to, bool have_to, bool quiet)
+int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t to, bool have_to, uint64_t cap,
+		    bool quiet)
 {
 	struct timeline *tl = NULL;
 	struct outfile of;
@@ -162,7 +163,7 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 	FILE *f;
 	int status;
 
-	if (cli_load_window(file, from, have_to ? to : UINT64_MAX, true, &tl)) /* (the log's notes: for_log) */
+	if (cli_load_window(file, from, have_to ? to : UINT64_MAX, true, cap, &tl)) /* (the log's notes: for_log) */
 		return 1;
 	if (!have_to) /* (a window past the end, which was warned of, is empty) */
 		to = timeline_end(tl) >= from ? timeline_end(tl) + 1 : from + 1;

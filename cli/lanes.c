@@ -43,6 +43,9 @@ static void usage(FILE *f)
 		"                  is seconds; default: the start of the trace)\n"
 		"  -t, --to T      end of the window (default: the end of the trace); with\n"
 		"                  the file's chunk index the reading stops soon after it\n"
+		"      --memory SIZE  memory the window's reading may take (default: half\n"
+		"                  the machine's; 16M or more, 0 for no cap): past it the\n"
+		"                  reading stops with an error, saying how far it got\n"
 		"      --color[=WHEN]  colour with ANSI escapes (256 colours): WHEN is\n"
 		"                  auto (the default: on a terminal, unless NO_COLOR is\n"
 		"                  set), always (even with NO_COLOR) or never; --color\n"
@@ -79,6 +82,7 @@ int cmd_lanes(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "width", required_argument, NULL, 'w' },
 		CLI_WINDOW_LONGOPTS,
+		CLI_MEMORY_LONGOPT,
 		{ "color", optional_argument, NULL, 'c' },
 		{ "colour", optional_argument, NULL, 'c' },
 		{ "mono", no_argument, NULL, 'm' },
@@ -93,7 +97,7 @@ int cmd_lanes(int argc, char **argv)
 	struct cli_opts opts = { "lanes", "w:f:t:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const struct theme *th;
-	struct cli_window win = { 0, 0, false, 0, LANES_MIN_WIDTH, LANES_MAX_WIDTH };
+	struct cli_window win = { 0, 0, false, 0, LANES_MIN_WIDTH, LANES_MAX_WIDTH, 0 };
 	uint64_t from, to, end;
 	bool color = theme_color_wanted(isatty(STDOUT_FILENO)), classroom = false, light = false;
 	enum theme_color_mode mode;
@@ -108,6 +112,7 @@ int cmd_lanes(int argc, char **argv)
 		case 'w':
 		case 'f':
 		case 't':
+		case CLI_OPT_MEMORY:
 			if ((status = cli_window_option("lanes", opt, optarg, &win)))
 				return status;
 			break;
@@ -159,7 +164,7 @@ int cmd_lanes(int argc, char **argv)
 		return cli_usage_error("lanes", "--to must come after --from");
 	width = win.cols ? win.cols : default_width();
 
-	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, &tl))
+	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, cli_window_cap(&win), &tl))
 		return 1;
 	end = timeline_end(tl);
 	if (from >= end && end > 0) { /* warned already: a grid of nothing says less */

@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"  -f, --from T   start at T (1.5s, 250ms, a bare number is seconds)\n"
 		"  -t, --to T     stop before T (with the file's chunk index the reading\n"
 		"                 stops soon after it)\n"
+		"      --memory SIZE  memory the window's reading may take (default: half\n"
+		"                 the machine's; 16M or more, 0 for no cap): past it the\n"
+		"                 reading stops with an error, saying how far it got\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -64,6 +67,7 @@ int cmd_log(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_WINDOW_LONGOPTS,
+		CLI_MEMORY_LONGOPT,
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "log", "f:t:h", longopts, usage, 0, false };
@@ -71,7 +75,7 @@ int cmd_log(int argc, char **argv)
 	struct timeline *tl = NULL;
 	struct undone_stretch *und = NULL;
 	size_t nund = 0, u = 0;
-	struct cli_window win = { 0, UINT64_MAX, false, 0, 0, 0 };
+	struct cli_window win = { 0, UINT64_MAX, false, 0, 0, 0, 0 };
 	uint64_t from, to, i, last;
 	size_t n, k;
 	char line[1024];
@@ -90,7 +94,7 @@ int cmd_log(int argc, char **argv)
 	to = win.to;
 	if (to <= from)
 		return cli_usage_error("log", "--to must come after --from");
-	if (cli_load_window(file, from, to, true, &tl)) /* (a log past the end is empty) */
+	if (cli_load_window(file, from, to, true, cli_window_cap(&win), &tl)) /* (a log past the end is empty) */
 		return 1;
 	setlocale(LC_CTYPE, "");
 	ascii = !theme_locale_utf8();

@@ -190,7 +190,7 @@ int cmd_path(int argc, char **argv)
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "path", "T:f:t:d:h", longopts, path_usage, 0, false };
-	struct cli_window win = { 0, 0, false, 0, 0, 0 };
+	struct cli_window win = { 0, 0, false, 0, 0, 0, 0 };
 	struct spans *s = NULL;
 	struct critpath *c = NULL;
 	const char *who = NULL;

@@ -2,6 +2,7 @@
  * skipped and named, a cut-off recording read up to its last complete
  * chunk, and the timeline built from it all. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -365,7 +366,7 @@ static uint64_t late_through(const char *path, uint64_t to, bool for_log)
  * (see cli.h): before from, the timeline keeps only the present
  * (timeline_skim_until), then it is trimmed to from (timeline_trim
  * answers for what comes after exactly as the whole timeline would). */
-int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, struct timeline **out)
+int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, uint64_t cap, struct timeline **out)
 {
 	struct cli_loader ld;
 	char warn[1024];
@@ -390,6 +391,12 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 		if (e >= 0 && from && timeline_kept_from(ld.tl) < from && !timeline_skimming(ld.tl) &&
 		    timeline_trim(ld.tl, from)) {
 			cli_error("%s: %s", path, strerror(ENOMEM));
+			e = -1;
+		}
+		if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap) {
+			cli_error("%s: the window from %.6f s needs more memory than --memory allows (%" PRIu64
+				  " MB): it took that much up to %.6f s; narrow it with --from and --to, or raise "
+				  "--memory (0: no cap)", path, (double)from / 1e9, cap >> 20, (double)end / 1e9);
 			e = -1;
 		}
 	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to, for_log)));

@@ -260,6 +260,15 @@ int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_wind
 		w->cols = (int)cols;
 		return 0;
 	}
+	if (opt == CLI_OPT_MEMORY) {
+		uint64_t v;
+
+		if (cli_parse_size(arg, &v) || (v && v < CLI_WINDOW_MEMORY_MIN))
+			return cli_usage_error(cmd, "bad --memory '%s': a size of 16M or more (1G, 512M), or 0 for no cap",
+					       arg);
+		w->memory = v ? v : UINT64_MAX;
+		return 0;
+	}
 	if (opt != 'f' && opt != 't')
 		return -1;
 	e = cli_parse_time(arg, opt == 'f' ? &w->from : &w->to);
@@ -272,6 +281,18 @@ int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_wind
 	if (opt == 't')
 		w->have_to = true;
 	return 0;
+}
+
+/* The memory a window's reading may take (see cli.h). */
+uint64_t cli_window_cap(const struct cli_window *w)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (w->memory)
+		return w->memory;
+	if (pages <= 0 || size <= 0)
+		return UINT64_MAX; /* (not known: no cap) */
+	return (uint64_t)pages * (uint64_t)size / 2;
 }
 
 /* Takes a file name option (see cli.h). */

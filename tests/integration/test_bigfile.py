@@ -30,6 +30,7 @@ WAITS = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\u2500]*")
 EVENTS = 2_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower: as long to read)
 LONG_EVENTS = 5_000_000 if SANITIZE else 12_000_000
 TINY = os.path.join(os.path.dirname(__file__), "..", "data", "pingpong.ctrace")
+PEAKRSS = os.path.join(BUILD, "tests", "progs", "peakrss")
 
 tmux = Tmux(SOCKET)
 
@@ -424,6 +425,41 @@ def test_window_log(trace):
               f"({win_kb // 1024} MB against {whole_kb // 1024} MB)")
 
 
+def test_window_memory(trace):
+    """lanes, log and export hold their window whole: --memory caps it. A
+    whole-file window of the big trace under --memory 16M stops with exit
+    status 1 and says how far it got and what to do, writing no output
+    file; under the cap its RSS stays near it; a window that fits is
+    read as without the cap."""
+    d = tmpdir()
+    out, pf, report = (os.path.join(d, name) for name in ("capped.svg", "capped.pftrace", "peakrss"))
+    for command, extra in (("lanes", ["-w", "100"]), ("log", []), ("export", ["-o", out]), ("export", ["-o", pf])):
+        # started from peakrss: a child of this interpreter starts with its resident size as high-water mark
+        r = run([PEAKRSS, "120", report, CONCTOP, command, *extra, "--memory", "16M", trace], timeout=150)
+        with open(report) as f:
+            got = dict(zip(*[iter(f.read().split())] * 2))
+        said = re.search(r"needs more memory than --memory allows \(16 MB\): it took that much up to ([0-9.]+) s; "
+                         r"narrow it with --from and --to, or raise --memory", r.stderr)
+        check(got.get("exit") == "1" and said and float(said.group(1)) > 0,
+              f"{command} --memory 16M of the whole {EVENTS // 1_000_000} M-event file: exit 1, saying how far it got "
+              "and what to do", f"{got}: {r.stderr.strip()[-300:]}")
+        if command == "export":
+            check(not os.path.exists(extra[1]), f"export -o {os.path.basename(extra[1])} --memory 16M that stopped "
+                  "wrote nothing")
+        kb = int(got.get("maxrss_kb", 0))
+        if SANITIZE:
+            skip(f"{command} --memory 16M: RSS", "a sanitizer build's RSS is its shadow memory and quarantine")
+        else:
+            check(0 < kb < 48 * 1024, f"{command} --memory 16M: its peak RSS, {kb // 1024} MB, stays within the cap "
+                  "and the program's fixed size (48 MB)")
+    args = ["-w", "100", "--from", "1", "--to", "1.05", trace]
+    capped, free = conctop("lanes", "--memory", "16M", *args), conctop("lanes", "--memory", "0", *args)
+    check(capped.returncode == 0 and capped.stdout == free.stdout and lane_rows(capped.stdout),
+          "lanes --memory 16M of a 50 ms window: the same lanes as with no cap (--memory 0)", capped.stderr[-300:])
+    r = conctop("log", "--memory", "8M", trace)
+    check(r.returncode == 2 and "16M or more" in r.stderr, "log --memory 8M: a usage error (16M at least)", r.stderr)
+
+
 def main():
     if not os.path.exists(WRITER):
         check(False, "bench_trace is built", f"{WRITER} is missing: run make test")
@@ -442,6 +478,7 @@ def main():
         test_read_back_keys()
         test_window_lanes(trace)
         test_window_log(trace)
+        test_window_memory(trace)
         test_cpu_strip(trace)
     finally:
         tmux("kill-server", check_rc=False)
