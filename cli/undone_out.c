@@ -77,7 +77,7 @@ static void print_text(FILE *f, const struct stats *st, unsigned ncpus, uint64_t
 	unsigned c;
 
 	fprintf(f, "\nCPU IDLE WHILE THREADS WERE RUNNABLE (on another, busy CPU; stretches of %.0f ms or more idle "
-		"within %.0f ms)\n", (double)UNDONE_MIN_NS / 1e6, (double)UNDONE_SPAN_NS / 1e6);
+		"in each %.0f ms)\n", (double)UNDONE_MIN_NS / 1e6, (double)UNDONE_SPAN_NS / 1e6);
 	if (!undone_count(u)) {
 		fprintf(f, "none\n");
 		return;

@@ -26,6 +26,8 @@ struct ucpu {
 	bool on;                 /* idle while a thread waits on another CPU */
 	bool open;               /* a stretch is being built */
 	uint64_t on_since;
+	uint64_t span_from;      /* the stretch's span being judged began here ... */
+	uint64_t span_idle;      /* ... when its idle time was this (undone.h: UNDONE_SPAN_NS) */
 	uint64_t acct_since;     /* time accounted by reason up to here */
 	uint64_t why_ns[3];      /* the stretch's idle time by enum undone_why */
 	size_t nwait;            /* listed threads waiting on this CPU's run queue */
@@ -249,11 +251,12 @@ static void count_masks(struct undone *u, const struct uthread *t, int delta)
 	}
 }
 
-/* Whether a stretch (its CPU off) ends at ts however near its last
- * instant: it has not counted within UNDONE_SPAN_NS of its start. */
-static bool undecided_past_span(const struct undone_stretch *s, uint64_t ts)
+/* Whether CPU cp's stretch (its CPU off) ends at ts however near its last
+ * instant: its span, UNDONE_SPAN_NS old or more by then, held less than
+ * UNDONE_MIN_NS of idle time. */
+static bool span_thin(const struct ucpu *cp, uint64_t ts)
 {
-	return s->idle_ns < UNDONE_MIN_NS && ts - s->from >= UNDONE_SPAN_NS;
+	return ts - cp->span_from >= UNDONE_SPAN_NS && cp->cur.idle_ns - cp->span_idle < UNDONE_MIN_NS;
 }
 
 /* CPU c becomes idle beside waiting threads at ts (or stops being). */
@@ -273,12 +276,17 @@ static int turn(struct undone *u, unsigned c, bool on, uint64_t ts)
 	}
 	cp->on = true;
 	u->non++;
-	if (cp->open && (ts - cp->cur.to >= UNDONE_MERGE_NS || undecided_past_span(&cp->cur, ts)))
+	if (cp->open && (ts - cp->cur.to >= UNDONE_MERGE_NS || span_thin(cp, ts))) {
 		r = close_stretch(u, c);
+	} else if (cp->open && ts - cp->span_from >= UNDONE_SPAN_NS) {
+		cp->span_from = ts; /* it held its minimum: the next span begins */
+		cp->span_idle = cp->cur.idle_ns;
+	}
 	if (!cp->open) {
 		memset(&cp->cur, 0, sizeof(cp->cur));
 		cp->cur.cpu = c;
-		cp->cur.from = ts;
+		cp->cur.from = cp->span_from = ts;
+		cp->span_idle = 0;
 		memset(cp->why_ns, 0, sizeof(cp->why_ns));
 		cp->open = true;
 	}
@@ -347,14 +355,19 @@ static uint64_t clamp(struct undone *u, uint64_t ts)
 	return ts;
 }
 
-/* Notes the listed threads waiting on CPU q's run queue into every CPU
- * on (q has just become busy: they wait behind what it runs now). */
-static void note_waiting_on(struct undone *u, unsigned q)
+/* CPU q, whose run queue holds threads, has just turned busy (or idle):
+ * they wait behind what it runs now, their masks count for the reasons,
+ * and they are noted into every CPU on (or, q idle, they are being woken
+ * there: their masks no longer count). */
+static void queue_turned(struct undone *u, unsigned q, bool busy)
 {
 	for (size_t i = 0; i < u->nrunq; i++) {
 		struct uthread *t = &u->threads[u->runq[i]];
 
 		if (t->rq != (int32_t)q)
+			continue;
+		count_masks(u, t, busy ? 1 : -1);
+		if (!busy || !u->non)
 			continue;
 		for (unsigned k = 0; k < u->nidle; k++)
 			if (u->cpus[u->idle[k]].on)
@@ -378,7 +391,8 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 	if ((r = advance(u, &ts)))
 		return r;
 	if (t->listed) {
-		count_masks(u, t, -1);
+		if (!u->cpus[t->rq].idle)
+			count_masks(u, t, -1);
 		u->touched |= u->cpus[t->rq].idle;
 		u->nrunq_idle -= u->cpus[t->rq].idle;
 		u->cpus[t->rq].nwait--;
@@ -397,7 +411,8 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		u->touched |= u->cpus[rq].idle;
 		u->nrunq_idle += u->cpus[rq].idle;
 		u->cpus[rq].nwait++;
-		count_masks(u, t, 1);
+		if (!u->cpus[rq].idle)
+			count_masks(u, t, 1);
 	}
 	if (t->listed && u->non && !u->cpus[rq].idle && (t->noted_gen != u->on_gen || t->noted_rq != rq)) {
 		/* into every CPU on, once until another turns on */
@@ -450,14 +465,16 @@ int undone_on_cpu(struct undone *u, const struct sched_cpu_change *c)
 		u->nrunq_idle += cp->nwait;
 		cp->idle_pos = u->nidle;
 		u->idle[u->nidle++] = c->cpu;
+		if (cp->nwait) /* its waiting threads are being woken there now */
+			queue_turned(u, c->cpu, false);
 	} else {
 		u->nrunq_idle -= cp->nwait;
 		if (cp->on && (r = turn(u, c->cpu, false, ts)))
 			return r;
 		u->idle[cp->idle_pos] = u->idle[--u->nidle];
 		u->cpus[u->idle[cp->idle_pos]].idle_pos = cp->idle_pos;
-		if (cp->nwait && u->non) /* its waiting threads now wait behind what it runs */
-			note_waiting_on(u, c->cpu);
+		if (cp->nwait) /* its waiting threads now wait behind what it runs */
+			queue_turned(u, c->cpu, true);
 	}
 	set_dirty(u, ts);
 	return 0;
@@ -497,12 +514,12 @@ int undone_on_event(struct undone *u, const struct event *ev)
 	uint64_t ts = ev->ts;
 
 	if (ev->type == EVENT_AFFINITY && (r = thread_of(u, ev->tid, &t, &idx)) > 0 && (r = advance(u, &ts)) == 0) {
-		if (t->listed)
+		if (t->listed && !u->cpus[t->rq].idle)
 			count_masks(u, t, -1);
 		t->mask = undone_event_mask(ev);
 		t->known = true;
 		t->noted_gen = 0;
-		if (t->listed)
+		if (t->listed && !u->cpus[t->rq].idle)
 			count_masks(u, t, 1);
 		for (c = 0; c < u->nidle && u->non && t->listed && !u->cpus[t->rq].idle; c++)
 			if (u->cpus[u->idle[c]].on) /* (t->rq is busy: not one of them) */
@@ -674,7 +691,7 @@ bool undone_final_before(const struct undone *u, uint64_t at, uint64_t t, bool w
 		const struct ucpu *cp = &u->cpus[c];
 
 		if (!cp->open || cp->cur.from >= t ||
-		    (!cp->on && (at - cp->cur.to >= UNDONE_MERGE_NS || undecided_past_span(&cp->cur, at))))
+		    (!cp->on && (at - cp->cur.to >= UNDONE_MERGE_NS || span_thin(cp, at))))
 			continue; /* none, after t, or complete */
 		if (whole || !undone_open_at(u, c, at, &s))
 			return false; /* growing; or may yet count, or not */

@@ -23,15 +23,20 @@
  * join one stretch, and a stretch counts only when its CPU was idle, with
  * threads waiting, for at least UNDONE_MIN_NS in all: more than twice the
  * longest of those, far less than the seconds the issue's xz trace lost.
- * That much must come within UNDONE_SPAN_NS of the stretch's start: one
- * that has not counted by then ends when its CPU next stops being idle
- * beside waiting threads (the next such instant begins a stretch of its
- * own). Without it a busy trace's brief waits,
- * less than a millisecond apart, chained one stretch for as long as they
- * went on, undecided all the while, and a window read back from the file
- * read on that far past its end to know its last columns; with it the
- * stretches begun before t are final by t + UNDONE_SPAN_NS + UNDONE_MIN_NS
- * (undone_final_before).
+ * A stretch is judged in spans: each runs from the stretch's start (or
+ * the last span's end) to the first instant at least UNDONE_SPAN_NS later
+ * at which its CPU turns idle beside waiting threads again, and must hold
+ * UNDONE_MIN_NS of idle time; at the end of one that did not, the stretch
+ * ends (its last idle instant before) and that instant begins a new one.
+ * Without spans a busy trace's brief waits, less than a millisecond apart,
+ * chained one stretch for as long as they went on: undecided all the
+ * while when they never reached the minimum (a window read back from the
+ * file read on that far past its end to know its last columns), or one
+ * long stretch of them after a real wait. With them, which instants
+ * before t are in a stretch is final by t + UNDONE_SPAN_NS + UNDONE_MIN_NS
+ * at most, and a stretch is whole once its waits thin out below 10 % for
+ * UNDONE_SPAN_NS (undone_final_before); one as dense as that throughout
+ * grows, undecided in its extent, for as long as it goes on.
  *
  * Cost: memory follows the threads and the stretches kept. Time: the
  * changes of one instant are applied together, with a walk of the idle
@@ -50,7 +55,7 @@
 
 #define UNDONE_MERGE_NS 1000000ull /* gaps shorter than 1 ms join a stretch */
 #define UNDONE_MIN_NS 10000000ull  /* a stretch counts from 10 ms of idle time */
-#define UNDONE_SPAN_NS 100000000ull /* ... reached within 100 ms of its start */
+#define UNDONE_SPAN_NS 100000000ull /* ... in each span of 100 ms of it */
 #define UNDONE_TIDS 8              /* threads named per stretch */
 
 /* Why a CPU stayed idle. */
@@ -124,8 +129,8 @@ bool undone_open_at(const struct undone *u, unsigned cpu, uint64_t end, struct u
 /* Whether the stretches begun before t are final at `at` (the last event
  * followed) as far as the time before t goes: each either cannot grow any
  * more (its CPU neither idle beside waiting threads nor that less than
- * UNDONE_MERGE_NS before, or it has not counted within UNDONE_SPAN_NS of
- * its start), or (unless whole) already counts and covers t,
+ * UNDONE_MERGE_NS before, or its span is over and held less than
+ * UNDONE_MIN_NS), or (unless whole) already counts and covers t,
  * so that which instants before t are in a stretch (undone_cpu_marked) is
  * what a reading to the end would say. With whole, every such stretch is
  * complete: its extent, idle time and reason too. */

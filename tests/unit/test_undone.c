@@ -402,12 +402,84 @@ static void test_final_before(void)
 		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
 		ev(t + 40 * US, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
 		if (t == 10 * MS + UNDONE_SPAN_NS - 500 * US)
-			CHECK(!undone_final_before(u, t + 40 * US, 11 * MS, false),
-			      "final: brief waits beside an idle CPU for just under 100 ms: they may yet count");
+			CHECK(!undone_final_before(u, t + 40 * US, 11 * MS, false) &&
+				      undone_final_before(u, 10 * MS + UNDONE_SPAN_NS, 11 * MS, false),
+			      "final: brief waits beside an idle CPU for just under 100 ms: they may yet count, and "
+			      "not once the stretch is 100 ms old");
 		if (t == 10 * MS + UNDONE_SPAN_NS)
 			CHECK(undone_final_before(u, t + 40 * US, 11 * MS, false),
 			      "final: ... and at 100 ms they will not: the window before is final, though they go on");
 	}
+	stop();
+}
+
+/* Threads queued on an idle CPU are being woken there: they neither turn
+ * another CPU on nor count for its reason, until their CPU runs something
+ * else; a stretch is judged in spans of UNDONE_SPAN_NS. */
+static void test_idle_queue_and_spans(void)
+{
+	const struct undone_stretch *s = NULL;
+	uint64_t t, waits = 0;
+	size_t i;
+
+	/* three CPUs: 101 and 102 pinned to CPU 1 take turns there while CPU 0
+	 * idles; 103, allowed everywhere, sits queued on CPU 2, idle */
+	stats_new(&st, 3);
+	u = stats_undone(st);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 102, 0, 'R', 0);
+	ev(0, EVENT_THREAD, 0, 103, 0, 'S', 0);
+	ev(0, EVENT_AFFINITY, 0, 101, 0, 2, 0);
+	ev(0, EVENT_AFFINITY, 0, 102, 0, 2, 0);
+	ev(0, EVENT_AFFINITY, 0, 103, 0, 7, 0);
+	ev(0, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 2, EVENT_TID_OTHER, 0, 0, 0);
+	ev(0, EVENT_SWITCH, 1, 0, 101, 0, 0);
+	ev(1 * MS, EVENT_WAKEUP, 2, 103, 0, 2, 0);
+	for (t = 2 * MS; t < 102 * MS; t += 4 * MS)
+		ev(t, EVENT_SWITCH, 1, (t / (4 * MS)) % 2 ? 102 : 101, (t / (4 * MS)) % 2 ? 101 : 102,
+		   EVENT_STATE_PREEMPTED, 0);
+	stats_finish(st, 102 * MS);
+	for (i = 0; i < undone_count(u); i++)
+		if (undone_at(u, i)->cpu == 0)
+			s = undone_at(u, i);
+	CHECK(s && s->why == UNDONE_WHY_AFFINITY && s->ntids == 2 && s->waited_on == 2,
+	      "CPU 0 idle beside 101 and 102 pinned to CPU 1, 103 (allowed on CPU 0) queued on idle CPU 2: the "
+	      "reason is their affinity, 103 not named (it counted as allowed: not affinity)");
+	stop();
+
+	/* 101 waits behind CPU 1's task from 10 ms; CPU 1 turns idle at 20 ms
+	 * with 101 still on its queue (being woken there), runs another
+	 * program's task from 30 ms, and 101 from 50 ms */
+	start_two();
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+	ev(20 * MS, EVENT_SWITCH, 1, 102, 0, EVENT_STATE_INTERRUPTIBLE, 0);
+	ev(30 * MS, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0);
+	ev(50 * MS, EVENT_SWITCH, 1, EVENT_TID_OTHER, 101, EVENT_STATE_PREEMPTED, 0);
+	stats_finish(st, 51 * MS);
+	CHECK(undone_count(u) == 2 && undone_at(u, 0)->from == 10 * MS && undone_at(u, 0)->to == 20 * MS &&
+		      undone_at(u, 1)->from == 30 * MS && undone_at(u, 1)->to == 50 * MS,
+	      "a CPU that turns idle with a thread on its queue: the thread is being woken there, CPU 0's stretch "
+	      "ends (10-20 ms); once that CPU runs another task it waits again (30-50 ms)");
+	stop();
+
+	/* a 12 ms wait from 10 ms, then 40 us waits 500 us apart (8 %) to 2 s */
+	start_two();
+	ev(10 * MS, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+	ev(22 * MS, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	for (t = 22500 * US; t < 2000 * MS; t += 500 * US) {
+		ev(t, EVENT_SWITCH, 1, 101, 102, EVENT_STATE_PREEMPTED, 0);
+		ev(t + 40 * US, EVENT_SWITCH, 1, 102, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+		waits += t < 210 * MS;
+	}
+	CHECK(undone_final_before(u, 2000 * MS, 30 * MS, true),
+	      "a stretch that counted, then thin waits: whole and final long before they end (it read on to the end)");
+	stats_finish(st, 2001 * MS);
+	s = undone_at(u, 0);
+	CHECK(undone_count(u) == 1 && s && s->from == 10 * MS && s->to == 209540 * US &&
+		      s->idle_ns == 12 * MS + waits * 40 * US,
+	      "... its first 100 ms held 10 ms of idle time, the next 100 did not: it ends at its gap at 209.54 ms, "
+	      "and the thin waits after it make none (before: one stretch to 2 s)");
 	stop();
 }
 
@@ -500,6 +572,7 @@ int main(void)
 	test_threshold();
 	test_migrate_other();
 	test_woken_on_idle();
+	test_idle_queue_and_spans();
 	test_text_open();
 	test_final_before();
 	test_words();
