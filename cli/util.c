@@ -23,29 +23,31 @@ int cli_parse_time(const char *s, uint64_t *ns)
 		{ "m", 60e9 }, { "min", 60e9 },
 	};
 	const char *p;
-	char *end;
-	double v;
+	double v = 0, frac = 1;
 	size_t i;
 	bool digit = false, point = false;
 
 	if (!s || !*s)
 		return -EINVAL;
-	/* a plain decimal number ("1.5", ".25", "3."): strtod would also take
-	 * "0x10", "1e3", "inf" and leading blanks */
+	/* a plain decimal number ("1.5", ".25", "3."), read here rather than
+	 * by strtod, which would also take "0x10", "1e3", "inf" and leading
+	 * blanks, and wants the locale's decimal point (the views set LC_ALL:
+	 * "1,5" in de_DE, where the documented "1.5s" failed) */
 	for (p = s; isdigit((unsigned char)*p) || (*p == '.' && !point); p++) {
-		digit |= *p != '.';
-		point |= *p == '.';
+		if (*p == '.') {
+			point = true;
+			continue;
+		}
+		digit = true;
+		if (point)
+			v += (*p - '0') * (frac /= 10);
+		else
+			v = v * 10 + (*p - '0');
 	}
-	if (!digit)
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end != p)
-		return -EINVAL;
-	if (errno || end == s || !isfinite(v) || v < 0)
+	if (!digit || !isfinite(v))
 		return -EINVAL;
 	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
+		if (strcmp(p, units[i].unit) == 0) {
 			double r = v * units[i].scale;
 
 			if (r > 1e18)

@@ -41,7 +41,14 @@ static void prompt_apply(struct viewer *w)
 	if (w->prompt == '/') {
 		viewstate_set_filter(&w->vs, w->input);
 	} else if (w->prompt == 'g' && w->input[0]) {
-		if (cli_parse_time(w->input, &t))
+		char typed[sizeof(w->input)], *p = typed, *e;
+
+		snprintf(typed, sizeof(typed), "%s", w->input); /* blanks around it are no part of the time */
+		while (*p == ' ')
+			p++;
+		for (e = p + strlen(p); e > p && e[-1] == ' ';)
+			*--e = '\0';
+		if (cli_parse_time(p, &t))
 			snprintf(w->vs.note, sizeof(w->vs.note), "'%s' is not a time (try 1.5s, 250ms, 40us)", w->input);
 		else
 			viewstate_goto(&w->vs, t, w->input);
