@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: conctop export FILE [--format svg] -o OUT.svg [OPTIONS]\n"
 		"       conctop export FILE --format perfetto -o OUT.pftrace [--from T] [--to T]\n"
+		"                      [--memory SIZE]\n"
 		"\n"
 		"Draws the lanes of a trace file as a picture to print or put on slides:\n"
 		"a time axis, one lane per CPU (the letter of the thread it ran) and one\n"

@@ -27,7 +27,7 @@ static void usage(FILE *f)
 		"\n"
 		"Prints the lanes of a trace file as text: a time axis, one lane per CPU\n"
 		"(the letter of the thread it ran, ~ another program, blank idle, _ idle\n"
-		"while threads waited on another CPU) and one lane per thread alive in the\n"
+		"while threads waited on another, busy CPU) and one lane per thread alive in the\n"
 		"window (the CPU number while running, - runnable, . blocked, ...), each with its\n"
 		"share of the window running, runnable and blocked, then a legend of the\n"
 		"glyphs used. A scenario's markers get a\n"

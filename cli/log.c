@@ -21,7 +21,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: conctop log [--from T] [--to T] FILE\n"
+		"Usage: conctop log [--from T] [--to T] [--memory SIZE] FILE\n"
 		"\n"
 		"Prints the event log of a trace in words, one line per meaningful event,\n"
 		"with its time in seconds from the trace's start:\n"
@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"new threads, exits, signals that end a process (a crash's SIGSEGV), lost\n"
 		"events and damaged parts of the file skipped\n"
 		"(at the last event before them), and each stretch of 10 ms or more in\n"
-		"which a CPU was idle while threads waited on another CPU, at its start:\n"
+		"which a CPU was idle while threads waited on another, busy CPU, at its start:\n"
 		"  0.012742 CPU0 idle 312.2 ms while busy-1 and busy-2 were runnable on CPU1:\n"
 		"           their affinity is CPU1 only\n"
 		"Not every context switch. Names from\n"

@@ -394,9 +394,10 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 			e = -1;
 		}
 		if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap) {
-			cli_error("%s: the window from %.6f s needs more memory than --memory allows (%" PRIu64
-				  " MB): it took that much up to %.6f s; narrow it with --from and --to, or raise "
-				  "--memory (0: no cap)", path, (double)from / 1e9, cap >> 20, (double)end / 1e9);
+			cli_error("%s: the window from %.6f s needs more memory than the cap of %" PRIu64
+				  " MB (--memory; by default half the machine's): it took that much up to %.6f s; "
+				  "narrow it with --from and --to, or raise --memory (0: no cap)",
+				  path, (double)from / 1e9, cap >> 20, (double)end / 1e9);
 			e = -1;
 		}
 	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to, for_log)));

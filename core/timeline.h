@@ -64,7 +64,7 @@ struct tl_cpu_cell {
 	size_t thread;   /* index of the thread when kind is TL_CPU_THREAD */
 	bool mixed;      /* no occupant took more than half of the cell */
 	bool undone;     /* idle, and within a stretch of undone work (undone.h):
-			  * threads waited on another CPU meanwhile */
+			  * threads waited on another, busy CPU meanwhile */
 	uint64_t run_ns;   /* of span_ns, the time it ran the program's threads
 			    * (in a wide cell: the time it was not idle, on
 			    * another program or unknown, as its summaries tell) */
@@ -239,7 +239,7 @@ int timeline_note_damage(struct timeline *tl, const char *what);
 void timeline_set_end(struct timeline *tl, uint64_t end_ns);
 uint64_t timeline_end(const struct timeline *tl);
 
-/* Where a CPU was idle while threads waited on another CPU (undone.h):
+/* Where a CPU was idle while threads waited on another, busy CPU (undone.h):
  * stretches that ended, and the one still open on each CPU
  * (undone_cpu_marked with the timeline's end). */
 struct undone;

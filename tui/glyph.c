@@ -12,7 +12,7 @@
  * of the state that took most ("mixed": zoom in to see it). A CPU lane
  * cell shows the letter of the thread it ran ('&' for a thread past the 52
  * letters), '~' another program, blank idle, '_' idle while threads were
- * runnable on another CPU (undone work), '?' unknown, '+' mixed. A busy
+ * runnable on another, busy CPU (undone work), '?' unknown, '+' mixed. A busy
  * strip (a row of several CPUs) and a process's header row show a share
  * running in eighths, U+2581 to U+2588 (ASCII: 1 to 8), blank for none.
  * Each glyph has one meaning on the lanes it is drawn on (test_glyphs
@@ -162,7 +162,7 @@ const struct legend_entry *lanes_legend_entry(unsigned item)
 		[LG_LOST] = { "!", ROLE_WARNING, "events lost here: lanes may be wrong", NULL },
 		[LG_MARK] = { "@", ROLE_MARK, "marker", "a scenario's marker (conctop_mark): the thread's letter and its words" },
 		[LG_UNDONE] = { "_", ROLE_RUNNABLE, "idle, threads waiting",
-				"idle while threads were runnable on another CPU (undone work)" },
+				"idle while threads were runnable on another, busy CPU (undone work)" },
 		[LG_SHARE] = { "\xe2\x96\x81-\xe2\x96\x88", ROLE_RUNNING, "share running",
 			       "share running, in eighths: of a row's CPUs (busy strip), of a process's threads (its header)",
 			       "1-8" },

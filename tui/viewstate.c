@@ -795,6 +795,12 @@ void viewstate_wheel(struct viewstate *vs, int x, bool up)
 	if (t == NONE)
 		t = viewstate_following(vs) ? viewstate_head(vs) : vs->v.cursor;
 	viewstate_zoom(vs, !up, t);
+	if (!viewstate_following(vs) && vs->v.cursor != NONE && t != NONE &&
+	    (vs->v.cursor < vs->v.t0 || vs->v.cursor - vs->v.t0 >= viewstate_window_ns(vs))) {
+		vs->v.cursor = t; /* left outside: to the pointer, as a scroll takes it along */
+		if (!vs->live)
+			vs->play = t;
+	}
 }
 
 /* Moves the playback clock. */

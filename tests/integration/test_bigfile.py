@@ -438,8 +438,9 @@ def test_window_memory(trace):
         r = run([PEAKRSS, "120", report, CONCTOP, command, *extra, "--memory", "16M", trace], timeout=150)
         with open(report) as f:
             got = dict(zip(*[iter(f.read().split())] * 2))
-        said = re.search(r"needs more memory than --memory allows \(16 MB\): it took that much up to ([0-9.]+) s; "
-                         r"narrow it with --from and --to, or raise --memory", r.stderr)
+        said = re.search(r"needs more memory than the cap of 16 MB \(--memory; by default half the machine's\): it "
+                         r"took that much up to ([0-9.]+) s; narrow it with --from and --to, or raise --memory",
+                         r.stderr)
         check(got.get("exit") == "1" and said and float(said.group(1)) > 0,
               f"{command} --memory 16M of the whole {EVENTS // 1_000_000} M-event file: exit 1, saying how far it got "
               "and what to do", f"{got}: {r.stderr.strip()[-300:]}")

@@ -177,6 +177,9 @@ static void test_zoom(void)
 		after = viewstate_time_at_x(&vs, render_view_lane_x(&vs.v) + 10);
 		CHECK(vs.v.ns_per_col == 5 * US && after + 5 * US > before && after < before + 5 * US,
 		      "wheel: zooms in, the time under the pointer stays under it");
+		CHECK(vs.v.cursor == before && vs.play == before,
+		      "wheel: a paused cursor the zoom leaves outside the lanes (at 0, the lanes from 3 ms) comes to the "
+		      "pointer");
 	}
 }
 
@@ -205,6 +208,12 @@ static void test_scroll(void)
 	CHECK(vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS && vs.v.t0 < 21 * MS,
 	      "scroll: forward stops with the end in view, even from a huge step");
 	CHECK(vs.v.cursor >= vs.v.t0 && vs.v.cursor < 21 * MS, "scroll: ... the cursor along, before the end");
+	vs.v.ns_per_col = 160 * US; /* (21 ms is no whole number of columns: the last one ends past it) */
+	viewstate_home(&vs);
+	viewstate_place_cursor(&vs, viewstate_window_ns(&vs) - 1);
+	viewstate_scroll(&vs, INT64_MAX);
+	CHECK(vs.v.cursor == 21 * MS - 1 && vs.play == 21 * MS - 1,
+	      "scroll: the cursor taken along in the last column stops at the trace's last instant");
 	viewstate_init_replay(&vs, tl, "pingpong", 1.0, false, W, H);
 	vs.play = 10 * MS;
 	viewstate_scroll(&vs, -(int64_t)(3 * MS));
