@@ -207,9 +207,11 @@ void cli_report_undone(const struct stats *st, bool json);
 int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, size_t *n);
 
 /* Reads the trace at path into a new history (spans.h) that keeps `keep`
- * (enum spans_keep). Returns 0, or 1 after printing what is wrong; what was
- * missed (damaged chunks, a cut-off recording) is in warn (else ""). */
-int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen);
+ * (enum spans_keep), within limit bytes (cli_window_cap; UINT64_MAX none).
+ * Returns 0, 1 after printing what is wrong, or -EFBIG (nothing printed,
+ * *out NULL) when the history grew past limit; what was missed (damaged
+ * chunks, a cut-off recording) is in warn (else ""). */
+int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans **out, char *warn, size_t wlen);
 
 /* A read of the waits' history for a view's window (cli_load_spans_window):
  * what is asked, then what came of it. */
@@ -217,6 +219,8 @@ struct trace_resume;
 struct cli_spans_read {
 	uint64_t from, to;              /* the window */
 	uint64_t cap;                   /* bytes the history may hold, 0: no cap */
+	uint64_t limit;                 /* past it the reading fails (-EFBIG): 0 none (a command's
+					 * --memory, where forgetting would change its answer) */
 	bool until_to;                  /* stop at the first event past to (else: once past the cap, or the end) */
 	struct spans *out;              /* in: a history made at a checkpoint (timeline_spans) to go on
 					 * from, or NULL (the file's start); out: the history read, or NULL */

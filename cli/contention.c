@@ -20,7 +20,7 @@
 static void contention_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: conctop contention [--from T] [--to T] [--json] FILE\n"
+		"Usage: conctop contention [--from T] [--to T] [--json] [--memory SIZE] FILE\n"
 		"\n"
 		"Reads a trace file and prints, for each object of the program that\n"
 		"threads waited on (mutex, condition variable, semaphore, barrier, rwlock,\n"
@@ -39,6 +39,9 @@ static void contention_usage(FILE *f)
 		"                 is seconds): a wait across T counts its part after T\n"
 		"  -t, --to T     and before T\n"
 		"      --json     print one JSON object (fields: docs/contention.md)\n"
+		"      --memory SIZE  memory the file's waits may take, all read whatever\n"
+		"                 the window (default: half the machine's; 16M or more, 0\n"
+		"                 for no cap): past it the reading stops with an error\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -202,6 +205,11 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 			e = -ECANCELED;
 			break;
 		}
+		if (rd->limit && spans_memory(rd->out) > rd->limit) {
+			rd->read_to = last;
+			e = -EFBIG;
+			break;
+		}
 		if (!rd->cap || spans_memory(rd->out) <= rd->cap)
 			continue;
 		if (last > rd->to) { /* the window is read: stop here */
@@ -225,9 +233,9 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 }
 
 /* Reads the trace at path into a new history (see cli.h). */
-int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *warn, size_t wlen)
+int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans **out, char *warn, size_t wlen)
 {
-	struct cli_spans_read rd = { .to = UINT64_MAX };
+	struct cli_spans_read rd = { .to = UINT64_MAX, .limit = limit == UINT64_MAX ? 0 : limit };
 	struct cli_trace t;
 	int e;
 
@@ -236,12 +244,14 @@ int cli_load_spans(const char *path, unsigned keep, struct spans **out, char *wa
 	if (cli_trace_open(&t, path))
 		return 1;
 	e = spans_read(&t, keep, &rd);
-	if (e > 0 || e < -1) /* -1: cli_trace_next said why */
+	if (e > 0 || (e < -1 && e != -EFBIG)) /* -1: cli_trace_next said why */
 		cli_error("%s: %s", path, strerror(e < 0 ? -e : e));
 	cli_trace_warning(&t, warn, wlen);
 	cli_trace_close(&t);
 	*out = rd.out;
-	return e ? 1 : 0;
+	if (e == -EFBIG)
+		snprintf(warn, wlen, "%.6f", (double)rd.read_to / 1e9); /* (how far it got, for the caller's words) */
+	return e == -EFBIG ? e : e ? 1 : 0;
 }
 
 /* Reads a history for a window within a cap (see cli.h). */
@@ -285,7 +295,13 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, stru
 		return e;
 	if (w->have_to && w->to <= w->from)
 		return cli_usage_error(cmd, "--to must come after --from");
-	if (cli_load_spans(file, keep, out, warn, wlen))
+	if ((e = cli_load_spans(file, keep, cli_window_cap(w), out, warn, wlen)) == -EFBIG) {
+		cli_error("%s: its waits need more memory than the cap of %" PRIu64 " MB (--memory; by default half the "
+			  "machine's): they took that much up to %s s; raise --memory (0: no cap)", file,
+			  cli_window_cap(w) >> 20, warn);
+		return 1;
+	}
+	if (e)
 		return 1;
 	if (warn[0])
 		cli_error("warning: %s", warn);
@@ -300,6 +316,7 @@ int cmd_contention(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CLI_WINDOW_LONGOPTS,
+		CLI_MEMORY_LONGOPT,
 		{ "json", no_argument, NULL, 'j' },
 		CLI_LONGOPTS_END,
 	};

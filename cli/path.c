@@ -17,7 +17,7 @@ static void path_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: conctop path --thread NAME|TID [--from T] [--to T] [--depth N]\n"
-		"                    [--json] FILE\n"
+		"                    [--json] [--memory SIZE] FILE\n"
 		"\n"
 		"What a thread's time over a window went to, all the way down: its\n"
 		"running and runnable time (waiting for a CPU) are its own; each time it\n"
@@ -35,6 +35,10 @@ static void path_usage(FILE *f)
 		"  -t, --to T             its end (default: the trace's end)\n"
 		"  -d, --depth N          follow at most N threads deep, 1 to 64 (default 8)\n"
 		"      --json             print one JSON object (fields: docs/contention.md)\n"
+		"      --memory SIZE      memory the file's waits may take, all read\n"
+		"                         whatever the window (default: half the machine's;\n"
+		"                         16M or more, 0 for no cap): past it the reading\n"
+		"                         stops with an error\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -187,6 +191,7 @@ int cmd_path(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "thread", required_argument, NULL, 'T' }, { "depth", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },         CLI_WINDOW_LONGOPTS,
+		CLI_MEMORY_LONGOPT,
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "path", "T:f:t:d:h", longopts, path_usage, 0, false };

@@ -17,7 +17,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: conctop report [--json] FILE\n"
+		"Usage: conctop report [--json] [--memory SIZE] FILE\n"
 		"\n"
 		"Reads a trace file written by 'conctop record' and prints, per thread:\n"
 		"name, tid, process, run time, runnable time (waiting for a CPU), blocked\n"
@@ -41,6 +41,9 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
 		"               blocked_by per thread, deadlocks, undone and contention)\n"
+		"  --memory SIZE  memory the contention's waits may take (default: half\n"
+		"               the machine's; 16M or more, 0 for no cap): past it the\n"
+		"               contention by object is left out, with a warning\n"
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -339,26 +342,40 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
  * models of a trace at once), and only when the trace holds attribution
  * events: without them no thread waits on an object. Returns the exit
  * status. */
-static int print_contention(const char *file, bool attributed, bool json)
+static int print_contention(const char *file, bool attributed, bool json, uint64_t limit)
 {
 	struct spans *sp = NULL;
 	struct contention *con = NULL;
 	char warning[1200];
+	bool left_out = false;
 	int e = 0;
 
-	if (attributed && cli_load_spans(file, SPANS_WAITS, &sp, warning, sizeof(warning)))
+	if (attributed && (e = cli_load_spans(file, SPANS_WAITS, limit, &sp, warning, sizeof(warning))) == -EFBIG) {
+		cli_error("warning: %s: the contention by object is left out: its waits need more memory than the cap "
+			  "of %" PRIu64 " MB (--memory; by default half the machine's): they took that much up to %s s; "
+			  "raise --memory (0: no cap)", file, limit >> 20, warning);
+		left_out = true;
+		e = 0;
+	} else if (e) {
 		return 1;
+	}
 	if (sp && spans_end(sp))
 		e = contention_new(&con, sp, 0, spans_end(sp));
 	if (e) {
 		cli_error("%s: %s", file, strerror(-e));
 	} else if (json) {
 		printf(",\n  \"contention\": ");
-		cli_contention_json(stdout, sp, con, "  ");
+		if (left_out)
+			printf("null"); /* (docs/report-json.md: left out, past --memory) */
+		else
+			cli_contention_json(stdout, sp, con, "  ");
 		printf("\n}\n");
 	} else {
 		printf("\nCONTENTION BY OBJECT (largest total wait first; conctop contention for a window)\n");
-		cli_contention_text(stdout, sp, con, false);
+		if (left_out)
+			printf("left out: its waits need more memory than --memory allows (see the warning)\n");
+		else
+			cli_contention_text(stdout, sp, con, false);
 	}
 	contention_free(con);
 	spans_free(sp);
@@ -370,9 +387,11 @@ int cmd_report(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		CLI_MEMORY_LONGOPT,
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "report", "h", longopts, usage, 0, false };
+	struct cli_window win = { 0, 0, false, 0, 0, 0, 0 }; /* (its --memory only) */
 	struct cli_trace t = { 0 };
 	struct stats *s = NULL;
 	const struct event *ev;
@@ -382,8 +401,14 @@ int cmd_report(int argc, char **argv)
 	char warning[1200];
 	int opt, e, status = 1;
 
-	if ((opt = cli_flag_option(&opts, argc, argv, &json)) >= 0)
-		return opt;
+	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
+		if (opt == 'j')
+			json = true;
+		else if ((e = cli_window_option("report", opt, optarg, &win)))
+			return e > 0 ? e : cli_option_error(&opts, argv);
+	}
+	if (opt == CLI_OPTS_EXIT)
+		return opts.status;
 	if ((e = cli_trace_operand("report", argc, argv, &file)))
 		return e;
 
@@ -422,7 +447,7 @@ int cmd_report(int argc, char **argv)
 	stats_free(s);
 	s = NULL;
 	cli_trace_close(&t);
-	status = print_contention(file, attributed, json);
+	status = print_contention(file, attributed, json, cli_window_cap(&win));
 	if (cli_flush_stdout())
 		status = 1;
 out:

@@ -10,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (bpf_available, check, conctop, dump_events, finish, report_json,  # noqa: E402
+from harness import (PROGS, bpf_available, check, conctop, dump_events, finish, report_json,  # noqa: E402
                      retried, tmpdir)
 import json  # noqa: E402
 
@@ -263,10 +263,43 @@ def test_usage():
     check(conctop("contention", "--help").returncode == 0, "--help exits 0")
 
 
+def test_memory():
+    """contention, path and report hold every wait of the file: --memory
+    caps them. A mutex and condvar ping-pong of 250 000 rounds (about half
+    a million waits) under --memory 16M: contention and path stop with exit
+    1 saying how far they got; report leaves its contention table out,
+    saying so (text, a warning, JSON null), and exits 0; with --memory 0
+    the table is there."""
+    trace = os.path.join(tmpdir(), "pingpong.ctrace")
+    r = conctop("record", "-o", trace, "--", os.path.join(PROGS, "pingpong"), "--rounds", "250000", timeout=120)
+    if not check(r.returncode == 0, "memory: recorded the ping-pong", r.stderr[-300:]):
+        return
+    said = "need more memory than the cap of 16 MB (--memory; by default half the machine's): they took that much up to"
+    for cmd, extra in (("contention", []), ("path", ["--thread", "ping"])):
+        r = conctop(cmd, "--memory", "16M", *extra, trace)
+        check(r.returncode == 1 and said in r.stderr and "raise --memory" in r.stderr,
+              f"memory: {cmd} --memory 16M of half a million waits stops, exit 1, saying how far it got",
+              f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+    r = conctop("report", "--memory", "16M", trace)
+    check(r.returncode == 0 and "the contention by object is left out" in r.stderr and said in r.stderr and
+          r.stdout.rstrip().endswith("left out: its waits need more memory than --memory allows (see the warning)"),
+          "memory: report --memory 16M prints the rest and leaves the contention table out, saying so, exit 0",
+          f"exit {r.returncode}: {r.stderr.strip()[-300:]} / {r.stdout[-200:]}")
+    r = conctop("report", "--json", "--memory", "16M", trace)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check("contention" in rep and rep["contention"] is None and rep.get("threads"),
+          "memory: report --json --memory 16M: \"contention\": null, the rest there", r.stderr[-300:])
+    r = conctop("contention", "--json", "--memory", "0", trace)
+    rows = json.loads(r.stdout)["contention"] if r.returncode == 0 else []
+    check(any(row["object"] == "token_lock" for row in rows),
+          "memory: contention --memory 0 (no cap) has the table, token_lock in it", r.stderr[-300:])
+
+
 def main():
     test_usage()
     if bpf_available("contention integration tests"):
         retried(test_scenarios)
+        test_memory()
     finish()
 
 
