@@ -118,6 +118,11 @@ int cli_theme_option(const char *cmd, const char *arg, bool *light);
  * status (help printed, or an option refused). */
 int cli_flag_option(struct cli_opts *o, int argc, char **argv, bool *flag);
 
+/* Takes the options of a command whose options, besides --help, are
+ * --json ('j', sets *json) and window options (cli_window_option, into
+ * *w). Returns -1 to go on, else the exit status. */
+int cli_json_window_options(struct cli_opts *o, int argc, char **argv, bool *json, struct cli_window *w);
+
 /* Prints "conctop: " and a formatted message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

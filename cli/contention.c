@@ -329,14 +329,8 @@ int cmd_contention(int argc, char **argv)
 	char warn[1200];
 	int opt, e, status = 1;
 
-	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
-		if (opt == 'j')
-			json = true;
-		else if ((e = cli_window_option("contention", opt, optarg, &win)))
-			return e > 0 ? e : cli_option_error(&opts, argv);
-	}
-	if (opt == CLI_OPTS_EXIT)
-		return opts.status;
+	if ((opt = cli_json_window_options(&opts, argc, argv, &json, &win)) >= 0)
+		return opt;
 	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, &win, &s, warn, sizeof(warn))))
 		return e;
 	from = win.from;

@@ -401,14 +401,8 @@ int cmd_report(int argc, char **argv)
 	char warning[1200];
 	int opt, e, status = 1;
 
-	while ((opt = cli_next_option(&opts, argc, argv)) >= 0) {
-		if (opt == 'j')
-			json = true;
-		else if ((e = cli_window_option("report", opt, optarg, &win)))
-			return e > 0 ? e : cli_option_error(&opts, argv);
-	}
-	if (opt == CLI_OPTS_EXIT)
-		return opts.status;
+	if ((opt = cli_json_window_options(&opts, argc, argv, &json, &win)) >= 0)
+		return opt;
 	if ((e = cli_trace_operand("report", argc, argv, &file)))
 		return e;
 

@@ -325,6 +325,20 @@ int cli_flag_option(struct cli_opts *o, int argc, char **argv, bool *flag)
 	return opt == CLI_OPTS_EXIT ? o->status : -1;
 }
 
+/* Takes --json and the window options (see cli.h). */
+int cli_json_window_options(struct cli_opts *o, int argc, char **argv, bool *json, struct cli_window *w)
+{
+	int opt, e;
+
+	while ((opt = cli_next_option(o, argc, argv)) >= 0) {
+		if (opt == 'j')
+			*json = true;
+		else if ((e = cli_window_option(o->cmd, opt, optarg, w)))
+			return e > 0 ? e : cli_option_error(o, argv);
+	}
+	return opt == CLI_OPTS_EXIT ? o->status : -1;
+}
+
 /* Writes s cut to cols columns and padded with spaces to them into buf
  * (see cli.h). */
 const char *cli_column(char *buf, size_t len, const char *s, int cols)
