@@ -218,6 +218,20 @@ void viewstate_frame(struct viewstate *vs, int width, int height)
 		vs->v.cursor = NONE;
 }
 
+/* Whether instant t is in the lanes' window. */
+static bool in_view(const struct viewstate *vs, uint64_t t)
+{
+	return t >= vs->v.t0 && t - vs->v.t0 < viewstate_window_ns(vs);
+}
+
+/* Puts the paused cursor at t: the replay's playhead with it. */
+static void cursor_set(struct viewstate *vs, uint64_t t)
+{
+	vs->v.cursor = t;
+	if (!vs->live)
+		vs->play = t;
+}
+
 /* Makes the cursor visible: centres the view on it when it is outside. */
 static void reveal_cursor(struct viewstate *vs)
 {
@@ -225,7 +239,7 @@ static void reveal_cursor(struct viewstate *vs)
 
 	if (c == NONE)
 		return;
-	if (c < vs->v.t0 || c >= vs->v.t0 + win) {
+	if (!in_view(vs, c)) {
 		if (vs->v.classroom)
 			vs->v.t0 = c / win * win; /* page jumps */
 		else
@@ -327,15 +341,11 @@ static void cursor_along(struct viewstate *vs, uint64_t old_t0)
 {
 	uint64_t win = viewstate_window_ns(vs), c = vs->v.cursor, end = paused_end(vs), off;
 
-	if (c == NONE || (c >= vs->v.t0 && c - vs->v.t0 < win))
+	if (c == NONE || in_view(vs, c))
 		return;
 	off = c >= old_t0 && c - old_t0 < win ? c - old_t0 : win / 2;
 	c = vs->v.t0 + off;
-	if (end && c >= end)
-		c = end - 1;
-	vs->v.cursor = c;
-	if (!vs->live)
-		vs->play = c;
+	cursor_set(vs, end && c >= end ? end - 1 : c);
 }
 
 /* Moves by delta ns (a playing replay seeks). */
@@ -390,11 +400,7 @@ void viewstate_place_cursor(struct viewstate *vs, uint64_t t)
 	uint64_t end = paused_end(vs);
 
 	viewstate_pause(vs);
-	if (end && t >= end)
-		t = end - 1;
-	vs->v.cursor = t;
-	if (!vs->live)
-		vs->play = t;
+	cursor_set(vs, end && t >= end ? end - 1 : t);
 	reveal_cursor(vs);
 }
 
@@ -795,12 +801,8 @@ void viewstate_wheel(struct viewstate *vs, int x, bool up)
 	if (t == NONE)
 		t = viewstate_following(vs) ? viewstate_head(vs) : vs->v.cursor;
 	viewstate_zoom(vs, !up, t);
-	if (!viewstate_following(vs) && vs->v.cursor != NONE && t != NONE &&
-	    (vs->v.cursor < vs->v.t0 || vs->v.cursor - vs->v.t0 >= viewstate_window_ns(vs))) {
-		vs->v.cursor = t; /* left outside: to the pointer, as a scroll takes it along */
-		if (!vs->live)
-			vs->play = t;
-	}
+	if (!viewstate_following(vs) && vs->v.cursor != NONE && t != NONE && !in_view(vs, vs->v.cursor))
+		cursor_set(vs, t); /* left outside: to the pointer, as a scroll takes it along */
 }
 
 /* Moves the playback clock. */
