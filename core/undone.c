@@ -355,6 +355,19 @@ static uint64_t clamp(struct undone *u, uint64_t ts)
 	return ts;
 }
 
+/* Notes thread idx, waiting on a busy CPU's queue, into every CPU on (none
+ * is its own), and remembers at which turn-on generation and queue. */
+static void note_on_cpus(struct undone *u, size_t idx)
+{
+	struct uthread *t = &u->threads[idx];
+
+	for (unsigned k = 0; k < u->nidle; k++)
+		if (u->cpus[u->idle[k]].on)
+			note(u, u->idle[k], idx);
+	t->noted_gen = u->on_gen;
+	t->noted_rq = t->rq;
+}
+
 /* CPU q, whose run queue holds threads, has just turned busy (or idle):
  * they wait behind what it runs now, their masks count for the reasons,
  * and they are noted into every CPU on (or, q idle, they are being woken
@@ -367,13 +380,8 @@ static void queue_turned(struct undone *u, unsigned q, bool busy)
 		if (t->rq != (int32_t)q)
 			continue;
 		count_masks(u, t, busy ? 1 : -1);
-		if (!busy || !u->non)
-			continue;
-		for (unsigned k = 0; k < u->nidle; k++)
-			if (u->cpus[u->idle[k]].on)
-				note(u, u->idle[k], u->runq[i]);
-		t->noted_gen = u->on_gen;
-		t->noted_rq = t->rq;
+		if (busy && u->non)
+			note_on_cpus(u, u->runq[i]);
 	}
 }
 
@@ -381,7 +389,6 @@ static void queue_turned(struct undone *u, unsigned q, bool busy)
 static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, uint64_t ts)
 {
 	struct uthread *t = thread_get(u, idx);
-	unsigned i;
 	int r;
 
 	if (!t)
@@ -414,14 +421,8 @@ static int set_thread(struct undone *u, size_t idx, bool runnable, int32_t rq, u
 		if (!u->cpus[rq].idle)
 			count_masks(u, t, 1);
 	}
-	if (t->listed && u->non && !u->cpus[rq].idle && (t->noted_gen != u->on_gen || t->noted_rq != rq)) {
-		/* into every CPU on, once until another turns on */
-		for (i = 0; i < u->nidle; i++)
-			if (u->cpus[u->idle[i]].on && (int32_t)u->idle[i] != rq)
-				note(u, u->idle[i], idx);
-		t->noted_gen = u->on_gen;
-		t->noted_rq = rq;
-	}
+	if (t->listed && u->non && !u->cpus[rq].idle && (t->noted_gen != u->on_gen || t->noted_rq != rq))
+		note_on_cpus(u, idx); /* once until another CPU turns on */
 	set_dirty(u, ts);
 	return 0;
 }
@@ -508,7 +509,6 @@ int undone_on_event(struct undone *u, const struct event *ev)
 {
 	struct uthread *t, *parent;
 	size_t idx, pidx;
-	unsigned c;
 	int r = 0;
 
 	uint64_t ts = ev->ts;
@@ -521,9 +521,8 @@ int undone_on_event(struct undone *u, const struct event *ev)
 		t->noted_gen = 0;
 		if (t->listed && !u->cpus[t->rq].idle)
 			count_masks(u, t, 1);
-		for (c = 0; c < u->nidle && u->non && t->listed && !u->cpus[t->rq].idle; c++)
-			if (u->cpus[u->idle[c]].on) /* (t->rq is busy: not one of them) */
-				note(u, u->idle[c], idx);
+		if (u->non && t->listed && !u->cpus[t->rq].idle)
+			note_on_cpus(u, idx);
 	} else if (ev->type == EVENT_FORK && (r = thread_of(u, ev->tid, &parent, &pidx)) > 0 && parent->known) {
 		struct undone_mask mask = parent->mask;
 
