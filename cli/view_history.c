@@ -24,7 +24,7 @@
 #define READ_SLICE_NS (50ull * 1000 * 1000) /* reading back checks its memory this often */
 #define READ_PROGRESS_NS (250ull * 1000 * 1000) /* a read back says how far it is this often */
 #define CKPT_FIRST_EVERY (1ull << 20) /* events between two checkpoints, at first */
-#define SETTLE_NS (1000ull * 1000 * 1000) /* a read back reads on this long at most for undone work */
+#define SETTLE_NS (1000ull * 1000 * 1000) /* a read back reads on this long at most to settle its end */
 
 /* Sets the cap; under one, what trims free goes back to the system (no
  * heap left high by the dynamic mmap threshold). */
@@ -271,12 +271,15 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			h->stopped = true;
 			break;
 		}
-		/* up to `to`; then on, a millisecond at a time, until the undone
-		 * work before `to` is final (timeline_undone_final, the test
-		 * conctop lanes reads a window with, for the undone work): an
-		 * open stretch may yet count, or, counting, merge with a later
-		 * one over the gap before `to` (a read back that stopped in that
-		 * gap left the window's last column unmarked where lanes marked it) */
+		/* up to `to`; then on, a millisecond at a time, until what is
+		 * before `to` is final (timeline_settled, the test conctop lanes
+		 * reads a window with): an open stretch of undone work may yet
+		 * count, or merge with a later one over the gap before `to` (a
+		 * read back that stopped in that gap left the window's last
+		 * column unmarked where lanes marked it), and a CPU's state is
+		 * known only once it next switches (a switch found missed
+		 * restates it: a read back stopped before it showed a CPU's last
+		 * column mixed where lanes showed it idle) */
 		settling = timeline_end(ld.tl) >= to;
 		e = cli_loader_step(&ld, settling ? timeline_end(ld.tl) + UNDONE_MERGE_NS : to, READ_SLICE_NS);
 		if (first == UINT64_MAX && timeline_events(ld.tl))
@@ -294,7 +297,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 				e = timeline_trim(ld.tl, end <= from ? end : kept < from ? from : kept + (end - kept) / 2) ? -1 : e;
 		}
 	} while (e > 0 && (timeline_end(ld.tl) < to ||
-			   (!timeline_undone_final(ld.tl, to) && timeline_end(ld.tl) < to + SETTLE_NS)));
+			   (!timeline_settled(ld.tl, to, false) && timeline_end(ld.tl) < to + SETTLE_NS)));
 	h->reading = false;
 	if (h->stopped) {
 		snprintf(h->header, sizeof(h->header), "reading back stopped for a key");

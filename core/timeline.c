@@ -769,12 +769,6 @@ size_t timeline_memory(const struct timeline *tl)
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }
 
-/* Whether the undone work before t is final (see timeline.h). */
-bool timeline_undone_final(const struct timeline *tl, uint64_t t)
-{
-	return undone_final_before(tl->undone, sched_model_last_ts(tl->m), t, false);
-}
-
 /* Whether the past before t is final (see timeline.h). */
 bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log)
 {

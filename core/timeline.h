@@ -191,11 +191,6 @@ int timeline_clone(const struct timeline *tl, struct timeline **out);
 struct spans;
 int timeline_spans(const struct timeline *tl, unsigned keep, struct spans **out);
 
-/* Whether reading on can no longer change which instants before t are in
- * a stretch of undone work (undone_final_before at the last event
- * followed): what a read back of the past settles its window's end on. */
-bool timeline_undone_final(const struct timeline *tl, uint64_t t);
-
 /* Whether reading on can no longer change the states and undone work the
  * timeline holds before t: the model's past is final (sched_model_settled)
  * and so are the marks of undone work (undone_final_before). With no
