@@ -342,55 +342,61 @@ def test_signals():
     """SIGTERM ends a recording cleanly (complete file); kill -9 leaves a file
     readable up to its last complete chunk."""
     d = tmpdir()
-    # the three recordings run side by side (CI's time), each stopped by its signal
+    # the five recordings run side by side (CI's time), each stopped by its signal
     started = []
     for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT"), (signal.SIGHUP, "SIGHUP")):
         trace = os.path.join(d, f"{name}.ctrace")
         started.append((sig, name, trace, subprocess.Popen(
             [CONCTOP, "record", "-q", "-o", trace, "--", WORKLOAD, "--forever"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+    # a program that ignores the signals is stopped all the same
+    code = "import signal,time\nfor s in (1, 2, 15): signal.signal(s, signal.SIG_IGN)\ntime.sleep(60)\n"
+    stubborn = subprocess.Popen([CONCTOP, "record", "-q", "-o", os.path.join(d, "stubborn.ctrace"), "--",
+                                 sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    trace = os.path.join(d, "killed.ctrace")
+    killed = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "--", WORKLOAD, "--forever"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t_start = time.monotonic()
     time.sleep(1.0)
     children = {}
-    for sig, name, trace, p in started:
+    for sig, name, _, p in started:
         children[name] = child_pids(p.pid)
         p.send_signal(sig)
-    for sig, name, trace, p in started:
+    t0 = time.monotonic()
+    stubborn.send_signal(signal.SIGTERM)
+    time.sleep(max(0.0, 2.5 - (time.monotonic() - t_start)))  # some chunks written before kill -9
+    orphans = child_pids(killed.pid)
+    killed.kill()
+    killed.wait()
+    try:
+        rc = stubborn.wait(timeout=15)
+        took = time.monotonic() - t0
+        check(rc == 128 + 9 and took < 8,
+              "signals: a program that ignores SIGTERM is killed after the grace period",
+              f"exit {rc} after {took:.1f} s")
+    except subprocess.TimeoutExpired:
+        stubborn.kill()
+        check(False, "signals: a program that ignores SIGTERM is killed after the grace period", "conctop hung")
+    for sig, name, path, p in started:
         try:
             p.wait(timeout=10)
         except subprocess.TimeoutExpired:
             p.kill()
             check(False, f"signals: {name} stops the recording")
             continue
-        rep = report_json(trace)
+        rep = report_json(path)
         check(rep["complete"] and rep["events"] > 100, f"signals: after {name} the trace is complete",
               f"complete={rep['complete']} events={rep['events']}")
         left = [c for c in children[name] if os.path.exists(f"/proc/{c}")]
         check(children[name] and not left, f"signals: {name} also ends the program conctop started",
               f"children {children[name]}, left {left}")
-    # a program that ignores the signals is stopped all the same
-    trace = os.path.join(d, "stubborn.ctrace")
-    code = "import signal,time\nfor s in (1, 2, 15): signal.signal(s, signal.SIG_IGN)\ntime.sleep(60)\n"
-    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "--", sys.executable, "-c", code],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    t0 = time.monotonic()
-    p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(timeout=15)
-        took = time.monotonic() - t0
-        check(rc == 128 + 9 and took < 8,
-              "signals: a program that ignores SIGTERM is killed after the grace period",
-              f"exit {rc} after {took:.1f} s")
-    except subprocess.TimeoutExpired:
-        p.kill()
-        check(False, "signals: a program that ignores SIGTERM is killed after the grace period", "conctop hung")
-    trace = os.path.join(d, "killed.ctrace")
-    p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "--", WORKLOAD, "--forever"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2.5)
-    p.kill()
-    p.wait()
-    run(["pkill", "-9", "-f", f"{WORKLOAD} --forever"])
+    for pid in orphans:  # (its guard ends the workload; in case it could not)
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"--forever" in f.read():
+                    os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
     check(not os.path.exists(trace) and os.path.exists(trace + ".part"),
           "signals: a recording cut off by kill -9 stays under FILE.part, FILE is not touched")
     r = conctop("report", "--json", trace + ".part")
