@@ -16,6 +16,11 @@ from harness import CONCTOP, ROOT, bpf_available, check, conctop, finish  # noqa
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
+# tests/run may run this test beside another: it replays a fixed trace and
+# checks text (a live run too: its card, lanes and take-away, not its timing);
+# its waits poll for seconds; its tmux server and files are its own.
+RUNS_BESIDE_OTHERS = True
+
 SOCKET = f"conctop-class-{os.getpid()}"
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
 PALETTE = {"36": "running", "214": "runnable", "166": "mutex/rwlock", "175": "cond/barrier/sem/join/futex",

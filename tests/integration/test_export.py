@@ -9,6 +9,10 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import CONCTOP, ROOT, check, conctop, finish, report_json, skip, tmpdir  # noqa: E402
 
+# tests/run may run this test beside another: it checks the content of files
+# made from fixed traces; nothing waits or is timed; its files are its own.
+RUNS_BESIDE_OTHERS = True
+
 SVG_NS = "{http://www.w3.org/2000/svg}"
 DATA = os.path.join(ROOT, "tests", "data")
 TMP = tmpdir()

@@ -19,6 +19,11 @@ from harness import BUILD, CONCTOP, check, conctop, finish, tmpdir  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 from protobuf import packets  # noqa: E402
 
+# tests/run may run this test beside another: it compares what the same file
+# gives read in different ways; its one wait polls for seconds; its tmux
+# server and files are its own.
+RUNS_BESIDE_OTHERS = True
+
 SOCKET = f"conctop-index-{os.getpid()}"
 RECHUNK = os.path.join(BUILD, "tests", "progs", "rechunk")
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "class-prodcons.ctrace")

@@ -20,6 +20,11 @@ from harness import CONCTOP, PROGS, check, finish, report_json, run, tmpdir  # n
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
+# tests/run may run this test beside another: it replays a synthetic trace and
+# checks layout and content; each step polls for its screen for seconds; its
+# tmux server and files are its own.
+RUNS_BESIDE_OTHERS = True
+
 SOCKET = f"conctop-many-{os.getpid()}"
 LANE_X = 24        # the plain view's first lane column; its rule is at LANE_X - 1
 SHARE = set("\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588 ~_")

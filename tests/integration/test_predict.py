@@ -15,6 +15,11 @@ from harness import CONCTOP, ROOT, check, finish  # noqa: E402
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
+# tests/run may run this test beside another: it replays a fixed trace; where
+# a prediction stops comes from the trace, not the clock; its waits poll for
+# seconds; its tmux server and files are its own.
+RUNS_BESIDE_OTHERS = True
+
 SOCKET = f"conctop-predict-{os.getpid()}"
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
 LANE_X = 15          # the classroom view's first lane column (its left rule at 14)

@@ -28,6 +28,11 @@ from harness import CONCTOP, PROGS, ROOT, bpf_available, check, conctop, finish,
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
+# tests/run may run this test beside another: what it checks is compared with
+# contention/path of the same file; its live run is paced and its waits poll
+# for seconds; its tmux server and files are its own.
+RUNS_BESIDE_OTHERS = True
+
 SOCKET = f"conctop-viewkeys-{os.getpid()}"
 CONTENTION = os.path.join(ROOT, "tests", "data", "class-contention.ctrace")
 CRITCHAIN = os.path.join(PROGS, "critchain")
