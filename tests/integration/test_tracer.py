@@ -338,6 +338,22 @@ def child_pids(pid):
         return []
 
 
+def program_runs(p, timeout=30):
+    """Waits until conctop p's program runs: a child of p whose executable is
+    not conctop (before its exec, the child held at the gate and the guard
+    are conctop, with its command line)."""
+    deadline, own = time.monotonic() + timeout, os.path.realpath(CONCTOP)
+    while time.monotonic() < deadline and p.poll() is None:
+        for c in child_pids(p.pid):
+            try:
+                if os.path.realpath(f"/proc/{c}/exe") != own:
+                    return True
+            except OSError:
+                pass
+        time.sleep(0.05)
+    return False
+
+
 def test_signals():
     """SIGTERM ends a recording cleanly (complete file); kill -9 leaves a file
     readable up to its last complete chunk."""
@@ -356,15 +372,20 @@ def test_signals():
     trace = os.path.join(d, "killed.ctrace")
     killed = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "--", WORKLOAD, "--forever"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # each program runs (it runs once tracing is on: conctop holds it at a
+    # gate before its exec); under the sanitizers five recordings starting
+    # at once took more than a second
+    waiting = not all([program_runs(p) for _, _, _, p in started] + [program_runs(stubborn), program_runs(killed)])
+    check(not waiting, "signals: the five programs run under conctop within 30 s")
     t_start = time.monotonic()
-    time.sleep(1.0)
+    time.sleep(0.5)
     children = {}
     for sig, name, _, p in started:
         children[name] = child_pids(p.pid)
         p.send_signal(sig)
     t0 = time.monotonic()
     stubborn.send_signal(signal.SIGTERM)
-    time.sleep(max(0.0, 2.5 - (time.monotonic() - t_start)))  # some chunks written before kill -9
+    time.sleep(max(0.0, 2.0 - (time.monotonic() - t_start)))  # a chunk (one a second) written before kill -9
     orphans = child_pids(killed.pid)
     killed.kill()
     killed.wait()
