@@ -12,6 +12,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
@@ -50,10 +51,18 @@ def out(*args, env=None):
 
 def replay_screen(name, trace):
     """The first screen of a paused replay at the trace's start, its status
-    line (which names the file) left out."""
+    line (which names the file) left out: once read, and the same in two
+    captures 0.3 s apart (a capture may catch a frame half written: CI's
+    sanitizer run once saw the CPU lanes drawn and no thread lane yet)."""
     p = panes.Pane(tmux, name, clean_env(CONCTOP, "replay", "--paused", trace), width=100, height=30)
     try:
-        ok, s = p.wait_for(lambda s: "1 col" in s and "reading" not in s, timeout=15)
+        deadline, ok, s = time.monotonic() + 15, False, ""
+        while not ok and time.monotonic() < deadline:
+            ok, s = p.wait_for(lambda s: "1 col" in s and "reading" not in s, timeout=deadline - time.monotonic())
+            if ok:
+                time.sleep(0.3)
+                again = p.screen()
+                ok, s = again == s, again
         return ok, "\n".join(line for line in s.splitlines() if os.path.basename(trace) not in line)
     finally:
         p.kill()
