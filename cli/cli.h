@@ -214,8 +214,9 @@ int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, s
 /* Reads the trace at path into a new history (spans.h) that keeps `keep`
  * (enum spans_keep), within limit bytes (cli_window_cap; UINT64_MAX none).
  * Returns 0, 1 after printing what is wrong, or -EFBIG (nothing printed,
- * *out NULL) when the history grew past limit; what was missed (damaged
- * chunks, a cut-off recording) is in warn (else ""). */
+ * *out NULL, warn says how far it read and what to do) when the history
+ * grew past limit; what was missed (damaged chunks, a cut-off recording)
+ * is in warn (else ""). */
 int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans **out, char *warn, size_t wlen);
 
 /* A read of the waits' history for a view's window (cli_load_spans_window):

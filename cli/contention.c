@@ -250,7 +250,10 @@ int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans
 	cli_trace_close(&t);
 	*out = rd.out;
 	if (e == -EFBIG)
-		snprintf(warn, wlen, "%.6f", (double)rd.read_to / 1e9); /* (how far it got, for the caller's words) */
+		snprintf(warn, wlen,
+			 "its waits need more memory than the cap of %" PRIu64 " MB (--memory; by default half the "
+			 "machine's): they took that much up to %.6f s; raise --memory (0: no cap)",
+			 limit >> 20, (double)rd.read_to / 1e9);
 	return e == -EFBIG ? e : e ? 1 : 0;
 }
 
@@ -296,9 +299,7 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, stru
 	if (w->have_to && w->to <= w->from)
 		return cli_usage_error(cmd, "--to must come after --from");
 	if ((e = cli_load_spans(file, keep, cli_window_cap(w), out, warn, wlen)) == -EFBIG) {
-		cli_error("%s: its waits need more memory than the cap of %" PRIu64 " MB (--memory; by default half the "
-			  "machine's): they took that much up to %s s; raise --memory (0: no cap)", file,
-			  cli_window_cap(w) >> 20, warn);
+		cli_error("%s: %s", file, warn);
 		return 1;
 	}
 	if (e)

@@ -351,9 +351,7 @@ static int print_contention(const char *file, bool attributed, bool json, uint64
 	int e = 0;
 
 	if (attributed && (e = cli_load_spans(file, SPANS_WAITS, limit, &sp, warning, sizeof(warning))) == -EFBIG) {
-		cli_error("warning: %s: the contention by object is left out: its waits need more memory than the cap "
-			  "of %" PRIu64 " MB (--memory; by default half the machine's): they took that much up to %s s; "
-			  "raise --memory (0: no cap)", file, limit >> 20, warning);
+		cli_error("warning: %s: the contention by object is left out: %s", file, warning);
 		left_out = true;
 		e = 0;
 	} else if (e) {
