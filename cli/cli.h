@@ -211,13 +211,16 @@ struct stats;
 void cli_report_undone(const struct stats *st, bool json);
 int cli_undone_collect(const struct timeline *tl, struct undone_stretch **out, size_t *n);
 
-/* Reads the trace at path into a new history (spans.h) that keeps `keep`
- * (enum spans_keep), within limit bytes (cli_window_cap; UINT64_MAX none).
- * Returns 0, 1 after printing what is wrong, or -EFBIG (nothing printed,
- * *out NULL, warn says how far it read and what to do) when the history
- * grew past limit; what was missed (damaged chunks, a cut-off recording)
- * is in warn (else ""). */
-int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans **out, char *warn, size_t wlen);
+/* Reads the trace at path into a new history (spans.h) that keeps every
+ * span, or, with a sum (contention.h), none: its waits go to the sum as
+ * they end. Within limit bytes, the history and the sum together
+ * (cli_window_cap; UINT64_MAX none). Returns 0, 1 after printing what is
+ * wrong, or -EFBIG (nothing printed, *out NULL, warn says how far it read
+ * and what to do) when they grew past limit; what was missed (damaged
+ * chunks, a cut-off recording) is in warn (else ""). */
+struct contention_sum;
+int cli_load_spans(const char *path, struct contention_sum *sum, uint64_t limit, struct spans **out, char *warn,
+		   size_t wlen);
 
 /* A read of the waits' history for a view's window (cli_load_spans_window):
  * what is asked, then what came of it. */
@@ -233,6 +236,8 @@ struct cli_spans_read {
 	const struct trace_resume *at;  /* with a history given: where the file goes on after it */
 	uint64_t began;                 /* with a history given: its instant; out: where the reading
 					 * began (0: the file's start) */
+	struct contention_sum *sum;     /* NULL, or: a new history keeps no span, its waits go to it,
+					 * and its memory counts against the limit */
 	bool (*pump)(void *ctx, double done); /* run every 16 384 events with the share of the
 					 * way to `to` read; true stops the reading. NULL: none */
 	void *pump_ctx;
@@ -255,14 +260,16 @@ struct cli_spans_read {
  * all there (0: from the start; rd->began; past from when the window
  * held too much). Quiet: returns 0, or 1 with why in rd->warn (stopped by
  * the pump: rd->stopped). */
-int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read *rd);
+int cli_load_spans_window(const char *path, struct cli_spans_read *rd);
 
 /* What contention and path share after their options (cli/contention.c):
  * one FILE left at argv[optind], --to after --from, the file read into
  * *out (warnings printed, and kept in warn[]: "" for a whole file), w->to
- * set to the trace's end when not given or past it. Returns 0, or the exit
- * status to return (2 usage, 1 unreadable). */
-int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
+ * set to the trace's end when not given or past it. With sum (contention),
+ * *sum is a new sum of the window that the waits went to (the history
+ * keeps no span); without (path), the history keeps every span. Returns 0,
+ * or the exit status to return (2 usage, 1 unreadable). */
+int cli_window_spans(const char *cmd, int argc, char **argv, struct contention_sum **sum, struct cli_window *w,
 		     struct spans **out, char *warn, size_t wlen);
 
 /* Writes a JSON object's "complete" field and, for a file cut off or

@@ -39,9 +39,11 @@ static void contention_usage(FILE *f)
 		"                 is seconds): a wait across T counts its part after T\n"
 		"  -t, --to T     and before T\n"
 		"      --json     print one JSON object (fields: docs/contention.md)\n"
-		"      --memory SIZE  memory the file's waits may take, all read whatever\n"
-		"                 the window (default: half the machine's; 16M or more, 0\n"
-		"                 for no cap): past it the reading stops with an error\n"
+		"      --memory SIZE  memory the reading may take (default: half the\n"
+		"                 machine's; 16M or more, 0 for no cap): the table is\n"
+		"                 summed as the file is read, so it holds the threads,\n"
+		"                 objects and holders, not the waits; past it the\n"
+		"                 reading stops with an error\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -162,19 +164,21 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 
 #define SPANS_SETTLE_NS (1000ull * 1000 * 1000) /* a window's read reads on this long at most for its waits' ends */
 
-/* Reads the opened trace t into rd->out, a new history that keeps `keep`
- * (or, when rd->out is given, the history the file goes on from, complete
- * from rd->kept), for the window of rd (see cli_load_spans_window).
- * Returns 0, -1 (t says why), -ECANCELED (the pump stopped it) or an
- * errno; rd->out is freed on error. */
-static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read *rd)
+/* Reads the opened trace t into rd->out, a new history that keeps every
+ * span, or none with rd->sum (or, when rd->out is given, the history the
+ * file goes on from, complete from rd->kept), for the window of rd (see
+ * cli_load_spans_window). Returns 0, -1 (t says why), -ECANCELED (the
+ * pump stopped it) or an errno; rd->out is freed on error. */
+static int spans_read(struct cli_trace *t, struct cli_spans_read *rd)
 {
 	const struct event *ev;
 	uint64_t n = 0, past = 0, first = UINT64_MAX, last = 0;
 	int e;
 
 	rd->read_to = UINT64_MAX;
-	e = rd->out ? 0 : spans_new(&rd->out, trace_reader_info(t->reader)->ncpus, keep);
+	e = rd->out ? 0 : spans_new(&rd->out, trace_reader_info(t->reader)->ncpus, rd->sum ? SPANS_NONE : SPANS_ALL);
+	if (!e && rd->sum)
+		contention_sum_follow(rd->sum, rd->out);
 	while (!e && (e = cli_trace_next(t, &ev)) > 0) {
 		if (e != 1) {
 			e = 0;
@@ -205,7 +209,7 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 			e = -ECANCELED;
 			break;
 		}
-		if (rd->limit && spans_memory(rd->out) > rd->limit) {
+		if (rd->limit && spans_memory(rd->out) + (rd->sum ? contention_sum_memory(rd->sum) : 0) > rd->limit) {
 			rd->read_to = last;
 			e = -EFBIG;
 			break;
@@ -233,9 +237,10 @@ static int spans_read(struct cli_trace *t, unsigned keep, struct cli_spans_read 
 }
 
 /* Reads the trace at path into a new history (see cli.h). */
-int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans **out, char *warn, size_t wlen)
+int cli_load_spans(const char *path, struct contention_sum *sum, uint64_t limit, struct spans **out, char *warn,
+		   size_t wlen)
 {
-	struct cli_spans_read rd = { .to = UINT64_MAX, .limit = limit == UINT64_MAX ? 0 : limit };
+	struct cli_spans_read rd = { .to = UINT64_MAX, .limit = limit == UINT64_MAX ? 0 : limit, .sum = sum };
 	struct cli_trace t;
 	int e;
 
@@ -243,7 +248,7 @@ int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans
 	warn[0] = '\0';
 	if (cli_trace_open(&t, path))
 		return 1;
-	e = spans_read(&t, keep, &rd);
+	e = spans_read(&t, &rd);
 	if (e > 0 || (e < -1 && e != -EFBIG)) /* -1: cli_trace_next said why */
 		cli_error("%s: %s", path, strerror(e < 0 ? -e : e));
 	cli_trace_warning(&t, warn, wlen);
@@ -251,14 +256,15 @@ int cli_load_spans(const char *path, unsigned keep, uint64_t limit, struct spans
 	*out = rd.out;
 	if (e == -EFBIG)
 		snprintf(warn, wlen,
-			 "its waits need more memory than the cap of %" PRIu64 " MB (--memory; by default half the "
-			 "machine's): they took that much up to %.6f s; raise --memory (0: no cap)",
+			 "its %s needs more memory than the cap of %" PRIu64 " MB (--memory; by default half the "
+			 "machine's): it took that much up to %.6f s; raise --memory (0: no cap)",
+			 sum ? "contention table" : "threads' history",
 			 limit >> 20, (double)rd.read_to / 1e9);
 	return e == -EFBIG ? e : e ? 1 : 0;
 }
 
 /* Reads a history for a window within a cap (see cli.h). */
-int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read *rd)
+int cli_load_spans_window(const char *path, struct cli_spans_read *rd)
 {
 	struct cli_trace t;
 	int e;
@@ -275,7 +281,7 @@ int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read
 		rd->out = NULL;
 		return 1;
 	}
-	e = spans_read(&t, keep, rd);
+	e = spans_read(&t, rd);
 	if (e)
 		snprintf(rd->warn, sizeof(rd->warn), "%s", e == -1 ? t.failed : strerror(e < 0 ? -e : e));
 	cli_trace_close(&t);
@@ -287,7 +293,7 @@ int cli_load_spans_window(const char *path, unsigned keep, struct cli_spans_read
  * read into a history that keeps `keep` (warnings printed), and *to set to
  * the end of the trace when not given or past it. Returns 0, or the exit
  * status (usage error 2, unreadable file 1). */
-int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, struct cli_window *w,
+int cli_window_spans(const char *cmd, int argc, char **argv, struct contention_sum **sum, struct cli_window *w,
 		     struct spans **out, char *warn, size_t wlen)
 {
 	const char *file;
@@ -298,7 +304,11 @@ int cli_window_spans(const char *cmd, int argc, char **argv, unsigned keep, stru
 		return e;
 	if (w->have_to && w->to <= w->from)
 		return cli_usage_error(cmd, "--to must come after --from");
-	if ((e = cli_load_spans(file, keep, cli_window_cap(w), out, warn, wlen)) == -EFBIG) {
+	if (sum && (e = contention_sum_new(sum, w->from, w->have_to ? w->to : UINT64_MAX))) {
+		cli_error("%s: %s", file, strerror(-e));
+		return 1;
+	}
+	if ((e = cli_load_spans(file, sum ? *sum : NULL, cli_window_cap(w), out, warn, wlen)) == -EFBIG) {
 		cli_error("%s: %s", file, warn);
 		return 1;
 	}
@@ -324,6 +334,7 @@ int cmd_contention(int argc, char **argv)
 	struct cli_opts opts = { "contention", "f:t:h", longopts, contention_usage, 0, false };
 	struct cli_window win = { 0, 0, false, 0, 0, 0, 0 };
 	struct spans *s = NULL;
+	struct contention_sum *sum = NULL;
 	struct contention *c = NULL;
 	uint64_t from, to;
 	bool json = false;
@@ -332,11 +343,13 @@ int cmd_contention(int argc, char **argv)
 
 	if ((opt = cli_json_window_options(&opts, argc, argv, &json, &win)) >= 0)
 		return opt;
-	if ((e = cli_window_spans("contention", argc, argv, SPANS_WAITS, &win, &s, warn, sizeof(warn))))
+	if ((e = cli_window_spans("contention", argc, argv, &sum, &win, &s, warn, sizeof(warn)))) {
+		contention_sum_free(sum);
 		return e;
+	}
 	from = win.from;
 	to = win.to;
-	e = from < to ? contention_new(&c, s, from, to) : 0;
+	e = from < to ? contention_sum_table(sum, s, &c) : 0;
 	if (e) {
 		cli_error("%s: %s", argv[optind], strerror(-e));
 		goto out;
@@ -361,6 +374,7 @@ int cmd_contention(int argc, char **argv)
 	status = cli_flush_stdout();
 out:
 	contention_free(c);
+	contention_sum_free(sum);
 	spans_free(s);
 	return status;
 }

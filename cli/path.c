@@ -35,10 +35,10 @@ static void path_usage(FILE *f)
 		"  -t, --to T             its end (default: the trace's end)\n"
 		"  -d, --depth N          follow at most N threads deep, 1 to 64 (default 8)\n"
 		"      --json             print one JSON object (fields: docs/contention.md)\n"
-		"      --memory SIZE      memory the file's waits may take, all read\n"
-		"                         whatever the window (default: half the machine's;\n"
-		"                         16M or more, 0 for no cap): past it the reading\n"
-		"                         stops with an error\n"
+		"      --memory SIZE      memory the threads' history may take (every state\n"
+		"                         of every thread, all read whatever the window;\n"
+		"                         default: half the machine's; 16M or more, 0 for\n"
+		"                         no cap): past it the reading stops with an error\n"
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -222,7 +222,7 @@ int cmd_path(int argc, char **argv)
 		return opts.status;
 	if (!who)
 		return cli_usage_error("path", "which thread? (--thread NAME or TID)");
-	if ((e = cli_window_spans("path", argc, argv, SPANS_ALL, &win, &s, warn, sizeof(warn))))
+	if ((e = cli_window_spans("path", argc, argv, NULL, &win, &s, warn, sizeof(warn))))
 		return e;
 	from = win.from;
 	to = win.to;

@@ -41,9 +41,10 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
 		"               blocked_by per thread, deadlocks, undone and contention)\n"
-		"  --memory SIZE  memory the contention's waits may take (default: half\n"
-		"               the machine's; 16M or more, 0 for no cap): past it the\n"
-		"               contention by object is left out, with a warning\n"
+		"  --memory SIZE  memory the contention table's reading may take (default:\n"
+		"               half the machine's; 16M or more, 0 for no cap): it holds\n"
+		"               the threads, objects and holders, not the waits; past it\n"
+		"               the contention by object is left out, with a warning\n"
 		"  -h, --help   this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -345,20 +346,26 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 static int print_contention(const char *file, bool attributed, bool json, uint64_t limit)
 {
 	struct spans *sp = NULL;
+	struct contention_sum *sum = NULL;
 	struct contention *con = NULL;
 	char warning[1200];
 	bool left_out = false;
-	int e = 0;
+	int e = attributed ? contention_sum_new(&sum, 0, UINT64_MAX) : 0;
 
-	if (attributed && (e = cli_load_spans(file, SPANS_WAITS, limit, &sp, warning, sizeof(warning))) == -EFBIG) {
+	if (e) {
+		cli_error("%s: %s", file, strerror(-e));
+		return 1;
+	}
+	if (attributed && (e = cli_load_spans(file, sum, limit, &sp, warning, sizeof(warning))) == -EFBIG) {
 		cli_error("warning: %s: the contention by object is left out: %s", file, warning);
 		left_out = true;
 		e = 0;
 	} else if (e) {
+		contention_sum_free(sum);
 		return 1;
 	}
 	if (sp && spans_end(sp))
-		e = contention_new(&con, sp, 0, spans_end(sp));
+		e = contention_sum_table(sum, sp, &con);
 	if (e) {
 		cli_error("%s: %s", file, strerror(-e));
 	} else if (json) {
@@ -371,11 +378,12 @@ static int print_contention(const char *file, bool attributed, bool json, uint64
 	} else {
 		printf("\nCONTENTION BY OBJECT (largest total wait first; conctop contention for a window)\n");
 		if (left_out)
-			printf("left out: its waits need more memory than --memory allows (see the warning)\n");
+			printf("left out: it needs more memory than --memory allows (see the warning)\n");
 		else
 			cli_contention_text(stdout, sp, con, false);
 	}
 	contention_free(con);
+	contention_sum_free(sum);
 	spans_free(sp);
 	return e ? 1 : 0;
 }

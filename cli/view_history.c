@@ -364,10 +364,10 @@ int view_history_read_waits(struct view_history *h, struct cli_spans_read *rd)
 		rd->pump_ctx = &pump;
 	}
 	h->reading = true;
-	e = cli_load_spans_window(path, SPANS_ALL, rd);
+	e = cli_load_spans_window(path, rd);
 	if (e && rd->at && !rd->stopped) { /* (the file does not go on there: from its start) */
 		rd->at = NULL;
-		e = cli_load_spans_window(path, SPANS_ALL, rd);
+		e = cli_load_spans_window(path, rd);
 	}
 	h->reading = false;
 	h->stopped = rd->stopped;

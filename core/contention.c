@@ -1,46 +1,278 @@
-/* Contention by object, from the blocked spans of a thread history (see
- * contention.h): the waits of the window are gathered, sorted by object
- * and waiter for the counts, then by object and holder for the holders. */
+/* Contention by object (see contention.h), summed wait by wait: each wait,
+ * clipped to the window, adds to its object's row at once; the time its
+ * holder held the object while others waited is a union of intervals,
+ * kept per (object, holder) until no later wait can reach them. A table
+ * of a whole history is the same sum given every wait of it at once. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "contention.h"
+#include "event_types.h"
 #include "mem.h"
+#include "pairmap.h"
 #include "vocab.h"
 
-/* One wait inside the window. */
-struct cwait {
-	int64_t object;
-	size_t thread;
-	int64_t holder;
+/* A wait's interval inside the window. */
+struct civ {
 	uint64_t start, end;
-	uint8_t kind;
-	bool via;
+};
+
+/* The waits that named one holder of one object. */
+struct ckey {
+	int64_t object, holder;  /* holder: a thread index */
+	uint64_t waits;
+	uint64_t hold_ns;        /* the union of the intervals settled */
+	struct civ *iv;          /* the others, in the order given */
+	size_t niv, ivcap;
+	uint64_t open;           /* settling: the earliest start of a wait under way on it */
+};
+
+/* An object's row, and which of its waits gave its kind and its longest. */
+struct crow {
+	struct contention_row row;
+	size_t kind_thread;      /* the kind is the first wait's, by waiter then start */
+	uint64_t kind_start, longest_start;
+};
+
+struct contention_sum {
+	uint64_t from, to;
+	struct crow *rows;
+	size_t nrows, rcap;
+	struct ckey *keys;
+	size_t nkeys, kcap;
+	struct pairmap row_of;   /* (object, 0) -> row */
+	struct pairmap key_of;   /* (object, holder) -> key */
+	struct pairmap waiter;   /* (object, thread) -> 1: who waited on what */
+	size_t niv;              /* intervals kept, all keys */
+	size_t settle_at;        /* settle once niv passes it (a sum that follows a history) */
+	uint64_t now;            /* the latest end given */
 };
 
 struct contention {
 	struct contention_row *rows;
-	size_t nrows, rcap;
+	size_t nrows;
 	struct contention_holder *holders;
-	size_t nholders, hcap;
+	size_t nholders;
 };
 
-/* Orders waits by object, then by holder (arg non-NULL) or by waiter,
- * then by start. */
-static int contention_by_object(const void *a, const void *b, void *by_holder)
-{
-	const struct cwait *x = a, *y = b;
-	int64_t p = by_holder ? x->holder : (int64_t)x->thread, q = by_holder ? y->holder : (int64_t)y->thread;
+#define SETTLE_MIN 1024 /* intervals kept before the first settling */
 
-	if (x->object != y->object)
-		return x->object < y->object ? -1 : 1;
-	if (p != q)
-		return p < q ? -1 : 1;
-	return x->start < y->start ? -1 : x->start > y->start;
+/* A new sum over [from, to). */
+int contention_sum_new(struct contention_sum **out, uint64_t from, uint64_t to)
+{
+	struct contention_sum *c;
+
+	*out = NULL;
+	if (from >= to)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->from = from;
+	c->to = to;
+	c->settle_at = SETTLE_MIN;
+	pairmap_init(&c->row_of);
+	pairmap_init(&c->key_of);
+	pairmap_init(&c->waiter);
+	*out = c;
+	return 0;
+}
+
+/* Frees it. */
+void contention_sum_free(struct contention_sum *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nkeys; i++)
+		free(c->keys[i].iv);
+	free(c->keys);
+	free(c->rows);
+	pairmap_done(&c->row_of);
+	pairmap_done(&c->key_of);
+	pairmap_done(&c->waiter);
+	free(c);
+}
+
+/* Bytes it holds. */
+size_t contention_sum_memory(const struct contention_sum *c)
+{
+	size_t n = sizeof(*c) + c->rcap * sizeof(*c->rows) + c->kcap * sizeof(*c->keys) +
+		   pairmap_memory(&c->row_of) + pairmap_memory(&c->key_of) + pairmap_memory(&c->waiter);
+
+	for (size_t i = 0; i < c->nkeys; i++)
+		n += c->keys[i].ivcap * sizeof(*c->keys[i].iv);
+	return n;
+}
+
+/* The row of object, made on first sight; NULL when out of memory. */
+static struct crow *sum_row(struct contention_sum *c, int64_t object)
+{
+	uint64_t i;
+
+	if (pairmap_get(&c->row_of, (uint64_t)object, 0, &i))
+		return &c->rows[i];
+	if (VEC_RESERVE(c->rows, c->rcap, c->nrows + 1) || pairmap_put(&c->row_of, (uint64_t)object, 0, c->nrows))
+		return NULL;
+	memset(&c->rows[c->nrows], 0, sizeof(*c->rows));
+	c->rows[c->nrows].row.object = object;
+	return &c->rows[c->nrows++];
+}
+
+/* The key of (object, holder), made on first sight; NULL when out of memory. */
+static struct ckey *sum_key(struct contention_sum *c, int64_t object, int64_t holder)
+{
+	uint64_t i;
+
+	if (pairmap_get(&c->key_of, (uint64_t)object, (uint64_t)holder, &i))
+		return &c->keys[i];
+	if (VEC_RESERVE(c->keys, c->kcap, c->nkeys + 1) ||
+	    pairmap_put(&c->key_of, (uint64_t)object, (uint64_t)holder, c->nkeys))
+		return NULL;
+	c->keys[c->nkeys] = (struct ckey){ .object = object, .holder = holder };
+	return &c->keys[c->nkeys++];
+}
+
+/* Folds in one wait of thread i (a blocked span on an object): its part
+ * inside the window, if any. Returns 0 or -ENOMEM. */
+static int sum_add(struct contention_sum *c, size_t i, const struct span *sp)
+{
+	uint64_t a = sp->start > c->from ? sp->start : c->from, b = sp->end < c->to ? sp->end : c->to, d, seen;
+	struct crow *r;
+	struct ckey *k;
+
+	if (sp->end > c->now)
+		c->now = sp->end;
+	if (b <= a)
+		return 0;
+	if (!(r = sum_row(c, sp->object)))
+		return -ENOMEM;
+	d = b - a;
+	if (!r->row.waits || i < r->kind_thread || (i == r->kind_thread && a < r->kind_start)) {
+		r->row.kind = sp->wait;
+		r->kind_thread = i;
+		r->kind_start = a;
+	}
+	if (d > r->row.longest_ns || (d == r->row.longest_ns && (i < r->row.longest_thread ||
+								  (i == r->row.longest_thread && a < r->longest_start)))) {
+		r->row.longest_ns = d;
+		r->row.longest_thread = i;
+		r->longest_start = a;
+	}
+	r->row.waits++;
+	r->row.total_ns += d;
+	r->row.handovers += sp->via;
+	if (!pairmap_get(&c->waiter, (uint64_t)sp->object, i, &seen)) {
+		if (pairmap_put(&c->waiter, (uint64_t)sp->object, i, 1))
+			return -ENOMEM;
+		r->row.waiters++;
+	}
+	if (sp->holder < 0)
+		return 0;
+	if (!(k = sum_key(c, sp->object, sp->holder)) || VEC_RESERVE(k->iv, k->ivcap, k->niv + 1))
+		return -ENOMEM;
+	k->waits++;
+	k->iv[k->niv++] = (struct civ){ a, b };
+	c->niv++;
+	return 0;
+}
+
+/* Orders intervals by start. */
+static int civ_by_start(const void *x, const void *y)
+{
+	const struct civ *p = x, *q = y;
+
+	return p->start < q->start ? -1 : p->start > q->start;
+}
+
+/* Merges k's intervals: the union of those that end by `settle` goes into
+ * its hold time; those that start at or after `drop` (a wait under way
+ * since then will cover them) go; the rest stay, merged. Returns how many
+ * stay. */
+static size_t key_settle(struct ckey *k, uint64_t settle, uint64_t drop)
+{
+	size_t n = 0;
+
+	if (k->niv > 1)
+		qsort(k->iv, k->niv, sizeof(*k->iv), civ_by_start);
+	for (size_t j = 0; j < k->niv;) {
+		struct civ u = k->iv[j++];
+
+		while (j < k->niv && k->iv[j].start <= u.end) { /* overlapping or touching */
+			if (k->iv[j].end > u.end)
+				u.end = k->iv[j].end;
+			j++;
+		}
+		if (u.end <= settle)
+			k->hold_ns += u.end - u.start;
+		else if (u.start < drop)
+			k->iv[n++] = u;
+	}
+	k->niv = n;
+	if (!n) {
+		free(k->iv);
+		k->iv = NULL;
+		k->ivcap = 0;
+	} else {
+		VEC_SHRINK(k->iv, k->ivcap, n, 4);
+	}
+	return n;
+}
+
+/* Settles what no later wait can reach, from the waits under way in s:
+ * a wait that ends later starts now or later, or is under way already
+ * (on its object and holder; a wait for any child may turn out to be on
+ * any child). */
+static void sum_settle(struct contention_sum *c, const struct spans *s)
+{
+	uint64_t unknown = UINT64_MAX, k;
+	size_t threads = spans_thread_count(s), kept = 0;
+	struct span w;
+
+	for (size_t i = 0; i < c->nkeys; i++)
+		c->keys[i].open = UINT64_MAX;
+	for (size_t i = 0; i < threads; i++) {
+		if (!spans_open_wait(s, i, &w))
+			continue;
+		if (w.object < 0) {
+			if (w.start < unknown)
+				unknown = w.start;
+		} else if (w.holder >= 0 && pairmap_get(&c->key_of, (uint64_t)w.object, (uint64_t)w.holder, &k) &&
+			   w.start < c->keys[k].open) {
+			c->keys[k].open = w.start;
+		}
+	}
+	for (size_t i = 0; i < c->nkeys; i++) {
+		struct ckey *key = &c->keys[i];
+		const struct waits_object *o = spans_object(s, key->object);
+		uint64_t settle = key->open < c->now ? key->open : c->now;
+
+		if ((!o || o->kind == OP_KIND_CHILD) && unknown < settle)
+			settle = unknown;
+		kept += key_settle(key, settle, key->open);
+	}
+	c->niv = kept;
+	c->settle_at = 2 * kept + SETTLE_MIN + threads;
+}
+
+/* A history's sink: folds a wait in, settling now and then. */
+static int sum_sink(void *ctx, const struct spans *s, size_t i, const struct span *sp)
+{
+	struct contention_sum *c = ctx;
+	int r = sum_add(c, i, sp);
+
+	if (!r && c->niv > c->settle_at)
+		sum_settle(c, s);
+	return r;
+}
+
+/* Makes s hand its waits to c. */
+void contention_sum_follow(struct contention_sum *c, struct spans *s)
+{
+	spans_set_sink(s, sum_sink, c);
 }
 
 /* Orders rows by total wait, largest first (then by object). */
-static int contention_by_total(const void *a, const void *b)
+static int row_by_total(const void *a, const void *b)
 {
 	const struct contention_row *x = a, *y = b;
 
@@ -49,151 +281,86 @@ static int contention_by_total(const void *a, const void *b)
 	return x->object < y->object ? -1 : x->object > y->object;
 }
 
-/* Orders holders by hold time, largest first (then by thread). */
-static int contention_by_hold(const void *a, const void *b)
+/* Orders holders by object, then hold time, largest first, then thread. */
+static int key_by_hold(const void *a, const void *b)
 {
-	const struct contention_holder *x = a, *y = b;
+	const struct ckey *x = a, *y = b;
 
+	if (x->object != y->object)
+		return x->object < y->object ? -1 : 1;
 	if (x->hold_ns != y->hold_ns)
 		return x->hold_ns > y->hold_ns ? -1 : 1;
-	return x->thread < y->thread ? -1 : x->thread > y->thread;
+	return x->holder < y->holder ? -1 : x->holder > y->holder;
 }
 
-/* Gathers the waits on objects inside [from, to) into *out. Returns their
- * number, or -ENOMEM. */
-static long contention_gather(const struct spans *s, uint64_t from, uint64_t to, struct cwait **out)
+/* The table of the sum (see contention.h). */
+int contention_sum_table(struct contention_sum *c, const struct spans *s, struct contention **out)
 {
-	struct cwait *w = NULL;
-	size_t n = 0, cap = 0;
+	struct contention *t = calloc(1, sizeof(*t));
+	uint64_t r;
 
-	for (size_t i = 0; i < spans_thread_count(s); i++) {
-		const struct spans_thread *t = spans_thread(s, i);
-
-		for (size_t k = 0; k < t->n; k++) {
-			const struct span *sp = spans_get(s, i, k);
-			uint64_t a = sp->start > from ? sp->start : from, b = sp->end < to ? sp->end : to;
-
-			if (!tl_state_blocked(sp->state) || sp->object < 0 || b <= a)
-				continue;
-			if (VEC_RESERVE(w, cap, n + 1)) {
-				free(w);
-				return -ENOMEM;
-			}
-			w[n++] = (struct cwait){ sp->object, i, sp->holder, a, b, sp->wait, sp->via };
-		}
+	*out = NULL;
+	if (!t || (c->nrows && !(t->rows = calloc(c->nrows, sizeof(*t->rows)))) ||
+	    (c->nkeys && !(t->holders = calloc(c->nkeys, sizeof(*t->holders))))) {
+		contention_free(t);
+		return -ENOMEM;
 	}
-	*out = w;
-	return (long)n;
-}
+	for (size_t i = 0; i < c->nkeys; i++)
+		key_settle(&c->keys[i], UINT64_MAX, UINT64_MAX);
+	c->niv = 0;
+	if (c->nkeys > 1)
+		qsort(c->keys, c->nkeys, sizeof(*c->keys), key_by_hold);
+	for (size_t i = 0; i < c->nrows; i++) {
+		struct contention_row *row = &t->rows[i];
+		const struct waits_object *o = spans_object(s, c->rows[i].row.object);
 
-/* Fills one row per object from waits sorted by object and waiter. */
-static int contention_rows(struct contention *c, const struct cwait *w, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct contention_row *r;
-		uint64_t d = w[i].end - w[i].start;
-
-		if (!i || w[i].object != w[i - 1].object) {
-			if (VEC_RESERVE(c->rows, c->rcap, c->nrows + 1))
-				return -ENOMEM;
-			r = &c->rows[c->nrows++];
-			memset(r, 0, sizeof(*r));
-			r->object = w[i].object;
-			r->kind = w[i].kind;
-		}
-		r = &c->rows[c->nrows - 1];
-		if (!i || w[i].object != w[i - 1].object || w[i].thread != w[i - 1].thread)
-			r->waiters++;
-		r->waits++;
-		r->total_ns += d;
-		r->handovers += w[i].via;
-		if (d > r->longest_ns) {
-			r->longest_ns = d;
-			r->longest_thread = w[i].thread;
-		}
+		*row = c->rows[i].row;
+		row->tgid = o ? o->tgid : spans_thread(s, row->longest_thread)->tgid;
 	}
-	return 0;
-}
+	t->nrows = c->nrows;
+	/* the keys of an object follow each other, its largest holder first
+	 * (the map from keys to their places is not used after this) */
+	for (size_t i = 0; i < c->nkeys; i++) {
+		struct contention_row *row;
 
-/* Fills the holders of each row from waits sorted by object and holder:
- * per holder, its waits and the union of their intervals. */
-static int contention_holders(struct contention *c, const struct cwait *w, size_t n)
-{
-	size_t row = 0;
-	uint64_t reach = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct contention_holder *h;
-
-		if (w[i].holder < 0)
+		if (!pairmap_get(&c->row_of, (uint64_t)c->keys[i].object, 0, &r))
 			continue;
-		while (c->rows[row].object != w[i].object)
-			row++;
-		if (!c->rows[row].nholders || w[i].holder != w[i - 1].holder || w[i].object != w[i - 1].object) {
-			if (VEC_RESERVE(c->holders, c->hcap, c->nholders + 1))
-				return -ENOMEM;
-			c->rows[row].nholders++;
-			c->holders[c->nholders++] = (struct contention_holder){ (size_t)w[i].holder, 0, 0 };
-			reach = 0;
-		}
-		h = &c->holders[c->nholders - 1];
-		h->waits++;
-		if (w[i].end > reach) {
-			h->hold_ns += w[i].end - (w[i].start > reach ? w[i].start : reach);
-			reach = w[i].end;
-		}
+		row = &t->rows[r];
+		t->holders[t->nholders] = (struct contention_holder){ (size_t)c->keys[i].holder, c->keys[i].waits,
+								      c->keys[i].hold_ns };
+		if (!row->nholders++)
+			row->holder = &t->holders[t->nholders];
+		t->nholders++;
 	}
+	if (t->nrows > 1)
+		qsort(t->rows, t->nrows, sizeof(*t->rows), row_by_total);
+	*out = t;
 	return 0;
 }
 
-/* Computes the table over [from, to). */
+/* Computes the table over [from, to) of a history that kept its spans. */
 int contention_new(struct contention **out, const struct spans *s, uint64_t from, uint64_t to)
 {
-	struct contention *c;
-	struct cwait *w = NULL;
-	long n;
+	struct contention_sum *c;
 	int r;
 
 	*out = NULL;
-	if (!to)
-		to = spans_end(s);
-	if (from >= to)
-		return -EINVAL;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return -ENOMEM;
-	n = contention_gather(s, from, to, &w);
-	if (n < 0) {
-		free(c);
-		return (int)n;
-	}
-	if (n > 1) /* (qsort must not be given NULL, even for nothing) */
-		qsort_r(w, (size_t)n, sizeof(*w), contention_by_object, NULL);
-	r = contention_rows(c, w, (size_t)n);
-	if (!r && n > 1)
-		qsort_r(w, (size_t)n, sizeof(*w), contention_by_object, w); /* non-NULL: by holder */
-	if (!r)
-		r = contention_holders(c, w, (size_t)n);
-	free(w);
-	if (r) {
-		contention_free(c);
+	if ((r = contention_sum_new(&c, from, to ? to : spans_end(s))))
 		return r;
-	}
-	/* the rows are in object order still, and so are their holders */
-	for (size_t i = 0, first = 0; i < c->nrows; first += c->rows[i++].nholders) {
-		struct contention_row *row = &c->rows[i];
-		const struct waits_object *o = spans_object(s, row->object);
+	for (size_t i = 0; !r && i < spans_thread_count(s); i++) {
+		const struct spans_thread *t = spans_thread(s, i);
 
-		row->tgid = o ? o->tgid : spans_thread(s, row->longest_thread)->tgid;
-		if (row->nholders) {
-			qsort(c->holders + first, row->nholders, sizeof(*c->holders), contention_by_hold);
-			row->holder = c->holders + first;
+		for (size_t k = 0; !r && k < t->n; k++) {
+			const struct span *sp = spans_get(s, i, k);
+
+			if (tl_state_blocked(sp->state) && sp->object >= 0)
+				r = sum_add(c, i, sp);
 		}
 	}
-	if (c->nrows > 1)
-		qsort(c->rows, c->nrows, sizeof(*c->rows), contention_by_total);
-	*out = c;
-	return 0;
+	if (!r)
+		r = contention_sum_table(c, s, out);
+	contention_sum_free(c);
+	return r;
 }
 
 /* The number of rows (none for NULL). */

@@ -3,8 +3,8 @@
  * futex word), over a window of the trace: how many waits, how long in
  * all and at longest, how many distinct threads waited, which threads held
  * it while others waited and for how long, and how many waits ended by a
- * handover. Computed from a thread history (spans.h); rows sorted by total
- * wait, largest first.
+ * handover. Computed from a thread history (spans.h), or summed as the
+ * history is made; rows sorted by total wait, largest first.
  *
  * A wait is a blocked span (spans.h) whose object is known, clipped to the
  * window; the figures count only its part inside the window, and a wait
@@ -49,6 +49,30 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 
 /* Frees it. */
 void contention_free(struct contention *c);
+
+/* The same table summed as a file is read, for a whole file of any size:
+ * each wait is folded in as it ends (a history's sink: spans_set_sink),
+ * and what no later wait can change is settled as it goes, so that the
+ * memory holds the objects, threads and holders, not the waits. */
+struct contention_sum;
+
+/* A sum over [from, to) (to UINT64_MAX: no end). Returns 0, -EINVAL when
+ * the window is empty, or -ENOMEM. */
+int contention_sum_new(struct contention_sum **out, uint64_t from, uint64_t to);
+
+/* Makes s hand its waits to c as they end, from now on. */
+void contention_sum_follow(struct contention_sum *c, struct spans *s);
+
+/* Bytes it holds. */
+size_t contention_sum_memory(const struct contention_sum *c);
+
+/* The table of what it was given (s: the history that gave it, finished),
+ * as contention_new of a history that kept every span would make it. Once
+ * only: the sum takes no more waits after it. Returns 0 or -ENOMEM. */
+int contention_sum_table(struct contention_sum *c, const struct spans *s, struct contention **out);
+
+/* Frees it (the table it made lives on). */
+void contention_sum_free(struct contention_sum *c);
 
 /* The rows, by total wait, largest first (a NULL table has none). */
 size_t contention_count(const struct contention *c);

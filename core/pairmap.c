@@ -94,3 +94,9 @@ size_t pairmap_count(const struct pairmap *m)
 {
 	return m->used;
 }
+
+/* Bytes the slots take. */
+size_t pairmap_memory(const struct pairmap *m)
+{
+	return m->cap * sizeof(*m->slots);
+}

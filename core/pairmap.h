@@ -28,4 +28,7 @@ int pairmap_put(struct pairmap *m, uint64_t a, uint64_t b, uint64_t val);
 /* The number of entries. */
 size_t pairmap_count(const struct pairmap *m);
 
+/* Bytes its slots take. */
+size_t pairmap_memory(const struct pairmap *m);
+
 #endif

@@ -48,6 +48,8 @@ struct spans {
 	uint64_t end_ns;
 	unsigned keep;       /* enum spans_keep */
 	struct arena names;  /* the threads' names */
+	spans_sink_fn *sink; /* NULL: none */
+	void *sink_ctx;
 };
 
 /* Span k of thread t (k < t->pub.n). */
@@ -160,8 +162,9 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 {
 	struct spans *s = ctx;
 	struct sthread *t;
-	struct span *sp;
-	bool blocked;
+	struct span sp, *kept;
+	bool blocked, wait;
+	int r = 0;
 
 	if (c->thread >= s->n)
 		return 0;
@@ -172,31 +175,35 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 		t->object = (int32_t)c->prev_object;
 		t->holder = (int32_t)c->prev_holder;
 	}
-	if (c->ts > c->prev_since && (s->keep == SPANS_ALL || (blocked && t->object >= 0))) {
-		sp = sthread_push(t);
-		if (!sp)
-			return -ENOMEM;
-		*sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
-				     .object = -1, .holder = -1, .waker = TL_WAKER_UNKNOWN };
+	wait = blocked && t->object >= 0;
+	if (c->ts > c->prev_since && (s->keep == SPANS_ALL || (wait && s->sink))) {
+		sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
+				    .object = -1, .holder = -1, .waker = TL_WAKER_UNKNOWN };
 		if (tl_state_on_cpu(c->prev))
-			sp->cpu = c->prev_cpu;
+			sp.cpu = c->prev_cpu;
 		else if (c->prev == TL_RUNNABLE && tl_state_on_cpu(c->state))
-			sp->cpu = c->cpu;
+			sp.cpu = c->cpu;
 		if (blocked) {
-			sp->wait = t->wait;
-			sp->object = t->object;
-			sp->holder = t->holder;
-			if (c->cause == SCHED_BY_WAKEUP) {
-				sp->via = t->object >= 0 && c->via == t->object;
-				t->woken = (int32_t)t->pub.n;
-			}
+			sp.wait = t->wait;
+			sp.object = t->object;
+			sp.holder = t->holder;
+			sp.via = c->cause == SCHED_BY_WAKEUP && t->object >= 0 && c->via == t->object;
 		}
-		t->pub.n++;
+		if (s->keep == SPANS_ALL) {
+			if (!(kept = sthread_push(t)))
+				return -ENOMEM;
+			*kept = sp;
+			if (blocked && c->cause == SCHED_BY_WAKEUP)
+				t->woken = (int32_t)t->pub.n;
+			t->pub.n++;
+		}
+		if (wait && s->sink)
+			r = s->sink(s->sink_ctx, s, c->thread, &sp);
 	}
 	t->wait = c->wait;
 	t->object = (int32_t)c->object;
 	t->holder = (int32_t)c->holder;
-	return 0;
+	return r;
 }
 
 /* A blocked thread was woken: its waker goes to the span that ended. */
@@ -333,6 +340,26 @@ int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep,
 	}
 	*out = s;
 	return 0;
+}
+
+/* Hands the waits to a sink as they end (see spans.h). */
+void spans_set_sink(struct spans *s, spans_sink_fn *fn, void *ctx)
+{
+	s->sink = fn;
+	s->sink_ctx = ctx;
+}
+
+/* Thread i's wait under way, if it is blocked (see spans.h). */
+bool spans_open_wait(const struct spans *s, size_t i, struct span *sp)
+{
+	const struct sched_thread *th = i < s->n ? sched_model_thread(s->m, i) : NULL;
+
+	if (!th || !tl_state_blocked(th->state))
+		return false;
+	*sp = (struct span){ .start = th->since, .end = sched_model_last_ts(s->m), .state = th->state,
+			     .wait = s->t[i].wait, .cpu = -1, .object = s->t[i].object, .holder = s->t[i].holder,
+			     .waker = TL_WAKER_UNKNOWN };
+	return true;
 }
 
 /* Names thread i (see spans.h). */

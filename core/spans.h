@@ -8,8 +8,9 @@
  * object (contention.h) and a thread's critical path (critpath.h). The
  * spans of a thread are in time order, without gaps or overlaps, from its
  * first known state to its end; spans of length 0 are not kept. A history
- * made for SPANS_WAITS keeps only the blocked spans on an object (what
- * contention needs, in far less memory): a thread's spans then have gaps. */
+ * made for SPANS_NONE keeps no span: its threads and their names only, with
+ * the waits handed as they end to a sink (spans_set_sink: a contention
+ * table summed as the file is read, in memory that does not grow with it). */
 #ifndef CONCTOP_SPANS_H
 #define CONCTOP_SPANS_H
 
@@ -46,8 +47,14 @@ struct spans_thread {
 /* What a history keeps. */
 enum spans_keep {
 	SPANS_ALL = 0,  /* every span */
-	SPANS_WAITS,    /* only the blocked spans whose object is known */
+	SPANS_NONE,     /* none: the threads, their names and the model's present */
 };
+
+/* What a sink is given: each blocked span whose object is known (a wait),
+ * of thread i, as it ends (in the order they end; its waker is not known
+ * yet). A non-zero return is returned by the spans_add or spans_finish
+ * that ended it. */
+typedef int spans_sink_fn(void *ctx, const struct spans *s, size_t i, const struct span *sp);
 
 /* Creates an empty history for a trace of ncpus CPUs, keeping `keep`
  * (enum spans_keep). Returns 0 or -errno. */
@@ -61,6 +68,16 @@ int spans_new(struct spans **out, unsigned ncpus, unsigned keep);
  * last event. Threads are named with spans_name. Returns 0 or -ENOMEM. */
 struct sched_model;
 int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out);
+
+/* Hands the waits to fn(ctx, ...) as they end, from now on (see
+ * spans_sink_fn), whatever the history keeps. */
+void spans_set_sink(struct spans *s, spans_sink_fn *fn, void *ctx);
+
+/* Whether thread i is in a blocked state that has not ended: then *sp is
+ * what its span will say of it but its end (start, state, wait, object and
+ * holder; end is the last event's time). A wait for any child learns its
+ * object (the child) only as it ends: object -1 until then. */
+bool spans_open_wait(const struct spans *s, size_t i, struct span *sp);
 
 /* Gives thread i the name name (copied). Returns 0, -EINVAL (no such
  * thread) or -ENOMEM. */

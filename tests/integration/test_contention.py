@@ -7,6 +7,7 @@ it; the figures of `conctop contention --json` (whole trace and a window)
 and of `report --json` must equal those sums exactly. The hot variant's
 table_lock must come first, with the most wait."""
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -264,35 +265,64 @@ def test_usage():
 
 
 def test_memory():
-    """contention, path and report hold every wait of the file: --memory
-    caps them. A mutex and condvar ping-pong of 250 000 rounds (about half
-    a million waits) under --memory 16M: contention and path stop with exit
-    1 saying how far they got; report leaves its contention table out,
-    saying so (text, a warning, JSON null), and exits 0; with --memory 0
-    the table is there."""
+    """contention and report sum the table as they read, holding threads,
+    objects and holders, not waits; path holds every state. A mutex and
+    condvar ping-pong of 250 000 rounds (about half a million waits) under
+    --memory 16M: contention and report give the same table as with no
+    cap; path stops with exit 1 saying how far it got. A trace of 100 000
+    threads blocked on 100 000 mutexes (mktrace lockers100k) passes 16 MB
+    even so: contention stops, exit 1; report leaves its table out, saying
+    so (text, a warning, JSON null), and exits 0; with --memory 0 the
+    table has its 100 000 rows."""
     trace = os.path.join(tmpdir(), "pingpong.ctrace")
     r = conctop("record", "-o", trace, "--", os.path.join(PROGS, "pingpong"), "--rounds", "250000", timeout=120)
     if not check(r.returncode == 0, "memory: recorded the ping-pong", r.stderr[-300:]):
         return
-    said = "need more memory than the cap of 16 MB (--memory; by default half the machine's): they took that much up to"
-    for cmd, extra in (("contention", []), ("path", ["--thread", "ping"])):
-        r = conctop(cmd, "--memory", "16M", *extra, trace)
-        check(r.returncode == 1 and said in r.stderr and "raise --memory" in r.stderr,
-              f"memory: {cmd} --memory 16M of half a million waits stops, exit 1, saying how far it got",
-              f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+    whole = conctop("contention", "--json", "--memory", "0", trace)
+    rows = json.loads(whole.stdout)["contention"] if whole.returncode == 0 else []
+    check(any(row["object"] == "token_lock" for row in rows) and sum(row["waits"] for row in rows) > 100000,
+          "memory: contention --memory 0 has the table: token_lock in it, over 100 000 waits",
+          whole.stderr[-300:])
+    r = conctop("contention", "--json", "--memory", "16M", trace)
+    check(r.returncode == 0 and r.stdout == whole.stdout,
+          "memory: contention --memory 16M of half a million waits: the same table as with no cap",
+          f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+    r = conctop("report", "--json", "--memory", "16M", trace)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check(rep.get("contention") == rows and rep.get("threads"),
+          "memory: report --json --memory 16M: the same table, the rest there", r.stderr[-300:])
+    r = conctop("path", "--memory", "16M", "--thread", "ping", trace)
+    said = ("its threads' history needs more memory than the cap of 16 MB (--memory; by default half the "
+            "machine's): it took that much up to")
+    check(r.returncode == 1 and said in r.stderr and "raise --memory" in r.stderr,
+          "memory: path --memory 16M of half a million waits stops, exit 1, saying how far it got",
+          f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+
+    where = tmpdir()
+    r = subprocess.run([os.path.join(PROGS, "mktrace"), where, "lockers100k"], capture_output=True, text=True,
+                       timeout=120)
+    if not check(r.returncode == 0, "memory: mktrace lockers100k", r.stderr[-300:]):
+        return
+    trace = os.path.join(where, "lockers100k.ctrace")
+    said = ("its contention table needs more memory than the cap of 16 MB (--memory; by default half the "
+            "machine's): it took that much up to")
+    r = conctop("contention", "--memory", "16M", trace)
+    check(r.returncode == 1 and said in r.stderr and "raise --memory" in r.stderr,
+          "memory: contention --memory 16M of 100 000 threads and mutexes stops, exit 1, saying how far it got",
+          f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
     r = conctop("report", "--memory", "16M", trace)
     check(r.returncode == 0 and "the contention by object is left out" in r.stderr and said in r.stderr and
-          r.stdout.rstrip().endswith("left out: its waits need more memory than --memory allows (see the warning)"),
-          "memory: report --memory 16M prints the rest and leaves the contention table out, saying so, exit 0",
-          f"exit {r.returncode}: {r.stderr.strip()[-300:]} / {r.stdout[-200:]}")
+          r.stdout.rstrip().endswith("left out: it needs more memory than --memory allows (see the warning)"),
+          "memory: report --memory 16M of them prints the rest and leaves the contention table out, saying so, "
+          "exit 0", f"exit {r.returncode}: {r.stderr.strip()[-300:]} / {r.stdout[-200:]}")
     r = conctop("report", "--json", "--memory", "16M", trace)
     rep = json.loads(r.stdout) if r.returncode == 0 else {}
     check("contention" in rep and rep["contention"] is None and rep.get("threads"),
-          "memory: report --json --memory 16M: \"contention\": null, the rest there", r.stderr[-300:])
+          "memory: report --json --memory 16M of them: \"contention\": null, the rest there", r.stderr[-300:])
     r = conctop("contention", "--json", "--memory", "0", trace)
     rows = json.loads(r.stdout)["contention"] if r.returncode == 0 else []
-    check(any(row["object"] == "token_lock" for row in rows),
-          "memory: contention --memory 0 (no cap) has the table, token_lock in it", r.stderr[-300:])
+    check(len(rows) == 100000 and all(row["waits"] == 1 and row["kind"] == "mutex" for row in rows),
+          "memory: contention --memory 0 of them: 100 000 rows of one mutex wait each", r.stderr[-300:])
 
 
 def main():

@@ -59,6 +59,10 @@
  *   threads100k  2 CPUs: main (tid 101) creates 100 000 threads one after
  *              the other, each woken on CPU1, running 1 us there and exiting
  *              (10 us apart); main sleeps at the end. Deflated, 1.7 MB.
+ *   lockers100k  2 CPUs: main (tid 101) runs on CPU0 and creates 100 000
+ *              threads one after the other on CPU1 (10 us apart), each
+ *              blocking at once on a mutex of its own that main holds, until
+ *              the end: threads and objects past 16 MB (test_contention.py).
  *   hostile    lifecycle's story (main creates a child that renames itself,
  *              marks, takes a named mutex, execs and exits) where every
  *              string of the file (host, kernel, clock, command, version,
@@ -507,6 +511,31 @@ static int mk_threads100k(struct out *o)
 	return out_close(o, t + 10 * US);
 }
 
+/* lockers100k: see the file comment. */
+static int mk_lockers100k(struct out *o)
+{
+	uint64_t t = 0;
+	int k;
+
+	trace_writer_set_compression(o->w, 6);
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
+	sw(o, 0, 1, 0, EVENT_STATE_RUNNING, 0);
+	for (k = 0; k < MANY_THREADS && !o->err; k++) {
+		int tid = 1000 + k;
+		char name[16];
+
+		t = (uint64_t)k * 10 * US;
+		snprintf(name, sizeof(name), "w%d", k);
+		ev(o, t, EVENT_FORK, 0, 101, tid, 0, name);
+		ev(o, t, EVENT_WAKEUP_NEW, 1, tid, 0, 1, NULL);
+		sw(o, t + 2 * US, 1, 0, EVENT_STATE_RUNNING, tid);
+		ev_op(o, t + 3 * US, EVENT_BLOCK, 1, tid, 101, OP_MUTEX_LOCK, 0x100000 + 64 * (int64_t)k, NULL);
+		sw(o, t + 3 * US, 1, tid, EVENT_STATE_INTERRUPTIBLE, 0);
+	}
+	return out_close(o, t + 10 * US);
+}
+
 /* The terminal controls of the hostile trace: clear screen, window title
  * (OSC 0 ended by BEL), clipboard (OSC 52), CR, BS, DEL, CSI as U+009B and
  * as a raw byte; 35 bytes. SHORT_CONTROLS fits the 31-byte fields. */
@@ -625,6 +654,8 @@ static const struct maker makers[] = {
 static const struct maker hostile_makers[] = {
 	{ "gap", 1, "hostile: two switches 2^63 ns apart (only when named)", mk_gap, NULL },
 	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)", mk_threads100k, NULL },
+	{ "lockers100k", 2, "hostile: 100 000 threads blocked on 100 000 mutexes (only when named)", mk_lockers100k,
+	  NULL },
 	{ "hostile", 2, "hostile: terminal controls in every string of the file (only when named)", NULL,
 	  mk_hostile },
 	{ "damaged", 2, "hostile: pingpong in three chunks, the middle one damaged (only when named)", NULL,

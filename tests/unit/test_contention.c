@@ -4,6 +4,7 @@
  * C; later A waits on a condition variable that B wakes without a
  * signal through it. Then the critical paths of that trace (core/critpath.c). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "check.h"
 #include "events.h"
@@ -103,15 +104,48 @@ static void test_spans(void)
 	}
 }
 
-/* The table over the whole trace and over a window (the same whether the
- * history keeps every span or only the waits). */
-static void test_table(void)
+/* How test_table makes a table of [from, to) (to 0: the trace's end). */
+typedef int table_fn(struct contention **c, uint64_t from, uint64_t to);
+
+/* From the history sp, which kept every span. */
+static int table_kept(struct contention **c, uint64_t from, uint64_t to)
+{
+	return contention_new(c, sp, from, to);
+}
+
+/* Summed as the trace is read (contention_sum), the history keeping none. */
+static int table_summed(struct contention **c, uint64_t from, uint64_t to)
+{
+	struct spans *s = NULL;
+	struct contention_sum *sum = NULL;
+	int r = spans_new(&s, 2, SPANS_NONE);
+
+	*c = NULL;
+	if (!r)
+		r = contention_sum_new(&sum, from, to ? to : 10 * MS);
+	if (!r) {
+		contention_sum_follow(sum, s);
+		for (size_t i = 0; !r && i < ntrace; i++)
+			r = spans_add(s, &trace[i]);
+		if (!r)
+			r = spans_finish(s, 10 * MS);
+		if (!r)
+			r = contention_sum_table(sum, s, c);
+	}
+	contention_sum_free(sum);
+	spans_free(s);
+	return r;
+}
+
+/* The table over the whole trace and over a window (the same whether made
+ * from a history that kept every span or summed as the trace is read). */
+static void test_table(table_fn *table)
 {
 	struct contention *c = NULL;
 	const struct contention_row *r;
 	char label[64];
 
-	CHECK(contention_new(&c, sp, 0, 0) == 0 && contention_count(c) == 2, "contention: two objects waited on");
+	CHECK(table(&c, 0, 0) == 0 && contention_count(c) == 2, "contention: two objects waited on");
 	r = contention_row(c, 0);
 	spans_object_label(sp, r ? r->object : -1, label, sizeof(label));
 	CHECK(r && strcmp(label, "m") == 0 && r->kind == WAIT_MUTEX && r->tgid == 10, "contention: m comes first");
@@ -129,17 +163,17 @@ static void test_table(void)
 	CHECK(contention_row(c, 2) == NULL, "contention: no third row");
 	contention_free(c);
 
-	CHECK(contention_new(&c, sp, 4 * MS, 10 * MS) == 0 && contention_count(c) == 2,
+	CHECK(table(&c, 4 * MS, 10 * MS) == 0 && contention_count(c) == 2,
 	      "contention: the window [4, 10) ms");
 	r = contention_row(c, 0);
 	CHECK(r && r->waits == 2 && r->total_ns == 3 * MS && r->longest_ns == 2 * MS && r->longest_thread == 2 &&
 		      r->nholders == 1 && r->holder[0].hold_ns == 2 * MS,
 	      "contention: in the window m counts 1 + 2 ms, C the longest, A held it 2 ms");
 	contention_free(c);
-	CHECK(contention_new(&c, sp, 6 * MS, 7 * MS) == 0 && contention_count(c) == 0,
+	CHECK(table(&c, 6 * MS, 7 * MS) == 0 && contention_count(c) == 0,
 	      "contention: a window with no wait has no rows");
 	contention_free(c);
-	CHECK(contention_new(&c, sp, 5 * MS, 5 * MS) == -EINVAL && !c, "contention: an empty window is refused");
+	CHECK(table(&c, 5 * MS, 5 * MS) == -EINVAL && !c, "contention: an empty window is refused");
 	CHECK(contention_count(NULL) == 0 && contention_row(NULL, 0) == NULL, "contention: NULL is an empty table");
 }
 
@@ -198,20 +232,18 @@ static void test_critpath(void)
 	CHECK(critpath_new(&c, sp, 0, 4 * MS, 4 * MS, 0) == -EINVAL && !c, "critpath: an empty window is refused");
 }
 
-/* A history of the waits alone keeps the blocked spans on objects only. */
-static void test_waits_only(void)
+/* A history that keeps nothing keeps its threads and their names. */
+static void test_keeps_none(void)
 {
 	uint64_t sum[4];
 	size_t n = 0;
 
 	for (size_t i = 0; i < spans_thread_count(sp); i++)
-		for (size_t k = 0; k < spans_thread(sp, i)->n; k++)
-			n += tl_state_blocked(spans_get(sp, i, k)->state) && spans_get(sp, i, k)->object >= 0;
-	CHECK(n == 3 && spans_thread(sp, 1)->n == 1 && spans_thread(sp, 0)->n == 1,
-	      "spans: keeping the waits keeps B's, C's and A's waits only");
-	CHECK(strcmp(spans_thread(sp, 0)->name, "A") == 0, "spans: the names are kept too");
+		n += spans_thread(sp, i)->n;
+	CHECK(spans_thread_count(sp) == 3 && n == 0, "spans: keeping none keeps the three threads, no span");
+	CHECK(strcmp(spans_thread(sp, 0)->name, "A") == 0, "spans: the names are kept");
 	spans_cpu_sum(sp, 0, 0, 10 * MS, sum);
-	CHECK(sum[TL_CPU_UNKNOWN] == 10 * MS, "spans: keeping the waits keeps no CPU");
+	CHECK(sum[TL_CPU_UNKNOWN] == 10 * MS, "spans: keeping none keeps no CPU");
 }
 
 /* A history made from a timeline's present after each event of the
@@ -253,17 +285,289 @@ static void test_checkpoints(void)
 	      "checkpoint between a waking and its wakeup kept)");
 }
 
+/* ------------------------------------------ summed as read, against kept */
+
+#define RT 6 /* threads of a random trace (tids 21..26), each on a CPU of its own */
+
+static struct event *rnd_ev; /* a generated trace */
+static size_t rnd_n, rnd_cap;
+static uint64_t rnd_state;
+
+/* A number below n from a fixed sequence (a seeded LCG). */
+static uint64_t rnd(uint64_t n)
+{
+	rnd_state = rnd_state * 6364136223846793005ull + 1442695040888963407ull;
+	return (rnd_state >> 33) % n;
+}
+
+/* Appends an event of thread tid of process tgid, naming thread tid2 of
+ * process tgid2, to the generated trace. */
+static void rnd_push2(uint64_t ts, unsigned type, unsigned cpu, int tid, int tgid, int tid2, int tgid2, unsigned op,
+		      int64_t arg, int64_t arg2, const char *text)
+{
+	if (rnd_n == rnd_cap) {
+		rnd_cap = rnd_cap ? 2 * rnd_cap : 4096;
+		rnd_ev = realloc(rnd_ev, rnd_cap * sizeof(*rnd_ev));
+		if (!rnd_ev)
+			abort();
+	}
+	rnd_ev[rnd_n] = test_event(tgid, ts, type, cpu, tid, tid2, op, arg, arg2, text);
+	rnd_ev[rnd_n++].tgid2 = tid2 > 0 ? tgid2 : tid2;
+}
+
+/* The same within process 20. */
+static void rnd_push(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsigned op, int64_t arg,
+		     int64_t arg2, const char *text)
+{
+	rnd_push2(ts, type, cpu, tid, 20, tid2, 20, op, arg, arg2, text);
+}
+
+/* Thread i (0-based) blocks at t on object addr (a mutex naming holder,
+ * or a condition variable, holder 0). */
+static void rnd_block(uint64_t t, int i, uint64_t addr, bool mutex, int holder)
+{
+	rnd_push(t, EVENT_BLOCK, (unsigned)i, 21 + i, holder, mutex ? OP_MUTEX_LOCK : OP_COND_WAIT, (int64_t)addr,
+		 (int64_t)addr, NULL);
+	rnd_push(t, EVENT_SWITCH, (unsigned)i, 21 + i, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+}
+
+/* Thread w wakes blocked thread i at t, through addr (an unlock or a
+ * signal) or, addr 0, not through its object; i runs at once. */
+static void rnd_wake(uint64_t t, int w, int i, uint64_t addr, bool mutex)
+{
+	rnd_push(t, EVENT_WAKING, (unsigned)w, 21 + w, 21 + i, addr ? (mutex ? OP_MUTEX_UNLOCK : OP_COND_SIGNAL) : 0,
+		 addr != 0, (int64_t)addr, NULL);
+	rnd_push(t, EVENT_WAKEUP, (unsigned)i, 21 + i, 0, 0, 1, 0, NULL);
+	rnd_push(t, EVENT_SWITCH, (unsigned)i, 0, 21 + i, 0, 0, 0, NULL);
+}
+
+/* The start of a generated trace: RT threads, three mutexes and a
+ * condition variable named, each thread running on its CPU from 1 ms. */
+static void rnd_start(void)
+{
+	static const char *names[4] = { "m0", "m1", "m2", "cv" };
+
+	rnd_n = 0;
+	for (int i = 0; i < RT; i++)
+		rnd_push(0, EVENT_THREAD, 0, 21 + i, 0, 0, 'R', 0, "t");
+	for (int o = 0; o < 4; o++)
+		rnd_push(0, EVENT_OBJECT, 0, 21, 0, o < 3 ? OP_KIND_MUTEX : OP_KIND_COND, 0x5000 + 0x40 * o, 0, names[o]);
+	for (int i = 0; i < RT; i++)
+		rnd_push(MS, EVENT_SWITCH, (unsigned)i, 0, 21 + i, 0, 0, 0, NULL);
+}
+
+/* A random trace of `waits` ended waits: a running thread blocks on one of
+ * the three mutexes naming another thread as holder, or on the condition
+ * variable, and a running thread wakes a blocked one, through its object
+ * or not. Returns the trace's end. */
+static uint64_t rnd_trace(uint64_t seed, size_t waits)
+{
+	bool blocked[RT] = { false };
+	int obj[RT] = { 0 }, running = RT;
+	uint64_t t = MS;
+
+	rnd_state = seed;
+	rnd_start();
+	for (size_t done = 0; done < waits;) {
+		int i = (int)rnd(RT), w = (int)rnd(RT);
+
+		t += 1 + rnd(200000);
+		if (!blocked[i] && running > 1) { /* (one runs always, to wake the others) */
+			obj[i] = (int)rnd(4);
+			rnd_block(t, i, 0x5000 + 0x40 * (uint64_t)obj[i], obj[i] < 3,
+				  obj[i] < 3 ? 21 + (i + 1 + (int)rnd(RT - 1)) % RT : 0);
+			blocked[i] = true;
+			running--;
+		} else if (blocked[i] && !blocked[w]) {
+			rnd_wake(t, w, i, rnd(2) ? 0x5000 + 0x40 * (uint64_t)obj[i] : 0, obj[i] < 3);
+			blocked[i] = false;
+			running++;
+			done++;
+		}
+	}
+	return t + MS;
+}
+
+/* Whether two tables say the same, row by row and holder by holder. */
+static bool same_table(const struct contention *x, const struct contention *y)
+{
+	if (contention_count(x) != contention_count(y))
+		return false;
+	for (size_t i = 0; i < contention_count(x); i++) {
+		const struct contention_row *a = contention_row(x, i), *b = contention_row(y, i);
+
+		if (a->object != b->object || a->tgid != b->tgid || a->kind != b->kind || a->waits != b->waits ||
+		    a->total_ns != b->total_ns || a->longest_ns != b->longest_ns ||
+		    a->longest_thread != b->longest_thread || a->waiters != b->waiters ||
+		    a->handovers != b->handovers || a->nholders != b->nholders)
+			return false;
+		for (size_t k = 0; k < a->nholders; k++)
+			if (a->holder[k].thread != b->holder[k].thread || a->holder[k].waits != b->holder[k].waits ||
+			    a->holder[k].hold_ns != b->holder[k].hold_ns)
+				return false;
+	}
+	return true;
+}
+
+/* The table of [from, to) of the generated trace ending at end, from a
+ * history that kept every span (summed: from a sum the history handed its
+ * waits to as they ended). *mem: the sum's memory before the end's states
+ * closed (summed only). Returns 0 or an error. */
+static int rnd_table(bool summed, uint64_t end, uint64_t from, uint64_t to, struct contention **c, size_t *mem)
+{
+	struct spans *s = NULL;
+	struct contention_sum *sum = NULL;
+	int r = spans_new(&s, RT, summed ? SPANS_NONE : SPANS_ALL);
+
+	*c = NULL;
+	if (!r && summed && !(r = contention_sum_new(&sum, from, to)))
+		contention_sum_follow(sum, s);
+	for (size_t i = 0; !r && i < rnd_n; i++)
+		r = spans_add(s, &rnd_ev[i]);
+	if (!r && sum && mem)
+		*mem = contention_sum_memory(sum);
+	if (!r)
+		r = spans_finish(s, end);
+	if (!r)
+		r = summed ? contention_sum_table(sum, s, c) : contention_new(c, s, from, to);
+	contention_sum_free(sum);
+	spans_free(s);
+	return r;
+}
+
+/* Random traces of thousands of waits, several threads waiting on one
+ * mutex at once naming one holder: the table summed as read (settled as it
+ * goes) equals the one made from every span, over the whole trace and
+ * over windows, and a holder's time is a union smaller than its waits'. */
+static void test_summed_random(void)
+{
+	size_t cases = 0, same = 0, unions = 0;
+
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		uint64_t end = rnd_trace(seed, 6000);
+
+		for (int k = 0; k < 4; k++) {
+			uint64_t from = k ? rnd(end) : 0, to = k ? from + 1 + rnd(end - from) : end;
+			struct contention *a = NULL, *b = NULL;
+			bool ok = !rnd_table(false, end, from, to, &a, NULL) && !rnd_table(true, end, from, to, &b, NULL);
+
+			cases++;
+			same += ok && same_table(a, b);
+			for (size_t i = 0; ok && i < contention_count(a); i++) {
+				const struct contention_row *row = contention_row(a, i);
+				uint64_t held = 0;
+
+				for (size_t h = 0; h < row->nholders; h++)
+					held += row->holder[h].hold_ns;
+				unions += row->nholders && held < row->total_ns;
+			}
+			contention_free(a);
+			contention_free(b);
+		}
+	}
+	CHECK(same == cases && cases == 32, "contention: summed as read = made from every span, 8 random traces, "
+					    "4 windows each");
+	CHECK(unions > 0, "contention: the random traces have holders whose waits overlap");
+}
+
+/* A wait that lasts the whole trace (thread 21 on m0, held by 22) while
+ * thread 23 waits on m0 naming 22 a hundred thousand times, 10 us at a
+ * time: the sum keeps a few thousand intervals at most (they all lie
+ * inside the long wait), and its table is still the same. */
+static void test_summed_memory(void)
+{
+	struct contention *a = NULL, *b = NULL;
+	const struct contention_row *r;
+	size_t mem = SIZE_MAX;
+	uint64_t t = 2 * MS, end;
+
+	rnd_start();
+	rnd_block(2 * MS, 0, 0x5000, true, 22);
+	for (int k = 0; k < 100000; k++) {
+		rnd_block(t += 10000, 2, 0x5000, true, 22);
+		rnd_wake(t += 10000, 1, 2, 0x5000, true);
+	}
+	end = t + MS;
+	CHECK(!rnd_table(true, end, 0, UINT64_MAX, &b, &mem) && mem < 256 * 1024,
+	      "contention: summing 100 000 waits inside a wait under way holds less than 256 KB");
+	CHECK(!rnd_table(false, end, 0, end, &a, NULL) && same_table(a, b),
+	      "contention: and its table is the one made from every span");
+	r = contention_row(b, 0);
+	CHECK(r && r->waits == 100001 && r->nholders == 1 && r->holder[0].hold_ns == end - 2 * MS,
+	      "contention: 22 held m0 the whole long wait, whose union holds the short ones");
+	contention_free(a);
+	contention_free(b);
+}
+
+/* A wait for any child learns its child only as it ends, so a sum must
+ * not settle that child's waits while one is under way: P1 (40) waits for
+ * any of its two children from 2 ms; P2 (41, its thread) waits for child
+ * C (50) over [3, 4) ms, then on a mutex held by child D (51) 1 100 times
+ * (the sum settles meanwhile); C exits at 20 ms, ending P1's wait: C held
+ * P1 and P2 over [2, 20) ms, 18 ms, not 19. */
+static void test_summed_any_child(void)
+{
+	struct contention *a = NULL, *b = NULL;
+	const struct contention_row *r = NULL;
+	uint64_t t = 5 * MS;
+
+	rnd_n = 0;
+	rnd_push2(0, EVENT_THREAD, 0, 40, 40, 0, 0, 0, 'R', 0, "p1");
+	rnd_push2(0, EVENT_THREAD, 0, 41, 40, 0, 0, 0, 'R', 0, "p2");
+	rnd_push2(0, EVENT_FORK, 0, 40, 40, 50, 50, 0, 0, 0, "c");
+	rnd_push2(0, EVENT_FORK, 0, 40, 40, 51, 51, 0, 0, 0, "d");
+	rnd_push2(0, EVENT_OBJECT, 1, 41, 40, 0, 0, OP_KIND_MUTEX, 0x7000, 0, "m");
+	for (int i = 0; i < 4; i++)
+		rnd_push2(MS, EVENT_SWITCH, (unsigned)i, 0, 0, (int[]){ 40, 41, 50, 51 }[i], i < 2 ? 40 : 48 + i, 0,
+			  0, 0, NULL);
+	rnd_push2(2 * MS, EVENT_BLOCK, 0, 40, 40, 0, 0, OP_SYS_WAIT, -1, 0, NULL);
+	rnd_push2(2 * MS, EVENT_SWITCH, 0, 40, 40, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	rnd_push2(3 * MS, EVENT_BLOCK, 1, 41, 40, 0, 0, OP_SYS_WAIT, 50, 0, NULL);
+	rnd_push2(3 * MS, EVENT_SWITCH, 1, 41, 40, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	rnd_push2(4 * MS, EVENT_WAKING, 2, 50, 50, 41, 40, 0, 0, 0, NULL);
+	rnd_push2(4 * MS, EVENT_WAKEUP, 1, 41, 40, 0, 0, 0, 1, 0, NULL);
+	rnd_push2(4 * MS, EVENT_SWITCH, 1, 0, 0, 41, 40, 0, 0, 0, NULL);
+	for (int k = 0; k < 1100; k++) {
+		rnd_push2(t += 1000, EVENT_BLOCK, 1, 41, 40, 51, 51, OP_MUTEX_LOCK, 0x7000, 0x7000, NULL);
+		rnd_push2(t, EVENT_SWITCH, 1, 41, 40, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+		rnd_push2(t += 1000, EVENT_WAKING, 3, 51, 51, 41, 40, OP_MUTEX_UNLOCK, 1, 0x7000, NULL);
+		rnd_push2(t, EVENT_WAKEUP, 1, 41, 40, 0, 0, 0, 1, 0, NULL);
+		rnd_push2(t, EVENT_SWITCH, 1, 0, 0, 41, 40, 0, 0, 0, NULL);
+	}
+	rnd_push2(20 * MS, EVENT_EXIT, 2, 50, 50, 0, 0, 0, 0, 0, "c");
+	rnd_push2(20 * MS, EVENT_WAKING, 2, 50, 50, 40, 40, 0, 0, 0, NULL);
+	rnd_push2(20 * MS, EVENT_WAKEUP, 0, 40, 40, 0, 0, 0, 1, 0, NULL);
+	rnd_push2(20 * MS, EVENT_SWITCH, 2, 50, 50, 0, 0, 0, EVENT_STATE_DEAD, 0, NULL);
+	rnd_push2(20 * MS, EVENT_SWITCH, 0, 0, 0, 40, 40, 0, 0, 0, NULL);
+	CHECK(!rnd_table(true, 25 * MS, 0, UINT64_MAX, &b, NULL) && !rnd_table(false, 25 * MS, 0, 25 * MS, &a, NULL) &&
+		      same_table(a, b),
+	      "contention: a wait for any child: summed as read = made from every span");
+	for (size_t i = 0; i < contention_count(b); i++)
+		if (contention_row(b, i)->kind == WAIT_CHILD)
+			r = contention_row(b, i);
+	CHECK(r && r->waits == 2 && r->nholders == 1 && r->holder[0].hold_ns == 18 * MS,
+	      "contention: the child held its parent's two threads 18 ms, the union of [2, 20) and [3, 4) ms");
+	contention_free(a);
+	contention_free(b);
+	free(rnd_ev);
+	rnd_ev = NULL;
+	rnd_cap = 0;
+}
+
 int main(void)
 {
 	build(SPANS_ALL);
 	test_spans();
-	test_table();
+	test_table(table_kept);
+	test_table(table_summed);
 	test_critpath();
 	test_checkpoints();
 	spans_free(sp);
-	build(SPANS_WAITS);
-	test_waits_only();
-	test_table();
+	build(SPANS_NONE);
+	test_keeps_none();
 	spans_free(sp);
+	test_summed_random();
+	test_summed_memory();
+	test_summed_any_child();
 	return check_summary();
 }
