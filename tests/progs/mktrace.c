@@ -485,8 +485,10 @@ static int mk_gap(struct out *o)
 
 #define MANY_THREADS 100000
 
-/* threads100k: see the file comment. */
-static int mk_threads100k(struct out *o)
+/* threads100k and lockers100k (see the file comment): main creates
+ * MANY_THREADS threads one after the other, each running on CPU1, then
+ * exiting, or blocking for good on a mutex of its own that main holds. */
+static int mk_many(struct out *o, bool lockers)
 {
 	uint64_t t = 0;
 	int k;
@@ -504,36 +506,29 @@ static int mk_threads100k(struct out *o)
 		ev(o, t, EVENT_FORK, 0, 101, tid, 0, name);
 		ev(o, t, EVENT_WAKEUP_NEW, 1, tid, 0, 1, NULL);
 		sw(o, t + 2 * US, 1, 0, EVENT_STATE_RUNNING, tid);
-		ev(o, t + 3 * US, EVENT_EXIT, 1, tid, 0, 0, name);
-		sw(o, t + 3 * US, 1, tid, EVENT_STATE_DEAD, 0);
+		if (lockers) {
+			ev_op(o, t + 3 * US, EVENT_BLOCK, 1, tid, 101, OP_MUTEX_LOCK, 0x100000 + 64 * (int64_t)k, NULL);
+			sw(o, t + 3 * US, 1, tid, EVENT_STATE_INTERRUPTIBLE, 0);
+		} else {
+			ev(o, t + 3 * US, EVENT_EXIT, 1, tid, 0, 0, name);
+			sw(o, t + 3 * US, 1, tid, EVENT_STATE_DEAD, 0);
+		}
 	}
-	sw(o, t + 5 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	if (!lockers)
+		sw(o, t + 5 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
 	return out_close(o, t + 10 * US);
+}
+
+/* threads100k: see the file comment. */
+static int mk_threads100k(struct out *o)
+{
+	return mk_many(o, false);
 }
 
 /* lockers100k: see the file comment. */
 static int mk_lockers100k(struct out *o)
 {
-	uint64_t t = 0;
-	int k;
-
-	trace_writer_set_compression(o->w, 6);
-	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main");
-	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
-	sw(o, 0, 1, 0, EVENT_STATE_RUNNING, 0);
-	for (k = 0; k < MANY_THREADS && !o->err; k++) {
-		int tid = 1000 + k;
-		char name[16];
-
-		t = (uint64_t)k * 10 * US;
-		snprintf(name, sizeof(name), "w%d", k);
-		ev(o, t, EVENT_FORK, 0, 101, tid, 0, name);
-		ev(o, t, EVENT_WAKEUP_NEW, 1, tid, 0, 1, NULL);
-		sw(o, t + 2 * US, 1, 0, EVENT_STATE_RUNNING, tid);
-		ev_op(o, t + 3 * US, EVENT_BLOCK, 1, tid, 101, OP_MUTEX_LOCK, 0x100000 + 64 * (int64_t)k, NULL);
-		sw(o, t + 3 * US, 1, tid, EVENT_STATE_INTERRUPTIBLE, 0);
-	}
-	return out_close(o, t + 10 * US);
+	return mk_many(o, true);
 }
 
 /* The terminal controls of the hostile trace: clear screen, window title

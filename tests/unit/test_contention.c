@@ -113,28 +113,37 @@ static int table_kept(struct contention **c, uint64_t from, uint64_t to)
 	return contention_new(c, sp, from, to);
 }
 
-/* Summed as the trace is read (contention_sum), the history keeping none. */
-static int table_summed(struct contention **c, uint64_t from, uint64_t to)
+/* The table of [from, to) of the n events evs on ncpus CPUs, ending at
+ * end, from a history that kept every span (summed: from a sum the history
+ * handed its waits to as they ended). *mem, when given: the sum's memory
+ * before the end's states closed (summed only). Returns 0 or an error. */
+static int table_of(const struct event *evs, size_t n, unsigned ncpus, bool summed, uint64_t end, uint64_t from,
+		    uint64_t to, struct contention **c, size_t *mem)
 {
 	struct spans *s = NULL;
 	struct contention_sum *sum = NULL;
-	int r = spans_new(&s, 2, SPANS_NONE);
+	int r = spans_new(&s, ncpus, summed ? SPANS_NONE : SPANS_ALL);
 
 	*c = NULL;
-	if (!r)
-		r = contention_sum_new(&sum, from, to ? to : 10 * MS);
-	if (!r) {
+	if (!r && summed && !(r = contention_sum_new(&sum, from, to)))
 		contention_sum_follow(sum, s);
-		for (size_t i = 0; !r && i < ntrace; i++)
-			r = spans_add(s, &trace[i]);
-		if (!r)
-			r = spans_finish(s, 10 * MS);
-		if (!r)
-			r = contention_sum_table(sum, s, c);
-	}
+	for (size_t i = 0; !r && i < n; i++)
+		r = spans_add(s, &evs[i]);
+	if (!r && sum && mem)
+		*mem = contention_sum_memory(sum);
+	if (!r)
+		r = spans_finish(s, end);
+	if (!r)
+		r = summed ? contention_sum_table(sum, s, c) : contention_new(c, s, from, to);
 	contention_sum_free(sum);
 	spans_free(s);
 	return r;
+}
+
+/* Summed as the trace is read (contention_sum), the history keeping none. */
+static int table_summed(struct contention **c, uint64_t from, uint64_t to)
+{
+	return table_of(trace, ntrace, 2, true, 10 * MS, from, to ? to : 10 * MS, c, NULL);
 }
 
 /* The table over the whole trace and over a window (the same whether made
@@ -409,30 +418,10 @@ static bool same_table(const struct contention *x, const struct contention *y)
 	return true;
 }
 
-/* The table of [from, to) of the generated trace ending at end, from a
- * history that kept every span (summed: from a sum the history handed its
- * waits to as they ended). *mem: the sum's memory before the end's states
- * closed (summed only). Returns 0 or an error. */
+/* table_of the generated trace. */
 static int rnd_table(bool summed, uint64_t end, uint64_t from, uint64_t to, struct contention **c, size_t *mem)
 {
-	struct spans *s = NULL;
-	struct contention_sum *sum = NULL;
-	int r = spans_new(&s, RT, summed ? SPANS_NONE : SPANS_ALL);
-
-	*c = NULL;
-	if (!r && summed && !(r = contention_sum_new(&sum, from, to)))
-		contention_sum_follow(sum, s);
-	for (size_t i = 0; !r && i < rnd_n; i++)
-		r = spans_add(s, &rnd_ev[i]);
-	if (!r && sum && mem)
-		*mem = contention_sum_memory(sum);
-	if (!r)
-		r = spans_finish(s, end);
-	if (!r)
-		r = summed ? contention_sum_table(sum, s, c) : contention_new(c, s, from, to);
-	contention_sum_free(sum);
-	spans_free(s);
-	return r;
+	return table_of(rnd_ev, rnd_n, RT, summed, end, from, to, c, mem);
 }
 
 /* Random traces of thousands of waits, several threads waiting on one
