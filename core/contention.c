@@ -2,7 +2,12 @@
  * clipped to the window, adds to its object's row at once; the time its
  * holder held the object while others waited is a union of intervals,
  * kept per (object, holder) until no later wait can reach them. A table
- * of a whole history is the same sum given every wait of it at once. */
+ * of a whole history is the same sum given every wait of it at once.
+ *
+ * A wait under way is not taken to cover the intervals of its object and
+ * holder that lie after its start: the model may yet end it in the past,
+ * or undo it (a switch found missed restates its thread as running), so
+ * those intervals stay, merged, until it ends. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +49,7 @@ struct contention_sum {
 	struct pairmap key_of;   /* (object, holder) -> key */
 	struct pairmap waiter;   /* (object, thread) -> 1: who waited on what */
 	size_t niv;              /* intervals kept, all keys */
+	size_t iv_bytes;         /* the room of their arrays */
 	size_t settle_at;        /* settle once niv passes it (a sum that follows a history) */
 	uint64_t now;            /* the latest end given */
 };
@@ -96,12 +102,8 @@ void contention_sum_free(struct contention_sum *c)
 /* Bytes it holds. */
 size_t contention_sum_memory(const struct contention_sum *c)
 {
-	size_t n = sizeof(*c) + c->rcap * sizeof(*c->rows) + c->kcap * sizeof(*c->keys) +
-		   pairmap_memory(&c->row_of) + pairmap_memory(&c->key_of) + pairmap_memory(&c->waiter);
-
-	for (size_t i = 0; i < c->nkeys; i++)
-		n += c->keys[i].ivcap * sizeof(*c->keys[i].iv);
-	return n;
+	return sizeof(*c) + c->rcap * sizeof(*c->rows) + c->kcap * sizeof(*c->keys) + c->iv_bytes +
+	       pairmap_memory(&c->row_of) + pairmap_memory(&c->key_of) + pairmap_memory(&c->waiter);
 }
 
 /* The row of object, made on first sight; NULL when out of memory. */
@@ -139,6 +141,7 @@ static int sum_add(struct contention_sum *c, size_t i, const struct span *sp)
 	uint64_t a = sp->start > c->from ? sp->start : c->from, b = sp->end < c->to ? sp->end : c->to, d, seen;
 	struct crow *r;
 	struct ckey *k;
+	size_t room;
 
 	if (sp->end > c->now)
 		c->now = sp->end;
@@ -168,8 +171,12 @@ static int sum_add(struct contention_sum *c, size_t i, const struct span *sp)
 	}
 	if (sp->holder < 0)
 		return 0;
-	if (!(k = sum_key(c, sp->object, sp->holder)) || VEC_RESERVE(k->iv, k->ivcap, k->niv + 1))
+	if (!(k = sum_key(c, sp->object, sp->holder)))
 		return -ENOMEM;
+	room = k->ivcap;
+	if (VEC_RESERVE(k->iv, k->ivcap, k->niv + 1))
+		return -ENOMEM;
+	c->iv_bytes += (k->ivcap - room) * sizeof(*k->iv);
 	k->waits++;
 	k->iv[k->niv++] = (struct civ){ a, b };
 	c->niv++;
@@ -184,13 +191,12 @@ static int civ_by_start(const void *x, const void *y)
 	return p->start < q->start ? -1 : p->start > q->start;
 }
 
-/* Merges k's intervals: the union of those that end by `settle` goes into
- * its hold time; those that start at or after `drop` (a wait under way
- * since then will cover them) go; the rest stay, merged. Returns how many
- * stay. */
-static size_t key_settle(struct ckey *k, uint64_t settle, uint64_t drop)
+/* Merges the intervals of key k of c: the union of those that end by
+ * `settle` goes into its hold time, the rest stay, merged. Returns how
+ * many stay. */
+static size_t key_settle(struct contention_sum *c, struct ckey *k, uint64_t settle)
 {
-	size_t n = 0;
+	size_t n = 0, room = k->ivcap;
 
 	if (k->niv > 1)
 		qsort(k->iv, k->niv, sizeof(*k->iv), civ_by_start);
@@ -204,7 +210,7 @@ static size_t key_settle(struct ckey *k, uint64_t settle, uint64_t drop)
 		}
 		if (u.end <= settle)
 			k->hold_ns += u.end - u.start;
-		else if (u.start < drop)
+		else
 			k->iv[n++] = u;
 	}
 	k->niv = n;
@@ -215,6 +221,7 @@ static size_t key_settle(struct ckey *k, uint64_t settle, uint64_t drop)
 	} else {
 		VEC_SHRINK(k->iv, k->ivcap, n, 4);
 	}
+	c->iv_bytes -= (room - k->ivcap) * sizeof(*k->iv);
 	return n;
 }
 
@@ -248,10 +255,10 @@ static void sum_settle(struct contention_sum *c, const struct spans *s)
 
 		if ((!o || o->kind == OP_KIND_CHILD) && unknown < settle)
 			settle = unknown;
-		kept += key_settle(key, settle, key->open);
+		kept += key_settle(c, key, settle);
 	}
 	c->niv = kept;
-	c->settle_at = 2 * kept + SETTLE_MIN + threads;
+	c->settle_at = 2 * kept + SETTLE_MIN + threads + c->nkeys; /* (a settling costs threads + keys) */
 }
 
 /* A history's sink: folds a wait in, settling now and then. */
@@ -306,7 +313,7 @@ int contention_sum_table(struct contention_sum *c, const struct spans *s, struct
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < c->nkeys; i++)
-		key_settle(&c->keys[i], UINT64_MAX, UINT64_MAX);
+		key_settle(c, &c->keys[i], UINT64_MAX);
 	c->niv = 0;
 	if (c->nkeys > 1)
 		qsort(c->keys, c->nkeys, sizeof(*c->keys), key_by_hold);

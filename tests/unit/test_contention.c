@@ -380,7 +380,7 @@ static uint64_t rnd_trace(uint64_t seed, size_t waits)
 	for (size_t done = 0; done < waits;) {
 		int i = (int)rnd(RT), w = (int)rnd(RT);
 
-		t += 1 + rnd(200000);
+		t += 1000 * (1 + rnd(200)); /* (whole microseconds: waits of equal length) */
 		if (!blocked[i] && running > 1) { /* (one runs always, to wake the others) */
 			obj[i] = (int)rnd(4);
 			rnd_block(t, i, 0x5000 + 0x40 * (uint64_t)obj[i], obj[i] < 3,
@@ -418,6 +418,153 @@ static bool same_table(const struct contention *x, const struct contention *y)
 	return true;
 }
 
+/* Orders intervals by start (the reference's union). */
+static int ref_by_start(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The clipped part of span p of history s inside [from, to) when it is a
+ * wait on an object: *a, *b; false otherwise. */
+static bool ref_wait(const struct span *p, uint64_t from, uint64_t to, uint64_t *a, uint64_t *b)
+{
+	*a = p->start > from ? p->start : from;
+	*b = p->end < to ? p->end : to;
+	return tl_state_blocked(p->state) && p->object >= 0 && *b > *a;
+}
+
+/* Whether c is the table of [from, to) of history s (which kept every
+ * span) as worked out again here the slow way, object by object and
+ * holder by holder from the spans: the reference the sum is held to. */
+static bool ref_table_ok(const struct spans *s, const struct contention *c, uint64_t from, uint64_t to)
+{
+	size_t nthreads = spans_thread_count(s), rows = 0;
+	uint64_t a, b;
+
+	for (size_t i = 0; i < nthreads; i++) {
+		for (size_t k = 0; k < spans_thread(s, i)->n; k++) {
+			const struct span *p = spans_get(s, i, k);
+			const struct contention_row *r = NULL;
+			bool first = true;
+			uint64_t waits = 0, total = 0, longest = 0, handovers = 0, waiters = 0, *iv;
+			size_t longest_thread = 0, nholders = 0;
+			uint8_t kind = 0;
+
+			if (!ref_wait(p, from, to, &a, &b))
+				continue;
+			/* the object's first wait in thread order: its row is counted here */
+			for (size_t j = 0; j < i && first; j++)
+				for (size_t q = 0; q < spans_thread(s, j)->n && first; q++)
+					first = !(ref_wait(spans_get(s, j, q), from, to, &a, &b) &&
+						  spans_get(s, j, q)->object == p->object);
+			for (size_t q = 0; q < k && first; q++)
+				first = !(ref_wait(spans_get(s, i, q), from, to, &a, &b) &&
+					  spans_get(s, i, q)->object == p->object);
+			if (!first)
+				continue;
+			rows++;
+			for (size_t x = 0; x < contention_count(c); x++)
+				if (contention_row(c, x)->object == p->object)
+					r = contention_row(c, x);
+			if (!r)
+				return false;
+			for (size_t j = i; j < nthreads; j++) {
+				bool waited = false;
+
+				for (size_t q = 0; q < spans_thread(s, j)->n; q++) {
+					const struct span *w = spans_get(s, j, q);
+
+					if (!ref_wait(w, from, to, &a, &b) || w->object != p->object)
+						continue;
+					if (!waits)
+						kind = w->wait;
+					if (b - a > longest) {
+						longest = b - a;
+						longest_thread = j;
+					}
+					waits++;
+					total += b - a;
+					handovers += w->via;
+					waited = true;
+				}
+				waiters += waited;
+			}
+			if (r->waits != waits || r->total_ns != total || r->longest_ns != longest ||
+			    r->longest_thread != longest_thread || r->kind != kind || r->waiters != waiters ||
+			    r->handovers != handovers)
+				return false;
+			/* each holder: its waits and the union of their intervals */
+			iv = malloc(2 * waits * sizeof(*iv));
+			if (!iv)
+				return false;
+			for (int64_t h = 0; h < (int64_t)nthreads; h++) {
+				size_t n = 0;
+				uint64_t hold = 0, reach = 0;
+				const struct contention_holder *got = NULL;
+
+				for (size_t j = 0; j < nthreads; j++)
+					for (size_t q = 0; q < spans_thread(s, j)->n; q++) {
+						const struct span *w = spans_get(s, j, q);
+
+						if (ref_wait(w, from, to, &a, &b) && w->object == p->object && w->holder == h) {
+							iv[2 * n] = a;
+							iv[2 * n++ + 1] = b;
+						}
+					}
+				if (!n)
+					continue;
+				nholders++;
+				qsort(iv, n, 2 * sizeof(*iv), ref_by_start);
+				for (size_t x = 0; x < n; x++) {
+					if (iv[2 * x + 1] > reach)
+						hold += iv[2 * x + 1] - (iv[2 * x] > reach ? iv[2 * x] : reach);
+					if (iv[2 * x + 1] > reach)
+						reach = iv[2 * x + 1];
+				}
+				for (size_t x = 0; x < r->nholders; x++)
+					if (r->holder[x].thread == (size_t)h)
+						got = &r->holder[x];
+				if (!got || got->waits != n || got->hold_ns != hold) {
+					free(iv);
+					return false;
+				}
+			}
+			free(iv);
+			if (r->nholders != nholders)
+				return false;
+			for (size_t x = 1; x < r->nholders; x++)
+				if (r->holder[x - 1].hold_ns < r->holder[x].hold_ns ||
+				    (r->holder[x - 1].hold_ns == r->holder[x].hold_ns &&
+				     r->holder[x - 1].thread > r->holder[x].thread))
+					return false;
+		}
+	}
+	for (size_t x = 1; x < contention_count(c); x++) {
+		const struct contention_row *p = contention_row(c, x - 1), *q = contention_row(c, x);
+
+		if (p->total_ns < q->total_ns || (p->total_ns == q->total_ns && p->object > q->object))
+			return false;
+	}
+	return rows == contention_count(c);
+}
+
+/* Whether c is the reference table of [from, to) of the n events evs on
+ * ncpus CPUs ending at end (ref_table_ok of a history that kept them). */
+static bool ref_ok(const struct event *evs, size_t n, unsigned ncpus, uint64_t end, uint64_t from, uint64_t to,
+		   const struct contention *c)
+{
+	struct spans *s = NULL;
+	bool ok = !spans_new(&s, ncpus, SPANS_ALL);
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = !spans_add(s, &evs[i]);
+	ok = ok && !spans_finish(s, end) && ref_table_ok(s, c, from, to);
+	spans_free(s);
+	return ok;
+}
+
 /* table_of the generated trace. */
 static int rnd_table(bool summed, uint64_t end, uint64_t from, uint64_t to, struct contention **c, size_t *mem)
 {
@@ -441,7 +588,7 @@ static void test_summed_random(void)
 			bool ok = !rnd_table(false, end, from, to, &a, NULL) && !rnd_table(true, end, from, to, &b, NULL);
 
 			cases++;
-			same += ok && same_table(a, b);
+			same += ok && same_table(a, b) && ref_ok(rnd_ev, rnd_n, RT, end, from, to, b);
 			for (size_t i = 0; ok && i < contention_count(a); i++) {
 				const struct contention_row *row = contention_row(a, i);
 				uint64_t held = 0;
@@ -454,38 +601,88 @@ static void test_summed_random(void)
 			contention_free(b);
 		}
 	}
-	CHECK(same == cases && cases == 32, "contention: summed as read = made from every span, 8 random traces, "
-					    "4 windows each");
+	CHECK(same == cases && cases == 32, "contention: summed as read = made from every span = worked out again "
+					    "object by object, 8 random traces, 4 windows each");
 	CHECK(unions > 0, "contention: the random traces have holders whose waits overlap");
 }
 
-/* A wait that lasts the whole trace (thread 21 on m0, held by 22) while
+/* A wait that lasts the whole trace (thread 21 on m1, held by 22) while
  * thread 23 waits on m0 naming 22 a hundred thousand times, 10 us at a
- * time: the sum keeps a few thousand intervals at most (they all lie
- * inside the long wait), and its table is still the same. */
+ * time: the long wait does not hold back the settling of m0's intervals,
+ * so the sum keeps a few thousand at most, and its table is the
+ * reference's. */
 static void test_summed_memory(void)
 {
-	struct contention *a = NULL, *b = NULL;
-	const struct contention_row *r;
+	struct contention *b = NULL;
 	size_t mem = SIZE_MAX;
 	uint64_t t = 2 * MS, end;
 
 	rnd_start();
-	rnd_block(2 * MS, 0, 0x5000, true, 22);
+	rnd_block(2 * MS, 0, 0x5040, true, 22);
 	for (int k = 0; k < 100000; k++) {
 		rnd_block(t += 10000, 2, 0x5000, true, 22);
 		rnd_wake(t += 10000, 1, 2, 0x5000, true);
 	}
 	end = t + MS;
 	CHECK(!rnd_table(true, end, 0, UINT64_MAX, &b, &mem) && mem < 256 * 1024,
-	      "contention: summing 100 000 waits inside a wait under way holds less than 256 KB");
-	CHECK(!rnd_table(false, end, 0, end, &a, NULL) && same_table(a, b),
-	      "contention: and its table is the one made from every span");
-	r = contention_row(b, 0);
-	CHECK(r && r->waits == 100001 && r->nholders == 1 && r->holder[0].hold_ns == end - 2 * MS,
-	      "contention: 22 held m0 the whole long wait, whose union holds the short ones");
-	contention_free(a);
+	      "contention: summing 100 000 waits beside a wait under way on another mutex holds less than 256 KB");
+	CHECK(ref_ok(rnd_ev, rnd_n, RT, end, 0, UINT64_MAX, b), "contention: and its table is the reference's");
 	contention_free(b);
+}
+
+/* The same waits inside the long wait, on its own mutex and holder: they
+ * are kept (the long wait may yet end in the past, below) and its union
+ * holds them: 22 held m0 the whole long wait. */
+static void test_summed_inside(void)
+{
+	struct contention *b = NULL;
+	const struct contention_row *r;
+	uint64_t t = 2 * MS, end;
+
+	rnd_start();
+	rnd_block(2 * MS, 0, 0x5000, true, 22);
+	for (int k = 0; k < 20000; k++) {
+		rnd_block(t += 10000, 2, 0x5000, true, 22);
+		rnd_wake(t += 10000, 1, 2, 0x5000, true);
+	}
+	end = t + MS;
+	CHECK(!rnd_table(true, end, 0, UINT64_MAX, &b, NULL) && ref_ok(rnd_ev, rnd_n, RT, end, 0, UINT64_MAX, b),
+	      "contention: waits inside a wait under way on the same mutex and holder: the reference's table");
+	r = contention_row(b, 0);
+	CHECK(r && r->waits == 20001 && r->nholders == 1 && r->holder[0].hold_ns == end - 2 * MS,
+	      "contention: 22 held m0 the whole long wait, whose union holds the short ones");
+	contention_free(b);
+}
+
+/* A switch found missed ends a wait under way in the past (the switch
+ * before it on that CPU: cut) or undoes it (restated as running from its
+ * start), after the sum settled the waits inside it: A (21) blocks on m0
+ * held by 23 at 2 ms, B (22) waits on m0 naming 23 1 100 times, then a
+ * switch on CPU 3 names A as its prev (A's wakeup and switch-in were
+ * lost). The sum must not have counted on A's wait to cover B's. */
+static void test_summed_missed(void)
+{
+	for (int cut = 0; cut < 2; cut++) {
+		struct contention *b = NULL;
+		uint64_t t = 3 * MS, end;
+
+		rnd_start();
+		rnd_block(2 * MS, 0, 0x5000, true, 23);
+		if (cut) /* CPU 3: thread 24 gives way to idle at 2.5 ms */
+			rnd_push(2 * MS + MS / 2, EVENT_SWITCH, 3, 24, 0, 0, 0, 0, NULL);
+		for (int k = 0; k < 1100; k++) {
+			rnd_block(t += 10000, 1, 0x5000, true, 23);
+			rnd_wake(t += 10000, 2, 1, 0x5000, true);
+		}
+		rnd_push(t += 10000, EVENT_SWITCH, 3, 21, 0, 0, 0, 0, NULL);
+		end = t + MS;
+		CHECK(!rnd_table(true, end, 0, UINT64_MAX, &b, NULL) &&
+			      ref_ok(rnd_ev, rnd_n, RT, end, 0, UINT64_MAX, b) && contention_count(b) == 1 &&
+			      contention_row(b, 0)->holder[0].hold_ns >= 1100 * 10000,
+		      cut ? "contention: a wait under way that a missed switch ends in the past: the reference's table"
+			  : "contention: a wait under way that a missed switch undoes: the reference's table");
+		contention_free(b);
+	}
 }
 
 /* A wait for any child learns its child only as it ends, so a sum must
@@ -529,8 +726,8 @@ static void test_summed_any_child(void)
 	rnd_push2(20 * MS, EVENT_SWITCH, 2, 50, 50, 0, 0, 0, EVENT_STATE_DEAD, 0, NULL);
 	rnd_push2(20 * MS, EVENT_SWITCH, 0, 0, 0, 40, 40, 0, 0, 0, NULL);
 	CHECK(!rnd_table(true, 25 * MS, 0, UINT64_MAX, &b, NULL) && !rnd_table(false, 25 * MS, 0, 25 * MS, &a, NULL) &&
-		      same_table(a, b),
-	      "contention: a wait for any child: summed as read = made from every span");
+		      same_table(a, b) && ref_ok(rnd_ev, rnd_n, RT, 25 * MS, 0, UINT64_MAX, b),
+	      "contention: a wait for any child: summed as read = made from every span = the reference's");
 	for (size_t i = 0; i < contention_count(b); i++)
 		if (contention_row(b, i)->kind == WAIT_CHILD)
 			r = contention_row(b, i);
@@ -557,6 +754,8 @@ int main(void)
 	spans_free(sp);
 	test_summed_random();
 	test_summed_memory();
+	test_summed_inside();
+	test_summed_missed();
 	test_summed_any_child();
 	return check_summary();
 }
