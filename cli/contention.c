@@ -42,7 +42,7 @@ static void contention_usage(FILE *f)
 		"      --memory SIZE  memory the reading may take (default: half the\n"
 		"                 machine's; 16M or more, 0 for no cap): the table is\n"
 		"                 summed as the file is read, so it holds the threads,\n"
-		"                 objects and holders, not the waits; past it the\n"
+		"                 objects and holders, not every wait; past it the\n"
 		"                 reading stops with an error\n"
 		"  -h, --help     this help\n"
 		"\n"

@@ -27,7 +27,7 @@ struct ckey {
 	int64_t object, holder;  /* holder: a thread index */
 	uint64_t waits;
 	uint64_t hold_ns;        /* the union of the intervals settled */
-	struct civ *iv;          /* the others, in the order given */
+	struct civ *iv;          /* the others: as given, after those a settling left merged, by start */
 	size_t niv, ivcap;
 	uint64_t open;           /* settling: the earliest start of a wait under way on it */
 };

@@ -53,7 +53,10 @@ void contention_free(struct contention *c);
 /* The same table summed as a file is read, for a whole file of any size:
  * each wait is folded in as it ends (a history's sink: spans_set_sink),
  * and what no later wait can change is settled as it goes, so that the
- * memory holds the objects, threads and holders, not the waits. */
+ * memory holds the objects, threads and holders, and of the waits only
+ * those that a wait still under way on the same object and holder
+ * started before (a few, but for a thread stuck on a lock while others
+ * come and go on it). */
 struct contention_sum;
 
 /* A sum over [from, to) (to UINT64_MAX: no end). Returns 0, -EINVAL when

@@ -493,7 +493,9 @@ static bool ref_table_ok(const struct spans *s, const struct contention *c, uint
 			}
 			if (r->waits != waits || r->total_ns != total || r->longest_ns != longest ||
 			    r->longest_thread != longest_thread || r->kind != kind || r->waiters != waiters ||
-			    r->handovers != handovers)
+			    r->handovers != handovers ||
+			    r->tgid != (spans_object(s, p->object) ? spans_object(s, p->object)->tgid
+								: spans_thread(s, longest_thread)->tgid))
 				return false;
 			/* each holder: its waits and the union of their intervals */
 			iv = malloc(2 * waits * sizeof(*iv));
@@ -654,6 +656,42 @@ static void test_summed_inside(void)
 	contention_free(b);
 }
 
+/* Ties: m0 and m1 each waited on 1 ms (rows by object then), m2 2 ms,
+ * held 1 ms by 22 and 1 ms by 25 (holders by thread then). */
+static void test_summed_ties(void)
+{
+	struct contention *b = NULL;
+	const struct contention_row *r;
+	char m[3][16] = { "", "", "" };
+
+	rnd_start();
+	rnd_block(2 * MS, 0, 0x5040, true, 22);
+	rnd_block(2 * MS, 3, 0x5000, true, 22);
+	rnd_wake(3 * MS, 2, 0, 0x5040, true);
+	rnd_wake(3 * MS, 2, 3, 0x5000, true);
+	rnd_block(4 * MS, 0, 0x5080, true, 25);
+	rnd_block(4 * MS, 3, 0x5080, true, 22);
+	rnd_wake(5 * MS, 2, 0, 0x5080, true);
+	rnd_wake(5 * MS, 2, 3, 0x5080, true);
+	CHECK(!rnd_table(true, 6 * MS, 0, UINT64_MAX, &b, NULL) && ref_ok(rnd_ev, rnd_n, RT, 6 * MS, 0, UINT64_MAX, b),
+	      "contention: ties of totals and of holders: the reference's table");
+	for (size_t i = 0; i < 3 && i < contention_count(b); i++) {
+		struct spans *s = NULL; /* (the labels: the objects are the same in any history of the trace) */
+
+		if (!spans_new(&s, RT, SPANS_NONE)) {
+			for (size_t k = 0; k < rnd_n; k++)
+				spans_add(s, &rnd_ev[k]);
+			spans_object_label(s, contention_row(b, i)->object, m[i], sizeof(m[i]));
+		}
+		spans_free(s);
+	}
+	r = contention_row(b, 0);
+	CHECK(contention_count(b) == 3 && !strcmp(m[0], "m2") && !strcmp(m[1], "m0") && !strcmp(m[2], "m1") &&
+		      r->nholders == 2 && r->holder[0].thread == 1 && r->holder[1].thread == 4,
+	      "contention: m2 first, then m0 and m1 (equal totals, by object); m2's holders 22 then 25 (equal)");
+	contention_free(b);
+}
+
 /* A switch found missed ends a wait under way in the past (the switch
  * before it on that CPU: cut) or undoes it (restated as running from its
  * start), after the sum settled the waits inside it: A (21) blocks on m0
@@ -755,6 +793,7 @@ int main(void)
 	test_summed_random();
 	test_summed_memory();
 	test_summed_inside();
+	test_summed_ties();
 	test_summed_missed();
 	test_summed_any_child();
 	return check_summary();
