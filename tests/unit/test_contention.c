@@ -608,6 +608,22 @@ static void test_summed_random(void)
 	CHECK(unions > 0, "contention: the random traces have holders whose waits overlap");
 }
 
+/* A generated trace: thread 21 blocks at 2 ms on the mutex at addr, held
+ * by 22, for the whole trace, while thread 23 waits n times on m0 naming
+ * 22, 10 us at a time, woken by 22. Returns its end. */
+static uint64_t rnd_long_wait(uint64_t addr, int n)
+{
+	uint64_t t = 2 * MS;
+
+	rnd_start();
+	rnd_block(2 * MS, 0, addr, true, 22);
+	for (int k = 0; k < n; k++) {
+		rnd_block(t += 10000, 2, 0x5000, true, 22);
+		rnd_wake(t += 10000, 1, 2, 0x5000, true);
+	}
+	return t + MS;
+}
+
 /* A wait that lasts the whole trace (thread 21 on m1, held by 22) while
  * thread 23 waits on m0 naming 22 a hundred thousand times, 10 us at a
  * time: the long wait does not hold back the settling of m0's intervals,
@@ -617,15 +633,8 @@ static void test_summed_memory(void)
 {
 	struct contention *b = NULL;
 	size_t mem = SIZE_MAX;
-	uint64_t t = 2 * MS, end;
+	uint64_t end = rnd_long_wait(0x5040, 100000);
 
-	rnd_start();
-	rnd_block(2 * MS, 0, 0x5040, true, 22);
-	for (int k = 0; k < 100000; k++) {
-		rnd_block(t += 10000, 2, 0x5000, true, 22);
-		rnd_wake(t += 10000, 1, 2, 0x5000, true);
-	}
-	end = t + MS;
 	CHECK(!rnd_table(true, end, 0, UINT64_MAX, &b, &mem) && mem < 256 * 1024,
 	      "contention: summing 100 000 waits beside a wait under way on another mutex holds less than 256 KB");
 	CHECK(ref_ok(rnd_ev, rnd_n, RT, end, 0, UINT64_MAX, b), "contention: and its table is the reference's");
@@ -639,15 +648,8 @@ static void test_summed_inside(void)
 {
 	struct contention *b = NULL;
 	const struct contention_row *r;
-	uint64_t t = 2 * MS, end;
+	uint64_t end = rnd_long_wait(0x5000, 20000);
 
-	rnd_start();
-	rnd_block(2 * MS, 0, 0x5000, true, 22);
-	for (int k = 0; k < 20000; k++) {
-		rnd_block(t += 10000, 2, 0x5000, true, 22);
-		rnd_wake(t += 10000, 1, 2, 0x5000, true);
-	}
-	end = t + MS;
 	CHECK(!rnd_table(true, end, 0, UINT64_MAX, &b, NULL) && ref_ok(rnd_ev, rnd_n, RT, end, 0, UINT64_MAX, b),
 	      "contention: waits inside a wait under way on the same mutex and holder: the reference's table");
 	r = contention_row(b, 0);
