@@ -31,6 +31,7 @@ EVENTS = 2_000_000 if SANITIZE else 4_000_000  # (a sanitizer build reads slower
 LONG_EVENTS = 5_000_000 if SANITIZE else 12_000_000
 TINY = os.path.join(os.path.dirname(__file__), "..", "data", "pingpong.ctrace")
 PEAKRSS = os.path.join(BUILD, "tests", "progs", "peakrss")
+MKTRACE = os.path.join(BUILD, "tests", "progs", "mktrace")
 
 tmux = Tmux(SOCKET)
 
@@ -165,6 +166,50 @@ def test_capped(trace):
         else:
             check(peak <= base + 16 * 1024, f"and RSS stays within 16 MB of a replay of a tiny trace: peak "
                   f"{peak / 1024:.1f} MB, tiny {base / 1024:.1f} MB", "")
+    finally:
+        p.kill()
+
+
+def test_missed_late():
+    """A read back settles its window's end as conctop lanes does: in
+    mktrace missedlate CPU1 ran b from 0, which only a switch at 500 ms
+    says (it names b leaving, where a was thought to run). Under --memory
+    16M, at 2 ms a column, End then Home reads [0, about 280 ms) back from
+    the file, and must read on to that switch: CPU1 shows b's letter there,
+    as conctop lanes of the window does (a read back that stopped at the
+    window's end showed a's)."""
+    where = tmpdir()
+    r = run([MKTRACE, where, "missedlate"], timeout=120)
+    if not check(r.returncode == 0, "missedlate: mktrace writes it", r.stderr):
+        return
+    trace = os.path.join(where, "missedlate.ctrace")
+    p = panes.Pane(tmux, "missed", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
+                   height=30)
+    try:
+        p.wait_for(lambda s: "--memory full" in s, 30)
+        zoom_in(p)
+        p.keys("End")
+        ok, s = p.wait_for(lambda s: "reading" not in s and AT.search(s) and
+                           abs(float(AT.search(s).group(1)) - 20.0) < 0.02, 60)
+        if not check(ok, "missedlate: End goes to the end (20 s), the start left behind", s[-300:]):
+            return
+        p.keys("Home")
+        ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 30)
+        time.sleep(0.3)
+        s = p.screen()
+        m = NPC.search(s)
+        if not check(ok and m, "missedlate: Home reads the start back from the file", s[:400]):
+            return
+        shown = {k: v for k, v in lane_rows(s).items() if k.startswith("CPU")}
+        npc = float(m.group(1)) * UNIT_S[m.group(2)]
+        cols = len(next(iter(shown.values()))[0]) if shown else 0
+        label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
+        r = conctop("lanes", "-w", str(160 - label + 19), "--from", "0", "--to", f"{cols * npc:.6f}", trace)
+        want = lane_rows(r.stdout)
+        cpu1 = "".join(shown.get("CPU1", [""]))
+        check(cols * npc < 0.5 and "B" in cpu1 and "A" not in cpu1 and shown == {k: want.get(k) for k in shown},
+              f"missedlate: the {cols * npc:g} s read back show CPU1 running b (B), as conctop lanes does",
+              "\n".join(f"{k}: view {shown[k]} lanes {want.get(k)}" for k in shown))
     finally:
         p.kill()
 
@@ -474,6 +519,7 @@ def main():
     try:
         test_progressive(trace)
         test_capped(trace)
+        test_missed_late()
         test_capped_playing(trace)
         test_cut_goto(trace)
         test_read_back_keys()

@@ -52,8 +52,9 @@
  *              sleeps; the trace ends 10 us after the last. For the limits
  *              of the lanes (a lane per thread), not for golden files.
  *
- * Hostile traces, valid by the format but built to exhaust a careless
- * reader; written only when named (tests/hostile.py uses them):
+ * Traces written only when named: hostile ones, valid by the format but
+ * built to exhaust a careless reader (tests/hostile.py uses them), and
+ * big ones for a test of their own:
  *   gap        1 CPU: one thread runs from 0 and sleeps 2^63 ns later, the
  *              trace ends then: two switches 2^63 ns apart, under 200 bytes.
  *   threads100k  2 CPUs: main (tid 101) creates 100 000 threads one after
@@ -63,6 +64,12 @@
  *              threads one after the other on CPU1 (10 us apart), each
  *              blocking at once on a mutex of its own that main holds, until
  *              the end: threads and objects past 16 MB (test_contention.py).
+ *   missedlate  2 CPUs, 20 s: on CPU1 thread a (A) runs from 0, and at
+ *              500 ms a switch names b (B) as the task leaving it (a
+ *              switch missed: the CPU ran b, not a, since 0); on CPU0 c and
+ *              d take turns every 40 us all along (1.5 M events: past a
+ *              16 MB cap). Where a read back of [0, 300 ms) stops decides
+ *              whether CPU1 shows a or b there (test_bigfile.py).
  *   hostile    lifecycle's story (main creates a child that renames itself,
  *              marks, takes a named mutex, execs and exits) where every
  *              string of the file (host, kernel, clock, command, version,
@@ -531,6 +538,34 @@ static int mk_lockers100k(struct out *o)
 	return mk_many(o, true);
 }
 
+/* missedlate: see the file comment. */
+static int mk_missedlate(struct out *o)
+{
+	uint64_t t;
+	bool missed = false;
+	int on = 103, off = 104;
+
+	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "a");
+	ev(o, 0, EVENT_THREAD, 0, 102, 0, 'S', "b");
+	ev(o, 0, EVENT_THREAD, 0, 103, 0, 'R', "c");
+	ev(o, 0, EVENT_THREAD, 0, 104, 0, 'S', "d");
+	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 103);
+	sw(o, 0, 1, 0, EVENT_STATE_RUNNING, 101);
+	for (t = 40 * US; t < 20000 * MS && !o->err; t += 40 * US) {
+		int was = on;
+
+		if (!missed && t >= 500 * MS) {
+			sw(o, 500 * MS, 1, 102, EVENT_STATE_INTERRUPTIBLE, 0);
+			missed = true;
+		}
+		wake(o, t, 0, 0, on, off);
+		sw(o, t, 0, on, EVENT_STATE_INTERRUPTIBLE, off);
+		on = off;
+		off = was;
+	}
+	return out_close(o, 20000 * MS);
+}
+
 /* The terminal controls of the hostile trace: clear screen, window title
  * (OSC 0 ended by BEL), clipboard (OSC 52), CR, BS, DEL, CSI as U+009B and
  * as a raw byte; 35 bytes. SHORT_CONTROLS fits the 31-byte fields. */
@@ -651,6 +686,8 @@ static const struct maker hostile_makers[] = {
 	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)", mk_threads100k, NULL },
 	{ "lockers100k", 2, "hostile: 100 000 threads blocked on 100 000 mutexes (only when named)", mk_lockers100k,
 	  NULL },
+	{ "missedlate", 2, "big: a switch missed long before it is found, 1.5 M events (only when named)",
+	  mk_missedlate, NULL },
 	{ "hostile", 2, "hostile: terminal controls in every string of the file (only when named)", NULL,
 	  mk_hostile },
 	{ "damaged", 2, "hostile: pingpong in three chunks, the middle one damaged (only when named)", NULL,
