@@ -79,6 +79,26 @@ def zoom_in(p):
         time.sleep(0.3)
 
 
+def home_read_back(p, trace, what, prefixes):
+    """Home in a 160-column replay: waits for the start read back from the
+    file, then takes the screen's rows whose labels start with prefixes,
+    and those of conctop lanes of the same window. Returns (screen, rows
+    shown, rows of lanes, the window's seconds), or None when it did not
+    come (said)."""
+    p.keys("Home")
+    ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 30)
+    time.sleep(0.3)
+    s = p.screen()
+    m = NPC.search(s)
+    if not check(ok and m, f"{what}Home reads the start back from the file", s[:400]):
+        return None
+    shown = {k: v for k, v in lane_rows(s).items() if k.startswith(prefixes)}
+    span = (len(next(iter(shown.values()))[0]) if shown else 0) * float(m.group(1)) * UNIT_S[m.group(2)]
+    label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
+    r = conctop("lanes", "-w", str(160 - label + 19), "--from", "0", "--to", f"{span:.6f}", trace)
+    return s, shown, lane_rows(r.stdout), span
+
+
 def test_capped(trace):
     """--memory 16M: the reading waits for the view at half the cap, g goes
     to a time not read yet (the stored index gives the trace's end), one End
@@ -125,26 +145,17 @@ def test_capped(trace):
             check(peak <= base + 16 * 1024, f"RSS stays within 16 MB of a replay of a tiny trace: peak "
                   f"{peak / 1024:.1f} MB, tiny {base / 1024:.1f} MB", "")
         end_anomalies = re.search(r"anomalies (\d+)", s)
-        p.keys("Home")
-        ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 20)
-        time.sleep(0.3)
-        s = p.screen()
-        m = NPC.search(s)
-        if not check(ok and m, "Home reads the start back from the file", s[:400]):
+        back = home_read_back(p, trace, "", ("CPU", "?"))
+        if not back:
             return
-        shown = {k: v for k, v in lane_rows(s).items() if k.startswith(("CPU", "?"))}
+        s, shown, want, span = back
         head = re.search(r"anomalies (\d+)", s)
         check(head and end_anomalies and head.group(1) == end_anomalies.group(1),
               f"the header still counts the whole trace's anomalies "
               f"({end_anomalies.group(1) if end_anomalies else '?'}), not the window's read back",
               s.splitlines()[0] if s else "")
-        npc = float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
-        cols = len(next(iter(shown.values()))[0]) if shown else 0
-        label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
-        r = conctop("lanes", "-w", str(160 - label + 19), "--from", "0", "--to", f"{cols * npc:.6f}", trace)
-        want = lane_rows(r.stdout)
         same = [k for k in shown if want.get(k) == shown[k]]
-        check(shown and len(same) == len(shown), f"the {cols * npc:g} s read back show the same lanes as conctop "
+        check(shown and len(same) == len(shown), f"the {span:g} s read back show the same lanes as conctop "
               f"lanes ({len(same)} of {len(shown)} rows)",
               "\n".join(f"{k}: view {shown[k]} lanes {want.get(k)}" for k in shown if k not in same))
         p.keys("End")  # w: the waits of the window at the end, read within a quarter of the cap
@@ -193,22 +204,13 @@ def test_missed_late():
                            abs(float(AT.search(s).group(1)) - 20.0) < 0.02, 60)
         if not check(ok, "missedlate: End goes to the end (20 s), the start left behind", s[-300:]):
             return
-        p.keys("Home")
-        ok, s = p.wait_for(lambda s: "read back" in s and "in part" not in s, 30)
-        time.sleep(0.3)
-        s = p.screen()
-        m = NPC.search(s)
-        if not check(ok and m, "missedlate: Home reads the start back from the file", s[:400]):
+        back = home_read_back(p, trace, "missedlate: ", "CPU")
+        if not back:
             return
-        shown = {k: v for k, v in lane_rows(s).items() if k.startswith("CPU")}
-        npc = float(m.group(1)) * UNIT_S[m.group(2)]
-        cols = len(next(iter(shown.values()))[0]) if shown else 0
-        label = min(line.find("\u2502") for line in s.splitlines() if line.startswith("CPU0"))
-        r = conctop("lanes", "-w", str(160 - label + 19), "--from", "0", "--to", f"{cols * npc:.6f}", trace)
-        want = lane_rows(r.stdout)
+        s, shown, want, span = back
         cpu1 = "".join(shown.get("CPU1", [""]))
-        check(cols * npc < 0.5 and "B" in cpu1 and "A" not in cpu1 and shown == {k: want.get(k) for k in shown},
-              f"missedlate: the {cols * npc:g} s read back show CPU1 running b (B), as conctop lanes does",
+        check(span < 0.5 and "B" in cpu1 and "A" not in cpu1 and shown == {k: want.get(k) for k in shown},
+              f"missedlate: the {span:g} s read back show CPU1 running b (B), as conctop lanes does",
               "\n".join(f"{k}: view {shown[k]} lanes {want.get(k)}" for k in shown))
     finally:
         p.kill()
