@@ -290,8 +290,9 @@ int cli_load_spans_window(const char *path, struct cli_spans_read *rd)
 
 /* What contention and path share after their options: one FILE left in
  * argv, a window whose end (when given) comes after its start, the file
- * read into a history that keeps `keep` (warnings printed), and *to set to
- * the end of the trace when not given or past it. Returns 0, or the exit
+ * read (warnings printed) into a history of every span, or with sum into
+ * a contention sum of the window, and *to set to the end of the trace when
+ * not given or past it (see cli.h). Returns 0, or the exit
  * status (usage error 2, unreadable file 1). */
 int cli_window_spans(const char *cmd, int argc, char **argv, struct contention_sum **sum, struct cli_window *w,
 		     struct spans **out, char *warn, size_t wlen)

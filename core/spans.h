@@ -10,7 +10,7 @@
  * first known state to its end; spans of length 0 are not kept. A history
  * made for SPANS_NONE keeps no span: its threads and their names only, with
  * the waits handed as they end to a sink (spans_set_sink: a contention
- * table summed as the file is read, in memory that does not grow with it). */
+ * table summed as the file is read, contention.h). */
 #ifndef CONCTOP_SPANS_H
 #define CONCTOP_SPANS_H
 
