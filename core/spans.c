@@ -162,7 +162,7 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 {
 	struct spans *s = ctx;
 	struct sthread *t;
-	struct span sp, *kept;
+	struct span passed, *sp;
 	bool blocked, wait;
 	int r = 0;
 
@@ -177,28 +177,29 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 	}
 	wait = blocked && t->object >= 0;
 	if (c->ts > c->prev_since && (s->keep == SPANS_ALL || (wait && s->sink))) {
-		sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
-				    .object = -1, .holder = -1, .waker = TL_WAKER_UNKNOWN };
+		/* written where it is kept, or, kept nowhere, only passed to the sink */
+		sp = s->keep == SPANS_ALL ? sthread_push(t) : &passed;
+		if (!sp)
+			return -ENOMEM;
+		*sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
+				     .object = -1, .holder = -1, .waker = TL_WAKER_UNKNOWN };
 		if (tl_state_on_cpu(c->prev))
-			sp.cpu = c->prev_cpu;
+			sp->cpu = c->prev_cpu;
 		else if (c->prev == TL_RUNNABLE && tl_state_on_cpu(c->state))
-			sp.cpu = c->cpu;
+			sp->cpu = c->cpu;
 		if (blocked) {
-			sp.wait = t->wait;
-			sp.object = t->object;
-			sp.holder = t->holder;
-			sp.via = c->cause == SCHED_BY_WAKEUP && t->object >= 0 && c->via == t->object;
+			sp->wait = t->wait;
+			sp->object = t->object;
+			sp->holder = t->holder;
+			sp->via = c->cause == SCHED_BY_WAKEUP && t->object >= 0 && c->via == t->object;
 		}
 		if (s->keep == SPANS_ALL) {
-			if (!(kept = sthread_push(t)))
-				return -ENOMEM;
-			*kept = sp;
 			if (blocked && c->cause == SCHED_BY_WAKEUP)
 				t->woken = (int32_t)t->pub.n;
 			t->pub.n++;
 		}
 		if (wait && s->sink)
-			r = s->sink(s->sink_ctx, s, c->thread, &sp);
+			r = s->sink(s->sink_ctx, s, c->thread, sp);
 	}
 	t->wait = c->wait;
 	t->object = (int32_t)c->object;

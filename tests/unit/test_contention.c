@@ -554,17 +554,30 @@ static bool ref_table_ok(const struct spans *s, const struct contention *c, uint
 
 /* Whether c is the reference table of [from, to) of the n events evs on
  * ncpus CPUs ending at end (ref_table_ok of a history that kept them). */
+static struct spans *history_of(const struct event *evs, size_t n, unsigned ncpus, uint64_t end);
 static bool ref_ok(const struct event *evs, size_t n, unsigned ncpus, uint64_t end, uint64_t from, uint64_t to,
 		   const struct contention *c)
+{
+	struct spans *s = history_of(evs, n, ncpus, end);
+	bool ok = s && ref_table_ok(s, c, from, to);
+
+	spans_free(s);
+	return ok;
+}
+
+/* A history of the n events evs on ncpus CPUs, ending at end, that keeps
+ * every span; NULL on an error. */
+static struct spans *history_of(const struct event *evs, size_t n, unsigned ncpus, uint64_t end)
 {
 	struct spans *s = NULL;
 	bool ok = !spans_new(&s, ncpus, SPANS_ALL);
 
 	for (size_t i = 0; ok && i < n; i++)
 		ok = !spans_add(s, &evs[i]);
-	ok = ok && !spans_finish(s, end) && ref_table_ok(s, c, from, to);
+	if (ok && !spans_finish(s, end))
+		return s;
 	spans_free(s);
-	return ok;
+	return NULL;
 }
 
 /* table_of the generated trace. */
@@ -583,14 +596,15 @@ static void test_summed_random(void)
 
 	for (uint64_t seed = 1; seed <= 8; seed++) {
 		uint64_t end = rnd_trace(seed, 6000);
+		struct spans *kept = history_of(rnd_ev, rnd_n, RT, end);
 
 		for (int k = 0; k < 4; k++) {
 			uint64_t from = k ? rnd(end) : 0, to = k ? from + 1 + rnd(end - from) : end;
 			struct contention *a = NULL, *b = NULL;
-			bool ok = !rnd_table(false, end, from, to, &a, NULL) && !rnd_table(true, end, from, to, &b, NULL);
+			bool ok = kept && !contention_new(&a, kept, from, to) && !rnd_table(true, end, from, to, &b, NULL);
 
 			cases++;
-			same += ok && same_table(a, b) && ref_ok(rnd_ev, rnd_n, RT, end, from, to, b);
+			same += ok && same_table(a, b) && ref_table_ok(kept, b, from, to);
 			for (size_t i = 0; ok && i < contention_count(a); i++) {
 				const struct contention_row *row = contention_row(a, i);
 				uint64_t held = 0;
@@ -602,6 +616,7 @@ static void test_summed_random(void)
 			contention_free(a);
 			contention_free(b);
 		}
+		spans_free(kept);
 	}
 	CHECK(same == cases && cases == 32, "contention: summed as read = made from every span = worked out again "
 					    "object by object, 8 random traces, 4 windows each");
@@ -664,6 +679,7 @@ static void test_summed_ties(void)
 {
 	struct contention *b = NULL;
 	const struct contention_row *r;
+	struct spans *names = NULL; /* (the labels: the objects are the same in any history of the trace) */
 	char m[3][16] = { "", "", "" };
 
 	rnd_start();
@@ -677,16 +693,12 @@ static void test_summed_ties(void)
 	rnd_wake(5 * MS, 2, 3, 0x5080, true);
 	CHECK(!rnd_table(true, 6 * MS, 0, UINT64_MAX, &b, NULL) && ref_ok(rnd_ev, rnd_n, RT, 6 * MS, 0, UINT64_MAX, b),
 	      "contention: ties of totals and of holders: the reference's table");
-	for (size_t i = 0; i < 3 && i < contention_count(b); i++) {
-		struct spans *s = NULL; /* (the labels: the objects are the same in any history of the trace) */
-
-		if (!spans_new(&s, RT, SPANS_NONE)) {
-			for (size_t k = 0; k < rnd_n; k++)
-				spans_add(s, &rnd_ev[k]);
-			spans_object_label(s, contention_row(b, i)->object, m[i], sizeof(m[i]));
-		}
-		spans_free(s);
-	}
+	if (!spans_new(&names, RT, SPANS_NONE))
+		for (size_t k = 0; k < rnd_n; k++)
+			spans_add(names, &rnd_ev[k]);
+	for (size_t i = 0; names && i < 3 && i < contention_count(b); i++)
+		spans_object_label(names, contention_row(b, i)->object, m[i], sizeof(m[i]));
+	spans_free(names);
 	r = contention_row(b, 0);
 	CHECK(contention_count(b) == 3 && !strcmp(m[0], "m2") && !strcmp(m[1], "m0") && !strcmp(m[2], "m1") &&
 		      r->nholders == 2 && r->holder[0].thread == 1 && r->holder[1].thread == 4,
