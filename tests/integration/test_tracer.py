@@ -366,7 +366,11 @@ def test_signals():
             [CONCTOP, "record", "-q", "-o", trace, "--", WORKLOAD, "--forever"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     # a program that ignores the signals is stopped all the same
-    code = "import signal,time\nfor s in (1, 2, 15): signal.signal(s, signal.SIG_IGN)\ntime.sleep(60)\n"
+    # it says when it ignores them: python under the sanitizers' load can take
+    # more than the half second below to get there (CI: it died of SIGTERM)
+    ready = os.path.join(d, "stubborn.ready")
+    code = ("import signal,time\nfor s in (1, 2, 15): signal.signal(s, signal.SIG_IGN)\n"
+            f"open({ready!r}, 'w').close()\ntime.sleep(60)\n")
     stubborn = subprocess.Popen([CONCTOP, "record", "-q", "-o", os.path.join(d, "stubborn.ctrace"), "--",
                                  sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     trace = os.path.join(d, "killed.ctrace")
@@ -376,7 +380,11 @@ def test_signals():
     # gate before its exec); under the sanitizers five recordings starting
     # at once took more than a second
     waiting = not all([program_runs(p) for _, _, _, p in started] + [program_runs(stubborn), program_runs(killed)])
-    check(not waiting, "signals: the five programs run under conctop within 30 s")
+    deadline = time.monotonic() + 30
+    while not os.path.exists(ready) and time.monotonic() < deadline and stubborn.poll() is None:
+        time.sleep(0.05)
+    check(not waiting and os.path.exists(ready),
+          "signals: the five programs run under conctop within 30 s, the stubborn one ignoring the signals")
     t_start = time.monotonic()
     time.sleep(0.5)
     children = {}
