@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("BUILD", "build"))
@@ -154,6 +155,31 @@ def rss_kb(pid):
             return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
     except OSError:
         return 0
+
+
+def child_pids(pid):
+    """The pids of process pid's children."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def program_runs(p, timeout=30):
+    """Waits until conctop p's program runs: a child of p whose executable is
+    not conctop (before its exec, the child held at the gate and the guard
+    are conctop, with its command line)."""
+    deadline, own = time.monotonic() + timeout, os.path.realpath(CONCTOP)
+    while time.monotonic() < deadline and p.poll() is None:
+        for c in child_pids(p.pid):
+            try:
+                if os.path.realpath(f"/proc/{c}/exe") != own:
+                    return True
+            except OSError:
+                pass
+        time.sleep(0.05)
+    return False
 
 
 def lane_rows(text):

@@ -25,8 +25,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (CONCTOP, PROGS, bpf_available, check, conctop, finish, report_json,  # noqa: E402
-                     retried, skip, tmpdir)
+from harness import (CONCTOP, PROGS, bpf_available, check, conctop, finish, program_runs,  # noqa: E402
+                     report_json, retried, skip, tmpdir)
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
@@ -349,7 +349,10 @@ def test_record_ctrl_c(d):
     trace = os.path.join(d, "rec-int.ctrace")
     p = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "semaphore", "--pace", "100"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
+    # once the scenario runs (tracing is on by then), not after a fixed
+    # second: a sanitizer build on a busy machine may still be loading
+    check(program_runs(p), "record ctrl-c: the scenario runs under conctop within 30 s")
+    time.sleep(0.5)
     p.send_signal(signal.SIGINT)
     try:
         _, err = p.communicate(timeout=20)

@@ -14,8 +14,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import (BUILD, CONCTOP, PROGS, SCENARIOS, check, conctop, dump_events, finish,  # noqa: E402
-                     bpf_available, report_json, run, skip, tmpdir)
+from harness import (BUILD, CONCTOP, PROGS, SCENARIOS, check, child_pids, conctop, dump_events, finish,  # noqa: E402
+                     bpf_available, program_runs, report_json, run, skip, tmpdir)
 
 PRELOAD = os.path.join(PROGS, "ctxstat.so")
 WORKLOAD = os.path.join(PROGS, "workload")
@@ -327,31 +327,6 @@ def test_attach_hung(mode_args=(), suffix=""):
     finally:
         proc.kill()
         proc.wait()
-
-
-def child_pids(pid):
-    """The pids of process pid's children."""
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(c) for c in f.read().split()]
-    except OSError:
-        return []
-
-
-def program_runs(p, timeout=30):
-    """Waits until conctop p's program runs: a child of p whose executable is
-    not conctop (before its exec, the child held at the gate and the guard
-    are conctop, with its command line)."""
-    deadline, own = time.monotonic() + timeout, os.path.realpath(CONCTOP)
-    while time.monotonic() < deadline and p.poll() is None:
-        for c in child_pids(p.pid):
-            try:
-                if os.path.realpath(f"/proc/{c}/exe") != own:
-                    return True
-            except OSError:
-                pass
-        time.sleep(0.05)
-    return False
 
 
 def test_signals():
