@@ -415,17 +415,25 @@ void viewstate_home(struct viewstate *vs)
 	vs->v.t0 = 0;
 }
 
-/* End. */
+/* End. Playing, the clock goes to the end of what was read, where it
+ * stops; a replay still reading a file whose index says where it ends
+ * goes there and stops, as the clock would once it got there (it would
+ * otherwise wait for the reading, which under --memory reads on only as
+ * the view moves). */
 void viewstate_end(struct viewstate *vs)
 {
+	bool was_playing = !vs->live && vs->v.playing;
+
 	if (vs->live && !vs->ended) {
 		viewstate_follow(vs);
-	} else if (!vs->live && vs->v.playing) {
+	} else if (was_playing && paused_end(vs) == timeline_end(vs->tl)) {
 		vs->play = timeline_end(vs->tl);
 	} else {
 		viewstate_place_cursor(vs, paused_end(vs));
 		vs->v.t0 = UINT64_MAX;
 		clamp_t0(vs);
+		if (was_playing)
+			snprintf(vs->note, sizeof(vs->note), "end of the trace: space plays it again, q quits");
 	}
 }
 

@@ -280,6 +280,15 @@ static void test_reading_ahead(void)
 	CHECK(strstr(vs.note, "no later scheduling event read so far"), "reading: s past what was read says so");
 	viewstate_step_log(&vs, false);
 	CHECK(strstr(vs.note, "no later event in the log read so far"), "reading: n past what was read says so");
+	viewstate_space(&vs);
+	vs.note[0] = '\0';
+	viewstate_end(&vs);
+	CHECK(!vs.v.playing && vs.v.cursor == 60 * MS - 1 && vs.v.t0 + viewstate_window_ns(&vs) >= 60 * MS &&
+		      strstr(vs.note, "end of the trace"),
+	      "reading, playing: End goes to the index's end and stops there, saying so (not to what was read)");
+	viewstate_space(&vs);
+	CHECK(vs.v.playing && vs.play == 0, "reading: space at the end plays it again from the start");
+	viewstate_space(&vs);
 	viewstate_end(&vs);
 	CHECK(vs.v.cursor == 60 * MS - 1, "reading: End goes to the index's end");
 	viewstate_read_all(&vs);
