@@ -381,12 +381,7 @@ static int draw_class_lanes(struct frame *f, int y, const struct class_rows *r)
 	if (f->nvis > (size_t)lanes) {
 		size_t below = f->nvis - first - shown;
 
-		if (first && below)
-			snprintf(left, sizeof(left), "+%zu above, +%zu more", first, below);
-		else if (first)
-			snprintf(left, sizeof(left), "+%zu above", first);
-		else
-			snprintf(left, sizeof(left), "+%zu more", below);
+		frame_hidden_lanes(f, left, sizeof(left), first, below);
 		snprintf(mid, sizeof(mid), " lanes %zu-%zu of %zu, Tab pages ", first + 1, first + shown, f->nvis);
 		frame_draw_bottom(f, yb, left, mid, 2);
 	} else if (v->filter && *v->filter) {

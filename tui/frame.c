@@ -107,6 +107,20 @@ void frame_draw_bottom(struct frame *f, int y, const char *left, const char *mid
 		draw_text(&f->d, f->d.x_lane + mid_x, y, mid, ROLE_LABEL, GRID_BOLD, f->d.win.ncols - 2 * mid_x);
 }
 
+/* The lanes scrolled out of sight, in the label columns (see frame.h). */
+void frame_hidden_lanes(const struct frame *f, char *buf, size_t len, size_t above, size_t below)
+{
+	size_t room = f->d.x_lane > 2 ? (size_t)f->d.x_lane - 2 : 0;
+
+	buf[0] = '\0';
+	if (above && below && (size_t)snprintf(buf, len, "+%zu above, +%zu more", above, below) <= room)
+		return;
+	if (below)
+		snprintf(buf, len, "+%zu more", below);
+	else if (above)
+		snprintf(buf, len, "+%zu above", above);
+}
+
 /* The target's name for a header: its last path component. */
 const char *frame_target_name(const struct view *v)
 {

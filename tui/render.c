@@ -283,12 +283,7 @@ static void draw_lanes_foot(struct frame *f, int y, size_t first, size_t shown)
 	size_t below = f->nvis - first - shown;
 	char left[64] = "", mid[96] = "", what[64], t[32];
 
-	if (first > 0 && below > 0)
-		snprintf(left, sizeof(left), "+%zu above, +%zu more", first, below);
-	else if (first > 0)
-		snprintf(left, sizeof(left), "+%zu above", first);
-	else if (below > 0)
-		snprintf(left, sizeof(left), "+%zu more", below);
+	frame_hidden_lanes(f, left, sizeof(left), first, below);
 	if (v->filter && *v->filter)
 		snprintf(mid, sizeof(mid), " filter: %.64s ", v->filter);
 	else if (!v->whole && timeline_kept_from(f->d.tl) > f->d.win.t0)

@@ -1086,6 +1086,21 @@ static void test_classroom(void)
 	render_screen(g, tl, &v, th);
 	CHECK(find_row(g, "T thread-19") > 0 && find_row(g, "K thread-10") > 0 && find_row(g, "L thread-11") < 0,
 	      "classroom: a key lane past the first page comes on the first");
+	drop();
+
+	/* a middle page of 1000 lanes: "+12 above, +976 more" does not fit
+	 * the classroom's label columns; what is shown is whole */
+	build_many(2, 1000);
+	v = view_all(80, 20 * MS);
+	v.classroom = true;
+	v.first_lane = 12;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "+976 more") && !grid_has(g, "above, +") && grid_has(g, "lanes 13-24 of 1000"),
+	      "classroom: a count too long for the labels gives the lanes below, whole (it showed '+12 above, +9')");
+	v.classroom = false;
+	v.first_lane = 348;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "+348 above, +"), "plain view: both counts where they fit");
 	grid_free(g);
 	drop();
 }
