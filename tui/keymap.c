@@ -40,7 +40,7 @@ static const struct keymap_row rows[] = {
 	  NULL, { { C1, 0, true, 1, "next/prev event" } } },
 	{ { { 'g', VA_GOTO, B } }, "go to a time (1.5s, 250ms, 40us)", NULL, { { P, 0, false, 7, "go to" } } },
 	{ { { '/', VA_FILTER, B }, { 'x', VA_HIDE_EXITED, B } },
-	  "filter thread lanes by name; x: hide lanes of threads gone", NULL, { { P, 0, false, 6, "filter" } } },
+	  "filter lanes by thread name; x: hide threads gone", NULL, { { P, 0, false, 6, "filter" } } },
 	{ { { 'P', VA_GROUP, B }, { 'f', VA_FOLD, B }, { 'F', VA_FOLD_ALL, B } },
 	  "group lanes by process; f/F fold or open one / all", NULL, { { P, 0, false, 9, "group" } } },
 	{ { { 'b', VA_BUSIEST, B }, { 'B', VA_MOST_BLOCKED, B }, { 'u', VA_CPU_STRIP, B } },
@@ -61,10 +61,10 @@ static const struct keymap_row rows[] = {
 	    { C2, 0, false, 4, "classroom off" } } },
 	{ { { KEYMAP_CLICK, VA_CLICK, B }, { KEYMAP_WHEEL, VA_WHEEL, B } },
 	  "click: cursor there, focus the lane; wheel: zoom", NULL, { { 0 } } },
-	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_STOP, B },
-	    { SCREEN_CTRL('l'), VA_REPAINT, B } },
-	  "quit; live, Ctrl-C stops the program first (Ctrl-L repaints)", NULL,
+	{ { { 'q', VA_QUIT, B }, { 'Q', VA_QUIT, B }, { SCREEN_CTRL('c'), VA_STOP, B } },
+	  "quit; live, Ctrl-C stops the program first", NULL,
 	  { { P, 0, false, 0, "quit" }, { C2, 0, false, 0, "quit" } } },
+	{ { { SCREEN_CTRL('l'), VA_REPAINT, B } }, "repaint the whole screen", NULL, { { 0 } } },
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

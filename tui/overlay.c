@@ -60,11 +60,15 @@ void overlay_help(struct frame *f)
 		kw = k > kw ? k : kw;
 		tw = t > tw ? t : tw;
 	}
-	w = kw + tw + 6 < gw - 4 ? kw + tw + 6 : gw - 4;
+	w = kw + tw + 6 < gw - 2 ? kw + tw + 6 : gw - 2;
 	pad = n + 4 <= gh - 2 ? 2 : 1; /* a blank row above and below the rows when they fit */
-	h = n + 2 * pad < gh - 2 ? n + 2 * pad : gh - 2;
+	h = n + 2 * pad < gh - 1 ? n + 2 * pad : gh - 1;
 	x = (gw - w) / 2;
-	y = (gh - h) / 2;
+	y = h <= gh - 2 ? (gh - h) / 2 : 1; /* over the key line when it needs that row (80x24), never the header */
+	for (i = y; i < y + h; i++) { /* a blank column each side: the screen under it stops short of the border */
+		draw_fill(d, x - 1, x, i, ' ', ROLE_DEFAULT, 0);
+		draw_fill(d, x + w, x + w + 1, i, ' ', ROLE_DEFAULT, 0);
+	}
 	draw_box(d, x, y, w, h, "keys");
 	for (i = 0; i < n && i < h - 2 * pad; i++) {
 		keymap_row_keys(&rows[i], d->th->ascii, keys, sizeof(keys));

@@ -171,14 +171,23 @@ static void check_help(int width, int height, bool ascii)
 	const struct keymap_row *rows;
 	size_t n = keymap_rows(&rows), i, j;
 	char table[MAX_NAMES][32], shown[MAX_NAMES][32], buf[512], what[128];
-	int nt = 0, ns = 0, bx = 0, by = 0, kw = 0, pad = 2, k;
-	bool rows_ok = true, all_shown = true, none_extra = true, found;
+	int nt = 0, ns = 0, bx = 0, by = 0, kw = 0, pad = 2, k, right = -1, y;
+	bool rows_ok = true, all_shown = true, none_extra = true, margin = true, found;
 
 	render_screen(g, tl, &v, th);
 	found = find_help(g, th, rows, &bx, &by, &kw, &pad);
+	for (k = bx + 1; found && k < width && right < 0; k++)
+		if (grid_at(g, k, by)->ch == th->corner[1])
+			right = k;
+	/* a blank column each side of the box, where it leaves one: the
+	 * screen under it does not run into its border (a stray "k" of the
+	 * legend's "blk" did at 80 columns) */
+	for (y = by; found && right > 0 && y < height && grid_at(g, bx, y)->ch != th->corner[2]; y++)
+		margin = margin && (bx == 0 || grid_at(g, bx - 1, y)->ch == ' ') &&
+			 (right + 1 >= width || grid_at(g, right + 1, y)->ch == ' ');
 	for (i = 0; found && i < n; i++) {
 		char *tok, *save = NULL;
-		size_t len = strlen(rows[i].help) < 20 ? strlen(rows[i].help) : 20;
+		size_t len = strlen(rows[i].help);
 
 		cells(g, bx + 2, bx + 2 + kw, by + pad + (int)i, buf, sizeof(buf));
 		for (tok = strtok_r(buf, " ", &save); tok && ns < MAX_NAMES; tok = strtok_r(NULL, " ", &save))
@@ -203,9 +212,12 @@ static void check_help(int width, int height, bool ascii)
 	snprintf(what, sizeof(what), "help %dx%d%s: it lists no key the table lacks", width, height,
 		 ascii ? " ASCII" : "");
 	CHECK(found && none_extra && ns == nt && strspn(buf, " ") == strlen(buf), what);
-	snprintf(what, sizeof(what), "help %dx%d%s: every row says what its keys do", width, height,
-		 ascii ? " ASCII" : "");
+	snprintf(what, sizeof(what), "help %dx%d%s: every row says what its keys do, whole (two were cut)", width,
+		 height, ascii ? " ASCII" : "");
 	CHECK(found && rows_ok, what);
+	snprintf(what, sizeof(what), "help %dx%d%s: a blank column each side of the box", width, height,
+		 ascii ? " ASCII" : "");
+	CHECK(found && right > 0 && margin, what);
 	grid_free(g);
 }
 

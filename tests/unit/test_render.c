@@ -834,7 +834,7 @@ static void test_screen(void)
 	v.inspect = false;
 	v.help = true;
 	render_screen(g, tl, &v, th);
-	CHECK(grid_has(g, "filter thread lanes by name") && grid_has(g, "zoom in / out around the cursor") &&
+	CHECK(grid_has(g, "filter lanes by thread name") && grid_has(g, "zoom in / out around the cursor") &&
 		      grid_has(g, "step to the next / previous scheduling event") && grid_has(g, "quit"),
 	      "screen: help lists the keys");
 	v.help = false;
