@@ -152,12 +152,17 @@ const struct view_checkpoint *view_history_checkpoint_before(struct view_history
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held)
 {
 	uint64_t kept = timeline_kept_from(live);
+	size_t fixed = timeline_memory_fixed(live) + (h->past ? timeline_memory_fixed(h->past) : 0);
 	int n;
 
 	h->held = held;
 	held += (h->past ? timeline_memory(h->past) : 0) + h->ckpt_bytes;
 	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
 		     (unsigned long long)(h->cap >> 20));
+	/* past the cap because of what no trim frees: says how much that is */
+	if (h->cap && held > h->cap && fixed > h->cap / 4 && n > 0 && (size_t)n < sizeof(h->header))
+		n += snprintf(h->header + n, sizeof(h->header) - (size_t)n, " (%zu MB threads)",
+			      (fixed + (1 << 19)) >> 20);
 
 	if (kept && n > 0 && (size_t)n < sizeof(h->header))
 		n += snprintf(h->header + n, sizeof(h->header) - (size_t)n, " from %.1f s", (double)kept / 1e9);
@@ -166,13 +171,16 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 			 (double)h->dropped_until / 1e9);
 }
 
-/* Trims the live timeline and the waits' history when over half the cap. */
+/* Trims the live timeline and the waits' history when over half the cap
+ * (the threads' records apart: no trim frees them, and a program that
+ * made thousands of threads had the history trimmed to nothing, again and
+ * again). */
 int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why, bool idle)
 {
 	size_t held = timeline_memory(live) + view_why_memory(why), past = view_why_past_memory(why);
 	uint64_t kept = timeline_kept_from(live), end = timeline_end(live), t;
 	/* the checkpoints and a window's waits read back come out of the live half */
-	size_t share = held + h->ckpt_bytes + past;
+	size_t share = timeline_memory_history(live) + view_why_memory(why) + h->ckpt_bytes + past;
 	int e = 0;
 
 	if (h->cap && (share > h->cap / 2 || (idle && share > h->cap / 3)) && end > kept + 1) {
@@ -286,7 +294,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 			first = timeline_end(ld.tl);
 		if (first < to && timeline_end(ld.tl) > first) /* (settling past to: done) */
 			done = timeline_end(ld.tl) >= to ? 1 : (double)(timeline_end(ld.tl) - first) / (double)(to - first);
-		if (timeline_memory(ld.tl) > h->cap / 4) {
+		if (timeline_memory_history(ld.tl) > h->cap / 4) { /* (the threads' records apart: no trim frees them) */
 			uint64_t kept = timeline_kept_from(ld.tl), end = timeline_end(ld.tl);
 
 			/* before the window: all of it; in it: the older half; past

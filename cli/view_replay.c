@@ -36,7 +36,7 @@ struct replay {
 	const char *name;              /* the file's name, for the progress */
 	struct view_history hist;      /* --memory: what is kept, and the past read back */
 	bool held;                     /* the reading waits for the view to move on (--memory) */
-	uint64_t held_from, held_to;   /* the window when it began to wait */
+	uint64_t held_t0, held_npc;    /* where the view was when it began to wait */
 };
 
 /* Prints replay's help. */
@@ -142,8 +142,9 @@ static bool clock_waits(const struct replay *r)
 	return r->w.vs.v.playing && r->w.vs.play + 1 >= timeline_end(r->ld.tl);
 }
 
-/* Under --memory, whether the reading must wait: what was read fills a
- * third of the cap (a trim's copy may take another, the past read back a
+/* Under --memory, whether the reading must wait: the history read (not
+ * the threads' records, which no trim frees) fills a third of the cap (a
+ * trim's copy may take another, the past read back a
  * quarter), and forgetting what lies a window before the view does not make
  * room (nor, with the view at the end of what was read, asking for more,
  * forgetting up to its start or its middle: that part is read back; nor,
@@ -156,7 +157,7 @@ static bool memory_full(struct replay *r)
 	uint64_t from, to, w, keep[4];
 	unsigned i, n = 1;
 
-	if (!r->hist.cap || timeline_memory(tl) <= r->hist.cap / 3)
+	if (!r->hist.cap || timeline_memory_history(tl) <= r->hist.cap / 3)
 		return false;
 	viewstate_window(&r->w.vs, &from, &to);
 	w = to - from;
@@ -169,14 +170,14 @@ static bool memory_full(struct replay *r)
 	}
 	for (i = 0; i < n; i++) {
 		if (keep[i] > timeline_kept_from(tl) && timeline_trim(tl, keep[i]) == 0 &&
-		    timeline_memory(tl) <= r->hist.cap / 3)
+		    timeline_memory_history(tl) <= r->hist.cap / 3)
 			return false;
 	}
 	if (clock_waits(r))
 		return false; /* the clock waits for the reading: a slice more, past the third if need be (the
 			       * trim's share is free then), rather than both waiting */
-	r->held_from = from;
-	r->held_to = to;
+	r->held_t0 = r->w.vs.v.t0;
+	r->held_npc = r->w.vs.v.ns_per_col;
 	return true;
 }
 
@@ -185,12 +186,11 @@ static bool memory_full(struct replay *r)
  * reading then: memory_full may forget up to the playhead). */
 static void sync_reading(struct replay *r)
 {
-	uint64_t from, to;
-
 	if (!r->held)
 		return;
-	viewstate_window(&r->w.vs, &from, &to);
-	if (from != r->held_from || to != r->held_to || clock_waits(r)) {
+	/* (where the view is, not its window: that stops at the end of what
+	 * was read, and a view gone past it, End, did not seem to move) */
+	if (r->w.vs.v.t0 != r->held_t0 || r->w.vs.v.ns_per_col != r->held_npc || clock_waits(r)) {
 		r->held = false;
 		evloop_arm(r->loop, r->load_timer, evloop_now());
 	}

@@ -90,6 +90,12 @@ size_t lane_memory(const struct lane *L)
 	return L->cap * sizeof(*L->more) + lanesum_memory(L->sum);
 }
 
+/* Bytes of a first block (see lane.h). */
+size_t lane_first_block_bytes(void)
+{
+	return sizeof(struct lane_block) + LANE_B0 * sizeof(struct lane_rec);
+}
+
 /* Bytes of its summaries. */
 size_t lane_summary_memory(const struct lane *L)
 {

@@ -158,6 +158,10 @@ int lane_tally_best(const struct lane_tally *ty);
 /* Bytes the lane holds outside the arena. */
 size_t lane_memory(const struct lane *L);
 
+/* Bytes of the arena a lane holds at the least: its first block, all a
+ * lane restarted by a trim keeps. */
+size_t lane_first_block_bytes(void);
+
 /* Of those, the bytes of its summaries (lanesum.h). */
 size_t lane_summary_memory(const struct lane *L);
 

@@ -769,6 +769,23 @@ size_t timeline_memory(const struct timeline *tl)
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }
 
+/* What no trim frees (see timeline.h). */
+size_t timeline_memory_fixed(const struct timeline *tl)
+{
+	return sizeof(*tl) + tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
+	       tl->capcreated * sizeof(*tl->created_by) + tl->ncpus * sizeof(*tl->cpus) +
+	       (tl->nthreads + tl->ncpus) * lane_first_block_bytes() + sched_model_memory(tl->m) +
+	       undone_memory_fixed(tl->undone);
+}
+
+/* The history's part (see timeline.h). */
+size_t timeline_memory_history(const struct timeline *tl)
+{
+	size_t all = timeline_memory(tl), fixed = timeline_memory_fixed(tl);
+
+	return all > fixed ? all - fixed : 0;
+}
+
 /* Whether the past before t is final (see timeline.h). */
 bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log)
 {

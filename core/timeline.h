@@ -309,6 +309,16 @@ uint64_t timeline_anomalies(const struct timeline *tl);
 /* Bytes of memory the timeline holds (for the benchmark). */
 size_t timeline_memory(const struct timeline *tl);
 
+/* The part of timeline_memory that no trim frees: the threads' and CPUs'
+ * records, their names, the model (threads, objects, the present). A
+ * trace of 300 000 threads needs 90 MB of it before any history. */
+size_t timeline_memory_fixed(const struct timeline *tl);
+
+/* The rest: the history, what a trim frees. A cap on what a view reads
+ * weighs this part, or a trace of many threads fills it before any
+ * history and the reading waits for good. */
+size_t timeline_memory_history(const struct timeline *tl);
+
 /* Of those, the bytes of the lanes' summaries (lanesum.h). */
 size_t timeline_summary_memory(const struct timeline *tl);
 

@@ -728,7 +728,13 @@ bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_
 	return false;
 }
 
-/* Bytes held. */
+/* The part that follows the threads and CPUs (see undone.h). */
+size_t undone_memory_fixed(const struct undone *u)
+{
+	return sizeof(*u) + u->ncpus * (sizeof(*u->cpus) + sizeof(*u->idle)) + u->threads_cap * sizeof(*u->threads);
+}
+
+/* Bytes of memory it holds (see undone.h). */
 size_t undone_memory(const struct undone *u)
 {
 	size_t n = sizeof(*u) + u->ncpus * sizeof(*u->cpus) + u->threads_cap * sizeof(*u->threads) +

@@ -491,6 +491,37 @@ static void test_memory(void)
 	timeline_free(tl);
 }
 
+/* timeline_memory_fixed: the threads' records, which no trim frees, and
+ * timeline_memory_history, the rest: 20 000 threads trimmed to the end
+ * hold little history and all their fixed part; a long ping-pong after
+ * them grows the history, not the fixed part. */
+static void test_memory_fixed(void)
+{
+	struct timeline *tl = NULL;
+	uint64_t i, n = 20000, t = 0;
+	size_t fixed, hist;
+	int r = timeline_new(&tl, 2);
+	char name[200];
+
+	for (i = 0; !r && i < n; i++, t += 1000)
+		r = pingpong_step(tl, t, (int32_t)(1000 + i), (int32_t)(1001 + i));
+	CHECK(!r && timeline_memory_fixed(tl) + timeline_memory_history(tl) == timeline_memory(tl),
+	      "fixed and history parts add up to the timeline's memory");
+	r = r ? r : timeline_trim(tl, t);
+	fixed = timeline_memory_fixed(tl);
+	hist = timeline_memory_history(tl);
+	snprintf(name, sizeof(name), "20 000 threads trimmed to the end: %zu bytes of history beside %zu fixed "
+		 "(%zu a thread)", hist, fixed, fixed / (size_t)n);
+	CHECK(!r && hist * 4 < fixed && fixed / n >= 100, name);
+	for (i = 0; !r && i < 200000; i++, t += 1000)
+		r = pingpong_step(tl, t, i % 2 ? 101 : 102, i % 2 ? 102 : 101);
+	snprintf(name, sizeof(name), "400 000 events more of two threads: history %zu -> %zu bytes, fixed %zu -> %zu",
+		 hist, timeline_memory_history(tl), fixed, timeline_memory_fixed(tl));
+	CHECK(!r && timeline_memory_history(tl) > hist + 1000000 && timeline_memory_fixed(tl) < fixed + fixed / 100,
+	      name);
+	timeline_free(tl);
+}
+
 /* spans_trim: a history trimmed while it is built keeps exactly the spans
  * of the whole one that end after the trim, and the same CPU sums. */
 static void test_spans(const char *path)
@@ -786,6 +817,7 @@ int main(void)
 	test_resume_after_damage();
 	test_ahead_resume_late();
 	test_memory();
+	test_memory_fixed();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
