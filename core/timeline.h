@@ -310,8 +310,9 @@ uint64_t timeline_anomalies(const struct timeline *tl);
 size_t timeline_memory(const struct timeline *tl);
 
 /* The part of timeline_memory that no trim frees: the threads' and CPUs'
- * records, their names, the model (threads, objects, the present). A
- * trace of 300 000 threads needs 90 MB of it before any history. */
+ * records, each lane's first block, the model (threads, objects, the
+ * present), the per-thread state of undone work. A trace of 300 000
+ * threads needs about 190 MB of it before any history. */
 size_t timeline_memory_fixed(const struct timeline *tl);
 
 /* The rest: the history, what a trim frees. A cap on what a view reads
