@@ -393,8 +393,7 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 			cli_error("%s: %s", path, strerror(ENOMEM));
 			e = -1;
 		}
-		if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap &&
-		    timeline_memory_fixed(ld.tl) > cap / 2) {
+		if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap && timeline_memory_fixed(ld.tl) >= cap) {
 			/* (a narrower window would not help: these stay whatever it is) */
 			cli_error("%s: the window from %.6f s needs more memory than the cap of %" PRIu64
 				  " MB (--memory; by default half the machine's): the records of its %zu threads "

@@ -36,7 +36,7 @@ struct replay {
 	const char *name;              /* the file's name, for the progress */
 	struct view_history hist;      /* --memory: what is kept, and the past read back */
 	bool held;                     /* the reading waits for the view to move on (--memory) */
-	uint64_t held_t0, held_npc;    /* where the view was when it began to wait */
+	uint64_t held_t0, held_win;    /* where the view was when it began to wait, and how wide */
 };
 
 /* Prints replay's help. */
@@ -177,7 +177,7 @@ static bool memory_full(struct replay *r)
 		return false; /* the clock waits for the reading: a slice more, past the third if need be (the
 			       * trim's share is free then), rather than both waiting */
 	r->held_t0 = r->w.vs.v.t0;
-	r->held_npc = r->w.vs.v.ns_per_col;
+	r->held_win = viewstate_window_ns(&r->w.vs);
 	return true;
 }
 
@@ -188,9 +188,10 @@ static void sync_reading(struct replay *r)
 {
 	if (!r->held)
 		return;
-	/* (where the view is, not its window: that stops at the end of what
-	 * was read, and a view gone past it, End, did not seem to move) */
-	if (r->w.vs.v.t0 != r->held_t0 || r->w.vs.v.ns_per_col != r->held_npc || clock_waits(r)) {
+	/* (where the view is and how wide, not its window: that stops at the
+	 * end of what was read, and a view gone past it, End, did not seem to
+	 * move; the width follows the zoom and the terminal's columns) */
+	if (r->w.vs.v.t0 != r->held_t0 || viewstate_window_ns(&r->w.vs) != r->held_win || clock_waits(r)) {
 		r->held = false;
 		evloop_arm(r->loop, r->load_timer, evloop_now());
 	}

@@ -769,13 +769,16 @@ size_t timeline_memory(const struct timeline *tl)
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }
 
-/* What no trim frees (see timeline.h). */
+/* What no trim frees (see timeline.h). A blocked lane keeps its wait
+ * record (trim_code): at most one a thread. */
 size_t timeline_memory_fixed(const struct timeline *tl)
 {
+	size_t waits = tl->capwaits < tl->nthreads ? tl->capwaits : tl->nthreads;
+
 	return sizeof(*tl) + tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
 	       tl->capcreated * sizeof(*tl->created_by) + tl->ncpus * sizeof(*tl->cpus) +
-	       (tl->nthreads + tl->ncpus) * lane_first_block_bytes() + sched_model_memory(tl->m) +
-	       undone_memory_fixed(tl->undone);
+	       (tl->nthreads + tl->ncpus) * lane_first_block_bytes() + waits * sizeof(*tl->waits) +
+	       sched_model_memory(tl->m) + patterns_memory(tl->patterns) + undone_memory_fixed(tl->undone);
 }
 
 /* The history's part (see timeline.h). */

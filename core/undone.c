@@ -731,7 +731,8 @@ bool undone_cpu_marked(const struct undone *u, unsigned cpu, uint64_t a, uint64_
 /* The part that follows the threads and CPUs (see undone.h). */
 size_t undone_memory_fixed(const struct undone *u)
 {
-	return sizeof(*u) + u->ncpus * (sizeof(*u->cpus) + sizeof(*u->idle)) + u->threads_cap * sizeof(*u->threads);
+	return sizeof(*u) + u->ncpus * (sizeof(*u->cpus) + sizeof(*u->idle)) + u->threads_cap * sizeof(*u->threads) +
+	       u->runq_cap * sizeof(*u->runq);
 }
 
 /* Bytes of memory it holds (see undone.h). */

@@ -145,7 +145,8 @@ struct undone_mask undone_event_mask(const struct event *ev);
 /* Bytes of memory it holds. */
 size_t undone_memory(const struct undone *u);
 
-/* The part of it that follows the threads and CPUs, not the time read. */
+/* The part of it that follows the threads and CPUs (their records, the
+ * run queue), not the time read. */
 size_t undone_memory_fixed(const struct undone *u);
 
 #endif

@@ -7,6 +7,7 @@
 #include "keymap.h"
 #include "lanes.h"
 #include "scale.h"
+#include "utf8.h"
 #include "why_text.h"
 
 /* Sets up a frame (see frame.h). */
@@ -110,11 +111,18 @@ void frame_draw_bottom(struct frame *f, int y, const char *left, const char *mid
 /* The lanes scrolled out of sight, in the label columns (see frame.h). */
 void frame_hidden_lanes(const struct frame *f, char *buf, size_t len, size_t above, size_t below)
 {
-	size_t room = f->d.x_lane > 2 ? (size_t)f->d.x_lane - 2 : 0;
+	int room = f->d.x_lane > 2 ? f->d.x_lane - 2 : 0;
+	bool ascii = f->d.th->ascii;
 
 	buf[0] = '\0';
-	if (above && below && (size_t)snprintf(buf, len, "+%zu above, +%zu more", above, below) <= room)
-		return;
+	if (above && below) {
+		snprintf(buf, len, "+%zu above, +%zu more", above, below);
+		if (utf8_width(buf) <= room)
+			return;
+		snprintf(buf, len, "+%zu%s +%zu%s", above, ascii ? "^" : "\u2191", below, ascii ? "v" : "\u2193");
+		if (utf8_width(buf) <= room)
+			return;
+	}
 	if (below)
 		snprintf(buf, len, "+%zu more", below);
 	else if (above)

@@ -48,7 +48,8 @@ void frame_draw_bottom(struct frame *f, int y, const char *left, const char *mid
 
 /* The lanes scrolled out of sight, for the bottom rule's left end (the
  * label columns, f's x_lane - 2): "+A above, +B more", or, when that does
- * not fit, the side that does ("+B more" first); "" when none is hidden. */
+ * not fit, "+A↑ +B↓" ("+A^ +Bv" in ASCII), or else "+B more";
+ * "" when none is hidden. */
 void frame_hidden_lanes(const struct frame *f, char *buf, size_t len, size_t above, size_t below);
 
 /* The target's name for a header: its last path component ("?" for none). */

@@ -415,8 +415,9 @@ void viewstate_home(struct viewstate *vs)
 	vs->v.t0 = 0;
 }
 
-/* End. Playing, the clock goes to the end of what was read, where it
- * stops; a replay still reading a file whose index says where it ends
+/* End. Playing, the clock goes to the end of what was read (where it
+ * stops, or waits for the reading of a file without an index); a replay
+ * still reading a file whose index says where it ends
  * goes there and stops, as the clock would once it got there (it would
  * otherwise wait for the reading, which under --memory reads on only as
  * the view moves). */

@@ -9,8 +9,9 @@ wrapping to the last thread shows it, with the lanes above counted), group
 `conctop report --json`, folded and opened as asked), filter (only lanes
 whose name holds the text) and jump (b and B focus the thread that
 `conctop report --json` says ran, or was blocked, the most: the window is
-the whole trace). And 100 000 threads under --memory 16M: End reaches the
-end though their records alone pass the cap."""
+the whole trace). And 100 000 threads under --memory 16M (alone, and each
+blocked on a mutex): End reaches the end though their records alone pass
+the cap."""
 import collections
 import os
 import re
@@ -189,22 +190,23 @@ def test_200x60(trace, rep):
     p.keys("q")
 
 
-def test_threads_over_cap():
-    """100 000 threads (mktrace threads100k) replayed under --memory 16M:
-    their records alone pass the cap, and no forgetting frees them. End
-    must still reach the end and draw it whole (the reading waited for
-    good at 14%, the lanes blank: the cap weighed the threads' records as
+def test_threads_over_cap(name):
+    """100 000 threads (mktrace threads100k; lockers100k: each blocked on a
+    mutex of its own) replayed under --memory 16M: their records alone
+    pass the cap, and no forgetting frees them. End must still reach the
+    end and draw it whole (the reading waited for good at 14% and 35%, the
+    lanes blank: the cap weighed the threads' and objects' records as
     history), and the header says how much is the threads'."""
     where = tmpdir()
-    r = run([os.path.join(PROGS, "mktrace"), where, "threads100k"], timeout=120)
-    if not check(r.returncode == 0, "over the cap: mktrace threads100k", r.stderr[-300:]):
+    r = run([os.path.join(PROGS, "mktrace"), where, name], timeout=120)
+    if not check(r.returncode == 0, f"over the cap: mktrace {name}", r.stderr[-300:]):
         return
-    trace = os.path.join(where, "threads100k.ctrace")
+    trace = os.path.join(where, f"{name}.ctrace")
     end = report_json(trace)["duration_ns"] / 1e9
     r = run([CONCTOP, "lanes", "--memory", "16M", "--from", f"{end * 0.9:.3f}", trace])
     check(r.returncode == 1 and "threads alone took" in r.stderr and "raise --memory" in r.stderr and
-          "narrow it" not in r.stderr, "over the cap: lanes of a late window says the threads' records pass the "
-          "cap whatever the window (it said to narrow the window)", r.stderr[-300:])
+          "narrow it" not in r.stderr, f"over the cap, {name}: lanes of a late window says the threads' records "
+          "pass the cap whatever the window (it said to narrow the window)", r.stderr[-300:])
     p = Big("over", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), 160, 30)
     try:
         p.wait_for(lambda s: "REPLAY" in s, 20)
@@ -213,10 +215,10 @@ def test_threads_over_cap():
         ok, s = p.wait_for(lambda s: at.search(s) and abs(float(at.search(s).group(1)) - end) < 0.002 and
                            "reading" not in s and "in part" not in s, 60)
         cpu0 = next((line.split("\u2502", 1)[1] for line in s.splitlines() if line.startswith("CPU0")), "")
-        check(ok and cpu0.strip(), f"over the cap: paused, End reaches the end ({end:.3f} s), all read, and draws "
-              "it (the reading waited for good, the lanes blank)", s[-600:])
+        check(ok and cpu0.strip(), f"over the cap, {name}: paused, End reaches the end ({end:.3f} s), all read, "
+              "and draws it (the reading waited for good, the lanes blank)", s[-600:])
         m = re.search(r"mem ([0-9]+)/16 MB \(([0-9]+) MB threads\)", s)
-        check(m and int(m.group(2)) > 16, "over the cap: the header says how much of the memory is the "
+        check(m and int(m.group(2)) > 16, f"over the cap, {name}: the header says how much of the memory is the "
               "threads' records", s.splitlines()[0] if s else "")
         p.keys("q")
     finally:
@@ -239,7 +241,8 @@ def main():
     try:
         test_80x24(trace, rep)
         test_200x60(trace, rep)
-        test_threads_over_cap()
+        test_threads_over_cap("threads100k")
+        test_threads_over_cap("lockers100k")
     finally:
         tmux("kill-server", check_rc=False)
     finish()

@@ -1095,12 +1095,22 @@ static void test_classroom(void)
 	v.classroom = true;
 	v.first_lane = 12;
 	render_screen(g, tl, &v, th);
-	CHECK(grid_has(g, "+976 more") && !grid_has(g, "above, +") && grid_has(g, "lanes 13-24 of 1000"),
-	      "classroom: a count too long for the labels gives the lanes below, whole (it showed '+12 above, +9')");
+	CHECK(grid_has(g, "+12\u2191 +976\u2193") && !grid_has(g, "above, +") && grid_has(g, "lanes 13-24 of 1000"),
+	      "classroom: a count too long for the labels says both sides shorter, whole (it showed '+12 above, +9')");
 	v.classroom = false;
 	v.first_lane = 348;
 	render_screen(g, tl, &v, th);
-	CHECK(grid_has(g, "+348 above, +"), "plain view: both counts where they fit");
+	CHECK(grid_has(g, "+348 above, +"), "plain view: both counts in words where they fit");
+	drop();
+
+	build_many(2, 30000);
+	v = view_all(80, 20 * MS);
+	v.first_lane = 12000;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "+12000\u2191 +") && grid_has(g, "\u2193") && !grid_has(g, "above, +"),
+	      "plain view: 30 000 lanes, both counts where the words do not fit (the lanes above were left out)");
+	render_screen(g, tl, &v, theme_get(THEME_MONO, true));
+	CHECK(grid_has(g, "+12000^ +") && !grid_has(g, "above, +"), "plain view, ASCII: the same with ^ and v");
 	grid_free(g);
 	drop();
 }
