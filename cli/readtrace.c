@@ -393,22 +393,21 @@ int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, 
 			cli_error("%s: %s", path, strerror(ENOMEM));
 			e = -1;
 		}
-		if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap && timeline_memory_fixed(ld.tl) > cap / 2) {
-			/* (mostly what stays whatever the window: a narrower one
-			 * helps only while they take less than the cap) */
+		if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap) {
+			size_t fixed = timeline_memory_fixed(ld.tl);
+			char whose[160] = "";
+
+			/* mostly what stays whatever the window: says how much, and a
+			 * narrower one helps only while that is less than the cap */
+			if (fixed > cap / 2)
+				snprintf(whose, sizeof(whose), ", %zu MB of it the records of its %zu threads, kept whatever "
+					 "the window", (fixed + (1 << 19)) >> 20, timeline_thread_count(ld.tl));
 			cli_error("%s: the window from %.6f s needs more memory than the cap of %" PRIu64
-				  " MB (--memory; by default half the machine's): it took that much up to %.6f s, "
-				  "%zu MB of it the records of its %zu threads, kept whatever the window; "
-				  "raise --memory (0: no cap)%s",
-				  path, (double)from / 1e9, cap >> 20, (double)end / 1e9,
-				  (timeline_memory_fixed(ld.tl) + (1 << 19)) >> 20, timeline_thread_count(ld.tl),
-				  timeline_memory_fixed(ld.tl) < cap ? ", or narrow it with --from and --to" : "");
-			e = -1;
-		} else if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap) {
-			cli_error("%s: the window from %.6f s needs more memory than the cap of %" PRIu64
-				  " MB (--memory; by default half the machine's): it took that much up to %.6f s; "
-				  "narrow it with --from and --to, or raise --memory (0: no cap)",
-				  path, (double)from / 1e9, cap >> 20, (double)end / 1e9);
+				  " MB (--memory; by default half the machine's): it took that much up to %.6f s%s; %s",
+				  path, (double)from / 1e9, cap >> 20, (double)end / 1e9, whose,
+				  !whose[0] ? "narrow it with --from and --to, or raise --memory (0: no cap)"
+				  : fixed < cap ? "raise --memory (0: no cap), or narrow it with --from and --to"
+						: "raise --memory (0: no cap)");
 			e = -1;
 		}
 	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to, for_log)));

@@ -152,15 +152,17 @@ const struct view_checkpoint *view_history_checkpoint_before(struct view_history
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held)
 {
 	uint64_t kept = timeline_kept_from(live);
-	size_t fixed = timeline_memory_fixed(live) + (h->past ? timeline_memory_fixed(h->past) : 0);
+	size_t fixed;
 	int n;
 
 	h->held = held;
 	held += (h->past ? timeline_memory(h->past) : 0) + h->ckpt_bytes;
 	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
 		     (unsigned long long)(h->cap >> 20));
-	/* past the cap because of what no trim frees: says how much that is */
-	if (h->cap && held > h->cap && fixed > h->cap / 4 && n > 0 && (size_t)n < sizeof(h->header))
+	/* past the cap because of what no trim frees: says how much that is
+	 * (weighed only then: it is said every frame) */
+	fixed = h->cap && held > h->cap ? timeline_memory_fixed(live) + (h->past ? timeline_memory_fixed(h->past) : 0) : 0;
+	if (fixed > h->cap / 4 && n > 0 && (size_t)n < sizeof(h->header))
 		n += snprintf(h->header + n, sizeof(h->header) - (size_t)n, " (%zu MB threads)",
 			      (fixed + (1 << 19)) >> 20);
 
