@@ -158,6 +158,14 @@ const struct trace_info *trace_reader_info(const struct trace_reader *r);
  * it and where reading goes on, and the next call goes on from there. */
 int trace_reader_next(struct trace_reader *r, struct event *ev);
 
+/* Reads up to max (at least 1) events into ev[0..*n), as that many calls of
+ * trace_reader_next would, but in one call (a load's per-event path). The
+ * texts of ev[0..max) must be all zero after their first NUL (as calloc or
+ * an earlier read leaves them): only a text that is not empty is cleared.
+ * Returns 1 when it read max events, else what trace_reader_next returned
+ * after the *n events it read: 0, TRACE_DAMAGED or a negative errno. */
+int trace_reader_many(struct trace_reader *r, struct event *ev, unsigned max, unsigned *n);
+
 /* Makes trace_reader_next skip what is damaged (-EBADMSG) after the info
  * record instead of stopping there: a chunk whose checks fail is stepped
  * over by its length when its frame is intact, else the reader looks for

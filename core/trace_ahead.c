@@ -51,7 +51,7 @@ static void *ahead_run(void *arg)
 
 	for (;;) {
 		struct ahead_batch *b;
-		int rc = 1;
+		int rc;
 
 		pthread_mutex_lock(&a->lock);
 		while (a->count == AHEAD_BATCHES && !a->stop)
@@ -65,8 +65,7 @@ static void *ahead_run(void *arg)
 
 		b->n = 0;
 		b->at_ok = trace_reader_resume_point(a->r, &b->at) == 0;
-		while (b->n < AHEAD_EVENTS && (rc = trace_reader_next(a->r, &b->ev[b->n])) == 1)
-			b->n++;
+		rc = trace_reader_many(a->r, b->ev, AHEAD_EVENTS, &b->n);
 		b->status = rc;
 		b->err[0] = '\0';
 		if (rc != 1 && rc != 0)
@@ -89,7 +88,7 @@ int trace_ahead_new(struct trace_ahead **out, struct trace_reader *r)
 	int e;
 
 	*out = NULL;
-	if (!a || !(a->b = malloc(AHEAD_BATCHES * sizeof(*a->b)))) {
+	if (!a || !(a->b = calloc(AHEAD_BATCHES, sizeof(*a->b)))) {
 		free(a);
 		return -ENOMEM;
 	}
