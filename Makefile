@@ -128,7 +128,7 @@ $(BUILD)/tracer/vmlinux.h: $(DEPS_OK)
 	@test -r /sys/kernel/btf/vmlinux || { echo "error: /sys/kernel/btf/vmlinux is missing: this kernel has no BTF (CONFIG_DEBUG_INFO_BTF), which conctop's BPF programs need" >&2; exit 1; }
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/tracer/sched.bpf.o: tracer/sched.bpf.c tracer/calls.bpf.h tracer/affinity.bpf.h tracer/stage.bpf.h tracer/sysargs.bpf.h tracer/irq.bpf.h tracer/conctop.h core/event_types.h $(BUILD)/tracer/vmlinux.h
+$(BUILD)/tracer/sched.bpf.o: tracer/sched.bpf.c $(wildcard tracer/*.bpf.h) tracer/conctop.h core/event_types.h $(BUILD)/tracer/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		-I$(BUILD)/tracer -Itracer -Icore -c $< -o $@

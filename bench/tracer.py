@@ -9,7 +9,9 @@ Medians of interleaved runs; figures, not pass/fail. Needs root.
 Options: BENCH_RUNS=N (default 7), BENCH_TRACERS=conctop,trace-cmd,"perf sched",
 BENCH_CONCTOP_BEFORE=path/to/an/older/conctop (measured beside, as "conctop before");
 "conctop unstaged" in BENCH_TRACERS measures conctop with CONCTOP_NO_STAGING=1 beside
-(records sent one by one rather than in per-CPU batches).
+(records sent one by one rather than in per-CPU batches); "conctop floor", measured by
+default, is conctop with CONCTOP_BPF_FLOOR=1 (its busiest programs attached, returning
+at once): the part of conctop's figure that any program there would cost.
 Every tracer's figures divide by conctop's event count of the workload (the
 same scheduler events); trace-cmd records the same tracepoints (zstd
 compressed when it can), perf sched its own set, machine-wide."""
@@ -69,6 +71,7 @@ def tracer_commands(out):
         if "conctop unstaged" in ONLY else {}
     return {
         "conctop": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"], **before, **unstaged,
+        "conctop floor": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"],
         "trace-cmd": tc,
         "perf sched": ["perf", "sched", "record", "-q", "-o", out, "--"],
     }
@@ -179,6 +182,7 @@ def main():
     if "trace-cmd" in tracers:
         ENV["trace-cmd"] = trace_cmd_env(tmp)
     ENV["conctop unstaged"] = dict(os.environ, CONCTOP_NO_STAGING="1")
+    ENV["conctop floor"] = dict(os.environ, CONCTOP_BPF_FLOOR="1")
     for name in list(tracers):
         if not name.startswith("conctop") and (name in ENV and ENV[name] is None or timed(tracers[name] + ["true"],
                                                                             ENV.get(name)) is None):
@@ -230,6 +234,9 @@ def main():
                 continue
             print(f"  {n:10} time added per event: {statistics.median(added[n]) / ev * 1e9:5.0f} ns"
                   f"   file: {statistics.median(size[n]) / ev:6.2f} bytes/event (median of {len(added[n])})")
+        if added.get("conctop floor"):
+            print("  (conctop floor: its switch and wakeup programs attached but returning at once,"
+                  " CONCTOP_BPF_FLOOR=1: what running any program there costs on this kernel)")
         if events:
             print("  conctop events by type: " + ", ".join(f"{k} {v}" for k, v in by_type.items() if v))
         if reads:

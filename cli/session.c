@@ -136,7 +136,7 @@ void session_fill_info(struct trace_info *info, const struct session *s)
 int session_new(struct session **out, const struct session_opts *o)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	const char *no_staging, *strict;
+	const char *no_staging, *strict, *floor;
 
 	*out = NULL;
 	if (!s)
@@ -150,6 +150,11 @@ int session_new(struct session **out, const struct session_opts *o)
 	s->opts.tracer.no_staging = no_staging && *no_staging && strcmp(no_staging, "0");
 	strict = getenv("CONCTOP_BPF_STRICT_ALIGNMENT"); /* for tests: what riscv64's verifier checks */
 	s->opts.tracer.strict_alignment = strict && *strict && strcmp(strict, "0");
+	floor = getenv("CONCTOP_BPF_FLOOR"); /* for measuring what attaching costs alone */
+	s->opts.tracer.floor_only = floor && *floor && strcmp(floor, "0");
+	if (s->opts.tracer.floor_only)
+		fprintf(stderr, "conctop: warning: CONCTOP_BPF_FLOOR is set: no switch or wakeup is recorded "
+			"(for measuring what attaching the programs costs)\n");
 	s->child.pid = -1;
 	s->child.gate_fd = s->child.err_fd = -1;
 	s->pidfd = -1;

@@ -215,6 +215,7 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	t->skel->rodata->block_regs = blocks && regs;
 	t->skel->rodata->block_sysargs = blocks && !regs;
 	t->skel->rodata->futex_nr = SYS_futex;
+	t->skel->rodata->floor_only = o->floor_only;
 	bpf_map__set_max_entries(t->skel->maps.events, rb);
 	bpf_map__set_max_entries(t->skel->maps.traced, slots);
 	/* kept wakings are the tp_btf programs' alone */

@@ -26,6 +26,11 @@ const volatile bool switch_has_state_arg = false;
 const volatile bool block_regs = false;
 const volatile bool block_sysargs = false;
 const volatile long futex_nr = 202;        /* SYS_futex here */
+/* For measuring only (CONCTOP_BPF_FLOOR): the switch and wakeup programs,
+ * nearly all of the runs, return at once, so that make bench can tell what
+ * having them attached costs from what they do (the verifier drops the
+ * test when it is off). */
+const volatile bool floor_only = false;
 
 #define CLONE_THREAD_FLAG 0x00010000
 
@@ -511,57 +516,15 @@ static __always_inline void on_rename(__s32 tid, const char *comm)
  * verifier makes them fault-safe; CO-RE fixes their offsets), which cost a
  * fraction of a bpf_probe_read_kernel call each ---- */
 
-/* Old kernels call the state field "state", new ones "__state". */
-struct task_struct___state_old {
-	long state;
-} __attribute__((preserve_access_index));
-
-/* Reads a task's scheduling state word, whichever name the kernel gives it. */
-static __always_inline unsigned int task_state(struct task_struct *p)
-{
-	if (bpf_core_field_exists(p->__state))
-		return p->__state;
-	return ((struct task_struct___state_old *)p)->state;
-}
-
-/* The prev state as the sched_switch tracepoint reports it (one bit of
- * R S D T t X Z P I, or 0x100 for a preemption), from the raw state word. */
-static __always_inline __s64 report_state(bool preempt, unsigned int st, struct task_struct *p)
-{
-	unsigned int s;
-	int bit;
-
-	if (preempt)
-		return 0x100;
-	s = (st | p->exit_state) & 0x7f;
-	if ((st & 0x402) == 0x402) /* TASK_IDLE */
-		s = 0x80;
-	for (bit = 7; bit >= 0; bit--)
-		if (s & (1u << bit))
-			return 1u << bit;
-	return 0;
-}
-
-/* Kernels that keep the CPU in task_struct rather than in thread_info. */
-struct task_struct___cpu_in_task {
-	unsigned int cpu;
-} __attribute__((preserve_access_index));
-
-/* The CPU a task is on (or was last on), wherever this kernel keeps it. */
-static __always_inline __s32 task_cpu_of(struct task_struct *p)
-{
-	struct task_struct___cpu_in_task *q = (void *)p;
-
-	if (bpf_core_field_exists(q->cpu))
-		return q->cpu;
-	return p->thread_info.cpu;
-}
+#include "task.bpf.h"
 
 SEC("tp_btf/sched_switch")
 int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	unsigned int st = switch_has_state_arg ? (unsigned int)ctx[3] : task_state(prev);
 
+	if (floor_only)
+		return 0;
 	on_switch(prev, prev->pid, report_state(preempt, st, prev), next->pid);
 	return 0;
 }
@@ -589,15 +552,6 @@ struct {
 	__type(value, struct wake_kept);
 } wake_kept SEC(".maps");
 
-/* Whether task p is on a CPU (it runs, or is still switching out); 1 when
- * this kernel does not say. */
-static __always_inline __u32 task_on_cpu(struct task_struct *p)
-{
-	if (bpf_core_field_exists(p->on_cpu))
-		return p->on_cpu != 0;
-	return 1;
-}
-
 /* Writes a kept WAKING that no wakeup took as a record of its own. */
 static __always_inline void kept_flush(struct wake_kept *k)
 {
@@ -615,10 +569,13 @@ static __always_inline void kept_flush(struct wake_kept *k)
 SEC("tp_btf/sched_waking")
 int BPF_PROG(btf_waking, struct task_struct *p)
 {
-	__s32 tid = p->pid, tgid = traced_tgid(tid);
+	__s32 tid = p->pid, tgid;
 	__u32 key = tid;
 	struct wake_kept *k;
 
+	if (floor_only)
+		return 0;
+	tgid = traced_tgid(tid);
 	if (!tgid)
 		return 0;
 	k = bpf_map_lookup_elem(&wake_kept, &key);
@@ -667,7 +624,7 @@ int BPF_PROG(btf_wakeup, struct task_struct *p)
 	struct ct_raw_wake *w;
 	struct stage *st;
 
-	if (!traced_tgid(tid))
+	if (floor_only || !traced_tgid(tid))
 		return 0;
 	k = bpf_map_lookup_elem(&wake_kept, &key);
 	if (!k || !k->ev.ts || k->ev.tid2 != tid) {
