@@ -60,8 +60,11 @@ int session_option(const char *cmd, int opt, const char *arg, struct session_opt
 		*pid = (pid_t)l;
 		return 0;
 	case 'd':
-		if (cli_parse_time(arg, duration) || *duration == 0)
+		if (cli_parse_time(arg, duration))
 			return cli_usage_error(cmd, "bad --duration '%s' (use e.g. 5s, 250ms, 10m for 10 minutes)", arg);
+		if (*duration == 0)
+			return cli_usage_error(cmd, "--duration must be more than 0, not '%s' (without it, tracing "
+					       "goes on until the program ends or you stop it)", arg);
 		return 0;
 	case 'u':
 		o->user = arg;

@@ -258,6 +258,11 @@ def test_usage_errors():
     r = conctop("record", "-o", "", "prodcons")
     check(r.returncode == 2 and "-o needs a file name" in r.stderr, "usage: record -o '' exits 2",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    for dur, words in (("0", "--duration must be more than 0"), ("0ms", "--duration must be more than 0"),
+                       ("soon", "bad --duration 'soon'")):
+        r = conctop("-d", dur)
+        check(r.returncode == 2 and words in r.stderr, f"usage: -d {dur} says why it is refused",
+              f"exit {r.returncode}: {r.stderr.strip()}")
     for args, what in ((("-w", "", "run", "prodcons"), "live -w ''"), (("export", "-o", "", trace), "export -o ''")):
         r = conctop(*args)
         check(r.returncode == 2 and "needs a file name" in r.stderr, f"usage: {what} exits 2",
