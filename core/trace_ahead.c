@@ -88,6 +88,9 @@ int trace_ahead_new(struct trace_ahead **out, struct trace_reader *r)
 	int e;
 
 	*out = NULL;
+	/* calloc: trace_reader_many wants the slots' texts all zero after
+	 * their NUL, as it leaves them (a malloc this large happens to come
+	 * zeroed from mmap; nothing promises it) */
 	if (!a || !(a->b = calloc(AHEAD_BATCHES, sizeof(*a->b)))) {
 		free(a);
 		return -ENOMEM;
