@@ -48,7 +48,7 @@ def replay_once(path, memory):
         peak = max(peak, rss_kb(pid) or 0)
         if first is None and "REPLAY" in s:
             first = time.monotonic() - t0
-        if first is not None and ("reading" not in s or "--memory is full" in s):
+        if first is not None and ("reading" not in s or "--memory full" in s):
             done = time.monotonic() - t0
             break
         time.sleep(0.02)
