@@ -232,8 +232,9 @@ def main():
         for n in tracers:
             if not added[n] or not ev:
                 continue
+            file = "" if n == "conctop floor" else f"   file: {statistics.median(size[n]) / ev:6.2f} bytes/event"
             print(f"  {n:10} time added per event: {statistics.median(added[n]) / ev * 1e9:5.0f} ns"
-                  f"   file: {statistics.median(size[n]) / ev:6.2f} bytes/event (median of {len(added[n])})")
+                  f"{file} (median of {len(added[n])})")
         if added.get("conctop floor"):
             print("  (conctop floor: its switch and wakeup programs attached but returning at once,"
                   " CONCTOP_BPF_FLOOR=1: what running any program there costs on this kernel)")

@@ -29,7 +29,8 @@ const volatile long futex_nr = 202;        /* SYS_futex here */
 /* For measuring only (CONCTOP_BPF_FLOOR): the switch and wakeup programs,
  * nearly all of the runs, return at once, so that make bench can tell what
  * having them attached costs from what they do (the verifier drops the
- * test when it is off). */
+ * test when it is off). Nothing of them is recorded, not even a thread's
+ * death (traced keeps dead threads: harmless for a measure). */
 const volatile bool floor_only = false;
 
 #define CLONE_THREAD_FLAG 0x00010000
@@ -334,10 +335,14 @@ static __always_inline void switch_fill(struct ct_raw_switch *e, __s32 prev, __s
  * prev's task (NULL in tp programs). */
 static __always_inline void on_switch(struct task_struct *p, __s32 prev, __s64 prev_state, __s32 next)
 {
-	__s32 prev_tgid = traced_tgid(prev), next_tgid = traced_tgid(next);
+	__s32 prev_tgid, next_tgid;
 	struct ct_raw_switch *e;
 	struct stage *st;
 
+	if (floor_only) /* (the tp fallback's; the tp_btf program returned already) */
+		return;
+	prev_tgid = traced_tgid(prev);
+	next_tgid = traced_tgid(next);
 	if (!prev_tgid && !next_tgid && ((prev == 0) == (next == 0)))
 		return;
 	if (prev_tgid > 0 && (prev_state & 0xff) && !(prev_state & EVENT_STATE_EXITING))
@@ -419,9 +424,12 @@ static __always_inline void waking_fill(struct ct_raw_event *e, __s32 tid, __s32
  * record of its own. */
 static __always_inline void on_wake(__u16 type, __s32 tid, __s32 target_cpu)
 {
-	__s32 tgid = traced_tgid(tid);
+	__s32 tgid;
 	struct ct_raw_event *e;
 
+	if (floor_only)
+		return;
+	tgid = traced_tgid(tid);
 	if (!tgid)
 		return;
 	e = record_new(sizeof(*e), type);
@@ -518,13 +526,15 @@ static __always_inline void on_rename(__s32 tid, const char *comm)
 
 #include "task.bpf.h"
 
+/* sched_switch: prev gives this CPU to next. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	unsigned int st = switch_has_state_arg ? (unsigned int)ctx[3] : task_state(prev);
+	unsigned int st;
 
 	if (floor_only)
 		return 0;
+	st = switch_has_state_arg ? (unsigned int)ctx[3] : task_state(prev);
 	on_switch(prev, prev->pid, report_state(preempt, st, prev), next->pid);
 	return 0;
 }
@@ -566,15 +576,19 @@ static __always_inline void kept_flush(struct wake_kept *k)
 	k->ev.ts = 0;
 }
 
+/* sched_waking: the current task (or an interrupt) wakes p; kept for its
+ * sched_wakeup. */
 SEC("tp_btf/sched_waking")
 int BPF_PROG(btf_waking, struct task_struct *p)
 {
-	__s32 tid = p->pid, tgid;
-	__u32 key = tid;
+	__s32 tid, tgid;
+	__u32 key;
 	struct wake_kept *k;
 
 	if (floor_only)
 		return 0;
+	tid = p->pid;
+	key = tid;
 	tgid = traced_tgid(tid);
 	if (!tgid)
 		return 0;
@@ -615,16 +629,22 @@ static __always_inline void wake_fill(struct ct_raw_wake *w, struct wake_kept *k
 		w->wakeup_ts = bpf_ktime_get_ns();
 }
 
+/* sched_wakeup: p is on a run queue; written with its kept waking as one
+ * record. */
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(btf_wakeup, struct task_struct *p)
 {
-	__s32 tid = p->pid;
-	__u32 key = tid;
+	__s32 tid;
+	__u32 key;
 	struct wake_kept *k;
 	struct ct_raw_wake *w;
 	struct stage *st;
 
-	if (floor_only || !traced_tgid(tid))
+	if (floor_only)
+		return 0;
+	tid = p->pid;
+	key = tid;
+	if (!traced_tgid(tid))
 		return 0;
 	k = bpf_map_lookup_elem(&wake_kept, &key);
 	if (!k || !k->ev.ts || k->ev.tid2 != tid) {

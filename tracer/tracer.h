@@ -35,8 +35,8 @@ struct tracer_opts {
 	bool verbose;         /* let libbpf print its messages on stderr */
 	bool no_staging;      /* send every record by itself, never staged per CPU */
 	bool strict_alignment; /* load as a kernel that checks alignment would (riscv64...) */
-	bool floor_only;      /* measuring: the tp_btf switch and wakeup programs return at
-			       * once (none of them recorded), what attaching costs alone */
+	bool floor_only;      /* measuring: the switch and wakeup programs return at once
+			       * (none of them recorded), what attaching costs alone */
 	enum tracer_attribution attribution;
 };
 

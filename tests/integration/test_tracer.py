@@ -519,25 +519,28 @@ def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False):
           f"{pairs} pairs, {len(open_waking)} unpaired wakings, {bad[:3]}")
 
 
-def test_floor_knob():
+def test_floor_knob(mode_args=(), suffix=""):
     """CONCTOP_BPF_FLOOR=1, the bench's measure of what attaching costs
     alone, makes the switch and wakeup programs record nothing, and says
-    so; the same recording without it has them."""
+    so, while the other programs still record (the ping-pong's second
+    thread is born and ends: the tracer ran); the same recording without
+    it has the switches and wakeups. With tp_btf and the tp fallback."""
     d = tmpdir()
     counts = {}
     for floor in ("1", "0"):
         trace = os.path.join(d, f"floor{floor}.ctrace")
-        r = conctop("record", "--no-attribution", "-o", trace, "--", "taskset", "-c", "0",
+        r = conctop("record", *mode_args, "--no-attribution", "-o", trace, "--", "taskset", "-c", "0",
                     os.path.join(PROGS, "pingpong"), "--rounds", "500", timeout=120,
                     env=dict(os.environ, CONCTOP_BPF_FLOOR=floor))
-        if not check(r.returncode == 0, f"floor knob {floor}: record exits 0", r.stderr.strip()):
+        if not check(r.returncode == 0, f"floor knob{suffix} {floor}: record exits 0", r.stderr.strip()):
             return
         kinds = [kind for _, _, kind, _ in dump_events(trace)]
-        counts[floor] = (sum(k == "switch" for k in kinds), sum(k in ("waking", "wakeup") for k in kinds),
-                         "CONCTOP_BPF_FLOOR is set" in r.stderr)
-    check(counts["1"] == (0, 0, True) and counts["0"][0] >= 1000 and counts["0"][1] >= 1000
-          and not counts["0"][2], "floor knob: CONCTOP_BPF_FLOOR=1 records no switch or wakeup and warns; "
-          "without it the ping-pong's are there", str(counts))
+        counts[floor] = (sum(k == "switch" for k in kinds), sum(k.startswith("wak") for k in kinds),
+                         "CONCTOP_BPF_FLOOR is set" in r.stderr, "fork" in kinds and "exit" in kinds)
+    check(counts["1"] == (0, 0, True, True) and counts["0"][0] >= 1000 and counts["0"][1] >= 1000
+          and counts["0"][2:] == (False, True), f"floor knob{suffix}: CONCTOP_BPF_FLOOR=1 records no switch or "
+          "wakeup, and warns, but the thread's birth and end; without it the ping-pong's switches and wakeups "
+          "are there", str(counts))
 
 
 def children_of(pid):
@@ -656,6 +659,7 @@ def main():
     test_wake_pairs(("--tracer", "tp"), " [tp fallback, strict alignment]", strict=True)
     test_lost_counted()
     test_floor_knob()
+    test_floor_knob(("--tracer", "tp"), " [tp fallback]")
     test_gil()
     test_marks()
     test_exit_status()
