@@ -490,8 +490,8 @@ static inline __attribute__((always_inline)) int decode_event(struct trace_reade
 	/* field by field (a memset of the whole event compiled to a rep stos,
 	 * a fifth of the decoding); the text all zero after its NUL, as
 	 * readers promise (clearing its 64 bytes every time, when nearly no
-	 * event has one, was a third of the read-ahead thread's time); the caller sets ev->ts once
-	 * it decoded */
+	 * event has one, was a third of the read-ahead thread's time); the
+	 * caller sets ev->ts once it decoded */
 	ev->type = (uint16_t)type;
 	ev->cpu = 0;
 	ev->tid = ev->tgid = ev->tid2 = ev->tgid2 = 0;
