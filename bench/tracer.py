@@ -241,7 +241,8 @@ def main():
         if events:
             print("  conctop events by type: " + ", ".join(f"{k} {v}" for k, v in by_type.items() if v))
         if reads:
-            print(f"  conctop report reads {statistics.median(reads) / 1e6:.2f} M events/s")
+            print(f"  conctop report reads {statistics.median(reads) / 1e6:.2f} M events/s (this trace of {ev / 1e6:.1f} M "
+                  "events, its start-up included: bench/longrun.py reads 10 M and 100 M)")
         for n in ("conctop before", "conctop"):
             if n in tracers:
                 bpf_breakdown(tracers[n][0], n, cmd, trace)
