@@ -135,11 +135,19 @@ void session_fill_info(struct trace_info *info, const struct session *s)
 	info->target_pid = s->pid ? s->pid : s->child.pid > 0 ? s->child.pid : 0;
 }
 
+/* Whether environment variable name is set to anything but empty or "0"
+ * (the tracer's knobs for tests and measuring). */
+static bool env_on(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
+
 /* Creates an empty session. */
 int session_new(struct session **out, const struct session_opts *o)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	const char *no_staging, *strict, *floor;
 
 	*out = NULL;
 	if (!s)
@@ -149,12 +157,11 @@ int session_new(struct session **out, const struct session_opts *o)
 		s->opts.cmd = "record";
 	if (!s->opts.tracer.mode)
 		s->opts.tracer.mode = getenv("CONCTOP_TRACER"); /* for tests of the fallback */
-	no_staging = getenv("CONCTOP_NO_STAGING"); /* for measuring one way against the other */
-	s->opts.tracer.no_staging = no_staging && *no_staging && strcmp(no_staging, "0");
-	strict = getenv("CONCTOP_BPF_STRICT_ALIGNMENT"); /* for tests: what riscv64's verifier checks */
-	s->opts.tracer.strict_alignment = strict && *strict && strcmp(strict, "0");
-	floor = getenv("CONCTOP_BPF_FLOOR"); /* for measuring what attaching costs alone */
-	s->opts.tracer.floor_only = floor && *floor && strcmp(floor, "0");
+	/* for measuring one way against the other; for tests: what riscv64's
+	 * verifier checks; for measuring what attaching costs alone */
+	s->opts.tracer.no_staging = env_on("CONCTOP_NO_STAGING");
+	s->opts.tracer.strict_alignment = env_on("CONCTOP_BPF_STRICT_ALIGNMENT");
+	s->opts.tracer.floor_only = env_on("CONCTOP_BPF_FLOOR");
 	if (s->opts.tracer.floor_only)
 		fprintf(stderr, "conctop: warning: CONCTOP_BPF_FLOOR is set: no switch or wakeup is recorded "
 			"(for measuring what attaching the programs costs)\n");
