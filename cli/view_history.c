@@ -179,10 +179,11 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
  * again). */
 int view_history_bound(struct view_history *h, struct timeline *live, struct view_why *why, bool idle)
 {
-	size_t held = timeline_memory(live) + view_why_memory(why), past = view_why_past_memory(why);
+	size_t history, held = timeline_memory_split(live, &history) + view_why_memory(why);
+	size_t past = view_why_past_memory(why);
 	uint64_t kept = timeline_kept_from(live), end = timeline_end(live), t;
 	/* the checkpoints and a window's waits read back come out of the live half */
-	size_t share = timeline_memory_history(live) + view_why_memory(why) + h->ckpt_bytes + past;
+	size_t share = history + view_why_memory(why) + h->ckpt_bytes + past;
 	int e = 0;
 
 	if (h->cap && (share > h->cap / 2 || (idle && share > h->cap / 3)) && end > kept + 1) {

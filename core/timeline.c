@@ -750,17 +750,22 @@ uint64_t timeline_anomalies(const struct timeline *tl)
 	return sched_model_counts(tl->m)->anomalies_total;
 }
 
+/* Bytes of the timeline itself and of its per-thread and per-CPU arrays
+ * (what both timeline_memory and its fixed part count). */
+static size_t arrays_memory(const struct timeline *tl)
+{
+	return sizeof(*tl) + tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
+	       tl->capcreated * sizeof(*tl->created_by) + tl->ncpus * sizeof(*tl->cpus);
+}
+
 /* Bytes of memory the timeline holds, all included. */
 size_t timeline_memory(const struct timeline *tl)
 {
-	size_t n = sizeof(*tl) + arena_memory(&tl->arena) + arena_memory(&tl->texts);
+	size_t n = arrays_memory(tl) + arena_memory(&tl->arena) + arena_memory(&tl->texts);
 	size_t i;
 
-	n += tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
-	     tl->capcreated * sizeof(*tl->created_by);
 	for (i = 0; i < tl->nthreads; i++)
 		n += lane_memory(&tl->lanes[i]);
-	n += tl->ncpus * sizeof(*tl->cpus);
 	for (i = 0; i < tl->ncpus; i++)
 		n += lane_memory(&tl->cpus[i]);
 	n += tix_memory(&tl->times) + tix_memory(&tl->log);
@@ -775,18 +780,27 @@ size_t timeline_memory_fixed(const struct timeline *tl)
 {
 	size_t waits = tl->capwaits < tl->nthreads ? tl->capwaits : tl->nthreads;
 
-	return sizeof(*tl) + tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
-	       tl->capcreated * sizeof(*tl->created_by) + tl->ncpus * sizeof(*tl->cpus) +
-	       (tl->nthreads + tl->ncpus) * lane_first_block_bytes() + waits * sizeof(*tl->waits) +
-	       sched_model_memory(tl->m) + patterns_memory(tl->patterns) + undone_memory_fixed(tl->undone);
+	return arrays_memory(tl) + (tl->nthreads + tl->ncpus) * lane_first_block_bytes() +
+	       waits * sizeof(*tl->waits) + sched_model_memory(tl->m) + patterns_memory(tl->patterns) +
+	       undone_memory_fixed(tl->undone);
+}
+
+/* All of it and the history's part, from one walk (see timeline.h). */
+size_t timeline_memory_split(const struct timeline *tl, size_t *history)
+{
+	size_t all = timeline_memory(tl), fixed = timeline_memory_fixed(tl);
+
+	*history = all > fixed ? all - fixed : 0;
+	return all;
 }
 
 /* The history's part (see timeline.h). */
 size_t timeline_memory_history(const struct timeline *tl)
 {
-	size_t all = timeline_memory(tl), fixed = timeline_memory_fixed(tl);
+	size_t history;
 
-	return all > fixed ? all - fixed : 0;
+	timeline_memory_split(tl, &history);
+	return history;
 }
 
 /* Whether the past before t is final (see timeline.h). */

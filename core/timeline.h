@@ -322,6 +322,10 @@ size_t timeline_memory_fixed(const struct timeline *tl);
  * history and the reading waits for good. */
 size_t timeline_memory_history(const struct timeline *tl);
 
+/* timeline_memory, and the history's part of it into *history: one walk
+ * of the lanes for both (a live view weighs them at every trim check). */
+size_t timeline_memory_split(const struct timeline *tl, size_t *history);
+
 /* Of those, the bytes of the lanes' summaries (lanesum.h). */
 size_t timeline_summary_memory(const struct timeline *tl);
 

@@ -735,14 +735,14 @@ size_t undone_memory_fixed(const struct undone *u)
 	       u->runq_cap * sizeof(*u->runq);
 }
 
-/* Bytes of memory it holds (see undone.h). */
+/* Bytes of memory it holds (see undone.h): the fixed part, and the
+ * stretches with each CPU's index of them. */
 size_t undone_memory(const struct undone *u)
 {
-	size_t n = sizeof(*u) + u->ncpus * sizeof(*u->cpus) + u->threads_cap * sizeof(*u->threads) +
-		   u->runq_cap * sizeof(*u->runq) + u->stretches_cap * sizeof(*u->stretches);
+	size_t n = undone_memory_fixed(u) + u->stretches_cap * sizeof(*u->stretches);
 	unsigned c;
 
 	for (c = 0; c < u->ncpus; c++)
-		n += u->cpus[c].idx_cap * sizeof(size_t) + sizeof(*u->idle);
+		n += u->cpus[c].idx_cap * sizeof(size_t);
 	return n;
 }
