@@ -417,10 +417,10 @@ void viewstate_home(struct viewstate *vs)
 
 /* End. Playing, the clock goes to the end of what was read (where it
  * stops, or waits for the reading of a file without an index); a replay
- * still reading a file whose index says where it ends
- * goes there and stops, as the clock would once it got there (it would
- * otherwise wait for the reading, which under --memory reads on only as
- * the view moves). */
+ * still reading a file whose index says where it ends goes there and
+ * stops, as the clock would once it got there (it would otherwise wait
+ * for the reading, which under --memory reads on only as the view
+ * moves). */
 void viewstate_end(struct viewstate *vs)
 {
 	bool was_playing = !vs->live && vs->v.playing;
