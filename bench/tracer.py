@@ -9,7 +9,8 @@ Medians of interleaved runs; figures, not pass/fail. Needs root.
 Options: BENCH_RUNS=N (default 7), BENCH_TRACERS=conctop,trace-cmd,"perf sched",
 BENCH_CONCTOP_BEFORE=path/to/an/older/conctop (measured beside, as "conctop before");
 "conctop unstaged" in BENCH_TRACERS measures conctop with CONCTOP_NO_STAGING=1 beside
-(records sent one by one rather than in per-CPU batches); "conctop floor", measured by
+(records sent one by one rather than in per-CPU batches), "conctop waking" with
+CONCTOP_BPF_WAKING=1 (two program runs a wakeup, as before Linux 6.4); "conctop floor", measured by
 default, is conctop with CONCTOP_BPF_FLOOR=1 (its busiest programs attached, returning
 at once): the part of conctop's figure that any program there would cost.
 Every tracer's figures divide by conctop's event count of the workload (the
@@ -67,10 +68,10 @@ def tracer_commands(out):
         tc += ["-e", "sched:" + e]
     other = os.environ.get("BENCH_CONCTOP_BEFORE")  # another conctop binary, measured beside this one
     before = {"conctop before": [other, "record", "-q", "--no-attribution", "-o", out, "--"]} if other else {}
-    unstaged = {"conctop unstaged": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"]} \
-        if "conctop unstaged" in ONLY else {}
+    variants = {n: [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"]
+                for n in ("conctop unstaged", "conctop waking") if n in ONLY}
     return {
-        "conctop": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"], **before, **unstaged,
+        "conctop": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"], **before, **variants,
         "conctop floor": [CONCTOP, "record", "-q", "--no-attribution", "-o", out, "--"],
         "trace-cmd": tc,
         "perf sched": ["perf", "sched", "record", "-q", "-o", out, "--"],
@@ -183,6 +184,7 @@ def main():
         ENV["trace-cmd"] = trace_cmd_env(tmp)
     ENV["conctop unstaged"] = dict(os.environ, CONCTOP_NO_STAGING="1")
     ENV["conctop floor"] = dict(os.environ, CONCTOP_BPF_FLOOR="1")
+    ENV["conctop waking"] = dict(os.environ, CONCTOP_BPF_WAKING="1")
     for name in list(tracers):
         if not name.startswith("conctop") and (name in ENV and ENV[name] is None or timed(tracers[name] + ["true"],
                                                                             ENV.get(name)) is None):

@@ -158,10 +158,12 @@ int session_new(struct session **out, const struct session_opts *o)
 	if (!s->opts.tracer.mode)
 		s->opts.tracer.mode = getenv("CONCTOP_TRACER"); /* for tests of the fallback */
 	/* for measuring one way against the other; for tests: what riscv64's
-	 * verifier checks; for measuring what attaching costs alone */
+	 * verifier checks; for measuring what attaching costs alone; for
+	 * tests and measures of the wake programs older kernels get */
 	s->opts.tracer.no_staging = env_on("CONCTOP_NO_STAGING");
 	s->opts.tracer.strict_alignment = env_on("CONCTOP_BPF_STRICT_ALIGNMENT");
 	s->opts.tracer.floor_only = env_on("CONCTOP_BPF_FLOOR");
+	s->opts.tracer.waking_program = env_on("CONCTOP_BPF_WAKING");
 	if (s->opts.tracer.floor_only)
 		fprintf(stderr, "conctop: warning: CONCTOP_BPF_FLOOR is set: no switch or wakeup is recorded "
 			"(for measuring what attaching the programs costs)\n");

@@ -79,9 +79,9 @@ struct ct_raw_block {
 #define CT_WAKE_VIA_FUTEX 0x8000u
 
 /* A WAKING record and the woken thread's WAKEUP that follows it, in one
- * record (the tp_btf programs: sched_waking keeps what it saw for the
- * woken thread, and sched_wakeup, which the kernel always runs next for
- * that thread, writes both). ev is the WAKING as a record of its own would
+ * record, written by the tp_btf sched_wakeup program, which the kernel
+ * always runs after sched_waking for that thread (wake.bpf.h says where the
+ * waking comes from). ev is the WAKING as a record of its own would
  * be; the WAKEUP's subject is ev.tid2/tgid2, its time, CPU and target CPU
  * are here. Told from the others by its size. */
 struct ct_raw_wake {

@@ -117,27 +117,28 @@ static int fill_syscalls(struct tracer *t)
 	return 0;
 }
 
-/* Whether this kernel's sched_switch tracepoint passes prev_state as an
- * argument: its BTF prototype then has 5 parameters (with the hidden
- * __data first). */
-static bool switch_passes_state(void)
+/* What the kernel's BTF says of two tracepoints: whether sched_switch
+ * passes prev_state as an argument (its prototype then has 5 parameters,
+ * with the hidden __data first: Linux 5.18 on), and whether csd_queue_cpu
+ * exists (Linux 6.4 on), which a wakeup needs to cost one program run. */
+static void kernel_tracepoints(bool *switch_state, bool *csd_queue)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	const struct btf_type *t;
-	bool yes = false;
 	int id;
 
+	*switch_state = *csd_queue = false;
 	if (!btf)
-		return false;
+		return;
 	id = btf__find_by_name_kind(btf, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
 	if (id > 0) {
 		t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type); /* pointer */
 		if (t && btf_is_ptr(t))
 			t = btf__type_by_id(btf, t->type);
-		yes = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
+		*switch_state = t && btf_is_func_proto(t) && btf_vlen(t) >= 5;
 	}
+	*csd_queue = btf__find_by_name_kind(btf, "btf_trace_csd_queue_cpu", BTF_KIND_TYPEDEF) > 0;
 	btf__free(btf);
-	return yes;
 }
 
 /* Whether this kernel can load multi-uprobe programs: if it could not, the
@@ -198,8 +199,10 @@ int tracer_traced_add(struct tracer *t, pid_t tid, pid_t tgid)
 }
 
 /* Opens the BPF object and sets it up for one program set; regs: read
- * blocks from registers; multi: keep the multi-uprobe programs. */
-static int open_configured(struct tracer *t, const struct tracer_opts *o, bool btf, bool regs, bool multi)
+ * blocks from registers; multi: keep the multi-uprobe programs; wake_one:
+ * one program run a wakeup (tp_btf, see wake.bpf.h). */
+static int open_configured(struct tracer *t, const struct tracer_opts *o, bool btf, bool regs, bool multi,
+			   bool switch_state, bool wake_one)
 {
 	size_t rb = o->ringbuf_bytes ? o->ringbuf_bytes : DEFAULT_RINGBUF;
 	bool blocks = o->attribution == TRACER_ATTR_BLOCKS;
@@ -211,7 +214,8 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	t->skel->rodata->follow_forks = !o->no_follow_forks;
 	t->skel->rodata->wakeup_bytes = rb / 4;
 	t->skel->rodata->stage_limit = rb / 64 < CT_STAGE_BYTES ? (__u32)(rb / 64) : CT_STAGE_BYTES;
-	t->skel->rodata->switch_has_state_arg = btf && switch_passes_state();
+	t->skel->rodata->switch_has_state_arg = btf && switch_state;
+	t->skel->rodata->wake_at_wakeup = btf && wake_one;
 	t->skel->rodata->block_regs = blocks && regs;
 	t->skel->rodata->block_sysargs = blocks && !regs;
 	t->skel->rodata->futex_nr = SYS_futex;
@@ -220,7 +224,11 @@ static int open_configured(struct tracer *t, const struct tracer_opts *o, bool b
 	bpf_map__set_max_entries(t->skel->maps.traced, slots);
 	/* kept wakings are the tp_btf programs' alone */
 	bpf_map__set_max_entries(t->skel->maps.wake_kept, !btf ? 1 : slots > 65536 ? 65536 : slots);
+	if (!(btf && wake_one))
+		bpf_map__set_max_entries(t->skel->maps.wake_kept_big, 1);
 	choose_programs(t->skel, btf, o->attribution, blocks && !regs);
+	bpf_program__set_autoload(t->skel->progs.btf_waking, btf && !wake_one);
+	bpf_program__set_autoload(t->skel->progs.btf_csd_queue, btf && wake_one);
 	if (o->strict_alignment) {
 		struct bpf_program *p;
 
@@ -330,15 +338,17 @@ void tracer_unload_set(struct tracer *t)
 }
 
 /* Opens, configures, loads and attaches one program set. A kernel that
- * refuses a part (no multi-uprobes, no bpf_task_pt_regs) gets the set
- * without it. */
+ * refuses a part (no multi-uprobes, no csd_queue_cpu program, no
+ * bpf_task_pt_regs) gets the set without it. */
 int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen)
 {
-	bool regs = regs_possible(btf), multi = o->attribution == TRACER_ATTR_CALLS;
+	bool regs = regs_possible(btf), multi = o->attribution == TRACER_ATTR_CALLS, switch_state, wake_one;
 	int e, tries;
 
-	for (tries = 0; tries < 3; tries++) {
-		e = open_configured(t, o, btf, regs, multi);
+	kernel_tracepoints(&switch_state, &wake_one);
+	wake_one = wake_one && btf && !o->waking_program;
+	for (tries = 0; tries < 4; tries++) {
+		e = open_configured(t, o, btf, regs, multi, switch_state, wake_one);
 		if (e) {
 			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-e));
 			return e;
@@ -346,14 +356,17 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 		if (!btf)
 			tracefs_mount();
 		e = sched_bpf__load(t->skel);
-		if (!e || !(multi || regs))
+		if (!e || !(multi || regs || wake_one))
 			break;
 		/* an older kernel: first without multi-uprobes, then with
-		 * blocks from the system calls' tracepoints */
+		 * two programs a wakeup, then with blocks from the system
+		 * calls' tracepoints */
 		sched_bpf__destroy(t->skel);
 		t->skel = NULL;
 		if (multi && multi_load_failed(e))
 			multi = false;
+		else if (wake_one)
+			wake_one = false;
 		else if (regs)
 			regs = false;
 		else
@@ -365,6 +378,7 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 		goto fail;
 	}
 	t->multi = multi;
+	t->wake_at_wakeup = wake_one;
 	t->block_regs = regs && o->attribution == TRACER_ATTR_BLOCKS;
 	e = sched_bpf__attach(t->skel);
 	if (e) {
@@ -384,5 +398,6 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 fail:
 	tracer_unload_set(t);
 	t->staged = false;
+	t->wake_at_wakeup = false;
 	return e;
 }

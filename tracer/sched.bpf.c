@@ -32,6 +32,9 @@ const volatile long futex_nr = 202;        /* SYS_futex here */
  * test when it is off). Nothing of them is recorded, not even a thread's
  * death (traced keeps dead threads: harmless for a measure). */
 const volatile bool floor_only = false;
+/* The waker is read at sched_wakeup (or csd_queue_cpu for a wakeup queued
+ * on another CPU), sched_waking not attached: see wake.bpf.h. */
+const volatile bool wake_at_wakeup = false;
 
 #define CLONE_THREAD_FLAG 0x00010000
 
@@ -539,136 +542,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	return 0;
 }
 
-/* The WAKING sched_waking saw, kept for the woken thread until its
- * sched_wakeup writes both in one struct ct_raw_wake: one ring-buffer
- * reservation and submission per wakeup instead of two. ev.ts 0: none
- * kept. on_cpu: the woken task was still on a CPU at its waking (it had
- * not finished switching out), so the waker may wait for that switch
- * before the wakeup. */
-struct wake_kept {
-	struct ct_raw_event ev;
-	__u32 on_cpu;
-	__u32 pad[3]; /* 64 bytes: a slot is one cache line, not two */
-};
-
-/* The kept wakings, indexed by tid (an inlined lookup): user space sizes
- * it like traced, at most 64 Ki slots (4 MiB); a tid past its end gets a
- * record per event. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 32768);
-	__uint(map_flags, BPF_F_MMAPABLE); /* (its values start on a page: a slot is one cache line) */
-	__type(key, __u32);
-	__type(value, struct wake_kept);
-} wake_kept SEC(".maps");
-
-/* Writes a kept WAKING that no wakeup took as a record of its own. */
-static __always_inline void kept_flush(struct wake_kept *k)
-{
-	struct ct_raw_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		count_lost();
-	} else {
-		*e = k->ev;
-		record_submit(e);
-	}
-	k->ev.ts = 0;
-}
-
-/* sched_waking: the current task (or an interrupt) wakes p; kept for its
- * sched_wakeup. */
-SEC("tp_btf/sched_waking")
-int BPF_PROG(btf_waking, struct task_struct *p)
-{
-	__s32 tid, tgid;
-	__u32 key;
-	struct wake_kept *k;
-
-	if (floor_only)
-		return 0;
-	tid = p->pid;
-	key = tid;
-	tgid = traced_tgid(tid);
-	if (!tgid)
-		return 0;
-	k = bpf_map_lookup_elem(&wake_kept, &key);
-	if (!k) { /* a tid past the array: a record of its own */
-		on_wake(EVENT_WAKING, tid, task_cpu_of(p));
-		return 0;
-	}
-	if (k->ev.ts) /* a waking no wakeup followed (the kernel always runs one) */
-		kept_flush(k);
-	__builtin_memset(&k->ev, 0, sizeof(k->ev));
-	k->ev.type = EVENT_WAKING;
-	k->ev.cpu = bpf_get_smp_processor_id();
-	waking_fill(&k->ev, tid, tgid, task_cpu_of(p));
-	k->on_cpu = task_on_cpu(p);
-	k->ev.ts = bpf_ktime_get_ns();
-	return 0;
-}
-
-/* Fills w with the waking kept in k and the wakeup of p now, and takes
- * the waking from k. */
-static __always_inline void wake_fill(struct ct_raw_wake *w, struct wake_kept *k, struct task_struct *p)
-{
-	w->ev = k->ev;
-	k->ev.ts = 0;
-	w->wakeup_cpu = bpf_get_smp_processor_id();
-	w->wakeup_target = task_cpu_of(p);
-	/* The waking's time stands for the wakeup's (one clock read fewer)
-	 * only when nothing of the woken thread can lie between them: the
-	 * same CPU, no migration, and the thread was off every CPU at its
-	 * waking. A thread still switching out then makes the waker wait
-	 * for its switch (or queue the wakeup on the thread's CPU): its
-	 * wakeup comes after that switch, and must say so, or the sleep the
-	 * switch begins would seem to start after its own wakeup. */
-	if (!k->on_cpu && w->wakeup_cpu == w->ev.cpu && w->wakeup_target == w->ev.arg)
-		w->wakeup_ts = w->ev.ts;
-	else
-		w->wakeup_ts = bpf_ktime_get_ns();
-}
-
-/* sched_wakeup: p is on a run queue; written with its kept waking as one
- * record. */
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(btf_wakeup, struct task_struct *p)
-{
-	__s32 tid;
-	__u32 key;
-	struct wake_kept *k;
-	struct ct_raw_wake *w;
-	struct stage *st;
-
-	if (floor_only)
-		return 0;
-	tid = p->pid;
-	key = tid;
-	if (!traced_tgid(tid))
-		return 0;
-	k = bpf_map_lookup_elem(&wake_kept, &key);
-	if (!k || !k->ev.ts || k->ev.tid2 != tid) {
-		if (k && k->ev.ts)
-			kept_flush(k);
-		on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
-		return 0;
-	}
-	st = stage_begin(sizeof(*w));
-	if (st) {
-		wake_fill(stage_slot(st), k, p);
-		stage_end(st, sizeof(*w), 2);
-		return 0;
-	}
-	w = bpf_ringbuf_reserve(&events, sizeof(*w), 0);
-	if (!w) {
-		count_lost_n(2);
-		k->ev.ts = 0;
-		return 0;
-	}
-	wake_fill(w, k, p);
-	record_submit(w);
-	return 0;
-}
+#include "wake.bpf.h"
 
 /* sched_wakeup_new: a new task's first wakeup (no waking before it). */
 SEC("tp_btf/sched_wakeup_new")

@@ -432,6 +432,12 @@ const char *tracer_mode(const struct tracer *t)
 	return t->mode;
 }
 
+/* Whether a wakeup costs one program run (see tracer.h). */
+bool tracer_wakes_at_wakeup(const struct tracer *t)
+{
+	return t->wake_at_wakeup;
+}
+
 /* Whether records are staged per CPU (see tracer.h). */
 bool tracer_staged(const struct tracer *t)
 {

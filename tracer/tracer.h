@@ -37,6 +37,8 @@ struct tracer_opts {
 	bool strict_alignment; /* load as a kernel that checks alignment would (riscv64...) */
 	bool floor_only;      /* measuring: the switch and wakeup programs return at once
 			       * (none of them recorded), what attaching costs alone */
+	bool waking_program;  /* attach sched_waking (two program runs a wakeup) even
+			       * where csd_queue_cpu allows one (tracer/wake.bpf.h) */
 	enum tracer_attribution attribution;
 };
 
@@ -55,6 +57,11 @@ const char *tracer_mode(const struct tracer *t);
  * and sent in batches (docs/tracer.md); false where the kernel cannot
  * run the flush on a chosen CPU. */
 bool tracer_staged(const struct tracer *t);
+
+/* Whether a wakeup costs one program run (sched_wakeup reads the waker;
+ * csd_queue_cpu keeps it for a wakeup queued on another CPU) rather than
+ * two (sched_waking, then sched_wakeup) or two records (the tp set). */
+bool tracer_wakes_at_wakeup(const struct tracer *t);
 
 /* How blocking is attributed: "blocks (registers)", "blocks (system call
  * tracepoints)", "calls (uprobes)" or "none". */

@@ -82,6 +82,7 @@ struct tracer {
 	uint64_t reordered;
 	int decode_errors;
 	bool staged; /* the hot records are staged per CPU (sched.bpf.c): flush before a drain */
+	bool wake_at_wakeup; /* one program run a wakeup (wake.bpf.h) */
 
 	uint64_t *lost_seen; /* per CPU, as last reported */
 	uint64_t *lost_buf;

@@ -477,7 +477,7 @@ def test_output_safety():
           f"{r.returncode} {r.stderr.strip()}")
 
 
-def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False):
+def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False, waking=False):
     """Every waking of a traced thread is followed by its wakeup, no earlier
     and on a CPU, before the thread's next waking: the tp_btf programs send
     the two in one record, which decoding must turn back into both; and
@@ -485,11 +485,13 @@ def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False):
     default where the kernel allows it, as here) or one by one
     (CONCTOP_NO_STAGING=1), which must decode the same. strict: the
     programs loaded as a kernel that checks alignment would load them
-    (CONCTOP_BPF_STRICT_ALIGNMENT=1; staged stores were refused there)."""
+    (CONCTOP_BPF_STRICT_ALIGNMENT=1; staged stores were refused there).
+    waking: two programs a wakeup, as kernels before 6.4 get
+    (CONCTOP_BPF_WAKING=1; by default sched_wakeup alone writes both)."""
     d = tmpdir()
     trace = os.path.join(d, "w.ctrace")
     env = dict(os.environ, CONCTOP_NO_STAGING="0" if staged else "1",
-               CONCTOP_BPF_STRICT_ALIGNMENT="1" if strict else "0")
+               CONCTOP_BPF_STRICT_ALIGNMENT="1" if strict else "0", CONCTOP_BPF_WAKING="1" if waking else "0")
     r = conctop("record", *mode_args, "--no-attribution", "-o", trace, "--",
                 "taskset", "-c", "0", os.path.join(PROGS, "pingpong"), "--rounds", "2000", timeout=120, env=env)
     if not check(r.returncode == 0, f"wake pairs{suffix}: record exits 0", r.stderr.strip()):
@@ -517,6 +519,80 @@ def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False):
     check(pairs >= 4000 and not bad and len(open_waking) <= 1,
           f"wake pairs{suffix}: each of the ping-pong's wakings is followed by its wakeup",
           f"{pairs} pairs, {len(open_waking)} unpaired wakings, {bad[:3]}")
+
+
+def high_tids(first):
+    """A context in which the next processes get tids from first on: the
+    kernel's pid_max raised past it (before the tracer sizes its arrays
+    from it) and ns_last_pid set; both put back after."""
+    class HighTids:
+        def __enter__(self):
+            with open("/proc/sys/kernel/pid_max") as f:
+                self.pid_max = f.read().strip()
+            with open("/proc/sys/kernel/pid_max", "w") as f:
+                f.write(str(max(int(self.pid_max), 2 * first)))
+            with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+                f.write(str(first))
+            return self
+
+        def __exit__(self, *exc):
+            with open("/proc/sys/kernel/pid_max", "w") as f:
+                f.write(self.pid_max)
+    return HighTids()
+
+
+def test_queued_wakers(waking=False, high=False):
+    """A wakeup its waker queues on another CPU's list (the ping-pong's
+    players pinned on two CPUs: each wakes the other on an idle one) runs
+    there later, where the current task is not the waker. With one
+    program run a wakeup (the default where the kernel has csd_queue_cpu,
+    as here) csd_queue_cpu keeps the waker for it; with two
+    (CONCTOP_BPF_WAKING=1, as kernels before 6.4 get) sched_waking does.
+    Either way many wakeups come on another CPU than their waking, each
+    waking of a ping-pong thread names the other ping-pong thread (a
+    queued wakeup read where it runs would name that CPU's idle task),
+    and the verbose summary says which way ran. high: the threads' tids
+    are past the 64 Ki slots where wakings are kept by tid (a kernel's
+    pid_max is often 4 Mi), so they are kept in a hash with one program,
+    written one record an event with two."""
+    suffix = (" [two programs]" if waking else "") + (" [tids past 64 Ki]" if high else "")
+    if (os.cpu_count() or 1) < 2:
+        skip(f"queued wakers{suffix}", "one CPU: no wakeup is queued on another")
+        return
+    d = tmpdir()
+    trace = os.path.join(d, "q.ctrace")
+    cmd = ["record", "-v", "--no-attribution", "-o", trace, "--", os.path.join(PROGS, "pingpong"), "--rounds", "3000",
+           "--spread"]
+    env = dict(os.environ, CONCTOP_BPF_WAKING="1" if waking else "0")
+    if high:
+        with high_tids(200000):
+            r = conctop(*cmd, timeout=120, env=env)
+    else:
+        r = conctop(*cmd, timeout=120, env=env)
+    if not check(r.returncode == 0, f"queued wakers{suffix}: record exits 0", r.stderr.strip()):
+        return
+    said = next((x for x in r.stderr.splitlines() if x.startswith("conctop: wakeups: ")), "")
+    check(said.startswith("conctop: wakeups: two program runs" if waking else "conctop: wakeups: one program run"),
+          f"queued wakers{suffix}: the verbose summary says how many programs a wakeup ran", said)
+    events = dump_events(trace)
+    threads = {int(f["tid"]) for _, _, kind, f in events if kind == "fork" and int(f["tid"]) > 0} | \
+        {int(f["child"]) for _, _, kind, f in events if kind == "fork"}
+    pending, cross, wrong = {}, 0, []
+    for ts, cpu, kind, f in events:
+        if kind == "waking" and int(f["woken"]) in threads:
+            pending[int(f["woken"])] = cpu
+            if int(f["tid"]) not in threads:
+                wrong.append(f"{ts:.6f}: {f['woken']} woken by {f['tid']}")
+        elif kind == "wakeup" and int(f["tid"]) in pending:
+            cross += pending.pop(int(f["tid"])) != cpu
+    if high:
+        check(min(threads, default=0) > 65536, f"queued wakers{suffix}: the ping-pong's tids are past 64 Ki",
+              str(sorted(threads)))
+    # (from outside: the start, and each player's move to its CPU, which the
+    # kernel's migration thread ends with a wakeup)
+    check(cross >= 200 and len(wrong) <= 4, f"queued wakers{suffix}: wakeups come on another CPU than their "
+          "waking, and every waking names the ping-pong thread that woke it", f"{cross} wakeups on another CPU, "
+          f"{len(wrong)} wakings naming another waker: {wrong[:3]}; threads {sorted(threads)}")
 
 
 def test_floor_knob(mode_args=(), suffix=""):
@@ -654,9 +730,14 @@ def main():
     test_attach_hung(("--tracer", "tp"), " [tp fallback]")
     test_wake_pairs()
     test_wake_pairs(suffix=" [not staged]", staged=False)
+    test_wake_pairs(suffix=" [two programs]", waking=True)
     test_wake_pairs(("--tracer", "tp"), " [tp fallback]")
     test_wake_pairs(suffix=" [strict alignment]", strict=True)
     test_wake_pairs(("--tracer", "tp"), " [tp fallback, strict alignment]", strict=True)
+    test_queued_wakers()
+    test_queued_wakers(waking=True)
+    test_queued_wakers(high=True)
+    test_queued_wakers(waking=True, high=True)
     test_lost_counted()
     test_floor_knob()
     test_floor_knob(("--tracer", "tp"), " [tp fallback]")
