@@ -2,7 +2,8 @@
  * past in memory and the rest in its trace file, so timeline_trim copies
  * what happened from an instant on into fresh storage and frees the old.
  * Thread and object numbers, the model's present, the patterns' and the
- * undone work's state are kept as they are: only the records move, and
+ * undone work's state are kept as they are (but the undone stretches that
+ * ended before the trim, forgotten too): only the records move, and
  * the side arrays that records point into (waits, log details, notes) are
  * renumbered as they are copied. */
 #include <errno.h>
@@ -250,6 +251,7 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 	trim_install(tl, &n);
 	tl->kept_from = t;
 	trim_free(&old, tl->nthreads, tl->ncpus);
+	undone_forget_before(tl->undone, t); /* (out of memory: they stay, and are kept) */
 	return 0;
 }
 

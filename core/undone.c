@@ -38,6 +38,7 @@ struct ucpu {
 	struct undone_stretch cur;
 	size_t *idx;             /* its kept stretches (indexes), in time order */
 	size_t nidx, idx_cap;
+	size_t nforgot;          /* ... and those forgotten (undone_forget_before) */
 	uint64_t kept_ns;
 };
 
@@ -655,7 +656,42 @@ uint64_t undone_cpu_ns(const struct undone *u, unsigned cpu)
 /* CPU cpu's number of stretches. */
 size_t undone_cpu_count(const struct undone *u, unsigned cpu)
 {
-	return cpu < u->ncpus ? u->cpus[cpu].nidx : 0;
+	return cpu < u->ncpus ? u->cpus[cpu].nidx + u->cpus[cpu].nforgot : 0;
+}
+
+/* Forgets the kept stretches that ended by t (see undone.h). */
+int undone_forget_before(struct undone *u, uint64_t t)
+{
+	size_t i, n = 0, *to;
+	unsigned c;
+
+	for (i = 0; i < u->nstretches; i++)
+		n += u->stretches[i].to <= t;
+	if (!n)
+		return 0;
+	to = malloc(u->nstretches * sizeof(*to)); /* old index -> new, SIZE_MAX: forgotten */
+	if (!to)
+		return -ENOMEM;
+	for (i = 0, n = 0; i < u->nstretches; i++) {
+		to[i] = u->stretches[i].to <= t ? SIZE_MAX : n;
+		if (to[i] != SIZE_MAX)
+			u->stretches[n++] = u->stretches[i];
+	}
+	for (c = 0; c < u->ncpus; c++) {
+		struct ucpu *cp = &u->cpus[c];
+		size_t k = 0;
+
+		for (i = 0; i < cp->nidx; i++)
+			if (to[cp->idx[i]] != SIZE_MAX)
+				cp->idx[k++] = to[cp->idx[i]];
+		cp->nforgot += cp->nidx - k;
+		cp->nidx = k;
+		VEC_SHRINK(cp->idx, cp->idx_cap, k, 4);
+	}
+	free(to);
+	u->nstretches = n;
+	VEC_SHRINK(u->stretches, u->stretches_cap, n, 4);
+	return 0;
 }
 
 /* The stretch still open on cpu as it stands at end (see undone.h). */

@@ -108,11 +108,17 @@ int undone_on_event(struct undone *u, const struct event *ev);
 /* Ends the trace at end_ns: closes every open stretch. Returns 0 or -ENOMEM. */
 int undone_finish(struct undone *u, uint64_t end_ns);
 
-/* The stretches, in the order they ended. */
+/* The stretches kept, in the order they ended. */
 size_t undone_count(const struct undone *u);
 const struct undone_stretch *undone_at(const struct undone *u, size_t i);
 
-/* CPU cpu's idle time in stretches, and how many. */
+/* Forgets the kept stretches that ended by t (a timeline that forgets its
+ * past: timeline_trim), so that they stop taking memory; the per-CPU
+ * figures below still count them. Returns 0 or -ENOMEM (nothing
+ * forgotten). */
+int undone_forget_before(struct undone *u, uint64_t t);
+
+/* CPU cpu's idle time in stretches, and how many (forgotten or not). */
 uint64_t undone_cpu_ns(const struct undone *u, unsigned cpu);
 size_t undone_cpu_count(const struct undone *u, unsigned cpu);
 

@@ -9,12 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 #include "check.h"
+#include "events.h"
 #include "contention.h"
 #include "mem.h"
 #include "spans.h"
 #include "timeline.h"
 #include "trace.h"
 #include "trace_ahead.h"
+#include "undone.h"
 
 /* The traces compared, as recorded by conctop. */
 static const char *const traces[] = {
@@ -522,6 +524,74 @@ static void test_memory_fixed(void)
 	timeline_free(tl);
 }
 
+/* Adds to tl the events of one cycle of 40 ms from t: threads 101 and
+ * 102 take turns on CPU 1 every 4 ms while CPU 0 is idle for 20 ms (a
+ * stretch of undone work), then runs another program for 20 ms. */
+static int undone_cycle(struct timeline *tl, uint64_t t)
+{
+	struct event e;
+	int r = 0, k;
+
+	for (k = 0; !r && k < 10; k++) {
+		int run = k % 2 ? 102 : 101;
+
+		e = test_event(100, t + (uint64_t)k * 4000000, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, 0,
+			       EVENT_STATE_PREEMPTED, 0, NULL);
+		r = timeline_add(tl, &e);
+		if (!r && k == 5) { /* CPU 0 busy with another program from 20 ms */
+			e = test_event(100, t + 20000000, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0, 0, NULL);
+			r = timeline_add(tl, &e);
+		}
+	}
+	e = test_event(100, t + 40000000 - 1, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0, 0, NULL);
+	return r ? r : timeline_add(tl, &e);
+}
+
+/* The undone work's stretches that ended before a trim are forgotten with
+ * the rest of that past: a live view of a program that leaves a CPU idle
+ * beside waiting threads for hours keeps its memory; the CPUs' counts stay
+ * the whole trace's, and a window after the trim is marked as before. */
+static void test_undone_forgotten(void)
+{
+	struct timeline *tl = NULL;
+	struct event e;
+	uint64_t t = 0, cycles = 2000, cut = 1900 * 40000000ull;
+	size_t before, kept;
+	bool marked_before, marked_after;
+	int r = timeline_new(&tl, 2);
+	char name[200];
+
+	e = test_event(100, 0, EVENT_THREAD, 0, 101, 0, 0, 'R', 0, NULL);
+	r = r ? r : timeline_add(tl, &e);
+	e = test_event(100, 0, EVENT_THREAD, 0, 102, 0, 0, 'R', 0, NULL);
+	r = r ? r : timeline_add(tl, &e);
+	e = test_event(100, 0, EVENT_SWITCH, 1, 0, 101, 0, 0, 0, NULL);
+	r = r ? r : timeline_add(tl, &e);
+	for (; !r && t < cycles * 40000000ull; t += 40000000)
+		r = undone_cycle(tl, t);
+	CHECK(!r, "2 000 cycles of a CPU idle beside waiting threads build");
+	if (r) {
+		timeline_free(tl);
+		return;
+	}
+	timeline_set_end(tl, t);
+	before = undone_memory(timeline_undone(tl));
+	kept = undone_count(timeline_undone(tl));
+	marked_before = undone_cpu_marked(timeline_undone(tl), 0, cut + 5000000, cut + 6000000, t);
+	r = timeline_trim(tl, cut);
+	marked_after = undone_cpu_marked(timeline_undone(tl), 0, cut + 5000000, cut + 6000000, t);
+	snprintf(name, sizeof(name), "trimmed at 19/20: %zu of %zu stretches kept, %zu of %zu bytes; CPU 0 counts %zu",
+		 undone_count(timeline_undone(tl)), kept, undone_memory(timeline_undone(tl)), before,
+		 undone_cpu_count(timeline_undone(tl), 0));
+	CHECK(!r && kept >= 1990 && undone_count(timeline_undone(tl)) <= 101 &&
+	      undone_memory(timeline_undone(tl)) * 4 < before && undone_cpu_count(timeline_undone(tl), 0) == kept,
+	      name);
+	CHECK(marked_before && marked_after &&
+	      !undone_cpu_marked(timeline_undone(tl), 0, cut + 25000000, cut + 26000000, t),
+	      "a window after the trim is marked as before it (idle beside waiting threads), and not where CPU 0 ran");
+	timeline_free(tl);
+}
+
 /* spans_trim: a history trimmed while it is built keeps exactly the spans
  * of the whole one that end after the trim, and the same CPU sums. */
 static void test_spans(const char *path)
@@ -818,6 +888,7 @@ int main(void)
 	test_ahead_resume_late();
 	test_memory();
 	test_memory_fixed();
+	test_undone_forgotten();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
