@@ -10,7 +10,7 @@ Options: BENCH_RUNS=N (default 7), BENCH_TRACERS=conctop,trace-cmd,"perf sched",
 BENCH_CONCTOP_BEFORE=path/to/an/older/conctop (measured beside, as "conctop before");
 "conctop unstaged" in BENCH_TRACERS measures conctop with CONCTOP_NO_STAGING=1 beside
 (records sent one by one rather than in per-CPU batches), "conctop waking" with
-CONCTOP_BPF_WAKING=1 (two program runs a wakeup, as before Linux 6.4); "conctop floor", measured by
+CONCTOP_BPF_WAKING=1 (two program runs a wakeup, as before Linux 6.5); "conctop floor", measured by
 default, is conctop with CONCTOP_BPF_FLOOR=1 (its busiest programs attached, returning
 at once): the part of conctop's figure that any program there would cost.
 Every tracer's figures divide by conctop's event count of the workload (the

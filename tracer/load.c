@@ -120,7 +120,7 @@ static int fill_syscalls(struct tracer *t)
 /* What the kernel's BTF says of two tracepoints: whether sched_switch
  * passes prev_state as an argument (its prototype then has 5 parameters,
  * with the hidden __data first: Linux 5.18 on), and whether csd_queue_cpu
- * exists (Linux 6.4 on), which a wakeup needs to cost one program run. */
+ * exists (Linux 6.5 on), which a wakeup needs to cost one program run. */
 static void kernel_tracepoints(bool *switch_state, bool *csd_queue)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -342,12 +342,14 @@ void tracer_unload_set(struct tracer *t)
  * bpf_task_pt_regs) gets the set without it. */
 int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, char *err, size_t errlen)
 {
-	bool regs = regs_possible(btf), multi = o->attribution == TRACER_ATTR_CALLS, switch_state, wake_one;
+	bool regs = regs_possible(btf), multi = o->attribution == TRACER_ATTR_CALLS, switch_state = false;
+	bool wake_one = false, wake_first;
 	int e, tries;
 
-	kernel_tracepoints(&switch_state, &wake_one);
-	wake_one = wake_one && btf && !o->waking_program;
-	for (tries = 0; tries < 4; tries++) {
+	if (btf)
+		kernel_tracepoints(&switch_state, &wake_one);
+	wake_one = wake_first = wake_one && !o->waking_program;
+	for (tries = 0; tries < 5; tries++) {
 		e = open_configured(t, o, btf, regs, multi, switch_state, wake_one);
 		if (e) {
 			snprintf(err, errlen, "cannot open the BPF object: %s", strerror(-e));
@@ -360,17 +362,19 @@ int tracer_load_set(struct tracer *t, const struct tracer_opts *o, bool btf, cha
 			break;
 		/* an older kernel: first without multi-uprobes, then with
 		 * two programs a wakeup, then with blocks from the system
-		 * calls' tracepoints */
+		 * calls' tracepoints (and one program a wakeup again) */
 		sched_bpf__destroy(t->skel);
 		t->skel = NULL;
-		if (multi && multi_load_failed(e))
+		if (multi && multi_load_failed(e)) {
 			multi = false;
-		else if (wake_one)
+		} else if (wake_one) {
 			wake_one = false;
-		else if (regs)
+		} else if (regs) {
 			regs = false;
-		else
+			wake_one = wake_first;
+		} else {
 			break;
+		}
 	}
 	if (e) {
 		snprintf(err, errlen, "cannot load the %s BPF programs: %s", btf ? "tp_btf" : "tp",

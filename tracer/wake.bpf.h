@@ -1,7 +1,7 @@
 /* Included by sched.bpf.c: the tp_btf wake programs, which write a waking
  * and its wakeup as one struct ct_raw_wake. Two ways, chosen at load
  * (wake_at_wakeup):
- *  - one program a wakeup (Linux 6.4 on): sched_wakeup alone, which the
+ *  - one program a wakeup (Linux 6.5 on): sched_wakeup alone, which the
  *    kernel runs in the waker's context after sched_waking, reads the
  *    waker there; a wakeup the waker queues on another CPU's list runs
  *    there later, so csd_queue_cpu keeps the waker for it where it is
@@ -100,59 +100,6 @@ int BPF_PROG(btf_waking, struct task_struct *p)
 	return 0;
 }
 
-/* The kernel's call_single_data node, as far as it is read here (the
- * flags are in an anonymous union there). */
-struct __call_single_node___ct {
-	unsigned int u_flags;
-} __attribute__((preserve_access_index));
-
-/* The task's wakeup node, queued on another CPU's list for a remote wakeup. */
-struct task_struct___ct_wake {
-	struct __call_single_node___ct wake_entry;
-} __attribute__((preserve_access_index));
-
-#define CT_CSD_TYPE_MASK 0xf0 /* the kernel's CSD_FLAG_TYPE_MASK (Linux 5.8 on) */
-#define CT_CSD_TYPE_TTWU 0x30 /* CSD_TYPE_TTWU: the node is a task's wake_entry */
-
-/* csd_queue_cpu (one program a wakeup): a function queued to run on cpu.
- * A task's wakeup queued there (ttwu_queue_wakelist: the waker leaves the
- * wakeup to that CPU, often an idle one) runs sched_wakeup there, later,
- * where the current task is not the waker: the waker is kept here for it. */
-SEC("tp_btf/csd_queue_cpu")
-int BPF_PROG(btf_csd_queue, unsigned int cpu, unsigned long callsite, void *func, void *csd)
-{
-	struct __call_single_node___ct *node = csd;
-	struct task_struct *p;
-	struct wake_kept *k, fresh;
-	__s32 tid, tgid;
-	__u32 key;
-
-	if (floor_only)
-		return 0;
-	if ((BPF_CORE_READ(node, u_flags) & CT_CSD_TYPE_MASK) != CT_CSD_TYPE_TTWU)
-		return 0;
-	p = (void *)((char *)csd - bpf_core_field_offset(struct task_struct___ct_wake, wake_entry));
-	tid = BPF_CORE_READ(p, pid);
-	key = tid;
-	tgid = traced_tgid(tid);
-	if (!tgid)
-		return 0;
-	k = bpf_map_lookup_elem(&wake_kept, &key);
-	if (k) {
-		if (k->ev.ts)
-			kept_flush(k);
-		kept_fill(k, tid, tgid, cpu, 1);
-		return 0;
-	}
-	kept_fill(&fresh, tid, tgid, cpu, 1);
-	if (bpf_map_update_elem(&wake_kept_big, &key, &fresh, BPF_ANY)) {
-		/* (never with a few queued at a time): the waking alone, with
-		 * its waker; its wakeup will name the wrong one */
-		kept_flush(&fresh);
-	}
-	return 0;
-}
-
 /* Fills w with the waking kept in k and the wakeup of p now, and takes
  * the waking from k. */
 static __always_inline void wake_fill(struct ct_raw_wake *w, struct wake_kept *k, struct task_struct *p)
@@ -242,6 +189,10 @@ int BPF_PROG(btf_wakeup, struct task_struct *p)
 		k = bpf_map_lookup_elem(&wake_kept_big, &key);
 		big = true;
 	}
+	/* (one program: a wakeup queued runs on the CPU it was queued to; a
+	 * waking kept for another is stale, its wakeup not seen: CPU hotplug) */
+	if (k && k->ev.ts && wake_at_wakeup && k->ev.arg != (__s64)bpf_get_smp_processor_id())
+		kept_flush(k);
 	if (k && k->ev.ts && k->ev.tid2 == tid) { /* kept at its waking or its queueing */
 		wake_write(k, p, tid, tgid);
 		if (big)
@@ -249,12 +200,69 @@ int BPF_PROG(btf_wakeup, struct task_struct *p)
 		return 0;
 	}
 	if (wake_at_wakeup) { /* in the waker's context */
+		if (big && k) /* (a stale one, emptied above) */
+			bpf_map_delete_elem(&wake_kept_big, &key);
 		wake_write(NULL, p, tid, tgid);
 		return 0;
 	}
 	if (k && k->ev.ts)
 		kept_flush(k);
 	on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
+	return 0;
+}
+
+/* The kernel's call_single_data node, as far as it is read here (the
+ * flags are in an anonymous union there). */
+struct __call_single_node___ct {
+	unsigned int u_flags;
+} __attribute__((preserve_access_index));
+
+/* The task's wakeup node, queued on another CPU's list for a remote wakeup. */
+struct task_struct___ct_wake {
+	struct __call_single_node___ct wake_entry;
+} __attribute__((preserve_access_index));
+
+#define CT_CSD_TYPE_MASK 0xf0 /* the kernel's CSD_FLAG_TYPE_MASK (Linux 5.8 on) */
+#define CT_CSD_TYPE_TTWU 0x30 /* CSD_TYPE_TTWU: the node is a task's wake_entry */
+
+/* csd_queue_cpu (one program a wakeup): a function queued to run on cpu.
+ * A task's wakeup queued there (ttwu_queue_wakelist: the waker leaves the
+ * wakeup to that CPU, often an idle one) runs sched_wakeup there, later,
+ * where the current task is not the waker: the waker is kept here for it.
+ * (Last in the file, so attached after sched_wakeup: nothing is kept for a
+ * wakeup no program would take.) */
+SEC("tp_btf/csd_queue_cpu")
+int BPF_PROG(btf_csd_queue, unsigned int cpu, unsigned long callsite, void *func, void *csd)
+{
+	struct __call_single_node___ct *node = csd;
+	struct task_struct *p;
+	struct wake_kept *k, fresh = {};
+	__s32 tid, tgid;
+	__u32 key;
+
+	if (floor_only)
+		return 0;
+	if ((BPF_CORE_READ(node, u_flags) & CT_CSD_TYPE_MASK) != CT_CSD_TYPE_TTWU)
+		return 0;
+	p = (void *)((char *)csd - bpf_core_field_offset(struct task_struct___ct_wake, wake_entry));
+	tid = BPF_CORE_READ(p, pid);
+	key = tid;
+	tgid = traced_tgid(tid);
+	if (!tgid)
+		return 0;
+	k = bpf_map_lookup_elem(&wake_kept, &key);
+	if (k) {
+		if (k->ev.ts)
+			kept_flush(k);
+		kept_fill(k, tid, tgid, cpu, 1);
+		return 0;
+	}
+	kept_fill(&fresh, tid, tgid, cpu, 1);
+	if (bpf_map_update_elem(&wake_kept_big, &key, &fresh, BPF_ANY)) {
+		/* (never with a few queued at a time): the waking alone, with
+		 * its waker; its wakeup will name the wrong one */
+		kept_flush(&fresh);
+	}
 	return 0;
 }
 

@@ -486,7 +486,7 @@ def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False, waking=F
     (CONCTOP_NO_STAGING=1), which must decode the same. strict: the
     programs loaded as a kernel that checks alignment would load them
     (CONCTOP_BPF_STRICT_ALIGNMENT=1; staged stores were refused there).
-    waking: two programs a wakeup, as kernels before 6.4 get
+    waking: two programs a wakeup, as kernels before 6.5 get
     (CONCTOP_BPF_WAKING=1; by default sched_wakeup alone writes both)."""
     d = tmpdir()
     trace = os.path.join(d, "w.ctrace")
@@ -541,13 +541,23 @@ def high_tids(first):
     return HighTids()
 
 
+def kernel_has_csd_queue_cpu():
+    """Whether the kernel's BTF names the csd_queue_cpu tracepoint (Linux
+    6.5 on), which one program run a wakeup needs."""
+    try:
+        with open("/sys/kernel/btf/vmlinux", "rb") as f:
+            return b"btf_trace_csd_queue_cpu\0" in f.read()
+    except OSError:
+        return False
+
+
 def test_queued_wakers(waking=False, high=False):
     """A wakeup its waker queues on another CPU's list (the ping-pong's
     players pinned on two CPUs: each wakes the other on an idle one) runs
     there later, where the current task is not the waker. With one
     program run a wakeup (the default where the kernel has csd_queue_cpu,
     as here) csd_queue_cpu keeps the waker for it; with two
-    (CONCTOP_BPF_WAKING=1, as kernels before 6.4 get) sched_waking does.
+    (CONCTOP_BPF_WAKING=1, as kernels before 6.5 get) sched_waking does.
     Either way many wakeups come on another CPU than their waking, each
     waking of a ping-pong thread names the other ping-pong thread (a
     queued wakeup read where it runs would name that CPU's idle task),
@@ -572,8 +582,10 @@ def test_queued_wakers(waking=False, high=False):
     if not check(r.returncode == 0, f"queued wakers{suffix}: record exits 0", r.stderr.strip()):
         return
     said = next((x for x in r.stderr.splitlines() if x.startswith("conctop: wakeups: ")), "")
-    check(said.startswith("conctop: wakeups: two program runs" if waking else "conctop: wakeups: one program run"),
-          f"queued wakers{suffix}: the verbose summary says how many programs a wakeup ran", said)
+    one = not waking and kernel_has_csd_queue_cpu() and "(tracer tp_btf" in r.stderr
+    check(said.startswith("conctop: wakeups: one program run" if one else "conctop: wakeups: two "),
+          f"queued wakers{suffix}: the verbose summary says how many programs a wakeup ran "
+          f"({'one: this kernel has csd_queue_cpu' if one else 'two'})", said)
     events = dump_events(trace)
     threads = {int(f["tid"]) for _, _, kind, f in events if kind == "fork" and int(f["tid"]) > 0} | \
         {int(f["child"]) for _, _, kind, f in events if kind == "fork"}
@@ -590,7 +602,10 @@ def test_queued_wakers(waking=False, high=False):
               str(sorted(threads)))
     # (from outside: the start, and each player's move to its CPU, which the
     # kernel's migration thread ends with a wakeup)
-    check(cross >= 200 and len(wrong) <= 4, f"queued wakers{suffix}: wakeups come on another CPU than their "
+    # (a busy CPU takes its wakeups directly: the machine's load leaves fewer
+    # queued, about 5 700 of 6 000 here when idle, 25 with another build
+    # running; one queued and misnamed would be in wrong)
+    check(cross >= 20 and len(wrong) <= 4, f"queued wakers{suffix}: wakeups come on another CPU than their "
           "waking, and every waking names the ping-pong thread that woke it", f"{cross} wakeups on another CPU, "
           f"{len(wrong)} wakings naming another waker: {wrong[:3]}; threads {sorted(threads)}")
 
