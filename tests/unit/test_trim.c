@@ -525,51 +525,63 @@ static void test_memory_fixed(void)
 }
 
 /* Adds to tl the events of one cycle of 40 ms from t: threads 101 and
- * 102 take turns on CPU 1 every 4 ms while CPU 0 is idle for 20 ms (a
- * stretch of undone work), then runs another program for 20 ms. */
+ * 102 take turns on CPU 2 every 4 ms; CPU 0 is idle for the first 20 ms
+ * (a stretch of undone work) and runs another program for the rest, CPU 1
+ * the other way round. */
 static int undone_cycle(struct timeline *tl, uint64_t t)
 {
-	struct event e;
+	struct event e[14];
+	size_t n = 0, i;
 	int r = 0, k;
 
-	for (k = 0; !r && k < 10; k++) {
+	for (k = 0; k < 10; k++) {
 		int run = k % 2 ? 102 : 101;
 
-		e = test_event(100, t + (uint64_t)k * 4000000, EVENT_SWITCH, 1, run, run == 101 ? 102 : 101, 0,
-			       EVENT_STATE_PREEMPTED, 0, NULL);
-		r = timeline_add(tl, &e);
-		if (!r && k == 5) { /* CPU 0 busy with another program from 20 ms */
-			e = test_event(100, t + 20000000, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0, 0, NULL);
-			r = timeline_add(tl, &e);
+		e[n++] = test_event(100, t + (uint64_t)k * 4000000, EVENT_SWITCH, 2, run, run == 101 ? 102 : 101, 0,
+				    EVENT_STATE_PREEMPTED, 0, NULL);
+		if (k == 5) { /* from 20 ms CPU 0 busy with another program, CPU 1 idle */
+			e[n++] = test_event(100, t + 20000000, EVENT_SWITCH, 0, 0, EVENT_TID_OTHER, 0, 0, 0, NULL);
+			e[n++] = test_event(100, t + 20000000, EVENT_SWITCH, 1, EVENT_TID_OTHER, 0, 0, 0, 0, NULL);
 		}
 	}
-	e = test_event(100, t + 40000000 - 1, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0, 0, NULL);
-	return r ? r : timeline_add(tl, &e);
+	e[n++] = test_event(100, t + 40000000 - 1, EVENT_SWITCH, 0, EVENT_TID_OTHER, 0, 0, 0, 0, NULL);
+	e[n++] = test_event(100, t + 40000000 - 1, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0, 0, NULL);
+	for (i = 0; !r && i < n; i++)
+		r = timeline_add(tl, &e[i]);
+	return r;
+}
+
+/* Whether CPU cpu of tl is marked as idle beside waiting threads over the
+ * millisecond from ms after t. */
+static bool undone_marked_at(const struct timeline *tl, unsigned cpu, uint64_t t, uint64_t ms)
+{
+	return undone_cpu_marked(timeline_undone(tl), cpu, t + ms * 1000000, t + (ms + 1) * 1000000, timeline_end(tl));
 }
 
 /* The undone work's stretches that ended before a trim are forgotten with
- * the rest of that past: a live view of a program that leaves a CPU idle
- * beside waiting threads for hours keeps its memory; the CPUs' counts stay
- * the whole trace's, and a window after the trim is marked as before. */
+ * the rest of that past: a live view of a program that leaves CPUs idle
+ * beside waiting threads for hours keeps its memory. Two CPUs' stretches
+ * alternate (their indexes interleave); the CPUs' counts stay the whole
+ * trace's, and a window after the trim is marked as before. */
 static void test_undone_forgotten(void)
 {
 	struct timeline *tl = NULL;
-	struct event e;
+	struct event e[4];
 	uint64_t t = 0, cycles = 2000, cut = 1900 * 40000000ull;
-	size_t before, kept;
-	bool marked_before, marked_after;
-	int r = timeline_new(&tl, 2);
-	char name[200];
+	size_t before, kept, count[2], i;
+	bool marked[4];
+	int r = timeline_new(&tl, 3);
+	char name[240];
 
-	e = test_event(100, 0, EVENT_THREAD, 0, 101, 0, 0, 'R', 0, NULL);
-	r = r ? r : timeline_add(tl, &e);
-	e = test_event(100, 0, EVENT_THREAD, 0, 102, 0, 0, 'R', 0, NULL);
-	r = r ? r : timeline_add(tl, &e);
-	e = test_event(100, 0, EVENT_SWITCH, 1, 0, 101, 0, 0, 0, NULL);
-	r = r ? r : timeline_add(tl, &e);
+	e[0] = test_event(100, 0, EVENT_THREAD, 0, 101, 0, 0, 'R', 0, NULL);
+	e[1] = test_event(100, 0, EVENT_THREAD, 0, 102, 0, 0, 'R', 0, NULL);
+	e[2] = test_event(100, 0, EVENT_SWITCH, 2, 0, 101, 0, 0, 0, NULL);
+	e[3] = test_event(100, 0, EVENT_SWITCH, 1, 0, EVENT_TID_OTHER, 0, 0, 0, NULL);
+	for (i = 0; !r && i < 4; i++)
+		r = timeline_add(tl, &e[i]);
 	for (; !r && t < cycles * 40000000ull; t += 40000000)
 		r = undone_cycle(tl, t);
-	CHECK(!r, "2 000 cycles of a CPU idle beside waiting threads build");
+	CHECK(!r, "2 000 cycles of two CPUs idle in turn beside waiting threads build");
 	if (r) {
 		timeline_free(tl);
 		return;
@@ -577,18 +589,20 @@ static void test_undone_forgotten(void)
 	timeline_set_end(tl, t);
 	before = undone_memory(timeline_undone(tl));
 	kept = undone_count(timeline_undone(tl));
-	marked_before = undone_cpu_marked(timeline_undone(tl), 0, cut + 5000000, cut + 6000000, t);
+	count[0] = undone_cpu_count(timeline_undone(tl), 0);
+	count[1] = undone_cpu_count(timeline_undone(tl), 1);
 	r = timeline_trim(tl, cut);
-	marked_after = undone_cpu_marked(timeline_undone(tl), 0, cut + 5000000, cut + 6000000, t);
-	snprintf(name, sizeof(name), "trimmed at 19/20: %zu of %zu stretches kept, %zu of %zu bytes; CPU 0 counts %zu",
-		 undone_count(timeline_undone(tl)), kept, undone_memory(timeline_undone(tl)), before,
-		 undone_cpu_count(timeline_undone(tl), 0));
-	CHECK(!r && kept >= 1990 && undone_count(timeline_undone(tl)) <= 101 &&
-	      undone_memory(timeline_undone(tl)) * 4 < before && undone_cpu_count(timeline_undone(tl), 0) == kept,
-	      name);
-	CHECK(marked_before && marked_after &&
-	      !undone_cpu_marked(timeline_undone(tl), 0, cut + 25000000, cut + 26000000, t),
-	      "a window after the trim is marked as before it (idle beside waiting threads), and not where CPU 0 ran");
+	marked[0] = undone_marked_at(tl, 0, cut, 5), marked[1] = undone_marked_at(tl, 1, cut, 25);
+	marked[2] = undone_marked_at(tl, 0, cut, 25), marked[3] = undone_marked_at(tl, 1, cut, 5);
+	snprintf(name, sizeof(name), "trimmed at 19/20: %zu of %zu stretches kept, %zu of %zu bytes; the CPUs count "
+		 "%zu and %zu as before", undone_count(timeline_undone(tl)), kept, undone_memory(timeline_undone(tl)),
+		 before, undone_cpu_count(timeline_undone(tl), 0), undone_cpu_count(timeline_undone(tl), 1));
+	CHECK(!r && kept >= 3990 && count[0] >= 1995 && count[1] >= 1995 && undone_count(timeline_undone(tl)) <= 201 &&
+	      undone_memory(timeline_undone(tl)) * 4 < before && undone_cpu_count(timeline_undone(tl), 0) == count[0] &&
+	      undone_cpu_count(timeline_undone(tl), 1) == count[1], name);
+	CHECK(marked[0] && marked[1] && !marked[2] && !marked[3],
+	      "after the trim CPU 0 is marked where it was idle beside waiting threads and CPU 1 where it was, each "
+	      "not where it ran another program");
 	timeline_free(tl);
 }
 
