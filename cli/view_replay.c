@@ -290,18 +290,24 @@ static int replay_loop(struct replay *r)
 	}
 }
 
-/* Where the trace at path ends, from the index stored at its end (0 when
- * it has none: rebuilding one reads the whole file, as the view does
- * anyway). A paused view may go there before the reading reaches it. */
+/* Where the trace at path ends: from the index stored at its end, or, in
+ * a file without one (a recording cut off), from its last chunks, found by
+ * going from chunk frame to frame (a rebuilt index would read the whole
+ * file); 0 when neither says. A paused view may go there before the
+ * reading reaches it. */
 static uint64_t stored_end(const char *path)
 {
+	struct trace_reader *rd = NULL;
 	struct trace_index *ix;
-	uint64_t end;
+	uint64_t end = 0;
 
-	if (trace_index_new_stored(&ix, path))
-		return 0;
-	end = trace_index_end_ts(ix);
-	trace_index_free(ix);
+	if (trace_index_new_stored(&ix, path) == 0) {
+		end = trace_index_end_ts(ix);
+		trace_index_free(ix);
+	} else if (trace_reader_new(&rd, path) == 0 && trace_reader_tail_ts(rd, &end)) {
+		end = 0;
+	}
+	trace_reader_free(rd);
 	return end <= INT64_MAX ? end : 0; /* (an untrusted figure: kept clear of overflows) */
 }
 

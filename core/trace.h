@@ -202,6 +202,14 @@ uint64_t trace_reader_clamped(const struct trace_reader *r);
  * from (for the chunk index, trace_index.h). */
 void trace_reader_chunk(const struct trace_reader *r, uint64_t *off, uint32_t *seq);
 
+/* Where a trace ends when it has no index to say (a recording cut off):
+ * the time of the last event of its last chunk that reads, found by going
+ * from chunk frame to frame (28 bytes each, over any damage) to the end of
+ * the file and reading the last chunks alone. For a reader just opened;
+ * it is left past those chunks. Returns 0, -EINVAL (not just opened),
+ * -EIO, -ENODATA (no event in the last chunks that read). */
+int trace_reader_tail_ts(struct trace_reader *r, uint64_t *end);
+
 /* Goes on reading at the chunk whose frame is at byte off and numbered
  * seq (from a chunk index), as if the chunks before it had been read: ts
  * is the last timestamp before it, timed the timed records before it (the

@@ -1,7 +1,8 @@
 /* The trace file reader (format version 1, docs/trace-format.md): every
  * file is untrusted input, checked chunk by chunk before any record of it is
  * used; damage is reported with its place, or skipped when the caller asks
- * (trace_reader_skip_damaged). The layout is in trace_format.h.
+ * (trace_reader_skip_damaged). The layout is in trace_format.h; finding
+ * frames past damage, seeking and resuming are trace_seek.c's.
  */
 #include "trace.h"
 
@@ -17,40 +18,7 @@
 
 #include "trace_format.h"
 
-struct trace_reader {
-	int fd;                 /* -1 when reading from memory */
-	const uint8_t *mem;
-	size_t mem_len;
-	uint64_t off;           /* file offset of the next unread byte */
-	uint8_t *sbuf;          /* stored payload read from a file */
-	size_t scap;
-	uint8_t *rbuf;          /* decompressed payload */
-	size_t rcap;
-	const uint8_t *base;    /* the current chunk's decompressed payload */
-	const uint8_t *p;       /* next record in part A */
-	const uint8_t *end;     /* end of part A */
-	const uint8_t *tp;      /* next ts delta in part B */
-	const uint8_t *tend;    /* end of part B (and of the payload) */
-	uint64_t chunk_off;     /* file offset of the current chunk */
-	uint64_t chunk_end;     /* file offset after it, once its frame checked out; else 0 */
-	uint32_t chunk_no;      /* its number */
-	uint32_t next_seq;      /* number of the next chunk */
-	int skip_damaged;       /* skip damaged chunks instead of stopping (trace_reader_skip_damaged) */
-	int chunk_loaded;       /* the current chunk passed its checks: its records are being read */
-	uint64_t damaged;       /* damaged stretches skipped */
-	int chunk_enc;
-	int state;              /* 0 reading, 1 end record seen, < 0 error */
-	uint64_t ts;            /* ts of the last timed record */
-	uint64_t cts;           /* the current chunk's clock (0 at its start) */
-	uint64_t timed;         /* timed records seen, known or not */
-	uint64_t count;         /* events returned */
-	uint64_t chunk_ts, chunk_timed, chunk_count; /* ts, timed and count before the current chunk */
-	uint64_t end_ts;
-	uint64_t clamped;
-	struct libdeflate_decompressor *dz; /* made at the first deflated chunk */
-	struct trace_info info;
-	char err[512];
-};
+#include "trace_read_int.h"
 
 /* Records an error (sticky) with its message; returns code. */
 __attribute__((format(printf, 3, 4)))
@@ -85,7 +53,7 @@ static int rec_fail(struct trace_reader *r, const uint8_t *rec, const char *fmt,
 }
 
 /* Grows *buf to at least need bytes (callers bound need by TRACE_CHUNK_MAX). */
-static int grow(uint8_t **buf, size_t *cap, size_t need)
+int trace_read_grow(uint8_t **buf, size_t *cap, size_t need)
 {
 	size_t n = *cap ? *cap : 4096;
 	uint8_t *b;
@@ -140,7 +108,7 @@ static int inflate_payload(struct trace_reader *r, const uint8_t *pl, uint32_t s
 	size_t in = 0, out = 0;
 	enum libdeflate_result lr;
 
-	if (grow(&r->rbuf, &r->rcap, raw))
+	if (trace_read_grow(&r->rbuf, &r->rcap, raw))
 		return fail(r, -ENOMEM, "chunk %u at byte %llu: out of memory", no, atl);
 	if (!r->dz && !(r->dz = libdeflate_alloc_decompressor()))
 		return fail(r, -ENOMEM, "chunk %u at byte %llu: out of memory for the decompressor", no, atl);
@@ -219,7 +187,7 @@ static int load_chunk(struct trace_reader *r)
 	if (r->fd >= 0) {
 		uint8_t **buf = enc == ENC_STORED ? &r->rbuf : &r->sbuf;
 		size_t *cap = enc == ENC_STORED ? &r->rcap : &r->scap;
-		if (grow(buf, cap, stored))
+		if (trace_read_grow(buf, cap, stored))
 			return fail(r, -ENOMEM, "chunk %u at byte %llu: out of memory", no, atl);
 		got = src_fetch(r, stored, *buf, &pl);
 	} else {
@@ -399,7 +367,7 @@ static struct trace_reader *reader_alloc(void)
 	if (!r)
 		return NULL;
 	r->fd = -1;
-	if (grow(&r->rbuf, &r->rcap, 4096)) {
+	if (trace_read_grow(&r->rbuf, &r->rcap, 4096)) {
 		free(r);
 		return NULL;
 	}
@@ -565,111 +533,6 @@ static int read_end(struct trace_reader *r, const uint8_t *rec, const uint8_t *p
 	return 0;
 }
 
-/* Whether the 28 bytes at h are an intact chunk frame numbered min_seq or
- * later; sets *seq. */
-static int frame_intact(const uint8_t *h, uint32_t min_seq, uint32_t *seq)
-{
-	uint32_t stored = get32(h + 8), raw = get32(h + 12);
-
-	if (memcmp(h, chunk_magic, 4) || get32(h + 24) != libdeflate_crc32(0, h, 24))
-		return 0;
-	if (get32(h + 4) < min_seq || stored > TRACE_CHUNK_MAX || raw > TRACE_CHUNK_MAX ||
-	    (h[16] == ENC_STORED && stored != raw))
-		return 0;
-	*seq = get32(h + 4);
-	return 1;
-}
-
-/* The first intact frame numbered min_seq or later that starts in b[0..n)
- * and lies whole in it, or NULL; sets *seq. */
-static const uint8_t *frame_in(const uint8_t *b, size_t n, uint32_t min_seq, uint32_t *seq)
-{
-	const uint8_t *end = b + n, *c;
-
-	for (; end - b >= FRAME_LEN; b = c + 1) {
-		c = memmem(b, (size_t)(end - b), chunk_magic, 4);
-		if (!c || end - c < FRAME_LEN)
-			return NULL;
-		if (frame_intact(c, min_seq, seq))
-			return c;
-	}
-	return NULL;
-}
-
-/* Finds the first intact chunk frame numbered min_seq or later at or after
- * byte from; returns its offset (the end of the file if there is none, or
- * UINT64_MAX on a read error) and sets *seq. */
-static uint64_t find_frame(struct trace_reader *r, uint64_t from, uint32_t min_seq, uint32_t *seq)
-{
-	enum { WINDOW = 64 << 10 };
-	const uint8_t *c;
-	uint64_t off = from;
-
-	if (r->fd < 0) {
-		if (from >= r->mem_len)
-			return from;
-		c = frame_in(r->mem + from, r->mem_len - (size_t)from, min_seq, seq);
-		return c ? (uint64_t)(c - r->mem) : r->mem_len;
-	}
-	if (grow(&r->sbuf, &r->scap, WINDOW))
-		return UINT64_MAX;
-	for (;;) {
-		off_t data = lseek(r->fd, (off_t)off, SEEK_DATA); /* over a hole (trace_writer_set_drop_oldest) */
-		ssize_t k;
-
-		if (data > (off_t)off)
-			off = (uint64_t)data;
-		k = pread(r->fd, r->sbuf, WINDOW, (off_t)off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return UINT64_MAX;
-		c = frame_in(r->sbuf, (size_t)k, min_seq, seq);
-		if (c)
-			return off + (uint64_t)(c - r->sbuf);
-		if (k < WINDOW)
-			return off + (uint64_t)k; /* the end of the file */
-		off += (uint64_t)k - (FRAME_LEN - 1); /* a frame may straddle two windows */
-	}
-}
-
-/* Moves the reading position to byte off. Returns 0 or -1. */
-static int reader_seek(struct trace_reader *r, uint64_t off)
-{
-	if (r->fd >= 0 && lseek(r->fd, (off_t)off, SEEK_SET) < 0)
-		return -1;
-	r->off = off;
-	return 0;
-}
-
-/* Turns the error rc just met into a skipped stretch when the caller asked
- * for that and it is damage (-EBADMSG) after chunk 0: moves on past the
- * damaged chunk (by its length when its frame is intact, else to the next
- * intact frame), adds where reading goes on to the message, and returns
- * TRACE_DAMAGED. Returns rc otherwise. */
-static int skip_damage(struct trace_reader *r, int rc)
-{
-	uint64_t resume = r->chunk_end;
-	uint32_t seq = r->next_seq;
-	size_t len = strlen(r->err);
-
-	if (!r->skip_damaged || rc != -EBADMSG || (r->chunk_no == 0 && !r->chunk_loaded))
-		return rc;
-	if (!resume || resume <= r->chunk_off)
-		resume = find_frame(r, r->chunk_off + 1, r->chunk_no, &seq);
-	if (resume == UINT64_MAX || reader_seek(r, resume))
-		return rc; /* cannot read or seek past it: the damage stays where it stopped */
-	r->state = 0;
-	r->damaged++;
-	r->next_seq = seq;
-	r->p = r->end = r->tp = r->tend = r->base;
-	snprintf(r->err + len, sizeof r->err - len, "; %s, reading on at byte %llu",
-		 r->chunk_loaded ? "the rest of the chunk skipped" : resume == r->chunk_end ? "chunk skipped" :
-		 "skipped to the next intact chunk", (unsigned long long)resume);
-	return TRACE_DAMAGED;
-}
-
 /* Reads the next event or the end record (see trace_reader_next);
  * text_kept as decode_event's. */
 static inline __attribute__((always_inline)) int next_event(struct trace_reader *r, struct event *ev,
@@ -734,7 +597,7 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
 	if (r->state)
 		return r->state > 0 ? 0 : r->state;
 	rc = next_event(r, ev, false);
-	return rc < 0 ? skip_damage(r, rc) : rc;
+	return rc < 0 ? trace_read_skip_damage(r, rc) : rc;
 }
 
 /* Reads events into ev[0..max) while they come (see trace_reader_many).
@@ -763,7 +626,7 @@ int trace_reader_many(struct trace_reader *r, struct event *ev, unsigned max, un
 	if (r->state)
 		return r->state > 0 ? 0 : r->state;
 	rc = next_events(r, ev, max, n);
-	return rc < 0 ? skip_damage(r, rc) : rc;
+	return rc < 0 ? trace_read_skip_damage(r, rc) : rc;
 }
 
 /* Bytes of the file read so far (whole chunks). */
@@ -815,52 +678,6 @@ void trace_reader_chunk(const struct trace_reader *r, uint64_t *off, uint32_t *s
 {
 	*off = r->chunk_off;
 	*seq = r->chunk_no;
-}
-
-/* Goes on at another chunk, as if the ones before it had been read. */
-int trace_reader_seek_chunk(struct trace_reader *r, uint64_t off, uint32_t seq, uint64_t ts, uint64_t timed)
-{
-	if (off < FILE_HDR_LEN + FRAME_LEN || !r->base)
-		return -EINVAL;
-	if (reader_seek(r, off))
-		return -EIO;
-	r->state = 0;
-	r->err[0] = '\0';
-	r->next_seq = seq;
-	r->ts = ts;
-	r->timed = timed;
-	r->chunk_loaded = 0;
-	r->chunk_end = 0;
-	r->p = r->end = r->tp = r->tend = r->base; /* nothing left of the current chunk */
-	return 0;
-}
-
-/* Where reading goes on after the events returned so far. */
-int trace_reader_resume_point(const struct trace_reader *r, struct trace_resume *at)
-{
-	bool info = r->chunk_off < FILE_HDR_LEN + FRAME_LEN; /* chunk 0: the info record only, read */
-
-	if (r->state < 0 || (info && (r->count || r->p != r->end)))
-		return -EINVAL;
-	*at = info ? (struct trace_resume){ r->off, r->next_seq, r->ts, r->timed, 0, r->damaged }
-		   : (struct trace_resume){ r->chunk_off, r->chunk_no, r->chunk_ts, r->chunk_timed,
-					    r->count - r->chunk_count, r->damaged };
-	return 0;
-}
-
-/* Goes on where a writer's resume point says. */
-int trace_reader_resume(struct trace_reader *r, const struct trace_resume *at)
-{
-	struct event ev;
-	uint64_t i;
-	int e = trace_reader_seek_chunk(r, at->off, at->seq, at->ts, at->timed);
-
-	if (!e)
-		r->damaged = at->damaged; /* the chunks before it as they were read */
-	for (i = 0; !e && i < at->skip; i++)
-		if (trace_reader_next(r, &ev) != 1)
-			e = -EIO;
-	return e;
 }
 
 /* Closes and frees a reader. */

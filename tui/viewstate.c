@@ -416,11 +416,11 @@ void viewstate_home(struct viewstate *vs)
 }
 
 /* End. Playing, the clock goes to the end of what was read (where it
- * stops, or waits for the reading of a file without an index); a replay
- * still reading a file whose index says where it ends goes there and
- * stops, as the clock would once it got there (it would otherwise wait
- * for the reading, which under --memory reads on only as the view
- * moves). */
+ * stops, or waits for the reading of a file whose end is not known); a
+ * replay still reading a file whose end is known (its index, or its last
+ * chunk) goes there and stops, as the clock would once it got there (it
+ * would otherwise wait for the reading, which under --memory reads on
+ * only as the view moves). */
 void viewstate_end(struct viewstate *vs)
 {
 	bool was_playing = !vs->live && vs->v.playing;
@@ -442,8 +442,8 @@ void viewstate_end(struct viewstate *vs)
 void viewstate_goto(struct viewstate *vs, uint64_t t, const char *typed)
 {
 	if (t > paused_end(vs) && vs->v.reading && !vs->known_end)
-		snprintf(vs->note, sizeof(vs->note), "%s is after what was read so far (%.3f s): the file has no index "
-			 "to tell where it ends", typed, (double)paused_end(vs) / 1e9);
+		snprintf(vs->note, sizeof(vs->note), "%s is after what was read so far (%.3f s): the file does not say "
+			 "where it ends (no index, no last chunk that reads)", typed, (double)paused_end(vs) / 1e9);
 	else if (t > paused_end(vs))
 		snprintf(vs->note, sizeof(vs->note), "%s is after the end of the %s (%.3f s)", typed,
 			 vs->live ? "timeline" : "trace", (double)paused_end(vs) / 1e9);

@@ -249,21 +249,41 @@ def test_capped_playing(trace):
 
 
 def test_cut_goto(trace):
-    """A file cut off has no index: g past what the paused reading holds
-    says that it is after what was read so far, not after the end."""
-    rep = report_json(trace)
+    """A file cut off has no index: replay takes its end from its last chunk
+    that reads. Paused under --memory 16M, End goes there in one press (it
+    went to the end of what was read, a slice further per press), g to a
+    time before that end but past what was read goes there (it was refused,
+    "the file has no index"), and g past it is after the end of the trace,
+    which it names."""
     cut = os.path.join(tmpdir(), "cut.ctrace")
     with open(trace, "rb") as f, open(cut, "wb") as g:
         g.write(f.read(os.path.getsize(trace) * 3 // 5))
+    end = report_json(cut)["duration_ns"] / 1e9  # (a whole reading's end of the cut file)
     p = panes.Pane(tmux, "cut", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", cut), width=160,
                    height=30)
     try:
         ok, s = p.wait_for(lambda s: "--memory full" in s, 30)
+        m = re.search(r"reading \S+: (\d+)% ", s)
+        read = int(m.group(1)) if m else None  # (a share of the file: of its time, as bench_trace writes it)
+        p.keys("End")
+        ok, s = p.wait_for(lambda s: AT.search(s) and abs(float(AT.search(s).group(1)) - end) < 0.01, 10)
+        m = AT.search(s)
+        check(ok, f"a cut-off file (no index): End goes to its end ({end:.3f} s) in one press",
+              f"at {m.group(1) if m else '?'} s: {s[-400:]}")
+        p.keys("Home")
+        p.wait_for(lambda s: AT.search(s) and float(AT.search(s).group(1)) < 0.01, 10)
         p.keys("g")
-        p.keys(f"{rep['duration_ns'] / 1e9 * 0.5:.2f}", "Enter")
+        p.keys(f"{end / 2:.2f}", "Enter")
+        ok, s = p.wait_for(lambda s: AT.search(s) and abs(float(AT.search(s).group(1)) - end / 2) < 0.01, 10)
+        check(ok and "is after" not in s and read is not None and read < 40,
+              f"a cut-off file: g to {end / 2:.2f} s, past what was read ({read}% of the file), goes there",
+              s[-400:])
+        p.keys("g")
+        p.keys(f"{end * 1.2:.2f}", "Enter")
         ok, s = p.wait_for(lambda s: "is after" in s, 10)
-        check(ok and "after what was read so far" in s and "has no index" in s,
-              "a cut-off file (no index): g past what was read says so, not 'after the end'", s[-400:])
+        said = re.search(r"is after the end of the trace \(([0-9.]+) s\)", s)
+        check(ok and said and abs(float(said.group(1)) - end) < 0.01,
+              f"a cut-off file: g past its end is after the end of the trace, at {end:.3f} s", s[-400:])
     finally:
         p.kill()
 

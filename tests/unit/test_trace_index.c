@@ -187,6 +187,45 @@ static void test_writer_index(int level, const char *label)
 		      trace_index_end_ts(cut) == trace_index_chunk(ix, 9)->last_ts,
 		      "cut mid-chunk: rebuilt from the complete chunks, end at their last event");
 	}
+	/* the end from the last chunks alone (trace_reader_tail_ts), as replay
+	 * finds it in a file with no index: whole, index removed, cut in chunk
+	 * 10, chunk 5 zeroed (damage stepped over), on the file itself */
+	{
+		uint64_t last = evs[NEVENTS - 1].ts, got[5] = { 0 };
+		size_t sizes[4] = { len, ioff, (size_t)trace_index_chunk(ix, 10)->off + 40, len };
+		uint8_t *zeroed = malloc(len);
+		struct trace_reader *rd = NULL;
+		struct event e;
+		int rc[6];
+
+		if (zeroed) {
+			memcpy(zeroed, buf, len);
+			memset(zeroed + trace_index_chunk(ix, 5)->off, 0,
+			       (size_t)(trace_index_chunk(ix, 6)->off - trace_index_chunk(ix, 5)->off));
+		}
+		for (i = 0; i < 4; i++) {
+			rc[i] = -1;
+			if ((i < 3 || zeroed) && trace_reader_new_mem(&rd, i < 3 ? buf : zeroed, sizes[i]) == 0)
+				rc[i] = trace_reader_tail_ts(rd, &got[i]);
+			trace_reader_free(rd);
+			rd = NULL;
+		}
+		rc[4] = trace_reader_new(&rd, path) ? -1 : trace_reader_tail_ts(rd, &got[4]);
+		trace_reader_free(rd);
+		rd = NULL;
+		rc[5] = trace_reader_new_mem(&rd, buf, len) || trace_reader_next(rd, &e) != 1 ? -1
+			: trace_reader_tail_ts(rd, &got[4]);
+		trace_reader_free(rd);
+		snprintf(name, sizeof name, "%s: the end from the last chunks: whole %llu, index removed %llu, cut in "
+			 "chunk 10 %llu (its chunk 9 ends at %llu), chunk 5 zeroed %llu, the file %llu; the last event at %llu",
+			 label, (unsigned long long)got[0], (unsigned long long)got[1], (unsigned long long)got[2],
+			 (unsigned long long)trace_index_chunk(ix, 9)->last_ts, (unsigned long long)got[3],
+			 (unsigned long long)got[4], (unsigned long long)last);
+		CHECK(!rc[0] && !rc[1] && !rc[2] && !rc[3] && !rc[4] && got[0] == last && got[1] == last &&
+		      got[2] == trace_index_chunk(ix, 9)->last_ts && got[3] == last && got[4] == last, name);
+		CHECK(rc[5] == -EINVAL, "the end from the last chunks: refused once events were read (-EINVAL)");
+		free(zeroed);
+	}
 	/* find */
 	{
 		const struct trace_index_chunk *c = trace_index_chunk(ix, 5);
