@@ -92,11 +92,7 @@ static void summary(const struct runner *r, const char *out, uint64_t end_ts, bo
 		fprintf(stderr, "conctop: warning: the kernel dropped %llu events: try a larger --buffer\n", lost);
 	tracer_symbol_reads(t, &ahead, &delivering);
 	if (verbose)
-		fprintf(stderr, "conctop: wakeups: %s\n",
-			tracer_wakes_at_wakeup(t) ? "one program run each (sched_wakeup; csd_queue_cpu for those queued "
-						    "on another CPU)"
-			: strcmp(tracer_mode(t), "tp") ? "two program runs each (sched_waking, sched_wakeup)"
-						       : "two records each (sched_waking, sched_wakeup)");
+		fprintf(stderr, "conctop: wakeups: %s\n", tracer_wake_mode(t));
 	if (verbose)
 		fprintf(stderr, "conctop: symbol files for names: %llu read ahead, %llu read while delivering events\n",
 			(unsigned long long)ahead, (unsigned long long)delivering);

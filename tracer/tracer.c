@@ -432,10 +432,13 @@ const char *tracer_mode(const struct tracer *t)
 	return t->mode;
 }
 
-/* Whether a wakeup costs one program run (see tracer.h). */
-bool tracer_wakes_at_wakeup(const struct tracer *t)
+/* What a wakeup costs (see tracer.h). */
+const char *tracer_wake_mode(const struct tracer *t)
 {
-	return t->wake_at_wakeup;
+	if (t->wake_at_wakeup)
+		return "one program run each (sched_wakeup; csd_queue_cpu for those queued on another CPU)";
+	return strcmp(t->mode, "tp") ? "two program runs each (sched_waking, sched_wakeup)"
+						   : "two records each (sched_waking, sched_wakeup)";
 }
 
 /* Whether records are staged per CPU (see tracer.h). */

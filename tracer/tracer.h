@@ -58,10 +58,10 @@ const char *tracer_mode(const struct tracer *t);
  * run the flush on a chosen CPU. */
 bool tracer_staged(const struct tracer *t);
 
-/* Whether a wakeup costs one program run (sched_wakeup reads the waker;
- * csd_queue_cpu keeps it for a wakeup queued on another CPU) rather than
- * two (sched_waking, then sched_wakeup) or two records (the tp set). */
-bool tracer_wakes_at_wakeup(const struct tracer *t);
+/* What a wakeup costs, in words: one program run (sched_wakeup reads the
+ * waker; csd_queue_cpu keeps it for a wakeup queued on another CPU), two
+ * (sched_waking, then sched_wakeup), or two records (the tp set). */
+const char *tracer_wake_mode(const struct tracer *t);
 
 /* How blocking is attributed: "blocks (registers)", "blocks (system call
  * tracepoints)", "calls (uprobes)" or "none". */

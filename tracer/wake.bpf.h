@@ -195,19 +195,15 @@ int BPF_PROG(btf_wakeup, struct task_struct *p)
 		kept_flush(k);
 	if (k && k->ev.ts && k->ev.tid2 == tid) { /* kept at its waking or its queueing */
 		wake_write(k, p, tid, tgid);
-		if (big)
-			bpf_map_delete_elem(&wake_kept_big, &key);
-		return 0;
-	}
-	if (wake_at_wakeup) { /* in the waker's context */
-		if (big && k) /* (a stale one, emptied above) */
-			bpf_map_delete_elem(&wake_kept_big, &key);
+	} else if (wake_at_wakeup) { /* in the waker's context */
 		wake_write(NULL, p, tid, tgid);
-		return 0;
+	} else {
+		if (k && k->ev.ts)
+			kept_flush(k);
+		on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
 	}
-	if (k && k->ev.ts)
-		kept_flush(k);
-	on_wake(EVENT_WAKEUP, tid, task_cpu_of(p));
+	if (big && k) /* (taken, or stale and written above) */
+		bpf_map_delete_elem(&wake_kept_big, &key);
 	return 0;
 }
 

@@ -3,6 +3,8 @@ what they record is compared with the kernel's own per-thread counters.
 
 The programs run under tests/progs/ctxstat.so (LD_PRELOAD), which reads each
 thread's /proc counters as its last step; see that file."""
+import contextlib
+import functools
 import json
 import os
 import pwd
@@ -521,26 +523,25 @@ def test_wake_pairs(mode_args=(), suffix="", staged=True, strict=False, waking=F
           f"{pairs} pairs, {len(open_waking)} unpaired wakings, {bad[:3]}")
 
 
+@contextlib.contextmanager
 def high_tids(first):
     """A context in which the next processes get tids from first on: the
     kernel's pid_max raised past it (before the tracer sizes its arrays
     from it) and ns_last_pid set; both put back after."""
-    class HighTids:
-        def __enter__(self):
-            with open("/proc/sys/kernel/pid_max") as f:
-                self.pid_max = f.read().strip()
-            with open("/proc/sys/kernel/pid_max", "w") as f:
-                f.write(str(max(int(self.pid_max), 2 * first)))
-            with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-                f.write(str(first))
-            return self
-
-        def __exit__(self, *exc):
-            with open("/proc/sys/kernel/pid_max", "w") as f:
-                f.write(self.pid_max)
-    return HighTids()
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = f.read().strip()
+    try:
+        with open("/proc/sys/kernel/pid_max", "w") as f:
+            f.write(str(max(int(pid_max), 2 * first)))
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(first))
+        yield
+    finally:
+        with open("/proc/sys/kernel/pid_max", "w") as f:
+            f.write(pid_max)
 
 
+@functools.lru_cache(maxsize=None)
 def kernel_has_csd_queue_cpu():
     """Whether the kernel's BTF names the csd_queue_cpu tracepoint (Linux
     6.5 on), which one program run a wakeup needs."""
