@@ -103,14 +103,6 @@ static int thread_rows(const struct viewstate *vs, int *first_row)
 	return rows > 1 ? rows : 1;
 }
 
-/* The largest scale: the whole timeline (a second at least) in the lanes. */
-static uint64_t max_npc(const struct viewstate *vs)
-{
-	uint64_t end = timeline_end(vs->tl), span = end > NS_S ? end : NS_S, cols = viewstate_lane_cols(vs);
-
-	return scale_nice_ceil((span + cols - 1) / cols);
-}
-
 /* How far a paused view may go: the timeline's end, or the trace's while
  * a replay is still reading it. */
 static uint64_t paused_end(const struct viewstate *vs)
@@ -118,6 +110,16 @@ static uint64_t paused_end(const struct viewstate *vs)
 	uint64_t end = timeline_end(vs->tl);
 
 	return vs->v.reading && vs->known_end > end ? vs->known_end : end;
+}
+
+/* The largest scale: the whole trace (a second at least) in the lanes; in
+ * a replay still reading, the whole file when its end is known, not only
+ * what was read (zoomed all the way out, a 140 s file stopped at 16 s). */
+static uint64_t max_npc(const struct viewstate *vs)
+{
+	uint64_t end = paused_end(vs), span = end > NS_S ? end : NS_S, cols = viewstate_lane_cols(vs);
+
+	return scale_nice_ceil((span + cols - 1) / cols);
 }
 
 /* Keeps t0 on a column boundary and within [0, the end]. */

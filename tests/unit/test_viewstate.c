@@ -297,6 +297,30 @@ static void test_reading_ahead(void)
 	      "all read (the file ended before the index said): the cursor and the window come back to the end");
 }
 
+/* Zoomed all the way out, a replay still reading shows the whole file
+ * when its index says where it ends (5 s here, of which 21 ms were read),
+ * not only what was read; without an index, a second (what was read). */
+static void test_zoom_reading(void)
+{
+	struct viewstate vs;
+	uint64_t cols;
+	int i;
+
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	cols = viewstate_lane_cols(&vs);
+	vs.v.reading = true;
+	for (i = 0; i < 40; i++)
+		viewstate_zoom_here(&vs, true);
+	CHECK(vs.v.ns_per_col == scale_nice_ceil((1000 * MS + cols - 1) / cols),
+	      "reading, no index: zoomed all the way out at a second in the lanes (what was read is shorter)");
+	vs.known_end = 5000 * MS;
+	for (i = 0; i < 40; i++)
+		viewstate_zoom_here(&vs, true);
+	CHECK(vs.v.ns_per_col == scale_nice_ceil((5000 * MS + cols - 1) / cols) &&
+		      viewstate_window_ns(&vs) >= 5000 * MS && !strcmp(vs.note, "zoomed out all the way"),
+	      "reading, the index's end known (5 s): zoomed all the way out, the whole file fits the lanes");
+}
+
 /* Predict-then-reveal on the ping-pong: each wakeup has one waiter, an
  * obvious answer, so nothing is asked and the replay plays through
  * (test_predict has the questions, on a trace with several waiters). */
@@ -522,6 +546,7 @@ int main(void)
 	test_scroll();
 	test_steps_and_goto();
 	test_reading_ahead();
+	test_zoom_reading();
 	test_predict();
 	test_lanes();
 	test_live();
