@@ -43,7 +43,9 @@ static void contention_usage(FILE *f)
 		"                 machine's; 16M or more, 0 for no cap): the table is\n"
 		"                 summed as the file is read, so it holds the threads,\n"
 		"                 objects and holders, not every wait; past it the\n"
-		"                 reading stops with an error\n"
+		"                 reading stops with an error (unless no thread waited\n"
+		"                 on an object yet: it then drops the threads and reads\n"
+		"                 on, and gives the empty table if none ever does)\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -164,6 +166,22 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 
 #define SPANS_SETTLE_NS (1000ull * 1000 * 1000) /* a window's read reads on this long at most for its waits' ends */
 
+/* A contention table's reading past its memory limit with no wait on an
+ * object so far (a trace of many threads without attribution): the
+ * threads' records, which only such a wait would need, are dropped for an
+ * empty history, and the rest of the file is read for such a wait alone
+ * (the table stays empty without one, as report's does). Returns 0 or
+ * -ENOMEM. */
+static int spans_skim(struct cli_trace *t, struct cli_spans_read *rd)
+{
+	spans_free(rd->out);
+	rd->out = NULL;
+	if (spans_new(&rd->out, trace_reader_info(t->reader)->ncpus, SPANS_NONE))
+		return -ENOMEM;
+	contention_sum_follow(rd->sum, rd->out);
+	return 0;
+}
+
 /* Reads the opened trace t into rd->out, a new history that keeps every
  * span, or none with rd->sum (or, when rd->out is given, the history the
  * file goes on from, complete from rd->kept), for the window of rd (see
@@ -172,7 +190,8 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 static int spans_read(struct cli_trace *t, struct cli_spans_read *rd)
 {
 	const struct event *ev;
-	uint64_t n = 0, past = 0, first = UINT64_MAX, last = 0;
+	uint64_t n = 0, past = 0, first = UINT64_MAX, last = 0, over = 0;
+	bool attributed = false, skimming = false;
 	int e;
 
 	rd->read_to = UINT64_MAX;
@@ -185,6 +204,18 @@ static int spans_read(struct cli_trace *t, struct cli_spans_read *rd)
 			continue;
 		}
 		last = ev->ts;
+		if (ev->type == EVENT_BLOCK || ev->type == EVENT_CALL) {
+			attributed = true;
+			if (skimming) { /* a wait on an object after all: the table needs the threads */
+				rd->read_to = over;
+				e = -EFBIG;
+				break;
+			}
+		}
+		if (skimming) {
+			e = 0;
+			continue;
+		}
 		if (first == UINT64_MAX)
 			first = last;
 		/* past the window, once no wait under way at its end is left (or a
@@ -210,6 +241,12 @@ static int spans_read(struct cli_trace *t, struct cli_spans_read *rd)
 			break;
 		}
 		if (rd->limit && spans_memory(rd->out) + (rd->sum ? contention_sum_memory(rd->sum) : 0) > rd->limit) {
+			if (rd->sum && !attributed && !rd->cap && !rd->until_to) {
+				e = spans_skim(t, rd);
+				skimming = true;
+				over = last;
+				continue;
+			}
 			rd->read_to = last;
 			e = -EFBIG;
 			break;

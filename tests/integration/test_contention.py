@@ -7,6 +7,7 @@ it; the figures of `conctop contention --json` (whole trace and a window)
 and of `report --json` must equal those sums exactly. The hot variant's
 table_lock must come first, with the most wait."""
 import os
+import re
 import subprocess
 import sys
 
@@ -273,7 +274,9 @@ def test_memory():
     threads blocked on 100 000 mutexes (mktrace lockers100k) passes 16 MB
     even so: contention stops, exit 1; report leaves its table out, saying
     so (text, a warning, JSON null), and exits 0; with --memory 0 the
-    table has its 100 000 rows."""
+    table has its 100 000 rows. 100 000 threads with no wait on an object
+    (threads100k) pass it too: contention gives the empty table; with one
+    wait at their end (lateblock100k), it stops."""
     trace = os.path.join(tmpdir(), "pingpong.ctrace")
     r = conctop("record", "-o", trace, "--", os.path.join(PROGS, "pingpong"), "--rounds", "250000", timeout=120)
     if not check(r.returncode == 0, "memory: recorded the ping-pong", r.stderr[-300:]):
@@ -323,6 +326,36 @@ def test_memory():
     rows = json.loads(r.stdout)["contention"] if r.returncode == 0 else []
     check(len(rows) == 100000 and all(row["waits"] == 1 and row["kind"] == "mutex" for row in rows),
           "memory: contention --memory 0 of them: 100 000 rows of one mutex wait each", r.stderr[-300:])
+
+    # 100 000 threads that never wait on an object (mktrace threads100k)
+    # pass 16 MB too, but only a wait on an object needs them: contention
+    # drops them and reads on for such a wait, and gives the empty table
+    # report gives; with one wait at the very end (lateblock100k), it
+    # stops as for lockers100k, naming where it passed the cap
+    r = subprocess.run([os.path.join(PROGS, "mktrace"), where, "threads100k", "lateblock100k"], capture_output=True,
+                       text=True, timeout=120)
+    if not check(r.returncode == 0, "memory: mktrace threads100k lateblock100k", r.stderr[-300:]):
+        return
+    trace = os.path.join(where, "threads100k.ctrace")
+    whole = conctop("contention", "--json", "--memory", "0", trace)
+    r = conctop("contention", "--json", "--memory", "16M", trace)
+    check(whole.returncode == 0 and json.loads(whole.stdout)["contention"] == [] and r.returncode == 0 and
+          r.stdout == whole.stdout and not r.stderr,
+          "memory: contention --memory 16M of 100 000 threads with no wait on an object: the empty table, as with "
+          "no cap, exit 0", f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+    r = conctop("contention", "--memory", "16M", trace)
+    check(r.returncode == 0 and r.stdout.strip() == "no thread blocked on an object of the program",
+          "memory: the same as text", f"exit {r.returncode}: {r.stdout[-200:]} {r.stderr.strip()[-300:]}")
+    trace = os.path.join(where, "lateblock100k.ctrace")
+    r = conctop("contention", "--memory", "16M", trace)
+    at = re.search(r"up to ([0-9.]+) s", r.stderr)
+    check(r.returncode == 1 and said in r.stderr and at and float(at.group(1)) < 0.9,
+          "memory: contention --memory 16M of them and a wait on a mutex at their end (1 s) stops, exit 1, "
+          "naming where it passed the cap", f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
+    r = conctop("contention", "--json", "--memory", "0", trace)
+    rows = json.loads(r.stdout)["contention"] if r.returncode == 0 else []
+    check([row["object"] for row in rows] == ["mutex@200000"],
+          "memory: contention --memory 0 of them: the one mutex", r.stderr[-300:])
 
 
 def main():

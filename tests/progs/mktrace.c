@@ -64,6 +64,9 @@
  *              threads one after the other on CPU1 (10 us apart), each
  *              blocking at once on a mutex of its own that main holds, until
  *              the end: threads and objects past 16 MB (test_contention.py).
+ *   lateblock100k  threads100k, where main, at the end, blocks on the
+ *              mutex at 0x200000 instead of sleeping: the one wait on an
+ *              object comes after 100 000 threads (test_contention.py).
  *   missedlate  2 CPUs, 20 s: on CPU1 thread a (A) runs from 0, and at
  *              500 ms a switch names b (B) as the task leaving it (a
  *              switch missed: the CPU ran b, not a, since 0); on CPU0 c and
@@ -492,10 +495,11 @@ static int mk_gap(struct out *o)
 
 #define MANY_THREADS 100000
 
-/* threads100k and lockers100k (see the file comment): main creates
- * MANY_THREADS threads one after the other, each running on CPU1, then
- * exiting, or blocking for good on a mutex of its own that main holds. */
-static int mk_many(struct out *o, bool lockers)
+/* threads100k, lockers100k and lateblock100k (see the file comment):
+ * main creates MANY_THREADS threads one after the other, each running on
+ * CPU1, then exiting, or blocking for good on a mutex of its own that main
+ * holds; with late_block (threads exiting), main ends blocked on a mutex. */
+static int mk_many(struct out *o, bool lockers, bool late_block)
 {
 	uint64_t t = 0;
 	int k;
@@ -521,6 +525,8 @@ static int mk_many(struct out *o, bool lockers)
 			sw(o, t + 3 * US, 1, tid, EVENT_STATE_DEAD, 0);
 		}
 	}
+	if (late_block)
+		ev_op(o, t + 5 * US, EVENT_BLOCK, 0, 101, 0, OP_MUTEX_LOCK, 0x200000, NULL);
 	if (!lockers)
 		sw(o, t + 5 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
 	return out_close(o, t + 10 * US);
@@ -529,13 +535,19 @@ static int mk_many(struct out *o, bool lockers)
 /* threads100k: see the file comment. */
 static int mk_threads100k(struct out *o)
 {
-	return mk_many(o, false);
+	return mk_many(o, false, false);
 }
 
 /* lockers100k: see the file comment. */
 static int mk_lockers100k(struct out *o)
 {
-	return mk_many(o, true);
+	return mk_many(o, true, false);
+}
+
+/* lateblock100k: see the file comment. */
+static int mk_lateblock100k(struct out *o)
+{
+	return mk_many(o, false, true);
 }
 
 /* missedlate: see the file comment. */
@@ -686,6 +698,8 @@ static const struct maker hostile_makers[] = {
 	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)", mk_threads100k, NULL },
 	{ "lockers100k", 2, "hostile: 100 000 threads blocked on 100 000 mutexes (only when named)", mk_lockers100k,
 	  NULL },
+	{ "lateblock100k", 2, "hostile: 100 000 short-lived threads, then a wait on a mutex (only when named)",
+	  mk_lateblock100k, NULL },
 	{ "missedlate", 2, "big: a switch missed long before it is found, 1.5 M events (only when named)",
 	  mk_missedlate, NULL },
 	{ "hostile", 2, "hostile: terminal controls in every string of the file (only when named)", NULL,
