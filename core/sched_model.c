@@ -831,5 +831,5 @@ const struct waits *sched_model_waits(const struct sched_model *m)
 size_t sched_model_memory(const struct sched_model *m)
 {
 	return sizeof(*m) + m->cap * sizeof(*m->threads) + m->map.nslot * (sizeof(*m->map.tid) + sizeof(*m->map.idx)) +
-	       m->ncpus * sizeof(*m->cpus);
+	       m->ncpus * sizeof(*m->cpus) + waits_memory(m->waits);
 }

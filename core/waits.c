@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "glibc_sync.h"
+#include "keyindex.h"
 #include "mem.h"
 #include "waits.h"
 
@@ -35,24 +36,17 @@ struct wthread {
 	int64_t last_sem1;              /* and its last semaphore since its exec (index + 1), 0 none */
 };
 
-/* Open addressing from a 64-bit key to an index + 1. */
-struct index {
-	uint64_t *keys;
-	uint32_t *vals;
-	size_t cap, used;
-};
-
 struct waits {
 	struct wthread *threads;
 	size_t nthreads, tcap;
-	struct index by_tid;
+	struct keyindex by_tid;
 
 	struct waits_object *objects;
 	int64_t *sem_prev;        /* per object: a semaphore's process's previous one, -1 */
 	size_t nobjects, ocap;
-	struct index by_addr;     /* (tgid, addr) hashed -> object */
+	struct keyindex by_addr;     /* (tgid, addr) hashed -> object */
 
-	struct index by_tls;      /* thread pointer -> tid (as value) */
+	struct keyindex by_tls;      /* thread pointer -> tid (as value) */
 
 	struct waits_deadlock *deadlocks;
 	size_t ndeadlocks, dcap;
@@ -143,70 +137,6 @@ uint32_t waits_object_kind(uint32_t op)
 	}
 }
 
-/* Mixes a key for the indexes. */
-static size_t hash64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return (size_t)k;
-}
-
-/* Looks key up: its value, or 0 when absent. */
-static uint32_t index_get(const struct index *x, uint64_t key)
-{
-	size_t i;
-
-	if (!x->cap)
-		return 0;
-	for (i = hash64(key) & (x->cap - 1); x->vals[i]; i = (i + 1) & (x->cap - 1))
-		if (x->keys[i] == key)
-			return x->vals[i];
-	return 0;
-}
-
-/* Sets key to val (val > 0). Returns 0 or -ENOMEM. */
-static int index_put(struct index *x, uint64_t key, uint32_t val)
-{
-	size_t i;
-
-	if ((x->used + 1) * 2 > x->cap) {
-		struct index n = { 0 };
-		size_t j;
-
-		n.cap = x->cap ? x->cap * 2 : 64;
-		n.keys = calloc(n.cap, sizeof(*n.keys));
-		n.vals = calloc(n.cap, sizeof(*n.vals));
-		if (!n.keys || !n.vals) {
-			free(n.keys);
-			free(n.vals);
-			return -ENOMEM;
-		}
-		for (j = 0; j < x->cap; j++) {
-			if (!x->vals[j])
-				continue;
-			for (i = hash64(x->keys[j]) & (n.cap - 1); n.vals[i]; i = (i + 1) & (n.cap - 1))
-				;
-			n.keys[i] = x->keys[j];
-			n.vals[i] = x->vals[j];
-			n.used++;
-		}
-		free(x->keys);
-		free(x->vals);
-		*x = n;
-	}
-	for (i = hash64(key) & (x->cap - 1); x->vals[i]; i = (i + 1) & (x->cap - 1)) {
-		if (x->keys[i] == key) {
-			x->vals[i] = val;
-			return 0;
-		}
-	}
-	x->keys[i] = key;
-	x->vals[i] = val;
-	x->used++;
-	return 0;
-}
-
 /* Creates an empty tracker. */
 int waits_new(struct waits **out)
 {
@@ -220,26 +150,22 @@ void waits_free(struct waits *w)
 	if (!w)
 		return;
 	free(w->threads);
-	free(w->by_tid.keys);
-	free(w->by_tid.vals);
+	keyindex_done(&w->by_tid);
 	free(w->objects);
 	free(w->sem_prev);
-	free(w->by_addr.keys);
-	free(w->by_addr.vals);
-	free(w->by_tls.keys);
-	free(w->by_tls.vals);
+	keyindex_done(&w->by_addr);
+	keyindex_done(&w->by_tls);
 	free(w->deadlocks);
 	free(w);
 }
 
-/* A copy of an index into c (its slots all copied: they are hashed). */
-static int index_copy(struct index *c, const struct index *x)
+/* Bytes of memory it holds: its threads (one a tid ever seen), objects,
+ * their indexes and the deadlocks found; no trim frees any of it. */
+size_t waits_memory(const struct waits *w)
 {
-	*c = *x;
-	c->vals = NULL;
-	if (VEC_DUP(c->keys, x->keys, x->cap) || VEC_DUP(c->vals, x->vals, x->cap))
-		return -ENOMEM;
-	return 0;
+	return sizeof(*w) + w->tcap * sizeof(*w->threads) + w->ocap * (sizeof(*w->objects) + sizeof(*w->sem_prev)) +
+	       keyindex_memory(&w->by_tid) + keyindex_memory(&w->by_addr) + keyindex_memory(&w->by_tls) +
+	       w->dcap * sizeof(*w->deadlocks);
 }
 
 /* A copy of the tracker (see waits.h). */
@@ -257,8 +183,8 @@ int waits_clone(const struct waits *w, struct waits **out)
 	c->nblk = w->nblk;
 	r = VEC_DUP(c->threads, w->threads, w->nthreads) || VEC_DUP(c->objects, w->objects, w->nobjects) ||
 	    VEC_DUP(c->sem_prev, w->sem_prev, w->nobjects) || VEC_DUP(c->deadlocks, w->deadlocks, w->ndeadlocks) ||
-	    index_copy(&c->by_tid, &w->by_tid) || index_copy(&c->by_addr, &w->by_addr) ||
-	    index_copy(&c->by_tls, &w->by_tls);
+	    keyindex_copy(&c->by_tid, &w->by_tid) || keyindex_copy(&c->by_addr, &w->by_addr) ||
+	    keyindex_copy(&c->by_tls, &w->by_tls);
 	if (r) {
 		waits_free(c);
 		return -ENOMEM;
@@ -270,7 +196,7 @@ int waits_clone(const struct waits *w, struct waits **out)
 /* The tracker's entry for tid, created on first use (NULL on ENOMEM). */
 static struct wthread *thread_of(struct waits *w, int32_t tid)
 {
-	uint32_t v = index_get(&w->by_tid, (uint32_t)tid);
+	uint32_t v = keyindex_get(&w->by_tid, (uint32_t)tid);
 	struct wthread *t;
 
 	if (v)
@@ -284,7 +210,7 @@ static struct wthread *thread_of(struct waits *w, int32_t tid)
 		w->threads = p;
 		w->tcap = cap;
 	}
-	if (index_put(&w->by_tid, (uint32_t)tid, (uint32_t)w->nthreads + 1))
+	if (keyindex_put(&w->by_tid, (uint32_t)tid, (uint32_t)w->nthreads + 1))
 		return NULL;
 	t = &w->threads[w->nthreads++];
 	memset(t, 0, sizeof(*t));
@@ -300,10 +226,25 @@ static void set_blk(struct waits *w, struct wthread *t, bool on)
 	t->in_blk = on;
 }
 
+/* Forgets thread t (its last entry takes its place): a thread that ended
+ * holds nothing a later event asks for, and a program that creates threads
+ * for hours would otherwise keep an entry for each. */
+static void thread_forget(struct waits *w, struct wthread *t)
+{
+	size_t i = (size_t)(t - w->threads), last = w->nthreads - 1;
+
+	keyindex_del(&w->by_tid, (uint32_t)t->tid);
+	if (i != last) {
+		w->threads[i] = w->threads[last];
+		keyindex_set(&w->by_tid, (uint32_t)w->threads[i].tid, (uint32_t)i + 1);
+	}
+	w->nthreads--;
+}
+
 /* The existing entry for tid, or NULL. */
 static const struct wthread *find_thread(const struct waits *w, int32_t tid)
 {
-	uint32_t v = index_get(&w->by_tid, (uint32_t)tid);
+	uint32_t v = keyindex_get(&w->by_tid, (uint32_t)tid);
 
 	return v ? &w->threads[v - 1] : NULL;
 }
@@ -319,7 +260,7 @@ static uint64_t object_key(int32_t tgid, uint64_t addr)
 static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t kind)
 {
 	uint64_t key = object_key(tgid, addr);
-	uint32_t v = index_get(&w->by_addr, key);
+	uint32_t v = keyindex_get(&w->by_addr, key);
 	struct waits_object *o;
 
 	if (v && (w->objects[v - 1].tgid != tgid || w->objects[v - 1].addr != addr))
@@ -340,7 +281,7 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 		w->sem_prev = prev;
 		w->ocap = cap;
 	}
-	if (index_put(&w->by_addr, key, (uint32_t)w->nobjects + 1))
+	if (keyindex_put(&w->by_addr, key, (uint32_t)w->nobjects + 1))
 		return -1;
 	o = &w->objects[w->nobjects];
 	memset(o, 0, sizeof(*o));
@@ -349,7 +290,7 @@ static int64_t object_of(struct waits *w, int32_t tgid, uint64_t addr, uint32_t 
 	o->kind = kind;
 	w->sem_prev[w->nobjects] = -1;
 	if (kind == OP_KIND_SEM) { /* chained to its process's others, for set_python */
-		uint32_t v = index_get(&w->by_tid, (uint32_t)tgid);
+		uint32_t v = keyindex_get(&w->by_tid, (uint32_t)tgid);
 		struct wthread *p = v ? &w->threads[v - 1] : NULL;
 
 		o->pylock = p && p->python;
@@ -486,7 +427,7 @@ static int on_call(struct waits *w, const struct event *ev)
 		break;
 	}
 	case OP_JOIN:
-		f.target = (int32_t)index_get(&w->by_tls, (uint64_t)ev->arg);
+		f.target = (int32_t)keyindex_get(&w->by_tls, (uint64_t)ev->arg);
 		break;
 	default:
 		break;
@@ -580,7 +521,7 @@ static int on_block(struct waits *w, const struct event *ev)
 /* The thread of tid, if it has one, without adding it. */
 static struct wthread *known_thread(struct waits *w, int32_t tid)
 {
-	uint32_t v = tid > 0 ? index_get(&w->by_tid, (uint32_t)tid) : 0;
+	uint32_t v = tid > 0 ? keyindex_get(&w->by_tid, (uint32_t)tid) : 0;
 
 	return v ? &w->threads[v - 1] : NULL;
 }
@@ -602,7 +543,7 @@ static void block_over(struct waits *w, int32_t tid, bool waking)
  * fewer alive. */
 static void child_gone(struct waits *w, struct wthread *c)
 {
-	uint32_t v = index_get(&w->by_tid, (uint32_t)c->parent);
+	uint32_t v = keyindex_get(&w->by_tid, (uint32_t)c->parent);
 	struct wthread *p = v ? &w->threads[v - 1] : NULL;
 
 	if (p && p->nchildren) {
@@ -641,7 +582,7 @@ static int on_fork(struct waits *w, const struct event *ev)
 	struct wthread *c, *p;
 	int64_t o;
 
-	if (ev->arg && ev->tid2 > 0 && index_put(&w->by_tls, (uint64_t)ev->arg, (uint32_t)ev->tid2))
+	if (ev->arg && ev->tid2 > 0 && keyindex_put(&w->by_tls, (uint64_t)ev->arg, (uint32_t)ev->tid2))
 		return -ENOMEM;
 	if (ev->tid2 <= 0 || ev->tgid <= 0 || ev->tgid2 != ev->tid2 || ev->tgid2 == ev->tgid)
 		return 0;
@@ -753,6 +694,16 @@ int waits_add(struct waits *w, const struct event *ev)
 		on_name(w, ev);
 		return 0;
 	case EVENT_EXIT:
+		if (ev->tgid > 0 && ev->tid != ev->tgid) {
+			/* a thread, not a process: its entry would be all zero now
+			 * (none is the same), and only a process's first thread keeps
+			 * what outlives it (its children, its semaphores) */
+			if ((t = known_thread(w, ev->tid)) != NULL) {
+				set_blk(w, t, false);
+				thread_forget(w, t);
+			}
+			return 0;
+		}
 		t = thread_of(w, ev->tid);
 		if (t) {
 			t->ncalls = 0;
@@ -790,7 +741,7 @@ void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c)
 /* The index of the object at addr of process tgid, or -1. */
 int64_t waits_find(const struct waits *w, int32_t tgid, uint64_t addr)
 {
-	uint32_t v = index_get(&w->by_addr, object_key(tgid, addr));
+	uint32_t v = keyindex_get(&w->by_addr, object_key(tgid, addr));
 
 	if (!v || w->objects[v - 1].tgid != tgid || w->objects[v - 1].addr != addr)
 		return -1;

@@ -79,6 +79,9 @@ struct waits_deadlock {
 int waits_new(struct waits **out);
 void waits_free(struct waits *w);
 
+/* Bytes of memory it holds (a tid ever seen keeps its entry). */
+size_t waits_memory(const struct waits *w);
+
 /* A copy of w that follows events on its own (a copy of a timeline's
  * present, timeline_clone). Returns 0 or -ENOMEM. */
 int waits_clone(const struct waits *w, struct waits **out);

@@ -355,6 +355,53 @@ static void test_python_lock(void)
 }
 
 /* Runs the wait tracker tests. */
+/* Threads that exit are forgotten, and those alive keep what they are in
+ * while the others' entries go around them (5 000 in a lock each, every
+ * other one exiting); new threads take the places of those gone
+ * (before, 20 000 more held 25 000 entries). */
+static void test_forget(void)
+{
+	enum { N = 5000 };
+	static int64_t object[N];
+	struct waits_cause c;
+	bool kept = true, gone = true;
+	size_t peak;
+	int i;
+
+	waits_new(&w);
+	for (i = 0; i < N; i++)
+		ev(10 + (uint64_t)i, EVENT_CALL, 1000 + i, OP_MUTEX_LOCK, 0x10000 + 64 * (uint64_t)i, 0, NULL);
+	for (i = 0; i < N; i++) {
+		waits_current(w, 1000 + i, &c);
+		object[i] = c.object;
+	}
+	peak = waits_memory(w);
+	for (i = 1; i < N; i += 2)
+		ev(10 + N + (uint64_t)i, EVENT_EXIT, 1000 + i, 0, 0, 0, NULL);
+	for (i = 0; i < N; i++) {
+		waits_current(w, 1000 + i, &c);
+		if (i % 2)
+			gone &= c.kind == WAIT_NONE && c.object == -1;
+		else
+			kept &= c.op == OP_MUTEX_LOCK && c.object >= 0 && c.object == object[i] &&
+				c.since == 10 + (uint64_t)i;
+	}
+	CHECK(kept, "forget: 2 500 threads still in their locks after the 2 500 others exited, each in its own");
+	CHECK(gone, "forget: the 2 500 that exited are inside nothing");
+	for (i = 0; i < 4 * N; i++) { /* the same locks: no new object */
+		uint64_t at = 20 + 2 * N + 2 * (uint64_t)i, lock = 0x10000 + 64 * (uint64_t)(i % N | 1);
+
+		ev(at, EVENT_CALL, 100000 + i, OP_MUTEX_LOCK, lock, 0, NULL);
+		if (i + 1 < 4 * N)
+			ev(at + 1, EVENT_EXIT, 100000 + i, 0, 0, 0, NULL);
+	}
+	waits_current(w, 100000 + 4 * N - 1, &c);
+	CHECK(waits_memory(w) == peak && c.object == object[N - 1],
+	      "forget: 20 000 more threads, each taking a lock and exiting, take the places of those gone: the "
+	      "memory of the peak, no more");
+	waits_free(w);
+}
+
 int main(void)
 {
 	test_mutex_and_cond();
@@ -363,5 +410,6 @@ int main(void)
 	test_blocks();
 	test_children();
 	test_python_lock();
+	test_forget();
 	return check_summary();
 }
