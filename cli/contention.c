@@ -43,9 +43,11 @@ static void contention_usage(FILE *f)
 		"                 machine's; 16M or more, 0 for no cap): the table is\n"
 		"                 summed as the file is read, so it holds the threads,\n"
 		"                 objects and holders, not every wait; past it the\n"
-		"                 reading stops with an error (unless no thread waited\n"
-		"                 on an object yet: it then drops the threads and reads\n"
-		"                 on, and gives the empty table if none ever does)\n"
+		"                 reading stops with an error (unless no event that can\n"
+		"                 make a wait on an object, a block, a libc call or a\n"
+		"                 followed system call, came yet: it then drops the\n"
+		"                 threads and reads on, and gives the empty table if\n"
+		"                 none comes)\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
@@ -166,12 +168,12 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 
 #define SPANS_SETTLE_NS (1000ull * 1000 * 1000) /* a window's read reads on this long at most for its waits' ends */
 
-/* A contention table's reading past its memory limit with no wait on an
- * object so far (a trace of many threads without attribution): the
- * threads' records, which only such a wait would need, are dropped for an
- * empty history, and the rest of the file is read for such a wait alone
- * (the table stays empty without one, as report's does). Returns 0 or
- * -ENOMEM. */
+/* A contention table's reading past its memory limit with no event so far
+ * that can make a wait on an object (contention_event_may_wait: a trace of
+ * many threads without attribution) and no row: the threads' records,
+ * which only such a wait would need, are dropped for an empty history, and
+ * the rest of the file is read for such an event alone (the table stays
+ * empty without one, as report's does). Returns 0 or -ENOMEM. */
 static int spans_skim(struct cli_trace *t, struct cli_spans_read *rd)
 {
 	spans_free(rd->out);
@@ -204,9 +206,9 @@ static int spans_read(struct cli_trace *t, struct cli_spans_read *rd)
 			continue;
 		}
 		last = ev->ts;
-		if (ev->type == EVENT_BLOCK || ev->type == EVENT_CALL) {
+		if (contention_event_may_wait(ev->type)) {
 			attributed = true;
-			if (skimming) { /* a wait on an object after all: the table needs the threads */
+			if (skimming) { /* perhaps a wait on an object after all: the table needs the threads */
 				rd->read_to = over;
 				e = -EFBIG;
 				break;
@@ -241,7 +243,7 @@ static int spans_read(struct cli_trace *t, struct cli_spans_read *rd)
 			break;
 		}
 		if (rd->limit && spans_memory(rd->out) + (rd->sum ? contention_sum_memory(rd->sum) : 0) > rd->limit) {
-			if (rd->sum && !attributed && !rd->cap && !rd->until_to) {
+			if (rd->sum && !attributed && !contention_sum_rows(rd->sum) && !rd->cap && !rd->until_to) {
 				e = spans_skim(t, rd);
 				skimming = true;
 				over = last;

@@ -340,9 +340,9 @@ static void print_text(FILE *f, const struct stats *s, const struct trace_info *
 
 /* Prints the contention by object, last: computed in a second reading of
  * the file once the statistics are freed (so that report never holds two
- * models of a trace at once), and only when the trace holds attribution
- * events: without them no thread waits on an object. Returns the exit
- * status. */
+ * models of a trace at once), and only when the trace holds events that
+ * can make a wait on an object (contention_event_may_wait): without them
+ * no thread waits on one. Returns the exit status. */
 static int print_contention(const char *file, bool attributed, bool json, uint64_t limit)
 {
 	struct spans *sp = NULL;
@@ -443,7 +443,9 @@ int cmd_report(int argc, char **argv)
 	else
 		print_text(stdout, s, trace_reader_info(t.reader), file);
 	cli_report_undone(s, json);
-	attributed = stats_events_of(s, EVENT_BLOCK) || stats_events_of(s, EVENT_CALL);
+	attributed = false;
+	for (unsigned type = 1; type < EVENT_TYPE_MAX; type++)
+		attributed |= contention_event_may_wait(type) && stats_events_of(s, type);
 	stats_free(s);
 	s = NULL;
 	cli_trace_close(&t);

@@ -13,6 +13,7 @@
 #ifndef CONCTOP_CONTENTION_H
 #define CONCTOP_CONTENTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "spans.h"
@@ -76,6 +77,15 @@ int contention_sum_table(struct contention_sum *c, const struct spans *s, struct
 
 /* Frees it (the table it made lives on). */
 void contention_sum_free(struct contention_sum *c);
+
+/* The objects it has a row for so far. */
+size_t contention_sum_rows(const struct contention_sum *c);
+
+/* Whether an event of this type can put a thread in a wait on an object:
+ * a block, a libc call, or a followed system call (a wait4 for a child
+ * process, whose object is the child). A trace with none of them has an
+ * empty table. */
+bool contention_event_may_wait(unsigned type);
 
 /* The rows, by total wait, largest first (a NULL table has none). */
 size_t contention_count(const struct contention *c);

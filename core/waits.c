@@ -159,8 +159,9 @@ void waits_free(struct waits *w)
 	free(w);
 }
 
-/* Bytes of memory it holds: its threads (one a tid ever seen), objects,
- * their indexes and the deadlocks found; no trim frees any of it. */
+/* Bytes of memory it holds: its threads (one per process seen and per
+ * thread alive), objects, their indexes (the thread pointers': one per
+ * pointer seen, which glibc reuses) and the deadlocks found. */
 size_t waits_memory(const struct waits *w)
 {
 	return sizeof(*w) + w->tcap * sizeof(*w->threads) + w->ocap * (sizeof(*w->objects) + sizeof(*w->sem_prev)) +

@@ -79,7 +79,8 @@ struct waits_deadlock {
 int waits_new(struct waits **out);
 void waits_free(struct waits *w);
 
-/* Bytes of memory it holds (a tid ever seen keeps its entry). */
+/* Bytes of memory it holds (an entry per process seen and per thread
+ * alive, the objects, the indexes). */
 size_t waits_memory(const struct waits *w);
 
 /* A copy of w that follows events on its own (a copy of a timeline's

@@ -275,8 +275,8 @@ def test_memory():
     even so: contention stops, exit 1; report leaves its table out, saying
     so (text, a warning, JSON null), and exits 0; with --memory 0 the
     table has its 100 000 rows. 100 000 threads with no wait on an object
-    (threads100k) pass it too: contention gives the empty table; with one
-    wait at their end (lateblock100k), it stops."""
+    (threads100k) pass it too: contention gives the empty table; with a
+    wait for a child process before or after them, it stops."""
     trace = os.path.join(tmpdir(), "pingpong.ctrace")
     r = conctop("record", "-o", trace, "--", os.path.join(PROGS, "pingpong"), "--rounds", "250000", timeout=120)
     if not check(r.returncode == 0, "memory: recorded the ping-pong", r.stderr[-300:]):
@@ -329,12 +329,16 @@ def test_memory():
 
     # 100 000 threads that never wait on an object (mktrace threads100k)
     # pass 16 MB too, but only a wait on an object needs them: contention
-    # drops them and reads on for such a wait, and gives the empty table
-    # report gives; with one wait at the very end (lateblock100k), it
-    # stops as for lockers100k, naming where it passed the cap
-    r = subprocess.run([os.path.join(PROGS, "mktrace"), where, "threads100k", "lateblock100k"], capture_output=True,
-                       text=True, timeout=120)
-    if not check(r.returncode == 0, "memory: mktrace threads100k lateblock100k", r.stderr[-300:]):
+    # drops them and reads on for an event that can make one, and gives
+    # the empty table report gives. A wait for a child process seen only as
+    # system call events makes one: before the threads (earlywait100k) or
+    # after them (latewait100k), contention stops as for lockers100k,
+    # naming where it passed the cap (the build that looked for blocks and
+    # calls alone crashed on the first and printed the empty table for the
+    # second), and with no cap its table has the child.
+    r = subprocess.run([os.path.join(PROGS, "mktrace"), where, "threads100k", "earlywait100k", "latewait100k"],
+                       capture_output=True, text=True, timeout=120)
+    if not check(r.returncode == 0, "memory: mktrace threads100k earlywait100k latewait100k", r.stderr[-300:]):
         return
     trace = os.path.join(where, "threads100k.ctrace")
     whole = conctop("contention", "--json", "--memory", "0", trace)
@@ -346,16 +350,23 @@ def test_memory():
     r = conctop("contention", "--memory", "16M", trace)
     check(r.returncode == 0 and r.stdout.strip() == "no thread blocked on an object of the program",
           "memory: the same as text", f"exit {r.returncode}: {r.stdout[-200:]} {r.stderr.strip()[-300:]}")
-    trace = os.path.join(where, "lateblock100k.ctrace")
-    r = conctop("contention", "--memory", "16M", trace)
-    at = re.search(r"up to ([0-9.]+) s", r.stderr)
-    check(r.returncode == 1 and said in r.stderr and at and float(at.group(1)) < 0.9,
-          "memory: contention --memory 16M of them and a wait on a mutex at their end (1 s) stops, exit 1, "
-          "naming where it passed the cap", f"exit {r.returncode}: {r.stderr.strip()[-300:]}")
-    r = conctop("contention", "--json", "--memory", "0", trace)
-    rows = json.loads(r.stdout)["contention"] if r.returncode == 0 else []
-    check([row["object"] for row in rows] == ["mutex@200000"],
-          "memory: contention --memory 0 of them: the one mutex", r.stderr[-300:])
+    for name, when in (("earlywait100k", "before"), ("latewait100k", "after")):
+        trace = os.path.join(where, name + ".ctrace")
+        r = conctop("contention", "--memory", "16M", trace)
+        at = re.search(r"up to ([0-9.]+) s", r.stderr)
+        check(r.returncode == 1 and said in r.stderr and at and float(at.group(1)) < 0.9,
+              f"memory: contention --memory 16M of them and a wait for a child process {when} them (system call "
+              "events only) stops, exit 1, naming where it passed the cap (not the end, 1 s)",
+              f"exit {r.returncode}: {r.stdout[-200:]} {r.stderr.strip()[-300:]}")
+        r = conctop("contention", "--json", "--memory", "0", trace)
+        rows = json.loads(r.stdout)["contention"] if r.returncode == 0 else []
+        check([(row["kind"], row["waits"]) for row in rows] == [("child", 1)],
+              f"memory: contention --memory 0 of {name}: the child, one wait", r.stderr[-300:])
+    r = conctop("report", "--json", trace)
+    rep = json.loads(r.stdout) if r.returncode == 0 else {}
+    check([(row["kind"], row["waits"]) for row in rep.get("contention") or []] == [("child", 1)],
+          "memory: report --json of latewait100k has the child in its table (it looked for blocks and calls alone, "
+          "and left it out)", r.stderr[-300:])
 
 
 def main():

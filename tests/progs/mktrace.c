@@ -64,9 +64,12 @@
  *              threads one after the other on CPU1 (10 us apart), each
  *              blocking at once on a mutex of its own that main holds, until
  *              the end: threads and objects past 16 MB (test_contention.py).
- *   lateblock100k  threads100k, where main, at the end, blocks on the
- *              mutex at 0x200000 instead of sleeping: the one wait on an
- *              object comes after 100 000 threads (test_contention.py).
+ *   earlywait100k, latewait100k  threads100k, where main also starts a
+ *              child process (500, "kid") and waits for it in wait4, seen
+ *              only as system call events (no block, no libc call: the
+ *              trace of a static program, or recorded with --calls), before
+ *              the threads (at 0, they start at 0.1 ms) or after them: the
+ *              one wait on an object, the child (test_contention.py).
  *   missedlate  2 CPUs, 20 s: on CPU1 thread a (A) runs from 0, and at
  *              500 ms a switch names b (B) as the task leaving it (a
  *              switch missed: the CPU ran b, not a, since 0); on CPU0 c and
@@ -495,24 +498,49 @@ static int mk_gap(struct out *o)
 
 #define MANY_THREADS 100000
 
-/* threads100k, lockers100k and lateblock100k (see the file comment):
- * main creates MANY_THREADS threads one after the other, each running on
- * CPU1, then exiting, or blocking for good on a mutex of its own that main
- * holds; with late_block (threads exiting), main ends blocked on a mutex. */
-static int mk_many(struct out *o, bool lockers, bool late_block)
+/* Main (101) starts child process 500 at t and waits for it in a
+ * followed wait4, seen only as system call events (no block, no libc
+ * call: a trace recorded with --calls, or of a static program); the child
+ * runs on CPU1, exits at t + 50 us and wakes it. */
+static void child_wait(struct out *o, uint64_t t)
 {
-	uint64_t t = 0;
+	ev_of(o, t, EVENT_FORK, 0, 101, 100, 500, 500, 0, "kid");
+	ev_of(o, t, EVENT_WAKEUP_NEW, 1, 500, 500, 0, 0, 1, NULL);
+	put(o, t + 1 * US, EVENT_SYSCALL, 0, 101, 100, 0, 0, OP_SYS_WAIT, -1, 0, NULL);
+	sw(o, t + 1 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	ev_of(o, t + 2 * US, EVENT_SWITCH, 1, 0, 0, 500, 500, EVENT_STATE_RUNNING, NULL);
+	ev_of(o, t + 50 * US, EVENT_EXIT, 1, 500, 500, 0, 0, 0, "kid");
+	ev_of(o, t + 50 * US, EVENT_WAKING, 1, 500, 500, 101, 100, 0, NULL);
+	ev(o, t + 50 * US, EVENT_WAKEUP, 0, 101, 0, 0, NULL);
+	ev_of(o, t + 50 * US, EVENT_SWITCH, 1, 500, 500, 0, 0, EVENT_STATE_DEAD, NULL);
+	sw(o, t + 51 * US, 0, 0, EVENT_STATE_RUNNING, 101);
+	put(o, t + 52 * US, EVENT_SYSRET, 0, 101, 100, 0, 0, OP_SYS_WAIT, 500, 0, NULL);
+}
+
+/* Where mk_many's main waits for a child process (child_wait). */
+enum many_wait { MANY_NO_WAIT, MANY_WAIT_FIRST, MANY_WAIT_LAST };
+
+/* threads100k, lockers100k, earlywait100k and latewait100k (see the file
+ * comment): main creates MANY_THREADS threads one after the other, each
+ * running on CPU1, then exiting, or blocking for good on a mutex of its
+ * own that main holds; before or after them, main may wait for a child
+ * process (child_wait). */
+static int mk_many(struct out *o, bool lockers, enum many_wait wait)
+{
+	uint64_t t = 0, start = wait == MANY_WAIT_FIRST ? 100 * US : 0;
 	int k;
 
 	trace_writer_set_compression(o->w, 6);
 	ev(o, 0, EVENT_THREAD, 0, 101, 0, 'R', "main");
 	sw(o, 0, 0, 0, EVENT_STATE_RUNNING, 101);
 	sw(o, 0, 1, 0, EVENT_STATE_RUNNING, 0);
+	if (wait == MANY_WAIT_FIRST)
+		child_wait(o, 0);
 	for (k = 0; k < MANY_THREADS && !o->err; k++) {
 		int tid = 1000 + k;
 		char name[16];
 
-		t = (uint64_t)k * 10 * US;
+		t = start + (uint64_t)k * 10 * US;
 		snprintf(name, sizeof(name), "w%d", k);
 		ev(o, t, EVENT_FORK, 0, 101, tid, 0, name);
 		ev(o, t, EVENT_WAKEUP_NEW, 1, tid, 0, 1, NULL);
@@ -525,8 +553,10 @@ static int mk_many(struct out *o, bool lockers, bool late_block)
 			sw(o, t + 3 * US, 1, tid, EVENT_STATE_DEAD, 0);
 		}
 	}
-	if (late_block)
-		ev_op(o, t + 5 * US, EVENT_BLOCK, 0, 101, 0, OP_MUTEX_LOCK, 0x200000, NULL);
+	if (wait == MANY_WAIT_LAST) {
+		child_wait(o, t + 5 * US);
+		t += 100 * US;
+	}
 	if (!lockers)
 		sw(o, t + 5 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
 	return out_close(o, t + 10 * US);
@@ -535,19 +565,25 @@ static int mk_many(struct out *o, bool lockers, bool late_block)
 /* threads100k: see the file comment. */
 static int mk_threads100k(struct out *o)
 {
-	return mk_many(o, false, false);
+	return mk_many(o, false, MANY_NO_WAIT);
 }
 
 /* lockers100k: see the file comment. */
 static int mk_lockers100k(struct out *o)
 {
-	return mk_many(o, true, false);
+	return mk_many(o, true, MANY_NO_WAIT);
 }
 
-/* lateblock100k: see the file comment. */
-static int mk_lateblock100k(struct out *o)
+/* earlywait100k: see the file comment. */
+static int mk_earlywait100k(struct out *o)
 {
-	return mk_many(o, false, true);
+	return mk_many(o, false, MANY_WAIT_FIRST);
+}
+
+/* latewait100k: see the file comment. */
+static int mk_latewait100k(struct out *o)
+{
+	return mk_many(o, false, MANY_WAIT_LAST);
 }
 
 /* missedlate: see the file comment. */
@@ -698,8 +734,10 @@ static const struct maker hostile_makers[] = {
 	{ "threads100k", 2, "hostile: 100 000 short-lived threads (only when named)", mk_threads100k, NULL },
 	{ "lockers100k", 2, "hostile: 100 000 threads blocked on 100 000 mutexes (only when named)", mk_lockers100k,
 	  NULL },
-	{ "lateblock100k", 2, "hostile: 100 000 short-lived threads, then a wait on a mutex (only when named)",
-	  mk_lateblock100k, NULL },
+	{ "earlywait100k", 2, "hostile: a wait for a child process, then 100 000 short-lived threads (only when named)",
+	  mk_earlywait100k, NULL },
+	{ "latewait100k", 2, "hostile: 100 000 short-lived threads, then a wait for a child process (only when named)",
+	  mk_latewait100k, NULL },
 	{ "missedlate", 2, "big: a switch missed long before it is found, 1.5 M events (only when named)",
 	  mk_missedlate, NULL },
 	{ "hostile", 2, "hostile: terminal controls in every string of the file (only when named)", NULL,

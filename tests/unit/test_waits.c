@@ -354,7 +354,6 @@ static void test_python_lock(void)
 	waits_free(w);
 }
 
-/* Runs the wait tracker tests. */
 /* Threads that exit are forgotten, and those alive keep what they are in
  * while the others' entries go around them (5 000 in a lock each, every
  * other one exiting); new threads take the places of those gone
@@ -402,6 +401,7 @@ static void test_forget(void)
 	waits_free(w);
 }
 
+/* Runs the wait tracker tests. */
 int main(void)
 {
 	test_mutex_and_cond();
