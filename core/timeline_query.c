@@ -111,8 +111,15 @@ void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct 
 		return;
 	}
 	L = &tl->lanes[i];
-	if (!lane_seek(L, t, true, &p))
+	if (!lane_seek(L, t, true, &p)) {
+		const struct tl_thread *th = &tl->threads[i];
+
+		/* not born yet; or gone before what is kept, its lane emptied by
+		 * a trim: not alive since then, as its last record said */
+		if (th->exited && th->end_ns <= t)
+			at->since = th->end_ns > tl->kept_from ? th->end_ns : tl->kept_from;
 		return;
+	}
 	code = lane_code(L, &p);
 	st = LANE_STATE(code);
 	at->state = (uint8_t)st;
