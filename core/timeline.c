@@ -775,12 +775,14 @@ size_t timeline_memory(const struct timeline *tl)
 }
 
 /* What no trim frees (see timeline.h). A blocked lane keeps its wait
- * record (trim_code): at most one a thread. */
+ * record (trim_code): at most one a thread; a thread gone before the last
+ * trim, no block. */
 size_t timeline_memory_fixed(const struct timeline *tl)
 {
 	size_t waits = tl->capwaits < tl->nthreads ? tl->capwaits : tl->nthreads;
+	size_t lanes = tl->nthreads - (tl->lanes_emptied < tl->nthreads ? tl->lanes_emptied : tl->nthreads);
 
-	return arrays_memory(tl) + (tl->nthreads + tl->ncpus) * lane_first_block_bytes() +
+	return arrays_memory(tl) + (lanes + tl->ncpus) * lane_first_block_bytes() +
 	       waits * sizeof(*tl->waits) + sched_model_memory(tl->m) + patterns_memory(tl->patterns) +
 	       undone_memory_fixed(tl->undone);
 }

@@ -106,6 +106,8 @@ struct timeline {
 				  * lanes' blocks: a scan of the markers stays in a few pages */
 	uint64_t end;
 	uint64_t kept_from;      /* what came before was trimmed (timeline_trim.c) */
+	size_t lanes_emptied;    /* thread lanes the last trim left empty (threads gone before it), or
+				  * fewer: they hold no block (timeline_memory_fixed) */
 	uint64_t skim_until;     /* events before it keep only the present (timeline_skim_until), 0 */
 	struct mark_rec *marks;  /* the scenario's markers, in time order */
 	size_t nmarks, capmarks;

@@ -283,6 +283,16 @@ void timeline_storage_free(struct timeline *tl)
 	trim_free(&old, tl->nthreads, tl->ncpus);
 }
 
+/* Counts the thread lanes a trim left empty, which hold no block (a lane
+ * pushed to later makes them fewer: the fixed part is then less, and the
+ * caps trim a little sooner). */
+static void count_emptied(struct timeline *tl)
+{
+	tl->lanes_emptied = 0;
+	for (size_t i = 0; i < tl->nthreads; i++)
+		tl->lanes_emptied += !tl->lanes[i].nblocks;
+}
+
 /* Forgets what happened before t (see timeline.h). */
 int timeline_trim(struct timeline *tl, uint64_t t)
 {
@@ -305,6 +315,7 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 	old.lanes = NULL; /* (the array stays: the lanes rebuilt replace theirs in it) */
 	trim_install(tl, &n);
 	tl->kept_from = t;
+	count_emptied(tl);
 	trim_free(&old, tl->nthreads, tl->ncpus);
 	undone_forget_before(tl->undone, t); /* (out of memory: they stay, and are kept) */
 	return 0;
@@ -343,6 +354,7 @@ int timeline_clone(const struct timeline *tl, struct timeline **out)
 	c->nthreads = c->capthreads = c->capcreated = tl->nthreads;
 	c->caplanes = tl->caplanes ? tl->caplanes : 1;
 	trim_install(c, &n);
+	count_emptied(c);
 	c->deadlocks = tl->deadlocks;
 	c->damaged = tl->damaged;
 	memcpy(c->fatal, tl->fatal, sizeof(c->fatal));

@@ -573,6 +573,46 @@ static void test_memory_fixed_waits(void)
 	timeline_free(tl);
 }
 
+/* Threads that ended before a trim keep an empty lane: 20 000 threads,
+ * each created, run on CPU1 and gone, trimmed after them, hold no block
+ * each (the trim built one for each, at every trim: it held 12.59 of
+ * 13.69 MB after it, now 11.55), the fixed part counts none for them,
+ * and one of them is not alive since the trim, as before. */
+static void test_trim_gone(void)
+{
+	struct timeline *tl = NULL;
+	uint64_t i, n = 20000, t = 0;
+	size_t before;
+	struct tl_at at;
+	int r = timeline_new(&tl, 2);
+	char name[240];
+
+	for (i = 0; !r && i < n; i++, t += 10000) {
+		int32_t tid = (int32_t)(1000 + i);
+		struct event ev[] = {
+			test_event(100, t, EVENT_FORK, 0, 101, tid, 0, 0, 0, "w"),
+			test_event(100, t, EVENT_WAKEUP_NEW, 1, tid, 0, 0, 1, 0, NULL),
+			test_event(100, t + 2000, EVENT_SWITCH, 1, 0, tid, 0, EVENT_STATE_RUNNING, 0, NULL),
+			test_event(100, t + 3000, EVENT_EXIT, 1, tid, 0, 0, 0, 0, "w"),
+			test_event(100, t + 3000, EVENT_SWITCH, 1, tid, 0, 0, EVENT_STATE_DEAD, 0, NULL),
+		};
+
+		for (size_t k = 0; !r && k < sizeof(ev) / sizeof(ev[0]); k++)
+			r = timeline_add(tl, &ev[k]);
+	}
+	before = r ? 0 : timeline_memory(tl);
+	r = r ? r : timeline_trim(tl, t);
+	timeline_thread_at(tl, n / 2, t, &at);
+	snprintf(name, sizeof(name), "20 000 threads gone, trimmed after them: %zu bytes (%zu before the trim, %zu "
+		 "fixed); one of them is not alive since the trim", r ? 0 : timeline_memory(tl), before,
+		 r ? 0 : timeline_memory_fixed(tl));
+	CHECK(!r && timeline_memory(tl) + n * 80 < before && at.state == TL_NOT_ALIVE &&
+		      at.since == timeline_kept_from(tl), name);
+	CHECK(!r && timeline_memory_fixed(tl) <= timeline_memory(tl),
+	      "the fixed part counts no block for them: it stays a part of the whole");
+	timeline_free(tl);
+}
+
 /* Adds to tl the events of one cycle of 40 ms from t: threads 101 and
  * 102 take turns on CPU 2 every 4 ms; CPU 0 is idle for the first 20 ms
  * (a stretch of undone work) and runs another program for the rest, CPU 1
@@ -952,6 +992,7 @@ int main(void)
 	test_memory();
 	test_memory_fixed();
 	test_memory_fixed_waits();
+	test_trim_gone();
 	test_undone_forgotten();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
