@@ -116,7 +116,7 @@ void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct 
 
 		/* not born yet; or gone before what is kept, its lane emptied by
 		 * a trim: not alive since then, as its last record said */
-		if (th->exited && th->end_ns <= t)
+		if (th->exited && th->end_ns <= t && t >= tl->kept_from)
 			at->since = th->end_ns > tl->kept_from ? th->end_ns : tl->kept_from;
 		return;
 	}

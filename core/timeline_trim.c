@@ -5,7 +5,9 @@
  * undone work's state are kept as they are (but the undone stretches that
  * ended before the trim, forgotten too): only the records move, and
  * the side arrays that records point into (waits, log details, notes) are
- * renumbered as they are copied. */
+ * renumbered as they are copied. The lanes that hold records are rebuilt
+ * in the timeline's own array (an empty one has nothing to forget), and
+ * the lane of a thread gone before the trim is left empty. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,7 @@ struct trim {
 	struct lane *lanes, *cpus;
 	size_t *lane_of;        /* in place: the thread whose lane each of lanes[] replaces (else
 				 * lanes holds every thread's) */
-	size_t nlanes;          /* in place: how many of lanes[] are built */
+	size_t nlanes;          /* how many of lanes[] to free (in place: those built) */
 	struct tix times, log;
 	struct wait_rec *waits;
 	size_t nwaits, capwaits;
@@ -76,7 +78,6 @@ static int trim_lane(const struct timeline *tl, struct trim *n, const struct lan
 	int r;
 
 	lane_init(M, L->thread);
-	M->provisional = L->provisional;
 	/* a thread that ended before t: an empty lane says the same (not
 	 * alive, all along), without a block for each of them at every trim
 	 * (a program that made 400 000 threads had the view copy 16 MB of
@@ -102,6 +103,7 @@ static int trim_lane(const struct timeline *tl, struct trim *n, const struct lan
 		if ((r = lane_push(M, &n->arena, p.ts, code)))
 			return r;
 	}
+	M->provisional = L->provisional; /* (after the pushes, which clear it) */
 	return 0;
 }
 
@@ -166,11 +168,11 @@ static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 }
 
 /* Frees what a trim built (or, after the swap, the old storage). */
-static void trim_free(struct trim *n, size_t nthreads, unsigned ncpus)
+static void trim_free(struct trim *n, unsigned ncpus)
 {
-	size_t i, nlanes = n->lane_of ? n->nlanes : nthreads;
+	size_t i;
 
-	for (i = 0; n->lanes && i < nlanes; i++)
+	for (i = 0; n->lanes && i < n->nlanes; i++)
 		lane_done(&n->lanes[i]);
 	free(n->lane_of);
 	for (i = 0; n->cpus && i < ncpus; i++)
@@ -229,6 +231,7 @@ static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t, boo
 	} else if (!(n->lanes = calloc(tl->caplanes ? tl->caplanes : 1, sizeof(*n->lanes)))) {
 		return -ENOMEM;
 	} else {
+		n->nlanes = tl->nthreads; /* (all freed on failure: those not built are zero) */
 		for (i = 0; !r && i < tl->nthreads; i++)
 			r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[i], t);
 	}
@@ -240,7 +243,7 @@ static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t, boo
 /* The storage a trim replaces, as it is in tl. */
 static struct trim trim_of(const struct timeline *tl)
 {
-	return (struct trim){ tl->arena, tl->texts, tl->lanes, tl->cpus, NULL, 0, tl->times, tl->log, tl->waits,
+	return (struct trim){ tl->arena, tl->texts, tl->lanes, tl->cpus, NULL, tl->nthreads, tl->times, tl->log, tl->waits,
 			      tl->nwaits, tl->capwaits, tl->x, tl->nx, tl->capx, tl->notes, tl->nnotes, tl->capnotes,
 			      tl->marks, tl->nmarks, tl->capmarks };
 }
@@ -280,7 +283,7 @@ void timeline_storage_free(struct timeline *tl)
 {
 	struct trim old = trim_of(tl);
 
-	trim_free(&old, tl->nthreads, tl->ncpus);
+	trim_free(&old, tl->ncpus);
 }
 
 /* Counts the thread lanes a trim left empty, which hold no block (a lane
@@ -308,7 +311,7 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 	memset(&n, 0, sizeof(n));
 	r = trim_build(tl, &n, t, true);
 	if (r) {
-		trim_free(&n, tl->nthreads, tl->ncpus);
+		trim_free(&n, tl->ncpus);
 		return r;
 	}
 	old = trim_of(tl);
@@ -316,7 +319,7 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 	trim_install(tl, &n);
 	tl->kept_from = t;
 	count_emptied(tl);
-	trim_free(&old, tl->nthreads, tl->ncpus);
+	trim_free(&old, tl->ncpus);
 	undone_forget_before(tl->undone, t); /* (out of memory: they stay, and are kept) */
 	return 0;
 }
@@ -347,7 +350,7 @@ int timeline_clone(const struct timeline *tl, struct timeline **out)
 	if (!r)
 		r = trim_build(tl, &n, t, false);
 	if (r) {
-		trim_free(&n, tl->nthreads, tl->ncpus);
+		trim_free(&n, tl->ncpus);
 		timeline_free(c); /* (no lanes yet: it frees none) */
 		return r;
 	}
