@@ -168,6 +168,17 @@ void cli_contention_json(FILE *f, const struct spans *s, const struct contention
 
 #define SPANS_SETTLE_NS (1000ull * 1000 * 1000) /* a window's read reads on this long at most for its waits' ends */
 
+/* Makes rd->out a new, empty history of t (keeping no span, its waits
+ * going to rd->sum, with a sum). Returns 0 or -ENOMEM. */
+static int spans_start(struct cli_trace *t, struct cli_spans_read *rd)
+{
+	int e = spans_new(&rd->out, trace_reader_info(t->reader)->ncpus, rd->sum ? SPANS_NONE : SPANS_ALL);
+
+	if (!e && rd->sum)
+		contention_sum_follow(rd->sum, rd->out);
+	return e;
+}
+
 /* A contention table's reading past its memory limit with no event so far
  * that can make a wait on an object (contention_event_may_wait: a trace of
  * many threads without attribution) and no row: the threads' records,
@@ -178,10 +189,7 @@ static int spans_skim(struct cli_trace *t, struct cli_spans_read *rd)
 {
 	spans_free(rd->out);
 	rd->out = NULL;
-	if (spans_new(&rd->out, trace_reader_info(t->reader)->ncpus, SPANS_NONE))
-		return -ENOMEM;
-	contention_sum_follow(rd->sum, rd->out);
-	return 0;
+	return spans_start(t, rd);
 }
 
 /* Reads the opened trace t into rd->out, a new history that keeps every
@@ -197,9 +205,7 @@ static int spans_read(struct cli_trace *t, struct cli_spans_read *rd)
 	int e;
 
 	rd->read_to = UINT64_MAX;
-	e = rd->out ? 0 : spans_new(&rd->out, trace_reader_info(t->reader)->ncpus, rd->sum ? SPANS_NONE : SPANS_ALL);
-	if (!e && rd->sum)
-		contention_sum_follow(rd->sum, rd->out);
+	e = rd->out ? 0 : spans_start(t, rd);
 	while (!e && (e = cli_trace_next(t, &ev)) > 0) {
 		if (e != 1) {
 			e = 0;

@@ -278,12 +278,6 @@ size_t contention_sum_rows(const struct contention_sum *c)
 	return c->nrows;
 }
 
-/* Whether events of a type can make a wait on an object (see contention.h). */
-bool contention_event_may_wait(unsigned type)
-{
-	return type == EVENT_BLOCK || type == EVENT_CALL || type == EVENT_SYSCALL;
-}
-
 /* Makes s hand its waits to c. */
 void contention_sum_follow(struct contention_sum *c, struct spans *s)
 {

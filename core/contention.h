@@ -84,8 +84,11 @@ size_t contention_sum_rows(const struct contention_sum *c);
 /* Whether an event of this type can put a thread in a wait on an object:
  * a block, a libc call, or a followed system call (a wait4 for a child
  * process, whose object is the child). A trace with none of them has an
- * empty table. */
-bool contention_event_may_wait(unsigned type);
+ * empty table. Inline: a reading asks it of every event. */
+static inline bool contention_event_may_wait(unsigned type)
+{
+	return type == EVENT_BLOCK || type == EVENT_CALL || type == EVENT_SYSCALL;
+}
 
 /* The rows, by total wait, largest first (a NULL table has none). */
 size_t contention_count(const struct contention *c);

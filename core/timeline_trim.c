@@ -22,6 +22,7 @@ struct trim {
 	size_t *lane_of;        /* in place: the thread whose lane each of lanes[] replaces (else
 				 * lanes holds every thread's) */
 	size_t nlanes;          /* how many of lanes[] to free (in place: those built) */
+	size_t emptied;         /* the thread lanes that come out empty (timeline.lanes_emptied) */
 	struct tix times, log;
 	struct wait_rec *waits;
 	size_t nwaits, capwaits;
@@ -205,11 +206,13 @@ static int trim_build_held(const struct timeline *tl, struct trim *n, uint64_t t
 	n->lane_of = malloc((k ? k : 1) * sizeof(*n->lane_of));
 	if (!n->lanes || !n->lane_of)
 		return -ENOMEM;
+	n->emptied = tl->nthreads - k;
 	for (i = 0; !r && i < tl->nthreads; i++) {
 		if (!tl->lanes[i].nblocks)
 			continue;
 		n->lane_of[n->nlanes] = i;
-		r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[n->nlanes++], t);
+		r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[n->nlanes], t);
+		n->emptied += !n->lanes[n->nlanes++].nblocks;
 	}
 	return r;
 }
@@ -232,8 +235,10 @@ static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t, boo
 		return -ENOMEM;
 	} else {
 		n->nlanes = tl->nthreads; /* (all freed on failure: those not built are zero) */
-		for (i = 0; !r && i < tl->nthreads; i++)
+		for (i = 0; !r && i < tl->nthreads; i++) {
 			r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[i], t);
+			n->emptied += !n->lanes[i].nblocks;
+		}
 	}
 	for (i = 0; !r && i < tl->ncpus; i++)
 		r = trim_lane(tl, n, &tl->cpus[i], &n->cpus[i], t);
@@ -243,9 +248,11 @@ static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t, boo
 /* The storage a trim replaces, as it is in tl. */
 static struct trim trim_of(const struct timeline *tl)
 {
-	return (struct trim){ tl->arena, tl->texts, tl->lanes, tl->cpus, NULL, tl->nthreads, tl->times, tl->log, tl->waits,
-			      tl->nwaits, tl->capwaits, tl->x, tl->nx, tl->capx, tl->notes, tl->nnotes, tl->capnotes,
-			      tl->marks, tl->nmarks, tl->capmarks };
+	return (struct trim){ .arena = tl->arena, .texts = tl->texts, .lanes = tl->lanes, .cpus = tl->cpus,
+			      .nlanes = tl->nthreads, .times = tl->times, .log = tl->log, .waits = tl->waits,
+			      .nwaits = tl->nwaits, .capwaits = tl->capwaits, .x = tl->x, .nx = tl->nx,
+			      .capx = tl->capx, .notes = tl->notes, .nnotes = tl->nnotes, .capnotes = tl->capnotes,
+			      .marks = tl->marks, .nmarks = tl->nmarks, .capmarks = tl->capmarks };
 }
 
 /* Makes what a trim built the storage of tl (whose old storage the
@@ -256,6 +263,8 @@ static void trim_install(struct timeline *tl, struct trim *n)
 {
 	tl->arena = n->arena;
 	tl->texts = n->texts;
+	tl->lanes_emptied = n->emptied; /* (a lane pushed to later makes them fewer: the fixed part is then
+					 * less, and the caps trim a little sooner) */
 	if (n->lane_of) {
 		for (size_t k = 0; k < n->nlanes; k++) {
 			lane_done(&tl->lanes[n->lane_of[k]]);
@@ -286,16 +295,6 @@ void timeline_storage_free(struct timeline *tl)
 	trim_free(&old, tl->ncpus);
 }
 
-/* Counts the thread lanes a trim left empty, which hold no block (a lane
- * pushed to later makes them fewer: the fixed part is then less, and the
- * caps trim a little sooner). */
-static void count_emptied(struct timeline *tl)
-{
-	tl->lanes_emptied = 0;
-	for (size_t i = 0; i < tl->nthreads; i++)
-		tl->lanes_emptied += !tl->lanes[i].nblocks;
-}
-
 /* Forgets what happened before t (see timeline.h). */
 int timeline_trim(struct timeline *tl, uint64_t t)
 {
@@ -318,7 +317,6 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 	old.lanes = NULL; /* (the array stays: the lanes rebuilt replace theirs in it) */
 	trim_install(tl, &n);
 	tl->kept_from = t;
-	count_emptied(tl);
 	trim_free(&old, tl->ncpus);
 	undone_forget_before(tl->undone, t); /* (out of memory: they stay, and are kept) */
 	return 0;
@@ -357,7 +355,6 @@ int timeline_clone(const struct timeline *tl, struct timeline **out)
 	c->nthreads = c->capthreads = c->capcreated = tl->nthreads;
 	c->caplanes = tl->caplanes ? tl->caplanes : 1;
 	trim_install(c, &n);
-	count_emptied(c);
 	c->deadlocks = tl->deadlocks;
 	c->damaged = tl->damaged;
 	memcpy(c->fatal, tl->fatal, sizeof(c->fatal));
