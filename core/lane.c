@@ -84,10 +84,25 @@ void lane_done(struct lane *L)
 	lane_init(L, L->thread);
 }
 
-/* Bytes held outside the arena. */
+/* Bytes held outside the arena: counted when they change (a block opened
+ * or closed, a restart), so that a frame's memory figure need not ask
+ * every lane's summaries. (32 bits: 2^28 blocks of refs, far more than
+ * memory holds.) */
 size_t lane_memory(const struct lane *L)
 {
+	return L->bytes;
+}
+
+/* lane_memory counted again (see lane.h). */
+size_t lane_memory_recount(const struct lane *L)
+{
 	return L->cap * sizeof(*L->more) + lanesum_memory(L->sum);
+}
+
+/* Counts its bytes again (lane_memory). */
+static void count_bytes(struct lane *L)
+{
+	L->bytes = (uint32_t)lane_memory_recount(L);
 }
 
 /* Bytes of a first block (see lane.h). */
@@ -148,10 +163,13 @@ static int open_block(struct lane *L, struct arena *a, uint64_t ts)
 	unsigned cap = L->nblocks ? LANE_B : LANE_B0;
 	bool cum = L->thread && L->nblocks;
 	struct lane_block *blk;
+	int closed;
 
 	if (L->nblocks && VEC_RESERVE(L->more, L->cap, L->nblocks))
 		return -ENOMEM;
-	if (L->nblocks && lanesum_blocks(L->sum) < L->nblocks && close_block(L, ts))
+	closed = L->nblocks && lanesum_blocks(L->sum) < L->nblocks ? close_block(L, ts) : 0;
+	count_bytes(L); /* (the list and the summaries grow here alone) */
+	if (closed)
 		return -ENOMEM;
 	blk = arena_alloc(a, sizeof(*blk) + cap * sizeof(blk->r[0]) + (cap == LANE_B ? NSUB * sizeof(uint64_t) : 0) +
 				     (cum ? sizeof(uint64_t) * TL_STATE_MAX : 0));
@@ -229,6 +247,7 @@ int lane_restart(struct lane *L, struct arena *a, uint64_t ts, uint32_t code)
 		ts = L->last_ts;
 	lanesum_free(L->sum);
 	L->sum = NULL;
+	count_bytes(L);
 	L->nblocks = 1;
 	blk->n = 1;
 	blk->wakes = 0;

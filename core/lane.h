@@ -64,6 +64,7 @@ struct lane {
 	struct lanesum *sum;        /* the summaries of its closed blocks (lanesum.h), NULL while it has one */
 	bool thread;                /* a thread lane: codes carry a state, blocks checkpoints */
 	bool provisional;           /* the last record guesses an unknown state (the timeline's flag) */
+	uint32_t bytes;             /* lane_memory, counted as its block list and summaries grow */
 };
 
 /* A position in a lane: record k of block b, at time ts. */
@@ -155,8 +156,12 @@ void lane_tally_add(struct lane_tally *ty, uint32_t key, uint64_t amount);
 /* The index of a tally's largest amount (the earliest on a tie), or -1 when empty. */
 int lane_tally_best(const struct lane_tally *ty);
 
-/* Bytes the lane holds outside the arena. */
+/* Bytes the lane holds outside the arena (counted when they change). */
 size_t lane_memory(const struct lane *L);
+
+/* lane_memory counted from its block list and summaries: the same (for
+ * tests). */
+size_t lane_memory_recount(const struct lane *L);
 
 /* Bytes of the arena a lane holds at the least: its first block, all a
  * lane restarted by a trim keeps. */

@@ -48,6 +48,7 @@ struct spans {
 	uint64_t end_ns;
 	unsigned keep;       /* enum spans_keep */
 	struct arena names;  /* the threads' names */
+	size_t span_bytes;   /* the threads' spans and chunk lists (sthread_bytes), kept as they change */
 	spans_sink_fn *sink; /* NULL: none */
 	void *sink_ctx;
 };
@@ -60,9 +61,16 @@ static struct span *sthread_span(const struct sthread *t, size_t k)
 	return &t->chunk[p / SPAN_CHUNK][p % SPAN_CHUNK];
 }
 
+/* Bytes of t's spans and chunk list. */
+static size_t sthread_bytes(const struct sthread *t)
+{
+	return (t->nchunk > 1 ? t->nchunk * SPAN_CHUNK : t->cap0) * sizeof(struct span) +
+	       t->chunkcap * sizeof(*t->chunk);
+}
+
 /* Room for one more span at the end of t: the first chunk doubled, or a
  * chunk added. Returns it, or NULL when out of memory. */
-static struct span *sthread_push(struct sthread *t)
+static struct span *sthread_grow(struct sthread *t)
 {
 	size_t p = t->skip + t->pub.n, c = p / SPAN_CHUNK;
 
@@ -87,6 +95,17 @@ static struct span *sthread_push(struct sthread *t)
 		t->nchunk++;
 	}
 	return &t->chunk[c][p % SPAN_CHUNK];
+}
+
+/* sthread_grow, its bytes counted in s->span_bytes (so that spans_memory
+ * needs no walk of the threads each frame). */
+static struct span *sthread_push(struct spans *s, struct sthread *t)
+{
+	size_t before = sthread_bytes(t);
+	struct span *sp = sthread_grow(t);
+
+	s->span_bytes += sthread_bytes(t) - before;
+	return sp;
 }
 
 /* Gives back most of the room an array no longer needs (kept when
@@ -178,7 +197,7 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 	wait = blocked && t->object >= 0;
 	if (c->ts > c->prev_since && (s->keep == SPANS_ALL || (wait && s->sink))) {
 		/* written where it is kept, or, kept nowhere, only passed to the sink */
-		sp = s->keep == SPANS_ALL ? sthread_push(t) : &passed;
+		sp = s->keep == SPANS_ALL ? sthread_push(s, t) : &passed;
 		if (!sp)
 			return -ENOMEM;
 		*sp = (struct span){ .start = c->prev_since, .end = c->ts, .state = c->prev, .cpu = -1,
@@ -419,7 +438,10 @@ void spans_trim(struct spans *s, uint64_t t)
 				hi = mid;
 		}
 		if (lo) {
+			size_t before = sthread_bytes(th);
+
 			sthread_drop(th, lo);
+			s->span_bytes -= before - sthread_bytes(th);
 			th->woken = th->woken >= (int32_t)lo ? th->woken - (int32_t)lo : -1;
 		}
 	}
@@ -440,13 +462,21 @@ void spans_trim(struct spans *s, uint64_t t)
 /* Bytes the history holds. */
 size_t spans_memory(const struct spans *s)
 {
-	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) + sched_model_memory(s->m);
+	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) + sched_model_memory(s->m) +
+		   s->span_bytes;
 
-	for (size_t i = 0; i < s->n; i++)
-		n += (s->t[i].nchunk > 1 ? s->t[i].nchunk * SPAN_CHUNK : s->t[i].cap0) * sizeof(struct span) +
-		     s->t[i].chunkcap * sizeof(*s->t[i].chunk);
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		n += s->cpus[c].cap * sizeof(*s->cpus[c].ch);
+	return n;
+}
+
+/* spans_memory, its threads walked (see spans.h). */
+size_t spans_memory_recount(const struct spans *s)
+{
+	size_t n = spans_memory(s) - s->span_bytes;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += sthread_bytes(&s->t[i]);
 	return n;
 }
 

@@ -91,8 +91,13 @@ void spans_free(struct spans *s);
  * what is asked of the time before t then finds nothing. */
 void spans_trim(struct spans *s, uint64_t t);
 
-/* Bytes it holds, all included. */
+/* Bytes it holds, all included: its threads' spans counted as they
+ * change, no walk of them. */
 size_t spans_memory(const struct spans *s);
+
+/* spans_memory with its threads' spans counted by a walk of every thread:
+ * the same figure (for tests). */
+size_t spans_memory_recount(const struct spans *s);
 
 /* Follows one event (in time order). Returns 0 or -ENOMEM. */
 int spans_add(struct spans *s, const struct event *ev);

@@ -150,7 +150,11 @@ static int log_note(struct timeline *tl, uint64_t ts, const struct tl_note *note
  * keeps (a trim at the window's start reads no more of it). */
 static int lane_record(struct timeline *tl, struct lane *L, uint64_t ts, uint32_t code)
 {
-	return tl->skim_until ? lane_restart(L, &tl->arena, ts, code) : lane_push(L, &tl->arena, ts, code);
+	size_t before = lane_memory(L);
+	int r = tl->skim_until ? lane_restart(L, &tl->arena, ts, code) : lane_push(L, &tl->arena, ts, code);
+
+	tl->lane_bytes = tl->lane_bytes - before + lane_memory(L);
+	return r;
 }
 
 /* Keeps what a blocked record of thread waits on: *aux is its number
@@ -761,17 +765,24 @@ static size_t arrays_memory(const struct timeline *tl)
 /* Bytes of memory the timeline holds, all included. */
 size_t timeline_memory(const struct timeline *tl)
 {
-	size_t n = arrays_memory(tl) + arena_memory(&tl->arena) + arena_memory(&tl->texts);
-	size_t i;
+	size_t n = arrays_memory(tl) + arena_memory(&tl->arena) + arena_memory(&tl->texts) + tl->lane_bytes;
 
-	for (i = 0; i < tl->nthreads; i++)
-		n += lane_memory(&tl->lanes[i]);
-	for (i = 0; i < tl->ncpus; i++)
-		n += lane_memory(&tl->cpus[i]);
 	n += tix_memory(&tl->times) + tix_memory(&tl->log);
 	n += tl->capmarks * sizeof(*tl->marks);
 	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
+}
+
+/* timeline_memory, its lanes walked (see timeline.h). */
+size_t timeline_memory_recount(const struct timeline *tl)
+{
+	size_t n = timeline_memory(tl) - tl->lane_bytes, i;
+
+	for (i = 0; i < tl->nthreads; i++)
+		n += lane_memory_recount(&tl->lanes[i]);
+	for (i = 0; i < tl->ncpus; i++)
+		n += lane_memory_recount(&tl->cpus[i]);
+	return n;
 }
 
 /* What no trim frees (see timeline.h). A blocked lane keeps its wait

@@ -306,8 +306,13 @@ uint64_t timeline_lost(const struct timeline *tl);
 uint64_t timeline_damaged(const struct timeline *tl);
 uint64_t timeline_anomalies(const struct timeline *tl);
 
-/* Bytes of memory the timeline holds (for the benchmark). */
+/* Bytes of memory the timeline holds (the caps, the header, the
+ * benchmark): its lanes' part counted as they change, no walk of them. */
 size_t timeline_memory(const struct timeline *tl);
+
+/* timeline_memory with its lanes' part counted by a walk of every lane:
+ * the same figure (for tests). */
+size_t timeline_memory_recount(const struct timeline *tl);
 
 /* The part of timeline_memory that no trim frees: the threads' and CPUs'
  * records, each lane's first block, a blocked thread's wait record, the

@@ -109,6 +109,8 @@ struct timeline {
 	size_t lanes_emptied;    /* thread lanes the last trim left empty (threads gone before it), or
 				  * fewer: they hold no block (timeline_memory_fixed) */
 	uint64_t skim_until;     /* events before it keep only the present (timeline_skim_until), 0 */
+	size_t lane_bytes;       /* lane_memory of every lane, kept as they grow (lane_record) and
+				  * counted again when a trim installs new ones */
 	struct mark_rec *marks;  /* the scenario's markers, in time order */
 	size_t nmarks, capmarks;
 };

@@ -265,8 +265,11 @@ static void trim_install(struct timeline *tl, struct trim *n)
 	tl->texts = n->texts;
 	tl->lanes_emptied = n->emptied; /* (a lane pushed to later makes them fewer: the fixed part is then
 					 * less, and the caps trim a little sooner) */
+	for (unsigned c = 0; tl->cpus && c < tl->ncpus; c++)
+		tl->lane_bytes -= lane_memory(&tl->cpus[c]);
 	if (n->lane_of) {
 		for (size_t k = 0; k < n->nlanes; k++) {
+			tl->lane_bytes += lane_memory(&n->lanes[k]) - lane_memory(&tl->lanes[n->lane_of[k]]);
 			lane_done(&tl->lanes[n->lane_of[k]]);
 			tl->lanes[n->lane_of[k]] = n->lanes[k];
 		}
@@ -274,8 +277,11 @@ static void trim_install(struct timeline *tl, struct trim *n)
 		free(n->lane_of);
 		n->lanes = NULL;
 		n->lane_of = NULL;
-	} else {
+	} else { /* (every lane new) */
 		tl->lanes = n->lanes;
+		tl->lane_bytes = 0;
+		for (size_t i = 0; i < tl->nthreads; i++)
+			tl->lane_bytes += lane_memory(&tl->lanes[i]);
 	}
 	tl->cpus = n->cpus;
 	tl->times = n->times;
@@ -284,6 +290,8 @@ static void trim_install(struct timeline *tl, struct trim *n)
 	tl->x = n->x, tl->nx = n->nx, tl->capx = n->capx;
 	tl->notes = n->notes, tl->nnotes = n->nnotes, tl->capnotes = n->capnotes;
 	tl->marks = n->marks, tl->nmarks = n->nmarks, tl->capmarks = n->capmarks;
+	for (unsigned c = 0; c < tl->ncpus; c++)
+		tl->lane_bytes += lane_memory(&tl->cpus[c]);
 }
 
 /* Frees the lanes, the indexes and the arrays records point into (see

@@ -32,6 +32,10 @@ int frame_begin(struct frame *f, struct grid *g, const struct timeline *tl, cons
 	span = scale_sat_mul((uint64_t)ncols, d->win.npc);
 	d->w1 = scale_sat_add(d->win.t0, span) < d->win.end ? scale_sat_add(d->win.t0, span) : d->win.end;
 	f->now = v->cursor != UINT64_MAX ? v->cursor : d->w1;
+	if (render_rows_all(v) && !v->classroom) { /* every thread: no list (classroom.c orders its own) */
+		f->nvis = timeline_thread_count(tl);
+		return 0;
+	}
 	/* the rows shown, in one walk: grouped, at most a header row per
 	 * process besides its threads, so twice the threads bound them */
 	nrows = 2 * timeline_thread_count(tl);

@@ -15,10 +15,18 @@
 struct frame {
 	struct draw d;
 	const struct view *v;
-	size_t *vis;   /* the thread lanes the filter shows, in order */
+	size_t *vis;   /* the thread lanes the filter shows, in order (frame_row); NULL when every
+			* thread is (render_rows_all) */
 	size_t nvis;
 	uint64_t now;  /* the cursor's time, else the window's end */
 };
+
+/* Row k (< nvis) of the thread lanes a frame shows: its entry of vis, or
+ * thread k when it shows every thread. */
+static inline size_t frame_row(const struct frame *f, size_t k)
+{
+	return f->vis ? f->vis[k] : k;
+}
 
 /* Sets up a frame of g for view v: lanes from column x_lane over ncols
  * columns (the window from v->t0 at v->ns_per_col, the cursor), stats
@@ -80,8 +88,9 @@ void frame_mark_path(struct frame *f, int y, size_t i);
 bool frame_path_line(const struct frame *f, char *buf, size_t len);
 
 /* Draws the inspect panel on rows [y, y + rows): at time at, for each of
- * the n threads vis, its state, CPU, since when and who woke it. */
-void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, int y, int rows);
+ * the n rows of the frame from row first (frame_row), its state, CPU,
+ * since when and who woke it. */
+void overlay_inspect(struct frame *f, uint64_t at, size_t first, size_t n, int y, int rows);
 
 /* render_thread_rows for the classroom view: lanes (of two rows) per page
  * on a screen this high, at most those the filter shows. */

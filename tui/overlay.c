@@ -200,7 +200,7 @@ static bool last_marker(struct frame *f, uint64_t at, char *line, size_t len)
 }
 
 /* Draws the inspect panel (see frame.h). */
-void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, int y, int rows)
+void overlay_inspect(struct frame *f, uint64_t at, size_t first, size_t n, int y, int rows)
 {
 	char mark[DRAW_LINE_MAX];
 	int i;
@@ -220,18 +220,19 @@ void overlay_inspect(struct frame *f, uint64_t at, const size_t *vis, size_t n, 
 		return;
 	}
 	for (i = 0; i < rows && (size_t)i < n; i++) {
-		const struct tl_thread *t = timeline_thread(f->d.tl, vis[i]);
+		size_t row = frame_row(f, first + (size_t)i);
+		const struct tl_thread *t = timeline_thread(f->d.tl, row);
 		char line[DRAW_LINE_MAX];
 
-		if (render_row_is_process(vis[i])) {
-			inspect_process(f, render_row_thread(vis[i]), at, y + i);
+		if (render_row_is_process(row)) {
+			inspect_process(f, render_row_thread(row), at, y + i);
 			continue;
 		}
 		if (!t)
 			continue;
 		grid_put(f->d.g, 0, y + i, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
 		draw_text(&f->d, 2, y + i, t->name[0] ? t->name : "?", ROLE_LABEL, 0, INSPECT_NAME_W);
-		inspect_line(f, vis[i], at, grid_width(f->d.g) - (3 + INSPECT_NAME_W), line, sizeof(line));
+		inspect_line(f, row, at, grid_width(f->d.g) - (3 + INSPECT_NAME_W), line, sizeof(line));
 		draw_text(&f->d, 3 + INSPECT_NAME_W, y + i, line, ROLE_LOG, 0, -1);
 	}
 }

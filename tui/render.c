@@ -54,6 +54,11 @@ size_t render_visible_threads(const struct timeline *tl, const char *filter, siz
 {
 	size_t n = timeline_thread_count(tl), i, m = 0;
 
+	if (!filter || !*filter) { /* all of them: no walk (a program that made 100 000 threads) */
+		for (i = 0; out && i < n && i < max; i++)
+			out[i] = i;
+		return n;
+	}
 	for (i = 0; i < n; i++) {
 		const struct tl_thread *t = timeline_thread(tl, i);
 
@@ -64,6 +69,12 @@ size_t render_visible_threads(const struct timeline *tl, const char *filter, siz
 		m++;
 	}
 	return m;
+}
+
+/* Whether v shows every thread, in order (see render.h). */
+bool render_rows_all(const struct view *v)
+{
+	return !(v->group && !v->classroom) && !v->hide_exited && (!v->filter || !*v->filter);
 }
 
 /* Whether thread t lives in v's window as hide_exited sees it: it did not
@@ -329,7 +340,7 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 	if (has_path)
 		rows--;
 	if (v->inspect)
-		overlay_inspect(f, f->now, f->vis + first, shown, y, rows);
+		overlay_inspect(f, f->now, first, shown, y, rows);
 	else if (v->output)
 		draw_output(f, y, rows);
 	else
@@ -375,7 +386,7 @@ static int main_screen(struct grid *g, const struct timeline *tl, const struct v
 	if (r.marks_rows > 1)
 		lanes_draw_level(&f.d, y++, r.level);
 	for (i = 0; (size_t)i < shown; i++) {
-		size_t row = f.vis[first + (size_t)i], t = render_row_thread(row);
+		size_t row = frame_row(&f, first + (size_t)i), t = render_row_thread(row);
 		bool focus = first + (size_t)i == v->focus;
 
 		if (render_row_is_process(row)) {

@@ -204,6 +204,10 @@ int render_thread_rows(const struct timeline *tl, const struct view *v, int widt
  * small. */
 int render_cpu_rows(const struct timeline *tl, const struct view *v, int width, int height, int *per);
 
+/* Whether v shows a lane for every thread, in the timeline's order: no
+ * filter, no grouping, no thread hidden for having exited. */
+bool render_rows_all(const struct view *v);
+
 /* Whether thread t lives in v's window as hide_exited sees it: it did not
  * exit before v->t0, nor (with v->window_end) begin at or after it. */
 bool render_thread_in_window(const struct tl_thread *t, const struct view *v);
