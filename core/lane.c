@@ -86,8 +86,8 @@ void lane_done(struct lane *L)
 
 /* Bytes held outside the arena: counted when they change (a block opened
  * or closed, a restart), so that a frame's memory figure need not ask
- * every lane's summaries. (32 bits: 2^28 blocks of refs, far more than
- * memory holds.) */
+ * every lane's summaries. (32 bits, held at their most: a lane of some 3
+ * billion records, about 30 GB of blocks, would pass them.) */
 size_t lane_memory(const struct lane *L)
 {
 	return L->bytes;
@@ -102,7 +102,9 @@ size_t lane_memory_recount(const struct lane *L)
 /* Counts its bytes again (lane_memory). */
 static void count_bytes(struct lane *L)
 {
-	L->bytes = (uint32_t)lane_memory_recount(L);
+	size_t n = lane_memory_recount(L);
+
+	L->bytes = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX;
 }
 
 /* Bytes of a first block (see lane.h). */

@@ -64,7 +64,8 @@ struct lane {
 	struct lanesum *sum;        /* the summaries of its closed blocks (lanesum.h), NULL while it has one */
 	bool thread;                /* a thread lane: codes carry a state, blocks checkpoints */
 	bool provisional;           /* the last record guesses an unknown state (the timeline's flag) */
-	uint32_t bytes;             /* lane_memory, counted as its block list and summaries grow */
+	uint32_t bytes;             /* lane_memory, counted as its block list and summaries grow
+				     * (held at UINT32_MAX) */
 };
 
 /* A position in a lane: record k of block b, at time ts. */

@@ -176,28 +176,30 @@ def test_capped():
 def same_lanes(s, trace, threads, t0, t1, what):
     """Checks that the lanes shown (threads: rows of screen s) for [t0, t1)
     are those `conctop lanes` draws of the file, at the same width: their
-    stats those of [t0, t1), their cells those of a reading that went on
-    as far as the view's (a read back reads a quarter of the window past
-    it: a column near a window's end summed from the lanes' summaries
-    counts its end node in proportion once the reading closed it, and from
-    its records before, docs/design.md)."""
+    stats those of [t0, t1), their cells those of a window a quarter
+    longer at the same scale, which a reading goes on into as the view's
+    read back does (a column near a window's end is summed from the lanes'
+    summaries at a level whose node at its end is whole, with the next
+    begun; short of that at a finer level, or from its records: where the
+    reading stopped can change it, docs/design.md)."""
     label = min(line.find("\u2502") for line in s.splitlines() if "sched-pipe" in line)
     want_label = [line.find("\u2502") for line in conctop("lanes", "-w", "100", "--to", "0.001", trace).stdout
                   .splitlines() if "sched-pipe" in line]
     width = grid_width(s) - label + min(want_label or [label])
     cols = len(next(iter(threads.values()))[0])
-    more = cols // 4
+    more = -(-cols // 4)  # (the view reads to t1 + (t1 - t0) / 4: the columns that take)
     r = conctop("lanes", "-w", str(width), "--from", f"{t0:.9f}", "--to", f"{t1:.9f}", trace)
-    on = conctop("lanes", "-w", str(width + more), "--from", f"{t0:.9f}", "--to",
-                 f"{t1 + (t1 - t0) * more / cols:.9f}", trace)
-    want = lane_rows(r.stdout)
+    on = conctop("lanes", "-w", str(width + more), "--from", f"{t0:.9f}", "--to", f"{t1 + (t1 - t0) / 4:.9f}",
+                 trace)
     longer = lane_rows(on.stdout)
-    if all(len(cells) == cols + more for cells, _ in longer.values()):  # (the same columns, more of them)
-        want = {k: (longer[k][0][:cols] if k in longer else cells, stats) for k, (cells, stats) in want.items()}
+    aligned = bool(longer) and all(len(cells) == cols + more for cells, _ in longer.values())
+    want = {k: (longer[k][0][:cols] if k in longer else "", stats) for k, (_, stats) in lane_rows(r.stdout).items()}
     same = [k for k in threads if want.get(k) == threads[k]]
-    check(r.returncode == 0 and on.returncode == 0 and len(same) == len(threads) and len(threads) >= 4,
+    check(r.returncode == 0 and on.returncode == 0 and aligned and len(same) == len(threads) and len(threads) >= 4,
           f"{what} show the same lanes as conctop lanes of the file ({len(same)} of {len(threads)} rows: "
           f"{', '.join(sorted(threads))})",
+          ("" if aligned else f"the window a quarter longer is not {cols + more} columns at the same scale:\n"
+           f"{on.stdout}\n") +
           "\n".join(f"{k}: view {threads[k]} lanes {want.get(k)}" for k in threads if k not in same))
 
 
