@@ -157,6 +157,21 @@ static int lane_record(struct timeline *tl, struct lane *L, uint64_t ts, uint32_
 	return r;
 }
 
+/* Appends a change to thread idx's lane (lane_record), listing the lane
+ * in tl->held when it is its first record. */
+static int thread_record(struct timeline *tl, size_t idx, uint64_t ts, uint32_t code)
+{
+	bool first = !tl->lanes[idx].nblocks;
+	int r;
+
+	if (first && VEC_RESERVE(tl->held, tl->capheld, tl->nheld + 1))
+		return -ENOMEM;
+	r = lane_record(tl, &tl->lanes[idx], ts, code);
+	if (first && tl->lanes[idx].nblocks)
+		tl->held[tl->nheld++] = idx;
+	return r;
+}
+
 /* Keeps what a blocked record of thread waits on: *aux is its number
  * (the record's aux), 0 when there is no room for more. While skimming,
  * each thread has one (its lane keeps one record). Returns 0 or -ENOMEM. */
@@ -275,7 +290,7 @@ static int thread_new(struct timeline *tl, size_t idx, const struct sched_thread
 	}
 	if (mt->state != TL_UNKNOWN)
 		return 0;
-	r = lane_record(tl, &tl->lanes[idx], mt->since, guess_code(mt));
+	r = thread_record(tl, idx, mt->since, guess_code(mt));
 	tl->lanes[idx].provisional = r == 0;
 	return r;
 }
@@ -360,12 +375,12 @@ static int cb_state(void *ctx, const struct sched_change *c)
 		code = state_code(c->prev, c->prev_cpu);
 		if (L->provisional && last_is_since(tl, L, c->prev_since))
 			lane_replace_last(L, code);
-		else if ((r = lane_record(tl, L, c->prev_since, code)))
+		else if ((r = thread_record(tl, c->thread, c->prev_since, code)))
 			return r;
 	}
 	r = change_code(tl, c, &code);
 	if (!r)
-		r = lane_record(tl, L, c->ts, code);
+		r = thread_record(tl, c->thread, c->ts, code);
 	if (!r)
 		r = log_block(tl, c);
 	if (r)
@@ -467,6 +482,7 @@ void timeline_free(struct timeline *tl)
 	timeline_storage_free(tl);
 	free(tl->threads);
 	free(tl->created_by);
+	free(tl->held);
 	free(tl);
 }
 
@@ -759,7 +775,8 @@ uint64_t timeline_anomalies(const struct timeline *tl)
 static size_t arrays_memory(const struct timeline *tl)
 {
 	return sizeof(*tl) + tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
-	       tl->capcreated * sizeof(*tl->created_by) + tl->ncpus * sizeof(*tl->cpus);
+	       tl->capcreated * sizeof(*tl->created_by) + tl->ncpus * sizeof(*tl->cpus) +
+	       tl->capheld * sizeof(*tl->held);
 }
 
 /* Bytes of memory the timeline holds, all included. */
@@ -771,6 +788,19 @@ size_t timeline_memory(const struct timeline *tl)
 	n += tl->capmarks * sizeof(*tl->marks);
 	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
+}
+
+/* The thread lanes that hold records: by the list a trim reads, and by a
+ * walk (see timeline.h). */
+size_t timeline_lanes_held(const struct timeline *tl, size_t *walked)
+{
+	size_t i, n = 0;
+
+	for (i = 0; walked && i < tl->nthreads; i++)
+		n += tl->lanes[i].nblocks > 0;
+	if (walked)
+		*walked = n;
+	return tl->nheld;
 }
 
 /* timeline_memory, its lanes walked (see timeline.h). */

@@ -314,6 +314,11 @@ size_t timeline_memory(const struct timeline *tl);
  * the same figure (for tests). */
 size_t timeline_memory_recount(const struct timeline *tl);
 
+/* The thread lanes that hold records, as the list a trim rebuilds from
+ * says; with walked, also as a walk of every lane counts them into it:
+ * the same (for tests). */
+size_t timeline_lanes_held(const struct timeline *tl, size_t *walked);
+
 /* The part of timeline_memory that no trim frees: the threads' and CPUs'
  * records, each lane's first block, a blocked thread's wait record, the
  * model's threads and CPUs, the patterns' objects and waits, undone

@@ -23,6 +23,7 @@ struct trim {
 				 * lanes holds every thread's) */
 	size_t nlanes;          /* how many of lanes[] to free (in place: those built) */
 	size_t emptied;         /* the thread lanes that come out empty (timeline.lanes_emptied) */
+	size_t *held, nheld;    /* not in place: the threads whose new lanes hold records */
 	struct tix times, log;
 	struct wait_rec *waits;
 	size_t nwaits, capwaits;
@@ -176,6 +177,7 @@ static void trim_free(struct trim *n, unsigned ncpus)
 	for (i = 0; n->lanes && i < n->nlanes; i++)
 		lane_done(&n->lanes[i]);
 	free(n->lane_of);
+	free(n->held);
 	for (i = 0; n->cpus && i < ncpus; i++)
 		lane_done(&n->cpus[i]);
 	free(n->lanes);
@@ -197,19 +199,17 @@ static void trim_free(struct trim *n, unsigned ncpus)
  * nor faults in a fresh array of them (it spent most of its time there). */
 static int trim_build_held(const struct timeline *tl, struct trim *n, uint64_t t)
 {
-	size_t i, k = 0;
+	size_t k = tl->nheld, j;
 	int r = 0;
 
-	for (i = 0; i < tl->nthreads; i++)
-		k += tl->lanes[i].nblocks > 0;
 	n->lanes = calloc(k ? k : 1, sizeof(*n->lanes));
 	n->lane_of = malloc((k ? k : 1) * sizeof(*n->lane_of));
 	if (!n->lanes || !n->lane_of)
 		return -ENOMEM;
 	n->emptied = tl->nthreads - k;
-	for (i = 0; !r && i < tl->nthreads; i++) {
-		if (!tl->lanes[i].nblocks)
-			continue;
+	for (j = 0; !r && j < k; j++) { /* (tl->held: no walk of every thread) */
+		size_t i = tl->held[j];
+
 		n->lane_of[n->nlanes] = i;
 		r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[n->nlanes], t);
 		n->emptied += !n->lanes[n->nlanes++].nblocks;
@@ -233,11 +233,15 @@ static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t, boo
 		r = trim_build_held(tl, n, t);
 	} else if (!(n->lanes = calloc(tl->caplanes ? tl->caplanes : 1, sizeof(*n->lanes)))) {
 		return -ENOMEM;
+	} else if (!(n->held = malloc((tl->nthreads ? tl->nthreads : 1) * sizeof(*n->held)))) {
+		return -ENOMEM;
 	} else {
 		n->nlanes = tl->nthreads; /* (all freed on failure: those not built are zero) */
 		for (i = 0; !r && i < tl->nthreads; i++) {
 			r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[i], t);
 			n->emptied += !n->lanes[i].nblocks;
+			if (n->lanes[i].nblocks)
+				n->held[n->nheld++] = i;
 		}
 	}
 	for (i = 0; !r && i < tl->ncpus; i++)
@@ -268,16 +272,24 @@ static void trim_install(struct timeline *tl, struct trim *n)
 	for (unsigned c = 0; tl->cpus && c < tl->ncpus; c++)
 		tl->lane_bytes -= lane_memory(&tl->cpus[c]);
 	if (n->lane_of) {
+		tl->nheld = 0; /* (lane_of is the list it held, in its order: those left stay) */
 		for (size_t k = 0; k < n->nlanes; k++) {
 			tl->lane_bytes += lane_memory(&n->lanes[k]) - lane_memory(&tl->lanes[n->lane_of[k]]);
 			lane_done(&tl->lanes[n->lane_of[k]]);
 			tl->lanes[n->lane_of[k]] = n->lanes[k];
+			if (n->lanes[k].nblocks)
+				tl->held[tl->nheld++] = n->lane_of[k];
 		}
 		free(n->lanes);
 		free(n->lane_of);
 		n->lanes = NULL;
 		n->lane_of = NULL;
 	} else { /* (every lane new) */
+		free(tl->held);
+		tl->held = n->held;
+		tl->nheld = n->nheld;
+		tl->capheld = tl->nthreads ? tl->nthreads : 1; /* (its room: trim_build's) */
+		n->held = NULL;
 		tl->lanes = n->lanes;
 		tl->lane_bytes = 0;
 		for (size_t i = 0; i < tl->nthreads; i++)

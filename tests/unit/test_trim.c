@@ -509,8 +509,8 @@ static void test_memory_counted(void)
 	struct lane L;
 	struct arena a;
 	uint64_t i, t = 0;
-	unsigned bad = 0, looks = 0, sbad = 0;
-	size_t grown;
+	unsigned bad = 0, looks = 0, sbad = 0, held_bad = 0;
+	size_t grown, walked;
 	int r = timeline_new(&tl, 2);
 	char name[200];
 
@@ -541,6 +541,7 @@ static void test_memory_counted(void)
 		}
 		if (i % 20000 == 19999) {
 			looks++;
+			held_bad += timeline_lanes_held(tl, &walked) != walked || !walked;
 			bad += timeline_memory(tl) != timeline_memory_recount(tl);
 			bad += timeline_memory(skim) != timeline_memory_recount(skim);
 			sbad += spans_memory(sp) != spans_memory_recount(sp);
@@ -550,17 +551,20 @@ static void test_memory_counted(void)
 
 			r = timeline_trim(tl, kept + (t - kept) / 2);
 			spans_trim(sp, kept + (t - kept) / 2);
+			held_bad += timeline_lanes_held(tl, &walked) != walked;
 			bad += timeline_memory(tl) != timeline_memory_recount(tl);
 			sbad += spans_memory(sp) != spans_memory_recount(sp);
 		}
 		if (!r && i == 150000) {
 			r = timeline_clone(tl, &copy);
 			bad += !r && timeline_memory(copy) != timeline_memory_recount(copy);
+			held_bad += !r && timeline_lanes_held(copy, &walked) != walked;
 		}
 		if (!r && copy && i > 150000)
 			r = timeline_add(copy, &ev[0]) || timeline_add(copy, &ev[1]);
 	}
 	bad += !r && copy && timeline_memory(copy) != timeline_memory_recount(copy);
+	held_bad += !r && copy && timeline_lanes_held(copy, &walked) != walked;
 	snprintf(name, sizeof(name), "the timelines' memory figure, counted as lanes grow, is the walk's at %u looks, "
 		 "through trims, at a copy grown after it (%zu bytes) and at a reading that keeps the present (%u "
 		 "differ; %zu bytes at the end)", looks, copy ? timeline_memory(copy) : 0, bad,
@@ -569,6 +573,10 @@ static void test_memory_counted(void)
 	snprintf(name, sizeof(name), "so is the waits' history's, through its trims (%u differ; %zu bytes at the end)",
 		 sbad, sp ? spans_memory(sp) : 0);
 	CHECK(!r && sbad == 0, name);
+	snprintf(name, sizeof(name), "the list of lanes a trim rebuilds holds every lane with records and no other, "
+		 "through trims and at the copy (%u differ; %zu at the end)", held_bad,
+		 tl ? timeline_lanes_held(tl, NULL) : 0);
+	CHECK(!r && held_bad == 0, name);
 	spans_free(sp);
 	timeline_free(copy);
 	timeline_free(skim);
@@ -692,6 +700,13 @@ static void test_trim_gone(void)
 		      at.since == timeline_kept_from(tl), name);
 	CHECK(!r && timeline_memory_fixed(tl) <= timeline_memory(tl),
 	      "the fixed part counts no block for them: it stays a part of the whole");
+	{
+		size_t walked = SIZE_MAX, listed = timeline_lanes_held(tl, &walked);
+
+		snprintf(name, sizeof(name), "and the next trim rebuilds none of their lanes: %zu listed as holding "
+			 "records, %zu by a walk", listed, walked);
+		CHECK(!r && listed == walked && listed < 10, name);
+	}
 	timeline_free(tl);
 }
 
