@@ -237,13 +237,14 @@ static unsigned on_load(void *ctx, uint64_t now)
 static int replay_draw(struct replay *r)
 {
 	const struct timeline *tl = r->tl ? r->tl : r->ld.tl;
+	size_t mem = timeline_memory(tl);
 
-	view_history_say(&r->hist, tl, timeline_memory(tl));
+	view_history_say(&r->hist, tl, mem);
 	view_why_prepare(&r->w); /* (before the pick: its progress frames pick windows too) */
 	view_history_pick(&r->hist, &r->w.vs, tl);
 	/* the memory said once it counts: a part forgotten, the reading
 	 * waiting, or more held than the cap (threads' records no trim frees) */
-	r->w.vs.v.memory = timeline_kept_from(tl) || r->held || (r->hist.cap && timeline_memory(tl) > r->hist.cap)
+	r->w.vs.v.memory = timeline_kept_from(tl) || r->held || (r->hist.cap && mem > r->hist.cap)
 				   ? r->hist.header
 				   : NULL;
 	return view_draw(&r->w);

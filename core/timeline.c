@@ -816,14 +816,13 @@ size_t timeline_memory_recount(const struct timeline *tl)
 }
 
 /* What no trim frees (see timeline.h). A blocked lane keeps its wait
- * record (trim_code): at most one a thread; a thread gone before the last
- * trim, no block. */
+ * record (trim_code): at most one a thread; a lane with records (held),
+ * its first block at least; a thread gone before the last trim, none. */
 size_t timeline_memory_fixed(const struct timeline *tl)
 {
 	size_t waits = tl->capwaits < tl->nthreads ? tl->capwaits : tl->nthreads;
-	size_t lanes = tl->nthreads - (tl->lanes_emptied < tl->nthreads ? tl->lanes_emptied : tl->nthreads);
 
-	return arrays_memory(tl) + (lanes + tl->ncpus) * lane_first_block_bytes() +
+	return arrays_memory(tl) + (tl->nheld + tl->ncpus) * lane_first_block_bytes() +
 	       waits * sizeof(*tl->waits) + sched_model_memory(tl->m) + patterns_memory(tl->patterns) +
 	       undone_memory_fixed(tl->undone);
 }

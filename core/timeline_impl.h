@@ -106,14 +106,13 @@ struct timeline {
 				  * lanes' blocks: a scan of the markers stays in a few pages */
 	uint64_t end;
 	uint64_t kept_from;      /* what came before was trimmed (timeline_trim.c) */
-	size_t lanes_emptied;    /* thread lanes the last trim left empty (threads gone before it), or
-				  * fewer: they hold no block (timeline_memory_fixed) */
 	uint64_t skim_until;     /* events before it keep only the present (timeline_skim_until), 0 */
 	size_t lane_bytes;       /* lane_memory of every lane, kept as they grow (lane_record) and
 				  * counted again when a trim installs new ones */
 	size_t *held;            /* the threads whose lanes hold records (a block or more), in no
 				  * order: what a trim rebuilds, found without a walk of every
-				  * thread (thread_record adds, trim_install keeps those left) */
+				  * thread (thread_record adds, trim_install keeps those left);
+				  * the others hold no block (timeline_memory_fixed) */
 	size_t nheld, capheld;
 	struct mark_rec *marks;  /* the scenario's markers, in time order */
 	size_t nmarks, capmarks;

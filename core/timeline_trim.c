@@ -22,7 +22,6 @@ struct trim {
 	size_t *lane_of;        /* in place: the thread whose lane each of lanes[] replaces (else
 				 * lanes holds every thread's) */
 	size_t nlanes;          /* how many of lanes[] to free (in place: those built) */
-	size_t emptied;         /* the thread lanes that come out empty (timeline.lanes_emptied) */
 	size_t *held, nheld;    /* not in place: the threads whose new lanes hold records */
 	struct tix times, log;
 	struct wait_rec *waits;
@@ -206,13 +205,11 @@ static int trim_build_held(const struct timeline *tl, struct trim *n, uint64_t t
 	n->lane_of = malloc((k ? k : 1) * sizeof(*n->lane_of));
 	if (!n->lanes || !n->lane_of)
 		return -ENOMEM;
-	n->emptied = tl->nthreads - k;
 	for (j = 0; !r && j < k; j++) { /* (tl->held: no walk of every thread) */
 		size_t i = tl->held[j];
 
 		n->lane_of[n->nlanes] = i;
-		r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[n->nlanes], t);
-		n->emptied += !n->lanes[n->nlanes++].nblocks;
+		r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[n->nlanes++], t);
 	}
 	return r;
 }
@@ -239,7 +236,6 @@ static int trim_build(const struct timeline *tl, struct trim *n, uint64_t t, boo
 		n->nlanes = tl->nthreads; /* (all freed on failure: those not built are zero) */
 		for (i = 0; !r && i < tl->nthreads; i++) {
 			r = trim_lane(tl, n, &tl->lanes[i], &n->lanes[i], t);
-			n->emptied += !n->lanes[i].nblocks;
 			if (n->lanes[i].nblocks)
 				n->held[n->nheld++] = i;
 		}
@@ -267,8 +263,6 @@ static void trim_install(struct timeline *tl, struct trim *n)
 {
 	tl->arena = n->arena;
 	tl->texts = n->texts;
-	tl->lanes_emptied = n->emptied; /* (a lane pushed to later makes them fewer: the fixed part is then
-					 * less, and the caps trim a little sooner) */
 	for (unsigned c = 0; tl->cpus && c < tl->ncpus; c++)
 		tl->lane_bytes -= lane_memory(&tl->cpus[c]);
 	if (n->lane_of) {
