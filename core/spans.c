@@ -25,6 +25,7 @@ struct sthread {
 	int32_t woken;       /* the blocked span its wakeup just ended, awaiting its waker; -1 */
 	int32_t object, holder; /* what its current (blocked) state waits on, and who holds it */
 	uint8_t wait;
+	bool held;           /* in spans.held */
 };
 
 /* A CPU's occupant from start on (until the next change). */
@@ -49,6 +50,9 @@ struct spans {
 	unsigned keep;       /* enum spans_keep */
 	struct arena names;  /* the threads' names */
 	size_t span_bytes;   /* the threads' spans and chunk lists (sthread_bytes), kept as they change */
+	size_t *held;        /* the threads that hold spans, each once, in no order: what a trim
+			      * walks, instead of every thread ever seen */
+	size_t nheld, capheld;
 	spans_sink_fn *sink; /* NULL: none */
 	void *sink_ctx;
 };
@@ -98,13 +102,22 @@ static struct span *sthread_grow(struct sthread *t)
 }
 
 /* sthread_grow, its bytes counted in s->span_bytes (so that spans_memory
- * needs no walk of the threads each frame). */
+ * needs no walk of the threads each frame), and t listed in s->held with
+ * its first span (room reserved first: a thread with spans is never left
+ * off, or a trim would keep them). */
 static struct span *sthread_push(struct spans *s, struct sthread *t)
 {
 	size_t before = sthread_bytes(t);
-	struct span *sp = sthread_grow(t);
+	struct span *sp;
 
+	if (!t->held && VEC_RESERVE(s->held, s->capheld, s->nheld + 1))
+		return NULL;
+	sp = sthread_grow(t);
 	s->span_bytes += sthread_bytes(t) - before;
+	if (sp && !t->held) {
+		t->held = true;
+		s->held[s->nheld++] = (size_t)(t - s->t);
+	}
 	return sp;
 }
 
@@ -414,6 +427,7 @@ void spans_free(struct spans *s)
 		free(s->t[i].chunk);
 	}
 	free(s->t);
+	free(s->held);
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		free(s->cpus[c].ch);
 	free(s->cpus);
@@ -422,11 +436,14 @@ void spans_free(struct spans *s)
 	free(s);
 }
 
-/* Forgets what ended before t (see spans.h). */
+/* Forgets what ended before t (see spans.h): the threads listed as
+ * holding spans, those left with none taken off the list. */
 void spans_trim(struct spans *s, uint64_t t)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		struct sthread *th = &s->t[i];
+	size_t j, kept = 0;
+
+	for (j = 0; j < s->nheld; j++) {
+		struct sthread *th = &s->t[s->held[j]];
 		size_t lo = 0, hi = th->pub.n;
 
 		while (lo < hi) { /* the first span that ends after t */
@@ -444,7 +461,13 @@ void spans_trim(struct spans *s, uint64_t t)
 			s->span_bytes -= before - sthread_bytes(th);
 			th->woken = th->woken >= (int32_t)lo ? th->woken - (int32_t)lo : -1;
 		}
+		if (th->pub.n)
+			s->held[kept++] = s->held[j];
+		else
+			th->held = false;
 	}
+	s->nheld = kept;
+	s->held = shrink(s->held, &s->capheld, s->nheld, sizeof(*s->held));
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++) {
 		struct scpu *cp = &s->cpus[c];
 		size_t k = 0;
@@ -463,7 +486,7 @@ void spans_trim(struct spans *s, uint64_t t)
 size_t spans_memory(const struct spans *s)
 {
 	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) + sched_model_memory(s->m) +
-		   s->span_bytes;
+		   s->span_bytes + s->capheld * sizeof(*s->held);
 
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		n += s->cpus[c].cap * sizeof(*s->cpus[c].ch);
@@ -478,6 +501,19 @@ size_t spans_memory_recount(const struct spans *s)
 	for (size_t i = 0; i < s->n; i++)
 		n += sthread_bytes(&s->t[i]);
 	return n;
+}
+
+/* The threads that hold spans: by the list a trim walks, and by a walk
+ * of every thread (see spans.h). */
+size_t spans_threads_held(const struct spans *s, size_t *walked)
+{
+	size_t i, n = 0;
+
+	for (i = 0; walked && i < s->n; i++)
+		n += s->t[i].pub.n > 0;
+	if (walked)
+		*walked = n;
+	return s->nheld;
 }
 
 /* Follows one event. */

@@ -99,6 +99,11 @@ size_t spans_memory(const struct spans *s);
  * the same figure (for tests). */
 size_t spans_memory_recount(const struct spans *s);
 
+/* The threads that hold spans, as the list spans_trim walks says; with
+ * walked, also as a walk of every thread counts them into it: the same
+ * (for tests). */
+size_t spans_threads_held(const struct spans *s, size_t *walked);
+
 /* Follows one event (in time order). Returns 0 or -ENOMEM. */
 int spans_add(struct spans *s, const struct event *ev);
 

@@ -511,8 +511,8 @@ static void test_memory_counted(void)
 	struct lane L;
 	struct arena a;
 	uint64_t i, t = 0;
-	unsigned bad = 0, looks = 0, sbad = 0, held_bad = 0;
-	size_t grown, walked, copied = 0;
+	unsigned bad = 0, looks = 0, sbad = 0, held_bad = 0, sheld_bad = 0;
+	size_t grown, walked, copied = 0, sheld_min = SIZE_MAX;
 	int r = timeline_new(&tl, 2);
 	char name[200];
 
@@ -543,6 +543,7 @@ static void test_memory_counted(void)
 			held_bad += timeline_lanes_held(tl, &walked) != walked || !walked;
 			bad += timeline_memory(tl) != timeline_memory_recount(tl);
 			sbad += spans_memory(sp) != spans_memory_recount(sp);
+			sheld_bad += spans_threads_held(sp, &walked) != walked || !walked;
 		}
 		if (!r && i % 60000 == 59999) { /* the older half goes */
 			uint64_t kept = timeline_kept_from(tl);
@@ -552,6 +553,8 @@ static void test_memory_counted(void)
 			held_bad += timeline_lanes_held(tl, &walked) != walked;
 			bad += timeline_memory(tl) != timeline_memory_recount(tl);
 			sbad += spans_memory(sp) != spans_memory_recount(sp);
+			sheld_bad += spans_threads_held(sp, &walked) != walked;
+			sheld_min = sheld_min < walked ? sheld_min : walked;
 		}
 		if (!r && i == 150000) {
 			r = timeline_clone(tl, &copy);
@@ -575,6 +578,10 @@ static void test_memory_counted(void)
 		 "through trims and at the copy (%u differ; %zu at the end)", held_bad,
 		 tl ? timeline_lanes_held(tl, NULL) : 0);
 	CHECK(!r && held_bad == 0, name);
+	snprintf(name, sizeof(name), "so is the waits' history's list of threads a trim walks, which drops those a trim "
+		 "empties (%u differ; %zu at the end, %zu after a trim at least; %zu threads)", sheld_bad,
+		 sp ? spans_threads_held(sp, NULL) : 0, sheld_min, sp ? spans_thread_count(sp) : 0);
+	CHECK(!r && sheld_bad == 0 && sheld_min < spans_thread_count(sp), name);
 	spans_free(sp);
 	timeline_free(copy);
 	timeline_free(tl);
