@@ -24,6 +24,7 @@ READ_BACK = re.compile(r"reading the past back from \S+: (\d+)% \(a key stops it
 NPC = re.compile(r"1 col = ([0-9.]+) (ms|s|µs|us)(?![a-z])")
 UNIT_S = {"s": 1, "ms": 1e-3, "µs": 1e-6, "us": 1e-6}
 BEGAN = re.compile(r"read back from ([0-9.]+) s")
+KEPT_FROM = re.compile(r"MB from ([0-9.]+) s")
 WAITS_BEGAN = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\n]*\(read from ([0-9.]+) s\)")
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
 WAITS = re.compile(r"waits by object, [0-9.]+-[0-9.]+ s: [^\u2500]*")
@@ -244,6 +245,41 @@ def test_capped_playing(trace):
         m = AT.search(s)
         check(ok, f"played under --memory 16M with a window wider than the cap keeps: the clock reaches the "
               f"trace's end ({want_end:.2f} s)", f"at {m.group(1) if m else '?'} s: {s[:200]}")
+    finally:
+        p.kill()
+
+
+def test_zoomed_out_kept(trace):
+    """--memory 16M, paused, zoomed out all the way: the window is the
+    whole file, and stops at the end of what was read, whose older part
+    the reading forgot. A read back of it keeps at most a quarter of the
+    cap, its latest part: less than the reading holds. Before, the view
+    drew such a read back (and read it again at every frame while the
+    reading went on: a file of 100 M events under the default cap read its
+    first 8 s back again and again while its reading crept on); now it
+    draws what was read, all of it."""
+    p = panes.Pane(tmux, "zoomedout", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
+                   height=30)
+    try:
+        p.wait_for(lambda s: "--memory full" in s, 30)
+        for _ in range(30):
+            if "zoomed out all the way" in p.screen():
+                break
+            p.keys("-")
+            time.sleep(0.1)
+        ok, s = p.wait_for(lambda s: "zoomed out all the way" in s and not READ_BACK.search(s), 10)
+        time.sleep(1)
+        s = p.screen()
+        kept, npc = KEPT_FROM.search(s.splitlines()[0]), NPC.search(s)
+        cells = lane_rows(s).get("CPU0", [""])[0]
+        first = next((i for i, c in enumerate(cells) if c not in " ?"), None)
+        if not check(ok and kept and npc and first is not None, "zoomed out all the way in a paused replay under "
+                     "--memory 16M, the header says from when the reading keeps the trace", s[-400:]):
+            return
+        col = float(kept.group(1)) / (float(npc.group(1)) * UNIT_S[npc.group(2)])
+        check(first <= col + 1 and "read back" not in s.splitlines()[0],
+              f"zoomed out all the way, the view draws all the reading keeps: CPU0 from column {first}, the "
+              f"reading keeps from {kept.group(1)} s (column {col:.1f}), no read back", s[:400])
     finally:
         p.kill()
 
@@ -543,6 +579,7 @@ def main():
         test_capped(trace)
         test_missed_late()
         test_capped_playing(trace)
+        test_zoomed_out_kept(trace)
         test_cut_goto(trace)
         test_read_back_keys()
         test_window_lanes(trace)
