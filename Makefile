@@ -35,7 +35,14 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # build dependencies)
 DEPS_CHECK ?= 1
 
+# (a sanitizer build keeps only line tables, -g1: its reports still name
+# each frame's file and line, and it compiles in 42 s instead of 52 on two
+# cores, of CI's 15 minutes)
+ifeq ($(SANITIZE),)
 CFLAGS ?= -O2 -g
+else
+CFLAGS ?= -O2 -g1
+endif
 # -MMD -MP: the compiler writes, beside each object, the headers it read
 # (the .d files included at the end), so a header change rebuilds exactly
 # the objects that include it; a change of this file (its flags) rebuilds
