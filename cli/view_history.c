@@ -398,33 +398,18 @@ void view_history_pump(struct view_history *h, bool (*fn)(void *ctx, const char 
 	h->name = name;
 }
 
-/* Whether the window [from, to) only grew at its end, which is the end
- * of the live timeline (live, or replay's reading, went on: a window
- * stops at the end of what was read), since a read back that could keep
- * only its latest part: read again, it would keep a later part, no
- * earlier one, and be read again at every frame as the end moves. (A
- * window zoomed out from its start, short of that end, is read again.) */
-static bool grew_at_end(const struct view_history *h, const struct timeline *live, uint64_t from, uint64_t to)
-{
-	return h->past && h->past_kept > h->past_from && from == h->asked_from && to > h->asked_to &&
-	       to >= timeline_end(live);
-}
-
 /* Whether a window [from, to) that begins before what the live timeline
- * keeps is better drawn from it than read back. A read back keeps at most
- * a quarter of the cap, the window's latest part when it holds more: of
- * a window reaching the live end, where live holds that much history or
- * more, it would keep no more than live does; and one that grew at its
- * end is drawn from live when live keeps from where that read back's part
- * began (else from the read back, not read again). Before, a paused
- * replay of 100 M events zoomed out to the whole file read its first 8 s
- * back at every frame, and its reading crept on by 0.1 s of the trace a
- * frame. */
-static bool read_back_useless(const struct view_history *h, const struct timeline *live, uint64_t from, uint64_t to)
+ * keeps is better drawn from it than read back: it reaches the live end
+ * (a window stops at the end of what was read), and live holds a quarter
+ * of the cap of history or more. A read back keeps at most that much, the
+ * window's latest part when it holds more: no more of it than live. And
+ * as the end moves on (replay reads, tracing goes on), the window would be
+ * read back again at every frame: a paused replay of 100 M events zoomed
+ * out to the whole file read its first seconds back at every frame while
+ * its reading crept on, and drew less than it had read. */
+static bool read_back_useless(const struct view_history *h, const struct timeline *live, uint64_t to)
 {
-	if (to >= timeline_end(live) && timeline_memory_history(live) >= h->cap / 4)
-		return true;
-	return grew_at_end(h, live, from, to) && timeline_kept_from(live) <= h->past_kept;
+	return to >= timeline_end(live) && timeline_memory_history(live) >= h->cap / 4;
 }
 
 /* Points vs at the live timeline or at a window of the past. */
@@ -440,12 +425,11 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	if (!kept || !h->file || viewstate_following(vs) || h->reading)
 		return;
 	viewstate_window(vs, &from, &to);
-	if (from >= kept || read_back_useless(h, live, from, to))
+	if (from >= kept || read_back_useless(h, live, to))
 		return;
 	/* read again when the window is not all there, unless it was just
 	 * asked for and could not all be kept (then the header says zoom in) */
-	if (!h->past || ((from < h->past_kept || to > h->past_to) && (from != h->asked_from || to != h->asked_to) &&
-			 !grew_at_end(h, live, from, to))) {
+	if (!h->past || ((from < h->past_kept || to > h->past_to) && (from != h->asked_from || to != h->asked_to))) {
 		h->asked_from = from;
 		h->asked_to = to;
 		w = to - from;
