@@ -177,6 +177,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libtui.a $(BUILD)/l
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter-out %.a,$^) $(filter %.a,$^) $(LIBS_CORE)
 
+# test_view_history drives the view's read backs of the past
+# (cli/view_history.c) with the cli objects they call
+$(BUILD)/tests/test_view_history: $(addprefix $(BUILD)/cli/,view_history.o readtrace.o evloop.o view_why.o util.o contention.o report.o undone_out.o)
+$(BUILD)/tests/unit/test_view_history.o: override CFLAGS += -Icli
+
 $(BUILD)/tests/progs/%: tests/progs/%.c $(BUILD)/libcore.a $(DEPS_OK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)

@@ -1,0 +1,174 @@
+/* The view's read backs of the past (cli/view_history.c), driven as a
+ * paused replay drives them: a timeline read from a file and trimmed to
+ * its second half, a window over it, view_history_pick.
+ * - A window reaching the end of what is read, while the timeline holds a
+ *   quarter of the cap of history or more, is drawn from that timeline:
+ *   a read back would keep no more of it (before, it was read back, and
+ *   again at every frame as the end moved on). With a cap that leaves
+ *   the timeline less than that quarter, it is read back.
+ * - At every cap tried, the header says "read back in part" exactly when
+ *   the window's start is not in what was read back. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "check.h"
+#include "cli.h"
+#include "timeline.h"
+#include "trace.h"
+#include "view_history.h"
+#include "viewstate.h"
+
+#define STEPS 200000u /* ping-pong steps of 1 us: 400 000 events, 0.2 s */
+
+/* Writes a ping-pong of two threads on CPU 0 to path. Returns 0 or -errno. */
+static int write_pingpong(const char *path)
+{
+	struct trace_info info = { .ncpus = 2, .clock = "CLOCK_MONOTONIC", .command = "pingpong", .target_pid = 100 };
+	struct trace_writer *w = NULL;
+	int r = trace_writer_new(&w, path, &info);
+
+	for (uint32_t i = 0; !r && i < STEPS; i++) {
+		int32_t prev = i % 2 ? 101 : 102, next = i % 2 ? 102 : 101;
+		struct event ev[2] = {
+			{ .ts = 1000ull * i, .type = EVENT_WAKEUP, .cpu = 0, .tid = next, .tgid = 100 },
+			{ .ts = 1000ull * i + 500, .type = EVENT_SWITCH, .cpu = 0, .tid = prev, .tgid = 100, .tid2 = next,
+			  .tgid2 = 100, .arg = EVENT_STATE_INTERRUPTIBLE },
+		};
+
+		r = trace_writer_add(w, &ev[0]);
+		r = r ? r : trace_writer_add(w, &ev[1]);
+	}
+	if (w) {
+		int c = trace_writer_close(w, 1000ull * STEPS);
+
+		r = r ? r : c;
+	}
+	return r;
+}
+
+/* The whole of the trace at path in a timeline, trimmed to its second
+ * half (as a replay under --memory forgets its past); NULL on error. */
+static struct timeline *read_trimmed(const char *path)
+{
+	struct cli_loader ld;
+	struct timeline *tl;
+	int r;
+
+	if (cli_loader_open(&ld, path, true))
+		return NULL;
+	while ((r = cli_loader_step(&ld, UINT64_MAX, UINT64_MAX)) > 0)
+		;
+	tl = cli_loader_take(&ld);
+	if (r < 0 || !tl || timeline_trim(tl, timeline_end(tl) / 2)) {
+		timeline_free(tl);
+		return NULL;
+	}
+	return tl;
+}
+
+/* A paused replay's view of live at 200x60, its window from t0 at npc
+ * nanoseconds a column. */
+static void view_at(struct viewstate *vs, const struct timeline *live, uint64_t t0, uint64_t npc)
+{
+	viewstate_init_replay(vs, live, "pingpong", 1.0, true, 200, 60);
+	vs->v.t0 = t0;
+	vs->v.ns_per_col = npc;
+}
+
+/* Picks what to draw for the window [t0, t0 + 200 columns of npc) under
+ * cap; says which timeline it drew (the past: *past) and the header. */
+static const struct timeline *pick(const char *path, const struct timeline *live, uint64_t cap, uint64_t t0,
+				   uint64_t npc, struct view_history *h, uint64_t *from)
+{
+	struct viewstate vs;
+	uint64_t to;
+
+	view_history_init(h, cap);
+	view_history_file(h, path, NULL, 0);
+	view_at(&vs, live, t0, npc);
+	view_history_say(h, live, timeline_memory(live));
+	view_history_pick(h, &vs, live);
+	viewstate_window(&vs, from, &to);
+	return vs.tl;
+}
+
+/* A window reaching the end of what was read: drawn from it when it holds
+ * a quarter of the cap of history, else read back. */
+static void test_reaching_end(const char *path, const struct timeline *live)
+{
+	uint64_t hist = timeline_memory_history(live), from;
+	struct view_history h;
+	const struct timeline *drawn;
+	char name[600];
+
+	drawn = pick(path, live, 2 * hist, 0, timeline_end(live) / 100, &h, &from);
+	snprintf(name, sizeof(name), "a window over all of the trace, reaching the end of what was read (kept from "
+		 "%.3f s, %zu bytes of history, the cap twice that), is drawn from what was read, not read back "
+		 "(header: %s)", timeline_kept_from(live) / 1e9, hist, h.header);
+	CHECK(drawn == live && !h.past && !strstr(h.header, "read back"), name);
+	view_history_done(&h);
+	drawn = pick(path, live, 8 * hist, 0, timeline_end(live) / 100, &h, &from);
+	snprintf(name, sizeof(name), "with a cap of 8 times that history it is read back (kept from %.3f s; header: %s)",
+		 h.past ? timeline_kept_from(h.past) / 1e9 : -1.0, h.header);
+	CHECK(drawn == h.past && h.past && strstr(h.header, "read back"), name);
+	view_history_done(&h);
+}
+
+/* At caps from a tenth of the history to four times it, a window of the
+ * first half (forgotten) says "in part" exactly when its start is not in
+ * the read back drawn. */
+static void test_in_part(const char *path, const struct timeline *live)
+{
+	uint64_t hist = timeline_memory_history(live), t0 = timeline_end(live) / 8, npc = timeline_end(live) / 800;
+	unsigned bad = 0, tried = 0, part = 0, whole = 0;
+	char name[600], first_bad[200] = "";
+
+	for (uint64_t cap = hist / 10; cap <= 4 * hist; cap += hist / 10) {
+		struct view_history h;
+		uint64_t from;
+		const struct timeline *drawn = pick(path, live, cap, t0, npc, &h, &from);
+		bool says = strstr(h.header, "in part") != NULL, lacks;
+
+		tried++;
+		if (drawn != h.past || !h.past) {
+			bad++;
+			view_history_done(&h);
+			continue;
+		}
+		lacks = timeline_kept_from(h.past) > from;
+		part += lacks;
+		whole += !lacks;
+		if (says != lacks && !bad++)
+			snprintf(first_bad, sizeof(first_bad), " (cap %llu: says %s, kept from %.6f, window from %.6f)",
+				 (unsigned long long)cap, says ? "in part" : "whole", timeline_kept_from(h.past) / 1e9,
+				 from / 1e9);
+		view_history_done(&h);
+	}
+	snprintf(name, sizeof(name), "a window of the forgotten half read back under %u caps says \"in part\" exactly "
+		 "when its start is not there (%u in part, %u whole; %u wrong%s)", tried, part, whole, bad, first_bad);
+	CHECK(bad == 0 && part > 0 && whole > 0, name);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/conctop-vh-XXXXXX", path[64];
+	struct timeline *live = NULL;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0, "a temporary directory");
+		return check_summary();
+	}
+	snprintf(path, sizeof(path), "%s/p.ctrace", dir);
+	CHECK(write_pingpong(path) == 0, "a ping-pong of 400 000 events written");
+	live = read_trimmed(path);
+	CHECK(live && timeline_kept_from(live) > 0, "read whole and trimmed to its second half");
+	if (live) {
+		test_reaching_end(path, live);
+		test_in_part(path, live);
+	}
+	timeline_free(live);
+	unlink(path);
+	rmdir(dir);
+	return check_summary();
+}
