@@ -533,7 +533,12 @@ def main():
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         test_sudo_tmp()
-        test_waits_read_back()
+        if SANITIZE:  # (18 s of CI's 15 minutes there)
+            skip("w on windows of a live pingpong read back from the file", "the plain build's run checks it; "
+                 "under the sanitizers, w reads waits back from the file below and from a checkpoint in "
+                 "test_bigfile")
+        else:
+            test_waits_read_back()
         # (once in CI, after the end, the kept past at 7.40 s read back
         # blank with the header saying it was on disk from 7.2 s; not seen
         # in 11 runs here since: a retry prints such an attempt)
