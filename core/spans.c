@@ -25,7 +25,6 @@ struct sthread {
 	int32_t woken;       /* the blocked span its wakeup just ended, awaiting its waker; -1 */
 	int32_t object, holder; /* what its current (blocked) state waits on, and who holds it */
 	uint8_t wait;
-	bool held;           /* in spans.held */
 };
 
 /* A CPU's occupant from start on (until the next change). */
@@ -103,21 +102,21 @@ static struct span *sthread_grow(struct sthread *t)
 
 /* sthread_grow, its bytes counted in s->span_bytes (so that spans_memory
  * needs no walk of the threads each frame), and t listed in s->held with
- * its first span (room reserved first: a thread with spans is never left
- * off, or a trim would keep them). */
+ * its first span (a thread is listed exactly while it holds spans: room
+ * reserved first, so one with spans is never left off, or a trim would
+ * keep them). */
 static struct span *sthread_push(struct spans *s, struct sthread *t)
 {
 	size_t before = sthread_bytes(t);
+	bool first = !t->pub.n;
 	struct span *sp;
 
-	if (!t->held && VEC_RESERVE(s->held, s->capheld, s->nheld + 1))
+	if (first && VEC_RESERVE(s->held, s->capheld, s->nheld + 1))
 		return NULL;
 	sp = sthread_grow(t);
 	s->span_bytes += sthread_bytes(t) - before;
-	if (sp && !t->held) {
-		t->held = true;
+	if (sp && first)
 		s->held[s->nheld++] = (size_t)(t - s->t);
-	}
 	return sp;
 }
 
@@ -463,8 +462,6 @@ void spans_trim(struct spans *s, uint64_t t)
 		}
 		if (th->pub.n)
 			s->held[kept++] = s->held[j];
-		else
-			th->held = false;
 	}
 	s->nheld = kept;
 	s->held = shrink(s->held, &s->capheld, s->nheld, sizeof(*s->held));
