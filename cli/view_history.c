@@ -401,15 +401,19 @@ void view_history_pump(struct view_history *h, bool (*fn)(void *ctx, const char 
 /* Whether a window [from, to) that begins before what the live timeline
  * keeps is better drawn from it than read back: it reaches the live end
  * (a window stops at the end of what was read), and live holds a quarter
- * of the cap of history or more. A read back keeps at most that much, the
- * window's latest part when it holds more: no more of it than live. And
+ * of the cap of history or more, or its columns (npc each) are wide enough
+ * for live's overview to draw what live forgot. A read back keeps at most
+ * a quarter, the window's latest part when it holds more: no more of it
+ * than live, and nothing before that part. And
  * as the end moves on (replay reads, tracing goes on), the window would be
  * read back again at every frame: a paused replay of 100 M events zoomed
  * out to the whole file read its first seconds back at every frame while
  * its reading crept on, and drew less than it had read. */
-static bool read_back_useless(const struct view_history *h, const struct timeline *live, uint64_t to)
+static bool read_back_useless(const struct view_history *h, const struct timeline *live, uint64_t from,
+			      uint64_t to, uint64_t npc)
 {
-	return to >= timeline_end(live) && timeline_memory_history(live) >= h->cap / 4;
+	return to >= timeline_end(live) &&
+	       (timeline_memory_history(live) >= h->cap / 4 || timeline_overview_draws(live, from, to, npc));
 }
 
 /* Points vs at the live timeline or at a window of the past. */
@@ -425,7 +429,7 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	if (!kept || !h->file || viewstate_following(vs) || h->reading)
 		return;
 	viewstate_window(vs, &from, &to);
-	if (from >= kept || read_back_useless(h, live, to))
+	if (from >= kept || read_back_useless(h, live, from, to, vs->v.ns_per_col))
 		return;
 	/* read again when the window is not all there, unless it was just
 	 * asked for and could not all be kept (then the header says zoom in) */

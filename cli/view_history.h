@@ -18,6 +18,7 @@
 #define VIEW_MEMORY_MIN (16ull << 20)
 
 #define VIEW_CHECKPOINTS 32 /* checkpoints kept at most */
+#define VIEW_OVERVIEW_SHARE 16 /* the timeline's overview of what it forgot: a sixteenth of the cap */
 
 struct timeline;
 struct trace_writer;

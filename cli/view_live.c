@@ -95,7 +95,8 @@ static void live_usage(FILE *f)
 		"  -m, --memory SIZE     memory for the lanes and the waits (256M; at least\n"
 		"                        16M, 0 no cap): past half of it the oldest half is\n"
 		"                        forgotten and read back from the trace file (-w, or\n"
-		"                        a temporary one) when the paused view scrolls there\n"
+		"                        a temporary one) when the paused view scrolls there;\n"
+		"                        zoomed out, a summary of it is drawn\n"
 		"  -p, --pid PID         trace an existing process, all its threads\n"
 		"  -d, --duration TIME   stop tracing after TIME (1.5s, 250ms, 10m = 10\n"
 		"                        minutes, a bare number is seconds); a program\n"
@@ -552,6 +553,8 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 	e = timeline_new(&l->tl, tracer_ncpus(session_tracer(l->ses)));
 	if (!e)
 		timeline_set_gated(l->tl, !o->pid); /* conctop started it: its first thread waits at the gate */
+	if (!e && o->memory)
+		e = timeline_keep_overview(l->tl, o->memory / VIEW_OVERVIEW_SHARE);
 	if (!e)
 		e = view_why_live(&l->w.why, tracer_ncpus(session_tracer(l->ses)), &l->hist);
 	if (!e && !o->pid)

@@ -2,6 +2,7 @@
  * trace. One poll() on the terminal and the stop-signal pipe, with a frame
  * timer armed only while the clock moves: a paused replay sleeps until a
  * key. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,8 @@ static void replay_usage(FILE *f)
 		"                    past a third of it the reading waits for the view to\n"
 		"                    move on, and forgets what lies well before it; a\n"
 		"                    window before what is kept is read back from the file\n"
+		"                    (zoomed out: drawn from a summary, and the reading\n"
+		"                    goes on)\n"
 		"      --paused      start paused at the beginning\n"
 		"      --mono        no colours (also with NO_COLOR set)\n"
 		"      --classroom   the classroom view: two-row lanes, big narration,\n"
@@ -149,12 +152,14 @@ static bool clock_waits(const struct replay *r)
  * room (nor, with the view at the end of what was read, asking for more,
  * forgetting up to its start or its middle: that part is read back; nor,
  * with the clock playing there, up to the playhead: a window that does not
- * fit the cap would otherwise stop the clock and the reading for good; and
- * when even that leaves it full, the clock waiting there gets its slice). */
+ * fit the cap would otherwise stop the clock and the reading for good; nor,
+ * with the view zoomed out so far that the timeline's overview draws it,
+ * forgetting the older half of what is kept; and when even that leaves it
+ * full, the clock waiting there gets its slice). */
 static bool memory_full(struct replay *r)
 {
 	struct timeline *tl = r->ld.tl;
-	uint64_t from, to, w, keep[4];
+	uint64_t from, to, w, keep[4], end = timeline_end(tl), kept;
 	unsigned i, n = 1;
 
 	if (!r->hist.cap || timeline_memory_history(tl) <= r->hist.cap / 3)
@@ -162,7 +167,7 @@ static bool memory_full(struct replay *r)
 	viewstate_window(&r->w.vs, &from, &to);
 	w = to - from;
 	keep[0] = from > w ? from - w : 0;
-	if (to >= timeline_end(tl)) {
+	if (to >= end) {
 		keep[n++] = from;
 		keep[n++] = from + w / 2;
 		if (r->w.vs.v.playing && r->w.vs.play > keep[n - 1])
@@ -173,6 +178,13 @@ static bool memory_full(struct replay *r)
 		    timeline_memory_history(tl) <= r->hist.cap / 3)
 			return false;
 	}
+	/* zoomed out so far that the overview of what a trim forgets draws the
+	 * window: the older half of what is kept goes, and the reading goes on */
+	kept = timeline_kept_from(tl);
+	if (to >= end && end > kept + 1 &&
+	    timeline_overview_draws(tl, from, from + viewstate_window_ns(&r->w.vs), r->w.vs.v.ns_per_col) &&
+	    timeline_trim(tl, kept + (end - kept) / 2) == 0 && timeline_memory_history(tl) <= r->hist.cap / 3)
+		return false;
 	if (clock_waits(r))
 		return false; /* the clock waits for the reading: a slice more, past the third if need be (the
 			       * trim's share is free then), rather than both waiting */
@@ -399,6 +411,11 @@ int cmd_replay(int argc, char **argv)
 	view_history_file(&r.hist, path, NULL, 0);
 	if (cli_loader_open(&r.ld, path, false))
 		return 1;
+	if (o.memory && timeline_keep_overview(r.ld.tl, o.memory / VIEW_OVERVIEW_SHARE)) {
+		cli_error("%s", strerror(ENOMEM));
+		cli_loader_close(&r.ld);
+		return 1;
+	}
 	/* the first second (the first frame's window), then the rest while the view runs */
 	e = cli_loader_step(&r.ld, REPLAY_FIRST_WINDOW_NS, REPLAY_FIRST_NS);
 	if (e < 0) {

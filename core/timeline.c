@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "overview.h"
 #include "timeline_impl.h"
 #include "trace_index.h"
 
@@ -483,6 +484,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->threads);
 	free(tl->created_by);
 	free(tl->held);
+	overview_free(tl->ov);
 	free(tl);
 }
 
@@ -649,7 +651,7 @@ int timeline_skim_until(struct timeline *tl, uint64_t t)
 {
 	if (tl->nthreads || tl->end || tl->kept_from)
 		return -EBUSY;
-	tl->skim_until = t;
+	tl->skim_until = tl->skimmed_to = t;
 	return 0;
 }
 
@@ -787,6 +789,7 @@ size_t timeline_memory(const struct timeline *tl)
 	n += tix_memory(&tl->times) + tix_memory(&tl->log);
 	n += tl->capmarks * sizeof(*tl->marks);
 	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
+	n += overview_memory(tl->ov);
 	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
 }
 
@@ -824,7 +827,7 @@ size_t timeline_memory_fixed(const struct timeline *tl)
 
 	return arrays_memory(tl) + (tl->nheld + tl->ncpus) * lane_first_block_bytes() +
 	       waits * sizeof(*tl->waits) + sched_model_memory(tl->m) + patterns_memory(tl->patterns) +
-	       undone_memory_fixed(tl->undone);
+	       undone_memory_fixed(tl->undone) + overview_memory(tl->ov);
 }
 
 /* All of it and the history's part, from one walk (see timeline.h). */

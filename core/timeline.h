@@ -161,6 +161,25 @@ void timeline_set_gated(struct timeline *tl, bool gated);
  * keeps only the present: timeline_skim_until). */
 int timeline_trim(struct timeline *tl, uint64_t t);
 
+/* Keeps, from the next trim on, a coarse summary of what trims forget
+ * (core/overview.h), of about budget bytes at most: a column before what
+ * the lanes keep is then drawn from it (its buckets counted in proportion
+ * to their part inside) instead of left blank. A live view and a replay
+ * under a memory cap keep one. Returns 0 or -ENOMEM. */
+int timeline_keep_overview(struct timeline *tl, size_t budget);
+
+/* What the overview covers, [*from, *to), and its buckets' *width; false
+ * when there is none or it covers nothing yet. */
+bool timeline_overview_span(const struct timeline *tl, uint64_t *from, uint64_t *to, uint64_t *width);
+
+/* Whether the overview draws a window [from, to) of columns of npc well:
+ * the timeline keeps one, it begins at from or before, and a column spans
+ * OVERVIEW_COLUMN_BUCKETS of its buckets or more once it reaches to. A view
+ * draws such a window before what is kept from it rather than read it
+ * back, and replay reads on (trimming) under it. */
+#define OVERVIEW_COLUMN_BUCKETS 2
+bool timeline_overview_draws(const struct timeline *tl, uint64_t from, uint64_t to, uint64_t npc);
+
 /* A reading of a window from t: until an event at t or later comes, the
  * timeline keeps only the present (each lane its last change, what that
  * waits on, the first and the last TL_MARKS_LOOKBACK markers; no log,
@@ -245,7 +264,9 @@ size_t timeline_thread_count(const struct timeline *tl);
 const struct tl_thread *timeline_thread(const struct timeline *tl, size_t i);
 
 /* Time spent in each state by thread i within [t0, t1), into out[TL_STATE_MAX]
- * (TL_NOT_ALIVE counts the part of the window outside its lifetime). */
+ * (TL_NOT_ALIVE counts the part of the window outside its lifetime); before
+ * what a trimmed timeline keeps, from its overview (timeline_keep_overview),
+ * whose shares it dropped counting nowhere. */
 void timeline_thread_sum(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1,
 			 uint64_t out[TL_STATE_MAX]);
 
@@ -322,7 +343,7 @@ size_t timeline_lanes_held(const struct timeline *tl, size_t *walked);
 /* The part of timeline_memory that no trim frees: the threads' and CPUs'
  * records, each lane's first block, a blocked thread's wait record, the
  * model's threads and CPUs, the patterns' objects and waits, undone
- * work's threads and run queue. A trace of 300 000 threads needs about
+ * work's threads and run queue, the overview (bounded on its own). A trace of 300 000 threads needs about
  * 190 MB of it before any history; one of 100 000 threads blocked on
  * 100 000 mutexes, 18 MB more for the objects. */
 size_t timeline_memory_fixed(const struct timeline *tl);

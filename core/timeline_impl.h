@@ -116,7 +116,18 @@ struct timeline {
 	size_t nheld, capheld;
 	struct mark_rec *marks;  /* the scenario's markers, in time order */
 	size_t nmarks, capmarks;
+	struct overview *ov;     /* a coarse summary of what trims forgot (timeline_overview.c), or NULL */
+	uint64_t skimmed_to;     /* a window read from here on kept only the present before it
+				  * (timeline_skim_until): the lanes hold nothing to summarize there */
 };
+
+/* The overview's part of a trim and of cells (timeline_overview.c). */
+struct lane_tally;
+void timeline_overview_fill(struct timeline *tl, uint64_t t);
+uint64_t timeline_overview_thread(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1,
+				  uint64_t sum[TL_STATE_MAX], uint64_t *wakes, int16_t *cpu, uint64_t *cpu_ns);
+uint64_t timeline_overview_cpu(const struct timeline *tl, unsigned c, uint64_t t0, uint64_t t1,
+			       struct lane_tally *ty, uint64_t *run_ns);
 
 /* Frees the lanes, the time indexes, the arenas and the arrays records
  * point into (timeline_trim.c, which replaces the same storage). */

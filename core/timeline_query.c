@@ -12,8 +12,9 @@
 /* Time spent in each state by thread i within [t0, t1). */
 void timeline_thread_sum(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, uint64_t out[TL_STATE_MAX])
 {
-	uint64_t c0[TL_STATE_MAX], c1[TL_STATE_MAX], alive = 0;
+	uint64_t c0[TL_STATE_MAX], c1[TL_STATE_MAX], ov[TL_STATE_MAX] = {0}, alive = 0, covered = 0, wakes = 0, on;
 	uint32_t w0, w1;
+	int16_t cpu;
 	unsigned s;
 
 	memset(out, 0, sizeof(uint64_t) * TL_STATE_MAX);
@@ -26,8 +27,13 @@ void timeline_thread_sum(const struct timeline *tl, size_t i, uint64_t t0, uint6
 			out[s] = c1[s] - c0[s];
 			alive += out[s];
 		}
+		/* before what the lanes keep (they hold nothing there): the
+		 * overview, whose dropped keys count nowhere */
+		covered = timeline_overview_thread(tl, i, t0, t1, ov, &wakes, &cpu, &on);
+		for (s = 1; s < TL_STATE_MAX; s++)
+			out[s] += ov[s];
 	}
-	out[TL_NOT_ALIVE] = (t1 - t0) - alive;
+	out[TL_NOT_ALIVE] = (t1 - t0) - covered - alive + ov[TL_NOT_ALIVE];
 }
 
 /* The CPU a thread ran on most within [t0, t1) (t1 <= the end), or -1:
@@ -45,9 +51,10 @@ static int16_t running_cpu(const struct lane *L, uint64_t t0, uint64_t t1)
 /* The cell of thread i for the column [t0, t1). */
 void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint64_t t1, struct tl_cell *cell)
 {
-	uint64_t sum[TL_STATE_MAX], alive = 0, te1;
+	uint64_t sum[TL_STATE_MAX], ov[TL_STATE_MAX] = {0}, alive = 0, te1, covered, wakes, ov_cpu_ns;
 	const struct lane *L;
 	uint32_t w;
+	int16_t ov_cpu;
 	unsigned s, best = TL_NOT_ALIVE;
 
 	memset(cell, 0, sizeof(*cell));
@@ -65,20 +72,25 @@ void timeline_thread_cell(const struct timeline *tl, size_t i, uint64_t t0, uint
 		lane_cum(L, te1, c, &we);
 		w += L->wakes - we;
 	}
+	/* before what the lanes keep (they hold nothing there): the overview */
+	wakes = w;
+	covered = timeline_overview_thread(tl, i, t0, t1, ov, &wakes, &ov_cpu, &ov_cpu_ns);
 	for (s = 1; s < TL_STATE_MAX; s++) {
 		alive += sum[s];
-		if (sum[s] > 0 && (best == TL_NOT_ALIVE || sum[s] > sum[best]))
+		if (sum[s] + ov[s] > 0 && (best == TL_NOT_ALIVE || sum[s] + ov[s] > sum[best] + ov[best]))
 			best = s;
 	}
-	sum[TL_NOT_ALIVE] = (t1 - t0) - alive;
+	sum[TL_NOT_ALIVE] = (t1 - t0) - covered - alive; /* (the overview's own dropped keys count nowhere) */
+	for (s = 0; s < TL_STATE_MAX; s++)
+		sum[s] += ov[s];
 	if (best != TL_NOT_ALIVE && sum[TL_NOT_ALIVE] > sum[best])
 		best = TL_NOT_ALIVE;
 	cell->state = (uint8_t)best;
 	cell->mixed = sum[best] <= (t1 - t0) / 2;
-	cell->wakeup = w > 0;
-	cell->wakeups = w;
+	cell->wakeup = wakes > 0;
+	cell->wakeups = wakes < UINT32_MAX ? (uint32_t)wakes : UINT32_MAX;
 	if (best == TL_RUNNING)
-		cell->cpu = running_cpu(L, t0, te1);
+		cell->cpu = ov[TL_RUNNING] > sum[TL_RUNNING] - ov[TL_RUNNING] ? ov_cpu : running_cpu(L, t0, te1);
 }
 
 /* Whether two records of state st continue one state: the same CPU when
@@ -157,6 +169,7 @@ static void occ_decode(uint32_t occ, struct tl_cpu_cell *cell)
 void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uint64_t t1, struct tl_cpu_cell *cell)
 {
 	struct lane_tally ty;
+	uint64_t lane_from = t0, ov_run = 0, covered = 0;
 	unsigned k;
 	int best;
 
@@ -164,15 +177,26 @@ void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uin
 	cell->kind = TL_CPU_UNKNOWN;
 	if (cpu >= tl->ncpus || t1 <= t0 || t0 >= tl->end)
 		return;
-	lane_tally_summed(&tl->cpus[cpu], t0, t1, tl->end, OCC_UNKNOWN, &ty); /* its key: the occupant */
+	if (tl->ov && t0 < tl->kept_from)
+		lane_from = t1 < tl->kept_from ? t1 : tl->kept_from; /* (before it: the overview's) */
+	memset(&ty, 0, sizeof(ty));
+	if (lane_from < t1)
+		lane_tally_summed(&tl->cpus[cpu], lane_from, t1, tl->end, OCC_UNKNOWN, &ty); /* its key: the occupant */
 	/* idle, another program and unknown are one key each, among the few
 	 * a wide cell's summaries keep wherever they count; the program's
 	 * time is spread over many threads, whose smaller shares they drop */
-	cell->span_ns = ty.whole;
 	cell->run_ns = ty.n ? ty.whole : 0; /* (a lane with no record: unknown) */
 	for (k = 0; k < ty.n; k++)
 		if (ty.key[k] < OCC_THREAD)
 			cell->run_ns -= ty.amount[k] < cell->run_ns ? ty.amount[k] : cell->run_ns;
+	if (lane_from > t0) {
+		covered = timeline_overview_cpu(tl, cpu, t0, lane_from, &ty, &ov_run);
+		if (lane_from - t0 > covered)
+			lane_tally_add(&ty, OCC_UNKNOWN, lane_from - t0 - covered);
+		ty.whole = t1 - t0;
+		cell->run_ns += ov_run;
+	}
+	cell->span_ns = ty.whole;
 	best = lane_tally_best(&ty);
 	if (best < 0)
 		return;

@@ -327,6 +327,7 @@ int timeline_trim(struct timeline *tl, uint64_t t)
 		trim_free(&n, tl->ncpus);
 		return r;
 	}
+	timeline_overview_fill(tl, t);
 	old = trim_of(tl);
 	old.lanes = NULL; /* (the array stays: the lanes rebuilt replace theirs in it) */
 	trim_install(tl, &n);

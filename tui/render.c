@@ -297,12 +297,18 @@ static void draw_lanes_foot(struct frame *f, int y, size_t first, size_t shown)
 	frame_hidden_lanes(f, left, sizeof(left), first, below);
 	if (v->filter && *v->filter)
 		snprintf(mid, sizeof(mid), " filter: %.64s ", v->filter);
-	else if (!v->whole && timeline_kept_from(f->d.tl) > f->d.win.t0)
-		/* under --memory the lanes before what is kept are not unknown;
-		 * following (live, or a replay playing) a pause reads them back,
-		 * paused they are being read, or could not all be (the header) */
-		snprintf(mid, sizeof(mid), " forgotten before %.1f s%s ", (double)timeline_kept_from(f->d.tl) / 1e9,
+	else if (!v->whole && timeline_kept_from(f->d.tl) > f->d.win.t0) {
+		/* under --memory the lanes before what is kept are not unknown:
+		 * drawn from the overview's summary, or blank; following (live,
+		 * or a replay playing) a pause reads them back, paused they are
+		 * being read, or could not all be (the header) */
+		uint64_t from, to, width;
+		bool summary = timeline_overview_span(f->d.tl, &from, &to, &width) && from <= f->d.win.t0;
+
+		snprintf(mid, sizeof(mid), " %s before %.1f s%s ", summary ? "summary" : "forgotten",
+			 (double)timeline_kept_from(f->d.tl) / 1e9,
 			 render_view_following(v) ? ": pause there to read it back" : "");
+	}
 	frame_draw_bottom(f, y, left[0] ? left : NULL, mid[0] ? mid : NULL, 1);
 	if (v->inspect) {
 		fmt_seconds(t, sizeof(t), f->now, fmt_sec_decimals(f->d.win.npc, 6));

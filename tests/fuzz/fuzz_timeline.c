@@ -3,7 +3,9 @@
  * (core/stats.c), the renderer and the SVG writer (tui/), through the
  * commands themselves (cli/: lanes, log, export as SVG and as Perfetto,
  * report, dump), and the views' contention overlay and critical paths
- * (keys w and y) drawn on a screen, on a trace file written from the input.
+ * (keys w and y) drawn on a screen, then that timeline trimmed twice under
+ * an overview (core/overview.c) and drawn again, on a trace file written
+ * from the input.
  *
  * An input that starts with the trace magic is taken as a trace file and
  * repaired as fuzz_trace does (fuzz_util.h); any other input is a compact
@@ -284,6 +286,15 @@ static void views(void)
 			render_screen(g, tl, &v, theme_get(THEME_256, false));
 			check_cells(g, "a control character on the screen of keys w and y");
 			critpath_free(p);
+		}
+		/* forgotten in two trims under an overview (a view's --memory),
+		 * drawn again zoomed out: the summary of what was forgotten */
+		v.path = NULL;
+		v.waits = false;
+		if (!timeline_keep_overview(tl, 1u << 16) && !timeline_trim(tl, timeline_end(tl) / 3) &&
+		    !timeline_trim(tl, timeline_end(tl) / 3 * 2)) {
+			render_screen(g, tl, &v, theme_get(THEME_256, false));
+			check_cells(g, "a control character on the screen of a trimmed timeline's overview");
 		}
 	}
 	stderr = err_saved;

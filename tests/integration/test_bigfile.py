@@ -280,6 +280,15 @@ def test_zoomed_out_kept(trace):
         check(first <= col + 1 and "read back" not in s.splitlines()[0],
               f"zoomed out all the way, the view draws all the reading keeps: CPU0 from column {first}, the "
               f"reading keeps from {kept.group(1)} s (column {col:.1f}), no read back", s[:400])
+        # what the reading forgot is drawn from its overview, not blank (a
+        # thread's lane: the file's threads live from its start to its end;
+        # a CPU may be idle a whole column)
+        rows = lane_rows(s)
+        thread = next((k for k in rows if not k.startswith("CPU") and k != "marks"), "")
+        blank = [i for i, c in enumerate(rows.get(thread, [""])[0][:int(col)]) if c in " ?"]
+        check(col >= 4 and thread and not blank and f"summary before {kept.group(1)} s" in s,
+              f"zoomed out all the way, the {int(col)} columns of thread {thread} before what the reading keeps "
+              f"are drawn from its summary (blank: {blank[:8]}), and the rule under the lanes says so", s[-600:])
     finally:
         p.kill()
 

@@ -752,6 +752,49 @@ static void test_level(void)
 		timeline_free(tl);
 		tl = whole;
 	}
+	{
+		/* trimmed at 8 ms with an overview: the lanes before it are drawn
+		 * from the summary (1 ms buckets, one state each in a ping-pong
+		 * switching on whole milliseconds; a wakeup's '^' is not placed
+		 * within its bucket, but a column of whole buckets counts it),
+		 * and the rule says so */
+		struct timeline *whole = tl;
+		char ping[128], pong[128], cut_ping[128], cut_pong[128];
+		struct tl_cell a, b;
+		bool same = true;
+		struct view v;
+
+		g = render_lanes(whole, 0, 8 * MS, 80, th);
+		snprintf(ping, sizeof(ping), "%s", g ? lane(g, "A ping") : "");
+		snprintf(pong, sizeof(pong), "%s", g ? lane(g, "B pong") : "");
+		grid_free(g);
+		build_pingpong_level();
+		CHECK(timeline_keep_overview(tl, 1u << 20) == 0 && timeline_trim(tl, 8 * MS) == 0,
+		      "overview: a copy keeping one, trimmed at 8 ms");
+		g = render_lanes(tl, 0, 8 * MS, 80, th);
+		snprintf(cut_ping, sizeof(cut_ping), "%s", g ? lane(g, "A ping") : "");
+		snprintf(cut_pong, sizeof(cut_pong), "%s", g ? lane(g, "B pong") : "");
+		grid_free(g);
+		printf("  ping %s | %s\n  pong %s | %s\n", ping, cut_ping, pong, cut_pong);
+		for (size_t i = 0; ping[i] || cut_ping[i] || pong[i] || cut_pong[i]; i++)
+			same = same && (ping[i] == cut_ping[i] || ping[i] == '^') &&
+			       (pong[i] == cut_pong[i] || pong[i] == '^');
+		CHECK(*ping && same, "overview: the lanes before the trim are drawn from it as the whole timeline "
+				     "draws them (but for where in a bucket a wakeup was)");
+		timeline_thread_cell(whole, 0, 0, 8 * MS, &a);
+		timeline_thread_cell(tl, 0, 0, 8 * MS, &b);
+		CHECK(a.wakeups == 3 && b.wakeups == a.wakeups && b.state == a.state,
+		      "overview: a column of whole buckets counts the wakeups");
+		g = grid_new(120, 24);
+		v = view_all(120, 21 * MS);
+		v.mode = VIEW_LIVE;
+		render_screen(g, tl, &v, th);
+		CHECK(grid_has(g, "summary before 0.0 s: pause there to read it back") && !grid_has(g, "forgotten"),
+		      "overview: following, the rule says the lanes before what is kept are a summary");
+		grid_free(g);
+		timeline_free(tl);
+		tl = whole;
+	}
 	/* a window from 6 ms: the level before it (3 at 6.1 ms, 2 before) */
 	g = render_lanes(tl, 6 * MS, 10 * MS, 80, th);
 	CHECK(g && lane(g, "buffer")[0] == '2', "level: a window's first column has the level set before it");
