@@ -98,24 +98,27 @@ static uint64_t cover_len(const struct overview *ov, uint64_t w, uint64_t k, uin
 	return b > a ? b - a : 0;
 }
 
-/* Writes the two largest amounts of ty (in 255ths of a nanosecond) as
- * shares of whole into b's keys. */
-static void bucket_keys(struct ov_bucket *b, const struct lane_tally *ty, uint64_t whole)
+/* Writes the two largest of n amounts (times scale: in 255ths of a
+ * nanosecond) as shares of whole into b's keys. (No tally is copied or
+ * cleared: a trim of a program of 100 000 threads fills a bucket or more
+ * of each at every trim.) */
+static void bucket_keys(struct ov_bucket *b, const uint32_t *key, const uint64_t *amount, unsigned n, uint64_t scale,
+			uint64_t whole)
 {
 	int best[2] = {-1, -1};
 
-	for (unsigned k = 0; k < ty->n; k++) {
-		if (best[0] < 0 || ty->amount[k] > ty->amount[best[0]]) {
+	for (unsigned k = 0; k < n; k++) {
+		if (best[0] < 0 || amount[k] > amount[best[0]]) {
 			best[1] = best[0];
 			best[0] = (int)k;
-		} else if (best[1] < 0 || ty->amount[k] > ty->amount[best[1]]) {
+		} else if (best[1] < 0 || amount[k] > amount[best[1]]) {
 			best[1] = (int)k;
 		}
 	}
 	for (unsigned j = 0; j < 2; j++) {
-		uint64_t s = best[j] < 0 || !whole ? 0 : (ty->amount[best[j]] + whole / 2) / whole;
+		uint64_t s = best[j] < 0 || !whole ? 0 : (amount[best[j]] * scale + whole / 2) / whole;
 
-		b->key[j] = s ? ty->key[best[j]] : LANE_NONE;
+		b->key[j] = s ? key[best[j]] : LANE_NONE;
 		b->share[j] = (uint8_t)(s < SHARE_ONE ? s : SHARE_ONE);
 	}
 }
@@ -131,11 +134,7 @@ static uint8_t share_of(uint64_t part, uint64_t len)
 /* The bucket of a part of len nanoseconds. */
 static void bucket_of_part(struct ov_bucket *b, const struct ov_part *p, uint64_t len)
 {
-	struct lane_tally ty = p->ty;
-
-	for (unsigned k = 0; k < ty.n; k++)
-		ty.amount[k] *= SHARE_ONE;
-	bucket_keys(b, &ty, len);
+	bucket_keys(b, p->ty.key, p->ty.amount, p->ty.n, SHARE_ONE, len);
 	b->wakes = p->wakes < UINT32_MAX ? (uint32_t)p->wakes : UINT32_MAX;
 	b->cpu = p->cpu;
 	b->cpu_share = p->cpu >= 0 ? share_of(p->cpu_ns, len) : 0;
@@ -146,23 +145,32 @@ static void bucket_of_part(struct ov_bucket *b, const struct ov_part *p, uint64_
 static void bucket_merge(struct ov_bucket *out, const struct ov_bucket *x, uint64_t wx, const struct ov_bucket *y,
 			 uint64_t wy)
 {
-	struct lane_tally ty = {0};
-	uint64_t whole = wx + wy, wakes = (uint64_t)x->wakes + y->wakes;
+	uint64_t whole = wx + wy, wakes = (uint64_t)x->wakes + y->wakes, amount[4];
 	uint64_t cx = (uint64_t)x->cpu_share * wx, cy = (uint64_t)y->cpu_share * wy;
+	uint32_t key[4];
+	unsigned n = 0, j, k;
 	struct ov_bucket m;
 
 	if (!whole) {
 		*out = *x;
 		return;
 	}
-	for (unsigned j = 0; j < 2; j++) {
-		if (x->share[j])
-			lane_tally_add(&ty, x->key[j], (uint64_t)x->share[j] * wx);
-		if (y->share[j])
-			lane_tally_add(&ty, y->key[j], (uint64_t)y->share[j] * wy);
+	for (j = 0; j < 4; j++) { /* x's two keys, then y's, the same key added up */
+		const struct ov_bucket *b = j < 2 ? x : y;
+		uint64_t a = (uint64_t)b->share[j % 2] * (j < 2 ? wx : wy);
+
+		if (!a)
+			continue;
+		for (k = 0; k < n && key[k] != b->key[j % 2]; k++)
+			;
+		if (k == n) {
+			key[n] = b->key[j % 2];
+			amount[n++] = 0;
+		}
+		amount[k] += a;
 	}
 	memset(&m, 0, sizeof(m));
-	bucket_keys(&m, &ty, whole);
+	bucket_keys(&m, key, amount, n, 1, whole);
 	m.wakes = wakes < UINT32_MAX ? (uint32_t)wakes : UINT32_MAX;
 	m.cpu = cx >= cy ? x->cpu : y->cpu;
 	if (x->cpu == y->cpu)
@@ -342,7 +350,8 @@ int overview_add(struct overview *ov, enum ov_family f, size_t i, uint64_t lo, u
 	for (k = k0; bucket_start(k, w) < ov->fill_to && bucket_start(k, w) < hi; k++) {
 		a = bucket_start(k, w) > ov->to ? bucket_start(k, w) : ov->to;
 		b = bucket_end(k, w) < ov->fill_to ? bucket_end(k, w) : ov->fill_to;
-		memset(&p, 0, sizeof(p));
+		p.ty.n = 0; /* (the tally's room is not cleared: every lane's every bucket comes here) */
+		p.ty.whole = p.cpu_ns = p.wakes = p.run_ns = 0;
 		p.cpu = -1;
 		r = fn(ctx, i, a, b, &p);
 		if (!r)
@@ -377,10 +386,16 @@ void overview_end(struct overview *ov)
 	}
 }
 
+/* Whether its budget holds a bucket for each of n lanes (see overview.h). */
+bool overview_room_for(const struct overview *ov, size_t n)
+{
+	return n <= ov->budget / (sizeof(struct ov_lane) + sizeof(struct ov_bucket));
+}
+
 /* Forgets every lane's buckets (see overview.h). */
 void overview_restart(struct overview *ov, uint64_t t)
 {
-	for (unsigned f = 0; f < 2; f++) {
+	for (unsigned f = 0; f < 2 && ov->lanes_used; f++) {
 		for (size_t i = 0; i < ov->nlanes[f]; i++) {
 			struct ov_lane *L = &ov->lanes[f][i];
 

@@ -77,8 +77,14 @@ int overview_add(struct overview *ov, enum ov_family f, size_t i, uint64_t lo, u
  * it holds no more than its budget. */
 void overview_end(struct overview *ov);
 
+/* Whether its budget holds a slot and a bucket for each of n lanes: a
+ * fill of more lanes than that (a program of 100 000 threads under a cap
+ * of 16 MB) would cost more than the trim it is part of, again at every
+ * trim, for a summary mostly over budget; the timeline keeps none then. */
+bool overview_room_for(const struct overview *ov, size_t n);
+
 /* Forgets every lane's buckets: the overview starts again at t (after a
- * fill that failed half-way). */
+ * fill that failed half-way, or one with no room). */
 void overview_restart(struct overview *ov, uint64_t t);
 
 /* The time it covers, [from, to) (from == to: none). */

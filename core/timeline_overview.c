@@ -105,6 +105,10 @@ void timeline_overview_fill(struct timeline *tl, uint64_t t)
 
 	if (!tl->ov || t <= from)
 		return;
+	if (!overview_room_for(tl->ov, tl->nheld + tl->ncpus)) {
+		overview_restart(tl->ov, t); /* (blank before what is kept, as without one) */
+		return;
+	}
 	r = overview_begin(tl->ov, from, t);
 	if (r == -EINVAL) { /* (what it covers does not reach from: no gap is drawn as known) */
 		overview_restart(tl->ov, from);

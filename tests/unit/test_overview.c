@@ -296,11 +296,12 @@ static unsigned best_share(const struct timeline *tl, size_t i, uint64_t t0, uin
 	return (unsigned)(sum[best] * 1000 / (t1 - t0));
 }
 
-/* Builds whole from every event of path, cut (with an overview when ov)
+/* Builds whole from every event of path, cut (with an overview of budget
+ * bytes unless 0)
  * from the same events, trimmed at every eighth of the trace's time up to
  * six eighths as the events pass them. Returns the last trim's instant, or
  * 0 on failure. */
-static uint64_t build_cut(const char *path, struct timeline **whole, struct timeline **cut, bool ov)
+static uint64_t build_cut(const char *path, struct timeline **whole, struct timeline **cut, size_t budget)
 {
 	struct trace_reader *r = NULL, *r2 = NULL;
 	struct event e;
@@ -320,8 +321,8 @@ static uint64_t build_cut(const char *path, struct timeline **whole, struct time
 	}
 	if (!err)
 		err = timeline_new(cut, trace_reader_info(r2)->ncpus);
-	if (!err && ov)
-		err = timeline_keep_overview(*cut, 1u << 20);
+	if (!err && budget)
+		err = timeline_keep_overview(*cut, budget);
 	while (!err && (err = trace_reader_next(r2, &e)) == 1) {
 		while (next <= 6 && e.ts >= end / 8 * next + end / 16)
 			err2 |= timeline_trim(*cut, end / 8 * next++);
@@ -339,12 +340,13 @@ static uint64_t build_cut(const char *path, struct timeline **whole, struct time
  * the timeline that kept everything; without an overview, it is blank. */
 static void test_trace(const char *path)
 {
-	struct timeline *whole, *cut, *bare, *whole2;
-	uint64_t kept = build_cut(path, &whole, &cut, true), from, to, width, w;
+	struct timeline *whole, *cut, *bare, *whole2, *tiny, *whole3;
+	uint64_t kept = build_cut(path, &whole, &cut, 1u << 20), from, to, width, w;
 	size_t compared = 0, wrong = 0, wrong_sums = 0, blank = 0, cpus = 0, cpus_same = 0, running = 0, ran_on = 0, no_cpu = 0;
 	char name[200];
 
-	build_cut(path, &whole2, &bare, false);
+	build_cut(path, &whole2, &bare, 0);
+	build_cut(path, &whole3, &tiny, 64); /* (no room for a bucket a lane: none kept) */
 	snprintf(name, sizeof(name), "overview %s: built and trimmed six times, with and without an overview", path);
 	CHECK(kept && whole && cut && bare, name);
 	if (!kept || !whole || !cut || !bare)
@@ -410,11 +412,17 @@ static void test_trace(const char *path)
 		 timeline_memory(cut) - timeline_memory(bare));
 	CHECK(timeline_memory(cut) > timeline_memory(bare) && timeline_memory_fixed(cut) > timeline_memory_fixed(bare),
 	      name);
+	snprintf(name, sizeof(name), "overview %s: one whose budget holds no bucket a lane keeps nothing, and a "
+		 "zoomed-out view reads the window back instead of drawing it from it", path);
+	CHECK(tiny && !timeline_overview_span(tiny, &from, &to, &width) &&
+	      !timeline_overview_draws(tiny, 0, kept, kept) && timeline_overview_draws(cut, 0, kept, kept), name);
 out:
 	timeline_free(whole);
 	timeline_free(cut);
 	timeline_free(whole2);
 	timeline_free(bare);
+	timeline_free(whole3);
+	timeline_free(tiny);
 }
 
 int main(void)
