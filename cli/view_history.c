@@ -276,6 +276,13 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
 		return -1;
 	}
+	/* what its trims forget of a window too wide to keep is summed up, as
+	 * the live timeline's is (in its share: a quarter of the live one's) */
+	if (timeline_keep_overview(ld.tl, h->cap / VIEW_OVERVIEW_SHARE / 4)) {
+		snprintf(h->header, sizeof(h->header), "cannot read the past back: %s", strerror(ENOMEM));
+		cli_loader_close(&ld);
+		return -1;
+	}
 	h->reading = true;
 	do {
 		if (h->pump && read_pump(h, started, &shown, done)) {

@@ -7,7 +7,8 @@
  *   again at every frame as the end moved on). With a cap that leaves
  *   the timeline less than that quarter, it is read back.
  * - At every cap tried, the header says "read back in part" exactly when
- *   the window's start is not in what was read back. */
+ *   the window's start is not in what was read back, and the part it
+ *   forgot is drawn from its overview, not blank. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,7 @@ static void test_reaching_end(const char *path, const struct timeline *live)
 static void test_in_part(const char *path, const struct timeline *live)
 {
 	uint64_t hist = timeline_memory_history(live), t0 = timeline_end(live) / 8, npc = timeline_end(live) / 800;
-	unsigned bad = 0, tried = 0, part = 0, whole = 0;
+	unsigned bad = 0, tried = 0, part = 0, whole = 0, blank = 0;
 	char name[600], first_bad[200] = "";
 
 	for (uint64_t cap = hist / 10; cap <= 2 * hist; cap += hist / 4) {
@@ -137,6 +138,12 @@ static void test_in_part(const char *path, const struct timeline *live)
 			continue;
 		}
 		lacks = timeline_kept_from(h.past) > from;
+		if (lacks) { /* its first column, forgotten by the read back: from its overview */
+			struct tl_cell c;
+
+			timeline_thread_cell(h.past, 0, from, from + npc, &c);
+			blank += c.state == TL_NOT_ALIVE;
+		}
 		part += lacks;
 		whole += !lacks;
 		if (says != lacks && !bad++)
@@ -148,6 +155,9 @@ static void test_in_part(const char *path, const struct timeline *live)
 	snprintf(name, sizeof(name), "a window of the forgotten half read back under %u caps says \"in part\" exactly "
 		 "when its start is not there (%u in part, %u whole; %u wrong%s)", tried, part, whole, bad, first_bad);
 	CHECK(bad == 0 && part > 0 && whole > 0, name);
+	snprintf(name, sizeof(name), "a read back in part draws its first column from the overview of what it "
+		 "forgot (%u of %u blank)", blank, part);
+	CHECK(part > 0 && blank == 0, name);
 }
 
 int main(void)
