@@ -179,9 +179,10 @@ void timeline_cpu_cell(const struct timeline *tl, unsigned cpu, uint64_t t0, uin
 		return;
 	if (tl->ov && t0 < tl->kept_from)
 		lane_from = t1 < tl->kept_from ? t1 : tl->kept_from; /* (before it: the overview's) */
-	memset(&ty, 0, sizeof(ty));
 	if (lane_from < t1)
 		lane_tally_summed(&tl->cpus[cpu], lane_from, t1, tl->end, OCC_UNKNOWN, &ty); /* its key: the occupant */
+	else
+		ty.n = 0, ty.whole = 0; /* (all of it the overview's: only the keys used are read) */
 	/* idle, another program and unknown are one key each, among the few
 	 * a wide cell's summaries keep wherever they count; the program's
 	 * time is spread over many threads, whose smaller shares they drop */

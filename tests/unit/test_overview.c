@@ -59,16 +59,31 @@ static int signal_part(void *ctx, size_t i, uint64_t a, uint64_t b, struct ov_pa
 	return 0;
 }
 
-/* Fills lanes [0, nlanes) of ov over [from, t). */
-static int fill(struct overview *ov, size_t nlanes, uint64_t from, uint64_t t)
+/* A lane alive all along a part, key 1. */
+static int alive_part(void *ctx, size_t i, uint64_t a, uint64_t b, struct ov_part *p)
+{
+	(void)ctx;
+	(void)i;
+	lane_tally_add(&p->ty, 1, b - a);
+	return 0;
+}
+
+/* Fills lanes [0, nlanes) of ov over [from, t), as fn sums them. */
+static int fill_with(struct overview *ov, size_t nlanes, uint64_t from, uint64_t t, ov_sum_fn fn)
 {
 	int r = overview_begin(ov, from, t);
 
 	for (size_t i = 0; !r && i < nlanes; i++)
-		r = overview_add(ov, OV_THREAD, i, 0, UINT64_MAX, signal_part, NULL);
+		r = overview_add(ov, OV_THREAD, i, 0, UINT64_MAX, fn, NULL);
 	if (!r)
 		overview_end(ov);
 	return r;
+}
+
+/* Fills lanes [0, nlanes) of ov over [from, t) with the signal. */
+static int fill(struct overview *ov, size_t nlanes, uint64_t from, uint64_t t)
+{
+	return fill_with(ov, nlanes, from, t, signal_part);
 }
 
 /* The share of key in a sum, in thousandths. */
@@ -146,15 +161,6 @@ static void test_signal(void)
 	overview_free(ov);
 }
 
-/* A lane alive all along a part, key 1. */
-static int alive_part(void *ctx, size_t i, uint64_t a, uint64_t b, struct ov_part *p)
-{
-	(void)ctx;
-	(void)i;
-	lane_tally_add(&p->ty, 1, b - a);
-	return 0;
-}
-
 /* A thread gone inside the bucket the last fill cut, which the next fill
  * does not name (a trim names only the lanes that hold records): the rest
  * of that bucket is key 0 for it, not its last state stretched over it. */
@@ -167,15 +173,9 @@ static void test_gone_in_cut_bucket(void)
 	CHECK(overview_new(&ov, 1u << 20) == 0, "overview gone: made");
 	if (!ov)
 		return;
-	r = overview_begin(ov, 0, 5 * MS + MS / 2);
+	r = fill_with(ov, 1, 0, 5 * MS + MS / 2, alive_part);
 	if (!r)
-		r = overview_add(ov, OV_THREAD, 0, 0, UINT64_MAX, alive_part, NULL);
-	if (!r) {
-		overview_end(ov);
-		r = overview_begin(ov, 5 * MS + MS / 2, 10 * MS);
-	}
-	if (!r)
-		overview_end(ov);
+		r = fill_with(ov, 0, 5 * MS + MS / 2, 10 * MS, alive_part); /* (names no lane) */
 	memset(&p, 0, sizeof(p));
 	overview_sum(ov, OV_THREAD, 0, 5 * MS, 6 * MS, &p);
 	CHECK(!r && per_mille(&p, 1, MS) == 500 && per_mille(&p, 0, MS) == 500,
@@ -199,17 +199,9 @@ static void test_clock_end(void)
 	CHECK(overview_new(&ov, 1u << 20) == 0, "overview clock end: made");
 	if (!ov)
 		return;
-	r = overview_begin(ov, 0, end / 2);
+	r = fill_with(ov, 1, 0, end / 2, alive_part);
 	if (!r)
-		r = overview_add(ov, OV_THREAD, 0, 0, UINT64_MAX, alive_part, NULL);
-	if (!r) {
-		overview_end(ov);
-		r = overview_begin(ov, end / 2, end);
-	}
-	if (!r)
-		r = overview_add(ov, OV_THREAD, 0, 0, UINT64_MAX, alive_part, NULL);
-	if (!r)
-		overview_end(ov);
+		r = fill_with(ov, 1, end / 2, end, alive_part);
 	memset(&p, 0, sizeof(p));
 	CHECK(!r && overview_width(ov) > 0 && overview_sum(ov, OV_THREAD, 0, 0, end, &p) == end &&
 	      per_mille(&p, 1, end) >= 990, "overview clock end: filled up to 2^64 - 6 ns, alive all along");
