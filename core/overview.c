@@ -220,13 +220,16 @@ static int lane_resize(struct overview *ov, struct ov_lane *L, size_t old, size_
 }
 
 /* Doubles the width: every lane's buckets merged two by two, each
- * weighed by the time it covers. */
-static void coarsen(struct overview *ov)
+ * weighed by the time it covers. Returns whether a lane still has more
+ * than one bucket (a later doubling can merge them: two buckets across an
+ * odd boundary stay two after one). */
+static bool coarsen(struct overview *ov)
 {
 	uint64_t w = ov->width;
+	bool more = false;
 
 	if (w > WIDTH_MAX)
-		return;
+		return false;
 	for (unsigned f = 0; f < 2; f++) {
 		for (size_t i = 0; i < ov->nlanes[f]; i++) {
 			struct ov_lane *L = &ov->lanes[f][i];
@@ -246,9 +249,11 @@ static void coarsen(struct overview *ov)
 			L->first = (uint32_t)j0;
 			(void)lane_resize(ov, L, L->n, (size_t)(j1 - j0 + 1)); /* (failing, it keeps its room) */
 			L->n = (uint32_t)(j1 - j0 + 1);
+			more |= L->n > 1;
 		}
 	}
 	ov->width = 2 * w;
+	return more;
 }
 
 /* Starts a fill of [from, t) (see overview.h). */
@@ -374,16 +379,12 @@ static size_t floor_bytes(const struct overview *ov)
 void overview_end(struct overview *ov)
 {
 	unsigned n = 0;
-	size_t before;
 
 	if (ov->fill_to > ov->to)
 		ov->to = ov->fill_to;
-	while (ov->bytes > ov->budget + floor_bytes(ov) && ov->width <= WIDTH_MAX && n++ < COARSEN_MAX) {
-		before = ov->bytes;
-		coarsen(ov);
-		if (ov->bytes >= before)
+	while (ov->bytes > ov->budget + floor_bytes(ov) && ov->width <= WIDTH_MAX && n++ < COARSEN_MAX)
+		if (!coarsen(ov))
 			break; /* (a bucket a lane: nothing more to merge) */
-	}
 }
 
 /* Whether its budget holds a bucket for each of n lanes (see overview.h). */

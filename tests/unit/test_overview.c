@@ -231,6 +231,31 @@ static void test_budget(void)
 	overview_free(ov);
 }
 
+/* Lanes of two buckets across an odd boundary ([1 ms, 3 ms) in 1 ms
+ * buckets): one doubling leaves them two ([0, 2) and [2, 4)), the next
+ * makes them one. Over budget, the fill's end must not stop at the first. */
+static void test_odd_pairs(void)
+{
+	struct overview *ov = NULL;
+	size_t n = 100, budget = 1000, i;
+	int r;
+
+	CHECK(overview_new(&ov, budget) == 0, "overview odd pairs: made");
+	if (!ov)
+		return;
+	r = overview_begin(ov, 0, 3 * MS);
+	for (i = 0; !r && i < n; i++)
+		r = overview_add(ov, OV_THREAD, i, MS, 3 * MS, alive_part, NULL);
+	if (!r)
+		overview_end(ov);
+	printf("  %zu lanes of [1, 3) ms: %zu bytes, buckets of %llu ms\n", n, overview_memory(ov),
+	       (unsigned long long)(overview_width(ov) / MS));
+	CHECK(!r && overview_width(ov) == 4 * MS && overview_memory(ov) <= budget + n * 64,
+	      "overview odd pairs: 100 lanes of two 1 ms buckets across an odd boundary, 2000 bytes over a "
+	      "1000-byte budget, are doubled twice to one 4 ms bucket each");
+	overview_free(ov);
+}
+
 /* A short thread's part: lane i lives [i ms, i ms + 0.5 ms) (key 1). */
 static int short_part(void *ctx, size_t i, uint64_t a, uint64_t b, struct ov_part *p)
 {
@@ -428,6 +453,7 @@ int main(void)
 	test_gone_in_cut_bucket();
 	test_clock_end();
 	test_budget();
+	test_odd_pairs();
 	test_many_short();
 	for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_trace(traces[i]);
