@@ -457,7 +457,7 @@ void view_history_pick(struct view_history *h, struct viewstate *vs, const struc
 	vs->tl = h->past;
 	vs->v.whole = live; /* the header's counts stay the whole trace's */
 	n = strlen(h->header);
-	if (h->past_kept > h->past_from)
+	if (h->past_kept > from)
 		snprintf(h->header + n, sizeof(h->header) - n, ", read back in part: zoom in");
 	else if (h->past_began)
 		snprintf(h->header + n, sizeof(h->header) - n, ", read back from %.1f s", (double)h->past_began / 1e9);
