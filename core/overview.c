@@ -21,7 +21,10 @@ struct ov_bucket {
 	int16_t cpu;       /* thread lanes: the CPU it ran on most, -1 */
 	uint8_t share[2];  /* key[j]'s share of the bucket's covered time */
 	uint8_t cpu_share; /* the share it ran on cpu */
-	uint8_t run;       /* CPU lanes: the share running the program's threads */
+	uint8_t run;       /* the share of ov_part's run_ns (CPU lanes: the program's threads;
+			    * thread lanes: on a CPU) */
+	uint8_t ready;     /* thread lanes: the share waiting for a CPU */
+	uint8_t alive;     /* thread lanes: the share alive */
 };
 
 /* One lane's buckets: first, first + 1, ... first + n - 1, covering time
@@ -46,7 +49,7 @@ struct overview {
 };
 
 /* A bucket of what the overview knows nothing of: key 0 all along. */
-static const struct ov_bucket ov_absent = {{0, LANE_NONE}, 0, -1, {SHARE_ONE, 0}, 0, 0};
+static const struct ov_bucket ov_absent = {{0, LANE_NONE}, 0, -1, {SHARE_ONE, 0}, 0, 0, 0, 0};
 
 /* Makes an empty overview (see overview.h). */
 int overview_new(struct overview **out, size_t budget)
@@ -139,6 +142,8 @@ static void bucket_of_part(struct ov_bucket *b, const struct ov_part *p, uint64_
 	b->cpu = p->cpu;
 	b->cpu_share = p->cpu >= 0 ? share_of(p->cpu_ns, len) : 0;
 	b->run = share_of(p->run_ns, len);
+	b->ready = share_of(p->ready_ns, len);
+	b->alive = share_of(p->alive_ns, len);
 }
 
 /* x (covering wx) and y (wy) as one bucket, by time. */
@@ -180,6 +185,8 @@ static void bucket_merge(struct ov_bucket *out, const struct ov_bucket *x, uint6
 	if (m.cpu < 0)
 		m.cpu_share = 0;
 	m.run = (uint8_t)(((uint64_t)x->run * wx + (uint64_t)y->run * wy + whole / 2) / whole);
+	m.ready = (uint8_t)(((uint64_t)x->ready * wx + (uint64_t)y->ready * wy + whole / 2) / whole);
+	m.alive = (uint8_t)(((uint64_t)x->alive * wx + (uint64_t)y->alive * wy + whole / 2) / whole);
 	*out = m;
 }
 
@@ -469,6 +476,8 @@ uint64_t overview_sum(const struct overview *ov, enum ov_family f, size_t i, uin
 		if (len)
 			out->wakes += (uint64_t)((double)bk->wakes * (double)o / (double)len + 0.5);
 		out->run_ns += bk->run * o / SHARE_ONE;
+		out->ready_ns += bk->ready * o / SHARE_ONE;
+		out->alive_ns += bk->alive * o / SHARE_ONE;
 		on = bk->cpu_share * o / SHARE_ONE;
 		if (bk->cpu >= 0 && on > out->cpu_ns) {
 			out->cpu = bk->cpu;

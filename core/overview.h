@@ -41,7 +41,11 @@ struct ov_part {
 	int16_t cpu;            /* thread lanes: the CPU it ran on most, -1 */
 	uint64_t cpu_ns;        /* how long it ran there (which CPU wins a merge) */
 	uint64_t wakes;         /* thread lanes: wakeup records */
-	uint64_t run_ns;        /* CPU lanes: time running the program's threads */
+	uint64_t run_ns;        /* CPU lanes: time running the program's threads; thread lanes:
+				 * time on a CPU (running or spinning), kept apart from the two
+				 * keys, so that a third state is not lost from the sums */
+	uint64_t ready_ns;      /* thread lanes: time waiting for a CPU, likewise */
+	uint64_t alive_ns;      /* thread lanes: time alive, likewise */
 };
 
 struct overview;

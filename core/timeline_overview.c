@@ -55,6 +55,9 @@ static int part_of_thread(void *ctx, size_t i, uint64_t a, uint64_t b, struct ov
 	}
 	if (b - a > alive)
 		lane_tally_add(&p->ty, TL_NOT_ALIVE, b - a - alive);
+	p->run_ns = sum[TL_RUNNING] + sum[TL_SPINNING];
+	p->ready_ns = sum[TL_RUNNABLE];
+	p->alive_ns = alive;
 	if (sum[TL_RUNNING]) {
 		struct lane_tally ty;
 		int best;
@@ -139,12 +142,49 @@ static uint64_t overview_part(const struct timeline *tl, enum ov_family f, size_
 	if (!tl->ov || t0 >= tl->kept_from) {
 		p->ty.n = 0;
 		p->cpu = -1;
-		p->cpu_ns = p->wakes = p->run_ns = 0;
+		p->cpu_ns = p->wakes = p->run_ns = p->ready_ns = p->alive_ns = 0;
 		return 0;
 	}
 	memset(p, 0, sizeof(*p));
 	p->cpu = -1;
 	return overview_sum(tl->ov, f, i, t0, t1 < tl->kept_from ? t1 : tl->kept_from, p);
+}
+
+/* Adds a thread's overview part to sum by state: its time alive, on a
+ * CPU and waiting for one as kept apart (a bucket's two keys lose a third
+ * state: a worker 16% running, 34% runnable and 50% blocked kept no
+ * running), its other states' keys as they are, and the time alive that
+ * none of those holds (a third state off a CPU) to the largest of them,
+ * or to blocked, unknown. */
+static void thread_part_sum(const struct ov_part *p, uint64_t covered, uint64_t sum[TL_STATE_MAX])
+{
+	uint64_t spin = 0, placed = p->run_ns + p->ready_ns, most = 0, alive = p->alive_ns;
+	unsigned big = TL_BLOCKED_UNKNOWN;
+
+	for (unsigned k = 0; k < p->ty.n; k++) {
+		uint32_t key = p->ty.key[k];
+
+		if (key >= TL_STATE_MAX || key == TL_NOT_ALIVE)
+			continue;
+		if (key == TL_SPINNING)
+			spin = p->ty.amount[k] < p->run_ns ? p->ty.amount[k] : p->run_ns;
+		if (tl_state_on_cpu(key) || key == TL_RUNNABLE)
+			continue;
+		sum[key] += p->ty.amount[k];
+		placed += p->ty.amount[k];
+		if (p->ty.amount[k] > most) {
+			most = p->ty.amount[k];
+			big = key;
+		}
+	}
+	if (alive > covered)
+		alive = covered;
+	sum[TL_NOT_ALIVE] += covered - alive;
+	sum[TL_SPINNING] += spin;
+	sum[TL_RUNNING] += p->run_ns - spin;
+	sum[TL_RUNNABLE] += p->ready_ns;
+	if (alive > placed)
+		sum[big] += alive - placed;
 }
 
 /* The overview's part of thread i's column [t0, t1) (t0 before what the
@@ -157,9 +197,7 @@ uint64_t timeline_overview_thread(const struct timeline *tl, size_t i, uint64_t 
 	struct ov_part p;
 	uint64_t covered = overview_part(tl, OV_THREAD, i, t0, t1, &p);
 
-	for (unsigned k = 0; k < p.ty.n; k++)
-		if (p.ty.key[k] < TL_STATE_MAX)
-			sum[p.ty.key[k]] += p.ty.amount[k];
+	thread_part_sum(&p, covered, sum);
 	*wakes += p.wakes;
 	*cpu = p.cpu;
 	*cpu_ns = p.cpu_ns;

@@ -313,6 +313,41 @@ static unsigned best_share(const struct timeline *tl, size_t i, uint64_t t0, uin
 	return (unsigned)(sum[best] * 1000 / (t1 - t0));
 }
 
+/* The largest difference, in thousandths of a window of 16 buckets, of a
+ * thread's time on a CPU, waiting for one, and blocked (every other state
+ * alive), between cut and whole over [0, kept): what a process row and
+ * the percentages beside a lane are made of. */
+static unsigned worst_class_share(const struct timeline *whole, const struct timeline *cut, uint64_t kept,
+				  uint64_t w, unsigned *cls)
+{
+	unsigned worst = 0;
+
+	for (uint64_t t0 = 0; t0 + w <= kept; t0 += w) {
+		for (size_t i = 0; i < timeline_thread_count(whole); i++) {
+			uint64_t a[TL_STATE_MAX], b[TL_STATE_MAX], x[3] = {0}, y[3] = {0};
+
+			timeline_thread_sum(whole, i, t0, t0 + w, a);
+			timeline_thread_sum(cut, i, t0, t0 + w, b);
+			for (unsigned s = 1; s < TL_STATE_MAX; s++) {
+				unsigned c = tl_state_on_cpu(s) ? 0 : s == TL_RUNNABLE ? 1 : 2;
+
+				x[c] += a[s];
+				y[c] += b[s];
+			}
+			for (unsigned c = 0; c < 3; c++) {
+				uint64_t d = x[c] > y[c] ? x[c] - y[c] : y[c] - x[c];
+				unsigned pm = (unsigned)(d * 1000 / w);
+
+				if (pm > worst) {
+					worst = pm;
+					*cls = c;
+				}
+			}
+		}
+	}
+	return worst;
+}
+
 /* Builds whole from every event of path, cut (with an overview of budget
  * bytes unless 0)
  * from the same events, trimmed at every eighth of the trace's time up to
@@ -423,6 +458,15 @@ static void test_trace(const char *path)
 	CHECK(running >= 5 && no_cpu == 0 && ran_on * 10 >= running * 9, name);
 	snprintf(name, sizeof(name), "overview %s: 9 in 10 CPU columns with a clear occupant show it", path);
 	CHECK(cpus >= 20 && cpus_same * 10 >= cpus * 9, name);
+	{
+		static const char *const what[] = {"on a CPU", "waiting", "blocked"};
+		unsigned cls = 0, cls_all = 0, worst = worst_class_share(whole, cut, kept, 16 * width, &cls);
+		unsigned all = worst_class_share(whole, cut, kept, kept, &cls_all);
+
+		snprintf(name, sizeof(name), "overview %s: a thread's time on a CPU, waiting, blocked within 8 per "
+			 "mille (16 buckets: %u, %s; all: %u, %s)", path, worst, what[cls], all, what[cls_all]);
+		CHECK(worst <= 8 && all <= 8, name);
+	}
 	snprintf(name, sizeof(name), "overview %s: without one, those columns are blank", path);
 	CHECK(blank == (size_t)(kept / w) * timeline_thread_count(whole), name);
 	snprintf(name, sizeof(name), "overview %s: the memory counts it (%zu bytes more)", path,
