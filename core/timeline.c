@@ -107,6 +107,7 @@ static int skim_marks(struct timeline *tl)
 		}
 	}
 	tl->nmarks = keep;
+	tl->marks_gap_to = tl->marks[TL_MARKS_LOOKBACK].ts;
 	arena_done(&tl->texts);
 	tl->texts = texts;
 	return 0;

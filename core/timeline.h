@@ -76,6 +76,8 @@ struct tl_at {
 	uint8_t state;     /* enum tl_state */
 	int16_t cpu;       /* when running */
 	uint64_t since;    /* when that state began */
+	bool since_cut;    /* it began at since or before: what came before was trimmed or
+			    * skimmed, so since is only where the lane's records start */
 	int64_t woken_by;  /* index of the thread whose wakeup made it runnable last, or TL_WAKER_* */
 	uint64_t woken_at; /* ts of that wakeup */
 	int64_t object;    /* blocked or spinning: the object it waits on (timeline_object_label), -1 */
@@ -304,6 +306,10 @@ uint64_t timeline_log_count(const struct timeline *tl);
 size_t timeline_mark_count(const struct timeline *tl);
 size_t timeline_mark_index(const struct timeline *tl, uint64_t t);
 void timeline_mark(const struct timeline *tl, size_t i, struct tl_log_entry *e);
+/* Whether marker i is known to be the last set at or before t: false when
+ * markers after it and before t may have been forgotten (the trace's
+ * first TL_MARKS_LOOKBACK are kept, then those before the latest trim). */
+bool timeline_mark_last_known(const struct timeline *tl, size_t i, uint64_t t);
 uint64_t timeline_log_index(const struct timeline *tl, uint64_t t);
 size_t timeline_log_read(const struct timeline *tl, uint64_t first, struct tl_log_entry *out, size_t max);
 

@@ -116,6 +116,8 @@ struct timeline {
 	size_t nheld, capheld;
 	struct mark_rec *marks;  /* the scenario's markers, in time order */
 	size_t nmarks, capmarks;
+	uint64_t marks_gap_to;   /* markers after the trace's first TL_MARKS_LOOKBACK and before
+				  * it were forgotten (a trim, a skim); 0: none */
 	struct overview *ov;     /* a coarse summary of what trims forgot (timeline_overview.c), or NULL */
 	uint64_t skimmed_to;     /* a window read from here on kept only the present before it
 				  * (timeline_skim_until): the lanes hold nothing to summarize there */

@@ -108,7 +108,8 @@ void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct 
 	const struct lane *L;
 	struct lane_pos p, q;
 	uint32_t code, st, wcode;
-	uint64_t wts;
+	uint64_t wts, cut;
+	bool earlier;
 
 	memset(at, 0, sizeof(*at));
 	at->state = TL_NOT_ALIVE;
@@ -140,11 +141,14 @@ void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct 
 		at->object = tl->waits[LANE_AUX(code) - 1].object;
 		at->holder = tl->waits[LANE_AUX(code) - 1].holder;
 	}
-	/* the state began at the first of the records that repeat it */
+	/* the state began at the first of the records that repeat it; when
+	 * that is the lane's first, after a trim or a skim, at it or before */
 	q = p;
 	at->since = q.ts;
-	while (lane_prev(L, &q) && same_state(st, lane_code(L, &q), code))
+	while ((earlier = lane_prev(L, &q)) && same_state(st, lane_code(L, &q), code))
 		at->since = q.ts;
+	cut = tl->kept_from > tl->skimmed_to ? tl->kept_from : tl->skimmed_to;
+	at->since_cut = !earlier && cut && at->since <= cut;
 	if (st != TL_RUNNING && st != TL_RUNNABLE && st != TL_SPINNING)
 		return;
 	if (lane_last_wakeup(L, &p, &wcode, &wts)) { /* who woke it last */
@@ -353,6 +357,12 @@ void timeline_mark(const struct timeline *tl, size_t i, struct tl_log_entry *e)
 	e->value = tl->marks[i].value;
 	if (tl->marks[i].text)
 		snprintf(e->text, sizeof(e->text), "%s", tl->marks[i].text);
+}
+
+/* Whether marker i is the last at or before t for sure (see timeline.h). */
+bool timeline_mark_last_known(const struct timeline *tl, size_t i, uint64_t t)
+{
+	return !(tl->marks_gap_to && i + 1 == TL_MARKS_LOOKBACK && i < tl->nmarks && t > tl->marks[i].ts);
 }
 
 /* Log entries first, first + 1, ...: at most max. */

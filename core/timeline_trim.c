@@ -32,6 +32,7 @@ struct trim {
 	size_t nnotes, capnotes;
 	struct mark_rec *marks;
 	size_t nmarks, capmarks;
+	uint64_t marks_gap_to;  /* see struct timeline */
 };
 
 /* A copy of a text of the old arena in the new one (NULL stays NULL). */
@@ -155,6 +156,9 @@ static int trim_indexes(const struct timeline *tl, struct trim *n, uint64_t t)
 	}
 	m = timeline_mark_index(tl, t);
 	m = m > TL_MARKS_LOOKBACK ? m - TL_MARKS_LOOKBACK : 0;
+	n->marks_gap_to = tl->marks_gap_to;
+	if (m > TL_MARKS_LOOKBACK)
+		n->marks_gap_to = tl->marks[m].ts; /* (m < nmarks: at most the first at or after t) */
 	for (size_t k = 0; k < tl->nmarks; k++) {
 		if (k == TL_MARKS_LOOKBACK && m > k)
 			k = m; /* the first kept, on to those before t */
@@ -252,7 +256,8 @@ static struct trim trim_of(const struct timeline *tl)
 			      .nlanes = tl->nthreads, .times = tl->times, .log = tl->log, .waits = tl->waits,
 			      .nwaits = tl->nwaits, .capwaits = tl->capwaits, .x = tl->x, .nx = tl->nx,
 			      .capx = tl->capx, .notes = tl->notes, .nnotes = tl->nnotes, .capnotes = tl->capnotes,
-			      .marks = tl->marks, .nmarks = tl->nmarks, .capmarks = tl->capmarks };
+			      .marks = tl->marks, .nmarks = tl->nmarks, .capmarks = tl->capmarks,
+			      .marks_gap_to = tl->marks_gap_to };
 }
 
 /* Makes what a trim built the storage of tl (whose old storage the
@@ -296,6 +301,7 @@ static void trim_install(struct timeline *tl, struct trim *n)
 	tl->x = n->x, tl->nx = n->nx, tl->capx = n->capx;
 	tl->notes = n->notes, tl->nnotes = n->nnotes, tl->capnotes = n->capnotes;
 	tl->marks = n->marks, tl->nmarks = n->nmarks, tl->capmarks = n->capmarks;
+	tl->marks_gap_to = n->marks_gap_to;
 	for (unsigned c = 0; c < tl->ncpus; c++)
 		tl->lane_bytes += lane_memory(&tl->cpus[c]);
 }

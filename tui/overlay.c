@@ -141,7 +141,8 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 		n += snprintf(line + n, len - (size_t)n, " (%s %s)", a->state == TL_BLOCKED_JOIN ? "joining" : "held by",
 			      wk);
 	}
-	n += snprintf(line + n, len - (size_t)n, " since %s (%s)", since, dur);
+	n += snprintf(line + n, len - (size_t)n, a->since_cut ? " since %s or before (%s or more)" : " since %s (%s)",
+		      since, dur);
 	if (a->woken_by == -1)
 		return;
 	log_text_who(f->d.tl, a->woken_by, wk, sizeof(wk));
@@ -151,6 +152,41 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 		snprintf(line + n, len - (size_t)n, ", woken by %s at %s", wk, since);
 	else
 		snprintf(line + n, len - (size_t)n, ", woken by %s", wk);
+}
+
+/* The state that took most of thread i's column at the cursor, at before
+ * what the timeline keeps, from the summary of what was forgotten, and
+ * its share of the column in percent; TL_STATE_MAX when nothing is kept
+ * there. */
+static unsigned summary_state(const struct frame *f, size_t i, uint64_t at, unsigned *pct)
+{
+	const struct lane_window *w = &f->d.win;
+	uint64_t t0 = at >= w->t0 ? at - (at - w->t0) % w->npc : at, sum[TL_STATE_MAX], whole = 0;
+	unsigned best = TL_NOT_ALIVE;
+
+	timeline_thread_sum(f->d.tl, i, t0, t0 + w->npc, sum);
+	for (unsigned s = 0; s < TL_STATE_MAX; s++) {
+		whole += sum[s];
+		if (sum[s] > sum[best])
+			best = s;
+	}
+	*pct = whole ? (unsigned)(sum[best] * 100 / whole) : 0;
+	return whole ? best : TL_STATE_MAX;
+}
+
+/* Writes thread i's state at the cursor before what the timeline keeps:
+ * the summary's, or that nothing is kept there. */
+static void inspect_summary_line(const struct frame *f, size_t i, uint64_t at, char *line, size_t len)
+{
+	unsigned pct, st = summary_state(f, i, at, &pct);
+	char when[32];
+
+	fmt_seconds(when, sizeof(when), timeline_kept_from(f->d.tl), 1);
+	if (st == TL_STATE_MAX)
+		snprintf(line, len, "nothing kept before %s s: pause there, zoomed in, to read it back", when);
+	else
+		snprintf(line, len, "mostly %s (%u%% of the column): a summary before %s s, read back when paused "
+			 "there zoomed in", log_text_state(st), pct, when);
 }
 
 /* Draws on row y the process whose first thread is first at time at:
@@ -170,7 +206,15 @@ static void inspect_process(struct frame *f, size_t first, uint64_t at, int y)
 
 		if (!t || t->tgid != head->tgid)
 			continue;
-		timeline_thread_at(f->d.tl, i, at, &a);
+		if (at < timeline_kept_from(f->d.tl)) { /* (a summary there) */
+			unsigned pct;
+
+			a.state = (uint8_t)summary_state(f, i, at, &pct);
+			if (a.state == TL_STATE_MAX)
+				a.state = TL_NOT_ALIVE;
+		} else {
+			timeline_thread_at(f->d.tl, i, at, &a);
+		}
 		count[tl_state_on_cpu(a.state) ? 0 : a.state == TL_RUNNABLE ? 1 : a.state == TL_NOT_ALIVE ? 3 : 2]++;
 	}
 	grid_put(f->d.g, 0, y, render_process_folded(f->v, head->tgid) ? (f->d.th->ascii ? '+' : 0x25b8u)
@@ -193,6 +237,8 @@ static bool last_marker(struct frame *f, uint64_t at, char *line, size_t len)
 	if (i == 0)
 		return false;
 	timeline_mark(f->d.tl, i - 1, &e);
+	if (!timeline_mark_last_known(f->d.tl, i - 1, at)) /* (later ones before at forgotten) */
+		return false;
 	log_text_who(f->d.tl, (int64_t)e.thread, who, sizeof(who));
 	fmt_seconds(when, sizeof(when), e.ts, fmt_sec_decimals(f->d.win.npc, 6));
 	snprintf(line, len, "last marker: %s: %s %lld at %s s", who, e.text, (long long)e.value, when);
@@ -232,7 +278,10 @@ void overlay_inspect(struct frame *f, uint64_t at, size_t first, size_t n, int y
 			continue;
 		grid_put(f->d.g, 0, y + i, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
 		draw_text(&f->d, 2, y + i, t->name[0] ? t->name : "?", ROLE_LABEL, 0, INSPECT_NAME_W);
-		inspect_line(f, row, at, grid_width(f->d.g) - (3 + INSPECT_NAME_W), line, sizeof(line));
+		if (at < timeline_kept_from(f->d.tl))
+			inspect_summary_line(f, row, at, line, sizeof(line));
+		else
+			inspect_line(f, row, at, grid_width(f->d.g) - (3 + INSPECT_NAME_W), line, sizeof(line));
 		draw_text(&f->d, 3 + INSPECT_NAME_W, y + i, line, ROLE_LOG, 0, -1);
 	}
 }

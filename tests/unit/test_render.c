@@ -791,6 +791,13 @@ static void test_level(void)
 		render_screen(g, tl, &v, th);
 		CHECK(grid_has(g, "summary before 0.0 s: pause there to read it back") && !grid_has(g, "forgotten"),
 		      "overview: following, the rule says the lanes before what is kept are a summary");
+		v.mode = VIEW_REPLAY;
+		v.inspect = true;
+		v.cursor = 3 * MS + 100 * US;
+		render_screen(g, tl, &v, th);
+		CHECK(grid_has(g, "A ping         mostly ") && grid_has(g, "of the column): a summary before 0.0 s") &&
+			      !grid_has(g, "not alive"),
+		      "overview: inspect before what is kept gives the summary's state, not \"not alive\"");
 		grid_free(g);
 		timeline_free(tl);
 		tl = whole;

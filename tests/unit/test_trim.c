@@ -128,14 +128,16 @@ static bool same_instants(const struct timeline *a, const struct timeline *b, ui
 			timeline_thread_at(a, i, t, &x);
 			timeline_thread_at(b, i, t, &y);
 			if (x.state != y.state || x.cpu != y.cpu || x.object != y.object || x.holder != y.holder ||
-			    ((x.since > keep ? x.since : keep) != y.since && (x.since || y.since)) ||
+			    ((x.since > keep ? x.since : keep) != y.since && (x.since || y.since)) || x.since_cut ||
+			    y.since_cut != (x.state != TL_NOT_ALIVE && x.since < keep) ||
 			    (x.woken_at >= keep && (x.woken_by != y.woken_by || x.woken_at != y.woken_at)))
 			{
 				printf("  thread %zu at %llu: state %u/%u cpu %d/%d object %lld/%lld holder %lld/%lld "
-				       "since %llu/%llu woken %lld/%lld at %llu/%llu\n", i, (unsigned long long)t,
+				       "since %llu/%llu (cut %d/%d) woken %lld/%lld at %llu/%llu\n", i, (unsigned long long)t,
 				       x.state, y.state, x.cpu, y.cpu, (long long)x.object, (long long)y.object,
 				       (long long)x.holder, (long long)y.holder, (unsigned long long)x.since,
-				       (unsigned long long)y.since, (long long)x.woken_by, (long long)y.woken_by,
+				       (unsigned long long)y.since, x.since_cut, y.since_cut, (long long)x.woken_by,
+				       (long long)y.woken_by,
 				       (unsigned long long)x.woken_at, (unsigned long long)y.woken_at);
 				return false;
 			}
@@ -717,6 +719,41 @@ static void test_trim_gone(void)
 	timeline_free(tl);
 }
 
+/* A trim keeps the trace's first TL_MARKS_LOOKBACK markers and as many
+ * before its instant: the last marker of the first ones is then not
+ * known to be the last before a time past it (the inspect panel's "last
+ * marker" said the 4096th of 20 000 at 19 s of a 40 s replay); one it
+ * kept after the gap, and every one of an untrimmed timeline, is. */
+static void test_marks_gap(void)
+{
+	struct timeline *tl = NULL;
+	uint64_t n = 20000, i, first_after;
+	size_t k;
+	int r = timeline_new(&tl, 1);
+	struct tl_log_entry e;
+	bool whole_known = true;
+
+	for (i = 0; !r && i < n; i++) {
+		struct event ev = test_event(100, (i + 1) * 1000, EVENT_MARK, 0, 101, 0, 0, (int64_t)i, 0, "level");
+
+		r = timeline_add(tl, &ev);
+	}
+	for (k = 0; !r && k < timeline_mark_count(tl); k += 97)
+		whole_known = whole_known && timeline_mark_last_known(tl, k, (k + 1) * 1000 + 500);
+	r = r ? r : timeline_trim(tl, (n - 1000) * 1000);
+	k = r ? 0 : timeline_mark_index(tl, TL_MARKS_LOOKBACK * 1000 + 1);
+	timeline_mark(tl, TL_MARKS_LOOKBACK, &e);
+	first_after = e.ts;
+	CHECK(!r && whole_known && k == TL_MARKS_LOOKBACK && first_after > (TL_MARKS_LOOKBACK + 1) * 1000 &&
+		      timeline_mark_last_known(tl, k - 1, TL_MARKS_LOOKBACK * 1000) &&
+		      !timeline_mark_last_known(tl, k - 1, TL_MARKS_LOOKBACK * 1000 + 1) &&
+		      !timeline_mark_last_known(tl, k - 1, first_after - 1) &&
+		      timeline_mark_last_known(tl, TL_MARKS_LOOKBACK, first_after + 500),
+	      "markers: after a trim that forgot some, the last of the first 4096 is not known to be the last "
+	      "before a time past it; every marker of the whole timeline, and the first kept after the gap, is");
+	timeline_free(tl);
+}
+
 /* Adds to tl the events of one cycle of 40 ms from t: threads 101 and
  * 102 take turns on CPU 2 every 4 ms; CPU 0 is idle for the first 20 ms
  * (a stretch of undone work) and runs another program for the rest, CPU 1
@@ -1098,6 +1135,7 @@ int main(void)
 	test_memory_fixed();
 	test_memory_fixed_waits();
 	test_trim_gone();
+	test_marks_gap();
 	test_undone_forgotten();
 	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
 		test_spans(traces[i]);
