@@ -453,6 +453,21 @@ void viewstate_goto(struct viewstate *vs, uint64_t t, const char *typed)
 		viewstate_place_cursor(vs, t);
 }
 
+/* Whether a step from `from` (back or forth; found: it found one at ts)
+ * meets events the timeline forgot (a memory cap): from before what it
+ * keeps, or back from after it with none found there; then says so,
+ * rather than skip them or say there are none. */
+static bool step_forgotten(struct viewstate *vs, uint64_t from, bool back, bool found)
+{
+	uint64_t kept = timeline_kept_from(vs->tl);
+
+	if (!kept || (from >= kept && (!back || found)))
+		return false;
+	snprintf(vs->note, sizeof(vs->note), "events before %.3f s are not in memory: zoom in there, paused, to read "
+		 "them back", (double)kept / 1e9);
+	return true;
+}
+
 /* s / S. */
 void viewstate_step(struct viewstate *vs, bool back)
 {
@@ -462,6 +477,8 @@ void viewstate_step(struct viewstate *vs, bool back)
 	viewstate_pause(vs);
 	from = vs->v.cursor != NONE ? vs->v.cursor : viewstate_head(vs);
 	e = back ? timeline_prev_event(vs->tl, from, &ts) : timeline_next_event(vs->tl, from, &ts);
+	if (step_forgotten(vs, from, back, !e))
+		return;
 	if (e) {
 		snprintf(vs->note, sizeof(vs->note), back ? "no earlier scheduling event" : vs->v.reading ?
 			 "no later scheduling event read so far (the file is still being read)" : "no later scheduling event");
@@ -488,10 +505,14 @@ void viewstate_step_log(struct viewstate *vs, bool back)
 {
 	struct tl_log_entry e;
 	uint64_t from;
+	bool found;
 
 	viewstate_pause(vs);
 	from = vs->v.cursor != NONE ? vs->v.cursor : viewstate_head(vs);
-	if (!log_near(vs->tl, from, !back, &e)) {
+	found = log_near(vs->tl, from, !back, &e);
+	if (step_forgotten(vs, from, back, found))
+		return;
+	if (!found) {
 		snprintf(vs->note, sizeof(vs->note), back ? "no earlier event in the log" : vs->v.reading ?
 			 "no later event in the log read so far (the file is still being read)" : "no later event in the log");
 		return;

@@ -19,21 +19,28 @@
 
 static struct timeline *tl;
 
-/* Reads tests/data/pingpong.ctrace (the tests run from the tree's root). */
-static bool load_pingpong(void)
+/* Reads tests/data/pingpong.ctrace into *out (the tests run from the tree's root). */
+static bool load_pingpong_into(struct timeline **out)
 {
 	struct trace_reader *r = NULL;
 	struct event ev;
 	int e = trace_reader_new(&r, "tests/data/pingpong.ctrace");
 
+	*out = NULL;
 	if (!e)
-		e = timeline_new(&tl, trace_reader_info(r)->ncpus);
+		e = timeline_new(out, trace_reader_info(r)->ncpus);
 	while (!e && (e = trace_reader_next(r, &ev)) == 1)
-		e = timeline_add(tl, &ev);
+		e = timeline_add(*out, &ev);
 	if (!e)
-		timeline_set_end(tl, trace_reader_end_ts(r));
+		timeline_set_end(*out, trace_reader_end_ts(r));
 	trace_reader_free(r);
-	return e == 0 && timeline_end(tl) == 21 * MS;
+	return e == 0 && timeline_end(*out) == 21 * MS;
+}
+
+/* Reads it into tl. */
+static bool load_pingpong(void)
+{
+	return load_pingpong_into(&tl);
 }
 
 /* The lane column the cursor is in. */
@@ -247,6 +254,39 @@ static void test_steps_and_goto(void)
 	CHECK(vs.v.cursor == 1 * MS && strstr(vs.note, "30ms is after the end"), "g: a time after the end is refused");
 	viewstate_goto(&vs, 5500 * US, "5.5ms");
 	CHECK(vs.v.cursor == 5500 * US && vs.play == 5500 * US, "g: the cursor and the clock to the time typed");
+	{
+		/* trimmed at 10 ms (a memory cap): a step from before it, or back
+		 * across it, says the events are not in memory; it neither jumps
+		 * over them nor says there are none */
+		struct timeline *cut = NULL;
+		bool fwd, bwd, after;
+
+		if (!load_pingpong_into(&cut) || timeline_trim(cut, 10 * MS)) {
+			CHECK(false, "steps under a cap: a copy trimmed at 10 ms");
+			timeline_free(cut);
+			return;
+		}
+		viewstate_init_replay(&vs, cut, "pingpong", 1.0, false, W, H);
+		viewstate_goto(&vs, 5 * MS, "5ms");
+		viewstate_step(&vs, false);
+		fwd = vs.v.cursor == 5 * MS && strstr(vs.note, "events before 0.010 s are not in memory");
+		viewstate_step_log(&vs, false);
+		fwd = fwd && vs.v.cursor == 5 * MS && strstr(vs.note, "not in memory");
+		viewstate_goto(&vs, 10 * MS, "10ms");
+		vs.note[0] = '\0';
+		viewstate_step(&vs, true);
+		bwd = vs.v.cursor == 10 * MS && strstr(vs.note, "not in memory") && !strstr(vs.note, "no earlier");
+		viewstate_step_log(&vs, true);
+		bwd = bwd && vs.v.cursor == 10 * MS && strstr(vs.note, "not in memory");
+		viewstate_step(&vs, false);
+		after = vs.v.cursor == 11 * MS;
+		viewstate_step(&vs, true);
+		after = after && vs.v.cursor == 10 * MS;
+		CHECK(fwd, "steps under a cap: s and n from 5 ms, before what is kept (10 ms), say so and stay");
+		CHECK(bwd, "steps under a cap: S and N from 10 ms, with nothing kept before, say so and stay");
+		CHECK(after, "steps under a cap: after what is kept, s and S step as before (11 ms, back to 10 ms)");
+		timeline_free(cut);
+	}
 }
 
 /* A replay still reading its file (the 21 ms read so far of a trace whose
