@@ -218,7 +218,7 @@ int keymap_line(const struct view *v, int line, bool ascii, struct keymap_item *
 			char keys[80];
 
 			if (line < 0 || line > 2 || sh->line != 1u << line || !(b->modes & keymap_mode(v)) ||
-			    (b->action == VA_GUESS && !v->question))
+			    (b->action == VA_GUESS && !v->question) || (b->action == VA_SPACE && v->ended && !v->question))
 				continue;
 			item_keys(&rows[i], sh, ascii, keys, sizeof(keys));
 			snprintf(out[n].text, sizeof(out[n].text), "%s %s", keys,

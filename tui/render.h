@@ -41,6 +41,8 @@ struct view {
 	double speed;             /* replay speed, 0.01 .. 100 */
 	bool playing;             /* replay: the playback clock moves */
 	bool reading;             /* replay: the file is still being read (past the timeline's end: not read yet) */
+	bool ended;               /* live: tracing has ended (space follows no more: the key line
+				   * does not offer it) */
 	size_t first_lane;        /* thread lanes scrolled past */
 	size_t focus;             /* focused thread lane, among those shown */
 	const char *filter;       /* show threads whose name contains it; NULL or "" for all */

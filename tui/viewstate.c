@@ -880,6 +880,7 @@ void viewstate_read_all(struct viewstate *vs)
 void viewstate_end_tracing(struct viewstate *vs)
 {
 	vs->ended = true;
+	vs->v.ended = true;
 	vs->v.events_per_sec = 0;
 	if (vs->v.mode != VIEW_LIVE)
 		return;

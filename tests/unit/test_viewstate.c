@@ -7,6 +7,7 @@
  * filter and Esc, clicks, and the live view following a growing timeline. */
 #include <string.h>
 #include "check.h"
+#include "keymap.h"
 #include "scale.h"
 #include "trace.h"
 #include "viewstate.h"
@@ -18,6 +19,21 @@
 #define H 30
 
 static struct timeline *tl;
+
+/* How many items of the key line's three lines for v say word. */
+static int key_line_count(const struct view *v, const char *word)
+{
+	struct keymap_item items[64];
+	int found = 0;
+
+	for (int line = 0; line < 3; line++) {
+		int n = keymap_line(v, line, true, items, 64);
+
+		for (int k = 0; k < n; k++)
+			found += strstr(items[k].text, word) != NULL;
+	}
+	return found;
+}
 
 /* Reads tests/data/pingpong.ctrace into *out (the tests run from the tree's root). */
 static bool load_pingpong_into(struct timeline **out)
@@ -440,6 +456,7 @@ static void test_lanes(void)
 static void test_live(void)
 {
 	struct viewstate vs;
+	int follow_offered;
 
 	viewstate_init_live(&vs, tl, "pid 1", W, H);
 	viewstate_frame(&vs, W, H);
@@ -460,11 +477,19 @@ static void test_live(void)
 	viewstate_space(&vs);
 	CHECK(vs.v.mode == VIEW_LIVE && vs.v.cursor == VIEWSTATE_NONE, "live: space follows again");
 	vs.v.ns_per_col = 100 * US; /* zoomed in: the window holds a third of the run */
+	{
+		struct view paused = vs.v;
+
+		paused.mode = VIEW_PAUSED;
+		follow_offered = key_line_count(&paused, "follow");
+	}
 	viewstate_end_tracing(&vs);
 	CHECK(vs.ended && vs.v.mode == VIEW_PAUSED && vs.v.cursor == 21 * MS - 1, "live: tracing ended: paused at the end");
 	CHECK(vs.v.t0 == 0 && viewstate_window_ns(&vs) >= 21 * MS &&
 		      viewstate_window_ns(&vs) <= 2 * NS_PER_S_TEST,
 	      "live: tracing ended: the whole run fits the width");
+	CHECK(follow_offered > 0 && key_line_count(&vs.v, "follow") == 0,
+	      "live: tracing ended: the key line offers no [space] follow (paused before, it did)");
 	viewstate_space(&vs);
 	CHECK(vs.v.mode == VIEW_PAUSED && strstr(vs.note, "tracing has ended"), "live: after the end, space says why not");
 	viewstate_toggle_inspect(&vs);
