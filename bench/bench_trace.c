@@ -263,12 +263,17 @@ int main(int argc, char **argv)
 	struct sim s;
 	struct event ev;
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: bench_trace [events [runs (1-32) [dir]]]   write and read events in dir, runs times\n"
+		       "       bench_trace --write EVENTS FILE              only write FILE (a replay's bench file)\n");
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "--write")) {
 		n = strtoull(argv[2], NULL, 10);
 		return n >= 1 && write_file(argv[3], n, TRACE_LEVEL_DEFAULT, &bytes) >= 0 ? 0 : 1;
 	}
 	if (runs < 1 || runs > 32 || n < 1) {
-		fprintf(stderr, "usage: bench_trace [events [runs (1-32) [dir]]]\n");
+		fprintf(stderr, "usage: bench_trace [events [runs (1-32) [dir]]], or --write EVENTS FILE (--help)\n");
 		return 2;
 	}
 	snprintf(path, sizeof path, "%s/bench_trace.%d.ctrace", dir, (int)getpid());

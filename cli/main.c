@@ -58,6 +58,8 @@ static void usage(FILE *f)
 		"  -d, --duration TIME   stop tracing after TIME; the view stays\n"
 		"  -m, --memory SIZE     keep at most SIZE of history in memory (default 256M,\n"
 		"                        0 no cap); the rest is read back from the trace file\n"
+		"                        (the threads' own records are never forgotten:\n"
+		"                        conctop run --help says more)\n"
 		"  -u, --user NAME       run the program as NAME (default: the sudo user)\n"
 		"      --mono            no colours (also with NO_COLOR set)\n"
 		"      --color=WHEN      auto (colours on a terminal unless NO_COLOR is set),\n"

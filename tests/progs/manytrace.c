@@ -216,8 +216,12 @@ int main(int argc, char **argv)
 	struct trace_info info;
 	int n, c, i, r;
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: manytrace FILE   write a synthetic trace of 1000 threads on 64 CPUs to FILE\n");
+		return 0;
+	}
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: manytrace FILE\n");
+		fprintf(stderr, "usage: manytrace FILE (--help)\n");
 		return 2;
 	}
 	memset(&info, 0, sizeof(info));
