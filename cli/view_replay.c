@@ -58,7 +58,8 @@ static void replay_usage(FILE *f)
 		"                    move on, and forgets what lies well before it; a\n"
 		"                    window before what is kept is read back from the file\n"
 		"                    (zoomed out: drawn from a summary, and the reading\n"
-		"                    goes on)\n"
+		"                    goes on); playing from before what is kept reads\n"
+		"                    it again from there\n"
 		"      --paused      start paused at the beginning\n"
 		"      --mono        no colours (also with NO_COLOR set)\n"
 		"      --classroom   the classroom view: two-row lanes, big narration,\n"
@@ -244,6 +245,50 @@ static unsigned on_load(void *ctx, uint64_t now)
 	return EVLOOP_REDRAW;
 }
 
+/* Under --memory, the clock playing before what the reading keeps (space
+ * at the end plays it again, Home, a seek back): the reading starts again
+ * from the latest checkpoint before the clock, or from the file's start,
+ * so that what plays is read rather than drawn from the summary of what
+ * was forgotten (a paused view reads its window back instead). Returns
+ * 0, or -1 when it could not: then the status says why, the reading is as
+ * it was, and the clock pauses. */
+static int replay_rewind(struct replay *r)
+{
+	const struct timeline *cur = r->tl ? r->tl : r->ld.tl;
+	const struct view_checkpoint *k;
+	struct timeline *start;
+	struct cli_loader ld;
+	uint64_t end = r->tl ? timeline_end(r->tl) : r->w.vs.known_end;
+
+	if (!r->hist.cap || !r->hist.file || !r->w.vs.v.playing || r->w.vs.play >= timeline_kept_from(cur))
+		return 0;
+	k = view_history_checkpoint_before(&r->hist, r->w.vs.play);
+	if ((!(k && timeline_clone(k->tl, &start) == 0 && cli_loader_resume(&ld, r->hist.file, start, &k->at) == 0) &&
+	     cli_loader_open(&ld, r->hist.file, true)) ||
+	    timeline_keep_overview(ld.tl, r->hist.cap / VIEW_OVERVIEW_SHARE)) {
+		/* (paused: a paused view reads its window back instead, and
+		 * the clock does not try again at every frame) */
+		snprintf(r->w.status, sizeof(r->w.status), "cannot read %s again from before %.3f s: %.100s", r->name,
+			 (double)timeline_kept_from(cur) / 1e9, ld.tl ? strerror(ENOMEM) : ld.t.failed);
+		cli_loader_close(&ld);
+		viewstate_pause(&r->w.vs);
+		return -1;
+	}
+	ld.t.quiet = true;
+	cli_loader_close(&r->ld);
+	timeline_free(r->tl);
+	r->tl = NULL;
+	r->ld = ld;
+	r->held = false;
+	r->w.vs.tl = r->ld.tl;
+	r->w.vs.v.whole = NULL; /* (it may name the old one until the next pick) */
+	r->w.vs.v.reading = true;
+	if (end > r->w.vs.known_end)
+		r->w.vs.known_end = end; /* (the clock and End still know where the trace ends) */
+	evloop_arm(r->loop, r->load_timer, evloop_now());
+	return 0;
+}
+
 /* Draws a frame: of the timeline being read, or of a window of the past
  * read back from the file. Returns 0 or -errno. */
 static int replay_draw(struct replay *r)
@@ -298,6 +343,7 @@ static int replay_loop(struct replay *r)
 		if (flags & EVLOOP_QUIT || r->w.quit)
 			return 0;
 		sync_clock(r, evloop_now());
+		replay_rewind(r);
 		sync_reading(r);
 		if ((flags & EVLOOP_REDRAW) && replay_draw(r))
 			return 1;

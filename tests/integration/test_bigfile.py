@@ -243,8 +243,23 @@ def test_capped_playing(trace):
         ok, s = p.wait_for(lambda s: "stopped" in s and AT.search(s) and
                            abs(float(AT.search(s).group(1)) - want_end) < 0.02, want_end * 4 + 20)
         m = AT.search(s)
-        check(ok, f"played under --memory 16M with a window wider than the cap keeps: the clock reaches the "
-              f"trace's end ({want_end:.2f} s)", f"at {m.group(1) if m else '?'} s: {s[:200]}")
+        if not check(ok, f"played under --memory 16M with a window wider than the cap keeps: the clock reaches the "
+                     f"trace's end ({want_end:.2f} s)", f"at {m.group(1) if m else '?'} s: {s[:200]}"):
+            return
+        # played again from the start at 1x, zoomed in to a window the cap
+        # holds (1 ms a column): what plays is read again (from the start or
+        # a checkpoint), not drawn from the summary of what the reading
+        # forgot (before, the header kept from near the end while the clock
+        # played at its first seconds)
+        p.keys("<", "<", "<", "+", "+", "+")
+        p.keys("space")
+        time.sleep(2)
+        s = p.screen()
+        at, kept = AT.search(s), KEPT_FROM.search(s)
+        check(at and "playing" in s and float(at.group(1)) < want_end - 0.1 and
+              (not kept or float(kept.group(1)) <= float(at.group(1))) and "summary before" not in s,
+              "played again from the start under --memory 16M: what plays is read again, not the summary "
+              f"(t {at.group(1) if at else '?'} s, kept from {kept.group(1) if kept else 'the start'})", s[:400])
     finally:
         p.kill()
 
