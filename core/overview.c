@@ -363,7 +363,7 @@ int overview_add(struct overview *ov, enum ov_family f, size_t i, uint64_t lo, u
 		a = bucket_start(k, w) > ov->to ? bucket_start(k, w) : ov->to;
 		b = bucket_end(k, w) < ov->fill_to ? bucket_end(k, w) : ov->fill_to;
 		p.ty.n = 0; /* (the tally's room is not cleared: every lane's every bucket comes here) */
-		p.ty.whole = p.cpu_ns = p.wakes = p.run_ns = 0;
+		p.ty.whole = p.cpu_ns = p.wakes = p.run_ns = p.ready_ns = p.alive_ns = 0;
 		p.cpu = -1;
 		r = fn(ctx, i, a, b, &p);
 		if (!r)
