@@ -37,6 +37,8 @@ struct replay {
 	const char *name;              /* the file's name, for the progress */
 	struct view_history hist;      /* --memory: what is kept, and the past read back */
 	bool held;                     /* the reading waits for the view to move on (--memory) */
+	uint64_t last_play;            /* the clock, and whether it played, when replay_rewind last looked */
+	bool last_playing;
 	uint64_t held_t0, held_win;    /* where the view was when it began to wait, and how wide */
 };
 
@@ -58,8 +60,8 @@ static void replay_usage(FILE *f)
 		"                    move on, and forgets what lies well before it; a\n"
 		"                    window before what is kept is read back from the file\n"
 		"                    (zoomed out: drawn from a summary, and the reading\n"
-		"                    goes on); playing from before what is kept reads\n"
-		"                    it again from there\n"
+		"                    goes on); put to play before what is kept, the\n"
+		"                    reading starts again from there\n"
 		"      --paused      start paused at the beginning\n"
 		"      --mono        no colours (also with NO_COLOR set)\n"
 		"      --classroom   the classroom view: two-row lanes, big narration,\n"
@@ -245,24 +247,33 @@ static unsigned on_load(void *ctx, uint64_t now)
 	return EVLOOP_REDRAW;
 }
 
-/* Under --memory, the clock playing before what the reading keeps (space
- * at the end plays it again, Home, a seek back): the reading starts again
- * from the latest checkpoint before the clock, or from the file's start,
- * so that what plays is read rather than drawn from the summary of what
- * was forgotten (a paused view reads its window back instead). Returns
- * 0, or -1 when it could not: then the status says why, the reading is as
- * it was, and the clock pauses. */
+/* Under --memory, the clock put to play before what the reading keeps
+ * (space at the end plays it again, Home, a seek back, space from a
+ * cursor there): the reading starts again from the latest checkpoint
+ * before the window, or from the file's start, so that what plays is read
+ * rather than drawn from the summary of what was forgotten (a paused view
+ * reads its window back instead). A clock playing on, which the reading
+ * forgets past when a window holds more than the cap (memory_full), goes
+ * on over the summary. Returns 0, or -1 when it could not: then the status
+ * says why, the reading is as it was, and the clock pauses. */
 static int replay_rewind(struct replay *r)
 {
 	const struct timeline *cur = r->tl ? r->tl : r->ld.tl;
 	const struct view_checkpoint *k;
 	struct timeline *start;
 	struct cli_loader ld;
-	uint64_t end = r->tl ? timeline_end(r->tl) : r->w.vs.known_end;
+	uint64_t end = timeline_end(cur) > r->w.vs.known_end ? timeline_end(cur) : r->w.vs.known_end, from, to;
+	bool put = r->w.vs.play < r->last_play || !r->last_playing;
 
-	if (!r->hist.cap || !r->hist.file || !r->w.vs.v.playing || r->w.vs.play >= timeline_kept_from(cur))
+	r->last_play = r->w.vs.play;
+	r->last_playing = r->w.vs.v.playing;
+	if (!r->hist.cap || !r->hist.file || !r->w.vs.v.playing || !put || r->w.vs.play >= timeline_kept_from(cur))
 		return 0;
-	k = view_history_checkpoint_before(&r->hist, r->w.vs.play);
+	/* (from a checkpoint before the window's start: one between it and the
+	 * clock would leave the window's start blank, its overview beginning
+	 * at the checkpoint) */
+	viewstate_window(&r->w.vs, &from, &to);
+	k = view_history_checkpoint_before(&r->hist, from < r->w.vs.play ? from : r->w.vs.play);
 	if ((!(k && timeline_clone(k->tl, &start) == 0 && cli_loader_resume(&ld, r->hist.file, start, &k->at) == 0) &&
 	     cli_loader_open(&ld, r->hist.file, true)) ||
 	    timeline_keep_overview(ld.tl, r->hist.cap / VIEW_OVERVIEW_SHARE)) {
@@ -283,8 +294,7 @@ static int replay_rewind(struct replay *r)
 	r->w.vs.tl = r->ld.tl;
 	r->w.vs.v.whole = NULL; /* (it may name the old one until the next pick) */
 	r->w.vs.v.reading = true;
-	if (end > r->w.vs.known_end)
-		r->w.vs.known_end = end; /* (the clock and End still know where the trace ends) */
+	r->w.vs.known_end = end; /* (the clock and End still know where the trace ends) */
 	evloop_arm(r->loop, r->load_timer, evloop_now());
 	return 0;
 }

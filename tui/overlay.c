@@ -161,9 +161,12 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 static unsigned summary_state(const struct frame *f, size_t i, uint64_t at, unsigned *pct)
 {
 	const struct lane_window *w = &f->d.win;
-	uint64_t t0 = at >= w->t0 ? at - (at - w->t0) % w->npc : at, sum[TL_STATE_MAX], whole = 0;
+	uint64_t t0 = at >= w->t0 ? at - (at - w->t0) % w->npc : at, sum[TL_STATE_MAX], whole = 0, of, ot, width;
 	unsigned best = TL_NOT_ALIVE;
 
+	*pct = 0;
+	if (!timeline_overview_span(f->d.tl, &of, &ot, &width) || at < of || at >= ot)
+		return TL_STATE_MAX; /* (no summary there: the sums would say not alive) */
 	timeline_thread_sum(f->d.tl, i, t0, t0 + w->npc, sum);
 	for (unsigned s = 0; s < TL_STATE_MAX; s++) {
 		whole += sum[s];
@@ -171,7 +174,7 @@ static unsigned summary_state(const struct frame *f, size_t i, uint64_t at, unsi
 			best = s;
 	}
 	*pct = whole ? (unsigned)(sum[best] * 100 / whole) : 0;
-	return whole ? best : TL_STATE_MAX;
+	return best;
 }
 
 /* Writes thread i's state at the cursor before what the timeline keeps:

@@ -264,6 +264,34 @@ def test_capped_playing(trace):
         p.kill()
 
 
+def test_zoomed_out_playing(trace):
+    """--memory 16M, zoomed out all the way, played from the start: the
+    reading goes on under the summary, never starting again (a clock that
+    plays on is not a clock put back: the reading forgets past it when a
+    window holds more than the cap, and reading again from the start each
+    time it did restarted the reading over and over, 7% then 1%)."""
+    p = panes.Pane(tmux, "zoplay", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
+                   height=30)
+    try:
+        p.wait_for(lambda s: "REPLAY" in s, 10)
+        for _ in range(30):
+            if "zoomed out all the way" in p.screen():
+                break
+            p.keys("-")
+            time.sleep(0.1)
+        p.keys("space")
+        seen = []
+        for _ in range(12):
+            time.sleep(0.3)
+            m = READING.search(p.screen())
+            seen.append(int(m.group(1)) if m else 100)
+        check(all(b >= a for a, b in zip(seen, seen[1:])) and seen[-1] > seen[0],
+              f"zoomed out all the way and playing under --memory 16M: the reading goes on, never over again "
+              f"(percent read every 0.3 s: {seen})", p.screen()[:300])
+    finally:
+        p.kill()
+
+
 def test_zoomed_out_kept(trace):
     """--memory 16M, paused, zoomed out all the way: the window is the
     whole file, and stops at the end of what was read, whose older part
@@ -603,6 +631,7 @@ def main():
         test_capped(trace)
         test_missed_late()
         test_capped_playing(trace)
+        test_zoomed_out_playing(trace)
         test_zoomed_out_kept(trace)
         test_cut_goto(trace)
         test_read_back_keys()

@@ -748,6 +748,15 @@ static void test_level(void)
 		render_screen(g, tl, &v, th);
 		CHECK(ok && !grid_has(g, "pause there") && grid_has(g, "forgotten before 0.0 s"),
 		      "memory: a replay playing says to pause; stopped, it says what was forgotten only");
+		v.inspect = true;
+		v.cursor = 3 * MS + 100 * US;
+		render_screen(g, tl, &v, th);
+		CHECK(grid_has(g, "A ping         nothing kept before 0.0 s: pause there, zoomed in, to read it back") &&
+			      !grid_has(g, "mostly"),
+		      "memory: with no summary, inspect before what is kept says nothing is kept there (not \"mostly "
+		      "not alive\")");
+		v.inspect = false;
+		v.cursor = UINT64_MAX;
 		grid_free(g);
 		timeline_free(tl);
 		tl = whole;
