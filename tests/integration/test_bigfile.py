@@ -264,6 +264,15 @@ def test_capped_playing(trace):
         p.kill()
 
 
+def zoom_out_all(p):
+    """Presses - until the view says it is zoomed out all the way (30 at most)."""
+    for _ in range(30):
+        if "zoomed out all the way" in p.screen():
+            return
+        p.keys("-")
+        time.sleep(0.1)
+
+
 def test_zoomed_out_playing(trace):
     """--memory 16M, zoomed out all the way, played from the start: the
     reading goes on under the summary, never starting again (a clock that
@@ -274,11 +283,7 @@ def test_zoomed_out_playing(trace):
                    height=30)
     try:
         p.wait_for(lambda s: "REPLAY" in s, 10)
-        for _ in range(30):
-            if "zoomed out all the way" in p.screen():
-                break
-            p.keys("-")
-            time.sleep(0.1)
+        zoom_out_all(p)
         p.keys("space")
         seen = []
         for _ in range(12):
@@ -305,11 +310,7 @@ def test_zoomed_out_kept(trace):
                    height=30)
     try:
         p.wait_for(lambda s: "--memory full" in s, 30)
-        for _ in range(30):
-            if "zoomed out all the way" in p.screen():
-                break
-            p.keys("-")
-            time.sleep(0.1)
+        zoom_out_all(p)
         ok, s = p.wait_for(lambda s: "zoomed out all the way" in s and not READ_BACK.search(s), 10)
         time.sleep(1)
         s = p.screen()
