@@ -453,7 +453,7 @@ void viewstate_goto(struct viewstate *vs, uint64_t t, const char *typed)
 		viewstate_place_cursor(vs, t);
 }
 
-/* Whether a step from `from` (back or forth; found: it found one at ts)
+/* Whether a step from `from` (back or forth; found: it found an event)
  * meets events the timeline forgot (a memory cap): from before what it
  * keeps, or back from after it with none found there; then says so,
  * rather than skip them or say there are none. */
