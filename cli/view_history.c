@@ -235,18 +235,19 @@ static int history_file(struct view_history *h, char path[PATH_MAX])
 	return 0;
 }
 
-/* Opens the file to read the past back from the latest checkpoint before
- * from (its present copied), or from the start when there is none or
- * the file does not go on there. Sets h->past_began. Returns 0 or 1. */
-static int history_open(struct view_history *h, struct cli_loader *ld, const char *path, uint64_t from)
+/* Opens path to read from the latest checkpoint before from (see
+ * view_history.h). */
+int view_history_open(struct view_history *h, struct cli_loader *ld, const char *path, uint64_t from, uint64_t *began)
 {
 	const struct view_checkpoint *k;
 	struct timeline *start;
 
 	k = view_history_checkpoint_before(h, from);
-	h->past_began = 0;
+	if (began)
+		*began = 0;
 	if (k && timeline_clone(k->tl, &start) == 0 && cli_loader_resume(ld, path, start, &k->at) == 0) {
-		h->past_began = timeline_kept_from(start);
+		if (began)
+			*began = timeline_kept_from(start);
 		return 0;
 	}
 	return cli_loader_open(ld, path, true);
@@ -272,7 +273,7 @@ static int history_read(struct view_history *h, uint64_t from, uint64_t to)
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %s", strerror(-e));
 		return -1;
 	}
-	if (history_open(h, &ld, path, from)) {
+	if (view_history_open(h, &ld, path, from, &h->past_began)) {
 		snprintf(h->header, sizeof(h->header), "cannot read the past back: %.100s", ld.t.failed);
 		return -1;
 	}

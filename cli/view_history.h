@@ -113,6 +113,15 @@ int view_history_read_waits(struct view_history *h, struct cli_spans_read *rd);
  * NULL when there is none. */
 const struct view_checkpoint *view_history_checkpoint_before(struct view_history *h, uint64_t t);
 
+/* Opens the trace at path into ld, quietly, to read on from the latest
+ * checkpoint before from (its present copied), or from the file's start
+ * when there is none or the file does not go on there; *began (unless
+ * NULL) is where the reading begins (the checkpoint's instant, or 0).
+ * Returns 0, or 1
+ * with why in ld->t.failed. */
+struct cli_loader;
+int view_history_open(struct view_history *h, struct cli_loader *ld, const char *path, uint64_t from, uint64_t *began);
+
 /* Writes the header's words for the bytes live holds (held) and the past
  * read back (view_history_bound does it too): the memory, the cap, and
  * from when live is kept. */

@@ -259,8 +259,6 @@ static unsigned on_load(void *ctx, uint64_t now)
 static int replay_rewind(struct replay *r)
 {
 	const struct timeline *cur = r->tl ? r->tl : r->ld.tl;
-	const struct view_checkpoint *k;
-	struct timeline *start;
 	struct cli_loader ld;
 	uint64_t end = timeline_end(cur) > r->w.vs.known_end ? timeline_end(cur) : r->w.vs.known_end, from, to;
 	bool put = r->w.vs.play < r->last_play || !r->last_playing;
@@ -273,9 +271,7 @@ static int replay_rewind(struct replay *r)
 	 * clock would leave the window's start blank, its overview beginning
 	 * at the checkpoint) */
 	viewstate_window(&r->w.vs, &from, &to);
-	k = view_history_checkpoint_before(&r->hist, from < r->w.vs.play ? from : r->w.vs.play);
-	if ((!(k && timeline_clone(k->tl, &start) == 0 && cli_loader_resume(&ld, r->hist.file, start, &k->at) == 0) &&
-	     cli_loader_open(&ld, r->hist.file, true)) ||
+	if (view_history_open(&r->hist, &ld, r->hist.file, from < r->w.vs.play ? from : r->w.vs.play, NULL) ||
 	    timeline_keep_overview(ld.tl, r->hist.cap / VIEW_OVERVIEW_SHARE)) {
 		/* (paused: a paused view reads its window back instead, and
 		 * the clock does not try again at every frame) */
