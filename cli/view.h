@@ -35,6 +35,7 @@ struct view_why_read {
 
 struct view_why {
 	struct spans *s;               /* live: the history fed every event, or NULL */
+	struct timeline *tl;           /* live: the timeline s follows (timeline_listen), until it ends */
 	struct view_why_read past;     /* replay, and live before what s keeps: read from the file */
 	const struct spans *shown;     /* s or past.s: what the window's figures come from */
 	const char *file;              /* replay: the trace to read it from (live: NULL) */
@@ -132,9 +133,11 @@ bool view_output_read(struct output_log *o, int fd, bool *eof);
 /* Points the view's output panel at the lines. */
 void view_output_show(struct output_log *o, struct view *v);
 
-/* Keys w and y (view_why.c). Live: view_why_live makes a history fed
- * every event (view_why_add) and finished when tracing ends
- * (view_why_end), and under a cap, for a window before what it keeps,
+/* Keys w and y (view_why.c). Live: view_why_live makes a history that
+ * follows the live timeline's own model (timeline_listen: no second model
+ * of every thread), checked after each event (view_why_add) and finished
+ * when tracing ends (view_why_end); the timeline outlives it (freed
+ * after view_why_free). Under a cap, for a window before what it keeps,
  * a history of that window read back from the file (an eighth of the
  * cap); replay: view_why_replay names the file it is read from when first
  * needed, and the bytes it may hold (0: no cap; under one, it is read for
@@ -145,10 +148,11 @@ void view_output_show(struct output_log *o, struct view *v);
  * to the view is set right by that pick. view_why_sync, before each frame, points the view at
  * the contention and the path of its window (computed when stale).
  * view_why_live returns 0 or -errno. */
-int view_why_live(struct view_why *y, unsigned ncpus, struct view_history *hist);
+struct timeline;
 struct view_history;
+int view_why_live(struct view_why *y, struct timeline *tl, unsigned ncpus, struct view_history *hist);
 void view_why_replay(struct view_why *y, const char *file, uint64_t cap, struct view_history *hist);
-void view_why_add(struct view_why *y, const struct event *ev);
+void view_why_add(struct view_why *y);
 void view_why_end(struct view_why *y, uint64_t end);
 void view_why_prepare(struct viewer *w);
 void view_why_sync(struct viewer *w, uint64_t now);

@@ -115,18 +115,22 @@ void view_history_checkpoint(struct view_history *h, const struct timeline *tl, 
 
 	h->ckpt_events = timeline_events(tl);
 	k.at = *at;
+	if (timeline_clone_memory_least(tl) > h->cap / 8) { /* (as below, without making it) */
+		h->ckpt_every *= 2;
+		return;
+	}
 	if (timeline_clone(tl, &k.tl))
 		return; /* (out of memory: none this time) */
 	size = k.size = timeline_memory(k.tl);
-	while (h->nckpt > 1 && (h->nckpt == VIEW_CHECKPOINTS || h->ckpt_bytes + size > h->cap / 8))
-		ckpt_thin(h);
-	if (h->nckpt == 1 && h->ckpt_bytes + size > h->cap / 8)
-		ckpt_drop(h, 0);
 	if (size > h->cap / 8) { /* (a thousand threads and a small cap: tried less and less often) */
 		timeline_free(k.tl);
 		h->ckpt_every *= 2;
 		return;
 	}
+	while (h->nckpt > 1 && (h->nckpt == VIEW_CHECKPOINTS || h->ckpt_bytes + size > h->cap / 8))
+		ckpt_thin(h);
+	if (h->nckpt == 1 && h->ckpt_bytes + size > h->cap / 8)
+		ckpt_drop(h, 0);
 	h->ckpt[h->nckpt++] = k;
 	h->ckpt_bytes += size;
 }

@@ -94,7 +94,10 @@ bool view_history_checkpoint_due(struct view_history *h, const struct timeline *
  * where the file goes on after the events tl followed (the live view's
  * writer's resume point, or replay's loader's). At most VIEW_CHECKPOINTS
  * are kept within an eighth of the cap: past that, every other one goes
- * and the number of events between two doubles. */
+ * and the number of events between two doubles. A copy larger than that
+ * eighth alone is not kept (nor made, when its threads' records alone
+ * are: timeline_clone_memory_least) and the ones kept stay; the number of
+ * events between two doubles. */
 void view_history_checkpoint(struct view_history *h, const struct timeline *tl, const struct trace_resume *at);
 
 /* Reads the waits' history (keys w and y) of the window rd asks for back

@@ -144,7 +144,7 @@ static int live_event(const struct event *ev, void *ctx)
 	if (e)
 		l->add_error = e;
 	else
-		view_why_add(&l->w.why, ev);
+		view_why_add(&l->w.why);
 	return e;
 }
 
@@ -561,7 +561,7 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 	if (!e && o->memory)
 		e = timeline_keep_overview(l->tl, o->memory / VIEW_OVERVIEW_SHARE);
 	if (!e)
-		e = view_why_live(&l->w.why, tracer_ncpus(session_tracer(l->ses)), &l->hist);
+		e = view_why_live(&l->w.why, l->tl, tracer_ncpus(session_tracer(l->ses)), &l->hist);
 	if (!e && !o->pid)
 		e = view_output_new(&l->w.out);
 	if (!e)
@@ -663,9 +663,9 @@ out:
 	}
 	session_free(l->ses);
 	evloop_free(l->loop);
+	view_why_free(&l->w.why); /* (first: it stops the timeline handing it changes) */
 	timeline_free(l->tl);
 	view_history_done(&l->hist);
-	view_why_free(&l->w.why);
 	view_output_free(l->w.out);
 	free(l);
 	return status;

@@ -27,15 +27,30 @@ static void why_drop(struct view_why *y)
 	y->c_key[3] = y->p_key[3] = UINT64_MAX; /* computed for nothing */
 }
 
-/* Live: a history fed every event as it comes; under hist's cap, a
- * window before what it keeps is read from hist's file. Returns 0 or
- * -errno. */
-int view_why_live(struct view_why *y, unsigned ncpus, struct view_history *hist)
+/* Live: a history following tl's model as events come; under hist's
+ * cap, a window before what it keeps is read from hist's file. Returns 0
+ * or -errno. */
+int view_why_live(struct view_why *y, struct timeline *tl, unsigned ncpus, struct view_history *hist)
 {
+	int e;
+
 	memset(y, 0, sizeof(*y));
 	why_drop(y);
 	y->hist = hist;
-	return spans_new(&y->s, ncpus, SPANS_ALL);
+	e = spans_new_following(timeline_model(tl), ncpus, SPANS_ALL, &y->s);
+	if (!e) {
+		y->tl = tl;
+		timeline_listen(tl, spans_listener(), y->s);
+	}
+	return e;
+}
+
+/* Stops the live timeline handing its changes to the history. */
+static void why_unfollow(struct view_why *y)
+{
+	if (y->tl)
+		timeline_listen(y->tl, NULL, NULL);
+	y->tl = NULL;
 }
 
 /* Replay: the history is read from file when first needed, within cap
@@ -59,6 +74,7 @@ static void why_past_free(struct view_why *y)
 /* Frees everything. */
 void view_why_free(struct view_why *y)
 {
+	why_unfollow(y);
 	why_drop(y);
 	why_past_free(y);
 	spans_free(y->s);
@@ -66,15 +82,15 @@ void view_why_free(struct view_why *y)
 	y->shown = NULL;
 }
 
-/* Live: one event into the history; out of memory, the history is given up
- * (said in the overlay) and tracing goes on. */
-void view_why_add(struct view_why *y, const struct event *ev)
+/* Live, after each event the timeline took: out of memory, the history is
+ * given up (said in the overlay) and tracing goes on. */
+void view_why_add(struct view_why *y)
 {
 	int e;
 
-	if (!y->s || y->ended)
+	if (!y->s || y->ended || !y->tl)
 		return;
-	e = spans_add(y->s, ev);
+	e = timeline_listener_error(y->tl);
 	if (e) {
 		view_why_free(y);
 		snprintf(y->note, sizeof(y->note), "the history of the waits was given up: %s", strerror(-e));
@@ -110,6 +126,7 @@ void view_why_end(struct view_why *y, uint64_t end)
 	if (!y->s || y->ended)
 		return;
 	y->ended = true;
+	why_unfollow(y); /* (the history's own copy of the model ends the states under way) */
 	if (spans_finish(y->s, end)) {
 		view_why_free(y);
 		snprintf(y->note, sizeof(y->note), "the history of the waits was given up: %s", strerror(ENOMEM));

@@ -41,6 +41,8 @@ struct scpu {
 
 struct spans {
 	struct sched_model *m;
+	bool following;      /* m is another's (spans_new_following): not freed, not counted */
+	bool finished;       /* spans_finish ended every state (m, another's, did not end them) */
 	struct scpu *cpus;   /* SPANS_ALL only */
 	unsigned ncpus;
 	struct sthread *t;
@@ -342,21 +344,16 @@ int spans_new(struct spans **out, unsigned ncpus, unsigned keep)
 	return r;
 }
 
-/* A history starting at the present of model m (see spans.h). */
-int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out)
+/* Takes m's threads as they are now, with no span (s->m set, a copy of m
+ * or m itself). Returns 0 or -ENOMEM. */
+static int spans_take_threads(struct spans *s, const struct sched_model *m)
 {
-	struct spans *s = spans_alloc(ncpus, keep);
 	size_t n = 0;
 
-	*out = NULL;
-	if (!s)
-		return -ENOMEM;
 	while (sched_model_thread(m, n))
 		n++;
-	if (sched_model_clone(m, &spans_ops, s, &s->m) || (n && !(s->t = calloc(n, sizeof(*s->t))))) {
-		spans_free(s);
+	if (n && !(s->t = calloc(n, sizeof(*s->t))))
 		return -ENOMEM;
-	}
 	s->n = s->cap = n;
 	for (size_t i = 0; i < n; i++) {
 		struct sthread *t = &s->t[i];
@@ -370,8 +367,47 @@ int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep,
 		t->object = (int32_t)object;
 		t->holder = (int32_t)holder;
 	}
+	return 0;
+}
+
+/* A history starting at the present of model m (see spans.h). */
+int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out)
+{
+	struct spans *s = spans_alloc(ncpus, keep);
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	if (sched_model_clone(m, &spans_ops, s, &s->m) || spans_take_threads(s, m)) {
+		spans_free(s);
+		return -ENOMEM;
+	}
 	*out = s;
 	return 0;
+}
+
+/* A history following another's model (see spans.h). */
+int spans_new_following(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out)
+{
+	struct spans *s = spans_alloc(ncpus, keep);
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->m = (struct sched_model *)m; /* (only read: its changes come through spans_listener) */
+	s->following = true;
+	if (spans_take_threads(s, m)) {
+		spans_free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+/* The handlers a following history is handed its model's changes through. */
+const struct sched_model_ops *spans_listener(void)
+{
+	return &spans_ops;
 }
 
 /* Hands the waits to a sink as they end (see spans.h). */
@@ -384,7 +420,7 @@ void spans_set_sink(struct spans *s, spans_sink_fn *fn, void *ctx)
 /* Thread i's wait under way, if it is blocked (see spans.h). */
 bool spans_open_wait(const struct spans *s, size_t i, struct span *sp)
 {
-	const struct sched_thread *th = i < s->n ? sched_model_thread(s->m, i) : NULL;
+	const struct sched_thread *th = i < s->n && !s->finished ? sched_model_thread(s->m, i) : NULL;
 
 	if (!th || !tl_state_blocked(th->state))
 		return false;
@@ -431,7 +467,8 @@ void spans_free(struct spans *s)
 		free(s->cpus[c].ch);
 	free(s->cpus);
 	arena_done(&s->names);
-	sched_model_free(s->m);
+	if (!s->following)
+		sched_model_free(s->m);
 	free(s);
 }
 
@@ -482,8 +519,8 @@ void spans_trim(struct spans *s, uint64_t t)
 /* Bytes the history holds. */
 size_t spans_memory(const struct spans *s)
 {
-	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) + sched_model_memory(s->m) +
-		   s->span_bytes + s->capheld * sizeof(*s->held);
+	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) +
+		   (s->following ? 0 : sched_model_memory(s->m)) + s->span_bytes + s->capheld * sizeof(*s->held);
 
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		n += s->cpus[c].cap * sizeof(*s->cpus[c].ch);
@@ -516,18 +553,33 @@ size_t spans_threads_held(const struct spans *s, size_t *walked)
 /* Follows one event. */
 int spans_add(struct spans *s, const struct event *ev)
 {
-	int r = sched_model_add(s->m, ev);
+	int r;
 
+	if (s->following)
+		return -EINVAL;
+	r = sched_model_add(s->m, ev);
 	return r == SCHED_MODEL_SKIPPED ? 0 : r;
 }
 
-/* Closes every open state at end_ns. */
+/* Closes every open state at end_ns: a history following another's model
+ * closes them in a copy of it made for that, then freed (the other goes
+ * on; what is asked of the model afterwards, threads by tid and objects,
+ * is as the copy had it). */
 int spans_finish(struct spans *s, uint64_t end_ns)
 {
-	if (end_ns < sched_model_last_ts(s->m))
-		end_ns = sched_model_last_ts(s->m);
+	struct sched_model *m = s->m;
+	int r;
+
+	if (s->following && sched_model_clone(s->m, &spans_ops, s, &m))
+		return -ENOMEM;
+	if (end_ns < sched_model_last_ts(m))
+		end_ns = sched_model_last_ts(m);
 	s->end_ns = end_ns;
-	return sched_model_finish(s->m, end_ns);
+	s->finished = true;
+	r = sched_model_finish(m, end_ns);
+	if (m != s->m)
+		sched_model_free(m);
+	return r;
 }
 
 /* Whether a thread is blocked since t or before (see spans.h). */
@@ -535,7 +587,7 @@ bool spans_waiting_since(const struct spans *s, uint64_t t)
 {
 	const struct sched_thread *th;
 
-	for (size_t i = 0; (th = sched_model_thread(s->m, i)) != NULL; i++)
+	for (size_t i = 0; !s->finished && (th = sched_model_thread(s->m, i)) != NULL; i++)
 		if (tl_state_blocked(th->state) && th->since < t)
 			return true;
 	return false;

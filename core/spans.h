@@ -69,6 +69,20 @@ int spans_new(struct spans **out, unsigned ncpus, unsigned keep);
 struct sched_model;
 int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out);
 
+/* A history that follows model m, another's, instead of a model of its
+ * own: it is handed m's changes (spans_listener, with it as ctx; a live
+ * timeline's, timeline_listen) and is never given events (spans_add
+ * refuses them). It must be created before m follows its first event, and
+ * m outlive it or stop handing to it first (and outlive it after
+ * spans_finish too: it goes on reading m's threads and objects, but its
+ * states it ended in a copy). Returns 0 or -ENOMEM. */
+int spans_new_following(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out);
+
+/* The handlers a history following another's model is to be handed that
+ * model's changes through (spans_new_following). */
+struct sched_model_ops;
+const struct sched_model_ops *spans_listener(void);
+
 /* Hands the waits to fn(ctx, ...) as they end, from now on (see
  * spans_sink_fn), whatever the history keeps. */
 void spans_set_sink(struct spans *s, spans_sink_fn *fn, void *ctx);
@@ -104,7 +118,8 @@ size_t spans_memory_recount(const struct spans *s);
  * (for tests). */
 size_t spans_threads_held(const struct spans *s, size_t *walked);
 
-/* Follows one event (in time order). Returns 0 or -ENOMEM. */
+/* Follows one event (in time order). Returns 0, -ENOMEM, or -EINVAL for a
+ * history that follows another's model (spans_new_following). */
 int spans_add(struct spans *s, const struct event *ev);
 
 /* Closes every open state at end_ns (no earlier than the last event).

@@ -431,6 +431,77 @@ static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
 	return log_new(tl, w->ts, w->thread, w->waker);
 }
 
+/* Hands a change on to the listener with r, what its handler returned;
+ * an error stops the handing (see timeline_listen). */
+static void listener_said(struct timeline *tl, int r)
+{
+	if (r) {
+		tl->listen_err = r;
+		tl->listen_ops = NULL;
+	}
+}
+
+/* The model's callbacks: the timeline's, then the listener's. */
+static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
+{
+	struct timeline *tl = ctx;
+	int r = cb_thread(tl, idx, what, ts, other, name);
+
+	if (!r && tl->listen_ops)
+		listener_said(tl, tl->listen_ops->thread(tl->listen_ctx, idx, what, ts, other, name));
+	return r;
+}
+
+static int on_state(void *ctx, const struct sched_change *c)
+{
+	struct timeline *tl = ctx;
+	int r = cb_state(tl, c);
+
+	if (!r && tl->listen_ops)
+		listener_said(tl, tl->listen_ops->state(tl->listen_ctx, c));
+	return r;
+}
+
+static int on_cpu(void *ctx, const struct sched_cpu_change *c)
+{
+	struct timeline *tl = ctx;
+	int r = cb_cpu(tl, c);
+
+	if (!r && tl->listen_ops)
+		listener_said(tl, tl->listen_ops->cpu(tl->listen_ctx, c));
+	return r;
+}
+
+static int on_wakeup(void *ctx, const struct sched_wakeup *w)
+{
+	struct timeline *tl = ctx;
+	int r = cb_wakeup(tl, w);
+
+	if (!r && tl->listen_ops)
+		listener_said(tl, tl->listen_ops->wakeup(tl->listen_ctx, w));
+	return r;
+}
+
+/* Hands the model's changes on (see timeline.h). */
+void timeline_listen(struct timeline *tl, const struct sched_model_ops *ops, void *ctx)
+{
+	tl->listen_ops = ops;
+	tl->listen_ctx = ctx;
+	tl->listen_err = 0;
+}
+
+/* What stopped the handing (see timeline.h). */
+int timeline_listener_error(const struct timeline *tl)
+{
+	return tl->listen_err;
+}
+
+/* Its model (see timeline.h). */
+const struct sched_model *timeline_model(const struct timeline *tl)
+{
+	return tl->m;
+}
+
 /* ---- creating, freeing, appending ---- */
 
 /* Creates an empty timeline for a trace of ncpus CPUs (the model refuses
@@ -438,7 +509,7 @@ static int cb_wakeup(void *ctx, const struct sched_wakeup *w)
 int timeline_new(struct timeline **out, unsigned ncpus)
 {
 	static const struct sched_model_ops ops = {
-		.thread = cb_thread, .state = cb_state, .cpu = cb_cpu, .wakeup = cb_wakeup,
+		.thread = on_thread, .state = on_state, .cpu = on_cpu, .wakeup = on_wakeup,
 	};
 	struct timeline *tl = ncpus <= 32767 ? calloc(1, sizeof(*tl)) : NULL;
 	unsigned c;
@@ -773,82 +844,6 @@ uint64_t timeline_anomalies(const struct timeline *tl)
 	return sched_model_counts(tl->m)->anomalies_total;
 }
 
-/* Bytes of the timeline itself and of its per-thread and per-CPU arrays
- * (what both timeline_memory and its fixed part count). */
-static size_t arrays_memory(const struct timeline *tl)
-{
-	return sizeof(*tl) + tl->capthreads * sizeof(*tl->threads) + tl->caplanes * sizeof(*tl->lanes) +
-	       tl->capcreated * sizeof(*tl->created_by) + tl->ncpus * sizeof(*tl->cpus) +
-	       tl->capheld * sizeof(*tl->held);
-}
-
-/* Bytes of memory the timeline holds, all included. */
-size_t timeline_memory(const struct timeline *tl)
-{
-	size_t n = arrays_memory(tl) + arena_memory(&tl->arena) + arena_memory(&tl->texts) + tl->lane_bytes;
-
-	n += tix_memory(&tl->times) + tix_memory(&tl->log);
-	n += tl->capmarks * sizeof(*tl->marks);
-	n += tl->capx * sizeof(*tl->x) + tl->capnotes * sizeof(*tl->notes) + tl->capwaits * sizeof(*tl->waits);
-	n += overview_memory(tl->ov);
-	return n + patterns_memory(tl->patterns) + sched_model_memory(tl->m) + undone_memory(tl->undone);
-}
-
-/* The thread lanes that hold records: by the list a trim reads, and by a
- * walk (see timeline.h). */
-size_t timeline_lanes_held(const struct timeline *tl, size_t *walked)
-{
-	size_t i, n = 0;
-
-	for (i = 0; walked && i < tl->nthreads; i++)
-		n += tl->lanes[i].nblocks > 0;
-	if (walked)
-		*walked = n;
-	return tl->nheld;
-}
-
-/* timeline_memory, its lanes walked (see timeline.h). */
-size_t timeline_memory_recount(const struct timeline *tl)
-{
-	size_t n = timeline_memory(tl) - tl->lane_bytes, i;
-
-	for (i = 0; i < tl->nthreads; i++)
-		n += lane_memory_recount(&tl->lanes[i]);
-	for (i = 0; i < tl->ncpus; i++)
-		n += lane_memory_recount(&tl->cpus[i]);
-	return n;
-}
-
-/* What no trim frees (see timeline.h). A blocked lane keeps its wait
- * record (trim_code): at most one a thread; a lane with records (held),
- * its first block at least; a thread gone before the last trim, none. */
-size_t timeline_memory_fixed(const struct timeline *tl)
-{
-	size_t waits = tl->capwaits < tl->nthreads ? tl->capwaits : tl->nthreads;
-
-	return arrays_memory(tl) + (tl->nheld + tl->ncpus) * lane_first_block_bytes() +
-	       waits * sizeof(*tl->waits) + sched_model_memory(tl->m) + patterns_memory(tl->patterns) +
-	       undone_memory_fixed(tl->undone) + overview_memory(tl->ov);
-}
-
-/* All of it and the history's part, from one walk (see timeline.h). */
-size_t timeline_memory_split(const struct timeline *tl, size_t *history)
-{
-	size_t all = timeline_memory(tl), fixed = timeline_memory_fixed(tl);
-
-	*history = all > fixed ? all - fixed : 0;
-	return all;
-}
-
-/* The history's part (see timeline.h). */
-size_t timeline_memory_history(const struct timeline *tl)
-{
-	size_t history;
-
-	timeline_memory_split(tl, &history);
-	return history;
-}
-
 /* Whether the past before t is final (see timeline.h). */
 bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log)
 {
@@ -862,16 +857,4 @@ uint64_t timeline_read_through(const struct trace_index *ix, uint64_t to, bool f
 	uint64_t last = trace_index_last_of(ix, for_log ? TL_LOG_LATE_TYPES : TL_LATE_TYPES, to);
 
 	return last >= to ? last + 1 : to; /* (its last event read: a step stops after one at or past it) */
-}
-
-/* Bytes of the lanes' summaries. */
-size_t timeline_summary_memory(const struct timeline *tl)
-{
-	size_t n = 0, i;
-
-	for (i = 0; i < tl->nthreads; i++)
-		n += lane_summary_memory(&tl->lanes[i]);
-	for (i = 0; i < tl->ncpus; i++)
-		n += lane_summary_memory(&tl->cpus[i]);
-	return n;
 }

@@ -1,5 +1,7 @@
-/* The timeline's insides, shared by its building half (timeline.c) and
- * its query half (timeline_query.c); nothing else includes this.
+/* The timeline's insides, shared by its building half (timeline.c), its
+ * query half (timeline_query.c), its trims and copies (timeline_trim.c),
+ * its overview (timeline_overview.c) and its memory count
+ * (timeline_memory.c); nothing else includes this.
  *
  * Storage: one lane (lane.h) per thread and per CPU; two time indexes
  * (timeindex.h): the instants of scheduling events, for stepping, and the
@@ -121,6 +123,10 @@ struct timeline {
 	struct overview *ov;     /* a coarse summary of what trims forgot (timeline_overview.c), or NULL */
 	uint64_t skimmed_to;     /* a window read from here on kept only the present before it
 				  * (timeline_skim_until): the lanes hold nothing to summarize there */
+	const struct sched_model_ops *listen_ops; /* the model's changes handed on too, or NULL
+						   * (timeline_listen; never copied by a clone) */
+	void *listen_ctx;
+	int listen_err;          /* what stopped the handing, 0 */
 };
 
 /* The overview's part of a trim and of cells (timeline_overview.c). */

@@ -4,6 +4,7 @@
  * threads and CPUs at many widths, threads at instants, the log, the
  * markers, the steps between events. Recorded traces of tests/data (real
  * attribution, notes, marks, a deadlock) are built twice and compared. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "lane.h"
 #include "contention.h"
 #include "mem.h"
+#include "sched_model.h"
 #include "spans.h"
 #include "timeline.h"
 #include "trace.h"
@@ -895,6 +897,148 @@ static void test_spans(const char *path)
 	trace_reader_free(r2);
 }
 
+/* spans_new_following: a history handed a live timeline's model's changes
+ * (timeline_listen, as the live view's waits are) holds the same spans as
+ * one with a model of its own fed every event, trimmed alike; it does not
+ * count the model it follows; its finish ends the states under way in a
+ * copy of its own, and the timeline takes events after it stopped handing. */
+static void test_spans_following(const char *path)
+{
+	struct trace_reader *r = NULL, *r2 = NULL;
+	struct spans *a = NULL, *b = NULL;
+	struct timeline *tl = NULL;
+	struct event e, later;
+	uint64_t end, t, last = 0;
+	size_t mem_a = 0, mem_b = 0;
+	bool same = true, trimmed = false, later_taken = false;
+	int err = trace_reader_new(&r, path);
+	char name[300];
+
+	while (!err && (err = trace_reader_next(r, &e)) == 1) {
+		err = 0;
+		last = e.ts;
+	}
+	end = trace_reader_end_ts(r);
+	t = last / 2;
+	if (!err)
+		err = trace_reader_new(&r2, path);
+	if (!err)
+		err = spans_new(&a, trace_reader_info(r)->ncpus, SPANS_ALL);
+	if (!err)
+		err = timeline_new(&tl, trace_reader_info(r2)->ncpus);
+	if (!err)
+		err = spans_new_following(timeline_model(tl), trace_reader_info(r2)->ncpus, SPANS_ALL, &b);
+	if (!err) {
+		timeline_listen(tl, spans_listener(), b);
+		CHECK(spans_add(b, &e) == -EINVAL, "a history following another's model takes no event of its own");
+	}
+	while (!err && (err = trace_reader_next(r2, &e)) == 1) {
+		err = 0;
+		if (e.ts >= last / 4 * 3 && !trimmed) {
+			err = timeline_trim(tl, t);
+			spans_trim(b, t);
+			spans_trim(a, t);
+			trimmed = true;
+		}
+		if (!err)
+			err = timeline_add(tl, &e);
+		if (!err)
+			err = spans_add(a, &e);
+	}
+	if (!err) {
+		mem_a = spans_memory(a);
+		mem_b = spans_memory(b);
+		timeline_listen(tl, NULL, NULL);
+		err = spans_finish(a, end) || spans_finish(b, end);
+		later = e;
+		later.ts = last + 1;
+		later_taken = !err && timeline_add(tl, &later) == 0 && timeline_listener_error(tl) == 0;
+	}
+	for (size_t i = 0; !err && i < spans_thread_count(a); i++) {
+		const struct spans_thread *x = spans_thread(a, i), *y = spans_thread(b, i);
+
+		struct span open;
+
+		same &= y && x->n == y->n && x->tid == y->tid && !spans_open_wait(b, i, &open);
+		for (size_t j = 0; same && j < y->n; j++)
+			same &= !memcmp(spans_get(a, i, j), spans_get(b, i, j), sizeof(struct span));
+	}
+	for (unsigned c = 0; !err && c < trace_reader_info(r)->ncpus; c++) {
+		uint64_t sa[4], sb[4];
+
+		spans_cpu_sum(a, c, t, end, sa);
+		spans_cpu_sum(b, c, t, end, sb);
+		same &= !memcmp(sa, sb, sizeof(sa));
+	}
+	snprintf(name, sizeof(name), "%s: a history following the timeline's model holds the same spans as one "
+		 "with its own, trimmed alike (%zu threads), the model's bytes less (%zu vs %zu, model %zu)", path,
+		 a ? spans_thread_count(a) : 0, mem_b, mem_a, tl ? sched_model_memory(timeline_model(tl)) : 0);
+	CHECK(!err && same && trimmed && b && spans_thread_count(a) == spans_thread_count(b) &&
+	      mem_b + sched_model_memory(timeline_model(tl)) == mem_a, name);
+	CHECK(later_taken && (!b || !spans_waiting_since(b, end + 1)),
+	      "the timeline takes events once it stopped handing them to the history, and the history finished "
+	      "has no wait under way (its states ended in a copy of the model)");
+	spans_free(a);
+	spans_free(b);
+	timeline_free(tl);
+	trace_reader_free(r);
+	trace_reader_free(r2);
+}
+
+/* A listener's handler that fails at its third call, counting calls. */
+static int failing_calls;
+static int fail_third(void)
+{
+	return ++failing_calls == 3 ? -ENOMEM : 0;
+}
+static int fail_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
+{
+	(void)ctx, (void)idx, (void)what, (void)ts, (void)other, (void)name;
+	return fail_third();
+}
+static int fail_state(void *ctx, const struct sched_change *c)
+{
+	(void)ctx, (void)c;
+	return fail_third();
+}
+static int fail_cpu(void *ctx, const struct sched_cpu_change *c)
+{
+	(void)ctx, (void)c;
+	return fail_third();
+}
+static int fail_wakeup(void *ctx, const struct sched_wakeup *w)
+{
+	(void)ctx, (void)w;
+	return fail_third();
+}
+
+/* timeline_listen: a listener's error stops the handing and is kept, and
+ * the timeline goes on taking events as if there were none. */
+static void test_listener_error(void)
+{
+	static const struct sched_model_ops ops = {
+		.thread = fail_thread, .state = fail_state, .cpu = fail_cpu, .wakeup = fail_wakeup,
+	};
+	struct trace_reader *r = NULL;
+	struct timeline *tl = NULL;
+	struct event e;
+	int err = trace_reader_new(&r, "tests/data/pingpong.ctrace"), added = 0;
+
+	if (!err)
+		err = timeline_new(&tl, trace_reader_info(r)->ncpus);
+	if (!err)
+		timeline_listen(tl, &ops, NULL);
+	while (!err && (err = trace_reader_next(r, &e)) == 1) {
+		err = timeline_add(tl, &e);
+		added++;
+	}
+	CHECK(!err && added > 50 && failing_calls == 3 && timeline_listener_error(tl) == -ENOMEM,
+	      "a listener that fails at its third change is handed none after it, its error kept, and the timeline "
+	      "takes every event");
+	timeline_free(tl);
+	trace_reader_free(r);
+}
+
 /* A long history (each thread's spans fill many of the chunks they are
  * kept in) trimmed again and again while it grows, at instants that fall
  * inside chunks, keeping several chunks or less than one, keeps exactly
@@ -1143,5 +1287,8 @@ int main(void)
 		test_spans_checkpoint(traces[i]);
 	test_spans_checkpoint_quiet_cpu();
 	test_spans_long();
+	for (i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
+		test_spans_following(traces[i]);
+	test_listener_error();
 	return check_summary();
 }

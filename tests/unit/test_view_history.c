@@ -160,6 +160,52 @@ static void test_in_part(const char *path, const struct timeline *live)
 	CHECK(part > 0 && blank == 0, name);
 }
 
+/* Checkpoints (view_history_checkpoint) under a 16 MB cap: a copy of a
+ * timeline of 2 threads is kept; one of 30 000 threads, whose records
+ * alone pass the cap's eighth, is not (before, it was made first: 120 MB a
+ * copy for 300 000 threads) and the one kept stays (before, it was dropped
+ * to make room for the copy that did not fit); what a copy holds at the
+ * least is no more than what it holds. */
+static void test_checkpoint_too_large(const struct timeline *small)
+{
+	struct view_history h;
+	struct trace_resume at;
+	struct timeline *many = NULL, *copy = NULL, *small_copy = NULL;
+	uint64_t every;
+	int r = timeline_new(&many, 2);
+	char name[300];
+
+	for (uint32_t i = 0; !r && i < 30000; i++) {
+		struct event ev = { .ts = 1000ull * i, .type = EVENT_SWITCH, .cpu = 0, .tid = (int32_t)(1000 + i),
+				    .tgid = 100, .tid2 = (int32_t)(1001 + i), .tgid2 = 100, .arg = EVENT_STATE_DEAD };
+
+		r = timeline_add(many, &ev);
+	}
+	memset(&at, 0, sizeof(at));
+	view_history_init(&h, 16ull << 20);
+	view_history_checkpoint(&h, small, &at);
+	CHECK(h.nckpt == 1, "a checkpoint of a timeline of 2 threads is kept under a 16 MB cap");
+	every = h.ckpt_every;
+	if (!r)
+		view_history_checkpoint(&h, many, &at);
+	snprintf(name, sizeof(name), "a copy of 30 000 threads (%zu bytes of records at the least) is not kept under "
+		 "a 16 MB cap, the one kept stays, and checkpoints come half as often", many ? timeline_clone_memory_least(many) : 0);
+	CHECK(!r && timeline_clone_memory_least(many) > (16u << 20) / 8 && h.nckpt == 1 && h.ckpt_every == 2 * every,
+	      name);
+	r = r ? r : timeline_clone(many, &copy);
+	r = r ? r : timeline_clone(small, &small_copy);
+	snprintf(name, sizeof(name), "what a copy holds at the least is no more than it holds (%zu <= %zu; %zu <= %zu)",
+		 many ? timeline_clone_memory_least(many) : 0, copy ? timeline_memory(copy) : 0,
+		 timeline_clone_memory_least(small), small_copy ? timeline_memory(small_copy) : 0);
+	CHECK(!r && timeline_clone_memory_least(many) <= timeline_memory(copy) &&
+	      timeline_clone_memory_least(small) <= timeline_memory(small_copy) &&
+	      timeline_clone_memory_least(many) > timeline_memory(copy) / 2, name);
+	timeline_free(copy);
+	timeline_free(small_copy);
+	timeline_free(many);
+	view_history_done(&h);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/conctop-vh-XXXXXX", path[64];
@@ -176,6 +222,7 @@ int main(void)
 	if (live) {
 		test_reaching_end(path, live);
 		test_in_part(path, live);
+		test_checkpoint_too_large(live);
 	}
 	timeline_free(live);
 	unlink(path);
