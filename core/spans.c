@@ -575,8 +575,8 @@ int spans_finish(struct spans *s, uint64_t end_ns)
 	if (end_ns < sched_model_last_ts(m))
 		end_ns = sched_model_last_ts(m);
 	s->end_ns = end_ns;
-	s->finished = true;
 	r = sched_model_finish(m, end_ns);
+	s->finished = true; /* (not before: a sink settling as waits end asks which are still open) */
 	if (m != s->m)
 		sched_model_free(m);
 	return r;

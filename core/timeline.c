@@ -441,13 +441,23 @@ static void listener_said(struct timeline *tl, int r)
 	}
 }
 
+/* Whether a change the timeline took (its own handler returned r) goes to
+ * the listener: a change the timeline failed to take stops the handing
+ * with that error, as the listener would miss it. */
+static bool listener_hands(struct timeline *tl, int r)
+{
+	if (r && tl->listen_ops)
+		listener_said(tl, r);
+	return !r && tl->listen_ops;
+}
+
 /* The model's callbacks: the timeline's, then the listener's. */
 static int on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t other, const char *name)
 {
 	struct timeline *tl = ctx;
 	int r = cb_thread(tl, idx, what, ts, other, name);
 
-	if (!r && tl->listen_ops)
+	if (listener_hands(tl, r))
 		listener_said(tl, tl->listen_ops->thread(tl->listen_ctx, idx, what, ts, other, name));
 	return r;
 }
@@ -457,7 +467,7 @@ static int on_state(void *ctx, const struct sched_change *c)
 	struct timeline *tl = ctx;
 	int r = cb_state(tl, c);
 
-	if (!r && tl->listen_ops)
+	if (listener_hands(tl, r))
 		listener_said(tl, tl->listen_ops->state(tl->listen_ctx, c));
 	return r;
 }
@@ -467,7 +477,7 @@ static int on_cpu(void *ctx, const struct sched_cpu_change *c)
 	struct timeline *tl = ctx;
 	int r = cb_cpu(tl, c);
 
-	if (!r && tl->listen_ops)
+	if (listener_hands(tl, r))
 		listener_said(tl, tl->listen_ops->cpu(tl->listen_ctx, c));
 	return r;
 }
@@ -477,7 +487,7 @@ static int on_wakeup(void *ctx, const struct sched_wakeup *w)
 	struct timeline *tl = ctx;
 	int r = cb_wakeup(tl, w);
 
-	if (!r && tl->listen_ops)
+	if (listener_hands(tl, r))
 		listener_said(tl, tl->listen_ops->wakeup(tl->listen_ctx, w));
 	return r;
 }

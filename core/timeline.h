@@ -256,7 +256,9 @@ int timeline_add(struct timeline *tl, const struct event *ev);
  * follows the same events needs no model of its own (spans_new_following,
  * a live view's waits). The first error a handler returns stops the
  * handing, is kept for timeline_listener_error and is not the timeline's:
- * timeline_add goes on. */
+ * timeline_add goes on. A change the timeline failed to take (its error is
+ * timeline_add's) stops the handing too, with that error: the listener
+ * would miss it. */
 struct sched_model;
 struct sched_model_ops;
 void timeline_listen(struct timeline *tl, const struct sched_model_ops *ops, void *ctx);

@@ -792,6 +792,44 @@ static void test_summed_any_child(void)
 	rnd_cap = 0;
 }
 
+/* A trace whose end finds threads 24-26 waiting on m0 held by 22 (from
+ * 10 us apart), after n waits on m1: the waits the trace's end ends go to
+ * the sum one by one, the others still under way. */
+static uint64_t rnd_end_convoy(int n)
+{
+	uint64_t t = 2 * MS;
+
+	rnd_start();
+	for (int k = 0; k < n; k++) {
+		rnd_block(t += 10000, 2, 0x5040, true, 22);
+		rnd_wake(t += 10000, 1, 2, 0x5040, true);
+	}
+	for (int i = 3; i < RT; i++)
+		rnd_block(t += 10000, i, 0x5000, true, 22);
+	return t + MS;
+}
+
+/* The sum settling while the trace's end ends the waits under way (the
+ * settling after 1024 intervals falls among them for one of these n):
+ * the waits not ended yet still hold it back, and every table is the
+ * reference's (before, the history said none was under way from the start
+ * of its end, and 22's time holding m0 was counted twice). */
+static void test_summed_at_end(void)
+{
+	int ok = 0, tried = 0;
+
+	for (int n = 1016; n <= 1028; n++, tried++) {
+		struct contention *b = NULL;
+		size_t mem;
+		uint64_t end = rnd_end_convoy(n);
+
+		ok += !rnd_table(true, end, 0, UINT64_MAX, &b, &mem) && ref_ok(rnd_ev, rnd_n, RT, end, 0, UINT64_MAX, b);
+		contention_free(b);
+	}
+	CHECK(ok == tried, "contention: a sum settling while the trace's end ends three waits on one mutex and holder "
+	      "is the reference's, whichever of them the settling falls on");
+}
+
 int main(void)
 {
 	build(SPANS_ALL);
@@ -810,5 +848,6 @@ int main(void)
 	test_summed_ties();
 	test_summed_missed();
 	test_summed_any_child();
+	test_summed_at_end();
 	return check_summary();
 }
