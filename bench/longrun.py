@@ -7,7 +7,11 @@
   peak RSS under the default --memory 256M; beside them what a whole-file
   read costs (`conctop lanes` of the first millisecond reads everything);
 - the live view of `perf bench sched pipe` for a while, with --memory 64M
-  and with --memory 0 (no cap): RSS over time and its growth per second.
+  and with --memory 0 (no cap): RSS over time and its growth per second;
+- the live view of a program that creates and joins BENCH_THREADS threads
+  (default 100 000; tests/progs/spawnloop) under --memory 16M: its RSS and
+  header once it ended, and the bytes each thread costs (the threads'
+  records are never forgotten: the one place the cap does not hold).
 Medians of BENCH_RUNS runs (default 3; live: one run each, interleaved)."""
 import json
 import os
@@ -21,6 +25,8 @@ BUILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", os.enviro
 CONCTOP = os.path.join(BUILD, "conctop")
 WRITER = os.path.join(BUILD, "bench", "bench_trace")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "100000"))
+SPAWNLOOP = os.path.join(BUILD, "tests", "progs", "spawnloop")
 LIVE_S = int(os.environ.get("BENCH_LIVE_S", "20"))
 SOCKET = f"conctop-bench-{os.getpid()}"
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
@@ -176,12 +182,50 @@ def bench_live():
               f"{growth:+.2f} MB/s over the last half")
 
 
+def threads_once():
+    """(RSS MB at the end, peak RSS MB, the header's mem words) of a live
+    view under --memory 16M of spawnloop making THREADS threads."""
+    tmux("kill-session", "-t", "t")
+    tmux("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", CONCTOP, "--memory", "16M", "--",
+         SPAWNLOOP, "--threads", str(THREADS))
+    pid = int(tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip() or 0)
+    t0, peak, last, mem = time.monotonic(), 0, 0, "?"
+    while time.monotonic() - t0 < 300:
+        r = rss_kb(pid)
+        s = tmux("capture-pane", "-p", "-t", "t")
+        if not r:
+            break
+        peak, last = max(peak, r), r
+        if "q quits" in s:
+            time.sleep(1)  # (the ending's copy of the model made and freed)
+            last = rss_kb(pid) or last
+            mem = next((w.strip() for w in s.splitlines()[0].split("\u00b7") if w.strip().startswith("mem ")), "?")
+            break
+        time.sleep(0.25)
+    tmux("kill-session", "-t", "t")
+    return last / 1024, peak / 1024, mem
+
+
+def bench_threads():
+    """Live memory of a program that makes threads without end."""
+    if os.geteuid() != 0:
+        print("live view of many threads: SKIPPED: needs root (sudo make bench)")
+        return
+    rows = [threads_once() for _ in range(RUNS)]
+    end = statistics.median(r[0] for r in rows)
+    peak = statistics.median(r[1] for r in rows)
+    print(f"live view of spawnloop ({THREADS} threads created and joined), --memory 16M: RSS at the end "
+          f"{end:.0f} MB ({end * 1048576 / THREADS:.0f} bytes a thread), peak {peak:.0f} MB; header "
+          f"{' / '.join(r[2] for r in rows)}")
+
+
 def main():
     d = tempfile.mkdtemp(prefix="conctop-bench-")
     tmux("new-session", "-d", "-s", "keeper", "sleep", "3600")
     try:
         bench_replay(d)
         bench_live()
+        bench_threads()
     finally:
         tmux("kill-server")
         subprocess.run(["rm", "-rf", d])
