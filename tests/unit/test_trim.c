@@ -838,6 +838,33 @@ static void test_undone_forgotten(void)
 	timeline_free(tl);
 }
 
+/* Whether history b holds exactly a's spans that end after t, thread by
+ * thread (the same tids), and the same sums of each of ncpus CPUs over
+ * [t, end). */
+static bool same_spans_after(const struct spans *a, const struct spans *b, uint64_t t, uint64_t end, unsigned ncpus)
+{
+	bool same = spans_thread_count(a) == spans_thread_count(b);
+
+	for (size_t i = 0; same && i < spans_thread_count(a); i++) {
+		const struct spans_thread *x = spans_thread(a, i), *y = spans_thread(b, i);
+		size_t k = 0;
+
+		while (k < x->n && spans_get(a, i, k)->end <= t)
+			k++;
+		same &= x->n - k == y->n && x->tid == y->tid;
+		for (size_t j = 0; same && j < y->n; j++)
+			same &= !memcmp(spans_get(a, i, k + j), spans_get(b, i, j), sizeof(struct span));
+	}
+	for (unsigned c = 0; same && c < ncpus; c++) {
+		uint64_t sa[4], sb[4];
+
+		spans_cpu_sum(a, c, t, end, sa);
+		spans_cpu_sum(b, c, t, end, sb);
+		same &= !memcmp(sa, sb, sizeof(sa));
+	}
+	return same;
+}
+
 /* spans_trim: a history trimmed while it is built keeps exactly the spans
  * of the whole one that end after the trim, and the same CPU sums. */
 static void test_spans(const char *path)
@@ -846,7 +873,7 @@ static void test_spans(const char *path)
 	struct spans *a = NULL, *b = NULL;
 	struct event e;
 	uint64_t end, t, last = 0;
-	bool same = true, trimmed = false;
+	bool same, trimmed = false;
 	int err = trace_reader_new(&r, path);
 	char name[300];
 
@@ -871,23 +898,7 @@ static void test_spans(const char *path)
 	}
 	if (!err)
 		err = spans_finish(a, end) || spans_finish(b, end);
-	for (size_t i = 0; !err && i < spans_thread_count(a); i++) {
-		const struct spans_thread *x = spans_thread(a, i), *y = spans_thread(b, i);
-		size_t k = 0;
-
-		while (k < x->n && spans_get(a, i, k)->end <= t)
-			k++;
-		same &= x->n - k == y->n;
-		for (size_t j = 0; same && j < y->n; j++)
-			same &= !memcmp(spans_get(a, i, k + j), spans_get(b, i, j), sizeof(struct span));
-	}
-	for (unsigned c = 0; !err && c < trace_reader_info(r)->ncpus; c++) {
-		uint64_t sa[4], sb[4];
-
-		spans_cpu_sum(a, c, t, end, sa);
-		spans_cpu_sum(b, c, t, end, sb);
-		same &= !memcmp(sa, sb, sizeof(sa));
-	}
+	same = !err && same_spans_after(a, b, t, end, trace_reader_info(r)->ncpus);
 	snprintf(name, sizeof(name), "%s: the waits' history trimmed at half keeps the same spans after it "
 		 "(%zu vs %zu bytes)", path, b ? spans_memory(b) : 0, a ? spans_memory(a) : 0);
 	CHECK(!err && same && trimmed && spans_memory(b) <= spans_memory(a), name);
@@ -910,7 +921,7 @@ static void test_spans_following(const char *path)
 	struct event e, later;
 	uint64_t end, t, last = 0;
 	size_t mem_a = 0, mem_b = 0;
-	bool same = true, trimmed = false, later_taken = false;
+	bool same, trimmed = false, later_taken = false;
 	int err = trace_reader_new(&r, path);
 	char name[300];
 
@@ -954,21 +965,11 @@ static void test_spans_following(const char *path)
 		later.ts = last + 1;
 		later_taken = !err && timeline_add(tl, &later) == 0 && timeline_listener_error(tl) == 0;
 	}
-	for (size_t i = 0; !err && i < spans_thread_count(a); i++) {
-		const struct spans_thread *x = spans_thread(a, i), *y = spans_thread(b, i);
-
+	same = !err && b && same_spans_after(a, b, t, end, trace_reader_info(r)->ncpus);
+	for (size_t i = 0; same && i < spans_thread_count(b); i++) {
 		struct span open;
 
-		same &= y && x->n == y->n && x->tid == y->tid && !spans_open_wait(b, i, &open);
-		for (size_t j = 0; same && j < y->n; j++)
-			same &= !memcmp(spans_get(a, i, j), spans_get(b, i, j), sizeof(struct span));
-	}
-	for (unsigned c = 0; !err && c < trace_reader_info(r)->ncpus; c++) {
-		uint64_t sa[4], sb[4];
-
-		spans_cpu_sum(a, c, t, end, sa);
-		spans_cpu_sum(b, c, t, end, sb);
-		same &= !memcmp(sa, sb, sizeof(sa));
+		same &= !spans_open_wait(b, i, &open);
 	}
 	snprintf(name, sizeof(name), "%s: a history following the timeline's model holds the same spans as one "
 		 "with its own, trimmed alike (%zu threads), the model's bytes less (%zu vs %zu, model %zu)", path,
