@@ -182,12 +182,12 @@ def bench_live():
               f"{growth:+.2f} MB/s over the last half")
 
 
-def threads_once():
+def threads_once(n):
     """(RSS MB at the end, peak RSS MB, the header's mem words) of a live
-    view under --memory 16M of spawnloop making THREADS threads."""
+    view under --memory 16M of spawnloop making n threads."""
     tmux("kill-session", "-t", "t")
     tmux("new-session", "-d", "-s", "t", "-x", "200", "-y", "50", CONCTOP, "--memory", "16M", "--",
-         SPAWNLOOP, "--threads", str(THREADS))
+         SPAWNLOOP, "--threads", str(n))
     pid = int(tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip() or 0)
     t0, peak, last, mem = time.monotonic(), 0, 0, "?"
     while time.monotonic() - t0 < 300:
@@ -211,12 +211,16 @@ def bench_threads():
     if os.geteuid() != 0:
         print("live view of many threads: SKIPPED: needs root (sudo make bench)")
         return
-    rows = [threads_once() for _ in range(RUNS)]
+    rows, base = [], []
+    for _ in range(RUNS):  # (interleaved with a run of 100 threads: what the view holds without them)
+        rows.append(threads_once(THREADS))
+        base.append(threads_once(100)[0])
     end = statistics.median(r[0] for r in rows)
     peak = statistics.median(r[1] for r in rows)
+    each = (end - statistics.median(base)) * 1048576 / (THREADS - 100)
     print(f"live view of spawnloop ({THREADS} threads created and joined), --memory 16M: RSS at the end "
-          f"{end:.0f} MB ({end * 1048576 / THREADS:.0f} bytes a thread), peak {peak:.0f} MB; header "
-          f"{' / '.join(r[2] for r in rows)}")
+          f"{end:.0f} MB ({each:.0f} bytes a thread over a run of 100 threads, {statistics.median(base):.0f} MB), "
+          f"peak {peak:.0f} MB; header {' / '.join(r[2] for r in rows)}")
 
 
 def main():
