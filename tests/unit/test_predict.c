@@ -17,6 +17,7 @@
 #include "render.h"
 #include "theme.h"
 #include "trace.h"
+#include "traces.h"
 #include "viewstate.h"
 
 #define MS 1000000ull
@@ -107,26 +108,10 @@ static void build_handover(void)
 	timeline_set_end(tl, 10 * MS);
 }
 
-/* Reads a trace of tests/data into tl (the tests run from the tree's root). */
+/* Reads a trace of tests/data into tl. */
 static bool load(const char *path)
 {
-	struct trace_reader *r = NULL;
-	struct event e;
-	int err = trace_reader_new(&r, path);
-
-	tl = NULL;
-	if (!err)
-		err = timeline_new(&tl, trace_reader_info(r)->ncpus);
-	while (!err && (err = trace_reader_next(r, &e)) == 1)
-		err = timeline_add(tl, &e);
-	if (!err)
-		timeline_set_end(tl, trace_reader_end_ts(r));
-	trace_reader_free(r);
-	if (err) {
-		timeline_free(tl);
-		tl = NULL;
-	}
-	return err == 0;
+	return test_timeline_of(path, &tl) == 0;
 }
 
 /* Thread i's letter. */

@@ -10,6 +10,7 @@
 #include "keymap.h"
 #include "scale.h"
 #include "trace.h"
+#include "traces.h"
 #include "viewstate.h"
 
 #define MS 1000000ull
@@ -35,22 +36,10 @@ static int key_line_count(const struct view *v, const char *word)
 	return found;
 }
 
-/* Reads tests/data/pingpong.ctrace into *out (the tests run from the tree's root). */
+/* Reads tests/data/pingpong.ctrace into *out. */
 static bool load_pingpong_into(struct timeline **out)
 {
-	struct trace_reader *r = NULL;
-	struct event ev;
-	int e = trace_reader_new(&r, "tests/data/pingpong.ctrace");
-
-	*out = NULL;
-	if (!e)
-		e = timeline_new(out, trace_reader_info(r)->ncpus);
-	while (!e && (e = trace_reader_next(r, &ev)) == 1)
-		e = timeline_add(*out, &ev);
-	if (!e)
-		timeline_set_end(*out, trace_reader_end_ts(r));
-	trace_reader_free(r);
-	return e == 0 && timeline_end(*out) == 21 * MS;
+	return test_timeline_of("tests/data/pingpong.ctrace", out) == 0 && timeline_end(*out) == 21 * MS;
 }
 
 /* Reads it into tl. */
