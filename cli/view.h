@@ -135,8 +135,9 @@ void view_output_show(struct output_log *o, struct view *v);
 
 /* Keys w and y (view_why.c). Live: view_why_live makes a history that
  * follows the live timeline's own model (timeline_listen: no second model
- * of every thread), checked after each event (view_why_add) and finished
- * when tracing ends (view_why_end); the timeline outlives it (freed
+ * of every thread; given up, said in the overlay, when the timeline stops
+ * handing it changes, out of memory) and finished when tracing ends
+ * (view_why_end); the timeline outlives it (freed
  * after view_why_free). Under a cap, for a window before what it keeps,
  * a history of that window read back from the file (an eighth of the
  * cap); replay: view_why_replay names the file it is read from when first
@@ -150,9 +151,8 @@ void view_output_show(struct output_log *o, struct view *v);
  * view_why_live returns 0 or -errno. */
 struct timeline;
 struct view_history;
-int view_why_live(struct view_why *y, struct timeline *tl, unsigned ncpus, struct view_history *hist);
+int view_why_live(struct view_why *y, struct timeline *tl, struct view_history *hist);
 void view_why_replay(struct view_why *y, const char *file, uint64_t cap, struct view_history *hist);
-void view_why_add(struct view_why *y);
 void view_why_end(struct view_why *y, uint64_t end);
 void view_why_prepare(struct viewer *w);
 void view_why_sync(struct viewer *w, uint64_t now);

@@ -143,8 +143,6 @@ static int live_event(const struct event *ev, void *ctx)
 
 	if (e)
 		l->add_error = e;
-	else
-		view_why_add(&l->w.why);
 	return e;
 }
 
@@ -561,7 +559,7 @@ static int live_prepare(struct live *l, const struct live_opts *o, const struct 
 	if (!e && o->memory)
 		e = timeline_keep_overview(l->tl, o->memory / VIEW_OVERVIEW_SHARE);
 	if (!e)
-		e = view_why_live(&l->w.why, l->tl, tracer_ncpus(session_tracer(l->ses)), &l->hist);
+		e = view_why_live(&l->w.why, l->tl, &l->hist);
 	if (!e && !o->pid)
 		e = view_output_new(&l->w.out);
 	if (!e)

@@ -30,14 +30,14 @@ static void why_drop(struct view_why *y)
 /* Live: a history following tl's model as events come; under hist's
  * cap, a window before what it keeps is read from hist's file. Returns 0
  * or -errno. */
-int view_why_live(struct view_why *y, struct timeline *tl, unsigned ncpus, struct view_history *hist)
+int view_why_live(struct view_why *y, struct timeline *tl, struct view_history *hist)
 {
 	int e;
 
 	memset(y, 0, sizeof(*y));
 	why_drop(y);
 	y->hist = hist;
-	e = spans_new_following(timeline_model(tl), ncpus, SPANS_ALL, &y->s);
+	e = spans_new_following(timeline_model(tl), timeline_ncpus(tl), SPANS_ALL, &y->s);
 	if (!e) {
 		y->tl = tl;
 		timeline_listen(tl, spans_listener(), y->s);
@@ -82,15 +82,13 @@ void view_why_free(struct view_why *y)
 	y->shown = NULL;
 }
 
-/* Live, after each event the timeline took: out of memory, the history is
- * given up (said in the overlay) and tracing goes on. */
-void view_why_add(struct view_why *y)
+/* Live, before the history is read or ended: when the timeline stopped
+ * handing it changes (out of memory), it is given up (said in the overlay)
+ * and tracing goes on. */
+static void why_check_following(struct view_why *y)
 {
-	int e;
+	int e = y->tl ? timeline_listener_error(y->tl) : 0;
 
-	if (!y->s || y->ended || !y->tl)
-		return;
-	e = timeline_listener_error(y->tl);
 	if (e) {
 		view_why_free(y);
 		snprintf(y->note, sizeof(y->note), "the history of the waits was given up: %s", strerror(-e));
@@ -123,6 +121,7 @@ size_t view_why_past_memory(const struct view_why *y)
 /* Live: tracing ended at end; the states under way end there. */
 void view_why_end(struct view_why *y, uint64_t end)
 {
+	why_check_following(y);
 	if (!y->s || y->ended)
 		return;
 	y->ended = true;
@@ -148,6 +147,7 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read
 	struct cli_spans_read rd = { .from = from, .to = to, .cap = y->cap };
 	bool live = !y->file;
 
+	why_check_following(y);
 	y->shown = y->s;
 	if (y->note[0])
 		return y->s != NULL;

@@ -72,8 +72,9 @@ int spans_from_model(const struct sched_model *m, unsigned ncpus, unsigned keep,
 /* A history that follows model m, another's, instead of a model of its
  * own: it is handed m's changes (spans_listener, with it as ctx; a live
  * timeline's, timeline_listen) and is never given events (spans_add
- * refuses them). It must be created before m follows its first event, and
- * m outlive it or stop handing to it first (and outlive it after
+ * refuses them). It starts at m's present as spans_from_model does (made
+ * before m's first event, it holds every state); m must outlive it or stop
+ * handing to it first (and outlive it after
  * spans_finish too: it goes on reading m's threads and objects, but its
  * states it ended in a copy). Returns 0 or -ENOMEM. */
 int spans_new_following(const struct sched_model *m, unsigned ncpus, unsigned keep, struct spans **out);

@@ -162,10 +162,12 @@ static void test_in_part(const char *path, const struct timeline *live)
 
 /* Checkpoints (view_history_checkpoint) under a 16 MB cap: a copy of a
  * timeline of 2 threads is kept; one of 30 000 threads, whose records
- * alone pass the cap's eighth, is not (before, it was made first: 120 MB a
- * copy for 300 000 threads) and the one kept stays (before, it was dropped
- * to make room for the copy that did not fit); what a copy holds at the
- * least is no more than what it holds. */
+ * alone pass the cap's eighth, is not, and the one kept stays (before, it
+ * was dropped to make room for the copy that did not fit). That such a
+ * copy is not even made (it was, 120 MB at 300 000 threads) is not seen
+ * from here; what is: the bound it is judged by is a lower bound of a
+ * copy's size (too high, it would turn away copies that fit) and not a
+ * loose one. */
 static void test_checkpoint_too_large(const struct timeline *small)
 {
 	struct view_history h;
