@@ -69,6 +69,12 @@ def test_progressive(trace):
         p.kill()
 
 
+def capped_replay(name, trace):
+    """A pane of name replaying trace paused under --memory 16M at 160x30."""
+    return panes.Pane(tmux, name, clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
+                      height=30)
+
+
 def zoom_in(p):
     """Zooms in to 2 ms a column: a window of the test's trace then fits a
     quarter of 16 MB."""
@@ -112,8 +118,7 @@ def test_capped(trace):
     small.wait_for(lambda s: "REPLAY" in s, 10)
     base = rss_kb(int(tmux("display-message", "-p", "-t", "small", "#{pane_pid}").strip()))
     small.kill()
-    p = panes.Pane(tmux, "capped", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
-                   height=30)
+    p = capped_replay("capped", trace)
     try:
         pid = int(tmux("display-message", "-p", "-t", "capped", "#{pane_pid}").strip())
         ok, s = p.wait_for(lambda s: "--memory full" in s, 30)
@@ -195,8 +200,7 @@ def test_missed_late():
     if not check(r.returncode == 0, "missedlate: mktrace writes it", r.stderr):
         return
     trace = os.path.join(where, "missedlate.ctrace")
-    p = panes.Pane(tmux, "missed", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
-                   height=30)
+    p = capped_replay("missed", trace)
     try:
         p.wait_for(lambda s: "--memory full" in s, 30)
         zoom_in(p)
@@ -224,8 +228,7 @@ def test_capped_playing(trace):
     move, the clock at the end of what was read)."""
     rep = report_json(trace)
     want_end = rep["duration_ns"] / 1e9
-    p = panes.Pane(tmux, "playing", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
-                   height=30)
+    p = capped_replay("playing", trace)
     try:
         p.wait_for(lambda s: "REPLAY" in s, 10)
         for _ in range(8):  # out to 10 ms a column or more: a window of more than a second
@@ -279,8 +282,7 @@ def test_zoomed_out_playing(trace):
     plays on is not a clock put back: the reading forgets past it when a
     window holds more than the cap, and reading again from the start each
     time it did restarted the reading over and over, 7% then 1%)."""
-    p = panes.Pane(tmux, "zoplay", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
-                   height=30)
+    p = capped_replay("zoplay", trace)
     try:
         p.wait_for(lambda s: "REPLAY" in s, 10)
         zoom_out_all(p)
@@ -306,8 +308,7 @@ def test_zoomed_out_kept(trace):
     reading went on: a file of 100 M events under the default cap read its
     first 8 s back again and again while its reading crept on); now it
     draws what was read, all of it."""
-    p = panes.Pane(tmux, "zoomedout", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", trace), width=160,
-                   height=30)
+    p = capped_replay("zoomedout", trace)
     try:
         p.wait_for(lambda s: "--memory full" in s, 30)
         zoom_out_all(p)
@@ -348,8 +349,7 @@ def test_cut_goto(trace):
     with open(trace, "rb") as f, open(cut, "wb") as g:
         g.write(f.read(os.path.getsize(trace) * 3 // 5))
     end = report_json(cut)["duration_ns"] / 1e9  # (a whole reading's end of the cut file)
-    p = panes.Pane(tmux, "cut", clean_env(CONCTOP, "replay", "--paused", "--memory", "16M", cut), width=160,
-                   height=30)
+    p = capped_replay("cut", cut)
     try:
         ok, s = p.wait_for(lambda s: "--memory full" in s, 30)
         m = re.search(r"reading \S+: (\d+)% ", s)
