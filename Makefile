@@ -182,6 +182,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libtui.a $(BUILD)/l
 $(BUILD)/tests/test_view_history: $(addprefix $(BUILD)/cli/,view_history.o readtrace.o evloop.o view_why.o util.o contention.o report.o undone_out.o)
 $(BUILD)/tests/unit/test_view_history.o: override CFLAGS += -Icli
 
+# test_logstream prints logs through conctop log's own printing (cli/log.c)
+$(BUILD)/tests/test_logstream: $(addprefix $(BUILD)/cli/,log.o readtrace.o evloop.o util.o undone_out.o report.o contention.o)
+$(BUILD)/tests/unit/test_logstream.o: override CFLAGS += -Icli
+
 $(BUILD)/tests/progs/%: tests/progs/%.c $(BUILD)/libcore.a $(DEPS_OK)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)

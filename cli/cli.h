@@ -348,6 +348,46 @@ void cli_loader_close(struct cli_loader *ld);
  * do. Returns 0, or 1 after printing what is wrong. */
 int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, uint64_t cap, struct timeline **out);
 
+/* The same reading in steps, for a command that prints a window as it
+ * reads it (conctop log): open, then read to a point after point, printing
+ * and trimming (timeline_trim) what is final before each, then take what
+ * is left. */
+struct trace_index;
+struct cli_window_reader {
+	struct cli_loader ld;   /* ld.tl: the timeline read so far; ld.done: the file ended */
+	const char *path;
+	uint64_t from, cap;     /* as cli_load_window's */
+	bool for_log;
+	struct trace_index *ix; /* the index stored in the file, or NULL */
+};
+
+/* Opens the trace at path for a window from `from` (skimmed before it).
+ * Returns 0, or 1 after printing what is wrong. */
+int cli_window_open(struct cli_window_reader *w, const char *path, uint64_t from, bool for_log, uint64_t cap);
+
+/* Reads on until reading further can no longer change what the timeline
+ * holds before `to` (as cli_load_window stops), or the file ends
+ * (w->ld.done). Returns 0, or 1 after printing what is wrong (the cap
+ * passed: how far it got). */
+int cli_window_read_to(struct cli_window_reader *w, uint64_t to);
+
+/* Warns of what the reading missed and of a trace that ends before from,
+ * closes it, and gives its timeline away. */
+struct timeline *cli_window_take(struct cli_window_reader *w);
+
+/* Closes the reading and frees what was not taken. */
+void cli_window_close(struct cli_window_reader *w);
+
+/* Prints the log of [from, to) of the trace at path to out (conctop log),
+ * step_ns of trace time at a time as the reading makes it final
+ * (cli_window_read_to), forgetting each part once printed: the lines are
+ * those of the window read whole, and a stretch of them is printed while
+ * the reading goes on. ascii: no UTF-8 in the words. *parts: how many
+ * parts it was printed in. Returns 0, or 1 after printing what is wrong
+ * (what was printed before stays). */
+int cli_log_print(FILE *out, const char *path, uint64_t from, uint64_t to, uint64_t cap, uint64_t step_ns,
+		  bool ascii, size_t *parts);
+
 /* Says, as a warning, that the trace at path ends (at end, ns) before a
  * window's start, from; nothing when it does not, or is empty. */
 void cli_warn_past_end(const char *path, uint64_t from, uint64_t end);

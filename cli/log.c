@@ -16,6 +16,9 @@
 #include "undone_text.h"
 
 #define LOG_BATCH 256
+/* trace time printed at a time, then forgotten, once what comes before it
+ * is final: a log of any length takes the memory of a stretch of it */
+#define LOG_STREAM_NS (100ull * 1000 * 1000)
 
 /* Prints log's help. */
 static void usage(FILE *f)
@@ -42,24 +45,112 @@ static void usage(FILE *f)
 		"  -f, --from T   start at T (1.5s, 250ms, a bare number is seconds)\n"
 		"  -t, --to T     stop before T (with the file's chunk index the reading\n"
 		"                 stops soon after it)\n"
-		"      --memory SIZE  memory the window's reading may take (default: half\n"
-		"                 the machine's; 16M or more, 0 for no cap): past it the\n"
-		"                 reading stops with an error, saying how far it got\n"
+		"      --memory SIZE  memory the reading may hold at once (default: half\n"
+		"                 the machine's; 16M or more, 0 for no cap). The log is\n"
+		"                 printed as it is read, once its lines are final, and\n"
+		"                 forgotten once printed; past SIZE the reading stops\n"
+		"                 with an error saying how far it got\n"
 		"  -h, --help     this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
 		"skipped: with a warning naming them), 1 unreadable file, 2 usage error.\n");
 }
 
-/* Prints a stretch of undone work as a log line, at its start. */
-static void print_undone(const struct timeline *tl, const struct undone_stretch *s)
+/* Prints a log line: its time, then its words (names from the trace,
+ * escaped). */
+static void print_line(FILE *out, uint64_t ts, const char *words)
 {
+	fprintf(out, "%" PRIu64 ".%06" PRIu64 " ", ts / 1000000000u, ts % 1000000000u / 1000u);
+	safetext_fputs(words, out);
+	fputc('\n', out);
+}
+
+/* Prints the log entries of [t0, t1) of tl and the stretches of undone
+ * work that begin in it, each stretch before the entries from its start
+ * on. Returns 0 or -ENOMEM. */
+static int print_span(FILE *out, const struct timeline *tl, uint64_t t0, uint64_t t1, bool ascii)
+{
+	struct tl_log_entry ent[LOG_BATCH];
+	struct undone_stretch *und = NULL;
+	size_t nund = 0, u = 0, n, k;
+	uint64_t i, last;
 	char line[1024];
 
-	undone_text_timeline(tl, s, line, sizeof(line));
-	printf("%" PRIu64 ".%06" PRIu64 " ", s->from / 1000000000u, s->from % 1000000000u / 1000u);
-	safetext_fputs(line, stdout); /* names from the trace, escaped */
-	putchar('\n');
+	if (cli_undone_collect(tl, &und, &nund))
+		return -ENOMEM;
+	while (u < nund && und[u].from < t0)
+		u++;
+	for (i = timeline_log_index(tl, t0), last = timeline_log_index(tl, t1); i < last; i += n) {
+		n = timeline_log_read(tl, i, ent, last - i < LOG_BATCH ? (size_t)(last - i) : LOG_BATCH);
+		for (k = 0; k < n; k++) {
+			for (; u < nund && und[u].from <= ent[k].ts; u++) {
+				undone_text_timeline(tl, &und[u], line, sizeof(line));
+				print_line(out, und[u].from, line);
+			}
+			render_log_words(tl, &ent[k], ascii, line, sizeof(line));
+			print_line(out, ent[k].ts, line);
+		}
+		if (!n)
+			break;
+	}
+	for (; u < nund && und[u].from < t1; u++) {
+		undone_text_timeline(tl, &und[u], line, sizeof(line));
+		print_line(out, und[u].from, line);
+	}
+	free(und);
+	return 0;
+}
+
+/* Prints the log of [from, to) of the trace at path (see cli.h). */
+int cli_log_print(FILE *out, const char *path, uint64_t from, uint64_t to, uint64_t cap, uint64_t step_ns,
+		  bool ascii, size_t *parts)
+{
+	struct cli_window_reader w;
+	struct timeline *tl;
+	uint64_t printed = from, next, end;
+
+	*parts = 0;
+	if (cli_window_open(&w, path, from, true, cap))
+		return 1;
+	for (;;) {
+		/* the next point a little past what is printed, or a little
+		 * before what was read when the reading went far ahead (to a
+		 * late name): what came before it is printed in one go */
+		end = timeline_end(w.ld.tl);
+		next = printed + step_ns < printed ? UINT64_MAX : printed + step_ns;
+		if (end > step_ns && end - step_ns > next)
+			next = end - step_ns;
+		if (next >= to)
+			break;
+		if (cli_window_read_to(&w, next))
+			goto fail;
+		if (w.ld.done)
+			break; /* (what is left is printed with the end known) */
+		if (print_span(out, w.ld.tl, printed, next, ascii) || timeline_trim(w.ld.tl, next)) {
+			cli_error("%s: %s", path, strerror(ENOMEM));
+			goto fail;
+		}
+		printed = next;
+		(*parts)++;
+	}
+	if (cli_window_read_to(&w, to))
+		goto fail;
+	tl = cli_window_take(&w);
+	end = timeline_end(tl);
+	if (to > end) /* (an entry at the end is in the log) */
+		to = end + 1;
+	if (printed < to && print_span(out, tl, printed, to, ascii)) {
+		timeline_free(tl);
+		cli_error("%s: %s", path, strerror(ENOMEM));
+		return 1;
+	}
+	(*parts)++;
+	timeline_free(tl);
+	return 0;
+fail:
+	fflush(out); /* (what was printed before stays) */
+	cli_window_close(&w);
+	return 1;
 }
 
 /* conctop log. */
@@ -71,16 +162,9 @@ int cmd_log(int argc, char **argv)
 		CLI_LONGOPTS_END,
 	};
 	struct cli_opts opts = { "log", "f:t:h", longopts, usage, 0, false };
-	struct tl_log_entry ent[LOG_BATCH];
-	struct timeline *tl = NULL;
-	struct undone_stretch *und = NULL;
-	size_t nund = 0, u = 0;
 	struct cli_window win = { 0, UINT64_MAX, false, 0, 0, 0, 0 };
-	uint64_t from, to, i, last;
-	size_t n, k;
-	char line[1024];
-	bool ascii;
 	const char *file;
+	size_t parts;
 	int opt, e;
 
 	while ((opt = cli_next_option(&opts, argc, argv)) >= 0)
@@ -90,39 +174,11 @@ int cmd_log(int argc, char **argv)
 		return opts.status;
 	if ((e = cli_trace_operand("log", argc, argv, &file)))
 		return e;
-	from = win.from;
-	to = win.to;
-	if (to <= from)
+	if (win.to <= win.from)
 		return cli_usage_error("log", "--to must come after --from");
-	if (cli_load_window(file, from, to, true, cli_window_cap(&win), &tl)) /* (a log past the end is empty) */
-		return 1;
 	setlocale(LC_CTYPE, "");
-	ascii = !theme_locale_utf8();
-	if (to > timeline_end(tl))
-		to = timeline_end(tl) + 1;
-	if (cli_undone_collect(tl, &und, &nund)) {
-		timeline_free(tl);
-		cli_error("%s: %s", file, strerror(ENOMEM));
+	if (cli_log_print(stdout, file, win.from, win.to, cli_window_cap(&win), LOG_STREAM_NS, !theme_locale_utf8(),
+			  &parts))
 		return 1;
-	}
-	while (u < nund && und[u].from < from)
-		u++;
-	for (i = timeline_log_index(tl, from), last = timeline_log_index(tl, to); i < last; i += n) {
-		n = timeline_log_read(tl, i, ent, last - i < LOG_BATCH ? (size_t)(last - i) : LOG_BATCH);
-		for (k = 0; k < n; k++) {
-			for (; u < nund && und[u].from <= ent[k].ts; u++)
-				print_undone(tl, &und[u]);
-			render_log_words(tl, &ent[k], ascii, line, sizeof(line));
-			printf("%" PRIu64 ".%06" PRIu64 " ", ent[k].ts / 1000000000u, ent[k].ts % 1000000000u / 1000u);
-			safetext_fputs(line, stdout); /* names from the trace, escaped */
-			putchar('\n');
-		}
-		if (!n)
-			break;
-	}
-	for (; u < nund && und[u].from < to; u++)
-		print_undone(tl, &und[u]);
-	free(und);
-	timeline_free(tl);
 	return cli_flush_stdout();
 }

@@ -342,84 +342,128 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 	return 0;
 }
 
-/* Where the reading of a window [.., to) of the trace at path may stop at
- * the earliest (timeline_read_through), from the index stored in the file
- * (a bounded read); UINT64_MAX (the end) without a to, without a stored
- * index, or for what is not a regular file (a pipe read for the index
- * would be read no more). */
-static uint64_t late_through(const char *path, uint64_t to, bool for_log)
+/* Where the reading of a window [.., to) may stop at the earliest
+ * (timeline_read_through), from the index stored in the file (a bounded
+ * read); UINT64_MAX (the end) without a to or without a stored index. */
+static uint64_t window_through(const struct cli_window_reader *w, uint64_t to)
 {
-	struct trace_index *ix = NULL;
-	struct stat st;
-	uint64_t through;
-
-	if (to == UINT64_MAX || stat(path, &st) || !S_ISREG(st.st_mode) || trace_index_new_stored(&ix, path)) {
-		trace_index_free(ix);
-		return UINT64_MAX;
-	}
-	through = timeline_read_through(ix, to, for_log);
-	trace_index_free(ix);
-	return through;
+	return to == UINT64_MAX || !w->ix ? UINT64_MAX : timeline_read_through(w->ix, to, w->for_log);
 }
 
-/* Reads a trace for a window from `from` on, warning of what it misses
- * (see cli.h): before from, the timeline keeps only the present
- * (timeline_skim_until), then it is trimmed to from (timeline_trim
- * answers for what comes after exactly as the whole timeline would). */
-int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, uint64_t cap, struct timeline **out)
+/* Opens a window's reading (see cli.h). */
+int cli_window_open(struct cli_window_reader *w, const char *path, uint64_t from, bool for_log, uint64_t cap)
 {
-	struct cli_loader ld;
-	char warn[1024];
-	uint64_t end, through = late_through(path, to, for_log), step = 0;
+	struct stat st;
+
+	memset(w, 0, sizeof(*w));
+	w->path = path;
+	w->from = from;
+	w->for_log = for_log;
+	w->cap = cap;
+	/* (what is not a regular file, a pipe read for its index, would be read no more) */
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || trace_index_new_stored(&w->ix, path)) {
+		trace_index_free(w->ix);
+		w->ix = NULL;
+	}
+	if (cli_loader_open(&w->ld, path, false)) {
+		trace_index_free(w->ix);
+		w->ix = NULL;
+		return 1;
+	}
+	say_reading(&w->ld.t);
+	if (from)
+		timeline_skim_until(w->ld.tl, from); /* (a new timeline: it cannot refuse) */
+	return 0;
+}
+
+/* Says that the window's timeline passed its cap, how far it got and what
+ * to do. */
+static void window_over_cap(const struct cli_window_reader *w, uint64_t end)
+{
+	size_t fixed = timeline_memory_fixed(w->ld.tl);
+	char whose[160] = "";
+
+	/* mostly what stays whatever the window: says how much, and a
+	 * narrower one helps only while that is less than the cap */
+	if (fixed > w->cap / 2)
+		snprintf(whose, sizeof(whose), ", %zu MB of it the records of its %zu threads, kept whatever "
+			 "the window", (fixed + (1 << 19)) >> 20, timeline_thread_count(w->ld.tl));
+	cli_error("%s: the window from %.6f s needs more memory than the cap of %" PRIu64
+		  " MB (--memory; by default half the machine's): it took that much up to %.6f s%s; %s",
+		  w->path, (double)w->from / 1e9, w->cap >> 20, (double)end / 1e9, whose,
+		  !whose[0] ? "narrow it with --from and --to, or raise --memory (0: no cap)"
+		  : fixed < w->cap ? "raise --memory (0: no cap), or narrow it with --from and --to"
+				   : "raise --memory (0: no cap)");
+}
+
+/* Reads a window on until what comes before `to` is final (see cli.h). */
+int cli_window_read_to(struct cli_window_reader *w, uint64_t to)
+{
+	struct timeline *tl = w->ld.tl;
+	uint64_t end, through = window_through(w, to), step = 0;
 	int e;
 
-	*out = NULL;
-	if (cli_loader_open(&ld, path, false))
-		return 1;
-	say_reading(&ld.t);
-	if (from)
-		timeline_skim_until(ld.tl, from); /* (a new timeline: it cannot refuse) */
 	do {
 		/* to the window's end and through the last late event, then
 		 * on a little at a time until what came before it is final */
-		end = timeline_end(ld.tl);
+		end = timeline_end(tl);
 		if (end >= through) /* past it, and the last look found it unsettled */
 			step = !step ? SETTLE_STEP_NS : step < SETTLE_STEP_MAX_NS ? 2 * step : step;
-		e = cli_loader_step(&ld, end < through ? through : end + step, WINDOW_SLICE_NS);
-		end = timeline_end(ld.tl);
+		e = cli_loader_step(&w->ld, end < through ? through : end + step, WINDOW_SLICE_NS);
+		end = timeline_end(tl);
 		/* (past from: only the present was kept before it) */
-		if (e >= 0 && from && timeline_kept_from(ld.tl) < from && !timeline_skimming(ld.tl) &&
-		    timeline_trim(ld.tl, from)) {
-			cli_error("%s: %s", path, strerror(ENOMEM));
+		if (e >= 0 && w->from && timeline_kept_from(tl) < w->from && !timeline_skimming(tl) &&
+		    timeline_trim(tl, w->from)) {
+			cli_error("%s: %s", w->path, strerror(ENOMEM));
 			e = -1;
 		}
-		if (e >= 0 && cap != UINT64_MAX && timeline_memory(ld.tl) > cap) {
-			size_t fixed = timeline_memory_fixed(ld.tl);
-			char whose[160] = "";
+		if (e >= 0 && w->cap != UINT64_MAX && timeline_memory(tl) > w->cap) {
+			window_over_cap(w, end);
+			e = -1;
+		}
+	} while (e > 0 && (end < through || !timeline_settled(tl, to, w->for_log)));
+	return e < 0 ? 1 : 0;
+}
 
-			/* mostly what stays whatever the window: says how much, and a
-			 * narrower one helps only while that is less than the cap */
-			if (fixed > cap / 2)
-				snprintf(whose, sizeof(whose), ", %zu MB of it the records of its %zu threads, kept whatever "
-					 "the window", (fixed + (1 << 19)) >> 20, timeline_thread_count(ld.tl));
-			cli_error("%s: the window from %.6f s needs more memory than the cap of %" PRIu64
-				  " MB (--memory; by default half the machine's): it took that much up to %.6f s%s; %s",
-				  path, (double)from / 1e9, cap >> 20, (double)end / 1e9, whose,
-				  !whose[0] ? "narrow it with --from and --to, or raise --memory (0: no cap)"
-				  : fixed < cap ? "raise --memory (0: no cap), or narrow it with --from and --to"
-						: "raise --memory (0: no cap)");
-			e = -1;
-		}
-	} while (e > 0 && (end < through || !timeline_settled(ld.tl, to, for_log)));
-	if (e < 0) {
-		cli_loader_close(&ld);
-		return 1;
-	}
-	cli_loader_warning(&ld, warn, sizeof(warn));
+/* Ends a window's reading, giving its timeline away (see cli.h). */
+struct timeline *cli_window_take(struct cli_window_reader *w)
+{
+	struct timeline *tl;
+	char warn[1024];
+
+	cli_loader_warning(&w->ld, warn, sizeof(warn));
 	if (warn[0])
 		cli_error("warning: %s", warn);
-	*out = cli_loader_take(&ld);
-	cli_warn_past_end(path, from, timeline_end(*out));
+	tl = cli_loader_take(&w->ld);
+	cli_window_close(w);
+	cli_warn_past_end(w->path, w->from, timeline_end(tl));
+	return tl;
+}
+
+/* Frees a window's reading and what it read (see cli.h). */
+void cli_window_close(struct cli_window_reader *w)
+{
+	cli_loader_close(&w->ld);
+	trace_index_free(w->ix);
+	w->ix = NULL;
+}
+
+/* Reads a trace for a window from `from` on (see cli.h): before from, the
+ * timeline keeps only the present (timeline_skim_until), then it is
+ * trimmed to from (timeline_trim answers for what comes after exactly as
+ * the whole timeline would). */
+int cli_load_window(const char *path, uint64_t from, uint64_t to, bool for_log, uint64_t cap, struct timeline **out)
+{
+	struct cli_window_reader w;
+
+	*out = NULL;
+	if (cli_window_open(&w, path, from, for_log, cap))
+		return 1;
+	if (cli_window_read_to(&w, to)) {
+		cli_window_close(&w);
+		return 1;
+	}
+	*out = cli_window_take(&w);
 	return 0;
 }
 

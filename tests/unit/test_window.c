@@ -38,35 +38,12 @@
 #include "timeline.h"
 #include "trace.h"
 #include "trace_index.h"
+#include "traces.h"
 #include "undone.h"
 #include "undone_text.h"
 
 #define DATA "tests/data"
 #define WINDOWS 8
-
-/* Writes the events of in (up to any damage) to out in chunks of about
- * 1 KiB, with an index. Returns 0 or -1. */
-static int rechunk(const char *in, const char *out)
-{
-	struct trace_reader *r = NULL;
-	struct trace_writer *w = NULL;
-	struct event e;
-	uint64_t last = 0;
-	int rc = trace_reader_new(&r, in);
-
-	if (!rc)
-		rc = trace_writer_new(&w, out, trace_reader_info(r));
-	if (!rc)
-		rc = trace_writer_set_chunk_size(w, 1024);
-	while (!rc && (rc = trace_reader_next(r, &e)) == 1) {
-		last = e.ts;
-		rc = trace_writer_add(w, &e);
-	}
-	if (w && trace_writer_close(w, rc == 0 ? trace_reader_end_ts(r) : last))
-		rc = -1;
-	trace_reader_free(r);
-	return rc < 0 && rc != -EBADMSG && rc != -ENODATA ? -1 : 0; /* (a cut-off end: what came before) */
-}
 
 /* Where a window ending at `to` may stop being read at the earliest
  * (timeline_read_through, as cli_load_window; for_log, for its log):
@@ -770,7 +747,7 @@ int main(void)
 
 		if (len > 7 && strcmp(names[i]->d_name + len - 7, ".ctrace") == 0) {
 			snprintf(path, sizeof(path), DATA "/%s", names[i]->d_name);
-			if (rechunk(path, copy) == 0)
+			if (test_rechunk(path, copy) == 0)
 				test_trace(copy, names[i]->d_name, &early, &windows, &skimmed);
 			else
 				CHECK(false, "a trace of tests/data is written again in small chunks");
