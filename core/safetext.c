@@ -79,19 +79,23 @@ size_t safetext_escape(char *dst, size_t size, const char *src)
 	return total;
 }
 
-/* Writes src to f with controls escaped. */
+/* Writes src to f with controls escaped, a buffer at a time (a write
+ * a character locked the stream for each: a quarter of conctop log's
+ * time). */
 int safetext_fputs(const char *src, FILE *f)
 {
 	const unsigned char *s = (const unsigned char *)src;
-	size_t used;
-	char out[8];
+	size_t used, len = 0;
+	char buf[512];
 
 	while (*s) {
-		size_t k = piece(s, out, &used);
-
-		if (fwrite(out, 1, k, f) != k)
-			return EOF;
+		if (len > sizeof(buf) - 8) { /* (a piece is at most 8 bytes) */
+			if (fwrite(buf, 1, len, f) != len)
+				return EOF;
+			len = 0;
+		}
+		len += piece(s, buf + len, &used);
 		s += used;
 	}
-	return 0;
+	return len && fwrite(buf, 1, len, f) != len ? EOF : 0;
 }
