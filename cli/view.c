@@ -89,7 +89,8 @@ void view_start_classroom(struct viewer *w, bool classroom, const char *command)
 
 /* The message line: what a long task is doing, else the prompt being
  * typed, else the note of the last key, else the status; once tracing
- * has ended, the status (how it ended) stays in front of a key's note. */
+ * has ended, the status (how it ended) stays in front of a key's note;
+ * while a replay reads, its progress stays after the note. */
 static void compose_message(struct viewer *w)
 {
 	if (w->busy[0])
@@ -101,6 +102,8 @@ static void compose_message(struct viewer *w)
 			 w->input);
 	else if (w->vs.note[0] && w->vs.live && w->vs.ended && w->status[0])
 		snprintf(w->message, sizeof(w->message), "%s · %s", w->status, w->vs.note);
+	else if (w->vs.note[0] && w->vs.v.reading && w->status[0])
+		snprintf(w->message, sizeof(w->message), "%s · %s", w->vs.note, w->status);
 	else
 		snprintf(w->message, sizeof(w->message), "%s", w->vs.note[0] ? w->vs.note : w->status);
 	w->vs.v.message = w->message[0] ? w->message : NULL;

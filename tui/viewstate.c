@@ -103,6 +103,9 @@ static int thread_rows(const struct viewstate *vs, int *first_row)
 	return rows > 1 ? rows : 1;
 }
 
+#define END_NOTE "end of the trace: space plays it again, q quits" /* a replay's notes: at its end, */
+#define END_NOT_READ "the trace's end, not read yet: drawn as the file is read up to it" /* and there unread */
+
 /* How far a paused view may go: the timeline's end, or the trace's while
  * a replay is still reading it. */
 static uint64_t paused_end(const struct viewstate *vs)
@@ -435,8 +438,9 @@ void viewstate_end(struct viewstate *vs)
 		viewstate_place_cursor(vs, paused_end(vs));
 		vs->v.t0 = UINT64_MAX;
 		clamp_t0(vs);
-		if (was_playing)
-			snprintf(vs->note, sizeof(vs->note), "end of the trace: space plays it again, q quits");
+		if (was_playing || paused_end(vs) > timeline_end(vs->tl)) /* (the latter: still reading) */
+			snprintf(vs->note, sizeof(vs->note), "%s",
+				 paused_end(vs) > timeline_end(vs->tl) ? END_NOT_READ : END_NOTE);
 	}
 }
 
@@ -855,7 +859,7 @@ bool viewstate_play(struct viewstate *vs, uint64_t elapsed_ns)
 		vs->v.playing = false;
 		vs->v.cursor = end > 0 ? end - 1 : 0;
 		reveal_cursor(vs); /* a frame may have gone past more than a page */
-		snprintf(vs->note, sizeof(vs->note), "end of the trace: space plays it again, q quits");
+		snprintf(vs->note, sizeof(vs->note), "%s", END_NOTE);
 		return true;
 	}
 	return vs->play != before;
@@ -868,6 +872,7 @@ void viewstate_read_all(struct viewstate *vs)
 	uint64_t end = timeline_end(vs->tl);
 
 	vs->v.reading = false;
+	vs->note[0] = strcmp(vs->note, END_NOT_READ) ? vs->note[0] : '\0'; /* (End's note: read now) */
 	if (vs->v.cursor != NONE && end && vs->v.cursor >= end)
 		vs->v.cursor = end - 1;
 	if (vs->play > end)

@@ -429,9 +429,13 @@ def test_read_back_keys():
     try:
         p.wait_for(lambda s: "--memory full" in s, 30)
         p.keys("End")
+        # (the reading goes on to the end from there: most of LONG_EVENTS, a second or more)
+        ok, s = p.wait_for(lambda s: "the trace's end, not read yet" in s and "reading long.ctrace: " in s, 5)
+        check(ok, "keys: End while reading says the end is not read yet, the reading's progress beside it",
+              s[-400:])
         ok, s = p.wait_for(lambda s: "reading" not in s and AT.search(s) and
                            abs(float(AT.search(s).group(1)) - end) < 0.02, 30)
-        if not check(ok, "keys: End goes to the end", s[-300:]):
+        if not check(ok, "keys: End goes to the end, its note gone once read", s[-300:]):
             return
         for _ in range(12):  # 100 us a column: cells read from records, exactly (not from summaries)
             m = NPC.search(p.screen())

@@ -329,17 +329,20 @@ static void test_reading_ahead(void)
 	vs.note[0] = '\0';
 	viewstate_end(&vs);
 	CHECK(!vs.v.playing && vs.v.cursor == 60 * MS - 1 && vs.v.t0 + viewstate_window_ns(&vs) >= 60 * MS &&
-		      strstr(vs.note, "end of the trace"),
-	      "reading, playing: End goes to the index's end and stops there, saying so (not to what was read)");
+		      strstr(vs.note, "the trace's end, not read yet"),
+	      "reading, playing: End goes to the index's end and stops there, saying it is not read yet (not to what "
+	      "was read)");
 	viewstate_space(&vs);
 	CHECK(vs.v.playing && vs.play == 0, "reading: space at the end plays it again from the start");
 	viewstate_space(&vs);
 	viewstate_end(&vs);
-	CHECK(vs.v.cursor == 60 * MS - 1, "reading: End goes to the index's end");
+	CHECK(vs.v.cursor == 60 * MS - 1 && strstr(vs.note, "not read yet"),
+	      "reading: End goes to the index's end, saying it is not read yet");
 	viewstate_read_all(&vs);
 	CHECK(!vs.v.reading && vs.v.cursor == 21 * MS - 1 && vs.play <= 21 * MS &&
-		      vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS && vs.v.t0 < 21 * MS,
-	      "all read (the file ended before the index said): the cursor and the window come back to the end");
+		      vs.v.t0 + viewstate_window_ns(&vs) >= 21 * MS && vs.v.t0 < 21 * MS && !vs.note[0],
+	      "all read (the file ended before the index said): the cursor and the window come back to the end, "
+	      "End's note gone");
 }
 
 /* Zoomed all the way out, a replay still reading shows the whole file
