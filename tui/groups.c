@@ -191,8 +191,12 @@ void lanes_draw_process(struct draw *d, int y, size_t first, bool folded, bool f
 	draw_text(d, 0, y, folded ? (d->th->ascii ? "+" : "\xe2\x96\xb8") : (d->th->ascii ? "-" : "\xe2\x96\xbe"),
 		  ROLE_LABEL, GRID_BOLD, 1);
 	/* the name cut rather than the count ("? (8" lost its ")" at 4
-	 * columns): the name in what the count leaves, the count after it */
-	snprintf(count, sizeof(count), " (%zu)", n);
+	 * columns): the name in what the count leaves, the count after it,
+	 * in thousands from 10 000 (a count of 86368 left "pyth" of python3) */
+	if (n >= 10000)
+		snprintf(count, sizeof(count), " (%zuk)", n / 1000);
+	else
+		snprintf(count, sizeof(count), " (%zu)", n);
 	cw = (int)strlen(count);
 	nw = draw_text(d, 2, y, process_name(d->tl, th, n), role, GRID_BOLD, d->name_w > cw ? d->name_w - cw : d->name_w);
 	draw_text(d, 2 + nw, y, count, role, GRID_BOLD, d->name_w - nw);

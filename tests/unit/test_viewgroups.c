@@ -249,6 +249,27 @@ static void test_header(void)
 	grid_free(g);
 }
 
+/* A process of 12 345 threads, folded: its header counts them in
+ * thousands, leaving the name room ("(12345)" left 2 letters of it). */
+static void test_header_many(void)
+{
+	struct timeline *many = tl;
+	struct view v = { .ns_per_col = MS, .cursor = UINT64_MAX, .group = true, .fold_all = true, .t0 = 0 };
+	struct grid *g = grid_new(80, 24);
+	int i;
+
+	timeline_new(&tl, 2);
+	for (i = 0; i < 12345; i++)
+		ev(500, 0, EVENT_THREAD, 0, 501 + i, 0, 'S', "python3");
+	timeline_set_end(tl, 10 * MS);
+	render_screen(g, tl, &v, theme_get(THEME_MONO, true));
+	CHECK(grid_holds(g, "(12k)") && grid_holds(g, "pyth") && !grid_holds(g, "12345"),
+	      "header of 12 345 threads: counted in thousands, (12k), the name before it");
+	timeline_free(tl);
+	tl = many;
+	grid_free(g);
+}
+
 /* Whether some row of g holds text (ASCII). */
 static bool grid_holds(const struct grid *g, const char *text)
 {
@@ -290,6 +311,7 @@ int main(void)
 	test_keys();
 	test_jump();
 	test_header();
+	test_header_many();
 	test_inspect();
 	test_strip();
 	timeline_free(tl);
