@@ -155,6 +155,8 @@ static void process_stats(struct draw *d, int y, const size_t *th, size_t n)
 	if (d->x_stats < 0 || d->w1 <= d->win.t0)
 		return;
 	for (i = 0; i < n; i++) {
+		if (lanes_not_alive(d->tl, th[i], d->win.t0, d->w1))
+			continue;
 		timeline_thread_sum(d->tl, th[i], d->win.t0, d->w1, sum);
 		run += sum[TL_RUNNING] + sum[TL_SPINNING];
 		wait += sum[TL_RUNNABLE];

@@ -76,6 +76,12 @@ const struct legend_entry *lanes_legend_entry(unsigned item);
  * to say more ("runnable (waiting for a CPU)"). */
 const char *lanes_legend_detail(unsigned item);
 
+/* Whether thread i is not alive at all in [a, b): it starts after it or
+ * exited before it, by more than a bucket of the overview of what trims
+ * forgot (which weighs a bucket's time, not its instants), so that its
+ * sums there are all TL_NOT_ALIVE and summing it can be skipped. */
+bool lanes_not_alive(const struct timeline *tl, size_t i, uint64_t a, uint64_t b);
+
 /* Thread i's time alive in [t0, t1) (returned; 0 when not alive then),
  * and of it the ns spent running (or spinning), runnable and blocked
  * (ns[0..2], which add up to it). */
