@@ -144,7 +144,7 @@ int cli_log_print(FILE *out, const char *path, uint64_t from, uint64_t to, uint6
 		cli_error("%s: %s", path, strerror(ENOMEM));
 		return 1;
 	}
-	(*parts)++;
+	*parts += printed < to;
 	timeline_free(tl);
 	return 0;
 fail:

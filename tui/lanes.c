@@ -103,7 +103,8 @@ bool lanes_not_alive(const struct timeline *tl, size_t i, uint64_t a, uint64_t b
 
 	if (!timeline_overview_span(tl, &from, &to, &m))
 		m = 0;
-	return t && (t->start_ns >= b + m || (t->exited && t->end_ns + m <= a));
+	/* (t->start_ns - m and a - m, not b + m and end_ns + m: no wrap past 2^64) */
+	return t && ((t->start_ns >= m && t->start_ns - m >= b) || (t->exited && a >= m && t->end_ns <= a - m));
 }
 
 /* The cell of a process's header over [a, b): the share of its threads'

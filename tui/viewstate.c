@@ -104,7 +104,7 @@ static int thread_rows(const struct viewstate *vs, int *first_row)
 }
 
 #define END_NOTE "end of the trace: space plays it again, q quits" /* a replay's notes: at its end, */
-#define END_NOT_READ "the trace's end, not read yet: drawn as the file is read up to it" /* and there unread */
+#define END_NOT_READ "the trace's end, not read yet" /* and there, unread (the progress follows it) */
 
 /* How far a paused view may go: the timeline's end, or the trace's while
  * a replay is still reading it. */

@@ -82,6 +82,8 @@ static void test_trace(const char *name, const char *path, size_t *streamed)
 	}
 }
 
+/* Every trace of tests/data, written again in small chunks, logged whole
+ * and in parts. */
 int main(void)
 {
 	char dir[] = "/tmp/conctop-logstream-XXXXXX";

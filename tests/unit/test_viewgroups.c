@@ -276,7 +276,7 @@ static void test_header_many(void)
  * overview of what the trim forgot (as a live view and a capped replay
  * keep one), in windows of a 1000th, a 100th and a 10th of the trace
  * across it, each window it calls not alive has sums all TL_NOT_ALIVE.
- * Without a bucket's margin around the lifetime 26 trimmed threads failed. */
+ * Without a bucket's margin around the lifetime 24 windows failed. */
 static void test_lifetimes(void)
 {
 	static const char *const names[] = { "prodcons", "class-pool", "class-processes", "lifecycle",

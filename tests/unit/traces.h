@@ -4,8 +4,8 @@
 #ifndef CONCTOP_TEST_TRACES_H
 #define CONCTOP_TEST_TRACES_H
 
-#include "timeline.h"
 #include <errno.h>
+#include "timeline.h"
 #include "trace.h"
 
 /* Reads every event of the trace at path into a new timeline *out (NULL
