@@ -149,13 +149,14 @@ static const char *process_name(const struct timeline *tl, const size_t *th, siz
 static void process_stats(struct draw *d, int y, const size_t *th, size_t n)
 {
 	uint64_t sum[TL_STATE_MAX], run = 0, wait = 0, alive = 0, span = d->w1 - d->win.t0;
+	uint64_t m = lanes_alive_margin(d->tl);
 	char buf[32];
 	size_t i;
 
 	if (d->x_stats < 0 || d->w1 <= d->win.t0)
 		return;
 	for (i = 0; i < n; i++) {
-		if (lanes_not_alive(d->tl, th[i], d->win.t0, d->w1))
+		if (lanes_not_alive(d->tl, th[i], d->win.t0, d->w1, m))
 			continue;
 		timeline_thread_sum(d->tl, th[i], d->win.t0, d->w1, sum);
 		run += sum[TL_RUNNING] + sum[TL_SPINNING];

@@ -95,14 +95,19 @@ static unsigned strip_cell(const struct lane_window *w, unsigned first, unsigned
 	return lanes_share_glyph(busy, (uint64_t)n * 1000000, w->ascii, ch);
 }
 
-/* Whether thread i is not alive at all in [a, b) (see lanes.h). */
-bool lanes_not_alive(const struct timeline *tl, size_t i, uint64_t a, uint64_t b)
+/* The margin around a thread's lifetime (see lanes.h). */
+uint64_t lanes_alive_margin(const struct timeline *tl)
 {
-	const struct tl_thread *t = timeline_thread(tl, i);
 	uint64_t from, to, m;
 
-	if (!timeline_overview_span(tl, &from, &to, &m))
-		m = 0;
+	return timeline_overview_span(tl, &from, &to, &m) ? m : 0;
+}
+
+/* Whether thread i is not alive at all in [a, b) (see lanes.h). */
+bool lanes_not_alive(const struct timeline *tl, size_t i, uint64_t a, uint64_t b, uint64_t m)
+{
+	const struct tl_thread *t = timeline_thread(tl, i);
+
 	/* (t->start_ns - m and a - m, not b + m and end_ns + m: no wrap past 2^64) */
 	return t && ((t->start_ns >= m && t->start_ns - m >= b) || (t->exited && a >= m && t->end_ns <= a - m));
 }
@@ -113,11 +118,11 @@ bool lanes_not_alive(const struct timeline *tl, size_t i, uint64_t a, uint64_t b
 static unsigned process_cell(const struct lane_window *w, const struct lane_ref *ref, uint64_t a, uint64_t b,
 			     uint32_t *ch, uint8_t *role)
 {
-	uint64_t sum[TL_STATE_MAX], run = 0, alive = 0;
+	uint64_t sum[TL_STATE_MAX], run = 0, alive = 0, m = lanes_alive_margin(w->tl);
 	unsigned k;
 
 	for (k = 0; k < ref->count; k++) {
-		if (lanes_not_alive(w->tl, ref->threads[k], a, b))
+		if (lanes_not_alive(w->tl, ref->threads[k], a, b, m))
 			continue;
 		timeline_thread_sum(w->tl, ref->threads[k], a, b, sum);
 		run += sum[TL_RUNNING] + sum[TL_SPINNING];

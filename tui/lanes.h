@@ -77,10 +77,12 @@ const struct legend_entry *lanes_legend_entry(unsigned item);
 const char *lanes_legend_detail(unsigned item);
 
 /* Whether thread i is not alive at all in [a, b): it starts after it or
- * exited before it, by more than a bucket of the overview of what trims
- * forgot (which weighs a bucket's time, not its instants), so that its
- * sums there are all TL_NOT_ALIVE and summing it can be skipped. */
-bool lanes_not_alive(const struct timeline *tl, size_t i, uint64_t a, uint64_t b);
+ * exited before it, by more than m, the bucket of the overview of what
+ * trims forgot (lanes_alive_margin: it weighs a bucket's time, not its
+ * instants), so that its sums there are all TL_NOT_ALIVE and summing it
+ * can be skipped. */
+uint64_t lanes_alive_margin(const struct timeline *tl);
+bool lanes_not_alive(const struct timeline *tl, size_t i, uint64_t a, uint64_t b, uint64_t m);
 
 /* Thread i's time alive in [t0, t1) (returned; 0 when not alive then),
  * and of it the ns spent running (or spinning), runnable and blocked

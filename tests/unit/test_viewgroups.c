@@ -304,7 +304,7 @@ static void test_lifetimes(void)
 					for (w = end / parts[p] + 1, a = 0; a < end; a += w) {
 						uint64_t sum[TL_STATE_MAX];
 
-						if (!lanes_not_alive(x, i, a, a + w))
+						if (!lanes_not_alive(x, i, a, a + w, lanes_alive_margin(x)))
 							continue;
 						skipped++;
 						timeline_thread_sum(x, i, a, a + w, sum);
