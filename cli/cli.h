@@ -359,6 +359,7 @@ struct cli_window_reader {
 	uint64_t from, cap;     /* as cli_load_window's */
 	bool for_log;
 	struct trace_index *ix; /* the index stored in the file, or NULL */
+	bool ix_read;           /* ix was looked for (the first window end asked) */
 };
 
 /* Opens the trace at path for a window from `from` (skimmed before it).

@@ -65,6 +65,15 @@ static void print_line(FILE *out, uint64_t ts, const char *words)
 	fputc('\n', out);
 }
 
+/* Prints a stretch of undone work as a log line, at its start. */
+static void print_undone(FILE *out, const struct timeline *tl, const struct undone_stretch *s)
+{
+	char line[1024];
+
+	undone_text_timeline(tl, s, line, sizeof(line));
+	print_line(out, s->from, line);
+}
+
 /* Prints the log entries of [t0, t1) of tl and the stretches of undone
  * work that begin in it, each stretch before the entries from its start
  * on. Returns 0 or -ENOMEM. */
@@ -83,20 +92,16 @@ static int print_span(FILE *out, const struct timeline *tl, uint64_t t0, uint64_
 	for (i = timeline_log_index(tl, t0), last = timeline_log_index(tl, t1); i < last; i += n) {
 		n = timeline_log_read(tl, i, ent, last - i < LOG_BATCH ? (size_t)(last - i) : LOG_BATCH);
 		for (k = 0; k < n; k++) {
-			for (; u < nund && und[u].from <= ent[k].ts; u++) {
-				undone_text_timeline(tl, &und[u], line, sizeof(line));
-				print_line(out, und[u].from, line);
-			}
+			for (; u < nund && und[u].from <= ent[k].ts; u++)
+				print_undone(out, tl, &und[u]);
 			render_log_words(tl, &ent[k], ascii, line, sizeof(line));
 			print_line(out, ent[k].ts, line);
 		}
 		if (!n)
 			break;
 	}
-	for (; u < nund && und[u].from < t1; u++) {
-		undone_text_timeline(tl, &und[u], line, sizeof(line));
-		print_line(out, und[u].from, line);
-	}
+	for (; u < nund && und[u].from < t1; u++)
+		print_undone(out, tl, &und[u]);
 	free(und);
 	return 0;
 }

@@ -344,32 +344,35 @@ int cli_load_timeline(const char *path, struct timeline **out, char *warn, size_
 
 /* Where the reading of a window [.., to) may stop at the earliest
  * (timeline_read_through), from the index stored in the file (a bounded
- * read); UINT64_MAX (the end) without a to or without a stored index. */
-static uint64_t window_through(const struct cli_window_reader *w, uint64_t to)
+ * read, made the first time a to asks); UINT64_MAX (the end) without a
+ * to, without a stored index, or for what is not a regular file (a pipe
+ * read for the index would be read no more). */
+static uint64_t window_through(struct cli_window_reader *w, uint64_t to)
 {
-	return to == UINT64_MAX || !w->ix ? UINT64_MAX : timeline_read_through(w->ix, to, w->for_log);
+	struct stat st;
+
+	if (to == UINT64_MAX)
+		return UINT64_MAX;
+	if (!w->ix_read) {
+		w->ix_read = true;
+		if (stat(w->path, &st) || !S_ISREG(st.st_mode) || trace_index_new_stored(&w->ix, w->path)) {
+			trace_index_free(w->ix);
+			w->ix = NULL;
+		}
+	}
+	return w->ix ? timeline_read_through(w->ix, to, w->for_log) : UINT64_MAX;
 }
 
 /* Opens a window's reading (see cli.h). */
 int cli_window_open(struct cli_window_reader *w, const char *path, uint64_t from, bool for_log, uint64_t cap)
 {
-	struct stat st;
-
 	memset(w, 0, sizeof(*w));
 	w->path = path;
 	w->from = from;
 	w->for_log = for_log;
 	w->cap = cap;
-	/* (what is not a regular file, a pipe read for its index, would be read no more) */
-	if (stat(path, &st) || !S_ISREG(st.st_mode) || trace_index_new_stored(&w->ix, path)) {
-		trace_index_free(w->ix);
-		w->ix = NULL;
-	}
-	if (cli_loader_open(&w->ld, path, false)) {
-		trace_index_free(w->ix);
-		w->ix = NULL;
+	if (cli_loader_open(&w->ld, path, false))
 		return 1;
-	}
 	say_reading(&w->ld.t);
 	if (from)
 		timeline_skim_until(w->ld.tl, from); /* (a new timeline: it cannot refuse) */
