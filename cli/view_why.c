@@ -82,7 +82,7 @@ void view_why_free(struct view_why *y)
 	y->shown = NULL;
 }
 
-/* Live, before the history is read or ended: when the timeline stopped
+/* Live, before each frame and at the end: when the timeline stopped
  * handing it changes (out of memory), it is given up (said in the overlay)
  * and tracing goes on. */
 static void why_check_following(struct view_why *y)
@@ -147,7 +147,6 @@ static bool why_load(struct viewer *w, uint64_t from, uint64_t to, bool may_read
 	struct cli_spans_read rd = { .from = from, .to = to, .cap = y->cap };
 	bool live = !y->file;
 
-	why_check_following(y);
 	y->shown = y->s;
 	if (y->note[0])
 		return y->s != NULL;
@@ -217,6 +216,7 @@ void view_why_prepare(struct viewer *w)
 	uint64_t from, to;
 	bool ahead;
 
+	why_check_following(&w->why);
 	if (why_window(w, &from, &to, &ahead) && !ahead)
 		why_load(w, from, to, true);
 }
@@ -299,8 +299,12 @@ void view_why_sync(struct viewer *w, uint64_t now)
 	struct view_why *y = &w->why;
 	struct view *v = &w->vs.v;
 	uint64_t from, to;
-	bool path = w->vs.path_thread >= 0, ahead, want = why_window(w, &from, &to, &ahead);
-	bool have = want && !ahead && why_load(w, from, to, false);
+	bool path, ahead, want, have;
+
+	why_check_following(y); /* (every frame: a history given up is freed with w and y off too) */
+	path = w->vs.path_thread >= 0;
+	want = why_window(w, &from, &to, &ahead);
+	have = want && !ahead && why_load(w, from, to, false);
 
 	if (!want) {
 		why_drop(y);
