@@ -211,6 +211,10 @@ def bench_threads():
     if os.geteuid() != 0:
         print("live view of many threads: SKIPPED: needs root (sudo make bench)")
         return
+    if not os.access(SPAWNLOOP, os.X_OK) or THREADS <= 100:
+        print(f"live view of many threads: SKIPPED: needs {SPAWNLOOP} (make bench builds it) "
+              f"and BENCH_THREADS over 100 (not {THREADS})")
+        return
     rows, base = [], []
     for _ in range(RUNS):  # (interleaved with a run of 100 threads: what the view holds without them)
         rows.append(threads_once(THREADS))

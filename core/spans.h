@@ -85,7 +85,10 @@ struct sched_model_ops;
 const struct sched_model_ops *spans_listener(void);
 
 /* Hands the waits to fn(ctx, ...) as they end, from now on (see
- * spans_sink_fn), whatever the history keeps. */
+ * spans_sink_fn), whatever the history keeps. Only for a history with a
+ * model of its own: a following one's spans_finish ends its states in a
+ * copy of the model, while spans_open_wait, which a sink may ask, reads
+ * the model it follows. */
 void spans_set_sink(struct spans *s, spans_sink_fn *fn, void *ctx);
 
 /* Whether thread i is in a blocked state that has not ended: then *sp is

@@ -12,6 +12,7 @@
 #include "overview.h"
 #include "timeline.h"
 #include "trace.h"
+#include "traces.h"
 
 #define MS 1000000ull
 
@@ -355,20 +356,15 @@ static unsigned worst_class_share(const struct timeline *whole, const struct tim
  * 0 on failure. */
 static uint64_t build_cut(const char *path, struct timeline **whole, struct timeline **cut, size_t budget)
 {
-	struct trace_reader *r = NULL, *r2 = NULL;
+	struct trace_reader *r2 = NULL;
 	struct event e;
 	uint64_t end = 0;
 	unsigned next = 1;
-	int err = trace_reader_new(&r, path), err2 = 0;
+	int err = test_timeline_of(path, whole), err2 = 0;
 
-	*whole = *cut = NULL;
-	if (!err)
-		err = timeline_new(whole, trace_reader_info(r)->ncpus);
-	while (!err && (err = trace_reader_next(r, &e)) == 1)
-		err = timeline_add(*whole, &e);
+	*cut = NULL;
 	if (!err) {
-		end = trace_reader_end_ts(r);
-		timeline_set_end(*whole, end);
+		end = timeline_end(*whole);
 		err = trace_reader_new(&r2, path);
 	}
 	if (!err)
@@ -382,7 +378,6 @@ static uint64_t build_cut(const char *path, struct timeline **whole, struct time
 	}
 	if (!err)
 		timeline_set_end(*cut, end);
-	trace_reader_free(r);
 	trace_reader_free(r2);
 	return !err && !err2 && next == 7 ? end / 8 * 6 : 0;
 }
