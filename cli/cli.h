@@ -393,6 +393,11 @@ int cli_log_print(FILE *out, const char *path, uint64_t from, uint64_t to, uint6
  * window's start, from; nothing when it does not, or is empty. */
 void cli_warn_past_end(const char *path, uint64_t from, uint64_t end);
 
+/* The end of a drawn window from `from`, of a trace ending at `end`: the
+ * trace's end when no --to was given (have_to false), else `to`, but at
+ * most the trace's end, which a note then says (blank columns say less). */
+uint64_t cli_window_draw_end(const char *path, uint64_t from, uint64_t to, bool have_to, uint64_t end);
+
 /* Writes s cut to cols terminal columns and padded with spaces to them
  * into buf (len bytes): a column of a text table, counted in columns, not
  * bytes, so that a non-ASCII or wide (CJK) name neither shifts its row nor

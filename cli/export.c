@@ -46,9 +46,10 @@ static void usage(FILE *f)
 		"                    default when it is not a terminal)\n"
 		"  -f, --from T      start of the window (1.5s, 250ms, 40us; a bare number\n"
 		"                    is seconds; default: the start of the trace)\n"
-		"  -t, --to T        end of the window (default: the end of the trace); the\n"
-		"                    reading goes on past it only as far as the window\n"
-		"                    needs (with the file's chunk index)\n"
+		"  -t, --to T        end of the window (default: the end of the trace; an\n"
+		"                    SVG's, at most the trace's end); the reading goes on\n"
+		"                    past it only as far as the window needs (with the\n"
+		"                    file's chunk index)\n"
 		"      --memory SIZE memory the window's reading may take (default: half\n"
 		"                    the machine's; 16M or more, 0 for no cap): past it\n"
 		"                    the reading stops with an error, saying how far it got\n"
@@ -192,8 +193,7 @@ int cmd_export(int argc, char **argv)
 	if (cli_load_window(file, from, win.have_to ? to : UINT64_MAX, false, cli_window_cap(&win), &tl))
 		return 1;
 	end = timeline_end(tl);
-	if (!win.have_to)
-		to = end > from ? end : from + 1;
+	to = cli_window_draw_end(file, from, to, win.have_to, end);
 	snprintf(a, sizeof(a), "%.3f", (double)from / 1e9);
 	snprintf(b, sizeof(b), "%.3f", (double)to / 1e9);
 	{

@@ -41,8 +41,9 @@ static void usage(FILE *f)
 		"                  when not printing to a terminal; at least 40)\n"
 		"  -f, --from T    start of the window (1.5s, 250ms, 40us; a bare number\n"
 		"                  is seconds; default: the start of the trace)\n"
-		"  -t, --to T      end of the window (default: the end of the trace); with\n"
-		"                  the file's chunk index the reading stops soon after it\n"
+		"  -t, --to T      end of the window (default, and at most: the end of the\n"
+		"                  trace); with the file's chunk index the reading stops\n"
+		"                  soon after it\n"
 		"      --memory SIZE  memory the window's reading may take (default: half\n"
 		"                  the machine's; 16M or more, 0 for no cap): past it the\n"
 		"                  reading stops with an error, saying how far it got\n"
@@ -171,8 +172,7 @@ int cmd_lanes(int argc, char **argv)
 		timeline_free(tl);
 		return 0;
 	}
-	if (!win.have_to)
-		to = end > from ? end : from + 1;
+	to = cli_window_draw_end(file, from, to, win.have_to, end);
 
 	setlocale(LC_CTYPE, "");
 	if (classroom)

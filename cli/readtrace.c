@@ -476,3 +476,16 @@ void cli_warn_past_end(const char *path, uint64_t from, uint64_t end)
 	if (from >= end && end > 0)
 		cli_error("warning: %s: the trace ends at %.6f s, before --from", path, (double)end / 1e9);
 }
+
+/* The end of a drawn window (see cli.h). */
+uint64_t cli_window_draw_end(const char *path, uint64_t from, uint64_t to, bool have_to, uint64_t end)
+{
+	if (!have_to)
+		return end > from ? end : from + 1;
+	if (end > from && to > end) {
+		cli_error("note: %s: the trace ends at %.6f s, before --to: the window ends there", path,
+			  (double)end / 1e9);
+		return end;
+	}
+	return to;
+}

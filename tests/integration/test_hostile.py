@@ -229,6 +229,18 @@ def test_usage_errors():
     check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
           "usage: log --from past the end prints nothing and warns, as lanes and export do",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    whole = conctop("lanes", "--width", "90", trace)
+    r = conctop("lanes", "--width", "90", "--to", "1000s", trace)
+    check(r.returncode == 0 and whole.returncode == 0 and r.stdout == whole.stdout and
+          "the trace ends at" in r.stderr and "before --to" in r.stderr,
+          "usage: lanes --to past the end draws to the end (the lanes of the whole trace, not blank columns) "
+          "and says where it ends", f"exit {r.returncode}: {r.stderr.strip()}")
+    svg = os.path.join(os.path.dirname(trace), "past-end.svg")
+    r = conctop("export", "--to", "1000s", "-o", svg, trace)
+    check(r.returncode == 0 and "before --to" in r.stderr and os.path.exists(svg) and
+          " s to 1000.000 s" not in open(svg).read(),
+          "usage: export --to past the end: the SVG ends at the trace's end, and a note says so",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("lanes", "--from", "1000s", trace)
     check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
           "usage: lanes --from past the end prints no grid and warns",
