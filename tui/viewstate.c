@@ -201,6 +201,23 @@ static void predict_sync(struct viewstate *vs)
 	vs->v.answer = any && !asking ? vs->predict_line : NULL;
 }
 
+/* Whether instant t is in the lanes' window. */
+static bool in_view(const struct viewstate *vs, uint64_t t)
+{
+	return t >= vs->v.t0 && t - vs->v.t0 < viewstate_window_ns(vs);
+}
+
+/* Makes the cursor visible: centres the view on it when it is outside;
+ * keeps the window in the timeline. */
+static void reveal_cursor(struct viewstate *vs)
+{
+	uint64_t win = viewstate_window_ns(vs), c = vs->v.cursor;
+
+	if (c != NONE && !in_view(vs, c))
+		vs->v.t0 = vs->v.classroom ? c / win * win /* page jumps */ : c > win / 2 ? c - win / 2 : 0;
+	clamp_t0(vs);
+}
+
 /* Prepares a frame. */
 void viewstate_frame(struct viewstate *vs, int width, int height)
 {
@@ -209,7 +226,7 @@ void viewstate_frame(struct viewstate *vs, int width, int height)
 		vs->height = height;
 		if (vs->fitted && !vs->v.classroom)
 			fit_scale(vs); /* (started in a terminal too small: 1 s a column) */
-		clamp_t0(vs);
+		reveal_cursor(vs); /* narrower: the paused cursor may be past the lanes' end */
 		reveal_focus(vs);
 	}
 	if (vs->v.predict)
@@ -223,34 +240,12 @@ void viewstate_frame(struct viewstate *vs, int width, int height)
 		vs->v.cursor = NONE;
 }
 
-/* Whether instant t is in the lanes' window. */
-static bool in_view(const struct viewstate *vs, uint64_t t)
-{
-	return t >= vs->v.t0 && t - vs->v.t0 < viewstate_window_ns(vs);
-}
-
 /* Puts the paused cursor at t: the replay's playhead with it. */
 static void cursor_set(struct viewstate *vs, uint64_t t)
 {
 	vs->v.cursor = t;
 	if (!vs->live)
 		vs->play = t;
-}
-
-/* Makes the cursor visible: centres the view on it when it is outside. */
-static void reveal_cursor(struct viewstate *vs)
-{
-	uint64_t win = viewstate_window_ns(vs), c = vs->v.cursor;
-
-	if (c == NONE)
-		return;
-	if (!in_view(vs, c)) {
-		if (vs->v.classroom)
-			vs->v.t0 = c / win * win; /* page jumps */
-		else
-			vs->v.t0 = c > win / 2 ? c - win / 2 : 0;
-	}
-	clamp_t0(vs);
 }
 
 /* Stops following; the cursor marks where. */

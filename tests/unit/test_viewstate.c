@@ -139,7 +139,7 @@ static void test_replay_end_shown(void)
 static void test_replay_resize_fit(void)
 {
 	struct viewstate vs, big;
-	uint64_t npc;
+	uint64_t npc, t;
 
 	viewstate_init_replay(&big, tl, "pingpong", 1.0, true, W, H);
 	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, 20, 5);
@@ -150,6 +150,15 @@ static void test_replay_resize_fit(void)
 	npc = vs.v.ns_per_col;
 	viewstate_frame(&vs, W / 2, H);
 	CHECK(vs.v.ns_per_col == npc, "replay: after a zoom, a resize keeps the user's scale");
+	viewstate_init_replay(&vs, tl, "pingpong", 1.0, true, W, H);
+	viewstate_zoom_here(&vs, false); /* (the scale is the user's) */
+	viewstate_zoom_here(&vs, false);
+	npc = vs.v.ns_per_col;
+	t = viewstate_window_ns(&vs) - 1; /* in the lanes' last column */
+	viewstate_place_cursor(&vs, t);
+	viewstate_frame(&vs, W / 2, H);
+	CHECK(vs.v.ns_per_col == npc && vs.v.cursor == t && t >= vs.v.t0 && t - vs.v.t0 < viewstate_window_ns(&vs),
+	      "replay: narrowed, a paused cursor past the lanes' new end is brought into view (same time, same scale)");
 }
 
 /* Zoom keeps the cursor's column; it stops at both ends. */
