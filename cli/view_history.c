@@ -163,6 +163,8 @@ void view_history_say(struct view_history *h, const struct timeline *live, size_
 	held += (h->past ? timeline_memory(h->past) : 0) + h->ckpt_bytes;
 	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
 		     (unsigned long long)(h->cap >> 20));
+	snprintf(h->header_short, sizeof(h->header_short), "mem %zu/%lluM", (held + (1 << 19)) >> 20,
+		 (unsigned long long)(h->cap >> 20));
 	/* past the cap because of what no trim frees: says how much that is
 	 * (weighed only then: it is said every frame) */
 	fixed = h->cap && held > h->cap ? timeline_memory_fixed(live) + (h->past ? timeline_memory_fixed(h->past) : 0) : 0;

@@ -52,6 +52,7 @@ struct view_history {
 	uint64_t dropped_until;        /* the disk filled: the file's history starts here (else 0) */
 	size_t held;                   /* the caller's bytes at the last view_history_say */
 	char header[160];              /* the header's words: memory, what is kept, what is read back */
+	char header_short[48];         /* the memory alone, for a narrow header ("mem 12/64M") */
 	bool (*pump)(void *ctx, const char *progress); /* run between slices of a read back (view_history_pump) */
 	void *pump_ctx;
 	const char *name;              /* the file's name in the progress words (a temporary file has none) */

@@ -101,7 +101,8 @@ static void live_usage(FILE *f)
 		"                        never forgotten: a program that makes threads for\n"
 		"                        hours goes past SIZE (the header says how much, as\n"
 		"                        \"mem USED/CAP MB (N MB threads) from T s\": T is\n"
-		"                        where the history in memory starts)\n"
+		"                        where the history in memory starts; with no room\n"
+		"                        for all of it, \"mem USED/CAPM\")\n"
 		"  -p, --pid PID         trace an existing process, all its threads\n"
 		"  -d, --duration TIME   stop tracing after TIME (1.5s, 250ms, 10m = 10\n"
 		"                        minutes, a bare number is seconds); a program\n"
@@ -174,6 +175,7 @@ static void live_frame(struct live *l)
 	if (l->hist.stopped)
 		l->pumped |= EVLOOP_REDRAW; /* once the key is handled: read again, or not */
 	l->w.vs.v.memory = l->hist.cap ? l->hist.header : NULL;
+	l->w.vs.v.memory_short = l->hist.cap ? l->hist.header_short : NULL;
 	if (l->ended)
 		return;
 	now = tracer_now(t); /* after a read back, whose progress frames measured the rate too */

@@ -310,6 +310,7 @@ static int replay_draw(struct replay *r)
 	r->w.vs.v.memory = timeline_kept_from(tl) || r->held || (r->hist.cap && mem > r->hist.cap)
 				   ? r->hist.header
 				   : NULL;
+	r->w.vs.v.memory_short = r->w.vs.v.memory ? r->hist.header_short : NULL;
 	return view_draw(&r->w);
 }
 

@@ -221,55 +221,69 @@ void draw_piece_add(struct draw_piece *p, int *n, int max, uint8_t role, uint8_t
 	va_start(ap, fmt);
 	vsnprintf(p[*n].text, sizeof(p[*n].text), fmt, ap);
 	va_end(ap);
+	p[*n].alt = NULL;
 	p[*n].role = role;
 	p[*n].attr = attr;
 	p[*n].rank = rank;
 	(*n)++;
 }
 
+/* A piece's text: its shorter one once short. */
+static const char *piece_text(const struct draw_piece *p, const bool *short_, int i)
+{
+	return short_[i] ? p[i].alt : p[i].text;
+}
+
 /* Columns of the pieces that are on, with the separators between them. */
-static int pieces_width(const struct draw_piece *p, const bool *on, int n, int gap)
+static int pieces_width(const struct draw_piece *p, const bool *on, const bool *short_, int n, int gap)
 {
 	int i, total = 0;
 
 	for (i = 0; i < n; i++)
 		if (on[i])
-			total += utf8_width(p[i].text) + (total ? gap : 0);
+			total += utf8_width(piece_text(p, short_, i)) + (total ? gap : 0);
 	return total;
 }
 
 /* Draws pieces, dropping those of highest rank until they fit. */
 void draw_pieces(struct draw *d, int x, int y, int width, const struct draw_piece *p, int n, uint32_t sep)
 {
-	bool on[PIECES_MAX];
+	bool on[PIECES_MAX], short_[PIECES_MAX];
 	int i, total, gap = sep ? 3 : 2, x0 = x;
 
 	if (n > PIECES_MAX)
 		n = PIECES_MAX;
 	for (i = 0; i < n; i++)
-		on[i] = true;
-	for (;;) {
-		int worst = -1;
+		on[i] = true, short_[i] = false;
+	for (;;) { /* of the same rank or higher, a shorter text before one piece less */
+		int worst = -1, longer = -1;
 
-		total = pieces_width(p, on, n, gap);
-		for (i = 0; i < n; i++)
+		total = pieces_width(p, on, short_, n, gap);
+		for (i = 0; i < n; i++) {
 			if (on[i] && p[i].rank > 0 && (worst < 0 || p[i].rank >= p[worst].rank))
 				worst = i;
-		if (total <= width || worst < 0)
+			if (on[i] && p[i].alt && !short_[i] && (longer < 0 || p[i].rank >= p[longer].rank))
+				longer = i;
+		}
+		if (total <= width || (worst < 0 && longer < 0))
 			break;
-		on[worst] = false;
+		if (longer >= 0 && (worst < 0 || p[longer].rank >= p[worst].rank))
+			short_[longer] = true;
+		else
+			on[worst] = false;
 	}
 	/* then take back, most needed first, what still fits */
 	for (;;) {
 		int best = -1;
 
 		for (i = 0; i < n; i++)
-			if (!on[i] && utf8_width(p[i].text) + gap + total <= width && (best < 0 || p[i].rank < p[best].rank))
+			if (!on[i] && utf8_width(piece_text(p, short_, i)) + gap + total <= width &&
+			    (best < 0 || p[i].rank < p[best].rank))
 				best = i;
 		if (best < 0)
 			break;
 		on[best] = true;
-		total += utf8_width(p[best].text) + gap;
+		total += utf8_width(piece_text(p, short_, best)) + gap;
 	}
 	for (i = 0, total = 0; i < n; i++) {
 		if (!on[i])
@@ -279,7 +293,7 @@ void draw_pieces(struct draw *d, int x, int y, int width, const struct draw_piec
 				grid_put(d->g, x + 1, y, sep, ROLE_FRAME, 0);
 			x += gap;
 		}
-		x += draw_text(d, x, y, p[i].text, p[i].role, p[i].attr, x0 + width - x);
+		x += draw_text(d, x, y, piece_text(p, short_, i), p[i].role, p[i].attr, x0 + width - x);
 		total = 1;
 	}
 }

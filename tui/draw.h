@@ -73,6 +73,7 @@ void draw_box(struct draw *d, int x, int y, int w, int h, const char *title);
  * first when the line is too narrow for all. */
 struct draw_piece {
 	char text[96];
+	const char *alt; /* a shorter text, used before anything is dropped; or NULL */
 	uint8_t role, attr;
 	int rank; /* 0 always shown; larger: dropped earlier */
 };
@@ -81,8 +82,9 @@ struct draw_piece {
 void draw_piece_add(struct draw_piece *p, int *n, int max, uint8_t role, uint8_t attr, int rank, const char *fmt, ...)
 	__attribute__((format(printf, 7, 8)));
 
-/* Draws pieces on row y from x, sep between them (0: two blanks), dropping
- * the pieces of highest rank until they fit in width columns. */
+/* Draws pieces on row y from x, sep between them (0: two blanks): until
+ * they fit in width columns, the piece of highest rank is dropped, or takes
+ * its shorter text when it has one (the shorter first, among equal ranks). */
 void draw_pieces(struct draw *d, int x, int y, int width, const struct draw_piece *p, int n, uint32_t sep);
 
 #endif

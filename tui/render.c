@@ -231,8 +231,13 @@ static void draw_header(struct frame *f)
 	draw_piece_add(p, &n, HEADER_PIECES, ROLE_TITLE, 0, 7, "%zu thread%s", nthreads, nthreads == 1 ? "" : "s");
 	fmt_count(cnt, sizeof(cnt), v->events_per_sec > 0 ? v->events_per_sec : (double)timeline_events(tl));
 	draw_piece_add(p, &n, HEADER_PIECES, ROLE_TITLE, 0, 8, "%s %s", cnt, v->events_per_sec > 0 ? "ev/s" : "events");
-	if (v->memory)
-		draw_piece_add(p, &n, HEADER_PIECES, ROLE_TITLE, 0, 4, "%s", v->memory);
+	if (v->memory) { /* (before the target's name; narrow, the figure alone) */
+		int at = n;
+
+		draw_piece_add(p, &n, HEADER_PIECES, ROLE_TITLE, 0, 3, "%s", v->memory);
+		if (n > at)
+			p[at].alt = v->memory_short;
+	}
 	draw_piece_add(p, &n, HEADER_PIECES, lost ? ROLE_WARNING : ROLE_TITLE, lost ? GRID_BOLD : 0, lost ? 1 : 5,
 		       "lost %" PRIu64, lost);
 	if (anom)

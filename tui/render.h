@@ -50,6 +50,7 @@ struct view {
 	bool inspect;             /* the inspect panel at the cursor */
 	double events_per_sec;    /* live rate for the header */
 	const char *memory;       /* live under a memory cap: what it holds and keeps, for the header; or NULL */
+	const char *memory_short; /* the same, the memory figure alone (a narrow header's), or NULL */
 	const struct timeline *whole; /* drawing a window read back from the file: the view's own
 				       * timeline, whose counts the header shows; NULL otherwise */
 	const char *message;      /* one status line (an error, "filter: ...") or NULL */

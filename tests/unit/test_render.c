@@ -885,6 +885,22 @@ static void test_screen(void)
 		      !(grid_at(g, RENDER_LANE_X + 3, y)->attr & GRID_REVERSE),
 	      "screen: cursor column reversed in every lane");
 	CHECK(strstr(row(g, 0), "t 0.0021 s") != NULL, "screen: the header shows the cursor's time");
+	v.memory = "mem 123/256 MB (100 MB threads) from 812.4 s";
+	v.memory_short = "mem 123/256M";
+	v.mode = VIEW_LIVE; /* (a replay's speed and state come before it) */
+	render_screen(g, tl, &v, th);
+	CHECK(strstr(row(g, 0), " mem 123/256M ") && strstr(row(g, 0), "1 col = 500") && !strstr(row(g, 0), "from 812"),
+	      "screen: at 80 columns the live header's memory piece takes its short form (the whole one was dropped)");
+	v.mode = VIEW_REPLAY;
+	{
+		struct grid *wide = grid_new(200, 24);
+
+		render_screen(wide, tl, &v, th);
+		CHECK(strstr(row(wide, 0), "mem 123/256 MB (100 MB threads) from 812.4 s"),
+		      "screen: at 200 columns, the whole memory piece");
+		grid_free(wide);
+	}
+	v.memory = v.memory_short = NULL;
 
 	v.inspect = true;
 	render_screen(g, tl, &v, th);
