@@ -230,11 +230,13 @@ bool timeline_settled(const struct timeline *tl, uint64_t t, bool for_log);
 
 /* The event types (bit t for type t) that change what the lanes of a
  * window show though they come after it: a thread's name and process
- * (fork, thread, exec, rename) and the count of lost events; for its log,
- * an object's name too. */
+ * (thread, exec, rename) and the count of lost events; for its log, an
+ * object's name too. Not a fork: it names a thread that appears at it,
+ * and the reading goes past the window until every thread in it is
+ * settled (a program making threads all along held the reading to the
+ * file's end). */
 #define TL_LATE_TYPES                                                                                             \
-	((1ull << EVENT_FORK) | (1ull << EVENT_THREAD) | (1ull << EVENT_EXEC) | (1ull << EVENT_RENAME) |           \
-	 (1ull << EVENT_LOST))
+	((1ull << EVENT_THREAD) | (1ull << EVENT_EXEC) | (1ull << EVENT_RENAME) | (1ull << EVENT_LOST))
 #define TL_LOG_LATE_TYPES (TL_LATE_TYPES | (1ull << EVENT_OBJECT))
 
 /* Where the reading of a window that ends at `to` may stop at the

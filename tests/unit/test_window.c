@@ -545,6 +545,21 @@ static void test_hand_built(const char *path)
 	if (!hb_write(&h, path))
 		hb_check(path, 10 * MS, false, "hand-built: a thread first seen after the window has no lane in it");
 
+	/* threads forked after the window, up to the trace's last event (a
+	 * program that makes threads all along): a fork names a thread that
+	 * appears at it, never one the window holds, so they do not hold the
+	 * reading (they did, to the end of the file) */
+	hb_begin(&h, 0);
+	hb_switch_after_10ms(&h);
+	for (int k = 0; k < 5; k++) {
+		hb_ev(&h, (20 + 2 * k) * MS, EVENT_FORK, 0, A, N + k, 0, "child");
+		hb_ev(&h, (20 + 2 * k) * MS + 100 * US, EVENT_WAKEUP_NEW, 1, N + k, 0, 1, NULL);
+	}
+	hb_ev(&h, 31 * MS, EVENT_FORK, 0, A, N + 5, 0, "last child");
+	if (!hb_write(&h, path))
+		hb_check(path, 10 * MS, false, "hand-built: threads forked after the window, the last one the trace's "
+					"last event, do not hold its reading (nothing of the window changes)");
+
 	/* a level marker ("buffer =") first at 20 ms: no level strip in
 	 * [0, 10 ms), or a reading of the whole file would draw one */
 	hb_begin(&h, 0);
