@@ -250,7 +250,9 @@ int screen_open(struct screen **out, bool mono, char *err, size_t errlen)
 	set_escdelay(ESC_DELAY_MS);
 	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
-	if (!mono && has_colors() && start_color() == OK)
+	/* (no start_color when NO_COLOR or --color=never asks for none:
+	 * it would paint the screen white on black) */
+	if (!mono && theme_depth_for(256) != THEME_MONO && has_colors() && start_color() == OK)
 		depth = theme_depth_for(COLORS);
 	s->depth = depth;
 	s->theme = theme_get(depth, !s->utf8);
