@@ -16,6 +16,8 @@ typedef int cli_command_fn(int argc, char **argv);
 
 cli_command_fn cmd_record, cmd_report, cmd_list, cmd_dump, cmd_log, cmd_export, cmd_lesson, cmd_tour, cmd_lanes,
 	cmd_replay, cmd_import, cmd_contention, cmd_path;
+/* Whether name is one of conctop's commands (cli/main.c's table). */
+bool cli_is_command(const char *name);
 /* The live view, `conctop run [OPTIONS] SCENARIO [ARGS]`. */
 cli_command_fn cmd_run;
 /* The live view from conctop's own arguments: `conctop [OPTIONS]

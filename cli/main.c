@@ -132,6 +132,12 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* Whether name is a command (see cli.h). */
+bool cli_is_command(const char *name)
+{
+	return find_command(name) != NULL;
+}
+
 /* conctop help COMMAND: that command's --help. */
 static int help_command(int argc, char **argv)
 {

@@ -288,6 +288,10 @@ static int target_scenario(struct session *s, int argc, char **argv)
 	char dir[PATH_MAX], why[256];
 	int e;
 
+	if (!si && cli_is_command(argv[0])) /* (conctop --mono replay FILE) */
+		return cli_usage_error(s->opts.cmd, "'%s' is a command of conctop, not a scenario: the options "
+				       "before it are the live view's; give them after it (conctop %s --help "
+				       "lists its own)", argv[0], argv[0]);
 	if (!si)
 		return cli_usage_error(s->opts.cmd, "unknown scenario '%s' (conctop list shows them; "
 				       "put -- before a command)", argv[0]);

@@ -36,7 +36,7 @@ static void usage_error(const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see %s --help)\n", name);
+	fprintf(stderr, " (see conctop run %s --help)\n", name);
 	exit(2);
 }
 

@@ -219,6 +219,15 @@ def test_usage_errors():
     check(r.returncode == 0 and r.stdout.startswith("usage: contention"),
           "usage: run SCENARIO --help prints the scenario's options, with no terminal",
           f"exit {r.returncode}: {r.stdout[:100]} {r.stderr.strip()}")
+    r = conctop("--mono", "replay", trace)
+    check(r.returncode == 2 and "'replay' is a command of conctop, not a scenario" in r.stderr and
+          "conctop replay --help" in r.stderr,
+          "usage: a live-view option before a command (conctop --mono replay FILE) says the command's options go "
+          "after it (it said: unknown scenario 'replay')", f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("run", "prodcons", "--threads", "-3")
+    check(r.returncode == 2 and "(see conctop run prodcons --help)" in r.stderr,
+          "usage: a scenario's bad argument points at conctop run SCENARIO --help (it said 'see prodcons --help', "
+          "no such command)", f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("run", "nosuch", "--help")
     check(r.returncode == 2 and "unknown scenario" in r.stderr, "usage: run NOSUCH --help is an unknown scenario",
           f"exit {r.returncode}: {r.stderr.strip()}")
