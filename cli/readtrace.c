@@ -182,8 +182,8 @@ void cli_trace_warning(const struct cli_trace *t, char *buf, size_t len)
 		n = snprintf(buf, len, "%s: %llu damaged part%s skipped, the rest is shown (%s)", t->path,
 			     (unsigned long long)t->damaged, t->damaged > 1 ? "s" : "", t->damage);
 	if (t->cut[0] && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, "%s%s: the recording was cut off (%s): showing what came before",
-			 n ? "; " : "", t->path, t->cut);
+		snprintf(buf + n, len - (size_t)n, "%s%s: the recording was cut off (%s): showing what came before%s",
+			 n ? "; " : "", t->path, t->cut, t->events ? "" : ", which is no event at all");
 }
 
 /* Closes the trace. */

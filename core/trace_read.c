@@ -338,7 +338,9 @@ static int reader_start(struct trace_reader *r)
 	if (got < 0)
 		return fail(r, -EIO, "read error at byte 0: %s", strerror(errno));
 	if (got == 0)
-		return fail(r, -ENODATA, "empty file (0 bytes): truncated at byte 0, before the trace header");
+		return fail(r, -ENODATA, "empty file (0 bytes): truncated at byte 0, before the trace header (not "
+			    "a recording: conctop record writes the header first, and a recording cut off stays in "
+			    "FILE.part)");
 	if (memcmp(h, file_magic, (size_t)got < sizeof file_magic ? (size_t)got : sizeof file_magic))
 		return fail(r, -EBADMSG, "not a conctop trace: bad magic number at byte 0%s",
 			    looks_like_text(h, (size_t)got) ? " (it looks like text: the text of perf script, trace-cmd "

@@ -20,8 +20,8 @@ int overlay_too_small(struct grid *g)
 	int w = grid_width(g), h = grid_height(g), len, pos = 0, y = 0;
 
 	grid_clear(g);
-	len = snprintf(msg, sizeof(msg), "terminal too small: %dx%d needed, this one is %dx%d", RENDER_MIN_WIDTH,
-		       RENDER_MIN_HEIGHT, w, h);
+	len = snprintf(msg, sizeof(msg), "terminal too small: %dx%d needed, this one is %dx%d (q quits)",
+		       RENDER_MIN_WIDTH, RENDER_MIN_HEIGHT, w, h);
 	while (pos < len && y < h) {
 		int n = len - pos < w ? len - pos : w;
 

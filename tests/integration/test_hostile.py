@@ -250,6 +250,19 @@ def test_usage_errors():
           " s to 1000.000 s" not in open(svg).read(),
           "usage: export --to past the end: the SVG ends at the trace's end, and a note says so",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    cut = os.path.join(os.path.dirname(trace), "cut-first-chunk.ctrace")
+    with open(trace, "rb") as f, open(cut, "wb") as g:
+        g.write(f.read(300))  # the header and the info (chunk 0, 262 bytes), then a chunk cut short
+    r = conctop("report", cut)
+    check(r.returncode == 0 and "cut off" in r.stderr and "which is no event at all" in r.stderr,
+          "usage: a recording cut in its first chunk of events: the warning says nothing came before the cut (it said "
+          "'showing what came before' over an empty report)", f"exit {r.returncode}: {r.stderr.strip()}")
+    empty = os.path.join(os.path.dirname(trace), "empty.ctrace")
+    open(empty, "wb").close()
+    r = conctop("report", empty)
+    check(r.returncode == 1 and "empty file" in r.stderr and "FILE.part" in r.stderr,
+          "usage: an empty file says it is no recording, and where a cut-off one stays",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("lanes", "--from", "1000s", trace)
     check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
           "usage: lanes --from past the end prints no grid and warns",

@@ -855,8 +855,8 @@ static void test_screen(void)
 	build_pingpong();
 	v = view_all(80, 21 * MS);
 	r = render_screen(g, tl, &v, th);
-	CHECK(r == -ERANGE && grid_has(g, "terminal too small: 80x24 needed,") && grid_has(g, "79x24"),
-	      "screen 79x24: too small, says what is needed");
+	CHECK(r == -ERANGE && grid_has(g, "terminal too small: 80x24 needed,") && grid_has(g, "79x24 (q quits)"),
+	      "screen 79x24: too small, says what is needed, and how to quit");
 	grid_free(g);
 	g = grid_new(20, 5);
 	CHECK(render_screen(g, tl, &v, th) == -ERANGE && grid_has(g, "terminal too"), "screen 20x5: the message wraps");
