@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"while it traces, so that a saturated CPU does not starve it.\n"
 		"A scenario runs at full speed with its own defaults, as its checks\n"
 		"expect; --classroom runs it at the classroom pace of 'conctop run'.\n"
+		"'run SCENARIO' is taken too, as the live view writes it.\n"
 		"\n"
 		"Options:\n"
 		"  -o, --output FILE     trace file to write (default: conctop.ctrace);\n"

@@ -288,6 +288,11 @@ static int target_scenario(struct session *s, int argc, char **argv)
 	char dir[PATH_MAX], why[256];
 	int e;
 
+	if (!si && argc > 1 && !strcmp(argv[0], "run")) { /* record run SCENARIO, as conctop run SCENARIO */
+		s->argv = ++argv;
+		argc--;
+		si = scenario_find(argv[0]);
+	}
 	if (!si && cli_is_command(argv[0])) /* (conctop --mono replay FILE) */
 		return cli_usage_error(s->opts.cmd, "'%s' is a command of conctop, not a scenario: the options "
 				       "before it are the live view's; give them after it (conctop %s --help "

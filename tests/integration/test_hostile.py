@@ -224,6 +224,11 @@ def test_usage_errors():
           "conctop replay --help" in r.stderr,
           "usage: a live-view option before a command (conctop --mono replay FILE) says the command's options go "
           "after it (it said: unknown scenario 'replay')", f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("record", "-o", os.path.join(os.path.dirname(trace), "rec-run.ctrace"), "run", "prodcons",
+                "--threads", "-3")
+    check(r.returncode == 2 and "(see conctop run prodcons --help)" in r.stderr,
+          "usage: record run SCENARIO is the scenario, as the live view writes it (its arguments checked as "
+          "the scenario's)", f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("run", "prodcons", "--threads", "-3")
     check(r.returncode == 2 and "(see conctop run prodcons --help)" in r.stderr,
           "usage: a scenario's bad argument points at conctop run SCENARIO --help (it said 'see prodcons --help', "
