@@ -121,6 +121,13 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 	if (s->lost)
 		fprintf(stderr, "  LOST: the text says %llu events were lost: the figures are incomplete\n",
 			(unsigned long long)s->lost);
+	if (s->unchained && s->unchained * 100 >= s->switches) /* (a few: lost events) */
+		fprintf(stderr, "  MISSING SWITCHES: %llu of %llu switches do not take off their CPU the task the one "
+				"before put on it: the text lacks the others (perf record without -a records only the "
+				"switches of its own tasks), and a task switched to and never off looks as if it ran to "
+				"the end. Record with perf sched record, or perf record -a; or keep the program's tasks "
+				"only (--comm NAME, --pid PID)\n",
+			(unsigned long long)s->unchained, (unsigned long long)s->switches);
 	if (s->stack_lines)
 		fprintf(stderr, "  not needed by conctop: %llu lines of call stacks\n", (unsigned long long)s->stack_lines);
 	for (any = 0; any < 2; any++) {

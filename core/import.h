@@ -72,6 +72,8 @@ struct import_summary {
 	uint64_t events;             /* conctop events written */
 	uint64_t tasks, threads;     /* tasks named in the text; kept as threads */
 	uint64_t switches;
+	uint64_t unchained;          /* switches whose previous task is not the one the CPU's last
+				      * switch put there: switches missing from the text */
 	uint64_t derived_wakeups, derived_wakings, derived_renames;
 	uint64_t lost;               /* events the text says were lost */
 	uint64_t stack_lines;        /* call-stack lines (perf script of -g, ftrace's stacktrace)

@@ -154,6 +154,8 @@ static int on_switch(struct import *im, const struct import_line *l)
 		return e;
 	if (im->pass == 1)
 		return 0;
+	if (im->cur[l->cpu] >= 0 && im->cur[l->cpu] != prev)
+		im->sum.unchained++;
 	im->cur[l->cpu] = next;
 	ev.tid = as_tid(im, prev);
 	ev.tgid = as_tgid(im, prev);

@@ -318,7 +318,8 @@ def hints_part():
         r, _ = import_text(path)
         line = next((l for l in r.stderr.splitlines() if "processes: the text does not say them" in l), "")
         named = [h for h in ("perf script -F +pid", "options/record-tgid") if h in line]
-        check(r.returncode == 0 and f"the {fmt} text" in r.stderr and line and named == ([hint] if hint else []),
+        check(r.returncode == 0 and f"the {fmt} text" in r.stderr and line and named == ([hint] if hint else []) and
+              "MISSING SWITCHES" not in r.stderr,
               f"import summary: a {fmt} text without processes gets {hint or 'no tool hint'}", line or r.stderr)
 
 
@@ -337,6 +338,10 @@ def missed_part():
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     r, trace = import_text(path)
+    said = re.search(r"MISSING SWITCHES: (\d+) of (\d+) switches .*perf record -a", r.stderr)
+    check(r.returncode == 0 and said and said.groups() == ("19", "40"),
+          "import says when the text lacks switches (perf record without -a: a task switched to and never off "
+          "looked as if it ran to the end, said nowhere): 19 of 40 here", r.stderr[-600:])
     rep = conctop("report", trace)
     check(r.returncode == 0 and "of the switches came without the switch-in before them" in rep.stdout,
           "report warns when more than 1% of the switches lack their switch-in", rep.stdout[-600:])
