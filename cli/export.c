@@ -108,6 +108,17 @@ static int write_out(const char *path, const struct timeline *tl, uint64_t from,
 	return 0;
 }
 
+/* Whether a file's name (after its last /) has an extension: a dot past
+ * its first character. */
+static bool has_extension(const char *path)
+{
+	const char *base = strrchr(path, '/'), *dot;
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	return dot && dot > base;
+}
+
 /* Whether s ends with suffix. */
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -167,6 +178,9 @@ int cmd_export(int argc, char **argv)
 	if (out && !quiet && (perfetto ? ends_with(out, ".svg") : pf_name))
 		cli_error("note: writing %s to %s, as --format says", perfetto ? "a Perfetto trace" : "an SVG picture",
 			  out);
+	else if (out && !quiet && !perfetto && !ends_with(out, ".svg") && has_extension(out)) /* (OUT.png) */
+		cli_error("note: writing an SVG picture to %s, whatever its name says (the formats are: "
+			  EXPORT_FORMATS ")", out);
 	if ((e = cli_trace_operand("export", argc, argv, &file)))
 		return e;
 	from = win.from;

@@ -268,6 +268,11 @@ def test_usage_errors():
     check(r.returncode == 1 and "empty file" in r.stderr and "FILE.part" in r.stderr,
           "usage: an empty file says it is no recording, and where a cut-off one stays",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    png = os.path.join(os.path.dirname(trace), "picture.png")
+    r = conctop("export", "-o", png, trace)
+    check(r.returncode == 0 and "writing an SVG picture to" in r.stderr and "whatever its name says" in r.stderr and
+          open(png).read(5) == "<?xml",
+          "usage: export -o OUT.png writes SVG, and says so (it did silently)", f"exit {r.returncode}: {r.stderr.strip()}")
     r = conctop("lanes", "--from", "1000s", trace)
     check(r.returncode == 0 and not r.stdout and "before --from" in r.stderr,
           "usage: lanes --from past the end prints no grid and warns",
