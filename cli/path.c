@@ -114,7 +114,8 @@ static void path_text_node(FILE *f, const struct spans *s, const struct critpath
 		const char *kind = (o && o->pylock) || (n->wait == WAIT_NONE && !slabel[0]) ? "" : waits_kind_name(n->wait);
 
 		fprintf(f, "%*s%.3f ms blocked%s%s%s%s (%" PRIu64 " time%s), woken by %s (%d): ", ind, "",
-			path_ms(n->charged_ns), kind[0] || slabel[0] ? " on " : "", kind, slabel[0] && kind[0] ? " " : "",
+			path_ms(n->charged_ns), n->signalling ? " signalling " : kind[0] || slabel[0] ? " on " : "",
+			kind, slabel[0] && kind[0] ? " " : "",
 			slabel, n->stretches,
 			n->stretches == 1 ? "" : "s", name, t->tid);
 	} else {
@@ -155,8 +156,9 @@ static void path_json(FILE *f, const struct spans *s, const struct critpath *c, 
 		fprintf(f, "%s\n    {\"depth\": %u, \"parent\": %ld, \"tid\": %d, \"name\": ", i ? "," : "", n->depth,
 			n->depth ? (long)n->parent : -1L, t->tid);
 		cli_json_string(f, t->name);
-		fprintf(f, ", \"kind\": \"%s\", \"object\": ",
-			n->depth ? waits_cause_name(spans_object(s, n->object), n->wait) : "");
+		fprintf(f, ", \"kind\": \"%s\", \"signalling\": %s, \"object\": ",
+			n->depth ? waits_cause_name(spans_object(s, n->object), n->wait) : "",
+			n->signalling ? "true" : "false");
 		cli_json_string(f, label);
 		fprintf(f,
 			", \"charged_ns\": %" PRIu64 ", \"stretches\": %" PRIu64 ", \"running_ns\": %" PRIu64

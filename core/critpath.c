@@ -45,15 +45,16 @@ const char *critpath_end_key(enum critpath_end why)
 	return (unsigned)why < CRITPATH_END_MAX ? critpath_ends[why].key : "?";
 }
 
-/* The child of node parent for the thread charged with its waits on
- * (wait, object), created when new: its index, or -ENOMEM. */
-static long critpath_child(struct critpath *c, size_t parent, uint8_t wait, int64_t object, size_t thread)
+/* The child of node parent for the thread charged with the waits of the
+ * kind of sp (wait, signalling, object), created when new: its index, or
+ * -ENOMEM. */
+static long critpath_child(struct critpath *c, size_t parent, const struct span *sp, size_t thread)
 {
 	struct critpath_node *n;
 
 	for (size_t i = parent + 1; i < c->n; i++)
-		if (c->node[i].parent == parent && c->node[i].thread == thread && c->node[i].object == object &&
-		    c->node[i].wait == wait)
+		if (c->node[i].parent == parent && c->node[i].thread == thread && c->node[i].object == sp->object &&
+		    c->node[i].wait == sp->wait && c->node[i].signalling == sp->signalling)
 			return (long)i;
 	if (VEC_RESERVE(c->node, c->cap, c->n + 1))
 		return -ENOMEM;
@@ -62,8 +63,9 @@ static long critpath_child(struct critpath *c, size_t parent, uint8_t wait, int6
 	n->parent = parent;
 	n->depth = c->node[parent].depth + 1;
 	n->thread = thread;
-	n->wait = wait;
-	n->object = object;
+	n->wait = sp->wait;
+	n->signalling = sp->signalling;
+	n->object = sp->object;
 	return (long)c->n++;
 }
 
@@ -146,7 +148,7 @@ static int critpath_walk(struct critpath *c, size_t node, size_t thread, uint64_
 							     CRITPATH_CYCLE : CRITPATH_DEPTH] += d;
 				continue;
 			}
-			ch = critpath_child(c, node, sp->wait, sp->object, (size_t)sp->waker);
+			ch = critpath_child(c, node, sp, (size_t)sp->waker);
 			if (ch < 0)
 				return (int)ch;
 			c->node[ch].charged_ns += d;

@@ -41,6 +41,7 @@ struct critpath_node {
 	 * `charged_ns` on `object` (its wait kind `wait`), in `stretches`
 	 * stretches each ended by a wakeup from this node's thread */
 	uint8_t wait;
+	bool signalling;      /* blocked inside a signal of the cond `object` (span.signalling) */
 	int64_t object;
 	uint64_t charged_ns;
 	uint64_t stretches;

@@ -31,6 +31,7 @@ struct span {
 	uint8_t wait;
 	int64_t object, holder;
 	uint64_t woken;   /* a blocked state: its first waking since, 0 none */
+	bool signalling;  /* inside a cond signal (sched_change.signalling) */
 };
 
 struct perfetto_export {
@@ -290,6 +291,8 @@ static void cause_name(const struct perfetto_export *x, const struct span *s, ch
 	}
 	if (label[0] && strchr(label, '@'))
 		snprintf(buf, len, "%s", label);
+	else if (label[0] && s->signalling)
+		snprintf(buf, len, "signalling %s %s", kind, label);
 	else if (label[0])
 		snprintf(buf, len, "%s %s", kind, label);
 	else if (s->wait == WAIT_JOIN && s->holder >= 0)
@@ -356,14 +359,14 @@ static int on_state(void *ctx, const struct sched_change *c)
 		if (VEC_RESERVE(x->span, x->capspan, c->thread + 1))
 			return -ENOMEM;
 		for (; x->nspan <= c->thread; x->nspan++)
-			x->span[x->nspan] = (struct span){ TL_UNKNOWN, 0, WAIT_NONE, -1, -1, 0 };
+			x->span[x->nspan] = (struct span){ TL_UNKNOWN, 0, WAIT_NONE, -1, -1, 0, false };
 	}
 	s = &x->span[c->thread];
 	if (sliced(c->prev) && c->ts > c->prev_since) {
 		struct span closed = *s;
 
 		if (closed.state != c->prev || closed.since != c->prev_since) /* restated: cause unknown */
-			closed = (struct span){ c->prev, c->prev_since, WAIT_NONE, -1, -1, 0 };
+			closed = (struct span){ c->prev, c->prev_since, WAIT_NONE, -1, -1, 0, false };
 		else if (c->prev_object >= 0) { /* learnt as it ended: the child that woke it */
 			closed.object = c->prev_object;
 			closed.holder = c->prev_holder;
@@ -373,7 +376,7 @@ static int on_state(void *ctx, const struct sched_change *c)
 		write_slice(x, c->thread, &closed, c->prev_since,
 			    closed.woken > c->prev_since && closed.woken < c->ts ? closed.woken : c->ts);
 	}
-	*s = (struct span){ c->state, c->ts, c->wait, c->object, c->holder, 0 };
+	*s = (struct span){ c->state, c->ts, c->wait, c->object, c->holder, 0, c->signalling };
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct mthread {
 	int32_t waker_via; /* the object its last waking came through (-1 none), until a
 			    * wakeup without one */
 	bool has_waker;
+	bool signalling;   /* its wait is inside a cond signal (sched_change.signalling) */
 	bool at_gate;      /* conctop's gated child, before its exec */
 	uint8_t wait;      /* what its current state waits on (enum waits_kind) */
 };
@@ -236,6 +237,7 @@ static void fill_wait(struct sched_model *m, const struct mthread *t, struct sch
 
 	waits_current(m->waits, t->pub.tid, &wc);
 	c->wait = wc.kind;
+	c->signalling = wc.op == OP_COND_SIGNAL || wc.op == OP_COND_BROADCAST;
 	c->object = wc.object;
 	who = wc.holder ? wc.holder : wc.target;
 	if (who > 0) {
@@ -258,6 +260,7 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	c.thread = idx_of(m, t);
 	c.ts = ts;
 	c.wait = WAIT_NONE;
+	c.signalling = false;
 	c.object = -1;
 	c.holder = -1;
 	c.prev_object = t->ref_object;
@@ -285,6 +288,7 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	t->pub.since = ts;
 	t->pub.cpu = c.cpu;
 	t->wait = c.wait;
+	t->signalling = c.signalling;
 	t->object = c.object;
 	t->holder = (int32_t)c.holder;
 	if (c.cpu >= 0)
@@ -792,11 +796,12 @@ const struct sched_thread *sched_model_thread(const struct sched_model *m, size_
 
 /* What thread i's current state waits on. */
 void sched_model_thread_wait(const struct sched_model *m, size_t i, uint8_t *wait, int64_t *object,
-			     int64_t *holder)
+			     int64_t *holder, bool *signalling)
 {
 	const struct mthread *t = i < m->nthreads ? &m->threads[i] : NULL;
 
 	*wait = t ? t->wait : WAIT_NONE;
+	*signalling = t && t->signalling;
 	*object = t ? t->object : -1;
 	*holder = t ? t->holder : -1;
 }

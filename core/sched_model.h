@@ -93,6 +93,8 @@ struct sched_change {
 	uint8_t wait;        /* enum waits_kind; WAIT_NONE when unknown or not waiting */
 	int64_t object;      /* index of the object (waits_object), -1 none */
 	int64_t holder;      /* thread index holding it (a mutex) or joined, -1 none */
+	bool signalling;     /* blocked inside a cond signal or broadcast (glibc's signaller
+			      * waits for older waiters), not waiting on the cond */
 	/* when prev_object >= 0: what the blocked state that ends here turned
 	 * out to wait on, in place of what its start said (a wait for any child:
 	 * the child whose exit woke it), and its holder (that child's index) */
@@ -200,7 +202,7 @@ const struct sched_thread *sched_model_thread(const struct sched_model *m, size_
 /* What thread i's current state waits on, as its last change said
  * (sched_change's wait, object and holder). */
 void sched_model_thread_wait(const struct sched_model *m, size_t i, uint8_t *wait, int64_t *object,
-			     int64_t *holder);
+			     int64_t *holder, bool *signalling);
 
 /* The index of the latest entry of tid (alive or dead), or -ENOENT. */
 long sched_model_find(const struct sched_model *m, int32_t tid);

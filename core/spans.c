@@ -25,6 +25,7 @@ struct sthread {
 	int32_t woken;       /* the blocked span its wakeup just ended, awaiting its waker; -1 */
 	int32_t object, holder; /* what its current (blocked) state waits on, and who holds it */
 	uint8_t wait;
+	bool signalling;     /* ... inside a cond signal (sched_change.signalling) */
 };
 
 /* A CPU's occupant from start on (until the next change). */
@@ -222,6 +223,7 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 			sp->cpu = c->cpu;
 		if (blocked) {
 			sp->wait = t->wait;
+			sp->signalling = t->signalling;
 			sp->object = t->object;
 			sp->holder = t->holder;
 			sp->via = c->cause == SCHED_BY_WAKEUP && t->object >= 0 && c->via == t->object;
@@ -235,6 +237,7 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 			r = s->sink(s->sink_ctx, s, c->thread, sp);
 	}
 	t->wait = c->wait;
+	t->signalling = c->signalling;
 	t->object = (int32_t)c->object;
 	t->holder = (int32_t)c->holder;
 	return r;
@@ -363,7 +366,7 @@ static int spans_take_threads(struct spans *s, const struct sched_model *m)
 		t->pub.tgid = sched_model_thread(m, i)->tgid;
 		t->pub.name = "";
 		t->woken = -1; /* (a wakeup's change and its waker come in one event) */
-		sched_model_thread_wait(m, i, &t->wait, &object, &holder);
+		sched_model_thread_wait(m, i, &t->wait, &object, &holder, &t->signalling);
 		t->object = (int32_t)object;
 		t->holder = (int32_t)holder;
 	}
@@ -425,8 +428,8 @@ bool spans_open_wait(const struct spans *s, size_t i, struct span *sp)
 	if (!th || !tl_state_blocked(th->state))
 		return false;
 	*sp = (struct span){ .start = th->since, .end = sched_model_last_ts(s->m), .state = th->state,
-			     .wait = s->t[i].wait, .cpu = -1, .object = s->t[i].object, .holder = s->t[i].holder,
-			     .waker = TL_WAKER_UNKNOWN };
+			     .wait = s->t[i].wait, .signalling = s->t[i].signalling, .cpu = -1,
+			     .object = s->t[i].object, .holder = s->t[i].holder, .waker = TL_WAKER_UNKNOWN };
 	return true;
 }
 

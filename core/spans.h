@@ -29,6 +29,8 @@ struct span {
 	uint8_t wait;    /* a blocked span: enum waits_kind, WAIT_NONE when unknown */
 	bool via;        /* a blocked span ended by a waking through its own object
 			  * (an unlock, a signal, a post, a barrier's release) */
+	bool signalling; /* a blocked span inside a cond signal or broadcast, not a wait
+			  * on the cond (sched_change.signalling) */
 	int32_t cpu;     /* a running span: its CPU; a runnable span: the CPU it then
 			  * ran on (where it waited last); else -1 */
 	int64_t object;  /* a blocked span: the object (spans_object), -1 none */

@@ -177,7 +177,8 @@ static int thread_record(struct timeline *tl, size_t idx, uint64_t ts, uint32_t 
 /* Keeps what a blocked record of thread waits on: *aux is its number
  * (the record's aux), 0 when there is no room for more. While skimming,
  * each thread has one (its lane keeps one record). Returns 0 or -ENOMEM. */
-static int keep_wait(struct timeline *tl, size_t thread, int64_t object, int64_t holder, uint32_t *aux)
+static int keep_wait(struct timeline *tl, size_t thread, int64_t object, int64_t holder, bool signalling,
+		     uint32_t *aux)
 {
 	size_t i = tl->skim_until ? thread : tl->nwaits;
 
@@ -187,8 +188,8 @@ static int keep_wait(struct timeline *tl, size_t thread, int64_t object, int64_t
 	if (VEC_RESERVE(tl->waits, tl->capwaits, i + 1))
 		return -ENOMEM;
 	for (; tl->nwaits <= i; tl->nwaits++) /* (skimming: the slots of threads before it) */
-		tl->waits[tl->nwaits] = (struct wait_rec){ -1, -1 };
-	tl->waits[i] = (struct wait_rec){ object, holder };
+		tl->waits[tl->nwaits] = (struct wait_rec){ -1, -1, false };
+	tl->waits[i] = (struct wait_rec){ object, (int32_t)holder, signalling };
 	*aux = (uint32_t)i + 1;
 	return 0;
 }
@@ -214,7 +215,7 @@ static int change_code(struct timeline *tl, const struct sched_change *c, uint32
 	*code = state_code(c->state, c->cpu);
 	if (!tl_state_blocked(c->state) || (c->object < 0 && c->holder < 0))
 		return 0;
-	r = keep_wait(tl, c->thread, c->object, c->holder, &aux);
+	r = keep_wait(tl, c->thread, c->object, c->holder, c->signalling, &aux);
 	if (!r && aux)
 		*code = LANE_CODE(c->state, aux);
 	return r;
@@ -237,7 +238,7 @@ static int restate_wait(struct timeline *tl, struct lane *L, const struct sched_
 
 	if (LANE_STATE(L->last_code) != c->prev || !last_is_since(tl, L, c->prev_since) || (L->last_code & LANE_WAKE))
 		return 0;
-	r = keep_wait(tl, c->thread, c->prev_object, c->prev_holder, &aux);
+	r = keep_wait(tl, c->thread, c->prev_object, c->prev_holder, false, &aux);
 	if (!r && aux)
 		lane_replace_last(L, LANE_CODE(c->prev, aux));
 	return r;

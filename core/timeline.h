@@ -82,6 +82,7 @@ struct tl_at {
 	uint64_t woken_at; /* ts of that wakeup */
 	int64_t object;    /* blocked or spinning: the object it waits on (timeline_object_label), -1 */
 	int64_t holder;    /* blocked on a mutex: the thread holding it then; on a join: the thread; -1 */
+	bool signalling;   /* blocked inside a cond signal or broadcast, not waiting on the cond */
 };
 
 #define TL_LOG_SIGNAL_SENT 0x100 /* TL_LOG_SIGNAL: other holds the signal sent (see below) */

@@ -64,7 +64,8 @@ struct mark_rec {
 /* What a blocked (or spinning) record waits on. */
 struct wait_rec {
 	int64_t object;
-	int64_t holder;
+	int32_t holder;          /* (a thread index: the model keeps them under INT32_MAX) */
+	bool signalling;         /* sched_change.signalling */
 };
 
 /* A signal sent to a process whose default action ends it without a core

@@ -140,6 +140,7 @@ void timeline_thread_at(const struct timeline *tl, size_t i, uint64_t t, struct 
 	if (tl_state_blocked(st) && LANE_AUX(code) && LANE_AUX(code) <= tl->nwaits) {
 		at->object = tl->waits[LANE_AUX(code) - 1].object;
 		at->holder = tl->waits[LANE_AUX(code) - 1].holder;
+		at->signalling = tl->waits[LANE_AUX(code) - 1].signalling;
 	}
 	/* the state began at the first of the records that repeat it; when
 	 * that is the lane's first, after a trim or a skim, at it or before */

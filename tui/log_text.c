@@ -133,6 +133,8 @@ static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry 
 		snprintf(buf, len, "%s tries mutex %s, held by %s: %c sleeps", subj, e->text, other, subj[0]);
 	else if (at.state == TL_BLOCKED_MUTEX)
 		snprintf(buf, len, "%s sleeps on mutex %s", subj, e->text);
+	else if (at.state == TL_BLOCKED_COND && at.signalling) /* (glibc's signaller waits for older waiters) */
+		snprintf(buf, len, "%s blocks inside its signal of cond %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_COND)
 		snprintf(buf, len, "%s waits on %s %s", subj, strcmp(e->text, "GIL") ? "cond" : "the", e->text);
 	else if (at.state == TL_BLOCKED_SEM && strncmp(e->text, "Python Lock", 11) == 0) /* CPython's sem_t */

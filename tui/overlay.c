@@ -127,7 +127,9 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 	fmt_seconds(since, sizeof(since), a->since, dec);
 	fmt_time_short(dur, sizeof(dur), at >= a->since ? at - a->since : 0, f->d.th->ascii);
 	child = timeline_object_kind(f->d.tl, a->object) == OP_KIND_CHILD;
-	n = snprintf(line, len, "%s%s", child ? "waiting for child" : log_text_state(a->state), where);
+	n = snprintf(line, len, "%s%s", child ? "waiting for child"
+					      : a->signalling ? "blocked signalling a cond var" : log_text_state(a->state),
+		     where);
 	if (a->state == TL_NOT_ALIVE)
 		return;
 	if (a->object >= 0) {

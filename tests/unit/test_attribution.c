@@ -3,8 +3,10 @@
  * statistics (blocked_by, spinning). */
 #include <string.h>
 #include "check.h"
+#include "critpath.h"
 #include "events.h"
 #include "render.h"
+#include "spans.h"
 #include "stats.h"
 #include "timeline.h"
 
@@ -13,6 +15,7 @@
 static struct timeline *tl;
 static struct timeline *copy; /* when set, pev feeds it too (timeline_clone's copy) */
 static struct stats *st;
+static struct spans *feed; /* when set, ev feeds it too (the waits' history) */
 
 /* Feeds one event to both consumers. */
 static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsigned op, uint64_t arg,
@@ -23,6 +26,8 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsi
 
 	timeline_add(tl, &e);
 	stats_add(st, &e);
+	if (feed)
+		spans_add(feed, &e);
 }
 
 /* Thread 11 holds count_lock; 12 blocks on it, then on a cond; 13 sleeps. */
@@ -88,6 +93,76 @@ static void test_blocked_kinds(void)
 	CHECK(strcmp(label, "count_lock") == 0, "attribution: the statistics name the mutex");
 	nby = stats_blocked_by(st, 2, &by);
 	CHECK(nby == 1 && by[0].kind == WAIT_SLEEP && by[0].ns == 6 * MS, "attribution: C slept 6 ms");
+	timeline_free(tl);
+	stats_free(st);
+}
+
+/* The log line of the BLOCK entry of thread at ts, in words ("" none). */
+static void block_line(size_t thread, uint64_t ts, char *words, size_t len)
+{
+	struct tl_log_entry log[32];
+	size_t n = timeline_log_read(tl, 0, log, 32);
+
+	words[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (log[i].kind == TL_LOG_BLOCK && log[i].thread == thread && log[i].ts == ts)
+			render_log_words(tl, &log[i], true, words, len);
+}
+
+/* A blocks inside pthread_cond_signal (glibc's signaller waits for older
+ * waiters to leave) while B waits on the cond: the same lane state, but
+ * inspect, the log and the path tell the signaller from the waiter. */
+static void test_signalling(void)
+{
+	struct tl_at at;
+	struct spans *s = NULL;
+	struct critpath *c = NULL;
+	char words[256];
+	bool found = false;
+
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	spans_new(&feed, 2, SPANS_ALL);
+	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, 0, "A");
+	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, 0, "B");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_OBJECT, 1, 12, 0, OP_KIND_COND, 0x6000, 0, 0, "not_empty");
+	ev(2 * MS, EVENT_CALL, 1, 12, 0, OP_COND_WAIT, 0x6000, 0x5000, 0, NULL);
+	ev(2 * MS, EVENT_SWITCH, 1, 12, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(3 * MS, EVENT_CALL, 0, 11, 0, OP_COND_SIGNAL, 0x6000, 0, 0, NULL);
+	ev(3 * MS, EVENT_WAKING, 0, 11, 12, 0, 1, 0, 0, NULL);
+	ev(3 * MS, EVENT_WAKEUP, 1, 12, 0, 0, 1, 0, 0, NULL);
+	ev(3 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+	ev(3 * MS, EVENT_SWITCH, 0, 11, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(4 * MS, EVENT_WAKING, 1, 12, 11, 0, 0, 0, 0, NULL);
+	ev(4 * MS, EVENT_WAKEUP, 0, 11, 0, 0, 0, 0, 0, NULL);
+	ev(4 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, 0, NULL);
+	ev(4 * MS, EVENT_RETURN, 0, 11, 0, OP_COND_SIGNAL, 0, 0, 0, NULL);
+	timeline_set_end(tl, 6 * MS);
+	stats_finish(st, 6 * MS);
+	s = feed;
+	feed = NULL;
+	if (s)
+		spans_finish(s, 6 * MS);
+
+	timeline_thread_at(tl, 0, 3500000, &at);
+	CHECK(at.state == TL_BLOCKED_COND && at.signalling, "signalling: A blocked inside cond_signal is a cond state, "
+	      "signalling");
+	timeline_thread_at(tl, 1, 2500000, &at);
+	CHECK(at.state == TL_BLOCKED_COND && !at.signalling, "signalling: B in cond_wait waits on the cond");
+	block_line(0, 3 * MS, words, sizeof(words));
+	CHECK(strstr(words, "A blocks inside its signal of cond not_empty") != NULL,
+	      "signalling: the log says A blocks inside its signal (it said: A waits on cond not_empty)");
+	block_line(1, 2 * MS, words, sizeof(words));
+	CHECK(strstr(words, "B waits on cond not_empty") != NULL, "signalling: ... and B waits on the cond");
+	if (s && critpath_new(&c, s, 0, 0, 0, 0) == 0)
+		for (size_t i = 1; i < critpath_count(c); i++)
+			found |= critpath_node(c, i)->signalling && critpath_node(c, i)->thread == 1 &&
+				 critpath_node(c, i)->charged_ns == 1 * MS;
+	CHECK(found, "signalling: A's path: 1 ms blocked signalling, ended by B");
+	critpath_free(c);
+	spans_free(s);
 	timeline_free(tl);
 	stats_free(st);
 }
@@ -519,6 +594,7 @@ int main(void)
 {
 	test_blocked_kinds();
 	test_spinning();
+	test_signalling();
 	test_deadlock_log();
 	test_join_deadlock();
 	test_timedlock_deadlock();
