@@ -1,8 +1,14 @@
 /* Contention by object (see contention.h), summed wait by wait: each wait,
  * clipped to the window, adds to its object's row at once; the time its
  * holder held the object while others waited is a union of intervals,
- * kept per (object, holder) until no later wait can reach them. A table
- * of a whole history is the same sum given every wait of it at once.
+ * kept per (object, holder) until no later wait can reach them. A wait is
+ * charged to the holder it named until that holder handed the object over
+ * (a wait on it ended by the holder's waking through it: a release); who
+ * holds it then is not known for sure (the thread woken takes it, or
+ * another one first), so the rest is charged to nobody. The releases of
+ * each object are kept, in time order, while a wait could still reach
+ * them. A table of a whole history is the same sum given every release,
+ * then every wait, at once.
  *
  * A wait under way is not taken to cover the intervals of its object and
  * holder that lie after its start: the model may yet end it in the past,
@@ -22,6 +28,21 @@ struct civ {
 	uint64_t start, end;
 };
 
+/* A release: at ts, `from` handed the object over, waking `to` (kept to
+ * order releases of one instant alike however they came). */
+struct crel {
+	uint64_t ts;
+	int64_t from, to;
+};
+
+/* The releases of one object, by time (then from, then to). */
+struct crels {
+	int64_t object;
+	struct crel *v;
+	size_t n, cap;
+	uint64_t open;           /* settling: the earliest start of a wait under way on it */
+};
+
 /* The waits that named one holder of one object. */
 struct ckey {
 	int64_t object, holder;  /* holder: a thread index */
@@ -29,7 +50,6 @@ struct ckey {
 	uint64_t hold_ns;        /* the union of the intervals settled */
 	struct civ *iv;          /* the others: as given, after those a settling left merged, by start */
 	size_t niv, ivcap;
-	uint64_t open;           /* settling: the earliest start of a wait under way on it */
 };
 
 /* An object's row, and which of its waits gave its kind and its longest. */
@@ -48,6 +68,10 @@ struct contention_sum {
 	struct pairmap row_of;   /* (object, 0) -> row */
 	struct pairmap key_of;   /* (object, holder) -> key */
 	struct pairmap waiter;   /* (object, thread) -> 1: who waited on what */
+	struct crels *rels;      /* the releases, by object */
+	size_t nrels, relscap;
+	struct pairmap rels_of;  /* (object, 0) -> rels */
+	size_t rel_bytes;        /* the room of their arrays */
 	size_t niv;              /* intervals kept, all keys */
 	size_t iv_bytes;         /* the room of their arrays */
 	size_t settle_at;        /* settle once niv passes it (a sum that follows a history) */
@@ -80,6 +104,7 @@ int contention_sum_new(struct contention_sum **out, uint64_t from, uint64_t to)
 	pairmap_init(&c->row_of);
 	pairmap_init(&c->key_of);
 	pairmap_init(&c->waiter);
+	pairmap_init(&c->rels_of);
 	*out = c;
 	return 0;
 }
@@ -91,11 +116,15 @@ void contention_sum_free(struct contention_sum *c)
 		return;
 	for (size_t i = 0; i < c->nkeys; i++)
 		free(c->keys[i].iv);
+	for (size_t i = 0; i < c->nrels; i++)
+		free(c->rels[i].v);
 	free(c->keys);
+	free(c->rels);
 	free(c->rows);
 	pairmap_done(&c->row_of);
 	pairmap_done(&c->key_of);
 	pairmap_done(&c->waiter);
+	pairmap_done(&c->rels_of);
 	free(c);
 }
 
@@ -103,7 +132,8 @@ void contention_sum_free(struct contention_sum *c)
 size_t contention_sum_memory(const struct contention_sum *c)
 {
 	return sizeof(*c) + c->rcap * sizeof(*c->rows) + c->kcap * sizeof(*c->keys) + c->iv_bytes +
-	       pairmap_memory(&c->row_of) + pairmap_memory(&c->key_of) + pairmap_memory(&c->waiter);
+	       c->relscap * sizeof(*c->rels) + c->rel_bytes + pairmap_memory(&c->row_of) +
+	       pairmap_memory(&c->key_of) + pairmap_memory(&c->waiter) + pairmap_memory(&c->rels_of);
 }
 
 /* The row of object, made on first sight; NULL when out of memory. */
@@ -134,6 +164,90 @@ static struct ckey *sum_key(struct contention_sum *c, int64_t object, int64_t ho
 	return &c->keys[c->nkeys++];
 }
 
+/* Whether release x comes before y: by time, then from, then to. */
+static bool crel_before(const struct crel *x, const struct crel *y)
+{
+	if (x->ts != y->ts)
+		return x->ts < y->ts;
+	return x->from != y->from ? x->from < y->from : x->to < y->to;
+}
+
+/* The releases of object, made on first sight; NULL when out of memory. */
+static struct crels *sum_rels(struct contention_sum *c, int64_t object)
+{
+	uint64_t i;
+
+	if (pairmap_get(&c->rels_of, (uint64_t)object, 0, &i))
+		return &c->rels[i];
+	if (VEC_RESERVE(c->rels, c->relscap, c->nrels + 1) ||
+	    pairmap_put(&c->rels_of, (uint64_t)object, 0, c->nrels))
+		return NULL;
+	c->rels[c->nrels] = (struct crels){ .object = object };
+	return &c->rels[c->nrels++];
+}
+
+/* Keeps the release a wait of thread i ends with, if it ends with one
+ * (woken through its object by a thread: its holder's release). Returns 0
+ * or -ENOMEM. */
+static int sum_release(struct contention_sum *c, size_t i, const struct span *sp)
+{
+	struct crel x = { sp->end, sp->waker, (int64_t)i };
+	struct crels *r;
+	size_t room, k;
+
+	if (!sp->via || sp->waker < 0 || !tl_state_blocked(sp->state) || sp->object < 0)
+		return 0;
+	if (!(r = sum_rels(c, sp->object)))
+		return -ENOMEM;
+	room = r->cap;
+	if (VEC_RESERVE(r->v, r->cap, r->n + 1))
+		return -ENOMEM;
+	c->rel_bytes += (r->cap - room) * sizeof(*r->v);
+	for (k = r->n; k > 0 && crel_before(&x, &r->v[k - 1]); k--) /* (mostly: at the end) */
+		r->v[k] = r->v[k - 1];
+	r->v[k] = x;
+	r->n++;
+	return 0;
+}
+
+/* Adds [x, y), clipped to the window, to the intervals of (object, holder).
+ * Returns 0 or -ENOMEM. */
+static int sum_interval(struct contention_sum *c, struct ckey *k, uint64_t x, uint64_t y)
+{
+	uint64_t a = x > c->from ? x : c->from, b = y < c->to ? y : c->to;
+	size_t room = k->ivcap;
+
+	if (b <= a)
+		return 0;
+	if (VEC_RESERVE(k->iv, k->ivcap, k->niv + 1))
+		return -ENOMEM;
+	c->iv_bytes += (k->ivcap - room) * sizeof(*k->iv);
+	k->iv[k->niv++] = (struct civ){ a, b };
+	c->niv++;
+	return 0;
+}
+
+/* Charges wait sp, which named holder k, to k until k's first release
+ * after its start (or its end). Returns 0 or -ENOMEM. */
+static int sum_charge(struct contention_sum *c, struct ckey *k, const struct span *sp)
+{
+	uint64_t i, lo = 0, hi;
+	const struct crels *r = pairmap_get(&c->rels_of, (uint64_t)sp->object, 0, &i) ? &c->rels[i] : NULL;
+
+	for (hi = r ? r->n : 0; lo < hi;) { /* the first release after its start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->v[mid].ts <= sp->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; r && lo < r->n && r->v[lo].ts < sp->end; lo++)
+		if (r->v[lo].from == k->holder)
+			return sum_interval(c, k, sp->start, r->v[lo].ts);
+	return sum_interval(c, k, sp->start, sp->end);
+}
+
 /* Folds in one wait of thread i (a blocked span on an object): its part
  * inside the window, if any. Returns 0 or -ENOMEM. */
 static int sum_add(struct contention_sum *c, size_t i, const struct span *sp)
@@ -141,7 +255,6 @@ static int sum_add(struct contention_sum *c, size_t i, const struct span *sp)
 	uint64_t a = sp->start > c->from ? sp->start : c->from, b = sp->end < c->to ? sp->end : c->to, d, seen;
 	struct crow *r;
 	struct ckey *k;
-	size_t room;
 
 	if (sp->end > c->now)
 		c->now = sp->end;
@@ -173,14 +286,8 @@ static int sum_add(struct contention_sum *c, size_t i, const struct span *sp)
 		return 0;
 	if (!(k = sum_key(c, sp->object, sp->holder)))
 		return -ENOMEM;
-	room = k->ivcap;
-	if (VEC_RESERVE(k->iv, k->ivcap, k->niv + 1))
-		return -ENOMEM;
-	c->iv_bytes += (k->ivcap - room) * sizeof(*k->iv);
 	k->waits++;
-	k->iv[k->niv++] = (struct civ){ a, b };
-	c->niv++;
-	return 0;
+	return sum_charge(c, k, sp);
 }
 
 /* Orders intervals by start. */
@@ -225,37 +332,75 @@ static size_t key_settle(struct contention_sum *c, struct ckey *k, uint64_t sett
 	return n;
 }
 
+/* Drops the releases of r that no later wait can reach: at or before
+ * settle. */
+static void rels_settle(struct contention_sum *c, struct crels *r, uint64_t settle)
+{
+	size_t n = 0, room = r->cap;
+
+	while (n < r->n && r->v[n].ts <= settle)
+		n++;
+	if (!n)
+		return;
+	memmove(r->v, r->v + n, (r->n - n) * sizeof(*r->v));
+	r->n -= n;
+	VEC_SHRINK(r->v, r->cap, r->n, 4);
+	c->rel_bytes -= (room - r->cap) * sizeof(*r->v);
+}
+
+/* Where the intervals and releases of object may be settled: before the
+ * waits under way on it (`open`, the object's: a wait is charged to the
+ * holders after its own), and before a wait for any child when it is a
+ * child or unknown. */
+static uint64_t object_settle(const struct contention_sum *c, const struct spans *s, int64_t object, uint64_t open,
+			      uint64_t unknown)
+{
+	const struct waits_object *o = spans_object(s, object);
+	uint64_t settle = open < c->now ? open : c->now;
+
+	if ((!o || o->kind == OP_KIND_CHILD) && unknown < settle)
+		settle = unknown;
+	return settle;
+}
+
 /* Settles what no later wait can reach, from the waits under way in s:
  * a wait that ends later starts now or later, or is under way already
- * (on its object and holder; a wait for any child may turn out to be on
- * any child). */
+ * (on its object, charged from its holder on; a wait for any child may
+ * turn out to be on any child). */
 static void sum_settle(struct contention_sum *c, const struct spans *s)
 {
-	uint64_t unknown = UINT64_MAX, k;
+	uint64_t unknown = UINT64_MAX, all = UINT64_MAX, k, at;
 	size_t threads = spans_thread_count(s), kept = 0;
+	struct crels *r;
 	struct span w;
 
-	for (size_t i = 0; i < c->nkeys; i++)
-		c->keys[i].open = UINT64_MAX;
+	for (size_t i = 0; i < c->nrels; i++)
+		c->rels[i].open = UINT64_MAX;
 	for (size_t i = 0; i < threads; i++) {
 		if (!spans_open_wait(s, i, &w))
 			continue;
 		if (w.object < 0) {
 			if (w.start < unknown)
 				unknown = w.start;
-		} else if (w.holder >= 0 && pairmap_get(&c->key_of, (uint64_t)w.object, (uint64_t)w.holder, &k) &&
-			   w.start < c->keys[k].open) {
-			c->keys[k].open = w.start;
+		} else if (w.holder >= 0) {
+			if (!(r = sum_rels(c, w.object))) { /* (out of memory: nothing settled past it) */
+				all = w.start < all ? w.start : all;
+				continue;
+			}
+			if (w.start < r->open)
+				r->open = w.start;
 		}
 	}
 	for (size_t i = 0; i < c->nkeys; i++) {
 		struct ckey *key = &c->keys[i];
-		const struct waits_object *o = spans_object(s, key->object);
-		uint64_t settle = key->open < c->now ? key->open : c->now;
+		uint64_t open = pairmap_get(&c->rels_of, (uint64_t)key->object, 0, &k) ? c->rels[k].open : UINT64_MAX;
 
-		if ((!o || o->kind == OP_KIND_CHILD) && unknown < settle)
-			settle = unknown;
-		kept += key_settle(c, key, settle);
+		at = object_settle(c, s, key->object, open, unknown);
+		kept += key_settle(c, key, at < all ? at : all);
+	}
+	for (size_t i = 0; i < c->nrels; i++) {
+		at = object_settle(c, s, c->rels[i].object, c->rels[i].open, unknown);
+		rels_settle(c, &c->rels[i], at < all ? at : all);
 	}
 	c->niv = kept;
 	c->settle_at = 2 * kept + SETTLE_MIN + threads + c->nkeys; /* (a settling costs threads + keys) */
@@ -265,8 +410,10 @@ static void sum_settle(struct contention_sum *c, const struct spans *s)
 static int sum_sink(void *ctx, const struct spans *s, size_t i, const struct span *sp)
 {
 	struct contention_sum *c = ctx;
-	int r = sum_add(c, i, sp);
+	int r = sum_release(c, i, sp);
 
+	if (!r)
+		r = sum_add(c, i, sp);
 	if (!r && c->niv > c->settle_at)
 		sum_settle(c, s);
 	return r;
@@ -360,6 +507,9 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 	*out = NULL;
 	if ((r = contention_sum_new(&c, from, to ? to : spans_end(s))))
 		return r;
+	for (size_t i = 0; !r && i < spans_thread_count(s); i++) /* the releases first: the waits reach them */
+		for (size_t k = 0; !r && k < spans_thread(s, i)->n; k++)
+			r = sum_release(c, i, spans_get(s, i, k));
 	for (size_t i = 0; !r && i < spans_thread_count(s); i++) {
 		const struct spans_thread *t = spans_thread(s, i);
 

@@ -22,7 +22,8 @@ struct contention;
 
 /* A thread that held an object while others waited on it: the waits that
  * named it as holder when they began, and hold_ns, the time at least one
- * of them was under way (the union of those waits, not their sum). */
+ * of them was under way, each up to the holder's first release after its
+ * start (the union of those waits, not their sum). */
 struct contention_holder {
 	size_t thread;      /* spans thread index */
 	uint64_t waits;

@@ -54,6 +54,7 @@ struct sched_model {
 	unsigned nstash;   /* entries of stash in use (a tid), so that most wakeups skip it */
 	int err; /* the first callback error of the current call */
 	struct waits *waits;
+	int64_t waking_by; /* the waker of the wakeup being moved (sched_change.waker) */
 	bool gated;        /* conctop started the program: the first thread waits at its gate */
 	bool gate_seen;    /* the first thread announced (EVENT_THREAD) was looked at */
 };
@@ -282,6 +283,7 @@ static void move(struct sched_model *m, struct mthread *t, enum tl_state st, uin
 	c.prev_since = t->pub.since;
 	c.cause = (uint8_t)cause;
 	c.via = cause == SCHED_BY_WAKEUP ? t->waker_via : -1;
+	c.waker = cause == SCHED_BY_WAKEUP ? m->waking_by : TL_WAKER_UNKNOWN;
 	if (c.prev == TL_NEW) /* not alive yet: its lifetime starts now */
 		t->pub.start_ns = ts;
 	t->pub.state = (uint8_t)st;
@@ -581,6 +583,7 @@ static int on_wakeup(struct sched_model *m, const struct event *ev, uint64_t ts)
 		if (t->wait == WAIT_SLEEP && waker < 0)
 			waker = TL_WAKER_TIMER;
 		child_woke(m, t, waker);
+		m->waking_by = waker;
 		move(m, t, TL_RUNNABLE, ts, blocked_guess(t), -1, SCHED_BY_WAKEUP);
 		w.waker = waker;
 		w.new_thread = false;

@@ -101,8 +101,10 @@ struct sched_change {
 	int64_t prev_object;
 	int64_t prev_holder;
 	/* a change by a wakeup (SCHED_BY_WAKEUP): the object its waking came
-	 * through (a futex wake of that word), -1 none */
+	 * through (a futex wake of that word), -1 none; and its waker (a thread
+	 * index or TL_WAKER_*, as sched_wakeup.waker; else TL_WAKER_UNKNOWN) */
 	int64_t via;
+	int64_t waker;
 };
 
 /* A CPU's occupant change: from ts it runs `kind` (thread when

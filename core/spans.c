@@ -227,6 +227,8 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 			sp->object = t->object;
 			sp->holder = t->holder;
 			sp->via = c->cause == SCHED_BY_WAKEUP && t->object >= 0 && c->via == t->object;
+			if (c->cause == SCHED_BY_WAKEUP) /* (a sink has it too: spans_on_wakeup comes after) */
+				sp->waker = c->waker;
 		}
 		if (s->keep == SPANS_ALL) {
 			if (blocked && c->cause == SCHED_BY_WAKEUP)

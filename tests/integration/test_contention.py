@@ -32,18 +32,19 @@ def op_kind(op):
 def intervals(events, end_ns):
     """Every blocked interval of every thread, as the scheduling model sees
     it: (key, kind, tid, holder tid or 0, start, end, ended by a waking
-    through its object). key is (tgid, addr) of the object, None when the
-    interval has no object. Also the objects' labels by key."""
+    through its object, that waking's waker tid or 0). key is (tgid, addr)
+    of the object, None when the interval has no object. Also the objects'
+    labels by key."""
     blk, holder_of, opened, via, labels = {}, {}, {}, {}, {}
     asleep = {}  # tid -> it has switched out asleep since its block record
     cpu_cur = {}
     out = []
     last = 0
 
-    def close(tid, at, handover=False):
+    def close(tid, at, handover=False, waker=0):
         start, key, kind, holder = opened.pop(tid)
         if at > start:
-            out.append((key, kind, tid, holder, start, at, handover))
+            out.append((key, kind, tid, holder, start, at, handover, waker if handover else 0))
 
     for ts_s, cpu, typ, f in events:
         ts = max(round(ts_s * 1e9), last)
@@ -64,11 +65,13 @@ def intervals(events, end_ns):
             woken = int(f["woken"])
             if asleep.get(woken, True):  # a waking before the sleeper left its CPU: its wakeup ends it
                 blk.pop(woken, None)
-            via[woken] = (int(f["tgid"]), int(f["obj"], 16)) if "via" in f else None
+            via[woken] = ((int(f["tgid"]), int(f["obj"], 16)), int(f["tid"])) if "via" in f else None
         elif typ == "wakeup":
             blk.pop(tid, None)
             if tid in opened:
-                close(tid, ts, opened[tid][1] is not None and via.get(tid) == opened[tid][1])
+                v = via.get(tid)
+                close(tid, ts, opened[tid][1] is not None and v is not None and v[0] == opened[tid][1],
+                      v[1] if v else 0)
                 via[tid] = None
         elif typ == "exit":
             blk.pop(tid, None)
@@ -108,9 +111,14 @@ def label_of(labels, key):
 
 def brute_table(ivs, labels, lo, hi):
     """The contention table summed from the intervals, clipped to [lo, hi):
-    {(label, tgid): row}."""
-    rows = {}
-    for key, kind, tid, holder, start, end, handover in ivs:
+    {(label, tgid): row}. A wait counts for its holder up to the holder's
+    first release after its start (a wait on the object that the holder's
+    waking through it ended)."""
+    rows, releases = {}, {}
+    for key, _kind, _tid, _holder, _start, end, handover, waker in ivs:
+        if handover and waker > 0:
+            releases.setdefault(key, []).append((end, waker))
+    for key, kind, tid, holder, start, end, handover, _waker in ivs:
         a, b = max(start, lo), min(end, hi)
         if key is None or b <= a:
             continue
@@ -123,14 +131,15 @@ def brute_table(ivs, labels, lo, hi):
         r["waiters"].add(tid)
         r["handovers"] += handover
         if holder > 0:
-            r["held"].setdefault(holder, []).append((a, b))
+            cut = min([e for e, w in releases.get(key, []) if w == holder and start < e < end], default=end)
+            r["held"].setdefault(holder, []).append((a, min(b, cut)))
     for r in rows.values():
         r["waiters"] = len(r["waiters"])
         held = {}
         for h, spans in r["held"].items():
             total, reach = 0, 0
             for a, b in sorted(spans):
-                if b > reach:
+                if b > a and b > reach:
                     total += b - max(a, reach)
                     reach = b
             held[h] = (len(spans), total)

@@ -162,8 +162,9 @@ static void test_table(table_fn *table)
 	      "contention: m: 2 waits, 6 ms in all, 3 ms at longest, 2 waiters");
 	CHECK(r && r->handovers == 2, "contention: m: both waits ended by a handover");
 	CHECK(r && r->nholders == 1 && r->holder[0].thread == 0 && r->holder[0].waits == 2 &&
-		      r->holder[0].hold_ns == 4 * MS,
-	      "contention: m: held by A 4 ms while others waited (the union, not the 6 ms sum)");
+		      r->holder[0].hold_ns == 3 * MS,
+	      "contention: m: held by A 3 ms while others waited (the union of [2, 5) and [3, 5), not their 5 ms "
+	      "sum): C's wait is A's until A's unlock handed m over at 5 ms (it was all A's, 4 ms)");
 	r = contention_row(c, 1);
 	spans_object_label(sp, r ? r->object : -1, label, sizeof(label));
 	CHECK(r && strcmp(label, "cv") == 0 && r->waits == 1 && r->total_ns == 2 * MS && r->handovers == 0 &&
@@ -176,8 +177,8 @@ static void test_table(table_fn *table)
 	      "contention: the window [4, 10) ms");
 	r = contention_row(c, 0);
 	CHECK(r && r->waits == 2 && r->total_ns == 3 * MS && r->longest_ns == 2 * MS && r->longest_thread == 2 &&
-		      r->nholders == 1 && r->holder[0].hold_ns == 2 * MS,
-	      "contention: in the window m counts 1 + 2 ms, C the longest, A held it 2 ms");
+		      r->nholders == 1 && r->holder[0].thread == 0 && r->holder[0].hold_ns == 1 * MS,
+	      "contention: in the window m counts 1 + 2 ms, C the longest, A held it 1 ms (until its unlock)");
 	contention_free(c);
 	CHECK(table(&c, 6 * MS, 7 * MS) == 0 && contention_count(c) == 0,
 	      "contention: a window with no wait has no rows");
@@ -435,6 +436,70 @@ static bool ref_wait(const struct span *p, uint64_t from, uint64_t to, uint64_t 
 	return tl_state_blocked(p->state) && p->object >= 0 && *b > *a;
 }
 
+/* Orders releases (ts, from, to) by time, then from, then to. */
+static int ref_rel_order(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	for (int i = 0; i < 3; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+
+/* The releases of object in history s, by time: (end, waker, waiter) of
+ * each wait on it ended by a thread's waking through it (malloc'd, *n). */
+static uint64_t *ref_releases(const struct spans *s, int64_t object, size_t *n)
+{
+	uint64_t *rel = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (size_t j = 0; j < spans_thread_count(s); j++)
+		for (size_t q = 0; q < spans_thread(s, j)->n; q++) {
+			const struct span *w = spans_get(s, j, q);
+
+			if (!tl_state_blocked(w->state) || w->object != object || !w->via || w->waker < 0)
+				continue;
+			if (*n == cap) {
+				uint64_t *more = realloc(rel, 3 * (cap = cap ? 2 * cap : 16) * sizeof(*rel));
+
+				if (!more) {
+					free(rel);
+					*n = 1; /* (with NULL: out of memory) */
+					return NULL;
+				}
+				rel = more;
+			}
+			rel[3 * *n] = w->end;
+			rel[3 * *n + 1] = (uint64_t)w->waker;
+			rel[3 * (*n)++ + 2] = j;
+		}
+	if (*n > 1)
+		qsort(rel, *n, 3 * sizeof(*rel), ref_rel_order);
+	return rel;
+}
+
+/* Appends to iv (n pairs) the piece of wait w, which named holder h,
+ * charged to it inside [from, to): from its start to h's first release
+ * after it, or to its end. Returns the new n. */
+static size_t ref_piece(const struct span *w, const uint64_t *rel, size_t nrel, uint64_t from, uint64_t to,
+			uint64_t *iv, size_t n)
+{
+	uint64_t until = w->end, a, b;
+
+	for (size_t x = 0; x < nrel; x++)
+		if (rel[3 * x] > w->start && rel[3 * x] < until && rel[3 * x + 1] == (uint64_t)w->holder)
+			until = rel[3 * x];
+	a = w->start > from ? w->start : from;
+	b = until < to ? until : to;
+	if (b > a) {
+		iv[2 * n] = a;
+		iv[2 * n++ + 1] = b;
+	}
+	return n;
+}
+
 /* Whether c is the table of [from, to) of history s (which kept every
  * span) as worked out again here the slow way, object by object and
  * holder by holder from the spans: the reference the sum is held to. */
@@ -448,8 +513,8 @@ static bool ref_table_ok(const struct spans *s, const struct contention *c, uint
 			const struct span *p = spans_get(s, i, k);
 			const struct contention_row *r = NULL;
 			bool first = true;
-			uint64_t waits = 0, total = 0, longest = 0, handovers = 0, waiters = 0, *iv;
-			size_t longest_thread = 0, nholders = 0;
+			uint64_t waits = 0, total = 0, longest = 0, handovers = 0, waiters = 0, *iv, *rel;
+			size_t longest_thread = 0, nholders = 0, nrel;
 			uint8_t kind = 0;
 
 			if (!ref_wait(p, from, to, &a, &b))
@@ -497,12 +562,17 @@ static bool ref_table_ok(const struct spans *s, const struct contention *c, uint
 			    r->tgid != (spans_object(s, p->object) ? spans_object(s, p->object)->tgid
 								: spans_thread(s, longest_thread)->tgid))
 				return false;
-			/* each holder: its waits and the union of their intervals */
-			iv = malloc(2 * waits * sizeof(*iv));
-			if (!iv)
+			/* each holder: its waits and the union of their intervals,
+			 * each cut at the holder's first release after its start */
+			rel = ref_releases(s, p->object, &nrel);
+			iv = malloc(2 * (waits + 1) * sizeof(*iv));
+			if (!iv || (nrel && !rel)) {
+				free(iv);
+				free(rel);
 				return false;
+			}
 			for (int64_t h = 0; h < (int64_t)nthreads; h++) {
-				size_t n = 0;
+				size_t n = 0, named = 0;
 				uint64_t hold = 0, reach = 0;
 				const struct contention_holder *got = NULL;
 
@@ -510,12 +580,13 @@ static bool ref_table_ok(const struct spans *s, const struct contention *c, uint
 					for (size_t q = 0; q < spans_thread(s, j)->n; q++) {
 						const struct span *w = spans_get(s, j, q);
 
-						if (ref_wait(w, from, to, &a, &b) && w->object == p->object && w->holder == h) {
-							iv[2 * n] = a;
-							iv[2 * n++ + 1] = b;
+						if (ref_wait(w, from, to, &a, &b) && w->object == p->object &&
+						    w->holder == h) {
+							named++;
+							n = ref_piece(w, rel, nrel, from, to, iv, n);
 						}
 					}
-				if (!n)
+				if (!named)
 					continue;
 				nholders++;
 				qsort(iv, n, 2 * sizeof(*iv), ref_by_start);
@@ -528,12 +599,14 @@ static bool ref_table_ok(const struct spans *s, const struct contention *c, uint
 				for (size_t x = 0; x < r->nholders; x++)
 					if (r->holder[x].thread == (size_t)h)
 						got = &r->holder[x];
-				if (!got || got->waits != n || got->hold_ns != hold) {
+				if (!got || got->waits != named || got->hold_ns != hold) {
 					free(iv);
+					free(rel);
 					return false;
 				}
 			}
 			free(iv);
+			free(rel);
 			if (r->nholders != nholders)
 				return false;
 			for (size_t x = 1; x < r->nholders; x++)
@@ -657,8 +730,8 @@ static void test_summed_memory(void)
 }
 
 /* The same waits inside the long wait, on its own mutex and holder: they
- * are kept (the long wait may yet end in the past, below) and its union
- * holds them: 22 held m0 the whole long wait. */
+ * are kept (the long wait may yet end in the past, below), and each,
+ * like the long wait, is charged to 22 up to 22's next unlock. */
 static void test_summed_inside(void)
 {
 	struct contention *b = NULL;
@@ -668,8 +741,10 @@ static void test_summed_inside(void)
 	CHECK(!rnd_table(true, end, 0, UINT64_MAX, &b, NULL) && ref_ok(rnd_ev, rnd_n, RT, end, 0, UINT64_MAX, b),
 	      "contention: waits inside a wait under way on the same mutex and holder: the reference's table");
 	r = contention_row(b, 0);
-	CHECK(r && r->waits == 20001 && r->nholders == 1 && r->holder[0].hold_ns == end - 2 * MS,
-	      "contention: 22 held m0 the whole long wait, whose union holds the short ones");
+	CHECK(r && r->waits == 20001 && r->nholders == 1 && r->holder[0].hold_ns == 20001 * 10000ull,
+	      "contention: 22 held m0 while others waited 20 us from the long wait's start to its first unlock, then "
+	      "10 us in each short wait until its unlock (it was the whole long wait, though 22 unlocked m0 20 000 "
+	      "times)");
 	contention_free(b);
 }
 
