@@ -106,9 +106,11 @@ void session_usage_following(FILE *f)
 		"                        every system call (3-20 us a call: lock-heavy\n"
 		"                        programs run many times slower); shows what\n"
 		"                        only calls show: uncontended holds, trylock\n"
-		"                        failures, spinning. By default the cause of a\n"
-		"                        wait is read when a thread blocks, at no cost\n"
-		"                        per lock call\n");
+		"                        failures, spinning; a wait is the innermost\n"
+		"                        call it is in (a cond wait taking its mutex back\n"
+		"                        is the cond's). By default the cause of a wait\n"
+		"                        is read when a thread blocks, at no cost per\n"
+		"                        lock call\n");
 }
 
 /* Fills the trace header from the machine and the tracer. */

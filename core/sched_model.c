@@ -493,8 +493,11 @@ static void on_waking(struct sched_model *m, const struct event *ev)
 	t = find(m, ev->tid2);
 	if (t && t->pub.state != TL_DEAD) {
 		t->waker = waker;
-		/* through an object: a futex wake of that word */
-		t->waker_via = ev->op && ev->arg2 ? (int32_t)waits_find(m->waits, ev->tgid, (uint64_t)ev->arg2) : -1;
+		/* through an object: a futex wake of that word; else (recorded
+		 * with --calls, no futex word) the unlock, post or signal the
+		 * waker is inside */
+		t->waker_via = ev->op && ev->arg2 ? (int32_t)waits_find(m->waits, ev->tgid, (uint64_t)ev->arg2)
+			       : ev->tid > 0 ? (int32_t)waits_waking_object(m->waits, ev->tid) : -1;
 		t->has_waker = true;
 		return;
 	}

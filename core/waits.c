@@ -34,6 +34,8 @@ struct wthread {
 	uint32_t child_xor;             /* the xor of their pids: the pid when there is one */
 	bool python;                    /* a process's first thread: the process runs CPython */
 	int64_t last_sem1;              /* and its last semaphore since its exec (index + 1), 0 none */
+	int64_t releasing;              /* the object of the unlock or post it is inside, -1 none
+					 * (those calls never block: not in calls) */
 };
 
 struct waits {
@@ -216,6 +218,7 @@ static struct wthread *thread_of(struct waits *w, int32_t tid)
 	t = &w->threads[w->nthreads++];
 	memset(t, 0, sizeof(*t));
 	t->tid = tid;
+	t->releasing = -1;
 	return t;
 }
 
@@ -417,6 +420,10 @@ static int on_call(struct waits *w, const struct event *ev)
 	case OP_RWLOCK_UNLOCK:
 		if (obj >= 0 && w->objects[obj].holder == ev->tid)
 			w->objects[obj].holder = 0;
+		t->releasing = obj;
+		return 0;
+	case OP_SEM_POST:
+		t->releasing = obj;
 		return 0;
 	case OP_COND_WAIT:
 	case OP_COND_TIMEDWAIT: {
@@ -450,6 +457,8 @@ static void on_return(struct waits *w, const struct event *ev)
 	struct wthread *t = thread_of(w, ev->tid);
 	struct frame f;
 
+	if (t && (ev->op == OP_MUTEX_UNLOCK || ev->op == OP_RWLOCK_UNLOCK || ev->op == OP_SEM_POST))
+		t->releasing = -1;
 	if (!t || !op_may_block(ev->op))
 		return;
 	while (t->ncalls && t->calls[t->ncalls - 1].op != ev->op)
@@ -737,6 +746,23 @@ void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c)
 	c->since = f->since;
 	if (waits_on_holder(t, f))
 		c->holder = w->objects[f->object].holder;
+}
+
+/* The object a waking by tid goes through, from the calls it is inside
+ * (see waits.h). */
+int64_t waits_waking_object(const struct waits *w, int32_t tid)
+{
+	const struct wthread *t = find_thread(w, tid);
+	const struct frame *f;
+
+	if (!t)
+		return -1;
+	if (t->releasing >= 0)
+		return t->releasing;
+	f = current_frame(t);
+	if (f && (f->op == OP_COND_SIGNAL || f->op == OP_COND_BROADCAST || f->op == OP_BARRIER_WAIT))
+		return f->object;
+	return -1;
 }
 
 /* The index of the object at addr of process tgid, or -1. */

@@ -97,6 +97,11 @@ int waits_add(struct waits *w, const struct event *ev);
 /* What thread tid is inside now (after the events added so far). */
 void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c);
 
+/* The object a waking by thread tid goes through when the trace does not
+ * say (no futex word: recorded with --calls): the one of the unlock, post,
+ * signal, broadcast or barrier wait it is inside; -1 none. */
+int64_t waits_waking_object(const struct waits *w, int32_t tid);
+
 /* The objects, in order of first use. */
 size_t waits_object_count(const struct waits *w);
 const struct waits_object *waits_object(const struct waits *w, size_t i);

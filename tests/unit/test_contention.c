@@ -187,6 +187,49 @@ static void test_table(table_fn *table)
 	CHECK(contention_count(NULL) == 0 && contention_row(NULL, 0) == NULL, "contention: NULL is an empty table");
 }
 
+/* Recorded with --calls (the wakings carry no futex word): B blocks in
+ * pthread_mutex_lock(m) held by A; A's pthread_mutex_unlock(m) wakes it:
+ * a handover through m all the same, which ends A's time (it said 0
+ * handovers of every object under --calls). */
+static void test_calls_handover(void)
+{
+	struct contention *c[2] = { NULL, NULL };
+	const struct contention_row *r;
+	bool ok = true;
+
+	ntrace = 0;
+	spans_new(&sp, 2, SPANS_ALL);
+	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, "A");
+	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, "B");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_OBJECT, 0, 11, 0, OP_KIND_MUTEX, 0x5000, 0, "m");
+	ev(2 * MS, EVENT_CALL, 0, 11, 0, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	ev(2 * MS, EVENT_RETURN, 0, 11, 0, OP_MUTEX_LOCK, 0, 0, NULL);
+	ev(3 * MS, EVENT_CALL, 1, 12, 0, OP_MUTEX_LOCK, 0x5000, 0, NULL);
+	ev(3 * MS, EVENT_SWITCH, 1, 12, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	ev(5 * MS, EVENT_CALL, 0, 11, 0, OP_MUTEX_UNLOCK, 0x5000, 0, NULL);
+	ev(5 * MS, EVENT_WAKING, 0, 11, 12, 0, 1, 0, NULL);
+	ev(5 * MS, EVENT_WAKEUP, 1, 12, 0, 0, 1, 0, NULL);
+	ev(5 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
+	ev(5 * MS, EVENT_RETURN, 0, 11, 0, OP_MUTEX_UNLOCK, 0, 0, NULL);
+	ev(6 * MS, EVENT_CALL, 1, 12, 0, OP_MUTEX_UNLOCK, 0x5000, 0, NULL); /* (not inside: no waking) */
+	ev(6 * MS, EVENT_RETURN, 1, 12, 0, OP_MUTEX_UNLOCK, 0, 0, NULL);
+	spans_finish(sp, 10 * MS);
+	for (int k = 0; k < 2; k++) {
+		if ((k ? table_summed(&c[k], 0, 0) : table_kept(&c[k], 0, 0)) || !(r = contention_row(c[k], 0))) {
+			ok = false;
+			continue;
+		}
+		ok = ok && r->waits == 1 && r->total_ns == 2 * MS && r->handovers == 1 && r->nholders == 1 &&
+		     r->holder[0].thread == 0 && r->holder[0].hold_ns == 2 * MS;
+	}
+	CHECK(ok, "contention: --calls: A's unlock waking B is a handover (kept and summed alike)");
+	contention_free(c[0]);
+	contention_free(c[1]);
+	spans_free(sp);
+}
+
 /* C's path over [3, 6) ms: blocked on m, charged to B, whose own wait on
  * m over [3, 5) is charged to A, who ran; then the depth limit. */
 static void test_critpath(void)
@@ -917,6 +960,7 @@ int main(void)
 	build(SPANS_NONE);
 	test_keeps_none();
 	spans_free(sp);
+	test_calls_handover();
 	test_summed_random();
 	test_summed_memory();
 	test_summed_inside();
