@@ -2,6 +2,7 @@
  * draw.h). */
 #include "draw.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -161,15 +162,19 @@ void draw_last_lines(struct draw *d, int y, int rows, const char *const *lines, 
 	skip = need > rows ? need - rows : 0; /* the first line's rows that do not fit */
 	for (i = first; i < n && r < rows; i++) {
 		const char *s = lines[i] ? lines[i] : "";
+		/* the first line keeps its start (a sentence's subject), its end
+		 * said by an ellipsis */
+		int keep = i == first && skip ? draw_wrapped_rows(s, w) - skip : INT_MAX;
 
 		do {
 			int cols;
 			size_t k = wrap_piece(s, w, &cols);
 
-			if (skip > 0)
-				skip--;
-			else /* (its columns: no copy, however long the piece) */
-				draw_text(d, 0, y + r++, s, role, attr, cols);
+			if (keep-- == 1 && s[k]) {
+				fit_words(d, 0, y + r++, s, role, attr, w, true);
+				break;
+			}
+			draw_text(d, 0, y + r++, s, role, attr, cols); /* (its columns: no copy of the piece) */
 			s += k;
 			while (*s == ' ')
 				s++;

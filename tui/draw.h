@@ -54,7 +54,8 @@ int draw_wrapped_rows(const char *s, int width);
 
 /* Draws the last of n lines (NULL: empty), each wrapped at words to the
  * width, on rows [y, y + rows), the newest at the bottom: as many as the
- * rows hold, the oldest shown losing its first rows. */
+ * rows hold, the oldest shown losing its last rows (an ellipsis ends the
+ * last one it keeps: its start, a sentence's subject, stays). */
 void draw_last_lines(struct draw *d, int y, int rows, const char *const *lines, size_t n, uint8_t role,
 		     uint8_t attr);
 

@@ -937,6 +937,20 @@ static void test_screen(void)
 				      strlen(row(g, yy)) <= 80 && strstr(row(g, yy - 1), "before"),
 			      "screen: a long output line (a self-check) wraps at a space instead of being cut");
 		}
+		{
+			struct grid *small = grid_new(40, 3);
+			struct draw d = { .g = small, .th = th };
+			const char *lines[] = { "philosophers: deadlock after 0 meals, philosopher-1 holds fork_1 "
+						"and waits for fork_2; philosopher-2 holds fork_2 and waits for fork_3",
+						"last line" };
+
+			draw_last_lines(&d, 0, 3, lines, 2, ROLE_LOG, 0);
+			CHECK(!strncmp(row(small, 0), "philosophers: deadlock after 0 meals,", 37) &&
+				      strstr(row(small, 1), "\xe2\x80\xa6") && strstr(row(small, 2), "last line"),
+			      "screen: the oldest output line that does not fit keeps its start, an ellipsis for its "
+			      "end (it lost its start: the deadlock's first words)");
+			grid_free(small);
+		}
 		v.output = NULL;
 		v.output_lines = 0;
 	}
