@@ -690,15 +690,23 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 		fatal_sent(tl, ev, ts);
 		return 0;
 	case EVENT_SIGNAL_DELIVER: {
+		const struct tl_fatal_sent *f;
 		int32_t sent;
+		bool killed;
 
 		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
 			return 0;
+		f = fatal_slot(tl, ev->tgid);
+		killed = f && f->sig == 9 && ts - f->ts <= TL_FATAL_SENT_NS; /* a SIGKILL sent to the process */
 		sent = fatal_taken(tl, ev, ts);
 		if (ev->arg2 != 0 || !signal_ends_process(ev->arg))
 			return 0; /* (a handler or SIG_IGN: the program's own business, maybe a thousand a second) */
+		/* a SIGKILL nobody sent: the kernel's to the other threads of a
+		 * process that exits (exit_group) or execs */
 		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i,
-				   sent ? TL_LOG_SIGNAL_SENT | sent : signal_dumps_core(ev->arg), ev->arg, ev->cpu, NULL);
+				   sent ? TL_LOG_SIGNAL_SENT | sent
+				   : ev->arg == 9 && !killed ? TL_LOG_SIGNAL_GROUP : signal_dumps_core(ev->arg),
+				   ev->arg, ev->cpu, NULL);
 	}
 	default:
 		return 0;

@@ -86,6 +86,8 @@ struct tl_at {
 };
 
 #define TL_LOG_SIGNAL_SENT 0x100 /* TL_LOG_SIGNAL: other holds the signal sent (see below) */
+#define TL_LOG_SIGNAL_GROUP 0x200 /* TL_LOG_SIGNAL: a SIGKILL nobody sent: its process's exit,
+				   * crash or exec in another thread ends the thread */
 
 /* Notable events, for the event log (tui/render.c puts them in words). */
 enum tl_log_kind {
@@ -105,7 +107,8 @@ enum tl_log_kind {
 			  * process (a crash's SIGSEGV, an uncaught SIGTERM); other 1: the
 			  * action dumps core; other TL_LOG_SIGNAL_SENT | S: value is the
 			  * SIGKILL the kernel delivers a group-fatal signal as, and S the
-			  * signal sent (SIGTERM, SIGINT, SIGHUP...) */
+			  * signal sent (SIGTERM, SIGINT, SIGHUP...); other
+			  * TL_LOG_SIGNAL_GROUP: a SIGKILL no signal sent explains */
 };
 
 /* The patterns a note can be about (tui/notes_text.c says them in words). */

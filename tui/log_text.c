@@ -220,7 +220,9 @@ uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e
 	case TL_LOG_SIGNAL: {
 		char sent[24], taken[24];
 
-		if (e->other & TL_LOG_SIGNAL_SENT) /* a group-fatal signal, delivered as SIGKILL */
+		if (e->other == TL_LOG_SIGNAL_GROUP)
+			snprintf(buf, len, "%s ended with its process (another thread's exit, crash or exec)", subj);
+		else if (e->other & TL_LOG_SIGNAL_SENT) /* a group-fatal signal, delivered as SIGKILL */
 			snprintf(buf, len, "%s took %s (delivered as %s): its default action ends the process", subj,
 				 signal_name(e->other & ~TL_LOG_SIGNAL_SENT, sent, sizeof(sent)),
 				 signal_name(e->value, taken, sizeof(taken)));
