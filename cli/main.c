@@ -149,6 +149,12 @@ static int help_command(int argc, char **argv)
 		fprintf(stderr, "conctop: help takes one command, not '%s'\nTry 'conctop --help'.\n", argv[3]);
 		return EXIT_USAGE;
 	}
+	if (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) {
+		printf("Usage: conctop help [COMMAND]\n\n"
+		       "Prints COMMAND's help, as 'conctop COMMAND --help' does; without one,\n"
+		       "conctop's own (conctop --help).\n");
+		return 0;
+	}
 	if ((c = find_command(argv[2])))
 		return c->run(2, args);
 	fprintf(stderr, "conctop: help: unknown command '%s'\nTry 'conctop --help' for the list of commands.\n",

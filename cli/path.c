@@ -57,7 +57,7 @@ static long path_thread(const struct spans *s, const char *arg)
 	if (*arg && !*end && tid > 0 && tid <= INT32_MAX) {
 		found = spans_thread_index(s, (int32_t)tid);
 		if (found < 0)
-			cli_usage_error("path", "the trace has no thread %ld", tid);
+			cli_usage_error("path", "the trace has no thread %ld (conctop report lists its threads and tids)", tid);
 		return found;
 	}
 	for (size_t i = 0; i < spans_thread_count(s); i++) {

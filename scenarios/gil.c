@@ -114,7 +114,7 @@ static const struct scn_option options[] = {
 	{"--check", "N", &check_every, 1, 100000000,
 	 "bytecodes between check points for a drop request (default 100)"},
 	{"--io", NULL, &io, 0, 1,
-	 "add a thread 'io' that blocks on I/O, then waits to get the GIL back"},
+	 "add a thread 'io' that sleeps for its I/O (z), then waits to get the GIL back"},
 	{"--io-wait", "MS", &io_wait_ms, 1, 60000,
 	 "how long each of its I/O waits lasts (default 2, or MS of --pace)"},
 	{"--pace", "MS", &pace, 0, 60000,

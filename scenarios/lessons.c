@@ -85,7 +85,8 @@ const struct lesson_card lesson_cards[] = {
 	{"gil", "CPython's GIL: one thread at a time",
 	 "One worker lane runs at any moment, the others are blocked on\n"
 	 "gil_cond (C); the letter on the CPU lanes moves from CPU to CPU but\n"
-	 "rarely shows on two at once. With --processes every worker runs.",
+	 "rarely shows on two at once. The io lane sleeps (z, its I/O), then\n"
+	 "waits for the GIL too. With --processes every worker runs.",
 	 "Four threads each need 500 ms of CPU on two CPUs.\n"
 	 "How long does it take? And with four processes?",
 	 "Python threads are real threads, but only the GIL's holder runs\n"

@@ -219,6 +219,14 @@ def test_usage_errors():
     check(r.returncode == 0 and r.stdout.startswith("usage: contention"),
           "usage: run SCENARIO --help prints the scenario's options, with no terminal",
           f"exit {r.returncode}: {r.stdout[:100]} {r.stderr.strip()}")
+    r = conctop("help", "--help")
+    check(r.returncode == 0 and r.stdout.startswith("Usage: conctop help [COMMAND]"),
+          "usage: help --help says what help does (it said: unknown command '--help')",
+          f"exit {r.returncode}: {r.stdout[:80]} {r.stderr.strip()}")
+    r = conctop("path", "-T", "999999", trace)
+    check(r.returncode == 2 and "no thread 999999" in r.stderr and "conctop report lists" in r.stderr,
+          "usage: path -T with a tid the trace lacks says where the tids are", f"exit {r.returncode}: "
+          f"{r.stderr.strip()}")
     r = conctop("--mono", "replay", trace)
     check(r.returncode == 2 and "'replay' is a command of conctop, not a scenario" in r.stderr and
           "conctop replay --help" in r.stderr,
