@@ -50,6 +50,7 @@ struct ckey {
 	uint64_t hold_ns;        /* the union of the intervals settled */
 	struct civ *iv;          /* the others: as given, after those a settling left merged, by start */
 	size_t niv, ivcap;
+	uint64_t open;           /* settling: the earliest start of a wait under way naming it */
 };
 
 /* An object's row, and which of its waits gave its kind and its longest. */
@@ -72,6 +73,7 @@ struct contention_sum {
 	size_t nrels, relscap;
 	struct pairmap rels_of;  /* (object, 0) -> rels */
 	size_t rel_bytes;        /* the room of their arrays */
+	size_t nrel;             /* releases kept, all objects */
 	size_t niv;              /* intervals kept, all keys */
 	size_t iv_bytes;         /* the room of their arrays */
 	size_t settle_at;        /* settle once niv passes it (a sum that follows a history) */
@@ -182,20 +184,27 @@ static struct crels *sum_rels(struct contention_sum *c, int64_t object)
 	if (VEC_RESERVE(c->rels, c->relscap, c->nrels + 1) ||
 	    pairmap_put(&c->rels_of, (uint64_t)object, 0, c->nrels))
 		return NULL;
-	c->rels[c->nrels] = (struct crels){ .object = object };
+	c->rels[c->nrels] = (struct crels){ .object = object, .open = UINT64_MAX };
 	return &c->rels[c->nrels++];
 }
 
+/* Orders releases as crel_before. */
+static int crel_order(const void *a, const void *b)
+{
+	return crel_before(a, b) ? -1 : crel_before(b, a) ? 1 : 0;
+}
+
 /* Keeps the release a wait of thread i ends with, if it ends with one
- * (woken through its object by a thread: its holder's release). Returns 0
- * or -ENOMEM. */
-static int sum_release(struct contention_sum *c, size_t i, const struct span *sp)
+ * (woken through its object, which has holders, by a thread: its holder's
+ * release), in order, or at the end when !in_order (sorted later: a whole
+ * history's, thread by thread). Returns 0 or -ENOMEM. */
+static int sum_release(struct contention_sum *c, size_t i, const struct span *sp, bool in_order)
 {
 	struct crel x = { sp->end, sp->waker, (int64_t)i };
 	struct crels *r;
 	size_t room, k;
 
-	if (!sp->via || sp->waker < 0 || !tl_state_blocked(sp->state) || sp->object < 0)
+	if (!sp->via || sp->waker < 0 || sp->holder < 0 || !tl_state_blocked(sp->state) || sp->object < 0)
 		return 0;
 	if (!(r = sum_rels(c, sp->object)))
 		return -ENOMEM;
@@ -203,10 +212,11 @@ static int sum_release(struct contention_sum *c, size_t i, const struct span *sp
 	if (VEC_RESERVE(r->v, r->cap, r->n + 1))
 		return -ENOMEM;
 	c->rel_bytes += (r->cap - room) * sizeof(*r->v);
-	for (k = r->n; k > 0 && crel_before(&x, &r->v[k - 1]); k--) /* (mostly: at the end) */
+	for (k = r->n; in_order && k > 0 && crel_before(&x, &r->v[k - 1]); k--) /* (mostly: at the end) */
 		r->v[k] = r->v[k - 1];
 	r->v[k] = x;
 	r->n++;
+	c->nrel++;
 	return 0;
 }
 
@@ -344,14 +354,14 @@ static void rels_settle(struct contention_sum *c, struct crels *r, uint64_t sett
 		return;
 	memmove(r->v, r->v + n, (r->n - n) * sizeof(*r->v));
 	r->n -= n;
+	c->nrel -= n;
 	VEC_SHRINK(r->v, r->cap, r->n, 4);
 	c->rel_bytes -= (room - r->cap) * sizeof(*r->v);
 }
 
-/* Where the intervals and releases of object may be settled: before the
- * waits under way on it (`open`, the object's: a wait is charged to the
- * holders after its own), and before a wait for any child when it is a
- * child or unknown. */
+/* Where the intervals (of a key) or the releases (of an object) may be
+ * settled: before the waits under way that reach them (`open`), and before
+ * a wait for any child when the object is a child or unknown. */
 static uint64_t object_settle(const struct contention_sum *c, const struct spans *s, int64_t object, uint64_t open,
 			      uint64_t unknown)
 {
@@ -376,6 +386,8 @@ static void sum_settle(struct contention_sum *c, const struct spans *s)
 
 	for (size_t i = 0; i < c->nrels; i++)
 		c->rels[i].open = UINT64_MAX;
+	for (size_t i = 0; i < c->nkeys; i++)
+		c->keys[i].open = UINT64_MAX;
 	for (size_t i = 0; i < threads; i++) {
 		if (!spans_open_wait(s, i, &w))
 			continue;
@@ -383,6 +395,9 @@ static void sum_settle(struct contention_sum *c, const struct spans *s)
 			if (w.start < unknown)
 				unknown = w.start;
 		} else if (w.holder >= 0) {
+			/* its key's intervals, and its holder's releases after it */
+			if (pairmap_get(&c->key_of, (uint64_t)w.object, (uint64_t)w.holder, &k) && w.start < c->keys[k].open)
+				c->keys[k].open = w.start;
 			if (!(r = sum_rels(c, w.object))) { /* (out of memory: nothing settled past it) */
 				all = w.start < all ? w.start : all;
 				continue;
@@ -393,9 +408,8 @@ static void sum_settle(struct contention_sum *c, const struct spans *s)
 	}
 	for (size_t i = 0; i < c->nkeys; i++) {
 		struct ckey *key = &c->keys[i];
-		uint64_t open = pairmap_get(&c->rels_of, (uint64_t)key->object, 0, &k) ? c->rels[k].open : UINT64_MAX;
 
-		at = object_settle(c, s, key->object, open, unknown);
+		at = object_settle(c, s, key->object, key->open, unknown);
 		kept += key_settle(c, key, at < all ? at : all);
 	}
 	for (size_t i = 0; i < c->nrels; i++) {
@@ -403,18 +417,19 @@ static void sum_settle(struct contention_sum *c, const struct spans *s)
 		rels_settle(c, &c->rels[i], at < all ? at : all);
 	}
 	c->niv = kept;
-	c->settle_at = 2 * kept + SETTLE_MIN + threads + c->nkeys; /* (a settling costs threads + keys) */
+	/* (a settling costs threads + keys + objects) */
+	c->settle_at = 2 * (kept + c->nrel) + SETTLE_MIN + threads + c->nkeys + c->nrels;
 }
 
 /* A history's sink: folds a wait in, settling now and then. */
 static int sum_sink(void *ctx, const struct spans *s, size_t i, const struct span *sp)
 {
 	struct contention_sum *c = ctx;
-	int r = sum_release(c, i, sp);
+	int r = sum_release(c, i, sp, true);
 
 	if (!r)
 		r = sum_add(c, i, sp);
-	if (!r && c->niv > c->settle_at)
+	if (!r && c->niv + c->nrel > c->settle_at)
 		sum_settle(c, s);
 	return r;
 }
@@ -509,7 +524,10 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 		return r;
 	for (size_t i = 0; !r && i < spans_thread_count(s); i++) /* the releases first: the waits reach them */
 		for (size_t k = 0; !r && k < spans_thread(s, i)->n; k++)
-			r = sum_release(c, i, spans_get(s, i, k));
+			r = sum_release(c, i, spans_get(s, i, k), false);
+	for (size_t i = 0; !r && i < c->nrels; i++)
+		if (c->rels[i].n > 1)
+			qsort(c->rels[i].v, c->rels[i].n, sizeof(*c->rels[i].v), crel_order);
 	for (size_t i = 0; !r && i < spans_thread_count(s); i++) {
 		const struct spans_thread *t = spans_thread(s, i);
 

@@ -641,13 +641,13 @@ static int32_t fatal_taken(struct timeline *tl, const struct event *ev, uint64_t
 {
 	struct tl_fatal_sent *f = fatal_slot(tl, ev->tgid);
 
-	if (!f)
-		return 0;
+	if (!f || f->sig == 9)
+		return 0; /* (a SIGKILL sent stays: every thread takes it, however late) */
 	if ((ev->arg2 != 0 && ev->arg == f->sig) || ts - f->ts > TL_FATAL_SENT_NS) { /* taken otherwise, or old */
 		memset(f, 0, sizeof(*f));
 		return 0;
 	}
-	return ev->arg2 == 0 && ev->arg == 9 /* SIGKILL */ && f->sig != 9 ? f->sig : 0;
+	return ev->arg2 == 0 && ev->arg == 9 /* SIGKILL */ ? f->sig : 0;
 }
 
 /* What timeline_add keeps of an event beyond the model's changes: step
@@ -697,7 +697,9 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
 			return 0;
 		f = fatal_slot(tl, ev->tgid);
-		killed = f && f->sig == 9 && ts - f->ts <= TL_FATAL_SENT_NS; /* a SIGKILL sent to the process */
+		/* a SIGKILL sent to the process: its threads take it however late
+		 * (a minute: a pid used again is another process) */
+		killed = f && f->sig == 9 && ts - f->ts <= 60 * TL_FATAL_SENT_NS;
 		sent = fatal_taken(tl, ev, ts);
 		if (ev->arg2 != 0 || !signal_ends_process(ev->arg))
 			return 0; /* (a handler or SIG_IGN: the program's own business, maybe a thousand a second) */

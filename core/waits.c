@@ -35,7 +35,9 @@ struct wthread {
 	bool python;                    /* a process's first thread: the process runs CPython */
 	int64_t last_sem1;              /* and its last semaphore since its exec (index + 1), 0 none */
 	int64_t releasing;              /* the object of the unlock or post it is inside, -1 none
-					 * (those calls never block: not in calls) */
+					 * (those calls never block: not in calls; no return probe
+					 * either: it lasts until its futex wake returns, or the
+					 * thread's next call or other system call) */
 };
 
 struct waits {
@@ -415,6 +417,7 @@ static int on_call(struct waits *w, const struct event *ev)
 
 	if (!t)
 		return -ENOMEM;
+	t->releasing = -1; /* (a call after an unlock: the unlock is over) */
 	switch (ev->op) {
 	case OP_MUTEX_UNLOCK:
 	case OP_RWLOCK_UNLOCK:
@@ -673,14 +676,19 @@ int waits_add(struct waits *w, const struct event *ev)
 			return -ENOMEM;
 		t->sys = (struct frame){ ev->op, -1, 0, ev->ts };
 		t->in_sys = true;
+		if (ev->op != OP_SYS_FUTEX) /* (an unlock's wake is a futex call) */
+			t->releasing = -1;
 		/* --calls: a futex wait inside pthread_mutex_lock is the sleep */
 		if (ev->op == OP_SYS_FUTEX && t->ncalls && t->calls[t->ncalls - 1].op == OP_MUTEX_LOCK)
 			return check_deadlock(w, t, ev->ts, true);
 		return 0;
 	case EVENT_SYSRET:
 		t = thread_of(w, ev->tid);
-		if (t)
+		if (t) {
 			t->in_sys = false;
+			if (ev->op == OP_SYS_FUTEX)
+				t->releasing = -1; /* (its wake done) */
+		}
 		return 0;
 	case EVENT_OBJECT:
 		o = object_of(w, ev->tgid, (uint64_t)ev->arg, ev->op);
@@ -753,16 +761,11 @@ void waits_current(const struct waits *w, int32_t tid, struct waits_cause *c)
 int64_t waits_waking_object(const struct waits *w, int32_t tid)
 {
 	const struct wthread *t = find_thread(w, tid);
-	const struct frame *f;
+	const struct frame *f = t ? current_frame(t) : NULL;
 
-	if (!t)
-		return -1;
-	if (t->releasing >= 0)
-		return t->releasing;
-	f = current_frame(t);
 	if (f && (f->op == OP_COND_SIGNAL || f->op == OP_COND_BROADCAST || f->op == OP_BARRIER_WAIT))
 		return f->object;
-	return -1;
+	return t ? t->releasing : -1;
 }
 
 /* The index of the object at addr of process tgid, or -1. */

@@ -112,11 +112,11 @@ def label_of(labels, key):
 def brute_table(ivs, labels, lo, hi):
     """The contention table summed from the intervals, clipped to [lo, hi):
     {(label, tgid): row}. A wait counts for its holder up to the holder's
-    first release after its start (a wait on the object that the holder's
-    waking through it ended)."""
+    first release after its start (a wait on the object, naming a holder,
+    that the holder's waking through it ended)."""
     rows, releases = {}, {}
-    for key, _kind, _tid, _holder, _start, end, handover, waker in ivs:
-        if handover and waker > 0:
+    for key, _kind, _tid, holder, _start, end, handover, waker in ivs:
+        if handover and waker > 0 and holder > 0:
             releases.setdefault(key, []).append((end, waker))
     for key, kind, tid, holder, start, end, handover, _waker in ivs:
         a, b = max(start, lo), min(end, hi)

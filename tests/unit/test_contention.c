@@ -187,10 +187,12 @@ static void test_table(table_fn *table)
 	CHECK(contention_count(NULL) == 0 && contention_row(NULL, 0) == NULL, "contention: NULL is an empty table");
 }
 
-/* Recorded with --calls (the wakings carry no futex word): B blocks in
- * pthread_mutex_lock(m) held by A; A's pthread_mutex_unlock(m) wakes it:
- * a handover through m all the same, which ends A's time (it said 0
- * handovers of every object under --calls). */
+/* Recorded with --calls (the wakings carry no futex word; unlocks have no
+ * return probe): B blocks in pthread_mutex_lock(m) held by A; A's
+ * pthread_mutex_unlock(m) wakes it: a handover through m all the same,
+ * which ends A's time (it said 0 handovers of every object under --calls).
+ * Then B waits on cv and A, after an unlock that woke nobody, signals cv:
+ * a handover through cv, not m. */
 static void test_calls_handover(void)
 {
 	struct contention *c[2] = { NULL, NULL };
@@ -212,9 +214,15 @@ static void test_calls_handover(void)
 	ev(5 * MS, EVENT_WAKING, 0, 11, 12, 0, 1, 0, NULL);
 	ev(5 * MS, EVENT_WAKEUP, 1, 12, 0, 0, 1, 0, NULL);
 	ev(5 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
-	ev(5 * MS, EVENT_RETURN, 0, 11, 0, OP_MUTEX_UNLOCK, 0, 0, NULL);
-	ev(6 * MS, EVENT_CALL, 1, 12, 0, OP_MUTEX_UNLOCK, 0x5000, 0, NULL); /* (not inside: no waking) */
-	ev(6 * MS, EVENT_RETURN, 1, 12, 0, OP_MUTEX_UNLOCK, 0, 0, NULL);
+	ev(6 * MS, EVENT_OBJECT, 1, 12, 0, OP_KIND_COND, 0x6000, 0, "cv");
+	ev(6 * MS, EVENT_CALL, 1, 12, 0, OP_COND_WAIT, 0x6000, 0x5000, NULL);
+	ev(6 * MS, EVENT_SWITCH, 1, 12, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	ev(7 * MS, EVENT_CALL, 0, 11, 0, OP_MUTEX_UNLOCK, 0x5000, 0, NULL); /* (no one to wake) */
+	ev(8 * MS, EVENT_CALL, 0, 11, 0, OP_COND_SIGNAL, 0x6000, 0, NULL);
+	ev(8 * MS, EVENT_WAKING, 0, 11, 12, 0, 1, 0, NULL);
+	ev(8 * MS, EVENT_WAKEUP, 1, 12, 0, 0, 1, 0, NULL);
+	ev(8 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
+	ev(8 * MS, EVENT_RETURN, 0, 11, 0, OP_COND_SIGNAL, 0, 0, NULL);
 	spans_finish(sp, 10 * MS);
 	for (int k = 0; k < 2; k++) {
 		if ((k ? table_summed(&c[k], 0, 0) : table_kept(&c[k], 0, 0)) || !(r = contention_row(c[k], 0))) {
@@ -223,8 +231,13 @@ static void test_calls_handover(void)
 		}
 		ok = ok && r->waits == 1 && r->total_ns == 2 * MS && r->handovers == 1 && r->nholders == 1 &&
 		     r->holder[0].thread == 0 && r->holder[0].hold_ns == 2 * MS;
+		r = contention_row(c[k], 1);
+		ok = ok && r && r->waits == 1 && r->total_ns == 2 * MS && r->handovers == 1;
+		r = contention_row(c[k], 0);
+		ok = ok && r && r->total_ns == 2 * MS; /* (m first: ties by object) */
 	}
-	CHECK(ok, "contention: --calls: A's unlock waking B is a handover (kept and summed alike)");
+	CHECK(ok, "contention: --calls: A's unlock waking B is a handover through m, A's signal after an unlock "
+	      "that woke nobody one through cv (kept and summed alike)");
 	contention_free(c[0]);
 	contention_free(c[1]);
 	spans_free(sp);
@@ -491,7 +504,8 @@ static int ref_rel_order(const void *a, const void *b)
 }
 
 /* The releases of object in history s, by time: (end, waker, waiter) of
- * each wait on it ended by a thread's waking through it (malloc'd, *n). */
+ * each wait on it that named a holder and was ended by a thread's waking
+ * through it (malloc'd, *n). */
 static uint64_t *ref_releases(const struct spans *s, int64_t object, size_t *n)
 {
 	uint64_t *rel = NULL;
@@ -502,7 +516,8 @@ static uint64_t *ref_releases(const struct spans *s, int64_t object, size_t *n)
 		for (size_t q = 0; q < spans_thread(s, j)->n; q++) {
 			const struct span *w = spans_get(s, j, q);
 
-			if (!tl_state_blocked(w->state) || w->object != object || !w->via || w->waker < 0)
+			if (!tl_state_blocked(w->state) || w->object != object || !w->via || w->waker < 0 ||
+			    w->holder < 0) /* (a release of an object with holders: it named one) */
 				continue;
 			if (*n == cap) {
 				uint64_t *more = realloc(rel, 3 * (cap = cap ? 2 * cap : 16) * sizeof(*rel));
