@@ -6,6 +6,7 @@ last block named, the holder the lock word named, and the waking that ended
 it; the figures of `conctop contention --json` (whole trace and a window)
 and of `report --json` must equal those sums exactly. The hot variant's
 table_lock must come first, with the most wait."""
+import bisect
 import os
 import re
 import subprocess
@@ -118,6 +119,8 @@ def brute_table(ivs, labels, lo, hi):
     for key, _kind, _tid, holder, _start, end, handover, waker in ivs:
         if handover and waker > 0 and holder > 0:
             releases.setdefault(key, []).append((end, waker))
+    for rel in releases.values():
+        rel.sort()
     for key, kind, tid, holder, start, end, handover, _waker in ivs:
         a, b = max(start, lo), min(end, hi)
         if key is None or b <= a:
@@ -131,7 +134,13 @@ def brute_table(ivs, labels, lo, hi):
         r["waiters"].add(tid)
         r["handovers"] += handover
         if holder > 0:
-            cut = min([e for e, w in releases.get(key, []) if w == holder and start < e < end], default=end)
+            rel, cut = releases.get(key, []), end
+            for e, w in rel[bisect.bisect_right(rel, (start, float("inf"))):]:  # the releases after its start
+                if e >= end:
+                    break
+                if w == holder:
+                    cut = e
+                    break
             r["held"].setdefault(holder, []).append((a, min(b, cut)))
     for r in rows.values():
         r["waiters"] = len(r["waiters"])

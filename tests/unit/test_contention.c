@@ -545,9 +545,18 @@ static size_t ref_piece(const struct span *w, const uint64_t *rel, size_t nrel, 
 			uint64_t *iv, size_t n)
 {
 	uint64_t until = w->end, a, b;
+	size_t lo = 0, hi = nrel;
 
-	for (size_t x = 0; x < nrel; x++)
-		if (rel[3 * x] > w->start && rel[3 * x] < until && rel[3 * x + 1] == (uint64_t)w->holder)
+	while (lo < hi) { /* (rel is by time: the first after its start) */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (rel[3 * mid] <= w->start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t x = lo; x < nrel && rel[3 * x] < until; x++)
+		if (rel[3 * x + 1] == (uint64_t)w->holder)
 			until = rel[3 * x];
 	a = w->start > from ? w->start : from;
 	b = until < to ? until : to;
