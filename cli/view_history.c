@@ -156,15 +156,14 @@ const struct view_checkpoint *view_history_checkpoint_before(struct view_history
 void view_history_say(struct view_history *h, const struct timeline *live, size_t held)
 {
 	uint64_t kept = timeline_kept_from(live);
-	size_t fixed;
+	size_t fixed, mb;
 	int n;
 
 	h->held = held;
 	held += (h->past ? timeline_memory(h->past) : 0) + h->ckpt_bytes;
-	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", (held + (1 << 19)) >> 20,
-		     (unsigned long long)(h->cap >> 20));
-	snprintf(h->header_short, sizeof(h->header_short), "mem %zu/%lluM", (held + (1 << 19)) >> 20,
-		 (unsigned long long)(h->cap >> 20));
+	mb = (held + (1 << 19)) >> 20;
+	n = snprintf(h->header, sizeof(h->header), "mem %zu/%llu MB", mb, (unsigned long long)(h->cap >> 20));
+	snprintf(h->header_short, sizeof(h->header_short), "mem %zu/%lluM", mb, (unsigned long long)(h->cap >> 20));
 	/* past the cap because of what no trim frees: says how much that is
 	 * (weighed only then: it is said every frame) */
 	fixed = h->cap && held > h->cap ? timeline_memory_fixed(live) + (h->past ? timeline_memory_fixed(h->past) : 0) : 0;

@@ -631,7 +631,9 @@ static void fatal_sent(struct timeline *tl, const struct event *ev, uint64_t ts)
 }
 
 /* The signal sent to the process of a thread that takes SIGKILL by
- * default at ts (0: none kept, or SIGKILL itself). A kept signal goes
+ * default at ts (0: none kept). A SIGKILL sent stays a minute (every
+ * thread takes it, however late; a pid used again after that is another
+ * process's). Another kept signal goes
  * when a thread of it takes that signal otherwise (a handler, ignored),
  * or after TL_FATAL_SENT_NS (the kernel converts it as it is sent, and
  * every thread takes it as it next runs: a SIGKILL later is another's,
@@ -641,8 +643,10 @@ static int32_t fatal_taken(struct timeline *tl, const struct event *ev, uint64_t
 {
 	struct tl_fatal_sent *f = fatal_slot(tl, ev->tgid);
 
-	if (!f || f->sig == 9)
-		return 0; /* (a SIGKILL sent stays: every thread takes it, however late) */
+	if (!f)
+		return 0;
+	if (f->sig == 9)
+		return ev->arg2 == 0 && ev->arg == 9 && ts - f->ts <= 60 * TL_FATAL_SENT_NS ? 9 : 0;
 	if ((ev->arg2 != 0 && ev->arg == f->sig) || ts - f->ts > TL_FATAL_SENT_NS) { /* taken otherwise, or old */
 		memset(f, 0, sizeof(*f));
 		return 0;
@@ -690,24 +694,20 @@ static int follow_event(struct timeline *tl, const struct event *ev, uint64_t ts
 		fatal_sent(tl, ev, ts);
 		return 0;
 	case EVENT_SIGNAL_DELIVER: {
-		const struct tl_fatal_sent *f;
 		int32_t sent;
-		bool killed;
 
 		if (ev->tid <= 0 || (i = timeline_thread_index(tl, ev->tid)) < 0)
 			return 0;
-		f = fatal_slot(tl, ev->tgid);
-		/* a SIGKILL sent to the process: its threads take it however late
-		 * (a minute: a pid used again is another process) */
-		killed = f && f->sig == 9 && ts - f->ts <= 60 * TL_FATAL_SENT_NS;
 		sent = fatal_taken(tl, ev, ts);
 		if (ev->arg2 != 0 || !signal_ends_process(ev->arg))
 			return 0; /* (a handler or SIG_IGN: the program's own business, maybe a thousand a second) */
-		/* a SIGKILL nobody sent: the kernel's to the other threads of a
-		 * process that exits (exit_group) or execs */
+		/* a SIGKILL sent says so; one nobody sent is the kernel's to the
+		 * other threads of a process that exits (exit_group), crashes or
+		 * execs */
 		return log_details(tl, ts, TL_LOG_SIGNAL, (size_t)i,
-				   sent ? TL_LOG_SIGNAL_SENT | sent
-				   : ev->arg == 9 && !killed ? TL_LOG_SIGNAL_GROUP : signal_dumps_core(ev->arg),
+				   sent == 9 ? 0
+				   : sent ? TL_LOG_SIGNAL_SENT | sent
+				   : ev->arg == 9 ? TL_LOG_SIGNAL_GROUP : signal_dumps_core(ev->arg),
 				   ev->arg, ev->cpu, NULL);
 	}
 	default:

@@ -460,8 +460,6 @@ static void on_return(struct waits *w, const struct event *ev)
 	struct wthread *t = thread_of(w, ev->tid);
 	struct frame f;
 
-	if (t && (ev->op == OP_MUTEX_UNLOCK || ev->op == OP_RWLOCK_UNLOCK || ev->op == OP_SEM_POST))
-		t->releasing = -1;
 	if (!t || !op_may_block(ev->op))
 		return;
 	while (t->ncalls && t->calls[t->ncalls - 1].op != ev->op)

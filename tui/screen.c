@@ -252,7 +252,7 @@ int screen_open(struct screen **out, bool mono, char *err, size_t errlen)
 	mouseinterval(0);
 	/* (no start_color when NO_COLOR or --color=never asks for none:
 	 * it would paint the screen white on black) */
-	if (!mono && theme_depth_for(256) != THEME_MONO && has_colors() && start_color() == OK)
+	if (!mono && theme_color_wanted(true) && has_colors() && start_color() == OK)
 		depth = theme_depth_for(COLORS);
 	s->depth = depth;
 	s->theme = theme_get(depth, !s->utf8);
