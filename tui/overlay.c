@@ -130,8 +130,18 @@ static void inspect_line(struct frame *f, size_t i, uint64_t at, int room, char 
 	n = snprintf(line, len, "%s%s", child ? "waiting for child"
 					      : a->signalling ? "blocked signalling a cond var" : log_text_state(a->state),
 		     where);
-	if (a->state == TL_NOT_ALIVE)
+	if (a->state == TL_NOT_ALIVE) { /* when it was: at the end of a run every thread has exited */
+		const struct tl_thread *t = timeline_thread(f->d.tl, i);
+
+		if (t && at < t->start_ns && !t->existed) {
+			fmt_seconds(since, sizeof(since), t->start_ns, dec);
+			snprintf(line + n, len - (size_t)n, " yet: its lane starts at %s s", since);
+		} else if (t && t->exited && at >= t->end_ns) {
+			fmt_seconds(since, sizeof(since), t->end_ns, dec);
+			snprintf(line + n, len - (size_t)n, ": exited at %s s", since);
+		}
 		return;
+	}
 	if (a->object >= 0) {
 		char obj[EVENT_TEXT_MAX + 32];
 

@@ -1393,6 +1393,41 @@ static void test_lanes_print(void)
 }
 
 /* Runs every test. */
+/* Inspect at an instant a thread is not alive says when it is: its lane
+ * starts later, or it exited before (at the end of a run every thread
+ * has). */
+static void test_inspect_not_alive(void)
+{
+	const struct theme *th = theme_get(THEME_256, false);
+	struct grid *g = grid_new(100, 30);
+	struct view v;
+
+	timeline_new(&tl, 2);
+	ev(0, EVENT_THREAD, 0, 10, 0, 'R', "main");
+	sw(1 * MS, 0, 0, EVENT_STATE_RUNNING, 10);
+	ev(2 * MS, EVENT_FORK, 0, 10, 11, 0, "worker");
+	ev(3 * MS, EVENT_WAKEUP_NEW, 0, 11, 0, 1, NULL);
+	sw(5 * MS, 1, 0, EVENT_STATE_RUNNING, 11);
+	ev(9 * MS, EVENT_EXIT, 1, 11, 0, 0, "worker");
+	sw(9 * MS, 1, 11, EVENT_STATE_DEAD, 0);
+	timeline_set_end(tl, 12 * MS);
+	v = view_all(100, 12 * MS);
+	v.mode = VIEW_REPLAY;
+	v.inspect = true;
+	v.cursor = 1 * MS + 500 * US;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "B worker       not alive yet: its lane starts at 0.003000 s"),
+	      "inspect: before its lane starts (its first wakeup), when it starts");
+	v.cursor = 11 * MS;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "B worker       not alive: exited at 0.009000 s"), "inspect: after its exit, when it exited");
+	v.cursor = 6 * MS;
+	render_screen(g, tl, &v, th);
+	CHECK(!grid_has(g, "not alive"), "inspect: while alive, its state");
+	grid_free(g);
+	drop();
+}
+
 /* A thread's name too long for its label keeps its numbered end, so
  * that a pool's threads stay told apart; other names are cut as before. */
 static void test_names(void)
@@ -1457,5 +1492,6 @@ int main(void)
 	test_marks();
 	test_level();
 	test_names();
+	test_inspect_not_alive();
 	return check_summary();
 }
