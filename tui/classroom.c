@@ -212,7 +212,7 @@ static void draw_narration(struct frame *f, int y)
 		draw_text(&f->d, 0, y, "(no events yet)", ROLE_LABEL, GRID_BOLD, w);
 		return;
 	}
-	role = render_log_words(f->d.tl, &e, f->d.th->ascii, words, sizeof(words));
+	role = render_log_words_fit(f->d.tl, &e, f->d.th->ascii, w, words, sizeof(words));
 	fmt_seconds(t, sizeof(t), e.ts, fmt_sec_decimals(f->d.win.npc, 3));
 	snprintf(line, sizeof(line), "%s s  %s", t, words);
 	/* the time goes first when the words do not fit with it */
@@ -348,11 +348,12 @@ static void draw_class_log(struct frame *f, int y, int rows)
 	n--; /* the newest is the narration */
 	for (i = 0; i < n; i++) {
 		char t[32], words[DRAW_LINE_MAX];
-		uint8_t role = render_log_words(f->d.tl, &ent[i], f->d.th->ascii, words, sizeof(words));
+		uint8_t role;
 		int row = y + rows - (int)n + (int)i, x;
 
 		fmt_seconds(t, sizeof(t), ent[i].ts, fmt_sec_decimals(f->d.win.npc, 3));
 		x = draw_text(&f->d, 0, row, t, ROLE_LABEL, 0, -1);
+		role = render_log_words_fit(f->d.tl, &ent[i], f->d.th->ascii, w - x - 2, words, sizeof(words));
 		draw_words(&f->d, x + 2, row, words, role, 0, w - x - 2);
 	}
 }

@@ -88,7 +88,7 @@ void render_damaged_words(const struct tl_log_entry *e, const char *parts, char 
 void log_text_deadlock_banner(const struct timeline *tl, size_t i, int width, bool ascii, char *buf, size_t len)
 {
 	const struct waits_deadlock *d = timeline_deadlock(tl, i);
-	const char *arrow_l = ascii ? " -" : " \u2500", *arrow_r = ascii ? "-> " : "\u2192 ";
+	const char *arrow_l = ascii ? " -" : " \u2500", *arrow_r = ascii ? "->" : "\u2192";
 	char who[EVENT_TEXT_MAX + 8], obj[EVENT_TEXT_MAX + 32];
 	int form;
 
@@ -107,9 +107,9 @@ void log_text_deadlock_banner(const struct timeline *tl, size_t i, int width, bo
 				timeline_object_label(tl, d->link[k].object, obj, sizeof(obj));
 			n += (size_t)snprintf(buf + n, len - n, " %s%s%s%s", who, arrow_l, obj, arrow_r);
 		}
-		if (n < len && d->n) {
+		if (n < len && d->n) { /* back to where the cycle began */
 			chain_name(tl, d->link[0].tid, form == 0, who, sizeof(who));
-			snprintf(buf + n - 1, len - n + 1, " %s", who);
+			snprintf(buf + n, len - n, " %s", who);
 		}
 		if (utf8_width(buf) <= width)
 			return;
@@ -182,6 +182,17 @@ static const char *signal_name(int64_t sig, char *buf, size_t len)
 		return names[sig];
 	snprintf(buf, len, "signal %d", (int)(sig & 0xffff));
 	return buf;
+}
+
+/* One log entry in words for a panel this wide (see render.h). */
+uint8_t render_log_words_fit(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, int width,
+			     char *buf, size_t len)
+{
+	uint8_t role = render_log_words(tl, e, ascii, buf, len);
+
+	if (e->kind == TL_LOG_DEADLOCK && e->value >= 0 && utf8_width(buf) > width)
+		log_text_deadlock_banner(tl, (size_t)e->value, width, ascii, buf, len);
+	return role;
 }
 
 /* One log entry in words (see render.h). */

@@ -268,11 +268,13 @@ static void draw_log(struct frame *f, int y, int rows, uint64_t lo, uint64_t hi)
 	n = timeline_log_read(f->d.tl, first, ent, (size_t)(last - first));
 	for (i = 0; i < n; i++) {
 		char t[32], words[DRAW_LINE_MAX];
-		uint8_t role = render_log_words(f->d.tl, &ent[i], f->d.th->ascii, words, sizeof(words));
+		uint8_t role;
 		int x;
 
 		fmt_seconds(t, sizeof(t), ent[i].ts, dec);
 		x = draw_text(&f->d, 0, y + (int)i, t, ROLE_LABEL, 0, -1);
+		role = render_log_words_fit(f->d.tl, &ent[i], f->d.th->ascii, grid_width(f->d.g) - x - 1, words,
+					    sizeof(words));
 		draw_text(&f->d, x + 1, y + (int)i, words, role, role == ROLE_WARNING ? GRID_BOLD : 0, -1);
 	}
 }

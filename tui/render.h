@@ -171,6 +171,13 @@ unsigned render_cpu_glyph(const struct timeline *tl, const struct tl_cpu_cell *c
  * events and deadlocks). */
 uint8_t render_log_words(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, char *buf, size_t len);
 
+/* The same for a panel width columns wide: a deadlock's cycle that does
+ * not fit there in words takes the banner's shorter forms (names, then
+ * letters, with arrows), so that the whole cycle shows; other entries are
+ * as render_log_words gives them (the panel cuts them). */
+uint8_t render_log_words_fit(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, int width,
+			     char *buf, size_t len);
+
 /* A damaged part skipped (a TL_LOG_DAMAGED entry, which says where) in
  * words: "... the <parts> around here are incomplete" (the lanes, or a
  * Perfetto trace's tracks). */

@@ -9,6 +9,7 @@
 #include "spans.h"
 #include "stats.h"
 #include "timeline.h"
+#include "utf8.h"
 
 #define MS 1000000ull
 
@@ -219,6 +220,21 @@ static void test_deadlock_log(void)
 			found = 1;
 	CHECK(found && timeline_deadlock_count(tl) == 1 && timeline_deadlock(tl, 0)->n == 2,
 	      "attribution: the deadlock is in the log at the moment it formed");
+	for (i = 0; i < n; i++) {
+		char words[256], fit[256];
+
+		if (log[i].kind != TL_LOG_DEADLOCK)
+			continue;
+		render_log_words(tl, &log[i], false, words, sizeof(words));
+		render_log_words_fit(tl, &log[i], false, 44, fit, sizeof(fit));
+		CHECK(utf8_width(words) > 44 && !strcmp(fit, "DEADLOCK: P2 \u2500mutex@100\u2192 P1 \u2500mutex@200\u2192 P2"),
+		      "attribution: a deadlock's cycle too long for the panel in words takes the names with arrows");
+		render_log_words_fit(tl, &log[i], false, 40, fit, sizeof(fit));
+		CHECK(!strcmp(fit, "DEADLOCK: B \u2500mutex@100\u2192 A \u2500mutex@200\u2192 B"),
+		      "attribution: narrower, the letters");
+		render_log_words_fit(tl, &log[i], false, 200, fit, sizeof(fit));
+		CHECK(!strcmp(fit, words), "attribution: one that fits is said in words");
+	}
 	timeline_free(tl);
 	stats_free(st);
 }
