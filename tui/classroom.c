@@ -17,8 +17,8 @@
 #include "scale.h"
 #include "utf8.h"
 
-#define CLASS_LANE_X 15      /* letter, space, 12 name columns, space, rule */
-#define CLASS_NAME_W 12
+/* the first lane column: letter, space, the name's columns, space, rule */
+#define CLASS_LANE_X(name_w) ((name_w) + 3)
 #define CLASS_LEGEND_ROWS 2
 #define CLASS_TOP_ROWS 4     /* narration, header, axis (2) */
 #define CLASS_BOTTOM_ROWS 3  /* message, keys (2) */
@@ -169,9 +169,11 @@ static void key_lanes_first(struct frame *f)
 }
 
 /* The first lane column of a view. */
-int render_view_lane_x(const struct view *v)
+int render_view_lane_x(const struct view *v, int screen_width)
 {
-	return v && v->classroom ? CLASS_LANE_X : RENDER_LANE_X;
+	if (v && v->classroom)
+		return CLASS_LANE_X(render_name_columns(screen_width));
+	return render_lane_x(screen_width);
 }
 
 /* Lane columns of a view on a screen this wide. */
@@ -181,7 +183,7 @@ int render_view_lane_columns(const struct view *v, int screen_width)
 
 	if (!v || !v->classroom)
 		return render_lane_columns(screen_width);
-	n = screen_width - CLASS_LANE_X - 1;
+	n = screen_width - render_view_lane_x(v, screen_width) - 1;
 	return n < 1 ? 1 : n;
 }
 
@@ -294,7 +296,7 @@ static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool t
 	if (!t)
 		return;
 	grid_put(d->g, 0, y, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
-	draw_name(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, CLASS_NAME_W);
+	draw_name(d, 2, y, t->name[0] ? t->name : "?", focus ? ROLE_FOCUS : ROLE_LABEL, GRID_BOLD, d->name_w);
 	lanes_draw_cells(d, y, &ref);
 	if (!two) { /* one row: the rule (light theme) under it all the same */
 		if (rule)
@@ -303,7 +305,7 @@ static void draw_class_lane(struct frame *f, int y, size_t i, bool focus, bool t
 	}
 	draw_fill(d, 0, d->x_lane - 1, y + 1, ' ', ROLE_LABEL, rule);
 	class_lane_status(f, i, buf, sizeof(buf));
-	draw_text(d, 2, y + 1, buf, ROLE_LABEL, rule, CLASS_NAME_W);
+	draw_text(d, 2, y + 1, buf, ROLE_LABEL, rule, d->name_w);
 	/* the second row: the same cells, ruled; the side rules as they are */
 	grid_copy_row(d->g, d->x_lane, right, y, y + 1, rule);
 	grid_copy_row(d->g, d->x_lane - 1, d->x_lane, y, y + 1, 0);
@@ -401,12 +403,12 @@ int classroom_screen(struct grid *g, const struct timeline *tl, const struct vie
 	struct class_rows r;
 	struct frame f;
 
-	if (frame_begin(&f, g, tl, v, th, CLASS_LANE_X, render_view_lane_columns(v, W), -1)) {
+	if (frame_begin(&f, g, tl, v, th, render_view_lane_x(v, W), render_view_lane_columns(v, W), -1)) {
 		frame_end(&f);
 		return -ENOMEM;
 	}
 	f.d.classroom = true;
-	f.d.name_w = CLASS_NAME_W;
+	f.d.name_w = render_name_columns(W);
 	key_lanes_first(&f);
 	class_layout(tl, f.nvis, H, class_output_rows(v, W), &r);
 	draw_narration(&f, 0);

@@ -20,18 +20,35 @@
 #include "scale.h"
 
 #define STATS_W 16        /* " " + three "%5s" columns: run wait blk */
-#define SCREEN_NAME_W 12  /* thread name columns on the screen */
+#define SCREEN_NAME_W 12  /* thread name columns on a screen up to RENDER_NAMES_WIDE */
+#define SCREEN_NAME_MAX 16 /* and at most, on a wider one */
 #define SCREEN_TID_W 7    /* tid columns on the screen */
 /* screen label: letter, space, name, space, tid, space */
-#define SCREEN_LABEL_W (2 + SCREEN_NAME_W + 1 + SCREEN_TID_W + 1)
-_Static_assert(SCREEN_LABEL_W + 1 == RENDER_LANE_X, "RENDER_LANE_X is the screen's first lane column");
+#define SCREEN_LABEL_W(name_w) (2 + (name_w) + 1 + SCREEN_TID_W + 1)
+_Static_assert(SCREEN_LABEL_W(SCREEN_NAME_W) + 1 == RENDER_LANE_X, "RENDER_LANE_X is the screen's first lane column");
 #define LOG_MAX 32        /* log rows at most */
 #define HEADER_PIECES 14
+
+/* Columns a thread's name gets on a screen of this width (see render.h). */
+int render_name_columns(int screen_width)
+{
+	int n = SCREEN_NAME_W;
+
+	if (screen_width > RENDER_NAMES_WIDE)
+		n += (screen_width - RENDER_NAMES_WIDE) / 10;
+	return n > SCREEN_NAME_MAX ? SCREEN_NAME_MAX : n;
+}
+
+/* The main screen's first lane column at this width (see render.h). */
+int render_lane_x(int screen_width)
+{
+	return SCREEN_LABEL_W(render_name_columns(screen_width)) + 1;
+}
 
 /* Columns the lanes get on a screen of this width. */
 int render_lane_columns(int screen_width)
 {
-	int n = screen_width - (SCREEN_LABEL_W + 1) - 1 - STATS_W;
+	int n = screen_width - render_lane_x(screen_width) - 1 - STATS_W;
 
 	return n < 1 ? 1 : n;
 }
@@ -373,15 +390,16 @@ static void draw_pane(struct frame *f, int y, int rows, size_t first, size_t sho
 static int main_screen(struct grid *g, const struct timeline *tl, const struct view *v, const struct theme *th)
 {
 	int W = grid_width(g), H = grid_height(g), ncols = render_lane_columns(W), y, i;
+	int x_lane = render_lane_x(W);
 	struct screen_rows r;
 	struct frame f;
 	size_t first, shown;
 
-	if (frame_begin(&f, g, tl, v, th, RENDER_LANE_X, ncols, RENDER_LANE_X + ncols + 1)) {
+	if (frame_begin(&f, g, tl, v, th, x_lane, ncols, x_lane + ncols + 1)) {
 		frame_end(&f);
 		return -ENOMEM;
 	}
-	f.d.name_w = SCREEN_NAME_W;
+	f.d.name_w = render_name_columns(W);
 	f.d.tid_w = SCREEN_TID_W;
 	layout(tl, v, H, f.nvis, &r);
 	first = v->first_lane;

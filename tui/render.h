@@ -24,9 +24,12 @@ struct critpath;
 
 #define RENDER_MIN_WIDTH 80
 #define RENDER_MIN_HEIGHT 24
-/* added: render_screen's first lane column (lane column c of the view is
- * screen column RENDER_LANE_X + c: for mouse clicks) */
+/* added: render_screen's first lane column on a screen up to
+ * RENDER_NAMES_WIDE columns wide (lane column c of the view is screen
+ * column RENDER_LANE_X + c: for mouse clicks); wider screens give the
+ * names more (render_view_lane_x) */
 #define RENDER_LANE_X 24
+#define RENDER_NAMES_WIDE 120
 
 enum view_mode { VIEW_LIVE, VIEW_PAUSED, VIEW_REPLAY };
 
@@ -183,12 +186,20 @@ uint8_t render_log_words_fit(const struct timeline *tl, const struct tl_log_entr
  * Perfetto trace's tracks). */
 void render_damaged_words(const struct tl_log_entry *e, const char *parts, char *buf, size_t len);
 
-/* Columns the lanes get on a screen of this width (for zoom arithmetic). */
+/* Columns the lanes get on a screen of this width (for zoom arithmetic),
+ * and the first of them (RENDER_LANE_X up to RENDER_NAMES_WIDE). */
 int render_lane_columns(int screen_width);
+int render_lane_x(int screen_width);
 
-/* added: the first lane column and the lane columns for this view (the
- * classroom view has narrower labels and no stats columns). */
-int render_view_lane_x(const struct view *v);
+/* Columns a thread's name gets on a screen of this width: 12, and one more
+ * every 10 columns past RENDER_NAMES_WIDE, up to 16 (a Linux thread name
+ * has at most 15 characters). */
+int render_name_columns(int screen_width);
+
+/* added: the first lane column and the lane columns for this view on a
+ * screen this wide (the classroom view has narrower labels and no stats
+ * columns). */
+int render_view_lane_x(const struct view *v, int screen_width);
 int render_view_lane_columns(const struct view *v, int screen_width);
 
 /* added: thread lanes shown per page in the classroom view of every

@@ -800,7 +800,7 @@ void viewstate_set_filter(struct viewstate *vs, const char *text)
 /* The time at screen column x. */
 uint64_t viewstate_time_at_x(const struct viewstate *vs, int x)
 {
-	int col = x - render_view_lane_x(&vs->v);
+	int col = x - render_view_lane_x(&vs->v, vs->width);
 
 	if (col < 0 || (uint64_t)col >= viewstate_lane_cols(vs))
 		return NONE;

@@ -28,7 +28,7 @@ from panes import Tmux, clean_env  # noqa: E402
 RUNS_BESIDE_OTHERS = True
 
 SOCKET = f"conctop-many-{os.getpid()}"
-LANE_X = 24        # the plain view's first lane column; its rule is at LANE_X - 1
+LANE_X = 24        # the plain view's first lane column up to 120 columns; its rule is at LANE_X - 1
 SHARE = set("\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588 ~_")
 SGR = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -40,25 +40,42 @@ def Big(name, argv, width, height):
     return panes.Pane(tmux, name, argv, width=width, height=height)
 
 
+def lane_x(screen):
+    """The first lane column of a screen: right of the frame's top left
+    corner (a wider screen gives the names more columns)."""
+    for line in screen.split("\n"):
+        if "\u250c" in line:
+            return line.index("\u250c") + 1
+    return LANE_X
+
+
+def name_of(label, x):
+    """The name in a lane's label, for lanes starting at column x: the
+    letter, a space, the name, a space, 7 tid columns, a space."""
+    return label[2:x - 10].strip()
+
+
 def lanes(screen):
     """The lane rows of a screen: (label, cells) for each row with a lane's
     left rule in its column."""
-    out = []
+    out, x = [], lane_x(screen)
     for line in screen.split("\n"):
-        if len(line) > LANE_X and line[LANE_X - 1] == "\u2502" and "\u2502" in line[LANE_X:]:
-            out.append((line[:LANE_X - 1], line[LANE_X:line.index("\u2502", LANE_X)]))
+        if len(line) > x and line[x - 1] == "\u2502" and "\u2502" in line[x:]:
+            out.append((line[:x - 1], line[x:line.index("\u2502", x)]))
     return out
 
 
 def threads(screen):
     """The names of the thread lanes on a screen (not the CPUs', not the
     process headers)."""
-    return [lab[2:14].strip() for lab, _ in lanes(screen) if not lab.startswith("CPU") and lab[0] not in "\u25b8\u25be"]
+    x = lane_x(screen)
+    return [name_of(lab, x) for lab, _ in lanes(screen) if not lab.startswith("CPU") and lab[0] not in "\u25b8\u25be"]
 
 
 def headers(screen):
     """The process headers on a screen: (folded, "name (count)")."""
-    return [(lab[0] == "\u25b8", lab[2:14].strip()) for lab, _ in lanes(screen) if lab[0] in "\u25b8\u25be"]
+    x = lane_x(screen)
+    return [(lab[0] == "\u25b8", name_of(lab, x)) for lab, _ in lanes(screen) if lab[0] in "\u25b8\u25be"]
 
 
 def more(screen):
@@ -70,7 +87,7 @@ def more(screen):
 def drawn_well(screen, width):
     """Every line fits the width, and every lane has its right rule in the
     same column."""
-    rights = {LANE_X + len(cells) for _, cells in lanes(screen)}
+    rights = {lane_x(screen) + len(cells) for _, cells in lanes(screen)}
     return all(len(line) <= width for line in screen.split("\n")) and len(rights) == 1
 
 
@@ -78,11 +95,13 @@ def focused(pane, name):
     """Whether the lane of thread name is drawn in the focus style: its
     name's colour differs from every other lane name's on the screen."""
     styles = {}
-    for line in pane.screen(escapes=True).split("\n"):
+    screen = pane.screen(escapes=True)
+    x = lane_x(SGR.sub("", screen))
+    for line in screen.split("\n"):
         plain = SGR.sub("", line)
-        if len(plain) <= LANE_X or plain[LANE_X - 1] != "\u2502" or plain.startswith("CPU"):
+        if len(plain) <= x or plain[x - 1] != "\u2502" or plain.startswith("CPU"):
             continue
-        label = plain[2:14].strip()
+        label = name_of(plain, x)
         pos = line.find(label, 2)
         before = SGR.findall(line[:pos])
         styles[label] = before[-1] if before else ""

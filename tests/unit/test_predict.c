@@ -357,7 +357,7 @@ static void test_view(void)
 	CHECK(vs.v.question && !vs.v.playing && vs.play == vs.predict.m.ts - 1, "view: stops before the question");
 	viewstate_frame(&vs, 80, 24);
 	render_screen(g, tl, &vs.v, th);
-	x_lane = render_view_lane_x(&vs.v);
+	x_lane = render_view_lane_x(&vs.v, vs.width);
 	x_cursor = x_lane + (int)((vs.v.cursor - vs.v.t0) / vs.v.ns_per_col);
 	CHECK(vs.v.cursor >= vs.v.t0 && x_cursor < 79, "view: the cursor is on screen");
 	CHECK(!drawn_after(g, th, x_lane, x_cursor), "view: no lane cell right of the cursor holds a glyph");

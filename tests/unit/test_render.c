@@ -1063,7 +1063,7 @@ static void test_classroom(void)
 	v.classroom = true;
 	v.ns_per_col = 500 * US;
 	v.cursor = 5 * MS + 100 * US;
-	CHECK(render_view_lane_x(&v) == 15 && render_view_lane_columns(&v, 80) == 64, "classroom: lane geometry");
+	CHECK(render_view_lane_x(&v, 80) == 15 && render_view_lane_columns(&v, 80) == 64, "classroom: lane geometry");
 	CHECK(render_screen(g, tl, &v, th) == 0, "classroom: renders at 80x24");
 	CHECK(strstr(row(g, 0), "woken by") != NULL && (grid_at(g, 0, 0)->attr & GRID_BOLD),
 	      "classroom: the narration (newest log line, in words, bold) on the top row");
@@ -1392,7 +1392,43 @@ static void test_lanes_print(void)
 	drop();
 }
 
-/* Runs every test. */
+/* A wide screen gives the names more columns: a name cut at 100 columns is
+ * whole at 160, in the plain and the classroom view, and the lanes start
+ * where render_view_lane_x says (where clicks are mapped). */
+static void test_wide_names(void)
+{
+	const struct theme *th = theme_get(THEME_256, false);
+	struct grid *g;
+	struct view v;
+	int y;
+
+	timeline_new(&tl, 1);
+	ev(0, EVENT_THREAD, 0, 101, 0, 'R', "philosopher-12");
+	sw(0, 0, 0, EVENT_STATE_RUNNING, 101);
+	timeline_set_end(tl, 10 * MS);
+	g = grid_new(100, 30);
+	v = view_all(100, 10 * MS);
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "A philosop\xe2\x80\xa6-12") >= 0 && render_lane_x(100) == RENDER_LANE_X,
+	      "wide names: at 100 columns a 14-character name is cut to 12");
+	grid_free(g);
+	g = grid_new(160, 40);
+	v = view_all(160, 10 * MS);
+	render_screen(g, tl, &v, th);
+	y = find_row(g, "A philosopher-12 ");
+	CHECK(y >= 0 && render_name_columns(160) == 16 && render_view_lane_x(&v, 160) == RENDER_LANE_X + 4 &&
+		      grid_at(g, RENDER_LANE_X + 3, y)->ch == th->vline &&
+		      grid_at(g, RENDER_LANE_X + 4, y)->ch != ' ',
+	      "wide names: at 160 columns the name is whole and the lanes start 4 columns later");
+	CHECK(render_lane_columns(160) == render_lane_columns(120) + 40 - 4, "wide names: the lanes give up those 4");
+	v.classroom = true;
+	render_screen(g, tl, &v, th);
+	CHECK(find_row(g, "A philosopher-12") >= 0 && render_view_lane_x(&v, 160) == 16 + 3,
+	      "wide names: the classroom view's names widen too");
+	grid_free(g);
+	drop();
+}
+
 /* Inspect at an instant a thread is not alive says when it is: its lane
  * starts later, or it exited before (at the end of a run every thread
  * has). */
@@ -1471,6 +1507,7 @@ static void test_name_filter(void)
 	      "filter: a case-insensitive substring of the name shown, '?' for a thread with none");
 }
 
+/* Runs every test. */
 int main(void)
 {
 	test_name_filter();
@@ -1492,6 +1529,7 @@ int main(void)
 	test_marks();
 	test_level();
 	test_names();
+	test_wide_names();
 	test_inspect_not_alive();
 	return check_summary();
 }

@@ -192,10 +192,10 @@ static void test_zoom(void)
 	vs.v.ns_per_col = 10 * US;
 	vs.v.t0 = 3 * MS;
 	{
-		uint64_t before = viewstate_time_at_x(&vs, render_view_lane_x(&vs.v) + 10), after;
+		uint64_t before = viewstate_time_at_x(&vs, render_view_lane_x(&vs.v, vs.width) + 10), after;
 
-		viewstate_wheel(&vs, render_view_lane_x(&vs.v) + 10, true);
-		after = viewstate_time_at_x(&vs, render_view_lane_x(&vs.v) + 10);
+		viewstate_wheel(&vs, render_view_lane_x(&vs.v, vs.width) + 10, true);
+		after = viewstate_time_at_x(&vs, render_view_lane_x(&vs.v, vs.width) + 10);
 		CHECK(vs.v.ns_per_col == 5 * US && after + 5 * US > before && after < before + 5 * US,
 		      "wheel: zooms in, the time under the pointer stays under it");
 		CHECK(vs.v.cursor == before && vs.play == before,
@@ -427,7 +427,7 @@ static void test_lanes(void)
 	viewstate_escape(&vs);
 	CHECK(!vs.v.filter && viewstate_visible_lanes(&vs) == 2, "Esc: then clears the filter");
 	render_thread_rows(tl, &vs.v, W, H, &first_row);
-	viewstate_click(&vs, render_view_lane_x(&vs.v) + 3, first_row + 1);
+	viewstate_click(&vs, render_view_lane_x(&vs.v, vs.width) + 3, first_row + 1);
 	CHECK(vs.v.focus == 1 && vs.v.cursor == vs.v.t0 + 3 * vs.v.ns_per_col + vs.v.ns_per_col / 2,
 	      "click: focuses the lane, the cursor to the column's middle");
 	viewstate_toggle_classroom(&vs);
