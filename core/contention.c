@@ -194,19 +194,15 @@ static int crel_order(const void *a, const void *b)
 	return crel_before(a, b) ? -1 : crel_before(b, a) ? 1 : 0;
 }
 
-/* Keeps the release a wait of thread i ends with, if it ends with one
- * (woken through its object, which has holders, by a thread: its holder's
- * release), in order, or at the end when !in_order (sorted later: a whole
- * history's, thread by thread). Returns 0 or -ENOMEM. */
-static int sum_release(struct contention_sum *c, size_t i, const struct span *sp, bool in_order)
+/* Keeps release x of object, in order, or at the end when !in_order
+ * (sorted later: a whole history's, thread by thread). Returns 0 or
+ * -ENOMEM. */
+static int rels_push(struct contention_sum *c, int64_t object, struct crel x, bool in_order)
 {
-	struct crel x = { sp->end, sp->waker, (int64_t)i };
 	struct crels *r;
 	size_t room, k;
 
-	if (!sp->via || sp->waker < 0 || sp->holder < 0 || !tl_state_blocked(sp->state) || sp->object < 0)
-		return 0;
-	if (!(r = sum_rels(c, sp->object)))
+	if (!(r = sum_rels(c, object)))
 		return -ENOMEM;
 	room = r->cap;
 	if (VEC_RESERVE(r->v, r->cap, r->n + 1))
@@ -218,6 +214,15 @@ static int sum_release(struct contention_sum *c, size_t i, const struct span *sp
 	r->n++;
 	c->nrel++;
 	return 0;
+}
+
+/* Keeps the release a wait of thread i ends with, if it ends with one
+ * (spans_is_release: its holder's), as rels_push. Returns 0 or -ENOMEM. */
+static int sum_release(struct contention_sum *c, size_t i, const struct span *sp, bool in_order)
+{
+	if (!spans_is_release(sp))
+		return 0;
+	return rels_push(c, sp->object, (struct crel){ sp->end, sp->waker, (int64_t)i }, in_order);
 }
 
 /* Adds [x, y), clipped to the window, to the intervals of (object, holder).
@@ -516,13 +521,19 @@ int contention_sum_table(struct contention_sum *c, const struct spans *s, struct
 /* Computes the table over [from, to) of a history that kept its spans. */
 int contention_new(struct contention **out, const struct spans *s, uint64_t from, uint64_t to)
 {
+	const struct spans_release *early;
 	struct contention_sum *c;
+	size_t nearly;
 	int r;
 
 	*out = NULL;
 	if ((r = contention_sum_new(&c, from, to ? to : spans_end(s))))
 		return r;
-	for (size_t i = 0; !r && i < spans_thread_count(s); i++) /* the releases first: the waits reach them */
+	/* the releases first: the waits reach them (those a trim forgot too) */
+	nearly = spans_trim_releases(s, &early);
+	for (size_t i = 0; !r && i < nearly; i++)
+		r = rels_push(c, early[i].object, (struct crel){ early[i].ts, early[i].from, early[i].to }, false);
+	for (size_t i = 0; !r && i < spans_thread_count(s); i++)
 		for (size_t k = 0; !r && k < spans_thread(s, i)->n; k++)
 			r = sum_release(c, i, spans_get(s, i, k), false);
 	for (size_t i = 0; !r && i < c->nrels; i++)

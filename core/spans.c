@@ -57,6 +57,8 @@ struct spans {
 	size_t nheld, capheld;
 	spans_sink_fn *sink; /* NULL: none */
 	void *sink_ctx;
+	struct spans_release *early; /* the releases trims forgot that kept waits need */
+	size_t nearly, capearly;
 };
 
 /* Span k of thread t (k < t->pub.n). */
@@ -468,6 +470,7 @@ void spans_free(struct spans *s)
 	}
 	free(s->t);
 	free(s->held);
+	free(s->early);
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		free(s->cpus[c].ch);
 	free(s->cpus);
@@ -477,12 +480,134 @@ void spans_free(struct spans *s)
 	free(s);
 }
 
+/* Orders releases by object, then holder, then time. */
+static int release_order(const void *a, const void *b)
+{
+	const struct spans_release *x = a, *y = b;
+
+	if (x->object != y->object)
+		return x->object < y->object ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/* Marks (to = -1 - to) in rel, sorted by release_order, the first release
+ * of w's object by w's holder after w's start, if there is one. */
+static void release_mark(struct spans_release *rel, size_t n, const struct span *w)
+{
+	size_t lo = 0, hi = n;
+	struct spans_release key = { w->start, w->object, w->holder, 0 };
+
+	if (w->object < 0 || w->holder < 0 || !tl_state_blocked(w->state))
+		return;
+	while (lo < hi) { /* the first after (object, holder, start) */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (release_order(&rel[mid], &key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && rel[lo].object == w->object && rel[lo].from == w->holder && rel[lo].to >= 0)
+		rel[lo].to = -1 - rel[lo].to;
+}
+
+/* The releases about to be forgotten by a trim at t (the spans of the
+ * threads listed that end by t, and those kept from earlier trims) into
+ * a new array *out of room *cap: their count, or -1 when out of memory. */
+static long releases_forgotten(const struct spans *s, uint64_t t, struct spans_release **out, size_t *cap)
+{
+	struct spans_release *rel = NULL;
+	size_t n = s->nearly;
+
+	*cap = 0;
+	if (n && vec_dup(&rel, s->early, n, sizeof(*rel)))
+		return -1;
+	*cap = n;
+	for (size_t j = 0; j < s->nheld; j++) {
+		const struct sthread *th = &s->t[s->held[j]];
+
+		for (size_t k = 0; k < th->pub.n && sthread_span(th, k)->end <= t; k++) {
+			const struct span *sp = sthread_span(th, k);
+
+			if (!spans_is_release(sp))
+				continue;
+			if (VEC_RESERVE(rel, *cap, n + 1)) {
+				free(rel);
+				return -1;
+			}
+			rel[n++] = (struct spans_release){ sp->end, sp->object, sp->waker, (int64_t)s->held[j] };
+		}
+	}
+	*out = rel;
+	return (long)n;
+}
+
+/* Keeps, of the releases a trim at t forgets, those the waits it keeps
+ * reach (see spans_trim_releases); before the spans go. Out of memory, it
+ * keeps what it had. */
+static void releases_keep(struct spans *s, uint64_t t)
+{
+	struct spans_release *rel = NULL;
+	size_t cap, kept = 0;
+	long n = releases_forgotten(s, t, &rel, &cap);
+	struct span w;
+
+	if (n <= 0) {
+		free(rel);
+		return;
+	}
+	qsort(rel, (size_t)n, sizeof(*rel), release_order);
+	for (size_t j = 0; j < s->nheld; j++) { /* a span under way at t */
+		const struct sthread *th = &s->t[s->held[j]];
+
+		for (size_t k = 0; k < th->pub.n; k++) {
+			const struct span *sp = sthread_span(th, k);
+
+			if (sp->end <= t)
+				continue;
+			if (sp->start < t)
+				release_mark(rel, (size_t)n, sp);
+			break;
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) /* a wait not ended yet, begun before t */
+		if (spans_open_wait(s, i, &w) && w.start < t)
+			release_mark(rel, (size_t)n, &w);
+	for (long i = 0; i < n; i++)
+		if (rel[i].to < 0) {
+			rel[kept] = rel[i];
+			rel[kept++].to = -1 - rel[i].to;
+		}
+	free(s->early);
+	s->early = NULL;
+	s->nearly = s->capearly = 0;
+	if (!kept) {
+		free(rel);
+		return;
+	}
+	s->early = rel;
+	s->nearly = kept;
+	s->capearly = cap;
+	VEC_SHRINK(s->early, s->capearly, s->nearly, 4);
+}
+
+/* The releases trims forgot that kept waits need (see spans.h). */
+size_t spans_trim_releases(const struct spans *s, const struct spans_release **out)
+{
+	*out = s->early;
+	return s->nearly;
+}
+
 /* Forgets what ended before t (see spans.h): the threads listed as
- * holding spans, those left with none taken off the list. */
+ * holding spans, those left with none taken off the list; the releases
+ * the waits kept need, kept apart. */
 void spans_trim(struct spans *s, uint64_t t)
 {
 	size_t j, kept = 0;
 
+	releases_keep(s, t);
 	for (j = 0; j < s->nheld; j++) {
 		struct sthread *th = &s->t[s->held[j]];
 		size_t lo = 0, hi = th->pub.n;
@@ -525,7 +650,8 @@ void spans_trim(struct spans *s, uint64_t t)
 size_t spans_memory(const struct spans *s)
 {
 	size_t n = sizeof(*s) + s->cap * sizeof(*s->t) + arena_memory(&s->names) +
-		   (s->following ? 0 : sched_model_memory(s->m)) + s->span_bytes + s->capheld * sizeof(*s->held);
+		   (s->following ? 0 : sched_model_memory(s->m)) + s->span_bytes + s->capheld * sizeof(*s->held) +
+		   s->capearly * sizeof(*s->early);
 
 	for (unsigned c = 0; s->cpus && c < s->ncpus; c++)
 		n += s->cpus[c].cap * sizeof(*s->cpus[c].ch);

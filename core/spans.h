@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "event.h"
+#include "vocab.h"
 #include "waits.h"
 
 struct spans;
@@ -37,6 +38,22 @@ struct span {
 	int64_t holder;  /* a blocked span: the thread index holding it (or joined), -1 none */
 	int64_t waker;   /* a blocked span ended by a wakeup: the waker's thread index
 			  * or TL_WAKER_*; otherwise TL_WAKER_UNKNOWN */
+};
+
+/* Whether span sp is a wait its holder's release ended: blocked on an
+ * object, naming the thread that held it, and ended by a waking through it
+ * (its waker handed the object over; contention.h charges a holder up to
+ * there). */
+static inline bool spans_is_release(const struct span *sp)
+{
+	return sp->via && sp->waker >= 0 && sp->holder >= 0 && sp->object >= 0 && tl_state_blocked(sp->state);
+}
+
+/* A release a trim forgot with its span (spans_trim_releases). */
+struct spans_release {
+	uint64_t ts;
+	int64_t object;
+	int64_t from, to;  /* the holder that handed it over, and the thread woken (indices) */
 };
 
 /* A thread and its spans. */
@@ -110,6 +127,14 @@ void spans_free(struct spans *s);
  * one under way at t (a live view's memory cap; thread numbers are kept):
  * what is asked of the time before t then finds nothing. */
 void spans_trim(struct spans *s, uint64_t t);
+
+/* The releases a trim forgot with their spans that a wait it kept (one
+ * under way at its instant) may still need: for each such wait that named
+ * a holder, that holder's first release of its object after the wait's
+ * start, when it came before the trim. Their count, *out pointed at them
+ * (in no order). Out of memory, a trim keeps what it had: such a wait is
+ * then charged to its holder up to its end. */
+size_t spans_trim_releases(const struct spans *s, const struct spans_release **out);
 
 /* Bytes it holds, all included: its threads' spans counted as they
  * change, no walk of them. */
