@@ -47,8 +47,10 @@ struct contention_row {
 
 /* Computes the table of the history s over [from, to) (to 0: its end).
  * A history trimmed at from or before gives the table the whole history
- * gives (its trims kept the releases its waits need). Returns 0, -EINVAL
- * when the window is empty, or -ENOMEM. */
+ * gives (its trims kept the releases its waits need); one that began at a
+ * model's present (spans_from_model: a checkpoint) knows no release
+ * before it, so a wait under way there is charged to its holder up to its
+ * end. Returns 0, -EINVAL when the window is empty, or -ENOMEM. */
 int contention_new(struct contention **out, const struct spans *s, uint64_t from, uint64_t to);
 
 /* Frees it. */

@@ -480,8 +480,9 @@ void spans_free(struct spans *s)
 	free(s);
 }
 
-/* Orders releases by object, then holder, then time. */
-static int release_order(const void *a, const void *b)
+/* Orders waits (as releases with no time yet) by object, then holder,
+ * then start. */
+static int wait_order(const void *a, const void *b)
 {
 	const struct spans_release *x = a, *y = b;
 
@@ -489,108 +490,144 @@ static int release_order(const void *a, const void *b)
 		return x->object < y->object ? -1 : 1;
 	if (x->from != y->from)
 		return x->from < y->from ? -1 : 1;
-	return x->ts < y->ts ? -1 : x->ts > y->ts;
+	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Marks (to = -1 - to) in rel, sorted by release_order, the first release
- * of w's object by w's holder after w's start, if there is one. */
-static void release_mark(struct spans_release *rel, size_t n, const struct span *w)
+/* Whether w is a wait that names a holder of its object. */
+static bool names_holder(const struct span *w)
 {
-	size_t lo = 0, hi = n;
-	struct spans_release key = { w->start, w->object, w->holder, 0 };
+	return tl_state_blocked(w->state) && w->object >= 0 && w->holder >= 0;
+}
 
-	if (w->object < 0 || w->holder < 0 || !tl_state_blocked(w->state))
-		return;
-	while (lo < hi) { /* the first after (object, holder, start) */
+/* The first of thread th's spans that ends after t (its count when none). */
+static size_t first_after(const struct sthread *th, uint64_t t)
+{
+	size_t lo = 0, hi = th->pub.n;
+
+	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (release_order(&rel[mid], &key) <= 0)
+		if (sthread_span(th, mid)->end <= t)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < n && rel[lo].object == w->object && rel[lo].from == w->holder && rel[lo].to >= 0)
-		rel[lo].to = -1 - rel[lo].to;
+	return lo;
 }
 
-/* The releases about to be forgotten by a trim at t (the spans of the
- * threads listed that end by t, and those kept from earlier trims) into
- * a new array *out of room *cap: their count, or -1 when out of memory. */
-static long releases_forgotten(const struct spans *s, uint64_t t, struct spans_release **out, size_t *cap)
+/* The wait of thread i under way across t that names a holder, into *w:
+ * its first span left after a trim at t, or its open wait. */
+static bool crossing_wait(const struct spans *s, size_t i, uint64_t t, struct span *w)
 {
-	struct spans_release *rel = NULL;
-	size_t n = s->nearly;
+	const struct sthread *th = &s->t[i];
+	size_t k = first_after(th, t);
 
-	*cap = 0;
-	if (n && vec_dup(&rel, s->early, n, sizeof(*rel)))
-		return -1;
-	*cap = n;
-	for (size_t j = 0; j < s->nheld; j++) {
-		const struct sthread *th = &s->t[s->held[j]];
-
-		for (size_t k = 0; k < th->pub.n && sthread_span(th, k)->end <= t; k++) {
-			const struct span *sp = sthread_span(th, k);
-
-			if (!spans_is_release(sp))
-				continue;
-			if (VEC_RESERVE(rel, *cap, n + 1)) {
-				free(rel);
-				return -1;
-			}
-			rel[n++] = (struct spans_release){ sp->end, sp->object, sp->waker, (int64_t)s->held[j] };
-		}
-	}
-	*out = rel;
-	return (long)n;
+	if (k < th->pub.n)
+		*w = *sthread_span(th, k);
+	else if (!spans_open_wait(s, i, w))
+		return false;
+	return w->start < t && names_holder(w);
 }
 
-/* Keeps, of the releases a trim at t forgets, those the waits it keeps
- * reach (see spans_trim_releases); before the spans go. Out of memory, it
- * keeps what it had. */
+/* Adds wait w of thread i to the array *v (n, cap), as a release to be
+ * found (ts UINT64_MAX). Returns 0 or -ENOMEM. */
+static int wait_push(struct spans_release **v, size_t *n, size_t *cap, size_t i, const struct span *w)
+{
+	if (VEC_RESERVE(*v, *cap, *n + 1))
+		return -ENOMEM;
+	(*v)[(*n)++] = (struct spans_release){ UINT64_MAX, w->object, w->holder, -1, (int64_t)i, w->start };
+	return 0;
+}
+
+/* Gives the release sp (of thread i, which it woke) to the waits in w
+ * (n, by wait_order) on its object naming its waker that began before it
+ * and have none earlier. */
+static void release_give(struct spans_release *w, size_t n, size_t i, const struct span *sp)
+{
+	struct spans_release key = { 0, sp->object, sp->waker, 0, 0, 0 };
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* the first wait on (object, waker) */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (wait_order(&w[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && w[lo].object == sp->object && w[lo].from == sp->waker && w[lo].start < sp->end; lo++)
+		if (sp->end < w[lo].ts) {
+			w[lo].ts = sp->end;
+			w[lo].to = (int64_t)i;
+		}
+}
+
+/* Keeps, of the releases a trim at t forgets, those that the waits under
+ * way across t need (see spans_trim_releases); before the spans go. The
+ * waits are found first (at most one a thread: a listed thread's, or one
+ * an earlier trim kept a release for), and the spans forgotten are read
+ * only from the earliest of their starts on. Out of memory, it keeps what
+ * it had. */
 static void releases_keep(struct spans *s, uint64_t t)
 {
-	struct spans_release *rel = NULL;
-	size_t cap, kept = 0;
-	long n = releases_forgotten(s, t, &rel, &cap);
-	struct span w;
+	struct spans_release *w = NULL;
+	size_t n = 0, cap = 0, kept = 0, j;
+	uint64_t first = UINT64_MAX;
+	struct span x;
 
-	if (n <= 0) {
-		free(rel);
-		return;
-	}
-	qsort(rel, (size_t)n, sizeof(*rel), release_order);
-	for (size_t j = 0; j < s->nheld; j++) { /* a span under way at t */
-		const struct sthread *th = &s->t[s->held[j]];
+	for (j = 0; j < s->nearly; j++) { /* kept before: while its wait still crosses */
+		size_t i = (size_t)s->early[j].waiter;
 
-		for (size_t k = 0; k < th->pub.n; k++) {
-			const struct span *sp = sthread_span(th, k);
-
-			if (sp->end <= t)
-				continue;
-			if (sp->start < t)
-				release_mark(rel, (size_t)n, sp);
-			break;
+		if (crossing_wait(s, i, t, &x) && x.start == s->early[j].start) {
+			if (VEC_RESERVE(w, cap, n + 1))
+				goto fail;
+			w[n++] = s->early[j];
 		}
 	}
-	for (size_t i = 0; i < s->n; i++) /* a wait not ended yet, begun before t */
-		if (spans_open_wait(s, i, &w) && w.start < t)
-			release_mark(rel, (size_t)n, &w);
-	for (long i = 0; i < n; i++)
-		if (rel[i].to < 0) {
-			rel[kept] = rel[i];
-			rel[kept++].to = -1 - rel[i].to;
+	kept = n;
+	for (j = 0; j < s->nheld; j++) {
+		size_t i = s->held[j], k;
+
+		if (!crossing_wait(s, i, t, &x))
+			continue;
+		for (k = 0; k < kept && w[k].waiter != (int64_t)i; k++)
+			;
+		if (k < kept) /* (its release is kept already) */
+			continue;
+		if (wait_push(&w, &n, &cap, i, &x))
+			goto fail;
+		first = x.start < first ? x.start : first;
+	}
+	if (n > kept) { /* the new ones: their holders' releases in the spans forgotten */
+		qsort(w + kept, n - kept, sizeof(*w), wait_order);
+		for (j = 0; j < s->nheld; j++) {
+			const struct sthread *th = &s->t[s->held[j]];
+
+			for (size_t k = first_after(th, first); k < th->pub.n; k++) {
+				const struct span *sp = sthread_span(th, k);
+
+				if (sp->end > t)
+					break;
+				if (spans_is_release(sp))
+					release_give(w + kept, n - kept, s->held[j], sp);
+			}
 		}
+	}
+	for (j = kept; j < n; j++) /* (those that found none have nothing to keep) */
+		if (w[j].ts != UINT64_MAX)
+			w[kept++] = w[j];
 	free(s->early);
-	s->early = NULL;
-	s->nearly = s->capearly = 0;
-	if (!kept) {
-		free(rel);
-		return;
-	}
-	s->early = rel;
+	s->early = w;
 	s->nearly = kept;
 	s->capearly = cap;
-	VEC_SHRINK(s->early, s->capearly, s->nearly, 4);
+	if (!kept) {
+		free(s->early);
+		s->early = NULL;
+		s->capearly = 0;
+	}
+	return;
+fail:
+	free(w);
 }
 
 /* The releases trims forgot that kept waits need (see spans.h). */

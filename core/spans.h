@@ -49,11 +49,14 @@ static inline bool spans_is_release(const struct span *sp)
 	return sp->via && sp->waker >= 0 && sp->holder >= 0 && sp->object >= 0 && tl_state_blocked(sp->state);
 }
 
-/* A release a trim forgot with its span (spans_trim_releases). */
+/* A release a trim forgot with its span (spans_trim_releases), and the
+ * wait under way across the trim that needs it. */
 struct spans_release {
 	uint64_t ts;
 	int64_t object;
 	int64_t from, to;  /* the holder that handed it over, and the thread woken (indices) */
+	int64_t waiter;    /* the thread whose wait needs it */
+	uint64_t start;    /* that wait's start */
 };
 
 /* A thread and its spans. */

@@ -764,16 +764,17 @@ static void test_summed_random(void)
 }
 
 /* A history of the generated trace trimmed as a capped reading trims it:
- * at each of cuts[0 .. n) (rising) as the events reach it. NULL on an
- * error. */
-static struct spans *history_trimmed(uint64_t end, const uint64_t *cuts, size_t ncuts)
+ * at each of cuts[0 .. n) (rising) once the events reach lag past it (a
+ * reading trims its older half: waits across the cut may have ended by
+ * then). NULL on an error. */
+static struct spans *history_trimmed(uint64_t end, const uint64_t *cuts, size_t ncuts, uint64_t lag)
 {
 	struct spans *s = NULL;
 	bool ok = !spans_new(&s, RT, SPANS_ALL);
 	size_t c = 0;
 
 	for (size_t i = 0; ok && i < rnd_n; i++) {
-		for (; c < ncuts && rnd_ev[i].ts >= cuts[c]; c++)
+		for (; c < ncuts && rnd_ev[i].ts >= cuts[c] + lag; c++)
 			spans_trim(s, cuts[c]);
 		ok = !spans_add(s, &rnd_ev[i]);
 	}
@@ -785,21 +786,23 @@ static struct spans *history_trimmed(uint64_t end, const uint64_t *cuts, size_t 
 
 /* The random traces again, each history trimmed three times up to a
  * window's start as it is read (the view's w overlay of a window, under a
- * memory cap): a wait begun before the trims and charged to its holder
- * finds that holder's release the trims forgot, so the table of the
- * window is the one the whole history gives. */
+ * memory cap), as the events reach each cut or a while after it: a wait
+ * begun before a trim and charged to its holder finds that holder's
+ * release the trims forgot, so the table of the window is the one the
+ * whole history gives. */
 static void test_trimmed_random(void)
 {
+	static const uint64_t lags[3] = { 0, 300 * MS / 1000, 3 * MS };
 	size_t cases = 0, same = 0, reached = 0;
 
 	for (uint64_t seed = 1; seed <= 8; seed++) {
 		uint64_t end = rnd_trace(seed, 6000);
 		struct spans *kept = history_of(rnd_ev, rnd_n, RT, end);
 
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 9; k++) {
 			uint64_t from = 2 * MS + rnd(end - 4 * MS), to = from + 1 + rnd(end - from);
 			uint64_t cuts[3] = { from / 3, 2 * (from / 3), from };
-			struct spans *cut = history_trimmed(end, cuts, 3);
+			struct spans *cut = history_trimmed(end, cuts, 3, lags[k % 3]);
 			const struct spans_release *early;
 			struct contention *a = NULL, *b = NULL;
 			bool ok = kept && cut && !contention_new(&a, kept, from, to) && !contention_new(&b, cut, from, to);
@@ -813,9 +816,42 @@ static void test_trimmed_random(void)
 		}
 		spans_free(kept);
 	}
-	CHECK(same == cases && cases == 24, "contention: a history trimmed up to the window's start gives the table "
-					    "the whole history gives, 8 random traces, 3 windows each");
+	CHECK(same == cases && cases == 72, "contention: a history trimmed up to the window's start gives the table "
+					    "the whole history gives, 8 random traces, 9 windows each (trimmed as the "
+					    "events reach the cuts, 300 us and 3 ms after)");
 	CHECK(reached > 0, "contention: the trims kept releases that waits under way needed");
+}
+
+/* A release kept by one trim is kept by the next while its wait still
+ * crosses it: W (21) and V (23) block on m0 at 2 ms naming H (22); H's
+ * unlock wakes V at 3 ms; trims at 4 and 6 ms; X (24) wakes W through m0
+ * at 7 ms. The window from 6 ms charges H nothing (it handed m0 over at
+ * 3 ms), trimmed or not; without the first trim's release, W's last
+ * millisecond went to H. */
+static void test_trimmed_twice(void)
+{
+	static const uint64_t cuts[2] = { 4 * MS, 6 * MS };
+	struct contention *a = NULL, *b = NULL;
+	struct spans *kept, *cut;
+	const struct spans_release *early;
+	const struct contention_row *r;
+
+	rnd_start();
+	rnd_block(2 * MS, 0, 0x5000, true, 22);
+	rnd_block(2 * MS, 2, 0x5000, true, 22);
+	rnd_wake(3 * MS, 1, 2, 0x5000, true);
+	rnd_wake(7 * MS, 3, 0, 0x5000, true);
+	rnd_push(9 * MS, EVENT_SWITCH, 5, 26, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	kept = history_of(rnd_ev, rnd_n, RT, 10 * MS);
+	cut = history_trimmed(10 * MS, cuts, 2, 0);
+	CHECK(kept && cut && !contention_new(&a, kept, 6 * MS, 10 * MS) && !contention_new(&b, cut, 6 * MS, 10 * MS) &&
+		      same_table(a, b) && (r = contention_row(b, 0)) && r->nholders == 1 && r->holder[0].hold_ns == 0 &&
+		      spans_trim_releases(cut, &early) == 1 && early[0].ts == 3 * MS,
+	      "contention: a release the first trim kept is kept by the second while its wait crosses it");
+	contention_free(a);
+	contention_free(b);
+	spans_free(kept);
+	spans_free(cut);
 }
 
 /* A generated trace: thread 21 blocks at 2 ms on the mutex at addr, held
@@ -1042,6 +1078,7 @@ int main(void)
 	test_calls_handover();
 	test_summed_random();
 	test_trimmed_random();
+	test_trimmed_twice();
 	test_summed_memory();
 	test_summed_inside();
 	test_summed_ties();
