@@ -92,14 +92,14 @@ struct cli_window {
 	uint64_t memory;        /* --memory in bytes: 0 not given, UINT64_MAX no cap (--memory 0) */
 };
 
-/* --memory of the commands that read a window into memory (lanes, log,
- * export): long only (lanes' -m is --mono). */
-#define CLI_OPT_MEMORY 0x100
+/* -m, --memory of the commands that read a trace into memory (lanes, log,
+ * export, contention, path, report), as in the live and replay views. */
+#define CLI_OPT_MEMORY 'm'
 #define CLI_MEMORY_LONGOPT { "memory", required_argument, NULL, CLI_OPT_MEMORY }
 #define CLI_WINDOW_MEMORY_MIN (16ull << 20)
 
 /* Takes a window option: --from ('f'), --to ('t'), --width ('w') or
- * --memory (CLI_OPT_MEMORY). Returns 0, -1 when opt is none of them, or
+ * -m, --memory (CLI_OPT_MEMORY). Returns 0, -1 when opt is none of them, or
  * the usage exit status after printing what is wrong with arg. */
 int cli_window_option(const char *cmd, int opt, const char *arg, struct cli_window *w);
 

@@ -40,7 +40,7 @@ static void contention_usage(FILE *f)
 		"                 is seconds): a wait across T counts its part after T\n"
 		"  -t, --to T     and before T\n"
 		"      --json     print one JSON object (fields: docs/contention.md)\n"
-		"      --memory SIZE  memory the reading may take (default: half the\n"
+		"  -m, --memory SIZE  memory the reading may take (default: half the\n"
 		"                 machine's; 16M or more, 0 for no cap): the table is\n"
 		"                 summed as the file is read, so it holds the threads,\n"
 		"                 objects and holders, not every wait; past it the\n"
@@ -378,7 +378,7 @@ int cmd_contention(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "contention", "f:t:h", longopts, contention_usage, 0, false };
+	struct cli_opts opts = { "contention", "f:t:m:h", longopts, contention_usage, 0, false };
 	struct cli_window win = { 0, 0, false, 0, 0, 0, 0 };
 	struct spans *s = NULL;
 	struct contention_sum *sum = NULL;

@@ -50,7 +50,7 @@ static void usage(FILE *f)
 		"                    SVG's, at most the trace's end); the reading goes on\n"
 		"                    past it only as far as the window needs (with the\n"
 		"                    file's chunk index)\n"
-		"      --memory SIZE memory the window's reading may take (default: half\n"
+		"  -m, --memory SIZE memory the window's reading may take (default: half\n"
 		"                    the machine's; 16M or more, 0 for no cap): past it\n"
 		"                    the reading stops with an error, saying how far it got\n"
 		"  -w, --width COLS  time columns across the lanes, %d to %d (default %d);\n"
@@ -139,7 +139,7 @@ int cmd_export(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "export", "F:o:f:t:w:qh", longopts, usage, 0, false };
+	struct cli_opts opts = { "export", "F:o:f:t:w:m:qh", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const char *file, *out = NULL, *format = NULL;
 	struct cli_window win = { 0, 0, false, 0, SVG_MIN_COLS, SVG_MAX_COLS, 0 };

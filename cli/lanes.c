@@ -44,7 +44,7 @@ static void usage(FILE *f)
 		"  -t, --to T      end of the window (default, and at most: the end of the\n"
 		"                  trace); with the file's chunk index the reading stops\n"
 		"                  soon after it\n"
-		"      --memory SIZE  memory the window's reading may take (default: half\n"
+		"  -m, --memory SIZE  memory the window's reading may take (default: half\n"
 		"                  the machine's; 16M or more, 0 for no cap): past it the\n"
 		"                  reading stops with an error, saying how far it got\n"
 		"      --color[=WHEN], --colour[=WHEN]\n"
@@ -87,7 +87,7 @@ int cmd_lanes(int argc, char **argv)
 		CLI_MEMORY_LONGOPT,
 		{ "color", optional_argument, NULL, 'c' },
 		{ "colour", optional_argument, NULL, 'c' },
-		{ "mono", no_argument, NULL, 'm' },
+		{ "mono", no_argument, NULL, 'M' },
 		{ "classroom", no_argument, NULL, 'C' },
 		{ "theme", required_argument, NULL, 'T' },
 		{ "filter", required_argument, NULL, 'L' },
@@ -96,7 +96,7 @@ int cmd_lanes(int argc, char **argv)
 		{ "cpu-strip", required_argument, NULL, 'U' },
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "lanes", "w:f:t:h", longopts, usage, 0, false };
+	struct cli_opts opts = { "lanes", "w:f:t:m:h", longopts, usage, 0, false };
 	struct timeline *tl = NULL;
 	const struct theme *th;
 	struct cli_window win = { 0, 0, false, 0, LANES_MIN_WIDTH, LANES_MAX_WIDTH, 0 };
@@ -128,7 +128,7 @@ int cmd_lanes(int argc, char **argv)
 			theme_set_color_mode(mode);
 			color = theme_color_wanted(isatty(STDOUT_FILENO));
 			break;
-		case 'm':
+		case 'M':
 			color = false;
 			break;
 		case 'C':

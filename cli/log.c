@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"  -f, --from T   start at T (1.5s, 250ms, a bare number is seconds)\n"
 		"  -t, --to T     stop before T (with the file's chunk index the reading\n"
 		"                 stops soon after it)\n"
-		"      --memory SIZE  memory the reading may hold at once (default: half\n"
+		"  -m, --memory SIZE  memory the reading may hold at once (default: half\n"
 		"                 the machine's; 16M or more, 0 for no cap). The log is\n"
 		"                 printed as it is read, once its lines are final, and\n"
 		"                 forgotten once printed; past SIZE the reading stops\n"
@@ -166,7 +166,7 @@ int cmd_log(int argc, char **argv)
 		CLI_MEMORY_LONGOPT,
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "log", "f:t:h", longopts, usage, 0, false };
+	struct cli_opts opts = { "log", "f:t:m:h", longopts, usage, 0, false };
 	struct cli_window win = { 0, UINT64_MAX, false, 0, 0, 0, 0 };
 	const char *file;
 	size_t parts;

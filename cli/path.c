@@ -35,7 +35,7 @@ static void path_usage(FILE *f)
 		"  -t, --to T             its end (default: the trace's end)\n"
 		"  -d, --depth N          follow at most N threads deep, 1 to 64 (default 8)\n"
 		"      --json             print one JSON object (fields: docs/contention.md)\n"
-		"      --memory SIZE      memory the threads' history may take (every state\n"
+		"  -m, --memory SIZE      memory the threads' history may take (every state\n"
 		"                         of every thread, all read whatever the window;\n"
 		"                         default: half the machine's; 16M or more, 0 for\n"
 		"                         no cap): past it the reading stops with an error\n"
@@ -196,7 +196,7 @@ int cmd_path(int argc, char **argv)
 		CLI_MEMORY_LONGOPT,
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "path", "T:f:t:d:h", longopts, path_usage, 0, false };
+	struct cli_opts opts = { "path", "T:f:t:d:m:h", longopts, path_usage, 0, false };
 	struct cli_window win = { 0, 0, false, 0, 0, 0, 0 };
 	struct spans *s = NULL;
 	struct critpath *c = NULL;

@@ -39,13 +39,15 @@ static void usage(FILE *f)
 		"warning, and the others reported.\n"
 		"\n"
 		"Options:\n"
-		"  --json       print one JSON object (fields: docs/report-json.md; with\n"
-		"               blocked_by per thread, deadlocks, undone and contention)\n"
-		"  --memory SIZE  memory the contention table's reading may take (default:\n"
-		"               half the machine's; 16M or more, 0 for no cap): it holds\n"
-		"               the threads, objects and holders, not every wait; past\n"
-		"               it the contention by object is left out, with a warning\n"
-		"  -h, --help   this help\n"
+		"      --json         print one JSON object (fields: docs/report-json.md;\n"
+		"                     with blocked_by per thread, deadlocks, undone and\n"
+		"                     contention)\n"
+		"  -m, --memory SIZE  memory the contention table's reading may take\n"
+		"                     (default: half the machine's; 16M or more, 0 for no\n"
+		"                     cap): it holds the threads, objects and holders, not\n"
+		"                     every wait; past it the contention by object is left\n"
+		"                     out, with a warning\n"
+		"  -h, --help         this help\n"
 		"\n"
 		"Exit status: 0 ok (also for a cut-off recording, or damaged chunks\n"
 		"skipped), 1 unreadable file, 2 usage error.\n");
@@ -396,7 +398,7 @@ int cmd_report(int argc, char **argv)
 		CLI_MEMORY_LONGOPT,
 		CLI_LONGOPTS_END,
 	};
-	struct cli_opts opts = { "report", "h", longopts, usage, 0, false };
+	struct cli_opts opts = { "report", "m:h", longopts, usage, 0, false };
 	struct cli_window win = { 0, 0, false, 0, 0, 0, 0 }; /* (its --memory only) */
 	struct cli_trace t = { 0 };
 	struct stats *s = NULL;

@@ -293,6 +293,16 @@ def test_usage_errors():
               (r.returncode == 2 and "bad --memory" in r.stderr),
               f"usage: replay --memory {size} is {'taken' if ok else 'refused'}", f"exit {r.returncode}: "
               f"{r.stderr.strip()}")
+    # -m is --memory in every command that reads a trace, as in the views
+    # (it was refused as an unknown option there)
+    for cmd in ("lanes", "log", "export", "contention", "path", "report"):
+        extra = ["--thread", "101"] if cmd == "path" else ["-o", "-"] if cmd == "export" else []
+        small = conctop(cmd, "-m", "1K", *extra, trace)
+        good = conctop(cmd, "-m", "64M", *extra, trace)
+        check(small.returncode == 2 and "bad --memory '1K'" in small.stderr and good.returncode == 0 and
+              good.stdout == conctop(cmd, "--memory", "64M", *extra, trace).stdout and good.stdout,
+              f"usage: {cmd} -m SIZE is --memory SIZE", f"exit {small.returncode} {good.returncode}: "
+              f"{small.stderr.strip()} {good.stderr.strip()[:200]}")
     for cmd in ("contention", "path"):  # (they read the waits' spans, not a window of the timeline)
         args = ["--thread", "nosuch"] if cmd == "path" else []
         r = conctop(cmd, "--from", "1000s", *args, trace)
