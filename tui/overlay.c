@@ -11,7 +11,6 @@
 #include "utf8.h"
 #include "why_text.h"
 
-#define INSPECT_NAME_W 12 /* thread name columns in the inspect panel */
 
 /* Draws the "too small" message, wrapped to the grid's width. */
 int overlay_too_small(struct grid *g)
@@ -235,10 +234,10 @@ static void inspect_process(struct frame *f, size_t first, uint64_t at, int y)
 	grid_put(f->d.g, 0, y, render_process_folded(f->v, head->tgid) ? (f->d.th->ascii ? '+' : 0x25b8u)
 								       : (f->d.th->ascii ? '-' : 0x25beu),
 		 ROLE_LABEL, GRID_BOLD);
-	draw_text(&f->d, 2, y, head->name[0] ? head->name : "?", ROLE_LABEL, GRID_BOLD, INSPECT_NAME_W);
+	draw_name(&f->d, 2, y, head->name[0] ? head->name : "?", ROLE_LABEL, GRID_BOLD, f->d.name_w);
 	snprintf(line, sizeof(line), "process %d: %zu running, %zu runnable, %zu blocked, %zu not alive",
 		 (int)head->tgid, count[0], count[1], count[2], count[3]);
-	draw_text(&f->d, 3 + INSPECT_NAME_W, y, line, ROLE_LOG, 0, -1);
+	draw_text(&f->d, 3 + f->d.name_w, y, line, ROLE_LOG, 0, -1);
 }
 
 /* Writes the last marker set at or before at, in words ("last marker:
@@ -292,11 +291,11 @@ void overlay_inspect(struct frame *f, uint64_t at, size_t first, size_t n, int y
 		if (!t)
 			continue;
 		grid_put(f->d.g, 0, y + i, (uint32_t)(unsigned char)(t->letter ? t->letter : '?'), ROLE_LABEL, GRID_BOLD);
-		draw_text(&f->d, 2, y + i, t->name[0] ? t->name : "?", ROLE_LABEL, 0, INSPECT_NAME_W);
+		draw_name(&f->d, 2, y + i, t->name[0] ? t->name : "?", ROLE_LABEL, 0, f->d.name_w);
 		if (at < timeline_kept_from(f->d.tl))
 			inspect_summary_line(f, row, at, line, sizeof(line));
 		else
-			inspect_line(f, row, at, grid_width(f->d.g) - (3 + INSPECT_NAME_W), line, sizeof(line));
-		draw_text(&f->d, 3 + INSPECT_NAME_W, y + i, line, ROLE_LOG, 0, -1);
+			inspect_line(f, row, at, grid_width(f->d.g) - (3 + f->d.name_w), line, sizeof(line));
+		draw_text(&f->d, 3 + f->d.name_w, y + i, line, ROLE_LOG, 0, -1);
 	}
 }

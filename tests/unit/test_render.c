@@ -1421,6 +1421,12 @@ static void test_wide_names(void)
 		      grid_at(g, RENDER_LANE_X + 4, y)->ch != ' ',
 	      "wide names: at 160 columns the name is whole and the lanes start 4 columns later");
 	CHECK(render_lane_columns(160) == render_lane_columns(120) + 40 - 4, "wide names: the lanes give up those 4");
+	v.inspect = true;
+	v.cursor = 5 * MS;
+	render_screen(g, tl, &v, th);
+	CHECK(grid_has(g, "A philosopher-12   running on CPU0"), "wide names: the inspect panel's names widen too");
+	v.inspect = false;
+	v.cursor = UINT64_MAX;
 	v.classroom = true;
 	render_screen(g, tl, &v, th);
 	CHECK(find_row(g, "A philosopher-12") >= 0 && render_view_lane_x(&v, 160) == 16 + 3,
