@@ -271,7 +271,7 @@ static void views(void)
 	if (!err || !g)
 		abort();
 	stderr = err; /* an unreadable file is said there: the commands check that */
-	if (!cli_load_timeline(path, &tl, warn, sizeof(warn)) && !cli_load_spans(path, SPANS_ALL, UINT64_MAX, &s, warn, sizeof(warn))) {
+	if (!cli_load_timeline(path, &tl, warn, sizeof(warn)) && !cli_load_spans(path, NULL, UINT64_MAX, &s, warn, sizeof(warn))) {
 		struct view v = { .mode = VIEW_REPLAY, .ns_per_col = timeline_end(tl) / 60 + 1, .cursor = UINT64_MAX,
 				  .speed = 1, .waits = true, .waits_title = "waits", .spans = s };
 
