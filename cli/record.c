@@ -196,6 +196,14 @@ int cmd_record(int argc, char **argv)
 
 	if (status >= 0)
 		return status;
+	/* a stop signal sent while it sets up ends it once its loop listens
+	 * (one sent before stayed ignored when its shell started it so) */
+	e = stopsig_install();
+	if (e) {
+		cli_error("%s", strerror(-e));
+		return 1;
+	}
+	stopsig_exit_on_third();
 	e = session_new(&ses, &o.sopts);
 	if (e) {
 		cli_error("%s", strerror(-e));
@@ -215,9 +223,7 @@ int cmd_record(int argc, char **argv)
 	session_fill_info(&info, ses);
 	if (runner_write_to(&run, o.out, &info))
 		goto cleanup;
-	e = stopsig_install();
-	if (!e)
-		e = evloop_new(&loop);
+	e = evloop_new(&loop);
 	if (e) {
 		cli_error("%s", strerror(-e));
 		goto cleanup;
@@ -231,6 +237,7 @@ int cmd_record(int argc, char **argv)
 	if (status)
 		goto cleanup;
 	/* until the program ends, the time is up, or a signal */
+	stopsig_last_resort(NULL); /* (the loop counts them from now on) */
 	e = runner_start(&run, loop);
 	if (e)
 		cli_error("cannot watch the tracer: %s", strerror(-e));

@@ -89,3 +89,14 @@ void stopsig_last_resort(void (*fn)(void))
 {
 	last_resort = fn;
 }
+
+/* Nothing to restore: the third signal just exits. */
+static void nothing_to_restore(void)
+{
+}
+
+/* The third signal exits, while a command sets up (see stopsig.h). */
+void stopsig_exit_on_third(void)
+{
+	last_resort = nothing_to_restore;
+}

@@ -26,4 +26,10 @@ int stopsig_count(void);
  * NULL: nothing more (record counts further signals itself). */
 void stopsig_last_resort(void (*fn)(void));
 
+/* For a command that installs the handlers before it sets up (record, the
+ * live view: a signal sent while it attaches, even one its shell had it
+ * ignore, stops it once its loop listens): until stopsig_last_resort,
+ * the third stop signal exits at once (128 + it). */
+void stopsig_exit_on_third(void);
+
 #endif

@@ -623,12 +623,19 @@ static int live_main(int argc, char **argv, bool run_form)
 		return scenario_help(&o);
 	}
 	card = live_card(&o);
+	/* a stop signal sent while it attaches ends it once its loop listens */
+	if ((status = stopsig_install())) {
+		cli_error("cannot set up the stop signals: %s", strerror(-status));
+		free(l);
+		return 1;
+	}
+	stopsig_exit_on_third();
 	status = live_prepare(l, &o, card);
 	if (status) {
 		status = status < 0 ? 0 : status; /* (left at the lesson card) */
 		goto out;
 	}
-	status = stopsig_install() ? 1 : session_start(l->ses);
+	status = session_start(l->ses);
 	if (status)
 		goto out;
 	l->w.light = o.view.light;

@@ -331,6 +331,36 @@ def test_attach_hung(mode_args=(), suffix=""):
         proc.wait()
 
 
+def test_early_signal():
+    """A stop signal sent while record -p attaches ends the recording once
+    it listens, also when its shell started it with SIGINT ignored (a
+    background job of a script): it was lost, and the recording went on
+    until the process ended."""
+    d = tmpdir()
+    proc = subprocess.Popen(["sleep", "60"])
+    trace = os.path.join(d, "early.ctrace")
+    try:
+        rec = subprocess.Popen([CONCTOP, "record", "-q", "-o", trace, "-p", str(proc.pid)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        time.sleep(0.05)
+        rec.send_signal(signal.SIGINT)
+        t0 = time.monotonic()
+        try:
+            rc = rec.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            rec.kill()
+            rc = None
+        took = time.monotonic() - t0
+        check(rc == 0 and took < 10 and report_json(trace)["complete"],
+              "signals: SIGINT sent while record -p attaches ends it, with a complete trace",
+              f"exit {rc} after {took:.1f} s: {rec.stderr.read().decode(errors='replace')[-300:]}")
+        check(proc.poll() is None, "signals: the process attached to keeps running")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_signals():
     """SIGTERM ends a recording cleanly (complete file); kill -9 leaves a file
     readable up to its last complete chunk."""
@@ -768,6 +798,7 @@ def main():
     test_privileges()
     test_output_safety()
     test_pid_and_duration()
+    test_early_signal()
     test_signals()
     finish()
 
