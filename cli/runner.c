@@ -235,19 +235,60 @@ static unsigned on_grace(void *ctx, uint64_t now)
 	return end_now(ctx, RUNNER_SIGNAL);
 }
 
+/* The autogroup of pid (0: this process; sched(7)): its name into name
+ * and its nice into *nice. Returns 0, or -1 where there is none (a kernel
+ * without them). */
+static int autogroup_of(pid_t pid, char *name, size_t len, int *nice)
+{
+	char path[64], line[128], fmt[32];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), pid ? "/proc/%d/autogroup" : "/proc/self/autogroup", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	snprintf(fmt, sizeof(fmt), "%%%zus nice %%d", len - 1);
+	return ok && sscanf(line, fmt, name, nice) == 2 ? 0 : -1;
+}
+
+/* Sets this process's autogroup's nice. Returns 0 or -1. */
+static int autogroup_set_nice(int nice)
+{
+	FILE *f = fopen("/proc/self/autogroup", "we");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%d", nice) > 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
 /* Tracing may take the CPU it needs: nice -20 while it runs (the program
- * conctop started keeps its own priority: it was forked before). */
+ * conctop started keeps its own priority: it was forked before). A
+ * process attached to (-p) in another session is in another autogroup
+ * (sched(7)), where nice does not reach: the busy program's group and
+ * conctop's shared the CPUs as equals, and conctop waited up to 440 ms
+ * to run while the ring buffer overflowed. Its autogroup goes to nice
+ * -20 too (the processes of its session with it: its shell). */
 static void raise_priority(struct runner *r)
 {
-	int old;
+	char mine[64], theirs[64];
+	pid_t pid = session_attached_pid(r->ses);
+	int old, group;
 
 	errno = 0;
 	old = getpriority(PRIO_PROCESS, 0);
-	if (errno || old <= RUNNER_NICE)
-		return;
-	if (setpriority(PRIO_PROCESS, 0, RUNNER_NICE) == 0) {
+	if (!errno && old > RUNNER_NICE && setpriority(PRIO_PROCESS, 0, RUNNER_NICE) == 0) {
 		r->old_nice = old;
 		r->reniced = true;
+	}
+	if (pid > 0 && !autogroup_of(0, mine, sizeof(mine), &group) &&
+	    !autogroup_of(pid, theirs, sizeof(theirs), &old) && strcmp(mine, theirs) != 0 && group > RUNNER_NICE &&
+	    !autogroup_set_nice(RUNNER_NICE)) {
+		r->old_group_nice = group;
+		r->regrouped = true;
 	}
 }
 
@@ -305,7 +346,9 @@ uint64_t runner_finish(struct runner *r)
 	}
 	if (r->reniced)
 		setpriority(PRIO_PROCESS, 0, r->old_nice);
-	r->reniced = false;
+	if (r->regrouped)
+		autogroup_set_nice(r->old_group_nice);
+	r->reniced = r->regrouped = false;
 	r->finished = true;
 	r->end_ts = end_ts;
 	return end_ts;
