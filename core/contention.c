@@ -541,6 +541,7 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 			qsort(c->rels[i].v, c->rels[i].n, sizeof(*c->rels[i].v), crel_order);
 	for (size_t i = 0; !r && i < spans_thread_count(s); i++) {
 		const struct spans_thread *t = spans_thread(s, i);
+		struct span w;
 
 		for (size_t k = 0; !r && k < t->n; k++) {
 			const struct span *sp = spans_get(s, i, k);
@@ -548,6 +549,10 @@ int contention_new(struct contention **out, const struct spans *s, uint64_t from
 			if (tl_state_blocked(sp->state) && sp->object >= 0)
 				r = sum_add(c, i, sp);
 		}
+		/* in a history still followed, a wait under way up to the last
+		 * event (the deadlocked threads' waits, live) */
+		if (!r && spans_open_wait(s, i, &w) && w.object >= 0)
+			r = sum_add(c, i, &w);
 	}
 	if (!r)
 		r = contention_sum_table(c, s, out);

@@ -45,7 +45,9 @@ struct contention_row {
 	size_t nholders;
 };
 
-/* Computes the table of the history s over [from, to) (to 0: its end).
+/* Computes the table of the history s over [from, to) (to 0: its end);
+ * of a history still followed (not finished), with the waits under way
+ * counted up to its last event.
  * A history trimmed at from or before gives the table the whole history
  * gives (its trims kept the releases its waits need); one that began at a
  * model's present (spans_from_model: a checkpoint) knows no release

@@ -105,58 +105,75 @@ static enum critpath_end critpath_end_of(int64_t w)
 	}
 }
 
+static int critpath_walk(struct critpath *c, size_t node, size_t thread, uint64_t a, uint64_t b, unsigned depth);
+
+/* Explains span sp of thread, clipped to [a, b), into node (at depth):
+ * adds its length to *covered. Returns 0 or -ENOMEM. */
+static int critpath_span(struct critpath *c, size_t node, size_t thread, const struct span *sp, uint64_t a, uint64_t b,
+			 unsigned depth, uint64_t *covered)
+{
+	uint64_t x = sp->start > a ? sp->start : a, y = sp->end < b ? sp->end : b, d = y - x;
+	long ch;
+
+	if (y <= x)
+		return 0;
+	*covered += d;
+	if ((!tl_state_blocked(sp->state) || sp->waker < 0 || critpath_on_chain(c, (size_t)sp->waker, depth) ||
+	     depth + 1 >= c->max_depth) && critpath_seg_add(c, thread, sp->state, x, y))
+		return -ENOMEM;
+	if (tl_state_on_cpu(sp->state)) {
+		c->node[node].running_ns += d;
+	} else if (sp->state == TL_RUNNABLE) {
+		uint64_t behind[4];
+
+		c->node[node].runnable_ns += d;
+		spans_cpu_sum(c->s, sp->cpu >= 0 ? (unsigned)sp->cpu : UINT32_MAX, x, y, behind);
+		for (unsigned j = 0; j < 4; j++)
+			c->node[node].behind_ns[j] += behind[j];
+	} else if (!tl_state_blocked(sp->state)) {
+		c->node[node].other_ns += d;
+	} else {
+		c->node[node].blocked_ns += d;
+		if (sp->waker < 0) {
+			c->node[node].unexplained_ns[critpath_end_of(sp->waker)] += d;
+			return 0;
+		}
+		if (critpath_on_chain(c, (size_t)sp->waker, depth) || depth + 1 >= c->max_depth) {
+			c->node[node].unexplained_ns[critpath_on_chain(c, (size_t)sp->waker, depth) ? CRITPATH_CYCLE
+													: CRITPATH_DEPTH] += d;
+			return 0;
+		}
+		ch = critpath_child(c, node, sp, (size_t)sp->waker);
+		if (ch < 0)
+			return (int)ch;
+		c->node[ch].charged_ns += d;
+		c->node[ch].stretches++;
+		if (critpath_walk(c, (size_t)ch, (size_t)sp->waker, x, y, depth + 1))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Explains thread's time over [a, b) into node (at depth): its own states,
- * and each blocked stretch charged to its waker, recursively. Returns 0 or
- * -ENOMEM. */
+ * and each blocked stretch charged to its waker, recursively; in a history
+ * still followed, also the state it is in (a wait under way has no waker
+ * yet: live, a thread blocked in a join all the window said "ran 0 s").
+ * Returns 0 or -ENOMEM. */
 static int critpath_walk(struct critpath *c, size_t node, size_t thread, uint64_t a, uint64_t b, unsigned depth)
 {
 	const struct spans_thread *th = spans_thread(c->s, thread);
 	long k = spans_at(c->s, thread, a);
 	uint64_t covered = 0;
+	struct span open;
+	int e = 0;
 
 	c->chain[depth] = thread;
-	for (size_t i = k < 0 ? 0 : (size_t)k; i < th->n && spans_get(c->s, thread, i)->start < b; i++) {
-		const struct span *sp = spans_get(c->s, thread, i);
-		uint64_t x = sp->start > a ? sp->start : a, y = sp->end < b ? sp->end : b, d = y - x;
-		long ch;
-
-		if (y <= x)
-			continue;
-		covered += d;
-		if ((!tl_state_blocked(sp->state) || sp->waker < 0 || critpath_on_chain(c, (size_t)sp->waker, depth) ||
-		     depth + 1 >= c->max_depth) && critpath_seg_add(c, thread, sp->state, x, y))
-			return -ENOMEM;
-		if (tl_state_on_cpu(sp->state)) {
-			c->node[node].running_ns += d;
-		} else if (sp->state == TL_RUNNABLE) {
-			uint64_t behind[4];
-
-			c->node[node].runnable_ns += d;
-			spans_cpu_sum(c->s, sp->cpu >= 0 ? (unsigned)sp->cpu : UINT32_MAX, x, y, behind);
-			for (unsigned j = 0; j < 4; j++)
-				c->node[node].behind_ns[j] += behind[j];
-		} else if (!tl_state_blocked(sp->state)) {
-			c->node[node].other_ns += d;
-		} else {
-			c->node[node].blocked_ns += d;
-			if (sp->waker < 0) {
-				c->node[node].unexplained_ns[critpath_end_of(sp->waker)] += d;
-				continue;
-			}
-			if (critpath_on_chain(c, (size_t)sp->waker, depth) || depth + 1 >= c->max_depth) {
-				c->node[node].unexplained_ns[critpath_on_chain(c, (size_t)sp->waker, depth) ?
-							     CRITPATH_CYCLE : CRITPATH_DEPTH] += d;
-				continue;
-			}
-			ch = critpath_child(c, node, sp, (size_t)sp->waker);
-			if (ch < 0)
-				return (int)ch;
-			c->node[ch].charged_ns += d;
-			c->node[ch].stretches++;
-			if (critpath_walk(c, (size_t)ch, (size_t)sp->waker, x, y, depth + 1))
-				return -ENOMEM;
-		}
-	}
+	for (size_t i = k < 0 ? 0 : (size_t)k; !e && i < th->n && spans_get(c->s, thread, i)->start < b; i++)
+		e = critpath_span(c, node, thread, spans_get(c->s, thread, i), a, b, depth, &covered);
+	if (!e && spans_open_state(c->s, thread, &open))
+		e = critpath_span(c, node, thread, &open, a, b, depth, &covered);
+	if (e)
+		return e;
 	c->node[node].other_ns += (b - a) - covered;
 	return 0;
 }

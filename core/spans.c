@@ -424,17 +424,25 @@ void spans_set_sink(struct spans *s, spans_sink_fn *fn, void *ctx)
 	s->sink_ctx = ctx;
 }
 
+/* Thread i's state under way (see spans.h). */
+bool spans_open_state(const struct spans *s, size_t i, struct span *sp)
+{
+	const struct sched_thread *th = i < s->n && !s->finished ? sched_model_thread(s->m, i) : NULL;
+	bool blocked = th && tl_state_blocked(th->state);
+
+	if (!th || th->state == TL_NOT_ALIVE || th->state >= TL_STATE_MAX)
+		return false;
+	*sp = (struct span){ .start = th->since, .end = sched_model_last_ts(s->m), .state = th->state,
+			     .wait = blocked ? s->t[i].wait : WAIT_NONE, .signalling = blocked && s->t[i].signalling,
+			     .cpu = tl_state_on_cpu(th->state) ? th->cpu : -1, .object = blocked ? s->t[i].object : -1,
+			     .holder = blocked ? s->t[i].holder : -1, .waker = TL_WAKER_UNKNOWN };
+	return true;
+}
+
 /* Thread i's wait under way, if it is blocked (see spans.h). */
 bool spans_open_wait(const struct spans *s, size_t i, struct span *sp)
 {
-	const struct sched_thread *th = i < s->n && !s->finished ? sched_model_thread(s->m, i) : NULL;
-
-	if (!th || !tl_state_blocked(th->state))
-		return false;
-	*sp = (struct span){ .start = th->since, .end = sched_model_last_ts(s->m), .state = th->state,
-			     .wait = s->t[i].wait, .signalling = s->t[i].signalling, .cpu = -1,
-			     .object = s->t[i].object, .holder = s->t[i].holder, .waker = TL_WAKER_UNKNOWN };
-	return true;
+	return spans_open_state(s, i, sp) && tl_state_blocked(sp->state);
 }
 
 /* Names thread i (see spans.h). */

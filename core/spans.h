@@ -119,6 +119,11 @@ void spans_set_sink(struct spans *s, spans_sink_fn *fn, void *ctx);
  * object (the child) only as it ends: object -1 until then. */
 bool spans_open_wait(const struct spans *s, size_t i, struct span *sp);
 
+/* The same for any state thread i is in and that has not ended (running,
+ * runnable, blocked...): false for a thread not alive, or not known yet,
+ * and in a finished history. */
+bool spans_open_state(const struct spans *s, size_t i, struct span *sp);
+
 /* Gives thread i the name name (copied). Returns 0, -EINVAL (no such
  * thread) or -ENOMEM. */
 int spans_name(struct spans *s, size_t i, const char *name);

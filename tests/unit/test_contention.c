@@ -298,6 +298,58 @@ static void test_critpath(void)
 	CHECK(critpath_new(&c, sp, 0, 4 * MS, 4 * MS, 0) == -EINVAL && !c, "critpath: an empty window is refused");
 }
 
+/* A history still followed (the live view's): the state a thread is in
+ * counts up to the last event. The trace of the header up to A's cond wait
+ * at 7 ms, then B sleeps at 9 ms: A's 2 ms from 7 ms are a wait with no
+ * waker yet (it said nothing of them: "ran 0 s"). */
+static void test_critpath_open(void)
+{
+	static struct event saved[sizeof(trace) / sizeof(trace[0])];
+	size_t nsaved = ntrace;
+	struct spans *whole = sp;
+	struct critpath *c = NULL;
+	const struct critpath_node *n;
+	struct span w;
+
+	memcpy(saved, trace, sizeof(trace)); /* (the events of the header: test_checkpoints reads them) */
+	ntrace = 0;
+	spans_new(&sp, 2, SPANS_ALL);
+	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, "A");
+	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, "B");
+	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, "C");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
+	ev(7 * MS, EVENT_OBJECT, 0, 11, 0, OP_KIND_COND, 0x6000, 0, "cv");
+	ev(7 * MS, EVENT_BLOCK, 0, 11, 0, OP_COND_WAIT, 0x6000, 0x6000, NULL);
+	ev(7 * MS, EVENT_SWITCH, 0, 11, 13, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	ev(9 * MS, EVENT_SWITCH, 1, 12, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	CHECK(spans_open_state(sp, 0, &w) && w.start == 7 * MS && w.end == 9 * MS && w.state == TL_BLOCKED_COND &&
+		      spans_open_state(sp, 2, &w) && w.state == TL_RUNNING && w.cpu == 0,
+	      "critpath: the states under way, blocked or running");
+	CHECK(critpath_new(&c, sp, 0, 7 * MS, 9 * MS, 0) == 0 && (n = critpath_node(c, 0)) &&
+		      n->blocked_ns == 2 * MS && n->unexplained_ns[CRITPATH_NO_WAKER] == 2 * MS && n->other_ns == 0,
+	      "critpath: in a history still followed, A's wait under way counts, with no waker yet");
+	critpath_free(c);
+	CHECK(critpath_new(&c, sp, 2, 7 * MS, 9 * MS, 0) == 0 && critpath_node(c, 0)->running_ns == 2 * MS,
+	      "critpath: and C's run under way");
+	critpath_free(c);
+	{
+		struct contention *t = NULL;
+		const struct contention_row *r;
+
+		CHECK(contention_new(&t, sp, 0, 9 * MS) == 0 && contention_count(t) == 1 && (r = contention_row(t, 0)) &&
+			      r->waits == 1 && r->total_ns == 2 * MS,
+		      "contention: in a history still followed, the wait under way counts up to the last event");
+		contention_free(t);
+	}
+	spans_finish(sp, 9 * MS);
+	CHECK(!spans_open_state(sp, 0, &w), "critpath: a finished history has no state under way");
+	spans_free(sp);
+	sp = whole;
+	memcpy(trace, saved, sizeof(trace));
+	ntrace = nsaved;
+}
+
 /* A history that keeps nothing keeps its threads and their names. */
 static void test_keeps_none(void)
 {
@@ -1070,6 +1122,7 @@ int main(void)
 	test_table(table_kept);
 	test_table(table_summed);
 	test_critpath();
+	test_critpath_open();
 	test_checkpoints();
 	spans_free(sp);
 	build(SPANS_NONE);
