@@ -98,10 +98,12 @@ void overlay_waits(struct frame *f)
 					    : v->why_note ? v->why_note : "no history of the waits",
 			  ROLE_LOG, 0, w - 4);
 	} else {
-		draw_text(d, 2, 3, why_waits_heading(), ROLE_TITLE, GRID_BOLD, w - 4);
+		int objw = why_object_columns(w - 4);
+
+		draw_text(d, 2, 3, why_waits_heading(objw, line, sizeof(line)), ROLE_TITLE, GRID_BOLD, w - 4);
 		for (i = 0; i < fit && (size_t)i < n; i++)
 			draw_text(d, 2, 4 + i, why_waits_row(v->spans, contention_row(v->contention, (size_t)i),
-							      d->th->ascii, line, sizeof(line)),
+							      d->th->ascii, objw, line, sizeof(line)),
 				  ROLE_LOG, 0, w - 4);
 		if ((size_t)i < n) {
 			snprintf(line, sizeof(line), "+%zu more (conctop contention FILE lists all)", n - (size_t)i);

@@ -6,40 +6,91 @@
 #include <string.h>
 #include "format.h"
 #include "safetext.h"
+#include "utf8.h"
 #include "vocab.h"
 
 #define WHY_NAME_MAX (4 * EVENT_TEXT_MAX)
+#define WHY_NAMES_SCANNED 1024 /* threads looked through for a name's twin */
+#define WHY_OBJECT_W 14   /* an object's name columns in a row of WHY_ROW_W or less */
+#define WHY_OBJECT_MAX 40 /* and at most */
+#define WHY_ROW_W 110     /* a row's columns with WHY_OBJECT_W and a short process name */
 
-/* Thread i's name, escaped, into buf ("?" when the trace never said). */
+/* Thread i's name, escaped, into buf ("?" when the trace never said),
+ * followed by ":tid" when another thread of s has that name too (the
+ * workers of a Python program are all "python3"), or s has more threads
+ * than WHY_NAMES_SCANNED (a name is not looked for among them all at
+ * every frame). */
 static const char *why_name(const struct spans *s, size_t i, char *buf, size_t len)
 {
 	const struct spans_thread *t = spans_thread(s, i);
+	size_t n = spans_thread_count(s), k, at;
+	bool shared = n > WHY_NAMES_SCANNED;
 
 	safetext_escape(buf, len, t && t->name[0] ? t->name : "?");
+	for (k = 0; t && !shared && k < n; k++)
+		shared = k != i && !strcmp(spans_thread(s, k)->name, t->name);
+	if (t && shared) {
+		at = strlen(buf);
+		snprintf(buf + at, len - at, ":%d", (int)t->tid);
+	}
 	return buf;
 }
 
-/* The heading of the overlay's rows. */
-const char *why_waits_heading(void)
+/* The columns of an object's name (see why_text.h). */
+int why_object_columns(int width)
 {
-	return "OBJECT         KIND    WAITS  TOTAL ms LONGEST ms WTRS HAND  HELD LONGEST, OTHERS WAITING  PROCESS";
+	int n = WHY_OBJECT_W + (width > WHY_ROW_W ? width - WHY_ROW_W : 0);
+
+	return n > WHY_OBJECT_MAX ? WHY_OBJECT_MAX : n;
+}
+
+/* s in exactly cols columns into out: padded with spaces, or, too long,
+ * its start, an ellipsis ('~' in ASCII) and its end. */
+static void why_fit(char *out, size_t len, const char *s, int cols, bool ascii)
+{
+	const char *ell = ascii ? "~" : "\xe2\x80\xa6";
+	int head_cols = (cols - 1) / 2, tail_cols = cols - 1 - head_cols, w = utf8_width(s);
+	size_t head, tail, at;
+
+	if (w > cols) {
+		head = utf8_prefix(s, head_cols);
+		for (tail = strlen(s); tail > head; tail = utf8_prev(s, tail)) /* the longest end that fits */
+			if (utf8_width(s + utf8_prev(s, tail)) > tail_cols)
+				break;
+		snprintf(out, len, "%.*s%s%s", (int)head, s, ell, s + tail);
+	} else {
+		snprintf(out, len, "%s", s);
+	}
+	for (w = utf8_width(out), at = strlen(out); w < cols && at + 1 < len; w++, at++) {
+		out[at] = ' ';
+		out[at + 1] = '\0';
+	}
+}
+
+/* The heading of the overlay's rows. */
+const char *why_waits_heading(int objw, char *buf, size_t len)
+{
+	snprintf(buf, len, "%-*s KIND    WAITS  TOTAL ms LONGEST ms WTRS HAND  HELD LONGEST, OTHERS WAITING  PROCESS",
+		 objw, "OBJECT");
+	return buf;
 }
 
 /* One object's row: what fits 80 columns first, the process last. */
-const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, char *buf,
+const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, int objw, char *buf,
 			  size_t len)
 {
-	char label[EVENT_TEXT_MAX + 32], obj[4 * sizeof(label)], proc[WHY_NAME_MAX], who[WHY_NAME_MAX];
-	char held[WHY_NAME_MAX + 40] = "-", t[32];
+	char label[EVENT_TEXT_MAX + 32], esc[4 * sizeof(label)], obj[4 * sizeof(label)], proc[WHY_NAME_MAX];
+	char held[WHY_NAME_MAX + 40] = "-", t[32], who[WHY_NAME_MAX];
 
 	spans_object_label(s, r->object, label, sizeof(label));
-	safetext_escape(obj, sizeof(obj), label);
+	safetext_escape(esc, sizeof(esc), label);
+	why_fit(obj, sizeof(obj), esc, objw, ascii);
 	safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
 	if (r->nholders) {
 		fmt_time_short(t, sizeof(t), r->holder[0].hold_ns, ascii);
 		snprintf(held, sizeof(held), "%.16s %s", why_name(s, r->holder[0].thread, who, sizeof(who)), t);
 	}
-	snprintf(buf, len, "%-14.14s %-7s %5" PRIu64 " %9.3f %10.3f %4zu %4" PRIu64 "  %-28s %s(%d)", obj,
+	snprintf(buf, len, "%s %-7s %5" PRIu64 " %9.3f %10.3f %4zu %4" PRIu64 "  %-28s %s(%d)", obj,
 		 waits_kind_name(r->kind), r->waits, (double)r->total_ns / 1e6, (double)r->longest_ns / 1e6, r->waiters,
 		 r->handovers, held, proc, r->tgid);
 	return buf;

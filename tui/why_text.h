@@ -12,13 +12,20 @@
 #include "critpath.h"
 #include "spans.h"
 
-/* The heading of the overlay's rows, columns as why_waits_row writes them. */
-const char *why_waits_heading(void);
+/* The columns an object's name gets in rows width columns wide: 14, and
+ * what the rest of a row leaves of the width past that, up to 40. */
+int why_object_columns(int width);
 
-/* One object's row: name, kind, waits, total and longest wait (ms),
- * waiters, handovers, the thread that held it longest while others waited
- * with that time, and last its process (what 80 columns cut). Returns buf. */
-const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, char *buf,
+/* The heading of the overlay's rows, columns as why_waits_row writes them
+ * with objw columns for the object's name. Returns buf. */
+const char *why_waits_heading(int objw, char *buf, size_t len);
+
+/* One object's row: name (in objw columns; one too long keeps its start
+ * and its end, the address that tells locks apart, around an ellipsis),
+ * kind, waits, total and longest wait (ms), waiters, handovers, the thread
+ * that held it longest while others waited with that time, and last its
+ * process (what 80 columns cut). Returns buf. */
+const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, int objw, char *buf,
 			  size_t len);
 
 /* The path in one line: the chosen thread's time over the window, then

@@ -32,13 +32,22 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsi
 	spans_add(sp, &e);
 }
 
+/* The trace of the header, its first two threads named a and b. */
+static void build_named(const char *a, const char *b);
+
 /* The trace of the header: A 21, B 22, C 23 on two CPUs, 10 ms. */
 static void build(void)
 {
+	build_named("A", "B");
+}
+
+/* The trace of the header, A and B named a and b. */
+static void build_named(const char *a, const char *b)
+{
 	timeline_new(&tl, 2);
 	spans_new(&sp, 2, SPANS_ALL);
-	ev(0, EVENT_THREAD, 0, 21, 0, 0, 'R', 0, "A");
-	ev(0, EVENT_THREAD, 0, 22, 0, 0, 'R', 0, "B");
+	ev(0, EVENT_THREAD, 0, 21, 0, 0, 'R', 0, a);
+	ev(0, EVENT_THREAD, 0, 22, 0, 0, 'R', 0, b);
 	ev(0, EVENT_THREAD, 0, 23, 0, 0, 'S', 0, "C");
 	ev(1 * MS, EVENT_SWITCH, 0, 0, 21, 0, 0, 0, NULL);
 	ev(1 * MS, EVENT_SWITCH, 1, 0, 22, 0, 0, 0, NULL);
@@ -57,14 +66,14 @@ static void test_words(void)
 {
 	struct contention *c = NULL;
 	struct critpath *p = NULL;
-	char buf[512], want[256], a[32];
+	char buf[512], want[256], a[32], head[256];
 
 	CHECK(contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1, "words: one object waited on");
-	why_waits_row(sp, contention_row(c, 0), false, buf, sizeof(buf));
+	why_waits_row(sp, contention_row(c, 0), false, 14, buf, sizeof(buf));
 	CHECK(strncmp(buf, "lock ", 5) == 0 && strstr(buf, " mutex ") && strstr(buf, "    1     7.000      7.000    1") &&
 		      strstr(buf, "  A 7 ms ") && strstr(buf, " ?(20)"),
 	      "words: lock, a mutex, 1 wait of 7 ms, 1 waiter, held by A 7 ms while B waited, process 20 (unnamed)");
-	CHECK(strstr(why_waits_heading(), "OBJECT") == why_waits_heading() && strstr(why_waits_heading(), "WAITS"),
+	CHECK(!strncmp(why_waits_heading(14, head, sizeof(head)), "OBJECT         KIND", 19) && strstr(head, "WAITS"),
 	      "words: the heading names the columns");
 	CHECK(critpath_new(&p, sp, 1, 0, 10 * MS, 0) == 0, "words: B's path");
 	fmt_time_short(a, sizeof(a), 7 * MS, false);
@@ -92,6 +101,70 @@ static void test_words(void)
 	}
 	critpath_free(p);
 	contention_free(c);
+}
+
+/* Threads of one name (a Python program's workers are all "python3") are
+ * told apart by their tid in the path's words and the overlay's holder;
+ * a name of its own is left alone. */
+static void test_same_names(void)
+{
+	struct contention *c = NULL;
+	struct critpath *p = NULL;
+	char buf[512], a[32], want[256];
+
+	build_named("python3", "python3");
+	fmt_time_short(a, sizeof(a), 7 * MS, false);
+	snprintf(want, sizeof(want), "python3:22's 10 ms: %s on mutex lock for python3:21, which ran %s", a, a);
+	CHECK(critpath_new(&p, sp, 1, 0, 10 * MS, 0) == 0, "same names: B's path");
+	why_path_summary(sp, p, false, buf, sizeof(buf));
+	CHECK(strcmp(buf, want) == 0, "same names: the path's words give each python3 its tid");
+	CHECK(contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1 &&
+		      strstr(why_waits_row(sp, contention_row(c, 0), false, 14, buf, sizeof(buf)), "python3:21 7 ms"),
+	      "same names: so does the overlay's holder");
+	critpath_free(p);
+	contention_free(c);
+	timeline_free(tl);
+	spans_free(sp);
+}
+
+/* A long object name takes the room a wide overlay has, and one that does
+ * not fit keeps its start and its end (the address that tells two Python
+ * locks apart) around an ellipsis. */
+static void test_object_names(void)
+{
+	struct contention *c = NULL;
+	char buf[512], head[256];
+
+	timeline_new(&tl, 2);
+	spans_new(&sp, 2, SPANS_ALL);
+	ev(0, EVENT_THREAD, 0, 21, 0, 0, 'R', 0, "A");
+	ev(0, EVENT_THREAD, 0, 22, 0, 0, 'R', 0, "B");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 21, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 22, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_OBJECT, 1, 22, 0, OP_KIND_MUTEX, 0x7000, 0, "Python Lock@558b7dca3030");
+	ev(2 * MS, EVENT_BLOCK, 1, 22, 21, OP_MUTEX_LOCK, 0x7000, 0x7000, NULL);
+	ev(2 * MS, EVENT_SWITCH, 1, 22, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
+	ev(9 * MS, EVENT_WAKING, 0, 21, 22, OP_MUTEX_UNLOCK, 1, 0x7000, NULL);
+	ev(9 * MS, EVENT_WAKEUP, 1, 22, 0, 0, 1, 0, NULL);
+	ev(9 * MS, EVENT_SWITCH, 1, 0, 22, 0, 0, 0, NULL);
+	timeline_set_end(tl, 10 * MS);
+	spans_finish(sp, 10 * MS);
+	CHECK(contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1, "object names: one object");
+	CHECK(why_object_columns(76) == 14 && why_object_columns(156) == 40 && why_object_columns(120) == 24,
+	      "object names: 14 columns in a narrow overlay, up to 40 in a wide one");
+	why_waits_row(sp, contention_row(c, 0), false, 14, buf, sizeof(buf));
+	CHECK(!strncmp(buf, "Python\xe2\x80\xa6" "dca3030 mutex", 22),
+	      "object names: in 14 columns, its start and its address around an ellipsis");
+	why_waits_row(sp, contention_row(c, 0), true, 14, buf, sizeof(buf));
+	CHECK(!strncmp(buf, "Python~dca3030 mutex", 20), "object names: '~' in ASCII");
+	why_waits_row(sp, contention_row(c, 0), false, why_object_columns(156), buf, sizeof(buf));
+	why_waits_heading(why_object_columns(156), head, sizeof(head));
+	CHECK(!strncmp(buf, "Python Lock@558b7dca3030                 mutex", 46) &&
+		      strstr(head, " KIND") - head == strstr(buf, " mutex") - buf,
+	      "object names: whole in a wide overlay, the columns under their heading");
+	contention_free(c);
+	timeline_free(tl);
+	spans_free(sp);
 }
 
 /* The screen row whose lane label names thread name, or -1. */
@@ -273,5 +346,7 @@ int main(void)
 	test_more();
 	spans_free(sp);
 	timeline_free(tl);
+	test_same_names();
+	test_object_names();
 	return check_summary();
 }
