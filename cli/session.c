@@ -55,8 +55,9 @@ int session_option(const char *cmd, int opt, const char *arg, struct session_opt
 	case 'p':
 		errno = 0;
 		l = strtol(arg, &end, 10);
-		if (errno || *end || l <= 0 || l > INT_MAX)
-			return cli_usage_error(cmd, "-p needs a process id, not '%s'", arg);
+		if (errno || *end || l <= 0 || l > INT_MAX) /* ("-pid 1234" reads as -p id) */
+			return cli_usage_error(cmd, "-p needs a process id, not '%s'%s", arg,
+					       !strncmp(arg, "id", 2) ? ": write -p 1234 (-pid 1234 reads as -p id)" : "");
 		*pid = (pid_t)l;
 		return 0;
 	case 'd':

@@ -457,13 +457,17 @@ int cmd_replay(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	path = argv[optind];
-	if (cli_rereadable("replay", path) || view_need_terminal("replay"))
+	if (cli_rereadable("replay", path))
 		return 1;
 	memset(&r, 0, sizeof(r));
 	view_history_init(&r.hist, o.memory);
 	view_history_file(&r.hist, path, NULL, 0);
 	if (cli_loader_open(&r.ld, path, false))
 		return 1;
+	if (view_need_terminal("replay")) { /* (after the file: what is wrong with it is said first) */
+		cli_loader_close(&r.ld);
+		return 1;
+	}
 	if (o.memory && timeline_keep_overview(r.ld.tl, o.memory / VIEW_OVERVIEW_SHARE)) {
 		cli_error("%s", strerror(ENOMEM));
 		cli_loader_close(&r.ld);

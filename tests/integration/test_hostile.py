@@ -293,6 +293,15 @@ def test_usage_errors():
               (r.returncode == 2 and "bad --memory" in r.stderr),
               f"usage: replay --memory {size} is {'taken' if ok else 'refused'}", f"exit {r.returncode}: "
               f"{r.stderr.strip()}")
+    # what is wrong with the file comes before the terminal (it said "needs
+    # a terminal" for a file that is no trace)
+    r = conctop("replay", os.path.join(os.path.dirname(os.path.dirname(__file__)), "golden.sh"))
+    check(r.returncode == 1 and "not a conctop trace" in r.stderr and "terminal" not in r.stderr,
+          "usage: replay of a file that is no trace, output not a terminal, says the file is no trace",
+          f"exit {r.returncode}: {r.stderr.strip()}")
+    r = conctop("-pid", "1")
+    check(r.returncode == 2 and "-pid 1234 reads as -p id" in r.stderr, "usage: -pid 1 says how -p is written",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     # -m is --memory in every command that reads a trace, as in the views
     # (it was refused as an unknown option there)
     for cmd in ("lanes", "log", "export", "contention", "path", "report"):
