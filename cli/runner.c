@@ -276,7 +276,7 @@ static void raise_priority(struct runner *r)
 {
 	char mine[64], theirs[64];
 	pid_t pid = session_attached_pid(r->ses);
-	int old, group;
+	int old, group, their_group;
 
 	errno = 0;
 	old = getpriority(PRIO_PROCESS, 0);
@@ -285,7 +285,7 @@ static void raise_priority(struct runner *r)
 		r->reniced = true;
 	}
 	if (pid > 0 && !autogroup_of(0, mine, sizeof(mine), &group) &&
-	    !autogroup_of(pid, theirs, sizeof(theirs), &old) && strcmp(mine, theirs) != 0 && group > RUNNER_NICE &&
+	    !autogroup_of(pid, theirs, sizeof(theirs), &their_group) && strcmp(mine, theirs) != 0 && group > RUNNER_NICE &&
 	    !autogroup_set_nice(RUNNER_NICE)) {
 		r->old_group_nice = group;
 		r->regrouped = true;

@@ -537,6 +537,30 @@ static bool crossing_wait(const struct spans *s, size_t i, uint64_t t, struct sp
 	return w->start < t && names_holder(w);
 }
 
+/* Orders kept releases by the thread whose wait needs them. */
+static int waiter_order(const void *a, const void *b)
+{
+	const struct spans_release *x = a, *y = b;
+
+	return x->waiter < y->waiter ? -1 : x->waiter > y->waiter;
+}
+
+/* Whether the n releases at w (by waiter_order) hold one for thread i. */
+static bool waiter_kept(const struct spans_release *w, size_t n, size_t i)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w[mid].waiter < (int64_t)i)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && w[lo].waiter == (int64_t)i;
+}
+
 /* Adds wait w of thread i to the array *v (n, cap), as a release to be
  * found (ts UINT64_MAX). Returns 0 or -ENOMEM. */
 static int wait_push(struct spans_release **v, size_t *n, size_t *cap, size_t i, const struct span *w)
@@ -593,14 +617,12 @@ static void releases_keep(struct spans *s, uint64_t t)
 		}
 	}
 	kept = n;
+	if (kept > 1)
+		qsort(w, kept, sizeof(*w), waiter_order);
 	for (j = 0; j < s->nheld; j++) {
-		size_t i = s->held[j], k;
+		size_t i = s->held[j];
 
-		if (!crossing_wait(s, i, t, &x))
-			continue;
-		for (k = 0; k < kept && w[k].waiter != (int64_t)i; k++)
-			;
-		if (k < kept) /* (its release is kept already) */
+		if (!crossing_wait(s, i, t, &x) || waiter_kept(w, kept, i)) /* (its release is kept already) */
 			continue;
 		if (wait_push(&w, &n, &cap, i, &x))
 			goto fail;
@@ -633,6 +655,7 @@ static void releases_keep(struct spans *s, uint64_t t)
 		s->early = NULL;
 		s->capearly = 0;
 	}
+	VEC_SHRINK(s->early, s->capearly, s->nearly, 4);
 	return;
 fail:
 	free(w);
