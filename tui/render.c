@@ -257,8 +257,9 @@ static void draw_header(struct frame *f)
 	}
 	draw_piece_add(p, &n, HEADER_PIECES, lost ? ROLE_WARNING : ROLE_TITLE, lost ? GRID_BOLD : 0, lost ? 1 : 5,
 		       "lost %" PRIu64, lost);
-	if (anom)
-		draw_piece_add(p, &n, HEADER_PIECES, ROLE_WARNING, 0, 5, "anomalies %" PRIu64, anom);
+	if (anom) /* (a few in a long trace are the usual: in the warning colour from 1% of the events) */
+		draw_piece_add(p, &n, HEADER_PIECES, anom * 100 >= timeline_events(tl) ? ROLE_WARNING : ROLE_TITLE, 0, 5,
+			       "anomalies %" PRIu64, anom);
 	if (timeline_damaged(tl))
 		draw_piece_add(p, &n, HEADER_PIECES, ROLE_WARNING, GRID_BOLD, 1, "damaged %" PRIu64,
 			       timeline_damaged(tl));

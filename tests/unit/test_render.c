@@ -1470,6 +1470,50 @@ static void test_inspect_not_alive(void)
 	drop();
 }
 
+/* The role of the header's "anomalies" piece, or -1 when it has none. */
+static int anomalies_role(const struct grid *g)
+{
+	static const char word[] = "anomalies";
+
+	for (int x = 0; x + 9 < grid_width(g); x++) {
+		int k = 0;
+
+		while (k < 9 && grid_at(g, x + k, 0)->ch == (uint32_t)word[k])
+			k++;
+		if (k == 9)
+			return grid_at(g, x, 0)->role;
+	}
+	return -1;
+}
+
+/* The header's anomalies: a few in a long trace are the usual and drawn
+ * as the rest of the header; from 1% of the events, in the warning colour. */
+static void test_anomalies_colour(void)
+{
+	const struct theme *th = theme_get(THEME_256, false);
+	struct grid *g = grid_new(200, 40);
+	struct view v;
+
+	build_many(2, 60);
+	sw(61 * MS, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0); /* (101 sleeps since 1 ms: an anomaly) */
+	timeline_set_end(tl, 62 * MS);
+	v = view_all(200, 62 * MS);
+	render_screen(g, tl, &v, th);
+	CHECK(timeline_anomalies(tl) >= 1 && timeline_anomalies(tl) * 100 < timeline_events(tl) &&
+		      anomalies_role(g) == ROLE_TITLE,
+	      "header: an anomaly among hundreds of events is drawn as the rest of the header");
+	drop();
+	build_pingpong();
+	sw(20 * MS + 500 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	sw(20 * MS + 600 * US, 0, 101, EVENT_STATE_INTERRUPTIBLE, 0);
+	v = view_all(200, 21 * MS);
+	render_screen(g, tl, &v, th);
+	CHECK(timeline_anomalies(tl) * 100 >= timeline_events(tl) && anomalies_role(g) == ROLE_WARNING,
+	      "header: from 1% of the events, in the warning colour");
+	grid_free(g);
+	drop();
+}
+
 /* A thread's name too long for its label keeps its numbered end, so
  * that a pool's threads stay told apart; other names are cut as before. */
 static void test_names(void)
@@ -1537,5 +1581,6 @@ int main(void)
 	test_names();
 	test_wide_names();
 	test_inspect_not_alive();
+	test_anomalies_colour();
 	return check_summary();
 }
