@@ -130,6 +130,10 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 			(unsigned long long)s->unchained, (unsigned long long)s->switches);
 	if (s->stack_lines)
 		fprintf(stderr, "  not needed by conctop: %llu lines of call stacks\n", (unsigned long long)s->stack_lines);
+	if (s->cut_line)
+		fprintf(stderr, "  CUT OFF: the last line (line %llu) has no newline and cannot be read: the text was cut "
+				"there (perf script stopped, a full disk); it is skipped\n",
+			(unsigned long long)s->cut_line);
 	for (any = 0; any < 2; any++) {
 		bool first = true;
 

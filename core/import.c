@@ -7,6 +7,9 @@
 #include "import.h"
 #include "import_internal.h"
 #include "mem.h"
+#include "safetext.h"
+
+#define IMPORT_QUOTE_MAX 60 /* bytes of a line an error quotes */
 
 const char *const import_kind_names[K_MAX] = {
 	"sched_switch", "sched_waking", "sched_wakeup", "sched_wakeup_new", "sched_migrate_task",
@@ -16,13 +19,31 @@ const char *const import_kind_names[K_MAX] = {
 /* Records what went wrong on the current line; returns e. */
 int import_fail(struct import *im, int e, const char *fmt, ...)
 {
+	char raw[sizeof(im->err)];
 	va_list ap;
-	int n = snprintf(im->err, sizeof(im->err), "line %llu: ", (unsigned long long)im->line);
+	int n = snprintf(raw, sizeof(raw), "line %llu: ", (unsigned long long)im->line);
 
 	va_start(ap, fmt);
-	vsnprintf(im->err + n, sizeof(im->err) - (size_t)n, fmt, ap);
+	vsnprintf(raw + n, sizeof(raw) - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* the text quoted is the file's: its escapes reach no terminal */
+	safetext_escape(im->err, sizeof(im->err), raw);
 	return e;
+}
+
+/* The start of line for an error message: its first IMPORT_QUOTE_MAX
+ * bytes (not cutting a character), then "..." when there is more. */
+static const char *import_quote(const char *line, char *buf, size_t len)
+{
+	size_t n = 0, k;
+
+	while (line[n] && n < IMPORT_QUOTE_MAX && (k = safetext_utf8_len((const unsigned char *)line + n)) > 0 &&
+	       n + k <= IMPORT_QUOTE_MAX)
+		n += k;
+	if (n < IMPORT_QUOTE_MAX && line[n] && !safetext_utf8_len((const unsigned char *)line + n))
+		n++; /* (a byte of no character: escaped later) */
+	snprintf(buf, len, "%.*s%s", (int)n, line, line[n] ? "..." : "");
+	return buf;
 }
 
 /* Starts an import. */
@@ -193,6 +214,7 @@ int import_line(struct import *im, const char *line, size_t len)
 {
 	struct import_line l;
 	const char *why, *p, *q;
+	char quote[IMPORT_QUOTE_MAX + 8];
 	int rc;
 
 	im->line++;
@@ -203,6 +225,9 @@ int import_line(struct import *im, const char *line, size_t len)
 	if (len > IMPORT_LINE_MAX)
 		return import_fail(im, -E2BIG, "longer than %d bytes: not a line of perf script, trace-cmd report "
 				   "or the ftrace trace file", IMPORT_LINE_MAX);
+	if (im->line == 1 && len >= 7 && memcmp(line, "\x89" "CTRACE", 7) == 0)
+		return import_fail(im, -EBADMSG, "this is a conctop trace already: read it with conctop report, "
+				   "lanes or replay (import makes one from the text of perf script or trace-cmd report)");
 	if (memchr(line, '\0', len) || (im->line == 1 && len >= 8 && memcmp(line, "PERFILE2", 8) == 0))
 		return binary_input(im, line, len);
 	memcpy(im->buf, line, len);
@@ -234,9 +259,9 @@ int import_line(struct import *im, const char *line, size_t len)
 	rc = import_parse_line(im->buf, &l, &why);
 	if (rc == -ENOENT)
 		return import_fail(im, -EBADMSG, "not a line of perf script, trace-cmd report or the ftrace trace "
-				   "file: \"%.60s\"", im->buf);
+				   "file: \"%s\"", import_quote(im->buf, quote, sizeof(quote)));
 	if (rc)
-		return import_fail(im, -EBADMSG, "%s: \"%.60s\"", why, im->buf);
+		return import_fail(im, -EBADMSG, "%s: \"%s\"", why, import_quote(im->buf, quote, sizeof(quote)));
 	if (im->style && (int)l.style != im->style)
 		return import_fail(im, -EBADMSG, "a %s line among %s lines: import reads one text at a time",
 				   l.style == IMPORT_STYLE_PERF ? "perf script" : "trace-cmd or ftrace",
@@ -300,6 +325,22 @@ int import_finish(struct import *im)
 	return im->pass == 2 ? 0 : -EINVAL;
 }
 
+/* Reads the last line of a text when it has no newline: one that cannot
+ * be read, after lines that were events, is a text cut off there (perf
+ * script killed, a full disk), skipped and said in the summary instead of
+ * failing all the lines before it. */
+static int import_last_line(struct import *im, const char *line, size_t len)
+{
+	uint64_t events = im->sum.event_lines;
+	int e = import_line(im, line, len);
+
+	if (e != -EBADMSG || !events) /* (a text of one line is no text cut off) */
+		return e;
+	im->err[0] = '\0';
+	im->sum.cut_line = im->line;
+	return 0;
+}
+
 /* Feeds every line of buf[0..len). */
 static int feed_buffer(struct import *im, const char *buf, size_t len)
 {
@@ -308,7 +349,10 @@ static int feed_buffer(struct import *im, const char *buf, size_t len)
 
 	while (p < end && !e) {
 		nl = memchr(p, '\n', (size_t)(end - p));
-		e = import_line(im, p, (size_t)((nl ? nl : end) - p));
+		if (nl)
+			e = import_line(im, p, (size_t)(nl - p));
+		else
+			e = import_last_line(im, p, (size_t)(end - p));
 		p = nl ? nl + 1 : end;
 	}
 	return e;
@@ -356,7 +400,7 @@ static int feed_file(struct import *im, FILE *f)
 		return -EIO;
 	}
 	if (!e && n)
-		e = import_line(im, line, n);
+		e = import_last_line(im, line, n);
 	return e;
 }
 

@@ -78,6 +78,9 @@ struct import_summary {
 	uint64_t lost;               /* events the text says were lost */
 	uint64_t stack_lines;        /* call-stack lines (perf script of -g, ftrace's stacktrace)
 				      * left out */
+	uint64_t cut_line;           /* the number of a last line with no newline that could not be
+				      * read (a text cut off: perf script killed, a disk full),
+				      * skipped; 0: none */
 	bool has_tgid;               /* the text says which process each task is in */
 	size_t nskipped;
 	struct import_skipped skipped[IMPORT_SKIP_MAX];

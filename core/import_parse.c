@@ -255,6 +255,13 @@ int import_parse_line(const char *line, struct import_line *out, const char **wh
 	while (*p == ' ')
 		p++;
 	tok = p;
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p > tok && *p == ' ') { /* perf script's period column (a sampling event's line: cpu-clock) */
+		while (*p == ' ')
+			p++;
+		tok = p;
+	}
 	while (*p && *p != ' ')
 		p++;
 	if (p == tok || p[-1] != ':') {

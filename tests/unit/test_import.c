@@ -91,6 +91,14 @@ static void test_lines(void)
 		      0 && l.tgid == 1021 && l.tid == 1025 && l.cpu == 1 && l.ts == 2514144134846ull &&
 	      !strcmp(l.comm, "Web Content"),
 	      "line: perf with pid/tid and nanoseconds, a comm with a space");
+	CHECK(import_parse_line("            ping 14705 [000] 77003.934881330:     250000 cpu-clock:  ffffffff8123 do_idle",
+				&l, &why) == 0 && !strcmp(l.event, "cpu-clock") && l.ts == 77003934881330ull,
+	      "line: perf script's period column before a sampling event's name (it was refused as cut short)");
+	CHECK(import_parse_line("            ping 14705 [000] 77003.934881330:          1 sched:sched_switch: prev_comm=a",
+				&l, &why) == 0 && !strcmp(l.event, "sched_switch"),
+	      "line: and before a tracepoint's");
+	CHECK(import_parse_line("            ping 14705 [000] 77003.934881330:     250000    ", &l, &why) == -EINVAL,
+	      "line: a period with no event after it is cut short");
 	CHECK(import_parse_line("             :-1  1021/-1    [001]  2514.1: sched:sched_switch: x", &l, &why) == 0 &&
 		      l.tid == -1 && l.tgid == 1021,
 	      "line: perf's -1 for an exiting task");
@@ -340,10 +348,22 @@ static void test_errors(void)
 	char err[512], text[8192];
 	int rc;
 
-	snprintf(text, sizeof text, "%.*s", (int)(strstr(perf_text, "next_pid=300") - perf_text), perf_text);
+	snprintf(text, sizeof text, "%.*s\n", (int)(strstr(perf_text, "next_pid=300") - perf_text), perf_text);
 	rc = import_text(text, NULL, NULL, err, sizeof err);
 	CHECK(rc == -EBADMSG && strstr(err, "line 6: sched_switch: no valid next_pid"),
 	      "errors: a line cut short names its line and field");
+	{
+		struct import_summary sum;
+
+		/* the same cut with no newline after it: the text was cut off
+		 * there (perf script killed): the lines before it are read */
+		snprintf(text, sizeof text, "%.*s", (int)(strstr(perf_text, "next_pid=300") - perf_text), perf_text);
+		rc = import_text(text, NULL, &sum, err, sizeof err);
+		CHECK(rc == 0 && sum.cut_line == 6 && sum.switches > 0 && import_text_file(text, err, sizeof err) == 0,
+		      "errors: a last line cut off (no newline) is skipped and said, from a buffer and from a file");
+		rc = import_text("hello", NULL, &sum, err, sizeof err);
+		CHECK(rc == -EBADMSG && strstr(err, "line 1: not a line"), "errors: a text of one such line is no text");
+	}
 	snprintf(text, sizeof text, "%s  main 100 [000] 0.900000: sched:sched_switch: prev_comm=a prev_pid=1 "
 		 "prev_state=S ==> next_comm=b next_pid=2\n", perf_text);
 	rc = import_text(text, NULL, NULL, err, sizeof err);
@@ -354,6 +374,18 @@ static void test_errors(void)
 	      "errors: a trace-cmd line among perf lines");
 	rc = import_text("hello\n", NULL, NULL, err, sizeof err);
 	CHECK(rc == -EBADMSG && strstr(err, "line 1: not a line of perf script"), "errors: garbage");
+	rc = import_text("\x1b]0;pwned\x07\x1b[2J evil line\n", NULL, NULL, err, sizeof err);
+	CHECK(rc == -EBADMSG && !strchr(err, '\x1b') && !strchr(err, '\x07') && strstr(err, "\\x1b]0;pwned\\x07"),
+	      "errors: the line quoted comes out escaped (it set the terminal's title and cleared its screen)");
+	memset(text, 'y', 200);
+	text[200] = '\n';
+	text[201] = 0;
+	rc = import_text(text, NULL, NULL, err, sizeof err);
+	CHECK(rc == -EBADMSG && strstr(err, "yyy...\"") && !strstr(err, "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"),
+	      "errors: a long line is quoted with \"...\" after its first 60 bytes");
+	rc = import_text("\x89" "CTRACE\n\x01\x00", NULL, NULL, err, sizeof err);
+	CHECK(rc == -EBADMSG && strstr(err, "conctop trace already") && !strchr(err, '\x89'),
+	      "errors: a conctop trace says what to read it with");
 	rc = import_text("PERFILE2\x01\x02", NULL, NULL, err, sizeof err);
 	CHECK(rc == -EBADMSG && strstr(err, "perf.data") && strstr(err, "perf script"),
 	      "errors: perf.data says to run perf script");
