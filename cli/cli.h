@@ -93,7 +93,8 @@ struct cli_window {
 };
 
 /* -m, --memory of the commands that read a trace into memory (lanes, log,
- * export, contention, path, report), as in the live and replay views. */
+ * export, contention, path, report; not dump), as in the live and replay
+ * views. */
 #define CLI_OPT_MEMORY 'm'
 #define CLI_MEMORY_LONGOPT { "memory", required_argument, NULL, CLI_OPT_MEMORY }
 #define CLI_WINDOW_MEMORY_MIN (16ull << 20)

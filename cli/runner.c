@@ -1,9 +1,11 @@
 /* The session runner (see runner.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include "runner.h"
 #include "stopsig.h"
 #include "trace.h"
@@ -19,6 +21,7 @@ void runner_init(struct runner *r, struct session *ses, const struct runner_opts
 	if (r->o.drain_ms <= 0)
 		r->o.drain_ms = 50;
 	r->drain_timer = r->flush_timer = r->end_timer = r->grace_timer = -1;
+	r->group_fd = -1;
 }
 
 /* Counts an event, hands it on, writes it. A write error is kept: the
@@ -253,16 +256,19 @@ static int autogroup_of(pid_t pid, char *name, size_t len, int *nice)
 	return ok && sscanf(line, fmt, name, nice) == 2 ? 0 : -1;
 }
 
-/* Sets this process's autogroup's nice. Returns 0 or -1. */
-static int autogroup_set_nice(int nice)
+/* Writes text (a nice value) to the autogroup file fd. Without
+ * CAP_SYS_ADMIN the kernel takes one such write a tenth of a second: an
+ * EAGAIN is tried again once after that. Returns 0 or -1. */
+static int autogroup_write(int fd, const char *text)
 {
-	FILE *f = fopen("/proc/self/autogroup", "we");
-	int ok;
+	size_t n = strlen(text);
 
-	if (!f)
+	if (write(fd, text, n) == (ssize_t)n)
+		return 0;
+	if (errno != EAGAIN)
 		return -1;
-	ok = fprintf(f, "%d", nice) > 0;
-	return fclose(f) == 0 && ok ? 0 : -1;
+	usleep(110 * 1000);
+	return write(fd, text, n) == (ssize_t)n ? 0 : -1;
 }
 
 /* Tracing may take the CPU it needs: nice -20 while it runs (the program
@@ -274,9 +280,9 @@ static int autogroup_set_nice(int nice)
  * -20 too (the processes of its session with it: its shell). */
 static void raise_priority(struct runner *r)
 {
-	char mine[64], theirs[64];
+	char mine[64], theirs[64], boost[16];
 	pid_t pid = session_attached_pid(r->ses);
-	int old, group, their_group;
+	int old, group, their_group, fd;
 
 	errno = 0;
 	old = getpriority(PRIO_PROCESS, 0);
@@ -284,12 +290,20 @@ static void raise_priority(struct runner *r)
 		r->old_nice = old;
 		r->reniced = true;
 	}
-	if (pid > 0 && !autogroup_of(0, mine, sizeof(mine), &group) &&
-	    !autogroup_of(pid, theirs, sizeof(theirs), &their_group) && strcmp(mine, theirs) != 0 && group > RUNNER_NICE &&
-	    !autogroup_set_nice(RUNNER_NICE)) {
-		r->old_group_nice = group;
-		r->regrouped = true;
+	if (pid <= 0 || autogroup_of(0, mine, sizeof(mine), &group) ||
+	    autogroup_of(pid, theirs, sizeof(theirs), &their_group) || !strcmp(mine, theirs) || group <= RUNNER_NICE ||
+	    (fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC)) < 0)
+		return;
+	snprintf(boost, sizeof(boost), "%d", RUNNER_NICE);
+	if (autogroup_write(fd, boost)) {
+		close(fd);
+		return;
 	}
+	/* kept open: a view left by a third Ctrl-C gives it back on its way out */
+	snprintf(r->group_undo, sizeof(r->group_undo), "%d", group);
+	r->group_fd = fd;
+	r->regrouped = true;
+	stopsig_undo(fd, r->group_undo);
 }
 
 /* Puts the sources on the loop. */
@@ -346,8 +360,12 @@ uint64_t runner_finish(struct runner *r)
 	}
 	if (r->reniced)
 		setpriority(PRIO_PROCESS, 0, r->old_nice);
-	if (r->regrouped)
-		autogroup_set_nice(r->old_group_nice);
+	if (r->regrouped) {
+		stopsig_undo(-1, NULL);
+		autogroup_write(r->group_fd, r->group_undo);
+		close(r->group_fd);
+		r->group_fd = -1;
+	}
 	r->reniced = r->regrouped = false;
 	r->finished = true;
 	r->end_ts = end_ts;

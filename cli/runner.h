@@ -64,7 +64,8 @@ struct runner {
 	uint64_t end_ts;             /* the trace's end, once finished */
 	int old_nice;
 	bool reniced;
-	int old_group_nice;         /* its autogroup's nice before (raise_priority) */
+	int group_fd;               /* /proc/self/autogroup, open while regrouped, -1 */
+	char group_undo[16];        /* what to write there to give the old nice back */
 	bool regrouped;
 	int drain_timer, flush_timer, end_timer, grace_timer;
 };

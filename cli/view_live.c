@@ -632,7 +632,8 @@ static int live_main(int argc, char **argv, bool run_form)
 	stopsig_exit_on_third();
 	status = live_prepare(l, &o, card);
 	if (status) {
-		status = status < 0 ? 0 : status; /* (left at the lesson card) */
+		/* (left at the lesson card: by q, or by a stop signal, as its status says) */
+		status = status >= 0 ? status : stopsig_count() ? 128 + stopsig_first() : 0;
 		goto out;
 	}
 	status = session_start(l->ses);

@@ -11,22 +11,25 @@
 
 #define WHY_NAME_MAX (4 * EVENT_TEXT_MAX)
 #define WHY_NAMES_SCANNED 1024 /* threads looked through for a name's twin */
+#define WHY_HOLDER_W 15   /* a holder's name columns in a row (a Linux thread name's most) */
 #define WHY_OBJECT_W 14   /* an object's name columns in a row of WHY_ROW_W or less */
 #define WHY_OBJECT_MAX 40 /* and at most */
-#define WHY_ROW_W 110     /* a row's columns with WHY_OBJECT_W and a short process name */
+#define WHY_ROW_W 115     /* a row's columns with WHY_OBJECT_W and a short process name */
 
-/* Thread i's name, escaped, into buf ("?" when the trace never said),
- * followed by ":tid" when another thread of s has that name too (the
- * workers of a Python program are all "python3"), or s has more threads
- * than WHY_NAMES_SCANNED (a name is not looked for among them all at
- * every frame). */
-static const char *why_name(const struct spans *s, size_t i, char *buf, size_t len)
+/* Thread i's name, escaped and cut to cols columns (0: whole), into buf
+ * ("?" when the trace never said), followed by ":tid" when another
+ * thread of s has that name too (the workers of a Python program are all
+ * "python3"), or s has more threads than WHY_NAMES_SCANNED (a name is not
+ * looked for among them all at every frame). */
+static const char *why_name(const struct spans *s, size_t i, int cols, char *buf, size_t len)
 {
 	const struct spans_thread *t = spans_thread(s, i);
 	size_t n = spans_thread_count(s), k, at;
 	bool shared = n > WHY_NAMES_SCANNED;
 
 	safetext_escape(buf, len, t && t->name[0] ? t->name : "?");
+	if (cols > 0)
+		buf[utf8_prefix(buf, cols)] = '\0';
 	for (k = 0; t && !shared && k < n; k++)
 		shared = k != i && !strcmp(spans_thread(s, k)->name, t->name);
 	if (t && shared) {
@@ -70,8 +73,8 @@ static void why_fit(char *out, size_t len, const char *s, int cols, bool ascii)
 /* The heading of the overlay's rows. */
 const char *why_waits_heading(int objw, char *buf, size_t len)
 {
-	snprintf(buf, len, "%-*s KIND    WAITS  TOTAL ms LONGEST ms WTRS HAND  HELD LONGEST, OTHERS WAITING  PROCESS",
-		 objw, "OBJECT");
+	snprintf(buf, len, "%-*s KIND    WAITS  TOTAL ms LONGEST ms WTRS HAND  %-33s PROCESS", objw, "OBJECT",
+		 "HELD LONGEST, OTHERS WAITING");
 	return buf;
 }
 
@@ -88,9 +91,9 @@ const char *why_waits_row(const struct spans *s, const struct contention_row *r,
 	safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
 	if (r->nholders) {
 		fmt_time_short(t, sizeof(t), r->holder[0].hold_ns, ascii);
-		snprintf(held, sizeof(held), "%.16s %s", why_name(s, r->holder[0].thread, who, sizeof(who)), t);
+		snprintf(held, sizeof(held), "%s %s", why_name(s, r->holder[0].thread, WHY_HOLDER_W, who, sizeof(who)), t);
 	}
-	snprintf(buf, len, "%s %-7s %5" PRIu64 " %9.3f %10.3f %4zu %4" PRIu64 "  %-28s %s(%d)", obj,
+	snprintf(buf, len, "%s %-7s %5" PRIu64 " %9.3f %10.3f %4zu %4" PRIu64 "  %-33s %s(%d)", obj,
 		 waits_kind_name(r->kind), r->waits, (double)r->total_ns / 1e6, (double)r->longest_ns / 1e6, r->waiters,
 		 r->handovers, held, proc, r->tgid);
 	return buf;
@@ -158,7 +161,7 @@ const char *why_path_summary(const struct spans *s, const struct critpath *c, bo
 		return buf;
 	/* the root's parts add up to the window */
 	fmt_time_short(t, sizeof(t), n->running_ns + n->runnable_ns + n->blocked_ns + n->other_ns, ascii);
-	at = snprintf(buf, len, "%s's %s: ", why_name(s, n->thread, name, sizeof(name)), t);
+	at = snprintf(buf, len, "%s's %s: ", why_name(s, n->thread, 0, name, sizeof(name)), t);
 	while (at >= 0 && (size_t)at < len) {
 		uint64_t rest;
 		const struct critpath_node *ch;
@@ -176,7 +179,7 @@ const char *why_path_summary(const struct spans *s, const struct critpath *c, bo
 		fmt_time_short(t, sizeof(t), ch->charged_ns, ascii);
 		at += snprintf(buf + at, len - (size_t)at, "%s%s on %s%s%s for %s", i ? "; " : "", t,
 			       waits_kind_name(ch->wait), obj[0] ? " " : "", obj,
-			       why_name(s, ch->thread, name, sizeof(name)));
+			       why_name(s, ch->thread, 0, name, sizeof(name)));
 		i = k;
 	}
 	return buf;

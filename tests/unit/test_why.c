@@ -32,17 +32,18 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsi
 	spans_add(sp, &e);
 }
 
-/* The trace of the header, its first two threads named a and b. */
-static void build_named(const char *a, const char *b);
+/* The trace of the header, its first two threads named a and b, its
+ * mutex lock. */
+static void build_named(const char *a, const char *b, const char *lock);
 
 /* The trace of the header: A 21, B 22, C 23 on two CPUs, 10 ms. */
 static void build(void)
 {
-	build_named("A", "B");
+	build_named("A", "B", "lock");
 }
 
-/* The trace of the header, A and B named a and b. */
-static void build_named(const char *a, const char *b)
+/* The trace of the header, A and B named a and b, the mutex lock. */
+static void build_named(const char *a, const char *b, const char *lock)
 {
 	timeline_new(&tl, 2);
 	spans_new(&sp, 2, SPANS_ALL);
@@ -51,7 +52,7 @@ static void build_named(const char *a, const char *b)
 	ev(0, EVENT_THREAD, 0, 23, 0, 0, 'S', 0, "C");
 	ev(1 * MS, EVENT_SWITCH, 0, 0, 21, 0, 0, 0, NULL);
 	ev(1 * MS, EVENT_SWITCH, 1, 0, 22, 0, 0, 0, NULL);
-	ev(2 * MS, EVENT_OBJECT, 1, 22, 0, OP_KIND_MUTEX, 0x7000, 0, "lock");
+	ev(2 * MS, EVENT_OBJECT, 1, 22, 0, OP_KIND_MUTEX, 0x7000, 0, lock);
 	ev(2 * MS, EVENT_BLOCK, 1, 22, 21, OP_MUTEX_LOCK, 0x7000, 0x7000, NULL);
 	ev(2 * MS, EVENT_SWITCH, 1, 22, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
 	ev(9 * MS, EVENT_WAKING, 0, 21, 22, OP_MUTEX_UNLOCK, 1, 0x7000, NULL);
@@ -112,7 +113,7 @@ static void test_same_names(void)
 	struct critpath *p = NULL;
 	char buf[512], a[32], want[256];
 
-	build_named("python3", "python3");
+	build_named("python3", "python3", "lock");
 	fmt_time_short(a, sizeof(a), 7 * MS, false);
 	snprintf(want, sizeof(want), "python3:22's 10 ms: %s on mutex lock for python3:21, which ran %s", a, a);
 	CHECK(critpath_new(&p, sp, 1, 0, 10 * MS, 0) == 0, "same names: B's path");
@@ -122,6 +123,13 @@ static void test_same_names(void)
 		      strstr(why_waits_row(sp, contention_row(c, 0), false, 14, buf, sizeof(buf)), "python3:21 7 ms"),
 	      "same names: so does the overlay's holder");
 	critpath_free(p);
+	contention_free(c);
+	timeline_free(tl);
+	spans_free(sp);
+	build_named("ThreadPoolExecu", "ThreadPoolExecu", "lock"); /* (15 characters: a thread name's most) */
+	CHECK(contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1 &&
+		      strstr(why_waits_row(sp, contention_row(c, 0), false, 14, buf, sizeof(buf)), "ThreadPoolExecu:21 7 ms"),
+	      "same names: the overlay's holder keeps the whole tid after the longest name");
 	contention_free(c);
 	timeline_free(tl);
 	spans_free(sp);
@@ -135,22 +143,9 @@ static void test_object_names(void)
 	struct contention *c = NULL;
 	char buf[512], head[256];
 
-	timeline_new(&tl, 2);
-	spans_new(&sp, 2, SPANS_ALL);
-	ev(0, EVENT_THREAD, 0, 21, 0, 0, 'R', 0, "A");
-	ev(0, EVENT_THREAD, 0, 22, 0, 0, 'R', 0, "B");
-	ev(1 * MS, EVENT_SWITCH, 0, 0, 21, 0, 0, 0, NULL);
-	ev(1 * MS, EVENT_SWITCH, 1, 0, 22, 0, 0, 0, NULL);
-	ev(2 * MS, EVENT_OBJECT, 1, 22, 0, OP_KIND_MUTEX, 0x7000, 0, "Python Lock@558b7dca3030");
-	ev(2 * MS, EVENT_BLOCK, 1, 22, 21, OP_MUTEX_LOCK, 0x7000, 0x7000, NULL);
-	ev(2 * MS, EVENT_SWITCH, 1, 22, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
-	ev(9 * MS, EVENT_WAKING, 0, 21, 22, OP_MUTEX_UNLOCK, 1, 0x7000, NULL);
-	ev(9 * MS, EVENT_WAKEUP, 1, 22, 0, 0, 1, 0, NULL);
-	ev(9 * MS, EVENT_SWITCH, 1, 0, 22, 0, 0, 0, NULL);
-	timeline_set_end(tl, 10 * MS);
-	spans_finish(sp, 10 * MS);
+	build_named("A", "B", "Python Lock@558b7dca3030");
 	CHECK(contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1, "object names: one object");
-	CHECK(why_object_columns(76) == 14 && why_object_columns(156) == 40 && why_object_columns(120) == 24,
+	CHECK(why_object_columns(76) == 14 && why_object_columns(156) == 40 && why_object_columns(120) == 19,
 	      "object names: 14 columns in a narrow overlay, up to 40 in a wide one");
 	why_waits_row(sp, contention_row(c, 0), false, 14, buf, sizeof(buf));
 	CHECK(!strncmp(buf, "Python\xe2\x80\xa6" "dca3030 mutex", 22),
