@@ -107,9 +107,10 @@ static int connect_to_db(struct client *c)
 	inside++;
 	if (inside > most_inside)
 		most_inside = inside;
-	int free_now = nfree;
+	/* the semaphore's count, as the pool sees it; marked under the pool's
+	 * lock, so that the markers come in the order of the moves */
+	conctop_mark("enter, free places", nfree);
 	pthread_mutex_unlock(&pool_lock);
-	conctop_mark("enter, free places", free_now); /* the semaphore's count, as the pool sees it */
 	return conn;
 }
 
@@ -121,10 +122,9 @@ static void disconnect(struct client *c, int conn)
 		holder[conn] = 0;
 	free_list[nfree++] = conn;
 	inside--;
-	int free_now = nfree;
-	pthread_mutex_unlock(&pool_lock);
 	/* before the post: nobody can enter on this place yet */
-	conctop_mark("leave, free places", free_now);
+	conctop_mark("leave, free places", nfree);
+	pthread_mutex_unlock(&pool_lock);
 	sem_post(&free_connections); /* wakes a client that waits, if any */
 }
 
