@@ -399,7 +399,7 @@ def test_autogroup():
         try:
             time.sleep(0.2)
             rec = subprocess.Popen([CONCTOP, "record", "-q", "-o", os.path.join(d, f"ag{other}.ctrace"), "-p",
-                                    str(proc.pid), "--duration", "3s"], stdout=subprocess.DEVNULL,
+                                    str(proc.pid), "--duration", "1500ms"], stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
             # sampled until it ends: the boost comes once attached (a second or
             # so), and in its own session it must never come
