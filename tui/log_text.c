@@ -188,11 +188,11 @@ static const char *signal_name(int64_t sig, char *buf, size_t len)
 uint8_t render_log_words_fit(const struct timeline *tl, const struct tl_log_entry *e, bool ascii, int width,
 			     char *buf, size_t len)
 {
-	uint8_t role = render_log_words(tl, e, ascii, buf, len);
-
-	if (e->kind == TL_LOG_DEADLOCK && e->value >= 0 && utf8_width(buf) > width)
-		log_text_deadlock_banner(tl, (size_t)e->value, width, ascii, buf, len);
-	return role;
+	if (e->kind != TL_LOG_DEADLOCK || e->value < 0)
+		return render_log_words(tl, e, ascii, buf, len);
+	/* (the banner's words first, its shorter forms only when they do not fit) */
+	log_text_deadlock_banner(tl, (size_t)e->value, width, ascii, buf, len);
+	return ROLE_WARNING;
 }
 
 /* One log entry in words (see render.h). */

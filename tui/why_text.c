@@ -52,14 +52,19 @@ int why_object_columns(int width)
 static void why_fit(char *out, size_t len, const char *s, int cols, bool ascii)
 {
 	const char *ell = ascii ? "~" : "\xe2\x80\xa6";
-	int head_cols = (cols - 1) / 2, tail_cols = cols - 1 - head_cols, w = utf8_width(s);
-	size_t head, tail, at;
+	int head_cols = (cols - 1) / 2, tail_cols = cols - 1 - head_cols, w = utf8_width(s), tw = 0;
+	size_t head, tail, at, p;
+	uint32_t cp;
 
 	if (w > cols) {
 		head = utf8_prefix(s, head_cols);
-		for (tail = strlen(s); tail > head; tail = utf8_prev(s, tail)) /* the longest end that fits */
-			if (utf8_width(s + utf8_prev(s, tail)) > tail_cols)
+		/* the longest end that fits, a character at a time */
+		for (tail = strlen(s); tail > head; tail = p) {
+			p = utf8_prev(s, tail);
+			utf8_decode(s + p, &cp);
+			if ((tw += utf8_cols(cp)) > tail_cols)
 				break;
+		}
 		snprintf(out, len, "%.*s%s%s", (int)head, s, ell, s + tail);
 	} else {
 		snprintf(out, len, "%s", s);
