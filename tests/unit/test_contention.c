@@ -31,17 +31,24 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsi
 		trace[ntrace++] = e;
 }
 
+/* The header's trace begins: A 11, B 12, C 13; A runs on CPU0 and B on
+ * CPU1 from 1 ms. */
+static void header_start(void)
+{
+	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, "A");
+	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, "B");
+	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, "C");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
+}
+
 /* The trace of the header: A 11, B 12, C 13 on two CPUs, 10 ms, into a
  * history that keeps keep. */
 static void build(unsigned keep)
 {
 	ntrace = 0;
 	spans_new(&sp, 2, keep);
-	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, "A");
-	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, "B");
-	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, "C");
-	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, NULL);
-	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
+	header_start();
 	ev(2 * MS, EVENT_OBJECT, 1, 12, 0, OP_KIND_MUTEX, 0x5000, 0, "m");
 	ev(2 * MS, EVENT_BLOCK, 1, 12, 11, OP_MUTEX_LOCK, 0x5000, 0x5000, NULL);
 	ev(2 * MS, EVENT_SWITCH, 1, 12, 13, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
@@ -314,11 +321,7 @@ static void test_critpath_open(void)
 	memcpy(saved, trace, sizeof(trace)); /* (the events of the header: test_checkpoints reads them) */
 	ntrace = 0;
 	spans_new(&sp, 2, SPANS_ALL);
-	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, "A");
-	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, "B");
-	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, "C");
-	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, NULL);
-	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
+	header_start();
 	ev(7 * MS, EVENT_OBJECT, 0, 11, 0, OP_KIND_COND, 0x6000, 0, "cv");
 	ev(7 * MS, EVENT_BLOCK, 0, 11, 0, OP_COND_WAIT, 0x6000, 0x6000, NULL);
 	ev(7 * MS, EVENT_SWITCH, 0, 11, 13, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
