@@ -28,9 +28,10 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 THREADS = int(os.environ.get("BENCH_THREADS", "100000"))
 SPAWNLOOP = os.path.join(BUILD, "tests", "progs", "spawnloop")
 LIVE_S = int(os.environ.get("BENCH_LIVE_S", "20"))
-SOCKET = f"conctop-bench-{os.getpid()}"
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "integration"))
-from harness import rss_kb  # noqa: E402
+from harness import rss_kb, tmux_socket  # noqa: E402
+
+SOCKET = tmux_socket("bench")
 
 
 def tmux(*args):

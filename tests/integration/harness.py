@@ -137,6 +137,13 @@ def tmpdir():
     return d
 
 
+def tmux_socket(kind):
+    """A tmux socket name of this test's own: its kind, pid and a random part,
+    so that a server left behind by an earlier run whose pid comes back is
+    never taken for this one's (a pid alone once collided in CI)."""
+    return f"conctop-{kind}-{os.getpid()}-{os.urandom(4).hex()}"
+
+
 def bpf_available(name):
     """Whether BPF tests can run here; prints SKIPPED when not."""
     if os.geteuid() != 0:

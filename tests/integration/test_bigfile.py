@@ -13,10 +13,10 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
 from harness import (BUILD, CONCTOP, SAID_TO_A_TENTH, check, conctop, finish, lane_rows, report_json, rss_kb,  # noqa: E402
-                     run, skip, tmpdir)
+                     run, skip, tmpdir, tmux_socket)
 from panes import Tmux, clean_env  # noqa: E402
 
-SOCKET = f"conctop-bigfile-{os.getpid()}"
+SOCKET = tmux_socket("bigfile")
 WRITER = os.path.join(BUILD, "bench", "bench_trace")
 READING = re.compile(r"reading \S+: (\d+)% \(([0-9.]+) M events\)")
 AT = re.compile(r"\bt ([0-9.]+) s\b")

@@ -12,7 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CONCTOP, ROOT, bpf_available, check, conctop, finish  # noqa: E402
+from harness import CONCTOP, ROOT, bpf_available, check, conctop, finish, tmux_socket  # noqa: E402
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
@@ -21,7 +21,7 @@ from panes import Tmux, clean_env  # noqa: E402
 # its waits poll for seconds; its tmux server and files are its own.
 RUNS_BESIDE_OTHERS = True
 
-SOCKET = f"conctop-class-{os.getpid()}"
+SOCKET = tmux_socket("class")
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
 PALETTE = {"36": "running", "214": "runnable", "166": "mutex/rwlock", "175": "cond/barrier/sem/join/futex",
            "74": "sleep/I/O", "25": "spinning"}

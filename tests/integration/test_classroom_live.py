@@ -26,11 +26,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (CONCTOP, PROGS, bpf_available, check, conctop, finish, program_runs,  # noqa: E402
-                     report_json, retried, skip, tmpdir)
+                     report_json, retried, skip, tmpdir, tmux_socket)
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
-SOCKET = f"conctop-classlive-{os.getpid()}"
+SOCKET = tmux_socket("classlive")
 TOLERANCE = 0.20
 tmux = Tmux(SOCKET)
 

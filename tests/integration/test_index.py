@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
-from harness import BUILD, CONCTOP, check, conctop, finish, tmpdir  # noqa: E402
+from harness import BUILD, CONCTOP, check, conctop, finish, tmpdir, tmux_socket  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 from protobuf import packets  # noqa: E402
 
@@ -25,7 +25,7 @@ from protobuf import packets  # noqa: E402
 # server and files are its own.
 RUNS_BESIDE_OTHERS = True
 
-SOCKET = f"conctop-index-{os.getpid()}"
+SOCKET = tmux_socket("index")
 RECHUNK = os.path.join(BUILD, "tests", "progs", "rechunk")
 DATA = os.path.join(os.path.dirname(__file__), "..", "data", "class-prodcons.ctrace")
 

@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import panes  # noqa: E402
 from harness import (BUILD, CONCTOP, SAID_TO_A_TENTH, bpf_available, check, conctop, finish, lane_rows,  # noqa: E402
-                     report_json, retried, rss_kb, run, skip, tmpdir)
+                     report_json, retried, rss_kb, run, skip, tmpdir, tmux_socket)
 from panes import Tmux, clean_env  # noqa: E402
 
 SANITIZE = os.path.basename(BUILD).startswith("sanitize")
@@ -29,7 +29,7 @@ SECONDS = 6 if SANITIZE else 30
 CAP_MB = 16 if SANITIZE else 64
 RING_MB = 4
 NPC_MS = 2 if SANITIZE else 10   # 1 col: 119 columns then hold 0.24 s or 1.2 s
-SOCKET = f"conctop-livememory-{os.getpid()}"
+SOCKET = tmux_socket("livememory")
 RATE = re.compile(r"([0-9.]+)([kM]?) ev/s")
 KEPT = re.compile(r"mem (\d+)/(\d+) MB from ([0-9.]+) s")
 DISK_KB = 512  # the tmpfs under the history: full within a second or two

@@ -18,7 +18,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CONCTOP, PROGS, check, finish, report_json, run, tmpdir  # noqa: E402
+from harness import CONCTOP, PROGS, check, finish, report_json, run, tmpdir, tmux_socket  # noqa: E402
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
@@ -27,7 +27,7 @@ from panes import Tmux, clean_env  # noqa: E402
 # tmux server and files are its own.
 RUNS_BESIDE_OTHERS = True
 
-SOCKET = f"conctop-many-{os.getpid()}"
+SOCKET = tmux_socket("many")
 LANE_X = 24        # the plain view's first lane column up to 120 columns; its rule is at LANE_X - 1
 SHARE = set("\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588 ~_")
 SGR = re.compile(r"\x1b\[[0-9;]*m")

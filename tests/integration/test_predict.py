@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CONCTOP, ROOT, check, finish  # noqa: E402
+from harness import CONCTOP, ROOT, check, finish, tmux_socket  # noqa: E402
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
@@ -20,7 +20,7 @@ from panes import Tmux, clean_env  # noqa: E402
 # seconds; its tmux server and files are its own.
 RUNS_BESIDE_OTHERS = True
 
-SOCKET = f"conctop-predict-{os.getpid()}"
+SOCKET = tmux_socket("predict")
 TRACE = os.path.join(ROOT, "tests", "data", "prodcons.ctrace")
 LANE_X = 15          # the classroom view's first lane column (its left rule at 14)
 AXIS_ROW = 3         # the classroom view's top rule, where the cursor mark sits

@@ -15,9 +15,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from harness import (CONCTOP, ROOT, bpf_available, check, conctop, finish, run, skip,  # noqa: E402
-                     tmpdir)
+                     tmpdir, tmux_socket)
 
-SOCKET = f"conctop-test-{os.getpid()}"
+SOCKET = tmux_socket("test")
 TMP = tmpdir()
 PROMPT = "ctest$ "
 SHELL = ["env", "-i", f"PATH={os.environ.get('PATH', '/usr/bin:/bin')}", "TERM=screen-256color",

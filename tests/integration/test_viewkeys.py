@@ -24,7 +24,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import CONCTOP, PROGS, ROOT, bpf_available, check, conctop, finish, retried, tmpdir  # noqa: E402
+from harness import CONCTOP, PROGS, ROOT, bpf_available, check, conctop, finish, retried, tmpdir, tmux_socket  # noqa: E402
 import panes  # noqa: E402
 from panes import Tmux, clean_env  # noqa: E402
 
@@ -33,7 +33,7 @@ from panes import Tmux, clean_env  # noqa: E402
 # for seconds; its tmux server and files are its own.
 RUNS_BESIDE_OTHERS = True
 
-SOCKET = f"conctop-viewkeys-{os.getpid()}"
+SOCKET = tmux_socket("viewkeys")
 CONTENTION = os.path.join(ROOT, "tests", "data", "class-contention.ctrace")
 CRITCHAIN = os.path.join(PROGS, "critchain")
 LANE_X = 24                     # the plain view's first lane column
