@@ -167,6 +167,8 @@ int export_perfetto(const char *file, const char *out, uint64_t from, uint64_t t
 		return 1;
 	if (!have_to) /* (a window past the end, which was warned of, is empty) */
 		to = timeline_end(tl) >= from ? timeline_end(tl) + 1 : from + 1;
+	else /* (says where a --to past the end ends, as lanes and SVG do) */
+		to = cli_window_draw_end(file, from, to, true, timeline_end(tl) + 1);
 	if (strcmp(out, "-") == 0) {
 		status = write_trace(file, stdout, tl, from, to, quiet);
 		timeline_free(tl);

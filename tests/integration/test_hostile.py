@@ -263,6 +263,13 @@ def test_usage_errors():
           " s to 1000.000 s" not in open(svg).read(),
           "usage: export --to past the end: the SVG ends at the trace's end, and a note says so",
           f"exit {r.returncode}: {r.stderr.strip()}")
+    whole_pf, past_pf = (os.path.join(os.path.dirname(trace), n) for n in ("whole.pftrace", "past-end.pftrace"))
+    w = conctop("export", "--format", "perfetto", "-q", "-o", whole_pf, trace)
+    r = conctop("export", "--format", "perfetto", "-q", "--to", "1000s", "-o", past_pf, trace)
+    check(r.returncode == 0 and w.returncode == 0 and "before --to" in r.stderr and
+          open(past_pf, "rb").read() == open(whole_pf, "rb").read(),
+          "usage: export --format perfetto --to past the end: the whole trace's slices, and a note says where it ends",
+          f"exit {r.returncode}: {r.stderr.strip()}")
     cut = os.path.join(os.path.dirname(trace), "cut-first-chunk.ctrace")
     with open(trace, "rb") as f, open(cut, "wb") as g:
         g.write(f.read(300))  # the header and the info (chunk 0, 262 bytes), then a chunk cut short
