@@ -10,11 +10,12 @@
 #include "contention.h"
 #include "safetext.h"
 #include "spans.h"
+#include "theme.h"
 #include "trace.h"
 #include "utf8.h"
 
 #define OBJECT_COLS 20     /* the object column at least */
-#define OBJECT_COLS_MAX 48 /* and at most: a longer name is cut */
+#define OBJECT_COLS_MAX 48 /* and at most: a longer name loses its middle */
 
 /* Prints contention's help. */
 static void contention_usage(FILE *f)
@@ -75,6 +76,7 @@ static const char *contention_who(const struct spans *s, size_t i, char *buf, si
 /* Prints the table as text (see cli.h). */
 void cli_contention_text(FILE *f, const struct spans *s, const struct contention *c, bool holders)
 {
+	bool ascii = !theme_locale_utf8();
 	char label[EVENT_TEXT_MAX + 32], slabel[4 * sizeof(label)], cproc[128];
 	char who[5 * EVENT_TEXT_MAX], cell[4 * sizeof(label)];
 	int width = OBJECT_COLS;
@@ -101,8 +103,8 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 
 		spans_object_label(s, r->object, label, sizeof(label));
 		safetext_escape(slabel, sizeof(slabel), label);
-		fprintf(f, "%s %-7s %s %6" PRIu64 " %10.3f %10.3f %7zu %9" PRIu64 "  ",
-			cli_column(cell, sizeof(cell), slabel, width),
+		utf8_fit(cell, sizeof(cell), slabel, width, ascii); /* (a long name keeps its end) */
+		fprintf(f, "%s %-7s %s %6" PRIu64 " %10.3f %10.3f %7zu %9" PRIu64 "  ", cell,
 			waits_kind_name(r->kind), cli_process_column(cproc, sizeof(cproc), spans_process_name(s, r->tgid), r->tgid),
 			r->waits,
 			contention_ms(r->total_ns), contention_ms(r->longest_ns), r->waiters, r->handovers);

@@ -1,6 +1,9 @@
 /* UTF-8 decoding, encoding and width (see utf8.h). */
 #include "utf8.h"
 
+#include <stdio.h>
+#include <string.h>
+
 /* Decodes one character (see utf8.h). */
 size_t utf8_decode(const char *str, uint32_t *cp)
 {
@@ -145,4 +148,31 @@ size_t utf8_prefix(const char *s, int cols)
 		at += n;
 	}
 	return at;
+}
+
+/* s in exactly cols columns (see utf8.h). */
+void utf8_fit(char *out, size_t len, const char *s, int cols, bool ascii)
+{
+	const char *ell = ascii ? "~" : "\xe2\x80\xa6";
+	int head_cols = (cols - 1) / 2, tail_cols = cols - 1 - head_cols, w = utf8_width(s), tw = 0;
+	size_t head, tail, at, p;
+	uint32_t cp;
+
+	if (w > cols) {
+		head = utf8_prefix(s, head_cols);
+		/* the longest end that fits, a character at a time */
+		for (tail = strlen(s); tail > head; tail = p) {
+			p = utf8_prev(s, tail);
+			utf8_decode(s + p, &cp);
+			if ((tw += utf8_cols(cp)) > tail_cols)
+				break;
+		}
+		snprintf(out, len, "%.*s%s%s", (int)head, s, ell, s + tail);
+	} else {
+		snprintf(out, len, "%s", s);
+	}
+	for (w = utf8_width(out), at = strlen(out); w < cols && at + 1 < len; w++, at++) {
+		out[at] = ' ';
+		out[at + 1] = '\0';
+	}
 }

@@ -45,4 +45,9 @@ int utf8_width(const char *s);
  * is left out). */
 size_t utf8_prefix(const char *s, int cols);
 
+/* s in exactly cols columns into out (len bytes): padded with spaces, or,
+ * too wide, its start, an ellipsis ('~' when ascii) and its end, which
+ * tells apart names that differ at their end (Lock@0x...a30). */
+void utf8_fit(char *out, size_t len, const char *s, int cols, bool ascii);
+
 #endif

@@ -47,34 +47,6 @@ int why_object_columns(int width)
 	return n > WHY_OBJECT_MAX ? WHY_OBJECT_MAX : n;
 }
 
-/* s in exactly cols columns into out: padded with spaces, or, too long,
- * its start, an ellipsis ('~' in ASCII) and its end. */
-static void why_fit(char *out, size_t len, const char *s, int cols, bool ascii)
-{
-	const char *ell = ascii ? "~" : "\xe2\x80\xa6";
-	int head_cols = (cols - 1) / 2, tail_cols = cols - 1 - head_cols, w = utf8_width(s), tw = 0;
-	size_t head, tail, at, p;
-	uint32_t cp;
-
-	if (w > cols) {
-		head = utf8_prefix(s, head_cols);
-		/* the longest end that fits, a character at a time */
-		for (tail = strlen(s); tail > head; tail = p) {
-			p = utf8_prev(s, tail);
-			utf8_decode(s + p, &cp);
-			if ((tw += utf8_cols(cp)) > tail_cols)
-				break;
-		}
-		snprintf(out, len, "%.*s%s%s", (int)head, s, ell, s + tail);
-	} else {
-		snprintf(out, len, "%s", s);
-	}
-	for (w = utf8_width(out), at = strlen(out); w < cols && at + 1 < len; w++, at++) {
-		out[at] = ' ';
-		out[at + 1] = '\0';
-	}
-}
-
 /* The heading of the overlay's rows. */
 const char *why_waits_heading(int objw, char *buf, size_t len)
 {
@@ -92,7 +64,7 @@ const char *why_waits_row(const struct spans *s, const struct contention_row *r,
 
 	spans_object_label(s, r->object, label, sizeof(label));
 	safetext_escape(esc, sizeof(esc), label);
-	why_fit(obj, sizeof(obj), esc, objw, ascii);
+	utf8_fit(obj, sizeof(obj), esc, objw, ascii);
 	safetext_escape(proc, sizeof(proc), *spans_process_name(s, r->tgid) ? spans_process_name(s, r->tgid) : "?");
 	if (r->nholders) {
 		fmt_time_short(t, sizeof(t), r->holder[0].hold_ns, ascii);

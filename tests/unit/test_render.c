@@ -1231,6 +1231,19 @@ static void test_utf8(void)
 		      utf8_prev("\xf0\x9f\x98\x80", 4) == 0 && utf8_prev("", 0) == 0 && utf8_prev("a\x80", 2) == 1 &&
 		      utf8_prev("\xe4\xb8", 2) == 0,
 	      "utf8 prev: back to the last character's lead byte (a prompt's backspace, a line cut short)");
+	{
+		char fit[64];
+
+		utf8_fit(fit, sizeof(fit), "PythonLock@0x7f12dca3030", 11, false);
+		CHECK(strcmp(fit, "Pytho\xe2\x80\xa6" "a3030") == 0 && utf8_width(fit) == 11,
+		      "utf8 fit: too wide, its start, an ellipsis and its end (the address tells locks apart)");
+		utf8_fit(fit, sizeof(fit), "PythonLock@0x7f12dca3030", 11, true);
+		CHECK(strcmp(fit, "Pytho~a3030") == 0, "utf8 fit: '~' for the ellipsis in ASCII");
+		utf8_fit(fit, sizeof(fit), "\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87", 6, false);
+		CHECK(utf8_width(fit) == 6, "utf8 fit: wide characters cut whole, padded to the columns asked");
+		utf8_fit(fit, sizeof(fit), "ab", 4, false);
+		CHECK(strcmp(fit, "ab  ") == 0, "utf8 fit: a narrower text padded with spaces");
+	}
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		grid_clear(g);
 		if (grid_text(g, 0, 0, texts[i], ROLE_DEFAULT, 0, -1) != utf8_width(texts[i])) {
