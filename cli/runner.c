@@ -21,7 +21,7 @@ void runner_init(struct runner *r, struct session *ses, const struct runner_opts
 	if (r->o.drain_ms <= 0)
 		r->o.drain_ms = 50;
 	r->drain_timer = r->flush_timer = r->end_timer = r->grace_timer = -1;
-	r->group_fd = -1;
+	autogroup_boost_init(&r->group);
 }
 
 /* Counts an event, hands it on, writes it. A write error is kept: the
@@ -238,51 +238,17 @@ static unsigned on_grace(void *ctx, uint64_t now)
 	return end_now(ctx, RUNNER_SIGNAL);
 }
 
-/* The autogroup of pid (0: this process; sched(7)): its name into name
- * and its nice into *nice. Returns 0, or -1 where there is none (a kernel
- * without them). */
-static int autogroup_of(pid_t pid, char *name, size_t len, int *nice)
-{
-	char path[64], line[128], fmt[32];
-	FILE *f;
-	int ok;
-
-	snprintf(path, sizeof(path), pid ? "/proc/%d/autogroup" : "/proc/self/autogroup", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return -1;
-	ok = fgets(line, sizeof(line), f) != NULL;
-	fclose(f);
-	snprintf(fmt, sizeof(fmt), "%%%zus nice %%d", len - 1);
-	return ok && sscanf(line, fmt, name, nice) == 2 ? 0 : -1;
-}
-
-/* Writes text (a nice value) to the autogroup file fd. Without
- * CAP_SYS_ADMIN the kernel takes one such write a tenth of a second: an
- * EAGAIN is tried again once after that. Returns 0 or -1. */
-static int autogroup_write(int fd, const char *text)
-{
-	size_t n = strlen(text);
-
-	if (write(fd, text, n) == (ssize_t)n)
-		return 0;
-	if (errno != EAGAIN)
-		return -1;
-	usleep(110 * 1000);
-	return write(fd, text, n) == (ssize_t)n ? 0 : -1;
-}
-
 /* Tracing may take the CPU it needs: nice -20 while it runs (the program
  * conctop started keeps its own priority: it was forked before). A
  * process attached to (-p) in another session is in another autogroup
  * (sched(7)), where nice does not reach: the busy program's group and
  * conctop's shared the CPUs as equals, and conctop waited up to 440 ms
  * to run while the ring buffer overflowed. Its autogroup goes to nice
- * -20 too (the processes of its session with it: its shell). */
+ * -20 too (the processes of its session with it: its shell; autogroup.c).
+ */
 static void raise_priority(struct runner *r)
 {
-	char mine[64], theirs[64], boost[16];
-	pid_t pid = session_attached_pid(r->ses);
-	int old, group, their_group, fd;
+	int old;
 
 	errno = 0;
 	old = getpriority(PRIO_PROCESS, 0);
@@ -290,20 +256,7 @@ static void raise_priority(struct runner *r)
 		r->old_nice = old;
 		r->reniced = true;
 	}
-	if (pid <= 0 || autogroup_of(0, mine, sizeof(mine), &group) ||
-	    autogroup_of(pid, theirs, sizeof(theirs), &their_group) || !strcmp(mine, theirs) || group <= RUNNER_NICE ||
-	    (fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC)) < 0)
-		return;
-	snprintf(boost, sizeof(boost), "%d", RUNNER_NICE);
-	if (autogroup_write(fd, boost)) {
-		close(fd);
-		return;
-	}
-	/* kept open: a view left by a third Ctrl-C gives it back on its way out */
-	snprintf(r->group_undo, sizeof(r->group_undo), "%d", group);
-	r->group_fd = fd;
-	r->regrouped = true;
-	stopsig_undo(fd, r->group_undo);
+	autogroup_boost_start(&r->group, session_attached_pid(r->ses), RUNNER_NICE);
 }
 
 /* Puts the sources on the loop. */
@@ -360,13 +313,8 @@ uint64_t runner_finish(struct runner *r)
 	}
 	if (r->reniced)
 		setpriority(PRIO_PROCESS, 0, r->old_nice);
-	if (r->regrouped) {
-		stopsig_undo(-1, NULL);
-		autogroup_write(r->group_fd, r->group_undo);
-		close(r->group_fd);
-		r->group_fd = -1;
-	}
-	r->reniced = r->regrouped = false;
+	autogroup_boost_done(&r->group);
+	r->reniced = false;
 	r->finished = true;
 	r->end_ts = end_ts;
 	return end_ts;

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "autogroup.h"
 #include "evloop.h"
 #include "session.h"
 
@@ -64,9 +65,7 @@ struct runner {
 	uint64_t end_ts;             /* the trace's end, once finished */
 	int old_nice;
 	bool reniced;
-	int group_fd;               /* /proc/self/autogroup, open while regrouped, -1 */
-	char group_undo[16];        /* what to write there to give the old nice back */
-	bool regrouped;
+	struct autogroup_boost group; /* another session's process traced: ours at nice -20 too */
 	int drain_timer, flush_timer, end_timer, grace_timer;
 };
 

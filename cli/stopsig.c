@@ -8,8 +8,6 @@
 
 static volatile sig_atomic_t first_signal, signal_count;
 static void (*volatile last_resort)(void);
-static volatile int undo_fd = -1;
-static const char *volatile undo_text;
 static int pipe_fd[2] = { -1, -1 };
 
 /* Notes the signal and wakes the loop; the third one, with a screen up,
@@ -27,13 +25,7 @@ static void on_stop(int sig)
 		/* full: the loop has bytes to read already */
 	}
 	if (signal_count >= 3 && fn) {
-		int fd = undo_fd;
-		const char *text = undo_text;
-
 		fn();
-		if (fd >= 0 && text && write(fd, text, strlen(text)) < 0) {
-			/* (nothing more a handler can do) */
-		}
 		_exit(128 + sig);
 	}
 	errno = saved;
@@ -96,13 +88,6 @@ int stopsig_count(void)
 void stopsig_last_resort(void (*fn)(void))
 {
 	last_resort = fn;
-}
-
-/* What the third signal's exit writes first (see stopsig.h). */
-void stopsig_undo(int fd, const char *text)
-{
-	undo_text = text;
-	undo_fd = fd;
 }
 
 /* Nothing to restore: the third signal just exits. */

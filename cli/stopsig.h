@@ -26,11 +26,6 @@ int stopsig_count(void);
  * NULL: nothing more (record counts further signals itself). */
 void stopsig_last_resort(void (*fn)(void));
 
-/* What the third stop signal's exit writes first (fd -1: nothing): text to
- * fd with write(2), the one undo a signal handler can do (the live view's
- * autogroup nice, runner.c). text must outlive the registration. */
-void stopsig_undo(int fd, const char *text);
-
 /* For a command that installs the handlers before it sets up (record, the
  * live view: a signal sent while it attaches, even one its shell had it
  * ignore, stops it once its loop listens): until stopsig_last_resort,

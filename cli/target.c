@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include "cli.h"
 #include "target.h"
 
 #define PF_KTHREAD 0x00200000 /* the kernel's flag of a kernel thread (/proc/PID/stat field 9) */
@@ -255,18 +256,6 @@ static void child_main(int gate_rd, int err_wr, const char *path, char *const ar
 	_exit(127);
 }
 
-/* Closes every descriptor but keep_a and keep_b (-1: none). */
-static void close_all_but(int keep_a, int keep_b)
-{
-	int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
-
-	if (lo > 0)
-		close_range(0, (unsigned)lo - 1, 0);
-	if (hi > lo + 1)
-		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-	close_range((unsigned)hi + 1, ~0u, 0);
-}
-
 /* The guard's side: waits until conctop dismisses it ('q') or dies (end of
  * file), and then kills the program's group, unless the group's number
  * now belongs to another process (its start time differs); gives the
@@ -282,7 +271,7 @@ static void guard_main(int rd, pid_t group, unsigned long long start, int tty, p
 	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		signal(ignored[i], SIG_IGN); /* conctop's Ctrl-C and kill of its group are not for the guard */
 	prctl(PR_SET_NAME, "ctop-guard"); /* not "conctop": pkill conctop is for conctop */
-	close_all_but(rd, tty); /* tracer, trace file, gate: conctop's, not the guard's */
+	cli_close_all_but(rd, tty); /* tracer, trace file, gate: conctop's, not the guard's */
 	do
 		n = read(rd, &b, 1);
 	while (n < 0 && errno == EINTR);

@@ -421,6 +421,27 @@ def test_autogroup():
         finally:
             proc.kill()
             proc.wait()
+    # killed (kill -9, the OOM killer): conctop cannot give the nice back,
+    # its keeper process does
+    proc = subprocess.Popen([WORKLOAD, "--forever"], stdout=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(0.2)
+        rec = subprocess.Popen([CONCTOP, "record", "-q", "-o", os.path.join(d, "agkill.ctrace"), "-p", str(proc.pid),
+                                "--duration", "20s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while rec.poll() is None and time.monotonic() < deadline and autogroup_nice(rec.pid) != -20:
+            time.sleep(0.05)
+        boosted = rec.poll() is None and autogroup_nice(rec.pid) == -20
+        rec.kill()
+        rec.wait()
+        deadline = time.monotonic() + 2
+        while autogroup_nice() != mine and time.monotonic() < deadline:
+            time.sleep(0.02)
+        check(boosted and autogroup_nice() == mine, f"autogroup: conctop killed with SIGKILL while boosted, its "
+              f"session's nice is back to {mine} all the same", f"boosted {boosted}, now {autogroup_nice()}")
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_signals():
