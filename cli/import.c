@@ -130,6 +130,10 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 			(unsigned long long)s->unchained, (unsigned long long)s->switches);
 	if (s->stack_lines)
 		fprintf(stderr, "  not needed by conctop: %llu lines of call stacks\n", (unsigned long long)s->stack_lines);
+	if (s->long_lines)
+		fprintf(stderr, "  long lines: %llu longer than %d bytes (the first: line %llu), events conctop does "
+				"not read, read by their start\n",
+			(unsigned long long)s->long_lines, IMPORT_LINE_MAX, (unsigned long long)s->long_first);
 	if (s->cut_line)
 		fprintf(stderr, "  CUT OFF: the last line (line %llu) has no newline and cannot be read: the text was cut "
 				"there (perf script stopped, a full disk); it is skipped\n",
@@ -158,8 +162,9 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 
 /* Opens the text: a file, or standard input, a pipe or a device copied to
  * a temporary file (the import reads it twice). The copy stops at a line
- * too long to be one, which the reading then reports (/dev/zero has no
- * newline); name is what messages call it. NULL after saying why. */
+ * too long to be read (IMPORT_LONG_MAX), which the reading then reports
+ * (/dev/zero has no newline); name is what messages call it. NULL after
+ * saying why. */
 static FILE *open_text(const char *text, const char *name)
 {
 	FILE *f, *tmp;
@@ -184,7 +189,7 @@ static FILE *open_text(const char *text, const char *name)
 			fclose(f);
 		return NULL;
 	}
-	while (run <= IMPORT_LINE_MAX && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+	while (run <= IMPORT_LONG_MAX && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
 		const char *nl = memrchr(buf, '\n', n);
 
 		run = nl ? (size_t)(buf + n - nl - 1) : run + n;

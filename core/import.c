@@ -209,22 +209,36 @@ static int binary_input(struct import *im, const char *line, size_t len)
 			   "trace-cmd report or /sys/kernel/tracing/trace)");
 }
 
+/* Fails on a line too long to be one of an event conctop reads. */
+static int import_too_long(struct import *im)
+{
+	return import_fail(im, -E2BIG, "longer than %d bytes: not a line of perf script, trace-cmd report or the "
+			   "ftrace trace file that conctop reads", IMPORT_LINE_MAX);
+}
+
 /* Reads one line. */
 int import_line(struct import *im, const char *line, size_t len)
 {
 	struct import_line l;
 	const char *why, *p, *q;
 	char quote[IMPORT_QUOTE_MAX + 8];
+	bool cut = false;
 	int rc;
 
 	im->line++;
 	if (im->pass == 1)
 		im->sum.lines++;
-	if (len > IMPORT_LINE_MAX && line[0] == '#')
-		len = IMPORT_LINE_MAX; /* a comment: its start is enough (perf's "# cmdline" repeats long commands) */
-	if (len > IMPORT_LINE_MAX)
-		return import_fail(im, -E2BIG, "longer than %d bytes: not a line of perf script, trace-cmd report "
-				   "or the ftrace trace file", IMPORT_LINE_MAX);
+	if (len > IMPORT_LONG_MAX)
+		return import_too_long(im);
+	if (len > IMPORT_LINE_MAX) {
+		/* its start is enough for a comment (perf's "# cmdline" repeats
+		 * long commands) and for an event conctop does not read (a
+		 * print of a 4 KiB trace_marker write), which is counted */
+		len = IMPORT_LINE_MAX;
+		cut = true;
+		if (im->pass == 1 && !im->sum.long_lines++)
+			im->sum.long_first = im->line;
+	}
 	if (im->line == 1 && len >= 7 && memcmp(line, "\x89" "CTRACE", 7) == 0)
 		return import_fail(im, -EBADMSG, "this is a conctop trace already: read it with conctop report, "
 				   "lanes or replay (import makes one from the text of perf script or trace-cmd report)");
@@ -257,6 +271,8 @@ int import_line(struct import *im, const char *line, size_t len)
 		return import_event(im, &(struct import_line){ .event = "PERF_RECORD" }), 0;
 	}
 	rc = import_parse_line(im->buf, &l, &why);
+	if (cut && (rc || import_kind_read(l.event)))
+		return import_too_long(im); /* (conctop's events are short lines) */
 	if (rc == -ENOENT)
 		return import_fail(im, -EBADMSG, "not a line of perf script, trace-cmd report or the ftrace trace "
 				   "file: \"%s\"", import_quote(im->buf, quote, sizeof(quote)));
@@ -374,13 +390,14 @@ int import_buffer(struct import *im, const char *buf, size_t len)
 static int feed_file(struct import *im, FILE *f)
 {
 	static char line[IMPORT_LINE_MAX + 2];
-	size_t n = 0;
-	bool rest_of_comment = false;
+	size_t n = 0, rest = 0;
 	int c, e = 0;
 
 	while (!e && (c = getc(f)) != EOF) {
-		if (rest_of_comment) {
-			rest_of_comment = c != '\n';
+		if (rest) { /* the rest of a long line, read by its start */
+			rest = c == '\n' ? 0 : rest + 1;
+			if (rest > IMPORT_LONG_MAX)
+				e = import_too_long(im);
 		} else if (c == '\n') {
 			e = import_line(im, line, n);
 			n = 0;
@@ -388,10 +405,10 @@ static int feed_file(struct import *im, FILE *f)
 			line[n++] = (char)c;
 			if (n < sizeof(line))
 				continue;
-			/* too long: said now (/dev/zero has no newline), but a
-			 * comment is read to its limit and the rest left */
+			/* too long: read by its start now (/dev/zero has no
+			 * newline to wait for), and the rest left */
 			e = import_line(im, line, n);
-			rest_of_comment = line[0] == '#';
+			rest = n;
 			n = 0;
 		}
 	}

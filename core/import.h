@@ -23,7 +23,7 @@
  * names a CPU beyond TRACE_MAX_CPUS or goes back in time is an error that
  * names its line number.
  *
- * Memory is bounded: lines of at most IMPORT_LINE_MAX bytes, at most
+ * Memory is bounded: lines read by their first IMPORT_LINE_MAX bytes, at most
  * IMPORT_TASKS_MAX tasks, a fixed table of skipped event names. The input
  * is untrusted: nothing in it can make this code crash (tests/fuzz/
  * fuzz_import.c holds it to that). */
@@ -36,7 +36,10 @@
 #include <stdio.h>
 #include "event.h"
 
-#define IMPORT_LINE_MAX 4096        /* bytes of a line, without its newline */
+#define IMPORT_LINE_MAX 4096        /* bytes of a line read (without its newline): a longer one is
+				     * read by its start, if it is a comment or an event conctop
+				     * does not read, and refused otherwise */
+#define IMPORT_LONG_MAX (1u << 20)  /* bytes of a line at most, read by its start or not */
 #define IMPORT_TASKS_MAX (1u << 19) /* distinct tasks a text may name */
 #define IMPORT_SKIP_MAX 24          /* event names counted one by one when skipped */
 
@@ -78,6 +81,8 @@ struct import_summary {
 	uint64_t lost;               /* events the text says were lost */
 	uint64_t stack_lines;        /* call-stack lines (perf script of -g, ftrace's stacktrace)
 				      * left out */
+	uint64_t long_lines;          /* lines longer than IMPORT_LINE_MAX, read by their start */
+	uint64_t long_first;          /* the first of them */
 	uint64_t cut_line;           /* the number of a last line with no newline that could not be
 				      * read (a text cut off: perf script killed, a disk full),
 				      * skipped; 0: none */

@@ -365,6 +365,15 @@ static void skip(struct import *im, const char *event)
 	s->nskipped++;
 }
 
+/* Whether event is one conctop reads (see import_internal.h). */
+bool import_kind_read(const char *event)
+{
+	for (int k = 0; k < K_MAX; k++)
+		if (strcmp(event, import_kind_names[k]) == 0)
+			return true;
+	return false;
+}
+
 /* Turns an event line into events, or counts it. */
 int import_event(struct import *im, const struct import_line *l)
 {

@@ -66,6 +66,9 @@ bool import_kept_by_id(const struct import *im, int32_t tid, int32_t tgid);
  * learns from it (first pass); counts others. Returns 0 or an error. */
 int import_event(struct import *im, const struct import_line *l);
 
+/* Whether event is one conctop turns into events (else it is counted). */
+bool import_kind_read(const char *event);
+
 /* Emits the threads that existed before the recording (second pass). */
 int import_announce(struct import *im);
 

@@ -294,10 +294,25 @@ def errors_part(text):
             except subprocess.TimeoutExpired:
                 check(False, f"{' '.join(args)}: a text without newlines ends at once", "hung")
                 continue
-        check(r.returncode == 1 and "line 1: longer than 4096 bytes" in r.stderr and not os.path.exists(out) and
-              not os.path.exists(out + ".part"),
+        check(r.returncode == 1 and "line 1: a NUL byte: this is not text" in r.stderr and not os.path.exists(out)
+              and not os.path.exists(out + ".part"),
               f"{' '.join(args)}{' < ' + stdin if stdin else ''}: a text without newlines ends at once, "
               "naming its line, nothing left", f"exit {r.returncode}: {r.stderr.strip()}")
+    # endless text with no NUL and no newline, through a pipe: the copy stops
+    # after a line may be (1 MiB), and the line is refused
+    out = os.path.join(TMP, "endless.ctrace")
+    endless = subprocess.Popen(["tr", "\\0", "a"], stdin=open("/dev/zero"), stdout=subprocess.PIPE)
+    try:
+        r = subprocess.run([CONCTOP, "import", "-", "-o", out], stdin=endless.stdout, capture_output=True, text=True,
+                           timeout=30)
+        check(r.returncode == 1 and "line 1: longer than 4096 bytes" in r.stderr and not os.path.exists(out),
+              "import - < endless text without newlines: ends at once, naming its line", f"exit {r.returncode}: "
+              f"{r.stderr.strip()}")
+    except subprocess.TimeoutExpired:
+        check(False, "import - < endless text without newlines: ends at once", "hung")
+    finally:
+        endless.kill()
+        endless.wait()
 
 
 def hints_part():

@@ -300,7 +300,7 @@ static void test_odd_texts(void)
 		"next_comm=spin next_pid=7 next_prio=120\n"
 		" => __schedule+0x2a3/0x8d0\n"
 		" => schedule+0x4b/0xa0\n";
-	static char text[8192];
+	static char text[16384];
 	struct import_summary s;
 	char err[512];
 	int rc, rc2;
@@ -336,6 +336,27 @@ static void test_odd_texts(void)
 	rc2 = import_text_file(text, err, sizeof err);
 	CHECK(rc == 0 && n == 2 && rc2 == 0 && count(EVENT_SWITCH) == 2,
 	      "odd texts: a header comment longer than a line may be is read, from a buffer and from a file");
+	/* a trace_marker write of 4 KiB: a print line longer than IMPORT_LINE_MAX */
+	memset(text, 0, sizeof text);
+	snprintf(text, sizeof text, "%.*s  other 200 [000] 1.000250: ftrace:print: ",
+		 (int)(strstr(perf_text, "  other 200 [000] 1.000300") - perf_text), perf_text);
+	memset(text + strlen(text), 'm', 5000);
+	strcat(text, "\n");
+	strcat(text, strstr(perf_text, "  other 200 [000] 1.000300"));
+	rc = import_text(text, NULL, &s, err, sizeof err);
+	n = count(EVENT_SWITCH);
+	rc2 = import_text_file(text, err, sizeof err);
+	CHECK(rc == 0 && n == 2 && s.long_lines == 1 && s.long_first == 4 && rc2 == 0 && count(EVENT_SWITCH) == 2,
+	      "odd texts: an event conctop does not read, longer than a line may be, is read by its start and "
+	      "counted, from a buffer and from a file");
+	memset(text, 0, sizeof text);
+	snprintf(text, sizeof text, "%.*s", (int)(strchr(perf_text, '\n') - perf_text), perf_text);
+	memset(text + strlen(text), ' ', 5000);
+	strcat(text, "\n");
+	rc = import_text(text, NULL, NULL, err, sizeof err);
+	rc2 = import_text_file(text, err, sizeof err);
+	CHECK(rc == -E2BIG && rc2 == -E2BIG && strstr(err, "line 1: longer than"),
+	      "odd texts: a switch longer than a line may be is refused, from a buffer and from a file");
 	snprintf(text, sizeof text, "%.*snext_pid=3\n", (int)(strstr(perf_text, "next_pid=300") - perf_text), perf_text);
 	rc = import_text(text, NULL, NULL, err, sizeof err);
 	CHECK(rc == -EBADMSG && strstr(err, "line 6: sched_switch: no valid next_prio"),
