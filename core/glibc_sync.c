@@ -290,7 +290,12 @@ void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *
 		return;
 	if (sym && sym->found && by_symbol(w, sym, c, out))
 		return;
-	if (w->val && is_thread(c, w->tgid, w->val) && (!ok || word == w->val)) {
+	/* a join: the word is the thread's tid until the kernel clears it as
+	 * the thread exits (CLONE_CHILD_CLEARTID), and a joiner that went to
+	 * sleep just before may be seen asleep after: the word then reads 0
+	 * (1% of the joins of a program making threads in a loop) */
+	if (w->val && is_thread(c, w->tgid, w->val) &&
+	    (!ok || word == w->val || (word == 0 && c->exited && c->exited(c->ctx, w->tgid, (int32_t)w->val)))) {
 		answer(out, OP_KIND_THREAD, OP_JOIN, w->word);
 		out->target = (int32_t)w->val;
 		return;

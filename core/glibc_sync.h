@@ -41,6 +41,8 @@ struct glibc_context {
 	bool layout_known;      /* its libc is a glibc whose layouts this file knows */
 	/* whether tid is a thread of process tgid (traced, alive or not) */
 	bool (*is_thread)(void *ctx, int32_t tgid, int32_t tid);
+	/* whether that thread has exited (NULL: never known) */
+	bool (*exited)(void *ctx, int32_t tgid, int32_t tid);
 	/* whether base is already known as an object of kind (OP_KIND_*) */
 	bool (*known_object)(void *ctx, int32_t tgid, uint64_t base, uint32_t kind);
 	void *ctx;

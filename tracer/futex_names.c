@@ -14,8 +14,11 @@ _Static_assert(CT_WIN_LEN == GLIBC_WIN_LEN && CT_WIN_BEFORE == GLIBC_WIN_BEFORE,
 #define LAYOUT_UNKNOWN 2
 #define LAYOUT_TO_LEARN 3
 
+#define THREAD_ALIVE 1
+#define THREAD_EXITED 2
+
 struct futex_names {
-	struct pairmap threads;   /* (tgid, tid) -> 1 */
+	struct pairmap threads;   /* (tgid, tid) -> THREAD_ALIVE or THREAD_EXITED */
 	struct pairmap layouts;   /* (tgid, 0) -> LAYOUT_* */
 	struct pairmap words;     /* (tgid, futex word) -> object base */
 	struct pairmap objects;   /* (tgid, object base) -> kind */
@@ -54,7 +57,17 @@ void futex_names_free(struct futex_names *f)
 /* Notes a thread of a process. */
 int futex_names_thread(struct futex_names *f, int32_t tgid, int32_t tid)
 {
-	return pairmap_put(&f->threads, (uint32_t)tgid, (uint32_t)tid, 1);
+	return pairmap_put(&f->threads, (uint32_t)tgid, (uint32_t)tid, THREAD_ALIVE);
+}
+
+/* Notes that a thread of a process exited. */
+int futex_names_exit(struct futex_names *f, int32_t tgid, int32_t tid)
+{
+	uint64_t v;
+
+	if (!pairmap_get(&f->threads, (uint32_t)tgid, (uint32_t)tid, &v))
+		return 0;
+	return pairmap_put(&f->threads, (uint32_t)tgid, (uint32_t)tid, THREAD_EXITED);
 }
 
 /* Notes whether a process's libc layouts are known. */
@@ -96,6 +109,15 @@ static bool known_thread(void *ctx, int32_t tgid, int32_t tid)
 	return pairmap_get(&f->threads, (uint32_t)tgid, (uint32_t)tid, &v);
 }
 
+/* glibc_sync's question: has that thread of tgid exited? */
+static bool exited_thread(void *ctx, int32_t tgid, int32_t tid)
+{
+	struct futex_names *f = ctx;
+	uint64_t v;
+
+	return pairmap_get(&f->threads, (uint32_t)tgid, (uint32_t)tid, &v) && v == THREAD_EXITED;
+}
+
 /* glibc_sync's question: is base already an object of that kind? */
 static bool known_object(void *ctx, int32_t tgid, uint64_t base, uint32_t kind)
 {
@@ -114,7 +136,8 @@ bool futex_names_wants_symbol(const struct event *ev)
 /* Rewrites a block record into an EVENT_BLOCK. */
 int futex_names_block(struct futex_names *f, struct event *ev, const struct glibc_symbol *sym)
 {
-	struct glibc_context ctx = { .is_thread = known_thread, .known_object = known_object, .ctx = f };
+	struct glibc_context ctx = { .is_thread = known_thread, .exited = exited_thread, .known_object = known_object,
+				     .ctx = f };
 	struct glibc_wait w;
 	struct glibc_object o;
 	uint8_t win[GLIBC_WIN_LEN];

@@ -21,6 +21,10 @@ void futex_names_free(struct futex_names *f);
  * Returns 0 or -ENOMEM. */
 int futex_names_thread(struct futex_names *f, int32_t tgid, int32_t tid);
 
+/* Notes that a thread of a process exited: a join seen asleep after the
+ * kernel cleared its word is still told (glibc_sync.h). 0 or -ENOMEM. */
+int futex_names_exit(struct futex_names *f, int32_t tgid, int32_t tid);
+
 /* Whether process tgid runs a libc whose layouts glibc_sync knows: set at
  * attach and exec; a new process takes its parent's (futex_names_inherit).
  * A process never set is unknown: its waits are plain futexes. */

@@ -168,6 +168,8 @@ static int follow_event(struct tracer *t, struct event *ev)
 					     : futex_names_thread(t->futex, ev->tgid2, ev->tid2))
 			return -ENOMEM;
 	}
+	if (t->futex && ev->type == EVENT_EXIT && futex_names_exit(t->futex, ev->tgid, ev->tid))
+		return -ENOMEM;
 	if (ev->type == EVENT_EXEC && ev->tgid > 0) {
 		tracer_attacher_push(t->attacher, t, ev->tgid); /* best effort: it may be gone */
 	} else if (ev->type == EVENT_FORK && ev->tgid2 > 0 && ev->tgid2 != ev->tgid) {

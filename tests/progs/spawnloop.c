@@ -3,11 +3,16 @@
  * moment and exits. The benchmark of a live view's memory (make bench:
  * bench/longrun.py) watches it: what each thread a view never forgets
  * costs it.
- * Usage: spawnloop [--threads N]   (default 100000) */
+ * With --batch K it creates K threads, then joins them: a join then
+ * often finds its thread exiting, the moment the kernel clears the
+ * thread's tid word (test_waitnames: such a join is still a join).
+ * Usage: spawnloop [--threads N] [--batch K]   (default 100000, 1) */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define BATCH_MAX 64
 
 /* A thread that does nothing but start and end. */
 static void *nothing(void *arg)
@@ -15,30 +20,47 @@ static void *nothing(void *arg)
 	return arg;
 }
 
+/* The value of option name (1 to max) in arg, or -1 after saying why. */
+static long count_arg(const char *name, const char *arg, long max)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end || v < 1 || v > max) {
+		fprintf(stderr, "spawnloop: %s wants 1 to %ld, not '%s'\n", name, max, arg);
+		return -1;
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
-	long n = 100000, i;
-	char *end;
+	long n = 100000, batch = 1, i, k;
+	pthread_t t[BATCH_MAX];
 
-	if (argc == 3 && strcmp(argv[1], "--threads") == 0) {
-		n = strtol(argv[2], &end, 10);
-		if (*end || n < 1 || n > 100000000) {
-			fprintf(stderr, "spawnloop: --threads wants 1 to 100000000, not '%s'\n", argv[2]);
+	for (i = 1; i < argc; i += 2) {
+		long *v = !strcmp(argv[i], "--threads") ? &n : !strcmp(argv[i], "--batch") ? &batch : NULL;
+
+		if (!v || i + 1 >= argc) {
+			fprintf(stderr, "usage: spawnloop [--threads N] [--batch K]\n");
 			return 2;
 		}
-	} else if (argc != 1) {
-		fprintf(stderr, "usage: spawnloop [--threads N]\n");
-		return 2;
+		if ((*v = count_arg(argv[i], argv[i + 1], v == &n ? 100000000 : BATCH_MAX)) < 0)
+			return 2;
 	}
-	for (i = 0; i < n; i++) {
-		pthread_t t;
-		int e = pthread_create(&t, NULL, nothing, NULL);
+	for (i = 0; i < n; i += batch) {
+		long here = n - i < batch ? n - i : batch;
 
-		if (e) {
-			fprintf(stderr, "spawnloop: thread %ld: %s\n", i, strerror(e));
-			return 1;
+		for (k = 0; k < here; k++) {
+			int e = pthread_create(&t[k], NULL, nothing, NULL);
+
+			if (e) {
+				fprintf(stderr, "spawnloop: thread %ld: %s\n", i + k, strerror(e));
+				return 1;
+			}
 		}
-		pthread_join(t, NULL);
+		for (k = 0; k < here; k++)
+			pthread_join(t[k], NULL);
 	}
 	printf("spawnloop: %ld threads created and joined\n", n);
 	return 0;

@@ -25,6 +25,15 @@ static bool is_thread(void *ctx, int32_t tgid, int32_t tid)
 
 static const struct glibc_context known = { .layout_known = true, .is_thread = is_thread };
 
+/* Thread 503 has exited. */
+static bool exited(void *ctx, int32_t tgid, int32_t tid)
+{
+	(void)ctx;
+	return tgid == 500 && tid == 503;
+}
+
+static const struct glibc_context exiting = { .layout_known = true, .is_thread = is_thread, .exited = exited };
+
 /* Classifies a wait on word with val, the window as set up. */
 static struct glibc_object classify(uint64_t word, uint32_t op, uint32_t val, const struct glibc_symbol *sym,
 				    const struct glibc_context *c)
@@ -111,6 +120,13 @@ static void test_memory(void)
 	o = classify(0xd2d0, BITSET_PRIVATE, 503, NULL, &known);
 	CHECK(o.kind == OP_KIND_THREAD && o.op == OP_JOIN && o.target == 503,
 	      "glibc: waiting on a word holding a thread's tid, expecting it: a join of that thread");
+	put(0, 0);
+	o = classify(0xd2d0, BITSET_PRIVATE, 503, NULL, &known);
+	CHECK(o.kind != OP_KIND_THREAD, "glibc: a word that reads 0, its expected tid a thread alive: no join");
+	o = classify(0xd2d0, BITSET_PRIVATE, 503, NULL, &exiting);
+	CHECK(o.kind == OP_KIND_THREAD && o.op == OP_JOIN && o.target == 503,
+	      "glibc: a word the kernel cleared as the thread it names exited: still the join of that thread "
+	      "(the joiner slept just before; seen asleep after)");
 }
 
 /* A cond already known at the base wins over the memory's layout. */
