@@ -97,7 +97,7 @@ void cli_contention_text(FILE *f, const struct spans *s, const struct contention
 			width = w < OBJECT_COLS_MAX ? w : OBJECT_COLS_MAX;
 	}
 	fprintf(f, "%s %-7s %-22s %6s %10s %10s %7s %9s  %s\n", cli_column(cell, sizeof(cell), "OBJECT", width), "KIND",
-		"PROCESS", "WAITS", "TOTAL ms", "LONGEST ms", "WAITERS", "HANDOVERS", "HELD LONGEST WHILE OTHERS WAITED");
+		"PROCESS", "WAITS", "TOTAL ms", "LONGEST ms", "WAITERS", "HANDOVERS", "HELD MOST WHILE OTHERS WAITED");
 	for (size_t i = 0; i < contention_count(c); i++) {
 		const struct contention_row *r = contention_row(c, i);
 

@@ -51,7 +51,7 @@ int why_object_columns(int width)
 const char *why_waits_heading(int objw, char *buf, size_t len)
 {
 	snprintf(buf, len, "%-*s KIND    WAITS  TOTAL ms LONGEST ms WTRS HAND  %-33s PROCESS", objw, "OBJECT",
-		 "HELD LONGEST, OTHERS WAITING");
+		 "HELD MOST, OTHERS WAITING");
 	return buf;
 }
 
@@ -102,7 +102,9 @@ static unsigned why_largest_end(const struct critpath_node *n, uint64_t *ns)
 }
 
 /* Appends what node n's own time went to, its parts that are not 0:
- * "which ran 50.1 ms, runnable 929 µs, blocked 1 ms, woken by the kernel". */
+ * "which ran 50.1 ms, runnable 929 µs, blocked 1 ms, woken by the kernel",
+ * or, when that why is only the largest part of its blocked time,
+ * "blocked 833 ms (610 ms of it woken by a timer)". */
 static void why_own(char *buf, size_t len, const struct critpath_node *n, bool ascii, bool which)
 {
 	char t[32];
@@ -119,9 +121,18 @@ static void why_own(char *buf, size_t len, const struct critpath_node *n, bool a
 		k += snprintf(buf + k, len - (size_t)k, "%srunnable %s", n->running_ns ? ", " : "", t);
 	}
 	if (why < CRITPATH_END_MAX && k >= 0 && (size_t)k < len) {
+		const char *sep = n->running_ns || n->runnable_ns ? ", " : "";
+
 		fmt_time_short(t, sizeof(t), rest, ascii);
-		snprintf(buf + k, len - (size_t)k, "%sblocked %s, %s", n->running_ns || n->runnable_ns ? ", " : "", t,
-			 critpath_end_name(why));
+		if (n->blocked_ns > rest) { /* (the largest part: not all of it) */
+			char all[32];
+
+			fmt_time_short(all, sizeof(all), n->blocked_ns, ascii);
+			snprintf(buf + k, len - (size_t)k, "%sblocked %s (%s of it %s)", sep, all, t,
+				 critpath_end_name(why));
+		} else {
+			snprintf(buf + k, len - (size_t)k, "%sblocked %s, %s", sep, t, critpath_end_name(why));
+		}
 	}
 }
 
