@@ -331,6 +331,33 @@ static int target_scenario(struct session *s, int argc, char **argv)
 	return scenario_args_ok(s);
 }
 
+/* The command of an attached process: "pid N: its command line" from
+ * /proc (arguments joined by spaces), or "pid N" when it has none to read. */
+static void pid_command(char *out, size_t len, pid_t pid)
+{
+	char path[64], buf[768];
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	if (n <= 0) {
+		snprintf(out, len, "pid %d", (int)pid);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	snprintf(out, len, "pid %d: %s", (int)pid, buf);
+}
+
 /* Chooses what to trace. */
 int session_target(struct session *s, pid_t pid, int argc, char **argv, bool command)
 {
@@ -342,12 +369,12 @@ int session_target(struct session *s, pid_t pid, int argc, char **argv, bool com
 		if (argc > 0)
 			return cli_usage_error(cmd, "give either -p PID or a program, not both");
 		s->pid = pid;
-		snprintf(s->command, sizeof(s->command), "pid %d", pid);
 		snprintf(s->label, sizeof(s->label), "pid %d", pid);
 		if (target_check_pid(pid, why, sizeof(why))) {
 			cli_error("%s", why);
 			return 1;
 		}
+		pid_command(s->command, sizeof(s->command), pid);
 		return 0;
 	}
 	if (argc <= 0)

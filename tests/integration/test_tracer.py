@@ -418,6 +418,11 @@ def test_autogroup():
                   f"conctop's autogroup is at nice {want}", f"exit {rc}, seen nice {seen} in {len(samples)} looks")
             check(autogroup_nice() == mine, f"autogroup: after tracing a process in {where}, its nice is back "
                   f"to {mine}", f"{autogroup_nice()}")
+            if other:
+                said = conctop("report", os.path.join(d, f"ag{other}.ctrace")).stdout
+                line = next((l for l in said.splitlines() if l.startswith("command")), "")
+                check(line == f"command   pid {proc.pid}: {WORKLOAD} --forever",
+                      "record -p: the trace's command is the process's own command line, read from /proc", line)
         finally:
             proc.kill()
             proc.wait()
