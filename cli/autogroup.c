@@ -4,13 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include "cli.h"
 
 /* The autogroup of pid (0: this process): its name into name and its nice
  * into *nice. Returns 0, or -1 where there is none (a kernel without
@@ -46,59 +42,19 @@ static int autogroup_write(int fd, const char *text)
 	return write(fd, text, n) == (ssize_t)n ? 0 : -1;
 }
 
-/* The keeper's side: waits until conctop dismisses it ('q') or dies (end
- * of file), and then gives the old nice back. Never returns. */
-static void keeper_main(int rd, int fd, const char *undo)
+/* The keeper's work once conctop died: the old nice back. */
+static void keeper_end(const void *arg)
 {
-	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
-	char b = 0;
-	ssize_t n;
-	size_t i;
+	const struct autogroup_boost *b = arg;
 
-	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		signal(ignored[i], SIG_IGN); /* conctop's Ctrl-C and kill of its group are not for the keeper */
-	prctl(PR_SET_NAME, "ctop-undo"); /* not "conctop": pkill conctop is for conctop */
-	cli_close_all_but(rd, fd); /* the tracer's links and the trace file are conctop's */
-	do
-		n = read(rd, &b, 1);
-	while (n < 0 && errno == EINTR);
-	if (!(n == 1 && b == 'q'))
-		autogroup_write(fd, undo);
-	_exit(0);
-}
-
-/* Starts b's keeper. Returns 0 or -errno. */
-static int keeper_start(struct autogroup_boost *b)
-{
-	pid_t pid;
-	int p[2];
-
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int e = -errno;
-
-		close(p[0]);
-		close(p[1]);
-		return e;
-	}
-	if (pid == 0) {
-		close(p[1]);
-		keeper_main(p[0], b->fd, b->undo);
-	}
-	close(p[0]);
-	b->keeper_pid = pid;
-	b->keeper_fd = p[1];
-	return 0;
+	autogroup_write(b->fd, b->undo);
 }
 
 /* Starts b empty (see autogroup.h). */
 void autogroup_boost_init(struct autogroup_boost *b)
 {
 	memset(b, 0, sizeof(*b));
-	b->fd = b->keeper_fd = -1;
+	b->fd = b->keeper.fd = -1;
 }
 
 /* Boosts this process's autogroup (see autogroup.h). */
@@ -120,7 +76,7 @@ void autogroup_boost_start(struct autogroup_boost *b, pid_t pid, int nice)
 	b->fd = fd;
 	b->boosted = true;
 	/* without a keeper (no fork), only an orderly end gives it back */
-	keeper_start(b);
+	watchdog_start(&b->keeper, "ctop-undo", fd, keeper_end, b);
 }
 
 /* Gives the old nice back (see autogroup.h). */
@@ -130,12 +86,6 @@ void autogroup_boost_done(struct autogroup_boost *b)
 		return;
 	autogroup_write(b->fd, b->undo);
 	close(b->fd);
-	if (b->keeper_pid > 0) {
-		while (write(b->keeper_fd, "q", 1) < 0 && errno == EINTR)
-			;
-		close(b->keeper_fd);
-		while (waitpid(b->keeper_pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
+	watchdog_dismiss(&b->keeper);
 	autogroup_boost_init(b);
 }

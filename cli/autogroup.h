@@ -7,13 +7,13 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include "watchdog.h"
 
 struct autogroup_boost {
 	bool boosted;
 	int fd;            /* /proc/self/autogroup, open while boosted */
 	char undo[16];     /* what to write there to give the old nice back */
-	pid_t keeper_pid;  /* gives it back if conctop dies first; 0: none */
-	int keeper_fd;     /* closed (end of file) or 'q' (dismissed) */
+	struct watchdog keeper; /* gives it back if conctop dies first (pid 0: none) */
 };
 
 /* Starts b empty: nothing boosted. */

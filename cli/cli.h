@@ -65,11 +65,6 @@ int cli_flush_stdout(void);
 /* The errno of the first write to standard output that failed, or 0. */
 int cli_stdout_errno(void);
 
-/* Closes every descriptor but keep_a and keep_b (-1: none): a helper
- * process forked to outlive conctop (target.c's guard, autogroup.c's
- * keeper) must not hold the tracer's links or the trace file open. */
-void cli_close_all_but(int keep_a, int keep_b);
-
 /* Whether cmd, which reads the trace more than once, can read file: 0, or 1 after
  * saying that a pipe or a device must be saved to a file first. */
 int cli_rereadable(const char *cmd, const char *file);

@@ -20,7 +20,6 @@
 #include <termios.h>
 #include <unistd.h>
 #include <linux/capability.h>
-#include "cli.h"
 #include "target.h"
 
 #define PF_KTHREAD 0x00200000 /* the kernel's flag of a kernel thread (/proc/PID/stat field 9) */
@@ -256,62 +255,37 @@ static void child_main(int gate_rd, int err_wr, const char *path, char *const ar
 	_exit(127);
 }
 
-/* The guard's side: waits until conctop dismisses it ('q') or dies (end of
- * file), and then kills the program's group, unless the group's number
- * now belongs to another process (its start time differs); gives the
- * terminal back to the group that had it. Never returns. */
-static void guard_main(int rd, pid_t group, unsigned long long start, int tty, pid_t tty_pgrp)
-{
-	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
-	unsigned long long now;
-	char b = 0;
-	ssize_t n;
-	size_t i;
+/* What the guard knows of the program's group. */
+struct guard_args {
+	pid_t group;
+	unsigned long long start; /* the group leader's start time */
+	int tty;                  /* the terminal to give back, or -1 */
+	pid_t tty_pgrp;           /* to the group that had it */
+};
 
-	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		signal(ignored[i], SIG_IGN); /* conctop's Ctrl-C and kill of its group are not for the guard */
-	prctl(PR_SET_NAME, "ctop-guard"); /* not "conctop": pkill conctop is for conctop */
-	cli_close_all_but(rd, tty); /* tracer, trace file, gate: conctop's, not the guard's */
-	do
-		n = read(rd, &b, 1);
-	while (n < 0 && errno == EINTR);
-	if (n == 1 && b == 'q')
-		_exit(0);
-	if (proc_stat(group, NULL, &now) == -ESRCH || now == start)
-		kill(-group, SIGKILL);
-	if (tty >= 0)
-		tcsetpgrp(tty, tty_pgrp);
-	_exit(0);
+/* The guard's work once conctop died: kills the program's group, unless
+ * the group's number now belongs to another process (its start time
+ * differs), and gives the terminal back to the group that had it. */
+static void guard_end(const void *arg)
+{
+	const struct guard_args *g = arg;
+	unsigned long long now;
+
+	if (proc_stat(g->group, NULL, &now) == -ESRCH || now == g->start)
+		kill(-g->group, SIGKILL);
+	if (g->tty >= 0)
+		tcsetpgrp(g->tty, g->tty_pgrp);
 }
 
 /* Starts the guard of c's group. Returns 0 or -errno. */
 static int guard_start(struct target_child *c)
 {
-	unsigned long long start = 0;
-	pid_t pid, tty_pgrp = getpgrp();
-	int p[2];
+	struct guard_args g = { .group = c->pid, .tty = c->has_tty ? c->tty_fd : -1, .tty_pgrp = getpgrp() };
 
-	if (proc_stat(c->pid, NULL, &start))
+	if (proc_stat(c->pid, NULL, &g.start))
 		return -ESRCH;
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		int e = -errno;
-
-		close(p[0]);
-		close(p[1]);
-		return e;
-	}
-	if (pid == 0) {
-		close(p[1]);
-		guard_main(p[0], c->pid, start, c->has_tty ? c->tty_fd : -1, tty_pgrp);
-	}
-	close(p[0]);
-	c->guard_pid = pid;
-	c->guard_fd = p[1];
-	return 0;
+	/* (the tracer, the trace file, the gate: conctop's, not the guard's) */
+	return watchdog_start(&c->guard, "ctop-guard", g.tty, guard_end, &g);
 }
 
 /* The terminal among fds 0-2 whose foreground conctop holds, or -1. */
@@ -332,7 +306,7 @@ int target_spawn(struct target_child *c, const char *path, char *const argv[],
 	int gate[2], errp[2], e;
 	pid_t pid, parent = getpid();
 
-	c->guard_pid = 0;
+	c->guard.pid = 0;
 	c->has_tty = false;
 	if (pipe2(gate, O_CLOEXEC))
 		return -errno;
@@ -444,14 +418,7 @@ void target_job_control(struct target_child *c)
 /* Dismisses the guard and takes the terminal back. */
 void target_done(struct target_child *c)
 {
-	if (c->guard_pid > 0) {
-		while (write(c->guard_fd, "q", 1) < 0 && errno == EINTR)
-			;
-		close(c->guard_fd);
-		while (waitpid(c->guard_pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		c->guard_pid = 0;
-	}
+	watchdog_dismiss(&c->guard);
 	if (c->has_tty) {
 		tcsetpgrp(c->tty_fd, getpgrp());
 		c->has_tty = false;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "watchdog.h"
 
 /* Who the traced program runs as. */
 struct target_user {
@@ -26,8 +27,7 @@ struct target_child {
 	pid_t pid;        /* the program, and the id of its process group */
 	int gate_fd;      /* write end: one byte opens the gate */
 	int err_fd;       /* read end: the child's exec errno, or EOF on success */
-	pid_t guard_pid;  /* the guard, > 0 while it watches */
-	int guard_fd;     /* write end of the guard's pipe (valid while guard_pid > 0) */
+	struct watchdog guard; /* kills the group if conctop dies without target_done */
 	bool has_tty;     /* the program's group was given the terminal's foreground */
 	int tty_fd;       /* that terminal (valid while has_tty) */
 };

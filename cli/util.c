@@ -355,15 +355,3 @@ const char *cli_column(char *buf, size_t len, const char *s, int cols)
 	buf[n] = '\0';
 	return buf;
 }
-
-/* Closes every descriptor but two (see cli.h). */
-void cli_close_all_but(int keep_a, int keep_b)
-{
-	int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
-
-	if (lo > 0)
-		close_range(0, (unsigned)lo - 1, 0);
-	if (hi > lo + 1)
-		close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-	close_range((unsigned)hi + 1, ~0u, 0);
-}
