@@ -262,6 +262,31 @@ static bool by_memory(const struct glibc_wait *w, const struct glibc_context *c,
 	return false;
 }
 
+/* The bytes of a glibc object of kind (0: a plain word). */
+static uint64_t kind_size(uint32_t kind)
+{
+	switch (kind) {
+	case OP_KIND_MUTEX: return MUTEX_SIZE;
+	case OP_KIND_COND: return COND_SIZE;
+	case OP_KIND_BARRIER: return BARRIER_SIZE;
+	case OP_KIND_SEM: return SEM_SIZE;
+	case OP_KIND_RWLOCK: return RWLOCK_SIZE;
+	default: return 0;
+	}
+}
+
+/* Whether the object a guess from memory made lies inside the variable
+ * that holds the word: a C++20 std::counting_semaphore is a 4-byte
+ * variable of its own, whose futex word was taken for a cond's 44 bytes
+ * in, the cond starting inside the variable before it. */
+static bool fits_symbol(const struct glibc_object *o, const struct glibc_symbol *sym)
+{
+	uint64_t size = kind_size(o->kind);
+
+	return !size || (o->base >= sym->start && o->base - sym->start <= sym->size &&
+			 size <= sym->size - (o->base - sym->start));
+}
+
 /* Classifies one futex wait (see glibc_sync.h). */
 void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *sym,
 			 const struct glibc_context *c, struct glibc_object *out)
@@ -300,7 +325,10 @@ void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *
 		out->target = (int32_t)w->val;
 		return;
 	}
-	by_memory(w, c, out);
+	if (by_memory(w, c, out) && sym && sym->found && !fits_symbol(out, sym)) {
+		memset(out, 0, sizeof(*out));
+		answer(out, OP_KIND_FUTEX, OP_SYS_FUTEX, w->word);
+	}
 }
 
 /* Whether glibc major.minor has the layouts known here. */

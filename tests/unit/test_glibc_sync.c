@@ -166,6 +166,20 @@ static void test_lookalikes(void)
 	o = classify(0xf000 + 20, WAIT_PRIVATE, 3, NULL, &with_known);
 	CHECK(o.kind == OP_KIND_COND && o.op == OP_COND_SIGNAL && o.base == 0xf000,
 	      "glibc: a signaller's wait on a known cond's __g_refs[1] is that cond's signal");
+
+	/* a C++20 std::counting_semaphore: a 4-byte variable of its own, 44
+	 * bytes past a known cond (the variable before it): its word is not
+	 * that cond's, which would start outside the variable */
+	{
+		struct glibc_symbol slots = { true, 0xf000 + 44, 4 }, big = { true, 0xe000, 0x2000 };
+
+		o = classify(0xf000 + 44, BITSET_PRIVATE, 0, &slots, &with_known);
+		CHECK(o.kind == OP_KIND_FUTEX && o.base == 0xf000 + 44,
+		      "glibc: a word whose variable is 4 bytes is no cond 44 bytes into another: a futex of its own");
+		o = classify(0xf000 + 44, BITSET_PRIVATE, 0, &big, &with_known);
+		CHECK(o.kind == OP_KIND_COND && o.base == 0xf000,
+		      "glibc: inside a variable large enough to hold it, the known cond stays");
+	}
 }
 
 /* An rwlock inside a struct or on the heap (it was a futex: no layout
