@@ -43,12 +43,24 @@ static bool source_name(const char **s, char *out, size_t len, size_t *n)
 	return true;
 }
 
+/* Whether part is the hash rustc's legacy mangling ends a name with: 'h'
+ * and 16 hex digits, which the source never spells. */
+static bool rust_hash(const char *part)
+{
+	if (part[0] != 'h' || strlen(part) != 17)
+		return false;
+	for (int i = 1; i < 17; i++)
+		if (!((part[i] >= '0' && part[i] <= '9') || (part[i] >= 'a' && part[i] <= 'f')))
+			return false;
+	return true;
+}
+
 /* The source name of a mangled variable (see demangle.h). */
 bool demangle_variable(const char *sym, char *buf, size_t len)
 {
 	char out[512];
 	const char *s = sym;
-	size_t n = 0;
+	size_t n = 0, last = 0;
 	int parts = 0;
 
 	if (!sym || strncmp(sym, "_Z", 2) != 0 || !len)
@@ -65,10 +77,15 @@ bool demangle_variable(const char *sym, char *buf, size_t len)
 			s += 2;
 		}
 		while (*s != 'E') {
+			last = n;
 			if (++parts > PARTS_MAX || !source_name(&s, out, sizeof(out), &n))
 				return false;
 		}
 		s++;
+		if (parts > 1 && rust_hash(out + last + 2)) { /* a Rust name's ::h<16 hex digits> */
+			n = last;
+			out[n] = '\0';
+		}
 	} else {
 		if (*s == 'L') /* a file's static variable */
 			s++;

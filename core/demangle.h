@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 /* Writes the source name of the mangled variable name sym into buf (len
- * bytes) and returns true: _ZN<len><id>...E (nested names; St is std),
+ * bytes) and returns true: _ZN<len><id>...E (nested names; St is std;
+ * a Rust name's last part, its hash h<16 hex digits>, left out),
  * _ZL<len><id> (internal linkage) and _Z<len><id>. Returns false, buf
  * untouched, for a name that is not one of these (a C name among them). */
 bool demangle_variable(const char *sym, char *buf, size_t len);

@@ -15,6 +15,9 @@ static void test_demangle(void)
 		{ "_ZNSt3foo3barE", "std::foo::bar" },
 		{ "_ZL10work_queue", "work_queue" },
 		{ "_ZN12_GLOBAL__N_14gateE", "(anonymous namespace)::gate" },
+		{ "_ZN6rmutex7COUNTER17h59662841d0ddaca2E", "rmutex::COUNTER" }, /* Rust: its hash left out */
+		{ "_ZN6rmutex7COUNTER18h59662841d0ddaca2xE", "rmutex::COUNTER::h59662841d0ddaca2x" },
+		{ "_ZN17h59662841d0ddaca2E", "h59662841d0ddaca2" },
 	};
 	static const char *const left[] = {
 		"count_lock", "_Z", "_ZN", "_ZN3abcE1", "_ZN99abcE", "_Z4mainv", "_ZZ4mainE5count",
@@ -29,7 +32,8 @@ static void test_demangle(void)
 			all = false;
 			printf("  %s: not %s\n", ok[i].in, ok[i].out);
 		}
-	CHECK(all, "demangle: namespaces, classes, std and file statics read back as in the source");
+	CHECK(all, "demangle: namespaces, classes, std and file statics read back as in the source; a Rust "
+	      "name without its hash (h and 16 hex digits), and only that");
 	strcpy(buf, "kept");
 	for (i = 0, all = true; i < sizeof(left) / sizeof(left[0]); i++)
 		if (demangle_variable(left[i], buf, sizeof(buf)) || strcmp(buf, "kept")) {
