@@ -104,13 +104,14 @@ static unsigned why_largest_end(const struct critpath_node *n, uint64_t *ns)
 /* Appends what node n's own time went to, its parts that are not 0:
  * "which ran 50.1 ms, runnable 929 µs, blocked 1 ms, woken by the kernel",
  * or, when that why is only the largest part of its blocked time,
- * "blocked 833 ms (610 ms of it woken by a timer)". */
+ * "blocked 833 ms (610 ms of it woken by a timer)"; then the time it was
+ * not alive, which the window's length counts ("not alive 175 ms"). */
 static void why_own(char *buf, size_t len, const struct critpath_node *n, bool ascii, bool which)
 {
 	char t[32];
 	uint64_t rest;
 	unsigned why = why_largest_end(n, &rest);
-	int k = snprintf(buf, len, "%s", which ? ", which " : "");
+	int k = snprintf(buf, len, "%s", which ? ", which " : ""), start = k;
 
 	if ((n->running_ns || (!n->runnable_ns && why == CRITPATH_END_MAX)) && k >= 0 && (size_t)k < len) {
 		fmt_time_short(t, sizeof(t), n->running_ns, ascii);
@@ -133,6 +134,11 @@ static void why_own(char *buf, size_t len, const struct critpath_node *n, bool a
 		} else {
 			snprintf(buf + k, len - (size_t)k, "%sblocked %s, %s", sep, t, critpath_end_name(why));
 		}
+	}
+	k = (int)strlen(buf);
+	if (n->other_ns && (size_t)k + 1 < len) { /* (a thread that lived less than the window) */
+		fmt_time_short(t, sizeof(t), n->other_ns, ascii);
+		snprintf(buf + k, len - (size_t)k, "%snot alive %s", k > start ? ", " : "", t);
 	}
 }
 

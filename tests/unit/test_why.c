@@ -204,6 +204,36 @@ static void test_split_blocked(void)
 	spans_free(sp);
 }
 
+/* A thread that lived 2 ms of a 10 ms window: the words say where the
+ * rest went (a trial read "worker-0's 146 ms" of a thread that lived 98). */
+static void test_not_alive(void)
+{
+	struct critpath *p = NULL;
+	char buf[512], want[64], t[32];
+
+	timeline_new(&tl, 2);
+	spans_new(&sp, 2, SPANS_ALL);
+	ev(0, EVENT_THREAD, 0, 21, 0, 0, 'R', 0, "A");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 21, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_FORK, 0, 21, 22, 0, 0, 0, "A");
+	ev(2 * MS, EVENT_WAKEUP_NEW, 0, 22, 0, 0, 1, 0, NULL);
+	ev(2 * MS, EVENT_SWITCH, 1, 0, 22, 0, 0, 0, NULL);
+	ev(4 * MS, EVENT_EXIT, 1, 22, 0, 0, 0, 0, "A");
+	ev(4 * MS, EVENT_SWITCH, 1, 22, 0, 0, EVENT_STATE_DEAD, 0, NULL);
+	timeline_set_end(tl, 10 * MS);
+	spans_finish(sp, 10 * MS);
+	CHECK(critpath_new(&p, sp, 1, 0, 10 * MS, 0) == 0, "not alive: the child's path");
+	why_path_summary(sp, p, false, buf, sizeof(buf));
+	fmt_time_short(t, sizeof(t), 8 * MS, false);
+	snprintf(want, sizeof(want), ", not alive %s", t);
+	if (!strstr(buf, want))
+		printf("  got: %s\n", buf);
+	CHECK(strstr(buf, want) != NULL, "not alive: the window's 8 ms the thread did not live are said");
+	critpath_free(p);
+	timeline_free(tl);
+	spans_free(sp);
+}
+
 /* The screen row whose lane label names thread name, or -1. */
 static int lane_row(const struct grid *g, const char *name)
 {
@@ -386,5 +416,6 @@ int main(void)
 	test_same_names();
 	test_object_names();
 	test_split_blocked();
+	test_not_alive();
 	return check_summary();
 }
