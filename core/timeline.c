@@ -338,9 +338,18 @@ static int cb_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, int64_t 
 	}
 }
 
+/* Whether object is a futex word the program names (a variable: a Rust
+ * Mutex, a hand-made lock), not an anonymous one (futex@address). */
+static bool named_futex(const struct timeline *tl, int64_t object)
+{
+	const struct waits_object *o = object >= 0 ? waits_object(sched_model_waits(tl->m), (size_t)object) : NULL;
+
+	return o && o->name[0];
+}
+
 /* A thread blocked at c: logged when it waits on a known object of a
- * pthread kind, or for a child process; a mutex's blocks feed the lock
- * convoy note. */
+ * pthread kind, on a futex word the program names, or for a child
+ * process; a mutex's blocks feed the lock convoy note. */
 static int log_block(struct timeline *tl, const struct sched_change *c)
 {
 	struct tl_note note;
@@ -348,7 +357,8 @@ static int log_block(struct timeline *tl, const struct sched_change *c)
 
 	/* a wait for any child: the child is known when it wakes the waiter;
 	 * a join has no object, the thread joined is its holder */
-	if (c->state < TL_BLOCKED_MUTEX || c->state > TL_BLOCKED_JOIN ||
+	if (c->state < TL_BLOCKED_MUTEX || c->state > TL_BLOCKED_FUTEX ||
+	    (c->state == TL_BLOCKED_FUTEX && !named_futex(tl, c->object)) ||
 	    (c->object < 0 && c->wait != WAIT_CHILD && !(c->wait == WAIT_JOIN && c->holder >= 0)))
 		return 0;
 	r = log_push(tl, c->ts, TL_LOG_BLOCK, c->thread, NULL);

@@ -125,6 +125,7 @@ static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry 
 		[TL_BLOCKED_RWLOCK] = "waits for rwlock",
 		[TL_BLOCKED_BARRIER] = "waits at barrier",
 		[TL_BLOCKED_SEM] = "waits on semaphore",
+		[TL_BLOCKED_FUTEX] = "waits on futex",
 	};
 	struct tl_at at;
 
@@ -133,6 +134,8 @@ static uint8_t block_words(const struct timeline *tl, const struct tl_log_entry 
 		snprintf(buf, len, "%s tries mutex %s, held by %s: %c sleeps", subj, e->text, other, subj[0]);
 	else if (at.state == TL_BLOCKED_MUTEX)
 		snprintf(buf, len, "%s sleeps on mutex %s", subj, e->text);
+	else if (at.state == TL_BLOCKED_RWLOCK && e->other >= 0) /* (a writer holds it: readers are not named) */
+		snprintf(buf, len, "%s waits for rwlock %s, held by %s", subj, e->text, other);
 	else if (at.state == TL_BLOCKED_COND && at.signalling) /* (glibc's signaller waits for older waiters) */
 		snprintf(buf, len, "%s blocks inside its signal of cond %s", subj, e->text);
 	else if (at.state == TL_BLOCKED_COND)

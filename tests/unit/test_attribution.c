@@ -168,6 +168,41 @@ static void test_signalling(void)
 	stats_free(st);
 }
 
+/* The log names a futex word the program names (a Rust Mutex: a trial
+ * found no line for any of its waits), not an anonymous one, and the
+ * writer holding an rwlock a reader waits for. */
+static void test_log_futex_rwlock(void)
+{
+	char words[256];
+
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, 0, "A");
+	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, 0, "B");
+	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, 0, "C");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+	ev(2 * MS, EVENT_OBJECT, 1, 12, 0, OP_KIND_FUTEX, 0x7000, 0, 0, "rmutex::COUNTER");
+	ev(2 * MS, EVENT_BLOCK, 1, 12, 0, OP_SYS_FUTEX, 0x7000, 0x7000, 0, NULL);
+	ev(2 * MS, EVENT_SWITCH, 1, 12, 13, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(3 * MS, EVENT_BLOCK, 1, 13, 0, OP_SYS_FUTEX, 0x7100, 0x7100, 0, NULL);
+	ev(3 * MS, EVENT_SWITCH, 1, 13, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	ev(4 * MS, EVENT_OBJECT, 0, 11, 0, OP_KIND_RWLOCK, 0x8000, 0, 0, "table_rw");
+	ev(4 * MS, EVENT_BLOCK, 0, 11, 12, OP_RWLOCK_RDLOCK, 0x8000, 0x800c, 0, NULL);
+	ev(4 * MS, EVENT_SWITCH, 0, 11, 0, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
+	timeline_set_end(tl, 6 * MS);
+	stats_finish(st, 6 * MS);
+	block_line(1, 2 * MS, words, sizeof(words));
+	CHECK(strstr(words, "B waits on futex rmutex::COUNTER") != NULL, "log: a wait on a futex the program names");
+	block_line(2, 3 * MS, words, sizeof(words));
+	CHECK(!words[0], "log: none for an anonymous futex");
+	block_line(0, 4 * MS, words, sizeof(words));
+	CHECK(strstr(words, "A waits for rwlock table_rw, held by B") != NULL,
+	      "log: a reader's wait for an rwlock a writer holds names the writer");
+	timeline_free(tl);
+	stats_free(st);
+}
+
 /* A spinning thread is running, and counted apart. */
 static void test_spinning(void)
 {
@@ -621,6 +656,7 @@ int main(void)
 	test_blocked_kinds();
 	test_spinning();
 	test_signalling();
+	test_log_futex_rwlock();
 	test_deadlock_log();
 	test_join_deadlock();
 	test_timedlock_deadlock();
