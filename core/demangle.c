@@ -55,11 +55,28 @@ static bool rust_hash(const char *part)
 	return true;
 }
 
+/* Where the name of a function's local static begins in s (after "_ZZ"):
+ * the last 'E' that only a <source-name> follows to the end (the
+ * function's parameter types come before it); NULL when there is none. */
+static const char *local_entity(const char *s)
+{
+	for (const char *e = s + strlen(s); e > s; e--) {
+		const char *p = e;
+		char probe[512];
+		size_t n = 0;
+
+		if (e[-1] != 'E' || !source_name(&p, probe, sizeof(probe), &n) || *p)
+			continue;
+		return e;
+	}
+	return NULL;
+}
+
 /* The source name of a mangled variable (see demangle.h). */
 bool demangle_variable(const char *sym, char *buf, size_t len)
 {
 	char out[512];
-	const char *s = sym;
+	const char *s = sym, *entity = NULL;
 	size_t n = 0, last = 0;
 	int parts = 0;
 
@@ -67,6 +84,10 @@ bool demangle_variable(const char *sym, char *buf, size_t len)
 		return false;
 	s += 2;
 	out[0] = '\0';
+	if (*s == 'Z') { /* a function's local static: _ZZ <function> <parameters> E <source-name> */
+		if (!(entity = local_entity(++s)))
+			return false;
+	}
 	if (*s == 'N') { /* a nested name: _ZN [L] [St] <source-name>+ E */
 		s++;
 		if (*s == 'L')
@@ -89,6 +110,11 @@ bool demangle_variable(const char *sym, char *buf, size_t len)
 	} else {
 		if (*s == 'L') /* a file's static variable */
 			s++;
+		if (!source_name(&s, out, sizeof(out), &n))
+			return false;
+	}
+	if (entity) { /* (the function's parameters are skipped: function::name) */
+		s = entity;
 		if (!source_name(&s, out, sizeof(out), &n))
 			return false;
 	}

@@ -18,9 +18,12 @@ static void test_demangle(void)
 		{ "_ZN6rmutex7COUNTER17h59662841d0ddaca2E", "rmutex::COUNTER" }, /* Rust: its hash left out */
 		{ "_ZN6rmutex7COUNTER18h59662841d0ddaca2xE", "rmutex::COUNTER::h59662841d0ddaca2x" },
 		{ "_ZN17h59662841d0ddaca2E", "h59662841d0ddaca2" },
+		{ "_ZZ4mainE5count", "main::count" }, /* a function's local static */
+		{ "_ZZNSt8__detail18__waiter_pool_base6_S_forEPKvE3__w", "std::__detail::__waiter_pool_base::_S_for::__w" },
+		{ "_ZZ6workerPvE1m", "worker::m" },
 	};
 	static const char *const left[] = {
-		"count_lock", "_Z", "_ZN", "_ZN3abcE1", "_ZN99abcE", "_Z4mainv", "_ZZ4mainE5count",
+		"count_lock", "_Z", "_ZN", "_ZN3abcE1", "_ZN99abcE", "_Z4mainv", "_ZZ4mainE5count_0", "_ZZ4main", "_ZZE1x",
 		"_ZN5StackIiE4headE", "_ZN0E",
 	};
 	char buf[64];
@@ -32,15 +35,17 @@ static void test_demangle(void)
 			all = false;
 			printf("  %s: not %s\n", ok[i].in, ok[i].out);
 		}
-	CHECK(all, "demangle: namespaces, classes, std and file statics read back as in the source; a Rust "
-	      "name without its hash (h and 16 hex digits), and only that");
+	CHECK(all, "demangle: namespaces, classes, std, file statics and a function's local statics "
+	      "(function::name) read back as in the source; a Rust name without its hash (h and 16 hex digits), "
+	      "and only that");
 	strcpy(buf, "kept");
 	for (i = 0, all = true; i < sizeof(left) / sizeof(left[0]); i++)
 		if (demangle_variable(left[i], buf, sizeof(buf)) || strcmp(buf, "kept")) {
 			all = false;
 			printf("  %s: read as %s\n", left[i], buf);
 		}
-	CHECK(all, "demangle: C names, cut or odd forms, functions, templates and local statics are left alone");
+	CHECK(all, "demangle: C names, cut or odd forms, functions, templates and a local static with a "
+	      "discriminator are left alone");
 	CHECK(!demangle_variable("_ZN4bank11ledger_lockE", buf, 8) && !strcmp(buf, "kept"),
 	      "demangle: a buffer too small is left alone");
 }
