@@ -313,6 +313,8 @@ void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *
 	}
 	if (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
 		return;
+	if (sym && sym->found && sym->opaque)
+		return; /* (a futex of that variable) */
 	if (sym && sym->found && by_symbol(w, sym, c, out))
 		return;
 	/* a join: the word is the thread's tid until the kernel clears it as

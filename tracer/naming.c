@@ -177,6 +177,17 @@ static uint64_t image_key(struct tracer *t, pid_t tgid)
 	return gen << 32 | (uint32_t)tgid;
 }
 
+/* The size's bit in the symbol cache that says the symbol is opaque. */
+#define SYM_OPAQUE (1ull << 63)
+
+/* Whether a symbol is a C++ library's table of atomic waits: libstdc++'s
+ * std::__detail::__waiter_pool_base::_S_for::__w (GCC 11 to 13's pool;
+ * __waiter_pool_impl after), libc++'s __libcpp_contention_table. */
+static bool atomic_wait_table(const char *name)
+{
+	return strstr(name, "__waiter_pool") || strstr(name, "__libcpp_contention_table");
+}
+
 /* The data symbol covering addr in process tgid, for the classifier;
  * remembered per word, since a program waits on the same words again and
  * again. */
@@ -188,7 +199,7 @@ static void symbol_of(struct tracer *t, pid_t tgid, uint64_t addr, struct glibc_
 
 	sym->found = false;
 	if (pairmap_get(&t->sym_start, key, addr, &start) && pairmap_get(&t->sym_size, key, addr, &size)) {
-		*sym = (struct glibc_symbol){ start != 0, start, size };
+		*sym = (struct glibc_symbol){ start != 0, start, size & ~SYM_OPAQUE, (size & SYM_OPAQUE) != 0 };
 		return;
 	}
 	pm = maps_of(t, tgid);
@@ -200,9 +211,9 @@ static void symbol_of(struct tracer *t, pid_t tgid, uint64_t addr, struct glibc_
 			hit = (struct elfsym_hit){ NULL, 0, 0, 0 };
 	}
 	if (hit.name)
-		*sym = (struct glibc_symbol){ true, hit.start, hit.size };
+		*sym = (struct glibc_symbol){ true, hit.start, hit.size, atomic_wait_table(hit.name) };
 	pairmap_put(&t->sym_start, key, addr, hit.name ? hit.start : 0);
-	pairmap_put(&t->sym_size, key, addr, hit.size);
+	pairmap_put(&t->sym_size, key, addr, hit.size | (sym->opaque ? SYM_OPAQUE : 0));
 }
 
 /* A block record: what the thread sleeps in, as an EVENT_BLOCK (and the

@@ -48,8 +48,8 @@ static struct glibc_object classify(uint64_t word, uint32_t op, uint32_t val, co
 /* Objects that are variables of their own type: the symbol decides. */
 static void test_symbols(void)
 {
-	struct glibc_symbol mutex = { true, 0x1000, 40 }, cond = { true, 0x2000, 48 }, bar = { true, 0x3000, 32 },
-			    forks = { true, 0x4000, 200 }, rw = { true, 0x5000, 56 };
+	struct glibc_symbol mutex = { true, 0x1000, 40, false }, cond = { true, 0x2000, 48, false },
+			    bar = { true, 0x3000, 32, false }, forks = { true, 0x4000, 200, false }, rw = { true, 0x5000, 56, false };
 	struct glibc_object o;
 
 	memset(win, 0, sizeof(win));
@@ -71,6 +71,15 @@ static void test_symbols(void)
 	CHECK(o.kind == OP_KIND_BARRIER && o.base == 0x3000, "glibc: a barrier's current_round");
 	o = classify(0x3000, BITSET_PRIVATE, 0, &bar, &known);
 	CHECK(o.kind == OP_KIND_SEM && o.op == OP_SEM_WAIT, "glibc: a 32-byte object waited on at 0 expecting 0: a sem_t");
+	{
+		/* libstdc++'s atomic-wait table: 16 entries of 128 bytes */
+		struct glibc_symbol pool = { true, 0x9000, 0x800, true };
+
+		o = classify(0x9000 + 14 * 128 + 64, BITSET_PRIVATE, 0, &pool, &known);
+		CHECK(o.kind == OP_KIND_FUTEX && o.base == 0x9000 + 14 * 128 + 64,
+		      "glibc: a word of a C++ library's atomic-wait table is a futex, not the sem_t its size fits "
+		      "(std::barrier was a 'sem')");
+	}
 	put(24 - 12, 503); /* __cur_writer (+24), 12 bytes past __writers_futex (+12) */
 	o = classify(0x5000 + 12, WAIT_PRIVATE, 3, &rw, &known);
 	CHECK(o.kind == OP_KIND_RWLOCK && o.op == OP_RWLOCK_WRLOCK && o.base == 0x5000 && o.holder == 503,
@@ -83,7 +92,7 @@ static void test_symbols(void)
 static void test_memory(void)
 {
 	struct glibc_object o;
-	struct glibc_symbol outer = { true, 0x7000, 4096 }; /* a struct holding them */
+	struct glibc_symbol outer = { true, 0x7000, 4096, false }; /* a struct holding them */
 
 	memset(win, 0, sizeof(win));
 	put(0, 2);
@@ -142,7 +151,7 @@ static bool known_cond(void *ctx, int32_t tgid, uint64_t base, uint32_t kind)
  * accounts+280', 'GIL sem'). */
 static void test_lookalikes(void)
 {
-	struct glibc_symbol acct = { true, 0x6000, 96 }, accounts = { true, 0x6800, 7 * 48 };
+	struct glibc_symbol acct = { true, 0x6000, 96, false }, accounts = { true, 0x6800, 7 * 48, false };
 	struct glibc_context with_known = known;
 	struct glibc_object o;
 
@@ -171,7 +180,7 @@ static void test_lookalikes(void)
 	 * bytes past a known cond (the variable before it): its word is not
 	 * that cond's, which would start outside the variable */
 	{
-		struct glibc_symbol slots = { true, 0xf000 + 44, 4 }, big = { true, 0xe000, 0x2000 };
+		struct glibc_symbol slots = { true, 0xf000 + 44, 4, false }, big = { true, 0xe000, 0x2000, false };
 
 		o = classify(0xf000 + 44, BITSET_PRIVATE, 0, &slots, &with_known);
 		CHECK(o.kind == OP_KIND_FUTEX && o.base == 0xf000 + 44,
@@ -186,7 +195,7 @@ static void test_lookalikes(void)
  * for it but a symbol of its own size). */
 static void test_rwlock_memory(void)
 {
-	struct glibc_symbol cache = { true, 0x8000, 88 }; /* { pthread_rwlock_t lock; long entries[4]; } */
+	struct glibc_symbol cache = { true, 0x8000, 88, false }; /* { pthread_rwlock_t lock; long entries[4]; } */
 	struct glibc_object o;
 
 	memset(win, 0, sizeof(win));
