@@ -193,22 +193,6 @@ static int spans_on_thread(void *ctx, size_t idx, unsigned what, uint64_t ts, in
 	return name ? spans_name(s, idx, name) : 0;
 }
 
-/* A Python Lock (a sem_t) names no owner to read when a wait on it
- * begins; the thread whose release ended the wait held it, and the wait
- * names that thread as its holder (contention.h: held while others
- * waited). A counting semaphore's poster holds nothing: only Python's
- * Locks, which are one thread's at a time. */
-static void spans_pylock_holder(const struct spans *s, struct span *sp)
-{
-	const struct waits_object *o;
-
-	if (sp->holder >= 0 || !sp->via || sp->waker < 0 || sp->wait != WAIT_SEM)
-		return;
-	o = spans_object(s, sp->object);
-	if (o && o->pylock)
-		sp->holder = sp->waker;
-}
-
 /* A thread's state changed: its previous state becomes a span. */
 static int spans_on_state(void *ctx, const struct sched_change *c)
 {
@@ -247,7 +231,6 @@ static int spans_on_state(void *ctx, const struct sched_change *c)
 			sp->via = c->cause == SCHED_BY_WAKEUP && t->object >= 0 && c->via == t->object;
 			if (c->cause == SCHED_BY_WAKEUP) /* (a sink has it too: spans_on_wakeup comes after) */
 				sp->waker = c->waker;
-			spans_pylock_holder(s, sp);
 		}
 		if (s->keep == SPANS_ALL) {
 			if (blocked && c->cause == SCHED_BY_WAKEUP)

@@ -1118,39 +1118,6 @@ static void test_summed_at_end(void)
 	      "is the reference's, whichever of them the settling falls on");
 }
 
-/* A Python Lock (a sem_t in a CPython process) names no owner when a
- * wait on it begins: A holds one, B waits on it from 2 ms, A's release
- * wakes B at 5 ms; the wait names A, held 3 ms while B waited. The same
- * semaphore in another program is a counting one: its poster held
- * nothing. */
-static void test_python_lock_holder(void)
-{
-	for (int python = 0; python < 2; python++) {
-		struct contention *c = NULL;
-		const struct contention_row *r;
-
-		spans_new(&sp, 2, SPANS_ALL);
-		ev(0, EVENT_EXEC, 0, 10, 0, 0, 0, 0, python ? "python3.11" : "pool"); /* (its first thread) */
-		header_start();
-		ev(2 * MS, EVENT_BLOCK, 1, 12, 0, OP_SEM_WAIT, 0x7000, 0x7000, NULL);
-		ev(2 * MS, EVENT_SWITCH, 1, 12, 0, 0, EVENT_STATE_INTERRUPTIBLE, 0, NULL);
-		ev(5 * MS, EVENT_WAKING, 0, 11, 12, OP_SEM_POST, 1, 0x7000, NULL);
-		ev(5 * MS, EVENT_WAKEUP, 1, 12, 0, 0, 1, 0, NULL);
-		ev(5 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, NULL);
-		spans_finish(sp, 10 * MS);
-		r = contention_new(&c, sp, 0, 10 * MS) == 0 && contention_count(c) == 1 ? contention_row(c, 0) : NULL;
-		if (python)
-			CHECK(r && r->waits == 1 && r->handovers == 1 && r->nholders == 1 &&
-				      r->holder[0].thread == (size_t)spans_thread_index(sp, 11) && r->holder[0].hold_ns == 3 * MS,
-			      "python lock: the wait names the thread whose release ended it: A held it 3 ms while B waited");
-		else
-			CHECK(r && r->waits == 1 && r->handovers == 1 && r->nholders == 0,
-			      "python lock: a semaphore of another program names no holder (its poster held nothing)");
-		contention_free(c);
-		spans_free(sp);
-	}
-}
-
 int main(void)
 {
 	build(SPANS_ALL);
@@ -1174,6 +1141,5 @@ int main(void)
 	test_summed_missed();
 	test_summed_any_child();
 	test_summed_at_end();
-	test_python_lock_holder();
 	return check_summary();
 }
