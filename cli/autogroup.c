@@ -42,12 +42,20 @@ static int autogroup_write(int fd, const char *text)
 	return write(fd, text, n) == (ssize_t)n ? 0 : -1;
 }
 
-/* The keeper's work once conctop died: the old nice back. */
+/* The keeper's work once conctop died: the old nice back, through its
+ * own /proc/self/autogroup (the same group: its session's). conctop's
+ * file, inherited, names conctop's task, and a write through it fails
+ * with ESRCH once conctop is reaped (a review saw it without
+ * CAP_SYS_ADMIN, whose first write gets EAGAIN and waits 110 ms). */
 static void keeper_end(const void *arg)
 {
 	const struct autogroup_boost *b = arg;
+	int fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
 
-	autogroup_write(b->fd, b->undo);
+	if (fd >= 0) {
+		autogroup_write(fd, b->undo);
+		close(fd);
+	}
 }
 
 /* Starts b empty (see autogroup.h). */
@@ -76,7 +84,7 @@ void autogroup_boost_start(struct autogroup_boost *b, pid_t pid, int nice)
 	b->fd = fd;
 	b->boosted = true;
 	/* without a keeper (no fork), only an orderly end gives it back */
-	watchdog_start(&b->keeper, "ctop-undo", fd, keeper_end, b);
+	watchdog_start(&b->keeper, "ctop-undo", -1, keeper_end, b);
 }
 
 /* Gives the old nice back (see autogroup.h). */

@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -382,71 +383,112 @@ def autogroup_nice(pid="self"):
         return None
 
 
+def in_session(script):
+    """Runs sh script in a session of its own, whose first line of output
+    gives pids (a sleeper among them keeps the session's autogroup after
+    conctop ends): (its Popen, those pids). The test's own session, and
+    the one of whoever runs it, is never boosted nor left boosted."""
+    p = subprocess.Popen(["sh", "-c", script], start_new_session=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    pids = [int(x) for x in p.stdout.readline().split()]
+    p.stdout.close()
+    return p, pids
+
+
+def autogroup_seen(rec, pid, until):
+    """The nices of pid's autogroup, sampled while rec runs (up to 10 s) until
+    until(nice)."""
+    samples, deadline = [], time.monotonic() + 10
+    while rec.poll() is None and time.monotonic() < deadline:
+        n = autogroup_nice(pid)
+        if n is not None:
+            samples.append(n)
+            if until(n):
+                break
+        time.sleep(0.05)
+    return samples
+
+
+def autogroup_start(case, rec_args):
+    """Starts conctop record -p in a session of its own for a case of
+    test_autogroup: (its Popen, the target's pid, the target's Popen when
+    the test started it, the session's sleeper)."""
+    target_p = None
+    if case == "its own session":
+        rec, (target, sleeper) = in_session(f"{WORKLOAD} --forever >/dev/null & w=$!; sleep 60 & echo $w $!; "
+                                            f"exec {rec_args} -p $w --duration 1500ms >/dev/null 2>&1")
+        return rec, target, None, sleeper
+    target_p = subprocess.Popen([WORKLOAD, "--forever"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.2)
+    # killed: without CAP_SYS_ADMIN (CAP_BPF and CAP_PERFMON do), where the
+    # kernel takes one autogroup write a tenth of a second: the keeper's
+    # EAGAIN outlasted conctop, and a write through conctop's file then
+    # failed (ESRCH)
+    drop = "setpriv --bounding-set -sys_admin " if case == "killed" and shutil.which("setpriv") else ""
+    try:
+        rec, (sleeper,) = in_session(f"sleep 60 & echo $!; exec {drop}{rec_args} -p {target_p.pid} "
+                                     f"--duration {'20s' if case == 'killed' else '1500ms'} >/dev/null 2>&1")
+    except BaseException:
+        target_p.kill()
+        target_p.wait()
+        raise
+    return rec, target_p.pid, target_p, sleeper
+
+
 def test_autogroup():
     """A process attached to in another session is in another autogroup,
     where conctop's nice -20 does not reach: the two groups shared the CPUs
     as equals, conctop waited hundreds of ms to run and the ring buffer
     overflowed (the live view of a busy program lost 50 000 to 260 000
     events in 4 s). While it traces such a process its own autogroup is at
-    nice -20, and back after; not for one in its own session."""
-    mine = autogroup_nice()
-    if mine is None:
+    nice -20, and back after, also when it is killed; not for one in its
+    own session. conctop runs in a session of its own for the test."""
+    if autogroup_nice() is None:
         skip("autogroup", "this kernel has no autogroups (/proc/self/autogroup)")
         return
     d = tmpdir()
-    for other, want in ((True, -20), (False, mine)):
-        proc = subprocess.Popen([WORKLOAD, "--forever"], stdout=subprocess.DEVNULL, start_new_session=other)
+    rec_args = f"{CONCTOP} record -q -o {d}/ag.ctrace"
+    for case in ("another session", "its own session", "killed"):
+        target = target_p = rec = sleeper = None
         try:
-            time.sleep(0.2)
-            rec = subprocess.Popen([CONCTOP, "record", "-q", "-o", os.path.join(d, f"ag{other}.ctrace"), "-p",
-                                    str(proc.pid), "--duration", "1500ms"], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-            # sampled until it ends: the boost comes once attached (a second or
-            # so), and in its own session it must never come
-            seen, samples = None, []
-            deadline = time.monotonic() + 10
-            while rec.poll() is None and time.monotonic() < deadline and seen != -20:
-                time.sleep(0.05)
-                n = autogroup_nice(rec.pid)
-                if n is not None:
-                    samples.append(n)
-                    seen = -20 if n == -20 else n
+            rec, target, target_p, sleeper = autogroup_start(case, rec_args)
+            # the boost comes once attached (a second or so); in its own
+            # session it must never come
+            samples = autogroup_seen(rec, sleeper, lambda n: n == -20)
+            if case == "killed":
+                boosted = rec.poll() is None and samples[-1:] == [-20]
+                rec.kill()
+                rec.wait()
+                deadline = time.monotonic() + 2
+                while autogroup_nice(sleeper) != 0 and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                check(boosted and autogroup_nice(sleeper) == 0, "autogroup: conctop killed with SIGKILL while "
+                      "boosted, its session's nice is back to 0 all the same (its keeper)",
+                      f"boosted {boosted}, now {autogroup_nice(sleeper)}")
+                continue
             rc = rec.wait(timeout=20)
+            want = -20 if case == "another session" else 0
             seen = -20 if -20 in samples else (samples[-1] if samples else None)
-            where = "another session" if other else "its own session"
-            check(rc == 0 and seen == want and (other or len(samples) > 10), f"autogroup: tracing a process in {where}, "
-                  f"conctop's autogroup is at nice {want}", f"exit {rc}, seen nice {seen} in {len(samples)} looks")
-            check(autogroup_nice() == mine, f"autogroup: after tracing a process in {where}, its nice is back "
-                  f"to {mine}", f"{autogroup_nice()}")
-            if other:
-                said = conctop("report", os.path.join(d, f"ag{other}.ctrace")).stdout
+            check(rc == 0 and seen == want and (want or len(samples) > 10), f"autogroup: tracing a process in "
+                  f"{case}, conctop's autogroup is at nice {want}", f"exit {rc}, seen {seen} in {len(samples)} looks")
+            check(autogroup_nice(sleeper) == 0, f"autogroup: after tracing a process in {case}, its nice is back "
+                  "to 0", f"{autogroup_nice(sleeper)}")
+            if case == "another session":
+                said = conctop("report", os.path.join(d, "ag.ctrace")).stdout
                 line = next((l for l in said.splitlines() if l.startswith("command")), "")
-                check(line == f"command   pid {proc.pid}: {WORKLOAD} --forever",
+                check(line == f"command   pid {target}: {WORKLOAD} --forever",
                       "record -p: the trace's command is the process's own command line, read from /proc", line)
         finally:
-            proc.kill()
-            proc.wait()
-    # killed (kill -9, the OOM killer): conctop cannot give the nice back,
-    # its keeper process does
-    proc = subprocess.Popen([WORKLOAD, "--forever"], stdout=subprocess.DEVNULL, start_new_session=True)
-    try:
-        time.sleep(0.2)
-        rec = subprocess.Popen([CONCTOP, "record", "-q", "-o", os.path.join(d, "agkill.ctrace"), "-p", str(proc.pid),
-                                "--duration", "20s"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while rec.poll() is None and time.monotonic() < deadline and autogroup_nice(rec.pid) != -20:
-            time.sleep(0.05)
-        boosted = rec.poll() is None and autogroup_nice(rec.pid) == -20
-        rec.kill()
-        rec.wait()
-        deadline = time.monotonic() + 2
-        while autogroup_nice() != mine and time.monotonic() < deadline:
-            time.sleep(0.02)
-        check(boosted and autogroup_nice() == mine, f"autogroup: conctop killed with SIGKILL while boosted, its "
-              f"session's nice is back to {mine} all the same", f"boosted {boosted}, now {autogroup_nice()}")
-    finally:
-        proc.kill()
-        proc.wait()
+            if rec and rec.poll() is None:
+                rec.kill()
+                rec.wait()
+            for pid in (target, sleeper):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (OSError, TypeError):
+                    pass
+            if target_p:
+                target_p.wait()
 
 
 def test_signals():
