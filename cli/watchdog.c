@@ -22,8 +22,10 @@ static void close_all_but(int keep_a, int keep_b)
 }
 
 /* The watchdog's side: waits until conctop dismisses it ('q') or dies (end
- * of file), then calls fn. Never returns. */
-static void watchdog_main(int rd, const char *name, int keep_fd, watchdog_fn fn, const void *arg)
+ * of file), then calls fn; mask is the signal mask to go back to once the
+ * stop signals are ignored. Never returns. */
+static void watchdog_main(int rd, const char *name, int keep_fd, watchdog_fn fn, const void *arg,
+			  const sigset_t *mask)
 {
 	static const int ignored[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN, SIGTTOU, SIGPIPE };
 	char b = 0;
@@ -32,6 +34,10 @@ static void watchdog_main(int rd, const char *name, int keep_fd, watchdog_fn fn,
 
 	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
 		signal(ignored[i], SIG_IGN);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	/* a group of its own: a kill of conctop's group (kill -9 -PGID) is
+	 * what it is there to outlive; the session, and its autogroup, stay */
+	setpgid(0, 0);
 	prctl(PR_SET_NAME, name);
 	close_all_but(rd, keep_fd);
 	do
@@ -48,22 +54,30 @@ int watchdog_start(struct watchdog *w, const char *name, int keep_fd, watchdog_f
 	pid_t pid;
 	int p[2];
 
+	sigset_t all, old;
+	int e = 0;
+
 	w->pid = 0;
 	w->fd = -1;
 	if (pipe2(p, O_CLOEXEC))
 		return -errno;
 	fflush(NULL);
+	/* no signal until the child ignores them: conctop's handlers would
+	 * write to its stop pipe, or run its last resort, from the child */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
-	if (pid < 0) {
-		int e = -errno;
-
+	if (pid == 0) {
+		close(p[1]);
+		watchdog_main(p[0], name, keep_fd, fn, arg, &old);
+	}
+	if (pid < 0)
+		e = -errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (e) {
 		close(p[0]);
 		close(p[1]);
 		return e;
-	}
-	if (pid == 0) {
-		close(p[1]);
-		watchdog_main(p[0], name, keep_fd, fn, arg);
 	}
 	close(p[0]);
 	w->pid = pid;
