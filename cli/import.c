@@ -131,8 +131,8 @@ static void print_summary(const struct import_summary *s, const char *text, cons
 	if (s->stack_lines)
 		fprintf(stderr, "  not needed by conctop: %llu lines of call stacks\n", (unsigned long long)s->stack_lines);
 	if (s->long_lines)
-		fprintf(stderr, "  long lines: %llu longer than %d bytes (the first: line %llu), events conctop does "
-				"not read, read by their start\n",
+		fprintf(stderr, "  long lines: %llu longer than %d bytes (the first: line %llu), comments or events "
+				"conctop does not read, read by their start\n",
 			(unsigned long long)s->long_lines, IMPORT_LINE_MAX, (unsigned long long)s->long_first);
 	if (s->cut_line)
 		fprintf(stderr, "  CUT OFF: the last line (line %llu) has no newline and cannot be read: the text was cut "
