@@ -287,6 +287,23 @@ static bool fits_symbol(const struct glibc_object *o, const struct glibc_symbol 
 			 size <= sym->size - (o->base - sym->start));
 }
 
+/* Keeps out's object inside the variable holding the word: a cond whose
+ * guessed start does not fit may be the other of its two words' (a cond
+ * at the end of a struct, its __g_signals[1] taken for [0]); anything
+ * else that does not fit is a futex of that variable. */
+static void keep_inside(const struct glibc_wait *w, const struct glibc_symbol *sym, struct glibc_object *out)
+{
+	if (fits_symbol(out, sym))
+		return;
+	if (out->kind == OP_KIND_COND && (w->word - out->base == 40 || w->word - out->base == 44)) {
+		out->base = w->word - (w->word - out->base == 40 ? 44 : 40);
+		if (fits_symbol(out, sym))
+			return;
+	}
+	memset(out, 0, sizeof(*out));
+	answer(out, OP_KIND_FUTEX, OP_SYS_FUTEX, w->word);
+}
+
 /* Classifies one futex wait (see glibc_sync.h). */
 void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *sym,
 			 const struct glibc_context *c, struct glibc_object *out)
@@ -315,8 +332,10 @@ void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *
 		return;
 	if (sym && sym->found && sym->opaque)
 		return; /* (a futex of that variable) */
-	if (sym && sym->found && by_symbol(w, sym, c, out))
+	if (sym && sym->found && by_symbol(w, sym, c, out)) {
+		keep_inside(w, sym, out); /* (a mutex by its owner: before any size) */
 		return;
+	}
 	/* a join: the word is the thread's tid until the kernel clears it as
 	 * the thread exits (CLONE_CHILD_CLEARTID), and a joiner that went to
 	 * sleep just before may be seen asleep after: the word then reads 0
@@ -327,10 +346,8 @@ void glibc_sync_classify(const struct glibc_wait *w, const struct glibc_symbol *
 		out->target = (int32_t)w->val;
 		return;
 	}
-	if (by_memory(w, c, out) && sym && sym->found && !fits_symbol(out, sym)) {
-		memset(out, 0, sizeof(*out));
-		answer(out, OP_KIND_FUTEX, OP_SYS_FUTEX, w->word);
-	}
+	if (by_memory(w, c, out) && sym && sym->found)
+		keep_inside(w, sym, out);
 }
 
 /* Whether glibc major.minor has the layouts known here. */

@@ -189,6 +189,23 @@ static void test_lookalikes(void)
 		CHECK(o.kind == OP_KIND_COND && o.base == 0xf000,
 		      "glibc: inside a variable large enough to hold it, the known cond stays");
 	}
+	{
+		/* struct { int x; pthread_cond_t c; }: a wait on c's
+		 * __g_signals[1] (+52) while [0] reads like a count of waiters */
+		struct glibc_symbol tail = { true, 0xa000, 56, false }, word4 = { true, 0xb000, 4, false };
+
+		memset(win, 0, sizeof(win));
+		put(-4, 16);
+		o = classify(0xa000 + 52, BITSET_PRIVATE, 0, &tail, &known);
+		CHECK(o.kind == OP_KIND_COND && o.base == 0xa008,
+		      "glibc: a cond at a struct's end is the cond whose other word fits, not a futex");
+		memset(win, 0, sizeof(win));
+		put(0, 2);
+		put(8, 502);
+		o = classify(0xb000, WAIT_PRIVATE, 2, &word4, &known);
+		CHECK(o.kind == OP_KIND_FUTEX, "glibc: a 4-byte variable whose neighbours look like a locked mutex's "
+		      "owner is no mutex");
+	}
 }
 
 /* An rwlock inside a struct or on the heap (it was a futex: no layout
