@@ -55,19 +55,19 @@ static bool rust_hash(const char *part)
 	return true;
 }
 
-/* Where the name of a function's local static begins in s (after "_ZZ"):
- * the last 'E' that only a <source-name> follows to the end (the
- * function's parameter types come before it); NULL when there is none. */
+/* Where the name of a function's local static begins in s, the function's
+ * parameters and what follows them: just past the first 'E' that only a
+ * <source-name> follows to the end (the last one would cut a name that
+ * holds "E<digits>" itself: TABLE1x read as x); NULL when there is none. */
 static const char *local_entity(const char *s)
 {
-	for (const char *e = s + strlen(s); e > s; e--) {
-		const char *p = e;
+	for (const char *e = strchr(s, 'E'); e; e = strchr(e + 1, 'E')) {
+		const char *p = e + 1;
 		char probe[512];
 		size_t n = 0;
 
-		if (e[-1] != 'E' || !source_name(&p, probe, sizeof(probe), &n) || *p)
-			continue;
-		return e;
+		if (source_name(&p, probe, sizeof(probe), &n) && !*p)
+			return e + 1;
 	}
 	return NULL;
 }
@@ -76,7 +76,8 @@ static const char *local_entity(const char *s)
 bool demangle_variable(const char *sym, char *buf, size_t len)
 {
 	char out[512];
-	const char *s = sym, *entity = NULL;
+	const char *s = sym;
+	bool local = false;
 	size_t n = 0, last = 0;
 	int parts = 0;
 
@@ -84,10 +85,8 @@ bool demangle_variable(const char *sym, char *buf, size_t len)
 		return false;
 	s += 2;
 	out[0] = '\0';
-	if (*s == 'Z') { /* a function's local static: _ZZ <function> <parameters> E <source-name> */
-		if (!(entity = local_entity(++s)))
-			return false;
-	}
+	if (*s == 'Z') /* a function's local static: _ZZ <function> <parameters> E <source-name> */
+		local = *++s != 'Z'; /* (not a local name's own local name: left mangled) */
 	if (*s == 'N') { /* a nested name: _ZN [L] [St] <source-name>+ E */
 		s++;
 		if (*s == 'L')
@@ -113,9 +112,8 @@ bool demangle_variable(const char *sym, char *buf, size_t len)
 		if (!source_name(&s, out, sizeof(out), &n))
 			return false;
 	}
-	if (entity) { /* (the function's parameters are skipped: function::name) */
-		s = entity;
-		if (!source_name(&s, out, sizeof(out), &n))
+	if (local) { /* (the function's parameters are skipped: function::name) */
+		if (!(s = local_entity(s)) || !source_name(&s, out, sizeof(out), &n))
 			return false;
 	}
 	if (*s || !n || n + 1 > len)

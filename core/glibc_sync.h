@@ -35,8 +35,9 @@ struct glibc_symbol {
 	uint64_t start;         /* its address in the process */
 	uint64_t size;
 	bool opaque;            /* it holds futex words of its own, no glibc object: a C++
-				 * library's table of atomic waits (std::barrier, latch,
-				 * atomic::wait), whose entries' sizes match a sem_t's */
+				 * library's table of atomic waits (std::barrier, latch, the
+				 * wait of an atomic not 4 bytes wide), whose entries' sizes
+				 * match a sem_t's */
 };
 
 /* What the classifier knows of the process beyond the wait. */

@@ -181,11 +181,13 @@ static uint64_t image_key(struct tracer *t, pid_t tgid)
 #define SYM_OPAQUE (1ull << 63)
 
 /* Whether a symbol is a C++ library's table of atomic waits: libstdc++'s
- * std::__detail::__waiter_pool_base::_S_for::__w (GCC 11 to 13's pool;
- * __waiter_pool_impl after), libc++'s __libcpp_contention_table. */
+ * std::__detail::__waiter_pool_base::_S_for::__w (and, in newer ones,
+ * std::__detail::__waitable_state::_S_state_for::__w), libc++'s
+ * __libcpp_contention_table. */
 static bool atomic_wait_table(const char *name)
 {
-	return strstr(name, "__waiter_pool") || strstr(name, "__libcpp_contention_table");
+	return strstr(name, "__waiter_pool") || strstr(name, "__waitable_state") ||
+	       strstr(name, "__libcpp_contention_table");
 }
 
 /* The data symbol covering addr in process tgid, for the classifier;

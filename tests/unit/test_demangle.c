@@ -21,9 +21,11 @@ static void test_demangle(void)
 		{ "_ZZ4mainE5count", "main::count" }, /* a function's local static */
 		{ "_ZZNSt8__detail18__waiter_pool_base6_S_forEPKvE3__w", "std::__detail::__waiter_pool_base::_S_for::__w" },
 		{ "_ZZ6workerPvE1m", "worker::m" },
+		{ "_ZZ4mainE7TABLE1x", "main::TABLE1x" }, /* (a name holding E<digits>: not main::x) */
+		{ "_ZZN1a1fEN1b1cEE1x", "a::f::x" },       /* (a parameter's nested name) */
 	};
 	static const char *const left[] = {
-		"count_lock", "_Z", "_ZN", "_ZN3abcE1", "_ZN99abcE", "_Z4mainv", "_ZZ4mainE5count_0", "_ZZ4main", "_ZZE1x",
+		"count_lock", "_Z", "_ZN", "_ZN3abcE1", "_ZN99abcE", "_Z4mainv", "_ZZ4mainE5count_0", "_ZZ4main", "_ZZE1x", "_ZZZ4mainE1xE1y",
 		"_ZN5StackIiE4headE", "_ZN0E",
 	};
 	char buf[64];
