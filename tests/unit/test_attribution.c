@@ -31,6 +31,19 @@ static void ev(uint64_t ts, unsigned type, unsigned cpu, int tid, int tid2, unsi
 		spans_add(feed, &e);
 }
 
+/* A fresh timeline and statistics whose trace begins: A 11, B 12, C 13;
+ * A runs on CPU0 and B on CPU1 from 1 ms. */
+static void abc_start(void)
+{
+	timeline_new(&tl, 2);
+	stats_new(&st, 2);
+	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, 0, "A");
+	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, 0, "B");
+	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, 0, "C");
+	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, 0, NULL);
+	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+}
+
 /* Thread 11 holds count_lock; 12 blocks on it, then on a cond; 13 sleeps. */
 static void test_blocked_kinds(void)
 {
@@ -42,13 +55,7 @@ static void test_blocked_kinds(void)
 	size_t n, i, nby;
 	int found = 0;
 
-	timeline_new(&tl, 2);
-	stats_new(&st, 2);
-	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, 0, "A");
-	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, 0, "B");
-	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, 0, "C");
-	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, 0, NULL);
-	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+	abc_start();
 	ev(2 * MS, EVENT_OBJECT, 0, 11, 0, OP_KIND_MUTEX, 0x5000, 0, 0, "count_lock");
 	ev(2 * MS, EVENT_CALL, 0, 11, 0, OP_MUTEX_LOCK, 0x5000, 0, 0, NULL);
 	ev(2 * MS, EVENT_RETURN, 0, 11, 0, OP_MUTEX_LOCK, 0, 0, 0, NULL);
@@ -175,13 +182,7 @@ static void test_log_futex_rwlock(void)
 {
 	char words[256];
 
-	timeline_new(&tl, 2);
-	stats_new(&st, 2);
-	ev(0, EVENT_THREAD, 0, 11, 0, 0, 'R', 0, 0, "A");
-	ev(0, EVENT_THREAD, 0, 12, 0, 0, 'R', 0, 0, "B");
-	ev(0, EVENT_THREAD, 0, 13, 0, 0, 'R', 0, 0, "C");
-	ev(1 * MS, EVENT_SWITCH, 0, 0, 11, 0, 0, 0, 0, NULL);
-	ev(1 * MS, EVENT_SWITCH, 1, 0, 12, 0, 0, 0, 0, NULL);
+	abc_start();
 	ev(2 * MS, EVENT_OBJECT, 1, 12, 0, OP_KIND_FUTEX, 0x7000, 0, 0, "rmutex::COUNTER");
 	ev(2 * MS, EVENT_BLOCK, 1, 12, 0, OP_SYS_FUTEX, 0x7000, 0x7000, 0, NULL);
 	ev(2 * MS, EVENT_SWITCH, 1, 12, 13, 0, 0, 0, EVENT_STATE_INTERRUPTIBLE, NULL);
