@@ -113,13 +113,16 @@ static int critpath_span(struct critpath *c, size_t node, size_t thread, const s
 			 unsigned depth, uint64_t *covered)
 {
 	uint64_t x = sp->start > a ? sp->start : a, y = sp->end < b ? sp->end : b, d = y - x;
+	bool blocked = tl_state_blocked(sp->state);
+	/* a wait charged no further: its waker is on the path already, or too deep */
+	bool cycle = blocked && sp->waker >= 0 && critpath_on_chain(c, (size_t)sp->waker, depth);
+	bool stop = cycle || (blocked && sp->waker >= 0 && depth + 1 >= c->max_depth);
 	long ch;
 
 	if (y <= x)
 		return 0;
 	*covered += d;
-	if ((!tl_state_blocked(sp->state) || sp->waker < 0 || critpath_on_chain(c, (size_t)sp->waker, depth) ||
-	     depth + 1 >= c->max_depth) && critpath_seg_add(c, thread, sp->state, x, y))
+	if ((!blocked || sp->waker < 0 || stop) && critpath_seg_add(c, thread, sp->state, x, y))
 		return -ENOMEM;
 	if (tl_state_on_cpu(sp->state)) {
 		c->node[node].running_ns += d;
@@ -130,17 +133,14 @@ static int critpath_span(struct critpath *c, size_t node, size_t thread, const s
 		spans_cpu_sum(c->s, sp->cpu >= 0 ? (unsigned)sp->cpu : UINT32_MAX, x, y, behind);
 		for (unsigned j = 0; j < 4; j++)
 			c->node[node].behind_ns[j] += behind[j];
-	} else if (!tl_state_blocked(sp->state)) {
+	} else if (!blocked) {
 		c->node[node].other_ns += d;
 	} else {
 		c->node[node].blocked_ns += d;
-		if (sp->waker < 0) {
-			c->node[node].unexplained_ns[critpath_end_of(sp->waker)] += d;
-			return 0;
-		}
-		if (critpath_on_chain(c, (size_t)sp->waker, depth) || depth + 1 >= c->max_depth) {
-			c->node[node].unexplained_ns[critpath_on_chain(c, (size_t)sp->waker, depth) ? CRITPATH_CYCLE
-													: CRITPATH_DEPTH] += d;
+		if (sp->waker < 0 || stop) {
+			c->node[node].unexplained_ns[sp->waker < 0 ? critpath_end_of(sp->waker)
+						     : cycle   ? CRITPATH_CYCLE
+							       : CRITPATH_DEPTH] += d;
 			return 0;
 		}
 		ch = critpath_child(c, node, sp, (size_t)sp->waker);
