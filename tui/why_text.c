@@ -129,14 +129,13 @@ static void why_own(char *buf, size_t len, const struct critpath_node *n, bool a
 			char all[32];
 
 			fmt_time_short(all, sizeof(all), n->blocked_ns, ascii);
-			snprintf(buf + k, len - (size_t)k, "%sblocked %s (%s of it %s)", sep, all, t,
-				 critpath_end_name(why));
+			k += snprintf(buf + k, len - (size_t)k, "%sblocked %s (%s of it %s)", sep, all, t,
+				      critpath_end_name(why));
 		} else {
-			snprintf(buf + k, len - (size_t)k, "%sblocked %s, %s", sep, t, critpath_end_name(why));
+			k += snprintf(buf + k, len - (size_t)k, "%sblocked %s, %s", sep, t, critpath_end_name(why));
 		}
 	}
-	k = (int)strlen(buf);
-	if (n->other_ns && (size_t)k + 1 < len) { /* (a thread that lived less than the window) */
+	if (n->other_ns && k >= 0 && (size_t)k + 1 < len) { /* (a thread that lived less than the window) */
 		fmt_time_short(t, sizeof(t), n->other_ns, ascii);
 		snprintf(buf + k, len - (size_t)k, "%snot alive %s", k > start ? ", " : "", t);
 	}

@@ -23,7 +23,7 @@ const char *why_waits_heading(int objw, char *buf, size_t len);
 /* One object's row: name (in objw columns; one too long keeps its start
  * and its end, the address that tells locks apart, around an ellipsis),
  * kind, waits, total and longest wait (ms), waiters, handovers, the thread
- * that held it longest while others waited with that time, and last its
+ * that held it most (in all) while others waited with that time, and last its
  * process (what 80 columns cut). Returns buf. */
 const char *why_waits_row(const struct spans *s, const struct contention_row *r, bool ascii, int objw, char *buf,
 			  size_t len);
