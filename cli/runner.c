@@ -1,11 +1,9 @@
 /* The session runner (see runner.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 #include "runner.h"
 #include "stopsig.h"
 #include "trace.h"
