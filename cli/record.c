@@ -204,7 +204,6 @@ int cmd_record(int argc, char **argv)
 		cli_error("%s", strerror(-e));
 		return 1;
 	}
-	stopsig_exit_on_third();
 	e = session_new(&ses, &o.sopts);
 	if (e) {
 		cli_error("%s", strerror(-e));

@@ -31,6 +31,11 @@ static void on_stop(int sig)
 	errno = saved;
 }
 
+/* Nothing to restore: the third signal just exits. */
+static void nothing_to_restore(void)
+{
+}
+
 /* Installs the handlers. */
 int stopsig_install(void)
 {
@@ -42,6 +47,7 @@ int stopsig_install(void)
 		return 0;
 	if (pipe2(pipe_fd, O_CLOEXEC | O_NONBLOCK))
 		return -errno;
+	last_resort = nothing_to_restore; /* (until a command says what its third signal does) */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sa.sa_flags = 0; /* no SA_RESTART: a blocked call returns EINTR and its loop looks */
@@ -88,15 +94,4 @@ int stopsig_count(void)
 void stopsig_last_resort(void (*fn)(void))
 {
 	last_resort = fn;
-}
-
-/* Nothing to restore: the third signal just exits. */
-static void nothing_to_restore(void)
-{
-}
-
-/* The third signal exits, while a command sets up (see stopsig.h). */
-void stopsig_exit_on_third(void)
-{
-	last_resort = nothing_to_restore;
 }

@@ -7,7 +7,11 @@
 
 /* Installs the handlers and makes the pipe (once; later calls do nothing).
  * Returns 0 or -errno. Install before a screen is opened: ncurses leaves
- * the stop signals alone when they have handlers. */
+ * the stop signals alone when they have handlers; and before a command
+ * sets up (record and the live view attach for a second or more: a
+ * signal sent meanwhile, even one its shell had it ignore, stops it once
+ * its loop listens). Until stopsig_last_resort says otherwise, the third
+ * stop signal exits at once (128 + it). */
 int stopsig_install(void);
 
 /* The pipe's read end (non-blocking), or -1 before stopsig_install. */
@@ -25,11 +29,5 @@ int stopsig_count(void);
  * then _exit(128 + the signal), for a program that no longer listens.
  * NULL: nothing more (record counts further signals itself). */
 void stopsig_last_resort(void (*fn)(void));
-
-/* For a command that installs the handlers before it sets up (record, the
- * live view: a signal sent while it attaches, even one its shell had it
- * ignore, stops it once its loop listens): until stopsig_last_resort,
- * the third stop signal exits at once (128 + it). */
-void stopsig_exit_on_third(void);
 
 #endif

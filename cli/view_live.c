@@ -629,7 +629,6 @@ static int live_main(int argc, char **argv, bool run_form)
 		free(l);
 		return 1;
 	}
-	stopsig_exit_on_third();
 	status = live_prepare(l, &o, card);
 	if (status) {
 		/* (left at the lesson card: by q, or by a stop signal, as its status says) */
