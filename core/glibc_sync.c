@@ -395,15 +395,11 @@ uint32_t glibc_sync_wake_op(uint32_t kind, uint32_t count)
 	}
 }
 
-/* The size of one object of kind named without offsets, or 0. */
+/* The size of one object of kind named without offsets, or 0 (a mutex and
+ * an rwlock keep variable+offset). */
 static uint64_t whole_object_size(uint32_t kind)
 {
-	switch (kind) {
-	case OP_KIND_COND: return COND_SIZE;
-	case OP_KIND_BARRIER: return BARRIER_SIZE;
-	case OP_KIND_SEM: return SEM_SIZE;
-	default: return 0;
-	}
+	return kind == OP_KIND_MUTEX || kind == OP_KIND_RWLOCK ? 0 : kind_size(kind);
 }
 
 /* Names an object of kind delta bytes into symbol sym (see glibc_sync.h). */

@@ -365,23 +365,28 @@ static void skip(struct import *im, const char *event)
 	s->nskipped++;
 }
 
+/* The kind of an event's name, K_MAX for one conctop does not read. */
+static int kind_of(const char *event)
+{
+	int k;
+
+	for (k = 0; k < K_MAX; k++)
+		if (strcmp(event, import_kind_names[k]) == 0)
+			break;
+	return k;
+}
+
 /* Whether event is one conctop reads (see import_internal.h). */
 bool import_kind_read(const char *event)
 {
-	for (int k = 0; k < K_MAX; k++)
-		if (strcmp(event, import_kind_names[k]) == 0)
-			return true;
-	return false;
+	return kind_of(event) < K_MAX;
 }
 
 /* Turns an event line into events, or counts it. */
 int import_event(struct import *im, const struct import_line *l)
 {
-	int k, e;
+	int k = kind_of(l->event), e;
 
-	for (k = 0; k < K_MAX; k++)
-		if (strcmp(l->event, import_kind_names[k]) == 0)
-			break;
 	if (k == K_MAX) {
 		skip(im, l->event);
 		return 0;
