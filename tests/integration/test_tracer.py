@@ -332,6 +332,16 @@ def test_attach_hung(mode_args=(), suffix=""):
         proc.wait()
 
 
+def status_mask(pid, field):
+    """A mask field of /proc/pid/status (SigCgt, CapEff...), None when it
+    cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(l.split()[1], 16) for l in f if l.startswith(field + ":"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
 def test_early_signal():
     """A stop signal sent while record -p attaches ends the recording once
     it listens, also when its shell started it with SIGINT ignored (a
@@ -348,12 +358,7 @@ def test_early_signal():
         # (before, they came once attached, after the file was made)
         deadline, caught = time.monotonic() + 10, False
         while not caught and time.monotonic() < deadline and rec.poll() is None:
-            try:
-                with open(f"/proc/{rec.pid}/status") as f:
-                    cgt = [int(x.split()[1], 16) for x in f if x.startswith("SigCgt:")]
-                caught = bool(cgt and cgt[0] & (1 << (signal.SIGINT - 1)))
-            except OSError:
-                pass
+            caught = bool((status_mask(rec.pid, "SigCgt") or 0) & (1 << (signal.SIGINT - 1)))
             time.sleep(0.001)
         early = caught and not os.path.exists(trace + ".part")
         rec.send_signal(signal.SIGINT)
@@ -403,12 +408,8 @@ def in_session(script):
 
 def has_sys_admin(pid):
     """Whether process pid's effective capabilities hold CAP_SYS_ADMIN (21)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            eff = next(int(l.split()[1], 16) for l in f if l.startswith("CapEff:"))
-    except (OSError, StopIteration, ValueError):
-        return None
-    return bool(eff >> 21 & 1)
+    eff = status_mask(pid, "CapEff")
+    return None if eff is None else bool(eff >> 21 & 1)
 
 
 def autogroup_seen(rec, pid, until):
